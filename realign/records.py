@@ -1,0 +1,95 @@
+"""Row types that flow between the stages.
+
+Everything that crosses a stage boundary is one of these pydantic models, so a stage can be
+tested alone and the store can persist any of them as JSON without bespoke code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["system", "user", "assistant"]
+Status = Literal["rewritten", "kept_original", "passthrough", "failed"]
+
+
+class Turn(BaseModel):
+    role: Role
+    content: str
+
+
+class Example(BaseModel):
+    """One input row, normalised to a conversation.
+
+    `fields` keeps the row's original non-conversation fields (e.g. Alpaca's `instruction` and
+    `input`, a GSM8K `question`) so exporters can write the row back in its own shape.
+    """
+
+    id: str
+    source_index: int  # 0-based position of the row in the input
+    line: int | None = None  # 1-based line number in the file, when the format has lines
+    format: str  # detected input format: alpaca, sharegpt, messages, dolly, gsm8k
+    turns: list[Turn]
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def instruction(self) -> str:
+        """The first user turn: what classification looks at."""
+        for t in self.turns:
+            if t.role == "user":
+                return t.content
+        return ""
+
+    def assistant_indices(self) -> list[int]:
+        return [i for i, t in enumerate(self.turns) if t.role == "assistant"]
+
+
+class BadRow(BaseModel):
+    """An input row that could not become an Example; it goes to the quarantine table."""
+
+    source_index: int
+    line: int | None = None
+    field: str | None = None  # the offending field, when one is to blame
+    error: str  # a sentence a person understands
+    raw: str  # the row as read (decoded with replacement if it was not valid UTF-8)
+
+    def describe(self, path: str) -> str:
+        where = f"{path}:{self.line}" if self.line is not None else f"{path} row {self.source_index}"
+        field = f", field '{self.field}'" if self.field else ""
+        return f"{where}{field}: {self.error}"
+
+
+class TaskPrediction(BaseModel):
+    task: str  # one of the 46 names in criteria/
+    confidence: float  # 0..1
+    method: str  # which classifier decided: e.g. "embedded", "llm", "rules"
+
+
+class Evidence(BaseModel):
+    rank: int  # 1-based, as numbered in the prompt
+    source: str  # corpus name or search provider
+    doc_id: str  # passage / document id, or the URL for web results
+    title: str = ""
+    text: str
+    url: str | None = None
+    score: float | None = None
+
+
+class CheckResult(BaseModel):
+    name: str
+    passed: bool
+    reason: str  # always filled: why it passed or failed, in plain words
+
+
+class Verdict(BaseModel):
+    passed: bool
+    checks: list[CheckResult]
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [c for c in self.checks if not c.passed]
+
+    def feedback(self) -> str:
+        """The reasons of the failed checks, for the retry prompt."""
+        return "\n".join(f"- {c.reason}" for c in self.failures)
