@@ -1,0 +1,121 @@
+"""Check names -> check functions, and running a set of checks into a Verdict.
+
+Each check lives in its own module (`length`, `leak`, `code`, `math`, `choice`, `label`,
+`refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
+first use, so importing the registry is cheap.
+
+>>> from realign.verify.base import CheckInput
+>>> v = run_checks(["math_answer"], CheckInput(task="math_puzzles", instruction="2+2?",
+...     original="2+2=4\\n#### 4", candidate="2 + 2 = 4.\\n\\n**Final answer:** 4"))
+>>> v.passed, [c.name for c in v.checks]
+(True, ['length', 'leak', 'math_answer'])
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Sequence
+
+from realign.errors import ConfigError
+from realign.records import CheckResult, Verdict
+from realign.verify.base import Check, CheckInput
+from realign.verify.options import VerifyOptions
+
+__all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", "order_checks"]
+
+CHECK_NAMES: tuple[str, ...] = (
+    "length",
+    "leak",
+    "code_preserved",
+    "math_answer",
+    "choice_answer",
+    "label",
+    "refusal",
+    "language",
+)
+"""Every known check, in the order run_checks runs them."""
+
+ALWAYS: tuple[str, ...] = ("length", "leak")
+"""Checks that run for every row whatever the task's criteria say."""
+
+_MODULES: dict[str, str] = {
+    "length": "realign.verify.length",
+    "leak": "realign.verify.leak",
+    "code_preserved": "realign.verify.code",
+    "math_answer": "realign.verify.math",
+    "choice_answer": "realign.verify.choice",
+    "label": "realign.verify.label",
+    "refusal": "realign.verify.refusal",
+    "language": "realign.verify.language",
+}
+
+_DEFAULT_OPTIONS = VerifyOptions()
+
+
+def _unknown(name: str) -> ConfigError:
+    return ConfigError(
+        f"unknown check {name!r}; valid checks are: {', '.join(CHECK_NAMES)}"
+        " (fix the name in the task's criteria file 'verifiers', the pipeline config or the flag)"
+    )
+
+
+def get_check(name: str, options: VerifyOptions | None = None) -> Check:
+    """The check called `name`, configured with `options`.
+
+    Raises ConfigError naming the unknown check and the valid names.
+    """
+    module = _MODULES.get(name)
+    if module is None:
+        raise _unknown(name)
+    mod = importlib.import_module(module)
+    return mod.make_check(options if options is not None else _DEFAULT_OPTIONS)
+
+
+def order_checks(names: Sequence[str]) -> list[str]:
+    """ALWAYS + names, deduplicated, in CHECK_NAMES order. Unknown names raise ConfigError."""
+    wanted = set(ALWAYS)
+    for n in names:
+        if n not in _MODULES:
+            raise _unknown(n)
+        wanted.add(n)
+    return [n for n in CHECK_NAMES if n in wanted]
+
+
+_cache: dict[tuple[str, int], tuple[VerifyOptions, Check]] = {}
+
+
+def _cached_check(name: str, options: VerifyOptions) -> Check:
+    # Keyed by the options object's identity; the options object is kept alive in the value so
+    # the id cannot be reused by another object while the entry exists.
+    key = (name, id(options))
+    hit = _cache.get(key)
+    if hit is not None and hit[0] is options:
+        return hit[1]
+    if len(_cache) > 256:
+        _cache.clear()
+    check = get_check(name, options)
+    _cache[key] = (options, check)
+    return check
+
+
+def run_checks(
+    names: Sequence[str], inp: CheckInput, options: VerifyOptions | None = None
+) -> Verdict:
+    """Run ALWAYS + `names` (deduplicated, in CHECK_NAMES order) on one candidate.
+
+    `Verdict.passed` is True when every check passed. A check that raises (a bug, not a user
+    error) is recorded as failed with the exception in its reason, so one odd row cannot stop a
+    run and the original is kept for it.
+    """
+    opts = options if options is not None else _DEFAULT_OPTIONS
+    results: list[CheckResult] = []
+    for name in order_checks(names):
+        check = _cached_check(name, opts)
+        try:
+            res = check(inp)
+        except Exception as e:  # noqa: BLE001 - recorded per row, see docstring
+            res = CheckResult(
+                name=name, passed=False, reason=f"internal error in check {name}: {type(e).__name__}: {e}"
+            )
+        results.append(res)
+    return Verdict(passed=all(r.passed for r in results), checks=results)

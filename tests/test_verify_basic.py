@@ -1,0 +1,158 @@
+"""length, leak and code_preserved."""
+
+from __future__ import annotations
+
+from realign.verify.base import CheckInput
+from realign.verify.code import code_tokens, extract_code_blocks
+from realign.verify.length import bounds
+from realign.verify.registry import VerifyOptions, get_check
+
+
+def inp(original: str, candidate: str, task: str = "open_qa", instruction: str = "q") -> CheckInput:
+    return CheckInput(task=task, instruction=instruction, original=original, candidate=candidate)
+
+
+# --- length -------------------------------------------------------------------------------
+
+def test_length_window_ratio_bounds() -> None:
+    check = get_check("length", VerifyOptions())
+    orig = "word " * 200  # 999 chars stripped
+    assert check(inp(orig, "x" * 600)).passed
+    short = check(inp(orig, "x" * 400))
+    assert not short.passed and "too short" in short.reason and "at least 500" in short.reason
+    long = check(inp(orig, "x" * 5000))
+    assert not long.passed and "too long" in long.reason and "at most 3996" in long.reason
+
+
+def test_length_short_original_uses_absolute_slack() -> None:
+    check = get_check("length", VerifyOptions())
+    # one-word label explained in a couple of sentences: fine despite a 30x ratio
+    r = check(inp("positive", "The sentiment is positive: the reviewer praises the food, the staff and the price." * 3))
+    assert r.passed, r.reason
+    # a 30-char original may shrink to its core
+    assert check(inp("The answer is 18 dollars total", "18 dollars")).passed
+    assert not check(inp("positive", "")).passed
+    assert not check(inp("positive", "x" * 700)).passed
+
+
+def test_length_options_are_configurable() -> None:
+    opts = VerifyOptions(min_ratio=0.8, max_ratio=1.5, short_ceiling_chars=0, max_chars=1200)
+    assert bounds(1000, opts) == (800, 1200)
+    check = get_check("length", opts)
+    assert not check(inp("a" * 1000, "a" * 1300)).passed
+    assert check(inp("a" * 1000, "a" * 900)).passed
+
+
+# --- leak ----------------------------------------------------------------------------------
+
+LEAKS = [
+    "### Original response\nThe capital of France is Paris.",
+    "<original>The capital of France is Paris.</original>",
+    "Criteria: be concise.\nThe capital of France is Paris.",
+    '{"keep_original": false, "rewrite": "Paris"}',
+    "<|im_start|>assistant\nThe capital of France is Paris.",
+    "[INST] rewrite [/INST] The capital of France is Paris.",
+    "Here is the rewritten response:\n\nThe capital of France is Paris.",
+    "The capital of France is Paris, as in the original response.",
+    "Following the given criteria, the capital of France is Paris.",
+]
+
+
+def test_leak_markers_fail_with_the_marker_named() -> None:
+    check = get_check("leak", VerifyOptions())
+    for cand in LEAKS:
+        r = check(inp("The capital of France is Paris.", cand))
+        assert not r.passed, cand
+        assert "leaked prompt text" in r.reason
+
+
+def test_leak_clean_rewrite_passes() -> None:
+    check = get_check("leak", VerifyOptions())
+    r = check(inp("Paris.", "## Answer\n\nThe capital of France is **Paris**.\n\n- Population: 2.1M"))
+    assert r.passed, r.reason
+
+
+def test_leak_marker_present_in_original_or_instruction_is_allowed() -> None:
+    check = get_check("leak", VerifyOptions())
+    orig = "Llama-2 wraps user turns in [INST] and [/INST]."
+    assert check(inp(orig, "Llama 2 puts each user turn between `[INST]` and `[/INST]` tags.")).passed
+    assert check(
+        CheckInput(task="t", instruction="What does <|im_start|> mean?", original="A ChatML role tag.",
+                   candidate="`<|im_start|>` opens a ChatML turn.")
+    ).passed
+
+
+def test_leak_extra_markers_from_templates() -> None:
+    check = get_check("leak", VerifyOptions(extra_leak_markers=["## Evidence passages", "REWRITE-NOW"]))
+    assert not check(inp("Paris.", "## Evidence passages\nParis.")).passed
+    assert not check(inp("Paris.", "rewrite-now: Paris.")).passed
+    only_extra = get_check("leak", VerifyOptions(builtin_leak_markers=False, extra_leak_markers=["XYZ"]))
+    assert only_extra(inp("Paris.", "<original>Paris.")).passed
+
+
+# --- code ----------------------------------------------------------------------------------
+
+ORIG_PY = """Use this function:
+
+```python
+def add(a, b):
+    # add two numbers
+    return a + b  # the sum
+```
+It returns the sum."""
+
+
+def test_code_preserved_modulo_whitespace_and_comments() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    cand = "## Solution\n\n```py\ndef add( a,b ):\n    \"\"\"Sum.\"\"\"\n    return a+b\n```\n\nExplanation: sums."
+    # a docstring is a string literal, not a comment: it is an addition inside the block, so fail
+    assert not check(inp(ORIG_PY, cand, task="explain_code")).passed
+    cand_ok = "## Solution\n\n```python\n# Adds numbers\ndef add( a,b ):\n\n    return a+b\n```\n\nIt sums."
+    r = check(inp(ORIG_PY, cand_ok, task="explain_code"))
+    assert r.passed, r.reason
+
+
+def test_code_change_fails_with_first_difference() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    r = check(inp(ORIG_PY, "```python\ndef add(a, b):\n    return a - b\n```", task="explain_code"))
+    assert not r.passed
+    assert "return a + b" in r.reason and "return a - b" in r.reason
+
+
+def test_code_missing_fails() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    r = check(inp(ORIG_PY, "Just add a and b together and return the result.", task="explain_code"))
+    assert not r.passed and "no code block" in r.reason
+
+
+def test_code_exempt_tasks_and_no_code() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    changed = "```python\ndef add(a, b):\n    return sum((a, b))\n```"
+    for task in ("code_correction", "code_simplification", "code_to_code_translation"):
+        r = check(inp(ORIG_PY, changed, task=task))
+        assert r.passed and "not applicable" in r.reason
+    r = check(inp("Paris is the capital.", "The capital is Paris."))
+    assert r.passed and "not applicable" in r.reason
+
+
+def test_code_c_style_comments_and_strings() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    orig = '```c\n#include <stdio.h>\nint main() { /* entry */ printf("a // b"); return 0; }\n```'
+    ok = '```c\n#include <stdio.h>\n\nint main()\n{\n    // print\n    printf("a // b");\n    return 0;\n}\n```'
+    assert check(inp(orig, ok)).passed
+    bad = '```c\n#include <stdio.h>\nint main() { printf("a  b"); return 0; }\n```'
+    assert not check(inp(orig, bad)).passed  # whitespace inside a string literal is content
+
+
+def test_code_unfenced_original_and_split_blocks() -> None:
+    check = get_check("code_preserved", VerifyOptions())
+    orig = "import os\nfor f in os.listdir('.'):\n    print(f)\n"
+    assert check(inp(orig, "List files:\n\n```python\nimport os\n```\nthen\n```python\nfor f in os.listdir('.'):\n    print(f)\n```")).passed
+    assert not check(inp(orig, "```python\nimport os\nfor f in os.listdir('..'):\n    print(f)\n```")).passed
+
+
+def test_code_helpers() -> None:
+    blocks = extract_code_blocks("a\n```js\nx = 1 // c\n```\nb\n~~~\ny\n~~~\n```\nunclosed")
+    assert [b.lang for b in blocks] == ["js", "", ""]
+    assert code_tokens("x = 1 // c", "slash") == ["x", "=", "1"]
+    assert code_tokens("x = 1 # c", "hash") == ["x", "=", "1"]
