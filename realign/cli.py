@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import typer
 
@@ -35,6 +36,124 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 # --- commands -------------------------------------------------------------------------------
 # Each command is a thin wrapper: parse options, call one library function, print the result.
+
+DB_OPTION = typer.Option("realign.duckdb", "--db", help="DuckDB file holding runs, results and the request cache.")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+@app.command()
+@user_errors
+def rewrite(
+    input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json/.parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    db: str = DB_OPTION,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k."),
+    turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
+    n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
+    task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),
+    classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
+    retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
+    index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Run the offline stages and print what would be sent; no model needed."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Classify, rewrite, verify and store every row of INPUT. Rerunning the same command resumes."""
+    from realign.runner import run_rewrite
+
+    overrides = {
+        "input": {"format": fmt},
+        "model": {"model": model, "base_url": base_url, "concurrency": concurrency},
+        "sampling": {"n": n},
+        "rewrite": {"turns": turns},
+        "tasks": {"force_task": task},
+        "classify": {"kind": classifier},
+        "retrieval": {"kind": retrieval, "index_dir": index_dir},
+    }
+    summary = run_rewrite(input_path, pipeline=pipeline, overrides=overrides, db=db, limit=limit,
+                          strict=strict, dry_run=dry_run, progress=not quiet and not dry_run)
+    if as_json:
+        _print_json(summary)
+    else:
+        from realign.report import print_rewrite_summary
+
+        print_rewrite_summary(summary)
+
+
+@app.command()
+@user_errors
+def stats(
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: every run, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Rows by status and task, acceptance per task, rejection reasons, length ratios, tokens, per run."""
+    from realign.store import Store, run_stats
+
+    with Store(db, read_only=True) as store:
+        ids = [store.resolve_run(run)] if run else [r["run_id"] for r in store.query(
+            "SELECT run_id FROM runs ORDER BY started_at DESC")]
+        if not ids:
+            raise RealignError(f"database {db} holds no run yet; run `realign rewrite` first")
+        data = [run_stats(store, rid) for rid in ids]
+    if as_json:
+        _print_json(data if not run else data[0])
+    else:
+        from realign.report import print_stats
+
+        for d in data:
+            print_stats(d)
+
+
+@app.command()
+@user_errors
+def export(
+    out: str = typer.Option(..., "--out", help="Output file."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, parquet or jsonl (jsonl: with provenance)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
+    only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """Write a run's corpus for SFT trainers: final responses, originals kept where a rewrite was rejected."""
+    from realign.exporting import export_run
+
+    summary = export_run(db, out, fmt, run=run, only_rewritten=only_rewritten)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"wrote {summary['rows']} rows of run {summary['run_id']} to {out} ({fmt})")
+
+
+@app.command()
+@user_errors
+def show(
+    example_id: str = typer.Argument(..., help="Example id (a unique prefix is enough)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id; default: the latest run."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """One row's full story: original, task, evidence, prompt sent, raw answers, checks, final response."""
+    from realign.store import Store, row_story
+
+    with Store(db, read_only=True) as store:
+        story = row_story(store, example_id, store.resolve_run(run))
+    if as_json:
+        _print_json(story)
+    else:
+        from realign.report import print_story
+
+        print_story(story)
+
+
 # ---- end of commands ------------------------------------------------------------------------
 
 

@@ -1,0 +1,166 @@
+"""Pipeline configuration: pydantic models, loaded from pipelines/*.toml, overridden by env and flags.
+
+Precedence, lowest first: model defaults < pipeline TOML < environment (OPENAI_BASE_URL,
+OPENAI_API_KEY, REALIGN_MODEL) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from realign.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PIPELINES_DIR = Path(__file__).resolve().parent.parent / "pipelines"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Section):
+    path: str | None = None  # file, folder (datasets.save_to_disk) or hf:NAME[:CONFIG][:SPLIT]
+    format: str | None = None  # force a shape instead of detecting it
+    id_field: str | None = None  # the row's own id field; default: id / idx / uid ...
+
+
+class ModelConfig(_Section):
+    model: str | None = None  # served model name, e.g. Qwen/Qwen2.5-7B-Instruct
+    base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://localhost:8000/v1
+    api_key: SecretStr | None = None  # only ever from the environment, never from a file
+    concurrency: int = Field(64, ge=1, le=4096)  # requests in flight; 64 suits one vLLM server
+    timeout_s: float = Field(120.0, gt=0)  # per request
+    max_attempts: int = Field(5, ge=1, le=20)  # per request, retries included
+    requests_per_minute: float | None = None  # API rate limits; None = unlimited
+    tokens_per_minute: float | None = None
+
+
+class SamplingConfig(_Section):
+    temperature: float = 0.2  # low: a reformat, not a new answer
+    top_p: float = 0.95
+    max_tokens: int = 2048  # a rewrite cut off by this limit is retried, then the row fails
+    seed: int | None = 0  # fixed, so reruns and retries are reproducible where the server honours it
+    n: int = Field(1, ge=1, le=8)  # candidates per request; the first that passes verification wins
+
+
+class RewriteConfig(_Section):
+    turns: Literal["all", "last"] = "all"  # which assistant turns of a conversation to rewrite
+    structured_output: bool = True  # send response_format = JSON schema (vLLM >= 0.12, OpenAI)
+    feedback_retry: bool = True  # retry a rejected rewrite once with the failed checks' reasons
+
+
+class VerifyConfig(_Section):
+    min_ratio: float = 0.5  # rewrite length / original length, lower bound
+    max_ratio: float = 4.0  # upper bound: a reformat that quadruples an answer is padding
+    add_checks: dict[str, list[str]] = Field(default_factory=dict)  # task (or "*") -> extra checks
+    remove_checks: dict[str, list[str]] = Field(default_factory=dict)  # task (or "*") -> checks dropped
+
+
+class TasksConfig(_Section):
+    criteria_dir: str | None = None  # default: criteria/ of this project
+    rewrite: dict[str, bool] = Field(default_factory=dict)  # per task: override rewrite/passthrough
+    retrieval: dict[str, bool] = Field(default_factory=dict)  # per task: override evidence
+    force_task: str | None = None  # skip classification: every row is this task (e.g. math_puzzles)
+
+
+class ClassifyConfig(_Section):
+    kind: Literal["auto", "embedded", "llm", "cascade"] = "auto"  # auto: cascade with a model, else embedded
+    threshold: float | None = None  # cascade: embedded confidence at or above which the LLM is not asked
+
+
+class RetrievalConfig(_Section):
+    kind: Literal["none", "local", "serper", "brave"] = "none"
+    index_dir: str | None = None  # for kind = local
+    k: int = Field(5, ge=1, le=50)  # passages per query
+    all_tasks: bool = False  # fetch evidence for every task, not only those whose criteria ask
+
+
+class PipelineConfig(_Section):
+    name: str = "default"
+    input: InputConfig = Field(default_factory=InputConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
+    rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
+    verify: VerifyConfig = Field(default_factory=VerifyConfig)
+    tasks: TasksConfig = Field(default_factory=TasksConfig)
+    classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
+    retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+
+    def identity(self) -> dict[str, Any]:
+        """What makes a run the same run: everything that changes the output, nothing secret.
+
+        Concurrency, timeouts and rate limits change speed, not output, so they are left out.
+        """
+        data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "concurrency",
+                               "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute"}})
+        return data
+
+    def public_dump(self) -> dict[str, Any]:
+        """The config as stored in the runs table: the API key is never included."""
+        return self.model_dump(mode="json", exclude={"model": {"api_key"}})
+
+
+def config_hash(data: dict[str, Any]) -> str:
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def resolve_pipeline_path(spec: str) -> Path:
+    """A pipeline given as a path, or as a name of a file in pipelines/ (`alpaca`, `gsm8k`)."""
+    p = Path(spec)
+    if p.is_file():
+        return p
+    named = PIPELINES_DIR / f"{spec}.toml"
+    if named.is_file():
+        return named
+    known = sorted(x.stem for x in PIPELINES_DIR.glob("*.toml"))
+    raise ConfigError(f"pipeline '{spec}' not found: not a file, and not one of {', '.join(known)} in {PIPELINES_DIR}")
+
+
+def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                env: dict[str, str] | None = None) -> PipelineConfig:
+    """Build the effective config from a pipeline file, the environment and flag overrides.
+
+    `overrides` maps section -> {field: value}; None values mean "flag not given".
+    """
+    env = dict(os.environ) if env is None else env
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if pipeline:
+        path = resolve_pipeline_path(pipeline)
+        source = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: invalid TOML: {e}") from None
+        if "api_key" in data.get("model", {}):
+            raise ConfigError(f"{path}: field 'model.api_key' is not allowed in a file; set OPENAI_API_KEY instead")
+    model = data.setdefault("model", {})
+    if env.get("OPENAI_BASE_URL"):
+        model["base_url"] = env["OPENAI_BASE_URL"]
+    if env.get("REALIGN_MODEL"):
+        model["model"] = env["REALIGN_MODEL"]
+    if env.get("OPENAI_API_KEY"):
+        model["api_key"] = env["OPENAI_API_KEY"]
+    for section, values in (overrides or {}).items():
+        for key, value in values.items():
+            if value is not None:
+                data.setdefault(section, {})[key] = value
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(f"{source}: invalid configuration: {problems}") from None

@@ -1,0 +1,502 @@
+"""Runs the stages over a stream of examples with bounded concurrency; run bookkeeping.
+
+The input is read in chunks; each chunk is classified in one call, rows already finished in this
+run are skipped, the rest are grouped by task (so vLLM's prefix cache sees the same system prompt
+back to back) and processed concurrently, at most `2 x concurrency` rows at a time, so memory
+stays flat whatever the input size. Each row's writes reach the store together when it finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from realign.classify.base import Classifier, classification_text
+from realign.config import PipelineConfig, config_hash
+from realign.errors import ConfigError, InputError
+from realign.io.readers import count_rows, read_examples
+from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
+from realign.prompts import template_fingerprint
+from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
+from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
+from realign.store import Store
+from realign.tasks import TaskSpec, load_tasks
+from realign.verify.base import CheckInput
+from realign.verify.registry import VerifyOptions, run_checks
+
+CHUNK_ROWS = 256
+
+
+@dataclass
+class LiveStats:
+    """Counters the progress display reads; updated in place by the pipeline."""
+
+    total: int | None = None
+    done: int = 0
+    resumed: int = 0
+    quarantined: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    llm: Any = None  # LLMClient.stats, when a model is configured
+
+    def snapshot(self) -> dict[str, Any]:
+        elapsed = time.perf_counter() - self.started
+        s = self.llm
+        return {
+            "total": self.total, "done": self.done, "resumed": self.resumed,
+            "quarantined": self.quarantined, "elapsed_s": elapsed,
+            "rows_per_s": self.done / elapsed if elapsed > 0 else 0.0,
+            "in_flight": getattr(s, "in_flight", 0), "fresh": getattr(s, "requests_sent", 0),
+            "cached": getattr(s, "cache_hits", 0), "retries": getattr(s, "retries", 0),
+            "prompt_tokens": getattr(s, "prompt_tokens", 0),
+            "completion_tokens": getattr(s, "completion_tokens", 0),
+            **{k: v for k, v in self.by_status.items()},
+        }
+
+
+@dataclass
+class TurnOutcome:
+    status: str  # rewritten | kept_original | failed
+    final: str
+    reason: str
+    attempts: int = 0
+    candidate: str | None = None
+    keep_original: bool | None = None
+    request_keys: list[str] = field(default_factory=list)
+    prompt: list[dict[str, str]] | None = None
+    raw_answers: list[str] = field(default_factory=list)
+    verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
+    evidence: list[Evidence] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: str | None = None
+
+
+def input_fingerprint(path: str) -> str:
+    """Content hash of a file; names, sizes and mtimes for a folder; the spec itself for hf:."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_file():
+        with p.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    elif p.is_dir():
+        for q in sorted(p.rglob("*")):
+            if q.is_file():
+                st = q.stat()
+                h.update(f"{q.relative_to(p)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    else:
+        h.update(path.encode())
+    return h.hexdigest()
+
+
+def checks_for(task: str, spec: TaskSpec, cfg: PipelineConfig) -> list[str]:
+    names = list(spec.verifiers)
+    for key in ("*", task):
+        names += [c for c in cfg.verify.add_checks.get(key, []) if c not in names]
+        drop = set(cfg.verify.remove_checks.get(key, []))
+        names = [c for c in names if c not in drop]
+    return names
+
+
+def example_status(turn_statuses: Sequence[str]) -> str:
+    """One status per row: a failed turn makes the row failed (retried on resume), any rewritten
+    turn makes it rewritten, otherwise kept_original; no rewritten turn at all is passthrough."""
+    if not turn_statuses:
+        return "passthrough"
+    for s in ("failed", "rewritten", "kept_original"):
+        if s in turn_statuses:
+            return s
+    return "passthrough"
+
+
+class Pipeline:
+    def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: LLMClient | None,
+                 classifier: Classifier, retriever: Any | None = None,
+                 tasks: dict[str, TaskSpec] | None = None,
+                 on_progress: Callable[[LiveStats], None] | None = None):
+        self.cfg = cfg
+        self.store = store
+        self.llm = llm
+        self.classifier = classifier
+        self.retriever = retriever
+        self.tasks = tasks if tasks is not None else load_tasks(cfg.tasks.criteria_dir)
+        self.stats = LiveStats(llm=llm.stats if llm else None)
+        self.on_progress = on_progress
+        self.verify_options = VerifyOptions(
+            min_ratio=cfg.verify.min_ratio, max_ratio=cfg.verify.max_ratio,
+            extra_leak_markers=list(PROMPT_MARKERS),
+        )
+        self.sampling = {k: v for k, v in cfg.sampling.model_dump().items() if k != "n" and v is not None}
+        if cfg.tasks.force_task and cfg.tasks.force_task not in self.tasks:
+            raise ConfigError(f"tasks.force_task: unknown task '{cfg.tasks.force_task}'")
+        self.run_id = ""
+
+    # ---- identity -------------------------------------------------------------------------
+    def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
+        from realign.tasks import default_criteria_dir
+
+        criteria_dir = Path(self.cfg.tasks.criteria_dir or default_criteria_dir())
+        crit = hashlib.sha256()
+        for p in sorted(criteria_dir.glob("*.md")):
+            crit.update(p.name.encode())
+            crit.update(p.read_bytes())
+        identity = {
+            "config": self.cfg.identity(),
+            "input": input_fingerprint(input_path),
+            "criteria": crit.hexdigest(),
+            "templates": template_fingerprint(),
+            "classifier": getattr(self.classifier, "name", type(self.classifier).__name__),
+        }
+        h = config_hash(identity)
+        return "r" + h[:12], identity["input"], identity
+
+    # ---- routing --------------------------------------------------------------------------
+    def wants_rewrite(self, task: str) -> bool:
+        return self.cfg.tasks.rewrite.get(task, self.tasks[task].rewrite)
+
+    def wants_evidence(self, task: str) -> bool:
+        if self.retriever is None:
+            return False
+        return self.cfg.retrieval.all_tasks or self.cfg.tasks.retrieval.get(task, self.tasks[task].retrieval)
+
+    def target_turns(self, ex: Example) -> list[int]:
+        idx = ex.assistant_indices()
+        return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
+
+    async def classify(self, examples: Sequence[Example]) -> list[TaskPrediction]:
+        if self.cfg.tasks.force_task:
+            return [TaskPrediction(task=self.cfg.tasks.force_task, confidence=1.0, method="config")
+                    for _ in examples]
+        return await self.classifier.classify([classification_text(ex.turns) for ex in examples])
+
+    # ---- one turn -------------------------------------------------------------------------
+    async def _evidence(self, ex: Example, turn_index: int) -> list[Evidence]:
+        from realign.retrieve.query import make_query
+        from realign.retrieve.evidence import dedupe
+
+        query = make_query(turn_instruction(ex, turn_index))
+        if not query:
+            return []
+        found = await self.retriever.search(query, self.cfg.retrieval.k)
+        return dedupe(found)
+
+    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str) -> Verdict:
+        inp = CheckInput(
+            task=task, instruction=turn_instruction(ex, turn_index),
+            original=ex.turns[turn_index].content, candidate=candidate,
+            context="\n".join(f"[{t.role}] {t.content}" for t in ex.turns[:turn_index]),
+        )
+        return run_checks(checks_for(task, self.tasks[task], self.cfg), inp, self.verify_options)
+
+    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome) -> ChatResult:
+        def validate(result: ChatResult) -> None:
+            errors = []
+            for c in result.contents:
+                try:
+                    parse_answer(c)
+                    return
+                except ValueError as e:
+                    errors.append(str(e))
+            raise ValueError("; ".join(errors) or "no choices in the answer")
+
+        assert self.llm is not None
+        result = await self.llm.chat(
+            messages, sampling=self.sampling,
+            response_format=REWRITE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            n=self.cfg.sampling.n, validate=validate,
+        )
+        out.request_keys.append(result.key)
+        out.raw_answers.extend(result.contents)
+        out.prompt_tokens += result.prompt_tokens
+        out.completion_tokens += result.completion_tokens
+        return result
+
+    def _judge(self, task: str, ex: Example, turn_index: int, result: ChatResult, attempt: int,
+               out: TurnOutcome) -> tuple[bool, str | None, Verdict | None]:
+        """Walk the candidates in order; the first that passes (or that keeps the original) wins."""
+        first_raw, first_verdict = None, None
+        original = ex.turns[turn_index].content
+        for ci, raw in enumerate(result.contents):
+            try:
+                answer = parse_answer(raw)
+            except ValueError:
+                continue
+            if answer.keep_original:
+                out.status, out.final, out.keep_original = "kept_original", original, True
+                out.candidate = None
+                out.reason = "the model judged the original already meets the criteria"
+                out.attempts = attempt
+                return True, None, None
+            verdict = self._verify(task, ex, turn_index, answer.rewritten)
+            out.verdicts.append({"attempt": attempt, "candidate": ci, "passed": verdict.passed,
+                                 "checks": [c.model_dump() for c in verdict.checks]})
+            out.candidate = answer.rewritten
+            if verdict.passed:
+                out.status, out.final, out.keep_original = "rewritten", answer.rewritten, False
+                out.reason = "passed all checks" if attempt == 1 else "passed all checks after feedback"
+                out.attempts = attempt
+                return True, None, verdict
+            if first_verdict is None:
+                first_raw, first_verdict = raw, verdict
+        return False, first_raw, first_verdict
+
+    async def rewrite_turn(self, task: str, ex: Example, turn_index: int) -> TurnOutcome:
+        spec = self.tasks[task]
+        original = ex.turns[turn_index].content
+        out = TurnOutcome(status="failed", final=original, reason="")
+        try:
+            if self.wants_evidence(task):
+                out.evidence = await self._evidence(ex, turn_index)
+            from realign.retrieve.evidence import format_evidence
+
+            ev_text = format_evidence(out.evidence) if out.evidence else ""
+            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence))
+            out.prompt = messages
+            result = await self._ask(messages, out)
+            done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
+            if done:
+                return out
+            if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
+                retry = feedback_messages(messages, raw, verdict.feedback())
+                result = await self._ask(retry, out)
+                done, _, last = self._judge(task, ex, turn_index, result, 2, out)
+                if done:
+                    return out
+                verdict = last or verdict
+            out.status, out.final = "kept_original", original
+            out.attempts = 2 if self.cfg.rewrite.feedback_retry else 1
+            out.reason = "rejected: " + ("; ".join(c.reason for c in verdict.failures) if verdict else "no usable candidate")
+            return out
+        except LLMError as e:
+            out.status, out.final, out.error = "failed", original, f"{e.kind}: {e}"
+            out.reason = out.error
+            out.attempts = max(out.attempts, 1)
+            return out
+
+    # ---- one row --------------------------------------------------------------------------
+    async def process(self, ex: Example, pred: TaskPrediction) -> str:
+        task = pred.task
+        outcomes: dict[int, TurnOutcome] = {}
+        if self.wants_rewrite(task):
+            for i in self.target_turns(ex):
+                outcomes[i] = await self.rewrite_turn(task, ex, i)
+        final_turns = [t.model_dump() for t in ex.turns]
+        for i, o in outcomes.items():
+            final_turns[i]["content"] = o.final
+        status = example_status([o.status for o in outcomes.values()])
+        if self.store is not None:
+            self._write(ex, pred, outcomes, status, final_turns)
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+        self.stats.done += 1
+        return status
+
+    def _write(self, ex: Example, pred: TaskPrediction, outcomes: dict[int, TurnOutcome],
+               status: str, final_turns: list[dict[str, str]]) -> None:
+        st, rid = self.store, self.run_id
+        assert st is not None
+        st.add_example(rid, ex, pred.task, pred.confidence, pred.method)
+        for i, o in outcomes.items():
+            st.add_evidence(rid, ex.id, i, o.evidence)
+            for v in o.verdicts:
+                for c in v["checks"]:
+                    st.add_check(rid, ex.id, i, v["attempt"], v["candidate"], c["name"], c["passed"], c["reason"])
+            original = ex.turns[i].content
+            st.add_rewrite(
+                rid, ex.id, i, status=o.status, reason=o.reason, original=original,
+                candidate=o.candidate, final=o.final, keep_original=o.keep_original,
+                attempts=o.attempts,
+                length_ratio=(len(o.candidate) / max(len(original), 1)) if o.candidate else None,
+                request_keys=o.request_keys, prompt=o.prompt, raw_answers=o.raw_answers,
+                verdicts=o.verdicts, error=o.error,
+            )
+        errors = [o.error for o in outcomes.values() if o.error]
+        st.add_result(
+            rid, ex.id, status=status, task=pred.task, final_turns=final_turns,
+            attempts=sum(o.attempts for o in outcomes.values()),
+            prompt_tokens=sum(o.prompt_tokens for o in outcomes.values()),
+            completion_tokens=sum(o.completion_tokens for o in outcomes.values()),
+            error="; ".join(errors) or None,
+        )
+        st.maybe_flush()
+
+    # ---- the run --------------------------------------------------------------------------
+    def _chunks(self, path: str, limit: int | None) -> Iterator[list[Example | BadRow]]:
+        chunk: list[Example | BadRow] = []
+        for n, item in enumerate(read_examples(path, format=self.cfg.input.format,
+                                               id_field=self.cfg.input.id_field)):
+            if limit is not None and n >= limit:
+                break
+            chunk.append(item)
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    async def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
+        assert self.store is not None and self.llm is not None
+        store = self.store
+        run_id, input_hash, identity = self.run_identity(input_path)
+        self.run_id = run_id
+        resumed = store.start_run(
+            run_id=run_id, name=self.cfg.name, config={**self.cfg.public_dump(), "identity": identity},
+            config_hash=config_hash(identity), input_path=input_path, input_hash=input_hash,
+            model=self.cfg.model.model, base_url=self.cfg.model.base_url,
+        )
+        total = count_rows(input_path)
+        self.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
+        quarantined_before = store.quarantined_indices(run_id) if resumed else set()
+        seen: dict[str, int] = {}
+        slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
+        pending: set[asyncio.Task[str]] = set()
+        status = "failed"
+        ticker = asyncio.create_task(self._ticker()) if self.on_progress else None
+        try:
+            for chunk in self._chunks(input_path, limit):
+                examples: list[Example] = []
+                for item in chunk:
+                    if isinstance(item, BadRow):
+                        if strict:
+                            raise InputError(item.describe(input_path) + " (--strict stops at the first bad row)")
+                        if item.source_index not in quarantined_before:
+                            store.add_quarantine(run_id, item)
+                        self.stats.quarantined += 1
+                        self.stats.done += 1
+                        continue
+                    n = seen.get(item.id, 0) + 1
+                    seen[item.id] = n
+                    if n > 1:  # same id twice in one input: keep both rows, distinctly
+                        item = item.model_copy(update={"id": f"{item.id}~{n}"})
+                    examples.append(item)
+                finished = store.finished_ids(run_id, [e.id for e in examples])
+                todo = [e for e in examples if e.id not in finished]
+                self.stats.resumed += len(examples) - len(todo)
+                self.stats.done += len(examples) - len(todo)
+                if not todo:
+                    continue
+                preds = await self.classify(todo)
+                for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
+                    await slots.acquire()
+                    t = asyncio.create_task(self.process(ex, pred))
+                    pending.add(t)
+                    t.add_done_callback(lambda t: (slots.release(), pending.discard(t), self._tick()))
+            if pending:
+                await asyncio.gather(*pending)
+            status = "completed"
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+            for t in list(pending):
+                t.cancel()
+            store.flush()
+            counts = self.counts()
+            store.finish_run(run_id, status, counts)
+        return {"run_id": run_id, **counts}
+
+    async def _ticker(self) -> None:
+        # Rows may take minutes each on a slow server; keep the display alive regardless.
+        while True:
+            await asyncio.sleep(1.0)
+            self._tick()
+
+    def _tick(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.stats)
+
+    def counts(self) -> dict[str, Any]:
+        """Whole-run counts from the store, plus this session's request and token figures."""
+        assert self.store is not None
+        by_status = {r["status"]: r["n"] for r in self.store.query(
+            "SELECT status, count(*) AS n FROM results WHERE run_id = ? GROUP BY status", [self.run_id])}
+        quarantined = self.store.query(
+            "SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [self.run_id])[0]["n"]
+        s = self.llm.stats if self.llm else None
+        counts = {k: by_status.get(k, 0) for k in ("rewritten", "kept_original", "passthrough", "failed")}
+        elapsed = time.perf_counter() - self.stats.started
+        processed = self.stats.done - self.stats.resumed
+        return {
+            "rows": sum(counts.values()) + quarantined,
+            **counts,
+            "quarantined": quarantined,
+            "resumed": self.stats.resumed,
+            "llm_requests": getattr(s, "requests_sent", 0),
+            "cached_requests": getattr(s, "cache_hits", 0),
+            "retries": getattr(s, "retries", 0),
+            "prompt_tokens": getattr(s, "prompt_tokens", 0),
+            "completion_tokens": getattr(s, "completion_tokens", 0),
+            "elapsed_s": round(elapsed, 3),
+            "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
+        }
+
+
+def build_llm(cfg: PipelineConfig, cache: Any) -> LLMClient:
+    m = cfg.model
+    if not m.base_url or not m.model:
+        raise ConfigError(
+            "no model endpoint configured. Point realign at an OpenAI-compatible server, e.g.\n"
+            "  vllm serve Qwen/Qwen2.5-7B-Instruct   # then:\n"
+            "  realign rewrite --in data.jsonl --model Qwen/Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1\n"
+            "or use the OpenAI API: export OPENAI_API_KEY=... and pass --model gpt-4o-mini "
+            "--base-url https://api.openai.com/v1 (OPENAI_BASE_URL / REALIGN_MODEL work too).\n"
+            "To see what would be sent without a model, add --dry-run."
+        )
+    return LLMClient(
+        LLMSettings(base_url=m.base_url, api_key=m.api_key, model=m.model, concurrency=m.concurrency,
+                    timeout_s=m.timeout_s, max_attempts=m.max_attempts,
+                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute),
+        cache,
+    )
+
+
+async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
+               show_prompts: int = 1) -> dict[str, Any]:
+    """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
+
+    Token figures are estimates (4 characters a token; a rewrite about as long as the original).
+    """
+    cfg = pipeline.cfg
+    rows = quarantined = requests = prompt_chars = completion_chars = 0
+    by_task: dict[str, dict[str, int]] = {}
+    samples: list[dict[str, Any]] = []
+    bad: list[str] = []
+    evidence_requests = 0
+    for chunk in pipeline._chunks(input_path, limit):
+        examples = [x for x in chunk if isinstance(x, Example)]
+        for x in chunk:
+            if isinstance(x, BadRow):
+                quarantined += 1
+                if len(bad) < 5:
+                    bad.append(x.describe(input_path))
+        rows += len(chunk)
+        preds = await pipeline.classify(examples)
+        for ex, pred in zip(examples, preds):
+            entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
+            entry["rows"] += 1
+            if not pipeline.wants_rewrite(pred.task):
+                entry["passthrough"] += 1
+                continue
+            entry["rewrite"] += 1
+            spec = pipeline.tasks[pred.task]
+            for i in pipeline.target_turns(ex):
+                messages = build_messages(spec, ex, i)
+                requests += 1
+                evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
+                prompt_chars += sum(len(m["content"]) for m in messages)
+                completion_chars += len(ex.turns[i].content) + 40
+                if len(samples) < show_prompts:
+                    samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
+    est_prompt = prompt_chars // 4
+    est_completion = completion_chars // 4 * cfg.sampling.n
+    return {
+        "dry_run": True, "rows": rows, "quarantined": quarantined,
+        "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
+        "rows_needing_evidence": evidence_requests,
+        "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
+        "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
+        "bad_rows": bad, "sample_prompts": samples,
+    }

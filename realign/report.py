@@ -1,0 +1,104 @@
+"""Human-readable printing of summaries, stats and row stories (the --json forms bypass this)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def print_rewrite_summary(s: dict[str, Any]) -> None:
+    if s.get("dry_run"):
+        console.print(f"[bold]dry run[/bold]: {s['rows']} rows read, {s['quarantined']} would be quarantined")
+        for b in s["bad_rows"]:
+            console.print(f"  bad row: {b}", markup=False)
+        t = Table("task", "rows", "rewrite", "passthrough")
+        for task, v in s["by_task"].items():
+            t.add_row(task, str(v["rows"]), str(v["rewrite"]), str(v["passthrough"]))
+        console.print(t)
+        console.print(
+            f"would send {s['requests']} rewrite requests (up to {s['requests_with_feedback_retry_max']} "
+            f"with feedback retries), evidence for {s['rows_needing_evidence']}; estimated tokens: "
+            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion"
+        )
+        for sample in s["sample_prompts"]:
+            console.rule(f"sample prompt: {sample['example_id']} ({sample['task']})")
+            for m in sample["messages"]:
+                console.print(f"[bold]{m['role']}[/bold]")
+                console.print(m["content"], markup=False, highlight=False)
+        console.print("No model was called. To run it for real, give --model and --base-url (or OPENAI_BASE_URL).")
+        return
+    console.print(
+        f"run {s['run_id']}: {s['rows']} rows | rewritten {s['rewritten']} | kept original "
+        f"{s['kept_original']} | passthrough {s['passthrough']} | failed {s['failed']} | "
+        f"quarantined {s['quarantined']} | resumed {s['resumed']}"
+    )
+    console.print(
+        f"requests: {s['llm_requests']} sent, {s['cached_requests']} from cache, {s['retries']} retries | "
+        f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion | "
+        f"{s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
+    )
+
+
+def print_stats(d: dict[str, Any]) -> None:
+    console.rule(f"run {d['run_id']} ({d['name']}) {d['status']}")
+    console.print(f"input {d['input']} | model {d['model']} | sessions {d['sessions']} | "
+                  f"{d['started_at']} → {d['finished_at']}", markup=False)
+    console.print(f"rows {d['rows']}: " + ", ".join(f"{k} {v}" for k, v in d["by_status"].items())
+                  + f", quarantined {d['quarantined']}")
+    t = Table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
+    for r in d["by_task"]:
+        acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
+        t.add_row(r["task"], *(str(r[k]) for k in ("rows", "rewritten", "kept_original", "passthrough", "failed")), acc)
+    console.print(t)
+    if d["failed_checks"]:
+        console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
+    if d["rejection_reasons"]:
+        console.print("top reasons a rewrite was not used:")
+        for r in d["rejection_reasons"]:
+            console.print(f"  {r['rows']:>6}  {r['reason']}", markup=False)
+    lr = d["length_ratio"]
+    if lr.get("n"):
+        console.print(f"length ratio of accepted rewrites (n={lr['n']}): min {lr['min']} p10 {lr['p10']} "
+                      f"median {lr['p50']} p90 {lr['p90']} max {lr['max']}")
+    tok, req = d["tokens"], d["last_session_requests"]
+    console.print(f"tokens {tok['prompt_tokens']:,} prompt + {tok['completion_tokens']:,} completion | "
+                  f"last session: {req['fresh']} requests sent, {req['cached']} from cache")
+
+
+def print_story(s: dict[str, Any]) -> None:
+    console.rule(f"{s['example_id']} (run {s['run_id']}, row {s['source_index']}"
+                 + (f", line {s['line']}" if s["line"] else "") + ")")
+    console.print(f"task [bold]{s['task']}[/bold] (confidence {s['task_confidence']:.2f}, {s['classifier']}) | "
+                  f"status [bold]{s['status']}[/bold]" + (f" | error: {s['error']}" if s["error"] else ""))
+    console.print("[bold]original[/bold]")
+    for t in s["original_turns"]:
+        console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)
+    if s["evidence"]:
+        console.print("[bold]evidence[/bold]")
+        for e in s["evidence"]:
+            console.print(f"[{e['rank']}] {e['source']} {e['doc_id']} {e['title']}: {e['text'][:300]}",
+                          markup=False, highlight=False)
+    for t in s["turns"]:
+        console.rule(f"turn {t['turn_index']}: {t['status']} after {t['attempts']} attempt(s): {t['reason']}")
+        if t.get("prompt"):
+            console.print("[bold]prompt sent[/bold]")
+            for m in t["prompt"]:
+                console.print(f"({m['role']})\n{m['content']}", markup=False, highlight=False)
+        for i, raw in enumerate(t.get("raw_answers") or []):
+            console.print(f"[bold]raw answer {i + 1}[/bold]")
+            console.print(raw, markup=False, highlight=False)
+        for v in t.get("verdicts") or []:
+            console.print(f"[bold]checks[/bold] (attempt {v['attempt']}, candidate {v['candidate']}): "
+                          + ("passed" if v["passed"] else "failed"))
+            for c in v["checks"]:
+                console.print(f"  {'ok  ' if c['passed'] else 'FAIL'} {c['name']}: {c['reason']}", markup=False)
+    if s["final_turns"]:
+        console.rule("final")
+        for t in s["final_turns"]:
+            console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)
+
+

@@ -1,0 +1,71 @@
+"""Builds a Pipeline from the effective config (classifier, LLM client, retriever, store) and runs it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from realign.config import PipelineConfig, load_config
+from realign.errors import ConfigError, InputError
+from realign.pipeline import Pipeline, build_llm, plan
+from realign.progress import ProgressReporter
+from realign.store import Store
+
+OPENAI_HOSTS = ("api.openai.com",)
+
+
+def _check_key(cfg: PipelineConfig) -> None:
+    url = cfg.model.base_url or ""
+    if any(h in url for h in OPENAI_HOSTS) and cfg.model.api_key is None:
+        raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-... and run again")
+
+
+def _classifier(cfg: PipelineConfig, llm: Any | None) -> Any:
+    from realign.classify import build_classifier
+
+    return build_classifier(cfg.classify.kind, llm=llm, threshold=cfg.classify.threshold)
+
+
+def _retriever(cfg: PipelineConfig, store: Store | None) -> Any | None:
+    if cfg.retrieval.kind == "none":
+        return None
+    from realign.retrieve import build_retriever
+
+    return build_retriever(cfg.retrieval.kind, index_dir=cfg.retrieval.index_dir, cache=store)
+
+
+def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, dict[str, Any]],
+                db: str, limit: int | None, strict: bool, dry_run: bool, progress: bool) -> dict[str, Any]:
+    cfg = load_config(pipeline, overrides)
+    input_path = input_path or cfg.input.path or ""
+    if not input_path:
+        raise InputError("no input given: pass --in FILE (or set input.path in the pipeline)")
+    from realign.io.readers import detect_format
+
+    detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    if dry_run:
+        # Offline: the embedded classifier stands in for any LLM-backed one.
+        offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
+        classifier = _classifier(offline, None)
+        pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
+        return asyncio.run(plan(pipe, input_path, limit=limit))
+    _check_key(cfg)
+    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress))
+
+
+async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
+               progress: bool) -> dict[str, Any]:
+    store = Store(db)
+    try:
+        llm = build_llm(cfg, store)
+        try:
+            await llm.check_endpoint()
+            pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
+                            retriever=_retriever(cfg, store))
+            with ProgressReporter(enabled=progress) as reporter:
+                pipe.on_progress = reporter
+                return await pipe.run(input_path, limit=limit, strict=strict)
+        finally:
+            await llm.aclose()
+    finally:
+        store.close()

@@ -1,0 +1,412 @@
+"""DuckDB store: schema, batched writes, resume and cache queries, stats queries.
+
+One file holds every run. Writes are buffered and flushed in one transaction per batch (DuckDB is
+slow row by row), with the LLM calls of a batch written in the same transaction as the results
+that used them, so a crash loses at most the rows in flight and never leaves a result whose
+answer is missing from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from realign.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id VARCHAR PRIMARY KEY, name VARCHAR, config JSON, config_hash VARCHAR,
+        input_path VARCHAR, input_hash VARCHAR, model VARCHAR, base_url VARCHAR,
+        started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR, sessions INTEGER,
+        counts JSON)""",
+    """CREATE TABLE IF NOT EXISTS examples (
+        run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR,
+        turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR,
+        PRIMARY KEY (run_id, example_id))""",
+    """CREATE TABLE IF NOT EXISTS results (
+        run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON,
+        attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR,
+        finished_at TIMESTAMPTZ, PRIMARY KEY (run_id, example_id))""",
+    """CREATE TABLE IF NOT EXISTS rewrites (
+        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
+        original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
+        attempts INTEGER, length_ratio DOUBLE, request_keys JSON, prompt JSON, raw_answers JSON,
+        verdicts JSON, error VARCHAR, PRIMARY KEY (run_id, example_id, turn_index))""",
+    """CREATE TABLE IF NOT EXISTS checks (
+        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
+        candidate INTEGER, check_name VARCHAR, passed BOOLEAN, reason VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS evidence (
+        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR,
+        doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE)""",
+    """CREATE TABLE IF NOT EXISTS llm_calls (
+        key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR,
+        prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR,
+        created_at TIMESTAMPTZ)""",
+    """CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
+        raw VARCHAR, PRIMARY KEY (run_id, source_index))""",
+]
+
+# Column order of each buffered table, used to build the Arrow batch of a flush.
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "examples": ("run_id", "example_id", "source_index", "line", "format", "turns", "fields",
+                 "task", "task_confidence", "classifier"),
+    "results": ("run_id", "example_id", "status", "task", "final_turns", "attempts",
+                "prompt_tokens", "completion_tokens", "error", "finished_at"),
+    "rewrites": ("run_id", "example_id", "turn_index", "status", "reason", "original",
+                 "candidate", "final", "keep_original", "attempts", "length_ratio",
+                 "request_keys", "prompt", "raw_answers", "verdicts", "error"),
+    "checks": ("run_id", "example_id", "turn_index", "attempt", "candidate", "check_name",
+               "passed", "reason"),
+    "evidence": ("run_id", "example_id", "turn_index", "rank", "source", "doc_id", "title",
+                 "url", "text", "score"),
+    "llm_calls": ("key", "kind", "request", "response", "finish_reason", "prompt_tokens",
+                  "completion_tokens", "latency_s", "error", "created_at"),
+    "quarantine": ("run_id", "source_index", "line", "field", "error", "raw"),
+}
+# Tables whose rows are replaced when written again for the same key (a failed row retried on
+# resume, a quarantined row seen again).
+_UPSERT = {"examples", "results", "rewrites", "quarantine"}
+_KEYS = {
+    "examples": ("run_id", "example_id"),
+    "results": ("run_id", "example_id"),
+    "rewrites": ("run_id", "example_id", "turn_index"),
+    "quarantine": ("run_id", "source_index"),
+}
+# Flush order: the cache and the rows a result depends on go before the result.
+_FLUSH_ORDER = ("llm_calls", "examples", "evidence", "checks", "rewrites", "quarantine", "results")
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 512):
+        self.path = str(path)
+        if read_only and not Path(self.path).exists():
+            raise ConfigError(
+                f"database {self.path} does not exist; run `realign rewrite --db {self.path} ...` first"
+            )
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as e:
+            raise ConfigError(f"cannot open database {self.path}: {e}") from None
+        self.read_only = read_only
+        self.flush_rows = flush_rows
+        self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
+        self._pending_calls: dict[str, dict[str, Any]] = {}
+        self._buffered = 0
+        self._lock = threading.Lock()
+        if not read_only:
+            for ddl in _DDL:
+                self.con.execute(ddl)
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        if not self.read_only:
+            self.flush()
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- buffered writes ------------------------------------------------------------------
+    def _add(self, table: str, row: tuple[Any, ...]) -> None:
+        self._buffers[table].append(row)
+        self._buffered += 1
+
+    def maybe_flush(self) -> bool:
+        if self._buffered >= self.flush_rows:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Write every buffered row in one transaction."""
+        with self._lock:
+            if not self._buffered:
+                return
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                for table in _FLUSH_ORDER:
+                    rows = self._buffers[table]
+                    if not rows:
+                        continue
+                    cols = _COLUMNS[table]
+                    batch = pa.Table.from_pylist([dict(zip(cols, r)) for r in rows])
+                    self.con.register("_batch", batch)
+                    collist = ", ".join(cols)
+                    if table in _UPSERT:
+                        keys = " AND ".join(f"t.{k} = b.{k}" for k in _KEYS[table])
+                        self.con.execute(
+                            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _batch b WHERE {keys})"
+                        )
+                    if table in ("checks", "evidence"):
+                        # A retried row rewrites its whole story: drop the old checks/evidence.
+                        self.con.execute(
+                            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _batch b "
+                            "WHERE t.run_id = b.run_id AND t.example_id = b.example_id)"
+                        )
+                    self.con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch")
+                    self.con.unregister("_batch")
+                self.con.execute("COMMIT")
+            except Exception:
+                self.con.execute("ROLLBACK")
+                raise
+            for rows in self._buffers.values():
+                rows.clear()
+            self._pending_calls.clear()
+            self._buffered = 0
+
+    # ---- cache (CallCache protocol) -------------------------------------------------------
+    def get_call(self, key: str) -> dict[str, Any] | None:
+        pending = self._pending_calls.get(key)
+        if pending is not None:
+            return pending
+        row = self.con.execute(
+            "SELECT response FROM llm_calls WHERE key = ? AND error IS NULL AND response IS NOT NULL LIMIT 1",
+            [key],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_call(
+        self,
+        key: str,
+        *,
+        kind: str,
+        request: dict[str, Any],
+        response: dict[str, Any] | None,
+        finish_reason: str | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        latency_s: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        if response is not None and error is None:
+            self._pending_calls[key] = response
+        self._add(
+            "llm_calls",
+            (key, kind, _json(request), None if response is None else _json(response),
+             finish_reason, prompt_tokens, completion_tokens, latency_s, error, _now()),
+        )
+
+    # ---- runs -----------------------------------------------------------------------------
+    def start_run(self, *, run_id: str, name: str, config: dict[str, Any], config_hash: str,
+                  input_path: str, input_hash: str, model: str | None, base_url: str | None) -> bool:
+        """Register a run or a new session of an existing one. Returns True when resuming."""
+        existing = self.con.execute("SELECT sessions FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        if existing:
+            self.con.execute(
+                "UPDATE runs SET sessions = sessions + 1, status = 'running', finished_at = NULL WHERE run_id = ?",
+                [run_id],
+            )
+            return True
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running', 1, NULL)",
+            [run_id, name, _json(config), config_hash, input_path, input_hash, model, base_url, _now()],
+        )
+        return False
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+        self.flush()
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
+            [_now(), status, _json(counts), run_id],
+        )
+
+    def latest_run(self) -> str | None:
+        row = self.con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def resolve_run(self, run_id: str | None) -> str:
+        """The run a read command talks about: the given one (a unique prefix is enough) or the latest."""
+        if run_id is None:
+            latest = self.latest_run()
+            if latest is None:
+                raise ConfigError(f"database {self.path} holds no run yet; run `realign rewrite` first")
+            return latest
+        rows = self.con.execute(
+            "SELECT run_id FROM runs WHERE run_id LIKE ? || '%'", [run_id]
+        ).fetchall()
+        if len(rows) != 1:
+            known = [r[0] for r in self.con.execute("SELECT run_id FROM runs").fetchall()]
+            what = "no" if not rows else "more than one"
+            raise ConfigError(f"{what} run matches '{run_id}' in {self.path}; runs: {', '.join(known) or 'none'}")
+        return rows[0][0]
+
+    # ---- rows -----------------------------------------------------------------------------
+    def finished_ids(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
+        """Ids among `example_ids` that already have a final result (failed rows are retried)."""
+        if not example_ids:
+            return set()
+        rows = self.con.execute(
+            "SELECT example_id FROM results WHERE run_id = ? AND status <> 'failed' "
+            "AND example_id IN (SELECT unnest(?))",
+            [run_id, list(example_ids)],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def quarantined_indices(self, run_id: str) -> set[int]:
+        return {r[0] for r in self.con.execute(
+            "SELECT source_index FROM quarantine WHERE run_id = ?", [run_id]).fetchall()}
+
+    def add_example(self, run_id: str, ex: Any, task: str, confidence: float, classifier: str) -> None:
+        self._add("examples", (
+            run_id, ex.id, ex.source_index, ex.line, ex.format,
+            _json([t.model_dump() for t in ex.turns]), _json(ex.fields), task, confidence, classifier,
+        ))
+
+    def add_quarantine(self, run_id: str, bad: Any) -> None:
+        self._add("quarantine", (run_id, bad.source_index, bad.line, bad.field, bad.error, bad.raw))
+
+    def add_evidence(self, run_id: str, example_id: str, turn_index: int, evidence: Iterable[Any]) -> None:
+        for ev in evidence:
+            self._add("evidence", (run_id, example_id, turn_index, ev.rank, ev.source, ev.doc_id,
+                                   ev.title, ev.url, ev.text, ev.score))
+
+    def add_check(self, run_id: str, example_id: str, turn_index: int, attempt: int,
+                  candidate: int, name: str, passed: bool, reason: str) -> None:
+        self._add("checks", (run_id, example_id, turn_index, attempt, candidate, name, passed, reason))
+
+    def add_rewrite(self, run_id: str, example_id: str, turn_index: int, **cols: Any) -> None:
+        row = [run_id, example_id, turn_index]
+        for col in _COLUMNS["rewrites"][3:]:
+            value = cols.get(col)
+            if col in ("request_keys", "prompt", "raw_answers", "verdicts") and value is not None:
+                value = _json(value)
+            row.append(value)
+        self._add("rewrites", tuple(row))
+
+    def add_result(self, run_id: str, example_id: str, *, status: str, task: str,
+                   final_turns: list[dict[str, str]], attempts: int, prompt_tokens: int,
+                   completion_tokens: int, error: str | None) -> None:
+        self._add("results", (run_id, example_id, status, task, _json(final_turns), attempts,
+                              prompt_tokens, completion_tokens, error, _now()))
+
+    # ---- reads ----------------------------------------------------------------------------
+    def iter_final(self, run_id: str, batch: int = 2048) -> Iterator[dict[str, Any]]:
+        """Every example of a run in input order with its final turns (original where no result)."""
+        cur = self.con.execute(
+            """SELECT e.example_id, e.source_index, e.line, e.format, e.turns, e.fields, e.task,
+                      coalesce(r.status, 'pending') AS status, r.final_turns
+               FROM examples e LEFT JOIN results r USING (run_id, example_id)
+               WHERE e.run_id = ? ORDER BY e.source_index""",
+            [run_id],
+        )
+        names = [d[0] for d in cur.description]
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            for r in rows:
+                yield dict(zip(names, r))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def run_info(self, run_id: str) -> dict[str, Any]:
+        return self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])[0]
+
+
+
+def run_stats(store: Store, run_id: str) -> dict[str, Any]:
+    """Everything `realign stats` shows for one run, as plain data."""
+    q = store.query
+    info = store.run_info(run_id)
+    by_status = {r["status"]: r["n"] for r in q(
+        "SELECT status, count(*) AS n FROM results WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC", [run_id])}
+    by_task = q(
+        """SELECT task, count(*) AS rows,
+                  count(*) FILTER (status = 'rewritten') AS rewritten,
+                  count(*) FILTER (status = 'kept_original') AS kept_original,
+                  count(*) FILTER (status = 'passthrough') AS passthrough,
+                  count(*) FILTER (status = 'failed') AS failed
+           FROM results WHERE run_id = ? GROUP BY task ORDER BY rows DESC, task""", [run_id])
+    for row in by_task:
+        tried = row["rewritten"] + row["kept_original"]
+        row["acceptance_rate"] = round(row["rewritten"] / tried, 4) if tried else None
+    failed_checks = q(
+        """SELECT check_name, count(*) AS failures FROM checks
+           WHERE run_id = ? AND NOT passed GROUP BY 1 ORDER BY 2 DESC""", [run_id])
+    reasons = q(
+        """SELECT reason, count(*) AS rows FROM rewrites
+           WHERE run_id = ? AND status IN ('kept_original', 'failed') GROUP BY 1 ORDER BY 2 DESC LIMIT 10""",
+        [run_id])
+    ratio = q(
+        """SELECT count(length_ratio) AS n, min(length_ratio) AS min,
+                  quantile_cont(length_ratio, 0.1) AS p10, quantile_cont(length_ratio, 0.5) AS p50,
+                  quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
+           FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
+    tokens = q(
+        """SELECT coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
+                  coalesce(sum(completion_tokens), 0) AS completion_tokens
+           FROM results WHERE run_id = ?""", [run_id])[0]
+    quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
+    counts = json.loads(info["counts"]) if info.get("counts") else {}
+    return {
+        "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
+        "status": info["status"], "sessions": info["sessions"],
+        "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
+        "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
+        "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
+        "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
+        "tokens": tokens,
+        "last_session_requests": {"fresh": counts.get("llm_requests", 0), "cached": counts.get("cached_requests", 0)},
+    }
+
+
+def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
+    """Everything known about one row: `realign show`."""
+    q = store.query
+    ex = q("SELECT * FROM examples WHERE run_id = ? AND example_id = ?", [run_id, example_id])
+    if not ex:
+        near = [r["example_id"] for r in q(
+            "SELECT example_id FROM examples WHERE run_id = ? AND example_id LIKE ? || '%' LIMIT 5",
+            [run_id, example_id])]
+        if len(near) == 1:
+            return row_story(store, near[0], run_id)
+        hint = f"; ids starting so: {', '.join(near)}" if near else ""
+        raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path}{hint}")
+    e = ex[0]
+    result = q("SELECT * FROM results WHERE run_id = ? AND example_id = ?", [run_id, example_id])
+    turns = q("SELECT * FROM rewrites WHERE run_id = ? AND example_id = ? ORDER BY turn_index", [run_id, example_id])
+    evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
+                    WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
+    for t in turns:
+        for col in ("request_keys", "prompt", "raw_answers", "verdicts"):
+            if t.get(col):
+                t[col] = json.loads(t[col])
+    return {
+        "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
+        "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
+        "classifier": e["classifier"], "original_turns": json.loads(e["turns"]),
+        "status": result[0]["status"] if result else "pending",
+        "final_turns": json.loads(result[0]["final_turns"]) if result else None,
+        "error": result[0]["error"] if result else None,
+        "turns": turns, "evidence": evidence,
+    }
