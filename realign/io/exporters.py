@@ -1,0 +1,250 @@
+"""Write the final examples in the formats SFT trainers read.
+
+`export_examples` takes ``(example, meta)`` pairs, where the example's turns hold the FINAL
+responses and `meta` is the row's provenance from the store (``id``, ``task``, ``status`` and
+whatever else the pipeline keeps), and writes one file:
+
+- ``alpaca``: JSONL of ``{id, instruction, input, output[, system][, history]}``, the
+  LLaMA-Factory alpaca convention. Rows read from alpaca / dolly / gsm8k keep their own
+  instruction and input (dolly's context is the input; gsm8k's question is the instruction).
+  Conversations become instruction = last user turn, output = last assistant turn, history =
+  the earlier ``[user, assistant]`` pairs and system = the system turns. This is lossy for
+  conversations that do not alternate: consecutive same-role turns are joined with a blank line
+  and user turns after the last assistant turn are dropped; use ``sharegpt`` or ``messages``
+  to keep such conversations exactly.
+- ``sharegpt``: JSONL of ``{id, conversations: [{from: system|human|gpt, value}]}``.
+- ``messages``: JSONL of ``{id, messages: [{role, content}]}`` (OpenAI chat format).
+- ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
+  ``source_index``, ``format``, ``messages``, ``instruction`` / ``input`` / ``output`` (the alpaca
+  view) and ``fields`` (the row's original non-conversation fields).
+- ``parquet``: the same record as ``jsonl`` with a fixed schema (`PARQUET_SCHEMA`); the extra
+  meta and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
+  ``pyarrow.parquet.ParquetWriter``, so memory does not grow with the number of rows.
+
+Every export can be read back with `realign.io.read_examples` and gives the same turns (the
+alpaca one only for alternating conversations, see above). The file is written under a
+temporary name and renamed at the end, so a crash never leaves a half-written export behind.
+
+Example:
+    >>> export_examples(rows, "out/train.jsonl", "sharegpt")  # doctest: +SKIP
+    1000
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable, Iterable, TextIO
+
+from realign.errors import ConfigError
+from realign.records import Example
+
+EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl")
+
+_BATCH_ROWS = 1000  # rows per Parquet record batch
+_SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+
+
+def _json_default(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)  # pydantic models (Verdict, ...) in meta
+    if callable(dump):
+        return dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, ensure_ascii=False, default=_json_default)
+
+
+def _record_id(ex: Example, meta: dict[str, Any]) -> str:
+    value = meta.get("id")
+    return ex.id if value is None else str(value)
+
+
+def _pairs(ex: Example) -> tuple[str, list[list[str]]]:
+    """The system text and the [user, assistant] pairs of a conversation (see module doc)."""
+    system = "\n\n".join(t.content for t in ex.turns if t.role == "system" and t.content)
+    pairs: list[list[str]] = []
+    pending: list[str] = []
+    for t in ex.turns:
+        if t.role == "user":
+            pending.append(t.content)
+        elif t.role == "assistant":
+            if pending or not pairs:
+                pairs.append(["\n\n".join(pending), t.content])
+                pending = []
+            else:
+                pairs[-1][1] = f"{pairs[-1][1]}\n\n{t.content}"
+    if not pairs:
+        pairs.append(["\n\n".join(pending), ""])
+    return system, pairs
+
+
+def _own_instruction(ex: Example) -> tuple[str, str] | None:
+    """(instruction, input) from the row's own fields, for rows read from a flat shape."""
+    f = ex.fields
+    if ex.format in ("alpaca", "dolly") and isinstance(f.get("instruction"), str):
+        extra = f.get("input")
+        return f["instruction"], extra if isinstance(extra, str) else ""
+    if ex.format == "gsm8k" and isinstance(f.get("question"), str):
+        return f["question"], ""
+    return None
+
+
+def alpaca_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The LLaMA-Factory alpaca record of one example."""
+    system, pairs = _pairs(ex)
+    own = _own_instruction(ex)
+    instruction, extra = own if own is not None else (pairs[-1][0], "")
+    record: dict[str, Any] = {
+        "id": _record_id(ex, meta or {}),
+        "instruction": instruction,
+        "input": extra,
+        "output": pairs[-1][1],
+    }
+    if system:
+        record["system"] = system
+    if len(pairs) > 1:
+        record["history"] = pairs[:-1]
+    return record
+
+
+def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": _record_id(ex, meta or {}),
+        "conversations": [{"from": _SHAREGPT_ROLE[t.role], "value": t.content} for t in ex.turns],
+    }
+
+
+def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": _record_id(ex, meta or {}),
+        "messages": [{"role": t.role, "content": t.content} for t in ex.turns],
+    }
+
+
+def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
+    """The ``jsonl`` export record: meta, turns as messages, alpaca view and original fields."""
+    alpaca = alpaca_record(ex, meta)
+    record: dict[str, Any] = {"id": _record_id(ex, meta), "task": meta.get("task"), "status": meta.get("status")}
+    record.update({k: v for k, v in meta.items() if k not in record})
+    record.update(
+        {
+            "source_index": ex.source_index,
+            "format": ex.format,
+            "messages": messages_record(ex)["messages"],
+            "instruction": alpaca["instruction"],
+            "input": alpaca["input"],
+            "output": alpaca["output"],
+            "fields": ex.fields,
+        }
+    )
+    return record
+
+
+_JSONL_RECORDS: dict[str, Callable[[Example, dict[str, Any]], dict[str, Any]]] = {
+    "alpaca": alpaca_record,
+    "sharegpt": sharegpt_record,
+    "messages": messages_record,
+    "jsonl": provenance_record,
+}
+
+
+def _parquet_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("id", pa.string()),
+            ("task", pa.string()),
+            ("status", pa.string()),
+            ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+            ("instruction", pa.string()),
+            ("input", pa.string()),
+            ("output", pa.string()),
+            ("source_index", pa.int64()),
+            ("format", pa.string()),
+            ("fields", pa.string()),  # JSON of the row's original non-conversation fields
+            ("meta", pa.string()),  # JSON of the whole meta dict
+        ]
+    )
+
+
+def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
+    alpaca = alpaca_record(ex, meta)
+
+    def text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "id": alpaca["id"],
+        "task": text(meta.get("task")),
+        "status": text(meta.get("status")),
+        "messages": [{"role": t.role, "content": t.content} for t in ex.turns],
+        "instruction": alpaca["instruction"],
+        "input": alpaca["input"],
+        "output": alpaca["output"],
+        "source_index": ex.source_index,
+        "format": ex.format,
+        "fields": _dumps(ex.fields),
+        "meta": _dumps(meta),
+    }
+
+
+def _write_jsonl(rows: Iterable[tuple[Example, dict[str, Any]]], f: TextIO, fmt: str) -> int:
+    make = _JSONL_RECORDS[fmt]
+    n = 0
+    for ex, meta in rows:
+        f.write(_dumps(make(ex, meta or {})))
+        f.write("\n")
+        n += 1
+    return n
+
+
+def _write_parquet(rows: Iterable[tuple[Example, dict[str, Any]]], path: str) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _parquet_schema()
+    n = 0
+    batch: list[dict[str, Any]] = []
+    with pq.ParquetWriter(path, schema) as writer:
+        for ex, meta in rows:
+            batch.append(_parquet_row(ex, meta or {}))
+            if len(batch) >= _BATCH_ROWS:
+                writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+                n += len(batch)
+                batch = []
+        if batch:
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+            n += len(batch)
+    return n
+
+
+def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fmt: str) -> int:
+    """Write `rows` to the file `out` in `fmt` (one of `EXPORT_FORMATS`); return the rows written.
+
+    The parent folder is created when missing. Raises ConfigError for an unknown `fmt` or when
+    `out` is a folder.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if os.path.isdir(out):
+        raise ConfigError(f"{out}: is a folder; give the path of the file to write")
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    tmp = f"{out}.partial"
+    try:
+        if fmt == "parquet":
+            n = _write_parquet(rows, tmp)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                n = _write_jsonl(rows, f, fmt)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return n

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.errors import ConfigError
+from realign.io import EXPORT_FORMATS, export_examples, read_examples
+from realign.records import Example, Turn
+
+FIX = Path(__file__).parent / "fixtures" / "io"
+
+
+def _read(path: Path | str) -> list[Example]:
+    rows = list(read_examples(str(path)))
+    assert all(isinstance(r, Example) for r in rows), rows
+    return rows  # type: ignore[return-value]
+
+
+def _with_meta(examples: list[Example]) -> list[tuple[Example, dict]]:
+    return [(ex, {"id": ex.id, "task": "open_qa", "status": "rewritten"}) for ex in examples]
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+ALL_FIXTURES = ["alpaca.jsonl", "dolly.jsonl", "gsm8k.jsonl", "sharegpt.jsonl", "messages.jsonl"]
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_round_trip_keeps_turns_and_ids(tmp_path: Path, fmt: str, fixture: str) -> None:
+    examples = _read(FIX / fixture)
+    out = tmp_path / "nested" / "dir" / f"out.{fmt}"  # the folder is created
+    assert export_examples(_with_meta(examples), str(out), fmt) == len(examples)
+    back = _read(out)
+    assert [r.turns for r in back] == [r.turns for r in examples]
+    assert [r.id for r in back] == [r.id for r in examples]
+    assert not list(out.parent.glob("*.partial"))
+
+
+def test_alpaca_shapes(tmp_path: Path) -> None:
+    rows = _read(FIX / "alpaca.jsonl") + _read(FIX / "dolly.jsonl") + _read(FIX / "gsm8k.jsonl")
+    out = tmp_path / "a.jsonl"
+    export_examples(_with_meta(rows), str(out), "alpaca")
+    recs = _lines(out)
+    assert recs[1] == {"id": rows[1].id, "instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour."}
+    assert recs[3]["input"] == "The novel was written by a retired sailor in 1902."  # dolly context
+    assert recs[5]["instruction"].startswith("Tom has 3 apples") and recs[5]["input"] == ""  # gsm8k
+    assert all("history" not in r and "system" not in r for r in recs)
+
+
+def test_alpaca_conversation_convention(tmp_path: Path) -> None:
+    rows = _read(FIX / "sharegpt.jsonl")
+    out = tmp_path / "a.jsonl"
+    export_examples(_with_meta(rows), str(out), "alpaca")
+    rec = _lines(out)[0]
+    assert rec == {
+        "id": "conv-1",
+        "instruction": "And its population?",
+        "input": "",
+        "output": "About ten million in the metro area.",
+        "system": "You are a terse assistant.",
+        "history": [["What is the capital of Peru?", "Lima."]],
+    }
+
+
+def test_final_response_is_exported(tmp_path: Path) -> None:
+    (ex,) = _read(FIX / "alpaca.jsonl")[:1]
+    final = ex.model_copy(update={"turns": [ex.turns[0], Turn(role="assistant", content="Red, yellow, blue.")]})
+    for fmt, key in (("alpaca", "output"), ("jsonl", "output")):
+        out = tmp_path / f"{fmt}.jsonl"
+        export_examples([(final, {"id": ex.id, "task": "open_qa", "status": "rewritten"})], str(out), fmt)
+        assert _lines(out)[0][key] == "Red, yellow, blue."
+
+
+def test_sharegpt_and_messages_records(tmp_path: Path) -> None:
+    rows = _read(FIX / "sharegpt.jsonl")[:1]
+    sg, msg = tmp_path / "sg.jsonl", tmp_path / "m.jsonl"
+    export_examples(_with_meta(rows), str(sg), "sharegpt")
+    export_examples(_with_meta(rows), str(msg), "messages")
+    assert [c["from"] for c in _lines(sg)[0]["conversations"]] == ["system", "human", "gpt", "human", "gpt"]
+    m = _lines(msg)[0]
+    assert set(m) == {"id", "messages"}
+    assert [t["role"] for t in m["messages"]] == ["system", "user", "assistant", "user", "assistant"]
+
+
+def test_jsonl_is_provenance_rich_and_unicode(tmp_path: Path) -> None:
+    ex = Example(
+        id="x1",
+        source_index=4,
+        format="alpaca",
+        turns=[Turn(role="user", content="Traduis « chat »"), Turn(role="assistant", content="cat 🐈")],
+        fields={"instruction": "Traduis « chat »", "input": ""},
+    )
+    meta = {"id": "x1", "task": "text_to_text_translation", "status": "kept_original", "attempts": 2, "reason": "leak"}
+    out = tmp_path / "p.jsonl"
+    export_examples([(ex, meta)], str(out), "jsonl")
+    text = out.read_text(encoding="utf-8")
+    assert "🐈" in text and "«" in text  # ensure_ascii=False
+    (rec,) = _lines(out)
+    assert rec["id"] == "x1" and rec["task"] == "text_to_text_translation" and rec["status"] == "kept_original"
+    assert rec["attempts"] == 2 and rec["reason"] == "leak"
+    assert rec["source_index"] == 4 and rec["format"] == "alpaca"
+    assert rec["fields"] == {"instruction": "Traduis « chat »", "input": ""}
+    assert rec["messages"][1] == {"role": "assistant", "content": "cat 🐈"}
+
+
+def test_parquet_schema_and_batches(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from realign.io import exporters
+
+    examples = [
+        Example(
+            id=f"e{i}",
+            source_index=i,
+            format="gsm8k",
+            turns=[Turn(role="user", content=f"q{i}"), Turn(role="assistant", content=f"a{i}")],
+            fields={"question": f"q{i}"},
+        )
+        for i in range(2 * exporters._BATCH_ROWS + 5)
+    ]
+
+    def gen():  # a generator: the exporter must not need a list
+        for ex in examples:
+            yield ex, {"id": ex.id, "task": "math_puzzles", "status": "rewritten", "tokens": 10}
+
+    out = tmp_path / "o.parquet"
+    assert export_examples(gen(), str(out), "parquet") == len(examples)
+    pf = pq.ParquetFile(out)
+    assert pf.metadata.num_rows == len(examples)
+    names = pf.schema_arrow.names
+    for col in ("id", "task", "status", "messages", "instruction", "input", "output"):
+        assert col in names
+    first = pf.read_row_group(0).slice(0, 1).to_pylist()[0]
+    assert first["messages"] == [{"role": "user", "content": "q0"}, {"role": "assistant", "content": "a0"}]
+    assert first["instruction"] == "q0" and first["output"] == "a0" and first["task"] == "math_puzzles"
+    assert json.loads(first["meta"])["tokens"] == 10
+
+
+def test_empty_export(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    assert export_examples([], str(tmp_path / "e.parquet"), "parquet") == 0
+    assert pq.ParquetFile(tmp_path / "e.parquet").metadata.num_rows == 0
+    assert export_examples([], str(tmp_path / "e.jsonl"), "messages") == 0
+    assert (tmp_path / "e.jsonl").read_text() == ""
+
+
+def test_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown export format 'csv'"):
+        export_examples([], str(tmp_path / "x.csv"), "csv")
+    with pytest.raises(ConfigError, match="is a folder"):
+        export_examples([], str(tmp_path), "jsonl")
+
+
+def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
+    ex = _read(FIX / "alpaca.jsonl")[0]
+
+    def broken():
+        yield ex, {"id": ex.id}
+        raise RuntimeError("store went away")
+
+    out = tmp_path / "o.jsonl"
+    with pytest.raises(RuntimeError):
+        export_examples(broken(), str(out), "jsonl")
+    assert list(tmp_path.iterdir()) == []
