@@ -1,0 +1,146 @@
+"""Throughput of `realign.llm.client.LLMClient` against the local test server.
+
+Starts ``python -m realign.testing.openai_server`` in a separate process (echo mode), then runs
+N chat calls (distinct prompts, so no cache hits) at the given concurrency, once per latency,
+and prints completions per second and the client's CPU time per call. A second row per latency
+("bare") drives the same server from 64 keep-alive sockets with a minimal asyncio client: the
+server's own capacity, without the OpenAI SDK's per-request cost.
+
+With concurrency C and server latency L no client can exceed C / L calls per second
+(64 / 0.2 s = 320/s); the "ceiling" column shows how close the client gets to it.
+
+    .venv/bin/python benchmarks/llm_client.py                 # 2,000 calls, C=64, L=0.2 and 0
+    .venv/bin/python benchmarks/llm_client.py --calls 5000 --latencies 0.2 --cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from realign.llm.client import LLMClient, LLMSettings  # noqa: E402
+
+SYSTEM = (
+    "You rewrite answers of an instruction-tuning corpus so that they follow the format the task "
+    "calls for, keeping their meaning. " * 8
+)
+SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 1024, "seed": 0}
+
+
+class MemoryCache:
+    def __init__(self) -> None:
+        self.calls: dict[str, dict[str, Any]] = {}
+
+    def get_call(self, key: str) -> dict[str, Any] | None:
+        entry = self.calls.get(key)
+        return entry["response"] if entry else None
+
+    def put_call(self, key: str, **fields: Any) -> None:
+        if fields.get("error") is None:
+            self.calls[key] = fields
+
+
+def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "realign.testing.openai_server", "--port", "0", "--latency", str(latency),
+         "--mode", "echo"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert process.stdout is not None
+    port = int(process.stdout.readline())
+    return process, f"http://127.0.0.1:{port}/v1"
+
+
+async def run(base_url: str, calls: int, concurrency: int, use_cache: bool) -> tuple[float, float, dict[str, int]]:
+    settings = LLMSettings(base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency)
+    async with LLMClient(settings, MemoryCache() if use_cache else None) as client:
+
+        async def one(i: int) -> None:
+            messages = [
+                {"role": "system", "content": SYSTEM},
+                {"role": "user", "content": f"Row {i}: what is {i} + {i}? The answer is {2 * i}."},
+            ]
+            await client.chat(messages, sampling=SAMPLING)
+
+        # warm-up: open the keep-alive connections
+        await asyncio.gather(*(one(-1 - i) for i in range(concurrency)))
+        cpu = time.process_time()
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(calls)))
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        return wall, cpu, client.stats.as_dict()
+
+
+async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
+    """The server alone: `concurrency` keep-alive connections driven by a bare asyncio client."""
+    host, port = base_url.split("//", 1)[1].split("/", 1)[0].split(":")
+    body = (
+        '{"model":"bench-model","n":1,"messages":[{"role":"system","content":"%s"},'
+        '{"role":"user","content":"Row: what is 2 + 2?"}],"temperature":0.0}' % SYSTEM
+    ).encode()
+    head = (
+        f"POST /v1/chat/completions HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n"
+    ).encode()
+    remaining = calls
+
+    async def worker() -> None:
+        nonlocal remaining
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while remaining > 0:
+            remaining -= 1
+            writer.write(head + body)
+            response_head = await reader.readuntil(b"\r\n\r\n")
+            length = int(response_head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+            await reader.readexactly(length)
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latencies", default="0.2,0", help="comma-separated server latencies in seconds")
+    parser.add_argument("--cache", action="store_true", help="record every call in an in-memory cache")
+    parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
+    args = parser.parse_args()
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls, "
+          f"concurrency {args.concurrency}, cache {'on' if args.cache else 'off'}")
+    print(f"{'client':>10} {'latency':>8} {'calls/s':>9} {'ceiling':>9} {'wall s':>8} {'client CPU ms/call':>19}")
+    for latency in (float(x) for x in args.latencies.split(",")):
+        ceiling = f"{args.concurrency / latency:.0f}" if latency > 0 else "-"
+        process, base_url = start_server(latency)
+        try:
+            wall, cpu, stats = asyncio.run(run(base_url, args.calls, args.concurrency, args.cache))
+            print(f"{'LLMClient':>10} {latency:>8.3f} {args.calls / wall:>9.1f} {ceiling:>9} {wall:>8.2f} "
+                  f"{1000 * cpu / args.calls:>19.2f}")
+            assert stats["errors"] == 0, stats
+            if not args.no_raw:
+                cpu = time.process_time()
+                wall = asyncio.run(run_raw(base_url, args.calls, args.concurrency))
+                cpu = time.process_time() - cpu
+                print(f"{'bare':>10} {latency:>8.3f} {args.calls / wall:>9.1f} {ceiling:>9} {wall:>8.2f} "
+                      f"{1000 * cpu / args.calls:>19.2f}")
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

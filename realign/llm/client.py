@@ -1,0 +1,526 @@
+"""The async chat client: request key, cache, bounded concurrency, rate limits, retries, usage.
+
+One `LLMClient` per run and per event loop. Every chat request goes through `LLMClient.chat`:
+
+1. the request (model, messages, n, every sampling parameter, response format) is serialised
+   once, canonically; its SHA-256 is the request key (`realign.llm.base.request_key`);
+2. a cached answer for that key is returned without sending anything;
+3. otherwise the request is sent through ``openai.AsyncOpenAI`` (whose own retries are off),
+   under a semaphore and the optional requests/tokens-per-minute buckets, and retried with
+   tenacity: 429, 5xx, timeouts, connection errors, malformed bodies, ``finish_reason="length"``
+   and answers the caller's `validate` rejects are retried; other 4xx are not;
+4. the final outcome, success or failure, is recorded in the cache (never the API key).
+
+Example::
+
+    settings = LLMSettings(base_url="http://localhost:8000/v1", api_key=None, model="Qwen/Qwen3-8B")
+    client = LLMClient(settings, cache=store)
+    await client.check_endpoint()
+    result = await client.chat(
+        [{"role": "user", "content": "Say hi"}],
+        sampling={"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 0},
+    )
+    print(result.content, result.cached, client.stats.requests_sent)
+    await client.aclose()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx2
+import openai
+from pydantic import BaseModel, Field, SecretStr
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from realign.errors import ConfigError
+from realign.llm.base import CallCache
+
+__all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after"]
+
+PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
+_RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class LLMSettings(BaseModel):
+    """Where and how to reach the model."""
+
+    base_url: str  # e.g. "http://localhost:8000/v1" (vLLM) or "https://api.openai.com/v1"
+    api_key: SecretStr | None = None  # None sends a placeholder (vLLM accepts any key)
+    model: str  # the model name the server knows
+    concurrency: int = Field(64, ge=1)  # requests in flight at once (size it for the server)
+    timeout_s: float = Field(120.0, gt=0)  # per request; a timeout is retried
+    max_attempts: int = Field(5, ge=1)  # attempts per chat call, first one included
+    requests_per_minute: float | None = Field(None, gt=0)  # None: no request-rate limit
+    tokens_per_minute: float | None = Field(None, gt=0)  # None: no token-rate limit
+    backoff_initial_s: float = Field(1.0, ge=0)  # first backoff; doubles per retry, with jitter
+    backoff_max_s: float = Field(30.0, ge=0)  # cap on any backoff and on an honoured Retry-After
+
+
+class ChatResult(BaseModel):
+    """The answer to one chat call."""
+
+    key: str  # the request key (hash of the canonical request)
+    contents: list[str]  # one per choice (n)
+    finish_reasons: list[str]
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool  # True: served from the cache, nothing was sent
+    latency_s: float  # seconds of the request that answered; 0.0 for a cache hit
+    attempts: int  # requests sent for this call; 0 for a cache hit
+
+    @property
+    def content(self) -> str:
+        return self.contents[0]
+
+
+_RETRYABLE = frozenset({"rate_limited", "server_error", "timeout", "connection", "length", "invalid_output"})
+
+
+class LLMError(Exception):
+    """A chat call that failed for good.
+
+    kind: "http_4xx" (not retried), or, once the attempts are used up, "rate_limited",
+    "server_error", "timeout", "connection", "length" (the answer hit max_tokens) or
+    "invalid_output" (the caller's `validate` rejected the answer).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        status: int | None = None,
+        attempts: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.attempts = attempts
+        self.retry_after = retry_after  # seconds the server asked us to wait, when it did
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in _RETRYABLE
+
+    def __str__(self) -> str:
+        status = f" {self.status}" if self.status is not None else ""
+        tries = f" (after {self.attempts} attempt{'s' if self.attempts != 1 else ''})" if self.attempts else ""
+        return f"{self.kind}{status}: {self.message}{tries}"
+
+
+@dataclass
+class LLMStats:
+    """Live counters, read by the progress display."""
+
+    requests_sent: int = 0  # HTTP requests sent, retries included
+    cache_hits: int = 0  # chat calls answered from the cache
+    completed: int = 0  # chat calls answered by the server
+    in_flight: int = 0  # HTTP requests awaiting an answer now
+    retries: int = 0  # requests that were retries of an earlier attempt
+    errors: int = 0  # chat calls that ended in LLMError
+    prompt_tokens: int = 0  # usage of every answer received (retried ones too: they are paid)
+    completion_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class TokenBucket:
+    """An async token bucket refilled at `per_minute` / 60 per second.
+
+    It holds at most one second's worth (at least 1). `acquire(amount)` waits until the bucket
+    holds min(amount, capacity) and takes `amount` (the level may go negative: a large request
+    is let through and paid back by later waits). `adjust(delta)` corrects an estimate.
+    """
+
+    def __init__(self, per_minute: float) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, self.rate)
+        self.level = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def acquire(self, amount: float = 1.0) -> None:
+        async with self._lock:  # first come, first served
+            need = min(amount, self.capacity)
+            self._refill()
+            while self.level < need:
+                await asyncio.sleep((need - self.level) / self.rate)
+                self._refill()
+            self.level -= amount
+
+    def adjust(self, delta: float) -> None:
+        self._refill()
+        self.level = min(self.capacity, self.level + delta)
+
+
+def parse_retry_after(headers: httpx2.Headers | dict[str, str] | None) -> float | None:
+    """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), or None."""
+    if not headers:
+        return None
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+_MASKED_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]*\*+[A-Za-z0-9_\-]*")
+
+
+class LLMClient:
+    """Sends chat requests to an OpenAI-compatible server; see the module docstring."""
+
+    def __init__(self, settings: LLMSettings, cache: CallCache | None = None) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.stats = LLMStats()
+        self._secret = settings.api_key.get_secret_value() if settings.api_key is not None else None
+        self._openai = openai.AsyncOpenAI(
+            base_url=settings.base_url,
+            api_key=self._secret or PLACEHOLDER_API_KEY,
+            max_retries=0,  # every retry is ours
+            timeout=settings.timeout_s,
+            http_client=openai.DefaultAsyncHttpxClient(
+                timeout=settings.timeout_s,
+                limits=httpx2.Limits(
+                    max_connections=max(100, settings.concurrency + 8),
+                    max_keepalive_connections=max(20, settings.concurrency),
+                ),
+            ),
+        )
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
+        self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
+        self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
+
+    # -- public -----------------------------------------------------------------------------
+
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        sampling: dict[str, Any],
+        response_format: dict[str, Any] | None = None,
+        n: int = 1,
+        validate: Callable[[ChatResult], None] | None = None,
+    ) -> ChatResult:
+        """One chat completion with `n` choices, from the cache when it holds the request.
+
+        `sampling` is sent as given (temperature, top_p, max_tokens, seed, ...) and is part of
+        the request key. `validate(result)` raising ValueError (pydantic's ValidationError is
+        one) rejects the answer: it is retried like a server error, and in the end raises
+        LLMError(kind="invalid_output"). Raises LLMError when the call fails for good.
+        """
+        clash = _RESERVED.intersection(sampling)
+        if clash:
+            raise ValueError(f"sampling may not set {sorted(clash)}; they are chat() arguments")
+        request: dict[str, Any] = {"model": self.settings.model, "messages": messages, "n": n, **sampling}
+        if response_format is not None:
+            request["response_format"] = response_format
+        # One serialisation serves as the request key and as the body sent on the wire.
+        body = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        key = hashlib.sha256(body).hexdigest()
+
+        if self.cache is not None:
+            stored = self.cache.get_call(key)
+            if stored is not None:
+                hit = self._from_stored(key, stored)
+                if hit is not None and _passes(validate, hit):
+                    self.stats.cache_hits += 1
+                    return hit
+
+        attempts = 0
+
+        async def attempt() -> ChatResult:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:
+                self.stats.retries += 1
+            return await self._send(key, body, validate, attempts)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable),
+            reraise=True,
+        )
+        try:
+            result: ChatResult = await retrying(attempt)
+        except LLMError as exc:
+            exc.attempts = attempts
+            self.stats.errors += 1
+            if self.cache is not None:
+                self.cache.put_call(key, kind="chat", request=request, response=None, error=str(exc))
+            raise
+
+        if self.cache is not None:
+            self.cache.put_call(
+                key,
+                kind="chat",
+                request=request,
+                response=_stored_response(self.settings.model, result),
+                finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                latency_s=result.latency_s,
+            )
+        self.stats.completed += 1
+        return result
+
+    async def check_endpoint(self) -> list[str]:
+        """GET /models: fail early, with a message that says what to do, when the server is
+        unreachable or rejects the key. Returns the model ids the server lists.
+
+        Raises ConfigError.
+        """
+        url = self.settings.base_url.rstrip("/")
+        try:
+            response = await self._openai.get(
+                "/models",
+                cast_to=httpx2.Response,
+                options={"timeout": min(self.settings.timeout_s, 15.0)},
+            )
+        except openai.APIConnectionError as exc:  # timeouts included
+            reason = "timed out" if isinstance(exc, openai.APITimeoutError) else _cause(exc)
+            raise ConfigError(
+                f"cannot reach the LLM server at {url} ({reason}). Start one, e.g. "
+                f"`vllm serve MODEL` (it serves http://localhost:8000/v1), or point realign at a "
+                f"running OpenAI-compatible server with OPENAI_BASE_URL or --base-url."
+            ) from None
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            if status in (401, 403):
+                which = "no API key was given" if self._secret is None else "the API key is invalid"
+                raise ConfigError(
+                    f"the LLM server at {url} refused the request (HTTP {status}): {which}, or it lacks "
+                    f"access. Set OPENAI_API_KEY or pass --api-key."
+                ) from None
+            if status == 404:
+                raise ConfigError(
+                    f"{url}/models answered 404: is {url} an OpenAI-compatible API? The base URL "
+                    f"usually ends in /v1 (e.g. http://localhost:8000/v1); set OPENAI_BASE_URL or --base-url."
+                ) from None
+            raise ConfigError(
+                f"the LLM server at {url} answered HTTP {status} to GET /models: "
+                f"{self._scrub(_status_message(exc))}"
+            ) from None
+        try:
+            data = json.loads(response.content)
+            return [str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)]
+        except (ValueError, AttributeError, TypeError):
+            raise ConfigError(
+                f"{url}/models did not answer an OpenAI model list; is {url} an OpenAI-compatible API "
+                f"(base URL ending in /v1)?"
+            ) from None
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _send(
+        self, key: str, body: bytes, validate: Callable[[ChatResult], None] | None, attempt: int
+    ) -> ChatResult:
+        stats = self.stats
+        estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
+        async with self._semaphore:
+            if self._rpm is not None:
+                await self._rpm.acquire(1)
+            if self._tpm is not None:
+                await self._tpm.acquire(estimate)
+            stats.in_flight += 1
+            stats.requests_sent += 1
+            started = time.perf_counter()
+            try:
+                response = await self._openai.post(
+                    "/chat/completions", cast_to=httpx2.Response, content=body, options=self._post_options
+                )
+                raw = response.content
+            except openai.APITimeoutError:
+                raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
+            except openai.APIConnectionError as exc:
+                raise LLMError("connection", f"connection to {self.settings.base_url} failed: {_cause(exc)}") from None
+            except openai.APIStatusError as exc:
+                raise self._status_error(exc) from None
+            except httpx2.TimeoutException:
+                raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
+            except httpx2.TransportError as exc:
+                raise LLMError("connection", f"connection to {self.settings.base_url} failed: {exc}") from None
+            finally:
+                stats.in_flight -= 1
+            latency = time.perf_counter() - started
+
+        try:
+            data = json.loads(raw)
+            choices = sorted(data["choices"], key=lambda c: c.get("index", 0))
+            contents = [(c.get("message") or {}).get("content") or "" for c in choices]
+            finish_reasons = [c.get("finish_reason") or "stop" for c in choices]
+            usage = data.get("usage") or {}
+            prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            completion_tokens = int(usage.get("completion_tokens") or 0)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            preview = raw[:120].decode("utf-8", "replace")
+            raise LLMError("server_error", f"malformed response body: {preview!r}", status=200) from None
+        if not choices:
+            raise LLMError("server_error", "response has no choices", status=200)
+
+        stats.prompt_tokens += prompt_tokens
+        stats.completion_tokens += completion_tokens
+        if self._tpm is not None and (prompt_tokens or completion_tokens):
+            self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
+
+        if "length" in finish_reasons:
+            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)")
+        result = ChatResult(
+            key=key,
+            contents=contents,
+            finish_reasons=finish_reasons,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cached=False,
+            latency_s=latency,
+            attempts=attempt,
+        )
+        if validate is not None:
+            try:
+                validate(result)
+            except ValueError as exc:
+                preview = result.content[:200]
+                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}") from None
+        return result
+
+    def _status_error(self, exc: openai.APIStatusError) -> LLMError:
+        status = exc.status_code
+        message = self._scrub(_status_message(exc))
+        retry_after = parse_retry_after(exc.response.headers)
+        if status == 429:
+            return LLMError("rate_limited", message, status=status, retry_after=retry_after)
+        if status >= 500:
+            return LLMError("server_error", message, status=status, retry_after=retry_after)
+        return LLMError("http_4xx", message, status=status)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: the server's Retry-After (capped at backoff_max_s)
+        when it sent one; none for a cut-off or rejected answer (the server is fine); else
+        exponential backoff with jitter (between half and all of initial * 2^(n-1), capped)."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        cap = self.settings.backoff_max_s
+        if isinstance(exc, LLMError):
+            if exc.retry_after is not None:
+                return min(exc.retry_after, cap)
+            if exc.kind in ("length", "invalid_output"):
+                return 0.0
+        base = min(cap, self.settings.backoff_initial_s * 2.0 ** (state.attempt_number - 1))
+        return base * (0.5 + 0.5 * random.random())
+
+    def _scrub(self, text: str) -> str:
+        """Remove the API key, and masked forms of it that servers echo, from `text`."""
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        return _MASKED_KEY.sub("sk-***", text)
+
+    def _from_stored(self, key: str, stored: dict[str, Any]) -> ChatResult | None:
+        try:
+            choices = stored["choices"]
+            usage = stored.get("usage") or {}
+            return ChatResult(
+                key=key,
+                contents=[(c.get("message") or {}).get("content") or "" for c in choices],
+                finish_reasons=[c.get("finish_reason") or "stop" for c in choices],
+                prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                completion_tokens=int(usage.get("completion_tokens") or 0),
+                cached=True,
+                latency_s=0.0,
+                attempts=0,
+            )
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None  # an unreadable entry is a miss
+
+
+def _passes(validate: Callable[[ChatResult], None] | None, result: ChatResult) -> bool:
+    if validate is None:
+        return True
+    try:
+        validate(result)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, LLMError) and exc.retryable
+
+
+def _stored_response(model: str, result: ChatResult) -> dict[str, Any]:
+    """The response as the cache keeps it: OpenAI's shape, trimmed to what realign reads."""
+    return {
+        "model": model,
+        "choices": [
+            {"index": i, "message": {"role": "assistant", "content": c}, "finish_reason": f}
+            for i, (c, f) in enumerate(zip(result.contents, result.finish_reasons))
+        ],
+        "usage": {
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "total_tokens": result.prompt_tokens + result.completion_tokens,
+        },
+    }
+
+
+def _status_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    return exc.message
+
+
+def _cause(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and (cause.__cause__ or cause.__context__) is not None and not str(cause):
+        cause = cause.__cause__ or cause.__context__
+    text = str(cause) if cause is not None else ""
+    return text or str(exc) or type(exc).__name__

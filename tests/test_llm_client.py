@@ -1,0 +1,361 @@
+"""The async LLM client against the local test server, over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from realign.errors import ConfigError
+from realign.llm.base import request_key
+from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings, TokenBucket, parse_retry_after
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, Reply, echo_responder
+
+MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
+SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 7}
+SECRET = "sk-secret-key-0123456789"
+
+
+class MemoryCache:
+    """A dict implementing the CallCache protocol."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, dict[str, Any]] = {}
+
+    def get_call(self, key: str) -> dict[str, Any] | None:
+        entry = self.calls.get(key)
+        return entry["response"] if entry and entry["error"] is None else None
+
+    def put_call(self, key: str, **fields: Any) -> None:
+        fields.setdefault("error", None)
+        self.calls[key] = fields
+
+
+def settings(srv: OpenAIServer, **overrides: Any) -> LLMSettings:
+    values: dict[str, Any] = {
+        "base_url": srv.base_url,
+        "api_key": SecretStr(SECRET),
+        "model": "test-model",
+        "timeout_s": 5.0,
+        "max_attempts": 4,
+        "backoff_initial_s": 0.01,
+        "backoff_max_s": 0.05,
+    }
+    values.update(overrides)
+    return LLMSettings(**values)
+
+
+def run_chats(client_settings: LLMSettings, cache: MemoryCache | None, *calls: dict[str, Any]) -> list[Any]:
+    """Run chat calls in order on one client; an LLMError is returned in place of a result."""
+
+    async def go() -> list[Any]:
+        async with LLMClient(client_settings, cache) as client:
+            out: list[Any] = []
+            for call in calls:
+                try:
+                    out.append(await client.chat(call.get("messages", MESSAGES), sampling=SAMPLING, **call.get("kw", {})))
+                except LLMError as exc:
+                    out.append(exc)
+            out.append(client.stats)
+            return out
+
+    return asyncio.run(go())
+
+
+def test_success_sends_the_request_and_caches_it():
+    cache = MemoryCache()
+    with OpenAIServer(echo_responder) as srv:
+        result, stats = run_chats(settings(srv), cache, {})
+        assert isinstance(result, ChatResult)
+        assert result.content == "ECHO: What is 2 + 2?"
+        assert result.finish_reasons == ["stop"]
+        assert not result.cached and result.attempts == 1 and result.latency_s > 0
+        assert result.prompt_tokens == 5 and result.completion_tokens == 6
+        sent = srv.requests[0]
+        assert sent == {"model": "test-model", "messages": MESSAGES, "n": 1, **SAMPLING}  # sampling explicit
+    assert result.key == request_key({"model": "test-model", "messages": MESSAGES, "n": 1, **SAMPLING})
+    stored = cache.calls[result.key]
+    assert stored["kind"] == "chat" and stored["error"] is None
+    assert stored["request"] == sent
+    assert stored["response"]["choices"][0]["message"]["content"] == "ECHO: What is 2 + 2?"
+    assert stored["finish_reason"] == "stop" and stored["prompt_tokens"] == 5
+    assert stats.requests_sent == 1 and stats.completed == 1 and stats.retries == 0
+    assert stats.prompt_tokens == 5 and stats.completion_tokens == 6 and stats.in_flight == 0
+
+
+def test_response_format_and_n_are_part_of_the_request_and_key():
+    schema = {"type": "json_schema", "json_schema": {"name": "r", "schema": {"type": "object"}}}
+    with OpenAIServer(lambda body: Reply(content=["a", "b"])) as srv:
+        plain, with_format, stats = run_chats(settings(srv), MemoryCache(), {"kw": {"n": 2}},
+                                              {"kw": {"n": 2, "response_format": schema}})
+        assert plain.contents == ["a", "b"] and plain.key != with_format.key
+        assert srv.requests[1]["response_format"] == schema and srv.requests[1]["n"] == 2
+        assert "response_format" not in srv.requests[0]
+
+
+def test_cache_hit_sends_nothing():
+    cache = MemoryCache()
+    with OpenAIServer(echo_responder) as srv:
+        first, _ = run_chats(settings(srv), cache, {})
+        second, stats = run_chats(settings(srv), cache, {})
+        assert srv.count == 1
+    assert second.cached and second.attempts == 0 and second.latency_s == 0.0
+    assert second.contents == first.contents and second.key == first.key
+    assert second.prompt_tokens == first.prompt_tokens
+    assert stats.cache_hits == 1 and stats.requests_sent == 0
+
+
+def test_cache_hit_failing_validation_is_a_miss():
+    cache = MemoryCache()
+    with OpenAIServer(echo_responder) as srv:
+        run_chats(settings(srv), cache, {})
+        cache.calls[next(iter(cache.calls))]["response"]["choices"][0]["message"]["content"] = "stale"
+
+        def not_stale(result: ChatResult) -> None:
+            if result.content == "stale":
+                raise ValueError("stale")
+
+        again, stats = run_chats(settings(srv), cache, {"kw": {"validate": not_stale}})
+        assert srv.count == 2 and not again.cached and again.content.startswith("ECHO")
+        assert stats.cache_hits == 0
+
+
+def test_rate_limit_retry_after_is_honoured_then_success():
+    plan = FaultPlan(echo_responder, [Fault("rate_limit", at=[1], retry_after=0.3)])
+    with OpenAIServer(plan) as srv:
+        started = time.perf_counter()
+        result, stats = run_chats(settings(srv, backoff_max_s=1.0), MemoryCache(), {})
+        elapsed = time.perf_counter() - started
+        assert srv.count == 2 and result.attempts == 2
+        assert elapsed >= 0.3  # waited what the server asked, not the 0.01 s backoff
+        assert stats.retries == 1
+
+
+def test_retry_after_is_capped_at_backoff_max():
+    plan = FaultPlan(echo_responder, [Fault("rate_limit", at=[1], retry_after=60)])
+    with OpenAIServer(plan) as srv:
+        started = time.perf_counter()
+        result, _ = run_chats(settings(srv, backoff_max_s=0.1), None, {})
+        assert result.attempts == 2 and time.perf_counter() - started < 5
+
+
+def test_server_error_is_retried():
+    plan = FaultPlan(echo_responder, [Fault("server_error", fraction=1.0, times=2)])
+    with OpenAIServer(plan) as srv:
+        result, stats = run_chats(settings(srv), None, {})
+        assert result.attempts == 3 and srv.count == 3 and stats.retries == 2
+
+
+def test_hang_times_out_and_is_retried():
+    plan = FaultPlan(echo_responder, [Fault("hang", at=[1])])
+    with OpenAIServer(plan) as srv:
+        started = time.perf_counter()
+        result, _ = run_chats(settings(srv, timeout_s=0.3), None, {})
+        assert result.attempts == 2 and time.perf_counter() - started >= 0.3
+
+
+def test_malformed_body_is_retried():
+    plan = FaultPlan(echo_responder, [Fault("malformed", at=[1])])
+    with OpenAIServer(plan) as srv:
+        result, _ = run_chats(settings(srv), None, {})
+        assert result.attempts == 2 and result.content.startswith("ECHO")
+
+
+def test_length_is_retried_then_fails():
+    cache = MemoryCache()
+    recovers = FaultPlan(echo_responder, [Fault("length", at=[1])])
+    with OpenAIServer(recovers) as srv:
+        result, _ = run_chats(settings(srv), None, {})
+        assert result.attempts == 2 and result.finish_reasons == ["stop"]
+    always = lambda body: Reply(content="cut sho", finish_reason="length")  # noqa: E731
+    with OpenAIServer(always) as srv:
+        error, stats = run_chats(settings(srv, max_attempts=3), cache, {})
+        assert isinstance(error, LLMError) and error.kind == "length" and error.attempts == 3
+        assert srv.count == 3 and stats.errors == 1
+    (entry,) = cache.calls.values()
+    assert entry["response"] is None and "length" in entry["error"]
+
+
+def test_invalid_output_is_retried_then_fails():
+    answers = iter(["not json", '{"ok": true}'])
+    with OpenAIServer(lambda body: Reply(content=next(answers))) as srv:
+
+        def parses(result: ChatResult) -> None:
+            json.loads(result.content)  # JSONDecodeError is a ValueError
+
+        result, stats = run_chats(settings(srv), None, {"kw": {"validate": parses}})
+        assert result.attempts == 2 and result.content == '{"ok": true}' and stats.retries == 1
+    with OpenAIServer(lambda body: Reply(content="never json")) as srv:
+        error, _ = run_chats(settings(srv, max_attempts=2), None, {"kw": {"validate": lambda r: json.loads(r.content)}})
+        assert isinstance(error, LLMError) and error.kind == "invalid_output" and error.attempts == 2
+        assert "never json" in error.message
+
+
+def test_bad_request_is_not_retried():
+    cache = MemoryCache()
+    with OpenAIServer(lambda body: Reply(status=400, error_message="max_tokens is too large")) as srv:
+        error, stats = run_chats(settings(srv), cache, {})
+        assert srv.count == 1
+    assert isinstance(error, LLMError) and error.kind == "http_4xx" and error.status == 400
+    assert error.attempts == 1 and "max_tokens is too large" in error.message
+    assert stats.retries == 0 and stats.errors == 1
+    (entry,) = cache.calls.values()
+    assert entry["response"] is None and "http_4xx 400" in entry["error"]
+
+
+def test_attempts_are_bounded():
+    with OpenAIServer(lambda body: Reply(status=503)) as srv:
+        error, stats = run_chats(settings(srv, max_attempts=3), None, {})
+        assert srv.count == 3
+    assert error.kind == "server_error" and error.status == 503 and error.attempts == 3
+    assert stats.requests_sent == 3 and stats.retries == 2
+
+
+def test_rate_limited_to_the_end():
+    with OpenAIServer(lambda body: Reply(status=429, headers={"Retry-After": "0"})) as srv:
+        error, _ = run_chats(settings(srv, max_attempts=2), None, {})
+        assert srv.count == 2 and error.kind == "rate_limited" and error.status == 429
+
+
+def test_connection_refused_is_retried_then_fails():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client_settings = LLMSettings(base_url=f"http://127.0.0.1:{port}/v1", api_key=None, model="m",
+                                  max_attempts=2, backoff_initial_s=0.01, timeout_s=2)
+    error, stats = run_chats(client_settings, None, {})
+    assert error.kind == "connection" and error.attempts == 2 and stats.requests_sent == 2
+
+
+def test_concurrency_bound_is_respected():
+    with OpenAIServer(echo_responder, latency_s=0.05) as srv:
+
+        async def go() -> None:
+            async with LLMClient(settings(srv, concurrency=5), None) as client:
+                await asyncio.gather(*(client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
+                                       for i in range(40)))
+
+        asyncio.run(go())
+        assert srv.count == 40
+        assert srv.max_in_flight == 5
+
+
+def test_api_key_is_sent_but_never_stored():
+    cache = MemoryCache()
+    plan = FaultPlan(echo_responder, [Fault("bad_request", at=[2])])
+    with OpenAIServer(plan, api_key=SECRET) as srv:
+        results = run_chats(settings(srv), cache, {}, {"messages": [{"role": "user", "content": "other"}]})
+        assert srv.request_headers[0]["authorization"] == f"Bearer {SECRET}"
+    assert isinstance(results[0], ChatResult) and isinstance(results[1], LLMError)
+    stored = json.dumps(cache.calls, default=str)
+    assert SECRET not in stored and "secret-key" not in stored
+    assert SECRET not in repr(settings(srv)) and SECRET not in str(results[1])
+
+
+def test_masked_key_echoed_by_the_server_is_scrubbed():
+    message = "Incorrect API key provided: sk-secr************6789. You can find your key..."
+    with OpenAIServer(lambda body: Reply(status=401, error_message=message)) as srv:
+        error, _ = run_chats(settings(srv), None, {})
+    assert error.kind == "http_4xx" and "sk-secr*" not in str(error) and "sk-***" in str(error)
+
+
+def test_sampling_may_not_override_request_fields():
+    async def go() -> None:
+        async with LLMClient(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m"), None) as client:
+            await client.chat(MESSAGES, sampling={"model": "other"})
+
+    with pytest.raises(ValueError, match="model"):
+        asyncio.run(go())
+
+
+def check(client_settings: LLMSettings) -> list[str]:
+    async def go() -> list[str]:
+        async with LLMClient(client_settings, None) as client:
+            return await client.check_endpoint()
+
+    return asyncio.run(go())
+
+
+def test_check_endpoint_ok_lists_models():
+    with OpenAIServer(model="served") as srv:
+        assert check(settings(srv)) == ["served"]
+
+
+def test_check_endpoint_unreachable_names_url_and_fix():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1"
+    with pytest.raises(ConfigError) as info:
+        check(LLMSettings(base_url=url, api_key=None, model="m"))
+    message = str(info.value)
+    assert url in message and "vllm serve" in message and "OPENAI_BASE_URL" in message and "--base-url" in message
+
+
+def test_check_endpoint_bad_key():
+    with OpenAIServer(api_key="sk-the-right-one") as srv:
+        with pytest.raises(ConfigError, match="invalid") as info:
+            check(settings(srv))
+        assert "OPENAI_API_KEY" in str(info.value) and SECRET not in str(info.value)
+        with pytest.raises(ConfigError, match="no API key"):
+            check(settings(srv, api_key=None))
+
+
+def test_check_endpoint_wrong_path():
+    with OpenAIServer() as srv:
+        with pytest.raises(ConfigError, match="/v1"):
+            check(settings(srv, base_url=srv.base_url[: -len("/v1")] + "/wrong"))
+
+
+def test_parse_retry_after_forms():
+    assert parse_retry_after({"retry-after": "2.5"}) == 2.5
+    assert parse_retry_after({"retry-after-ms": "250"}) == 0.25
+    assert parse_retry_after({}) is None and parse_retry_after({"retry-after": "soon"}) is None
+    future = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
+    assert 25 < parse_retry_after({"retry-after": future}) <= 30
+
+
+def test_requests_per_minute_limit_spaces_requests():
+    with OpenAIServer(echo_responder) as srv:
+
+        async def go() -> float:
+            async with LLMClient(settings(srv, requests_per_minute=600), None) as client:  # 10/s
+                started = time.perf_counter()
+                await asyncio.gather(*(client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
+                                       for i in range(14)))
+                return time.perf_counter() - started
+
+        elapsed = asyncio.run(go())
+        assert srv.count == 14 and elapsed >= 0.35  # a burst of one second's worth, then one per 0.1 s
+
+
+def test_token_bucket_debt_is_paid_back():
+    async def go() -> float:
+        bucket = TokenBucket(per_minute=60_000)  # 1000 tokens/s, holds at most 1000
+        await bucket.acquire(1300)  # let through, 300 in debt
+        started = time.perf_counter()
+        await bucket.acquire(1)
+        return time.perf_counter() - started
+
+    assert asyncio.run(go()) >= 0.29
+
+
+def test_tokens_per_minute_estimate_is_corrected_with_usage():
+    with OpenAIServer(echo_responder) as srv:
+
+        async def go() -> tuple[float, float, int]:
+            async with LLMClient(settings(srv, tokens_per_minute=600), None) as client:  # 10/s, holds 10
+                result = await client.chat(MESSAGES, sampling=SAMPLING)
+                bucket = client._tpm
+                assert bucket is not None
+                bucket._refill()
+                return bucket.level, bucket.capacity, result.prompt_tokens + result.completion_tokens
+
+        level, capacity, used = asyncio.run(go())
+        # whatever the estimate was, the bucket ends up charged with the tokens actually used
+        assert capacity - used - 0.1 <= level <= capacity - used + 1.0
