@@ -13,7 +13,7 @@ def inp(original: str, candidate: str, task: str = "open_qa", instruction: str =
 
 def test_every_name_resolves_to_a_check() -> None:
     opts = VerifyOptions()
-    for name in ("length", "leak", "code_preserved"):  # TODO: all CHECK_NAMES once written
+    for name in CHECK_NAMES:
         res = get_check(name, opts)(inp("Hello there, this is an answer.", "Hello there, this is an answer."))
         assert res.name == name
         assert res.passed, res.reason

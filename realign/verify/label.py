@@ -1,0 +1,306 @@
+"""Classification labels: the rewrite must state the label the original gives, and only that one.
+
+Vocabulary: `VerifyOptions.labels` when set; otherwise the labels the instruction offers
+("Classify ... as positive, negative or neutral", "Labels: spam / not spam", "(formal/informal)")
+followed by built-in families (sentiment, ethics, toxicity, spam, sarcasm, formality, truth,
+programming languages, human languages, topics, ...). The original's label fixes the family; only
+labels of that family count in the rewrite.
+
+Matching is longest-first ("not toxic" before "toxic", "C++" before "C") on word boundaries
+("unethical" is not "ethical", "non-toxic" is its own word) and negation-aware: "is not toxic"
+states "not toxic" when the family has it, and otherwise is a negated mention that states nothing.
+A prominent mention (at the start of the text, in bold, after "label/sentiment/category...:",
+"is", "as", "classified as") outranks passing mentions in an explanation. The rewrite fails when it
+states another label, negates the original's, or hedges ("positive or neutral", "either ... or",
+"somewhere between positive and negative").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from realign.records import CheckResult
+from realign.verify.base import Check, CheckInput
+from realign.verify.options import VerifyOptions
+
+NAME = "label"
+
+# family -> {canonical label: [aliases]}
+BUILTIN_FAMILIES: dict[str, dict[str, list[str]]] = {
+    "sentiment": {"positive": [], "negative": [], "neutral": [], "mixed": []},
+    "ethics": {"ethical": [], "unethical": ["not ethical"]},
+    "toxicity": {"toxic": [], "not toxic": ["non-toxic", "nontoxic"]},
+    "spam": {"spam": [], "not spam": ["ham", "non-spam"]},
+    "sarcasm": {"sarcastic": [], "not sarcastic": ["non-sarcastic"]},
+    "offensive": {"offensive": [], "not offensive": ["inoffensive", "non-offensive"]},
+    "hate": {"hate speech": [], "not hate speech": []},
+    "formality": {"formal": [], "informal": ["not formal"]},
+    "subjectivity": {"subjective": [], "objective": []},
+    "truth": {"true": [], "false": ["not true"]},
+    "yesno": {"yes": [], "no": []},
+    "fake": {"fake": [], "real": ["genuine"]},
+    "agreement": {"agree": [], "disagree": []},
+    "entailment": {"entailment": ["entails"], "contradiction": ["contradicts"], "neutral": []},
+    "emotion": {e: [] for e in "joy sadness anger fear surprise disgust love".split()},
+    "programming_language": {
+        "python": [], "javascript": ["js"], "typescript": [], "java": [], "c++": ["cpp"], "c#": ["csharp"],
+        "c": [], "go": ["golang"], "rust": [], "ruby": [], "php": [], "swift": [], "kotlin": [], "scala": [],
+        "r": [], "sql": [], "html": [], "css": [], "bash": ["shell"], "perl": [], "haskell": [], "lua": [],
+        "matlab": [], "dart": [], "objective-c": [], "julia": [], "assembly": [], "fortran": [], "cobol": [],
+        "visual basic": ["vb.net"],
+    },
+    "human_language": {
+        l: [] for l in (
+            "english french german spanish italian portuguese dutch russian chinese japanese korean arabic hindi "
+            "turkish polish swedish norwegian danish finnish greek hebrew vietnamese indonesian thai czech "
+            "romanian hungarian ukrainian persian bengali urdu swahili latin catalan tagalog malay"
+        ).split()
+    },
+    "topic": {
+        t: [] for t in (
+            "sports politics business technology science entertainment health world finance education travel "
+            "food religion music fashion economy environment history art law crime weather"
+        ).split()
+    },
+}
+
+
+@dataclass(frozen=True)
+class Mention:
+    label: str  # canonical label
+    start: int
+    end: int
+    negated: bool  # "not positive" where the family has no "not positive"
+    prominent: bool
+
+
+class Family:
+    """A set of labels with a compiled longest-first matcher."""
+
+    def __init__(self, name: str, labels: dict[str, list[str]]) -> None:
+        self.name = name
+        self.labels = labels
+        alias_to_label: dict[str, str] = {}
+        for canon, aliases in labels.items():
+            alias_to_label.setdefault(canon.lower(), canon)
+            for a in aliases:
+                alias_to_label.setdefault(a.lower(), canon)
+        self.alias_to_label = alias_to_label
+        forms = sorted(alias_to_label, key=len, reverse=True)
+        self.pattern = re.compile(
+            r"(?<![\w+#\-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+") for f in forms) + r")(?![\w+#]|-\w)",
+            re.I,
+        )
+
+    def canon(self, text: str) -> str:
+        return self.alias_to_label.get(re.sub(r"[\s\-]+", " ", text.lower()), self.alias_to_label.get(text.lower(), text))
+
+    def negation_of(self, label: str) -> str | None:
+        """The family's label for "not <label>", if it has one."""
+        for cand in (f"not {label}", f"non-{label}"):
+            if cand in self.alias_to_label:
+                return self.alias_to_label[cand]
+        if label.startswith("not "):
+            rest = label[4:]
+            if rest in self.alias_to_label:
+                return self.alias_to_label[rest]
+        return None
+
+
+_NEG_BEFORE = re.compile(
+    r"(?:\bnot|n't|\bnever|\bneither|\bnor|\bno|\bhardly|\bisn't|\baren't|\bwasn't)[ \t]+"
+    r"(?:(?:a|an|the|very|really|particularly|entirely|at all|exactly|quite|so|too|that|overtly|considered|"
+    r"classified as|labeled|labelled|seen as)[ \t]+){0,2}$",
+    re.I,
+)
+_NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]+$", re.I)
+_CUE_BEFORE = re.compile(
+    r"(?:\b(?:label|labels|sentiment|category|class|classification|answer|tone|language|topic|verdict|prediction|"
+    r"result|output|rating|emotion|type)\b[ \t*_\"'“]*(?:is|would be|should be|:|=|-|–)?"
+    r"|\b(?:is|are|was|as|be|seems|appears|feels|sounds|written in|in|into)\b)"
+    r"[ \t*_\"'“]*(?:(?:a|an|the|clearly|definitely|mostly|overall|generally|likely|predominantly|"
+    r"primarily|very|strongly|rather|quite)[ \t]+){0,2}[ \t*_\"'“]*$",
+    re.I,
+)
+_START = re.compile(r"^[\s>#*_\"'“\-]*$")
+_HEDGE_WORDS = r"(?:[ \t]*,?[ \t]*(?:or|and/or|/|to|or maybe|or possibly|or perhaps|or even)[ \t]+)"
+
+
+def find_mentions(text: str, fam: Family) -> list[Mention]:
+    out: list[Mention] = []
+    for m in fam.pattern.finditer(text):
+        label = fam.canon(m.group(0))
+        before = text[max(0, m.start() - 60) : m.start()]
+        negated = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        if negated:
+            flipped = fam.negation_of(label)
+            if flipped is not None:
+                label, negated = flipped, False
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        prominent = bool(
+            _START.match(text[line_start : m.start()]) and line_start == 0
+            or _CUE_BEFORE.search(before)
+            or (text[max(0, m.start() - 2) : m.start()] == "**" and text[m.end() : m.end() + 2] == "**")
+        )
+        out.append(Mention(label, m.start(), m.end(), negated, prominent))
+    return out
+
+
+def _distinct(ms: list[Mention]) -> list[str]:
+    return list(dict.fromkeys(m.label for m in ms))
+
+
+def stated_labels(text: str, fam: Family) -> tuple[list[str], list[Mention]]:
+    """Labels the text states (prominent mentions if any, else all non-negated ones), in order."""
+    ms = find_mentions(text, fam)
+    pos = [m for m in ms if not m.negated]
+    prom = [m for m in pos if m.prominent]
+    return _distinct(prom or pos), ms
+
+
+# --- labels offered by the instruction --------------------------------------------------------
+
+_OFFER = re.compile(
+    r"(?:\b(?:classify|categori[sz]e|label|tag|rate|identify|determine|decide|predict|detect)\b[^.?!\n]{0,100}?"
+    r"\b(?:as|into|between|from|with)\b[ \t]*:?"
+    r"|\b(?:labels?|categories|classes|options|choices|possible answers|answer with|respond with|reply with)"
+    r"[ \t]*(?:are|is|:|=)?)"
+    r"[ \t]*(?P<list>[^.?!\n]{3,240})",
+    re.I,
+)
+_PAREN_LIST = re.compile(r"[(\[]([^()\[\]\n]{2,120}(?:/|\bor\b)[^()\[\]\n]{2,120})[)\]]", re.I)
+_SPLIT = re.compile(r"[ \t]*,[ \t]*(?:or[ \t]+|and[ \t]+)?|[ \t]+or[ \t]+|[ \t]*/[ \t]*|[ \t]*;[ \t]*|[ \t]+and[ \t]+|\|")
+_JUNK = re.compile(
+    r"^(?:either|one of|one|the|a|an|following|labels?|categories|classes|options)[ \t]+", re.I
+)
+
+
+def offered_labels(instruction: str) -> list[str]:
+    """Candidate labels the instruction offers, e.g. ["positive", "negative", "neutral"]."""
+    found: list[str] = []
+    chunks = [m.group("list") for m in _OFFER.finditer(instruction)]
+    chunks += [m.group(1) for m in _PAREN_LIST.finditer(instruction)]
+    for chunk in chunks:
+        if ":" in chunk:
+            chunk = chunk.rsplit(":", 1)[1]
+        items: list[str] = []
+        for raw in _SPLIT.split(chunk):
+            it = raw.strip().strip("\"'“”‘’`*_()[]{}<>").strip()
+            for _ in range(3):
+                it = _JUNK.sub("", it)
+            it = it.strip("\"'“”‘’`*_ ").rstrip(".")
+            if 1 <= len(it) <= 30 and 1 <= len(it.split()) <= 3 and not re.search(r"\d{3,}", it):
+                items.append(it.lower())
+        if len(items) >= 2:
+            found.extend(items)
+    return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=256)
+def _family_from_labels(labels: tuple[str, ...], name: str) -> Family:
+    fam: dict[str, list[str]] = {}
+    for lab in labels:
+        fam.setdefault(lab.lower().strip(), [])
+    return Family(name, fam)
+
+
+_BUILTIN = [Family(n, labs) for n, labs in BUILTIN_FAMILIES.items()]
+
+
+def _hedge(text: str, fam: Family, want: str) -> str | None:
+    """A phrase that hedges between `want` and another label of the family, if any."""
+    ms = [m for m in find_mentions(text, fam) if not m.negated]
+    for a, b in zip(ms, ms[1:]):
+        if a.label == b.label or want not in (a.label, b.label):
+            continue
+        between = text[a.end : b.start]
+        if re.fullmatch(_HEDGE_WORDS, between, re.I) or re.fullmatch(r"[ \t]*(?:and)[ \t]+", between, re.I) and re.search(
+            r"\b(?:between|both)[ \t]+[*_\"']*$", text[max(0, a.start - 20) : a.start], re.I
+        ):
+            return text[a.start : b.end]
+    if re.search(r"\beither\b", text, re.I):
+        for a, b in zip(ms, ms[1:]):
+            if a.label != b.label and want in (a.label, b.label) and re.fullmatch(r"[ \t]*,?[ \t]*or[ \t]+", text[a.end : b.start], re.I):
+                return text[a.start : b.end]
+    return None
+
+
+def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    families: list[Family]
+    if options.labels:
+        families = [_family_from_labels(tuple(options.labels), "configured labels")]
+    else:
+        offered = offered_labels(inp.instruction)
+        families = ([_family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
+    # the original's label: the first family in which it states exactly one label prominently
+    # (or, with no prominent mention, exactly one label at all); the earliest such statement wins
+    best: tuple[int, int, Family, str] | None = None
+    for fam in families:
+        labels, ms = stated_labels(inp.original, fam)
+        if len(labels) != 1:
+            continue
+        first = next(m for m in ms if m.label == labels[0] and not m.negated)
+        # labels the instruction offers (or configured ones) win over the built-in families
+        priority = 0 if fam not in _BUILTIN else 1
+        score = first.start if first.prominent else 10**6 + first.start
+        if best is None or (priority, score) < best[:2]:
+            best = (priority, score, fam, labels[0])
+    if best is None:
+        return CheckResult(
+            name=NAME, passed=True, reason="not applicable: the original states no single known label"
+        )
+    _, _, fam, want = best
+    got, ms = stated_labels(inp.candidate, fam)
+    negated = [m for m in ms if m.negated and m.label == want]
+    hedge = _hedge(inp.candidate, fam, want)
+    if hedge:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"rewrite hedges between labels: {hedge!r}; expected only {want!r} (original)",
+        )
+    if want in got:
+        others = [g for g in got if g != want]
+        if others and got[0] != want:
+            return CheckResult(
+                name=NAME,
+                passed=False,
+                reason=f"label changed: the original states {want!r}, the rewrite states {got[0]!r} first "
+                f"(also mentions {', '.join(repr(o) for o in got if o != got[0])})",
+            )
+        if negated and not [m for m in ms if m.label == want and not m.negated and m.prominent]:
+            return CheckResult(
+                name=NAME,
+                passed=False,
+                reason=f"label negated: the original states {want!r}, the rewrite says "
+                f"{inp.candidate[max(0, negated[0].start - 12) : negated[0].end].strip()!r}",
+            )
+        return CheckResult(name=NAME, passed=True, reason=f"label kept: {want!r} ({fam.name})")
+    if negated:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"label negated: the original states {want!r}, the rewrite says "
+            f"{inp.candidate[max(0, negated[0].start - 12) : negated[0].end].strip()!r}",
+        )
+    if got:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"label changed: the original states {want!r}, the rewrite states "
+            + ", ".join(repr(g) for g in got),
+        )
+    return CheckResult(
+        name=NAME,
+        passed=False,
+        reason=f"label missing: the original states {want!r}, the rewrite states no {fam.name} label",
+    )
+
+
+def make_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_label(inp, options)
+
+    return check

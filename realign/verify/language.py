@@ -1,0 +1,116 @@
+"""Language: the rewrite must be written in the language of the original.
+
+A light heuristic with no dependency: the dominant script of the letters (Latin, Cyrillic, Greek,
+Arabic, Hebrew, Devanagari, Han, Kana, Hangul, Thai) and, for Latin text, stopword counts for
+English, French, German, Spanish, Italian, Portuguese and Dutch. Code blocks, inline code and
+URLs are ignored. The check fails only when both texts are identified confidently and differ;
+with too little text (`VerifyOptions.language_min_letters`) or an unsure guess it passes as not
+applicable, because a false alarm here would throw good rewrites away.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from realign.records import CheckResult
+from realign.verify.base import Check, CheckInput
+from realign.verify.code import strip_code
+from realign.verify.options import VerifyOptions
+
+NAME = "language"
+
+_SCRIPTS: list[tuple[str, re.Pattern[str]]] = [
+    ("Latin", re.compile(r"[A-Za-z\u00C0-\u024F]")),
+    ("Cyrillic", re.compile(r"[\u0400-\u04FF]")),
+    ("Greek", re.compile(r"[\u0370-\u03FF]")),
+    ("Arabic", re.compile(r"[\u0600-\u06FF\u0750-\u077F]")),
+    ("Hebrew", re.compile(r"[\u0590-\u05FF]")),
+    ("Devanagari", re.compile(r"[\u0900-\u097F]")),
+    ("Han", re.compile(r"[\u4E00-\u9FFF\u3400-\u4DBF]")),
+    ("Kana", re.compile(r"[\u3040-\u30FF]")),
+    ("Hangul", re.compile(r"[\uAC00-\uD7AF\u1100-\u11FF]")),
+    ("Thai", re.compile(r"[\u0E00-\u0E7F]")),
+]
+_SCRIPT_LANGUAGE = {
+    "Cyrillic": "Cyrillic-script (e.g. Russian)",
+    "Greek": "Greek",
+    "Arabic": "Arabic-script (e.g. Arabic, Persian)",
+    "Hebrew": "Hebrew",
+    "Devanagari": "Devanagari-script (e.g. Hindi)",
+    "Han": "Chinese",
+    "Kana": "Japanese",
+    "Hangul": "Korean",
+    "Thai": "Thai",
+}
+
+_STOPWORDS: dict[str, set[str]] = {
+    "English": set("the and is are of to in that it with for was on you this be not have what which "
+                   "can will they from by an or as at has were would there their".split()),
+    "French": set("le la les des est et une un du que qui dans pour pas sur avec sont ce il elle nous vous "
+                  "au aux mais ou cette ces leur être fait".split()),
+    "German": set("der die das und ist nicht ein eine zu mit den von sich auf für dem des auch wird sind "
+                  "ich es im dass oder wie aber bei nach".split()),
+    "Spanish": set("el los las que y es en un una por con para del se no al como más está son lo su "
+                   "pero muy sus también hay este esta".split()),
+    "Italian": set("il lo gli che e è di un una per con non sono del della nella come anche più le la "
+                   "questo questa alla degli dei ma si".split()),
+    "Portuguese": set("o os as que e é de um uma para com não do da em no na são mais como dos das "
+                      "ao pelo pela mas se também está".split()),
+    "Dutch": set("de het een en van is dat niet op te zijn met voor die er ook wordt naar bij aan "
+                 "om maar als dit worden heeft".split()),
+}
+_WORD = re.compile(r"[a-zà-öø-ÿ']+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+
+
+def detect(text: str, min_letters: int) -> tuple[str | None, str]:
+    """(language or script name, or None when unsure; a short note on the evidence)."""
+    t = _URL.sub(" ", strip_code(text))
+    counts = {name: len(p.findall(t)) for name, p in _SCRIPTS}
+    total = sum(counts.values())
+    if total < min_letters:
+        return None, f"only {total} letters"
+    if counts["Kana"] and counts["Kana"] >= 0.1 * (counts["Kana"] + counts["Han"]):
+        counts["Kana"] += counts.pop("Han")
+    script, n = max(counts.items(), key=lambda kv: kv[1])
+    if n < 0.6 * total:
+        return None, f"mixed scripts ({script} {n}/{total} letters)"
+    if script != "Latin":
+        return _SCRIPT_LANGUAGE[script], f"{script} script"
+    words = _WORD.findall(t.lower())
+    hits = Counter()
+    for w in words:
+        for lang, sw in _STOPWORDS.items():
+            if w in sw:
+                hits[lang] += 1
+    if not hits:
+        return None, "no common words"
+    (top, a), *rest = hits.most_common(2) + [("", 0)]
+    b = rest[0][1]
+    if a < 4 or a < 1.6 * b:
+        return None, f"unsure ({top} {a} vs {rest[0][0] or 'none'} {b} common words)"
+    return top, f"{a} common {top} words"
+
+
+def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    lo, why_o = detect(inp.original, options.language_min_letters)
+    if lo is None:
+        return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original's language is unclear ({why_o})")
+    lc, why_c = detect(inp.candidate, options.language_min_letters)
+    if lc is None:
+        return CheckResult(name=NAME, passed=True, reason=f"not applicable: the rewrite's language is unclear ({why_c})")
+    if lo != lc:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"language switched: the original is in {lo} ({why_o}), the rewrite is in {lc} ({why_c})",
+        )
+    return CheckResult(name=NAME, passed=True, reason=f"same language: {lo}")
+
+
+def make_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_language(inp, options)
+
+    return check

@@ -1,0 +1,584 @@
+"""Math final answer: the rewrite must state the same final answer as the original.
+
+The reference answer is read from the original by explicit statements only: a GSM8K
+`#### N` line, `\\boxed{...}`, "The answer is ...", "Final answer: ...", an `Answer:` line; an
+original that is just a short answer with a single number also counts. Without any of these the
+check does not apply (a guessed reference would reject good rewrites).
+
+The rewrite's final answer is read with `extract_final_answer`, which knows the styles models
+write ("**Final answer:** 1,234", "The answer is $1,234.00", `\\boxed{\\frac{3}{4}}`, "75%",
+"-5", "18 eggs", "#### 18"). Explicit statements win; when there are none, a concluding sentence
+("So she makes $18 a day."), then a bold number in the last paragraph, then the last number in
+the text are fallbacks, in that order. Values compare exactly as fractions (18 == 18.00,
+3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
+the reference (0.33 for 1/3). A rewrite that states two different final answers fails.
+
+>>> a = extract_final_answer("So 9 * 2 = 18.\\n\\n**Final answer:** $1,234.00 (rounded)")
+>>> a.value, a.style
+(Fraction(1234, 1), 'final answer')
+>>> gsm8k_reference("16 - 3 - 4 = 9\\n#### 18")
+Fraction(18, 1)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from realign.records import CheckResult
+from realign.verify.base import Check, CheckInput
+from realign.verify.options import VerifyOptions
+
+NAME = "math_answer"
+
+__all__ = [
+    "FinalAnswer",
+    "NumberMatch",
+    "extract_final_answer",
+    "extract_reference",
+    "gsm8k_reference",
+    "parse_number",
+    "same_answer",
+    "format_value",
+    "asks_percent",
+    "make_check",
+]
+
+
+@dataclass(frozen=True)
+class NumberMatch:
+    value: Fraction
+    text: str  # as written, e.g. "$1,234.00"
+    percent: bool = False  # written with %, "percent"
+    places: int | None = None  # decimal places as written ("18.50" -> 2), None for integers/fractions
+
+
+@dataclass(frozen=True)
+class FinalAnswer:
+    """The final answer a text states."""
+
+    value: Fraction
+    text: str  # the matched statement, e.g. "**Final answer:** $1,234.00"
+    style: str  # "gsm8k", "boxed", "final answer", "the answer is", "answer line", "conclusion",
+    #             "bold", "last number", "only number"
+    conflicting: bool = False  # several explicit final statements with different values
+    values: tuple[Fraction, ...] = ()  # the distinct values of the explicit statements, in order
+    percent: bool = False
+    places: int | None = None
+    start: int = 0  # offset of the statement in the text
+    explicit: bool = True  # from an explicit statement (not a fallback)
+    statements: tuple[str, ...] = field(default=(), compare=False)  # texts of conflicting statements
+
+    @property
+    def number(self) -> NumberMatch:
+        return NumberMatch(self.value, self.text, self.percent, self.places)
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+_NUM = re.compile(
+    r"(?<![\w.])"
+    r"(?P<sign>[-−](?=[ ]?[$€£¥₹]?[ ]?[.\d]))?[ ]?"
+    r"(?P<cur>[$€£¥₹](?=[ ]?-?[.\d]))?[ ]?"
+    r"(?P<sign2>-(?=[.\d]))?"
+    r"(?:(?P<whole>\d+)[ ](?=\d+/\d))?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?:/(?P<den>\d+)(?![\d.]))?"
+    r"(?P<mult>[ ]?(?:thousand|million|billion)\b)?"
+    r"(?P<pct>[ ]?(?:%|\\%|percent\b|per[ ]cent\b))?",
+    re.I,
+)
+_MULT = {"thousand": 1000, "million": 10**6, "billion": 10**9}
+_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_WORD_NUM = re.compile(
+    r"\b(?P<neg>negative |minus )?(?P<w>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b",
+    re.I,
+)
+_BINARY_BEFORE = re.compile(r"[\d)\]}%]")
+
+
+def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
+    raw = m.group("num")
+    neg = bool(m.group("sign") or m.group("sign2"))
+    if m.group("sign") and not m.group("sign2"):
+        # "16 - 3" is a subtraction, not -3: look at what precedes the sign
+        j = m.start() - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        if j >= 0 and _BINARY_BEFORE.match(text[j]):
+            neg = False
+    plain = raw.replace(",", "")
+    try:
+        value = Fraction(plain)
+    except (ValueError, ZeroDivisionError):
+        return None
+    places = len(plain) - plain.index(".") - 1 if "." in plain else None
+    if m.group("den"):
+        den = int(m.group("den"))
+        if den == 0:
+            return None
+        value = value / den
+        places = None
+    if m.group("whole"):
+        value = int(m.group("whole")) + value
+    if m.group("mult"):
+        value *= _MULT[m.group("mult").strip().lower()]
+        places = None
+    if neg:
+        value = -value
+    start = m.start("sign") if m.group("sign") and neg else m.start("cur") if m.group("cur") else m.start("num")
+    if m.group("sign2"):
+        start = m.start("cur") if m.group("cur") else m.start("sign2")
+    return NumberMatch(value, text[start : m.end()].strip(), bool(m.group("pct")), places)
+
+
+def parse_number(text: str) -> NumberMatch | None:
+    """The first number written in `text` (digits, LaTeX fraction or a number word)."""
+    text = _normalize_latex(text)
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None:
+            return n
+    w = _WORD_NUM.search(text)
+    if w:
+        return _word_number(w)
+    return None
+
+
+def _word_number(w: re.Match[str]) -> NumberMatch:
+    word = w.group("w").lower()
+    parts = re.split(r"[- ]", word)
+    val = _TENS.get(parts[0], _WORDS.get(parts[0], 0))
+    if len(parts) > 1:
+        val += _WORDS[parts[1]]
+    if w.group("neg"):
+        val = -val
+    return NumberMatch(Fraction(val), w.group(0))
+
+
+_LATEX_FRAC = re.compile(r"(-?)\\[dt]?frac\s*\{\s*(-?[\d.,]+)\s*\}\s*\{\s*([\d.,]+)\s*\}|(-?)\\[dt]?frac\s*(\d)\s*(\d)")
+_LATEX_TEXT = re.compile(r"\\(?:text|mathrm|textbf|mathbf|operatorname)\s*\{([^{}]*)\}")
+_LATEX_DROP = re.compile(r"\\[,;!: ]|\\left|\\right|\\quad|\\qquad|\^\s*\{?\\circ\}?|\\\$|\$")
+
+
+def _frac_sub(m: re.Match[str]) -> str:
+    if m.group(2) is not None:
+        sign = "-" if (m.group(1) or m.group(2).startswith("-")) and not (m.group(1) and m.group(2).startswith("-")) else ""
+        return f" {sign}{m.group(2).lstrip('-').replace(',', '')}/{m.group(3).replace(',', '')} "
+    return f" {m.group(4)}{m.group(5)}/{m.group(6)} "
+
+
+def _normalize_latex(s: str) -> str:
+    if "\\" not in s and "$" not in s and "{,}" not in s:
+        return s
+    if "{,}" in s:
+        s = s.replace("{,}", ",")
+    if "\\" in s:
+        s = _LATEX_FRAC.sub(_frac_sub, s)
+        s = _LATEX_TEXT.sub(r" \1 ", s)
+        s = s.replace("\\times", "×").replace("\\cdot", "·").replace("\\div", "÷").replace("\\%", "%")
+    s = _LATEX_DROP.sub(lambda m: "$" if m.group(0) == "\\$" else " " if m.group(0) != "$" else "", s)
+    return s
+
+
+# --- final-answer statements -------------------------------------------------------------------
+
+_CUE = re.compile(
+    r"(?P<gsm8k>^[ \t]*####[ \t]*)"
+    r"|(?P<boxed>\\(?:boxed|fbox)[ \t]*\{)"
+    r"|(?P<final>\bfinal[ \t]+(?:answer|result)\b(?:[ \t]*\**[ \t]*(?:is\b|=|:|-|would be\b|will be\b))?)"
+    r"|(?P<answer_is>\b(?:the|my|correct|our)?[ \t]*(?:correct[ \t]+)?answer(?:[ \t]+to[ \t]+(?:the|this)[ \t]+"
+    r"(?:question|problem))?[ \t]+(?:is|would be|will be|should be|comes to|equals|=)(?![\w]))"
+    r"|(?P<answer_line>\banswer(?:\*\*|__)?[ \t]*[:=])",
+    re.I | re.M,
+)
+_STYLE = {
+    "gsm8k": "gsm8k",
+    "boxed": "boxed",
+    "final": "final answer",
+    "answer_is": "the answer is",
+    "answer_line": "answer line",
+}
+_LEAD = re.compile(
+    r"(?:[\s*_#:=>–—]|-(?![\d$.€£¥₹]))*(?:is\b|would be\b|will be\b|equals\b|of\b)?(?:[\s*_:=>]|-(?![\d$.€£¥₹]))*",
+    re.I,
+)
+_SENT_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|[!?;\n]|\.\s")
+_EXPR_HEAD = re.compile(r"^[\s\d.,$€£¥₹%+\-−*/×x÷·()^]*=", re.I)
+
+
+def _boxed_content(text: str, open_end: int) -> tuple[str, int]:
+    """Content of a \\boxed{ whose '{' ends at open_end; and the index after the closing brace."""
+    depth = 1
+    i = open_end
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return text[open_end:i], i + 1
+        i += 1
+    return text[open_end : open_end + 200], n
+
+
+def _segment_after(text: str, pos: int) -> tuple[str, int]:
+    """The statement that follows a cue: the rest of its line (or the next non-blank line when the
+    cue ends its line), up to the end of the sentence; and the segment's start offset."""
+    n = len(text)
+    m = _LEAD.match(text, pos)
+    start = m.end() if m else pos
+    # a cue that ends its line ("**Final answer**\n\n$18$"): the statement is on the next line
+    while start < n and text[start] == "\n":
+        start += 1
+        m = _LEAD.match(text, start)
+        start = m.end() if m else start
+    end = text.find("\n", start)
+    if end < 0:
+        end = n
+    end = min(end, start + 240)
+    seg = text[start:end]
+    return seg, start
+
+
+def _cut_sentence(seg: str) -> str:
+    # the sentence ends at ". " / "!" / "?" / ";" (a decimal point "18.5" is not an end)
+    for m in _SENT_END.finditer(seg):
+        if m.start() > 0:
+            return seg[: m.start()]
+    return seg
+
+
+def _value_of_statement(seg: str) -> NumberMatch | None:
+    seg = _normalize_latex(seg)
+    if "\\boxed" in seg:
+        return None  # the boxed cue reports it
+    seg = _cut_sentence(seg)
+    # "9 x 2 = 18": a bare expression -> the result after the last '='
+    if "=" in seg and _EXPR_HEAD.match(seg):
+        last_eq = seg.rfind("=")
+        n = parse_number(seg[last_eq + 1 :])
+        if n is not None:
+            return n
+    for m in _NUM.finditer(seg):
+        n = _to_number(m, seg)
+        if n is not None:
+            return n
+    w = _WORD_NUM.match(seg.strip())
+    if w:
+        return _word_number(w)
+    return None
+
+
+def _boxed_value(content: str) -> NumberMatch | None:
+    content = _normalize_latex(content)
+    if "=" in content:
+        content = content[content.rfind("=") + 1 :]
+    for m in _NUM.finditer(content):
+        n = _to_number(m, content)
+        if n is not None:
+            return n
+    return None
+
+
+@dataclass(frozen=True)
+class _Statement:
+    style: str
+    number: NumberMatch
+    start: int
+    text: str
+
+
+def _explicit_statements(text: str) -> list[_Statement]:
+    out: list[_Statement] = []
+    skip_until = -1
+    for m in _CUE.finditer(text):
+        if m.start() < skip_until:
+            continue
+        kind = m.lastgroup or ""
+        if kind == "boxed":
+            content, after = _boxed_content(text, m.end())
+            num = _boxed_value(content)
+            if num is not None:
+                out.append(_Statement("boxed", num, m.start(), text[m.start() : after]))
+            continue
+        seg, seg_start = _segment_after(text, m.end())
+        num = _value_of_statement(seg)
+        if num is None:
+            continue
+        shown = (text[m.start() : seg_start] + _cut_sentence(seg)).strip()[:120]
+        out.append(_Statement(_STYLE[kind], num, m.start(), shown))
+        skip_until = seg_start + 1
+    return out
+
+
+_CONCLUSION = re.compile(
+    r"(?:^|(?<=[.!?:\n])[ \t*_]*)[ \t*_]*(?:so|therefore|thus|hence|in total|altogether|in all|overall|"
+    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d[^\n]*",
+    re.I | re.M,
+)
+_BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
+
+
+def _sentence_value(sentence: str) -> NumberMatch | None:
+    sentence = _normalize_latex(_cut_sentence_keep(sentence))
+    b = _BOLD.search(sentence)
+    if b:
+        n = parse_number(b.group(1))
+        if n is not None:
+            return n
+    if "=" in sentence:
+        n = parse_number(sentence[sentence.rfind("=") + 1 :])
+        if n is not None:
+            return n
+    last: NumberMatch | None = None
+    for m in _NUM.finditer(sentence):
+        n = _to_number(m, sentence)
+        if n is not None:
+            last = n
+    return last
+
+
+_SENT_BREAK = re.compile(r"(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$)")
+
+
+def _cut_sentence_keep(s: str) -> str:
+    m = _SENT_BREAK.search(s)
+    return s[: m.start()] if m else s
+
+
+def _fallback(text: str) -> FinalAnswer | None:
+    # (1) the last concluding sentence (so/therefore/thus/... with a number) and (2) the last bold
+    # number of the last paragraph: whichever comes later in the text; else (3) the last number.
+    found: list[FinalAnswer] = []
+    last_c = None
+    for m in _CONCLUSION.finditer(text):
+        last_c = m
+    if last_c is not None:
+        n = _sentence_value(last_c.group(0))
+        if n is not None:
+            found.append(
+                FinalAnswer(
+                    n.value, _cut_sentence_keep(last_c.group(0)).strip()[:120], "conclusion", False, (n.value,),
+                    n.percent, n.places, last_c.start(), explicit=False,
+                )
+            )
+    stripped = text.rstrip()
+    para_start = stripped.rfind("\n\n") + 1
+    last_para = stripped[para_start:]
+    if "**" in last_para:
+        bold = None
+        for b in _BOLD.finditer(last_para):
+            n = parse_number(b.group(1))
+            if n is not None:
+                bold = (b, n)
+        if bold is not None:
+            b, n = bold
+            found.append(
+                FinalAnswer(
+                    n.value, b.group(0), "bold", False, (n.value,), n.percent, n.places, para_start + b.start(),
+                    explicit=False,
+                )
+            )
+    if found:
+        return max(found, key=lambda a: a.start)
+    norm = _normalize_latex(text)
+    last: tuple[re.Match[str], NumberMatch] | None = None
+    count = 0
+    for m in _NUM.finditer(norm):
+        n = _to_number(m, norm)
+        if n is not None:
+            last = (m, n)
+            count += 1
+    if last is None:
+        return None
+    m, n = last
+    style = "only number" if count == 1 else "last number"
+    return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, m.start(), explicit=False)
+
+
+def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None:
+    """The final answer stated in `text`, or None when it states no number at all.
+
+    Explicit statements (`#### N`, `\\boxed{}`, "final answer", "the answer is", "Answer:") win;
+    the last of them is the answer and `conflicting` is set when they disagree. Without any,
+    the fallbacks are a concluding sentence, a bold number in the last paragraph, the last
+    number. `question` is used to read "0.75" as 75 when the question asks for a percent.
+    """
+    statements = _explicit_statements(text)
+    if not statements:
+        return _fallback(text)
+    percent_q = asks_percent(question)
+    distinct: list[_Statement] = []
+    for s in statements:
+        if not any(same_answer(d.number, s.number, percent_question=percent_q, round_places=0) for d in distinct):
+            distinct.append(s)
+    final = statements[-1]
+    return FinalAnswer(
+        value=final.number.value,
+        text=final.text,
+        style=final.style,
+        conflicting=len(distinct) > 1,
+        values=tuple(d.number.value for d in distinct),
+        percent=final.number.percent,
+        places=final.number.places,
+        start=final.start,
+        explicit=True,
+        statements=tuple(d.text for d in distinct),
+    )
+
+
+def gsm8k_reference(answer: str) -> Fraction | None:
+    """The value after the last '####' of a GSM8K answer ("... #### 1,234" -> 1234), or None."""
+    i = answer.rfind("####")
+    if i < 0:
+        return None
+    n = parse_number(answer[i + 4 : i + 60].split("\n", 1)[0])
+    return n.value if n is not None else None
+
+
+def extract_reference(original: str, *, question: str = "") -> FinalAnswer | None:
+    """The reference answer of an original: explicit statements only, or a short original whose
+    single number is the answer ("18", "$18 per day."). None when there is none."""
+    i = original.rfind("####")
+    if i >= 0:
+        line_end = original.find("\n", i)
+        tail = original[i + 4 : line_end if line_end >= 0 else len(original)]
+        n = parse_number(tail)
+        if n is not None:
+            return FinalAnswer(n.value, original[i : i + 4 + len(tail)].strip(), "gsm8k", False, (n.value,), n.percent, n.places, i)
+    a = extract_final_answer(original, question=question)
+    if a is None:
+        return None
+    if a.explicit or (a.style == "only number" and len(original) <= 200):
+        return a
+    return None
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+_PCT_Q = re.compile(r"\bpercent|\bpercentage|%", re.I)
+
+
+def asks_percent(question: str) -> bool:
+    return bool(question) and _PCT_Q.search(question) is not None
+
+
+def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places: int) -> bool:
+    if not min_places or places is None or places < min_places:
+        return False
+    scale = 10**places
+    # round half away from zero
+    q = abs(exact) * scale
+    r = int(q + Fraction(1, 2))
+    r = r if exact >= 0 else -r
+    return Fraction(r, scale) == shown
+
+
+def same_answer(
+    ref: NumberMatch | FinalAnswer, cand: NumberMatch | FinalAnswer, *, percent_question: bool = False, round_places: int = 2
+) -> bool:
+    """Whether `cand` states the same value as `ref` (exact; percent forms; rounding)."""
+    a, b = ref.value, cand.value
+    if a == b:
+        return True
+    options = [(a, b)]
+    if cand.percent:
+        options.append((a, b / 100))
+    if ref.percent:
+        options.append((a / 100, b))
+    if percent_question:
+        options.append((a, b * 100))
+        options.append((a * 100, b))
+    for x, y in options:
+        if x == y:
+            return True
+        if _rounds_to(x, y, cand.places, round_places) or _rounds_to(y, x, ref.places, round_places):
+            return True
+    return False
+
+
+def format_value(v: Fraction) -> str:
+    if v.denominator == 1:
+        return str(v.numerator)
+    d = v.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d == 1:  # terminating decimal
+        s = f"{float(v):.10f}".rstrip("0").rstrip(".")
+        return s
+    return f"{v.numerator}/{v.denominator}"
+
+
+# --- the check --------------------------------------------------------------------------------
+
+
+def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    question = inp.instruction
+    ref = extract_reference(inp.original, question=question)
+    if ref is None:
+        return CheckResult(
+            name=NAME,
+            passed=True,
+            reason="not applicable: the original states no final answer ('#### N', \\boxed{}, "
+            "'The answer is ...', an 'Answer:' line)",
+        )
+    want = format_value(ref.value) + ("%" if ref.percent else "")
+    if ref.conflicting:
+        return CheckResult(
+            name=NAME,
+            passed=True,
+            reason="not applicable: the original itself states different final answers ("
+            + ", ".join(format_value(v) for v in ref.values) + ")",
+        )
+    got = extract_final_answer(inp.candidate, question=question)
+    if got is None:
+        return CheckResult(
+            name=NAME, passed=False, reason=f"final answer missing: original {want}, the rewrite states no number"
+        )
+    pq = asks_percent(question)
+    rp = options.math_round_min_places
+    if got.conflicting:
+        vals = " and ".join(format_value(v) for v in got.values)
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"rewrite states different final answers: {vals}; expected only {want} (original)",
+        )
+    if same_answer(ref, got, percent_question=pq, round_places=rp):
+        how = got.style if got.explicit else f"{got.style}, no explicit final-answer statement"
+        return CheckResult(
+            name=NAME,
+            passed=True,
+            reason=f"final answer kept: original {want}, rewrite states {got.text!r} ({how})",
+        )
+    have = format_value(got.value) + ("%" if got.percent else "")
+    if got.explicit:
+        reason = f"final answer changed: original {want}, rewrite states {have} ({got.text!r})"
+    else:
+        reason = (
+            f"final answer changed or not stated: original {want}; the rewrite has no explicit final-answer "
+            f"statement and its {got.style} is {have} ({got.text!r})"
+        )
+    return CheckResult(name=NAME, passed=False, reason=reason)
+
+
+def make_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_math(inp, options)
+
+    return check

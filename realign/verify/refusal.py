@@ -1,0 +1,72 @@
+"""Refusal: a helpful answer must not be rewritten into a refusal (and, with
+`VerifyOptions.refusal_both_ways`, an original that declines must keep declining).
+
+A text counts as a refusal when a declining phrase ("I'm sorry, but I can't", "I cannot help
+with", "As an AI language model, I cannot", "I must decline", "I won't provide") appears in its
+opening (first 300 characters) or makes up most of a short text. A refusal buried later in a long
+answer ("I can't guarantee this works on Windows") is not one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from realign.records import CheckResult
+from realign.verify.base import Check, CheckInput
+from realign.verify.options import VerifyOptions
+
+NAME = "refusal"
+
+_REFUSAL = re.compile(
+    r"\b(?:"
+    r"(?:I'?m|I am)[ \t]+(?:really[ \t]+|very[ \t]+|so[ \t]+)?sorry,?[ \t]+(?:but[ \t]+)?(?:I|as an AI)"
+    r"[^.!?\n]{0,40}?(?:can(?:no|')t|can[ \t]+not|am[ \t]+(?:not[ \t]+able|unable)|won't|will[ \t]+not|must[ \t]+decline)"
+    r"|I[ \t]+(?:can(?:no|')t|can[ \t]+not|won't|will[ \t]+not|am[ \t]+(?:not[ \t]+able|unable)|'m[ \t]+(?:not[ \t]+able|unable)|"
+    r"must[ \t]+(?:decline|refuse)|have[ \t]+to[ \t]+decline|do[ \t]+not[ \t]+feel[ \t]+comfortable|don't[ \t]+feel[ \t]+comfortable)"
+    r"[ \t]+(?:to[ \t]+)?(?:help|assist|provide|fulfill|fulfil|comply|create|generate|write|share|support|engage|"
+    r"answer|do[ \t]+that|participate|produce|give|offer|complete|continue)"
+    r"|as[ \t]+an[ \t]+AI(?:[ \t]+language[ \t]+model|[ \t]+assistant|[ \t]+model)?,?[ \t]+I[ \t]+"
+    r"(?:can(?:no|')t|can[ \t]+not|am[ \t]+not[ \t]+able|do[ \t]+not|don't|am[ \t]+unable|must)"
+    r"|I[ \t]+(?:must|have[ \t]+to)[ \t]+(?:respectfully[ \t]+)?decline"
+    r"|(?:this|that|your)[ \t]+request[ \t]+(?:is|goes)[ \t]+(?:against|beyond|outside)"
+    r"|(?:it|that)[ \t]+(?:would[ \t]+be|is)[ \t]+(?:inappropriate|unethical|illegal)[ \t]+(?:for[ \t]+me[ \t]+)?to"
+    r"|I[ \t]+(?:can(?:no|')t|won't)[ \t]+(?:and[ \t]+won't[ \t]+)?(?:help|assist)[ \t]+with[ \t]+(?:that|this)"
+    r")",
+    re.I,
+)
+
+
+def refusal_phrase(text: str) -> str | None:
+    """The declining phrase when `text` is a refusal, else None."""
+    t = text.strip()
+    m = _REFUSAL.search(t, 0, 300)
+    if m is None and len(t) <= 600:
+        m = _REFUSAL.search(t)
+    return m.group(0) if m else None
+
+
+def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    orig = refusal_phrase(inp.original)
+    cand = refusal_phrase(inp.candidate)
+    if orig is None and cand is not None:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"rewrite refuses ({cand!r}) where the original answers the request; expected a helpful answer",
+        )
+    if orig is not None and cand is None and options.refusal_both_ways:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"rewrite no longer declines: the original refuses ({orig!r}), the rewrite does not",
+        )
+    if orig is not None:
+        return CheckResult(name=NAME, passed=True, reason="both the original and the rewrite decline the request")
+    return CheckResult(name=NAME, passed=True, reason="no refusal: the rewrite answers like the original")
+
+
+def make_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_refusal(inp, options)
+
+    return check
