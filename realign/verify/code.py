@@ -89,7 +89,8 @@ _CODE_LINE = re.compile(
            function|var|let|const|if|for|while|switch|case|package|func|fn|impl|struct|enum|use|
            namespace|using|template|typedef|SELECT|INSERT|UPDATE|DELETE|CREATE|FROM|WHERE)\b
       | \#include | \#define | @\w+ | [{}\])] 
-      | .*[;{}]\s*$ | .*\)\s*:\s*$ | .*\w\s*(?:=|\+=|-=|==|=>|->)\s*\S.*
+      | .*[;{}]\s*$ | .*\)\s*:\s*$ | [\w.\[\]'"]+\s*(?:=|\+=|-=|\*=|/=|:=)\s*\S
+      | .*(?:==|=>|->|::|&&|\|\|)
       | \w+(?:\.\w+)*\(.*\)\s*;?\s*$
     )""",
     re.X,

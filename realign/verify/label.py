@@ -125,7 +125,7 @@ _CUE_BEFORE = re.compile(
     re.I,
 )
 _START = re.compile(r"^[\s>#*_\"'“\-]*$")
-_HEDGE_WORDS = r"(?:[ \t]*,?[ \t]*(?:or|and/or|/|to|or maybe|or possibly|or perhaps|or even)[ \t]+)"
+_HEDGE_WORDS = r"(?:[ \t]*,?[ \t]*(?:(?:or|and/or|to|or maybe|or possibly|or perhaps|or even)[ \t]+|/[ \t]*))"
 
 
 def find_mentions(text: str, fam: Family) -> list[Mention]:
@@ -177,29 +177,35 @@ _JUNK = re.compile(
 )
 
 
+def _split_items(chunk: str) -> list[str]:
+    items: list[str] = []
+    for raw in _SPLIT.split(chunk):
+        it = raw.strip().strip("\"'“”‘’`*_()[]{}<>").strip()
+        for _ in range(3):
+            it = _JUNK.sub("", it)
+        it = it.strip("\"'“”‘’`*_ ").rstrip(".")
+        if 1 <= len(it) <= 30 and 1 <= len(it.split()) <= 3 and not re.search(r"\d{3,}", it):
+            items.append(it.lower())
+    return items
+
+
 def offered_labels(instruction: str) -> list[str]:
     """Candidate labels the instruction offers, e.g. ["positive", "negative", "neutral"]."""
     found: list[str] = []
     chunks = [m.group("list") for m in _OFFER.finditer(instruction)]
     chunks += [m.group(1) for m in _PAREN_LIST.finditer(instruction)]
     for chunk in chunks:
-        if ":" in chunk:
-            chunk = chunk.rsplit(":", 1)[1]
-        items: list[str] = []
-        for raw in _SPLIT.split(chunk):
-            it = raw.strip().strip("\"'“”‘’`*_()[]{}<>").strip()
-            for _ in range(3):
-                it = _JUNK.sub("", it)
-            it = it.strip("\"'“”‘’`*_ ").rstrip(".")
-            if 1 <= len(it) <= 30 and 1 <= len(it.split()) <= 3 and not re.search(r"\d{3,}", it):
-                items.append(it.lower())
-        if len(items) >= 2:
-            found.extend(items)
+        parts = chunk.rsplit(":", 1)[::-1] if ":" in chunk else [chunk]  # after the colon first
+        for part in parts:
+            items = _split_items(part)
+            if len(items) >= 2:
+                found.extend(items)
+                break
     return list(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=256)
-def _family_from_labels(labels: tuple[str, ...], name: str) -> Family:
+def family_from_labels(labels: tuple[str, ...], name: str) -> Family:
     fam: dict[str, list[str]] = {}
     for lab in labels:
         fam.setdefault(lab.lower().strip(), [])
@@ -230,10 +236,10 @@ def _hedge(text: str, fam: Family, want: str) -> str | None:
 def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     families: list[Family]
     if options.labels:
-        families = [_family_from_labels(tuple(options.labels), "configured labels")]
+        families = [family_from_labels(tuple(options.labels), "configured labels")]
     else:
         offered = offered_labels(inp.instruction)
-        families = ([_family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
+        families = ([family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
     # the original's label: the first family in which it states exactly one label prominently
     # (or, with no prominent mention, exactly one label at all); the earliest such statement wins
     best: tuple[int, int, Family, str] | None = None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Iterator
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -108,38 +109,41 @@ _BINARY_BEFORE = re.compile(r"[\d)\]}%]")
 
 
 def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
-    raw = m.group("num")
-    neg = bool(m.group("sign") or m.group("sign2"))
-    if m.group("sign") and not m.group("sign2"):
+    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
+    neg = bool(sign or sign2)
+    if sign and not sign2:
         # "16 - 3" is a subtraction, not -3: look at what precedes the sign
         j = m.start() - 1
         while j >= 0 and text[j] == " ":
             j -= 1
         if j >= 0 and _BINARY_BEFORE.match(text[j]):
             neg = False
-    plain = raw.replace(",", "")
-    try:
-        value = Fraction(plain)
-    except (ValueError, ZeroDivisionError):
-        return None
-    places = len(plain) - plain.index(".") - 1 if "." in plain else None
-    if m.group("den"):
-        den = int(m.group("den"))
-        if den == 0:
-            return None
-        value = value / den
+    plain = raw.replace(",", "") if "," in raw else raw
+    dot = plain.find(".")
+    if dot < 0:
+        value = Fraction(int(plain))
         places = None
-    if m.group("whole"):
-        value = int(m.group("whole")) + value
-    if m.group("mult"):
-        value *= _MULT[m.group("mult").strip().lower()]
+    else:
+        places = len(plain) - dot - 1
+        value = Fraction(int(plain[:dot] + plain[dot + 1 :]), 10**places)
+    if den:
+        d = int(den)
+        if d == 0:
+            return None
+        value = value / d
+        places = None
+    if whole:
+        value = int(whole) + value
+    if mult:
+        value *= _MULT[mult.strip().lower()]
         places = None
     if neg:
         value = -value
-    start = m.start("sign") if m.group("sign") and neg else m.start("cur") if m.group("cur") else m.start("num")
-    if m.group("sign2"):
-        start = m.start("cur") if m.group("cur") else m.start("sign2")
-    return NumberMatch(value, text[start : m.end()].strip(), bool(m.group("pct")), places)
+    if sign2:
+        start = m.start("cur") if cur else m.start("sign2")
+    else:
+        start = m.start("sign") if sign and neg else m.start("cur") if cur else m.start("num")
+    return NumberMatch(value, text[start : m.end()].strip(), bool(pct), places)
 
 
 def parse_number(text: str) -> NumberMatch | None:
@@ -193,15 +197,44 @@ def _normalize_latex(s: str) -> str:
 
 # --- final-answer statements -------------------------------------------------------------------
 
-_CUE = re.compile(
-    r"(?P<gsm8k>^[ \t]*####[ \t]*)"
-    r"|(?P<boxed>\\(?:boxed|fbox)[ \t]*\{)"
-    r"|(?P<final>\bfinal[ \t]+(?:answer|result)\b(?:[ \t]*\**[ \t]*(?:is\b|=|:|-|would be\b|will be\b))?)"
-    r"|(?P<answer_is>\b(?:the|my|correct|our)?[ \t]*(?:correct[ \t]+)?answer(?:[ \t]+to[ \t]+(?:the|this)[ \t]+"
-    r"(?:question|problem))?[ \t]+(?:is|would be|will be|should be|comes to|equals|=)(?![\w]))"
-    r"|(?P<answer_line>\banswer(?:\*\*|__)?[ \t]*[:=])",
-    re.I | re.M,
-)
+# Cue scanning is two-stage for speed: a cheap scan for the literal heads, then an anchored
+# match of the full cue at each hit.
+_CUE_HEAD = re.compile(r"####|\\(?:boxed|fbox)|final|answer", re.I)
+_CUE_AT = {
+    "#": re.compile(r"####[ \t]*"),
+    "\\": re.compile(r"\\(?:boxed|fbox)[ \t]*\{"),
+    "f": re.compile(r"final[ \t]+(?:answer|result)\b(?:[ \t]*\**[ \t]*(?:is\b|=|:|-|would be\b|will be\b))?", re.I),
+    "a": re.compile(
+        r"(?P<answer_is>answer(?:[ \t]+to[ \t]+(?:the|this)[ \t]+(?:question|problem))?[ \t]+"
+        r"(?:is|would be|will be|should be|comes to|equals|=)(?!\w))"
+        r"|(?P<answer_line>answer(?:\*\*|__)?[ \t]*[:=])",
+        re.I,
+    ),
+}
+_CUE_KIND = {"#": "gsm8k", "\\": "boxed", "f": "final"}
+
+
+def _cues(text: str) -> Iterator[tuple[str, int, int]]:
+    """(kind, start, end) of each final-answer cue in `text`."""
+    for h in _CUE_HEAD.finditer(text):
+        p = h.start()
+        c = text[p].lower()
+        if c != "#" and c != "\\" and p > 0 and (text[p - 1].isalnum() or text[p - 1] == "_"):
+            continue
+        m = _CUE_AT[c].match(text, p)
+        if m is None:
+            continue
+        if c == "#":
+            ls = text.rfind("\n", 0, p) + 1
+            if text[ls:p].strip(" \t"):
+                continue
+            yield "gsm8k", p, m.end()
+        elif c == "a":
+            yield m.lastgroup or "answer_line", p, m.end()
+        else:
+            yield _CUE_KIND[c], p, m.end()
+
+
 _STYLE = {
     "gsm8k": "gsm8k",
     "boxed": "boxed",
@@ -304,22 +337,21 @@ class _Statement:
 def _explicit_statements(text: str) -> list[_Statement]:
     out: list[_Statement] = []
     skip_until = -1
-    for m in _CUE.finditer(text):
-        if m.start() < skip_until:
+    for kind, start, end in _cues(text):
+        if start < skip_until:
             continue
-        kind = m.lastgroup or ""
         if kind == "boxed":
-            content, after = _boxed_content(text, m.end())
+            content, after = _boxed_content(text, end)
             num = _boxed_value(content)
             if num is not None:
-                out.append(_Statement("boxed", num, m.start(), text[m.start() : after]))
+                out.append(_Statement("boxed", num, start, text[start:after]))
             continue
-        seg, seg_start = _segment_after(text, m.end())
+        seg, seg_start = _segment_after(text, end)
         num = _value_of_statement(seg)
         if num is None:
             continue
-        shown = (text[m.start() : seg_start] + _cut_sentence(seg)).strip()[:120]
-        out.append(_Statement(_STYLE[kind], num, m.start(), shown))
+        shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
+        out.append(_Statement(_STYLE[kind], num, start, shown))
         skip_until = seg_start + 1
     return out
 
@@ -469,11 +501,9 @@ def extract_reference(original: str, *, question: str = "") -> FinalAnswer | Non
 
 # --- comparing --------------------------------------------------------------------------------
 
-_PCT_Q = re.compile(r"\bpercent|\bpercentage|%", re.I)
-
-
 def asks_percent(question: str) -> bool:
-    return bool(question) and _PCT_Q.search(question) is not None
+    """Whether the question asks for a percent ("what percent", "percentage", "%")."""
+    return bool(question) and ("%" in question or "percent" in question.lower())
 
 
 def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places: int) -> bool:

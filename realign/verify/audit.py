@@ -1,0 +1,263 @@
+"""Audit a file of (instruction, original response, rewrite) rows: the library side of
+`realign verify`.
+
+Input: JSONL (one object per line) or a JSON array of objects. Each row needs the instruction,
+response (the original) and rewrite fields (names configurable); an Alpaca `input` field, when
+present and non-empty, is appended to the instruction. Rows stream; a JSON array is read whole.
+
+Which checks run for a row (ALWAYS = length + leak are added in every case):
+
+1. `checks` given: exactly those.
+2. else a task, from the `task` argument (it overrides the rows' own field) or the row's task
+   field: that task's `verifiers` from its criteria file (`realign.tasks.load_tasks()`); when
+   realign.tasks cannot be imported, a built-in copy of the usual mapping.
+3. else chosen from the data: refusal and language always; math_answer when the original states
+   a final answer explicitly (`#### N`, `\\boxed{}`, "The answer is N", "Final answer: N", an
+   "Answer: N" line); code_preserved when the original has a fenced or <pre> code block; choice_answer when the
+   instruction lists options (A) / B. ... or the original opens with yes/no/true/false; label when
+   the instruction offers labels ("classify ... as positive or negative") and the original states
+   one of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+from realign.errors import ConfigError, InputError
+from realign.verify.base import CheckInput
+from realign.verify.choice import parse_options, stated_polarity
+from realign.verify.code import extract_code_blocks
+from realign.verify.label import family_from_labels, offered_labels, stated_labels
+from realign.verify.math import extract_reference
+from realign.verify.options import VerifyOptions
+from realign.verify.registry import order_checks, run_checks
+
+__all__ = ["audit_file", "summarize", "checks_for_task", "infer_checks", "FALLBACK_TASK_CHECKS"]
+
+# Used only when realign.tasks is not importable; the criteria files are the source of truth.
+FALLBACK_TASK_CHECKS: dict[str, list[str]] = {
+    "math_puzzles": ["math_answer", "refusal"],
+    "exam_problem_solving_tutor": ["math_answer", "choice_answer", "refusal"],
+    "fill_in_the_blank": ["choice_answer", "refusal"],
+    "closed_qa": ["choice_answer", "refusal"],
+    "fact_verification": ["choice_answer", "refusal"],
+    "general_classification": ["label"],
+    "sentiment_analysis": ["label"],
+    "language_classification": ["label"],
+    "topic_classification": ["label"],
+    "code_language_classification": ["label"],
+    "code_correction": ["code_preserved", "refusal"],
+    "code_simplification": ["code_preserved", "refusal"],
+    "code_to_code_translation": ["code_preserved", "refusal"],
+    "explain_code": ["code_preserved", "refusal"],
+    "code_to_text_translation": ["code_preserved", "refusal"],
+    "text_to_code_translation": ["code_preserved", "refusal"],
+    "rejecting": ["refusal"],
+}
+
+
+def _task_verifiers() -> dict[str, list[str]] | None:
+    """Task name -> verifiers from the criteria files; None when realign.tasks is unavailable."""
+    try:
+        from realign.tasks import load_tasks
+    except ImportError:
+        return None
+    return {name: list(spec.verifiers) for name, spec in load_tasks().items()}
+
+
+def checks_for_task(task: str, table: dict[str, list[str]] | None = None) -> list[str] | None:
+    """The checks a task's criteria name (None for an unknown task)."""
+    if table is None:
+        table = _task_verifiers()
+    if table is None:
+        return FALLBACK_TASK_CHECKS.get(task, []) if _known_without_tasks(task) else None
+    return table.get(task)
+
+
+def _known_without_tasks(task: str) -> bool:
+    return bool(re.fullmatch(r"[a-z_]+", task))
+
+
+def infer_checks(instruction: str, original: str) -> list[str]:
+    """Checks chosen from the data when no task is known (rule in the module docstring)."""
+    names = ["refusal", "language"]
+    ref = extract_reference(original, question=instruction)
+    if ref is not None and ref.explicit:
+        names.append("math_answer")
+    if any(b.code.strip() for b in extract_code_blocks(original)):
+        names.append("code_preserved")
+    if parse_options(instruction) or stated_polarity(original) is not None:
+        names.append("choice_answer")
+    offered = offered_labels(instruction)
+    if offered and len(stated_labels(original, family_from_labels(tuple(offered), "offered"))[0]) == 1:
+        names.append("label")
+    return names
+
+
+def _rows(path: str) -> Iterator[tuple[int, int | None, Any, str | None]]:
+    """(index, line, row or None, error) for each row of a JSONL file or JSON array."""
+    try:
+        f = open(path, encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; pass the JSONL or JSON file with the rewrites") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    with f:
+        head = f.read(4096)
+        f.seek(0)
+        if head.lstrip().startswith("["):
+            try:
+                data = json.load(f)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg}); expected a JSON array or JSONL") from None
+            for i, row in enumerate(data):
+                yield i, None, row, None
+            return
+        index = 0
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield index, lineno, None, f"invalid JSON ({e.msg} at column {e.colno})"
+            else:
+                yield index, lineno, row, None
+            index += 1
+
+
+def _where(path: str, index: int, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else f"{path} row {index}"
+
+
+def audit_file(
+    path: str,
+    *,
+    task: str | None,
+    instruction_field: str = "instruction",
+    response_field: str = "response",
+    rewrite_field: str = "rewrite",
+    task_field: str = "task",
+    checks: list[str] | None = None,
+    options: VerifyOptions | None = None,
+) -> Iterator[dict[str, Any]]:
+    """One verdict record per row:
+
+    {"index", "line", "id", "task", "checks_from", "passed", "checks": [{name, passed, reason}],
+    "failed": [names]}; a bad row yields {"index", "line", "id", "task", "error"} with the error
+    naming the file, line and field. Unknown check names or an unknown `task` raise ConfigError.
+    """
+    opts = options or VerifyOptions()
+    if checks is not None:
+        order_checks(checks)  # fail fast on unknown names
+    table = _task_verifiers()
+    if task is not None and checks is None:
+        names = checks_for_task(task, table)
+        if names is None:
+            raise ConfigError(
+                f"unknown task {task!r} for --task; use one of the task names in criteria/ "
+                "(e.g. math_puzzles, closed_qa, sentiment_analysis)"
+            )
+        order_checks(names)
+    cache: dict[str, list[str] | None] = {}
+    for index, line, row, err in _rows(path):
+        where = _where(path, index, line)
+        base: dict[str, Any] = {"index": index, "line": line, "id": None, "task": task}
+        if err is not None:
+            yield {**base, "error": f"{where}: {err}"}
+            continue
+        if not isinstance(row, dict):
+            yield {**base, "error": f"{where}: expected a JSON object, found {type(row).__name__}"}
+            continue
+        rid = row.get("id")
+        base["id"] = rid if isinstance(rid, (str, int)) else None
+        values: dict[str, str] = {}
+        bad = None
+        for key in (instruction_field, response_field, rewrite_field):
+            v = row.get(key)
+            if v is None:
+                bad = f"{where}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
+                break
+            if not isinstance(v, str):
+                bad = f"{where}, field '{key}': expected a string, found {type(v).__name__}"
+                break
+            values[key] = v
+        if bad is not None:
+            yield {**base, "error": bad}
+            continue
+        instruction = values[instruction_field]
+        extra = row.get("input")
+        if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
+            instruction = f"{instruction}\n\n{extra}"
+        row_task = task
+        if row_task is None:
+            t = row.get(task_field)
+            if t is not None and not isinstance(t, str):
+                yield {**base, "error": f"{where}, field '{task_field}': expected a task name string"}
+                continue
+            row_task = t or None
+        base["task"] = row_task
+        if checks is not None:
+            names, source = list(checks), "flag"
+        elif row_task is not None:
+            if row_task not in cache:
+                cache[row_task] = checks_for_task(row_task, table)
+            found = cache[row_task]
+            if found is None:
+                yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
+                continue
+            names, source = found, "task"
+        else:
+            names, source = infer_checks(instruction, values[response_field]), "data"
+        inp = CheckInput(
+            task=row_task or "default",
+            instruction=instruction,
+            original=values[response_field],
+            candidate=values[rewrite_field],
+        )
+        verdict = run_checks(names, inp, opts)
+        yield {
+            **base,
+            "checks_from": source,
+            "passed": verdict.passed,
+            "checks": [c.model_dump() for c in verdict.checks],
+            "failed": [c.name for c in verdict.failures],
+        }
+
+
+_REASON_KEY = re.compile(r"^([^:;(]{1,60})")
+
+
+def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any]:
+    """Counts over audit records: {"rows", "passed", "failed", "errors", "failed_by_check",
+    "failed_by_reason"}; reasons are grouped by check and their wording up to the first ':'
+    ("math_answer: final answer changed"), the `top` most frequent kept."""
+    rows = passed = failed = errors = 0
+    by_check: Counter[str] = Counter()
+    by_reason: Counter[str] = Counter()
+    for r in records:
+        rows += 1
+        if "error" in r:
+            errors += 1
+            continue
+        if r.get("passed"):
+            passed += 1
+            continue
+        failed += 1
+        for c in r.get("checks", []):
+            if c.get("passed"):
+                continue
+            by_check[c["name"]] += 1
+            m = _REASON_KEY.match(c.get("reason", ""))
+            by_reason[f"{c['name']}: {(m.group(1) if m else c.get('reason', '')).strip()}"] += 1
+    return {
+        "rows": rows,
+        "passed": passed,
+        "failed": failed,
+        "errors": errors,
+        "failed_by_check": dict(by_check.most_common()),
+        "failed_by_reason": dict(by_reason.most_common(top)),
+    }

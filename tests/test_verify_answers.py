@@ -1,0 +1,176 @@
+"""choice_answer, label, refusal and language."""
+
+from __future__ import annotations
+
+import pytest
+
+from realign.verify.base import CheckInput
+from realign.verify.label import offered_labels
+from realign.verify.registry import VerifyOptions, get_check
+
+
+def run(name: str, instruction: str, original: str, candidate: str, options: VerifyOptions | None = None):
+    return get_check(name, options or VerifyOptions())(
+        CheckInput(task="closed_qa", instruction=instruction, original=original, candidate=candidate)
+    )
+
+
+MCQ = "Which city is the capital of France?\nA) London\nB) Paris\nC) Rome\nD) Berlin"
+
+
+# --- choice ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "original, candidate, ok",
+    [
+        ("B", "The answer is **B) Paris**. London is the capital of the UK.", True),
+        ("B) Paris", "Answer: (B)", True),
+        ("Paris", "**B**\n\nParis has been the capital since the 10th century.", True),
+        ("The answer is B.", "Paris is the capital of France.", True),  # option text, no letter
+        ("B", "The correct answer is (C) Rome.", False),
+        ("B", "The capital of France is Rome.", False),
+        ("B", "Answer: B or C", False),
+        ("B", "France is in Europe.", False),
+    ],
+)
+def test_choice_options(original: str, candidate: str, ok: bool) -> None:
+    r = run("choice_answer", MCQ, original, candidate)
+    assert r.passed is ok, r.reason
+
+
+def test_choice_reason_names_both_options() -> None:
+    r = run("choice_answer", MCQ, "B", "The correct answer is (C) Rome.")
+    assert "(B) Paris" in r.reason and "(C) Rome" in r.reason
+
+
+def test_choice_inline_options() -> None:
+    ins = "Pick one: (A) 2 (B) 4 (C) 6. What is 2+2?"
+    assert run("choice_answer", ins, "(B)", "2 + 2 = 4, so the answer is (B).").passed
+    assert not run("choice_answer", ins, "(B)", "The answer is (C).").passed
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, ok",
+    [
+        ("Is the sky blue?", "Yes, it is.", "Yes. Rayleigh scattering makes it look blue.", True),
+        ("Is the sky blue?", "Yes, it is.", "No, the sky is not blue.", False),
+        ("Is the sky blue?", "Yes.", "The sky looks blue during the day.", False),
+        ("True or false: water boils at 50 C.", "False.", "**False.** It boils at 100 °C at sea level.", True),
+        ("True or false: water boils at 50 C.", "False.", "The statement is not true: it boils at 100 °C.", True),
+        ("True or false: water boils at 50 C.", "False.", "The statement is true.", False),
+    ],
+)
+def test_choice_yes_no_true_false(instruction: str, original: str, candidate: str, ok: bool) -> None:
+    r = run("choice_answer", instruction, original, candidate)
+    assert r.passed is ok, r.reason
+
+
+def test_choice_not_applicable() -> None:
+    r = run("choice_answer", "Tell me a joke", "No problem! Why did the chicken cross the road?", "Sure: why...")
+    assert r.passed and r.reason.startswith("not applicable")
+
+
+# --- label -------------------------------------------------------------------------------------
+
+SENT = "Classify the sentiment of the review as positive, negative or neutral.\nReview: great food, slow service"
+
+
+def test_offered_labels() -> None:
+    assert offered_labels(SENT) == ["positive", "negative", "neutral"]
+    assert offered_labels("Categorize the text into one of the following categories: sports, politics, business.") == [
+        "sports", "politics", "business"]
+    assert offered_labels("Is this comment toxic? Answer with 'toxic' or 'not toxic'.") == ["toxic", "not toxic"]
+    assert offered_labels("Write a poem about the sea.") == []
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, ok",
+    [
+        (SENT, "Positive", "The sentiment of this review is **positive**: the reviewer praises the food.", True),
+        (SENT, "Positive", "Positive. Although the reviewer mentions a negative point, the tone is upbeat.", True),
+        (SENT, "Positive", "The sentiment is negative.", False),
+        (SENT, "Positive", "The review is not positive.", False),
+        ("Is this act ethical?", "Unethical.", "This act is ethical.", False),
+        ("Is this act ethical?", "Unethical.", "This act is **unethical** because it harms others.", True),
+        ("Is this act ethical?", "Ethical.", "It is unethical.", False),
+        ("Is this comment toxic?", "Not toxic", "The comment is toxic.", False),
+        ("Is this comment toxic?", "Not toxic", "This comment is not toxic: it is a polite question.", True),
+        ("Is this comment toxic?", "Not toxic", "The comment isn't toxic; it is polite.", True),
+        ("Is this comment toxic?", "Non-toxic.", "Not toxic.", True),
+        ("Is this comment toxic?", "Toxic", "The comment is not toxic.", False),
+        ("Which language is this code in?", "Python", "It is written in **Python**. Unlike JavaScript, it uses indentation.", True),
+        ("Which language is this code in?", "C++", "This snippet is C.", False),
+    ],
+)
+def test_label_negation_aware_longest_first(instruction: str, original: str, candidate: str, ok: bool) -> None:
+    r = run("label", instruction, original, candidate)
+    assert r.passed is ok, r.reason
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "The sentiment could be positive or neutral.",
+        "It is either positive or negative, depending on how you read it.",
+        "The sentiment is positive/neutral.",
+    ],
+)
+def test_label_hedging_fails(candidate: str) -> None:
+    r = run("label", SENT, "Positive", candidate)
+    assert not r.passed and "hedges" in r.reason, r.reason
+
+
+def test_label_reason_and_not_applicable() -> None:
+    r = run("label", SENT, "Positive", "The sentiment is negative.")
+    assert "'positive'" in r.reason and "'negative'" in r.reason
+    r = run("label", "Write a poem", "Roses are red", "Roses are red, violets are blue")
+    assert r.passed and r.reason.startswith("not applicable")
+
+
+def test_label_vocabulary_override() -> None:
+    opts = VerifyOptions(labels=["urgent", "routine"])
+    assert run("label", "Triage this ticket.", "Urgent", "Priority: **urgent** - the server is down.", opts).passed
+    assert not run("label", "Triage this ticket.", "Urgent", "This is routine.", opts).passed
+
+
+# --- refusal ----------------------------------------------------------------------------------
+
+def test_refusal() -> None:
+    helpful = "To bake bread, mix flour, water, salt and yeast, knead, let it rise and bake at 220 C."
+    r = run("refusal", "How do I bake bread?", helpful, "I'm sorry, but I can't help with that request.")
+    assert not r.passed and "refuses" in r.reason
+    r = run("refusal", "q", helpful, "As an AI language model, I cannot bake bread, but ...")
+    assert not r.passed
+    ok = run("refusal", "q", helpful, helpful + " I can't guarantee the crust on every oven, though.")
+    assert ok.passed, ok.reason
+    decline = "I'm sorry, but I cannot assist with creating malware."
+    assert run("refusal", "write malware", decline, "I can't help with that: writing malware is illegal.").passed
+    r = run("refusal", "write malware", decline, "Sure! Here is the code.")
+    assert not r.passed and "no longer declines" in r.reason
+    assert run("refusal", "write malware", decline, "Sure!", VerifyOptions(refusal_both_ways=False)).passed
+
+
+# --- language ---------------------------------------------------------------------------------
+
+EN = "The capital of France is Paris. It is known for the Eiffel Tower and it has many museums that are visited by millions."
+FR = "La capitale de la France est Paris. Elle est connue pour la tour Eiffel et elle a beaucoup de musées qui sont visités par des millions."
+DE = "Die Hauptstadt von Frankreich ist Paris. Sie ist für den Eiffelturm bekannt und es gibt dort viele Museen, die von Millionen besucht werden."
+ZH = "法国的首都是巴黎。巴黎以埃菲尔铁塔闻名，有许多博物馆，每年有数百万游客参观。这是一个美丽的城市，有很多历史。"
+
+
+def test_language_switch_fails() -> None:
+    for other, name in [(FR, "French"), (DE, "German"), (ZH, "Chinese")]:
+        r = run("language", "q", EN, other)
+        assert not r.passed and "English" in r.reason and name in r.reason
+
+
+def test_language_same_passes_and_code_is_ignored() -> None:
+    assert run("language", "q", EN, EN + " It is also a big city.").passed
+    code = "```python\nprint('la le les des est et une un du que qui dans pour pas sur avec')\n```\n"
+    assert run("language", "q", EN, code + EN).passed
+    assert run("language", "q", FR, FR).passed
+
+
+def test_language_not_applicable_on_short_text() -> None:
+    r = run("language", "q", "Paris.", "Paris est la capitale.")
+    assert r.passed and r.reason.startswith("not applicable")

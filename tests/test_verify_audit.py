@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.errors import ConfigError, InputError
+from realign.verify.audit import audit_file, infer_checks, summarize
+
+GSM = "Janet sells 16 - 3 - 4 = 9 eggs.\nShe makes 9 * 2 = $18.\n#### 18"
+
+
+def write_jsonl(path: Path, rows: list) -> str:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_audit_jsonl_with_data_driven_checks(tmp_path: Path) -> None:
+    rows = [
+        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She sells 9 eggs at $2.\n\n**Final answer:** $18"},
+        {"id": "b", "instruction": "How much?", "response": GSM, "rewrite": "She sells 9 eggs at $2.\n\n**Final answer:** $16"},
+        '{"id": "c", "instruction": "x"',  # broken JSON
+        {"id": "d", "instruction": "x", "response": "y"},  # missing rewrite
+    ]
+    recs = list(audit_file(write_jsonl(tmp_path / "r.jsonl", rows), task=None))
+    assert [r["index"] for r in recs] == [0, 1, 2, 3]
+    assert recs[0]["passed"] and recs[0]["checks_from"] == "data"
+    assert "math_answer" in [c["name"] for c in recs[0]["checks"]]
+    assert not recs[1]["passed"] and recs[1]["failed"] == ["math_answer"]
+    assert "line" in recs[2] and recs[2]["line"] == 3 and "invalid JSON" in recs[2]["error"]
+    assert ":4, field 'rewrite'" in recs[3]["error"]
+    s = summarize(recs)
+    assert s["rows"] == 4 and s["passed"] == 1 and s["failed"] == 1 and s["errors"] == 2
+    assert s["failed_by_check"] == {"math_answer": 1}
+    assert s["failed_by_reason"] == {"math_answer: final answer changed": 1}
+
+
+def test_audit_json_array_custom_fields_and_task(tmp_path: Path) -> None:
+    rows = [{"q": "Is the sky blue?", "orig": "Yes.", "new": "No, it is grey.", "kind": "closed_qa"}]
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(rows), encoding="utf-8")
+    recs = list(audit_file(str(p), task=None, instruction_field="q", response_field="orig", rewrite_field="new",
+                           task_field="kind"))
+    assert recs[0]["task"] == "closed_qa" and recs[0]["checks_from"] == "task"
+    assert "choice_answer" in recs[0]["failed"]
+
+
+def test_audit_explicit_checks_and_errors(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "r.jsonl", [{"instruction": "q", "response": "Paris.", "rewrite": "Paris."}])
+    recs = list(audit_file(path, task=None, checks=["leak"]))
+    assert [c["name"] for c in recs[0]["checks"]] == ["length", "leak"]
+    with pytest.raises(ConfigError):
+        list(audit_file(path, task=None, checks=["nope"]))
+    with pytest.raises(ConfigError):
+        list(audit_file(path, task="no_such_task"))
+    with pytest.raises(InputError):
+        list(audit_file(str(tmp_path / "missing.jsonl"), task=None))
+    bad_task = write_jsonl(tmp_path / "t.jsonl", [{"instruction": "q", "response": "a", "rewrite": "a", "task": "zzz"}])
+    rec = next(audit_file(bad_task, task=None))
+    assert "field 'task'" in rec["error"] and "zzz" in rec["error"]
+
+
+def test_infer_checks_rule() -> None:
+    assert "math_answer" in infer_checks("q", GSM)
+    assert "code_preserved" in infer_checks("q", "```python\nx = 1\n```")
+    assert "choice_answer" in infer_checks("Pick:\nA) x\nB) y", "B")
+    assert "label" in infer_checks("Classify as positive or negative: good", "Positive")
+    assert infer_checks("Tell me about Paris", "Paris is big.") == ["refusal", "language"]

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from realign.verify.base import CheckInput
+from realign.verify.math import extract_final_answer, extract_reference, gsm8k_reference
+from realign.verify.registry import VerifyOptions, get_check
+
+FIXTURE = Path(__file__).parent / "fixtures" / "verify" / "gsm8k_styles.jsonl"
+GSM_ORIGINAL = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day.\n#### 18"
+
+
+def check(original: str, candidate: str, question: str = "How much does she make?"):
+    return get_check("math_answer", VerifyOptions())(
+        CheckInput(task="math_puzzles", instruction=question, original=original, candidate=candidate)
+    )
+
+
+@pytest.mark.parametrize(
+    "text, value, style",
+    [
+        ("Work...\n\n**Final answer:** 1,234", 1234, "final answer"),
+        ("The answer is $1,234.00.", 1234, "the answer is"),
+        ("So $\\boxed{\\frac{3}{4}}$", Fraction(3, 4), "boxed"),
+        ("The answer is 0.75", Fraction(3, 4), "the answer is"),
+        ("The answer is 75%.", 75, "the answer is"),
+        ("It drops 16 - 3 = 13. The answer is -5 degrees.", -5, "the answer is"),
+        ("Answer: 18 eggs\n\nCheck: 9 x 2 = 18 and 16 - 3 - 4 = 9.", 18, "answer line"),
+        ("The answer is 18. I hope this helps! Ask me 2 more questions.", 18, "the answer is"),
+        ("work\n#### 70,000", 70000, "gsm8k"),
+        ("Final answer: 9 × 2 = 18", 18, "final answer"),
+        ("**Final Answer**\n\n$18$", 18, "final answer"),
+        ("So Janet makes $18 every day.\n\nLet me know if you have 2 more.", 18, "conclusion"),
+        ("She sells 9 eggs, so she makes **$18** a day.", 18, "bold"),
+        ("9 eggs, 9*2 = 18", 18, "last number"),
+        ("The answer is 1 1/2 cups.", Fraction(3, 2), "the answer is"),
+        ("The answer is twelve.", 12, "the answer is"),
+    ],
+)
+def test_extract_final_answer_styles(text: str, value, style: str) -> None:
+    a = extract_final_answer(text)
+    assert a is not None
+    assert a.value == Fraction(value)
+    assert a.style == style
+    assert not a.conflicting
+
+
+def test_extract_detects_two_different_finals() -> None:
+    a = extract_final_answer("The answer is 18.\n\nWait, let me recheck.\n\n**Final answer:** 16")
+    assert a is not None and a.conflicting and set(a.values) == {18, 16}
+    same = extract_final_answer("The answer is 18.\n\n#### 18.00")
+    assert same is not None and not same.conflicting
+
+
+def test_extract_none_without_numbers() -> None:
+    assert extract_final_answer("No numbers here.") is None
+
+
+def test_gsm8k_reference() -> None:
+    assert gsm8k_reference(GSM_ORIGINAL) == 18
+    assert gsm8k_reference("x\n#### -10") == -10
+    assert gsm8k_reference("x\n#### 1,450,000") == 1450000
+    assert gsm8k_reference("no marker 18") is None
+
+
+def test_reference_needs_an_explicit_statement() -> None:
+    assert extract_reference("So she makes 9 * 2 = 18 dollars after 3 days.") is None
+    assert extract_reference("$18 per day.").value == 18  # a short answer with a single number
+    assert extract_reference("Thus \\boxed{42}").value == 42
+
+
+def test_check_numeric_equivalence() -> None:
+    for cand in ["**Final answer:** 18.00", "The answer is $18.", "\\boxed{18}", "#### 18.0", "Answer: 18 dollars"]:
+        r = check(GSM_ORIGINAL, "She sells 9 eggs at $2.\n\n" + cand)
+        assert r.passed, (cand, r.reason)
+    r = check("#### 0.75", "The answer is \\boxed{\\frac{3}{4}}")
+    assert r.passed, r.reason
+
+
+def test_check_percent_when_the_question_asks_for_one() -> None:
+    q = "What percent of the class are girls?"
+    assert check("... #### 75", "The answer is 75%.", q).passed
+    assert check("... #### 75", "Final answer: 0.75", q).passed
+    assert not check("... #### 75", "Final answer: 0.75", "How many girls are there?").passed
+
+
+def test_check_failure_reasons() -> None:
+    r = check(GSM_ORIGINAL, "She makes 9 * 2 = $18 a day.\n\n**Final answer:** 16")
+    assert not r.passed and r.reason.startswith("final answer changed: original 18, rewrite states 16")
+    r = check(GSM_ORIGINAL, "The answer is 18.\n\nActually, the final answer is 16.")
+    assert not r.passed and "different final answers" in r.reason and "18" in r.reason and "16" in r.reason
+    r = check(GSM_ORIGINAL, "She makes a lot.")
+    assert not r.passed and "missing" in r.reason
+    r = check(GSM_ORIGINAL, "The answer is -18.")
+    assert not r.passed
+
+
+def test_check_not_applicable_without_reference() -> None:
+    r = check("Add the numbers 3 and 4 and then multiply by 2 to get 14, plus 1.", "The result is 99.")
+    assert r.passed and r.reason.startswith("not applicable")
+
+
+def test_gsm8k_styles_fixture_agreement() -> None:
+    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 600
+    assert 0.4 < sum(r["correct"] for r in rows) / len(rows) < 0.6
+    assert len({r["style"] for r in rows}) >= 20
+    chk = get_check("math_answer", VerifyOptions())
+    wrong = []
+    for r in rows:
+        assert extract_reference(r["original"]).value == gsm8k_reference(r["original"])
+        res = chk(CheckInput(task="math_puzzles", instruction=r["question"], original=r["original"], candidate=r["rewrite"]))
+        if res.passed != r["correct"]:
+            wrong.append((r["id"], r["style"], res.reason))
+    agreement = 1 - len(wrong) / len(rows)
+    assert agreement >= 0.995, wrong[:10]
