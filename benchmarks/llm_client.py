@@ -7,7 +7,8 @@ and prints completions per second and the client's CPU time per call. A second r
 server's own capacity, without the OpenAI SDK's per-request cost.
 
 With concurrency C and server latency L no client can exceed C / L calls per second
-(64 / 0.2 s = 320/s); the "ceiling" column shows how close the client gets to it.
+(64 / 0.2 s = 320/s), the "ceiling" column; a run of N calls also pays for its last partial
+wave, so 2,000 calls cannot beat 2000 / (ceil(2000 / 64) * 0.2 s) = 312.5/s.
 
     .venv/bin/python benchmarks/llm_client.py                 # 2,000 calls, C=64, L=0.2 and 0
     .venv/bin/python benchmarks/llm_client.py --calls 5000 --latencies 0.2 --cache
@@ -61,8 +62,12 @@ def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
     return process, f"http://127.0.0.1:{port}/v1"
 
 
-async def run(base_url: str, calls: int, concurrency: int, use_cache: bool) -> tuple[float, float, dict[str, int]]:
-    settings = LLMSettings(base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency)
+async def run(
+    base_url: str, calls: int, concurrency: int, use_cache: bool, transport: str
+) -> tuple[float, float, dict[str, int]]:
+    settings = LLMSettings(
+        base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency, http_transport=transport
+    )
     async with LLMClient(settings, MemoryCache() if use_cache else None) as client:
 
         async def one(i: int) -> None:
@@ -102,6 +107,7 @@ async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
             remaining -= 1
             writer.write(head + body)
             response_head = await reader.readuntil(b"\r\n\r\n")
+            assert response_head.startswith(b"HTTP/1.1 200"), response_head
             length = int(response_head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
             await reader.readexactly(length)
         writer.close()
@@ -117,17 +123,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latencies", default="0.2,0", help="comma-separated server latencies in seconds")
     parser.add_argument("--cache", action="store_true", help="record every call in an in-memory cache")
+    parser.add_argument("--transport", default="auto", choices=("auto", "httpx"),
+                        help="LLMSettings.http_transport (auto: realign's lean transport for http://)")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
     args = parser.parse_args()
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls, "
-          f"concurrency {args.concurrency}, cache {'on' if args.cache else 'off'}")
+          f"concurrency {args.concurrency}, cache {'on' if args.cache else 'off'}, "
+          f"transport {args.transport}")
     print(f"{'client':>10} {'latency':>8} {'calls/s':>9} {'ceiling':>9} {'wall s':>8} {'client CPU ms/call':>19}")
     for latency in (float(x) for x in args.latencies.split(",")):
         ceiling = f"{args.concurrency / latency:.0f}" if latency > 0 else "-"
         process, base_url = start_server(latency)
         try:
-            wall, cpu, stats = asyncio.run(run(base_url, args.calls, args.concurrency, args.cache))
+            wall, cpu, stats = asyncio.run(run(base_url, args.calls, args.concurrency, args.cache, args.transport))
             print(f"{'LLMClient':>10} {latency:>8.3f} {args.calls / wall:>9.1f} {ceiling:>9} {wall:>8.2f} "
                   f"{1000 * cpu / args.calls:>19.2f}")
             assert stats["errors"] == 0, stats
@@ -140,6 +149,8 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()
 
 
 if __name__ == "__main__":

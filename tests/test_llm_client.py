@@ -67,10 +67,11 @@ def run_chats(client_settings: LLMSettings, cache: MemoryCache | None, *calls: d
     return asyncio.run(go())
 
 
-def test_success_sends_the_request_and_caches_it():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_success_sends_the_request_and_caches_it(transport: str):
     cache = MemoryCache()
     with OpenAIServer(echo_responder) as srv:
-        result, stats = run_chats(settings(srv), cache, {})
+        result, stats = run_chats(settings(srv, http_transport=transport), cache, {})
         assert isinstance(result, ChatResult)
         assert result.content == "ECHO: What is 2 + 2?"
         assert result.finish_reasons == ["stop"]
@@ -125,11 +126,12 @@ def test_cache_hit_failing_validation_is_a_miss():
         assert stats.cache_hits == 0
 
 
-def test_rate_limit_retry_after_is_honoured_then_success():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_rate_limit_retry_after_is_honoured_then_success(transport: str):
     plan = FaultPlan(echo_responder, [Fault("rate_limit", at=[1], retry_after=0.3)])
     with OpenAIServer(plan) as srv:
         started = time.perf_counter()
-        result, stats = run_chats(settings(srv, backoff_max_s=1.0), MemoryCache(), {})
+        result, stats = run_chats(settings(srv, backoff_max_s=1.0, http_transport=transport), MemoryCache(), {})
         elapsed = time.perf_counter() - started
         assert srv.count == 2 and result.attempts == 2
         assert elapsed >= 0.3  # waited what the server asked, not the 0.01 s backoff
@@ -151,18 +153,20 @@ def test_server_error_is_retried():
         assert result.attempts == 3 and srv.count == 3 and stats.retries == 2
 
 
-def test_hang_times_out_and_is_retried():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_hang_times_out_and_is_retried(transport: str):
     plan = FaultPlan(echo_responder, [Fault("hang", at=[1])])
     with OpenAIServer(plan) as srv:
         started = time.perf_counter()
-        result, _ = run_chats(settings(srv, timeout_s=0.3), None, {})
+        result, _ = run_chats(settings(srv, timeout_s=0.3, http_transport=transport), None, {})
         assert result.attempts == 2 and time.perf_counter() - started >= 0.3
 
 
-def test_malformed_body_is_retried():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_malformed_body_is_retried(transport: str):
     plan = FaultPlan(echo_responder, [Fault("malformed", at=[1])])
     with OpenAIServer(plan) as srv:
-        result, _ = run_chats(settings(srv), None, {})
+        result, _ = run_chats(settings(srv, http_transport=transport), None, {})
         assert result.attempts == 2 and result.content.startswith("ECHO")
 
 
@@ -196,10 +200,11 @@ def test_invalid_output_is_retried_then_fails():
         assert "never json" in error.message
 
 
-def test_bad_request_is_not_retried():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_bad_request_is_not_retried(transport: str):
     cache = MemoryCache()
     with OpenAIServer(lambda body: Reply(status=400, error_message="max_tokens is too large")) as srv:
-        error, stats = run_chats(settings(srv), cache, {})
+        error, stats = run_chats(settings(srv, http_transport=transport), cache, {})
         assert srv.count == 1
     assert isinstance(error, LLMError) and error.kind == "http_4xx" and error.status == 400
     assert error.attempts == 1 and "max_tokens is too large" in error.message
@@ -222,21 +227,23 @@ def test_rate_limited_to_the_end():
         assert srv.count == 2 and error.kind == "rate_limited" and error.status == 429
 
 
-def test_connection_refused_is_retried_then_fails():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_connection_refused_is_retried_then_fails(transport: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     client_settings = LLMSettings(base_url=f"http://127.0.0.1:{port}/v1", api_key=None, model="m",
-                                  max_attempts=2, backoff_initial_s=0.01, timeout_s=2)
+                                  max_attempts=2, backoff_initial_s=0.01, timeout_s=2, http_transport=transport)
     error, stats = run_chats(client_settings, None, {})
     assert error.kind == "connection" and error.attempts == 2 and stats.requests_sent == 2
 
 
-def test_concurrency_bound_is_respected():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_concurrency_bound_is_respected(transport: str):
     with OpenAIServer(echo_responder, latency_s=0.05) as srv:
 
         async def go() -> None:
-            async with LLMClient(settings(srv, concurrency=5), None) as client:
+            async with LLMClient(settings(srv, concurrency=5, http_transport=transport), None) as client:
                 await asyncio.gather(*(client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
                                        for i in range(40)))
 
@@ -286,21 +293,23 @@ def test_check_endpoint_ok_lists_models():
         assert check(settings(srv)) == ["served"]
 
 
-def test_check_endpoint_unreachable_names_url_and_fix():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_check_endpoint_unreachable_names_url_and_fix(transport: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/v1"
     with pytest.raises(ConfigError) as info:
-        check(LLMSettings(base_url=url, api_key=None, model="m"))
+        check(LLMSettings(base_url=url, api_key=None, model="m", http_transport=transport))
     message = str(info.value)
     assert url in message and "vllm serve" in message and "OPENAI_BASE_URL" in message and "--base-url" in message
 
 
-def test_check_endpoint_bad_key():
+@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+def test_check_endpoint_bad_key(transport: str):
     with OpenAIServer(api_key="sk-the-right-one") as srv:
         with pytest.raises(ConfigError, match="invalid") as info:
-            check(settings(srv))
+            check(settings(srv, http_transport=transport))
         assert "OPENAI_API_KEY" in str(info.value) and SECRET not in str(info.value)
         with pytest.raises(ConfigError, match="no API key"):
             check(settings(srv, api_key=None))

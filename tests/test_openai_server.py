@@ -237,6 +237,8 @@ def test_runs_as_a_separate_process(tmp_path: Path):
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_port_in_use_is_reported():

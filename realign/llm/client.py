@@ -11,6 +11,9 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    and answers the caller's `validate` rejects are retried; other 4xx are not;
 4. the final outcome, success or failure, is recorded in the cache (never the API key).
 
+For ``http://`` servers (a local vLLM) the SDK's HTTP client runs on `realign.llm.transport`,
+a lean keep-alive transport: httpx2's own pool costs about twice the CPU per request.
+
 Example::
 
     settings = LLMSettings(base_url="http://localhost:8000/v1", api_key=None, model="Qwen/Qwen3-8B")
@@ -35,7 +38,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx2
 import openai
@@ -44,6 +47,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from realign.errors import ConfigError
 from realign.llm.base import CallCache
+from realign.llm.transport import AsyncStreamTransport
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after"]
 
@@ -65,6 +69,10 @@ class LLMSettings(BaseModel):
     tokens_per_minute: float | None = Field(None, gt=0)  # None: no token-rate limit
     backoff_initial_s: float = Field(1.0, ge=0)  # first backoff; doubles per retry, with jitter
     backoff_max_s: float = Field(30.0, ge=0)  # cap on any backoff and on an honoured Retry-After
+    # "auto": for http:// servers, realign's lean keep-alive transport (realign.llm.transport),
+    # which costs far less CPU per request than httpx2's pool; https:// always uses httpx2.
+    # "httpx": httpx2's default transport everywhere.
+    http_transport: Literal["auto", "httpx"] = "auto"
 
 
 class ChatResult(BaseModel):
@@ -220,6 +228,7 @@ class LLMClient:
                     max_connections=max(100, settings.concurrency + 8),
                     max_keepalive_connections=max(20, settings.concurrency),
                 ),
+                **_transport_for(settings),
             ),
         )
         self._semaphore = asyncio.Semaphore(settings.concurrency)
@@ -475,6 +484,12 @@ class LLMClient:
             )
         except (KeyError, TypeError, AttributeError, ValueError):
             return None  # an unreadable entry is a miss
+
+
+def _transport_for(settings: LLMSettings) -> dict[str, Any]:
+    if settings.http_transport == "auto" and settings.base_url.lower().startswith("http://"):
+        return {"transport": AsyncStreamTransport(max_idle_per_host=max(64, settings.concurrency))}
+    return {}
 
 
 def _passes(validate: Callable[[ChatResult], None] | None, result: ChatResult) -> bool:
