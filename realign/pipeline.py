@@ -355,7 +355,7 @@ class Pipeline:
         slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
         pending: set[asyncio.Task[str]] = set()
         status = "failed"
-        ticker = asyncio.create_task(self._ticker()) if self.on_progress else None
+        ticker = asyncio.create_task(self._ticker())
         try:
             for chunk in self._chunks(input_path, limit):
                 examples: list[Example] = []
@@ -389,8 +389,7 @@ class Pipeline:
                 await asyncio.gather(*pending)
             status = "completed"
         finally:
-            if ticker is not None:
-                ticker.cancel()
+            ticker.cancel()
             for t in list(pending):
                 t.cancel()
             store.flush()
@@ -399,9 +398,12 @@ class Pipeline:
         return {"run_id": run_id, **counts}
 
     async def _ticker(self) -> None:
-        # Rows may take minutes each on a slow server; keep the display alive regardless.
+        # Rows may take minutes each on a slow server: keep the display alive and the buffered
+        # rows flowing to disk even when no row finishes for a while.
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
+            if self.store is not None:
+                self.store.maybe_flush()
             self._tick()
 
     def _tick(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS runs (
         run_id VARCHAR PRIMARY KEY, name VARCHAR, config JSON, config_hash VARCHAR,
         input_path VARCHAR, input_hash VARCHAR, model VARCHAR, base_url VARCHAR,
-        started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR, sessions INTEGER,
+        started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, sessions INTEGER,
         counts JSON)""",
     """CREATE TABLE IF NOT EXISTS examples (
         run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR,
@@ -35,7 +36,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS results (
         run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON,
         attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR,
-        finished_at TIMESTAMPTZ, PRIMARY KEY (run_id, example_id))""",
+        finished_at TIMESTAMP, PRIMARY KEY (run_id, example_id))""",
     """CREATE TABLE IF NOT EXISTS rewrites (
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
         original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
@@ -50,7 +51,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS llm_calls (
         key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR,
         prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR,
-        created_at TIMESTAMPTZ)""",
+        created_at TIMESTAMP)""",
     """CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
@@ -88,7 +89,8 @@ _FLUSH_ORDER = ("llm_calls", "examples", "evidence", "checks", "rewrites", "quar
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    # Naive UTC: TIMESTAMPTZ values need pytz to be read back in Python.
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _json(value: Any) -> str:
@@ -98,7 +100,8 @@ def _json(value: Any) -> str:
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 512):
+    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 512,
+                 flush_seconds: float = 1.0):
         self.path = str(path)
         if read_only and not Path(self.path).exists():
             raise ConfigError(
@@ -110,6 +113,8 @@ class Store:
             raise ConfigError(f"cannot open database {self.path}: {e}") from None
         self.read_only = read_only
         self.flush_rows = flush_rows
+        self.flush_seconds = flush_seconds  # a slow run still reaches the disk every second
+        self._last_flush = time.monotonic()
         self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
         self._pending_calls: dict[str, dict[str, Any]] = {}
         self._buffered = 0
@@ -139,7 +144,8 @@ class Store:
         self._buffered += 1
 
     def maybe_flush(self) -> bool:
-        if self._buffered >= self.flush_rows:
+        if self._buffered >= self.flush_rows or (
+                self._buffered and time.monotonic() - self._last_flush >= self.flush_seconds):
             self.flush()
             return True
         return False
@@ -180,6 +186,7 @@ class Store:
                 rows.clear()
             self._pending_calls.clear()
             self._buffered = 0
+            self._last_flush = time.monotonic()
 
     # ---- cache (CallCache protocol) -------------------------------------------------------
     def get_call(self, key: str) -> dict[str, Any] | None:

@@ -1,0 +1,257 @@
+"""End to end through the CLI, in a subprocess, against the local OpenAI-compatible test server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
+from realign.testing.responders import RealignResponder, reformat
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "data" / "demo" / "mixed_tasks.jsonl"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    env.update(extra)
+    return env
+
+
+def realign(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "realign.cli", *args], capture_output=True, text=True,
+                          env=env or cli_env(), timeout=timeout, cwd=REPO)
+
+
+def write_alpaca(path: Path, n: int, *, bad: bool = False) -> int:
+    """n rows of varied tasks; with bad=True five of them are broken in five different ways."""
+    lines = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            row = {"instruction": f"Tom has {i + 3} apples and buys {i + 5} more. How many apples does he have now?",
+                   "input": "", "output": f"Tom has {i + 3} + {i + 5} = {2 * i + 8} apples.\n#### {2 * i + 8}"}
+        elif kind == 1:
+            row = {"instruction": f"Explain why the sky looks blue, briefly (variant {i}).", "input": "",
+                   "output": "Sunlight scatters off air molecules, and short blue wavelengths scatter the most, "
+                             "so blue light reaches our eyes from every part of the sky."}
+        elif kind == 2:
+            row = {"instruction": "Write a Python function that adds two numbers.", "input": f"call it add_{i}",
+                   "output": f"def add_{i}(a, b):\n    return a + b"}
+        else:
+            row = {"instruction": f"Write a short poem about the number {i}.", "input": "",
+                   "output": f"Number {i}, small and bright,\nyou count the stars at night."}
+        lines.append(json.dumps(row).encode())
+    n_bad = 0
+    if bad:
+        lines[10] = b'{"instruction": "broken", "output": '  # not JSON
+        lines[20] = json.dumps({"instruction": "no output here"}).encode()  # missing field
+        lines[30] = json.dumps({"instruction": "typed", "input": "", "output": ["a", "list"]}).encode()
+        lines[40] = json.dumps({"instruction": "empty", "input": "", "output": "   "}).encode()
+        lines[50] = b'{"instruction": "bad bytes \xff\xfe", "input": "", "output": "x"}'
+        n_bad = 5
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return n_bad
+
+
+def pipeline_file(tmp: Path, **model: object) -> Path:
+    body = "\n".join(f"{k} = {json.dumps(v)}" for k, v in model.items())
+    p = tmp / "test.toml"
+    p.write_text(f'name = "test"\n[model]\n{body}\n[classify]\nkind = "embedded"\n')
+    return p
+
+
+def summary_of(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+# ---- without a model -----------------------------------------------------------------------
+
+def test_dry_run_needs_no_model(tmp_path: Path) -> None:
+    proc = realign("rewrite", "--in", str(DEMO), "--dry-run", "--json", "--db", str(tmp_path / "x.duckdb"))
+    s = summary_of(proc)
+    assert s["dry_run"] is True and s["rows"] == 24
+    assert 0 < s["requests"] <= 24 and s["estimated_prompt_tokens"] > 0
+    assert sum(v["rows"] for v in s["by_task"].values()) == 24
+    assert s["sample_prompts"] and "<original_response>" in s["sample_prompts"][0]["messages"][1]["content"]
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_plain_run_without_endpoint_says_how_to_configure(tmp_path: Path) -> None:
+    proc = realign("rewrite", "--in", str(DEMO), "--db", str(tmp_path / "x.duckdb"))
+    assert proc.returncode == 2
+    assert "vllm serve" in proc.stderr and "OPENAI_API_KEY" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_missing_and_empty_input_are_one_clear_error(tmp_path: Path) -> None:
+    proc = realign("rewrite", "--in", str(tmp_path / "nope.jsonl"), "--dry-run")
+    assert proc.returncode == 2 and "nope.jsonl" in proc.stderr and "Traceback" not in proc.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    proc = realign("rewrite", "--in", str(empty), "--dry-run")
+    assert proc.returncode == 2 and "empty.jsonl" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
+    proc = realign("rewrite", "--in", str(DEMO), "--db", str(tmp_path / "x.duckdb"), "--model", "m",
+                   "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2
+    assert "127.0.0.1:9" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_strict_stops_at_first_bad_row_naming_file_line_field(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 60, bad=True)
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(data), "--db", str(tmp_path / "x.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--strict", "-q")
+    assert proc.returncode == 2
+    assert f"{data}:11" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# ---- a full run with faults ------------------------------------------------------------------
+
+def test_200_rows_with_faults_every_row_accounted_for(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    n_bad = write_alpaca(data, 200, bad=True)
+    db = tmp_path / "run.duckdb"
+
+    def rewrite(parts: dict) -> str | None:
+        original = parts["original"]
+        if "variant 13" in parts["instruction"] or "variant 17" in parts["instruction"]:
+            return "Too short."  # fails the length window on both attempts -> kept_original
+        if "variant 21" in parts["instruction"]:
+            return None  # the model says the original is fine
+        return reformat(original)
+
+    faults = FaultPlan(RealignResponder(rewrite), [
+        Fault("rate_limit", fraction=0.05, retry_after=0.05, salt="a"),
+        Fault("server_error", fraction=0.05, salt="b"),
+        Fault("malformed", fraction=0.03, salt="c"),
+        Fault("length", fraction=0.03, salt="d"),
+        Fault("hang", fraction=0.02, salt="e"),
+        Fault("bad_request", fraction=0.03, times=None, salt="f"),  # permanent: the row fails
+    ])
+    cfg = pipeline_file(tmp_path, timeout_s=1.0, max_attempts=6, concurrency=16)
+    with OpenAIServer(faults) as srv:
+        env = cli_env(OPENAI_API_KEY="sk-test-secret-do-not-store")
+        proc = realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url",
+                       srv.base_url, "--pipeline", str(cfg), "--json", env=env)
+        s = summary_of(proc)
+        injected = dict(faults.injected)
+    assert s["rows"] == 200
+    assert s["quarantined"] == n_bad
+    assert s["rewritten"] + s["kept_original"] + s["passthrough"] + s["failed"] + s["quarantined"] == 200
+    assert s["failed"] >= 1 and s["failed"] == injected["bad_request"]  # only the permanent 4xx fail
+    assert s["kept_original"] >= 3 and s["passthrough"] >= 40 and s["rewritten"] >= 80
+    assert all(injected[k] > 0 for k in ("rate_limit", "server_error", "malformed", "length", "hang"))
+
+    con = duckdb.connect(str(db), read_only=True)
+    q = con.execute("SELECT line, field, error FROM quarantine ORDER BY line").fetchall()
+    assert [r[0] for r in q] == [11, 21, 31, 41, 51]
+    assert q[1][1] == "output" and q[2][1] == "output"
+    reasons = con.execute("SELECT reason FROM rewrites WHERE status = 'kept_original'").fetchall()
+    assert any("length" in r[0].lower() or "short" in r[0].lower() for r in reasons)
+    con.close()
+    assert b"sk-test-secret-do-not-store" not in db.read_bytes()
+
+    out = tmp_path / "sft.jsonl"
+    summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "alpaca", "--json"))
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(rows) == 200 - n_bad and len({r["id"] for r in rows}) == len(rows)
+
+    st = summary_of(realign("stats", "--db", str(db), "--json"))
+    assert st[0]["rows"] == 200 and st[0]["quarantined"] == n_bad
+    proc = realign("show", rows[0]["id"], "--db", str(db), "--json")
+    story = summary_of(proc)
+    assert story["example_id"] == rows[0]["id"] and story["original_turns"]
+
+
+# ---- resume ------------------------------------------------------------------------------
+
+def _export(db: Path, out: Path) -> list[dict]:
+    summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "jsonl", "--json"))
+    return [json.loads(x) for x in out.read_text().splitlines()]
+
+
+def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 240)
+    with OpenAIServer(RealignResponder(), latency_s=0.03) as srv:
+        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", "4",
+                "--classifier", "embedded", "-q"]
+        # the reference: one uninterrupted run
+        ref_db = tmp_path / "ref.duckdb"
+        summary_of(realign("rewrite", *base, "--db", str(ref_db), "--json"))
+        reference = _export(ref_db, tmp_path / "ref.jsonl")
+
+        db = tmp_path / "killed.duckdb"
+        srv.reset()
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 120
+        while srv.count < 90 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+        con = duckdb.connect(str(db), read_only=True)
+        stored_results = con.execute("SELECT count(*) FROM results").fetchone()[0]
+        stored = {json.dumps(json.loads(r[0])["messages"], sort_keys=True) for r in con.execute(
+            "SELECT request FROM llm_calls WHERE error IS NULL").fetchall()}
+        con.close()
+        assert 0 < stored_results < 180 and stored
+
+        srv.reset()
+        s = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        resent = [b for b in srv.requests if json.dumps(b["messages"], sort_keys=True) in stored]
+        assert resent == [], "a request whose answer was stored was sent again"
+        assert s["resumed"] >= stored_results and s["rows"] == 240
+        assert _export(db, tmp_path / "resumed.jsonl") == _export_like(reference)
+
+        # a second identical run sends nothing at all
+        srv.reset()
+        s2 = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 240
+
+
+def _export_like(rows: list[dict]) -> list[dict]:
+    return rows
+
+
+# ---- multi-turn ------------------------------------------------------------------------------
+
+def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None:
+    data = tmp_path / "chat.jsonl"
+    convo = {"id": "c1", "conversations": [
+        {"from": "system", "value": "You are a helpful tutor."},
+        {"from": "human", "value": "What is the boiling point of water at sea level?"},
+        {"from": "gpt", "value": "Water boils at 100 degrees Celsius at sea level."},
+        {"from": "human", "value": "And why does it boil at a lower temperature on a mountain?"},
+        {"from": "gpt", "value": "Air pressure is lower up high, so water needs less heat to boil."},
+    ]}
+    data.write_text(json.dumps(convo) + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        common = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa", "-q", "--json"]
+        s = summary_of(realign("rewrite", *common, "--db", str(tmp_path / "all.duckdb")))
+        assert s["rewritten"] == 1 and srv.count == 2
+        second = srv.requests[1]["messages"][1]["content"]
+        assert "boiling point" in second and "lower temperature" in second  # earlier turns as context
+        srv.reset()
+        s = summary_of(realign("rewrite", *common, "--turns", "last", "--db", str(tmp_path / "last.duckdb")))
+        assert s["rewritten"] == 1 and srv.count == 1
+    out = tmp_path / "out.jsonl"
+    summary_of(realign("export", "--db", str(tmp_path / "all.duckdb"), "--out", str(out), "--format", "sharegpt", "--json"))
+    conv = json.loads(out.read_text())["conversations"]
+    assert [t["from"] for t in conv] == ["system", "human", "gpt", "human", "gpt"]
+    assert conv[2]["value"].startswith("Here is a clear answer.") and conv[4]["value"].startswith("Here is a clear answer.")
