@@ -74,6 +74,14 @@ class BuildReport(BaseModel):
     bytes_on_disk: int
 
 
+TITLE_WEIGHT = 1  # times the title is repeated in front of each passage's text when indexing
+
+
+def _indexed_text(title: str, text: str) -> str:
+    """What BM25 sees for a passage: its document's title, then the passage."""
+    return "\n".join([title] * TITLE_WEIGHT + [text]) if title else text
+
+
 def _stemmer() -> Callable[[str], str]:
     import Stemmer  # PyStemmer
 
@@ -156,7 +164,7 @@ def build_index(
             docs += 1
             for n, text in enumerate(split_words(item.text, chunk_words, overlap_words)):
                 writer.write(writer.encode(item.doc_id, n, item.title, text))
-                pending.append(f"{item.title}\n{text}" if item.title else text)
+                pending.append(_indexed_text(item.title, text))
             if len(pending) >= TOKENIZE_BATCH:
                 flush()
             if on_progress is not None and docs % PROGRESS_EVERY == 0:

@@ -15,8 +15,8 @@ The rule, in order:
    then it is cut at a word boundary.
 4. The input fills the room left (if at least a few words fit) with its most informative words:
    distinct non-stop words, ranked by a score that favours names, acronyms and numbers mixed with
-   letters (+2), long words (+1 from 7 letters) and words repeated in the input (+1 per extra
-   occurrence), ties going to earlier words; the chosen words are written in the order they first
+   letters (+2), long words (+1 from 7 letters) and words repeated in the input (+log2 of the
+   count, at most +2), ties going to earlier words; the chosen words are written in the order they first
    appear in the input.
 
 The result never exceeds `max_chars` and never ends in a cut word.
@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 
 # words that carry no search value; a compact English list (the index tokenizer has its own)
@@ -117,7 +118,7 @@ def _informative_words(text: str, room: int) -> str:
             s += 2  # model numbers, versions, chemical formulas
         if len(w) >= 7:
             s += 1
-        return s + (count[key] - 1)
+        return s + min(2.0, math.log2(count[key]))  # repeated words matter, with diminishing weight
 
     ranked = sorted(first, key=lambda k: (-score(k), first[k]))
     chosen: list[str] = []
