@@ -1,0 +1,111 @@
+"""Figures of the task classifiers: dev-set accuracy, cascade effect, throughput, start-up.
+
+    python benchmarks/classify.py [--n 20000] [--threshold 0.5]
+
+Prints:
+- embedded top-1 and group accuracy on data/classify/dev.jsonl (written apart from the
+  training data and never trained on), and the most frequent confusions;
+- for a range of thresholds: the share of rows the embedded model decides, its accuracy on
+  them, and the accuracy of the cascade when the LLM is *simulated* by the local test server
+  answering the gold label (an oracle: this bounds what a real model could add; it is not a
+  real model's accuracy);
+- instructions/s of the embedded classifier on a batch of N instructions (dev texts repeated
+  with a counter so no two are identical), one process;
+- start-up: seconds for a fresh `python -c` that imports the classifier and loads the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from realign.classify.cascade import DEFAULT_THRESHOLD, CascadeClassifier  # noqa: E402
+from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
+from realign.classify.evaluate import read_labelled, score  # noqa: E402
+from realign.classify.llm import LLMClassifier  # noqa: E402
+
+DEV = ROOT / "data" / "classify" / "dev.jsonl"
+
+
+def startup_seconds(runs: int = 3) -> float:
+    code = "import realign.classify.embedded as e; e.EmbeddedClassifier.load().predict(['hello'])"
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def simulated_cascade(texts: list[str], gold: list[str], threshold: float) -> tuple[list[str], int]:
+    """Cascade predictions with the LLM simulated by a test server that answers the gold label."""
+    from realign.llm.client import LLMClient, LLMSettings
+    from realign.testing.openai_server import OpenAIServer, Reply, last_user_message
+
+    by_text = dict(zip(texts, gold))
+    model = EmbeddedClassifier.load()
+
+    def respond(body: dict) -> Reply:
+        user = last_user_message(body)
+        start, end = user.index("<<<\n") + 4, user.rindex("\n>>>")
+        return Reply(content=f'{{"task": "{by_text.get(user[start:end], "default")}"}}')
+
+    async def go(url: str) -> list[str]:
+        async with LLMClient(LLMSettings(base_url=url, model="oracle", max_attempts=1)) as client:
+            cascade = CascadeClassifier(model, LLMClassifier(client, embedded=model), threshold)
+            return [p.task for p in await cascade.classify(texts)]
+
+    with OpenAIServer(respond) as srv:
+        preds = asyncio.run(go(srv.base_url))
+        return preds, srv.count
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20000, help="instructions in the throughput batch")
+    ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    model = EmbeddedClassifier.load()
+    load_s = time.perf_counter() - t0
+    dev = read_labelled(DEV)
+    preds = model.predict(dev.texts)
+    s = score([p.task for p in preds], dev.gold)
+    print(f"model: {model.featurizer.unknown} features, {len(model.classes)} classes, "
+          f"C={model.meta.get('C')}, temperature={model.temperature:.3f}, cv accuracy on train={model.meta.get('cv_accuracy')}")
+    print(f"dev set: {s['n']} instructions")
+    print(f"embedded: top-1 {s['accuracy']:.3f}  group {s['group_accuracy']:.3f}")
+    print("top confusions (gold -> predicted):")
+    for g, p, c in s["confusions"][:10]:
+        print(f"  {c:3d}  {g} -> {p}")
+
+    print("\nthreshold  embedded-decides  its-accuracy  cascade(oracle LLM) top-1 / group  LLM requests")
+    for th in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, args.threshold}):
+        conf = [p.confidence for p in preds]
+        sel = [c >= th for c in conf]
+        right = [p.task == g for p, g in zip(preds, dev.gold)]
+        covered = sum(sel) / len(sel)
+        acc_sel = sum(r for r, k in zip(right, sel) if k) / max(1, sum(sel))
+        cas, asked = simulated_cascade(dev.texts, dev.gold, th)
+        cs = score(cas, dev.gold)
+        print(f"  {th:.2f}     {covered:6.1%}           {acc_sel:6.1%}        {cs['accuracy']:.3f} / {cs['group_accuracy']:.3f}          {asked}")
+
+    texts = [f"{dev.texts[i % len(dev.texts)]} ({i})" for i in range(args.n)]
+    model.predict(texts[:500])  # warm
+    t0 = time.perf_counter()
+    model.predict(texts)
+    dt = time.perf_counter() - t0
+    print(f"\nthroughput: {args.n / dt:,.0f} instructions/s ({args.n} in {dt:.2f}s, one process)")
+    print(f"load in this process: {load_s:.2f}s; start-up of a fresh process (import + load + 1 prediction): {startup_seconds():.2f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Score a classifier against labelled data: the library behind `realign classify --gold`.
+
+Example:
+    >>> s = score(["open_qa", "closed_qa", "poem_generation"], ["open_qa", "open_qa", "Poem Generation"])
+    >>> s["accuracy"], s["group_accuracy"]
+    (0.6666666666666666, 1.0)
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Iterator, Sequence
+
+from realign.classify.base import classification_text
+from realign.errors import InputError
+from realign.tasks import TASK_NAMES, group_of, normalize_task_name
+
+TOP_CONFUSIONS = 15
+
+
+def _canonical(label: Any) -> str | None:
+    if not isinstance(label, str):
+        return None
+    return label if label in _NAMES else normalize_task_name(label)
+
+
+_NAMES = frozenset(TASK_NAMES)
+
+
+def score(preds: Sequence[str], gold: Sequence[str]) -> dict[str, Any]:
+    """Compare predicted task names with gold labels.
+
+    Gold labels are matched leniently (case, spaces, hyphens: `normalize_task_name`). A gold
+    label that names none of the 46 tasks is not scored: it is counted under
+    "unknown_gold" (label -> count) and left out of "n" and of every rate.
+
+    Returns {"n", "accuracy", "group_accuracy", "per_task": {task: {"precision", "recall",
+    "support"}}, "confusions": [(gold, pred, count), ...] (the 15 most frequent errors),
+    "unknown_gold": {label: count}, "n_unknown_gold"}.
+    """
+    if len(preds) != len(gold):
+        raise ValueError(f"score(): {len(preds)} predictions for {len(gold)} gold labels")
+    unknown: Counter = Counter()
+    pairs: list[tuple[str, str]] = []
+    for p, g in zip(preds, gold):
+        gc = _canonical(g)
+        if gc is None:
+            unknown[str(g)] += 1
+            continue
+        pairs.append((gc, _canonical(p) or str(p)))
+    n = len(pairs)
+    right = sum(g == p for g, p in pairs)
+    group_right = sum(_group(g) == _group(p) for g, p in pairs)
+    support = Counter(g for g, _ in pairs)
+    predicted = Counter(p for _, p in pairs)
+    hits = Counter(g for g, p in pairs if g == p)
+    per_task = {}
+    for task in [t for t in TASK_NAMES if support[t] or predicted[t]] + sorted(set(predicted) - _NAMES):
+        per_task[task] = {
+            "precision": hits[task] / predicted[task] if predicted[task] else 0.0,
+            "recall": hits[task] / support[task] if support[task] else 0.0,
+            "support": support[task],
+        }
+    errors = Counter((g, p) for g, p in pairs if g != p)
+    confusions = [(g, p, c) for (g, p), c in sorted(errors.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CONFUSIONS]]
+    return {
+        "n": n,
+        "accuracy": right / n if n else 0.0,
+        "group_accuracy": group_right / n if n else 0.0,
+        "per_task": per_task,
+        "confusions": confusions,
+        "unknown_gold": dict(unknown.most_common()),
+        "n_unknown_gold": sum(unknown.values()),
+    }
+
+
+def _group(task: str) -> str | None:
+    try:
+        return group_of(task)
+    except ValueError:
+        return None
+
+
+# -- reading labelled data -----------------------------------------------------------------
+
+
+@dataclass
+class LabelledSet:
+    """Classification inputs and their gold labels, in file order."""
+
+    texts: list[str] = field(default_factory=list)  # classification_text() of each row
+    gold: list[str] = field(default_factory=list)  # the raw gold label (may name no task)
+    skipped: list[str] = field(default_factory=list)  # one line per unusable row: where and why
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+_ROLE = {"human": "user", "user": "user", "system": "system", "developer": "system"}
+
+
+def _turns(items: Any) -> list[Any]:
+    out = []
+    for it in items if isinstance(items, list) else []:
+        if not isinstance(it, dict):
+            continue
+        role = str(it.get("role", it.get("from", ""))).lower()
+        content = it.get("content", it.get("value", ""))
+        if isinstance(content, list):
+            content = "\n".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        out.append(SimpleNamespace(role=_ROLE.get(role, "assistant"), content=str(content or "")))
+    return out
+
+
+def row_text(row: dict[str, Any]) -> str:
+    """What a classifier sees of a raw row of any of the usual shapes, responses not needed."""
+    for key in ("messages", "conversations"):
+        if isinstance(row.get(key), list):
+            turns = _turns(row[key])
+            if isinstance(row.get("system"), str) and row["system"].strip():
+                turns.insert(0, SimpleNamespace(role="system", content=row["system"]))
+            return classification_text(turns)
+    for key in ("instruction", "question", "prompt", "query", "text"):
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            extra = row.get("input") or row.get("context") or ""
+            extra = extra if isinstance(extra, str) else ""
+            return f"{value.strip()}\n\n{extra.strip()}".strip()
+    return ""
+
+
+def _raw_rows(path: Path) -> Iterator[tuple[int, int | None, Any]]:
+    """(row index, line or None, parsed object) of a JSON array / JSON Lines / Parquet file."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        for i, row in enumerate(pq.read_table(path).to_pylist()):
+            yield i, None, row
+        return
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the labelled file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte at offset {exc.start}); re-encode it as UTF-8") from None
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+        for i, row in enumerate(rows):
+            yield i, None, row
+        return
+    index = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj: Any = json.loads(line)
+        except json.JSONDecodeError as exc:
+            obj = InputError(f"line is not valid JSON: {exc.msg} at column {exc.colno}")
+        yield index, lineno, obj
+        index += 1
+
+
+def read_labelled(path: str | Path, gold_field: str = "category") -> LabelledSet:
+    """Read labelled instructions: JSON Lines, a JSON array or Parquet, in any shape that
+    `realign.io.readers` reads (alpaca, dolly, sharegpt, messages, gsm8k), or bare
+    {"instruction", gold_field} rows without responses. Multi-turn rows are classified from
+    their first user turn and its context (`classification_text`).
+
+    Rows without a gold label or without a text are listed in `.skipped`, not fatal. Gold
+    labels are kept as written; `score()` decides which name a task.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: labelled file not found")
+    if p.is_dir() or str(path).startswith("hf:"):
+        return _read_with_readers(str(path), gold_field)
+    out = LabelledSet()
+    for index, line, row in _raw_rows(p):
+        where = f"{p}:{line}" if line is not None else f"{p} row {index}"
+        if isinstance(row, Exception):
+            out.skipped.append(f"{where}: {row}")
+            continue
+        if not isinstance(row, dict):
+            out.skipped.append(f"{where}: row is not a JSON object")
+            continue
+        gold = row.get(gold_field)
+        if gold is None or (isinstance(gold, str) and not gold.strip()):
+            out.skipped.append(f"{where}: no gold label in field '{gold_field}'")
+            continue
+        text = row_text(row)
+        if not text:
+            out.skipped.append(f"{where}: no instruction text (expected messages, conversations or instruction)")
+            continue
+        out.texts.append(text)
+        out.gold.append(str(gold).strip())
+    if not out.texts:
+        detail = f"; first problem: {out.skipped[0]}" if out.skipped else ""
+        raise InputError(f"{p}: no labelled rows with field '{gold_field}'{detail}")
+    return out
+
+
+def _read_with_readers(path: str, gold_field: str) -> LabelledSet:
+    """Saved datasets and the Hub, through realign.io.readers; the gold comes from `fields`."""
+    from realign.io.readers import read_examples
+    from realign.records import BadRow
+
+    out = LabelledSet()
+    for row in read_examples(path):
+        if isinstance(row, BadRow):
+            out.skipped.append(row.describe(path))
+            continue
+        gold = row.fields.get(gold_field)
+        if gold is None:
+            out.skipped.append(f"{path} row {row.source_index}: no gold label in field '{gold_field}'")
+            continue
+        out.texts.append(classification_text(row.turns))
+        out.gold.append(str(gold).strip())
+    if not out.texts:
+        raise InputError(f"{path}: no labelled rows with field '{gold_field}'")
+    return out

@@ -1,0 +1,215 @@
+"""The LLM classifier: one constrained choice among the 46 task names, asked of a chat model.
+
+The prompt puts the long static part first (every task with its description, from
+`criteria/`) and the instruction last, so a vLLM server's prefix cache serves the static part
+once for all rows. The answer is requested as JSON restricted to the task names
+(`response_format` = JSON schema with an enum), at temperature 0; servers that ignore the
+schema still work, because the answer is parsed leniently: JSON, a JSON object inside prose,
+or a bare name in any case/spacing/quoting (`realign.tasks.normalize_task_name`). An answer
+that names no task is rejected through the client's `validate`, so the client retries it; when
+the call still fails, the row gets the embedded classifier's prediction, marked
+`method="embedded_fallback"`. Calls are cached by the client like every other call.
+
+Example:
+    >>> clf = LLMClassifier(client, embedded=EmbeddedClassifier.load())  # doctest: +SKIP
+    >>> (await clf.classify(["Why is the sky blue?"]))[0]  # doctest: +SKIP
+    TaskPrediction(task='explain_answer', confidence=1.0, method='llm')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any, Callable, Sequence
+
+from realign.records import TaskPrediction
+from realign.tasks import GROUPS, TASK_NAMES, TaskSpec, load_tasks, normalize_task_name
+
+LLM_CONFIDENCE = 1.0  # nominal: a temperature-0 constrained choice carries no probability
+MAX_INSTRUCTION_CHARS = 6000  # longer instructions are cut to head + tail in the prompt
+SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 0}
+
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
+_OBJECT = re.compile(r"\{[^{}]*\}", re.DOTALL)
+
+
+def response_format(names: Sequence[str] = TASK_NAMES) -> dict[str, Any]:
+    """The JSON-schema response format: {"task": one of `names`}."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "task",
+            "schema": {
+                "type": "object",
+                "properties": {"task": {"type": "string", "enum": list(names)}},
+                "required": ["task"],
+                "additionalProperties": False,
+            },
+            "strict": True,
+        },
+    }
+
+
+def _from_json(obj: Any) -> str | None:
+    if isinstance(obj, str):
+        return normalize_task_name(obj)
+    if isinstance(obj, dict):
+        for key in ("task", "task_type", "category", "label", "name", "answer"):
+            if isinstance(obj.get(key), str):
+                found = normalize_task_name(obj[key])
+                if found:
+                    return found
+        values = [normalize_task_name(v) for v in obj.values() if isinstance(v, str)]
+        hits = {v for v in values if v}
+        return hits.pop() if len(hits) == 1 else None
+    return None
+
+
+def parse_task(content: str) -> str | None:
+    """The task name an answer gives, or None: JSON ({"task": ...}), JSON inside prose or a
+    code fence, or a bare name, tolerant of case, spacing, quotes and markdown.
+
+    >>> parse_task('{"task": "open_qa"}'), parse_task("  'Open QA' "), parse_task("no idea")
+    ('open_qa', 'open_qa', None)
+    """
+    if not isinstance(content, str):
+        return None
+    text = _FENCE.sub("", _THINK.sub("", content).strip()).strip()
+    if not text:
+        return None
+    try:
+        found = _from_json(json.loads(text))
+        if found:
+            return found
+    except (json.JSONDecodeError, ValueError):
+        pass
+    for m in _OBJECT.finditer(text):
+        try:
+            found = _from_json(json.loads(m.group(0)))
+        except (json.JSONDecodeError, ValueError):
+            continue
+        if found:
+            return found
+    return normalize_task_name(text)
+
+
+def _validate(result: Any) -> None:
+    if parse_task(result.content) is None:
+        raise ValueError("the answer names none of the task types")
+
+
+def _clip(text: str, limit: int = MAX_INSTRUCTION_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-(limit - head):]}"
+
+
+def system_prompt(tasks: dict[str, TaskSpec]) -> str:
+    """The static part of the prompt: the job, every task with its description, the rules."""
+    lines = [
+        "You label instructions from an instruction-tuning dataset with their task type.",
+        "Read the user's instruction and choose the ONE task type below that best describes what "
+        "the user asks the assistant to do. Judge the request, not the topic: asking for code "
+        "about poetry is a code task, asking for a poem about code is poem_generation.",
+        "",
+        "Task types, by group (name: what such instructions look like):",
+    ]
+    for group, names in GROUPS.items():
+        lines.append(f"\n## {group}")
+        for name in names:
+            spec = tasks.get(name)
+            desc = spec.description if spec is not None else ""
+            lines.append(f"- {name}: {desc}".rstrip())
+    lines += [
+        "",
+        "Rules:",
+        "- A question answered from a passage, document or options given in the instruction is "
+        "closed_qa (or the matching extraction / summarization / classification task); without "
+        "one it is open_qa or explain_answer.",
+        "- Choose rejecting only when the request should be declined (harmful, illegal, private "
+        "data); choose default only when no other type fits.",
+        "- When a system message gives context, classify the user's request within it.",
+        "",
+        'Answer with JSON only, exactly of the form {"task": "<task type name>"}.',
+    ]
+    return "\n".join(lines)
+
+
+class LLMClassifier:
+    """Asks a chat model for the task type; see the module docstring.
+
+    `llm` is a `realign.llm.client.LLMClient` (anything with its async `chat`). `embedded`
+    provides the fallback prediction (loaded lazily when None and first needed).
+    """
+
+    name = "llm"
+
+    def __init__(self, llm: Any, *, embedded: Any = None, tasks: dict[str, TaskSpec] | None = None) -> None:
+        self.llm = llm
+        self._embedded = embedded
+        self.system = system_prompt(tasks if tasks is not None else load_tasks())
+        self.response_format = response_format()
+        self.fallbacks = 0  # rows that got the embedded prediction because the LLM gave none
+
+    @property
+    def embedded(self) -> Any:
+        if self._embedded is None:
+            from realign.classify.embedded import EmbeddedClassifier
+
+            self._embedded = EmbeddedClassifier.load()
+        return self._embedded
+
+    def messages(self, text: str) -> list[dict[str, str]]:
+        """The chat messages for one instruction: static system part first, the row last."""
+        user = (
+            "Instruction:\n<<<\n"
+            + _clip(text)
+            + '\n>>>\n\nWhich task type is this instruction? Answer {"task": "<name>"}.'
+        )
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+
+    async def ask(self, text: str) -> str | None:
+        """The task the model names for `text`, or None when the call fails for good."""
+        from realign.llm.client import LLMError
+
+        try:
+            result = await self.llm.chat(
+                self.messages(text),
+                sampling=dict(SAMPLING),
+                response_format=self.response_format,
+                validate=_validate,
+            )
+        except LLMError:
+            return None
+        return parse_task(result.content)
+
+    async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
+        return await self.classify_with_fallback(texts, None)
+
+    async def classify_with_fallback(
+        self,
+        texts: Sequence[str],
+        fallback: Sequence[TaskPrediction] | Callable[[Sequence[str]], list[TaskPrediction]] | None,
+    ) -> list[TaskPrediction]:
+        """Classify with the LLM; rows it cannot answer get `fallback` (predictions aligned
+        with `texts`, or a function computing them for the failed texts; default: the
+        embedded classifier), marked method="embedded_fallback"."""
+        answers = await asyncio.gather(*(self.ask(t) for t in texts))
+        out: list[TaskPrediction | None] = [
+            TaskPrediction(task=a, confidence=LLM_CONFIDENCE, method="llm") if a else None for a in answers
+        ]
+        failed = [i for i, p in enumerate(out) if p is None]
+        if failed:
+            self.fallbacks += len(failed)
+            if fallback is None:
+                fb = self.embedded.predict([texts[i] for i in failed])
+            elif callable(fallback):
+                fb = fallback([texts[i] for i in failed])
+            else:
+                fb = [fallback[i] for i in failed]
+            for i, p in zip(failed, fb):
+                out[i] = TaskPrediction(task=p.task, confidence=p.confidence, method="embedded_fallback")
+        return out  # type: ignore[return-value]

@@ -1,0 +1,335 @@
+"""Train the embedded classifier: `python -m realign.classify.train`.
+
+Reads the labelled instructions in `data/classify/train.jsonl` ({"instruction", "category"} per
+line) plus every task's description from `criteria/` (one extra example per task), fits a
+multinomial logistic regression over `realign.classify.features`, picks the regularisation
+strength by stratified cross-validation on the training set (never on the dev set), fits a
+softmax temperature on the out-of-fold scores so that confidences are calibrated-ish, and
+writes `data/classify/model/{weights.npz,vocab.json}`.
+
+Training needs scikit-learn (`pip install scikit-learn`); inference does not.
+The run is deterministic: the same inputs give the same model files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier
+from realign.classify.features import Featurizer, char_hashes, normalize, word_feats
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
+
+# Defaults, each chosen on cross-validation of the training set (see `--cv`):
+MIN_DF_CHAR = 2  # a character n-gram must occur in >= 2 training texts to enter the vocabulary
+MIN_DF_WORD = 1  # word features are fewer and more telling: keep every one seen
+C_GRID = (10.0, 30.0, 100.0)  # inverse L2 strength tried by cross-validation
+DEFAULT_C = 30.0  # used with --no-cv
+AUGMENT_COPIES = 1  # noisy copies (typos, no punctuation) of each training instruction
+CV_FOLDS = 3
+SEED = 13
+
+
+@dataclass
+class Labelled:
+    text: str
+    label: str
+    source: str  # "train", "description", "augment"
+
+
+def _sklearn():
+    try:
+        from scipy.sparse import csr_matrix
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SystemExit(
+            "Training the embedded classifier needs scikit-learn: pip install scikit-learn "
+            f"(inference does not). ({exc})"
+        )
+    return csr_matrix, LogisticRegression, StratifiedKFold
+
+
+# -- data -----------------------------------------------------------------------------------
+
+
+def task_names() -> list[str]:
+    from realign.tasks import TASK_NAMES
+
+    return list(TASK_NAMES)
+
+
+def read_train(path: Path, names: Sequence[str]) -> tuple[list[Labelled], Counter]:
+    """The labelled rows of `path`; rows with an unknown category are counted and skipped."""
+    try:
+        from realign.tasks import normalize_task_name
+    except ImportError:  # pragma: no cover
+        normalize_task_name = None  # type: ignore[assignment]
+    valid = set(names)
+    rows: list[Labelled] = []
+    skipped: Counter = Counter()
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                skipped["<bad json>"] += 1
+                continue
+            text = str(obj.get("instruction") or "").strip()
+            extra = str(obj.get("input") or "").strip()
+            if extra:
+                text = f"{text}\n\n{extra}"
+            label = str(obj.get("category") or "")
+            if normalize_task_name is not None:
+                label = normalize_task_name(label) or label
+            if not text or label not in valid:
+                skipped[label or "<missing>"] += 1
+                continue
+            rows.append(Labelled(text, label, "train"))
+    return rows, skipped
+
+
+def description_examples(names: Sequence[str]) -> list[Labelled]:
+    """One example per task from its description in criteria/ (when realign.tasks has them)."""
+    try:
+        from realign.tasks import load_tasks
+
+        specs = load_tasks()
+    except Exception as exc:  # noqa: BLE001 - the criteria are a bonus, not a requirement
+        print(f"note: task descriptions not used ({exc})", file=sys.stderr)
+        return []
+    out = []
+    for name in names:
+        spec = specs.get(name)
+        desc = str(getattr(spec, "description", "") or "").strip() if spec is not None else ""
+        if desc:
+            out.append(Labelled(desc, name, "description"))
+    return out
+
+
+_PUNCT = re.compile(r"[?.!,;:\"'()]")
+
+
+def noisy(text: str, rng: random.Random) -> str:
+    """A typo-ridden, punctuation-free copy of `text` (what real users type)."""
+    words = text.split(" ")
+    for i, w in enumerate(words):
+        if len(w) > 3 and rng.random() < 0.12:
+            j = rng.randrange(1, len(w) - 1)
+            op = rng.randrange(3)
+            if op == 0:
+                w = w[:j] + w[j + 1 :]  # drop a letter
+            elif op == 1:
+                w = w[: j - 1] + w[j] + w[j - 1] + w[j + 1 :]  # swap two letters
+            else:
+                w = w[:j] + w[j] + w[j:]  # double a letter
+            words[i] = w
+    out = " ".join(words)
+    if rng.random() < 0.7:
+        out = _PUNCT.sub("", out)
+    return out
+
+
+def augment(rows: Sequence[Labelled], copies: int, seed: int) -> list[Labelled]:
+    rng = random.Random(seed)
+    extra = []
+    for _ in range(copies):
+        for r in rows:
+            if r.source == "train":
+                extra.append(Labelled(noisy(r.text, rng), r.label, "augment"))
+    return list(rows) + extra
+
+
+# -- fitting --------------------------------------------------------------------------------
+
+
+def fit_featurizer(texts: Sequence[str], min_df_char: int = MIN_DF_CHAR, min_df_word: int = MIN_DF_WORD) -> Featurizer:
+    norms = [normalize(t) for t in texts]
+    n = len(norms)
+    doc, h = char_hashes(norms)
+    order = np.lexsort((doc, h))
+    doc, h = doc[order], h[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (doc[1:] != doc[:-1])  # one count per (hash, text)
+    keys, df_char = np.unique(h[first], return_counts=True)
+    keep = df_char >= min_df_char
+    char_keys, df_char = keys[keep], df_char[keep]
+    df_word: Counter = Counter()
+    for s in norms:
+        df_word.update(set(word_feats(s)))
+    words = sorted(f for f, c in df_word.items() if c >= min_df_word)
+    df = np.concatenate([df_char.astype(np.float64), np.array([df_word[f] for f in words], dtype=np.float64)])
+    idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    return Featurizer(
+        char_keys=char_keys.astype(np.uint64),
+        words={f: len(char_keys) + i for i, f in enumerate(words)},
+        idf=np.append(idf, np.float32(0)),
+    )
+
+
+def matrix(featurizer: Featurizer, texts: Sequence[str]):
+    csr_matrix, _, _ = _sklearn()
+    indptr, cols, vals = featurizer.transform(list(texts))
+    return csr_matrix((vals, cols, indptr), shape=(len(texts), featurizer.unknown + 1))
+
+
+def fit_model(rows: Sequence[Labelled], classes: Sequence[str], C: float):
+    """(featurizer, weights (n_feat+1, n_classes), bias) fitted on `rows`."""
+    _, LogisticRegression, _ = _sklearn()
+    texts = [r.text for r in rows]
+    featurizer = fit_featurizer(texts)
+    X = matrix(featurizer, texts)
+    y = np.array([classes.index(r.label) for r in rows])
+    present = sorted(set(y.tolist()))
+    lr = LogisticRegression(C=C, class_weight="balanced", max_iter=1000, tol=1e-4)
+    lr.fit(X, y)
+    W = np.zeros((X.shape[1], len(classes)), dtype=np.float32)
+    b = np.full(len(classes), -30.0, dtype=np.float32)  # classes without examples: never chosen
+    coef, intercept = lr.coef_, lr.intercept_
+    if len(present) == 2:  # binary sklearn output: expand to two softmax columns
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    for k, cls in enumerate(lr.classes_):
+        W[:, cls] = coef[k]
+        b[cls] = intercept[k]
+    W[-1] = 0.0
+    return featurizer, W, b
+
+
+def scores(featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    clf = EmbeddedClassifier(featurizer, list(classes), W, b)
+    return clf.logits(list(texts))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Softmax temperature minimising the negative log-likelihood of out-of-fold scores."""
+    best_t, best_nll = 1.0, math.inf
+    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 81)):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        nll = -float(logp[np.arange(len(y)), y].mean())
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def cross_validate(rows: list[Labelled], extra: list[Labelled], classes: list[str], grid: Sequence[float], folds: int, copies: int, seed: int):
+    """Out-of-fold accuracy per C and the out-of-fold logits of the best C."""
+    _, _, StratifiedKFold = _sklearn()
+    y = np.array([classes.index(r.label) for r in rows])
+    counts = Counter(y.tolist())
+    k = max(2, min(folds, min(counts.values())))
+    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    splits = list(skf.split(np.zeros(len(y)), y))
+    results: dict[float, tuple[float, np.ndarray]] = {}
+    for C in grid:
+        oof = np.zeros((len(rows), len(classes)), dtype=np.float32)
+        for fold, (tr, va) in enumerate(splits):
+            train_rows = augment([rows[i] for i in tr] + extra, copies, seed + fold)
+            f, W, b = fit_model(train_rows, classes, C)
+            oof[va] = scores(f, W, b, classes, [rows[i].text for i in va])
+        acc = float((oof.argmax(axis=1) == y).mean())
+        results[C] = (acc, oof)
+        print(f"  cv C={C:g}: accuracy {acc:.3f}", file=sys.stderr)
+    best = max(grid, key=lambda c: (results[c][0], -c))
+    return best, results[best][0], results[best][1], y
+
+
+def quantize(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 weights and a per-class scale (W ~= q * scale); the model file stays small."""
+    scale = np.abs(W).max(axis=0) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.rint(W / scale[None, :]), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], meta: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    words = sorted(featurizer.words, key=featurizer.words.__getitem__)
+    q, scale = quantize(W[:-1])
+    np.savez_compressed(
+        out / WEIGHTS_FILE,
+        weights=q,
+        scale=scale,
+        bias=b.astype(np.float32),
+        idf=featurizer.idf[:-1].astype(np.float32),
+        char_keys=featurizer.char_keys,
+    )
+    doc = {"format": 2, "classes": list(classes), **meta, "words": words}
+    with open(out / VOCAB_FILE, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
+        fh.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m realign.classify.train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="labelled JSONL {instruction, category}")
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help="model folder to write")
+    ap.add_argument("--no-cv", action="store_true", help=f"skip cross-validation; use C={DEFAULT_C:g} and temperature 1")
+    ap.add_argument("--C", type=float, default=None, help="fix the regularisation strength (skips the C search)")
+    ap.add_argument("--augment", type=int, default=AUGMENT_COPIES, help="noisy copies per training row (0: none)")
+    ap.add_argument("--no-descriptions", action="store_true", help="do not learn from the task descriptions")
+    ap.add_argument("--folds", type=int, default=CV_FOLDS)
+    ap.add_argument("--seed", type=int, default=SEED)
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    classes = task_names()
+    rows, skipped = read_train(args.train, classes)
+    if not rows:
+        raise SystemExit(f"No usable labelled rows in {args.train}")
+    extra = [] if args.no_descriptions else description_examples(classes)
+    per_class = Counter(r.label for r in rows)
+    missing = [c for c in classes if per_class[c] == 0]
+    print(f"{len(rows)} training rows, {len(extra)} task descriptions, {len(classes)} classes", file=sys.stderr)
+    if skipped:
+        print(f"skipped rows with unknown/missing category: {dict(skipped)}", file=sys.stderr)
+    if missing:
+        print(f"warning: no training rows for {missing}", file=sys.stderr)
+
+    temperature, cv_acc = 1.0, None
+    C = args.C if args.C is not None else DEFAULT_C
+    if not args.no_cv:
+        grid = (args.C,) if args.C is not None else C_GRID
+        C, cv_acc, oof, y = cross_validate(rows, extra, classes, grid, args.folds, args.augment, args.seed)
+        temperature = fit_temperature(oof, y)
+        print(f"chose C={C:g} (cv accuracy {cv_acc:.3f}), temperature {temperature:.3f}", file=sys.stderr)
+
+    featurizer, W, b = fit_model(augment(rows + extra, args.augment, args.seed), classes, C)
+    meta = {
+        "C": C,
+        "temperature": temperature,
+        "cv_accuracy": cv_acc,
+        "train_rows": len(rows),
+        "description_rows": len(extra),
+        "augment_copies": args.augment,
+        "seed": args.seed,
+    }
+    save(args.out, featurizer, W, b, classes, meta)
+    size = sum((args.out / f).stat().st_size for f in (WEIGHTS_FILE, VOCAB_FILE))
+    print(
+        f"wrote {args.out} ({featurizer.unknown} features, {size / 1e6:.1f} MB) in {time.perf_counter() - t0:.0f}s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""score() on hand-computed cases, and read_labelled() on the formats users hand it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.classify.evaluate import read_labelled, score
+from realign.errors import InputError
+
+
+def test_score_hand_computed():
+    gold = ["open_qa", "open_qa", "closed_qa", "poem_generation", "Story Generation", "not_a_task"]
+    pred = ["open_qa", "closed_qa", "closed_qa", "story_generation", "story_generation", "open_qa"]
+    s = score(pred, gold)
+    # 5 scored rows (the unknown gold label is reported, not scored); 3 exactly right.
+    assert s["n"] == 5
+    assert s["accuracy"] == pytest.approx(3 / 5)
+    # Groups: open_qa/closed_qa are both Conversation, poem/story both Generation -> all 5 right.
+    assert s["group_accuracy"] == pytest.approx(1.0)
+    assert s["per_task"]["open_qa"] == {"precision": 1.0, "recall": 0.5, "support": 2}
+    assert s["per_task"]["closed_qa"] == {"precision": 0.5, "recall": 1.0, "support": 1}
+    assert s["per_task"]["story_generation"] == {"precision": 0.5, "recall": 1.0, "support": 1}
+    assert s["per_task"]["poem_generation"] == {"precision": 0.0, "recall": 0.0, "support": 1}
+    assert s["confusions"] == [("open_qa", "closed_qa", 1), ("poem_generation", "story_generation", 1)]
+    assert s["unknown_gold"] == {"not_a_task": 1} and s["n_unknown_gold"] == 1
+
+
+def test_score_group_errors_and_empty():
+    s = score(["open_qa", "code_correction"], ["poem_generation", "code_simplification"])
+    assert s["accuracy"] == 0.0 and s["group_accuracy"] == 0.5
+    empty = score([], [])
+    assert empty["n"] == 0 and empty["accuracy"] == 0.0
+    with pytest.raises(ValueError):
+        score(["open_qa"], [])
+
+
+def test_read_labelled_json_array(tmp_path: Path):
+    p = tmp_path / "gold.json"
+    p.write_text(json.dumps([
+        {"instruction": "Why is the sea salty?", "category": "explain_answer"},
+        {"instruction": "Summarize:", "input": "Long text here.", "category": "text_summarization"},
+        {"instruction": "no label here"},
+    ]))
+    d = read_labelled(p)
+    assert d.texts == ["Why is the sea salty?", "Summarize:\n\nLong text here."]
+    assert d.gold == ["explain_answer", "text_summarization"]
+    assert len(d.skipped) == 1 and "row 2" in d.skipped[0] and "category" in d.skipped[0]
+
+
+def test_read_labelled_jsonl_conversations_use_first_user_turn_and_system(tmp_path: Path):
+    p = tmp_path / "gold.jsonl"
+    rows = [
+        {"conversations": [{"from": "system", "value": "You are a poet."}, {"from": "human", "value": "one about rain"},
+                           {"from": "gpt", "value": "Rain..."}, {"from": "human", "value": "now translate it"}],
+         "task": "poem_generation"},
+        {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}], "task": "math_puzzles"},
+    ]
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n\nnot json\n")
+    d = read_labelled(p, gold_field="task")
+    assert d.texts == ["You are a poet.\n\none about rain", "2+2?"]
+    assert d.gold == ["poem_generation", "math_puzzles"]
+    assert len(d.skipped) == 1 and ":4:" in d.skipped[0]
+
+
+def test_read_labelled_errors(tmp_path: Path):
+    with pytest.raises(InputError, match="not found"):
+        read_labelled(tmp_path / "missing.jsonl")
+    p = tmp_path / "nolabels.jsonl"
+    p.write_text('{"instruction": "hi"}\n')
+    with pytest.raises(InputError, match="no labelled rows"):
+        read_labelled(p)
