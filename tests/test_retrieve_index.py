@@ -184,3 +184,15 @@ def test_rebuild_replaces_index(tmp_path):
     index = LocalIndex.load(str(tmp_path / "idx"))
     assert index.search_sync("rusts", 5) == []
     assert index.search_sync("lava", 1)[0].doc_id == "volcano#0"
+
+
+def test_concurrent_async_searches(small_index):
+    _, index = small_index
+
+    async def many():
+        queries = ["water boils", "rusting iron", "moon tides", "lava volcano", "sunlight glucose"] * 20
+        return await asyncio.gather(*(index.search(q, 1) for q in queries))
+
+    results = asyncio.run(many())
+    assert [r[0].doc_id for r in results[:5]] == ["water#0", "iron#0", "moon#0", "volcano#0", "42#0"]
+    assert all(r[0].doc_id == results[i % 5][0].doc_id for i, r in enumerate(results))

@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from typing import Any, Callable
 
@@ -249,7 +250,7 @@ class LocalIndex(Retriever):
         self._stem_to_sid: dict[str, int] = vocab["stem_to_sid"]
         self._stopwords = frozenset(stopwords)
         self._split = re.compile(manifest["tokenizer"]["pattern"]).findall
-        self._stem = _stemmer()
+        self._local = threading.local()  # PyStemmer stemmers must not be shared between threads
         self._passages = PassageStore(index_dir)
 
     @classmethod
@@ -294,7 +295,10 @@ class LocalIndex(Retriever):
             if tid is None:
                 if word in self._stopwords:
                     continue
-                tid = self._stem_to_sid.get(self._stem(word))
+                stem = getattr(self._local, "stem", None)
+                if stem is None:
+                    stem = self._local.stem = _stemmer()
+                tid = self._stem_to_sid.get(stem(word))
                 if tid is None:
                     continue  # not in the corpus: cannot match anything
             ids.append(tid)
