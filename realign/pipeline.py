@@ -67,7 +67,6 @@ class TurnOutcome:
     candidate: str | None = None
     keep_original: bool | None = None
     request_keys: list[str] = field(default_factory=list)
-    prompt: list[dict[str, str]] | None = None
     raw_answers: list[str] = field(default_factory=list)
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
     evidence: list[Evidence] = field(default_factory=list)
@@ -116,7 +115,7 @@ def example_status(turn_statuses: Sequence[str]) -> str:
 
 class Pipeline:
     def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: LLMClient | None,
-                 classifier: Classifier, retriever: Any | None = None,
+                 classifier: Classifier | None, retriever: Any | None = None,
                  tasks: dict[str, TaskSpec] | None = None,
                  on_progress: Callable[[LiveStats], None] | None = None):
         self.cfg = cfg
@@ -150,7 +149,7 @@ class Pipeline:
             "input": input_fingerprint(input_path),
             "criteria": crit.hexdigest(),
             "templates": template_fingerprint(),
-            "classifier": getattr(self.classifier, "name", type(self.classifier).__name__),
+            "classifier": getattr(self.classifier, "name", None),
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
@@ -172,6 +171,7 @@ class Pipeline:
         if self.cfg.tasks.force_task:
             return [TaskPrediction(task=self.cfg.tasks.force_task, confidence=1.0, method="config")
                     for _ in examples]
+        assert self.classifier is not None
         return await self.classifier.classify([classification_text(ex.turns) for ex in examples])
 
     # ---- one turn -------------------------------------------------------------------------
@@ -256,7 +256,6 @@ class Pipeline:
 
             ev_text = format_evidence(out.evidence) if out.evidence else ""
             messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence))
-            out.prompt = messages
             result = await self._ask(messages, out)
             done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
             if done:
@@ -311,7 +310,7 @@ class Pipeline:
                 candidate=o.candidate, final=o.final, keep_original=o.keep_original,
                 attempts=o.attempts,
                 length_ratio=(len(o.candidate) / max(len(original), 1)) if o.candidate else None,
-                request_keys=o.request_keys, prompt=o.prompt, raw_answers=o.raw_answers,
+                request_keys=o.request_keys, raw_answers=o.raw_answers,
                 verdicts=o.verdicts, error=o.error,
             )
         errors = [o.error for o in outcomes.values() if o.error]
@@ -373,7 +372,11 @@ class Pipeline:
                     if n > 1:  # same id twice in one input: keep both rows, distinctly
                         item = item.model_copy(update={"id": f"{item.id}~{n}"})
                     examples.append(item)
-                finished = store.finished_ids(run_id, [e.id for e in examples])
+                ids = [e.id for e in examples]
+                finished = store.finished_ids(run_id, ids)
+                if resumed:
+                    for failed in store.failed_ids(run_id, ids):
+                        store.forget_example(run_id, failed)
                 todo = [e for e in examples if e.id not in finished]
                 self.stats.resumed += len(examples) - len(todo)
                 self.stats.done += len(examples) - len(todo)

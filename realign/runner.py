@@ -20,7 +20,9 @@ def _check_key(cfg: PipelineConfig) -> None:
         raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-... and run again")
 
 
-def _classifier(cfg: PipelineConfig, llm: Any | None) -> Any:
+def _classifier(cfg: PipelineConfig, llm: Any | None) -> Any | None:
+    if cfg.tasks.force_task:
+        return None  # every row has its task already
     from realign.classify import build_classifier
 
     return build_classifier(cfg.classify.kind, llm=llm, threshold=cfg.classify.threshold)

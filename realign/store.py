@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -40,7 +41,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS rewrites (
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
         original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
-        attempts INTEGER, length_ratio DOUBLE, request_keys JSON, prompt JSON, raw_answers JSON,
+        attempts INTEGER, length_ratio DOUBLE, request_keys JSON, raw_answers JSON,
         verdicts JSON, error VARCHAR, PRIMARY KEY (run_id, example_id, turn_index))""",
     """CREATE TABLE IF NOT EXISTS checks (
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
@@ -66,7 +67,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
                 "prompt_tokens", "completion_tokens", "error", "finished_at"),
     "rewrites": ("run_id", "example_id", "turn_index", "status", "reason", "original",
                  "candidate", "final", "keep_original", "attempts", "length_ratio",
-                 "request_keys", "prompt", "raw_answers", "verdicts", "error"),
+                 "request_keys", "raw_answers", "verdicts", "error"),
     "checks": ("run_id", "example_id", "turn_index", "attempt", "candidate", "check_name",
                "passed", "reason"),
     "evidence": ("run_id", "example_id", "turn_index", "rank", "source", "doc_id", "title",
@@ -74,15 +75,6 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "llm_calls": ("key", "kind", "request", "response", "finish_reason", "prompt_tokens",
                   "completion_tokens", "latency_s", "error", "created_at"),
     "quarantine": ("run_id", "source_index", "line", "field", "error", "raw"),
-}
-# Tables whose rows are replaced when written again for the same key (a failed row retried on
-# resume, a quarantined row seen again).
-_UPSERT = {"examples", "results", "rewrites", "quarantine"}
-_KEYS = {
-    "examples": ("run_id", "example_id"),
-    "results": ("run_id", "example_id"),
-    "rewrites": ("run_id", "example_id", "turn_index"),
-    "quarantine": ("run_id", "source_index"),
 }
 # Flush order: the cache and the rows a result depends on go before the result.
 _FLUSH_ORDER = ("llm_calls", "examples", "evidence", "checks", "rewrites", "quarantine", "results")
@@ -117,6 +109,15 @@ class Store:
         self._last_flush = time.monotonic()
         self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
         self._pending_calls: dict[str, dict[str, Any]] = {}
+        self._forget: list[tuple[str, str]] = []  # (run_id, example_id) whose old rows go first
+        # 64-bit prefixes of the keys with a stored answer: a cache miss, the common case, is
+        # then answered without a query (~8 bytes a key in the set's hash table plus the int).
+        self._known_keys: set[int] = set()
+        # One writer thread on its own cursor: DuckDB releases the GIL while it writes, so the
+        # event loop keeps serving requests during a flush.
+        self._writer: ThreadPoolExecutor | None = None
+        self._flushing: Future[None] | None = None
+        self._flushing_calls: dict[str, dict[str, Any]] = {}
         self._buffered = 0
         self._lock = threading.Lock()
         if not read_only:
@@ -125,11 +126,16 @@ class Store:
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
+            cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
+            while rows := cur.fetchmany(65536):
+                self._known_keys.update(int(r[0][:16], 16) for r in rows)
 
     # ---- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
         if not self.read_only:
             self.flush()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
         self.con.close()
 
     def __enter__(self) -> "Store":
@@ -144,55 +150,88 @@ class Store:
         self._buffered += 1
 
     def maybe_flush(self) -> bool:
-        if self._buffered >= self.flush_rows or (
-                self._buffered and time.monotonic() - self._last_flush >= self.flush_seconds):
-            self.flush()
-            return True
-        return False
+        """Start a background flush when enough rows or time have gathered and none is running."""
+        if not self._buffered:
+            return False
+        if self._buffered < self.flush_rows and time.monotonic() - self._last_flush < self.flush_seconds:
+            return False
+        if self._flushing is not None:
+            if not self._flushing.done():
+                return False
+            self._finish_background_flush()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="realign-store")
+        batch = self._take_batch()
+        self._flushing_calls = batch[2]
+        cursor = self.con.cursor()
+        self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True)
+        return True
 
     def flush(self) -> None:
-        """Write every buffered row in one transaction."""
-        with self._lock:
-            if not self._buffered:
-                return
-            self.con.execute("BEGIN TRANSACTION")
+        """Write every buffered row now (waits for a background flush first)."""
+        if self._flushing is not None:
+            self._finish_background_flush()
+        if not self._buffered:
+            return
+        buffers, forget, _ = self._take_batch()
+        self._write_batch(self.con, buffers, forget)
+
+    def _finish_background_flush(self) -> None:
+        assert self._flushing is not None
+        try:
+            self._flushing.result()  # re-raises a failed write here, on the pipeline's thread
+        finally:
+            self._flushing = None
+            self._flushing_calls = {}
+
+    def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]], dict[str, dict[str, Any]]]:
+        batch = (self._buffers, self._forget, self._pending_calls)
+        self._buffers = {t: [] for t in _COLUMNS}
+        self._forget = []
+        self._pending_calls = {}
+        self._buffered = 0
+        self._last_flush = time.monotonic()
+        return batch
+
+    @staticmethod
+    def _write_batch(con: duckdb.DuckDBPyConnection, buffers: dict[str, list[tuple[Any, ...]]],
+                     forget: list[tuple[str, str]], close: bool = False) -> None:
+        """One transaction: drop the stories of retried rows, then append every buffered row."""
+        try:
+            con.execute("BEGIN TRANSACTION")
             try:
+                if forget:
+                    gone = pa.table({"run_id": [r for r, _ in forget], "example_id": [e for _, e in forget]})
+                    con.register("_gone", gone)
+                    for table in ("results", "rewrites", "checks", "evidence", "examples"):
+                        con.execute(f"DELETE FROM {table} t USING _gone g "
+                                    "WHERE t.run_id = g.run_id AND t.example_id = g.example_id")
+                    con.unregister("_gone")
                 for table in _FLUSH_ORDER:
-                    rows = self._buffers[table]
+                    rows = buffers[table]
                     if not rows:
                         continue
                     cols = _COLUMNS[table]
-                    batch = pa.Table.from_pylist([dict(zip(cols, r)) for r in rows])
-                    self.con.register("_batch", batch)
+                    batch = pa.Table.from_arrays([pa.array(list(c)) for c in zip(*rows)], names=list(cols))
+                    con.register("_batch", batch)
                     collist = ", ".join(cols)
-                    if table in _UPSERT:
-                        keys = " AND ".join(f"t.{k} = b.{k}" for k in _KEYS[table])
-                        self.con.execute(
-                            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _batch b WHERE {keys})"
-                        )
-                    if table in ("checks", "evidence"):
-                        # A retried row rewrites its whole story: drop the old checks/evidence.
-                        self.con.execute(
-                            f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM _batch b "
-                            "WHERE t.run_id = b.run_id AND t.example_id = b.example_id)"
-                        )
-                    self.con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch")
-                    self.con.unregister("_batch")
-                self.con.execute("COMMIT")
+                    con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch")
+                    con.unregister("_batch")
+                con.execute("COMMIT")
             except Exception:
-                self.con.execute("ROLLBACK")
+                con.execute("ROLLBACK")
                 raise
-            for rows in self._buffers.values():
-                rows.clear()
-            self._pending_calls.clear()
-            self._buffered = 0
-            self._last_flush = time.monotonic()
+        finally:
+            if close:
+                con.close()
 
     # ---- cache (CallCache protocol) -------------------------------------------------------
     def get_call(self, key: str) -> dict[str, Any] | None:
-        pending = self._pending_calls.get(key)
+        pending = self._pending_calls.get(key) or self._flushing_calls.get(key)
         if pending is not None:
             return pending
+        if int(key[:16], 16) not in self._known_keys:
+            return None
         row = self.con.execute(
             "SELECT response FROM llm_calls WHERE key = ? AND error IS NULL AND response IS NOT NULL LIMIT 1",
             [key],
@@ -214,6 +253,7 @@ class Store:
     ) -> None:
         if response is not None and error is None:
             self._pending_calls[key] = response
+            self._known_keys.add(int(key[:16], 16))
         self._add(
             "llm_calls",
             (key, kind, _json(request), None if response is None else _json(response),
@@ -276,6 +316,21 @@ class Store:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def failed_ids(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
+        """Ids among `example_ids` whose stored result is `failed`: they are processed again."""
+        if not example_ids:
+            return set()
+        rows = self.con.execute(
+            "SELECT example_id FROM results WHERE run_id = ? AND status = 'failed' "
+            "AND example_id IN (SELECT unnest(?))",
+            [run_id, list(example_ids)],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def forget_example(self, run_id: str, example_id: str) -> None:
+        """Drop a row's stored story at the next flush, before its new rows are written."""
+        self._forget.append((run_id, example_id))
+
     def quarantined_indices(self, run_id: str) -> set[int]:
         return {r[0] for r in self.con.execute(
             "SELECT source_index FROM quarantine WHERE run_id = ?", [run_id]).fetchall()}
@@ -302,7 +357,7 @@ class Store:
         row = [run_id, example_id, turn_index]
         for col in _COLUMNS["rewrites"][3:]:
             value = cols.get(col)
-            if col in ("request_keys", "prompt", "raw_answers", "verdicts") and value is not None:
+            if col in ("request_keys", "raw_answers", "verdicts") and value is not None:
                 value = _json(value)
             row.append(value)
         self._add("rewrites", tuple(row))
@@ -405,9 +460,13 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
                     WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
     for t in turns:
-        for col in ("request_keys", "prompt", "raw_answers", "verdicts"):
+        for col in ("request_keys", "raw_answers", "verdicts"):
             if t.get(col):
                 t[col] = json.loads(t[col])
+        # The prompt lives once, in the cache: the request of the turn's first call.
+        keys = t.get("request_keys") or []
+        first = q("SELECT request FROM llm_calls WHERE key = ? LIMIT 1", [keys[0]]) if keys else []
+        t["prompt"] = json.loads(first[0]["request"])["messages"] if first else None
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],

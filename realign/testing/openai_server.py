@@ -796,10 +796,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument(
         "--mode",
-        choices=("echo", "plain", "script"),
+        choices=("echo", "plain", "script", "realign"),
         default="echo",
         help='echo: answer {"rewritten": ..., "keep_original": false} from the last user message; '
-        'plain: answer "ECHO: <last user message>"; script: rules from --script',
+        'plain: answer "ECHO: <last user message>"; script: rules from --script; '
+        'realign: answer realign rewrite and classify requests (realign.testing.responders)',
     )
     parser.add_argument("--script", help="JSONL file of rules for --mode script")
     parser.add_argument("--start-marker", help="echo mode: rewrite only the text after this marker ...")
@@ -821,6 +822,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     elif args.mode == "plain":
         responder = echo_responder
+    elif args.mode == "realign":
+        from realign.testing.responders import RealignResponder
+
+        responder = RealignResponder()
     else:
         responder = rewrite
     if args.faults:
