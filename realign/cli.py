@@ -154,6 +154,102 @@ def show(
         print_story(story)
 
 
+@app.command()
+@user_errors
+def verify(
+    input_path: str = typer.Option(..., "--in", help="JSONL or JSON array: instruction, original response and candidate rewrite per row."),
+    task: Optional[str] = typer.Option(None, "--task", help="Task type of every row (its criteria name the checks); default: the row's task field, else inferred."),
+    checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated checks to run instead (length, leak, math_answer, ...)."),
+    instruction_field: str = typer.Option("instruction", "--instruction-field"),
+    response_field: str = typer.Option("response", "--response-field", help="Field holding the original response."),
+    rewrite_field: str = typer.Option("rewrite", "--rewrite-field", help="Field holding the candidate rewrite."),
+    task_field: str = typer.Option("task", "--task-field"),
+    out: Optional[str] = typer.Option(None, "--out", help="Write the verdicts (JSONL) here instead of stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print only the summary, as JSON, on stdout."),
+) -> None:
+    """Audit an already rewritten data set: one verdict per row with every check's outcome, and a summary."""
+    from realign.verify.audit import audit_file, summarize
+
+    records = audit_file(input_path, task=task, instruction_field=instruction_field, response_field=response_field,
+                         rewrite_field=rewrite_field, task_field=task_field,
+                         checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None)
+    def tee() -> Any:
+        sink = open(out, "w", encoding="utf-8") if out else (None if as_json else sys.stdout)
+        try:
+            for r in records:
+                if sink is not None:
+                    sink.write(json.dumps(r, ensure_ascii=False) + "\n")
+                yield r
+        finally:
+            if out and sink is not None:
+                sink.close()
+
+    summary = summarize(tee())
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"{summary['rows']} rows: {summary['passed']} passed, {summary['failed']} failed, "
+              f"{summary['errors']} unreadable", file=sys.stderr)
+        for reason, count in list(summary["failed_by_reason"].items())[:10] if isinstance(summary["failed_by_reason"], dict) else []:
+            print(f"  {count:>6}  {reason}", file=sys.stderr)
+
+
+index_app = typer.Typer(help="Local evidence index: build it from a corpus, search it.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("build")
+@user_errors
+def index_build(
+    corpus: list[str] = typer.Option(..., "--corpus", help="JSONL / Parquet documents (id, title, text); repeat for several files."),
+    index_dir: str = typer.Option(..., "--index", help="Folder to write the index to."),
+    chunk_words: int = typer.Option(100, "--chunk-words", min=10, help="Words per passage."),
+    overlap_words: int = typer.Option(20, "--overlap-words", min=0, help="Words shared by neighbouring passages."),
+    id_field: str = typer.Option("id", "--id-field"),
+    title_field: str = typer.Option("title", "--title-field"),
+    text_field: str = typer.Option("text", "--text-field"),
+    as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON."),
+) -> None:
+    """Split documents into passages and build a BM25 index over them. Bad rows are reported and skipped."""
+    from realign.retrieve.index import build_index
+
+    shown = 0
+
+    def on_bad_row(bad: Any) -> None:
+        nonlocal shown
+        if shown < 20:
+            print(f"skipped {bad.describe()}", file=sys.stderr)
+        shown += 1
+
+    report = build_index(corpus, index_dir, id_field=id_field, title_field=title_field, text_field=text_field,
+                         chunk_words=chunk_words, overlap_words=overlap_words, on_bad_row=on_bad_row)
+    if as_json:
+        print(report.model_dump_json())
+    else:
+        print(f"indexed {report.docs} documents as {report.passages} passages in {report.seconds:.1f} s "
+              f"({report.bytes_on_disk / 2**20:.1f} MiB in {report.index_dir}); {report.bad_row_count} bad rows skipped")
+
+
+@index_app.command("search")
+@user_errors
+def index_search(
+    query: str = typer.Argument(..., help="What to search for."),
+    index_dir: str = typer.Option(..., "--index", help="Index folder built by `realign index build`."),
+    k: int = typer.Option(5, "--k", min=1, help="Passages to return."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Print the top passages for QUERY with their ids and scores."""
+    from realign.retrieve.index import LocalIndex
+
+    hits = LocalIndex.load(index_dir).search_sync(query, k)
+    if as_json:
+        _print_json([h.model_dump() for h in hits])
+        return
+    for h in hits:
+        print(f"[{h.rank}] {h.doc_id}  score {h.score:.3f}  {h.title}")
+        print(f"    {h.text[:300]}")
+
+
 # ---- end of commands ------------------------------------------------------------------------
 
 

@@ -80,7 +80,7 @@ class ClassifyConfig(_Section):
 
 
 class RetrievalConfig(_Section):
-    kind: Literal["none", "local", "serper", "brave"] = "none"
+    kind: Literal["none", "local", "serper", "brave", "tavily"] = "none"
     index_dir: str | None = None  # for kind = local
     k: int = Field(5, ge=1, le=50)  # passages per query
     all_tasks: bool = False  # fetch evidence for every task, not only those whose criteria ask

@@ -30,7 +30,7 @@ from realign.errors import ConfigError, InputError
 from realign.verify.base import CheckInput
 from realign.verify.choice import parse_options, stated_polarity
 from realign.verify.code import extract_code_blocks
-from realign.verify.label import family_from_labels, offered_labels, stated_labels
+from realign.verify.label import BUILTIN, family_from_labels, offered_labels, stated_labels
 from realign.verify.math import extract_reference
 from realign.verify.options import VerifyOptions
 from realign.verify.registry import order_checks, run_checks
@@ -94,6 +94,9 @@ def infer_checks(instruction: str, original: str) -> list[str]:
     offered = offered_labels(instruction)
     if offered and len(stated_labels(original, family_from_labels(tuple(offered), "offered"))[0]) == 1:
         names.append("label")
+    elif len(original.split()) <= 4 and any(
+            len(stated_labels(original, fam)[0]) == 1 for fam in BUILTIN):
+        names.append("label")  # a bare label answer ("Negative", "Not spam") is a classification
     return names
 
 

@@ -212,7 +212,8 @@ def family_from_labels(labels: tuple[str, ...], name: str) -> Family:
     return Family(name, fam)
 
 
-_BUILTIN = [Family(n, labs) for n, labs in BUILTIN_FAMILIES.items()]
+BUILTIN = [Family(n, labs) for n, labs in BUILTIN_FAMILIES.items()]
+_BUILTIN = BUILTIN
 
 
 def _hedge(text: str, fam: Family, want: str) -> str | None:
