@@ -179,7 +179,12 @@ class Pipeline:
         from realign.retrieve.query import make_query
         from realign.retrieve.evidence import dedupe
 
-        query = make_query(turn_instruction(ex, turn_index))
+        first_user = next(i for i, t in enumerate(ex.turns) if t.role == "user")
+        if "instruction" in ex.fields and turn_index == first_user + 1:
+            # Alpaca / Dolly: the instruction leads the query; a long pasted input is trimmed.
+            query = make_query(str(ex.fields["instruction"]), str(ex.fields.get("input") or ""))
+        else:
+            query = make_query(turn_instruction(ex, turn_index))
         if not query:
             return []
         found = await self.retriever.search(query, self.cfg.retrieval.k)

@@ -185,8 +185,8 @@ def _export(db: Path, out: Path) -> list[dict]:
 
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
-    write_alpaca(data, 240)
-    with OpenAIServer(RealignResponder(), latency_s=0.03) as srv:
+    write_alpaca(data, 300)
+    with OpenAIServer(RealignResponder(), latency_s=0.04) as srv:
         base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", "4",
                 "--classifier", "embedded", "-q"]
         # the reference: one uninterrupted run
@@ -199,7 +199,8 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
         proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
                                 env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120
-        while srv.count < 90 and time.time() < deadline and proc.poll() is None:
+        # about 100 requests/s: at 160 the store has flushed at least once (it flushes every second)
+        while srv.count < 160 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.02)
         assert proc.poll() is None, "the run finished before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
@@ -210,19 +211,19 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
         stored = {json.dumps(json.loads(r[0])["messages"], sort_keys=True) for r in con.execute(
             "SELECT request FROM llm_calls WHERE error IS NULL").fetchall()}
         con.close()
-        assert 0 < stored_results < 180 and stored
+        assert 0 < stored_results < 225 and stored
 
         srv.reset()
         s = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
         resent = [b for b in srv.requests if json.dumps(b["messages"], sort_keys=True) in stored]
         assert resent == [], "a request whose answer was stored was sent again"
-        assert s["resumed"] >= stored_results and s["rows"] == 240
+        assert s["resumed"] >= stored_results and s["rows"] == 300
         assert _export(db, tmp_path / "resumed.jsonl") == _export_like(reference)
 
         # a second identical run sends nothing at all
         srv.reset()
         s2 = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 240
+        assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 300
 
 
 def _export_like(rows: list[dict]) -> list[dict]:
@@ -255,3 +256,37 @@ def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None
     conv = json.loads(out.read_text())["conversations"]
     assert [t["from"] for t in conv] == ["system", "human", "gpt", "human", "gpt"]
     assert conv[2]["value"].startswith("Here is a clear answer.") and conv[4]["value"].startswith("Here is a clear answer.")
+
+
+# ---- evidence ------------------------------------------------------------------------------
+
+def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in [
+        {"id": "canberra", "title": "Canberra", "text": "Canberra is the capital city of Australia; it was chosen "
+         "as a compromise between Sydney and Melbourne and built from 1913."},
+        {"id": "sky", "title": "Rayleigh scattering", "text": "The sky looks blue because molecules in the air "
+         "scatter short blue wavelengths of sunlight much more strongly than long red ones."},
+        {"id": "bread", "title": "Sourdough", "text": "Sourdough bread rises with wild yeast and lactic acid bacteria."},
+    ]) + "\n")
+    index = tmp_path / "index"
+    proc = realign("index", "build", "--corpus", str(corpus), "--index", str(index), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "q1", "instruction": "What is the capital of Australia?", "input": "",
+                                "output": "Canberra."}) + "\n" + json.dumps(
+        {"id": "q2", "instruction": "Write a poem about bread.", "input": "", "output": "Warm loaf, soft crumb."}) + "\n")
+    db = tmp_path / "ev.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                               "--retrieval", "local", "--index", str(index), "--classifier", "embedded", "-q", "--json"))
+        prompts = [b["messages"][1]["content"] for b in srv.requests]
+    assert s["rows"] == 2
+    story = summary_of(realign("show", "q1", "--db", str(db), "--json"))
+    assert story["task"] == "open_qa"
+    assert story["evidence"] and story["evidence"][0]["doc_id"].startswith("canberra")
+    assert any("<evidence>" in p and "[1]" in p and "canberra" in p.lower() for p in prompts)
+    con = duckdb.connect(str(db), read_only=True)
+    sources = con.execute("SELECT DISTINCT example_id FROM evidence").fetchall()
+    con.close()
+    assert sources == [("q1",)]  # the poem's task does not ask for evidence
