@@ -505,7 +505,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     return {
         "dry_run": True, "rows": rows, "quarantined": quarantined,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
-        "rows_needing_evidence": evidence_requests,
+        "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
         "bad_rows": bad, "sample_prompts": samples,

@@ -21,7 +21,8 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         console.print(t)
         console.print(
             f"would send {s['requests']} rewrite requests (up to {s['requests_with_feedback_retry_max']} "
-            f"with feedback retries), evidence for {s['rows_needing_evidence']}; estimated tokens: "
+            f"with feedback retries); {s['rows_needing_evidence']} of them are of tasks that take evidence "
+            f"(retrieval: {s['retrieval']}); estimated tokens: "
             f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion"
         )
         for sample in s["sample_prompts"]:
