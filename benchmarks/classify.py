@@ -103,7 +103,14 @@ def main() -> None:
     t0 = time.perf_counter()
     model.predict(texts)
     dt = time.perf_counter() - t0
-    print(f"\nthroughput: {args.n / dt:,.0f} instructions/s ({args.n} in {dt:.2f}s, one process)")
+    avg = sum(map(len, texts)) / len(texts)
+    print(f"\nthroughput: {args.n / dt:,.0f} instructions/s ({args.n} in {dt:.2f}s, one process, {avg:.0f} chars each on average)")
+    long = [f"Summarize this report ({i}):\n\n" + " ".join(dev.texts[(i + j) % len(dev.texts)] for j in range(12)) for i in range(2000)]
+    t0 = time.perf_counter()
+    model.predict(long)
+    dt = time.perf_counter() - t0
+    avg = sum(map(len, long)) / len(long)
+    print(f"long inputs: {len(long) / dt:,.0f} instructions/s ({avg:.0f} chars each on average; the classifier reads the first 700 and last 300)")
     print(f"load in this process: {load_s:.2f}s; start-up of a fresh process (import + load + 1 prediction): {startup_seconds():.2f}s")
 
 

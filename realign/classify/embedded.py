@@ -28,7 +28,9 @@ MODEL_ENV = "REALIGN_CLASSIFIER_MODEL"  # overrides the model folder
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "classify" / "model"
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
-_CHUNK = 512  # texts per numpy pass; bounds the temporary (features x classes) array
+_CHUNK = 512  # texts featurised per numpy pass
+_BLOCK_NNZ = 8192  # features scored per numpy pass (keeps the temporary array in cache)
+_THREADS = min(2, os.cpu_count() or 1)  # threads for batches of more than one chunk
 
 
 def model_dir() -> Path:
@@ -69,20 +71,43 @@ class EmbeddedClassifier:
     # -- prediction ------------------------------------------------------------------------
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
-        """Temperature-scaled class scores, shape (len(texts), n_classes)."""
+        """Temperature-scaled class scores, shape (len(texts), n_classes).
+
+        Large batches are split into chunks scored on up to `_THREADS` threads (numpy's sorting
+        and arithmetic release the GIL, so a second core helps).
+        """
+        texts = list(texts)
         out = np.empty((len(texts), len(self.classes)), dtype=np.float32)
-        for start in range(0, len(texts), _CHUNK):
-            chunk = texts[start : start + _CHUNK]
-            indptr, cols, vals = self.featurizer.transform(chunk)
-            scores = np.broadcast_to(self.bias, (len(chunk), len(self.classes))).copy()
-            nnz = np.diff(indptr)
-            has = np.nonzero(nnz)[0]
-            if len(has):
-                contrib = self.weights[cols] * vals[:, None]
-                summed = np.add.reduceat(contrib, indptr[:-1][has], axis=0)
-                scores[has] += summed
-            out[start : start + len(chunk)] = scores
+        starts = range(0, len(texts), _CHUNK)
+        if len(starts) > 1 and _THREADS > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+                for start, scores in zip(starts, pool.map(lambda s: self._score(texts[s : s + _CHUNK]), starts)):
+                    out[start : start + len(scores)] = scores
+        else:
+            for start in starts:
+                chunk = texts[start : start + _CHUNK]
+                out[start : start + len(chunk)] = self._score(chunk)
         return out / self.temperature
+
+    def _score(self, chunk: Sequence[str]) -> np.ndarray:
+        indptr, cols, vals = self.featurizer.transform(chunk)
+        scores = np.broadcast_to(self.bias, (len(chunk), len(self.classes))).copy()
+        # Score rows in blocks of at most _BLOCK_NNZ features, so that the temporary
+        # (features x classes) array stays in cache even for long texts.
+        r, n = 0, len(chunk)
+        while r < n:
+            e = int(np.searchsorted(indptr, indptr[r] + _BLOCK_NNZ, side="right")) - 1
+            e = min(max(e, r + 1), n)
+            lo, hi = int(indptr[r]), int(indptr[e])
+            if hi > lo:
+                contrib = self.weights[cols[lo:hi]]
+                contrib *= vals[lo:hi, None]
+                nz = np.nonzero(np.diff(indptr[r : e + 1]))[0]
+                scores[r + nz] += np.add.reduceat(contrib, indptr[r:e][nz] - lo, axis=0)
+            r = e
+        return scores
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Softmax probabilities, shape (len(texts), n_classes); columns follow `classes`."""
