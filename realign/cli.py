@@ -194,6 +194,39 @@ def verify(
             print(f"  {count:>6}  {reason}", file=sys.stderr)
 
 
+@app.command()
+@user_errors
+def classify(
+    input_path: str = typer.Option(..., "--in", help="Any input `rewrite` reads, or a JSON array / JSONL of {instruction, category}."),
+    gold_field: Optional[str] = typer.Option(None, "--gold-field", help="Field holding the true task name: score the classifier against it."),
+    classifier: Optional[str] = typer.Option(None, "--classifier", help="auto (cascade when a model is configured), embedded, llm or cascade."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Cascade: embedded confidence at or above which the LLM is not asked."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model for the LLM / cascade classifier."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config (model and classifier settings)."),
+    db: str = DB_OPTION,
+    out: Optional[str] = typer.Option(None, "--out", help="Write one prediction per row (JSONL) here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+) -> None:
+    """Label a file with task types and print the distribution; with --gold-field, score the classifier."""
+    from realign.runner import run_classify
+
+    overrides = {"classify": {"kind": classifier, "threshold": threshold},
+                 "model": {"model": model, "base_url": base_url}}
+    result = run_classify(input_path, gold_field=gold_field, pipeline=pipeline, overrides=overrides, db=db)
+    predictions = result.pop("predictions")
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            for p in predictions:
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
+    if as_json:
+        _print_json(result)
+    else:
+        from realign.report import print_classification
+
+        print_classification(result)
+
+
 index_app = typer.Typer(help="Local evidence index: build it from a corpus, search it.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
@@ -248,6 +281,40 @@ def index_search(
     for h in hits:
         print(f"[{h.rank}] {h.doc_id}  score {h.score:.3f}  {h.title}")
         print(f"    {h.text[:300]}")
+
+
+eval_app = typer.Typer(help="Evaluate a served model on a benchmark (GSM8K); results stored in the DuckDB file.",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("gsm8k")
+@user_errors
+def eval_gsm8k(
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    data: Optional[str] = typer.Option(None, "--data", help="Folder with train.jsonl and test.jsonl (question, answer); default: openai/gsm8k (main) from the Hugging Face hub."),
+    split: str = typer.Option("test", "--split", help="Split to evaluate: test or train."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N items of the split."),
+    shots: int = typer.Option(5, "--shots", min=0, help="Few-shot exemplars: the first K train items, as chat turns (default 5, as lm-evaluation-harness)."),
+    db: str = DB_OPTION,
+    compare: Optional[str] = typer.Option(None, "--compare", help="An earlier evaluation id (or unique prefix): accuracy difference, flipped items, McNemar's exact test."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
+    max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Answer length limit; a cut-off answer counts as a failed (wrong) item."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Send every request even if the cache holds its answer (e.g. a new model served under the same name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
+) -> None:
+    """Score a served model on GSM8K (strict and flexible match, as lm-evaluation-harness), with 95% intervals."""
+    from realign.evals.gsm8k import format_report, run_gsm8k_eval
+
+    summary = run_gsm8k_eval(model=model, base_url=base_url, data=data, split=split, limit=limit, shots=shots,
+                             db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
+                             use_cache=not no_cache, progress=not quiet)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(format_report(summary))
 
 
 # ---- end of commands ------------------------------------------------------------------------

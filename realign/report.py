@@ -103,3 +103,26 @@ def print_story(s: dict[str, Any]) -> None:
             console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)
 
 
+
+
+def print_classification(r: dict[str, Any]) -> None:
+    console.print(f"{r['n']} rows classified ({', '.join(f'{m} {n}' for m, n in r['methods'].items())}); "
+                  f"mean confidence {r['mean_confidence']}" + (f"; {len(r['skipped'])} rows skipped" if r["skipped"] else ""))
+    for line in r["skipped"][:5]:
+        console.print(f"  skipped {line}", markup=False)
+    t = Table("task", "rows", "share")
+    for task, n in r["distribution"].items():
+        t.add_row(task, str(n), f"{100 * n / r['n']:.1f}%")
+    console.print(t)
+    if "accuracy" in r:
+        console.print(f"[bold]accuracy[/bold] {100 * r['accuracy']:.1f}% top-1, {100 * r['group_accuracy']:.1f}% "
+                      f"on the 10 groups (n={r['n']})" + (f"; {r['n_unknown_gold']} gold labels name no task"
+                                                          if r.get("n_unknown_gold") else ""))
+        weak = sorted(r["per_task"].items(), key=lambda kv: kv[1]["recall"] if kv[1]["recall"] is not None else 1)[:8]
+        if weak:
+            console.print("lowest recall: " + ", ".join(
+                f"{t} {v['recall']:.2f} (n={v['support']})" for t, v in weak if v["recall"] is not None))
+        if r["confusions"]:
+            console.print("most frequent confusions (gold → predicted):")
+            for gold, pred, n in r["confusions"][:10]:
+                console.print(f"  {n:>4}  {gold} → {pred}", markup=False)

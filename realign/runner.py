@@ -71,3 +71,38 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
             await llm.aclose()
     finally:
         store.close()
+
+
+def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | None,
+                 overrides: dict[str, dict[str, Any]], db: str) -> dict[str, Any]:
+    """`realign classify`: label a file, and score it when it carries gold labels.
+
+    With a model configured (flags, pipeline or OPENAI_BASE_URL) the default is the cascade, whose
+    LLM answers are cached in the database like every other call; without one, the embedded model.
+    """
+    from realign.classify.evaluate import classify_labelled, read_labelled
+
+    cfg = load_config(pipeline, overrides)
+    data = read_labelled(input_path, gold_field)
+    uses_llm = cfg.classify.kind in ("llm", "cascade") or (
+        cfg.classify.kind == "auto" and bool(cfg.model.base_url and cfg.model.model))
+    if not uses_llm:
+        return asyncio.run(classify_labelled(data, _classifier(cfg, None)))
+    _check_key(cfg)
+
+    async def go() -> dict[str, Any]:
+        store = Store(db)
+        try:
+            llm = build_llm(cfg, store)
+            try:
+                await llm.check_endpoint()
+                result = await classify_labelled(data, _classifier(cfg, llm))
+                result["llm_requests"] = llm.stats.requests_sent
+                result["cached_requests"] = llm.stats.cache_hits
+                return result
+            finally:
+                await llm.aclose()
+        finally:
+            store.close()
+
+    return asyncio.run(go())

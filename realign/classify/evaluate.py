@@ -167,14 +167,15 @@ def _raw_rows(path: Path) -> Iterator[tuple[int, int | None, Any]]:
         index += 1
 
 
-def read_labelled(path: str | Path, gold_field: str = "category") -> LabelledSet:
+def read_labelled(path: str | Path, gold_field: str | None = "category") -> LabelledSet:
     """Read labelled instructions: JSON Lines, a JSON array or Parquet, in any shape that
     `realign.io.readers` reads (alpaca, dolly, sharegpt, messages, gsm8k), or bare
     {"instruction", gold_field} rows without responses. Multi-turn rows are classified from
     their first user turn and its context (`classification_text`).
 
     Rows without a gold label or without a text are listed in `.skipped`, not fatal. Gold
-    labels are kept as written; `score()` decides which name a task.
+    labels are kept as written; `score()` decides which name a task. With `gold_field=None`
+    no label is read (`.gold` stays empty): the file is only to be classified.
     """
     p = Path(path)
     if not p.exists():
@@ -190,8 +191,8 @@ def read_labelled(path: str | Path, gold_field: str = "category") -> LabelledSet
         if not isinstance(row, dict):
             out.skipped.append(f"{where}: row is not a JSON object")
             continue
-        gold = row.get(gold_field)
-        if gold is None or (isinstance(gold, str) and not gold.strip()):
+        gold = row.get(gold_field) if gold_field else ""
+        if gold_field and (gold is None or (isinstance(gold, str) and not gold.strip())):
             out.skipped.append(f"{where}: no gold label in field '{gold_field}'")
             continue
         text = row_text(row)
@@ -199,14 +200,16 @@ def read_labelled(path: str | Path, gold_field: str = "category") -> LabelledSet
             out.skipped.append(f"{where}: no instruction text (expected messages, conversations or instruction)")
             continue
         out.texts.append(text)
-        out.gold.append(str(gold).strip())
+        if gold_field:
+            out.gold.append(str(gold).strip())
     if not out.texts:
         detail = f"; first problem: {out.skipped[0]}" if out.skipped else ""
-        raise InputError(f"{p}: no labelled rows with field '{gold_field}'{detail}")
+        what = f"labelled rows with field '{gold_field}'" if gold_field else "rows with an instruction"
+        raise InputError(f"{p}: no {what}{detail}")
     return out
 
 
-def _read_with_readers(path: str, gold_field: str) -> LabelledSet:
+def _read_with_readers(path: str, gold_field: str | None) -> LabelledSet:
     """Saved datasets and the Hub, through realign.io.readers; the gold comes from `fields`."""
     from realign.io.readers import read_examples
     from realign.records import BadRow
@@ -216,12 +219,33 @@ def _read_with_readers(path: str, gold_field: str) -> LabelledSet:
         if isinstance(row, BadRow):
             out.skipped.append(row.describe(path))
             continue
-        gold = row.fields.get(gold_field)
+        gold = row.fields.get(gold_field) if gold_field else ""
         if gold is None:
             out.skipped.append(f"{path} row {row.source_index}: no gold label in field '{gold_field}'")
             continue
         out.texts.append(classification_text(row.turns))
-        out.gold.append(str(gold).strip())
+        if gold_field:
+            out.gold.append(str(gold).strip())
     if not out.texts:
-        raise InputError(f"{path}: no labelled rows with field '{gold_field}'")
+        raise InputError(f"{path}: no rows to classify" + (f" with field '{gold_field}'" if gold_field else ""))
+    return out
+
+
+async def classify_labelled(data: LabelledSet, classifier: Any) -> dict[str, Any]:
+    """Classify every text of `data`; the distribution, the methods used and, when `data` has
+    gold labels, `score()`'s figures. Per-row predictions come back under "predictions"."""
+    preds = await classifier.classify(data.texts)
+    distribution = Counter(p.task for p in preds)
+    groups = Counter(_group(p.task) for p in preds)
+    out: dict[str, Any] = {
+        "n": len(preds),
+        "distribution": dict(distribution.most_common()),
+        "group_distribution": dict(groups.most_common()),
+        "methods": dict(Counter(p.method for p in preds).most_common()),
+        "mean_confidence": round(sum(p.confidence for p in preds) / len(preds), 4) if preds else None,
+        "skipped": data.skipped,
+        "predictions": [p.model_dump() for p in preds],
+    }
+    if data.gold:
+        out.update(score([p.task for p in preds], data.gold))
     return out
