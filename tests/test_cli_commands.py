@@ -1,0 +1,92 @@
+"""The read-side commands through the CLI: classify, verify, index build / search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from realign.testing.openai_server import OpenAIServer
+from realign.testing.responders import RealignResponder
+
+from test_e2e_cli import REPO, realign, summary_of
+
+
+def test_classify_scores_itself_against_gold(tmp_path: Path) -> None:
+    s = summary_of(realign("classify", "--in", str(REPO / "data/classify/dev.jsonl"), "--gold-field", "category", "--json"))
+    assert s["n"] >= 400 and s["accuracy"] >= 0.75 and s["group_accuracy"] >= 0.85
+    assert s["methods"] == {"embedded": s["n"]}
+    assert sum(s["distribution"].values()) == s["n"]
+    assert set(s["per_task"]) and s["confusions"]
+
+
+def test_classify_plain_file_and_json_array_of_instruction_category(tmp_path: Path) -> None:
+    arr = tmp_path / "labelled.json"
+    arr.write_text(json.dumps([
+        {"instruction": "Write a haiku about the sea.", "category": "poem_generation"},
+        {"instruction": "Translate 'good morning' into Spanish.", "category": "text_to_text_translation"},
+        {"instruction": "no label here"},
+    ]))
+    out = tmp_path / "preds.jsonl"
+    s = summary_of(realign("classify", "--in", str(arr), "--gold-field", "category", "--json", "--out", str(out)))
+    assert s["n"] == 2 and s["accuracy"] == 1.0 and len(s["skipped"]) == 1 and "category" in s["skipped"][0]
+    assert len(out.read_text().splitlines()) == 2
+    s = summary_of(realign("classify", "--in", str(REPO / "data/demo/mixed_tasks.jsonl"), "--json"))
+    assert s["n"] == 24 and "accuracy" not in s
+
+
+def test_classify_cascade_asks_the_model_only_when_unsure(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    rows = [{"instruction": "Write a poem about the moon and the tides.", "category": "poem_generation"},
+            {"instruction": "Tell me about Python", "category": "default"},
+            {"instruction": "Review my essay: Dogs are loyal animals.", "category": "default"}]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder(task_for=lambda text: "default")) as srv:
+        args = ["classify", "--in", str(data), "--gold-field", "category", "--model", "m", "--base-url", srv.base_url,
+                "--db", str(db), "--json", "--threshold", "0.9"]
+        s = summary_of(realign(*args))
+        asked = srv.count
+        assert 1 <= asked < 3 and s["methods"].get("llm", 0) == asked
+        assert s["methods"].get("embedded", 0) >= 1  # the poem is decided offline
+        again = summary_of(realign(*args))
+        assert srv.count == asked and again["cached_requests"] == asked  # answered from the database
+
+
+def test_verify_audits_a_file(tmp_path: Path) -> None:
+    data = tmp_path / "audit.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in [
+        {"instruction": "Tom has 3 apples and buys 5. How many?", "response": "3+5=8\n#### 8",
+         "rewrite": "Tom ends up with **8** apples.\n#### 8"},
+        {"instruction": "Tom has 3 apples and buys 5. How many?", "response": "3+5=8\n#### 8",
+         "rewrite": "Tom has 3 + 5 = 9 apples.\n#### 9"},
+        {"instruction": "Is this review positive or negative? 'Awful.'", "response": "Negative", "rewrite": "Positive"},
+        {"instruction": "missing the rewrite", "response": "x"},
+    ]) + "\n")
+    out = tmp_path / "verdicts.jsonl"
+    s = summary_of(realign("verify", "--in", str(data), "--out", str(out), "--json"))
+    assert (s["rows"], s["passed"], s["failed"], s["errors"]) == (4, 1, 2, 1)
+    assert s["failed_by_check"] == {"math_answer": 1, "label": 1}
+    verdicts = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [v.get("passed") for v in verdicts] == [True, False, False, None]
+    assert "audit.jsonl:4" in verdicts[3]["error"] and "rewrite" in verdicts[3]["error"]
+    wrong = next(c for c in verdicts[1]["checks"] if c["name"] == "math_answer")
+    assert "8" in wrong["reason"] and "9" in wrong["reason"]
+
+
+def test_index_build_and_search(tmp_path: Path) -> None:
+    corpus = tmp_path / "docs.jsonl"
+    corpus.write_text("\n".join([
+        json.dumps({"id": "a", "title": "Tides", "text": "Tides are caused mainly by the gravitational pull of the Moon."}),
+        json.dumps({"id": "b", "title": "Volcanoes", "text": "A volcano is an opening where molten rock escapes."}),
+        "{broken json",
+        json.dumps({"id": "c", "title": "no text"}),
+    ]) + "\n")
+    index = tmp_path / "idx"
+    proc = realign("index", "build", "--corpus", str(corpus), "--index", str(index), "--json")
+    report = summary_of(proc)
+    assert report["docs"] == 2 and report["bad_row_count"] == 2
+    assert "docs.jsonl:3" in proc.stderr and "docs.jsonl:4" in proc.stderr
+    hits = summary_of(realign("index", "search", "what causes the tides", "--index", str(index), "--k", "2", "--json"))
+    assert hits[0]["doc_id"].startswith("a") and hits[0]["rank"] == 1 and hits[0]["score"] > 0
+    proc = realign("index", "search", "x", "--index", str(tmp_path / "missing"))
+    assert proc.returncode == 2 and "missing" in proc.stderr and "Traceback" not in proc.stderr
