@@ -134,6 +134,7 @@ class Pipeline:
         if cfg.tasks.force_task and cfg.tasks.force_task not in self.tasks:
             raise ConfigError(f"tasks.force_task: unknown task '{cfg.tasks.force_task}'")
         self.run_id = ""
+        self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -196,7 +197,10 @@ class Pipeline:
             original=ex.turns[turn_index].content, candidate=candidate,
             context="\n".join(f"[{t.role}] {t.content}" for t in ex.turns[:turn_index]),
         )
-        return run_checks(checks_for(task, self.tasks[task], self.cfg), inp, self.verify_options)
+        names = self._checks.get(task)
+        if names is None:
+            names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
+        return run_checks(names, inp, self.verify_options)
 
     async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome) -> ChatResult:
         def validate(result: ChatResult) -> None:

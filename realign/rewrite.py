@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from pydantic import BaseModel, ValidationError
 
-from realign.prompts import render
+from realign.prompts import render, templates_dir
 from realign.records import Example, Turn
 
 # JSON schema sent as response_format; servers that honour it (OpenAI, vLLM >= 0.12) cannot
@@ -59,10 +59,22 @@ def turn_context(example: Example, turn_index: int) -> list[Turn]:
     return []
 
 
+_SYSTEM_PROMPTS: dict[tuple[str, ...], str] = {}
+
+
+def system_prompt(task: Any, evidence_allowed: bool) -> str:
+    """The static part of a task's requests (rules and criteria), rendered once per task text."""
+    key = (task.name, task.group, task.description, task.criteria, str(evidence_allowed), str(templates_dir()))
+    text = _SYSTEM_PROMPTS.get(key)
+    if text is None:
+        text = _SYSTEM_PROMPTS[key] = render("rewrite_system.j2", task=task, evidence_allowed=evidence_allowed)
+    return text
+
+
 def build_messages(task: Any, example: Example, turn_index: int, evidence_text: str = "",
                    evidence_allowed: bool = False) -> list[dict[str, str]]:
     """Static part (rules + the task's criteria) in the system message, the row last."""
-    system = render("rewrite_system.j2", task=task, evidence_allowed=evidence_allowed)
+    system = system_prompt(task, evidence_allowed)
     user = render(
         "rewrite_user.j2",
         context=turn_context(example, turn_index),
