@@ -38,3 +38,32 @@ endif
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# gsm8k-eval: the ReAlign GSM8K loop against MODEL at BASE_URL (both required):
+# rewrite the train split (or its first LIMIT rows) with the gsm8k pipeline, show how many
+# rewrites kept their answer and why the others were rejected, export the SFT file, and evaluate
+# MODEL on the test split (or its first EVAL_LIMIT items). Data comes from the Hugging Face hub
+# (openai/gsm8k, config main); GSM8K_DIR=path reads path/train.jsonl and path/test.jsonl instead.
+GSM8K_DIR ?=
+GSM8K_DB ?= gsm8k.duckdb
+GSM8K_OUT ?= out/gsm8k.alpaca.jsonl
+EVAL_LIMIT ?=
+GSM8K_TRAIN := $(if $(GSM8K_DIR),$(GSM8K_DIR)/train.jsonl,hf:openai/gsm8k:main:train)
+GSM8K_DATA_FLAG := $(if $(GSM8K_DIR),--data $(GSM8K_DIR),)
+EVAL_LIMIT_FLAG := $(if $(EVAL_LIMIT),--limit $(EVAL_LIMIT),)
+
+.PHONY: gsm8k-eval
+ifneq ($(filter gsm8k-eval,$(MAKECMDGOALS)),)
+ifeq ($(and $(strip $(MODEL)),$(strip $(BASE_URL))),)
+$(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make gsm8k-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: LIMIT=N train rows, EVAL_LIMIT=N test items, GSM8K_DIR=folder with train.jsonl and test.jsonl))
+endif
+endif
+
+gsm8k-eval: $(STAMP)
+	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG)
+	$(BIN)/realign stats --db $(GSM8K_DB)
+	mkdir -p $(dir $(GSM8K_OUT))
+	$(BIN)/realign export --db $(GSM8K_DB) --out $(GSM8K_OUT) --format alpaca
+	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG)
+	@echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \
+	      "$(BIN)/realign eval gsm8k --model NEW --base-url URL --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) --compare <eval id above>"

@@ -1,0 +1,556 @@
+"""GSM8K evaluation of a served model, scored the way lm-evaluation-harness scores it.
+
+Each test question is sent as a chat: the first K train items as few-shot turns (user
+``"Question: ...\\nAnswer:"``, assistant = the reference solution), then the question, with
+temperature 0, ``max_tokens`` 512 and the harness's stop strings. Two scores per answer, as in
+the harness's ``gsm8k`` task:
+
+- strict match: the first match of ``#### (\\-?[0-9\\.\\,]+)`` in the answer;
+- flexible extract: the last match of ``(-?[$0-9.,]{2,})|(-?[0-9]+)``;
+
+both normalised like the harness (commas, ``$`` and one trailing ``.`` removed) and compared *as
+strings* with the gold answer (the text after ``#### `` of the reference, normalised the same
+way). So "18.00" does not match a gold "18", exactly as in the harness.
+
+Requests go through `LLMClient`, so they are cached in the store's ``llm_calls`` table and
+retried like every other request. A request that fails for good (including an answer cut off at
+``max_tokens``, which `LLMClient` reports as an error) scores as wrong and is counted in
+``errors``. Every item (prompt, answer, extracted values, correctness) goes to ``eval_items``
+and the summary to ``evals``; `compare` pairs two evaluations item by item (McNemar's exact test).
+
+Example::
+
+    summary = run_gsm8k_eval(model="Qwen/Qwen2.5-7B-Instruct", base_url="http://localhost:8000/v1",
+                             data="data/gsm8k", split="test", limit=200, shots=5, db="realign.duckdb")
+    print(summary["strict_accuracy"], summary["strict_ci"])
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import math
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from realign.errors import ConfigError, InputError
+
+__all__ = [
+    "STRICT_PATTERN", "FLEXIBLE_PATTERN", "DEFAULT_SHOTS", "DEFAULT_MAX_TOKENS", "HUB_DATASET",
+    "GSM8KItem", "strict_extract", "flexible_extract", "normalize", "gold_answer", "load_split",
+    "fewshot_messages", "wilson_interval", "mcnemar_exact", "ensure_tables", "run_gsm8k_eval",
+    "compare_evals", "resolve_eval", "format_report",
+]
+
+STRICT_PATTERN = r"#### (\-?[0-9\.\,]+)"  # lm-evaluation-harness gsm8k "strict-match", first match
+FLEXIBLE_PATTERN = r"(-?[$0-9.,]{2,})|(-?[0-9]+)"  # harness "flexible-extract", last match
+_STRICT = re.compile(STRICT_PATTERN)
+_FLEXIBLE = re.compile(FLEXIBLE_PATTERN)
+# The harness's regexes_to_ignore for gsm8k, applied in this order to predictions and gold.
+_IGNORE = (re.compile(","), re.compile(r"\$"), re.compile(r"(?s).*#### "), re.compile(r"\.$"))
+
+DEFAULT_SHOTS = 5  # the harness's gsm8k default (num_fewshot 5, first_n sampler over train)
+DEFAULT_MAX_TOKENS = 512
+STOP = ["Question:", "</s>", "<|im_end|>"]  # the harness's `until` strings for gsm8k
+HUB_DATASET = ("openai/gsm8k", "main")
+SPLITS = ("train", "test")
+Z95 = 1.959963984540054
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+def normalize(text: str) -> str:
+    """The harness's normalisation: drop commas, '$', anything up to '#### ', one trailing '.';
+    lower-cased (ignore_case)."""
+    for pattern in _IGNORE:
+        text = pattern.sub("", text)
+    return text.strip().lower()
+
+
+def strict_extract(answer: str) -> str | None:
+    """The number after the first '#### ' in `answer`, normalised; None when there is none."""
+    m = _STRICT.search(answer)
+    return normalize(m.group(1)) if m else None
+
+
+def flexible_extract(answer: str) -> str | None:
+    """The last number-like token in `answer`, normalised; None when there is none."""
+    matches = _FLEXIBLE.findall(answer)
+    if not matches:
+        return None
+    last = matches[-1]
+    token = next((g for g in last if g), "")
+    return normalize(token) or None
+
+
+def gold_answer(reference: str) -> str | None:
+    """The gold answer of a GSM8K reference solution: the text after its last '#### ', normalised."""
+    if "#### " not in reference:
+        return None
+    return normalize(reference) or None
+
+
+def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (95% by default); (0, 1) when n is 0."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = correct / n
+    denom = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, center - half), min(1.0, center + half)
+
+
+def mcnemar_exact(lost: int, gained: int) -> float:
+    """Two-sided exact McNemar p-value for paired outcomes: `lost` items right before and wrong
+    after, `gained` wrong before and right after (a binomial test of min(b, c) with p = 1/2)."""
+    n = lost + gained
+    if n == 0:
+        return 1.0
+    k = min(lost, gained)
+    tail = Fraction(sum(math.comb(n, i) for i in range(k + 1)), 2**n)
+    return float(min(Fraction(1), 2 * tail))
+
+
+# --- data -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GSM8KItem:
+    index: int  # position in the split
+    question: str
+    answer: str  # the reference solution, ending in '#### N'
+    gold: str  # normalised final answer
+
+    @property
+    def item_id(self) -> str:
+        """Stable id from the question text: pairs items across evaluations and data sources."""
+        return "q" + hashlib.sha256(self.question.encode("utf-8")).hexdigest()[:16]
+
+
+def _item(obj: Any, index: int, where: str) -> GSM8KItem:
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object with 'question' and 'answer', got {type(obj).__name__}")
+    for name in ("question", "answer"):
+        value = obj.get(name)
+        if value is None:
+            raise InputError(f"{where}: field '{name}' is missing (GSM8K rows need 'question' and 'answer')")
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{where}: field '{name}' must be a non-empty string")
+    gold = gold_answer(obj["answer"])
+    if gold is None:
+        raise InputError(f"{where}: field 'answer' has no final '#### N' line, so there is no gold answer")
+    return GSM8KItem(index, obj["question"], obj["answer"], gold)
+
+
+def _read_jsonl(path: Path, limit: int | None) -> list[GSM8KItem]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; --data DIR must hold train.jsonl and test.jsonl "
+                         "(lines of {\"question\": ..., \"answer\": \"... #### N\"})")
+    items: list[GSM8KItem] = []
+    with path.open("rb") as f:
+        for line_no, raw in enumerate(f, start=1):
+            if limit is not None and len(items) >= limit:
+                break
+            if not raw.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise InputError(f"{where}: not valid UTF-8") from None
+            except ValueError as e:
+                raise InputError(f"{where}: not valid JSON ({e})") from None
+            items.append(_item(obj, len(items), where))
+    if not items:
+        raise InputError(f"{path}: holds no GSM8K rows")
+    return items
+
+
+def _read_hub(split: str, limit: int | None) -> list[GSM8KItem]:
+    name, config = HUB_DATASET
+    spec = f"hf:{name}:{config}:{split}"
+    try:
+        import datasets
+
+        ds = datasets.load_dataset(name, config, split=split)
+    except ImportError:
+        raise ConfigError("reading GSM8K from the Hugging Face hub needs the `datasets` package "
+                          "(pip install datasets), or pass --data DIR with train.jsonl and test.jsonl") from None
+    except Exception as e:
+        raise InputError(f"{spec}: cannot load {name} (config {config}, split {split}) from the Hugging Face "
+                         f"hub: {e}. Check your network, or pass --data DIR with local train.jsonl / test.jsonl") from None
+    items: list[GSM8KItem] = []
+    for index, obj in enumerate(ds):
+        if limit is not None and index >= limit:
+            break
+        items.append(_item(obj, index, f"{spec} row {index}"))
+    if not items:
+        raise InputError(f"{spec}: holds no rows")
+    return items
+
+
+def load_split(data: str | None, split: str, limit: int | None = None) -> list[GSM8KItem]:
+    """The first `limit` items of a split: `data`/<split>.jsonl, or the hub's openai/gsm8k (main)."""
+    if split not in SPLITS:
+        raise ConfigError(f"--split {split!r}: GSM8K has the splits {', '.join(SPLITS)}")
+    if data is None:
+        return _read_hub(split, limit)
+    folder = Path(data)
+    if not folder.is_dir():
+        raise InputError(f"{data}: not a folder; --data DIR must hold train.jsonl and test.jsonl")
+    return _read_jsonl(folder / f"{split}.jsonl", limit)
+
+
+# --- prompts ----------------------------------------------------------------------------------
+
+def _question_turn(question: str) -> str:
+    return f"Question: {question}\nAnswer:"
+
+
+def fewshot_messages(exemplars: Sequence[GSM8KItem], question: str) -> list[dict[str, str]]:
+    """The chat for one question: each exemplar as a user/assistant pair, then the question."""
+    messages: list[dict[str, str]] = []
+    for ex in exemplars:
+        messages.append({"role": "user", "content": _question_turn(ex.question)})
+        messages.append({"role": "assistant", "content": ex.answer})
+    messages.append({"role": "user", "content": _question_turn(question)})
+    return messages
+
+
+# --- store ------------------------------------------------------------------------------------
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS evals (
+        eval_id VARCHAR PRIMARY KEY, benchmark VARCHAR, model VARCHAR, base_url VARCHAR,
+        data VARCHAR, split VARCHAR, n INTEGER, shots INTEGER,
+        strict_correct INTEGER, flexible_correct INTEGER,
+        strict_accuracy DOUBLE, flexible_accuracy DOUBLE,
+        strict_ci_low DOUBLE, strict_ci_high DOUBLE, flexible_ci_low DOUBLE, flexible_ci_high DOUBLE,
+        errors INTEGER, llm_requests INTEGER, cached_requests INTEGER,
+        started_at TIMESTAMP, finished_at TIMESTAMP, config JSON)""",
+    """CREATE TABLE IF NOT EXISTS eval_items (
+        eval_id VARCHAR, item_index INTEGER, item_id VARCHAR, question VARCHAR, reference VARCHAR,
+        gold VARCHAR, prompt JSON, request_key VARCHAR, answer VARCHAR,
+        strict_answer VARCHAR, flexible_answer VARCHAR, strict_correct BOOLEAN, flexible_correct BOOLEAN,
+        cached BOOLEAN, error VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT,
+        PRIMARY KEY (eval_id, item_index))""",
+]
+
+_ITEM_COLUMNS = ("eval_id", "item_index", "item_id", "question", "reference", "gold", "prompt", "request_key",
+                 "answer", "strict_answer", "flexible_answer", "strict_correct", "flexible_correct", "cached",
+                 "error", "prompt_tokens", "completion_tokens")
+
+
+def ensure_tables(store: Any) -> None:
+    """Create the `evals` and `eval_items` tables when the database lacks them."""
+    for ddl in _DDL:
+        store.con.execute(ddl)
+
+
+def _has_tables(store: Any) -> bool:
+    rows = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('evals', 'eval_items')").fetchone()
+    return bool(rows and rows[0] == 2)
+
+
+def resolve_eval(store: Any, eval_id: str) -> str:
+    """The evaluation an id (or a unique prefix of one) names; ConfigError otherwise."""
+    if not _has_tables(store):
+        raise ConfigError(f"database {store.path} holds no evaluation yet; --compare needs an earlier "
+                          "`realign eval gsm8k` in the same --db")
+    rows = store.con.execute("SELECT eval_id FROM evals WHERE eval_id LIKE ? || '%'", [eval_id]).fetchall()
+    if len(rows) != 1:
+        known = [r[0] for r in store.con.execute("SELECT eval_id FROM evals ORDER BY started_at").fetchall()]
+        what = "no" if not rows else "more than one"
+        raise ConfigError(f"{what} evaluation matches '{eval_id}' in {store.path}; evaluations: "
+                          f"{', '.join(known) or 'none'}")
+    return str(rows[0][0])
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _write_eval(store: Any, row: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    import pyarrow as pa
+
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        cols = list(row)
+        con.execute(f"INSERT INTO evals ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                    [row[c] for c in cols])
+        if items:
+            table = pa.Table.from_pylist(items, schema=pa.schema([
+                ("eval_id", pa.string()), ("item_index", pa.int32()), ("item_id", pa.string()),
+                ("question", pa.string()), ("reference", pa.string()), ("gold", pa.string()),
+                ("prompt", pa.string()), ("request_key", pa.string()), ("answer", pa.string()),
+                ("strict_answer", pa.string()), ("flexible_answer", pa.string()),
+                ("strict_correct", pa.bool_()), ("flexible_correct", pa.bool_()), ("cached", pa.bool_()),
+                ("error", pa.string()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()),
+            ]))
+            con.register("_eval_items", table)
+            collist = ", ".join(_ITEM_COLUMNS)
+            con.execute(f"INSERT INTO eval_items ({collist}) SELECT {collist} FROM _eval_items")
+            con.unregister("_eval_items")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+class _RecordOnly:
+    """A cache that never answers but still records every call (``--no-cache``)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def get_call(self, key: str) -> None:
+        return None
+
+    def put_call(self, key: str, **kwargs: Any) -> None:
+        self.store.put_call(key, **kwargs)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+class _Progress:
+    """A plain line on stderr every few seconds (every second on a terminal)."""
+
+    def __init__(self, total: int, llm_stats: Any, enabled: bool) -> None:
+        self.total, self.stats, self.enabled = total, llm_stats, enabled
+        self.done = self.strict = 0
+        self.started = self._last = time.monotonic()
+        self.interval = 1.0 if sys.stderr.isatty() else 5.0
+
+    def step(self, strict_correct: bool) -> None:
+        self.done += 1
+        self.strict += int(strict_correct)
+        now = time.monotonic()
+        if self.enabled and (now - self._last >= self.interval or self.done == self.total):
+            self._last = now
+            rate = self.done / max(now - self.started, 1e-9)
+            print(f"gsm8k: {self.done}/{self.total} items | {rate:.1f} items/s | requests fresh "
+                  f"{self.stats.requests_sent} cached {self.stats.cache_hits} | strict so far "
+                  f"{100 * self.strict / self.done:.1f}%", file=sys.stderr, flush=True)
+
+
+async def _ask_all(llm: Any, store: Any, items: Sequence[GSM8KItem], exemplars: Sequence[GSM8KItem],
+                   sampling: dict[str, Any], eval_id: str, progress: _Progress) -> list[dict[str, Any]]:
+    from realign.llm.client import LLMError
+
+    async def one(item: GSM8KItem) -> dict[str, Any]:
+        messages = fewshot_messages(exemplars, item.question)
+        answer, error, key, cached, pt, ct = "", None, None, False, None, None
+        try:
+            result = await llm.chat(messages, sampling=sampling)
+            answer, key, cached = result.content, result.key, result.cached
+            pt, ct = result.prompt_tokens, result.completion_tokens
+        except LLMError as e:
+            error = str(e)
+        strict = strict_extract(answer)
+        flexible = flexible_extract(answer)
+        row = {
+            "eval_id": eval_id, "item_index": item.index, "item_id": item.item_id,
+            "question": item.question, "reference": item.answer, "gold": item.gold,
+            "prompt": json.dumps(messages, ensure_ascii=False), "request_key": key, "answer": answer,
+            "strict_answer": strict, "flexible_answer": flexible,
+            "strict_correct": strict == item.gold, "flexible_correct": flexible == item.gold,
+            "cached": cached, "error": error, "prompt_tokens": pt, "completion_tokens": ct,
+        }
+        progress.step(row["strict_correct"])
+        store.maybe_flush()  # answers reach the cache as they come: a killed eval resumes from there
+        return row
+
+    return list(await asyncio.gather(*(one(it) for it in items)))
+
+
+def _eval_config(*, model: str, base_url: str, data: str | None, split: str, limit: int | None, shots: int,
+                 sampling: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "benchmark": "gsm8k", "model": model, "base_url": base_url,
+        "data": data or "hf:{}:{}".format(*HUB_DATASET), "split": split, "limit": limit, "shots": shots,
+        "fewshot": "first K train items, chat turns 'Question: ...\\nAnswer:' / reference solution",
+        "sampling": sampling, "strict_pattern": STRICT_PATTERN + " (first match)",
+        "flexible_pattern": FLEXIBLE_PATTERN + " (last match)",
+        "normalisation": "drop ',' and '$', text up to '#### ', one trailing '.'; string comparison",
+    }
+
+
+def _accuracy_fields(items: list[dict[str, Any]]) -> dict[str, Any]:
+    n = len(items)
+    strict = sum(1 for r in items if r["strict_correct"])
+    flexible = sum(1 for r in items if r["flexible_correct"])
+    s_lo, s_hi = wilson_interval(strict, n)
+    f_lo, f_hi = wilson_interval(flexible, n)
+    return {
+        "n": n, "strict_correct": strict, "flexible_correct": flexible,
+        "strict_accuracy": strict / n if n else 0.0, "flexible_accuracy": flexible / n if n else 0.0,
+        "strict_ci": [s_lo, s_hi], "flexible_ci": [f_lo, f_hi],
+    }
+
+
+async def _run(cfg: Any, *, data: str | None, split: str, limit: int | None, shots: int, db: str,
+               compare: str | None, max_tokens: int, use_cache: bool, progress: bool) -> dict[str, Any]:
+    from realign.pipeline import build_llm
+    from realign.store import Store
+
+    store = Store(db)
+    try:
+        ensure_tables(store)
+        before = resolve_eval(store, compare) if compare else None  # a bad id fails before any request
+        llm = build_llm(cfg, store if use_cache else _RecordOnly(store))  # no endpoint: ConfigError
+        try:
+            items = load_split(data, split, limit)  # bad data fails before anything is sent
+            exemplars = load_split(data, "train", shots) if shots else []
+            await llm.check_endpoint()
+            sampling = {"temperature": 0.0, "top_p": 1.0, "max_tokens": max_tokens, "seed": 0, "stop": STOP}
+            eval_id = "e" + uuid.uuid4().hex[:12]
+            started = _now()
+            reporter = _Progress(len(items), llm.stats, progress)
+            rows = await _ask_all(llm, store, items, exemplars, sampling, eval_id, reporter)
+        finally:
+            await llm.aclose()
+        errors = [r["error"] for r in rows if r["error"]]
+        if rows and len(errors) == len(rows):
+            raise ConfigError(f"every GSM8K request to {cfg.model.base_url} failed; the first: {errors[0]}")
+        store.flush()  # the answers first, so a stored evaluation never lacks its cache entries
+        acc = _accuracy_fields(rows)
+        config = _eval_config(model=cfg.model.model, base_url=cfg.model.base_url, data=data, split=split,
+                              limit=limit, shots=shots, sampling=sampling)
+        summary: dict[str, Any] = {
+            "eval_id": eval_id, "benchmark": "gsm8k", "model": cfg.model.model, "split": split,
+            "data": config["data"], "shots": shots, **acc, "errors": len(errors),
+            "llm_requests": llm.stats.requests_sent, "cached_requests": llm.stats.cache_hits,
+        }
+        _write_eval(store, {
+            "eval_id": eval_id, "benchmark": "gsm8k", "model": cfg.model.model, "base_url": cfg.model.base_url,
+            "data": config["data"], "split": split, "n": acc["n"], "shots": shots,
+            "strict_correct": acc["strict_correct"], "flexible_correct": acc["flexible_correct"],
+            "strict_accuracy": acc["strict_accuracy"], "flexible_accuracy": acc["flexible_accuracy"],
+            "strict_ci_low": acc["strict_ci"][0], "strict_ci_high": acc["strict_ci"][1],
+            "flexible_ci_low": acc["flexible_ci"][0], "flexible_ci_high": acc["flexible_ci"][1],
+            "errors": len(errors), "llm_requests": llm.stats.requests_sent,
+            "cached_requests": llm.stats.cache_hits, "started_at": started, "finished_at": _now(),
+            "config": json.dumps(config, ensure_ascii=False),
+        }, rows)
+        if before is not None:
+            summary["compare"] = compare_evals(store, before, eval_id)
+        return summary
+    finally:
+        store.close()
+
+
+def run_gsm8k_eval(*, model: str | None, base_url: str | None, data: str | None = None, split: str = "test",
+                   limit: int | None = None, shots: int = DEFAULT_SHOTS, db: str = "realign.duckdb",
+                   compare: str | None = None, concurrency: int | None = None,
+                   max_tokens: int = DEFAULT_MAX_TOKENS, use_cache: bool = True,
+                   progress: bool = True) -> dict[str, Any]:
+    """Evaluate a served model on GSM8K, store every item, and return the summary (see module doc).
+
+    `model` / `base_url` fall back to REALIGN_MODEL / OPENAI_BASE_URL like `realign rewrite`; the
+    API key comes from OPENAI_API_KEY. Raises ConfigError / InputError for what a user can fix.
+    """
+    from realign.config import load_config
+    from realign.runner import _check_key
+
+    if shots < 0:
+        raise ConfigError("--shots must be 0 or more")
+    if split not in SPLITS:
+        raise ConfigError(f"--split {split!r}: GSM8K has the splits {', '.join(SPLITS)}")
+    cfg = load_config(None, {"model": {"model": model, "base_url": base_url, "concurrency": concurrency}})
+    _check_key(cfg)
+    return asyncio.run(_run(cfg, data=data, split=split, limit=limit, shots=shots, db=db, compare=compare,
+                            max_tokens=max_tokens, use_cache=use_cache, progress=progress))
+
+
+# --- comparing --------------------------------------------------------------------------------
+
+def _paired(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Items of both evaluations paired by question (the k-th copy of a question with the k-th)."""
+    def keyed(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+        seen: dict[str, int] = {}
+        out = {}
+        for r in rows:
+            k = seen.get(r["item_id"], 0)
+            seen[r["item_id"]] = k + 1
+            out[(r["item_id"], k)] = r
+        return out
+
+    b = keyed(before)
+    for key, a in keyed(after).items():
+        if key in b:
+            yield b[key], a
+
+
+def compare_evals(store: Any, before_id: str, after_id: str) -> dict[str, Any]:
+    """Accuracy differences between two evaluations on the items both scored, the items that
+    flipped, and McNemar's exact p-value, for strict and flexible scoring."""
+    cols = "item_index, item_id, strict_correct, flexible_correct"
+    q = f"SELECT {cols} FROM eval_items WHERE eval_id = ? ORDER BY item_index"
+    before = store.query(q, [before_id])
+    after = store.query(q, [after_id])
+    pairs = list(_paired(before, after))
+    info = {r["eval_id"]: r for r in store.query(
+        "SELECT eval_id, model, split, shots, data FROM evals WHERE eval_id IN (?, ?)", [before_id, after_id])}
+    warnings = []
+    b_info, a_info = info.get(before_id, {}), info.get(after_id, {})
+    for field in ("split", "shots", "data"):
+        if b_info.get(field) != a_info.get(field):
+            warnings.append(f"{field} differs: {b_info.get(field)} (before) vs {a_info.get(field)} (after)")
+    if len(pairs) < max(len(before), len(after)):
+        warnings.append(f"only {len(pairs)} items are in both evaluations ({len(before)} before, {len(after)} after)")
+    out: dict[str, Any] = {"before": before_id, "after": after_id, "paired": len(pairs),
+                           "before_model": b_info.get("model"), "after_model": a_info.get("model")}
+    n = len(pairs)
+    for kind in ("strict", "flexible"):
+        col = f"{kind}_correct"
+        gained = [a["item_index"] for b, a in pairs if not b[col] and a[col]]
+        lost = [a["item_index"] for b, a in pairs if b[col] and not a[col]]
+        b_acc = sum(1 for b, _ in pairs if b[col]) / n if n else 0.0
+        a_acc = sum(1 for _, a in pairs if a[col]) / n if n else 0.0
+        out[kind] = {
+            "before_accuracy": b_acc, "after_accuracy": a_acc, "difference": a_acc - b_acc,
+            "gained": len(gained), "lost": len(lost), "mcnemar_p": mcnemar_exact(len(lost), len(gained)),
+            "gained_items": gained, "lost_items": lost,
+        }
+    out["warnings"] = warnings
+    return out
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def format_report(s: dict[str, Any]) -> str:
+    """The human-readable report of a `run_gsm8k_eval` summary."""
+    lines = [f"GSM8K evaluation {s['eval_id']}: model {s['model']}, {s['split']} split of {s['data']}, "
+             f"{s['n']} items, {s['shots']}-shot"]
+    for kind, label in (("strict", "strict match    "), ("flexible", "flexible extract")):
+        lo, hi = s[f"{kind}_ci"]
+        lines.append(f"  {label}  {_pct(s[f'{kind}_accuracy']):>7}  ({s[f'{kind}_correct']}/{s['n']})  "
+                     f"95% CI {_pct(lo)} - {_pct(hi)}")
+    lines.append(f"  requests: {s['llm_requests']} sent, {s['cached_requests']} from the cache; "
+                 f"{s['errors']} failed (scored as wrong)")
+    c = s.get("compare")
+    if c:
+        lines.append(f"compared with {c['before']} ({c['before_model']}), on {c['paired']} paired items:")
+        for kind in ("strict", "flexible"):
+            k = c[kind]
+            lines.append(f"  {kind:<8} {_pct(k['before_accuracy'])} -> {_pct(k['after_accuracy'])} "
+                         f"({100 * k['difference']:+.2f} points): {k['gained']} items gained, {k['lost']} lost, "
+                         f"McNemar exact p = {k['mcnemar_p']:.3g}")
+        for w in c["warnings"]:
+            lines.append(f"  warning: {w}")
+    lines.append(f"items: SELECT * FROM eval_items WHERE eval_id = '{s['eval_id']}'")
+    return "\n".join(lines)
