@@ -83,7 +83,7 @@ TASK_NAMES: tuple[str, ...] = tuple(name for names in GROUPS.values() for name i
 """The 46 task type names, in DESIGN.md order."""
 
 VERIFIER_NAMES: frozenset[str] = frozenset(
-    {"math_answer", "choice_answer", "label", "code_preserved", "refusal", "language"}
+    {"math_answer", "answer_line", "choice_answer", "label", "code_preserved", "refusal", "language"}
 )
 """Task-specific checks a criteria file may list ("length" and "leak" always apply)."""
 

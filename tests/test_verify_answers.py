@@ -174,3 +174,22 @@ def test_language_same_passes_and_code_is_ignored() -> None:
 def test_language_not_applicable_on_short_text() -> None:
     r = run("language", "q", "Paris.", "Paris est la capitale.")
     assert r.passed and r.reason.startswith("not applicable")
+
+
+def test_answer_line_kept_or_dropped_and_hedged_final_answers() -> None:
+    from realign.verify.base import CheckInput
+    from realign.verify.registry import run_checks
+
+    def verdict(candidate: str) -> dict[str, bool]:
+        inp = CheckInput(task="math_puzzles", instruction="How many apples?", original="3 + 5 = 8\n#### 8",
+                         candidate=candidate)
+        return {c.name: c.passed for c in run_checks(["math_answer", "answer_line"], inp).checks}
+
+    assert verdict("Tom has 3 + 5 = 8 apples.\n#### 8") == {"length": True, "leak": True, "math_answer": True, "answer_line": True}
+    dropped = verdict("Tom has 3 + 5 = 8 apples.\n**Final answer:** 8")
+    assert dropped["math_answer"] and not dropped["answer_line"]
+    assert not verdict("The answer is either 8 or 9.\n#### 8")["math_answer"]
+    assert not verdict("The answer is between 7 and 9.\n#### 8")["math_answer"]
+    assert verdict("Tom has 8 apples, or 8 in all.\n#### 8")["math_answer"]
+    inp = CheckInput(task="open_qa", instruction="q", original="No answer line here, 8.", candidate="Eight: 8.")
+    assert next(c for c in run_checks(["answer_line"], inp).checks if c.name == "answer_line").passed

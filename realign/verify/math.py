@@ -315,6 +315,24 @@ def _value_of_statement(seg: str) -> NumberMatch | None:
     return None
 
 
+_HEDGE = re.compile(r"\b(?:or|and/or|between\b[^.\n]*?\band)\s+(?:maybe\s+|possibly\s+|perhaps\s+|even\s+)?", re.I)
+
+
+def _alternative(seg: str) -> NumberMatch | None:
+    """A second number offered in the same final-answer sentence ("72 or 74", "between 70 and
+    74"), or None. The same number repeated ("18, or 18 apples") is not an alternative."""
+    sentence = _normalize_latex(_cut_sentence(seg))
+    m = _HEDGE.search(sentence)
+    if m is None:
+        return None
+    for nm in _NUM.finditer(sentence, m.end()):
+        n = _to_number(nm, sentence)
+        if n is not None:
+            return n
+        break
+    return None
+
+
 def _boxed_value(content: str) -> NumberMatch | None:
     content = _normalize_latex(content)
     if "=" in content:
@@ -352,6 +370,9 @@ def _explicit_statements(text: str) -> list[_Statement]:
             continue
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         out.append(_Statement(_STYLE[kind], num, start, shown))
+        alt = _alternative(seg)
+        if alt is not None:  # "the answer is 72 or 74": a hedge states two final answers
+            out.append(_Statement(_STYLE[kind], alt, start, shown))
         skip_until = seg_start + 1
     return out
 

@@ -1,0 +1,34 @@
+"""The answer-line check: a GSM8K-style original's final `#### N` line survives the rewrite.
+
+The usual GSM8K scorers read the number after `####`; a training answer without that line
+teaches the model to leave it out, which costs strict-match accuracy. Whether the number on the
+line is still right is the math check's job; this one only asks that the line is there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from realign.records import CheckResult
+from realign.verify.base import Check, CheckInput
+from realign.verify.options import VerifyOptions
+
+NAME = "answer_line"
+_LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
+
+
+def check_answer_line(inp: CheckInput) -> CheckResult:
+    original = _LINE.findall(inp.original)
+    if not original:
+        return CheckResult(name=NAME, passed=True, reason="not applicable: the original has no '#### N' answer line")
+    if _LINE.search(inp.candidate):
+        return CheckResult(name=NAME, passed=True, reason="the '#### N' answer line is kept")
+    return CheckResult(
+        name=NAME, passed=False,
+        reason=f"answer line dropped: the original ends with '#### {original[-1].strip()}' and the rewrite has "
+               "no '#### N' line (GSM8K scoring reads that line)",
+    )
+
+
+def make_check(options: VerifyOptions) -> Check:
+    return check_answer_line
