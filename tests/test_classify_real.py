@@ -1,0 +1,41 @@
+"""The shipped embedded classifier on real user instructions (Alpaca), not our own tidy data.
+
+`data/classify/alpaca_dev_labels.jsonl` holds only labels ({"line", "category"}): the Alpaca text
+is CC BY-NC and stays outside the repo, in the shared data folder next to it. The test skips when
+that file is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.classify.embedded import EmbeddedClassifier
+from realign.classify.evaluate import row_text, score
+
+REPO = Path(__file__).resolve().parents[1]
+ALPACA = REPO.parent / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
+LABELS = REPO / "data" / "classify" / "alpaca_dev_labels.jsonl"
+MIN_TOP1 = 0.75
+MIN_GROUP = 0.85
+
+
+# The bar is not met yet (about 0.65 top-1 / 0.70 group on the 400 labelled rows with the
+# current training data); remove this marker once it is, so that a shortfall fails the suite.
+@pytest.mark.xfail(strict=False, reason="embedded model below the real-user bar (0.75 top-1 / 0.85 group)")
+def test_embedded_model_on_real_alpaca_instructions() -> None:
+    if not ALPACA.is_file():
+        pytest.skip(f"real-user dev data not found at {ALPACA}")
+    rows = [json.loads(line) for line in ALPACA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(labels) >= 300
+    texts = [row_text(rows[lab["line"] - 1]) for lab in labels]
+    preds = [p.task for p in EmbeddedClassifier.load().predict(texts)]
+    s = score(preds, [lab["category"] for lab in labels])
+    assert s["n_unknown_gold"] == 0
+    print(f"alpaca real-user dev: n={s['n']} top-1 {s['accuracy']:.3f} group {s['group_accuracy']:.3f}")
+    print("top confusions:", s["confusions"][:8])
+    assert s["accuracy"] >= MIN_TOP1, f"top-1 {s['accuracy']:.3f} < {MIN_TOP1}"
+    assert s["group_accuracy"] >= MIN_GROUP, f"group {s['group_accuracy']:.3f} < {MIN_GROUP}"
