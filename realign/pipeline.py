@@ -448,16 +448,17 @@ class Pipeline:
         }
 
 
-def build_llm(cfg: PipelineConfig, cache: Any) -> LLMClient:
+def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> LLMClient:
     m = cfg.model
     if not m.base_url or not m.model:
         raise ConfigError(
-            "no model endpoint configured. Point realign at an OpenAI-compatible server, e.g.\n"
-            "  vllm serve Qwen/Qwen2.5-7B-Instruct   # then:\n"
-            "  realign rewrite --in data.jsonl --model Qwen/Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1\n"
-            "or use the OpenAI API: export OPENAI_API_KEY=... and pass --model gpt-4o-mini "
-            "--base-url https://api.openai.com/v1 (OPENAI_BASE_URL / REALIGN_MODEL work too).\n"
-            "To see what would be sent without a model, add --dry-run."
+            "no model endpoint configured. Point realign at an OpenAI-compatible server with "
+            "--model and --base-url, e.g.\n"
+            "  vllm serve Qwen/Qwen2.5-7B-Instruct   # on the GPU box, then\n"
+            "  --model Qwen/Qwen2.5-7B-Instruct --base-url http://localhost:8000/v1\n"
+            "or the OpenAI API: export OPENAI_API_KEY=... and pass --model gpt-4o-mini "
+            "--base-url https://api.openai.com/v1 (OPENAI_BASE_URL and REALIGN_MODEL work too)."
+            + ("\nTo see what would be sent without a model, add --dry-run." if dry_run_hint else "")
         )
     return LLMClient(
         LLMSettings(base_url=m.base_url, api_key=m.api_key, model=m.model, concurrency=m.concurrency,

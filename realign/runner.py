@@ -14,7 +14,7 @@ from realign.store import Store
 OPENAI_HOSTS = ("api.openai.com",)
 
 
-def _check_key(cfg: PipelineConfig) -> None:
+def check_key(cfg: PipelineConfig) -> None:
     url = cfg.model.base_url or ""
     if any(h in url for h in OPENAI_HOSTS) and cfg.model.api_key is None:
         raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-... and run again")
@@ -51,7 +51,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         classifier = _classifier(offline, None)
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
         return asyncio.run(plan(pipe, input_path, limit=limit))
-    _check_key(cfg)
+    check_key(cfg)
     return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress))
 
 
@@ -59,7 +59,7 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
                progress: bool) -> dict[str, Any]:
     store = Store(db)
     try:
-        llm = build_llm(cfg, store)
+        llm = build_llm(cfg, store, dry_run_hint=True)
         try:
             await llm.check_endpoint()
             pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
@@ -88,7 +88,7 @@ def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | Non
         cfg.classify.kind == "auto" and bool(cfg.model.base_url and cfg.model.model))
     if not uses_llm:
         return asyncio.run(classify_labelled(data, _classifier(cfg, None)))
-    _check_key(cfg)
+    check_key(cfg)
 
     async def go() -> dict[str, Any]:
         store = Store(db)

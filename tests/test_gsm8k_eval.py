@@ -136,7 +136,9 @@ def test_missing_endpoint_is_the_rewrite_error(tmp_path: Path) -> None:
     ev_proc = realign("eval", "gsm8k", "--data", str(DATA), "--db", str(tmp_path / "x.duckdb"))
     rw_proc = realign("rewrite", "--in", str(DATA / "train.jsonl"), "--db", str(tmp_path / "y.duckdb"))
     assert ev_proc.returncode == rw_proc.returncode == 2
-    assert ev_proc.stderr == rw_proc.stderr and "vllm serve" in ev_proc.stderr
+    # the same message; only `rewrite` can offer a dry run
+    assert rw_proc.stderr.startswith(ev_proc.stderr.rstrip("\n")) and "vllm serve" in ev_proc.stderr
+    assert "--dry-run" in rw_proc.stderr and "--dry-run" not in ev_proc.stderr
 
 
 # ---- end to end ------------------------------------------------------------------------------

@@ -368,3 +368,23 @@ def test_tokens_per_minute_estimate_is_corrected_with_usage():
         level, capacity, used = asyncio.run(go())
         # whatever the estimate was, the bucket ends up charged with the tokens actually used
         assert capacity - used - 0.1 <= level <= capacity - used + 1.0
+
+
+def test_allow_truncated_accepts_a_cut_off_answer_without_retrying() -> None:
+    import asyncio
+
+    from realign.llm.client import LLMClient, LLMSettings
+    from realign.testing.openai_server import OpenAIServer, Reply
+
+    with OpenAIServer(lambda body: Reply(content="The answer is 4", finish_reason="length")) as srv:
+        async def go() -> tuple[str, str]:
+            client = LLMClient(LLMSettings(base_url=srv.base_url, api_key=None, model="m", backoff_initial_s=0.01))
+            try:
+                r = await client.chat([{"role": "user", "content": "2+2?"}], sampling={"temperature": 0},
+                                      allow_truncated=True)
+                return r.content, r.finish_reasons[0]
+            finally:
+                await client.aclose()
+
+        assert asyncio.run(go()) == ("The answer is 4", "length")
+        assert srv.count == 1

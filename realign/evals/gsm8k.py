@@ -351,7 +351,8 @@ async def _ask_all(llm: Any, store: Any, items: Sequence[GSM8KItem], exemplars: 
         messages = fewshot_messages(exemplars, item.question)
         answer, error, key, cached, pt, ct = "", None, None, False, None, None
         try:
-            result = await llm.chat(messages, sampling=sampling)
+            # A cut-off answer is scored as it stands, as the harness does, not retried.
+            result = await llm.chat(messages, sampling=sampling, allow_truncated=True)
             answer, key, cached = result.content, result.key, result.cached
             pt, ct = result.prompt_tokens, result.completion_tokens
         except LLMError as e:
@@ -460,14 +461,14 @@ def run_gsm8k_eval(*, model: str | None, base_url: str | None, data: str | None 
     API key comes from OPENAI_API_KEY. Raises ConfigError / InputError for what a user can fix.
     """
     from realign.config import load_config
-    from realign.runner import _check_key
+    from realign.runner import check_key
 
     if shots < 0:
         raise ConfigError("--shots must be 0 or more")
     if split not in SPLITS:
         raise ConfigError(f"--split {split!r}: GSM8K has the splits {', '.join(SPLITS)}")
     cfg = load_config(None, {"model": {"model": model, "base_url": base_url, "concurrency": concurrency}})
-    _check_key(cfg)
+    check_key(cfg)
     return asyncio.run(_run(cfg, data=data, split=split, limit=limit, shots=shots, db=db, compare=compare,
                             max_tokens=max_tokens, use_cache=use_cache, progress=progress))
 

@@ -246,13 +246,16 @@ class LLMClient:
         response_format: dict[str, Any] | None = None,
         n: int = 1,
         validate: Callable[[ChatResult], None] | None = None,
+        allow_truncated: bool = False,
     ) -> ChatResult:
         """One chat completion with `n` choices, from the cache when it holds the request.
 
         `sampling` is sent as given (temperature, top_p, max_tokens, seed, ...) and is part of
         the request key. `validate(result)` raising ValueError (pydantic's ValidationError is
         one) rejects the answer: it is retried like a server error, and in the end raises
-        LLMError(kind="invalid_output"). Raises LLMError when the call fails for good.
+        LLMError(kind="invalid_output"). `allow_truncated` accepts an answer cut off at
+        max_tokens (finish_reason "length") instead of retrying it, for callers that score
+        whatever was produced (evaluations). Raises LLMError when the call fails for good.
         """
         clash = _RESERVED.intersection(sampling)
         if clash:
@@ -279,7 +282,7 @@ class LLMClient:
             attempts += 1
             if attempts > 1:
                 self.stats.retries += 1
-            return await self._send(key, body, validate, attempts)
+            return await self._send(key, body, validate, attempts, allow_truncated)
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts),
@@ -295,6 +298,11 @@ class LLMClient:
             if self.cache is not None:
                 self.cache.put_call(key, kind="chat", request=request, response=None, error=str(exc))
             raise
+        finally:
+            # tenacity keeps its per-call state (bound methods of `retrying`) in a threading.local;
+            # that cycle runs through the thread's storage, which the garbage collector cannot
+            # see, so without this every call would leak its retrying object.
+            retrying.iter_state.reset()
 
         if self.cache is not None:
             self.cache.put_call(
@@ -368,7 +376,8 @@ class LLMClient:
     # -- internals --------------------------------------------------------------------------
 
     async def _send(
-        self, key: str, body: bytes, validate: Callable[[ChatResult], None] | None, attempt: int
+        self, key: str, body: bytes, validate: Callable[[ChatResult], None] | None, attempt: int,
+        allow_truncated: bool = False,
     ) -> ChatResult:
         stats = self.stats
         estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
@@ -418,7 +427,7 @@ class LLMClient:
         if self._tpm is not None and (prompt_tokens or completion_tokens):
             self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
 
-        if "length" in finish_reasons:
+        if "length" in finish_reasons and not allow_truncated:
             raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)")
         result = ChatResult(
             key=key,
