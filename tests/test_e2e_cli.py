@@ -290,3 +290,40 @@ def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None
     sources = con.execute("SELECT DISTINCT example_id FROM evidence").fetchall()
     con.close()
     assert sources == [("q1",)]  # the poem's task does not ask for evidence
+
+
+# ---- candidates and progress ---------------------------------------------------------------------
+
+def test_first_passing_candidate_wins_not_the_longest(tmp_path: Path) -> None:
+    from realign.testing.openai_server import Reply
+    from realign.testing.responders import request_parts
+
+    def responder(body: dict) -> Reply:
+        original = request_parts(body)["original"]
+        too_short = json.dumps({"keep_original": False, "rewritten": "8"})
+        good = json.dumps({"keep_original": False, "rewritten": "Tom has 3 + 5 = 8 apples.\n#### 8"})
+        longest = json.dumps({"keep_original": False, "rewritten": original + "\n\n" + "Extra padding. " * 40})
+        return Reply(content=[too_short, good, longest][: body.get("n", 1)])
+
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "m1", "instruction": "Tom has 3 apples and buys 5 more. How many now?",
+                                "input": "", "output": "3 + 5 = 8\n#### 8"}) + "\n")
+    db = tmp_path / "n.duckdb"
+    with OpenAIServer(responder) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url",
+                               srv.base_url, "--n", "3", "--task", "math_puzzles", "-q", "--json"))
+        assert srv.count == 1 and srv.requests[0]["n"] == 3
+    assert s["rewritten"] == 1
+    story = summary_of(realign("show", "m1", "--db", str(db), "--json"))
+    assert story["final_turns"][-1]["content"] == "Tom has 3 + 5 = 8 apples.\n#### 8"
+    verdicts = story["turns"][0]["verdicts"]
+    assert [v["passed"] for v in verdicts] == [False, True]  # the third candidate was never needed
+
+
+def test_plain_progress_line_on_stderr_when_not_a_terminal(tmp_path: Path) -> None:
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(DEMO), "--db", str(tmp_path / "p.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--classifier", "embedded")
+    assert proc.returncode == 0, proc.stderr
+    assert "rows 24/24 (100%)" in proc.stderr and "rows/s" in proc.stderr and "ETA" in proc.stderr
+    assert proc.stdout.startswith("run r")  # the human summary on stdout, progress kept off it
