@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from realign.classify.features import Featurizer
+from realign.classify.features import INPUT_WEIGHT, Featurizer
 from realign.errors import ConfigError
 from realign.records import TaskPrediction
 
@@ -52,13 +52,22 @@ class EmbeddedClassifier:
         bias: np.ndarray,  # (n_classes,) float32
         temperature: float = 1.0,
         meta: dict | None = None,
+        group_index: Sequence[int] | None = None,
+        group_weight: float = 1.0,
     ) -> None:
+        """`weights`/`bias` may carry extra trailing columns, one per task group: then
+        `group_index[k]` is the group column (0-based among the group columns) of class k, and
+        a class scores log p(task) + group_weight * log p(group of task), both softmaxes over the
+        linear scores of their own columns (a two-level model: the group classifier, trained on
+        ten well-populated groups, steadies the choice among 46 tasks)."""
         self.featurizer = featurizer
         self.classes = list(classes)
         self.weights = weights
         self.bias = bias
         self.temperature = float(temperature)
         self.meta = meta or {}
+        self.group_index = None if group_index is None else np.asarray(group_index, dtype=np.int64)
+        self.group_weight = float(group_weight)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -78,6 +87,8 @@ class EmbeddedClassifier:
         """
         texts = list(texts)
         out = np.empty((len(texts), len(self.classes)), dtype=np.float32)
+        if not texts:
+            return out
         starts = range(0, len(texts), _CHUNK)
         if len(starts) > 1 and _THREADS > 1:
             from concurrent.futures import ThreadPoolExecutor
@@ -92,8 +103,15 @@ class EmbeddedClassifier:
         return out / self.temperature
 
     def _score(self, chunk: Sequence[str]) -> np.ndarray:
+        raw = self._linear(chunk)
+        k = len(self.classes)
+        if self.group_index is None:
+            return raw[:, :k]
+        return _log_softmax(raw[:, :k]) + self.group_weight * _log_softmax(raw[:, k:])[:, self.group_index]
+
+    def _linear(self, chunk: Sequence[str]) -> np.ndarray:
         indptr, cols, vals = self.featurizer.transform(chunk)
-        scores = np.broadcast_to(self.bias, (len(chunk), len(self.classes))).copy()
+        scores = np.broadcast_to(self.bias, (len(chunk), self.weights.shape[1])).copy()
         # Score rows in blocks of at most _BLOCK_NNZ features, so that the temporary
         # (features x classes) array stays in cache even for long texts.
         r, n = 0, len(chunk)
@@ -138,6 +156,11 @@ class EmbeddedClassifier:
         return self.predict(texts)
 
 
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
 @lru_cache(maxsize=4)
 def _load_cached(folder: str) -> EmbeddedClassifier:
     root = Path(folder)
@@ -157,7 +180,9 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         idf = npz["idf"].astype(np.float32)
         char_keys = npz["char_keys"].astype(np.uint64)
     n_feat = len(char_keys) + len(words)
-    if q.shape[0] != n_feat or idf.shape[0] != n_feat or len(meta.get("classes", ())) != q.shape[1]:
+    group_index = meta.get("group_index")
+    n_cols = len(meta.get("classes", ())) + (len(meta.get("groups", ())) if group_index is not None else 0)
+    if q.shape[0] != n_feat or idf.shape[0] != n_feat or n_cols != q.shape[1]:
         raise ConfigError(f"Embedded classifier model in {root} is inconsistent: retrain it.")
     weights = np.zeros((n_feat + 1, q.shape[1]), dtype=np.float32)
     np.multiply(q, scale[None, :], out=weights[:n_feat], casting="unsafe")
@@ -165,6 +190,7 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         char_keys=char_keys,
         words=dict(zip(words, range(len(char_keys), n_feat))),
         idf=np.append(idf, np.float32(0.0)),
+        input_weight=float(meta.get("input_weight", INPUT_WEIGHT)),
     )
     return EmbeddedClassifier(
         featurizer,
@@ -173,4 +199,6 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         bias=bias,
         temperature=float(meta.get("temperature", 1.0)),
         meta=meta,
+        group_index=group_index,
+        group_weight=float(meta.get("group_weight", 1.0)),
     )

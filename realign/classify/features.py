@@ -10,10 +10,17 @@ drift apart. Features are:
 - the first two words of the text, marked as such ("how" opening a text is a strong cue);
 - a length bucket.
 
+The text is split at its first blank line into the instruction and the pasted input (how
+`instruction\n\ninput` rows arrive). Character n-grams and the word features above come from the
+instruction alone; the input part only adds its own word unigrams and bigrams, as a separate,
+down-weighted block (`INPUT_WEIGHT`): pasted passages carry content words that say little about
+the task and used to pull predictions towards whatever the passage was about.
+
 Character n-grams are hashed to 64 bits with a vectorised polynomial hash over the whole
 batch (numpy, no Python loop per n-gram) and looked up in the sorted array of the hashes seen
 in training; word features are looked up by string. Values are sublinear term frequency times idf, L2-normalised separately within the character
-block and the word block, as in scikit-learn's `TfidfVectorizer(sublinear_tf=True)`.
+block, the instruction-word block and the input-word block (as in scikit-learn's
+`TfidfVectorizer(sublinear_tf=True)`), the input block then scaled by `INPUT_WEIGHT`.
 Long texts (pasted documents, code) are cut to their head and tail: the request usually sits
 at one end, and the cut bounds the cost per text.
 """
@@ -31,6 +38,8 @@ CHAR_ORDERS = (3, 4, 5)
 HEAD_CHARS = 700  # characters kept from the start of a long text
 TAIL_CHARS = 300  # ... and from its end
 WORD_MARK = "\x01"  # prefix of word features; never survives normalisation, so no clash with chars
+INPUT_MARK = "\x02"  # prefix of the input part's word features
+INPUT_WEIGHT = 0.5  # weight of the input-word block relative to the instruction blocks
 _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+|[^\w\s]")
@@ -41,7 +50,20 @@ def normalize(text: str) -> str:
     if len(text) > HEAD_CHARS + TAIL_CHARS:
         text = text[:HEAD_CHARS] + " \u2026 " + text[-TAIL_CHARS:]
     text = _SPACE.sub(" ", text.lower()).strip()
-    return _DIGITS.sub("0", text).replace(WORD_MARK, " ").replace("\x00", " ")
+    return _DIGITS.sub("0", text).replace(WORD_MARK, " ").replace(INPUT_MARK, " ").replace("\x00", " ")
+
+
+def split_input(text: str) -> tuple[str, str]:
+    """(instruction, input): the text before and after its first blank line."""
+    text = text.strip()
+    head, sep, tail = text.partition("\n\n")
+    return (head, tail) if sep else (text, "")
+
+
+def normalize_parts(text: str) -> tuple[str, str]:
+    """The normalised instruction and input parts of a text."""
+    head, tail = split_input(text)
+    return normalize(head), normalize(tail)
 
 
 _P = np.uint64(1000003)  # multiplier of the polynomial n-gram hash (uint64 arithmetic wraps)
@@ -89,8 +111,17 @@ def _length_bucket(n_words: int) -> str:
     return f"{WORD_MARK}#len>128"
 
 
+# Words skipped when looking for the first content word (usually the verb: "please *list*...").
+_LEAD_STOP = frozenset(
+    "please can could would you i me kindly now ok okay hey hi so just also then and the a an to for "
+    "of in on with this that following given below above here there is are be will should want need "
+    "like help pls let us s do task your my".split()
+)
+
+
 def word_feats(norm: str) -> list[str]:
-    """Word unigrams and bigrams, the first word and first two words, a length bucket."""
+    """Word unigrams and bigrams, the first word and first two words, the first one or two content
+    words (stop words and punctuation skipped), a length bucket."""
     words = _WORDS.findall(norm)
     m = WORD_MARK
     feats = [m + w for w in words]
@@ -99,7 +130,29 @@ def word_feats(norm: str) -> list[str]:
         feats.append(f"{m}^{words[0]}")
         if len(words) > 1:
             feats.append(f"{m}^{words[0]} {words[1]}")
+    content = [w for w in words[:12] if w.isalpha() and w not in _LEAD_STOP][:2]
+    if content:
+        feats.append(f"{m}V:{content[0]}")
+        if len(content) > 1:
+            feats.append(f"{m}V:{content[0]} {content[1]}")
     feats.append(_length_bucket(len(words)))
+    return feats
+
+
+def input_feats(norm: str) -> list[str]:
+    """Word unigrams and bigrams of the (normalised) input part, marked as such."""
+    words = _WORDS.findall(norm)
+    m = INPUT_MARK
+    feats = [m + w for w in words]
+    feats.extend([f"{m}{a} {b}" for a, b in zip(words, words[1:])])
+    return feats
+
+
+def text_word_feats(parts: tuple[str, str]) -> list[str]:
+    """All word features of a text given its normalised (instruction, input) parts."""
+    feats = word_feats(parts[0])
+    if parts[1]:
+        feats.extend(input_feats(parts[1]))
     return feats
 
 
@@ -115,6 +168,17 @@ class Featurizer:
     char_keys: np.ndarray  # uint64, sorted, len n_char
     words: dict[str, int]  # word feature -> column (n_char ...)
     idf: np.ndarray  # float32, n_char + len(words) + 1
+    input_weight: float = INPUT_WEIGHT
+
+    def __post_init__(self) -> None:
+        # Block of every column: 0 characters, 1 instruction words, 2 input words.
+        block = np.zeros(self.unknown + 1, dtype=np.int64)
+        block[self.n_char :] = 1
+        for f, col in self.words.items():
+            if f.startswith(INPUT_MARK):
+                block[col] = 2
+        self.block = block
+        self.block_weight = np.array([1.0, 1.0, self.input_weight], dtype=np.float64)
 
     @property
     def n_char(self) -> int:
@@ -126,9 +190,9 @@ class Featurizer:
 
     def transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """CSR arrays (indptr, indices, values) of the texts' tf-idf rows, columns sorted per row."""
-        norms = [normalize(t) for t in texts]
-        n_docs = len(norms)
-        cdoc, ch = char_hashes(norms)
+        parts = [normalize_parts(t) for t in texts]
+        n_docs = len(parts)
+        cdoc, ch = char_hashes([p[0] for p in parts])
         if self.n_char:
             pos = np.searchsorted(self.char_keys, ch)
             pos[pos == self.n_char] = 0
@@ -137,7 +201,7 @@ class Featurizer:
         else:
             cdoc, ccol = cdoc[:0], np.zeros(0, dtype=np.int64)
         get, unk = self.words.get, repeat(self.unknown)
-        wlists = [list(map(get, word_feats(s), unk)) for s in norms]
+        wlists = [list(map(get, text_word_feats(p), unk)) for p in parts]
         lengths = np.fromiter(map(len, wlists), dtype=np.int64, count=n_docs)
         wcol = np.fromiter(chain.from_iterable(wlists), dtype=np.int64, count=int(lengths.sum()))
         wdoc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
@@ -149,11 +213,13 @@ class Featurizer:
         doc_u = keys // width
         col = keys % width
         val = (1.0 + np.log(counts)).astype(np.float32) * self.idf[col]
-        # L2-normalise each block (character / word) of each row on its own.
-        slot = doc_u * 2 + (col >= self.n_char)
-        norms2 = np.sqrt(np.bincount(slot, weights=val.astype(np.float64) ** 2, minlength=2 * n_docs))
+        # L2-normalise each block (character / instruction words / input words) of each row on
+        # its own, then weight the blocks.
+        blk = self.block[col]
+        slot = doc_u * 3 + blk
+        norms2 = np.sqrt(np.bincount(slot, weights=val.astype(np.float64) ** 2, minlength=3 * n_docs))
         norms2[norms2 == 0] = 1.0
-        val = (val / norms2[slot]).astype(np.float32)
+        val = (val * (self.block_weight[blk] / norms2[slot])).astype(np.float32)
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(doc_u, minlength=n_docs), out=indptr[1:])
         return indptr, col, val
