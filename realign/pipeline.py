@@ -381,11 +381,12 @@ class Pipeline:
                     if n > 1:  # same id twice in one input: keep both rows, distinctly
                         item = item.model_copy(update={"id": f"{item.id}~{n}"})
                     examples.append(item)
-                ids = [e.id for e in examples]
-                finished = store.finished_ids(run_id, ids)
-                if resumed:
-                    for failed in store.failed_ids(run_id, ids):
-                        store.forget_example(run_id, failed)
+                statuses = store.result_statuses(run_id, [e.id for e in examples])
+                # finished rows are skipped; failed ones run again and replace their old story
+                finished = {i for i, st in statuses.items() if st != "failed"}
+                for i, st in statuses.items():
+                    if st == "failed":
+                        store.forget_example(run_id, i)
                 todo = [e for e in examples if e.id not in finished]
                 self.stats.resumed += len(examples) - len(todo)
                 self.stats.done += len(examples) - len(todo)

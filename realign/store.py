@@ -8,7 +8,9 @@ answer is missing from the cache.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -54,6 +56,8 @@ _DDL = [
         prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR,
         created_at TIMESTAMP)""",
     """CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)""",
+    # Long message texts shared by many requests (a task's system prompt), stored once.
+    """CREATE TABLE IF NOT EXISTS texts (sha256 VARCHAR, text VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
         raw VARCHAR, PRIMARY KEY (run_id, source_index))""",
@@ -75,9 +79,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "llm_calls": ("key", "kind", "request", "response", "finish_reason", "prompt_tokens",
                   "completion_tokens", "latency_s", "error", "created_at"),
     "quarantine": ("run_id", "source_index", "line", "field", "error", "raw"),
+    "texts": ("sha256", "text"),
 }
+# Message texts at least this long are stored once in `texts` and referenced from requests.
+SHARED_TEXT_CHARS = 1024
 # Flush order: the cache and the rows a result depends on go before the result.
-_FLUSH_ORDER = ("llm_calls", "examples", "evidence", "checks", "rewrites", "quarantine", "results")
+_FLUSH_ORDER = ("texts", "llm_calls", "examples", "evidence", "checks", "rewrites", "quarantine", "results")
 
 
 def _now() -> datetime:
@@ -99,8 +106,11 @@ class Store:
             raise ConfigError(
                 f"database {self.path} does not exist; run `realign rewrite --db {self.path} ...` first"
             )
+        # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
+        # keeps the process flat whatever the input size (pages beyond it go back to disk).
+        config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.IOException as e:
             raise ConfigError(f"cannot open database {self.path}: {e}") from None
         self.read_only = read_only
@@ -113,6 +123,7 @@ class Store:
         # 64-bit prefixes of the keys with a stored answer: a cache miss, the common case, is
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
+        self._known_texts: set[str] = set()  # sha256 of the texts already in `texts`
         # One writer thread on its own cursor: DuckDB releases the GIL while it writes, so the
         # event loop keeps serving requests during a flush.
         self._writer: ThreadPoolExecutor | None = None
@@ -126,6 +137,7 @@ class Store:
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
+            self._known_texts.update(r[0] for r in self.con.execute("SELECT sha256 FROM texts").fetchall())
             cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
@@ -256,9 +268,39 @@ class Store:
             self._known_keys.add(int(key[:16], 16))
         self._add(
             "llm_calls",
-            (key, kind, _json(request), None if response is None else _json(response),
+            (key, kind, _json(self._share_texts(request)), None if response is None else _json(response),
              finish_reason, prompt_tokens, completion_tokens, latency_s, error, _now()),
         )
+
+    def _share_texts(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request with each long message text replaced by {"$text": sha256}, stored once."""
+        messages = request.get("messages")
+        if not isinstance(messages, list):
+            return request
+        out = []
+        for m in messages:
+            content = m.get("content") if isinstance(m, dict) else None
+            if isinstance(content, str) and len(content) >= SHARED_TEXT_CHARS:
+                sha = hashlib.sha256(content.encode("utf-8")).hexdigest()
+                if sha not in self._known_texts:
+                    self._known_texts.add(sha)
+                    self._add("texts", (sha, content))
+                m = {**m, "content": {"$text": sha}}
+            out.append(m)
+        return {**request, "messages": out}
+
+    def stored_request(self, key: str) -> dict[str, Any] | None:
+        """The request sent under `key`, with its shared texts put back."""
+        row = self.con.execute("SELECT request FROM llm_calls WHERE key = ? LIMIT 1", [key]).fetchone()
+        if row is None:
+            return None
+        request = json.loads(row[0])
+        for m in request.get("messages") or []:
+            ref = m.get("content") if isinstance(m, dict) else None
+            if isinstance(ref, dict) and "$text" in ref:
+                text = self.con.execute("SELECT text FROM texts WHERE sha256 = ? LIMIT 1", [ref["$text"]]).fetchone()
+                m["content"] = text[0] if text else None
+        return request
 
     # ---- runs -----------------------------------------------------------------------------
     def start_run(self, *, run_id: str, name: str, config: dict[str, Any], config_hash: str,
@@ -305,27 +347,15 @@ class Store:
         return rows[0][0]
 
     # ---- rows -----------------------------------------------------------------------------
-    def finished_ids(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
-        """Ids among `example_ids` that already have a final result (failed rows are retried)."""
+    def result_statuses(self, run_id: str, example_ids: Sequence[str]) -> dict[str, str]:
+        """The stored status of each of `example_ids` that has a result in the run."""
         if not example_ids:
-            return set()
+            return {}
         rows = self.con.execute(
-            "SELECT example_id FROM results WHERE run_id = ? AND status <> 'failed' "
-            "AND example_id IN (SELECT unnest(?))",
+            "SELECT example_id, status FROM results WHERE run_id = ? AND example_id IN (SELECT unnest(?))",
             [run_id, list(example_ids)],
         ).fetchall()
-        return {r[0] for r in rows}
-
-    def failed_ids(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
-        """Ids among `example_ids` whose stored result is `failed`: they are processed again."""
-        if not example_ids:
-            return set()
-        rows = self.con.execute(
-            "SELECT example_id FROM results WHERE run_id = ? AND status = 'failed' "
-            "AND example_id IN (SELECT unnest(?))",
-            [run_id, list(example_ids)],
-        ).fetchall()
-        return {r[0] for r in rows}
+        return dict(rows)
 
     def forget_example(self, run_id: str, example_id: str) -> None:
         """Drop a row's stored story at the next flush, before its new rows are written."""
@@ -465,8 +495,8 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
                 t[col] = json.loads(t[col])
         # The prompt lives once, in the cache: the request of the turn's first call.
         keys = t.get("request_keys") or []
-        first = q("SELECT request FROM llm_calls WHERE key = ? LIMIT 1", [keys[0]]) if keys else []
-        t["prompt"] = json.loads(first[0]["request"])["messages"] if first else None
+        first = store.stored_request(keys[0]) if keys else None
+        t["prompt"] = first["messages"] if first else None
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from realign.llm.base import request_key
 from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
 from realign.testing.responders import RealignResponder, reformat
 
@@ -208,14 +209,13 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
 
         con = duckdb.connect(str(db), read_only=True)
         stored_results = con.execute("SELECT count(*) FROM results").fetchone()[0]
-        stored = {json.dumps(json.loads(r[0])["messages"], sort_keys=True) for r in con.execute(
-            "SELECT request FROM llm_calls WHERE error IS NULL").fetchall()}
+        stored = {r[0] for r in con.execute("SELECT key FROM llm_calls WHERE error IS NULL").fetchall()}
         con.close()
         assert 0 < stored_results < 225 and stored
 
         srv.reset()
         s = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        resent = [b for b in srv.requests if json.dumps(b["messages"], sort_keys=True) in stored]
+        resent = [b for b in srv.requests if request_key(b) in stored]
         assert resent == [], "a request whose answer was stored was sent again"
         assert s["resumed"] >= stored_results and s["rows"] == 300
         assert _export(db, tmp_path / "resumed.jsonl") == _export_like(reference)
