@@ -1,6 +1,8 @@
 """DuckDB store: schema, batched writes, resume and cache queries, stats queries.
 
-One file holds every run. Writes are buffered and flushed in one transaction per batch (DuckDB is
+One file holds every run. Only `results` (the resume lookup) and `llm_calls.key` (the cache) are
+indexed: DuckDB keeps index nodes in memory, and the other tables' uniqueness is the pipeline's
+job (finished rows are skipped, retried ones replace their old rows). Writes are buffered and flushed in one transaction per batch (DuckDB is
 slow row by row), with the LLM calls of a batch written in the same transaction as the results
 that used them, so a crash loses at most the rows in flight and never leaves a result whose
 answer is missing from the cache.
@@ -34,8 +36,7 @@ _DDL = [
         counts JSON)""",
     """CREATE TABLE IF NOT EXISTS examples (
         run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR,
-        turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR,
-        PRIMARY KEY (run_id, example_id))""",
+        turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS results (
         run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON,
         attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR,
@@ -44,7 +45,7 @@ _DDL = [
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
         original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
         attempts INTEGER, length_ratio DOUBLE, request_keys JSON, raw_answers JSON,
-        verdicts JSON, error VARCHAR, PRIMARY KEY (run_id, example_id, turn_index))""",
+        verdicts JSON, error VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS checks (
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
         candidate INTEGER, check_name VARCHAR, passed BOOLEAN, reason VARCHAR)""",
@@ -60,7 +61,7 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS texts (sha256 VARCHAR, text VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
-        raw VARCHAR, PRIMARY KEY (run_id, source_index))""",
+        raw VARCHAR)""",
 ]
 
 # Column order of each buffered table, used to build the Arrow batch of a flush.
