@@ -193,3 +193,18 @@ def test_answer_line_kept_or_dropped_and_hedged_final_answers() -> None:
     assert verdict("Tom has 8 apples, or 8 in all.\n#### 8")["math_answer"]
     inp = CheckInput(task="open_qa", instruction="q", original="No answer line here, 8.", candidate="Eight: 8.")
     assert next(c for c in run_checks(["answer_line"], inp).checks if c.name == "answer_line").passed
+
+
+def test_closed_answer_stated_as_a_label_line_or_opening_a_later_paragraph() -> None:
+    from realign.verify.base import CheckInput
+    from realign.verify.registry import run_checks
+
+    def passed(candidate: str) -> bool:
+        inp = CheckInput(task="fact_verification", instruction="True or false? The Great Wall is visible from the Moon.",
+                         original="False. It is far too narrow to see from that distance.", candidate=candidate)
+        return next(c for c in run_checks(["choice_answer"], inp).checks if c.name == "choice_answer").passed
+
+    assert passed("Let us check the claim.\n\nFalse. The wall is far too narrow to be seen from the Moon.")
+    assert passed("**Answer:** False\n\nThe wall is only a few metres wide.")
+    assert not passed("Let us check the claim.\n\nTrue. It can be seen from the Moon.")
+    assert not passed("**Verdict:** true. The wall is long enough to be seen.")

@@ -41,6 +41,17 @@ _POLAR_CUE = re.compile(
     r"(not[ \t]+)?(yes|no|true|false|correct|incorrect)\b",
     re.I,
 )
+# "Answer: False", "**Verdict:** true"
+_POLAR_LABEL = re.compile(
+    r"\b(?:answer|verdict|conclusion)[ \t]*(?:\*\*)?[ \t]*:[ \t]*(?:\*\*)?[ \t]*(not[ \t]+)?"
+    r"(yes|no|true|false|correct|incorrect)\b",
+    re.I,
+)
+# a verdict that opens a later paragraph: "Let me check.\n\nFalse. The wall is ..."
+_POLAR_PARAGRAPH = re.compile(
+    r"\n[ \t]*\n[\s>#*_\"'“]*(yes|no|true|false|correct|incorrect)(?![\w-])(?=[ \t]*[,.!:;—–*_\"'”]|[ \t]*\n)",
+    re.I,
+)
 _POLARITY = {"yes": True, "true": True, "correct": True, "no": False, "false": False, "incorrect": False}
 
 
@@ -108,12 +119,16 @@ def stated_polarity(text: str) -> Choice | None:
     m = _POLAR_START.match(text)
     if m:
         return Choice(None, _POLARITY[m.group(1).lower()], m.group(1), "opening word")
-    m = _POLAR_CUE.search(text)
+    for cue in (_POLAR_CUE, _POLAR_LABEL):
+        m = cue.search(text)
+        if m:
+            pol = _POLARITY[m.group(2).lower()]
+            if m.group(1):
+                pol = not pol
+            return Choice(None, pol, m.group(0).strip(), "statement")
+    m = _POLAR_PARAGRAPH.search(text)
     if m:
-        pol = _POLARITY[m.group(2).lower()]
-        if m.group(1):
-            pol = not pol
-        return Choice(None, pol, m.group(0).strip(), "statement")
+        return Choice(None, _POLARITY[m.group(1).lower()], m.group(1), "paragraph opening")
     return None
 
 
