@@ -44,6 +44,8 @@ class ModelConfig(_Section):
     max_attempts: int = Field(5, ge=1, le=20)  # per request, retries included
     requests_per_minute: float | None = None  # API rate limits; None = unlimited
     tokens_per_minute: float | None = None
+    prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
+    completion_price: float | None = None  # US$ per million completion tokens
 
 
 class SamplingConfig(_Section):
@@ -103,7 +105,8 @@ class PipelineConfig(_Section):
         Concurrency, timeouts and rate limits change speed, not output, so they are left out.
         """
         data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "concurrency",
-                               "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute"}})
+                               "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
+                               "prompt_price", "completion_price"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from realign.config import PipelineConfig, config_hash
 from realign.errors import ConfigError, InputError
 from realign.io.readers import count_rows, read_examples
 from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
+from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
@@ -42,6 +43,7 @@ class LiveStats:
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     llm: Any = None  # LLMClient.stats, when a model is configured
+    price: tuple[float, float] | None = None  # US$ per million prompt / completion tokens
 
     def snapshot(self) -> dict[str, Any]:
         elapsed = time.perf_counter() - self.started
@@ -54,6 +56,7 @@ class LiveStats:
             "cached": getattr(s, "cache_hits", 0), "retries": getattr(s, "retries", 0),
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
+            "cost_usd": cost_usd(self.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             **{k: v for k, v in self.by_status.items()},
         }
 
@@ -124,7 +127,8 @@ class Pipeline:
         self.classifier = classifier
         self.retriever = retriever
         self.tasks = tasks if tasks is not None else load_tasks(cfg.tasks.criteria_dir)
-        self.stats = LiveStats(llm=llm.stats if llm else None)
+        self.stats = LiveStats(llm=llm.stats if llm else None, price=price_of(
+            cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price))
         self.on_progress = on_progress
         self.verify_options = VerifyOptions(
             min_ratio=cfg.verify.min_ratio, max_ratio=cfg.verify.max_ratio,
@@ -444,6 +448,7 @@ class Pipeline:
             "retries": getattr(s, "retries", 0),
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
+            "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }

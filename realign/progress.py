@@ -28,7 +28,8 @@ def describe(snap: dict[str, Any]) -> str:
     return (
         f"rows {done}/{total if total is not None else '?'}{pct} | {rate:.1f} rows/s | "
         f"in flight {snap['in_flight']} | requests fresh {snap['fresh']} cached {snap['cached']} "
-        f"retries {snap['retries']} | tokens {snap['prompt_tokens']}+{snap['completion_tokens']} | "
+        f"retries {snap['retries']} | tokens {snap['prompt_tokens']}+{snap['completion_tokens']}"
+        + ("" if snap.get("cost_usd") is None else f" ${snap['cost_usd']:.4f}") + " | "
         f"rewritten {snap.get('rewritten', 0)} kept {snap.get('kept_original', 0)} "
         f"passthrough {snap.get('passthrough', 0)} failed {snap.get('failed', 0)} "
         f"quarantined {snap['quarantined']} | ETA {_fmt_eta(eta)}"

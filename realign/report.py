@@ -39,8 +39,9 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
     )
     console.print(
         f"requests: {s['llm_requests']} sent, {s['cached_requests']} from cache, {s['retries']} retries | "
-        f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion | "
-        f"{s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
+        f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
+        + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
+        + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
 
 
@@ -65,9 +66,11 @@ def print_stats(d: dict[str, Any]) -> None:
     if lr.get("n"):
         console.print(f"length ratio of accepted rewrites (n={lr['n']}): min {lr['min']} p10 {lr['p10']} "
                       f"median {lr['p50']} p90 {lr['p90']} max {lr['max']}")
-    tok, req = d["tokens"], d["last_session_requests"]
+    tok, req = d["tokens"], d["requests"]
+    cost = "unknown (no price for this model)" if d["cost_usd"] is None else f"${d['cost_usd']:.4f}"
     console.print(f"tokens {tok['prompt_tokens']:,} prompt + {tok['completion_tokens']:,} completion | "
-                  f"last session: {req['fresh']} requests sent, {req['cached']} from cache")
+                  f"requests over all sessions: {req['fresh']} sent, {req['cached']} from cache, "
+                  f"{req['retries']} retries | cost {cost}")
 
 
 def print_story(s: dict[str, Any]) -> None:

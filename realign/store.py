@@ -320,11 +320,23 @@ class Store:
         )
         return False
 
+    # Per-session figures that add up over the sessions of a run (a resumed run has several).
+    SESSION_TOTALS = ("llm_requests", "cached_requests", "retries", "prompt_tokens", "completion_tokens", "cost_usd")
+
     def finish_run(self, run_id: str, status: str, counts: dict[str, Any]) -> None:
+        """Store the last session's counts, and the run's totals over all its sessions."""
         self.flush()
+        row = self.con.execute("SELECT counts FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        before = (json.loads(row[0]) or {}).get("totals", {}) if row and row[0] else {}
+        totals = {}
+        for k in self.SESSION_TOTALS:
+            if counts.get(k) is None and before.get(k) is None:
+                totals[k] = None
+            else:
+                totals[k] = round((before.get(k) or 0) + (counts.get(k) or 0), 6)
         self.con.execute(
             "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
-            [_now(), status, _json(counts), run_id],
+            [_now(), status, _json({**counts, "totals": totals}), run_id],
         )
 
     def latest_run(self) -> str | None:
@@ -469,7 +481,10 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
-        "last_session_requests": {"fresh": counts.get("llm_requests", 0), "cached": counts.get("cached_requests", 0)},
+        "requests": {"fresh": counts.get("totals", {}).get("llm_requests", 0),
+                     "cached": counts.get("totals", {}).get("cached_requests", 0),
+                     "retries": counts.get("totals", {}).get("retries", 0)},
+        "cost_usd": counts.get("totals", {}).get("cost_usd"),
     }
 
 

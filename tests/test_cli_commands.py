@@ -90,3 +90,20 @@ def test_index_build_and_search(tmp_path: Path) -> None:
     assert hits[0]["doc_id"].startswith("a") and hits[0]["rank"] == 1 and hits[0]["score"] > 0
     proc = realign("index", "search", "x", "--index", str(tmp_path / "missing"))
     assert proc.returncode == 2 and "missing" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_stats_add_up_sessions_and_price_known_models(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text("\n".join(json.dumps({"instruction": f"What is the capital of country {i}?", "input": "",
+                                          "output": f"The capital of country {i} is City {i}."}) for i in range(6)) + "\n")
+    db = tmp_path / "s.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        common = ["rewrite", "--in", str(data), "--db", str(db), "--base-url", srv.base_url, "--task", "open_qa", "-q", "--json"]
+        first = summary_of(realign(*common, "--model", "gpt-4o-mini", "--limit", "4"))
+        second = summary_of(realign(*common, "--model", "gpt-4o-mini"))
+        local = summary_of(realign(*common, "--model", "Qwen/Qwen2.5-7B-Instruct", "--db", str(tmp_path / "q.duckdb")))
+    assert first["llm_requests"] == 4 and second["llm_requests"] == 2 and second["resumed"] == 4
+    assert first["cost_usd"] > 0 and local["cost_usd"] is None  # a self-hosted model has no list price
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    assert st["sessions"] == 2 and st["requests"]["fresh"] == 6 and st["rows"] == 6
+    assert abs(st["cost_usd"] - (first["cost_usd"] + second["cost_usd"])) < 1e-9
