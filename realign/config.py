@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from realign.errors import ConfigError
 
@@ -89,6 +89,8 @@ class RetrievalConfig(_Section):
 
 
 class PipelineConfig(_Section):
+    """A whole pipeline. Cross-field rules are checked here so a dry run catches them too."""
+
     name: str = "default"
     input: InputConfig = Field(default_factory=InputConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -98,6 +100,13 @@ class PipelineConfig(_Section):
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PipelineConfig":
+        if self.retrieval.kind == "local" and not self.retrieval.index_dir:
+            raise ValueError("retrieval.kind = local needs retrieval.index_dir (the --index DIR flag): "
+                             "build one with `realign index build --corpus FILE --index DIR`")
+        return self
 
     def identity(self) -> dict[str, Any]:
         """What makes a run the same run: everything that changes the output, nothing secret.
@@ -139,10 +148,10 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
     """
     env = dict(os.environ) if env is None else env
     data: dict[str, Any] = {}
-    source = "defaults"
+    source = "the command-line flags"
     if pipeline:
         path = resolve_pipeline_path(pipeline)
-        source = str(path)
+        source = f"{path} (with the command-line flags)"
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
@@ -164,6 +173,7 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
         return PipelineConfig.model_validate(data)
     except ValidationError as e:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+            (f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else "") + err["msg"].removeprefix("Value error, ")
+            for err in e.errors()
         )
         raise ConfigError(f"{source}: invalid configuration: {problems}") from None

@@ -1,0 +1,58 @@
+"""Pipeline config: precedence, secrets, identity, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from realign.config import load_config
+from realign.errors import ConfigError
+
+
+def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "p.toml"
+    toml.write_text('name = "p"\n[model]\nmodel = "from-file"\nconcurrency = 8\n[sampling]\ntemperature = 0.5\n')
+    assert load_config(None, env={}).model.concurrency == 64  # default
+    cfg = load_config(str(toml), env={})
+    assert (cfg.model.model, cfg.model.concurrency, cfg.sampling.temperature) == ("from-file", 8, 0.5)
+    cfg = load_config(str(toml), env={"REALIGN_MODEL": "from-env", "OPENAI_BASE_URL": "http://h:1/v1"})
+    assert cfg.model.model == "from-env" and cfg.model.base_url == "http://h:1/v1"
+    cfg = load_config(str(toml), {"model": {"model": "from-flag", "concurrency": None}}, env={"REALIGN_MODEL": "from-env"})
+    assert cfg.model.model == "from-flag" and cfg.model.concurrency == 8  # a flag not given changes nothing
+
+
+def test_named_pipelines_load() -> None:
+    assert load_config("gsm8k", env={}).tasks.force_task == "math_puzzles"
+    assert load_config("alpaca", env={}).input.format == "alpaca"
+
+
+def test_api_key_only_from_environment_and_never_dumped(tmp_path: Path) -> None:
+    cfg = load_config(None, env={"OPENAI_API_KEY": "sk-secret"})
+    assert cfg.model.api_key is not None and cfg.model.api_key.get_secret_value() == "sk-secret"
+    assert "sk-secret" not in repr(cfg.public_dump()) and "sk-secret" not in repr(cfg.identity())
+    toml = tmp_path / "k.toml"
+    toml.write_text('[model]\napi_key = "sk-in-file"\n')
+    with pytest.raises(ConfigError, match="api_key"):
+        load_config(str(toml), env={})
+
+
+def test_identity_ignores_speed_settings_but_not_output_settings() -> None:
+    base = load_config(None, env={}).identity()
+    assert load_config(None, {"model": {"concurrency": 3}}, env={}).identity() == base
+    assert load_config(None, {"sampling": {"temperature": 0.9}}, env={}).identity() != base
+
+
+def test_errors_name_the_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nconcurency = 4\n")
+    with pytest.raises(ConfigError, match=r"bad\.toml.*model\.concurency"):
+        load_config(str(bad), env={})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[model\n")
+    with pytest.raises(ConfigError, match=r"broken\.toml: invalid TOML"):
+        load_config(str(broken), env={})
+    with pytest.raises(ConfigError, match="not found"):
+        load_config("no-such-pipeline", env={})
+    with pytest.raises(ConfigError, match="index_dir"):
+        load_config(None, {"retrieval": {"kind": "local"}}, env={})
