@@ -66,7 +66,7 @@ def test_read_labelled_jsonl_conversations_use_first_user_turn_and_system(tmp_pa
 
 
 def test_read_labelled_errors(tmp_path: Path):
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="no such file"):
         read_labelled(tmp_path / "missing.jsonl")
     p = tmp_path / "nolabels.jsonl"
     p.write_text('{"instruction": "hi"}\n')

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from realign.llm.base import request_key
 from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
@@ -218,16 +217,12 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
         resent = [b for b in srv.requests if request_key(b) in stored]
         assert resent == [], "a request whose answer was stored was sent again"
         assert s["resumed"] >= stored_results and s["rows"] == 300
-        assert _export(db, tmp_path / "resumed.jsonl") == _export_like(reference)
+        assert _export(db, tmp_path / "resumed.jsonl") == reference
 
         # a second identical run sends nothing at all
         srv.reset()
         s2 = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
         assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 300
-
-
-def _export_like(rows: list[dict]) -> list[dict]:
-    return rows
 
 
 # ---- multi-turn ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_audit_jsonl_with_data_driven_checks(tmp_path: Path) -> None:
     assert recs[0]["passed"] and recs[0]["checks_from"] == "data"
     assert "math_answer" in [c["name"] for c in recs[0]["checks"]]
     assert not recs[1]["passed"] and recs[1]["failed"] == ["math_answer"]
-    assert "line" in recs[2] and recs[2]["line"] == 3 and "invalid JSON" in recs[2]["error"]
+    assert "line" in recs[2] and recs[2]["line"] == 3 and "not valid JSON" in recs[2]["error"]
     assert ":4, field 'rewrite'" in recs[3]["error"]
     s = summarize(recs)
     assert s["rows"] == 4 and s["passed"] == 1 and s["failed"] == 1 and s["errors"] == 2

@@ -8,14 +8,14 @@ Example:
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from realign.classify.base import classification_text
+from realign.io.readers import read_records
 from realign.errors import InputError
 from realign.tasks import TASK_NAMES, group_of, normalize_task_name
 
@@ -133,40 +133,6 @@ def row_text(row: dict[str, Any]) -> str:
     return ""
 
 
-def _raw_rows(path: Path) -> Iterator[tuple[int, int | None, Any]]:
-    """(row index, line or None, parsed object) of a JSON array / JSON Lines / Parquet file."""
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for i, row in enumerate(pq.read_table(path).to_pylist()):
-            yield i, None, row
-        return
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the labelled file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not valid UTF-8 (byte at offset {exc.start}); re-encode it as UTF-8") from None
-    if text.lstrip().startswith("["):
-        try:
-            rows = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        for i, row in enumerate(rows):
-            yield i, None, row
-        return
-    index = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
-            obj = InputError(f"line is not valid JSON: {exc.msg} at column {exc.colno}")
-        yield index, lineno, obj
-        index += 1
-
-
 def read_labelled(path: str | Path, gold_field: str | None = "category") -> LabelledSet:
     """Read labelled instructions: JSON Lines, a JSON array or Parquet, in any shape that
     `realign.io.readers` reads (alpaca, dolly, sharegpt, messages, gsm8k), or bare
@@ -177,19 +143,13 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
     labels are kept as written; `score()` decides which name a task. With `gold_field=None`
     no label is read (`.gold` stays empty): the file is only to be classified.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: labelled file not found")
-    if p.is_dir() or str(path).startswith("hf:"):
-        return _read_with_readers(str(path), gold_field)
+    p = str(path)
     out = LabelledSet()
-    for index, line, row in _raw_rows(p):
-        where = f"{p}:{line}" if line is not None else f"{p} row {index}"
-        if isinstance(row, Exception):
-            out.skipped.append(f"{where}: {row}")
-            continue
-        if not isinstance(row, dict):
-            out.skipped.append(f"{where}: row is not a JSON object")
+    for rec in read_records(p):
+        row = rec.obj
+        where = f"{p}:{rec.line}" if rec.line is not None else f"{p} row {rec.index}"
+        if rec.error is not None:
+            out.skipped.append(f"{where}: {rec.error}")
             continue
         gold = row.get(gold_field) if gold_field else ""
         if gold_field and (gold is None or (isinstance(gold, str) and not gold.strip())):
@@ -206,28 +166,6 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
         detail = f"; first problem: {out.skipped[0]}" if out.skipped else ""
         what = f"labelled rows with field '{gold_field}'" if gold_field else "rows with an instruction"
         raise InputError(f"{p}: no {what}{detail}")
-    return out
-
-
-def _read_with_readers(path: str, gold_field: str | None) -> LabelledSet:
-    """Saved datasets and the Hub, through realign.io.readers; the gold comes from `fields`."""
-    from realign.io.readers import read_examples
-    from realign.records import BadRow
-
-    out = LabelledSet()
-    for row in read_examples(path):
-        if isinstance(row, BadRow):
-            out.skipped.append(row.describe(path))
-            continue
-        gold = row.fields.get(gold_field) if gold_field else ""
-        if gold is None:
-            out.skipped.append(f"{path} row {row.source_index}: no gold label in field '{gold_field}'")
-            continue
-        out.texts.append(classification_text(row.turns))
-        if gold_field:
-            out.gold.append(str(gold).strip())
-    if not out.texts:
-        raise InputError(f"{path}: no rows to classify" + (f" with field '{gold_field}'" if gold_field else ""))
     return out
 
 

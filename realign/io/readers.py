@@ -216,12 +216,17 @@ def _reject_single_object(path: str) -> None:
 
 
 @dataclass
-class _Raw:
+class RawRecord:
+    """One row as stored, before any shape is applied: what `read_records` yields."""
+
     index: int  # source_index
     line: int | None
-    obj: Any = None
+    obj: Any = None  # the parsed JSON object; None when `error` is set
     raw: str = ""
     error: str | None = None  # set when the row could not even be parsed
+
+
+_Raw = RawRecord
 
 
 def _dump(obj: Any) -> str:
@@ -695,6 +700,16 @@ def detect_format(path: str) -> tuple[str, str]:
         if close:
             close()
     return src.container, shape
+
+
+def read_records(path: str) -> Iterator[RawRecord]:
+    """Stream the raw rows of any supported container (JSONL, JSON array, Parquet, a saved
+    dataset, hf:NAME) with their index and line, for readers of other row layouts (audit files,
+    labelled sets). A row that is not a JSON object, or not valid JSON or UTF-8, comes back
+    with `error` set; problems with the input as a whole raise InputError.
+    """
+    src = _resolve(path)
+    return _ITERATORS[src.container](src, 0)
 
 
 def read_examples(

@@ -21,12 +21,12 @@ Which checks run for a row (ALWAYS = length + leak are added in every case):
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from realign.errors import ConfigError, InputError
+from realign.errors import ConfigError
+from realign.io.readers import read_records
 from realign.verify.base import CheckInput
 from realign.verify.choice import parse_options, stated_polarity
 from realign.verify.code import extract_code_blocks
@@ -100,38 +100,6 @@ def infer_checks(instruction: str, original: str) -> list[str]:
     return names
 
 
-def _rows(path: str) -> Iterator[tuple[int, int | None, Any, str | None]]:
-    """(index, line, row or None, error) for each row of a JSONL file or JSON array."""
-    try:
-        f = open(path, encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; pass the JSONL or JSON file with the rewrites") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    with f:
-        head = f.read(4096)
-        f.seek(0)
-        if head.lstrip().startswith("["):
-            try:
-                data = json.load(f)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg}); expected a JSON array or JSONL") from None
-            for i, row in enumerate(data):
-                yield i, None, row, None
-            return
-        index = 0
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield index, lineno, None, f"invalid JSON ({e.msg} at column {e.colno})"
-            else:
-                yield index, lineno, row, None
-            index += 1
-
-
 def _where(path: str, index: int, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else f"{path} row {index}"
 
@@ -166,14 +134,12 @@ def audit_file(
             )
         order_checks(names)
     cache: dict[str, list[str] | None] = {}
-    for index, line, row, err in _rows(path):
+    for rec in read_records(path):
+        index, line, row = rec.index, rec.line, rec.obj
         where = _where(path, index, line)
         base: dict[str, Any] = {"index": index, "line": line, "id": None, "task": task}
-        if err is not None:
-            yield {**base, "error": f"{where}: {err}"}
-            continue
-        if not isinstance(row, dict):
-            yield {**base, "error": f"{where}: expected a JSON object, found {type(row).__name__}"}
+        if rec.error is not None:
+            yield {**base, "error": f"{where}: {rec.error}"}
             continue
         rid = row.get("id")
         base["id"] = rid if isinstance(rid, (str, int)) else None
