@@ -15,8 +15,9 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, Undefine
 from jinja2.sandbox import SandboxedEnvironment
 
 from realign.errors import ConfigError
+from realign.resources import resource_dir
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = resource_dir("templates")
 
 
 def templates_dir() -> Path:

@@ -120,11 +120,13 @@ class TaskSpec(BaseModel):
 
 
 def default_criteria_dir() -> Path:
-    """``$REALIGN_CRITERIA_DIR`` if set, else the ``criteria/`` directory next to the package."""
+    """``$REALIGN_CRITERIA_DIR`` if set, else the project's ``criteria/`` (realign.resources)."""
     env = os.environ.get("REALIGN_CRITERIA_DIR", "").strip()
     if env:
         return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "criteria"
+    from realign.resources import resource_dir
+
+    return resource_dir("criteria")
 
 
 def load_tasks(criteria_dir: Path | str | None = None) -> dict[str, TaskSpec]:

@@ -22,10 +22,11 @@ import numpy as np
 
 from realign.classify.features import INPUT_WEIGHT, Featurizer
 from realign.errors import ConfigError
+from realign.resources import resource_dir
 from realign.records import TaskPrediction
 
 MODEL_ENV = "REALIGN_CLASSIFIER_MODEL"  # overrides the model folder
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "classify" / "model"
+DEFAULT_MODEL_DIR = resource_dir("classifier-model")
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
 _CHUNK = 512  # texts featurised per numpy pass
