@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -91,6 +92,27 @@ _FLUSH_ORDER = ("texts", "llm_calls", "examples", "evidence", "checks", "rewrite
 def _now() -> datetime:
     # Naive UTC: TIMESTAMPTZ values need pytz to be read back in Python.
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, cols: Sequence[str],
+                rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append `rows` (tuples in `cols` order) to `table` as one Arrow batch: DuckDB is slow row by row."""
+    batch = pa.Table.from_arrays([pa.array(list(c)) for c in zip(*rows)], names=list(cols))
+    con.register("_batch", batch)
+    collist = ", ".join(cols)
+    con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch")
+    con.unregister("_batch")
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _json(value: Any) -> str:
@@ -211,8 +233,7 @@ class Store:
                      forget: list[tuple[str, str]], close: bool = False) -> None:
         """One transaction: drop the stories of retried rows, then append every buffered row."""
         try:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(con):
                 if forget:
                     gone = pa.table({"run_id": [r for r, _ in forget], "example_id": [e for _, e in forget]})
                     con.register("_gone", gone)
@@ -221,19 +242,8 @@ class Store:
                                     "WHERE t.run_id = g.run_id AND t.example_id = g.example_id")
                     con.unregister("_gone")
                 for table in _FLUSH_ORDER:
-                    rows = buffers[table]
-                    if not rows:
-                        continue
-                    cols = _COLUMNS[table]
-                    batch = pa.Table.from_arrays([pa.array(list(c)) for c in zip(*rows)], names=list(cols))
-                    con.register("_batch", batch)
-                    collist = ", ".join(cols)
-                    con.execute(f"INSERT INTO {table} ({collist}) SELECT {collist} FROM _batch")
-                    con.unregister("_batch")
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
+                    if buffers[table]:
+                        insert_rows(con, table, _COLUMNS[table], buffers[table])
         finally:
             if close:
                 con.close()

@@ -280,31 +280,14 @@ def _now() -> datetime:
 
 
 def _write_eval(store: Any, row: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    import pyarrow as pa
+    """The evaluation and its items in one transaction."""
+    from realign.store import insert_rows, transaction
 
-    con = store.con
-    con.execute("BEGIN TRANSACTION")
-    try:
-        cols = list(row)
-        con.execute(f"INSERT INTO evals ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [row[c] for c in cols])
+    with transaction(store.con):
+        cols = tuple(row)
+        insert_rows(store.con, "evals", cols, [tuple(row[c] for c in cols)])
         if items:
-            table = pa.Table.from_pylist(items, schema=pa.schema([
-                ("eval_id", pa.string()), ("item_index", pa.int32()), ("item_id", pa.string()),
-                ("question", pa.string()), ("reference", pa.string()), ("gold", pa.string()),
-                ("prompt", pa.string()), ("request_key", pa.string()), ("answer", pa.string()),
-                ("strict_answer", pa.string()), ("flexible_answer", pa.string()),
-                ("strict_correct", pa.bool_()), ("flexible_correct", pa.bool_()), ("cached", pa.bool_()),
-                ("error", pa.string()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()),
-            ]))
-            con.register("_eval_items", table)
-            collist = ", ".join(_ITEM_COLUMNS)
-            con.execute(f"INSERT INTO eval_items ({collist}) SELECT {collist} FROM _eval_items")
-            con.unregister("_eval_items")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+            insert_rows(store.con, "eval_items", _ITEM_COLUMNS, [tuple(it.get(c) for c in _ITEM_COLUMNS) for it in items])
 
 
 class _RecordOnly:

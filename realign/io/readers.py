@@ -514,28 +514,28 @@ def _history_turns(row: dict[str, Any]) -> list[Turn]:
     return turns
 
 
-def _alpaca(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
+def _instruction_exchange(row: dict[str, Any], input_key: str, output_key: str) -> tuple[str, str, list[Turn]]:
+    """Instruction, its extra input and the user/assistant pair of an Alpaca- or Dolly-shaped row."""
     instruction = _get_str(row, "instruction", required=True)
-    extra = _get_str(row, "input", required=False)
-    output = _get_str(row, "output", required=True)
+    extra = _get_str(row, input_key, required=False)
+    output = _get_str(row, output_key, required=True)
     user = _join(instruction, extra)
     _non_blank(user, "instruction", "instruction")
-    _non_blank(output, "output", "response")
-    turns = _history_turns(row) + [Turn(role="user", content=user), Turn(role="assistant", content=output)]
-    return turns, {"instruction": instruction, "input": extra}
+    _non_blank(output, output_key, "response")
+    return instruction, extra, [Turn(role="user", content=user), Turn(role="assistant", content=output)]
+
+
+def _alpaca(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
+    instruction, extra, exchange = _instruction_exchange(row, "input", "output")
+    return _history_turns(row) + exchange, {"instruction": instruction, "input": extra}
 
 
 def _dolly(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
-    instruction = _get_str(row, "instruction", required=True)
-    context = _get_str(row, "context", required=False)
-    response = _get_str(row, "response", required=True)
-    user = _join(instruction, context)
-    _non_blank(user, "instruction", "instruction")
-    _non_blank(response, "response", "response")
+    instruction, context, exchange = _instruction_exchange(row, "context", "response")
     fields: dict[str, Any] = {"instruction": instruction, "input": context}
     if row.get("category") is not None:
         fields["category"] = row["category"]
-    return [Turn(role="user", content=user), Turn(role="assistant", content=response)], fields
+    return exchange, fields
 
 
 def _gsm8k(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
