@@ -98,3 +98,43 @@ def test_factory_kinds():
             build_classifier(kind)
     with pytest.raises(ConfigError, match="between 0 and 1"):
         build_classifier("cascade", llm=object(), threshold=1.5)
+
+
+def test_a_model_built_for_other_features_is_refused(tmp_path: Path):
+    import shutil
+
+    from realign.classify.embedded import model_dir
+
+    for f in ("weights.npz", "vocab.json"):
+        shutil.copy(model_dir() / f, tmp_path / f)
+    meta = json.loads((tmp_path / "vocab.json").read_text(encoding="utf-8"))
+    meta["format"] = 3
+    (tmp_path / "vocab.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ConfigError, match="feature format 3"):
+        EmbeddedClassifier.load(tmp_path)
+
+
+def test_a_passage_pasted_after_the_question_counts_as_input():
+    from realign.classify.features import split_input, text_word_feats, normalize_parts
+
+    passage = "the bridge opened in 1932 after six years of work and was for a while the widest in the world"
+    head, tail = split_input(f"When did the bridge open? {passage}")
+    assert (head, tail) == ("When did the bridge open?", passage)
+    # blank line first; a short remainder or a long first sentence stays one instruction
+    assert split_input("Summarize this.\n\nSome text. More text.") == ("Summarize this.", "Some text. More text.")
+    assert split_input("Translate this. Bonjour") == ("Translate this. Bonjour", "")
+    long_head = " ".join(["word"] * 45) + ". " + passage
+    assert split_input(long_head)[1] == ""
+    feats = text_word_feats(normalize_parts(f"When did the bridge open? {passage}"))
+    assert "\x01#question+input" in feats and "\x01#input>40" not in feats and "\x01#input<=40" in feats
+    assert "\x01#noinput" in text_word_feats(normalize_parts("When did the bridge open?"))
+
+
+def test_closed_and_open_questions_are_told_apart_by_the_passage(model: EmbeddedClassifier):
+    question = "What are the main causes of coastal erosion?"
+    passage = (
+        "coastal erosion is the loss of land along the shore caused by waves, currents, tides and storms. "
+        "rising sea levels and the removal of dunes and mangroves speed it up in many regions."
+    )
+    assert model.predict([question])[0].task == "open_qa"
+    assert model.predict([f"{question} {passage}"])[0].task == "closed_qa"

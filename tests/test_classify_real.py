@@ -18,14 +18,14 @@ from realign.classify.evaluate import row_text, score
 REPO = Path(__file__).resolve().parents[1]
 ALPACA = REPO.parent / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
 LABELS = REPO / "data" / "classify" / "alpaca_dev_labels.jsonl"
-MIN_TOP1 = 0.75
+MIN_TOP1 = 0.75  # the bar for real user instructions
 MIN_GROUP = 0.85
+# What the shipped model reaches, less a small margin: a retrain that falls below fails the suite.
+FLOOR_TOP1 = 0.66
+FLOOR_GROUP = 0.75
 
 
-# The bar is not met yet (about 0.67 top-1 / 0.73 group on the 400 labelled rows with the
-# current training data and model); remove this marker once it is, so that a shortfall fails the suite.
-@pytest.mark.xfail(strict=False, reason="embedded model below the real-user bar (0.75 top-1 / 0.85 group)")
-def test_embedded_model_on_real_alpaca_instructions() -> None:
+def _alpaca_scores() -> dict:
     if not ALPACA.is_file():
         pytest.skip(f"real-user dev data not found at {ALPACA}")
     rows = [json.loads(line) for line in ALPACA.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -37,5 +37,19 @@ def test_embedded_model_on_real_alpaca_instructions() -> None:
     assert s["n_unknown_gold"] == 0
     print(f"alpaca real-user dev: n={s['n']} top-1 {s['accuracy']:.3f} group {s['group_accuracy']:.3f}")
     print("top confusions:", s["confusions"][:8])
+    return s
+
+
+def test_embedded_model_does_not_regress_on_real_alpaca_instructions() -> None:
+    s = _alpaca_scores()
+    assert s["accuracy"] >= FLOOR_TOP1, f"top-1 {s['accuracy']:.3f} < {FLOOR_TOP1}"
+    assert s["group_accuracy"] >= FLOOR_GROUP, f"group {s['group_accuracy']:.3f} < {FLOOR_GROUP}"
+
+
+# The bar is not met on these rows yet (0.677 top-1 / 0.765 group); remove this marker once it
+# is, so that a shortfall fails the suite.
+@pytest.mark.xfail(strict=False, reason="embedded model below the real-user bar (0.75 top-1 / 0.85 group) on our Alpaca labels")
+def test_embedded_model_on_real_alpaca_instructions() -> None:
+    s = _alpaca_scores()
     assert s["accuracy"] >= MIN_TOP1, f"top-1 {s['accuracy']:.3f} < {MIN_TOP1}"
     assert s["group_accuracy"] >= MIN_GROUP, f"group {s['group_accuracy']:.3f} < {MIN_GROUP}"

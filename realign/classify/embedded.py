@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from realign.classify.features import INPUT_WEIGHT, Featurizer
+from realign.classify.features import FEATURES_VERSION, INPUT_WEIGHT, Featurizer
 from realign.errors import ConfigError
 from realign.resources import resource_dir
 from realign.records import TaskPrediction
@@ -173,6 +173,11 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         )
     with open(vocab_path, encoding="utf-8") as fh:
         meta = json.load(fh)
+    if meta.get("format") != FEATURES_VERSION:
+        raise ConfigError(
+            f"Embedded classifier model in {root} was built for feature format {meta.get('format')}, "
+            f"this realign computes format {FEATURES_VERSION}: retrain it with `python -m realign.classify.train`."
+        )
     words: list[str] = meta.pop("words")
     with np.load(weights_path) as npz:
         q = npz["weights"]

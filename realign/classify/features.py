@@ -8,10 +8,13 @@ drift apart. Features are:
   runs collapsed), which catch stems, typos, code punctuation and other languages' scripts;
 - word unigrams and bigrams (punctuation marks count as words, so `?`, `{`, `def` all matter);
 - the first two words of the text, marked as such ("how" opening a text is a strong cue);
-- a length bucket.
+- a length bucket, and whether an input part follows (with its length and whether the
+  instruction is a question): the passage is what separates closed_qa from open_qa, or
+  topic_classification from a general question.
 
-The text is split at its first blank line into the instruction and the pasted input (how
-`instruction\n\ninput` rows arrive). Character n-grams and the word features above come from the
+The text is split into the instruction and the pasted input: at its first blank line (how
+`instruction\n\ninput` rows arrive), else after its first sentence when a long passage follows on
+the same line ("What is the history of X? x was founded in ..."), as real users often paste. Character n-grams and the word features above come from the
 instruction alone; the input part only adds its own word unigrams and bigrams, as a separate,
 down-weighted block (`INPUT_WEIGHT`): pasted passages carry content words that say little about
 the task and used to pull predictions towards whatever the passage was about.
@@ -34,6 +37,7 @@ from typing import Sequence
 
 import numpy as np
 
+FEATURES_VERSION = 4  # bump when features change; models record it and older ones are refused
 CHAR_ORDERS = (3, 4, 5)
 HEAD_CHARS = 700  # characters kept from the start of a long text
 TAIL_CHARS = 300  # ... and from its end
@@ -43,6 +47,9 @@ INPUT_WEIGHT = 0.5  # weight of the input-word block relative to the instruction
 _DIGITS = re.compile(r"\d")
 _SPACE = re.compile(r"\s+")
 _WORDS = re.compile(r"\w+|[^\w\s]")
+_SENTENCE_END = re.compile(r"(?<=[.?!:])\s+(?=\S)")
+INLINE_MIN_INPUT_WORDS = 15  # a same-line remainder this long is treated as pasted input ...
+INLINE_MAX_HEAD_WORDS = 40  # ... when the first sentence (the request) is at most this long
 
 
 def normalize(text: str) -> str:
@@ -54,10 +61,18 @@ def normalize(text: str) -> str:
 
 
 def split_input(text: str) -> tuple[str, str]:
-    """(instruction, input): the text before and after its first blank line."""
+    """(instruction, input): the text before and after its first blank line; without one, the
+    first sentence and the rest when the rest is a passage of its own (see the module docstring)."""
     text = text.strip()
     head, sep, tail = text.partition("\n\n")
-    return (head, tail) if sep else (text, "")
+    if sep:
+        return head, tail
+    m = _SENTENCE_END.search(text)
+    if m:
+        head, tail = text[: m.start()], text[m.end() :]
+        if len(tail.split()) >= INLINE_MIN_INPUT_WORDS and len(head.split()) <= INLINE_MAX_HEAD_WORDS:
+            return head, tail
+    return text, ""
 
 
 def normalize_parts(text: str) -> tuple[str, str]:
@@ -151,8 +166,16 @@ def input_feats(norm: str) -> list[str]:
 def text_word_feats(parts: tuple[str, str]) -> list[str]:
     """All word features of a text given its normalised (instruction, input) parts."""
     feats = word_feats(parts[0])
+    m = WORD_MARK
     if parts[1]:
+        n = len(parts[1].split())
+        feats.append(f"{m}#input")
+        feats.append(f"{m}#input<=8" if n <= 8 else f"{m}#input<=40" if n <= 40 else f"{m}#input>40")
+        if parts[0].rstrip().endswith("?"):
+            feats.append(f"{m}#question+input")
         feats.extend(input_feats(parts[1]))
+    else:
+        feats.append(f"{m}#noinput")
     return feats
 
 

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier
-from realign.classify.features import Featurizer, char_hashes, normalize_parts, text_word_feats
+from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes, normalize_parts, text_word_feats
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
@@ -36,7 +36,10 @@ DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
 # Defaults, each chosen on cross-validation of the training set (see `--cv`):
 MIN_DF_CHAR = 2  # a character n-gram must occur in >= 2 training texts to enter the vocabulary
 MIN_DF_WORD = 1  # word features are fewer and more telling: keep every one seen
-C_GRID = (10.0, 30.0, 100.0)  # inverse L2 strength tried by cross-validation
+# Inverse L2 strength. 10, 30 and 100 scored within a point of each other on cross-validation and
+# on both real-user dev sets with the 8,910-row training set; 30 is kept so that the plain command
+# reproduces the shipped model (cross-validation then only fits the temperature). `--grid` searches.
+C_GRID = (30.0,)
 DEFAULT_C = 30.0  # used with --no-cv
 AUGMENT_COPIES = 1  # noisy copies (typos, no punctuation) of each training instruction
 CV_FOLDS = 3
@@ -296,7 +299,7 @@ def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classe
     )
     groups, gidx = group_layout(classes)
     doc = {
-        "format": 3,
+        "format": FEATURES_VERSION,
         "classes": list(classes),
         "groups": groups,
         "group_index": gidx,
@@ -316,6 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help="model folder to write")
     ap.add_argument("--no-cv", action="store_true", help=f"skip cross-validation; use C={DEFAULT_C:g} and temperature 1")
     ap.add_argument("--C", type=float, default=None, help="fix the regularisation strength (skips the C search)")
+    ap.add_argument("--grid", type=float, nargs="+", default=None, help="regularisation strengths to compare by cross-validation")
     ap.add_argument("--augment", type=int, default=AUGMENT_COPIES, help="noisy copies per training row (0: none)")
     ap.add_argument("--no-descriptions", action="store_true", help="do not learn from the task descriptions")
     ap.add_argument("--folds", type=int, default=CV_FOLDS)
@@ -339,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     temperature, cv_acc = 1.0, None
     C = args.C if args.C is not None else DEFAULT_C
     if not args.no_cv:
-        grid = (args.C,) if args.C is not None else C_GRID
+        grid = (args.C,) if args.C is not None else tuple(args.grid or C_GRID)
         C, cv_acc, oof, y = cross_validate(rows, extra, classes, grid, args.folds, args.augment, args.seed)
         temperature = fit_temperature(oof, y)
         print(f"chose C={C:g} (cv accuracy {cv_acc:.3f}), temperature {temperature:.3f}", file=sys.stderr)
