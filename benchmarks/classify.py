@@ -1,10 +1,12 @@
 """Figures of the task classifiers: dev-set accuracy, cascade effect, throughput, start-up.
 
-    python benchmarks/classify.py [--n 20000] [--threshold 0.5]
+    python benchmarks/classify.py [--n 20000] [--threshold 0.7] [--also LABELLED_FILE ...]
 
 Prints:
 - embedded top-1 and group accuracy on data/classify/dev.jsonl (written apart from the
-  training data and never trained on), and the most frequent confusions;
+  training data and never trained on), and the most frequent confusions; the same on real user
+  instructions: the 400 hand-labelled Alpaca rows (labels in data/classify/alpaca_dev_labels.jsonl,
+  text from ../shared/data/alpaca, skipped when absent) and any labelled file given with --also;
 - for a range of thresholds: the share of rows the embedded model decides, its accuracy on
   them, and the accuracy of the cascade when the LLM is *simulated* by the local test server
   answering the gold label (an oracle: this bounds what a real model could add; it is not a
@@ -32,6 +34,21 @@ from realign.classify.evaluate import read_labelled, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 
 DEV = ROOT / "data" / "classify" / "dev.jsonl"
+ALPACA_LABELS = ROOT / "data" / "classify" / "alpaca_dev_labels.jsonl"
+ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
+
+
+def alpaca_dev() -> tuple[list[str], list[str]] | None:
+    """(texts, gold) of the hand-labelled real-user Alpaca rows, or None without the shared data."""
+    import json
+
+    from realign.classify.evaluate import row_text
+
+    if not ALPACA.is_file():
+        return None
+    rows = [json.loads(line) for line in ALPACA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in ALPACA_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row_text(rows[lab["line"] - 1]) for lab in labels], [lab["category"] for lab in labels]
 
 
 def startup_seconds(runs: int = 3) -> float:
@@ -67,37 +84,50 @@ def simulated_cascade(texts: list[str], gold: list[str], threshold: float) -> tu
         return preds, srv.count
 
 
+def accuracy_report(model: EmbeddedClassifier, name: str, texts: list[str], gold: list[str], threshold: float) -> None:
+    """Embedded accuracy, confusions, and the cascade with an oracle LLM at several thresholds."""
+    preds = model.predict(texts)
+    s = score([p.task for p in preds], gold)
+    print(f"\n== {name}: {s['n']} instructions")
+    print(f"embedded: top-1 {s['accuracy']:.3f}  group {s['group_accuracy']:.3f}")
+    print("top confusions (gold -> predicted):")
+    for g, p, c in s["confusions"][:8]:
+        print(f"  {c:3d}  {g} -> {p}")
+    print("threshold  embedded-decides  its-accuracy  cascade(oracle LLM) top-1 / group  LLM requests")
+    right = [p.task == g for p, g in zip(preds, gold)]
+    for th in sorted({0.3, 0.5, 0.7, 0.8, threshold}):
+        sel = [p.confidence >= th for p in preds]
+        covered = sum(sel) / len(sel)
+        acc_sel = sum(r for r, k in zip(right, sel) if k) / max(1, sum(sel))
+        cas, asked = simulated_cascade(texts, gold, th)
+        cs = score(cas, gold)
+        print(f"  {th:.2f}     {covered:6.1%}           {acc_sel:6.1%}        {cs['accuracy']:.3f} / {cs['group_accuracy']:.3f}          {asked}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000, help="instructions in the throughput batch")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--also", nargs="*", default=[], help="more labelled files to score (any format `realign classify` reads)")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
     model = EmbeddedClassifier.load()
     load_s = time.perf_counter() - t0
-    dev = read_labelled(DEV)
-    preds = model.predict(dev.texts)
-    s = score([p.task for p in preds], dev.gold)
     print(f"model: {model.featurizer.unknown} features, {len(model.classes)} classes, "
           f"C={model.meta.get('C')}, temperature={model.temperature:.3f}, cv accuracy on train={model.meta.get('cv_accuracy')}")
-    print(f"dev set: {s['n']} instructions")
-    print(f"embedded: top-1 {s['accuracy']:.3f}  group {s['group_accuracy']:.3f}")
-    print("top confusions (gold -> predicted):")
-    for g, p, c in s["confusions"][:10]:
-        print(f"  {c:3d}  {g} -> {p}")
-
-    print("\nthreshold  embedded-decides  its-accuracy  cascade(oracle LLM) top-1 / group  LLM requests")
-    for th in sorted({0.3, 0.4, 0.5, 0.6, 0.7, 0.8, args.threshold}):
-        conf = [p.confidence for p in preds]
-        sel = [c >= th for c in conf]
-        right = [p.task == g for p, g in zip(preds, dev.gold)]
-        covered = sum(sel) / len(sel)
-        acc_sel = sum(r for r, k in zip(right, sel) if k) / max(1, sum(sel))
-        cas, asked = simulated_cascade(dev.texts, dev.gold, th)
-        cs = score(cas, dev.gold)
-        print(f"  {th:.2f}     {covered:6.1%}           {acc_sel:6.1%}        {cs['accuracy']:.3f} / {cs['group_accuracy']:.3f}          {asked}")
-
+    dev = read_labelled(DEV)
+    sets = [("own dev set (data/classify/dev.jsonl)", dev.texts, dev.gold)]
+    real = alpaca_dev()
+    if real is None:
+        print(f"(real-user Alpaca rows skipped: {ALPACA} not found)")
+    else:
+        sets.append(("real users: 400 hand-labelled Alpaca rows", *real))
+    for path in args.also:
+        extra = read_labelled(Path(path))
+        sets.append((str(path), extra.texts, extra.gold))
+    for name, texts, gold in sets:
+        accuracy_report(model, name, texts, gold, args.threshold)
     texts = [f"{dev.texts[i % len(dev.texts)]} ({i})" for i in range(args.n)]
     model.predict(texts[:500])  # warm
     t0 = time.perf_counter()
