@@ -30,25 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from realign.classify.cascade import DEFAULT_THRESHOLD, CascadeClassifier  # noqa: E402
 from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
-from realign.classify.evaluate import read_labelled, score  # noqa: E402
+from realign.classify.evaluate import read_labelled, read_line_labels, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 
 DEV = ROOT / "data" / "classify" / "dev.jsonl"
 ALPACA_LABELS = ROOT / "data" / "classify" / "alpaca_dev_labels.jsonl"
 ALPACA = ROOT.parent / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
-
-
-def alpaca_dev() -> tuple[list[str], list[str]] | None:
-    """(texts, gold) of the hand-labelled real-user Alpaca rows, or None without the shared data."""
-    import json
-
-    from realign.classify.evaluate import row_text
-
-    if not ALPACA.is_file():
-        return None
-    rows = [json.loads(line) for line in ALPACA.read_text(encoding="utf-8").splitlines() if line.strip()]
-    labels = [json.loads(line) for line in ALPACA_LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [row_text(rows[lab["line"] - 1]) for lab in labels], [lab["category"] for lab in labels]
 
 
 def startup_seconds(runs: int = 3) -> float:
@@ -118,11 +105,11 @@ def main() -> None:
           f"C={model.meta.get('C')}, temperature={model.temperature:.3f}, cv accuracy on train={model.meta.get('cv_accuracy')}")
     dev = read_labelled(DEV)
     sets = [("own dev set (data/classify/dev.jsonl)", dev.texts, dev.gold)]
-    real = alpaca_dev()
-    if real is None:
-        print(f"(real-user Alpaca rows skipped: {ALPACA} not found)")
+    if ALPACA.is_file():
+        real = read_line_labels(ALPACA_LABELS, ALPACA)
+        sets.append(("real users: 400 hand-labelled Alpaca rows", real.texts, real.gold))
     else:
-        sets.append(("real users: 400 hand-labelled Alpaca rows", *real))
+        print(f"(real-user Alpaca rows skipped: {ALPACA} not found)")
     for path in args.also:
         extra = read_labelled(Path(path))
         sets.append((str(path), extra.texts, extra.gold))

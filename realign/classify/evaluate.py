@@ -187,3 +187,18 @@ async def classify_labelled(data: LabelledSet, classifier: Any) -> dict[str, Any
     if data.gold:
         out.update(score([p.task for p in preds], data.gold))
     return out
+
+
+def read_line_labels(labels: str | Path, source: str | Path) -> LabelledSet:
+    """Gold labels kept apart from their text: `labels` is JSONL of {"line", "category"} pointing
+    at 1-based lines of the JSONL file `source` (for data whose licence keeps it out of the repo)."""
+    import json
+
+    rows = [json.loads(line) for line in Path(source).read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = LabelledSet()
+    for line in Path(labels).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            lab = json.loads(line)
+            out.texts.append(row_text(rows[lab["line"] - 1]))
+            out.gold.append(lab["category"])
+    return out

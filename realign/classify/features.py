@@ -70,7 +70,11 @@ def split_input(text: str) -> tuple[str, str]:
     m = _SENTENCE_END.search(text)
     if m:
         head, tail = text[: m.start()], text[m.end() :]
-        if len(tail.split()) >= INLINE_MIN_INPUT_WORDS and len(head.split()) <= INLINE_MAX_HEAD_WORDS:
+        # maxsplit bounds the work on long pastes: only "at least 15" / "at most 40" matters
+        if (
+            len(tail.split(maxsplit=INLINE_MIN_INPUT_WORDS)) >= INLINE_MIN_INPUT_WORDS
+            and len(head.split(maxsplit=INLINE_MAX_HEAD_WORDS)) <= INLINE_MAX_HEAD_WORDS
+        ):
             return head, tail
     return text, ""
 
