@@ -27,7 +27,8 @@ from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feed
 from realign.store import Store
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
-from realign.verify.registry import VerifyOptions, run_checks
+from realign.verify.contract import AnswerContract, read_contract
+from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
 
@@ -73,6 +74,8 @@ class TurnOutcome:
     raw_answers: list[str] = field(default_factory=list)
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
     evidence: list[Evidence] = field(default_factory=list)
+    contract: AnswerContract = field(default_factory=AnswerContract)  # what every candidate must keep
+    repairs: list[str] = field(default_factory=list)  # answer-neutral repairs of the final text
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
@@ -195,16 +198,23 @@ class Pipeline:
         found = await self.retriever.search(query, self.cfg.retrieval.k)
         return dedupe(found)
 
-    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str) -> Verdict:
+    def contract_of(self, ex: Example, turn_index: int) -> AnswerContract:
+        """The turn's answer contract, read from its original and instruction, not the task."""
+        return read_contract(turn_instruction(ex, turn_index), ex.turns[turn_index].content, self.verify_options)
+
+    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str, out: TurnOutcome) -> Verdict:
+        from realign.retrieve.evidence import format_evidence
+
         inp = CheckInput(
             task=task, instruction=turn_instruction(ex, turn_index),
             original=ex.turns[turn_index].content, candidate=candidate,
             context="\n".join(f"[{t.role}] {t.content}" for t in ex.turns[:turn_index]),
+            evidence=format_evidence(out.evidence) if out.evidence else "",
         )
         names = self._checks.get(task)
         if names is None:
             names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
-        return run_checks(names, inp, self.verify_options)
+        return verify_candidate(inp, names, out.contract, self.verify_options)
 
     async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome) -> ChatResult:
         def validate(result: ChatResult) -> None:
@@ -245,12 +255,14 @@ class Pipeline:
                 out.reason = "the model judged the original already meets the criteria"
                 out.attempts = attempt
                 return True, None, None
-            verdict = self._verify(task, ex, turn_index, answer.rewritten)
+            verdict = self._verify(task, ex, turn_index, answer.rewritten, out)
             out.verdicts.append({"attempt": attempt, "candidate": ci, "passed": verdict.passed,
-                                 "checks": [c.model_dump() for c in verdict.checks]})
+                                 "checks": [c.model_dump() for c in verdict.checks],
+                                 **({"repairs": verdict.repairs} if verdict.repairs else {})})
             out.candidate = answer.rewritten
             if verdict.passed:
-                out.status, out.final, out.keep_original = "rewritten", answer.rewritten, False
+                out.status, out.final, out.keep_original = "rewritten", verdict.text or answer.rewritten, False
+                out.repairs = verdict.repairs
                 out.reason = "passed all checks" if attempt == 1 else "passed all checks after feedback"
                 out.attempts = attempt
                 return True, None, verdict
@@ -261,7 +273,7 @@ class Pipeline:
     async def rewrite_turn(self, task: str, ex: Example, turn_index: int) -> TurnOutcome:
         spec = self.tasks[task]
         original = ex.turns[turn_index].content
-        out = TurnOutcome(status="failed", final=original, reason="")
+        out = TurnOutcome(status="failed", final=original, reason="", contract=self.contract_of(ex, turn_index))
         try:
             if self.wants_evidence(task):
                 out.evidence = await self._evidence(ex, turn_index)
@@ -325,6 +337,7 @@ class Pipeline:
                 length_ratio=(len(o.candidate) / max(len(original), 1)) if o.candidate else None,
                 request_keys=o.request_keys, raw_answers=o.raw_answers,
                 verdicts=o.verdicts, error=o.error,
+                contract_kind=o.contract.kind, contract=o.contract.model_dump(), repairs=o.repairs or None,
             )
         errors = [o.error for o in outcomes.values() if o.error]
         st.add_result(

@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from realign.errors import ConfigError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -46,7 +46,7 @@ _DDL = [
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
         original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
         attempts INTEGER, length_ratio DOUBLE, request_keys JSON, raw_answers JSON,
-        verdicts JSON, error VARCHAR)""",
+        verdicts JSON, error VARCHAR, contract_kind VARCHAR, contract JSON, repairs JSON)""",
     """CREATE TABLE IF NOT EXISTS checks (
         run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
         candidate INTEGER, check_name VARCHAR, passed BOOLEAN, reason VARCHAR)""",
@@ -73,7 +73,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
                 "prompt_tokens", "completion_tokens", "error", "finished_at"),
     "rewrites": ("run_id", "example_id", "turn_index", "status", "reason", "original",
                  "candidate", "final", "keep_original", "attempts", "length_ratio",
-                 "request_keys", "raw_answers", "verdicts", "error"),
+                 "request_keys", "raw_answers", "verdicts", "error", "contract_kind", "contract",
+                 "repairs"),
     "checks": ("run_id", "example_id", "turn_index", "attempt", "candidate", "check_name",
                "passed", "reason"),
     "evidence": ("run_id", "example_id", "turn_index", "rank", "source", "doc_id", "title",
@@ -157,6 +158,9 @@ class Store:
         if not read_only:
             for ddl in _DDL:
                 self.con.execute(ddl)
+            # answer contract (schema 2): a database of the first release gains the columns
+            for col, typ in (("contract_kind", "VARCHAR"), ("contract", "JSON"), ("repairs", "JSON")):
+                self.con.execute(f"ALTER TABLE rewrites ADD COLUMN IF NOT EXISTS {col} {typ}")
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
@@ -410,7 +414,7 @@ class Store:
         row = [run_id, example_id, turn_index]
         for col in _COLUMNS["rewrites"][3:]:
             value = cols.get(col)
-            if col in ("request_keys", "raw_answers", "verdicts") and value is not None:
+            if col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs") and value is not None:
                 value = _json(value)
             row.append(value)
         self._add("rewrites", tuple(row))
@@ -482,13 +486,24 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                   coalesce(sum(completion_tokens), 0) AS completion_tokens
            FROM results WHERE run_id = ?""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
+    by_contract = q(
+        """SELECT coalesce(contract_kind, 'unknown') AS kind, count(*) AS turns,
+                  count(*) FILTER (status = 'rewritten') AS rewritten,
+                  count(*) FILTER (status = 'kept_original') AS kept_original,
+                  count(*) FILTER (status = 'failed') AS failed,
+                  count(*) FILTER (repairs IS NOT NULL) AS repaired
+           FROM rewrites WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1""", [run_id])
+    for row in by_contract:
+        tried = row["rewritten"] + row["kept_original"]
+        row["acceptance_rate"] = round(row["rewritten"] / tried, 4) if tried else None
     counts = json.loads(info["counts"]) if info.get("counts") else {}
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
         "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
-        "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
+        "by_task": by_task, "by_contract": by_contract, "failed_checks": failed_checks,
+        "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
         "requests": {"fresh": counts.get("totals", {}).get("llm_requests", 0),
@@ -516,7 +531,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
                     WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
     for t in turns:
-        for col in ("request_keys", "raw_answers", "verdicts"):
+        for col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs"):
             if t.get(col):
                 t[col] = json.loads(t[col])
         # The prompt lives once, in the cache: the request of the turn's first call.

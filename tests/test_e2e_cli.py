@@ -295,10 +295,10 @@ def test_first_passing_candidate_wins_not_the_longest(tmp_path: Path) -> None:
 
     def responder(body: dict) -> Reply:
         original = request_parts(body)["original"]
-        too_short = json.dumps({"keep_original": False, "rewritten": "8"})
+        wrong = json.dumps({"keep_original": False, "rewritten": "Tom has 3 + 5 = 9 apples.\n#### 9"})
         good = json.dumps({"keep_original": False, "rewritten": "Tom has 3 + 5 = 8 apples.\n#### 8"})
         longest = json.dumps({"keep_original": False, "rewritten": original + "\n\n" + "Extra padding. " * 40})
-        return Reply(content=[too_short, good, longest][: body.get("n", 1)])
+        return Reply(content=[wrong, good, longest][: body.get("n", 1)])
 
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps({"id": "m1", "instruction": "Tom has 3 apples and buys 5 more. How many now?",

@@ -74,6 +74,7 @@ class Mention:
     end: int
     negated: bool  # "not positive" where the family has no "not positive"
     prominent: bool
+    corrected: bool = False  # right after a correction cue ("no wait, negative")
 
 
 class Family:
@@ -106,6 +107,8 @@ class Family:
             rest = label[4:]
             if rest in self.alias_to_label:
                 return self.alias_to_label[rest]
+        if len(self.labels) == 2:  # a binary family: "not unethical" is "ethical"
+            return next(other for other in self.labels if other != label)
         return None
 
 
@@ -125,6 +128,14 @@ _CUE_BEFORE = re.compile(
     re.I,
 )
 _START = re.compile(r"^[\s>#*_\"'“\-]*$")
+# A label right after a correction is a statement of the answer: "Positive... just kidding,
+# negative", "Label: positive - no wait, negative", "Actually, it is negative".
+_CORRECTION_BEFORE = re.compile(
+    r"\b(?:just kidding|no wait|wait|actually|correction|i mean|on second thought|scratch that|rather|"
+    r"or rather|make that|changed my mind|oops)\b[\s,:;.!\-–—]*(?:(?:it'?s|it is|is|the label is|the answer is|"
+    r"i'?d say|make it)[ \t]+)?[*_\"'“]*$",
+    re.I,
+)
 _HEDGE_WORDS = r"(?:[ \t]*,?[ \t]*(?:(?:or|and/or|to|or maybe|or possibly|or perhaps|or even)[ \t]+|/[ \t]*))"
 
 
@@ -133,18 +144,22 @@ def find_mentions(text: str, fam: Family) -> list[Mention]:
     for m in fam.pattern.finditer(text):
         label = fam.canon(m.group(0))
         before = text[max(0, m.start() - 60) : m.start()]
-        negated = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        neg = _NEG_BEFORE.search(before)
+        negated = bool(neg) and not _NOT_ONLY.search(before)
+        cue_zone = before[: neg.start()] if negated and neg is not None else before
         if negated:
             flipped = fam.negation_of(label)
             if flipped is not None:
                 label, negated = flipped, False
+        corrected = bool(_CORRECTION_BEFORE.search(before))
         line_start = text.rfind("\n", 0, m.start()) + 1
         prominent = bool(
             _START.match(text[line_start : m.start()]) and line_start == 0
-            or _CUE_BEFORE.search(before)
+            or _CUE_BEFORE.search(cue_zone)
+            or corrected
             or (text[max(0, m.start() - 2) : m.start()] == "**" and text[m.end() : m.end() + 2] == "**")
         )
-        out.append(Mention(label, m.start(), m.end(), negated, prominent))
+        out.append(Mention(label, m.start(), m.end(), negated, prominent, corrected))
     return out
 
 
@@ -234,31 +249,36 @@ def _hedge(text: str, fam: Family, want: str) -> str | None:
     return None
 
 
-def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+def original_label(instruction: str, original: str, options: VerifyOptions) -> tuple[Family, str] | None:
+    """(family, label) the original states, or None: the first family in which it states exactly
+    one label prominently (or, with no prominent mention, exactly one label at all); labels the
+    instruction offers (or configured ones) win over the built-in families."""
     families: list[Family]
     if options.labels:
         families = [family_from_labels(tuple(options.labels), "configured labels")]
     else:
-        offered = offered_labels(inp.instruction)
+        offered = offered_labels(instruction)
         families = ([family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
-    # the original's label: the first family in which it states exactly one label prominently
-    # (or, with no prominent mention, exactly one label at all); the earliest such statement wins
     best: tuple[int, int, Family, str] | None = None
     for fam in families:
-        labels, ms = stated_labels(inp.original, fam)
+        labels, ms = stated_labels(original, fam)
         if len(labels) != 1:
             continue
         first = next(m for m in ms if m.label == labels[0] and not m.negated)
-        # labels the instruction offers (or configured ones) win over the built-in families
         priority = 0 if fam not in _BUILTIN else 1
         score = first.start if first.prominent else 10**6 + first.start
         if best is None or (priority, score) < best[:2]:
             best = (priority, score, fam, labels[0])
-    if best is None:
+    return None if best is None else (best[2], best[3])
+
+
+def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    found = original_label(inp.instruction, inp.original, options)
+    if found is None:
         return CheckResult(
             name=NAME, passed=True, reason="not applicable: the original states no single known label"
         )
-    _, _, fam, want = best
+    fam, want = found
     got, ms = stated_labels(inp.candidate, fam)
     negated = [m for m in ms if m.negated and m.label == want]
     hedge = _hedge(inp.candidate, fam, want)
@@ -267,6 +287,15 @@ def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             name=NAME,
             passed=False,
             reason=f"rewrite hedges between labels: {hedge!r}; expected only {want!r} (original)",
+        )
+    revised = [m for m in ms if m.corrected and not m.negated and m.label != want]
+    if revised:
+        m = revised[0]
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"label revised: the original states {want!r}, the rewrite corrects itself to {m.label!r} "
+            f"({inp.candidate[max(0, m.start - 24) : m.end].strip()!r})",
         )
     if want in got:
         others = [g for g in got if g != want]
