@@ -36,7 +36,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from realign.verify.choice import _original_letter, parse_options, stated_polarity
-from realign.verify.code import code_of
+from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.label import BUILTIN, original_label, stated_labels
 from realign.verify.math import extract_reference, format_value
@@ -131,8 +131,9 @@ def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerCon
     return None
 
 
-def _code(original: str) -> AnswerContract | None:
-    blocks = code_of(original)
+def _code(original: str, fenced_only: bool) -> AnswerContract | None:
+    blocks = extract_code_blocks(original) if fenced_only else code_of(original)
+    blocks = [b for b in blocks if b.code.strip()]
     if not blocks:
         return None
     lines = sum(b.lines for b in blocks)
@@ -159,7 +160,9 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         if c is not None:
             found.append(c)
             break  # one closed answer: a number, an option or a label
-    code = _code(original)
+    # beside a closed answer only fenced code counts: a worked solution's "x = 3 * 4" lines look
+    # like code to the unfenced detector
+    code = _code(original, fenced_only=bool(found))
     if code is not None:
         found.append(code)
     if not found:
