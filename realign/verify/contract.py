@@ -165,7 +165,8 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     code = _code(original, fenced_only=bool(found))
     if code is not None:
         found.append(code)
-    if not found:
+    if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS):
+        # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
         facts = _facts(instruction, original)
         if facts is not None:
             found.append(facts)

@@ -121,7 +121,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand_low = inp.candidate.lower()
     kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
     kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k)]
-    lost_nums = [t for v, t in want.numbers.items() if v not in cand.numbers]
+    # any number of the original, even one the question gives ("in 2012" -> "in 2019")
+    lost_nums = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
     lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k)]
     known = read_facts("\n".join((inp.instruction, inp.original, inp.context, inp.evidence)))
     known_low = "\n".join((inp.instruction, inp.original, inp.context, inp.evidence)).lower()

@@ -429,7 +429,7 @@ def _explicit_statements(text: str) -> list[_Statement]:
 
 _CONCLUSION = re.compile(
     r"(?:^|(?<=[.!?:\n])[ \t*_]*)[ \t*_]*(?:so|therefore|thus|hence|in total|altogether|in all|overall|"
-    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d[^\n]*",
+    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d(?:\.(?=\d)|[^\n.!?])*",
     re.I | re.M,
 )
 _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
@@ -509,6 +509,15 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
                     explicit=False,
                 )
             )
+    # (4) the closing sentence: the last sentence with a number, when it ends the paragraph of
+    # the conclusion ("So x = 19.50/0.75. The original price was $26."); a later paragraph
+    # ("Let me know if you have 2 more questions") does not overrule a conclusion
+    closing = _closing_sentence(text, question)
+    if closing is not None and found:
+        best = max(found, key=lambda a: a.start)
+        if closing.start > best.start and "\n\n" not in text[best.start : closing.start]:
+            return closing
+        return best
     if found:
         return max(found, key=lambda a: a.start)
     norm = _normalize_latex(text)
@@ -519,6 +528,21 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     n, at = said[-1]
     style = "only number" if len(nums) == 1 else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+def _closing_sentence(text: str, question: str) -> FinalAnswer | None:
+    last = None
+    for m in _SENTENCES.finditer(text):
+        if m.group(0).strip() and any(ch.isdigit() for ch in m.group(0)):
+            last = m
+    if last is None:
+        return None
+    n = _sentence_value(last.group(0), question)
+    if n is None:
+        return None
+    shown = last.group(0).strip()[:120]
+    return FinalAnswer(n.value, shown, "closing sentence", False, (n.value,), n.percent, n.places,
+                       last.start() + (len(last.group(0)) - len(last.group(0).lstrip())), explicit=False)
 
 
 def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None:
