@@ -41,8 +41,16 @@ from realign.verify.math import check_math, gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
 
 REPO = Path(__file__).resolve().parent.parent
-# Read while building the checks (failures looked at); every other source is held out.
+# Read while building the checks (failures looked at); every other source is held out, except
+# the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
 DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa"}
+HALF_DEV = {"ps_gsm8k"}
+
+
+def split_of(source: str, index: int) -> str:
+    if source in DEV_SOURCES or (source in HALF_DEV and index % 2 == 0):
+        return "dev"
+    return "held"
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa"}
 OPTS = VerifyOptions()
@@ -81,8 +89,11 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     print(f"{'source':<24}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'check agrees':>14}"
           f"{'FR':>12}{'FA':>12}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
-        rows = rows[:limit] if limit else rows
+        for i, r in enumerate(rows[:limit] if limit else rows):
+            groups[(source, split_of(source, i))].append(r)
+    for (source, split), rows in groups.items():
         rows_all += rows
         kind = rows[0]["kind"]
         locked = agree = fr = fa = pos = neg = 0
@@ -102,7 +113,6 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
             else:
                 neg += 1
                 fa += full
-        split = "dev" if source in DEV_SOURCES else "held"
         t = totals[f"{kind}/{split}"]
         for i, v in enumerate((len(rows), agree, fr, pos, fa)):
             t[i] += v

@@ -156,7 +156,9 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     """The answer contract of `original` answering `instruction` (rules in the module docstring)."""
     opts = options or VerifyOptions()
     found: list[AnswerContract] = []
-    for c in (_number(instruction, original), _option(instruction, original), _label(instruction, original, opts)):
+    for read in (lambda: _number(instruction, original), lambda: _option(instruction, original),
+                 lambda: _label(instruction, original, opts)):
+        c = read()
         if c is not None:
             found.append(c)
             break  # one closed answer: a number, an option or a label

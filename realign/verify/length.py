@@ -69,8 +69,8 @@ def truncation(candidate: str, original: str) -> str | None:
 def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     """Why `candidate` looks degenerate (one n-word phrase repeated), or None."""
     words = candidate.lower().split()
-    if len(words) < 8 * n:
-        return None
+    if len(words) < 8 * n or len(set(words)) > 0.6 * len(words):
+        return None  # varied wording cannot be one phrase over and over
     grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
     gram, count = grams.most_common(1)[0]
     if count < 5 or count * n < 0.3 * len(words):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from fractions import Fraction
 from typing import Iterator
 
@@ -327,6 +328,9 @@ def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
     return out
 
 
+_COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|come to|totals?|makes|gives)\b", re.I)
+
+
 def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]]:
     """(the value a final-answer statement asserts, the values it denies) for the text after a
     cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18."""
@@ -336,15 +340,24 @@ def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]
     seg = _cut_sentence(seg)
     nums = _numbers(seg)
     denied = [n for n, neg, _ in nums if neg]
-    # "9 x 2 = 18": a bare expression -> the result after the last '='
-    if "=" in seg and _EXPR_HEAD.match(seg):
+    said = [(n, at) for n, neg, at in nums if not neg]
+    # a statement that opens with its number says it first: "18 apples, which is 2 more"
+    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-"):
+        return said[0][0], denied
+    # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
+    if "=" in seg:
         last_eq = seg.rfind("=")
-        after = [n for n, neg, at in nums if at > last_eq and not neg]
+        after = [n for n, at in said if at > last_eq]
         if after:
             return after[0], denied
-    for n, neg, _ in nums:
-        if not neg:
-            return n, denied
+    # "Charlie's net profit from 20 candles is $30.00": the number after the verb
+    verb = _COPULA.search(seg)
+    if verb is not None:
+        after = [n for n, at in said if at >= verb.end()]
+        if after:
+            return after[0], denied
+    if said:
+        return said[0][0], denied
     if not nums:
         w = _WORD_NUM.match(seg.strip())
         if w:
@@ -435,11 +448,12 @@ _CONCLUSION = re.compile(
 _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
 
 
-def _question_values(question: str) -> set[Fraction]:
+@lru_cache(maxsize=64)
+def _question_values(question: str) -> frozenset[Fraction]:
     if not question:
-        return set()
+        return frozenset()
     q = _normalize_latex(question)
-    return {n.value for m in _NUM.finditer(q) if (n := _to_number(m, q)) is not None}
+    return frozenset(n.value for m in _NUM.finditer(q) if (n := _to_number(m, q)) is not None)
 
 
 def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
@@ -531,18 +545,24 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
 
 
 def _closing_sentence(text: str, question: str) -> FinalAnswer | None:
-    last = None
-    for m in _SENTENCES.finditer(text):
-        if m.group(0).strip() and any(ch.isdigit() for ch in m.group(0)):
-            last = m
-    if last is None:
+    """The last sentence of `text` that has a number, read like a conclusion."""
+    last = next((i for i in range(len(text) - 1, -1, -1) if text[i].isdigit()), -1)
+    if last < 0:
         return None
-    n = _sentence_value(last.group(0), question)
+    start = 0
+    for m in _SENTENCES.finditer(text, max(0, text.rfind("\n", 0, last) + 1)):
+        if m.end() > last:
+            start = m.start()
+            break
+    sentence = text[start : last + 1]
+    end = _SENTENCES.match(text, start)
+    if end is not None and end.end() > last:
+        sentence = end.group(0)
+    n = _sentence_value(sentence, question)
     if n is None:
         return None
-    shown = last.group(0).strip()[:120]
-    return FinalAnswer(n.value, shown, "closing sentence", False, (n.value,), n.percent, n.places,
-                       last.start() + (len(last.group(0)) - len(last.group(0).lstrip())), explicit=False)
+    return FinalAnswer(n.value, sentence.strip()[:120], "closing sentence", False, (n.value,), n.percent, n.places,
+                       start + (len(sentence) - len(sentence.lstrip())), explicit=False)
 
 
 def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None:
@@ -628,7 +648,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
         nl = _SENT_BREAK.search(text, anchor)
         after = text.find("\n", anchor)
         cut = min(x for x in ((nl.end() if nl else len(text)), (after if after >= 0 else len(text))))
-        for m in _SENTENCES.finditer(text, cut):
+        for m in (_SENTENCES.finditer(text, cut) if _REVISION.search(text, cut) else ()):
             sent = m.group(0).strip()
             if not sent or not _REVISION.search(sent):
                 continue
@@ -746,7 +766,20 @@ def _shown(v: FinalAnswer | NumberMatch) -> str:
     return format_value(v.value) + ("%" if v.percent else "")
 
 
+_last: list[tuple[tuple[str, str, str, int], CheckResult]] = []
+
+
 def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    """`_check_math`, remembered for the last input: the repair step and the check ask the same."""
+    key = (inp.instruction, inp.original, inp.candidate, options.math_round_min_places)
+    if _last and _last[0][0] == key:
+        return _last[0][1]
+    res = _check_math(inp, options)
+    _last[:] = [(key, res)]
+    return res
+
+
+def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     """Pass only when at least one statement of the rewrite gives the original's final answer and
     none gives another: no second final answer, no hedge, no later revision to another value,
     no denial of the answer ("not 18")."""
