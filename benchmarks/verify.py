@@ -75,8 +75,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
-                if r.get("label_suspect"):
-                    continue  # the source's own label visibly misreads the model's answer
+                if r.get("label_suspect") or not r["original"].strip():
+                    continue  # the source's own label visibly misreads the answer; no reference to hold
                 by_source[r.get("source") or p.stem].append(r)
     return by_source
 

@@ -119,7 +119,7 @@ _NEG_BEFORE = re.compile(
     re.I,
 )
 # a negator earlier in the same clause: "Nothing in it reads as negative", "nobody would call it toxic"
-_CLAUSE_NEG = re.compile(r"\b(?:nothing|nobody|none|neither|without|hardly|never|rather than|instead of)\b[^.!?;:,\n]*$",
+_CLAUSE_NEG = re.compile(r"\b(?:nothing|nobody|none|neither|without|hardly|never)\b[^.!?;:,\n]*$",
                          re.I)
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]+$", re.I)
 _CUE_BEFORE = re.compile(
@@ -135,7 +135,7 @@ _START = re.compile(r"^[\s>#*_\"'“\-]*$")
 # negative", "Label: positive - no wait, negative", "Actually, it is negative".
 _CORRECTION_BEFORE = re.compile(
     r"\b(?:just kidding|no wait|wait|actually|correction|i mean|on second thought|on reflection|scratch that|"
-    r"rather|or rather|make that|changed my mind|oops|in fact|instead)\b[\s,:;.!\-–—]*"
+    r"or rather|make that|changed my mind|oops|in fact)\b[\s,:;.!\-–—]*"
     r"(?:[^.!?\n]{0,40}?\b(?:it'?s|it is|is|are|was|be|as|label is|answer is|i'?d say|make it)\b)?[\s*_\"'“]*$",
     re.I,
 )
