@@ -6,6 +6,9 @@ job (finished rows are skipped, retried ones replace their old rows). Writes are
 slow row by row), with the LLM calls of a batch written in the same transaction as the results
 that used them, so a crash loses at most the rows in flight and never leaves a result whose
 answer is missing from the cache.
+
+The schema is `TABLES` (each column listed once); `migrate` creates it in a new file and brings an
+older file to it through `MIGRATIONS`, an ordered list of named steps recorded in `migrations`.
 """
 
 from __future__ import annotations
@@ -17,72 +20,16 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from realign.errors import ConfigError
 
-SCHEMA_VERSION = 1
-
-_DDL = [
-    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS runs (
-        run_id VARCHAR PRIMARY KEY, name VARCHAR, config JSON, config_hash VARCHAR,
-        input_path VARCHAR, input_hash VARCHAR, model VARCHAR, base_url VARCHAR,
-        started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, sessions INTEGER,
-        counts JSON)""",
-    """CREATE TABLE IF NOT EXISTS examples (
-        run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR,
-        turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS results (
-        run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON,
-        attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR,
-        finished_at TIMESTAMP, PRIMARY KEY (run_id, example_id))""",
-    """CREATE TABLE IF NOT EXISTS rewrites (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
-        original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
-        attempts INTEGER, length_ratio DOUBLE, request_keys JSON, raw_answers JSON,
-        verdicts JSON, error VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS checks (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
-        candidate INTEGER, check_name VARCHAR, passed BOOLEAN, reason VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS evidence (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR,
-        doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE)""",
-    """CREATE TABLE IF NOT EXISTS llm_calls (
-        key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR,
-        prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR,
-        created_at TIMESTAMP)""",
-    """CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)""",
-    # Long message texts shared by many requests (a task's system prompt), stored once.
-    """CREATE TABLE IF NOT EXISTS texts (sha256 VARCHAR, text VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS quarantine (
-        run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
-        raw VARCHAR)""",
-]
-
-# Column order of each buffered table, used to build the Arrow batch of a flush.
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "examples": ("run_id", "example_id", "source_index", "line", "format", "turns", "fields",
-                 "task", "task_confidence", "classifier"),
-    "results": ("run_id", "example_id", "status", "task", "final_turns", "attempts",
-                "prompt_tokens", "completion_tokens", "error", "finished_at"),
-    "rewrites": ("run_id", "example_id", "turn_index", "status", "reason", "original",
-                 "candidate", "final", "keep_original", "attempts", "length_ratio",
-                 "request_keys", "raw_answers", "verdicts", "error"),
-    "checks": ("run_id", "example_id", "turn_index", "attempt", "candidate", "check_name",
-               "passed", "reason"),
-    "evidence": ("run_id", "example_id", "turn_index", "rank", "source", "doc_id", "title",
-                 "url", "text", "score"),
-    "llm_calls": ("key", "kind", "request", "response", "finish_reason", "prompt_tokens",
-                  "completion_tokens", "latency_s", "error", "created_at"),
-    "quarantine": ("run_id", "source_index", "line", "field", "error", "raw"),
-    "texts": ("sha256", "text"),
-}
 # Message texts at least this long are stored once in `texts` and referenced from requests.
 SHARED_TEXT_CHARS = 1024
 # Flush order: the cache and the rows a result depends on go before the result.
@@ -119,6 +66,177 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# ---- schema and migrations --------------------------------------------------------------------
+# Each table's columns are listed once, here, in insert order: a fresh database is created from
+# this picture and an older one is brought to it by MIGRATIONS. To add a column: append it here,
+# then append a migration that calls `add_columns` (see MIGRATIONS below).
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type) in insert order
+    key: tuple[str, ...] = ()  # primary key columns
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def type_of(self, column: str) -> str:
+        return dict(self.columns)[column]
+
+
+def _cols(spec: str) -> tuple[tuple[str, str], ...]:
+    """'a VARCHAR, b BIGINT' -> (('a', 'VARCHAR'), ('b', 'BIGINT'))."""
+    return tuple((p.split()[0], " ".join(p.split()[1:])) for p in (s.strip() for s in spec.split(",")) if p)
+
+
+TABLES: dict[str, Table] = {
+    "meta": Table(_cols("key VARCHAR, value VARCHAR"), key=("key",)),
+    "runs": Table(_cols(
+        "run_id VARCHAR, name VARCHAR, config JSON, config_hash VARCHAR, input_path VARCHAR, "
+        "input_hash VARCHAR, model VARCHAR, base_url VARCHAR, started_at TIMESTAMP, "
+        "finished_at TIMESTAMP, status VARCHAR, sessions INTEGER, counts JSON"), key=("run_id",)),
+    "examples": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR, "
+        "turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR")),
+    "results": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON, "
+        "attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR, "
+        "finished_at TIMESTAMP"), key=("run_id", "example_id")),
+    "rewrites": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR, "
+        "original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN, attempts INTEGER, "
+        "length_ratio DOUBLE, request_keys JSON, raw_answers JSON, verdicts JSON, error VARCHAR")),
+    "checks": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER, candidate INTEGER, "
+        "check_name VARCHAR, passed BOOLEAN, reason VARCHAR")),
+    "evidence": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR, "
+        "doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE")),
+    "llm_calls": Table(_cols(
+        "key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR, "
+        "prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR, "
+        "created_at TIMESTAMP")),
+    # Long message texts shared by many requests (a task's system prompt), stored once.
+    "texts": Table(_cols("sha256 VARCHAR, text VARCHAR")),
+    "quarantine": Table(_cols(
+        "run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR, raw VARCHAR")),
+}
+_INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
+
+# Column order of each buffered table, used to build the Arrow batch of a flush.
+_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs")}
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, tables: dict[str, Table] = TABLES) -> None:
+    t = tables[name]
+    body = ", ".join(f"{c} {ty}" for c, ty in t.columns)
+    if t.key:
+        body += f", PRIMARY KEY ({', '.join(t.key)})"
+    con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def add_columns(con: duckdb.DuckDBPyConnection, table: str, *columns: str,
+                tables: dict[str, Table] = TABLES) -> None:
+    """Migration helper: add `columns` to `table` with the types TABLES gives them (NULL in old rows)."""
+    for c in columns:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c} {tables[table].type_of(c)}")
+
+
+def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
+    # they are created from TABLES, which already holds every migration's effect.
+    for name in TABLES:
+        create_table(con, name)
+    for ddl in _INDEXES:
+        con.execute(ddl)
+
+
+# Ordered and append-only: a migration's name is recorded in `migrations` once it has run, and a
+# database opened later runs only the names it lacks, each in its own transaction. Example:
+#   def _m002_results_contract(con): add_columns(con, "results", "contract")
+#   MIGRATIONS.append(("m002_results_contract", _m002_results_contract))  # after adding the column to TABLES
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_initial", _m001_initial),
+]
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def schema_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """{table: [(column, type), ...]} as the database has it (tests compare migrated and fresh)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for t, c, ty in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+        out.setdefault(t, []).append((c, ty))
+    return out
+
+
+def pending_migrations(con: duckdb.DuckDBPyConnection,
+                       migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
+    """Names a writable open would apply; [] for an up-to-date database."""
+    present = _table_names(con)
+    if "migrations" not in present:
+        # Before migrations existed the first release's tables stood alone: all but m001 pend.
+        return [n for n, _ in migrations[1:]] if "runs" in present else [n for n, _ in migrations]
+    done = {r[0] for r in con.execute("SELECT name FROM migrations").fetchall()}
+    return [n for n, _ in migrations if n not in done]
+
+
+def _db_path(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else "the database"
+
+
+def up_to_date(con: duckdb.DuckDBPyConnection,
+               migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> bool:
+    return "migrations" in _table_names(con) and not pending_migrations(con, migrations)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, tables: dict[str, Table] = TABLES,
+            migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
+    """Bring the database to `tables`; returns the names of the migrations applied now."""
+    present = _table_names(con)
+    if present and not present & {"migrations", "runs"}:
+        raise ConfigError(f"{_db_path(con)} is a DuckDB database but not a realign one (its tables: "
+                          f"{', '.join(sorted(present)[:5])}); pass another --db")
+    con.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    applied: list[str] = []
+    if "migrations" not in present:
+        if "runs" in present:  # the first release: its tables are m001's
+            con.execute("INSERT INTO migrations VALUES (?, ?)", [migrations[0][0], _now()])
+        else:  # a fresh database: today's schema at once, every migration counted as applied
+            with transaction(con):
+                for name in tables:
+                    create_table(con, name, tables)
+                for ddl in _INDEXES:
+                    con.execute(ddl)
+                for name, _ in migrations:
+                    con.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+            return [n for n, _ in migrations]
+    done = {r[0] for r in con.execute("SELECT name FROM migrations").fetchall()}
+    for name, fn in migrations:
+        if name in done:
+            continue
+        with transaction(con):
+            fn(con)
+            con.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+        applied.append(name)
+    have = schema_of(con)
+    for name, t in tables.items():
+        missing = [c for c in t.names if c not in {c for c, _ in have.get(name, [])}]
+        if missing:  # a column added to TABLES without its migration: the author's mistake
+            raise RuntimeError(f"store schema: table {name} lacks {', '.join(missing)} after every "
+                               "migration ran; add a migration that calls add_columns")
+    return applied
+
+
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
@@ -132,10 +250,16 @@ class Store:
         # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
         # keeps the process flat whatever the input size (pages beyond it go back to disk).
         config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only, config=config)
-        except duckdb.IOException as e:
-            raise ConfigError(f"cannot open database {self.path}: {e}") from None
+        self.con = self._connect(read_only, config)
+        if read_only and not up_to_date(self.con):
+            # A database from an older release: bring it up to date once, then read it.
+            self.con.close()
+            writable = self._connect(False, config)
+            try:
+                migrate(writable)
+            finally:
+                writable.close()
+            self.con = self._connect(True, config)
         self.read_only = read_only
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds  # a slow run still reaches the disk every second
@@ -155,15 +279,17 @@ class Store:
         self._buffered = 0
         self._lock = threading.Lock()
         if not read_only:
-            for ddl in _DDL:
-                self.con.execute(ddl)
-            self.con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
+            migrate(self.con)
             self._known_texts.update(r[0] for r in self.con.execute("SELECT sha256 FROM texts").fetchall())
             cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
+
+    def _connect(self, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.IOException as e:
+            raise ConfigError(f"cannot open database {self.path}: {e}") from None
 
     # ---- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:

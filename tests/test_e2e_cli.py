@@ -322,3 +322,21 @@ def test_plain_progress_line_on_stderr_when_not_a_terminal(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert "rows 24/24 (100%)" in proc.stderr and "rows/s" in proc.stderr and "ETA" in proc.stderr
     assert proc.stdout.startswith("run r")  # the human summary on stdout, progress kept off it
+
+
+# ---- a database of the previous release --------------------------------------------------------
+
+def test_database_of_the_previous_release_is_read_and_extended_through_the_cli(tmp_path: Path) -> None:
+    import gzip
+
+    fixture = REPO / "tests" / "fixtures" / "store"
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(gzip.decompress((fixture / "v1_realign.duckdb.gz").read_bytes()))
+    st = summary_of(realign("stats", "--db", str(db), "--json"))
+    assert st[0]["by_status"] == {"rewritten": 4} and st[0]["quarantined"] == 1
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(fixture / "v1_input.jsonl"), "--db", str(db), "--model", "m",
+                               "--base-url", srv.base_url, "--task", "open_qa", "-q", "--json"))
+    assert s["rows"] == 8 and s["quarantined"] == 1 and s["failed"] == 0
+    rows = _export(db, tmp_path / "out.jsonl")
+    assert len(rows) == 7 and {r["id"] for r in rows} >= {"m1", "q1", "c1", "q2", "q3", "m2", "q4"}
