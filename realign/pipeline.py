@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -30,6 +32,7 @@ from realign.verify.base import CheckInput
 from realign.verify.registry import VerifyOptions, run_checks
 
 CHUNK_ROWS = 256
+log = logging.getLogger("realign.pipeline")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class LiveStats:
     done: int = 0
     resumed: int = 0
     quarantined: int = 0
+    row_errors: int = 0  # rows failed by an exception other than an LLM error (a bug, a retriever)
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     llm: Any = None  # LLMClient.stats, when a model is configured
@@ -139,6 +143,7 @@ class Pipeline:
             raise ConfigError(f"tasks.force_task: unknown task '{cfg.tasks.force_task}'")
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
+        self._logged_errors: set[str] = set()
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -307,6 +312,29 @@ class Pipeline:
         self.stats.done += 1
         return status
 
+    async def process_row(self, ex: Example, pred: TaskPrediction) -> str:
+        """`process`, except that an error other than an LLM error fails the row (stored with
+        the error, retried on resume) and is logged and counted instead of ending the run."""
+        try:
+            return await self.process(ex, pred)
+        except Exception as e:
+            self.stats.row_errors += 1
+            error = f"internal error: {type(e).__name__}: {e}"
+            kind = type(e).__name__
+            if kind not in self._logged_errors:  # one traceback per kind of error, then a count
+                self._logged_errors.add(kind)
+                log.error("row %s (line %s) failed: %s\n%s", ex.id, ex.line, error,
+                          "".join(traceback.format_exception(e)).rstrip())
+            if self.store is not None:
+                self.store.add_example(self.run_id, ex, pred.task, pred.confidence, pred.method)
+                self.store.add_result(self.run_id, ex.id, status="failed", task=pred.task,
+                                      final_turns=[t.model_dump() for t in ex.turns], attempts=0,
+                                      prompt_tokens=0, completion_tokens=0, error=error)
+                self.store.maybe_flush()
+            self.stats.by_status["failed"] = self.stats.by_status.get("failed", 0) + 1
+            self.stats.done += 1
+            return "failed"
+
     def _write(self, ex: Example, pred: TaskPrediction, outcomes: dict[int, TurnOutcome],
                status: str, final_turns: list[dict[str, str]]) -> None:
         st, rid = self.store, self.run_id
@@ -366,6 +394,15 @@ class Pipeline:
         seen: dict[str, int] = {}
         slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
         pending: set[asyncio.Task[str]] = set()
+        crashed: list[BaseException] = []  # a row task that raised past process_row (the store failed)
+
+        def finished(t: asyncio.Task[str]) -> None:
+            slots.release()
+            pending.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                crashed.append(t.exception())  # type: ignore[arg-type]
+            self._tick()
+
         status = "failed"
         ticker = asyncio.create_task(self._ticker())
         try:
@@ -399,11 +436,15 @@ class Pipeline:
                 preds = await self.classify(todo)
                 for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
                     await slots.acquire()
-                    t = asyncio.create_task(self.process(ex, pred))
+                    if crashed:
+                        raise crashed[0]
+                    t = asyncio.create_task(self.process_row(ex, pred))
                     pending.add(t)
-                    t.add_done_callback(lambda t: (slots.release(), pending.discard(t), self._tick()))
+                    t.add_done_callback(finished)
             if pending:
                 await asyncio.gather(*pending)
+            if crashed:
+                raise crashed[0]
             status = "completed"
         finally:
             ticker.cancel()
@@ -443,6 +484,7 @@ class Pipeline:
             **counts,
             "quarantined": quarantined,
             "resumed": self.stats.resumed,
+            "row_errors": self.stats.row_errors,
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),
             "retries": getattr(s, "retries", 0),

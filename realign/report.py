@@ -43,6 +43,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
+    if s.get("row_errors"):
+        Console(stderr=True).print(
+            f"warning: {s['row_errors']} rows failed with an internal error (logged above, stored as failed "
+            "with the error: `realign show ID`); a rerun retries them. Please report it.", markup=False)
 
 
 def print_stats(d: dict[str, Any]) -> None:
