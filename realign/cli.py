@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from realign.errors import RealignError
+from realign.errors import Interrupted, RealignError
 
 app = typer.Typer(
     name="realign",
@@ -30,6 +30,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RealignError as e:
             print(f"error: {e}", file=sys.stderr)
             raise typer.Exit(2) from None
+        except Interrupted as e:  # stopped by a signal, everything received stored
+            print(str(e), file=sys.stderr)
+            raise typer.Exit(128 + e.signum) from None
 
     return wrapper
 

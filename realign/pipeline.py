@@ -144,6 +144,9 @@ class Pipeline:
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
         self._logged_errors: set[str] = set()
+        # Set (with the signal number) by whoever cancels `run` to stop it cleanly: the run then
+        # ends `interrupted` instead of failing.
+        self.stop_signal: int | None = None
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -396,7 +399,7 @@ class Pipeline:
         pending: set[asyncio.Task[str]] = set()
         crashed: list[BaseException] = []  # a row task that raised past process_row (the store failed)
 
-        def finished(t: asyncio.Task[str]) -> None:
+        def row_done(t: asyncio.Task[str]) -> None:
             slots.release()
             pending.discard(t)
             if not t.cancelled() and t.exception() is not None:
@@ -440,20 +443,29 @@ class Pipeline:
                         raise crashed[0]
                     t = asyncio.create_task(self.process_row(ex, pred))
                     pending.add(t)
-                    t.add_done_callback(finished)
+                    t.add_done_callback(row_done)
             if pending:
                 await asyncio.gather(*pending)
             if crashed:
                 raise crashed[0]
             status = "completed"
+        except asyncio.CancelledError:
+            if self.stop_signal is None:
+                raise
+            status = "interrupted"  # stop sending; what arrived is stored below
+            me = asyncio.current_task()
+            if me is not None:
+                me.uncancel()
         finally:
             ticker.cancel()
             for t in list(pending):
                 t.cancel()
+            if pending:  # let them unwind before the client closes under them
+                await asyncio.gather(*pending, return_exceptions=True)
             store.flush()
             counts = self.counts()
             store.finish_run(run_id, status, counts)
-        return {"run_id": run_id, **counts}
+        return {"run_id": run_id, **counts, **({"interrupted": self.stop_signal} if status == "interrupted" else {})}
 
     async def _ticker(self) -> None:
         # Rows may take minutes each on a slow server: keep the display alive and the buffered

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from typing import Any
 
 from realign.config import PipelineConfig, load_config
-from realign.errors import ConfigError, InputError
+from realign.errors import ConfigError, InputError, Interrupted
 from realign.pipeline import Pipeline, build_llm, plan
 from realign.progress import ProgressReporter
 from realign.store import Store
@@ -57,20 +58,48 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
                progress: bool) -> dict[str, Any]:
-    store = Store(db)
+    """The run, stoppable: SIGINT / SIGTERM cancel it, the pipeline stores what arrived and marks
+    the run `interrupted`, and Interrupted carries the signal to the CLI."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    got: list[int] = []
+    pipe: Pipeline | None = None
+
+    def on_signal(signum: int) -> None:
+        if got or main is None:
+            return  # a second signal while stopping: already on it
+        got.append(signum)
+        if pipe is not None:
+            pipe.stop_signal = signum
+        main.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
     try:
-        llm = build_llm(cfg, store, dry_run_hint=True)
+        store = Store(db)
         try:
-            await llm.check_endpoint()
-            pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
-                            retriever=_retriever(cfg, store))
-            with ProgressReporter(enabled=progress) as reporter:
-                pipe.on_progress = reporter
-                return await pipe.run(input_path, limit=limit, strict=strict)
+            llm = build_llm(cfg, store, dry_run_hint=True)
+            try:
+                await llm.check_endpoint()
+                pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
+                                retriever=_retriever(cfg, store))
+                with ProgressReporter(enabled=progress) as reporter:
+                    pipe.on_progress = reporter
+                    summary = await pipe.run(input_path, limit=limit, strict=strict)
+            finally:
+                await llm.aclose()
         finally:
-            await llm.aclose()
+            store.close()
+    except asyncio.CancelledError:
+        if not got:
+            raise
+        raise Interrupted(got[0], 0) from None
     finally:
-        store.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if "interrupted" in summary:
+        raise Interrupted(summary["interrupted"], summary["rows"])
+    return summary
 
 
 def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | None,

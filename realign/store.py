@@ -237,6 +237,82 @@ def migrate(con: duckdb.DuckDBPyConnection, *, tables: dict[str, Table] = TABLES
     return applied
 
 
+class CallJournal:
+    """Answered requests, appended to a file beside the database before the pipeline uses them.
+
+    An answer costs money and reaches DuckDB only with the next batch (up to a second later), so
+    each one is first written here: one `os.write` of one JSON line, which survives the process
+    being killed (the kernel holds it); `sync` fsyncs the lines written since the last call, in
+    batches, against power loss. The file is cut into segments: a flush takes the current segment
+    with the calls it commits and deletes it after the commit; segments left by a killed run are
+    replayed into `llm_calls` when the database is next opened for writing.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.prefix = db_path + ".journal-"
+        self._fd: int | None = None
+        self._seq = 1 + max((self._seq_of(p) for p in self.segments()), default=0)
+        self._unsynced = 0
+
+    @staticmethod
+    def _seq_of(path: Path) -> int:
+        return int(path.name.rsplit("-", 1)[1].split(".")[0])
+
+    def segments(self) -> list[Path]:
+        parent = Path(self.prefix).parent
+        name = Path(self.prefix).name
+        return sorted((p for p in parent.glob(name + "*.jsonl") if p.name[len(name):-6].isdigit()),
+                      key=self._seq_of)
+
+    def _path(self) -> str:
+        return f"{self.prefix}{self._seq:06d}.jsonl"
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._fd is None:
+            self._fd = os.open(self._path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(self._fd, (_json(record) + "\n").encode("utf-8"))
+        self._unsynced += 1
+
+    def sync(self) -> None:
+        if self._fd is not None and self._unsynced:
+            os.fsync(self._fd)
+            self._unsynced = 0
+
+    def rotate(self) -> list[str]:
+        """Close the current segment (its lines go with the batch being flushed); [] if none."""
+        if self._fd is None:
+            return []
+        self.sync()
+        os.close(self._fd)
+        self._fd = None
+        done = [self._path()]
+        self._seq += 1
+        return done
+
+    def close(self) -> None:
+        if self._fd is not None:
+            self.sync()
+            os.close(self._fd)
+            self._fd = None
+
+    @staticmethod
+    def read(path: Path) -> Iterator[dict[str, Any]]:
+        with path.open("rb") as f:
+            for line in f:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue  # the line being written when the process died
+
+
+def _remove(paths: Sequence[str]) -> None:
+    for p in paths:
+        try:
+            os.remove(p)
+        except FileNotFoundError:
+            pass
+
+
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
@@ -284,6 +360,11 @@ class Store:
             cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
+        self._journal: CallJournal | None = None
+        self.replayed = 0  # answers recovered from the journal of a run that was killed
+        if not read_only and self.path != ":memory:":
+            self._journal = CallJournal(self.path)
+            self._replay(self._journal.segments())
 
     def _connect(self, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         try:
@@ -291,12 +372,35 @@ class Store:
         except duckdb.IOException as e:
             raise ConfigError(f"cannot open database {self.path}: {e}") from None
 
+    def _replay(self, segments: list[Path]) -> None:
+        """Store the answers a killed run journaled but never flushed, then drop its segments."""
+        if not segments:
+            return
+        journal, self._journal = self._journal, None  # replayed calls are journaled already
+        try:
+            for seg in segments:
+                for rec in CallJournal.read(seg):
+                    key = rec.get("key")
+                    if not isinstance(key, str) or self.get_call(key) is not None:
+                        continue
+                    self.put_call(key, kind=rec.get("kind", "chat"), request=rec.get("request") or {},
+                                  response=rec.get("response"), finish_reason=rec.get("finish_reason"),
+                                  prompt_tokens=rec.get("prompt_tokens"),
+                                  completion_tokens=rec.get("completion_tokens"), latency_s=rec.get("latency_s"))
+                    self.replayed += 1
+            self.flush()
+        finally:
+            self._journal = journal
+        _remove([str(p) for p in segments])
+
     # ---- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
         if not self.read_only:
             self.flush()
         if self._writer is not None:
             self._writer.shutdown(wait=True)
+        if self._journal is not None:
+            self._journal.close()  # anything still in it was not committed: replayed next time
         self.con.close()
 
     def __enter__(self) -> "Store":
@@ -312,6 +416,8 @@ class Store:
 
     def maybe_flush(self) -> bool:
         """Start a background flush when enough rows or time have gathered and none is running."""
+        if self._journal is not None:
+            self._journal.sync()  # the answers journaled since the last call, in one fsync
         if not self._buffered:
             return False
         if self._buffered < self.flush_rows and time.monotonic() - self._last_flush < self.flush_seconds:
@@ -325,7 +431,8 @@ class Store:
         batch = self._take_batch()
         self._flushing_calls = batch[2]
         cursor = self.con.cursor()
-        self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True)
+        self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True,
+                                             journaled=batch[3])
         return True
 
     def flush(self) -> None:
@@ -334,8 +441,8 @@ class Store:
             self._finish_background_flush()
         if not self._buffered:
             return
-        buffers, forget, _ = self._take_batch()
-        self._write_batch(self.con, buffers, forget)
+        buffers, forget, _, journaled = self._take_batch()
+        self._write_batch(self.con, buffers, forget, journaled=journaled)
 
     def _finish_background_flush(self) -> None:
         assert self._flushing is not None
@@ -345,8 +452,10 @@ class Store:
             self._flushing = None
             self._flushing_calls = {}
 
-    def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]], dict[str, dict[str, Any]]]:
-        batch = (self._buffers, self._forget, self._pending_calls)
+    def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]],
+                                   dict[str, dict[str, Any]], list[str]]:
+        journaled = self._journal.rotate() if self._journal is not None else []
+        batch = (self._buffers, self._forget, self._pending_calls, journaled)
         self._buffers = {t: [] for t in _COLUMNS}
         self._forget = []
         self._pending_calls = {}
@@ -356,8 +465,9 @@ class Store:
 
     @staticmethod
     def _write_batch(con: duckdb.DuckDBPyConnection, buffers: dict[str, list[tuple[Any, ...]]],
-                     forget: list[tuple[str, str]], close: bool = False) -> None:
-        """One transaction: drop the stories of retried rows, then append every buffered row."""
+                     forget: list[tuple[str, str]], close: bool = False, journaled: Sequence[str] = ()) -> None:
+        """One transaction: drop the stories of retried rows, then append every buffered row;
+        the journal segments of the calls it holds go once it has committed."""
         try:
             with transaction(con):
                 if forget:
@@ -370,6 +480,7 @@ class Store:
                 for table in _FLUSH_ORDER:
                     if buffers[table]:
                         insert_rows(con, table, _COLUMNS[table], buffers[table])
+            _remove(journaled)
         finally:
             if close:
                 con.close()
@@ -401,6 +512,11 @@ class Store:
         error: str | None = None,
     ) -> None:
         if response is not None and error is None:
+            if self._journal is not None:
+                self._journal.append({
+                    "key": key, "kind": kind, "request": request, "response": response,
+                    "finish_reason": finish_reason, "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens, "latency_s": latency_s})
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
         self._add(

@@ -183,46 +183,72 @@ def _export(db: Path, out: Path) -> list[dict]:
     return [json.loads(x) for x in out.read_text().splitlines()]
 
 
-def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
+CONCURRENCY = 4
+
+
+def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
+    """An uninterrupted reference run, then a run stopped by `sig` after 40 requests (before the
+    store's first one-second flush) and rerun. Returns what the checks below need."""
     data = tmp_path / "in.jsonl"
     write_alpaca(data, 300)
     with OpenAIServer(RealignResponder(), latency_s=0.04) as srv:
-        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", "4",
+        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", str(CONCURRENCY),
                 "--classifier", "embedded", "-q"]
-        # the reference: one uninterrupted run
         ref_db = tmp_path / "ref.duckdb"
         summary_of(realign("rewrite", *base, "--db", str(ref_db), "--json"))
         reference = _export(ref_db, tmp_path / "ref.jsonl")
 
-        db = tmp_path / "killed.duckdb"
+        db = tmp_path / "stopped.duckdb"
         srv.reset()
         proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
-                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
-        # about 100 requests/s: at 160 the store has flushed at least once (it flushes every second)
-        while srv.count < 160 and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        assert proc.poll() is None, "the run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        while srv.count < 40 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        os.kill(proc.pid, sig)
+        _, stderr = proc.communicate(timeout=60)
+        before = {request_key(b) for b in srv.requests}
 
         con = duckdb.connect(str(db), read_only=True)
-        stored_results = con.execute("SELECT count(*) FROM results").fetchone()[0]
-        stored = {r[0] for r in con.execute("SELECT key FROM llm_calls WHERE error IS NULL").fetchall()}
+        status = con.execute("SELECT status FROM runs").fetchone()[0]
+        saved = con.execute("SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM quarantine)").fetchone()[0]
         con.close()
-        assert 0 < stored_results < 225 and stored
 
         srv.reset()
-        s = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        resent = [b for b in srv.requests if request_key(b) in stored]
-        assert resent == [], "a request whose answer was stored was sent again"
-        assert s["resumed"] >= stored_results and s["rows"] == 300
-        assert _export(db, tmp_path / "resumed.jsonl") == reference
-
-        # a second identical run sends nothing at all
+        resumed = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        resent = [b for b in srv.requests if request_key(b) in before]
+        after = _export(db, tmp_path / "resumed.jsonl")
         srv.reset()
-        s2 = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 300
+        again = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        sent_again = srv.count
+    print(f"{sig.name}: {len(before)} requests before the stop, {len(resent)} of them sent again after it; "
+          f"{saved} rows saved at the stop, {resumed['resumed']} resumed")
+    return {"rc": proc.returncode, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
+            "resent": resent, "reference": reference, "after": after, "again": again, "sent_again": sent_again}
+
+
+def test_sigkill_then_rerun_sends_no_answered_request_again(tmp_path: Path) -> None:
+    r = _stop_mid_run(tmp_path, signal.SIGKILL)
+    assert r["rc"] == -signal.SIGKILL
+    # only the requests in flight at the kill (at most --concurrency) may go out again: every
+    # answer received was journaled before use, whether or not it had reached DuckDB
+    assert len(r["resent"]) <= CONCURRENCY, f"{len(r['resent'])} answered requests were sent again"
+    assert r["resumed"]["rows"] == 300 and r["after"] == r["reference"]
+    assert r["sent_again"] == 0 and r["again"]["llm_requests"] == 0 and r["again"]["rows"] == 300
+
+
+def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        r = _stop_mid_run(tmp_path / sig.name, sig) if (tmp_path / sig.name).mkdir() is None else {}
+        assert r["rc"] == code, r["stderr"][-2000:]
+        assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
+        lines = r["stderr"].strip().splitlines()
+        assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
+        assert r["status"] == "interrupted"
+        assert len(r["resent"]) <= CONCURRENCY  # the answers that arrived were stored
+        assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
+        assert r["after"] == r["reference"] and r["sent_again"] == 0
 
 
 # ---- multi-turn ------------------------------------------------------------------------------

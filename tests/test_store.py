@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import signal
+import subprocess
+import sys
 import json
 from pathlib import Path
 
@@ -158,3 +161,40 @@ def test_a_duckdb_file_of_another_program_is_refused_and_left_alone(tmp_path: Pa
     con = duckdb.connect(str(other), read_only=True)
     assert set(schema_of(con)) == {"sales"}
     con.close()
+
+
+# ---- the journal of answered requests ------------------------------------------------------------
+
+def test_answers_journaled_before_a_kill_are_in_the_cache_after_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "k.duckdb"
+    Store(db).close()
+    script = (
+        "import os, signal, sys\n"
+        "from realign.store import Store\n"
+        "st = Store(sys.argv[1], flush_seconds=3600)\n"
+        "for i in range(3):\n"
+        "    st.put_call(str(i) * 64, kind='chat', request={'messages': [{'role': 'user', 'content': 'q' * 2000}]},\n"
+        "                response={'choices': [{'message': {'content': f'a{i}'}}]}, prompt_tokens=7)\n"
+        "st.put_call('9' * 64, kind='chat', request={}, response=None, error='timeout')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert list(tmp_path.glob("k.duckdb.journal-*"))  # nothing reached DuckDB, the journal has it
+    with Store(db) as st:
+        assert st.replayed == 3
+        assert st.get_call("1" * 64) == {"choices": [{"message": {"content": "a1"}}]}
+        assert st.get_call("9" * 64) is None  # a failed call is not an answer
+        st.flush()
+        assert st.query("SELECT count(*) AS n, sum(prompt_tokens) AS t FROM llm_calls")[0] == {"n": 3, "t": 21}
+        assert st.stored_request("2" * 64)["messages"][0]["content"] == "q" * 2000
+    assert not list(tmp_path.glob("k.duckdb.journal-*"))
+    with Store(db) as st:  # replayed once only
+        assert st.replayed == 0 and st.query("SELECT count(*) AS n FROM llm_calls")[0]["n"] == 3
+
+
+def test_a_flush_removes_the_journal_it_committed(tmp_path: Path) -> None:
+    with Store(tmp_path / "f.duckdb") as st:
+        st.put_call("a" * 64, kind="chat", request={}, response={"choices": []})
+        assert len(list(tmp_path.glob("f.duckdb.journal-*"))) == 1
+        st.flush()
+        assert not list(tmp_path.glob("f.duckdb.journal-*"))
