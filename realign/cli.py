@@ -41,6 +41,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 # Each command is a thin wrapper: parse options, call one library function, print the result.
 
 DB_OPTION = typer.Option("realign.duckdb", "--db", help="DuckDB file holding runs, results and the request cache.")
+API_KEY_OPTION = typer.Option(None, "--api-key", help="API key: @FILE (its first line) or env:NAME; default OPENAI_API_KEY. Never stored or printed.", show_default=False)
 
 
 def _print_json(data: Any) -> None:
@@ -54,6 +55,7 @@ def rewrite(
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    api_key: Optional[str] = API_KEY_OPTION,
     db: str = DB_OPTION,
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
@@ -70,11 +72,13 @@ def rewrite(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Classify, rewrite, verify and store every row of INPUT. Rerunning the same command resumes."""
+    from realign.config import api_key_from_flag
     from realign.runner import run_rewrite
 
     overrides = {
         "input": {"format": fmt},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency},
+        "model": {"model": model, "base_url": base_url, "concurrency": concurrency,
+                  "api_key": api_key_from_flag(api_key)},
         "sampling": {"n": n},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
@@ -206,16 +210,18 @@ def classify(
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Cascade: embedded confidence at or above which the LLM is not asked."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model for the LLM / cascade classifier."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint."),
+    api_key: Optional[str] = API_KEY_OPTION,
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config (model and classifier settings)."),
     db: str = DB_OPTION,
     out: Optional[str] = typer.Option(None, "--out", help="Write one prediction per row (JSONL) here."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Label a file with task types and print the distribution; with --gold-field, score the classifier."""
+    from realign.config import api_key_from_flag
     from realign.runner import run_classify
 
     overrides = {"classify": {"kind": classifier, "threshold": threshold},
-                 "model": {"model": model, "base_url": base_url}}
+                 "model": {"model": model, "base_url": base_url, "api_key": api_key_from_flag(api_key)}}
     result = run_classify(input_path, gold_field=gold_field, pipeline=pipeline, overrides=overrides, db=db)
     predictions = result.pop("predictions")
     if out:

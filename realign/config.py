@@ -141,6 +141,31 @@ def resolve_pipeline_path(spec: str) -> Path:
     raise ConfigError(f"pipeline '{spec}' not found: not a file, and not one of {', '.join(known)} in {PIPELINES_DIR}")
 
 
+def api_key_from_flag(value: str | None, env: dict[str, str] | None = None) -> str | None:
+    """The key an --api-key flag names: @FILE (its first line), env:NAME (that variable) or the
+    key itself (visible to other users in `ps`: prefer the other two). Errors never show the key."""
+    if value is None:
+        return None
+    env = dict(os.environ) if env is None else env
+    if value.startswith("@"):
+        path = value[1:]
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+            raise ConfigError(f"--api-key @{path}: cannot read {path} ({reason}); give a file holding the key") from None
+        key = lines[0].strip() if lines else ""
+        if not key:
+            raise ConfigError(f"--api-key @{path}: {path} is empty; its first line must be the key")
+        return key
+    if value.startswith("env:"):
+        name = value[4:]
+        if not env.get(name):
+            raise ConfigError(f"--api-key env:{name}: the environment variable {name} is not set or empty")
+        return env[name]
+    return value
+
+
 def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
                 env: dict[str, str] | None = None) -> PipelineConfig:
     """Build the effective config from a pipeline file, the environment and flag overrides.

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from realign.classify.base import Classifier, classification_text
 from realign.config import PipelineConfig, config_hash
-from realign.errors import ConfigError, InputError
+from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
 from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
 from realign.llm.prices import cost_usd, price_of
@@ -320,6 +320,8 @@ class Pipeline:
         the error, retried on resume) and is logged and counted instead of ending the run."""
         try:
             return await self.process(ex, pred)
+        except RealignError:
+            raise  # the user's to fix (a template, a config): stops the run with one line
         except Exception as e:
             self.stats.row_errors += 1
             error = f"internal error: {type(e).__name__}: {e}"

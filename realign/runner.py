@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from typing import Any
 
@@ -10,7 +11,7 @@ from realign.config import PipelineConfig, load_config
 from realign.errors import ConfigError, InputError, Interrupted
 from realign.pipeline import Pipeline, build_llm, plan
 from realign.progress import ProgressReporter
-from realign.store import Store
+from realign.store import Store, remove_database
 
 OPENAI_HOSTS = ("api.openai.com",)
 
@@ -18,7 +19,7 @@ OPENAI_HOSTS = ("api.openai.com",)
 def check_key(cfg: PipelineConfig) -> None:
     url = cfg.model.base_url or ""
     if any(h in url for h in OPENAI_HOSTS) and cfg.model.api_key is None:
-        raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-... and run again")
+        raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-..., or pass --api-key @FILE (a file holding it) or --api-key env:NAME")
 
 
 def _classifier(cfg: PipelineConfig, llm: Any | None) -> Any | None:
@@ -75,6 +76,7 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
+    created = not os.path.exists(db)
     try:
         store = Store(db)
         try:
@@ -90,10 +92,12 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
                 await llm.aclose()
         finally:
             store.close()
-    except asyncio.CancelledError:
-        if not got:
-            raise
-        raise Interrupted(got[0], 0) from None
+    except BaseException as e:
+        if created and (pipe is None or not pipe.run_id):
+            remove_database(db)  # a failed first command leaves no empty database behind
+        if isinstance(e, asyncio.CancelledError) and got:
+            raise Interrupted(got[0], 0) from None
+        raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -120,7 +124,9 @@ def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | Non
     check_key(cfg)
 
     async def go() -> dict[str, Any]:
+        created = not os.path.exists(db)
         store = Store(db)
+        ok = False
         try:
             llm = build_llm(cfg, store)
             try:
@@ -128,10 +134,13 @@ def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | Non
                 result = await classify_labelled(data, _classifier(cfg, llm))
                 result["llm_requests"] = llm.stats.requests_sent
                 result["cached_requests"] = llm.stats.cache_hits
+                ok = True
                 return result
             finally:
                 await llm.aclose()
         finally:
             store.close()
+            if created and not ok:
+                remove_database(db)
 
     return asyncio.run(go())

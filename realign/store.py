@@ -237,6 +237,26 @@ def migrate(con: duckdb.DuckDBPyConnection, *, tables: dict[str, Table] = TABLES
     return applied
 
 
+def check_database_file(path: str) -> None:
+    """Refuse, before DuckDB touches it, a --db that exists and is not a DuckDB file (an input
+    file given by mistake): DuckDB would otherwise read some such files as views, or overwrite them."""
+    p = Path(path)
+    if path == ":memory:" or not p.exists():
+        return
+    if p.is_dir():
+        raise ConfigError(f"--db {path} is a folder; give a database file, e.g. --db realign.duckdb")
+    with p.open("rb") as f:
+        head = f.read(12)
+    if head and head[8:12] != b"DUCK":
+        raise ConfigError(f"--db {path} is not a DuckDB database (did you mean --in?); nothing was written to it. "
+                          "Give a new or existing realign database, e.g. --db realign.duckdb")
+
+
+def remove_database(path: str) -> None:
+    """Delete a database file this command created and never used (a failed first command)."""
+    _remove([path, path + ".wal"])
+
+
 class CallJournal:
     """Answered requests, appended to a file beside the database before the pipeline uses them.
 
@@ -323,6 +343,7 @@ class Store:
             raise ConfigError(
                 f"database {self.path} does not exist; run `realign rewrite --db {self.path} ...` first"
             )
+        check_database_file(self.path)
         # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
         # keeps the process flat whatever the input size (pages beyond it go back to disk).
         config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}

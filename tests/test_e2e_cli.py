@@ -366,3 +366,63 @@ def test_database_of_the_previous_release_is_read_and_extended_through_the_cli(t
     assert s["rows"] == 8 and s["quarantined"] == 1 and s["failed"] == 0
     rows = _export(db, tmp_path / "out.jsonl")
     assert len(rows) == 7 and {r["id"] for r in rows} >= {"m1", "q1", "c1", "q2", "q3", "m2", "q4"}
+
+
+# ---- bad state -------------------------------------------------------------------------------
+
+def test_db_pointing_at_an_input_file_is_one_line_and_leaves_it_untouched(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    before = data.read_bytes()
+    for args in (["rewrite", "--in", str(data), "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 ["stats"], ["show", "x"], ["export", "--out", str(tmp_path / "o.jsonl")]):
+        proc = realign(*args, "--db", str(data))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "is not a DuckDB database" in proc.stderr and str(data) in proc.stderr
+    assert data.read_bytes() == before and not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_failed_first_command_leaves_no_empty_database(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    proc = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2 and not db.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_template_that_breaks_the_sandbox_is_one_line_naming_template_and_expression(tmp_path: Path) -> None:
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    evil = "{{ original.__class__.__mro__[1].__subclasses__() }}"
+    with (templates / "rewrite_user.j2").open("a") as f:
+        f.write("\n" + evil + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(DEMO), "--db", str(tmp_path / "t.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--task", "open_qa", "-q",
+                       env=cli_env(REALIGN_TEMPLATES_DIR=str(templates)))
+        assert srv.count == 0
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "rewrite_user.j2:" in line and evil in line and "sandbox" in line
+
+
+def test_api_key_from_a_file_is_sent_and_never_stored_or_printed(tmp_path: Path) -> None:
+    secret = "sk-from-file-0123456789abcdef"
+    keyfile = tmp_path / "key.txt"
+    keyfile.write_text(secret + "\n")
+    db = tmp_path / "k.duckdb"
+    with OpenAIServer(RealignResponder(), api_key=secret) as srv:
+        args = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "embedded", "--limit", "3", "-q", "--json"]
+        ok = realign(*args, "--api-key", f"@{keyfile}")
+        assert summary_of(ok)["rows"] == 3 and srv.count > 0
+        from_env = realign(*args, "--api-key", "env:MY_KEY", env=cli_env(MY_KEY=secret))
+        assert from_env.returncode == 0, from_env.stderr
+        refused = realign(*args, "--api-key", "env:MY_KEY", env=cli_env(MY_KEY="sk-wrong-key-0000"))
+    assert refused.returncode == 2 and "401" in refused.stderr and "--api-key @FILE" in refused.stderr
+    assert "sk-wrong-key-0000" not in refused.stderr and "Traceback" not in refused.stderr
+    missing = realign(*args[:-1], "--api-key", f"@{tmp_path / 'nope.txt'}")
+    assert missing.returncode == 2 and "nope.txt" in missing.stderr
+    for out in (ok.stdout, ok.stderr, from_env.stdout, from_env.stderr):
+        assert secret not in out
+    assert secret.encode() not in db.read_bytes()

@@ -344,7 +344,7 @@ class LLMClient:
                 which = "no API key was given" if self._secret is None else "the API key is invalid"
                 raise ConfigError(
                     f"the LLM server at {url} refused the request (HTTP {status}): {which}, or it lacks "
-                    f"access. Set OPENAI_API_KEY or pass --api-key."
+                    f"access. Set OPENAI_API_KEY, or pass --api-key @FILE (a file holding the key) or --api-key env:NAME."
                 ) from None
             if status == 404:
                 raise ConfigError(
