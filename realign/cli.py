@@ -32,7 +32,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
         except Interrupted as e:  # stopped by a signal, everything received stored
             print(str(e), file=sys.stderr)
-            raise typer.Exit(128 + e.signum) from None
+            raise typer.Exit(e.exit_code) from None
 
     return wrapper
 
@@ -66,6 +66,9 @@ def rewrite(
     classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
     retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
+    price_in: Optional[float] = typer.Option(None, "--price-in", min=0, help="US$ per million prompt tokens, for models without a built-in price."),
+    price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Run the offline stages and print what would be sent; no model needed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
@@ -78,7 +81,8 @@ def rewrite(
     overrides = {
         "input": {"format": fmt},
         "model": {"model": model, "base_url": base_url, "concurrency": concurrency,
-                  "api_key": api_key_from_flag(api_key)},
+                  "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
+                  "max_cost": max_cost},
         "sampling": {"n": n},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},

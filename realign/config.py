@@ -47,6 +47,7 @@ class ModelConfig(_Section):
     tokens_per_minute: float | None = None
     prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
     completion_price: float | None = None  # US$ per million completion tokens
+    max_cost: float | None = Field(None, gt=0)  # US$: stop cleanly (resumable) once the run has cost this much
 
 
 class SamplingConfig(_Section):
@@ -116,7 +117,7 @@ class PipelineConfig(_Section):
         """
         data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
-                               "prompt_price", "completion_price"}})
+                               "prompt_price", "completion_price", "max_cost"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:

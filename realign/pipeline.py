@@ -26,7 +26,7 @@ from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
-from realign.store import Store
+from realign.store import Store, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.registry import VerifyOptions, run_checks
@@ -147,6 +147,9 @@ class Pipeline:
         # Set (with the signal number) by whoever cancels `run` to stop it cleanly: the run then
         # ends `interrupted` instead of failing.
         self.stop_signal: int | None = None
+        self.budget_hit = False  # the run reached model.max_cost and stops like on a signal
+        self._spent_before = 0.0  # US$ of the run's earlier sessions, from the ledger
+        self._main: asyncio.Task[Any] | None = None
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -214,7 +217,7 @@ class Pipeline:
             names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
         return run_checks(names, inp, self.verify_options)
 
-    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome) -> ChatResult:
+    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome, purpose: str = "rewrite") -> ChatResult:
         def validate(result: ChatResult) -> None:
             errors = []
             for c in result.contents:
@@ -229,7 +232,7 @@ class Pipeline:
         result = await self.llm.chat(
             messages, sampling=self.sampling,
             response_format=REWRITE_SCHEMA if self.cfg.rewrite.structured_output else None,
-            n=self.cfg.sampling.n, validate=validate,
+            n=self.cfg.sampling.n, validate=validate, purpose=purpose,
         )
         out.request_keys.append(result.key)
         out.raw_answers.extend(result.contents)
@@ -283,7 +286,7 @@ class Pipeline:
                 return out
             if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
                 retry = feedback_messages(messages, raw, verdict.feedback())
-                result = await self._ask(retry, out)
+                result = await self._ask(retry, out, "feedback")
                 done, _, last = self._judge(task, ex, turn_index, result, 2, out)
                 if done:
                     return out
@@ -393,6 +396,8 @@ class Pipeline:
             config_hash=config_hash(identity), input_path=input_path, input_hash=input_hash,
             model=self.cfg.model.model, base_url=self.cfg.model.base_url,
         )
+        self._main = asyncio.current_task()
+        self._spent_before = (run_usage(store, run_id)["total"]["cost_usd"] or 0.0) if resumed else 0.0
         total = count_rows(input_path)
         self.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
         quarantined_before = store.quarantined_indices(run_id) if resumed else set()
@@ -452,7 +457,7 @@ class Pipeline:
                 raise crashed[0]
             status = "completed"
         except asyncio.CancelledError:
-            if self.stop_signal is None:
+            if self.stop_signal is None and not self.budget_hit:
                 raise
             status = "interrupted"  # stop sending; what arrived is stored below
             me = asyncio.current_task()
@@ -464,10 +469,13 @@ class Pipeline:
                 t.cancel()
             if pending:  # let them unwind before the client closes under them
                 await asyncio.gather(*pending, return_exceptions=True)
+            store.set_usage(run_id, store.session, self.ledger())
             store.flush()
             counts = self.counts()
             store.finish_run(run_id, status, counts)
-        return {"run_id": run_id, **counts, **({"interrupted": self.stop_signal} if status == "interrupted" else {})}
+        if status == "interrupted":
+            counts["interrupted"] = "max_cost" if self.budget_hit else self.stop_signal
+        return {"run_id": run_id, **counts}
 
     async def _ticker(self) -> None:
         # Rows may take minutes each on a slow server: keep the display alive and the buffered
@@ -475,10 +483,32 @@ class Pipeline:
         while True:
             await asyncio.sleep(0.5)
             if self.store is not None:
+                self.store.set_usage(self.run_id, self.store.session, self.ledger())
                 self.store.maybe_flush()
             self._tick()
 
+    def run_cost(self) -> float | None:
+        """US$ the run has cost so far, earlier sessions included; None without a price."""
+        s = self.llm.stats if self.llm else None
+        now = cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0))
+        return None if now is None else self._spent_before + now
+
+    def _check_budget(self) -> None:
+        limit = self.cfg.model.max_cost
+        cost = self.run_cost()
+        if limit is not None and cost is not None and cost >= limit and not self.budget_hit:
+            self.budget_hit = True  # stop sending; the run ends `interrupted`, resumable
+            if self._main is not None:
+                self._main.cancel()
+
+    def ledger(self) -> dict[str, dict[str, Any]]:
+        """This session's usage by purpose, with its cost: the one source of every token figure."""
+        s = self.llm.stats if self.llm else None
+        return {p: {**v, "cost_usd": cost_usd(self.stats.price, v["prompt_tokens"], v["completion_tokens"])}
+                for p, v in (s.by_purpose.items() if s is not None else ())}
+
     def _tick(self) -> None:
+        self._check_budget()
         if self.on_progress is not None:
             self.on_progress(self.stats)
 
@@ -505,6 +535,8 @@ class Pipeline:
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
+            "usage": self.ledger(),
+            "run_total": run_usage(self.store, self.run_id)["total"],
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
@@ -530,6 +562,26 @@ def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) ->
     )
 
 
+CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}
+
+
+def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
+    """For --dry-run: None when classification sends no request, else the embedded confidence
+    below which a row goes to the LLM (1.0 + anything: every row, for the LLM classifier)."""
+    if cfg.tasks.force_task:
+        return None
+    kind = cfg.classify.kind
+    if kind == "auto":
+        kind = "cascade" if cfg.model.base_url and cfg.model.model else "embedded"
+    if kind == "llm":
+        return float("inf")
+    if kind == "cascade":
+        from realign.classify.cascade import DEFAULT_THRESHOLD
+
+        return DEFAULT_THRESHOLD if cfg.classify.threshold is None else float(cfg.classify.threshold)
+    return None
+
+
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
@@ -538,6 +590,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     """
     cfg = pipeline.cfg
     rows = quarantined = requests = prompt_chars = completion_chars = 0
+    classify_requests = classify_chars = 0
+    asks_llm = _classifier_asks_llm(cfg)  # None: never; else the confidence below which it asks
+    classify_system = 0
+    if asks_llm is not None:
+        from realign.classify.llm import system_prompt
+
+        classify_system = len(system_prompt(pipeline.tasks))
     by_task: dict[str, dict[str, int]] = {}
     samples: list[dict[str, Any]] = []
     bad: list[str] = []
@@ -552,6 +611,9 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         rows += len(chunk)
         preds = await pipeline.classify(examples)
         for ex, pred in zip(examples, preds):
+            if asks_llm is not None and pred.confidence < asks_llm:
+                classify_requests += 1
+                classify_chars += classify_system + len(classification_text(ex.turns)) + 120
             entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
             entry["rows"] += 1
             if not pipeline.wants_rewrite(pred.task):
@@ -567,11 +629,15 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 completion_chars += len(ex.turns[i].content) + 40
                 if len(samples) < show_prompts:
                     samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
-    est_prompt = prompt_chars // 4
-    est_completion = completion_chars // 4 * cfg.sampling.n
+    est_prompt = prompt_chars // 4 + classify_chars // 4
+    est_completion = completion_chars // 4 * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
+    price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
     return {
         "dry_run": True, "rows": rows, "quarantined": quarantined,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
+        "classify_requests": classify_requests, "total_requests": requests + classify_requests,
+        "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),
+        "price_per_million": list(price) if price else None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),

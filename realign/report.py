@@ -19,11 +19,15 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         for task, v in s["by_task"].items():
             t.add_row(task, str(v["rows"]), str(v["rewrite"]), str(v["passthrough"]))
         console.print(t)
+        cost = s.get("estimated_cost_usd")
         console.print(
-            f"would send {s['requests']} rewrite requests (up to {s['requests_with_feedback_retry_max']} "
-            f"with feedback retries); {s['rows_needing_evidence']} of them are of tasks that take evidence "
+            f"would send {s['classify_requests']:,} classification and {s['requests']:,} rewrite requests "
+            f"(up to {s['requests_with_feedback_retry_max']:,} rewrite requests with feedback retries); "
+            f"{s['rows_needing_evidence']:,} of them are of tasks that take evidence "
             f"(retrieval: {s['retrieval']}); estimated tokens: "
-            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion"
+            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion; "
+            + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
+               else f"estimated cost ${cost:,.4f}")
         )
         for sample in s["sample_prompts"]:
             console.rule(f"sample prompt: {sample['example_id']} ({sample['task']})")
@@ -43,10 +47,19 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
+    _print_usage(s.get("usage") or {})
     if s.get("row_errors"):
         Console(stderr=True).print(
             f"warning: {s['row_errors']} rows failed with an internal error (logged above, stored as failed "
             "with the error: `realign show ID`); a rerun retries them. Please report it.", markup=False)
+
+
+def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:
+    """The ledger by purpose: one line each, the figures the totals above add up from."""
+    for purpose, v in by_purpose.items():
+        cost = "" if v.get("cost_usd") is None else f" ${v['cost_usd']:,.4f}"
+        console.print(f"  {purpose:<9} {v['requests']:>8,} sent {v['cached']:>8,} cached {v['retries']:>6,} retries | "
+                      f"tokens {v['prompt_tokens']:,} + {v['completion_tokens']:,}{cost}", markup=False)
 
 
 def print_stats(d: dict[str, Any]) -> None:
@@ -75,6 +88,7 @@ def print_stats(d: dict[str, Any]) -> None:
     console.print(f"tokens {tok['prompt_tokens']:,} prompt + {tok['completion_tokens']:,} completion | "
                   f"requests over all sessions: {req['fresh']} sent, {req['cached']} from cache, "
                   f"{req['retries']} retries | cost {cost}")
+    _print_usage(d.get("usage") or {})
 
 
 def print_story(s: dict[str, Any]) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 from typing import Any
 
 from realign.config import PipelineConfig, load_config
-from realign.errors import ConfigError, InputError, Interrupted
+from realign.llm.prices import price_of
+from realign.errors import ConfigError, InputError, Interrupted, budget_reached
 from realign.pipeline import Pipeline, build_llm, plan
 from realign.progress import ProgressReporter
 from realign.store import Store, remove_database
@@ -46,7 +48,9 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         raise InputError("no input given: pass --in FILE (or set input.path in the pipeline)")
     from realign.io.readers import detect_format
 
-    detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    container, shape = detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    how = f"{cfg.input.format} (--format)" if cfg.input.format else f"{shape} (detected)"
+    announce = f"input {input_path}: {container}, rows read as {how}" if progress else None
     if dry_run:
         # Offline: the embedded classifier stands in for any LLM-backed one.
         offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
@@ -54,11 +58,16 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
         return asyncio.run(plan(pipe, input_path, limit=limit))
     check_key(cfg)
-    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress))
+    m = cfg.model
+    if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
+        raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
+                          "(US$ per million prompt / completion tokens)")
+    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                            announce=announce))
 
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
-               progress: bool) -> dict[str, Any]:
+               progress: bool, announce: str | None = None) -> dict[str, Any]:
     """The run, stoppable: SIGINT / SIGTERM cancel it, the pipeline stores what arrived and marks
     the run `interrupted`, and Interrupted carries the signal to the CLI."""
     loop = asyncio.get_running_loop()
@@ -83,6 +92,8 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
             llm = build_llm(cfg, store, dry_run_hint=True)
             try:
                 await llm.check_endpoint()
+                if announce:
+                    print(announce, file=sys.stderr, flush=True)
                 pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
                                 retriever=_retriever(cfg, store))
                 with ProgressReporter(enabled=progress) as reporter:
@@ -101,6 +112,9 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if summary.get("interrupted") == "max_cost":
+        assert pipe is not None and cfg.model.max_cost is not None
+        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"])
     if "interrupted" in summary:
         raise Interrupted(summary["interrupted"], summary["rows"])
     return summary

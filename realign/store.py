@@ -121,11 +121,17 @@ TABLES: dict[str, Table] = {
     "texts": Table(_cols("sha256 VARCHAR, text VARCHAR")),
     "quarantine": Table(_cols(
         "run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR, raw VARCHAR")),
+    # The ledger: what each session of a run sent and was billed, by purpose (classify, rewrite,
+    # feedback, judge ...); every token and cost figure (summary, stats, --json) is read from it.
+    "usage": Table(_cols(
+        "run_id VARCHAR, session INTEGER, purpose VARCHAR, requests BIGINT, cached BIGINT, "
+        "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT, cost_usd DOUBLE"),
+        key=("run_id", "session", "purpose")),
 }
 _INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
 
 # Column order of each buffered table, used to build the Arrow batch of a flush.
-_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs")}
+_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs", "usage")}
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -149,7 +155,8 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
     # they are created from TABLES, which already holds every migration's effect.
     for name in TABLES:
-        create_table(con, name)
+        if name != "usage":  # m002's
+            create_table(con, name)
     for ddl in _INDEXES:
         con.execute(ddl)
 
@@ -158,8 +165,13 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
 # database opened later runs only the names it lacks, each in its own transaction. Example:
 #   def _m002_results_contract(con): add_columns(con, "results", "contract")
 #   MIGRATIONS.append(("m002_results_contract", _m002_results_contract))  # after adding the column to TABLES
+def _m002_usage(con: duckdb.DuckDBPyConnection) -> None:
+    create_table(con, "usage")  # the token ledger by purpose; older runs have none
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
+    ("m002_usage", _m002_usage),
 ]
 
 
@@ -364,6 +376,8 @@ class Store:
         self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
         self._pending_calls: dict[str, dict[str, Any]] = {}
         self._forget: list[tuple[str, str]] = []  # (run_id, example_id) whose old rows go first
+        self._usage: tuple[str, int, dict[str, dict[str, Any]]] | None = None  # latest ledger snapshot
+        self.session = 1  # of the run started by start_run
         # 64-bit prefixes of the keys with a stored answer: a cache miss, the common case, is
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
@@ -453,7 +467,7 @@ class Store:
         self._flushing_calls = batch[2]
         cursor = self.con.cursor()
         self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True,
-                                             journaled=batch[3])
+                                             journaled=batch[3], usage=batch[4])
         return True
 
     def flush(self) -> None:
@@ -462,8 +476,8 @@ class Store:
             self._finish_background_flush()
         if not self._buffered:
             return
-        buffers, forget, _, journaled = self._take_batch()
-        self._write_batch(self.con, buffers, forget, journaled=journaled)
+        buffers, forget, _, journaled, usage = self._take_batch()
+        self._write_batch(self.con, buffers, forget, journaled=journaled, usage=usage)
 
     def _finish_background_flush(self) -> None:
         assert self._flushing is not None
@@ -474,9 +488,10 @@ class Store:
             self._flushing_calls = {}
 
     def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]],
-                                   dict[str, dict[str, Any]], list[str]]:
+                                   dict[str, dict[str, Any]], list[str], Any]:
         journaled = self._journal.rotate() if self._journal is not None else []
-        batch = (self._buffers, self._forget, self._pending_calls, journaled)
+        batch = (self._buffers, self._forget, self._pending_calls, journaled, self._usage)
+        self._usage = None
         self._buffers = {t: [] for t in _COLUMNS}
         self._forget = []
         self._pending_calls = {}
@@ -486,7 +501,8 @@ class Store:
 
     @staticmethod
     def _write_batch(con: duckdb.DuckDBPyConnection, buffers: dict[str, list[tuple[Any, ...]]],
-                     forget: list[tuple[str, str]], close: bool = False, journaled: Sequence[str] = ()) -> None:
+                     forget: list[tuple[str, str]], close: bool = False, journaled: Sequence[str] = (),
+                     usage: tuple[str, int, dict[str, dict[str, Any]]] | None = None) -> None:
         """One transaction: drop the stories of retried rows, then append every buffered row;
         the journal segments of the calls it holds go once it has committed."""
         try:
@@ -501,6 +517,13 @@ class Store:
                 for table in _FLUSH_ORDER:
                     if buffers[table]:
                         insert_rows(con, table, _COLUMNS[table], buffers[table])
+                if usage is not None:
+                    run_id, session, by_purpose = usage
+                    con.execute("DELETE FROM usage WHERE run_id = ? AND session = ?", [run_id, session])
+                    cols = TABLES["usage"].names
+                    if by_purpose:
+                        insert_rows(con, "usage", cols, [
+                            (run_id, session, p, *(v.get(c) for c in cols[3:])) for p, v in sorted(by_purpose.items())])
             _remove(journaled)
         finally:
             if close:
@@ -576,6 +599,13 @@ class Store:
                 m["content"] = text[0] if text else None
         return request
 
+    def set_usage(self, run_id: str, session: int, by_purpose: dict[str, dict[str, Any]]) -> None:
+        """The session's ledger so far (requests, cached, retries, tokens, cost by purpose),
+        replacing the previous snapshot at the next flush."""
+        if self._usage is None:
+            self._buffered += 1
+        self._usage = (run_id, session, {p: dict(v) for p, v in by_purpose.items()})
+
     # ---- runs -----------------------------------------------------------------------------
     def start_run(self, *, run_id: str, name: str, config: dict[str, Any], config_hash: str,
                   input_path: str, input_hash: str, model: str | None, base_url: str | None) -> bool:
@@ -586,7 +616,9 @@ class Store:
                 "UPDATE runs SET sessions = sessions + 1, status = 'running', finished_at = NULL WHERE run_id = ?",
                 [run_id],
             )
+            self.session = int(existing[0] or 0) + 1
             return True
+        self.session = 1
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running', 1, NULL)",
             [run_id, name, _json(config), config_hash, input_path, input_hash, model, base_url, _now()],
@@ -712,6 +744,26 @@ class Store:
 
 
 
+LEDGER_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def run_usage(store: Store, run_id: str) -> dict[str, Any]:
+    """The ledger of a run over all its sessions: {"by_purpose": {purpose: figures}, "total": figures}.
+    cost_usd is None where the model has no price."""
+    rows = store.query(
+        """SELECT purpose, sum(requests) AS requests, sum(cached) AS cached, sum(retries) AS retries,
+                  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+                  sum(cost_usd) AS cost_usd
+           FROM usage WHERE run_id = ? GROUP BY purpose ORDER BY purpose""", [run_id])
+    by_purpose = {r.pop("purpose"): {k: (round(v, 6) if isinstance(v, float) else (int(v) if v is not None else None))
+                                     for k, v in r.items()} for r in rows}
+    total: dict[str, Any] = {k: sum(v[k] or 0 for v in by_purpose.values()) for k in LEDGER_FIELDS}
+    costs = [v["cost_usd"] for v in by_purpose.values()]
+    total["cost_usd"] = round(sum(c for c in costs if c is not None), 6) if costs and all(
+        c is not None for c in costs) else None
+    return {"by_purpose": by_purpose, "total": total}
+
+
 def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     """Everything `realign stats` shows for one run, as plain data."""
     q = store.query
@@ -740,12 +792,16 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                   quantile_cont(length_ratio, 0.1) AS p10, quantile_cont(length_ratio, 0.5) AS p50,
                   quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
            FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
-    tokens = q(
-        """SELECT coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
-                  coalesce(sum(completion_tokens), 0) AS completion_tokens
-           FROM results WHERE run_id = ?""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
     counts = json.loads(info["counts"]) if info.get("counts") else {}
+    usage = run_usage(store, run_id)
+    if not usage["by_purpose"]:  # a run of a release before the ledger: its session totals
+        old = counts.get("totals", {})
+        usage["total"] = {"requests": old.get("llm_requests", 0), "cached": old.get("cached_requests", 0),
+                          "retries": old.get("retries", 0), "prompt_tokens": old.get("prompt_tokens", 0),
+                          "completion_tokens": old.get("completion_tokens", 0), "cost_usd": old.get("cost_usd")}
+    total = usage["total"]
+    tokens = {"prompt_tokens": total["prompt_tokens"], "completion_tokens": total["completion_tokens"]}
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
@@ -754,10 +810,9 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
-        "requests": {"fresh": counts.get("totals", {}).get("llm_requests", 0),
-                     "cached": counts.get("totals", {}).get("cached_requests", 0),
-                     "retries": counts.get("totals", {}).get("retries", 0)},
-        "cost_usd": counts.get("totals", {}).get("cost_usd"),
+        "requests": {"fresh": total["requests"], "cached": total["cached"], "retries": total["retries"]},
+        "cost_usd": total["cost_usd"],
+        "usage": usage["by_purpose"],
     }
 
 

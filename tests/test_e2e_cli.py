@@ -426,3 +426,59 @@ def test_api_key_from_a_file_is_sent_and_never_stored_or_printed(tmp_path: Path)
     for out in (ok.stdout, ok.stderr, from_env.stdout, from_env.stderr):
         assert secret not in out
     assert secret.encode() not in db.read_bytes()
+
+
+# ---- one ledger ------------------------------------------------------------------------------
+
+def test_token_totals_agree_in_summary_progress_stats_and_json_split_by_purpose(tmp_path: Path) -> None:
+    import re
+
+    db = tmp_path / "l.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        args = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "llm", "--price-in", "2", "--price-out", "8"]
+        plain = realign(*args)  # progress lines on stderr, the human summary on stdout
+        sent = srv.count
+        assert plain.returncode == 0, plain.stderr
+        s = summary_of(realign(*args, "--json", "-q"))  # the same run again: all from cache
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    first = [ln for ln in plain.stderr.splitlines() if ln.startswith("rows 24/24")][-1]
+    p_tok, c_tok = (int(x.replace(",", "")) for x in re.search(r"tokens ([\d,]+)\+([\d,]+)", first).groups())
+    assert f"tokens {p_tok:,} prompt + {c_tok:,} completion" in " ".join(plain.stdout.split())
+    usage = st["usage"]
+    assert set(usage) == {"classify", "rewrite"} and usage["classify"]["requests"] == 24
+    assert st["tokens"] == {"prompt_tokens": p_tok, "completion_tokens": c_tok}  # classification included
+    assert sum(u["requests"] for u in usage.values()) == st["requests"]["fresh"] == sent
+    assert sum(u["prompt_tokens"] for u in usage.values()) == p_tok
+    assert st["cost_usd"] == round((p_tok * 2 + c_tok * 8) / 1e6, 6)
+    # the second session finds every row done: nothing sent, nothing billed, the same run totals
+    assert s["llm_requests"] == 0 and s["prompt_tokens"] == 0 and not any(u["requests"] for u in s["usage"].values())
+    assert s["run_total"]["prompt_tokens"] == p_tok and s["run_total"]["cost_usd"] == st["cost_usd"]
+
+
+def test_dry_run_counts_classification_requests_and_estimates_cost(tmp_path: Path) -> None:
+    common = ["rewrite", "--in", str(DEMO), "--dry-run", "--json", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"]
+    llm = summary_of(realign(*common, "--classifier", "llm", "--price-in", "1", "--price-out", "1"))
+    assert llm["classify_requests"] == 24 and llm["total_requests"] == 24 + llm["requests"]
+    assert llm["estimated_cost_usd"] == round((llm["estimated_prompt_tokens"] + llm["estimated_completion_tokens"]) / 1e6, 6)
+    embedded = summary_of(realign(*common, "--classifier", "embedded"))
+    assert embedded["classify_requests"] == 0 and embedded["estimated_cost_usd"] is None
+    assert embedded["estimated_prompt_tokens"] < llm["estimated_prompt_tokens"]
+
+
+def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 300)
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder(), latency_s=0.02) as srv:
+        base = ["rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "embedded", "--concurrency", "4", "--price-in", "100", "--price-out", "100", "-q"]
+        no_price = realign(*base[:-5], "--max-cost", "1", "-q")
+        assert no_price.returncode == 2 and "--price-in" in no_price.stderr and not db.exists()
+        stopped = realign(*base, "--max-cost", "0.5")
+        assert stopped.returncode == 3, stopped.stderr
+        assert "--max-cost $0.50 reached" in stopped.stderr and "Traceback" not in stopped.stderr
+        st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+        assert st["status"] == "interrupted" and 0.5 <= st["cost_usd"] < 1.0 and st["rows"] < 300
+        done = summary_of(realign(*base, "--max-cost", "100", "--json"))
+    assert done["rows"] == 300 and done["resumed"] >= st["rows"]
