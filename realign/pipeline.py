@@ -26,7 +26,7 @@ from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
-from realign.store import Store, run_usage
+from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.registry import VerifyOptions, run_checks
@@ -535,6 +535,7 @@ class Pipeline:
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
+            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
             "usage": self.ledger(),
             "run_total": run_usage(self.store, self.run_id)["total"],
             "elapsed_s": round(elapsed, 3),
@@ -641,5 +642,5 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
-        "bad_rows": bad, "sample_prompts": samples,
+        "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
     }

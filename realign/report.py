@@ -34,6 +34,8 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
             for m in sample["messages"]:
                 console.print(f"[bold]{m['role']}[/bold]")
                 console.print(m["content"], markup=False, highlight=False)
+        for w in s.get("warnings") or []:
+            Console(stderr=True).print(f"warning: {w}", markup=False)
         console.print("No model was called. To run it for real, give --model and --base-url (or OPENAI_BASE_URL).")
         return
     console.print(
@@ -48,6 +50,8 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
     _print_usage(s.get("usage") or {})
+    for w in s.get("warnings") or []:
+        Console(stderr=True).print(f"warning: {w}", markup=False)
     if s.get("row_errors"):
         Console(stderr=True).print(
             f"warning: {s['row_errors']} rows failed with an internal error (logged above, stored as failed "
@@ -76,9 +80,19 @@ def print_stats(d: dict[str, Any]) -> None:
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
     if d["rejection_reasons"]:
-        console.print("top reasons a rewrite was not used:")
+        console.print("why candidates were rejected (rows, check, kind of reason, one example):")
         for r in d["rejection_reasons"]:
-            console.print(f"  {r['rows']:>6}  {r['reason']}", markup=False)
+            console.print(f"  {r['rows']:>6}  {r['check']}: {r['kind']}", markup=False)
+            if r["example"] != r["kind"]:
+                console.print(f"          e.g. {r['example']}", markup=False)
+    if d.get("quarantined_rows"):
+        console.print(f"quarantined rows ({d['quarantined']:,}; first {len(d['quarantined_rows'])}):")
+        for r in d["quarantined_rows"]:
+            where = f"{r['file']}:{r['line']}" if r["line"] is not None else f"{r['file']} row {r['source_index']}"
+            console.print(f"  {where}" + (f" field {r['field']}" if r["field"] else "") + f": {r['reason']}",
+                          markup=False)
+    for w in d.get("warnings") or []:
+        Console(stderr=True).print(f"warning: {w}", markup=False)
     lr = d["length_ratio"]
     if lr.get("n"):
         console.print(f"length ratio of accepted rewrites (n={lr['n']}): min {lr['min']} p10 {lr['p10']} "

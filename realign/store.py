@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -249,6 +251,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, tables: dict[str, Table] = TABLES
     return applied
 
 
+class _Locked(Exception):
+    """Another process holds the database's write lock."""
+
+
 def check_database_file(path: str) -> None:
     """Refuse, before DuckDB touches it, a --db that exists and is not a DuckDB file (an input
     file given by mistake): DuckDB would otherwise read some such files as views, or overwrite them."""
@@ -359,9 +365,18 @@ class Store:
         # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
         # keeps the process flat whatever the input size (pages beyond it go back to disk).
         config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}
-        self.con = self._connect(read_only, config)
+        self._open_path = self.path  # a private snapshot instead, while another process writes
+        self._snapshot_dir: str | None = None
+        try:
+            self.con = self._connect(read_only, config)
+        except _Locked:
+            if not read_only:
+                raise ConfigError(f"database {self.path} is in use by another realign command that writes to it "
+                                  "(a run in progress?); wait for it to finish or pass another --db") from None
+            self._open_path = self._snapshot()
+            self.con = self._connect(True, config)
         if read_only and not up_to_date(self.con):
-            # A database from an older release: bring it up to date once, then read it.
+            # A database from an older release (or a snapshot of one): bring it up to date, then read it.
             self.con.close()
             writable = self._connect(False, config)
             try:
@@ -403,9 +418,38 @@ class Store:
 
     def _connect(self, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(self.path, read_only=read_only, config=config)
+            return duckdb.connect(self._open_path, read_only=read_only, config=config)
         except duckdb.IOException as e:
+            if "Conflicting lock" in str(e):
+                raise _Locked() from None
             raise ConfigError(f"cannot open database {self.path}: {e}") from None
+
+    def _snapshot(self) -> str:
+        """Copy the database and its WAL into a private folder, for reading while a run writes.
+
+        DuckDB lets one process hold a file that is being written. A run writes every commit to the
+        WAL and the main file only at checkpoints, so a copy is consistent when the main file did
+        not change while both were copied (its size and mtime are compared); otherwise it is taken
+        again. A torn last WAL entry is dropped by DuckDB's checksums. Costs one file copy (see
+        benchmarks/read_while_writing.py).
+        """
+        self._snapshot_dir = tempfile.mkdtemp(prefix="realign-snapshot-")
+        dst = os.path.join(self._snapshot_dir, Path(self.path).name)
+        wal = self.path + ".wal"
+        for _ in range(5):
+            before = os.stat(self.path)
+            shutil.copyfile(self.path, dst)
+            if os.path.exists(wal):
+                try:
+                    shutil.copyfile(wal, dst + ".wal")
+                except FileNotFoundError:  # checkpointed away meanwhile: the stat check retries
+                    pass
+            after = os.stat(self.path)
+            if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+                return dst
+            _remove([dst, dst + ".wal"])
+            time.sleep(0.2)
+        raise ConfigError(f"database {self.path} is being checkpointed by the run writing it; try again in a moment")
 
     def _replay(self, segments: list[Path]) -> None:
         """Store the answers a killed run journaled but never flushed, then drop its segments."""
@@ -437,6 +481,8 @@ class Store:
         if self._journal is not None:
             self._journal.close()  # anything still in it was not committed: replayed next time
         self.con.close()
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
 
     def __enter__(self) -> "Store":
         return self
@@ -764,6 +810,18 @@ def run_usage(store: Store, run_id: str) -> dict[str, Any]:
     return {"by_purpose": by_purpose, "total": total}
 
 
+_REASON_KIND = ("""regexp_replace(regexp_replace(reason, '''[^'']*''|"[^"]*"', '''…''', 'g'), """
+                """'[0-9]+([.,][0-9]+)*', 'N', 'g')""")
+
+
+def quarantine_warnings(rows: int, quarantined: int) -> list[str]:
+    """A warning when most rows could not be read: usually a wrong --format or field mapping."""
+    if rows and quarantined * 2 > rows:
+        return [f"most rows were quarantined ({quarantined:,} of {rows:,}): is the input's shape right? "
+                "Check --format (or drop it to detect the shape) and see `realign stats` for the reasons"]
+    return []
+
+
 def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     """Everything `realign stats` shows for one run, as plain data."""
     q = store.query
@@ -783,16 +841,30 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     failed_checks = q(
         """SELECT check_name, count(*) AS failures FROM checks
            WHERE run_id = ? AND NOT passed GROUP BY 1 ORDER BY 2 DESC""", [run_id])
+    # One line per check and kind of reason: quoted text and numbers are the row's, not the kind's.
     reasons = q(
-        """SELECT reason, count(*) AS rows FROM rewrites
-           WHERE run_id = ? AND status IN ('kept_original', 'failed') GROUP BY 1 ORDER BY 2 DESC LIMIT 10""",
-        [run_id])
+        f"""WITH failures AS (
+               SELECT check_name AS "check", example_id, turn_index, reason FROM checks
+               WHERE run_id = ? AND NOT passed
+               UNION ALL
+               SELECT 'request' AS "check", example_id, turn_index, coalesce(error, reason) FROM rewrites
+               WHERE run_id = ? AND status = 'failed'
+               UNION ALL
+               SELECT 'internal' AS "check", example_id, -1, error FROM results r
+               WHERE run_id = ? AND status = 'failed' AND error LIKE 'internal error:%')
+           SELECT "check", {_REASON_KIND} AS kind, count(DISTINCT (example_id, turn_index)) AS rows,
+                  min(reason) AS example
+           FROM failures GROUP BY 1, 2 ORDER BY rows DESC, "check", kind LIMIT 15""",
+        [run_id, run_id, run_id])
     ratio = q(
         """SELECT count(length_ratio) AS n, min(length_ratio) AS min,
                   quantile_cont(length_ratio, 0.1) AS p10, quantile_cont(length_ratio, 0.5) AS p50,
                   quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
            FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
+    bad_rows = [{"file": info["input_path"], **r} for r in q(
+        """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
+           ORDER BY source_index LIMIT 20""", [run_id])]
     counts = json.loads(info["counts"]) if info.get("counts") else {}
     usage = run_usage(store, run_id)
     if not usage["by_purpose"]:  # a run of a release before the ledger: its session totals
@@ -807,6 +879,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "status": info["status"], "sessions": info["sessions"],
         "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
+        "quarantined_rows": bad_rows,
+        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
         "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,

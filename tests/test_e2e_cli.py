@@ -482,3 +482,55 @@ def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> No
         assert st["status"] == "interrupted" and 0.5 <= st["cost_usd"] < 1.0 and st["rows"] < 300
         done = summary_of(realign(*base, "--max-cost", "100", "--json"))
     assert done["rows"] == 300 and done["resumed"] >= st["rows"]
+
+
+# ---- watching a run ----------------------------------------------------------------------------
+
+def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 300)
+    db = tmp_path / "live.duckdb"
+    with OpenAIServer(RealignResponder(), latency_s=0.05) as srv:
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(db),
+                                 "--model", "m", "--base-url", srv.base_url, "--concurrency", "2",
+                                 "--classifier", "embedded", "-q"],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.time() + 60
+            while srv.count < 40 and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.5)  # at least one flush has reached the file
+            st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+            out = tmp_path / "partial.jsonl"
+            ex = summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "alpaca", "--json"))
+            first = json.loads(out.read_text().splitlines()[0])["id"]
+            story = summary_of(realign("show", first, "--db", str(db), "--json"))
+            assert proc.poll() is None, "the run ended before the readers ran"
+        finally:
+            proc.wait(timeout=120)
+    assert proc.returncode == 0
+    assert st["status"] == "running" and 0 < st["rows"] < 300
+    assert 0 < ex["rows"] < 300 and story["example_id"] == first
+    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("realign-snapshot-*/live.duckdb"))
+
+
+def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    n_bad = write_alpaca(data, 60, bad=True)
+    db = tmp_path / "s.duckdb"
+    with OpenAIServer(RealignResponder(lambda parts: "Too short.")) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    rejected = st["by_status"]["kept_original"]
+    length = [r for r in st["rejection_reasons"] if r["check"] == "length"]
+    assert len(length) == 1 and length[0]["rows"] == rejected > 40  # one line, not one per ratio
+    assert [(q["file"], q["line"]) for q in st["quarantined_rows"]] == [(str(data), n) for n in (11, 21, 31, 41, 51)]
+    assert all(q["reason"] for q in st["quarantined_rows"]) and st["warnings"] == [] and n_bad == 5
+
+    chat = tmp_path / "messages.jsonl"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}) + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(chat), "--db", str(tmp_path / "m.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--format", "sharegpt", "--task", "open_qa", "-q")
+    assert proc.returncode == 0 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
