@@ -397,7 +397,8 @@ class Pipeline:
             model=self.cfg.model.model, base_url=self.cfg.model.base_url,
         )
         self._main = asyncio.current_task()
-        self._spent_before = (run_usage(store, run_id)["total"]["cost_usd"] or 0.0) if resumed else 0.0
+        store.usage_source = lambda: (run_id, store.session, self.ledger())
+        self._spent_before = (run_usage(store, run_id, self.stats.price)["total"]["cost_usd"] or 0.0) if resumed else 0.0
         total = count_rows(input_path)
         self.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
         quarantined_before = store.quarantined_indices(run_id) if resumed else set()
@@ -537,7 +538,7 @@ class Pipeline:
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
             "usage": self.ledger(),
-            "run_total": run_usage(self.store, self.run_id)["total"],
+            "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }

@@ -127,7 +127,7 @@ TABLES: dict[str, Table] = {
     # feedback, judge ...); every token and cost figure (summary, stats, --json) is read from it.
     "usage": Table(_cols(
         "run_id VARCHAR, session INTEGER, purpose VARCHAR, requests BIGINT, cached BIGINT, "
-        "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT, cost_usd DOUBLE"),
+        "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT"),
         key=("run_id", "session", "purpose")),
 }
 _INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
@@ -393,6 +393,10 @@ class Store:
         self._forget: list[tuple[str, str]] = []  # (run_id, example_id) whose old rows go first
         self._usage: tuple[str, int, dict[str, dict[str, Any]]] | None = None  # latest ledger snapshot
         self.session = 1  # of the run started by start_run
+        self.run_id: str | None = None
+        # Called at each flush for the ledger snapshot to write with the batch, so the usage stored
+        # always covers the calls stored (and the journal segments deleted) with it.
+        self.usage_source: Callable[[], tuple[str, int, dict[str, dict[str, Any]]]] | None = None
         # 64-bit prefixes of the keys with a stored answer: a cache miss, the common case, is
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
@@ -456,18 +460,31 @@ class Store:
         if not segments:
             return
         journal, self._journal = self._journal, None  # replayed calls are journaled already
+        billed: dict[tuple[str, int, str], list[int]] = {}  # the ledger of the calls recovered
         try:
             for seg in segments:
                 for rec in CallJournal.read(seg):
                     key = rec.get("key")
                     if not isinstance(key, str) or self.get_call(key) is not None:
                         continue
+                    if rec.get("run_id") and rec.get("session"):
+                        row = billed.setdefault((rec["run_id"], int(rec["session"]), rec.get("kind", "chat")), [0, 0, 0])
+                        row[0] += 1
+                        row[1] += int(rec.get("prompt_tokens") or 0)
+                        row[2] += int(rec.get("completion_tokens") or 0)
                     self.put_call(key, kind=rec.get("kind", "chat"), request=rec.get("request") or {},
                                   response=rec.get("response"), finish_reason=rec.get("finish_reason"),
                                   prompt_tokens=rec.get("prompt_tokens"),
                                   completion_tokens=rec.get("completion_tokens"), latency_s=rec.get("latency_s"))
                     self.replayed += 1
             self.flush()
+            for (run_id, session, purpose), (n, p_tok, c_tok) in billed.items():
+                self.con.execute(
+                    """INSERT INTO usage VALUES (?, ?, ?, ?, 0, 0, ?, ?)
+                       ON CONFLICT DO UPDATE SET requests = usage.requests + excluded.requests,
+                           prompt_tokens = usage.prompt_tokens + excluded.prompt_tokens,
+                           completion_tokens = usage.completion_tokens + excluded.completion_tokens""",
+                    [run_id, session, purpose, n, p_tok, c_tok])
         finally:
             self._journal = journal
         _remove([str(p) for p in segments])
@@ -536,7 +553,8 @@ class Store:
     def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]],
                                    dict[str, dict[str, Any]], list[str], Any]:
         journaled = self._journal.rotate() if self._journal is not None else []
-        batch = (self._buffers, self._forget, self._pending_calls, journaled, self._usage)
+        usage = self.usage_source() if self.usage_source is not None else self._usage
+        batch = (self._buffers, self._forget, self._pending_calls, journaled, usage)
         self._usage = None
         self._buffers = {t: [] for t in _COLUMNS}
         self._forget = []
@@ -604,6 +622,7 @@ class Store:
         if response is not None and error is None:
             if self._journal is not None:
                 self._journal.append({
+                    "run_id": self.run_id, "session": self.session,
                     "key": key, "kind": kind, "request": request, "response": response,
                     "finish_reason": finish_reason, "prompt_tokens": prompt_tokens,
                     "completion_tokens": completion_tokens, "latency_s": latency_s})
@@ -663,8 +682,10 @@ class Store:
                 [run_id],
             )
             self.session = int(existing[0] or 0) + 1
+            self.run_id = run_id
             return True
         self.session = 1
+        self.run_id = run_id
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running', 1, NULL)",
             [run_id, name, _json(config), config_hash, input_path, input_hash, model, base_url, _now()],
@@ -793,20 +814,30 @@ class Store:
 LEDGER_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens", "cost_usd")
 
 
-def run_usage(store: Store, run_id: str) -> dict[str, Any]:
+def run_price(store: Store, run_id: str) -> tuple[float, float] | None:
+    """The run's price per million tokens: its config's, else the model's list price."""
+    from realign.llm.prices import price_of
+
+    row = store.con.execute("SELECT config, model FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    model_cfg = (json.loads(row[0]) or {}).get("model", {}) if row and row[0] else {}
+    return price_of(row[1] if row else None, model_cfg.get("prompt_price"), model_cfg.get("completion_price"))
+
+
+def run_usage(store: Store, run_id: str, price: tuple[float, float] | None = None) -> dict[str, Any]:
     """The ledger of a run over all its sessions: {"by_purpose": {purpose: figures}, "total": figures}.
-    cost_usd is None where the model has no price."""
+    Cost is the tokens at `price` (default: the run's); None where the model has no price."""
+    from realign.llm.prices import cost_usd
+
+    price = price if price is not None else run_price(store, run_id)
     rows = store.query(
         """SELECT purpose, sum(requests) AS requests, sum(cached) AS cached, sum(retries) AS retries,
-                  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-                  sum(cost_usd) AS cost_usd
+                  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
            FROM usage WHERE run_id = ? GROUP BY purpose ORDER BY purpose""", [run_id])
-    by_purpose = {r.pop("purpose"): {k: (round(v, 6) if isinstance(v, float) else (int(v) if v is not None else None))
-                                     for k, v in r.items()} for r in rows}
+    by_purpose = {r.pop("purpose"): {k: int(v or 0) for k, v in r.items()} for r in rows}
+    for v in by_purpose.values():
+        v["cost_usd"] = cost_usd(price, v["prompt_tokens"], v["completion_tokens"])
     total: dict[str, Any] = {k: sum(v[k] or 0 for v in by_purpose.values()) for k in LEDGER_FIELDS}
-    costs = [v["cost_usd"] for v in by_purpose.values()]
-    total["cost_usd"] = round(sum(c for c in costs if c is not None), 6) if costs and all(
-        c is not None for c in costs) else None
+    total["cost_usd"] = cost_usd(price, total["prompt_tokens"], total["completion_tokens"])
     return {"by_purpose": by_purpose, "total": total}
 
 

@@ -15,7 +15,7 @@ import pytest
 from realign.errors import ConfigError
 from realign.records import Example, Turn
 from realign.store import (MIGRATIONS, TABLES, Store, Table, add_columns, migrate, pending_migrations,
-                           run_stats, schema_of)
+                           run_stats, run_usage, schema_of)
 
 
 def _example(i: str) -> Example:
@@ -172,6 +172,7 @@ def test_answers_journaled_before_a_kill_are_in_the_cache_after_reopening(tmp_pa
         "import os, signal, sys\n"
         "from realign.store import Store\n"
         "st = Store(sys.argv[1], flush_seconds=3600)\n"
+        "st.start_run(run_id='r1', name='t', config={}, config_hash='h', input_path='i', input_hash='ih', model='m', base_url='u')\n"
         "for i in range(3):\n"
         "    st.put_call(str(i) * 64, kind='chat', request={'messages': [{'role': 'user', 'content': 'q' * 2000}]},\n"
         "                response={'choices': [{'message': {'content': f'a{i}'}}]}, prompt_tokens=7)\n"
@@ -187,6 +188,9 @@ def test_answers_journaled_before_a_kill_are_in_the_cache_after_reopening(tmp_pa
         st.flush()
         assert st.query("SELECT count(*) AS n, sum(prompt_tokens) AS t FROM llm_calls")[0] == {"n": 3, "t": 21}
         assert st.stored_request("2" * 64)["messages"][0]["content"] == "q" * 2000
+        # the answers' tokens reach the run's ledger too: a kill loses no spending from the totals
+        assert run_usage(st, "r1")["by_purpose"] == {"chat": {
+            "requests": 3, "cached": 0, "retries": 0, "prompt_tokens": 21, "completion_tokens": 0, "cost_usd": None}}
     assert not list(tmp_path.glob("k.duckdb.journal-*"))
     with Store(db) as st:  # replayed once only
         assert st.replayed == 0 and st.query("SELECT count(*) AS n FROM llm_calls")[0]["n"] == 3
