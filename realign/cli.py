@@ -128,7 +128,7 @@ def stats(
 @user_errors
 def export(
     out: str = typer.Option(..., "--out", help="Output file."),
-    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, parquet or jsonl (jsonl: with provenance)."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
     only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),

@@ -534,3 +534,45 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
         proc = realign("rewrite", "--in", str(chat), "--db", str(tmp_path / "m.duckdb"), "--model", "m",
                        "--base-url", srv.base_url, "--format", "sharegpt", "--task", "open_qa", "-q")
     assert proc.returncode == 0 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+
+
+# ---- export with provenance --------------------------------------------------------------------
+
+def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 12)
+    db = tmp_path / "p.duckdb"
+
+    def rewrite(parts: dict) -> str | None:
+        return "Too short." if "variant 5" in parts["instruction"] else reformat(parts["original"])
+
+    with OpenAIServer(RealignResponder(rewrite)) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    rows = {r["id"]: r for r in _export(db, tmp_path / "p.jsonl")}
+    originals = [json.loads(x) for x in data.read_text().splitlines()]
+    done = [r for r in rows.values() if r["status"] == "rewritten"]
+    kept = [r for r in rows.values() if r["status"] == "kept_original"]
+    assert len(done) == 11 and len(kept) == 1
+    for r in done:
+        (turn,) = r["turns"]
+        assert turn["original"] == r["original_messages"][-1]["content"] != turn["final"] == r["output"]
+        assert turn["final"] == reformat(turn["original"]) and all(c["passed"] for c in turn["checks"])
+    (turn,) = kept[0]["turns"]
+    assert turn["candidate"] == "Too short." and turn["final"] == turn["original"]
+    assert any(not c["passed"] for c in turn["checks"])
+    assert {r["original_messages"][-1]["content"] for r in rows.values()} == {o["output"] for o in originals}
+
+    summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "d.jsonl"), "--format", "dpo", "--json"))
+    pairs = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert len(pairs) == 11 and kept[0]["id"] not in {p["id"] for p in pairs}
+    for p in pairs:
+        assert p["prompt"][-1]["role"] == "user" and p["chosen"][0]["content"] == reformat(p["rejected"][0]["content"])
+
+    summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "p.parquet"), "--format", "parquet", "--json"))
+    table = pq.read_table(tmp_path / "p.parquet")
+    assert str(table.schema.field("turns").type).startswith("list<element: struct<turn_index: int32")
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["turns"][0]["checks"] and first["original_messages"][-1]["role"] == "assistant"
