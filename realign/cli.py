@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from realign.errors import RealignError
+from realign.errors import Interrupted, RealignError
 
 app = typer.Typer(
     name="realign",
@@ -30,6 +30,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except RealignError as e:
             print(f"error: {e}", file=sys.stderr)
             raise typer.Exit(2) from None
+        except Interrupted as e:  # stopped by a signal, everything received stored
+            print(str(e), file=sys.stderr)
+            raise typer.Exit(e.exit_code) from None
 
     return wrapper
 
@@ -38,6 +41,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 # Each command is a thin wrapper: parse options, call one library function, print the result.
 
 DB_OPTION = typer.Option("realign.duckdb", "--db", help="DuckDB file holding runs, results and the request cache.")
+API_KEY_OPTION = typer.Option(None, "--api-key", help="API key: @FILE (its first line) or env:NAME; default OPENAI_API_KEY. Never stored or printed.", show_default=False)
 
 
 def _print_json(data: Any) -> None:
@@ -51,6 +55,7 @@ def rewrite(
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    api_key: Optional[str] = API_KEY_OPTION,
     db: str = DB_OPTION,
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
@@ -61,17 +66,23 @@ def rewrite(
     classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
     retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
+    price_in: Optional[float] = typer.Option(None, "--price-in", min=0, help="US$ per million prompt tokens, for models without a built-in price."),
+    price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Run the offline stages and print what would be sent; no model needed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Classify, rewrite, verify and store every row of INPUT. Rerunning the same command resumes."""
+    from realign.config import api_key_from_flag
     from realign.runner import run_rewrite
 
     overrides = {
         "input": {"format": fmt},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency},
+        "model": {"model": model, "base_url": base_url, "concurrency": concurrency,
+                  "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
+                  "max_cost": max_cost},
         "sampling": {"n": n},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
@@ -117,7 +128,7 @@ def stats(
 @user_errors
 def export(
     out: str = typer.Option(..., "--out", help="Output file."),
-    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, parquet or jsonl (jsonl: with provenance)."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
     only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),
@@ -206,16 +217,18 @@ def classify(
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Cascade: embedded confidence at or above which the LLM is not asked."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model for the LLM / cascade classifier."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint."),
+    api_key: Optional[str] = API_KEY_OPTION,
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config (model and classifier settings)."),
     db: str = DB_OPTION,
     out: Optional[str] = typer.Option(None, "--out", help="Write one prediction per row (JSONL) here."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Label a file with task types and print the distribution; with --gold-field, score the classifier."""
+    from realign.config import api_key_from_flag
     from realign.runner import run_classify
 
     overrides = {"classify": {"kind": classifier, "threshold": threshold},
-                 "model": {"model": model, "base_url": base_url}}
+                 "model": {"model": model, "base_url": base_url, "api_key": api_key_from_flag(api_key)}}
     result = run_classify(input_path, gold_field=gold_field, pipeline=pipeline, overrides=overrides, db=db)
     predictions = result.pop("predictions")
     if out:

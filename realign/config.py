@@ -47,6 +47,7 @@ class ModelConfig(_Section):
     tokens_per_minute: float | None = None
     prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
     completion_price: float | None = None  # US$ per million completion tokens
+    max_cost: float | None = Field(None, gt=0)  # US$: stop cleanly (resumable) once the run has cost this much
 
 
 class SamplingConfig(_Section):
@@ -116,7 +117,7 @@ class PipelineConfig(_Section):
         """
         data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
-                               "prompt_price", "completion_price"}})
+                               "prompt_price", "completion_price", "max_cost"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:
@@ -139,6 +140,31 @@ def resolve_pipeline_path(spec: str) -> Path:
         return named
     known = sorted(x.stem for x in PIPELINES_DIR.glob("*.toml"))
     raise ConfigError(f"pipeline '{spec}' not found: not a file, and not one of {', '.join(known)} in {PIPELINES_DIR}")
+
+
+def api_key_from_flag(value: str | None, env: dict[str, str] | None = None) -> str | None:
+    """The key an --api-key flag names: @FILE (its first line), env:NAME (that variable) or the
+    key itself (visible to other users in `ps`: prefer the other two). Errors never show the key."""
+    if value is None:
+        return None
+    env = dict(os.environ) if env is None else env
+    if value.startswith("@"):
+        path = value[1:]
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+            raise ConfigError(f"--api-key @{path}: cannot read {path} ({reason}); give a file holding the key") from None
+        key = lines[0].strip() if lines else ""
+        if not key:
+            raise ConfigError(f"--api-key @{path}: {path} is empty; its first line must be the key")
+        return key
+    if value.startswith("env:"):
+        name = value[4:]
+        if not env.get(name):
+            raise ConfigError(f"--api-key env:{name}: the environment variable {name} is not set or empty")
+        return env[name]
+    return value
 
 
 def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,

@@ -16,3 +16,22 @@ class InputError(RealignError):
 
 class ConfigError(RealignError):
     """A bad flag, config file or environment variable."""
+
+
+class Interrupted(Exception):
+    """A run stopped by SIGINT / SIGTERM after storing what it had: not an error, a pause.
+
+    The CLI prints one line and exits with 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
+    """
+
+    def __init__(self, signum: int, rows_saved: int, message: str | None = None, exit_code: int | None = None) -> None:
+        super().__init__(message or f"interrupted: {rows_saved} rows saved; rerun the same command to resume")
+        self.signum = signum
+        self.rows_saved = rows_saved
+        self.exit_code = 128 + signum if exit_code is None else exit_code
+
+
+def budget_reached(max_cost: float, spent: float, rows_saved: int) -> Interrupted:
+    """The run stopped at --max-cost: exit code 3, resumable with a higher limit."""
+    return Interrupted(0, rows_saved, f"stopped: --max-cost ${max_cost:,.2f} reached (${spent:,.4f} spent by this run); "
+                       f"{rows_saved} rows saved; rerun with a higher --max-cost to continue", exit_code=3)

@@ -1,27 +1,83 @@
-"""Export a stored run to the files SFT trainers read."""
+"""Export a stored run to the files SFT trainers read.
+
+The plain formats (alpaca, sharegpt, messages) carry the final turns only. The provenance formats
+(jsonl, parquet, dpo) also carry each rewritten turn's story from the `rewrites` table: original
+and final side by side, status, reason, attempts, the checks of the last verified candidate, and
+any column a later release adds there (the answer contract), so a user can diff, filter or build
+preference pairs without opening the database.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Iterator
 
-from realign.io.exporters import export_examples
+from realign.io.exporters import PROVENANCE_FORMATS, export_examples
 from realign.records import Example, Turn
 from realign.store import Store
 
+_JSON_COLUMNS = ("request_keys", "raw_answers", "verdicts")
+_LEFT_OUT = ("run_id", "example_id", "request_keys", "raw_answers", "verdicts", "source_index")
 
-def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False) -> Iterator[tuple[Example, dict[str, Any]]]:
+
+def _turn_story(row: dict[str, Any]) -> dict[str, Any]:
+    """One row of `rewrites` as exported: the JSON columns read, the last verdict's checks kept."""
+    for col in _JSON_COLUMNS:
+        if isinstance(row.get(col), str):
+            row[col] = json.loads(row[col])
+    verdicts = row.get("verdicts") or []
+    story = {k: v for k, v in row.items() if k not in _LEFT_OUT}
+    story["checks"] = [{"name": c.get("name"), "passed": c.get("passed"), "reason": c.get("reason")}
+                       for c in (verdicts[-1].get("checks") or [] if verdicts else [])]
+    return story
+
+
+def _stories(store: Store, run_id: str, batch: int = 2048) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(source_index, its turn stories) in input order, one query streamed alongside iter_final."""
+    cur = store.con.cursor().execute(
+        """SELECT e.source_index, w.* FROM rewrites w JOIN examples e USING (run_id, example_id)
+           WHERE w.run_id = ? ORDER BY e.source_index, w.turn_index""", [run_id])
+    names = [d[0] for d in cur.description]
+    current: int | None = None
+    turns: list[dict[str, Any]] = []
+    while rows := cur.fetchmany(batch):
+        for r in rows:
+            row = dict(zip(names, r))
+            if row["source_index"] != current:
+                if current is not None:
+                    yield current, turns
+                current, turns = row["source_index"], []
+            turns.append(_turn_story(row))
+    if current is not None:
+        yield current, turns
+
+
+def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
+                   provenance: bool = False) -> Iterator[tuple[Example, dict[str, Any]]]:
+    stories = _stories(store, run_id) if provenance else iter(())
+    pending = next(stories, None)
     for row in store.iter_final(run_id):
+        turns_story: list[dict[str, Any]] = []
+        # both streams are in input order; rows without a rewrite (passthrough) have no story
+        while pending is not None and pending[0] <= row["source_index"]:
+            if pending[0] == row["source_index"]:
+                turns_story = pending[1]
+            pending = next(stories, None)
         if only_rewritten and row["status"] != "rewritten":
             continue
         turns = json.loads(row["final_turns"] or row["turns"])
         ex = Example(id=row["example_id"], source_index=row["source_index"], line=row["line"],
                      format=row["format"], turns=[Turn(**t) for t in turns], fields=json.loads(row["fields"]))
-        yield ex, {"id": row["example_id"], "task": row["task"], "status": row["status"], "run_id": run_id}
+        meta: dict[str, Any] = {"id": row["example_id"], "task": row["task"], "status": row["status"], "run_id": run_id}
+        if provenance:
+            meta["original_messages"] = json.loads(row["turns"])
+            meta["turns"] = turns_story
+        yield ex, meta
 
 
 def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewritten: bool = False) -> dict[str, Any]:
     with Store(db, read_only=True) as store:
         run_id = store.resolve_run(run)
-        n = export_examples(final_examples(store, run_id, only_rewritten=only_rewritten), out, fmt)
+        n = export_examples(final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
+                                           provenance=fmt in PROVENANCE_FORMATS), out, fmt)
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt}

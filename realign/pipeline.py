@@ -10,27 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from realign.classify.base import Classifier, classification_text
 from realign.config import PipelineConfig, config_hash
-from realign.errors import ConfigError, InputError
+from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
 from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
 from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
-from realign.store import Store
+from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
+log = logging.getLogger("realign.pipeline")
 
 
 @dataclass
@@ -41,6 +44,7 @@ class LiveStats:
     done: int = 0
     resumed: int = 0
     quarantined: int = 0
+    row_errors: int = 0  # rows failed by an exception other than an LLM error (a bug, a retriever)
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     llm: Any = None  # LLMClient.stats, when a model is configured
@@ -142,6 +146,13 @@ class Pipeline:
             raise ConfigError(f"tasks.force_task: unknown task '{cfg.tasks.force_task}'")
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
+        self._logged_errors: set[str] = set()
+        # Set (with the signal number) by whoever cancels `run` to stop it cleanly: the run then
+        # ends `interrupted` instead of failing.
+        self.stop_signal: int | None = None
+        self.budget_hit = False  # the run reached model.max_cost and stops like on a signal
+        self._spent_before = 0.0  # US$ of the run's earlier sessions, from the ledger
+        self._main: asyncio.Task[Any] | None = None
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -216,7 +227,7 @@ class Pipeline:
             names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
         return verify_candidate(inp, names, out.contract, self.verify_options)
 
-    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome) -> ChatResult:
+    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome, purpose: str = "rewrite") -> ChatResult:
         def validate(result: ChatResult) -> None:
             errors = []
             for c in result.contents:
@@ -231,7 +242,7 @@ class Pipeline:
         result = await self.llm.chat(
             messages, sampling=self.sampling,
             response_format=REWRITE_SCHEMA if self.cfg.rewrite.structured_output else None,
-            n=self.cfg.sampling.n, validate=validate,
+            n=self.cfg.sampling.n, validate=validate, purpose=purpose,
         )
         out.request_keys.append(result.key)
         out.raw_answers.extend(result.contents)
@@ -287,7 +298,7 @@ class Pipeline:
                 return out
             if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
                 retry = feedback_messages(messages, raw, verdict.feedback())
-                result = await self._ask(retry, out)
+                result = await self._ask(retry, out, "feedback")
                 done, _, last = self._judge(task, ex, turn_index, result, 2, out)
                 if done:
                     return out
@@ -318,6 +329,31 @@ class Pipeline:
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.done += 1
         return status
+
+    async def process_row(self, ex: Example, pred: TaskPrediction) -> str:
+        """`process`, except that an error other than an LLM error fails the row (stored with
+        the error, retried on resume) and is logged and counted instead of ending the run."""
+        try:
+            return await self.process(ex, pred)
+        except RealignError:
+            raise  # the user's to fix (a template, a config): stops the run with one line
+        except Exception as e:
+            self.stats.row_errors += 1
+            error = f"internal error: {type(e).__name__}: {e}"
+            kind = type(e).__name__
+            if kind not in self._logged_errors:  # one traceback per kind of error, then a count
+                self._logged_errors.add(kind)
+                log.error("row %s (line %s) failed: %s\n%s", ex.id, ex.line, error,
+                          "".join(traceback.format_exception(e)).rstrip())
+            if self.store is not None:
+                self.store.add_example(self.run_id, ex, pred.task, pred.confidence, pred.method)
+                self.store.add_result(self.run_id, ex.id, status="failed", task=pred.task,
+                                      final_turns=[t.model_dump() for t in ex.turns], attempts=0,
+                                      prompt_tokens=0, completion_tokens=0, error=error)
+                self.store.maybe_flush()
+            self.stats.by_status["failed"] = self.stats.by_status.get("failed", 0) + 1
+            self.stats.done += 1
+            return "failed"
 
     def _write(self, ex: Example, pred: TaskPrediction, outcomes: dict[int, TurnOutcome],
                status: str, final_turns: list[dict[str, str]]) -> None:
@@ -373,12 +409,24 @@ class Pipeline:
             config_hash=config_hash(identity), input_path=input_path, input_hash=input_hash,
             model=self.cfg.model.model, base_url=self.cfg.model.base_url,
         )
+        self._main = asyncio.current_task()
+        store.usage_source = lambda: (run_id, store.session, self.ledger())
+        self._spent_before = (run_usage(store, run_id, self.stats.price)["total"]["cost_usd"] or 0.0) if resumed else 0.0
         total = count_rows(input_path)
         self.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
         quarantined_before = store.quarantined_indices(run_id) if resumed else set()
         seen: dict[str, int] = {}
         slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
         pending: set[asyncio.Task[str]] = set()
+        crashed: list[BaseException] = []  # a row task that raised past process_row (the store failed)
+
+        def row_done(t: asyncio.Task[str]) -> None:
+            slots.release()
+            pending.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                crashed.append(t.exception())  # type: ignore[arg-type]
+            self._tick()
+
         status = "failed"
         ticker = asyncio.create_task(self._ticker())
         try:
@@ -412,19 +460,35 @@ class Pipeline:
                 preds = await self.classify(todo)
                 for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
                     await slots.acquire()
-                    t = asyncio.create_task(self.process(ex, pred))
+                    if crashed:
+                        raise crashed[0]
+                    t = asyncio.create_task(self.process_row(ex, pred))
                     pending.add(t)
-                    t.add_done_callback(lambda t: (slots.release(), pending.discard(t), self._tick()))
+                    t.add_done_callback(row_done)
             if pending:
                 await asyncio.gather(*pending)
+            if crashed:
+                raise crashed[0]
             status = "completed"
+        except asyncio.CancelledError:
+            if self.stop_signal is None and not self.budget_hit:
+                raise
+            status = "interrupted"  # stop sending; what arrived is stored below
+            me = asyncio.current_task()
+            if me is not None:
+                me.uncancel()
         finally:
             ticker.cancel()
             for t in list(pending):
                 t.cancel()
+            if pending:  # let them unwind before the client closes under them
+                await asyncio.gather(*pending, return_exceptions=True)
+            store.set_usage(run_id, store.session, self.ledger())
             store.flush()
             counts = self.counts()
             store.finish_run(run_id, status, counts)
+        if status == "interrupted":
+            counts["interrupted"] = "max_cost" if self.budget_hit else self.stop_signal
         return {"run_id": run_id, **counts}
 
     async def _ticker(self) -> None:
@@ -433,10 +497,32 @@ class Pipeline:
         while True:
             await asyncio.sleep(0.5)
             if self.store is not None:
+                self.store.set_usage(self.run_id, self.store.session, self.ledger())
                 self.store.maybe_flush()
             self._tick()
 
+    def run_cost(self) -> float | None:
+        """US$ the run has cost so far, earlier sessions included; None without a price."""
+        s = self.llm.stats if self.llm else None
+        now = cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0))
+        return None if now is None else self._spent_before + now
+
+    def _check_budget(self) -> None:
+        limit = self.cfg.model.max_cost
+        cost = self.run_cost()
+        if limit is not None and cost is not None and cost >= limit and not self.budget_hit:
+            self.budget_hit = True  # stop sending; the run ends `interrupted`, resumable
+            if self._main is not None:
+                self._main.cancel()
+
+    def ledger(self) -> dict[str, dict[str, Any]]:
+        """This session's usage by purpose, with its cost: the one source of every token figure."""
+        s = self.llm.stats if self.llm else None
+        return {p: {**v, "cost_usd": cost_usd(self.stats.price, v["prompt_tokens"], v["completion_tokens"])}
+                for p, v in (s.by_purpose.items() if s is not None else ())}
+
     def _tick(self) -> None:
+        self._check_budget()
         if self.on_progress is not None:
             self.on_progress(self.stats)
 
@@ -456,12 +542,16 @@ class Pipeline:
             **counts,
             "quarantined": quarantined,
             "resumed": self.stats.resumed,
+            "row_errors": self.stats.row_errors,
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),
             "retries": getattr(s, "retries", 0),
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
+            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
+            "usage": self.ledger(),
+            "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
@@ -487,6 +577,26 @@ def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) ->
     )
 
 
+CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}
+
+
+def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
+    """For --dry-run: None when classification sends no request, else the embedded confidence
+    below which a row goes to the LLM (1.0 + anything: every row, for the LLM classifier)."""
+    if cfg.tasks.force_task:
+        return None
+    kind = cfg.classify.kind
+    if kind == "auto":
+        kind = "cascade" if cfg.model.base_url and cfg.model.model else "embedded"
+    if kind == "llm":
+        return float("inf")
+    if kind == "cascade":
+        from realign.classify.cascade import DEFAULT_THRESHOLD
+
+        return DEFAULT_THRESHOLD if cfg.classify.threshold is None else float(cfg.classify.threshold)
+    return None
+
+
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
@@ -495,6 +605,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     """
     cfg = pipeline.cfg
     rows = quarantined = requests = prompt_chars = completion_chars = 0
+    classify_requests = classify_chars = 0
+    asks_llm = _classifier_asks_llm(cfg)  # None: never; else the confidence below which it asks
+    classify_system = 0
+    if asks_llm is not None:
+        from realign.classify.llm import system_prompt
+
+        classify_system = len(system_prompt(pipeline.tasks))
     by_task: dict[str, dict[str, int]] = {}
     samples: list[dict[str, Any]] = []
     bad: list[str] = []
@@ -509,6 +626,9 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         rows += len(chunk)
         preds = await pipeline.classify(examples)
         for ex, pred in zip(examples, preds):
+            if asks_llm is not None and pred.confidence < asks_llm:
+                classify_requests += 1
+                classify_chars += classify_system + len(classification_text(ex.turns)) + 120
             entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
             entry["rows"] += 1
             if not pipeline.wants_rewrite(pred.task):
@@ -524,13 +644,17 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 completion_chars += len(ex.turns[i].content) + 40
                 if len(samples) < show_prompts:
                     samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
-    est_prompt = prompt_chars // 4
-    est_completion = completion_chars // 4 * cfg.sampling.n
+    est_prompt = prompt_chars // 4 + classify_chars // 4
+    est_completion = completion_chars // 4 * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
+    price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
     return {
         "dry_run": True, "rows": rows, "quarantined": quarantined,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
+        "classify_requests": classify_requests, "total_requests": requests + classify_requests,
+        "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),
+        "price_per_million": list(price) if price else None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
-        "bad_rows": bad, "sample_prompts": samples,
+        "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
     }

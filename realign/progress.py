@@ -19,21 +19,34 @@ def _fmt_eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def describe(snap: dict[str, Any]) -> str:
+WIDTH = 120  # the plain line never exceeds this; least important parts are dropped first
+
+
+def describe(snap: dict[str, Any], width: int = WIDTH) -> str:
     total = snap.get("total")
     done = snap["done"]
     rate = snap["rows_per_s"]
+    elapsed = snap.get("elapsed_s", 0.0)
     eta = (total - done) / rate if (total and rate > 0) else None
     pct = f" ({100 * done / total:.0f}%)" if total else ""
-    return (
-        f"rows {done}/{total if total is not None else '?'}{pct} | {rate:.1f} rows/s | "
-        f"in flight {snap['in_flight']} | requests fresh {snap['fresh']} cached {snap['cached']} "
-        f"retries {snap['retries']} | tokens {snap['prompt_tokens']}+{snap['completion_tokens']}"
-        + ("" if snap.get("cost_usd") is None else f" ${snap['cost_usd']:.4f}") + " | "
-        f"rewritten {snap.get('rewritten', 0)} kept {snap.get('kept_original', 0)} "
-        f"passthrough {snap.get('passthrough', 0)} failed {snap.get('failed', 0)} "
-        f"quarantined {snap['quarantined']} | ETA {_fmt_eta(eta)}"
-    )
+    tokens = snap["prompt_tokens"] + snap["completion_tokens"]
+    tps = tokens / elapsed if elapsed > 0 else 0.0
+    cost = "" if snap.get("cost_usd") is None else f" ${snap['cost_usd']:,.4f}"
+    parts = [  # (priority: lower stays longer, text)
+        (0, f"rows {done:,}/{f'{total:,}' if total is not None else '?'}{pct} {rate:,.1f} rows/s"),
+        (0, f"{_fmt_eta(elapsed)} ETA {_fmt_eta(eta)}"),
+        (1, f"tokens {snap['prompt_tokens']:,}+{snap['completion_tokens']:,} {tps:,.0f}/s{cost}"),
+        (3, f"sent {snap['fresh']:,} cached {snap['cached']:,} retries {snap['retries']:,} "
+            f"in flight {snap['in_flight']}"),
+        (2, f"rewritten {snap.get('rewritten', 0):,} kept {snap.get('kept_original', 0):,} "
+            f"pass {snap.get('passthrough', 0):,} failed {snap.get('failed', 0):,} "
+            f"quar {snap['quarantined']:,}"),
+    ]
+    while True:
+        line = " | ".join(text for _, text in parts)
+        if len(line) <= width or len(parts) == 1:
+            return line[:width]
+        parts.remove(max(parts, key=lambda p: p[0]))
 
 
 class ProgressReporter:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
+import traceback
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, UndefinedError
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from realign.errors import ConfigError
@@ -45,10 +47,30 @@ def _template(directory: str, name: str) -> Any:
 def render(name: str, **context: Any) -> str:
     """Render templates/<name> with `context`; a missing variable is a ConfigError."""
     directory = str(templates_dir())
+    template = _template(directory, name)
     try:
-        return _template(directory, name).render(**context).strip()
+        return template.render(**context).strip()
     except UndefinedError as e:
         raise ConfigError(f"template {directory}/{name}: {e}") from None
+    except SecurityError as e:
+        where, expression = _offending_line(e, template.filename)
+        raise ConfigError(f"template {where}: `{expression}` is not allowed in the sandbox ({e}); "
+                          "remove it: templates may only use the variables realign passes") from None
+
+
+def _offending_line(e: BaseException, filename: str | None) -> tuple[str, str]:
+    """(file:line, the template's text on that line) of the frame jinja maps to the template."""
+    lineno = None
+    for frame, line in traceback.walk_tb(e.__traceback__):
+        if filename and frame.f_code.co_filename == filename:
+            lineno = line
+    if lineno is None or not filename:
+        return str(filename), "?"
+    try:
+        text = Path(filename).read_text(encoding="utf-8").splitlines()[lineno - 1].strip()
+    except (OSError, IndexError):
+        text = "?"
+    return f"{filename}:{lineno}", text
 
 
 def template_fingerprint() -> str:

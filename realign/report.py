@@ -19,17 +19,23 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         for task, v in s["by_task"].items():
             t.add_row(task, str(v["rows"]), str(v["rewrite"]), str(v["passthrough"]))
         console.print(t)
+        cost = s.get("estimated_cost_usd")
         console.print(
-            f"would send {s['requests']} rewrite requests (up to {s['requests_with_feedback_retry_max']} "
-            f"with feedback retries); {s['rows_needing_evidence']} of them are of tasks that take evidence "
+            f"would send {s['classify_requests']:,} classification and {s['requests']:,} rewrite requests "
+            f"(up to {s['requests_with_feedback_retry_max']:,} rewrite requests with feedback retries); "
+            f"{s['rows_needing_evidence']:,} of them are of tasks that take evidence "
             f"(retrieval: {s['retrieval']}); estimated tokens: "
-            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion"
+            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion; "
+            + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
+               else f"estimated cost ${cost:,.4f}")
         )
         for sample in s["sample_prompts"]:
             console.rule(f"sample prompt: {sample['example_id']} ({sample['task']})")
             for m in sample["messages"]:
                 console.print(f"[bold]{m['role']}[/bold]")
                 console.print(m["content"], markup=False, highlight=False)
+        for w in s.get("warnings") or []:
+            Console(stderr=True).print(f"warning: {w}", markup=False)
         console.print("No model was called. To run it for real, give --model and --base-url (or OPENAI_BASE_URL).")
         return
     console.print(
@@ -43,6 +49,21 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
+    _print_usage(s.get("usage") or {})
+    for w in s.get("warnings") or []:
+        Console(stderr=True).print(f"warning: {w}", markup=False)
+    if s.get("row_errors"):
+        Console(stderr=True).print(
+            f"warning: {s['row_errors']} rows failed with an internal error (logged above, stored as failed "
+            "with the error: `realign show ID`); a rerun retries them. Please report it.", markup=False)
+
+
+def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:
+    """The ledger by purpose: one line each, the figures the totals above add up from."""
+    for purpose, v in by_purpose.items():
+        cost = "" if v.get("cost_usd") is None else f" ${v['cost_usd']:,.4f}"
+        console.print(f"  {purpose:<9} {v['requests']:>8,} sent {v['cached']:>8,} cached {v['retries']:>6,} retries | "
+                      f"tokens {v['prompt_tokens']:,} + {v['completion_tokens']:,}{cost}", markup=False)
 
 
 def print_stats(d: dict[str, Any]) -> None:
@@ -65,9 +86,19 @@ def print_stats(d: dict[str, Any]) -> None:
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
     if d["rejection_reasons"]:
-        console.print("top reasons a rewrite was not used:")
+        console.print("why candidates were rejected (rows, check, kind of reason, one example):")
         for r in d["rejection_reasons"]:
-            console.print(f"  {r['rows']:>6}  {r['reason']}", markup=False)
+            console.print(f"  {r['rows']:>6}  {r['check']}: {r['kind']}", markup=False)
+            if r["example"] != r["kind"]:
+                console.print(f"          e.g. {r['example']}", markup=False)
+    if d.get("quarantined_rows"):
+        console.print(f"quarantined rows ({d['quarantined']:,}; first {len(d['quarantined_rows'])}):")
+        for r in d["quarantined_rows"]:
+            where = f"{r['file']}:{r['line']}" if r["line"] is not None else f"{r['file']} row {r['source_index']}"
+            console.print(f"  {where}" + (f" field {r['field']}" if r["field"] else "") + f": {r['reason']}",
+                          markup=False)
+    for w in d.get("warnings") or []:
+        Console(stderr=True).print(f"warning: {w}", markup=False)
     lr = d["length_ratio"]
     if lr.get("n"):
         console.print(f"length ratio of accepted rewrites (n={lr['n']}): min {lr['min']} p10 {lr['p10']} "
@@ -77,6 +108,7 @@ def print_stats(d: dict[str, Any]) -> None:
     console.print(f"tokens {tok['prompt_tokens']:,} prompt + {tok['completion_tokens']:,} completion | "
                   f"requests over all sessions: {req['fresh']} sent, {req['cached']} from cache, "
                   f"{req['retries']} retries | cost {cost}")
+    _print_usage(d.get("usage") or {})
 
 
 def print_story(s: dict[str, Any]) -> None:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from typing import Any
 
 from realign.config import PipelineConfig, load_config
-from realign.errors import ConfigError, InputError
+from realign.llm.prices import price_of
+from realign.errors import ConfigError, InputError, Interrupted, budget_reached
 from realign.pipeline import Pipeline, build_llm, plan
 from realign.progress import ProgressReporter
-from realign.store import Store
+from realign.store import Store, remove_database
 
 OPENAI_HOSTS = ("api.openai.com",)
 
@@ -17,7 +21,7 @@ OPENAI_HOSTS = ("api.openai.com",)
 def check_key(cfg: PipelineConfig) -> None:
     url = cfg.model.base_url or ""
     if any(h in url for h in OPENAI_HOSTS) and cfg.model.api_key is None:
-        raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-... and run again")
+        raise ConfigError(f"{url} needs an API key: export OPENAI_API_KEY=sk-..., or pass --api-key @FILE (a file holding it) or --api-key env:NAME")
 
 
 def _classifier(cfg: PipelineConfig, llm: Any | None) -> Any | None:
@@ -44,7 +48,9 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         raise InputError("no input given: pass --in FILE (or set input.path in the pipeline)")
     from realign.io.readers import detect_format
 
-    detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    container, shape = detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    how = f"{cfg.input.format} (--format)" if cfg.input.format else f"{shape} (detected)"
+    announce = f"input {input_path}: {container}, rows read as {how}" if progress else None
     if dry_run:
         # Offline: the embedded classifier stands in for any LLM-backed one.
         offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
@@ -52,25 +58,66 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
         return asyncio.run(plan(pipe, input_path, limit=limit))
     check_key(cfg)
-    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress))
+    m = cfg.model
+    if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
+        raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
+                          "(US$ per million prompt / completion tokens)")
+    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                            announce=announce))
 
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
-               progress: bool) -> dict[str, Any]:
-    store = Store(db)
+               progress: bool, announce: str | None = None) -> dict[str, Any]:
+    """The run, stoppable: SIGINT / SIGTERM cancel it, the pipeline stores what arrived and marks
+    the run `interrupted`, and Interrupted carries the signal to the CLI."""
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    got: list[int] = []
+    pipe: Pipeline | None = None
+
+    def on_signal(signum: int) -> None:
+        if got or main is None:
+            return  # a second signal while stopping: already on it
+        got.append(signum)
+        if pipe is not None:
+            pipe.stop_signal = signum
+        main.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    created = not os.path.exists(db)
     try:
-        llm = build_llm(cfg, store, dry_run_hint=True)
+        store = Store(db)
         try:
-            await llm.check_endpoint()
-            pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
-                            retriever=_retriever(cfg, store))
-            with ProgressReporter(enabled=progress) as reporter:
-                pipe.on_progress = reporter
-                return await pipe.run(input_path, limit=limit, strict=strict)
+            llm = build_llm(cfg, store, dry_run_hint=True)
+            try:
+                await llm.check_endpoint()
+                if announce:
+                    print(announce, file=sys.stderr, flush=True)
+                pipe = Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
+                                retriever=_retriever(cfg, store))
+                with ProgressReporter(enabled=progress) as reporter:
+                    pipe.on_progress = reporter
+                    summary = await pipe.run(input_path, limit=limit, strict=strict)
+            finally:
+                await llm.aclose()
         finally:
-            await llm.aclose()
+            store.close()
+    except BaseException as e:
+        if created and (pipe is None or not pipe.run_id):
+            remove_database(db)  # a failed first command leaves no empty database behind
+        if isinstance(e, asyncio.CancelledError) and got:
+            raise Interrupted(got[0], 0) from None
+        raise
     finally:
-        store.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if summary.get("interrupted") == "max_cost":
+        assert pipe is not None and cfg.model.max_cost is not None
+        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"])
+    if "interrupted" in summary:
+        raise Interrupted(summary["interrupted"], summary["rows"])
+    return summary
 
 
 def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | None,
@@ -91,7 +138,9 @@ def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | Non
     check_key(cfg)
 
     async def go() -> dict[str, Any]:
+        created = not os.path.exists(db)
         store = Store(db)
+        ok = False
         try:
             llm = build_llm(cfg, store)
             try:
@@ -99,10 +148,13 @@ def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | Non
                 result = await classify_labelled(data, _classifier(cfg, llm))
                 result["llm_requests"] = llm.stats.requests_sent
                 result["cached_requests"] = llm.stats.cache_hits
+                ok = True
                 return result
             finally:
                 await llm.aclose()
         finally:
             store.close()
+            if created and not ok:
+                remove_database(db)
 
     return asyncio.run(go())

@@ -6,6 +6,9 @@ job (finished rows are skipped, retried ones replace their old rows). Writes are
 slow row by row), with the LLM calls of a batch written in the same transaction as the results
 that used them, so a crash loses at most the rows in flight and never leaves a result whose
 answer is missing from the cache.
+
+The schema is `TABLES` (each column listed once); `migrate` creates it in a new file and brings an
+older file to it through `MIGRATIONS`, an ordered list of named steps recorded in `migrations`.
 """
 
 from __future__ import annotations
@@ -13,77 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import duckdb
 import pyarrow as pa
 
 from realign.errors import ConfigError
 
-SCHEMA_VERSION = 2
-
-_DDL = [
-    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS runs (
-        run_id VARCHAR PRIMARY KEY, name VARCHAR, config JSON, config_hash VARCHAR,
-        input_path VARCHAR, input_hash VARCHAR, model VARCHAR, base_url VARCHAR,
-        started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, sessions INTEGER,
-        counts JSON)""",
-    """CREATE TABLE IF NOT EXISTS examples (
-        run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR,
-        turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS results (
-        run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON,
-        attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR,
-        finished_at TIMESTAMP, PRIMARY KEY (run_id, example_id))""",
-    """CREATE TABLE IF NOT EXISTS rewrites (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR,
-        original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN,
-        attempts INTEGER, length_ratio DOUBLE, request_keys JSON, raw_answers JSON,
-        verdicts JSON, error VARCHAR, contract_kind VARCHAR, contract JSON, repairs JSON)""",
-    """CREATE TABLE IF NOT EXISTS checks (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER,
-        candidate INTEGER, check_name VARCHAR, passed BOOLEAN, reason VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS evidence (
-        run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR,
-        doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE)""",
-    """CREATE TABLE IF NOT EXISTS llm_calls (
-        key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR,
-        prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR,
-        created_at TIMESTAMP)""",
-    """CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)""",
-    # Long message texts shared by many requests (a task's system prompt), stored once.
-    """CREATE TABLE IF NOT EXISTS texts (sha256 VARCHAR, text VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS quarantine (
-        run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR,
-        raw VARCHAR)""",
-]
-
-# Column order of each buffered table, used to build the Arrow batch of a flush.
-_COLUMNS: dict[str, tuple[str, ...]] = {
-    "examples": ("run_id", "example_id", "source_index", "line", "format", "turns", "fields",
-                 "task", "task_confidence", "classifier"),
-    "results": ("run_id", "example_id", "status", "task", "final_turns", "attempts",
-                "prompt_tokens", "completion_tokens", "error", "finished_at"),
-    "rewrites": ("run_id", "example_id", "turn_index", "status", "reason", "original",
-                 "candidate", "final", "keep_original", "attempts", "length_ratio",
-                 "request_keys", "raw_answers", "verdicts", "error", "contract_kind", "contract",
-                 "repairs"),
-    "checks": ("run_id", "example_id", "turn_index", "attempt", "candidate", "check_name",
-               "passed", "reason"),
-    "evidence": ("run_id", "example_id", "turn_index", "rank", "source", "doc_id", "title",
-                 "url", "text", "score"),
-    "llm_calls": ("key", "kind", "request", "response", "finish_reason", "prompt_tokens",
-                  "completion_tokens", "latency_s", "error", "created_at"),
-    "quarantine": ("run_id", "source_index", "line", "field", "error", "raw"),
-    "texts": ("sha256", "text"),
-}
 # Message texts at least this long are stored once in `texts` and referenced from requests.
 SHARED_TEXT_CHARS = 1024
 # Flush order: the cache and the rows a result depends on go before the result.
@@ -120,6 +68,296 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# ---- schema and migrations --------------------------------------------------------------------
+# Each table's columns are listed once, here, in insert order: a fresh database is created from
+# this picture and an older one is brought to it by MIGRATIONS. To add a column: append it here,
+# then append a migration that calls `add_columns` (see MIGRATIONS below).
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type) in insert order
+    key: tuple[str, ...] = ()  # primary key columns
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c for c, _ in self.columns)
+
+    def type_of(self, column: str) -> str:
+        return dict(self.columns)[column]
+
+
+def _cols(spec: str) -> tuple[tuple[str, str], ...]:
+    """'a VARCHAR, b BIGINT' -> (('a', 'VARCHAR'), ('b', 'BIGINT'))."""
+    return tuple((p.split()[0], " ".join(p.split()[1:])) for p in (s.strip() for s in spec.split(",")) if p)
+
+
+TABLES: dict[str, Table] = {
+    "meta": Table(_cols("key VARCHAR, value VARCHAR"), key=("key",)),
+    "runs": Table(_cols(
+        "run_id VARCHAR, name VARCHAR, config JSON, config_hash VARCHAR, input_path VARCHAR, "
+        "input_hash VARCHAR, model VARCHAR, base_url VARCHAR, started_at TIMESTAMP, "
+        "finished_at TIMESTAMP, status VARCHAR, sessions INTEGER, counts JSON"), key=("run_id",)),
+    "examples": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, source_index BIGINT, line BIGINT, format VARCHAR, "
+        "turns JSON, fields JSON, task VARCHAR, task_confidence DOUBLE, classifier VARCHAR")),
+    "results": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, status VARCHAR, task VARCHAR, final_turns JSON, "
+        "attempts INTEGER, prompt_tokens BIGINT, completion_tokens BIGINT, error VARCHAR, "
+        "finished_at TIMESTAMP"), key=("run_id", "example_id")),
+    "rewrites": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR, "
+        "original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN, attempts INTEGER, "
+        "length_ratio DOUBLE, request_keys JSON, raw_answers JSON, verdicts JSON, error VARCHAR, "
+        # the turn's answer contract (verify/contract.py) and the answer-neutral repairs made
+        "contract_kind VARCHAR, contract JSON, repairs JSON")),
+    "checks": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER, candidate INTEGER, "
+        "check_name VARCHAR, passed BOOLEAN, reason VARCHAR")),
+    "evidence": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR, "
+        "doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE")),
+    "llm_calls": Table(_cols(
+        "key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR, "
+        "prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR, "
+        "created_at TIMESTAMP")),
+    # Long message texts shared by many requests (a task's system prompt), stored once.
+    "texts": Table(_cols("sha256 VARCHAR, text VARCHAR")),
+    "quarantine": Table(_cols(
+        "run_id VARCHAR, source_index BIGINT, line BIGINT, field VARCHAR, error VARCHAR, raw VARCHAR")),
+    # The ledger: what each session of a run sent and was billed, by purpose (classify, rewrite,
+    # feedback, judge ...); every token and cost figure (summary, stats, --json) is read from it.
+    "usage": Table(_cols(
+        "run_id VARCHAR, session INTEGER, purpose VARCHAR, requests BIGINT, cached BIGINT, "
+        "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT"),
+        key=("run_id", "session", "purpose")),
+}
+_INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
+
+# Column order of each buffered table, used to build the Arrow batch of a flush.
+_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs", "usage")}
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, tables: dict[str, Table] = TABLES) -> None:
+    t = tables[name]
+    body = ", ".join(f"{c} {ty}" for c, ty in t.columns)
+    if t.key:
+        body += f", PRIMARY KEY ({', '.join(t.key)})"
+    con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def add_columns(con: duckdb.DuckDBPyConnection, table: str, *columns: str,
+                tables: dict[str, Table] = TABLES) -> None:
+    """Migration helper: add `columns` to `table` with the types TABLES gives them (NULL in old rows)."""
+    for c in columns:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {c} {tables[table].type_of(c)}")
+
+
+def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
+    # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
+    # they are created from TABLES, which already holds every migration's effect.
+    for name in TABLES:
+        if name != "usage":  # m002's (m003's columns are added IF NOT EXISTS, so either order holds)
+            create_table(con, name)
+    for ddl in _INDEXES:
+        con.execute(ddl)
+
+
+# Ordered and append-only: a migration's name is recorded in `migrations` once it has run, and a
+# database opened later runs only the names it lacks, each in its own transaction. Example:
+#   def _m002_results_contract(con): add_columns(con, "results", "contract")
+#   MIGRATIONS.append(("m002_results_contract", _m002_results_contract))  # after adding the column to TABLES
+def _m002_usage(con: duckdb.DuckDBPyConnection) -> None:
+    create_table(con, "usage")  # the token ledger by purpose; older runs have none
+
+
+def _m003_rewrites_contract(con: duckdb.DuckDBPyConnection) -> None:
+    add_columns(con, "rewrites", "contract_kind", "contract", "repairs")  # older turns have none
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("m001_initial", _m001_initial),
+    ("m002_usage", _m002_usage),
+    ("m003_rewrites_contract", _m003_rewrites_contract),
+]
+
+
+def _table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+
+def schema_of(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    """{table: [(column, type), ...]} as the database has it (tests compare migrated and fresh)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for t, c, ty in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+        out.setdefault(t, []).append((c, ty))
+    return out
+
+
+def pending_migrations(con: duckdb.DuckDBPyConnection,
+                       migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
+    """Names a writable open would apply; [] for an up-to-date database."""
+    present = _table_names(con)
+    if "migrations" not in present:
+        # Before migrations existed the first release's tables stood alone: all but m001 pend.
+        return [n for n, _ in migrations[1:]] if "runs" in present else [n for n, _ in migrations]
+    done = {r[0] for r in con.execute("SELECT name FROM migrations").fetchall()}
+    return [n for n, _ in migrations if n not in done]
+
+
+def _db_path(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return str(row[0]) if row and row[0] else "the database"
+
+
+def up_to_date(con: duckdb.DuckDBPyConnection,
+               migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> bool:
+    return "migrations" in _table_names(con) and not pending_migrations(con, migrations)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, tables: dict[str, Table] = TABLES,
+            migrations: Sequence[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
+    """Bring the database to `tables`; returns the names of the migrations applied now."""
+    present = _table_names(con)
+    if present and not present & {"migrations", "runs"}:
+        raise ConfigError(f"{_db_path(con)} is a DuckDB database but not a realign one (its tables: "
+                          f"{', '.join(sorted(present)[:5])}); pass another --db")
+    con.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    applied: list[str] = []
+    if "migrations" not in present:
+        if "runs" in present:  # the first release: its tables are m001's
+            con.execute("INSERT INTO migrations VALUES (?, ?)", [migrations[0][0], _now()])
+        else:  # a fresh database: today's schema at once, every migration counted as applied
+            with transaction(con):
+                for name in tables:
+                    create_table(con, name, tables)
+                for ddl in _INDEXES:
+                    con.execute(ddl)
+                for name, _ in migrations:
+                    con.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+            return [n for n, _ in migrations]
+    done = {r[0] for r in con.execute("SELECT name FROM migrations").fetchall()}
+    for name, fn in migrations:
+        if name in done:
+            continue
+        with transaction(con):
+            fn(con)
+            con.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+        applied.append(name)
+    have = schema_of(con)
+    for name, t in tables.items():
+        missing = [c for c in t.names if c not in {c for c, _ in have.get(name, [])}]
+        if missing:  # a column added to TABLES without its migration: the author's mistake
+            raise RuntimeError(f"store schema: table {name} lacks {', '.join(missing)} after every "
+                               "migration ran; add a migration that calls add_columns")
+    return applied
+
+
+class _Locked(Exception):
+    """Another process holds the database's write lock."""
+
+
+def check_database_file(path: str) -> None:
+    """Refuse, before DuckDB touches it, a --db that exists and is not a DuckDB file (an input
+    file given by mistake): DuckDB would otherwise read some such files as views, or overwrite them."""
+    p = Path(path)
+    if path == ":memory:" or not p.exists():
+        return
+    if p.is_dir():
+        raise ConfigError(f"--db {path} is a folder; give a database file, e.g. --db realign.duckdb")
+    with p.open("rb") as f:
+        head = f.read(12)
+    if head and head[8:12] != b"DUCK":
+        raise ConfigError(f"--db {path} is not a DuckDB database (did you mean --in?); nothing was written to it. "
+                          "Give a new or existing realign database, e.g. --db realign.duckdb")
+
+
+def remove_database(path: str) -> None:
+    """Delete a database file this command created and never used (a failed first command)."""
+    _remove([path, path + ".wal"])
+
+
+class CallJournal:
+    """Answered requests, appended to a file beside the database before the pipeline uses them.
+
+    An answer costs money and reaches DuckDB only with the next batch (up to a second later), so
+    each one is first written here: one `os.write` of one JSON line, which survives the process
+    being killed (the kernel holds it); `sync` fsyncs the lines written since the last call, in
+    batches, against power loss. The file is cut into segments: a flush takes the current segment
+    with the calls it commits and deletes it after the commit; segments left by a killed run are
+    replayed into `llm_calls` when the database is next opened for writing.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.prefix = db_path + ".journal-"
+        self._fd: int | None = None
+        self._seq = 1 + max((self._seq_of(p) for p in self.segments()), default=0)
+        self._unsynced = 0
+
+    @staticmethod
+    def _seq_of(path: Path) -> int:
+        return int(path.name.rsplit("-", 1)[1].split(".")[0])
+
+    def segments(self) -> list[Path]:
+        parent = Path(self.prefix).parent
+        name = Path(self.prefix).name
+        return sorted((p for p in parent.glob(name + "*.jsonl") if p.name[len(name):-6].isdigit()),
+                      key=self._seq_of)
+
+    def _path(self) -> str:
+        return f"{self.prefix}{self._seq:06d}.jsonl"
+
+    def append(self, record: dict[str, Any]) -> None:
+        if self._fd is None:
+            self._fd = os.open(self._path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(self._fd, (_json(record) + "\n").encode("utf-8"))
+        self._unsynced += 1
+
+    def sync(self) -> None:
+        if self._fd is not None and self._unsynced:
+            os.fsync(self._fd)
+            self._unsynced = 0
+
+    def rotate(self) -> list[str]:
+        """Close the current segment (its lines go with the batch being flushed); [] if none."""
+        if self._fd is None:
+            return []
+        self.sync()
+        os.close(self._fd)
+        self._fd = None
+        done = [self._path()]
+        self._seq += 1
+        return done
+
+    def close(self) -> None:
+        if self._fd is not None:
+            self.sync()
+            os.close(self._fd)
+            self._fd = None
+
+    @staticmethod
+    def read(path: Path) -> Iterator[dict[str, Any]]:
+        with path.open("rb") as f:
+            for line in f:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue  # the line being written when the process died
+
+
+def _remove(paths: Sequence[str]) -> None:
+    for p in paths:
+        try:
+            os.remove(p)
+        except FileNotFoundError:
+            pass
+
+
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
@@ -130,13 +368,29 @@ class Store:
             raise ConfigError(
                 f"database {self.path} does not exist; run `realign rewrite --db {self.path} ...` first"
             )
+        check_database_file(self.path)
         # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
         # keeps the process flat whatever the input size (pages beyond it go back to disk).
         config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}
+        self._open_path = self.path  # a private snapshot instead, while another process writes
+        self._snapshot_dir: str | None = None
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only, config=config)
-        except duckdb.IOException as e:
-            raise ConfigError(f"cannot open database {self.path}: {e}") from None
+            self.con = self._connect(read_only, config)
+        except _Locked:
+            if not read_only:
+                raise ConfigError(f"database {self.path} is in use by another realign command that writes to it "
+                                  "(a run in progress?); wait for it to finish or pass another --db") from None
+            self._open_path = self._snapshot()
+            self.con = self._connect(True, config)
+        if read_only and not up_to_date(self.con):
+            # A database from an older release (or a snapshot of one): bring it up to date, then read it.
+            self.con.close()
+            writable = self._connect(False, config)
+            try:
+                migrate(writable)
+            finally:
+                writable.close()
+            self.con = self._connect(True, config)
         self.read_only = read_only
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds  # a slow run still reaches the disk every second
@@ -144,6 +398,12 @@ class Store:
         self._buffers: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
         self._pending_calls: dict[str, dict[str, Any]] = {}
         self._forget: list[tuple[str, str]] = []  # (run_id, example_id) whose old rows go first
+        self._usage: tuple[str, int, dict[str, dict[str, Any]]] | None = None  # latest ledger snapshot
+        self.session = 1  # of the run started by start_run
+        self.run_id: str | None = None
+        # Called at each flush for the ledger snapshot to write with the batch, so the usage stored
+        # always covers the calls stored (and the journal segments deleted) with it.
+        self.usage_source: Callable[[], tuple[str, int, dict[str, dict[str, Any]]]] | None = None
         # 64-bit prefixes of the keys with a stored answer: a cache miss, the common case, is
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
@@ -156,18 +416,85 @@ class Store:
         self._buffered = 0
         self._lock = threading.Lock()
         if not read_only:
-            for ddl in _DDL:
-                self.con.execute(ddl)
-            # answer contract (schema 2): a database of the first release gains the columns
-            for col, typ in (("contract_kind", "VARCHAR"), ("contract", "JSON"), ("repairs", "JSON")):
-                self.con.execute(f"ALTER TABLE rewrites ADD COLUMN IF NOT EXISTS {col} {typ}")
-            self.con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
-            )
+            migrate(self.con)
             self._known_texts.update(r[0] for r in self.con.execute("SELECT sha256 FROM texts").fetchall())
             cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
+        self._journal: CallJournal | None = None
+        self.replayed = 0  # answers recovered from the journal of a run that was killed
+        if not read_only and self.path != ":memory:":
+            self._journal = CallJournal(self.path)
+            self._replay(self._journal.segments())
+
+    def _connect(self, read_only: bool, config: dict[str, Any]) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(self._open_path, read_only=read_only, config=config)
+        except duckdb.IOException as e:
+            if "Conflicting lock" in str(e):
+                raise _Locked() from None
+            raise ConfigError(f"cannot open database {self.path}: {e}") from None
+
+    def _snapshot(self) -> str:
+        """Copy the database and its WAL into a private folder, for reading while a run writes.
+
+        DuckDB lets one process hold a file that is being written. A run writes every commit to the
+        WAL and the main file only at checkpoints, so a copy is consistent when the main file did
+        not change while both were copied (its size and mtime are compared); otherwise it is taken
+        again. A torn last WAL entry is dropped by DuckDB's checksums. Costs one file copy (see
+        benchmarks/read_while_writing.py).
+        """
+        self._snapshot_dir = tempfile.mkdtemp(prefix="realign-snapshot-")
+        dst = os.path.join(self._snapshot_dir, Path(self.path).name)
+        wal = self.path + ".wal"
+        for _ in range(5):
+            before = os.stat(self.path)
+            shutil.copyfile(self.path, dst)
+            if os.path.exists(wal):
+                try:
+                    shutil.copyfile(wal, dst + ".wal")
+                except FileNotFoundError:  # checkpointed away meanwhile: the stat check retries
+                    pass
+            after = os.stat(self.path)
+            if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+                return dst
+            _remove([dst, dst + ".wal"])
+            time.sleep(0.2)
+        raise ConfigError(f"database {self.path} is being checkpointed by the run writing it; try again in a moment")
+
+    def _replay(self, segments: list[Path]) -> None:
+        """Store the answers a killed run journaled but never flushed, then drop its segments."""
+        if not segments:
+            return
+        journal, self._journal = self._journal, None  # replayed calls are journaled already
+        billed: dict[tuple[str, int, str], list[int]] = {}  # the ledger of the calls recovered
+        try:
+            for seg in segments:
+                for rec in CallJournal.read(seg):
+                    key = rec.get("key")
+                    if not isinstance(key, str) or self.get_call(key) is not None:
+                        continue
+                    if rec.get("run_id") and rec.get("session"):
+                        row = billed.setdefault((rec["run_id"], int(rec["session"]), rec.get("kind", "chat")), [0, 0, 0])
+                        row[0] += 1
+                        row[1] += int(rec.get("prompt_tokens") or 0)
+                        row[2] += int(rec.get("completion_tokens") or 0)
+                    self.put_call(key, kind=rec.get("kind", "chat"), request=rec.get("request") or {},
+                                  response=rec.get("response"), finish_reason=rec.get("finish_reason"),
+                                  prompt_tokens=rec.get("prompt_tokens"),
+                                  completion_tokens=rec.get("completion_tokens"), latency_s=rec.get("latency_s"))
+                    self.replayed += 1
+            self.flush()
+            for (run_id, session, purpose), (n, p_tok, c_tok) in billed.items():
+                self.con.execute(
+                    """INSERT INTO usage VALUES (?, ?, ?, ?, 0, 0, ?, ?)
+                       ON CONFLICT DO UPDATE SET requests = usage.requests + excluded.requests,
+                           prompt_tokens = usage.prompt_tokens + excluded.prompt_tokens,
+                           completion_tokens = usage.completion_tokens + excluded.completion_tokens""",
+                    [run_id, session, purpose, n, p_tok, c_tok])
+        finally:
+            self._journal = journal
+        _remove([str(p) for p in segments])
 
     # ---- lifecycle ------------------------------------------------------------------------
     def close(self) -> None:
@@ -175,7 +502,11 @@ class Store:
             self.flush()
         if self._writer is not None:
             self._writer.shutdown(wait=True)
+        if self._journal is not None:
+            self._journal.close()  # anything still in it was not committed: replayed next time
         self.con.close()
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
 
     def __enter__(self) -> "Store":
         return self
@@ -190,6 +521,8 @@ class Store:
 
     def maybe_flush(self) -> bool:
         """Start a background flush when enough rows or time have gathered and none is running."""
+        if self._journal is not None:
+            self._journal.sync()  # the answers journaled since the last call, in one fsync
         if not self._buffered:
             return False
         if self._buffered < self.flush_rows and time.monotonic() - self._last_flush < self.flush_seconds:
@@ -203,7 +536,8 @@ class Store:
         batch = self._take_batch()
         self._flushing_calls = batch[2]
         cursor = self.con.cursor()
-        self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True)
+        self._flushing = self._writer.submit(self._write_batch, cursor, batch[0], batch[1], close=True,
+                                             journaled=batch[3], usage=batch[4])
         return True
 
     def flush(self) -> None:
@@ -212,8 +546,8 @@ class Store:
             self._finish_background_flush()
         if not self._buffered:
             return
-        buffers, forget, _ = self._take_batch()
-        self._write_batch(self.con, buffers, forget)
+        buffers, forget, _, journaled, usage = self._take_batch()
+        self._write_batch(self.con, buffers, forget, journaled=journaled, usage=usage)
 
     def _finish_background_flush(self) -> None:
         assert self._flushing is not None
@@ -223,8 +557,12 @@ class Store:
             self._flushing = None
             self._flushing_calls = {}
 
-    def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]], dict[str, dict[str, Any]]]:
-        batch = (self._buffers, self._forget, self._pending_calls)
+    def _take_batch(self) -> tuple[dict[str, list[tuple[Any, ...]]], list[tuple[str, str]],
+                                   dict[str, dict[str, Any]], list[str], Any]:
+        journaled = self._journal.rotate() if self._journal is not None else []
+        usage = self.usage_source() if self.usage_source is not None else self._usage
+        batch = (self._buffers, self._forget, self._pending_calls, journaled, usage)
+        self._usage = None
         self._buffers = {t: [] for t in _COLUMNS}
         self._forget = []
         self._pending_calls = {}
@@ -234,8 +572,10 @@ class Store:
 
     @staticmethod
     def _write_batch(con: duckdb.DuckDBPyConnection, buffers: dict[str, list[tuple[Any, ...]]],
-                     forget: list[tuple[str, str]], close: bool = False) -> None:
-        """One transaction: drop the stories of retried rows, then append every buffered row."""
+                     forget: list[tuple[str, str]], close: bool = False, journaled: Sequence[str] = (),
+                     usage: tuple[str, int, dict[str, dict[str, Any]]] | None = None) -> None:
+        """One transaction: drop the stories of retried rows, then append every buffered row;
+        the journal segments of the calls it holds go once it has committed."""
         try:
             with transaction(con):
                 if forget:
@@ -248,6 +588,14 @@ class Store:
                 for table in _FLUSH_ORDER:
                     if buffers[table]:
                         insert_rows(con, table, _COLUMNS[table], buffers[table])
+                if usage is not None:
+                    run_id, session, by_purpose = usage
+                    con.execute("DELETE FROM usage WHERE run_id = ? AND session = ?", [run_id, session])
+                    cols = TABLES["usage"].names
+                    if by_purpose:
+                        insert_rows(con, "usage", cols, [
+                            (run_id, session, p, *(v.get(c) for c in cols[3:])) for p, v in sorted(by_purpose.items())])
+            _remove(journaled)
         finally:
             if close:
                 con.close()
@@ -279,6 +627,12 @@ class Store:
         error: str | None = None,
     ) -> None:
         if response is not None and error is None:
+            if self._journal is not None:
+                self._journal.append({
+                    "run_id": self.run_id, "session": self.session,
+                    "key": key, "kind": kind, "request": request, "response": response,
+                    "finish_reason": finish_reason, "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens, "latency_s": latency_s})
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
         self._add(
@@ -317,6 +671,13 @@ class Store:
                 m["content"] = text[0] if text else None
         return request
 
+    def set_usage(self, run_id: str, session: int, by_purpose: dict[str, dict[str, Any]]) -> None:
+        """The session's ledger so far (requests, cached, retries, tokens, cost by purpose),
+        replacing the previous snapshot at the next flush."""
+        if self._usage is None:
+            self._buffered += 1
+        self._usage = (run_id, session, {p: dict(v) for p, v in by_purpose.items()})
+
     # ---- runs -----------------------------------------------------------------------------
     def start_run(self, *, run_id: str, name: str, config: dict[str, Any], config_hash: str,
                   input_path: str, input_hash: str, model: str | None, base_url: str | None) -> bool:
@@ -327,7 +688,11 @@ class Store:
                 "UPDATE runs SET sessions = sessions + 1, status = 'running', finished_at = NULL WHERE run_id = ?",
                 [run_id],
             )
+            self.session = int(existing[0] or 0) + 1
+            self.run_id = run_id
             return True
+        self.session = 1
+        self.run_id = run_id
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'running', 1, NULL)",
             [run_id, name, _json(config), config_hash, input_path, input_hash, model, base_url, _now()],
@@ -453,6 +818,48 @@ class Store:
 
 
 
+LEDGER_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def run_price(store: Store, run_id: str) -> tuple[float, float] | None:
+    """The run's price per million tokens: its config's, else the model's list price."""
+    from realign.llm.prices import price_of
+
+    row = store.con.execute("SELECT config, model FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    model_cfg = (json.loads(row[0]) or {}).get("model", {}) if row and row[0] else {}
+    return price_of(row[1] if row else None, model_cfg.get("prompt_price"), model_cfg.get("completion_price"))
+
+
+def run_usage(store: Store, run_id: str, price: tuple[float, float] | None = None) -> dict[str, Any]:
+    """The ledger of a run over all its sessions: {"by_purpose": {purpose: figures}, "total": figures}.
+    Cost is the tokens at `price` (default: the run's); None where the model has no price."""
+    from realign.llm.prices import cost_usd
+
+    price = price if price is not None else run_price(store, run_id)
+    rows = store.query(
+        """SELECT purpose, sum(requests) AS requests, sum(cached) AS cached, sum(retries) AS retries,
+                  sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens
+           FROM usage WHERE run_id = ? GROUP BY purpose ORDER BY purpose""", [run_id])
+    by_purpose = {r.pop("purpose"): {k: int(v or 0) for k, v in r.items()} for r in rows}
+    for v in by_purpose.values():
+        v["cost_usd"] = cost_usd(price, v["prompt_tokens"], v["completion_tokens"])
+    total: dict[str, Any] = {k: sum(v[k] or 0 for v in by_purpose.values()) for k in LEDGER_FIELDS}
+    total["cost_usd"] = cost_usd(price, total["prompt_tokens"], total["completion_tokens"])
+    return {"by_purpose": by_purpose, "total": total}
+
+
+_REASON_KIND = ("""regexp_replace(regexp_replace(reason, '''[^'']*''|"[^"]*"', '''…''', 'g'), """
+                """'[0-9]+([.,][0-9]+)*', 'N', 'g')""")
+
+
+def quarantine_warnings(rows: int, quarantined: int) -> list[str]:
+    """A warning when most rows could not be read: usually a wrong --format or field mapping."""
+    if rows and quarantined * 2 > rows:
+        return [f"most rows were quarantined ({quarantined:,} of {rows:,}): is the input's shape right? "
+                "Check --format (or drop it to detect the shape) and see `realign stats` for the reasons"]
+    return []
+
+
 def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     """Everything `realign stats` shows for one run, as plain data."""
     q = store.query
@@ -472,19 +879,26 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     failed_checks = q(
         """SELECT check_name, count(*) AS failures FROM checks
            WHERE run_id = ? AND NOT passed GROUP BY 1 ORDER BY 2 DESC""", [run_id])
+    # One line per check and kind of reason: quoted text and numbers are the row's, not the kind's.
     reasons = q(
-        """SELECT reason, count(*) AS rows FROM rewrites
-           WHERE run_id = ? AND status IN ('kept_original', 'failed') GROUP BY 1 ORDER BY 2 DESC LIMIT 10""",
-        [run_id])
+        f"""WITH failures AS (
+               SELECT check_name AS "check", example_id, turn_index, reason FROM checks
+               WHERE run_id = ? AND NOT passed
+               UNION ALL
+               SELECT 'request' AS "check", example_id, turn_index, coalesce(error, reason) FROM rewrites
+               WHERE run_id = ? AND status = 'failed'
+               UNION ALL
+               SELECT 'internal' AS "check", example_id, -1, error FROM results r
+               WHERE run_id = ? AND status = 'failed' AND error LIKE 'internal error:%')
+           SELECT "check", {_REASON_KIND} AS kind, count(DISTINCT (example_id, turn_index)) AS rows,
+                  min(reason) AS example
+           FROM failures GROUP BY 1, 2 ORDER BY rows DESC, "check", kind LIMIT 15""",
+        [run_id, run_id, run_id])
     ratio = q(
         """SELECT count(length_ratio) AS n, min(length_ratio) AS min,
                   quantile_cont(length_ratio, 0.1) AS p10, quantile_cont(length_ratio, 0.5) AS p50,
                   quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
            FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
-    tokens = q(
-        """SELECT coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
-                  coalesce(sum(completion_tokens), 0) AS completion_tokens
-           FROM results WHERE run_id = ?""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
     by_contract = q(
         """SELECT coalesce(contract_kind, 'unknown') AS kind, count(*) AS turns,
@@ -496,20 +910,32 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     for row in by_contract:
         tried = row["rewritten"] + row["kept_original"]
         row["acceptance_rate"] = round(row["rewritten"] / tried, 4) if tried else None
+    bad_rows = [{"file": info["input_path"], **r} for r in q(
+        """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
+           ORDER BY source_index LIMIT 20""", [run_id])]
     counts = json.loads(info["counts"]) if info.get("counts") else {}
+    usage = run_usage(store, run_id)
+    if not usage["by_purpose"]:  # a run of a release before the ledger: its session totals
+        old = counts.get("totals", {})
+        usage["total"] = {"requests": old.get("llm_requests", 0), "cached": old.get("cached_requests", 0),
+                          "retries": old.get("retries", 0), "prompt_tokens": old.get("prompt_tokens", 0),
+                          "completion_tokens": old.get("completion_tokens", 0), "cost_usd": old.get("cost_usd")}
+    total = usage["total"]
+    tokens = {"prompt_tokens": total["prompt_tokens"], "completion_tokens": total["completion_tokens"]}
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
         "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
+        "quarantined_rows": bad_rows,
+        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
         "by_task": by_task, "by_contract": by_contract, "failed_checks": failed_checks,
         "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
-        "requests": {"fresh": counts.get("totals", {}).get("llm_requests", 0),
-                     "cached": counts.get("totals", {}).get("cached_requests", 0),
-                     "retries": counts.get("totals", {}).get("retries", 0)},
-        "cost_usd": counts.get("totals", {}).get("cost_usd"),
+        "requests": {"fresh": total["requests"], "cached": total["cached"], "retries": total["retries"]},
+        "cost_usd": total["cost_usd"],
+        "usage": usage["by_purpose"],
     }
 
 

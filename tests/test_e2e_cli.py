@@ -183,46 +183,72 @@ def _export(db: Path, out: Path) -> list[dict]:
     return [json.loads(x) for x in out.read_text().splitlines()]
 
 
-def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path: Path) -> None:
+CONCURRENCY = 4
+
+
+def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
+    """An uninterrupted reference run, then a run stopped by `sig` after 40 requests (before the
+    store's first one-second flush) and rerun. Returns what the checks below need."""
     data = tmp_path / "in.jsonl"
     write_alpaca(data, 300)
     with OpenAIServer(RealignResponder(), latency_s=0.04) as srv:
-        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", "4",
+        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", str(CONCURRENCY),
                 "--classifier", "embedded", "-q"]
-        # the reference: one uninterrupted run
         ref_db = tmp_path / "ref.duckdb"
         summary_of(realign("rewrite", *base, "--db", str(ref_db), "--json"))
         reference = _export(ref_db, tmp_path / "ref.jsonl")
 
-        db = tmp_path / "killed.duckdb"
+        db = tmp_path / "stopped.duckdb"
         srv.reset()
         proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
-                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
-        # about 100 requests/s: at 160 the store has flushed at least once (it flushes every second)
-        while srv.count < 160 and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        assert proc.poll() is None, "the run finished before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        while srv.count < 40 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        os.kill(proc.pid, sig)
+        _, stderr = proc.communicate(timeout=60)
+        before = {request_key(b) for b in srv.requests}
 
         con = duckdb.connect(str(db), read_only=True)
-        stored_results = con.execute("SELECT count(*) FROM results").fetchone()[0]
-        stored = {r[0] for r in con.execute("SELECT key FROM llm_calls WHERE error IS NULL").fetchall()}
+        status = con.execute("SELECT status FROM runs").fetchone()[0]
+        saved = con.execute("SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM quarantine)").fetchone()[0]
         con.close()
-        assert 0 < stored_results < 225 and stored
 
         srv.reset()
-        s = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        resent = [b for b in srv.requests if request_key(b) in stored]
-        assert resent == [], "a request whose answer was stored was sent again"
-        assert s["resumed"] >= stored_results and s["rows"] == 300
-        assert _export(db, tmp_path / "resumed.jsonl") == reference
-
-        # a second identical run sends nothing at all
+        resumed = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        resent = [b for b in srv.requests if request_key(b) in before]
+        after = _export(db, tmp_path / "resumed.jsonl")
         srv.reset()
-        s2 = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        assert srv.count == 0 and s2["llm_requests"] == 0 and s2["rows"] == 300
+        again = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+        sent_again = srv.count
+    print(f"{sig.name}: {len(before)} requests before the stop, {len(resent)} of them sent again after it; "
+          f"{saved} rows saved at the stop, {resumed['resumed']} resumed")
+    return {"rc": proc.returncode, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
+            "resent": resent, "reference": reference, "after": after, "again": again, "sent_again": sent_again}
+
+
+def test_sigkill_then_rerun_sends_no_answered_request_again(tmp_path: Path) -> None:
+    r = _stop_mid_run(tmp_path, signal.SIGKILL)
+    assert r["rc"] == -signal.SIGKILL
+    # only the requests in flight at the kill (at most --concurrency) may go out again: every
+    # answer received was journaled before use, whether or not it had reached DuckDB
+    assert len(r["resent"]) <= CONCURRENCY, f"{len(r['resent'])} answered requests were sent again"
+    assert r["resumed"]["rows"] == 300 and r["after"] == r["reference"]
+    assert r["sent_again"] == 0 and r["again"]["llm_requests"] == 0 and r["again"]["rows"] == 300
+
+
+def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        r = _stop_mid_run(tmp_path / sig.name, sig) if (tmp_path / sig.name).mkdir() is None else {}
+        assert r["rc"] == code, r["stderr"][-2000:]
+        assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
+        lines = r["stderr"].strip().splitlines()
+        assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
+        assert r["status"] == "interrupted"
+        assert len(r["resent"]) <= CONCURRENCY  # the answers that arrived were stored
+        assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
+        assert r["after"] == r["reference"] and r["sent_again"] == 0
 
 
 # ---- multi-turn ------------------------------------------------------------------------------
@@ -322,3 +348,231 @@ def test_plain_progress_line_on_stderr_when_not_a_terminal(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     assert "rows 24/24 (100%)" in proc.stderr and "rows/s" in proc.stderr and "ETA" in proc.stderr
     assert proc.stdout.startswith("run r")  # the human summary on stdout, progress kept off it
+
+
+# ---- a database of the previous release --------------------------------------------------------
+
+def test_database_of_the_previous_release_is_read_and_extended_through_the_cli(tmp_path: Path) -> None:
+    import gzip
+
+    fixture = REPO / "tests" / "fixtures" / "store"
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(gzip.decompress((fixture / "v1_realign.duckdb.gz").read_bytes()))
+    st = summary_of(realign("stats", "--db", str(db), "--json"))
+    assert st[0]["by_status"] == {"rewritten": 4} and st[0]["quarantined"] == 1
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(fixture / "v1_input.jsonl"), "--db", str(db), "--model", "m",
+                               "--base-url", srv.base_url, "--task", "open_qa", "-q", "--json"))
+    assert s["rows"] == 8 and s["quarantined"] == 1 and s["failed"] == 0
+    rows = _export(db, tmp_path / "out.jsonl")
+    assert len(rows) == 7 and {r["id"] for r in rows} >= {"m1", "q1", "c1", "q2", "q3", "m2", "q4"}
+
+
+# ---- bad state -------------------------------------------------------------------------------
+
+def test_db_pointing_at_an_input_file_is_one_line_and_leaves_it_untouched(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    before = data.read_bytes()
+    for args in (["rewrite", "--in", str(data), "--model", "m", "--base-url", "http://127.0.0.1:9/v1"],
+                 ["stats"], ["show", "x"], ["export", "--out", str(tmp_path / "o.jsonl")]):
+        proc = realign(*args, "--db", str(data))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "is not a DuckDB database" in proc.stderr and str(data) in proc.stderr
+    assert data.read_bytes() == before and not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_failed_first_command_leaves_no_empty_database(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    proc = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", "http://127.0.0.1:9/v1")
+    assert proc.returncode == 2 and not db.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_template_that_breaks_the_sandbox_is_one_line_naming_template_and_expression(tmp_path: Path) -> None:
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", templates)
+    evil = "{{ original.__class__.__mro__[1].__subclasses__() }}"
+    with (templates / "rewrite_user.j2").open("a") as f:
+        f.write("\n" + evil + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(DEMO), "--db", str(tmp_path / "t.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--task", "open_qa", "-q",
+                       env=cli_env(REALIGN_TEMPLATES_DIR=str(templates)))
+        assert srv.count == 0
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert "rewrite_user.j2:" in line and evil in line and "sandbox" in line
+
+
+def test_api_key_from_a_file_is_sent_and_never_stored_or_printed(tmp_path: Path) -> None:
+    secret = "sk-from-file-0123456789abcdef"
+    keyfile = tmp_path / "key.txt"
+    keyfile.write_text(secret + "\n")
+    db = tmp_path / "k.duckdb"
+    with OpenAIServer(RealignResponder(), api_key=secret) as srv:
+        args = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "embedded", "--limit", "3", "-q", "--json"]
+        ok = realign(*args, "--api-key", f"@{keyfile}")
+        assert summary_of(ok)["rows"] == 3 and srv.count > 0
+        from_env = realign(*args, "--api-key", "env:MY_KEY", env=cli_env(MY_KEY=secret))
+        assert from_env.returncode == 0, from_env.stderr
+        refused = realign(*args, "--api-key", "env:MY_KEY", env=cli_env(MY_KEY="sk-wrong-key-0000"))
+    assert refused.returncode == 2 and "401" in refused.stderr and "--api-key @FILE" in refused.stderr
+    assert "sk-wrong-key-0000" not in refused.stderr and "Traceback" not in refused.stderr
+    missing = realign(*args[:-1], "--api-key", f"@{tmp_path / 'nope.txt'}")
+    assert missing.returncode == 2 and "nope.txt" in missing.stderr
+    for out in (ok.stdout, ok.stderr, from_env.stdout, from_env.stderr):
+        assert secret not in out
+    assert secret.encode() not in db.read_bytes()
+
+
+# ---- one ledger ------------------------------------------------------------------------------
+
+def test_token_totals_agree_in_summary_progress_stats_and_json_split_by_purpose(tmp_path: Path) -> None:
+    import re
+
+    db = tmp_path / "l.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        args = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "llm", "--price-in", "2", "--price-out", "8"]
+        plain = realign(*args)  # progress lines on stderr, the human summary on stdout
+        sent = srv.count
+        assert plain.returncode == 0, plain.stderr
+        s = summary_of(realign(*args, "--json", "-q"))  # the same run again: all from cache
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    first = [ln for ln in plain.stderr.splitlines() if ln.startswith("rows 24/24")][-1]
+    p_tok, c_tok = (int(x.replace(",", "")) for x in re.search(r"tokens ([\d,]+)\+([\d,]+)", first).groups())
+    assert f"tokens {p_tok:,} prompt + {c_tok:,} completion" in " ".join(plain.stdout.split())
+    usage = st["usage"]
+    assert set(usage) == {"classify", "rewrite"} and usage["classify"]["requests"] == 24
+    assert st["tokens"] == {"prompt_tokens": p_tok, "completion_tokens": c_tok}  # classification included
+    assert sum(u["requests"] for u in usage.values()) == st["requests"]["fresh"] == sent
+    assert sum(u["prompt_tokens"] for u in usage.values()) == p_tok
+    assert st["cost_usd"] == round((p_tok * 2 + c_tok * 8) / 1e6, 6)
+    # the second session finds every row done: nothing sent, nothing billed, the same run totals
+    assert s["llm_requests"] == 0 and s["prompt_tokens"] == 0 and not any(u["requests"] for u in s["usage"].values())
+    assert s["run_total"]["prompt_tokens"] == p_tok and s["run_total"]["cost_usd"] == st["cost_usd"]
+
+
+def test_dry_run_counts_classification_requests_and_estimates_cost(tmp_path: Path) -> None:
+    common = ["rewrite", "--in", str(DEMO), "--dry-run", "--json", "--model", "m", "--base-url", "http://127.0.0.1:9/v1"]
+    llm = summary_of(realign(*common, "--classifier", "llm", "--price-in", "1", "--price-out", "1"))
+    assert llm["classify_requests"] == 24 and llm["total_requests"] == 24 + llm["requests"]
+    assert llm["estimated_cost_usd"] == round((llm["estimated_prompt_tokens"] + llm["estimated_completion_tokens"]) / 1e6, 6)
+    embedded = summary_of(realign(*common, "--classifier", "embedded"))
+    assert embedded["classify_requests"] == 0 and embedded["estimated_cost_usd"] is None
+    assert embedded["estimated_prompt_tokens"] < llm["estimated_prompt_tokens"]
+
+
+def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 300)
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder(), latency_s=0.02) as srv:
+        base = ["rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                "--classifier", "embedded", "--concurrency", "4", "--price-in", "100", "--price-out", "100", "-q"]
+        no_price = realign(*base[:-5], "--max-cost", "1", "-q")
+        assert no_price.returncode == 2 and "--price-in" in no_price.stderr and not db.exists()
+        stopped = realign(*base, "--max-cost", "0.5")
+        assert stopped.returncode == 3, stopped.stderr
+        assert "--max-cost $0.50 reached" in stopped.stderr and "Traceback" not in stopped.stderr
+        st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+        assert st["status"] == "interrupted" and 0.5 <= st["cost_usd"] < 1.0 and st["rows"] < 300
+        done = summary_of(realign(*base, "--max-cost", "100", "--json"))
+    assert done["rows"] == 300 and done["resumed"] >= st["rows"]
+
+
+# ---- watching a run ----------------------------------------------------------------------------
+
+def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 300)
+    db = tmp_path / "live.duckdb"
+    with OpenAIServer(RealignResponder(), latency_s=0.05) as srv:
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(db),
+                                 "--model", "m", "--base-url", srv.base_url, "--concurrency", "2",
+                                 "--classifier", "embedded", "-q"],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.time() + 60
+            while srv.count < 40 and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.5)  # at least one flush has reached the file
+            st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+            out = tmp_path / "partial.jsonl"
+            ex = summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "alpaca", "--json"))
+            first = json.loads(out.read_text().splitlines()[0])["id"]
+            story = summary_of(realign("show", first, "--db", str(db), "--json"))
+            assert proc.poll() is None, "the run ended before the readers ran"
+        finally:
+            proc.wait(timeout=120)
+    assert proc.returncode == 0
+    assert st["status"] == "running" and 0 < st["rows"] < 300
+    assert 0 < ex["rows"] < 300 and story["example_id"] == first
+    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("realign-snapshot-*/live.duckdb"))
+
+
+def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    n_bad = write_alpaca(data, 60, bad=True)
+    db = tmp_path / "s.duckdb"
+    with OpenAIServer(RealignResponder(lambda parts: "Too short.")) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    rejected = st["by_status"]["kept_original"]
+    length = [r for r in st["rejection_reasons"] if r["check"] == "length"]
+    assert len(length) == 1 and length[0]["rows"] == rejected > 40  # one line, not one per ratio
+    assert [(q["file"], q["line"]) for q in st["quarantined_rows"]] == [(str(data), n) for n in (11, 21, 31, 41, 51)]
+    assert all(q["reason"] for q in st["quarantined_rows"]) and st["warnings"] == [] and n_bad == 5
+
+    chat = tmp_path / "messages.jsonl"
+    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}) + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(chat), "--db", str(tmp_path / "m.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--format", "sharegpt", "--task", "open_qa", "-q")
+    assert proc.returncode == 0 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+
+
+# ---- export with provenance --------------------------------------------------------------------
+
+def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 12)
+    db = tmp_path / "p.duckdb"
+
+    def rewrite(parts: dict) -> str | None:
+        return "Too short." if "variant 5" in parts["instruction"] else reformat(parts["original"])
+
+    with OpenAIServer(RealignResponder(rewrite)) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    rows = {r["id"]: r for r in _export(db, tmp_path / "p.jsonl")}
+    originals = [json.loads(x) for x in data.read_text().splitlines()]
+    done = [r for r in rows.values() if r["status"] == "rewritten"]
+    kept = [r for r in rows.values() if r["status"] == "kept_original"]
+    assert len(done) == 11 and len(kept) == 1
+    for r in done:
+        (turn,) = r["turns"]
+        assert turn["original"] == r["original_messages"][-1]["content"] != turn["final"] == r["output"]
+        assert turn["final"] == reformat(turn["original"]) and all(c["passed"] for c in turn["checks"])
+    (turn,) = kept[0]["turns"]
+    assert turn["candidate"] == "Too short." and turn["final"] == turn["original"]
+    assert any(not c["passed"] for c in turn["checks"])
+    assert {r["original_messages"][-1]["content"] for r in rows.values()} == {o["output"] for o in originals}
+
+    summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "d.jsonl"), "--format", "dpo", "--json"))
+    pairs = [json.loads(x) for x in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert len(pairs) == 11 and kept[0]["id"] not in {p["id"] for p in pairs}
+    for p in pairs:
+        assert p["prompt"][-1]["role"] == "user" and p["chosen"][0]["content"] == reformat(p["rejected"][0]["content"])
+
+    summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "p.parquet"), "--format", "parquet", "--json"))
+    table = pq.read_table(tmp_path / "p.parquet")
+    assert str(table.schema.field("turns").type).startswith("list<element: struct<turn_index: int32")
+    first = table.slice(0, 1).to_pylist()[0]
+    assert first["turns"][0]["checks"] and first["original_messages"][-1]["role"] == "assistant"

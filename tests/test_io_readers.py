@@ -421,3 +421,36 @@ def test_hub_loading_is_streamed_with_parsed_spec(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(datasets, "load_dataset", failing_load)
     with pytest.raises(InputError, match=r"hf:nope/nope: cannot load .*doesn't exist.*HF_TOKEN"):
         read_examples("hf:nope/nope")
+
+
+# ---- hostile input ---------------------------------------------------------------------------
+
+def test_a_line_nested_a_hundred_thousand_levels_deep_is_quarantined_not_fatal(tmp_path: Path) -> None:
+    good = {"instruction": "Say hi.", "input": "", "output": "Hi."}
+    p = tmp_path / "deep.jsonl"
+    p.write_text(json.dumps(good) + "\n" + "[" * 100_000 + "\n" + json.dumps(good) + "\n")
+    rows = list(read_examples(str(p)))
+    assert [type(r).__name__ for r in rows] == ["Example", "BadRow", "Example"]
+    assert rows[1].line == 2 and "nested too deeply" in rows[1].error
+    deep_first = tmp_path / "deep_first.jsonl"
+    deep_first.write_text("{" * 100_000 + "\n" + json.dumps(good) + "\n")
+    assert [type(r).__name__ for r in read_examples(str(deep_first))] == ["BadRow", "Example"]
+
+
+def test_a_deep_json_array_file_is_one_clear_error(tmp_path: Path) -> None:
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        list(read_examples(str(p)))
+
+
+def test_a_symlink_loop_is_reported_as_a_loop_not_a_missing_file(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(InputError, match="symbolic link loop"):
+        detect_format(str(a))
+    dangling = tmp_path / "gone.jsonl"
+    dangling.symlink_to(tmp_path / "nowhere.jsonl")
+    with pytest.raises(InputError, match="broken symbolic link to .*nowhere.jsonl"):
+        detect_format(str(dangling))

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import gzip
+import signal
+import subprocess
+import sys
+import json
 from pathlib import Path
 
+import duckdb
+import pytest
+
+from realign.errors import ConfigError
 from realign.records import Example, Turn
-from realign.store import Store
+from realign.store import (MIGRATIONS, TABLES, Store, Table, add_columns, migrate, pending_migrations,
+                           run_stats, run_usage, schema_of)
 
 
 def _example(i: str) -> Example:
@@ -60,3 +70,135 @@ def test_background_flush_then_retried_row_replaces_its_old_story(tmp_path: Path
         counts = st.query("SELECT (SELECT count(*) FROM examples) AS ex, (SELECT count(*) FROM checks) AS ch, "
                           "(SELECT count(*) FROM results) AS res")[0]
         assert counts == {"ex": 1, "ch": 0, "res": 1}
+
+
+# ---- migrations --------------------------------------------------------------------------------
+
+FIXTURE = Path(__file__).parent / "fixtures" / "store"
+
+
+def old_database(tmp_path: Path) -> Path:
+    """The database the first release (schema_version 1, no migrations table) wrote: 5 input rows
+    of v1_input.jsonl with --task open_qa --limit 5 (4 rewritten, 1 quarantined)."""
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(gzip.decompress((FIXTURE / "v1_realign.duckdb.gz").read_bytes()))
+    return db
+
+
+def test_database_of_the_first_release_is_migrated_and_its_run_resumes(tmp_path: Path) -> None:
+    db = old_database(tmp_path)
+    fresh = tmp_path / "fresh.duckdb"
+    Store(fresh).close()
+    with Store(db) as st:
+        applied = [r["name"] for r in st.query("SELECT name FROM migrations ORDER BY name")]
+        assert applied == sorted(n for n, _ in MIGRATIONS)
+        run_id = st.latest_run()
+        assert run_id is not None and st.start_run(
+            run_id=run_id, name="t", config={}, config_hash="h", input_path="i", input_hash="ih",
+            model="m", base_url="u") is True
+        assert st.result_statuses(run_id, ["m1", "q1", "c1", "q2", "q3"]) == {
+            "m1": "rewritten", "q1": "rewritten", "c1": "rewritten", "q2": "rewritten"}
+        assert st.quarantined_indices(run_id) == {2}
+        st.add_example(run_id, _example("q3"), "open_qa", 1.0, "config")
+        st.add_result(run_id, "q3", status="rewritten", task="open_qa", final_turns=[], attempts=1,
+                      prompt_tokens=10, completion_tokens=2, error=None)
+        st.put_call("d" * 64, kind="rewrite", request={"messages": []}, response={"contents": ["y"]})
+        st.finish_run(run_id, "completed", {"prompt_tokens": 10, "completion_tokens": 2})
+        totals = json.loads(st.run_info(run_id)["counts"])["totals"]
+        assert totals["prompt_tokens"] == 1511 + 10 and st.run_info(run_id)["sessions"] == 2
+        assert len(st.result_statuses(run_id, ["m1", "q1", "c1", "q2", "q3"])) == 5
+        migrated = schema_of(st.con)
+    con = duckdb.connect(str(fresh), read_only=True)
+    assert migrated == schema_of(con)  # an old database ends exactly where a new one starts
+    con.close()
+
+
+def test_read_commands_bring_an_old_database_up_to_date_before_reading(tmp_path: Path) -> None:
+    db = old_database(tmp_path)
+    with Store(db, read_only=True) as st:
+        assert st.query("SELECT count(*) AS n FROM migrations")[0]["n"] == len(MIGRATIONS)
+        assert run_stats(st, st.resolve_run(None))["by_status"] == {"rewritten": 4}
+
+
+def _with_contract() -> tuple[dict[str, Table], list]:
+    results = TABLES["results"]
+    tables = {**TABLES, "results": Table(results.columns + (("contract", "JSON"),), key=results.key)}
+    migration = ("m900_results_contract", lambda con: add_columns(con, "results", "contract", tables=tables))
+    return tables, [*MIGRATIONS, migration]
+
+
+def test_a_new_column_reaches_old_and_fresh_databases_through_one_migration(tmp_path: Path) -> None:
+    tables, migrations = _with_contract()
+    con = duckdb.connect(str(old_database(tmp_path)))
+    assert migrate(con, tables=tables, migrations=migrations) == ["m002_usage", "m900_results_contract"]
+    assert migrate(con, tables=tables, migrations=migrations) == []  # applied once only
+    assert ("contract", "JSON") in schema_of(con)["results"]
+    assert con.execute("SELECT count(*) FROM results WHERE contract IS NULL").fetchone()[0] == 4
+    con.close()
+    fresh = duckdb.connect(str(tmp_path / "new.duckdb"))
+    migrate(fresh, tables=tables, migrations=migrations)
+    assert ("contract", "JSON") in schema_of(fresh)["results"]
+    assert pending_migrations(fresh, migrations) == []
+    fresh.close()
+
+
+def test_a_column_added_without_its_migration_is_caught_on_open(tmp_path: Path) -> None:
+    tables, _ = _with_contract()
+    con = duckdb.connect(str(old_database(tmp_path)))
+    with pytest.raises(RuntimeError, match="results lacks contract"):
+        migrate(con, tables=tables, migrations=MIGRATIONS)
+    con.close()
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_duckdb_file_of_another_program_is_refused_and_left_alone(tmp_path: Path, read_only: bool) -> None:
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE sales (id INTEGER)")
+    con.close()
+    with pytest.raises(ConfigError, match="not a realign one.*sales"):
+        Store(other, read_only=read_only)
+    con = duckdb.connect(str(other), read_only=True)
+    assert set(schema_of(con)) == {"sales"}
+    con.close()
+
+
+# ---- the journal of answered requests ------------------------------------------------------------
+
+def test_answers_journaled_before_a_kill_are_in_the_cache_after_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "k.duckdb"
+    Store(db).close()
+    script = (
+        "import os, signal, sys\n"
+        "from realign.store import Store\n"
+        "st = Store(sys.argv[1], flush_seconds=3600)\n"
+        "st.start_run(run_id='r1', name='t', config={}, config_hash='h', input_path='i', input_hash='ih', model='m', base_url='u')\n"
+        "for i in range(3):\n"
+        "    st.put_call(str(i) * 64, kind='chat', request={'messages': [{'role': 'user', 'content': 'q' * 2000}]},\n"
+        "                response={'choices': [{'message': {'content': f'a{i}'}}]}, prompt_tokens=7)\n"
+        "st.put_call('9' * 64, kind='chat', request={}, response=None, error='timeout')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert list(tmp_path.glob("k.duckdb.journal-*"))  # nothing reached DuckDB, the journal has it
+    with Store(db) as st:
+        assert st.replayed == 3
+        assert st.get_call("1" * 64) == {"choices": [{"message": {"content": "a1"}}]}
+        assert st.get_call("9" * 64) is None  # a failed call is not an answer
+        st.flush()
+        assert st.query("SELECT count(*) AS n, sum(prompt_tokens) AS t FROM llm_calls")[0] == {"n": 3, "t": 21}
+        assert st.stored_request("2" * 64)["messages"][0]["content"] == "q" * 2000
+        # the answers' tokens reach the run's ledger too: a kill loses no spending from the totals
+        assert run_usage(st, "r1")["by_purpose"] == {"chat": {
+            "requests": 3, "cached": 0, "retries": 0, "prompt_tokens": 21, "completion_tokens": 0, "cost_usd": None}}
+    assert not list(tmp_path.glob("k.duckdb.journal-*"))
+    with Store(db) as st:  # replayed once only
+        assert st.replayed == 0 and st.query("SELECT count(*) AS n FROM llm_calls")[0]["n"] == 3
+
+
+def test_a_flush_removes_the_journal_it_committed(tmp_path: Path) -> None:
+    with Store(tmp_path / "f.duckdb") as st:
+        st.put_call("a" * 64, kind="chat", request={}, response={"choices": []})
+        assert len(list(tmp_path.glob("f.duckdb.journal-*"))) == 1
+        st.flush()
+        assert not list(tmp_path.glob("f.duckdb.journal-*"))

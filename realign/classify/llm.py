@@ -181,6 +181,7 @@ class LLMClassifier:
                 sampling=dict(SAMPLING),
                 response_format=self.response_format,
                 validate=_validate,
+                purpose="classify",
             )
         except LLMError:
             return None

@@ -335,7 +335,7 @@ async def _ask_all(llm: Any, store: Any, items: Sequence[GSM8KItem], exemplars: 
         answer, error, key, cached, pt, ct = "", None, None, False, None, None
         try:
             # A cut-off answer is scored as it stands, as the harness does, not retried.
-            result = await llm.chat(messages, sampling=sampling, allow_truncated=True)
+            result = await llm.chat(messages, sampling=sampling, allow_truncated=True, purpose="eval")
             answer, key, cached = result.content, result.key, result.cached
             pt, ct = result.prompt_tokens, result.completion_tokens
         except LLMError as e:

@@ -17,9 +17,16 @@ whatever else the pipeline keeps), and writes one file:
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
   ``source_index``, ``format``, ``messages``, ``instruction`` / ``input`` / ``output`` (the alpaca
   view) and ``fields`` (the row's original non-conversation fields).
-- ``parquet``: the same record as ``jsonl`` with a fixed schema (`PARQUET_SCHEMA`); the extra
-  meta and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
+  With provenance (``original_messages`` and ``turns`` in meta, see `realign.exporting`) each
+  record also holds the original turns and every rewritten turn's original, final, status,
+  reason and checks side by side.
+- ``parquet``: the same record as ``jsonl`` with a fixed schema (`_parquet_schema`): messages,
+  original messages and turn stories (with their checks) are struct columns; the remaining meta
+  and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
   ``pyarrow.parquet.ParquetWriter``, so memory does not grow with the number of rows.
+- ``dpo``: JSONL preference pairs for TRL's DPOTrainer, one per rewritten turn (`dpo_records`):
+  ``prompt`` (the conversation before the turn), ``chosen`` (the accepted rewrite), ``rejected``
+  (the original).
 
 Every export can be read back with `realign.io.read_examples` and gives the same turns (the
 alpaca one only for alternating conversations, see above). The file is written under a
@@ -39,7 +46,10 @@ from typing import Any, Callable, Iterable, TextIO
 from realign.errors import ConfigError
 from realign.records import Example
 
-EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl")
+EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo")
+# Formats that carry each turn's story (original and final side by side, checks): the caller
+# puts it in meta as "original_messages" and "turns" (see realign.exporting).
+PROVENANCE_FORMATS = ("jsonl", "parquet", "dpo")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
@@ -144,6 +154,25 @@ def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def dpo_records(ex: Example, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Preference pairs for TRL's DPOTrainer (conversational form), one per rewritten turn:
+    prompt = the conversation before the turn (final texts), chosen = the accepted rewrite,
+    rejected = the original response. Rows and turns that were not rewritten give none."""
+    out = []
+    stories = [t for t in meta.get("turns") or [] if t.get("status") == "rewritten"
+               and t.get("final") is not None and t.get("final") != t.get("original")]
+    for t in stories:
+        i = int(t["turn_index"])
+        out.append({
+            "id": _record_id(ex, meta) + ("" if len(stories) == 1 else f"#{i}"),
+            "prompt": [{"role": x.role, "content": x.content} for x in ex.turns[:i]],
+            "chosen": [{"role": "assistant", "content": t["final"]}],
+            "rejected": [{"role": "assistant", "content": t["original"]}],
+            "task": meta.get("task"),
+        })
+    return out
+
+
 _JSONL_RECORDS: dict[str, Callable[[Example, dict[str, Any]], dict[str, Any]]] = {
     "alpaca": alpaca_record,
     "sharegpt": sharegpt_record,
@@ -155,6 +184,8 @@ _JSONL_RECORDS: dict[str, Callable[[Example, dict[str, Any]], dict[str, Any]]] =
 def _parquet_schema() -> Any:
     import pyarrow as pa
 
+    global _MESSAGES
+    _MESSAGES = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
     return pa.schema(
         [
             ("id", pa.string()),
@@ -167,9 +198,23 @@ def _parquet_schema() -> Any:
             ("source_index", pa.int64()),
             ("format", pa.string()),
             ("fields", pa.string()),  # JSON of the row's original non-conversation fields
-            ("meta", pa.string()),  # JSON of the whole meta dict
+            ("original_messages", _MESSAGES),  # the turns as read, before any rewrite
+            ("turns", pa.list_(pa.struct([  # each rewritten turn's story (see realign.exporting)
+                ("turn_index", pa.int32()), ("status", pa.string()), ("reason", pa.string()),
+                ("original", pa.string()), ("candidate", pa.string()), ("final", pa.string()),
+                ("keep_original", pa.bool_()), ("attempts", pa.int32()), ("length_ratio", pa.float64()),
+                ("error", pa.string()),
+                ("checks", pa.list_(pa.struct([("name", pa.string()), ("passed", pa.bool_()),
+                                               ("reason", pa.string())]))),
+            ]))),
+            ("meta", pa.string()),  # JSON of the rest of meta (and turn columns not listed above)
         ]
     )
+
+
+_MESSAGES: Any = None  # set on first use: pyarrow is imported lazily
+_TURN_FIELDS = ("turn_index", "status", "reason", "original", "candidate", "final", "keep_original",
+                "attempts", "length_ratio", "error", "checks")
 
 
 def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
@@ -189,13 +234,25 @@ def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
         "source_index": ex.source_index,
         "format": ex.format,
         "fields": _dumps(ex.fields),
-        "meta": _dumps(meta),
+        "original_messages": meta.get("original_messages"),
+        "turns": [{k: t.get(k) for k in _TURN_FIELDS} for t in meta.get("turns") or []] or None,
+        "meta": _dumps({**{k: v for k, v in meta.items() if k not in ("original_messages", "turns")},
+                        **({"turn_extras": extras} if (extras := [
+                            {k: v for k, v in t.items() if k not in _TURN_FIELDS} for t in meta.get("turns") or []
+                        ]) and any(extras) else {})}),
     }
 
 
 def _write_jsonl(rows: Iterable[tuple[Example, dict[str, Any]]], f: TextIO, fmt: str) -> int:
-    make = _JSONL_RECORDS[fmt]
     n = 0
+    if fmt == "dpo":
+        for ex, meta in rows:
+            for rec in dpo_records(ex, meta or {}):
+                f.write(_dumps(rec))
+                f.write("\n")
+                n += 1
+        return n
+    make = _JSONL_RECORDS[fmt]
     for ex, meta in rows:
         f.write(_dumps(make(ex, meta or {})))
         f.write("\n")

@@ -56,6 +56,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import json
@@ -135,6 +136,11 @@ def parse_hf_spec(spec: str) -> tuple[str, str | None, str]:
     return name, config, split
 
 
+# json.loads recurses once per nesting level: a row nested deeper than Python's stack allows is
+# bad input, quarantined like any other.
+TOO_DEEP = "JSON nested too deeply to read (thousands of levels of [ or {)"
+
+
 def _first_bytes(path: str, n: int = 4096) -> bytes:
     with open(path, "rb") as f:
         head = f.read(n)
@@ -151,6 +157,14 @@ def _resolve(path: str) -> _Source:
     if os.path.isdir(path):
         return _Source(path, "hf_disk", path)
     if not os.path.exists(path):
+        if os.path.islink(path):
+            try:
+                os.stat(path)
+            except OSError as e:
+                if e.errno == errno.ELOOP:
+                    raise InputError(f"{path}: symbolic link loop (the link leads back to itself); "
+                                     "point it at a real file") from None
+            raise InputError(f"{path}: broken symbolic link to {os.readlink(path)}; point it at a real file")
         folder, sep, split = path.rpartition(":")
         if sep and folder and split and os.path.isdir(folder):
             return _Source(path, "hf_disk", folder, split=split)
@@ -192,7 +206,7 @@ def _first_line_parses(path: str) -> bool:
                 try:
                     json.loads(bline.decode("utf-8-sig"))
                     return True
-                except ValueError:
+                except (ValueError, RecursionError):
                     return False
     return False
 
@@ -202,7 +216,7 @@ def _reject_single_object(path: str) -> None:
     try:
         with open(path, "rb") as f:
             whole = json.loads(f.read().decode("utf-8-sig"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return  # not one object either: read it as JSON Lines, bad lines become BadRows
     if isinstance(whole, dict):
         raise InputError(
@@ -278,6 +292,8 @@ def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
                 yield _Raw(index, lineno, None, text, f"line is not valid JSON: {e.msg} at column {e.colno}")
+            except RecursionError:
+                yield _Raw(index, lineno, None, text[:1000], TOO_DEEP)
             else:
                 yield _object_row(index, lineno, obj, text)
             index += 1
@@ -293,6 +309,8 @@ def _load_json_array(src: _Source) -> list[Any]:
     del data
     try:
         rows = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{src.path}: {TOO_DEEP}; convert it to JSON Lines so such a row is quarantined alone") from None
     except json.JSONDecodeError as e:
         raise InputError(
             f"{src.path}:{e.lineno}: not valid JSON ({e.msg} at column {e.colno}); "

@@ -37,7 +37,7 @@ import random
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import httpx2
@@ -141,9 +141,21 @@ class LLMStats:
     errors: int = 0  # chat calls that ended in LLMError
     prompt_tokens: int = 0  # usage of every answer received (retried ones too: they are paid)
     completion_tokens: int = 0
+    # The same figures split by what a request was for (classify, rewrite, feedback, judge ...):
+    # purpose -> {"requests", "cached", "retries", "prompt_tokens", "completion_tokens"}.
+    by_purpose: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, int]:
+    def add(self, purpose: str, name: str, n: int = 1) -> None:
+        row = self.by_purpose.get(purpose)
+        if row is None:
+            row = self.by_purpose[purpose] = dict.fromkeys(PURPOSE_FIELDS, 0)
+        row[name] += n
+
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+PURPOSE_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")
 
 
 class TokenBucket:
@@ -247,6 +259,7 @@ class LLMClient:
         n: int = 1,
         validate: Callable[[ChatResult], None] | None = None,
         allow_truncated: bool = False,
+        purpose: str = "chat",
     ) -> ChatResult:
         """One chat completion with `n` choices, from the cache when it holds the request.
 
@@ -255,7 +268,9 @@ class LLMClient:
         one) rejects the answer: it is retried like a server error, and in the end raises
         LLMError(kind="invalid_output"). `allow_truncated` accepts an answer cut off at
         max_tokens (finish_reason "length") instead of retrying it, for callers that score
-        whatever was produced (evaluations). Raises LLMError when the call fails for good.
+        whatever was produced (evaluations). `purpose` (classify, rewrite, feedback ...) labels
+        the call in the usage ledger and the cache; it is not part of the request key. Raises
+        LLMError when the call fails for good.
         """
         clash = _RESERVED.intersection(sampling)
         if clash:
@@ -273,6 +288,7 @@ class LLMClient:
                 hit = self._from_stored(key, stored)
                 if hit is not None and _passes(validate, hit):
                     self.stats.cache_hits += 1
+                    self.stats.add(purpose, "cached")
                     return hit
 
         attempts = 0
@@ -282,7 +298,8 @@ class LLMClient:
             attempts += 1
             if attempts > 1:
                 self.stats.retries += 1
-            return await self._send(key, body, validate, attempts, allow_truncated)
+                self.stats.add(purpose, "retries")
+            return await self._send(key, body, validate, attempts, allow_truncated, purpose)
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts),
@@ -296,7 +313,7 @@ class LLMClient:
             exc.attempts = attempts
             self.stats.errors += 1
             if self.cache is not None:
-                self.cache.put_call(key, kind="chat", request=request, response=None, error=str(exc))
+                self.cache.put_call(key, kind=purpose, request=request, response=None, error=str(exc))
             raise
         finally:
             # tenacity keeps its per-call state (bound methods of `retrying`) in a threading.local;
@@ -307,7 +324,7 @@ class LLMClient:
         if self.cache is not None:
             self.cache.put_call(
                 key,
-                kind="chat",
+                kind=purpose,
                 request=request,
                 response=_stored_response(self.settings.model, result),
                 finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
@@ -344,7 +361,7 @@ class LLMClient:
                 which = "no API key was given" if self._secret is None else "the API key is invalid"
                 raise ConfigError(
                     f"the LLM server at {url} refused the request (HTTP {status}): {which}, or it lacks "
-                    f"access. Set OPENAI_API_KEY or pass --api-key."
+                    f"access. Set OPENAI_API_KEY, or pass --api-key @FILE (a file holding the key) or --api-key env:NAME."
                 ) from None
             if status == 404:
                 raise ConfigError(
@@ -377,7 +394,7 @@ class LLMClient:
 
     async def _send(
         self, key: str, body: bytes, validate: Callable[[ChatResult], None] | None, attempt: int,
-        allow_truncated: bool = False,
+        allow_truncated: bool = False, purpose: str = "chat",
     ) -> ChatResult:
         stats = self.stats
         estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
@@ -388,6 +405,7 @@ class LLMClient:
                 await self._tpm.acquire(estimate)
             stats.in_flight += 1
             stats.requests_sent += 1
+            stats.add(purpose, "requests")
             started = time.perf_counter()
             try:
                 response = await self._openai.post(
@@ -424,6 +442,8 @@ class LLMClient:
 
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
+        stats.add(purpose, "prompt_tokens", prompt_tokens)
+        stats.add(purpose, "completion_tokens", completion_tokens)
         if self._tpm is not None and (prompt_tokens or completion_tokens):
             self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
 
