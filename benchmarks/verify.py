@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
 # the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
 DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa"}
-HALF_DEV = {"ps_gsm8k"}
+HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
 
 
 def split_of(source: str, index: int) -> str:
@@ -75,54 +75,65 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
-                if r.get("label_suspect") or not r["original"].strip():
-                    continue  # the source's own label visibly misreads the answer; no reference to hold
+                if r.get("label_suspect") or not r["original"].strip() or r.get("in_prompt") \
+                        or r.get("in_mapping_prompt"):
+                    continue  # label visibly misread; no reference to hold; the item was a prompt example
+                if r.get("source", "").startswith("pot_"):
+                    continue  # a bare program that never states its answer: nothing for a text check to read
                 by_source[r.get("source") or p.stem].append(r)
     return by_source
 
 
+GENERIC = {"length", "leak", "refusal", "language"}
+
+
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
+    """Per source and split: rows, rows with a deterministic contract, and the false rejections
+    (FR: same answer, rejected) and false acceptances (FA: changed answer, accepted) of the
+    answer checks alone (the contract's checks; for GSM8K the math check) and of the full
+    verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
     if not folder.is_dir():
         print(f"(skipped: no third-party labelled outputs at {folder})")
         return []
     rows_all: list[dict[str, Any]] = []
-    print(f"{'source':<24}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'check agrees':>14}"
-          f"{'FR':>12}{'FA':>12}")
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
         for i, r in enumerate(rows[:limit] if limit else rows):
             groups[(source, split_of(source, i))].append(r)
-    for (source, split), rows in groups.items():
+    print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
+          f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}")
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    for (source, split), rows in sorted(groups.items()):
         rows_all += rows
         kind = rows[0]["kind"]
-        locked = agree = fr = fa = pos = neg = 0
+        t = [0] * 7  # rows, locked, answer FR, answer FA, full FR, full FA, positives
         for r in rows:
             c = read_contract(r["instruction"], r["original"])
-            locked += c.deterministic
+            v = verify(r["instruction"], r["original"], r["candidate"])
             if kind == "math":
-                ok = check_math(CheckInput(task="", instruction=r["instruction"], original=r["original"],
-                                           candidate=r["candidate"]), OPTS).passed
+                answer_ok = check_math(CheckInput(task="", instruction=r["instruction"], original=r["original"],
+                                                  candidate=r["candidate"]), OPTS).passed
             else:
-                ok = verify(r["instruction"], r["original"], r["candidate"]).passed
-            agree += ok == r["same_answer"]
-            full = verify(r["instruction"], r["original"], r["candidate"]).passed
-            if r["same_answer"]:
-                pos += 1
-                fr += not full
-            else:
-                neg += 1
-                fa += full
-        t = totals[f"{kind}/{split}"]
-        for i, v in enumerate((len(rows), agree, fr, pos, fa)):
-            t[i] += v
-        totals[f"{kind}/{split}"].append(neg)
-        print(f"{source:<24}{split:<6}{kind:<7}{len(rows):>6}{locked:>8}{agree / len(rows):>14.2%}"
-              f"{fr:>5}/{pos:<6}{fa:>5}/{neg:<6}")
-    for key, (n, agree, fr, pos, fa, *negs) in sorted(totals.items()):
-        neg = sum(negs)
-        print(f"  all {key:<20} rows {n}: check agrees {agree / n:.2%}; full verification false rejections "
-              f"{fr}/{pos} ({fr / max(pos, 1):.1%}), false acceptances {fa}/{neg} ({fa / max(neg, 1):.1%})")
+                answer_ok = all(x.passed for x in v.checks if x.name not in GENERIC)
+            same = bool(r["same_answer"])
+            t[0] += 1
+            t[1] += c.deterministic
+            t[2] += same and not answer_ok
+            t[3] += (not same) and answer_ok
+            t[4] += same and not v.passed
+            t[5] += (not same) and v.passed
+            t[6] += same
+        tot = totals[f"{kind}/{split}"]
+        for i, x in enumerate(t):
+            tot[i] += x
+        pos, neg = t[6], t[0] - t[6]
+        print(f"{source:<22}{split:<6}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
+              f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}")
+    for key, t in sorted(totals.items()):
+        pos, neg = t[6], t[0] - t[6]
+        print(f"  all {key:<12} rows {t[0]:>4}: answer check agrees {1 - (t[2] + t[3]) / t[0]:.2%}; answer FR "
+              f"{t[2]}/{pos} ({t[2] / max(pos, 1):.1%}), FA {t[3]}/{neg} ({t[3] / max(neg, 1):.1%}); full verification "
+              f"FR {t[4] / max(pos, 1):.1%}, FA {t[5] / max(neg, 1):.1%}")
     return rows_all
 
 

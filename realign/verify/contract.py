@@ -14,8 +14,8 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   choice_answer.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
 - ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
-  when, where, which, what, how many, name, list) stating numbers or names the question does not
-  give. key_facts.
+  when, where, which, what, how many, name, list), or any answer of at most
+  ``FACTS_ANY_REQUEST_CHARS``, stating numbers or names the question does not give. key_facts.
 - ``none``: nothing deterministic to hold on to; only the generic checks (and the optional judge).
 
 A turn can carry more than one lock (a math answer with a program); ``kind`` is the first found,
@@ -49,6 +49,9 @@ DETERMINISTIC: frozenset[str] = frozenset({"number", "option", "label", "code", 
 # An original longer than this is not a "short factual answer": its names and numbers are
 # explanation, not the answer, and locking them would reject every real reformatting.
 FACTS_MAX_CHARS = 400
+# An original this short is an answer whatever the request looks like: search-style queries
+# ("india south africa test series 2018 highest runs") are not phrased as questions.
+FACTS_ANY_REQUEST_CHARS = 100
 # An original that states only a number and at most this many words is a number answer ("18
 # eggs"); a longer one with one number ("Paris has 2 million people") is a facts answer.
 BARE_NUMBER_WORDS = 4
@@ -143,7 +146,8 @@ def _code(original: str, fenced_only: bool) -> AnswerContract | None:
 
 
 def _facts(instruction: str, original: str) -> AnswerContract | None:
-    if len(original.strip()) > FACTS_MAX_CHARS or not _FACT_QUESTION.search(instruction):
+    n = len(original.strip())
+    if n > FACTS_MAX_CHARS or (n > FACTS_ANY_REQUEST_CHARS and not _FACT_QUESTION.search(instruction)):
         return None
     facts = answer_facts(instruction, original)
     if not facts.numbers and not facts.names:

@@ -79,20 +79,31 @@ def read_facts(text: str) -> Facts:
         n = _word_number(w)
         numbers.setdefault(abs(n.value), n.text)
     names: dict[str, str] = {}
+    fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _NAME.finditer(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
+        if at_start and " " not in m.group(0).strip() and not fragment:
+            continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself
         name = _clean_name(m.group(0), at_start)
         if name and not name[0].isdigit():
             names.setdefault(name.lower(), name)
     return Facts(numbers, names)
 
 
-def _has_name(text_lower: str, name: str) -> bool:
+def _has_name(text_lower: str, name: str, text: str | None = None) -> bool:
+    """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
+    also kept by its last word alone ("George Washington" as "Washington"), unless another
+    capitalised word stands before it ("Emmitt Smith" is not "Timmy Smith")."""
     if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text_lower):
         return True
-    # "George Washington" kept as "Washington": the surname carries the name
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
-    return len(parts) > 1 and re.search(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower) is not None
+    if text is None or len(parts) < 2:
+        return False
+    for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
+        before = re.search(r"([A-Za-z][\w'’.\-]*)[ \t]+$", text[max(0, m.start() - 40) : m.start()])
+        if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in name.split():
+            return True
+    return False
 
 
 def answer_facts(instruction: str, original: str) -> Facts:
@@ -120,10 +131,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand = read_facts(inp.candidate)
     cand_low = inp.candidate.lower()
     kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
-    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k)]
+    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate)]
     # any number of the original, even one the question gives ("in 2012" -> "in 2019")
     lost_nums = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
-    lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k)]
+    lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k, inp.candidate)]
     known = read_facts("\n".join((inp.instruction, inp.original, inp.context, inp.evidence)))
     known_low = "\n".join((inp.instruction, inp.original, inp.context, inp.evidence)).lower()
     new_nums = [t for v, t in cand.numbers.items() if v not in known.numbers]
