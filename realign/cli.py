@@ -51,7 +51,7 @@ def _print_json(data: Any) -> None:
 @app.command()
 @user_errors
 def rewrite(
-    input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json/.parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
+    input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json (optionally .gz / .zst), .parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
@@ -59,7 +59,7 @@ def rewrite(
     db: str = DB_OPTION,
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k, prompt_completion (TRL)."),
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
     n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
     task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),

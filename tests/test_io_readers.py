@@ -228,7 +228,7 @@ def test_input_errors(tmp_path: Path) -> None:
     blank.write_text("\n  \n")
     with pytest.raises(InputError, match="whitespace"):
         read_examples(str(blank))
-    with pytest.raises(InputError, match=r"cannot detect the format.*\[completion, prompt\].*--format"):
+    with pytest.raises(InputError, match=r"cannot detect the format.*\[query, reply\].*--format"):
         read_examples(str(FIX / "unknown_shape.jsonl"))
     junk = tmp_path / "junk.parquet"
     junk.write_bytes(b"this is not parquet at all")
@@ -454,3 +454,39 @@ def test_a_symlink_loop_is_reported_as_a_loop_not_a_missing_file(tmp_path: Path)
     dangling.symlink_to(tmp_path / "nowhere.jsonl")
     with pytest.raises(InputError, match="broken symbolic link to .*nowhere.jsonl"):
         detect_format(str(dangling))
+
+
+# ---- compressed files and TRL rows ---------------------------------------------------------------
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_compressed_jsonl_is_read_directly(tmp_path: Path, codec: str) -> None:
+    import gzip
+
+    import pyarrow as pa
+
+    rows = [{"instruction": f"Say {i}.", "input": "", "output": f"{i}."} for i in range(5)]
+    body = ("".join(json.dumps(r) + "\n" for r in rows) + "{broken\n").encode()
+    p = tmp_path / ("in.jsonl.gz" if codec == "gzip" else "in.jsonl.zst")
+    if codec == "gzip":
+        p.write_bytes(gzip.compress(body))
+    else:
+        with pa.output_stream(str(p), compression="zstd") as f:
+            f.write(body)
+    assert detect_format(str(p)) == ("jsonl", "alpaca") and count_rows(str(p)) == 6
+    got = list(read_examples(str(p)))
+    assert [e.turns[-1].content for e in got[:5]] == [r["output"] for r in rows]
+    assert isinstance(got[5], BadRow) and got[5].line == 6
+
+
+def test_trl_prompt_completion_rows_in_both_forms(tmp_path: Path) -> None:
+    p = _write_jsonl(tmp_path / "trl.jsonl", [
+        {"prompt": "What is 2+2?", "completion": "4"},
+        {"prompt": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}],
+         "completion": [{"role": "assistant", "content": "Paris."}]},
+        {"prompt": "No answer", "completion": 7},
+    ])
+    assert detect_format(str(p)) == ("jsonl", "prompt_completion")
+    a, b, bad = read_examples(str(p))
+    assert [(t.role, t.content) for t in a.turns] == [("user", "What is 2+2?"), ("assistant", "4")]
+    assert _roles(b) == ["system", "user", "assistant"] and b.turns[-1].content == "Paris."
+    assert isinstance(bad, BadRow) and bad.field == "completion"

@@ -26,7 +26,12 @@ alpaca      instruction, input?, output,             system?, history pairs, the
             system?, history? (LLaMA-Factory)        instruction [+ "\\n\\n" + input], output
 dolly       instruction, context?, response          like alpaca with context as input
 gsm8k       question, answer                         user = question, assistant = answer
+prompt_     prompt, completion (TRL): strings or     user = prompt, assistant = completion;
+completion  lists of {role, content}                 lists as listed, prompt first
 ==========  =======================================  ======================================
+
+JSON Lines and JSON files may be gzip- or zstd-compressed (``.jsonl.gz``, ``.jsonl.zst``): the
+compression is recognised by the file's first bytes and read on the fly.
 
 The two conversation shapes accept either item convention (``{from, value}`` or
 ``{role, content}``), role names case-insensitively (human/user, gpt/assistant/chatgpt/bing/bard/
@@ -57,17 +62,19 @@ Example:
 from __future__ import annotations
 
 import errno
+import gzip
 import hashlib
+import io
 import itertools
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, BinaryIO, Iterable, Iterator
 
 from realign.errors import ConfigError, InputError
 from realign.records import BadRow, Example, Turn
 
-FORMATS = ("alpaca", "sharegpt", "messages", "dolly", "gsm8k")
+FORMATS = ("alpaca", "sharegpt", "messages", "dolly", "gsm8k", "prompt_completion")
 CONTAINERS = ("jsonl", "json", "parquet", "hf_disk", "hf_hub")
 ID_FIELDS = ("id", "idx", "uid", "example_id", "conversation_id")
 
@@ -78,6 +85,7 @@ _SHAPE_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("alpaca", ("instruction", "output")),
     ("dolly", ("instruction", "response")),
     ("gsm8k", ("question", "answer")),
+    ("prompt_completion", ("prompt", "completion")),
 )
 _DETECT_LIMIT = 1000  # rows looked at to detect the shape before giving up
 _BATCH_ROWS = 1024  # rows per batch read from Parquet / a saved dataset
@@ -141,9 +149,44 @@ def parse_hf_spec(spec: str) -> tuple[str, str | None, str]:
 TOO_DEEP = "JSON nested too deeply to read (thousands of levels of [ or {)"
 
 
-def _first_bytes(path: str, n: int = 4096) -> bytes:
+_MAGIC = {b"\x1f\x8b": "gzip", b"\x28\xb5\x2f\xfd": "zstd"}
+_SUFFIX = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
+
+def _codec(path: str) -> str | None:
+    """gzip / zstd when the file is compressed (by its first bytes), else None."""
     with open(path, "rb") as f:
-        head = f.read(n)
+        magic = f.read(4)
+    for prefix, codec in _MAGIC.items():
+        if magic.startswith(prefix):
+            return codec
+    return None
+
+
+def _open(path: str) -> BinaryIO:
+    """The file's bytes, decompressed on the fly when it is .gz or .zst (pyarrow's zstd codec)."""
+    codec = _codec(path)
+    if codec == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if codec == "zstd":
+        import pyarrow as pa
+
+        return io.BufferedReader(pa.input_stream(path, compression="zstd"))  # type: ignore[arg-type]
+    return open(path, "rb")
+
+
+def _inner_name(path: str) -> str:
+    """The name without its compression suffix: data.jsonl.gz -> data.jsonl."""
+    root, ext = os.path.splitext(path)
+    return root if ext.lower() in _SUFFIX else path
+
+
+def _first_bytes(path: str, n: int = 4096) -> bytes:
+    try:
+        with _open(path) as f:
+            head = f.read(n)
+    except (OSError, EOFError) as e:
+        raise InputError(f"{path}: cannot decompress it ({e}); is the file complete?") from None
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     return head.lstrip()
@@ -174,13 +217,13 @@ def _resolve(path: str) -> _Source:
     if os.path.getsize(path) == 0:
         raise InputError(f"{path}: the file is empty; give a file with at least one row")
 
-    lower = path.lower()
+    lower = _inner_name(path).lower()
     with open(path, "rb") as f:
         magic = f.read(4)
     if lower.endswith(".parquet") or magic == b"PAR1":
         return _Source(path, "parquet", path)
-    if magic[:2] == b"\x1f\x8b" or lower.endswith((".gz", ".zst", ".bz2", ".xz", ".zip")):
-        raise InputError(f"{path}: compressed files are not supported; decompress it first (e.g. gunzip)")
+    if _codec(path) is None and path.lower().endswith((".bz2", ".xz", ".zip")):
+        raise InputError(f"{path}: this compression is not supported (.gz and .zst are); decompress it first")
     head = _first_bytes(path)
     if not head:
         raise InputError(f"{path}: the file holds only whitespace; give a file with at least one row")
@@ -200,7 +243,7 @@ def _resolve(path: str) -> _Source:
 
 
 def _first_line_parses(path: str) -> bool:
-    with open(path, "rb") as f:
+    with _open(path) as f:
         for bline in f:
             if bline.strip():
                 try:
@@ -214,7 +257,7 @@ def _first_line_parses(path: str) -> bool:
 def _reject_single_object(path: str) -> None:
     """A .json file starting with '{' whose first line is not JSON: one pretty-printed object?"""
     try:
-        with open(path, "rb") as f:
+        with _open(path) as f:
             whole = json.loads(f.read().decode("utf-8-sig"))
     except (ValueError, RecursionError):
         return  # not one object either: read it as JSON Lines, bad lines become BadRows
@@ -268,7 +311,7 @@ def _object_row(index: int, line: int | None, obj: Any, raw: str | None = None) 
 
 def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
     index = 0
-    with open(src.location, "rb") as f:
+    with _open(src.location) as f:
         for lineno, bline in enumerate(f, 1):
             if lineno == 1 and bline.startswith(b"\xef\xbb\xbf"):
                 bline = bline[3:]
@@ -300,7 +343,7 @@ def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
 
 
 def _load_json_array(src: _Source) -> list[Any]:
-    with open(src.location, "rb") as f:
+    with _open(src.location) as f:
         data = f.read()
     try:
         text = data.decode("utf-8-sig")
@@ -649,12 +692,29 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
     return turns, {}
 
 
+def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
+    """TRL's prompt-completion rows: each side a string or a list of {role, content} messages."""
+    messages: list[Any] = []
+    for key, role in (("prompt", "user"), ("completion", "assistant")):
+        value = row.get(key)
+        if value is None:
+            raise _RowError(key, f"field '{key}' is missing")
+        if isinstance(value, str):
+            messages.append({"role": role, "content": value})
+        elif isinstance(value, (list, tuple)):
+            messages.extend(value)
+        else:
+            raise _RowError(key, f"field '{key}' must be a string or a list of messages, got {_type_name(value)}")
+    return _conversation({"messages": messages}, "messages")
+
+
 _SHAPES = {
     "alpaca": _alpaca,
     "dolly": _dolly,
     "gsm8k": _gsm8k,
     "sharegpt": lambda row: _conversation(row, "conversations"),
     "messages": lambda row: _conversation(row, "messages"),
+    "prompt_completion": _prompt_completion,
 }
 
 
@@ -781,7 +841,7 @@ def count_rows(path: str) -> int | None:
     """
     src = _resolve(path)
     if src.container == "jsonl":
-        with open(src.location, "rb") as f:
+        with _open(src.location) as f:
             return sum(1 for line in f if line and not line.isspace())
     if src.container == "json":
         return len(_load_json_array(src))
