@@ -30,6 +30,7 @@ from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
+from realign.verify.judge import JUDGE_SCHEMA, JUDGE_SAMPLING, judge_messages, parse_judgement, wants_judge
 from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
@@ -281,6 +282,35 @@ class Pipeline:
                 first_raw, first_verdict = raw, verdict
         return False, first_raw, first_verdict
 
+    async def _gate(self, task: str, ex: Example, turn_index: int, result: ChatResult, out: TurnOutcome,
+                    verdict: Verdict | None) -> tuple[bool, str | None, Verdict | None]:
+        """After a candidate passed the deterministic checks: the optional LLM judge
+        (verify/judge.py), for the contract kinds and tasks the config names. A "changed"
+        verdict turns the pass into a rejection whose reason feeds the retry."""
+        vc = self.cfg.verify
+        if verdict is None or out.status != "rewritten" or not wants_judge(task, out.contract.kind, vc.judge,
+                                                                            list(vc.judge_kinds)):
+            return True, None, verdict
+        assert self.llm is not None
+        original = ex.turns[turn_index].content
+        judged = await self.llm.chat(
+            judge_messages(turn_instruction(ex, turn_index), original, out.final), sampling=JUDGE_SAMPLING,
+            response_format=JUDGE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            validate=lambda r: (parse_judgement(r.contents[0]), None)[1], purpose="judge",
+        )
+        out.request_keys.append(judged.key)
+        out.raw_answers.extend(judged.contents)
+        out.prompt_tokens += judged.prompt_tokens
+        out.completion_tokens += judged.completion_tokens
+        check = parse_judgement(judged.contents[0])
+        entry = out.verdicts[-1]
+        entry["checks"].append(check.model_dump())
+        if check.passed:
+            return True, None, verdict
+        entry["passed"] = False
+        out.status, out.final, out.repairs = "kept_original", original, []
+        return False, result.contents[entry["candidate"]], Verdict(passed=False, checks=[*verdict.checks, check])
+
     async def rewrite_turn(self, task: str, ex: Example, turn_index: int) -> TurnOutcome:
         spec = self.tasks[task]
         original = ex.turns[turn_index].content
@@ -295,11 +325,15 @@ class Pipeline:
             result = await self._ask(messages, out)
             done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
             if done:
+                done, raw, verdict = await self._gate(task, ex, turn_index, result, out, verdict)
+            if done:
                 return out
             if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
                 retry = feedback_messages(messages, raw, verdict.feedback())
                 result = await self._ask(retry, out, "feedback")
                 done, _, last = self._judge(task, ex, turn_index, result, 2, out)
+                if done:
+                    done, _, last = await self._gate(task, ex, turn_index, result, out, last)
                 if done:
                     return out
                 verdict = last or verdict
