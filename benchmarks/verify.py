@@ -14,7 +14,8 @@ Three parts:
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
-   given and with it given.
+   given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
+   --thirdparty folder) with a number or a name changed.
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
 Missing inputs are skipped with a message.
@@ -87,6 +88,27 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
 GENERIC = {"length", "leak", "refusal", "language"}
 
 
+def verify_multi(r: dict[str, Any]) -> Any:
+    """Several gold answers ("A | B", `gold_answers`): the candidate is judged against each and
+    passes when it passes against one, as multi-reference QA scoring does."""
+    golds = r.get("gold_answers") or []
+    if len(golds) < 2:
+        return verify(r["instruction"], r["original"], r["candidate"])
+    verdicts = [verify(r["instruction"], g, r["candidate"]) for g in golds]
+    return next((v for v in verdicts if v.passed), verdicts[0])
+
+
+def proxy_view(rows: list[dict[str, Any]]) -> None:
+    """NQ301's label says "correct", not "same as the gold": also show the answer checks with
+    "keeping" = judged correct AND a gold answer appears in the candidate."""
+    keep = [r for r in rows if r["same_answer"] and r.get("gold_in_candidate")]
+    change = [r for r in rows if not r["same_answer"]]
+    fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
+    fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
+    print(f"    nq301 with keeping = correct and a gold answer in the candidate: answer FR {fr}/{len(keep)} "
+          f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+
+
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     """Per source and split: rows, rows with a deterministic contract, and the false rejections
     (FR: same answer, rejected) and false acceptances (FA: changed answer, accepted) of the
@@ -109,7 +131,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
         t = [0] * 7  # rows, locked, answer FR, answer FA, full FR, full FA, positives
         for r in rows:
             c = read_contract(r["instruction"], r["original"])
-            v = verify(r["instruction"], r["original"], r["candidate"])
+            v = verify_multi(r)
             if kind == "math":
                 answer_ok = check_math(CheckInput(task="", instruction=r["instruction"], original=r["original"],
                                                   candidate=r["candidate"]), OPTS).passed
@@ -129,6 +151,8 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
         pos, neg = t[6], t[0] - t[6]
         print(f"{source:<22}{split:<6}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
               f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}")
+        if any("gold_in_candidate" in r for r in rows):
+            proxy_view(rows)
     for key, t in sorted(totals.items()):
         pos, neg = t[6], t[0] - t[6]
         print(f"  all {key:<12} rows {t[0]:>4}: answer check agrees {1 - (t[2] + t[3]) / t[0]:.2%}; answer FR "
@@ -203,7 +227,8 @@ def stdlib_cases(limit: int) -> list[Case]:
     return out
 
 
-def truthfulqa_cases(folder: Path, limit: int) -> list[Case]:
+def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
+    """Short factual answers: TruthfulQA best answers and NQ gold answers, varied."""
     p = folder / "truthfulqa_facts.jsonl"
     if not p.is_file():
         p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
@@ -214,6 +239,12 @@ def truthfulqa_cases(folder: Path, limit: int) -> list[Case]:
     for line in p.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         seen.setdefault(r["instruction"], r["original"])
+    nq = folder / "nq301_facts.jsonl"  # NQ gold answers (CC BY-SA 3.0: read here, never committed)
+    if nq.is_file():
+        for line in nq.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            gold = (r.get("gold_answers") or [r["original"]])[0]
+            seen.setdefault(r["instruction"], f"The answer is {gold}.")
     items = list(seen.items())[: limit * 3]
     names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
     out: list[Case] = []
@@ -283,7 +314,7 @@ def main() -> None:
     print("\n== 2. adversarial rewrites on public bases")
     cases = (gsm8k_cases(args.shared, args.limit) + dfar_cases(args.shared, args.limit)
              + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
-             + truthfulqa_cases(args.thirdparty, args.limit))
+             + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
     print("\n== 3. speed")
     speed([r for r in rows if r["kind"] == "math"], args.seconds)

@@ -225,7 +225,7 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         shown = f"{new:,}" if "," in m.group(1) else str(new)
         cases.append(c("number_changed", original[: m.start()] + shown + original[m.end() :], False))
     if foreign_name:
-        names = re.findall(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)*", original)
+        names = re.findall(r"(?<![.!?]\s)(?<!^)(?<![\w'’])[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*)*", original)
         names = [x for x in names if x.lower() not in instruction.lower() and x != foreign_name]
         if names:
             cases.append(c("name_swapped", original.replace(names[0], foreign_name, 1), False))

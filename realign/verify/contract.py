@@ -64,6 +64,8 @@ _CLOSED_QUESTION = re.compile(
     r"\b[^.!?\n]*\?|\btrue or false\b|\byes or no\b|\b(?:true|false)\s*[?:]",
     re.I,
 )
+_MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
@@ -92,8 +94,8 @@ NONE = AnswerContract()
 
 def _number(instruction: str, original: str) -> AnswerContract | None:
     ref = extract_reference(original, question=instruction)
-    if ref is None or ref.conflicting:
-        return None
+    if ref is None or ref.conflicting or _MONTH.search(ref.text):
+        return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")

@@ -123,27 +123,42 @@ def describe(f: Facts, limit: int = 6) -> str:
     return ", ".join(items[:limit]) + more
 
 
+def _known(inp: CheckInput) -> Facts:
+    return read_facts("\n".join((inp.instruction, inp.original, inp.context, inp.evidence)))
+
+
+def _number_substitution(inp: CheckInput, cand: Facts) -> str | None:
+    """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
+    rewrite drops while stating a number nobody gave it."""
+    lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
+    if not lost:
+        return None
+    new = [t for v, t in cand.numbers.items() if v not in _known(inp).numbers]
+    if not new:
+        return None
+    return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
+    cand = read_facts(inp.candidate)
     if not want.numbers and not want.names:
+        changed = _number_substitution(inp, cand)
+        if changed:
+            return CheckResult(name=NAME, passed=False, reason=changed)
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
-    cand = read_facts(inp.candidate)
     cand_low = inp.candidate.lower()
     kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
     kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate)]
-    # any number of the original, even one the question gives ("in 2012" -> "in 2019")
-    lost_nums = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
     lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k, inp.candidate)]
-    known = read_facts("\n".join((inp.instruction, inp.original, inp.context, inp.evidence)))
     known_low = "\n".join((inp.instruction, inp.original, inp.context, inp.evidence)).lower()
-    new_nums = [t for v, t in cand.numbers.items() if v not in known.numbers]
+    known = _known(inp)
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names]
-    if lost_nums and new_nums:
-        return CheckResult(name=NAME, passed=False,
-                           reason=f"fact changed: the original's {', '.join(lost_nums[:3])} became "
-                                  f"{', '.join(new_nums[:3])} in the rewrite")
-    if lost_names and new_names and not kept_names:
+    changed = _number_substitution(inp, cand)
+    if changed:
+        return CheckResult(name=NAME, passed=False, reason=changed)
+    if lost_names and new_names:
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "
                                   f"names {', '.join(new_names[:3])} instead")
