@@ -32,6 +32,11 @@ from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes,
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
+# 2,000 GSM8K *train* questions (MIT, OpenAI grade-school-math; licence in gsm8k_LICENSE beside
+# it), labelled math_puzzles: real word problems, unlike our own short puzzles. GSM8K test is
+# never trained on; benchmarks/classify.py measures it.
+GSM8K_TRAIN = REPO / "data" / "classify" / "gsm8k_train_questions.jsonl"
+DEFAULT_TRAIN_FILES = (DEFAULT_TRAIN, GSM8K_TRAIN)
 
 # Defaults, each chosen on cross-validation of the training set (see `--cv`):
 MIN_DF_CHAR = 2  # a character n-gram must occur in >= 2 training texts to enter the vocabulary
@@ -315,7 +320,7 @@ def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classe
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m realign.classify.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="labelled JSONL {instruction, category}")
+    ap.add_argument("--train", type=Path, nargs="+", default=list(DEFAULT_TRAIN_FILES), help="labelled JSONL files {instruction, category}")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help="model folder to write")
     ap.add_argument("--no-cv", action="store_true", help=f"skip cross-validation; use C={DEFAULT_C:g} and temperature 1")
     ap.add_argument("--C", type=float, default=None, help="fix the regularisation strength (skips the C search)")
@@ -328,9 +333,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     classes = task_names()
-    rows, skipped = read_train(args.train, classes)
+    rows: list[Labelled] = []
+    skipped: Counter = Counter()
+    for path in args.train:
+        got, bad = read_train(path, classes)
+        rows += got
+        skipped += bad
     if not rows:
-        raise SystemExit(f"No usable labelled rows in {args.train}")
+        raise SystemExit(f"No usable labelled rows in {', '.join(map(str, args.train))}")
     extra = [] if args.no_descriptions else description_examples(classes)
     per_class = Counter(r.label for r in rows)
     missing = [c for c in classes if per_class[c] == 0]
