@@ -30,6 +30,18 @@ class CascadeClassifier:
         self.llm = llm  # LLMClassifier
         self.threshold = float(threshold)
 
+    def first_pass(self, texts: Sequence[str]) -> list[TaskPrediction]:
+        """The embedded predictions alone; `refine` then settles the unsure ones one by one."""
+        return self.embedded.predict(list(texts))
+
+    async def refine(self, text: str, first: TaskPrediction) -> TaskPrediction:
+        """`first` when it is confident enough, else the LLM's answer for this one text (or
+        `first` again, marked "embedded_fallback", when the LLM gives none). The pipeline calls
+        it inside each row's own task, so a slow or failed request delays that row only."""
+        if first.confidence >= self.threshold:
+            return first
+        return (await self.llm.classify_with_fallback([text], [first]))[0]
+
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         texts = list(texts)
         first = self.embedded.predict(texts)
