@@ -23,7 +23,8 @@ Prints, per source: top-1 and group accuracy of the embedded classifier, and how
 `realign rewrite` (its reader builds the conversation; the classifier sees `classification_text`).
 Then the system-turn flip rate: each third-party request as a chat row with and without a generic
 system turn, both through the readers and `classification_text` as `rewrite` does, the share of
-rows whose label differs. Then instructions/s and start-up of a fresh process. With `--cascade`,
+rows whose label differs. The share of a cascade run's prompt tokens that classification takes
+(estimated on the Alpaca rows). Then instructions/s and start-up of a fresh process. With `--cascade`,
 also the cascade with a simulated (oracle) LLM on the labelled sets, a bound, not a real model.
 """
 
@@ -48,6 +49,7 @@ from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
 from realign.classify.evaluate import read_labelled, read_line_labels, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 from realign.io.readers import read_examples  # noqa: E402
+from realign.records import BadRow  # noqa: E402
 from realign.tasks import group_of  # noqa: E402
 
 DEV = ROOT / "data" / "classify" / "dev.jsonl"
@@ -154,6 +156,42 @@ def flip_rate(model: EmbeddedClassifier, requests: list[str]) -> tuple[float, in
     return flips / total, total
 
 
+def classification_token_share(model: EmbeddedClassifier, threshold: float) -> None:
+    """Share of a cascade run's prompt tokens spent on classification, estimated offline on the
+    1,000 Alpaca rows: the rows below `threshold` send one classification request each; every
+    row whose (embedded) task is rewritten sends one rewrite request per assistant turn (feedback
+    retries not counted, which overstates the share). Tokens by the Llama-2 tokenizer when the
+    embeddings extra is installed, else 4 characters a token."""
+    from realign.rewrite import build_messages
+    from realign.tasks import load_tasks
+
+    try:  # the Llama-2 tokenizer of the optional embeddings extra, else 4 characters a token
+        from realign.classify.static_embedding import StaticEmbedder
+
+        tok = StaticEmbedder.load().tokenizer
+        count = lambda msgs: sum(len(tok.encode(m["content"]).ids) for m in msgs)  # noqa: E731
+    except Exception:  # noqa: BLE001
+        count = lambda msgs: sum(len(m["content"]) for m in msgs) // 4  # noqa: E731
+    tasks = load_tasks()
+    llm = LLMClassifier(None, embedded=model)
+    examples = [ex for ex in read_examples(str(ALPACA)) if not isinstance(ex, BadRow)]
+    texts = [classification_text(ex.turns) for ex in examples]
+    preds = model.predict(texts)
+    cls_tokens = rewrite_tokens = asked = 0
+    for ex, text, pred in zip(examples, texts, preds):
+        if pred.confidence < threshold:
+            asked += 1
+            cls_tokens += count(llm.messages(text))
+        spec = tasks[pred.task]
+        if spec.rewrite:
+            for i in ex.assistant_indices():
+                rewrite_tokens += count(build_messages(spec, ex, i))
+    share = cls_tokens / (cls_tokens + rewrite_tokens)
+    print(f"\ncascade cost on {len(examples)} Alpaca rows at threshold {threshold}: {asked} classification requests, "
+          f"{cls_tokens / max(asked, 1):,.0f} prompt tokens each; classification = {share:.1%} of the run's prompt tokens "
+          f"({cls_tokens:,} of {cls_tokens + rewrite_tokens:,})")
+
+
 def startup_seconds(runs: int = 3) -> float:
     code = "import realign.classify.embedded as e; e.EmbeddedClassifier.load().predict(['hello'])"
     best = float("inf")
@@ -212,7 +250,8 @@ def main() -> None:
     t0 = time.perf_counter()
     model = EmbeddedClassifier.load()
     load_s = time.perf_counter() - t0
-    print(f"model: {model.meta.get('kind', 'ngram')} features, {len(model.classes)} classes, "
+    kind = "n-gram + " + model.meta["dense"]["name"] if model.meta.get("dense") else "n-gram"
+    print(f"model: {kind} features, {len(model.classes)} classes, "
           f"C={model.meta.get('C')}, temperature={model.temperature:.3f}, cv accuracy on train={model.meta.get('cv_accuracy')}")
     dev = read_labelled(DEV)
     sources: list[Source] = []
@@ -244,6 +283,8 @@ def main() -> None:
         rate, n = flip_rate(model, third_party)
         print(f"\nsystem-turn flips: {rate:.2%} of {n} (request x generic system turn) pairs change label "
               f"({len(third_party)} third-party requests x {len(SYSTEM_TURNS)} system turns, read as `realign rewrite` reads a chat file)")
+    if ALPACA.is_file():
+        classification_token_share(model, args.threshold)
     if args.cascade:
         for src in sources:
             if all(g is not None for g in src.gold_task):

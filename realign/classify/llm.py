@@ -1,8 +1,10 @@
 """The LLM classifier: one constrained choice among the 46 task names, asked of a chat model.
 
-The prompt puts the long static part first (every task with its description, from
-`criteria/`) and the instruction last, so a vLLM server's prefix cache serves the static part
-once for all rows. The answer is requested as JSON restricted to the task names
+The prompt puts the static part first (the 46 names by group and a few hints, about 590 tokens
+by the Llama-2 tokenizer) and the instruction last, so a vLLM server's prefix cache serves the
+static part once for all rows; it lists names, not descriptions, to keep classification a small
+share of a run's prompt tokens (with every description it was 4,100). The answer is requested as
+JSON restricted to the task names
 (`response_format` = JSON schema with an enum), at temperature 0; servers that ignore the
 schema still work, because the answer is parsed leniently: JSON, a JSON object inside prose,
 or a bare name in any case/spacing/quoting (`realign.tasks.normalize_task_name`). An answer
@@ -27,7 +29,7 @@ from realign.records import TaskPrediction
 from realign.tasks import GROUPS, TASK_NAMES, TaskSpec, load_tasks, normalize_task_name
 
 LLM_CONFIDENCE = 1.0  # nominal: a temperature-0 constrained choice carries no probability
-MAX_INSTRUCTION_CHARS = 6000  # longer instructions are cut to head + tail in the prompt
+MAX_INSTRUCTION_CHARS = 2000  # longer requests are cut to head + tail: the ask sits at one end, pasted text between
 SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 0}
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
@@ -107,34 +109,31 @@ def _clip(text: str, limit: int = MAX_INSTRUCTION_CHARS) -> str:
     return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-(limit - head):]}"
 
 
-def system_prompt(tasks: dict[str, TaskSpec]) -> str:
-    """The static part of the prompt: the job, every task with its description, the rules."""
+# One-line hints for the names whose meaning is not plain from the name; the rest speak for
+# themselves. Kept short on purpose: this text is sent with every classification request.
+_HINTS = (
+    "closed_qa: answered from a passage or options given with it; open_qa: a question without one",
+    "roleplay: the user asks the assistant to act as a character",
+    "rejecting: should be declined; default: no type fits",
+)
+
+
+def system_prompt(tasks: dict[str, TaskSpec] | None = None) -> str:
+    """The static part of the prompt, compact (about 590 tokens, a seventh of the 4,100 that a
+    listing with descriptions took): the job, the names by group, hints for the names that need one.
+
+    `tasks` is accepted for compatibility and not used: the descriptions made the prompt ten
+    times longer, and classification tokens are meant to stay a small share of a run's.
+    """
     lines = [
-        "You label instructions from an instruction-tuning dataset with their task type.",
-        "Read the user's instruction and choose the ONE task type below that best describes what "
-        "the user asks the assistant to do. Judge the request, not the topic: asking for code "
-        "about poetry is a code task, asking for a poem about code is poem_generation.",
+        "Label the instruction with the ONE task type that says what the user asks for (the "
+        "request, not its topic or pasted text).",
         "",
-        "Task types, by group (name: what such instructions look like):",
+        "Task types by group:",
     ]
-    for group, names in GROUPS.items():
-        lines.append(f"\n## {group}")
-        for name in names:
-            spec = tasks.get(name)
-            desc = spec.description if spec is not None else ""
-            lines.append(f"- {name}: {desc}".rstrip())
-    lines += [
-        "",
-        "Rules:",
-        "- A question answered from a passage, document or options given in the instruction is "
-        "closed_qa (or the matching extraction / summarization / classification task); without "
-        "one it is open_qa or explain_answer.",
-        "- Choose rejecting only when the request should be declined (harmful, illegal, private "
-        "data); choose default only when no other type fits.",
-        "- When a system message gives context, classify the user's request within it.",
-        "",
-        'Answer with JSON only, exactly of the form {"task": "<task type name>"}.',
-    ]
+    lines += [f"{group}: {', '.join(names)}" for group, names in GROUPS.items()]
+    lines += ["", "Hints:"] + [f"- {h}" for h in _HINTS]
+    lines += ["", 'Answer with JSON only: {"task": "<task type name>"}.']
     return "\n".join(lines)
 
 
