@@ -1,6 +1,7 @@
 """Runs the stages over a stream of examples with bounded concurrency; run bookkeeping.
 
-The input is read in chunks; each chunk is classified in one call, rows already finished in this
+The input is read in chunks; each chunk is classified in one call (with the cascade, the
+embedded pass only: an unsure row asks the LLM inside its own task), rows already finished in this
 run are skipped, the rest are grouped by task (so vLLM's prefix cache sees the same system prompt
 back to back) and processed concurrently, at most `2 x concurrency` rows at a time, so memory
 stays flat whatever the input size. Each row's writes reach the store together when it finishes.

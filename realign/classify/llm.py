@@ -1,6 +1,6 @@
 """The LLM classifier: one constrained choice among the 46 task names, asked of a chat model.
 
-The prompt puts the static part first (the 46 names by group and a few hints, about 590 tokens
+The prompt puts the static part first (the 46 names by group and three hints, about 410 tokens
 by the Llama-2 tokenizer) and the instruction last, so a vLLM server's prefix cache serves the
 static part once for all rows; it lists names, not descriptions, to keep classification a small
 share of a run's prompt tokens (with every description it was 4,100). The answer is requested as
@@ -109,8 +109,8 @@ def _clip(text: str, limit: int = MAX_INSTRUCTION_CHARS) -> str:
     return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-(limit - head):]}"
 
 
-# One-line hints for the names whose meaning is not plain from the name; the rest speak for
-# themselves. Kept short on purpose: this text is sent with every classification request.
+# Hints for the names most often confused; the rest speak for themselves. Kept short on
+# purpose: this text is sent with every classification request.
 _HINTS = (
     "closed_qa: answered from a passage or options given with it; open_qa: a question without one",
     "roleplay: the user asks the assistant to act as a character",
@@ -119,7 +119,7 @@ _HINTS = (
 
 
 def system_prompt(tasks: dict[str, TaskSpec] | None = None) -> str:
-    """The static part of the prompt, compact (about 590 tokens, a seventh of the 4,100 that a
+    """The static part of the prompt, compact (about 410 tokens, a tenth of the 4,100 that a
     listing with descriptions took): the job, the names by group, hints for the names that need one.
 
     `tasks` is accepted for compatibility and not used: the descriptions made the prompt ten
