@@ -174,6 +174,7 @@ def classification_token_share(model: EmbeddedClassifier, threshold: float) -> N
         count = lambda msgs: sum(len(m["content"]) for m in msgs) // 4  # noqa: E731
     tasks = load_tasks()
     llm = LLMClassifier(None, embedded=model)
+    cascade = CascadeClassifier(model, llm, threshold)
     examples = [ex for ex in read_examples(str(ALPACA)) if not isinstance(ex, BadRow)]
     texts = [classification_text(ex.turns) for ex in examples]
     preds = model.predict(texts)
@@ -181,7 +182,7 @@ def classification_token_share(model: EmbeddedClassifier, threshold: float) -> N
     for ex, text, pred in zip(examples, texts, preds):
         if pred.confidence < threshold:
             asked += 1
-            cls_tokens += count(llm.messages(text))
+            cls_tokens += count(llm.messages(text, cascade.candidates(text)))
         spec = tasks[pred.task]
         if spec.rewrite:
             for i in ex.assistant_indices():

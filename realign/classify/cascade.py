@@ -2,8 +2,9 @@
 
 Every text is first classified by the embedded model. Those whose confidence (softmax
 probability of the top task) is at least `threshold` keep that prediction (method
-"embedded"); the rest are sent to the LLM classifier (method "llm"), and when the LLM gives no
-usable answer they keep the embedded prediction (method "embedded_fallback").
+"embedded"); the rest are sent to the LLM classifier (method "llm") with the embedded model's
+12 likeliest tasks as the candidates (a short prompt: see `llm.SHORTLIST`), and when the LLM
+gives no usable answer they keep the embedded prediction (method "embedded_fallback").
 
 The default threshold comes from the dev set (data/classify/dev.jsonl, see
 benchmarks/classify.py): at 0.7 the embedded model decides ~90% of the dev rows and is right on
@@ -40,7 +41,15 @@ class CascadeClassifier:
         it inside each row's own task, so a slow or failed request delays that row only."""
         if first.confidence >= self.threshold:
             return first
-        return (await self.llm.classify_with_fallback([text], [first]))[0]
+        return (await self.llm.classify_with_fallback([text], [first], [self.candidates(text)]))[0]
+
+    def candidates(self, text: str) -> list[str]:
+        """The embedded model's SHORTLIST likeliest tasks for `text`, in taxonomy order."""
+        from realign.classify.llm import SHORTLIST
+        from realign.tasks import TASK_NAMES
+
+        likely = {name for name, _ in self.embedded.top_k(text, SHORTLIST)}
+        return [name for name in TASK_NAMES if name in likely]
 
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         texts = list(texts)
@@ -48,7 +57,8 @@ class CascadeClassifier:
         unsure = [i for i, p in enumerate(first) if p.confidence < self.threshold]
         if not unsure:
             return first
-        asked = await self.llm.classify_with_fallback([texts[i] for i in unsure], [first[i] for i in unsure])
+        asked = await self.llm.classify_with_fallback(
+            [texts[i] for i in unsure], [first[i] for i in unsure], [self.candidates(texts[i]) for i in unsure])
         out = list(first)
         for i, p in zip(unsure, asked):
             out[i] = p

@@ -29,6 +29,10 @@ from realign.records import TaskPrediction
 from realign.tasks import GROUPS, TASK_NAMES, TaskSpec, load_tasks, normalize_task_name
 
 LLM_CONFIDENCE = 1.0  # nominal: a temperature-0 constrained choice carries no probability
+# The cascade offers the LLM the embedded model's 12 likeliest tasks, not all 46: the prompt
+# shrinks from ~440 to ~210 tokens. On the unsure real-user Alpaca rows (embedded confidence
+# < 0.7) the gold task is among the 12 for 94.6% of them (88.5% among 8, 91.9% among 10).
+SHORTLIST = 12
 MAX_INSTRUCTION_CHARS = 2000  # longer requests are cut to head + tail: the ask sits at one end, pasted text between
 SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 0}
 
@@ -118,6 +122,17 @@ _HINTS = (
 )
 
 
+def shortlist_system_prompt() -> str:
+    """The static part of the cascade's prompt: the candidates come with each row."""
+    return "\n".join([
+        "Label the instruction with the ONE task type, from the candidates given after it, that "
+        "says what the user asks for (the request, not its topic or pasted text).",
+        "Hints:",
+        *[f"- {h}" for h in _HINTS],
+        'Answer with JSON only: {"task": "<task type name>"}.',
+    ])
+
+
 def system_prompt(tasks: dict[str, TaskSpec] | None = None) -> str:
     """The static part of the prompt, compact (about 410 tokens, a tenth of the 4,100 that a
     listing with descriptions took): the job, the names by group, hints for the names that need one.
@@ -150,6 +165,7 @@ class LLMClassifier:
         self.llm = llm
         self._embedded = embedded
         self.system = system_prompt(tasks if tasks is not None else load_tasks())
+        self.shortlist_system = shortlist_system_prompt()
         self.response_format = response_format()
         self.fallbacks = 0  # rows that got the embedded prediction because the LLM gave none
 
@@ -161,24 +177,27 @@ class LLMClassifier:
             self._embedded = EmbeddedClassifier.load()
         return self._embedded
 
-    def messages(self, text: str) -> list[dict[str, str]]:
-        """The chat messages for one instruction: static system part first, the row last."""
-        user = (
-            "Instruction:\n<<<\n"
-            + _clip(text)
-            + '\n>>>\n\nWhich task type is this instruction? Answer {"task": "<name>"}.'
-        )
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+    def messages(self, text: str, candidates: Sequence[str] | None = None) -> list[dict[str, str]]:
+        """The chat messages for one instruction: static system part first, the row last; with
+        `candidates`, the short prompt and the candidate names after the instruction."""
+        ask = '\n\nWhich task type is this instruction? Answer {"task": "<name>"}.'
+        if candidates:  # the short system part already says how to answer
+            ask = f"\nCandidates: {', '.join(candidates)}"
+        user = "Instruction:\n<<<\n" + _clip(text) + "\n>>>" + ask
+        system = self.shortlist_system if candidates else self.system
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    async def ask(self, text: str) -> str | None:
-        """The task the model names for `text`, or None when the call fails for good."""
+    async def ask(self, text: str, candidates: Sequence[str] | None = None) -> str | None:
+        """The task the model names for `text`, or None when the call fails for good. With
+        `candidates` the schema's enum is restricted to them (guided choice on servers that
+        honour it); an answer naming another task is still accepted."""
         from realign.llm.client import LLMError
 
         try:
             result = await self.llm.chat(
-                self.messages(text),
+                self.messages(text, candidates),
                 sampling=dict(SAMPLING),
-                response_format=self.response_format,
+                response_format=response_format(candidates) if candidates else self.response_format,
                 validate=_validate,
             )
         except LLMError:
@@ -192,11 +211,14 @@ class LLMClassifier:
         self,
         texts: Sequence[str],
         fallback: Sequence[TaskPrediction] | Callable[[Sequence[str]], list[TaskPrediction]] | None,
+        candidates: Sequence[Sequence[str]] | None = None,
     ) -> list[TaskPrediction]:
         """Classify with the LLM; rows it cannot answer get `fallback` (predictions aligned
         with `texts`, or a function computing them for the failed texts; default: the
-        embedded classifier), marked method="embedded_fallback"."""
-        answers = await asyncio.gather(*(self.ask(t) for t in texts))
+        embedded classifier), marked method="embedded_fallback". `candidates` (one list per
+        text) gives the short prompt that offers only those names."""
+        cands = candidates if candidates is not None else [None] * len(texts)
+        answers = await asyncio.gather(*(self.ask(t, c) for t, c in zip(texts, cands)))
         out: list[TaskPrediction | None] = [
             TaskPrediction(task=a, confidence=LLM_CONFIDENCE, method="llm") if a else None for a in answers
         ]
