@@ -1,6 +1,7 @@
 """Runs the stages over a stream of examples with bounded concurrency; run bookkeeping.
 
-The input is read in chunks; each chunk is classified in one call, rows already finished in this
+The input is read in chunks; each chunk is classified in one call (with the cascade, the
+embedded pass only: an unsure row asks the LLM inside its own task), rows already finished in this
 run are skipped, the rest are grouped by task (so vLLM's prefix cache sees the same system prompt
 back to back) and processed concurrently, at most `2 x concurrency` rows at a time, so memory
 stays flat whatever the input size. Each row's writes reach the store together when it finishes.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from realign.classify.base import Classifier, classification_text
+from realign.classify.cascade import CascadeClassifier
 from realign.config import PipelineConfig, config_hash
 from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
@@ -188,11 +190,22 @@ class Pipeline:
         return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
 
     async def classify(self, examples: Sequence[Example]) -> list[TaskPrediction]:
+        """One prediction per example. With the cascade this is the embedded first pass only:
+        `process` asks the LLM for each unsure row inside that row's task (`_settle_task`), so one
+        slow classification never holds up the chunk."""
         if self.cfg.tasks.force_task:
             return [TaskPrediction(task=self.cfg.tasks.force_task, confidence=1.0, method="config")
                     for _ in examples]
         assert self.classifier is not None
-        return await self.classifier.classify([classification_text(ex.turns) for ex in examples])
+        texts = [classification_text(ex.turns) for ex in examples]
+        if isinstance(self.classifier, CascadeClassifier):
+            return self.classifier.first_pass(texts)
+        return await self.classifier.classify(texts)
+
+    async def _settle_task(self, ex: Example, pred: TaskPrediction) -> TaskPrediction:
+        if isinstance(self.classifier, CascadeClassifier) and pred.method == "embedded":
+            return await self.classifier.refine(classification_text(ex.turns), pred)
+        return pred
 
     # ---- one turn -------------------------------------------------------------------------
     async def _evidence(self, ex: Example, turn_index: int) -> list[Evidence]:
@@ -349,6 +362,7 @@ class Pipeline:
 
     # ---- one row --------------------------------------------------------------------------
     async def process(self, ex: Example, pred: TaskPrediction) -> str:
+        pred = await self._settle_task(ex, pred)
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         if self.wants_rewrite(task):
@@ -481,10 +495,12 @@ class Pipeline:
                         item = item.model_copy(update={"id": f"{item.id}~{n}"})
                     examples.append(item)
                 statuses = store.result_statuses(run_id, [e.id for e in examples])
-                # finished rows are skipped; failed ones run again and replace their old story
-                finished = {i for i, st in statuses.items() if st != "failed"}
+                # finished rows are skipped; failed ones, and those whose LLM classification
+                # failed (embedded fallback), run again and replace their old story
+                redo = store.fallback_classified(run_id, list(statuses))
+                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
                 for i, st in statuses.items():
-                    if st == "failed":
+                    if st == "failed" or i in redo:
                         store.forget_example(run_id, i)
                 todo = [e for e in examples if e.id not in finished]
                 self.stats.resumed += len(examples) - len(todo)

@@ -749,6 +749,18 @@ class Store:
         ).fetchall()
         return dict(rows)
 
+    def fallback_classified(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
+        """Those of `example_ids` whose task came from the embedded fallback after the LLM
+        classifier failed: a resume classifies them again."""
+        if not example_ids:
+            return set()
+        rows = self.con.execute(
+            "SELECT example_id FROM examples WHERE run_id = ? AND classifier = 'embedded_fallback' "
+            "AND example_id IN (SELECT unnest(?))",
+            [run_id, list(example_ids)],
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def forget_example(self, run_id: str, example_id: str) -> None:
         """Drop a row's stored story at the next flush, before its new rows are written."""
         self._forget.append((run_id, example_id))
