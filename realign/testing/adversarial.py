@@ -36,6 +36,11 @@ class Case:
     same_answer: bool
 
 
+def _maker(kind: str, instruction: str, original: str):
+    """A Case constructor with the item's fixed fields filled in: c(cls, candidate, same_answer)."""
+    return lambda cls, text, same: Case(kind, cls, instruction, original, text, same)
+
+
 def _pick(seed: str, n: int) -> int:
     return int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16) % n
 
@@ -64,8 +69,7 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
     g, w = format_value(gold), format_value(_other(gold, instruction))
     gm = f"{gold.numerator:,}" if gold.denominator == 1 else g
 
-    def c(cls: str, text: str, same: bool) -> Case:
-        return Case("number", cls, instruction, original, text, same)
+    c = _maker("number", instruction, original)
 
     return [
         # changing the answer
@@ -103,8 +107,7 @@ def label_cases(instruction: str, label: str, other: str, reason: str = "") -> l
     L, O = label.capitalize(), other.capitalize()
     why = reason.strip() or f"That is why it is {label}."
 
-    def c(cls: str, text: str, same: bool) -> Case:
-        return Case("label", cls, instruction, label, text, same)
+    c = _maker("label", instruction, label)
 
     return [
         c("flipped", f"{O}. {why}", False),
@@ -130,8 +133,7 @@ def option_cases(instruction: str, options: dict[str, str], gold: str) -> list[C
     g, o = options[gold], options[other]
     original = f"{gold}. {g}"
 
-    def c(cls: str, text: str, same: bool) -> Case:
-        return Case("option", cls, instruction, original, text, same)
+    c = _maker("option", instruction, original)
 
     return [
         c("other_letter", f"The answer is {other}. {o}", False),
@@ -179,8 +181,7 @@ def code_cases(instruction: str, code: str, lang: str = "python") -> list[Case]:
     fenced = f"```{lang}\n{code.rstrip()}\n```"
     original = fenced
 
-    def c(cls: str, text: str, same: bool) -> Case:
-        return Case("code", cls, instruction, original, text, same)
+    c = _maker("code", instruction, original)
 
     mutated = mutate_code(code, instruction + code[:200])
     if mutated is not None:
@@ -215,8 +216,7 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
     restated with a lead-in."""
     cases: list[Case] = []
 
-    def c(cls: str, text: str, same: bool) -> Case:
-        return Case("facts", cls, instruction, original, text, same)
+    c = _maker("facts", instruction, original)
 
     m = _YEAR_OR_NUMBER.search(original)
     if m is not None:
