@@ -37,6 +37,8 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 # --- commands -------------------------------------------------------------------------------
 # Each command is a thin wrapper: parse options, call one library function, print the result.
 
+STRUCTURED_HELP = ("How JSON answers are requested: auto (learn what the server takes), json_schema, "
+                   "json_object (with the schema, as llama.cpp), vllm (guided decoding fields) or off (prompt only).")
 DB_OPTION = typer.Option("realign.duckdb", "--db", help="DuckDB file holding runs, results and the request cache.")
 
 
@@ -53,6 +55,10 @@ def rewrite(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
     db: str = DB_OPTION,
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Answer length limit per request (default 2048)."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature (default 0.2)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="Seconds per request before it is retried (default 120)."),
+    structured_output: Optional[str] = typer.Option(None, "--structured-output", help=STRUCTURED_HELP),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k."),
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
@@ -71,8 +77,9 @@ def rewrite(
 
     overrides = {
         "input": {"format": fmt},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency},
-        "sampling": {"n": n},
+        "model": {"model": model, "base_url": base_url, "concurrency": concurrency, "timeout_s": timeout,
+                  "structured_output": structured_output},
+        "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
         "classify": {"kind": classifier},
@@ -203,6 +210,7 @@ def classify(
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Cascade: embedded confidence at or above which the LLM is not asked."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model for the LLM / cascade classifier."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint."),
+    structured_output: Optional[str] = typer.Option(None, "--structured-output", help=STRUCTURED_HELP),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config (model and classifier settings)."),
     db: str = DB_OPTION,
     out: Optional[str] = typer.Option(None, "--out", help="Write one prediction per row (JSONL) here."),
@@ -212,7 +220,7 @@ def classify(
     from realign.runner import run_classify
 
     overrides = {"classify": {"kind": classifier, "threshold": threshold},
-                 "model": {"model": model, "base_url": base_url}}
+                 "model": {"model": model, "base_url": base_url, "structured_output": structured_output}}
     result = run_classify(input_path, gold_field=gold_field, pipeline=pipeline, overrides=overrides, db=db)
     predictions = result.pop("predictions")
     if out:

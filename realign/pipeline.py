@@ -23,7 +23,8 @@ from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
 from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
-from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
+from realign.rewrite import (PROMPT_MARKERS, build_messages, decide, feedback_messages, parse_answer, rewrite_schema,
+                             turn_instruction)
 from realign.store import Store
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
@@ -220,7 +221,7 @@ class Pipeline:
         assert self.llm is not None
         result = await self.llm.chat(
             messages, sampling=self.sampling,
-            response_format=REWRITE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            response_format=rewrite_schema(self.cfg.rewrite.answer_schema),
             n=self.cfg.sampling.n, validate=validate,
         )
         out.request_keys.append(result.key)
@@ -239,10 +240,11 @@ class Pipeline:
                 answer = parse_answer(raw)
             except ValueError:
                 continue
-            if answer.keep_original:
+            keep, note = decide(answer, original)
+            if keep:
                 out.status, out.final, out.keep_original = "kept_original", original, True
                 out.candidate = None
-                out.reason = "the model judged the original already meets the criteria"
+                out.reason = note or "the model judged the original already meets the criteria"
                 out.attempts = attempt
                 return True, None, None
             verdict = self._verify(task, ex, turn_index, answer.rewritten)
@@ -251,7 +253,8 @@ class Pipeline:
             out.candidate = answer.rewritten
             if verdict.passed:
                 out.status, out.final, out.keep_original = "rewritten", answer.rewritten, False
-                out.reason = "passed all checks" if attempt == 1 else "passed all checks after feedback"
+                out.reason = ("passed all checks" if attempt == 1 else "passed all checks after feedback") \
+                    + (f" ({note})" if note else "")
                 out.attempts = attempt
                 return True, None, verdict
             if first_verdict is None:
@@ -268,7 +271,8 @@ class Pipeline:
             from realign.retrieve.evidence import format_evidence
 
             ev_text = format_evidence(out.evidence) if out.evidence else ""
-            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence))
+            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence),
+                                      answer_schema=self.cfg.rewrite.answer_schema)
             result = await self._ask(messages, out)
             done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
             if done:
@@ -285,7 +289,11 @@ class Pipeline:
             out.reason = "rejected: " + ("; ".join(c.reason for c in verdict.failures) if verdict else "no usable candidate")
             return out
         except LLMError as e:
-            out.status, out.final, out.error = "failed", original, f"{e.kind}: {e}"
+            # Keep what the failed call had: its key (the prompt is stored under it) and answers.
+            if e.key and e.key not in out.request_keys:
+                out.request_keys.append(e.key)
+            out.raw_answers.extend(e.contents)
+            out.status, out.final, out.error = "failed", original, str(e)
             out.reason = out.error
             out.attempts = max(out.attempts, 1)
             return out
@@ -399,6 +407,8 @@ class Pipeline:
                 preds = await self.classify(todo)
                 for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
                     await slots.acquire()
+                    if self.llm.stopped is not None:  # most calls failed the same way: stop, resumable
+                        raise self.llm.stopped
                     t = asyncio.create_task(self.process(ex, pred))
                     pending.add(t)
                     t.add_done_callback(lambda t: (slots.release(), pending.discard(t), self._tick()))
@@ -449,6 +459,9 @@ class Pipeline:
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
+            "structured_output": getattr(self.llm, "structured_mode", None),
+            "format_fallbacks": getattr(s, "format_fallbacks", 0),
+            "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
@@ -469,7 +482,8 @@ def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) ->
     return LLMClient(
         LLMSettings(base_url=m.base_url, api_key=m.api_key, model=m.model, concurrency=m.concurrency,
                     timeout_s=m.timeout_s, max_attempts=m.max_attempts,
-                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute),
+                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
+                    structured_output=m.structured_output),
         cache,
     )
 
@@ -504,7 +518,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
             entry["rewrite"] += 1
             spec = pipeline.tasks[pred.task]
             for i in pipeline.target_turns(ex):
-                messages = build_messages(spec, ex, i)
+                messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
                 prompt_chars += sum(len(m["content"]) for m in messages)

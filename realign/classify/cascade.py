@@ -30,6 +30,11 @@ class CascadeClassifier:
         self.llm = llm  # LLMClassifier
         self.threshold = float(threshold)
 
+    @property
+    def fallbacks(self) -> int:
+        """Rows the LLM was asked about but gave no usable answer for (they keep the embedded label)."""
+        return int(getattr(self.llm, "fallbacks", 0))
+
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         texts = list(texts)
         first = self.embedded.predict(texts)

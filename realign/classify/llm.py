@@ -203,6 +203,11 @@ class LLMClassifier:
         ]
         failed = [i for i, p in enumerate(out) if p is None]
         if failed:
+            if not self.fallbacks:  # announced once; the total is in the run's summary
+                notice = getattr(self.llm, "on_notice", None)
+                if notice is not None:
+                    notice(f"the LLM classifier gave no usable answer for {len(failed)} of {len(texts)} rows; "
+                           "they keep the embedded classifier's label (method embedded_fallback)")
             self.fallbacks += len(failed)
             if fallback is None:
                 fb = self.embedded.predict([texts[i] for i in failed])
