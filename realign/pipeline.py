@@ -375,6 +375,15 @@ class Pipeline:
         slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
         pending: set[asyncio.Task[str]] = set()
         status = "failed"
+        failure: list[BaseException] = []  # the first exception a row task raised
+
+        def done(t: asyncio.Task[str]) -> None:
+            slots.release()
+            pending.discard(t)
+            if not t.cancelled() and t.exception() is not None and not failure:
+                failure.append(t.exception())  # type: ignore[arg-type]
+            self._tick()
+
         ticker = asyncio.create_task(self._ticker())
         try:
             for chunk in self._chunks(input_path, limit):
@@ -407,13 +416,15 @@ class Pipeline:
                 preds = await self.classify(todo)
                 for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
                     await slots.acquire()
-                    if self.llm.stopped is not None:  # most calls failed the same way: stop, resumable
-                        raise self.llm.stopped
+                    if failure:  # a row raised (e.g. RunStopped: most calls fail the same way)
+                        raise failure[0]
                     t = asyncio.create_task(self.process(ex, pred))
                     pending.add(t)
-                    t.add_done_callback(lambda t: (slots.release(), pending.discard(t), self._tick()))
+                    t.add_done_callback(done)
             if pending:
                 await asyncio.gather(*pending)
+            if failure:
+                raise failure[0]
             status = "completed"
         finally:
             ticker.cancel()

@@ -187,7 +187,7 @@ def _fix_for(exc: LLMError, base_url: str) -> str:
         return f"check --model against the ids GET {base_url.rstrip('/')}/models lists"
     if names_format(exc.status, exc.message):
         return "pass --structured-output off (or json_object) so no response_format is sent"
-    if "context" in text or "too long" in text or "maximum" in text and "token" in text:
+    if "max_tokens" in text or "context" in text or "too long" in text or "maximum" in text and "token" in text:
         return "lower --max-tokens or use a model with a longer context"
     if exc.kind == "length":
         return "raise --max-tokens"
