@@ -45,7 +45,7 @@ PROMPT_MARKERS = (
 
 # Placeholder values a prompt has shown (this one and earlier versions); a weak model copies them.
 _PLACEHOLDERS = frozenset({"...", "the complete rewritten response", "the full text of your response",
-                           "true or false", "rewritten", ""})
+                           "true or false", "rewritten"})
 
 
 class RewriteAnswer(BaseModel):
@@ -64,10 +64,12 @@ def decide(answer: RewriteAnswer, original: str) -> tuple[bool, str]:
     A copy of the original keeps it, whatever the model said; keep_original with a different
     text is a contradiction, and the text is checked as a rewrite (the checks guard the answer).
     """
-    copied = not answer.rewritten.strip() or same_text(answer.rewritten, original)
-    if copied:
-        note = "" if answer.keep_original is not False else "the model's rewrite is the original unchanged"
-        return True, note
+    if not answer.rewritten.strip():
+        return True, "" if answer.keep_original else "the model's answer held no rewrite"
+    if same_text(answer.rewritten, original):
+        if answer.keep_original is None:
+            return True, "the model's rewrite is a copy of the original"
+        return True, "" if answer.keep_original else "the model's rewrite is the original unchanged"
     if answer.keep_original:
         return False, "the model chose keep_original but wrote a different text; it was checked as a rewrite"
     return False, ""
@@ -143,7 +145,7 @@ def parse_answer(text: str) -> RewriteAnswer:
             answer = RewriteAnswer.model_validate(data)
         except ValidationError as e:
             raise ValueError(f"answer JSON does not match the schema: {e.errors()[0]['msg']}") from None
-        if not answer.keep_original and answer.rewritten.strip().strip('"<>').lower() in _PLACEHOLDERS:
+        if answer.rewritten.strip().strip('"<>').lower() in _PLACEHOLDERS:
             raise ValueError(f"answer copied the prompt's placeholder instead of a rewrite: {answer.rewritten[:60]!r}")
         return answer
     m = _TAGGED.search(stripped)

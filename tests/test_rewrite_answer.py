@@ -25,7 +25,6 @@ def test_answers_are_read_leniently(text: str, rewritten: str, keep: bool | None
 @pytest.mark.parametrize("text", [
     '{"keep_original": false, "rewritten": "the complete rewritten response"}',
     '{"rewritten": "..."}',
-    '{"rewritten": ""}',
     '{"keep_original": "maybe", "rewritten": "x"}',
     "Sure, here is a better answer without any JSON.",
 ])
@@ -36,8 +35,9 @@ def test_unusable_answers_are_rejected(text: str):
 
 @pytest.mark.parametrize("answer, keep, note", [
     (RewriteAnswer(rewritten="A new layout.\n#### blue"), False, ""),
-    (RewriteAnswer(rewritten="Blue light scatters the most.  #### blue"), True, ""),  # a copy, spaced anew
+    (RewriteAnswer(rewritten="Blue light scatters the most.  #### blue"), True, "copy"),  # a copy, spaced anew
     (RewriteAnswer(rewritten="", keep_original=True), True, ""),
+    (RewriteAnswer(rewritten=""), True, "no rewrite"),  # an empty answer offers nothing: the original stays
     (RewriteAnswer(rewritten=ORIGINAL, keep_original=False), True, "unchanged"),
     (RewriteAnswer(rewritten="Something else entirely", keep_original=True), False, "contradiction"),
 ])

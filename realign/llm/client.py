@@ -443,7 +443,7 @@ class LLMClient:
             self.stats.format_fallbacks += 1
             self.on_notice(
                 f"the server at {self.settings.base_url} rejected response_format in the {mode} form "
-                f"(HTTP {exc.status}: {exc.message[:160]}); sending "
+                f"(HTTP {exc.status}: {' '.join(exc.message.split())[:160]}); sending "
                 + ("no response_format (JSON asked for in the prompt)" if self.structured_mode == "off"
                    else f"the {self.structured_mode} form")
                 + " from now on; --structured-output chooses one"
