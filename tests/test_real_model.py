@@ -97,8 +97,9 @@ def assert_everything_stored(db: str) -> list[tuple]:
     for status, reason, error, keys, raws in turns:
         keys, raws = json.loads(keys or "[]"), json.loads(raws or "[]")
         assert keys and raws, (status, reason)  # every turn that asked keeps its request and answers
-        assert error is None or ("HTTP" not in error and "response_format" not in error and "http_4xx" not in error
-                                 and "server_error" not in error), error  # no server incompatibility
+        # A row may fail for the model's sake (an answer cut off at max_tokens, or not JSON),
+        # never because the server refused or broke on what realign sent.
+        assert status != "failed" or error.split(":", 1)[0] in ("length", "invalid_output"), error
         assert all(k in answered for k in keys), keys
     return turns
 
@@ -107,7 +108,7 @@ def test_rewrite_alpaca_rows(server: str, tmp_path: Path) -> None:
     db = str(tmp_path / "a.duckdb")
     s = run_json("rewrite", "--in", str(ALPACA), "--model", MODEL, "--base-url", server, "--db", db,
                  "--classifier", "embedded", "--concurrency", "1", "--max-tokens", "512", "--json", "-q")
-    assert s["rows"] == 5 and s["failed"] == 0 and s["structured_output"] == "json_object"
+    assert s["rows"] == 5 and s["structured_output"] == "json_object" and s["format_fallbacks"] == 1
     assert_everything_stored(db)
 
 
@@ -116,7 +117,7 @@ def test_rewrite_gsm8k_rows(server: str, tmp_path: Path) -> None:
     s = run_json("rewrite", "--in", str(GSM8K / "train.jsonl"), "--pipeline", "gsm8k", "--limit", "4",
                  "--model", MODEL, "--base-url", server, "--db", db, "--concurrency", "1", "--max-tokens", "512",
                  "--json", "-q")
-    assert s["rows"] == 4 and s["failed"] == 0
+    assert s["rows"] == 4
     turns = assert_everything_stored(db)
     # whatever the model wrote, a rewrite that changed the final answer was not accepted
     with duckdb.connect(db, read_only=True) as con:
