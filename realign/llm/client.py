@@ -80,7 +80,9 @@ class LLMSettings(BaseModel):
     backoff_max_s: float = Field(30.0, ge=0)  # cap on any backoff and on an honoured Retry-After
     # "auto": for http:// servers, realign's lean keep-alive transport (realign.llm.transport),
     # which costs far less CPU per request than httpx2's pool; https:// always uses httpx2.
-    # "httpx": httpx2's default transport everywhere.
+    # "httpx": httpx2's default transport everywhere. "aiohttp": the SDK's aiohttp client
+    # (openai.DefaultAioHttpClient; needs the openai[aiohttp] extra); benchmarks/llm_client.py
+    # measured it below the lean transport here, so "auto" keeps the latter.
     http_transport: Literal["auto", "httpx", "aiohttp"] = "auto"
     # How a json_schema response format is sent: "auto" starts with json_schema and steps down
     # (json_object with a schema, vLLM's structured_outputs, then none) when the server's error
