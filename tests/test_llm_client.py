@@ -67,7 +67,7 @@ def run_chats(client_settings: LLMSettings, cache: MemoryCache | None, *calls: d
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])  # lean transport, httpx2's own, the SDK's aiohttp
 def test_success_sends_the_request_and_caches_it(transport: str):
     cache = MemoryCache()
     with OpenAIServer(echo_responder) as srv:
@@ -153,7 +153,7 @@ def test_server_error_is_retried():
         assert result.attempts == 3 and srv.count == 3 and stats.retries == 2
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])
 def test_hang_times_out_and_is_retried(transport: str):
     plan = FaultPlan(echo_responder, [Fault("hang", at=[1])])
     with OpenAIServer(plan) as srv:

