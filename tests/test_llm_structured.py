@@ -70,8 +70,8 @@ def test_the_dialect_is_learned_once_for_concurrent_calls():
         sent = srv.requests
     assert all(not isinstance(r, Exception) for r in results)
     assert client.stats.format_fallbacks == 1 and len(notices) == 1
-    # at most the first wave (concurrency 8) is refused; every later call goes straight to json_object
-    assert len(sent) <= 30 + 8
+    # the first call goes alone until the server has answered: one refusal, then json_object only
+    assert len(sent) == 31
     assert sent[-1]["response_format"] == {"type": "json_object", "schema": SCHEMA["json_schema"]["schema"]}
 
 
@@ -126,7 +126,7 @@ def test_the_request_key_does_not_depend_on_the_dialect():
 def test_a_server_rejecting_everything_the_same_way_stops_within_50_requests():
     reject = lambda body: Reply(status=400, error_message="model 'x' does not support chat")  # noqa: E731
     with OpenAIServer(reject) as srv:
-        results, client, _ = run(srv, calls=200)
+        results, client, _ = run(srv, calls=200, concurrency=64)
         sent = srv.count
     stops = [r for r in results if isinstance(r, RunStopped)]
     assert stops and sent <= 50

@@ -35,7 +35,7 @@ def test_a_server_rejecting_everything_stops_the_run_resumably(tmp_path: Path) -
     broken = lambda body: Reply(status=400, error_message="'max_tokens' must be at most 512")  # noqa: E731
     with OpenAIServer(broken) as srv:
         proc = realign("rewrite", "--in", str(data), "--pipeline", cfg, "--model", "test-model",
-                       "--base-url", srv.base_url, "--db", db, "--concurrency", "4", "-q")
+                       "--base-url", srv.base_url, "--db", db, "-q")  # default concurrency 64
         sent = srv.count
     assert proc.returncode != 0 and sent <= 50
     (line,) = [l for l in proc.stderr.splitlines() if l.startswith("error:")]

@@ -303,6 +303,8 @@ class LLMClient:
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
         self.watch = FailureWatch()
         self.stopped: RunStopped | None = None
+        self._answered = asyncio.Event()  # set by the first HTTP 200: full concurrency from then on
+        self._probe = asyncio.Lock()
         self._secret = settings.api_key.get_secret_value() if settings.api_key is not None else None
         self._openai = openai.AsyncOpenAI(
             base_url=settings.base_url,
@@ -403,7 +405,15 @@ class LLMClient:
             reraise=True,
         )
         try:
-            result: ChatResult = await retrying(attempt)
+            probed: ChatResult | None = None
+            if not self._answered.is_set():
+                # Until the server has answered a request with HTTP 200, calls go one at a time
+                # (retries included): a server that refuses everything is found out, and its
+                # dialect learned, by a handful of requests, not by `concurrency` of them at once.
+                async with self._probe:
+                    if not self._answered.is_set():
+                        probed = await retrying(attempt)
+            result: ChatResult = probed if probed is not None else await retrying(attempt)
         except LLMError as exc:
             exc.attempts = attempts
             exc.key = key
@@ -541,6 +551,7 @@ class LLMClient:
                     "/chat/completions", cast_to=httpx2.Response, content=body, options=self._post_options
                 )
                 raw = response.content
+                self._answered.set()
             except openai.APITimeoutError:
                 raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
             except openai.APIConnectionError as exc:
