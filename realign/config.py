@@ -48,6 +48,10 @@ class ModelConfig(_Section):
     prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
     completion_price: float | None = None  # US$ per million completion tokens
     max_cost: float | None = Field(None, gt=0)  # US$: stop cleanly (resumable) once the run has cost this much
+    # How JSON answers are requested: auto (learn what the server takes: json_schema, then
+    # json_object with a schema, then vLLM's guided fields, then none), or one of those forced;
+    # off sends no response_format and parses the answer leniently (realign.llm.structured).
+    structured_output: Literal["auto", "json_schema", "json_object", "vllm", "off"] = "auto"
 
 
 class SamplingConfig(_Section):
@@ -60,7 +64,10 @@ class SamplingConfig(_Section):
 
 class RewriteConfig(_Section):
     turns: Literal["all", "last"] = "all"  # which assistant turns of a conversation to rewrite
-    structured_output: bool = True  # send response_format = JSON schema (vLLM >= 0.12, OpenAI)
+    # The rewrite's answer object: derived ({"rewritten"}; the decision to keep the original is
+    # read from a copy of it), rewrite_first ({"rewritten", "keep_original"}) or decide_first
+    # ({"keep_original", "rewritten"}, which small models answer "keep" to almost always).
+    answer_schema: Literal["derived", "rewrite_first", "decide_first"] = "derived"
     feedback_retry: bool = True  # retry a rejected rewrite once with the failed checks' reasons
 
 
@@ -119,11 +126,13 @@ class PipelineConfig(_Section):
     def identity(self) -> dict[str, Any]:
         """What makes a run the same run: everything that changes the output, nothing secret.
 
-        Concurrency, timeouts and rate limits change speed, not output, so they are left out.
+        Concurrency, timeouts and rate limits change speed, not output, so they are left out; so
+        is where the model is served (base_url) and how JSON is requested from that server: a
+        run started against a wrong endpoint resumes, failed rows included, once it is fixed.
         """
-        data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "concurrency",
+        data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "base_url", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
-                               "prompt_price", "completion_price", "max_cost"}})
+                               "prompt_price", "completion_price", "max_cost", "structured_output"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:

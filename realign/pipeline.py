@@ -27,7 +27,8 @@ from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
 from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
-from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feedback_messages, parse_answer, turn_instruction
+from realign.rewrite import (PROMPT_MARKERS, build_messages, decide, feedback_messages, parse_answer, rewrite_schema,
+                             turn_instruction)
 from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
@@ -255,7 +256,7 @@ class Pipeline:
         assert self.llm is not None
         result = await self.llm.chat(
             messages, sampling=self.sampling,
-            response_format=REWRITE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            response_format=rewrite_schema(self.cfg.rewrite.answer_schema),
             n=self.cfg.sampling.n, validate=validate, purpose=purpose,
         )
         out.request_keys.append(result.key)
@@ -274,10 +275,11 @@ class Pipeline:
                 answer = parse_answer(raw)
             except ValueError:
                 continue
-            if answer.keep_original:
+            keep, note = decide(answer, original)
+            if keep:
                 out.status, out.final, out.keep_original = "kept_original", original, True
                 out.candidate = None
-                out.reason = "the model judged the original already meets the criteria"
+                out.reason = note or "the model judged the original already meets the criteria"
                 out.attempts = attempt
                 return True, None, None
             verdict = self._verify(task, ex, turn_index, answer.rewritten, out)
@@ -288,7 +290,8 @@ class Pipeline:
             if verdict.passed:
                 out.status, out.final, out.keep_original = "rewritten", verdict.text or answer.rewritten, False
                 out.repairs = verdict.repairs
-                out.reason = "passed all checks" if attempt == 1 else "passed all checks after feedback"
+                out.reason = ("passed all checks" if attempt == 1 else "passed all checks after feedback") \
+                    + (f" ({note})" if note else "")
                 out.attempts = attempt
                 return True, None, verdict
             if first_verdict is None:
@@ -308,7 +311,7 @@ class Pipeline:
         original = ex.turns[turn_index].content
         judged = await self.llm.chat(
             judge_messages(turn_instruction(ex, turn_index), original, out.final), sampling=JUDGE_SAMPLING,
-            response_format=JUDGE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            response_format=JUDGE_SCHEMA,
             validate=lambda r: (parse_judgement(r.contents[0]), None)[1], purpose="judge",
         )
         out.request_keys.append(judged.key)
@@ -334,7 +337,8 @@ class Pipeline:
             from realign.retrieve.evidence import format_evidence
 
             ev_text = format_evidence(out.evidence) if out.evidence else ""
-            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence))
+            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence),
+                                      answer_schema=self.cfg.rewrite.answer_schema)
             result = await self._ask(messages, out)
             done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
             if done:
@@ -355,7 +359,11 @@ class Pipeline:
             out.reason = "rejected: " + ("; ".join(c.reason for c in verdict.failures) if verdict else "no usable candidate")
             return out
         except LLMError as e:
-            out.status, out.final, out.error = "failed", original, f"{e.kind}: {e}"
+            # Keep what the failed call had: its key (the prompt is stored under it) and answers.
+            if e.key and e.key not in out.request_keys:
+                out.request_keys.append(e.key)
+            out.raw_answers.extend(e.contents)
+            out.status, out.final, out.error = "failed", original, str(e)
             out.reason = out.error
             out.attempts = max(out.attempts, 1)
             return out
@@ -476,6 +484,7 @@ class Pipeline:
             self._tick()
 
         status = "failed"
+
         ticker = asyncio.create_task(self._ticker())
         try:
             for chunk in self._chunks(input_path, limit):
@@ -510,7 +519,7 @@ class Pipeline:
                 preds = await self.classify(todo)
                 for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
                     await slots.acquire()
-                    if crashed:
+                    if crashed:  # a row raised past process_row (RunStopped, a store failure)
                         raise crashed[0]
                     t = asyncio.create_task(self.process_row(ex, pred))
                     pending.add(t)
@@ -602,6 +611,9 @@ class Pipeline:
             "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
             "usage": self.ledger(),
             "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
+            "structured_output": getattr(self.llm, "structured_mode", None),
+            "format_fallbacks": getattr(s, "format_fallbacks", 0),
+            "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
@@ -622,7 +634,8 @@ def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) ->
     return LLMClient(
         LLMSettings(base_url=m.base_url, api_key=m.api_key, model=m.model, concurrency=m.concurrency,
                     timeout_s=m.timeout_s, max_attempts=m.max_attempts,
-                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute),
+                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
+                    structured_output=m.structured_output),
         cache,
     )
 
@@ -687,7 +700,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
             entry["rewrite"] += 1
             spec = pipeline.tasks[pred.task]
             for i in pipeline.target_turns(ex):
-                messages = build_messages(spec, ex, i)
+                messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
                 prompt_chars += sum(len(m["content"]) for m in messages)

@@ -49,6 +49,11 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
     )
+    if s.get("format_fallbacks") or s.get("structured_output") not in (None, "json_schema"):
+        console.print(f"structured output: sent as {s['structured_output']} "
+                      f"({s.get('format_fallbacks', 0)} step(s) down from json_schema)")
+    if s.get("classifier_fallbacks"):
+        console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
     _print_usage(s.get("usage") or {})
     for w in s.get("warnings") or []:
         Console(stderr=True).print(f"warning: {w}", markup=False)
@@ -125,7 +130,8 @@ def print_story(s: dict[str, Any]) -> None:
             console.print(f"[{e['rank']}] {e['source']} {e['doc_id']} {e['title']}: {e['text'][:300]}",
                           markup=False, highlight=False)
     for t in s["turns"]:
-        console.rule(f"turn {t['turn_index']}: {t['status']} after {t['attempts']} attempt(s): {t['reason']}")
+        tries = f"{t['attempts']} rewrite attempt{'s' if t['attempts'] != 1 else ''}"
+        console.rule(f"turn {t['turn_index']}: {t['status']} ({tries}): {t['reason']}")
         c = t.get("contract")
         if c:
             from realign.verify.contract import AnswerContract, shown

@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Sequence
 
 from pydantic import BaseModel, ValidationError
 
+from realign.llm.structured import loads_lenient
 from realign.prompts import render, templates_dir
 from realign.records import Example, Turn
 
-# JSON schema sent as response_format; servers that honour it (OpenAI, vLLM >= 0.12) cannot
-# answer anything else. `keep_original` first so a model decides before it writes.
-REWRITE_SCHEMA: dict[str, Any] = {
-    "type": "json_schema",
-    "json_schema": {
-        "name": "rewrite",
-        "strict": True,
-        "schema": {
-            "type": "object",
-            "properties": {
-                "keep_original": {"type": "boolean"},
-                "rewritten": {"type": "string"},
-            },
-            "required": ["keep_original", "rewritten"],
-            "additionalProperties": False,
-        },
-    },
+# The answer object per design (RewriteConfig.answer_schema). Small models asked for the
+# decision first answer "keep" almost always; asked for the text first, or for the text alone
+# (the decision read from it: a copy of the original keeps it), they do the work.
+_PROPERTIES: dict[str, dict[str, Any]] = {
+    "derived": {"rewritten": {"type": "string"}},
+    "rewrite_first": {"rewritten": {"type": "string"}, "keep_original": {"type": "boolean"}},
+    "decide_first": {"keep_original": {"type": "boolean"}, "rewritten": {"type": "string"}},
 }
+
+
+def rewrite_schema(design: str = "derived") -> dict[str, Any]:
+    """The response format (json_schema form; the client sends the dialect the server takes)."""
+    props = _PROPERTIES[design]
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "rewrite",
+            "strict": True,
+            "schema": {"type": "object", "properties": props, "required": list(props), "additionalProperties": False},
+        },
+    }
+
+
+REWRITE_SCHEMA = rewrite_schema("derived")
 
 # Scaffolding of our own templates that must never appear in a rewrite (passed to the leak check).
 PROMPT_MARKERS = (
@@ -37,10 +43,36 @@ PROMPT_MARKERS = (
     '"keep_original"', "keep_original:",
 )
 
+# Placeholder values a prompt has shown (this one and earlier versions); a weak model copies them.
+_PLACEHOLDERS = frozenset({"...", "the complete rewritten response", "the full text of your response",
+                           "true or false", "rewritten"})
+
 
 class RewriteAnswer(BaseModel):
-    keep_original: bool
     rewritten: str
+    keep_original: bool | None = None  # None: the design has no decision field; derive it
+
+
+def same_text(a: str, b: str) -> bool:
+    """Equal up to whitespace: a copy of the original, however the model spaced it."""
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def decide(answer: RewriteAnswer, original: str) -> tuple[bool, str]:
+    """(keep the original?, a note when the answer's decision and text disagree).
+
+    A copy of the original keeps it, whatever the model said; keep_original with a different
+    text is a contradiction, and the text is checked as a rewrite (the checks guard the answer).
+    """
+    if not answer.rewritten.strip():
+        return True, "" if answer.keep_original else "the model's answer held no rewrite"
+    if same_text(answer.rewritten, original):
+        if answer.keep_original is None:
+            return True, "the model's rewrite is a copy of the original"
+        return True, "" if answer.keep_original else "the model's rewrite is the original unchanged"
+    if answer.keep_original:
+        return False, "the model chose keep_original but wrote a different text; it was checked as a rewrite"
+    return False, ""
 
 
 def turn_instruction(example: Example, turn_index: int) -> str:
@@ -62,19 +94,21 @@ def turn_context(example: Example, turn_index: int) -> list[Turn]:
 _SYSTEM_PROMPTS: dict[tuple[str, ...], str] = {}
 
 
-def system_prompt(task: Any, evidence_allowed: bool) -> str:
+def system_prompt(task: Any, evidence_allowed: bool, answer_schema: str = "derived") -> str:
     """The static part of a task's requests (rules and criteria), rendered once per task text."""
-    key = (task.name, task.group, task.description, task.criteria, str(evidence_allowed), str(templates_dir()))
+    key = (task.name, task.group, task.description, task.criteria, str(evidence_allowed), answer_schema,
+           str(templates_dir()))
     text = _SYSTEM_PROMPTS.get(key)
     if text is None:
-        text = _SYSTEM_PROMPTS[key] = render("rewrite_system.j2", task=task, evidence_allowed=evidence_allowed)
+        text = _SYSTEM_PROMPTS[key] = render("rewrite_system.j2", task=task, evidence_allowed=evidence_allowed,
+                                             answer_schema=answer_schema)
     return text
 
 
 def build_messages(task: Any, example: Example, turn_index: int, evidence_text: str = "",
-                   evidence_allowed: bool = False) -> list[dict[str, str]]:
+                   evidence_allowed: bool = False, answer_schema: str = "derived") -> list[dict[str, str]]:
     """Static part (rules + the task's criteria) in the system message, the row last."""
-    system = system_prompt(task, evidence_allowed)
+    system = system_prompt(task, evidence_allowed, answer_schema)
     user = render(
         "rewrite_user.j2",
         context=turn_context(example, turn_index),
@@ -91,39 +125,32 @@ def feedback_messages(messages: Sequence[dict[str, str]], raw_answer: str, feedb
             {"role": "user", "content": render("feedback.j2", feedback=feedback)}]
 
 
-_FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.DOTALL)
 _TAGGED = re.compile(r"<rewritten>\s*(.*?)\s*</rewritten>", re.DOTALL)
 
 
 def parse_answer(text: str) -> RewriteAnswer:
     """Parse a structured answer; tolerate servers that ignore the schema.
 
-    Tried in order: the whole text as JSON; JSON inside a code fence; the outermost {...};
-    a <rewritten>...</rewritten> block; a bare KEEP_ORIGINAL. Anything else is a ValueError,
-    which makes the client retry the request.
+    Tried in order: JSON, read leniently (`realign.llm.structured.loads_lenient`: raw newlines
+    in strings, a code fence, an object inside prose); a <rewritten>...</rewritten> block; a
+    bare KEEP_ORIGINAL. Anything else, and a placeholder copied from the prompt, is a
+    ValueError, which makes the client retry the request.
     """
     stripped = text.strip()
-    candidates = [stripped]
-    m = _FENCE.search(stripped)
-    if m:
-        candidates.append(m.group(1))
-    first, last = stripped.find("{"), stripped.rfind("}")
-    if 0 <= first < last:
-        candidates.append(stripped[first:last + 1])
-    for c in candidates:
+    data = loads_lenient(stripped)
+    if isinstance(data, dict):
+        if isinstance(data.get("keep_original"), bool) and data["keep_original"] and "rewritten" not in data:
+            data = {**data, "rewritten": ""}
         try:
-            data = json.loads(c)
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            try:
-                answer = RewriteAnswer.model_validate(data)
-            except ValidationError as e:
-                raise ValueError(f"answer JSON does not match the schema: {e.errors()[0]['msg']}") from None
-            return answer
+            answer = RewriteAnswer.model_validate(data)
+        except ValidationError as e:
+            raise ValueError(f"answer JSON does not match the schema: {e.errors()[0]['msg']}") from None
+        if answer.rewritten.strip().strip('"<>').lower() in _PLACEHOLDERS:
+            raise ValueError(f"answer copied the prompt's placeholder instead of a rewrite: {answer.rewritten[:60]!r}")
+        return answer
     m = _TAGGED.search(stripped)
     if m:
-        return RewriteAnswer(keep_original=False, rewritten=m.group(1))
+        return RewriteAnswer(rewritten=m.group(1))
     if stripped.upper() in ("KEEP_ORIGINAL", "KEEP ORIGINAL"):
         return RewriteAnswer(keep_original=True, rewritten="")
     raise ValueError("answer is not the requested JSON object")

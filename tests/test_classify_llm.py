@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any, Callable
 
 import pytest
@@ -167,3 +168,17 @@ def test_the_cascade_offers_the_llm_a_shortlist_of_the_embedded_models_likeliest
     system = body["messages"][0]["content"]
     assert not any(name in system for name in set(TASK_NAMES) - {"closed_qa", "open_qa", "roleplay", "rejecting", "default"})
     assert preds[0].method == "llm" and preds[0].task == "default"
+
+
+def test_llm_confidence_is_high_where_the_embedded_model_agrees_and_lower_where_it_does_not():
+    embedded = EmbeddedClassifier.load()
+    poem = "Write a short poem about the autumn rain."
+    backed = embedded.predict([poem])[0].task
+    other = next(t for t in TASK_NAMES if t != backed and t.startswith("code_"))
+    answers = iter([backed, other])
+    with OpenAIServer(lambda body: Reply(content=json.dumps({"task": next(answers)}))) as srv:
+        preds, _ = run(srv, lambda c: LLMClassifier(c, embedded=embedded, tasks=None), [poem])
+        preds2, _ = run(srv, lambda c: LLMClassifier(c, embedded=embedded, tasks=None), [poem])
+    agree, disagree = preds[0], preds2[0]
+    assert agree.task == backed and disagree.task == other
+    assert 0.5 <= disagree.confidence < agree.confidence <= 1.0

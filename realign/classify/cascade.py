@@ -51,6 +51,11 @@ class CascadeClassifier:
         likely = {name for name, _ in self.embedded.top_k(text, SHORTLIST)}
         return [name for name in TASK_NAMES if name in likely]
 
+    @property
+    def fallbacks(self) -> int:
+        """Rows the LLM was asked about but gave no usable answer for (they keep the embedded label)."""
+        return int(getattr(self.llm, "fallbacks", 0))
+
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         texts = list(texts)
         first = self.embedded.predict(texts)

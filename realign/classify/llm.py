@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 from realign.records import TaskPrediction
 from realign.tasks import GROUPS, TASK_NAMES, TaskSpec, load_tasks, normalize_task_name
 
-LLM_CONFIDENCE = 1.0  # nominal: a temperature-0 constrained choice carries no probability
+LLM_CONFIDENCE = 1.0  # without the embedded model to compare: a temperature-0 constrained choice
 # The cascade offers the LLM the embedded model's 12 likeliest tasks, not all 46: the prompt
 # shrinks from ~440 to ~210 tokens. On the unsure real-user Alpaca rows (embedded confidence
 # < 0.7) the gold task is among the 12 for 94.6% of them (88.5% among 8, 91.9% among 10).
@@ -205,6 +205,28 @@ class LLMClassifier:
             return None
         return parse_task(result.content)
 
+    def agreement(self, texts: Sequence[str], answers: Sequence[str | None]) -> list[float]:
+        """Confidence of each LLM answer: (1 + p) / 2, p the embedded model's probability of the
+        task the LLM chose. An answer the embedded model backs scores near 1, one it finds
+        unlikely near 0.5, so a cascade can weigh the two. A temperature-0 answer has no
+        probability of its own (servers give logprobs only when asked). Not calibrated on
+        labelled data yet."""
+        asked = [i for i, a in enumerate(answers) if a]
+        out = [LLM_CONFIDENCE] * len(answers)
+        if not asked:
+            return out
+        try:
+            embedded = self.embedded
+            proba = embedded.proba([texts[i] for i in asked])
+            column = {name: j for j, name in enumerate(embedded.classes)}
+        except Exception:  # no embedded model at hand: the nominal confidence stays
+            return out
+        for row, i in enumerate(asked):
+            j = column.get(answers[i])  # type: ignore[arg-type]
+            p = float(proba[row, j]) if j is not None else 0.0
+            out[i] = round((1.0 + p) / 2.0, 4)
+        return out
+
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         return await self.classify_with_fallback(texts, None)
 
@@ -220,11 +242,17 @@ class LLMClassifier:
         text) gives the short prompt that offers only those names."""
         cands = candidates if candidates is not None else [None] * len(texts)
         answers = await asyncio.gather(*(self.ask(t, c) for t, c in zip(texts, cands)))
+        confidences = self.agreement(texts, answers)
         out: list[TaskPrediction | None] = [
-            TaskPrediction(task=a, confidence=LLM_CONFIDENCE, method="llm") if a else None for a in answers
+            TaskPrediction(task=a, confidence=c, method="llm") if a else None for a, c in zip(answers, confidences)
         ]
         failed = [i for i, p in enumerate(out) if p is None]
         if failed:
+            if not self.fallbacks:  # announced once; the total is in the run's summary
+                notice = getattr(self.llm, "on_notice", None)
+                if notice is not None:
+                    notice(f"the LLM classifier gave no usable answer for {len(failed)} of {len(texts)} rows; "
+                           "they keep the embedded classifier's label (method embedded_fallback)")
             self.fallbacks += len(failed)
             if fallback is None:
                 fb = self.embedded.predict([texts[i] for i in failed])

@@ -8,8 +8,15 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 3. otherwise the request is sent through ``openai.AsyncOpenAI`` (whose own retries are off),
    under a semaphore and the optional requests/tokens-per-minute buckets, and retried with
    tenacity: 429, 5xx, timeouts, connection errors, malformed bodies, ``finish_reason="length"``
-   and answers the caller's `validate` rejects are retried; other 4xx are not;
-4. the final outcome, success or failure, is recorded in the cache (never the API key).
+   and answers the caller's `validate` rejects are retried; other 4xx are not, and neither is
+   an error (or a rejected answer) identical to the one before: that is deterministic;
+4. a ``json_schema`` response format is sent in the dialect this server takes
+   (`realign.llm.structured`): an error that names the format steps down the ladder once for
+   the whole client, announced through `on_notice` and counted in `stats.format_fallbacks`;
+5. the final outcome, success or failure, is recorded in the cache (never the API key), a
+   failure with the request and the last answer the server gave;
+6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
+   naming the cause and the fix, instead of thousands of failed rows.
 
 For ``http://`` servers (a local vLLM) the SDK's HTTP client runs on `realign.llm.transport`,
 a lean keep-alive transport: httpx2's own pool costs about twice the CPU per request.
@@ -45,11 +52,13 @@ import openai
 from pydantic import BaseModel, Field, SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from realign.errors import ConfigError
+from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
+from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 from realign.llm.transport import AsyncStreamTransport
 
-__all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after"]
+__all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
+           "FailureWatch", "RunStopped"]
 
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
@@ -71,8 +80,14 @@ class LLMSettings(BaseModel):
     backoff_max_s: float = Field(30.0, ge=0)  # cap on any backoff and on an honoured Retry-After
     # "auto": for http:// servers, realign's lean keep-alive transport (realign.llm.transport),
     # which costs far less CPU per request than httpx2's pool; https:// always uses httpx2.
-    # "httpx": httpx2's default transport everywhere.
-    http_transport: Literal["auto", "httpx"] = "auto"
+    # "httpx": httpx2's default transport everywhere. "aiohttp": the SDK's aiohttp client
+    # (openai.DefaultAioHttpClient; needs the openai[aiohttp] extra); benchmarks/llm_client.py
+    # measured it below the lean transport here, so "auto" keeps the latter.
+    http_transport: Literal["auto", "httpx", "aiohttp"] = "auto"
+    # How a json_schema response format is sent: "auto" starts with json_schema and steps down
+    # (json_object with a schema, vLLM's structured_outputs, then none) when the server's error
+    # names the format; any other value is used as is (realign.llm.structured).
+    structured_output: Mode = "auto"
 
 
 class ChatResult(BaseModel):
@@ -111,6 +126,7 @@ class LLMError(Exception):
         status: int | None = None,
         attempts: int = 0,
         retry_after: float | None = None,
+        contents: list[str] | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -118,15 +134,27 @@ class LLMError(Exception):
         self.status = status
         self.attempts = attempts
         self.retry_after = retry_after  # seconds the server asked us to wait, when it did
+        self.contents = contents or []  # the answers of a rejected or cut-off response
+        self.key: str | None = None  # the request key, set by LLMClient.chat
+        self.repeated = False  # the same error twice in a row for the same request
+
+    @property
+    def signature(self) -> str:
+        """What stays the same when the same thing goes wrong again: kind, status and the
+        message with numbers and the quoted answer left out."""
+        core = self.message.split(" -- answer began:", 1)[0]
+        return f"{self.kind} {self.status or ''}: {re.sub(r'[0-9]+', '#', core)}"
 
     @property
     def retryable(self) -> bool:
-        return self.kind in _RETRYABLE
+        return self.kind in _RETRYABLE and not self.repeated
 
     def __str__(self) -> str:
         status = f" {self.status}" if self.status is not None else ""
-        tries = f" (after {self.attempts} attempt{'s' if self.attempts != 1 else ''})" if self.attempts else ""
-        return f"{self.kind}{status}: {self.message}{tries}"
+        notes = [f"{self.attempts} request{'s' if self.attempts != 1 else ''}"] if self.attempts else []
+        if self.repeated:
+            notes.append("the same answer each time")
+        return f"{self.kind}{status}: {self.message}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 @dataclass
@@ -144,6 +172,8 @@ class LLMStats:
     # The same figures split by what a request was for (classify, rewrite, feedback, judge ...):
     # purpose -> {"requests", "cached", "retries", "prompt_tokens", "completion_tokens"}.
     by_purpose: dict[str, dict[str, int]] = field(default_factory=dict)
+    format_fallbacks: int = 0  # steps down the structured-output ladder (realign.llm.structured)
+    deterministic: int = 0  # chat calls not retried because the same error came back
 
     def add(self, purpose: str, name: str, n: int = 1) -> None:
         row = self.by_purpose.get(purpose)
@@ -156,6 +186,59 @@ class LLMStats:
 
 
 PURPOSE_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")
+# Seconds a call waits behind the first, unanswered request before it goes out anyway.
+PROBE_PATIENCE_S = 1.0
+
+
+class RunStopped(RealignError):
+    """Most calls fail the same way: the run stops (resumable) with the cause and a fix."""
+
+
+def _fix_for(exc: LLMError, base_url: str) -> str:
+    """What a user can do about the failure `exc` stands for."""
+    text = exc.message.lower()
+    if exc.status in (401, 403):
+        return "set OPENAI_API_KEY (or --api-key) to a key this server accepts"
+    if exc.status == 404 or "model" in text and ("not found" in text or "does not exist" in text):
+        return f"check --model against the ids GET {base_url.rstrip('/')}/models lists"
+    if names_format(exc.status, exc.message):
+        return "pass --structured-output off (or json_object) so no response_format is sent"
+    if "max_tokens" in text or "context" in text or "too long" in text or "maximum" in text and "token" in text:
+        return "lower --max-tokens or use a model with a longer context"
+    if exc.kind == "length":
+        return "raise --max-tokens"
+    if exc.kind == "invalid_output":
+        return "try --structured-output json_object, or a stronger model (see `realign show` for the raw answers)"
+    if exc.kind == "timeout":
+        return "raise --timeout or lower --concurrency"
+    if exc.kind in ("connection", "rate_limited"):
+        return f"check that the server at {base_url} is up and not overloaded, or lower --concurrency"
+    return f"check the server log at {base_url}"
+
+
+class FailureWatch:
+    """Stops a run that fails the same way over and over.
+
+    Over the last `window` finished calls, `limit` failures with one signature stop the run
+    (`trip`); for answers the caller rejected or that were cut off, which a weak model produces
+    now and then, `output_limit` of them.
+    """
+
+    def __init__(self, window: int = 50, limit: int = 20, output_limit: int = 35) -> None:
+        self.window, self.limit, self.output_limit = window, limit, output_limit
+        self._recent: list[str | None] = []
+        self.finished = 0
+
+    def record(self, exc: LLMError | None) -> bool:
+        """Note one finished call; True when the run should stop."""
+        self.finished += 1
+        self._recent.append(exc.signature if exc is not None else None)
+        if len(self._recent) > self.window:
+            del self._recent[0]
+        if exc is None:
+            return False
+        same = sum(1 for s in self._recent if s == exc.signature)
+        return same >= (self.output_limit if exc.kind in ("invalid_output", "length") else self.limit)
 
 
 class TokenBucket:
@@ -224,24 +307,26 @@ _MASKED_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-]*\*+[A-Za-z0-9_\-]*")
 class LLMClient:
     """Sends chat requests to an OpenAI-compatible server; see the module docstring."""
 
-    def __init__(self, settings: LLMSettings, cache: CallCache | None = None) -> None:
+    def __init__(self, settings: LLMSettings, cache: CallCache | None = None,
+                 on_notice: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.cache = cache
         self.stats = LLMStats()
+        self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
+        # The structured-output dialect in use (one client = one endpoint and model).
+        self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
+        self.watch = FailureWatch()
+        self.stopped: RunStopped | None = None
+        self._answered = asyncio.Event()  # set by the first HTTP 200: full concurrency from then on
+        self._probe = asyncio.Lock()
+        self._probe_hangs = False  # a probe went unanswered for PROBE_PATIENCE_S: stop serialising
         self._secret = settings.api_key.get_secret_value() if settings.api_key is not None else None
         self._openai = openai.AsyncOpenAI(
             base_url=settings.base_url,
             api_key=self._secret or PLACEHOLDER_API_KEY,
             max_retries=0,  # every retry is ours
             timeout=settings.timeout_s,
-            http_client=openai.DefaultAsyncHttpxClient(
-                timeout=settings.timeout_s,
-                limits=httpx2.Limits(
-                    max_connections=max(100, settings.concurrency + 8),
-                    max_keepalive_connections=max(20, settings.concurrency),
-                ),
-                **_transport_for(settings),
-            ),
+            http_client=_http_client(settings),
         )
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
@@ -272,15 +357,20 @@ class LLMClient:
         the call in the usage ledger and the cache; it is not part of the request key. Raises
         LLMError when the call fails for good.
         """
+        if self.stopped is not None:
+            raise self.stopped
         clash = _RESERVED.intersection(sampling)
         if clash:
             raise ValueError(f"sampling may not set {sorted(clash)}; they are chat() arguments")
         request: dict[str, Any] = {"model": self.settings.model, "messages": messages, "n": n, **sampling}
         if response_format is not None:
             request["response_format"] = response_format
-        # One serialisation serves as the request key and as the body sent on the wire.
-        body = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        key = hashlib.sha256(body).hexdigest()
+        # The request key is that of the logical request (schema in the json_schema form), so
+        # the dialect a server needs changes neither the key nor what the cache answers. In the
+        # json_schema dialect the same serialisation is the body sent on the wire.
+        logical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        key = hashlib.sha256(logical).hexdigest()
+        structured = schema_of(response_format) is not None
 
         if self.cache is not None:
             stored = self.cache.get_call(key)
@@ -292,14 +382,41 @@ class LLMClient:
                     return hit
 
         attempts = 0
+        previous: LLMError | None = None
+        sent: dict[str, Any] = request
 
         async def attempt() -> ChatResult:
-            nonlocal attempts
+            nonlocal attempts, previous, sent
             attempts += 1
             if attempts > 1:
                 self.stats.retries += 1
                 self.stats.add(purpose, "retries")
-            return await self._send(key, body, validate, attempts, allow_truncated, purpose)
+            mode = self.structured_mode
+
+            def build() -> bytes:
+                # Called once a request slot is free, so it sees what earlier calls learned.
+                nonlocal mode, sent
+                mode = self.structured_mode
+                if not structured or mode == "json_schema":
+                    sent = request
+                    return logical
+                sent = dialect_request(request, mode)
+                return json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+            while True:
+                try:
+                    return await self._send(key, build, validate, attempts, allow_truncated, purpose)
+                except LLMError as exc:
+                    if structured and self._step_down(mode, exc):
+                        continue  # the same attempt, in the next dialect
+                    # The same error (or the same rejected answer) again is deterministic.
+                    if previous is not None and exc.signature == previous.signature and exc.kind != "rate_limited" \
+                            and (exc.kind in ("invalid_output", "length") and exc.contents == previous.contents
+                                 or exc.kind == "server_error" and exc.status in (500, 501)):
+                        exc.repeated = True
+                        self.stats.deterministic += 1
+                    previous = exc
+                    raise
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts),
@@ -308,12 +425,33 @@ class LLMClient:
             reraise=True,
         )
         try:
-            result: ChatResult = await retrying(attempt)
+            probed: ChatResult | None = None
+            if not self._answered.is_set() and not self._probe_hangs:
+                # Until the server has answered a request with HTTP 200, calls go one at a time
+                # (retries included): a server that refuses everything is found out, and its
+                # dialect learned, by a handful of requests, not by `concurrency` of them at once.
+                # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
+                # refusal: the others stop waiting for it (no head-of-line blocking).
+                try:
+                    await asyncio.wait_for(self._probe.acquire(), timeout=PROBE_PATIENCE_S)
+                except asyncio.TimeoutError:
+                    self._probe_hangs = True
+                else:
+                    try:
+                        if not self._answered.is_set():
+                            probed = await retrying(attempt)
+                    finally:
+                        self._probe.release()
+            result: ChatResult = probed if probed is not None else await retrying(attempt)
         except LLMError as exc:
             exc.attempts = attempts
+            exc.key = key
             self.stats.errors += 1
             if self.cache is not None:
-                self.cache.put_call(key, kind=purpose, request=request, response=None, error=str(exc))
+                answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
+                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc))
+            if self.watch.record(exc):
+                self._stop(exc)
             raise
         finally:
             # tenacity keeps its per-call state (bound methods of `retrying`) in a threading.local;
@@ -321,11 +459,12 @@ class LLMClient:
             # see, so without this every call would leak its retrying object.
             retrying.iter_state.reset()
 
+        self.watch.record(None)
         if self.cache is not None:
             self.cache.put_call(
                 key,
                 kind=purpose,
-                request=request,
+                request=sent,
                 response=_stored_response(self.settings.model, result),
                 finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
                 prompt_tokens=result.prompt_tokens,
@@ -334,6 +473,33 @@ class LLMClient:
             )
         self.stats.completed += 1
         return result
+
+    def _step_down(self, mode: str, exc: LLMError) -> bool:
+        """Learn from an error that rejects the structured-output dialect `mode`: move the
+        client one rung down the ladder (once, for every later call). True: send again."""
+        if self.settings.structured_output != "auto" or mode == "off" or not names_format(exc.status, exc.message):
+            return False
+        if self.structured_mode == mode:  # the first of the concurrent calls to learn it
+            self.structured_mode = LADDER[LADDER.index(mode) + 1]
+            self.stats.format_fallbacks += 1
+            self.on_notice(
+                f"the server at {self.settings.base_url} rejected response_format in the {mode} form "
+                f"(HTTP {exc.status}: {' '.join(exc.message.split())[:160]}); sending "
+                + ("no response_format (JSON asked for in the prompt)" if self.structured_mode == "off"
+                   else f"the {self.structured_mode} form")
+                + " from now on; --structured-output chooses one"
+            )
+        return True
+
+    def _stop(self, exc: LLMError) -> None:
+        w = self.watch
+        same = sum(1 for s in w._recent if s == exc.signature)
+        self.stopped = RunStopped(
+            f"stopped: {same} of the last {len(w._recent)} calls to {self.settings.base_url} failed the same way: "
+            f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200]}. "
+            f"Fix: {_fix_for(exc, self.settings.base_url)}; then rerun the same command to resume."
+        )
+        raise self.stopped from None
 
     async def check_endpoint(self) -> list[str]:
         """GET /models: fail early, with a message that says what to do, when the server is
@@ -393,12 +559,15 @@ class LLMClient:
     # -- internals --------------------------------------------------------------------------
 
     async def _send(
-        self, key: str, body: bytes, validate: Callable[[ChatResult], None] | None, attempt: int,
+        self, key: str, build: Callable[[], bytes], validate: Callable[[ChatResult], None] | None, attempt: int,
         allow_truncated: bool = False, purpose: str = "chat",
     ) -> ChatResult:
         stats = self.stats
-        estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
         async with self._semaphore:
+            if self.stopped is not None:  # stopped while this call waited for a slot
+                raise self.stopped
+            body = build()
+            estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
             if self._rpm is not None:
                 await self._rpm.acquire(1)
             if self._tpm is not None:
@@ -412,6 +581,7 @@ class LLMClient:
                     "/chat/completions", cast_to=httpx2.Response, content=body, options=self._post_options
                 )
                 raw = response.content
+                self._answered.set()
             except openai.APITimeoutError:
                 raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
             except openai.APIConnectionError as exc:
@@ -448,7 +618,7 @@ class LLMClient:
             self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
 
         if "length" in finish_reasons and not allow_truncated:
-            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)")
+            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)", contents=contents)
         result = ChatResult(
             key=key,
             contents=contents,
@@ -464,7 +634,7 @@ class LLMClient:
                 validate(result)
             except ValueError as exc:
                 preview = result.content[:200]
-                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}") from None
+                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
         return result
 
     def _status_error(self, exc: openai.APIStatusError) -> LLMError:
@@ -515,10 +685,30 @@ class LLMClient:
             return None  # an unreadable entry is a miss
 
 
-def _transport_for(settings: LLMSettings) -> dict[str, Any]:
+def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:
+    limits = httpx2.Limits(
+        max_connections=max(100, settings.concurrency + 8),
+        max_keepalive_connections=max(20, settings.concurrency),
+    )
+    if settings.http_transport == "aiohttp":
+        return openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits)
+    extra: dict[str, Any] = {}
     if settings.http_transport == "auto" and settings.base_url.lower().startswith("http://"):
-        return {"transport": AsyncStreamTransport(max_idle_per_host=max(64, settings.concurrency))}
-    return {}
+        extra["transport"] = AsyncStreamTransport(max_idle_per_host=max(64, settings.concurrency))
+    return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits, **extra)
+
+
+def _print_notice(text: str) -> None:
+    import sys
+
+    print(f"note: {text}", file=sys.stderr, flush=True)
+
+
+def _failed_result(key: str, exc: LLMError) -> ChatResult:
+    """The answers of a rejected response, in the shape the cache stores (marked failed there)."""
+    return ChatResult(key=key, contents=exc.contents, finish_reasons=["length" if exc.kind == "length" else "stop"]
+                      * len(exc.contents), prompt_tokens=0, completion_tokens=0, cached=False, latency_s=0.0,
+                      attempts=exc.attempts)
 
 
 def _passes(validate: Callable[[ChatResult], None] | None, result: ChatResult) -> bool:

@@ -44,6 +44,7 @@ __all__ = [
     "Reply",
     "Responder",
     "OpenAIServer",
+    "DIALECTS",
     "Fault",
     "FaultPlan",
     "ScriptRule",
@@ -402,6 +403,34 @@ def _error_body(status: int, message: str) -> bytes:
     ).encode()
 
 
+# How real servers answer the ways of asking for JSON (realign.llm.structured sends them):
+# openai: response_format json_schema / json_object; unknown body fields are a 400.
+# llama_cpp: llama-cpp-python's server: json_schema is a 500 (its request model allows only
+#   'text' and 'json_object', the latter with an optional "schema"); other fields are ignored.
+# vllm: everything (response_format, structured_outputs, guided_json).
+# vllm_legacy: an old vLLM: no json_schema response_format; guided_json works.
+# text_only: any response_format or guided-decoding field is a 400.
+DIALECTS = ("openai", "llama_cpp", "vllm", "vllm_legacy", "text_only")
+_GUIDED_FIELDS = ("structured_outputs", "guided_json")
+
+
+def _dialect_refusal(dialect: str, body: dict[str, Any]) -> tuple[int, str] | None:
+    """(status, message) of the error `dialect` answers `body` with, or None: it is served."""
+    rf = body.get("response_format")
+    kind = rf.get("type") if isinstance(rf, dict) else None
+    guided = [f for f in _GUIDED_FIELDS if f in body]
+    if dialect == "openai" and guided:
+        return 400, f"Unrecognized request argument supplied: {guided[0]}"
+    if dialect == "llama_cpp" and kind not in (None, "text", "json_object"):
+        return 500, ("1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  "
+                     f"Input should be 'text' or 'json_object' [type=literal_error, input_value='{kind}']")
+    if dialect == "vllm_legacy" and kind == "json_schema":
+        return 400, "response_format of type json_schema is not supported; use guided_json"
+    if dialect == "text_only" and (kind is not None or guided):
+        return 400, f"Unsupported parameter: {'response_format' if kind else guided[0]}"
+    return None
+
+
 class OpenAIServer:
     """An OpenAI-compatible server on 127.0.0.1, run in a background thread.
 
@@ -425,7 +454,11 @@ class OpenAIServer:
         model: str = "test-model",
         api_key: str | None = None,  # when set, requests without "Bearer <api_key>" get 401
         record: bool = True,  # keep request bodies and headers (turn off for long benchmarks)
+        dialect: str = "openai",  # which structured-output requests it takes; see DIALECTS
     ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+        self.dialect = dialect
         self.responder = responder
         self.host = host
         self.port = port
@@ -713,6 +746,9 @@ class OpenAIServer:
             return 400, _error_body(400, "'model' and 'messages' are required"), {}
         if body.get("stream"):
             return 400, _error_body(400, "this test server does not stream; send stream=false"), {}
+        refused = _dialect_refusal(self.dialect, body)
+        if refused is not None:
+            return refused[0], _error_body(*refused), {}
 
         self.in_flight += 1
         if self.in_flight > self.max_in_flight:
@@ -807,6 +843,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-marker", help="... and before this one")
     parser.add_argument("--model", default="test-model", help="model id listed by GET /v1/models")
     parser.add_argument("--api-key", help="require this bearer key (401 otherwise)")
+    parser.add_argument("--dialect", choices=DIALECTS, default="openai",
+                        help="which structured-output requests to accept (the others get the error that server gives)")
     parser.add_argument("--faults", default="", help='e.g. "server_error:0.05,rate_limit:0.02" (fractions of keys)')
     args = parser.parse_args(argv)
 
@@ -839,6 +877,7 @@ def main(argv: list[str] | None = None) -> int:
         model=args.model,
         api_key=args.api_key,
         record=False,
+        dialect=args.dialect,
     )
 
     async def run() -> None:

@@ -33,8 +33,14 @@ def request_parts(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def schema_name(body: dict[str, Any]) -> str | None:
+    """"task" or "rewrite": which of realign's requests `body` is, in any structured-output
+    dialect (json_schema carries a name; the others only the schema; off only the prompt)."""
     rf = body.get("response_format") or {}
-    return (rf.get("json_schema") or {}).get("name") if isinstance(rf, dict) else None
+    if isinstance(rf, dict) and (rf.get("json_schema") or {}).get("name"):
+        return rf["json_schema"]["name"]
+    messages = body.get("messages") or [{}]
+    system = str(messages[0].get("content", "")) if messages[0].get("role") == "system" else ""
+    return "task" if system.startswith("You label instructions") else ("rewrite" if "<criteria>" in system else None)
 
 
 def reformat(original: str) -> str:
