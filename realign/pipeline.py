@@ -376,7 +376,8 @@ class Pipeline:
     def _chunks(self, path: str, limit: int | None) -> Iterator[list[Example | BadRow]]:
         chunk: list[Example | BadRow] = []
         for n, item in enumerate(read_examples(path, format=self.cfg.input.format,
-                                               id_field=self.cfg.input.id_field)):
+                                               id_field=self.cfg.input.id_field,
+                                               field_map=self.cfg.input.field_map or None)):
             if limit is not None and n >= limit:
                 break
             chunk.append(item)
