@@ -13,21 +13,35 @@ import tempfile
 import time
 
 from realign.store import Store
-req = {"model": "m", "messages": [{"role": "system", "content": "rules " * 400}, {"role": "user", "content": "row " * 200}], "n": 1}
-resp = {"choices": [{"message": {"content": "answer " * 100}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 900, "completion_tokens": 100}}
-res = {True: [], False: []}
-for rep in range(3):
-    for journal in (True, False):
-        d = tempfile.mkdtemp()
-        st = Store(os.path.join(d, "j.duckdb"))
-        if not journal:
-            st._journal = None
-        t = time.perf_counter()
-        for i in range(20000):
-            st.put_call(f"{i:064x}", kind="rewrite", request=req, response=resp, prompt_tokens=900, completion_tokens=100)
-            if i % 64 == 0:
-                st.maybe_flush()
-        res[journal].append(time.perf_counter() - t)
-        st.close()
-for j in (True, False):
-    print(f"journal={j}: best of 3: {min(res[j]) / 20000 * 1e6:.0f} us per answered call stored (flushes included)")
+
+REQUEST = {"model": "m", "n": 1, "messages": [{"role": "system", "content": "rules " * 400},
+                                              {"role": "user", "content": "row " * 200}]}
+RESPONSE = {"choices": [{"message": {"content": "answer " * 100}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 900, "completion_tokens": 100}}
+CALLS = 20_000
+
+
+def store_calls(journal: bool) -> float:
+    st = Store(os.path.join(tempfile.mkdtemp(), "j.duckdb"))
+    if not journal:
+        st._journal = None  # what the store did before the journal
+    t = time.perf_counter()
+    for i in range(CALLS):
+        st.put_call(f"{i:064x}", kind="rewrite", request=REQUEST, response=RESPONSE, prompt_tokens=900,
+                    completion_tokens=100)
+        if i % 64 == 0:
+            st.maybe_flush()
+    seconds = time.perf_counter() - t
+    st.close()
+    return seconds
+
+
+def main() -> None:
+    best = {j: min(store_calls(j) for _ in range(3)) for j in (True, False)}
+    for j, s in best.items():
+        print(f"journal {'on ' if j else 'off'}: {s / CALLS * 1e6:.0f} us per answered call stored (flushes included)")
+    print(f"journal cost: {(best[True] - best[False]) / CALLS * 1e6:.0f} us per answer")
+
+
+if __name__ == "__main__":
+    main()
