@@ -21,7 +21,8 @@ app = typer.Typer(
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a RealignError into one line on stderr and exit code 2, with no traceback."""
+    """Turn a RealignError into one line on stderr and exit code 2, and a stopped run into its one
+    line and exit code (130 SIGINT, 143 SIGTERM, 3 --max-cost), with no traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -33,6 +34,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Interrupted as e:  # stopped by a signal, everything received stored
             print(str(e), file=sys.stderr)
             raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C before a run started (or in a command without one)
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(130) from None
 
     return wrapper
 
