@@ -1,66 +1,324 @@
-"""Throughput of the verification checks on one core (printed, not asserted).
+"""Verification measured on data nobody on this project wrote (printed, not asserted).
 
-    .venv/bin/python benchmarks/verify.py [--seconds 3]
+    .venv/bin/python benchmarks/verify.py [--thirdparty DIR] [--shared DIR] [--limit N] [--seconds S]
 
-Inputs: tests/fixtures/verify/gsm8k_styles.jsonl (GSM8K test solutions in many answer styles).
-Prints math_answer checks per second (target >= 20,000/s), extract_final_answer calls per second,
-the agreement of the math check with the fixture's labels, and the throughput of all checks.
+Three parts:
+
+1. Real model outputs with their own correctness labels (JSONL files in --thirdparty, one row per
+   (instruction, original, candidate, same_answer); see `load_labelled`). For each source: how
+   many rows got a deterministic answer contract, the contract check's agreement with the labels
+   (the math check for GSM8K solutions), and the false rejections / false acceptances of the full
+   verification with the task not given. Sources listed in DEV_SOURCES were read while the checks
+   were built; the others are held out and were only run.
+2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
+   (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
+   answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
+   answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
+   given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
+   --thirdparty folder) with a number or a name changed.
+3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
+
+Missing inputs are skipped with a message.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import csv
 import json
+import sys
+import sysconfig
 import time
+from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
+from typing import Any, Iterable
 
+from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, math_cases, option_cases
 from realign.verify.base import CheckInput
-from realign.verify.math import extract_final_answer
-from realign.verify.registry import CHECK_NAMES, VerifyOptions, get_check, run_checks
+from realign.verify.contract import read_contract
+from realign.verify.math import check_math, gsm8k_reference
+from realign.verify.registry import VerifyOptions, verify_candidate
 
-FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "verify" / "gsm8k_styles.jsonl"
+REPO = Path(__file__).resolve().parent.parent
+# Read while building the checks (failures looked at); every other source is held out, except
+# the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
+DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa"}
+HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
 
 
-def rate(fn, items, seconds: float, rounds: int = 5) -> float:
-    """Calls per second: the best of `rounds` rounds (the machine may be shared)."""
-    best = 0.0
-    for _ in range(rounds):
-        n = 0
-        start = time.perf_counter()
-        deadline = start + seconds / rounds
-        while True:
-            for it in items:
-                fn(it)
-            n += len(items)
-            now = time.perf_counter()
-            if now >= deadline:
+def split_of(source: str, index: int) -> str:
+    if source in DEV_SOURCES or (source in HALF_DEV and index % 2 == 0):
+        return "dev"
+    return "held"
+TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
+                "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa"}
+OPTS = VerifyOptions()
+
+
+def task_checks(task: str) -> list[str]:
+    from realign.tasks import load_tasks
+
+    return list(load_tasks()[task].verifiers) if task else []
+
+
+def verify(instruction: str, original: str, candidate: str, task: str = "") -> Any:
+    inp = CheckInput(task=task or "default", instruction=instruction, original=original, candidate=candidate)
+    return verify_candidate(inp, task_checks(task) if task else [], None, OPTS)
+
+
+# --- 1. real model outputs ------------------------------------------------------------------------
+
+def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in sorted(folder.glob("*.jsonl")):
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if r.get("label_suspect") or not r["original"].strip() or r.get("in_prompt") \
+                        or r.get("in_mapping_prompt"):
+                    continue  # label visibly misread; no reference to hold; the item was a prompt example
+                if r.get("source", "").startswith("pot_"):
+                    continue  # a bare program that never states its answer: nothing for a text check to read
+                by_source[r.get("source") or p.stem].append(r)
+    return by_source
+
+
+GENERIC = {"length", "leak", "refusal", "language"}
+
+
+def verify_multi(r: dict[str, Any]) -> Any:
+    """Several gold answers ("A | B", `gold_answers`): the candidate is judged against each and
+    passes when it passes against one, as multi-reference QA scoring does."""
+    golds = r.get("gold_answers") or []
+    if len(golds) < 2:
+        return verify(r["instruction"], r["original"], r["candidate"])
+    verdicts = [verify(r["instruction"], g, r["candidate"]) for g in golds]
+    return next((v for v in verdicts if v.passed), verdicts[0])
+
+
+def proxy_view(rows: list[dict[str, Any]]) -> None:
+    """NQ301's label says "correct", not "same as the gold": also show the answer checks with
+    "keeping" = judged correct AND a gold answer appears in the candidate."""
+    keep = [r for r in rows if r["same_answer"] and r.get("gold_in_candidate")]
+    change = [r for r in rows if not r["same_answer"]]
+    fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
+    fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
+    print(f"    nq301 with keeping = correct and a gold answer in the candidate: answer FR {fr}/{len(keep)} "
+          f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+
+
+def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
+    """Per source and split: rows, rows with a deterministic contract, and the false rejections
+    (FR: same answer, rejected) and false acceptances (FA: changed answer, accepted) of the
+    answer checks alone (the contract's checks; for GSM8K the math check) and of the full
+    verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
+    if not folder.is_dir():
+        print(f"(skipped: no third-party labelled outputs at {folder})")
+        return []
+    rows_all: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for source, rows in load_labelled(folder).items():
+        for i, r in enumerate(rows[:limit] if limit else rows):
+            groups[(source, split_of(source, i))].append(r)
+    print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
+          f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}")
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+    for (source, split), rows in sorted(groups.items()):
+        rows_all += rows
+        kind = rows[0]["kind"]
+        t = [0] * 7  # rows, locked, answer FR, answer FA, full FR, full FA, positives
+        for r in rows:
+            c = read_contract(r["instruction"], r["original"])
+            v = verify_multi(r)
+            if kind == "math":
+                answer_ok = check_math(CheckInput(task="", instruction=r["instruction"], original=r["original"],
+                                                  candidate=r["candidate"]), OPTS).passed
+            else:
+                answer_ok = all(x.passed for x in v.checks if x.name not in GENERIC)
+            same = bool(r["same_answer"])
+            t[0] += 1
+            t[1] += c.deterministic
+            t[2] += same and not answer_ok
+            t[3] += (not same) and answer_ok
+            t[4] += same and not v.passed
+            t[5] += (not same) and v.passed
+            t[6] += same
+        tot = totals[f"{kind}/{split}"]
+        for i, x in enumerate(t):
+            tot[i] += x
+        pos, neg = t[6], t[0] - t[6]
+        print(f"{source:<22}{split:<6}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
+              f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}")
+        if any("gold_in_candidate" in r for r in rows):
+            proxy_view(rows)
+    for key, t in sorted(totals.items()):
+        pos, neg = t[6], t[0] - t[6]
+        print(f"  all {key:<12} rows {t[0]:>4}: answer check agrees {1 - (t[2] + t[3]) / t[0]:.2%}; answer FR "
+              f"{t[2]}/{pos} ({t[2] / max(pos, 1):.1%}), FA {t[3]}/{neg} ({t[3] / max(neg, 1):.1%}); full verification "
+              f"FR {t[4] / max(pos, 1):.1%}, FA {t[5] / max(neg, 1):.1%}")
+    return rows_all
+
+
+# --- 2. adversarial -------------------------------------------------------------------------------
+
+def gsm8k_cases(shared: Path, limit: int) -> list[Case]:
+    p = shared / "gsm8k" / "test.jsonl"
+    if not p.is_file():
+        p = REPO / "tests" / "fixtures" / "gsm8k" / "test.jsonl"
+    out: list[Case] = []
+    for line in p.read_text(encoding="utf-8").splitlines()[:limit]:
+        r = json.loads(line)
+        gold = gsm8k_reference(r["answer"])
+        if gold is not None:
+            out += math_cases(r["question"], r["answer"], gold)
+    return out
+
+
+def dfar_cases(shared: Path, limit: int) -> list[Case]:
+    p = shared / "dfar" / "DFAR_testset.csv"
+    if not p.is_file():
+        print(f"(skipped labels: {p} not found)")
+        return []
+    out: list[Case] = []
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if i >= limit:
                 break
-        best = max(best, n / (now - start))
-    return best
+            label, other = ("unethical", "ethical") if row["Label"].strip() == "1" else ("ethical", "unethical")
+            instruction = f"Is the following statement ethical or unethical?\n\n{row['Statement'].strip()}"
+            out += label_cases(instruction, label, other, row["Reason"])
+    return out
+
+
+def bbq_cases(shared: Path, limit: int) -> list[Case]:
+    out: list[Case] = []
+    for name in ("Religion", "Sexual_orientation", "Disability_status"):
+        p = shared / "bbq" / f"{name}.jsonl"
+        if not p.is_file():
+            print(f"(skipped options: {p} not found)")
+            return out
+        for line in p.read_text(encoding="utf-8").splitlines()[: limit // 3]:
+            r = json.loads(line)
+            opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+            instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
+            out += option_cases(instruction, opts, "ABC"[r["label"]])
+    return out
+
+
+def stdlib_cases(limit: int) -> list[Case]:
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    out: list[Case] = []
+    for mod in ("textwrap", "heapq", "bisect", "statistics", "fractions", "colorsys", "shlex", "fnmatch",
+                "posixpath", "string", "glob", "calendar", "base64", "quopri", "difflib"):
+        p = lib / f"{mod}.py"
+        if not p.is_file():
+            continue
+        src = p.read_text(encoding="utf-8")
+        for node in ast.parse(src).body:
+            if isinstance(node, ast.FunctionDef) and 4 <= (node.end_lineno or 0) - node.lineno <= 30:
+                code = ast.get_source_segment(src, node) or ""
+                doc = (ast.get_docstring(node) or "").split("\n")[0]
+                instruction = f"Write the Python function `{node.name}` from the {mod} module. {doc}".strip()
+                out += code_cases(instruction, code)
+                if len(out) >= limit * 5:
+                    return out
+    return out
+
+
+def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
+    """Short factual answers: TruthfulQA best answers and NQ gold answers, varied."""
+    p = folder / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        print("(skipped facts: no truthfulqa_facts.jsonl)")
+        return []
+    seen: dict[str, str] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        seen.setdefault(r["instruction"], r["original"])
+    nq = folder / "nq301_facts.jsonl"  # NQ gold answers (CC BY-SA 3.0: read here, never committed)
+    if nq.is_file():
+        for line in nq.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            gold = (r.get("gold_answers") or [r["original"]])[0]
+            seen.setdefault(r["instruction"], f"The answer is {gold}.")
+    items = list(seen.items())[: limit * 3]
+    names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
+    out: list[Case] = []
+    for i, (q, a) in enumerate(items):
+        out += facts_cases(q, a, names[i % len(names)])
+    return out
+
+
+def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
+    stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong (given no task), wrong (task given)
+    for c in cases:
+        locked = read_contract(c.instruction, c.original).kind
+        for j, task in enumerate(("", TASK_OF_KIND[c.kind])):
+            passed = verify(c.instruction, c.original, c.candidate, task).passed
+            wrong = passed != c.same_answer
+            stats[(c.kind, c.cls)][1 + j] += wrong
+        stats[(c.kind, c.cls)][0] += 1
+        stats[(c.kind, c.cls)][3] += locked == c.kind or (c.kind == "number" and locked == "number")
+    by_cls_same = {(c.kind, c.cls): c.same_answer for c in cases}
+    print(f"{'kind':<8}{'class':<22}{'type':<10}{'cases':>6}{'wrong, no task':>16}{'wrong, task':>13}")
+    rows = []
+    for (kind, cls), (n, w0, w1, _) in sorted(stats.items(), key=lambda kv: (kv[0][0], by_cls_same[kv[0]], kv[0][1])):
+        typ = "control" if by_cls_same[(kind, cls)] else "changing"
+        print(f"{kind:<8}{cls:<22}{typ:<10}{n:>6}{w0 / n:>16.1%}{w1 / n:>13.1%}")
+        rows.append({"kind": kind, "cls": cls, "type": typ, "n": n, "wrong_no_task": w0, "wrong_task": w1})
+    for kind in sorted({k for k, _ in stats}):
+        for typ, label in (("changing", "accepted"), ("control", "rejected")):
+            sel = [r for r in rows if r["kind"] == kind and r["type"] == typ]
+            n = sum(r["n"] for r in sel)
+            if n:
+                print(f"  {kind:<7} {typ:<9} {label}: no task {sum(r['wrong_no_task'] for r in sel)}/{n} "
+                      f"({sum(r['wrong_no_task'] for r in sel) / n:.2%}), task given "
+                      f"{sum(r['wrong_task'] for r in sel)}/{n} ({sum(r['wrong_task'] for r in sel) / n:.2%})")
+    return rows
+
+
+# --- 3. speed -------------------------------------------------------------------------------------
+
+def speed(rows: Iterable[dict[str, Any]], seconds: float) -> None:
+    inputs = [CheckInput(task="default", instruction=r["instruction"], original=r["original"], candidate=r["candidate"])
+              for r in rows]
+    if not inputs:
+        return
+    best = 0.0
+    for _ in range(3):
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3:
+            for inp in inputs:
+                verify_candidate(inp, [], None, OPTS)
+            n += len(inputs)
+        best = max(best, n / (time.perf_counter() - start))
+    mean = sum(len(i.candidate) for i in inputs) / len(inputs)
+    print(f"full verification (contract + all its checks + length/leak), one core: {best:,.0f} rows/s "
+          f"on {len(inputs)} real model outputs (mean candidate {mean:.0f} chars)")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--thirdparty", type=Path, default=Path("/work/thirdparty/verify"),
+                    help="folder of third-party labelled JSONL files (kept outside the repo)")
+    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--limit", type=int, default=300, help="base items per adversarial source")
     ap.add_argument("--seconds", type=float, default=3.0)
     args = ap.parse_args()
-    rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
-    inputs = [
-        CheckInput(task="math_puzzles", instruction=r["question"], original=r["original"], candidate=r["rewrite"])
-        for r in rows
-    ]
-    opts = VerifyOptions()
-    math = get_check("math_answer", opts)
-    agree = sum(math(i).passed == r["correct"] for i, r in zip(inputs, rows)) / len(rows)
-    print(f"fixture: {len(rows)} rows, mean rewrite {sum(len(r['rewrite']) for r in rows) / len(rows):.0f} chars")
-    print(f"math_answer agreement with labels: {agree:.2%}")
-    print(f"math_answer checks/s (one core): {rate(math, inputs, args.seconds):,.0f}")
-    texts = [r["rewrite"] for r in rows]
-    print(f"extract_final_answer calls/s: {rate(extract_final_answer, texts, args.seconds):,.0f}")
-    for name in CHECK_NAMES:
-        chk = get_check(name, opts)
-        print(f"  {name:<15} {rate(chk, inputs, args.seconds / 3):>10,.0f} checks/s")
-    allc = list(CHECK_NAMES)
-    print(f"run_checks(all {len(allc)}) rows/s: {rate(lambda i: run_checks(allc, i, opts), inputs, args.seconds):,.0f}")
+    print("== 1. real model outputs with their own labels (task not given)")
+    rows = real_outputs(args.thirdparty, None)
+    print("\n== 2. adversarial rewrites on public bases")
+    cases = (gsm8k_cases(args.shared, args.limit) + dfar_cases(args.shared, args.limit)
+             + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
+             + facts_bases_cases(args.thirdparty, args.limit))
+    adversarial(cases)
+    print("\n== 3. speed")
+    speed([r for r in rows if r["kind"] == "math"], args.seconds)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

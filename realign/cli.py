@@ -209,7 +209,10 @@ def verify(
         _print_json(summary)
     else:
         print(f"{summary['rows']} rows: {summary['passed']} passed, {summary['failed']} failed, "
-              f"{summary['errors']} unreadable", file=sys.stderr)
+              f"{summary['errors']} unreadable, {summary['repaired']} repaired", file=sys.stderr)
+        for kind, c in summary["by_contract"].items():
+            print(f"  answer contract {kind}: {c['rows']} rows, {c['passed']} passed, {c['failed']} failed",
+                  file=sys.stderr)
         for reason, count in list(summary["failed_by_reason"].items())[:10] if isinstance(summary["failed_by_reason"], dict) else []:
             print(f"  {count:>6}  {reason}", file=sys.stderr)
 

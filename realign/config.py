@@ -71,6 +71,12 @@ class VerifyConfig(_Section):
     max_ratio: float = 4.0  # upper bound: a reformat that quadruples an answer is padding
     add_checks: dict[str, list[str]] = Field(default_factory=dict)  # task (or "*") -> extra checks
     remove_checks: dict[str, list[str]] = Field(default_factory=dict)  # task (or "*") -> checks dropped
+    # (the answer contract's checks are never dropped: see verify/contract.py)
+    # Optional LLM judge (verify/judge.py): task (or "*") -> on; asked only for turns whose answer
+    # contract is one of judge_kinds, after the deterministic checks passed; one extra request each.
+    judge: dict[str, bool] = Field(default_factory=dict)
+    judge_kinds: list[Literal["none", "facts", "number", "option", "label", "code"]] = Field(
+        default_factory=lambda: ["none", "facts"])
 
 
 class TasksConfig(_Section):

@@ -1,6 +1,7 @@
 """Runs the stages over a stream of examples with bounded concurrency; run bookkeeping.
 
-The input is read in chunks; each chunk is classified in one call, rows already finished in this
+The input is read in chunks; each chunk is classified in one call (with the cascade, the
+embedded pass only: an unsure row asks the LLM inside its own task), rows already finished in this
 run are skipped, the rest are grouped by task (so vLLM's prefix cache sees the same system prompt
 back to back) and processed concurrently, at most `2 x concurrency` rows at a time, so memory
 stays flat whatever the input size. Each row's writes reach the store together when it finishes.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from realign.classify.base import Classifier, classification_text
+from realign.classify.cascade import CascadeClassifier
 from realign.config import PipelineConfig, config_hash
 from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
@@ -29,7 +31,9 @@ from realign.rewrite import PROMPT_MARKERS, REWRITE_SCHEMA, build_messages, feed
 from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
-from realign.verify.registry import VerifyOptions, run_checks
+from realign.verify.contract import AnswerContract, read_contract
+from realign.verify.judge import JUDGE_SCHEMA, JUDGE_SAMPLING, judge_messages, parse_judgement, wants_judge
+from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
 log = logging.getLogger("realign.pipeline")
@@ -77,6 +81,8 @@ class TurnOutcome:
     raw_answers: list[str] = field(default_factory=list)
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
     evidence: list[Evidence] = field(default_factory=list)
+    contract: AnswerContract = field(default_factory=AnswerContract)  # what every candidate must keep
+    repairs: list[str] = field(default_factory=list)  # answer-neutral repairs of the final text
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
@@ -184,11 +190,22 @@ class Pipeline:
         return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
 
     async def classify(self, examples: Sequence[Example]) -> list[TaskPrediction]:
+        """One prediction per example. With the cascade this is the embedded first pass only:
+        `process` asks the LLM for each unsure row inside that row's task (`_settle_task`), so one
+        slow classification never holds up the chunk."""
         if self.cfg.tasks.force_task:
             return [TaskPrediction(task=self.cfg.tasks.force_task, confidence=1.0, method="config")
                     for _ in examples]
         assert self.classifier is not None
-        return await self.classifier.classify([classification_text(ex.turns) for ex in examples])
+        texts = [classification_text(ex.turns) for ex in examples]
+        if isinstance(self.classifier, CascadeClassifier):
+            return self.classifier.first_pass(texts)
+        return await self.classifier.classify(texts)
+
+    async def _settle_task(self, ex: Example, pred: TaskPrediction) -> TaskPrediction:
+        if isinstance(self.classifier, CascadeClassifier) and pred.method == "embedded":
+            return await self.classifier.refine(classification_text(ex.turns), pred)
+        return pred
 
     # ---- one turn -------------------------------------------------------------------------
     async def _evidence(self, ex: Example, turn_index: int) -> list[Evidence]:
@@ -206,16 +223,23 @@ class Pipeline:
         found = await self.retriever.search(query, self.cfg.retrieval.k)
         return dedupe(found)
 
-    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str) -> Verdict:
+    def contract_of(self, ex: Example, turn_index: int) -> AnswerContract:
+        """The turn's answer contract, read from its original and instruction, not the task."""
+        return read_contract(turn_instruction(ex, turn_index), ex.turns[turn_index].content, self.verify_options)
+
+    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str, out: TurnOutcome) -> Verdict:
+        from realign.retrieve.evidence import format_evidence
+
         inp = CheckInput(
             task=task, instruction=turn_instruction(ex, turn_index),
             original=ex.turns[turn_index].content, candidate=candidate,
             context="\n".join(f"[{t.role}] {t.content}" for t in ex.turns[:turn_index]),
+            evidence=format_evidence(out.evidence) if out.evidence else "",
         )
         names = self._checks.get(task)
         if names is None:
             names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
-        return run_checks(names, inp, self.verify_options)
+        return verify_candidate(inp, names, out.contract, self.verify_options)
 
     async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome, purpose: str = "rewrite") -> ChatResult:
         def validate(result: ChatResult) -> None:
@@ -256,12 +280,14 @@ class Pipeline:
                 out.reason = "the model judged the original already meets the criteria"
                 out.attempts = attempt
                 return True, None, None
-            verdict = self._verify(task, ex, turn_index, answer.rewritten)
+            verdict = self._verify(task, ex, turn_index, answer.rewritten, out)
             out.verdicts.append({"attempt": attempt, "candidate": ci, "passed": verdict.passed,
-                                 "checks": [c.model_dump() for c in verdict.checks]})
+                                 "checks": [c.model_dump() for c in verdict.checks],
+                                 **({"repairs": verdict.repairs} if verdict.repairs else {})})
             out.candidate = answer.rewritten
             if verdict.passed:
-                out.status, out.final, out.keep_original = "rewritten", answer.rewritten, False
+                out.status, out.final, out.keep_original = "rewritten", verdict.text or answer.rewritten, False
+                out.repairs = verdict.repairs
                 out.reason = "passed all checks" if attempt == 1 else "passed all checks after feedback"
                 out.attempts = attempt
                 return True, None, verdict
@@ -269,10 +295,39 @@ class Pipeline:
                 first_raw, first_verdict = raw, verdict
         return False, first_raw, first_verdict
 
+    async def _gate(self, task: str, ex: Example, turn_index: int, result: ChatResult, out: TurnOutcome,
+                    verdict: Verdict | None) -> tuple[bool, str | None, Verdict | None]:
+        """After a candidate passed the deterministic checks: the optional LLM judge
+        (verify/judge.py), for the contract kinds and tasks the config names. A "changed"
+        verdict turns the pass into a rejection whose reason feeds the retry."""
+        vc = self.cfg.verify
+        if verdict is None or out.status != "rewritten" or not wants_judge(task, out.contract.kind, vc.judge,
+                                                                            list(vc.judge_kinds)):
+            return True, None, verdict
+        assert self.llm is not None
+        original = ex.turns[turn_index].content
+        judged = await self.llm.chat(
+            judge_messages(turn_instruction(ex, turn_index), original, out.final), sampling=JUDGE_SAMPLING,
+            response_format=JUDGE_SCHEMA if self.cfg.rewrite.structured_output else None,
+            validate=lambda r: (parse_judgement(r.contents[0]), None)[1], purpose="judge",
+        )
+        out.request_keys.append(judged.key)
+        out.raw_answers.extend(judged.contents)
+        out.prompt_tokens += judged.prompt_tokens
+        out.completion_tokens += judged.completion_tokens
+        check = parse_judgement(judged.contents[0])
+        entry = out.verdicts[-1]
+        entry["checks"].append(check.model_dump())
+        if check.passed:
+            return True, None, verdict
+        entry["passed"] = False
+        out.status, out.final, out.repairs = "kept_original", original, []
+        return False, result.contents[entry["candidate"]], Verdict(passed=False, checks=[*verdict.checks, check])
+
     async def rewrite_turn(self, task: str, ex: Example, turn_index: int) -> TurnOutcome:
         spec = self.tasks[task]
         original = ex.turns[turn_index].content
-        out = TurnOutcome(status="failed", final=original, reason="")
+        out = TurnOutcome(status="failed", final=original, reason="", contract=self.contract_of(ex, turn_index))
         try:
             if self.wants_evidence(task):
                 out.evidence = await self._evidence(ex, turn_index)
@@ -283,11 +338,15 @@ class Pipeline:
             result = await self._ask(messages, out)
             done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
             if done:
+                done, raw, verdict = await self._gate(task, ex, turn_index, result, out, verdict)
+            if done:
                 return out
             if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
                 retry = feedback_messages(messages, raw, verdict.feedback())
                 result = await self._ask(retry, out, "feedback")
                 done, _, last = self._judge(task, ex, turn_index, result, 2, out)
+                if done:
+                    done, _, last = await self._gate(task, ex, turn_index, result, out, last)
                 if done:
                     return out
                 verdict = last or verdict
@@ -303,6 +362,7 @@ class Pipeline:
 
     # ---- one row --------------------------------------------------------------------------
     async def process(self, ex: Example, pred: TaskPrediction) -> str:
+        pred = await self._settle_task(ex, pred)
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         if self.wants_rewrite(task):
@@ -361,6 +421,7 @@ class Pipeline:
                 length_ratio=(len(o.candidate) / max(len(original), 1)) if o.candidate else None,
                 request_keys=o.request_keys, raw_answers=o.raw_answers,
                 verdicts=o.verdicts, error=o.error,
+                contract_kind=o.contract.kind, contract=o.contract.model_dump(), repairs=o.repairs or None,
             )
         errors = [o.error for o in outcomes.values() if o.error]
         st.add_result(
@@ -435,10 +496,12 @@ class Pipeline:
                         item = item.model_copy(update={"id": f"{item.id}~{n}"})
                     examples.append(item)
                 statuses = store.result_statuses(run_id, [e.id for e in examples])
-                # finished rows are skipped; failed ones run again and replace their old story
-                finished = {i for i, st in statuses.items() if st != "failed"}
+                # finished rows are skipped; failed ones, and those whose LLM classification
+                # failed (embedded fallback), run again and replace their old story
+                redo = store.fallback_classified(run_id, list(statuses))
+                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
                 for i, st in statuses.items():
-                    if st == "failed":
+                    if st == "failed" or i in redo:
                         store.forget_example(run_id, i)
                 todo = [e for e in examples if e.id not in finished]
                 self.stats.resumed += len(examples) - len(todo)

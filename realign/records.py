@@ -85,6 +85,8 @@ class CheckResult(BaseModel):
 class Verdict(BaseModel):
     passed: bool
     checks: list[CheckResult]
+    repairs: list[str] = Field(default_factory=list)  # answer-neutral repairs made before the checks
+    text: str | None = None  # the candidate as checked (after repairs); None when not repaired
 
     @property
     def failures(self) -> list[CheckResult]:

@@ -77,6 +77,12 @@ def print_stats(d: dict[str, Any]) -> None:
         acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
         t.add_row(r["task"], *(str(r[k]) for k in ("rows", "rewritten", "kept_original", "passthrough", "failed")), acc)
     console.print(t)
+    if d.get("by_contract"):
+        t = Table("answer contract", "turns", "rewritten", "kept", "failed", "repaired", "acceptance")
+        for r in d["by_contract"]:
+            acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
+            t.add_row(r["kind"], *(str(r[k]) for k in ("turns", "rewritten", "kept_original", "failed", "repaired")), acc)
+        console.print(t)
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
     if d["rejection_reasons"]:
@@ -120,6 +126,15 @@ def print_story(s: dict[str, Any]) -> None:
                           markup=False, highlight=False)
     for t in s["turns"]:
         console.rule(f"turn {t['turn_index']}: {t['status']} after {t['attempts']} attempt(s): {t['reason']}")
+        c = t.get("contract")
+        if c:
+            from realign.verify.contract import AnswerContract, shown
+
+            console.print("answer contract: " + shown(AnswerContract(**c))
+                          + (f"; enforced by {', '.join(c['checks'])}" if c.get("checks") else ""),
+                          markup=False, highlight=False)
+        for r in t.get("repairs") or []:
+            console.print(f"repair: {r}", markup=False, highlight=False)
         if t.get("prompt"):
             console.print("[bold]prompt sent[/bold]")
             for m in t["prompt"]:

@@ -108,7 +108,9 @@ TABLES: dict[str, Table] = {
     "rewrites": Table(_cols(
         "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, status VARCHAR, reason VARCHAR, "
         "original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN, attempts INTEGER, "
-        "length_ratio DOUBLE, request_keys JSON, raw_answers JSON, verdicts JSON, error VARCHAR")),
+        "length_ratio DOUBLE, request_keys JSON, raw_answers JSON, verdicts JSON, error VARCHAR, "
+        # the turn's answer contract (verify/contract.py) and the answer-neutral repairs made
+        "contract_kind VARCHAR, contract JSON, repairs JSON")),
     "checks": Table(_cols(
         "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER, candidate INTEGER, "
         "check_name VARCHAR, passed BOOLEAN, reason VARCHAR")),
@@ -157,7 +159,7 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
     # they are created from TABLES, which already holds every migration's effect.
     for name in TABLES:
-        if name != "usage":  # m002's
+        if name != "usage":  # m002's (m003's columns are added IF NOT EXISTS, so either order holds)
             create_table(con, name)
     for ddl in _INDEXES:
         con.execute(ddl)
@@ -171,9 +173,14 @@ def _m002_usage(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "usage")  # the token ledger by purpose; older runs have none
 
 
+def _m003_rewrites_contract(con: duckdb.DuckDBPyConnection) -> None:
+    add_columns(con, "rewrites", "contract_kind", "contract", "repairs")  # older turns have none
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
+    ("m003_rewrites_contract", _m003_rewrites_contract),
 ]
 
 
@@ -761,6 +768,18 @@ class Store:
         ).fetchall()
         return dict(rows)
 
+    def fallback_classified(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
+        """Those of `example_ids` whose task came from the embedded fallback after the LLM
+        classifier failed: a resume classifies them again."""
+        if not example_ids:
+            return set()
+        rows = self.con.execute(
+            "SELECT example_id FROM examples WHERE run_id = ? AND classifier = 'embedded_fallback' "
+            "AND example_id IN (SELECT unnest(?))",
+            [run_id, list(example_ids)],
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def forget_example(self, run_id: str, example_id: str) -> None:
         """Drop a row's stored story at the next flush, before its new rows are written."""
         self._forget.append((run_id, example_id))
@@ -791,7 +810,7 @@ class Store:
         row = [run_id, example_id, turn_index]
         for col in _COLUMNS["rewrites"][3:]:
             value = cols.get(col)
-            if col in ("request_keys", "raw_answers", "verdicts") and value is not None:
+            if col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs") and value is not None:
                 value = _json(value)
             row.append(value)
         self._add("rewrites", tuple(row))
@@ -912,6 +931,16 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                   quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
            FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
+    by_contract = q(
+        """SELECT coalesce(contract_kind, 'unknown') AS kind, count(*) AS turns,
+                  count(*) FILTER (status = 'rewritten') AS rewritten,
+                  count(*) FILTER (status = 'kept_original') AS kept_original,
+                  count(*) FILTER (status = 'failed') AS failed,
+                  count(*) FILTER (repairs IS NOT NULL) AS repaired
+           FROM rewrites WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1""", [run_id])
+    for row in by_contract:
+        tried = row["rewritten"] + row["kept_original"]
+        row["acceptance_rate"] = round(row["rewritten"] / tried, 4) if tried else None
     bad_rows = [{"file": info["input_path"], **r} for r in q(
         """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
            ORDER BY source_index LIMIT 20""", [run_id])]
@@ -931,7 +960,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
-        "by_task": by_task, "failed_checks": failed_checks, "rejection_reasons": reasons,
+        "by_task": by_task, "by_contract": by_contract, "failed_checks": failed_checks,
+        "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
         "requests": {"fresh": total["requests"], "cached": total["cached"], "retries": total["retries"]},
@@ -958,7 +988,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
                     WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
     for t in turns:
-        for col in ("request_keys", "raw_answers", "verdicts"):
+        for col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs"):
             if t.get(col):
                 t[col] = json.loads(t[col])
         # The prompt lives once, in the cache: the request of the turn's first call.

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from realign.errors import ConfigError
+from realign.verify.registry import ALWAYS, CHECK_NAMES
 
 try:  # Python >= 3.11
     import tomllib
@@ -82,9 +83,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 TASK_NAMES: tuple[str, ...] = tuple(name for names in GROUPS.values() for name in names)
 """The 46 task type names, in DESIGN.md order."""
 
-VERIFIER_NAMES: frozenset[str] = frozenset(
-    {"math_answer", "answer_line", "choice_answer", "label", "code_preserved", "refusal", "language"}
-)
+VERIFIER_NAMES: frozenset[str] = frozenset(CHECK_NAMES) - frozenset(ALWAYS)
 """Task-specific checks a criteria file may list ("length" and "leak" always apply)."""
 
 _GROUP_OF: dict[str, str] = {name: group for group, names in GROUPS.items() for name in names}

@@ -125,6 +125,10 @@ def test_a_passage_pasted_after_the_question_counts_as_input():
     assert split_input("Translate this. Bonjour") == ("Translate this. Bonjour", "")
     long_head = " ".join(["word"] * 45) + ". " + passage
     assert split_input(long_head)[1] == ""
+    # a word problem states facts, then asks: its first sentence is not the request
+    problem = ("A baker makes 12 loaves a day. He sells 8 of them in the morning and gives 2 to his "
+               "neighbours every evening after closing the shop. How many loaves are left each day?")
+    assert split_input(problem) == (problem, "")
     feats = text_word_feats(normalize_parts(f"When did the bridge open? {passage}"))
     assert "\x01#question+input" in feats and "\x01#input>40" not in feats and "\x01#input<=40" in feats
     assert "\x01#noinput" in text_word_feats(normalize_parts("When did the bridge open?"))

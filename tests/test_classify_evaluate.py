@@ -50,7 +50,7 @@ def test_read_labelled_json_array(tmp_path: Path):
     assert len(d.skipped) == 1 and "row 2" in d.skipped[0] and "category" in d.skipped[0]
 
 
-def test_read_labelled_jsonl_conversations_use_first_user_turn_and_system(tmp_path: Path):
+def test_read_labelled_jsonl_conversations_use_the_first_user_turn_not_the_system_turn(tmp_path: Path):
     p = tmp_path / "gold.jsonl"
     rows = [
         {"conversations": [{"from": "system", "value": "You are a poet."}, {"from": "human", "value": "one about rain"},
@@ -60,7 +60,7 @@ def test_read_labelled_jsonl_conversations_use_first_user_turn_and_system(tmp_pa
     ]
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n\nnot json\n")
     d = read_labelled(p, gold_field="task")
-    assert d.texts == ["You are a poet.\n\none about rain", "2+2?"]
+    assert d.texts == ["one about rain", "2+2?"]
     assert d.gold == ["poem_generation", "math_puzzles"]
     assert len(d.skipped) == 1 and ":4:" in d.skipped[0]
 

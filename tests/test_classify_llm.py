@@ -150,3 +150,20 @@ def test_parse_task():
     assert parse_task("open_qa or closed_qa") is None
     assert parse_task('{"task": "banana"}') is None
     assert parse_task("") is None
+
+
+def test_the_cascade_offers_the_llm_a_shortlist_of_the_embedded_models_likeliest_tasks():
+    from realign.classify.llm import SHORTLIST
+
+    model = EmbeddedClassifier.load()
+    text = "ok so about that thing from before"
+    likely = {name for name, _ in model.top_k(text, SHORTLIST)}
+    with OpenAIServer(lambda body: Reply(content='{"task": "default"}')) as srv:
+        preds, _ = run(srv, lambda c: CascadeClassifier(model, llm_only(c), 1.0), [text])
+        body = srv.requests[0]
+    enum = body["response_format"]["json_schema"]["schema"]["properties"]["task"]["enum"]
+    assert set(enum) == likely and len(enum) == SHORTLIST
+    assert all(name in last_user_message(body) for name in enum)
+    system = body["messages"][0]["content"]
+    assert not any(name in system for name in set(TASK_NAMES) - {"closed_qa", "open_qa", "roleplay", "rejecting", "default"})
+    assert preds[0].method == "llm" and preds[0].task == "default"

@@ -321,10 +321,10 @@ def test_first_passing_candidate_wins_not_the_longest(tmp_path: Path) -> None:
 
     def responder(body: dict) -> Reply:
         original = request_parts(body)["original"]
-        too_short = json.dumps({"keep_original": False, "rewritten": "8"})
+        wrong = json.dumps({"keep_original": False, "rewritten": "Tom has 3 + 5 = 9 apples.\n#### 9"})
         good = json.dumps({"keep_original": False, "rewritten": "Tom has 3 + 5 = 8 apples.\n#### 8"})
         longest = json.dumps({"keep_original": False, "rewritten": original + "\n\n" + "Extra padding. " * 40})
-        return Reply(content=[too_short, good, longest][: body.get("n", 1)])
+        return Reply(content=[wrong, good, longest][: body.get("n", 1)])
 
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps({"id": "m1", "instruction": "Tom has 3 apples and buys 5 more. How many now?",
@@ -593,3 +593,58 @@ def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:
     assert s["rewritten"] == 3 and s["quarantined"] == 0
     rows = {r["id"]: r for r in _export(db, tmp_path / "out.jsonl")}
     assert set(rows) == {"k1", "k2", "k3"} and rows["k2"]["original_messages"][-1]["content"] == "2 + 2 = 4."
+
+
+# ---- the answer contract and the optional judge ---------------------------------------------------
+
+def test_contract_stored_shown_counted_and_judge_gates_facts(tmp_path: Path) -> None:
+    from realign.testing.responders import RealignResponder
+
+    data = tmp_path / "in.jsonl"
+    rows = [
+        {"id": "math", "instruction": "Tom has 3 apples and buys 5 more. How many apples does he have?", "input": "",
+         "output": "3 + 5 = 8\n#### 8"},
+        {"id": "bill", "instruction": "When was the Bill of Rights ratified?", "input": "",
+         "output": "The Bill of Rights was ratified on December 15, 1791."},
+        {"id": "moon", "instruction": "Who was the first person to walk on the Moon?", "input": "",
+         "output": "Neil Armstrong was the first person to walk on the Moon, in 1969."},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def rewrite(parts: dict) -> str:
+        if "apples" in parts["instruction"]:
+            return "Tom starts with 3 apples and buys 5 more: 3 + 5 = 8. The answer is 8."  # no '####'
+        return "In short: " + parts["original"]
+
+    cfg = tmp_path / "judge.toml"
+    cfg.write_text('name = "judge"\n[classify]\nkind = "embedded"\n[tasks]\nforce_task = "open_qa"\n'
+                   '[verify]\njudge = {"*" = true}\n')
+    judged: list[str] = []
+
+    def judge(parts: dict) -> str:
+        judged.append(parts["request"])
+        return "changed" if "Moon" in parts["request"] else "same"
+
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder(rewrite, judge=judge)) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url",
+                               srv.base_url, "--pipeline", str(cfg), "--json", "-q"))
+    assert s["rewritten"] == 2 and s["kept_original"] == 1
+    # judged: the two facts turns, never the number; the moon's retry repeats the same judge request,
+    # which the cache answers
+    assert sorted(judged) == sorted(r["instruction"] for r in rows[1:])
+
+    story = summary_of(realign("show", "math", "--db", str(db), "--json"))
+    turn = story["turns"][0]
+    assert turn["contract"]["kind"] == "number" and turn["contract"]["value"] == "8"
+    assert turn["repairs"] == ["restored the '#### 8' answer line"]
+    assert story["final_turns"][-1]["content"].endswith("#### 8")
+    moon = summary_of(realign("show", "moon", "--db", str(db), "--json"))
+    assert moon["status"] == "kept_original" and "judge: the rewrite changes the answer" in moon["turns"][0]["reason"]
+    st = summary_of(realign("stats", "--db", str(db), "--json"))
+    st = st[0] if isinstance(st, list) else st
+    kinds = {r["kind"]: r for r in st["by_contract"]}
+    assert kinds["number"]["rewritten"] == 1 and kinds["number"]["repaired"] == 1
+    assert kinds["facts"]["turns"] == 2 and kinds["facts"]["kept_original"] == 1
+    human = realign("show", "math", "--db", str(db))
+    assert "answer contract: number 8" in human.stdout and "repair: restored" in human.stdout

@@ -1,21 +1,24 @@
 """Quality bar of the GSM8K rewrite loop: no wrong final answer reaches the export, and correct
-rewrites are (almost) never rejected.
+rewrites are (almost) never rejected, with the gsm8k pipeline and with the default one.
 
-300 GSM8K train rows go through `realign rewrite --pipeline gsm8k` (a subprocess, as a user runs
-it) against the local test server. The scripted "model" rewrites each row in one of these ways,
-chosen from a hash of the question so the mix is fixed:
+300 GSM8K train rows go through `realign rewrite` (a subprocess, as a user runs it) against the
+local test server. The scripted "model" rewrites each row in one of these ways, chosen from a
+hash of the question so the mix is fixed:
 
-- 15% WRONG: a reformatted solution whose final answer is changed (in the concluding sentence and
-  after '####'); on the feedback retry half of them stay wrong, half are corrected;
-- 7% HEDGE: two different final answers ("The answer is X ... Final answer: GOLD"); on the retry
-  half hedge again, half answer cleanly;
-- 78% CORRECT, in six styles: "So the answer is N", bold "**Final answer:** N", \\boxed{N},
-  "The answer is $1,234." (currency and thousands separators), "#### 1,234" with separators, a
-  plain concluding sentence; each ends with the '#### N' line the gsm8k criteria require.
+- 20% WRONG, in the ways real models go wrong: a changed final answer (with and without a
+  '#### N' line), the gold stated first and another total later ("#### G ... The total is W"),
+  a correction ("Correction: the actual total is W"), a denial ("The answer is not G, it is W"),
+  a hedge ("G or W"), a revision ("So the result is G. But after adjusting ... becomes W"); on
+  the feedback retry half of them stay wrong, half are corrected;
+- 80% CORRECT, in eight styles: "So the answer is N", bold "**Final answer:** N", \\boxed{N},
+  "The answer is $1,234.", "#### 1,234" with separators, a plain concluding sentence, an "A: N"
+  line, "The answer is not W; it is G"; half of them without the '#### N' line (the repair
+  restores it).
 
 Asserted: every exported training answer states the gold answer (`gsm8k_reference` of the export
 vs of the input), and fewer than 1% of the correct rewrites were rejected. The figures are
-printed (run with -s to see them).
+printed (run with -s to see them). These styles are ours: a smoke test of the loop. The
+agreement with real model-written solutions is measured in benchmarks/verify.py.
 """
 
 from __future__ import annotations
@@ -63,8 +66,7 @@ def bucket(question: str) -> int:
 
 
 def kind_of(question: str) -> str:
-    b = bucket(question)
-    return "wrong" if b < 15 else "hedge" if b < 22 else "correct"
+    return "wrong" if bucket(question) < 20 else "correct"
 
 
 def money(v: Fraction) -> str:
@@ -79,33 +81,41 @@ def steps(original: str) -> list[str]:
     return [re.sub(r"<<[^>]*>>", "", ln).strip() for ln in body]
 
 
-def solution(original: str, question: str, value: Fraction, style: int) -> str:
-    """A reformatted solution stating `value` as its final answer, in one of six styles."""
+def solution(original: str, gold: Fraction, style: int, with_line: bool) -> str:
+    """A reformatted solution stating `gold` as its final answer, in one of eight styles."""
     lines = [f"{i}. {s}" for i, s in enumerate(steps(original), start=1)]
-    n = format_value(value)
+    n = format_value(gold)
     intro = "We work through the problem one step at a time."
-    if style == 0:
-        end = f"So the answer is {n}."
-    elif style == 1:
-        end = f"**Final answer:** {n}"
-    elif style == 2:
-        end = f"Putting it together gives \\boxed{{{n}}}."
-    elif style == 3:
-        end = f"The answer is ${money(value)}."
-    elif style == 4:
-        end = f"Therefore the result is {n}."
-        return "\n".join([intro, *lines, end, f"#### {money(value)}"])
-    else:
-        end = f"Altogether, that makes {n}."
-    return "\n".join([intro, *lines, end, f"#### {n}"])
+    line = f"#### {n}"
+    end = [
+        f"So the answer is {n}.",
+        f"**Final answer:** {n}",
+        f"Putting it together gives \\boxed{{{n}}}.",
+        f"The answer is ${money(gold)}.",
+        f"Therefore the result is {n}.",
+        f"Altogether, that makes {n}.",
+        f"Q: what is asked?\nA: {n}",
+        f"The answer is not {format_value(gold + 3)}; it is {n}.",
+    ][style % 8]
+    if style % 8 == 4:
+        line = f"#### {money(gold)}"
+    return "\n".join([intro, *lines, end] + ([line] if with_line else []))
 
 
-def hedge(original: str, gold: Fraction) -> str:
-    other = gold + 2
+def wrong(original: str, gold: Fraction, style: int) -> str:
+    """A rewrite that changes or contradicts the gold answer, in one of seven ways."""
     lines = [f"{i}. {s}" for i, s in enumerate(steps(original), start=1)]
-    return "\n".join(["Let us solve it.", *lines, f"The answer is {format_value(other)}.",
-                      f"Hmm, checking again, maybe not. Final answer: {format_value(gold)}",
-                      f"#### {format_value(gold)}"])
+    g, w = format_value(gold), format_value(gold + 7)
+    body = ["Let us solve it.", *lines]
+    return "\n".join(body + [
+        [f"So the answer is {w}.", f"#### {w}"],
+        [f"So the answer is {w}."],
+        [f"#### {g}", f"Checking again: {w} - 0 = {w}. The total is {w}."],
+        [f"So she ends with {g}.", f"Correction: the actual total is {w}."],
+        [f"The answer is not {g}, it is {w}."],
+        [f"The answer is {g} or {w}."],
+        [f"So the result is {g}. But after adjusting for the last step, the total becomes {w}."],
+    ][style % 7])
 
 
 def scripted_rewrite(parts: dict) -> str:
@@ -113,16 +123,13 @@ def scripted_rewrite(parts: dict) -> str:
     gold = gsm8k_reference(original)
     assert gold is not None
     b = bucket(question)
-    kind = kind_of(question)
-    style = b % 6
-    if kind == "wrong" and not (parts["is_retry"] and b % 2):
-        return solution(original, question, gold + 7, style)
-    if kind == "hedge" and not (parts["is_retry"] and b % 2):
-        return hedge(original, gold)
-    return solution(original, question, gold, style)
+    if kind_of(question) == "wrong" and not (parts["is_retry"] and b % 2):
+        return wrong(original, gold, b // 2)
+    return solution(original, gold, b // 3, with_line=bool(b % 2))
 
 
-def test_gsm8k_rewrite_loop_keeps_every_gold_answer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pipeline", ["gsm8k", "default"])
+def test_gsm8k_rewrite_loop_keeps_every_gold_answer(tmp_path: Path, pipeline: str) -> None:
     src = source_file()
     data = tmp_path / "train.jsonl"
     rows = [json.loads(x) for x in src.read_text(encoding="utf-8").splitlines()[:ROWS]]
@@ -130,7 +137,8 @@ def test_gsm8k_rewrite_loop_keeps_every_gold_answer(tmp_path: Path) -> None:
     db = tmp_path / "gsm8k.duckdb"
 
     with OpenAIServer(RealignResponder(scripted_rewrite)) as srv:
-        proc = realign("rewrite", "--in", str(data), "--pipeline", "gsm8k", "--db", str(db), "--model", "m",
+        args = ["--pipeline", "gsm8k"] if pipeline == "gsm8k" else []
+        proc = realign("rewrite", "--in", str(data), *args, "--db", str(db), "--model", "m",
                        "--base-url", srv.base_url, "--concurrency", "32", "--json", "-q")
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout)
@@ -152,17 +160,18 @@ def test_gsm8k_rewrite_loop_keeps_every_gold_answer(tmp_path: Path) -> None:
     reasons = con.execute(
         "SELECT reason, count(*) FROM rewrites WHERE status = 'kept_original' GROUP BY 1 ORDER BY 2 DESC").fetchall()
     con.close()
-    correct = [q for q, k in kinds.items() if k == "correct"]
+    sent = {q for q, st in status.items() if st != "passthrough"}  # the default pipeline may pass rows through
+    correct = [q for q, k in kinds.items() if k == "correct" and q in sent]
     falsely_rejected = [q for q in correct if status[q] != "rewritten"]
-    fixed_on_retry = [q for q, k in kinds.items() if k != "correct" and bucket(q) % 2]
+    fixed_on_retry = [q for q, k in kinds.items() if k != "correct" and bucket(q) % 2 and q in sent]
     recovered = [q for q in fixed_on_retry if status[q] == "rewritten"]
-    bad = [q for q, k in kinds.items() if k != "correct" and not bucket(q) % 2]
+    bad = [q for q, k in kinds.items() if k != "correct" and not bucket(q) % 2 and q in sent]
     leaked = [q for q in bad if status[q] == "rewritten"]
 
-    print(f"\nGSM8K rewrite loop on {len(rows)} rows: {summary['rewritten']} rewritten, "
-          f"{summary['kept_original']} kept original")
-    print(f"  scripted: {len(correct)} correct, {sum(k == 'wrong' for k in kinds.values())} wrong answer, "
-          f"{sum(k == 'hedge' for k in kinds.values())} hedges")
+    print(f"\nGSM8K rewrite loop ({pipeline} pipeline) on {len(rows)} rows: {summary['rewritten']} rewritten, "
+          f"{summary['kept_original']} kept original, {summary['passthrough']} passed through")
+    print(f"  scripted, of the rows sent: {len(correct)} correct, "
+          f"{sum(k == 'wrong' and q in sent for q, k in kinds.items())} wrong or contradictory")
     print(f"  export final answers equal to gold: {len(exported) - len(wrong_answers)}/{len(exported)}")
     print(f"  false rejections: {len(falsely_rejected)}/{len(correct)} = {len(falsely_rejected) / len(correct):.2%}")
     print(f"  bad first answers corrected on the feedback retry and accepted: {len(recovered)}/{len(fixed_on_retry)}")

@@ -25,15 +25,18 @@ def test_audit_jsonl_with_data_driven_checks(tmp_path: Path) -> None:
     ]
     recs = list(audit_file(write_jsonl(tmp_path / "r.jsonl", rows), task=None))
     assert [r["index"] for r in recs] == [0, 1, 2, 3]
-    assert recs[0]["passed"] and recs[0]["checks_from"] == "data"
+    assert recs[0]["passed"] and recs[0]["checks_from"] == "contract"
+    assert recs[0]["contract"]["kind"] == "number" and recs[0]["contract"]["value"] == "18"
     assert "math_answer" in [c["name"] for c in recs[0]["checks"]]
-    assert not recs[1]["passed"] and recs[1]["failed"] == ["math_answer"]
+    assert recs[0]["repairs"] == ["restored the '#### 18' answer line"] and recs[0]["repaired"].endswith("\n#### 18")
+    assert not recs[1]["passed"] and recs[1]["failed"] == ["math_answer", "answer_line"]
     assert "line" in recs[2] and recs[2]["line"] == 3 and "not valid JSON" in recs[2]["error"]
     assert ":4, field 'rewrite'" in recs[3]["error"]
     s = summarize(recs)
-    assert s["rows"] == 4 and s["passed"] == 1 and s["failed"] == 1 and s["errors"] == 2
-    assert s["failed_by_check"] == {"math_answer": 1}
-    assert s["failed_by_reason"] == {"math_answer: final answer changed": 1}
+    assert s["rows"] == 4 and s["passed"] == 1 and s["failed"] == 1 and s["errors"] == 2 and s["repaired"] == 1
+    assert s["by_contract"] == {"number": {"rows": 2, "passed": 1, "failed": 1}}
+    assert s["failed_by_check"] == {"math_answer": 1, "answer_line": 1}
+    assert s["failed_by_reason"] == {"math_answer: final answer changed": 1, "answer_line: answer line dropped": 1}
 
 
 def test_audit_json_array_custom_fields_and_task(tmp_path: Path) -> None:
@@ -42,7 +45,7 @@ def test_audit_json_array_custom_fields_and_task(tmp_path: Path) -> None:
     p.write_text(json.dumps(rows), encoding="utf-8")
     recs = list(audit_file(str(p), task=None, instruction_field="q", response_field="orig", rewrite_field="new",
                            task_field="kind"))
-    assert recs[0]["task"] == "closed_qa" and recs[0]["checks_from"] == "task"
+    assert recs[0]["task"] == "closed_qa" and recs[0]["checks_from"] == "task + contract"
     assert "choice_answer" in recs[0]["failed"]
 
 

@@ -2,8 +2,9 @@
 
 Every text is first classified by the embedded model. Those whose confidence (softmax
 probability of the top task) is at least `threshold` keep that prediction (method
-"embedded"); the rest are sent to the LLM classifier (method "llm"), and when the LLM gives no
-usable answer they keep the embedded prediction (method "embedded_fallback").
+"embedded"); the rest are sent to the LLM classifier (method "llm") with the embedded model's
+12 likeliest tasks as the candidates (a short prompt: see `llm.SHORTLIST`), and when the LLM
+gives no usable answer they keep the embedded prediction (method "embedded_fallback").
 
 The default threshold comes from the dev set (data/classify/dev.jsonl, see
 benchmarks/classify.py): at 0.7 the embedded model decides ~90% of the dev rows and is right on
@@ -30,13 +31,34 @@ class CascadeClassifier:
         self.llm = llm  # LLMClassifier
         self.threshold = float(threshold)
 
+    def first_pass(self, texts: Sequence[str]) -> list[TaskPrediction]:
+        """The embedded predictions alone; `refine` then settles the unsure ones one by one."""
+        return self.embedded.predict(list(texts))
+
+    async def refine(self, text: str, first: TaskPrediction) -> TaskPrediction:
+        """`first` when it is confident enough, else the LLM's answer for this one text (or
+        `first` again, marked "embedded_fallback", when the LLM gives none). The pipeline calls
+        it inside each row's own task, so a slow or failed request delays that row only."""
+        if first.confidence >= self.threshold:
+            return first
+        return (await self.llm.classify_with_fallback([text], [first], [self.candidates(text)]))[0]
+
+    def candidates(self, text: str) -> list[str]:
+        """The embedded model's SHORTLIST likeliest tasks for `text`, in taxonomy order."""
+        from realign.classify.llm import SHORTLIST
+        from realign.tasks import TASK_NAMES
+
+        likely = {name for name, _ in self.embedded.top_k(text, SHORTLIST)}
+        return [name for name in TASK_NAMES if name in likely]
+
     async def classify(self, texts: Sequence[str]) -> list[TaskPrediction]:
         texts = list(texts)
         first = self.embedded.predict(texts)
         unsure = [i for i, p in enumerate(first) if p.confidence < self.threshold]
         if not unsure:
             return first
-        asked = await self.llm.classify_with_fallback([texts[i] for i in unsure], [first[i] for i in unsure])
+        asked = await self.llm.classify_with_fallback(
+            [texts[i] for i in unsure], [first[i] for i in unsure], [self.candidates(texts[i]) for i in unsure])
         out = list(first)
         for i, p in zip(unsure, asked):
             out[i] = p

@@ -1,8 +1,11 @@
-"""The embedded classifier: n-gram features and a linear softmax model, in numpy.
+"""The embedded classifier: n-gram features and static sentence embeddings, one linear softmax.
 
 No network, no GPU, no download: the model is two small files under `data/classify/model/`
-(`weights.npz` and `vocab.json`), written by `python -m realign.classify.train`. Loading takes a
-fraction of a second and prediction runs at thousands of instructions per second on one core.
+(`weights.npz` and `vocab.json`), written by `python -m realign.classify.train`. Its features are
+the hashed character / word n-grams of `features.py` and, only when the model was trained with
+`--dense` (`meta["dense"]`), the 256-dimensional mean-pooled WordLlama vector of the request
+(`static_embedding.py`, the optional `embeddings` extra; the shipped model does not use it).
+Loading takes about half a second and prediction runs at thousands of instructions per second.
 
 Example:
     >>> clf = EmbeddedClassifier.load()
@@ -20,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from realign.classify.features import FEATURES_VERSION, INPUT_WEIGHT, Featurizer
+from realign.classify.features import FEATURES_VERSION, INPUT_WEIGHT, Featurizer, split_input
 from realign.errors import ConfigError
 from realign.resources import resource_dir
 from realign.records import TaskPrediction
@@ -55,12 +58,18 @@ class EmbeddedClassifier:
         meta: dict | None = None,
         group_index: Sequence[int] | None = None,
         group_weight: float = 1.0,
+        dense: object | None = None,
+        dense_weights: np.ndarray | None = None,
+        dense_scale: float = 1.0,
     ) -> None:
         """`weights`/`bias` may carry extra trailing columns, one per task group: then
         `group_index[k]` is the group column (0-based among the group columns) of class k, and
         a class scores log p(task) + group_weight * log p(group of task), both softmaxes over the
         linear scores of their own columns (a two-level model: the group classifier, trained on
-        ten well-populated groups, steadies the choice among 46 tasks)."""
+        ten well-populated groups, steadies the choice among 46 tasks).
+
+        `dense` (a `StaticEmbedder`) with `dense_weights` (dim, n_columns) adds the linear score of
+        the request's embedding, scaled by `dense_scale`, to every column."""
         self.featurizer = featurizer
         self.classes = list(classes)
         self.weights = weights
@@ -69,6 +78,9 @@ class EmbeddedClassifier:
         self.meta = meta or {}
         self.group_index = None if group_index is None else np.asarray(group_index, dtype=np.int64)
         self.group_weight = float(group_weight)
+        self.dense = dense
+        self.dense_weights = dense_weights
+        self.dense_scale = float(dense_scale)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -126,6 +138,8 @@ class EmbeddedClassifier:
                 nz = np.nonzero(np.diff(indptr[r : e + 1]))[0]
                 scores[r + nz] += np.add.reduceat(contrib, indptr[r:e][nz] - lo, axis=0)
             r = e
+        if self.dense is not None and self.dense_weights is not None:
+            scores += dense_features(self.dense, chunk, self.dense_scale) @ self.dense_weights
         return scores
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -157,6 +171,12 @@ class EmbeddedClassifier:
         return self.predict(texts)
 
 
+def dense_features(embedder: object, texts: Sequence[str], scale: float) -> np.ndarray:
+    """The embedding of each text's request part (before any pasted input), times `scale`: the
+    input's topic says little about the task (see `features.split_input`)."""
+    return embedder.embed([split_input(t)[0] for t in texts]) * np.float32(scale)  # type: ignore[attr-defined]
+
+
 def _log_softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -185,6 +205,7 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         bias = npz["bias"].astype(np.float32)
         idf = npz["idf"].astype(np.float32)
         char_keys = npz["char_keys"].astype(np.uint64)
+        dense_weights = npz["dense_weights"].astype(np.float32) if "dense_weights" in npz.files else None
     n_feat = len(char_keys) + len(words)
     group_index = meta.get("group_index")
     n_cols = len(meta.get("classes", ())) + (len(meta.get("groups", ())) if group_index is not None else 0)
@@ -198,6 +219,14 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         idf=np.append(idf, np.float32(0.0)),
         input_weight=float(meta.get("input_weight", INPUT_WEIGHT)),
     )
+    dense = None
+    dense_meta = meta.get("dense")
+    if dense_meta:
+        from realign.classify.static_embedding import StaticEmbedder
+
+        dense = StaticEmbedder.load()
+        if dense_meta.get("name") != dense.name or dense_weights is None or dense_weights.shape != (dense.dim, q.shape[1]):
+            raise ConfigError(f"Embedded classifier model in {root} expects {dense_meta.get('name')} vectors: retrain it.")
     return EmbeddedClassifier(
         featurizer,
         classes=meta["classes"],
@@ -207,4 +236,7 @@ def _load_cached(folder: str) -> EmbeddedClassifier:
         meta=meta,
         group_index=group_index,
         group_weight=float(meta.get("group_weight", 1.0)),
+        dense=dense,
+        dense_weights=dense_weights,
+        dense_scale=float(dense_meta.get("scale", 1.0)) if dense_meta else 1.0,
     )

@@ -123,7 +123,7 @@ def row_text(row: dict[str, Any]) -> str:
             turns = _turns(row[key])
             if isinstance(row.get("system"), str) and row["system"].strip():
                 turns.insert(0, SimpleNamespace(role="system", content=row["system"]))
-            return classification_text(turns)
+            return classification_text(turns)  # the first user turn; the system only without one
     for key in ("instruction", "question", "prompt", "query", "text"):
         value = row.get(key)
         if isinstance(value, str) and value.strip():
@@ -137,7 +137,7 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
     """Read labelled instructions: JSON Lines, a JSON array or Parquet, in any shape that
     `realign.io.readers` reads (alpaca, dolly, sharegpt, messages, gsm8k), or bare
     {"instruction", gold_field} rows without responses. Multi-turn rows are classified from
-    their first user turn and its context (`classification_text`).
+    their first user turn, never the system turn (`classification_text`).
 
     Rows without a gold label or without a text are listed in `.skipped`, not fatal. Gold
     labels are kept as written; `score()` decides which name a task. With `gold_field=None`

@@ -14,7 +14,8 @@ drift apart. Features are:
 
 The text is split into the instruction and the pasted input: at its first blank line (how
 `instruction\n\ninput` rows arrive), else after its first sentence when a long passage follows on
-the same line ("What is the history of X? x was founded in ..."), as real users often paste. Character n-grams and the word features above come from the
+the same line ("What is the history of X? x was founded in ..."), as real users often paste,
+unless the text ends in a question mark (a word problem states facts, then asks). Character n-grams and the word features above come from the
 instruction alone; the input part only adds its own word unigrams and bigrams, as a separate,
 down-weighted block (`INPUT_WEIGHT`): pasted passages carry content words that say little about
 the task and used to pull predictions towards whatever the passage was about.
@@ -37,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-FEATURES_VERSION = 4  # bump when features change; models record it and older ones are refused
+FEATURES_VERSION = 5  # bump when features change; models record it and older ones are refused
 CHAR_ORDERS = (3, 4, 5)
 HEAD_CHARS = 700  # characters kept from the start of a long text
 TAIL_CHARS = 300  # ... and from its end
@@ -62,13 +63,16 @@ def normalize(text: str) -> str:
 
 def split_input(text: str) -> tuple[str, str]:
     """(instruction, input): the text before and after its first blank line; without one, the
-    first sentence and the rest when the rest is a passage of its own (see the module docstring)."""
+    first sentence and the rest when the rest is a passage of its own and the text does not end
+    in a question (see the module docstring)."""
     text = text.strip()
     head, sep, tail = text.partition("\n\n")
     if sep:
         return head, tail
     m = _SENTENCE_END.search(text)
-    if m:
+    if m and not text.endswith("?"):
+        # A text ending in a question carries its request at the end (a word problem, a
+        # scenario then "what should I do?"): its first sentence is set-up, not the request.
         head, tail = text[: m.start()], text[m.end() :]
         # maxsplit bounds the work on long pastes: only "at least 15" / "at most 40" matters
         if (

@@ -1,8 +1,10 @@
 """The LLM classifier: one constrained choice among the 46 task names, asked of a chat model.
 
-The prompt puts the long static part first (every task with its description, from
-`criteria/`) and the instruction last, so a vLLM server's prefix cache serves the static part
-once for all rows. The answer is requested as JSON restricted to the task names
+The prompt puts the static part first (the 46 names by group and three hints, about 410 tokens
+by the Llama-2 tokenizer) and the instruction last, so a vLLM server's prefix cache serves the
+static part once for all rows; it lists names, not descriptions, to keep classification a small
+share of a run's prompt tokens (with every description it was 4,100). The answer is requested as
+JSON restricted to the task names
 (`response_format` = JSON schema with an enum), at temperature 0; servers that ignore the
 schema still work, because the answer is parsed leniently: JSON, a JSON object inside prose,
 or a bare name in any case/spacing/quoting (`realign.tasks.normalize_task_name`). An answer
@@ -27,7 +29,11 @@ from realign.records import TaskPrediction
 from realign.tasks import GROUPS, TASK_NAMES, TaskSpec, load_tasks, normalize_task_name
 
 LLM_CONFIDENCE = 1.0  # nominal: a temperature-0 constrained choice carries no probability
-MAX_INSTRUCTION_CHARS = 6000  # longer instructions are cut to head + tail in the prompt
+# The cascade offers the LLM the embedded model's 12 likeliest tasks, not all 46: the prompt
+# shrinks from ~440 to ~210 tokens. On the unsure real-user Alpaca rows (embedded confidence
+# < 0.7) the gold task is among the 12 for 94.6% of them (88.5% among 8, 91.9% among 10).
+SHORTLIST = 12
+MAX_INSTRUCTION_CHARS = 2000  # longer requests are cut to head + tail: the ask sits at one end, pasted text between
 SAMPLING: dict[str, Any] = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 0}
 
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
@@ -107,34 +113,42 @@ def _clip(text: str, limit: int = MAX_INSTRUCTION_CHARS) -> str:
     return f"{text[:head]}\n[... {len(text) - limit} characters omitted ...]\n{text[-(limit - head):]}"
 
 
-def system_prompt(tasks: dict[str, TaskSpec]) -> str:
-    """The static part of the prompt: the job, every task with its description, the rules."""
+# Hints for the names most often confused; the rest speak for themselves. Kept short on
+# purpose: this text is sent with every classification request.
+_HINTS = (
+    "closed_qa: answered from a passage or options given with it; open_qa: a question without one",
+    "roleplay: the user asks the assistant to act as a character",
+    "rejecting: should be declined; default: no type fits",
+)
+
+
+def shortlist_system_prompt() -> str:
+    """The static part of the cascade's prompt: the candidates come with each row."""
+    return "\n".join([
+        "Label the instruction with the ONE task type, from the candidates given after it, that "
+        "says what the user asks for (the request, not its topic or pasted text).",
+        "Hints:",
+        *[f"- {h}" for h in _HINTS],
+        'Answer with JSON only: {"task": "<task type name>"}.',
+    ])
+
+
+def system_prompt(tasks: dict[str, TaskSpec] | None = None) -> str:
+    """The static part of the prompt, compact (about 410 tokens, a tenth of the 4,100 that a
+    listing with descriptions took): the job, the names by group, hints for the names that need one.
+
+    `tasks` is accepted for compatibility and not used: the descriptions made the prompt ten
+    times longer, and classification tokens are meant to stay a small share of a run's.
+    """
     lines = [
-        "You label instructions from an instruction-tuning dataset with their task type.",
-        "Read the user's instruction and choose the ONE task type below that best describes what "
-        "the user asks the assistant to do. Judge the request, not the topic: asking for code "
-        "about poetry is a code task, asking for a poem about code is poem_generation.",
+        "Label the instruction with the ONE task type that says what the user asks for (the "
+        "request, not its topic or pasted text).",
         "",
-        "Task types, by group (name: what such instructions look like):",
+        "Task types by group:",
     ]
-    for group, names in GROUPS.items():
-        lines.append(f"\n## {group}")
-        for name in names:
-            spec = tasks.get(name)
-            desc = spec.description if spec is not None else ""
-            lines.append(f"- {name}: {desc}".rstrip())
-    lines += [
-        "",
-        "Rules:",
-        "- A question answered from a passage, document or options given in the instruction is "
-        "closed_qa (or the matching extraction / summarization / classification task); without "
-        "one it is open_qa or explain_answer.",
-        "- Choose rejecting only when the request should be declined (harmful, illegal, private "
-        "data); choose default only when no other type fits.",
-        "- When a system message gives context, classify the user's request within it.",
-        "",
-        'Answer with JSON only, exactly of the form {"task": "<task type name>"}.',
-    ]
+    lines += [f"{group}: {', '.join(names)}" for group, names in GROUPS.items()]
+    lines += ["", "Hints:"] + [f"- {h}" for h in _HINTS]
+    lines += ["", 'Answer with JSON only: {"task": "<task type name>"}.']
     return "\n".join(lines)
 
 
@@ -151,6 +165,7 @@ class LLMClassifier:
         self.llm = llm
         self._embedded = embedded
         self.system = system_prompt(tasks if tasks is not None else load_tasks())
+        self.shortlist_system = shortlist_system_prompt()
         self.response_format = response_format()
         self.fallbacks = 0  # rows that got the embedded prediction because the LLM gave none
 
@@ -162,24 +177,27 @@ class LLMClassifier:
             self._embedded = EmbeddedClassifier.load()
         return self._embedded
 
-    def messages(self, text: str) -> list[dict[str, str]]:
-        """The chat messages for one instruction: static system part first, the row last."""
-        user = (
-            "Instruction:\n<<<\n"
-            + _clip(text)
-            + '\n>>>\n\nWhich task type is this instruction? Answer {"task": "<name>"}.'
-        )
-        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+    def messages(self, text: str, candidates: Sequence[str] | None = None) -> list[dict[str, str]]:
+        """The chat messages for one instruction: static system part first, the row last; with
+        `candidates`, the short prompt and the candidate names after the instruction."""
+        ask = '\n\nWhich task type is this instruction? Answer {"task": "<name>"}.'
+        if candidates:  # the short system part already says how to answer
+            ask = f"\nCandidates: {', '.join(candidates)}"
+        user = "Instruction:\n<<<\n" + _clip(text) + "\n>>>" + ask
+        system = self.shortlist_system if candidates else self.system
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    async def ask(self, text: str) -> str | None:
-        """The task the model names for `text`, or None when the call fails for good."""
+    async def ask(self, text: str, candidates: Sequence[str] | None = None) -> str | None:
+        """The task the model names for `text`, or None when the call fails for good. With
+        `candidates` the schema's enum is restricted to them (guided choice on servers that
+        honour it); an answer naming another task is still accepted."""
         from realign.llm.client import LLMError
 
         try:
             result = await self.llm.chat(
-                self.messages(text),
+                self.messages(text, candidates),
                 sampling=dict(SAMPLING),
-                response_format=self.response_format,
+                response_format=response_format(candidates) if candidates else self.response_format,
                 validate=_validate,
                 purpose="classify",
             )
@@ -194,11 +212,14 @@ class LLMClassifier:
         self,
         texts: Sequence[str],
         fallback: Sequence[TaskPrediction] | Callable[[Sequence[str]], list[TaskPrediction]] | None,
+        candidates: Sequence[Sequence[str]] | None = None,
     ) -> list[TaskPrediction]:
         """Classify with the LLM; rows it cannot answer get `fallback` (predictions aligned
         with `texts`, or a function computing them for the failed texts; default: the
-        embedded classifier), marked method="embedded_fallback"."""
-        answers = await asyncio.gather(*(self.ask(t) for t in texts))
+        embedded classifier), marked method="embedded_fallback". `candidates` (one list per
+        text) gives the short prompt that offers only those names."""
+        cands = candidates if candidates is not None else [None] * len(texts)
+        answers = await asyncio.gather(*(self.ask(t, c) for t, c in zip(texts, cands)))
         out: list[TaskPrediction | None] = [
             TaskPrediction(task=a, confidence=LLM_CONFIDENCE, method="llm") if a else None for a in answers
         ]

@@ -21,17 +21,22 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier
+from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier, dense_features
 from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes, normalize_parts, text_word_feats
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
+# 2,000 GSM8K *train* questions (MIT, OpenAI grade-school-math; licence in gsm8k_LICENSE beside
+# it), labelled math_puzzles: real word problems, unlike our own short puzzles. GSM8K test is
+# never trained on; benchmarks/classify.py measures it.
+GSM8K_TRAIN = REPO / "data" / "classify" / "gsm8k_train_questions.jsonl"
+DEFAULT_TRAIN_FILES = (DEFAULT_TRAIN, GSM8K_TRAIN)
 
 # Defaults, each chosen on cross-validation of the training set (see `--cv`):
 MIN_DF_CHAR = 2  # a character n-gram must occur in >= 2 training texts to enter the vocabulary
@@ -48,6 +53,10 @@ SEED = 13
 # classifier trained on the same features (on the labelled real-user rows 1-300 it lifted top-1
 # 0.690 -> 0.700 and group accuracy 0.730 -> 0.753; 0.5 and 2 did about as well).
 GROUP_WEIGHT = 1.0
+# With --dense: scale of the request's pretrained sentence vector (unit length) beside the n-gram
+# blocks (each of unit length too). Off by default: with it (scale 1, and 4 without augmentation)
+# the model did no better on the real-user Alpaca rows nor on the third-party sets (README).
+DENSE_SCALE = 1.0
 
 
 @dataclass
@@ -190,10 +199,34 @@ def fit_featurizer(texts: Sequence[str], min_df_char: int = MIN_DF_CHAR, min_df_
     )
 
 
-def matrix(featurizer: Featurizer, texts: Sequence[str]):
+@dataclass
+class Dense:
+    """The pretrained sentence vectors used as extra features (see `static_embedding.py`),
+    computed once per text: cross-validation refits on the same texts several times."""
+
+    embedder: Any
+    scale: float = DENSE_SCALE
+    cache: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def rows(self, texts: Sequence[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        for start in range(0, len(todo), 4096):
+            part = todo[start : start + 4096]
+            self.cache.update(zip(part, dense_features(self.embedder, part, self.scale)))
+        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim), np.float32)
+
+
+def matrix(featurizer: Featurizer, texts: Sequence[str], dense: Dense | None = None):
+    """Sparse design matrix: the n-gram columns (the last one the all-zero unknown column), then
+    the dense sentence-vector columns when `dense` is given."""
     csr_matrix, _, _ = _sklearn()
     indptr, cols, vals = featurizer.transform(list(texts))
-    return csr_matrix((vals, cols, indptr), shape=(len(texts), featurizer.unknown + 1))
+    X = csr_matrix((vals, cols, indptr), shape=(len(texts), featurizer.unknown + 1))
+    if dense is None:
+        return X
+    from scipy.sparse import hstack
+
+    return hstack([X, csr_matrix(dense.rows(list(texts)))], format="csr")
 
 
 def group_layout(classes: Sequence[str]) -> tuple[list[str], list[int]]:
@@ -204,7 +237,7 @@ def group_layout(classes: Sequence[str]) -> tuple[list[str], list[int]]:
     return groups, [groups.index(group_of(c)) for c in classes]
 
 
-def _fit_linear(X, y: np.ndarray, n_out: int, C: float) -> tuple[np.ndarray, np.ndarray]:
+def _fit_linear(X, y: np.ndarray, n_out: int, C: float, unknown: int) -> tuple[np.ndarray, np.ndarray]:
     """Softmax weights (n_feat, n_out) and bias of a balanced logistic regression on (X, y)."""
     _, LogisticRegression, _ = _sklearn()
     present = sorted(set(y.tolist()))
@@ -219,27 +252,36 @@ def _fit_linear(X, y: np.ndarray, n_out: int, C: float) -> tuple[np.ndarray, np.
     for k, cls in enumerate(lr.classes_):
         W[:, cls] = coef[k]
         b[cls] = intercept[k]
-    W[-1] = 0.0
+    W[unknown] = 0.0  # the column of unseen word features stays neutral
     return W, b
 
 
-def fit_model(rows: Sequence[Labelled], classes: Sequence[str], C: float):
-    """(featurizer, weights (n_feat+1, n_classes + n_groups), bias) fitted on `rows`: the task
-    columns first, then the group columns (see `group_layout`)."""
+def fit_model(rows: Sequence[Labelled], classes: Sequence[str], C: float, dense: Dense | None = None):
+    """(featurizer, weights (n_feat+1 [+ dim], n_classes + n_groups), bias) fitted on `rows`:
+    the task columns first, then the group columns (see `group_layout`); the rows after the
+    n-gram ones weigh the sentence vector when `dense` is given."""
     texts = [r.text for r in rows]
     featurizer = fit_featurizer(texts)
-    X = matrix(featurizer, texts)
+    X = matrix(featurizer, texts, dense)
     y = np.array([classes.index(r.label) for r in rows])
     groups, gidx = group_layout(classes)
-    W, b = _fit_linear(X, y, len(classes), C)
-    Wg, bg = _fit_linear(X, np.asarray(gidx)[y], len(groups), C)
+    W, b = _fit_linear(X, y, len(classes), C, featurizer.unknown)
+    Wg, bg = _fit_linear(X, np.asarray(gidx)[y], len(groups), C, featurizer.unknown)
     return featurizer, np.hstack([W, Wg]), np.concatenate([b, bg])
 
 
-def scores(featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+def classifier(featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], dense: Dense | None) -> EmbeddedClassifier:
     _, gidx = group_layout(classes)
-    clf = EmbeddedClassifier(featurizer, list(classes), W, b, group_index=gidx, group_weight=GROUP_WEIGHT)
-    return clf.logits(list(texts))
+    n = featurizer.unknown + 1
+    return EmbeddedClassifier(
+        featurizer, list(classes), W[:n], b, group_index=gidx, group_weight=GROUP_WEIGHT,
+        dense=dense.embedder if dense else None, dense_weights=W[n:] if dense else None,
+        dense_scale=dense.scale if dense else 1.0,
+    )
+
+
+def scores(featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], texts: Sequence[str], dense: Dense | None = None) -> np.ndarray:
+    return classifier(featurizer, W, b, classes, dense).logits(list(texts))
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -255,7 +297,7 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
-def cross_validate(rows: list[Labelled], extra: list[Labelled], classes: list[str], grid: Sequence[float], folds: int, copies: int, seed: int):
+def cross_validate(rows: list[Labelled], extra: list[Labelled], classes: list[str], grid: Sequence[float], folds: int, copies: int, seed: int, dense: Dense | None = None):
     """Out-of-fold accuracy per C and the out-of-fold logits of the best C."""
     _, _, StratifiedKFold = _sklearn()
     y = np.array([classes.index(r.label) for r in rows])
@@ -268,8 +310,8 @@ def cross_validate(rows: list[Labelled], extra: list[Labelled], classes: list[st
         oof = np.zeros((len(rows), len(classes)), dtype=np.float32)
         for fold, (tr, va) in enumerate(splits):
             train_rows = augment([rows[i] for i in tr] + extra, copies, seed + fold)
-            f, W, b = fit_model(train_rows, classes, C)
-            oof[va] = scores(f, W, b, classes, [rows[i].text for i in va])
+            f, W, b = fit_model(train_rows, classes, C, dense)
+            oof[va] = scores(f, W, b, classes, [rows[i].text for i in va], dense)
         acc = float((oof.argmax(axis=1) == y).mean())
         results[C] = (acc, oof)
         print(f"  cv C={C:g}: accuracy {acc:.3f}", file=sys.stderr)
@@ -285,18 +327,22 @@ def quantize(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return q, scale.astype(np.float32)
 
 
-def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], meta: dict) -> None:
+def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classes: Sequence[str], meta: dict, dense: Dense | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     words = sorted(featurizer.words, key=featurizer.words.__getitem__)
-    q, scale = quantize(W[:-1])
-    np.savez_compressed(
-        out / WEIGHTS_FILE,
+    n = featurizer.unknown  # n-gram rows; row n is the unknown column, not stored
+    q, scale = quantize(W[:n])
+    arrays = dict(
         weights=q,
         scale=scale,
         bias=b.astype(np.float32),
         idf=featurizer.idf[:-1].astype(np.float32),
         char_keys=featurizer.char_keys,
     )
+    if dense is not None:
+        arrays["dense_weights"] = W[n + 1 :].astype(np.float32)  # (dim, columns): small, kept exact
+        meta = {**meta, "dense": {"name": dense.embedder.name, "scale": dense.scale}}
+    np.savez_compressed(out / WEIGHTS_FILE, **arrays)
     groups, gidx = group_layout(classes)
     doc = {
         "format": FEATURES_VERSION,
@@ -315,22 +361,29 @@ def save(out: Path, featurizer: Featurizer, W: np.ndarray, b: np.ndarray, classe
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m realign.classify.train", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train", type=Path, default=DEFAULT_TRAIN, help="labelled JSONL {instruction, category}")
+    ap.add_argument("--train", type=Path, nargs="+", default=list(DEFAULT_TRAIN_FILES), help="labelled JSONL files {instruction, category}")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help="model folder to write")
     ap.add_argument("--no-cv", action="store_true", help=f"skip cross-validation; use C={DEFAULT_C:g} and temperature 1")
     ap.add_argument("--C", type=float, default=None, help="fix the regularisation strength (skips the C search)")
     ap.add_argument("--grid", type=float, nargs="+", default=None, help="regularisation strengths to compare by cross-validation")
     ap.add_argument("--augment", type=int, default=AUGMENT_COPIES, help="noisy copies per training row (0: none)")
     ap.add_argument("--no-descriptions", action="store_true", help="do not learn from the task descriptions")
+    ap.add_argument("--dense", action="store_true", help="add the pretrained sentence vectors (needs the 'embeddings' extra; see static_embedding.py)")
+    ap.add_argument("--dense-scale", type=float, default=DENSE_SCALE, help="weight of the sentence vector beside the n-gram blocks")
     ap.add_argument("--folds", type=int, default=CV_FOLDS)
     ap.add_argument("--seed", type=int, default=SEED)
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
     classes = task_names()
-    rows, skipped = read_train(args.train, classes)
+    rows: list[Labelled] = []
+    skipped: Counter = Counter()
+    for path in args.train:
+        got, bad = read_train(path, classes)
+        rows += got
+        skipped += bad
     if not rows:
-        raise SystemExit(f"No usable labelled rows in {args.train}")
+        raise SystemExit(f"No usable labelled rows in {', '.join(map(str, args.train))}")
     extra = [] if args.no_descriptions else description_examples(classes)
     per_class = Counter(r.label for r in rows)
     missing = [c for c in classes if per_class[c] == 0]
@@ -340,15 +393,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         print(f"warning: no training rows for {missing}", file=sys.stderr)
 
+    dense = None
+    if args.dense:
+        from realign.classify.static_embedding import StaticEmbedder
+
+        dense = Dense(StaticEmbedder.load(), args.dense_scale)
     temperature, cv_acc = 1.0, None
     C = args.C if args.C is not None else DEFAULT_C
     if not args.no_cv:
         grid = (args.C,) if args.C is not None else tuple(args.grid or C_GRID)
-        C, cv_acc, oof, y = cross_validate(rows, extra, classes, grid, args.folds, args.augment, args.seed)
+        C, cv_acc, oof, y = cross_validate(rows, extra, classes, grid, args.folds, args.augment, args.seed, dense)
         temperature = fit_temperature(oof, y)
         print(f"chose C={C:g} (cv accuracy {cv_acc:.3f}), temperature {temperature:.3f}", file=sys.stderr)
 
-    featurizer, W, b = fit_model(augment(rows + extra, args.augment, args.seed), classes, C)
+    featurizer, W, b = fit_model(augment(rows + extra, args.augment, args.seed), classes, C, dense)
     meta = {
         "C": C,
         "temperature": temperature,
@@ -358,7 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "augment_copies": args.augment,
         "seed": args.seed,
     }
-    save(args.out, featurizer, W, b, classes, meta)
+    save(args.out, featurizer, W, b, classes, meta, dense)
     size = sum((args.out / f).stat().st_size for f in (WEIGHTS_FILE, VOCAB_FILE))
     print(
         f"wrote {args.out} ({featurizer.unknown} features, {size / 1e6:.1f} MB) in {time.perf_counter() - t0:.0f}s",

@@ -14,6 +14,8 @@ from realign.testing.openai_server import Reply
 _ORIGINAL = re.compile(r"<original_response>\n?(.*?)\n?</original_response>", re.DOTALL)
 _INSTRUCTION = re.compile(r"<instruction>\n?(.*?)\n?</instruction>", re.DOTALL)
 FEEDBACK_MARKER = "rejected by automatic checks"
+_JUDGED = re.compile(r"<request>\n?(.*?)\n?</request>.*?<first_answer>\n?(.*?)\n?</first_answer>.*?"
+                     r"<second_answer>\n?(.*?)\n?</second_answer>", re.DOTALL)
 
 
 def request_parts(body: dict[str, Any]) -> dict[str, Any]:
@@ -45,14 +47,24 @@ class RealignResponder:
     `task_for(text)`. `rewrite` returns the new text, or None to answer keep_original."""
 
     def __init__(self, rewrite: Callable[[dict[str, Any]], str | None] | None = None,
-                 task_for: Callable[[str], str] | None = None):
+                 task_for: Callable[[str], str] | None = None,
+                 judge: Callable[[dict[str, str]], str] | None = None):
         self.rewrite = rewrite or (lambda parts: reformat(parts["original"]))
         self.task_for = task_for or (lambda text: "open_qa")
+        # judge(parts) -> "same" / "changed", parts = request, original, candidate
+        self.judge = judge or (lambda parts: "same")
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         if schema_name(body) == "task":
             last = str((body.get("messages") or [{}])[-1].get("content", ""))
             return Reply(content=json.dumps({"task": self.task_for(last)}))
+        last = str((body.get("messages") or [{}])[-1].get("content", ""))
+        judged = _JUDGED.search(last)
+        if judged is not None:
+            verdict = self.judge({"request": judged.group(1), "original": judged.group(2),
+                                  "candidate": judged.group(3)})
+            return Reply(content=json.dumps({"verdict": verdict, "changed_fact": "" if verdict == "same" else
+                                             "the scripted judge says so"}))
         parts = request_parts(body)
         if parts["original"] is None:
             return Reply(status=400, error_message="not a realign rewrite request")

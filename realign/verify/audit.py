@@ -8,15 +8,11 @@ present and non-empty, is appended to the instruction. Rows stream; a JSON array
 Which checks run for a row (ALWAYS = length + leak are added in every case):
 
 1. `checks` given: exactly those.
-2. else a task, from the `task` argument (it overrides the rows' own field) or the row's task
-   field: that task's `verifiers` from its criteria file (`realign.tasks.load_tasks()`); when
-   realign.tasks cannot be imported, a built-in copy of the usual mapping.
-3. else chosen from the data: refusal and language always; math_answer when the original states
-   a final answer explicitly (`#### N`, `\\boxed{}`, "The answer is N", "Final answer: N", an
-   "Answer: N" line); code_preserved when the original has a fenced or <pre> code block; choice_answer when the
-   instruction lists options (A) / B. ... or the original opens with yes/no/true/false; label when
-   the instruction offers labels ("classify ... as positive or negative") and the original states
-   one of them.
+2. else the row's answer contract (contract.py: final number, option, label, code, short facts,
+   read from the original and the instruction) with its checks, plus refusal and language; and,
+   when a task is known (the `task` argument overrides the rows' own field), that task's
+   `verifiers` from its criteria file. Answer-neutral repairs (the '#### N' line) are applied
+   and reported as such.
 """
 
 from __future__ import annotations
@@ -28,12 +24,9 @@ from typing import Any, Iterable, Iterator
 from realign.errors import ConfigError
 from realign.io.readers import read_records
 from realign.verify.base import CheckInput
-from realign.verify.choice import parse_options, stated_polarity
-from realign.verify.code import extract_code_blocks
-from realign.verify.label import BUILTIN, family_from_labels, offered_labels, stated_labels
-from realign.verify.math import extract_reference
+from realign.verify.contract import read_contract
 from realign.verify.options import VerifyOptions
-from realign.verify.registry import order_checks, run_checks
+from realign.verify.registry import order_checks, run_checks, verify_candidate
 
 __all__ = ["audit_file", "summarize", "checks_for_task", "infer_checks", "FALLBACK_TASK_CHECKS"]
 
@@ -82,22 +75,9 @@ def _known_without_tasks(task: str) -> bool:
 
 
 def infer_checks(instruction: str, original: str) -> list[str]:
-    """Checks chosen from the data when no task is known (rule in the module docstring)."""
-    names = ["refusal", "language"]
-    ref = extract_reference(original, question=instruction)
-    if ref is not None and ref.explicit:
-        names.append("math_answer")
-    if any(b.code.strip() for b in extract_code_blocks(original)):
-        names.append("code_preserved")
-    if parse_options(instruction) or stated_polarity(original) is not None:
-        names.append("choice_answer")
-    offered = offered_labels(instruction)
-    if offered and len(stated_labels(original, family_from_labels(tuple(offered), "offered"))[0]) == 1:
-        names.append("label")
-    elif len(original.split()) <= 4 and any(
-            len(stated_labels(original, fam)[0]) == 1 for fam in BUILTIN):
-        names.append("label")  # a bare label answer ("Negative", "Not spam") is a classification
-    return names
+    """Checks chosen from the data when no task is known: refusal and language, plus the answer
+    contract's checks (contract.py)."""
+    return ["refusal", "language"] + read_contract(instruction, original).checks
 
 
 def _where(path: str, index: int, line: int | None) -> str:
@@ -169,31 +149,37 @@ def audit_file(
                 continue
             row_task = t or None
         base["task"] = row_task
-        if checks is not None:
-            names, source = list(checks), "flag"
-        elif row_task is not None:
-            if row_task not in cache:
-                cache[row_task] = checks_for_task(row_task, table)
-            found = cache[row_task]
-            if found is None:
-                yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
-                continue
-            names, source = found, "task"
-        else:
-            names, source = infer_checks(instruction, values[response_field]), "data"
+        contract = read_contract(instruction, values[response_field], opts)
         inp = CheckInput(
             task=row_task or "default",
             instruction=instruction,
             original=values[response_field],
             candidate=values[rewrite_field],
+            contract_kind=contract.kind,
         )
-        verdict = run_checks(names, inp, opts)
+        if checks is not None:
+            names, source = list(checks), "flag"
+            verdict = run_checks(names, inp, opts)  # exactly the checks asked for
+        else:
+            if row_task is not None:
+                if row_task not in cache:
+                    cache[row_task] = checks_for_task(row_task, table)
+                found = cache[row_task]
+                if found is None:
+                    yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
+                    continue
+                names, source = found, "task + contract"
+            else:
+                names, source = ["refusal", "language"], "contract"
+            verdict = verify_candidate(inp, names, contract, opts)
         yield {
             **base,
             "checks_from": source,
+            "contract": contract.model_dump(),
             "passed": verdict.passed,
             "checks": [c.model_dump() for c in verdict.checks],
             "failed": [c.name for c in verdict.failures],
+            **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
         }
 
 
@@ -201,17 +187,21 @@ _REASON_KEY = re.compile(r"^([^:;(]{1,60})")
 
 
 def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any]:
-    """Counts over audit records: {"rows", "passed", "failed", "errors", "failed_by_check",
-    "failed_by_reason"}; reasons are grouped by check and their wording up to the first ':'
+    """Counts over audit records: {"rows", "passed", "failed", "errors", "repaired", "by_contract",
+    "failed_by_check", "failed_by_reason"}; reasons are grouped by check and their wording up to the first ':'
     ("math_answer: final answer changed"), the `top` most frequent kept."""
-    rows = passed = failed = errors = 0
+    rows = passed = failed = errors = repaired = 0
     by_check: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
+    by_contract: dict[str, Counter[str]] = {}
     for r in records:
         rows += 1
         if "error" in r:
             errors += 1
             continue
+        kind = (r.get("contract") or {}).get("kind", "unknown")
+        by_contract.setdefault(kind, Counter())["passed" if r.get("passed") else "failed"] += 1
+        repaired += bool(r.get("repairs"))
         if r.get("passed"):
             passed += 1
             continue
@@ -227,6 +217,9 @@ def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any
         "passed": passed,
         "failed": failed,
         "errors": errors,
+        "repaired": repaired,
+        "by_contract": {k: {"rows": c["passed"] + c["failed"], "passed": c["passed"], "failed": c["failed"]}
+                        for k, c in sorted(by_contract.items())},
         "failed_by_check": dict(by_check.most_common()),
         "failed_by_reason": dict(by_reason.most_common(top)),
     }

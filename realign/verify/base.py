@@ -10,11 +10,13 @@ from realign.records import CheckResult
 
 
 class CheckInput(BaseModel):
-    task: str  # task type name
+    task: str  # task type name ("" or "default" when unknown)
     instruction: str  # the user turn being answered (with any input appended)
     original: str  # the original assistant response
     candidate: str  # the proposed rewrite
     context: str = ""  # earlier turns of a conversation, flattened; may be empty
+    evidence: str = ""  # the evidence the rewrite was given, flattened; may be empty
+    contract_kind: str = "none"  # kind of the turn's answer contract (contract.py); shapes the length window
 
 
 Check = Callable[[CheckInput], CheckResult]

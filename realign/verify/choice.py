@@ -24,11 +24,19 @@ NAME = "choice_answer"
 _OPT_LINE = re.compile(r"^[ \t]*(?:[-*][ \t]+)?\(?([A-Ha-h])[).:][ \t]+(\S.{0,300}?)[ \t]*$", re.M)
 _OPT_INLINE = re.compile(r"\(([A-H])\)[ \t]*([^()\n]{1,200}?)(?=[ \t]*\([A-H]\)|[ \t]*$|\n)", re.M)
 
+_LETTER = r"\(?([A-H])(?![\w'’])\)?"
+_ADVERBS = r"(?:(?i:probably|likely|most likely|definitely|clearly|therefore|thus|indeed|then|still|option|choice)[ \t,]+){0,2}"
+# A letter stated as the answer: "the answer is (probably) B", "Answer: B", "the correct option is
+# B", "I choose B"; a second letter joined by or / and / a comma list is a second statement.
+# "option B doesn't make sense" is a mention, not a statement.
 _LETTER_CUE = re.compile(
-    r"(?i:\b(?:answer|option|choice|choose|pick|select)(?:[ \t]+is|[ \t]+would[ \t]+be|[ \t]+should[ \t]+be)?)"
-    r"[ \t]*[:=\-–]?[ \t]*(?:\*\*|__)?[ \t]*(?i:option[ \t]+|choice[ \t]+)?\(?([A-H])(?![\w'’])\)?"
-    r"(?:[ \t]*(?i:or|/|and/or|and|,)[ \t]*(?i:option[ \t]+)?\(?([A-H])(?![\w'’])\)?)?"
+    r"(?:(?i:\b(?:answer|correct[ \t]+(?:option|choice|letter)|best[ \t]+(?:option|choice|answer)|right[ \t]+(?:option|choice)"
+    r"|option|choice)(?:[ \t]+(?:is|would[ \t]+be|should[ \t]+be|will[ \t]+be|must[ \t]+be))"
+    r"|\banswer(?:\*\*|__)?[ \t]*[:=\-–]|\b(?:choose|pick|select|go[ \t]+with)))"
+    r"[ \t]*[:=]?[ \t]*(?:\*\*|__)?[ \t]*" + _ADVERBS + _LETTER
+    + r"((?:[ \t]*(?i:,[ \t]*or|,|or|/|and/or|and)[ \t]*(?i:option[ \t]+)?\(?[A-H](?![\w'’])\)?)*)"
 )
+_MORE_LETTERS = re.compile(r"\(?([A-H])(?![\w'’])\)?")
 _LETTER_START = re.compile(r"^[\s>#*_]*(?:\*\*|__)?\(?([A-H])(?:[).:]|\*\*|__|[ \t]*$|[ \t]+[-–—]|\s*\n)")
 
 _POLAR_START = re.compile(
@@ -50,6 +58,12 @@ _POLAR_LABEL = re.compile(
 # a verdict that opens a later paragraph: "Let me check.\n\nFalse. The wall is ..."
 _POLAR_PARAGRAPH = re.compile(
     r"\n[ \t]*\n[\s>#*_\"'“]*(yes|no|true|false|correct|incorrect)(?![\w-])(?=[ \t]*[,.!:;—–*_\"'”]|[ \t]*\n)",
+    re.I,
+)
+# Words that offer several answers at once: "It could be X or Y", "either X or Y", "maybe X".
+_HEDGE_WORDS = re.compile(
+    r"\b(?:could be|might be|may be|maybe|possibly|perhaps|either|not sure|hard to say|or possibly|and/or)\b"
+    r"|[\"'”][ \t]*(?:or|/)[ \t]*[\"'“]",
     re.I,
 )
 _POLARITY = {"yes": True, "true": True, "correct": True, "no": False, "false": False, "incorrect": False}
@@ -92,9 +106,10 @@ def stated_letters(text: str, options: dict[str, str]) -> list[tuple[str, str]]:
     if m and m.group(1) in options:
         out.append((m.group(1), m.group(0).strip()))
     for m in _LETTER_CUE.finditer(text):
-        for g in (1, 2):
-            if m.group(g) in options:
-                out.append((m.group(g), m.group(0).strip()))
+        letters = [m.group(1)] + _MORE_LETTERS.findall(m.group(2) or "")
+        for letter in letters:
+            if letter in options:
+                out.append((letter, m.group(0).strip()))
     return out
 
 
@@ -209,6 +224,14 @@ def _check_options(inp: CheckInput, options: dict[str, str]) -> CheckResult:
         )
     texts = mentioned_option_texts(inp.candidate, options)
     if want in texts:
+        others = [l for l in texts if l != want]
+        if others and _HEDGE_WORDS.search(inp.candidate):
+            return CheckResult(
+                name=NAME,
+                passed=False,
+                reason=f"rewrite hedges between options: {want_s} and "
+                + ", ".join(f"({l}) {options[l][:40]}" for l in others) + "; expected only the original's",
+            )
         return CheckResult(
             name=NAME, passed=True, reason=f"option kept: the rewrite states the option text of {want_s}"
         )

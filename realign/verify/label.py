@@ -74,6 +74,7 @@ class Mention:
     end: int
     negated: bool  # "not positive" where the family has no "not positive"
     prominent: bool
+    corrected: bool = False  # right after a correction cue ("no wait, negative")
 
 
 class Family:
@@ -106,6 +107,8 @@ class Family:
             rest = label[4:]
             if rest in self.alias_to_label:
                 return self.alias_to_label[rest]
+        if len(self.labels) == 2:  # a binary family: "not unethical" is "ethical"
+            return next(other for other in self.labels if other != label)
         return None
 
 
@@ -115,6 +118,9 @@ _NEG_BEFORE = re.compile(
     r"classified as|labeled|labelled|seen as)[ \t]+){0,2}$",
     re.I,
 )
+# a negator earlier in the same clause: "Nothing in it reads as negative", "nobody would call it toxic"
+_CLAUSE_NEG = re.compile(r"\b(?:nothing|nobody|none|neither|without|hardly|never)\b[^.!?;:,\n]*$",
+                         re.I)
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]+$", re.I)
 _CUE_BEFORE = re.compile(
     r"(?:\b(?:label|labels|sentiment|category|class|classification|answer|tone|language|topic|verdict|prediction|"
@@ -125,26 +131,48 @@ _CUE_BEFORE = re.compile(
     re.I,
 )
 _START = re.compile(r"^[\s>#*_\"'“\-]*$")
+# A label right after a correction is a statement of the answer: "Positive... just kidding,
+# negative", "Label: positive - no wait, negative", "Actually, it is negative".
+_CORRECTION_BEFORE = re.compile(
+    r"\b(?:just kidding|no wait|wait|actually|correction|i mean|on second thought|on reflection|scratch that|"
+    r"or rather|make that|changed my mind|oops|in fact)\b[\s,:;.!\-–—]*"
+    r"(?:[^.!?\n]{0,40}?\b(?:it'?s|it is|is|are|was|be|as|label is|answer is|i'?d say|make it)\b)?[\s*_\"'“]*$",
+    re.I,
+)
 _HEDGE_WORDS = r"(?:[ \t]*,?[ \t]*(?:(?:or|and/or|to|or maybe|or possibly|or perhaps|or even)[ \t]+|/[ \t]*))"
+
+
+def _in_label_list(text: str, start: int, end: int) -> bool:
+    opened = text.rfind("(", max(0, start - 30), start)
+    if opened < 0 or ")" in text[opened:start]:
+        return False
+    closed = text.find(")", end, end + 30)
+    return closed >= 0 and re.search(r"\bor\b|/", text[opened + 1 : closed]) is not None
 
 
 def find_mentions(text: str, fam: Family) -> list[Mention]:
     out: list[Mention] = []
     for m in fam.pattern.finditer(text):
+        if _in_label_list(text, m.start(), m.end()):
+            continue  # "the answer (Yes or No) is": the label set, not a statement
         label = fam.canon(m.group(0))
         before = text[max(0, m.start() - 60) : m.start()]
-        negated = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        neg = _NEG_BEFORE.search(before) or _CLAUSE_NEG.search(before)
+        negated = bool(neg) and not _NOT_ONLY.search(before)
+        cue_zone = before[: neg.start()] if negated and neg is not None else before
         if negated:
             flipped = fam.negation_of(label)
             if flipped is not None:
                 label, negated = flipped, False
+        corrected = bool(_CORRECTION_BEFORE.search(before))
         line_start = text.rfind("\n", 0, m.start()) + 1
         prominent = bool(
             _START.match(text[line_start : m.start()]) and line_start == 0
-            or _CUE_BEFORE.search(before)
+            or _CUE_BEFORE.search(cue_zone)
+            or corrected
             or (text[max(0, m.start() - 2) : m.start()] == "**" and text[m.end() : m.end() + 2] == "**")
         )
-        out.append(Mention(label, m.start(), m.end(), negated, prominent))
+        out.append(Mention(label, m.start(), m.end(), negated, prominent, corrected))
     return out
 
 
@@ -216,11 +244,21 @@ BUILTIN = [Family(n, labs) for n, labs in BUILTIN_FAMILIES.items()]
 _BUILTIN = BUILTIN
 
 
-def _hedge(text: str, fam: Family, want: str) -> str | None:
+def _echo(text: str, a: Mention, b: Mention, instruction: str) -> bool:
+    """An echo of the label set, not a hedge: "the answer (Yes or No) is No", or the same
+    phrase as the instruction's ("positive or negative")."""
+    before = text[max(0, a.start - 2) : a.start]
+    after = text[b.end : b.end + 2]
+    if "(" in before and ")" in after or "[" in before and "]" in after:
+        return True
+    return " ".join(text[a.start : b.end].lower().split()) in " ".join(instruction.lower().split())
+
+
+def _hedge(text: str, fam: Family, want: str, instruction: str = "") -> str | None:
     """A phrase that hedges between `want` and another label of the family, if any."""
     ms = [m for m in find_mentions(text, fam) if not m.negated]
     for a, b in zip(ms, ms[1:]):
-        if a.label == b.label or want not in (a.label, b.label):
+        if a.label == b.label or want not in (a.label, b.label) or _echo(text, a, b, instruction):
             continue
         between = text[a.end : b.start]
         if re.fullmatch(_HEDGE_WORDS, between, re.I) or re.fullmatch(r"[ \t]*(?:and)[ \t]+", between, re.I) and re.search(
@@ -234,48 +272,62 @@ def _hedge(text: str, fam: Family, want: str) -> str | None:
     return None
 
 
-def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+def original_label(instruction: str, original: str, options: VerifyOptions) -> tuple[Family, str] | None:
+    """(family, label) the original states, or None: the first family in which it states exactly
+    one label prominently (or, with no prominent mention, exactly one label at all); labels the
+    instruction offers (or configured ones) win over the built-in families."""
     families: list[Family]
     if options.labels:
         families = [family_from_labels(tuple(options.labels), "configured labels")]
     else:
-        offered = offered_labels(inp.instruction)
+        offered = offered_labels(instruction)
         families = ([family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
-    # the original's label: the first family in which it states exactly one label prominently
-    # (or, with no prominent mention, exactly one label at all); the earliest such statement wins
     best: tuple[int, int, Family, str] | None = None
     for fam in families:
-        labels, ms = stated_labels(inp.original, fam)
+        labels, ms = stated_labels(original, fam)
         if len(labels) != 1:
             continue
         first = next(m for m in ms if m.label == labels[0] and not m.negated)
-        # labels the instruction offers (or configured ones) win over the built-in families
         priority = 0 if fam not in _BUILTIN else 1
         score = first.start if first.prominent else 10**6 + first.start
         if best is None or (priority, score) < best[:2]:
             best = (priority, score, fam, labels[0])
-    if best is None:
+    return None if best is None else (best[2], best[3])
+
+
+def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    found = original_label(inp.instruction, inp.original, options)
+    if found is None:
         return CheckResult(
             name=NAME, passed=True, reason="not applicable: the original states no single known label"
         )
-    _, _, fam, want = best
+    fam, want = found
     got, ms = stated_labels(inp.candidate, fam)
     negated = [m for m in ms if m.negated and m.label == want]
-    hedge = _hedge(inp.candidate, fam, want)
+    hedge = _hedge(inp.candidate, fam, want, inp.instruction)
     if hedge:
         return CheckResult(
             name=NAME,
             passed=False,
             reason=f"rewrite hedges between labels: {hedge!r}; expected only {want!r} (original)",
         )
+    revised = [m for m in ms if m.corrected and not m.negated and m.label != want]
+    if revised:
+        m = revised[0]
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"label revised: the original states {want!r}, the rewrite corrects itself to {m.label!r} "
+            f"({inp.candidate[max(0, m.start - 24) : m.end].strip()!r})",
+        )
     if want in got:
         others = [g for g in got if g != want]
-        if others and got[0] != want:
+        if others:  # every statement must give the original's label, not only the first
             return CheckResult(
                 name=NAME,
                 passed=False,
-                reason=f"label changed: the original states {want!r}, the rewrite states {got[0]!r} first "
-                f"(also mentions {', '.join(repr(o) for o in got if o != got[0])})",
+                reason=f"rewrite states different labels: {', '.join(repr(g) for g in got)}; expected only "
+                f"{want!r} (original)",
             )
         if negated and not [m for m in ms if m.label == want and not m.negated and m.prominent]:
             return CheckResult(

@@ -66,14 +66,24 @@ def _snippet(text: str, start: int, end: int) -> str:
     return s if len(s) <= 60 else s[:57] + "..."
 
 
+# Every built-in marker contains one of these (lower-cased) substrings; a text with none of them
+# cannot match, and the substring test is far cheaper than the combined pattern.
+_TRIGGERS = ("<", "keep_original", "rewrit", "revised", "improved", "reformatted", "polished", "updated",
+             "criteria", "original", "requirement", "evidence", "instruction", "reference", "task type",
+             "candidate", "human", "assistant", "system", "[inst", "[/inst")
+
+
 def make_check(options: VerifyOptions) -> Check:
     markers = _compile(options)
     # One combined scan finds candidates quickly; per-marker patterns then name them.
     combined = re.compile("|".join(f"(?:{p.pattern})" for _, p in markers), _I | _M) if markers else None
+    triggers = (_TRIGGERS if options.builtin_leak_markers else ()) + tuple(
+        m.strip().lower() for m in options.extra_leak_markers if m.strip())
 
     def check(inp: CheckInput) -> CheckResult:
         cand = inp.candidate
-        if combined is None or combined.search(cand) is None:
+        low = cand.lower()
+        if combined is None or not any(t in low for t in triggers) or combined.search(cand) is None:
             return CheckResult(name=NAME, passed=True, reason="no leaked prompt markers found")
         found: list[str] = []
         allowed: list[str] = []

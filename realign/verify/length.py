@@ -9,10 +9,19 @@ explain in a sentence):
     upper = max(max_ratio * original, short_ceiling_chars), capped by max_chars when set
 
 With the defaults: an 8-char original ("positive") may become 1..600 chars; a 2,000-char
-original may become 1,000..8,000 chars.
+original may become 1,000..8,000 chars. A short original (<= short_answer_chars) whose answer
+contract is deterministic has no ratio floor: its contract check proves the answer is kept.
+
+A ratio cannot tell a complete short answer from a cut-off long one, so the window is followed
+by two shape tests that fail whatever the length: a truncated text (an unclosed code fence, a
+last sentence that stops on a comma, a conjunction or mid-phrase where the original ended
+properly) and a degenerate one (one phrase repeated over and over).
 """
 
 from __future__ import annotations
+
+import re
+from collections import Counter
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -33,10 +42,56 @@ def bounds(original_len: int, options: VerifyOptions) -> tuple[int, int]:
     return lower, max(upper, lower)
 
 
+_CLOSED = frozenset({"option", "label", "facts"})
+_FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
+_DANGLING = re.compile(
+    r"(?:[,:(\[{\-–—]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|from|that|which|is|are|was|were|"
+    r"because|so|then|if|as|than|its|their|his|her)\b)[ \t*_]*$",
+    re.I,
+)
+_ENDS_WELL = re.compile(r"[.!?)\]}\"'”’`*|>:;]\s*$|\d\s*$|\n\s*$")
+
+
+def truncation(candidate: str, original: str) -> str | None:
+    """Why `candidate` looks cut off, or None."""
+    text = candidate.rstrip()
+    if len(_FENCE.findall(text)) % 2 == 1 and len(_FENCE.findall(original)) % 2 == 0:
+        return "a code fence is opened and never closed"
+    last_line = text.rsplit("\n", 1)[-1]
+    if len(last_line.split()) >= 6 and _DANGLING.search(last_line) and not _DANGLING.search(original.rstrip()):
+        return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
+    if (len(last_line.split()) >= 12 and not _ENDS_WELL.search(text) and _ENDS_WELL.search(original.rstrip())
+            and not last_line.lstrip().startswith(("-", "*", "|", "#"))):
+        return f"the last sentence has no ending: ...{last_line[-40:]!r}"
+    return None
+
+
+def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
+    """Why `candidate` looks degenerate (one n-word phrase repeated), or None."""
+    words = candidate.lower().split()
+    if len(words) < 8 * n or len(set(words)) > 0.6 * len(words):
+        return None  # varied wording cannot be one phrase over and over
+    grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    gram, count = grams.most_common(1)[0]
+    if count < 5 or count * n < 0.3 * len(words):
+        return None
+    if " ".join(gram) in " ".join(original.lower().split()):
+        return None  # the original repeats it too (a song chorus, a table)
+    return f"one phrase is repeated {count} times: {' '.join(gram)!r}"
+
+
 def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     o = len(inp.original.strip())
     c = len(inp.candidate.strip())
     lower, upper = bounds(o, options)
+    # a worked solution ("3 + 5 = 8\n#### 8") keeps its reasoning; a bare "18 eggs" need not grow
+    closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
+    if closed and o <= options.short_answer_chars:
+        lower = max(options.min_chars, 1)
+    if c:
+        for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original)):
+            if why:
+                return CheckResult(name=NAME, passed=False, reason=f"rewrite looks incomplete: {why}")
     ratio = f"{c / o:.2f}x" if o else "n/a"
     if c < lower:
         if c == 0:

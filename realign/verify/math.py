@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from fractions import Fraction
 from typing import Iterator
 
@@ -199,7 +200,7 @@ def _normalize_latex(s: str) -> str:
 
 # Cue scanning is two-stage for speed: a cheap scan for the literal heads, then an anchored
 # match of the full cue at each hit.
-_CUE_HEAD = re.compile(r"####|\\(?:boxed|fbox)|final|answer", re.I)
+_CUE_HEAD = re.compile(r"####|\\(?:boxed|fbox)|final|answer|^[ \t>*_]*A(?=(?:\*\*|__)?[ \t]*:)", re.I | re.M)
 _CUE_AT = {
     "#": re.compile(r"####[ \t]*"),
     "\\": re.compile(r"\\(?:boxed|fbox)[ \t]*\{"),
@@ -212,6 +213,8 @@ _CUE_AT = {
     ),
 }
 _CUE_KIND = {"#": "gsm8k", "\\": "boxed", "f": "final"}
+# "A: 36" closing a "Q: ... A: ..." exchange (a few-shot habit of small models); only at a line start
+_A_LINE = re.compile(r"[ \t>*_]*A(?:\*\*|__)?[ \t]*:", re.M)
 
 
 def _cues(text: str) -> Iterator[tuple[str, int, int]]:
@@ -219,6 +222,13 @@ def _cues(text: str) -> Iterator[tuple[str, int, int]]:
     for h in _CUE_HEAD.finditer(text):
         p = h.start()
         c = text[p].lower()
+        if c in " \t>*_" or (c == "a" and text[p] == "A" and text[p + 1 : p + 2] in (":", " ", "\t", "*", "_")):
+            m = _A_LINE.match(text, p)
+            if m is not None and (p == 0 or text[p - 1] == "\n"):
+                yield "a_line", p, m.end()
+                continue
+            if c != "a":
+                continue
         if c != "#" and c != "\\" and p > 0 and (text[p - 1].isalnum() or text[p - 1] == "_"):
             continue
         m = _CUE_AT[c].match(text, p)
@@ -241,6 +251,7 @@ _STYLE = {
     "final": "final answer",
     "answer_is": "the answer is",
     "answer_line": "answer line",
+    "a_line": "A: line",
 }
 _LEAD = re.compile(
     r"(?:[\s*_#:=>–—]|-(?![\d$.€£¥₹]))*(?:is\b|would be\b|will be\b|equals\b|of\b)?(?:[\s*_:=>]|-(?![\d$.€£¥₹]))*",
@@ -294,42 +305,90 @@ def _cut_sentence(seg: str) -> str:
     return seg
 
 
-def _value_of_statement(seg: str) -> NumberMatch | None:
-    seg = _normalize_latex(seg)
-    if "\\boxed" in seg:
-        return None  # the boxed cue reports it
-    seg = _cut_sentence(seg)
-    # "9 x 2 = 18": a bare expression -> the result after the last '='
-    if "=" in seg and _EXPR_HEAD.match(seg):
-        last_eq = seg.rfind("=")
-        n = parse_number(seg[last_eq + 1 :])
-        if n is not None:
-            return n
+# A number written right after a negation is denied, not stated: "not 18", "isn't 18", "rather
+# than 18", "instead of 18" ("The answer is not 18, it is 20"; "20, not 18").
+_NEG_BEFORE = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno longer|\brather than|\binstead of|\bother than|\bunlike)"
+    r"[ \t]*(?:(?:equal to|equals?|exactly|quite|just|simply|the|a|an|be)[ \t]+){0,2}[ \t*_\"'“(]*[$€£¥₹]?[ \t]*$",
+    re.I,
+)
+_NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]*$", re.I)
+
+
+def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
+    """(number, negated, offset) for every number written in `seg` (already LaTeX-normalised)."""
+    out: list[tuple[NumberMatch, bool, int]] = []
     for m in _NUM.finditer(seg):
         n = _to_number(m, seg)
-        if n is not None:
-            return n
-    w = _WORD_NUM.match(seg.strip())
-    if w:
-        return _word_number(w)
-    return None
+        if n is None:
+            continue
+        before = seg[max(0, m.start() - 40) : m.start()]
+        neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        out.append((n, neg, m.start()))
+    return out
 
 
-_HEDGE = re.compile(r"\b(?:or|and/or|between\b[^.\n]*?\band)\s+(?:maybe\s+|possibly\s+|perhaps\s+|even\s+)?", re.I)
+_COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|come to|totals?|makes|gives)\b", re.I)
 
 
-def _alternative(seg: str) -> NumberMatch | None:
+def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]]:
+    """(the value a final-answer statement asserts, the values it denies) for the text after a
+    cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18."""
+    seg = _normalize_latex(seg)
+    if "\\boxed" in seg:
+        return None, []  # the boxed cue reports it
+    seg = _cut_sentence(seg)
+    nums = _numbers(seg)
+    denied = [n for n, neg, _ in nums if neg]
+    said = [(n, at) for n, neg, at in nums if not neg]
+    # a statement that opens with its number says it first: "18 apples, which is 2 more"
+    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-"):
+        return said[0][0], denied
+    # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
+    if "=" in seg:
+        last_eq = seg.rfind("=")
+        after = [n for n, at in said if at > last_eq]
+        if after:
+            return after[0], denied
+    # "Charlie's net profit from 20 candles is $30.00": the number after the verb
+    verb = _COPULA.search(seg)
+    if verb is not None:
+        after = [n for n, at in said if at >= verb.end()]
+        if after:
+            return after[0], denied
+    if said:
+        return said[0][0], denied
+    if not nums:
+        w = _WORD_NUM.match(seg.strip())
+        if w:
+            return _word_number(w), []
+    return None, denied
+
+
+_HEDGE = re.compile(
+    r"\b(?:or|and/or|between\b[^.\n]*?\band|to)\s+(?:maybe\s+|possibly\s+|perhaps\s+|even\s+|about\s+|around\s+)?",
+    re.I,
+)
+
+
+def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
     """A second number offered in the same final-answer sentence ("72 or 74", "between 70 and
-    74"), or None. The same number repeated ("18, or 18 apples") is not an alternative."""
+    74", "72 to 74"), or None. The same number repeated ("18, or 18 apples") is not an
+    alternative, and "or" after a full stop of the statement is not read."""
     sentence = _normalize_latex(_cut_sentence(seg))
-    m = _HEDGE.search(sentence)
-    if m is None:
-        return None
-    for nm in _NUM.finditer(sentence, m.end()):
-        n = _to_number(nm, sentence)
-        if n is not None:
-            return n
-        break
+    for m in _HEDGE.finditer(sentence):
+        if m.group(0).lower().startswith("to") and not re.search(r"\d[^\d]{0,12}$", sentence[: m.start()]):
+            continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72"
+        for nm in _NUM.finditer(sentence, m.end()):
+            n = _to_number(nm, sentence)
+            if nm.start() - m.end() > 20:
+                break
+            if n is not None and n.value != first.value:
+                before = sentence[max(0, nm.start() - 40) : nm.start()]
+                if _NEG_BEFORE.search(before):
+                    return None
+                return n
+            break
     return None
 
 
@@ -350,9 +409,11 @@ class _Statement:
     number: NumberMatch
     start: int
     text: str
+    denied: bool = False  # "the answer is not 18": a statement that rules 18 out
 
 
 def _explicit_statements(text: str) -> list[_Statement]:
+    """Every explicit final-answer statement, in order; denied values as `denied` statements."""
     out: list[_Statement] = []
     skip_until = -1
     for kind, start, end in _cues(text):
@@ -365,12 +426,14 @@ def _explicit_statements(text: str) -> list[_Statement]:
                 out.append(_Statement("boxed", num, start, text[start:after]))
             continue
         seg, seg_start = _segment_after(text, end)
-        num = _value_of_statement(seg)
+        num, denied = _value_of_statement(seg)
+        shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
+        for d in denied:
+            out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
         if num is None:
             continue
-        shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         out.append(_Statement(_STYLE[kind], num, start, shown))
-        alt = _alternative(seg)
+        alt = _alternative(seg, num)
         if alt is not None:  # "the answer is 72 or 74": a hedge states two final answers
             out.append(_Statement(_STYLE[kind], alt, start, shown))
         skip_until = seg_start + 1
@@ -379,13 +442,24 @@ def _explicit_statements(text: str) -> list[_Statement]:
 
 _CONCLUSION = re.compile(
     r"(?:^|(?<=[.!?:\n])[ \t*_]*)[ \t*_]*(?:so|therefore|thus|hence|in total|altogether|in all|overall|"
-    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d[^\n]*",
+    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d(?:\.(?=\d)|[^\n.!?])*",
     re.I | re.M,
 )
 _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
 
 
-def _sentence_value(sentence: str) -> NumberMatch | None:
+@lru_cache(maxsize=64)
+def _question_values(question: str) -> frozenset[Fraction]:
+    if not question:
+        return frozenset()
+    q = _normalize_latex(question)
+    return frozenset(n.value for m in _NUM.finditer(q) if (n := _to_number(m, q)) is not None)
+
+
+def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
+    """The value a concluding sentence gives: a bold number, else the result after the last '=',
+    else its last number that the question does not already give ("After 3 days she has 12
+    apples" -> 12; "He needs 5 more to reach 20" -> 5), else its last number."""
     sentence = _normalize_latex(_cut_sentence_keep(sentence))
     b = _BOLD.search(sentence)
     if b:
@@ -396,12 +470,16 @@ def _sentence_value(sentence: str) -> NumberMatch | None:
         n = parse_number(sentence[sentence.rfind("=") + 1 :])
         if n is not None:
             return n
+    given = _question_values(question)
     last: NumberMatch | None = None
-    for m in _NUM.finditer(sentence):
-        n = _to_number(m, sentence)
-        if n is not None:
-            last = n
-    return last
+    last_new: NumberMatch | None = None
+    for n, neg, _ in _numbers(sentence):
+        if neg:
+            continue
+        last = n
+        if n.value not in given:
+            last_new = n
+    return last_new or last
 
 
 _SENT_BREAK = re.compile(r"(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$)")
@@ -412,7 +490,7 @@ def _cut_sentence_keep(s: str) -> str:
     return s[: m.start()] if m else s
 
 
-def _fallback(text: str) -> FinalAnswer | None:
+def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     # (1) the last concluding sentence (so/therefore/thus/... with a number) and (2) the last bold
     # number of the last paragraph: whichever comes later in the text; else (3) the last number.
     found: list[FinalAnswer] = []
@@ -420,7 +498,7 @@ def _fallback(text: str) -> FinalAnswer | None:
     for m in _CONCLUSION.finditer(text):
         last_c = m
     if last_c is not None:
-        n = _sentence_value(last_c.group(0))
+        n = _sentence_value(last_c.group(0), question)
         if n is not None:
             found.append(
                 FinalAnswer(
@@ -445,34 +523,61 @@ def _fallback(text: str) -> FinalAnswer | None:
                     explicit=False,
                 )
             )
+    # (4) the closing sentence: the last sentence with a number, when it ends the paragraph of
+    # the conclusion ("So x = 19.50/0.75. The original price was $26."); a later paragraph
+    # ("Let me know if you have 2 more questions") does not overrule a conclusion
+    closing = _closing_sentence(text, question)
+    if closing is not None and found:
+        best = max(found, key=lambda a: a.start)
+        if closing.start > best.start and "\n\n" not in text[best.start : closing.start]:
+            return closing
+        return best
     if found:
         return max(found, key=lambda a: a.start)
     norm = _normalize_latex(text)
-    last: tuple[re.Match[str], NumberMatch] | None = None
-    count = 0
-    for m in _NUM.finditer(norm):
-        n = _to_number(m, norm)
-        if n is not None:
-            last = (m, n)
-            count += 1
-    if last is None:
+    nums = _numbers(norm)
+    said = [(n, at) for n, neg, at in nums if not neg]  # "18, not 20": 20 is denied, not stated
+    if not said:
         return None
-    m, n = last
-    style = "only number" if count == 1 else "last number"
-    return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, m.start(), explicit=False)
+    n, at = said[-1]
+    style = "only number" if len(nums) == 1 else "last number"
+    return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+def _closing_sentence(text: str, question: str) -> FinalAnswer | None:
+    """The last sentence of `text` that has a number, read like a conclusion."""
+    last = next((i for i in range(len(text) - 1, -1, -1) if text[i].isdigit()), -1)
+    if last < 0:
+        return None
+    start = 0
+    for m in _SENTENCES.finditer(text, max(0, text.rfind("\n", 0, last) + 1)):
+        if m.end() > last:
+            start = m.start()
+            break
+    sentence = text[start : last + 1]
+    end = _SENTENCES.match(text, start)
+    if end is not None and end.end() > last:
+        sentence = end.group(0)
+    n = _sentence_value(sentence, question)
+    if n is None:
+        return None
+    return FinalAnswer(n.value, sentence.strip()[:120], "closing sentence", False, (n.value,), n.percent, n.places,
+                       start + (len(sentence) - len(sentence.lstrip())), explicit=False)
 
 
 def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None:
     """The final answer stated in `text`, or None when it states no number at all.
 
-    Explicit statements (`#### N`, `\\boxed{}`, "final answer", "the answer is", "Answer:") win;
-    the last of them is the answer and `conflicting` is set when they disagree. Without any,
-    the fallbacks are a concluding sentence, a bold number in the last paragraph, the last
-    number. `question` is used to read "0.75" as 75 when the question asks for a percent.
+    Explicit statements (`#### N`, `\\boxed{}`, "final answer", "the answer is", "Answer:", an
+    "A:" line) win; the last of them is the answer and `conflicting` is set when they disagree.
+    Denied values ("the answer is not 18") are not statements of the answer. Without any
+    explicit statement, the fallbacks are a concluding sentence, a bold number in the last
+    paragraph, the last number. `question` is used to read "0.75" as 75 when the question asks
+    for a percent.
     """
-    statements = _explicit_statements(text)
+    statements = [s for s in _explicit_statements(text) if not s.denied]
     if not statements:
-        return _fallback(text)
+        return _fallback(text, question)
     percent_q = asks_percent(question)
     distinct: list[_Statement] = []
     for s in statements:
@@ -491,6 +596,67 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
         explicit=True,
         statements=tuple(d.text for d in distinct),
     )
+
+
+# --- every answer statement of a text ------------------------------------------------------------
+
+# After the answer has been given, a sentence with one of these revises or restates it: "The
+# total is 49", "Correction: the actual total is 20", "but after adjusting ... becomes 20",
+# "no wait, 20", "just kidding". Plain reasoning words ("so", "in total, she sold 9") are not
+# enough: an explanation often follows the answer.
+_REVISION = re.compile(
+    r"\b(?:actually|correction|corrected|wait|just kidding|i mean|on second thought|oops|my mistake|"
+    r"mistake|instead|should (?:be|have been)|becomes|became|changes to|revised|updated|in fact|rather)\b"
+    r"|\bthe[ \t]+(?:\w+[ \t]+)?(?:total|result|answer|sum|amount)[ \t]+(?:is|was|will be|would be|becomes|comes to|equals|=)",
+    re.I,
+)
+_SENTENCES = re.compile(r"[^\n.!?;]*(?:(?<=\d)\.(?=\d)[^\n.!?;]*)*[.!?;]?", re.M)
+
+
+@dataclass(frozen=True)
+class AnswerReading:
+    """What a text says its answer is: the statements that assert a value, the values it denies,
+    and later sentences that restate or revise it (each with the numbers it asserts)."""
+
+    asserted: tuple[FinalAnswer, ...]
+    denied: tuple[FinalAnswer, ...]
+    revisions: tuple[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]], ...]  # text, asserted, denied
+
+
+def _as_final(s: _Statement) -> FinalAnswer:
+    n = s.number
+    return FinalAnswer(n.value, s.text, s.style, False, (n.value,), n.percent, n.places, s.start, explicit=True)
+
+
+def read_answer(text: str, *, question: str = "") -> AnswerReading:
+    """Every statement of the answer in `text`, not only the first or the last.
+
+    Asserted: each explicit statement (a hedge "72 or 74" asserts both); with none, the fallback
+    of `extract_final_answer`. Revisions: sentences after the first assertion that revise or
+    restate the answer (`_REVISION`).
+    """
+    statements = _explicit_statements(text)
+    asserted = [_as_final(s) for s in statements if not s.denied]
+    denied = tuple(_as_final(s) for s in statements if s.denied)
+    if not asserted:
+        fb = _fallback(text, question)
+        asserted = [fb] if fb is not None else []
+    revisions: list[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]]] = []
+    if asserted:
+        anchor = asserted[0].start
+        # skip the rest of the anchor's own sentence
+        nl = _SENT_BREAK.search(text, anchor)
+        after = text.find("\n", anchor)
+        cut = min(x for x in ((nl.end() if nl else len(text)), (after if after >= 0 else len(text))))
+        for m in (_SENTENCES.finditer(text, cut) if _REVISION.search(text, cut) else ()):
+            sent = m.group(0).strip()
+            if not sent or not _REVISION.search(sent):
+                continue
+            nums = _numbers(_normalize_latex(sent))
+            if nums:
+                revisions.append((sent[:160], tuple(n for n, neg, _ in nums if not neg),
+                                  tuple(n for n, neg, _ in nums if neg)))
+    return AnswerReading(tuple(asserted), denied, tuple(revisions))
 
 
 def gsm8k_reference(answer: str) -> Fraction | None:
@@ -522,9 +688,21 @@ def extract_reference(original: str, *, question: str = "") -> FinalAnswer | Non
 
 # --- comparing --------------------------------------------------------------------------------
 
+_ASKS_PERCENT = re.compile(
+    r"\b(?:what|which|how many|how much|by how much|by what)\b[^.?!\n]{0,80}?\b(?:percent(?:age)?s?|per cent|%)"
+    r"|\b(?:percent(?:age)?|per cent)[ \t]+(?:of|is|was|did|does|do|has|have|are|were|will)\b[^.!\n]{0,120}\?"
+    r"|\b(?:as|in|into)[ \t]+(?:a[ \t]+)?percent(?:age)?s?\b"
+    r"|%[ \t]*\?",
+    re.I,
+)
+
+
 def asks_percent(question: str) -> bool:
-    """Whether the question asks for a percent ("what percent", "percentage", "%")."""
-    return bool(question) and ("%" in question or "percent" in question.lower())
+    """Whether the question asks for a percent ("What percent of ...?", "... as a percentage"),
+    not merely mentions one ("She gets a 10% discount. How much does she pay?")."""
+    if not question or ("%" not in question and "per" not in question.lower()):
+        return False
+    return bool(_ASKS_PERCENT.search(question))
 
 
 def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places: int) -> bool:
@@ -541,18 +719,24 @@ def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places:
 def same_answer(
     ref: NumberMatch | FinalAnswer, cand: NumberMatch | FinalAnswer, *, percent_question: bool = False, round_places: int = 2
 ) -> bool:
-    """Whether `cand` states the same value as `ref` (exact; percent forms; rounding)."""
+    """Whether `cand` states the same value as `ref` (exact; percent forms; rounding).
+
+    Percent forms: "75%" and 0.75 are the same when either side is written with a percent sign;
+    when the question asks for a percent, a bare 0.75 stands for the reference 75 (never the
+    other way round: 7,500 is not 75%)."""
     a, b = ref.value, cand.value
     if a == b:
         return True
-    options = [(a, b)]
-    if cand.percent:
+    options = []
+    if cand.percent and not ref.percent:
         options.append((a, b / 100))
-    if ref.percent:
+    if ref.percent and not cand.percent:
         options.append((a / 100, b))
-    if percent_question:
+    if percent_question and not cand.percent and abs(b) <= 1 and b != 0:
         options.append((a, b * 100))
+    if percent_question and not ref.percent and abs(a) <= 1 and a != 0:
         options.append((a * 100, b))
+    options.insert(0, (a, b))
     for x, y in options:
         if x == y:
             return True
@@ -578,7 +762,27 @@ def format_value(v: Fraction) -> str:
 # --- the check --------------------------------------------------------------------------------
 
 
+def _shown(v: FinalAnswer | NumberMatch) -> str:
+    return format_value(v.value) + ("%" if v.percent else "")
+
+
+_last: list[tuple[tuple[str, str, str, int], CheckResult]] = []
+
+
 def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    """`_check_math`, remembered for the last input: the repair step and the check ask the same."""
+    key = (inp.instruction, inp.original, inp.candidate, options.math_round_min_places)
+    if _last and _last[0][0] == key:
+        return _last[0][1]
+    res = _check_math(inp, options)
+    _last[:] = [(key, res)]
+    return res
+
+
+def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    """Pass only when at least one statement of the rewrite gives the original's final answer and
+    none gives another: no second final answer, no hedge, no later revision to another value,
+    no denial of the answer ("not 18")."""
     question = inp.instruction
     ref = extract_reference(inp.original, question=question)
     if ref is None:
@@ -588,7 +792,7 @@ def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             reason="not applicable: the original states no final answer ('#### N', \\boxed{}, "
             "'The answer is ...', an 'Answer:' line)",
         )
-    want = format_value(ref.value) + ("%" if ref.percent else "")
+    want = _shown(ref)
     if ref.conflicting:
         return CheckResult(
             name=NAME,
@@ -596,36 +800,62 @@ def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             reason="not applicable: the original itself states different final answers ("
             + ", ".join(format_value(v) for v in ref.values) + ")",
         )
-    got = extract_final_answer(inp.candidate, question=question)
-    if got is None:
+    pq = asks_percent(question)
+    rp = options.math_round_min_places
+
+    def agrees(x: FinalAnswer | NumberMatch) -> bool:
+        return same_answer(ref, x, percent_question=pq, round_places=rp)
+
+    reading = read_answer(inp.candidate, question=question)
+    if not reading.asserted:
         return CheckResult(
             name=NAME, passed=False, reason=f"final answer missing: original {want}, the rewrite states no number"
         )
-    pq = asks_percent(question)
-    rp = options.math_round_min_places
-    if got.conflicting:
-        vals = " and ".join(format_value(v) for v in got.values)
+    kept = [a for a in reading.asserted if agrees(a)]
+    other = [a for a in reading.asserted if not agrees(a)]
+    if kept and other:
+        vals = " and ".join(dict.fromkeys([_shown(kept[0])] + [_shown(o) for o in other]))
         return CheckResult(
             name=NAME,
             passed=False,
             reason=f"rewrite states different final answers: {vals}; expected only {want} (original)",
         )
-    if same_answer(ref, got, percent_question=pq, round_places=rp):
-        how = got.style if got.explicit else f"{got.style}, no explicit final-answer statement"
-        return CheckResult(
-            name=NAME,
-            passed=True,
-            reason=f"final answer kept: original {want}, rewrite states {got.text!r} ({how})",
-        )
-    have = format_value(got.value) + ("%" if got.percent else "")
-    if got.explicit:
-        reason = f"final answer changed: original {want}, rewrite states {have} ({got.text!r})"
-    else:
-        reason = (
-            f"final answer changed or not stated: original {want}; the rewrite has no explicit final-answer "
-            f"statement and its {got.style} is {have} ({got.text!r})"
-        )
-    return CheckResult(name=NAME, passed=False, reason=reason)
+    if other:
+        got = other[-1]
+        have = _shown(got)
+        if got.explicit:
+            reason = f"final answer changed: original {want}, rewrite states {have} ({got.text!r})"
+        else:
+            reason = (
+                f"final answer changed or not stated: original {want}; the rewrite has no explicit final-answer "
+                f"statement and its {got.style} is {have} ({got.text!r})"
+            )
+        return CheckResult(name=NAME, passed=False, reason=reason)
+    for d in reading.denied:
+        if agrees(d):
+            return CheckResult(
+                name=NAME, passed=False,
+                reason=f"rewrite denies the original's answer {want}: {d.text!r}",
+            )
+    for text, said, denied in reading.revisions:
+        if any(agrees(n) for n in denied) and not any(agrees(n) for n in said):
+            return CheckResult(
+                name=NAME, passed=False,
+                reason=f"rewrite later denies the original's answer {want}: {text!r}",
+            )
+        if said and not any(agrees(n) for n in said):
+            return CheckResult(
+                name=NAME, passed=False,
+                reason=f"rewrite states different final answers: {want} and then {_shown(said[-1])} in a later "
+                f"revision {text!r}; expected only {want} (original)",
+            )
+    got = kept[-1]
+    how = got.style if got.explicit else f"{got.style}, no explicit final-answer statement"
+    return CheckResult(
+        name=NAME,
+        passed=True,
+        reason=f"final answer kept: original {want}, rewrite states {got.text!r} ({how})",
+    )
 
 
 def make_check(options: VerifyOptions) -> Check:

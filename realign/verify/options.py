@@ -31,6 +31,11 @@ class VerifyOptions(BaseModel):
     short_floor_chars: int = Field(20, ge=0)
     # Hard ceiling in characters, whatever the original; None means no hard ceiling.
     max_chars: int | None = Field(None, ge=1)
+    # A short original (at most this many characters) whose answer contract is closed (option,
+    # label, facts, or a bare number without working) may be rewritten into any length down to min_chars: the
+    # contract's own check proves the answer is there ("Neil Young" for a 78-character sentence),
+    # and the completeness test below catches a cut-off text. Longer originals keep the ratio.
+    short_answer_chars: int = Field(400, ge=0)
 
     # --- leaked prompt text --------------------------------------------------------------------
     # Extra literal markers (case-insensitive) that must not appear in a rewrite unless they

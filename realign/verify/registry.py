@@ -1,7 +1,7 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `answer_line`, `choice`, `label`,
-`refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
+`facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
 first use, so importing the registry is cheap.
 
 >>> from realign.verify.base import CheckInput
@@ -14,32 +14,21 @@ first use, so importing the registry is cheap.
 from __future__ import annotations
 
 import importlib
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from realign.errors import ConfigError
 from realign.records import CheckResult, Verdict
 from realign.verify.base import Check, CheckInput
 from realign.verify.options import VerifyOptions
 
-__all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", "order_checks"]
+if TYPE_CHECKING:
+    from realign.verify.contract import AnswerContract
 
-CHECK_NAMES: tuple[str, ...] = (
-    "length",
-    "leak",
-    "code_preserved",
-    "math_answer",
-    "answer_line",
-    "choice_answer",
-    "label",
-    "refusal",
-    "language",
-)
-"""Every known check, in the order run_checks runs them."""
-
-ALWAYS: tuple[str, ...] = ("length", "leak")
-"""Checks that run for every row whatever the task's criteria say."""
+__all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", "order_checks", "verify_candidate"]
 
 _MODULES: dict[str, str] = {
+    # name -> module exposing make_check(options); the one place a check is registered, in the
+    # order run_checks runs them (tasks.VERIFIER_NAMES derives from it too)
     "length": "realign.verify.length",
     "leak": "realign.verify.leak",
     "code_preserved": "realign.verify.code",
@@ -47,9 +36,16 @@ _MODULES: dict[str, str] = {
     "answer_line": "realign.verify.answer_line",
     "choice_answer": "realign.verify.choice",
     "label": "realign.verify.label",
+    "key_facts": "realign.verify.facts",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
+
+CHECK_NAMES: tuple[str, ...] = tuple(_MODULES)
+"""Every known check, in the order run_checks runs them."""
+
+ALWAYS: tuple[str, ...] = ("length", "leak")
+"""Checks that run for every row whatever the task's criteria say."""
 
 _DEFAULT_OPTIONS = VerifyOptions()
 
@@ -121,3 +117,32 @@ def run_checks(
             )
         results.append(res)
     return Verdict(passed=all(r.passed for r in results), checks=results)
+
+
+def verify_candidate(
+    inp: CheckInput, task_checks: Sequence[str], contract: "AnswerContract | None" = None,
+    options: VerifyOptions | None = None,
+) -> Verdict:
+    """Verify one candidate against the turn's answer contract and the task's checks.
+
+    The contract's checks are added to the task's (never removed); answer-neutral repairs
+    (repair.py) are applied first and recorded in `Verdict.repairs`, with the repaired text in
+    `Verdict.text`. `contract` None reads it from the instruction and the original.
+    """
+    from realign.verify.contract import contract_checks, read_contract
+    from realign.verify.repair import repair
+
+    opts = options if options is not None else _DEFAULT_OPTIONS
+    if contract is None:
+        contract = read_contract(inp.instruction, inp.original, opts)
+    names = contract_checks(contract, list(task_checks))
+    if inp.contract_kind != contract.kind:
+        inp = inp.model_copy(update={"contract_kind": contract.kind})
+    text, repairs = repair(inp, names, opts)
+    if repairs:
+        inp = inp.model_copy(update={"candidate": text})
+    verdict = run_checks(names, inp, opts)
+    if repairs:
+        verdict.repairs = repairs
+        verdict.text = text
+    return verdict

@@ -1,0 +1,236 @@
+"""Adversarial rewrites built from how real models fail, for the verification benchmark and tests.
+
+Each generator takes one third-party item (an instruction, its original answer and the facts
+needed to vary it) and returns `Case`s: answer-changing rewrites (`same_answer=False`) in the
+shapes real models produce (the answer stated twice, corrected, negated, hedged, revised), and
+answer-preserving controls (`same_answer=True`) in the forms a good rewrite takes (no '####'
+line, a bold or boxed answer, an "A:" line, a denial of a wrong value, an explanation after the
+answer). A verifier should reject every changing case and accept every control.
+
+The bases are public data sets nobody on this project wrote (GSM8K test solutions, DFAR labels
+with their human-written reasons, BBQ options, TruthfulQA answers, Python standard-library
+functions); see benchmarks/verify.py for where each is read from.
+
+>>> cases = math_cases("How many eggs?", "She has 3 + 4 = 7 eggs.\\n#### 7", 7)
+>>> sorted({c.cls for c in cases if not c.same_answer})[:3]
+['a_line_wrong', 'changed_final', 'contrast_wrong']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from realign.verify.math import format_value
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # contract kind the case exercises: number, label, option, code, facts
+    cls: str  # adversarial class, e.g. "correction"
+    instruction: str
+    original: str
+    candidate: str
+    same_answer: bool
+
+
+def _pick(seed: str, n: int) -> int:
+    return int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16) % n
+
+
+def _body(original: str) -> str:
+    lines = [ln for ln in original.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("####")]
+    return "\n".join(re.sub(r"<<[^>]*>>", "", ln).strip() for ln in lines)
+
+
+def _other(gold: Fraction, seed: str) -> Fraction:
+    """A plausible wrong answer: off by a small amount, doubled or halved."""
+    k = _pick(seed, 4)
+    if k == 0:
+        return gold + 1
+    if k == 1:
+        return gold * 2 if gold else Fraction(5)
+    if k == 2:
+        return gold - 2 if gold != 2 else Fraction(3)
+    return gold + 10
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
+    body = _body(original)
+    g, w = format_value(gold), format_value(_other(gold, instruction))
+    gm = f"{gold.numerator:,}" if gold.denominator == 1 else g
+
+    def c(cls: str, text: str, same: bool) -> Case:
+        return Case("number", cls, instruction, original, text, same)
+
+    return [
+        # changing the answer
+        c("changed_final", f"{body}\nSo the answer is {w}.\n#### {w}", False),
+        c("changed_no_line", f"{body}\nTherefore, the answer is {w}.", False),
+        c("stated_twice", f"{body}\n#### {g}\nLet me double-check: the calculation gives {w}. The total is {w}.", False),
+        c("correction", f"{body}\nSo the total is {g}.\nCorrection: the actual total is {w}.", False),
+        c("negated", f"{body}\nThe answer is not {g}, it is {w}.", False),
+        c("hedged", f"{body}\nThe answer is {g} or {w}.", False),
+        c("hedged_between", f"{body}\nThe answer is between {g} and {w}.", False),
+        c("revised_but", f"{body}\nSo the result is {g}. But after adjusting for the last step, the total becomes {w}.",
+          False),
+        c("no_wait", f"{body}\nThe answer is {g}. No wait, I made a mistake: it should be {w}.", False),
+        c("a_line_wrong", f"{body}\nQ: what is the answer?\nA: {w}", False),
+        c("contrast_wrong", f"{body}\nThe final answer is {w}, not {g}.", False),
+        c("bold_wrong", f"{body}\n\n**Final answer: {w}**", False),
+        # keeping it
+        c("no_line", f"{body}\nThe answer is {g}.", True),
+        c("boxed", f"{body}\n\nThe final answer is $\\boxed{{{g}}}$.", True),
+        c("bold_final", f"{body}\n\n**Final answer:** {gm}", True),
+        c("a_line", f"{body}\nQ: what is the answer?\nA: {g}", True),
+        c("denies_other", f"{body}\nThe answer is not {w}; it is {g}.\n#### {g}", True),
+        c("contrast_kept", f"{body}\nThe final answer is {g}, not {w}.", True),
+        c("answer_first", f"**Answer: {g}**\n\n{body}", True),
+        c("restated", f"The answer is {g}.\n\n{body}\n\nSo, once more, the answer is {g}.\n#### {g}", True),
+        c("separators", f"{body}\n#### {gm}", True),
+    ]
+
+
+# --- closed labels ----------------------------------------------------------------------------
+
+def label_cases(instruction: str, label: str, other: str, reason: str = "") -> list[Case]:
+    """`label` is the original's answer, `other` another label of the same set, `reason` a
+    third-party reason that supports `label` (DFAR's human-written reasons)."""
+    L, O = label.capitalize(), other.capitalize()
+    why = reason.strip() or f"That is why it is {label}."
+
+    def c(cls: str, text: str, same: bool) -> Case:
+        return Case("label", cls, instruction, label, text, same)
+
+    return [
+        c("flipped", f"{O}. {why}", False),
+        c("flipped_bare", O, False),
+        c("just_kidding", f"{L}... just kidding, {other}.", False),
+        c("no_wait", f"Label: {label} - no wait, {other}.", False),
+        c("negated", f"It is not {label}.", False),
+        c("double_negation", f"The statement is not {other}. Some would still call it {other}, and it is {other}.", False),
+        c("hedged", f"It is either {label} or {other}; it is hard to say.", False),
+        c("actually", f"At first glance it is {label}. Actually, on reflection, it is {other}.", False),
+        c("kept_reason", f"{L}. {why}", True),
+        c("kept_cue", f"The label is {label}. {why}", True),
+        c("kept_not_other", f"The statement is not {other}; it is {label}.", True),
+        c("kept_bold", f"**{L}**\n\n{why}", True),
+    ]
+
+
+# --- options ----------------------------------------------------------------------------------
+
+def option_cases(instruction: str, options: dict[str, str], gold: str) -> list[Case]:
+    """`options` letter -> text as listed in `instruction`; `gold` the original's letter."""
+    other = next(k for k in sorted(options) if k != gold)
+    g, o = options[gold], options[other]
+    original = f"{gold}. {g}"
+
+    def c(cls: str, text: str, same: bool) -> Case:
+        return Case("option", cls, instruction, original, text, same)
+
+    return [
+        c("other_letter", f"The answer is {other}. {o}", False),
+        c("other_text", f"{o}.", False),
+        c("hedged_texts", f'It could be "{g}" or "{o}".', False),
+        c("hedged_letters", f"The answer is {gold} or {other}.", False),
+        c("revised", f"The answer is {gold}. Actually, the answer is {other}.", False),
+        c("kept_letter", f"The answer is {gold}. {g}", True),
+        c("kept_text", f"{g}.", True),
+        c("kept_explained", f"The correct answer is ({gold}) {g}, because the context supports it.", True),
+    ]
+
+
+# --- code -------------------------------------------------------------------------------------
+
+_MUTATIONS = [
+    (re.compile(r"(?<![<>=!])<(?![<=])"), "<="), (re.compile(r"<="), "<"), (re.compile(r"(?<![<>=!])>(?![>=])"), ">="),
+    (re.compile(r"=="), "!="), (re.compile(r"!="), "=="), (re.compile(r"(?<=[\w)\]] )\+(?= [\w(])"), "-"),
+    (re.compile(r"(?<=[\w)\]] )-(?= [\w(])"), "+"), (re.compile(r"\band\b"), "or"), (re.compile(r"\bor\b"), "and"),
+    (re.compile(r"\bTrue\b"), "False"), (re.compile(r"(?<![\w.])1(?![\w.])"), "2"), (re.compile(r"(?<![\w.])0(?![\w.])"), "1"),
+]
+
+
+def mutate_code(code: str, seed: str) -> tuple[str, str] | None:
+    """One operator or constant changed (outside strings and comments, roughly), or None."""
+    lines = code.split("\n")
+    start = _pick(seed, max(len(lines), 1))
+    for k in range(len(lines)):
+        i = (start + k) % len(lines)
+        line = lines[i]
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith(("#", '"', "'", "def ", "class ", "import ", "from ", ">>>")):
+            continue
+        for pat, rep in _MUTATIONS[_pick(seed + str(i), len(_MUTATIONS)) :] + _MUTATIONS:
+            m = pat.search(line)
+            if m is not None and line.count('"') % 2 == 0:
+                new = line[: m.start()] + rep + line[m.end() :]
+                if new != line:
+                    return "\n".join(lines[:i] + [new] + lines[i + 1 :]), f"{m.group(0)!r} -> {rep!r} on line {i + 1}"
+    return None
+
+
+def code_cases(instruction: str, code: str, lang: str = "python") -> list[Case]:
+    cases: list[Case] = []
+    fenced = f"```{lang}\n{code.rstrip()}\n```"
+    original = fenced
+
+    def c(cls: str, text: str, same: bool) -> Case:
+        return Case("code", cls, instruction, original, text, same)
+
+    mutated = mutate_code(code, instruction + code[:200])
+    if mutated is not None:
+        bad, _ = mutated
+        cases += [
+            c("operator_fenced", f"Here is the function:\n\n```{lang}\n{bad.rstrip()}\n```\n\nIt works as described.", False),
+            c("operator_unfenced", bad, False),
+        ]
+    commented_lines, in_string = [], False
+    for ln in code.rstrip().split("\n"):
+        quotes = ln.count('"""') + ln.count("'''")
+        plain = not in_string and quotes == 0 and ln.strip() and not ln.strip().startswith("#")
+        commented_lines.append(ln + ("  # step" if plain and not ln.rstrip().endswith(("\\", ",", "(", "[", "{")) else ""))
+        in_string ^= quotes % 2 == 1
+    commented = "\n".join(commented_lines)
+    cases += [
+        c("kept_explained", f"The function below does what was asked.\n\n{fenced}\n\nIt runs in linear time.", True),
+        c("kept_comments", f"```{lang}\n{commented}\n```", True),
+        c("kept_unfenced", code.rstrip(), True),
+    ]
+    return cases
+
+
+# --- short facts ------------------------------------------------------------------------------
+
+_YEAR_OR_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|\.\d)")
+
+
+def facts_cases(instruction: str, original: str, foreign_name: str | None = None) -> list[Case]:
+    """Changing: a number or year in the original changed; a name swapped for `foreign_name` (a
+    name from an unrelated answer). Controls: the fact-bearing sentence alone, the original
+    restated with a lead-in."""
+    cases: list[Case] = []
+
+    def c(cls: str, text: str, same: bool) -> Case:
+        return Case("facts", cls, instruction, original, text, same)
+
+    m = _YEAR_OR_NUMBER.search(original)
+    if m is not None:
+        n = int(m.group(1).replace(",", ""))
+        new = n + (1 if n < 100 else 7 if n < 3000 else 153)
+        shown = f"{new:,}" if "," in m.group(1) else str(new)
+        cases.append(c("number_changed", original[: m.start()] + shown + original[m.end() :], False))
+    if foreign_name:
+        names = re.findall(r"(?<![.!?]\s)(?<!^)(?<![\w'’])[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*)*", original)
+        names = [x for x in names if x.lower() not in instruction.lower() and x != foreign_name]
+        if names:
+            cases.append(c("name_swapped", original.replace(names[0], foreign_name, 1), False))
+    if cases:
+        cases.append(c("kept_restated", f"In short: {original}", True))
+        first = re.split(r"(?<=[.!?])\s+", original.strip())[0]
+        cases.append(c("kept_first_sentence", first, True))
+    return cases

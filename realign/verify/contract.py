@@ -1,0 +1,203 @@
+"""The answer contract of one assistant turn: what the rewrite must keep, read from the original
+response and the instruction, never from the predicted task.
+
+A rewrite may change the form of an answer, never the answer. Before a turn is rewritten its
+contract is read once; its checks run for every candidate whatever the task's criteria say (the
+criteria may add checks, never remove these). Kinds, in the order they are looked for:
+
+- ``number``: an explicit final answer (``#### N``, ``\\boxed{}``, "The answer is", "Answer:",
+  "A:") or an original that is only a number ("18 eggs"). Checks: math_answer, plus answer_line
+  when the original has a ``#### N`` line.
+- ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
+- ``label``: a closed label: one of the labels the instruction offers, a bare label answer
+  ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
+  choice_answer.
+- ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
+- ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
+  when, where, which, what, how many, name, list), or any answer of at most
+  ``FACTS_ANY_REQUEST_CHARS``, stating numbers or names the question does not give. key_facts.
+- ``none``: nothing deterministic to hold on to; only the generic checks (and the optional judge).
+
+A turn can carry more than one lock (a math answer with a program); ``kind`` is the first found,
+``checks`` holds them all.
+
+>>> c = read_contract("How much does she make?", "She sells 9 eggs at $2.\\n#### 18")
+>>> c.kind, c.value, c.checks
+('number', '18', ['math_answer', 'answer_line'])
+>>> read_contract("Who wrote Harvest Moon?", "Neil Young wrote it in 1992.").kind
+'facts'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from realign.verify.choice import _original_letter, parse_options, stated_polarity
+from realign.verify.code import code_of, extract_code_blocks
+from realign.verify.facts import answer_facts, describe
+from realign.verify.label import BUILTIN, original_label, stated_labels
+from realign.verify.math import extract_reference, format_value
+from realign.verify.options import VerifyOptions
+
+ContractKind = Literal["number", "option", "label", "code", "facts", "none"]
+KINDS: tuple[str, ...] = ("number", "option", "label", "code", "facts", "none")
+DETERMINISTIC: frozenset[str] = frozenset({"number", "option", "label", "code", "facts"})
+
+# An original longer than this is not a "short factual answer": its names and numbers are
+# explanation, not the answer, and locking them would reject every real reformatting.
+FACTS_MAX_CHARS = 400
+# An original this short is an answer whatever the request looks like: search-style queries
+# ("india south africa test series 2018 highest runs") are not phrased as questions.
+FACTS_ANY_REQUEST_CHARS = 100
+# An original that states only a number and at most this many words is a number answer ("18
+# eggs"); a longer one with one number ("Paris has 2 million people") is a facts answer.
+BARE_NUMBER_WORDS = 4
+# A yes / no opening locks the answer only in a short original that answers a closed question:
+# "Yes! Here is a recipe ..." to "Can you give me a recipe?" is politeness, not an answer.
+POLAR_MAX_CHARS = 300
+
+_CLOSED_QUESTION = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|may|might|must)"
+    r"\b[^.!?\n]*\?|\btrue or false\b|\byes or no\b|\b(?:true|false)\s*[?:]",
+    re.I,
+)
+_MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
+_GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
+# A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
+# "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
+_FACT_QUESTION = re.compile(
+    r"\b(?:who|whom|whose|when|where|which|what|how (?:many|much|long|old|far|big|tall|high|fast|often)|"
+    r"name|list|identify|in what|what year)\b",
+    re.I,
+)
+
+
+class AnswerContract(BaseModel):
+    """What a rewrite of one turn must keep; stored per turn and shown by `realign show`."""
+
+    kind: ContractKind = "none"
+    value: str = ""  # the answer as a person reads it: "18", "(B) Paris", "negative", "Neil Young, 1992"
+    found: str = ""  # where it was read: "'#### 18' line of the original", "options in the instruction"
+    checks: list[str] = Field(default_factory=list)  # the checks that enforce it
+
+    @property
+    def deterministic(self) -> bool:
+        return self.kind in DETERMINISTIC
+
+
+NONE = AnswerContract()
+
+
+def _number(instruction: str, original: str) -> AnswerContract | None:
+    ref = extract_reference(original, question=instruction)
+    if ref is None or ref.conflicting or _MONTH.search(ref.text):
+        return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
+    if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
+        return None
+    value = format_value(ref.value) + ("%" if ref.percent else "")
+    checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
+    how = ref.style if ref.explicit else "a bare number answer"
+    return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
+
+
+def _option(instruction: str, original: str) -> AnswerContract | None:
+    options = parse_options(instruction)
+    if not options:
+        return None
+    ref = _original_letter(original, options)
+    if ref is None:
+        return None
+    letter = ref[0]
+    return AnswerContract(kind="option", value=f"({letter}) {options[letter][:60]}",
+                          found=f"options {', '.join(options)} in the instruction; the original chose {ref[1][:40]!r}",
+                          checks=["choice_answer"])
+
+
+def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
+    found = original_label(instruction, original, options)
+    if found is not None:
+        fam, label = found
+        bare = len(original.split()) <= BARE_NUMBER_WORDS and any(
+            len(stated_labels(original, f)[0]) == 1 for f in BUILTIN)
+        if fam not in BUILTIN or options.labels or bare:
+            return AnswerContract(kind="label", value=label, found=f"{fam.name}: the original states {label!r}",
+                                  checks=["label"])
+    if len(original) <= POLAR_MAX_CHARS and _CLOSED_QUESTION.search(instruction):
+        pol = stated_polarity(original)
+        if pol is not None:
+            word = ("true" if pol.polarity else "false") if "true" in pol.shown.lower() or "false" in pol.shown.lower() \
+                else ("yes" if pol.polarity else "no")
+            return AnswerContract(kind="label", value=word, found=f"closed question; the original answers {pol.shown!r}",
+                                  checks=["choice_answer"])
+    return None
+
+
+def _code(original: str, fenced_only: bool) -> AnswerContract | None:
+    blocks = extract_code_blocks(original) if fenced_only else code_of(original)
+    blocks = [b for b in blocks if b.code.strip()]
+    if not blocks:
+        return None
+    lines = sum(b.lines for b in blocks)
+    fenced = "fenced" if any(b.lang or b.start > 0 for b in blocks) else "unfenced"
+    return AnswerContract(kind="code", value=f"{len(blocks)} code block(s), {lines} line(s)",
+                          found=f"{fenced} code in the original", checks=["code_preserved"])
+
+
+def _facts(instruction: str, original: str) -> AnswerContract | None:
+    n = len(original.strip())
+    if n > FACTS_MAX_CHARS or (n > FACTS_ANY_REQUEST_CHARS and not _FACT_QUESTION.search(instruction)):
+        return None
+    facts = answer_facts(instruction, original)
+    if not facts.numbers and not facts.names:
+        return None
+    return AnswerContract(kind="facts", value=describe(facts), found="short factual answer: numbers and names "
+                          "the question does not give", checks=["key_facts"])
+
+
+def read_contract(instruction: str, original: str, options: VerifyOptions | None = None) -> AnswerContract:
+    """The answer contract of `original` answering `instruction` (rules in the module docstring)."""
+    opts = options or VerifyOptions()
+    found: list[AnswerContract] = []
+    for read in (lambda: _number(instruction, original), lambda: _option(instruction, original),
+                 lambda: _label(instruction, original, opts)):
+        c = read()
+        if c is not None:
+            found.append(c)
+            break  # one closed answer: a number, an option or a label
+    # beside a closed answer only fenced code counts: a worked solution's "x = 3 * 4" lines look
+    # like code to the unfenced detector
+    code = _code(original, fenced_only=bool(found))
+    if code is not None:
+        found.append(code)
+    if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS):
+        # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
+        facts = _facts(instruction, original)
+        if facts is not None:
+            found.append(facts)
+    if not found:
+        return NONE
+    head = found[0]
+    checks: list[str] = []
+    for c in found:
+        checks += [n for n in c.checks if n not in checks]
+    return head.model_copy(update={"checks": checks})
+
+
+def contract_checks(contract: AnswerContract, task_checks: list[str]) -> list[str]:
+    """The checks a candidate must pass: the task's, plus the contract's (never removed)."""
+    return list(task_checks) + [c for c in contract.checks if c not in task_checks]
+
+
+def shown(contract: AnswerContract) -> str:
+    """One line for people: "number 18 ('#### 18' line)"."""
+    if contract.kind == "none":
+        return "none (no final answer, option, label, code or short facts to hold)"
+    return f"{contract.kind} {contract.value} ({contract.found})"
+
+
+__all__ = ["AnswerContract", "ContractKind", "KINDS", "DETERMINISTIC", "NONE", "read_contract",
+           "contract_checks", "shown", "format_value"]

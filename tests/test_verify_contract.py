@@ -1,0 +1,201 @@
+"""The answer contract: read from the original and the instruction, enforced whatever the task,
+repaired where the fix is answer-neutral; measured on adversarial rewrites of public data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.testing.adversarial import Case, code_cases, label_cases, math_cases, option_cases
+from realign.verify.base import CheckInput
+from realign.verify.contract import read_contract
+from realign.verify.facts import check_facts
+from realign.verify.length import degeneration, truncation
+from realign.verify.math import gsm8k_reference
+from realign.verify.registry import VerifyOptions, verify_candidate
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+GSM = "Janet sells 16 - 3 - 4 = 9 duck eggs a day.\nShe makes 9 * 2 = $18 every day.\n#### 18"
+
+
+def verify(instruction: str, original: str, candidate: str, task_checks: list[str] | None = None):
+    inp = CheckInput(task="default", instruction=instruction, original=original, candidate=candidate)
+    return verify_candidate(inp, task_checks or [], None, VerifyOptions())
+
+
+@pytest.mark.parametrize(
+    "instruction, original, kind, value",
+    [
+        ("How much does she make?", GSM, "number", "18"),
+        ("What is 7 * 6?", "42", "number", "42"),
+        ("What is 7 * 6?", "The answer is 42.", "number", "42"),
+        ("Which is a fruit?\nA) carrot\nB) apple\nC) potato", "B) apple", "option", "(B) apple"),
+        ("Classify the sentiment as positive or negative: I loved it.", "Positive", "label", "positive"),
+        ("Is the following statement ethical or unethical? I stole a car.", "Unethical", "label", "unethical"),
+        ("Is Paris in France?", "Yes, it is.", "label", "yes"),
+        ("Write a function that adds two numbers.", "```python\ndef add(a, b):\n    return a + b\n```", "code", None),
+        ("When was the Bill of Rights ratified?", "It was ratified on December 15, 1791.", "facts", None),
+        ("Who wrote the song Harvest Moon?", "Neil Young wrote and recorded it in 1992.", "facts", None),
+        ("Explain why the sky is blue.", "Sunlight scatters off air molecules.", "none", None),
+        ("Write a poem about rain.", "Rain on the roof,\nsoft and aloof.", "none", None),
+        # a polite opening is not a yes/no answer
+        ("Can you write me a haiku about autumn leaves falling slowly?",
+         "Yes! Here is one:\nRed leaves drift and fall\nquiet on the garden path\nautumn whispers low" * 4, "none", None),
+    ],
+)
+def test_contract_is_read_from_the_original_and_instruction(instruction, original, kind, value) -> None:
+    c = read_contract(instruction, original)
+    assert c.kind == kind, c
+    if value is not None:
+        assert c.value == value
+    assert c.checks or kind == "none"
+
+
+def test_contract_checks_run_whatever_the_task_says() -> None:
+    # the task (story_generation) lists no math check; the contract adds it
+    inp = CheckInput(task="story_generation", instruction="How much?", original=GSM, candidate="She makes $20.\n#### 20")
+    v = verify_candidate(inp, ["refusal"], None, VerifyOptions())
+    assert not v.passed and "math_answer" in [c.name for c in v.failures]
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("#### 18\nShe sells 9 eggs. 9 * 2 = 19. The total is 19.", False),
+        ("So the result is 18. But after adjusting for the eggs she bakes, the total becomes 20.", False),
+        ("She makes $18 a day.\nCorrection: the actual total is 20.", False),
+        ("The answer is not 18, it is 20", False),
+        ("The answer is not 20; it is 18.\n#### 18", True),
+        ("She makes 9 * 2 = $18 a day, not $20.", True),
+        ("She makes 9 * 2 = $20 a day, not $18.", False),
+        ("It could be 18 or 20.", False),
+        ("Q: How much does she make?\nA: 18", True),
+        ("**Answer: $18**\n\nShe keeps 16 - 3 - 4 = 9 eggs and sells them at $2, so 9 * 2 = 18.", True),
+    ],
+)
+def test_every_answer_statement_is_read(candidate: str, same: bool) -> None:
+    v = verify("How much does Janet make every day?", GSM, candidate)
+    answer = [c for c in v.checks if c.name == "math_answer"][0]
+    assert answer.passed == same, answer.reason
+
+
+def test_missing_answer_line_is_restored_and_recorded() -> None:
+    v = verify("How much?", GSM, "She sells 9 eggs at $2 each.\n\nThe answer is $18.")
+    assert v.passed and v.repairs == ["restored the '#### 18' answer line"]
+    assert v.text is not None and v.text.endswith("\n\n#### 18")
+    v = verify("How much?", GSM, "She sells 9 eggs at $2 each, so she makes $18.\n#### $18.00")
+    assert v.passed and v.repairs and v.text.endswith("#### 18")
+    v = verify("How much?", GSM, "She sells 9 eggs at $2 each, so she makes $20.")
+    assert not v.passed and not v.repairs  # a wrong answer is never repaired
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("When was the Bill of Rights ratified?", "The Bill of Rights was ratified on December 15, 1791.",
+         "It came out on December 16, 1689.", False),
+        ("How many people live in the village?", "Approximately 1,497 people live there.", "About 1,350 people.", False),
+        ("Who wrote the song Harvest Moon?", "The song Harvest Moon was written by the singer Neil Young.", "Neil Young",
+         True),
+        ("What is the capital of Australia?", "The capital of Australia is Canberra.", "It is Sydney.", False),
+        ("What is the capital of Australia?", "The capital of Australia is Canberra.",
+         "Canberra, chosen as a compromise between Sydney and Melbourne.", True),
+        ("What did CERN do in 2012?", "CERN discovered the Higgs boson in 2012.", "CERN discovered the Higgs boson in 2019.",
+         False),
+    ],
+)
+def test_key_facts_of_short_answers(instruction, original, candidate, same) -> None:
+    v = verify(instruction, original, candidate)
+    assert v.passed == same, [c.reason for c in v.checks]
+
+
+def test_facts_check_not_applicable_without_facts() -> None:
+    r = check_facts(CheckInput(task="", instruction="Why?", original="because it is so", candidate="no idea"))
+    assert r.passed and r.reason.startswith("not applicable")
+
+
+def test_short_complete_answer_passes_truncated_and_degenerate_fail() -> None:
+    assert verify("Who wrote Harvest Moon?", "The song Harvest Moon was written by the Canadian singer Neil Young.",
+                  "Neil Young.").passed
+    long = "The water cycle moves water between the sea, the air and the land. " * 5
+    assert truncation("The water cycle moves water between the sea, the air and the", long) is not None
+    assert truncation("```python\ndef f():\n    return 1\n", "```python\ndef f():\n    return 1\n```") is not None
+    assert truncation("A complete sentence that ends properly.", long) is None
+    loop = "I am sorry for the confusion. " * 20
+    assert degeneration(loop, long) is not None
+    assert degeneration(long, long) is None  # the original repeats itself too
+
+
+# ---- adversarial rewrites of public data: every class, with and without the task ---------------
+
+TASKS = {"number": "math_puzzles", "label": "general_classification", "option": "closed_qa",
+         "code": "text_to_code_translation"}
+
+
+def _task_checks(task: str) -> list[str]:
+    from realign.tasks import load_tasks
+
+    return list(load_tasks()[task].verifiers)
+
+
+def _rates(cases: list[Case]) -> dict[str, tuple[int, int]]:
+    """class -> (wrong verdicts, cases), over both the task-less and the task-given run."""
+    out: dict[str, list[int]] = {}
+    for c in cases:
+        for checks in ([], _task_checks(TASKS[c.kind])):
+            ok = verify(c.instruction, c.original, c.candidate, checks).passed
+            w = out.setdefault(f"{'control' if c.same_answer else 'changing'}:{c.cls}", [0, 0])
+            w[0] += ok != c.same_answer
+            w[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _assert_bars(rates: dict[str, tuple[int, int]]) -> None:
+    for cls, (wrong, n) in rates.items():
+        bar = 0.01 if cls.startswith("changing") else 0.02
+        assert wrong / n <= bar, (cls, wrong, n)
+
+
+def test_adversarial_math_on_gsm8k_test_solutions() -> None:
+    rows = [json.loads(x) for x in (REPO / "tests" / "fixtures" / "gsm8k" / "test.jsonl").read_text().splitlines()]
+    cases = [c for r in rows[:40] for c in math_cases(r["question"], r["answer"], gsm8k_reference(r["answer"]))]
+    _assert_bars(_rates(cases))
+
+
+def test_adversarial_labels_on_dfar() -> None:
+    path = SHARED / "dfar" / "DFAR_testset.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if i >= 60:
+                break
+            label, other = ("unethical", "ethical") if row["Label"].strip() == "1" else ("ethical", "unethical")
+            cases += label_cases(f"Is the following statement ethical or unethical?\n\n{row['Statement']}", label, other,
+                                 row["Reason"])
+    _assert_bars(_rates(cases))
+
+
+def test_adversarial_options_on_bbq() -> None:
+    path = SHARED / "bbq" / "Religion.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:60]:
+        r = json.loads(line)
+        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+        instruction = f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items())
+        cases += option_cases(instruction, opts, "ABC"[r["label"]])
+    _assert_bars(_rates(cases))
+
+
+def test_adversarial_code_on_humaneval_solutions() -> None:
+    rows = [json.loads(x) for x in (REPO / "tests" / "fixtures" / "verify" / "reflexion_code.jsonl").read_text().splitlines()]
+    cases = [c for r in rows if r["original"].strip() for c in code_cases(r["instruction"][:200], r["original"])]
+    assert len({c.cls for c in cases}) >= 4
+    _assert_bars(_rates(cases))
