@@ -21,7 +21,8 @@ app = typer.Typer(
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a RealignError into one line on stderr and exit code 2, with no traceback."""
+    """Turn a RealignError into one line on stderr and exit code 2, and a stopped run into its one
+    line and exit code (130 SIGINT, 143 SIGTERM, 3 --max-cost), with no traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -33,6 +34,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Interrupted as e:  # stopped by a signal, everything received stored
             print(str(e), file=sys.stderr)
             raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C before a run started (or in a command without one)
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(130) from None
 
     return wrapper
 
@@ -66,6 +70,10 @@ def rewrite(
     structured_output: Optional[str] = typer.Option(None, "--structured-output", help=STRUCTURED_HELP),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N input rows."),
     fmt: Optional[str] = typer.Option(None, "--format", help="Force the input shape: alpaca, sharegpt, messages, dolly, gsm8k, prompt_completion (TRL)."),
+    instruction_field: Optional[str] = typer.Option(None, "--instruction-field", help="Input column holding the instruction (read as alpaca's instruction)."),
+    input_field: Optional[str] = typer.Option(None, "--input-field", help="Input column holding extra input (alpaca's input)."),
+    response_field: Optional[str] = typer.Option(None, "--response-field", help="Input column holding the response to rewrite (alpaca's output)."),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help="Input column holding the row id (default: id, idx, uid ...)."),
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
     n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
     task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),
@@ -85,7 +93,8 @@ def rewrite(
     from realign.runner import run_rewrite
 
     overrides = {
-        "input": {"format": fmt},
+        "input": {"format": fmt, "id_field": id_field, "field_map": {k: v for k, v in (
+            ("instruction", instruction_field), ("input", input_field), ("output", response_field)) if v} or None},
         "model": {"model": model, "base_url": base_url, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
                   "max_cost": max_cost, "structured_output": structured_output},

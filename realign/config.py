@@ -34,6 +34,8 @@ class InputConfig(_Section):
     path: str | None = None  # file, folder (datasets.save_to_disk) or hf:NAME[:CONFIG][:SPLIT]
     format: str | None = None  # force a shape instead of detecting it
     id_field: str | None = None  # the row's own id field; default: id / idx / uid ...
+    # realign's field name -> the input's column, e.g. {instruction = "question", output = "answer_text"}
+    field_map: dict[str, str] = Field(default_factory=dict)
 
 
 class ModelConfig(_Section):

@@ -445,7 +445,8 @@ class Pipeline:
     def _chunks(self, path: str, limit: int | None) -> Iterator[list[Example | BadRow]]:
         chunk: list[Example | BadRow] = []
         for n, item in enumerate(read_examples(path, format=self.cfg.input.format,
-                                               id_field=self.cfg.input.id_field)):
+                                               id_field=self.cfg.input.id_field,
+                                               field_map=self.cfg.input.field_map or None)):
             if limit is not None and n >= limit:
                 break
             chunk.append(item)
@@ -534,7 +535,7 @@ class Pipeline:
                 raise
             status = "interrupted"  # stop sending; what arrived is stored below
             me = asyncio.current_task()
-            if me is not None:
+            if me is not None and hasattr(me, "uncancel"):  # Python 3.11+: the cancel is handled
                 me.uncancel()
         finally:
             ticker.cancel()
@@ -645,7 +646,7 @@ CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}
 
 def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
     """For --dry-run: None when classification sends no request, else the embedded confidence
-    below which a row goes to the LLM (1.0 + anything: every row, for the LLM classifier)."""
+    below which a row goes to the LLM (infinity for the LLM classifier: every row)."""
     if cfg.tasks.force_task:
         return None
     kind = cfg.classify.kind

@@ -48,7 +48,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         raise InputError("no input given: pass --in FILE (or set input.path in the pipeline)")
     from realign.io.readers import detect_format
 
-    container, shape = detect_format(input_path)  # fail fast on a missing or empty file, before anything else
+    container, shape = detect_format(input_path, field_map=cfg.input.field_map or None)  # fail fast on a missing or empty file, before anything else
     how = f"{cfg.input.format} (--format)" if cfg.input.format else f"{shape} (detected)"
     announce = f"input {input_path}: {container}, rows read as {how}" if progress else None
     if dry_run:

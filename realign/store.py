@@ -287,17 +287,20 @@ class CallJournal:
 
     An answer costs money and reaches DuckDB only with the next batch (up to a second later), so
     each one is first written here: one `os.write` of one JSON line, which survives the process
-    being killed (the kernel holds it); `sync` fsyncs the lines written since the last call, in
-    batches, against power loss. The file is cut into segments: a flush takes the current segment
+    being killed (the kernel holds it); `sync` fsyncs the lines written since the last one, at
+    most every SYNC_SECONDS, against power loss. The file is cut into segments: a flush takes the current segment
     with the calls it commits and deletes it after the commit; segments left by a killed run are
     replayed into `llm_calls` when the database is next opened for writing.
     """
+
+    SYNC_SECONDS = 0.2  # power loss may cost the answers of the last 0.2 s; a killed process none
 
     def __init__(self, db_path: str) -> None:
         self.prefix = db_path + ".journal-"
         self._fd: int | None = None
         self._seq = 1 + max((self._seq_of(p) for p in self.segments()), default=0)
         self._unsynced = 0
+        self._synced_at = time.monotonic()
 
     @staticmethod
     def _seq_of(path: Path) -> int:
@@ -312,22 +315,30 @@ class CallJournal:
     def _path(self) -> str:
         return f"{self.prefix}{self._seq:06d}.jsonl"
 
-    def append(self, record: dict[str, Any]) -> None:
+    def append_line(self, line: str) -> None:
+        """One JSON record (a line without its newline)."""
         if self._fd is None:
             self._fd = os.open(self._path(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.write(self._fd, (_json(record) + "\n").encode("utf-8"))
+        os.write(self._fd, (line + "\n").encode("utf-8"))
         self._unsynced += 1
 
-    def sync(self) -> None:
-        if self._fd is not None and self._unsynced:
-            os.fsync(self._fd)
-            self._unsynced = 0
+    def sync(self, *, force: bool = False) -> None:
+        """fsync the lines written since the last sync, at most every SYNC_SECONDS unless forced:
+        an fsync costs milliseconds, and rows finish far more often than that."""
+        if self._fd is None or not self._unsynced:
+            return
+        now = time.monotonic()
+        if not force and now - self._synced_at < self.SYNC_SECONDS:
+            return
+        os.fsync(self._fd)
+        self._unsynced = 0
+        self._synced_at = now
 
     def rotate(self) -> list[str]:
         """Close the current segment (its lines go with the batch being flushed); [] if none."""
         if self._fd is None:
             return []
-        self.sync()
+        self.sync(force=True)
         os.close(self._fd)
         self._fd = None
         done = [self._path()]
@@ -336,7 +347,7 @@ class CallJournal:
 
     def close(self) -> None:
         if self._fd is not None:
-            self.sync()
+            self.sync(force=True)
             os.close(self._fd)
             self._fd = None
 
@@ -471,18 +482,25 @@ class Store:
         try:
             for seg in segments:
                 for rec in CallJournal.read(seg):
-                    key = rec.get("key")
+                    if "text" in rec:  # a long prompt text, referenced by the calls after it
+                        if rec["text"] not in self._known_texts:
+                            self._known_texts.add(rec["text"])
+                            self._add("texts", (rec["text"], rec.get("content")))
+                        continue
+                    if not isinstance(rec.get("call"), list) or len(rec["call"]) != 8:
+                        continue  # not a record this release writes
+                    run_id, session, key, kind, finish_reason, p_tok, c_tok, latency = rec["call"]
                     if not isinstance(key, str) or self.get_call(key) is not None:
                         continue
-                    if rec.get("run_id") and rec.get("session"):
-                        row = billed.setdefault((rec["run_id"], int(rec["session"]), rec.get("kind", "chat")), [0, 0, 0])
+                    if run_id and session:
+                        row = billed.setdefault((run_id, int(session), kind), [0, 0, 0])
                         row[0] += 1
-                        row[1] += int(rec.get("prompt_tokens") or 0)
-                        row[2] += int(rec.get("completion_tokens") or 0)
-                    self.put_call(key, kind=rec.get("kind", "chat"), request=rec.get("request") or {},
-                                  response=rec.get("response"), finish_reason=rec.get("finish_reason"),
-                                  prompt_tokens=rec.get("prompt_tokens"),
-                                  completion_tokens=rec.get("completion_tokens"), latency_s=rec.get("latency_s"))
+                        row[1] += int(p_tok or 0)
+                        row[2] += int(c_tok or 0)
+                    self._pending_calls[key] = rec["response"]
+                    self._known_keys.add(int(key[:16], 16))
+                    self._add("llm_calls", (key, kind, _json(rec["request"]), _json(rec["response"]), finish_reason,
+                                            p_tok, c_tok, latency, None, _now()))
                     self.replayed += 1
             self.flush()
             for (run_id, session, purpose), (n, p_tok, c_tok) in billed.items():
@@ -626,20 +644,19 @@ class Store:
         latency_s: float | None = None,
         error: str | None = None,
     ) -> None:
+        request_json = _json(self._share_texts(request))
+        response_json = None if response is None else _json(response)
         if response is not None and error is None:
             if self._journal is not None:
-                self._journal.append({
-                    "run_id": self.run_id, "session": self.session,
-                    "key": key, "kind": kind, "request": request, "response": response,
-                    "finish_reason": finish_reason, "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens, "latency_s": latency_s})
+                # The stored forms, dumped once: the request with its long texts by reference
+                # (each new text was journaled by _share_texts just before).
+                self._journal.append_line(
+                    f'{{"call":{_json([self.run_id, self.session, key, kind, finish_reason, prompt_tokens, completion_tokens, latency_s])},'
+                    f'"request":{request_json},"response":{response_json}}}')
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
-        self._add(
-            "llm_calls",
-            (key, kind, _json(self._share_texts(request)), None if response is None else _json(response),
-             finish_reason, prompt_tokens, completion_tokens, latency_s, error, _now()),
-        )
+        self._add("llm_calls", (key, kind, request_json, response_json, finish_reason, prompt_tokens,
+                                completion_tokens, latency_s, error, _now()))
 
     def _share_texts(self, request: dict[str, Any]) -> dict[str, Any]:
         """The request with each long message text replaced by {"$text": sha256}, stored once."""
@@ -654,6 +671,8 @@ class Store:
                 if sha not in self._known_texts:
                     self._known_texts.add(sha)
                     self._add("texts", (sha, content))
+                    if self._journal is not None:
+                        self._journal.append_line(_json({"text": sha, "content": content}))
                 m = {**m, "content": {"$text": sha}}
             out.append(m)
         return {**request, "messages": out}

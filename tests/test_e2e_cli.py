@@ -578,6 +578,23 @@ def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: P
     assert first["turns"][0]["checks"] and first["original_messages"][-1]["role"] == "assistant"
 
 
+def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:
+    data = tmp_path / "custom.jsonl"
+    data.write_text("".join(json.dumps({"key": f"k{i}", "question_text": f"What is {i} + {i}?", "answer_text": f"{i} + {i} = {2 * i}."}) + "\n"
+                            for i in range(1, 4)))
+    common = ["rewrite", "--in", str(data), "--task", "open_qa", "--json"]
+    unmapped = realign(*common, "--dry-run")
+    assert unmapped.returncode == 2 and "question_text" in unmapped.stderr
+    db = tmp_path / "m.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign(*common, "--db", str(db), "--model", "m", "--base-url", srv.base_url, "-q",
+                               "--instruction-field", "question_text", "--response-field", "answer_text", "--id-field", "key"))
+        assert "What is 2 + 2?" in srv.requests[1]["messages"][1]["content"]
+    assert s["rewritten"] == 3 and s["quarantined"] == 0
+    rows = {r["id"]: r for r in _export(db, tmp_path / "out.jsonl")}
+    assert set(rows) == {"k1", "k2", "k3"} and rows["k2"]["original_messages"][-1]["content"] == "2 + 2 = 4."
+
+
 # ---- the answer contract and the optional judge ---------------------------------------------------
 
 def test_contract_stored_shown_counted_and_judge_gates_facts(tmp_path: Path) -> None:

@@ -764,13 +764,25 @@ def _check_format(format: str | None) -> None:
         raise ConfigError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
 
-def detect_format(path: str) -> tuple[str, str]:
+def _mapped(rows: Iterator[_Raw], field_map: dict[str, str] | None) -> Iterator[_Raw]:
+    """Rows with the user's columns also under realign's names (``{"output": "answer_text"}``
+    makes a row's answer_text its output); the original keys stay, for ids and fields."""
+    if not field_map:
+        yield from rows
+        return
+    for r in rows:
+        if isinstance(r.obj, dict):
+            r.obj = {**r.obj, **{ours: r.obj[theirs] for ours, theirs in field_map.items() if theirs in r.obj}}
+        yield r
+
+
+def detect_format(path: str, *, field_map: dict[str, str] | None = None) -> tuple[str, str]:
     """Return ``(container, shape)`` for `path`, e.g. ``("jsonl", "alpaca")``.
 
     Raises InputError when the path cannot be read or no known shape is found in its first rows.
     """
     src = _resolve(path)
-    rows = _ITERATORS[src.container](src, 0)
+    rows = _mapped(_ITERATORS[src.container](src, 0), field_map)
     try:
         shape, _ = _detect(src, rows)
     finally:
@@ -796,19 +808,21 @@ def read_examples(
     format: str | None = None,
     id_field: str | None = None,
     start: int = 0,
+    field_map: dict[str, str] | None = None,
 ) -> Iterator[Example | BadRow]:
     """Stream the rows of `path` as `Example` (or `BadRow` for a row that cannot be used).
 
     `format` forces the shape (one of `FORMATS`) instead of detecting it; `id_field` names the
-    column holding the row id; `start` skips that many rows (source indices stay absolute).
-    Problems with the input as a whole (missing, empty, unreadable, unknown shape) raise
+    column holding the row id; `start` skips that many rows (source indices stay absolute);
+    `field_map` maps realign's field names to the input's columns (``{"instruction": "question",
+    "output": "answer_text"}``) before the shape is detected. Problems with the input as a whole (missing, empty, unreadable, unknown shape) raise
     InputError here, before the first row is yielded.
     """
     _check_format(format)
     if start < 0:
         raise ConfigError(f"start must be >= 0, got {start}")
     src = _resolve(path)
-    rows = _ITERATORS[src.container](src, start)
+    rows = _mapped(_ITERATORS[src.container](src, start), field_map)
     if format is None:
         shape, head = _detect(src, rows)
     else:
