@@ -155,8 +155,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latencies", default="0.2,0", help="comma-separated server latencies in seconds")
     parser.add_argument("--cache", action="store_true", help="record every call in an in-memory cache")
-    parser.add_argument("--transports", default="auto,aiohttp,httpx",
-                        help="LLMSettings.http_transport values to measure (auto: realign's lean transport for http://)")
+    parser.add_argument("--transports", default="aiohttp,httpx",
+                        help="LLMSettings.http_transport values to measure")
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is printed")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
     args = parser.parse_args()

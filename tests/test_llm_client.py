@@ -67,7 +67,7 @@ def run_chats(client_settings: LLMSettings, cache: MemoryCache | None, *calls: d
     return asyncio.run(go())
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])  # lean transport, httpx2's own, the SDK's aiohttp
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_success_sends_the_request_and_caches_it(transport: str):
     cache = MemoryCache()
     with OpenAIServer(echo_responder) as srv:
@@ -126,7 +126,7 @@ def test_cache_hit_failing_validation_is_a_miss():
         assert stats.cache_hits == 0
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_rate_limit_retry_after_is_honoured_then_success(transport: str):
     plan = FaultPlan(echo_responder, [Fault("rate_limit", at=[1], retry_after=0.3)])
     with OpenAIServer(plan) as srv:
@@ -153,7 +153,7 @@ def test_server_error_is_retried():
         assert result.attempts == 3 and srv.count == 3 and stats.retries == 2
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
 def test_hang_times_out_and_is_retried(transport: str):
     plan = FaultPlan(echo_responder, [Fault("hang", at=[1])])
     with OpenAIServer(plan) as srv:
@@ -162,7 +162,7 @@ def test_hang_times_out_and_is_retried(transport: str):
         assert result.attempts == 2 and time.perf_counter() - started >= 0.3
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_malformed_body_is_retried(transport: str):
     plan = FaultPlan(echo_responder, [Fault("malformed", at=[1])])
     with OpenAIServer(plan) as srv:
@@ -201,7 +201,7 @@ def test_invalid_output_is_retried_then_fails():
         assert "never json" in error.message
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_bad_request_is_not_retried(transport: str):
     cache = MemoryCache()
     with OpenAIServer(lambda body: Reply(status=400, error_message="max_tokens is too large")) as srv:
@@ -228,7 +228,7 @@ def test_rate_limited_to_the_end():
         assert srv.count == 2 and error.kind == "rate_limited" and error.status == 429
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_connection_refused_is_retried_then_fails(transport: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -239,7 +239,7 @@ def test_connection_refused_is_retried_then_fails(transport: str):
     assert error.kind == "connection" and error.attempts == 2 and stats.requests_sent == 2
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_concurrency_bound_is_respected(transport: str):
     with OpenAIServer(echo_responder, latency_s=0.05) as srv:
 
@@ -294,7 +294,7 @@ def test_check_endpoint_ok_lists_models():
         assert check(settings(srv)) == ["served"]
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_check_endpoint_unreachable_names_url_and_fix(transport: str):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -306,7 +306,7 @@ def test_check_endpoint_unreachable_names_url_and_fix(transport: str):
     assert url in message and "vllm serve" in message and "OPENAI_BASE_URL" in message and "--base-url" in message
 
 
-@pytest.mark.parametrize("transport", ["auto", "httpx"])  # lean transport and httpx2's own
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_check_endpoint_bad_key(transport: str):
     with OpenAIServer(api_key="sk-the-right-one") as srv:
         with pytest.raises(ConfigError, match="invalid") as info:

@@ -18,8 +18,9 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
-For ``http://`` servers (a local vLLM) the SDK's HTTP client runs on `realign.llm.transport`,
-a lean keep-alive transport: httpx2's own pool costs about twice the CPU per request.
+HTTP goes through the SDK's own aiohttp client (``openai[aiohttp]``, DefaultAioHttpClient):
+measured in benchmarks/llm_client.py it is the fastest of the SDK's well-kept stacks here;
+``http_transport = "httpx"`` selects the SDK's default httpx2 client instead.
 
 Example::
 
@@ -55,7 +56,6 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
-from realign.llm.transport import AsyncStreamTransport
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
            "FailureWatch", "RunStopped"]
@@ -78,12 +78,9 @@ class LLMSettings(BaseModel):
     tokens_per_minute: float | None = Field(None, gt=0)  # None: no token-rate limit
     backoff_initial_s: float = Field(1.0, ge=0)  # first backoff; doubles per retry, with jitter
     backoff_max_s: float = Field(30.0, ge=0)  # cap on any backoff and on an honoured Retry-After
-    # "auto": for http:// servers, realign's lean keep-alive transport (realign.llm.transport),
-    # which costs far less CPU per request than httpx2's pool; https:// always uses httpx2.
-    # "httpx": httpx2's default transport everywhere. "aiohttp": the SDK's aiohttp client
-    # (openai.DefaultAioHttpClient; needs the openai[aiohttp] extra); benchmarks/llm_client.py
-    # measured it below the lean transport here, so "auto" keeps the latter.
-    http_transport: Literal["auto", "httpx", "aiohttp"] = "auto"
+    # The SDK's HTTP stack: "aiohttp" (openai.DefaultAioHttpClient, the faster of the two in
+    # benchmarks/llm_client.py) or "httpx" (the SDK's default httpx2 client). "auto" = aiohttp.
+    http_transport: Literal["auto", "httpx", "aiohttp"] = "aiohttp"
     # How a json_schema response format is sent: "auto" starts with json_schema and steps down
     # (json_object with a schema, vLLM's structured_outputs, then none) when the server's error
     # names the format; any other value is used as is (realign.llm.structured).
@@ -515,7 +512,8 @@ class LLMClient:
                 options={"timeout": min(self.settings.timeout_s, 15.0)},
             )
         except openai.APIConnectionError as exc:  # timeouts included
-            reason = "timed out" if isinstance(exc, openai.APITimeoutError) else _cause(exc)
+            refused = _refused(exc)
+            reason = refused or ("timed out" if isinstance(exc, openai.APITimeoutError) else _cause(exc))
             raise ConfigError(
                 f"cannot reach the LLM server at {url} ({reason}). Start one, e.g. "
                 f"`vllm serve MODEL` (it serves http://localhost:8000/v1), or point realign at a "
@@ -582,10 +580,12 @@ class LLMClient:
                 )
                 raw = response.content
                 self._answered.set()
-            except openai.APITimeoutError:
-                raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
-            except openai.APIConnectionError as exc:
-                raise LLMError("connection", f"connection to {self.settings.base_url} failed: {_cause(exc)}") from None
+            except openai.APIConnectionError as exc:  # timeouts included
+                refused = _refused(exc)
+                if isinstance(exc, openai.APITimeoutError) and refused is None:
+                    raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
+                raise LLMError("connection", f"connection to {self.settings.base_url} failed: "
+                                             f"{refused or _cause(exc)}") from None
             except openai.APIStatusError as exc:
                 raise self._status_error(exc) from None
             except httpx2.TimeoutException:
@@ -690,12 +690,22 @@ def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:
         max_connections=max(100, settings.concurrency + 8),
         max_keepalive_connections=max(20, settings.concurrency),
     )
-    if settings.http_transport == "aiohttp":
+    if settings.http_transport in ("aiohttp", "auto"):
         return openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits)
-    extra: dict[str, Any] = {}
-    if settings.http_transport == "auto" and settings.base_url.lower().startswith("http://"):
-        extra["transport"] = AsyncStreamTransport(max_idle_per_host=max(64, settings.concurrency))
-    return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits, **extra)
+    return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits)
+
+
+def _refused(exc: BaseException) -> str | None:
+    """The refused or reset connection behind an SDK error, if any: the aiohttp client reports a
+    refused connection as a connect *timeout*, which would send a user to --timeout."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        seen = seen.__cause__ or seen.__context__ if seen is not None else None
+        if seen is None:
+            return None
+        if isinstance(seen, ConnectionError) or type(seen).__name__ == "ClientConnectorError":
+            return str(seen)
+    return None
 
 
 def _print_notice(text: str) -> None:
