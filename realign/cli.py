@@ -142,8 +142,8 @@ def stats(
 @app.command()
 @user_errors
 def export(
-    out: str = typer.Option(..., "--out", help="Output file."),
-    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
+    out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
     only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),

@@ -577,6 +577,12 @@ def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: P
     first = table.slice(0, 1).to_pylist()[0]
     assert first["turns"][0]["checks"] and first["original_messages"][-1]["role"] == "assistant"
 
+    import datasets
+
+    s = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "hf"), "--format", "hf", "--json"))
+    ds = datasets.load_from_disk(str(tmp_path / "hf"))
+    assert len(ds) == s["rows"] == len(rows) and ds[0]["turns"][0]["checks"]
+
 
 def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:
     data = tmp_path / "custom.jsonl"

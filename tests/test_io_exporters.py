@@ -168,3 +168,29 @@ def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         export_examples(broken(), str(out), "jsonl")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hf_export_is_a_datasets_folder_that_reads_back(tmp_path: Path) -> None:
+    import datasets
+
+    from realign.io import read_examples
+
+    examples = [
+        Example(id=f"e{i}", source_index=i, format="alpaca",
+                turns=[Turn(role="user", content=f"q{i}"), Turn(role="assistant", content=f"a{i}")],
+                fields={"instruction": f"q{i}", "input": ""})
+        for i in range(7)
+    ]
+    out = tmp_path / "sft_hf"
+    n = export_examples(((ex, {"id": ex.id, "task": "open_qa", "status": "rewritten"}) for ex in examples), str(out), "hf")
+    assert n == 7
+    ds = datasets.load_from_disk(str(out))
+    assert len(ds) == 7 and ds[3]["output"] == "a3" and ds[3]["task"] == "open_qa"
+    assert ds[0]["messages"] == [{"role": "user", "content": "q0"}, {"role": "assistant", "content": "a0"}]
+    back = [e for e in read_examples(str(out)) if isinstance(e, Example)]
+    assert [t.content for t in back[5].turns] == ["q5", "a5"]
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x").write_text("keep me")
+    with pytest.raises(ConfigError):
+        export_examples(((ex, {}) for ex in examples), str(tmp_path / "taken"), "hf")
+    assert (tmp_path / "taken" / "x").read_text() == "keep me"

@@ -24,6 +24,9 @@ whatever else the pipeline keeps), and writes one file:
   original messages and turn stories (with their checks) are struct columns; the remaining meta
   and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
   ``pyarrow.parquet.ParquetWriter``, so memory does not grow with the number of rows.
+- ``hf``: a Hugging Face ``datasets`` folder (``Dataset.save_to_disk``; ``load_from_disk`` reads
+  it) holding the ``parquet`` records: the parquet file is written first, then converted
+  memory-mapped, so memory stays flat here too. `out` is the folder.
 - ``dpo``: JSONL preference pairs for TRL's DPOTrainer, one per rewritten turn (`dpo_records`):
   ``prompt`` (the conversation before the turn), ``chosen`` (the accepted rewrite), ``rejected``
   (the original).
@@ -46,10 +49,10 @@ from typing import Any, Callable, Iterable, TextIO
 from realign.errors import ConfigError
 from realign.records import Example
 
-EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo")
+EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf")
 # Formats that carry each turn's story (original and final side by side, checks): the caller
 # puts it in meta as "original_messages" and "turns" (see realign.exporting).
-PROVENANCE_FORMATS = ("jsonl", "parquet", "dpo")
+PROVENANCE_FORMATS = ("jsonl", "parquet", "dpo", "hf")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
@@ -280,6 +283,27 @@ def _write_parquet(rows: Iterable[tuple[Example, dict[str, Any]]], path: str) ->
     return n
 
 
+def _write_hf(rows: Iterable[tuple[Example, dict[str, Any]]], out: str) -> int:
+    import shutil
+    import tempfile
+
+    import datasets
+
+    if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
+        raise ConfigError(f"{out}: exists and is not an empty folder; the hf format writes a new folder")
+    with tempfile.TemporaryDirectory(prefix="realign-hf-") as tmp:
+        n = _write_parquet(rows, os.path.join(tmp, "rows.parquet"))
+        ds = datasets.Dataset.from_parquet(os.path.join(tmp, "rows.parquet"), cache_dir=os.path.join(tmp, "cache"))
+        partial = f"{out.rstrip(os.sep)}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        ds.save_to_disk(partial)
+        del ds
+    if os.path.isdir(out):
+        os.rmdir(out)
+    os.replace(partial, out)
+    return n
+
+
 def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fmt: str) -> int:
     """Write `rows` to the file `out` in `fmt` (one of `EXPORT_FORMATS`); return the rows written.
 
@@ -288,6 +312,8 @@ def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fm
     """
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "hf":
+        return _write_hf(rows, out)
     if os.path.isdir(out):
         raise ConfigError(f"{out}: is a folder; give the path of the file to write")
     parent = os.path.dirname(os.path.abspath(out))
