@@ -14,7 +14,8 @@ from test_e2e_cli import pipeline_file, realign, summary_of, write_alpaca
 
 
 @pytest.mark.parametrize("dialect, mode, steps", [("openai", "json_schema", 0), ("llama_cpp", "json_object", 1),
-                                                  ("vllm_legacy", "json_object", 1), ("text_only", "off", 3)])
+                                                  ("vllm_legacy", "json_object", 1), ("ollama", "vllm", 2),
+                                                  ("text_only", "off", 3)])
 def test_every_dialect_rewrites_every_row_and_says_how_it_sent_json(tmp_path: Path, dialect: str, mode: str,
                                                                      steps: int) -> None:
     data = tmp_path / "in.jsonl"

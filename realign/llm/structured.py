@@ -2,8 +2,8 @@
 
 Servers disagree on the request: OpenAI and vLLM >= 0.12 take ``response_format`` of type
 ``json_schema``; llama-cpp-python's server answers that with HTTP 500 and takes
-``{"type": "json_object", "schema": ...}``; older vLLM takes ``guided_json`` and newer vLLM
-``structured_outputs`` in the body; some take nothing and answer free text. Callers state the
+``{"type": "json_object", "schema": ...}``; older vLLM takes ``guided_json``, newer vLLM
+``structured_outputs`` and Ollama ``format`` in the body; some take nothing and answer free text. Callers state the
 schema once, in the ``json_schema`` form (the logical request, and the request key); the client
 walks `LADDER` from the top and steps down when a server's error names the format it was sent
 (`names_format`), so each dialect costs one failed request per run, not one per row.
@@ -51,9 +51,11 @@ def dialect_request(request: dict[str, Any], mode: str) -> dict[str, Any]:
     if mode == "json_object":
         out["response_format"] = {"type": "json_object", "schema": schema}
     elif mode == "vllm":
-        # Both spellings: vLLM ignores (with a warning) the body fields it does not know.
+        # Every guided-decoding spelling at once: vLLM's two and Ollama's `format` (a JSON schema);
+        # such servers ignore (vLLM: with a warning) the body fields they do not know.
         out["structured_outputs"] = {"json": schema}
         out["guided_json"] = schema
+        out["format"] = schema
     return out
 
 

@@ -409,9 +409,11 @@ def _error_body(status: int, message: str) -> bytes:
 #   'text' and 'json_object', the latter with an optional "schema"); other fields are ignored.
 # vllm: everything (response_format, structured_outputs, guided_json).
 # vllm_legacy: an old vLLM: no json_schema response_format; guided_json works.
+# ollama: Ollama's OpenAI endpoint in versions without structured response_format: any
+#   response_format with a schema is a 400; its native `format` field (a JSON schema) works.
 # text_only: any response_format or guided-decoding field is a 400.
-DIALECTS = ("openai", "llama_cpp", "vllm", "vllm_legacy", "text_only")
-_GUIDED_FIELDS = ("structured_outputs", "guided_json")
+DIALECTS = ("openai", "llama_cpp", "vllm", "vllm_legacy", "ollama", "text_only")
+_GUIDED_FIELDS = ("structured_outputs", "guided_json", "format")
 
 
 def _dialect_refusal(dialect: str, body: dict[str, Any]) -> tuple[int, str] | None:
@@ -424,6 +426,8 @@ def _dialect_refusal(dialect: str, body: dict[str, Any]) -> tuple[int, str] | No
     if dialect == "llama_cpp" and kind not in (None, "text", "json_object"):
         return 500, ("1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  "
                      f"Input should be 'text' or 'json_object' [type=literal_error, input_value='{kind}']")
+    if dialect == "ollama" and isinstance(rf, dict) and (kind == "json_schema" or "schema" in rf):
+        return 400, "invalid response_format: structured output schemas are not supported here, use format"
     if dialect == "vllm_legacy" and kind == "json_schema":
         return 400, "response_format of type json_schema is not supported; use guided_json"
     if dialect == "text_only" and (kind is not None or guided):
