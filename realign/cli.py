@@ -199,10 +199,14 @@ def verify(
     records = audit_file(input_path, task=task, instruction_field=instruction_field, response_field=response_field,
                          rewrite_field=rewrite_field, task_field=task_field,
                          checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None)
+    first_error: list[str] = []
+
     def tee() -> Any:
         sink = open(out, "w", encoding="utf-8") if out else (None if as_json else sys.stdout)
         try:
             for r in records:
+                if "error" in r and not first_error:
+                    first_error.append(r["error"])
                 if sink is not None:
                     sink.write(json.dumps(r, ensure_ascii=False) + "\n")
                 yield r
@@ -211,6 +215,13 @@ def verify(
                 sink.close()
 
     summary = summarize(tee())
+    if summary["rows"] and summary["errors"] == summary["rows"]:
+        from realign.errors import InputError
+
+        raise InputError(
+            f"none of the {summary['rows']} rows of {input_path} could be checked; the first: {first_error[0]}. "
+            "Name the fields with --instruction-field, --response-field (the original; 'output' in Alpaca files) "
+            "and --rewrite-field (the candidate)")
     if as_json:
         _print_json(summary)
     else:

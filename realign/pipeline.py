@@ -147,7 +147,8 @@ class Pipeline:
         )
         self.sampling = {k: v for k, v in cfg.sampling.model_dump().items() if k != "n" and v is not None}
         if cfg.tasks.force_task and cfg.tasks.force_task not in self.tasks:
-            raise ConfigError(f"tasks.force_task: unknown task '{cfg.tasks.force_task}'")
+            raise ConfigError(f"unknown task '{cfg.tasks.force_task}' (--task or tasks.force_task); valid names: "
+                              + ", ".join(sorted(self.tasks)))
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
         self._logged_errors: set[str] = set()

@@ -91,7 +91,7 @@ def print_stats(d: dict[str, Any]) -> None:
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
     if d["rejection_reasons"]:
-        console.print("why candidates were rejected (rows, check, kind of reason, one example):")
+        console.print("why rewrites were not used (rows, check or 'model', kind of reason, one example):")
         for r in d["rejection_reasons"]:
             console.print(f"  {r['rows']:>6}  {r['check']}: {r['kind']}", markup=False)
             if r["example"] != r["kind"]:

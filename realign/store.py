@@ -920,11 +920,14 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                WHERE run_id = ? AND status = 'failed'
                UNION ALL
                SELECT 'internal' AS "check", example_id, -1, error FROM results r
-               WHERE run_id = ? AND status = 'failed' AND error LIKE 'internal error:%')
+               WHERE run_id = ? AND status = 'failed' AND error LIKE 'internal error:%'
+               UNION ALL  -- kept without a failed check: the model kept it, or gave no rewrite
+               SELECT 'model' AS "check", example_id, turn_index, reason FROM rewrites
+               WHERE run_id = ? AND status = 'kept_original' AND reason NOT LIKE 'rejected%')
            SELECT "check", {_REASON_KIND} AS kind, count(DISTINCT (example_id, turn_index)) AS rows,
                   min(reason) AS example
            FROM failures GROUP BY 1, 2 ORDER BY rows DESC, "check", kind LIMIT 15""",
-        [run_id, run_id, run_id])
+        [run_id, run_id, run_id, run_id])
     ratio = q(
         """SELECT count(length_ratio) AS n, min(length_ratio) AS min,
                   quantile_cont(length_ratio, 0.1) AS p10, quantile_cont(length_ratio, 0.5) AS p50,

@@ -654,3 +654,11 @@ def test_contract_stored_shown_counted_and_judge_gates_facts(tmp_path: Path) -> 
     assert kinds["facts"]["turns"] == 2 and kinds["facts"]["kept_original"] == 1
     human = realign("show", "math", "--db", str(db))
     assert "answer contract: number 8" in human.stdout and "repair: restored" in human.stdout
+
+
+def test_verify_on_a_file_whose_fields_it_cannot_find_says_which_flags_to_use(tmp_path: Path) -> None:
+    data = tmp_path / "alpaca.jsonl"
+    data.write_text(json.dumps({"instruction": "x", "input": "", "output": "y"}) + "\n")
+    proc = realign("verify", "--in", str(data))
+    assert proc.returncode == 2 and "--response-field" in proc.stderr and "field 'response'" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -114,7 +114,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     return CheckResult(
         name=NAME,
         passed=True,
-        reason=f"length ok: rewrite {c} chars, original {o} chars (ratio {ratio}, allowed {lower}-{upper})",
+        reason=f"length ok: rewrite {c} chars, original {o} chars (ratio {ratio}; allowed {lower}-{upper} chars)",
     )
 
 
