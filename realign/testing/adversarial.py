@@ -70,8 +70,12 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
     gm = f"{gold.numerator:,}" if gold.denominator == 1 else g
 
     c = _maker("number", instruction, original)
+    # the final answer kept, one written step made wrong: "3 x 2 = 7" (the working must add up)
+    step = re.search(r"(\d\s*[+\-*/x]\s*\d+(?:\.\d+)?\s*=\s*\$?)(\d+)(?![\d.,/])", body)
+    wrong_step = [] if step is None else [c("wrong_step", body[: step.start(2)] + str(int(step.group(2)) + 1)
+                                            + body[step.end(2):] + f"\nThe answer is {g}.\n#### {g}", False)]
 
-    return [
+    return wrong_step + [
         # changing the answer
         c("changed_final", f"{body}\nSo the answer is {w}.\n#### {w}", False),
         c("changed_no_line", f"{body}\nTherefore, the answer is {w}.", False),

@@ -7,7 +7,7 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
 
 - ``number``: an explicit final answer (``#### N``, ``\\boxed{}``, "The answer is", "Answer:",
   "A:") or an original that is only a number ("18 eggs"). Checks: math_answer, plus answer_line
-  when the original has a ``#### N`` line.
+  when the original has a ``#### N`` line and arithmetic when it writes out calculations.
 - ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
@@ -66,6 +66,7 @@ _CLOSED_QUESTION = re.compile(
 )
 _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
+_CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
@@ -100,6 +101,8 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
     checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
+    if _CALCULATION.search(original):  # a worked solution: the rewrite's working must add up too
+        checks.append("arithmetic")
     how = ref.style if ref.explicit else "a bare number answer"
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
 

@@ -1,6 +1,6 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
-Each check lives in its own module (`length`, `leak`, `code`, `math`, `answer_line`, `choice`, `label`,
+Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
 `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
 first use, so importing the registry is cheap.
 
@@ -33,6 +33,7 @@ _MODULES: dict[str, str] = {
     "leak": "realign.verify.leak",
     "code_preserved": "realign.verify.code",
     "math_answer": "realign.verify.math",
+    "arithmetic": "realign.verify.arithmetic",
     "answer_line": "realign.verify.answer_line",
     "choice_answer": "realign.verify.choice",
     "label": "realign.verify.label",
