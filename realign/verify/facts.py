@@ -123,17 +123,16 @@ def describe(f: Facts, limit: int = 6) -> str:
     return ", ".join(items[:limit]) + more
 
 
-def _known(inp: CheckInput) -> Facts:
-    return read_facts("\n".join((inp.instruction, inp.original, inp.context, inp.evidence)))
+def _known_text(inp: CheckInput) -> str:
+    """Everything the rewriter was given: a fact found here is not an invention."""
+    return "\n".join((inp.instruction, inp.original, inp.context, inp.evidence))
 
 
-def _number_substitution(inp: CheckInput, cand: Facts) -> str | None:
+def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
     lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
-    if not lost:
-        return None
-    new = [t for v, t in cand.numbers.items() if v not in _known(inp).numbers]
+    new = [t for v, t in cand.numbers.items() if v not in known.numbers] if lost else []
     if not new:
         return None
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
@@ -142,22 +141,19 @@ def _number_substitution(inp: CheckInput, cand: Facts) -> str | None:
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
+    known_text = _known_text(inp)
+    known = read_facts(known_text)
+    changed = _number_substitution(inp, cand, known)
+    if changed:
+        return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
-        changed = _number_substitution(inp, cand)
-        if changed:
-            return CheckResult(name=NAME, passed=False, reason=changed)
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
-    cand_low = inp.candidate.lower()
+    cand_low, known_low = inp.candidate.lower(), known_text.lower()
     kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
     kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate)]
     lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k, inp.candidate)]
-    known_low = "\n".join((inp.instruction, inp.original, inp.context, inp.evidence)).lower()
-    known = _known(inp)
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names]
-    changed = _number_substitution(inp, cand)
-    if changed:
-        return CheckResult(name=NAME, passed=False, reason=changed)
     if lost_names and new_names:
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "
