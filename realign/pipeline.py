@@ -23,7 +23,7 @@ from realign.classify.cascade import CascadeClassifier
 from realign.config import PipelineConfig, config_hash
 from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
-from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings
+from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings, fix_for_kind
 from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
@@ -596,6 +596,14 @@ class Pipeline:
             "SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [self.run_id])[0]["n"]
         s = self.llm.stats if self.llm else None
         counts = {k: by_status.get(k, 0) for k in ("rewritten", "kept_original", "passthrough", "failed")}
+        # why turns failed, by kind of error, each with what to do (a rerun sends a cut-off
+        # request again and gets the same answer unless something changes)
+        failed_by_kind = [
+            {"kind": r["kind"], "turns": r["n"], "fix": fix_for_kind(r["kind"], self.cfg.model.base_url or "")}
+            for r in self.store.query(
+                """SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n FROM rewrites
+                   WHERE run_id = ? AND status = 'failed' AND error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC""",
+                [self.run_id])]
         elapsed = time.perf_counter() - self.stats.started
         processed = self.stats.done - self.stats.resumed
         return {
@@ -616,6 +624,7 @@ class Pipeline:
             "structured_output": getattr(self.llm, "structured_mode", None),
             "format_fallbacks": getattr(s, "format_fallbacks", 0),
             "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
+            "failed_by_kind": failed_by_kind,
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }

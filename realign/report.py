@@ -54,6 +54,9 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
                       f"({s.get('format_fallbacks', 0)} step(s) down from json_schema)")
     if s.get("classifier_fallbacks"):
         console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
+    for f in s.get("failed_by_kind") or []:
+        Console(stderr=True).print(f"warning: {f['turns']} turn(s) failed ({f['kind']}); fix: {f['fix']}, then rerun "
+                                   "the same command to retry them", markup=False)
     _print_usage(s.get("usage") or {})
     for w in s.get("warnings") or []:
         Console(stderr=True).print(f"warning: {w}", markup=False)

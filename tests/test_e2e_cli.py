@@ -152,6 +152,8 @@ def test_200_rows_with_faults_every_row_accounted_for(tmp_path: Path) -> None:
     assert s["quarantined"] == n_bad
     assert s["rewritten"] + s["kept_original"] + s["passthrough"] + s["failed"] + s["quarantined"] == 200
     assert s["failed"] >= 1 and s["failed"] == injected["bad_request"]  # only the permanent 4xx fail
+    assert [(f["kind"], f["turns"]) for f in s["failed_by_kind"]] == [("http_4xx", s["failed"])]
+    assert s["failed_by_kind"][0]["fix"]  # says what to do about them
     assert s["kept_original"] >= 3 and s["passthrough"] >= 40 and s["rewritten"] >= 80
     assert all(injected[k] > 0 for k in ("rate_limit", "server_error", "malformed", "length", "hang"))
 

@@ -191,6 +191,11 @@ class RunStopped(RealignError):
     """Most calls fail the same way: the run stops (resumable) with the cause and a fix."""
 
 
+def fix_for_kind(kind: str, base_url: str) -> str:
+    """What a user can do about turns that failed with `kind` (for the run's summary)."""
+    return _fix_for(LLMError(kind, ""), base_url)
+
+
 def _fix_for(exc: LLMError, base_url: str) -> str:
     """What a user can do about the failure `exc` stands for."""
     text = exc.message.lower()
