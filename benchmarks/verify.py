@@ -31,7 +31,6 @@ import sys
 import sysconfig
 import time
 from collections import defaultdict
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 

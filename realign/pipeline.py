@@ -313,7 +313,7 @@ class Pipeline:
         judged = await self.llm.chat(
             judge_messages(turn_instruction(ex, turn_index), original, out.final), sampling=JUDGE_SAMPLING,
             response_format=JUDGE_SCHEMA,
-            validate=lambda r: (parse_judgement(r.contents[0]), None)[1], purpose="judge",
+            validate=_judge_answer, purpose="judge",
         )
         out.request_keys.append(judged.key)
         out.raw_answers.extend(judged.contents)
@@ -628,6 +628,11 @@ class Pipeline:
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
+
+
+def _judge_answer(result: ChatResult) -> None:
+    """Validator of a judge call: raises ValueError when the answer holds no verdict."""
+    parse_judgement(result.contents[0])
 
 
 def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> LLMClient:
