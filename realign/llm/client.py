@@ -383,6 +383,20 @@ class LLMClient:
                     self.stats.add(purpose, "cached")
                     return hit
 
+            cut = self.cache.get_cutoff(key) if not allow_truncated and hasattr(self.cache, "get_cutoff") else None
+            if cut is not None:
+                # The same request was cut off at max_tokens twice with the same text before:
+                # sending it again would pay for the same cut-off. Its key holds max_tokens, so
+                # raising --max-tokens (or changing the prompt) asks anew.
+                self.stats.cache_hits += 1
+                self.stats.add(purpose, "cached")
+                exc = LLMError("length", "the answer was cut off at max_tokens the same way in an earlier attempt; "
+                               "not sent again (raise --max-tokens to retry)",
+                               contents=[(c.get("message") or {}).get("content") or "" for c in cut.get("choices") or []])
+                exc.repeated = True
+                exc.key = key
+                raise exc
+
         attempts = 0
         previous: LLMError | None = None
         sent: dict[str, Any] = request
@@ -451,7 +465,10 @@ class LLMClient:
             self.stats.errors += 1
             if self.cache is not None:
                 answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
-                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc))
+                # finish_reason "length" marks a deterministic cut-off, which is not sent again
+                cutoff = "length" if exc.kind == "length" and exc.repeated else None
+                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
+                                    finish_reason=cutoff)
             if self.watch.record(exc):
                 self._stop(exc)
             raise
