@@ -638,6 +638,18 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def learned_dialect(self, base_url: str, model: str) -> str | None:
+        """The structured-output form an earlier session learned that this endpoint and model take."""
+        if self.read_only:
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [f"dialect {base_url} {model}"]).fetchone()
+        return row[0] if row else None
+
+    def remember_dialect(self, base_url: str, model: str, mode: str) -> None:
+        """Keep the form the client stepped down to, so the next session starts there."""
+        with self._lock:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"dialect {base_url} {model}", mode])
+
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request that was cut off at max_tokens the same way twice, or None."""
         return self._cutoffs.get(key)

@@ -317,6 +317,16 @@ class LLMClient:
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
+        learned = getattr(cache, "learned_dialect", None)
+        if settings.structured_output == "auto" and learned is not None:
+            # An earlier session against this endpoint and model learned which form it takes:
+            # start there instead of paying for the same rejected requests again.
+            mode = learned(settings.base_url, settings.model)
+            if mode in LADDER and mode != self.structured_mode:
+                self.structured_mode = mode
+                self.on_notice(f"sending structured output to {settings.base_url} in the "
+                               + ("prompt-only form" if mode == "off" else f"{mode} form")
+                               + " learned in an earlier run; --structured-output chooses another")
         self.watch = FailureWatch()
         self.stopped: RunStopped | None = None
         self._answered = asyncio.Event()  # set by the first HTTP 200: full concurrency from then on
@@ -501,6 +511,9 @@ class LLMClient:
         if self.structured_mode == mode:  # the first of the concurrent calls to learn it
             self.structured_mode = LADDER[LADDER.index(mode) + 1]
             self.stats.format_fallbacks += 1
+            remember = getattr(self.cache, "remember_dialect", None)
+            if remember is not None:
+                remember(self.settings.base_url, self.settings.model, self.structured_mode)
             self.on_notice(
                 f"the server at {self.settings.base_url} rejected response_format in the {mode} form "
                 f"(HTTP {exc.status}: {' '.join(exc.message.split())[:160]}); sending "
