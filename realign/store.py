@@ -638,6 +638,19 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def completion_per_char(self) -> dict[str, float]:
+        """Completion tokens the model wrote per character of the original, by task and overall
+        ("*"), over every finished rewrite in this database: what --dry-run estimates with."""
+        rows = self.con.execute(
+            "WITH o AS (SELECT run_id, example_id, sum(length(original)) AS chars FROM rewrites GROUP BY ALL) "
+            "SELECT r.task, sum(r.completion_tokens), sum(o.chars) FROM results r JOIN o USING (run_id, example_id) "
+            "WHERE r.completion_tokens > 0 AND o.chars > 0 GROUP BY r.task").fetchall()
+        out = {task: tokens / chars for task, tokens, chars in rows if chars >= 2000}
+        total_tokens, total_chars = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        if total_chars >= 1000:  # a handful of short rows says little
+            out["*"] = total_tokens / total_chars
+        return out
+
     def learned_dialect(self, base_url: str, model: str) -> str | None:
         """The structured-output form an earlier session learned that this endpoint and model take."""
         if self.read_only:

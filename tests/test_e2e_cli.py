@@ -664,3 +664,21 @@ def test_verify_on_a_file_whose_fields_it_cannot_find_says_which_flags_to_use(tm
     proc = realign("verify", "--in", str(data))
     assert proc.returncode == 2 and "--response-field" in proc.stderr and "field 'response'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path: Path) -> None:
+    """Before any run the answer is assumed twice the original; after one, the dry run uses what
+    the model actually wrote per original character, so its estimate lands near the real total."""
+    db = tmp_path / "h.duckdb"
+    dry = ["rewrite", "--in", str(DEMO), "--db", str(db), "--dry-run", "--json", "--model", "m",
+           "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
+    before = summary_of(realign(*dry))
+    assert before["completion_estimate_from"].startswith("the default")
+    with OpenAIServer(RealignResponder()) as srv:
+        done = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                       "--classifier", "embedded", "--json", "-q")
+        assert done.returncode == 0, done.stderr
+    actual = summary_of(done)["completion_tokens"]
+    after = summary_of(realign(*dry))
+    assert after["completion_estimate_from"] == "earlier runs in this database"
+    assert abs(after["estimated_completion_tokens"] - actual) <= 0.25 * actual
