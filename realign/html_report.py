@@ -112,6 +112,24 @@ def _trace_table(tables: dict[str, list[str]]) -> str | None:
     return None
 
 
+AUDIT_ROWS = 200  # rows of an audit table shown
+
+
+def audit_rows(store: Store, run_id: str, tables: dict[str, list[str]]) -> dict[str, Any] | None:
+    """The run's rows of `trust_audit` (written by `realign audit`), as they are: its columns are
+    its owner's, so the page shows them without assuming any."""
+    cols = tables.get("trust_audit")
+    if not cols:
+        return None
+    where = "WHERE run_id = ?" if "run_id" in cols else ""
+    shown = [c for c in cols if c != "run_id"]
+    quoted = ", ".join(f'"{c}"' for c in shown)
+    rows = store.query(f"SELECT {quoted} FROM trust_audit {where} LIMIT {AUDIT_ROWS + 1}",
+                       [run_id] if where else [])
+    return {"columns": shown, "rows": [[_cut(r[c]) for c in shown] for r in rows[:AUDIT_ROWS]],
+            "more": len(rows) > AUDIT_ROWS}
+
+
 def _cut(text: Any) -> str | None:
     if text is None:
         return None
@@ -189,6 +207,7 @@ def gather(store: Store, run_id: str, *, sample: int = SAMPLE_TURNS) -> dict[str
         "evals": stored_evals(store, tables),
         "sample": sample_turns(store, run_id, tables, sample),
         "trace_table": _trace_table(tables),
+        "audit": audit_rows(store, run_id, tables),
     }
 
 
@@ -341,6 +360,15 @@ def render(data: dict[str, Any]) -> str:
              for ev in rows for m in ev["metrics"]]))
     evals_html = "".join(eval_parts) or ("<p class='muted'>No evaluation is stored in this database "
                                          "(<code>realign eval gsm8k ... --db</code> adds one).</p>")
+    audit = data.get("audit")
+    if audit is None:
+        audit_html = "<p class='muted'>No trust audit in this database (<code>realign audit</code> adds one).</p>"
+    elif not audit["rows"]:
+        audit_html = "<p class='muted'>The trust audit holds no row for this run.</p>"
+    else:
+        audit_html = _table(audit["columns"], audit["rows"]) + (
+            f"<p class='muted'>First {AUDIT_ROWS} rows; the rest are in table <code>trust_audit</code>.</p>"
+            if audit["more"] else "")
     ratio_line = (f"n={lr['n']:,} accepted rewrites: median {lr['p50']}, p10 {lr['p10']}, p90 {lr['p90']}, "
                   f"min {lr['min']}, max {lr['max']}") if lr.get("n") else "No accepted rewrite."
     trace_note = (f"mode traces from table <code>{e(data['trace_table'])}</code>" if data["trace_table"]
@@ -358,7 +386,7 @@ def render(data: dict[str, Any]) -> str:
         chart_contracts=chart("chart-contracts"), chart_reasons=chart("chart-reasons"), reasons=reasons,
         chart_ratio=chart("chart-ratio"), ratio_line=e(ratio_line),
         chart_usage=chart("chart-usage"), chart_cost=chart("chart-cost"), usage_table=usage_table,
-        evals=evals_html, n_sample=len(data["sample"]), trace_note=trace_note,
+        evals=evals_html, audit=audit_html, n_sample=len(data["sample"]), trace_note=trace_note,
         figures=_script_json(charts), sample=_script_json(data["sample"]), status_colors=_script_json(STATUS_COLORS),
     )
 
@@ -501,6 +529,7 @@ _PAGE = """<!DOCTYPE html>
 <section><h2>Length ratio</h2>{chart_ratio}<p class="muted">{ratio_line}</p></section>
 <section><h2>Tokens and cost</h2><div class="two"><div>{chart_usage}</div><div>{chart_cost}</div></div>{usage_table}</section>
 <section><h2>Evaluations</h2>{evals}</section>
+<section><h2>Trust audit</h2>{audit}</section>
 <section id="sample"><h2>Sample: original and rewrite side by side</h2>
 <p class="muted">{n_sample} turns, taken from every task, outcome and contract kind; {trace_note}. Click a row; <code>realign show ID</code> prints everything about it.</p>
 <div class="filters"><select id="f-task"><option value="">every task</option></select>

@@ -118,9 +118,10 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
     assert width == 1280 and height > 2000 and len(png) > 50_000
 
 
-def test_evaluations_of_any_benchmark_show_with_their_intervals(run_db: Path, tmp_path: Path) -> None:
+def test_evaluations_of_any_benchmark_and_the_trust_audit_show_as_stored(run_db: Path, tmp_path: Path) -> None:
     # A benchmark the page was not written for (a bias score with its own interval columns) and a
-    # metric in a long table: both appear beside GSM8K's strict and flexible accuracies.
+    # metric in a long table: both appear beside GSM8K's strict and flexible accuracies. A trust
+    # audit table shows its rows for the run, whatever its columns.
     db = _copy(run_db, tmp_path)
     con = duckdb.connect(str(db))
     con.execute("ALTER TABLE evals ADD COLUMN bias_score DOUBLE")
@@ -130,6 +131,9 @@ def test_evaluations_of_any_benchmark_show_with_their_intervals(run_db: Path, tm
                 "VALUES ('ebbq1', 'bbq', 'm', 200, 0.12, 0.05, 0.19)")
     con.execute("CREATE TABLE eval_metrics (eval_id VARCHAR, metric VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE)")
     con.execute("INSERT INTO eval_metrics VALUES ('ebbq1', 'accuracy_ambiguous', 0.8, 0.74, 0.85)")
+    run_id = con.execute("SELECT run_id FROM runs").fetchone()[0]
+    con.execute("CREATE TABLE trust_audit (run_id VARCHAR, gate VARCHAR, rows_failed INTEGER)")
+    con.execute("INSERT INTO trust_audit VALUES (?, 'no_new_pii', 3), ('another-run', 'toxicity', 9)", [run_id])
     con.close()
     with Store(str(db), read_only=True) as store:
         evals = {e["benchmark"]: e for e in stored_evals(store, _tables(store))}
@@ -140,6 +144,8 @@ def test_evaluations_of_any_benchmark_show_with_their_intervals(run_db: Path, tm
         ("bias", 0.12, 0.05, 0.19), ("accuracy_ambiguous", 0.8, 0.74, 0.85)]
     summary = summary_of(realign("report", "--db", str(db), "--out", str(tmp_path / "r.html"), "--json"))
     assert {"chart-eval-0", "chart-eval-1"} <= set(summary["charts"]) and summary["evals"] == 2
+    audit = (tmp_path / "r.html").read_text().split("<h2>Trust audit</h2>")[1].split("</section>")[0]
+    assert "<td>no_new_pii</td><td>3</td>" in audit and "toxicity" not in audit
 
 
 def test_sample_is_capped_and_takes_every_outcome_first(run_db: Path) -> None:
