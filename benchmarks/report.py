@@ -85,9 +85,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--sample", type=int, default=SAMPLE_TURNS)
+    ap.add_argument("--out", help="keep the page here (default: a temporary file)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        db, out = Path(tmp) / "bench.duckdb", Path(tmp) / "report.html"
+        db, out = Path(tmp) / "bench.duckdb", Path(args.out or Path(tmp) / "report.html")
         t0 = time.perf_counter()
         build(db, args.rows)
         built = time.perf_counter() - t0

@@ -152,13 +152,19 @@ class Chromium:
             raise RuntimeError(f"{expression!r} raised: {r['exceptionDetails'].get('text')}")
         return r["result"].get("value")
 
-    def screenshot(self, path: str | Path, *, full_page: bool = True) -> bytes:
-        """Save a PNG of the page (all of it with full_page) and return its bytes."""
-        params: dict[str, Any] = {"format": "png"}
-        if full_page:
-            h = int(self.evaluate("document.documentElement.scrollHeight"))
-            params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": self.width, "height": h, "scale": 1})
-        png = base64.b64decode(self.call("Page.captureScreenshot", **params)["data"])
+    def screenshot(self, path: str | Path, *, selector: str | None = None, max_height: int | None = None,
+                   scale: float = 1.0) -> bytes:
+        """Save a PNG of the whole page, or of the element `selector` finds, at most `max_height`
+        CSS pixels tall, scaled by `scale`; returns its bytes."""
+        if selector:
+            box = self.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+                                ".getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()")
+        else:
+            box = [0, 0, self.width, self.evaluate("document.documentElement.scrollHeight")]
+        x, y, w, h = (float(v) for v in box)
+        if max_height:
+            h = min(h, max_height)
+        png = base64.b64decode(self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                                         clip={"x": x, "y": y, "width": w, "height": h, "scale": scale})["data"])
         Path(path).write_bytes(png)
         return png
