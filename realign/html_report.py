@@ -91,7 +91,7 @@ def stored_evals(store: Store, tables: dict[str, list[str]]) -> list[dict[str, A
             stem = c[:-len("ci_low")].rstrip("_")
             names = [f"{stem}_{s}" if stem else s for s in ("accuracy", "score", "rate", "value")]
             value_col = next((v for v in ([stem] if stem else []) + names if v in cols), None)
-            if value_col is None or r.get(value_col) is None:
+            if value_col is None or not isinstance(r.get(value_col), (int, float)):
                 continue
             metrics.append({"name": stem or value_col, "value": r[value_col], "low": r[c],
                             "high": r[c[:-len("ci_low")] + "ci_high"]})
@@ -312,8 +312,8 @@ def _charts(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # ---- the page ------------------------------------------------------------------------------------
 
 def _script_json(value: Any) -> str:
-    """JSON safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False, default=str).replace("</", "<\\/").replace("<!--", "<\\!--")
+    """JSON safe inside a <script> element: no '<' at all, so no '</script>' or '<!--' can end it."""
+    return json.dumps(value, ensure_ascii=False, default=str).replace("<", "\\u003c")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:

@@ -17,6 +17,7 @@ from realign.testing.responders import RealignResponder, reformat
 from test_e2e_cli import REPO, pipeline_file, realign, summary_of, write_alpaca
 
 GSM8K = REPO / "tests" / "fixtures" / "gsm8k"
+MARKUP = "</script><!-- <b>step</b>"
 
 
 def _rewrite(parts: dict) -> str | None:
@@ -69,11 +70,12 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
     browser = find_chromium()
     if browser is None:
         pytest.skip("no Chromium on PATH (apt-get install chromium; .ci/run installs it): the page was not opened")
-    # A mode-trace table, as the modes will write: the page shows its rows beside the checks.
+    # A mode-trace table, as the modes will write: the page shows its rows beside the checks. Its
+    # text, markup included, must show as text and not end the script that carries it.
     run_db = _copy(run_db, tmp_path)
     con = duckdb.connect(str(run_db))
-    con.execute("""CREATE TABLE mode_traces AS SELECT run_id, example_id, turn_index, 'rewrite' AS mode,
-                   'ask' AS step, request_keys->>'$[0]' AS request_key FROM rewrites""")
+    con.execute(f"""CREATE TABLE mode_traces AS SELECT run_id, example_id, turn_index, 'rewrite' AS mode,
+                   '{MARKUP}' AS step, request_keys->>'$[0]' AS request_key FROM rewrites""")
     con.close()
     out = tmp_path / "report.html"
     summary = summary_of(realign("report", "--db", str(run_db), "--out", str(out), "--json"))
@@ -94,7 +96,8 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
         side = b.evaluate("""[...document.querySelectorAll('#detail .side .pane pre')].map(p => p.textContent)""")
         first_id = b.evaluate("document.querySelector('#sample-rows tr td').textContent.split(' ')[0]")
         checks = b.evaluate("document.querySelectorAll('#detail table.checks tr').length")
-        trace = b.evaluate("document.querySelectorAll('#detail table.trace td').length")
+        trace = b.evaluate("[...document.querySelectorAll('#detail table.trace td')].map(td => td.textContent)")
+        bold = b.evaluate("document.querySelectorAll('#detail b').length")
         rows = b.evaluate("document.querySelectorAll('#sample-rows tr').length")
         # Filter to the rewrites not used (3), then by text to one rejected for its length.
         kept = b.evaluate("""(() => { const s = document.getElementById('f-status'); s.value = 'kept_original';
@@ -110,7 +113,7 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
     story = summary_of(realign("show", first_id, "--db", str(run_db), "--json"))
     turn = story["turns"][0]
     assert side[0] == turn["original"] and side[1] in (turn["final"], turn["candidate"])
-    assert all(side) and checks > 1 and trace > 0
+    assert all(side) and checks > 1 and "rewrite" in trace and MARKUP in trace and bold == 0
     assert rows == sampled[0]  # a small run: every turn is in the sample
     assert kept[0] == sampled[1] == 3 and kept[1] == 1
     assert kept[2].startswith("candidate (not used") and kept[3] == "Too short."
