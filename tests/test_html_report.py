@@ -69,7 +69,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
 def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path: Path) -> None:
     browser = find_chromium()
     if browser is None:
-        pytest.skip("no Chromium on PATH (apt-get install chromium; .ci/run installs it): the page was not opened")
+        pytest.skip("no Chromium found on PATH or at $REALIGN_CHROMIUM (apt-get install chromium; .ci/run installs it): the page was not opened in a browser")
     # A mode-trace table, as the modes will write: the page shows its rows beside the checks. Its
     # text, markup included, must show as text and not end the script that carries it.
     run_db = _copy(run_db, tmp_path)
