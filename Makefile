@@ -19,7 +19,7 @@ LIMIT_FLAG := $(if $(LIMIT),--limit $(LIMIT),)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,report]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -141,6 +141,26 @@ def stats(
 
 @app.command()
 @user_errors
+def report(
+    out: str = typer.Option(..., "--out", help="HTML file to write, e.g. report.html (opens offline: plotly.js is inside)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
+    sample: int = typer.Option(600, "--sample", min=0, help="Turns shown side by side (taken from every task, outcome and contract kind); the charts count every row."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """One self-contained HTML page of a run: charts of tasks, contracts, rejections, lengths, tokens and evaluations, and a filterable side-by-side sample."""
+    from realign.html_report import write_report
+
+    summary = write_report(db, out, run=run, sample=sample)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"wrote the report of run {summary['run_id']} to {out} ({summary['bytes'] / 2**20:.1f} MiB, "
+              f"{len(summary['charts'])} charts, {summary['sampled_turns']} sampled turns)")
+
+
+@app.command()
+@user_errors
 def export(
     out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
     fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
