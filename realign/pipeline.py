@@ -579,6 +579,10 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
 
         classify_system = len(system_prompt(pipeline.tasks))
     by_task: dict[str, dict[str, int]] = {}
+    # with [modes] set: turns per mode (the estimates stay those of one rewrite-sized request per
+    # turn; `realign stats` reports each mode's real requests per row)
+    modes_on = cfg.modes != type(cfg.modes)()
+    turns_by_mode: dict[str, int] = {}
     samples: list[dict[str, Any]] = []
     bad: list[str] = []
     evidence_requests = 0
@@ -603,6 +607,11 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
             entry["rewrite"] += 1
             spec = pipeline.tasks[pred.task]
             for i in pipeline.target_turns(ex):
+                if modes_on:
+                    contract = pipeline.contract_of(ex, i)
+                    name = pipeline.mode_for(pred.task, contract).name
+                    name = "rewrite" if name == "label_reason" and contract.kind not in ("label", "option") else name
+                    turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
@@ -622,5 +631,6 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
+        **({"turns_by_mode": turns_by_mode} if modes_on else {}),
         "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
     }

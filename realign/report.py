@@ -30,6 +30,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
             + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
                else f"estimated cost ${cost:,.4f}")
         )
+        if s.get("turns_by_mode"):
+            console.print("turns by mode: " + ", ".join(f"{m} {n:,}" for m, n in s["turns_by_mode"].items())
+                          + " (estimates count one rewrite-sized request per turn; label_reason and "
+                          "critique_revise send their own prompts and more requests: see `realign stats`)")
         for sample in s["sample_prompts"]:
             console.rule(f"sample prompt: {sample['example_id']} ({sample['task']})")
             for m in sample["messages"]:
