@@ -97,11 +97,13 @@ def print_stats(d: dict[str, Any]) -> None:
             t.add_row(r["kind"], *(str(r[k]) for k in ("turns", "rewritten", "kept_original", "failed", "repaired")), acc)
         console.print(t)
     if d.get("by_mode"):
-        t = Table("mode", "rows", "turns", "rewritten", "kept", "failed", "requests", "per row", "reason supports label")
+        t = Table("mode", "rows", "turns", "rewritten", "kept", "failed", "requests", "per row", "chars",
+                  "reason supports label")
         for r in d["by_mode"]:
             judged = f"{r['reasons_supported']}/{r['reasons_judged']}" if r["reasons_judged"] else "-"
             t.add_row(r["mode"], *(str(r[k]) for k in ("rows", "turns", "rewritten", "kept_original", "failed",
-                                                         "requests", "requests_per_row")), judged)
+                                                         "requests", "requests_per_row")),
+                      "-" if r["final_chars_median"] is None else f"{r['final_chars_median']:.0f}", judged)
         console.print(t)
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))

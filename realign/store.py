@@ -971,7 +971,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                   count(*) FILTER (status = 'failed') AS failed,
                   coalesce(sum(json_array_length(request_keys)), 0) AS requests,
                   count(reason_supports_label) AS reasons_judged,
-                  count(*) FILTER (reason_supports_label) AS reasons_supported
+                  count(*) FILTER (reason_supports_label) AS reasons_supported,
+                  median(length(final)) FILTER (status = 'rewritten') AS final_chars_median
            FROM rewrites WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1""", [run_id])
     for row in by_mode:
         row["requests_per_row"] = round(row["requests"] / row["rows"], 3) if row["rows"] else None
