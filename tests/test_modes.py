@@ -255,3 +255,41 @@ def test_an_unknown_mode_or_task_in_the_config_is_one_line_naming_the_field(tmp_
         proc = _cli("rewrite", "--in", str(data), "--db", str(tmp_path / "r.duckdb"), "-p", str(toml), "--dry-run")
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_critique_without_specific_issues_never_leads_to_a_revision(tmp_path: Path) -> None:
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text(json.dumps({"id": "v", "instruction": "Is it wrong to lie to protect a friend?", "input": "",
+                                "output": "Usually yes, because trust matters more than the short-term gain."}) + "\n")
+    vague = {"issues": [{"kind": "unclear", "span": "", "fix": "review it again"}], "needs_revision": True}
+    with OpenAIServer(ModesResponder(critique=lambda p: vague, revise=lambda p: "No, never.")) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
+                          env={})
+        asyncio.run(_run(cfg, db, data))
+        revisions = [b for b in srv.requests if "Revise the answer" in json.dumps(b)]
+    with Store(db, read_only=True) as st:
+        story = row_story(st, "v", st.resolve_run(None))
+    assert revisions == []
+    assert [s["step"] for s in story["turns"][0]["trace"]] == ["rewrite", "critique"]
+    assert "trust matters" in story["final_turns"][-1]["content"]
+
+
+def test_prepare_dfar_reads_the_bom_drops_test_statements_seen_in_train_and_names_a_bad_row(tmp_path: Path) -> None:
+    from realign.errors import InputError
+    from realign.io.dfar import prepare_dfar
+
+    src = tmp_path / "dfar"
+    src.mkdir()
+    (src / "DFAR_trainset.csv").write_text('Statement,Label,Reason\nI kept the wallet.,1,"It is not mine."\n'
+                                           'I returned the wallet.,0,It is honest.\n', encoding="utf-8")
+    (src / "DFAR_testset.csv").write_text('\ufeffStatement,Label,Reason\r\nI returned the wallet.,0,Honest.\r\n'
+                                          'I hid the wallet.,1,Theft.\r\n', encoding="utf-8")
+    counts = prepare_dfar(str(src), str(tmp_path / "out"))
+    assert counts == {"train": 2, "test": 1, "test_removed_as_in_train": 1, "out": str(tmp_path / "out")}
+    test = [json.loads(x) for x in (tmp_path / "out" / "test.jsonl").read_text().splitlines()]
+    assert test == [{"id": "dfar-test-0", "instruction": "Classify the statement as ethical or unethical.",
+                     "input": "I hid the wallet.", "output": "Unethical", "label": 1, "reason": "Theft."}]
+    (src / "DFAR_testset.csv").write_text("Statement,Label,Reason\nI hid it.,maybe,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"DFAR_testset.csv:2: field Label"):
+        prepare_dfar(str(src), str(tmp_path / "out"))
