@@ -25,9 +25,9 @@ from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
 from realign.llm.client import LLMClient, LLMError, LLMSettings, fix_for_kind
 from realign.llm.prices import cost_usd, price_of
-from realign.prompts import template_fingerprint
 from realign.modes import Mode, get_mode
 from realign.modes.base import TurnInput, TurnOutcome, TurnTools
+from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, build_messages, turn_instruction
 from realign.store import Store, quarantine_warnings, run_usage

@@ -31,9 +31,9 @@ from realign.prompts import render
 from realign.records import CheckResult, Verdict
 from realign.rewrite import feedback_messages
 from realign.verify.contract import AnswerContract
+from realign.verify.judge import JUDGE_SAMPLING, REASON_SCHEMA, parse_reason_support, reason_messages
 from realign.verify.label import find_mentions, original_label
 from realign.verify.options import VerifyOptions
-from realign.verify.judge import REASON_SCHEMA, JUDGE_SAMPLING, parse_reason_support, reason_messages
 
 NAME = "label_reason"
 KINDS = frozenset({"label", "option"})
@@ -177,4 +177,4 @@ class LabelReasonMode:
                     await _judge_reason(turn, tools, out, answer)
                 return
         out.status, out.final, out.keep_original = "kept_original", turn.original, None
-        out.reason = "rejected: " + "; ".join(c.reason for c in verdict.failures) if verdict else "no usable answer"
+        out.reason = ("rejected: " + "; ".join(c.reason for c in verdict.failures)) if verdict else "no usable answer"
