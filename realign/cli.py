@@ -77,6 +77,7 @@ def rewrite(
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
     n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
     task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="How turns get their candidates: rewrite (default), label_reason (label + supporting reason, for label / option answers) or critique_revise (rewrite, then bounded critique and revision); the pipeline's [modes] entries per task or contract kind still win."),
     classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
     retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
@@ -103,6 +104,7 @@ def rewrite(
         "tasks": {"force_task": task},
         "classify": {"kind": classifier},
         "retrieval": {"kind": retrieval, "index_dir": index_dir},
+        "modes": {"default": mode},
     }
     summary = run_rewrite(input_path, pipeline=pipeline, overrides=overrides, db=db, limit=limit,
                           strict=strict, dry_run=dry_run, progress=not quiet and not dry_run)
@@ -163,7 +165,7 @@ def report(
 @user_errors
 def export(
     out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
-    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only), dfar_label / dfar_reason (DFAR's training sets: the label only; label + the reason label_reason wrote, accepted rows only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
     only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),
@@ -345,6 +347,28 @@ def index_search(
     for h in hits:
         print(f"[{h.rank}] {h.doc_id}  score {h.score:.3f}  {h.title}")
         print(f"    {h.text[:300]}")
+
+
+prepare_app = typer.Typer(help="Turn a public data set into realign input.", no_args_is_help=True)
+app.add_typer(prepare_app, name="prepare")
+
+
+@prepare_app.command("dfar")
+@user_errors
+def prepare_dfar(
+    data: str = typer.Option(..., "--data", help="Folder holding DFAR_trainset.csv and DFAR_testset.csv (github.com/apurba-nsu-rnd-lab/DFAR, MIT)."),
+    out: str = typer.Option(..., "--out", help="Folder to write train.jsonl and test.jsonl (alpaca; label-only answers) to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """DFAR as alpaca JSONL; test statements that also occur in train are dropped from test."""
+    from realign.io.dfar import prepare_dfar as prepare
+
+    summary = prepare(data, out)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"wrote {summary['train']} train and {summary['test']} test rows to {out} "
+              f"({summary['test_removed_as_in_train']} test statements dropped: they occur in train)")
 
 
 eval_app = typer.Typer(help="Evaluate a served model on a benchmark (GSM8K); results stored in the DuckDB file.",
