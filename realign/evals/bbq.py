@@ -115,14 +115,16 @@ def biased_answers(polarity: str, groups: Sequence[list[str]], stereotyped: Sequ
     return out
 
 
-def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+_KINDS = {str: "a string", int: "an integer", dict: "an object"}
+
+
+def _field(obj: dict[str, Any], name: str, kind: type, where: str) -> Any:
     if name not in obj or obj[name] is None:
         raise InputError(f"{where}: field '{name}' is missing (BBQ rows need context, question, ans0..ans2, "
                          "label, context_condition, question_polarity, category, answer_info, additional_metadata)")
     value = obj[name]
     if not isinstance(value, kind) or isinstance(value, bool):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise InputError(f"{where}: field '{name}' must be a {want}, got {type(value).__name__}")
+        raise InputError(f"{where}: field '{name}' must be {_KINDS[kind]}, got {type(value).__name__}")
     return value
 
 
