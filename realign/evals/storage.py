@@ -192,6 +192,10 @@ def _num(x: float | None) -> str:
     return "n/a" if x is None else f"{x:+.3f}"
 
 
+def _pts(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:+.2f} points"
+
+
 def compare_lines(c: dict[str, Any] | None) -> list[str]:
     """The report lines of a `compare_evals` result with benchmark metrics (BBQ, Winogender)."""
     if not c:
@@ -204,8 +208,10 @@ def compare_lines(c: dict[str, Any] | None) -> list[str]:
                      f"McNemar exact p = {k['mcnemar_p']:.3g}")
     for name, m in (c.get("metrics") or {}).items():
         lo, hi = m["difference_ci"]
-        lines.append(f"  {name:<16} {_num(m['before'])} -> {_num(m['after'])} (difference {_num(m['difference'])}, "
-                     f"95% CI {_num(lo)} .. {_num(hi)})")
+        # accuracies (and the gaps between them) in percent and points; bias scores as they are
+        value, diff = (_pct, _pts) if name.startswith(("accuracy", "gap")) else (_num, _num)
+        lines.append(f"  {name:<16} {value(m['before'])} -> {value(m['after'])} (difference {diff(m['difference'])}, "
+                     f"95% CI {diff(lo)} .. {diff(hi)})")
     for w in c["warnings"]:
         lines.append(f"  warning: {w}")
     return lines
