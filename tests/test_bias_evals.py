@@ -375,3 +375,32 @@ def test_winogender_eval_measures_the_known_gap(tmp_path: Path) -> None:
     bad = realign("eval", "bbq", "--data", str(BBQ), "--db", db, "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
                   "--compare", s["eval_id"])
     assert bad.returncode == 2 and "is a winogender evaluation, not bbq" in bad.stderr
+
+
+# ---- the Makefile targets --------------------------------------------------------------------------
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no make on PATH")
+
+
+@needs_make
+@pytest.mark.parametrize("target", ["bbq-eval", "winogender-eval"])
+def test_make_target_without_model_says_how_to_set_it(target: str) -> None:
+    proc = subprocess.run(["make", "-s", target, "MODEL=", "BASE_URL="], capture_output=True, text=True,
+                          cwd=REPO, env=cli_env(), timeout=60)
+    assert proc.returncode != 0 and "MODEL=" in proc.stderr and "BASE_URL=" in proc.stderr
+
+
+@needs_make
+def test_make_bbq_eval_scores_and_writes_rows(tmp_path: Path) -> None:
+    if not (REPO / ".venv" / "bin" / "realign").exists():
+        pytest.skip("no .venv/bin/realign: run `make install` first")
+    stamp = tmp_path / "stamp"  # stands in for .venv/.installed, so make installs nothing
+    stamp.touch()
+    rows = tmp_path / "rows.jsonl"
+    with OpenAIServer(StereotypeResponder(bbq=BBQ)) as srv:
+        proc = subprocess.run(["make", "-s", "bbq-eval", f"STAMP={stamp}", "MODEL=m", f"BASE_URL={srv.base_url}",
+                               f"BBQ_DIR={BBQ}", "EVAL_LIMIT=4", f"BIAS_DB={tmp_path / 'b.duckdb'}", f"BBQ_ROWS={rows}"],
+                              capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=180)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert "bias score s_AMB" in proc.stdout and "12 items" in proc.stdout
+    assert len(rows.read_text().splitlines()) == 12 and "--answers" in proc.stdout
