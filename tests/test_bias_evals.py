@@ -335,6 +335,11 @@ def test_bbq_eval_measures_the_known_bias_caches_writes_rows_and_compares(tmp_pa
     assert m["difference_ci"][1] < 0  # the fall is larger than chance
     assert c["metrics"]["bias_disamb"]["difference"] == pytest.approx(0.0)
 
+    # the same answers read exactly as the harness reads them: phrase-only answers become unread
+    strict = summary_of(realign(*base, "--answers", str(fixed), "--harness-only"))
+    assert s3["read_by_phrase"] > 0 and strict["read_by_phrase"] == 0
+    assert strict["unread"] == s3["unread"] + s3["read_by_phrase"]
+
     text = realign("eval", "bbq", "--data", str(BBQ), "--db", db, "--answers", str(fixed), "--compare", s1["eval_id"])
     assert text.returncode == 0, text.stderr
     assert "bias score s_AMB" in text.stdout and "bias_amb" in text.stdout and "McNemar" in text.stdout
