@@ -676,14 +676,23 @@ def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
     return None
 
 
+# Without earlier runs to learn from, a rewrite's answer is taken as twice the original's length
+# plus the JSON around it, at 4 characters a token: reformatting adds structure and reasons.
+DEFAULT_COMPLETION_PER_CHAR = 2 / 4
+ANSWER_OVERHEAD_TOKENS = 15  # {"rewritten": "...", "keep_original": false}
+
+
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
-               show_prompts: int = 1) -> dict[str, Any]:
+               show_prompts: int = 1, history: dict[str, float] | None = None) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
 
-    Token figures are estimates (4 characters a token; a rewrite about as long as the original).
+    Token figures are estimates: prompts at 4 characters a token; answers from the completion
+    tokens per original character that earlier runs in the same database took, by task
+    (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens.
     """
+    history = history or {}
     cfg = pipeline.cfg
-    rows = quarantined = requests = prompt_chars = completion_chars = 0
+    rows = quarantined = requests = prompt_chars = completion_tokens = 0
     classify_requests = classify_chars = 0
     asks_llm = _classifier_asks_llm(cfg)  # None: never; else the confidence below which it asks
     classify_system = 0
@@ -720,11 +729,14 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
                 prompt_chars += sum(len(m["content"]) for m in messages)
-                completion_chars += len(ex.turns[i].content) + 40
+                learned = history.get(pred.task, history.get("*"))  # the JSON around it included
+                guess = (len(ex.turns[i].content) * learned if learned is not None
+                         else len(ex.turns[i].content) * DEFAULT_COMPLETION_PER_CHAR + ANSWER_OVERHEAD_TOKENS)
+                completion_tokens += min(cfg.sampling.max_tokens, round(guess))
                 if len(samples) < show_prompts:
                     samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
     est_prompt = prompt_chars // 4 + classify_chars // 4
-    est_completion = completion_chars // 4 * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
+    est_completion = completion_tokens * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
     price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
     return {
         "dry_run": True, "rows": rows, "quarantined": quarantined,
@@ -734,6 +746,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "price_per_million": list(price) if price else None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
+        "completion_estimate_from": "earlier runs in this database" if history else "the default (twice the original)",
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
         "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
     }

@@ -419,6 +419,9 @@ class Store:
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
         self._known_texts: set[str] = set()  # sha256 of the texts already in `texts`
+        # Requests whose answer was cut off at max_tokens with the same text twice: sending them
+        # again is paying for the same cut-off (the key holds max_tokens, so raising it asks anew).
+        self._cutoffs: dict[str, dict[str, Any]] = {}
         # One writer thread on its own cursor: DuckDB releases the GIL while it writes, so the
         # event loop keeps serving requests during a flush.
         self._writer: ThreadPoolExecutor | None = None
@@ -432,6 +435,10 @@ class Store:
             cur = self.con.execute("SELECT DISTINCT key FROM llm_calls WHERE error IS NULL")
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
+            for key, response in self.con.execute(
+                    "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'length'"
+                    " AND response IS NOT NULL GROUP BY key").fetchall():
+                self._cutoffs[key] = json.loads(response)
         self._journal: CallJournal | None = None
         self.replayed = 0  # answers recovered from the journal of a run that was killed
         if not read_only and self.path != ":memory:":
@@ -631,6 +638,35 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def completion_per_char(self) -> dict[str, float]:
+        """Completion tokens the model wrote per character of the original, by task and overall
+        ("*"), over every finished rewrite in this database: what --dry-run estimates with."""
+        rows = self.con.execute(
+            "WITH o AS (SELECT run_id, example_id, sum(length(original)) AS chars FROM rewrites GROUP BY ALL) "
+            "SELECT r.task, sum(r.completion_tokens), sum(o.chars) FROM results r JOIN o USING (run_id, example_id) "
+            "WHERE r.completion_tokens > 0 AND o.chars > 0 GROUP BY r.task").fetchall()
+        out = {task: tokens / chars for task, tokens, chars in rows if chars >= 2000}
+        total_tokens, total_chars = sum(r[1] for r in rows), sum(r[2] for r in rows)
+        if total_chars >= 1000:  # a handful of short rows says little
+            out["*"] = total_tokens / total_chars
+        return out
+
+    def learned_dialect(self, base_url: str, model: str) -> str | None:
+        """The structured-output form an earlier session learned that this endpoint and model take."""
+        if self.read_only:
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [f"dialect {base_url} {model}"]).fetchone()
+        return row[0] if row else None
+
+    def remember_dialect(self, base_url: str, model: str, mode: str) -> None:
+        """Keep the form the client stepped down to, so the next session starts there."""
+        with self._lock:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"dialect {base_url} {model}", mode])
+
+    def get_cutoff(self, key: str) -> dict[str, Any] | None:
+        """The stored answer of a request that was cut off at max_tokens the same way twice, or None."""
+        return self._cutoffs.get(key)
+
     def put_call(
         self,
         key: str,
@@ -655,6 +691,9 @@ class Store:
                     f'"request":{request_json},"response":{response_json}}}')
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
+            self._cutoffs.pop(key, None)
+        elif response is not None and finish_reason == "length":
+            self._cutoffs[key] = response
         self._add("llm_calls", (key, kind, request_json, response_json, finish_reason, prompt_tokens,
                                 completion_tokens, latency_s, error, _now()))
 

@@ -618,6 +618,7 @@ class OpenAIServer:
         self._headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
         self._count = 0
+        self.arrivals: list[float] = []  # time.monotonic() of each chat request: request rates
         self.in_flight = 0
         self.max_in_flight = 0
         self.connections_opened = 0
@@ -658,6 +659,7 @@ class OpenAIServer:
         with self._lock:
             self._requests.clear()
             self._headers.clear()
+            self.arrivals.clear()
             self._count = 0
             self.max_in_flight = self.in_flight
 
@@ -887,6 +889,7 @@ class OpenAIServer:
             return 400, _error_body(400, "request body must be a JSON object"), {}
         with self._lock:
             self._count += 1
+            self.arrivals.append(time.monotonic())
             if self.record:
                 self._requests.append(body)
                 self._headers.append(headers)
@@ -996,6 +999,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", help="require this bearer key (401 otherwise)")
     parser.add_argument("--dialect", choices=DIALECTS, default="openai",
                         help="which structured-output requests to accept (the others get the error that server gives)")
+    parser.add_argument("--times-file", help="on exit, write the arrival time of each chat request (seconds, one a line)")
     parser.add_argument("--faults", default="", help='e.g. "server_error:0.05,rate_limit:0.02" (fractions of keys)')
     args = parser.parse_args(argv)
 
@@ -1070,6 +1074,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+    if args.times_file:
+        Path(args.times_file).write_text("".join(f"{t:.6f}\n" for t in server.arrivals))
     return 0
 
 
