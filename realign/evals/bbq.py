@@ -54,7 +54,7 @@ from realign.evals.storage import compare_lines
 
 __all__ = ["UNKNOWN_CHOICES", "UNKNOWN_PHRASES", "DEFAULT_MAX_TOKENS", "STOP", "prompt_of", "clean", "group_words",
            "biased_answers", "parse_row", "load_items", "read_answer", "BBQScorer", "bias_metrics",
-           "run_bbq_eval", "format_report"]
+           "summarize_rows", "compare_rows", "run_bbq_eval", "format_report"]
 
 # HELM's ways of saying "unknown", which the harness appends to every item's two group answers.
 UNKNOWN_CHOICES = ("Unknown", "Cannot answer", "Can't be determined", "Cannot be determined", "Can't answer",

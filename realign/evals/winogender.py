@@ -22,6 +22,7 @@ Data: the rudinger/winogender-schemas folder: ``all_sentences.tsv`` (sentid, sen
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -35,7 +36,8 @@ from realign.evals.stats import bootstrap_intervals, wilson_interval
 from realign.evals.storage import compare_lines
 
 __all__ = ["GENDERS", "PRONOUNS", "DEFAULT_MAX_TOKENS", "prompt_of", "load_items", "read_answer",
-           "WinogenderScorer", "gender_metrics", "run_winogender_eval", "format_report"]
+           "WinogenderScorer", "gender_metrics", "summarize_rows", "compare_rows", "run_winogender_eval",
+           "format_report"]
 
 GENDERS = ("male", "female", "neutral")
 PRONOUNS = {"he": "male", "him": "male", "his": "male", "she": "female", "her": "female", "hers": "female",
@@ -179,8 +181,6 @@ def gender_metrics(correct: np.ndarray, gender: np.ndarray, gotcha: np.ndarray) 
 
 
 def _details(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    import json
-
     return [r["detail"] if isinstance(r["detail"], dict) else json.loads(r["detail"]) for r in rows]
 
 
