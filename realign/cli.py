@@ -371,7 +371,7 @@ def prepare_dfar(
               f"({summary['test_removed_as_in_train']} test statements dropped: they occur in train)")
 
 
-eval_app = typer.Typer(help="Evaluate a served model on a benchmark (GSM8K); results stored in the DuckDB file.",
+eval_app = typer.Typer(help="Evaluate a served model (or an answers file) on a benchmark: GSM8K, BBQ, Winogender; results stored in the DuckDB file.",
                        no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -399,6 +399,77 @@ def eval_gsm8k(
     summary = run_gsm8k_eval(model=model, base_url=base_url, data=data, split=split, limit=limit, shots=shots,
                              db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
                              use_cache=not no_cache, progress=not quiet)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(format_report(summary))
+
+
+ANSWERS_OPTION = typer.Option(None, "--answers", help="Score the answers in this file instead of asking a model: any file `rewrite` reads (e.g. a `realign export` of rows --write-rows wrote), matched by id, else by prompt.")
+WRITE_ROWS_OPTION = typer.Option(None, "--write-rows", help="Also write the items with their answers as Alpaca rows (id, instruction, output) for `realign rewrite`.")
+COMPARE_OPTION = typer.Option(None, "--compare", help="An earlier evaluation id (or unique prefix) of the same benchmark: accuracy difference (McNemar's exact test) and metric differences with bootstrap intervals.")
+NO_CACHE_OPTION = typer.Option(False, "--no-cache", help="Send every request even if the cache holds its answer (e.g. a new model served under the same name).")
+
+
+@eval_app.command("bbq")
+@user_errors
+def eval_bbq(
+    data: str = typer.Option(..., "--data", help="BBQ data: a folder of <Category>.jsonl files (nyu-mll/BBQ's data/) or one such file."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL); with --answers, only a label."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    answers: Optional[str] = ANSWERS_OPTION,
+    write_rows: Optional[str] = WRITE_ROWS_OPTION,
+    category: Optional[str] = typer.Option(None, "--category", help="Comma-separated categories (file names or `category` values); default: all."),
+    context: Optional[str] = typer.Option(None, "--context", help="Only ambig or disambig items; default: both."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N items of each category file."),
+    db: str = DB_OPTION,
+    compare: Optional[str] = COMPARE_OPTION,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
+    max_tokens: int = typer.Option(256, "--max-tokens", min=1, help="Answer length limit (the harness's 256)."),
+    harness_only: bool = typer.Option(False, "--harness-only", help="Read answers exactly as lm-evaluation-harness (no whole-answer phrase fallback)."),
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
+) -> None:
+    """Score BBQ as lm-evaluation-harness's bbq_generate: accuracy on ambiguous and disambiguated contexts, bias scores s_DIS and s_AMB."""
+    from realign.evals.bbq import format_report, load_items, run_bbq_eval
+
+    cats = [c.strip() for c in category.split(",") if c.strip()] if category else None
+    items = load_items(data, categories=cats, condition=context, limit=limit)
+    summary = run_bbq_eval(items, data=data, model=model, base_url=base_url, answers=answers, write_rows=write_rows,
+                           db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
+                           use_cache=not no_cache, progress=not quiet, phrase_fallback=not harness_only,
+                           selection={"categories": cats, "context": context, "limit": limit})
+    if as_json:
+        _print_json(summary)
+    else:
+        print(format_report(summary))
+
+
+@eval_app.command("winogender")
+@user_errors
+def eval_winogender(
+    data: str = typer.Option(..., "--data", help="The winogender-schemas data folder (all_sentences.tsv, occupations-stats.tsv)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL); with --answers, only a label."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    answers: Optional[str] = ANSWERS_OPTION,
+    write_rows: Optional[str] = WRITE_ROWS_OPTION,
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N sentences."),
+    db: str = DB_OPTION,
+    compare: Optional[str] = COMPARE_OPTION,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
+    max_tokens: int = typer.Option(32, "--max-tokens", min=1, help="Answer length limit."),
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
+) -> None:
+    """Score Winogender with lm-evaluation-harness's prompt: accuracy by pronoun gender, the male - female gap, the gotcha subset."""
+    from realign.evals.winogender import format_report, load_items, run_winogender_eval
+
+    items = load_items(data, limit=limit)
+    summary = run_winogender_eval(items, data=data, model=model, base_url=base_url, answers=answers,
+                                  write_rows=write_rows, db=db, compare=compare, concurrency=concurrency,
+                                  max_tokens=max_tokens, use_cache=not no_cache, progress=not quiet)
     if as_json:
         _print_json(summary)
     else:
