@@ -29,7 +29,11 @@ _REFUSAL = re.compile(
     r"(?:can(?:no|')t|can[ \t]+not|am[ \t]+not[ \t]+able|do[ \t]+not|don't|am[ \t]+unable|must)"
     r"|I[ \t]+(?:must|have[ \t]+to)[ \t]+(?:respectfully[ \t]+)?decline"
     r"|(?:this|that|your)[ \t]+request[ \t]+(?:is|goes)[ \t]+(?:against|beyond|outside)"
-    r"|(?:it|that)[ \t]+(?:would[ \t]+be|is)[ \t]+(?:inappropriate|unethical|illegal)[ \t]+(?:for[ \t]+me[ \t]+)?to"
+    # "it would be inappropriate for me to ..." declines; "It is unethical to steal" judges, so
+    # without "for me" only an assistant's own act ("... to provide that") counts
+    r"|(?:it|that)[ \t]+(?:would[ \t]+be|is)[ \t]+(?:inappropriate|unethical|illegal)[ \t]+"
+    r"(?:for[ \t]+me[ \t]+to|to[ \t]+(?:provide|help|assist|write|create|share|answer|give|comply|generate|"
+    r"fulfil|fulfill|produce|offer|engage|disclose)\b)"
     r"|I[ \t]+(?:can(?:no|')t|won't)[ \t]+(?:and[ \t]+won't[ \t]+)?(?:help|assist)[ \t]+with[ \t]+(?:that|this)"
     r")",
     re.I,
