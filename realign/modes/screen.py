@@ -31,7 +31,8 @@ _OWNER = (r"(?:neighbou?r'?s?|someone(?: else)?'?s|somebody(?: else)?'?s|other p
           r"(?:my|the) (?:ex|boss|partner|wife|husband|girlfriend|boyfriend|roommate|coworker|colleague|sister|brother|"
           r"teacher|landlord)'?s)")
 MISUSE: dict[str, re.Pattern[str]] = {name: re.compile(p, re.I) for name, p in {
-    "academic dishonesty": r"\b(?:cheat(?:ing)?|copy (?:the )?answers)\b[^.?!\n]{0,40}\b(?:exams?|tests?|quiz(?:zes)?|homework|"
+    "academic dishonesty": r"\b(?:cheat(?:ing)?\s+(?:on|in|at|during|through)|copy (?:the )?answers)\b[^.?!\n]{0,30}"
+                           r"\b(?:exams?|tests?|quiz(?:zes)?|homework|"
                            r"assignments?|essays?)\b|\bplagiari[sz]e\b|\bwithout (?:getting caught|being caught)\b",
     "fake reviews or forged documents": r"\b(?:fake|false|fraudulent|forged|made-up)\b[^.?!\n]{0,25}\b(?:reviews?|testimonials?|"
                                         r"ratings?|doctor'?s note|sick notes?|ids?|passports?|receipts?|invoices?|"

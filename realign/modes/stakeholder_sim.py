@@ -315,8 +315,8 @@ class StakeholderSimMode:
         events: list[dict[str, Any]] = []
         dropped: list[str] = []
         for i, step in enumerate(steps, 1):
-            told, _ = await run.ask("step", _msg("sim_step.j2", scene=scene.scene, asker=scene.asker, roles=roles,
-                                                 history=events, step=step))
+            told, _ = await run.ask("step", _msg("sim_step.j2", instruction=turn.instruction, scene=scene.scene,
+                                                 asker=scene.asker, roles=roles, history=events, step=step))
             noticed, unknown = _known(told.noticed_by, roles) if told.plausible else ([], [])
             entry: dict[str, Any] = {"index": i, "step": step, "plausible": told.plausible, "why": told.why,
                                      "noticed_by": noticed, "consequence": told.consequence if told.plausible else ""}
@@ -330,8 +330,8 @@ class StakeholderSimMode:
                 continue  # dropped: no reactions, and no later prompt mentions it
             event = {"step": step, "consequence": told.consequence.strip(), "reactions": []}
             if noticed:
-                said, _ = await run.ask("react", _msg("sim_react.j2", scene=scene.scene, step=step,
-                                                      consequence=event["consequence"],
+                said, _ = await run.ask("react", _msg("sim_react.j2", instruction=turn.instruction,
+                                                      scene=scene.scene, step=step, consequence=event["consequence"],
                                                       roles=[r for r in roles if r.role in noticed]))
                 first: dict[str, str] = {}
                 for r in said.reactions:
