@@ -611,6 +611,12 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                     contract = pipeline.contract_of(ex, i)
                     name = pipeline.mode_for(pred.task, contract).name
                     name = "rewrite" if name == "label_reason" and contract.kind not in ("label", "option") else name
+                    if name == "stakeholder_sim":  # only requests the screen flags enter the simulation
+                        from realign.modes.screen import screen
+
+                        sim = cfg.modes.sim
+                        flag = screen(pred.task, turn_instruction(ex, i), sim.keywords, sim.patterns)
+                        name = name if flag and (flag.level == "harmful" or sim.screen_model) else "rewrite"
                     turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1

@@ -384,3 +384,10 @@ def test_a_bad_sim_setting_is_one_line_naming_the_field(tmp_path: Path) -> None:
     toml.write_text('[modes]\ndefault = "stakeholder_sim"\n[modes.sim]\nmax_calls = 2\n')
     proc = _cli("rewrite", "--in", str(DATA), "--db", str(tmp_path / "r.duckdb"), "-p", str(toml), "--dry-run")
     assert proc.returncode == 2 and "modes.sim.max_calls" in proc.stderr
+
+
+def test_the_dry_run_counts_only_flagged_rows_for_the_simulation(tmp_path: Path) -> None:
+    proc = _cli("rewrite", "-p", "harmful", "--in", str(DATA), "--task", "open_qa", "--db", str(tmp_path / "r.duckdb"),
+                "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["turns_by_mode"] == {"stakeholder_sim": len(HARMFUL), "rewrite": len(BENIGN)}

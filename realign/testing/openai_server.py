@@ -836,11 +836,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument(
         "--mode",
-        choices=("echo", "plain", "script", "realign"),
+        choices=("echo", "plain", "script", "realign", "sim"),
         default="echo",
         help='echo: answer {"rewritten": ..., "keep_original": false} from the last user message; '
         'plain: answer "ECHO: <last user message>"; script: rules from --script; '
-        'realign: answer realign rewrite and classify requests (realign.testing.responders)',
+        'realign: answer realign rewrite and classify requests (realign.testing.responders); '
+        'sim: those plus the stages of the stakeholder_sim mode (SimResponder)',
     )
     parser.add_argument("--script", help="JSONL file of rules for --mode script")
     parser.add_argument("--start-marker", help="echo mode: rewrite only the text after this marker ...")
@@ -868,6 +869,10 @@ def main(argv: list[str] | None = None) -> int:
         from realign.testing.responders import RealignResponder
 
         responder = RealignResponder()
+    elif args.mode == "sim":
+        from realign.testing.responders import SimResponder
+
+        responder = SimResponder()
     else:
         responder = rewrite
     if args.faults:
