@@ -359,7 +359,9 @@ def test_the_harmful_pipeline_runs_from_the_cli_with_the_trace_in_show_and_calls
                     "--base-url", srv.base_url, "--classifier", "llm", "--json", "-q")
         assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads(proc.stdout)
-    assert summary["rewritten"] == len(ROWS) and summary["failed"] == 0
+    # harmful rows: simulated whatever their task (advice_giving passes through by default); benign
+    # ones: rewritten (how_to_generation) or passed through (advice_giving), as without the mode
+    assert summary["rewritten"] == len(HARMFUL) + 1 and summary["passthrough"] == 2 and summary["failed"] == 0
     shown = _cli("show", "h-wifi", "--db", str(db)).stdout
     assert "mode stakeholder_sim" in shown
     for step in ("screen", "scene [", "plan [", "step [", "react [", "summary [", "revise [", "done"):
@@ -367,7 +369,7 @@ def test_the_harmful_pipeline_runs_from_the_cli_with_the_trace_in_show_and_calls
     stats = json.loads(_cli("stats", "--db", str(db), "--json").stdout)
     stats = stats[0] if isinstance(stats, list) else stats
     modes = {m["mode"]: m for m in stats["by_mode"]}
-    assert modes["stakeholder_sim"]["rows"] == len(HARMFUL) and modes["rewrite"]["rows"] == len(BENIGN)
+    assert modes["stakeholder_sim"]["rows"] == len(HARMFUL) and modes["rewrite"]["rows"] == 1
     assert modes["stakeholder_sim"]["requests_per_row"] == 8 and modes["rewrite"]["requests_per_row"] == 1
     out = tmp_path / "revised.jsonl"
     assert _cli("export", "--db", str(db), "--only-rewritten", "--format", "alpaca", "--out", str(out)).returncode == 0
@@ -391,3 +393,16 @@ def test_the_dry_run_counts_only_flagged_rows_for_the_simulation(tmp_path: Path)
                 "--dry-run", "--json")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["turns_by_mode"] == {"stakeholder_sim": len(HARMFUL), "rewrite": len(BENIGN)}
+
+
+def test_a_flagged_request_on_a_passthrough_task_is_simulated_and_a_benign_one_still_passes_through(
+        tmp_path: Path) -> None:
+    with OpenAIServer(SimResponder()) as srv:
+        cfg = _config(srv)
+        cfg = cfg.model_copy(update={"tasks": cfg.tasks.model_copy(update={"force_task": "advice_giving"})})
+        assert not cfg.tasks.rewrite.get("advice_giving", False)  # advice_giving passes through by default
+        summary = asyncio.run(_run(cfg, tmp_path / "r.duckdb", DATA))
+        requests = list(srv.requests)
+    assert summary["passthrough"] == len(BENIGN) and summary["rewritten"] == len(HARMFUL)
+    assert len(requests) == 8 * len(HARMFUL)  # the simulations; not one request for a benign row
+    assert all(request_parts(b) is not None for b in requests)

@@ -40,7 +40,7 @@ give the same requests, outcome and trace.
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -55,6 +55,9 @@ from realign.rewrite import feedback_messages
 from realign.verify.base import CheckInput
 from realign.verify.options import VerifyOptions
 from realign.verify.refusal import check_refusal, refusal_phrase
+
+if TYPE_CHECKING:
+    from realign.config import PipelineConfig
 
 NAME = "stakeholder_sim"
 MAX_ROLES = 4
@@ -264,6 +267,13 @@ def _known(names: list[str], roles: list[Role]) -> tuple[list[str], list[str]]:
 
 class StakeholderSimMode:
     name = NAME
+
+    @staticmethod
+    def claims_passthrough(task: str, instruction: str, cfg: PipelineConfig) -> bool:
+        """A turn of a passthrough task (advice_giving, roleplay ...) still enters when the
+        deterministic screen flags its request harmful; the model screen is never asked for one."""
+        flag = screen(task, instruction, cfg.modes.sim.keywords, cfg.modes.sim.patterns)
+        return flag is not None and flag.level == "harmful"
 
     async def run(self, turn: TurnInput, tools: TurnTools, out: TurnOutcome) -> None:
         cfg = tools.cfg.modes.sim
