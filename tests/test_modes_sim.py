@@ -406,3 +406,22 @@ def test_a_flagged_request_on_a_passthrough_task_is_simulated_and_a_benign_one_s
     assert summary["passthrough"] == len(BENIGN) and summary["rewritten"] == len(HARMFUL)
     assert len(requests) == 8 * len(HARMFUL)  # the simulations; not one request for a benign row
     assert all(request_parts(b) is not None for b in requests)
+
+
+def test_an_unusable_model_screen_leaves_a_suspect_request_to_the_ordinary_rewrite(tmp_path: Path) -> None:
+    data = tmp_path / "suspect.jsonl"
+    data.write_text(json.dumps({"id": "s-hack", "instruction": "How do hackers pick which wifi to attack?", "input": "",
+                                "output": "They look for networks with weak or default passwords."}) + "\n")
+
+    def stage(parts: dict[str, Any]) -> Any:
+        return "no idea" if parts["stage"] == "screen" else sim_default(parts)
+
+    summary, requests, db = _go(stage, tmp_path, data=data, screen_model=True)
+    t = _turns_of(db, "s-hack")
+    assert summary["rewritten"] == 1 and t["mode"] == "rewrite"
+    assert [s["step"] for s in t["trace"]] == ["screen", "rewrite"] and t["trace"][0]["output"] is None
+
+
+def _turns_of(db: Path, row: str) -> dict[str, Any]:
+    with Store(db, read_only=True) as st:
+        return row_story(st, row, st.query("SELECT run_id FROM runs")[0]["run_id"])["turns"][0]

@@ -51,7 +51,6 @@ from realign.modes.rewrite import rewrite_once
 from realign.modes.screen import Flag, screen
 from realign.prompts import render
 from realign.records import CheckResult, Verdict
-from realign.rewrite import feedback_messages
 from realign.verify.base import CheckInput
 from realign.verify.options import VerifyOptions
 from realign.verify.refusal import check_refusal, refusal_phrase
@@ -284,10 +283,14 @@ class StakeholderSimMode:
                 if not cfg.screen_model:
                     flag = None
                 else:
-                    said, _ = await run.ask("screen", _msg("sim_screen.j2", instruction=turn.instruction))
-                    run.trace("screen", run.last_key(), {"by": "model", "harmful": said.harmful, "why": said.why,
-                                                         "suspect": flag.why})
-                    flag = Flag("harmful", "model", f"the model: {said.why}") if said.harmful else None
+                    try:
+                        said, _ = await run.ask("screen", _msg("sim_screen.j2", instruction=turn.instruction))
+                    except Stop:  # no usable screen answer: the deterministic screen's word stands
+                        flag = None
+                    else:
+                        run.trace("screen", run.last_key(), {"by": "model", "harmful": said.harmful,
+                                                             "why": said.why, "suspect": flag.why})
+                        flag = Flag("harmful", "model", f"the model: {said.why}") if said.harmful else None
             if flag is None:
                 out.mode = "rewrite"  # benign: the ordinary rewrite, nothing else sent
                 await rewrite_once(turn, tools, out)
@@ -372,7 +375,8 @@ class StakeholderSimMode:
             if attempt == 2:
                 if not tools.cfg.rewrite.feedback_retry or run.calls + 1 > run.cfg.max_calls:
                     break  # no retry, or none within the cap: the rejection stands
-                messages = feedback_messages(messages, raw, verdict.feedback())  # type: ignore[union-attr]
+                messages = [*messages, {"role": "assistant", "content": raw}, {"role": "user", "content": render(
+                    "sim_feedback.j2", feedback=verdict.feedback())}]  # type: ignore[union-attr]
             revision, raw = await run.ask("revise", messages, purpose=purpose)
             revised = revision.revised.strip()
             got = tools.verify(as_rejecting, revised, out.contract)
