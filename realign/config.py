@@ -192,6 +192,8 @@ class PipelineConfig(_Section):
                                "prompt_price", "completion_price", "max_cost", "structured_output"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
+        elif self.modes.sim == StakeholderSimConfig():
+            del data["modes"]["sim"]  # the run id of a config from before stakeholder_sim stays the same
         return data
 
     def public_dump(self) -> dict[str, Any]:
