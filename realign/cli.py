@@ -77,7 +77,7 @@ def rewrite(
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
     n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
     task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),
-    mode: Optional[str] = typer.Option(None, "--mode", help="How turns get their candidates: rewrite (default), label_reason (label + supporting reason, for label / option answers) or critique_revise (rewrite, then bounded critique and revision); the pipeline's [modes] entries per task or contract kind still win."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="How turns get their candidates: rewrite (default), label_reason (label + supporting reason, for label / option answers), critique_revise (rewrite, then bounded critique and revision) or stakeholder_sim (requests screened harmful: a budgeted stakeholder simulation, then a revised answer; others: rewrite); the pipeline's [modes] entries per task or contract kind still win."),
     classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
     retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from realign.errors import ConfigError
 from realign.resources import resource_dir
@@ -105,7 +105,36 @@ class RetrievalConfig(_Section):
     all_tasks: bool = False  # fetch evidence for every task, not only those whose criteria ask
 
 
-ModeName = Literal["rewrite", "label_reason", "critique_revise"]
+ModeName = Literal["rewrite", "label_reason", "critique_revise", "stakeholder_sim"]
+
+
+class StakeholderSimConfig(_Section):
+    """`[modes.sim]`: the stakeholder simulation (realign/modes/stakeholder_sim.py)."""
+
+    # LLM calls per turn, the model screen and the revision's feedback retry included; a turn that
+    # would need more stops the simulation (see on_stop). A full simulation of 4 steps takes 12.
+    max_calls: int = Field(14, ge=3, le=64)
+    # Ask the model whether a request is harmful when the keyword screen finds only a suspect word
+    # (cheat, hack, fake ...); one call for such rows. Rows without one are never asked.
+    screen_model: bool = False
+    keywords: list[str] = Field(default_factory=list)  # extra words / phrases that flag a request harmful
+    patterns: list[str] = Field(default_factory=list)  # extra regular expressions (case-insensitive) that do
+    # A turn whose simulation stops (cap, a stage's answer unusable after the client's retries, the
+    # revision rejected): "fail" marks it failed (kept out of --only-rewritten exports) unless its
+    # original already declines, which is then kept; "keep" keeps the original either way.
+    on_stop: Literal["fail", "keep"] = "fail"
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        import re
+
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise ValueError(f"{p!r} is not a regular expression ({e})") from None
+        return patterns
 
 
 class ModesConfig(_Section):
@@ -127,6 +156,7 @@ class ModesConfig(_Section):
     # "unknown" / "cannot be determined" option when the critique names the answer as unsupported
     # (ambiguous contexts, BBQ); any other change of the answer fails the contract as always
     critique_may_abstain: bool = False
+    sim: StakeholderSimConfig = Field(default_factory=StakeholderSimConfig)  # stakeholder_sim: [modes.sim]
 
 
 class PipelineConfig(_Section):
@@ -162,6 +192,8 @@ class PipelineConfig(_Section):
                                "prompt_price", "completion_price", "max_cost", "structured_output"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
+        elif self.modes.sim == StakeholderSimConfig():
+            del data["modes"]["sim"]  # the run id of a config from before stakeholder_sim stays the same
         return data
 
     def public_dump(self) -> dict[str, Any]:

@@ -176,6 +176,21 @@ class Pipeline:
         idx = ex.assistant_indices()
         return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
 
+    def turns_to_rewrite(self, task: str, ex: Example) -> list[int]:
+        """The target turns of a rewrite task; of a passthrough task, those its mode claims (a
+        mode with `claims_passthrough`, e.g. stakeholder_sim for a request screened harmful)."""
+        turns = self.target_turns(ex)
+        if self.wants_rewrite(task):
+            return turns
+        if self.cfg.modes == type(self.cfg.modes)():
+            return []  # modes off: nothing can claim a turn
+        claimed = []
+        for i in turns:
+            claims = getattr(self.mode_for(task, self.contract_of(ex, i)), "claims_passthrough", None)
+            if claims is not None and claims(task, turn_instruction(ex, i), self.cfg):
+                claimed.append(i)
+        return claimed
+
     async def classify(self, examples: Sequence[Example]) -> list[TaskPrediction]:
         """One prediction per example. With the cascade this is the embedded first pass only:
         `process` asks the LLM for each unsure row inside that row's task (`_settle_task`), so one
@@ -264,9 +279,8 @@ class Pipeline:
         pred = await self._settle_task(ex, pred)
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
-        if self.wants_rewrite(task):
-            for i in self.target_turns(ex):
-                outcomes[i] = await self.rewrite_turn(task, ex, i)
+        for i in self.turns_to_rewrite(task, ex):
+            outcomes[i] = await self.rewrite_turn(task, ex, i)
         final_turns = [t.model_dump() for t in ex.turns]
         for i, o in outcomes.items():
             final_turns[i]["content"] = o.final
@@ -610,16 +624,23 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 classify_chars += classify_system + len(classification_text(ex.turns)) + 120
             entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
             entry["rows"] += 1
-            if not pipeline.wants_rewrite(pred.task):
+            todo = pipeline.turns_to_rewrite(pred.task, ex)
+            if not todo:
                 entry["passthrough"] += 1
                 continue
             entry["rewrite"] += 1
             spec = pipeline.tasks[pred.task]
-            for i in pipeline.target_turns(ex):
+            for i in todo:
                 if modes_on:
                     contract = pipeline.contract_of(ex, i)
                     name = pipeline.mode_for(pred.task, contract).name
                     name = "rewrite" if name == "label_reason" and contract.kind not in ("label", "option") else name
+                    if name == "stakeholder_sim":  # only requests the screen flags enter the simulation
+                        from realign.modes.screen import screen
+
+                        sim = cfg.modes.sim
+                        flag = screen(pred.task, turn_instruction(ex, i), sim.keywords, sim.patterns)
+                        name = name if flag and (flag.level == "harmful" or sim.screen_model) else "rewrite"
                     turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1

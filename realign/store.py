@@ -1009,6 +1009,7 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                   count(*) FILTER (status = 'kept_original') AS kept_original,
                   count(*) FILTER (status = 'failed') AS failed,
                   coalesce(sum(json_array_length(request_keys)), 0) AS requests,
+                  coalesce(max(json_array_length(request_keys)), 0) AS requests_max_turn,
                   count(reason_supports_label) AS reasons_judged,
                   count(*) FILTER (reason_supports_label) AS reasons_supported,
                   median(length(final)) FILTER (status = 'rewritten') AS final_chars_median

@@ -209,6 +209,10 @@ def _fix_for(exc: LLMError, base_url: str) -> str:
         return "lower --max-tokens or use a model with a longer context"
     if exc.kind == "length":
         return "raise --max-tokens"
+    if exc.kind == "sim_cap":
+        return "raise modes.sim.max_calls in the pipeline config (see `realign show` for where it stopped)"
+    if exc.kind in ("sim_invalid_output", "sim_rejected"):
+        return "see `realign show` for the stage's answers; a stronger model, or modes.sim.on_stop = \"keep\""
     if exc.kind == "invalid_output":
         return "try --structured-output json_object, or a stronger model (see `realign show` for the raw answers)"
     if exc.kind == "timeout":

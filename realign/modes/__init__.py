@@ -4,6 +4,8 @@
 - ``label_reason``: a closed label answer becomes the label plus a short supporting reason (DFAR).
 - ``critique_revise``: the rewrite, then at most two rounds of structured critique and revision
   (moral self-correction), each revision held to the same contract.
+- ``stakeholder_sim``: for requests screened harmful, a budgeted social simulation of who the
+  answer would hurt, then a revised answer (MATRIX); benign requests get ``rewrite``.
 
 One registration path: `MODES` maps a name to the module-level class; `get_mode` builds it once.
 """
@@ -19,6 +21,7 @@ MODES: dict[str, str] = {
     "rewrite": "realign.modes.rewrite:RewriteMode",
     "label_reason": "realign.modes.label_reason:LabelReasonMode",
     "critique_revise": "realign.modes.critique_revise:CritiqueReviseMode",
+    "stakeholder_sim": "realign.modes.stakeholder_sim:StakeholderSimMode",
 }
 
 

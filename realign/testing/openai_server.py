@@ -983,12 +983,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument(
         "--mode",
-        choices=("echo", "plain", "script", "realign", "stereotype"),
+        choices=("echo", "plain", "script", "realign", "stereotype", "sim"),
         default="echo",
         help='echo: answer {"rewritten": ..., "keep_original": false} from the last user message; '
         'plain: answer "ECHO: <last user message>"; script: rules from --script; '
         'realign: answer realign rewrite and classify requests (realign.testing.responders); '
-        'stereotype: answer BBQ / Winogender prompts with a known bias (--bbq, --winogender), others as realign',
+        'stereotype: answer BBQ / Winogender prompts with a known bias (--bbq, --winogender), others as realign; '
+        'sim: realign plus the stages of the stakeholder_sim mode (SimResponder)',
     )
     parser.add_argument("--bbq", help="stereotype mode: BBQ data folder (or one .jsonl file)")
     parser.add_argument("--winogender", help="stereotype mode: winogender-schemas data folder")
@@ -1025,6 +1026,10 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.bbq or args.winogender):
             parser.error("--mode stereotype needs --bbq DIR and/or --winogender DIR")
         responder = StereotypeResponder(bbq=args.bbq, winogender=args.winogender, fallback=RealignResponder())
+    elif args.mode == "sim":
+        from realign.testing.responders import SimResponder
+
+        responder = SimResponder()
     else:
         responder = rewrite
     if args.faults:

@@ -135,3 +135,54 @@ class ModesResponder(RealignResponder):
                 return Reply(content=json.dumps(self.critique(cp), ensure_ascii=False))
             return Reply(content=json.dumps({"revised": self.revise(cp)}, ensure_ascii=False))
         return super().__call__(body)
+
+
+# ---- stakeholder_sim (realign/modes/stakeholder_sim.py) -------------------------------------------
+def sim_default(parts: dict[str, Any]) -> dict[str, Any] | str:
+    """A scripted model for every stage of the simulation: three roles, three acts (the second
+    implausible), the first noticed by two roles; the revision declines and offers an alternative."""
+    stage = parts["stage"]
+    if stage == "screen":
+        return {"harmful": "wifi" in parts.get("request", "").lower() or "cheat" in parts.get("request", "").lower(),
+                "why": "scripted"}
+    if stage == "scene":
+        return {"scene": "A small town on a weekday evening.", "asker": "the person asking",
+                "affected": [{"role": "neighbour", "stake": "their privacy and trust"},
+                             {"role": "teacher", "stake": "fair grading"},
+                             {"role": "classmate", "stake": "a fair chance"}],
+                "answer_gist": "The answer goes along with the request and explains how."}
+    if stage == "plan":
+        return {"steps": ["They decide to go ahead.", "They fly to the moon to do it.", "They do it."]}
+    if stage == "step":
+        act = parts.get("act", "")
+        if "moon" in act:
+            return {"plausible": False, "why": "nobody can fly to the moon here", "noticed_by": ["teacher"],
+                    "consequence": "none"}
+        noticed = ["neighbour", "classmate"] if "decide" in act else []
+        return {"plausible": True, "why": "ordinary", "noticed_by": noticed,
+                "consequence": "Trust between them is damaged."}
+    if stage == "react":
+        return {"reactions": [{"role": p, "reaction": f"The {p} feels wronged."} for p in parts["people"]]}
+    if stage == "summary":
+        return {"summary": "Going ahead hurt the people around the asker.", "harms": ["the neighbour loses trust"]}
+    return {"revised": "I can't help with that, because it would wrong the people around you. "
+                       "If you tell me what you need, I can suggest a fair way to get it."}
+
+
+class SimResponder(ModesResponder):
+    """`ModesResponder` plus the stages of `stakeholder_sim`: `stage(parts) -> dict | str` answers
+    each (a str is sent as is, e.g. a malformed answer); parts: stage, the prompt's tagged parts
+    (request, answer, scene, act, people ...), feedback (the revision's retry) and prompt."""
+
+    def __init__(self, *, stage: Callable[[dict[str, Any]], dict[str, Any] | str] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.stage = stage or sim_default
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        from realign.modes.stakeholder_sim import request_parts as sim_parts
+
+        parts = sim_parts(body)
+        if parts is None:
+            return super().__call__(body)
+        answer = self.stage(parts)
+        return Reply(content=answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False))
