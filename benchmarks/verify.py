@@ -43,7 +43,7 @@ from realign.verify.registry import VerifyOptions, verify_candidate
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
 # the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
-DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa"}
+DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k"}
 HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
 
 
@@ -100,14 +100,20 @@ def verify_multi(r: dict[str, Any]) -> Any:
 
 
 def proxy_view(rows: list[dict[str, Any]]) -> None:
-    """NQ301's label says "correct", not "same as the gold": also show the answer checks with
-    "keeping" = judged correct AND a gold answer appears in the candidate."""
-    keep = [r for r in rows if r["same_answer"] and r.get("gold_in_candidate")]
+    """NQ301's human label says "correct for the question", not "same answer as the gold" (a
+    different person or date judged also correct is a positive). Two readings of "answer-keeping"
+    from third-party judgements: judged correct by the annotators AND judged equivalent to the gold
+    by the repo's BEM answer-equivalence model; and (our string test) a gold answer appears in the
+    candidate. "Answer-changing" stays: judged not correct."""
     change = [r for r in rows if not r["same_answer"]]
-    fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
     fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
-    print(f"    nq301 with keeping = correct and a gold answer in the candidate: answer FR {fr}/{len(keep)} "
-          f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+    for what, keep in (("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
+                                                                    and r.get("bem_acceptable")]),
+                       ("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
+                                                                        and r.get("gold_in_candidate")])):
+        fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
+        print(f"    nq301, keeping = {what}: answer FR {fr}/{len(keep)} "
+              f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
 
 
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:

@@ -208,7 +208,7 @@ _CUE_AT = {
     "a": re.compile(
         r"(?P<answer_is>answer(?:[ \t]+to[ \t]+(?:the|this)[ \t]+(?:question|problem))?[ \t]+"
         r"(?:is|would be|will be|should be|comes to|equals|=)(?!\w))"
-        r"|(?P<answer_line>answer(?:\*\*|__)?[ \t]*[:=])",
+        r"|(?P<answer_line>answer(?:\*\*|__|\")?[ \t]*[:=])",  # 'Answer:', '**Answer:**', JSON '"answer": "18"'
         re.I,
     ),
 }
@@ -342,7 +342,7 @@ def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]
     denied = [n for n, neg, _ in nums if neg]
     said = [(n, at) for n, neg, at in nums if not neg]
     # a statement that opens with its number says it first: "18 apples, which is 2 more"
-    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-"):
+    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
         return said[0][0], denied
     # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
     if "=" in seg:
@@ -403,6 +403,22 @@ def _boxed_value(content: str) -> NumberMatch | None:
     return None
 
 
+_NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
+BREAKDOWN_VALUES = 3
+
+
+def _is_breakdown(seg: str) -> bool:
+    """Whether an answer statement lists several quantities ("Toulouse has 160 sheep, Charleston
+    80 and Seattle 20") instead of giving one value: a breakdown, as Plan-and-Solve style "Answer:"
+    sections write before the total. It asserts no single answer; the text's conclusion does.
+    A hedge ("18 or 20") and a calculation ("2 + 1 = 3") are not breakdowns."""
+    sentence = _cut_sentence(_normalize_latex(seg))
+    if _NOT_BREAKDOWN.search(sentence):
+        return False
+    values = {n.value for n, neg, _ in _numbers(sentence) if not neg}
+    return len(values) >= BREAKDOWN_VALUES
+
+
 @dataclass(frozen=True)
 class _Statement:
     style: str
@@ -432,6 +448,8 @@ def _explicit_statements(text: str) -> list[_Statement]:
             out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
         if num is None:
             continue
+        if kind != "gsm8k" and _is_breakdown(seg):
+            continue  # "Answer: A has 160, B has 80 and C has 20": parts of the answer, not the answer
         out.append(_Statement(_STYLE[kind], num, start, shown))
         alt = _alternative(seg, num)
         if alt is not None:  # "the answer is 72 or 74": a hedge states two final answers
@@ -575,6 +593,7 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
     paragraph, the last number. `question` is used to read "0.75" as 75 when the question asks
     for a percent.
     """
+    text = _visible(text)
     statements = [s for s in _explicit_statements(text) if not s.denied]
     if not statements:
         return _fallback(text, question)
@@ -635,6 +654,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     of `extract_final_answer`. Revisions: sentences after the first assertion that revise or
     restate the answer (`_REVISION`).
     """
+    text = _visible(text)
     statements = _explicit_statements(text)
     asserted = [_as_final(s) for s in statements if not s.denied]
     denied = tuple(_as_final(s) for s in statements if s.denied)
@@ -657,6 +677,15 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
                 revisions.append((sent[:160], tuple(n for n, neg, _ in nums if not neg),
                                   tuple(n for n, neg, _ in nums if neg)))
     return AnswerReading(tuple(asserted), denied, tuple(revisions))
+
+
+_ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")
+
+
+def _visible(text: str) -> str:
+    """`text` without GSM8K calculator annotations ("48/2 = <<48/2=24>>24"): the visible text
+    states the values; an annotation repeats the working and may even disagree with it."""
+    return _ANNOTATION.sub("", text) if "<<" in text else text
 
 
 def gsm8k_reference(answer: str) -> Fraction | None:
