@@ -26,7 +26,7 @@ from realign.verify.options import VerifyOptions
 NAME = "arithmetic"
 
 # bounded lengths: a run of hundreds of digits ("2.666666...") must not make the scan quadratic
-_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?"
+_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}"  # ".5": GSM8K's notes
 _OP = r"[+\-−*/×÷xX]"
 # an expression: number (op number)+, parentheses allowed, then "=" and a result number
 _CALC = re.compile(
@@ -48,7 +48,7 @@ def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
     text = re.sub(r"(?<=[\d)\s])[xX](?=[\s\d($€£])", "*", text)
-    tokens = re.findall(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[-+*/()]", text)
+    tokens = re.findall(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]", text)
     if "".join(tokens).replace(" ", "") != re.sub(r"\s+", "", text):
         return None
     pos = 0
@@ -111,6 +111,9 @@ def _close(exact: Fraction, written: str) -> bool:
 
 
 _ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")  # GSM8K's calculator notes repeat the visible working
+# ... and are calculations themselves: "<<48/2=24>>" must hold even where the visible text only
+# says "24 clips" (the note is the working a calculator-trained model learns from)
+_NOTE = re.compile(rf"<<(?P<expr>[^<>=\n]{{1,160}})=(?P<res>-?(?:{_NUM}))>>")
 
 
 @lru_cache(maxsize=256)
@@ -121,6 +124,10 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
     if "=" not in text:
         return out
     if "<<" in text:
+        for m in _NOTE.finditer(text):
+            exact = _evaluate(m.group("expr").strip())
+            if exact is not None and not _close(exact, m.group("res")):
+                out.append((f"{m.group('expr').strip()} = {m.group('res')}", exact))
         text = _ANNOTATION.sub("", text)
     for m in _CALC.finditer(text):
         expr = m.group("expr").strip()
@@ -134,7 +141,7 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
             continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
         if not _close(exact, res):
             out.append((f"{expr} = {res}", exact))
-    return out
+    return list(dict.fromkeys(out))  # a note and the visible working may write the same calculation
 
 
 def _shown(v: Fraction) -> str:

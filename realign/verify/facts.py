@@ -173,6 +173,8 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
         window = text[max(0, m.start() - 40) : m.start()].rstrip(" \t")
+        # "Tokyo von Neumann", "Marie Curie of Mecklenburg": look past the link word
+        window = re.sub(r"(?:[ \t]+(?:of|von|van|de|da|di|del|der|la|le))+$", "", " " + window)
         before = re.search(r"([A-Za-z][\w'’.\-]*)$", window)
         if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in name.split():
             return True
@@ -213,6 +215,10 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
+def kept_nums_of(want: Facts, cand: Facts) -> list[str]:
+    return [t for v, t in want.numbers.items() if v in cand.numbers]
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
@@ -225,10 +231,16 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
     cand_low, known_low = inp.candidate.lower(), known_text.lower()
-    kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
+    kept_nums = kept_nums_of(want, cand)
     kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate, n)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
-    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names]
+    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names
+                 and not any(_acronym_kept(w, n) for w in want.names.values())]
+    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, k, inp.candidate)]
+    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
+        # kept only as an acronym or expansion while a new name stands beside it: "adenosine
+        # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
+        lost_names = by_alias
     if lost_names and new_names:
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "

@@ -547,8 +547,9 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     closing = _closing_sentence(text, question)
     if closing is not None and found:
         best = max(found, key=lambda a: a.start)
-        if closing.start > best.start and "\n\n" not in text[best.start : closing.start]:
-            return closing
+        if closing.start > best.start and ("\n\n" not in text[best.start : closing.start]
+                                           or _RESULT.search(closing.text)):
+            return closing  # a later paragraph overrules only when it concludes: "Total: 1 + 2 = 3"
         return best
     if found:
         return max(found, key=lambda a: a.start)
@@ -560,6 +561,9 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     n, at = said[-1]
     style = "only number" if len(nums) == 1 else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+_RESULT = re.compile(r"=|\b(?:total|sum|altogether|in all|result|answer)\b", re.I)
 
 
 def _closing_sentence(text: str, question: str) -> FinalAnswer | None:
