@@ -156,3 +156,14 @@ def test_code_helpers() -> None:
     assert [b.lang for b in blocks] == ["js", "", ""]
     assert code_tokens("x = 1 // c", "slash") == ["x", "=", "1"]
     assert code_tokens("x = 1 # c", "hash") == ["x", "=", "1"]
+
+
+def test_arithmetic_reads_gsm8k_calculator_notes() -> None:
+    from realign.verify.arithmetic import check_arithmetic, wrong_calculations
+
+    assert wrong_calculations("He spends 10*.5=<<10*.5=6>>6 hours") == [("10*.5 = 6", 5)]
+    original = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 72"
+    bad = CheckInput(task="", instruction="", original=original, candidate="Natalia sold <<48/2=25>>25 clips in May.\n#### 72")
+    assert not check_arithmetic(bad).passed
+    good = CheckInput(task="", instruction="", original=original, candidate="Natalia sold <<48/2=24>>24 clips in May.\n#### 72")
+    assert check_arithmetic(good).passed
