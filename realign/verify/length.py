@@ -71,7 +71,7 @@ def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     words = candidate.lower().split()
     if len(words) < 8 * n or len(set(words)) > 0.6 * len(words):
         return None  # varied wording cannot be one phrase over and over
-    grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    grams = Counter(zip(*(words[i:] for i in range(n))))  # the n-grams, counted in C
     gram, count = grams.most_common(1)[0]
     if count < 5 or count * n < 0.3 * len(words):
         return None

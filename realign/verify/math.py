@@ -730,6 +730,7 @@ _ASKS_PERCENT = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
 def asks_percent(question: str) -> bool:
     """Whether the question asks for a percent ("What percent of ...?", "... as a percentage"),
     not merely mentions one ("She gets a 10% discount. How much does she pay?")."""
@@ -810,6 +811,13 @@ def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     res = _check_math(inp, options)
     _last[:] = [(key, res)]
     return res
+
+
+def same_verdict_for(inp: CheckInput, text: str, options: VerifyOptions) -> None:
+    """Remember `check_math(inp)`'s result for `inp` with `text` as the candidate: the repair step
+    adds or normalises a '#### N' line with the original's own value, which cannot change it."""
+    if _last and _last[0][0] == (inp.instruction, inp.original, inp.candidate, options.math_round_min_places):
+        _last[:] = [((inp.instruction, inp.original, text, options.math_round_min_places), _last[0][1])]
 
 
 def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
