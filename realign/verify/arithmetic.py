@@ -35,7 +35,7 @@ _CALC = re.compile(
     rf"(?<![\w.,/^])(?<![+\-−*/×÷xX]\s)(?<![+\-−*/×÷])(?<!\d\s)(?P<expr>\(?\s*(?:{_NUM})\s*\)?(?:\s*{_OP}\s*\(?\s*(?:{_NUM})\s*\)?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?![\d/]|\.\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
-    rf"(?!\s*{_OP}\s*[\d($€£])(?![A-Za-z]|\s\d+/\d)"
+    rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
     r"(?P<pct>\s*(?:%|percent\b|cents?\b|¢))?"
 )
 
