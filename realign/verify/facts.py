@@ -22,6 +22,7 @@ False
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -172,15 +173,29 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     if len(parts) < 2:
         return False
     for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
-        window = text[max(0, m.start() - 40) : m.start()].rstrip(" \t")
-        # "Tokyo von Neumann", "Marie Curie of Mecklenburg": look past the link word
-        window = re.sub(r"(?:[ \t]+(?:of|von|van|de|da|di|del|der|la|le))+$", "", " " + window)
+        window = " " + text[max(0, m.start() - 60) : m.start()].rstrip(" \t")
+        # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
+        # name's own words to the word before the name
+        own = set(name.split()) | {"of", "von", "van", "de", "da", "di", "del", "der", "la", "le"}
+        while True:
+            w = re.search(r"[ \t]+([A-Za-z][\w'’.\-]*)$", window)
+            if w is None or w.group(1).lower() not in own:
+                break
+            window = window[: w.start()]
         before = re.search(r"([A-Za-z][\w'’.\-]*)$", window)
-        if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in name.split():
+        if before is None or not before.group(1)[0].isupper():
             return True
         if _same_person(parts[:-1], window):
             return True
     return False
+
+
+def _fold(text: str) -> str:
+    """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
+    "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.replace("-", " ") if "-" in text else text
 
 
 def answer_facts(instruction: str, original: str) -> Facts:
@@ -230,13 +245,14 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     if not want.numbers and not want.names:
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
-    cand_low, known_low = inp.candidate.lower(), known_text.lower()
+    cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
+    cand_low = cand_text.lower()
     kept_nums = kept_nums_of(want, cand)
-    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate, n)]
+    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, _fold(k), cand_text, n)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
-    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names
+    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
                  and not any(_acronym_kept(w, n) for w in want.names.values())]
-    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, k, inp.candidate)]
+    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, _fold(k), cand_text)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
