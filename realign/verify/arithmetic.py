@@ -141,7 +141,9 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
             if exact is not None and not _close(exact, m.group("res")):
                 out.append((f"{m.group('expr').strip()} = {m.group('res')}", exact))
         text = _ANNOTATION.sub("", text)
-    for m in _CALC.finditer(text):
+    # line by line, and only the lines with an '=': the scan is the cost of this check
+    matches = (m for line in text.split("\n") if "=" in line for m in _CALC.finditer(line))
+    for m in matches:
         expr = m.group("expr").strip()
         if expr.startswith("(") and expr.count("(") > expr.count(")"):
             expr = expr[1:].strip()
