@@ -701,6 +701,7 @@ def gsm8k_reference(answer: str) -> Fraction | None:
     return n.value if n is not None else None
 
 
+@lru_cache(maxsize=256)  # the contract read and the check both ask, once per candidate
 def extract_reference(original: str, *, question: str = "") -> FinalAnswer | None:
     """The reference answer of an original: explicit statements only, or a short original whose
     single number is the answer ("18", "$18 per day."). None when there is none."""
