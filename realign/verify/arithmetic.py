@@ -6,6 +6,10 @@ A rewrite of a worked solution may keep the final answer and still teach wrong w
 and a trailing unit allowed) is evaluated exactly and compared with r, allowing r to be rounded
 to the places it is written with. A wrong calculation that the original also writes is not the
 rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link.
+GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well.
+
+A right final answer does not excuse wrong working: the math check alone judges the final answer,
+this check the working, and the number contract runs both when the original writes calculations.
 
 >>> from realign.verify.base import CheckInput
 >>> check_arithmetic(CheckInput(task="", instruction="", original="3*2 = 6\\n#### 16",

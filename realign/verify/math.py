@@ -12,6 +12,10 @@ write ("**Final answer:** 1,234", "The answer is $1,234.00", `\\boxed{\\frac{3}{
 the text are fallbacks, in that order. Values compare exactly as fractions (18 == 18.00,
 3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
 the reference (0.33 for 1/3). A rewrite that states two different final answers fails.
+The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
+line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
+"Answer:" that lists several quantities ("A has 160, B 80 and C 20") is a breakdown, not the
+answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is.
 
 >>> a = extract_final_answer("So 9 * 2 = 18.\\n\\n**Final answer:** $1,234.00 (rounded)")
 >>> a.value, a.style
