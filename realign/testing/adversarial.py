@@ -12,8 +12,8 @@ with their human-written reasons, BBQ options, TruthfulQA answers, Python standa
 functions); see benchmarks/verify.py for where each is read from.
 
 >>> cases = math_cases("How many eggs?", "She has 3 + 4 = 7 eggs.\\n#### 7", 7)
->>> sorted({c.cls for c in cases if not c.same_answer})[:3]
-['a_line_wrong', 'changed_final', 'contrast_wrong']
+>>> {"changed_final", "correction", "hedged", "json_answer_wrong"} <= {c.cls for c in cases if not c.same_answer}
+True
 """
 
 from __future__ import annotations
