@@ -218,3 +218,12 @@ def test_adversarial_code_on_humaneval_solutions() -> None:
 def test_key_facts_names_written_shorter(instruction, original, candidate, same) -> None:
     v = verify(instruction, original, candidate)
     assert v.passed == same, [c.reason for c in v.checks]
+
+
+def test_one_line_number_answer_also_keeps_its_names() -> None:
+    c = read_contract("When did the siege begin?", "The answer is winter 406/5 BC.")
+    assert c.kind == "number" and "key_facts" in c.checks
+    gsm = read_contract("How many clips?", "Natalia sold 48/2 = <<48/2=24>>24 clips.\n#### 24")
+    assert "key_facts" not in gsm.checks  # a worked solution: its names are working, not the answer
+    v = verify("When did the siege begin?", "The answer is winter 406/5 BC.", "The answer is winter 406/5 Mount Everest.")
+    assert not v.passed
