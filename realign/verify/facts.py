@@ -83,7 +83,7 @@ def read_facts(text: str) -> Facts:
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _NAME.finditer(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
-        if at_start and " " not in m.group(0).strip() and not fragment:
+        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)):
             continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself
         name = _clean_name(m.group(0), at_start)
         if name and not name[0].isdigit():
