@@ -274,11 +274,11 @@ def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
         stats[(c.kind, c.cls)][0] += 1
         stats[(c.kind, c.cls)][3] += locked == c.kind or (c.kind == "number" and locked == "number")
     by_cls_same = {(c.kind, c.cls): c.same_answer for c in cases}
-    print(f"{'kind':<8}{'class':<22}{'type':<10}{'cases':>6}{'wrong, no task':>16}{'wrong, task':>13}")
+    print(f"{'kind':<8}{'class':<28}{'type':<10}{'cases':>6}{'wrong, no task':>16}{'wrong, task':>13}")
     rows = []
     for (kind, cls), (n, w0, w1, _) in sorted(stats.items(), key=lambda kv: (kv[0][0], by_cls_same[kv[0]], kv[0][1])):
         typ = "control" if by_cls_same[(kind, cls)] else "changing"
-        print(f"{kind:<8}{cls:<22}{typ:<10}{n:>6}{w0 / n:>16.1%}{w1 / n:>13.1%}")
+        print(f"{kind:<8}{cls:<28}{typ:<10}{n:>6}{w0 / n:>16.1%}{w1 / n:>13.1%}")
         rows.append({"kind": kind, "cls": cls, "type": typ, "n": n, "wrong_no_task": w0, "wrong_task": w1})
     for kind in sorted({k for k, _ in stats}):
         for typ, label in (("changing", "accepted"), ("control", "rejected")):

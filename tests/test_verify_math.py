@@ -141,3 +141,10 @@ def test_gsm8k_styles_fixture_agreement() -> None:
 def test_real_model_answer_formats(candidate: str, ok: bool) -> None:
     r = check(GSM_ORIGINAL, candidate)
     assert r.passed is ok, r.reason
+
+
+def test_a_cue_followed_by_the_question_is_not_an_answer() -> None:
+    text = ("Q1. How far did he drive in 3 hours?\nHe drove 3 * 60 = 180 miles.\n"
+            "Final Answer: How far is he from home after those 4 hours?\nHe is 180 - 135 = 45 miles away. The answer is 45.")
+    r = check("He drove 180 - 135 = 45 miles.\n#### 45", text, "How far is he from home after those 4 hours?")
+    assert r.passed, r.reason

@@ -107,7 +107,14 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
         c("json_answer_wrong", f'```json\n{{\n    "reasoning": "{reasoning}",\n    "answer": "{w}"\n}}\n```', False),
     ]
 
-    return wrong_step + gsm_style + breakdown + as_json + [
+    # least-to-most style: "Final Answer:" restates the question (with its numbers), the answer follows
+    asked = re.findall(r"[^.?!]*\?", instruction)
+    restated = [] if not asked else [
+        c("final_answer_question", f"{body}\nFinal Answer: {asked[-1].strip()}\nThe answer is {g}.", True),
+        c("final_answer_question_wrong", f"{body}\nFinal Answer: {asked[-1].strip()}\nThe answer is {w}.", False),
+    ]
+
+    return wrong_step + gsm_style + breakdown + as_json + restated + [
         # changing the answer
         c("changed_final", f"{body}\nSo the answer is {w}.\n#### {w}", False),
         c("changed_no_line", f"{body}\nTherefore, the answer is {w}.", False),

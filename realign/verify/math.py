@@ -407,6 +407,15 @@ def _boxed_value(content: str) -> NumberMatch | None:
     return None
 
 
+def _asks(seg: str) -> bool:
+    """Whether the statement after a cue is a question (least-to-most prompting writes "Final
+    Answer: <the question>" and answers on the next line)."""
+    for m in _SENT_END.finditer(seg):
+        if m.start() > 0:
+            return seg[m.start()] == "?"
+    return False
+
+
 _NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
 BREAKDOWN_VALUES = 3
 
@@ -446,6 +455,8 @@ def _explicit_statements(text: str) -> list[_Statement]:
                 out.append(_Statement("boxed", num, start, text[start:after]))
             continue
         seg, seg_start = _segment_after(text, end)
+        if _asks(seg):
+            continue  # "Final Answer: How far is he from home after those 4 hours?" restates the question
         num, denied = _value_of_statement(seg)
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         for d in denied:
