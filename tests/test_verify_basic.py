@@ -167,3 +167,16 @@ def test_arithmetic_reads_gsm8k_calculator_notes() -> None:
     assert not check_arithmetic(bad).passed
     good = CheckInput(task="", instruction="", original=original, candidate="Natalia sold <<48/2=24>>24 clips in May.\n#### 72")
     assert check_arithmetic(good).passed
+
+
+def test_length_a_shorter_worked_solution_that_keeps_its_working_passes() -> None:
+    original = ("Janet's ducks lay 16 eggs a day. She eats 3 for breakfast and bakes muffins with 4, "
+                "so she sells 16 - 3 - 4 = 9 duck eggs every day at the farmers' market.\n"
+                "She sells each egg for $2, so she makes 9 * 2 = $18 every day.\n#### 18")
+    check = get_check("length", VerifyOptions())
+    worked = CheckInput(task="", instruction="q", original=original, candidate="16 - 3 - 4 = 9 eggs; 9 * 2 = $18.",
+                        contract_kind="number")
+    assert check(worked).passed
+    bare = CheckInput(task="", instruction="q", original=original, candidate="She makes $18 every day.",
+                      contract_kind="number")
+    assert not check(bare).passed  # the working is gone: the ratio floor holds
