@@ -174,7 +174,7 @@ def test_length_a_shorter_worked_solution_that_keeps_its_working_passes() -> Non
                 "so she sells 16 - 3 - 4 = 9 duck eggs every day at the farmers' market.\n"
                 "She sells each egg for $2, so she makes 9 * 2 = $18 every day.\n#### 18")
     check = get_check("length", VerifyOptions())
-    worked = CheckInput(task="", instruction="q", original=original, candidate="16 - 3 - 4 = 9 eggs; 9 * 2 = $18.",
+    worked = CheckInput(task="", instruction="q", original=original, candidate="She sells 16 - 3 - 4 = 9 eggs a day and makes 9 * 2 = $18 every day.",
                         contract_kind="number")
     assert check(worked).passed
     bare = CheckInput(task="", instruction="q", original=original, candidate="She makes $18 every day.",

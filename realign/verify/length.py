@@ -91,9 +91,11 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
-    elif (inp.contract_kind == "number" and c < lower and _WORKING.search(inp.candidate)
-          and _WORKING.search(inp.original)):
-        lower = max(options.min_chars, int(options.worked_min_ratio * o + 0.999999))  # the working is kept
+    floor_ratio = options.min_ratio
+    if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
+            and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
+        floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
+        lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
     if c:
         for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original)):
             if why:
@@ -105,7 +107,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         else:
             reason = (
                 f"rewrite too short: {c} chars vs original {o} chars (ratio {ratio}); "
-                f"expected at least {lower} chars (min ratio {options.min_ratio:g})"
+                f"expected at least {lower} chars (min ratio {floor_ratio:g})"
             )
         return CheckResult(name=NAME, passed=False, reason=reason)
     if c > upper:
