@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, math_cases, option_cases
+from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.math import check_math, gsm8k_reference
@@ -291,6 +292,23 @@ def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
     return rows
 
 
+def gsm8k_own_working(shared: Path) -> None:
+    """The arithmetic check on GSM8K's own solutions (train + test, MIT): calculator notes and
+    the visible working of the style fine-tuned models copy. What it flags there is either a
+    misreading of the style or an error in the gold working itself."""
+    rows = []
+    for split in ("train", "test"):
+        p = shared / "gsm8k" / f"{split}.jsonl"
+        if p.is_file():
+            rows += [json.loads(x)["answer"] for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not rows:
+        print("(skipped: no GSM8K solutions)")
+        return
+    flagged = [w for a in rows if (w := wrong_calculations(a))]
+    print(f"arithmetic check on GSM8K's own solutions: {len(flagged)} of {len(rows)} flag a calculation, e.g. "
+          + "; ".join(repr(f[0][0]) for f in flagged[:3]))
+
+
 # --- 3. speed -------------------------------------------------------------------------------------
 
 def speed(rows: Iterable[dict[str, Any]], seconds: float) -> None:
@@ -329,6 +347,7 @@ def main() -> None:
              + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
+    gsm8k_own_working(args.shared)
     print("\n== 3. speed")
     speed([r for r in rows if r["kind"] == "math"], args.seconds)
     sys.stdout.flush()

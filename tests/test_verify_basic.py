@@ -180,3 +180,11 @@ def test_length_a_shorter_worked_solution_that_keeps_its_working_passes() -> Non
     bare = CheckInput(task="", instruction="q", original=original, candidate="She makes $18 every day.",
                       contract_kind="number")
     assert not check(bare).passed  # the working is gone: the ratio floor holds
+
+
+def test_arithmetic_reads_division_by_a_fraction_and_leaves_clock_times_alone() -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations("She has 25 / 1/3 = 75 cups and 60 / 3/4 = 80 cups.") == []
+    assert wrong_calculations("He left at 0900-0130 = 0730.") == []
+    assert wrong_calculations("That is 4+4+6 = 18 apples.") == [("4+4+6 = 18", 14)]

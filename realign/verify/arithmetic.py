@@ -48,6 +48,8 @@ _SYMBOLS = str.maketrans("", "", "$€£,")
 _X = re.compile(r"(?<=[\d)\s])[xX](?=[\s\d($€£])")
 _TOKENS = re.compile(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]")
 _SPACE = re.compile(r"\s+")
+_CLOCK = re.compile(r"(?<![\d.,])0\d")
+_DIVIDED_BY_FRACTION = re.compile(r"(?<=/\s)(\d+/\d+)")
 
 
 def _value(token: str) -> Fraction:
@@ -64,6 +66,10 @@ def _evaluate(expr: str) -> Fraction | None:
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
     if "x" in text or "X" in text:
         text = _X.sub("*", text)
+    if _CLOCK.search(text):
+        return None  # "0900 - 0130 = 0730": clock times, not numbers
+    if "/" in text:
+        text = _DIVIDED_BY_FRACTION.sub(r"(\1)", text)  # "25 / 1/3" is 25 divided by a third
     tokens = _TOKENS.findall(text)
     if "".join(tokens) != _SPACE.sub("", text):
         return None
