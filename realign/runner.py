@@ -56,7 +56,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
         classifier = _classifier(offline, None)
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
-        return asyncio.run(plan(pipe, input_path, limit=limit))
+        return asyncio.run(plan(pipe, input_path, limit=limit, history=_rewrite_history(db)))
     check_key(cfg)
     m = cfg.model
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
@@ -118,6 +118,19 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     if "interrupted" in summary:
         raise Interrupted(summary["interrupted"], summary["rows"])
     return summary
+
+
+def _rewrite_history(db: str) -> dict[str, float]:
+    """Completion tokens per original character seen in earlier runs of `db` ({} without one)."""
+    from pathlib import Path
+
+    if not Path(db).is_file():
+        return {}
+    try:
+        with Store(db, read_only=True) as st:
+            return st.completion_per_char()
+    except Exception:  # noqa: BLE001 - an estimate must not fail a dry run; it falls back to the default
+        return {}
 
 
 def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | None,

@@ -389,3 +389,30 @@ def test_allow_truncated_accepts_a_cut_off_answer_without_retrying() -> None:
 
         assert asyncio.run(go()) == ("The answer is 4", "length")
         assert srv.count == 1
+
+
+def test_a_deterministic_cut_off_is_not_sent_again_in_a_later_session(tmp_path):
+    """Nothing paid twice: a request cut off at max_tokens with the same text twice is answered
+    from the store on the next run (still as a cut-off); raising max_tokens asks the server anew."""
+    from realign.store import Store
+
+    db = tmp_path / "cut.duckdb"
+    always = lambda body: Reply(content="cut sho", finish_reason="length")  # noqa: E731
+    with OpenAIServer(always) as srv:
+        with Store(db) as st:
+            first, _ = run_chats(settings(srv, max_attempts=3), st, {})
+        assert isinstance(first, LLMError) and first.kind == "length" and srv.count == 2
+        with Store(db) as st:
+            again, stats = run_chats(settings(srv, max_attempts=3), st, {})
+        assert isinstance(again, LLMError) and again.kind == "length" and again.repeated
+        assert again.contents == ["cut sho"] and "raise --max-tokens" in again.message
+        assert srv.count == 2 and stats.cache_hits == 1  # nothing was sent
+
+    async def longer(client_settings: LLMSettings, cache: Store) -> ChatResult:
+        async with LLMClient(client_settings, cache) as client:
+            return await client.chat(MESSAGES, sampling={**SAMPLING, "max_tokens": 256})
+
+    with OpenAIServer(echo_responder) as srv:
+        with Store(db) as st:
+            result = asyncio.run(longer(settings(srv), st))
+        assert srv.count == 1 and result.content.startswith("ECHO")

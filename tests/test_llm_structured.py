@@ -177,3 +177,35 @@ def test_names_format(status: int | None, message: str, expected: bool):
 def test_loads_lenient(text: str, expected: Any):
     assert loads_lenient(text) == expected
     assert json.dumps(expected)  # sanity: every expected value is JSON
+
+
+def test_the_learned_dialect_is_remembered_per_endpoint_and_model(tmp_path):
+    """A later session against the same endpoint and model starts at the form learned before (no
+    refused request); another model on it starts at the top again; a fixed choice overrides."""
+    from realign.store import Store
+
+    db = tmp_path / "d.duckdb"
+    with OpenAIServer(answer, dialect="text_only") as srv:
+        with Store(db) as st:
+            (first,), _, _ = run(srv, cache=st)
+        assert not isinstance(first, Exception) and srv.count == 4
+        with Store(db) as st:
+            (again,), client, notices = run(srv, calls=1, cache=st, model="test-model-2")
+        assert srv.count == 8  # another model: learned anew
+        # another prompt, so the cache does not answer it
+        with Store(db) as st:
+            client_settings = LLMSettings(base_url=srv.base_url, model="test-model", max_attempts=4,
+                                          backoff_initial_s=0.0, backoff_max_s=0.0)
+            seen: list[str] = []
+
+            async def go() -> Any:
+                async with LLMClient(client_settings, st, on_notice=seen.append) as c:
+                    return await c.chat([{"role": "user", "content": "fresh"}], sampling=SAMPLING,
+                                        response_format=SCHEMA), c.structured_mode
+
+            result, mode = asyncio.run(go())
+        assert srv.count == 9 and mode == "off" and result.content == '{"a": "ok"}'
+        assert len(seen) == 1 and "learned in an earlier run" in seen[0]
+        with Store(db) as st:
+            _, client, notices = run(srv, cache=st, structured_output="json_schema")
+        assert client.structured_mode == "json_schema" and notices == []

@@ -22,6 +22,11 @@ class CallCache(Protocol):
         """The stored successful response for `key`, or None."""
         ...
 
+    def get_cutoff(self, key: str) -> dict[str, Any] | None:
+        """The stored answer of a request cut off at max_tokens with the same text twice (a
+        deterministic cut-off, recorded with finish_reason "length" and an error), or None."""
+        ...
+
     def put_call(
         self,
         key: str,
@@ -34,4 +39,5 @@ class CallCache(Protocol):
         completion_tokens: int | None = None,
         latency_s: float | None = None,
         error: str | None = None,  # calls that failed are recorded but never served from cache
+        # (except a deterministic cut-off: see get_cutoff)
     ) -> None: ...

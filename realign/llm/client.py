@@ -317,6 +317,16 @@ class LLMClient:
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
+        learned = getattr(cache, "learned_dialect", None)
+        if settings.structured_output == "auto" and learned is not None:
+            # An earlier session against this endpoint and model learned which form it takes:
+            # start there instead of paying for the same rejected requests again.
+            mode = learned(settings.base_url, settings.model)
+            if mode in LADDER and mode != self.structured_mode:
+                self.structured_mode = mode
+                self.on_notice(f"sending structured output to {settings.base_url} in the "
+                               + ("prompt-only form" if mode == "off" else f"{mode} form")
+                               + " learned in an earlier run; --structured-output chooses another")
         self.watch = FailureWatch()
         self.stopped: RunStopped | None = None
         self._answered = asyncio.Event()  # set by the first HTTP 200: full concurrency from then on
@@ -382,6 +392,20 @@ class LLMClient:
                     self.stats.cache_hits += 1
                     self.stats.add(purpose, "cached")
                     return hit
+
+            cut = self.cache.get_cutoff(key) if not allow_truncated and hasattr(self.cache, "get_cutoff") else None
+            if cut is not None:
+                # The same request was cut off at max_tokens twice with the same text before:
+                # sending it again would pay for the same cut-off. Its key holds max_tokens, so
+                # raising --max-tokens (or changing the prompt) asks anew.
+                self.stats.cache_hits += 1
+                self.stats.add(purpose, "cached")
+                exc = LLMError("length", "the answer was cut off at max_tokens the same way in an earlier attempt; "
+                               "not sent again (raise --max-tokens to retry)",
+                               contents=[(c.get("message") or {}).get("content") or "" for c in cut.get("choices") or []])
+                exc.repeated = True
+                exc.key = key
+                raise exc
 
         attempts = 0
         previous: LLMError | None = None
@@ -451,7 +475,10 @@ class LLMClient:
             self.stats.errors += 1
             if self.cache is not None:
                 answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
-                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc))
+                # finish_reason "length" marks a deterministic cut-off, which is not sent again
+                cutoff = "length" if exc.kind == "length" and exc.repeated else None
+                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
+                                    finish_reason=cutoff)
             if self.watch.record(exc):
                 self._stop(exc)
             raise
@@ -484,6 +511,9 @@ class LLMClient:
         if self.structured_mode == mode:  # the first of the concurrent calls to learn it
             self.structured_mode = LADDER[LADDER.index(mode) + 1]
             self.stats.format_fallbacks += 1
+            remember = getattr(self.cache, "remember_dialect", None)
+            if remember is not None:
+                remember(self.settings.base_url, self.settings.model, self.structured_mode)
             self.on_notice(
                 f"the server at {self.settings.base_url} rejected response_format in the {mode} form "
                 f"(HTTP {exc.status}: {' '.join(exc.message.split())[:160]}); sending "
