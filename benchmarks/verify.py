@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases
+from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.math import check_math, gsm8k_reference
@@ -44,7 +45,7 @@ from realign.verify.registry import VerifyOptions, verify_candidate
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
 # the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
-DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa"}
+DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k", "ps_gsm8k_more"}
 HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
 
 
@@ -101,14 +102,20 @@ def verify_multi(r: dict[str, Any]) -> Any:
 
 
 def proxy_view(rows: list[dict[str, Any]]) -> None:
-    """NQ301's label says "correct", not "same as the gold": also show the answer checks with
-    "keeping" = judged correct AND a gold answer appears in the candidate."""
-    keep = [r for r in rows if r["same_answer"] and r.get("gold_in_candidate")]
+    """NQ301's human label says "correct for the question", not "same answer as the gold" (a
+    different person or date judged also correct is a positive). Two readings of "answer-keeping"
+    from third-party judgements: judged correct by the annotators AND judged equivalent to the gold
+    by the repo's BEM answer-equivalence model; and (our string test) a gold answer appears in the
+    candidate. "Answer-changing" stays: judged not correct."""
     change = [r for r in rows if not r["same_answer"]]
-    fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
     fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
-    print(f"    nq301 with keeping = correct and a gold answer in the candidate: answer FR {fr}/{len(keep)} "
-          f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+    for what, keep in (("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
+                                                                    and r.get("bem_acceptable")]),
+                       ("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
+                                                                        and r.get("gold_in_candidate")])):
+        fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
+        print(f"    nq301, keeping = {what}: answer FR {fr}/{len(keep)} "
+              f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
 
 
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -126,12 +133,12 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
         for i, r in enumerate(rows[:limit] if limit else rows):
             groups[(source, split_of(source, i))].append(r)
     print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
-          f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}")
-    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
+          f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for (source, split), rows in sorted(groups.items()):
         rows_all += rows
         kind = rows[0]["kind"]
-        t = [0] * 7  # rows, locked, answer FR, answer FA, full FR, full FA, positives
+        t = [0] * 8  # rows, locked, answer FR, answer FA, full FR, full FA, positives, wrong working
         for r in rows:
             c = read_contract(r["instruction"], r["original"])
             v = verify_multi(r)
@@ -148,12 +155,14 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
             t[4] += same and not v.passed
             t[5] += (not same) and v.passed
             t[6] += same
+            # the final answer right, a written calculation wrong: the arithmetic check rejects it
+            t[7] += same and any(x.name == "arithmetic" and not x.passed for x in v.checks)
         tot = totals[f"{kind}/{split}"]
         for i, x in enumerate(t):
             tot[i] += x
         pos, neg = t[6], t[0] - t[6]
         print(f"{source:<22}{split:<6}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
-              f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}")
+              f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}{t[7]:>9}/{pos:<4}")
         if any("gold_in_candidate" in r for r in rows):
             proxy_view(rows)
     for key, t in sorted(totals.items()):
@@ -290,11 +299,11 @@ def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
         stats[(c.kind, c.cls)][0] += 1
         stats[(c.kind, c.cls)][3] += locked == c.kind or (c.kind == "number" and locked == "number")
     by_cls_same = {(c.kind, c.cls): c.same_answer for c in cases}
-    print(f"{'kind':<8}{'class':<22}{'type':<10}{'cases':>6}{'wrong, no task':>16}{'wrong, task':>13}")
+    print(f"{'kind':<8}{'class':<28}{'type':<10}{'cases':>6}{'wrong, no task':>16}{'wrong, task':>13}")
     rows = []
     for (kind, cls), (n, w0, w1, _) in sorted(stats.items(), key=lambda kv: (kv[0][0], by_cls_same[kv[0]], kv[0][1])):
         typ = "control" if by_cls_same[(kind, cls)] else "changing"
-        print(f"{kind:<8}{cls:<22}{typ:<10}{n:>6}{w0 / n:>16.1%}{w1 / n:>13.1%}")
+        print(f"{kind:<8}{cls:<28}{typ:<10}{n:>6}{w0 / n:>16.1%}{w1 / n:>13.1%}")
         rows.append({"kind": kind, "cls": cls, "type": typ, "n": n, "wrong_no_task": w0, "wrong_task": w1})
     for kind in sorted({k for k, _ in stats}):
         for typ, label in (("changing", "accepted"), ("control", "rejected")):
@@ -307,24 +316,44 @@ def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
     return rows
 
 
+def gsm8k_own_working(shared: Path) -> None:
+    """The arithmetic check on GSM8K's own solutions (train + test, MIT): calculator notes and
+    the visible working of the style fine-tuned models copy. What it flags there is either a
+    misreading of the style or an error in the gold working itself."""
+    rows = []
+    for split in ("train", "test"):
+        p = shared / "gsm8k" / f"{split}.jsonl"
+        if p.is_file():
+            rows += [json.loads(x)["answer"] for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not rows:
+        print("(skipped: no GSM8K solutions)")
+        return
+    flagged = [w for a in rows if (w := wrong_calculations(a))]
+    print(f"arithmetic check on GSM8K's own solutions: {len(flagged)} of {len(rows)} flag a calculation, e.g. "
+          + "; ".join(repr(f[0][0]) for f in flagged[:3]))
+
+
 # --- 3. speed -------------------------------------------------------------------------------------
 
 def speed(rows: Iterable[dict[str, Any]], seconds: float) -> None:
+    """Best of 3 passes; rows/s by this process's CPU time (one core, whatever else the machine
+    runs) and by the wall clock."""
     inputs = [CheckInput(task="default", instruction=r["instruction"], original=r["original"], candidate=r["candidate"])
               for r in rows]
     if not inputs:
         return
-    best = 0.0
+    best_cpu = best_wall = 0.0
     for _ in range(3):
-        n, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 3:
+        n, cpu, wall = 0, time.process_time(), time.perf_counter()
+        while time.perf_counter() - wall < seconds / 3:
             for inp in inputs:
                 verify_candidate(inp, [], None, OPTS)
             n += len(inputs)
-        best = max(best, n / (time.perf_counter() - start))
+        best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
+        best_wall = max(best_wall, n / (time.perf_counter() - wall))
     mean = sum(len(i.candidate) for i in inputs) / len(inputs)
-    print(f"full verification (contract + all its checks + length/leak), one core: {best:,.0f} rows/s "
-          f"on {len(inputs)} real model outputs (mean candidate {mean:.0f} chars)")
+    print(f"full verification (contract + all its checks + length/leak), one core: {best_cpu:,.0f} rows/s of CPU time "
+          f"({best_wall:,.0f} rows/s wall clock) on {len(inputs)} real model outputs (mean candidate {mean:.0f} chars)")
 
 
 def main() -> None:
@@ -342,6 +371,7 @@ def main() -> None:
              + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
+    gsm8k_own_working(args.shared)
     print("\n   lists, Alpaca answers (read while the list check was built)")
     adversarial(list_bases_cases(args.shared / "alpaca" / "alpaca_dev_1000.jsonl", ("instruction", "input", "output")))
     print("\n   lists, held out: Self-Instruct user tasks, text-davinci-003 answers and human targets")

@@ -156,3 +156,35 @@ def test_code_helpers() -> None:
     assert [b.lang for b in blocks] == ["js", "", ""]
     assert code_tokens("x = 1 // c", "slash") == ["x", "=", "1"]
     assert code_tokens("x = 1 # c", "hash") == ["x", "=", "1"]
+
+
+def test_arithmetic_reads_gsm8k_calculator_notes() -> None:
+    from realign.verify.arithmetic import check_arithmetic, wrong_calculations
+
+    assert wrong_calculations("He spends 10*.5=<<10*.5=6>>6 hours") == [("10*.5 = 6", 5)]
+    original = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 72"
+    bad = CheckInput(task="", instruction="", original=original, candidate="Natalia sold <<48/2=25>>25 clips in May.\n#### 72")
+    assert not check_arithmetic(bad).passed
+    good = CheckInput(task="", instruction="", original=original, candidate="Natalia sold <<48/2=24>>24 clips in May.\n#### 72")
+    assert check_arithmetic(good).passed
+
+
+def test_length_a_shorter_worked_solution_that_keeps_its_working_passes() -> None:
+    original = ("Janet's ducks lay 16 eggs a day. She eats 3 for breakfast and bakes muffins with 4, "
+                "so she sells 16 - 3 - 4 = 9 duck eggs every day at the farmers' market.\n"
+                "She sells each egg for $2, so she makes 9 * 2 = $18 every day.\n#### 18")
+    check = get_check("length", VerifyOptions())
+    worked = CheckInput(task="", instruction="q", original=original, candidate="She sells 16 - 3 - 4 = 9 eggs a day and makes 9 * 2 = $18 every day.",
+                        contract_kind="number")
+    assert check(worked).passed
+    bare = CheckInput(task="", instruction="q", original=original, candidate="She makes $18 every day.",
+                      contract_kind="number")
+    assert not check(bare).passed  # the working is gone: the ratio floor holds
+
+
+def test_arithmetic_reads_division_by_a_fraction_and_leaves_clock_times_alone() -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations("She has 25 / 1/3 = 75 cups and 60 / 3/4 = 80 cups.") == []
+    assert wrong_calculations("He left at 0900-0130 = 0730.") == []
+    assert wrong_calculations("That is 4+4+6 = 18 apples.") == [("4+4+6 = 18", 14)]

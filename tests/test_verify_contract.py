@@ -199,3 +199,31 @@ def test_adversarial_code_on_humaneval_solutions() -> None:
     cases = [c for r in rows if r["original"].strip() for c in code_cases(r["instruction"][:200], r["original"])]
     assert len({c.cls for c in cases}) >= 4
     _assert_bars(_rates(cases))
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("Where can I get a state issued ID?", "DMV", "From your local Department of Motor Vehicles.", True),
+        ("Where can I get a state issued ID?", "the Department of Motor Vehicles", "At the DMV.", True),
+        ("What forms when a phosphate is removed from ATP?", "adenosine diphosphate (ADP)", "adenosine diphosphate", True),
+        ("Who is the father of the Indian constitution?", "Bhimrao Ramji Ambedkar", "Dr. B.R. Ambedkar.", True),
+        ("Who is the father of the Indian constitution?", "Bhimrao Ramji Ambedkar", "Dr. K.R. Ambedkar.", False),
+        ("Who is the lead singer of Depeche Mode?", "David Gahan", "Dave Gahan.", True),
+        ("Who is the lead singer of Depeche Mode?", "David Gahan", "Martin Gahan.", False),
+        ("Who designed the stored-program computer?", "John von Neumann", "Tokyo von Neumann.", False),
+        ("Who designed the stored-program computer?", "John von Neumann", "von Neumann.", True),
+    ],
+)
+def test_key_facts_names_written_shorter(instruction, original, candidate, same) -> None:
+    v = verify(instruction, original, candidate)
+    assert v.passed == same, [c.reason for c in v.checks]
+
+
+def test_one_line_number_answer_also_keeps_its_names() -> None:
+    c = read_contract("When did the siege begin?", "The answer is winter 406/5 BC.")
+    assert c.kind == "number" and "key_facts" in c.checks
+    gsm = read_contract("How many clips?", "Natalia sold 48/2 = <<48/2=24>>24 clips.\n#### 24")
+    assert "key_facts" not in gsm.checks  # a worked solution: its names are working, not the answer
+    v = verify("When did the siege begin?", "The answer is winter 406/5 BC.", "The answer is winter 406/5 Mount Everest.")
+    assert not v.passed

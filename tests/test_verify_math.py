@@ -118,3 +118,33 @@ def test_gsm8k_styles_fixture_agreement() -> None:
             wrong.append((r["id"], r["style"], res.reason))
     agreement = 1 - len(wrong) / len(rows)
     assert agreement >= 0.995, wrong[:10]
+
+
+@pytest.mark.parametrize(
+    "candidate, ok",
+    [
+        # GSM8K's own style: the visible text states the values, the calculator notes repeat the working
+        ("Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs.\nShe makes 9 * 2 = $<<9*2=17>>18 every day.", True),
+        ("Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs.\nShe makes 9 * 2 = $<<9*2=18>>20 every day.", False),
+        ("Janet sells <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18.\n#### 18", True),
+        # a JSON object with reasoning and answer fields
+        ('```json\n{\n    "reasoning": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18.",\n    "answer": "18"\n}\n```', True),
+        ('```json\n{\n    "reasoning": "16 - 3 - 4 = 9 eggs, 9 * 2 = 18.",\n    "answer": "$20"\n}\n```', False),
+        # a breakdown under "Answer:" is not the answer; the total after it is
+        ("Answer:\nShe keeps 9 eggs, sells them at $2 and eats 3.\n\nTotal: 9 * 2 = 18 dollars.", True),
+        ("Answer:\nShe keeps 9 eggs, sells them at $2 and eats 3.\n\nTotal: 20 dollars.", False),
+        ("Answer:\nShe keeps 9 eggs, sells them at $2 and eats 3.", False),
+        # a hedge is not a breakdown
+        ("The answer is 18 or 20 or 22.", False),
+    ],
+)
+def test_real_model_answer_formats(candidate: str, ok: bool) -> None:
+    r = check(GSM_ORIGINAL, candidate)
+    assert r.passed is ok, r.reason
+
+
+def test_a_cue_followed_by_the_question_is_not_an_answer() -> None:
+    text = ("Q1. How far did he drive in 3 hours?\nHe drove 3 * 60 = 180 miles.\n"
+            "Final Answer: How far is he from home after those 4 hours?\nHe is 180 - 135 = 45 miles away. The answer is 45.")
+    r = check("He drove 180 - 135 = 45 miles.\n#### 45", text, "How far is he from home after those 4 hours?")
+    assert r.passed, r.reason

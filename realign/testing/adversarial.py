@@ -12,8 +12,8 @@ with their human-written reasons, BBQ options, TruthfulQA answers, Python standa
 functions); see benchmarks/verify.py for where each is read from.
 
 >>> cases = math_cases("How many eggs?", "She has 3 + 4 = 7 eggs.\\n#### 7", 7)
->>> sorted({c.cls for c in cases if not c.same_answer})[:3]
-['a_line_wrong', 'changed_final', 'contrast_wrong']
+>>> {"changed_final", "correction", "hedged", "json_answer_wrong"} <= {c.cls for c in cases if not c.same_answer}
+True
 """
 
 from __future__ import annotations
@@ -75,7 +75,46 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
     wrong_step = [] if step is None else [c("wrong_step", body[: step.start(2)] + str(int(step.group(2)) + 1)
                                             + body[step.end(2):] + f"\nThe answer is {g}.\n#### {g}", False)]
 
-    return wrong_step + [
+    # GSM8K's own style (calculator annotations, a '#### N' line), as fine-tuned models write it:
+    # a step made wrong in both the visible result and its annotation, the final line kept
+    annotated = [ln for ln in original.strip().split("\n") if not ln.lstrip().startswith("####")]
+    ann = re.search(r"<<([^<>=]+)=([\d.]+)>>([\d.]+)", "\n".join(annotated))
+    gsm_style = []
+    if ann is not None and ann.group(2) == ann.group(3) and "." not in ann.group(2):
+        text = "\n".join(annotated)
+        bad = str(int(ann.group(2)) + 1)
+        gsm_style = [
+            c("annotated_wrong_step", text[: ann.start()] + f"<<{ann.group(1)}={bad}>>{bad}" + text[ann.end():]
+              + f"\n#### {g}", False),
+            # only the calculator note is wrong: the visible text keeps the answer, the working does not add up
+            c("annotation_wrong", text[: ann.start()] + f"<<{ann.group(1)}={bad}>>{ann.group(3)}" + text[ann.end():]
+              + f"\n#### {g}", False),
+            c("annotated_changed_final", "\n".join(annotated) + f"\n#### {w}", False),
+        ]
+    # parts listed as the "answer" (Plan-and-Solve style), then the total; or the parts alone
+    parts = [Fraction(1), gold - 1] if gold > 2 and gold.denominator == 1 else []
+    breakdown = [] if not parts else [
+        c("breakdown_then_total", f"{body}\n\nAnswer:\nThe first part is {format_value(parts[0])}, the second "
+          f"is {format_value(parts[1])} and the third is 0.\n\nTotal: {format_value(parts[0])} + "
+          f"{format_value(parts[1])} + 0 = {g}.", True),
+        c("breakdown_wrong_total", f"{body}\n\nAnswer:\nThe first part is {format_value(parts[0])}, the second "
+          f"is {format_value(parts[1])} and the third is 0.\n\nTotal: {w}.", False),
+    ]
+    # a JSON object with reasoning and answer fields (a prompt that asks for JSON)
+    reasoning = body.replace("\\", " ").replace('"', "'").replace("\n", " ")
+    as_json = [
+        c("json_answer", f'```json\n{{\n    "reasoning": "{reasoning}",\n    "answer": "{g}"\n}}\n```', True),
+        c("json_answer_wrong", f'```json\n{{\n    "reasoning": "{reasoning}",\n    "answer": "{w}"\n}}\n```', False),
+    ]
+
+    # least-to-most style: "Final Answer:" restates the question (with its numbers), the answer follows
+    asked = re.findall(r"[^.?!]*\?", instruction)
+    restated = [] if not asked else [
+        c("final_answer_question", f"{body}\nFinal Answer: {asked[-1].strip()}\nThe answer is {g}.", True),
+        c("final_answer_question_wrong", f"{body}\nFinal Answer: {asked[-1].strip()}\nThe answer is {w}.", False),
+    ]
+
+    return wrong_step + gsm_style + breakdown + as_json + restated + [
         # changing the answer
         c("changed_final", f"{body}\nSo the answer is {w}.\n#### {w}", False),
         c("changed_no_line", f"{body}\nTherefore, the answer is {w}.", False),
@@ -233,6 +272,16 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         names = [x for x in names if x.lower() not in instruction.lower() and x != foreign_name]
         if names:
             cases.append(c("name_swapped", original.replace(names[0], foreign_name, 1), False))
+    # the same name written shorter: initials or a shortened given name kept with the surname;
+    # another given name with the same surname is another person
+    person = next((m for m in re.finditer(r"(?<![\w'’])([A-Z][a-z]{3,})[ \t]+([A-Z][a-z]{2,})\b(?![ \t]+(?:[A-Z]|of\b))",
+                                          original)  # a two-word name standing alone: "Neil Young", not
+                   if not re.search(r"[A-Z][\w'’.]*[ \t]+$", original[: m.start()])), None)  # "Maria Theresa of Spain"
+    if person is not None and person.group(0).lower() not in instruction.lower():
+        first, last = person.group(1), person.group(2)
+        cases.append(c("initials", original.replace(person.group(0), f"{first[0]}. {last}", 1), True))
+        other = "Theodora" if not first.startswith("Th") else "Marguerite"
+        cases.append(c("other_given_name", original.replace(person.group(0), f"{other} {last}", 1), False))
     if cases:
         cases.append(c("kept_restated", f"In short: {original}", True))
         first = re.split(r"(?<=[.!?])\s+", original.strip())[0]

@@ -6,6 +6,10 @@ A rewrite of a worked solution may keep the final answer and still teach wrong w
 and a trailing unit allowed) is evaluated exactly and compared with r, allowing r to be rounded
 to the places it is written with. A wrong calculation that the original also writes is not the
 rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link.
+GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well.
+
+A right final answer does not excuse wrong working: the math check alone judges the final answer,
+this check the working, and the number contract runs both when the original writes calculations.
 
 >>> from realign.verify.base import CheckInput
 >>> check_arithmetic(CheckInput(task="", instruction="", original="3*2 = 6\\n#### 16",
@@ -26,30 +30,50 @@ from realign.verify.options import VerifyOptions
 NAME = "arithmetic"
 
 # bounded lengths: a run of hundreds of digits ("2.666666...") must not make the scan quadratic
-_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?"
+_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}"  # ".5": GSM8K's notes
 _OP = r"[+\-−*/×÷xX]"
-# an expression: number (op number)+, parentheses allowed, then "=" and a result number
+# an expression: number (op number)+, parentheses allowed, then "=" and a result number; every run
+# of spaces has exactly one way to match (an optional "\s*" beside another one makes the scan
+# exponential in the number of terms: "50 + 80 + ... + 60 = <<...>>" took 90 ms)
 _CALC = re.compile(
     # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250") or a
     # mixed number ("8 x 1 1/2 = 12")
-    rf"(?<![\w.,/^])(?<![+\-−*/×÷xX]\s)(?<![+\-−*/×÷])(?<!\d\s)(?P<expr>\(?\s*(?:{_NUM})\s*\)?(?:\s*{_OP}\s*\(?\s*(?:{_NUM})\s*\)?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?![\d/]|\.\d)"
+    rf"(?<![\w.,/^])(?<![+\-−*/×÷xX]\s)(?<![+\-−*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?![\d/]|\.\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
-    rf"(?!\s*{_OP}\s*[\d($€£])(?![A-Za-z]|\s\d+/\d)"
+    rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
     r"(?P<pct>\s*(?:%|percent\b|cents?\b|¢))?"
 )
 
 
+_SYMBOLS = str.maketrans("", "", "$€£,")
+_X = re.compile(r"(?<=[\d)\s])[xX](?=[\s\d($€£])")
+_TOKENS = re.compile(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]")
+_SPACE = re.compile(r"\s+")
+_CLOCK = re.compile(r"(?<![\d.,])0\d")
+_DIVIDED_BY_FRACTION = re.compile(r"(?<=/\s)(\d+/\d+)")
+
+
 def _value(token: str) -> Fraction:
-    return Fraction(token.replace("$", "").replace("€", "").replace("£", "").replace(",", ""))
+    # built from ints: Fraction("12.5") parses with a regex and is the hot spot of this check
+    plain = token.translate(_SYMBOLS)
+    whole, dot, frac = plain.partition(".")
+    if not dot:
+        return Fraction(int(whole))
+    return Fraction(int((whole or "0") + frac), 10 ** len(frac))
 
 
 def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
-    text = re.sub(r"(?<=[\d)\s])[xX](?=[\s\d($€£])", "*", text)
-    tokens = re.findall(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[-+*/()]", text)
-    if "".join(tokens).replace(" ", "") != re.sub(r"\s+", "", text):
+    if "x" in text or "X" in text:
+        text = _X.sub("*", text)
+    if _CLOCK.search(text):
+        return None  # "0900 - 0130 = 0730": clock times, not numbers
+    if "/" in text:
+        text = _DIVIDED_BY_FRACTION.sub(r"(\1)", text)  # "25 / 1/3" is 25 divided by a third
+    tokens = _TOKENS.findall(text)
+    if "".join(tokens) != _SPACE.sub("", text):
         return None
     pos = 0
 
@@ -111,6 +135,9 @@ def _close(exact: Fraction, written: str) -> bool:
 
 
 _ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")  # GSM8K's calculator notes repeat the visible working
+# ... and are calculations themselves: "<<48/2=24>>" must hold even where the visible text only
+# says "24 clips" (the note is the working a calculator-trained model learns from)
+_NOTE = re.compile(rf"<<(?P<expr>[^<>=\n]{{1,160}})=(?P<res>-?(?:{_NUM}))>>")
 
 
 @lru_cache(maxsize=256)
@@ -121,8 +148,14 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
     if "=" not in text:
         return out
     if "<<" in text:
+        for m in _NOTE.finditer(text):
+            exact = _evaluate(m.group("expr").strip())
+            if exact is not None and not _close(exact, m.group("res")):
+                out.append((f"{m.group('expr').strip()} = {m.group('res')}", exact))
         text = _ANNOTATION.sub("", text)
-    for m in _CALC.finditer(text):
+    # line by line, and only the lines with an '=': the scan is the cost of this check
+    matches = (m for line in text.split("\n") if "=" in line for m in _CALC.finditer(line))
+    for m in matches:
         expr = m.group("expr").strip()
         if expr.startswith("(") and expr.count("(") > expr.count(")"):
             expr = expr[1:].strip()
@@ -134,7 +167,7 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
             continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
         if not _close(exact, res):
             out.append((f"{expr} = {res}", exact))
-    return out
+    return list(dict.fromkeys(out))  # a note and the visible working may write the same calculation
 
 
 def _shown(v: Fraction) -> str:

@@ -195,8 +195,12 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)  # every item is held: stricter than the facts lock below
-    if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS):
+    if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS) or (
+            found[0].kind == "number" and len(original.strip()) <= FACTS_ANY_REQUEST_CHARS
+            and "arithmetic" not in found[0].checks):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
+        # and beside the number of a one-line answer that is no worked solution ("The answer is
+        # winter 406/5 BC": the era too)
         facts = _facts(instruction, original)
         if facts is not None:
             found.append(facts)

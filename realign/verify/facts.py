@@ -22,6 +22,7 @@ False
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -82,7 +83,7 @@ def read_facts(text: str) -> Facts:
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _NAME.finditer(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
-        if at_start and " " not in m.group(0).strip() and not fragment:
+        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)):
             continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself
         name = _clean_name(m.group(0), at_start)
         if name and not name[0].isdigit():
@@ -90,20 +91,111 @@ def read_facts(text: str) -> Facts:
     return Facts(numbers, names)
 
 
-def _has_name(text_lower: str, name: str, text: str | None = None) -> bool:
+_ACRONYM = re.compile(r"[A-Z]{2,6}s?")
+_LINK_WORDS = frozenset({"of", "the", "and", "&", "for", "on", "in", "de", "a"})
+_WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
+_INITIALS = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}$")
+NICKNAME_PREFIX = 3  # "Dave" / "David", "Dolly" / "Dollree": the same given name, shortened
+
+
+def _spells(acronym: str, words: list[str]) -> bool:
+    """Whether `words` spell `acronym` ("Department of Motor Vehicles" -> DMV, "adenosine
+    diphosphate" -> ADP): each word gives its initial in order, a letter may also come from inside
+    the current word, link words ("of", "the") may be skipped, and every word is used."""
+    letters = acronym.lower()
+
+    def fit(i: int, j: int) -> bool:  # letters[i:] from words[j:]
+        if j == len(words):
+            return i == len(letters)
+        w = words[j].lower()
+        if i < len(letters) and w[0] == letters[i]:
+            k, pos = i + 1, 1
+            while True:
+                if fit(k, j + 1):
+                    return True
+                if k == len(letters):
+                    break
+                pos = w.find(letters[k], pos) + 1
+                if pos <= 0:
+                    break
+                k += 1
+        return w in _LINK_WORDS and fit(i, j + 1)
+
+    return bool(words) and len(words) <= 2 * len(letters) and fit(0, 0)
+
+
+def _acronym_kept(name: str, text: str) -> bool:
+    """An acronym and its expansion name the same thing: "DMV" in the original is kept by
+    "Department of Motor Vehicles" in the rewrite and the other way round."""
+    cased = name.strip()
+    if _ACRONYM.fullmatch(cased):
+        acr = cased.rstrip("s") if len(cased) > 2 else cased
+        words = _WORDS.findall(text)
+        n = len(acr)
+        for i, w in enumerate(words):
+            if w[0].lower() != acr[0].lower():
+                continue
+            for k in range(1, min(2 * n, len(words) - i) + 1):
+                if _spells(acr, words[i : i + k]):
+                    return True
+        return False
+    words = _WORDS.findall(cased)
+    if len(words) < 2:
+        return False
+    return any(_spells(a.rstrip("s") if len(a) > 2 else a, words) for a in _ACRONYM.findall(text))
+
+
+def _same_person(given: list[str], before: str) -> bool:
+    """Whether the words before a kept surname name the same person as the original's given names:
+    initials ("B.R." for Bhimrao Ramji) or a shortened given name ("Dave" for David)."""
+    if _INITIALS.search(before):
+        initials = re.findall(r"([A-Z])\.", before[-8:])
+        return [g[0] for g in given[: len(initials)]] == [i.lower() for i in initials]
+    m = re.search(r"([A-Za-z][\w'’\-]*)[ \t]*$", before)
+    if m is None or not given:
+        return False
+    first = m.group(1).lower()
+    return len(first) >= NICKNAME_PREFIX and given[0][:NICKNAME_PREFIX] == first[:NICKNAME_PREFIX]
+
+
+def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
     """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
     also kept by its last word alone ("George Washington" as "Washington"), unless another
-    capitalised word stands before it ("Emmitt Smith" is not "Timmy Smith")."""
+    capitalised word stands before it ("Emmitt Smith" is not "Timmy Smith") that is not the same
+    person written shorter ("B.R. Ambedkar", "Dave Gahan"); and by its acronym or expansion."""
     if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text_lower):
         return True
+    if text is None:
+        return False
+    if cased and _acronym_kept(cased, text):
+        return True
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
-    if text is None or len(parts) < 2:
+    if len(parts) < 2:
         return False
     for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
-        before = re.search(r"([A-Za-z][\w'’.\-]*)[ \t]+$", text[max(0, m.start() - 40) : m.start()])
-        if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in name.split():
+        window = " " + text[max(0, m.start() - 60) : m.start()].rstrip(" \t")
+        # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
+        # name's own words to the word before the name
+        own = set(name.split()) | {"of", "von", "van", "de", "da", "di", "del", "der", "la", "le"}
+        while True:
+            w = re.search(r"[ \t]+([A-Za-z][\w'’.\-]*)$", window)
+            if w is None or w.group(1).lower() not in own:
+                break
+            window = window[: w.start()]
+        before = re.search(r"([A-Za-z][\w'’.\-]*)$", window)
+        if before is None or not before.group(1)[0].isupper():
+            return True
+        if _same_person(parts[:-1], window):
             return True
     return False
+
+
+def _fold(text: str) -> str:
+    """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
+    "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text.replace("-", " ") if "-" in text else text
 
 
 def answer_facts(instruction: str, original: str) -> Facts:
@@ -138,6 +230,10 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
+def kept_nums_of(want: Facts, cand: Facts) -> list[str]:
+    return [t for v, t in want.numbers.items() if v in cand.numbers]
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
@@ -149,11 +245,18 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     if not want.numbers and not want.names:
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
-    cand_low, known_low = inp.candidate.lower(), known_text.lower()
-    kept_nums = [t for v, t in want.numbers.items() if v in cand.numbers]
-    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, k, inp.candidate)]
-    lost_names = [n for k, n in want.names.items() if not _has_name(cand_low, k, inp.candidate)]
-    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, k) and k not in known.names]
+    cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
+    cand_low = cand_text.lower()
+    kept_nums = kept_nums_of(want, cand)
+    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, _fold(k), cand_text, n)]
+    lost_names = [n for n in want.names.values() if n not in kept_names]
+    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
+                 and not any(_acronym_kept(w, n) for w in want.names.values())]
+    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, _fold(k), cand_text)]
+    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
+        # kept only as an acronym or expansion while a new name stands beside it: "adenosine
+        # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
+        lost_names = by_alias
     if lost_names and new_names:
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "

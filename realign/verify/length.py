@@ -10,7 +10,9 @@ explain in a sentence):
 
 With the defaults: an 8-char original ("positive") may become 1..600 chars; a 2,000-char
 original may become 1,000..8,000 chars. A short original (<= short_answer_chars) whose answer
-contract is deterministic has no ratio floor: its contract check proves the answer is kept.
+contract is deterministic has no ratio floor: its contract check proves the answer is kept; a
+worked solution rewritten shorter keeps a lower floor (worked_min_ratio) while it still writes
+calculations.
 
 A ratio cannot tell a complete short answer from a cut-off long one, so the window is followed
 by two shape tests that fail whatever the length: a truncated text (an unclosed code fence, a
@@ -43,6 +45,7 @@ def bounds(original_len: int, options: VerifyOptions) -> tuple[int, int]:
 
 
 _CLOSED = frozenset({"option", "label", "facts"})
+_WORKING = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")  # "9 * 2 = 18": a written calculation
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(
     r"(?:[,:(\[{\-–—]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|from|that|which|is|are|was|were|"
@@ -71,7 +74,7 @@ def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     words = candidate.lower().split()
     if len(words) < 8 * n or len(set(words)) > 0.6 * len(words):
         return None  # varied wording cannot be one phrase over and over
-    grams = Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    grams = Counter(zip(*(words[i:] for i in range(n))))  # the n-grams, counted in C
     gram, count = grams.most_common(1)[0]
     if count < 5 or count * n < 0.3 * len(words):
         return None
@@ -88,6 +91,11 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
+    floor_ratio = options.min_ratio
+    if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
+            and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
+        floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
+        lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
     if c:
         for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original)):
             if why:
@@ -99,7 +107,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         else:
             reason = (
                 f"rewrite too short: {c} chars vs original {o} chars (ratio {ratio}); "
-                f"expected at least {lower} chars (min ratio {options.min_ratio:g})"
+                f"expected at least {lower} chars (min ratio {floor_ratio:g})"
             )
         return CheckResult(name=NAME, passed=False, reason=reason)
     if c > upper:

@@ -12,6 +12,10 @@ write ("**Final answer:** 1,234", "The answer is $1,234.00", `\\boxed{\\frac{3}{
 the text are fallbacks, in that order. Values compare exactly as fractions (18 == 18.00,
 3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
 the reference (0.33 for 1/3). A rewrite that states two different final answers fails.
+The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
+line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
+"Answer:" that lists several quantities ("A has 160, B 80 and C 20") is a breakdown, not the
+answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is.
 
 >>> a = extract_final_answer("So 9 * 2 = 18.\\n\\n**Final answer:** $1,234.00 (rounded)")
 >>> a.value, a.style
@@ -208,7 +212,7 @@ _CUE_AT = {
     "a": re.compile(
         r"(?P<answer_is>answer(?:[ \t]+to[ \t]+(?:the|this)[ \t]+(?:question|problem))?[ \t]+"
         r"(?:is|would be|will be|should be|comes to|equals|=)(?!\w))"
-        r"|(?P<answer_line>answer(?:\*\*|__)?[ \t]*[:=])",
+        r"|(?P<answer_line>answer(?:\*\*|__|\")?[ \t]*[:=])",  # 'Answer:', '**Answer:**', JSON '"answer": "18"'
         re.I,
     ),
 }
@@ -342,7 +346,7 @@ def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]
     denied = [n for n, neg, _ in nums if neg]
     said = [(n, at) for n, neg, at in nums if not neg]
     # a statement that opens with its number says it first: "18 apples, which is 2 more"
-    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-"):
+    if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
         return said[0][0], denied
     # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
     if "=" in seg:
@@ -403,6 +407,31 @@ def _boxed_value(content: str) -> NumberMatch | None:
     return None
 
 
+def _asks(seg: str) -> bool:
+    """Whether the statement after a cue is a question (least-to-most prompting writes "Final
+    Answer: <the question>" and answers on the next line)."""
+    for m in _SENT_END.finditer(seg):
+        if m.start() > 0:
+            return seg[m.start()] == "?"
+    return False
+
+
+_NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
+BREAKDOWN_VALUES = 3
+
+
+def _is_breakdown(seg: str) -> bool:
+    """Whether an answer statement lists several quantities ("Toulouse has 160 sheep, Charleston
+    80 and Seattle 20") instead of giving one value: a breakdown, as Plan-and-Solve style "Answer:"
+    sections write before the total. It asserts no single answer; the text's conclusion does.
+    A hedge ("18 or 20") and a calculation ("2 + 1 = 3") are not breakdowns."""
+    sentence = _cut_sentence(_normalize_latex(seg))
+    if _NOT_BREAKDOWN.search(sentence):
+        return False
+    values = {n.value for n, neg, _ in _numbers(sentence) if not neg}
+    return len(values) >= BREAKDOWN_VALUES
+
+
 @dataclass(frozen=True)
 class _Statement:
     style: str
@@ -426,12 +455,16 @@ def _explicit_statements(text: str) -> list[_Statement]:
                 out.append(_Statement("boxed", num, start, text[start:after]))
             continue
         seg, seg_start = _segment_after(text, end)
+        if _asks(seg):
+            continue  # "Final Answer: How far is he from home after those 4 hours?" restates the question
         num, denied = _value_of_statement(seg)
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         for d in denied:
             out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
         if num is None:
             continue
+        if kind != "gsm8k" and _is_breakdown(seg):
+            continue  # "Answer: A has 160, B has 80 and C has 20": parts of the answer, not the answer
         out.append(_Statement(_STYLE[kind], num, start, shown))
         alt = _alternative(seg, num)
         if alt is not None:  # "the answer is 72 or 74": a hedge states two final answers
@@ -529,8 +562,9 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     closing = _closing_sentence(text, question)
     if closing is not None and found:
         best = max(found, key=lambda a: a.start)
-        if closing.start > best.start and "\n\n" not in text[best.start : closing.start]:
-            return closing
+        if closing.start > best.start and ("\n\n" not in text[best.start : closing.start]
+                                           or _RESULT.search(closing.text)):
+            return closing  # a later paragraph overrules only when it concludes: "Total: 1 + 2 = 3"
         return best
     if found:
         return max(found, key=lambda a: a.start)
@@ -542,6 +576,9 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     n, at = said[-1]
     style = "only number" if len(nums) == 1 else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+_RESULT = re.compile(r"=|\b(?:total|sum|altogether|in all|result|answer)\b", re.I)
 
 
 def _closing_sentence(text: str, question: str) -> FinalAnswer | None:
@@ -575,6 +612,7 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
     paragraph, the last number. `question` is used to read "0.75" as 75 when the question asks
     for a percent.
     """
+    text = _visible(text)
     statements = [s for s in _explicit_statements(text) if not s.denied]
     if not statements:
         return _fallback(text, question)
@@ -635,6 +673,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     of `extract_final_answer`. Revisions: sentences after the first assertion that revise or
     restate the answer (`_REVISION`).
     """
+    text = _visible(text)
     statements = _explicit_statements(text)
     asserted = [_as_final(s) for s in statements if not s.denied]
     denied = tuple(_as_final(s) for s in statements if s.denied)
@@ -659,6 +698,15 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     return AnswerReading(tuple(asserted), denied, tuple(revisions))
 
 
+_ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")
+
+
+def _visible(text: str) -> str:
+    """`text` without GSM8K calculator annotations ("48/2 = <<48/2=24>>24"): the visible text
+    states the values; an annotation repeats the working and may even disagree with it."""
+    return _ANNOTATION.sub("", text) if "<<" in text else text
+
+
 def gsm8k_reference(answer: str) -> Fraction | None:
     """The value after the last '####' of a GSM8K answer ("... #### 1,234" -> 1234), or None."""
     i = answer.rfind("####")
@@ -668,6 +716,7 @@ def gsm8k_reference(answer: str) -> Fraction | None:
     return n.value if n is not None else None
 
 
+@lru_cache(maxsize=256)  # the contract read and the check both ask, once per candidate
 def extract_reference(original: str, *, question: str = "") -> FinalAnswer | None:
     """The reference answer of an original: explicit statements only, or a short original whose
     single number is the answer ("18", "$18 per day."). None when there is none."""
@@ -697,6 +746,7 @@ _ASKS_PERCENT = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
 def asks_percent(question: str) -> bool:
     """Whether the question asks for a percent ("What percent of ...?", "... as a percentage"),
     not merely mentions one ("She gets a 10% discount. How much does she pay?")."""
@@ -777,6 +827,13 @@ def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     res = _check_math(inp, options)
     _last[:] = [(key, res)]
     return res
+
+
+def same_verdict_for(inp: CheckInput, text: str, options: VerifyOptions) -> None:
+    """Remember `check_math(inp)`'s result for `inp` with `text` as the candidate: the repair step
+    adds or normalises a '#### N' line with the original's own value, which cannot change it."""
+    if _last and _last[0][0] == (inp.instruction, inp.original, inp.candidate, options.math_round_min_places):
+        _last[:] = [((inp.instruction, inp.original, text, options.math_round_min_places), _last[0][1])]
 
 
 def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:

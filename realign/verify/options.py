@@ -36,6 +36,12 @@ class VerifyOptions(BaseModel):
     # contract's own check proves the answer is there ("Neil Young" for a 78-character sentence),
     # and the completeness test below catches a cut-off text. Longer originals keep the ratio.
     short_answer_chars: int = Field(400, ge=0)
+    # A worked solution (a number answer whose original writes calculations) rewritten into a
+    # shorter one that still writes its working: the math and arithmetic checks prove the answer
+    # and the working, the completeness test catches a cut-off text, so the floor drops to this
+    # ratio (models solve GSM8K in 0.3-0.5x of the gold solution's length). A rewrite with no
+    # calculation left keeps `min_ratio`: it dropped the working.
+    worked_min_ratio: float = Field(0.25, ge=0.0)
 
     # --- leaked prompt text --------------------------------------------------------------------
     # Extra literal markers (case-insensitive) that must not appear in a rewrite unless they

@@ -21,7 +21,7 @@ import re
 from typing import Sequence
 
 from realign.verify.base import CheckInput
-from realign.verify.math import check_math, parse_number
+from realign.verify.math import check_math, parse_number, same_verdict_for
 from realign.verify.options import VerifyOptions
 
 _LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
@@ -36,16 +36,20 @@ def repair(inp: CheckInput, checks: Sequence[str], options: VerifyOptions | None
     if not want:
         return inp.candidate, []
     line = f"#### {want[-1].strip()}"
-    if not check_math(inp, options or _OPTIONS).passed:
+    opts = options or _OPTIONS
+    if not check_math(inp, opts).passed:
         return inp.candidate, []  # the answer itself is wrong or missing: nothing neutral to do
     have = list(_LINE.finditer(inp.candidate))
     if not have:
-        return inp.candidate.rstrip() + "\n\n" + line, [f"restored the {line!r} answer line"]
+        fixed = inp.candidate.rstrip() + "\n\n" + line
+        same_verdict_for(inp, fixed, opts)
+        return fixed, [f"restored the {line!r} answer line"]
     last = have[-1]
     if last.group(0).strip() == line:
         return inp.candidate, []
     ref, got = parse_number(want[-1]), parse_number(last.group(1))
     if ref is not None and got is not None and ref.value == got.value:
         fixed = inp.candidate[: last.start()] + line + inp.candidate[last.end() :]
+        same_verdict_for(inp, fixed, opts)
         return fixed, [f"normalised the answer line {last.group(0).strip()!r} to {line!r}"]
     return inp.candidate, []
