@@ -131,11 +131,17 @@ TABLES: dict[str, Table] = {
         "run_id VARCHAR, session INTEGER, purpose VARCHAR, requests BIGINT, cached BIGINT, "
         "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT"),
         key=("run_id", "session", "purpose")),
+    # The trust audit (realign/trust/audit.py): one row per turn and check that found something
+    # before or after the rewrite; `regressed` marks what the rewrite made worse (what gates count).
+    "trust_audit": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, task VARCHAR, check_name VARCHAR, "
+        "before DOUBLE, after DOUBLE, regressed BOOLEAN, detail VARCHAR, audited_at TIMESTAMP")),
 }
 _INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
 
 # Column order of each buffered table, used to build the Arrow batch of a flush.
-_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs", "usage")}
+_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES
+                                        if t not in ("meta", "runs", "usage", "trust_audit")}
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -159,7 +165,7 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
     # they are created from TABLES, which already holds every migration's effect.
     for name in TABLES:
-        if name != "usage":  # m002's (m003's columns are added IF NOT EXISTS, so either order holds)
+        if name not in ("usage", "trust_audit"):  # m002's, m005's (m003's columns are added IF NOT EXISTS, so either order holds)
             create_table(con, name)
     for ddl in _INDEXES:
         con.execute(ddl)
@@ -177,10 +183,15 @@ def _m003_rewrites_contract(con: duckdb.DuckDBPyConnection) -> None:
     add_columns(con, "rewrites", "contract_kind", "contract", "repairs")  # older turns have none
 
 
+def _m005_trust_audit(con: duckdb.DuckDBPyConnection) -> None:
+    create_table(con, "trust_audit")  # `realign audit` results; older databases have none
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
     ("m003_rewrites_contract", _m003_rewrites_contract),
+    ("m005_trust_audit", _m005_trust_audit),
 ]
 
 
@@ -995,6 +1006,9 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                           "completion_tokens": old.get("completion_tokens", 0), "cost_usd": old.get("cost_usd")}
     total = usage["total"]
     tokens = {"prompt_tokens": total["prompt_tokens"], "completion_tokens": total["completion_tokens"]}
+    from realign.trust.audit import audit_summary, stored_audit_config
+
+    trust = audit_summary(store, run_id, stored_audit_config(store, run_id).gates)
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
@@ -1009,6 +1023,7 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "requests": {"fresh": total["requests"], "cached": total["cached"], "retries": total["retries"]},
         "cost_usd": total["cost_usd"],
         "usage": usage["by_purpose"],
+        "trust_audit": trust,  # None until `realign audit` ran on the run
     }
 
 
