@@ -39,7 +39,7 @@ _PHONE = re.compile(
 _CARD = re.compile(r"(?<![\w\-])\d(?:[ \-]?\d){12,18}(?![\w\-])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
 _SSN = re.compile(r"(?<![\w\-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w\-])")
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.]|\.\d)")
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?!\w|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}(?![\w:])")
 _VERSION_BEFORE = re.compile(r"\b(?:version|ver\.?|v|release|python|node|build)\s*$", re.I)
 _STREET = re.compile(
@@ -94,11 +94,14 @@ def find_pii(text: str) -> list[PII]:
     for m in _EMAIL.finditer(text):
         add("email", m.group(0), m.group(0).lower())
     cards: set[str] = set()
+    taken: list[tuple[int, int]] = []  # spans of cards and IBANs: their digit groups are not phones
     for m in _CARD.finditer(text):
         if luhn_ok(m.group(0)) and len(set(_digits(m.group(0)))) > 1:
             cards.add(_digits(m.group(0)))
+            taken.append(m.span())
             add("credit_card", m.group(0), _digits(m.group(0)))
     for m in _IBAN.finditer(text):
+        taken.append(m.span())  # IBAN-shaped even when its check digits fail: not a phone either
         if iban_ok(m.group(0)):
             add("iban", m.group(0), re.sub(r"\s", "", m.group(0)).upper())
     ssns: set[str] = set()
@@ -107,7 +110,8 @@ def find_pii(text: str) -> list[PII]:
         add("ssn", m.group(0), _digits(m.group(0)))
     for m in _PHONE.finditer(text):
         d = _digits(m.group(0))
-        if 9 <= len(d) <= 15 and d not in cards and d not in ssns and not any(d in c for c in cards):
+        inside = any(a < m.end() and m.start() < b for a, b in taken)
+        if 9 <= len(d) <= 15 and not inside and d not in cards and d not in ssns:
             add("phone", m.group(0).strip(), d[-9:])  # the last 9 digits: "+1 555 ..." is "555 ..."
     for m in _IPV4.finditer(text):
         if not _VERSION_BEFORE.search(text[max(0, m.start() - 12) : m.start()]):
