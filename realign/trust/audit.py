@@ -169,7 +169,7 @@ def run_audit(store: Any, run_id: str, settings: AuditSettings = AuditSettings()
         if rows:
             insert_rows(store.con, "trust_audit", TABLES["trust_audit"].names, rows)
         store.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                          [f"trust_audit:{run_id}", json.dumps({"turns": turns, "audited_at": str(now)})])
+                          [f"trust_audit:{run_id}", json.dumps({"turns": turns, "audited_at": now.strftime("%Y-%m-%d %H:%M:%S")})])
     return turns
 
 
