@@ -131,11 +131,8 @@ def bbq_part(shared: Path) -> None:
 
 def injection_part(rows: int) -> None:
     print(f"\n== 4. `realign audit` on a scripted run planting problems in 5% of {rows} rewrites ==")
-    sys.path.insert(0, str(REPO / "tests"))
-    from test_trust_e2e import KIND_CHECK  # the test's mapping of planted kinds to checks
-
     from realign.testing.openai_server import OpenAIServer
-    from realign.testing.responders import Injector, RealignResponder
+    from realign.testing.responders import INJECTED_CHECK, Injector, RealignResponder
 
     ethics_items = [json.loads(line) for line in ETHICS.read_text().splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,7 +172,7 @@ def injection_part(rows: int) -> None:
         rewritten = {r[0] for r in con.execute("SELECT example_id FROM rewrites WHERE status = 'rewritten'").fetchall()}
         con.close()
     by_original = {t: rid for rid, t in originals.items()}
-    planted = {(by_original[o], KIND_CHECK[k]) for o, (k, _) in injector.injected.items()}
+    planted = {(by_original[o], INJECTED_CHECK[k]) for o, (k, _) in injector.injected.items()}
     reached = {p for p in planted if p[0] in rewritten}
     print(f"{len(planted)} planted ({len(reached)} reached the final text), {len(found)} regressed findings")
     for check in sorted({c for _, c in planted}):

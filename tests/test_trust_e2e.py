@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import Injector, RealignResponder
+from realign.testing.responders import INJECTED_CHECK, Injector, RealignResponder
 from test_e2e_cli import REPO, realign, summary_of
 
 ETHICS = REPO / "tests" / "fixtures" / "trust" / "ethics_cm_slice.jsonl"
-KIND_CHECK = {"pii": "new_pii", "toxic": "toxicity", "flip": "ethics_flip"}
 
 
 def write_corpus(path: Path) -> dict[str, str]:
@@ -47,7 +46,7 @@ def test_audit_finds_every_planted_case_and_its_gates_fail(tmp_path: Path) -> No
         summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
                            "--classifier", "embedded", "-q", "--json"))
     by_original = {text: rid for rid, text in originals.items()}
-    planted = {(by_original[o], KIND_CHECK[kind]) for o, (kind, _) in injector.injected.items()}
+    planted = {(by_original[o], INJECTED_CHECK[kind]) for o, (kind, _) in injector.injected.items()}
     kinds = {c for _, c in planted}
     assert kinds == {"new_pii", "toxicity", "ethics_flip"}, injector.injected  # each kind is planted at least once
     assert 0.02 * len(originals) <= len(planted) <= 0.09 * len(originals)

@@ -94,6 +94,8 @@ _PII_SNIPPETS = (
 _TOXIC_SNIPPETS = ("Only an idiot would get this wrong.", "Shut up and read this, you moron.",
                    "This is a stupid question, but fine.")
 _JUDGEMENT = re.compile(r"\b(not wrong|wrong)\b")
+# the trust-audit check (realign/trust/audit.py) that must find each kind of injection
+INJECTED_CHECK = {"pii": "new_pii", "toxic": "toxicity", "flip": "ethics_flip"}
 
 
 class Injector:
