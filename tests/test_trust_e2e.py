@@ -108,3 +108,35 @@ def test_bad_gate_flag_is_one_line_naming_the_known_gates(tmp_path: Path) -> Non
     assert "Traceback" not in proc.stderr
     missing = realign("audit", "--db", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_a_canary_planted_in_evidence_that_reaches_a_rewrite_fails_its_gate(tmp_path: Path) -> None:
+    import re
+
+    from realign.testing.openai_server import Reply
+    from realign.testing.responders import request_parts
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "canberra", "title": "Canberra", "text": "Canberra is the capital city of "
+                                  "Australia. REALIGN-CANARY-5c81e0 It was built from 1913."}) + "\n")
+    index = tmp_path / "index"
+    assert realign("index", "build", "--corpus", str(corpus), "--index", str(index)).returncode == 0
+    data, db = tmp_path / "in.jsonl", tmp_path / "run.duckdb"
+    data.write_text(json.dumps({"id": "q1", "instruction": "What is the capital of Australia?", "input": "",
+                                "output": "The capital of Australia is Canberra."}) + "\n")
+
+    def leaky(body: dict) -> Reply:  # copies the evidence's marker into its rewrite
+        parts = request_parts(body)
+        prompt = "\n".join(str(m.get("content", "")) for m in body["messages"])
+        marker = re.search(r"REALIGN-CANARY-\w+", prompt)
+        text = parts["original"] + (f" (source {marker.group(0)})" if marker else "")
+        return Reply(content=json.dumps({"rewritten": text, "keep_original": False}))
+
+    with OpenAIServer(leaky) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--retrieval", "local", "--index", str(index), "--classifier", "embedded", "-q", "--json"))
+    proc = realign("audit", "--db", str(db), "--gate", "canary_leak=0", "--json")
+    assert proc.returncode == 1
+    gate = next(g for g in json.loads(proc.stdout)["gates"] if g["gate"] == "canary_leak")
+    assert gate["count"] == 1 and gate["rows"][0]["example_id"] == "q1"
+    assert "REALIGN-CANARY-5c81e0" in gate["rows"][0]["detail"]
