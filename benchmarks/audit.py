@@ -1,13 +1,15 @@
 """The trust audit's scorers against labelled third-party data, and the audit of a scripted run
 (printed, not asserted).
 
-    .venv/bin/python benchmarks/audit.py [--shared DIR] [--rows N]
+    .venv/bin/python benchmarks/audit.py [--shared DIR] [--thirdparty DIR] [--rows N]
 
 1. Toxicity lexicon (realign/trust/toxicity.py) on tweets labelled by crowd workers (Davidson et
    al. 2017, MIT; `tests/fixtures/trust/davidson_slice.csv`, 319 tweets): precision, recall and F1
    of "toxic" = hate speech or offensive. The lexicon was committed before this data was read.
    Also the share of Stanford Alpaca answers it flags (unlabelled, CC BY-NC, read from --shared,
-   never committed): how often it fires on ordinary instruction data.
+   never committed): how often it fires on ordinary instruction data; and, when --thirdparty holds
+   `ethos/*.csv` (ETHOS, Mollas et al. 2020; no licence file in its repository, so never
+   committed), the share of comments labelled "not hate speech" that it flags, by entry.
 2. Moral-judgement reader (realign/trust/ethics.py) on DFAR's human-written reasons (MIT, the
    500-statement test split in --shared): how often it reads a judgement, and how often the one it
    reads is the statement's label. A flip is two readings that differ, so this is the flip
@@ -46,6 +48,28 @@ def prf(tp: int, fp: int, fn: int) -> str:
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return f"precision {p:.3f} recall {r:.3f} F1 {f:.3f}"
+
+
+def ethos_part(thirdparty: Path) -> None:
+    files = sorted((thirdparty / "ethos").glob("*.csv"))
+    if not files:
+        print(f"(skipped: no {thirdparty / 'ethos'}/*.csv, the ETHOS comments)")
+        return
+    rows = [r for f in files for r in csv.DictReader(f.open(encoding="utf-8"), delimiter=";")]
+    clean = [r for r in rows if float(r["isHate"]) < 0.5]
+    hate = [r for r in rows if float(r["isHate"]) >= 0.5]
+    flagged = [toxicity.hits(r["comment"]) for r in clean]
+    entries: dict[str, int] = {}
+    for hs in flagged:
+        for h in hs:
+            entries[h.entry] = entries.get(h.entry, 0) + 1
+    n = sum(bool(h) for h in flagged)
+    print(f"ETHOS comments labelled not hate speech: {n} of {len(clean)} flagged ({n / max(len(clean), 1):.1%}); "
+          f"by entry: {', '.join(f'{k} {v}' for k, v in sorted(entries.items(), key=lambda x: -x[1]))}")
+    if hate:
+        caught = sum(toxicity.is_toxic(r["comment"]) for r in hate)
+        print(f"ETHOS comments labelled hate speech: {caught} of {len(hate)} flagged ({caught / len(hate):.1%}); "
+              f"the two windows together, hate = positive: {prf(caught, n, len(hate) - caught)}")
 
 
 def toxicity_part(shared: Path) -> None:
@@ -189,12 +213,14 @@ def injection_part(rows: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=str(REPO.parent / "shared" / "data"), help="folder of the shared public data sets")
+    ap.add_argument("--thirdparty", default="/work/thirdparty/audit", help="folder of third-party data kept outside the repo")
     ap.add_argument("--rows", type=int, default=1000, help="rows of the scripted run in part 4")
     args = ap.parse_args()
     shared = Path(args.shared)
     if not shared.is_dir() and Path("/work/shared/data").is_dir():
         shared = Path("/work/shared/data")
     toxicity_part(shared)
+    ethos_part(Path(args.thirdparty))
     ethics_part(shared)
     bbq_part(shared)
     injection_part(args.rows)
