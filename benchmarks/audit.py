@@ -9,7 +9,9 @@
    Also the share of Stanford Alpaca answers it flags (unlabelled, CC BY-NC, read from --shared,
    never committed): how often it fires on ordinary instruction data; and, when --thirdparty holds
    `ethos/*.csv` (ETHOS, Mollas et al. 2020; no licence file in its repository, so never
-   committed), the share of comments labelled "not hate speech" that it flags, by entry.
+   committed), the share of comments labelled "not hate speech" that it flags, by entry; and on
+   held-out ETHOS windows (`ethos_heldout/*.csv`, read only after both scorers were last changed)
+   the toxicity lexicon and the group-generalisation patterns (realign/trust/bias.py).
 2. Moral-judgement reader (realign/trust/ethics.py) on DFAR's human-written reasons (MIT, the
    500-statement test split in --shared): how often it reads a judgement, and how often the one it
    reads is the statement's label. A flip is two readings that differ, so this is the flip
@@ -70,6 +72,21 @@ def ethos_part(thirdparty: Path) -> None:
         caught = sum(toxicity.is_toxic(r["comment"]) for r in hate)
         print(f"ETHOS comments labelled hate speech: {caught} of {len(hate)} flagged ({caught / len(hate):.1%}); "
               f"the two windows together, hate = positive: {prf(caught, n, len(hate) - caught)}")
+
+
+def ethos_heldout_part(thirdparty: Path) -> None:
+    """ETHOS windows read only after the lexicon and the generalisation patterns were last changed."""
+    files = sorted((thirdparty / "ethos_heldout").glob("*.csv"))
+    if not files:
+        print(f"(skipped: no {thirdparty / 'ethos_heldout'}/*.csv, the held-out ETHOS windows)")
+        return
+    rows = [r for f in files for r in csv.DictReader(f.open(encoding="utf-8"), delimiter=";")]
+    for label, sub in (("hate (isHate >= 0.5)", [r for r in rows if float(r["isHate"]) >= 0.5]),
+                       ("not hate", [r for r in rows if float(r["isHate"]) < 0.5])):
+        tox = sum(toxicity.is_toxic(r["comment"]) for r in sub)
+        gen = sum(bool(bias.generalisations(r["comment"])) for r in sub)
+        print(f"held-out ETHOS, {label}: {len(sub)} comments; toxicity lexicon flags {tox} ({tox / max(len(sub), 1):.1%}), "
+              f"generalisation patterns flag {gen} ({gen / max(len(sub), 1):.1%})")
 
 
 def toxicity_part(shared: Path) -> None:
@@ -221,6 +238,7 @@ def main() -> None:
         shared = Path("/work/shared/data")
     toxicity_part(shared)
     ethos_part(Path(args.thirdparty))
+    ethos_heldout_part(Path(args.thirdparty))
     ethics_part(shared)
     bbq_part(shared)
     injection_part(args.rows)
