@@ -201,12 +201,11 @@ def print_audit(a: dict[str, Any]) -> None:
     for check, v in a["overall"].items():
         t.add_row(check, f"{v['before']:,}", f"{v['after']:,}", f"{v['regressed']:,}")
     console.print(t)
-    worse = {task: {c: v["regressed"] for c, v in checks.items() if c != "turns" and v["regressed"]}
-             for task, checks in a["by_task"].items()}
-    for task, checks in worse.items():
-        if checks:
-            console.print(f"  {task} ({a['by_task'][task]['turns']:,} turns): "
-                          + ", ".join(f"{c} {n}" for c, n in checks.items()), markup=False)
+    for task, checks in a["by_task"].items():  # per task: the checks that found anything, before -> after
+        found = [f"{c} {v['before']}->{v['after']}" + (f" ({v['regressed']} worse)" if v["regressed"] else "")
+                 for c, v in checks.items() if c != "turns"]
+        if found:
+            console.print(f"  {task} ({checks['turns']:,} turns): " + ", ".join(found), markup=False)
     for g in a["gates"]:
         mark = "pass" if g["passed"] else "FAIL"
         console.print(f"gate {g['gate']} <= {g['limit']}: {g['count']} {mark}", markup=False)
