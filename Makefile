@@ -19,7 +19,7 @@ LIMIT_FLAG := $(if $(LIMIT),--limit $(LIMIT),)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,report]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -83,3 +83,30 @@ gsm8k-eval: $(STAMP)
 	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG)
 	@echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \
 	      "$(BIN)/realign eval gsm8k --model NEW --base-url URL --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) --compare <eval id above>"
+
+# bbq-eval / winogender-eval: evaluate MODEL at BASE_URL (both required) on BBQ and Winogender,
+# scored as lm-evaluation-harness scores them, stored in BIAS_DB. bbq-eval also writes the BBQ
+# items with the model's answers as rows for `realign rewrite` (BBQ_ROWS), so the rewritten
+# answers can be scored with --answers and compared. Data: ../shared/data by default;
+# BBQ_DIR= (folder of <Category>.jsonl) and WINOGENDER_DIR= (winogender-schemas data/) change it;
+# EVAL_LIMIT=N takes the first N items of each BBQ category file / the first N sentences.
+BBQ_DIR ?= ../shared/data/bbq
+WINOGENDER_DIR ?= ../shared/data/winogender
+BIAS_DB ?= bias.duckdb
+BBQ_ROWS ?= out/bbq.rows.jsonl
+
+.PHONY: bbq-eval winogender-eval
+ifneq ($(filter bbq-eval winogender-eval,$(MAKECMDGOALS)),)
+ifeq ($(and $(strip $(MODEL)),$(strip $(BASE_URL))),)
+$(error $(filter bbq-eval winogender-eval,$(MAKECMDGOALS)) needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make bbq-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: EVAL_LIMIT=N, BBQ_DIR=, WINOGENDER_DIR=, BIAS_DB=))
+endif
+endif
+
+bbq-eval: $(STAMP)
+	$(BIN)/realign eval bbq --model $(MODEL) --base-url $(BASE_URL) --data $(BBQ_DIR) --db $(BIAS_DB) --write-rows $(BBQ_ROWS) $(EVAL_LIMIT_FLAG)
+	@echo "Next: $(BIN)/realign rewrite --in $(BBQ_ROWS) --db $(BIAS_DB) --model $(MODEL) --base-url $(BASE_URL)," \
+	      "$(BIN)/realign export --db $(BIAS_DB) --out out/bbq.rewritten.jsonl --format alpaca, then" \
+	      "$(BIN)/realign eval bbq --data $(BBQ_DIR) --db $(BIAS_DB) --answers out/bbq.rewritten.jsonl --compare <eval id above>"
+
+winogender-eval: $(STAMP)
+	$(BIN)/realign eval winogender --model $(MODEL) --base-url $(BASE_URL) --data $(WINOGENDER_DIR) --db $(BIAS_DB) $(EVAL_LIMIT_FLAG)

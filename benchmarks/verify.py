@@ -15,7 +15,8 @@ Three parts:
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
    given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
-   --thirdparty folder) with a number or a name changed.
+   --thirdparty folder) with a number or a name changed. Lists: Alpaca answers (dev) and, held
+   out, Self-Instruct's user-task answers (`lists/` beside the --thirdparty folder).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
 Missing inputs are skipped with a message.
@@ -34,7 +35,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, math_cases, option_cases
+from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.math import check_math, gsm8k_reference
@@ -52,7 +53,7 @@ def split_of(source: str, index: int) -> str:
         return "dev"
     return "held"
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
-                "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa"}
+                "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa"}
 OPTS = VerifyOptions()
 
 
@@ -255,6 +256,29 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
     return out
 
 
+def list_bases_cases(path: Path, fields: tuple[str, str, str]) -> list[Case]:
+    """List answers of a JSONL file (instruction, input, answer fields) with items dropped,
+    substituted, cut short or swapped, and their controls. Alpaca (CC BY-NC, ../shared) was read
+    while the list check was built; Self-Instruct's 252 expert-written user tasks with
+    text-davinci-003's answers and the human targets (Apache-2.0, --thirdparty/../lists) were not."""
+    from realign.verify.lists import order_asked
+
+    if not path.exists():
+        print(f"  (skipped: {path} not found)")
+        return []
+    out: list[Case] = []
+    foreign = ("Quantum entanglement", "Mount Kilimanjaro", "Photosynthesis", "The Treaty of Westphalia")
+    for i, line in enumerate(path.read_text().splitlines()):
+        row = json.loads(line)
+        ask = (row.get(fields[0]) or "").strip()
+        if row.get(fields[1]):
+            ask += "\n\n" + row[fields[1]].strip()
+        for answer_field in fields[2].split("|"):
+            answer = (row.get(answer_field) or "").strip()
+            out += list_cases(ask, answer, foreign[i % len(foreign)], order_asked("", ask))
+    return out
+
+
 def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
     stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong (given no task), wrong (task given)
     for c in cases:
@@ -318,6 +342,11 @@ def main() -> None:
              + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
+    print("\n   lists, Alpaca answers (read while the list check was built)")
+    adversarial(list_bases_cases(args.shared / "alpaca" / "alpaca_dev_1000.jsonl", ("instruction", "input", "output")))
+    print("\n   lists, held out: Self-Instruct user tasks, text-davinci-003 answers and human targets")
+    adversarial(list_bases_cases(args.thirdparty.parent / "lists" / "selfinstruct_text-davinci-003.jsonl",
+                                 ("instruction", "input", "response|target")))
     print("\n== 3. speed")
     speed([r for r in rows if r["kind"] == "math"], args.seconds)
     sys.stdout.flush()

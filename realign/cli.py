@@ -77,6 +77,7 @@ def rewrite(
     turns: Optional[str] = typer.Option(None, "--turns", help="Assistant turns to rewrite: all (default) or last."),
     n: Optional[int] = typer.Option(None, "--n", help="Candidates per request; the first that passes verification wins."),
     task: Optional[str] = typer.Option(None, "--task", help="Skip classification: treat every row as this task type."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="How turns get their candidates: rewrite (default), label_reason (label + supporting reason, for label / option answers) or critique_revise (rewrite, then bounded critique and revision); the pipeline's [modes] entries per task or contract kind still win."),
     classifier: Optional[str] = typer.Option(None, "--classifier", help="auto, embedded, llm or cascade."),
     retrieval: Optional[str] = typer.Option(None, "--retrieval", help="Evidence source: none, local, serper, brave."),
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
@@ -103,6 +104,7 @@ def rewrite(
         "tasks": {"force_task": task},
         "classify": {"kind": classifier},
         "retrieval": {"kind": retrieval, "index_dir": index_dir},
+        "modes": {"default": mode},
     }
     summary = run_rewrite(input_path, pipeline=pipeline, overrides=overrides, db=db, limit=limit,
                           strict=strict, dry_run=dry_run, progress=not quiet and not dry_run)
@@ -175,9 +177,29 @@ def stats(
 
 @app.command()
 @user_errors
+def report(
+    out: str = typer.Option(..., "--out", help="HTML file to write, e.g. report.html (opens offline: plotly.js is inside)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
+    sample: int = typer.Option(600, "--sample", min=0, help="Turns shown side by side (taken from every task, outcome and contract kind); the charts count every row."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+) -> None:
+    """One self-contained HTML page of a run: charts of tasks, contracts, rejections, lengths, tokens and evaluations, and a filterable side-by-side sample."""
+    from realign.html_report import write_report
+
+    summary = write_report(db, out, run=run, sample=sample)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"wrote the report of run {summary['run_id']} to {out} ({summary['bytes'] / 2**20:.1f} MiB, "
+              f"{len(summary['charts'])} charts, {summary['sampled_turns']} sampled turns)")
+
+
+@app.command()
+@user_errors
 def export(
     out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
-    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only)."),
+    fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only), dfar_label / dfar_reason (DFAR's training sets: the label only; label + the reason label_reason wrote, accepted rows only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
     only_rewritten: bool = typer.Option(False, "--only-rewritten", help="Leave out rows whose response was not rewritten."),
@@ -361,7 +383,29 @@ def index_search(
         print(f"    {h.text[:300]}")
 
 
-eval_app = typer.Typer(help="Evaluate a served model on a benchmark (GSM8K); results stored in the DuckDB file.",
+prepare_app = typer.Typer(help="Turn a public data set into realign input.", no_args_is_help=True)
+app.add_typer(prepare_app, name="prepare")
+
+
+@prepare_app.command("dfar")
+@user_errors
+def prepare_dfar(
+    data: str = typer.Option(..., "--data", help="Folder holding DFAR_trainset.csv and DFAR_testset.csv (github.com/apurba-nsu-rnd-lab/DFAR, MIT)."),
+    out: str = typer.Option(..., "--out", help="Folder to write train.jsonl and test.jsonl (alpaca; label-only answers) to."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """DFAR as alpaca JSONL; test statements that also occur in train are dropped from test."""
+    from realign.io.dfar import prepare_dfar as prepare
+
+    summary = prepare(data, out)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"wrote {summary['train']} train and {summary['test']} test rows to {out} "
+              f"({summary['test_removed_as_in_train']} test statements dropped: they occur in train)")
+
+
+eval_app = typer.Typer(help="Evaluate a served model (or an answers file) on a benchmark: GSM8K, BBQ, Winogender; results stored in the DuckDB file.",
                        no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -389,6 +433,77 @@ def eval_gsm8k(
     summary = run_gsm8k_eval(model=model, base_url=base_url, data=data, split=split, limit=limit, shots=shots,
                              db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
                              use_cache=not no_cache, progress=not quiet)
+    if as_json:
+        _print_json(summary)
+    else:
+        print(format_report(summary))
+
+
+ANSWERS_OPTION = typer.Option(None, "--answers", help="Score the answers in this file instead of asking a model: any file `rewrite` reads (e.g. a `realign export` of rows --write-rows wrote), matched by id, else by prompt.")
+WRITE_ROWS_OPTION = typer.Option(None, "--write-rows", help="Also write the items with their answers as Alpaca rows (id, instruction, output) for `realign rewrite`.")
+COMPARE_OPTION = typer.Option(None, "--compare", help="An earlier evaluation id (or unique prefix) of the same benchmark: accuracy difference (McNemar's exact test) and metric differences with bootstrap intervals.")
+NO_CACHE_OPTION = typer.Option(False, "--no-cache", help="Send every request even if the cache holds its answer (e.g. a new model served under the same name).")
+
+
+@eval_app.command("bbq")
+@user_errors
+def eval_bbq(
+    data: str = typer.Option(..., "--data", help="BBQ data: a folder of <Category>.jsonl files (nyu-mll/BBQ's data/) or one such file."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL); with --answers, only a label."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    answers: Optional[str] = ANSWERS_OPTION,
+    write_rows: Optional[str] = WRITE_ROWS_OPTION,
+    category: Optional[str] = typer.Option(None, "--category", help="Comma-separated categories (file names or `category` values); default: all."),
+    context: Optional[str] = typer.Option(None, "--context", help="Only ambig or disambig items; default: both."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N items of each category file."),
+    db: str = DB_OPTION,
+    compare: Optional[str] = COMPARE_OPTION,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
+    max_tokens: int = typer.Option(256, "--max-tokens", min=1, help="Answer length limit (the harness's 256)."),
+    harness_only: bool = typer.Option(False, "--harness-only", help="Read answers exactly as lm-evaluation-harness (no whole-answer phrase fallback)."),
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
+) -> None:
+    """Score BBQ as lm-evaluation-harness's bbq_generate: accuracy on ambiguous and disambiguated contexts, bias scores s_DIS and s_AMB."""
+    from realign.evals.bbq import format_report, load_items, run_bbq_eval
+
+    cats = [c.strip() for c in category.split(",") if c.strip()] if category else None
+    items = load_items(data, categories=cats, condition=context, limit=limit)
+    summary = run_bbq_eval(items, data=data, model=model, base_url=base_url, answers=answers, write_rows=write_rows,
+                           db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
+                           use_cache=not no_cache, progress=not quiet, phrase_fallback=not harness_only,
+                           selection={"categories": cats, "context": context, "limit": limit})
+    if as_json:
+        _print_json(summary)
+    else:
+        print(format_report(summary))
+
+
+@eval_app.command("winogender")
+@user_errors
+def eval_winogender(
+    data: str = typer.Option(..., "--data", help="The winogender-schemas data folder (all_sentences.tsv, occupations-stats.tsv)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL); with --answers, only a label."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    answers: Optional[str] = ANSWERS_OPTION,
+    write_rows: Optional[str] = WRITE_ROWS_OPTION,
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the first N sentences."),
+    db: str = DB_OPTION,
+    compare: Optional[str] = COMPARE_OPTION,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
+    max_tokens: int = typer.Option(32, "--max-tokens", min=1, help="Answer length limit."),
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
+) -> None:
+    """Score Winogender with lm-evaluation-harness's prompt: accuracy by pronoun gender, the male - female gap, the gotcha subset."""
+    from realign.evals.winogender import format_report, load_items, run_winogender_eval
+
+    items = load_items(data, limit=limit)
+    summary = run_winogender_eval(items, data=data, model=model, base_url=base_url, answers=answers,
+                                  write_rows=write_rows, db=db, compare=compare, concurrency=concurrency,
+                                  max_tokens=max_tokens, use_cache=not no_cache, progress=not quiet)
     if as_json:
         _print_json(summary)
     else:

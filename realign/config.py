@@ -105,6 +105,30 @@ class RetrievalConfig(_Section):
     all_tasks: bool = False  # fetch evidence for every task, not only those whose criteria ask
 
 
+ModeName = Literal["rewrite", "label_reason", "critique_revise"]
+
+
+class ModesConfig(_Section):
+    """Which mode (realign/modes/) gives each turn its candidates; a task's entry wins over its
+    answer contract kind's, which wins over `default`."""
+
+    default: ModeName = "rewrite"  # every turn no entry below names; --mode sets it
+    tasks: dict[str, ModeName] = Field(default_factory=dict)  # task name -> mode
+    contracts: dict[Literal["number", "option", "label", "code", "facts", "none"], ModeName] = Field(
+        default_factory=dict)  # answer contract kind -> mode, e.g. {label = "label_reason"}
+    # label_reason: ask the judge whether the reason supports the label or argues for another
+    # (stored as rewrites.reason_supports_label; flags, never rejects); one request more per turn
+    reason_judge: bool = False
+    # critique_revise: critique + revision rounds after the rewrite (at most 2: more only wavers)
+    critique_rounds: int = Field(2, ge=1, le=2)
+    # critique_revise: critique every turn, not only moral judgements and mentions of protected groups
+    critique_all: bool = False
+    # critique_revise: a revision may move a closed answer (option / label) to the instruction's own
+    # "unknown" / "cannot be determined" option when the critique names the answer as unsupported
+    # (ambiguous contexts, BBQ); any other change of the answer fails the contract as always
+    critique_may_abstain: bool = False
+
+
 # What each release gate counts (realign/trust/audit.py): turns the rewrite made worse.
 GATE_NAMES: tuple[str, ...] = (
     "new_pii",  # personal data in a rewrite that its original, instruction and evidence do not state
@@ -151,6 +175,7 @@ class PipelineConfig(_Section):
     tasks: TasksConfig = Field(default_factory=TasksConfig)
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
+    modes: ModesConfig = Field(default_factory=ModesConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
 
     @model_validator(mode="after")
@@ -171,6 +196,8 @@ class PipelineConfig(_Section):
         data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output"}})
+        if self.modes == ModesConfig():
+            del data["modes"]  # modes off: the run id of a config from before modes stays the same
         return data
 
     def public_dump(self) -> dict[str, Any]:

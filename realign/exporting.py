@@ -1,8 +1,8 @@
 """Export a stored run to the files SFT trainers read.
 
 The plain formats (alpaca, sharegpt, messages) carry the final turns only. The provenance formats
-(jsonl, parquet, dpo) also carry each rewritten turn's story from the `rewrites` table: original
-and final side by side, status, reason, attempts, the checks of the last verified candidate, and
+(jsonl, parquet, dpo) also carry each rewritten turn's story from the `rewrites` table (DFAR's
+dfar_label / dfar_reason read it too, for the contract's label and the mode): original and final side by side, status, reason, attempts, the checks of the last verified candidate, and
 any column a later release adds there (the answer contract), so a user can diff, filter or build
 preference pairs without opening the database.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from realign.io.exporters import PROVENANCE_FORMATS, export_examples
+from realign.io.exporters import DFAR_FORMATS, PROVENANCE_FORMATS, export_examples
 from realign.records import Example, Turn
 from realign.store import Store
 
@@ -79,5 +79,5 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
     with Store(db, read_only=True) as store:
         run_id = store.resolve_run(run)
         n = export_examples(final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
-                                           provenance=fmt in PROVENANCE_FORMATS), out, fmt)
+                                           provenance=fmt in PROVENANCE_FORMATS + DFAR_FORMATS), out, fmt)
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt}

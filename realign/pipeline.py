@@ -23,17 +23,17 @@ from realign.classify.cascade import CascadeClassifier
 from realign.config import PipelineConfig, config_hash
 from realign.errors import ConfigError, InputError, RealignError
 from realign.io.readers import count_rows, read_examples
-from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings, fix_for_kind
+from realign.llm.client import LLMClient, LLMError, LLMSettings, fix_for_kind
 from realign.llm.prices import cost_usd, price_of
+from realign.modes import Mode, get_mode
+from realign.modes.base import TurnInput, TurnOutcome, TurnTools
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
-from realign.rewrite import (PROMPT_MARKERS, build_messages, decide, feedback_messages, parse_answer, rewrite_schema,
-                             turn_instruction)
+from realign.rewrite import PROMPT_MARKERS, build_messages, turn_instruction
 from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
-from realign.verify.judge import JUDGE_SCHEMA, JUDGE_SAMPLING, judge_messages, parse_judgement, wants_judge
 from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
@@ -68,25 +68,6 @@ class LiveStats:
             "cost_usd": cost_usd(self.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             **{k: v for k, v in self.by_status.items()},
         }
-
-
-@dataclass
-class TurnOutcome:
-    status: str  # rewritten | kept_original | failed
-    final: str
-    reason: str
-    attempts: int = 0
-    candidate: str | None = None
-    keep_original: bool | None = None
-    request_keys: list[str] = field(default_factory=list)
-    raw_answers: list[str] = field(default_factory=list)
-    verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
-    evidence: list[Evidence] = field(default_factory=list)
-    contract: AnswerContract = field(default_factory=AnswerContract)  # what every candidate must keep
-    repairs: list[str] = field(default_factory=list)  # answer-neutral repairs of the final text
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    error: str | None = None
 
 
 def input_fingerprint(path: str) -> str:
@@ -148,6 +129,10 @@ class Pipeline:
         self.sampling = {k: v for k, v in cfg.sampling.model_dump().items() if k != "n" and v is not None}
         if cfg.tasks.force_task and cfg.tasks.force_task not in self.tasks:
             raise ConfigError(f"unknown task '{cfg.tasks.force_task}' (--task or tasks.force_task); valid names: "
+                              + ", ".join(sorted(self.tasks)))
+        unknown = sorted(set(cfg.modes.tasks) - set(self.tasks))
+        if unknown:
+            raise ConfigError(f"unknown task {unknown[0]!r} in modes.tasks of the pipeline config; valid names: "
                               + ", ".join(sorted(self.tasks)))
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
@@ -229,135 +214,40 @@ class Pipeline:
         """The turn's answer contract, read from its original and instruction, not the task."""
         return read_contract(turn_instruction(ex, turn_index), ex.turns[turn_index].content, self.verify_options)
 
-    def _verify(self, task: str, ex: Example, turn_index: int, candidate: str, out: TurnOutcome) -> Verdict:
-        from realign.retrieve.evidence import format_evidence
-
+    def _verify(self, turn: TurnInput, candidate: str, contract: AnswerContract) -> Verdict:
+        """Every candidate of every mode: registry.verify_candidate with the contract and the task's checks."""
         inp = CheckInput(
-            task=task, instruction=turn_instruction(ex, turn_index),
-            original=ex.turns[turn_index].content, candidate=candidate,
-            context="\n".join(f"[{t.role}] {t.content}" for t in ex.turns[:turn_index]),
-            evidence=format_evidence(out.evidence) if out.evidence else "",
+            task=turn.task, instruction=turn.instruction, original=turn.original, candidate=candidate,
+            context="\n".join(f"[{t.role}] {t.content}" for t in turn.example.turns[:turn.turn_index]),
+            evidence=turn.evidence_text,
         )
-        names = self._checks.get(task)
+        names = self._checks.get(turn.task)
         if names is None:
-            names = self._checks[task] = checks_for(task, self.tasks[task], self.cfg)
-        return verify_candidate(inp, names, out.contract, self.verify_options)
+            names = self._checks[turn.task] = checks_for(turn.task, self.tasks[turn.task], self.cfg)
+        return verify_candidate(inp, names, contract, self.verify_options)
 
-    async def _ask(self, messages: list[dict[str, str]], out: TurnOutcome, purpose: str = "rewrite") -> ChatResult:
-        def validate(result: ChatResult) -> None:
-            errors = []
-            for c in result.contents:
-                try:
-                    parse_answer(c)
-                    return
-                except ValueError as e:
-                    errors.append(str(e))
-            raise ValueError("; ".join(errors) or "no choices in the answer")
-
-        assert self.llm is not None
-        result = await self.llm.chat(
-            messages, sampling=self.sampling,
-            response_format=rewrite_schema(self.cfg.rewrite.answer_schema),
-            n=self.cfg.sampling.n, validate=validate, purpose=purpose,
-        )
-        out.request_keys.append(result.key)
-        out.raw_answers.extend(result.contents)
-        out.prompt_tokens += result.prompt_tokens
-        out.completion_tokens += result.completion_tokens
-        return result
-
-    def _judge(self, task: str, ex: Example, turn_index: int, result: ChatResult, attempt: int,
-               out: TurnOutcome) -> tuple[bool, str | None, Verdict | None]:
-        """Walk the candidates in order; the first that passes (or that keeps the original) wins."""
-        first_raw, first_verdict = None, None
-        original = ex.turns[turn_index].content
-        for ci, raw in enumerate(result.contents):
-            try:
-                answer = parse_answer(raw)
-            except ValueError:
-                continue
-            keep, note = decide(answer, original)
-            if keep:
-                out.status, out.final, out.keep_original = "kept_original", original, True
-                out.candidate = None
-                out.reason = note or "the model judged the original already meets the criteria"
-                out.attempts = attempt
-                return True, None, None
-            verdict = self._verify(task, ex, turn_index, answer.rewritten, out)
-            out.verdicts.append({"attempt": attempt, "candidate": ci, "passed": verdict.passed,
-                                 "checks": [c.model_dump() for c in verdict.checks],
-                                 **({"repairs": verdict.repairs} if verdict.repairs else {})})
-            out.candidate = answer.rewritten
-            if verdict.passed:
-                out.status, out.final, out.keep_original = "rewritten", verdict.text or answer.rewritten, False
-                out.repairs = verdict.repairs
-                out.reason = ("passed all checks" if attempt == 1 else "passed all checks after feedback") \
-                    + (f" ({note})" if note else "")
-                out.attempts = attempt
-                return True, None, verdict
-            if first_verdict is None:
-                first_raw, first_verdict = raw, verdict
-        return False, first_raw, first_verdict
-
-    async def _gate(self, task: str, ex: Example, turn_index: int, result: ChatResult, out: TurnOutcome,
-                    verdict: Verdict | None) -> tuple[bool, str | None, Verdict | None]:
-        """After a candidate passed the deterministic checks: the optional LLM judge
-        (verify/judge.py), for the contract kinds and tasks the config names. A "changed"
-        verdict turns the pass into a rejection whose reason feeds the retry."""
-        vc = self.cfg.verify
-        if verdict is None or out.status != "rewritten" or not wants_judge(task, out.contract.kind, vc.judge,
-                                                                            list(vc.judge_kinds)):
-            return True, None, verdict
-        assert self.llm is not None
-        original = ex.turns[turn_index].content
-        judged = await self.llm.chat(
-            judge_messages(turn_instruction(ex, turn_index), original, out.final), sampling=JUDGE_SAMPLING,
-            response_format=JUDGE_SCHEMA,
-            validate=_judge_answer, purpose="judge",
-        )
-        out.request_keys.append(judged.key)
-        out.raw_answers.extend(judged.contents)
-        out.prompt_tokens += judged.prompt_tokens
-        out.completion_tokens += judged.completion_tokens
-        check = parse_judgement(judged.contents[0])
-        entry = out.verdicts[-1]
-        entry["checks"].append(check.model_dump())
-        if check.passed:
-            return True, None, verdict
-        entry["passed"] = False
-        out.status, out.final, out.repairs = "kept_original", original, []
-        return False, result.contents[entry["candidate"]], Verdict(passed=False, checks=[*verdict.checks, check])
+    def mode_for(self, task: str, contract: AnswerContract) -> Mode:
+        """The turn's mode: its task's entry in [modes], else its contract kind's, else the default."""
+        m = self.cfg.modes
+        return get_mode(m.tasks.get(task) or m.contracts.get(contract.kind) or m.default)  # type: ignore[arg-type]
 
     async def rewrite_turn(self, task: str, ex: Example, turn_index: int) -> TurnOutcome:
-        spec = self.tasks[task]
+        """The turn's candidates come from its mode (realign/modes/); evidence, errors and the
+        outcome stay here."""
         original = ex.turns[turn_index].content
         out = TurnOutcome(status="failed", final=original, reason="", contract=self.contract_of(ex, turn_index))
+        mode = self.mode_for(task, out.contract)
+        out.mode = mode.name
         try:
             if self.wants_evidence(task):
                 out.evidence = await self._evidence(ex, turn_index)
             from realign.retrieve.evidence import format_evidence
 
-            ev_text = format_evidence(out.evidence) if out.evidence else ""
-            messages = build_messages(spec, ex, turn_index, ev_text, evidence_allowed=bool(out.evidence),
-                                      answer_schema=self.cfg.rewrite.answer_schema)
-            result = await self._ask(messages, out)
-            done, raw, verdict = self._judge(task, ex, turn_index, result, 1, out)
-            if done:
-                done, raw, verdict = await self._gate(task, ex, turn_index, result, out, verdict)
-            if done:
-                return out
-            if self.cfg.rewrite.feedback_retry and raw is not None and verdict is not None:
-                retry = feedback_messages(messages, raw, verdict.feedback())
-                result = await self._ask(retry, out, "feedback")
-                done, _, last = self._judge(task, ex, turn_index, result, 2, out)
-                if done:
-                    done, _, last = await self._gate(task, ex, turn_index, result, out, last)
-                if done:
-                    return out
-                verdict = last or verdict
-            out.status, out.final = "kept_original", original
-            out.attempts = 2 if self.cfg.rewrite.feedback_retry else 1
-            out.reason = "rejected: " + ("; ".join(c.reason for c in verdict.failures) if verdict else "no usable candidate")
+            turn = TurnInput(task=task, spec=self.tasks[task], example=ex, turn_index=turn_index,
+                             evidence_text=format_evidence(out.evidence) if out.evidence else "")
+            assert self.llm is not None
+            await mode.run(turn, TurnTools(cfg=self.cfg, llm=self.llm, sampling=self.sampling,
+                                           verifier=self._verify, tasks=self.tasks), out)
             return out
         except LLMError as e:
             # Keep what the failed call had: its key (the prompt is stored under it) and answers.
@@ -431,7 +321,9 @@ class Pipeline:
                 request_keys=o.request_keys, raw_answers=o.raw_answers,
                 verdicts=o.verdicts, error=o.error,
                 contract_kind=o.contract.kind, contract=o.contract.model_dump(), repairs=o.repairs or None,
+                mode=o.mode, reason_supports_label=o.reason_supports_label,
             )
+            st.add_mode_steps(rid, ex.id, i, o.trace)
         errors = [o.error for o in outcomes.values() if o.error]
         st.add_result(
             rid, ex.id, status=status, task=pred.task, final_turns=final_turns,
@@ -630,11 +522,6 @@ class Pipeline:
         }
 
 
-def _judge_answer(result: ChatResult) -> None:
-    """Validator of a judge call: raises ValueError when the answer holds no verdict."""
-    parse_judgement(result.contents[0])
-
-
 def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> LLMClient:
     m = cfg.model
     if not m.base_url or not m.model:
@@ -701,6 +588,10 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
 
         classify_system = len(system_prompt(pipeline.tasks))
     by_task: dict[str, dict[str, int]] = {}
+    # with [modes] set: turns per mode (the estimates stay those of one rewrite-sized request per
+    # turn; `realign stats` reports each mode's real requests per row)
+    modes_on = cfg.modes != type(cfg.modes)()
+    turns_by_mode: dict[str, int] = {}
     samples: list[dict[str, Any]] = []
     bad: list[str] = []
     evidence_requests = 0
@@ -725,6 +616,11 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
             entry["rewrite"] += 1
             spec = pipeline.tasks[pred.task]
             for i in pipeline.target_turns(ex):
+                if modes_on:
+                    contract = pipeline.contract_of(ex, i)
+                    name = pipeline.mode_for(pred.task, contract).name
+                    name = "rewrite" if name == "label_reason" and contract.kind not in ("label", "option") else name
+                    turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
@@ -748,5 +644,6 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "completion_estimate_from": "earlier runs in this database" if history else "the default (twice the original)",
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
+        **({"turns_by_mode": turns_by_mode} if modes_on else {}),
         "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.console import Console
@@ -29,6 +30,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
             + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
                else f"estimated cost ${cost:,.4f}")
         )
+        if s.get("turns_by_mode"):
+            console.print("turns by mode: " + ", ".join(f"{m} {n:,}" for m, n in s["turns_by_mode"].items())
+                          + " (estimates count one rewrite-sized request per turn; label_reason and "
+                          "critique_revise send their own prompts and more requests: see `realign stats`)")
         for sample in s["sample_prompts"]:
             console.rule(f"sample prompt: {sample['example_id']} ({sample['task']})")
             for m in sample["messages"]:
@@ -91,6 +96,15 @@ def print_stats(d: dict[str, Any]) -> None:
             acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
             t.add_row(r["kind"], *(str(r[k]) for k in ("turns", "rewritten", "kept_original", "failed", "repaired")), acc)
         console.print(t)
+    if d.get("by_mode"):
+        t = Table("mode", "rows", "turns", "rewritten", "kept", "failed", "requests", "per row", "chars",
+                  "reason supports label")
+        for r in d["by_mode"]:
+            judged = f"{r['reasons_supported']}/{r['reasons_judged']}" if r["reasons_judged"] else "-"
+            t.add_row(r["mode"], *(str(r[k]) for k in ("rows", "turns", "rewritten", "kept_original", "failed",
+                                                         "requests", "requests_per_row")),
+                      "-" if r["final_chars_median"] is None else f"{r['final_chars_median']:.0f}", judged)
+        console.print(t)
     if d["failed_checks"]:
         console.print("failed checks: " + ", ".join(f"{r['check_name']} {r['failures']}" for r in d["failed_checks"]))
     if d["rejection_reasons"]:
@@ -151,6 +165,15 @@ def print_story(s: dict[str, Any]) -> None:
                           markup=False, highlight=False)
         for r in t.get("repairs") or []:
             console.print(f"repair: {r}", markup=False, highlight=False)
+        if t.get("reason_supports_label") is not None:
+            console.print("judge: the reason " + ("supports" if t["reason_supports_label"] else
+                          "argues for another label than") + " the label", markup=False)
+        if t.get("trace"):
+            console.print(f"[bold]mode {t.get('mode') or 'rewrite'}[/bold]: {len(t['trace'])} steps")
+            for st in t["trace"]:
+                out = json.dumps(st["output"], ensure_ascii=False) if st["output"] is not None else "(unparsed)"
+                key = (st["request_key"] or "-")[:12]
+                console.print(f"  {st['seq']}. {st['step']} [{key}] {out[:400]}", markup=False, highlight=False)
         if t.get("prompt"):
             console.print("[bold]prompt sent[/bold]")
             for m in t["prompt"]:

@@ -35,7 +35,8 @@ from realign.errors import ConfigError
 # Message texts at least this long are stored once in `texts` and referenced from requests.
 SHARED_TEXT_CHARS = 1024
 # Flush order: the cache and the rows a result depends on go before the result.
-_FLUSH_ORDER = ("texts", "llm_calls", "examples", "evidence", "checks", "rewrites", "quarantine", "results")
+_FLUSH_ORDER = ("texts", "llm_calls", "examples", "evidence", "checks", "mode_steps", "rewrites", "quarantine",
+                "results")
 
 
 def _now() -> datetime:
@@ -110,7 +111,13 @@ TABLES: dict[str, Table] = {
         "original VARCHAR, candidate VARCHAR, final VARCHAR, keep_original BOOLEAN, attempts INTEGER, "
         "length_ratio DOUBLE, request_keys JSON, raw_answers JSON, verdicts JSON, error VARCHAR, "
         # the turn's answer contract (verify/contract.py) and the answer-neutral repairs made
-        "contract_kind VARCHAR, contract JSON, repairs JSON")),
+        "contract_kind VARCHAR, contract JSON, repairs JSON, "
+        # the mode that produced the candidates (realign/modes/), and label_reason's judged support
+        "mode VARCHAR, reason_supports_label BOOLEAN")),
+    # One row per LLM step of a mode (realign/modes/base.TraceStep): the request is in llm_calls.
+    "mode_steps": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, seq INTEGER, mode VARCHAR, step VARCHAR, "
+        "request_key VARCHAR, output JSON")),
     "checks": Table(_cols(
         "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, attempt INTEGER, candidate INTEGER, "
         "check_name VARCHAR, passed BOOLEAN, reason VARCHAR")),
@@ -165,7 +172,7 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
     # they are created from TABLES, which already holds every migration's effect.
     for name in TABLES:
-        if name not in ("usage", "trust_audit"):  # m002's, m005's (m003's columns are added IF NOT EXISTS, so either order holds)
+        if name not in ("usage", "mode_steps", "trust_audit"):  # m002's, m004's, m005's (later columns are added IF NOT EXISTS)
             create_table(con, name)
     for ddl in _INDEXES:
         con.execute(ddl)
@@ -183,6 +190,11 @@ def _m003_rewrites_contract(con: duckdb.DuckDBPyConnection) -> None:
     add_columns(con, "rewrites", "contract_kind", "contract", "repairs")  # older turns have none
 
 
+def _m004_modes(con: duckdb.DuckDBPyConnection) -> None:
+    create_table(con, "mode_steps")  # traces of the modes' LLM steps; older turns have none
+    add_columns(con, "rewrites", "mode", "reason_supports_label")  # NULL in older turns: mode rewrite
+
+
 def _m005_trust_audit(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "trust_audit")  # `realign audit` results; older databases have none
 
@@ -191,6 +203,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
     ("m003_rewrites_contract", _m003_rewrites_contract),
+    ("m004_modes", _m004_modes),
     ("m005_trust_audit", _m005_trust_audit),
 ]
 
@@ -617,7 +630,7 @@ class Store:
                 if forget:
                     gone = pa.table({"run_id": [r for r, _ in forget], "example_id": [e for _, e in forget]})
                     con.register("_gone", gone)
-                    for table in ("results", "rewrites", "checks", "evidence", "examples"):
+                    for table in ("results", "rewrites", "checks", "mode_steps", "evidence", "examples"):
                         con.execute(f"DELETE FROM {table} t USING _gone g "
                                     "WHERE t.run_id = g.run_id AND t.example_id = g.example_id")
                     con.unregister("_gone")
@@ -865,6 +878,12 @@ class Store:
             row.append(value)
         self._add("rewrites", tuple(row))
 
+    def add_mode_steps(self, run_id: str, example_id: str, turn_index: int, steps: Iterable[Any]) -> None:
+        """A turn's trace (realign/modes/base.TraceStep), numbered in the order the steps ran."""
+        for seq, s in enumerate(steps):
+            self._add("mode_steps", (run_id, example_id, turn_index, seq, s.mode, s.step, s.request_key,
+                                     None if s.output is None else _json(s.output)))
+
     def add_result(self, run_id: str, example_id: str, *, status: str, task: str,
                    final_turns: list[dict[str, str]], attempts: int, prompt_tokens: int,
                    completion_tokens: int, error: str | None) -> None:
@@ -994,6 +1013,19 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     for row in by_contract:
         tried = row["rewritten"] + row["kept_original"]
         row["acceptance_rate"] = round(row["rewritten"] / tried, 4) if tried else None
+    # per mode: turns, outcomes and requests per row (every LLM step of the mode, cached ones too)
+    by_mode = q(
+        """SELECT coalesce(mode, 'rewrite') AS mode, count(*) AS turns, count(DISTINCT example_id) AS rows,
+                  count(*) FILTER (status = 'rewritten') AS rewritten,
+                  count(*) FILTER (status = 'kept_original') AS kept_original,
+                  count(*) FILTER (status = 'failed') AS failed,
+                  coalesce(sum(json_array_length(request_keys)), 0) AS requests,
+                  count(reason_supports_label) AS reasons_judged,
+                  count(*) FILTER (reason_supports_label) AS reasons_supported,
+                  median(length(final)) FILTER (status = 'rewritten') AS final_chars_median
+           FROM rewrites WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1""", [run_id])
+    for row in by_mode:
+        row["requests_per_row"] = round(row["requests"] / row["rows"], 3) if row["rows"] else None
     bad_rows = [{"file": info["input_path"], **r} for r in q(
         """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
            ORDER BY source_index LIMIT 20""", [run_id])]
@@ -1016,7 +1048,7 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
-        "by_task": by_task, "by_contract": by_contract, "failed_checks": failed_checks,
+        "by_task": by_task, "by_contract": by_contract, "by_mode": by_mode, "failed_checks": failed_checks,
         "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
         "tokens": tokens,
@@ -1044,7 +1076,11 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     turns = q("SELECT * FROM rewrites WHERE run_id = ? AND example_id = ? ORDER BY turn_index", [run_id, example_id])
     evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
                     WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
+    steps = q("""SELECT turn_index, seq, mode, step, request_key, output FROM mode_steps
+                 WHERE run_id = ? AND example_id = ? ORDER BY turn_index, seq""", [run_id, example_id])
     for t in turns:
+        t["trace"] = [{k: (json.loads(v) if k == "output" and v is not None else v) for k, v in s.items()
+                       if k != "turn_index"} for s in steps if s["turn_index"] == t["turn_index"]]
         for col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs"):
             if t.get(col):
                 t[col] = json.loads(t[col])

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import duckdb
 
 from realign.llm.base import request_key
-from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, Reply
 from realign.testing.responders import RealignResponder, reformat
 
 REPO = Path(__file__).resolve().parent.parent
@@ -492,7 +495,19 @@ def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
     write_alpaca(data, 300)
     db = tmp_path / "live.duckdb"
-    with OpenAIServer(RealignResponder(), latency_s=0.05) as srv:
+    # After 40 answers the server slows to 1 s an answer until the readers are done, so the run
+    # is still writing while they read however slow this machine is.
+    readers_done = threading.Event()
+    inner = RealignResponder()
+    answered = itertools.count()
+
+    def held(body: dict) -> Reply:
+        reply = inner(body)
+        if next(answered) >= 40 and not readers_done.is_set():
+            reply = dataclasses.replace(reply, delay_s=reply.delay_s + 1.0)
+        return reply
+
+    with OpenAIServer(held, latency_s=0.05) as srv:
         proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(db),
                                  "--model", "m", "--base-url", srv.base_url, "--concurrency", "2",
                                  "--classifier", "embedded", "-q"],
@@ -509,6 +524,7 @@ def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
             story = summary_of(realign("show", first, "--db", str(db), "--json"))
             assert proc.poll() is None, "the run ended before the readers ran"
         finally:
+            readers_done.set()
             proc.wait(timeout=120)
     assert proc.returncode == 0
     assert st["status"] == "running" and 0 < st["rows"] < 300

@@ -7,6 +7,7 @@ import pytest
 
 from realign.errors import ConfigError
 from realign.io import EXPORT_FORMATS, export_examples, read_examples
+from realign.io.exporters import DFAR_FORMATS
 from realign.records import Example, Turn
 
 FIX = Path(__file__).parent / "fixtures" / "io"
@@ -29,7 +30,8 @@ def _lines(path: Path) -> list[dict]:
 ALL_FIXTURES = ["alpaca.jsonl", "dolly.jsonl", "gsm8k.jsonl", "sharegpt.jsonl", "messages.jsonl"]
 
 
-@pytest.mark.parametrize("fmt", [f for f in EXPORT_FORMATS if f != "dpo"])  # dpo: pairs, not rows
+# dpo: pairs, not rows; dfar_label / dfar_reason: DFAR's training sets, label rows only, outputs rewritten
+@pytest.mark.parametrize("fmt", [f for f in EXPORT_FORMATS if f not in ("dpo", *DFAR_FORMATS)])
 @pytest.mark.parametrize("fixture", ALL_FIXTURES)
 def test_round_trip_keeps_turns_and_ids(tmp_path: Path, fmt: str, fixture: str) -> None:
     examples = _read(FIX / fixture)

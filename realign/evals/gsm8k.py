@@ -30,18 +30,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import math
 import re
-import sys
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 from realign.errors import ConfigError, InputError
+from realign.evals.running import Progress, ask_all
+from realign.evals.stats import mcnemar_exact, wilson_interval
+from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
 
 __all__ = [
     "STRICT_PATTERN", "FLEXIBLE_PATTERN", "DEFAULT_SHOTS", "DEFAULT_MAX_TOKENS", "HUB_DATASET",
@@ -62,7 +60,6 @@ DEFAULT_MAX_TOKENS = 512
 STOP = ["Question:", "</s>", "<|im_end|>"]  # the harness's `until` strings for gsm8k
 HUB_DATASET = ("openai/gsm8k", "main")
 SPLITS = ("train", "test")
-Z95 = 1.959963984540054
 
 
 # --- scoring ----------------------------------------------------------------------------------
@@ -96,28 +93,6 @@ def gold_answer(reference: str) -> str | None:
     if "#### " not in reference:
         return None
     return normalize(reference) or None
-
-
-def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (95% by default); (0, 1) when n is 0."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = correct / n
-    denom = 1 + z * z / n
-    center = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, center - half), min(1.0, center + half)
-
-
-def mcnemar_exact(lost: int, gained: int) -> float:
-    """Two-sided exact McNemar p-value for paired outcomes: `lost` items right before and wrong
-    after, `gained` wrong before and right after (a binomial test of min(b, c) with p = 1/2)."""
-    n = lost + gained
-    if n == 0:
-        return 1.0
-    k = min(lost, gained)
-    tail = Fraction(sum(math.comb(n, i) for i in range(k + 1)), 2**n)
-    return float(min(Fraction(1), 2 * tail))
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -225,136 +200,28 @@ def fewshot_messages(exemplars: Sequence[GSM8KItem], question: str) -> list[dict
     return messages
 
 
-# --- store ------------------------------------------------------------------------------------
-
-_DDL = [
-    """CREATE TABLE IF NOT EXISTS evals (
-        eval_id VARCHAR PRIMARY KEY, benchmark VARCHAR, model VARCHAR, base_url VARCHAR,
-        data VARCHAR, split VARCHAR, n INTEGER, shots INTEGER,
-        strict_correct INTEGER, flexible_correct INTEGER,
-        strict_accuracy DOUBLE, flexible_accuracy DOUBLE,
-        strict_ci_low DOUBLE, strict_ci_high DOUBLE, flexible_ci_low DOUBLE, flexible_ci_high DOUBLE,
-        errors INTEGER, llm_requests INTEGER, cached_requests INTEGER,
-        started_at TIMESTAMP, finished_at TIMESTAMP, config JSON)""",
-    """CREATE TABLE IF NOT EXISTS eval_items (
-        eval_id VARCHAR, item_index INTEGER, item_id VARCHAR, question VARCHAR, reference VARCHAR,
-        gold VARCHAR, prompt JSON, request_key VARCHAR, answer VARCHAR,
-        strict_answer VARCHAR, flexible_answer VARCHAR, strict_correct BOOLEAN, flexible_correct BOOLEAN,
-        cached BOOLEAN, error VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT,
-        PRIMARY KEY (eval_id, item_index))""",
-]
-
-_ITEM_COLUMNS = ("eval_id", "item_index", "item_id", "question", "reference", "gold", "prompt", "request_key",
-                 "answer", "strict_answer", "flexible_answer", "strict_correct", "flexible_correct", "cached",
-                 "error", "prompt_tokens", "completion_tokens")
-
-
-def ensure_tables(store: Any) -> None:
-    """Create the `evals` and `eval_items` tables when the database lacks them."""
-    for ddl in _DDL:
-        store.con.execute(ddl)
-
-
-def _has_tables(store: Any) -> bool:
-    rows = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('evals', 'eval_items')").fetchone()
-    return bool(rows and rows[0] == 2)
-
-
-def resolve_eval(store: Any, eval_id: str) -> str:
-    """The evaluation an id (or a unique prefix of one) names; ConfigError otherwise."""
-    if not _has_tables(store):
-        raise ConfigError(f"database {store.path} holds no evaluation yet; --compare needs an earlier "
-                          "`realign eval gsm8k` in the same --db")
-    rows = store.con.execute("SELECT eval_id FROM evals WHERE eval_id LIKE ? || '%'", [eval_id]).fetchall()
-    if len(rows) != 1:
-        known = [r[0] for r in store.con.execute("SELECT eval_id FROM evals ORDER BY started_at").fetchall()]
-        what = "no" if not rows else "more than one"
-        raise ConfigError(f"{what} evaluation matches '{eval_id}' in {store.path}; evaluations: "
-                          f"{', '.join(known) or 'none'}")
-    return str(rows[0][0])
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _write_eval(store: Any, row: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    """The evaluation and its items in one transaction."""
-    from realign.store import insert_rows, transaction
-
-    with transaction(store.con):
-        cols = tuple(row)
-        insert_rows(store.con, "evals", cols, [tuple(row[c] for c in cols)])
-        if items:
-            insert_rows(store.con, "eval_items", _ITEM_COLUMNS, [tuple(it.get(c) for c in _ITEM_COLUMNS) for it in items])
-
-
-class _RecordOnly:
-    """A cache that never answers but still records every call (``--no-cache``)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-
-    def get_call(self, key: str) -> None:
-        return None
-
-    def put_call(self, key: str, **kwargs: Any) -> None:
-        self.store.put_call(key, **kwargs)
-
-
 # --- the run ----------------------------------------------------------------------------------
 
-class _Progress:
-    """A plain line on stderr every few seconds (every second on a terminal)."""
-
-    def __init__(self, total: int, llm_stats: Any, enabled: bool) -> None:
-        self.total, self.stats, self.enabled = total, llm_stats, enabled
-        self.done = self.strict = 0
-        self.started = self._last = time.monotonic()
-        self.interval = 1.0 if sys.stderr.isatty() else 5.0
-
-    def step(self, strict_correct: bool) -> None:
-        self.done += 1
-        self.strict += int(strict_correct)
-        now = time.monotonic()
-        if self.enabled and (now - self._last >= self.interval or self.done == self.total):
-            self._last = now
-            rate = self.done / max(now - self.started, 1e-9)
-            print(f"gsm8k: {self.done}/{self.total} items | {rate:.1f} items/s | requests fresh "
-                  f"{self.stats.requests_sent} cached {self.stats.cache_hits} | strict so far "
-                  f"{100 * self.strict / self.done:.1f}%", file=sys.stderr, flush=True)
-
-
 async def _ask_all(llm: Any, store: Any, items: Sequence[GSM8KItem], exemplars: Sequence[GSM8KItem],
-                   sampling: dict[str, Any], eval_id: str, progress: _Progress) -> list[dict[str, Any]]:
-    from realign.llm.client import LLMError
+                   sampling: dict[str, Any], eval_id: str, progress: Progress) -> list[dict[str, Any]]:
+    chats = [fewshot_messages(exemplars, it.question) for it in items]
+    rows: list[dict[str, Any]] = [{} for _ in items]
 
-    async def one(item: GSM8KItem) -> dict[str, Any]:
-        messages = fewshot_messages(exemplars, item.question)
-        answer, error, key, cached, pt, ct = "", None, None, False, None, None
-        try:
-            # A cut-off answer is scored as it stands, as the harness does, not retried.
-            result = await llm.chat(messages, sampling=sampling, allow_truncated=True, purpose="eval")
-            answer, key, cached = result.content, result.key, result.cached
-            pt, ct = result.prompt_tokens, result.completion_tokens
-        except LLMError as e:
-            error = str(e)
-        strict = strict_extract(answer)
-        flexible = flexible_extract(answer)
-        row = {
+    def scored(i: int, rec: dict[str, Any]) -> bool:
+        item, answer = items[i], rec["answer"]
+        strict, flexible = strict_extract(answer), flexible_extract(answer)
+        rows[i] = {
             "eval_id": eval_id, "item_index": item.index, "item_id": item.item_id,
             "question": item.question, "reference": item.answer, "gold": item.gold,
-            "prompt": json.dumps(messages, ensure_ascii=False), "request_key": key, "answer": answer,
+            "prompt": json.dumps(chats[i], ensure_ascii=False), **rec,
             "strict_answer": strict, "flexible_answer": flexible,
             "strict_correct": strict == item.gold, "flexible_correct": flexible == item.gold,
-            "cached": cached, "error": error, "prompt_tokens": pt, "completion_tokens": ct,
         }
-        progress.step(row["strict_correct"])
-        store.maybe_flush()  # answers reach the cache as they come: a killed eval resumes from there
-        return row
+        progress.step(rows[i]["strict_correct"])
+        return bool(rows[i]["strict_correct"])
 
-    return list(await asyncio.gather(*(one(it) for it in items)))
+    await ask_all(llm, store, chats, sampling, scored)
+    return rows
 
 
 def _eval_config(*, model: str, base_url: str, data: str | None, split: str, limit: int | None, shots: int,
@@ -390,16 +257,16 @@ async def _run(cfg: Any, *, data: str | None, split: str, limit: int | None, sho
     store = Store(db)
     try:
         ensure_tables(store)
-        before = resolve_eval(store, compare) if compare else None  # a bad id fails before any request
-        llm = build_llm(cfg, store if use_cache else _RecordOnly(store))  # no endpoint: ConfigError
+        before = resolve_eval(store, compare, "gsm8k") if compare else None  # a bad id fails before any request
+        llm = build_llm(cfg, store if use_cache else RecordOnly(store))  # no endpoint: ConfigError
         try:
             items = load_split(data, split, limit)  # bad data fails before anything is sent
             exemplars = load_split(data, "train", shots) if shots else []
             await llm.check_endpoint()
             sampling = {"temperature": 0.0, "top_p": 1.0, "max_tokens": max_tokens, "seed": 0, "stop": STOP}
             eval_id = "e" + uuid.uuid4().hex[:12]
-            started = _now()
-            reporter = _Progress(len(items), llm.stats, progress)
+            started = now()
+            reporter = Progress("gsm8k", len(items), llm.stats, progress, label="strict")
             rows = await _ask_all(llm, store, items, exemplars, sampling, eval_id, reporter)
         finally:
             await llm.aclose()
@@ -415,7 +282,7 @@ async def _run(cfg: Any, *, data: str | None, split: str, limit: int | None, sho
             "data": config["data"], "shots": shots, **acc, "errors": len(errors),
             "llm_requests": llm.stats.requests_sent, "cached_requests": llm.stats.cache_hits,
         }
-        _write_eval(store, {
+        write_eval(store, {
             "eval_id": eval_id, "benchmark": "gsm8k", "model": cfg.model.model, "base_url": cfg.model.base_url,
             "data": config["data"], "split": split, "n": acc["n"], "shots": shots,
             "strict_correct": acc["strict_correct"], "flexible_correct": acc["flexible_correct"],
@@ -423,7 +290,7 @@ async def _run(cfg: Any, *, data: str | None, split: str, limit: int | None, sho
             "strict_ci_low": acc["strict_ci"][0], "strict_ci_high": acc["strict_ci"][1],
             "flexible_ci_low": acc["flexible_ci"][0], "flexible_ci_high": acc["flexible_ci"][1],
             "errors": len(errors), "llm_requests": llm.stats.requests_sent,
-            "cached_requests": llm.stats.cache_hits, "started_at": started, "finished_at": _now(),
+            "cached_requests": llm.stats.cache_hits, "started_at": started, "finished_at": now(),
             "config": json.dumps(config, ensure_ascii=False),
         }, rows)
         if before is not None:
@@ -454,60 +321,6 @@ def run_gsm8k_eval(*, model: str | None, base_url: str | None, data: str | None 
     check_key(cfg)
     return asyncio.run(_run(cfg, data=data, split=split, limit=limit, shots=shots, db=db, compare=compare,
                             max_tokens=max_tokens, use_cache=use_cache, progress=progress))
-
-
-# --- comparing --------------------------------------------------------------------------------
-
-def _paired(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """Items of both evaluations paired by question (the k-th copy of a question with the k-th)."""
-    def keyed(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
-        seen: dict[str, int] = {}
-        out = {}
-        for r in rows:
-            k = seen.get(r["item_id"], 0)
-            seen[r["item_id"]] = k + 1
-            out[(r["item_id"], k)] = r
-        return out
-
-    b = keyed(before)
-    for key, a in keyed(after).items():
-        if key in b:
-            yield b[key], a
-
-
-def compare_evals(store: Any, before_id: str, after_id: str) -> dict[str, Any]:
-    """Accuracy differences between two evaluations on the items both scored, the items that
-    flipped, and McNemar's exact p-value, for strict and flexible scoring."""
-    cols = "item_index, item_id, strict_correct, flexible_correct"
-    q = f"SELECT {cols} FROM eval_items WHERE eval_id = ? ORDER BY item_index"
-    before = store.query(q, [before_id])
-    after = store.query(q, [after_id])
-    pairs = list(_paired(before, after))
-    info = {r["eval_id"]: r for r in store.query(
-        "SELECT eval_id, model, split, shots, data FROM evals WHERE eval_id IN (?, ?)", [before_id, after_id])}
-    warnings = []
-    b_info, a_info = info.get(before_id, {}), info.get(after_id, {})
-    for field in ("split", "shots", "data"):
-        if b_info.get(field) != a_info.get(field):
-            warnings.append(f"{field} differs: {b_info.get(field)} (before) vs {a_info.get(field)} (after)")
-    if len(pairs) < max(len(before), len(after)):
-        warnings.append(f"only {len(pairs)} items are in both evaluations ({len(before)} before, {len(after)} after)")
-    out: dict[str, Any] = {"before": before_id, "after": after_id, "paired": len(pairs),
-                           "before_model": b_info.get("model"), "after_model": a_info.get("model")}
-    n = len(pairs)
-    for kind in ("strict", "flexible"):
-        col = f"{kind}_correct"
-        gained = [a["item_index"] for b, a in pairs if not b[col] and a[col]]
-        lost = [a["item_index"] for b, a in pairs if b[col] and not a[col]]
-        b_acc = sum(1 for b, _ in pairs if b[col]) / n if n else 0.0
-        a_acc = sum(1 for _, a in pairs if a[col]) / n if n else 0.0
-        out[kind] = {
-            "before_accuracy": b_acc, "after_accuracy": a_acc, "difference": a_acc - b_acc,
-            "gained": len(gained), "lost": len(lost), "mcnemar_p": mcnemar_exact(len(lost), len(gained)),
-            "gained_items": gained, "lost_items": lost,
-        }
-    out["warnings"] = warnings
-    return out
 
 
 # --- the report -------------------------------------------------------------------------------

@@ -49,10 +49,12 @@ from typing import Any, Callable, Iterable, TextIO
 from realign.errors import ConfigError
 from realign.records import Example
 
-EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf")
+EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf", "dfar_label", "dfar_reason")
 # Formats that carry each turn's story (original and final side by side, checks): the caller
 # puts it in meta as "original_messages" and "turns" (see realign.exporting).
 PROVENANCE_FORMATS = ("jsonl", "parquet", "dpo", "hf")
+# DFAR's two training sets (label only; label + reason), read from the turn stories too.
+DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
@@ -246,11 +248,40 @@ def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def dfar_records(ex: Example, meta: dict[str, Any], with_reason: bool) -> list[dict[str, Any]]:
+    """DFAR's training formats (arXiv 2408.11879), as alpaca records of the row's own instruction
+    and input: ``dfar_label`` answers with the label only ("Unethical"), ``dfar_reason`` with the
+    label sentence and reason that `label_reason` wrote and verification accepted. The label is the
+    one the answer contract read from the original (what every accepted rewrite kept); a row whose
+    last turn has no label contract is left out of both, a row without an accepted reason out of
+    ``dfar_reason``."""
+    turns = meta.get("turns") or []
+    if not turns:
+        return []
+    last = turns[-1]
+    contract = last.get("contract") or {}
+    if isinstance(contract, str):
+        contract = json.loads(contract)
+    if contract.get("kind") not in ("label", "option") or not contract.get("value"):
+        return []
+    label = str(contract["value"])
+    record = alpaca_record(ex, meta)
+    if with_reason:
+        if last.get("status") != "rewritten" or (last.get("mode") or "rewrite") != "label_reason":
+            return []
+        record["output"] = last.get("final")
+    else:
+        record["output"] = label[:1].upper() + label[1:]
+    record["label"] = label
+    return [record]
+
+
 def _write_jsonl(rows: Iterable[tuple[Example, dict[str, Any]]], f: TextIO, fmt: str) -> int:
     n = 0
-    if fmt == "dpo":
+    if fmt in ("dpo", *DFAR_FORMATS):
         for ex, meta in rows:
-            for rec in dpo_records(ex, meta or {}):
+            recs = dpo_records(ex, meta or {}) if fmt == "dpo" else dfar_records(ex, meta or {}, fmt == "dfar_reason")
+            for rec in recs:
                 f.write(_dumps(rec))
                 f.write("\n")
                 n += 1

@@ -238,3 +238,108 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         first = re.split(r"(?<=[.!?])\s+", original.strip())[0]
         cases.append(c("kept_first_sentence", first, True))
     return cases
+
+
+_MARKED_LINE = re.compile(r"^([ \t]*)(?:[-*•▪◦–]|\d{1,2}[.)]|[a-zA-Z][.)])[ \t]+(\S.*)$")
+_EXPLAINED = ("a common choice", "it fits what was asked", "widely used", "often the first one people name",
+              "worth keeping in mind", "a clear example")
+
+
+def _blocks(original: str) -> tuple[str, list[list[str]], str]:
+    """The original split at its marked lines: text before the first, each item's lines (its
+    marked line and the unmarked lines under it), and nothing after (it stays with the last)."""
+    before: list[str] = []
+    blocks: list[list[str]] = []
+    for line in original.split("\n"):
+        if _MARKED_LINE.match(line):
+            blocks.append([line])
+        elif blocks:
+            blocks[-1].append(line)
+        else:
+            before.append(line)
+    return "\n".join(before), blocks, ""
+
+
+def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool) -> list[Case]:
+    """List answers (a list of short items or "Term: explanation" items, read by verify/lists.py):
+    items dropped, substituted, cut short or (when the request asks for an order) swapped, against
+    the same text renumbered and bolded, introduced, lower-cased, explained (short items), put in a
+    sentence (short items) or (when no order is asked) reversed. Edits are made in place, so the
+    explanations under each item stay as the original wrote them."""
+    from realign.verify.lists import read_list
+
+    found = read_list(instruction, original)
+    if found is None:
+        return []
+    c = _maker("list", instruction, original)
+    held = found.held
+    mid, first, second = held[len(held) // 2], held[0], held[1]
+    out: list[Case] = []
+    if found.inline:
+        parts = list(found.items)
+
+        def render(xs: list[str]) -> str:
+            return ", ".join(xs[:-1]) + ", and " + xs[-1] + "."
+
+        short = True
+        join_items = render
+        changed = {
+            "list_drop_one": render([x for i, x in enumerate(parts) if i != mid]),
+            "list_drop_two": render([x for i, x in enumerate(parts) if i not in (mid, first)]),
+            "list_substituted": render([foreign_item if i == mid else x for i, x in enumerate(parts)]),
+            "list_cut_short": render(parts[:max(2, len(parts) // 2)]) + " and so on.",
+        }
+        swapped = list(parts)
+        swapped[first], swapped[second] = swapped[second], swapped[first]
+        kept = {
+            "list_numbered_bold": "\n".join(f"{n}. **{x}**" for n, x in enumerate(parts, 1)),
+            "list_lower_case": render([x[:1].lower() + x[1:] for x in parts]),
+            "list_explained": "\n".join(f"- {x}: {_EXPLAINED[n % len(_EXPLAINED)]}." for n, x in enumerate(parts)),
+        }
+        reordered = render(list(reversed(parts)))
+        swapped_text = render(swapped)
+        items_for_sentence = parts
+    else:
+        before, blocks, _ = _blocks(original)
+
+        def join(bs: list[list[str]]) -> str:
+            return "\n".join(([before] if before else []) + ["\n".join(b) for b in bs]).strip()
+
+        def edit_first_line(b: list[str], fn) -> list[str]:
+            m = _MARKED_LINE.match(b[0])
+            assert m is not None
+            return [fn(m.group(1), m.group(2))] + b[1:]
+
+        short = all(len(b) == 1 and len(b[0].split()) <= 7 for b in blocks)
+        changed = {
+            "list_drop_one": join([b for i, b in enumerate(blocks) if i != mid]),
+            "list_drop_two": join([b for i, b in enumerate(blocks) if i not in (mid, first)]),
+            "list_substituted": join([edit_first_line(b, lambda ind, t: f"{ind}- {foreign_item}") if i == mid else b
+                                      for i, b in enumerate(blocks)]),
+            "list_cut_short": join(blocks[:max(2, mid)]) + "\n\n...and so on.",
+        }
+        numbered = [edit_first_line(b, lambda ind, t, n=n: f"{ind}{n}. **{t}**") for n, b in enumerate(blocks, 1)]
+        kept = {
+            "list_numbered_bold": join(numbered),
+            "list_lower_case": join([edit_first_line(b, lambda ind, t: f"{ind}- {t[:1].lower()}{t[1:]}") for b in blocks]),
+        }
+        if short:
+            kept["list_explained"] = join([edit_first_line(
+                b, lambda ind, t, n=n: f"{ind}- {t.rstrip('.')}: {_EXPLAINED[n % len(_EXPLAINED)]}.")
+                for n, b in enumerate(blocks)])
+        swapped_blocks = list(blocks)
+        swapped_blocks[first], swapped_blocks[second] = swapped_blocks[second], swapped_blocks[first]
+        swapped_text = join(swapped_blocks)
+        reordered = join(list(reversed(blocks))) if short else None
+        items_for_sentence = found.items
+    kept["list_introduced"] = f"Here is what was asked for.\n\n{original.strip()}\n\nEach of these fits the request."
+    if short:
+        xs = items_for_sentence
+        kept["list_in_a_sentence"] = "The answer includes " + ", ".join(xs[:-1]) + " and " + xs[-1] + "."
+    out += [c(cls, text, False) for cls, text in changed.items()]
+    out += [c(cls, text, True) for cls, text in kept.items()]
+    if ordered:
+        out.append(c("list_order_swapped", swapped_text, False))
+    elif reordered is not None:
+        out.append(c("list_reordered", reordered, True))
+    return out

@@ -49,6 +49,8 @@ __all__ = [
     "FaultPlan",
     "ScriptRule",
     "ScriptResponder",
+    "Intent",
+    "StereotypeResponder",
     "echo_responder",
     "make_rewrite_responder",
     "rewrite_responder",
@@ -359,6 +361,148 @@ class ScriptResponder:
                 spec["content"] = [c.replace("{last_user}", text) for c in content]
             return Reply(**spec)
         return self.fallback(body)
+
+
+# --------------------------------------------------------------------------------------------
+# Stereotype mode: a model with a known social bias on BBQ and Winogender
+
+
+def _unit(key: str) -> float:
+    """A number in [0, 1) fixed by `key`: the same item gets the same decision on every run."""
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:12], 16) / 16**12
+
+
+@dataclass
+class Intent:
+    """What the stereotype responder meant to answer for one benchmark item."""
+
+    benchmark: str  # "bbq" or "winogender"
+    item_id: str
+    kind: str  # bbq: biased / anti / unknown / unread; winogender: occupation / participant / unread
+    correct: bool
+    fields: dict[str, Any] = field(default_factory=dict)  # bbq: condition; winogender: gender, gotcha
+
+
+class StereotypeResponder:
+    """Answers BBQ and Winogender prompts (lm-evaluation-harness's wording, which realign's
+    evaluations send) the way a model with a known stereotype would, in varied phrasing, and
+    answers anything else with `fallback`. Every decision is fixed per item by a hash of its id
+    and listed in `intents` (item id -> `Intent`) before any request, so a test can compute the
+    accuracy and bias it must measure from the data alone.
+
+    BBQ (from the raw rows: the answer whose ``answer_info`` names a stereotyped group is the
+    target; in a negative question the biased answer is the target, in a non-negative one the
+    other group): ambiguous contexts -> the biased answer 50%, "unknown" 35%, the other group
+    15%; disambiguated -> the right answer, except 10% "unknown" where it is the biased one and
+    40% the biased answer where it is not. 3% of answers name nothing (unread).
+
+    Winogender: right, except a female pronoun that refers to a male-majority occupation (BLS)
+    is read as the participant, a male pronoun that refers to a female-majority occupation is
+    30% of the time, and a participant referent is read as the occupation 30% of the time when
+    the pronoun matches the occupation's majority; neutral pronouns are right; 3% unread.
+    """
+
+    def __init__(self, *, bbq: str | Path | None = None, winogender: str | Path | None = None,
+                 fallback: Responder = echo_responder) -> None:
+        self.fallback = fallback
+        self.intents: dict[str, Intent] = {}  # item id -> what was meant
+        self._answers: dict[str, str] = {}  # prompt -> the answer sent
+        self._bbq_picks: dict[str, str] = {}  # prompt -> the answer text picked ("" unread, "?" unknown)
+        if bbq is not None:
+            self._plan_bbq(Path(bbq))
+        if winogender is not None:
+            self._plan_winogender(Path(winogender))
+
+    def _add(self, prompt: str, intent: Intent, answer: str) -> None:
+        self.intents[intent.item_id] = intent
+        self._answers.setdefault(prompt, answer)
+
+    def _plan_bbq(self, folder: Path) -> None:
+        files = [folder] if folder.is_file() else sorted(folder.glob("*.jsonl"))
+        for f in files:
+            for line in f.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                item_id = f"bbq-{row['category']}-{row['example_id']}"
+                info = row["answer_info"]
+                stereo = {g.lower() for g in row["additional_metadata"]["stereotyped_groups"]}
+                unknown = next(i for i in range(3) if info[f"ans{i}"][-1] == "unknown")
+                named = [i for i in range(3) if i != unknown]
+                target = [i for i in named if stereo & {t.lower() for t in info[f"ans{i}"]}]
+                biased = anti = None
+                if len(target) == 1:
+                    biased = target[0] if row["question_polarity"] == "neg" else next(i for i in named if i != target[0])
+                    anti = next(i for i in named if i != biased)
+                prompt = f"{row['context']}\n\nQ: {row['question']}\nA:"
+                earlier = self._bbq_picks.get(prompt)
+                if earlier is not None:
+                    # the same prompt as an earlier item (BBQ repeats some with the answers reordered):
+                    # a model answers it the same way, so take the same answer text
+                    pick = -1 if earlier == "" else unknown if earlier == "?" else next(
+                        (i for i in named if row[f"ans{i}"] == earlier), row["label"])
+                elif biased is None:  # no clear stereotyped answer: answer right
+                    pick = row["label"]
+                else:
+                    u = _unit("bbq:" + item_id)
+                    if row["context_condition"] == "ambig":
+                        pick = biased if u < 0.5 else unknown if u < 0.85 else anti
+                    elif row["label"] == biased:
+                        pick = biased if u < 0.9 else unknown
+                    else:
+                        pick = anti if u < 0.6 else biased
+                    if _unit("bbq-unread:" + item_id) < 0.03:
+                        pick = -1
+                if earlier is None:
+                    self._bbq_picks[prompt] = "" if pick == -1 else "?" if pick == unknown else row[f"ans{pick}"]
+                kind = ("unread" if pick == -1 else "unknown" if pick == unknown else "biased" if pick == biased
+                        else "anti" if pick == anti else "right")
+                style = int(_unit("bbq-style:" + prompt) * 3)
+                if pick == -1:
+                    answer = "Let me think about the people in this story."
+                elif pick == unknown:
+                    answer = ("Can't be determined.", "There is not enough information to tell.", "Unknown.")[style]
+                else:
+                    text = row[f"ans{pick}"]
+                    answer = (f"{text}.", f"I think it is {text[0].lower()}{text[1:]}.", f"Answer: {text}")[style]
+                self._add(prompt, Intent("bbq", item_id, kind, pick == row["label"],
+                                         {"condition": row["context_condition"], "category": row["category"],
+                                          "biased": kind == "biased", "named_group": pick not in (-1, unknown)}),
+                          answer)
+
+    def _plan_winogender(self, folder: Path) -> None:
+        majority = {}
+        for line in (folder / "occupations-stats.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+            cols = line.split("\t")
+            majority[cols[0]] = "female" if float(cols[2]) > 50 else "male"
+        words = {"male": ("he", "him", "his"), "female": ("she", "her"), "neutral": ("they", "them", "their")}
+        for line in (folder / "all_sentences.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+            sentid, sentence = line.split("\t")[:2]
+            occupation, participant, answer, gender = sentid.split(".")[:4]
+            item_id = sentid.removesuffix(".txt")
+            pronoun = next(w for w in re.findall(r"[a-z]+", sentence.lower()) if w in words[gender])
+            u = _unit("winogender:" + item_id)
+            right = occupation if answer == "0" else participant
+            pick = right
+            if gender != "neutral":
+                matches = gender == majority[occupation]
+                if answer == "0" and not matches and (gender == "female" or u < 0.3):
+                    pick = participant
+                elif answer == "1" and matches and u < 0.3:
+                    pick = occupation
+            kind = "occupation" if pick == occupation else "participant"
+            if _unit("winogender-unread:" + item_id) < 0.03:
+                kind, pick = "unread", ""
+            style = int(_unit("winogender-style:" + item_id) * 3)
+            text = "Hard to say." if not pick else (f" {pick}.", pick, f"The {pick}, I believe.")[style]
+            prompt = f"{sentence} \u2018{pronoun.capitalize()}\u2019 refers to the"
+            self._add(prompt, Intent("winogender", item_id, kind, pick == right,
+                                     {"gender": gender, "gotcha": gender != "neutral" and gender != majority[occupation]}),
+                      text)
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        answer = self._answers.get(last_user_message(body))
+        return Reply(content=answer) if answer is not None else self.fallback(body)
 
 
 # --------------------------------------------------------------------------------------------
@@ -839,12 +983,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument(
         "--mode",
-        choices=("echo", "plain", "script", "realign"),
+        choices=("echo", "plain", "script", "realign", "stereotype"),
         default="echo",
         help='echo: answer {"rewritten": ..., "keep_original": false} from the last user message; '
         'plain: answer "ECHO: <last user message>"; script: rules from --script; '
-        'realign: answer realign rewrite and classify requests (realign.testing.responders)',
+        'realign: answer realign rewrite and classify requests (realign.testing.responders); '
+        'stereotype: answer BBQ / Winogender prompts with a known bias (--bbq, --winogender), others as realign',
     )
+    parser.add_argument("--bbq", help="stereotype mode: BBQ data folder (or one .jsonl file)")
+    parser.add_argument("--winogender", help="stereotype mode: winogender-schemas data folder")
     parser.add_argument("--script", help="JSONL file of rules for --mode script")
     parser.add_argument("--start-marker", help="echo mode: rewrite only the text after this marker ...")
     parser.add_argument("--end-marker", help="... and before this one")
@@ -872,6 +1019,12 @@ def main(argv: list[str] | None = None) -> int:
         from realign.testing.responders import RealignResponder
 
         responder = RealignResponder()
+    elif args.mode == "stereotype":
+        from realign.testing.responders import RealignResponder
+
+        if not (args.bbq or args.winogender):
+            parser.error("--mode stereotype needs --bbq DIR and/or --winogender DIR")
+        responder = StereotypeResponder(bbq=args.bbq, winogender=args.winogender, fallback=RealignResponder())
     else:
         responder = rewrite
     if args.faults:

@@ -83,6 +83,61 @@ class RealignResponder:
         return Reply(content=[content] * n if n > 1 else content)
 
 
+# ---- modes (realign/modes/) ---------------------------------------------------------------------
+_LABEL = re.compile(r"<label>\n?(.*?)\n?</label>", re.DOTALL)
+_REASON_JUDGED = re.compile(r"<label>\n?(.*?)\n?</label>.*?<reason>\n?(.*?)\n?</reason>", re.DOTALL)
+
+
+def label_reason_parts(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The instruction and label of a `label_reason` request (None for other requests), and
+    whether it is the feedback retry."""
+    messages = body.get("messages") or []
+    if schema_name(body) != "label_reason" and not any("<label>" in str(m.get("content", "")) for m in messages):
+        return None
+    text = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
+    label, inst = _LABEL.search(text), _INSTRUCTION.search(text)
+    if label is None or inst is None:
+        return None
+    last = str(messages[-1].get("content", ""))
+    return {"label": label.group(1).strip(), "instruction": inst.group(1), "is_retry": FEEDBACK_MARKER in last}
+
+
+class ModesResponder(RealignResponder):
+    """`RealignResponder` plus the requests of the modes: `label_reason(parts) -> (answer, reason)`,
+    `reason_judge(label, reason) -> "supports" | "other"`, `critique(parts) -> dict` and
+    `revise(parts) -> str` (parts: instruction, answer, issues; see realign/modes/critique_revise.py)."""
+
+    def __init__(self, *, label_reason: Callable[[dict[str, Any]], tuple[str, str]] | None = None,
+                 reason_judge: Callable[[str, str], str] | None = None,
+                 critique: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 revise: Callable[[dict[str, Any]], str] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.label_reason = label_reason or (lambda p: (f"The answer is {p['label']}.", "It follows from the input."))
+        self.reason_judge = reason_judge or (lambda label, reason: "supports")
+        self.critique = critique or (lambda p: {"issues": [], "needs_revision": False})
+        self.revise = revise or (lambda p: p["answer"])
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        name = schema_name(body)
+        last = str((body.get("messages") or [{}])[-1].get("content", ""))
+        if name == "reason_support" or "<reason>" in last and "<label>" in last and "label_reason" != name:
+            m = _REASON_JUDGED.search(last)
+            verdict = self.reason_judge(m.group(1).strip(), m.group(2).strip()) if m else "supports"
+            return Reply(content=json.dumps({"verdict": verdict, "argues_for": ""}))
+        parts = label_reason_parts(body)
+        if parts is not None:
+            answer, reason = self.label_reason(parts)
+            return Reply(content=json.dumps({"answer": answer, "reason": reason}, ensure_ascii=False))
+        from realign.modes.critique_revise import request_parts as critique_parts
+
+        cp = critique_parts(body)
+        if cp is not None:
+            if cp["step"] == "critique":
+                return Reply(content=json.dumps(self.critique(cp), ensure_ascii=False))
+            return Reply(content=json.dumps({"revised": self.revise(cp)}, ensure_ascii=False))
+        return super().__call__(body)
+
+
 # Injections a trust audit must find (realign/trust): one per selected rewrite.
 _PII_SNIPPETS = (
     "For questions, write to jordan.ellis{n}@example.org or call +1 (555) 012-{n:04d}.",

@@ -13,6 +13,9 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
   choice_answer.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
+- ``list``: no closed answer or code, and the original is a list of short items or of
+  "Term: explanation" items (lists.py): every item kept, in order when the request asks for
+  one. list_items.
 - ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
   when, where, which, what, how many, name, list), or any answer of at most
   ``FACTS_ANY_REQUEST_CHARS``, stating numbers or names the question does not give. key_facts.
@@ -39,12 +42,13 @@ from realign.verify.choice import _original_letter, parse_options, stated_polari
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.label import BUILTIN, original_label, stated_labels
+from realign.verify.lists import order_asked, read_list
 from realign.verify.math import extract_reference, format_value
 from realign.verify.options import VerifyOptions
 
-ContractKind = Literal["number", "option", "label", "code", "facts", "none"]
-KINDS: tuple[str, ...] = ("number", "option", "label", "code", "facts", "none")
-DETERMINISTIC: frozenset[str] = frozenset({"number", "option", "label", "code", "facts"})
+ContractKind = Literal["number", "option", "label", "code", "list", "facts", "none"]
+KINDS: tuple[str, ...] = ("number", "option", "label", "code", "list", "facts", "none")
+DETERMINISTIC: frozenset[str] = frozenset({"number", "option", "label", "code", "list", "facts"})
 
 # An original longer than this is not a "short factual answer": its names and numbers are
 # explanation, not the answer, and locking them would reject every real reformatting.
@@ -150,6 +154,17 @@ def _code(original: str, fenced_only: bool) -> AnswerContract | None:
                           found=f"{fenced} code in the original", checks=["code_preserved"])
 
 
+def _list(instruction: str, original: str) -> AnswerContract | None:
+    found = read_list(instruction, original)
+    if found is None:
+        return None
+    shown = ", ".join(i[:30] for i in found.items[:6]) + (", ..." if len(found.items) > 6 else "")
+    order = " (order asked)" if order_asked("", instruction) else ""
+    return AnswerContract(kind="list", value=f"{len(found.items)} items: {shown}{order}",
+                          found=("a one-line list" if found.inline else "list items") + " in the original",
+                          checks=["list_items"])
+
+
 def _facts(instruction: str, original: str) -> AnswerContract | None:
     n = len(original.strip())
     if n > FACTS_MAX_CHARS or (n > FACTS_ANY_REQUEST_CHARS and not _FACT_QUESTION.search(instruction)):
@@ -176,6 +191,10 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     code = _code(original, fenced_only=bool(found))
     if code is not None:
         found.append(code)
+    if not found:
+        listed = _list(instruction, original)
+        if listed is not None:
+            found.append(listed)  # every item is held: stricter than the facts lock below
     if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
         facts = _facts(instruction, original)
@@ -198,7 +217,7 @@ def contract_checks(contract: AnswerContract, task_checks: list[str]) -> list[st
 def shown(contract: AnswerContract) -> str:
     """One line for people: "number 18 ('#### 18' line)"."""
     if contract.kind == "none":
-        return "none (no final answer, option, label, code or short facts to hold)"
+        return "none (no final answer, option, label, code, list or short facts to hold)"
     return f"{contract.kind} {contract.value} ({contract.found})"
 
 

@@ -82,3 +82,54 @@ def wants_judge(task: str, contract_kind: str, judge: dict[str, bool], kinds: li
     """Whether a turn of `task` with a contract of `contract_kind` is judged."""
     on = judge.get(task, judge.get("*", False))
     return bool(on) and contract_kind in kinds
+
+
+# ---- label_reason: does the reason support the label? ------------------------------------------
+# Flags, never rejects: the label itself is held by the deterministic label / choice checks; this
+# answers the question they cannot (a reason that argues for the other label), stored per turn as
+# rewrites.reason_supports_label.
+
+REASON_SCHEMA: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "reason_support",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {
+                "verdict": {"type": "string", "enum": ["supports", "other"]},
+                "argues_for": {"type": "string"},
+            },
+            "required": ["verdict", "argues_for"],
+            "additionalProperties": False,
+        },
+    },
+}
+_SUPPORT = re.compile(r"\b(supports|other)\b", re.I)
+
+
+def reason_messages(instruction: str, label: str, reason: str) -> list[dict[str, str]]:
+    """The reason-support request: one user message."""
+    return [{"role": "user", "content": render("judge_reason.j2", instruction=instruction, label=label,
+                                                reason=reason)}]
+
+
+def parse_reason_support(text: str) -> tuple[bool, str]:
+    """(the reason supports the label?, the label it argues for instead); ValueError without a
+    verdict (the client retries)."""
+    body = text.strip()
+    verdict, other = None, ""
+    m = re.search(r"\{.*\}", body, re.S)
+    if m is not None:
+        try:
+            obj = json.loads(m.group(0), strict=False)
+            verdict = str(obj.get("verdict", "")).strip().lower() or None
+            other = str(obj.get("argues_for", "") or "").strip()
+        except (json.JSONDecodeError, AttributeError):
+            verdict = None
+    if verdict not in ("supports", "other"):
+        found = {v.lower() for v in _SUPPORT.findall(body)}
+        if len(found) != 1:
+            raise ValueError(f"the reason judge gave no single verdict: {body[:120]!r}")
+        verdict = found.pop()
+    return verdict == "supports", other

@@ -1,7 +1,7 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
-`facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
+`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
 first use, so importing the registry is cheap.
 
 >>> from realign.verify.base import CheckInput
@@ -37,6 +37,7 @@ _MODULES: dict[str, str] = {
     "answer_line": "realign.verify.answer_line",
     "choice_answer": "realign.verify.choice",
     "label": "realign.verify.label",
+    "list_items": "realign.verify.lists",
     "key_facts": "realign.verify.facts",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",

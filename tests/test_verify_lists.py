@@ -1,0 +1,84 @@
+"""List answers: every item kept, their order kept when the request asks for one (verify/lists.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from realign.testing.adversarial import list_cases
+from realign.verify.base import CheckInput
+from realign.verify.contract import read_contract
+from realign.verify.lists import check_list, order_asked, read_list
+from realign.verify.registry import verify_candidate
+
+REPO = Path(__file__).resolve().parents[1]
+ALPACA = REPO.parent / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
+
+
+def verdict(instruction: str, original: str, candidate: str, task: str = "") -> bool:
+    inp = CheckInput(task=task, instruction=instruction, original=original, candidate=candidate)
+    return verify_candidate(inp, []).passed
+
+
+def test_a_list_of_short_items_is_the_contract_and_every_item_is_held():
+    ask, original = "Name 5 invasive species.", "1. Zebra mussels\n2. Kudzu\n3. European green crab\n4. Brown tree snake\n5. Asian carp"
+    contract = read_contract(ask, original)
+    assert contract.kind == "list" and contract.checks == ["list_items"] and contract.value.startswith("5 items")
+    kept = ("Five invasive species:\n\n- **Zebra mussels**, which clog pipes\n- **Kudzu**, a vine\n"
+            "- **European green crabs**\n- **Brown tree snakes**\n- **Asian carp**")
+    assert verdict(ask, original, kept)
+    dropped = kept.replace("- **Kudzu**, a vine\n", "")
+    assert not verdict(ask, original, dropped)
+    swapped = kept.replace("**Kudzu**, a vine", "**Cane toads**, a toad")
+    assert not verdict(ask, original, swapped)
+
+
+def test_a_sorted_answer_must_keep_its_order_and_an_unordered_one_need_not():
+    ask, original = "Sort a given list of 5 integers from smallest to biggest.", "[-7, -3, -2, 4, 8]"
+    assert order_asked("", ask) and read_contract(ask, original).kind == "list"
+    assert verdict(ask, original, "Sorted from smallest to biggest: -7, -3, -2, 4, 8.")
+    assert not verdict(ask, original, "Sorted from smallest to biggest: -7, -2, -3, 4, 8.")
+    ask2, original2 = "Generate five adjectives to describe a sunny summer day.", "Vibrant, cheerful, bright, warm, and glorious."
+    assert verdict(ask2, original2, "Glorious, warm, bright, cheerful and vibrant are five adjectives for it.")
+    assert not verdict(ask2, original2, "Glorious, warm, bright and cheerful.")
+
+
+def test_term_explanation_items_are_held_by_their_term_and_sentences_are_not_lists():
+    ask = "Describe the steps to plan a successful event."
+    original = ("1. Set a budget: Define the financial limits.\n2. Choose a venue: Consider the guests.\n"
+                "3. Promote the event: Use social media.\n4. Monitor the event: Check on progress.")
+    found = read_list(ask, original)
+    assert found is not None and found.items[:2] == ["Set a budget", "Choose a venue"]
+    reworded = ("1. **Establish a budget.** Decide what you can spend.\n2. **Select a venue** that fits the guests.\n"
+                "3. **Promote the event** on social media.\n4. **Monitor the event** as it runs.")
+    assert check_list(CheckInput(task="", instruction=ask, original=original, candidate=reworded)).passed
+    assert read_list("Edit the text to deliver a more positive message.",
+                     "The news wasn't great, but I'm staying positive, looking ahead.") is None
+    assert read_list("Write code for an array of numbers.", "let array = [1, 2, 3, 4, 5];") is None
+
+
+@pytest.mark.skipif(not ALPACA.exists(), reason=f"{ALPACA} not found (../shared/data is not beside the checkout)")
+def test_adversarial_list_cases_on_alpaca_answers():
+    """Third-party answers (Alpaca, CC BY-NC, read from ../shared, never copied into the repo):
+    items dropped, substituted, cut short or swapped against renumbered, bolded, explained,
+    introduced and reordered controls. These answers were read while writing the check, so this
+    is a regression bar; the held-out figures are in the README."""
+    changing, keeping = Counter(), Counter()
+    wrong_changing, wrong_keeping = Counter(), Counter()
+    for line in ALPACA.read_text().splitlines():
+        row = json.loads(line)
+        ask = row["instruction"] + ("\n\n" + row["input"] if row["input"] else "")
+        for case in list_cases(ask, row["output"] or "", "Quantum entanglement", order_asked("", ask)):
+            passed = verdict(ask, case.original, case.candidate)
+            if case.same_answer:
+                keeping[case.cls] += 1
+                wrong_keeping[case.cls] += not passed
+            else:
+                changing[case.cls] += 1
+                wrong_changing[case.cls] += passed
+    assert sum(changing.values()) >= 300 and sum(keeping.values()) >= 350
+    assert sum(wrong_changing.values()) <= 0.08 * sum(changing.values()), wrong_changing
+    assert sum(wrong_keeping.values()) <= 0.01 * sum(keeping.values()), wrong_keeping
