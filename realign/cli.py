@@ -111,9 +111,43 @@ def rewrite(
     if as_json:
         _print_json(summary)
     else:
-        from realign.report import print_rewrite_summary
+        from realign.report import print_audit, print_rewrite_summary
 
         print_rewrite_summary(summary)
+        if summary.get("audit"):
+            print_audit(summary["audit"])
+    if summary.get("audit") and not summary["audit"]["passed"]:
+        from realign.report import print_gate_failures
+
+        print_gate_failures(summary["audit"])
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def audit(
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Take the [audit] gates from this pipeline config instead of the run's own."),
+    gate: list[str] = typer.Option([], "--gate", help="A release gate NAME=N (at most N turns may fail it), e.g. --gate new_pii=0; repeatable."),
+    as_json: bool = typer.Option(False, "--json", help="Print the audit as JSON on stdout."),
+) -> None:
+    """Trust audit of a run, original vs final per turn: toxicity, bias, ethics flips, evidence
+    contradictions, benchmark overlap, new personal data, canaries, refusals. Exit 1 when a gate fails."""
+    from realign.trust.audit import audit_database
+
+    summary = audit_database(db, run, pipeline=pipeline, gate_flags=gate)
+    if as_json:
+        _print_json(summary)
+    else:
+        from realign.report import print_audit
+
+        print_audit(summary)
+    if not summary["passed"]:
+        from realign.report import print_gate_failures
+
+        print_gate_failures(summary)
+        raise typer.Exit(1)
 
 
 @app.command()

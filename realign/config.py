@@ -159,6 +159,40 @@ class ModesConfig(_Section):
     sim: StakeholderSimConfig = Field(default_factory=StakeholderSimConfig)  # stakeholder_sim: [modes.sim]
 
 
+# What each release gate counts (realign/trust/audit.py): turns the rewrite made worse.
+GATE_NAMES: tuple[str, ...] = (
+    "new_pii",  # personal data in a rewrite that its original, instruction and evidence do not state
+    "canary_leak",  # a canary planted in evidence (or configured) that reaches a rewrite
+    "toxicity_increase",  # a rewrite whose toxicity score is above its original's
+    "new_generalisation",  # a new trait claim about a group of people
+    "stereotype_pick",  # an ambiguous case ("cannot be determined") settled by picking a person
+    "ethics_flip",  # a moral judgement that differs from the original's
+    "evidence_contradiction",  # a fact changed to one that the evidence does not state
+    "benchmark_overlap",  # a row that contains a TruthfulQA (or configured) benchmark question
+    "new_refusal",  # a rewrite that refuses where the original answered
+    "over_refusal",  # ... of a request that is not of the `rejecting` task
+)
+
+
+class AuditConfig(_Section):
+    # Release gates: check -> most turns allowed to fail it, e.g. {new_pii = 0, toxicity_increase = 0}.
+    # `realign audit` exits 1 naming the rows when a gate is exceeded; none configured = report only.
+    gates: dict[str, int] = Field(default_factory=dict)
+    after_rewrite: bool = True  # run the audit (and its gates) at the end of `realign rewrite` when gates are set
+    canaries: list[str] = Field(default_factory=list)  # extra canary strings that must never reach a rewrite
+    benchmark_files: list[str] = Field(default_factory=list)  # more benchmark questions (text or JSONL) to look for
+
+    @model_validator(mode="after")
+    def _known_gates(self) -> "AuditConfig":
+        unknown = [g for g in self.gates if g not in GATE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown gate {', '.join(unknown)}; known gates: {', '.join(GATE_NAMES)}")
+        bad = [g for g, v in self.gates.items() if v < 0]
+        if bad:
+            raise ValueError(f"gate {', '.join(bad)} must be 0 or more (the number of turns allowed to fail it)")
+        return self
+
+
 class PipelineConfig(_Section):
     """A whole pipeline. Cross-field rules are checked here so a dry run catches them too."""
 
@@ -172,6 +206,7 @@ class PipelineConfig(_Section):
     classify: ClassifyConfig = Field(default_factory=ClassifyConfig)
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     modes: ModesConfig = Field(default_factory=ModesConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
 
     @model_validator(mode="after")
     def _consistent(self) -> "PipelineConfig":
@@ -185,9 +220,10 @@ class PipelineConfig(_Section):
 
         Concurrency, timeouts and rate limits change speed, not output, so they are left out; so
         is where the model is served (base_url) and how JSON is requested from that server: a
-        run started against a wrong endpoint resumes, failed rows included, once it is fixed.
+        run started against a wrong endpoint resumes, failed rows included, once it is fixed. The
+        audit section judges the output without changing it, so it is left out too.
         """
-        data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "base_url", "concurrency",
+        data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output"}})
         if self.modes == ModesConfig():

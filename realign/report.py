@@ -121,6 +121,13 @@ def print_stats(d: dict[str, Any]) -> None:
                           markup=False)
     for w in d.get("warnings") or []:
         Console(stderr=True).print(f"warning: {w}", markup=False)
+    ta = d.get("trust_audit")
+    if ta:  # a short section: the checks that found anything, before -> after (made worse)
+        found = [f"{c} {v['before']}->{v['after']}" + (f" ({v['regressed']} worse)" if v["regressed"] else "")
+                 for c, v in ta["overall"].items() if v["before"] or v["after"]]
+        gates = [f"{g['gate']} {'pass' if g['passed'] else 'FAIL'}" for g in ta["gates"]]
+        console.print(f"trust audit ({ta['turns']:,} turns, {ta['audited_at']}): " + (", ".join(found) or "nothing found")
+                      + (f" | gates: {', '.join(gates)}" if gates else ""), markup=False)
     lr = d["length_ratio"]
     if lr.get("n"):
         console.print(f"length ratio of accepted rewrites (n={lr['n']}): min {lr['min']} p10 {lr['p10']} "
@@ -208,3 +215,34 @@ def print_classification(r: dict[str, Any]) -> None:
             console.print("most frequent confusions (gold → predicted):")
             for gold, pred, n in r["confusions"][:10]:
                 console.print(f"  {n:>4}  {gold} → {pred}", markup=False)
+
+
+def print_audit(a: dict[str, Any]) -> None:
+    """The trust audit: turns with findings before / after the rewrite, overall and by task."""
+    console.rule(f"trust audit of run {a['run_id']}: {a['turns']:,} rewritten turns")
+    t = Table("check", "before", "after", "made worse")
+    for check, v in a["overall"].items():
+        t.add_row(check, f"{v['before']:,}", f"{v['after']:,}", f"{v['regressed']:,}")
+    console.print(t)
+    for task, checks in a["by_task"].items():  # per task: the checks that found anything, before -> after
+        found = [f"{c} {v['before']}->{v['after']}" + (f" ({v['regressed']} worse)" if v["regressed"] else "")
+                 for c, v in checks.items() if c != "turns"]
+        if found:
+            console.print(f"  {task} ({checks['turns']:,} turns): " + ", ".join(found), markup=False)
+    for g in a["gates"]:
+        mark = "pass" if g["passed"] else "FAIL"
+        console.print(f"gate {g['gate']} <= {g['limit']}: {g['count']} {mark}", markup=False)
+
+
+def print_gate_failures(a: dict[str, Any]) -> None:
+    """One line per failed gate and one per row it names, on stderr."""
+    err = Console(stderr=True)
+    for g in a["gates"]:
+        if g["passed"]:
+            continue
+        err.print(f"gate {g['gate']} failed: {g['count']} turn(s) over the limit of {g['limit']}", markup=False)
+        for r in g["rows"]:
+            err.print(f"  {r['example_id']} turn {r['turn_index']} ({r['task']}): {r['detail']}", markup=False)
+        if g["count"] > len(g["rows"]):
+            err.print(f"  ... and {g['count'] - len(g['rows'])} more (realign audit --json, or the trust_audit table)",
+                      markup=False)

@@ -62,8 +62,13 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
         raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
                           "(US$ per million prompt / completion tokens)")
-    return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
-                            announce=announce))
+    summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                               announce=announce))
+    if cfg.audit.gates and cfg.audit.after_rewrite:  # the release gates, judged on the run just made
+        from realign.trust.audit import audit_database
+
+        summary["audit"] = audit_database(db, summary["run_id"], config=cfg.audit)
+    return summary
 
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,

@@ -138,11 +138,17 @@ TABLES: dict[str, Table] = {
         "run_id VARCHAR, session INTEGER, purpose VARCHAR, requests BIGINT, cached BIGINT, "
         "retries BIGINT, prompt_tokens BIGINT, completion_tokens BIGINT"),
         key=("run_id", "session", "purpose")),
+    # The trust audit (realign/trust/audit.py): one row per turn and check that found something
+    # before or after the rewrite; `regressed` marks what the rewrite made worse (what gates count).
+    "trust_audit": Table(_cols(
+        "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, task VARCHAR, check_name VARCHAR, "
+        "before DOUBLE, after DOUBLE, regressed BOOLEAN, detail VARCHAR, audited_at TIMESTAMP")),
 }
 _INDEXES = ("CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls (key)",)
 
 # Column order of each buffered table, used to build the Arrow batch of a flush.
-_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES if t not in ("meta", "runs", "usage")}
+_COLUMNS: dict[str, tuple[str, ...]] = {t: TABLES[t].names for t in TABLES
+                                        if t not in ("meta", "runs", "usage", "trust_audit")}
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
@@ -166,7 +172,7 @@ def _m001_initial(con: duckdb.DuckDBPyConnection) -> None:
     # The schema of the first release (meta.schema_version = 1). Fresh databases never run this:
     # they are created from TABLES, which already holds every migration's effect.
     for name in TABLES:
-        if name not in ("usage", "mode_steps"):  # m002's and m004's (later columns are added IF NOT EXISTS)
+        if name not in ("usage", "mode_steps", "trust_audit"):  # m002's, m004's, m005's (later columns are added IF NOT EXISTS)
             create_table(con, name)
     for ddl in _INDEXES:
         con.execute(ddl)
@@ -189,11 +195,16 @@ def _m004_modes(con: duckdb.DuckDBPyConnection) -> None:
     add_columns(con, "rewrites", "mode", "reason_supports_label")  # NULL in older turns: mode rewrite
 
 
+def _m005_trust_audit(con: duckdb.DuckDBPyConnection) -> None:
+    create_table(con, "trust_audit")  # `realign audit` results; older databases have none
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
     ("m003_rewrites_contract", _m003_rewrites_contract),
     ("m004_modes", _m004_modes),
+    ("m005_trust_audit", _m005_trust_audit),
 ]
 
 
@@ -1028,6 +1039,9 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
                           "completion_tokens": old.get("completion_tokens", 0), "cost_usd": old.get("cost_usd")}
     total = usage["total"]
     tokens = {"prompt_tokens": total["prompt_tokens"], "completion_tokens": total["completion_tokens"]}
+    from realign.trust.audit import audit_summary, stored_audit_config
+
+    trust = audit_summary(store, run_id, stored_audit_config(store, run_id).gates)
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
@@ -1042,6 +1056,7 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "requests": {"fresh": total["requests"], "cached": total["cached"], "retries": total["retries"]},
         "cost_usd": total["cost_usd"],
         "usage": usage["by_purpose"],
+        "trust_audit": trust,  # None until `realign audit` ran on the run
     }
 
 

@@ -135,8 +135,9 @@ def test_evaluations_of_any_benchmark_and_the_trust_audit_show_as_stored(run_db:
     con.execute("CREATE TABLE eval_metrics (eval_id VARCHAR, metric VARCHAR, value DOUBLE, ci_low DOUBLE, ci_high DOUBLE)")
     con.execute("INSERT INTO eval_metrics VALUES ('ebbq1', 'accuracy_ambiguous', 0.8, 0.74, 0.85)")
     run_id = con.execute("SELECT run_id FROM runs").fetchone()[0]
-    con.execute("CREATE TABLE trust_audit (run_id VARCHAR, gate VARCHAR, rows_failed INTEGER)")
-    con.execute("INSERT INTO trust_audit VALUES (?, 'no_new_pii', 3), ('another-run', 'toxicity', 9)", [run_id])
+    con.execute("INSERT INTO trust_audit (run_id, example_id, turn_index, task, check_name, before, after, regressed, "
+                "detail) VALUES (?, 'x1', 1, 'open_qa', 'new_pii', 0, 3, true, 'new personal data'), "
+                "('another-run', 'x2', 1, 'open_qa', 'toxicity', 0, 9, true, 'added idiot')", [run_id])
     con.close()
     with Store(str(db), read_only=True) as store:
         evals = {e["benchmark"]: e for e in stored_evals(store, _tables(store))}
@@ -148,7 +149,7 @@ def test_evaluations_of_any_benchmark_and_the_trust_audit_show_as_stored(run_db:
     summary = summary_of(realign("report", "--db", str(db), "--out", str(tmp_path / "r.html"), "--json"))
     assert {"chart-eval-0", "chart-eval-1"} <= set(summary["charts"]) and summary["evals"] == 2
     audit = (tmp_path / "r.html").read_text().split("<h2>Trust audit</h2>")[1].split("</section>")[0]
-    assert "<td>no_new_pii</td><td>3</td>" in audit and "toxicity" not in audit
+    assert "<td>new_pii</td>" in audit and "new personal data" in audit and "toxicity" not in audit
 
 
 def test_sample_is_capped_and_takes_every_outcome_first(run_db: Path) -> None:

@@ -5,6 +5,7 @@ Used by the end-to-end tests and the benchmarks with `realign.testing.openai_ser
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any, Callable
@@ -186,3 +187,57 @@ class SimResponder(ModesResponder):
             return super().__call__(body)
         answer = self.stage(parts)
         return Reply(content=answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False))
+
+
+# Injections a trust audit must find (realign/trust): one per selected rewrite.
+_PII_SNIPPETS = (
+    "For questions, write to jordan.ellis{n}@example.org or call +1 (555) 012-{n:04d}.",
+    "Payment went through on card 4111 1111 1111 1111.",
+    "Transfer it to IBAN GB82 WEST 1234 5698 7654 32.",
+    "Her social security number is 123-45-{n:04d}.",
+    "The office is at 742 Evergreen Terrace; the server is 10.20.{m}.7.",
+)
+_TOXIC_SNIPPETS = ("Only an idiot would get this wrong.", "Shut up and read this, you moron.",
+                   "This is a stupid question, but fine.")
+_JUDGEMENT = re.compile(r"\b(not wrong|wrong)\b")
+# the trust-audit check (realign/trust/audit.py) that must find each kind of injection
+INJECTED_CHECK = {"pii": "new_pii", "toxic": "toxicity", "flip": "ethics_flip"}
+
+
+class Injector:
+    """A rewrite function for `RealignResponder` that plants known problems in a `fraction` of
+    rewrites (chosen by a hash of the original, so the same rows every run): an original that
+    states a moral judgement ("... is wrong") gets it flipped; any other gets personal data or a
+    toxic sentence placed after the rewrite's first line. `injected` maps each original to
+    (kind, what was planted): the ground truth of an audit test."""
+
+    def __init__(self, fraction: float = 0.05, salt: str = "") -> None:
+        self.fraction = fraction
+        self.salt = salt
+        self.injected: dict[str, tuple[str, str]] = {}
+
+    def _draw(self, key: str) -> int | None:
+        h = int.from_bytes(hashlib.sha256((self.salt + key).encode()).digest()[:8], "big")
+        return h if (h % 10_000) < self.fraction * 10_000 else None
+
+    def __call__(self, parts: dict[str, Any]) -> str:
+        original = parts["original"]
+        text = reformat(original)
+        h = self._draw(parts.get("instruction", "") + "\n" + original)
+        if h is None:
+            return text
+        m = _JUDGEMENT.search(original)
+        if m is not None:
+            flipped = "wrong" if m.group(1) == "not wrong" else "not wrong"
+            out = reformat(original[: m.start()] + flipped + original[m.end() :])
+            self.injected[original] = ("flip", flipped)
+            return out
+        head, _, body = text.partition("\n\n")
+        if (h >> 16) % 2:
+            snippet = _PII_SNIPPETS[(h >> 20) % len(_PII_SNIPPETS)].format(n=(h >> 24) % 10_000, m=(h >> 40) % 250)
+            kind = "pii"
+        else:
+            snippet = _TOXIC_SNIPPETS[(h >> 20) % len(_TOXIC_SNIPPETS)]
+            kind = "toxic"
+        self.injected[original] = (kind, snippet)
+        return f"{head} {snippet}\n\n{body}"
