@@ -60,10 +60,10 @@ def rewrite(
     input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json (optionally .gz / .zst), .parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL); repeat it for several servers of the same model, balanced by requests outstanding."),
     api_key: Optional[str] = API_KEY_OPTION,
     db: str = DB_OPTION,
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per endpoint (default 64)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Answer length limit per request (default 2048)."),
     temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature (default 0.2)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="Seconds per request before it is retried (default 120)."),
@@ -95,7 +95,7 @@ def rewrite(
     overrides = {
         "input": {"format": fmt, "id_field": id_field, "field_map": {k: v for k, v in (
             ("instruction", instruction_field), ("input", input_field), ("output", response_field)) if v} or None},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency, "timeout_s": timeout,
+        "model": {"model": model, "base_url": base_url or None, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
                   "max_cost": max_cost, "structured_output": structured_output},
         "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
