@@ -76,7 +76,7 @@ class LLMSettings(BaseModel):
 
     base_url: str  # e.g. "http://localhost:8000/v1" (vLLM) or "https://api.openai.com/v1"
     # Further endpoints serving the same model (several vLLM servers): each request goes to the
-    # endpoint with the fewest requests outstanding; `concurrency` applies to each endpoint.
+    # endpoint with the fewest requests outstanding; `concurrency` x endpoints are in flight at most.
     base_urls: list[str] = Field(default_factory=list)
     endpoint_failures: int = Field(3, ge=1)  # consecutive failures that take an endpoint out ...
     endpoint_cooldown_s: float = Field(30.0, ge=0)  # ... for this long (then it is tried again)
@@ -686,15 +686,16 @@ class LLMClient:
         return result
 
     def _pick(self) -> Endpoint:
-        """The endpoint for the next request: among those not taken out, the one with no recent
-        failure and the fewest requests outstanding; when all are out, the first to come back."""
+        """The endpoint for the next request: among those not taken out, the one with the fewest
+        requests outstanding; when all are out, the first to come back. (A server failing fast
+        has few outstanding and draws requests: `endpoint_failures` in a row take it out.)"""
         if len(self.endpoints) == 1:
             return self.endpoints[0]
         now = time.monotonic()
         up = [ep for ep in self.endpoints if ep.down_until <= now]
         if not up:
             return min(self.endpoints, key=lambda ep: ep.down_until)
-        return min(up, key=lambda ep: (ep.failures > 0, ep.outstanding))
+        return min(up, key=lambda ep: ep.outstanding)
 
     def _endpoint_failed(self, ep: Endpoint, exc: LLMError) -> None:
         ep.failures += 1
