@@ -84,6 +84,10 @@ def rewrite(
     price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
+    engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
+    shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),
+    workers: int = typer.Option(2, "--workers", min=1, help="--engine ray: LLM actors, each with --concurrency requests in flight per endpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Run the offline stages and print what would be sent; no model needed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
@@ -105,13 +109,33 @@ def rewrite(
         "retrieval": {"kind": retrieval, "index_dir": index_dir},
     }
     summary = run_rewrite(input_path, pipeline=pipeline, overrides=overrides, db=db, limit=limit,
-                          strict=strict, dry_run=dry_run, progress=not quiet and not dry_run)
+                          strict=strict, dry_run=dry_run, progress=not quiet and not dry_run, engine=engine,
+                          ray={"address": ray_address, "shards": shards, "workers": workers})
     if as_json:
         _print_json(summary)
     else:
         from realign.report import print_rewrite_summary
 
         print_rewrite_summary(summary)
+
+
+@app.command("import")
+@user_errors
+def import_(
+    shards: str = typer.Option(..., "--shards", help="Folder of a Ray run's shards (DB.shards, or what --shards named)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Only this run (a prefix is enough)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Load the result shards and request journal of a Ray run into the DuckDB store (idempotent)."""
+    from realign.engines.raydata import import_run
+
+    summary = import_run(db, shards, run)
+    if as_json:
+        _print_json(summary)
+    else:
+        for r in summary["imported"]:
+            print(f"run {r['run_id']}: {r['rows']} rows, {r['calls']} requests, {r['quarantined']} quarantined")
 
 
 @app.command()

@@ -41,7 +41,8 @@ def _retriever(cfg: PipelineConfig, store: Store | None) -> Any | None:
 
 
 def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, dict[str, Any]],
-                db: str, limit: int | None, strict: bool, dry_run: bool, progress: bool) -> dict[str, Any]:
+                db: str, limit: int | None, strict: bool, dry_run: bool, progress: bool,
+                engine: str = "local", ray: dict[str, Any] | None = None) -> dict[str, Any]:
     cfg = load_config(pipeline, overrides)
     input_path = input_path or cfg.input.path or ""
     if not input_path:
@@ -62,8 +63,29 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
         raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
                           "(US$ per million prompt / completion tokens)")
+    if engine == "ray":
+        return _run_ray(cfg, input_path, db=db, limit=limit, strict=strict, announce=announce, **(ray or {}))
+    if engine != "local":
+        raise ConfigError(f"--engine {engine}: unknown engine; choose local or ray")
     return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
                             announce=announce))
+
+
+def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
+             announce: str | None, address: str | None = None, shards: str | None = None,
+             workers: int = 2) -> dict[str, Any]:
+    """`--engine ray`: the run on Ray Data (realign.engines.raydata); shards beside the database
+    unless --shards names a folder every node sees."""
+    from realign.engines.raydata import RayEngine, _require_ray
+
+    _require_ray()  # one line before anything is created
+    if cfg.model.base_url is None or cfg.model.model is None:
+        build_llm(cfg, None, dry_run_hint=True)  # raises the no-endpoint message
+    if announce:
+        print(announce, file=sys.stderr, flush=True)
+    with Store(db) as store:
+        return RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers).run(
+            input_path, limit=limit, strict=strict)
 
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
