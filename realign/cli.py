@@ -84,6 +84,7 @@ def rewrite(
     price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default) or batch (OpenAI Batch API files at --base-url, in rounds; resumable)."),
     engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
     shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),
@@ -101,7 +102,7 @@ def rewrite(
             ("instruction", instruction_field), ("input", input_field), ("output", response_field)) if v} or None},
         "model": {"model": model, "base_url": base_url or None, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
-                  "max_cost": max_cost, "structured_output": structured_output},
+                  "max_cost": max_cost, "structured_output": structured_output, "backend": backend},
         "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
@@ -349,6 +350,34 @@ def index_search(
     for h in hits:
         print(f"[{h.rank}] {h.doc_id}  score {h.score:.3f}  {h.title}")
         print(f"    {h.text[:300]}")
+
+
+batch_app = typer.Typer(help="Batch API result files: load them into the request cache.", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("import")
+@user_errors
+def batch_import(
+    files: list[str] = typer.Argument(..., help="Batch result JSONL files (custom_id = request key), e.g. from `vllm run-batch -o`."),
+    db: str = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Load Batch API answers into the cache; the same `rewrite` command then completes from it."""
+    from pathlib import Path
+
+    from realign.llm.batch import import_results
+    from realign.store import Store
+
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise RealignError(f"{missing[0]}: no such file; give the result files of the batch")
+    with Store(db) as store:
+        summary = import_results(store, [Path(f) for f in files], Path(db + ".batch"))
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"loaded {summary['answers']} answers ({summary['failed']} failed requests) into {db}")
 
 
 eval_app = typer.Typer(help="Evaluate a served model on a benchmark (GSM8K); results stored in the DuckDB file.",

@@ -57,6 +57,10 @@ class ModelConfig(_Section):
     # json_object with a schema, then vLLM's guided fields, then none), or one of those forced;
     # off sends no response_format and parses the answer leniently (realign.llm.structured).
     structured_output: Literal["auto", "json_schema", "json_object", "vllm", "off"] = "auto"
+    # How requests reach the model: http (OpenAI-compatible server, answers at once) or batch
+    # (OpenAI Batch API files at base_url, in rounds; realign.llm.batch).
+    backend: Literal["http", "batch"] = "http"
+    batch_poll_s: float = Field(30.0, gt=0)  # seconds between polls of a submitted batch
 
     @model_validator(mode="before")
     @classmethod
@@ -153,7 +157,8 @@ class PipelineConfig(_Section):
         """
         data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "base_url", "base_urls", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
-                               "prompt_price", "completion_price", "max_cost", "structured_output"}})
+                               "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
+                               "batch_poll_s"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:

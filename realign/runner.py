@@ -67,6 +67,8 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         return _run_ray(cfg, input_path, db=db, limit=limit, strict=strict, announce=announce, **(ray or {}))
     if engine != "local":
         raise ConfigError(f"--engine {engine}: unknown engine; choose local or ray")
+    if cfg.model.backend == "batch":
+        return _run_batch(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress, announce=announce)
     return asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
                             announce=announce))
 
@@ -88,8 +90,47 @@ def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None
             input_path, limit=limit, strict=strict)
 
 
+def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
+               progress: bool, announce: str | None) -> dict[str, Any]:
+    """`--backend batch`: the local engine in rounds, each round's new requests sent as Batch API
+    files and their answers loaded into the cache before the next (realign.llm.batch)."""
+    from pathlib import Path
+
+    from realign.llm.backend import settings_of
+    from realign.llm.batch import MAX_ROUNDS, import_results, submit_and_wait, write_requests
+
+    build_llm(cfg, None, dry_run_hint=True)  # the no-endpoint message, before anything is created
+    folder = Path(db + ".batch")
+    settings = settings_of(cfg)
+    notice = (lambda text: print(f"note: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
+    if (folder / "state.json").exists():  # a command that stopped while its batches ran: collect them
+        files = asyncio.run(submit_and_wait(settings, folder, [], poll_s=cfg.model.batch_poll_s, on_notice=notice))
+        with Store(db) as store:
+            import_results(store, files, folder)
+    rounds = sorted(folder.glob("requests-*.jsonl"))
+    round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
+    summary: dict[str, Any] = {}
+    for _ in range(MAX_ROUNDS):
+        backends: list[Any] = []
+        summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                                   announce=announce, backend_out=backends))
+        pending = backends[0].pending if backends else {}
+        if not pending:
+            break
+        files = write_requests(folder, pending, round_no)
+        notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}")
+        results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
+                                              on_notice=notice))
+        with Store(db) as store:
+            import_results(store, results, folder)
+        round_no += 1
+        announce = None
+    summary["batch_rounds"] = round_no - 1
+    return summary
+
+
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
-               progress: bool, announce: str | None = None) -> dict[str, Any]:
+               progress: bool, announce: str | None = None, backend_out: list[Any] | None = None) -> dict[str, Any]:
     """The run, stoppable: SIGINT / SIGTERM cancel it, the pipeline stores what arrived and marks
     the run `interrupted`, and Interrupted carries the signal to the CLI."""
     loop = asyncio.get_running_loop()
@@ -112,6 +153,8 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         store = Store(db)
         try:
             llm = build_llm(cfg, store, dry_run_hint=True)
+            if backend_out is not None:
+                backend_out.append(llm)
             try:
                 await llm.check_endpoint()
                 if announce:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from realign.config import PipelineConfig
     from realign.llm.base import CallCache
-    from realign.llm.client import ChatResult, LLMStats
+    from realign.llm.client import ChatResult, LLMSettings, LLMStats
 
 
 @runtime_checkable
@@ -53,16 +53,24 @@ def capacity(backend: Any, default: int) -> int:
     return int(getattr(backend, "capacity", default) or default)
 
 
-def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:
-    """The backend the config names (today: OpenAI-compatible HTTP over every configured endpoint)."""
-    from realign.llm.client import LLMClient, LLMSettings
+def settings_of(cfg: PipelineConfig) -> LLMSettings:
+    from realign.llm.client import LLMSettings
 
     m = cfg.model
     assert m.base_url and m.model
-    return LLMClient(
-        LLMSettings(base_url=m.base_url, base_urls=list(m.base_urls), api_key=m.api_key, model=m.model,
-                    concurrency=m.concurrency, timeout_s=m.timeout_s, max_attempts=m.max_attempts,
-                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
-                    structured_output=m.structured_output),
-        cache,
-    )
+    return LLMSettings(base_url=m.base_url, base_urls=list(m.base_urls), api_key=m.api_key, model=m.model,
+                       concurrency=m.concurrency, timeout_s=m.timeout_s, max_attempts=m.max_attempts,
+                       requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
+                       structured_output=m.structured_output)
+
+
+def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:
+    """The backend the config names: OpenAI-compatible HTTP over every configured endpoint
+    (`realign.llm.client`), or batch files (`realign.llm.batch`)."""
+    if cfg.model.backend == "batch":
+        from realign.llm.batch import BatchBackend
+
+        return BatchBackend(settings_of(cfg), cache)
+    from realign.llm.client import LLMClient
+
+    return LLMClient(settings_of(cfg), cache)
