@@ -136,3 +136,56 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated_and_no_answered
                                  "classify": {"kind": "embedded"}}, env={})
         run_local(cfg, tmp_path / "local.duckdb", data)
     assert exports(tmp_path / "local.duckdb", tmp_path / "local") == exports(db, tmp_path / "ray")
+
+
+def row_actor_pids() -> list[int]:
+    """Processes of RowStage actors: Ray titles an actor's process `ray::...RowStage...`."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                title = Path(f"/proc/{d}/cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("ray::") and "RowStage" in title:
+                pids.append(int(d))
+    return pids
+
+
+def test_the_rows_of_a_crashed_actor_are_retried_and_every_row_is_stored_once(tmp_path: Path, local_ray) -> None:
+    import threading
+
+    data = tmp_path / "in.jsonl"
+    write_rows(data, 240)
+    with OpenAIServer(RealignResponder(), latency_s=0.2) as srv:
+        cfg = load_config(None, {"model": {"model": "test-model", "base_url": srv.base_url, "concurrency": 4},
+                                 "classify": {"kind": "embedded"}}, env={})
+        outcome: dict = {}
+
+        def drive() -> None:
+            with Store(tmp_path / "ray.duckdb") as store:
+                outcome["summary"] = RayEngine(cfg, store, tmp_path / "shards", workers=2).run(str(data))
+
+        driver = threading.Thread(target=drive)
+        driver.start()
+        deadline = time.monotonic() + 180
+        while srv.count < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victims = row_actor_pids()
+        assert victims, "no RowStage actor found to crash"
+        os.kill(victims[0], signal.SIGKILL)
+        driver.join(timeout=600)
+        served = srv.count
+        with OpenAIServer(RealignResponder()) as clean:
+            clean_cfg = load_config(None, {"model": {"model": "test-model", "base_url": clean.base_url},
+                                           "classify": {"kind": "embedded"}}, env={})
+            run_local(clean_cfg, tmp_path / "local.duckdb", data)
+            expected_requests = clean.count
+    summary = outcome["summary"]
+    assert summary["rows"] == 240 and summary["failed"] == 0
+    with Store(tmp_path / "ray.duckdb", read_only=True) as st:
+        per_row = st.query("SELECT count(*) AS n, count(DISTINCT example_id) AS ids FROM results")[0]
+        assert per_row["n"] == per_row["ids"] == 239
+    # the crashed actor's answered requests were journaled: at most those in flight went out twice
+    assert served <= expected_requests + 2 * 4 * 1
+    assert exports(tmp_path / "local.duckdb", tmp_path / "local") == exports(tmp_path / "ray.duckdb", tmp_path / "ray")
