@@ -84,7 +84,7 @@ def rewrite(
     price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default) or batch (OpenAI Batch API files at --base-url, in rounds; resumable)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default), batch (OpenAI Batch API files at --base-url, in rounds; resumable) or vllm (in-process vLLM on this GPU box, --model PATH; pip install 'realign[vllm]')."),
     engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
     shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),

@@ -57,9 +57,10 @@ class ModelConfig(_Section):
     # json_object with a schema, then vLLM's guided fields, then none), or one of those forced;
     # off sends no response_format and parses the answer leniently (realign.llm.structured).
     structured_output: Literal["auto", "json_schema", "json_object", "vllm", "off"] = "auto"
-    # How requests reach the model: http (OpenAI-compatible server, answers at once) or batch
-    # (OpenAI Batch API files at base_url, in rounds; realign.llm.batch).
-    backend: Literal["http", "batch"] = "http"
+    # How requests reach the model: http (OpenAI-compatible server, answers at once), batch
+    # (OpenAI Batch API files at base_url, in rounds; realign.llm.batch) or vllm (in-process
+    # vllm.LLM loading `model` as a path or hub id, no server; realign.llm.vllm_local).
+    backend: Literal["http", "batch", "vllm"] = "http"
     batch_poll_s: float = Field(30.0, gt=0)  # seconds between polls of a submitted batch
 
     @model_validator(mode="before")

@@ -507,6 +507,8 @@ def _judge_answer(result: ChatResult) -> None:
 
 def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> ChatBackend:
     m = cfg.model
+    if m.backend == "vllm" and m.model:
+        return build_backend(cfg, cache)  # in process: no endpoint
     if not m.base_url or not m.model:
         raise ConfigError(
             "no model endpoint configured. Point realign at an OpenAI-compatible server with "

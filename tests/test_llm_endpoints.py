@@ -116,3 +116,23 @@ def test_rewrite_with_two_base_url_flags_completes_every_row_when_one_server_fai
     summary = json.loads(proc.stdout)
     assert summary["rows"] == 30 and summary["failed"] == 0
     assert "sending to the other endpoints" in proc.stderr
+
+
+def test_backend_vllm_without_vllm_installed_is_one_line_naming_the_extra(tmp_path) -> None:
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here: this checks the message a machine without it gets")
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"instruction": "What is 2 + 2?", "input": "", "output": "4"}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db",
+                           str(tmp_path / "r.duckdb"), "--backend", "vllm", "--model", "/models/qwen", "-q"],
+                          capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "realign[vllm]" in proc.stderr and "Traceback" not in proc.stderr

@@ -66,7 +66,13 @@ def settings_of(cfg: PipelineConfig) -> LLMSettings:
 
 def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:
     """The backend the config names: OpenAI-compatible HTTP over every configured endpoint
-    (`realign.llm.client`), or batch files (`realign.llm.batch`)."""
+    (`realign.llm.client`), batch files (`realign.llm.batch`) or in-process vLLM
+    (`realign.llm.vllm_local`)."""
+    if cfg.model.backend == "vllm":
+        from realign.llm.vllm_local import VLLMBackend
+
+        assert cfg.model.model
+        return VLLMBackend(cfg.model.model, cache, concurrency=cfg.model.concurrency)
     if cfg.model.backend == "batch":
         from realign.llm.batch import BatchBackend
 
