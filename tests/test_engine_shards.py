@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from realign.config import load_config
@@ -87,6 +89,25 @@ def test_importing_the_same_shards_twice_changes_nothing(tmp_path: Path) -> None
     with Store(tmp_path / "r.duckdb") as st:
         import_shards(st, root, run_id)
     assert _counts(tmp_path / "r.duckdb") == before
+    # `realign import` over a folder of run folders, as `--engine ray` lays them out
+    root.rename(tmp_path / run_id)
+    (tmp_path / "all").mkdir()
+    (tmp_path / run_id).rename(tmp_path / "all" / run_id)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "import", "--shards", str(tmp_path / "all"),
+                           "--db", str(tmp_path / "r.duckdb"), "--json"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["imported"][0]["rows"] == 6
+    assert _counts(tmp_path / "r.duckdb") == before
+
+
+def test_import_into_a_database_without_the_run_is_one_line_naming_the_database(tmp_path: Path) -> None:
+    (tmp_path / "shards" / "r0123456789ab" / "results").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "import", "--shards", str(tmp_path / "shards"),
+                           "--db", str(tmp_path / "other.duckdb")], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert proc.returncode == 2
+    assert "r0123456789ab" in proc.stderr and "other.duckdb" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_the_calls_journal_answers_a_later_worker_and_a_line_cut_short_is_skipped(tmp_path: Path) -> None:

@@ -279,6 +279,9 @@ def import_run(db: str, shards: str, run: str | None = None) -> dict[str, Any]:
         p for p in base.iterdir() if p.is_dir() and (run is None or p.name.startswith(run)))
     if not roots:
         raise ConfigError(f"--shards {shards}: holds no run's shards")
+    if not Path(db).exists():
+        raise ConfigError(f"database {db} does not exist: import into the database the run was started with "
+                          "(the --db of `realign rewrite --engine ray`), which holds its config")
     out = []
     with Store(db) as store:
         for root in roots:
