@@ -107,7 +107,8 @@ def test_import_into_a_database_without_the_run_is_one_line_naming_the_database(
                            "--db", str(tmp_path / "other.duckdb")], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert proc.returncode == 2
-    assert "r0123456789ab" in proc.stderr and "other.duckdb" in proc.stderr and "Traceback" not in proc.stderr
+    assert "other.duckdb" in proc.stderr and "--db" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "other.duckdb").exists()
 
 
 def test_the_calls_journal_answers_a_later_worker_and_a_line_cut_short_is_skipped(tmp_path: Path) -> None:
