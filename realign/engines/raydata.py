@@ -15,7 +15,8 @@ At the end the driver imports the shards into the DuckDB store (`realign import`
 by hand), so `stats`, `show` and `export` read a Ray run like a local one. A rerun imports what a
 killed run left, skips its finished rows, and answers its answered requests from the journals.
 
-Not supported on this engine (yet): `--max-cost` (workers would need a shared budget), and a live
+A local evidence index (`--index`) and the criteria folder must be readable at the same path on
+every node. Not supported on this engine (yet): `--max-cost` (workers would need a shared budget), and a live
 progress display beyond a line per window. Ray Data's own checkpointing is not used: rows are
 skipped by the driver from the results already stored, keyed by example id.
 """
@@ -23,7 +24,6 @@ skipped by the driver from the results already stored, keyed by example id.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import threading
 from pathlib import Path
@@ -49,11 +49,15 @@ def _require_ray() -> Any:
     return ray
 
 
-def _pipeline(cfg: PipelineConfig, llm: Any, store: Any = None) -> Any:
+def _pipeline(cfg: PipelineConfig, llm: Any, store: Any = None, *, search_cache: Any = None,
+              retrieve: bool = True) -> Any:
+    """The pipeline of a stage; web search answers are cached in `search_cache` (the worker's
+    journal, imported into `llm_calls` like the local engine's)."""
     from realign.pipeline import Pipeline
     from realign.runner import _classifier, _retriever
 
-    return Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm), retriever=_retriever(cfg, None))
+    return Pipeline(cfg, store, llm=llm, classifier=_classifier(cfg, llm),
+                    retriever=_retriever(cfg, search_cache) if retrieve else None)
 
 
 def _config(data: dict[str, Any], api_key: str | None) -> PipelineConfig:
@@ -70,7 +74,7 @@ class ClassifyStage:
         # The first pass needs no model: with the cascade, an unsure row asks the LLM inside
         # RowStage (Pipeline._settle_task), as in the local engine.
         cascade = config.classify.kind in ("auto", "cascade") and not config.tasks.force_task
-        self.pipe = _pipeline(config, _Unreachable() if cascade else None)
+        self.pipe = _pipeline(config, _Unreachable() if cascade else None, retrieve=False)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         examples = [Example.model_validate_json(x) for x in batch["example"]]
@@ -107,7 +111,7 @@ class RowStage:
 
         async def setup() -> Any:
             llm = build_backend(self.cfg, self.cache)
-            return llm, _pipeline(self.cfg, llm)
+            return llm, _pipeline(self.cfg, llm, search_cache=self.cache)
 
         self.llm, self.pipe = asyncio.run_coroutine_threadsafe(setup(), self.loop).result()
         self.pipe.run_id = run_id
@@ -167,7 +171,7 @@ class RayEngine:
                 await llm.aclose()
 
         asyncio.run(check())
-        pipe = _pipeline(cfg, llm, store)
+        pipe = _pipeline(cfg, llm, store, retrieve=False)  # the driver only reads and keeps the books
         run_id, input_hash, identity = pipe.run_identity(input_path)
         pipe.run_id = run_id
         resumed = store.start_run(
