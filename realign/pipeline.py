@@ -28,9 +28,9 @@ from realign.llm.client import ChatResult, LLMError, fix_for_kind
 from realign.llm.prices import cost_usd, price_of
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
-from realign.sinks import RowResult
 from realign.rewrite import (PROMPT_MARKERS, build_messages, decide, feedback_messages, parse_answer, rewrite_schema,
                              turn_instruction)
+from realign.sinks import RowResult
 from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
