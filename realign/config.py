@@ -62,6 +62,9 @@ class ModelConfig(_Section):
     # vllm.LLM loading `model` as a path or hub id, no server; realign.llm.vllm_local).
     backend: Literal["http", "batch", "vllm"] = "http"
     batch_poll_s: float = Field(30.0, gt=0)  # seconds between polls of a submitted batch
+    # false: write each round's request files and stop, for `vllm run-batch` or a manual upload;
+    # `realign batch import RESULTS` then loads the answers and the same command goes on
+    batch_submit: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -159,7 +162,7 @@ class PipelineConfig(_Section):
         data = self.model_dump(mode="json", exclude={"name": True, "model": {"api_key", "base_url", "base_urls", "concurrency",
                                "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
-                               "batch_poll_s"}})
+                               "batch_poll_s", "batch_submit"}})
         return data
 
     def public_dump(self) -> dict[str, Any]:

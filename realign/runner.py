@@ -119,6 +119,14 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
             break
         files = write_requests(folder, pending, round_no)
         notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}")
+        if not cfg.model.batch_submit:
+            summary["batch_files"] = [str(f) for f in files]
+            summary["next"] = (f"run each file (e.g. `vllm run-batch -i {files[0]} -o RESULTS.jsonl --model "
+                               f"{cfg.model.model}`), then `realign batch import RESULTS.jsonl --db {db}` and "
+                               "rerun this command")
+            print(f"note: {summary['next']}", file=sys.stderr, flush=True)
+            round_no += 1
+            break
         results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
                                               on_notice=notice))
         with Store(db) as store:

@@ -99,3 +99,39 @@ def _rewrite_with_timeout(data: Path, db: Path, url: str) -> None:
     folder = Path(str(db) + ".batch")
     files = write_requests(folder, backends[0].pending, 1)
     asyncio.run(asyncio.wait_for(submit_and_wait(settings_of(cfg), folder, files, poll_s=0.01), timeout=1.0))
+
+
+def test_request_files_run_elsewhere_then_imported_let_the_same_command_complete_from_the_cache(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    data, db = tmp_path / "in.jsonl", tmp_path / "b.duckdb"
+    _rows(data, 12)
+    with OpenAIServer(RealignResponder()) as online:
+        _rewrite(data, tmp_path / "online.duckdb", online.base_url)
+    with OpenAIServer(RealignResponder()) as srv, OpenAIServer(RealignResponder()) as elsewhere:
+        first = _rewrite(data, db, srv.base_url, backend="batch", batch_submit=False)
+        assert first["batch_files"] and "realign batch import" in first["next"]
+        # stands in for `vllm run-batch -i FILE -o RESULTS`: each line's body answered by a server
+        results = tmp_path / "results.jsonl"
+        with results.open("w") as out:
+            for path in first["batch_files"]:
+                for raw in Path(path).read_text().splitlines():
+                    line = json.loads(raw)
+                    req = urllib.request.Request(elsewhere.base_url + "/chat/completions",
+                                                 data=json.dumps(line["body"]).encode(),
+                                                 headers={"Content-Type": "application/json"})
+                    body = json.loads(urllib.request.urlopen(req, timeout=30).read())
+                    out.write(json.dumps({"id": "x", "custom_id": line["custom_id"],
+                                          "response": {"status_code": 200, "body": body}, "error": None}) + "\n")
+        proc = subprocess.run([sys.executable, "-m", "realign.cli", "batch", "import", str(results), "--db", str(db),
+                               "--json"], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["answers"] == 12
+        second = _rewrite(data, db, srv.base_url, backend="batch", batch_submit=False)
+        assert srv.count == 0 and not srv.batch_desk.batches  # nothing was sent to the configured server
+    assert "batch_files" not in second and second["rows"] == 12 and second["failed"] == 0
+    assert _export(db) == _export(tmp_path / "online.duckdb")
