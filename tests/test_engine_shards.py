@@ -122,3 +122,21 @@ def test_the_calls_journal_answers_a_later_worker_and_a_line_cut_short_is_skippe
     assert later.get_call("k1") == {"choices": []}
     assert later.get_call("k2") is None and later.get_call("k3") is None
     later.close()
+
+
+def test_engine_ray_without_ray_installed_is_one_line_naming_the_extra(tmp_path: Path) -> None:
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("ray") is not None:
+        pytest.skip("Ray is installed here: this checks the message a default install gives")
+    data = tmp_path / "in.jsonl"
+    _rows(data, 2)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db",
+                           str(tmp_path / "r.duckdb"), "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+                           "--engine", "ray", "-q"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "realign[ray]" in proc.stderr
+    assert not (tmp_path / "r.duckdb").exists()
