@@ -110,8 +110,9 @@ def main() -> None:
         local = run(a.local_python, [*common, "--db", str(tmp / "local.duckdb")])
         print(f"local engine            : {local}")
         for w in a.workers:
-            r = run(a.ray_python, [*common, "--db", str(tmp / f"ray{w}.duckdb"), "--engine", "ray",
-                                   "--workers", str(w)])
+            # without -q: its progress lines (one per finished batch) give the sustained rate
+            r = run(a.ray_python, [*[c for c in common if c != "-q"], "--db", str(tmp / f"ray{w}.duckdb"),
+                                   "--engine", "ray", "--workers", str(w)])
             print(f"ray engine, {w} worker(s) : {r}")
     finally:
         for s in servers:

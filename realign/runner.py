@@ -64,7 +64,8 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
                           "(US$ per million prompt / completion tokens)")
     if engine == "ray":
-        return _run_ray(cfg, input_path, db=db, limit=limit, strict=strict, announce=announce, **(ray or {}))
+        return _run_ray(cfg, input_path, db=db, limit=limit, strict=strict, announce=announce, progress=progress,
+                        **(ray or {}))
     if engine != "local":
         raise ConfigError(f"--engine {engine}: unknown engine; choose local or ray")
     if cfg.model.backend == "batch":
@@ -74,7 +75,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
 
 
 def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
-             announce: str | None, address: str | None = None, shards: str | None = None,
+             announce: str | None, progress: bool = True, address: str | None = None, shards: str | None = None,
              workers: int = 2) -> dict[str, Any]:
     """`--engine ray`: the run on Ray Data (realign.engines.raydata); shards beside the database
     unless --shards names a folder every node sees."""
@@ -86,8 +87,9 @@ def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None
     if announce:
         print(announce, file=sys.stderr, flush=True)
     with Store(db) as store:
-        return RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers).run(
-            input_path, limit=limit, strict=strict)
+        quiet = None if progress else (lambda stats: None)  # None: a plain line per finished batch
+        return RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers,
+                         on_progress=quiet).run(input_path, limit=limit, strict=strict)
 
 
 def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
