@@ -376,6 +376,7 @@ def batch_import(
         raise RealignError(f"{missing[0]}: no such file; give the result files of the batch")
     with Store(db) as store:
         summary = import_results(store, [Path(f) for f in files], Path(db + ".batch"))
+    summary.pop("usage")  # billed to no run here: the run that sent the files does not know of them
     if as_json:
         _print_json(summary)
     else:

@@ -99,7 +99,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     from pathlib import Path
 
     from realign.llm.backend import settings_of
-    from realign.llm.batch import MAX_ROUNDS, import_results, submit_and_wait, write_requests
+    from realign.llm.batch import MAX_ROUNDS, bill, import_results, submit_and_wait, write_requests
 
     build_llm(cfg, None, dry_run_hint=True)  # the no-endpoint message, before anything is created
     folder = Path(db + ".batch")
@@ -132,7 +132,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
                                               on_notice=notice))
         with Store(db) as store:
-            import_results(store, results, folder)
+            bill(store, summary["run_id"], import_results(store, results, folder)["usage"])
         round_no += 1
         announce = None
     summary["batch_rounds"] = round_no - 1

@@ -37,6 +37,13 @@ def _rewrite(data: Path, db: Path, url: str, **model: object) -> dict:
                        dry_run=False, progress=False)
 
 
+def _ledger(db: Path) -> list[str]:
+    from realign.store import Store
+
+    with Store(db, read_only=True) as st:
+        return [r["purpose"] for r in st.query("SELECT DISTINCT purpose FROM usage")]
+
+
 def _export(db: Path) -> str:
     out = db.with_suffix(".jsonl")
     export_run(str(db), str(out), "jsonl")
@@ -53,6 +60,10 @@ def test_a_batch_run_exports_what_the_online_run_exports_with_no_request_sent_on
         assert srv.count == 0  # no chat request: every answer came through a batch file
         assert srv.batch_desk.lines_answered > 0
     assert summary["rows"] == 60 and summary["batch_rounds"] >= 1
+    # what the batches were billed is in the run's ledger, beside the online run's figures
+    assert summary["run_total"]["requests"] == 60 and summary["run_total"]["prompt_tokens"] > 0
+    assert any(p.endswith("(batch)") for p in summary["usage"]) or any(
+        p.endswith("(batch)") for p in _ledger(tmp_path / "batch.duckdb"))
     assert _export(tmp_path / "batch.duckdb") == _export(tmp_path / "online.duckdb")
     assert list((tmp_path / "batch.duckdb.batch").glob("requests-01-*.jsonl"))
 

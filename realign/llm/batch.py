@@ -136,6 +136,7 @@ def import_results(store: Any, files: list[Path], folder: Path | None = None) ->
         for path in sorted(folder.glob("purposes-*.json")):
             purposes.update(json.loads(path.read_text()))
     loaded = failed = 0
+    usage: dict[str, dict[str, int]] = {}
     for path in files:
         for n, raw in enumerate(path.read_bytes().splitlines(), 1):
             if not raw.strip():
@@ -151,17 +152,38 @@ def import_results(store: Any, files: list[Path], folder: Path | None = None) ->
             ok = response.get("status_code") == 200 and isinstance(body, dict) and body.get("choices")
             if ok and store.get_call(key) is not None:
                 continue  # loaded before (a rerun importing the same file)
-            usage = (body or {}).get("usage") or {}
+            tokens = (body or {}).get("usage") or {}
             store.put_call(
                 key, kind=purposes.get(key, "batch"), request=requests.get(key, {}),
                 response=_trimmed(body) if ok else None,
                 finish_reason=(body["choices"][0].get("finish_reason") if ok else None),
-                prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
+                prompt_tokens=tokens.get("prompt_tokens"), completion_tokens=tokens.get("completion_tokens"),
                 error=None if ok else f"batch: {json.dumps(line.get('error') or body)[:300]}")
             loaded += bool(ok)
             failed += not ok
+            row = usage.setdefault(purposes.get(key, "batch") + " (batch)", dict.fromkeys(
+                ("requests", "cached", "retries", "prompt_tokens", "completion_tokens"), 0))
+            row["requests"] += 1
+            row["prompt_tokens"] += int(tokens.get("prompt_tokens") or 0)
+            row["completion_tokens"] += int(tokens.get("completion_tokens") or 0)
     store.flush()
-    return {"answers": loaded, "failed": failed}
+    return {"answers": loaded, "failed": failed, "usage": usage}
+
+
+def bill(store: Any, run_id: str, usage: dict[str, dict[str, int]]) -> None:
+    """Add what a round's batches were billed to the run's ledger, under the session that sent
+    them (finished by then) and purposes marked "(batch)", so `stats` and the summary count it."""
+    row = store.con.execute("SELECT sessions FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if not row or not usage:
+        return
+    session = int(row[0] or 1)
+    for purpose, fig in usage.items():
+        store.con.execute(
+            """INSERT INTO usage VALUES (?, ?, ?, ?, 0, 0, ?, ?) ON CONFLICT DO UPDATE SET
+               requests = usage.requests + excluded.requests,
+               prompt_tokens = usage.prompt_tokens + excluded.prompt_tokens,
+               completion_tokens = usage.completion_tokens + excluded.completion_tokens""",
+            [run_id, session, purpose, fig["requests"], fig["prompt_tokens"], fig["completion_tokens"]])
 
 
 def _trimmed(body: dict[str, Any]) -> dict[str, Any]:
