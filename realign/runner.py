@@ -86,10 +86,20 @@ def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None
         build_llm(cfg, None, dry_run_hint=True)  # raises the no-endpoint message
     if announce:
         print(announce, file=sys.stderr, flush=True)
-    with Store(db) as store:
-        quiet = None if progress else (lambda stats: None)  # None: a plain line per finished batch
-        return RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers,
-                         on_progress=quiet).run(input_path, limit=limit, strict=strict)
+    created = not os.path.exists(db)
+    started = False
+    try:
+        with Store(db) as store:
+            quiet = None if progress else (lambda stats: None)  # None: a plain line per finished batch
+            engine = RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers,
+                               on_progress=quiet)
+            summary = engine.run(input_path, limit=limit, strict=strict)
+            started = True
+            return summary
+    except BaseException:
+        if created and not started and not store_has_run(db):
+            remove_database(db)  # a command that failed before its run began leaves no database
+        raise
 
 
 def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
@@ -137,6 +147,13 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         announce = None
     summary["batch_rounds"] = round_no - 1
     return summary
+
+
+def store_has_run(db: str) -> bool:
+    if not os.path.exists(db):
+        return False
+    with Store(db, read_only=True) as store:
+        return bool(store.query("SELECT 1 FROM runs LIMIT 1"))
 
 
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,

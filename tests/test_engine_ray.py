@@ -189,3 +189,18 @@ def test_the_rows_of_a_crashed_actor_are_retried_and_every_row_is_stored_once(tm
     # the crashed actor's answered requests were journaled: at most those in flight went out twice
     assert served <= expected_requests + 2 * 4 * 1
     assert exports(tmp_path / "local.duckdb", tmp_path / "local") == exports(tmp_path / "ray.duckdb", tmp_path / "ray")
+
+
+def test_a_ray_address_where_nothing_answers_is_one_line_and_leaves_no_database(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_rows(data, 4)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db",
+                               str(tmp_path / "r.duckdb"), "--model", "test-model", "--base-url", srv.base_url,
+                               "--engine", "ray", "--ray-address", "127.0.0.1:1", "-q"],
+                              env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+        assert srv.count == 0
+    assert proc.returncode == 2
+    assert "--ray-address 127.0.0.1:1" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "r.duckdb").exists()

@@ -24,6 +24,7 @@ skipped by the driver from the results already stored, keyed by example id.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -171,6 +172,18 @@ class RayEngine:
                 await llm.aclose()
 
         asyncio.run(check())
+        if not ray.is_initialized():
+            _reachable(self.address)
+            try:
+                ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
+                         ignore_reinit_error=True, logging_level=logging.WARNING)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
+                raise ConfigError(f"cannot start or join {where}: {str(exc).splitlines()[0][:200]}; check "
+                                  "--ray-address (e.g. ray://head:10001, or auto on a cluster node)") from None
+        # Ray Data's own progress bars and per-operator log lines: our line per batch says enough
+        ray.data.DataContext.get_current().enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         pipe = _pipeline(cfg, llm, store, retrieve=False)  # the driver only reads and keeps the books
         run_id, input_hash, identity = pipe.run_identity(input_path)
         pipe.run_id = run_id
@@ -189,9 +202,6 @@ class RayEngine:
         driver_sink = ShardSink(root, worker_name(session) + "-driver")
         cfg_data = cfg.model_dump(mode="json", exclude={"model": {"api_key"}})
         api_key = cfg.model.api_key.get_secret_value() if cfg.model.api_key is not None else None
-        if not ray.is_initialized():
-            ray.init(address=self.address, include_dashboard=False, log_to_driver=False,
-                     ignore_reinit_error=True)
         status = "failed"
         seen: dict[str, int] = {}
         try:
@@ -268,6 +278,22 @@ class RayEngine:
                 self.on_progress(pipe.stats)
             else:
                 print(f"ray: {pipe.stats.done} rows done", file=sys.stderr, flush=True)
+
+
+def _reachable(address: str | None) -> None:
+    """A host:port cluster address that refuses connections is one line now, not Ray's minutes of
+    retries (ray:// and auto addresses are left to Ray)."""
+    import socket
+
+    if not address or "://" in address or address == "auto" or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=5):
+            return
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--ray-address {address}: nothing answers there ({exc}); give the head node's GCS "
+                          "address (host:6379), ray://host:10001, or leave it out for a local Ray") from None
 
 
 def import_run(db: str, shards: str, run: str | None = None) -> dict[str, Any]:
