@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-real demo clean
+.PHONY: install test test-real test-ray demo clean
 
 # demo: MODEL and BASE_URL unset -> a dry run (every offline stage, nothing sent);
 # set them (e.g. BASE_URL=http://localhost:8000/v1 MODEL=Qwen/Qwen2.5-7B-Instruct) for a real run.
@@ -43,6 +43,19 @@ $(REAL_STAMP):
 test-real: $(STAMP) $(REAL_STAMP)
 	REALIGN_REAL_PYTHON=$(REAL_VENV)/bin/python $(BIN)/python -m pytest -m real tests/test_real_model.py
 
+# test-ray: the Ray Data engine (tests marked `ray`) against the local test server, on a local
+# Ray started by the tests; realign[ray] goes into .venv-ray/ so the default install stays small.
+RAY_VENV := .venv-ray
+RAY_STAMP := $(RAY_VENV)/.installed
+$(RAY_STAMP): pyproject.toml
+	$(PY) -m venv $(RAY_VENV)
+	$(RAY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(RAY_VENV)/bin/python -m pip install -q -e '.[test,ray]'
+	touch $(RAY_STAMP)
+
+test-ray: $(RAY_STAMP)
+	$(RAY_VENV)/bin/python -m pytest -m ray tests/test_engine_ray.py
+
 demo: $(STAMP)
 ifeq ($(strip $(MODEL)$(BASE_URL)),)
 	$(BIN)/realign rewrite --in $(IN) --dry-run $(LIMIT_FLAG)
@@ -53,7 +66,7 @@ else
 endif
 
 clean:
-	rm -rf $(VENV) $(REAL_VENV) build *.egg-info
+	rm -rf $(VENV) $(REAL_VENV) $(RAY_VENV) build *.egg-info
 
 # gsm8k-eval: the ReAlign GSM8K loop against MODEL at BASE_URL (both required):
 # rewrite the train split (or its first LIMIT rows) with the gsm8k pipeline, show how many

@@ -41,11 +41,11 @@ def make_input(path: Path, rows: int) -> None:
 
 
 class Server:
-    def __init__(self, latency: float):
+    def __init__(self, latency: float, mode: str = "realign"):
         self.tmp = tempfile.mkdtemp()
         port_file = Path(self.tmp) / "port"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "realign.testing.openai_server", "--mode", "realign", "--latency", str(latency),
+            [sys.executable, "-m", "realign.testing.openai_server", "--mode", mode, "--latency", str(latency),
              "--port-file", str(port_file)], stdout=subprocess.DEVNULL, cwd=REPO)
         deadline = time.time() + 30
         while not port_file.exists():

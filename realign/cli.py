@@ -60,10 +60,10 @@ def rewrite(
     input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json (optionally .gz / .zst), .parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)."),
+    base_url: Optional[list[str]] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL); repeat it for several servers of the same model, balanced by requests outstanding."),
     api_key: Optional[str] = API_KEY_OPTION,
     db: str = DB_OPTION,
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight (default 64)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Requests in flight per endpoint (default 64)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", min=1, help="Answer length limit per request (default 2048)."),
     temperature: Optional[float] = typer.Option(None, "--temperature", min=0.0, help="Sampling temperature (default 0.2)."),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="Seconds per request before it is retried (default 120)."),
@@ -85,6 +85,12 @@ def rewrite(
     price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default), batch (OpenAI Batch API files at --base-url, in rounds; resumable) or vllm (in-process vLLM on this GPU box, --model PATH; pip install 'realign[vllm]')."),
+    batch_submit: Optional[bool] = typer.Option(None, "--batch-submit/--batch-files-only", help="--backend batch: submit to the Batch API at --base-url (default), or only write the request files (for `vllm run-batch`) and stop.", show_default=False),
+    engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign[ray]')."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
+    shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),
+    workers: int = typer.Option(2, "--workers", min=1, help="--engine ray: LLM actors, each with --concurrency requests in flight per endpoint."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Run the offline stages and print what would be sent; no model needed."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
@@ -96,9 +102,10 @@ def rewrite(
     overrides = {
         "input": {"format": fmt, "id_field": id_field, "field_map": {k: v for k, v in (
             ("instruction", instruction_field), ("input", input_field), ("output", response_field)) if v} or None},
-        "model": {"model": model, "base_url": base_url, "concurrency": concurrency, "timeout_s": timeout,
+        "model": {"model": model, "base_url": base_url or None, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
-                  "max_cost": max_cost, "structured_output": structured_output},
+                  "max_cost": max_cost, "structured_output": structured_output, "backend": backend,
+                  "batch_submit": batch_submit},
         "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
@@ -107,7 +114,8 @@ def rewrite(
         "modes": {"default": mode},
     }
     summary = run_rewrite(input_path, pipeline=pipeline, overrides=overrides, db=db, limit=limit,
-                          strict=strict, dry_run=dry_run, progress=not quiet and not dry_run)
+                          strict=strict, dry_run=dry_run, progress=not quiet and not dry_run, engine=engine,
+                          ray={"address": ray_address, "shards": shards, "workers": workers})
     if as_json:
         _print_json(summary)
     else:
@@ -148,6 +156,25 @@ def audit(
 
         print_gate_failures(summary)
         raise typer.Exit(1)
+
+
+@app.command("import")
+@user_errors
+def import_(
+    shards: str = typer.Option(..., "--shards", help="Folder of a Ray run's shards (DB.shards, or what --shards named)."),
+    db: str = DB_OPTION,
+    run: Optional[str] = typer.Option(None, "--run", help="Only this run (a prefix is enough)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Load the result shards and request journal of a Ray run into the DuckDB store (idempotent)."""
+    from realign.engines.raydata import import_run
+
+    summary = import_run(db, shards, run)
+    if as_json:
+        _print_json(summary)
+    else:
+        for r in summary["imported"]:
+            print(f"run {r['run_id']}: {r['rows']} rows, {r['calls']} requests, {r['quarantined']} quarantined")
 
 
 @app.command()
@@ -403,6 +430,35 @@ def prepare_dfar(
     else:
         print(f"wrote {summary['train']} train and {summary['test']} test rows to {out} "
               f"({summary['test_removed_as_in_train']} test statements dropped: they occur in train)")
+
+
+batch_app = typer.Typer(help="Batch API result files: load them into the request cache.", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
+
+
+@batch_app.command("import")
+@user_errors
+def batch_import(
+    files: list[str] = typer.Argument(..., help="Batch result JSONL files (custom_id = request key), e.g. from `vllm run-batch -o`."),
+    db: str = DB_OPTION,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """Load Batch API answers into the cache; the same `rewrite` command then completes from it."""
+    from pathlib import Path
+
+    from realign.llm.batch import import_results
+    from realign.store import Store
+
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        raise RealignError(f"{missing[0]}: no such file; give the result files of the batch")
+    with Store(db) as store:
+        summary = import_results(store, [Path(f) for f in files], Path(db + ".batch"))
+    summary.pop("usage")  # billed to no run here: the run that sent the files does not know of them
+    if as_json:
+        _print_json(summary)
+    else:
+        print(f"loaded {summary['answers']} answers ({summary['failed']} failed requests) into {db}")
 
 
 eval_app = typer.Typer(help="Evaluate a served model (or an answers file) on a benchmark: GSM8K, BBQ, Winogender; results stored in the DuckDB file.",

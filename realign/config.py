@@ -41,6 +41,9 @@ class InputConfig(_Section):
 class ModelConfig(_Section):
     model: str | None = None  # served model name, e.g. Qwen/Qwen2.5-7B-Instruct
     base_url: str | None = None  # OpenAI-compatible endpoint, e.g. http://localhost:8000/v1
+    # Further endpoints of the same model, balanced by requests outstanding (realign.llm.client).
+    # In a file, `base_url = ["http://a:8000/v1", "http://b:8000/v1"]` fills both fields.
+    base_urls: list[str] = Field(default_factory=list)
     api_key: SecretStr | None = None  # only ever from the environment, never from a file
     concurrency: int = Field(64, ge=1, le=4096)  # requests in flight; 64 suits one vLLM server
     timeout_s: float = Field(120.0, gt=0)  # per request
@@ -54,6 +57,30 @@ class ModelConfig(_Section):
     # json_object with a schema, then vLLM's guided fields, then none), or one of those forced;
     # off sends no response_format and parses the answer leniently (realign.llm.structured).
     structured_output: Literal["auto", "json_schema", "json_object", "vllm", "off"] = "auto"
+    # How requests reach the model: http (OpenAI-compatible server, answers at once), batch
+    # (OpenAI Batch API files at base_url, in rounds; realign.llm.batch) or vllm (in-process
+    # vllm.LLM loading `model` as a path or hub id, no server; realign.llm.vllm_local).
+    backend: Literal["http", "batch", "vllm"] = "http"
+    batch_poll_s: float = Field(30.0, gt=0)  # seconds between polls of a submitted batch
+    # false: write each round's request files and stop, for `vllm run-batch` or a manual upload;
+    # `realign batch import RESULTS` then loads the answers and the same command goes on
+    batch_submit: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_list(cls, data: Any) -> Any:
+        """`base_url` given as a list (several --base-url flags, or a list in the file): the
+        first is `base_url`, the rest are `base_urls`."""
+        if isinstance(data, dict) and isinstance(data.get("base_url"), (list, tuple)):
+            urls = [str(u) for u in data["base_url"]]
+            data = {**data, "base_url": urls[0] if urls else None,
+                    "base_urls": [*urls[1:], *data.get("base_urls", [])]}
+        return data
+
+    @property
+    def endpoints(self) -> list[str]:
+        """Every configured endpoint, the primary first."""
+        return list(dict.fromkeys([u for u in [self.base_url, *self.base_urls] if u]))
 
 
 class SamplingConfig(_Section):
@@ -223,9 +250,10 @@ class PipelineConfig(_Section):
         run started against a wrong endpoint resumes, failed rows included, once it is fixed. The
         audit section judges the output without changing it, so it is left out too.
         """
-        data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "concurrency",
-                               "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
-                               "prompt_price", "completion_price", "max_cost", "structured_output"}})
+        data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "base_urls",
+                               "concurrency", "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
+                               "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
+                               "batch_poll_s", "batch_submit"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
         elif self.modes.sim == StakeholderSimConfig():

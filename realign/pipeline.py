@@ -1,10 +1,10 @@
-"""Runs the stages over a stream of examples with bounded concurrency; run bookkeeping.
+"""The stages of one row, and the run's identity, routing and counts.
 
-The input is read in chunks; each chunk is classified in one call (with the cascade, the
-embedded pass only: an unsure row asks the LLM inside its own task), rows already finished in this
-run are skipped, the rest are grouped by task (so vLLM's prefix cache sees the same system prompt
-back to back) and processed concurrently, at most `2 x concurrency` rows at a time, so memory
-stays flat whatever the input size. Each row's writes reach the store together when it finishes.
+`Pipeline.process_row` takes one example and its predicted task and returns a `RowResult`
+(realign.sinks) without writing anything; an engine (realign.engines) schedules rows over the
+input and hands each result to a sink. Chunks are classified in one call (with the cascade, the
+embedded pass only: an unsure row asks the LLM inside its own task). Every model call goes
+through a `ChatBackend` (realign.llm.backend).
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from typing import Any, Callable, Iterator, Sequence
 from realign.classify.base import Classifier, classification_text
 from realign.classify.cascade import CascadeClassifier
 from realign.config import PipelineConfig, config_hash
-from realign.errors import ConfigError, InputError, RealignError
-from realign.io.readers import count_rows, read_examples
-from realign.llm.client import LLMClient, LLMError, LLMSettings, fix_for_kind
+from realign.errors import ConfigError, RealignError
+from realign.io.readers import read_examples
+from realign.llm.backend import ChatBackend, build_backend
+from realign.llm.client import LLMError, fix_for_kind
 from realign.llm.prices import cost_usd, price_of
 from realign.modes import Mode, get_mode
 from realign.modes.base import TurnInput, TurnOutcome, TurnTools
 from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, build_messages, turn_instruction
+from realign.sinks import RowResult
 from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
@@ -51,7 +53,7 @@ class LiveStats:
     row_errors: int = 0  # rows failed by an exception other than an LLM error (a bug, a retriever)
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
-    llm: Any = None  # LLMClient.stats, when a model is configured
+    llm: Any = None  # the backend's stats, when a model is configured
     price: tuple[float, float] | None = None  # US$ per million prompt / completion tokens
 
     def snapshot(self) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def example_status(turn_statuses: Sequence[str]) -> str:
 
 
 class Pipeline:
-    def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: LLMClient | None,
+    def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: ChatBackend | None,
                  classifier: Classifier | None, retriever: Any | None = None,
                  tasks: dict[str, TaskSpec] | None = None,
                  on_progress: Callable[[LiveStats], None] | None = None):
@@ -275,7 +277,9 @@ class Pipeline:
             return out
 
     # ---- one row --------------------------------------------------------------------------
-    async def process(self, ex: Example, pred: TaskPrediction) -> str:
+    async def process(self, ex: Example, pred: TaskPrediction) -> RowResult:
+        """Settle the row's task, rewrite its target turns, and return what came of it (no writes:
+        the engine hands the result to its sink)."""
         pred = await self._settle_task(ex, pred)
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
@@ -285,13 +289,9 @@ class Pipeline:
         for i, o in outcomes.items():
             final_turns[i]["content"] = o.final
         status = example_status([o.status for o in outcomes.values()])
-        if self.store is not None:
-            self._write(ex, pred, outcomes, status, final_turns)
-        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
-        self.stats.done += 1
-        return status
+        return RowResult(example=ex, prediction=pred, status=status, final_turns=final_turns, outcomes=outcomes)
 
-    async def process_row(self, ex: Example, pred: TaskPrediction) -> str:
+    async def process_row(self, ex: Example, pred: TaskPrediction) -> RowResult:
         """`process`, except that an error other than an LLM error fails the row (stored with
         the error, retried on resume) and is logged and counted instead of ending the run."""
         try:
@@ -306,47 +306,13 @@ class Pipeline:
                 self._logged_errors.add(kind)
                 log.error("row %s (line %s) failed: %s\n%s", ex.id, ex.line, error,
                           "".join(traceback.format_exception(e)).rstrip())
-            if self.store is not None:
-                self.store.add_example(self.run_id, ex, pred.task, pred.confidence, pred.method)
-                self.store.add_result(self.run_id, ex.id, status="failed", task=pred.task,
-                                      final_turns=[t.model_dump() for t in ex.turns], attempts=0,
-                                      prompt_tokens=0, completion_tokens=0, error=error)
-                self.store.maybe_flush()
-            self.stats.by_status["failed"] = self.stats.by_status.get("failed", 0) + 1
-            self.stats.done += 1
-            return "failed"
+            return RowResult(example=ex, prediction=pred, status="failed",
+                             final_turns=[t.model_dump() for t in ex.turns], error=error)
 
-    def _write(self, ex: Example, pred: TaskPrediction, outcomes: dict[int, TurnOutcome],
-               status: str, final_turns: list[dict[str, str]]) -> None:
-        st, rid = self.store, self.run_id
-        assert st is not None
-        st.add_example(rid, ex, pred.task, pred.confidence, pred.method)
-        for i, o in outcomes.items():
-            st.add_evidence(rid, ex.id, i, o.evidence)
-            for v in o.verdicts:
-                for c in v["checks"]:
-                    st.add_check(rid, ex.id, i, v["attempt"], v["candidate"], c["name"], c["passed"], c["reason"])
-            original = ex.turns[i].content
-            st.add_rewrite(
-                rid, ex.id, i, status=o.status, reason=o.reason, original=original,
-                candidate=o.candidate, final=o.final, keep_original=o.keep_original,
-                attempts=o.attempts,
-                length_ratio=(len(o.candidate) / max(len(original), 1)) if o.candidate else None,
-                request_keys=o.request_keys, raw_answers=o.raw_answers,
-                verdicts=o.verdicts, error=o.error,
-                contract_kind=o.contract.kind, contract=o.contract.model_dump(), repairs=o.repairs or None,
-                mode=o.mode, reason_supports_label=o.reason_supports_label,
-            )
-            st.add_mode_steps(rid, ex.id, i, o.trace)
-        errors = [o.error for o in outcomes.values() if o.error]
-        st.add_result(
-            rid, ex.id, status=status, task=pred.task, final_turns=final_turns,
-            attempts=sum(o.attempts for o in outcomes.values()),
-            prompt_tokens=sum(o.prompt_tokens for o in outcomes.values()),
-            completion_tokens=sum(o.completion_tokens for o in outcomes.values()),
-            error="; ".join(errors) or None,
-        )
-        st.maybe_flush()
+    def count(self, result: RowResult) -> None:
+        """Note a row the sink has taken, for the progress display."""
+        self.stats.by_status[result.status] = self.stats.by_status.get(result.status, 0) + 1
+        self.stats.done += 1
 
     # ---- the run --------------------------------------------------------------------------
     def _chunks(self, path: str, limit: int | None) -> Iterator[list[Example | BadRow]]:
@@ -364,109 +330,11 @@ class Pipeline:
             yield chunk
 
     async def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
+        """Run over `input_path` on this machine (`realign.engines.local`), writing to the store."""
+        from realign.engines.local import LocalEngine
+
         assert self.store is not None and self.llm is not None
-        store = self.store
-        run_id, input_hash, identity = self.run_identity(input_path)
-        self.run_id = run_id
-        resumed = store.start_run(
-            run_id=run_id, name=self.cfg.name, config={**self.cfg.public_dump(), "identity": identity},
-            config_hash=config_hash(identity), input_path=input_path, input_hash=input_hash,
-            model=self.cfg.model.model, base_url=self.cfg.model.base_url,
-        )
-        self._main = asyncio.current_task()
-        store.usage_source = lambda: (run_id, store.session, self.ledger())
-        self._spent_before = (run_usage(store, run_id, self.stats.price)["total"]["cost_usd"] or 0.0) if resumed else 0.0
-        total = count_rows(input_path)
-        self.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
-        quarantined_before = store.quarantined_indices(run_id) if resumed else set()
-        seen: dict[str, int] = {}
-        slots = asyncio.Semaphore(max(2 * self.cfg.model.concurrency, 8))
-        pending: set[asyncio.Task[str]] = set()
-        crashed: list[BaseException] = []  # a row task that raised past process_row (the store failed)
-
-        def row_done(t: asyncio.Task[str]) -> None:
-            slots.release()
-            pending.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                crashed.append(t.exception())  # type: ignore[arg-type]
-            self._tick()
-
-        status = "failed"
-
-        ticker = asyncio.create_task(self._ticker())
-        try:
-            for chunk in self._chunks(input_path, limit):
-                examples: list[Example] = []
-                for item in chunk:
-                    if isinstance(item, BadRow):
-                        if strict:
-                            raise InputError(item.describe(input_path) + " (--strict stops at the first bad row)")
-                        if item.source_index not in quarantined_before:
-                            store.add_quarantine(run_id, item)
-                        self.stats.quarantined += 1
-                        self.stats.done += 1
-                        continue
-                    n = seen.get(item.id, 0) + 1
-                    seen[item.id] = n
-                    if n > 1:  # same id twice in one input: keep both rows, distinctly
-                        item = item.model_copy(update={"id": f"{item.id}~{n}"})
-                    examples.append(item)
-                statuses = store.result_statuses(run_id, [e.id for e in examples])
-                # finished rows are skipped; failed ones, and those whose LLM classification
-                # failed (embedded fallback), run again and replace their old story
-                redo = store.fallback_classified(run_id, list(statuses))
-                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
-                for i, st in statuses.items():
-                    if st == "failed" or i in redo:
-                        store.forget_example(run_id, i)
-                todo = [e for e in examples if e.id not in finished]
-                self.stats.resumed += len(examples) - len(todo)
-                self.stats.done += len(examples) - len(todo)
-                if not todo:
-                    continue
-                preds = await self.classify(todo)
-                for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
-                    await slots.acquire()
-                    if crashed:  # a row raised past process_row (RunStopped, a store failure)
-                        raise crashed[0]
-                    t = asyncio.create_task(self.process_row(ex, pred))
-                    pending.add(t)
-                    t.add_done_callback(row_done)
-            if pending:
-                await asyncio.gather(*pending)
-            if crashed:
-                raise crashed[0]
-            status = "completed"
-        except asyncio.CancelledError:
-            if self.stop_signal is None and not self.budget_hit:
-                raise
-            status = "interrupted"  # stop sending; what arrived is stored below
-            me = asyncio.current_task()
-            if me is not None and hasattr(me, "uncancel"):  # Python 3.11+: the cancel is handled
-                me.uncancel()
-        finally:
-            ticker.cancel()
-            for t in list(pending):
-                t.cancel()
-            if pending:  # let them unwind before the client closes under them
-                await asyncio.gather(*pending, return_exceptions=True)
-            store.set_usage(run_id, store.session, self.ledger())
-            store.flush()
-            counts = self.counts()
-            store.finish_run(run_id, status, counts)
-        if status == "interrupted":
-            counts["interrupted"] = "max_cost" if self.budget_hit else self.stop_signal
-        return {"run_id": run_id, **counts}
-
-    async def _ticker(self) -> None:
-        # Rows may take minutes each on a slow server: keep the display alive and the buffered
-        # rows flowing to disk even when no row finishes for a while.
-        while True:
-            await asyncio.sleep(0.5)
-            if self.store is not None:
-                self.store.set_usage(self.run_id, self.store.session, self.ledger())
-                self.store.maybe_flush()
-            self._tick()
+        return await LocalEngine(self, self.store).run(input_path, limit=limit, strict=strict)
 
     def run_cost(self) -> float | None:
         """US$ the run has cost so far, earlier sessions included; None without a price."""
@@ -536,8 +404,10 @@ class Pipeline:
         }
 
 
-def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> LLMClient:
+def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> ChatBackend:
     m = cfg.model
+    if m.backend == "vllm" and m.model:
+        return build_backend(cfg, cache)  # in process: no endpoint
     if not m.base_url or not m.model:
         raise ConfigError(
             "no model endpoint configured. Point realign at an OpenAI-compatible server with "
@@ -548,13 +418,7 @@ def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) ->
             "--base-url https://api.openai.com/v1 (OPENAI_BASE_URL and REALIGN_MODEL work too)."
             + ("\nTo see what would be sent without a model, add --dry-run." if dry_run_hint else "")
         )
-    return LLMClient(
-        LLMSettings(base_url=m.base_url, api_key=m.api_key, model=m.model, concurrency=m.concurrency,
-                    timeout_s=m.timeout_s, max_attempts=m.max_attempts,
-                    requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
-                    structured_output=m.structured_output),
-        cache,
-    )
+    return build_backend(cfg, cache)
 
 
 CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}

@@ -41,7 +41,8 @@ def _retriever(cfg: PipelineConfig, store: Store | None) -> Any | None:
 
 
 def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, dict[str, Any]],
-                db: str, limit: int | None, strict: bool, dry_run: bool, progress: bool) -> dict[str, Any]:
+                db: str, limit: int | None, strict: bool, dry_run: bool, progress: bool,
+                engine: str = "local", ray: dict[str, Any] | None = None) -> dict[str, Any]:
     cfg = load_config(pipeline, overrides)
     input_path = input_path or cfg.input.path or ""
     if not input_path:
@@ -62,8 +63,16 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
         raise ConfigError(f"--max-cost needs a price for model {m.model}: pass --price-in and --price-out "
                           "(US$ per million prompt / completion tokens)")
-    summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
-                               announce=announce))
+    if engine == "ray":
+        return _run_ray(cfg, input_path, db=db, limit=limit, strict=strict, announce=announce, progress=progress,
+                        **(ray or {}))
+    if engine != "local":
+        raise ConfigError(f"--engine {engine}: unknown engine; choose local or ray")
+    if cfg.model.backend == "batch":
+        summary = _run_batch(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress, announce=announce)
+    else:
+        summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                                   announce=announce))
     if cfg.audit.gates and cfg.audit.after_rewrite:  # the release gates, judged on the run just made
         from realign.trust.audit import audit_database
 
@@ -71,8 +80,90 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     return summary
 
 
+def _run_ray(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
+             announce: str | None, progress: bool = True, address: str | None = None, shards: str | None = None,
+             workers: int = 2) -> dict[str, Any]:
+    """`--engine ray`: the run on Ray Data (realign.engines.raydata); shards beside the database
+    unless --shards names a folder every node sees."""
+    from realign.engines.raydata import RayEngine, _require_ray
+
+    _require_ray()  # one line before anything is created
+    if cfg.model.base_url is None or cfg.model.model is None:
+        build_llm(cfg, None, dry_run_hint=True)  # raises the no-endpoint message
+    if announce:
+        print(announce, file=sys.stderr, flush=True)
+    created = not os.path.exists(db)
+    started = False
+    try:
+        with Store(db) as store:
+            quiet = None if progress else (lambda stats: None)  # None: a plain line per finished batch
+            engine = RayEngine(cfg, store, shards or db + ".shards", address=address, workers=workers,
+                               on_progress=quiet)
+            summary = engine.run(input_path, limit=limit, strict=strict)
+            started = True
+            return summary
+    except BaseException:
+        if created and not started and not store_has_run(db):
+            remove_database(db)  # a command that failed before its run began leaves no database
+        raise
+
+
+def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
+               progress: bool, announce: str | None) -> dict[str, Any]:
+    """`--backend batch`: the local engine in rounds, each round's new requests sent as Batch API
+    files and their answers loaded into the cache before the next (realign.llm.batch)."""
+    from pathlib import Path
+
+    from realign.llm.backend import settings_of
+    from realign.llm.batch import MAX_ROUNDS, bill, import_results, submit_and_wait, write_requests
+
+    build_llm(cfg, None, dry_run_hint=True)  # the no-endpoint message, before anything is created
+    folder = Path(db + ".batch")
+    settings = settings_of(cfg)
+    notice = (lambda text: print(f"note: {text}", file=sys.stderr, flush=True)) if progress else (lambda text: None)
+    if (folder / "state.json").exists():  # a command that stopped while its batches ran: collect them
+        files = asyncio.run(submit_and_wait(settings, folder, [], poll_s=cfg.model.batch_poll_s, on_notice=notice))
+        with Store(db) as store:
+            import_results(store, files, folder)
+    rounds = sorted(folder.glob("requests-*.jsonl"))
+    round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
+    summary: dict[str, Any] = {}
+    for _ in range(MAX_ROUNDS):
+        backends: list[Any] = []
+        summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
+                                   announce=announce, backend_out=backends))
+        pending = backends[0].pending if backends else {}
+        if not pending:
+            break
+        files = write_requests(folder, pending, round_no)
+        notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}")
+        if not cfg.model.batch_submit:
+            summary["batch_files"] = [str(f) for f in files]
+            summary["next"] = (f"run each file (e.g. `vllm run-batch -i {files[0]} -o RESULTS.jsonl --model "
+                               f"{cfg.model.model}`), then `realign batch import RESULTS.jsonl --db {db}` and "
+                               "rerun this command")
+            print(f"note: {summary['next']}", file=sys.stderr, flush=True)
+            round_no += 1
+            break
+        results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
+                                              on_notice=notice))
+        with Store(db) as store:
+            bill(store, summary["run_id"], import_results(store, results, folder)["usage"])
+        round_no += 1
+        announce = None
+    summary["batch_rounds"] = round_no - 1
+    return summary
+
+
+def store_has_run(db: str) -> bool:
+    if not os.path.exists(db):
+        return False
+    with Store(db, read_only=True) as store:
+        return bool(store.query("SELECT 1 FROM runs LIMIT 1"))
+
+
 async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | None, strict: bool,
-               progress: bool, announce: str | None = None) -> dict[str, Any]:
+               progress: bool, announce: str | None = None, backend_out: list[Any] | None = None) -> dict[str, Any]:
     """The run, stoppable: SIGINT / SIGTERM cancel it, the pipeline stores what arrived and marks
     the run `interrupted`, and Interrupted carries the signal to the CLI."""
     loop = asyncio.get_running_loop()
@@ -95,6 +186,8 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         store = Store(db)
         try:
             llm = build_llm(cfg, store, dry_run_hint=True)
+            if backend_out is not None:
+                backend_out.append(llm)
             try:
                 await llm.check_endpoint()
                 if announce:

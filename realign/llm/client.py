@@ -18,6 +18,12 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
+With several endpoints (`base_urls`), each request goes to the healthy endpoint with the fewest
+requests outstanding; an endpoint whose last `endpoint_failures` requests all failed (connection,
+timeout, 5xx) is left out for `endpoint_cooldown_s`, and a retry goes elsewhere. The cache, the
+usage ledger, the failure watch and the structured-output dialect stay one per client: the
+endpoints are assumed to serve the same model with the same server software.
+
 HTTP goes through the SDK's own aiohttp client (``openai[aiohttp]``, DefaultAioHttpClient):
 measured in benchmarks/llm_client.py it is the fastest of the SDK's well-kept stacks here;
 ``http_transport = "httpx"`` selects the SDK's default httpx2 client instead.
@@ -69,6 +75,11 @@ class LLMSettings(BaseModel):
     """Where and how to reach the model."""
 
     base_url: str  # e.g. "http://localhost:8000/v1" (vLLM) or "https://api.openai.com/v1"
+    # Further endpoints serving the same model (several vLLM servers): each request goes to the
+    # endpoint with the fewest requests outstanding; `concurrency` x endpoints are in flight at most.
+    base_urls: list[str] = Field(default_factory=list)
+    endpoint_failures: int = Field(3, ge=1)  # consecutive failures that take an endpoint out ...
+    endpoint_cooldown_s: float = Field(30.0, ge=0)  # ... for this long (then it is tried again)
     api_key: SecretStr | None = None  # None sends a placeholder (vLLM accepts any key)
     model: str  # the model name the server knows
     concurrency: int = Field(64, ge=1)  # requests in flight at once (size it for the server)
@@ -337,14 +348,16 @@ class LLMClient:
         self._probe = asyncio.Lock()
         self._probe_hangs = False  # a probe went unanswered for PROBE_PATIENCE_S: stop serialising
         self._secret = settings.api_key.get_secret_value() if settings.api_key is not None else None
-        self._openai = openai.AsyncOpenAI(
-            base_url=settings.base_url,
+        self.endpoints = [Endpoint(url, openai.AsyncOpenAI(
+            base_url=url,
             api_key=self._secret or PLACEHOLDER_API_KEY,
             max_retries=0,  # every retry is ours
             timeout=settings.timeout_s,
             http_client=_http_client(settings),
-        )
-        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
+        self._openai = self.endpoints[0].client
+        self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
+        self._semaphore = asyncio.Semaphore(self.capacity)
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -539,13 +552,32 @@ class LLMClient:
 
     async def check_endpoint(self) -> list[str]:
         """GET /models: fail early, with a message that says what to do, when the server is
-        unreachable or rejects the key. Returns the model ids the server lists.
+        unreachable or rejects the key. Returns the model ids the server lists. With several
+        endpoints, one that fails the check is left out for its cooldown (with a notice); the
+        error is raised only when every endpoint fails it.
 
         Raises ConfigError.
         """
-        url = self.settings.base_url.rstrip("/")
+        if len(self.endpoints) == 1:
+            return await self._check(self.endpoints[0])
+        errors: list[ConfigError] = []
+        ids: list[str] = []
+        for ep in self.endpoints:
+            try:
+                ids = ids or await self._check(ep)
+            except ConfigError as exc:
+                errors.append(exc)
+                ep.failures = self.settings.endpoint_failures
+                ep.down_until = time.monotonic() + self.settings.endpoint_cooldown_s
+                self.on_notice(f"{exc} -- leaving {ep.url} out for {self.settings.endpoint_cooldown_s:g} s")
+        if len(errors) == len(self.endpoints):
+            raise errors[0]
+        return ids
+
+    async def _check(self, ep: Endpoint) -> list[str]:
+        url = ep.url.rstrip("/")
         try:
-            response = await self._openai.get(
+            response = await ep.client.get(
                 "/models",
                 cast_to=httpx2.Response,
                 options={"timeout": min(self.settings.timeout_s, 15.0)},
@@ -585,7 +617,8 @@ class LLMClient:
             ) from None
 
     async def aclose(self) -> None:
-        await self._openai.close()
+        for ep in self.endpoints:
+            await ep.client.close()
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -609,29 +642,39 @@ class LLMClient:
                 await self._rpm.acquire(1)
             if self._tpm is not None:
                 await self._tpm.acquire(estimate)
+            ep = self._pick()
             stats.in_flight += 1
             stats.requests_sent += 1
             stats.add(purpose, "requests")
+            ep.outstanding += 1
             started = time.perf_counter()
             try:
-                response = await self._openai.post(
-                    "/chat/completions", cast_to=httpx2.Response, content=body, options=self._post_options
-                )
-                raw = response.content
-                self._answered.set()
-            except openai.APIConnectionError as exc:  # timeouts included
-                refused = _refused(exc)
-                if isinstance(exc, openai.APITimeoutError) and refused is None:
+                try:
+                    response = await ep.client.post(
+                        "/chat/completions", cast_to=httpx2.Response, content=body, options=self._post_options
+                    )
+                    raw = response.content
+                    self._answered.set()
+                except openai.APIConnectionError as exc:  # timeouts included
+                    refused = _refused(exc)
+                    if isinstance(exc, openai.APITimeoutError) and refused is None:
+                        raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
+                    raise LLMError("connection", f"connection to {ep.url} failed: "
+                                                 f"{refused or _cause(exc)}") from None
+                except openai.APIStatusError as exc:
+                    raise self._status_error(exc) from None
+                except httpx2.TimeoutException:
                     raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
-                raise LLMError("connection", f"connection to {self.settings.base_url} failed: "
-                                             f"{refused or _cause(exc)}") from None
-            except openai.APIStatusError as exc:
-                raise self._status_error(exc) from None
-            except httpx2.TimeoutException:
-                raise LLMError("timeout", f"no answer within {self.settings.timeout_s:g} s") from None
-            except httpx2.TransportError as exc:
-                raise LLMError("connection", f"connection to {self.settings.base_url} failed: {exc}") from None
+                except httpx2.TransportError as exc:
+                    raise LLMError("connection", f"connection to {ep.url} failed: {exc}") from None
+            except LLMError as exc:
+                if exc.kind in ("connection", "timeout", "server_error"):
+                    self._endpoint_failed(ep, exc)
+                raise
+            else:
+                ep.failures = 0
             finally:
+                ep.outstanding -= 1
                 stats.in_flight -= 1
             latency = time.perf_counter() - started
 
@@ -675,6 +718,27 @@ class LLMClient:
                 preview = result.content[:200]
                 raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
         return result
+
+    def _pick(self) -> Endpoint:
+        """The endpoint for the next request: among those not taken out, the one with the fewest
+        requests outstanding; when all are out, the first to come back. (A server failing fast
+        has few outstanding and draws requests: `endpoint_failures` in a row take it out.)"""
+        if len(self.endpoints) == 1:
+            return self.endpoints[0]
+        now = time.monotonic()
+        up = [ep for ep in self.endpoints if ep.down_until <= now]
+        if not up:
+            return min(self.endpoints, key=lambda ep: ep.down_until)
+        return min(up, key=lambda ep: ep.outstanding)
+
+    def _endpoint_failed(self, ep: Endpoint, exc: LLMError) -> None:
+        ep.failures += 1
+        if len(self.endpoints) > 1 and ep.failures >= self.settings.endpoint_failures \
+                and ep.down_until <= time.monotonic():  # out again when it fails after its cooldown
+            ep.down_until = time.monotonic() + self.settings.endpoint_cooldown_s
+            ep.taken_out += 1
+            self.on_notice(f"{ep.url} failed {ep.failures} requests in a row ({exc.kind}: {exc.message[:120]}); "
+                           f"sending to the other endpoints for {self.settings.endpoint_cooldown_s:g} s")
 
     def _status_error(self, exc: openai.APIStatusError) -> LLMError:
         status = exc.status_code
@@ -722,6 +786,18 @@ class LLMClient:
             )
         except (KeyError, TypeError, AttributeError, ValueError):
             return None  # an unreadable entry is a miss
+
+
+@dataclass(eq=False)
+class Endpoint:
+    """One server of the model, with what the balancer knows of it."""
+
+    url: str
+    client: openai.AsyncOpenAI
+    outstanding: int = 0  # requests sent and not yet answered
+    failures: int = 0  # consecutive failed requests (connection, timeout, 5xx)
+    down_until: float = 0.0  # time.monotonic() before which it gets no request (unless all are out)
+    taken_out: int = 0  # times it was taken out
 
 
 def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:

@@ -631,6 +631,7 @@ class OpenAIServer:
         self._handlers: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._created = int(time.time())
+        self.batch_desk = BatchDesk(self)
 
     # -- public view --------------------------------------------------------------------------
 
@@ -862,6 +863,11 @@ class OpenAIServer:
             if unauthorized is not None:
                 return unauthorized
             return await self._chat(headers, body)
+        if route == "/files" or route.startswith("/files/") or route == "/batches" or route.startswith("/batches/"):
+            unauthorized = self._check_key(headers)
+            if unauthorized is not None:
+                return unauthorized
+            return self.batch_desk.handle(method, route, headers, body)
         if route == "/models":
             if method != "GET":
                 return 405, _error_body(405, f"{method} not allowed on {path}"), {}
@@ -957,6 +963,109 @@ class OpenAIServer:
             },
         }
         return json.dumps(completion, ensure_ascii=False).encode("utf-8")
+
+
+class BatchDesk:
+    """The OpenAI Batch API of the test server: ``POST /v1/files`` (multipart, purpose=batch),
+    ``GET /v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches/{id}``.
+
+    A batch is answered line by line by the server's responder (faults included) when it is
+    first polled after `polls_to_finish` polls, so a client has to poll; its lines are counted in
+    `lines_answered`, not in the server's chat `count`.
+    """
+
+    def __init__(self, server: OpenAIServer, polls_to_finish: int = 1) -> None:
+        self.server = server
+        self.polls_to_finish = polls_to_finish
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.lines_answered = 0
+        self._polls: dict[str, int] = {}
+
+    def handle(self, method: str, route: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        parts = route.strip("/").split("/")
+        if parts == ["files"] and method == "POST":
+            return self._upload(headers, body)
+        if len(parts) == 3 and parts[0] == "files" and parts[2] == "content" and method == "GET":
+            if parts[1] not in self.files:
+                return 404, _error_body(404, f"no file {parts[1]}"), {}
+            return 200, self.files[parts[1]], {}
+        if parts == ["batches"] and method == "POST":
+            try:
+                req = json.loads(body)
+            except ValueError:
+                return 400, _error_body(400, "body is not JSON"), {}
+            if req.get("input_file_id") not in self.files or req.get("endpoint") != "/v1/chat/completions":
+                return 400, _error_body(400, "input_file_id must name an uploaded file; endpoint /v1/chat/completions"), {}
+            bid = f"batch_{len(self.batches) + 1}"
+            self.batches[bid] = {"id": bid, "object": "batch", "endpoint": req["endpoint"], "errors": None,
+                                 "input_file_id": req["input_file_id"], "completion_window": "24h",
+                                 "status": "validating", "output_file_id": None, "error_file_id": None,
+                                 "created_at": int(time.time()),
+                                 "request_counts": {"total": 0, "completed": 0, "failed": 0}}
+            self._polls[bid] = 0
+            return 200, json.dumps(self.batches[bid]).encode(), {}
+        if len(parts) == 2 and parts[0] == "batches" and method == "GET":
+            batch = self.batches.get(parts[1])
+            if batch is None:
+                return 404, _error_body(404, f"no batch {parts[1]}"), {}
+            self._polls[parts[1]] += 1
+            if batch["status"] != "completed":
+                batch["status"] = "in_progress"
+                if self._polls[parts[1]] > self.polls_to_finish:
+                    self._run(batch)
+            return 200, json.dumps(batch).encode(), {}
+        return 404, _error_body(404, f"no route for {method} /v1{route}"), {}
+
+    def _upload(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        import email.parser
+        import email.policy
+
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + headers.get("content-type", "").encode("latin-1") + b"\r\n\r\n" + body)
+        content, purpose, name = None, None, "upload.jsonl"
+        for part in message.iter_parts() if message.is_multipart() else []:
+            field_name = part.get_param("name", header="content-disposition")
+            if field_name == "file":
+                content = part.get_payload(decode=True)
+                name = part.get_filename() or name
+            elif field_name == "purpose":
+                purpose = (part.get_payload(decode=True) or b"").decode()
+        if content is None or purpose != "batch":
+            return 400, _error_body(400, "send multipart/form-data with a file and purpose=batch"), {}
+        fid = f"file-{len(self.files) + 1}"
+        self.files[fid] = content
+        return 200, json.dumps({"id": fid, "object": "file", "bytes": len(content), "created_at": int(time.time()),
+                                "filename": name, "purpose": "batch"}).encode(), {}
+
+    def _run(self, batch: dict[str, Any]) -> None:
+        out, errors = [], []
+        for raw in self.files[batch["input_file_id"]].splitlines():
+            if not raw.strip():
+                continue
+            line = json.loads(raw)
+            body = line["body"]
+            reply = self.server.responder(body)
+            self.lines_answered += 1
+            if reply.status != 200 or reply.hang or reply.malformed:
+                status = reply.status if reply.status != 200 else 500
+                errors.append({"id": f"req_{len(out) + len(errors)}", "custom_id": line["custom_id"],
+                               "response": {"status_code": status, "body": json.loads(_error_body(
+                                   status, reply.error_message or "failed"))}, "error": None})
+                continue
+            completion = json.loads(self.server._completion(body, reply))
+            out.append({"id": f"req_{len(out) + len(errors)}", "custom_id": line["custom_id"],
+                        "response": {"status_code": 200, "request_id": completion["id"], "body": completion},
+                        "error": None})
+        fid = f"file-{len(self.files) + 1}"
+        self.files[fid] = "".join(json.dumps(o) + "\n" for o in out).encode()
+        batch["output_file_id"] = fid
+        if errors:
+            eid = f"file-{len(self.files) + 1}"
+            self.files[eid] = "".join(json.dumps(e) + "\n" for e in errors).encode()
+            batch["error_file_id"] = eid
+        batch["status"] = "completed"
+        batch["request_counts"] = {"total": len(out) + len(errors), "completed": len(out), "failed": len(errors)}
 
 
 # --------------------------------------------------------------------------------------------

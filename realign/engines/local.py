@@ -1,0 +1,146 @@
+"""The local engine: one process, one asyncio event loop, the DuckDB store as sink and cache.
+
+It reads the input in chunks (`Pipeline._chunks`), skips rows finished in an earlier session of
+the run, classifies each chunk in one call, groups the rest by task (so vLLM's prefix cache sees
+the same system prompt back to back) and processes them concurrently, at most twice the backend's
+capacity at a time, so memory stays flat whatever the input size. Each row's result goes to the
+sink when it finishes; the run's bookkeeping (start, usage ledger, finish) is the store's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from realign.config import config_hash
+from realign.errors import InputError
+from realign.io.readers import count_rows
+from realign.llm.backend import capacity
+from realign.records import BadRow, Example
+from realign.sinks import RowResult, Sink, StoreSink
+from realign.store import run_usage
+
+if TYPE_CHECKING:
+    from realign.pipeline import Pipeline
+    from realign.store import Store
+
+
+class LocalEngine:
+    def __init__(self, pipeline: Pipeline, store: Store, sink: Sink | None = None) -> None:
+        self.pipe = pipeline
+        self.store = store
+        self.sink = sink if sink is not None else StoreSink(store)
+
+    async def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
+        pipe, store, sink = self.pipe, self.store, self.sink
+        assert pipe.llm is not None
+        run_id, input_hash, identity = pipe.run_identity(input_path)
+        pipe.run_id = run_id
+        resumed = store.start_run(
+            run_id=run_id, name=pipe.cfg.name, config={**pipe.cfg.public_dump(), "identity": identity},
+            config_hash=config_hash(identity), input_path=input_path, input_hash=input_hash,
+            model=pipe.cfg.model.model, base_url=pipe.cfg.model.base_url,
+        )
+        pipe._main = asyncio.current_task()
+        store.usage_source = lambda: (run_id, store.session, pipe.ledger())
+        pipe._spent_before = (run_usage(store, run_id, pipe.stats.price)["total"]["cost_usd"] or 0.0) if resumed else 0.0
+        total = count_rows(input_path)
+        pipe.stats.total = min(total, limit) if (total is not None and limit is not None) else (total or limit)
+        quarantined_before = store.quarantined_indices(run_id) if resumed else set()
+        seen: dict[str, int] = {}
+        slots = asyncio.Semaphore(max(2 * capacity(pipe.llm, pipe.cfg.model.concurrency), 8))
+        pending: set[asyncio.Task[RowResult]] = set()
+        crashed: list[BaseException] = []  # a row task that raised past process_row (the store failed)
+
+        async def one_row(ex: Example, pred: Any) -> RowResult:
+            result = await pipe.process_row(ex, pred)
+            sink.write(run_id, result)
+            pipe.count(result)
+            return result
+
+        def row_done(t: asyncio.Task[RowResult]) -> None:
+            slots.release()
+            pending.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                crashed.append(t.exception())  # type: ignore[arg-type]
+            pipe._tick()
+
+        status = "failed"
+
+        ticker = asyncio.create_task(self._ticker())
+        try:
+            for chunk in pipe._chunks(input_path, limit):
+                examples: list[Example] = []
+                for item in chunk:
+                    if isinstance(item, BadRow):
+                        if strict:
+                            raise InputError(item.describe(input_path) + " (--strict stops at the first bad row)")
+                        if item.source_index not in quarantined_before:
+                            sink.quarantine(run_id, item)
+                        pipe.stats.quarantined += 1
+                        pipe.stats.done += 1
+                        continue
+                    examples.append(dedupe_id(item, seen))
+                statuses = store.result_statuses(run_id, [e.id for e in examples])
+                # finished rows are skipped; failed ones, and those whose LLM classification
+                # failed (embedded fallback), run again and replace their old story
+                redo = store.fallback_classified(run_id, list(statuses))
+                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
+                for i, st in statuses.items():
+                    if st == "failed" or i in redo:
+                        store.forget_example(run_id, i)
+                todo = [e for e in examples if e.id not in finished]
+                pipe.stats.resumed += len(examples) - len(todo)
+                pipe.stats.done += len(examples) - len(todo)
+                if not todo:
+                    continue
+                preds = await pipe.classify(todo)
+                for ex, pred in sorted(zip(todo, preds), key=lambda p: p[1].task):
+                    await slots.acquire()
+                    if crashed:  # a row raised past process_row (RunStopped, a store failure)
+                        raise crashed[0]
+                    t = asyncio.create_task(one_row(ex, pred))
+                    pending.add(t)
+                    t.add_done_callback(row_done)
+            if pending:
+                await asyncio.gather(*pending)
+            if crashed:
+                raise crashed[0]
+            status = "completed"
+        except asyncio.CancelledError:
+            if pipe.stop_signal is None and not pipe.budget_hit:
+                raise
+            status = "interrupted"  # stop sending; what arrived is stored below
+            me = asyncio.current_task()
+            if me is not None and hasattr(me, "uncancel"):  # Python 3.11+: the cancel is handled
+                me.uncancel()
+        finally:
+            ticker.cancel()
+            for t in list(pending):
+                t.cancel()
+            if pending:  # let them unwind before the client closes under them
+                await asyncio.gather(*pending, return_exceptions=True)
+            store.set_usage(run_id, store.session, pipe.ledger())
+            sink.flush()
+            store.flush()
+            counts = pipe.counts()
+            store.finish_run(run_id, status, counts)
+        if status == "interrupted":
+            counts["interrupted"] = "max_cost" if pipe.budget_hit else pipe.stop_signal
+        return {"run_id": run_id, **counts}
+
+    async def _ticker(self) -> None:
+        # Rows may take minutes each on a slow server: keep the display alive and the buffered
+        # rows flowing to disk even when no row finishes for a while.
+        while True:
+            await asyncio.sleep(0.5)
+            self.store.set_usage(self.pipe.run_id, self.store.session, self.pipe.ledger())
+            self.store.maybe_flush()
+            self.pipe._tick()
+
+
+def dedupe_id(ex: Example, seen: dict[str, int]) -> Example:
+    """The same id twice in one input: keep both rows, the later ones as `id~2`, `id~3` ..."""
+    n = seen.get(ex.id, 0) + 1
+    seen[ex.id] = n
+    return ex if n == 1 else ex.model_copy(update={"id": f"{ex.id}~{n}"})

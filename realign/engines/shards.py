@@ -1,0 +1,203 @@
+"""A run's results and request cache as files on storage every node sees, for the Ray engine.
+
+One DuckDB file cannot take writers from many machines, so each Ray worker writes its own files
+under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into the DuckDB store:
+
+- ``<table>/<worker>-<seq>.parquet`` for examples, evidence, checks, rewrites, results and
+  quarantine: the rows `realign.sinks.StoreSink` writes, buffered in an in-memory store of the
+  same schema and copied out at each flush. The results file of a flush is written last and
+  every file appears by rename, so a result on disk means its row's other files are there too.
+- ``calls/<worker>.jsonl``: every answered request, one line appended with one ``os.write``
+  before the pipeline uses the answer (a killed process loses none); every worker reads all
+  of them when it starts, so a rerun sends no request that was answered before.
+- ``usage/<session>-<worker>.json``: the worker's usage ledger (requests, tokens by purpose).
+
+Import is idempotent: per example the newest result wins (with the files of its flush), answered
+requests already in the store are skipped, and a session's ledger is the sum of its workers'.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from realign.sinks import RowResult, StoreSink
+from realign.store import Store, transaction
+
+ROW_TABLES = ("examples", "evidence", "checks", "rewrites", "quarantine", "results")  # results last
+_STORY_TABLES = ("examples", "evidence", "checks", "rewrites", "results")
+
+
+class ShardSink:
+    """A `Sink` writing Parquet shards under `root` (one run's folder); see the module docstring."""
+
+    def __init__(self, root: str | Path, worker: str) -> None:
+        self.root = Path(root)
+        self.worker = worker
+        self.store = Store(":memory:", flush_rows=1 << 30, flush_seconds=1e9)  # flushed by us only
+        self._rows = StoreSink(self.store)
+        self._seq = 0
+        for t in ROW_TABLES:
+            (self.root / t).mkdir(parents=True, exist_ok=True)
+
+    def write(self, run_id: str, result: RowResult) -> None:
+        self._rows.write(run_id, result)
+
+    def quarantine(self, run_id: str, bad: Any) -> None:
+        self._rows.quarantine(run_id, bad)
+
+    def flush(self) -> None:
+        """Copy every buffered row out as shards of this flush, results last, then drop them."""
+        self.store.flush()
+        con = self.store.con
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ROW_TABLES}
+        if not any(counts.values()):
+            return
+        self._seq += 1
+        name = f"{self.worker}-{self._seq:06d}.parquet"
+        for t in ROW_TABLES:
+            if counts[t]:
+                final = self.root / t / name
+                tmp = final.with_name("." + name + ".tmp")
+                quoted = str(tmp).replace("'", "''")
+                con.execute(f"COPY (SELECT * FROM {t}) TO '{quoted}' (FORMAT parquet)")
+                os.replace(tmp, final)
+                con.execute(f"DELETE FROM {t}")
+
+    def close(self) -> None:
+        self.flush()
+        self.store.close()
+
+
+class ShardCache:
+    """The request cache (`realign.llm.base.CallCache`) of one worker: answers from every
+    worker's journal under `root/calls/`, new ones appended to its own.
+
+    It holds every answer of the run in memory (fine for a test or a run of a few hundred thousand
+    requests; a run of tens of millions would want an index by key prefix instead).
+    """
+
+    def __init__(self, root: str | Path, worker: str) -> None:
+        folder = Path(root) / "calls"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.answers: dict[str, dict[str, Any]] = {}
+        for path in sorted(folder.glob("*.jsonl")):
+            for entry in read_journal(path):
+                if entry.get("error") is None and entry.get("response") is not None:
+                    self.answers[entry["key"]] = entry["response"]
+        self._fd = os.open(folder / f"{worker}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def get_call(self, key: str) -> dict[str, Any] | None:
+        return self.answers.get(key)
+
+    def put_call(self, key: str, *, kind: str, request: dict[str, Any], response: dict[str, Any] | None,
+                 finish_reason: str | None = None, prompt_tokens: int | None = None,
+                 completion_tokens: int | None = None, latency_s: float | None = None,
+                 error: str | None = None) -> None:
+        line = json.dumps({"key": key, "kind": kind, "request": request, "response": response,
+                           "finish_reason": finish_reason, "prompt_tokens": prompt_tokens,
+                           "completion_tokens": completion_tokens, "latency_s": latency_s, "error": error},
+                          ensure_ascii=False, separators=(",", ":"))
+        os.write(self._fd, (line + "\n").encode("utf-8"))  # one write: whole lines or nothing in practice
+        if response is not None and error is None:
+            self.answers[key] = response
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """The entries of one calls journal; a line cut short by a killed process is skipped."""
+    out = []
+    with path.open("rb") as f:
+        for raw in f:
+            try:
+                out.append(json.loads(raw))
+            except ValueError:
+                continue
+    return out
+
+
+def write_usage(root: str | Path, session: int, worker: str, by_purpose: dict[str, dict[str, int]]) -> None:
+    folder = Path(root) / "usage"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{session:04d}-{worker}.json"
+    tmp = final.with_name("." + final.name + ".tmp")
+    tmp.write_text(json.dumps(by_purpose))
+    os.replace(tmp, final)
+
+
+def session_usage(root: str | Path, session: int) -> dict[str, dict[str, int]]:
+    """The ledger of one session: each purpose's figures summed over its workers."""
+    total: dict[str, dict[str, int]] = {}
+    for path in sorted((Path(root) / "usage").glob(f"{session:04d}-*.json")):
+        for purpose, fig in json.loads(path.read_text()).items():
+            row = total.setdefault(purpose, {})
+            for k, v in fig.items():
+                row[k] = row.get(k, 0) + int(v or 0)
+    return total
+
+
+def import_shards(store: Store, root: str | Path, run_id: str) -> dict[str, int]:
+    """Load one run's shards into `store` (whose `runs` row the caller made). Returns counts."""
+    root = Path(root)
+    store.flush()
+    con = store.con
+    imported = {"rows": 0, "calls": 0, "quarantined": 0}
+
+    def files(table: str) -> str | None:
+        found = sorted(str(p) for p in (root / table).glob("*.parquet"))
+        if not found:
+            return None
+        return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in found) + "]"  # a DuckDB list literal
+
+    results = files("results")
+    if results is not None:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _winners AS
+            SELECT example_id, arg_max(parse_filename(filename, true), finished_at) AS shard
+            FROM read_parquet({results}, filename = true) WHERE run_id = ? GROUP BY example_id""", [run_id])
+        with transaction(con):
+            _replace_stories(con, run_id, files)
+        imported["rows"] = con.execute("SELECT count(*) FROM _winners").fetchone()[0]
+        con.execute("DROP TABLE _winners")
+    quarantine = files("quarantine")
+    if quarantine is not None:
+        con.execute(f"""INSERT INTO quarantine SELECT * EXCLUDE (filename, rn) FROM (
+                SELECT *, row_number() OVER (PARTITION BY source_index) AS rn
+                FROM read_parquet({quarantine}, filename = true) WHERE run_id = ?) q
+            WHERE rn = 1 AND source_index NOT IN (SELECT source_index FROM quarantine WHERE run_id = ?)""",
+                    [run_id, run_id])
+        imported["quarantined"] = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?",
+                                              [run_id]).fetchone()[0]
+    stored = {r[0] for r in con.execute("SELECT DISTINCT key FROM llm_calls").fetchall()}
+    for path in sorted((root / "calls").glob("*.jsonl")):
+        for e in read_journal(path):
+            if e["key"] in stored and (e.get("error") is not None or store.get_call(e["key"]) is not None):
+                continue  # stored by an earlier import
+            store.put_call(e["key"], kind=e.get("kind") or "chat", request=e.get("request") or {},
+                           response=e.get("response"), finish_reason=e.get("finish_reason"),
+                           prompt_tokens=e.get("prompt_tokens"), completion_tokens=e.get("completion_tokens"),
+                           latency_s=e.get("latency_s"), error=e.get("error"))
+            imported["calls"] += 1
+    store.flush()
+    return imported
+
+
+def _replace_stories(con: Any, run_id: str, files: Any) -> None:
+    for t in _STORY_TABLES:
+        con.execute(f"DELETE FROM {t} WHERE run_id = ? AND example_id IN (SELECT example_id FROM _winners)",
+                    [run_id])
+        found = files(t)
+        if found is None:
+            continue
+        con.execute(f"""INSERT INTO {t} SELECT s.* EXCLUDE (filename) FROM read_parquet({found}, filename = true) s
+            JOIN _winners w ON s.example_id = w.example_id AND parse_filename(s.filename, true) = w.shard
+            WHERE s.run_id = ?""", [run_id])
+
+
+def worker_name(session: int) -> str:
+    """A name no other worker of the run has (its files are its own)."""
+    return f"s{session:04d}-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,148 @@
+"""`--backend batch`: requests go out as OpenAI Batch files to the test server's /files and
+/batches endpoints (real HTTP), in rounds, and the run ends as the online run does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from realign.config import load_config
+from realign.exporting import export_run
+from realign.llm.backend import settings_of
+from realign.llm.batch import submit_and_wait, write_requests
+from realign.runner import run_rewrite
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
+from realign.testing.responders import RealignResponder
+
+
+def _rows(path: Path, n: int) -> None:
+    rows = []
+    for i in range(n):
+        if i % 2:
+            rows.append({"id": f"m{i}", "instruction": f"Sue has {i} cards and wins 4. How many cards?", "input": "",
+                         "output": f"{i} + 4 = {i + 4}\n#### {i + 4}"})
+        else:
+            rows.append({"id": f"q{i}", "instruction": f"Why does ice float? ({i})", "input": "",
+                         "output": "Ice is less dense than liquid water."})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _rewrite(data: Path, db: Path, url: str, **model: object) -> dict:
+    overrides = {"model": {"model": "test-model", "base_url": url, "batch_poll_s": 0.01, **model},
+                 "classify": {"kind": "embedded"}}
+    return run_rewrite(str(data), pipeline=None, overrides=overrides, db=str(db), limit=None, strict=False,
+                       dry_run=False, progress=False)
+
+
+def _ledger(db: Path) -> list[str]:
+    from realign.store import Store
+
+    with Store(db, read_only=True) as st:
+        return [r["purpose"] for r in st.query("SELECT DISTINCT purpose FROM usage")]
+
+
+def _export(db: Path) -> str:
+    out = db.with_suffix(".jsonl")
+    export_run(str(db), str(out), "jsonl")
+    return out.read_text()
+
+
+def test_a_batch_run_exports_what_the_online_run_exports_with_no_request_sent_online(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _rows(data, 60)
+    with OpenAIServer(RealignResponder()) as online:
+        _rewrite(data, tmp_path / "online.duckdb", online.base_url)
+    with OpenAIServer(RealignResponder()) as srv:
+        summary = _rewrite(data, tmp_path / "batch.duckdb", srv.base_url, backend="batch")
+        assert srv.count == 0  # no chat request: every answer came through a batch file
+        assert srv.batch_desk.lines_answered > 0
+    assert summary["rows"] == 60 and summary["batch_rounds"] >= 1
+    # what the batches were billed is in the run's ledger, beside the online run's figures
+    assert summary["run_total"]["requests"] == 60 and summary["run_total"]["prompt_tokens"] > 0
+    assert any(p.endswith("(batch)") for p in summary["usage"]) or any(
+        p.endswith("(batch)") for p in _ledger(tmp_path / "batch.duckdb"))
+    assert _export(tmp_path / "batch.duckdb") == _export(tmp_path / "online.duckdb")
+    assert list((tmp_path / "batch.duckdb.batch").glob("requests-01-*.jsonl"))
+
+
+def test_an_answer_cut_off_in_the_batch_fails_its_row_like_online_and_the_rest_complete(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _rows(data, 30)
+    cut = FaultPlan(RealignResponder(), [Fault("length", fraction=0.15, times=None)])
+    with OpenAIServer(cut) as online:
+        expected = _rewrite(data, tmp_path / "online.duckdb", online.base_url)
+    with OpenAIServer(cut) as srv:
+        summary = _rewrite(data, tmp_path / "batch.duckdb", srv.base_url, backend="batch")
+        assert srv.count == 0
+    assert expected["failed"] > 0
+    assert {k: summary[k] for k in ("rewritten", "kept_original", "passthrough", "failed")} == \
+        {k: expected[k] for k in ("rewritten", "kept_original", "passthrough", "failed")}
+
+
+def test_a_rerun_after_a_crash_while_polling_collects_the_submitted_batch_instead_of_paying_again(
+        tmp_path: Path) -> None:
+    data, db = tmp_path / "in.jsonl", tmp_path / "b.duckdb"
+    _rows(data, 10)
+    with OpenAIServer(RealignResponder()) as srv:
+        srv.batch_desk.polls_to_finish = 10**9  # the batch never finishes while the first command waits
+        with pytest.raises(TimeoutError):
+            _rewrite_with_timeout(data, db, srv.base_url)
+        submitted = len(srv.batch_desk.batches)
+        assert submitted == 1 and (tmp_path / "b.duckdb.batch" / "state.json").exists()
+        srv.batch_desk.polls_to_finish = 0
+        summary = _rewrite(data, db, srv.base_url, backend="batch")
+        assert len(srv.batch_desk.batches) == submitted  # the first round's batch was polled, not sent again
+        assert srv.count == 0
+    assert summary["rows"] == 10 and summary["failed"] == 0
+
+
+def _rewrite_with_timeout(data: Path, db: Path, url: str) -> None:
+    """The first round of a batch run, stopped (as by a crash) while it polls."""
+    cfg = load_config(None, {"model": {"model": "test-model", "base_url": url, "backend": "batch",
+                                       "batch_poll_s": 0.01}, "classify": {"kind": "embedded"}}, env={})
+    from realign.runner import _run
+
+    backends: list = []
+    asyncio.run(_run(cfg, str(data), db=str(db), limit=None, strict=False, progress=False, backend_out=backends))
+    folder = Path(str(db) + ".batch")
+    files = write_requests(folder, backends[0].pending, 1)
+    asyncio.run(asyncio.wait_for(submit_and_wait(settings_of(cfg), folder, files, poll_s=0.01), timeout=1.0))
+
+
+def test_request_files_run_elsewhere_then_imported_let_the_same_command_complete_from_the_cache(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    data, db = tmp_path / "in.jsonl", tmp_path / "b.duckdb"
+    _rows(data, 12)
+    with OpenAIServer(RealignResponder()) as online:
+        _rewrite(data, tmp_path / "online.duckdb", online.base_url)
+    with OpenAIServer(RealignResponder()) as srv, OpenAIServer(RealignResponder()) as elsewhere:
+        first = _rewrite(data, db, srv.base_url, backend="batch", batch_submit=False)
+        assert first["batch_files"] and "realign batch import" in first["next"]
+        # stands in for `vllm run-batch -i FILE -o RESULTS`: each line's body answered by a server
+        results = tmp_path / "results.jsonl"
+        with results.open("w") as out:
+            for path in first["batch_files"]:
+                for raw in Path(path).read_text().splitlines():
+                    line = json.loads(raw)
+                    req = urllib.request.Request(elsewhere.base_url + "/chat/completions",
+                                                 data=json.dumps(line["body"]).encode(),
+                                                 headers={"Content-Type": "application/json"})
+                    body = json.loads(urllib.request.urlopen(req, timeout=30).read())
+                    out.write(json.dumps({"id": "x", "custom_id": line["custom_id"],
+                                          "response": {"status_code": 200, "body": body}, "error": None}) + "\n")
+        proc = subprocess.run([sys.executable, "-m", "realign.cli", "batch", "import", str(results), "--db", str(db),
+                               "--json"], capture_output=True, text=True, timeout=120,
+                              cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["answers"] == 12
+        second = _rewrite(data, db, srv.base_url, backend="batch", batch_submit=False)
+        assert srv.count == 0 and not srv.batch_desk.batches  # nothing was sent to the configured server
+    assert "batch_files" not in second and second["rows"] == 12 and second["failed"] == 0
+    assert _export(db) == _export(tmp_path / "online.duckdb")

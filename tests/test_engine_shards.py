@@ -1,0 +1,142 @@
+"""Rows written as Parquet shards and a calls journal (the Ray engine's storage), imported into DuckDB.
+
+No Ray here: the local engine runs with a `ShardSink` in place of the store sink, against the
+local test server over real HTTP, and its import must give the store a plain local run gives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from realign.config import load_config
+from realign.engines.local import LocalEngine
+from realign.engines.shards import ShardCache, ShardSink, import_shards
+from realign.exporting import export_run
+from realign.pipeline import Pipeline, build_llm
+from realign.store import Store
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer
+from realign.testing.responders import RealignResponder
+
+TABLES = ("examples", "results", "rewrites", "checks", "quarantine", "llm_calls")
+
+
+def _rows(path: Path, n: int = 24) -> None:
+    rows = []
+    for i in range(n):
+        if i % 2:
+            rows.append({"id": f"m{i}", "instruction": f"Ann has {i} pens and gets 2 more. How many?", "input": "",
+                         "output": f"{i} + 2 = {i + 2}\n#### {i + 2}"})
+        else:
+            rows.append({"id": f"q{i}", "instruction": f"Why do leaves fall? ({i})", "input": "",
+                         "output": "Trees shed leaves to save water in winter."})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n")
+
+
+def _run(cfg, db: Path, data: Path, shards: Path | None) -> str:
+    async def go() -> str:
+        with Store(db) as store:
+            llm = build_llm(cfg, store)
+            try:
+                pipe = Pipeline(cfg, store, llm=llm, classifier=None)
+                sink = ShardSink(shards, "w1") if shards is not None else None
+                engine = LocalEngine(pipe, store, sink) if sink is not None else LocalEngine(pipe, store)
+                summary = await engine.run(str(data))
+                if shards is not None:
+                    import_shards(store, shards, summary["run_id"])
+                return summary["run_id"]
+            finally:
+                await llm.aclose()
+    return asyncio.run(go())
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with Store(db, read_only=True) as st:
+        return {t: st.query(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in TABLES}
+
+
+def test_rows_written_as_shards_and_imported_export_exactly_like_rows_written_to_the_store(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _rows(data)
+    responder = FaultPlan(RealignResponder(), [Fault("server_error", fraction=0.2), Fault("malformed", every=7)])
+    with OpenAIServer(responder) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url, "max_attempts": 6},
+                                 "tasks": {"force_task": "math_puzzles"}}, env={})
+        run_a = _run(cfg, tmp_path / "a.duckdb", data, None)
+        run_b = _run(cfg, tmp_path / "b.duckdb", data, tmp_path / "shards" / "run")
+    assert run_a == run_b  # where the rows were written is not part of a run's identity
+    for fmt in ("jsonl", "alpaca"):
+        export_run(str(tmp_path / "a.duckdb"), str(tmp_path / f"a.{fmt}"), fmt)
+        export_run(str(tmp_path / "b.duckdb"), str(tmp_path / f"b.{fmt}"), fmt)
+        assert (tmp_path / f"a.{fmt}").read_text() == (tmp_path / f"b.{fmt}").read_text()
+    a, b = _counts(tmp_path / "a.duckdb"), _counts(tmp_path / "b.duckdb")
+    assert a["results"] == 24 and a["quarantine"] == 1
+    assert {t: b[t] for t in TABLES if t != "llm_calls"} == {t: a[t] for t in TABLES if t != "llm_calls"}
+
+
+def test_importing_the_same_shards_twice_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _rows(data, 6)
+    root = tmp_path / "shards"
+    with OpenAIServer(RealignResponder()) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "math_puzzles"}}, env={})
+        run_id = _run(cfg, tmp_path / "r.duckdb", data, root)
+    before = _counts(tmp_path / "r.duckdb")
+    with Store(tmp_path / "r.duckdb") as st:
+        import_shards(st, root, run_id)
+    assert _counts(tmp_path / "r.duckdb") == before
+    # `realign import` over a folder of run folders, as `--engine ray` lays them out
+    root.rename(tmp_path / run_id)
+    (tmp_path / "all").mkdir()
+    (tmp_path / run_id).rename(tmp_path / "all" / run_id)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "import", "--shards", str(tmp_path / "all"),
+                           "--db", str(tmp_path / "r.duckdb"), "--json"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["imported"][0]["rows"] == 6
+    assert _counts(tmp_path / "r.duckdb") == before
+
+
+def test_import_into_a_database_without_the_run_is_one_line_naming_the_database(tmp_path: Path) -> None:
+    (tmp_path / "shards" / "r0123456789ab" / "results").mkdir(parents=True)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "import", "--shards", str(tmp_path / "shards"),
+                           "--db", str(tmp_path / "other.duckdb")], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=120)
+    assert proc.returncode == 2
+    assert "other.duckdb" in proc.stderr and "--db" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "other.duckdb").exists()
+
+
+def test_the_calls_journal_answers_a_later_worker_and_a_line_cut_short_is_skipped(tmp_path: Path) -> None:
+    first = ShardCache(tmp_path, "w1")
+    first.put_call("k1", kind="rewrite", request={"model": "m"}, response={"choices": []}, prompt_tokens=3)
+    first.put_call("k2", kind="rewrite", request={"model": "m"}, response=None, error="server_error 500")
+    first.close()
+    with (tmp_path / "calls" / "w1.jsonl").open("a") as f:
+        f.write('{"key": "k3", "response": {"choi')  # the process was killed mid-line
+    later = ShardCache(tmp_path, "w2")
+    assert later.get_call("k1") == {"choices": []}
+    assert later.get_call("k2") is None and later.get_call("k3") is None
+    later.close()
+
+
+def test_engine_ray_without_ray_installed_is_one_line_naming_the_extra(tmp_path: Path) -> None:
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("ray") is not None:
+        pytest.skip("Ray is installed here: this checks the message a default install gives")
+    data = tmp_path / "in.jsonl"
+    _rows(data, 2)
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db",
+                           str(tmp_path / "r.duckdb"), "--model", "m", "--base-url", "http://127.0.0.1:9/v1",
+                           "--engine", "ray", "-q"], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "realign[ray]" in proc.stderr
+    assert not (tmp_path / "r.duckdb").exists()

@@ -1,0 +1,138 @@
+"""Several endpoints of one model: balanced by requests outstanding, a failing one taken out.
+
+Three local test servers over real HTTP; one of them fails every request (5xx) or is not
+listening at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import pytest
+
+from realign.config import load_config
+from realign.errors import ConfigError
+from realign.llm.client import LLMClient, LLMSettings
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, echo_responder
+
+SAMPLING = {"temperature": 0.0, "max_tokens": 32}
+
+
+def _settings(urls: list[str], **extra: Any) -> LLMSettings:
+    return LLMSettings(base_url=urls[0], base_urls=urls[1:], model="test-model", timeout_s=5.0, max_attempts=4,
+                       backoff_initial_s=0.01, backoff_max_s=0.05, **extra)
+
+
+def _chats(settings: LLMSettings, n: int, notices: list[str]) -> list[Any]:
+    async def go() -> list[Any]:
+        async with LLMClient(settings, None, on_notice=notices.append) as client:
+            await client.check_endpoint()
+            return await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
+                                          for i in range(n)))
+    return asyncio.run(go())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_requests_are_spread_over_the_endpoints_by_requests_outstanding() -> None:
+    with OpenAIServer(latency_s=0.05) as a, OpenAIServer(latency_s=0.05) as b:
+        results = _chats(_settings([a.base_url, b.base_url], concurrency=4), 40, [])
+    assert len(results) == 40
+    assert a.count + b.count == 40
+    assert min(a.count, b.count) >= 15  # neither server idles while the other has a queue
+    assert a.max_in_flight + b.max_in_flight <= 8  # --concurrency per endpoint, in all
+
+
+def test_an_endpoint_that_fails_every_request_is_taken_out_and_every_call_still_succeeds() -> None:
+    broken = FaultPlan(echo_responder, [Fault("server_error", fraction=1.0, times=None, status=503)])
+    notices: list[str] = []
+    with OpenAIServer() as a, OpenAIServer(broken) as bad, OpenAIServer() as c:
+        results = _chats(_settings([a.base_url, bad.base_url, c.base_url], concurrency=2,
+                                   endpoint_failures=2, endpoint_cooldown_s=60.0), 60, notices)
+        answered = a.count + c.count
+        sent_to_bad, bad_url = bad.count, bad.base_url
+    assert len(results) == 60 and all(r.content for r in results)
+    assert answered == 60
+    # taken out after 2 failures in a row; only requests already on their way got there too
+    assert 2 <= sent_to_bad <= 2 + 6
+    assert any("failed 2 requests in a row" in n and bad_url in n for n in notices)
+
+
+def test_an_endpoint_not_listening_is_left_out_at_the_start_and_the_run_goes_on() -> None:
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    notices: list[str] = []
+    with OpenAIServer() as a:
+        results = _chats(_settings([dead, a.base_url], endpoint_cooldown_s=60.0), 10, notices)
+        assert a.count == 10
+    assert len(results) == 10
+    assert any(dead in n and "leaving" in n for n in notices)
+
+
+def test_when_every_endpoint_is_unreachable_the_check_names_the_first() -> None:
+    dead1, dead2 = (f"http://127.0.0.1:{_free_port()}/v1" for _ in range(2))
+    with pytest.raises(ConfigError, match="cannot reach"):
+        _chats(_settings([dead1, dead2]), 1, [])
+
+
+def test_a_list_of_base_urls_in_the_config_or_repeated_flags_fills_base_url_and_base_urls() -> None:
+    cfg = load_config(None, {"model": {"base_url": ["http://a/v1", "http://b/v1", "http://a/v1"]}}, env={})
+    assert cfg.model.base_url == "http://a/v1"
+    assert cfg.model.endpoints == ["http://a/v1", "http://b/v1"]
+    one = load_config(None, {"model": {"base_url": ["http://a/v1"]}}, env={})
+    assert one.model.base_url == "http://a/v1" and one.model.base_urls == []
+    # where the model is served is not part of the run's identity: adding a server resumes the run
+    assert cfg.identity() == one.identity()
+
+
+def test_rewrite_with_two_base_url_flags_completes_every_row_when_one_server_fails(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from realign.testing.responders import RealignResponder
+
+    rows = [{"id": f"r{i}", "instruction": f"What is {i} + {i}?", "input": "", "output": f"{i} + {i} = {2 * i}."}
+            for i in range(30)]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    broken = FaultPlan(RealignResponder(), [Fault("server_error", fraction=1.0, times=None, status=502)])
+    with OpenAIServer(RealignResponder()) as good, OpenAIServer(broken) as bad:
+        proc = subprocess.run(
+            [sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(tmp_path / "r.duckdb"),
+             "--model", "test-model", "--base-url", bad.base_url, "--base-url", good.base_url,
+             "--task", "math_puzzles", "--json", "-q"],
+            capture_output=True, text=True, env=env, timeout=240, cwd=Path(__file__).resolve().parent.parent)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert good.count >= 30
+    summary = json.loads(proc.stdout)
+    assert summary["rows"] == 30 and summary["failed"] == 0
+    assert "sending to the other endpoints" in proc.stderr
+
+
+def test_backend_vllm_without_vllm_installed_is_one_line_naming_the_extra(tmp_path) -> None:
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("vllm") is not None:
+        pytest.skip("vLLM is installed here: this checks the message a machine without it gets")
+    data = tmp_path / "in.jsonl"
+    data.write_text('{"instruction": "What is 2 + 2?", "input": "", "output": "4"}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db",
+                           str(tmp_path / "r.duckdb"), "--backend", "vllm", "--model", "/models/qwen", "-q"],
+                          capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "realign[vllm]" in proc.stderr and "Traceback" not in proc.stderr
