@@ -8,11 +8,15 @@ Sources (each scored on its own; none is used for training or tuning unless said
 |---|---|---|---|
 | GSM8K test questions (1,319) | the data set: every row is a math word problem -> `math_puzzles` | MIT | ../shared/data/gsm8k/test.jsonl |
 | Dolly sample (200 records) | Databricks employees' own 8 categories, mapped to our groups (below) | CC BY-SA 3.0, kept outside the repo | /work/thirdparty/routing/dolly_sample.jsonl |
+| MT-bench first turns (40 of 80 scored) | the benchmark's own categories: roleplay -> `roleplay`, math -> `math_puzzles`, coding -> Code group, extraction -> Extraction group | Apache-2.0, in the repo | data/classify/heldout/mt_bench_first_turns.jsonl |
+| Vicuna bench questions (20 of 80 scored) | the benchmark's own categories: roleplay, math, coding as above | Apache-2.0, in the repo | data/classify/heldout/vicuna_bench_questions.jsonl |
 | Alpaca rows (400) | this project (hand labels in data/classify/alpaca_dev_labels.jsonl): text third-party, labels ours | text CC BY-NC 4.0, outside the repo | ../shared/data/alpaca/alpaca_dev_1000.jsonl |
 | own dev set | this project, written apart from training: a smoke test, not evidence | repo | data/classify/dev.jsonl |
 
 GSM8K *train* questions are part of the training data (see `realign.classify.train`); only the
-test split is measured here. Dolly's categories are never trained on (measured only).
+test split is measured here. Dolly's categories are never trained on (measured only); nor are
+the MT-bench and Vicuna questions (data/classify/heldout/SOURCE.md says which categories are
+scored and why the others are not; all 160 first turns feed the system-turn flip rate).
 
 Dolly's categories map onto our groups as: open_qa, general_qa, closed_qa -> Conversation;
 classification -> Classification; brainstorming -> Brainstorming; creative_writing -> Generation;
@@ -58,6 +62,16 @@ SHARED = ROOT.parent / "shared" / "data"
 ALPACA = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
 GSM8K_TEST = SHARED / "gsm8k" / "test.jsonl"
 DOLLY = Path("/work/thirdparty/routing/dolly_sample.jsonl")
+HELDOUT = ROOT / "data" / "classify" / "heldout"
+MT_BENCH = HELDOUT / "mt_bench_first_turns.jsonl"
+VICUNA = HELDOUT / "vicuna_bench_questions.jsonl"
+# Benchmark category -> (our task or None, our group); categories not listed are not scored.
+FASTCHAT_GOLD = {
+    "roleplay": ("roleplay", "Conversation"),
+    "math": ("math_puzzles", "Specialized educational dialog"),
+    "coding": (None, "Code"),
+    "extraction": (None, "Extraction"),
+}
 DOLLY_GROUP = {
     "open_qa": "Conversation", "general_qa": "Conversation", "closed_qa": "Conversation",
     "classification": "Classification", "brainstorming": "Brainstorming", "creative_writing": "Generation",
@@ -111,6 +125,14 @@ def dolly_source() -> Source:
     ours = {"open_qa", "closed_qa", "information_extraction"}
     return Source("Dolly sample (Databricks categories -> our groups)", data.texts,
                   [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold])
+
+
+def fastchat_source(name: str, path: Path) -> tuple[Source, list[str]]:
+    """(the scored rows of a FastChat question file as a Source, every first turn)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    scored = [r for r in rows if r["category"] in FASTCHAT_GOLD]
+    return Source(name, [r["instruction"] for r in scored], [FASTCHAT_GOLD[r["category"]][0] for r in scored],
+                  [FASTCHAT_GOLD[r["category"]][1] for r in scored]), [r["instruction"] for r in rows]
 
 
 def report(model: EmbeddedClassifier, src: Source) -> dict:
@@ -267,6 +289,10 @@ def main() -> None:
         third_party += sources[-1].texts
     else:
         print(f"(Dolly skipped: {DOLLY} not found; see the README on how it was made)")
+    for name, path in (("MT-bench first turns (FastChat categories)", MT_BENCH), ("Vicuna bench (FastChat categories)", VICUNA)):
+        src, every = fastchat_source(name, path)
+        sources.append(src)
+        third_party += every
     if ALPACA.is_file():
         real = read_line_labels(ALPACA_LABELS, ALPACA)
         sources.append(task_source("Alpaca rows (text third-party, labels ours)", real.texts, real.gold))
