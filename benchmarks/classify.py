@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from realign.classify.base import classification_text  # noqa: E402
 from realign.classify.cascade import DEFAULT_THRESHOLD, CascadeClassifier  # noqa: E402
 from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
-from realign.classify.evaluate import read_labelled, read_line_labels, score  # noqa: E402
+from realign.classify.evaluate import FASTCHAT_FILES, read_fastchat, read_labelled, read_line_labels, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 from realign.io.readers import read_examples  # noqa: E402
 from realign.records import BadRow  # noqa: E402
@@ -62,16 +62,6 @@ SHARED = ROOT.parent / "shared" / "data"
 ALPACA = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
 GSM8K_TEST = SHARED / "gsm8k" / "test.jsonl"
 DOLLY = Path("/work/thirdparty/routing/dolly_sample.jsonl")
-HELDOUT = ROOT / "data" / "classify" / "heldout"
-MT_BENCH = HELDOUT / "mt_bench_first_turns.jsonl"
-VICUNA = HELDOUT / "vicuna_bench_questions.jsonl"
-# Benchmark category -> (our task or None, our group); categories not listed are not scored.
-FASTCHAT_GOLD = {
-    "roleplay": ("roleplay", "Conversation"),
-    "math": ("math_puzzles", "Specialized educational dialog"),
-    "coding": (None, "Code"),
-    "extraction": (None, "Extraction"),
-}
 DOLLY_GROUP = {
     "open_qa": "Conversation", "general_qa": "Conversation", "closed_qa": "Conversation",
     "classification": "Classification", "brainstorming": "Brainstorming", "creative_writing": "Generation",
@@ -125,14 +115,6 @@ def dolly_source() -> Source:
     ours = {"open_qa", "closed_qa", "information_extraction"}
     return Source("Dolly sample (Databricks categories -> our groups)", data.texts,
                   [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold])
-
-
-def fastchat_source(name: str, path: Path) -> tuple[Source, list[str]]:
-    """(the scored rows of a FastChat question file as a Source, every first turn)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    scored = [r for r in rows if r["category"] in FASTCHAT_GOLD]
-    return Source(name, [r["instruction"] for r in scored], [FASTCHAT_GOLD[r["category"]][0] for r in scored],
-                  [FASTCHAT_GOLD[r["category"]][1] for r in scored]), [r["instruction"] for r in rows]
 
 
 def report(model: EmbeddedClassifier, src: Source) -> dict:
@@ -289,10 +271,10 @@ def main() -> None:
         third_party += sources[-1].texts
     else:
         print(f"(Dolly skipped: {DOLLY} not found; see the README on how it was made)")
-    for name, path in (("MT-bench first turns (FastChat categories)", MT_BENCH), ("Vicuna bench (FastChat categories)", VICUNA)):
-        src, every = fastchat_source(name, path)
-        sources.append(src)
-        third_party += every
+    for name, path in FASTCHAT_FILES.items():
+        held = read_fastchat(path)
+        sources.append(Source(f"{name} (FastChat categories)", held.texts, held.gold_task, held.gold_group))
+        third_party += held.every_text
     if ALPACA.is_file():
         real = read_line_labels(ALPACA_LABELS, ALPACA)
         sources.append(task_source("Alpaca rows (text third-party, labels ours)", real.texts, real.gold))
