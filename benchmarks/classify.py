@@ -80,6 +80,7 @@ class Source:
     texts: list[str]
     gold_task: list[str | None]  # None: no task-level gold for that row
     gold_group: list[str]
+    categories: list[str] | None = None  # the source's own category per row, for a breakdown
 
 
 def _group(task: str) -> str | None:
@@ -114,7 +115,7 @@ def dolly_source() -> Source:
     data = read_labelled(DOLLY, gold_field="category")
     ours = {"open_qa", "closed_qa", "information_extraction"}
     return Source("Dolly sample (Databricks categories -> our groups)", data.texts,
-                  [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold])
+                  [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold], list(data.gold))
 
 
 def report(model: EmbeddedClassifier, src: Source) -> dict:
@@ -129,6 +130,13 @@ def report(model: EmbeddedClassifier, src: Source) -> dict:
     top = sorted(misses.items(), key=lambda kv: -kv[1])[:6]
     t1 = f"{top1:.3f} (n={len(scored)})" if top1 is not None else "-"
     print(f"{src.name:<52} n={len(preds):5d}  top-1 {t1:<16} group {group:.3f}")
+    if src.categories:
+        per: dict[str, list[int]] = {}
+        for p, g, c in zip(preds, src.gold_group, src.categories):
+            per.setdefault(c, [0, 0])
+            per[c][0] += _group(p) == g
+            per[c][1] += 1
+        print("      group accuracy per source category: " + "; ".join(f"{c} {r}/{n}" for c, (r, n) in per.items()))
     if top:
         print("      most frequent group misses (gold group -> predicted task): "
               + "; ".join(f"{g} -> {p} x{c}" for (g, p), c in top))
@@ -273,7 +281,7 @@ def main() -> None:
         print(f"(Dolly skipped: {DOLLY} not found; see the README on how it was made)")
     for name, path in FASTCHAT_FILES.items():
         held = read_fastchat(path)
-        sources.append(Source(f"{name} (FastChat categories)", held.texts, held.gold_task, held.gold_group))
+        sources.append(Source(f"{name} (FastChat categories)", held.texts, held.gold_task, held.gold_group, held.categories))
         third_party += held.every_text
     if ALPACA.is_file():
         real = read_line_labels(ALPACA_LABELS, ALPACA)

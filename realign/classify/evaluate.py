@@ -227,6 +227,7 @@ class CategoryMapped:
     texts: list[str]
     gold_task: list[str | None]
     gold_group: list[str]
+    categories: list[str]  # the file's own category of each scored row
     every_text: list[str]
 
 
@@ -240,5 +241,6 @@ def read_fastchat(path: str | Path) -> CategoryMapped:
         texts=[r["instruction"] for r in scored],
         gold_task=[FASTCHAT_GOLD[r["category"]][0] for r in scored],
         gold_group=[FASTCHAT_GOLD[r["category"]][1] for r in scored],
+        categories=[r["category"] for r in scored],
         every_text=[r["instruction"] for r in rows],
     )
