@@ -1,7 +1,8 @@
 """Train the embedded classifier: `python -m realign.classify.train`.
 
 Reads the labelled instructions in `data/classify/train.jsonl` ({"instruction", "category"} per
-line) plus every task's description from `criteria/` (one extra example per task), fits a
+line), the GSM8K train questions, the filled FLAN prompt templates (`templated.py`) and every
+task's description from `criteria/` (one extra example per task), fits a
 multinomial logistic regression over `realign.classify.features`, picks the regularisation
 strength by stratified cross-validation on the training set (never on the dev set), fits a
 softmax temperature on the out-of-fold scores so that confidences are calibrated-ish, and
@@ -28,8 +29,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier, dense_features
-from realign.classify.templated import FLAN_TEMPLATES, template_rows
 from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes, normalize_parts, text_word_feats
+from realign.classify.templated import FLAN_TEMPLATES, template_rows
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
@@ -385,12 +386,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         got, bad = read_train(path, classes)
         rows += got
         skipped += bad
-        if path == GSM8K_TRAIN:
+        if path.resolve() == GSM8K_TRAIN.resolve():
             math_questions = [r.text for r in got]
     if not rows:
         raise SystemExit(f"No usable labelled rows in {', '.join(map(str, args.train))}")
     n_templated = 0
     if not args.no_templates:
+        math_questions = math_questions or [r.text for r in rows if r.label == "math_puzzles"]
         filled = template_rows([(r.text, r.label) for r in rows], math_questions, args.seed)
         rows += [Labelled(text, label, "train") for text, label, _ in filled]
         n_templated = len(filled)
