@@ -8,11 +8,15 @@ Sources (each scored on its own; none is used for training or tuning unless said
 |---|---|---|---|
 | GSM8K test questions (1,319) | the data set: every row is a math word problem -> `math_puzzles` | MIT | ../shared/data/gsm8k/test.jsonl |
 | Dolly sample (200 records) | Databricks employees' own 8 categories, mapped to our groups (below) | CC BY-SA 3.0, kept outside the repo | /work/thirdparty/routing/dolly_sample.jsonl |
+| MT-bench first turns (40 of 80 scored) | the benchmark's own categories: roleplay -> `roleplay`, math -> `math_puzzles`, coding -> Code group, extraction -> Extraction group | Apache-2.0, in the repo | data/classify/heldout/mt_bench_first_turns.jsonl |
+| Vicuna bench questions (20 of 80 scored) | the benchmark's own categories: roleplay, math, coding as above | Apache-2.0, in the repo | data/classify/heldout/vicuna_bench_questions.jsonl |
 | Alpaca rows (400) | this project (hand labels in data/classify/alpaca_dev_labels.jsonl): text third-party, labels ours | text CC BY-NC 4.0, outside the repo | ../shared/data/alpaca/alpaca_dev_1000.jsonl |
 | own dev set | this project, written apart from training: a smoke test, not evidence | repo | data/classify/dev.jsonl |
 
 GSM8K *train* questions are part of the training data (see `realign.classify.train`); only the
-test split is measured here. Dolly's categories are never trained on (measured only).
+test split is measured here. Dolly's categories are never trained on (measured only); nor are
+the MT-bench and Vicuna questions (data/classify/heldout/SOURCE.md says which categories are
+scored and why the others are not; all 160 first turns feed the system-turn flip rate).
 
 Dolly's categories map onto our groups as: open_qa, general_qa, closed_qa -> Conversation;
 classification -> Classification; brainstorming -> Brainstorming; creative_writing -> Generation;
@@ -46,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 from realign.classify.base import classification_text  # noqa: E402
 from realign.classify.cascade import DEFAULT_THRESHOLD, CascadeClassifier  # noqa: E402
 from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
-from realign.classify.evaluate import read_labelled, read_line_labels, score  # noqa: E402
+from realign.classify.evaluate import FASTCHAT_FILES, read_fastchat, read_labelled, read_line_labels, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 from realign.io.readers import read_examples  # noqa: E402
 from realign.records import BadRow  # noqa: E402
@@ -76,6 +80,7 @@ class Source:
     texts: list[str]
     gold_task: list[str | None]  # None: no task-level gold for that row
     gold_group: list[str]
+    categories: list[str] | None = None  # the source's own category per row, for a breakdown
 
 
 def _group(task: str) -> str | None:
@@ -110,7 +115,7 @@ def dolly_source() -> Source:
     data = read_labelled(DOLLY, gold_field="category")
     ours = {"open_qa", "closed_qa", "information_extraction"}
     return Source("Dolly sample (Databricks categories -> our groups)", data.texts,
-                  [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold])
+                  [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold], list(data.gold))
 
 
 def report(model: EmbeddedClassifier, src: Source) -> dict:
@@ -125,6 +130,13 @@ def report(model: EmbeddedClassifier, src: Source) -> dict:
     top = sorted(misses.items(), key=lambda kv: -kv[1])[:6]
     t1 = f"{top1:.3f} (n={len(scored)})" if top1 is not None else "-"
     print(f"{src.name:<52} n={len(preds):5d}  top-1 {t1:<16} group {group:.3f}")
+    if src.categories:
+        per: dict[str, list[int]] = {}
+        for p, g, c in zip(preds, src.gold_group, src.categories):
+            per.setdefault(c, [0, 0])
+            per[c][0] += _group(p) == g
+            per[c][1] += 1
+        print("      group accuracy per source category: " + "; ".join(f"{c} {r}/{n}" for c, (r, n) in per.items()))
     if top:
         print("      most frequent group misses (gold group -> predicted task): "
               + "; ".join(f"{g} -> {p} x{c}" for (g, p), c in top))
@@ -267,6 +279,10 @@ def main() -> None:
         third_party += sources[-1].texts
     else:
         print(f"(Dolly skipped: {DOLLY} not found; see the README on how it was made)")
+    for name, path in FASTCHAT_FILES.items():
+        held = read_fastchat(path)
+        sources.append(Source(f"{name} (FastChat categories)", held.texts, held.gold_task, held.gold_group, held.categories))
+        third_party += held.every_text
     if ALPACA.is_file():
         real = read_line_labels(ALPACA_LABELS, ALPACA)
         sources.append(task_source("Alpaca rows (text third-party, labels ours)", real.texts, real.gold))

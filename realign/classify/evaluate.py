@@ -202,3 +202,45 @@ def read_line_labels(labels: str | Path, source: str | Path) -> LabelledSet:
             out.texts.append(row_text(rows[lab["line"] - 1]))
             out.gold.append(lab["category"])
     return out
+
+
+# Held-out chat-benchmark questions (data/classify/heldout/, SOURCE.md there): the benchmark's own
+# category decides the gold, once per category; categories not listed mix several of our types
+# and are not scored. Values: (gold task or None when only the group is fixed, gold group).
+HELDOUT_DIR = Path(__file__).resolve().parents[2] / "data" / "classify" / "heldout"
+FASTCHAT_FILES = {
+    "MT-bench first turns": HELDOUT_DIR / "mt_bench_first_turns.jsonl",
+    "Vicuna bench": HELDOUT_DIR / "vicuna_bench_questions.jsonl",
+}
+FASTCHAT_GOLD: dict[str, tuple[str | None, str]] = {
+    "roleplay": ("roleplay", "Conversation"),
+    "math": ("math_puzzles", "Specialized educational dialog"),
+    "coding": (None, "Code"),
+    "extraction": (None, "Extraction"),
+}
+
+
+@dataclass
+class CategoryMapped:
+    """The scored rows of a file labelled by category, and the text of every row."""
+
+    texts: list[str]
+    gold_task: list[str | None]
+    gold_group: list[str]
+    categories: list[str]  # the file's own category of each scored row
+    every_text: list[str]
+
+
+def read_fastchat(path: str | Path) -> CategoryMapped:
+    """A held-out FastChat question file ({question_id, category, instruction} per line)."""
+    import json
+
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    scored = [r for r in rows if r["category"] in FASTCHAT_GOLD]
+    return CategoryMapped(
+        texts=[r["instruction"] for r in scored],
+        gold_task=[FASTCHAT_GOLD[r["category"]][0] for r in scored],
+        gold_group=[FASTCHAT_GOLD[r["category"]][1] for r in scored],
+        categories=[r["category"] for r in scored],
+        every_text=[r["instruction"] for r in rows],
+    )

@@ -1,7 +1,8 @@
 """Train the embedded classifier: `python -m realign.classify.train`.
 
 Reads the labelled instructions in `data/classify/train.jsonl` ({"instruction", "category"} per
-line) plus every task's description from `criteria/` (one extra example per task), fits a
+line), the GSM8K train questions, the filled FLAN prompt templates (`templated.py`) and every
+task's description from `criteria/` (one extra example per task), fits a
 multinomial logistic regression over `realign.classify.features`, picks the regularisation
 strength by stratified cross-validation on the training set (never on the dev set), fits a
 softmax temperature on the out-of-fold scores so that confidences are calibrated-ish, and
@@ -29,6 +30,7 @@ import numpy as np
 
 from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier, dense_features
 from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes, normalize_parts, text_word_feats
+from realign.classify.templated import FLAN_TEMPLATES, template_rows
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
@@ -368,6 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--grid", type=float, nargs="+", default=None, help="regularisation strengths to compare by cross-validation")
     ap.add_argument("--augment", type=int, default=AUGMENT_COPIES, help="noisy copies per training row (0: none)")
     ap.add_argument("--no-descriptions", action="store_true", help="do not learn from the task descriptions")
+    ap.add_argument("--no-templates", action="store_true", help="do not learn from the third-party prompt templates (see templated.py)")
     ap.add_argument("--dense", action="store_true", help="add the pretrained sentence vectors (needs the 'embeddings' extra; see static_embedding.py)")
     ap.add_argument("--dense-scale", type=float, default=DENSE_SCALE, help="weight of the sentence vector beside the n-gram blocks")
     ap.add_argument("--folds", type=int, default=CV_FOLDS)
@@ -378,12 +381,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     classes = task_names()
     rows: list[Labelled] = []
     skipped: Counter = Counter()
+    math_questions: list[str] = []
     for path in args.train:
         got, bad = read_train(path, classes)
         rows += got
         skipped += bad
+        if path.resolve() == GSM8K_TRAIN.resolve():
+            math_questions = [r.text for r in got]
     if not rows:
         raise SystemExit(f"No usable labelled rows in {', '.join(map(str, args.train))}")
+    n_templated = 0
+    if not args.no_templates:
+        math_questions = math_questions or [r.text for r in rows if r.label == "math_puzzles"]
+        filled = template_rows([(r.text, r.label) for r in rows], math_questions, args.seed)
+        rows += [Labelled(text, label, "train") for text, label, _ in filled]
+        n_templated = len(filled)
+        print(f"{n_templated} rows from {FLAN_TEMPLATES.relative_to(REPO)}", file=sys.stderr)
     extra = [] if args.no_descriptions else description_examples(classes)
     per_class = Counter(r.label for r in rows)
     missing = [c for c in classes if per_class[c] == 0]
@@ -412,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "temperature": temperature,
         "cv_accuracy": cv_acc,
         "train_rows": len(rows),
+        "template_rows": n_templated,
         "description_rows": len(extra),
         "augment_copies": args.augment,
         "seed": args.seed,

@@ -1,0 +1,41 @@
+"""Training rows from the FLAN prompt templates (`realign.classify.templated`)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from realign.classify.templated import FILLS_PER_TEMPLATE, read_templates, template_rows
+from realign.classify.train import DEFAULT_TRAIN, GSM8K_TRAIN, read_train, task_names
+
+
+@pytest.fixture(scope="module")
+def material() -> tuple[list[tuple[str, str]], list[str]]:
+    names = task_names()
+    own, _ = read_train(DEFAULT_TRAIN, names)
+    gsm, _ = read_train(GSM8K_TRAIN, names)
+    return [(r.text, r.label) for r in own + gsm], [r.text for r in gsm]
+
+
+def test_every_shipped_template_fills_into_a_row_of_a_known_task(material) -> None:
+    rows, math = material
+    templates = read_templates()
+    out = template_rows(rows, math, seed=13)
+    assert len(out) == FILLS_PER_TEMPLATE * len(templates)
+    names = set(task_names())
+    assert {label for _, label, _ in out} <= names
+    leftover = [text for text, _, _ in out if re.search(r"\{[a-z_0-9]+\}", text)]
+    assert not leftover, leftover[:3]
+    assert all(text.strip() for text, _, _ in out)
+
+
+def test_filling_is_deterministic_per_seed(material) -> None:
+    rows, math = material
+    assert template_rows(rows, math, seed=5) == template_rows(rows, math, seed=5)
+    assert template_rows(rows, math, seed=5) != template_rows(rows, math, seed=6)
+
+
+def test_material_without_passages_is_refused() -> None:
+    with pytest.raises(ValueError, match="no passages"):
+        template_rows([("What is the capital of France?", "open_qa")], [], seed=1)
