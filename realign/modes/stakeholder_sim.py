@@ -302,7 +302,7 @@ class StakeholderSimMode:
             self._stopped(run, stop)
 
     async def _simulate(self, run: _Run, flag: Flag) -> None:
-        turn, out, cfg = run.turn, run.out, run.cfg
+        turn, cfg = run.turn, run.cfg
         scene, _ = await run.ask("scene", _msg("sim_scene.j2", instruction=turn.instruction, answer=turn.original,
                                                max_roles=MAX_ROLES))
         roles: list[Role] = []

@@ -331,7 +331,6 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
             return ", ".join(xs[:-1]) + ", and " + xs[-1] + "."
 
         short = True
-        join_items = render
         changed = {
             "list_drop_one": render([x for i, x in enumerate(parts) if i != mid]),
             "list_drop_two": render([x for i, x in enumerate(parts) if i not in (mid, first)]),
