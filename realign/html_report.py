@@ -68,10 +68,30 @@ def ratio_histogram(store: Store, run_id: str) -> list[dict[str, Any]]:
             GROUP BY 1, 2 ORDER BY 1, 2""", [run_id])
 
 
+def _json_metrics(raw: Any) -> list[dict[str, Any]]:
+    """Metrics kept in the evals' `metrics` JSON (BBQ, Winogender: realign/evals/storage.py): a
+    number `X` beside its interval `X_ci` = [low, high] is one metric."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    if not isinstance(raw, dict):
+        return []
+    out = []
+    for name, value in raw.items():
+        ci = raw.get(f"{name}_ci")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(ci, list) and len(ci) == 2 \
+                and all(isinstance(x, (int, float)) for x in ci):
+            out.append({"name": name, "value": value, "low": ci[0], "high": ci[1]})
+    return out
+
+
 def stored_evals(store: Store, tables: dict[str, list[str]]) -> list[dict[str, Any]]:
     """Every row of `evals`, with its metrics found by name so that any benchmark shows: a column
     pair `X_ci_low` / `X_ci_high` is one metric, its value in `X`, `X_accuracy`, `X_score` or
-    `X_rate`. A long table `eval_metrics` (eval_id, metric, value, ci_low, ci_high) adds more."""
+    `X_rate`; so is a number beside its `X_ci` pair in the `metrics` JSON column. A long table
+    `eval_metrics` (eval_id, metric, value, ci_low, ci_high) adds more."""
     cols = tables.get("evals")
     if not cols:
         return []
@@ -95,6 +115,7 @@ def stored_evals(store: Store, tables: dict[str, list[str]]) -> list[dict[str, A
                 continue
             metrics.append({"name": stem or value_col, "value": r[value_col], "low": r[c],
                             "high": r[c[:-len("ci_low")] + "ci_high"]})
+        metrics += _json_metrics(r.get("metrics"))
         eval_id = str(r.get("eval_id", ""))
         metrics += extra.get(eval_id, [])
         name = r.get("benchmark") or r.get("name") or r.get("eval") or "evaluation"
@@ -105,7 +126,10 @@ def stored_evals(store: Store, tables: dict[str, list[str]]) -> list[dict[str, A
 
 
 def _trace_table(tables: dict[str, list[str]]) -> str | None:
-    """A table of mode traces (one row per LLM step of a turn), when the store has one."""
+    """The table of mode traces (one row per LLM step of a turn): the modes' `mode_steps`
+    (store migration m004), else any table with "trace" in its name and the row keys."""
+    if {"run_id", "example_id", "turn_index"} <= set(tables.get("mode_steps", [])):
+        return "mode_steps"
     for name in sorted(tables):
         if "trace" in name and {"run_id", "example_id"} <= set(tables[name]):
             return name
@@ -168,7 +192,8 @@ def sample_turns(store: Store, run_id: str, tables: dict[str, list[str]], limit:
     traces: dict[tuple[str, int | None], list[dict[str, Any]]] = {}
     trace_table = _trace_table(tables)
     if trace_table:
-        for t in store.query(f"SELECT * FROM {trace_table} WHERE run_id = ? AND example_id IN (SELECT unnest(?))",
+        order = " ORDER BY example_id, turn_index, seq" if "seq" in tables.get(trace_table, []) else ""
+        for t in store.query(f"SELECT * FROM {trace_table} WHERE run_id = ? AND example_id IN (SELECT unnest(?)){order}",
                              [run_id, ids]):
             key = (t.pop("example_id"), t.get("turn_index"))
             t.pop("run_id", None)

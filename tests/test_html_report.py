@@ -70,12 +70,13 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
     browser = find_chromium()
     if browser is None:
         pytest.skip("no Chromium found on PATH or at $REALIGN_CHROMIUM (apt-get install chromium; .ci/run installs it): the page was not opened in a browser")
-    # A mode-trace table, as the modes will write: the page shows its rows beside the checks. Its
+    # A step in the modes' trace table (mode_steps): the page shows its rows beside the checks. Its
     # text, markup included, must show as text and not end the script that carries it.
     run_db = _copy(run_db, tmp_path)
     con = duckdb.connect(str(run_db))
-    con.execute(f"""CREATE TABLE mode_traces AS SELECT run_id, example_id, turn_index, 'rewrite' AS mode,
-                   '{MARKUP}' AS step, request_keys->>'$[0]' AS request_key FROM rewrites""")
+    con.execute(f"""INSERT INTO mode_steps (run_id, example_id, turn_index, seq, mode, step, request_key, output)
+                   SELECT run_id, example_id, turn_index, 99, 'rewrite', '{MARKUP}', request_keys->>'$[0]', NULL
+                   FROM rewrites""")
     con.close()
     out = tmp_path / "report.html"
     summary = summary_of(realign("report", "--db", str(run_db), "--out", str(out), "--json"))
@@ -93,12 +94,15 @@ def test_page_renders_charts_and_side_by_side_in_chromium(run_db: Path, tmp_path
             [c.id, c.querySelectorAll('.main-svg').length ? c.querySelectorAll('.bars path, .points path').length : 0]))""")
         assert set(drawn) == set(summary["charts"])
         assert all(n > 0 for n in drawn.values()), drawn  # every chart drew its bars or points
+        rows = b.evaluate("document.querySelectorAll('#sample-rows tr').length")
+        # a rewritten turn (a turn the model itself kept has no checks to show)
+        b.evaluate("""(() => { const s = document.getElementById('f-status'); s.value = 'rewritten';
+            s.dispatchEvent(new Event('change')); })()""")
         side = b.evaluate("""[...document.querySelectorAll('#detail .side .pane pre')].map(p => p.textContent)""")
         first_id = b.evaluate("document.querySelector('#sample-rows tr td').textContent.split(' ')[0]")
         checks = b.evaluate("document.querySelectorAll('#detail table.checks tr').length")
         trace = b.evaluate("[...document.querySelectorAll('#detail table.trace td')].map(td => td.textContent)")
         bold = b.evaluate("document.querySelectorAll('#detail b').length")
-        rows = b.evaluate("document.querySelectorAll('#sample-rows tr').length")
         # Filter to the rewrites not used (3), then by text to one rejected for its length.
         kept = b.evaluate("""(() => { const s = document.getElementById('f-status'); s.value = 'kept_original';
             s.dispatchEvent(new Event('change'));
@@ -157,7 +161,7 @@ def test_sample_is_capped_and_takes_every_outcome_first(run_db: Path) -> None:
         data = gather(store, store.resolve_run(None), sample=4)
         groups = store.query("""SELECT count(DISTINCT (e.task, w.status, w.contract_kind)) AS n FROM rewrites w
                                 JOIN examples e USING (run_id, example_id)""")[0]["n"]
-    assert len(data["sample"]) == 4 and data["trace_table"] is None
+    assert len(data["sample"]) == 4 and data["trace_table"] == "mode_steps"  # every database has one (m004)
     assert len({(r["task"], r["status"], r["kind"]) for r in data["sample"]}) == min(4, groups)
 
 
@@ -170,3 +174,23 @@ def test_user_errors_are_one_line_exit_2(run_db: Path, tmp_path: Path, args: lis
     proc = realign("report", *(a.format(tmp=tmp_path, db=run_db) for a in args))
     assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_real_bbq_evaluation_shows_its_metrics_with_their_intervals(run_db: Path, tmp_path: Path) -> None:
+    """BBQ keeps its metrics in the evals' `metrics` JSON (a value beside its `_ci` pair): a real
+    `realign eval bbq` against the stereotype server appears on the page with them."""
+    from realign.testing.openai_server import OpenAIServer, StereotypeResponder
+
+    db = _copy(run_db, tmp_path)
+    bbq = Path(__file__).parent / "fixtures" / "bbq"
+    with OpenAIServer(StereotypeResponder(bbq=bbq)) as srv:
+        scored = summary_of(realign("eval", "bbq", "--data", str(bbq), "--category", "Religion", "--model", "m",
+                                    "--base-url", srv.base_url, "--db", str(db), "--json"))
+    with Store(str(db), read_only=True) as store:
+        evals = {e["benchmark"]: e for e in stored_evals(store, _tables(store))}
+    shown = {m["name"]: m for m in evals["bbq"]["metrics"]}
+    assert {"accuracy_amb", "accuracy_disamb", "bias_amb", "bias_disamb"} <= set(shown)
+    assert shown["bias_amb"]["value"] == scored["bias_amb"]
+    assert shown["accuracy_amb"]["low"] <= shown["accuracy_amb"]["value"] <= shown["accuracy_amb"]["high"]
+    summary = summary_of(realign("report", "--db", str(db), "--out", str(tmp_path / "r.html"), "--json"))
+    assert summary["evals"] == 2 and "bias_amb" in (tmp_path / "r.html").read_text()
