@@ -236,6 +236,8 @@ def export(
     from realign.exporting import export_run
 
     summary = export_run(db, out, fmt, run=run, only_rewritten=only_rewritten)
+    for w in summary["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
     if as_json:
         _print_json(summary)
     else:

@@ -80,4 +80,19 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         run_id = store.resolve_run(run)
         n = export_examples(final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
                                            provenance=fmt in PROVENANCE_FORMATS + DFAR_FORMATS), out, fmt)
-    return {"run_id": run_id, "rows": n, "out": out, "format": fmt}
+        state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
+        statuses = {r["status"]: r["n"] for r in store.query(
+            "SELECT status, count(*) AS n FROM results WHERE run_id = ? GROUP BY status", [run_id])}
+    counts = state["counts"] if isinstance(state["counts"], dict) else json.loads(state["counts"] or "{}")
+    total = counts.get("total") or (counts.get("totals") or {}).get("total")
+    warnings = []
+    # A corpus for training should not be taken for a finished one when it is not.
+    if state["status"] != "completed":
+        warnings.append(f"run {run_id} is {state['status'] or 'still running'}: this export holds the "
+                        f"{sum(statuses.values())} rows finished so far" + (f" of {total}" if total else "")
+                        + "; rerun the same `realign rewrite` command to complete it")
+    if statuses.get("failed"):
+        warnings.append(f"{statuses['failed']} row(s) failed and are exported with their original responses; "
+                        "`realign stats` says why, and a rerun retries them")
+    return {"run_id": run_id, "rows": n, "out": out, "format": fmt, "run_status": state["status"],
+            "warnings": warnings}

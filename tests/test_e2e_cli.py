@@ -485,6 +485,9 @@ def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> No
         assert "--max-cost $0.50 reached" in stopped.stderr and "Traceback" not in stopped.stderr
         st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
         assert st["status"] == "interrupted" and 0.5 <= st["cost_usd"] < 1.0 and st["rows"] < 300
+        partial = realign("export", "--db", str(db), "--out", str(db.with_suffix(".partial.jsonl")), "--json")
+        assert partial.returncode == 0 and "warning: run" in partial.stderr and "is interrupted" in partial.stderr
+        assert summary_of(partial)["run_status"] == "interrupted"
         done = summary_of(realign(*base, "--max-cost", "100", "--json"))
     assert done["rows"] == 300 and done["resumed"] >= st["rows"]
 

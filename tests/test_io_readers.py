@@ -490,3 +490,22 @@ def test_trl_prompt_completion_rows_in_both_forms(tmp_path: Path) -> None:
     assert [(t.role, t.content) for t in a.turns] == [("user", "What is 2+2?"), ("assistant", "4")]
     assert _roles(b) == ["system", "user", "assistant"] and b.turns[-1].content == "Paris."
     assert isinstance(bad, BadRow) and bad.field == "completion"
+
+
+def test_a_named_column_that_is_missing_is_never_replaced_by_the_default_one(tmp_path):
+    """--response-field answer on rows without 'answer' must not rewrite their 'output' instead:
+    missing in the first row it is a typo (one error naming the file, line and flag); missing in a
+    later row, that row is quarantined."""
+    from realign.errors import InputError
+    from realign.io.readers import BadRow, read_examples
+
+    typo = tmp_path / "typo.jsonl"
+    typo.write_text('{"instruction": "Say hi.", "output": "Hi."}\n')
+    with pytest.raises(InputError, match=r"typo.jsonl:1: column 'answer' \(given by --response-field\) is missing"):
+        list(read_examples(str(typo), field_map={"output": "answer"}))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text('{"instruction": "Say hi.", "output": "x", "answer": "Hi."}\n'
+                     '{"instruction": "Say bye.", "output": "Bye."}\n')
+    first, second = list(read_examples(str(mixed), field_map={"output": "answer"}))
+    assert first.turns[-1].content == "Hi."
+    assert isinstance(second, BadRow) and second.line == 2 and "'answer'" in second.error

@@ -764,15 +764,31 @@ def _check_format(format: str | None) -> None:
         raise ConfigError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
 
 
-def _mapped(rows: Iterator[_Raw], field_map: dict[str, str] | None) -> Iterator[_Raw]:
+_FIELD_FLAGS = {"instruction": "--instruction-field", "input": "--input-field", "output": "--response-field"}
+
+
+def _mapped(rows: Iterator[_Raw], field_map: dict[str, str] | None, path: str = "") -> Iterator[_Raw]:
     """Rows with the user's columns also under realign's names (``{"output": "answer_text"}``
-    makes a row's answer_text its output); the original keys stay, for ids and fields."""
+    makes a row's answer_text its output); the original keys stay, for ids and fields. A column
+    named by the user and missing is never replaced by realign's default column: missing in the
+    first row, it stops the command (a typo); missing later, the row is quarantined."""
     if not field_map:
         yield from rows
         return
+    first = True
     for r in rows:
         if isinstance(r.obj, dict):
-            r.obj = {**r.obj, **{ours: r.obj[theirs] for ours, theirs in field_map.items() if theirs in r.obj}}
+            missing = [(ours, theirs) for ours, theirs in field_map.items() if theirs not in r.obj]
+            if missing:
+                ours, theirs = missing[0]
+                what = f"column {theirs!r} (given by {_FIELD_FLAGS.get(ours, ours)}) is missing"
+                if first:
+                    raise InputError(f"{path}:{r.line or r.index + 1}: {what}; the rows have "
+                                     f"{', '.join(map(repr, list(r.obj)[:12]))}")
+                r.error, r.obj = what, None
+            else:
+                r.obj = {**r.obj, **{ours: r.obj[theirs] for ours, theirs in field_map.items()}}
+            first = False
         yield r
 
 
@@ -782,7 +798,7 @@ def detect_format(path: str, *, field_map: dict[str, str] | None = None) -> tupl
     Raises InputError when the path cannot be read or no known shape is found in its first rows.
     """
     src = _resolve(path)
-    rows = _mapped(_ITERATORS[src.container](src, 0), field_map)
+    rows = _mapped(_ITERATORS[src.container](src, 0), field_map, str(src.path))
     try:
         shape, _ = _detect(src, rows)
     finally:
@@ -822,7 +838,7 @@ def read_examples(
     if start < 0:
         raise ConfigError(f"start must be >= 0, got {start}")
     src = _resolve(path)
-    rows = _mapped(_ITERATORS[src.container](src, start), field_map)
+    rows = _mapped(_ITERATORS[src.container](src, start), field_map, str(src.path))
     if format is None:
         shape, head = _detect(src, rows)
     else:
