@@ -409,3 +409,14 @@ def test_make_bbq_eval_scores_and_writes_rows(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert "bias score s_AMB" in proc.stdout and "12 items" in proc.stdout
     assert len(rows.read_text().splitlines()) == 12 and "--answers" in proc.stdout
+
+
+def test_a_server_refusing_everything_stops_the_evaluation_with_one_line(tmp_path: Path) -> None:
+    from realign.testing.openai_server import Reply
+
+    data = Path(__file__).parent / "fixtures" / "bbq"
+    with OpenAIServer(lambda body: Reply(status=400, error_message="bad request body")) as srv:
+        proc = realign("eval", "bbq", "--data", str(data), "--category", "Religion", "--model", "m",
+                       "--base-url", srv.base_url, "--db", str(tmp_path / "e.duckdb"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: stopped:"), proc.stderr

@@ -109,7 +109,17 @@ async def ask_all(llm: Any, store: Any, messages: Sequence[list[dict[str, str]]]
         store.maybe_flush()  # answers reach the cache as they come: a killed eval resumes from there
         return rec
 
-    return list(await asyncio.gather(*(one(i, m) for i, m in enumerate(messages))))
+    tasks = [asyncio.ensure_future(one(i, m)) for i, m in enumerate(messages)]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        # A stopped run (RunStopped: most calls failing the same way) or an interrupt: the other
+        # calls are cancelled and their outcomes collected, so the user sees one line, not a
+        # traceback per pending call at shutdown.
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 # --- answers files -------------------------------------------------------------------------------
