@@ -1081,6 +1081,19 @@ def _parse_faults(spec: str) -> list[Fault]:
     return faults
 
 
+def _or_echo(responder: Responder) -> Responder:
+    """`responder`, answering what it does not know (an evaluation's question) as plain mode does,
+    so one scripted server serves every command a user tries (rewrite, the modes, eval)."""
+
+    def answer(body: dict[str, Any]) -> Reply:
+        reply = responder(body)
+        if reply.status == 400 and (reply.error_message or "").startswith("not a realign"):
+            return echo_responder(body)
+        return reply
+
+    return answer
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m realign.testing.openai_server",
@@ -1096,7 +1109,8 @@ def main(argv: list[str] | None = None) -> int:
         default="echo",
         help='echo: answer {"rewritten": ..., "keep_original": false} from the last user message; '
         'plain: answer "ECHO: <last user message>"; script: rules from --script; '
-        'realign: answer realign rewrite and classify requests (realign.testing.responders); '
+        'realign: answer realign\'s rewrite, classify and judge requests and those of every mode '
+        '(realign.testing.responders), anything else (an evaluation question) as plain does; '
         'stereotype: answer BBQ / Winogender prompts with a known bias (--bbq, --winogender), others as realign; '
         'sim: realign plus the stages of the stakeholder_sim mode (SimResponder)',
     )
@@ -1126,9 +1140,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.mode == "plain":
         responder = echo_responder
     elif args.mode == "realign":
-        from realign.testing.responders import RealignResponder
+        from realign.testing.responders import SimResponder
 
-        responder = RealignResponder()
+        responder = _or_echo(SimResponder())
     elif args.mode == "stereotype":
         from realign.testing.responders import RealignResponder
 
