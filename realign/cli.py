@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from realign.errors import Interrupted, RealignError
+from realign.errors import ConfigError, Interrupted, RealignError
 
 app = typer.Typer(
     name="realign",
@@ -99,6 +99,11 @@ def rewrite(
     from realign.config import api_key_from_flag
     from realign.runner import run_rewrite
 
+    if mode is not None:
+        from realign.modes import MODES
+
+        if mode not in MODES:
+            raise ConfigError(f"--mode {mode!r}: unknown mode; choose one of {', '.join(MODES)}")
     overrides = {
         "input": {"format": fmt, "id_field": id_field, "field_map": {k: v for k, v in (
             ("instruction", instruction_field), ("input", input_field), ("output", response_field)) if v} or None},

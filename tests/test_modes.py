@@ -293,3 +293,11 @@ def test_prepare_dfar_reads_the_bom_drops_test_statements_seen_in_train_and_name
     (src / "DFAR_testset.csv").write_text("Statement,Label,Reason\nI hid it.,maybe,x\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"DFAR_testset.csv:2: field Label"):
         prepare_dfar(str(src), str(tmp_path / "out"))
+
+
+def test_an_unknown_mode_on_the_command_line_is_one_line_naming_the_flag_and_the_choices() -> None:
+    proc = _cli("rewrite", "--in", str(REPO / "data" / "demo" / "mixed_tasks.jsonl"), "--mode", "label_reasn",
+                "--dry-run")
+    assert proc.returncode == 2 and proc.stderr.strip() == (
+        "error: --mode 'label_reasn': unknown mode; choose one of rewrite, label_reason, critique_revise, "
+        "stakeholder_sim")
