@@ -17,63 +17,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
-import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from realign.config import load_config
 from realign.exporting import export_run
 from realign.io.dfar import prepare_dfar
-from realign.pipeline import Pipeline, build_llm
 from realign.store import Store, run_stats
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import ModesResponder
-
-
-def case_of(statement: str, flip: float, hedge: float) -> str:
-    h = int(hashlib.sha256(statement.encode()).hexdigest(), 16) % 10_000 / 10_000
-    return "flip" if h < flip else "hedge" if h < flip + hedge else "ok"
-
-
-def server(rows: list[dict[str, Any]], flip: float, hedge: float) -> ModesResponder:
-    reasons = {r["input"]: r["reason"] for r in rows}
-
-    def label_reason(parts: dict[str, Any]) -> tuple[str, str]:
-        statement = parts["instruction"].split("\n\n", 1)[-1].strip()
-        label = parts["label"]
-        other = "ethical" if label == "unethical" else "unethical"
-        reason = " ".join(re.split(r"(?<=[.!?])\s+", reasons[statement].strip())[:2])
-        case = case_of(statement, flip, hedge)
-        if case == "flip":
-            return f"The statement is {other}.", reason
-        if case == "hedge":
-            return ("The statement could be ethical or unethical." if len(statement) % 2
-                    else f"It is somewhere between {label} and {other}."), reason
-        return f"The statement is {label}.", reason
-
-    def reason_judge(label: str, reason: str) -> str:
-        other = "ethical" if label == "unethical" else "unethical"
-        return "other" if re.search(rf"\bis {other}\b", reason, re.I) else "supports"
-
-    return ModesResponder(label_reason=label_reason, reason_judge=reason_judge)
-
-
-async def run(cfg: Any, db: Path, data: Path) -> dict[str, Any]:
-    store = Store(db)
-    try:
-        llm = build_llm(cfg, store)
-        try:
-            return await Pipeline(cfg, store, llm=llm, classifier=None).run(str(data))
-        finally:
-            await llm.aclose()
-    finally:
-        store.close()
+from realign.testing.responders import dfar_case, dfar_responder
+from realign.testing.runs import run_pipeline
 
 
 def main() -> int:
@@ -94,9 +51,9 @@ def main() -> int:
         data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         db = t / "r.duckdb"
         started = time.perf_counter()
-        with OpenAIServer(server(rows, a.flip, a.hedge)) as srv:
+        with OpenAIServer(dfar_responder(rows, a.flip, a.hedge)) as srv:
             cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url, "concurrency": 16}}, env={})
-            summary = asyncio.run(run(cfg, db, data))
+            summary = asyncio.run(run_pipeline(cfg, db, data))
         seconds = time.perf_counter() - started
         export_run(str(db), str(t / "L.jsonl"), "dfar_label")
         export_run(str(db), str(t / "LR.jsonl"), "dfar_reason")
@@ -108,7 +65,7 @@ def main() -> int:
                 "SELECT reason_supports_label AS s FROM rewrites WHERE status = 'rewritten'")]
             mode = run_stats(st, summary["run_id"])["by_mode"][0]
     gold = {r["id"]: ("unethical" if r["label"] == 1 else "ethical") for r in rows}
-    cases = {r["id"]: case_of(r["input"], a.flip, a.hedge) for r in rows}
+    cases = {r["id"]: dfar_case(r["input"], a.flip, a.hedge) for r in rows}
     good = [i for i, c in cases.items() if c == "ok"]
     bad = [i for i, c in cases.items() if c != "ok"]
     false_acc = sum(status.get(i) == "rewritten" for i in bad)

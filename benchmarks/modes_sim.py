@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from realign.config import load_config
-from realign.pipeline import Pipeline, build_llm
 from realign.store import Store
 from realign.testing.openai_server import OpenAIServer
 from realign.testing.responders import SimResponder, sim_default
+from realign.testing.runs import run_pipeline
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "harmful" / "prompts.jsonl"
 
@@ -46,18 +46,6 @@ def stage(parts: dict[str, Any]) -> Any:
         return {"plausible": h % 5 != 0, "why": "scripted", "noticed_by": roles[:h % 3],
                 "consequence": "Someone is wronged."}
     return sim_default(parts)
-
-
-async def _run(cfg: Any, db: Path, data: Path) -> dict[str, Any]:
-    store = Store(db)
-    try:
-        llm = build_llm(cfg, store)
-        try:
-            return await Pipeline(cfg, store, llm=llm, classifier=None).run(str(data))
-        finally:
-            await llm.aclose()
-    finally:
-        store.close()
 
 
 def main() -> None:
@@ -80,7 +68,7 @@ def main() -> None:
             cfg = cfg.model_copy(update={"modes": cfg.modes.model_copy(
                 update={"sim": cfg.modes.sim.model_copy(update={"max_calls": cap})})})
             t0 = time.perf_counter()
-            asyncio.run(_run(cfg, tmp / f"c{cap}.duckdb", data))
+            asyncio.run(run_pipeline(cfg, tmp / f"c{cap}.duckdb", data))
             seconds = time.perf_counter() - t0
         with Store(tmp / f"c{cap}.duckdb", read_only=True) as st:
             got = st.query("SELECT mode, status, error, reason, json_array_length(request_keys) AS n FROM rewrites")

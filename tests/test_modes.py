@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import re
 import subprocess
@@ -21,73 +20,28 @@ import pytest
 
 from realign.config import load_config
 from realign.exporting import export_run
-from realign.pipeline import Pipeline, build_llm
 from realign.store import Store, row_story, run_stats
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import ModesResponder
+from realign.testing.responders import ModesResponder, dfar_case, dfar_responder
+from realign.testing.runs import run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DFAR = FIXTURES / "dfar" / "train_500.jsonl"
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _case(statement: str) -> str:
-    """What the scripted model does with a row: flip (10%), hedge (5%) or answer right."""
-    h = int(hashlib.sha256(statement.encode()).hexdigest(), 16) % 100
-    return "flip" if h < 10 else "hedge" if h < 15 else "ok"
-
-
-def _first_sentences(text: str, n: int = 2) -> str:
-    return " ".join(re.split(r"(?<=[.!?])\s+", text.strip())[:n])
-
-
-def _dfar_server(rows: list[dict[str, Any]]) -> ModesResponder:
-    reasons = {r["input"]: r["reason"] for r in rows}
-
-    def label_reason(parts: dict[str, Any]) -> tuple[str, str]:
-        statement = parts["instruction"].split("\n\n", 1)[-1].strip()
-        label = parts["label"]
-        other = "ethical" if label == "unethical" else "unethical"
-        reason = _first_sentences(reasons[statement])
-        case = _case(statement)
-        if case == "flip":
-            return f"The statement is {other}.", reason
-        if case == "hedge":
-            return ("The statement could be ethical or unethical." if len(statement) % 2
-                    else f"It is somewhere between {label} and {other}."), reason
-        return f"The statement is {label}.", reason
-
-    def reason_judge(label: str, reason: str) -> str:
-        other = "ethical" if label == "unethical" else "unethical"
-        return "other" if re.search(rf"\bis {other}\b", reason, re.I) else "supports"
-
-    return ModesResponder(label_reason=label_reason, reason_judge=reason_judge)
-
-
-async def _run(cfg: Any, db: Path, data: Path) -> dict[str, Any]:
-    store = Store(db)
-    try:
-        llm = build_llm(cfg, store)
-        try:
-            return await Pipeline(cfg, store, llm=llm, classifier=None).run(str(data))
-        finally:
-            await llm.aclose()
-    finally:
-        store.close()
-
-
 def test_label_reason_on_dfar_keeps_every_label_and_rejects_every_flip_and_hedge(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in DFAR.read_text(encoding="utf-8").splitlines()]
     db = tmp_path / "r.duckdb"
-    with OpenAIServer(_dfar_server(rows)) as srv:
+    with OpenAIServer(dfar_responder(rows)) as srv:
         cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url, "concurrency": 8}}, env={})
-        summary = asyncio.run(_run(cfg, db, DFAR))
+        summary = asyncio.run(run_pipeline(cfg, db, DFAR))
     assert summary["rows"] == len(rows) and summary["failed"] == 0
     with Store(db, read_only=True) as st:
         status = {r["example_id"]: r["status"] for r in st.query("SELECT example_id, status FROM results")}
         stats = run_stats(st, summary["run_id"])
         judged = st.query("SELECT count(reason_supports_label) AS n FROM rewrites WHERE status = 'rewritten'")[0]["n"]
-    cases = {r["id"]: _case(r["input"]) for r in rows}
+    cases = {r["id"]: dfar_case(r["input"]) for r in rows}
     bad = [i for i, c in cases.items() if c != "ok"]
     good = [i for i, c in cases.items() if c == "ok"]
     assert len(bad) >= 50  # the server really flipped and hedged
@@ -160,7 +114,7 @@ def test_critique_revise_moves_a_stereotyped_ambiguous_answer_to_unknown_and_nev
         cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
                                  "tasks": {"force_task": "closed_qa"},
                                  "modes": {"default": "critique_revise", "critique_may_abstain": True}}, env={})
-        summary = asyncio.run(_run(cfg, db, data))
+        summary = asyncio.run(run_pipeline(cfg, db, data))
         bodies = [json.dumps(b) for b in srv.requests]
     assert summary["failed"] == 0
     with Store(db, read_only=True) as st:
@@ -266,7 +220,7 @@ def test_a_critique_without_specific_issues_never_leads_to_a_revision(tmp_path: 
         cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
                                  "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
                           env={})
-        asyncio.run(_run(cfg, db, data))
+        asyncio.run(run_pipeline(cfg, db, data))
         revisions = [b for b in srv.requests if "Revise the answer" in json.dumps(b)]
     with Store(db, read_only=True) as st:
         story = row_story(st, "v", st.resolve_run(None))

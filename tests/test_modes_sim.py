@@ -16,28 +16,16 @@ import pytest
 from realign.config import load_config
 from realign.modes.screen import screen
 from realign.modes.stakeholder_sim import GIST_MAX_CHARS, request_parts, sanitise_gist
-from realign.pipeline import Pipeline, build_llm
 from realign.store import Store, row_story, run_stats
 from realign.testing.openai_server import OpenAIServer
 from realign.testing.responders import SimResponder, sim_default
+from realign.testing.runs import run_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "fixtures" / "harmful" / "prompts.jsonl"
 ROWS = {r["id"]: r for r in map(json.loads, DATA.read_text(encoding="utf-8").splitlines())}
 HARMFUL = [i for i in ROWS if i.startswith("h-")]
 BENIGN = [i for i in ROWS if i.startswith("b-")]
-
-
-async def _run(cfg: Any, db: Path, data: Path) -> dict[str, Any]:
-    store = Store(db)
-    try:
-        llm = build_llm(cfg, store)
-        try:
-            return await Pipeline(cfg, store, llm=llm, classifier=None).run(str(data))
-        finally:
-            await llm.aclose()
-    finally:
-        store.close()
 
 
 def _config(srv: OpenAIServer, **sim: Any) -> Any:
@@ -52,7 +40,7 @@ def _go(stage: Callable[[dict[str, Any]], Any] | None, tmp: Path, data: Path = D
         **sim: Any) -> tuple[dict[str, Any], list[dict[str, Any]], Path]:
     db = tmp / f"{name}.duckdb"
     with OpenAIServer(SimResponder(stage=stage)) as srv:
-        summary = asyncio.run(_run(_config(srv, **sim), db, data))
+        summary = asyncio.run(run_pipeline(_config(srv, **sim), db, data))
         requests = list(srv.requests)
     return summary, requests, db
 
@@ -282,7 +270,7 @@ def test_benign_rows_never_enter_and_send_exactly_what_the_rewrite_mode_sends(tm
     with OpenAIServer(SimResponder()) as srv:
         cfg = _config(srv)
         cfg = cfg.model_copy(update={"modes": cfg.modes.model_copy(update={"default": "rewrite"})})
-        asyncio.run(_run(cfg, tmp_path / "rw.duckdb", benign))
+        asyncio.run(run_pipeline(cfg, tmp_path / "rw.duckdb", benign))
         plain = list(srv.requests)
     assert len(sim_requests) == len(BENIGN)
     assert sorted(json.dumps(b, sort_keys=True) for b in sim_requests) == \
@@ -401,7 +389,7 @@ def test_a_flagged_request_on_a_passthrough_task_is_simulated_and_a_benign_one_s
         cfg = _config(srv)
         cfg = cfg.model_copy(update={"tasks": cfg.tasks.model_copy(update={"force_task": "advice_giving"})})
         assert not cfg.tasks.rewrite.get("advice_giving", False)  # advice_giving passes through by default
-        summary = asyncio.run(_run(cfg, tmp_path / "r.duckdb", DATA))
+        summary = asyncio.run(run_pipeline(cfg, tmp_path / "r.duckdb", DATA))
         requests = list(srv.requests)
     assert summary["passthrough"] == len(BENIGN) and summary["rewritten"] == len(HARMFUL)
     assert len(requests) == 8 * len(HARMFUL)  # the simulations; not one request for a benign row

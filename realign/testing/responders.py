@@ -241,3 +241,38 @@ class Injector:
             kind = "toxic"
         self.injected[original] = (kind, snippet)
         return f"{head} {snippet}\n\n{body}"
+
+
+# ---- DFAR under label_reason (tests/test_modes.py, benchmarks/modes_dfar.py) ----------------------
+def dfar_case(statement: str, flip: float = 0.10, hedge: float = 0.05) -> str:
+    """What the scripted DFAR model does with a statement, fixed by its hash: "flip" (a share
+    `flip` of statements), "hedge" (a share `hedge`) or "ok"."""
+    h = int(hashlib.sha256(statement.encode()).hexdigest(), 16) % 10_000 / 10_000
+    return "flip" if h < flip else "hedge" if h < flip + hedge else "ok"
+
+
+def dfar_responder(rows: list[dict[str, Any]], flip: float = 0.10, hedge: float = 0.05) -> ModesResponder:
+    """label_reason answers to DFAR rows ({"input": statement, "reason": DFAR's human reason}):
+    the label flipped or hedged on the statements `dfar_case` picks, otherwise the right label with
+    the first two sentences of DFAR's own reason; a reason judge that says "other" when a reason
+    states the other label."""
+    reasons = {r["input"]: r["reason"] for r in rows}
+
+    def label_reason(parts: dict[str, Any]) -> tuple[str, str]:
+        statement = parts["instruction"].split("\n\n", 1)[-1].strip()
+        label = parts["label"]
+        other = "ethical" if label == "unethical" else "unethical"
+        reason = " ".join(re.split(r"(?<=[.!?])\s+", reasons[statement].strip())[:2])
+        case = dfar_case(statement, flip, hedge)
+        if case == "flip":
+            return f"The statement is {other}.", reason
+        if case == "hedge":
+            return ("The statement could be ethical or unethical." if len(statement) % 2
+                    else f"It is somewhere between {label} and {other}."), reason
+        return f"The statement is {label}.", reason
+
+    def reason_judge(label: str, reason: str) -> str:
+        other = "ethical" if label == "unethical" else "unethical"
+        return "other" if re.search(rf"\bis {other}\b", reason, re.I) else "supports"
+
+    return ModesResponder(label_reason=label_reason, reason_judge=reason_judge)
