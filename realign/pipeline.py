@@ -431,7 +431,9 @@ def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
         return None
     kind = cfg.classify.kind
     if kind == "auto":
-        kind = "cascade" if cfg.model.base_url and cfg.model.model else "embedded"
+        # as in a real run: a model named means an LLM client (its base URL may come from the
+        # environment or default to the OpenAI API), so auto is the cascade
+        kind = "cascade" if cfg.model.model else "embedded"
     if kind == "llm":
         return float("inf")
     if kind == "cascade":

@@ -466,6 +466,8 @@ def test_dry_run_counts_classification_requests_and_estimates_cost(tmp_path: Pat
     llm = summary_of(realign(*common, "--classifier", "llm", "--price-in", "1", "--price-out", "1"))
     assert llm["classify_requests"] == 24 and llm["total_requests"] == 24 + llm["requests"]
     assert llm["estimated_cost_usd"] == round((llm["estimated_prompt_tokens"] + llm["estimated_completion_tokens"]) / 1e6, 6)
+    no_url = summary_of(realign("rewrite", "--in", str(DEMO), "--dry-run", "--json", "--model", "m"))
+    assert no_url["classify_requests"] == summary_of(realign(*common))["classify_requests"] > 0  # auto: cascade
     embedded = summary_of(realign(*common, "--classifier", "embedded"))
     assert embedded["classify_requests"] == 0 and embedded["estimated_cost_usd"] is None
     assert embedded["estimated_prompt_tokens"] < llm["estimated_prompt_tokens"]
