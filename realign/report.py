@@ -49,7 +49,9 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         f"quarantined {s['quarantined']} | resumed {s['resumed']}"
     )
     console.print(
-        f"requests: {s['llm_requests']} sent, {s['cached_requests']} from cache, {s['retries']} retries | "
+        f"requests: {s['llm_requests']} sent"
+        + (f" (and {s['batch_requests']} in batch files over {s['batch_rounds']} round(s))" if s.get("batch_requests") else "")
+        + f", {s['cached_requests']} from cache, {s['retries']} retries | "
         f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"

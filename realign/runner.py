@@ -128,6 +128,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     rounds = sorted(folder.glob("requests-*.jsonl"))
     round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
     summary: dict[str, Any] = {}
+    batched = 0  # requests this command sent in batch files, over every round
     for _ in range(MAX_ROUNDS):
         backends: list[Any] = []
         summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
@@ -136,7 +137,9 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         if not pending:
             break
         files = write_requests(folder, pending, round_no)
-        notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}")
+        batched += len(pending)
+        notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}; the rows "
+               "waiting for them count as failed until the answers are back and the next round runs them")
         if not cfg.model.batch_submit:
             summary["batch_files"] = [str(f) for f in files]
             summary["next"] = (f"run each file (e.g. `vllm run-batch -i {files[0]} -o RESULTS.jsonl --model "
@@ -152,6 +155,9 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         round_no += 1
         announce = None
     summary["batch_rounds"] = round_no - 1
+    # The summary above is the last round's (answered from the cache); what went out in batch
+    # files is this command's too.
+    summary["batch_requests"] = batched
     return summary
 
 

@@ -60,6 +60,7 @@ def test_a_batch_run_exports_what_the_online_run_exports_with_no_request_sent_on
         assert srv.count == 0  # no chat request: every answer came through a batch file
         assert srv.batch_desk.lines_answered > 0
     assert summary["rows"] == 60 and summary["batch_rounds"] >= 1
+    assert summary["batch_requests"] == srv.batch_desk.lines_answered  # this command's, over every round
     # what the batches were billed is in the run's ledger, beside the online run's figures
     assert summary["run_total"]["requests"] == 60 and summary["run_total"]["prompt_tokens"] > 0
     assert any(p.endswith("(batch)") for p in summary["usage"]) or any(
