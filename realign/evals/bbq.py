@@ -49,7 +49,7 @@ import numpy as np
 
 from realign.errors import ConfigError, InputError
 from realign.evals.running import EvalItem, run_benchmark
-from realign.evals.stats import bootstrap_intervals, wilson_interval
+from realign.evals.stats import bootstrap_intervals, paired_differences, wilson_interval
 from realign.evals.storage import compare_lines
 
 __all__ = ["UNKNOWN_CHOICES", "UNKNOWN_PHRASES", "DEFAULT_MAX_TOKENS", "STOP", "prompt_of", "clean", "group_words",
@@ -358,18 +358,8 @@ def compare_rows(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> dict
     """Each headline metric before and after on the paired items, and a 95% bootstrap interval of
     the difference (pairs resampled within each context condition)."""
     b = _arrays([p[0] for p in pairs])
-    a = _arrays([p[1] for p in pairs])
-    before, after = bias_metrics(*b), bias_metrics(*a)
-
-    def diff(idx: np.ndarray) -> dict[str, float]:
-        mb = bias_metrics(*(x[idx] for x in b))
-        ma = bias_metrics(*(x[idx] for x in a))
-        return {k: ma[k] - mb[k] for k in HEADLINE}
-
-    cis = bootstrap_intervals(diff, clusters=[[i] for i in range(len(pairs))], strata=[int(x) for x in b[0]])
-    return {k: {"before": _finite(before[k]), "after": _finite(after[k]),
-                "difference": _finite(after[k] - before[k]),
-                "difference_ci": [_finite(v) for v in cis.get(k, (math.nan, math.nan))]} for k in HEADLINE}
+    return paired_differences(bias_metrics, b, _arrays([p[1] for p in pairs]), HEADLINE,
+                              clusters=[[i] for i in range(len(pairs))], strata=[int(x) for x in b[0]])
 
 
 # --- the run and its report ----------------------------------------------------------------------

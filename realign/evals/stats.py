@@ -84,3 +84,24 @@ def bootstrap_intervals(statistics: Callable[[np.ndarray], dict[str, float]], *,
         out[name] = ((float("nan"), float("nan")) if arr.size == 0 else
                      (float(np.percentile(arr, tail)), float(np.percentile(arr, 100 - tail))))
     return out
+
+
+def paired_differences(metrics: Callable[..., dict[str, float]], before: Sequence[np.ndarray],
+                       after: Sequence[np.ndarray], names: Sequence[str], *,
+                       clusters: Sequence[Sequence[int]], strata: Sequence[int] | None = None) -> dict[str, dict]:
+    """Each metric in `names` before and after on paired items (`before` / `after`: parallel
+    per-item arrays that `metrics(*arrays)` turns into named values), with a bootstrap interval of
+    the difference (clusters and strata as in `bootstrap_intervals`). NaN becomes None."""
+    def finite(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else x
+
+    b, a = metrics(*before), metrics(*after)
+
+    def diff(idx: np.ndarray) -> dict[str, float]:
+        mb = metrics(*(x[idx] for x in before))
+        ma = metrics(*(x[idx] for x in after))
+        return {k: ma[k] - mb[k] for k in names}
+
+    cis = bootstrap_intervals(diff, clusters=clusters, strata=strata)
+    return {k: {"before": finite(b[k]), "after": finite(a[k]), "difference": finite(a[k] - b[k]),
+                "difference_ci": [finite(v) for v in cis.get(k, (math.nan, math.nan))]} for k in names}

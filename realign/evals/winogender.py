@@ -32,7 +32,7 @@ import numpy as np
 
 from realign.errors import InputError
 from realign.evals.running import EvalItem, run_benchmark
-from realign.evals.stats import bootstrap_intervals, wilson_interval
+from realign.evals.stats import bootstrap_intervals, paired_differences, wilson_interval
 from realign.evals.storage import compare_lines
 
 __all__ = ["GENDERS", "PRONOUNS", "DEFAULT_MAX_TOKENS", "prompt_of", "load_items", "read_answer",
@@ -223,18 +223,8 @@ def summarize_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def compare_rows(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
     """Each headline metric before and after on the paired items, with a 95% bootstrap interval of
     the difference (schemas resampled)."""
-    b = _arrays([p[0] for p in pairs])
-    a = _arrays([p[1] for p in pairs])
-    before, after = gender_metrics(*b), gender_metrics(*a)
-
-    def diff(idx: np.ndarray) -> dict[str, float]:
-        mb = gender_metrics(*(x[idx] for x in b))
-        ma = gender_metrics(*(x[idx] for x in a))
-        return {k: ma[k] - mb[k] for k in HEADLINE}
-
-    cis = bootstrap_intervals(diff, clusters=_schemas([p[0] for p in pairs]))
-    return {k: {"before": _finite(before[k]), "after": _finite(after[k]), "difference": _finite(after[k] - before[k]),
-                "difference_ci": [_finite(v) for v in cis.get(k, (math.nan, math.nan))]} for k in HEADLINE}
+    return paired_differences(gender_metrics, _arrays([p[0] for p in pairs]), _arrays([p[1] for p in pairs]),
+                              HEADLINE, clusters=_schemas([p[0] for p in pairs]))
 
 
 # --- the run and its report ----------------------------------------------------------------------
