@@ -25,7 +25,7 @@ from realign.errors import ConfigError, RealignError
 from realign.io.readers import read_examples
 from realign.llm.backend import ChatBackend, build_backend
 from realign.llm.client import LLMError, fix_for_kind
-from realign.llm.prices import cost_usd, price_of
+from realign.llm.prices import SpendGate, cost_usd, price_of
 from realign.modes import Mode, get_mode
 from realign.modes.base import TurnInput, TurnOutcome, TurnTools
 from realign.prompts import template_fingerprint
@@ -145,6 +145,12 @@ class Pipeline:
         self.budget_hit = False  # the run reached model.max_cost and stops like on a signal
         self._spent_before = 0.0  # US$ of the run's earlier sessions, from the ledger
         self._main: asyncio.Task[Any] | None = None
+        if cfg.model.max_cost is not None and self.stats.price is not None and hasattr(llm, "spend_gate"):
+            s = llm.stats  # type: ignore[union-attr]
+            llm.spend_gate = SpendGate(  # type: ignore[union-attr]
+                cfg.model.max_cost, self.stats.price, spent=lambda: self.run_cost() or 0.0,
+                mean_completion=lambda: s.completion_tokens / s.completed if s.completed else None,
+                on_exhausted=self._budget_exhausted)
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -341,6 +347,14 @@ class Pipeline:
         s = self.llm.stats if self.llm else None
         now = cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0))
         return None if now is None else self._spent_before + now
+
+    def _budget_exhausted(self) -> bool:
+        """The next request cannot fit under model.max_cost: stop the run (True) if it is running."""
+        self.budget_hit = True
+        if self._main is None:
+            return False
+        self._main.cancel()
+        return True
 
     def _check_budget(self) -> None:
         limit = self.cfg.model.max_cost
