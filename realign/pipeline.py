@@ -407,6 +407,9 @@ class Pipeline:
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
+            "first_quarantined": self.store.query(
+                "SELECT line, field, error AS reason FROM quarantine WHERE run_id = ? ORDER BY source_index LIMIT 1",
+                [self.run_id])[0] if quarantined else None,
             "usage": self.ledger(),
             "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "structured_output": getattr(self.llm, "structured_mode", None),

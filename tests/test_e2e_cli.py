@@ -575,7 +575,9 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     with OpenAIServer(RealignResponder()) as srv:
         proc = realign("rewrite", "--in", str(chat), "--db", str(tmp_path / "m.duckdb"), "--model", "m",
                        "--base-url", srv.base_url, "--format", "sharegpt", "--task", "open_qa", "-q")
-    assert proc.returncode == 0 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+    # every row quarantined: nothing was rewritten, which is an input error (exit 2) naming the first reason
+    assert proc.returncode == 2 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+    assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
 
 
 # ---- export with provenance --------------------------------------------------------------------
