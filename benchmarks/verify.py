@@ -44,9 +44,12 @@ from realign.verify.registry import VerifyOptions, verify_candidate
 
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
-# the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
+# the even-numbered rows of HALF_DEV sources (their odd rows stay held out). A row with a
+# `split_index` (the position of its question in the source) is split by that instead, so every
+# answer to one question falls in the same half (EVOUNA: even question = dev, fixed before any
+# outcome was looked at).
 DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k", "ps_gsm8k_more"}
-HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
+HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa", "evouna_nq", "evouna_tq"}
 
 
 def split_of(source: str, index: int) -> str:
@@ -109,12 +112,14 @@ def proxy_view(rows: list[dict[str, Any]]) -> None:
     candidate. "Answer-changing" stays: judged not correct."""
     change = [r for r in rows if not r["same_answer"]]
     fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
-    for what, keep in (("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
-                                                                    and r.get("bem_acceptable")]),
-                       ("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
-                                                                        and r.get("gold_in_candidate")])):
+    readings = [("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
+                                                                and r.get("gold_in_candidate")])]
+    if any("bem_acceptable" in r for r in rows):
+        readings.insert(0, ("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
+                                                                         and r.get("bem_acceptable")]))
+    for what, keep in readings:
         fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
-        print(f"    nq301, keeping = {what}: answer FR {fr}/{len(keep)} "
+        print(f"    {rows[0]['source']}, keeping = {what}: answer FR {fr}/{len(keep)} "
               f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
 
 
@@ -131,7 +136,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
         for i, r in enumerate(rows[:limit] if limit else rows):
-            groups[(source, split_of(source, i))].append(r)
+            groups[(source, split_of(source, r.get("split_index", i)))].append(r)
     print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
           f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
