@@ -71,6 +71,7 @@ _CLOSED_QUESTION = re.compile(
 _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
 _CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
+_DIGIT = re.compile(r"\d")
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
@@ -102,6 +103,11 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
     if ref is None or ref.conflicting or _MONTH.search(ref.text):
         return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
+        return None
+    if not ref.explicit and not _DIGIT.search(instruction):
+        # a bare number answering a question that gives no numbers is a looked-up fact ("291
+        # episodes", "approximately 1,497 people"), held as key facts: a long answer may end on
+        # another number ("... aired between 1989 and 1996") without changing it
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
     checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])

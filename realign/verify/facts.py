@@ -50,10 +50,27 @@ _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$
 _LIST_MARK = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.M)
 
 
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_SCALE = re.compile(r"[ \t-]+(hundred|thousand|million|billion|trillion)\b", re.I)
+# "first" and "second" are left out: "at first", "a second" are no numbers
+_ORDINALS = {w: i for i, w in enumerate(
+    "_ _ _ third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth "
+    "sixteenth seventeenth eighteenth nineteenth twentieth".split()) if w != "_"}
+_ORDINALS.update(thirtieth=30, fortieth=40, fiftieth=50, sixtieth=60, seventieth=70, eightieth=80, ninetieth=90,
+                 hundredth=100)
+_TENS_ORD = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+             "ninety": 90}
+_ORDINAL = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" + "|".join(_ORDINALS)
+                      + r")\b", re.I)
+
+
 @dataclass(frozen=True)
 class Facts:
     numbers: dict[Fraction, str]  # value -> as written
     names: dict[str, str]  # lower-cased -> as written
+    # keys of `names` that are the plain words of a short answer ("uvea", "hit points or health
+    # points"): matched word by word (plurals, spelling variants), not as a proper name
+    terms: frozenset[str] = frozenset()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -77,8 +94,15 @@ def read_facts(text: str) -> Facts:
         if n is not None:
             numbers.setdefault(abs(n.value), n.text)
     for w in _WORD_NUM.finditer(body):
+        if _ORDINAL.match(body, w.start()):
+            continue  # "twenty-third": read as an ordinal below
         n = _word_number(w)
-        numbers.setdefault(abs(n.value), n.text)
+        scale = _SCALE.match(body, w.end())  # "eighteen million" is 18,000,000, not 18
+        value = abs(n.value) * (_SCALES[scale.group(1).lower()] if scale else 1)
+        numbers.setdefault(value, n.text + (scale.group(0) if scale else ""))
+    for o in _ORDINAL.finditer(body):  # "the eighth season" states 8 as "Season 8" does
+        numbers.setdefault(Fraction(_TENS_ORD.get((o.group(1) or "").lower(), 0) + _ORDINALS[o.group(2).lower()]),
+                           o.group(0))
     names: dict[str, str] = {}
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _NAME.finditer(body):
@@ -94,6 +118,7 @@ def read_facts(text: str) -> Facts:
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _LINK_WORDS = frozenset({"of", "the", "and", "&", "for", "on", "in", "de", "a"})
 _WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
+_LINK_NAME = frozenset({"of", "von", "van", "de", "da", "di", "del", "der", "la", "le", "the", "and", "&"})
 _INITIALS = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}$")
 NICKNAME_PREFIX = 3  # "Dave" / "David", "Dolly" / "Dollree": the same given name, shortened
 
@@ -169,10 +194,19 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     if cased and _acronym_kept(cased, text):
         return True
+    words = name.split()
+    for i in range(1, len(words) - 1):  # "Philosopher George Berkeley" as "Dr. George Berkeley": a title
+        rest = [w for w in words[i:] if w not in _LINK_NAME]
+        if len(rest) >= 2 and words[i - 1] not in _LINK_NAME and words[i] not in _LINK_NAME and \
+                words[i][0].isalpha() and not _INITIALS.fullmatch(words[i].upper()) and \
+                re.search(r"(?<!\w)" + re.escape(" ".join(words[i:])) + r"(?!\w)", text_lower):
+            return True
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
     if len(parts) < 2:
         return False
     for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
+        if not text[m.start()].isupper():
+            continue  # "Beehive State" is not kept by "the last state": the last word alone must name
         window = " " + text[max(0, m.start() - 60) : m.start()].rstrip(" \t")
         # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
         # name's own words to the word before the name
@@ -198,15 +232,105 @@ def _fold(text: str) -> str:
     return text.replace("-", " ") if "-" in text else text
 
 
+# A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
+# nothing, yet it is the answer: its content words must come back (plurals and -ise/-ize spellings
+# folded). Alternatives ("A or B", "A / B", "A, B") are kept by any one of them.
+TERM_MAX_WORDS = 6
+_TERM_STOP = _STOP | frozenset(
+    """of to into onto over under below beneath underneath above inside outside within without between among
+    through across around about near till until upon via per than not be been being""".split()
+)
+_TERM_ALT = re.compile(r"\s*(?:/|;|,|\bor\b)\s*", re.I)
+_TERM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _stem(word: str) -> str:
+    w = _fold(word.lower()).replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = re.sub(r"is(?=ation|e$|ed$|es$|ing$)", "iz", w)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in _TERM_WORD.findall(text)}
+
+
+def _term_alternatives(term: str, given: set[str]) -> list[list[str]]:
+    """Each alternative of a plain-word answer as the stems of its content words, less the words the
+    question already gives ("callable bonds" to "a bond that ..." is "callable")."""
+    alts = []
+    for alt in _TERM_ALT.split(term):
+        words = [_stem(w) for w in _TERM_WORD.findall(alt) if w.lower() not in _TERM_STOP]
+        words = [w for w in words if w not in given]
+        if words:
+            alts.append(words)
+    return alts
+
+
+TERM_PREFIX = 6  # "mitochondrial" / "mitochondria", "alchemy" / "alchemical": one word written two ways
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n >= TERM_PREFIX and n >= 0.75 * min(len(a), len(b))
+
+
+def _term_kept(term: str, text: str, given: set[str]) -> bool:
+    """Whether `text` keeps one alternative of a plain-word answer: all its content words, or all
+    but one of three or more ("inner mitochondrial membrane" as "the inner membrane of the
+    mitochondria")."""
+    have = _stems(text)
+    for alt in _term_alternatives(term, given):
+        found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
+        if found >= len(alt) - (len(alt) >= 3):
+            return True
+    return False
+
+
+# A request for an explanation or a composition: a short original is then one way of saying it
+# ("Sunlight scatters off air molecules"), not an answer whose words must come back.
+_EXPLANATION = re.compile(r"\b(?:why|explain|describe|discuss|how (?:do|does|did|can|could|should|would|to|is|are|was|"
+                          r"were)|write|compose|tell me about|summari[sz]e|opinion|think|feel)\b", re.I)
+
+
+_POLAR_OPENING = re.compile(r"\s*(?:yes|no)\b", re.I)  # "No, possession isn't real": the no is the answer
+
+
+def _short_term(original: str) -> str | None:
+    """The original as a plain-word answer: one line of at most TERM_MAX_WORDS words, no sentence
+    break inside."""
+    t = original.strip().rstrip(".!")
+    if not t or "\n" in t or len(t.split()) > TERM_MAX_WORDS or re.search(r"[.!?:]\s", t):
+        return None
+    return t
+
+
 def answer_facts(instruction: str, original: str) -> Facts:
-    """Facts of the original that the instruction does not already give."""
+    """Facts of the original that the instruction does not already give; for a short plain-word
+    answer with no such number or name, the answer's words (`Facts.terms`)."""
     given = read_facts(instruction)
     low = instruction.lower()
     facts = read_facts(original)
-    return Facts(
-        {v: t for v, t in facts.numbers.items() if v not in given.numbers},
-        {k: n for k, n in facts.names.items() if not _has_name(low, k)},
-    )
+    numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
+    # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
+    # to "... the last US state?"
+    names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n)}
+    if not numbers and not names and not _EXPLANATION.search(instruction) and not _POLAR_OPENING.match(original):
+        term = _short_term(original)
+        if term is not None and _term_alternatives(term, _stems(instruction)):
+            return Facts({}, {term.lower(): term}, frozenset({term.lower()}))
+    return Facts(numbers, names)
 
 
 def describe(f: Facts, limit: int = 6) -> str:
@@ -247,11 +371,16 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                            reason="not applicable: the original states no number or name beyond the question's")
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
     cand_low = cand_text.lower()
+    given = _stems(inp.instruction)
     kept_nums = kept_nums_of(want, cand)
-    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, _fold(k), cand_text, n)]
+    kept_names = [n for k, n in want.names.items()
+                  if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))]
     lost_names = [n for n in want.names.values() if n not in kept_names]
+    proper = [k for k in want.names if k not in want.terms]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
-                 and not any(_acronym_kept(w, n) for w in want.names.values())]
+                 and not any(_acronym_kept(w, n) for w in want.names.values())
+                 # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
+                 and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, _fold(k), cand_text)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
