@@ -381,7 +381,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  and not any(_acronym_kept(w, n) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
-    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, _fold(k), cand_text)]
+    by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
+                and not _has_name(cand_low, _fold(k), cand_text)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
