@@ -64,6 +64,14 @@ _ORDINAL = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|nin
                       + r")\b", re.I)
 
 
+# Month and day names name a date wherever they stand: "November 15, 1791 is when ..." changes
+# "December 15, 1791" even at the start of a sentence.
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday""".split()
+)
+
+
 @dataclass(frozen=True)
 class Facts:
     numbers: dict[Fraction, str]  # value -> as written
@@ -107,7 +115,8 @@ def read_facts(text: str) -> Facts:
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _NAME.finditer(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
-        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)):
+        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)) \
+                and m.group(0).lower().rstrip(".") not in _CALENDAR:
             continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself
         name = _clean_name(m.group(0), at_start)
         if name and not name[0].isdigit():
@@ -344,18 +353,57 @@ def _known_text(inp: CheckInput) -> str:
     return "\n".join((inp.instruction, inp.original, inp.context, inp.evidence))
 
 
+# A number written as an approximation of another: "about 1,500" for 1,497 (or "1,497" for the
+# original's "about 1,500") keeps it; "1,350" does not.
+_APPROX = re.compile(r"(?:about|approximately|approx\.?|around|roughly|nearly|almost|some|close to|estimated|"
+                     r"more than|over|just under|just over|~|≈)\s*$", re.I)
+APPROX_DIGITS = 3  # rounded to at most this many significant digits
+
+
+def _cued_numbers(text: str) -> list[tuple[Fraction, bool]]:
+    """Each number of `text` with whether an approximation word stands right before it."""
+    out = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None:
+            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()]))))
+    return out
+
+
+def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
+    if exact == approx or exact == 0 or approx == 0 or approx.denominator != 1:
+        return False
+    lead = 10 ** (len(str(int(abs(exact)))) - 1) if abs(exact) >= 1 else 1
+    first = 1 if abs(exact) < 100 else 2  # "about 50" for 47, but not "about 1,000" for 1,497
+    return any(round(exact / (lead / 10 ** (d - 1))) * (lead / 10 ** (d - 1)) == approx
+               for d in range(first, APPROX_DIGITS + 1))
+
+
+def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """Original number -> the candidate's approximation of it (or exact value of the original's
+    approximation)."""
+    cand = _cued_numbers(candidate)
+    pairs: dict[Fraction, Fraction] = {}
+    for ov, ocue in _cued_numbers(original):
+        for cv, ccue in cand:
+            if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
+                pairs[ov] = cv
+    return pairs
+
+
 def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
-    lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
-    new = [t for v, t in cand.numbers.items() if v not in known.numbers] if lost else []
+    approx = approximations(inp.original, inp.candidate)
+    lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers and v not in approx]
+    new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()] if lost else []
     if not new:
         return None
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
-def kept_nums_of(want: Facts, cand: Facts) -> list[str]:
-    return [t for v, t in want.numbers.items() if v in cand.numbers]
+def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | None = None) -> list[str]:
+    return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
 
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
@@ -372,7 +420,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
     cand_low = cand_text.lower()
     given = _stems(inp.instruction)
-    kept_nums = kept_nums_of(want, cand)
+    kept_nums = kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
     kept_names = [n for k, n in want.names.items()
                   if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))]
     lost_names = [n for n in want.names.values() if n not in kept_names]
@@ -383,7 +431,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
                 and not _has_name(cand_low, _fold(k), cand_text)]
-    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
+    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
         lost_names = by_alias
