@@ -243,13 +243,13 @@ def _fold(text: str) -> str:
 
 # A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
 # nothing, yet it is the answer: its content words must come back (plurals and -ise/-ize spellings
-# folded). Alternatives ("A or B", "A / B", "A, B") are kept by any one of them.
+# folded). Alternatives ("A or B", "A / B") are kept by any one of them.
 TERM_MAX_WORDS = 6
 _TERM_STOP = _STOP | frozenset(
     """of to into onto over under below beneath underneath above inside outside within without between among
     through across around about near till until upon via per than not be been being""".split()
 )
-_TERM_ALT = re.compile(r"\s*(?:/|;|,|\bor\b)\s*", re.I)
+_TERM_ALT = re.compile(r"\s*(?:/|;|\bor\b)\s*", re.I)
 _TERM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -274,7 +274,8 @@ def _term_alternatives(term: str, given: set[str]) -> list[list[str]]:
     question already gives ("callable bonds" to "a bond that ..." is "callable")."""
     alts = []
     for alt in _TERM_ALT.split(term):
-        words = [_stem(w) for w in _TERM_WORD.findall(alt) if w.lower() not in _TERM_STOP]
+        head = alt.split(",")[0]  # "Octopussy, a James Bond film": what follows the comma describes the head
+        words = [_stem(w) for w in _TERM_WORD.findall(head) if w.lower() not in _TERM_STOP]
         words = [w for w in words if w not in given]
         if words:
             alts.append(words)

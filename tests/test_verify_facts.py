@@ -1,0 +1,119 @@
+"""Key facts of a short factual answer: the forms long rewrites write a kept fact in, and the
+substitutions that change it. Figures on third-party data are in benchmarks/verify.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from realign.verify.base import CheckInput
+from realign.verify.contract import read_contract
+from realign.verify.facts import answer_facts, check_facts
+from realign.verify.registry import VerifyOptions, verify_candidate
+
+
+def verify(instruction: str, original: str, candidate: str):
+    inp = CheckInput(task="default", instruction=instruction, original=original, candidate=candidate)
+    return verify_candidate(inp, [], None, VerifyOptions())
+
+
+def facts_ok(instruction: str, original: str, candidate: str) -> bool:
+    return check_facts(CheckInput(task="", instruction=instruction, original=original, candidate=candidate)).passed
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a plain-word answer names nothing, yet its words are the answer
+        ("the vascular layer of the eye is the", "uvea",
+         "The vascular layer of the eye is the uvea, also called the uveal tract.", True),
+        ("the vascular layer of the eye is the", "uvea", "choroid.", False),
+        ("which part of the brain sits in the middle cranial fossa", "the temporal lobes",
+         "The temporal lobe rests in the middle cranial fossa.", True),
+        ("what does hp mean in video games", "hit points or health points",
+         'HP stands for "health points", the damage a character can take.', True),
+        ("what does hp mean in video games", "hit points or health points", "HP means horsepower.", False),
+        ("where does the formation of atp take place", "inner mitochondrial membrane",
+         "ATP is made on the inner membrane of the mitochondria.", True),
+        ("a bond the issuer may repay before its maturity date", "callable bonds",
+         "Such a bond is called a callable bond.", True),
+        ("a bond the issuer may repay before its maturity date", "callable bonds", "It is a zero-coupon bond.", False),
+    ],
+)
+def test_plain_word_answers_are_held_by_their_words(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_plain_words_of_an_explanation_or_a_yes_no_are_not_an_answer_to_hold() -> None:
+    assert not answer_facts("Explain why the sky is blue.", "Sunlight scatters off air molecules.").names
+    assert not answer_facts("Can people be possessed by spirits?", "No, possession isn't real").names
+    assert check_facts(CheckInput(task="", instruction="Why?", original="because it is so",
+                                  candidate="no idea")).reason.startswith("not applicable")
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("what is the final season of game of thrones", "the eighth",
+         "The final season of Game of Thrones is Season 8, which aired in 2019.", True),
+        ("what is the final season of game of thrones", "the eighth",
+         "The final season aired in 2019 and had six episodes.", False),
+        ("to the nearest million what is the population of australia", "18 million",
+         "About eighteen million people lived in Australia then.", True),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,500 people, most of them farmers.", True),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,350 people, most of them farmers.", False),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,000 people.", False),
+        ("when was the bill of rights ratified", "December 15, 1791",
+         "The Bill of Rights was ratified on 15 December 1791, when Virginia approved it.", True),
+        ("when was the bill of rights ratified", "December 15, 1791",
+         "November 15, 1791 is when Virginia approved the Bill of Rights.", False),
+        ("when was the bill of rights ratified", "ratified on December 15, 1791",
+         "It came out on December 16, 1689.", False),
+    ],
+)
+def test_numbers_and_dates_in_other_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("who said if a tree falls in the woods and nobody hears it", "Philosopher George Berkeley",
+         "The question is attributed to Dr. George Berkeley, an Anglican bishop, in 1710.", True),
+        ("who led the soldiers at harpers ferry", "Brevet Colonel Robert E. Lee",
+         "The soldiers were led by Robert E. Lee of the United States Army.", True),
+        ("who designed the stored-program computer", "John von Neumann", "Tokyo von Neumann.", False),
+        ("who introduced the christmas tree to the uk", "Charlotte of Mecklenburg-Strelitz",
+         "It was Marie Curie of Mecklenburg-Strelitz.", False),
+        # a surname alone keeps a person only where it is written as a name
+        ("What was the last US state to end prohibition?", "Utah, the Beehive State",
+         "Mississippi was the last state to end it, in 1966.", False),
+        # a name the question gives by its surname is no answer fact ("Bond")
+        ("Rita Coolidge sang the title song for which Bond film?", "Octopussy, a James Bond film",
+         "Rita Coolidge never sang a James Bond theme.", False),
+        ("Rita Coolidge sang the title song for which Bond film?", "Octopussy, a James Bond film",
+         "She sang All Time High for Octopussy (1983).", True),
+    ],
+)
+def test_names_with_titles_and_other_people(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_looked_up_number_is_a_fact_and_a_computed_one_a_final_answer() -> None:
+    looked_up = read_contract("how many episodes are there in dragon ball z", "291 episodes")
+    assert looked_up.kind == "facts" and "math_answer" not in looked_up.checks
+    q = "how many episodes are there in dragon ball z"
+    assert verify(q, "291 episodes", "There are 291 episodes, aired in Japan between 1989 and 1996.").passed
+    assert not verify(q, "291 episodes", "There are 276 episodes, aired in Japan between 1989 and 1996.").passed
+    computed = read_contract("She has 3 apples and buys 4 more. How many does she have?", "7 apples")
+    assert computed.kind == "number" and "math_answer" in computed.checks
+
+
+def test_a_short_answer_rewritten_long_keeps_its_fact() -> None:
+    q = "who wrote the song harvest moon"
+    long = ("Harvest Moon was written by the Canadian singer-songwriter Neil Young. He released it in 1992 as the "
+            "title track of his album, recorded with the Stray Gators in Nashville.")
+    assert verify(q, "Neil Young", long).passed
+    assert not verify(q, "Neil Young", long.replace("Neil Young", "Bruce Springsteen")).passed
