@@ -71,6 +71,10 @@ def test_plain_words_of_an_explanation_or_a_yes_no_are_not_an_answer_to_hold() -
          "November 15, 1791 is when Virginia approved the Bill of Rights.", False),
         ("when was the bill of rights ratified", "ratified on December 15, 1791",
          "It came out on December 16, 1689.", False),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on Dec. 15, 1791.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on 12/15/1791.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on 1791-12-15.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on Nov. 15, 1791.", False),
     ],
 )
 def test_numbers_and_dates_in_other_forms(instruction, original, candidate, same) -> None:

@@ -93,9 +93,25 @@ def _clean_name(span: str, at_start: bool) -> str:
     return name
 
 
+# Dates in other formats: "Dec. 15, 1791" names December; "12/15/1791" and "1791-12-15" are three
+# numbers, not a fraction and negative numbers.
+_MONTH_ABBR = {"jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
+               "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November",
+               "dec": "December"}
+_MONTH_SHORT = re.compile(r"\b(" + "|".join(_MONTH_ABBR) + r")\.?(?=[ \t]+\d)", re.I)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
+def _dates_spelled(text: str) -> str:
+    if not any(c.isdigit() for c in text):
+        return text
+    text = _MONTH_SHORT.sub(lambda m: _MONTH_ABBR[m.group(1).lower()], text)
+    return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
+
+
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers)."""
-    body = _LIST_MARK.sub(" ", text)
+    body = _dates_spelled(_LIST_MARK.sub(" ", text))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
         n = _to_number(m, body)
@@ -238,6 +254,7 @@ def _fold(text: str) -> str:
     "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _dates_spelled(text)
     return text.replace("-", " ") if "-" in text else text
 
 
