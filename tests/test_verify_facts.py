@@ -121,3 +121,22 @@ def test_a_short_answer_rewritten_long_keeps_its_fact() -> None:
             "title track of his album, recorded with the Stray Gators in Nashville.")
     assert verify(q, "Neil Young", long).passed
     assert not verify(q, "Neil Young", long.replace("Neil Young", "Bruce Springsteen")).passed
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("Harvest Moon was not written by Neil Young but by Bruce Springsteen.", False),
+        ("It is NOT Neil Young.", False),
+        ("Harvest Moon was written by Neil Young, not Bruce Springsteen.", True),
+        ("The song, which did not chart at first, was written by Neil Young.", True),
+    ],
+)
+def test_a_fact_stated_only_under_a_negation_is_not_kept(candidate, same) -> None:
+    assert facts_ok("who wrote the song harvest moon", "Neil Young", candidate) == same
+
+
+def test_a_number_stated_only_under_a_negation_is_not_kept() -> None:
+    q = "how many people live in the village"
+    assert not facts_ok(q, "approximately 1,497 people", "The village has not 1,497 but 1,350 people.")
+    assert facts_ok(q, "approximately 1,497 people", "The village has 1,497 people, not 1,350.")

@@ -409,11 +409,39 @@ def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     return pairs
 
 
+# "It was not Neil Young but Bruce Springsteen", "not 1,497 but 1,350": a fact stated only under a
+# negation is not kept.
+_NEGATED = re.compile(r"(?i:\bnot|n['’]t|\bnever|\bno longer|\brather than|\binstead of|\bas opposed to)"
+                      r"(?:[ \t]+[a-z]+){0,3}[ \t]*[\"“'‘]?$")  # "was not written by Neil Young"
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(_NEGATED.search(text[max(0, start - 30) : start]))
+
+
+def _negated_numbers(candidate: str) -> set[Fraction]:
+    """Values the candidate states only under a negation."""
+    said, denied = set(), set()
+    for m in _NUM.finditer(candidate):
+        n = _to_number(m, candidate)
+        if n is not None:
+            (denied if _negated(candidate, m.start()) else said).add(abs(n.value))
+    return denied - said
+
+
+def _negated_name(name_low: str, text: str) -> bool:
+    """Whether every literal mention of `name_low` in `text` is negated (no mention: False)."""
+    hits = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(name_low) + r"(?!\w)", text.lower())]
+    return bool(hits) and all(_negated(text, h) for h in hits)
+
+
 def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
     approx = approximations(inp.original, inp.candidate)
-    lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers and v not in approx]
+    denied = _negated_numbers(inp.candidate)
+    lost = [t for v, t in read_facts(inp.original).numbers.items()
+            if (v not in cand.numbers or v in denied) and v not in approx]
     new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()] if lost else []
     if not new:
         return None
@@ -438,9 +466,12 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
     cand_low = cand_text.lower()
     given = _stems(inp.instruction)
-    kept_nums = kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
+    denied = _negated_numbers(inp.candidate)
+    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
+                 if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
     kept_names = [n for k, n in want.names.items()
-                  if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))]
+                  if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))
+                  and not _negated_name(_fold(k), cand_text)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
