@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 from realign.records import CheckResult
@@ -99,18 +100,21 @@ _MONTH_ABBR = {"jan": "January", "feb": "February", "mar": "March", "apr": "Apri
                "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November",
                "dec": "December"}
 _MONTH_SHORT = re.compile(r"\b(" + "|".join(_MONTH_ABBR) + r")\.?(?=[ \t]+\d)", re.I)
+_ANY_DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
 def _dates_spelled(text: str) -> str:
-    if not any(c.isdigit() for c in text):
+    if not _ANY_DIGIT.search(text):
         return text
     text = _MONTH_SHORT.sub(lambda m: _MONTH_ABBR[m.group(1).lower()], text)
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
+@lru_cache(maxsize=256)  # within one row the same texts are read several times: read them once
 def read_facts(text: str) -> Facts:
-    """The numbers and names `text` states (list markers "1." are not numbers)."""
+    """The numbers and names `text` states (list markers "1." are not numbers). The result is
+    shared between calls: do not change it."""
     body = _dates_spelled(_LIST_MARK.sub(" ", text))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
@@ -208,12 +212,28 @@ def _same_person(given: list[str], before: str) -> bool:
     return len(first) >= NICKNAME_PREFIX and given[0][:NICKNAME_PREFIX] == first[:NICKNAME_PREFIX]
 
 
+def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
+    """Where `phrase` stands in `text` as whole words (the first place, or `every` place): a
+    string search, not a regex compiled per name."""
+    out: list[int] = []
+    i = text.find(phrase) if phrase else -1
+    while i >= 0:
+        j = i + len(phrase)
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and \
+                (j == len(text) or not (text[j].isalnum() or text[j] == "_")):
+            out.append(i)
+            if not every:
+                break
+        i = text.find(phrase, i + 1)
+    return out
+
+
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
     """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
     also kept by its last word alone ("George Washington" as "Washington"), unless another
     capitalised word stands before it ("Emmitt Smith" is not "Timmy Smith") that is not the same
     person written shorter ("B.R. Ambedkar", "Dave Gahan"); and by its acronym or expansion."""
-    if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text_lower):
+    if _word_at(text_lower, name):
         return True
     if text is None:
         return False
@@ -224,15 +244,15 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         rest = [w for w in words[i:] if w not in _LINK_NAME]
         if len(rest) >= 2 and words[i - 1] not in _LINK_NAME and words[i] not in _LINK_NAME and \
                 words[i][0].isalpha() and not _INITIALS.fullmatch(words[i].upper()) and \
-                re.search(r"(?<!\w)" + re.escape(" ".join(words[i:])) + r"(?!\w)", text_lower):
+                _word_at(text_lower, " ".join(words[i:])):
             return True
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
     if len(parts) < 2:
         return False
-    for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
-        if not text[m.start()].isupper():
+    for start in _word_at(text_lower, parts[-1], every=True):
+        if not text[start].isupper():
             continue  # "Beehive State" is not kept by "the last state": the last word alone must name
-        window = " " + text[max(0, m.start() - 60) : m.start()].rstrip(" \t")
+        window = " " + text[max(0, start - 60) : start].rstrip(" \t")
         # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
         # name's own words to the word before the name
         own = set(name.split()) | {"of", "von", "van", "de", "da", "di", "del", "der", "la", "le"}
@@ -249,6 +269,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     return False
 
 
+@lru_cache(maxsize=256)
 def _fold(text: str) -> str:
     """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
     "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
@@ -282,11 +303,12 @@ def _stem(word: str) -> str:
     return w
 
 
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in _TERM_WORD.findall(text)}
+@lru_cache(maxsize=256)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _TERM_WORD.findall(text))
 
 
-def _term_alternatives(term: str, given: set[str]) -> list[list[str]]:
+def _term_alternatives(term: str, given: frozenset[str]) -> list[list[str]]:
     """Each alternative of a plain-word answer as the stems of its content words, less the words the
     question already gives ("callable bonds" to "a bond that ..." is "callable")."""
     alts = []
@@ -313,7 +335,7 @@ def _same_word(a: str, b: str) -> bool:
     return n >= TERM_PREFIX and n >= 0.75 * min(len(a), len(b))
 
 
-def _term_kept(term: str, text: str, given: set[str]) -> bool:
+def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
     """Whether `text` keeps one alternative of a plain-word answer: all its content words, or all
     but one of three or more ("inner mitochondrial membrane" as "the inner membrane of the
     mitochondria")."""
@@ -431,7 +453,7 @@ def _negated_numbers(candidate: str) -> set[Fraction]:
 
 def _negated_name(name_low: str, text: str) -> bool:
     """Whether every literal mention of `name_low` in `text` is negated (no mention: False)."""
-    hits = [m.start() for m in re.finditer(r"(?<!\w)" + re.escape(name_low) + r"(?!\w)", text.lower())]
+    hits = _word_at(text.lower(), name_low, every=True)
     return bool(hits) and all(_negated(text, h) for h in hits)
 
 
