@@ -6,8 +6,10 @@ contract is read once; its checks run for every candidate whatever the task's cr
 criteria may add checks, never remove these). Kinds, in the order they are looked for:
 
 - ``number``: an explicit final answer (``#### N``, ``\\boxed{}``, "The answer is", "Answer:",
-  "A:") or an original that is only a number ("18 eggs"). Checks: math_answer, plus answer_line
-  when the original has a ``#### N`` line and arithmetic when it writes out calculations.
+  "A:") or an original that is only a number ("18 eggs") to a question that states numbers itself
+  (a bare number to a question without any, "291 episodes", is a looked-up fact: ``facts``).
+  Checks: math_answer, plus answer_line when the original has a ``#### N`` line and arithmetic
+  when it writes out calculations.
 - ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or

@@ -2,12 +2,21 @@
 
 The answer facts of an original are the numbers (dates and years included) and names
 (capitalised spans: "Neil Young", "December", "Treaty of Paris") it states that the question does
-not already give. A rewrite passes when it keeps at least one answer fact and substitutes none:
+not already give; a short answer in plain words that states neither ("uvea", "hit points or health
+points") is held by its content words. A rewrite passes when it keeps at least one answer fact and
+substitutes none:
 
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
 - a name substitution likewise ("The capital is Canberra" -> "It is Sydney").
+
+A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
+("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
+1,497), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with
+a title or a shortened given name ("Dr. George Berkeley", "Dave Gahan"), plurals and spelling
+variants of plain words ("temporal lobe" for "the temporal lobes"). A fact stated only under a
+negation ("not written by Neil Young but ...") is not kept.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
