@@ -105,6 +105,18 @@ def test_names_with_titles_and_other_people(instruction, original, candidate, sa
     assert facts_ok(instruction, original, candidate) == same
 
 
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("In Mississippi, as Thomas Lanier Williams.", "Tennessee Williams was born in Columbus, Mississippi.", True),
+        ("In Mississippi, as Thomas Lanier Williams.", "Tennessee Williams was born in Columbus, Ohio.", False),
+        ("Emmitt Smith of the Dallas Cowboys", "It was Timmy Smith of the Dallas Cowboys.", False),
+    ],
+)
+def test_the_head_of_a_short_answer_decides_when_other_names_change(original, candidate, same) -> None:
+    assert facts_ok("who or where was it", original, candidate) == same
+
+
 def test_a_looked_up_number_is_a_fact_and_a_computed_one_a_final_answer() -> None:
     looked_up = read_contract("how many episodes are there in dragon ball z", "291 episodes")
     assert looked_up.kind == "facts" and "math_answer" not in looked_up.checks
