@@ -56,6 +56,36 @@ _NAME = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.\-]*|[0-9]+(?:st|nd|rd|th))"
     r"(?:[ \t]+(?:(?:of|de|da|di|del|van|von|der|la|le|the|and|&|for|on|upon)[ \t]+)?[A-Z][\w'’.\-]*)*"
 )
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3}\.)[ \t]+")  # "Thomas Lanier Williams. He took": two spans
+
+
+class _Span:
+    """A part of a name match (a match with a sentence end inside is read as two)."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text, self._start = text, start
+
+    def start(self) -> int:
+        return self._start
+
+    def group(self, _: int = 0) -> str:
+        return self.text
+
+
+def _name_spans(body: str) -> list[_Span]:
+    out = []
+    for m in _NAME.finditer(body):
+        text, start = m.group(0), m.start()
+        cut = _SENTENCE_END.search(text)
+        while cut is not None:
+            out.append(_Span(text[: cut.start()], start))
+            start += cut.end()
+            text = text[cut.end() :]
+            cut = _SENTENCE_END.search(text)
+        out.append(_Span(text, start))
+    return out
+
+
 _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$")
 _LIST_MARK = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.M)
 
@@ -142,7 +172,7 @@ def read_facts(text: str) -> Facts:
                            o.group(0))
     names: dict[str, str] = {}
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
-    for m in _NAME.finditer(body):
+    for m in _name_spans(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
         if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)) \
                 and m.group(0).lower().rstrip(".") not in _CALENDAR:
