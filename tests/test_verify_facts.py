@@ -106,15 +106,23 @@ def test_names_with_titles_and_other_people(instruction, original, candidate, sa
 
 
 @pytest.mark.parametrize(
-    "original, candidate, same",
+    "instruction, original, candidate, same",
     [
-        ("In Mississippi, as Thomas Lanier Williams.", "Tennessee Williams was born in Columbus, Mississippi.", True),
-        ("In Mississippi, as Thomas Lanier Williams.", "Tennessee Williams was born in Columbus, Ohio.", False),
-        ("Emmitt Smith of the Dallas Cowboys", "It was Timmy Smith of the Dallas Cowboys.", False),
+        ("In what state was playwright Tennessee Williams born?", "In Mississippi, as Thomas Lanier Williams.",
+         "Tennessee Williams was born in Columbus, Mississippi.", True),
+        ("In what state was playwright Tennessee Williams born?", "In Mississippi, as Thomas Lanier Williams.",
+         "Tennessee Williams was born in Columbus, Ohio.", False),
+        ("who ran for the most yards in the game", "Emmitt Smith of the Dallas Cowboys",
+         "It was Timmy Smith of the Dallas Cowboys.", False),
+        ("who sang rip it up and start again", "the Scottish post-punk band Orange Juice",
+         "It was the Scottish post-punk band Theodora Juice.", False),
+        ("what book knocked white house years off the top", "Aunt Erma's Cope Book, by Erma Bombeck",
+         "It was Theodora Erma's Cope Book, by Erma Bombeck.", False),
+        ("when did disney art of animation resort open", "May 31, 2012", "It opened on June 31, 2012.", False),
     ],
 )
-def test_the_head_of_a_short_answer_decides_when_other_names_change(original, candidate, same) -> None:
-    assert facts_ok("who or where was it", original, candidate) == same
+def test_the_head_of_a_short_answer_decides_when_other_names_change(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
 
 
 def test_a_looked_up_number_is_a_fact_and_a_computed_one_a_final_answer() -> None:
