@@ -245,7 +245,8 @@ def stdlib_cases(limit: int) -> list[Case]:
 
 
 def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
-    """Short factual answers: TruthfulQA best answers and NQ gold answers, varied."""
+    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the first gold alias of
+    EVOUNA's held NQ / TriviaQA questions, varied."""
     p = folder / "truthfulqa_facts.jsonl"
     if not p.is_file():
         p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
@@ -262,6 +263,13 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
             r = json.loads(line)
             gold = (r.get("gold_answers") or [r["original"]])[0]
             seen.setdefault(r["instruction"], f"The answer is {gold}.")
+    for name in ("evouna_nq_facts.jsonl", "evouna_tq_facts.jsonl"):  # golds of held questions only
+        p = folder / name
+        if p.is_file():
+            for line in p.read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                if r.get("split_index", 0) % 2 == 1:
+                    seen.setdefault(r["instruction"], f"The answer is {r['gold_answers'][0]}.")
     items = list(seen.items())[: limit * 3]
     names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
     out: list[Case] = []
