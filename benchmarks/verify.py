@@ -44,12 +44,9 @@ from realign.verify.registry import VerifyOptions, verify_candidate
 
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
-# the even-numbered rows of HALF_DEV sources (their odd rows stay held out). A row with a
-# `split_index` (the position of its question in the source) is split by that instead, so every
-# answer to one question falls in the same half (EVOUNA: even question = dev, fixed before any
-# outcome was looked at).
+# the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
 DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k", "ps_gsm8k_more"}
-HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa", "evouna_nq", "evouna_tq"}
+HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
 
 
 def split_of(source: str, index: int) -> str:
@@ -59,6 +56,10 @@ def split_of(source: str, index: int) -> str:
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa"}
 OPTS = VerifyOptions()
+# EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
+# source) rather than row order, so every answer to one question falls in the same half: even
+# question = dev, fixed before any outcome was looked at.
+HALF_DEV |= {"evouna_nq", "evouna_tq"}
 
 
 def task_checks(task: str) -> list[str]:

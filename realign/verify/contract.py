@@ -73,7 +73,6 @@ _CLOSED_QUESTION = re.compile(
 _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
 _CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
-_DIGIT = re.compile(r"\d")
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
@@ -98,6 +97,7 @@ class AnswerContract(BaseModel):
 
 
 NONE = AnswerContract()
+_DIGIT = re.compile(r"\d")
 
 
 def _number(instruction: str, original: str) -> AnswerContract | None:
