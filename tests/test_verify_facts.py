@@ -133,6 +133,10 @@ def test_a_looked_up_number_is_a_fact_and_a_computed_one_a_final_answer() -> Non
     assert not verify(q, "291 episodes", "There are 276 episodes, aired in Japan between 1989 and 1996.").passed
     computed = read_contract("She has 3 apples and buys 4 more. How many does she have?", "7 apples")
     assert computed.kind == "number" and "math_answer" in computed.checks
+    # one number in the question names what is asked about; an operation asks for a computation
+    assert read_contract("how many episodes are in season 2 of the office", "22").kind == "facts"
+    assert read_contract("What is 15% of 80?", "12").kind == "number"
+    assert read_contract("What is the square root of 144?", "12").kind == "number"
 
 
 def test_a_short_answer_rewritten_long_keeps_its_fact() -> None:
