@@ -202,3 +202,15 @@ def test_arithmetic_reads_division_by_a_fraction_and_leaves_clock_times_alone() 
     assert wrong_calculations("She has 25 / 1/3 = 75 cups and 60 / 3/4 = 80 cups.") == []
     assert wrong_calculations("He left at 0900-0130 = 0730.") == []
     assert wrong_calculations("That is 4+4+6 = 18 apples.") == [("4+4+6 = 18", 14)]
+
+
+def test_length_a_short_closed_answer_may_grow_into_an_explained_paragraph() -> None:
+    check = get_check("length", VerifyOptions())
+    paragraph = ("The song was written and first recorded by Neil Young, the Canadian-American singer-songwriter. "
+                 "It appeared on his 1970 album, and many artists have covered it since. ") * 6
+    explained = CheckInput(task="", instruction="who wrote the song", original="Neil Young", candidate=paragraph,
+                           contract_kind="facts")
+    assert 600 < len(paragraph) <= 1500 and check(explained).passed
+    endless = CheckInput(task="", instruction="who wrote the song", original="Neil Young", candidate=paragraph * 3,
+                         contract_kind="facts")
+    assert not check(endless).passed

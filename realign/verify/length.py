@@ -10,7 +10,8 @@ explain in a sentence):
 
 With the defaults: an 8-char original ("positive") may become 1..600 chars; a 2,000-char
 original may become 1,000..8,000 chars. A short original (<= short_answer_chars) whose answer
-contract is deterministic has no ratio floor: its contract check proves the answer is kept; a
+contract is deterministic has no ratio floor and a higher ceiling (closed_ceiling_chars, 1,500: a
+short answer explained with evidence): its contract check proves the answer is kept; a
 worked solution rewritten shorter keeps a lower floor (worked_min_ratio) while it still writes
 calculations, and a higher ceiling (worked_max_ratio): models write 4-7x the gold's length. A
 worked original rewritten with no calculation left fails with its own reason: it dropped the
@@ -95,6 +96,8 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
+        if options.max_chars is None:
+            upper = max(upper, options.closed_ceiling_chars)
     floor_ratio = options.min_ratio
     if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
             and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
