@@ -29,7 +29,7 @@ A turn can carry more than one lock (a math answer with a program); ``kind`` is 
 
 >>> c = read_contract("How much does she make?", "She sells 9 eggs at $2.\\n#### 18")
 >>> c.kind, c.value, c.checks
-('number', '18', ['math_answer', 'answer_line'])
+('number', '18', ['math_answer', 'answer_line', 'key_facts'])
 >>> read_contract("Who wrote Harvest Moon?", "Neil Young wrote it in 1992.").kind
 'facts'
 """
