@@ -136,12 +136,23 @@ def _option(instruction: str, original: str) -> AnswerContract | None:
                           checks=["choice_answer"])
 
 
+_LABEL_FILLER = frozenset("the a an it is this that answer label category class sentiment topic text review "
+                          "tweet statement sentence".split())
+
+
+def _only_label(original: str, label: str) -> bool:
+    """A label-only answer ("Positive", "positive sentiment"), not a phrase that contains a label
+    word ("statutory law", "science fiction": the answer is the whole phrase)."""
+    own = set(re.findall(r"[a-z]+", label.lower()))
+    return all(w in own or w in _LABEL_FILLER for w in re.findall(r"[a-z]+", original.lower()))
+
+
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
     found = original_label(instruction, original, options)
     if found is not None:
         fam, label = found
         bare = len(original.split()) <= BARE_NUMBER_WORDS and any(
-            len(stated_labels(original, f)[0]) == 1 for f in BUILTIN)
+            len(stated_labels(original, f)[0]) == 1 for f in BUILTIN) and _only_label(original, label)
         if fam not in BUILTIN or options.labels or bare:
             return AnswerContract(kind="label", value=label, found=f"{fam.name}: the original states {label!r}",
                                   checks=["label"])
