@@ -319,32 +319,96 @@ _NEG_BEFORE = re.compile(
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]*$", re.I)
 
 
-def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
-    """(number, negated, offset) for every number written in `seg` (already LaTeX-normalised)."""
-    out: list[tuple[NumberMatch, bool, int]] = []
+_CLOCK_AFTER = re.compile(r":\d\d(?!\d)")
+
+
+def _clock(seg: str, m: re.Match[str]) -> bool:
+    """Whether the number is a part of a clock time ("from 1:00 PM to 5:00 PM"): a time of day
+    is when something happens, not a quantity the answer states."""
+    at, end = m.start("num"), m.end()
+    if _CLOCK_AFTER.match(seg, end) and len(m.group("num")) <= 2:
+        return True
+    return at >= 2 and seg[at - 1] == ":" and seg[at - 2].isdigit() and len(m.group("num")) == 2
+
+
+def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
+    """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
+    out: list[tuple[NumberMatch, bool, int, int]] = []
     for m in _NUM.finditer(seg):
         n = _to_number(m, seg)
-        if n is None:
+        if n is None or (":" in seg and _clock(seg, m)):
             continue
         before = seg[max(0, m.start() - 40) : m.start()]
         neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
-        out.append((n, neg, m.start()))
+        out.append((n, neg, m.start(), m.end()))
     return out
+
+
+def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
+    """(number, negated, offset) for every number written in `seg` (already LaTeX-normalised)."""
+    return [(n, neg, at) for n, neg, at, _ in _number_spans(seg)]
 
 
 _COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|come to|totals?|makes|gives)\b", re.I)
 
+# The unit a question asks its answer in: "(in miles per hour)", "... in seconds?", "how many
+# slices ...", or money for "how much ... $". Used only to tell apart several numbers of one
+# answer statement.
+_UNIT_IN = re.compile(r"\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
+_HOW_MUCH_MONEY = re.compile(r"\bhow much\b", re.I)
+_MODIFIERS = frozenset("more fewer less extra additional total different whole full new other of the his her their its "
+                       "in all".split())
+_NOT_UNITS = frozenset("do does did will would can could is are was were has have had should must times per there "
+                       "it they he she we you".split())
+_MONEY_AFTER = re.compile(r"[ \t]*(?:dollars?|usd)\b", re.I)
 
-def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]]:
+
+@lru_cache(maxsize=256)
+def _asked_unit(question: str) -> re.Pattern[str] | str | None:
+    """A pattern the words after a number must match to be in the asked unit, "$" for money,
+    or None when the question names no unit."""
+    m = _UNIT_IN.search(question)
+    if m:
+        words = (m.group(1) or m.group(2)).lower().replace("-", " ").split()
+        if words[0] not in _NOT_UNITS and words[0] not in ("a", "an", "the", "total", "all"):
+            return re.compile(r"[ \t]*" + r"[ \t-]+".join(re.escape(w[: max(3, len(w) - 2)]) + r"[a-z]*" for w in words) + r"\b",
+                              re.I)
+    m = _HOW_MANY.search(question)
+    if m:
+        words = (m.group(1) + m.group(2)).lower().split()
+        noun = next((w for w in words if w not in _MODIFIERS), "")
+        if noun and noun not in _NOT_UNITS:
+            return re.compile(r"[ \t]*(?:[a-z'-]+[ \t]+){0,2}?" + re.escape(noun[: max(3, len(noun) - 2)]) + r"[a-z]*\b", re.I)
+        return None
+    if _HOW_MUCH_MONEY.search(question) and ("$" in question or "dollar" in question.lower()):
+        return "$"
+    return None
+
+
+def _in_asked_unit(question: str, seg: str, n: NumberMatch, end: int) -> bool:
+    unit = _asked_unit(question)
+    if unit is None:
+        return False
+    if unit == "$":
+        return any(c in n.text for c in "$€£¥₹") or bool(_MONEY_AFTER.match(seg, end))
+    assert not isinstance(unit, str)
+    return bool(unit.match(seg, end))
+
+
+def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | None, list[NumberMatch]]:
     """(the value a final-answer statement asserts, the values it denies) for the text after a
-    cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18."""
+    cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18. With several
+    numbers and no result or verb to tell, the one in the unit the question asks for ("the
+    remaining 6 miles at 3 miles per hour" for a speed "in miles per hour" -> 3), else the first
+    one the question does not already give ("After 60 days, she spends $16" -> 16)."""
     seg = _normalize_latex(seg)
     if "\\boxed" in seg:
         return None, []  # the boxed cue reports it
     seg = _cut_sentence(seg)
-    nums = _numbers(seg)
-    denied = [n for n, neg, _ in nums if neg]
-    said = [(n, at) for n, neg, at in nums if not neg]
+    spans = _number_spans(seg)
+    denied = [n for n, neg, _, _ in spans if neg]
+    said = [(n, at) for n, neg, at, _ in spans if not neg]
     # a statement that opens with its number says it first: "18 apples, which is 2 more"
     if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
         return said[0][0], denied
@@ -354,15 +418,25 @@ def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]
         after = [n for n, at in said if at > last_eq]
         if after:
             return after[0], denied
+    several = len({n.value for n, _ in said}) > 1
+    if several and question:
+        unit = [n for n, neg, _, end in spans if not neg and _in_asked_unit(question, seg, n, end)]
+        if len({n.value for n in unit}) == 1:
+            return unit[0], denied
     # "Charlie's net profit from 20 candles is $30.00": the number after the verb
     verb = _COPULA.search(seg)
     if verb is not None:
         after = [n for n, at in said if at >= verb.end()]
         if after:
             return after[0], denied
+    if several and question:
+        given = _question_values(question)
+        new_ = [n for n, _ in said if n.value not in given]
+        if new_:
+            return new_[0], denied
     if said:
         return said[0][0], denied
-    if not nums:
+    if not spans:
         w = _WORD_NUM.match(seg.strip())
         if w:
             return _word_number(w), []
@@ -385,8 +459,8 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
             continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72"
         for nm in _NUM.finditer(sentence, m.end()):
             n = _to_number(nm, sentence)
-            if nm.start() - m.end() > 20:
-                break
+            if nm.start() - m.end() > 20 or _clock(sentence, nm):
+                break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
             if n is not None and n.value != first.value:
                 before = sentence[max(0, nm.start() - 40) : nm.start()]
                 if _NEG_BEFORE.search(before):
@@ -441,7 +515,42 @@ class _Statement:
     denied: bool = False  # "the answer is not 18": a statement that rules 18 out
 
 
-def _explicit_statements(text: str) -> list[_Statement]:
+# An equation whose right side is still a calculation or a formula ("x = y + 30", "x = 40 + 30")
+# has not reached its value yet; a fraction "3/4" or a negative "-15" is a value.
+_OPEN_RHS = re.compile(r"(?:\d|\b[a-z]\b|\))[ \t]*(?:[+*×÷·−]|-|[ \t][x/][ \t])[ \t]*(?:\d|\b[a-z]\b|\(|[$€£¥₹])", re.I)
+
+
+def _unresolved(seg: str) -> bool:
+    sentence = _cut_sentence(_normalize_latex(seg))
+    i = sentence.rfind("=")
+    if i < 0:
+        return False
+    rhs = sentence[i + 1 :]
+    return bool(_OPEN_RHS.search(rhs)) or not any(c.isdigit() for c in rhs)
+
+
+RESOLVE_LINES = 6
+
+
+def _resolved_line(text: str, pos: int) -> tuple[str, int] | None:
+    """The first of the next few lines after `pos` that states a resolved value: an "Answer:"
+    section that opens with the equation ("x = y + 30") gives its value a few lines down
+    ("x = 70")."""
+    for _ in range(RESOLVE_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+        end = text.find("\n", pos)
+        line = text[pos : end if end >= 0 else len(text)]
+        if any(c.isdigit() for c in line) and not _unresolved(line):
+            lead = _LEAD.match(line)
+            off = lead.end() if lead else 0
+            return line[off:], pos + off
+    return None
+
+
+def _explicit_statements(text: str, question: str = "") -> list[_Statement]:
     """Every explicit final-answer statement, in order; denied values as `denied` statements."""
     out: list[_Statement] = []
     skip_until = -1
@@ -457,7 +566,11 @@ def _explicit_statements(text: str) -> list[_Statement]:
         seg, seg_start = _segment_after(text, end)
         if _asks(seg):
             continue  # "Final Answer: How far is he from home after those 4 hours?" restates the question
-        num, denied = _value_of_statement(seg)
+        if kind != "gsm8k" and "=" in seg and _unresolved(seg):
+            nxt = _resolved_line(text, seg_start)
+            if nxt is not None:
+                seg, seg_start = nxt
+        num, denied = _value_of_statement(seg, question)
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         for d in denied:
             out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
@@ -613,7 +726,7 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
     for a percent.
     """
     text = _visible(text)
-    statements = [s for s in _explicit_statements(text) if not s.denied]
+    statements = [s for s in _explicit_statements(text, question) if not s.denied]
     if not statements:
         return _fallback(text, question)
     percent_q = asks_percent(question)
@@ -674,7 +787,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     restate the answer (`_REVISION`).
     """
     text = _visible(text)
-    statements = _explicit_statements(text)
+    statements = _explicit_statements(text, question)
     asserted = [_as_final(s) for s in statements if not s.denied]
     denied = tuple(_as_final(s) for s in statements if s.denied)
     if not asserted:
