@@ -5,8 +5,13 @@ A rewrite of a worked solution may keep the final answer and still teach wrong w
 ``a op b [op c ...] = r`` (numbers, + - x * / ÷, parentheses; currency signs, thousands separators
 and a trailing unit allowed) is evaluated exactly and compared with r, allowing r to be rounded
 to the places it is written with. A wrong calculation that the original also writes is not the
-rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link.
-GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well.
+rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link, and a link
+whose two sides are both calculations ("14 * 1/2 = 15 / 2") must hold too. Units between the
+operands ("9 hours * 2/3 = 6 hours", "$30/hour * 3 hours") are read past when they name one kind of
+quantity (different units mean a conversion done in the head, which is left alone).
+GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well. Equations in
+one unknown ("3x + 4 = 28", "3x + 4 - 4 = 24", "x = 8") are solved in order: one whose value
+differs from the agreeing equations around it is a wrong step.
 
 A right final answer does not excuse wrong working: the math check alone judges the final answer,
 this check the working, and the number contract runs both when the original writes calculations.
@@ -30,23 +35,33 @@ from realign.verify.options import VerifyOptions
 NAME = "arithmetic"
 
 # bounded lengths: a run of hundreds of digits ("2.666666...") must not make the scan quadratic
-_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}"  # ".5": GSM8K's notes
+_NUM = (r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?"
+        r"|[$€£]\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,4}(?![\d,]|\.\d|[ \t]\d)"  # "$400 000": a space between thousands
+        r"|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}")  # ".5": GSM8K's notes
 _OP = r"[+\-−*/×÷xX]"
+# A unit written after an operand ("9 hours * 2/3", "$30/hour * 3 hours", "$5 per hour"): one word,
+# never a word that scales the number ("2 dozen", "25 cents") or joins phrases ("3 and 4")
+_UNIT = (r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+|[ \t]+)"
+         r"(?!(?:dozens?|scores?|hundreds?|thousands?|millions?|billions?|half|halves|quarters?|thirds?|percent|"
+         r"times|twice|cents?|pennies|nickels|dimes|and|or|of|to|in|on|at|for|from|by|is|are|was|were|each|every|"
+         r"more|less|than|plus|minus)\b)[A-Za-z]{2,}\b")
 # an expression: number (op number)+, parentheses allowed, then "=" and a result number; every run
 # of spaces has exactly one way to match (an optional "\s*" beside another one makes the scan
 # exponential in the number of terms: "50 + 80 + ... + 60 = <<...>>" took 90 ms)
 _CALC = re.compile(
     # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250") or a
     # mixed number ("8 x 1 1/2 = 12")
-    rf"(?<![\w.,/^])(?<![+\-−*/×÷xX]\s)(?<![+\-−*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?![\d/]|\.\d)"
+    rf"(?<![\w.,/^])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
     rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
-    r"(?P<pct>\s*(?:%|percent\b|cents?\b|¢))?"
+    r"(?P<pct>(?:\.{2,3}|…)?\s*(?:%|percent\b|cents?\b|¢))?"
 )
 
 
-_SYMBOLS = str.maketrans("", "", "$€£,")
+_SYMBOLS = str.maketrans("", "", "$€£, \u00a0\u202f")
+_UNIT_RE = re.compile(_UNIT)
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 _X = re.compile(r"(?<=[\d)\s])[xX](?=[\s\d($€£])")
 _TOKENS = re.compile(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]")
 _SPACE = re.compile(r"\s+")
@@ -66,6 +81,10 @@ def _value(token: str) -> Fraction:
 def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
+    if any(c.isalpha() and c not in "xX" for c in text):
+        text = _UNIT_RE.sub("", text)  # "9 hours * 2/3": the units are not part of the arithmetic
+    if " " in text or "\u00a0" in text or "\u202f" in text:
+        text = _THOUSANDS_SPACE.sub("", text)
     if "x" in text or "X" in text:
         text = _X.sub("*", text)
     if _CLOCK.search(text):
@@ -87,9 +106,9 @@ def _evaluate(expr: str) -> Fraction | None:
                 raise ValueError("unbalanced")
             pos += 1
             return v
-        if tok == "-":
+        if tok == "-" or tok == "+":  # "<<+2=3>>": a sign, not an operation
             pos += 1
-            return -atom()
+            return -atom() if tok == "-" else atom()
         pos += 1
         return _value(tok)
 
@@ -154,20 +173,93 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
                 out.append((f"{m.group('expr').strip()} = {m.group('res')}", exact))
         text = _ANNOTATION.sub("", text)
     # line by line, and only the lines with an '=': the scan is the cost of this check
-    matches = (m for line in text.split("\n") if "=" in line for m in _CALC.finditer(line))
-    for m in matches:
-        expr = m.group("expr").strip()
-        if expr.startswith("(") and expr.count("(") > expr.count(")"):
-            expr = expr[1:].strip()
-        exact = _evaluate(expr)
-        if exact is None:
-            continue
-        res = m.group("res")
-        if m.group("pct") and not _close(exact, res) and _close(exact * 100, res):
-            continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
-        if not _close(exact, res):
-            out.append((f"{expr} = {res}", exact))
+    lines = [line for line in text.split("\n") if "=" in line]
+    for line in lines:
+        for m in _CALC.finditer(line):
+            expr = m.group("expr").strip()
+            if expr.startswith("(") and _WORD_BEFORE.search(line, 0, m.start()):
+                continue  # "... + 2 rides on the luge (2 x 6 tickets) = 24": an aside in a longer sum
+            if expr.startswith("(") and expr.count("(") > expr.count(")"):
+                expr = expr[1:].strip()
+            if any(c.isalpha() and c not in "xX" for c in expr) and not _units_agree(expr, line, m):
+                continue
+            if _LINK_AFTER.match(line, m.end("res")):
+                continue  # "= 93 days + 28 + ...": the result opens the next link of a chain
+            exact = _evaluate(expr)
+            if exact is None:
+                continue
+            res = m.group("res")
+            if m.group("pct") and not _close(exact, res) and _close(exact * 100, res):
+                continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
+            if not _close(exact, res):
+                out.append((f"{expr} = {res}", exact))
+        if line.count("=") >= 2:
+            out += _wrong_links(line)
+    out += _inconsistent_algebra(lines)
     return list(dict.fromkeys(out))  # a note and the visible working may write the same calculation
+
+
+def _unit_name(word: str) -> str:
+    w = word.lower()
+    if w.endswith("es") and w[:-2].endswith(("ch", "sh", "x", "s")):
+        return w[:-2]
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
+_WORD_BEFORE = re.compile(r"[A-Za-z][ \t]*$")
+_LINK_AFTER = re.compile(rf"(?:{_UNIT})[ \t]*{_OP}[ \t]*[\d($€£]")
+_COMPOUND_BEFORE = re.compile(r"\d[ \t]*[A-Za-z]+[ \t]*$")
+_COMPOUND_AFTER = re.compile(r"[ \t]*[A-Za-z]+[ \t]+\d")
+
+
+def _units_agree(expr: str, line: str, m: re.Match[str]) -> bool:
+    """Whether the units written between the operands leave the arithmetic as written: one kind
+    of quantity, and rates per that quantity ("$30/hour * 3 hours"). Different units ("1 hour +
+    30 minutes", "30 minutes * $20/hour") mean a conversion the text does in its head, and a
+    compound quantity ("2 hours 30 minutes + ...") is not one operand."""
+    plain: set[str] = set()
+    per: set[str] = set()
+    for u in _UNIT_RE.finditer(expr):
+        raw = u.group(0)
+        word = _unit_name(raw.strip(" \t/").split()[-1])
+        (per if "/" in raw or raw.strip().lower().startswith("per ") else plain).add(word)
+    if len(plain) > 1 or (per and plain and not per <= plain):
+        return False
+    return not (_COMPOUND_BEFORE.search(line, 0, m.start()) or _COMPOUND_AFTER.match(line, m.end()))
+
+
+# A pure calculation between two '=' of a chain, and the calculation that ends the text before it
+_PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+")
+_TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
+
+
+_RANGE = re.compile(r"\d+[-–]\d+")  # "Weeks 1-2 = 96 - 70": a range that names a part, not a subtraction
+_HAS_OP = re.compile(r"\S[ \t]*[+\-−*/×÷xX][ \t]*\S")
+
+
+def _wrong_links(line: str) -> list[tuple[str, Fraction]]:
+    """Links of a chain whose two sides are both calculations: "14 * 1/2 = 15 / 2 = 7" says
+    14 * 1/2 is 15 / 2. (A link whose right side is a plain number is `_CALC`'s.)"""
+    out: list[tuple[str, Fraction]] = []
+    parts = line.split("=")
+    for i in range(1, len(parts) - 1):
+        mid = parts[i].strip()
+        if not _PURE.fullmatch(mid):
+            continue
+        tail = _TAIL.search(parts[i - 1])
+        if (tail is None or not _HAS_OP.search(tail.group(0).strip()) or _RANGE.fullmatch(tail.group(0).strip())
+                or parts[i - 1][: tail.start()].rstrip().endswith(tuple("+-−–*/×÷"))):
+            continue
+        left, right = _evaluate(tail.group(0).strip()), _evaluate(mid)
+        if left is None or right is None or left == right:
+            continue
+        first = _TOKENS.search(mid.replace("(", " "))
+        if first is not None and first.group(0) not in "+-*/" and _close(left, first.group(0)):
+            continue  # "3/2 = 1.50 + 3.00 = 4.50": a running total, the link goes on from the result
+        if "." in tail.group(0) + mid and abs(left - right) <= abs(left) / 100:
+            continue  # a rounded intermediate ("10/3 = 3.33 * 1")
+        out.append((f"{tail.group(0).strip()} = {mid}", left))
+    return out
 
 
 def _shown(v: Fraction) -> str:
@@ -196,3 +288,144 @@ def make_check(options: VerifyOptions) -> Check:
         return check_arithmetic(inp, options)
 
     return check
+
+
+# --- algebra: the equations of one unknown must agree on its value ---------------------------------
+
+_ALGEBRA_LINE = re.compile(r"\d[A-Za-z]\b|(?<![A-Za-z])[A-Za-z][ \t]*[=+\-−–*/×÷)]|[=+\-−–*/×÷(][ \t]*[A-Za-z](?![A-Za-z])")
+_TIMES_X = re.compile(r"(?<=[\d)])[ \t]+[xX][ \t]+(?=[\d($])")
+_RUN_LEFT = re.compile(r"[0-9A-Za-z .,+\-−–*/×÷()]*$")
+_RUN_RIGHT = re.compile(r"^[0-9A-Za-z .,+\-−–*/×÷()]*")
+_LTOK = re.compile(r"\d+(?:\.\d+)?|[A-Za-z]+|[-+*/()]|\S")
+Linear = tuple[Fraction, Fraction, str]  # a * v + b, and v ("" for a constant)
+
+
+def _linear(expr: str) -> Linear | None:
+    """`expr` as a * v + b in one single-letter unknown v ("3x + 4", "5(r + 2)", "3x/3"), or None."""
+    text = expr.replace("×", "*").replace("÷", "/").replace("−", "-").replace("–", "-")
+    toks = _LTOK.findall(text)
+    if not toks:
+        return None
+    pos = 0
+
+    def combine(x: Linear, y: Linear, op: str) -> Linear:
+        v = x[2] or y[2]
+        if x[2] and y[2] and x[2] != y[2]:
+            raise ValueError("two unknowns")
+        if op == "+":
+            return x[0] + y[0], x[1] + y[1], v
+        if op == "-":
+            return x[0] - y[0], x[1] - y[1], v
+        if op == "*":
+            if x[0] and y[0]:
+                raise ValueError("not linear")
+            return x[0] * y[1] + y[0] * x[1], x[1] * y[1], v
+        if y[0] or not y[1]:
+            raise ValueError("division by the unknown or by zero")
+        return x[0] / y[1], x[1] / y[1], v
+
+    def factor() -> Linear:
+        nonlocal pos
+        tok = toks[pos]
+        pos += 1
+        if tok in "+-" and len(tok) == 1:
+            f = factor()
+            return (-f[0], -f[1], f[2]) if tok == "-" else f
+        if tok == "(":
+            e = expr_()
+            if pos >= len(toks) or toks[pos] != ")":
+                raise ValueError("unbalanced")
+            pos += 1
+            return e
+        if tok[0].isdigit():
+            return Fraction(0), _value(tok), ""
+        if tok.isalpha() and len(tok) == 1:
+            return Fraction(1), Fraction(0), tok
+        raise ValueError(tok)
+
+    def term() -> Linear:
+        nonlocal pos
+        v = factor()
+        while pos < len(toks):
+            tok = toks[pos]
+            if tok in ("*", "/"):
+                pos += 1
+                v = combine(v, factor(), tok)
+            elif tok == "(" or tok.isalpha() or (tok[0].isdigit() and toks[pos - 1] == ")"):
+                v = combine(v, factor(), "*")  # "3x", "5(r + 2)", "(x + 1)2"
+            else:
+                break
+        return v
+
+    def expr_() -> Linear:
+        nonlocal pos
+        v = term()
+        while pos < len(toks) and toks[pos] in ("+", "-"):
+            op = toks[pos]
+            pos += 1
+            v = combine(v, term(), op)
+        return v
+
+    try:
+        v = expr_()
+    except (ValueError, IndexError, ZeroDivisionError):
+        return None
+    return v if pos == len(toks) else None
+
+
+def _equation_sides(left: str, right: str) -> tuple[str, Linear, str, Linear] | None:
+    """The longest calculation that ends `left` and the longest that starts `right`."""
+    lrun = _RUN_LEFT.search(left)
+    rrun = _RUN_RIGHT.match(right)
+    if lrun is None or rrun is None:
+        return None
+    lt, rt = lrun.group(0), rrun.group(0).split(", ")[0].rstrip(" .,")
+    lhs = None
+    for i in [0] + [j + 1 for j, c in enumerate(lt) if c in " ,("]:
+        cand = lt[i:].strip(" ,")
+        if cand and (f := _linear(cand)) is not None:
+            lhs = (cand, f)
+            break
+    if lhs is None:
+        return None
+    for j in [len(rt)] + [k for k in range(len(rt) - 1, 0, -1) if rt[k] == " "]:
+        cand = rt[:j].strip()
+        if cand and (g := _linear(cand)) is not None:
+            if _OPEN_REST.search(rt[j:]):
+                return None  # "30 feet / 6": the side goes on past its unit
+            return lhs[0], lhs[1], cand, g
+    return None
+
+
+_OPEN_REST = re.compile(r"[\d+\-−–*/×÷(]")
+
+
+def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
+    """Equations in one unknown, solved in the order written; one whose solution differs from
+    the equations just before and after it, which agree with each other, is a wrong step
+    ("3x + 4 = 28", then "3x + 4 - 4 = 29 - 4", then "x = 8"). A letter reused for a new unknown
+    changes the value for good, so it is not flagged."""
+    solved: dict[str, list[tuple[Fraction, str, Linear]]] = {}
+    for line in lines:
+        if not _ALGEBRA_LINE.search(line):
+            continue
+        line = _TIMES_X.sub(" * ", line)
+        parts = line.split("=")
+        for i in range(len(parts) - 1):
+            sides = _equation_sides(parts[i], parts[i + 1])
+            if sides is None:
+                continue
+            ltext, lf, rtext, rf = sides
+            var = lf[2] or rf[2]
+            if not var or (lf[2] and rf[2] and lf[2] != rf[2]) or lf[0] == rf[0]:
+                continue
+            value = (rf[1] - lf[1]) / (lf[0] - rf[0])
+            solved.setdefault(var, []).append((value, f"{ltext} = {rtext}", lf))
+    out: list[tuple[str, Fraction]] = []
+    for var, seq in solved.items():
+        for i in range(1, len(seq) - 1):
+            before, here, after = seq[i - 1][0], seq[i][0], seq[i + 1][0]
+            if before == after and here != before:
+                lf = seq[i][2]
+                out.append((seq[i][1], lf[0] * before + lf[1]))
+    return out

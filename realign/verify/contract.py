@@ -70,7 +70,9 @@ _CLOSED_QUESTION = re.compile(
 )
 _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
-_CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
+# a written calculation, a GSM8K calculator note ("<<100/4=25>>") or an equation in an unknown ("7x = 700")
+_CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d|<<[^<>=\n]{1,160}=[^<>\n]{1,40}>>"
+                          r"|\d[a-zA-Z]\s*=\s*\$?\d")
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
