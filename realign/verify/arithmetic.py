@@ -61,6 +61,9 @@ _CALC = re.compile(
 
 _SYMBOLS = str.maketrans("", "", "$€£, \u00a0\u202f")
 _UNIT_RE = re.compile(_UNIT)
+_BINARY = re.compile(r"\s*([$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[$€£]?\.\d+)\s*([-+*/])\s*"
+                     r"([$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[$€£]?\.\d+)\s*")
+_NON_X_LETTER = re.compile(r"[A-WYZa-wyz]")
 _THOUSANDS_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 _X = re.compile(r"(?<=[\d)\s])[xX](?=[\s\d($€£])")
 _TOKENS = re.compile(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]")
@@ -69,6 +72,7 @@ _CLOCK = re.compile(r"(?<![\d.,])0\d")
 _DIVIDED_BY_FRACTION = re.compile(r"(?<=/\s)(\d+/\d+)")
 
 
+@lru_cache(maxsize=4096)  # the same few numbers recur in every solution
 def _value(token: str) -> Fraction:
     # built from ints: Fraction("12.5") parses with a regex and is the hot spot of this check
     plain = token.translate(_SYMBOLS)
@@ -81,16 +85,26 @@ def _value(token: str) -> Fraction:
 def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
-    if any(c.isalpha() and c not in "xX" for c in text):
+    if _NON_X_LETTER.search(text):
         text = _UNIT_RE.sub("", text)  # "9 hours * 2/3": the units are not part of the arithmetic
-    if " " in text or "\u00a0" in text or "\u202f" in text:
-        text = _THOUSANDS_SPACE.sub("", text)
+    if ("$" in text or "€" in text or "£" in text) and (" " in text or "\u00a0" in text or "\u202f" in text):
+        text = _THOUSANDS_SPACE.sub("", text)  # "$400 000" (only after a currency sign, as _NUM reads it)
     if "x" in text or "X" in text:
         text = _X.sub("*", text)
     if _CLOCK.search(text):
         return None  # "0900 - 0130 = 0730": clock times, not numbers
     if "/" in text:
         text = _DIVIDED_BY_FRACTION.sub(r"(\1)", text)  # "25 / 1/3" is 25 divided by a third
+    two = _BINARY.fullmatch(text)
+    if two is not None:  # "a op b", most calculations: no parser needed
+        a, op, b = _value(two.group(1)), two.group(2), _value(two.group(3))
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        return a / b if b else None
     tokens = _TOKENS.findall(text)
     if "".join(tokens) != _SPACE.sub("", text):
         return None
@@ -181,7 +195,7 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
                 continue  # "... + 2 rides on the luge (2 x 6 tickets) = 24": an aside in a longer sum
             if expr.startswith("(") and expr.count("(") > expr.count(")"):
                 expr = expr[1:].strip()
-            if any(c.isalpha() and c not in "xX" for c in expr) and not _units_agree(expr, line, m):
+            if _NON_X_LETTER.search(expr) and not _units_agree(expr, line, m):
                 continue
             if _LINK_AFTER.match(line, m.end("res")):
                 continue  # "= 93 days + 28 + ...": the result opens the next link of a chain
@@ -293,15 +307,54 @@ def make_check(options: VerifyOptions) -> Check:
 # --- algebra: the equations of one unknown must agree on its value ---------------------------------
 
 _ALGEBRA_LINE = re.compile(r"\d[A-Za-z]\b|(?<![A-Za-z])[A-Za-z][ \t]*[=+\-−–*/×÷)]|[=+\-−–*/×÷(][ \t]*[A-Za-z](?![A-Za-z])")
+_OPS = frozenset("+-−–*/×÷")
+
+
+def _assigned(text: str) -> set[str]:
+    """Single letters given a number: "x = 8", "B = 53 - 8" (a scan of the '=' signs: cheaper than a regex)."""
+    out: set[str] = set()
+    i = text.find("=")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        k = i + 1
+        while k < len(text) and text[k] in " \t-$":
+            k += 1
+        if (j >= 0 and text[j].isalpha() and (j == 0 or not text[j - 1].isalpha()) and k < len(text)
+                and text[k].isdigit()):
+            out.add(text[j])
+        i = text.find("=", i + 1)
+    return out
+
+
+def _in_terms(text: str, u: str) -> int:
+    """How often the letter `u` stands in a calculation: "3x", "+ x", "x +", "(x"."""
+    n = 0
+    i = text.find(u)
+    while i >= 0:
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if not before.isalpha() and not after.isalpha():
+            b = text[: i].rstrip(" \t")[-1:]
+            a = text[i + 1 :].lstrip(" \t")[:1]
+            if before.isdigit() or b in _OPS or b == "(" or a in _OPS or a == ")":
+                n += 1
+        i = text.find(u, i + 1)
+    return n
+
+
 _TIMES_X = re.compile(r"(?<=[\d)])[ \t]+[xX][ \t]+(?=[\d($])")
-_RUN_LEFT = re.compile(r"[0-9A-Za-z .,+\-−–*/×÷()]*$")
-_RUN_RIGHT = re.compile(r"^[0-9A-Za-z .,+\-−–*/×÷()]*")
 _LTOK = re.compile(r"\d+(?:\.\d+)?|[A-Za-z]+|[-+*/()]|\S")
-Linear = tuple[Fraction, Fraction, str]  # a * v + b, and v ("" for a constant)
+Linear = tuple[float, float, str]  # a * v + b, and v ("" for a constant); floats: this is a screen, compared with a tolerance
 
 
 def _linear(expr: str) -> Linear | None:
     """`expr` as a * v + b in one single-letter unknown v ("3x + 4", "5(r + 2)", "3x/3"), or None."""
+    if expr.isdigit():
+        return 0.0, float(expr), ""
+    if len(expr) == 1 and expr.isalpha():
+        return 1.0, 0.0, expr
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-").replace("–", "-")
     toks = _LTOK.findall(text)
     if not toks:
@@ -338,9 +391,9 @@ def _linear(expr: str) -> Linear | None:
             pos += 1
             return e
         if tok[0].isdigit():
-            return Fraction(0), _value(tok), ""
+            return 0.0, float(tok), ""
         if tok.isalpha() and len(tok) == 1:
-            return Fraction(1), Fraction(0), tok
+            return 1.0, 0.0, tok
         raise ValueError(tok)
 
     def term() -> Linear:
@@ -374,29 +427,29 @@ def _linear(expr: str) -> Linear | None:
 
 
 def _equation_sides(left: str, right: str) -> tuple[str, Linear, str, Linear] | None:
-    """The longest calculation that ends `left` and the longest that starts `right`."""
-    lrun = _RUN_LEFT.search(left)
-    rrun = _RUN_RIGHT.match(right)
-    if lrun is None or rrun is None:
+    """The calculation that ends `left` and the one that starts `right`: each stops at a word of
+    two or more letters ("the sum of their ages is (2x + 2) + (x + 2)" -> "(2x + 2) + (x + 2)")."""
+    left = left[-EQUATION_SIDE:]
+    w = _LHS_START.match(left)
+    lhs = left[w.end() if w else 0 :].strip(" ,")
+    rt = _RHS_RUN.match(right, 0, EQUATION_SIDE).group(0).split(", ")[0]  # type: ignore[union-attr]
+    w2 = _WORD2.search(rt)
+    rhs, rest = (rt[: w2.start()], rt[w2.start() :]) if w2 else (rt, "")
+    rhs = rhs.strip(" .,")
+    if not lhs or not rhs or _OPEN_REST.search(rest) or not (_LETTER.search(lhs) or _LETTER.search(rhs)):
+        return None  # "30 feet / 6": the side goes on past its unit
+    lf, rf = _linear(lhs), _linear(rhs)
+    if lf is None or rf is None:
         return None
-    lt, rt = lrun.group(0), rrun.group(0).split(", ")[0].rstrip(" .,")
-    lhs = None
-    for i in [0] + [j + 1 for j, c in enumerate(lt) if c in " ,("]:
-        cand = lt[i:].strip(" ,")
-        if cand and (f := _linear(cand)) is not None:
-            lhs = (cand, f)
-            break
-    if lhs is None:
-        return None
-    for j in [len(rt)] + [k for k in range(len(rt) - 1, 0, -1) if rt[k] == " "]:
-        cand = rt[:j].strip()
-        if cand and (g := _linear(cand)) is not None:
-            if _OPEN_REST.search(rt[j:]):
-                return None  # "30 feet / 6": the side goes on past its unit
-            return lhs[0], lhs[1], cand, g
-    return None
+    return lhs, lf, rhs, rf
 
 
+# the left side starts after the last word of two or more letters or other text ("... is (2x + 2)")
+EQUATION_SIDE = 120  # characters of each side looked at: an equation is short
+_LHS_START = re.compile(r".*(?:[A-Za-z]{2,}|[^0-9A-Za-z .,+\-−–*/×÷()])")
+_RHS_RUN = re.compile(r"[0-9A-Za-z .,+\-−–*/×÷()]*")
+_WORD2 = re.compile(r"[A-Za-z]{2,}")
+_LETTER = re.compile(r"[A-Za-z]")
 _OPEN_REST = re.compile(r"[\d+\-−–*/×÷(]")
 
 
@@ -405,10 +458,16 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     the equations just before and after it, which agree with each other, is a wrong step
     ("3x + 4 = 28", then "3x + 4 - 4 = 29 - 4", then "x = 8"). A letter reused for a new unknown
     changes the value for good, so it is not flagged."""
-    solved: dict[str, list[tuple[Fraction, str, Linear]]] = {}
+    solved: dict[str, list[tuple[float, str, Linear]]] = {}
+    joined = "\n".join(lines)
+    unknowns = {u for u in _assigned(joined) if _in_terms(joined, u) >= 2}
+    if not unknowns:
+        return []  # no "x = 8" for an unknown that calculations use ("x = 4 * 12 + 22" only names a result)
+    mention = re.compile(r"(?<![A-Za-z'’])[" + "".join(sorted(unknowns)) + r"](?![A-Za-z'’])")
+    lines = [line for line in lines if mention.search(line) and _ALGEBRA_LINE.search(line)]
+    if sum(line.count("=") for line in lines) < 3:
+        return []  # a wrong step needs an agreeing equation before and after it
     for line in lines:
-        if not _ALGEBRA_LINE.search(line):
-            continue
         line = _TIMES_X.sub(" * ", line)
         parts = line.split("=")
         for i in range(len(parts) - 1):
@@ -417,7 +476,7 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
                 continue
             ltext, lf, rtext, rf = sides
             var = lf[2] or rf[2]
-            if not var or (lf[2] and rf[2] and lf[2] != rf[2]) or lf[0] == rf[0]:
+            if not var or (lf[2] and rf[2] and lf[2] != rf[2]) or _same(lf[0], rf[0]):
                 continue
             value = (rf[1] - lf[1]) / (lf[0] - rf[0])
             solved.setdefault(var, []).append((value, f"{ltext} = {rtext}", lf))
@@ -425,7 +484,11 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     for var, seq in solved.items():
         for i in range(1, len(seq) - 1):
             before, here, after = seq[i - 1][0], seq[i][0], seq[i + 1][0]
-            if before == after and here != before:
+            if _same(before, after) and not _same(here, before):
                 lf = seq[i][2]
-                out.append((seq[i][1], lf[0] * before + lf[1]))
+                out.append((seq[i][1], Fraction(lf[0] * before + lf[1]).limit_denominator(1000)))
     return out
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))

@@ -113,16 +113,9 @@ _WORD_NUM = re.compile(
 _BINARY_BEFORE = re.compile(r"[\d)\]}%]")
 
 
-def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
-    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
-    neg = bool(sign or sign2)
-    if sign and not sign2:
-        # "16 - 3" is a subtraction, not -3: look at what precedes the sign
-        j = m.start() - 1
-        while j >= 0 and text[j] == " ":
-            j -= 1
-        if j >= 0 and _BINARY_BEFORE.match(text[j]):
-            neg = False
+@lru_cache(maxsize=4096)  # the same few numbers recur in every solution
+def _magnitude(raw: str, den: str | None, whole: str | None, mult: str | None) -> tuple[Fraction, int | None] | None:
+    """The unsigned value of a number as written, and its decimal places."""
     plain = raw.replace(",", "") if "," in raw else raw
     dot = plain.find(".")
     if dot < 0:
@@ -142,6 +135,23 @@ def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
     if mult:
         value *= _MULT[mult.strip().lower()]
         places = None
+    return value, places
+
+
+def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
+    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
+    neg = bool(sign or sign2)
+    if sign and not sign2:
+        # "16 - 3" is a subtraction, not -3: look at what precedes the sign
+        j = m.start() - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        if j >= 0 and _BINARY_BEFORE.match(text[j]):
+            neg = False
+    parsed = _magnitude(raw, den, whole, mult)
+    if parsed is None:
+        return None
+    value, places = parsed
     if neg:
         value = -value
     if sign2:
@@ -364,25 +374,29 @@ _NOT_UNITS = frozenset("do does did will would can could is are was were has hav
 _MONEY_AFTER = re.compile(r"[ \t]*(?:dollars?|usd)\b", re.I)
 
 
+_WORDS_AFTER = re.compile(r"[ \t]*([A-Za-z'-]+)(?:[ \t/]+([A-Za-z'-]+))?(?:[ \t/]+([A-Za-z'-]+))?")
+
+
+def _stem(word: str) -> str:
+    return word[: max(3, len(word) - 2)]
+
+
 @lru_cache(maxsize=256)
-def _asked_unit(question: str) -> re.Pattern[str] | str | None:
-    """A pattern the words after a number must match to be in the asked unit, "$" for money,
-    or None when the question names no unit."""
+def _asked_unit(question: str) -> tuple[str, tuple[str, ...]] | None:
+    """The unit a question asks for: ("phrase", stems) for "(in miles per hour)" / "in seconds?",
+    ("noun", (stem,)) for "how many slices", ("money", ()) for "how much ... $", or None."""
     m = _UNIT_IN.search(question)
     if m:
         words = (m.group(1) or m.group(2)).lower().replace("-", " ").split()
         if words[0] not in _NOT_UNITS and words[0] not in ("a", "an", "the", "total", "all"):
-            return re.compile(r"[ \t]*" + r"[ \t-]+".join(re.escape(w[: max(3, len(w) - 2)]) + r"[a-z]*" for w in words) + r"\b",
-                              re.I)
+            return "phrase", tuple(_stem(w) for w in words)
     m = _HOW_MANY.search(question)
     if m:
         words = (m.group(1) + m.group(2)).lower().split()
         noun = next((w for w in words if w not in _MODIFIERS), "")
-        if noun and noun not in _NOT_UNITS:
-            return re.compile(r"[ \t]*(?:[a-z'-]+[ \t]+){0,2}?" + re.escape(noun[: max(3, len(noun) - 2)]) + r"[a-z]*\b", re.I)
-        return None
+        return ("noun", (_stem(noun),)) if noun and noun not in _NOT_UNITS else None
     if _HOW_MUCH_MONEY.search(question) and ("$" in question or "dollar" in question.lower()):
-        return "$"
+        return "money", ()
     return None
 
 
@@ -390,10 +404,16 @@ def _in_asked_unit(question: str, seg: str, n: NumberMatch, end: int) -> bool:
     unit = _asked_unit(question)
     if unit is None:
         return False
-    if unit == "$":
+    kind, stems = unit
+    if kind == "money":
         return any(c in n.text for c in "$€£¥₹") or bool(_MONEY_AFTER.match(seg, end))
-    assert not isinstance(unit, str)
-    return bool(unit.match(seg, end))
+    m = _WORDS_AFTER.match(seg, end)
+    if m is None:
+        return False
+    after = [w.lower() for w in m.groups() if w]
+    if kind == "noun":
+        return any(w.startswith(stems[0]) for w in after)  # "31 slices", "18 pink flamingos"
+    return len(after) >= len(stems) and all(w.startswith(st) for w, st in zip(after, stems))
 
 
 def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | None, list[NumberMatch]]:
@@ -682,13 +702,25 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if found:
         return max(found, key=lambda a: a.start)
     norm = _normalize_latex(text)
-    nums = _numbers(norm)
-    said = [(n, at) for n, neg, at in nums if not neg]  # "18, not 20": 20 is denied, not stated
+    # the last number: read from the end of the text (parsing every number of a long solution
+    # to keep the last one is the cost of this fallback)
+    start = max(0, len(norm) - LAST_NUMBER_WINDOW)
+    while start > 0 and not norm[start - 1].isspace() and len(norm) - start < 2 * LAST_NUMBER_WINDOW:
+        start -= 1
+    nums = _numbers(norm[start:])
+    said = [(n, at + start) for n, neg, at in nums if not neg]  # "18, not 20": 20 is denied, not stated
+    if not said and start:
+        nums, start = _numbers(norm), 0
+        said = [(n, at) for n, neg, at in nums if not neg]
     if not said:
         return None
     n, at = said[-1]
-    style = "only number" if len(nums) == 1 else "last number"
+    only = len(nums) == 1 and not any(c.isdigit() for c in norm[:start])
+    style = "only number" if only else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+LAST_NUMBER_WINDOW = 300
 
 
 _RESULT = re.compile(r"=|\b(?:total|sum|altogether|in all|result|answer)\b", re.I)
