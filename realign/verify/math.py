@@ -344,9 +344,10 @@ def _clock(seg: str, m: re.Match[str]) -> bool:
 def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
     """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
     out: list[tuple[NumberMatch, bool, int, int]] = []
+    colon = ":" in seg
     for m in _NUM.finditer(seg):
         n = _to_number(m, seg)
-        if n is None or (":" in seg and _clock(seg, m)):
+        if n is None or (colon and _clock(seg, m)):
             continue
         before = seg[max(0, m.start() - 40) : m.start()]
         neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
