@@ -233,3 +233,9 @@ def test_arithmetic_leaves_right_working_alone(text: str) -> None:
     from realign.verify.arithmetic import wrong_calculations
 
     assert wrong_calculations(text) == []
+
+
+def test_arithmetic_reads_a_chain_link_inside_a_phrase_as_the_phrase() -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations("Exit B: 2/5 of (800 - 300) = 2/5 × 500 = 200 students") == []

@@ -176,3 +176,13 @@ def test_a_statement_in_the_wrong_unit_is_not_the_answer() -> None:
     res = check("... so 90 / 2 = 45\n#### 45", "Answer: It drives the last 45 km at a speed of 15 km per hour.", q)
     assert not res.passed and "15" in res.reason
     assert check("... so 90 / 2 = 45\n#### 45", "Answer: It drives the last 90 km at a speed of 45 km per hour.", q).passed
+
+
+def test_an_answer_section_gives_the_value_in_the_unit_asked_a_line_below() -> None:
+    q = "Ana reads 4 pages every 10 minutes. How many hours does she need for 48 pages?"
+    text = "Answer:\nAna reads 48 pages in all.\nAt 10 minutes per 4 pages, that is 120 minutes (2 hours)."
+    a = extract_final_answer(text, question=q)
+    assert a is not None and a.value == 2
+    # a first sentence already in the asked unit is the answer
+    b = extract_final_answer("Answer:\nShe needs 3 hours.\nThat is 180 minutes.", question=q)
+    assert b is not None and b.value == 3

@@ -247,6 +247,7 @@ _PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{
 _TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
 
 
+_OF_BEFORE = re.compile(r"\bof[ \t]*$", re.I)
 _RANGE = re.compile(r"\d+[-–]\d+")  # "Weeks 1-2 = 96 - 70": a range that names a part, not a subtraction
 _HAS_OP = re.compile(r"\S[ \t]*[+\-−*/×÷xX][ \t]*\S")
 
@@ -261,9 +262,11 @@ def _wrong_links(line: str) -> list[tuple[str, Fraction]]:
         if not _PURE.fullmatch(mid):
             continue
         tail = _TAIL.search(parts[i - 1])
+        before = parts[i - 1][: tail.start()] if tail is not None else ""
         if (tail is None or not _HAS_OP.search(tail.group(0).strip()) or _RANGE.fullmatch(tail.group(0).strip())
-                or parts[i - 1][: tail.start()].rstrip().endswith(tuple("+-−–*/×÷"))):
-            continue
+                or before.rstrip().endswith(tuple("+-−–*/×÷"))
+                or _OF_BEFORE.search(before) or (tail.group(0).lstrip().startswith("(") and _WORD_BEFORE.search(before))):
+            continue  # "3/5 of (1000 - 300) = 3/5 × 700": the calculation is a part of a phrase
         left, right = _evaluate(tail.group(0).strip()), _evaluate(mid)
         if left is None or right is None or left == right:
             continue

@@ -571,6 +571,35 @@ def _resolved_line(text: str, pos: int) -> tuple[str, int] | None:
     return None
 
 
+_WORD_AFTER = re.compile(r"[ \t]*[A-Za-z]{2,}")
+UNIT_BLOCK_LINES = 3
+
+
+def _unit_line_below(text: str, seg: str, seg_start: int, num: NumberMatch,
+                     question: str) -> tuple[str, int, NumberMatch] | None:
+    """An "Answer:" section whose first sentence gives a number in another unit than the question
+    asks for ("30 pages" for "how many hours") and whose next lines, before a blank line, give one
+    value in the asked unit: that value is the answer."""
+    if _asked_unit(question) is None:
+        return None
+    norm = _normalize_latex(_cut_sentence(seg))
+    at = norm.find(num.text)
+    if at < 0 or not _WORD_AFTER.match(norm, at + len(num.text)) or _in_asked_unit(question, norm, num, at + len(num.text)):
+        return None  # a bare number, or one already in the asked unit
+    pos = seg_start
+    for _ in range(UNIT_BLOCK_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0 or text.startswith("\n", nl + 1):
+            return None  # the section ends at a blank line
+        pos = nl + 1
+        end = text.find("\n", pos)
+        line = _normalize_latex(text[pos : end if end >= 0 else len(text)])
+        hits = [n for n, neg, _, e in _number_spans(line) if not neg and _in_asked_unit(question, line, n, e)]
+        if hits and len({n.value for n in hits}) == 1:
+            return line, pos, hits[0]
+    return None
+
+
 def _explicit_statements(text: str, question: str = "") -> list[_Statement]:
     """Every explicit final-answer statement, in order; denied values as `denied` statements."""
     out: list[_Statement] = []
@@ -592,6 +621,10 @@ def _explicit_statements(text: str, question: str = "") -> list[_Statement]:
             if nxt is not None:
                 seg, seg_start = nxt
         num, denied = _value_of_statement(seg, question)
+        if num is not None and kind == "answer_line" and question:
+            later = _unit_line_below(text, seg, seg_start, num, question)
+            if later is not None:  # "Answer:\nHe writes 30 pages.\nThat is 180 minutes (3 hours)." for "how many hours"
+                seg, seg_start, num = later
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         for d in denied:
             out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
