@@ -15,7 +15,11 @@ the reference (0.33 for 1/3). A rewrite that states two different final answers 
 The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
 line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
 "Answer:" that lists several quantities ("A has 160, B 80 and C 20") is a breakdown, not the
-answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is.
+answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is. An answer statement with
+several numbers gives the one in the unit the question asks for, else one the question does not
+give; clock times are not quantities; an "Answer:" section that opens with an unresolved equation
+("x = y + 30") or with a number in another unit ("30 pages" for "how many hours") is read down its
+next lines to the value.
 
 >>> a = extract_final_answer("So 9 * 2 = 18.\\n\\n**Final answer:** $1,234.00 (rounded)")
 >>> a.value, a.style
@@ -749,12 +753,13 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if not said:
         return None
     n, at = said[-1]
-    only = len(nums) == 1 and not any(c.isdigit() for c in norm[:start])
+    only = len(nums) == 1 and not _DIGIT.search(norm, 0, start)
     style = "only number" if only else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
 
 
 LAST_NUMBER_WINDOW = 300
+_DIGIT = re.compile(r"\d")
 
 
 _RESULT = re.compile(r"=|\b(?:total|sum|altogether|in all|result|answer)\b", re.I)
