@@ -247,6 +247,7 @@ _PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{
 _TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
 
 
+LINK_TAIL = 80  # characters before an '=' that can hold the calculation of a chain link
 _OF_BEFORE = re.compile(r"\bof[ \t]*$", re.I)
 _RANGE = re.compile(r"\d+[-–]\d+")  # "Weeks 1-2 = 96 - 70": a range that names a part, not a subtraction
 _HAS_OP = re.compile(r"\S[ \t]*[+\-−*/×÷xX][ \t]*\S")
@@ -261,8 +262,8 @@ def _wrong_links(line: str) -> list[tuple[str, Fraction]]:
         mid = parts[i].strip()
         if not _PURE.fullmatch(mid):
             continue
-        tail = _TAIL.search(parts[i - 1])
-        before = parts[i - 1][: tail.start()] if tail is not None else ""
+        tail = _TAIL.search(parts[i - 1], max(0, len(parts[i - 1]) - LINK_TAIL))
+        before = parts[i - 1][max(0, tail.start() - 40) : tail.start()] if tail is not None else ""
         if (tail is None or not _HAS_OP.search(tail.group(0).strip()) or _RANGE.fullmatch(tail.group(0).strip())
                 or before.rstrip().endswith(tuple("+-−–*/×÷"))
                 or _OF_BEFORE.search(before) or (tail.group(0).lstrip().startswith("(") and _WORD_BEFORE.search(before))):
@@ -311,6 +312,7 @@ def make_check(options: VerifyOptions) -> Check:
 
 _ALGEBRA_LINE = re.compile(r"\d[A-Za-z]\b|(?<![A-Za-z])[A-Za-z][ \t]*[=+\-−–*/×÷)]|[=+\-−–*/×÷(][ \t]*[A-Za-z](?![A-Za-z])")
 _OPS = frozenset("+-−–*/×÷")
+_ASSIGNED_QUICK = re.compile(r"\b[A-Za-z][ \t]*=[ \t]*-?\$?\d")
 
 
 def _assigned(text: str) -> set[str]:
@@ -463,6 +465,8 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     changes the value for good, so it is not flagged."""
     solved: dict[str, list[tuple[float, str, Linear]]] = {}
     joined = "\n".join(lines)
+    if not _ASSIGNED_QUICK.search(joined):
+        return []
     unknowns = {u for u in _assigned(joined) if _in_terms(joined, u) >= 2}
     if not unknowns:
         return []  # no "x = 8" for an unknown that calculations use ("x = 4 * 12 + 22" only names a result)

@@ -235,10 +235,44 @@ _CUE_KIND = {"#": "gsm8k", "\\": "boxed", "f": "final"}
 _A_LINE = re.compile(r"[ \t>*_]*A(?:\*\*|__)?[ \t]*:", re.M)
 
 
+_CUE_LITERALS = ("####", "\\boxed", "\\fbox", "final", "answer")
+
+
+def _cue_heads(text: str) -> list[int]:
+    """Where `_CUE_HEAD` matches, found with str.find (the regex scan of every position was the
+    cost of reading a text): the literal heads in a lower-cased copy, and "A:" at a line start
+    found back from each ':'."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: offsets would shift
+        return [h.start() for h in _CUE_HEAD.finditer(text)]
+    out: list[int] = []
+    for lit in _CUE_LITERALS:
+        i = low.find(lit)
+        while i >= 0:
+            out.append(i)
+            i = low.find(lit, i + len(lit))
+    i = text.find(":")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j >= 1 and text[j - 1 : j + 1] in ("**", "__"):
+            if j >= 2 and text[j - 2] in "Aa":
+                j -= 2
+        if j >= 0 and text[j] in "Aa":
+            k = j - 1
+            while k >= 0 and text[k] in " \t>*_":
+                k -= 1
+            if k < 0 or text[k] == "\n":
+                out.append(k + 1)
+        i = text.find(":", i + 1)
+    out.sort()
+    return out
+
+
 def _cues(text: str) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) of each final-answer cue in `text`."""
-    for h in _CUE_HEAD.finditer(text):
-        p = h.start()
+    for p in _cue_heads(text):
         c = text[p].lower()
         if c in " \t>*_" or (c == "a" and text[p] == "A" and text[p + 1 : p + 2] in (":", " ", "\t", "*", "_")):
             m = _A_LINE.match(text, p)
