@@ -253,6 +253,10 @@ def code_cases(instruction: str, code: str, lang: str = "python") -> list[Case]:
 _YEAR_OR_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|\.\d)")
 
 
+# capitalised words that open a phrase without being a name ("The season seven premiere")
+_NOT_NAMES = frozenset("the a an in on at of for and or but this that these those it its".split())
+
+
 def facts_cases(instruction: str, original: str, foreign_name: str | None = None) -> list[Case]:
     """Changing: a number or year in the original changed; a name swapped for `foreign_name` (a
     name from an unrelated answer). Controls: the fact-bearing sentence alone, the original
@@ -268,10 +272,13 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         shown = f"{new:,}" if "," in m.group(1) else str(new)
         cases.append(c("number_changed", original[: m.start()] + shown + original[m.end() :], False))
     if foreign_name:
-        names = re.findall(r"(?<![.!?]\s)(?<!^)(?<![\w'’])[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*)*", original)
-        names = [x for x in names if x.lower() not in instruction.lower() and x != foreign_name]
-        if names:
-            cases.append(c("name_swapped", original.replace(names[0], foreign_name, 1), False))
+        names = [m for m in re.finditer(r"(?<![.!?]\s)(?<!^)(?<![\w'’])[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*)*",
+                                        original)
+                 if m.group(0).lower() not in instruction.lower() and m.group(0) != foreign_name
+                 and m.group(0).split()[0].lower() not in _NOT_NAMES]
+        if names:  # replaced where it was found ("The answer is The Beatles": not the first "The")
+            m = names[0]
+            cases.append(c("name_swapped", original[: m.start()] + foreign_name + original[m.end():], False))
     # the same name written shorter: initials or a shortened given name kept with the surname;
     # another given name with the same surname is another person
     person = next((m for m in re.finditer(r"(?<![\w'’])([A-Z][a-z]{3,})[ \t]+([A-Z][a-z]{2,})\b(?![ \t]+(?:[A-Z]|of\b))",
@@ -284,7 +291,9 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         cases.append(c("other_given_name", original.replace(person.group(0), f"{other} {last}", 1), False))
     if cases:
         cases.append(c("kept_restated", f"In short: {original}", True))
-        first = re.split(r"(?<=[.!?])\s+", original.strip())[0]
+        # the first sentence, not cut after an initial or a title ("Hugh S. Johnson", "Dr. Lexie Grey")
+        first = re.split(r"(?<![A-Z]\.)(?<!\b(?:Dr|Mr|Ms|Jr|Sr|St)\.)(?<!\bMrs\.)(?<!\bCol\.)(?<=[.!?])\s+",
+                         original.strip())[0]
         cases.append(c("kept_first_sentence", first, True))
     return cases
 
