@@ -240,3 +240,16 @@ def test_a_phrase_holding_a_label_word_is_a_fact_not_that_label() -> None:
     changed = CheckInput(task="", instruction="what type of law is the clean air act", original="statutory law",
                          candidate="The Clean Air Act is an example of case law, shaped by court rulings.")
     assert not verify_candidate(changed, [], None).passed
+
+
+def test_a_closed_answer_that_restates_the_questions_year_keeps_it() -> None:
+    from realign.verify.base import CheckInput
+    from realign.verify.registry import verify_candidate
+
+    ask = "Did the Berlin Wall fall in 1989?"
+    original = "Yes, the Berlin Wall fell in November 1989, opening the border."
+    assert "key_facts" in read_contract(ask, original).checks
+    moved = CheckInput(task="", instruction=ask, original=original, candidate="Yes. The Berlin Wall fell in 1991.")
+    kept = CheckInput(task="", instruction=ask, original=original,
+                      candidate="Yes. The Berlin Wall fell in November 1989, and the border opened.")
+    assert not verify_candidate(moved, [], None).passed and verify_candidate(kept, [], None).passed

@@ -228,6 +228,11 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         # and beside the number of a one-line answer that is no worked solution ("The answer is
         # winter 406/5 BC": the era too)
         facts = _facts(instruction, original)
+        if facts is None and found and found[0].kind == "label" and _DIGITS.search(original):
+            # "Yes, humans landed on the moon in 1969": the year is the question's, yet a rewrite
+            # that says 1976 changed the answer (key_facts catches a number replaced by a new one)
+            facts = AnswerContract(kind="facts", value="numbers restated from the question",
+                                   found="a closed answer that restates the question's numbers", checks=["key_facts"])
         if facts is not None:
             found.append(facts)
     if not found:
