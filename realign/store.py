@@ -396,7 +396,7 @@ def _remove(paths: Sequence[str]) -> None:
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 512,
+    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 8192,
                  flush_seconds: float = 1.0):
         self.path = str(path)
         if read_only and not Path(self.path).exists():
@@ -427,6 +427,9 @@ class Store:
                 writable.close()
             self.con = self._connect(True, config)
         self.read_only = read_only
+        # Buffered table rows (about 8 per example) that start a flush before flush_seconds is up.
+        # Each flush costs DuckDB a fixed few milliseconds per table, so batches stay large: at
+        # hundreds of rows/s the one-second timer decides, and memory holds at most ~8k rows.
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds  # a slow run still reaches the disk every second
         self._last_flush = time.monotonic()
