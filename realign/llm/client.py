@@ -68,6 +68,9 @@ __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "To
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
 _JSON_HEADERS = {"Content-Type": "application/json"}
+# json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False), with one encoder
+# for every call: the canonical request, whose SHA-256 is the key and which is the body sent.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class LLMSettings(BaseModel):
@@ -396,7 +399,7 @@ class LLMClient:
         # The request key is that of the logical request (schema in the json_schema form), so
         # the dialect a server needs changes neither the key nor what the cache answers. In the
         # json_schema dialect the same serialisation is the body sent on the wire.
-        logical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        logical = _CANONICAL.encode(request).encode("utf-8")
         key = hashlib.sha256(logical).hexdigest()
         structured = schema_of(response_format) is not None
 
