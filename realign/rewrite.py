@@ -140,7 +140,7 @@ def parse_answer(text: str) -> RewriteAnswer:
     parsed = _parse(text)
     if isinstance(parsed, str):
         raise ValueError(parsed)
-    return RewriteAnswer.model_construct(rewritten=parsed[0], keep_original=parsed[1])
+    return RewriteAnswer(rewritten=parsed[0], keep_original=parsed[1])
 
 
 @functools.lru_cache(maxsize=128)
