@@ -502,6 +502,11 @@ class Store:
                     "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'length'"
                     " AND response IS NOT NULL GROUP BY key").fetchall():
                 self._cutoffs[key] = json.loads(response)
+        if not read_only:
+            # pyarrow imports pandas (when installed) the first time it converts a list: here,
+            # before a run, rather than on the writer thread mid-run, where that import held the
+            # GIL (and so the event loop) for a quarter of a second.
+            pa.array([])
         self._journal: CallJournal | None = None
         self.replayed = 0  # answers recovered from the journal of a run that was killed
         if not read_only and self.path != ":memory:":
