@@ -56,6 +56,10 @@ def split_of(source: str, index: int) -> str:
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa"}
 OPTS = VerifyOptions()
+# EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
+# source) rather than row order, so every answer to one question falls in the same half: even
+# question = dev, fixed before any outcome was looked at.
+HALF_DEV |= {"evouna_nq", "evouna_tq"}
 
 
 def task_checks(task: str) -> list[str]:
@@ -109,12 +113,14 @@ def proxy_view(rows: list[dict[str, Any]]) -> None:
     candidate. "Answer-changing" stays: judged not correct."""
     change = [r for r in rows if not r["same_answer"]]
     fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
-    for what, keep in (("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
-                                                                    and r.get("bem_acceptable")]),
-                       ("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
-                                                                        and r.get("gold_in_candidate")])):
+    readings = [("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
+                                                                and r.get("gold_in_candidate")])]
+    if any("bem_acceptable" in r for r in rows):
+        readings.insert(0, ("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
+                                                                         and r.get("bem_acceptable")]))
+    for what, keep in readings:
         fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
-        print(f"    nq301, keeping = {what}: answer FR {fr}/{len(keep)} "
+        print(f"    {rows[0]['source']}, keeping = {what}: answer FR {fr}/{len(keep)} "
               f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
 
 
@@ -131,7 +137,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
         for i, r in enumerate(rows[:limit] if limit else rows):
-            groups[(source, split_of(source, i))].append(r)
+            groups[(source, split_of(source, r.get("split_index", i)))].append(r)
     print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
           f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
@@ -240,7 +246,8 @@ def stdlib_cases(limit: int) -> list[Case]:
 
 
 def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
-    """Short factual answers: TruthfulQA best answers and NQ gold answers, varied."""
+    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the first gold alias of
+    EVOUNA's held NQ / TriviaQA questions, varied."""
     p = folder / "truthfulqa_facts.jsonl"
     if not p.is_file():
         p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
@@ -257,6 +264,13 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
             r = json.loads(line)
             gold = (r.get("gold_answers") or [r["original"]])[0]
             seen.setdefault(r["instruction"], f"The answer is {gold}.")
+    for name in ("evouna_nq_facts.jsonl", "evouna_tq_facts.jsonl"):  # golds of held questions only
+        p = folder / name
+        if p.is_file():
+            for line in p.read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                if r.get("split_index", 0) % 2 == 1:
+                    seen.setdefault(r["instruction"], f"The answer is {r['gold_answers'][0]}.")
     items = list(seen.items())[: limit * 3]
     names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
     out: list[Case] = []

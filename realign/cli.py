@@ -83,7 +83,7 @@ def rewrite(
     index_dir: Optional[str] = typer.Option(None, "--index", help="Local index folder for --retrieval local."),
     price_in: Optional[float] = typer.Option(None, "--price-in", min=0, help="US$ per million prompt tokens, for models without a built-in price."),
     price_out: Optional[float] = typer.Option(None, "--price-out", min=0, help="US$ per million completion tokens."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Stop cleanly once the run has cost this many US$ (rerun with a higher limit to go on); needs a price."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Keep the run under this many US$: requests wait while those in flight could pass it, then the run stops cleanly (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
     backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default), batch (OpenAI Batch API files at --base-url, in rounds; resumable) or vllm (in-process vLLM on this GPU box, --model PATH; pip install 'realign[vllm]')."),
     batch_submit: Optional[bool] = typer.Option(None, "--batch-submit/--batch-files-only", help="--backend batch: submit to the Batch API at --base-url (default), or only write the request files (for `vllm run-batch`) and stop.", show_default=False),
@@ -129,6 +129,13 @@ def rewrite(
         print_rewrite_summary(summary)
         if summary.get("audit"):
             print_audit(summary["audit"])
+    if summary.get("rows") and summary.get("quarantined") == summary["rows"]:
+        # Nothing could be read: a wrong file, --format or field mapping, not a finished corpus.
+        first = summary.get("first_quarantined") or {}
+        print(f"error: {input_path}: all {summary['rows']:,} rows were quarantined, nothing was rewritten; the first, "
+              f"line {first.get('line')} (field {first.get('field') or '-'}): {first.get('reason')}. Fix the input or "
+              "--format / --*-field and rerun; `realign stats` lists every reason", file=sys.stderr)
+        raise typer.Exit(2)
     if summary.get("audit") and not summary["audit"]["passed"]:
         from realign.report import print_gate_failures
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Literal
@@ -84,9 +85,9 @@ class ModelConfig(_Section):
 
 
 class SamplingConfig(_Section):
-    temperature: float = 0.2  # low: a reformat, not a new answer
-    top_p: float = 0.95
-    max_tokens: int = 2048  # a rewrite cut off by this limit is retried, then the row fails
+    temperature: float = Field(0.2, ge=0, le=2)  # low: a reformat, not a new answer
+    top_p: float = Field(0.95, gt=0, le=1)
+    max_tokens: int = Field(2048, ge=1)  # a rewrite cut off by this limit is retried, then the row fails
     seed: int | None = 0  # fixed, so reruns and retries are reproducible where the server honours it
     n: int = Field(1, ge=1, le=8)  # candidates per request; the first that passes verification wins
 
@@ -339,8 +340,48 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
     try:
         return PipelineConfig.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            (f"{'.'.join(str(p) for p in err['loc'])}: " if err["loc"] else "") + err["msg"].removeprefix("Value error, ")
-            for err in e.errors()
-        )
-        raise ConfigError(f"{source}: invalid configuration: {problems}") from None
+        text = path.read_text(encoding="utf-8") if pipeline else ""
+        flagged = {(section, key) for section, values in (overrides or {}).items()
+                   for key, value in values.items() if value is not None}
+        problems = []
+        for err in e.errors():
+            loc = tuple(str(p) for p in err["loc"])
+            where = ""
+            if loc and tuple(loc[:2]) not in flagged:
+                line = toml_line_of(text, loc)
+                where = f" (line {line})" if line else ""
+            head = f"{'.'.join(loc)}{where}: " if loc else ""
+            problems.append(head + err["msg"].removeprefix("Value error, "))
+        raise ConfigError(f"{source}: invalid configuration: {'; '.join(problems)}") from None
+
+
+_TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _toml_path(dotted: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", dotted))
+
+
+def toml_line_of(text: str, loc: tuple[str, ...]) -> int | None:
+    """The 1-based line of a TOML file that sets the field at `loc` (or the closest enclosing
+    table or key), so a validation error can point at it; None when the file does not set it
+    (a default, an environment variable or a flag)."""
+    best, best_len = None, 0
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if m := _TABLE.match(line):
+            table = _toml_path(m.group(1))
+            path = table
+        elif m := _KEY.match(line):
+            path = table + _toml_path(m.group(1))
+        else:
+            continue
+        common = 0
+        for a, b in zip(path, loc):
+            if a != b:
+                break
+            common += 1
+        if common == len(path) and common > best_len:  # the line's whole path lies on loc's path
+            best, best_len = number, common
+    return best

@@ -33,5 +33,7 @@ class Interrupted(Exception):
 
 def budget_reached(max_cost: float, spent: float, rows_saved: int) -> Interrupted:
     """The run stopped at --max-cost: exit code 3, resumable with a higher limit."""
-    return Interrupted(0, rows_saved, f"stopped: --max-cost ${max_cost:,.2f} reached (${spent:,.4f} spent by this run); "
+    from realign.llm.prices import format_usd
+
+    return Interrupted(0, rows_saved, f"stopped: --max-cost {format_usd(max_cost)} reached ({format_usd(spent)} spent by this run); "
                        f"{rows_saved} rows saved; rerun with a higher --max-cost to continue", exit_code=3)

@@ -25,7 +25,7 @@ from realign.errors import ConfigError, RealignError
 from realign.io.readers import read_examples
 from realign.llm.backend import ChatBackend, build_backend
 from realign.llm.client import LLMError, fix_for_kind
-from realign.llm.prices import cost_usd, price_of
+from realign.llm.prices import SpendGate, cost_usd, price_of
 from realign.modes import Mode, get_mode
 from realign.modes.base import TurnInput, TurnOutcome, TurnTools
 from realign.prompts import template_fingerprint
@@ -145,6 +145,12 @@ class Pipeline:
         self.budget_hit = False  # the run reached model.max_cost and stops like on a signal
         self._spent_before = 0.0  # US$ of the run's earlier sessions, from the ledger
         self._main: asyncio.Task[Any] | None = None
+        if cfg.model.max_cost is not None and self.stats.price is not None and hasattr(llm, "spend_gate"):
+            s = llm.stats  # type: ignore[union-attr]
+            llm.spend_gate = SpendGate(  # type: ignore[union-attr]
+                cfg.model.max_cost, self.stats.price, spent=lambda: self.run_cost() or 0.0,
+                mean_completion=lambda: s.completion_tokens / s.completed if s.completed else None,
+                on_exhausted=self._budget_exhausted)
 
     # ---- identity -------------------------------------------------------------------------
     def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
@@ -311,7 +317,11 @@ class Pipeline:
 
     def count(self, result: RowResult) -> None:
         """Note a row the sink has taken, for the progress display."""
-        self.stats.by_status[result.status] = self.stats.by_status.get(result.status, 0) + 1
+        status = result.status
+        if status == "failed" and result.outcomes and all(
+                "deferred" in f"{o.error or ''} {o.reason}" for o in result.outcomes.values() if o.status == "failed"):
+            status = "waiting"  # --backend batch: its requests went into the next batch file, not a failure
+        self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.done += 1
 
     # ---- the run --------------------------------------------------------------------------
@@ -341,6 +351,14 @@ class Pipeline:
         s = self.llm.stats if self.llm else None
         now = cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0))
         return None if now is None else self._spent_before + now
+
+    def _budget_exhausted(self) -> bool:
+        """The next request cannot fit under model.max_cost: stop the run (True) if it is running."""
+        self.budget_hit = True
+        if self._main is None:
+            return False
+        self._main.cancel()
+        return True
 
     def _check_budget(self) -> None:
         limit = self.cfg.model.max_cost
@@ -393,6 +411,9 @@ class Pipeline:
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
             "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
+            "first_quarantined": self.store.query(
+                "SELECT line, field, error AS reason FROM quarantine WHERE run_id = ? ORDER BY source_index LIMIT 1",
+                [self.run_id])[0] if quarantined else None,
             "usage": self.ledger(),
             "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "structured_output": getattr(self.llm, "structured_mode", None),

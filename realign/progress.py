@@ -19,7 +19,7 @@ def _fmt_eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-WIDTH = 120  # the plain line never exceeds this; least important parts are dropped first
+WIDTH = 160  # the plain line never exceeds this; least important parts are dropped first
 
 
 def describe(snap: dict[str, Any], width: int = WIDTH) -> str:
@@ -38,9 +38,10 @@ def describe(snap: dict[str, Any], width: int = WIDTH) -> str:
         (1, f"tokens {snap['prompt_tokens']:,}+{snap['completion_tokens']:,} {tps:,.0f}/s{cost}"),
         (3, f"sent {snap['fresh']:,} cached {snap['cached']:,} retries {snap['retries']:,} "
             f"in flight {snap['in_flight']}"),
-        (2, f"rewritten {snap.get('rewritten', 0):,} kept {snap.get('kept_original', 0):,} "
+        (1, f"rewritten {snap.get('rewritten', 0):,} kept {snap.get('kept_original', 0):,} "
             f"pass {snap.get('passthrough', 0):,} failed {snap.get('failed', 0):,} "
-            f"quar {snap['quarantined']:,}"),
+            + (f"waiting for the batch {snap['waiting']:,} " if snap.get("waiting") else "")
+            + f"quar {snap['quarantined']:,}"),
     ]
     while True:
         line = " | ".join(text for _, text in parts)

@@ -139,7 +139,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         files = write_requests(folder, pending, round_no)
         batched += len(pending)
         notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}; the rows "
-               "waiting for them count as failed until the answers are back and the next round runs them")
+               "waiting for them are stored as failed (progress shows them as waiting) until the answers are back and the next round runs them")
         if not cfg.model.batch_submit:
             summary["batch_files"] = [str(f) for f in files]
             summary["next"] = (f"run each file (e.g. `vllm run-batch -i {files[0]} -o RESULTS.jsonl --model "

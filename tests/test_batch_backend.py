@@ -147,3 +147,17 @@ def test_request_files_run_elsewhere_then_imported_let_the_same_command_complete
         assert srv.count == 0 and not srv.batch_desk.batches  # nothing was sent to the configured server
     assert "batch_files" not in second and second["rows"] == 12 and second["failed"] == 0
     assert _export(db) == _export(tmp_path / "online.duckdb")
+
+
+def test_progress_counts_rows_waiting_for_a_batch_as_waiting_not_failed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, db = tmp_path / "in.jsonl", tmp_path / "w.duckdb"
+    _rows(data, 8)
+    with OpenAIServer(RealignResponder()) as srv:
+        overrides = {"model": {"model": "test-model", "base_url": srv.base_url, "backend": "batch",
+                               "batch_submit": False}, "classify": {"kind": "embedded"}}
+        summary = run_rewrite(str(data), pipeline=None, overrides=overrides, db=str(db), limit=None, strict=False,
+                              dry_run=False, progress=True)
+    assert summary["batch_files"]
+    last = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rows ")][-1]
+    assert "waiting for the batch 8" in last and "failed 0" in last, last

@@ -56,3 +56,21 @@ def test_errors_name_the_file_and_field(tmp_path: Path) -> None:
         load_config("no-such-pipeline", env={})
     with pytest.raises(ConfigError, match="index_dir"):
         load_config(None, {"retrieval": {"kind": "local"}}, env={})
+
+
+def test_field_errors_give_the_line_that_sets_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('# my pipeline\n[model]\nmodel = "m"\n\n[sampling]\ntemperature = 0.2\nmax_tokens = "lots"\n'
+                   '\n[modes]\ndefault = "rewrite"\n')
+    with pytest.raises(ConfigError, match=r"bad\.toml.*sampling\.max_tokens \(line 7\): Input should be a valid integer"):
+        load_config(str(bad), env={})
+    dotted = tmp_path / "dotted.toml"
+    dotted.write_text('sampling.max_tokens = -3\n')
+    with pytest.raises(ConfigError, match=r"sampling\.max_tokens \(line 1\)"):
+        load_config(str(dotted), env={})
+    # a bad value that came from a flag is not pinned on the file's line
+    ok = tmp_path / "ok.toml"
+    ok.write_text("[sampling]\nmax_tokens = 100\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(str(ok), {"sampling": {"max_tokens": "x"}}, env={})
+    assert "sampling.max_tokens: " in str(err.value) and "(line" not in str(err.value)

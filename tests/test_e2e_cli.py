@@ -486,12 +486,31 @@ def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> No
         assert stopped.returncode == 3, stopped.stderr
         assert "--max-cost $0.50 reached" in stopped.stderr and "Traceback" not in stopped.stderr
         st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
-        assert st["status"] == "interrupted" and 0.5 <= st["cost_usd"] < 1.0 and st["rows"] < 300
+        # requests go out only while the spend plus what is in flight fits under the cap
+        assert st["status"] == "interrupted" and 0.25 <= st["cost_usd"] <= 0.5 * 1.1 and st["rows"] < 300
         partial = realign("export", "--db", str(db), "--out", str(db.with_suffix(".partial.jsonl")), "--json")
         assert partial.returncode == 0 and "warning: run" in partial.stderr and "is interrupted" in partial.stderr
         assert summary_of(partial)["run_status"] == "interrupted"
         done = summary_of(realign(*base, "--max-cost", "100", "--json"))
     assert done["rows"] == 300 and done["resumed"] >= st["rows"]
+
+
+def test_max_cost_holds_with_many_requests_in_flight(tmp_path: Path) -> None:
+    """64 requests in flight against a cap that a few answers reach: the run may not send them all."""
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 300)
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder(), latency_s=0.2) as srv:
+        stopped = realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                          "--classifier", "embedded", "--concurrency", "64", "--price-in", "1", "--price-out", "1",
+                          "--max-cost", "0.005")
+        assert stopped.returncode == 3, stopped.stderr
+        assert "--max-cost $0.005 reached" in stopped.stderr
+        sent = srv.count
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    # without the gate the first wave of 64 requests went out before any answer was counted
+    assert st["status"] == "interrupted" and 0 < st["cost_usd"] <= 0.005 * 1.1, (st["cost_usd"], sent)
+    assert st["rows"] < 300
 
 
 # ---- watching a run ----------------------------------------------------------------------------
@@ -556,7 +575,9 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     with OpenAIServer(RealignResponder()) as srv:
         proc = realign("rewrite", "--in", str(chat), "--db", str(tmp_path / "m.duckdb"), "--model", "m",
                        "--base-url", srv.base_url, "--format", "sharegpt", "--task", "open_qa", "-q")
-    assert proc.returncode == 0 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+    # every row quarantined: nothing was rewritten, which is an input error (exit 2) naming the first reason
+    assert proc.returncode == 2 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
+    assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
 
 
 # ---- export with provenance --------------------------------------------------------------------

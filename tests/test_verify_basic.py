@@ -179,7 +179,21 @@ def test_length_a_shorter_worked_solution_that_keeps_its_working_passes() -> Non
     assert check(worked).passed
     bare = CheckInput(task="", instruction="q", original=original, candidate="She makes $18 every day.",
                       contract_kind="number")
-    assert not check(bare).passed  # the working is gone: the ratio floor holds
+    result = check(bare)
+    assert not result.passed and "drops the working" in result.reason  # named, not just "too short"
+    # the way models write it: one line per step, units, LaTeX, the question restated (~6x the
+    # gold's terse length); a loop of the same step is still caught
+    steps = ("First, the ducks lay 16 eggs per day, and Janet eats 3 of them for breakfast every morning. "
+             "She also uses 4 eggs every day to bake muffins for her friends. So the eggs she uses are "
+             "$3 + 4 = 7$ eggs per day, and she has $16 - 7 = 9$ eggs left to sell at the market. "
+             "Each egg sells for \\$2, so her daily income is $9 \\times 2 = 18$ dollars. ")
+    terse = "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18.\n#### 18"
+    verbose = CheckInput(task="", instruction="q", original=terse, contract_kind="number",
+                         candidate="Let's solve this step by step.\n\n" + steps + "\n\n**Final answer:** $18")
+    assert len(verbose.candidate) > 4 * len(terse) and check(verbose).passed
+    looping = CheckInput(task="", instruction="q", original=terse, contract_kind="number",
+                         candidate=steps * 12)
+    assert not check(looping).passed
 
 
 def test_arithmetic_reads_division_by_a_fraction_and_leaves_clock_times_alone() -> None:
@@ -188,3 +202,15 @@ def test_arithmetic_reads_division_by_a_fraction_and_leaves_clock_times_alone() 
     assert wrong_calculations("She has 25 / 1/3 = 75 cups and 60 / 3/4 = 80 cups.") == []
     assert wrong_calculations("He left at 0900-0130 = 0730.") == []
     assert wrong_calculations("That is 4+4+6 = 18 apples.") == [("4+4+6 = 18", 14)]
+
+
+def test_length_a_short_closed_answer_may_grow_into_an_explained_paragraph() -> None:
+    check = get_check("length", VerifyOptions())
+    paragraph = ("The song was written and first recorded by Neil Young, the Canadian-American singer-songwriter. "
+                 "It appeared on his 1970 album, and many artists have covered it since. ") * 6
+    explained = CheckInput(task="", instruction="who wrote the song", original="Neil Young", candidate=paragraph,
+                           contract_kind="facts")
+    assert 600 < len(paragraph) <= 1500 and check(explained).passed
+    endless = CheckInput(task="", instruction="who wrote the song", original="Neil Young", candidate=paragraph * 3,
+                         contract_kind="facts")
+    assert not check(endless).passed

@@ -227,3 +227,16 @@ def test_one_line_number_answer_also_keeps_its_names() -> None:
     assert "key_facts" not in gsm.checks  # a worked solution: its names are working, not the answer
     v = verify("When did the siege begin?", "The answer is winter 406/5 BC.", "The answer is winter 406/5 Mount Everest.")
     assert not v.passed
+
+
+def test_a_phrase_holding_a_label_word_is_a_fact_not_that_label() -> None:
+    from realign.verify.registry import verify_candidate
+    from realign.verify.base import CheckInput
+
+    assert read_contract("what type of law is the clean air act", "statutory law").kind == "facts"
+    assert read_contract("what genre is the book dune", "science fiction").kind == "facts"
+    assert read_contract("Is this review positive or negative? Great food!", "Positive").kind == "label"
+    assert read_contract("Classify the sentiment: I loved it", "positive sentiment").kind == "label"
+    changed = CheckInput(task="", instruction="what type of law is the clean air act", original="statutory law",
+                         candidate="The Clean Air Act is an example of case law, shaped by court rulings.")
+    assert not verify_candidate(changed, [], None).passed

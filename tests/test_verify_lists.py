@@ -82,3 +82,33 @@ def test_adversarial_list_cases_on_alpaca_answers():
     assert sum(changing.values()) >= 300 and sum(keeping.values()) >= 350
     assert sum(wrong_changing.values()) <= 0.08 * sum(changing.values()), wrong_changing
     assert sum(wrong_keeping.values()) <= 0.01 * sum(keeping.values()), wrong_keeping
+
+
+def test_an_item_found_only_inside_another_items_explanation_is_dropped() -> None:
+    from realign.verify.base import CheckInput
+    from realign.verify.lists import check_list
+
+    ask = "Define four terms used in astronomy."
+    original = ("1. Red giant: a late stage of a star.\n2. Solar wind: charged particles from the Sun.\n"
+                "3. Nebula: a cloud of gas and dust.\n4. Supernova: the explosion of a red giant or a white dwarf.")
+    dropped = ("- **Red giant**: a star late in its life.\n- **Nebula**: a cloud of gas and dust in space.\n"
+               "- **Supernova**: a star exploding, such as a red giant, with solar wind-like ejecta.")
+    result = check_list(CheckInput(task="", instruction=ask, original=original, candidate=dropped))
+    assert not result.passed and "Solar wind" in result.reason
+    kept = ("- **Red giant**: a star late in its life.\n- **Solar wind**: the Sun's stream of particles.\n"
+            "- **Nebula**: a cloud of gas and dust.\n- **Supernova**: an exploding star, such as a red giant.")
+    assert check_list(CheckInput(task="", instruction=ask, original=original, candidate=kept)).passed
+    merged = "- Meditation and exercise\n- Mindful breathing\n- Sleep"
+    assert check_list(CheckInput(task="", instruction="Name four ways to reduce stress.",
+                                 original="- Meditation\n- Exercise\n- Mindful breathing\n- Sleep",
+                                 candidate=merged)).passed  # a short item may name two of the original's
+
+
+def test_a_repeated_inline_item_must_be_kept_as_often() -> None:
+    from realign.verify.base import CheckInput
+    from realign.verify.lists import check_list
+
+    ask = "Give the grade of each of the four students: 91, 45, 88, 30 (A from 60)."
+    original = "[A, F, A, F]"
+    assert not check_list(CheckInput(task="", instruction=ask, original=original, candidate="A, F, and F.")).passed
+    assert check_list(CheckInput(task="", instruction=ask, original=original, candidate="A, F, A and F.")).passed

@@ -60,6 +60,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
+from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
@@ -363,6 +364,7 @@ class LLMClient:
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
+        self.spend_gate: SpendGate | None = None  # set by a run with a cost cap (--max-cost)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -623,12 +625,27 @@ class LLMClient:
         self, key: str, build: Callable[[], bytes], validate: Callable[[ChatResult], None] | None, attempt: int,
         allow_truncated: bool = False, purpose: str = "chat",
     ) -> ChatResult:
+        if self.spend_gate is None:
+            return await self._send_once(key, build, validate, attempt, allow_truncated, purpose, None)
+        held: list[float] = []  # the reservation under the cost cap, freed once the answer is counted
+        try:
+            return await self._send_once(key, build, validate, attempt, allow_truncated, purpose, held)
+        finally:
+            for reservation in held:
+                await self.spend_gate.release(reservation)
+
+    async def _send_once(
+        self, key: str, build: Callable[[], bytes], validate: Callable[[ChatResult], None] | None, attempt: int,
+        allow_truncated: bool, purpose: str, held: list[float] | None,
+    ) -> ChatResult:
         stats = self.stats
         async with self._semaphore:
             if self.stopped is not None:  # stopped while this call waited for a slot
                 raise self.stopped
             body = build()
             estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
+            if held is not None and self.spend_gate is not None:
+                held.append(await self.spend_gate.admit(estimate))
             if self._rpm is not None:
                 await self._rpm.acquire(1)
             if self._tpm is not None:

@@ -6,8 +6,11 @@ contract is read once; its checks run for every candidate whatever the task's cr
 criteria may add checks, never remove these). Kinds, in the order they are looked for:
 
 - ``number``: an explicit final answer (``#### N``, ``\\boxed{}``, "The answer is", "Answer:",
-  "A:") or an original that is only a number ("18 eggs"). Checks: math_answer, plus answer_line
-  when the original has a ``#### N`` line and arithmetic when it writes out calculations.
+  "A:") or an original that is only a number ("18 eggs") to a question that gives numbers to
+  compute with (a bare number to a question with at most one number and no operation, "291
+  episodes", is a looked-up fact: ``facts``).
+  Checks: math_answer, plus answer_line when the original has a ``#### N`` line and arithmetic
+  when it writes out calculations.
 - ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
@@ -26,7 +29,7 @@ A turn can carry more than one lock (a math answer with a program); ``kind`` is 
 
 >>> c = read_contract("How much does she make?", "She sells 9 eggs at $2.\\n#### 18")
 >>> c.kind, c.value, c.checks
-('number', '18', ['math_answer', 'answer_line'])
+('number', '18', ['math_answer', 'answer_line', 'key_facts'])
 >>> read_contract("Who wrote Harvest Moon?", "Neil Young wrote it in 1992.").kind
 'facts'
 """
@@ -95,6 +98,9 @@ class AnswerContract(BaseModel):
 
 
 NONE = AnswerContract()
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_OPERATION = re.compile(r"\d\s*[-+*/x×÷^%]\s*\d|\d\s*%|\b(?:percent|sum|product|total|plus|minus|times|divided|"
+                        r"square root|squared|cubed|average)\b", re.I)
 
 
 def _number(instruction: str, original: str) -> AnswerContract | None:
@@ -102,6 +108,12 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
     if ref is None or ref.conflicting or _MONTH.search(ref.text):
         return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
+        return None
+    if not ref.explicit and len(_DIGITS.findall(instruction)) <= 1 and not _OPERATION.search(instruction):
+        # a bare number answering a question that gives no numbers to compute with ("how many
+        # episodes ...", "... in season 2?") is a looked-up fact ("291 episodes", "approximately
+        # 1,497 people"), held as key facts: a long answer may end on another number ("... aired
+        # between 1989 and 1996") without changing it
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
     checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
@@ -124,12 +136,23 @@ def _option(instruction: str, original: str) -> AnswerContract | None:
                           checks=["choice_answer"])
 
 
+_LABEL_FILLER = frozenset("the a an it is this that answer label category class sentiment topic text review "
+                          "tweet statement sentence".split())
+
+
+def _only_label(original: str, label: str) -> bool:
+    """A label-only answer ("Positive", "positive sentiment"), not a phrase that contains a label
+    word ("statutory law", "science fiction": the answer is the whole phrase)."""
+    own = set(re.findall(r"[a-z]+", label.lower()))
+    return all(w in own or w in _LABEL_FILLER for w in re.findall(r"[a-z]+", original.lower()))
+
+
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
     found = original_label(instruction, original, options)
     if found is not None:
         fam, label = found
         bare = len(original.split()) <= BARE_NUMBER_WORDS and any(
-            len(stated_labels(original, f)[0]) == 1 for f in BUILTIN)
+            len(stated_labels(original, f)[0]) == 1 for f in BUILTIN) and _only_label(original, label)
         if fam not in BUILTIN or options.labels or bare:
             return AnswerContract(kind="label", value=label, found=f"{fam.name}: the original states {label!r}",
                                   checks=["label"])

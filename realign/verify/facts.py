@@ -2,12 +2,21 @@
 
 The answer facts of an original are the numbers (dates and years included) and names
 (capitalised spans: "Neil Young", "December", "Treaty of Paris") it states that the question does
-not already give. A rewrite passes when it keeps at least one answer fact and substitutes none:
+not already give; a short answer in plain words that states neither ("uvea", "hit points or health
+points") is held by its content words. A rewrite passes when it keeps at least one answer fact and
+substitutes none:
 
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
 - a name substitution likewise ("The capital is Canberra" -> "It is Sydney").
+
+A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
+("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
+1,497), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with
+a title or a shortened given name ("Dr. George Berkeley", "Dave Gahan"), plurals and spelling
+variants of plain words ("temporal lobe" for "the temporal lobes"). A fact stated only under a
+negation ("not written by Neil Young but ...") is not kept.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
@@ -24,6 +33,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 
 from realign.records import CheckResult
@@ -46,14 +56,72 @@ _NAME = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.\-]*|[0-9]+(?:st|nd|rd|th))"
     r"(?:[ \t]+(?:(?:of|de|da|di|del|van|von|der|la|le|the|and|&|for|on|upon)[ \t]+)?[A-Z][\w'’.\-]*)*"
 )
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3}\.)[ \t]+")  # "Thomas Lanier Williams. He took": two spans
+
+
+class _Span:
+    """A part of a name match (a match with a sentence end inside is read as two)."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text, self._start = text, start
+
+    def start(self) -> int:
+        return self._start
+
+    def group(self, _: int = 0) -> str:
+        return self.text
+
+
+def _name_spans(body: str) -> list[_Span]:
+    out = []
+    for m in _NAME.finditer(body):
+        text, start = m.group(0), m.start()
+        cut = _SENTENCE_END.search(text)
+        while cut is not None:
+            out.append(_Span(text[: cut.start()], start))
+            start += cut.end()
+            text = text[cut.end() :]
+            cut = _SENTENCE_END.search(text)
+        out.append(_Span(text, start))
+    return out
+
+
 _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$")
 _LIST_MARK = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.M)
+
+
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_SCALE = re.compile(r"[ \t-]+(hundred|thousand|million|billion|trillion)\b", re.I)
+# "first" and "second" are left out: "at first", "a second" are no numbers
+_ORDINALS = {w: i for i, w in enumerate(
+    "_ _ _ third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth fifteenth "
+    "sixteenth seventeenth eighteenth nineteenth twentieth".split()) if w != "_"}
+_ORDINALS.update(thirtieth=30, fortieth=40, fiftieth=50, sixtieth=60, seventieth=70, eightieth=80, ninetieth=90,
+                 hundredth=100)
+_TENS_ORD = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+             "ninety": 90}
+_ORDINAL = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" + "|".join(_ORDINALS)
+                      + r")\b", re.I)
+
+
+# Month and day names name a date wherever they stand: "November 15, 1791 is when ..." changes
+# "December 15, 1791" even at the start of a sentence.
+_CALENDAR = frozenset(
+    """january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday""".split()
+)
+
+
+_DAY_BESIDE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?[ \t]+May\b|\bMay[ \t]+\d")
 
 
 @dataclass(frozen=True)
 class Facts:
     numbers: dict[Fraction, str]  # value -> as written
     names: dict[str, str]  # lower-cased -> as written
+    # keys of `names` that are the plain words of a short answer ("uvea", "hit points or health
+    # points"): matched word by word (plurals, spelling variants), not as a proper name
+    terms: frozenset[str] = frozenset()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -68,24 +136,53 @@ def _clean_name(span: str, at_start: bool) -> str:
     return name
 
 
+# Dates in other formats: "Dec. 15, 1791" names December; "12/15/1791" and "1791-12-15" are three
+# numbers, not a fraction and negative numbers.
+_MONTH_ABBR = {"jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June", "jul": "July",
+               "aug": "August", "sep": "September", "sept": "September", "oct": "October", "nov": "November",
+               "dec": "December"}
+_MONTH_SHORT = re.compile(r"\b(" + "|".join(_MONTH_ABBR) + r")\.?(?=[ \t]+\d)", re.I)
+_ANY_DIGIT = re.compile(r"\d")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+
+
+def _dates_spelled(text: str) -> str:
+    if not _ANY_DIGIT.search(text):
+        return text
+    text = _MONTH_SHORT.sub(lambda m: _MONTH_ABBR[m.group(1).lower()], text)
+    return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
+
+
+@lru_cache(maxsize=256)  # within one row the same texts are read several times: read them once
 def read_facts(text: str) -> Facts:
-    """The numbers and names `text` states (list markers "1." are not numbers)."""
-    body = _LIST_MARK.sub(" ", text)
+    """The numbers and names `text` states (list markers "1." are not numbers). The result is
+    shared between calls: do not change it."""
+    body = _dates_spelled(_LIST_MARK.sub(" ", text))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
         n = _to_number(m, body)
         if n is not None:
             numbers.setdefault(abs(n.value), n.text)
     for w in _WORD_NUM.finditer(body):
+        if _ORDINAL.match(body, w.start()):
+            continue  # "twenty-third": read as an ordinal below
         n = _word_number(w)
-        numbers.setdefault(abs(n.value), n.text)
+        scale = _SCALE.match(body, w.end())  # "eighteen million" is 18,000,000, not 18
+        value = abs(n.value) * (_SCALES[scale.group(1).lower()] if scale else 1)
+        numbers.setdefault(value, n.text + (scale.group(0) if scale else ""))
+    for o in _ORDINAL.finditer(body):  # "the eighth season" states 8 as "Season 8" does
+        numbers.setdefault(Fraction(_TENS_ORD.get((o.group(1) or "").lower(), 0) + _ORDINALS[o.group(2).lower()]),
+                           o.group(0))
     names: dict[str, str] = {}
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
-    for m in _NAME.finditer(body):
+    for m in _name_spans(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
-        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)):
+        if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)) \
+                and m.group(0).lower().rstrip(".") not in _CALENDAR:
             continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself
         name = _clean_name(m.group(0), at_start)
+        if not name and m.group(0).strip() == "May" and _DAY_BESIDE.search(body, max(0, m.start() - 4)):
+            name = "May"  # "May 31, 2012", "31 May": the month, not the verb
         if name and not name[0].isdigit():
             names.setdefault(name.lower(), name)
     return Facts(numbers, names)
@@ -94,6 +191,7 @@ def read_facts(text: str) -> Facts:
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _LINK_WORDS = frozenset({"of", "the", "and", "&", "for", "on", "in", "de", "a"})
 _WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
+_LINK_NAME = frozenset({"of", "von", "van", "de", "da", "di", "del", "der", "la", "le", "the", "and", "&"})
 _INITIALS = re.compile(r"(?:[A-Z]\.[ \t]?){1,3}$")
 NICKNAME_PREFIX = 3  # "Dave" / "David", "Dolly" / "Dollree": the same given name, shortened
 
@@ -158,22 +256,53 @@ def _same_person(given: list[str], before: str) -> bool:
     return len(first) >= NICKNAME_PREFIX and given[0][:NICKNAME_PREFIX] == first[:NICKNAME_PREFIX]
 
 
+# a capitalised word right before a name, other than an abbreviated title ("Dr.", "St."):
+# "Theodora Erma's Cope Book" is not "Aunt Erma's Cope Book" written shorter
+_OTHER_NAME_BEFORE = re.compile(r"(?<![\w.])(?![A-Z][a-z]{0,3}\.[ \t]*$)[A-Z][\w'’\-]*\.?[ \t]+$")
+
+
+def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
+    """Where `phrase` stands in `text` as whole words (the first place, or `every` place): a
+    string search, not a regex compiled per name."""
+    out: list[int] = []
+    i = text.find(phrase) if phrase else -1
+    while i >= 0:
+        j = i + len(phrase)
+        if (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")) and \
+                (j == len(text) or not (text[j].isalnum() or text[j] == "_")):
+            out.append(i)
+            if not every:
+                break
+        i = text.find(phrase, i + 1)
+    return out
+
+
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
     """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
     also kept by its last word alone ("George Washington" as "Washington"), unless another
     capitalised word stands before it ("Emmitt Smith" is not "Timmy Smith") that is not the same
     person written shorter ("B.R. Ambedkar", "Dave Gahan"); and by its acronym or expansion."""
-    if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text_lower):
+    if _word_at(text_lower, name):
         return True
     if text is None:
         return False
     if cased and _acronym_kept(cased, text):
         return True
+    words = name.split()
+    for i in range(1, len(words) - 1):  # "Philosopher George Berkeley" as "Dr. George Berkeley": a title
+        rest = [w for w in words[i:] if w not in _LINK_NAME]
+        if len(rest) >= 2 and words[i - 1] not in _LINK_NAME and words[i] not in _LINK_NAME and \
+                words[i][0].isalpha() and not _INITIALS.fullmatch(words[i].upper()) and \
+                any(not _OTHER_NAME_BEFORE.search(text[max(0, at - 30) : at])
+                    for at in _word_at(text_lower, " ".join(words[i:]), every=True)):
+            return True
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
     if len(parts) < 2:
         return False
-    for m in re.finditer(r"(?<!\w)" + re.escape(parts[-1]) + r"(?!\w)", text_lower):
-        window = " " + text[max(0, m.start() - 60) : m.start()].rstrip(" \t")
+    for start in _word_at(text_lower, parts[-1], every=True):
+        if not text[start].isupper():
+            continue  # "Beehive State" is not kept by "the last state": the last word alone must name
+        window = " " + text[max(0, start - 60) : start].rstrip(" \t")
         # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
         # name's own words to the word before the name
         own = set(name.split()) | {"of", "von", "van", "de", "da", "di", "del", "der", "la", "le"}
@@ -190,23 +319,117 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     return False
 
 
+@lru_cache(maxsize=256)
 def _fold(text: str) -> str:
     """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
     "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = _dates_spelled(text)
     return text.replace("-", " ") if "-" in text else text
 
 
+# A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
+# nothing, yet it is the answer: its content words must come back (plurals and -ise/-ize spellings
+# folded). Alternatives ("A or B", "A / B") are kept by any one of them.
+TERM_MAX_WORDS = 6
+_TERM_STOP = _STOP | frozenset(
+    """of to into onto over under below beneath underneath above inside outside within without between among
+    through across around about near till until upon via per than not be been being""".split()
+)
+_TERM_ALT = re.compile(r"\s*(?:/|;|\bor\b)\s*", re.I)
+_TERM_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _stem(word: str) -> str:
+    w = _fold(word.lower()).replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = re.sub(r"is(?=ation|e$|ed$|es$|ing$)", "iz", w)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=256)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _TERM_WORD.findall(text))
+
+
+def _term_alternatives(term: str, given: frozenset[str]) -> list[list[str]]:
+    """Each alternative of a plain-word answer as the stems of its content words, less the words the
+    question already gives ("callable bonds" to "a bond that ..." is "callable")."""
+    alts = []
+    for alt in _TERM_ALT.split(term):
+        head = alt.split(",")[0]  # "Octopussy, a James Bond film": what follows the comma describes the head
+        words = [_stem(w) for w in _TERM_WORD.findall(head) if w.lower() not in _TERM_STOP]
+        words = [w for w in words if w not in given]
+        if words:
+            alts.append(words)
+    return alts
+
+
+TERM_PREFIX = 6  # "mitochondrial" / "mitochondria", "alchemy" / "alchemical": one word written two ways
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n >= TERM_PREFIX and n >= 0.75 * min(len(a), len(b))
+
+
+def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
+    """Whether `text` keeps one alternative of a plain-word answer: all its content words, or all
+    but one of three or more ("inner mitochondrial membrane" as "the inner membrane of the
+    mitochondria")."""
+    have = _stems(text)
+    for alt in _term_alternatives(term, given):
+        found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
+        if found >= len(alt) - (len(alt) >= 3):
+            return True
+    return False
+
+
+# A request for an explanation or a composition: a short original is then one way of saying it
+# ("Sunlight scatters off air molecules"), not an answer whose words must come back.
+_EXPLANATION = re.compile(r"\b(?:why|explain|describe|discuss|how (?:do|does|did|can|could|should|would|to|is|are|was|"
+                          r"were)|write|compose|tell me about|summari[sz]e|opinion|think|feel)\b", re.I)
+
+
+_POLAR_OPENING = re.compile(r"\s*(?:yes|no)\b", re.I)  # "No, possession isn't real": the no is the answer
+
+
+def _short_term(original: str) -> str | None:
+    """The original as a plain-word answer: one line of at most TERM_MAX_WORDS words, no sentence
+    break inside."""
+    t = original.strip().rstrip(".!")
+    if not t or "\n" in t or len(t.split()) > TERM_MAX_WORDS or re.search(r"[.!?:]\s", t):
+        return None
+    return t
+
+
 def answer_facts(instruction: str, original: str) -> Facts:
-    """Facts of the original that the instruction does not already give."""
+    """Facts of the original that the instruction does not already give; for a short plain-word
+    answer with no such number or name, the answer's words (`Facts.terms`)."""
     given = read_facts(instruction)
     low = instruction.lower()
     facts = read_facts(original)
-    return Facts(
-        {v: t for v, t in facts.numbers.items() if v not in given.numbers},
-        {k: n for k, n in facts.names.items() if not _has_name(low, k)},
-    )
+    numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
+    # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
+    # to "... the last US state?"
+    names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n)}
+    if not numbers and not names and not _EXPLANATION.search(instruction) and not _POLAR_OPENING.match(original):
+        term = _short_term(original)
+        if term is not None and _term_alternatives(term, _stems(instruction)):
+            return Facts({}, {term.lower(): term}, frozenset({term.lower()}))
+    return Facts(numbers, names)
 
 
 def describe(f: Facts, limit: int = 6) -> str:
@@ -220,18 +443,85 @@ def _known_text(inp: CheckInput) -> str:
     return "\n".join((inp.instruction, inp.original, inp.context, inp.evidence))
 
 
+# A number written as an approximation of another: "about 1,500" for 1,497 (or "1,497" for the
+# original's "about 1,500") keeps it; "1,350" does not.
+_APPROX = re.compile(r"(?:about|approximately|approx\.?|around|roughly|nearly|almost|some|close to|estimated|"
+                     r"more than|over|just under|just over|~|≈)\s*$", re.I)
+APPROX_DIGITS = 3  # rounded to at most this many significant digits
+
+
+def _cued_numbers(text: str) -> list[tuple[Fraction, bool]]:
+    """Each number of `text` with whether an approximation word stands right before it."""
+    out = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None:
+            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()]))))
+    return out
+
+
+def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
+    if exact == approx or exact == 0 or approx == 0 or approx.denominator != 1:
+        return False
+    lead = 10 ** (len(str(int(abs(exact)))) - 1) if abs(exact) >= 1 else 1
+    first = 1 if abs(exact) < 100 else 2  # "about 50" for 47, but not "about 1,000" for 1,497
+    return any(round(exact / (lead / 10 ** (d - 1))) * (lead / 10 ** (d - 1)) == approx
+               for d in range(first, APPROX_DIGITS + 1))
+
+
+def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """Original number -> the candidate's approximation of it (or exact value of the original's
+    approximation)."""
+    cand = _cued_numbers(candidate)
+    pairs: dict[Fraction, Fraction] = {}
+    for ov, ocue in _cued_numbers(original):
+        for cv, ccue in cand:
+            if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
+                pairs[ov] = cv
+    return pairs
+
+
+# "It was not Neil Young but Bruce Springsteen", "not 1,497 but 1,350": a fact stated only under a
+# negation is not kept.
+_NEGATED = re.compile(r"(?i:\bnot|n['’]t|\bnever|\bno longer|\brather than|\binstead of|\bas opposed to)"
+                      r"(?:[ \t]+[a-z]+){0,3}[ \t]*[\"“'‘]?$")  # "was not written by Neil Young"
+
+
+def _negated(text: str, start: int) -> bool:
+    return bool(_NEGATED.search(text[max(0, start - 30) : start]))
+
+
+def _negated_numbers(candidate: str) -> set[Fraction]:
+    """Values the candidate states only under a negation."""
+    said, denied = set(), set()
+    for m in _NUM.finditer(candidate):
+        n = _to_number(m, candidate)
+        if n is not None:
+            (denied if _negated(candidate, m.start()) else said).add(abs(n.value))
+    return denied - said
+
+
+def _negated_name(name_low: str, text: str) -> bool:
+    """Whether every literal mention of `name_low` in `text` is negated (no mention: False)."""
+    hits = _word_at(text.lower(), name_low, every=True)
+    return bool(hits) and all(_negated(text, h) for h in hits)
+
+
 def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
-    lost = [t for v, t in read_facts(inp.original).numbers.items() if v not in cand.numbers]
-    new = [t for v, t in cand.numbers.items() if v not in known.numbers] if lost else []
+    approx = approximations(inp.original, inp.candidate)
+    denied = _negated_numbers(inp.candidate)
+    lost = [t for v, t in read_facts(inp.original).numbers.items()
+            if (v not in cand.numbers or v in denied) and v not in approx]
+    new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()] if lost else []
     if not new:
         return None
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
-def kept_nums_of(want: Facts, cand: Facts) -> list[str]:
-    return [t for v, t in want.numbers.items() if v in cand.numbers]
+def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | None = None) -> list[str]:
+    return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
 
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
@@ -247,17 +537,31 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                            reason="not applicable: the original states no number or name beyond the question's")
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
     cand_low = cand_text.lower()
-    kept_nums = kept_nums_of(want, cand)
-    kept_names = [n for k, n in want.names.items() if _has_name(cand_low, _fold(k), cand_text, n)]
+    given = _stems(inp.instruction)
+    denied = _negated_numbers(inp.candidate)
+    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
+                 if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
+    kept_names = [n for k, n in want.names.items()
+                  if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))
+                  and not _negated_name(_fold(k), cand_text)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
+    proper = [k for k in want.names if k not in want.terms]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
-                 and not any(_acronym_kept(w, n) for w in want.names.values())]
-    by_alias = [n for k, n in want.names.items() if n in kept_names and not _has_name(cand_low, _fold(k), cand_text)]
-    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums_of(want, cand):
+                 and not any(_acronym_kept(w, n) for w in want.names.values())
+                 # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
+                 and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
+    by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
+                and not _has_name(cand_low, _fold(k), cand_text)]
+    if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
         lost_names = by_alias
-    if lost_names and new_names:
+    # the answer's first name is its head ("Mississippi" in "In Mississippi, as Thomas Lanier
+    # Williams"): with the head kept, other names may be dropped and new ones added
+    head = next(iter(want.names.values()), None)
+    lost_last = {n.lower().split()[-1] for n in lost_names if n not in want.terms}
+    variant = any(n.lower().split()[-1] in lost_last for n in new_names)  # "Timmy Smith" for "Emmitt Smith"
+    if lost_names and new_names and (head is None or head in lost_names or head in want.terms or variant):
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "
                                   f"names {', '.join(new_names[:3])} instead")

@@ -10,9 +10,12 @@ explain in a sentence):
 
 With the defaults: an 8-char original ("positive") may become 1..600 chars; a 2,000-char
 original may become 1,000..8,000 chars. A short original (<= short_answer_chars) whose answer
-contract is deterministic has no ratio floor: its contract check proves the answer is kept; a
+contract is deterministic has no ratio floor and a higher ceiling (closed_ceiling_chars, 1,500: a
+short answer explained with evidence): its contract check proves the answer is kept; a
 worked solution rewritten shorter keeps a lower floor (worked_min_ratio) while it still writes
-calculations.
+calculations, and a higher ceiling (worked_max_ratio): models write 4-7x the gold's length. A
+worked original rewritten with no calculation left fails with its own reason: it dropped the
+working.
 
 A ratio cannot tell a complete short answer from a cut-off long one, so the window is followed
 by two shape tests that fail whatever the length: a truncated text (an unclosed code fence, a
@@ -45,7 +48,9 @@ def bounds(original_len: int, options: VerifyOptions) -> tuple[int, int]:
 
 
 _CLOSED = frozenset({"option", "label", "facts"})
-_WORKING = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")  # "9 * 2 = 18": a written calculation
+# "9 * 2 = 18", "9 \\times 2 = 18", "9 · $2 = $18": a written calculation (plain or LaTeX)
+_WORKING = re.compile(r"\d\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*\\?\$?\d[\d.,]*\s*\)?\s*"
+                      r"(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(
     r"(?:[,:(\[{\-–—]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|from|that|which|is|are|was|were|"
@@ -91,11 +96,16 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
+        if options.max_chars is None:
+            upper = max(upper, options.closed_ceiling_chars)
     floor_ratio = options.min_ratio
     if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
             and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
         floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
         lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
+    worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
+    if worked and options.max_chars is None:
+        upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)
     if c:
         for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original)):
             if why:
@@ -104,6 +114,11 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     if c < lower:
         if c == 0:
             reason = "rewrite is empty"
+        elif inp.contract_kind == "number" and not worked and _WORKING.search(inp.original):
+            # the right number alone is not a rewrite of a worked solution: the training answer
+            # would teach the result without the reasoning the original shows
+            reason = (f"rewrite drops the working: the original shows its calculations, the rewrite "
+                      f"({c} chars vs {o}) writes none; expected at least {lower} chars")
         else:
             reason = (
                 f"rewrite too short: {c} chars vs original {o} chars (ratio {ratio}); "
@@ -116,7 +131,8 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             passed=False,
             reason=(
                 f"rewrite too long: {c} chars vs original {o} chars (ratio {ratio}); "
-                f"expected at most {upper} chars (max ratio {options.max_ratio:g})"
+                f"expected at most {upper} chars (max ratio "
+                f"{options.worked_max_ratio if worked else options.max_ratio:g})"
             ),
         )
     return CheckResult(

@@ -127,7 +127,7 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     body = text.strip("[](){}. ")
     if ":" in body:  # "Three colours: red, green and blue"
         body = body.split(":", 1)[1]
-    parts = [p.strip(" '\"*") for p in re.split(r"\s*[,;]\s*(?:and\s+|or\s+)?|\s+and\s+", body)]
+    parts = _inline_parts(body)
     parts = [p for p in parts if p]
     if len(parts) < MIN_ITEMS or any(len(p.split()) > INLINE_ITEM_WORDS for p in parts):
         return None
@@ -135,6 +135,10 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     if not all(keys):
         return None
     return ListAnswer(parts, _distinctive(keys), inline=True, held=list(range(len(parts))))
+
+
+def _inline_parts(body: str) -> list[str]:
+    return [p.strip(" '\"*") for p in re.split(r"\s*[,;]\s*(?:and\s+|or\s+)?|\s+and\s+", body)]
 
 
 def order_asked(task: str, instruction: str) -> bool:
@@ -168,12 +172,72 @@ def _found_at(key: tuple[str, ...], words: list[str], start: int) -> int | None:
     return None
 
 
+def _blocks(text: str) -> list[tuple[list[str], int, list[str]]]:
+    """The rewrite's list items: (words of the item with the lines under it, how many items it may
+    stand for (0: as many as its first line names), the words of its head or first line). An item with a head ("**Deep Learning**: ... neural networks ...") stands for one;
+    a short item may name several ("Meditation and exercise")."""
+    starts = [m.start() for m in _MARKED.finditer(text)]
+    out = []
+    for a, b in zip(starts, starts[1:] + [len(text)]):
+        block = text[a:b]
+        first = _MARKED.match(block)
+        line = first.group(1) if first else block
+        head = _HEAD.match(line.strip())
+        headed = bool(head) and len(head.group(1).split()) <= HEAD_MAX_WORDS
+        out.append((_words(block), 1 if headed else 0, _words(head.group(1) if headed else line)))
+    return out
+
+
+def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, list[str]]]) -> list[int]:
+    """Keys that cannot each be given an item of their own in the rewrite (a matching: an item
+    that names one thing cannot hold two of the original's). A key found only inside another
+    item's explanation ("neural networks" under "Deep Learning") is not kept."""
+    # an item's own head first, then an item that mentions it further down
+    fits = [sorted((j for j, (words, _cap, _h) in enumerate(blocks) if _found_at(key, words, 0) is not None),
+                   key=lambda j, key=key: _found_at(key, blocks[j][2], 0) is None) for key in keys]
+    capacity = [cap or max(1, sum(1 for f in fits if j in f)) for j, (_w, cap, _h) in enumerate(blocks)]
+    holders: list[list[int]] = [[] for _ in blocks]
+
+    def place(i: int, seen: set[int]) -> bool:  # augmenting path (Kuhn's algorithm), tens of items at most
+        for j in fits[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if len(holders[j]) < capacity[j]:
+                holders[j].append(i)
+                return True
+            for other in list(holders[j]):
+                holders[j].remove(other)
+                holders[j].append(i)
+                if place(other, seen):
+                    return True
+                holders[j].remove(i)
+                holders[j].append(other)
+        return False
+
+    in_a_head = {i for i, key in enumerate(keys) if any(_found_at(key, b[2], 0) is not None for b in blocks)}
+    order = sorted(range(len(keys)), key=lambda i: i not in in_a_head)  # named in a head: placed first
+    return sorted(i for i in order if not place(i, set()))
+
+
 def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult:
     answer = answer if answer is not None else read_list(inp.instruction, inp.original)
     if answer is None:
         return CheckResult(name=NAME, passed=True, reason="the original is not a list answer")
     words = _words(inp.candidate)
     missing = [item for item, key in zip(answer.items, answer.keys) if _found_at(key, words, 0) is None]
+    if not missing:
+        text = inp.candidate.strip()
+        blocks = _blocks(text)
+        if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
+            # a one-line list rewritten as one: its parts are its items
+            blocks = [(_words(p), 1, _words(p)) for p in _inline_parts(text.strip("[](){}. ")) if p]
+        if len(blocks) >= MIN_ITEMS:  # the rewrite is a list too: each item needs one of its own
+            missing = [answer.items[i] for i in _unmatched(answer.keys, blocks)]
+        elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
+            for key in set(answer.keys):
+                if len(key) == 1 and answer.keys.count(key) > 1 and words.count(key[0]) < answer.keys.count(key):
+                    missing.append(answer.items[answer.keys.index(key)])
     if missing:
         shown = ", ".join(repr(m[:40]) for m in missing[:4]) + (" ..." if len(missing) > 4 else "")
         return CheckResult(name=NAME, passed=False,

@@ -42,6 +42,16 @@ class VerifyOptions(BaseModel):
     # ratio (models solve GSM8K in 0.3-0.5x of the gold solution's length). A rewrite with no
     # calculation left keeps `min_ratio`: it dropped the working.
     worked_min_ratio: float = Field(0.25, ge=0.0)
+    # ... and longer: models write a GSM8K solution in 4-7x the gold's terse length (one line per
+    # step, units, a restated question; measured on the third-party solutions of
+    # benchmarks/verify.py), and every step is checked, so a worked rewrite may be up to this
+    # ratio, or `worked_ceiling_chars`, whichever is more. Loops are caught by the degeneration test.
+    worked_max_ratio: float = Field(8.0, gt=0.0)
+    # A short closed answer ("Neil Young", "B", "positive") that the criteria ask to explain with
+    # evidence grows to a paragraph or three: its contract check proves the answer is kept, so up
+    # to this many characters is within the upper bound (instead of `short_ceiling_chars`).
+    closed_ceiling_chars: int = Field(1500, ge=0)
+    worked_ceiling_chars: int = Field(2000, ge=0)
 
     # --- leaked prompt text --------------------------------------------------------------------
     # Extra literal markers (case-insensitive) that must not appear in a rewrite unless they

@@ -1,0 +1,166 @@
+"""Key facts of a short factual answer: the forms long rewrites write a kept fact in, and the
+substitutions that change it. Figures on third-party data are in benchmarks/verify.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from realign.verify.base import CheckInput
+from realign.verify.contract import read_contract
+from realign.verify.facts import answer_facts, check_facts
+from realign.verify.registry import VerifyOptions, verify_candidate
+
+
+def verify(instruction: str, original: str, candidate: str):
+    inp = CheckInput(task="default", instruction=instruction, original=original, candidate=candidate)
+    return verify_candidate(inp, [], None, VerifyOptions())
+
+
+def facts_ok(instruction: str, original: str, candidate: str) -> bool:
+    return check_facts(CheckInput(task="", instruction=instruction, original=original, candidate=candidate)).passed
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a plain-word answer names nothing, yet its words are the answer
+        ("the vascular layer of the eye is the", "uvea",
+         "The vascular layer of the eye is the uvea, also called the uveal tract.", True),
+        ("the vascular layer of the eye is the", "uvea", "choroid.", False),
+        ("which part of the brain sits in the middle cranial fossa", "the temporal lobes",
+         "The temporal lobe rests in the middle cranial fossa.", True),
+        ("what does hp mean in video games", "hit points or health points",
+         'HP stands for "health points", the damage a character can take.', True),
+        ("what does hp mean in video games", "hit points or health points", "HP means horsepower.", False),
+        ("where does the formation of atp take place", "inner mitochondrial membrane",
+         "ATP is made on the inner membrane of the mitochondria.", True),
+        ("a bond the issuer may repay before its maturity date", "callable bonds",
+         "Such a bond is called a callable bond.", True),
+        ("a bond the issuer may repay before its maturity date", "callable bonds", "It is a zero-coupon bond.", False),
+    ],
+)
+def test_plain_word_answers_are_held_by_their_words(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_plain_words_of_an_explanation_or_a_yes_no_are_not_an_answer_to_hold() -> None:
+    assert not answer_facts("Explain why the sky is blue.", "Sunlight scatters off air molecules.").names
+    assert not answer_facts("Can people be possessed by spirits?", "No, possession isn't real").names
+    assert check_facts(CheckInput(task="", instruction="Why?", original="because it is so",
+                                  candidate="no idea")).reason.startswith("not applicable")
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("what is the final season of game of thrones", "the eighth",
+         "The final season of Game of Thrones is Season 8, which aired in 2019.", True),
+        ("what is the final season of game of thrones", "the eighth",
+         "The final season aired in 2019 and had six episodes.", False),
+        ("to the nearest million what is the population of australia", "18 million",
+         "About eighteen million people lived in Australia then.", True),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,500 people, most of them farmers.", True),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,350 people, most of them farmers.", False),
+        ("how many people live in the village", "approximately 1,497 people",
+         "The village is home to about 1,000 people.", False),
+        ("when was the bill of rights ratified", "December 15, 1791",
+         "The Bill of Rights was ratified on 15 December 1791, when Virginia approved it.", True),
+        ("when was the bill of rights ratified", "December 15, 1791",
+         "November 15, 1791 is when Virginia approved the Bill of Rights.", False),
+        ("when was the bill of rights ratified", "ratified on December 15, 1791",
+         "It came out on December 16, 1689.", False),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on Dec. 15, 1791.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on 12/15/1791.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on 1791-12-15.", True),
+        ("when was the bill of rights ratified", "December 15, 1791", "It was ratified on Nov. 15, 1791.", False),
+    ],
+)
+def test_numbers_and_dates_in_other_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("who said if a tree falls in the woods and nobody hears it", "Philosopher George Berkeley",
+         "The question is attributed to Dr. George Berkeley, an Anglican bishop, in 1710.", True),
+        ("who led the soldiers at harpers ferry", "Brevet Colonel Robert E. Lee",
+         "The soldiers were led by Robert E. Lee of the United States Army.", True),
+        ("who designed the stored-program computer", "John von Neumann", "Tokyo von Neumann.", False),
+        ("who introduced the christmas tree to the uk", "Charlotte of Mecklenburg-Strelitz",
+         "It was Marie Curie of Mecklenburg-Strelitz.", False),
+        # a surname alone keeps a person only where it is written as a name
+        ("What was the last US state to end prohibition?", "Utah, the Beehive State",
+         "Mississippi was the last state to end it, in 1966.", False),
+        # a name the question gives by its surname is no answer fact ("Bond")
+        ("Rita Coolidge sang the title song for which Bond film?", "Octopussy, a James Bond film",
+         "Rita Coolidge never sang a James Bond theme.", False),
+        ("Rita Coolidge sang the title song for which Bond film?", "Octopussy, a James Bond film",
+         "She sang All Time High for Octopussy (1983).", True),
+    ],
+)
+def test_names_with_titles_and_other_people(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("In what state was playwright Tennessee Williams born?", "In Mississippi, as Thomas Lanier Williams.",
+         "Tennessee Williams was born in Columbus, Mississippi.", True),
+        ("In what state was playwright Tennessee Williams born?", "In Mississippi, as Thomas Lanier Williams.",
+         "Tennessee Williams was born in Columbus, Ohio.", False),
+        ("who ran for the most yards in the game", "Emmitt Smith of the Dallas Cowboys",
+         "It was Timmy Smith of the Dallas Cowboys.", False),
+        ("who sang rip it up and start again", "the Scottish post-punk band Orange Juice",
+         "It was the Scottish post-punk band Theodora Juice.", False),
+        ("what book knocked white house years off the top", "Aunt Erma's Cope Book, by Erma Bombeck",
+         "It was Theodora Erma's Cope Book, by Erma Bombeck.", False),
+        ("when did disney art of animation resort open", "May 31, 2012", "It opened on June 31, 2012.", False),
+    ],
+)
+def test_the_head_of_a_short_answer_decides_when_other_names_change(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_looked_up_number_is_a_fact_and_a_computed_one_a_final_answer() -> None:
+    looked_up = read_contract("how many episodes are there in dragon ball z", "291 episodes")
+    assert looked_up.kind == "facts" and "math_answer" not in looked_up.checks
+    q = "how many episodes are there in dragon ball z"
+    assert verify(q, "291 episodes", "There are 291 episodes, aired in Japan between 1989 and 1996.").passed
+    assert not verify(q, "291 episodes", "There are 276 episodes, aired in Japan between 1989 and 1996.").passed
+    computed = read_contract("She has 3 apples and buys 4 more. How many does she have?", "7 apples")
+    assert computed.kind == "number" and "math_answer" in computed.checks
+    # one number in the question names what is asked about; an operation asks for a computation
+    assert read_contract("how many episodes are in season 2 of the office", "22").kind == "facts"
+    assert read_contract("What is 15% of 80?", "12").kind == "number"
+    assert read_contract("What is the square root of 144?", "12").kind == "number"
+
+
+def test_a_short_answer_rewritten_long_keeps_its_fact() -> None:
+    q = "who wrote the song harvest moon"
+    long = ("Harvest Moon was written by the Canadian singer-songwriter Neil Young. He released it in 1992 as the "
+            "title track of his album, recorded with the Stray Gators in Nashville.")
+    assert verify(q, "Neil Young", long).passed
+    assert not verify(q, "Neil Young", long.replace("Neil Young", "Bruce Springsteen")).passed
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("Harvest Moon was not written by Neil Young but by Bruce Springsteen.", False),
+        ("It is NOT Neil Young.", False),
+        ("Harvest Moon was written by Neil Young, not Bruce Springsteen.", True),
+        ("The song, which did not chart at first, was written by Neil Young.", True),
+    ],
+)
+def test_a_fact_stated_only_under_a_negation_is_not_kept(candidate, same) -> None:
+    assert facts_ok("who wrote the song harvest moon", "Neil Young", candidate) == same
+
+
+def test_a_number_stated_only_under_a_negation_is_not_kept() -> None:
+    q = "how many people live in the village"
+    assert not facts_ok(q, "approximately 1,497 people", "The village has not 1,497 but 1,350 people.")
+    assert facts_ok(q, "approximately 1,497 people", "The village has 1,497 people, not 1,350.")
