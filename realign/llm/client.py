@@ -6,9 +6,10 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    once, canonically; its SHA-256 is the request key (`realign.llm.base.request_key`);
 2. a cached answer for that key is returned without sending anything;
 3. otherwise the request is sent through ``openai.AsyncOpenAI`` (whose own retries are off),
-   under a semaphore and the optional requests/tokens-per-minute buckets, and retried
-   (`LLMClient._retrying`, backoff with jitter): 429, 5xx, timeouts, connection errors, malformed bodies, ``finish_reason="length"``
-   and answers the caller's `validate` rejects are retried; other 4xx are not, and neither is
+   under a semaphore and the optional requests/tokens-per-minute buckets, and retried with
+   backoff and jitter (`LLMClient._retrying`): 429, 5xx, timeouts, connection errors,
+   malformed bodies, ``finish_reason="length"`` and answers the caller's `validate` rejects
+   are retried; other 4xx are not, and neither is
    an error (or a rejected answer) identical to the one before: that is deterministic;
 4. a ``json_schema`` response format is sent in the dialect this server takes
    (`realign.llm.structured`): an error that names the format steps down the ladder once for
