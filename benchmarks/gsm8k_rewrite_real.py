@@ -59,7 +59,7 @@ def load_rows(thirdparty: Path | None, limit: int | None) -> list[dict[str, Any]
     for source, labelled in load_labelled(folder).items():
         for index, r in enumerate(labelled[:limit] if limit else labelled):
             if r.get("kind") == "math" and r.get("candidate", "").strip():
-                rows.append({**r, "split": split_of(source, index)})
+                rows.append({**r, "split": split_of(source, r.get("split_index", index))})
     print(f"data: {folder} ({len(rows)} solutions with labels)", file=sys.stderr)
     return rows
 

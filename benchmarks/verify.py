@@ -44,15 +44,21 @@ from realign.verify.registry import VerifyOptions, verify_candidate
 
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
-# the even-numbered rows of HALF_DEV sources (their odd rows stay held out).
-DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k", "ps_gsm8k_more"}
-HALF_DEV = {"ps_gsm8k", "nq301_human", "truthfulqa"}
+# the even-numbered rows of HALF_DEV sources (their odd rows stay held out). ps_gsm8k became dev as
+# a whole when its odd half's misses were studied for the math check (issue #9); FRESH sources were
+# transcribed after that point and before the math check changed, and are reported on their own.
+DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategyqa", "kojima_csqa", "faithfulcot_gsm8k",
+               "ps_gsm8k_more", "ps_gsm8k", "ps_gsm8k_dev2"}
+HALF_DEV = {"nq301_human", "truthfulqa"}
+FRESH = {"sevalsru_gsm8k_more", "ps_gsm8k_fresh", "zeroeval_gsm8k_fresh"}
+# read after the math check's changes for issue #9 and only measured: a second held-out batch
+FRESH2 = {"sevalsru_gsm8k_fresh2", "ps_gsm8k_fresh2"}
 
 
 def split_of(source: str, index: int) -> str:
     if source in DEV_SOURCES or (source in HALF_DEV and index % 2 == 0):
         return "dev"
-    return "held"
+    return "fresh" if source in FRESH else "fresh2" if source in FRESH2 else "held"
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa"}
 OPTS = VerifyOptions()
@@ -138,7 +144,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     for source, rows in load_labelled(folder).items():
         for i, r in enumerate(rows[:limit] if limit else rows):
             groups[(source, split_of(source, r.get("split_index", i)))].append(r)
-    print(f"{'source':<22}{'split':<6}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
+    print(f"{'source':<22}{'split':<7}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
           f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for (source, split), rows in sorted(groups.items()):
@@ -167,7 +173,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
         for i, x in enumerate(t):
             tot[i] += x
         pos, neg = t[6], t[0] - t[6]
-        print(f"{source:<22}{split:<6}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
+        print(f"{source:<22}{split:<7}{kind:<7}{t[0]:>6}{t[1]:>8}{1 - (t[2] + t[3]) / t[0]:>15.2%}"
               f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}{t[7]:>9}/{pos:<4}")
         if any("gold_in_candidate" in r for r in rows):
             proxy_view(rows)

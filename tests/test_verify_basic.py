@@ -1,6 +1,8 @@
-"""length, leak and code_preserved."""
+"""length, leak, code_preserved and arithmetic."""
 
 from __future__ import annotations
+
+import pytest
 
 from realign.verify.base import CheckInput
 from realign.verify.code import code_tokens, extract_code_blocks
@@ -214,3 +216,52 @@ def test_length_a_short_closed_answer_may_grow_into_an_explained_paragraph() -> 
     endless = CheckInput(task="", instruction="who wrote the song", original="Neil Young", candidate=paragraph * 3,
                          contract_kind="facts")
     assert not check(endless).passed
+
+
+@pytest.mark.parametrize(
+    "text, wrong",
+    [
+        # a unit between the operands does not hide the arithmetic
+        ("Tom walked 8 hours * 3/4 = 5 hours.", [("8 hours * 3/4 = 5", 6)]),
+        ("She earns $12/hour * 5 hours = $70.", [("$12/hour * 5 hours = $70", 60)]),
+        # a link of a chain whose both sides are calculations
+        ("The cat ate 12 * 1/3 = 13 / 3 = 4 treats.", [("12 * 1/3 = 13 / 3", 4)]),
+        # thousands written with a space after a currency sign
+        ("The fee is $300 000 x 2/100 = $7 000.", [("$300 000 x 2/100 = $7 000", 6000)]),
+        # a sign in a calculator note
+        ("y = t + <<+4=5>>5", [("+4 = 5", 4)]),
+        # an equation in one unknown that disagrees with the steps around it
+        ("So 2y + 6 = 20.\nThen 2y + 6 - 6 = 15 - 6.\nSo 2y/2 = 14/2, and y = 7.", [("2y + 6 - 6 = 15 - 6", 14)]),
+    ],
+)
+def test_arithmetic_catches_a_wrong_step_in_the_forms_models_write(text: str, wrong: list) -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations(text) == wrong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It took 1 hour + 30 minutes = 90 minutes.",  # different units: a conversion done in the head
+        "He worked 30 minutes * $20/hour = $10.",
+        "The trip took 2 hours 30 minutes + 1 hour = 3 hours 30 minutes.",  # compound quantities
+        "She left at 7:50 + 30 minutes = 8:20 a.m.",  # clock times
+        "So 3/2 = 1.50 + 3.00 = 4.50 dollars in all.",  # a running total
+        "The ratio is 5/2 = 40/y, so 5y = 80 and y = 16.",  # a proportion with an unknown
+        "He pays 3 years * $20,000/year = $60,000/year in all.",
+        "Let x be the gifts: x = 12. Later, let x be the cards: x + 2 = 7, so x = 5.",  # a letter reused
+        "Weeks 1-2 = 96 - 70 = 26 pages.",  # a range naming a part
+        "Pam: 2 rides (2 x 5 tickets) + 1 ride on the swing (1 x 5 tickets) = 15 tickets",  # asides in a sum
+    ],
+)
+def test_arithmetic_leaves_right_working_alone(text: str) -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations(text) == []
+
+
+def test_arithmetic_reads_a_chain_link_inside_a_phrase_as_the_phrase() -> None:
+    from realign.verify.arithmetic import wrong_calculations
+
+    assert wrong_calculations("Exit B: 2/5 of (800 - 300) = 2/5 × 500 = 200 students") == []

@@ -148,3 +148,41 @@ def test_a_cue_followed_by_the_question_is_not_an_answer() -> None:
             "Final Answer: How far is he from home after those 4 hours?\nHe is 180 - 135 = 45 miles away. The answer is 45.")
     r = check("He drove 180 - 135 = 45 miles.\n#### 45", text, "How far is he from home after those 4 hours?")
     assert r.passed, r.reason
+
+
+@pytest.mark.parametrize(
+    "question, text, value",
+    [
+        # several numbers in one answer statement: the one in the unit the question asks for
+        ("At what speed (in km per hour) must the bus drive the rest?",
+         "Answer: The bus covers the last 90 km at a speed of 45 km per hour.", 45),
+        ("How many stamps does Ann keep?", "Answer: Of her 12 albums, Ann keeps 30 stamps.", 30),
+        # ... else the one the question does not already give
+        ("How much will Bo pay for milk over 14 days?", "Answer: Over 14 days, Bo will pay $21.00 for milk.", 21),
+        # a time of day is not a quantity of the answer, nor an alternative to it
+        ("How many pages does she read between 2:00 PM and 6:00 PM?",
+         "Answer: She reads 12 pages between 2:00 PM and 6:00 PM.", 12),
+        # an "Answer:" section that opens with the equation gives its value further down
+        ("How many red beads are there?", "Answer:\nr = b + 12\nr = 25 + 12\nr = 37\n\nThere are 37 red beads.", 37),
+    ],
+)
+def test_answer_statement_with_several_numbers(question: str, text: str, value: int) -> None:
+    a = extract_final_answer(text, question=question)
+    assert a is not None and a.value == value and not a.conflicting
+
+
+def test_a_statement_in_the_wrong_unit_is_not_the_answer() -> None:
+    q = "At what speed (in km per hour) must the bus drive the rest?"
+    res = check("... so 90 / 2 = 45\n#### 45", "Answer: It drives the last 45 km at a speed of 15 km per hour.", q)
+    assert not res.passed and "15" in res.reason
+    assert check("... so 90 / 2 = 45\n#### 45", "Answer: It drives the last 90 km at a speed of 45 km per hour.", q).passed
+
+
+def test_an_answer_section_gives_the_value_in_the_unit_asked_a_line_below() -> None:
+    q = "Ana reads 4 pages every 10 minutes. How many hours does she need for 48 pages?"
+    text = "Answer:\nAna reads 48 pages in all.\nAt 10 minutes per 4 pages, that is 120 minutes (2 hours)."
+    a = extract_final_answer(text, question=q)
+    assert a is not None and a.value == 2
+    # a first sentence already in the asked unit is the answer
+    b = extract_final_answer("Answer:\nShe needs 3 hours.\nThat is 180 minutes.", question=q)
+    assert b is not None and b.value == 3

@@ -5,8 +5,13 @@ A rewrite of a worked solution may keep the final answer and still teach wrong w
 ``a op b [op c ...] = r`` (numbers, + - x * / ÷, parentheses; currency signs, thousands separators
 and a trailing unit allowed) is evaluated exactly and compared with r, allowing r to be rounded
 to the places it is written with. A wrong calculation that the original also writes is not the
-rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link.
-GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well.
+rewrite's fault and does not count; chains ("2 + 3 = 5 x 4 = 20") are read link by link, and a link
+whose two sides are both calculations ("14 * 1/2 = 15 / 2") must hold too. Units between the
+operands ("9 hours * 2/3 = 6 hours", "$30/hour * 3 hours") are read past when they name one kind of
+quantity (different units mean a conversion done in the head, which is left alone).
+GSM8K's calculator notes ("<<48/2=24>>") are calculations too and must hold as well. Equations in
+one unknown ("3x + 4 = 28", "3x + 4 - 4 = 24", "x = 8") are solved in order: one whose value
+differs from the agreeing equations around it is a wrong step.
 
 A right final answer does not excuse wrong working: the math check alone judges the final answer,
 this check the working, and the number contract runs both when the original writes calculations.
@@ -30,23 +35,36 @@ from realign.verify.options import VerifyOptions
 NAME = "arithmetic"
 
 # bounded lengths: a run of hundreds of digits ("2.666666...") must not make the scan quadratic
-_NUM = r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}"  # ".5": GSM8K's notes
+_NUM = (r"[$€£]?\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?"
+        r"|[$€£]\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,4}(?![\d,]|\.\d|[ \t]\d)"  # "$400 000": a space between thousands
+        r"|[$€£]?\d{1,15}(?:\.\d{1,12})?|[$€£]?\.\d{1,12}")  # ".5": GSM8K's notes
 _OP = r"[+\-−*/×÷xX]"
+# A unit written after an operand ("9 hours * 2/3", "$30/hour * 3 hours", "$5 per hour"): one word,
+# never a word that scales the number ("2 dozen", "25 cents") or joins phrases ("3 and 4")
+_UNIT = (r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+|[ \t]+)"
+         r"(?!(?:dozens?|scores?|hundreds?|thousands?|millions?|billions?|half|halves|quarters?|thirds?|percent|"
+         r"times|twice|cents?|pennies|nickels|dimes|and|or|of|to|in|on|at|for|from|by|is|are|was|were|each|every|"
+         r"more|less|than|plus|minus)\b)[A-Za-z]{2,}\b")
 # an expression: number (op number)+, parentheses allowed, then "=" and a result number; every run
 # of spaces has exactly one way to match (an optional "\s*" beside another one makes the scan
 # exponential in the number of terms: "50 + 80 + ... + 60 = <<...>>" took 90 ms)
 _CALC = re.compile(
     # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250") or a
     # mixed number ("8 x 1 1/2 = 12")
-    rf"(?<![\w.,/^])(?<![+\-−*/×÷xX]\s)(?<![+\-−*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?![\d/]|\.\d)"
+    rf"(?<![\w.,/^])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
     rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
-    r"(?P<pct>\s*(?:%|percent\b|cents?\b|¢))?"
+    r"(?P<pct>(?:\.{2,3}|…)?\s*(?:%|percent\b|cents?\b|¢))?"
 )
 
 
-_SYMBOLS = str.maketrans("", "", "$€£,")
+_SYMBOLS = str.maketrans("", "", "$€£, \u00a0\u202f")
+_UNIT_RE = re.compile(_UNIT)
+_BINARY = re.compile(r"\s*([$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[$€£]?\.\d+)\s*([-+*/])\s*"
+                     r"([$€£]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[$€£]?\.\d+)\s*")
+_NON_X_LETTER = re.compile(r"[A-WYZa-wyz]")
+_THOUSANDS_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 _X = re.compile(r"(?<=[\d)\s])[xX](?=[\s\d($€£])")
 _TOKENS = re.compile(r"[$€£]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[$€£]?\d+(?:\.\d+)?|[$€£]?\.\d+|[-+*/()]")
 _SPACE = re.compile(r"\s+")
@@ -54,6 +72,7 @@ _CLOCK = re.compile(r"(?<![\d.,])0\d")
 _DIVIDED_BY_FRACTION = re.compile(r"(?<=/\s)(\d+/\d+)")
 
 
+@lru_cache(maxsize=4096)  # the same few numbers recur in every solution
 def _value(token: str) -> Fraction:
     # built from ints: Fraction("12.5") parses with a regex and is the hot spot of this check
     plain = token.translate(_SYMBOLS)
@@ -66,12 +85,26 @@ def _value(token: str) -> Fraction:
 def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
+    if _NON_X_LETTER.search(text):
+        text = _UNIT_RE.sub("", text)  # "9 hours * 2/3": the units are not part of the arithmetic
+    if ("$" in text or "€" in text or "£" in text) and (" " in text or "\u00a0" in text or "\u202f" in text):
+        text = _THOUSANDS_SPACE.sub("", text)  # "$400 000" (only after a currency sign, as _NUM reads it)
     if "x" in text or "X" in text:
         text = _X.sub("*", text)
     if _CLOCK.search(text):
         return None  # "0900 - 0130 = 0730": clock times, not numbers
     if "/" in text:
         text = _DIVIDED_BY_FRACTION.sub(r"(\1)", text)  # "25 / 1/3" is 25 divided by a third
+    two = _BINARY.fullmatch(text)
+    if two is not None:  # "a op b", most calculations: no parser needed
+        a, op, b = _value(two.group(1)), two.group(2), _value(two.group(3))
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        return a / b if b else None
     tokens = _TOKENS.findall(text)
     if "".join(tokens) != _SPACE.sub("", text):
         return None
@@ -87,9 +120,9 @@ def _evaluate(expr: str) -> Fraction | None:
                 raise ValueError("unbalanced")
             pos += 1
             return v
-        if tok == "-":
+        if tok == "-" or tok == "+":  # "<<+2=3>>": a sign, not an operation
             pos += 1
-            return -atom()
+            return -atom() if tok == "-" else atom()
         pos += 1
         return _value(tok)
 
@@ -154,20 +187,97 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
                 out.append((f"{m.group('expr').strip()} = {m.group('res')}", exact))
         text = _ANNOTATION.sub("", text)
     # line by line, and only the lines with an '=': the scan is the cost of this check
-    matches = (m for line in text.split("\n") if "=" in line for m in _CALC.finditer(line))
-    for m in matches:
-        expr = m.group("expr").strip()
-        if expr.startswith("(") and expr.count("(") > expr.count(")"):
-            expr = expr[1:].strip()
-        exact = _evaluate(expr)
-        if exact is None:
-            continue
-        res = m.group("res")
-        if m.group("pct") and not _close(exact, res) and _close(exact * 100, res):
-            continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
-        if not _close(exact, res):
-            out.append((f"{expr} = {res}", exact))
+    lines = [line for line in text.split("\n") if "=" in line]
+    for line in lines:
+        for m in _CALC.finditer(line):
+            expr = m.group("expr").strip()
+            if expr.startswith("(") and _WORD_BEFORE.search(line, 0, m.start()):
+                continue  # "... + 2 rides on the luge (2 x 6 tickets) = 24": an aside in a longer sum
+            if expr.startswith("(") and expr.count("(") > expr.count(")"):
+                expr = expr[1:].strip()
+            if _NON_X_LETTER.search(expr) and not _units_agree(expr, line, m):
+                continue
+            if _LINK_AFTER.match(line, m.end("res")):
+                continue  # "= 93 days + 28 + ...": the result opens the next link of a chain
+            exact = _evaluate(expr)
+            if exact is None:
+                continue
+            res = m.group("res")
+            if m.group("pct") and not _close(exact, res) and _close(exact * 100, res):
+                continue  # "3/4 = 75%", "$2.50 - $2.24 = 26 cents"
+            if not _close(exact, res):
+                out.append((f"{expr} = {res}", exact))
+        if line.count("=") >= 2:
+            out += _wrong_links(line)
+    out += _inconsistent_algebra(lines)
     return list(dict.fromkeys(out))  # a note and the visible working may write the same calculation
+
+
+def _unit_name(word: str) -> str:
+    w = word.lower()
+    if w.endswith("es") and w[:-2].endswith(("ch", "sh", "x", "s")):
+        return w[:-2]
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
+_WORD_BEFORE = re.compile(r"[A-Za-z][ \t]*$")
+_LINK_AFTER = re.compile(rf"(?:{_UNIT})[ \t]*{_OP}[ \t]*[\d($€£]")
+_COMPOUND_BEFORE = re.compile(r"\d[ \t]*[A-Za-z]+[ \t]*$")
+_COMPOUND_AFTER = re.compile(r"[ \t]*[A-Za-z]+[ \t]+\d")
+
+
+def _units_agree(expr: str, line: str, m: re.Match[str]) -> bool:
+    """Whether the units written between the operands leave the arithmetic as written: one kind
+    of quantity, and rates per that quantity ("$30/hour * 3 hours"). Different units ("1 hour +
+    30 minutes", "30 minutes * $20/hour") mean a conversion the text does in its head, and a
+    compound quantity ("2 hours 30 minutes + ...") is not one operand."""
+    plain: set[str] = set()
+    per: set[str] = set()
+    for u in _UNIT_RE.finditer(expr):
+        raw = u.group(0)
+        word = _unit_name(raw.strip(" \t/").split()[-1])
+        (per if "/" in raw or raw.strip().lower().startswith("per ") else plain).add(word)
+    if len(plain) > 1 or (per and plain and not per <= plain):
+        return False
+    return not (_COMPOUND_BEFORE.search(line, 0, m.start()) or _COMPOUND_AFTER.match(line, m.end()))
+
+
+# A pure calculation between two '=' of a chain, and the calculation that ends the text before it
+_PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+")
+_TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
+
+
+LINK_TAIL = 80  # characters before an '=' that can hold the calculation of a chain link
+_OF_BEFORE = re.compile(r"\bof[ \t]*$", re.I)
+_RANGE = re.compile(r"\d+[-–]\d+")  # "Weeks 1-2 = 96 - 70": a range that names a part, not a subtraction
+_HAS_OP = re.compile(r"\S[ \t]*[+\-−*/×÷xX][ \t]*\S")
+
+
+def _wrong_links(line: str) -> list[tuple[str, Fraction]]:
+    """Links of a chain whose two sides are both calculations: "14 * 1/2 = 15 / 2 = 7" says
+    14 * 1/2 is 15 / 2. (A link whose right side is a plain number is `_CALC`'s.)"""
+    out: list[tuple[str, Fraction]] = []
+    parts = line.split("=")
+    for i in range(1, len(parts) - 1):
+        mid = parts[i].strip()
+        if not _PURE.fullmatch(mid):
+            continue
+        tail = _TAIL.search(parts[i - 1], max(0, len(parts[i - 1]) - LINK_TAIL))
+        before = parts[i - 1][max(0, tail.start() - 40) : tail.start()] if tail is not None else ""
+        if (tail is None or not _HAS_OP.search(tail.group(0).strip()) or _RANGE.fullmatch(tail.group(0).strip())
+                or before.rstrip().endswith(tuple("+-−–*/×÷"))
+                or _OF_BEFORE.search(before) or (tail.group(0).lstrip().startswith("(") and _WORD_BEFORE.search(before))):
+            continue  # "3/5 of (1000 - 300) = 3/5 × 700": the calculation is a part of a phrase
+        left, right = _evaluate(tail.group(0).strip()), _evaluate(mid)
+        if left is None or right is None or left == right:
+            continue
+        first = _TOKENS.search(mid.replace("(", " "))
+        if first is not None and first.group(0) not in "+-*/" and _close(left, first.group(0)):
+            continue  # "3/2 = 1.50 + 3.00 = 4.50": a running total, the link goes on from the result
+        if "." in tail.group(0) + mid and abs(left - right) <= abs(left) / 100:
+            continue  # a rounded intermediate ("10/3 = 3.33 * 1")
+        out.append((f"{tail.group(0).strip()} = {mid}", left))
+    return out
 
 
 def _shown(v: Fraction) -> str:
@@ -196,3 +306,196 @@ def make_check(options: VerifyOptions) -> Check:
         return check_arithmetic(inp, options)
 
     return check
+
+
+# --- algebra: the equations of one unknown must agree on its value ---------------------------------
+
+_ALGEBRA_LINE = re.compile(r"\d[A-Za-z]\b|(?<![A-Za-z])[A-Za-z][ \t]*[=+\-−–*/×÷)]|[=+\-−–*/×÷(][ \t]*[A-Za-z](?![A-Za-z])")
+_OPS = frozenset("+-−–*/×÷")
+_ASSIGNED_QUICK = re.compile(r"\b[A-Za-z][ \t]*=[ \t]*-?\$?\d")
+
+
+def _assigned(text: str) -> set[str]:
+    """Single letters given a number: "x = 8", "B = 53 - 8" (a scan of the '=' signs: cheaper than a regex)."""
+    out: set[str] = set()
+    i = text.find("=")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        k = i + 1
+        while k < len(text) and text[k] in " \t-$":
+            k += 1
+        if (j >= 0 and text[j].isalpha() and (j == 0 or not text[j - 1].isalpha()) and k < len(text)
+                and text[k].isdigit()):
+            out.add(text[j])
+        i = text.find("=", i + 1)
+    return out
+
+
+def _in_terms(text: str, u: str) -> int:
+    """How often the letter `u` stands in a calculation: "3x", "+ x", "x +", "(x"."""
+    n = 0
+    i = text.find(u)
+    while i >= 0:
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if not before.isalpha() and not after.isalpha():
+            b = text[: i].rstrip(" \t")[-1:]
+            a = text[i + 1 :].lstrip(" \t")[:1]
+            if before.isdigit() or b in _OPS or b == "(" or a in _OPS or a == ")":
+                n += 1
+        i = text.find(u, i + 1)
+    return n
+
+
+_TIMES_X = re.compile(r"(?<=[\d)])[ \t]+[xX][ \t]+(?=[\d($])")
+_LTOK = re.compile(r"\d+(?:\.\d+)?|[A-Za-z]+|[-+*/()]|\S")
+Linear = tuple[float, float, str]  # a * v + b, and v ("" for a constant); floats: this is a screen, compared with a tolerance
+
+
+def _linear(expr: str) -> Linear | None:
+    """`expr` as a * v + b in one single-letter unknown v ("3x + 4", "5(r + 2)", "3x/3"), or None."""
+    if expr.isdigit():
+        return 0.0, float(expr), ""
+    if len(expr) == 1 and expr.isalpha():
+        return 1.0, 0.0, expr
+    text = expr.replace("×", "*").replace("÷", "/").replace("−", "-").replace("–", "-")
+    toks = _LTOK.findall(text)
+    if not toks:
+        return None
+    pos = 0
+
+    def combine(x: Linear, y: Linear, op: str) -> Linear:
+        v = x[2] or y[2]
+        if x[2] and y[2] and x[2] != y[2]:
+            raise ValueError("two unknowns")
+        if op == "+":
+            return x[0] + y[0], x[1] + y[1], v
+        if op == "-":
+            return x[0] - y[0], x[1] - y[1], v
+        if op == "*":
+            if x[0] and y[0]:
+                raise ValueError("not linear")
+            return x[0] * y[1] + y[0] * x[1], x[1] * y[1], v
+        if y[0] or not y[1]:
+            raise ValueError("division by the unknown or by zero")
+        return x[0] / y[1], x[1] / y[1], v
+
+    def factor() -> Linear:
+        nonlocal pos
+        tok = toks[pos]
+        pos += 1
+        if tok in "+-" and len(tok) == 1:
+            f = factor()
+            return (-f[0], -f[1], f[2]) if tok == "-" else f
+        if tok == "(":
+            e = expr_()
+            if pos >= len(toks) or toks[pos] != ")":
+                raise ValueError("unbalanced")
+            pos += 1
+            return e
+        if tok[0].isdigit():
+            return 0.0, float(tok), ""
+        if tok.isalpha() and len(tok) == 1:
+            return 1.0, 0.0, tok
+        raise ValueError(tok)
+
+    def term() -> Linear:
+        nonlocal pos
+        v = factor()
+        while pos < len(toks):
+            tok = toks[pos]
+            if tok in ("*", "/"):
+                pos += 1
+                v = combine(v, factor(), tok)
+            elif tok == "(" or tok.isalpha() or (tok[0].isdigit() and toks[pos - 1] == ")"):
+                v = combine(v, factor(), "*")  # "3x", "5(r + 2)", "(x + 1)2"
+            else:
+                break
+        return v
+
+    def expr_() -> Linear:
+        nonlocal pos
+        v = term()
+        while pos < len(toks) and toks[pos] in ("+", "-"):
+            op = toks[pos]
+            pos += 1
+            v = combine(v, term(), op)
+        return v
+
+    try:
+        v = expr_()
+    except (ValueError, IndexError, ZeroDivisionError):
+        return None
+    return v if pos == len(toks) else None
+
+
+def _equation_sides(left: str, right: str) -> tuple[str, Linear, str, Linear] | None:
+    """The calculation that ends `left` and the one that starts `right`: each stops at a word of
+    two or more letters ("the sum of their ages is (2x + 2) + (x + 2)" -> "(2x + 2) + (x + 2)")."""
+    left = left[-EQUATION_SIDE:]
+    w = _LHS_START.match(left)
+    lhs = left[w.end() if w else 0 :].strip(" ,")
+    rt = _RHS_RUN.match(right, 0, EQUATION_SIDE).group(0).split(", ")[0]  # type: ignore[union-attr]
+    w2 = _WORD2.search(rt)
+    rhs, rest = (rt[: w2.start()], rt[w2.start() :]) if w2 else (rt, "")
+    rhs = rhs.strip(" .,")
+    if not lhs or not rhs or _OPEN_REST.search(rest) or not (_LETTER.search(lhs) or _LETTER.search(rhs)):
+        return None  # "30 feet / 6": the side goes on past its unit
+    lf, rf = _linear(lhs), _linear(rhs)
+    if lf is None or rf is None:
+        return None
+    return lhs, lf, rhs, rf
+
+
+# the left side starts after the last word of two or more letters or other text ("... is (2x + 2)")
+EQUATION_SIDE = 120  # characters of each side looked at: an equation is short
+_LHS_START = re.compile(r".*(?:[A-Za-z]{2,}|[^0-9A-Za-z .,+\-−–*/×÷()])")
+_RHS_RUN = re.compile(r"[0-9A-Za-z .,+\-−–*/×÷()]*")
+_WORD2 = re.compile(r"[A-Za-z]{2,}")
+_LETTER = re.compile(r"[A-Za-z]")
+_OPEN_REST = re.compile(r"[\d+\-−–*/×÷(]")
+
+
+def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
+    """Equations in one unknown, solved in the order written; one whose solution differs from
+    the equations just before and after it, which agree with each other, is a wrong step
+    ("3x + 4 = 28", then "3x + 4 - 4 = 29 - 4", then "x = 8"). A letter reused for a new unknown
+    changes the value for good, so it is not flagged."""
+    solved: dict[str, list[tuple[float, str, Linear]]] = {}
+    joined = "\n".join(lines)
+    if not _ASSIGNED_QUICK.search(joined):
+        return []
+    unknowns = {u for u in _assigned(joined) if _in_terms(joined, u) >= 2}
+    if not unknowns:
+        return []  # no "x = 8" for an unknown that calculations use ("x = 4 * 12 + 22" only names a result)
+    mention = re.compile(r"(?<![A-Za-z'’])[" + "".join(sorted(unknowns)) + r"](?![A-Za-z'’])")
+    lines = [line for line in lines if mention.search(line) and _ALGEBRA_LINE.search(line)]
+    if sum(line.count("=") for line in lines) < 3:
+        return []  # a wrong step needs an agreeing equation before and after it
+    for line in lines:
+        line = _TIMES_X.sub(" * ", line)
+        parts = line.split("=")
+        for i in range(len(parts) - 1):
+            sides = _equation_sides(parts[i], parts[i + 1])
+            if sides is None:
+                continue
+            ltext, lf, rtext, rf = sides
+            var = lf[2] or rf[2]
+            if not var or (lf[2] and rf[2] and lf[2] != rf[2]) or _same(lf[0], rf[0]):
+                continue
+            value = (rf[1] - lf[1]) / (lf[0] - rf[0])
+            solved.setdefault(var, []).append((value, f"{ltext} = {rtext}", lf))
+    out: list[tuple[str, Fraction]] = []
+    for var, seq in solved.items():
+        for i in range(1, len(seq) - 1):
+            before, here, after = seq[i - 1][0], seq[i][0], seq[i + 1][0]
+            if _same(before, after) and not _same(here, before):
+                lf = seq[i][2]
+                out.append((seq[i][1], Fraction(lf[0] * before + lf[1]).limit_denominator(1000)))
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))

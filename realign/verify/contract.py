@@ -74,6 +74,8 @@ _CLOSED_QUESTION = re.compile(
 _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?[ \t]+\d", re.I)
 _CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
+# ... or a GSM8K calculator note ("<<100/4=25>>"), or an equation in an unknown ("7x = 700")
+_NOTE_OR_EQUATION = re.compile(r"<<[^<>=\n]{1,160}=[^<>\n]{1,40}>>|\d[a-zA-Z]\s*=\s*\$?\d")
 _GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
@@ -117,7 +119,8 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
     checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
-    if _CALCULATION.search(original):  # a worked solution: the rewrite's working must add up too
+    if _CALCULATION.search(original) or (("<<" in original or "=" in original)
+                                        and _NOTE_OR_EQUATION.search(original)):  # a worked solution: its working must add up too
         checks.append("arithmetic")
     how = ref.style if ref.explicit else "a bare number answer"
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)

@@ -15,7 +15,11 @@ the reference (0.33 for 1/3). A rewrite that states two different final answers 
 The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
 line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
 "Answer:" that lists several quantities ("A has 160, B 80 and C 20") is a breakdown, not the
-answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is.
+answer, and the conclusion after it ("Total: 160 + 80 + 20 = 260") is. An answer statement with
+several numbers gives the one in the unit the question asks for, else one the question does not
+give; clock times are not quantities; an "Answer:" section that opens with an unresolved equation
+("x = y + 30") or with a number in another unit ("30 pages" for "how many hours") is read down its
+next lines to the value.
 
 >>> a = extract_final_answer("So 9 * 2 = 18.\\n\\n**Final answer:** $1,234.00 (rounded)")
 >>> a.value, a.style
@@ -113,16 +117,9 @@ _WORD_NUM = re.compile(
 _BINARY_BEFORE = re.compile(r"[\d)\]}%]")
 
 
-def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
-    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
-    neg = bool(sign or sign2)
-    if sign and not sign2:
-        # "16 - 3" is a subtraction, not -3: look at what precedes the sign
-        j = m.start() - 1
-        while j >= 0 and text[j] == " ":
-            j -= 1
-        if j >= 0 and _BINARY_BEFORE.match(text[j]):
-            neg = False
+@lru_cache(maxsize=4096)  # the same few numbers recur in every solution
+def _magnitude(raw: str, den: str | None, whole: str | None, mult: str | None) -> tuple[Fraction, int | None] | None:
+    """The unsigned value of a number as written, and its decimal places."""
     plain = raw.replace(",", "") if "," in raw else raw
     dot = plain.find(".")
     if dot < 0:
@@ -142,6 +139,23 @@ def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
     if mult:
         value *= _MULT[mult.strip().lower()]
         places = None
+    return value, places
+
+
+def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
+    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
+    neg = bool(sign or sign2)
+    if sign and not sign2:
+        # "16 - 3" is a subtraction, not -3: look at what precedes the sign
+        j = m.start() - 1
+        while j >= 0 and text[j] == " ":
+            j -= 1
+        if j >= 0 and _BINARY_BEFORE.match(text[j]):
+            neg = False
+    parsed = _magnitude(raw, den, whole, mult)
+    if parsed is None:
+        return None
+    value, places = parsed
     if neg:
         value = -value
     if sign2:
@@ -221,10 +235,44 @@ _CUE_KIND = {"#": "gsm8k", "\\": "boxed", "f": "final"}
 _A_LINE = re.compile(r"[ \t>*_]*A(?:\*\*|__)?[ \t]*:", re.M)
 
 
+_CUE_LITERALS = ("####", "\\boxed", "\\fbox", "final", "answer")
+
+
+def _cue_heads(text: str) -> list[int]:
+    """Where `_CUE_HEAD` matches, found with str.find (the regex scan of every position was the
+    cost of reading a text): the literal heads in a lower-cased copy, and "A:" at a line start
+    found back from each ':'."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: offsets would shift
+        return [h.start() for h in _CUE_HEAD.finditer(text)]
+    out: list[int] = []
+    for lit in _CUE_LITERALS:
+        i = low.find(lit)
+        while i >= 0:
+            out.append(i)
+            i = low.find(lit, i + len(lit))
+    i = text.find(":")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j >= 1 and text[j - 1 : j + 1] in ("**", "__"):
+            if j >= 2 and text[j - 2] in "Aa":
+                j -= 2
+        if j >= 0 and text[j] in "Aa":
+            k = j - 1
+            while k >= 0 and text[k] in " \t>*_":
+                k -= 1
+            if k < 0 or text[k] == "\n":
+                out.append(k + 1)
+        i = text.find(":", i + 1)
+    out.sort()
+    return out
+
+
 def _cues(text: str) -> Iterator[tuple[str, int, int]]:
     """(kind, start, end) of each final-answer cue in `text`."""
-    for h in _CUE_HEAD.finditer(text):
-        p = h.start()
+    for p in _cue_heads(text):
         c = text[p].lower()
         if c in " \t>*_" or (c == "a" and text[p] == "A" and text[p + 1 : p + 2] in (":", " ", "\t", "*", "_")):
             m = _A_LINE.match(text, p)
@@ -319,32 +367,107 @@ _NEG_BEFORE = re.compile(
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]*$", re.I)
 
 
-def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
-    """(number, negated, offset) for every number written in `seg` (already LaTeX-normalised)."""
-    out: list[tuple[NumberMatch, bool, int]] = []
+_CLOCK_AFTER = re.compile(r":\d\d(?!\d)")
+
+
+def _clock(seg: str, m: re.Match[str]) -> bool:
+    """Whether the number is a part of a clock time ("from 1:00 PM to 5:00 PM"): a time of day
+    is when something happens, not a quantity the answer states."""
+    at, end = m.start("num"), m.end()
+    if _CLOCK_AFTER.match(seg, end) and len(m.group("num")) <= 2:
+        return True
+    return at >= 2 and seg[at - 1] == ":" and seg[at - 2].isdigit() and len(m.group("num")) == 2
+
+
+def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
+    """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
+    out: list[tuple[NumberMatch, bool, int, int]] = []
+    colon = ":" in seg
     for m in _NUM.finditer(seg):
         n = _to_number(m, seg)
-        if n is None:
+        if n is None or (colon and _clock(seg, m)):
             continue
         before = seg[max(0, m.start() - 40) : m.start()]
         neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
-        out.append((n, neg, m.start()))
+        out.append((n, neg, m.start(), m.end()))
     return out
+
+
+def _numbers(seg: str) -> list[tuple[NumberMatch, bool, int]]:
+    """(number, negated, offset) for every number written in `seg` (already LaTeX-normalised)."""
+    return [(n, neg, at) for n, neg, at, _ in _number_spans(seg)]
 
 
 _COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|come to|totals?|makes|gives)\b", re.I)
 
+# The unit a question asks its answer in: "(in miles per hour)", "... in seconds?", "how many
+# slices ...", or money for "how much ... $". Used only to tell apart several numbers of one
+# answer statement.
+_UNIT_IN = re.compile(r"\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$", re.I)
+_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
+_HOW_MUCH_MONEY = re.compile(r"\bhow much\b", re.I)
+_MODIFIERS = frozenset("more fewer less extra additional total different whole full new other of the his her their its "
+                       "in all".split())
+_NOT_UNITS = frozenset("do does did will would can could is are was were has have had should must times per there "
+                       "it they he she we you".split())
+_MONEY_AFTER = re.compile(r"[ \t]*(?:dollars?|usd)\b", re.I)
 
-def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]]:
+
+_WORDS_AFTER = re.compile(r"[ \t]*([A-Za-z'-]+)(?:[ \t/]+([A-Za-z'-]+))?(?:[ \t/]+([A-Za-z'-]+))?")
+
+
+def _stem(word: str) -> str:
+    return word[: max(3, len(word) - 2)]
+
+
+@lru_cache(maxsize=256)
+def _asked_unit(question: str) -> tuple[str, tuple[str, ...]] | None:
+    """The unit a question asks for: ("phrase", stems) for "(in miles per hour)" / "in seconds?",
+    ("noun", (stem,)) for "how many slices", ("money", ()) for "how much ... $", or None."""
+    m = _UNIT_IN.search(question)
+    if m:
+        words = (m.group(1) or m.group(2)).lower().replace("-", " ").split()
+        if words[0] not in _NOT_UNITS and words[0] not in ("a", "an", "the", "total", "all"):
+            return "phrase", tuple(_stem(w) for w in words)
+    m = _HOW_MANY.search(question)
+    if m:
+        words = (m.group(1) + m.group(2)).lower().split()
+        noun = next((w for w in words if w not in _MODIFIERS), "")
+        return ("noun", (_stem(noun),)) if noun and noun not in _NOT_UNITS else None
+    if _HOW_MUCH_MONEY.search(question) and ("$" in question or "dollar" in question.lower()):
+        return "money", ()
+    return None
+
+
+def _in_asked_unit(question: str, seg: str, n: NumberMatch, end: int) -> bool:
+    unit = _asked_unit(question)
+    if unit is None:
+        return False
+    kind, stems = unit
+    if kind == "money":
+        return any(c in n.text for c in "$€£¥₹") or bool(_MONEY_AFTER.match(seg, end))
+    m = _WORDS_AFTER.match(seg, end)
+    if m is None:
+        return False
+    after = [w.lower() for w in m.groups() if w]
+    if kind == "noun":
+        return any(w.startswith(stems[0]) for w in after)  # "31 slices", "18 pink flamingos"
+    return len(after) >= len(stems) and all(w.startswith(st) for w, st in zip(after, stems))
+
+
+def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | None, list[NumberMatch]]:
     """(the value a final-answer statement asserts, the values it denies) for the text after a
-    cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18."""
+    cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18. With several
+    numbers and no result or verb to tell, the one in the unit the question asks for ("the
+    remaining 6 miles at 3 miles per hour" for a speed "in miles per hour" -> 3), else the first
+    one the question does not already give ("After 60 days, she spends $16" -> 16)."""
     seg = _normalize_latex(seg)
     if "\\boxed" in seg:
         return None, []  # the boxed cue reports it
     seg = _cut_sentence(seg)
-    nums = _numbers(seg)
-    denied = [n for n, neg, _ in nums if neg]
-    said = [(n, at) for n, neg, at in nums if not neg]
+    spans = _number_spans(seg)
+    denied = [n for n, neg, _, _ in spans if neg]
+    said = [(n, at) for n, neg, at, _ in spans if not neg]
     # a statement that opens with its number says it first: "18 apples, which is 2 more"
     if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
         return said[0][0], denied
@@ -354,15 +477,25 @@ def _value_of_statement(seg: str) -> tuple[NumberMatch | None, list[NumberMatch]
         after = [n for n, at in said if at > last_eq]
         if after:
             return after[0], denied
+    several = len({n.value for n, _ in said}) > 1
+    if several and question:
+        unit = [n for n, neg, _, end in spans if not neg and _in_asked_unit(question, seg, n, end)]
+        if len({n.value for n in unit}) == 1:
+            return unit[0], denied
     # "Charlie's net profit from 20 candles is $30.00": the number after the verb
     verb = _COPULA.search(seg)
     if verb is not None:
         after = [n for n, at in said if at >= verb.end()]
         if after:
             return after[0], denied
+    if several and question:
+        given = _question_values(question)
+        new_ = [n for n, _ in said if n.value not in given]
+        if new_:
+            return new_[0], denied
     if said:
         return said[0][0], denied
-    if not nums:
+    if not spans:
         w = _WORD_NUM.match(seg.strip())
         if w:
             return _word_number(w), []
@@ -385,8 +518,8 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
             continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72"
         for nm in _NUM.finditer(sentence, m.end()):
             n = _to_number(nm, sentence)
-            if nm.start() - m.end() > 20:
-                break
+            if nm.start() - m.end() > 20 or _clock(sentence, nm):
+                break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
             if n is not None and n.value != first.value:
                 before = sentence[max(0, nm.start() - 40) : nm.start()]
                 if _NEG_BEFORE.search(before):
@@ -441,7 +574,71 @@ class _Statement:
     denied: bool = False  # "the answer is not 18": a statement that rules 18 out
 
 
-def _explicit_statements(text: str) -> list[_Statement]:
+# An equation whose right side is still a calculation or a formula ("x = y + 30", "x = 40 + 30")
+# has not reached its value yet; a fraction "3/4" or a negative "-15" is a value.
+_OPEN_RHS = re.compile(r"(?:\d|\b[a-z]\b|\))[ \t]*(?:[+*×÷·−]|-|[ \t][x/][ \t])[ \t]*(?:\d|\b[a-z]\b|\(|[$€£¥₹])", re.I)
+
+
+def _unresolved(seg: str) -> bool:
+    sentence = _cut_sentence(_normalize_latex(seg))
+    i = sentence.rfind("=")
+    if i < 0:
+        return False
+    rhs = sentence[i + 1 :]
+    return bool(_OPEN_RHS.search(rhs)) or not any(c.isdigit() for c in rhs)
+
+
+RESOLVE_LINES = 6
+
+
+def _resolved_line(text: str, pos: int) -> tuple[str, int] | None:
+    """The first of the next few lines after `pos` that states a resolved value: an "Answer:"
+    section that opens with the equation ("x = y + 30") gives its value a few lines down
+    ("x = 70")."""
+    for _ in range(RESOLVE_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+        end = text.find("\n", pos)
+        line = text[pos : end if end >= 0 else len(text)]
+        if any(c.isdigit() for c in line) and not _unresolved(line):
+            lead = _LEAD.match(line)
+            off = lead.end() if lead else 0
+            return line[off:], pos + off
+    return None
+
+
+_WORD_AFTER = re.compile(r"[ \t]*[A-Za-z]{2,}")
+UNIT_BLOCK_LINES = 3
+
+
+def _unit_line_below(text: str, seg: str, seg_start: int, num: NumberMatch,
+                     question: str) -> tuple[str, int, NumberMatch] | None:
+    """An "Answer:" section whose first sentence gives a number in another unit than the question
+    asks for ("30 pages" for "how many hours") and whose next lines, before a blank line, give one
+    value in the asked unit: that value is the answer."""
+    if _asked_unit(question) is None:
+        return None
+    norm = _normalize_latex(_cut_sentence(seg))
+    at = norm.find(num.text)
+    if at < 0 or not _WORD_AFTER.match(norm, at + len(num.text)) or _in_asked_unit(question, norm, num, at + len(num.text)):
+        return None  # a bare number, or one already in the asked unit
+    pos = seg_start
+    for _ in range(UNIT_BLOCK_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0 or text.startswith("\n", nl + 1):
+            return None  # the section ends at a blank line
+        pos = nl + 1
+        end = text.find("\n", pos)
+        line = _normalize_latex(text[pos : end if end >= 0 else len(text)])
+        hits = [n for n, neg, _, e in _number_spans(line) if not neg and _in_asked_unit(question, line, n, e)]
+        if hits and len({n.value for n in hits}) == 1:
+            return line, pos, hits[0]
+    return None
+
+
+def _explicit_statements(text: str, question: str = "") -> list[_Statement]:
     """Every explicit final-answer statement, in order; denied values as `denied` statements."""
     out: list[_Statement] = []
     skip_until = -1
@@ -457,7 +654,15 @@ def _explicit_statements(text: str) -> list[_Statement]:
         seg, seg_start = _segment_after(text, end)
         if _asks(seg):
             continue  # "Final Answer: How far is he from home after those 4 hours?" restates the question
-        num, denied = _value_of_statement(seg)
+        if kind != "gsm8k" and "=" in seg and _unresolved(seg):
+            nxt = _resolved_line(text, seg_start)
+            if nxt is not None:
+                seg, seg_start = nxt
+        num, denied = _value_of_statement(seg, question)
+        if num is not None and kind == "answer_line" and question:
+            later = _unit_line_below(text, seg, seg_start, num, question)
+            if later is not None:  # "Answer:\nHe writes 30 pages.\nThat is 180 minutes (3 hours)." for "how many hours"
+                seg, seg_start, num = later
         shown = (text[start:seg_start] + _cut_sentence(seg)).strip()[:120]
         for d in denied:
             out.append(_Statement(_STYLE[kind], d, start, shown, denied=True))
@@ -569,13 +774,26 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if found:
         return max(found, key=lambda a: a.start)
     norm = _normalize_latex(text)
-    nums = _numbers(norm)
-    said = [(n, at) for n, neg, at in nums if not neg]  # "18, not 20": 20 is denied, not stated
+    # the last number: read from the end of the text (parsing every number of a long solution
+    # to keep the last one is the cost of this fallback)
+    start = max(0, len(norm) - LAST_NUMBER_WINDOW)
+    while start > 0 and not norm[start - 1].isspace() and len(norm) - start < 2 * LAST_NUMBER_WINDOW:
+        start -= 1
+    nums = _numbers(norm[start:])
+    said = [(n, at + start) for n, neg, at in nums if not neg]  # "18, not 20": 20 is denied, not stated
+    if not said and start:
+        nums, start = _numbers(norm), 0
+        said = [(n, at) for n, neg, at in nums if not neg]
     if not said:
         return None
     n, at = said[-1]
-    style = "only number" if len(nums) == 1 else "last number"
+    only = len(nums) == 1 and not _DIGIT.search(norm, 0, start)
+    style = "only number" if only else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
+
+
+LAST_NUMBER_WINDOW = 300
+_DIGIT = re.compile(r"\d")
 
 
 _RESULT = re.compile(r"=|\b(?:total|sum|altogether|in all|result|answer)\b", re.I)
@@ -613,7 +831,7 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
     for a percent.
     """
     text = _visible(text)
-    statements = [s for s in _explicit_statements(text) if not s.denied]
+    statements = [s for s in _explicit_statements(text, question) if not s.denied]
     if not statements:
         return _fallback(text, question)
     percent_q = asks_percent(question)
@@ -674,7 +892,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     restate the answer (`_REVISION`).
     """
     text = _visible(text)
-    statements = _explicit_statements(text)
+    statements = _explicit_statements(text, question)
     asserted = [_as_final(s) for s in statements if not s.denied]
     denied = tuple(_as_final(s) for s in statements if s.denied)
     if not asserted:
