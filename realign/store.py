@@ -318,9 +318,10 @@ class CallJournal:
     each one is first written here: one `os.write` of one JSON line, which survives the process
     being killed (the kernel holds it); `sync` fsyncs the lines written since the last one, at
     most every SYNC_SECONDS, against power loss, on a thread of its own (an fsync waits on the
-    disk for milliseconds, which the event loop would otherwise spend waiting). The file is cut into segments: a flush takes the current segment
-    with the calls it commits and deletes it after the commit; segments left by a killed run are
-    replayed into `llm_calls` when the database is next opened for writing.
+    disk for milliseconds, which the event loop would otherwise spend waiting). The file is cut
+    into segments: a flush takes the current segment with the calls it commits and deletes it
+    after the commit; segments left by a killed run are replayed into `llm_calls` when the
+    database is next opened for writing.
     """
 
     SYNC_SECONDS = 0.2  # power loss may cost the answers of the last 0.2 s; a killed process none

@@ -763,8 +763,8 @@ class LLMClient:
         """`attempt()` until it answers, raises an error that is not retryable (anything but a
         retryable LLMError), or `max_attempts` are used up: then the last error is raised.
 
-        A plain loop rather than tenacity's AsyncRetrying: that costs about 0.1 ms of CPU per
-        call to set up and walk, a tenth of what realign spends per row of its own."""
+        A plain loop rather than tenacity's AsyncRetrying, which cost about 0.1 ms of CPU per
+        call to set up and walk (see benchmarks/row_cpu.py)."""
         number = 1
         while True:
             try:
