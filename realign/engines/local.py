@@ -156,8 +156,9 @@ def steady_gc() -> Iterator[None]:
     is left out of the collector's passes (`gc.freeze`), and young collections come every
     GC_YOUNG_THRESHOLD allocations. Each full pass otherwise walks the ~150,000 objects of the
     start-up again: at 0 ms latency, collection took 0.1-0.25 ms of CPU a row
-    (benchmarks/row_cpu.py), now under 0.01. Garbage still goes (refcounting frees nearly all of it; cycles made during the
-    run are collected as before), and both settings are restored afterwards."""
+    (benchmarks/row_cpu.py), now under 0.01. Garbage still goes (refcounting frees nearly all
+    of it; cycles made during the run are collected as before), and both settings are restored
+    afterwards."""
     old = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, old[1], old[2])
