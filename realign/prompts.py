@@ -23,7 +23,12 @@ TEMPLATES_DIR = resource_dir("templates")
 
 
 def templates_dir() -> Path:
-    return Path(os.environ.get("REALIGN_TEMPLATES_DIR") or TEMPLATES_DIR)
+    return _directory(os.environ.get("REALIGN_TEMPLATES_DIR"))
+
+
+@functools.lru_cache(maxsize=8)
+def _directory(override: str | None) -> Path:
+    return Path(override or TEMPLATES_DIR)
 
 
 @functools.lru_cache(maxsize=8)
@@ -44,12 +49,27 @@ def _template(directory: str, name: str) -> Any:
         raise ConfigError(f"template {name} not found in {directory}") from None
 
 
+@functools.lru_cache(maxsize=64)
+def _globals(template: Any) -> dict[str, Any]:
+    """The template's globals as a plain dict, made once: jinja's `Template.render` merges its
+    ChainMap of globals into every context, which cost most of a prompt's rendering time."""
+    return dict(template.globals)
+
+
 def render(name: str, **context: Any) -> str:
     """Render templates/<name> with `context`; a missing variable is a ConfigError."""
     directory = str(templates_dir())
     template = _template(directory, name)
+    env = template.environment
     try:
-        return template.render(**context).strip()
+        # Template.render(**context), with the context built from the globals made once
+        ctx = env.context_class(env, {**_globals(template), **context}, template.name, template.blocks,
+                                globals=_globals(template))
+        try:
+            text: str = env.concat(template.root_render_func(ctx))
+        except Exception:
+            env.handle_exception()  # re-raises with the template's file and line in the traceback
+        return text.strip()
     except UndefinedError as e:
         raise ConfigError(f"template {directory}/{name}: {e}") from None
     except SecurityError as e:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Sequence
 
@@ -136,6 +137,25 @@ def parse_answer(text: str) -> RewriteAnswer:
     bare KEEP_ORIGINAL. Anything else, and a placeholder copied from the prompt, is a
     ValueError, which makes the client retry the request.
     """
+    parsed = _parse(text)
+    if isinstance(parsed, str):
+        raise ValueError(parsed)
+    return RewriteAnswer(rewritten=parsed[0], keep_original=parsed[1])
+
+
+@functools.lru_cache(maxsize=128)
+def _parse(text: str) -> tuple[str, bool | None] | str:
+    """parse_answer's work, remembered for the last answers: a rewrite's answer is read by the
+    client's validator, the trace and the verification in turn. The fields of the answer, or
+    the error message."""
+    try:
+        answer = _read_answer(text)
+    except ValueError as e:
+        return str(e)
+    return answer.rewritten, answer.keep_original
+
+
+def _read_answer(text: str) -> RewriteAnswer:
     stripped = text.strip()
     data = loads_lenient(stripped)
     if isinstance(data, dict):

@@ -65,8 +65,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # What json.dumps(value, ensure_ascii=False, separators=(",", ":")) returns, without building
+    # an encoder per call (a dozen calls per row).
+    return _ENCODER.encode(value)
 
 
 # ---- schema and migrations --------------------------------------------------------------------
@@ -312,9 +317,11 @@ class CallJournal:
     An answer costs money and reaches DuckDB only with the next batch (up to a second later), so
     each one is first written here: one `os.write` of one JSON line, which survives the process
     being killed (the kernel holds it); `sync` fsyncs the lines written since the last one, at
-    most every SYNC_SECONDS, against power loss. The file is cut into segments: a flush takes the current segment
-    with the calls it commits and deletes it after the commit; segments left by a killed run are
-    replayed into `llm_calls` when the database is next opened for writing.
+    most every SYNC_SECONDS, against power loss, on a thread of its own (an fsync waits on the
+    disk for milliseconds, which the event loop would otherwise spend waiting). The file is cut
+    into segments: a flush takes the current segment with the calls it commits and deletes it
+    after the commit; segments left by a killed run are replayed into `llm_calls` when the
+    database is next opened for writing.
     """
 
     SYNC_SECONDS = 0.2  # power loss may cost the answers of the last 0.2 s; a killed process none
@@ -325,6 +332,8 @@ class CallJournal:
         self._seq = 1 + max((self._seq_of(p) for p in self.segments()), default=0)
         self._unsynced = 0
         self._synced_at = time.monotonic()
+        self._syncer: ThreadPoolExecutor | None = None
+        self._syncing: Future[None] | None = None
 
     @staticmethod
     def _seq_of(path: Path) -> int:
@@ -348,13 +357,25 @@ class CallJournal:
 
     def sync(self, *, force: bool = False) -> None:
         """fsync the lines written since the last sync, at most every SYNC_SECONDS unless forced:
-        an fsync costs milliseconds, and rows finish far more often than that."""
+        an fsync costs milliseconds, and rows finish far more often than that. Unforced, it runs
+        on the journal's thread (on its own copy of the descriptor, so a rotation may close
+        ours meanwhile) and returns at once; forced, it waits for that one and syncs here."""
         if self._fd is None or not self._unsynced:
             return
         now = time.monotonic()
         if not force and now - self._synced_at < self.SYNC_SECONDS:
             return
-        os.fsync(self._fd)
+        if self._syncing is not None and (force or self._syncing.done()):
+            self._syncing.result()  # re-raises a failed fsync here
+            self._syncing = None
+        if force:
+            os.fsync(self._fd)
+        elif self._syncing is None:
+            if self._syncer is None:
+                self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="realign-journal")
+            self._syncing = self._syncer.submit(_fsync_and_close, os.dup(self._fd))
+        else:
+            return  # the last fsync is still running: the next call covers these lines
         self._unsynced = 0
         self._synced_at = now
 
@@ -374,6 +395,12 @@ class CallJournal:
             self.sync(force=True)
             os.close(self._fd)
             self._fd = None
+        if self._syncing is not None:
+            self._syncing.result()
+            self._syncing = None
+        if self._syncer is not None:
+            self._syncer.shutdown(wait=True)
+            self._syncer = None
 
     @staticmethod
     def read(path: Path) -> Iterator[dict[str, Any]]:
@@ -383,6 +410,13 @@ class CallJournal:
                     yield json.loads(line)
                 except ValueError:
                     continue  # the line being written when the process died
+
+
+def _fsync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove(paths: Sequence[str]) -> None:
@@ -396,7 +430,7 @@ def _remove(paths: Sequence[str]) -> None:
 class Store:
     """The realign database. Not thread-safe by design: one writer, the pipeline's event loop."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 512,
+    def __init__(self, path: str | Path, *, read_only: bool = False, flush_rows: int = 8192,
                  flush_seconds: float = 1.0):
         self.path = str(path)
         if read_only and not Path(self.path).exists():
@@ -427,6 +461,9 @@ class Store:
                 writable.close()
             self.con = self._connect(True, config)
         self.read_only = read_only
+        # Buffered table rows (about 8 per example) that start a flush before flush_seconds is up.
+        # Each flush costs DuckDB a fixed few milliseconds per table, so batches stay large: at
+        # hundreds of rows/s the one-second timer decides, and memory holds at most ~8k rows.
         self.flush_rows = flush_rows
         self.flush_seconds = flush_seconds  # a slow run still reaches the disk every second
         self._last_flush = time.monotonic()
@@ -443,6 +480,9 @@ class Store:
         # then answered without a query (~8 bytes a key in the set's hash table plus the int).
         self._known_keys: set[int] = set()
         self._known_texts: set[str] = set()  # sha256 of the texts already in `texts`
+        # text -> sha256 of the long texts seen lately: a task's system prompt comes with every
+        # one of its requests, and hashing it each time cost more than the rest of put_call.
+        self._text_sha: dict[str, str] = {}
         # Requests whose answer was cut off at max_tokens with the same text twice: sending them
         # again is paying for the same cut-off (the key holds max_tokens, so raising it asks anew).
         self._cutoffs: dict[str, dict[str, Any]] = {}
@@ -463,6 +503,11 @@ class Store:
                     "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'length'"
                     " AND response IS NOT NULL GROUP BY key").fetchall():
                 self._cutoffs[key] = json.loads(response)
+        if not read_only:
+            # pyarrow imports pandas (when installed) the first time it converts a list: here,
+            # before a run, rather than on the writer thread mid-run, where that import held the
+            # GIL (and so the event loop) for a quarter of a second.
+            pa.array([])
         self._journal: CallJournal | None = None
         self.replayed = 0  # answers recovered from the journal of a run that was killed
         if not read_only and self.path != ":memory:":
@@ -730,7 +775,11 @@ class Store:
         for m in messages:
             content = m.get("content") if isinstance(m, dict) else None
             if isinstance(content, str) and len(content) >= SHARED_TEXT_CHARS:
-                sha = hashlib.sha256(content.encode("utf-8")).hexdigest()
+                sha = self._text_sha.get(content)
+                if sha is None:
+                    if len(self._text_sha) >= 256:  # a row's own long texts pass once: keep it small
+                        self._text_sha.clear()
+                    sha = self._text_sha[content] = hashlib.sha256(content.encode("utf-8")).hexdigest()
                 if sha not in self._known_texts:
                     self._known_texts.add(sha)
                     self._add("texts", (sha, content))
