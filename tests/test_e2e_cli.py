@@ -566,7 +566,10 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
     rejected = st["by_status"]["kept_original"]
     length = [r for r in st["rejection_reasons"] if r["check"] == "length"]
-    assert len(length) == 1 and length[0]["rows"] == rejected > 40  # one line, not one per ratio
+    # one line per kind of reason (too short; a worked answer that drops its working), not one per ratio
+    assert len(length) == 2 and {r["kind"].split(":")[0] for r in length} == {"rewrite too short",
+                                                                             "rewrite drops the working"}
+    assert sum(r["rows"] for r in length) == rejected > 40
     assert [(q["file"], q["line"]) for q in st["quarantined_rows"]] == [(str(data), n) for n in (11, 21, 31, 41, 51)]
     assert all(q["reason"] for q in st["quarantined_rows"]) and st["warnings"] == [] and n_bad == 5
 
