@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from realign.classify.templated import FILLS_PER_TEMPLATE, read_templates, template_rows
+from realign.classify.templated import FILLS_PER_TEMPLATE, TEMPLATE_SOURCES, read_templates, template_rows
 from realign.classify.train import DEFAULT_TRAIN, GSM8K_TRAIN, read_train, task_names
 
 
@@ -28,6 +28,38 @@ def test_every_shipped_template_fills_into_a_row_of_a_known_task(material) -> No
     leftover = [text for text, _, _ in out if re.search(r"\{[a-z_0-9]+\}", text)]
     assert not leftover, leftover[:3]
     assert all(text.strip() for text, _, _ in out)
+
+
+@pytest.mark.parametrize("collection", sorted(TEMPLATE_SOURCES))
+def test_every_collection_fills_into_rows_of_known_tasks_within_its_cap(material, collection) -> None:
+    rows, math = material
+    path, cap = TEMPLATE_SOURCES[collection]
+    out = template_rows(rows, math, seed=13, path=path, max_per_task=cap)
+    assert {label for _, label, _ in out} <= set(task_names())
+    assert not [text for text, _, _ in out if re.search(r"\{[a-z_0-9]+\}", text)]
+    assert {src.split(":")[0] for _, _, src in out} == {collection}
+    per_task: dict[str, int] = {}
+    for _, label, _ in out:
+        per_task[label] = per_task.get(label, 0) + 1
+    if cap is not None:
+        assert max(per_task.values()) <= cap
+    # every task of the collection keeps rows, however many templates it has
+    assert set(per_task) == {t["category"] for t in read_templates(path)}
+
+
+def test_a_cap_samples_templates_of_a_crowded_task_only(material) -> None:
+    rows, math = material
+    path, _ = TEMPLATE_SOURCES["promptsource"]
+    templates = read_templates(path)
+    sizes: dict[str, int] = {}
+    for t in templates:
+        sizes[t["category"]] = sizes.get(t["category"], 0) + 1
+    out = template_rows(rows, math, seed=13, path=path, max_per_task=60)
+    got: dict[str, int] = {}
+    for _, label, _ in out:
+        got[label] = got.get(label, 0) + 1
+    for task, n in sizes.items():
+        assert got[task] == FILLS_PER_TEMPLATE * min(n, 60 // FILLS_PER_TEMPLATE)
 
 
 def test_filling_is_deterministic_per_seed(material) -> None:

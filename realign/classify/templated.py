@@ -1,10 +1,13 @@
 """Training rows from third-party prompt templates whose task is known from their data set.
 
-`data/classify/flan/templates.jsonl` holds 299 prompt templates of the FLAN collection
-(google-research/FLAN, Apache-2.0; see `data/classify/flan/SOURCE.md`), each with the task type
-that its data set implies (every CNN/DailyMail template asks for a summary, every SQuAD one for
-an answer from a passage). They are phrased by people other than this project, which is what
-the training set lacked. The slots ({text}, {question}, ...) are filled with material already in
+Two collections, each a `templates.jsonl` of {dataset, template, category} with the task type
+that the template's data set (or, for a reverse template, its own name) implies: every
+CNN/DailyMail template asks for a summary, every SQuAD one for an answer from a passage.
+- `data/classify/flan/`: 299 templates of the FLAN collection (google-research/FLAN,
+  Apache-2.0; `SOURCE.md` there);
+- `data/classify/promptsource/`: 711 templates of promptsource (bigscience-workshop,
+  Apache-2.0; `SOURCE.md` there), written by dozens of contributors.
+They are phrased by people other than this project, which is what the training set lacked. The slots ({text}, {question}, ...) are filled with material already in
 the training data: passages pasted in our own rows, our own open questions, GSM8K train questions.
 The filler only has to look like a passage or a question; the task lives in the template's words.
 """
@@ -19,7 +22,17 @@ from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 FLAN_TEMPLATES = REPO / "data" / "classify" / "flan" / "templates.jsonl"
-FILLS_PER_TEMPLATE = 3  # each template appears with this many different fillers
+PROMPTSOURCE_TEMPLATES = REPO / "data" / "classify" / "promptsource" / "templates.jsonl"
+FILLS_PER_TEMPLATE = 3  # each template appears with this many different fillers ...
+# ... unless its task has many templates in the collection: then the task gets at most this many
+# rows from it (promptsource has 219 inference / paraphrase / intent templates, all
+# general_classification; uncapped they would outweigh every other source of that task).
+PROMPTSOURCE_MAX_ROWS_PER_TASK = 150
+# collection name -> (file, rows per task at most; None: every template)
+TEMPLATE_SOURCES: dict[str, tuple[Path, int | None]] = {
+    "flan": (FLAN_TEMPLATES, None),
+    "promptsource": (PROMPTSOURCE_TEMPLATES, PROMPTSOURCE_MAX_ROWS_PER_TASK),
+}
 # Code and tables make poor filler prose; rows of these tasks lend no passages.
 _NO_PASSAGE = frozenset({
     "code_correction", "code_simplification", "explain_code", "code_to_code_translation",
@@ -108,11 +121,25 @@ class Fillers:
 
 
 def template_rows(rows: Sequence[tuple[str, str]], math_questions: Sequence[str], seed: int,
-                  copies: int = FILLS_PER_TEMPLATE, path: Path = FLAN_TEMPLATES) -> list[tuple[str, str, str]]:
-    """(text, category, "flan:<dataset>") rows: every template filled `copies` times, deterministically."""
+                  copies: int = FILLS_PER_TEMPLATE, path: Path = FLAN_TEMPLATES,
+                  max_per_task: int | None = None) -> list[tuple[str, str, str]]:
+    """(text, category, "<collection>:<dataset>") rows: every template filled `copies` times,
+    except that with `max_per_task` a task with more than `max_per_task // copies` templates
+    gets a seeded choice of that many of them; deterministic per seed."""
+    templates = read_templates(path)
+    by_task: dict[str, list[int]] = {}
+    for i, t in enumerate(templates):
+        by_task.setdefault(t["category"], []).append(i)
+    keep: set[int] = set()
+    pick = random.Random(seed)
+    for idx in by_task.values():
+        n = len(idx) if max_per_task is None else max(1, max_per_task // copies)
+        keep.update(idx if len(idx) <= n else pick.sample(idx, n))
     fillers = Fillers(rows, math_questions, random.Random(seed))
+    source = path.parent.name
     out = []
-    for t in read_templates(path):
-        for _ in range(copies):
-            out.append((fillers.fill(t["template"]), t["category"], f"flan:{t['dataset']}"))
+    for i, t in enumerate(templates):
+        if i in keep:
+            for _ in range(copies):
+                out.append((fillers.fill(t["template"]), t["category"], f"{source}:{t['dataset']}"))
     return out
