@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from realign.classify.templated import FILLS_PER_TEMPLATE, TEMPLATE_SOURCES, read_templates, template_rows
+from realign.classify.templated import FILLS_PER_TEMPLATE, SNI_TASKS, TEMPLATE_SOURCES, read_templates, sni_rows, template_rows
 from realign.classify.train import DEFAULT_TRAIN, GSM8K_TRAIN, read_train, task_names
 
 
@@ -71,3 +71,17 @@ def test_filling_is_deterministic_per_seed(material) -> None:
 def test_material_without_passages_is_refused() -> None:
     with pytest.raises(ValueError, match="no passages"):
         template_rows([("What is the capital of France?", "open_qa")], [], seed=1)
+
+
+def test_sni_rows_pair_each_definition_with_each_of_its_inputs() -> None:
+    tasks = read_templates(SNI_TASKS)
+    rows = sni_rows()
+    assert len(rows) == sum(len(t["inputs"]) for t in tasks)
+    names = set(task_names())
+    for text, label, source in rows:
+        task = next(t for t in tasks if source == f"sni:{t['task']}")
+        assert label == task["category"] in names
+        definition, sep, given = text.partition("\n\n")
+        assert sep and definition == task["definition"].strip() and given.strip() in [i.strip() for i in task["inputs"]]
+    # every task names the commit its text was read at, for provenance
+    assert all(re.fullmatch(r"[0-9a-f]{40}", t["commit"]) for t in tasks)

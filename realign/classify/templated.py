@@ -1,15 +1,18 @@
-"""Training rows from third-party prompt templates whose task is known from their data set.
+"""Training rows from third-party instruction collections whose task is known per data set.
 
-Two collections, each a `templates.jsonl` of {dataset, template, category} with the task type
-that the template's data set (or, for a reverse template, its own name) implies: every
-CNN/DailyMail template asks for a summary, every SQuAD one for an answer from a passage.
-- `data/classify/flan/`: 299 templates of the FLAN collection (google-research/FLAN,
+They are phrased by people other than this project, which is what the training set lacked.
+Each collection is labelled once per data set (or per template / task), never per row:
+- `data/classify/flan/`: 299 prompt templates of the FLAN collection (google-research/FLAN,
   Apache-2.0; `SOURCE.md` there);
-- `data/classify/promptsource/`: 711 templates of promptsource (bigscience-workshop,
-  Apache-2.0; `SOURCE.md` there), written by dozens of contributors.
-They are phrased by people other than this project, which is what the training set lacked. The slots ({text}, {question}, ...) are filled with material already in
-the training data: passages pasted in our own rows, our own open questions, GSM8K train questions.
-The filler only has to look like a passage or a question; the task lives in the template's words.
+- `data/classify/promptsource/`: 759 prompt templates of promptsource (bigscience-workshop,
+  Apache-2.0; `SOURCE.md` there), written by dozens of contributors;
+- `data/classify/sni/`: task definitions of Super-NaturalInstructions (allenai, Apache-2.0;
+  `SOURCE.md` there) with inputs of their own examples: each (definition, input) is one row.
+The templates are `templates.jsonl` files of {dataset, template, category}: every CNN/DailyMail
+template asks for a summary, every SQuAD one for an answer from a passage. Their slots ({text},
+{question}, ...) are filled with material already in the training data: passages pasted in our
+own rows, our own open questions, GSM8K train questions. The filler only has to look like a
+passage or a question; the task lives in the template's words.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ TEMPLATE_SOURCES: dict[str, tuple[Path, int | None]] = {
     "flan": (FLAN_TEMPLATES, None),
     "promptsource": (PROMPTSOURCE_TEMPLATES, PROMPTSOURCE_MAX_ROWS_PER_TASK),
 }
+SNI_TASKS = REPO / "data" / "classify" / "sni" / "tasks.jsonl"
+COLLECTIONS = (*TEMPLATE_SOURCES, "sni")
 # Code and tables make poor filler prose; rows of these tasks lend no passages.
 _NO_PASSAGE = frozenset({
     "code_correction", "code_simplification", "explain_code", "code_to_code_translation",
@@ -143,3 +148,22 @@ def template_rows(rows: Sequence[tuple[str, str]], math_questions: Sequence[str]
             for _ in range(copies):
                 out.append((fillers.fill(t["template"]), t["category"], f"{source}:{t['dataset']}"))
     return out
+
+
+def sni_rows(path: Path = SNI_TASKS) -> list[tuple[str, str, str]]:
+    """(definition + blank line + input, category, "sni:<task>") for every input of every task
+    in `path` (lines of {task, category, definition, inputs, ...})."""
+    out = []
+    for task in read_templates(path):
+        for given in task["inputs"]:
+            out.append((f"{task['definition'].strip()}\n\n{given.strip()}", task["category"], f"sni:{task['task']}"))
+    return out
+
+
+def collection_rows(name: str, rows: Sequence[tuple[str, str]], math_questions: Sequence[str],
+                    seed: int) -> tuple[list[tuple[str, str, str]], Path]:
+    """The training rows of collection `name` (one of COLLECTIONS) and the file they come from."""
+    if name == "sni":
+        return sni_rows(), SNI_TASKS
+    path, cap = TEMPLATE_SOURCES[name]
+    return template_rows(rows, math_questions, seed, path=path, max_per_task=cap), path

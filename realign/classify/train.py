@@ -1,8 +1,8 @@
 """Train the embedded classifier: `python -m realign.classify.train`.
 
 Reads the labelled instructions in `data/classify/train.jsonl` ({"instruction", "category"} per
-line), the GSM8K train questions, the filled FLAN and promptsource prompt templates
-(`templated.py`) and every
+line), the GSM8K train questions, the third-party instruction collections of `templated.py`
+(FLAN and promptsource prompt templates, Super-NaturalInstructions definitions) and every
 task's description from `criteria/` (one extra example per task), fits a
 multinomial logistic regression over `realign.classify.features`, picks the regularisation
 strength by stratified cross-validation on the training set (never on the dev set), fits a
@@ -31,7 +31,7 @@ import numpy as np
 
 from realign.classify.embedded import DEFAULT_MODEL_DIR, VOCAB_FILE, WEIGHTS_FILE, EmbeddedClassifier, dense_features
 from realign.classify.features import FEATURES_VERSION, Featurizer, char_hashes, normalize_parts, text_word_feats
-from realign.classify.templated import TEMPLATE_SOURCES, template_rows
+from realign.classify.templated import COLLECTIONS, collection_rows
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_TRAIN = REPO / "data" / "classify" / "train.jsonl"
@@ -371,9 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--grid", type=float, nargs="+", default=None, help="regularisation strengths to compare by cross-validation")
     ap.add_argument("--augment", type=int, default=AUGMENT_COPIES, help="noisy copies per training row (0: none)")
     ap.add_argument("--no-descriptions", action="store_true", help="do not learn from the task descriptions")
-    ap.add_argument("--no-templates", action="store_true", help="do not learn from the third-party prompt templates (see templated.py)")
-    ap.add_argument("--templates", nargs="+", choices=sorted(TEMPLATE_SOURCES), default=list(TEMPLATE_SOURCES),
-                    help="which template collections to learn from (default: all)")
+    ap.add_argument("--no-templates", action="store_true", help="do not learn from the third-party instruction collections (see templated.py)")
+    ap.add_argument("--templates", nargs="+", choices=COLLECTIONS, default=list(COLLECTIONS),
+                    help="which third-party collections to learn from (default: all)")
     ap.add_argument("--dense", action="store_true", help="add the pretrained sentence vectors (needs the 'embeddings' extra; see static_embedding.py)")
     ap.add_argument("--dense-scale", type=float, default=DENSE_SCALE, help="weight of the sentence vector beside the n-gram blocks")
     ap.add_argument("--folds", type=int, default=CV_FOLDS)
@@ -398,8 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         math_questions = math_questions or [r.text for r in rows if r.label == "math_puzzles"]
         material = [(r.text, r.label) for r in rows]
         for name in args.templates:
-            path, cap = TEMPLATE_SOURCES[name]
-            filled = template_rows(material, math_questions, args.seed, path=path, max_per_task=cap)
+            filled, path = collection_rows(name, material, math_questions, args.seed)
             rows += [Labelled(text, label, "train") for text, label, _ in filled]
             n_templated += len(filled)
             print(f"{len(filled)} rows from {path.relative_to(REPO)}", file=sys.stderr)
