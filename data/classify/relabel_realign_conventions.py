@@ -1,4 +1,4 @@
-"""One-off relabelling of our own rows (train.jsonl, dev.jsonl) where GUIDE.md disagreed with
+"""One-off relabelling of our own labels (train.jsonl, dev.jsonl, alpaca_dev_labels.jsonl) where GUIDE.md disagreed with
 ReAlign's published task descriptions (GAIR-NLP/ReAlign, code/constant.py, TASK_DESCRIPTION).
 Rules by wording, applied to every row alike; see GUIDE.md "Changed to follow ReAlign".
 Run from the repository root: python data/classify/relabel_realign_conventions.py
@@ -49,6 +49,21 @@ def main() -> None:
                 changed += 1
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         print(f"{name}: {changed} rows relabelled")
+    # our labels of third-party Alpaca text (the text stays outside the repo, see benchmarks/classify.py)
+    labels_path, text_path = HERE / "alpaca_dev_labels.jsonl", HERE.parents[2] / "shared" / "data" / "alpaca" / "alpaca_dev_1000.jsonl"
+    if not text_path.is_file():
+        print(f"alpaca_dev_labels.jsonl: skipped, {text_path} not found")
+        return
+    texts = [json.loads(line) for line in text_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in labels_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    changed = 0
+    for lab in labels:
+        new = relabel({"instruction": texts[lab["line"] - 1]["instruction"], "category": lab["category"]})
+        if new:
+            lab["category"] = new
+            changed += 1
+    labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labels), encoding="utf-8")
+    print(f"alpaca_dev_labels.jsonl: {changed} labels changed")
 
 
 if __name__ == "__main__":
