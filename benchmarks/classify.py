@@ -1,6 +1,6 @@
 """Figures of the task classifiers: per-source accuracy, system-turn flips, speed, start-up.
 
-    python benchmarks/classify.py [--n 20000] [--cascade] [--also LABELLED_FILE ...]
+    python benchmarks/classify.py [--model DIR] [--n 20000] [--cascade] [--also LABELLED_FILE ...]
 
 Sources (each scored on its own; none is used for training or tuning unless said so):
 
@@ -205,8 +205,9 @@ def classification_token_share(model: EmbeddedClassifier, threshold: float) -> N
           f"({cls_tokens:,} of {cls_tokens + rewrite_tokens:,})")
 
 
-def startup_seconds(runs: int = 3) -> float:
-    code = "import realign.classify.embedded as e; e.EmbeddedClassifier.load().predict(['hello'])"
+def startup_seconds(model_dir: Path | None = None, runs: int = 3) -> float:
+    arg = repr(str(model_dir)) if model_dir else ""
+    code = f"import realign.classify.embedded as e; e.EmbeddedClassifier.load({arg}).predict(['hello'])"
     best = float("inf")
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -215,13 +216,12 @@ def startup_seconds(runs: int = 3) -> float:
     return best
 
 
-def simulated_cascade(texts: list[str], gold: list[str], threshold: float) -> tuple[list[str], int]:
+def simulated_cascade(model: EmbeddedClassifier, texts: list[str], gold: list[str], threshold: float) -> tuple[list[str], int]:
     """Cascade predictions with the LLM simulated by a test server that answers the gold label."""
     from realign.llm.client import LLMClient, LLMSettings
     from realign.testing.openai_server import OpenAIServer, Reply, last_user_message
 
     by_text = dict(zip(texts, gold))
-    model = EmbeddedClassifier.load()
 
     def respond(body: dict) -> Reply:
         user = last_user_message(body)
@@ -247,13 +247,14 @@ def cascade_report(model: EmbeddedClassifier, name: str, texts: list[str], gold:
         sel = [p.confidence >= th for p in preds]
         covered = sum(sel) / len(sel)
         acc_sel = sum(r for r, k in zip(right, sel) if k) / max(1, sum(sel))
-        cas, asked = simulated_cascade(texts, gold, th)
+        cas, asked = simulated_cascade(model, texts, gold, th)
         cs = score(cas, gold)
         print(f"  {th:.2f}     {covered:6.1%}           {acc_sel:6.1%}        {cs['accuracy']:.3f} / {cs['group_accuracy']:.3f}          {asked}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=None, help="model folder to measure (default: the shipped one)")
     ap.add_argument("--n", type=int, default=20000, help="instructions in the throughput batch")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--cascade", action="store_true", help="also simulate the cascade with an oracle LLM")
@@ -261,7 +262,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    model = EmbeddedClassifier.load()
+    model = EmbeddedClassifier.load(args.model)
     load_s = time.perf_counter() - t0
     kind = "n-gram + " + model.meta["dense"]["name"] if model.meta.get("dense") else "n-gram"
     print(f"model: {kind} features, {len(model.classes)} classes, "
@@ -319,7 +320,7 @@ def main() -> None:
     dt = time.perf_counter() - t0
     avg = sum(map(len, long)) / len(long)
     print(f"long inputs: {len(long) / dt:,.0f} instructions/s ({avg:.0f} chars each on average)")
-    print(f"load in this process: {load_s:.2f}s; start-up of a fresh process (import + load + 1 prediction): {startup_seconds():.2f}s")
+    print(f"load in this process: {load_s:.2f}s; start-up of a fresh process (import + load + 1 prediction): {startup_seconds(args.model):.2f}s")
 
 
 if __name__ == "__main__":

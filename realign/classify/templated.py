@@ -1,12 +1,18 @@
-"""Training rows from third-party prompt templates whose task is known from their data set.
+"""Training rows from third-party instruction collections whose task is known per data set.
 
-`data/classify/flan/templates.jsonl` holds 299 prompt templates of the FLAN collection
-(google-research/FLAN, Apache-2.0; see `data/classify/flan/SOURCE.md`), each with the task type
-that its data set implies (every CNN/DailyMail template asks for a summary, every SQuAD one for
-an answer from a passage). They are phrased by people other than this project, which is what
-the training set lacked. The slots ({text}, {question}, ...) are filled with material already in
-the training data: passages pasted in our own rows, our own open questions, GSM8K train questions.
-The filler only has to look like a passage or a question; the task lives in the template's words.
+They are phrased by people other than this project, which is what the training set lacked.
+Each collection is labelled once per data set (or per template / task), never per row:
+- `data/classify/flan/`: 299 prompt templates of the FLAN collection (google-research/FLAN,
+  Apache-2.0; `SOURCE.md` there);
+- `data/classify/promptsource/`: 759 prompt templates of promptsource (bigscience-workshop,
+  Apache-2.0; `SOURCE.md` there), written by dozens of contributors;
+- `data/classify/sni/`: task definitions of Super-NaturalInstructions (allenai, Apache-2.0;
+  `SOURCE.md` there) with inputs of their own examples: each (definition, input) is one row.
+The templates are `templates.jsonl` files of {dataset, template, category}: every CNN/DailyMail
+template asks for a summary, every SQuAD one for an answer from a passage. Their slots ({text},
+{question}, ...) are filled with material already in the training data: passages pasted in our
+own rows, our own open questions, GSM8K train questions. The filler only has to look like a
+passage or a question; the task lives in the template's words.
 """
 
 from __future__ import annotations
@@ -19,7 +25,19 @@ from typing import Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 FLAN_TEMPLATES = REPO / "data" / "classify" / "flan" / "templates.jsonl"
-FILLS_PER_TEMPLATE = 3  # each template appears with this many different fillers
+PROMPTSOURCE_TEMPLATES = REPO / "data" / "classify" / "promptsource" / "templates.jsonl"
+FILLS_PER_TEMPLATE = 3  # each template appears with this many different fillers ...
+# ... unless its task has many templates in the collection: then the task gets at most this many
+# rows from it (promptsource has 219 inference / paraphrase / intent templates, all
+# general_classification; uncapped they would outweigh every other source of that task).
+PROMPTSOURCE_MAX_ROWS_PER_TASK = 150
+# collection name -> (file, rows per task at most; None: every template)
+TEMPLATE_SOURCES: dict[str, tuple[Path, int | None]] = {
+    "flan": (FLAN_TEMPLATES, None),
+    "promptsource": (PROMPTSOURCE_TEMPLATES, PROMPTSOURCE_MAX_ROWS_PER_TASK),
+}
+SNI_TASKS = REPO / "data" / "classify" / "sni" / "tasks.jsonl"
+COLLECTIONS = (*TEMPLATE_SOURCES, "sni")
 # Code and tables make poor filler prose; rows of these tasks lend no passages.
 _NO_PASSAGE = frozenset({
     "code_correction", "code_simplification", "explain_code", "code_to_code_translation",
@@ -108,11 +126,44 @@ class Fillers:
 
 
 def template_rows(rows: Sequence[tuple[str, str]], math_questions: Sequence[str], seed: int,
-                  copies: int = FILLS_PER_TEMPLATE, path: Path = FLAN_TEMPLATES) -> list[tuple[str, str, str]]:
-    """(text, category, "flan:<dataset>") rows: every template filled `copies` times, deterministically."""
+                  copies: int = FILLS_PER_TEMPLATE, path: Path = FLAN_TEMPLATES,
+                  max_per_task: int | None = None) -> list[tuple[str, str, str]]:
+    """(text, category, "<collection>:<dataset>") rows: every template filled `copies` times,
+    except that with `max_per_task` a task with more than `max_per_task // copies` templates
+    gets a seeded choice of that many of them; deterministic per seed."""
+    templates = read_templates(path)
+    by_task: dict[str, list[int]] = {}
+    for i, t in enumerate(templates):
+        by_task.setdefault(t["category"], []).append(i)
+    keep: set[int] = set()
+    pick = random.Random(seed)
+    for idx in by_task.values():
+        n = len(idx) if max_per_task is None else max(1, max_per_task // copies)
+        keep.update(idx if len(idx) <= n else pick.sample(idx, n))
     fillers = Fillers(rows, math_questions, random.Random(seed))
+    source = path.parent.name
     out = []
-    for t in read_templates(path):
-        for _ in range(copies):
-            out.append((fillers.fill(t["template"]), t["category"], f"flan:{t['dataset']}"))
+    for i, t in enumerate(templates):
+        if i in keep:
+            for _ in range(copies):
+                out.append((fillers.fill(t["template"]), t["category"], f"{source}:{t['dataset']}"))
     return out
+
+
+def sni_rows(path: Path = SNI_TASKS) -> list[tuple[str, str, str]]:
+    """(definition + blank line + input, category, "sni:<task>") for every input of every task
+    in `path` (lines of {task, category, definition, inputs, ...})."""
+    out = []
+    for task in read_templates(path):
+        for given in task["inputs"]:
+            out.append((f"{task['definition'].strip()}\n\n{given.strip()}", task["category"], f"sni:{task['task']}"))
+    return out
+
+
+def collection_rows(name: str, rows: Sequence[tuple[str, str]], math_questions: Sequence[str],
+                    seed: int) -> tuple[list[tuple[str, str, str]], Path]:
+    """The training rows of collection `name` (one of COLLECTIONS) and the file they come from."""
+    if name == "sni":
+        return sni_rows(), SNI_TASKS
+    path, cap = TEMPLATE_SOURCES[name]
+    return template_rows(rows, math_questions, seed, path=path, max_per_task=cap), path
