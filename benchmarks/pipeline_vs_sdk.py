@@ -97,12 +97,13 @@ def dump_requests(db: Path, out: Path) -> int:
 
 
 def sdk_driver(bodies_path: str, url: str, concurrency: int) -> None:
-    """The bare SDK: each body through chat.completions.create, `concurrency` at a time."""
+    """The bare SDK: each body through chat.completions.create, `concurrency` at a time; prints its
+    CPU and wall seconds over the gather as JSON (run_cpu.py reads them; this script does not)."""
     import openai
 
     bodies = [json.loads(line) for line in Path(bodies_path).read_text().splitlines()]
 
-    async def go() -> None:
+    async def go() -> dict[str, float]:
         client = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0, timeout=60,
                                     http_client=openai.DefaultAioHttpClient(timeout=60))
         gate = asyncio.Semaphore(concurrency)
@@ -111,10 +112,13 @@ def sdk_driver(bodies_path: str, url: str, concurrency: int) -> None:
             async with gate:
                 await client.chat.completions.create(**body)
 
+        p0, w0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*(one(b) for b in bodies))
+        used = {"process": time.process_time() - p0, "wall": time.perf_counter() - w0, "requests": len(bodies)}
         await client.close()
+        return used
 
-    asyncio.run(go())
+    print(json.dumps(asyncio.run(go())))
 
 
 def main() -> None:
@@ -153,7 +157,8 @@ def main() -> None:
             try:
                 before = child_cpu()
                 subprocess.run([sys.executable, __file__, "--concurrency", str(args.concurrency),
-                                "--sdk-driver", str(bodies), srv.url], check=True, cwd=REPO)
+                                "--sdk-driver", str(bodies), srv.url], check=True, cwd=REPO,
+                               stdout=subprocess.DEVNULL)
                 used = child_cpu() - before
             finally:
                 got["sdk"].append(rates(srv.stop()))

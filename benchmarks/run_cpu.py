@@ -22,7 +22,6 @@ asserts nothing.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import io
 import json
@@ -40,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from pipeline_vs_sdk import Server, dump_requests  # noqa: E402
+from pipeline_vs_sdk import Server, dump_requests, sdk_driver  # noqa: E402  (one bare-SDK sender)
 from throughput import make_input  # noqa: E402
 
 
@@ -83,30 +82,6 @@ def realign_run(data: Path, db: Path, url: str, concurrency: int) -> dict[str, f
         local.LocalEngine.run = engine_run  # type: ignore[method-assign]
     got["requests"] = json.loads(out.getvalue())["llm_requests"]
     return got
-
-
-def sdk_driver(bodies_path: str, url: str, concurrency: int) -> None:
-    """The bare SDK over the bodies; prints its CPU seconds over the gather, as JSON."""
-    import openai
-
-    bodies = [json.loads(line) for line in Path(bodies_path).read_text().splitlines()]
-
-    async def go() -> dict[str, float]:
-        client = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0, timeout=60,
-                                    http_client=openai.DefaultAioHttpClient(timeout=60))
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(body: dict[str, Any]) -> None:
-            async with gate:
-                await client.chat.completions.create(**body)
-
-        p0, w0 = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(one(b) for b in bodies))
-        used = {"process": time.process_time() - p0, "wall": time.perf_counter() - w0, "requests": len(bodies)}
-        await client.close()
-        return used
-
-    print(json.dumps(asyncio.run(go())))
 
 
 def main() -> None:
