@@ -265,3 +265,17 @@ def test_arithmetic_reads_a_chain_link_inside_a_phrase_as_the_phrase() -> None:
     from realign.verify.arithmetic import wrong_calculations
 
     assert wrong_calculations("Exit B: 2/5 of (800 - 300) = 2/5 × 500 = 200 students") == []
+
+
+def test_length_a_plan_that_repeats_its_step_phrases_is_not_a_loop_and_units_count_as_working() -> None:
+    check = get_check("length", VerifyOptions())
+    terse = "He uses 2 * 4 = <<2*4=8>>8 pads.\nSo 8 * 30 = <<8*30=240>>240 sheets.\n#### 240"
+    plan = ("Variables:\nPads per week: 2\nSheets per pad: 30\n\nPlan:\n"
+            "1. Calculate the number of pads of paper used in the first week.\n"
+            "2. Calculate the number of pads of paper used in the whole month.\n"
+            "3. Calculate the number of sheets of paper used in the whole month.\n\nCalculation:\n"
+            "1. The number of pads of paper used in the first week = 2 pads.\n"
+            "2. The number of pads of paper used in the whole month = 2 pads per week x 4 weeks = 8 pads.\n"
+            "3. The number of sheets of paper used in the whole month = 8 pads x 30 sheets per pad = 240 sheets.\n\n"
+            "Answer: 240 sheets.")
+    assert check(CheckInput(task="", instruction="q", original=terse, candidate=plan, contract_kind="number")).passed

@@ -48,9 +48,14 @@ def bounds(original_len: int, options: VerifyOptions) -> tuple[int, int]:
 
 
 _CLOSED = frozenset({"option", "label", "facts"})
-# "9 * 2 = 18", "9 \\times 2 = 18", "9 · $2 = $18": a written calculation (plain or LaTeX)
-_WORKING = re.compile(r"\d\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*\\?\$?\d[\d.,]*\s*\)?\s*"
-                      r"(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d")
+# "9 * 2 = 18", "9 \\times 2 = 18", "9 · $2 = $18", "2 pads/week × 4 weeks = 8": a written calculation
+# a number and a few unit words, taken without backtracking (possessive: the check runs on every
+# candidate, and a backtracking unit group made it 6x slower); "x" is the operator, not a unit
+_OPERAND = r"\\?\$?\d[\d.,]*+(?:\s*+(?!x(?:\b|\d))[A-Za-z%/][\w/%'’-]*+){0,5}+"
+_OP = r"\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*"
+# "a op b = c", or "... = a op b" (LaTeX and prose often put the calculation after the equals sign)
+_WORKING = re.compile(_OPERAND + _OP + _OPERAND + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d"
+                      r"|=\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(
     r"(?:[,:(\[{\-–—]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|from|that|which|is|are|was|were|"
@@ -85,6 +90,16 @@ def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
         return None
     if " ".join(gram) in " ".join(original.lower().split()):
         return None  # the original repeats it too (a song chorus, a table)
+    # A loop repeats a whole stretch word for word; a plan or a table repeats a phrase with other
+    # words between ("1. Distance covered by each train in the first day ... 2. ... the second day").
+    at = [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == gram]
+    cycles = [tuple(words[a:b]) for a, b in zip(at, at[1:])]
+    run = longest = 1
+    for a, b in zip(cycles, cycles[1:]):
+        run = run + 1 if a == b else 1
+        longest = max(longest, run)
+    if longest < 3:
+        return None
     return f"one phrase is repeated {count} times: {' '.join(gram)!r}"
 
 
