@@ -253,3 +253,13 @@ def test_a_closed_answer_that_restates_the_questions_year_keeps_it() -> None:
     kept = CheckInput(task="", instruction=ask, original=original,
                       candidate="Yes. The Berlin Wall fell in November 1989, and the border opened.")
     assert not verify_candidate(moved, [], None).passed and verify_candidate(kept, [], None).passed
+
+
+def test_a_named_thing_holding_a_number_is_a_fact_not_a_final_number() -> None:
+    assert read_contract("Who directed the classic 30s western Stagecoach?",
+                         "The answer is John Ford (1895-1973).").kind == "facts"
+    assert read_contract("which mission first landed on the moon", "The answer is Apollo 11.").kind == "facts"
+    # a question with numbers to compute with keeps its final number
+    assert read_contract("Janet has 16 eggs and eats 3. How many are left?",
+                         "The answer is Janet has 13 eggs left.").kind == "number"
+    assert read_contract("How many legs does a spider have?", "The answer is 8.").kind == "number"

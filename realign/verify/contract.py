@@ -105,13 +105,23 @@ _OPERATION = re.compile(r"\d\s*[-+*/x×÷^%]\s*\d|\d\s*%|\b(?:percent|sum|produc
                         r"square root|squared|cubed|average)\b", re.I)
 
 
+_CUE_HEAD = re.compile(r"^\W*(?:(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)|answer:)?[\s:*]*", re.I)
+_NAMED = re.compile(r"(?!(?:About|Approximately|Around|Roughly|Exactly|Nearly|Over|Under|Almost|Only|Just|"
+                    r"Total|Yes|No|It|There|He|She|They|We|A|An|The)\b)[A-Z][\w'’.-]*\s+[^\d$]*\d")
+
+
 def _number(instruction: str, original: str) -> AnswerContract | None:
     ref = extract_reference(original, question=instruction)
     if ref is None or ref.conflicting or _MONTH.search(ref.text):
         return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
         return None
-    if not ref.explicit and len(_DIGITS.findall(instruction)) <= 1 and not _OPERATION.search(instruction):
+    lookup = len(_DIGITS.findall(instruction)) <= 1 and not _OPERATION.search(instruction)
+    if ref.explicit and lookup and _NAMED.match(_CUE_HEAD.sub("", ref.text, count=1)):
+        # "The answer is John Ford (1895-1973)", "... is Apollo 11": a named thing that holds a
+        # number, answering a question with nothing to compute: its facts, not one number
+        return None
+    if not ref.explicit and lookup:
         # a bare number answering a question that gives no numbers to compute with ("how many
         # episodes ...", "... in season 2?") is a looked-up fact ("291 episodes", "approximately
         # 1,497 people"), held as key facts: a long answer may end on another number ("... aired
