@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from pipeline_vs_sdk import Server, dump_requests, sdk_driver  # noqa: E402  (one bare-SDK sender)
+from pipeline_vs_sdk import Server, dump_requests  # noqa: E402
 from throughput import make_input  # noqa: E402
 
 
@@ -90,11 +90,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--sdk-driver", nargs=2, metavar=("BODIES", "URL"), help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.sdk_driver:
-        sdk_driver(args.sdk_driver[0], args.sdk_driver[1], args.concurrency)
-        return
     for k in [k for k in os.environ if k.startswith("OPENAI_")]:
         del os.environ[k]
     work = Path(tempfile.mkdtemp(prefix="realign-run-cpu-"))
@@ -118,8 +114,10 @@ def main() -> None:
             dump_requests(work / "run_0.duckdb", bodies)
         srv = Server(args.latency, work, f"sdk_{r}")
         try:
-            proc = subprocess.run([sys.executable, __file__, "--concurrency", str(args.concurrency), "--sdk-driver",
-                                   str(bodies), srv.url], check=True, cwd=REPO, capture_output=True, text=True)
+            # the bare SDK sender lives in pipeline_vs_sdk.py (one copy); it prints its CPU as JSON
+            proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "pipeline_vs_sdk.py"),
+                                   "--concurrency", str(args.concurrency), "--sdk-driver", str(bodies), srv.url],
+                                  check=True, cwd=REPO, capture_output=True, text=True)
         finally:
             srv.stop()
         sdk = json.loads(proc.stdout.strip().splitlines()[-1])

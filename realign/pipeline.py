@@ -318,8 +318,8 @@ class Pipeline:
     def count(self, result: RowResult) -> None:
         """Note a row the sink has taken, for the progress display."""
         status = result.status
-        if status == "failed" and result.outcomes and all(
-                "deferred" in f"{o.error or ''} {o.reason}" for o in result.outcomes.values() if o.status == "failed"):
+        if status == "failed" and result.outcomes and all(  # an error is stored as "<kind>: <message>"
+                (o.error or "").startswith("deferred:") for o in result.outcomes.values() if o.status == "failed"):
             status = "waiting"  # --backend batch: its requests went into the next batch file, not a failure
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         self.stats.done += 1

@@ -192,9 +192,11 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, l
     """Keys that cannot each be given an item of their own in the rewrite (a matching: an item
     that names one thing cannot hold two of the original's). A key found only inside another
     item's explanation ("neural networks" under "Deep Learning") is not kept."""
+    in_head = [{j for j, (_w, _cap, head) in enumerate(blocks) if _found_at(key, head, 0) is not None}
+               for key in keys]
     # an item's own head first, then an item that mentions it further down
     fits = [sorted((j for j, (words, _cap, _h) in enumerate(blocks) if _found_at(key, words, 0) is not None),
-                   key=lambda j, key=key: _found_at(key, blocks[j][2], 0) is None) for key in keys]
+                   key=lambda j, i=i: j not in in_head[i]) for i, key in enumerate(keys)]
     capacity = [cap or max(1, sum(1 for f in fits if j in f)) for j, (_w, cap, _h) in enumerate(blocks)]
     holders: list[list[int]] = [[] for _ in blocks]
 
@@ -215,8 +217,7 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, l
                 holders[j].append(other)
         return False
 
-    in_a_head = {i for i, key in enumerate(keys) if any(_found_at(key, b[2], 0) is not None for b in blocks)}
-    order = sorted(range(len(keys)), key=lambda i: i not in in_a_head)  # named in a head: placed first
+    order = sorted(range(len(keys)), key=lambda i: not in_head[i])  # named in a head: placed first
     return sorted(i for i in order if not place(i, set()))
 
 
