@@ -50,7 +50,7 @@ import numpy as np
 from realign.errors import ConfigError, InputError
 from realign.evals.running import EvalItem, run_benchmark
 from realign.evals.stats import bootstrap_intervals, paired_differences, wilson_interval
-from realign.evals.storage import compare_lines
+from realign.evals.storage import closing_lines
 
 __all__ = ["UNKNOWN_CHOICES", "UNKNOWN_PHRASES", "DEFAULT_MAX_TOKENS", "STOP", "prompt_of", "clean", "group_words",
            "biased_answers", "parse_row", "load_items", "read_answer", "BBQScorer", "bias_metrics",
@@ -403,11 +403,5 @@ def format_report(s: dict[str, Any]) -> str:
                      f"{_pct(m['accuracy_disamb'])}; s_DIS {_num(m['bias_disamb'])}, s_AMB {_num(m['bias_amb'])}")
     lines.append(f"  answers: {s['unread']} unread (scored wrong), {s['read_by_phrase']} read only by the "
                  "whole-answer phrase (not read by the harness)")
-    if s["source"] == "model":
-        lines.append(f"  requests: {s['llm_requests']} sent, {s['cached_requests']} from the cache; "
-                     f"{s['errors']} failed (scored as wrong)")
-    lines.extend(compare_lines(s.get("compare")))
-    if s.get("rows_file"):
-        lines.append(f"wrote {s['rows_written']} rows for `realign rewrite` to {s['rows_file']}")
-    lines.append(f"items: SELECT * FROM eval_items WHERE eval_id = '{s['eval_id']}'")
+    lines.extend(closing_lines(s))
     return "\n".join(lines)

@@ -215,3 +215,17 @@ def compare_lines(c: dict[str, Any] | None) -> list[str]:
     for w in c["warnings"]:
         lines.append(f"  warning: {w}")
     return lines
+
+
+def closing_lines(s: dict[str, Any]) -> list[str]:
+    """The last lines of a benchmark evaluation's report (BBQ, Winogender): requests, the
+    comparison, the rows written for `realign rewrite`, where the items are."""
+    lines = []
+    if s["source"] == "model":
+        lines.append(f"  requests: {s['llm_requests']} sent, {s['cached_requests']} from the cache; "
+                     f"{s['errors']} failed (scored as wrong)")
+    lines.extend(compare_lines(s.get("compare")))
+    if s.get("rows_file"):
+        lines.append(f"wrote {s['rows_written']} rows for `realign rewrite` to {s['rows_file']}")
+    lines.append(f"items: SELECT * FROM eval_items WHERE eval_id = '{s['eval_id']}'")
+    return lines

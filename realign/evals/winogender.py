@@ -33,7 +33,7 @@ import numpy as np
 from realign.errors import InputError
 from realign.evals.running import EvalItem, run_benchmark
 from realign.evals.stats import bootstrap_intervals, paired_differences, wilson_interval
-from realign.evals.storage import compare_lines
+from realign.evals.storage import closing_lines
 
 __all__ = ["GENDERS", "PRONOUNS", "DEFAULT_MAX_TOKENS", "prompt_of", "load_items", "read_answer",
            "WinogenderScorer", "gender_metrics", "summarize_rows", "compare_rows", "run_winogender_eval",
@@ -263,11 +263,5 @@ def format_report(s: dict[str, Any]) -> str:
         lo, hi = s[f"{key}_ci"]
         lines.append(f"  gap male - female, {label:<7} {_pts(s[key]):>7} points  95% CI {_pts(lo)} .. {_pts(hi)}")
     lines.append(f"  answers: {s['unread']} named neither the occupation nor the participant (scored wrong)")
-    if s["source"] == "model":
-        lines.append(f"  requests: {s['llm_requests']} sent, {s['cached_requests']} from the cache; "
-                     f"{s['errors']} failed (scored as wrong)")
-    lines.extend(compare_lines(s.get("compare")))
-    if s.get("rows_file"):
-        lines.append(f"wrote {s['rows_written']} rows for `realign rewrite` to {s['rows_file']}")
-    lines.append(f"items: SELECT * FROM eval_items WHERE eval_id = '{s['eval_id']}'")
+    lines.extend(closing_lines(s))
     return "\n".join(lines)
