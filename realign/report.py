@@ -147,6 +147,8 @@ def print_story(s: dict[str, Any]) -> None:
                  + (f", line {s['line']}" if s["line"] else "") + ")")
     console.print(f"task [bold]{s['task']}[/bold] (confidence {s['task_confidence']:.2f}, {s['classifier']}) | "
                   f"status [bold]{s['status']}[/bold]" + (f" | error: {s['error']}" if s["error"] else ""))
+    if s.get("task_read_from") and s["task_read_from"] != "the first user turn":
+        console.print(f"task read from {s['task_read_from']}", markup=False, highlight=False)
     console.print("[bold]original[/bold]")
     for t in s["original_turns"]:
         console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)

@@ -1111,6 +1111,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
 
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`."""
+    from realign.classify.base import classification_source
+
     q = store.query
     ex = q("SELECT * FROM examples WHERE run_id = ? AND example_id = ?", [run_id, example_id])
     if not ex:
@@ -1142,6 +1144,8 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
         "classifier": e["classifier"], "original_turns": json.loads(e["turns"]),
+        "task_read_from": None if e["classifier"] == "config" else classification_source(
+            [t.get("role") for t in json.loads(e["turns"])]),
         "status": result[0]["status"] if result else "pending",
         "final_turns": json.loads(result[0]["final_turns"]) if result else None,
         "error": result[0]["error"] if result else None,

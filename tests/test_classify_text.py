@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from realign.classify.base import classification_text
+from realign.classify.base import classification_source, classification_text
 from realign.classify.evaluate import read_labelled
 from realign.io.readers import read_examples
 from realign.records import Turn
@@ -55,3 +55,11 @@ def test_rewrite_and_classify_read_the_same_request_from_a_chat_file(tmp_path: P
     from_rows = read_labelled(path).texts
     from_examples = [classification_text(ex.turns) for ex in read_examples(str(path)) if hasattr(ex, "turns")]
     assert from_rows == from_examples == REQUESTS
+
+
+def test_show_says_which_turn_named_the_task_and_what_it_left_out() -> None:
+    assert classification_source(["user", "assistant"]) == "the first user turn"
+    assert classification_source(["system", "user", "assistant", "user", "assistant"]) == (
+        "the first user turn (the system turn and later user turns left out)")
+    assert classification_source(["system", "user", "assistant"]) == "the first user turn (the system turn left out)"
+    assert classification_source(["system", "assistant"]) == "the system turn (the row has no user text)"

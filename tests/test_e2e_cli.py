@@ -277,6 +277,12 @@ def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None
         srv.reset()
         s = summary_of(realign("rewrite", *common, "--turns", "last", "--db", str(tmp_path / "last.duckdb")))
         assert s["rewritten"] == 1 and srv.count == 1
+        summary_of(realign("rewrite", *common[:-4], "-q", "--json", "--db", str(tmp_path / "routed.duckdb")))
+    routed = summary_of(realign("show", "c1", "--db", str(tmp_path / "routed.duckdb"), "--json"))
+    assert routed["task"] == "open_qa" and routed["classifier"] == "embedded"
+    assert routed["task_read_from"] == "the first user turn (the system turn and later user turns left out)"
+    forced = summary_of(realign("show", "c1", "--db", str(tmp_path / "all.duckdb"), "--json"))
+    assert forced["task_read_from"] is None  # --task named it: no turn was read
     out = tmp_path / "out.jsonl"
     summary_of(realign("export", "--db", str(tmp_path / "all.duckdb"), "--out", str(out), "--format", "sharegpt", "--json"))
     conv = json.loads(out.read_text())["conversations"]

@@ -46,3 +46,12 @@ def classification_text(turns: Sequence[object]) -> str:
         return first_user.strip()
     system = [str(t.content) for t in turns if getattr(t, "role", None) == "system"]  # type: ignore[attr-defined]
     return "\n\n".join(system).strip()
+
+
+def classification_source(roles: Sequence[str]) -> str:
+    """Says, for `show`, which turn `classification_text` read the task from and what it left out."""
+    users = sum(r == "user" for r in roles)
+    if not users:
+        return "the system turn (the row has no user text)"
+    left_out = [w for w, hit in (("the system turn", "system" in roles), ("later user turns", users > 1)) if hit]
+    return "the first user turn" + (f" ({' and '.join(left_out)} left out)" if left_out else "")
