@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from realign.config import config_hash
-from realign.errors import InputError
 from realign.io.readers import count_rows
 from realign.llm.backend import capacity
-from realign.records import BadRow, Example
+from realign.engines.admit import admit
+from realign.records import Example
 from realign.sinks import RowResult, Sink, StoreSink
 from realign.store import run_usage
 
@@ -77,28 +77,12 @@ class LocalEngine:
         ticker = asyncio.create_task(self._ticker())
         try:
             for chunk in pipe._chunks(input_path, limit):
-                examples: list[Example] = []
-                for item in chunk:
-                    if isinstance(item, BadRow):
-                        if strict:
-                            raise InputError(item.describe(input_path) + " (--strict stops at the first bad row)")
-                        if item.source_index not in quarantined_before:
-                            sink.quarantine(run_id, item)
-                        pipe.stats.quarantined += 1
-                        pipe.stats.done += 1
-                        continue
-                    examples.append(dedupe_id(item, seen))
-                statuses = store.result_statuses(run_id, [e.id for e in examples])
-                # finished rows are skipped; failed ones, and those whose LLM classification
-                # failed (embedded fallback), run again and replace their old story
-                redo = store.fallback_classified(run_id, list(statuses))
-                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
-                for i, st in statuses.items():
-                    if st == "failed" or i in redo:
-                        store.forget_example(run_id, i)
-                todo = [e for e in examples if e.id not in finished]
-                pipe.stats.resumed += len(examples) - len(todo)
-                pipe.stats.done += len(examples) - len(todo)
+                admitted = admit(chunk, store=store, run_id=run_id, input_path=input_path, strict=strict,
+                                 quarantined_before=quarantined_before, seen=seen, stats=pipe.stats,
+                                 quarantine=lambda bad: sink.quarantine(run_id, bad))
+                for i in admitted.redo:  # failed, or classified by fallback: the new story replaces it
+                    store.forget_example(run_id, i)
+                todo = admitted.todo
                 if not todo:
                     continue
                 preds = await pipe.classify(todo)
@@ -167,10 +151,3 @@ def steady_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
-
-
-def dedupe_id(ex: Example, seen: dict[str, int]) -> Example:
-    """The same id twice in one input: keep both rows, the later ones as `id~2`, `id~3` ..."""
-    n = seen.get(ex.id, 0) + 1
-    seen[ex.id] = n
-    return ex if n == 1 else ex.model_copy(update={"id": f"{ex.id}~{n}"})

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from realign.config import PipelineConfig, config_hash
-from realign.errors import ConfigError, InputError
-from realign.records import BadRow, Example, TaskPrediction
+from realign.errors import ConfigError
+from realign.records import Example, TaskPrediction
 
 if TYPE_CHECKING:
     from realign.store import Store
@@ -153,7 +153,7 @@ class RayEngine:
 
     def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
         ray = _require_ray()
-        from realign.engines.local import dedupe_id
+        from realign.engines.admit import admit
         from realign.engines.shards import ShardSink, import_shards, session_usage, worker_name
         from realign.llm.backend import build_backend, capacity
 
@@ -207,23 +207,10 @@ class RayEngine:
         try:
             window: list[Example] = []
             for chunk in pipe._chunks(input_path, limit):
-                todo: list[Example] = []
-                for item in chunk:
-                    if isinstance(item, BadRow):
-                        if strict:
-                            raise InputError(item.describe(input_path) + " (--strict stops at the first bad row)")
-                        if item.source_index not in quarantined_before:
-                            driver_sink.quarantine(run_id, item)
-                        pipe.stats.quarantined += 1
-                        pipe.stats.done += 1
-                        continue
-                    todo.append(dedupe_id(item, seen))
-                statuses = store.result_statuses(run_id, [e.id for e in todo])
-                redo = store.fallback_classified(run_id, list(statuses))
-                finished = {i for i, st in statuses.items() if st != "failed" and i not in redo}
-                pipe.stats.resumed += len(finished)
-                pipe.stats.done += len(finished)
-                window.extend(e for e in todo if e.id not in finished)
+                admitted = admit(chunk, store=store, run_id=run_id, input_path=input_path, strict=strict,
+                                 quarantined_before=quarantined_before, seen=seen, stats=pipe.stats,
+                                 quarantine=lambda bad: driver_sink.quarantine(run_id, bad))
+                window.extend(admitted.todo)
                 if len(window) >= self.window_rows:
                     self._window(ray, window, cfg_data, api_key, run_id, str(root), session, batch_rows, pipe)
                     window = []
