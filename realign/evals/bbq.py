@@ -48,7 +48,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from realign.errors import ConfigError, InputError
-from realign.evals.running import EvalItem, run_benchmark
+from realign.evals.running import EvalItem, benchmark_lines, run_benchmark
 from realign.evals.stats import bootstrap_intervals, paired_differences, wilson_interval
 from realign.evals.storage import closing_lines
 
@@ -202,28 +202,18 @@ def load_items(data: str, *, categories: Sequence[str] | None = None, condition:
     seen_categories: set[str] = set()
     for f in _files(Path(data)):
         taken = 0
-        with f.open("rb") as fh:
-            for line_no, raw in enumerate(fh, start=1):
-                if limit is not None and taken >= limit:
-                    break
-                if not raw.strip():
-                    continue
-                where = f"{f}:{line_no}"
-                try:
-                    obj = json.loads(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise InputError(f"{where}: not valid UTF-8") from None
-                except ValueError as e:
-                    raise InputError(f"{where}: not valid JSON ({e})") from None
-                item = parse_row(obj, len(items), where)
-                seen_categories.add(item.meta["category"].lower())
-                seen_categories.add(f.stem.lower())
-                if wanted is not None and item.meta["category"].lower() not in wanted and f.stem.lower() not in wanted:
-                    continue
-                if condition is not None and item.meta["condition"] != condition:
-                    continue
-                items.append(item)
-                taken += 1
+        for where, obj in benchmark_lines(f):
+            if limit is not None and taken >= limit:
+                break
+            item = parse_row(obj, len(items), where)
+            seen_categories.add(item.meta["category"].lower())
+            seen_categories.add(f.stem.lower())
+            if wanted is not None and item.meta["category"].lower() not in wanted and f.stem.lower() not in wanted:
+                continue
+            if condition is not None and item.meta["condition"] != condition:
+                continue
+            items.append(item)
+            taken += 1
     if wanted is not None and not wanted <= seen_categories:
         raise ConfigError(f"--category: {', '.join(sorted(wanted - seen_categories))} not in {data}; "
                           f"it holds {', '.join(sorted(seen_categories))}")

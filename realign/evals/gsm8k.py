@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from realign.errors import ConfigError, InputError
-from realign.evals.running import Progress, ask_all
+from realign.evals.running import Progress, ask_all, benchmark_lines
 from realign.evals.stats import mcnemar_exact, wilson_interval
 from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
 
@@ -130,20 +130,10 @@ def _read_jsonl(path: Path, limit: int | None) -> list[GSM8KItem]:
         raise InputError(f"{path}: no such file; --data DIR must hold train.jsonl and test.jsonl "
                          "(lines of {\"question\": ..., \"answer\": \"... #### N\"})")
     items: list[GSM8KItem] = []
-    with path.open("rb") as f:
-        for line_no, raw in enumerate(f, start=1):
-            if limit is not None and len(items) >= limit:
-                break
-            if not raw.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise InputError(f"{where}: not valid UTF-8") from None
-            except ValueError as e:
-                raise InputError(f"{where}: not valid JSON ({e})") from None
-            items.append(_item(obj, len(items), where))
+    for where, obj in benchmark_lines(path):
+        if limit is not None and len(items) >= limit:
+            break
+        items.append(_item(obj, len(items), where))
     if not items:
         raise InputError(f"{path}: holds no GSM8K rows")
     return items

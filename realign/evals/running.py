@@ -25,12 +25,29 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from realign.errors import ConfigError, InputError
 from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
 
-__all__ = ["EvalItem", "Scorer", "Progress", "ask_all", "read_answers", "write_rows", "run_benchmark"]
+__all__ = ["EvalItem", "Scorer", "Progress", "ask_all", "benchmark_lines", "read_answers", "write_rows", "run_benchmark"]
+
+
+def benchmark_lines(path: Path) -> Iterator[tuple[str, Any]]:
+    """The JSON objects of a benchmark's JSONL file with their `file:line`, blank lines skipped.
+    A benchmark file is the measurement, so a bad line stops the command (naming file and line)
+    instead of being quarantined as a corpus row would be."""
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{line_no}"
+            try:
+                yield where, json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise InputError(f"{where}: not valid UTF-8") from None
+            except ValueError as e:
+                raise InputError(f"{where}: not valid JSON ({e})") from None
 
 
 @dataclass(frozen=True)
