@@ -28,7 +28,8 @@ Prints, per source: top-1 and group accuracy of the embedded classifier, and how
 Then the system-turn flip rate: each third-party request as a chat row with and without a generic
 system turn, both through the readers and `classification_text` as `rewrite` does, the share of
 rows whose label differs. The share of a cascade run's prompt tokens that classification takes
-(estimated on the Alpaca rows). Then instructions/s and start-up of a fresh process. With `--cascade`,
+(estimated on the Alpaca rows, then measured on a real `realign rewrite --classifier cascade` of
+them against the local test server). Then instructions/s and start-up of a fresh process. With `--cascade`,
 also the cascade with a simulated (oracle) LLM on the labelled sets, a bound, not a real model.
 """
 
@@ -205,6 +206,42 @@ def classification_token_share(model: EmbeddedClassifier, threshold: float) -> N
           f"({cls_tokens:,} of {cls_tokens + rewrite_tokens:,})")
 
 
+def measured_token_share() -> None:
+    """The same share measured on a real run: `realign rewrite --classifier cascade` on the 1,000
+    Alpaca rows against the local test server (`--mode realign`, which answers the classification
+    and rewrite requests), then every stored request of the run counted: by the server's token
+    count (words) and by characters of the messages sent. Feedback retries are included here."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import duckdb
+    from throughput import Server
+
+    srv = Server(0.0)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "cascade.duckdb"
+            proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(ALPACA), "--db", str(db),
+                                   "--model", "m", "--base-url", srv.url, "--classifier", "cascade", "--json", "-q"], capture_output=True, text=True, cwd=ROOT)
+            if proc.returncode != 0:
+                print(f"(measured cascade run failed: {proc.stderr.strip()[-300:]})")
+                return
+            con = duckdb.connect(str(db), read_only=True)
+            texts = dict(con.execute("SELECT sha256, text FROM texts").fetchall())
+            tokens: dict[str, int] = {}
+            chars: dict[str, int] = {}
+            for kind, request, prompt_tokens in con.execute("SELECT kind, request, prompt_tokens FROM llm_calls").fetchall():
+                for m in json.loads(request)["messages"]:
+                    c = m["content"]
+                    chars[kind] = chars.get(kind, 0) + len(texts[c["$text"]] if isinstance(c, dict) else c)
+                tokens[kind] = tokens.get(kind, 0) + (prompt_tokens or 0)
+            con.close()
+    finally:
+        srv.close()
+    share = lambda d: d.get("classify", 0) / max(sum(d.values()), 1)  # noqa: E731
+    print(f"measured on a real cascade run (realign rewrite against the test server, threshold {DEFAULT_THRESHOLD}): "
+          f"{', '.join(f'{k} {v:,}' for k, v in sorted(tokens.items()))} prompt tokens (server word count); "
+          f"classification = {share(tokens):.1%} of them, {share(chars):.1%} of the prompt characters")
+
+
 def startup_seconds(model_dir: Path | None = None, runs: int = 3) -> float:
     arg = repr(str(model_dir)) if model_dir else ""
     code = f"import realign.classify.embedded as e; e.EmbeddedClassifier.load({arg}).predict(['hello'])"
@@ -303,6 +340,7 @@ def main() -> None:
               f"({len(third_party)} third-party requests x {len(SYSTEM_TURNS)} system turns, read as `realign rewrite` reads a chat file)")
     if ALPACA.is_file():
         classification_token_share(model, args.threshold)
+        measured_token_share()
     if args.cascade:
         for src in sources:
             if all(g is not None for g in src.gold_task):
