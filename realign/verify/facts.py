@@ -157,7 +157,7 @@ def _dates_spelled(text: str) -> str:
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers). The result is
     shared between calls: do not change it."""
-    body = _dates_spelled(_LIST_MARK.sub(" ", text))
+    body = _dates_spelled(_LIST_MARK.sub(" ", _uncited(text)))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
         n = _to_number(m, body)
@@ -261,6 +261,77 @@ def _same_person(given: list[str], before: str) -> bool:
 _OTHER_NAME_BEFORE = re.compile(r"(?<![\w.])(?![A-Z][a-z]{0,3}\.[ \t]*$)[A-Z][\w'’\-]*\.?[ \t]+$")
 
 
+# Titles before a name ("Dr. Isabel Maru", "President Richard Nixon"): not given names.
+_TITLES = frozenset("""dr mr mrs ms miss sir dame lord lady president king queen prince princess general gen
+    rev reverend prof professor captain capt saint st pope senator sen governor gov judge justice""".split())
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+GIVEN_MAX = 4  # given and middle names looked at before a surname
+
+
+def _name_tokens(words: list[str]) -> list[str]:
+    """Given names as lower-case tokens, initials split ("B.R." -> b, r), titles and link words out."""
+    out: list[str] = []
+    for w in words:
+        for piece in w.lower().strip(",").split("."):
+            if piece and piece not in _LINK_NAME:
+                out.append(piece)
+    while out and out[0] in _TITLES:
+        out = out[1:]
+    return out
+
+
+def _given_names(name: str, surname: str) -> list[str]:
+    """The original name's given and middle names (lower case): "hugh s. johnson" -> hugh, s."""
+    words = name.split()
+    at = len(words) - 1 - words[::-1].index(surname) if surname in words else len(words) - 1
+    return _name_tokens(words[:at])
+
+
+def _given_before(text: str, start: int) -> list[str]:
+    """The capitalised words standing right before a surname in `text` ("Hugh Samuel" before
+    "Johnson"), at most GIVEN_MAX, read without a regex (no backtracking on long texts)."""
+    words = text[max(0, start - 60) : start].split()
+    run: list[str] = []
+    for w in reversed(words):
+        if len(run) == GIVEN_MAX or not w[0].isupper() or not w.replace(".", "").replace("'", "").replace("’", "")\
+                .replace("-", "").isalpha() or w.lower().rstrip(".") in _STOP:
+            break
+        run.append(w)
+    return _name_tokens(run[::-1])
+
+
+def _given_word_same(a: str, b: str) -> bool:
+    """One given name written two ways: equal, an initial of the other, or shortened ("Dave" / "David")."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return len(a) >= NICKNAME_PREFIX and len(b) >= NICKNAME_PREFIX and a[:NICKNAME_PREFIX] == b[:NICKNAME_PREFIX]
+
+
+def _given_agree(original: list[str], written: list[str]) -> bool | None:
+    """Whether the given names before a kept surname name the original's person: the first given
+    name agrees (in full, as an initial or shortened) and, when both write middle names, they agree
+    one for one ("Hugh Samuel Johnson" for "Hugh S. Johnson", "Richard Noel Marx" for "Richard
+    Marx", not "George W. Bush" for "George H. W. Bush"). None: the first names differ, so this
+    cannot tell (another rule decides)."""
+    if not original or not written or not _given_word_same(original[0], written[0]):
+        return None
+    om, wm = original[1:], written[1:]
+    if om and wm:
+        return len(om) == len(wm) and all(_given_word_same(a, b) for a, b in zip(om, wm))
+    return True
+
+
+def _suffix_differs(name: str, text: str, end: int) -> bool:
+    """"Robert Downey Sr." is not "Robert Downey Jr.": a generational suffix after the surname
+    that differs from the original's."""
+    mine = name.split()[-1].rstrip(".")
+    after = text[end : end + 8].replace(",", " ").split()
+    theirs = after[0].lower().rstrip(".") if after else ""
+    return theirs in _SUFFIXES and mine in _SUFFIXES and theirs != mine
+
+
 def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
     """Where `phrase` stands in `text` as whole words (the first place, or `every` place): a
     string search, not a regex compiled per name."""
@@ -299,9 +370,15 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
     if len(parts) < 2:
         return False
+    given = _given_names(name, parts[-1])
     for start in _word_at(text_lower, parts[-1], every=True):
         if not text[start].isupper():
             continue  # "Beehive State" is not kept by "the last state": the last word alone must name
+        agree = _given_agree(given, _given_before(text, start))
+        if agree is not None:
+            if agree and not _suffix_differs(name, text, start + len(parts[-1])):
+                return True
+            continue
         window = " " + text[max(0, start - 60) : start].rstrip(" \t")
         # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
         # name's own words to the word before the name
@@ -319,13 +396,44 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     return False
 
 
+# Words a name is written with either in full or abbreviated ("Mt. Kilimanjaro" / "Mount
+# Kilimanjaro", "Sunset Blvd" / "Sunset Boulevard", "U.S." / "US", "Robert Downey, Jr."): both
+# sides are folded to one form before they are compared. "St." stands for Saint and for Street,
+# so both full words fold to it.
+_ABBREVIATED = {"mount": "Mt", "mt": "Mt", "fort": "Ft", "ft": "Ft", "saint": "St", "street": "St", "st": "St",
+                "boulevard": "Blvd", "blvd": "Blvd", "avenue": "Ave", "ave": "Ave", "u.s.": "US", "u.s": "US",
+                "u.s.a.": "US", "u.s.a": "US", "usa": "US", "u.k.": "UK", "u.k": "UK", "united states of america": "United States", "jr": "Jr", "sr": "Sr"}
+_ABBREVIATION = re.compile(r"(?:,[ \t]*(?=[JS]r\b)|(?<![\w.]))(u\.s\.a\.?|u\.s\.?|u\.k\.?|united states of america|mount|mt|fort|"
+                           r"ft|saint|street|st|boulevard|blvd|avenue|ave|usa|jr|sr)(?:\.(?=[ \t]|$))?(?![\w])", re.I)
+_ABBREVIATION_HINT = re.compile(r"(?i:mt|ft|st|blvd|ave|u\.[sk]|usa|jr|sr|mount|fort|saint|boulevard|avenue|"
+                                r"united states of america)")
+# Citation marks glued to a word ("Elena Anaya⁶", "Paris[2]"): Bing-style answers carry them.
+_CITATION = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\[\^?\d{1,3}\^?\]")
+
+
+def _abbreviated(m: re.Match[str]) -> str:
+    word = m.group(1)
+    short = _ABBREVIATED[word.lower()]
+    if m.group(0).startswith(","):
+        short = " " + short
+    return short if word[0].isupper() else short.lower()
+
+
+def _uncited(text: str) -> str:
+    return _CITATION.sub("", text) if ("[" in text or not text.isascii()) else text
+
+
 @lru_cache(maxsize=256)
 def _fold(text: str) -> str:
-    """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
-    "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
+    """`text` with accents and citation marks dropped, hyphens as spaces and abbreviated name
+    words in one form: "Beyoncé" is "Beyonce", "Mecklenburg-Strelitz" is "Mecklenburg Strelitz",
+    "Mount Kilimanjaro" is "Mt Kilimanjaro"."""
+    text = _uncited(text)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _dates_spelled(text)
+    if _ABBREVIATION_HINT.search(text):
+        text = _ABBREVIATION.sub(_abbreviated, text)
     return text.replace("-", " ") if "-" in text else text
 
 
@@ -469,11 +577,39 @@ def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
                for d in range(first, APPROX_DIGITS + 1))
 
 
+# A year restated less precisely: "in the 16th century" or "in the sixteenth century" for 1524,
+# "in the 1930s" for 1934 (not "the 15th century", not "the 1940s").
+_CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINALS) + r"|first|second))[ \t-]+century\b",
+                      re.I)
+_DECADE = re.compile(r"\b(\d{3}0)['’]?s\b")
+_ORDINAL_WORD = dict(_ORDINALS, first=1, second=2)
+
+
+def _coarser_dates(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """Original year -> the century or decade of the candidate that contains it (the value the
+    candidate's number reads as: 16 for "16th century", 1930 for "1930s")."""
+    if "entur" not in candidate and "0s" not in candidate and "0's" not in candidate and "0’s" not in candidate:
+        return {}
+    years = [v for v in read_facts(original).numbers if v.denominator == 1 and 100 <= v <= 2100]
+    pairs: dict[Fraction, Fraction] = {}
+    for m in _CENTURY.finditer(candidate):
+        century = int(m.group(1)) if m.group(1) else _ORDINAL_WORD[m.group(2).lower()]
+        for y in years:
+            if (int(y) - 1) // 100 + 1 == century:
+                pairs[y] = Fraction(century)
+    for m in _DECADE.finditer(candidate):
+        decade = int(m.group(1))
+        for y in years:
+            if decade <= y < decade + 10:
+                pairs[y] = Fraction(decade)
+    return pairs
+
+
 def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation)."""
+    approximation, or the century or decade that holds an original year)."""
     cand = _cued_numbers(candidate)
-    pairs: dict[Fraction, Fraction] = {}
+    pairs: dict[Fraction, Fraction] = _coarser_dates(original, candidate)
     for ov, ocue in _cued_numbers(original):
         for cv, ccue in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
@@ -547,7 +683,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
-                 and not any(_acronym_kept(w, n) for w in want.names.values())
+                 and not any(_acronym_kept(w, _fold(n)) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
