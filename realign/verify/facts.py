@@ -367,7 +367,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
                 any(not _OTHER_NAME_BEFORE.search(text[max(0, at - 30) : at])
                     for at in _word_at(text_lower, " ".join(words[i:]), every=True)):
             return True
-    parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
+    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT)]
     if len(parts) < 2:
         return False
     given = _given_names(name, parts[-1])
@@ -403,6 +403,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
 _ABBREVIATED = {"mount": "Mt", "mt": "Mt", "fort": "Ft", "ft": "Ft", "saint": "St", "street": "St", "st": "St",
                 "boulevard": "Blvd", "blvd": "Blvd", "avenue": "Ave", "ave": "Ave", "u.s.": "US", "u.s": "US",
                 "u.s.a.": "US", "u.s.a": "US", "usa": "US", "u.k.": "UK", "u.k": "UK", "united states of america": "United States", "jr": "Jr", "sr": "Sr"}
+_FOLDED_SHORT = frozenset({"mt", "ft", "st"})  # "Mt Kilimanjaro" kept as "Kilimanjaro", as "Mt. Kilimanjaro" was
 _ABBREVIATION = re.compile(r"(?:,[ \t]*(?=[JS]r\b)|(?<![\w.]))(u\.s\.a\.?|u\.s\.?|u\.k\.?|united states of america|mount|mt|fort|"
                            r"ft|saint|street|st|boulevard|blvd|avenue|ave|usa|jr|sr)(?:\.(?=[ \t]|$))?(?![\w])", re.I)
 _ABBREVIATION_HINT = re.compile(r"(?i:mt|ft|st|blvd|ave|u\.[sk]|usa|jr|sr|mount|fort|saint|boulevard|avenue|"
@@ -660,6 +661,82 @@ def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | No
     return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
 
+# The answer stated and then taken back: a correction ("..., but it was actually written by Bruce
+# Springsteen", "No wait, it was ...", "Correction: 1792") or a closing answer line ("The answer
+# is ...") with a new fact after it and the answer not stated again; or the answer hedged against
+# another ("either Neil Young or Bruce Springsteen", "1791 or 1792", "Neil Young, though possibly
+# ..."). Bounded patterns only: no backtracking on long candidates.
+_CORRECTION = re.compile(
+    r"\b(?:correction|no,?[ \t]+wait|wait,?[ \t]+no|just[ \t]+kidding|scratch[ \t]+that|on[ \t]+second[ \t]+thought|"
+    r"i[ \t]+was[ \t]+wrong|my[ \t]+mistake|i[ \t]+mean|(?:the|my)[ \t]+(?:final|correct|right|real|actual)[ \t]+answer|"
+    r"final[ \t]+answer|the[ \t]+answer[ \t]+is)\b|\bbut\b[^.!?\n]{0,40}?\b(?:actually|really|in[ \t]+fact|instead)\b",
+    re.I)
+_HEDGE_BETWEEN = re.compile(
+    r"[ \t]*,?[ \t]*\(?[ \t]*(?:either[ \t]+)?(?:(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|maybe|even|probably))?|"
+    r"(?:though|although|but)[ \t]+(?:possibly|perhaps|maybe|probably))[ \t]+(?:it[ \t]+(?:may|might|could)[ \t]+"
+    r"(?:have[ \t]+)?be(?:en)?[ \t]+)?", re.I)
+_HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
+                         r"actually|really|fact|instead)\b", re.I)
+HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
+
+
+def _positions(text_low: str, key: str) -> list[tuple[int, int]]:
+    """Where a name stands in `text_low` (folded, lower case), or its last word for a name of
+    several words (kept by the surname alone): (start, end) pairs."""
+    hits = [(i, i + len(key)) for i in _word_at(text_low, key, every=True)]
+    last = key.split()[-1]
+    if not hits and " " in key and len(last) > 2:
+        hits = [(i, i + len(last)) for i in _word_at(text_low, last, every=True)]
+    return hits
+
+
+def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]:
+    out = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None and abs(n.value) in values:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _taken_back(inp: CheckInput, want: Facts, cand: Facts, known: Facts, cand_text: str, kept_names: list[str],
+                new_names: list[str]) -> str | None:
+    """A reason when the rewrite keeps the answer but takes it back or hedges it against a new fact."""
+    if not _HEDGE_HINT.search(cand_text):
+        return None
+    cand_low = cand_text.lower()
+    approx = approximations(inp.original, inp.candidate)
+    kept_vals = {v for v in want.numbers if v in cand.numbers or v in approx} | set(approx.values())
+    new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
+    kept_words = {w for n in kept_names for w in _fold(n).lower().split() if len(w) > 3}
+    # a spelling variant of a kept name ("Cyclopes (or Cyclops)") is not another answer
+    fresh = [n for n in new_names
+             if not any(w in kept_words or any(_same_word(w, k) for k in kept_words)
+                        for w in _fold(n).lower().split() if len(w) > 3)]
+    kept = [p for n in kept_names if n.lower() not in want.terms for p in _positions(cand_low, _fold(n).lower())]
+    kept += _number_positions(cand_text, kept_vals)
+    new = [p for n in fresh for p in _positions(cand_low, _fold(n).lower())]
+    new += _number_positions(cand_text, new_vals)
+    if not kept or not new:
+        return None
+    for ks, ke in kept:
+        for ns, ne in new:
+            a, b = (ke, ns) if ke <= ns else (ne, ks)
+            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
+                return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
+                        f"the original only {cand_text[ks:ke]}")
+    first_kept = min(k[0] for k in kept)
+    for m in _CORRECTION.finditer(cand_text):
+        if m.start() < first_kept:
+            continue
+        after_new = [p for p in new if p[0] >= m.end()]
+        if after_new and not any(k[0] >= m.start() for k in kept):
+            ns, ne = after_new[0]
+            return (f"fact changed: the rewrite states the original's answer, then takes it back for "
+                    f"{cand_text[ns:ne]} ({m.group(0)!r})")
+    return None
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
@@ -705,6 +782,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "
                                   "states none of them")
+    taken_back = _taken_back(inp, want, cand, known, cand_text, kept_names, new_names)
+    if taken_back:
+        return CheckResult(name=NAME, passed=False, reason=taken_back)
     return CheckResult(name=NAME, passed=True,
                        reason=f"key facts kept: {', '.join((kept_names + kept_nums)[:6])}")
 
