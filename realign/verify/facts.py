@@ -406,8 +406,8 @@ _ABBREVIATED = {"mount": "Mt", "mt": "Mt", "fort": "Ft", "ft": "Ft", "saint": "S
 _FOLDED_SHORT = frozenset({"mt", "ft", "st"})  # "Mt Kilimanjaro" kept as "Kilimanjaro", as "Mt. Kilimanjaro" was
 _ABBREVIATION = re.compile(r"(?:,[ \t]*(?=[JS]r\b)|(?<![\w.]))(u\.s\.a\.?|u\.s\.?|u\.k\.?|united states of america|mount|mt|fort|"
                            r"ft|saint|street|st|boulevard|blvd|avenue|ave|usa|jr|sr)(?:\.(?=[ \t]|$))?(?![\w])", re.I)
-_ABBREVIATION_HINT = re.compile(r"(?i:mt|ft|st|blvd|ave|u\.[sk]|usa|jr|sr|mount|fort|saint|boulevard|avenue|"
-                                r"united states of america)")
+_ABBREVIATION_HINT = re.compile(r"(?i:\b(?:mt|ft|st|blvd|ave|u\.[sk]|usa|jr|sr|mount|fort|saint|boulevard|avenue|"
+                                r"united states of america))")
 # Citation marks glued to a word ("Elena Anaya⁶", "Paris[2]"): Bing-style answers carry them.
 _CITATION = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\[\^?\d{1,3}\^?\]")
 
@@ -606,9 +606,11 @@ def _coarser_dates(original: str, candidate: str) -> dict[Fraction, Fraction]:
     return pairs
 
 
+@lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation, or the century or decade that holds an original year)."""
+    approximation, or the century or decade that holds an original year). Shared between calls:
+    do not change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = _coarser_dates(original, candidate)
     for ov, ocue in _cued_numbers(original):
