@@ -676,19 +676,20 @@ _CORRECTION = re.compile(
 _HEDGE_BETWEEN = re.compile(
     r"[ \t]*,?[ \t]*\(?[ \t]*(?:either[ \t]+)?(?:(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|maybe|even|probably))?|"
     r"(?:though|although|but)[ \t]+(?:possibly|perhaps|maybe|probably))[ \t]+(?:it[ \t]+(?:may|might|could)[ \t]+"
-    r"(?:have[ \t]+)?be(?:en)?[ \t]+)?", re.I)
+    r"(?:have[ \t]+)?be(?:en)?[ \t]+)?(?:(?:the|a|an)[ \t]+)?", re.I)
 _HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
                          r"actually|really|fact|instead)\b", re.I)
 HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
 
 
 def _positions(text_low: str, key: str) -> list[tuple[int, int]]:
-    """Where a name stands in `text_low` (folded, lower case), or its last word for a name of
-    several words (kept by the surname alone): (start, end) pairs."""
+    """Where a name stands in `text_low` (folded, lower case), or, for a name of several words not
+    written whole, each of its longer words ("Cathy Dennis (or ...) and Rob Davis"): (start, end)."""
     hits = [(i, i + len(key)) for i in _word_at(text_low, key, every=True)]
-    last = key.split()[-1]
-    if not hits and " " in key and len(last) > 2:
-        hits = [(i, i + len(last)) for i in _word_at(text_low, last, every=True)]
+    if not hits and " " in key:
+        for word in key.split():
+            if len(word) > 3 and word not in _LINK_NAME:
+                hits += [(i, i + len(word)) for i in _word_at(text_low, word, every=True)]
     return hits
 
 
@@ -701,21 +702,26 @@ def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]
     return out
 
 
-def _taken_back(inp: CheckInput, want: Facts, cand: Facts, known: Facts, cand_text: str, kept_names: list[str],
+def _variant_of(name: str, kept_words: set[str]) -> bool:
+    """Whether every longer word of `name` is a word of a kept name or a spelling of one."""
+    words = [w for w in _fold(name).lower().split() if len(w) > 3]
+    return bool(words) and all(w in kept_words or any(_same_word(w, k) for k in kept_words) for w in words)
+
+
+def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept_names: list[str],
                 new_names: list[str]) -> str | None:
-    """A reason when the rewrite keeps the answer but takes it back or hedges it against a new fact."""
+    """A reason when the rewrite keeps the answer (a kept name, or any number of the original) but
+    takes it back or hedges it against a new fact."""
     if not _HEDGE_HINT.search(cand_text):
         return None
     cand_low = cand_text.lower()
     approx = approximations(inp.original, inp.candidate)
-    kept_vals = {v for v in want.numbers if v in cand.numbers or v in approx} | set(approx.values())
+    kept_vals = {v for v in read_facts(inp.original).numbers if v in cand.numbers or v in approx} | set(approx.values())
     new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
     kept_words = {w for n in kept_names for w in _fold(n).lower().split() if len(w) > 3}
     # a spelling variant of a kept name ("Cyclopes (or Cyclops)") is not another answer
-    fresh = [n for n in new_names
-             if not any(w in kept_words or any(_same_word(w, k) for k in kept_words)
-                        for w in _fold(n).lower().split() if len(w) > 3)]
-    kept = [p for n in kept_names if n.lower() not in want.terms for p in _positions(cand_low, _fold(n).lower())]
+    fresh = [n for n in new_names if not _variant_of(n, kept_words)]
+    kept = [p for n in kept_names for p in _positions(cand_low, _fold(n).lower())]
     kept += _number_positions(cand_text, kept_vals)
     new = [p for n in fresh for p in _positions(cand_low, _fold(n).lower())]
     new += _number_positions(cand_text, new_vals)
@@ -748,6 +754,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
+        # a number the question gives is still the answer's: "landed in 1969 or 1976" hedges it
+        taken_back = _taken_back(inp, cand, known, _fold(inp.candidate), [], [])
+        if taken_back:
+            return CheckResult(name=NAME, passed=False, reason=taken_back)
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
@@ -784,7 +794,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "
                                   "states none of them")
-    taken_back = _taken_back(inp, want, cand, known, cand_text, kept_names, new_names)
+    taken_back = _taken_back(inp, cand, known, cand_text, [n for n in kept_names if n.lower() not in want.terms],
+                             new_names)
     if taken_back:
         return CheckResult(name=NAME, passed=False, reason=taken_back)
     return CheckResult(name=NAME, passed=True,
