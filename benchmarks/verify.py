@@ -10,6 +10,13 @@ Three parts:
    (the math check for GSM8K solutions), and the false rejections / false acceptances of the full
    verification with the task not given. Sources listed in DEV_SOURCES were read while the checks
    were built; the others are held out and were only run.
+   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301) give a question, a list of gold answers and a
+   human judgement of a long model answer. A user's original response states ONE answer, not an
+   alias list, so the original is one gold answer (`primary_answer`: NQ's first, TriviaQA's
+   recurring alias); passing the candidate when it passes against ANY alias (the earlier
+   construction) is printed beside it. The human label means "correct for the question", which
+   also accepts another correct answer; so FR is also read on questions with one gold answer and
+   on positives that contain the original's answer (`proxy_view`).
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -321,8 +328,8 @@ def stdlib_cases(limit: int) -> list[Case]:
 
 
 def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
-    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the first gold alias of
-    EVOUNA's held NQ / TriviaQA questions, varied."""
+    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the primary gold answer
+    (`primary_answer`) of EVOUNA's held NQ / TriviaQA questions, varied."""
     p = folder / "truthfulqa_facts.jsonl"
     if not p.is_file():
         p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
@@ -345,7 +352,7 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
             for line in p.read_text(encoding="utf-8").splitlines():
                 r = json.loads(line)
                 if r.get("split_index", 0) % 2 == 1:
-                    seen.setdefault(r["instruction"], f"The answer is {r['gold_answers'][0]}.")
+                    seen.setdefault(r["instruction"], f"The answer is {primary_answer(r)}.")
     items = list(seen.items())[: limit * 3]
     names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
     out: list[Case] = []
