@@ -9,14 +9,22 @@ substitutes none:
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
-- a name substitution likewise ("The capital is Canberra" -> "It is Sydney").
+- a name substitution likewise ("The capital is Canberra" -> "It is Sydney");
+- an answer taken back or hedged: kept, then corrected to a new fact ("Neil Young. No wait, it
+  was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
+  answer is ..." naming another), or offered beside one ("either Neil Young or Bruce
+  Springsteen", "1791 or 1792", "X, though possibly Y").
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
-1,497), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with
-a title or a shortened given name ("Dr. George Berkeley", "Dave Gahan"), plurals and spelling
-variants of plain words ("temporal lobe" for "the temporal lobes"). A fact stated only under a
-negation ("not written by Neil Young but ...") is not kept.
+1,497), a year by its century or decade ("the 16th century" for 1524, "the 1930s" for 1934),
+dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
+a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
+"Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
+H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
+States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelling variants of plain
+words ("temporal lobe" for "the temporal lobes"). A fact stated only under a negation ("not
+written by Neil Young but ...") is not kept.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
