@@ -10,6 +10,13 @@ Three parts:
    (the math check for GSM8K solutions), and the false rejections / false acceptances of the full
    verification with the task not given. Sources listed in DEV_SOURCES were read while the checks
    were built; the others are held out and were only run.
+   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301) give a question, a list of gold answers and a
+   human judgement of a long model answer. A user's original response states ONE answer, not an
+   alias list, so the original is one gold answer (`primary_answer`: NQ's first, TriviaQA's
+   recurring alias); passing the candidate when it passes against ANY alias (the earlier
+   construction) is printed beside it. The human label means "correct for the question", which
+   also accepts another correct answer; so FR is also read on questions with one gold answer and
+   on positives that contain the original's answer (`proxy_view`).
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -28,6 +35,7 @@ import argparse
 import ast
 import csv
 import json
+import re
 import sys
 import sysconfig
 import time
@@ -101,33 +109,101 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
 GENERIC = {"length", "leak", "refusal", "language"}
 
 
-def verify_multi(r: dict[str, Any]) -> Any:
-    """Several gold answers ("A | B", `gold_answers`): the candidate is judged against each and
-    passes when it passes against one, as multi-reference QA scoring does."""
+# How a labelled QA row becomes an (original, rewrite) pair. A user's original response states ONE
+# answer, so the default construction ("primary") holds the candidate to one gold answer: NQ's first
+# listed answer (NQ-open lists the annotators' answers in order; the others are often different
+# people or places: "Kelli Giddish / Richard Belzer / Ice-T"), and for TriviaQA the alias the others
+# are built on (`primary_answer`), because EVOUNA's TriviaQA lists are Wikipedia redirects in no set
+# order ("Utah (State) / Forty-Fifth State / Sports in Utah / ..."), so the first one is often a
+# redirect nobody would answer with ("Kamal kahn" for Octopussy, "Cofantre" for Coventry). The
+# earlier construction ("any": pass against any alias, as multi-reference QA scoring does) is still
+# printed beside it so the change is visible: it lets a wrong answer through on a stray redirect and
+# is not what the check faces in use.
+CONSTRUCTIONS = ("primary", "any")
+
+
+def _alias_key(alias: str) -> frozenset[str]:
+    """An alias as its set of lower-cased words, a trailing "(disambiguation)" / "(film)" dropped:
+    "Hess, Rudolf" and "Rudolf Hess" are one key."""
+    bare = re.sub(r"\s*\([^)]*\)\s*$", "", alias)
+    return frozenset(re.findall(r"[^\W_]+", bare.lower()))
+
+
+def primary_answer(r: dict[str, Any]) -> str:
+    """The one answer a user's original would state. NQ (evouna_nq, nq301): the first gold answer.
+    TriviaQA (evouna_tq): the alias written most often (case, punctuation, a trailing parenthesis and
+    word order aside: the article title recurs as "Utah", "Utah (State)", ...), then the one most
+    other aliases contain, then the shorter; shown in its plain form (no parenthesis, no comma, not
+    all capitals). Chosen from the gold list alone, never from the candidates or the labels."""
+    golds = r.get("gold_answers") or [r["original"]]
+    if r.get("source") != "evouna_tq" or len(golds) < 2:
+        return golds[0]
+    keys = [_alias_key(a) for a in golds]
+
+    def score(i: int) -> tuple[int, int, int, int]:
+        k = keys[i]
+        if not k:
+            return (-1, 0, 0, 0)
+        return (sum(k == x for x in keys), sum(k <= x for x in keys), -len(" ".join(k)), -i)
+
+    best = keys[max(range(len(golds)), key=score)]
+    forms = [re.sub(r"\s*\([^)]*\)\s*$", "", a).strip() for a, k in zip(golds, keys) if k == best]
+    return max(forms, key=lambda f: ("," not in f, not f.isupper(), f != f.lower(), "-" not in f, -forms.index(f)))
+
+
+def verify_multi(r: dict[str, Any], construction: str = "primary") -> Any:
+    """One labelled row as a rewrite of an original. "primary": the original is `primary_answer`.
+    "any" (the earlier construction): the candidate is judged against each gold answer and passes
+    when it passes against one."""
     golds = r.get("gold_answers") or []
     if len(golds) < 2:
         return verify(r["instruction"], r["original"], r["candidate"])
+    if construction == "primary":
+        return verify(r["instruction"], primary_answer(r), r["candidate"])
     verdicts = [verify(r["instruction"], g, r["candidate"]) for g in golds]
     return next((v for v in verdicts if v.passed), verdicts[0])
 
 
+def _norm_answer(text: str) -> str:
+    """SQuAD-style normalisation (lower case, no punctuation, no articles)."""
+    t = "".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace())
+    return " ".join(w for w in t.split() if w not in {"a", "an", "the"})
+
+
 def proxy_view(rows: list[dict[str, Any]]) -> None:
-    """NQ301's human label says "correct for the question", not "same answer as the gold" (a
-    different person or date judged also correct is a positive). Two readings of "answer-keeping"
-    from third-party judgements: judged correct by the annotators AND judged equivalent to the gold
-    by the repo's BEM answer-equivalence model; and (our string test) a gold answer appears in the
-    candidate. "Answer-changing" stays: judged not correct."""
+    """The human label says "correct for the question" (EVOUNA: "correct given the golden answer"),
+    not "same answer as the original": a different person or date judged also correct is a
+    positive. So besides the label itself, "keeping" is also read as: judged correct AND judged
+    equivalent to the gold by the repo's BEM model (NQ301); judged correct AND the original's answer
+    appears in the candidate (our normalised string test; for "any", any alias). "Changing" stays:
+    judged not correct (wrong against every gold answer, so wrong against the primary one too).
+    Both constructions are printed."""
     change = [r for r in rows if not r["same_answer"]]
-    fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in change)
-    readings = [("correct and a gold answer in the candidate", [r for r in rows if r["same_answer"]
-                                                                and r.get("gold_in_candidate")])]
-    if any("bem_acceptable" in r for r in rows):
-        readings.insert(0, ("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
-                                                                         and r.get("bem_acceptable")]))
-    for what, keep in readings:
-        fr = sum(not all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in keep)
-        print(f"    {rows[0]['source']}, keeping = {what}: answer FR {fr}/{len(keep)} "
-              f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+    for construction in CONSTRUCTIONS:
+        fa = sum(all(x.passed for x in verify_multi(r, construction).checks if x.name not in GENERIC) for r in change)
+
+        def contains(r: dict[str, Any]) -> bool:
+            if construction == "any":
+                return bool(r.get("gold_in_candidate"))
+            a = _norm_answer(primary_answer(r))
+            return bool(a) and f" {a} " in f" {_norm_answer(r['candidate'])} "
+
+        readings = [("the human label", [r for r in rows if r["same_answer"]]),
+                    # one gold answer: "correct given the gold" is then "keeps the original's answer",
+                    # the source's own label with no string test of ours (TriviaQA's aliases are one answer)
+                    ("the human label, questions with one gold answer",
+                     [r for r in rows if r["same_answer"] and (len(r.get("gold_answers") or [1]) == 1
+                                                               or r.get("source") == "evouna_tq")]),
+                    ("correct and the original's answer in the candidate",
+                     [r for r in rows if r["same_answer"] and contains(r)])]
+        if any("bem_acceptable" in r for r in rows):
+            readings.insert(1, ("correct and BEM-equivalent to the gold", [r for r in rows if r["same_answer"]
+                                                                            and r.get("bem_acceptable")]))
+        for what, keep in readings:
+            fr = sum(not all(x.passed for x in verify_multi(r, construction).checks if x.name not in GENERIC)
+                     for r in keep)
+            print(f"    {rows[0]['source']} [{construction}], keeping = {what}: answer FR {fr}/{len(keep)} "
+                  f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
 
 
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -252,8 +328,8 @@ def stdlib_cases(limit: int) -> list[Case]:
 
 
 def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
-    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the first gold alias of
-    EVOUNA's held NQ / TriviaQA questions, varied."""
+    """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the primary gold answer
+    (`primary_answer`) of EVOUNA's held NQ / TriviaQA questions, varied."""
     p = folder / "truthfulqa_facts.jsonl"
     if not p.is_file():
         p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
@@ -276,7 +352,7 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
             for line in p.read_text(encoding="utf-8").splitlines():
                 r = json.loads(line)
                 if r.get("split_index", 0) % 2 == 1:
-                    seen.setdefault(r["instruction"], f"The answer is {r['gold_answers'][0]}.")
+                    seen.setdefault(r["instruction"], f"The answer is {primary_answer(r)}.")
     items = list(seen.items())[: limit * 3]
     names = ["Benjamin Franklin", "Mount Everest", "Marie Curie", "Canada", "Tokyo", "the Roman Empire"]
     out: list[Case] = []

@@ -164,3 +164,90 @@ def test_a_number_stated_only_under_a_negation_is_not_kept() -> None:
     q = "how many people live in the village"
     assert not facts_ok(q, "approximately 1,497 people", "The village has not 1,497 but 1,350 people.")
     assert facts_ok(q, "approximately 1,497 people", "The village has 1,497 people, not 1,350.")
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a citation mark glued to the name (Bing-style answers)
+        ("who plays the evil doctor in wonder woman", "Elena Anaya",
+         "Dr. Isabel Maru is portrayed by Elena Anaya⁶, a Spanish actress.", True),
+        ("who plays the evil doctor in wonder woman", "Elena Anaya", "She is played by Lucy Davis[2].", False),
+        # name words written in full or abbreviated
+        ("which volcano is the highest mountain in africa", "Mt. Kilimanjaro",
+         "Mount Kilimanjaro, in Tanzania, is the highest mountain in Africa.", True),
+        ("which volcano is the highest mountain in africa", "Mt. Kilimanjaro", "Kilimanjaro.", True),
+        ("which volcano is the highest mountain in africa", "Mt. Kilimanjaro", "Mount Kenya is the highest.", False),
+        ("which musical premiered in 1993", "Sunset Blvd", 'It was "Sunset Boulevard."', True),
+        ("where was the treaty signed", "St. Louis", "It was signed in Saint Louis, Missouri.", True),
+        ("where was the treaty signed", "St. Louis", "It was signed in Saint Paul, Minnesota.", False),
+        ("which country hosted it", "the United States", "It was held in the U.S. that year.", True),
+        ("which country hosted it", "the United States", "It was held in the UK that year.", False),
+        ("who starred in the movie", "Robert Downey Jr.", "Robert Downey, Jr. starred in it.", True),
+        ("who starred in the movie", "Robert Downey Jr.", "Robert Downey Sr. directed and starred in it.", False),
+    ],
+)
+def test_names_in_their_abbreviated_and_cited_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Hugh S. Johnson", "President Roosevelt appointed Hugh Samuel Johnson.", True),  # middle name written out
+        ("Richard Marx", "It was Richard Noel Marx.", True),  # a middle name added
+        ("Wilhelm Conrad Röntgen", "It went to Wilhelm Röntgen in 1901.", True),  # a middle name left out
+        ("Martin Luther King Jr.", "It was Dr. Martin Luther King, Jr.", True),
+        ("George H. W. Bush", "It was George W. Bush.", False),  # another middle name: another person
+        ("George W. Bush", "It was George H. W. Bush.", False),
+        ("Hugh S. Johnson", "It was Hugh T. Johnson.", False),
+        ("Emmitt Smith", "It was Timmy Smith.", False),
+    ],
+)
+def test_given_and_middle_names_are_compared_one_for_one(original, candidate, same) -> None:
+    assert facts_ok("who was it", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("1524", "The letter J entered the alphabet in the 16th century.", True),
+        ("1524", "It was added in the sixteenth century.", True),
+        ("1524", "It was added in the 15th century.", False),
+        ("1934", "Stereo records first went on sale in the 1930s.", True),
+        ("1934", "Stereo records first went on sale in the 1940s.", False),
+    ],
+)
+def test_a_year_is_kept_by_its_century_or_decade(original, candidate, same) -> None:
+    assert facts_ok("when did it happen", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # the answer stated, then taken back for another
+        ("Neil Young", "Some credit Neil Young, but it was actually written by Bruce Springsteen.", False),
+        ("Neil Young", "Neil Young. No wait, it was Bruce Springsteen.", False),
+        ("Neil Young", "Neil Young wrote many songs that decade. The answer is Bruce Springsteen.", False),
+        ("1791", "It was ratified in 1791. Correction: it was ratified in 1792.", False),
+        # the answer hedged against another
+        ("Neil Young", "It was either Neil Young or Bruce Springsteen.", False),
+        ("Neil Young", "It was probably Neil Young, though possibly Bruce Springsteen.", False),
+        ("1791", "It was ratified in 1791 or 1792.", False),
+        # controls: the wrong answer first and corrected to the original's; more detail after the answer;
+        # a spelling variant in brackets
+        ("Neil Young", "It is often credited to Bruce Springsteen, but it was actually written by Neil Young.", True),
+        ("Neil Young", "Neil Young wrote it; he recorded it with Crazy Horse in 1970.", True),
+        ("Neil Young", "The answer is Neil Young, who recorded it with Crazy Horse.", True),
+        ("Cyclopes", "They were the Cyclopes (or Cyclops), giants with one eye.", True),
+    ],
+)
+def test_an_answer_taken_back_or_hedged_is_not_kept(original, candidate, same) -> None:
+    assert facts_ok("who wrote it and when", original, candidate) == same
+
+
+def test_a_taken_back_answer_is_rejected_by_the_full_verification_too() -> None:
+    v = verify("Who wrote Harvest Moon?", "Neil Young wrote it.",
+               "Neil Young wrote it. No wait, it was written by Bruce Springsteen.")
+    assert not v.passed
+    assert any("takes it back" in c.reason for c in v.checks if not c.passed)

@@ -257,9 +257,27 @@ _YEAR_OR_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w,]|\.\d)
 _NOT_NAMES = frozenset("the a an in on at of for and or but this that these those it its".split())
 
 
+_NAME_LINK = re.compile(r"[ \t]+(?:of|von|van|de|da|del|der|la|le)[ \t]+[A-Z][\w'’\-]*")
+_NAME_AFTER_DOT = re.compile(r"\.[ \t]*[A-Z][\w'’\-]*(?:[ \t]+[A-Z][\w'’\-]*)*")
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where a capitalised name found at text[start:end] really ends: past an initial or a title
+    ("Hugh S. Johnson", "Dr. Lexie Grey") and a link word ("John von Neumann")."""
+    while True:
+        link = _NAME_LINK.match(text, end)
+        last = text[start:end].split()[-1]
+        dot = _NAME_AFTER_DOT.match(text, end) if len(last) <= 3 and last[:1].isupper() else None
+        if link is None and dot is None:
+            return end
+        end = (link or dot).end()  # type: ignore[union-attr]
+
+
 def facts_cases(instruction: str, original: str, foreign_name: str | None = None) -> list[Case]:
     """Changing: a number or year in the original changed; a name swapped for `foreign_name` (a
-    name from an unrelated answer). Controls: the fact-bearing sentence alone, the original
+    name from an unrelated answer); the number or name kept but then taken back ("Correction: it
+    was actually ...", "No wait, it was ...") or hedged against another ("1791 or 1798", "X (or
+    possibly Y)"). Controls: the fact-bearing sentence alone, the original
     restated with a lead-in."""
     cases: list[Case] = []
 
@@ -271,6 +289,9 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         new = n + (1 if n < 100 else 7 if n < 3000 else 153)
         shown = f"{new:,}" if "," in m.group(1) else str(new)
         cases.append(c("number_changed", original[: m.start()] + shown + original[m.end() :], False))
+        # the number kept, then taken back or hedged against another, as models second-guess
+        cases.append(c("number_taken_back", f"{original.rstrip()} Correction: it was actually {shown}.", False))
+        cases.append(c("number_hedged", original[: m.end()] + f" or {shown}" + original[m.end() :], False))
     if foreign_name:
         names = [m for m in re.finditer(r"(?<![.!?]\s)(?<!^)(?<![\w'’])[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*)*",
                                         original)
@@ -279,6 +300,9 @@ def facts_cases(instruction: str, original: str, foreign_name: str | None = None
         if names:  # replaced where it was found ("The answer is The Beatles": not the first "The")
             m = names[0]
             cases.append(c("name_swapped", original[: m.start()] + foreign_name + original[m.end():], False))
+            cases.append(c("name_taken_back", f"{original.rstrip()} No wait, it was {foreign_name}.", False))
+            end = _name_end(original, m.start(), m.end())
+            cases.append(c("name_hedged", original[:end] + f" (or possibly {foreign_name})" + original[end:], False))
     # the same name written shorter: initials or a shortened given name kept with the surname;
     # another given name with the same surname is another person
     person = next((m for m in re.finditer(r"(?<![\w'’])([A-Z][a-z]{3,})[ \t]+([A-Z][a-z]{2,})\b(?![ \t]+(?:[A-Z]|of\b))",

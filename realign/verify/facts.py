@@ -9,14 +9,22 @@ substitutes none:
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
-- a name substitution likewise ("The capital is Canberra" -> "It is Sydney").
+- a name substitution likewise ("The capital is Canberra" -> "It is Sydney");
+- an answer taken back or hedged: kept, then corrected to a new fact ("Neil Young. No wait, it
+  was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
+  answer is ..." naming another), or offered beside one ("either Neil Young or Bruce
+  Springsteen", "1791 or 1792", "X, though possibly Y").
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
-1,497), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with
-a title or a shortened given name ("Dr. George Berkeley", "Dave Gahan"), plurals and spelling
-variants of plain words ("temporal lobe" for "the temporal lobes"). A fact stated only under a
-negation ("not written by Neil Young but ...") is not kept.
+1,497), a year by its century or decade ("the 16th century" for 1524, "the 1930s" for 1934),
+dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
+a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
+"Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
+H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
+States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelling variants of plain
+words ("temporal lobe" for "the temporal lobes"). A fact stated only under a negation ("not
+written by Neil Young but ...") is not kept.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
@@ -157,7 +165,7 @@ def _dates_spelled(text: str) -> str:
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers). The result is
     shared between calls: do not change it."""
-    body = _dates_spelled(_LIST_MARK.sub(" ", text))
+    body = _dates_spelled(_LIST_MARK.sub(" ", _uncited(text)))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
         n = _to_number(m, body)
@@ -261,6 +269,77 @@ def _same_person(given: list[str], before: str) -> bool:
 _OTHER_NAME_BEFORE = re.compile(r"(?<![\w.])(?![A-Z][a-z]{0,3}\.[ \t]*$)[A-Z][\w'’\-]*\.?[ \t]+$")
 
 
+# Titles before a name ("Dr. Isabel Maru", "President Richard Nixon"): not given names.
+_TITLES = frozenset("""dr mr mrs ms miss sir dame lord lady president king queen prince princess general gen
+    rev reverend prof professor captain capt saint st pope senator sen governor gov judge justice""".split())
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+GIVEN_MAX = 4  # given and middle names looked at before a surname
+
+
+def _name_tokens(words: list[str]) -> list[str]:
+    """Given names as lower-case tokens, initials split ("B.R." -> b, r), titles and link words out."""
+    out: list[str] = []
+    for w in words:
+        for piece in w.lower().strip(",").split("."):
+            if piece and piece not in _LINK_NAME:
+                out.append(piece)
+    while out and out[0] in _TITLES:
+        out = out[1:]
+    return out
+
+
+def _given_names(name: str, surname: str) -> list[str]:
+    """The original name's given and middle names (lower case): "hugh s. johnson" -> hugh, s."""
+    words = name.split()
+    at = len(words) - 1 - words[::-1].index(surname) if surname in words else len(words) - 1
+    return _name_tokens(words[:at])
+
+
+def _given_before(text: str, start: int) -> list[str]:
+    """The capitalised words standing right before a surname in `text` ("Hugh Samuel" before
+    "Johnson"), at most GIVEN_MAX, read without a regex (no backtracking on long texts)."""
+    words = text[max(0, start - 60) : start].split()
+    run: list[str] = []
+    for w in reversed(words):
+        if len(run) == GIVEN_MAX or not w[0].isupper() or not w.replace(".", "").replace("'", "").replace("’", "")\
+                .replace("-", "").isalpha() or w.lower().rstrip(".") in _STOP:
+            break
+        run.append(w)
+    return _name_tokens(run[::-1])
+
+
+def _given_word_same(a: str, b: str) -> bool:
+    """One given name written two ways: equal, an initial of the other, or shortened ("Dave" / "David")."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return len(a) >= NICKNAME_PREFIX and len(b) >= NICKNAME_PREFIX and a[:NICKNAME_PREFIX] == b[:NICKNAME_PREFIX]
+
+
+def _given_agree(original: list[str], written: list[str]) -> bool | None:
+    """Whether the given names before a kept surname name the original's person: the first given
+    name agrees (in full, as an initial or shortened) and, when both write middle names, they agree
+    one for one ("Hugh Samuel Johnson" for "Hugh S. Johnson", "Richard Noel Marx" for "Richard
+    Marx", not "George W. Bush" for "George H. W. Bush"). None: the first names differ, so this
+    cannot tell (another rule decides)."""
+    if not original or not written or not _given_word_same(original[0], written[0]):
+        return None
+    om, wm = original[1:], written[1:]
+    if om and wm:
+        return len(om) == len(wm) and all(_given_word_same(a, b) for a, b in zip(om, wm))
+    return True
+
+
+def _suffix_differs(name: str, text: str, end: int) -> bool:
+    """"Robert Downey Sr." is not "Robert Downey Jr.": a generational suffix after the surname
+    that differs from the original's."""
+    mine = name.split()[-1].rstrip(".")
+    after = text[end : end + 8].replace(",", " ").split()
+    theirs = after[0].lower().rstrip(".") if after else ""
+    return theirs in _SUFFIXES and mine in _SUFFIXES and theirs != mine
+
+
 def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
     """Where `phrase` stands in `text` as whole words (the first place, or `every` place): a
     string search, not a regex compiled per name."""
@@ -296,12 +375,18 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
                 any(not _OTHER_NAME_BEFORE.search(text[max(0, at - 30) : at])
                     for at in _word_at(text_lower, " ".join(words[i:]), every=True)):
             return True
-    parts = [p for p in name.split() if p not in _STOP and len(p) > 2]
+    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT)]
     if len(parts) < 2:
         return False
+    given = _given_names(name, parts[-1])
     for start in _word_at(text_lower, parts[-1], every=True):
         if not text[start].isupper():
             continue  # "Beehive State" is not kept by "the last state": the last word alone must name
+        agree = _given_agree(given, _given_before(text, start))
+        if agree is not None:
+            if agree and not _suffix_differs(name, text, start + len(parts[-1])):
+                return True
+            continue
         window = " " + text[max(0, start - 60) : start].rstrip(" \t")
         # "Tokyo von Neumann", "Marie Curie of Mecklenburg Strelitz": look past link words and the
         # name's own words to the word before the name
@@ -319,13 +404,45 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     return False
 
 
+# Words a name is written with either in full or abbreviated ("Mt. Kilimanjaro" / "Mount
+# Kilimanjaro", "Sunset Blvd" / "Sunset Boulevard", "U.S." / "US", "Robert Downey, Jr."): both
+# sides are folded to one form before they are compared. "St." stands for Saint and for Street,
+# so both full words fold to it.
+_ABBREVIATED = {"mount": "Mt", "mt": "Mt", "fort": "Ft", "ft": "Ft", "saint": "St", "street": "St", "st": "St",
+                "boulevard": "Blvd", "blvd": "Blvd", "avenue": "Ave", "ave": "Ave", "u.s.": "US", "u.s": "US",
+                "u.s.a.": "US", "u.s.a": "US", "usa": "US", "u.k.": "UK", "u.k": "UK", "united states of america": "United States", "jr": "Jr", "sr": "Sr"}
+_FOLDED_SHORT = frozenset({"mt", "ft", "st"})  # "Mt Kilimanjaro" kept as "Kilimanjaro", as "Mt. Kilimanjaro" was
+_ABBREVIATION = re.compile(r"(?:,[ \t]*(?=[JS]r\b)|(?<![\w.]))(u\.s\.a\.?|u\.s\.?|u\.k\.?|united states of america|mount|mt|fort|"
+                           r"ft|saint|street|st|boulevard|blvd|avenue|ave|usa|jr|sr)(?:\.(?=[ \t]|$))?(?![\w])", re.I)
+_ABBREVIATION_HINT = re.compile(r"(?i:\b(?:mt|ft|st|blvd|ave|u\.[sk]|usa|jr|sr|mount|fort|saint|boulevard|avenue|"
+                                r"united states of america))")
+# Citation marks glued to a word ("Elena Anaya⁶", "Paris[2]"): Bing-style answers carry them.
+_CITATION = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+|\[\^?\d{1,3}\^?\]")
+
+
+def _abbreviated(m: re.Match[str]) -> str:
+    word = m.group(1)
+    short = _ABBREVIATED[word.lower()]
+    if m.group(0).startswith(","):
+        short = " " + short
+    return short if word[0].isupper() else short.lower()
+
+
+def _uncited(text: str) -> str:
+    return _CITATION.sub("", text) if ("[" in text or not text.isascii()) else text
+
+
 @lru_cache(maxsize=256)
 def _fold(text: str) -> str:
-    """`text` with accents dropped and hyphens as spaces: "Beyoncé" is "Beyonce",
-    "Mecklenburg-Strelitz" is "Mecklenburg Strelitz"."""
+    """`text` with accents and citation marks dropped, hyphens as spaces and abbreviated name
+    words in one form: "Beyoncé" is "Beyonce", "Mecklenburg-Strelitz" is "Mecklenburg Strelitz",
+    "Mount Kilimanjaro" is "Mt Kilimanjaro"."""
+    text = _uncited(text)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = _dates_spelled(text)
+    if _ABBREVIATION_HINT.search(text):
+        text = _ABBREVIATION.sub(_abbreviated, text)
     return text.replace("-", " ") if "-" in text else text
 
 
@@ -469,11 +586,41 @@ def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
                for d in range(first, APPROX_DIGITS + 1))
 
 
+# A year restated less precisely: "in the 16th century" or "in the sixteenth century" for 1524,
+# "in the 1930s" for 1934 (not "the 15th century", not "the 1940s").
+_CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINALS) + r"|first|second))[ \t-]+century\b",
+                      re.I)
+_DECADE = re.compile(r"\b(\d{3}0)['’]?s\b")
+_ORDINAL_WORD = dict(_ORDINALS, first=1, second=2)
+
+
+def _coarser_dates(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """Original year -> the century or decade of the candidate that contains it (the value the
+    candidate's number reads as: 16 for "16th century", 1930 for "1930s")."""
+    if "entur" not in candidate and "0s" not in candidate and "0's" not in candidate and "0’s" not in candidate:
+        return {}
+    years = [v for v in read_facts(original).numbers if v.denominator == 1 and 100 <= v <= 2100]
+    pairs: dict[Fraction, Fraction] = {}
+    for m in _CENTURY.finditer(candidate):
+        century = int(m.group(1)) if m.group(1) else _ORDINAL_WORD[m.group(2).lower()]
+        for y in years:
+            if (int(y) - 1) // 100 + 1 == century:
+                pairs[y] = Fraction(century)
+    for m in _DECADE.finditer(candidate):
+        decade = int(m.group(1))
+        for y in years:
+            if decade <= y < decade + 10:
+                pairs[y] = Fraction(decade)
+    return pairs
+
+
+@lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation)."""
+    approximation, or the century or decade that holds an original year). Shared between calls:
+    do not change it."""
     cand = _cued_numbers(candidate)
-    pairs: dict[Fraction, Fraction] = {}
+    pairs: dict[Fraction, Fraction] = _coarser_dates(original, candidate)
     for ov, ocue in _cued_numbers(original):
         for cv, ccue in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
@@ -524,6 +671,88 @@ def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | No
     return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
 
+# The answer stated and then taken back: a correction ("..., but it was actually written by Bruce
+# Springsteen", "No wait, it was ...", "Correction: 1792") or a closing answer line ("The answer
+# is ...") with a new fact after it and the answer not stated again; or the answer hedged against
+# another ("either Neil Young or Bruce Springsteen", "1791 or 1792", "Neil Young, though possibly
+# ..."). Bounded patterns only: no backtracking on long candidates.
+_CORRECTION = re.compile(
+    r"\b(?:correction|no,?[ \t]+wait|wait,?[ \t]+no|just[ \t]+kidding|scratch[ \t]+that|on[ \t]+second[ \t]+thought|"
+    r"i[ \t]+was[ \t]+wrong|my[ \t]+mistake|i[ \t]+mean|(?:the|my)[ \t]+(?:final|correct|right|real|actual)[ \t]+answer|"
+    r"final[ \t]+answer|the[ \t]+answer[ \t]+is)\b|\bbut\b[^.!?\n]{0,40}?\b(?:actually|really|in[ \t]+fact|instead)\b",
+    re.I)
+_HEDGE_BETWEEN = re.compile(
+    r"[ \t]*,?[ \t]*\(?[ \t]*(?:either[ \t]+)?(?:(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|maybe|even|probably))?|"
+    r"(?:though|although|but)[ \t]+(?:possibly|perhaps|maybe|probably))[ \t]+(?:it[ \t]+(?:may|might|could)[ \t]+"
+    r"(?:have[ \t]+)?be(?:en)?[ \t]+)?(?:(?:the|a|an)[ \t]+)?", re.I)
+_HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
+                         r"actually|really|fact|instead)\b", re.I)
+HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
+
+
+def _positions(text_low: str, key: str) -> list[tuple[int, int]]:
+    """Where a name stands in `text_low` (folded, lower case), or, for a name of several words not
+    written whole, each of its longer words ("Cathy Dennis (or ...) and Rob Davis"): (start, end)."""
+    hits = [(i, i + len(key)) for i in _word_at(text_low, key, every=True)]
+    if not hits and " " in key:
+        for word in key.split():
+            if len(word) > 3 and word not in _LINK_NAME:
+                hits += [(i, i + len(word)) for i in _word_at(text_low, word, every=True)]
+    return hits
+
+
+def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]:
+    out = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None and abs(n.value) in values:
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _variant_of(name: str, kept_words: set[str]) -> bool:
+    """Whether every longer word of `name` is a word of a kept name or a spelling of one."""
+    words = [w for w in _fold(name).lower().split() if len(w) > 3]
+    return bool(words) and all(w in kept_words or any(_same_word(w, k) for k in kept_words) for w in words)
+
+
+def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept_names: list[str],
+                new_names: list[str]) -> str | None:
+    """A reason when the rewrite keeps the answer (a kept name, or any number of the original) but
+    takes it back or hedges it against a new fact."""
+    if not _HEDGE_HINT.search(cand_text):
+        return None
+    cand_low = cand_text.lower()
+    approx = approximations(inp.original, inp.candidate)
+    kept_vals = {v for v in read_facts(inp.original).numbers if v in cand.numbers or v in approx} | set(approx.values())
+    new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
+    kept_words = {w for n in kept_names for w in _fold(n).lower().split() if len(w) > 3}
+    # a spelling variant of a kept name ("Cyclopes (or Cyclops)") is not another answer
+    fresh = [n for n in new_names if not _variant_of(n, kept_words)]
+    kept = [p for n in kept_names for p in _positions(cand_low, _fold(n).lower())]
+    kept += _number_positions(cand_text, kept_vals)
+    new = [p for n in fresh for p in _positions(cand_low, _fold(n).lower())]
+    new += _number_positions(cand_text, new_vals)
+    if not kept or not new:
+        return None
+    for ks, ke in kept:
+        for ns, ne in new:
+            a, b = (ke, ns) if ke <= ns else (ne, ks)
+            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
+                return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
+                        f"the original only {cand_text[ks:ke]}")
+    first_kept = min(k[0] for k in kept)
+    for m in _CORRECTION.finditer(cand_text):
+        if m.start() < first_kept:
+            continue
+        after_new = [p for p in new if p[0] >= m.end()]
+        if after_new and not any(k[0] >= m.start() for k in kept):
+            ns, ne = after_new[0]
+            return (f"fact changed: the rewrite states the original's answer, then takes it back for "
+                    f"{cand_text[ns:ne]} ({m.group(0)!r})")
+    return None
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
@@ -533,6 +762,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
+        # a number the question gives is still the answer's: "landed in 1969 or 1976" hedges it
+        taken_back = _taken_back(inp, cand, known, _fold(inp.candidate), [], [])
+        if taken_back:
+            return CheckResult(name=NAME, passed=False, reason=taken_back)
         return CheckResult(name=NAME, passed=True,
                            reason="not applicable: the original states no number or name beyond the question's")
     cand_text, known_low = _fold(inp.candidate), _fold(known_text.lower())
@@ -547,7 +780,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
-                 and not any(_acronym_kept(w, n) for w in want.names.values())
+                 and not any(_acronym_kept(w, _fold(n)) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
@@ -569,6 +802,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "
                                   "states none of them")
+    taken_back = _taken_back(inp, cand, known, cand_text, [n for n in kept_names if n.lower() not in want.terms],
+                             new_names)
+    if taken_back:
+        return CheckResult(name=NAME, passed=False, reason=taken_back)
     return CheckResult(name=NAME, passed=True,
                        reason=f"key facts kept: {', '.join((kept_names + kept_nums)[:6])}")
 
