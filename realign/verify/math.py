@@ -481,21 +481,26 @@ def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | Non
     denied = [n for n, neg, _, _ in spans if neg]
     said = [(n, at) for n, neg, at, _ in spans if not neg]
     several = len({n.value for n, _ in said}) > 1
-    # the one number in the unit the question asks for, when the statement has several
-    in_unit: NumberMatch | None = None
-    if several and question:
+
+    def in_unit() -> NumberMatch | None:
+        """The one number in the unit the question asks for, when the statement has several."""
+        if not (several and question):
+            return None
         unit = [n for n, neg, _, end in spans if not neg and _in_asked_unit(question, seg, n, end)]
-        if len({n.value for n in unit}) == 1:
-            in_unit = unit[0]
+        return unit[0] if len({n.value for n in unit}) == 1 else None
+
     # a statement that opens with its number says it first: "18 apples, which is 2 more"; unless
     # that number is the subject: another one carries the asked unit ("5 hours, that is 300
     # minutes" for "how many minutes"), or it restates the question's own quantity ("8 pens will
     # cost $12.00" for "how much will 8 pens cost?")
     if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
-        if in_unit is not None and in_unit.value != said[0][0].value:
-            return in_unit, denied
+        if not (several and question):
+            return said[0][0], denied
+        asked = in_unit()
+        if asked is not None and asked.value != said[0][0].value:
+            return asked, denied
         first = next(sp for sp in spans if sp[2] == said[0][1])
-        if not (several and question and _restates_question(seg, first, question)):
+        if not _restates_question(seg, first, question):
             return said[0][0], denied
     # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
     if "=" in seg:
@@ -503,8 +508,9 @@ def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | Non
         after = [n for n, at in said if at > last_eq]
         if after:
             return after[0], denied
-    if in_unit is not None:
-        return in_unit, denied
+    asked = in_unit()
+    if asked is not None:
+        return asked, denied
     # "Charlie's net profit from 20 candles is $30.00": the number after the verb
     verb = _COPULA.search(seg)
     if verb is not None:
