@@ -186,3 +186,41 @@ def test_an_answer_section_gives_the_value_in_the_unit_asked_a_line_below() -> N
     # a first sentence already in the asked unit is the answer
     b = extract_final_answer("Answer:\nShe needs 3 hours.\nThat is 180 minutes.", question=q)
     assert b is not None and b.value == 3
+
+
+@pytest.mark.parametrize(
+    "question, text, value",
+    [
+        # an "Answer:" paragraph that gives a total, then its parts in brackets: the total
+        ("Sam caught half as many fish as Lee. Lee caught 16 fish. How many fish did they catch?",
+         "Plan:\ns = 16 / 2 = 8\n\nAnswer:\n\nThey caught 24 fish in all (8 fish for Sam and 16 fish for Lee).", 24),
+        # the statement opens with the question's own quantity; the answer comes after it
+        ("A mug costs $2.50 and a lid costs $0.50. How much will 6 mugs with lids cost?",
+         "Answer:\n6 mugs with lids will cost $18.00.", 18),
+        ("Each tray holds 3 cups. How many cups do 5 trays hold?", "Answer:\n5 trays hold 15 cups.", 15),
+        # ... but a first number that does not restate the question is the answer
+        ("Ann has 5 red and 7 blue beads. How many beads does she have?",
+         "Answer: 12 beads, which is 2 more blue than red.", 12),
+        # a value in another unit, then the asked one with "or": the asked one, and the numbers of the
+        # task restated after "to" are not a range ("4 hours, to dig 30 holes")
+        ("Digging a hole takes 8 minutes. How many hours will it take to dig 30 holes?",
+         "Answer:\nIt will take 240 minutes, or 4 hours, to dig 30 holes.", 4),
+    ],
+)
+def test_plan_and_solve_answer_paragraphs(question: str, text: str, value: int) -> None:
+    a = extract_final_answer(text, question=question)
+    assert a is not None and a.value == value and not a.conflicting, a
+
+
+@pytest.mark.parametrize(
+    "text, values",
+    [
+        ("The answer is 72 to 74 pages.", {72, 74}),  # a range still states two answers
+        ("The answer is 72 pages to 74 pages.", {72, 74}),
+        ("Answer: 12 apples, to 3 friends each.", {12}),  # a comma ends the first number's phrase
+    ],
+)
+def test_a_range_with_to_needs_the_numbers_side_by_side(text: str, values: set[int]) -> None:
+    from realign.verify.math import read_answer
+
+    assert {a.value for a in read_answer(text).asserted} == values

@@ -455,6 +455,18 @@ def _in_asked_unit(question: str, seg: str, n: NumberMatch, end: int) -> bool:
     return len(after) >= len(stems) and all(w.startswith(st) for w, st in zip(after, stems))
 
 
+def _restates_question(seg: str, span: tuple[NumberMatch, bool, int, int], question: str) -> bool:
+    """Whether the number at `span` is followed by the word that follows the same number in the
+    question ("8 pens" in the statement and in "How much will 8 pens cost?")."""
+    n, neg, _, end = span
+    m = _WORDS_AFTER.match(seg, end)
+    if neg or m is None:
+        return False
+    stem = _stem(m.group(1).lower())
+    q = _normalize_latex(question).lower()
+    return re.search(rf"(?<![\d.,]){re.escape(n.text.lower())}[ \t]+{re.escape(stem)}", q) is not None
+
+
 def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | None, list[NumberMatch]]:
     """(the value a final-answer statement asserts, the values it denies) for the text after a
     cue: "18" -> 18; "9 x 2 = 18" -> 18; "not 18, it is 20" -> 20, denies 18. With several
@@ -468,20 +480,37 @@ def _value_of_statement(seg: str, question: str = "") -> tuple[NumberMatch | Non
     spans = _number_spans(seg)
     denied = [n for n, neg, _, _ in spans if neg]
     said = [(n, at) for n, neg, at, _ in spans if not neg]
-    # a statement that opens with its number says it first: "18 apples, which is 2 more"
+    several = len({n.value for n, _ in said}) > 1
+
+    def in_unit() -> NumberMatch | None:
+        """The one number in the unit the question asks for, when the statement has several."""
+        if not (several and question):
+            return None
+        unit = [n for n, neg, _, end in spans if not neg and _in_asked_unit(question, seg, n, end)]
+        return unit[0] if len({n.value for n in unit}) == 1 else None
+
+    # a statement that opens with its number says it first: "18 apples, which is 2 more"; unless
+    # that number is the subject: another one carries the asked unit ("5 hours, that is 300
+    # minutes" for "how many minutes"), or it restates the question's own quantity ("8 pens will
+    # cost $12.00" for "how much will 8 pens cost?")
     if said and not _EXPR_HEAD.match(seg) and not seg[: said[0][1]].strip(" \t*_$€£¥₹(:-\"'"):
-        return said[0][0], denied
+        if not (several and question):
+            return said[0][0], denied
+        asked = in_unit()
+        if asked is not None and asked.value != said[0][0].value:
+            return asked, denied
+        first = next(sp for sp in spans if sp[2] == said[0][1])
+        if not _restates_question(seg, first, question):
+            return said[0][0], denied
     # "9 x 2 = 18", "Total = 175 + 140 + 280 = 595": the result after the last '='
     if "=" in seg:
         last_eq = seg.rfind("=")
         after = [n for n, at in said if at > last_eq]
         if after:
             return after[0], denied
-    several = len({n.value for n, _ in said}) > 1
-    if several and question:
-        unit = [n for n, neg, _, end in spans if not neg and _in_asked_unit(question, seg, n, end)]
-        if len({n.value for n in unit}) == 1:
-            return unit[0], denied
+    asked = in_unit()
+    if asked is not None:
+        return asked, denied
     # "Charlie's net profit from 20 candles is $30.00": the number after the verb
     verb = _COPULA.search(seg)
     if verb is not None:
@@ -508,14 +537,18 @@ _HEDGE = re.compile(
 )
 
 
+# the end of a range's first number before "to": "72 to 74", "72 pages to 74"; not across punctuation
+_RANGE_FROM = re.compile(r"\d[^\d,;:()\n]{0,12}$")
+
+
 def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
     """A second number offered in the same final-answer sentence ("72 or 74", "between 70 and
     74", "72 to 74"), or None. The same number repeated ("18, or 18 apples") is not an
     alternative, and "or" after a full stop of the statement is not read."""
     sentence = _normalize_latex(_cut_sentence(seg))
     for m in _HEDGE.finditer(sentence):
-        if m.group(0).lower().startswith("to") and not re.search(r"\d[^\d]{0,12}$", sentence[: m.start()]):
-            continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72"
+        if m.group(0).lower().startswith("to") and not _RANGE_FROM.search(sentence, 0, m.start()):
+            continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72" or "4 hours, to dig 30"
         for nm in _NUM.finditer(sentence, m.end()):
             n = _to_number(nm, sentence)
             if nm.start() - m.end() > 20 or _clock(sentence, nm):
@@ -549,6 +582,7 @@ def _asks(seg: str) -> bool:
     return False
 
 
+_PARENS = re.compile(r"\([^()]*\)")
 _NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
 BREAKDOWN_VALUES = 3
 
@@ -561,6 +595,10 @@ def _is_breakdown(seg: str) -> bool:
     sentence = _cut_sentence(_normalize_latex(seg))
     if _NOT_BREAKDOWN.search(sentence):
         return False
+    # "a total of 30 apples (10 for Jenna and 20 for her mom)": the parts in brackets explain the
+    # one value outside them
+    if "(" in sentence:
+        sentence = _PARENS.sub(" ", sentence)
     values = {n.value for n, neg, _ in _numbers(sentence) if not neg}
     return len(values) >= BREAKDOWN_VALUES
 
