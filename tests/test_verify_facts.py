@@ -211,14 +211,16 @@ def test_given_and_middle_names_are_compared_one_for_one(original, candidate, sa
 @pytest.mark.parametrize(
     "original, candidate, same",
     [
-        ("1524", "The letter J entered the alphabet in the 16th century.", True),
-        ("1524", "It was added in the sixteenth century.", True),
+        ("1524", "The letter J entered the alphabet in 1524, in the 16th century.", True),
+        # coarser than the original: the year is lost, a key fact of a short answer
+        ("1524", "The letter J entered the alphabet in the 16th century.", False),
+        ("1524", "It was added in the sixteenth century.", False),
         ("1524", "It was added in the 15th century.", False),
-        ("1934", "Stereo records first went on sale in the 1930s.", True),
-        ("1934", "Stereo records first went on sale in the 1940s.", False),
+        ("1934", "Stereo records first went on sale in the 1930s.", False),
+        ("1934", "Stereo records first went on sale in the early 1930s, in 1934.", True),
     ],
 )
-def test_a_year_is_kept_by_its_century_or_decade(original, candidate, same) -> None:
+def test_a_year_is_not_kept_by_its_century_or_decade_alone(original, candidate, same) -> None:
     assert facts_ok("when did it happen", original, candidate) == same
 
 

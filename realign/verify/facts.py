@@ -17,7 +17,7 @@ substitutes none:
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
-1,497), a year by its century or decade ("the 16th century" for 1524, "the 1930s" for 1934),
+1,497; a year is not kept by its century or decade alone: "the 16th century" for 1524 drops it),
 dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
@@ -586,41 +586,13 @@ def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
                for d in range(first, APPROX_DIGITS + 1))
 
 
-# A year restated less precisely: "in the 16th century" or "in the sixteenth century" for 1524,
-# "in the 1930s" for 1934 (not "the 15th century", not "the 1940s").
-_CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + "|".join(_ORDINALS) + r"|first|second))[ \t-]+century\b",
-                      re.I)
-_DECADE = re.compile(r"\b(\d{3}0)['’]?s\b")
-_ORDINAL_WORD = dict(_ORDINALS, first=1, second=2)
-
-
-def _coarser_dates(original: str, candidate: str) -> dict[Fraction, Fraction]:
-    """Original year -> the century or decade of the candidate that contains it (the value the
-    candidate's number reads as: 16 for "16th century", 1930 for "1930s")."""
-    if "entur" not in candidate and "0s" not in candidate and "0's" not in candidate and "0’s" not in candidate:
-        return {}
-    years = [v for v in read_facts(original).numbers if v.denominator == 1 and 100 <= v <= 2100]
-    pairs: dict[Fraction, Fraction] = {}
-    for m in _CENTURY.finditer(candidate):
-        century = int(m.group(1)) if m.group(1) else _ORDINAL_WORD[m.group(2).lower()]
-        for y in years:
-            if (int(y) - 1) // 100 + 1 == century:
-                pairs[y] = Fraction(century)
-    for m in _DECADE.finditer(candidate):
-        decade = int(m.group(1))
-        for y in years:
-            if decade <= y < decade + 10:
-                pairs[y] = Fraction(decade)
-    return pairs
-
-
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation, or the century or decade that holds an original year). Shared between calls:
-    do not change it."""
+    approximation). A year written only as its century or decade ("the 16th century" for 1524) is
+    not one: the rewrite dropped the year. Shared between calls: do not change it."""
     cand = _cued_numbers(candidate)
-    pairs: dict[Fraction, Fraction] = _coarser_dates(original, candidate)
+    pairs: dict[Fraction, Fraction] = {}
     for ov, ocue in _cued_numbers(original):
         for cv, ccue in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
