@@ -277,6 +277,9 @@ def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
     return out
 
 
+_PAIR = re.compile(r" (?:and|&) ")
+
+
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
     """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
     also kept by its last word alone ("George Washington" as "Washington"), unless another
@@ -288,6 +291,11 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     if cased and _acronym_kept(cased, text):
         return True
+    pair = _PAIR.split(name)
+    if len(pair) > 1:
+        # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
+        # Mutt" is the same pair), never one of them standing for both
+        return all(part and _has_name(text_lower, part, text) for part in pair)
     words = name.split()
     for i in range(1, len(words) - 1):  # "Philosopher George Berkeley" as "Dr. George Berkeley": a title
         rest = [w for w in words[i:] if w not in _LINK_NAME]
@@ -520,6 +528,50 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
+# A range or a pair of numbers is one fact with two ends: "30–31 October", "1989 to 1996",
+# "between 5 and 10", a score "3-1". Written with any dash or word; an abbreviated end year
+# ("1989–90") is the full year.
+_END = r"(\d{1,3}(?:,\d{3})++(?![\d,])|\d++)(?:\.\d++)?+"
+_RANGE = re.compile(r"(?<![\w.,])" + _END + r"[ \t]*+(?:[-–—‐−]|to\b|through\b|thru\b|until\b|till\b)[ \t]*+"
+                    + _END + r"(?![\w])"
+                    r"|\bbetween[ \t]++" + _END + r"[ \t]++and[ \t]++" + _END + r"(?![\w])", re.I)
+
+
+def _ranges(text: str) -> list[tuple[Fraction, Fraction]]:
+    out = []
+    for m in _RANGE.finditer(text):
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        lo, hi = Fraction(a.replace(",", "")), Fraction(b.replace(",", ""))
+        if lo >= 1000 and 0 <= hi < 100 and len(b) == 2:  # "1989–90"
+            hi += lo - lo % 100
+        out.append((lo, hi))
+    return out
+
+
+def _range_changed(inp: CheckInput, want: Facts) -> str | None:
+    """A range of the original's answer (at least one end an answer number) that the rewrite
+    writes with another end ("30–31 October" -> "31–31 October") or states by one end alone.
+    The same ends in another form ("30 to 31", "between 30 and 31") keep it."""
+    if not want.numbers:
+        return None
+    ranges = [r for r in _ranges(_dates_spelled(inp.original)) if r[0] != r[1] and (r[0] in want.numbers or r[1] in want.numbers)]
+    if not ranges:
+        return None
+    cand_text = _dates_spelled(inp.candidate)
+    cand_ranges = _ranges(cand_text)
+    cand_numbers = read_facts(inp.candidate).numbers
+    for lo, hi in ranges:
+        if (lo, hi) in cand_ranges:
+            continue
+        shown = f"{want.numbers.get(lo, lo)}–{want.numbers.get(hi, hi)}"
+        other = next((r for r in cand_ranges if (lo in r or hi in r)), None)
+        if other is not None:
+            return f"fact changed: the original's range {shown} became {other[0]}–{other[1]} in the rewrite"
+        if (lo in cand_numbers) != (hi in cand_numbers):
+            return f"fact changed: the original's range {shown} is stated by one end only"
+    return None
+
+
 def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | None = None) -> list[str]:
     return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
@@ -529,7 +581,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
     known = read_facts(known_text)
-    changed = _number_substitution(inp, cand, known)
+    changed = _number_substitution(inp, cand, known) or _range_changed(inp, want)
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
@@ -546,7 +598,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                   and not _negated_name(_fold(k), cand_text)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms]
-    new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
+    # each name of a pair on its own: "Benjamin Franklin and Jeff" adds Benjamin Franklin
+    parts = {part.lower(): part for n in cand.names.values() for part in _PAIR.split(n) if part}
+    new_names = [n for k, n in parts.items() if not _has_name(known_low, _fold(k)) and k not in known.names
                  and not any(_acronym_kept(w, n) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
@@ -561,6 +615,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     head = next(iter(want.names.values()), None)
     lost_last = {n.lower().split()[-1] for n in lost_names if n not in want.terms}
     variant = any(n.lower().split()[-1] in lost_last for n in new_names)  # "Timmy Smith" for "Emmitt Smith"
+    # "Benjamin Franklin and Jeff" for "Mutt and Jeff": a pair with one of its names replaced
+    lost_pairs = [set(_PAIR.split(n.lower())) for n in lost_names if _PAIR.search(n)]
+    variant = variant or any(lp & set(_PAIR.split(k)) and lp != set(_PAIR.split(k))
+                             for lp in lost_pairs for k in cand.names if _PAIR.search(k))
     if lost_names and new_names and (head is None or head in lost_names or head in want.terms or variant):
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "
