@@ -291,7 +291,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     if cased and _acronym_kept(cased, text):
         return True
-    pair = _PAIR.split(name)
+    pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
         # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
         # Mutt" is the same pair), never one of them standing for both
@@ -520,15 +520,17 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     rewrite drops while stating a number nobody gave it."""
     approx = approximations(inp.original, inp.candidate)
     denied = _negated_numbers(inp.candidate)
+    lost = {v: t for v, t in read_facts(inp.original).numbers.items()
+            if (v not in cand.numbers or v in denied) and v not in approx}
     short: dict[Fraction, Fraction] = {}  # "1989–96" states 1996
-    _ranges(_dates_spelled(inp.candidate), short)
-    lost = [t for v, t in read_facts(inp.original).numbers.items()
-            if (v not in cand.numbers or v in denied) and v not in approx and v not in short.values()]
+    if lost:
+        _ranges(_dates_spelled(inp.candidate), short)
+        lost = {v: t for v, t in lost.items() if v not in short.values()}
     new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()
            and not (v in short and short[v] in known.numbers)] if lost else []
     if not new:
         return None
-    return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
+    return f"fact changed: the original's {', '.join(list(lost.values())[:3])} became {', '.join(new[:3])} in the rewrite"
 
 
 # A range or a pair of numbers is one fact with two ends: "30–31 October", "1989 to 1996",
@@ -557,6 +559,11 @@ def _ranges(text: str, short_years: dict[Fraction, Fraction] | None = None) -> l
     return out
 
 
+@lru_cache(maxsize=256)  # one original, many candidates
+def _original_ranges(original: str) -> tuple[tuple[Fraction, Fraction], ...]:
+    return tuple(_ranges(_dates_spelled(original)))
+
+
 def _range_changed(inp: CheckInput, want: Facts) -> str | None:
     """A range of the original's answer (at least one end an answer number) that the rewrite
     writes as a range with another end ("30–31 October" -> "31–31 October"; "1989 to 1996" ->
@@ -564,7 +571,7 @@ def _range_changed(inp: CheckInput, want: Facts) -> str | None:
     end alone ("Daniel 5:1-5" cited as "Daniel 5:5") is a narrower citation, not a new range."""
     if not want.numbers:
         return None
-    ranges = [r for r in _ranges(_dates_spelled(inp.original)) if r[0] != r[1] and (r[0] in want.numbers or r[1] in want.numbers)]
+    ranges = [r for r in _original_ranges(inp.original) if r[0] != r[1] and (r[0] in want.numbers or r[1] in want.numbers)]
     if not ranges:
         return None
     cand_text = _dates_spelled(inp.candidate)
