@@ -180,3 +180,28 @@ def test_a_bare_list_may_grow_by_an_explanation_per_item() -> None:
     assert len(explained) > 4 * len(words)  # beyond the plain ratio bound
     assert verdict(ask, words + ".", explained)
     assert not verdict(ask, words + ".", explained.replace("- **moss**", "- **sand**"))
+
+
+STRESS = "1. Meditation\n2. Exercise\n3. Sleep\n4. Journaling"
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        # one section per item, headed by a markdown heading or a bold line
+        ("### 1. Meditation\nSit quietly.\n\n### 2. Exercise\nMove daily.\n\n### 3. Sleep\nRest well.\n\n"
+         "### 4. Journaling\nWrite it down.", True),
+        ("Here are four ways.\n\n**Meditation**\nSit quietly.\n\n**Exercise**\nMove daily.\n\n**Sleep**\nRest.\n\n"
+         "**Journaling**\nWrite it down.\n\n**Conclusion**\nAll of these help.", True),
+        # a section dropped; its item still named inside another section or in the conclusion
+        ("### 1. Meditation\nSit quietly; good sleep follows.\n\n### 2. Exercise\nMove daily.\n\n"
+         "### 3. Journaling\nWrite it down.", False),
+        ("## Ways to reduce stress\n\n### 1. Meditation\nSit quietly.\n\n### 2. Exercise\nMove daily.\n\n"
+         "### 3. Journaling\nWrite it down.\n\n## Conclusion\nMeditation, exercise, sleep and journaling all help.", False),
+        # the items regrouped under new headings of the rewrite's own
+        ("- **Mind**: meditation and journaling\n- **Body**: exercise\n- **Rest**: sleep", True),
+        ("- **Mind**: meditation and journaling\n- **Body**: exercise\n- **Rest**: a quiet evening", False),
+    ],
+)
+def test_items_written_as_sections_or_regrouped(candidate: str, same: bool) -> None:
+    assert verdict("Name four ways to reduce stress.", STRESS, candidate) is same

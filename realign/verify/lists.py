@@ -295,6 +295,28 @@ def _blocks(text: str) -> list[_Block]:
     return out
 
 
+_HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+(\S[^\n]*)|\*\*([^*\n]{1,80})\*\*[ \t]*:?[ \t]*)$", re.M)
+
+
+def _heading_blocks(text: str, keys: list[tuple[str, ...]]) -> list[_Block]:
+    """A rewrite that writes each item as a section ("### 1. Meditation" or a bold line, then
+    its explanation): the sections whose heading names an item of the original, each standing for
+    what its heading names, when there are at least MIN_ITEMS of them. Otherwise none: headings
+    such as "## Overview" are a text's structure, not its items."""
+    found = list(_HEADING.finditer(text))
+    heads = [_words(_MARKER.sub("", (m.group(1) or m.group(2)).strip(" *:#"))) for m in found]
+    names = [any(_found_at(k, h, 0) is not None for k in keys) for h in heads]
+    if sum(names) < MIN_ITEMS:
+        return []
+    out = []
+    for m, nxt, head, named in zip(found, found[1:] + [None], heads, names):
+        if not named:
+            continue  # "## Conclusion": what it mentions is a summary, not an item of the list
+        words = _words(_MARKER.sub("", text[m.start():nxt.start() if nxt else len(text)]))
+        out.append(_Block(words, 1, head, frozenset(_key(words))))
+    return out
+
+
 def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[set[int]]:
     """For each rewrite item, the original's items it may not stand for because it restates
     another item of the original that only mentions them: step 5 of a recipe, "Add the diced
@@ -329,7 +351,10 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[s
     # an item's own head first, then an item that mentions it further down
     fits = [sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0) is not None),
                    key=lambda j, i=i: j not in in_head[i]) for i, key in enumerate(keys)]
-    capacity = [b.cap or max(1, sum(1 for f in fits if j in f)) for j, b in enumerate(blocks)]
+    # a head that names one of the original's items stands for that one; a head that names none
+    # is a new heading over several ("**Body**: exercise and a balanced diet")
+    named = {j for heads in in_head for j in heads}
+    capacity = [b.cap if b.cap and j in named else max(1, sum(1 for f in fits if j in f)) for j, b in enumerate(blocks)]
     holders: list[list[int]] = [[] for _ in blocks]
 
     def place(i: int, seen: set[int]) -> bool:  # augmenting path (Kuhn's algorithm), tens of items at most
@@ -377,6 +402,8 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
     if not missing:
         text = inp.candidate.strip()
         blocks = _blocks(text)
+        if len(blocks) < MIN_ITEMS and ("#" in text or "**" in text):
+            blocks = _heading_blocks(text, answer.keys) or blocks
         if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
             # a one-line list rewritten as one: its parts are its items
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
