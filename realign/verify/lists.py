@@ -6,13 +6,22 @@ numbers" -> "[-7, -3, -2, 4, 8]") has no final number, option or label, yet its 
 answer: a rewrite that drops two of five terms, or swaps two numbers of a sorted list, changed it.
 
 Items are read from marked lines (``-``, ``*``, ``•``, ``1.``, ``a)``) or from a one-line list of
-short comma-separated terms. An item is held by its key: the whole item when it is short, the head
-of a "Term: explanation" item, and nothing for a long sentence with no head (explanations are
-what reformatting rewrites). A key is found in the rewrite when its words are there (word forms
-folded, so "Exercise" matches "exercising"; at least half of the words of a key of three or more,
-so "Set a budget" matches "Establish a budget"). When the request asks for an order (sort, rank,
-arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also appear in the
-original's order.
+short comma-separated terms ("etc." and "and so on" are no items). An item is held by its key: the
+whole item when it is short, the head of a "Term: explanation" item (a head has a letter: "8 - 5 =
+3" is an equation), and nothing for a long sentence with no head (explanations are what
+reformatting rewrites). A key is found in the rewrite when its words are there (word forms folded,
+so "Exercise" matches "exercising", "berries" "berry", "Earth's" "Earth"; at least half of the
+words of a key of three or more, so "Set a budget" matches "Establish a budget").
+
+When the rewrite is a list too (marked lines, table rows, or sections headed by the items), each
+key needs an item of its own (a matching): an item whose head names one of the original's stands
+for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or a short item may
+stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
+an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
+kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
+the last item ("Answer: Magnesium.", a conclusion) holds none. When the request asks for an order
+(sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
+appear in the original's order.
 
 >>> from realign.verify.base import CheckInput
 >>> check_list(CheckInput(task="brainstorming", instruction="Name three techniques for reducing stress.",
