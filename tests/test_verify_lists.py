@@ -205,3 +205,15 @@ STRESS = "1. Meditation\n2. Exercise\n3. Sleep\n4. Journaling"
 )
 def test_items_written_as_sections_or_regrouped(candidate: str, same: bool) -> None:
     assert verdict("Name four ways to reduce stress.", STRESS, candidate) is same
+
+
+def test_a_list_of_short_items_may_lose_its_framing_but_not_an_item() -> None:
+    """Models drop a chatty lead-in and answer with the items alone: the length floor is counted on
+    the items, so that is kept; a list cut to two items is still too short and drops items."""
+    ask = "Suggest four things for a party."
+    original = ("Here are some great ideas for your birthday party this weekend that everyone will surely enjoy:\n"
+                "- Games\n- Music\n- Food\n- Dancing")
+    assert verdict(ask, original, "Games, music, food, and dancing.")
+    assert not verdict(ask, original, "Games, music.")
+    explained = original.replace("- Games", "- Games\n  Board games and charades keep everyone busy for hours.")
+    assert not verdict(ask, explained, "Games, music, food, and dancing.")  # an explanation dropped is content

@@ -18,7 +18,9 @@ worked original rewritten with no calculation left fails with its own reason: it
 working.
 
 A list answer (contract ``list``) may grow by ``list_item_chars`` per item: a rewrite that explains
-each of 21 one-word items is a good rewrite whatever its ratio to the bare list.
+each of 21 one-word items is a good rewrite whatever its ratio to the bare list. A list of short
+items with nothing written under them may lose its framing ("Here are some ideas for your party:"):
+the floor is then counted on the items alone.
 
 A ratio cannot tell a complete short answer from a cut-off long one, so the window is followed
 by two shape tests that fail whatever the length: a truncated text (an unclosed code fence, a
@@ -128,6 +130,11 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         found = read_list(inp.instruction, inp.original)
         if found is not None:
             upper = max(upper, o + options.list_item_chars * len(found.items))
+            if found.bare:
+                # "Here are some great ideas for your party:" dropped, every item kept: the floor is
+                # the items' own length
+                listed = sum(len(i) for i in found.items) + 2 * len(found.items)
+                lower = min(lower, max(options.min_chars, int(options.min_ratio * listed + 0.999999)))
     worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
     if worked and options.max_chars is None:
         upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)

@@ -142,6 +142,8 @@ class ListAnswer:
     parent: tuple[int | None, ...] = ()
     # for each held item, how many items name its words when it has none of its own (1 otherwise)
     times: tuple[int, ...] = ()
+    # short items only, one a line, nothing written under them: the text around the list is framing
+    bare: bool = False
 
 
 def read_list(instruction: str, original: str) -> ListAnswer | None:
@@ -153,8 +155,13 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         marked.pop()  # "- etc.": the list says it goes on, it names no item
     if len(marked) >= MIN_ITEMS:
         items, keys, held = [], [], []
+        # every line from the first item to the last a short item of its own: the list is the
+        # answer and what stands around it is framing ("Here are some ideas:")
+        span = text[found[0].start():found[len(marked) - 1].end()]
+        bare = len(span.strip().split("\n")) - span.count("\n\n") == len(marked)
         for n, item in enumerate(marked):
             head = _head(item)
+            bare = bare and head is None and len(item.split()) <= SHORT_ITEM_WORDS
             if head is not None:
                 source = head
             elif len(item.split()) <= SHORT_ITEM_WORDS:
@@ -168,7 +175,8 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                 held.append(n)
         if len(keys) >= MIN_ITEMS:
             keys, times = _distinctive(keys)
-            return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times)
+            return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
+                              bare=bare)
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -184,7 +192,7 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     if not all(keys):
         return None
     keys, times = _distinctive(keys)
-    return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times)
+    return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True)
 
 
 def _indent(line: str) -> int:
