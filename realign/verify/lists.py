@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -72,6 +73,7 @@ _STOP = frozenset(
     whose when where why how many much does do did can could will would should""".split())
 
 
+@lru_cache(maxsize=8192)  # the same words come back in every candidate
 def _fold(word: str) -> str:
     """A word form fold, enough to match "exercises" / "exercising" with "exercise", "berries"
     with "berry" and "Earth's" with "Earth"."""
@@ -146,8 +148,10 @@ class ListAnswer:
     bare: bool = False
 
 
+@lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
 def read_list(instruction: str, original: str) -> ListAnswer | None:
-    """The list the original answers with, or None when it is not a list answer."""
+    """The list the original answers with, or None when it is not a list answer. The result is
+    shared between calls: do not change it."""
     text = original.strip()
     found = list(_MARKED.finditer(text))
     marked = [m.group(1).strip() for m in found]
@@ -203,11 +207,12 @@ def _parents(found: list[re.Match[str]], held: list[int]) -> tuple[int | None, .
     """For each held item, the held item it is nested under: the nearest marked line above it
     that is indented less, when that line is held."""
     key_of = {n: k for k, n in enumerate(held)}
+    indents = [_indent(m.group(0)) for m in found]
     out: list[int | None] = []
     for n in held:
-        depth, parent = _indent(found[n].group(0)), None
+        depth, parent = indents[n], None
         for m in range(n - 1, -1, -1):
-            if _indent(found[m].group(0)) < depth:
+            if indents[m] < depth:
                 parent = key_of.get(m)
                 break
         out.append(parent)
