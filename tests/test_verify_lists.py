@@ -217,3 +217,14 @@ def test_a_list_of_short_items_may_lose_its_framing_but_not_an_item() -> None:
     assert not verdict(ask, original, "Games, music.")
     explained = original.replace("- Games", "- Games\n  Board games and charades keep everyone busy for hours.")
     assert not verdict(ask, explained, "Games, music, food, and dancing.")  # an explanation dropped is content
+
+
+def test_a_short_item_restates_itself_not_a_longer_item_that_shares_its_words() -> None:
+    """"Spinach salad with walnuts" beside "Walnuts: great in a spinach salad ...": kept as written
+    (framed, renumbered, bolded), each item still stands for itself; dropped, it is missed."""
+    ask = "Suggest healthy foods."
+    original = ("- Spinach salad with walnuts\n- Walnuts: great in a spinach salad or on oatmeal\n"
+                "- Grilled salmon\n- Brown rice")
+    assert verdict(ask, original, f"Here is what was asked for.\n\n{original}\n\nEach of these fits the request.")
+    assert verdict(ask, original, original.replace("- Spinach salad with walnuts", "1. **Spinach salad with walnuts**"))
+    assert not verdict(ask, original, original.replace("- Spinach salad with walnuts\n", ""))

@@ -346,16 +346,20 @@ def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[s
     ingredient list; a restated "Term: explanation" item stands for its term, not for the terms
     its explanation names."""
     own = {n: k for k, n in enumerate(answer.held)}
-    sources = [(n, b) for n, b in enumerate(_blocks(original.strip())) if len(b.content) >= RESTATED_MIN_WORDS]
+    sources = [(n, b) for n, b in enumerate(_blocks(original.strip())) if b.content]
     barred: list[set[int]] = []
     for block in blocks:
-        best, share = None, RESTATED_SHARE
+        # the original item it restates best: the largest share of that item's words, then the
+        # closest in size (a rewrite of "Spinach salad with walnuts" restates that item, not the
+        # longer "Walnuts: great in a spinach salad" whose words it also has)
+        best, score = None, (RESTATED_SHARE, -len(block.content))
         for n, source in sources:
-            s = len(source.content & block.content) / len(source.content)
-            if s >= share:
-                best, share = (n, source), s
-        if best is None:
-            barred.append(set())
+            s = (len(source.content & block.content) / len(source.content),
+                 -abs(len(source.content) - len(block.content)))
+            if s >= score:
+                best, score = (n, source), s
+        if best is None or len(best[1].content) < RESTATED_MIN_WORDS:
+            barred.append(set())  # a short item's words are too few to tell what it restates
             continue
         n, source = best
         barred.append({k for k, key in enumerate(answer.keys)
@@ -388,6 +392,8 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[s
                 holders[j].append(i)
                 return True
             for other in list(holders[j]):
+                if j in in_head[other] and j not in in_head[i]:
+                    continue  # an item keeps the item of the rewrite that names it in its head
                 holders[j].remove(other)
                 holders[j].append(i)
                 if place(other, seen):
