@@ -228,3 +228,15 @@ def test_a_short_item_restates_itself_not_a_longer_item_that_shares_its_words() 
     assert verdict(ask, original, f"Here is what was asked for.\n\n{original}\n\nEach of these fits the request.")
     assert verdict(ask, original, original.replace("- Spinach salad with walnuts", "1. **Spinach salad with walnuts**"))
     assert not verdict(ask, original, original.replace("- Spinach salad with walnuts\n", ""))
+
+
+def test_a_list_of_three_rewritten_as_two_items_is_one_short() -> None:
+    """Three tips rewritten as two bullets: the dropped tip's word in another bullet's explanation
+    does not keep it; the three kept, or two folded into one short item, do."""
+    ask = "Give three tips for better sleep."
+    original = "- Keep a schedule\n- Avoid caffeine\n- Limit screens"
+    assert not verdict(ask, original, "- **Keep a schedule**: bed at ten, even after caffeine.\n"
+                                      "- **Limit screens**: none after nine.")
+    assert verdict(ask, original, "- **Keep a schedule**: bed at ten.\n- **Avoid caffeine** after noon.\n"
+                                  "- **Limit screens**: none after nine.")
+    assert verdict(ask, original, "- Keep a schedule and avoid caffeine\n- Limit screens at night")

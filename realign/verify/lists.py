@@ -435,7 +435,9 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
         if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
             # a one-line list rewritten as one: its parts are its items
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
-        if len(blocks) >= MIN_ITEMS:  # the rewrite is a list too: each item needs one of its own
+        # the rewrite is a list too (a list of three rewritten as two items is a list one short):
+        # each item needs one of its own
+        if len(blocks) >= MIN_ITEMS or (not answer.inline and len(blocks) == len(answer.keys) - 1 == MIN_ITEMS - 1):
             barred = None if answer.inline else _restated(answer, inp.original, blocks)
             missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
         elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
