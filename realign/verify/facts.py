@@ -9,7 +9,11 @@ substitutes none:
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
-- a name substitution likewise ("The capital is Canberra" -> "It is Sydney").
+- a name substitution likewise ("The capital is Canberra" -> "It is Sydney"), including one name
+  of a pair ("Mutt and Jeff" -> "Benjamin Franklin and Jeff"; a pair is kept only by both its
+  names, in either order);
+- a range (or a score) written with another end: "30–31 October" -> "31–31 October", "1989 to
+  1996" -> "1989–97", whatever the dash or word (-, –, —, to, through, until, between X and Y).
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
