@@ -253,3 +253,45 @@ def test_a_taken_back_answer_is_rejected_by_the_full_verification_too() -> None:
                "Neil Young wrote it. No wait, it was written by Bruce Springsteen.")
     assert not v.passed
     assert any("takes it back" in c.reason for c in v.checks if not c.passed)
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a range is one fact with two ends: either end moved is another range, whatever the dash
+        ("It was written on 30–31 October 2000.", "It was written on 31–31 October 2000.", False),
+        ("It was written on 30–31 October 2000.", "Written 30-31 Oct. 2000.", True),
+        ("It was written on 30–31 October 2000.", "It was written between 30 and 31 October 2000.", True),
+        ("The show aired from 1989 to 1996.", "It ran 1989—1996.", True),
+        ("The show aired from 1989 to 1996.", "It aired 1989–96.", True),  # an abbreviated end year
+        ("The show aired from 1989 to 1996.", "It aired 1989–97.", False),
+        ("The show aired from 1989 to 1996.", "It aired from 1988 through 1996.", False),
+        ("Between 5 and 10 people lived there.", "Between 5 and 12 people lived there.", False),
+        # one end cited alone is a narrower citation, not a changed range
+        ("The Babylonian king Belshazzar (Daniel 5:1-5)", "King Belshazzar of Babylon (Daniel 5:5).", True),
+    ],
+)
+def test_a_range_keeps_both_its_ends(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("When did it happen?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("The answer is Jeff, of Benjamin Franklin and Jeff.", False),  # one name of the pair replaced
+        ("Jeff, of the strip Jeff and Mutt.", True),  # the same pair in the other order
+        ("It is Jeff (Mutt & Jeff).", True),
+    ],
+)
+def test_a_pair_of_names_is_kept_only_by_both_its_names(candidate: str, same: bool) -> None:
+    """A name made of two names ("Mutt and Jeff") is not kept by its last word, as "George
+    Washington" is by "Washington": "Benjamin Franklin and Jeff" names another pair. The order of
+    the pair is not the fact: "Jeff and Mutt" names the same two."""
+    ask = "What comic strip character was named after heavyweight boxing champion James J. Jeffries?"
+    assert facts_ok(ask, "The answer is Jeff, of Mutt and Jeff.", candidate) is same
+
+
+def test_a_polar_answer_after_a_lead_in_is_read() -> None:
+    ask = "Did humans really land on the moon in 1969?"
+    assert verify(ask, "Yes, humans really landed on the moon in 1969", "In short: yes, they landed in 1969.").passed
+    assert not verify(ask, "Yes, humans really landed on the moon in 1969", "In short: no, it was staged.").passed

@@ -112,3 +112,131 @@ def test_a_repeated_inline_item_must_be_kept_as_often() -> None:
     original = "[A, F, A, F]"
     assert not check_list(CheckInput(task="", instruction=ask, original=original, candidate="A, F, and F.")).passed
     assert check_list(CheckInput(task="", instruction=ask, original=original, candidate="A, F, A and F.")).passed
+
+
+RECIPE = ("Veggie Bowl:\n\nIngredients:\n- 1 cup quinoa\n- 2 cups vegetable broth\n- 1 cup diced carrots\n"
+          "- 1 can diced tomatoes\n- 1 onion, diced\n- 2 cloves garlic, minced\n\nInstructions:\n"
+          "1. Bring the vegetable broth to a boil.\n2. Add quinoa and simmer for about 15 minutes.\n"
+          "3. Add diced tomatoes, onion and garlic, cooking for about 5 minutes more.\n4. Serve warm.")
+
+
+def test_an_item_dropped_from_its_list_is_not_kept_by_a_sentence_that_already_mentioned_it() -> None:
+    """A rewrite drops "1 can diced tomatoes" from the ingredients while step 3, which the original
+    already had, still adds "diced tomatoes": the step restates itself, it does not list them."""
+    ask = "Generate a recipe for an easy and nutritious lunch"
+    dropped = RECIPE.replace("- 1 can diced tomatoes\n", "")
+    result = check_list(CheckInput(task="", instruction=ask, original=RECIPE, candidate=dropped))
+    assert not result.passed and "tomatoes" in result.reason
+    reformatted = (RECIPE.replace("Ingredients:", "## Ingredients").replace("- 1 can", "- **1 can")
+                   .replace("diced tomatoes\n", "diced tomatoes**\n"))
+    assert verdict(ask, RECIPE, reformatted)
+
+
+@pytest.mark.parametrize(
+    "ask, original, dropped, kept",
+    [
+        # the answer line after the options names the dropped option
+        ("Create an MCQ about nutrition.",
+         "Which is not an essential nutrient?\nA. Fiber\nB. Protein\nC. Magnesium\nD. Fat\n\nAnswer: Magnesium.",
+         "Which is not an essential nutrient?\nA. Fiber\nB. Protein\nC. Fat\n\nAnswer: Magnesium.",
+         "**Question:** Which is not an essential nutrient?\n\n- A) Fiber\n- B) Protein\n- C) Magnesium\n- D) Fat\n\n"
+         "**Answer:** Magnesium."),
+        # "9 - 5 = 4" is an equation, not the term "9" explained after a dash
+        ("Create 4 math equations using the numbers 1, 9, 5, 8.",
+         "1. 1 + 5 = 6\n2. 9 + 5 = 14\n3. 8 - 5 = 3\n4. 9 - 5 = 4",
+         "1. 1 + 5 = 6\n2. 9 + 5 = 14\n3. 8 - 5 = 3",
+         "Here are four equations:\n\n- 1 + 5 = 6\n- 9 + 5 = 14\n- 8 - 5 = 3\n- 9 - 5 = 4"),
+        # an item whose only word another item also has must be named twice
+        ("Name three techniques for reducing stress.",
+         "- Meditation\n- Exercise\n- Mindful breathing exercises",
+         "- Meditation\n- A walk in the park\n- Mindful breathing exercises",
+         "1. **Meditation**: ten quiet minutes.\n2. **Exercise**: a brisk walk.\n3. **Mindful breathing exercises**."),
+        # a table is a list too: a row stands for its first cell, not for what its cells mention
+        ("Name four planets.", "- Mercury\n- Venus\n- Earth\n- Mars",
+         "| Planet | Note |\n|---|---|\n| Mercury | closest |\n| Venus | hottest, Earth's twin |\n| Mars | red |",
+         "| Planet | Note |\n|---|---|\n| Mercury | closest |\n| Venus | hottest |\n| Earth | ours |\n| Mars | red |"),
+        # sub-items may be folded into their parent's line; one left out is dropped
+        ("List foods by group.",
+         "1. Fruits\n   - Apple\n   - Banana\n2. Vegetables\n   - Carrot\n   - Spinach\n3. Grains\n   - Rice\n   - Oats",
+         "1. **Fruits**: apple\n2. **Vegetables**: carrot, spinach\n3. **Grains**: rice, oats",
+         "1. **Fruits**: apple, banana\n2. **Vegetables**: carrot, spinach\n3. **Grains**: rice, oats"),
+        # plurals and an open end ("etc.") are forms, not items
+        ("List some foods rich in antioxidants.", "Blueberry, dark chocolate, pecan, artichoke, etc.",
+         "Blueberries, dark chocolate and pecans.",
+         "1. **Blueberries**\n2. **Dark chocolate**\n3. **Pecans**\n4. **Artichokes**, among many others."),
+    ],
+)
+def test_list_rewrites_in_the_shapes_models_write(ask: str, original: str, dropped: str, kept: str) -> None:
+    assert read_contract(ask, original).kind == "list"
+    assert not verdict(ask, original, dropped)
+    assert verdict(ask, original, kept)
+
+
+def test_a_bare_list_may_grow_by_an_explanation_per_item() -> None:
+    ask = 'Generate a vocabulary list on the topic "forest".'
+    words = "Trees, wood, foliage, canopy, saplings, shrubs, moss, bark, leaves, twigs, roots, ferns, fungi, creek"
+    explained = "\n".join(f"- **{w.strip()}**: a word that belongs to the forest and what grows or runs in it."
+                          for w in words.split(","))
+    assert len(explained) > 4 * len(words)  # beyond the plain ratio bound
+    assert verdict(ask, words + ".", explained)
+    assert not verdict(ask, words + ".", explained.replace("- **moss**", "- **sand**"))
+
+
+STRESS = "1. Meditation\n2. Exercise\n3. Sleep\n4. Journaling"
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        # one section per item, headed by a markdown heading or a bold line
+        ("### 1. Meditation\nSit quietly.\n\n### 2. Exercise\nMove daily.\n\n### 3. Sleep\nRest well.\n\n"
+         "### 4. Journaling\nWrite it down.", True),
+        ("Here are four ways.\n\n**Meditation**\nSit quietly.\n\n**Exercise**\nMove daily.\n\n**Sleep**\nRest.\n\n"
+         "**Journaling**\nWrite it down.\n\n**Conclusion**\nAll of these help.", True),
+        # a section dropped; its item still named inside another section or in the conclusion
+        ("### 1. Meditation\nSit quietly; good sleep follows.\n\n### 2. Exercise\nMove daily.\n\n"
+         "### 3. Journaling\nWrite it down.", False),
+        ("## Ways to reduce stress\n\n### 1. Meditation\nSit quietly.\n\n### 2. Exercise\nMove daily.\n\n"
+         "### 3. Journaling\nWrite it down.\n\n## Conclusion\nMeditation, exercise, sleep and journaling all help.", False),
+        # the items regrouped under new headings of the rewrite's own
+        ("- **Mind**: meditation and journaling\n- **Body**: exercise\n- **Rest**: sleep", True),
+        ("- **Mind**: meditation and journaling\n- **Body**: exercise\n- **Rest**: a quiet evening", False),
+    ],
+)
+def test_items_written_as_sections_or_regrouped(candidate: str, same: bool) -> None:
+    assert verdict("Name four ways to reduce stress.", STRESS, candidate) is same
+
+
+def test_a_list_of_short_items_may_lose_its_framing_but_not_an_item() -> None:
+    """Models drop a chatty lead-in and answer with the items alone: the length floor is counted on
+    the items, so that is kept; a list cut to two items is still too short and drops items."""
+    ask = "Suggest four things for a party."
+    original = ("Here are some great ideas for your birthday party this weekend that everyone will surely enjoy:\n"
+                "- Games\n- Music\n- Food\n- Dancing")
+    assert verdict(ask, original, "Games, music, food, and dancing.")
+    assert not verdict(ask, original, "Games, music.")
+    explained = original.replace("- Games", "- Games\n  Board games and charades keep everyone busy for hours.")
+    assert not verdict(ask, explained, "Games, music, food, and dancing.")  # an explanation dropped is content
+
+
+def test_a_short_item_restates_itself_not_a_longer_item_that_shares_its_words() -> None:
+    """"Spinach salad with walnuts" beside "Walnuts: great in a spinach salad ...": kept as written
+    (framed, renumbered, bolded), each item still stands for itself; dropped, it is missed."""
+    ask = "Suggest healthy foods."
+    original = ("- Spinach salad with walnuts\n- Walnuts: great in a spinach salad or on oatmeal\n"
+                "- Grilled salmon\n- Brown rice")
+    assert verdict(ask, original, f"Here is what was asked for.\n\n{original}\n\nEach of these fits the request.")
+    assert verdict(ask, original, original.replace("- Spinach salad with walnuts", "1. **Spinach salad with walnuts**"))
+    assert not verdict(ask, original, original.replace("- Spinach salad with walnuts\n", ""))
+
+
+def test_a_list_of_three_rewritten_as_two_items_is_one_short() -> None:
+    """Three tips rewritten as two bullets: the dropped tip's word in another bullet's explanation
+    does not keep it; the three kept, or two folded into one short item, do."""
+    ask = "Give three tips for better sleep."
+    original = "- Keep a schedule\n- Avoid caffeine\n- Limit screens"
+    assert not verdict(ask, original, "- **Keep a schedule**: bed at ten, even after caffeine.\n"
+                                      "- **Limit screens**: none after nine.")
+    assert verdict(ask, original, "- **Keep a schedule**: bed at ten.\n- **Avoid caffeine** after noon.\n"
+                                  "- **Limit screens**: none after nine.")
+    assert verdict(ask, original, "- Keep a schedule and avoid caffeine\n- Limit screens at night")

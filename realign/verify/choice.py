@@ -49,9 +49,9 @@ _POLAR_CUE = re.compile(
     r"(not[ \t]+)?(yes|no|true|false|correct|incorrect)\b",
     re.I,
 )
-# "Answer: False", "**Verdict:** true"
+# "Answer: False", "**Verdict:** true", "In short: yes"
 _POLAR_LABEL = re.compile(
-    r"\b(?:answer|verdict|conclusion)[ \t]*(?:\*\*)?[ \t]*:[ \t]*(?:\*\*)?[ \t]*(not[ \t]+)?"
+    r"\b(?:answer|verdict|conclusion|in short|in brief|bottom line)[ \t]*(?:\*\*)?[ \t]*:[ \t]*(?:\*\*)?[ \t]*(not[ \t]+)?"
     r"(yes|no|true|false|correct|incorrect)\b",
     re.I,
 )

@@ -9,7 +9,11 @@ substitutes none:
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
   1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
-- a name substitution likewise ("The capital is Canberra" -> "It is Sydney");
+- a name substitution likewise ("The capital is Canberra" -> "It is Sydney"), including one name
+  of a pair ("Mutt and Jeff" -> "Benjamin Franklin and Jeff"; a pair is kept only by both its
+  names, in either order);
+- a range (or a score) written with another end: "30–31 October" -> "31–31 October", "1989 to
+  1996" -> "1989–97", whatever the dash or word (-, –, —, to, through, until, between X and Y).
 - an answer taken back or hedged: kept, then corrected to a new fact ("Neil Young. No wait, it
   was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
   answer is ..." naming another), or offered beside one ("either Neil Young or Bruce
@@ -356,6 +360,9 @@ def _word_at(text: str, phrase: str, every: bool = False) -> list[int]:
     return out
 
 
+_PAIR = re.compile(r" (?:and|&) ")
+
+
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
     """Whether `name` (lower-cased) is in the text; with `text` (the same text, cased) a name is
     also kept by its last word alone ("George Washington" as "Washington"), unless another
@@ -367,6 +374,11 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     if cased and _acronym_kept(cased, text):
         return True
+    pair = _PAIR.split(name) if " and " in name or " & " in name else ()
+    if len(pair) > 1:
+        # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
+        # Mutt" is the same pair), never one of them standing for both
+        return all(part and _has_name(text_lower, part, text) for part in pair)
     words = name.split()
     for i in range(1, len(words) - 1):  # "Philosopher George Berkeley" as "Dr. George Berkeley": a title
         rest = [w for w in words[i:] if w not in _LINK_NAME]
@@ -631,12 +643,70 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     rewrite drops while stating a number nobody gave it."""
     approx = approximations(inp.original, inp.candidate)
     denied = _negated_numbers(inp.candidate)
-    lost = [t for v, t in read_facts(inp.original).numbers.items()
-            if (v not in cand.numbers or v in denied) and v not in approx]
-    new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()] if lost else []
+    lost = {v: t for v, t in read_facts(inp.original).numbers.items()
+            if (v not in cand.numbers or v in denied) and v not in approx}
+    short: dict[Fraction, Fraction] = {}  # "1989–96" states 1996
+    if lost:
+        _ranges(_dates_spelled(inp.candidate), short)
+        lost = {v: t for v, t in lost.items() if v not in short.values()}
+    new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()
+           and not (v in short and short[v] in known.numbers)] if lost else []
     if not new:
         return None
-    return f"fact changed: the original's {', '.join(lost[:3])} became {', '.join(new[:3])} in the rewrite"
+    return f"fact changed: the original's {', '.join(list(lost.values())[:3])} became {', '.join(new[:3])} in the rewrite"
+
+
+# A range or a pair of numbers is one fact with two ends: "30–31 October", "1989 to 1996",
+# "between 5 and 10", a score "3-1". Written with any dash or word; an abbreviated end year
+# ("1989–90") is the full year.
+_END = r"(\d{1,3}(?:,\d{3})++(?![\d,])|\d++)(?:\.\d++)?+"
+_RANGE = re.compile(r"(?<![\w.,])" + _END + r"[ \t]*+(?:[-–—‐−]|to\b|through\b|thru\b|until\b|till\b)[ \t]*+"
+                    + _END + r"(?![\w])"
+                    r"|\bbetween[ \t]++" + _END + r"[ \t]++and[ \t]++" + _END + r"(?![\w])", re.I)
+
+
+def _ranges(text: str, short_years: dict[Fraction, Fraction] | None = None) -> list[tuple[Fraction, Fraction]]:
+    """The ranges of `text`; `short_years` collects each abbreviated end year (90 -> 1990)."""
+    out = []
+    if not _ANY_DIGIT.search(text):
+        return out
+    for m in _RANGE.finditer(text):
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        lo, hi = Fraction(a.replace(",", "")), Fraction(b.replace(",", ""))
+        if lo >= 1000 and 0 <= hi < 100 and len(b) == 2:  # "1989–90"
+            full = hi + lo - lo % 100
+            if short_years is not None:
+                short_years[hi] = full
+            hi = full
+        out.append((lo, hi))
+    return out
+
+
+@lru_cache(maxsize=256)  # one original, many candidates
+def _original_ranges(original: str) -> tuple[tuple[Fraction, Fraction], ...]:
+    return tuple(_ranges(_dates_spelled(original)))
+
+
+def _range_changed(inp: CheckInput, want: Facts) -> str | None:
+    """A range of the original's answer (at least one end an answer number) that the rewrite
+    writes as a range with another end ("30–31 October" -> "31–31 October"; "1989 to 1996" ->
+    "1989 to 1997"). The same ends in another form ("30 to 31", "between 30 and 31") keep it; one
+    end alone ("Daniel 5:1-5" cited as "Daniel 5:5") is a narrower citation, not a new range."""
+    if not want.numbers:
+        return None
+    ranges = [r for r in _original_ranges(inp.original) if r[0] != r[1] and (r[0] in want.numbers or r[1] in want.numbers)]
+    if not ranges:
+        return None
+    cand_text = _dates_spelled(inp.candidate)
+    cand_ranges = _ranges(cand_text)
+    for lo, hi in ranges:
+        if (lo, hi) in cand_ranges:
+            continue
+        shown = f"{want.numbers.get(lo, lo)}–{want.numbers.get(hi, hi)}"
+        other = next((r for r in cand_ranges if (lo in r or hi in r)), None)
+        if other is not None:
+            return f"fact changed: the original's range {shown} became {other[0]}–{other[1]} in the rewrite"
+    return None
 
 
 def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | None = None) -> list[str]:
@@ -730,7 +800,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
     known = read_facts(known_text)
-    changed = _number_substitution(inp, cand, known)
+    changed = _number_substitution(inp, cand, known) or _range_changed(inp, want)
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
@@ -766,10 +836,17 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     head = next(iter(want.names.values()), None)
     lost_last = {n.lower().split()[-1] for n in lost_names if n not in want.terms}
     variant = any(n.lower().split()[-1] in lost_last for n in new_names)  # "Timmy Smith" for "Emmitt Smith"
-    if lost_names and new_names and (head is None or head in lost_names or head in want.terms or variant):
+    # "Benjamin Franklin and Jeff" for "Mutt and Jeff": a pair with one of its names replaced by a
+    # name nobody gave
+    lost_pairs = [set(_PAIR.split(_fold(n.lower()))) for n in lost_names if _PAIR.search(n)]
+    variant = variant or any(lp & pair and any(not _has_name(known_low, x) for x in pair - lp)
+                             for lp in lost_pairs for k in cand.names if _PAIR.search(k)
+                             for pair in [set(_PAIR.split(_fold(k)))])
+    if lost_names and (new_names or variant) and (head is None or head in lost_names or head in want.terms or variant):
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the original names {', '.join(lost_names[:3])}, the rewrite "
-                                  f"names {', '.join(new_names[:3])} instead")
+                                  f"names {', '.join((new_names or [n for n in cand.names.values() if _PAIR.search(n)])[:3])} "
+                                  "instead")
     if not kept_nums and not kept_names:
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "

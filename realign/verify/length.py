@@ -17,6 +17,11 @@ calculations, and a higher ceiling (worked_max_ratio): models write 4-7x the gol
 worked original rewritten with no calculation left fails with its own reason: it dropped the
 working.
 
+A list answer (contract ``list``) may grow by ``list_item_chars`` per item: a rewrite that explains
+each of 21 one-word items is a good rewrite whatever its ratio to the bare list. A list of short
+items with nothing written under them may lose its framing ("Here are some ideas for your party:"):
+the floor is then counted on the items alone.
+
 A ratio cannot tell a complete short answer from a cut-off long one, so the window is followed
 by two shape tests that fail whatever the length: a truncated text (an unclosed code fence, a
 last sentence that stops on a comma, a conjunction or mid-phrase where the original ended
@@ -30,6 +35,7 @@ from collections import Counter
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
+from realign.verify.lists import read_list
 from realign.verify.options import VerifyOptions
 
 NAME = "length"
@@ -118,6 +124,17 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
         floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
         lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
+    if inp.contract_kind == "list" and options.max_chars is None:
+        # each item of a list may get its own explanation ("- Moss: a plant that ..."); the list
+        # check proves every item is still there
+        found = read_list(inp.instruction, inp.original)
+        if found is not None:
+            upper = max(upper, o + options.list_item_chars * len(found.items))
+            if found.bare:
+                # "Here are some great ideas for your party:" dropped, every item kept: the floor is
+                # the items' own length
+                listed = sum(len(i) for i in found.items) + 2 * len(found.items)
+                lower = min(lower, max(options.min_chars, int(options.min_ratio * listed + 0.999999)))
     worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
     if worked and options.max_chars is None:
         upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)

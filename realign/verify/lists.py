@@ -6,13 +6,22 @@ numbers" -> "[-7, -3, -2, 4, 8]") has no final number, option or label, yet its 
 answer: a rewrite that drops two of five terms, or swaps two numbers of a sorted list, changed it.
 
 Items are read from marked lines (``-``, ``*``, ``•``, ``1.``, ``a)``) or from a one-line list of
-short comma-separated terms. An item is held by its key: the whole item when it is short, the head
-of a "Term: explanation" item, and nothing for a long sentence with no head (explanations are
-what reformatting rewrites). A key is found in the rewrite when its words are there (word forms
-folded, so "Exercise" matches "exercising"; at least half of the words of a key of three or more,
-so "Set a budget" matches "Establish a budget"). When the request asks for an order (sort, rank,
-arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also appear in the
-original's order.
+short comma-separated terms ("etc." and "and so on" are no items). An item is held by its key: the
+whole item when it is short, the head of a "Term: explanation" item (a head has a letter: "8 - 5 =
+3" is an equation), and nothing for a long sentence with no head (explanations are what
+reformatting rewrites). A key is found in the rewrite when its words are there (word forms folded,
+so "Exercise" matches "exercising", "berries" "berry", "Earth's" "Earth"; at least half of the
+words of a key of three or more, so "Set a budget" matches "Establish a budget").
+
+When the rewrite is a list too (marked lines, table rows, or sections headed by the items), each
+key needs an item of its own (a matching): an item whose head names one of the original's stands
+for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or a short item may
+stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
+an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
+kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
+the last item ("Answer: Magnesium.", a conclusion) holds none. When the request asks for an order
+(sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
+appear in the original's order.
 
 >>> from realign.verify.base import CheckInput
 >>> check_list(CheckInput(task="brainstorming", instruction="Name three techniques for reducing stress.",
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -39,6 +49,11 @@ INLINE_ITEM_WORDS = 4
 
 _MARKED = re.compile(r"^[ \t]*(?:[-*•▪◦–]|\d{1,2}[.)]|[a-zA-Z][.)])[ \t]+(\S.*)$", re.M)
 _HEAD = re.compile(r"^\**([^:*\n]{1,80}?)\**\s*(?::(?!//)|\s[-–—]\s)")
+# what a list writes instead of its further items: "etc.", "and so on", "and more"
+_OPEN_END = re.compile(r"(?:and\s+|or\s+)?(?:etc\.?|\.\.\.|…|so on|(?:many\s+)?(?:more|others))", re.I)
+_LETTER = re.compile(r"[^\W\d_]")
+# a list marker at the start of a line: its number is the item's place, not part of the item
+_MARKER = re.compile(r"^[ \t]*(?:[-*•▪◦–]|\d{1,2}[.)]|[a-zA-Z][.)])[ \t]+(?=\S)", re.M)
 _ORDER_ASKED = re.compile(
     r"\b(?:sort|order|rank|arrange|rearrange|alphabeti[sz]e|alphabetical|ascending|descending|chronolog\w*|"
     r"sequence|smallest to|largest to|lowest to|highest to|oldest to|newest to)\w*", re.I)
@@ -58,13 +73,35 @@ _STOP = frozenset(
     whose when where why how many much does do did can could will would should""".split())
 
 
+@lru_cache(maxsize=8192)  # the same words come back in every candidate
 def _fold(word: str) -> str:
-    """A word form fold, enough to match "exercises" with "exercise" and "mussels" with "mussel"."""
+    """A word form fold, enough to match "exercises" / "exercising" with "exercise", "berries"
+    with "berry" and "Earth's" with "Earth"."""
     w = word.lower().replace("’", "'")
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 5 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("sses", "ches", "shes", "xes", "zes")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    for suffix in ("ing", "ed"):
+        if len(w) >= len(suffix) + 3 and w.endswith(suffix):
+            w = w[: -len(suffix)]
+            if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":  # "planning", "stopped"
+                w = w[:-1]
+            break
+    return w[:-1] if len(w) > 3 and w.endswith("e") else w
+
+
+def _head(item: str) -> str | None:
+    """The term of a "Term: explanation" item, or None. A head is a term of a few words with a
+    letter in it: "8 - 5 = 3" is an equation, not the term "8" explained."""
+    m = _HEAD.match(item)
+    if m is None or len(m.group(1).split()) > HEAD_MAX_WORDS or not _LETTER.search(m.group(1)):
+        return None
+    return m.group(1)
 
 
 def _words(text: str) -> list[str]:
@@ -76,15 +113,21 @@ def _key(words: list[str]) -> tuple[str, ...]:
     return tuple(content or words)
 
 
-def _distinctive(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+def _distinctive(keys: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], tuple[int, ...]]:
     """Each key without the words other items share ("self-care" in every podcast title): what
     tells an item from its neighbours is what must be found. A key with nothing of its own is
-    kept whole."""
+    kept whole, with how many items name its words: "Exercise" beside "Mindful breathing
+    exercises" is kept only when the rewrite says "exercise" twice."""
     seen: dict[str, int] = {}
     for key in keys:
         for w in set(key):
             seen[w] = seen.get(w, 0) + 1
-    return [key if _numeric(key) else tuple(w for w in key if seen[w] == 1) or key for key in keys]
+    out, times = [], []
+    for key in keys:
+        own = tuple(w for w in key if seen[w] == 1)
+        out.append(key if _numeric(key) else own or key)
+        times.append(1 if own or _numeric(key) else min(seen[w] for w in key))
+    return out, tuple(times)
 
 
 def _numeric(key: tuple[str, ...]) -> bool:
@@ -97,18 +140,34 @@ class ListAnswer:
     keys: list[tuple[str, ...]]  # folded content words of each held item
     inline: bool
     held: list[int]  # index of each held item among all the items (marked lines or parts)
+    # for each held item, the held item it is nested under ("- Apple" indented under "1. Fruits"), if any
+    parent: tuple[int | None, ...] = ()
+    # for each held item, how many items name its words when it has none of its own (1 otherwise)
+    times: tuple[int, ...] = ()
+    # short items only, one a line, nothing written under them: the text around the list is framing
+    bare: bool = False
 
 
+@lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
 def read_list(instruction: str, original: str) -> ListAnswer | None:
-    """The list the original answers with, or None when it is not a list answer."""
+    """The list the original answers with, or None when it is not a list answer. The result is
+    shared between calls: do not change it."""
     text = original.strip()
-    marked = [m.group(1).strip() for m in _MARKED.finditer(text)]
+    found = list(_MARKED.finditer(text))
+    marked = [m.group(1).strip() for m in found]
+    if _OPEN_END.fullmatch(marked[-1] if marked else ""):
+        marked.pop()  # "- etc.": the list says it goes on, it names no item
     if len(marked) >= MIN_ITEMS:
         items, keys, held = [], [], []
+        # every line from the first item to the last a short item of its own: the list is the
+        # answer and what stands around it is framing ("Here are some ideas:")
+        span = text[found[0].start():found[len(marked) - 1].end()]
+        bare = len(span.strip().split("\n")) - span.count("\n\n") == len(marked)
         for n, item in enumerate(marked):
-            head = _HEAD.match(item)
-            if head and len(head.group(1).split()) <= HEAD_MAX_WORDS:
-                source = head.group(1)
+            head = _head(item)
+            bare = bare and head is None and len(item.split()) <= SHORT_ITEM_WORDS
+            if head is not None:
+                source = head
             elif len(item.split()) <= SHORT_ITEM_WORDS:
                 source = item
             else:
@@ -119,7 +178,9 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                 keys.append(key)
                 held.append(n)
         if len(keys) >= MIN_ITEMS:
-            return ListAnswer(items, _distinctive(keys), inline=False, held=held)
+            keys, times = _distinctive(keys)
+            return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
+                              bare=bare)
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -128,13 +189,34 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     if ":" in body:  # "Three colours: red, green and blue"
         body = body.split(":", 1)[1]
     parts = _inline_parts(body)
-    parts = [p for p in parts if p]
+    parts = [p for p in parts if p and not _OPEN_END.fullmatch(p)]  # "apples, pears, etc."
     if len(parts) < MIN_ITEMS or any(len(p.split()) > INLINE_ITEM_WORDS for p in parts):
         return None
     keys = [_key(_words(p)) for p in parts]
     if not all(keys):
         return None
-    return ListAnswer(parts, _distinctive(keys), inline=True, held=list(range(len(parts))))
+    keys, times = _distinctive(keys)
+    return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True)
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def _parents(found: list[re.Match[str]], held: list[int]) -> tuple[int | None, ...]:
+    """For each held item, the held item it is nested under: the nearest marked line above it
+    that is indented less, when that line is held."""
+    key_of = {n: k for k, n in enumerate(held)}
+    indents = [_indent(m.group(0)) for m in found]
+    out: list[int | None] = []
+    for n in held:
+        depth, parent = indents[n], None
+        for m in range(n - 1, -1, -1):
+            if indents[m] < depth:
+                parent = key_of.get(m)
+                break
+        out.append(parent)
+    return tuple(out)
 
 
 def _inline_parts(body: str) -> list[str]:
@@ -172,32 +254,133 @@ def _found_at(key: tuple[str, ...], words: list[str], start: int) -> int | None:
     return None
 
 
-def _blocks(text: str) -> list[tuple[list[str], int, list[str]]]:
-    """The rewrite's list items: (words of the item with the lines under it, how many items it may
-    stand for (0: as many as its first line names), the words of its head or first line). An item with a head ("**Deep Learning**: ... neural networks ...") stands for one;
-    a short item may name several ("Meditation and exercise")."""
+_TAIL = re.compile(r"\n[ \t]*\n(?=\S)")
+RESTATED_MIN_WORDS = 4  # an original item this long, most of whose words a rewrite item repeats, is restated by it
+RESTATED_SHARE = 0.6
+
+
+def _regions(text: str) -> list[str]:
+    """The list items of `text`: each marked line with the lines under it, up to the next marked
+    line. What follows the last item after a blank line, unindented ("Answer: Magnesium.", a
+    closing sentence), is the text's conclusion, not part of that item."""
     starts = [m.start() for m in _MARKED.finditer(text)]
-    out = []
-    for a, b in zip(starts, starts[1:] + [len(text)]):
-        block = text[a:b]
-        first = _MARKED.match(block)
-        line = first.group(1) if first else block
-        head = _HEAD.match(line.strip())
-        headed = bool(head) and len(head.group(1).split()) <= HEAD_MAX_WORDS
-        out.append((_words(block), 1 if headed else 0, _words(head.group(1) if headed else line)))
+    out = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    if out:
+        tail = _TAIL.search(out[-1])
+        if tail is not None:
+            out[-1] = out[-1][:tail.start()]
     return out
 
 
-def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, list[str]]]) -> list[int]:
+@dataclass(frozen=True)
+class _Block:
+    words: list[str]  # the item with the lines under it, list marker left out
+    cap: int  # how many of the original's items it may stand for (0: as many as its first line names)
+    head: list[str]  # the words of its head, or of its first line when it has none
+    content: frozenset[str]  # its content words, to tell which original item it restates
+
+
+_TABLE_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.M)
+_TABLE_RULE = re.compile(r"[\s|:-]*")
+
+
+def _table_rows(text: str) -> list[_Block]:
+    """The rows of a markdown table, as items headed by their first cell: "| Venus | hottest,
+    Earth's twin |" stands for Venus, not for Earth."""
+    out = []
+    for m in _TABLE_ROW.finditer(text):
+        if _TABLE_RULE.fullmatch(m.group(1)):
+            continue  # the |---|---| line under the header
+        cells = [c.strip() for c in m.group(1).split("|")]
+        first = next((c for c in cells if c), "")
+        words = _words(" ".join(cells))
+        out.append(_Block(words, 1, _words(first), frozenset(_key(words))))
+    return out
+
+
+def _blocks(text: str) -> list[_Block]:
+    """The list items of a text: marked items or, when there are none, the rows of a table. An
+    item with a head ("**Deep Learning**: ... neural networks ...") stands for one; a short item
+    may name several ("Meditation and exercise")."""
+    if "|" in text and len(_MARKED.findall(text)) < MIN_ITEMS:
+        rows = _table_rows(text)
+        if len(rows) >= MIN_ITEMS:
+            return rows
+    out = []
+    for region in _regions(text):
+        first = _MARKED.match(region)
+        line = first.group(1) if first else region
+        head = _head(line.strip())
+        words = _words(_MARKER.sub("", region))
+        out.append(_Block(words, 1 if head is not None else 0, _words(head if head is not None else line),
+                          frozenset(_key(words))))
+    return out
+
+
+_HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+(\S[^\n]*)|\*\*([^*\n]{1,80})\*\*[ \t]*:?[ \t]*)$", re.M)
+
+
+def _heading_blocks(text: str, keys: list[tuple[str, ...]]) -> list[_Block]:
+    """A rewrite that writes each item as a section ("### 1. Meditation" or a bold line, then
+    its explanation): the sections whose heading names an item of the original, each standing for
+    what its heading names, when there are at least MIN_ITEMS of them. Otherwise none: headings
+    such as "## Overview" are a text's structure, not its items."""
+    found = list(_HEADING.finditer(text))
+    heads = [_words(_MARKER.sub("", (m.group(1) or m.group(2)).strip(" *:#"))) for m in found]
+    names = [any(_found_at(k, h, 0) is not None for k in keys) for h in heads]
+    if sum(names) < MIN_ITEMS:
+        return []
+    out = []
+    for m, nxt, head, named in zip(found, found[1:] + [None], heads, names):
+        if not named:
+            continue  # "## Conclusion": what it mentions is a summary, not an item of the list
+        words = _words(_MARKER.sub("", text[m.start():nxt.start() if nxt else len(text)]))
+        out.append(_Block(words, 1, head, frozenset(_key(words))))
+    return out
+
+
+def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[set[int]]:
+    """For each rewrite item, the original's items it may not stand for because it restates
+    another item of the original that only mentions them: step 5 of a recipe, "Add the diced
+    tomatoes, onion and garlic", kept as it was, does not keep "1 can diced tomatoes" of the
+    ingredient list; a restated "Term: explanation" item stands for its term, not for the terms
+    its explanation names."""
+    own = {n: k for k, n in enumerate(answer.held)}
+    sources = [(n, b) for n, b in enumerate(_blocks(original.strip())) if b.content]
+    barred: list[set[int]] = []
+    for block in blocks:
+        # the original item it restates best: the largest share of that item's words, then the
+        # closest in size (a rewrite of "Spinach salad with walnuts" restates that item, not the
+        # longer "Walnuts: great in a spinach salad" whose words it also has)
+        best, score = None, (RESTATED_SHARE, -len(block.content))
+        for n, source in sources:
+            s = (len(source.content & block.content) / len(source.content),
+                 -abs(len(source.content) - len(block.content)))
+            if s >= score:
+                best, score = (n, source), s
+        if best is None or len(best[1].content) < RESTATED_MIN_WORDS:
+            barred.append(set())  # a short item's words are too few to tell what it restates
+            continue
+        n, source = best
+        barred.append({k for k, key in enumerate(answer.keys)
+                       if own.get(n) != k and _found_at(key, source.words, 0) is not None
+                       and not (block.cap and _found_at(key, block.head, 0) is not None)})
+    return barred
+
+
+def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[set[int]] | None = None) -> list[int]:
     """Keys that cannot each be given an item of their own in the rewrite (a matching: an item
     that names one thing cannot hold two of the original's). A key found only inside another
     item's explanation ("neural networks" under "Deep Learning") is not kept."""
-    in_head = [{j for j, (_w, _cap, head) in enumerate(blocks) if _found_at(key, head, 0) is not None}
-               for key in keys]
+    barred = barred or [set() for _ in blocks]
+    in_head = [{j for j, b in enumerate(blocks) if _found_at(key, b.head, 0) is not None} for key in keys]
     # an item's own head first, then an item that mentions it further down
-    fits = [sorted((j for j, (words, _cap, _h) in enumerate(blocks) if _found_at(key, words, 0) is not None),
+    fits = [sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0) is not None),
                    key=lambda j, i=i: j not in in_head[i]) for i, key in enumerate(keys)]
-    capacity = [cap or max(1, sum(1 for f in fits if j in f)) for j, (_w, cap, _h) in enumerate(blocks)]
+    # a head that names one of the original's items stands for that one; a head that names none
+    # is a new heading over several ("**Body**: exercise and a balanced diet")
+    named = {j for heads in in_head for j in heads}
+    capacity = [b.cap if b.cap and j in named else max(1, sum(1 for f in fits if j in f)) for j, b in enumerate(blocks)]
     holders: list[list[int]] = [[] for _ in blocks]
 
     def place(i: int, seen: set[int]) -> bool:  # augmenting path (Kuhn's algorithm), tens of items at most
@@ -209,6 +392,8 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, l
                 holders[j].append(i)
                 return True
             for other in list(holders[j]):
+                if j in in_head[other] and j not in in_head[i]:
+                    continue  # an item keeps the item of the rewrite that names it in its head
                 holders[j].remove(other)
                 holders[j].append(i)
                 if place(other, seen):
@@ -221,20 +406,40 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[tuple[list[str], int, l
     return sorted(i for i in order if not place(i, set()))
 
 
+def _folded_into_parent(answer: ListAnswer, blocks: list[_Block], unmatched: list[int]) -> list[int]:
+    """The unmatched keys less the sub-items a rewrite folded into their parent's item ("1. Fruits
+    / - Apple / - Banana" rewritten "1. **Fruits**: apple, banana")."""
+    out = []
+    for i in unmatched:
+        p = answer.parent[i] if i < len(answer.parent) else None
+        if p is None or not any(_found_at(answer.keys[p], b.head, 0) is not None
+                                and _found_at(answer.keys[i], b.words, 0) is not None for b in blocks):
+            out.append(i)
+    return out
+
+
 def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult:
     answer = answer if answer is not None else read_list(inp.instruction, inp.original)
     if answer is None:
         return CheckResult(name=NAME, passed=True, reason="the original is not a list answer")
-    words = _words(inp.candidate)
+    words = _words(_MARKER.sub("", inp.candidate))
     missing = [item for item, key in zip(answer.items, answer.keys) if _found_at(key, words, 0) is None]
+    for item, key, times in zip(answer.items, answer.keys, answer.times):
+        if times > 1 and item not in missing and any(words.count(w) < times for w in key):
+            missing.append(item)  # "Exercise" beside "Mindful breathing exercises": named once is one of them
     if not missing:
         text = inp.candidate.strip()
         blocks = _blocks(text)
+        if len(blocks) < MIN_ITEMS and ("#" in text or "**" in text):
+            blocks = _heading_blocks(text, answer.keys) or blocks
         if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
             # a one-line list rewritten as one: its parts are its items
-            blocks = [(_words(p), 1, _words(p)) for p in _inline_parts(text.strip("[](){}. ")) if p]
-        if len(blocks) >= MIN_ITEMS:  # the rewrite is a list too: each item needs one of its own
-            missing = [answer.items[i] for i in _unmatched(answer.keys, blocks)]
+            blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
+        # the rewrite is a list too (a list of three rewritten as two items is a list one short):
+        # each item needs one of its own
+        if len(blocks) >= MIN_ITEMS or (not answer.inline and len(blocks) == len(answer.keys) - 1 == MIN_ITEMS - 1):
+            barred = None if answer.inline else _restated(answer, inp.original, blocks)
+            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
         elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
             for key in set(answer.keys):
                 if len(key) == 1 and answer.keys.count(key) > 1 and words.count(key[0]) < answer.keys.count(key):

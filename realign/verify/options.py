@@ -52,6 +52,11 @@ class VerifyOptions(BaseModel):
     # to this many characters is within the upper bound (instead of `short_ceiling_chars`).
     closed_ceiling_chars: int = Field(1500, ge=0)
     worked_ceiling_chars: int = Field(2000, ge=0)
+    # A list answer whose criteria ask to explain each item grows by about a sentence per item
+    # ("- Moss: a small plant that ..."): a bare list of 21 words may become 21 explained items.
+    # The list check proves every item is kept; the upper bound is at least the original plus
+    # this many characters per item.
+    list_item_chars: int = Field(150, ge=0)
 
     # --- leaked prompt text --------------------------------------------------------------------
     # Extra literal markers (case-insensitive) that must not appear in a rewrite unless they
