@@ -263,3 +263,19 @@ def test_a_named_thing_holding_a_number_is_a_fact_not_a_final_number() -> None:
     assert read_contract("Janet has 16 eggs and eats 3. How many are left?",
                          "The answer is Janet has 13 eggs left.").kind == "number"
     assert read_contract("How many legs does a spider have?", "The answer is 8.").kind == "number"
+
+
+def test_a_language_answering_a_wh_question_is_a_fact_as_well_as_a_label() -> None:
+    """'Spanish' for 'where does the name come from' is held by key_facts too, so a correction or
+    hedge towards something that is no language is caught; a language-identification answer
+    restated in a sentence still passes."""
+    from realign.verify.contract import read_contract
+
+    ask, original = "where does the last name tavarez come from", "The answer is Spanish."
+    assert read_contract(ask, original).checks == ["label", "key_facts"]
+    assert verify("Which language is this text in? 'Hola, amigo'", "Spanish", "The text is written in Spanish.").passed
+    assert read_contract("Classify the sentiment of this review: 'Great value.'", "Positive").checks == ["label"]
+    for changed in ("The answer is Spanish. No wait, it was a Basque place name.",
+                    "The answer is Spanish (or possibly Benjamin Franklin)."):
+        assert not verify(ask, original, changed).passed, changed
+    assert verify(ask, original, "Tavarez is a surname of Spanish origin.").passed

@@ -160,6 +160,13 @@ def _only_label(original: str, label: str) -> bool:
     return all(w in own or w in _LABEL_FILLER for w in re.findall(r"[a-z]+", original.lower()))
 
 
+# Label families whose labels are also names: "Spanish" answering "where does the name Tavarez come
+# from?" is a fact as well as a language label, so key_facts holds it too (a hedge or correction
+# towards something that is no label of the family is then caught: "Spanish (or possibly Basque
+# surnames ...)"). Verdict families (sentiment, truth) are not names.
+NAMED_LABELS = ("human_language:",)
+
+
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
     found = original_label(instruction, original, options)
     if found is not None:
@@ -231,7 +238,8 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)  # every item is held: stricter than the facts lock below
-    if not found or (found[0].kind == "label" and len(original.split()) > BARE_NUMBER_WORDS) or (
+    if not found or (found[0].kind == "label" and (len(original.split()) > BARE_NUMBER_WORDS or (
+            found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
             found[0].kind == "number" and len(original.strip()) <= FACTS_ANY_REQUEST_CHARS
             and "arithmetic" not in found[0].checks):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
