@@ -284,3 +284,15 @@ def test_a_bare_list_whose_lead_in_names_every_item_is_kept_by_that_sentence() -
     original = "The primary colours are red, yellow and blue.\n- Red\n- Yellow\n- Blue"
     assert verdict(ask, original, "The primary colours are red, yellow and blue.")
     assert not verdict(ask, original, "The primary colours are red and yellow.\n- Red\n- Yellow")
+
+
+def test_an_item_that_repeats_its_word_is_held_by_that_word() -> None:
+    """"Practice, practice, practice:" as a tip's head (a Vicuna-bench answer): the same answer,
+    bolded or introduced, keeps it; dropping it does not."""
+    ask = "How can I get better at chess?"
+    original = ("A few habits help:\n1. Study openings: learn two for each colour.\n"
+                "2. Review games: find the move where it went wrong.\n"
+                "3. Practice, practice, practice: play every day, even short games.")
+    assert verdict(ask, original, original)
+    assert verdict(ask, original, original.replace("3. Practice, practice, practice:", "3. **Practice, practice, practice**:"))
+    assert not verdict(ask, original, original.split("\n3.")[0] + "\n\nPlay every day.")

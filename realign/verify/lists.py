@@ -111,8 +111,11 @@ def _words(text: str) -> list[str]:
 
 
 def _key(words: list[str]) -> tuple[str, ...]:
-    content = [w for w in words if w not in _STOP]
-    return tuple(content or words)
+    """The content words of an item. A word said twice is one word of the key ("Practice,
+    practice, practice" is held by "practice"), except in numbers, whose repeats and order are the
+    item ("2 + 2 = 4")."""
+    content = tuple(w for w in words if w not in _STOP) or tuple(words)
+    return content if _numeric(content) else tuple(dict.fromkeys(content))
 
 
 def _distinctive(keys: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], tuple[int, ...]]:
