@@ -378,7 +378,7 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
 # held source is only measured (Self-Instruct has been looked at three times, so no longer counts as unseen).
 LIST_SOURCES = (
     ("dev: Alpaca answers (CC BY-NC)", "shared", "alpaca/alpaca_dev_1000.jsonl", ("instruction", "input", "output")),
-    ("dev: Vicuna-bench answers of vicuna-13b and vicuna-7b (lm-sys/FastChat, Apache-2.0)", "lists",
+    ("dev: Vicuna-bench answers of vicuna-13b (two runs) and vicuna-7b (lm-sys/FastChat, Apache-2.0)", "lists",
      "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
     ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval, Apache-2.0)", "lists",
      "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),

@@ -19,7 +19,9 @@ for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or 
 stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
 kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
-the last item ("Answer: Magnesium.", a conclusion) holds none. When the request asks for an order
+the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left with one or two items
+needs an item or a mention in its own prose for each of the original's. The original's lead-in and
+conclusion kept as written name no item (they are read out of the rewrite first). When the request asks for an order
 (sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
 appear in the original's order.
 
