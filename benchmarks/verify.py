@@ -373,11 +373,23 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
     return out
 
 
+# List answers: (label with its split, folder: "shared" (--shared) or "lists" (beside --thirdparty),
+# file, fields instruction | input | answer). Dev sources were read while the list check was built; a
+# held source is only measured (Self-Instruct has been looked at three times, so no longer counts as unseen).
+LIST_SOURCES = (
+    ("dev: Alpaca answers (CC BY-NC)", "shared", "alpaca/alpaca_dev_1000.jsonl", ("instruction", "input", "output")),
+    ("dev: Vicuna-bench answers of vicuna-13b (two runs) and vicuna-7b (lm-sys/FastChat, Apache-2.0)", "lists",
+     "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
+    ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval, Apache-2.0)", "lists",
+     "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),
+    ("held out, third look: Self-Instruct user tasks, text-davinci-003 answers and human targets (Apache-2.0)",
+     "lists", "selfinstruct_text-davinci-003.jsonl", ("instruction", "input", "response|target")),
+)
+
+
 def list_bases_cases(path: Path, fields: tuple[str, str, str]) -> list[Case]:
-    """List answers of a JSONL file (instruction, input, answer fields) with items dropped,
-    substituted, cut short or swapped, and their controls. Alpaca (CC BY-NC, ../shared) was read
-    while the list check was built; Self-Instruct's 252 expert-written user tasks with
-    text-davinci-003's answers and the human targets (Apache-2.0, --thirdparty/../lists) were not."""
+    """List answers of a JSONL file (instruction, input, answer fields; answer fields joined by
+    "|" are each a base) with items dropped, substituted, cut short or swapped, and their controls."""
     from realign.verify.lists import order_asked
 
     if not path.exists():
@@ -480,11 +492,10 @@ def main() -> None:
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
     gsm8k_own_working(args.shared)
-    print("\n   lists, Alpaca answers (read while the list check was built)")
-    adversarial(list_bases_cases(args.shared / "alpaca" / "alpaca_dev_1000.jsonl", ("instruction", "input", "output")))
-    print("\n   lists, held out: Self-Instruct user tasks, text-davinci-003 answers and human targets")
-    adversarial(list_bases_cases(args.thirdparty.parent / "lists" / "selfinstruct_text-davinci-003.jsonl",
-                                 ("instruction", "input", "response|target")))
+    folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
+    for label, folder, name, fields in LIST_SOURCES:
+        print(f"\n   lists, {label}")
+        adversarial(list_bases_cases(folders[folder] / name, fields))
     print("\n== 3. speed")
     speed([r for r in rows if r["kind"] == "math"], args.seconds)
     sys.stdout.flush()

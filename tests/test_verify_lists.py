@@ -240,3 +240,59 @@ def test_a_list_of_three_rewritten_as_two_items_is_one_short() -> None:
     assert verdict(ask, original, "- **Keep a schedule**: bed at ten.\n- **Avoid caffeine** after noon.\n"
                                   "- **Limit screens**: none after nine.")
     assert verdict(ask, original, "- Keep a schedule and avoid caffeine\n- Limit screens at night")
+
+
+# Shapes of the misses on the Vicuna-bench answers (dev): the answer's own lead-in or conclusion names
+# the item terms, and the rewrite keeps that text as it was while dropping the items themselves.
+TAX_ASK = "How can a city cut traffic?"
+TAX_ORIGINAL = ("A city can cut traffic with pricing, transit and zoning. Each works on a different cause.\n"
+                "Here are the main levers:\n"
+                "1. Pricing: a congestion charge makes peak trips cost what they cost others.\n"
+                "2. Transit: frequent buses give drivers a way out of their cars.\n"
+                "3. Zoning: homes near jobs shorten the trips themselves.\n"
+                "Most cities that succeed combine pricing with transit.")
+
+
+def test_the_lead_in_kept_as_written_does_not_keep_the_items_it_names() -> None:
+    one_left = TAX_ORIGINAL.replace("1. Pricing: a congestion charge makes peak trips cost what they cost others.\n", "")
+    one_left = one_left.replace("2. Transit: frequent buses give drivers a way out of their cars.\n", "")
+    assert not verdict(TAX_ASK, TAX_ORIGINAL, one_left)
+    assert verdict(TAX_ASK, TAX_ORIGINAL, TAX_ORIGINAL.replace("1. Pricing", "1. **Pricing**"))
+    # two items told in the rewrite's own prose, one kept as an item: nothing was dropped
+    assert verdict(TAX_ASK, TAX_ORIGINAL,
+                   "Charging drivers for peak trips (pricing) makes them weigh each journey, and running "
+                   "frequent buses (transit) gives them another way to make it. A third lever works on the "
+                   "distance itself:\n\n- **Zoning**: homes near jobs shorten the trips themselves.")
+
+
+def test_a_list_cut_to_two_items_keeps_no_term_named_only_in_their_explanations() -> None:
+    ask = "What kinds of spacecraft are there?"
+    original = ("The main kinds:\n\n1. Rockets: they carry probes and telescopes into space.\n"
+                "2. Satellites: they share launch slots with space telescopes.\n"
+                "3. Telescopes: they see the first galaxies.\n4. Probes: they land on moons and comets.\n\n"
+                "Each kind needs the others.")
+    cut = original.split("3. Telescopes")[0].rstrip() + "\n\n...and so on."
+    assert not verdict(ask, original, cut)
+    assert verdict(ask, original, original.replace("\n1.", "\n1)").replace("\n2.", "\n2)"))
+    # the two dropped kinds told in the rewrite's own closing prose are kept
+    assert verdict(ask, original, original.split("3. Telescopes")[0].rstrip()
+                   + "\n\nBeyond these, telescopes see the first galaxies and probes land on moons and comets.")
+
+
+def test_a_bare_list_whose_lead_in_names_every_item_is_kept_by_that_sentence() -> None:
+    ask = "List the three primary colours."
+    original = "The primary colours are red, yellow and blue.\n- Red\n- Yellow\n- Blue"
+    assert verdict(ask, original, "The primary colours are red, yellow and blue.")
+    assert not verdict(ask, original, "The primary colours are red and yellow.\n- Red\n- Yellow")
+
+
+def test_an_item_that_repeats_its_word_is_held_by_that_word() -> None:
+    """"Practice, practice, practice:" as a tip's head (a Vicuna-bench answer): the same answer,
+    bolded or introduced, keeps it; dropping it does not."""
+    ask = "How can I get better at chess?"
+    original = ("A few habits help:\n1. Study openings: learn two for each colour.\n"
+                "2. Review games: find the move where it went wrong.\n"
+                "3. Practice, practice, practice: play every day, even short games.")
+    assert verdict(ask, original, original)
+    assert verdict(ask, original, original.replace("3. Practice, practice, practice:", "3. **Practice, practice, practice**:"))
+    assert not verdict(ask, original, original.split("\n3.")[0] + "\n\nPlay every day.")

@@ -19,7 +19,9 @@ for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or 
 stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
 kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
-the last item ("Answer: Magnesium.", a conclusion) holds none. When the request asks for an order
+the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left with one or two items
+needs an item or a mention in its own prose for each of the original's. The original's lead-in and
+conclusion kept as written name no item (they are read out of the rewrite first). When the request asks for an order
 (sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
 appear in the original's order.
 
@@ -54,6 +56,8 @@ _OPEN_END = re.compile(r"(?:and\s+|or\s+)?(?:etc\.?|\.\.\.|…|so on|(?:many\s+)
 _LETTER = re.compile(r"[^\W\d_]")
 # a list marker at the start of a line: its number is the item's place, not part of the item
 _MARKER = re.compile(r"^[ \t]*(?:[-*•▪◦–]|\d{1,2}[.)]|[a-zA-Z][.)])[ \t]+(?=\S)", re.M)
+# a blank line, then unindented text: what follows a list is its conclusion, not its last item
+_TAIL = re.compile(r"\n[ \t]*\n(?=\S)")
 _ORDER_ASKED = re.compile(
     r"\b(?:sort|order|rank|arrange|rearrange|alphabeti[sz]e|alphabetical|ascending|descending|chronolog\w*|"
     r"sequence|smallest to|largest to|lowest to|highest to|oldest to|newest to)\w*", re.I)
@@ -109,8 +113,11 @@ def _words(text: str) -> list[str]:
 
 
 def _key(words: list[str]) -> tuple[str, ...]:
-    content = [w for w in words if w not in _STOP]
-    return tuple(content or words)
+    """The content words of an item. A word said twice is one word of the key ("Practice,
+    practice, practice" is held by "practice"), except in numbers, whose repeats and order are the
+    item ("2 + 2 = 4")."""
+    content = tuple(w for w in words if w not in _STOP) or tuple(words)
+    return content if _numeric(content) else tuple(dict.fromkeys(content))
 
 
 def _distinctive(keys: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], tuple[int, ...]]:
@@ -146,6 +153,9 @@ class ListAnswer:
     times: tuple[int, ...] = ()
     # short items only, one a line, nothing written under them: the text around the list is framing
     bare: bool = False
+    # the sentences of the original around its list (lead-in, conclusion): kept as written in a
+    # rewrite they still name what the original named there, not the items the rewrite dropped
+    framing: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
@@ -180,7 +190,7 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         if len(keys) >= MIN_ITEMS:
             keys, times = _distinctive(keys)
             return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
-                              bare=bare)
+                              bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []))
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -197,6 +207,35 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         return None
     keys, times = _distinctive(keys)
     return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
+FRAMING_MIN_WORDS = 4  # a shorter sentence ("Here are some:") names nothing an item could hide behind
+
+
+def _framing(text: str, found: list[re.Match[str]], keys: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The sentences of `text` before its first list item and after its last one: after a blank
+    line, or on the next unindented line when every item is one line ("6. Speed: ...\nOverall,
+    Python is ..."). A sentence that names every one of `keys` (the items of a bare list: "The
+    primary colours are red, yellow and blue.") states the whole answer and is left out."""
+    lead = text[:found[0].start()]
+    rest = text[found[-1].end():]
+    one_line_items = all("\n" not in text[a.end():b.start()].strip("\n") for a, b in zip(found, found[1:]))
+    tail = _TAIL.search(rest)
+    if tail is not None:
+        rest = rest[tail.end():]
+    elif not (one_line_items and rest.startswith("\n") and rest[1:2].strip()):
+        rest = ""
+    sentences = (x for part in (lead, rest) for x in (y.strip() for y in _SENTENCE_END.split(part)))
+    return tuple(x for x in sentences if len(x.split()) >= FRAMING_MIN_WORDS
+                 and not (keys and all(_found_at(k, _words(x), 0) is not None for k in keys)))
+
+
+def _without_framing(candidate: str, framing: tuple[str, ...]) -> str:
+    for sentence in framing:
+        if sentence in candidate:
+            candidate = candidate.replace(sentence, " ")
+    return candidate
 
 
 def _indent(line: str) -> int:
@@ -254,7 +293,6 @@ def _found_at(key: tuple[str, ...], words: list[str], start: int) -> int | None:
     return None
 
 
-_TAIL = re.compile(r"\n[ \t]*\n(?=\S)")
 RESTATED_MIN_WORDS = 4  # an original item this long, most of whose words a rewrite item repeats, is restated by it
 RESTATED_SHARE = 0.6
 
@@ -270,6 +308,17 @@ def _regions(text: str) -> list[str]:
         if tail is not None:
             out[-1] = out[-1][:tail.start()]
     return out
+
+
+def _outside(text: str) -> str:
+    """The text of `text` that is no list item: before the first item, and the conclusion after
+    the last one (see `_regions`)."""
+    starts = [m.start() for m in _MARKED.finditer(text)]
+    if not starts:
+        return text
+    last = text[starts[-1]:]
+    tail = _TAIL.search(last)
+    return text[:starts[0]] + ("\n" + last[tail.end():] if tail is not None else "")
 
 
 @dataclass(frozen=True)
@@ -422,23 +471,33 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
     answer = answer if answer is not None else read_list(inp.instruction, inp.original)
     if answer is None:
         return CheckResult(name=NAME, passed=True, reason="the original is not a list answer")
-    words = _words(_MARKER.sub("", inp.candidate))
+    # the original's lead-in or conclusion kept as written ("Governments can use both fiscal and
+    # monetary policies ...") keeps none of the items it mentions
+    candidate = _without_framing(inp.candidate, answer.framing)
+    words = _words(_MARKER.sub("", candidate))
     missing = [item for item, key in zip(answer.items, answer.keys) if _found_at(key, words, 0) is None]
     for item, key, times in zip(answer.items, answer.keys, answer.times):
         if times > 1 and item not in missing and any(words.count(w) < times for w in key):
             missing.append(item)  # "Exercise" beside "Mindful breathing exercises": named once is one of them
     if not missing:
-        text = inp.candidate.strip()
+        text = candidate.strip()
         blocks = _blocks(text)
         if len(blocks) < MIN_ITEMS and ("#" in text or "**" in text):
             blocks = _heading_blocks(text, answer.keys) or blocks
         if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
             # a one-line list rewritten as one: its parts are its items
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
-        # the rewrite is a list too (a list of three rewritten as two items is a list one short):
-        # each item needs one of its own
-        if len(blocks) >= MIN_ITEMS or (not answer.inline and len(blocks) == len(answer.keys) - 1 == MIN_ITEMS - 1):
+        # the rewrite is a list too: each item needs one of its own
+        if len(blocks) >= MIN_ITEMS:
             barred = None if answer.inline else _restated(answer, inp.original, blocks)
+            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
+        elif blocks and not answer.inline:
+            # fewer items than a list (a list of five cut to two, or to one item and prose): each
+            # item of the original needs an item of its own or a mention in the prose around them;
+            # a term named only in another item's explanation was dropped
+            prose = _outside(text)
+            blocks = blocks + [_Block(_words(prose), 0, [], frozenset())]
+            barred = _restated(answer, inp.original, blocks[:-1]) + [set()]
             missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
         elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
             for key in set(answer.keys):
