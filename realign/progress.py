@@ -33,7 +33,8 @@ def describe(snap: dict[str, Any], width: int = WIDTH) -> str:
     tps = tokens / elapsed if elapsed > 0 else 0.0
     cost = "" if snap.get("cost_usd") is None else f" ${snap['cost_usd']:,.4f}"
     parts = [  # (priority: lower stays longer, text)
-        (0, f"rows {done:,}/{f'{total:,}' if total is not None else '?'}{pct} {rate:,.1f} rows/s"),
+        (0, f"rows {done:,}/{f'{total:,}' if total is not None else '?'}{pct} "
+            + (f"{rate:,.1f} rows/s" if rate >= 1 or rate <= 0 else f"{1 / rate:,.1f} s/row")),
         (0, f"{_fmt_eta(elapsed)} ETA {_fmt_eta(eta)}"),
         (1, f"tokens {snap['prompt_tokens']:,}+{snap['completion_tokens']:,} {tps:,.0f}/s{cost}"),
         (3, f"sent {snap['fresh']:,} cached {snap['cached']:,} retries {snap['retries']:,} "

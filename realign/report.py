@@ -54,11 +54,13 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         + f", {s['cached_requests']} from cache, {s['retries']} retries | "
         f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
-        + f" | {s['elapsed_s']:.1f} s, {s['rows_per_s']:.1f} rows/s"
+        + f" | {s['elapsed_s']:.1f} s, {_rate(s['rows_per_s'])}"
     )
     if s.get("format_fallbacks") or s.get("structured_output") not in (None, "json_schema"):
-        console.print(f"structured output: sent as {s['structured_output']} "
-                      f"({s.get('format_fallbacks', 0)} step(s) down from json_schema)")
+        steps = s.get("format_fallbacks", 0)
+        console.print(f"structured output: sent as {s['structured_output']} " + (
+            f"({steps} step{'s' if steps != 1 else ''} down from json_schema)" if steps
+            else "(the dialect learned from this server in an earlier session)"))
     if s.get("classifier_fallbacks"):
         console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
     for f in s.get("failed_by_kind") or []:
@@ -81,10 +83,17 @@ def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:
                       f"tokens {v['prompt_tokens']:,} + {v['completion_tokens']:,}{cost}", markup=False)
 
 
+def _rate(rows_per_s: float) -> str:
+    """Rows per second, or seconds per row for runs slower than one row a second (a CPU model)."""
+    if rows_per_s >= 1 or rows_per_s <= 0:
+        return f"{rows_per_s:.1f} rows/s"
+    return f"{1 / rows_per_s:.1f} s/row"
+
+
 def print_stats(d: dict[str, Any]) -> None:
     console.rule(f"run {d['run_id']} ({d['name']}) {d['status']}")
     console.print(f"input {d['input']} | model {d['model']} | sessions {d['sessions']} | "
-                  f"{d['started_at']} → {d['finished_at']}", markup=False)
+                  f"{d['started_at']} → {d['finished_at'] or 'still running or stopped without finishing'}", markup=False)
     console.print(f"rows {d['rows']}: " + ", ".join(f"{k} {v}" for k, v in d["by_status"].items())
                   + f", quarantined {d['quarantined']}")
     t = Table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
@@ -173,7 +182,8 @@ def print_story(s: dict[str, Any]) -> None:
             console.print("judge: the reason " + ("supports" if t["reason_supports_label"] else
                           "argues for another label than") + " the label", markup=False)
         if t.get("trace"):
-            console.print(f"[bold]mode {t.get('mode') or 'rewrite'}[/bold]: {len(t['trace'])} steps")
+            n = len(t["trace"])
+            console.print(f"[bold]mode {t.get('mode') or 'rewrite'}[/bold]: {n} step{'s' if n != 1 else ''}")
             for st in t["trace"]:
                 out = json.dumps(st["output"], ensure_ascii=False) if st["output"] is not None else "(unparsed)"
                 key = (st["request_key"] or "-")[:12]
@@ -223,7 +233,7 @@ def print_classification(r: dict[str, Any]) -> None:
 
 def print_audit(a: dict[str, Any]) -> None:
     """The trust audit: turns with findings before / after the rewrite, overall and by task."""
-    console.rule(f"trust audit of run {a['run_id']}: {a['turns']:,} rewritten turns")
+    console.rule(f"trust audit of run {a['run_id']}: {a['turns']:,} turns sent for rewriting (kept and failed ones compare the original with itself)")
     t = Table("check", "before", "after", "made worse")
     for check, v in a["overall"].items():
         t.add_row(check, f"{v['before']:,}", f"{v['after']:,}", f"{v['regressed']:,}")

@@ -134,7 +134,7 @@ def _instruction(turns: list[dict[str, str]], turn_index: int) -> str:
 
 
 def turns_of_run(store: Any, run_id: str, batch: int = 1024) -> Iterator[dict[str, Any]]:
-    """Every rewritten turn of a run with what the audit needs, streamed."""
+    """Every turn of a run sent for rewriting (rewritten, kept or failed) with what the audit needs, streamed."""
     cur = store.con.cursor()
     cur.execute(
         """SELECT r.example_id, r.turn_index, r.original, coalesce(r.final, r.original) AS final, e.task, e.turns,
@@ -150,7 +150,7 @@ def turns_of_run(store: Any, run_id: str, batch: int = 1024) -> Iterator[dict[st
 
 
 def run_audit(store: Any, run_id: str, settings: AuditSettings = AuditSettings()) -> int:
-    """Audit every rewritten turn of `run_id` into `trust_audit` (replacing an earlier audit of
+    """Audit every turn of `run_id` sent for rewriting into `trust_audit` (replacing an earlier audit of
     the run); returns the number of turns audited."""
     from realign.store import TABLES, insert_rows, transaction
 

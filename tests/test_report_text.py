@@ -1,0 +1,16 @@
+"""Human-readable figures: slow runs (a CPU model) read in seconds per row, not '0.0 rows/s'."""
+
+from __future__ import annotations
+
+from realign.progress import describe
+from realign.report import _rate
+
+
+def test_a_slow_run_reads_in_seconds_per_row() -> None:
+    assert _rate(0.02) == "50.0 s/row"
+    assert _rate(12.34) == "12.3 rows/s"
+    assert _rate(0.0) == "0.0 rows/s"  # nothing finished yet
+    snap = {"total": 20, "done": 5, "rows_per_s": 0.02, "elapsed_s": 250.0, "prompt_tokens": 10,
+            "completion_tokens": 5, "fresh": 5, "cached": 0, "retries": 1, "in_flight": 1, "rewritten": 3,
+            "kept": 1, "passthrough": 1, "failed": 0, "quarantined": 0}
+    assert describe(snap).startswith("rows 5/20 (25%) 50.0 s/row")
