@@ -94,5 +94,11 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
     if statuses.get("failed"):
         warnings.append(f"{statuses['failed']} row(s) failed and are exported with their original responses; "
                         "`realign stats` says why, and a rerun retries them")
+    if fmt in DFAR_FORMATS and n < sum(statuses.values()):
+        # DFAR's sets hold only turns with a label contract (and, for dfar_reason, a reason that
+        # label_reason wrote): on another run most rows have neither
+        warnings.append(f"{fmt} wrote {n} of the run's {sum(statuses.values())} rows: only accepted turns with a "
+                        "label contract" + (" and a reason written by the label_reason mode" if fmt == "dfar_reason"
+                                            else "") + " go into it")
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt, "run_status": state["status"],
             "warnings": warnings}

@@ -52,8 +52,10 @@ def test_label_reason_on_dfar_keeps_every_label_and_rejects_every_flip_and_hedge
     assert judged == sum(1 for s in status.values() if s == "rewritten")  # the judge's verdict is stored
 
     out_l, out_lr = tmp_path / "L.jsonl", tmp_path / "LR.jsonl"
-    export_run(str(db), str(out_l), "dfar_label")
-    export_run(str(db), str(out_lr), "dfar_reason")
+    assert export_run(str(db), str(out_l), "dfar_label")["warnings"] == []  # every row has its label
+    reason_export = export_run(str(db), str(out_lr), "dfar_reason")
+    # rejected rows are left out of the reasoned set, and the export says so
+    assert any("dfar_reason wrote" in w for w in reason_export["warnings"]) == (len(bad) + len(wrongly_rejected) > 0)
     gold = {r["id"]: ("unethical" if r["label"] == 1 else "ethical") for r in rows}
     labels = [json.loads(x) for x in out_l.read_text().splitlines()]
     assert len(labels) == len(rows)
