@@ -181,7 +181,7 @@ class Pipeline:
         return self.cfg.retrieval.all_tasks or self.cfg.tasks.retrieval.get(task, self.tasks[task].retrieval)
 
     def target_turns(self, ex: Example) -> list[int]:
-        idx = ex.assistant_indices()
+        idx = ex.answer_indices()  # a leading assistant turn answers no request: never a target
         return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
 
     def turns_to_rewrite(self, task: str, ex: Example) -> list[int]:

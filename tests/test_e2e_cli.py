@@ -290,6 +290,38 @@ def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None
     assert conv[2]["value"].startswith("Here is a clear answer.") and conv[4]["value"].startswith("Here is a clear answer.")
 
 
+def test_a_leading_assistant_greeting_is_left_as_is_and_show_says_why(tmp_path: Path) -> None:
+    data = tmp_path / "greet.jsonl"
+    convo = {"id": "g1", "conversations": [
+        {"from": "gpt", "value": "Hello! How can I help?"},
+        {"from": "human", "value": "What's the capital of France?"},
+        {"from": "gpt", "value": "The capital of France is Paris."},
+    ]}
+    data.write_text(json.dumps(convo) + "\n")
+    db = tmp_path / "g.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                               "--task", "open_qa", "-q", "--json", "--db", str(db)))
+        sent = [m["content"] for b in srv.requests for m in b["messages"]]
+    assert s["rewritten"] == 1 and srv.count == 1  # only the answer to the question went out
+    # the greeting may be context of the answer, never a response to rewrite
+    assert not any("<original_response>\nHello! How can I help?" in t or "<original_response>Hello! How" in t
+                   for t in sent)
+    assert any("The capital of France is Paris." in t for t in sent)
+    story = summary_of(realign("show", "g1", "--db", str(db), "--json"))
+    assert [t["turn_index"] for t in story["turns"]] == [2]
+    assert story["untouched_turns"][0]["turn_index"] == 0
+    assert "answers nothing" in story["untouched_turns"][0]["reason"]
+    assert story["final_turns"][0]["content"] == "Hello! How can I help?"
+    shown = realign("show", "g1", "--db", str(db))
+    assert shown.returncode == 0 and "turn 0: left as it is" in shown.stdout
+    out = tmp_path / "out.jsonl"
+    summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "sharegpt", "--json"))
+    conv = json.loads(out.read_text())["conversations"]
+    assert conv[0] == {"from": "gpt", "value": "Hello! How can I help?"}
+    assert conv[2]["value"].startswith("Here is a clear answer.")
+
+
 # ---- evidence ------------------------------------------------------------------------------
 
 def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None:
