@@ -322,6 +322,35 @@ def test_a_leading_assistant_greeting_is_left_as_is_and_show_says_why(tmp_path: 
     assert conv[2]["value"].startswith("Here is a clear answer.")
 
 
+def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_says_raise(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "loop", "instruction": "Explain why the sky looks blue.", "input": "",
+                                "output": "Sunlight scatters off air, and blue light scatters the most."}) + "\n"
+                    + json.dumps({"id": "cut", "instruction": "Explain why leaves turn red in autumn.", "input": "",
+                                  "output": "Chlorophyll fades and red pigments show through."}) + "\n")
+
+    def responder(body: dict) -> Reply:
+        if "sky looks blue" in body["messages"][-1]["content"]:
+            return Reply(content='{"rewritten": "' + "The sky is blue because light scatters. " * 40,
+                         finish_reason="length")
+        return Reply(content='{"rewritten": "Chlorophyll breaks down in the cold and', finish_reason="length")
+
+    db = tmp_path / "l.duckdb"
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(db)]
+        s = summary_of(realign(*args, "--json"))
+        rerun = realign(*args)  # the human summary; the looping row is final, only the cut one is retried
+    assert s["kept_original"] == 1 and s["failed"] == 1
+    assert s["failed_by_kind"] == [{"kind": "length", "turns": 1, "fix": "raise --max-tokens"}]
+    assert rerun.returncode == 0 and "1 turn(s) failed (length); fix: raise --max-tokens" in rerun.stderr
+    looped = summary_of(realign("show", "loop", "--db", str(db), "--json"))
+    assert looped["status"] == "kept_original" and looped["error"] is None
+    assert looped["turns"][0]["reason"] == "the model's answer loops (cut at max_tokens)"
+    assert looped["final_turns"][-1]["content"] == "Sunlight scatters off air, and blue light scatters the most."
+    assert summary_of(realign("show", "cut", "--db", str(db), "--json"))["status"] == "failed"
+
+
 # ---- evidence ------------------------------------------------------------------------------
 
 def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None:
