@@ -32,7 +32,10 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             print(f"error: {e}", file=sys.stderr)
             raise typer.Exit(2) from None
         except Interrupted as e:  # stopped by a signal, everything received stored
-            print(str(e), file=sys.stderr)
+            if kwargs.get("as_json"):  # stdout stays machine readable: the summary so far
+                _print_json(e.summary)
+                sys.stdout.flush()
+            print(str(e), file=sys.stderr, flush=True)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:  # Ctrl-C before a run started (or in a command without one)
             print("interrupted", file=sys.stderr)

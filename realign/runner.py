@@ -211,16 +211,16 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         if created and (pipe is None or not pipe.run_id):
             remove_database(db)  # a failed first command leaves no empty database behind
         if isinstance(e, asyncio.CancelledError) and got:
-            raise Interrupted(got[0], 0) from None
+            raise Interrupted(got[0], 0, summary={"run_id": pipe.run_id if pipe else None, "rows": 0}) from None
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     if summary.get("interrupted") == "max_cost":
         assert pipe is not None and cfg.model.max_cost is not None
-        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"])
+        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"], summary)
     if "interrupted" in summary:
-        raise Interrupted(summary["interrupted"], summary["rows"])
+        raise Interrupted(summary["interrupted"], summary["rows"], summary=summary)
     return summary
 
 

@@ -205,14 +205,14 @@ def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
 
         db = tmp_path / "stopped.duckdb"
         srv.reset()
-        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
-                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db), "--json"],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
         while srv.count < 40 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.01)
         assert proc.poll() is None, "the run finished before it could be stopped"
         os.kill(proc.pid, sig)
-        _, stderr = proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=60)
         before = {request_key(b) for b in srv.requests}
 
         con = duckdb.connect(str(db), read_only=True)
@@ -229,7 +229,7 @@ def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
         sent_again = srv.count
     print(f"{sig.name}: {len(before)} requests before the stop, {len(resent)} of them sent again after it; "
           f"{saved} rows saved at the stop, {resumed['resumed']} resumed")
-    return {"rc": proc.returncode, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
+    return {"rc": proc.returncode, "stdout": stdout, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
             "resent": resent, "reference": reference, "after": after, "again": again, "sent_again": sent_again}
 
 
@@ -250,6 +250,9 @@ def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path)
         assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
         lines = r["stderr"].strip().splitlines()
         assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
+        assert r["stderr"].endswith("resume\n")
+        stopped = json.loads(r["stdout"])  # --json: the summary so far, on stdout
+        assert stopped["status"] == "interrupted" and stopped["rows"] == r["saved"]
         assert r["status"] == "interrupted"
         assert len(r["resent"]) <= CONCURRENCY  # the answers that arrived were stored
         assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
