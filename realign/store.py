@@ -1109,6 +1109,34 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     }
 
 
+def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any] | None:
+    """The quarantine entry of the input row whose own id field holds `example_id`, or None.
+
+    A quarantined row has no example id (it never became an Example), so the id is read back
+    from its raw text with the reader's id fields (the run's `input.id_field` first)."""
+    from realign.io.readers import ID_FIELDS
+
+    info = store.query("SELECT input_path, config FROM runs WHERE run_id = ?", [run_id])
+    if not info:
+        return None
+    cfg = json.loads(info[0]["config"] or "{}")
+    own = (cfg.get("input") or {}).get("id_field")
+    fields = ([own] if own else []) + list(ID_FIELDS)
+    for row in store.query(
+            """SELECT source_index, line, field, error, raw FROM quarantine
+               WHERE run_id = ? AND strpos(raw, ?) > 0 ORDER BY source_index LIMIT 100""", [run_id, example_id]):
+        try:
+            data = json.loads(row["raw"])
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            if any(k in data and str(data[k]) == example_id for k in fields):
+                return {**row, "input_path": info[0]["input_path"]}
+        elif f'"{example_id}"' in row["raw"]:  # not JSON: the id as a quoted string in the raw text
+            return {**row, "input_path": info[0]["input_path"]}
+    return None
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`."""
     from realign.classify.base import classification_source
@@ -1121,6 +1149,12 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             [run_id, example_id])]
         if len(near) == 1:
             return row_story(store, near[0], run_id)
+        bad = quarantined_row(store, example_id, run_id)
+        if bad is not None:
+            field = f", field '{bad['field']}'" if bad["field"] else ""
+            where = f"line {bad['line']}" if bad["line"] is not None else f"row {bad['source_index']}"
+            raise ConfigError(f"example '{example_id}' was quarantined in run {run_id}, not processed: "
+                              f"{bad['input_path']} {where}{field}: {bad['error']}; fix the row and rerun")
         hint = f"; ids starting so: {', '.join(near)}" if near else ""
         raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path}{hint}")
     e = ex[0]
