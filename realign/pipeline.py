@@ -418,7 +418,8 @@ class Pipeline:
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
-            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
+            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined, self.cfg.format_from),
+            "format_from": self.cfg.format_from,  # where a forced input format was set; None: detected
             "first_quarantined": self.store.query(
                 "SELECT line, field, error AS reason FROM quarantine WHERE run_id = ? ORDER BY source_index LIMIT 1",
                 [self.run_id])[0] if quarantined else None,

@@ -50,7 +50,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     from realign.io.readers import detect_format
 
     container, shape = detect_format(input_path, field_map=cfg.input.field_map or None)  # fail fast on a missing or empty file, before anything else
-    how = f"{cfg.input.format} (--format)" if cfg.input.format else f"{shape} (detected)"
+    how = f"{cfg.input.format} ({cfg.format_from})" if cfg.input.format else f"{shape} (detected)"
     announce = f"input {input_path}: {container}, rows read as {how}" if progress else None
     if dry_run:
         # Offline: the embedded classifier stands in for any LLM-backed one.

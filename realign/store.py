@@ -1001,12 +1001,24 @@ _REASON_KIND = ("""regexp_replace(regexp_replace(reason, '''[^'']*''|"[^"]*"', '
                 """'[0-9]+([.,][0-9]+)*', 'N', 'g')""")
 
 
-def quarantine_warnings(rows: int, quarantined: int) -> list[str]:
-    """A warning when most rows could not be read: usually a wrong --format or field mapping."""
+def quarantine_warnings(rows: int, quarantined: int, format_from: str | None = None) -> list[str]:
+    """A warning when most rows could not be read: usually a wrong format or field mapping.
+
+    `format_from` names where the format was forced ("--format", "input.format in FILE"); None
+    when the shape was detected."""
     if rows and quarantined * 2 > rows:
+        check = (f"Check {format_from} (or remove it to detect the shape)" if format_from else
+                 "The shape was detected: check the file, or force it with --format")
         return [f"most rows were quarantined ({quarantined:,} of {rows:,}): is the input's shape right? "
-                "Check --format (or drop it to detect the shape) and see `realign stats` for the reasons"]
+                f"{check} and see `realign stats` for the reasons"]
     return []
+
+
+def _stored_format_from(run: dict[str, Any]) -> str | None:
+    """Where a stored run's forced format came from, as far as its stored config tells."""
+    cfg = run.get("config") or {}
+    fmt = ((json.loads(cfg) if isinstance(cfg, str) else cfg).get("input") or {}).get("format")
+    return f"the format '{fmt}' (--format or input.format of the pipeline file)" if fmt else None
 
 
 def run_stats(store: Store, run_id: str) -> dict[str, Any]:
@@ -1097,7 +1109,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
-        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
+        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,
+                                        _stored_format_from(info)),
         "by_task": by_task, "by_contract": by_contract, "by_mode": by_mode, "failed_checks": failed_checks,
         "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},

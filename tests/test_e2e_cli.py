@@ -653,6 +653,25 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
 
 
+def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp_path: Path) -> None:
+    data = tmp_path / "alpaca.jsonl"
+    write_alpaca(data, 3)
+    pipe = tmp_path / "mine.toml"
+    pipe.write_text('name = "mine"\n[input]\nformat = "gsm8k"\n[classify]\nkind = "embedded"\n')
+    db = tmp_path / "p.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(data), "--pipeline", str(pipe), "--db", str(db), "--model", "m",
+                       "--base-url", srv.base_url, "--task", "open_qa")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    err = " ".join(proc.stderr.split())  # rich wraps the warning lines
+    assert f"rows read as gsm8k (input.format in {pipe})" in err
+    assert f"Check input.format in {pipe} (or remove it to detect the shape)" in err
+    assert f"Fix the input or input.format in {pipe}" in err
+    assert "(--format)" not in err and "Check --format" not in err
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    assert "--format or input.format of the pipeline file" in st["warnings"][0]
+
+
 # ---- export with provenance --------------------------------------------------------------------
 
 def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: Path) -> None:
