@@ -997,8 +997,11 @@ def run_usage(store: Store, run_id: str, price: tuple[float, float] | None = Non
     return {"by_purpose": by_purpose, "total": total}
 
 
-_REASON_KIND = ("""regexp_replace(regexp_replace(reason, '''[^'']*''|"[^"]*"', '''…''', 'g'), """
-                """'[0-9]+([.,][0-9]+)*', 'N', 'g')""")
+# A rejection reason with its specifics blanked, for grouping: a quoted fragment becomes '…' and a
+# number N, only where a token starts (\B, \b): an apostrophe inside a word ("original's") opens
+# no quote, and a digit inside a word (GSM8K) is no number.
+_REASON_KIND = (r"""regexp_replace(regexp_replace(reason, '\B''[^'']*''\B|\B"[^"]*"\B', '''…''', 'g'), """
+                r"""'\b[0-9]+([.,][0-9]+)*', 'N', 'g')""")
 
 
 def quarantine_warnings(rows: int, quarantined: int, format_from: str | None = None) -> list[str]:

@@ -225,3 +225,18 @@ def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_
             row_story(st, "broken", "r1")
         with pytest.raises(ConfigError, match="^no example 's8'"):
             row_story(st, "s8", "r1")
+
+
+@pytest.mark.parametrize("reason, kind", [
+    ("answer line dropped: the original ends with '#### 16' and the rewrite has no '#### N' line "
+     "(GSM8K scoring reads that line)",
+     "answer line dropped: the original ends with '…' and the rewrite has no '…' line (GSM8K scoring reads that line)"),
+    ("the rewrite drops 2 of the original's 5 list items: '-7', '-3'",
+     "the rewrite drops N of the original's N list items: '…', '…'"),
+    ('rewrite too short: 120 chars vs 3,400.5 (0.04x)', "rewrite too short: N chars vs N (Nx)"),
+    ('the rewrite says "it\'s 12" where the original said \'13\'', "the rewrite says '…' where the original said '…'"),
+])
+def test_rejection_reasons_group_without_mangling_words_with_digits_or_apostrophes(reason: str, kind: str) -> None:
+    from realign.store import _REASON_KIND
+
+    assert duckdb.execute(f"SELECT {_REASON_KIND} FROM (SELECT ? AS reason)", [reason]).fetchone()[0] == kind
