@@ -32,7 +32,10 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             print(f"error: {e}", file=sys.stderr)
             raise typer.Exit(2) from None
         except Interrupted as e:  # stopped by a signal, everything received stored
-            print(str(e), file=sys.stderr)
+            if kwargs.get("as_json"):  # stdout stays machine readable: the summary so far
+                _print_json(e.summary)
+                sys.stdout.flush()
+            print(str(e), file=sys.stderr, flush=True)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:  # Ctrl-C before a run started (or in a command without one)
             print("interrupted", file=sys.stderr)
@@ -130,11 +133,13 @@ def rewrite(
         if summary.get("audit"):
             print_audit(summary["audit"])
     if summary.get("rows") and summary.get("quarantined") == summary["rows"]:
-        # Nothing could be read: a wrong file, --format or field mapping, not a finished corpus.
+        # Nothing could be read: a wrong file, format or field mapping, not a finished corpus.
         first = summary.get("first_quarantined") or {}
+        fix = (f"{summary['format_from']} (or remove it to detect the shape) / --*-field" if summary.get("format_from")
+               else "--*-field (or force the shape with --format)")
         print(f"error: {input_path}: all {summary['rows']:,} rows were quarantined, nothing was rewritten; the first, "
               f"line {first.get('line')} (field {first.get('field') or '-'}): {first.get('reason')}. Fix the input or "
-              "--format / --*-field and rerun; `realign stats` lists every reason", file=sys.stderr)
+              f"{fix} and rerun; `realign stats` lists every reason", file=sys.stderr)
         raise typer.Exit(2)
     if summary.get("audit") and not summary["audit"]["passed"]:
         from realign.report import print_gate_failures

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 
 from realign.errors import ConfigError
 from realign.resources import resource_dir
@@ -235,6 +235,13 @@ class PipelineConfig(_Section):
     retrieval: RetrievalConfig = Field(default_factory=RetrievalConfig)
     modes: ModesConfig = Field(default_factory=ModesConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    # Where input.format was set ("--format", "input.format in FILE"); None: not set, the shape is
+    # detected. Private: it names no output, so it stays out of dumps and the run's identity.
+    _format_from: str | None = PrivateAttr(default=None)
+
+    @property
+    def format_from(self) -> str | None:
+        return self._format_from if self.input.format else None
 
     @model_validator(mode="after")
     def _consistent(self) -> "PipelineConfig":
@@ -338,7 +345,7 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
             if value is not None:
                 data.setdefault(section, {})[key] = value
     try:
-        return PipelineConfig.model_validate(data)
+        cfg = PipelineConfig.model_validate(data)
     except ValidationError as e:
         text = path.read_text(encoding="utf-8") if pipeline else ""
         flagged = {(section, key) for section, values in (overrides or {}).items()
@@ -353,6 +360,9 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
             head = f"{'.'.join(loc)}{where}: " if loc else ""
             problems.append(head + err["msg"].removeprefix("Value error, "))
         raise ConfigError(f"{source}: invalid configuration: {'; '.join(problems)}") from None
+    flag = (overrides or {}).get("input", {}).get("format") is not None
+    cfg._format_from = "--format" if flag else f"input.format in {path}" if pipeline else None
+    return cfg
 
 
 _TABLE = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")

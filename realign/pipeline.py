@@ -36,9 +36,12 @@ from realign.store import Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
+from realign.verify.length import degeneration
 from realign.verify.registry import VerifyOptions, verify_candidate
 
 CHUNK_ROWS = 256
+# The reason of a turn whose answer was cut at max_tokens while repeating itself.
+LOOP_REASON = "the model's answer loops (cut at max_tokens)"
 log = logging.getLogger("realign.pipeline")
 
 
@@ -181,7 +184,7 @@ class Pipeline:
         return self.cfg.retrieval.all_tasks or self.cfg.tasks.retrieval.get(task, self.tasks[task].retrieval)
 
     def target_turns(self, ex: Example) -> list[int]:
-        idx = ex.assistant_indices()
+        idx = ex.answer_indices()  # a leading assistant turn answers no request: never a target
         return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
 
     def turns_to_rewrite(self, task: str, ex: Example) -> list[int]:
@@ -277,9 +280,14 @@ class Pipeline:
             if e.key and e.key not in out.request_keys:
                 out.request_keys.append(e.key)
             out.raw_answers.extend(e.contents)
+            out.attempts = max(out.attempts, 1)
+            if e.kind == "length" and any(degeneration(c, original) for c in e.contents):
+                # A loop runs into any limit: a larger --max-tokens would only pay for a longer
+                # loop, so the original is kept (final, not retried on resume) instead of failing.
+                out.status, out.final, out.reason = "kept_original", original, LOOP_REASON
+                return out
             out.status, out.final, out.error = "failed", original, str(e)
             out.reason = out.error
-            out.attempts = max(out.attempts, 1)
             return out
 
     # ---- one row --------------------------------------------------------------------------
@@ -410,7 +418,8 @@ class Pipeline:
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),
-            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined),
+            "warnings": quarantine_warnings(sum(counts.values()) + quarantined, quarantined, self.cfg.format_from),
+            "format_from": self.cfg.format_from,  # where a forced input format was set; None: detected
             "first_quarantined": self.store.query(
                 "SELECT line, field, error AS reason FROM quarantine WHERE run_id = ? ORDER BY source_index LIMIT 1",
                 [self.run_id])[0] if quarantined else None,

@@ -44,6 +44,21 @@ class Example(BaseModel):
     def assistant_indices(self) -> list[int]:
         return [i for i, t in enumerate(self.turns) if t.role == "assistant"]
 
+    def unanswered_indices(self) -> list[int]:
+        """Assistant turns with no user turn before them (a bot's opening greeting): they answer
+        nothing, so they are left as they are, neither rewritten nor checked."""
+        first_user = next((i for i, t in enumerate(self.turns) if t.role == "user"), len(self.turns))
+        return [i for i in self.assistant_indices() if i < first_user]
+
+    def answer_indices(self) -> list[int]:
+        """Assistant turns that answer a user turn: the ones a rewrite may target."""
+        skip = set(self.unanswered_indices())
+        return [i for i in self.assistant_indices() if i not in skip]
+
+
+# Why `show` lists a turn of `Example.unanswered_indices` without an outcome.
+UNANSWERED_REASON = "left as it is: no user turn comes before it, so it answers nothing (not rewritten, not checked)"
+
 
 class BadRow(BaseModel):
     """An input row that could not become an Example; it goes to the quarantine table."""

@@ -166,6 +166,8 @@ def print_story(s: dict[str, Any]) -> None:
         for e in s["evidence"]:
             console.print(f"[{e['rank']}] {e['source']} {e['doc_id']} {e['title']}: {e['text'][:300]}",
                           markup=False, highlight=False)
+    for t in s.get("untouched_turns") or []:
+        console.rule(f"turn {t['turn_index']}: {t['reason']}")
     for t in s["turns"]:
         tries = f"{t['attempts']} rewrite attempt{'s' if t['attempts'] != 1 else ''}"
         console.rule(f"turn {t['turn_index']}: {t['status']} ({tries}): {t['reason']}")

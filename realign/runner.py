@@ -50,7 +50,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
     from realign.io.readers import detect_format
 
     container, shape = detect_format(input_path, field_map=cfg.input.field_map or None)  # fail fast on a missing or empty file, before anything else
-    how = f"{cfg.input.format} (--format)" if cfg.input.format else f"{shape} (detected)"
+    how = f"{cfg.input.format} ({cfg.format_from})" if cfg.input.format else f"{shape} (detected)"
     announce = f"input {input_path}: {container}, rows read as {how}" if progress else None
     if dry_run:
         # Offline: the embedded classifier stands in for any LLM-backed one.
@@ -211,16 +211,16 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         if created and (pipe is None or not pipe.run_id):
             remove_database(db)  # a failed first command leaves no empty database behind
         if isinstance(e, asyncio.CancelledError) and got:
-            raise Interrupted(got[0], 0) from None
+            raise Interrupted(got[0], 0, summary={"run_id": pipe.run_id if pipe else None, "rows": 0}) from None
         raise
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     if summary.get("interrupted") == "max_cost":
         assert pipe is not None and cfg.model.max_cost is not None
-        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"])
+        raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"], summary)
     if "interrupted" in summary:
-        raise Interrupted(summary["interrupted"], summary["rows"])
+        raise Interrupted(summary["interrupted"], summary["rows"], summary=summary)
     return summary
 
 

@@ -997,16 +997,31 @@ def run_usage(store: Store, run_id: str, price: tuple[float, float] | None = Non
     return {"by_purpose": by_purpose, "total": total}
 
 
-_REASON_KIND = ("""regexp_replace(regexp_replace(reason, '''[^'']*''|"[^"]*"', '''…''', 'g'), """
-                """'[0-9]+([.,][0-9]+)*', 'N', 'g')""")
+# A rejection reason with its specifics blanked, for grouping: a quoted fragment becomes '…' and a
+# number N, only where a token starts (\B, \b): an apostrophe inside a word ("original's") opens
+# no quote, and a digit inside a word (GSM8K) is no number.
+_REASON_KIND = (r"""regexp_replace(regexp_replace(reason, '\B''[^'']*''\B|\B"[^"]*"\B', '''…''', 'g'), """
+                r"""'\b[0-9]+([.,][0-9]+)*', 'N', 'g')""")
 
 
-def quarantine_warnings(rows: int, quarantined: int) -> list[str]:
-    """A warning when most rows could not be read: usually a wrong --format or field mapping."""
+def quarantine_warnings(rows: int, quarantined: int, format_from: str | None = None) -> list[str]:
+    """A warning when most rows could not be read: usually a wrong format or field mapping.
+
+    `format_from` names where the format was forced ("--format", "input.format in FILE"); None
+    when the shape was detected."""
     if rows and quarantined * 2 > rows:
+        check = (f"Check {format_from} (or remove it to detect the shape)" if format_from else
+                 "The shape was detected: check the file, or force it with --format")
         return [f"most rows were quarantined ({quarantined:,} of {rows:,}): is the input's shape right? "
-                "Check --format (or drop it to detect the shape) and see `realign stats` for the reasons"]
+                f"{check} and see `realign stats` for the reasons"]
     return []
+
+
+def _stored_format_from(run: dict[str, Any]) -> str | None:
+    """Where a stored run's forced format came from, as far as its stored config tells."""
+    cfg = run.get("config") or {}
+    fmt = ((json.loads(cfg) if isinstance(cfg, str) else cfg).get("input") or {}).get("format")
+    return f"the format '{fmt}' (--format or input.format of the pipeline file)" if fmt else None
 
 
 def run_stats(store: Store, run_id: str) -> dict[str, Any]:
@@ -1097,7 +1112,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
-        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined),
+        "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,
+                                        _stored_format_from(info)),
         "by_task": by_task, "by_contract": by_contract, "by_mode": by_mode, "failed_checks": failed_checks,
         "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},
@@ -1107,6 +1123,34 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         "usage": usage["by_purpose"],
         "trust_audit": trust,  # None until `realign audit` ran on the run
     }
+
+
+def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any] | None:
+    """The quarantine entry of the input row whose own id field holds `example_id`, or None.
+
+    A quarantined row has no example id (it never became an Example), so the id is read back
+    from its raw text with the reader's id fields (the run's `input.id_field` first)."""
+    from realign.io.readers import ID_FIELDS
+
+    info = store.query("SELECT input_path, config FROM runs WHERE run_id = ?", [run_id])
+    if not info:
+        return None
+    cfg = json.loads(info[0]["config"] or "{}")
+    own = (cfg.get("input") or {}).get("id_field")
+    fields = ([own] if own else []) + list(ID_FIELDS)
+    for row in store.query(
+            """SELECT source_index, line, field, error, raw FROM quarantine
+               WHERE run_id = ? AND strpos(raw, ?) > 0 ORDER BY source_index LIMIT 100""", [run_id, example_id]):
+        try:
+            data = json.loads(row["raw"])
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            if any(k in data and str(data[k]) == example_id for k in fields):
+                return {**row, "input_path": info[0]["input_path"]}
+        elif f'"{example_id}"' in row["raw"]:  # not JSON: the id as a quoted string in the raw text
+            return {**row, "input_path": info[0]["input_path"]}
+    return None
 
 
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
@@ -1121,6 +1165,12 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             [run_id, example_id])]
         if len(near) == 1:
             return row_story(store, near[0], run_id)
+        bad = quarantined_row(store, example_id, run_id)
+        if bad is not None:
+            field = f", field '{bad['field']}'" if bad["field"] else ""
+            where = f"line {bad['line']}" if bad["line"] is not None else f"row {bad['source_index']}"
+            raise ConfigError(f"example '{example_id}' was quarantined in run {run_id}, not processed: "
+                              f"{bad['input_path']} {where}{field}: {bad['error']}; fix the row and rerun")
         hint = f"; ids starting so: {', '.join(near)}" if near else ""
         raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path}{hint}")
     e = ex[0]
@@ -1140,6 +1190,11 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         keys = t.get("request_keys") or []
         first = store.stored_request(keys[0]) if keys else None
         t["prompt"] = first["messages"] if first else None
+    from realign.records import UNANSWERED_REASON, Example
+
+    original = json.loads(e["turns"])
+    unanswered = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "",
+                         turns=original).unanswered_indices()
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
@@ -1150,4 +1205,5 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         "final_turns": json.loads(result[0]["final_turns"]) if result else None,
         "error": result[0]["error"] if result else None,
         "turns": turns, "evidence": evidence,
+        "untouched_turns": [{"turn_index": i, "reason": UNANSWERED_REASON} for i in unanswered],
     }

@@ -205,14 +205,14 @@ def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
 
         db = tmp_path / "stopped.duckdb"
         srv.reset()
-        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db)],
-                                env=cli_env(), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db), "--json"],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
         while srv.count < 40 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.01)
         assert proc.poll() is None, "the run finished before it could be stopped"
         os.kill(proc.pid, sig)
-        _, stderr = proc.communicate(timeout=60)
+        stdout, stderr = proc.communicate(timeout=60)
         before = {request_key(b) for b in srv.requests}
 
         con = duckdb.connect(str(db), read_only=True)
@@ -229,7 +229,7 @@ def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
         sent_again = srv.count
     print(f"{sig.name}: {len(before)} requests before the stop, {len(resent)} of them sent again after it; "
           f"{saved} rows saved at the stop, {resumed['resumed']} resumed")
-    return {"rc": proc.returncode, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
+    return {"rc": proc.returncode, "stdout": stdout, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
             "resent": resent, "reference": reference, "after": after, "again": again, "sent_again": sent_again}
 
 
@@ -250,6 +250,9 @@ def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path)
         assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
         lines = r["stderr"].strip().splitlines()
         assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
+        assert r["stderr"].endswith("resume\n")
+        stopped = json.loads(r["stdout"])  # --json: the summary so far, on stdout
+        assert stopped["status"] == "interrupted" and stopped["rows"] == r["saved"]
         assert r["status"] == "interrupted"
         assert len(r["resent"]) <= CONCURRENCY  # the answers that arrived were stored
         assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
@@ -288,6 +291,67 @@ def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None
     conv = json.loads(out.read_text())["conversations"]
     assert [t["from"] for t in conv] == ["system", "human", "gpt", "human", "gpt"]
     assert conv[2]["value"].startswith("Here is a clear answer.") and conv[4]["value"].startswith("Here is a clear answer.")
+
+
+def test_a_leading_assistant_greeting_is_left_as_is_and_show_says_why(tmp_path: Path) -> None:
+    data = tmp_path / "greet.jsonl"
+    convo = {"id": "g1", "conversations": [
+        {"from": "gpt", "value": "Hello! How can I help?"},
+        {"from": "human", "value": "What's the capital of France?"},
+        {"from": "gpt", "value": "The capital of France is Paris."},
+    ]}
+    data.write_text(json.dumps(convo) + "\n")
+    db = tmp_path / "g.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                               "--task", "open_qa", "-q", "--json", "--db", str(db)))
+        sent = [m["content"] for b in srv.requests for m in b["messages"]]
+    assert s["rewritten"] == 1 and srv.count == 1  # only the answer to the question went out
+    # the greeting may be context of the answer, never a response to rewrite
+    assert not any("<original_response>\nHello! How can I help?" in t or "<original_response>Hello! How" in t
+                   for t in sent)
+    assert any("The capital of France is Paris." in t for t in sent)
+    story = summary_of(realign("show", "g1", "--db", str(db), "--json"))
+    assert [t["turn_index"] for t in story["turns"]] == [2]
+    assert story["untouched_turns"][0]["turn_index"] == 0
+    assert "answers nothing" in story["untouched_turns"][0]["reason"]
+    assert story["final_turns"][0]["content"] == "Hello! How can I help?"
+    shown = realign("show", "g1", "--db", str(db))
+    assert shown.returncode == 0 and "turn 0: left as it is" in shown.stdout
+    out = tmp_path / "out.jsonl"
+    summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "sharegpt", "--json"))
+    conv = json.loads(out.read_text())["conversations"]
+    assert conv[0] == {"from": "gpt", "value": "Hello! How can I help?"}
+    assert conv[2]["value"].startswith("Here is a clear answer.")
+
+
+def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_says_raise(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "loop", "instruction": "Explain why the sky looks blue.", "input": "",
+                                "output": "Sunlight scatters off air, and blue light scatters the most."}) + "\n"
+                    + json.dumps({"id": "cut", "instruction": "Explain why leaves turn red in autumn.", "input": "",
+                                  "output": "Chlorophyll fades and red pigments show through."}) + "\n")
+
+    def responder(body: dict) -> Reply:
+        if "sky looks blue" in body["messages"][-1]["content"]:
+            return Reply(content='{"rewritten": "' + "The sky is blue because light scatters. " * 40,
+                         finish_reason="length")
+        return Reply(content='{"rewritten": "Chlorophyll breaks down in the cold and', finish_reason="length")
+
+    db = tmp_path / "l.duckdb"
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(db)]
+        s = summary_of(realign(*args, "--json"))
+        rerun = realign(*args)  # the human summary; the looping row is final, only the cut one is retried
+    assert s["kept_original"] == 1 and s["failed"] == 1
+    assert s["failed_by_kind"] == [{"kind": "length", "turns": 1, "fix": "raise --max-tokens"}]
+    assert rerun.returncode == 0 and "1 turn(s) failed (length); fix: raise --max-tokens" in rerun.stderr
+    looped = summary_of(realign("show", "loop", "--db", str(db), "--json"))
+    assert looped["status"] == "kept_original" and looped["error"] is None
+    assert looped["turns"][0]["reason"] == "the model's answer loops (cut at max_tokens)"
+    assert looped["final_turns"][-1]["content"] == "Sunlight scatters off air, and blue light scatters the most."
+    assert summary_of(realign("show", "cut", "--db", str(db), "--json"))["status"] == "failed"
 
 
 # ---- evidence ------------------------------------------------------------------------------
@@ -587,6 +651,25 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     # every row quarantined: nothing was rewritten, which is an input error (exit 2) naming the first reason
     assert proc.returncode == 2 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
     assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
+
+
+def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp_path: Path) -> None:
+    data = tmp_path / "alpaca.jsonl"
+    write_alpaca(data, 3)
+    pipe = tmp_path / "mine.toml"
+    pipe.write_text('name = "mine"\n[input]\nformat = "gsm8k"\n[classify]\nkind = "embedded"\n')
+    db = tmp_path / "p.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        proc = realign("rewrite", "--in", str(data), "--pipeline", str(pipe), "--db", str(db), "--model", "m",
+                       "--base-url", srv.base_url, "--task", "open_qa")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    err = " ".join(proc.stderr.split())  # rich wraps the warning lines
+    assert f"rows read as gsm8k (input.format in {pipe})" in err
+    assert f"Check input.format in {pipe} (or remove it to detect the shape)" in err
+    assert f"Fix the input or input.format in {pipe}" in err
+    assert "(--format)" not in err and "Check --format" not in err
+    st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
+    assert "--format or input.format of the pipeline file" in st["warnings"][0]
 
 
 # ---- export with provenance --------------------------------------------------------------------

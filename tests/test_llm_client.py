@@ -416,3 +416,18 @@ def test_a_deterministic_cut_off_is_not_sent_again_in_a_later_session(tmp_path):
         with Store(db) as st:
             result = asyncio.run(longer(settings(srv), st))
         assert srv.count == 1 and result.content.startswith("ECHO")
+
+
+def test_the_first_timeout_is_announced_once_with_the_timeout_and_the_fix():
+    plan = FaultPlan(echo_responder, [Fault("hang", at=[1, 2], times=2)])
+    notices: list[str] = []
+
+    async def go() -> Any:
+        async with LLMClient(settings(srv, timeout_s=0.3), None, on_notice=notices.append) as client:
+            return await client.chat(MESSAGES, sampling=SAMPLING)
+
+    with OpenAIServer(plan) as srv:
+        result = asyncio.run(go())
+    assert result.attempts == 3  # two timeouts, both retried
+    assert len(notices) == 1
+    assert "--timeout 0.3 s" in notices[0] and "higher --timeout or a lower --concurrency" in notices[0]

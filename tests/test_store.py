@@ -202,3 +202,41 @@ def test_a_flush_removes_the_journal_it_committed(tmp_path: Path) -> None:
         assert len(list(tmp_path.glob("f.duckdb.journal-*"))) == 1
         st.flush()
         assert not list(tmp_path.glob("f.duckdb.journal-*"))
+
+
+def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_reason(tmp_path: Path) -> None:
+    from realign.errors import ConfigError
+    from realign.records import BadRow
+    from realign.store import row_story
+
+    with Store(str(tmp_path / "q.duckdb")) as st:
+        st.start_run(run_id="r1", name="t", config={"input": {"id_field": None}}, config_hash="h",
+                     input_path="chat.jsonl", input_hash="ih", model="m", base_url="u")
+        st.add_quarantine("r1", BadRow(source_index=6, line=7, field="conversations[1].value",
+                                       error="response is empty", raw='{"id": "s7", "conversations": []}'))
+        st.add_quarantine("r1", BadRow(source_index=8, line=9, error="line is not valid JSON",
+                                       raw='{"id": "broken", "conversations": '))
+        st.flush()
+        with pytest.raises(ConfigError) as told:
+            row_story(st, "s7", "r1")
+        assert str(told.value) == ("example 's7' was quarantined in run r1, not processed: chat.jsonl line 7, "
+                                   "field 'conversations[1].value': response is empty; fix the row and rerun")
+        with pytest.raises(ConfigError, match="'broken' was quarantined .* line 9: line is not valid JSON"):
+            row_story(st, "broken", "r1")
+        with pytest.raises(ConfigError, match="^no example 's8'"):
+            row_story(st, "s8", "r1")
+
+
+@pytest.mark.parametrize("reason, kind", [
+    ("answer line dropped: the original ends with '#### 16' and the rewrite has no '#### N' line "
+     "(GSM8K scoring reads that line)",
+     "answer line dropped: the original ends with '…' and the rewrite has no '…' line (GSM8K scoring reads that line)"),
+    ("the rewrite drops 2 of the original's 5 list items: '-7', '-3'",
+     "the rewrite drops N of the original's N list items: '…', '…'"),
+    ('rewrite too short: 120 chars vs 3,400.5 (0.04x)', "rewrite too short: N chars vs N (Nx)"),
+    ('the rewrite says "it\'s 12" where the original said \'13\'', "the rewrite says '…' where the original said '…'"),
+])
+def test_rejection_reasons_group_without_mangling_words_with_digits_or_apostrophes(reason: str, kind: str) -> None:
+    from realign.store import _REASON_KIND
+
+    assert duckdb.execute(f"SELECT {_REASON_KIND} FROM (SELECT ? AS reason)", [reason]).fetchone()[0] == kind

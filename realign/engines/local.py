@@ -118,7 +118,7 @@ class LocalEngine:
             store.finish_run(run_id, status, counts)
         if status == "interrupted":
             counts["interrupted"] = "max_cost" if pipe.budget_hit else pipe.stop_signal
-        return {"run_id": run_id, **counts}
+        return {"run_id": run_id, "status": status, **counts}
 
     async def _ticker(self) -> None:
         # Rows may take minutes each on a slow server: keep the display alive and the buffered

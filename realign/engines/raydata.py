@@ -236,11 +236,11 @@ class RayEngine:
             store.flush()
             counts = pipe.counts()
             store.finish_run(run_id, status, counts)
-        summary = {"run_id": run_id, **counts, "engine": "ray", "shards": str(root)}
+        summary = {"run_id": run_id, "status": status, **counts, "engine": "ray", "shards": str(root)}
         if status == "interrupted":
             from realign.errors import Interrupted
 
-            raise Interrupted(2, summary["rows"])
+            raise Interrupted(2, summary["rows"], summary=summary)
         return summary
 
     def _window(self, ray: Any, rows: list[Example], cfg_data: dict[str, Any], api_key: str | None, run_id: str,

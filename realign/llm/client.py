@@ -334,6 +334,7 @@ class LLMClient:
         self.cache = cache
         self.stats = LLMStats()
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
+        self._timeout_noted = False  # the first timeout is announced; later ones only counted as retries
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
         learned = getattr(cache, "learned_dialect", None)
@@ -679,6 +680,11 @@ class LLMClient:
             except LLMError as exc:
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
+                if exc.kind == "timeout" and not self._timeout_noted:
+                    self._timeout_noted = True
+                    self.on_notice(f"a request to {ep.url} got no answer within --timeout {self.settings.timeout_s:g} s "
+                                   "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
+                                   "or a lower --concurrency")
                 raise
             else:
                 ep.failures = 0
