@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import Case, code_cases, label_cases, math_cases, option_cases
+from realign.testing.adversarial import Case, code_cases, item_label_cases, label_cases, math_cases, option_cases
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.facts import check_facts
+from realign.verify.label import item_labels
 from realign.verify.length import degeneration, truncation
 from realign.verify.math import gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
@@ -279,3 +280,56 @@ def test_a_language_answering_a_wh_question_is_a_fact_as_well_as_a_label() -> No
                     "The answer is Spanish (or possibly Benjamin Franklin)."):
         assert not verify(ask, original, changed).passed, changed
     assert verify(ask, original, "Tavarez is a surname of Spanish origin.").passed
+
+
+ANIMALS = "Classify each animal as a mammal or a bird: dog, eagle, cat."
+PHOENIX = ("Analyze the given sentence and classify it into five categories: subject, verb, object, complement, and "
+           "adverbial phrase.\n\nThe phoenix quickly flew away.")
+PHOENIX_ANSWER = "Subject: phoenix \nVerb: flew\nObject: away\nComplement: quickly\nAdverbial phrase: none."
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "- Dog: bird\n- Eagle: mammal\n- Cat: bird", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "Dog: bird / Eagle: mammal / Cat: mammal", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "Dog: mammal\nEagle: bird\nCat: mammal\nCorrection: the cat "
+         "is a bird.", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "| Animal | Class |\n|---|---|\n| Cat | mammal |\n"
+         "| Dog | mammal |\n| Eagle | bird |", True),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "A dog is a mammal. An eagle is a bird, not a mammal. "
+         "A cat is a mammal.", True),
+        (PHOENIX, PHOENIX_ANSWER, "Here is a clear answer.\n\n" + PHOENIX_ANSWER, True),
+        (PHOENIX, PHOENIX_ANSWER, "Subject: phoenix\nVerb: away\nObject: flew\nComplement: none\nAdverbial phrase: "
+         "quickly.", False),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "- Wolf: mammal\n- Lion: mammal\n- Jellyfish: invertebrate", True),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Mammals: wolf, lion, jellyfish", False),
+    ],
+)
+def test_each_items_label_is_held(instruction, original, candidate, same) -> None:
+    c = read_contract(instruction, original)
+    assert c.kind == "label" and "->" in c.value, c
+    assert verify(instruction, original, candidate).passed is same
+
+
+def test_a_glossary_or_one_label_is_not_read_as_item_labels() -> None:
+    assert item_labels("Positive") is None
+    assert item_labels("Photosynthesis: the process by which plants turn light into sugar\nRespiration: the "
+                       "reverse") is None
+    assert item_labels("1. Pernille Ripp, https://pernillesripp.com\n2. Larry Ferlazzo, https://x.org") is None
+
+
+def test_adversarial_item_labels_on_alpaca() -> None:
+    path = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        pairs = item_labels(r["output"])
+        if pairs:
+            cases += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
+    assert len(cases) >= 60
+    _assert_bars(_rates(cases))

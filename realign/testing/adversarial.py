@@ -424,3 +424,32 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
     elif reordered is not None:
         out.append(c("list_reordered", reordered, True))
     return out
+
+
+# --- labels per item ----------------------------------------------------------------------------
+
+def item_label_cases(instruction: str, original: str, pairs: dict[str, str]) -> list[Case]:
+    """`pairs` item -> label as the original gives them (label.item_labels). Controls restate every
+    pair in another order and form; changing cases give one item another label, or swap two."""
+    items = list(pairs)
+    c = _maker("label", instruction, original)
+    rev = items[::-1]
+    out = [
+        c("items_reordered", "\n".join(f"- **{i}**: {pairs[i]}" for i in rev), True),
+        c("items_table", "| Item | Label |\n|---|---|\n" + "\n".join(f"| {i} | {pairs[i]} |" for i in rev), True),
+        c("items_explained", "Here is the classification:\n\n" + "\n".join(
+            f"{n}. {i}: {pairs[i]} (this is the right category for it)" for n, i in enumerate(items, 1)), True),
+        c("items_unchanged_plus_line", original.rstrip() + "\n\nEach item has exactly one label.", True),
+    ]
+    labels = list(dict.fromkeys(pairs.values()))
+    a = items[_pick(original, len(items))]
+    others = [lab for lab in labels if lab != pairs[a]]
+    if others:
+        flipped = dict(pairs, **{a: others[0]})
+        out.append(c("item_relabelled", "\n".join(f"{i}: {flipped[i]}" for i in items), False))
+    b = next((i for i in items if pairs[i] != pairs[a]), None)
+    if b is not None:
+        swapped = dict(pairs, **{a: pairs[b], b: pairs[a]})
+        out.append(c("items_swapped", "\n".join(f"- {i}: {swapped[i]}" for i in rev), False))
+        out.append(c("item_corrected", original.rstrip() + f"\n\nCorrection: {a} is actually {pairs[b]}.", False))
+    return out

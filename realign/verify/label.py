@@ -379,7 +379,7 @@ ITEM_MAX_WORDS = 5
 ITEM_LABEL_MAX_WORDS = 3
 _BULLET = r"[ \t]*(?:[-*•]|\d{1,2}[.)])?[ \t]*"
 _PAIR = re.compile(
-    r"^" + _BULLET + r"[*_\"'“]*(?P<item>[^:|\n]{1,60}?)[*_\"'”]*[ \t]*(?::|[ \t][-–—][ \t]|=>|->)[ \t]*[*_\"'“]*"
+    r"^" + _BULLET + r"[*_\"'“]*(?P<item>[^:|\n]{1,60}?)[*_\"'”]*[ \t]*(?::(?!//)|[ \t][-–—][ \t]|=>|->)[ \t]*[*_\"'“]*"
     r"(?P<label>[^:|\n]{1,40}?)[*_\"'”.]*[ \t]*$"
 )
 _IS_PAIR = re.compile(
@@ -444,7 +444,7 @@ def _group(line: str, least: int) -> tuple[list[str], str] | None:
     m = _GROUP.match(line)
     if m is None or len(m.group("label").split()) > ITEM_LABEL_MAX_WORDS:
         return None
-    members = [i.strip(" \t*_\"'“”`") for i in re.split(r"[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+", m.group("items"))]
+    members = [i.strip(" \t*_\"'“”`{}[]") for i in re.split(r"[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+", m.group("items"))]
     if len(members) < least or any(not i or len(i.split()) > ITEM_MAX_WORDS for i in members):
         return None
     return members, m.group("label").strip(" \t*_\"'“”`").lower()
@@ -452,7 +452,8 @@ def _group(line: str, least: int) -> tuple[list[str], str] | None:
 
 def _item_pattern(item: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in item.split()]
-    return re.compile(r"(?<![\w])" + r"[\s\-]+".join(words) + r"s?(?![\w])", re.I)
+    plural = "s?" if len(item) >= 3 else ""  # "dogs" is "dog"; "is" is not "I"
+    return re.compile(r"(?<![\w])" + r"[\s\-]+".join(words) + plural + r"(?![\w])", re.I)
 
 
 @lru_cache(maxsize=256)
@@ -478,8 +479,9 @@ def item_label_problems(pairs: dict[str, str], candidate: str) -> list[str]:
         nxt = spots[n + 1][0] if n + 1 < len(spots) else len(candidate)
         eol = candidate.find("\n", end)
         span = candidate[end : min(nxt, eol) if 0 <= eol < nxt else nxt]
+        span = span.lstrip(" \t:|=>-–—*_")  # "Dog: mammal": the label opens the item's text
         labels, _ = stated_labels(span, fam)
-        if not labels:  # a group's member: "Mammals: wolf, lion", or under a "Mammals:" heading
+        if not span.strip(" \t,.;:*_|-\"'“”`()[]{}"):  # a group's member: "Mammals: wolf, lion", or under a "Mammals:" heading
             line_start = candidate.rfind("\n", 0, start) + 1
             labels, _ = stated_labels(candidate[line_start:start], fam)
             heads = [] if labels else [h for h in candidate[:line_start].splitlines()
