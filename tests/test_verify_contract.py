@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import Case, code_cases, item_label_cases, label_cases, math_cases, option_cases
+from realign.testing.adversarial import Case, alternative_cases, code_cases, item_label_cases, label_cases, math_cases, option_cases
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
+from realign.verify.choice import inline_alternatives
 from realign.verify.facts import check_facts
 from realign.verify.label import item_labels
 from realign.verify.length import degeneration, truncation
@@ -332,4 +333,58 @@ def test_adversarial_item_labels_on_alpaca() -> None:
         if pairs:
             cases += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
     assert len(cases) >= 60
+    _assert_bars(_rates(cases))
+
+
+LARGER = "Which is larger, 9.11 or 9.9?"
+CAPITAL = "What is the capital of Australia, Sydney or Canberra?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        (LARGER, "9.9 is larger than 9.11.", "9.11 is larger than 9.9.", False),
+        (LARGER, "9.9 is larger than 9.11.", "9.9 is larger; 9.11 is smaller than 9.9.", True),
+        (LARGER, "9.9", "9.11", False),
+        (LARGER, "9.9", "It is either 9.9 or 9.11.", False),
+        (CAPITAL, "Canberra is the capital of Australia.", "Sydney is the capital of Australia.", False),
+        (CAPITAL, "Canberra.", "Canberra, not Sydney.", True),
+        (CAPITAL, "Canberra.", "Although Sydney is larger, the capital is Canberra.", True),
+        (CAPITAL, "Canberra.", "It is not Canberra, it is Sydney.", False),
+        (CAPITAL, "Canberra.", "Canberra... no wait, Sydney.", False),
+        ("Which is a species of fish? Tope or Rope", "Tope", "Rope is the fish.", False),
+        ("Which is a species of fish? Tope or Rope", "Tope", "Tope is a species of fish (a small shark).", True),
+    ],
+)
+def test_alternatives_offered_in_the_question_are_held(instruction, original, candidate, same) -> None:
+    assert read_contract(instruction, original).kind == "option"
+    assert verify(instruction, original, candidate).passed is same
+
+
+@pytest.mark.parametrize("instruction, original", [
+    (LARGER, "9.11 is smaller than 9.9."),  # answers in reverse: unclear, no guess
+    (CAPITAL, "Sydney is the largest city, but Canberra is the capital."),
+    ("How many miles did he travel between his first and second stops?", "He travelled 25 miles.\n#### 25"),
+    ("What is the difference between price and value?", "Price is what you pay; value is what you get."),
+])
+def test_no_alternative_contract_when_the_pick_is_unclear(instruction, original) -> None:
+    assert read_contract(instruction, original).kind != "option"
+
+
+def test_adversarial_alternatives_on_bbq() -> None:
+    path = SHARED / "bbq" / "Religion.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:120]:
+        r = json.loads(line)
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        two = [o for o in opts if "unknown" not in o.lower() and "can't" not in o.lower() and "not" not in o.lower()]
+        if len(two) != 2 or opts[r["label"]] not in two:
+            continue
+        alts = inline_alternatives(f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?")
+        if len(alts) == 2:
+            gold = alts[two.index(opts[r["label"]])]
+            cases += alternative_cases(f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?", alts, gold)
+    assert len(cases) >= 80
     _assert_bars(_rates(cases))

@@ -453,3 +453,23 @@ def item_label_cases(instruction: str, original: str, pairs: dict[str, str]) -> 
         out.append(c("items_swapped", "\n".join(f"- {i}: {swapped[i]}" for i in rev), False))
         out.append(c("item_corrected", original.rstrip() + f"\n\nCorrection: {a} is actually {pairs[b]}.", False))
     return out
+
+
+# --- alternatives offered inline in the question ------------------------------------------------
+
+def alternative_cases(instruction: str, alts: list[str], gold: str) -> list[Case]:
+    """`alts` the alternatives the question offers inline ("..., A or B?"), `gold` the one the
+    original picks. The original is the bare pick; rewrites restate, explain or contrast it
+    (controls) or pick, hedge, revise to another (changing)."""
+    other = next(a for a in alts if a != gold)
+    c = _maker("option", instruction, f"{gold}.")
+    return [
+        c("alt_other", f"{other}.", False),
+        c("alt_other_explained", f"The answer is {other}, because the context points to them.", False),
+        c("alt_not_gold", f"It is not {gold}; it is {other}.", False),
+        c("alt_hedged", f"It could be {gold} or {other}.", False),
+        c("alt_revised", f"{gold}... no wait, {other}.", False),
+        c("alt_kept_explained", f"The answer is {gold}, as the context shows.", True),
+        c("alt_kept_contrast", f"{gold}, not {other}.", True),
+        c("alt_kept_not_other", f"It is not {other}. The answer is {gold}.", True),
+    ]

@@ -11,7 +11,10 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   episodes", is a looked-up fact: ``facts``).
   Checks: math_answer, plus answer_line when the original has a ``#### N`` line and arithmetic
   when it writes out calculations.
-- ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
+- ``option``: the instruction lists options A), B), ... and the original picks one, or the question
+  offers alternatives inline ("Which is larger, 9.11 or 9.9?", "between A and B") and the
+  original asserts exactly one of them (choice.alternative_pick; unclear: no contract).
+  choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
   choice_answer. An original that labels several items ("Dog: mammal\nEagle: bird", a table)
@@ -42,7 +45,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from realign.verify.choice import _original_letter, parse_options, stated_polarity
+from realign.verify.choice import _original_letter, alternative_pick, parse_options, stated_polarity
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
@@ -135,6 +138,18 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         checks.append("arithmetic")
     how = ref.style if ref.explicit else "a bare number answer"
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
+
+
+def _alternatives(instruction: str, original: str) -> AnswerContract | None:
+    if parse_options(instruction):
+        return None  # listed options win (_option)
+    picked = alternative_pick(instruction, original)
+    if picked is None:
+        return None
+    alts, want = picked
+    return AnswerContract(kind="option", value=next(a for a in alts if a.lower() == want),
+                          found=f"alternatives {' / '.join(alts)} in the question; the original asserts one",
+                          checks=["choice_answer"])
 
 
 def _option(instruction: str, original: str) -> AnswerContract | None:
@@ -234,7 +249,10 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     """The answer contract of `original` answering `instruction` (rules in the module docstring)."""
     opts = options or VerifyOptions()
     found: list[AnswerContract] = []
-    for read in (lambda: _number(instruction, original), lambda: _option(instruction, original),
+    # inline alternatives first: "Which is larger, 9.11 or 9.9?" answered "9.9" picks one, which a
+    # number contract would hold as a final number and then misread in "9.9 is larger than 9.11"
+    for read in (lambda: _alternatives(instruction, original), lambda: _number(instruction, original),
+                 lambda: _option(instruction, original),
                  lambda: _label(instruction, original, opts)):
         c = read()
         if c is not None:
