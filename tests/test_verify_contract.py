@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import Case, alternative_cases, code_cases, item_label_cases, label_cases, math_cases, option_cases
+from realign.testing.adversarial import (Case, alternative_cases, code_cases, item_label_cases, label_cases, math_cases,
+                                         option_cases, short_code_cases)
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.choice import inline_alternatives
+from realign.verify.code import looks_like_code
 from realign.verify.facts import check_facts
 from realign.verify.label import item_labels
 from realign.verify.length import degeneration, truncation
@@ -387,4 +389,53 @@ def test_adversarial_alternatives_on_bbq() -> None:
             gold = alts[two.index(opts[r["label"]])]
             cases += alternative_cases(f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?", alts, gold)
     assert len(cases) >= 80
+    _assert_bars(_rates(cases))
+
+
+SQUARE = "def square(x):\n    return x * x"
+
+
+@pytest.mark.parametrize("text, code", [
+    (SQUARE, True), ("return x + x", True), ("def f(x): return x + 1", True), ("lambda x: x * 2", True),
+    ("SELECT AVG(price) FROM orders;", True), ("function f(a) { return a * 2; }", True),
+    ("x = 3", False), ("x = 3\ny = 4", False), ("Return the book to the library.", False), ("return the result", False),
+    ("Let x = 3.\nThen 2x = 6.", False), ("lambda calculus: a formal system", False), ("She has 3 * 4 = 12 apples.", False),
+])
+def test_short_unfenced_code_is_code_and_prose_is_not(text, code) -> None:
+    assert looks_like_code(text) is code
+
+
+@pytest.mark.parametrize("task", ["", "text_to_code_translation"])
+def test_a_short_unfenced_function_is_held(task) -> None:
+    ask = "Write a Python function that returns the square of a number."
+    assert read_contract(ask, SQUARE).kind == "code"
+    inp = CheckInput(task=task or "default", instruction=ask, original=SQUARE, candidate=SQUARE.replace("*", "+"))
+    assert not verify_candidate(inp, [], None, VerifyOptions()).passed
+    inp = CheckInput(task=task or "default", instruction=ask, original=SQUARE, candidate=f"```python\n{SQUARE}\n```")
+    assert verify_candidate(inp, [], None, VerifyOptions()).passed
+
+
+def test_adversarial_short_code_on_stdlib_one_line_functions() -> None:
+    import ast
+    import sysconfig
+
+    cases: list[Case] = []
+    for mod in ("posixpath", "genericpath", "operator", "colorsys", "fnmatch", "textwrap", "statistics"):
+        path = Path(sysconfig.get_paths()["stdlib"]) / f"{mod}.py"
+        if not path.is_file():
+            continue
+        src = path.read_text(encoding="utf-8")
+        for node in ast.parse(src).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
+                    and not node.decorator_list:
+                head = src.splitlines()[node.lineno - 1].strip()
+                ret = ast.get_source_segment(src, body[0]) or ""
+                if head.endswith(":") and "\n" not in ret:
+                    cases += short_code_cases(f"Write `{node.name}`.", f"{head}\n    {ret}")
+    if len(cases) < 30:
+        pytest.skip("too few one-line functions in this Python's standard library")
+    assert any(not c.same_answer for c in cases)
     _assert_bars(_rates(cases))

@@ -473,3 +473,22 @@ def alternative_cases(instruction: str, alts: list[str], gold: str) -> list[Case
         c("alt_kept_contrast", f"{gold}, not {other}.", True),
         c("alt_kept_not_other", f"It is not {other}. The answer is {gold}.", True),
     ]
+
+
+# --- short unfenced code ------------------------------------------------------------------------
+
+def short_code_cases(instruction: str, code: str) -> list[Case]:
+    """`code` a complete definition or statement on one or two lines, the original as written,
+    unfenced. Changing: one operator or constant changed, fenced or not; controls: fenced,
+    explained, commented."""
+    c = _maker("code", instruction, code)
+    out = [
+        c("short_kept_fenced", f"```python\n{code.rstrip()}\n```", True),
+        c("short_kept_explained", f"Here is the code:\n\n```python\n{code.rstrip()}\n```\n\nIt does what was asked.", True),
+        c("short_kept_commented", "# the whole answer\n" + code.rstrip(), True),
+    ]
+    mutated = mutate_code(code, instruction + code)
+    if mutated is not None:
+        out += [c("short_operator_unfenced", mutated[0], False),
+                c("short_operator_fenced", f"```python\n{mutated[0].rstrip()}\n```", False)]
+    return out
