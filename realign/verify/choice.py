@@ -275,6 +275,7 @@ _ALT_LEAD = re.compile(r"(?:^|[.!?]\s+)(?P<lead>" + _SENT + r"*?(?:,|:|\bbetween
 # ... or a question followed by its alternatives: "Which is a species of fish? Tope or Rope"
 _ALT_TAIL = re.compile(r"(?:^|[.!?\n]\s*)(?P<lead>[^.!?\n]{3,200}\?)[ \t]*\n?[ \t]*(?P<alts>[^.!?\n]{1,120}?"
                        r"[ \t]or[ \t][^.!?\n]{1,60}?)[ \t.]*$")
+_ALT_WORD = re.compile(r"[ \t]or[ \t]|\bbetween\b", re.I)
 # a question that asks for a pick: "Which ...", "Who ...", "Is it ...", "Should I ...", "... choose ..."
 _CHOICE_LEAD = re.compile(r"^\W*(?:which|who|whom|whose|what|where|is|are|was|were|do|does|did|should|would|could|can|"
                           r"will|shall)\b(?!\W+(?:many|much|long|far|often)\b)|\b(?:choose|pick|prefer|rather|select)\b",
@@ -291,6 +292,8 @@ _COMPARATIVE = re.compile(
 
 def inline_alternatives(instruction: str) -> list[str]:
     """The alternatives a question offers inline ("A or B", "A, B or C", "between A and B")."""
+    if "?" not in instruction or not _ALT_WORD.search(instruction):
+        return []  # cheap exit: most instructions offer no alternatives
     m = _ALT_TAIL.search(instruction)
     if m and _CHOICE_LEAD.search(m.group("lead")):  # "Which is a species of fish? Tope or Rope"
         alts = _alt_parts(m.group("alts"))

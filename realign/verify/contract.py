@@ -141,11 +141,9 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
 
 
 def _alternatives(instruction: str, original: str) -> AnswerContract | None:
-    if parse_options(instruction):
-        return None  # listed options win (_option)
     picked = alternative_pick(instruction, original)
-    if picked is None:
-        return None
+    if picked is None or parse_options(instruction):
+        return None  # listed options win (_option)
     alts, want = picked
     return AnswerContract(kind="option", value=next(a for a in alts if a.lower() == want),
                           found=f"alternatives {' / '.join(alts)} in the question; the original asserts one",

@@ -377,6 +377,9 @@ def make_check(options: VerifyOptions) -> Check:
 
 ITEM_MAX_WORDS = 5
 ITEM_LABEL_MAX_WORDS = 3
+# no pair line is longer: item (60) + separator + label (40) + bullets and emphasis; a group line
+# ("Mammals: wolf, lion, ...") may hold more members
+_PAIR_LINE_CHARS = 320
 _BULLET = r"[ \t]*(?:[-*•]|\d{1,2}[.)])?[ \t]*"
 _PAIR = re.compile(
     r"^" + _BULLET + r"[*_\"'“]*(?P<item>[^:|\n]{1,60}?)[*_\"'”]*[ \t]*(?::(?!//)|[ \t][-–—][ \t]|=>|->)[ \t]*[*_\"'“]*"
@@ -414,6 +417,8 @@ def item_labels(text: str) -> dict[str, str] | None:
     {'Dog': 'mammal', 'Eagle': 'bird', 'Cat': 'mammal'}
     """
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    if len(lines) > 1 and any(len(ln) > _PAIR_LINE_CHARS for ln in lines) or len(lines) > 200:
+        return None  # a line this long is prose, not "item: label" (and would cost the regexes time)
     if len(lines) == 1 and re.search(r"[ \t][/;][ \t]", lines[0]):
         lines = re.split(r"[ \t]+[/;][ \t]+", lines[0])
     if lines and lines[0].rstrip().endswith(":") and len(lines) > 2:
@@ -421,10 +426,17 @@ def item_labels(text: str) -> dict[str, str] | None:
     table = all("|" in ln for ln in lines)
     if table:
         lines = [ln for ln in lines if not _TABLE_RULE.match(ln)][1:]  # the header row names columns
-    pairs: dict[str, str] = {}
     # "Mammals: wolf, lion": each member labelled with the group; then every line is a group
-    # ("Invertebrates: jellyfish" too)
-    grouped = any(_pair(ln) is None and _group(ln, 2) is not None for ln in lines)
+    # ("Invertebrates: jellyfish" too). Read line by line, stopping at the first line that is
+    # neither (most texts: their first line)
+    grouped = False
+    for ln in lines:
+        if _pair(ln) is None:
+            if _group(ln, 2) is None:
+                return None
+            grouped = True
+            break
+    pairs: dict[str, str] = {}
     for ln in lines:
         p = _group(ln, 1) if grouped else _pair(ln)
         if p is None:
