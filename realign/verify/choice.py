@@ -322,6 +322,8 @@ def _alt_parts(chunk: str) -> list[str]:
     parts = re.split(r"[ \t]*,[ \t]*(?:or[ \t]+|and[ \t]+)?|[ \t]+or[ \t]+|[ \t]+and[ \t]+", chunk.strip())
     alts = [_ALT_ARTICLE.sub("", p.strip(" \t\"'“”*_.")) for p in parts]
     alts = [a for a in alts if a]
+    if any(re.search(r"\b(?:yes|no|true|false)$", a, re.I) for a in alts):
+        return []  # "Answer yes or no": a closed question, read by stated_polarity
     if 2 <= len(alts) <= 5 and all(len(a.split()) <= ALT_MAX_WORDS for a in alts) \
             and len({a.lower() for a in alts}) == len(alts):
         return alts
