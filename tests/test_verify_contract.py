@@ -309,6 +309,10 @@ PHOENIX_ANSWER = "Subject: phoenix \nVerb: flew\nObject: away\nComplement: quick
          "- Wolf: mammal\n- Lion: mammal\n- Jellyfish: invertebrate", True),
         ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
          "Mammals: wolf, lion, jellyfish", False),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Wolf and lion are mammals; jellyfish is an invertebrate.", True),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Wolf and jellyfish are mammals; lion is an invertebrate.", False),
     ],
 )
 def test_each_items_label_is_held(instruction, original, candidate, same) -> None:
@@ -322,6 +326,8 @@ def test_a_glossary_or_one_label_is_not_read_as_item_labels() -> None:
     assert item_labels("Photosynthesis: the process by which plants turn light into sugar\nRespiration: the "
                        "reverse") is None
     assert item_labels("1. Pernille Ripp, https://pernillesripp.com\n2. Larry Ferlazzo, https://x.org") is None
+    assert item_labels("Parties: Good Kid, Universal Music Group") is None  # one line: a fact, not a grouping
+    assert item_labels("Avocados: A Delicious Treat, But Enjoy in Moderation!") is None  # a title
 
 
 def test_adversarial_item_labels_on_alpaca() -> None:

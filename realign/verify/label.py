@@ -419,7 +419,8 @@ def item_labels(text: str) -> dict[str, str] | None:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     if len(lines) > 1 and any(len(ln) > _PAIR_LINE_CHARS for ln in lines) or len(lines) > 200:
         return None  # a line this long is prose, not "item: label" (and would cost the regexes time)
-    if len(lines) == 1 and re.search(r"[ \t][/;][ \t]", lines[0]):
+    one_line = len(lines) == 1
+    if one_line and re.search(r"[ \t][/;][ \t]", lines[0]):
         lines = re.split(r"[ \t]+[/;][ \t]+", lines[0])
     if lines and lines[0].rstrip().endswith(":") and len(lines) > 2:
         lines = lines[1:]  # "Here is the classification:"
@@ -432,7 +433,7 @@ def item_labels(text: str) -> dict[str, str] | None:
     grouped = False
     for ln in lines:
         if _pair(ln) is None:
-            if _group(ln, 2) is None:
+            if one_line or _group(ln, 2) is None:  # one line of "Parties: A, B" or a title is no grouping
                 return None
             grouped = True
             break
@@ -500,6 +501,11 @@ def item_label_problems(pairs: dict[str, str], candidate: str) -> list[str]:
                                        if h.strip().rstrip("*_ ").endswith(":") or h.lstrip().startswith("#")]
             if heads:
                 labels, _ = stated_labels(heads[-1], fam)
+        if not labels and re.fullmatch(r"[\s,]*(?:and|or|&)[\s,]*", span, re.I):
+            # "Wolf and lion are mammals": the clause's label after the members
+            stop = re.search(r"[.;\n]", candidate[end:])
+            labels, _ = stated_labels(candidate[end : end + stop.start() if stop else len(candidate)], fam)
+            labels = labels[:1]
         said[item] += [lab for lab in labels if lab not in said[item]]
     problems: list[str] = []
     for item, want in pairs.items():
