@@ -43,7 +43,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from realign.testing.adversarial import Case, code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases
+from realign.testing.adversarial import (Case, alternative_cases, code_cases, facts_cases, item_label_cases, label_cases,
+                                         list_cases, math_cases, option_cases, short_code_cases)
+from realign.verify.choice import inline_alternatives
+from realign.verify.label import item_labels
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
@@ -339,6 +342,71 @@ def stdlib_cases(limit: int) -> list[Case]:
     return out
 
 
+def alpaca_item_label_cases(shared: Path) -> list[Case]:
+    """Alpaca answers (CC BY-NC 4.0, read from ../shared, never committed) that label several
+    items ("Dog: mammal", "Mammals: wolf, lion", "Tiger - Land"), as label.item_labels reads them."""
+    p = shared / "alpaca" / "alpaca_dev_1000.jsonl"
+    if not p.is_file():
+        print(f"(skipped labels per item: {p} not found)")
+        return []
+    out: list[Case] = []
+    for line in p.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        pairs = item_labels(r["output"])
+        if pairs:
+            out += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
+    return out
+
+
+def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
+    """BBQ questions (CC BY 4.0) with their two non-"unknown" answers offered inline ("Who ...,
+    A or B?"), the gold one as the original's pick; disambiguated contexts only (their gold is a
+    person, not "unknown"). The inline form is ours; the questions, contexts and golds are BBQ's."""
+    out: list[Case] = []
+    for name in ("Religion", "Sexual_orientation", "Disability_status"):
+        p = shared / "bbq" / f"{name}.jsonl"
+        if not p.is_file():
+            print(f"(skipped alternatives: {p} not found)")
+            return out
+        for line in p.read_text(encoding="utf-8").splitlines()[: limit // 3 * 2]:
+            r = json.loads(line)
+            opts = [r["ans0"], r["ans1"], r["ans2"]]
+            two = [o for o in opts if r["answer_info"][f"ans{opts.index(o)}"][1] != "unknown"]
+            if r["context_condition"] != "disambig" or len(two) != 2 or opts[r["label"]] not in two:
+                continue
+            instruction = f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?"
+            alts = inline_alternatives(instruction)
+            if len(alts) == 2:
+                out += alternative_cases(instruction, alts, alts[two.index(opts[r["label"]])])
+    return out
+
+
+def stdlib_short_code_cases(limit: int) -> list[Case]:
+    """Python standard-library functions (PSF licence) whose body is one return statement,
+    written as a two-line definition without fences ("def f(x):\n    return ...")."""
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    out: list[Case] = []
+    for p in sorted(lib.glob("*.py")):
+        try:
+            src = p.read_text(encoding="utf-8")
+            tree = ast.parse(src)
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in tree.body:
+            body = node.body[1:] if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) else getattr(node, "body", [])
+            if not isinstance(node, ast.FunctionDef) or node.decorator_list or len(body) != 1 \
+                    or not isinstance(body[0], ast.Return) or body[0].value is None:
+                continue
+            head = src.splitlines()[node.lineno - 1].strip()
+            ret = ast.get_source_segment(src, body[0]) or ""
+            if not head.endswith(":") or "\n" in ret or len(ret) > 100:
+                continue
+            out += short_code_cases(f"Write the Python function `{node.name}` ({p.stem} module).", f"{head}\n    {ret}")
+            if len(out) >= limit * 5:
+                return out
+    return out
+
+
 def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
     """Short factual answers: TruthfulQA best answers, NQ301 gold answers and the primary gold answer
     (`primary_answer`) of EVOUNA's held NQ / TriviaQA questions, varied."""
@@ -491,6 +559,9 @@ def main() -> None:
              + bbq_cases(args.shared, args.limit) + stdlib_cases(args.limit // 3)
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
+    print("\n   labels per item (Alpaca), alternatives offered in the question (BBQ), short unfenced code (stdlib)")
+    adversarial(alpaca_item_label_cases(args.shared) + bbq_alternative_cases(args.shared, args.limit)
+                + stdlib_short_code_cases(args.limit // 3))
     gsm8k_own_working(args.shared)
     folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
     for label, folder, name, fields in LIST_SOURCES:

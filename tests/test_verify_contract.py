@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import Case, code_cases, label_cases, math_cases, option_cases
+from realign.testing.adversarial import (Case, alternative_cases, code_cases, item_label_cases, label_cases, math_cases,
+                                         option_cases, short_code_cases)
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
+from realign.verify.choice import inline_alternatives
+from realign.verify.code import looks_like_code
 from realign.verify.facts import check_facts
+from realign.verify.label import item_labels
 from realign.verify.length import degeneration, truncation
 from realign.verify.math import gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
@@ -279,3 +283,165 @@ def test_a_language_answering_a_wh_question_is_a_fact_as_well_as_a_label() -> No
                     "The answer is Spanish (or possibly Benjamin Franklin)."):
         assert not verify(ask, original, changed).passed, changed
     assert verify(ask, original, "Tavarez is a surname of Spanish origin.").passed
+
+
+ANIMALS = "Classify each animal as a mammal or a bird: dog, eagle, cat."
+PHOENIX = ("Analyze the given sentence and classify it into five categories: subject, verb, object, complement, and "
+           "adverbial phrase.\n\nThe phoenix quickly flew away.")
+PHOENIX_ANSWER = "Subject: phoenix \nVerb: flew\nObject: away\nComplement: quickly\nAdverbial phrase: none."
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "- Dog: bird\n- Eagle: mammal\n- Cat: bird", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "Dog: bird / Eagle: mammal / Cat: mammal", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "Dog: mammal\nEagle: bird\nCat: mammal\nCorrection: the cat "
+         "is a bird.", False),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "| Animal | Class |\n|---|---|\n| Cat | mammal |\n"
+         "| Dog | mammal |\n| Eagle | bird |", True),
+        (ANIMALS, "Dog: mammal\nEagle: bird\nCat: mammal", "A dog is a mammal. An eagle is a bird, not a mammal. "
+         "A cat is a mammal.", True),
+        (PHOENIX, PHOENIX_ANSWER, "Here is a clear answer.\n\n" + PHOENIX_ANSWER, True),
+        (PHOENIX, PHOENIX_ANSWER, "Subject: phoenix\nVerb: away\nObject: flew\nComplement: none\nAdverbial phrase: "
+         "quickly.", False),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "- Wolf: mammal\n- Lion: mammal\n- Jellyfish: invertebrate", True),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Mammals: wolf, lion, jellyfish", False),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Wolf and lion are mammals; jellyfish is an invertebrate.", True),
+        ("Classify the following animals.", "Mammals: wolf, lion \nInvertebrates: jellyfish",
+         "Wolf and jellyfish are mammals; lion is an invertebrate.", False),
+    ],
+)
+def test_each_items_label_is_held(instruction, original, candidate, same) -> None:
+    c = read_contract(instruction, original)
+    assert c.kind == "label" and "->" in c.value, c
+    assert verify(instruction, original, candidate).passed is same
+
+
+def test_a_glossary_or_one_label_is_not_read_as_item_labels() -> None:
+    assert item_labels("Positive") is None
+    assert item_labels("Photosynthesis: the process by which plants turn light into sugar\nRespiration: the "
+                       "reverse") is None
+    assert item_labels("1. Pernille Ripp, https://pernillesripp.com\n2. Larry Ferlazzo, https://x.org") is None
+    assert item_labels("Parties: Good Kid, Universal Music Group") is None  # one line: a fact, not a grouping
+    assert item_labels("Avocados: A Delicious Treat, But Enjoy in Moderation!") is None  # a title
+
+
+def test_adversarial_item_labels_on_alpaca() -> None:
+    path = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        pairs = item_labels(r["output"])
+        if pairs:
+            cases += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
+    assert len(cases) >= 60
+    _assert_bars(_rates(cases))
+
+
+LARGER = "Which is larger, 9.11 or 9.9?"
+CAPITAL = "What is the capital of Australia, Sydney or Canberra?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        (LARGER, "9.9 is larger than 9.11.", "9.11 is larger than 9.9.", False),
+        (LARGER, "9.9 is larger than 9.11.", "9.9 is larger; 9.11 is smaller than 9.9.", True),
+        (LARGER, "9.9", "9.11", False),
+        (LARGER, "9.9", "It is either 9.9 or 9.11.", False),
+        (CAPITAL, "Canberra is the capital of Australia.", "Sydney is the capital of Australia.", False),
+        (CAPITAL, "Canberra.", "Canberra, not Sydney.", True),
+        (CAPITAL, "Canberra.", "Although Sydney is larger, the capital is Canberra.", True),
+        (CAPITAL, "Canberra.", "It is not Canberra, it is Sydney.", False),
+        (CAPITAL, "Canberra.", "Canberra... no wait, Sydney.", False),
+        ("Which is a species of fish? Tope or Rope", "Tope", "Rope is the fish.", False),
+        ("Which is a species of fish? Tope or Rope", "Tope", "Tope is a species of fish (a small shark).", True),
+    ],
+)
+def test_alternatives_offered_in_the_question_are_held(instruction, original, candidate, same) -> None:
+    assert read_contract(instruction, original).kind == "option"
+    assert verify(instruction, original, candidate).passed is same
+
+
+@pytest.mark.parametrize("instruction, original", [
+    (LARGER, "9.11 is smaller than 9.9."),  # answers in reverse: unclear, no guess
+    (CAPITAL, "Sydney is the largest city, but Canberra is the capital."),
+    ("How many miles did he travel between his first and second stops?", "He travelled 25 miles.\n#### 25"),
+    ("What is the difference between price and value?", "Price is what you pay; value is what you get."),
+])
+def test_no_alternative_contract_when_the_pick_is_unclear(instruction, original) -> None:
+    assert read_contract(instruction, original).kind != "option"
+
+
+def test_adversarial_alternatives_on_bbq() -> None:
+    path = SHARED / "bbq" / "Religion.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:120]:
+        r = json.loads(line)
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        two = [o for o in opts if "unknown" not in o.lower() and "can't" not in o.lower() and "not" not in o.lower()]
+        if len(two) != 2 or opts[r["label"]] not in two:
+            continue
+        alts = inline_alternatives(f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?")
+        if len(alts) == 2:
+            gold = alts[two.index(opts[r["label"]])]
+            cases += alternative_cases(f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?", alts, gold)
+    assert len(cases) >= 80
+    _assert_bars(_rates(cases))
+
+
+SQUARE = "def square(x):\n    return x * x"
+
+
+@pytest.mark.parametrize("text, code", [
+    (SQUARE, True), ("return x + x", True), ("def f(x): return x + 1", True), ("lambda x: x * 2", True),
+    ("SELECT AVG(price) FROM orders;", True), ("function f(a) { return a * 2; }", True),
+    ("x = 3", False), ("x = 3\ny = 4", False), ("Return the book to the library.", False), ("return the result", False),
+    ("Let x = 3.\nThen 2x = 6.", False), ("lambda calculus: a formal system", False), ("She has 3 * 4 = 12 apples.", False),
+])
+def test_short_unfenced_code_is_code_and_prose_is_not(text, code) -> None:
+    assert looks_like_code(text) is code
+
+
+@pytest.mark.parametrize("task", ["", "text_to_code_translation"])
+def test_a_short_unfenced_function_is_held(task) -> None:
+    ask = "Write a Python function that returns the square of a number."
+    assert read_contract(ask, SQUARE).kind == "code"
+    inp = CheckInput(task=task or "default", instruction=ask, original=SQUARE, candidate=SQUARE.replace("*", "+"))
+    assert not verify_candidate(inp, [], None, VerifyOptions()).passed
+    inp = CheckInput(task=task or "default", instruction=ask, original=SQUARE, candidate=f"```python\n{SQUARE}\n```")
+    assert verify_candidate(inp, [], None, VerifyOptions()).passed
+
+
+def test_adversarial_short_code_on_stdlib_one_line_functions() -> None:
+    import ast
+    import sysconfig
+
+    cases: list[Case] = []
+    for mod in ("posixpath", "genericpath", "operator", "colorsys", "fnmatch", "textwrap", "statistics"):
+        path = Path(sysconfig.get_paths()["stdlib"]) / f"{mod}.py"
+        if not path.is_file():
+            continue
+        src = path.read_text(encoding="utf-8")
+        for node in ast.parse(src).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
+                    and not node.decorator_list:
+                head = src.splitlines()[node.lineno - 1].strip()
+                ret = ast.get_source_segment(src, body[0]) or ""
+                if head.endswith(":") and "\n" not in ret:
+                    cases += short_code_cases(f"Write `{node.name}`.", f"{head}\n    {ret}")
+    if len(cases) < 30:
+        pytest.skip("too few one-line functions in this Python's standard library")
+    assert any(not c.same_answer for c in cases)
+    _assert_bars(_rates(cases))

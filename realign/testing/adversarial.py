@@ -424,3 +424,71 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
     elif reordered is not None:
         out.append(c("list_reordered", reordered, True))
     return out
+
+
+# --- labels per item ----------------------------------------------------------------------------
+
+def item_label_cases(instruction: str, original: str, pairs: dict[str, str]) -> list[Case]:
+    """`pairs` item -> label as the original gives them (label.item_labels). Controls restate every
+    pair in another order and form; changing cases give one item another label, or swap two."""
+    items = list(pairs)
+    c = _maker("label", instruction, original)
+    rev = items[::-1]
+    out = [
+        c("items_reordered", "\n".join(f"- **{i}**: {pairs[i]}" for i in rev), True),
+        c("items_table", "| Item | Label |\n|---|---|\n" + "\n".join(f"| {i} | {pairs[i]} |" for i in rev), True),
+        c("items_explained", "Here is the classification:\n\n" + "\n".join(
+            f"{n}. {i}: {pairs[i]} (this is the right category for it)" for n, i in enumerate(items, 1)), True),
+        c("items_unchanged_plus_line", original.rstrip() + "\n\nEach item has exactly one label.", True),
+    ]
+    labels = list(dict.fromkeys(pairs.values()))
+    a = items[_pick(original, len(items))]
+    others = [lab for lab in labels if lab != pairs[a]]
+    if others:
+        flipped = dict(pairs, **{a: others[0]})
+        out.append(c("item_relabelled", "\n".join(f"{i}: {flipped[i]}" for i in items), False))
+    b = next((i for i in items if pairs[i] != pairs[a]), None)
+    if b is not None:
+        swapped = dict(pairs, **{a: pairs[b], b: pairs[a]})
+        out.append(c("items_swapped", "\n".join(f"- {i}: {swapped[i]}" for i in rev), False))
+        out.append(c("item_corrected", original.rstrip() + f"\n\nCorrection: {a} is actually {pairs[b]}.", False))
+    return out
+
+
+# --- alternatives offered inline in the question ------------------------------------------------
+
+def alternative_cases(instruction: str, alts: list[str], gold: str) -> list[Case]:
+    """`alts` the alternatives the question offers inline ("..., A or B?"), `gold` the one the
+    original picks. The original is the bare pick; rewrites restate, explain or contrast it
+    (controls) or pick, hedge, revise to another (changing)."""
+    other = next(a for a in alts if a != gold)
+    c = _maker("option", instruction, f"{gold}.")
+    return [
+        c("alt_other", f"{other}.", False),
+        c("alt_other_explained", f"The answer is {other}, because the context points to them.", False),
+        c("alt_not_gold", f"It is not {gold}; it is {other}.", False),
+        c("alt_hedged", f"It could be {gold} or {other}.", False),
+        c("alt_revised", f"{gold}... no wait, {other}.", False),
+        c("alt_kept_explained", f"The answer is {gold}, as the context shows.", True),
+        c("alt_kept_contrast", f"{gold}, not {other}.", True),
+        c("alt_kept_not_other", f"It is not {other}. The answer is {gold}.", True),
+    ]
+
+
+# --- short unfenced code ------------------------------------------------------------------------
+
+def short_code_cases(instruction: str, code: str) -> list[Case]:
+    """`code` a complete definition or statement on one or two lines, the original as written,
+    unfenced. Changing: one operator or constant changed, fenced or not; controls: fenced,
+    explained, commented."""
+    c = _maker("code", instruction, code)
+    out = [
+        c("short_kept_fenced", f"```python\n{code.rstrip()}\n```", True),
+        c("short_kept_explained", f"Here is the code:\n\n```python\n{code.rstrip()}\n```\n\nIt does what was asked.", True),
+        c("short_kept_commented", "# the whole answer\n" + code.rstrip(), True),
+    ]
+    mutated = mutate_code(code, instruction + code)
+    if mutated is not None:
+        out += [c("short_operator_unfenced", mutated[0], False),
+                c("short_operator_fenced", f"```python\n{mutated[0].rstrip()}\n```", False)]
+    return out

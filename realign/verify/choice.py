@@ -5,7 +5,9 @@ Options are read from the instruction ("A) ...", "(B) ...", "C. ..." lines, or i
 "(A) x (B) y"). The original's answer is an option letter stated explicitly ("Answer: B", "The
 correct option is (B)", a text that starts with "B)" / "**B**" / "B."), else the one option text
 it mentions. The rewrite must state that letter (or, stating no letter, that option's text) and no
-other letter. Without options, an original that opens with (or states "the answer is") yes / no /
+other letter. Alternatives offered inline in the question ("Which is larger, 9.11 or 9.9?") are
+options too when the original asserts exactly one of them (`alternative_pick`); the rewrite must
+assert it and no other. Without options, an original that opens with (or states "the answer is") yes / no /
 true / false fixes a polarity the rewrite must state too ("not true" is false). An original with
 neither: not applicable.
 """
@@ -158,6 +160,9 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     options = parse_options(inp.instruction)
     if options:
         return _check_options(inp, options)
+    picked = alternative_pick(inp.instruction, inp.original)
+    if picked is not None:
+        return check_alternatives(inp, *picked)
     ref = stated_polarity(inp.original)
     if ref is None:
         return CheckResult(
@@ -254,3 +259,146 @@ def make_check(options: VerifyOptions) -> Check:
         return check_choice(inp, options)
 
     return check
+
+
+# --- alternatives offered inline in the question -------------------------------------------------
+# "Which is larger, 9.11 or 9.9?", "What is the capital of Australia, Sydney or Canberra?", "Which
+# is heavier between a kilo of feathers and a kilo of steel?": the question offers alternatives and
+# an original that asserts one of them picked it. Assertion is read with the label module's
+# mention reader (negation "not Sydney", contrast "Canberra, not Sydney", corrections, hedges).
+
+ALT_MAX_WORDS = 5
+# the question's last sentence: alternatives after its first comma or colon, or after "between"
+_SENT = r"(?:[^.!?\n]|\.(?=\w))"  # "9.11" stays in its sentence
+_ALT_LEAD = re.compile(r"(?:^|[.!?]\s+)(?P<lead>" + _SENT + r"*?(?:,|:|\bbetween\b))[ \t]*(?P<alts>" + _SENT
+                       + r"+?)[ \t]*\?", re.I)
+# ... or a question followed by its alternatives: "Which is a species of fish? Tope or Rope"
+_ALT_TAIL = re.compile(r"(?:^|[.!?\n]\s*)(?P<lead>[^.!?\n]{3,200}\?)[ \t]*\n?[ \t]*(?P<alts>[^.!?\n]{1,120}?"
+                       r"[ \t]or[ \t][^.!?\n]{1,60}?)[ \t.]*$")
+_ALT_WORD = re.compile(r"[ \t]or[ \t]|\bbetween\b", re.I)
+# a question that asks for a pick: "Which ...", "Who ...", "Is it ...", "Should I ...", "... choose ..."
+_CHOICE_LEAD = re.compile(r"^\W*(?:which|who|whom|whose|what|where|is|are|was|were|do|does|did|should|would|could|can|"
+                          r"will|shall)\b(?!\W+(?:many|much|long|far|often)\b)|\b(?:choose|pick|prefer|rather|select)\b",
+                          re.I)
+_ALT_ARTICLE = re.compile(r"^(?:a|an|the)[ \t]+", re.I)
+# a comparison "X is <comparative> than Y": its subject is asserted only when the question asks
+# with the same comparative ("larger"); "9.11 is smaller than 9.9" answers the question in reverse
+_COMPARATIVE = re.compile(
+    r"[ \t]+(?:is|are|was|were)[ \t]+(?:(?:much|far|slightly|a bit|even|still|definitely)[ \t]+)?"
+    r"(?P<cmp>(?:more|less)[ \t]+\w+|\w+er|better|worse)[ \t]+than[ \t]+",
+    re.I,
+)
+
+
+def inline_alternatives(instruction: str) -> list[str]:
+    """The alternatives a question offers inline ("A or B", "A, B or C", "between A and B")."""
+    if "?" not in instruction or not _ALT_WORD.search(instruction):
+        return []  # cheap exit: most instructions offer no alternatives
+    m = _ALT_TAIL.search(instruction)
+    if m and _CHOICE_LEAD.search(m.group("lead")):  # "Which is a species of fish? Tope or Rope"
+        alts = _alt_parts(m.group("alts"))
+        if alts:
+            return alts
+    for line in instruction.splitlines():
+        if "?" not in line:
+            continue
+        for m in _ALT_LEAD.finditer(line):
+            if not _CHOICE_LEAD.search(m.group("lead")):
+                continue  # "How many miles between his first and second stops?" asks for no pick
+            between = re.search(r"\bbetween$", m.group("lead"), re.I) is not None
+            if between and re.search(r"\b(?:difference|differences|relationship|similarities|link|connection|"
+                                     r"compare|comparison|contrast)\b", m.group("lead"), re.I):
+                continue  # "the difference between A and B?" asks for no pick
+            chunk = m.group("alts")
+            if not re.search(r"[ \t]and[ \t]" if between else r"[ \t]or[ \t]", chunk):
+                continue  # "A and B?" offers no choice; "between A and B" does
+            alts = _alt_parts(chunk)
+            if alts:
+                return alts
+    return []
+
+
+def _alt_parts(chunk: str) -> list[str]:
+    parts = re.split(r"[ \t]*,[ \t]*(?:or[ \t]+|and[ \t]+)?|[ \t]+or[ \t]+|[ \t]+and[ \t]+", chunk.strip())
+    alts = [_ALT_ARTICLE.sub("", p.strip(" \t\"'“”*_.")) for p in parts]
+    alts = [a for a in alts if a]
+    if any(re.search(r"\b(?:yes|no|true|false)$", a, re.I) for a in alts):
+        return []  # "Answer yes or no": a closed question, read by stated_polarity
+    if 2 <= len(alts) <= 5 and all(len(a.split()) <= ALT_MAX_WORDS for a in alts) \
+            and len({a.lower() for a in alts}) == len(alts):
+        return alts
+    return []
+
+
+def _alt_family(alts: list[str]):  # -> label.Family (imported late: label imports nothing from here)
+    from realign.verify.label import family_from_labels
+
+    return family_from_labels(tuple(a.lower() for a in alts), "alternatives in the question")
+
+
+def _asserted(text: str, alts: list[str], instruction: str) -> tuple[list[str], list[str], list[str]]:
+    """(prominent, all) alternatives `text` asserts, and the ones it denies; comparisons read
+    as the question asks them (a reversed comparison's two sides are left out)."""
+    from realign.verify.label import find_mentions
+
+    fam = _alt_family(alts)
+    asked = {" ".join(m.group(0).lower().split()) for m in re.finditer(
+        r"\b(?:more|less)[ \t]+\w+|\b\w+er\b|\bbetter\b|\bworse\b", instruction, re.I)}
+    ms = find_mentions(text, fam)
+    drop: set[int] = set()
+    for a, b in zip(ms, ms[1:]):
+        m = _COMPARATIVE.fullmatch(text[a.end : b.start])
+        if m is None:
+            continue
+        drop.add(b.start)  # "than Y" is not Y asserted
+        if " ".join(m.group("cmp").lower().split()) not in asked:
+            drop.add(a.start)  # a reversed comparison: neither side is the pick as asked
+    kept = [m for m in ms if m.start not in drop]
+    pos = [m for m in kept if not m.negated]
+    denied = [m.label for m in kept if m.negated]
+    prom = [m for m in pos if m.prominent]
+    return list(dict.fromkeys(m.label for m in prom)), list(dict.fromkeys(m.label for m in pos)), denied
+
+
+def alternative_pick(instruction: str, original: str) -> tuple[list[str], str] | None:
+    """(alternatives, the one the original asserts) when the question offers alternatives inline
+    and the original asserts exactly one of them; None when it is unclear (never a guess)."""
+    alts = inline_alternatives(instruction)
+    if not alts:
+        return None
+    _, pos, _ = _asserted(original, alts, instruction)
+    return (alts, pos[0]) if len(pos) == 1 else None
+
+
+def check_alternatives(inp: CheckInput, alts: list[str], want: str) -> CheckResult:
+    from realign.verify.label import _hedge
+
+    shown = " / ".join(alts)
+    hedge = _hedge(inp.candidate, _alt_family(alts), want, inp.instruction)
+    if hedge:
+        return CheckResult(name=NAME, passed=False, reason=f"rewrite hedges between the question's alternatives: "
+                           f"{hedge!r}; expected only {want!r} (original)")
+    prom, pos, denied = _asserted(inp.candidate, alts, inp.instruction)
+    from realign.verify.label import find_mentions
+
+    revised = [m.label for m in find_mentions(inp.candidate, _alt_family(alts)) if m.corrected and not m.negated
+               and m.label != want]
+    if revised:
+        return CheckResult(name=NAME, passed=False, reason=f"alternative revised: the original picks {want!r}, the "
+                           f"rewrite corrects itself to {revised[0]!r}")
+    if len(pos) > 1 and want in pos and _HEDGE_WORDS.search(inp.candidate):
+        # "It could be A or B", even when "A or B" echoes the question
+        return CheckResult(name=NAME, passed=False, reason=f"rewrite hedges between the question's alternatives: "
+                           f"{', '.join(repr(p) for p in pos)}; expected only {want!r} (original)")
+    stated = prom or pos
+    others = [a for a in stated if a != want]
+    if others:
+        return CheckResult(name=NAME, passed=False, reason=f"alternative changed: the original picks {want!r} "
+                           f"({shown}), the rewrite asserts {', '.join(repr(o) for o in others)}")
+    if want in pos:
+        return CheckResult(name=NAME, passed=True, reason=f"alternative kept: {want!r} ({shown})")
+    if want in denied:
+        return CheckResult(name=NAME, passed=False, reason=f"alternative negated: the original picks {want!r}, "
+                           "the rewrite denies it")
+    return CheckResult(name=NAME, passed=False, reason=f"alternative missing: the original picks {want!r} ({shown}), "
+                       "the rewrite asserts none of the alternatives")

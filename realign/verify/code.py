@@ -2,7 +2,8 @@
 comments.
 
 Code is taken from fenced blocks (``` or ~~~) and <pre>/<code> blocks; an original without
-fences whose lines mostly look like code counts as one block. Each original block is turned into
+fences whose lines mostly look like code counts as one block, and so does a complete definition
+or statement on one or two lines ("def square(x):\n    return x * x", "return x + x"). Each original block is turned into
 a token sequence (comments dropped, whitespace between tokens ignored, string literals kept
 verbatim) and must appear as a contiguous run in the tokens of the rewrite's code (all its blocks
 in order, so a block may be split or merged; a rewrite without fences is read as code as a
@@ -97,11 +98,36 @@ _CODE_LINE = re.compile(
 )
 
 
+# A complete short piece of code on one or two lines: a definition with its body ("def square(x):"
+# + "return x * x", "def f(x): return x + 1", "function f(a) { return a * 2; }"), a lambda, a
+# return / print of an expression, a query. Case-sensitive keywords, and an expression (operator
+# or call) after "return": "Return the book." and "x = 3" working lines are prose, not code.
+_EXPR = r"[\w.\[\]'\"]+(?:\s*(?:[-+*/%<>&|^]=?|==|!=|\*\*|//|\.|,)\s*[\w.\[\]'\"()]+|\s*\([^()\n]*\))+[\s;)]*"
+_SHORT_HEAD = re.compile(
+    r"^(?:def \w+\s*\(.*\)\s*(?:->\s*[\w\[\], .]+)?:$|(?:async\s+)?function\s*\w*\s*\([^()\n]*\)\s*\{"
+    r"|(?:fn|func)\s+\w+\s*\([^()\n]*\)[^{\n]*\{|(?:public|private|static)\s[\w<>\[\] ]+\([^()\n]*\)\s*\{)"
+)
+_SHORT_ONE = re.compile(
+    r"^(?:def \w+\s*\([^()\n]*\)\s*:\s*return\s+\S.*|(?:\w+\s*=\s*)?lambda\b[\w, *=]*:\s*" + _EXPR
+    + r"|return\s+" + _EXPR + r"|(?:print|console\.log)\(.*\)\s*;?|SELECT\s.+\sFROM\s.+"
+    r"|(?:async\s+)?function\s*\w*\s*\([^()\n]*\)\s*\{.*\}\s*;?|(?:const|let|var)\s+\w+\s*=\s*\([^()\n]*\)\s*=>.+)$"
+)
+
+
+def _short_code(lines: list[str]) -> bool:
+    if len(lines) == 1:
+        return bool(_SHORT_ONE.match(lines[0].strip()))
+    head, body = lines[0].strip(), lines[1]
+    return bool(_SHORT_HEAD.match(head)) and body[:1] in " \t" and bool(_CODE_LINE.match(body)) and (
+        not head.endswith("{") or body.rstrip().endswith(("}", "};")))
+
+
 def looks_like_code(text: str) -> bool:
-    """An unfenced text that is mostly code: >= 3 non-blank lines, >= 60% of them code-like."""
+    """An unfenced text that is mostly code: >= 3 non-blank lines, >= 60% of them code-like, or a
+    complete definition or statement on one or two lines (`_short_code`)."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if len(lines) < 3:
-        return False
+        return 0 < len(lines) and _short_code(lines)
     hits = sum(1 for ln in lines if _CODE_LINE.match(ln))
     return hits >= 0.6 * len(lines)
 

@@ -11,10 +11,14 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   episodes", is a looked-up fact: ``facts``).
   Checks: math_answer, plus answer_line when the original has a ``#### N`` line and arithmetic
   when it writes out calculations.
-- ``option``: the instruction lists options A), B), ... and the original picks one. choice_answer.
+- ``option``: the instruction lists options A), B), ... and the original picks one, or the question
+  offers alternatives inline ("Which is larger, 9.11 or 9.9?", "between A and B") and the
+  original asserts exactly one of them (choice.alternative_pick; unclear: no contract).
+  choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
-  choice_answer.
+  choice_answer. An original that labels several items ("Dog: mammal\nEagle: bird", a table)
+  holds each item's label (value "Dog -> mammal; Eagle -> bird"). label.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
 - ``list``: no closed answer or code, and the original is a list of short items or of
   "Term: explanation" items (lists.py): every item kept, in order when the request asks for
@@ -41,10 +45,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from realign.verify.choice import _original_letter, parse_options, stated_polarity
+from realign.verify.choice import _original_letter, alternative_pick, parse_options, stated_polarity
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
-from realign.verify.label import BUILTIN, original_label, stated_labels
+from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
 from realign.verify.lists import order_asked, read_list
 from realign.verify.math import extract_reference, format_value
 from realign.verify.options import VerifyOptions
@@ -136,6 +140,16 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
 
 
+def _alternatives(instruction: str, original: str) -> AnswerContract | None:
+    picked = alternative_pick(instruction, original)
+    if picked is None or parse_options(instruction):
+        return None  # listed options win (_option)
+    alts, want = picked
+    return AnswerContract(kind="option", value=next(a for a in alts if a.lower() == want),
+                          found=f"alternatives {' / '.join(alts)} in the question; the original asserts one",
+                          checks=["choice_answer"])
+
+
 def _option(instruction: str, original: str) -> AnswerContract | None:
     options = parse_options(instruction)
     if not options:
@@ -167,7 +181,17 @@ def _only_label(original: str, label: str) -> bool:
 NAMED_LABELS = ("human_language:",)
 
 
+ITEMS_FOUND = "labels per item"
+
+
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
+    pairs = item_labels(original)
+    if pairs is not None:
+        # several items, one label each: held as item -> label pairs by the label check (not a
+        # list contract: the items may come in any order, and what is held is each item's label)
+        shown_pairs = "; ".join(f"{k} -> {v}" for k, v in list(pairs.items())[:6]) + ("; ..." if len(pairs) > 6 else "")
+        return AnswerContract(kind="label", value=shown_pairs, found=f"{ITEMS_FOUND}: the original labels "
+                              f"{len(pairs)} items", checks=["label"])
     found = original_label(instruction, original, options)
     if found is not None:
         fam, label = found
@@ -223,7 +247,10 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     """The answer contract of `original` answering `instruction` (rules in the module docstring)."""
     opts = options or VerifyOptions()
     found: list[AnswerContract] = []
-    for read in (lambda: _number(instruction, original), lambda: _option(instruction, original),
+    # inline alternatives first: "Which is larger, 9.11 or 9.9?" answered "9.9" picks one, which a
+    # number contract would hold as a final number and then misread in "9.9 is larger than 9.11"
+    for read in (lambda: _alternatives(instruction, original), lambda: _number(instruction, original),
+                 lambda: _option(instruction, original),
                  lambda: _label(instruction, original, opts)):
         c = read()
         if c is not None:
@@ -238,7 +265,7 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)  # every item is held: stricter than the facts lock below
-    if not found or (found[0].kind == "label" and (len(original.split()) > BARE_NUMBER_WORDS or (
+    if not found or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
             found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
             found[0].kind == "number" and len(original.strip()) <= FACTS_ANY_REQUEST_CHARS
             and "arithmetic" not in found[0].checks):

@@ -1,4 +1,5 @@
-"""Classification labels: the rewrite must state the label the original gives, and only that one.
+"""Classification labels: the rewrite must state the label the original gives, and only that one;
+an original that labels several items holds each item's label (`item_labels`, at the end).
 
 Vocabulary: `VerifyOptions.labels` when set; otherwise the labels the instruction offers
 ("Classify ... as positive, negative or neutral", "Labels: spam / not spam", "(formal/informal)")
@@ -296,6 +297,9 @@ def original_label(instruction: str, original: str, options: VerifyOptions) -> t
 
 
 def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
+    pairs = item_labels(inp.original)
+    if pairs is not None:
+        return check_item_labels(pairs, inp.candidate)
     found = original_label(inp.instruction, inp.original, options)
     if found is None:
         return CheckResult(
@@ -363,3 +367,159 @@ def make_check(options: VerifyOptions) -> Check:
         return check_label(inp, options)
 
     return check
+
+
+# --- one label per item ------------------------------------------------------------------------
+# An original that labels several items ("Dog: mammal\nEagle: bird", "Subject: phoenix / Verb:
+# flew", "| Dog | mammal |", "Dog - mammal", "A dog is a mammal.") answers with item -> label
+# pairs: each item's label is held, not one label for the whole text. Both sides are short (a
+# label is a word or three, not an explanation: "Term: explanation" lists belong to lists.py).
+
+ITEM_MAX_WORDS = 5
+ITEM_LABEL_MAX_WORDS = 3
+# no pair line is longer: item (60) + separator + label (40) + bullets and emphasis; a group line
+# ("Mammals: wolf, lion, ...") may hold more members
+_PAIR_LINE_CHARS = 320
+_BULLET = r"[ \t]*(?:[-*•]|\d{1,2}[.)])?[ \t]*"
+_PAIR = re.compile(
+    r"^" + _BULLET + r"[*_\"'“]*(?P<item>[^:|\n]{1,60}?)[*_\"'”]*[ \t]*(?::(?!//)|[ \t][-–—][ \t]|=>|->)[ \t]*[*_\"'“]*"
+    r"(?P<label>[^:|\n]{1,40}?)[*_\"'”.]*[ \t]*$"
+)
+_IS_PAIR = re.compile(
+    r"^" + _BULLET + r"(?:(?:a|an|the)[ \t]+)?(?P<item>[^:|\n]{1,60}?)[ \t]+(?:is|are)[ \t]+(?:(?:a|an)[ \t]+)?"
+    r"(?P<label>[^:|\n,;]{1,40}?)[ \t]*\.?[ \t]*$",
+    re.I,
+)
+_ROW = re.compile(r"^[ \t]*\|?(?P<item>[^|\n]{1,60})\|(?P<label>[^|\n]{1,40})\|?[ \t]*$")
+_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:\-|]+\|?[ \t]*$")
+_ARTICLE = re.compile(r"^(?:a|an|the)[ \t]+", re.I)
+
+
+def _pair(line: str) -> tuple[str, str] | None:
+    for pat in (_ROW, _PAIR, _IS_PAIR):
+        m = pat.match(line)
+        if m is None:
+            continue
+        item = m.group("item").strip(" \t*_\"'“”`")
+        label = _ARTICLE.sub("", m.group("label").strip(" \t*_\"'“”`.")).strip()
+        if (item and label and "," not in label and len(item.split()) <= ITEM_MAX_WORDS and len(label.split()) <= ITEM_LABEL_MAX_WORDS
+                and item.lower() != label.lower()):
+            return item, label.lower()
+    return None
+
+
+def item_labels(text: str) -> dict[str, str] | None:
+    """item -> label when the whole text labels two or more items, one per line (or one line of
+    "X: a / Y: b" / "X: a; Y: b"), with an optional lead-in line ending in ":" and table header
+    and rule rows; else None.
+
+    >>> item_labels("Dog: mammal\\nEagle: bird\\nCat: mammal")
+    {'Dog': 'mammal', 'Eagle': 'bird', 'Cat': 'mammal'}
+    """
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    if len(lines) > 1 and any(len(ln) > _PAIR_LINE_CHARS for ln in lines) or len(lines) > 200:
+        return None  # a line this long is prose, not "item: label" (and would cost the regexes time)
+    one_line = len(lines) == 1
+    if one_line and re.search(r"[ \t][/;][ \t]", lines[0]):
+        lines = re.split(r"[ \t]+[/;][ \t]+", lines[0])
+    if lines and lines[0].rstrip().endswith(":") and len(lines) > 2:
+        lines = lines[1:]  # "Here is the classification:"
+    table = all("|" in ln for ln in lines)
+    if table:
+        lines = [ln for ln in lines if not _TABLE_RULE.match(ln)][1:]  # the header row names columns
+    # "Mammals: wolf, lion": each member labelled with the group; then every line is a group
+    # ("Invertebrates: jellyfish" too). Read line by line, stopping at the first line that is
+    # neither (most texts: their first line)
+    grouped = False
+    for ln in lines:
+        if _pair(ln) is None:
+            if one_line or _group(ln, 2) is None:  # one line of "Parties: A, B" or a title is no grouping
+                return None
+            grouped = True
+            break
+    pairs: dict[str, str] = {}
+    for ln in lines:
+        p = _group(ln, 1) if grouped else _pair(ln)
+        if p is None:
+            return None
+        members, group = p if grouped else ([p[0]], p[1])  # type: ignore[assignment]
+        for item in members:
+            if item.lower() in {k.lower() for k in pairs}:
+                return None
+            pairs[item] = group
+    return pairs if len(pairs) >= 2 else None
+
+
+_GROUP = re.compile(r"^" + _BULLET + r"[*_\"'“]*(?P<label>[^:|\n]{1,40}?)[*_\"'”]*[ \t]*:[ \t]*(?P<items>[^:|\n]{1,300}?)[ \t.]*$")
+
+
+def _group(line: str, least: int) -> tuple[list[str], str] | None:
+    m = _GROUP.match(line)
+    if m is None or len(m.group("label").split()) > ITEM_LABEL_MAX_WORDS:
+        return None
+    members = [i.strip(" \t*_\"'“”`{}[]") for i in re.split(r"[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+", m.group("items"))]
+    if len(members) < least or any(not i or len(i.split()) > ITEM_MAX_WORDS for i in members):
+        return None
+    return members, m.group("label").strip(" \t*_\"'“”`").lower()
+
+
+def _item_pattern(item: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in item.split()]
+    plural = "s?" if len(item) >= 3 else ""  # "dogs" is "dog"; "is" is not "I"
+    return re.compile(r"(?<![\w])" + r"[\s\-]+".join(words) + plural + r"(?![\w])", re.I)
+
+
+@lru_cache(maxsize=256)
+def _item_family(labels: tuple[str, ...]) -> Family:
+    """The original's item labels, each also in its other number ("mammals" / "mammal")."""
+    def other(lab: str) -> str:
+        return lab[:-1] if lab.endswith("s") and not lab.endswith("ss") else lab + "s"
+    return Family("labels of the original's items",
+                  {lab: [other(lab)] if other(lab) not in labels else [] for lab in labels})
+
+
+def item_label_problems(pairs: dict[str, str], candidate: str) -> list[str]:
+    """Why `candidate` does not give every item of `pairs` its label (empty when it does). An
+    item's text runs from its mention to the next item's mention or the end of the line; the
+    labels stated there (negation-aware, as everywhere in this module) must be exactly its own."""
+    fam = _item_family(tuple(sorted(set(pairs.values()))))
+    spots = sorted((m.start(), m.end(), item) for item in pairs for m in _item_pattern(item).finditer(candidate))
+    # an item word inside a longer item's mention ("verb" in "adverbial verb") is not a mention
+    spots = [s for s in spots if not any(o != s and o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
+                                          for o in spots)]
+    said: dict[str, list[str]] = {item: [] for item in pairs}
+    for n, (start, end, item) in enumerate(spots):
+        nxt = spots[n + 1][0] if n + 1 < len(spots) else len(candidate)
+        eol = candidate.find("\n", end)
+        span = candidate[end : min(nxt, eol) if 0 <= eol < nxt else nxt]
+        span = span.lstrip(" \t:|=>-–—*_")  # "Dog: mammal": the label opens the item's text
+        labels, _ = stated_labels(span, fam)
+        if not span.strip(" \t,.;:*_|-\"'“”`()[]{}"):  # a group's member: "Mammals: wolf, lion", or under a "Mammals:" heading
+            line_start = candidate.rfind("\n", 0, start) + 1
+            labels, _ = stated_labels(candidate[line_start:start], fam)
+            heads = [] if labels else [h for h in candidate[:line_start].splitlines()
+                                       if h.strip().rstrip("*_ ").endswith(":") or h.lstrip().startswith("#")]
+            if heads:
+                labels, _ = stated_labels(heads[-1], fam)
+        if not labels and re.fullmatch(r"[\s,]*(?:and|or|&)[\s,]*", span, re.I):
+            # "Wolf and lion are mammals": the clause's label after the members
+            stop = re.search(r"[.;\n]", candidate[end:])
+            labels, _ = stated_labels(candidate[end : end + stop.start() if stop else len(candidate)], fam)
+            labels = labels[:1]
+        said[item] += [lab for lab in labels if lab not in said[item]]
+    problems: list[str] = []
+    for item, want in pairs.items():
+        got = said[item]
+        if not got:
+            problems.append(f"{item!r}: no label (expected {want!r})")
+        elif got != [want]:
+            problems.append(f"{item!r}: {', '.join(repr(g) for g in got)} (expected {want!r})")
+    return problems
+
+
+def check_item_labels(pairs: dict[str, str], candidate: str) -> CheckResult:
+    problems = item_label_problems(pairs, candidate)
+    if problems:
+        return CheckResult(name=NAME, passed=False, reason=f"item labels changed ({len(problems)} of {len(pairs)}): "
+                           + "; ".join(problems[:4]) + ("; ..." if len(problems) > 4 else ""))
+    return CheckResult(name=NAME, passed=True, reason=f"item labels kept: all {len(pairs)} items keep their label")
