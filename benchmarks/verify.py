@@ -448,7 +448,7 @@ LIST_SOURCES = (
     ("dev: Alpaca answers (CC BY-NC)", "shared", "alpaca/alpaca_dev_1000.jsonl", ("instruction", "input", "output")),
     ("dev: Vicuna-bench answers of vicuna-13b (two runs) and vicuna-7b (lm-sys/FastChat, Apache-2.0)", "lists",
      "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
-    ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval, Apache-2.0)", "lists",
+    ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval; code Apache-2.0, data CC BY-NC: measurement only)", "lists",
      "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),
     ("held out, third look: Self-Instruct user tasks, text-davinci-003 answers and human targets (Apache-2.0)",
      "lists", "selfinstruct_text-davinci-003.jsonl", ("instruction", "input", "response|target")),
