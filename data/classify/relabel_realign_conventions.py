@@ -22,6 +22,12 @@ RULES = [
     # "code_simplification: Rewrite a piece of code to make it more concise and easy to understand."
     # vs "code_correction: Correct the potential errors in a piece of code." -- a refactor has no error
     ("code_correction", re.compile(r"\brefactor", re.I), "code_simplification"),
+    # Brainstorming is the group of ideas (InstructGPT's "brainstorming": "list five ideas for ...").
+    # "advice_giving: Respond well to users when they seek advice." -- ideas that fix a problem
+    ("default", re.compile(r"\b(potential solutions|some fixes|ideas for reducing|ideas to reduce)\b", re.I), "advice_giving"),
+    # "recommendations: Give recommendations to users." -- ideas or options to choose from, which
+    # were `default` here ("ideas with no better home"); names and invented things stay where they were
+    ("default", re.compile(r"\b(list of ideas for|ideas for a|random ideas|creative ideas for|brainstorm some ways)\b(?!.*\bnames?\b)", re.I), "recommendations"),
 ]
 # writing requests that merely mention rhyme or metre stay poem_generation
 _WRITE = re.compile(r"^\s*(write|compose|create|make|generate|poem about)\b", re.I)
