@@ -1,6 +1,7 @@
 """Hand-written requests (own words) for the conventions of GUIDE.md: lists of ideas and options
-are Brainstorming, lists of facts that exist are open_qa, and numbers, dates or a small story do
-not make a request `math_puzzles`."""
+are Brainstorming, lists of facts that exist are open_qa, numbers, dates or a small story do not
+make a request `math_puzzles`, while exercises in math notation do; programming exercises ask
+for code."""
 
 _BRAINSTORM = {
     "recommendations": [
@@ -181,8 +182,70 @@ _NUMBERS_NOT_MATH = {
     ],
 }
 
+# Exercises in math notation are math_puzzles (criteria/math_puzzles.md: "arithmetic or algebra
+# exercise"), calculus and geometry included; only other subjects' exam items are exam_problem_solving_tutor.
+_MATH_EXERCISES = [
+    "Find the derivative of f(x) = 3x^4 - 2x + 7.",
+    "Integrate 2x*cos(x^2) dx.",
+    "Evaluate the limit of (1 - cos x)/x^2 as x goes to 0.",
+    "Solve for x: 5x - 3 = 2x + 12",
+    "Find the roots of x^2 - 7x + 10 = 0.",
+    "What is the area of a triangle with a base of 9 m and a height of 4 m?",
+    "Compute the volume of a sphere with radius 3 cm.",
+    "Solve the system 2x + y = 7 and x - y = 2.",
+    "Find the slope of the line through (1, 2) and (4, 11).",
+    "Simplify (x^2 - 9)/(x - 3).",
+    "What is 15% of 240?",
+    "Find the equation of the tangent line to y = x^3 at x = 2.",
+    "Solve the differential equation y' = 3y given y(0) = 2.",
+    "Find the inverse of the matrix [[2, 1], [5, 3]].",
+    "g(x) = 2x^2 + 3x, what is g(-2)?",
+    "Find the maximum value of f(x) = -x^2 + 6x - 4 on [0, 5].",
+    "In how many ways can 5 different books be arranged on a shelf?",
+    "What is the probability of rolling two sixes with two fair dice?",
+    "Prove that the square root of 2 is irrational.",
+    "Convert 3/8 to a decimal and to a percentage.",
+]
+
+# Programming exercises ("given an array ..., return ...", often with examples and a language to
+# use) ask for code: text_to_code_translation, not closed_qa or exam_problem_solving_tutor.
+_CODE_EXERCISES = [
+    "Given a list of integers, return the second largest value. Write it in Python.",
+    "Given a string s, find the length of the longest substring without repeating characters.",
+    "Write a Java method that checks whether a binary tree is height-balanced.",
+    "Given two sorted arrays, merge them into one sorted array. Please use C++ to solve the question.",
+    "Given a linked list, detect whether it contains a cycle. Solve it in Go.",
+    "Implement a stack that supports push, pop and getMin in constant time, in Python.",
+    "Given an array of meeting time intervals, find the minimum number of rooms required. Please use Java.",
+    "Given an n x n matrix, rotate it by 90 degrees clockwise in place.",
+    "Given an integer n, generate all combinations of n pairs of well-formed parentheses.",
+    "Find the kth smallest element in an unsorted array. You may use any language.",
+    "Given a list of words, group the anagrams together. For example, [\"eat\",\"tea\",\"tan\"] gives [[\"eat\",\"tea\"],[\"tan\"]].",
+    "Implement binary search over a sorted array of integers in C.",
+    "Given an array of daily stock prices, find the largest profit from one buy and one later sell. Example: prices = [7,1,5,3,6,4], output 5.",
+    "Given a string of brackets, determine whether it is balanced. Please use JavaScript to solve the above question.",
+    "Design and implement an LRU cache with get and put in O(1) time.",
+    "Given the root of a binary tree, return the values level by level.",
+    "Count the islands in a 2D grid of '1's (land) and '0's (water). Solve it with breadth-first search in Python.",
+    "Reverse the order of the words in a sentence without using split(). Use C#.",
+    "Given an array of integers nums and an integer k, return the number of contiguous subarrays whose sum equals k.\n\nExample 1:\nInput: nums = [1,1,1], k = 2\nOutput: 2",
+    "Given a sorted array with duplicates, remove the duplicates in place and return the new length. For example, [1,1,2] becomes [1,2] with length 2.",
+]
+
+# "What if ..." questions about history or the world: a question, none of the specific types
+# (open_qa), whatever numbers or dates they hold.
+_WHAT_IF = [
+    "What if the Library of Alexandria had never burned? How would science have developed?",
+    "How would daily life be different if the printing press had been invented 500 years later?",
+    "What would have happened if the Spanish Armada had won in 1588?",
+    "If the internet had never been invented, how would people communicate today?",
+]
+
 HAND: list[tuple[str, str]] = (
-    [(label, t) for label, texts in _BRAINSTORM.items() for t in texts]
+    [("math_puzzles", t) for t in _MATH_EXERCISES]
+    + [("text_to_code_translation", t) for t in _CODE_EXERCISES]
+    + [("open_qa", t) for t in _WHAT_IF]
+    + [(label, t) for label, texts in _BRAINSTORM.items() for t in texts]
     + [("open_qa", t) for t in _FACT_LISTS]
     + [(label, t) for label, texts in _NUMBERS_NOT_MATH.items() for t in texts]
 )
