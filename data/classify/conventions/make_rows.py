@@ -75,9 +75,13 @@ def passage_rows(rng: random.Random) -> list[dict]:
     return out
 
 
-def main() -> None:
+def all_rows() -> list[dict]:
     rng = random.Random(SEED)
-    rows = passage_rows(rng) + [{"instruction": t, "category": c} for c, t in HAND]
+    return passage_rows(rng) + [{"instruction": t, "category": c} for c, t in HAND]
+
+
+def main() -> None:
+    rows = all_rows()
     with open(HERE / "rows.jsonl", "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
