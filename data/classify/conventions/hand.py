@@ -232,6 +232,21 @@ _CODE_EXERCISES = [
     "Given a sorted array with duplicates, remove the duplicates in place and return the new length. For example, [1,1,2] becomes [1,2] with length 2.",
 ]
 
+# ... while the same "given X, return Y" wording over a sentence or a list of things is the text
+# task itself, not code.
+_GIVEN_TEXT = [
+    ("ordering", "Given a list of words, put them in alphabetical order.\n\npear, apple, mango, kiwi"),
+    ("ordering", "Given these events, return them in the order they happened.\n\nthe first Moon landing, the French Revolution, the invention of the telephone"),
+    ("general_classification", "Given a list of animals, return the ones that are mammals.\n\nshark, dolphin, eagle, bat, frog"),
+    ("general_classification", "Given a list of foods, say which are fruits and which are vegetables.\n\ncarrot, banana, leek, plum"),
+    ("information_extraction", "Given a sentence, return the names of the people in it.\n\nMaria met Tom and Dr. Okafor at the station."),
+    ("text_correction", "Given a sentence, return it with the spelling mistakes fixed.\n\nI recieved the pakage yesterday."),
+    ("natural_language_learning_tutor", "Given a sentence, identify its subject, verb and object.\n\nThe cat chased the mouse."),
+    ("sentiment_analysis", "Given a product review, return whether it is positive or negative.\n\nThe battery died after two days."),
+    ("closed_qa", "Given the text below, return the year the bridge opened.\n\nThe bridge over the Tagus opened in 1966 and was renamed in 1974."),
+    ("paraphrasing", "Given a sentence, return a version with the same meaning in other words.\n\nThe meeting has been postponed until further notice."),
+]
+
 # "What if ..." questions about history or the world: a question, none of the specific types
 # (open_qa), whatever numbers or dates they hold.
 _WHAT_IF = [
@@ -244,6 +259,7 @@ _WHAT_IF = [
 HAND: list[tuple[str, str]] = (
     [("math_puzzles", t) for t in _MATH_EXERCISES]
     + [("text_to_code_translation", t) for t in _CODE_EXERCISES]
+    + _GIVEN_TEXT
     + [("open_qa", t) for t in _WHAT_IF]
     + [(label, t) for label, texts in _BRAINSTORM.items() for t in texts]
     + [("open_qa", t) for t in _FACT_LISTS]
