@@ -10,6 +10,7 @@ Sources (each scored on its own; none is used for training or tuning unless said
 | Dolly sample (200 records) | Databricks employees' own 8 categories, mapped to our groups (below) | CC BY-SA 3.0, kept outside the repo | /work/thirdparty/routing/dolly_sample.jsonl |
 | MT-bench first turns (40 of 80 scored) | the benchmark's own categories: roleplay -> `roleplay`, math -> `math_puzzles`, coding -> Code group, extraction -> Extraction group | Apache-2.0, in the repo | data/classify/heldout/mt_bench_first_turns.jsonl |
 | Vicuna bench questions (20 of 80 scored) | the benchmark's own categories: roleplay, math, coding as above | Apache-2.0, in the repo | data/classify/heldout/vicuna_bench_questions.jsonl |
+| WizardLM test set subset (146 of 218 rows; 52 scored) | the set's own per-row "Skill": Math -> `math_puzzles`, Roleplay -> `roleplay` (top-1), Code Generation / Code Debug -> Code group; the 94 domain-skill rows (History, Law, Music ...) give the share labelled `math_puzzles` | research only, no licence file; kept outside the repo; a DEV set (its misses were studied) | /work/thirdparty/routing/wizardlm_subset.jsonl |
 | Alpaca rows (400) | this project (hand labels in data/classify/alpaca_dev_labels.jsonl): text third-party, labels ours | text CC BY-NC 4.0, outside the repo | ../shared/data/alpaca/alpaca_dev_1000.jsonl |
 | own dev set | this project, written apart from training: a smoke test, not evidence | repo | data/classify/dev.jsonl |
 
@@ -63,6 +64,9 @@ SHARED = ROOT.parent / "shared" / "data"
 ALPACA = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
 GSM8K_TEST = SHARED / "gsm8k" / "test.jsonl"
 DOLLY = Path("/work/thirdparty/routing/dolly_sample.jsonl")
+WIZARDLM = Path("/work/thirdparty/routing/wizardlm_subset.jsonl")  # made by make_wizardlm_subset.py beside it
+WIZARDLM_TASK = {"Math": "math_puzzles", "Roleplay": "roleplay"}
+WIZARDLM_GROUP = {"Math": "Specialized educational dialog", "Roleplay": "Conversation", "Code Generation": "Code", "Code Debug": "Code"}
 DOLLY_GROUP = {
     "open_qa": "Conversation", "general_qa": "Conversation", "closed_qa": "Conversation",
     "classification": "Classification", "brainstorming": "Brainstorming", "creative_writing": "Generation",
@@ -117,6 +121,17 @@ def dolly_source() -> Source:
     ours = {"open_qa", "closed_qa", "information_extraction"}
     return Source("Dolly sample (Databricks categories -> our groups)", data.texts,
                   [g if g in ours else None for g in data.gold], [DOLLY_GROUP[g] for g in data.gold], list(data.gold))
+
+
+def wizardlm_sources() -> tuple[Source, list[str]]:
+    """(the scored WizardLM rows, the domain-skill requests): a dev set whose misses were studied."""
+    rows = [json.loads(line) for line in WIZARDLM.read_text(encoding="utf-8").splitlines() if line.strip()]
+    scored = [r for r in rows if r["skill"] in WIZARDLM_GROUP]
+    domain = [r["instruction"] for r in rows if r["skill"] not in WIZARDLM_GROUP]
+    src = Source("WizardLM test subset (dev; its own skills)", [r["instruction"] for r in scored],
+                 [WIZARDLM_TASK.get(r["skill"]) for r in scored], [WIZARDLM_GROUP[r["skill"]] for r in scored],
+                 [r["skill"] for r in scored])
+    return src, domain
 
 
 def report(model: EmbeddedClassifier, src: Source) -> dict:
@@ -317,6 +332,13 @@ def main() -> None:
         third_party += sources[-1].texts
     else:
         print(f"(Dolly skipped: {DOLLY} not found; see the README on how it was made)")
+    wizard_domain: list[str] = []
+    if WIZARDLM.is_file():
+        wizard, wizard_domain = wizardlm_sources()
+        sources.append(wizard)
+        third_party += wizard.texts + wizard_domain
+    else:
+        print(f"(WizardLM dev subset skipped: {WIZARDLM} not found)")
     for name, path in FASTCHAT_FILES.items():
         held = read_fastchat(path)
         sources.append(Source(f"{name} (FastChat categories)", held.texts, held.gold_task, held.gold_group, held.categories))
@@ -334,6 +356,9 @@ def main() -> None:
     print("\n== embedded classifier, per source")
     for src in sources:
         report(model, src)
+    if wizard_domain:
+        hits = sum(p.task == "math_puzzles" for p in model.predict(wizard_domain))
+        print(f"WizardLM domain-skill requests (history, law, music ...) labelled math_puzzles: {hits} of {len(wizard_domain)}")
     if third_party:
         rate, n = flip_rate(model, third_party)
         print(f"\nsystem-turn flips: {rate:.2%} of {n} (request x generic system turn) pairs change label "

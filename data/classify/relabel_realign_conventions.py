@@ -22,7 +22,20 @@ RULES = [
     # "code_simplification: Rewrite a piece of code to make it more concise and easy to understand."
     # vs "code_correction: Correct the potential errors in a piece of code." -- a refactor has no error
     ("code_correction", re.compile(r"\brefactor", re.I), "code_simplification"),
+    # Brainstorming is the group of ideas (InstructGPT's "brainstorming": "list five ideas for ...").
+    # "advice_giving: Respond well to users when they seek advice." -- ideas that fix a problem
+    ("default", re.compile(r"\b(potential solutions|some fixes|ideas for reducing|ideas to reduce)\b", re.I), "advice_giving"),
+    # "recommendations: Give recommendations to users." -- ideas or options to choose from, which
+    # were `default` here ("ideas with no better home"); names and invented things stay where they were
+    ("default", re.compile(r"\b(list of ideas for|ideas for a|random ideas|creative ideas for|brainstorm some ways)\b(?!.*\bnames?\b)", re.I), "recommendations"),
+    # "math_puzzles: ... a math question" vs "exam_problem_solving_tutor: Solve a science, technology
+    # or engineering exam question": a pure math exercise is math_puzzles, even called homework
+    ("exam_problem_solving_tutor", re.compile(
+        r"\b(solve for x|system of equations|solve the inequality|integrate\b|derivative of|limit as x|area of a circle|"
+        r"factor the quadratic|log base|simplify \(|stats problem)", re.I), "math_puzzles"),
 ]
+# ... unless the exercise belongs to a science (a physics limit, a chemical equation)
+_SCIENCE = re.compile(r"\b(physics|chemi|biolog|thermodynamic|statistical mechanics|heat capacity|circuit|genetic|molar)", re.I)
 # writing requests that merely mention rhyme or metre stay poem_generation
 _WRITE = re.compile(r"^\s*(write|compose|create|make|generate|poem about)\b", re.I)
 
@@ -31,6 +44,8 @@ def relabel(row: dict) -> str | None:
     for src, pattern, dst in RULES:
         if row["category"] == src and pattern.search(row["instruction"]):
             if src == "poem_generation" and _WRITE.search(row["instruction"]):
+                continue
+            if src == "exam_problem_solving_tutor" and _SCIENCE.search(row["instruction"]):
                 continue
             return dst
     return None
