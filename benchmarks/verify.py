@@ -41,7 +41,7 @@ import sysconfig
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from realign.testing.adversarial import (Case, alternative_cases, code_cases, facts_cases, item_label_cases, label_cases,
                                          list_cases, math_cases, option_cases, short_code_cases)
@@ -307,18 +307,27 @@ def dfar_cases(shared: Path, limit: int) -> list[Case]:
     return out
 
 
-def bbq_cases(shared: Path, limit: int) -> list[Case]:
-    out: list[Case] = []
-    for name in ("Religion", "Sexual_orientation", "Disability_status"):
+BBQ_CATEGORIES = ("Religion", "Sexual_orientation", "Disability_status")
+
+
+def bbq_rows(shared: Path, per_file: int, what: str) -> Iterator[dict[str, Any]]:
+    """The first `per_file` items of each BBQ category used here (CC BY 4.0, ../shared); a
+    missing file ends the stream with a message naming `what` was skipped."""
+    for name in BBQ_CATEGORIES:
         p = shared / "bbq" / f"{name}.jsonl"
         if not p.is_file():
-            print(f"(skipped options: {p} not found)")
-            return out
-        for line in p.read_text(encoding="utf-8").splitlines()[: limit // 3]:
-            r = json.loads(line)
-            opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
-            instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
-            out += option_cases(instruction, opts, "ABC"[r["label"]])
+            print(f"(skipped {what}: {p} not found)")
+            return
+        for line in p.read_text(encoding="utf-8").splitlines()[:per_file]:
+            yield json.loads(line)
+
+
+def bbq_cases(shared: Path, limit: int) -> list[Case]:
+    out: list[Case] = []
+    for r in bbq_rows(shared, limit // 3, "options"):
+        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+        instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
+        out += option_cases(instruction, opts, "ABC"[r["label"]])
     return out
 
 
@@ -363,21 +372,15 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
     A or B?"), the gold one as the original's pick; disambiguated contexts only (their gold is a
     person, not "unknown"). The inline form is ours; the questions, contexts and golds are BBQ's."""
     out: list[Case] = []
-    for name in ("Religion", "Sexual_orientation", "Disability_status"):
-        p = shared / "bbq" / f"{name}.jsonl"
-        if not p.is_file():
-            print(f"(skipped alternatives: {p} not found)")
-            return out
-        for line in p.read_text(encoding="utf-8").splitlines()[: limit // 3 * 2]:
-            r = json.loads(line)
-            opts = [r["ans0"], r["ans1"], r["ans2"]]
-            two = [o for o in opts if r["answer_info"][f"ans{opts.index(o)}"][1] != "unknown"]
-            if r["context_condition"] != "disambig" or len(two) != 2 or opts[r["label"]] not in two:
-                continue
-            instruction = f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?"
-            alts = inline_alternatives(instruction)
-            if len(alts) == 2:
-                out += alternative_cases(instruction, alts, alts[two.index(opts[r["label"]])])
+    for r in bbq_rows(shared, limit // 3 * 2, "alternatives"):
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        two = [o for o in opts if r["answer_info"][f"ans{opts.index(o)}"][1] != "unknown"]
+        if r["context_condition"] != "disambig" or len(two) != 2 or opts[r["label"]] not in two:
+            continue
+        instruction = f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?"
+        alts = inline_alternatives(instruction)
+        if len(alts) == 2:
+            out += alternative_cases(instruction, alts, alts[two.index(opts[r["label"]])])
     return out
 
 
