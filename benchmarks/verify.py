@@ -43,10 +43,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from realign.testing.adversarial import (Case, alternative_cases, code_cases, facts_cases, item_label_cases, label_cases,
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, code_cases, facts_cases, label_cases,
                                          list_cases, math_cases, option_cases, short_code_cases)
 from realign.verify.choice import inline_alternatives
-from realign.verify.label import item_labels
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
@@ -351,20 +350,14 @@ def stdlib_cases(limit: int) -> list[Case]:
     return out
 
 
-def alpaca_item_label_cases(shared: Path) -> list[Case]:
+def item_labels_on_alpaca(shared: Path) -> list[Case]:
     """Alpaca answers (CC BY-NC 4.0, read from ../shared, never committed) that label several
     items ("Dog: mammal", "Mammals: wolf, lion", "Tiger - Land"), as label.item_labels reads them."""
     p = shared / "alpaca" / "alpaca_dev_1000.jsonl"
     if not p.is_file():
         print(f"(skipped labels per item: {p} not found)")
         return []
-    out: list[Case] = []
-    for line in p.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        pairs = item_labels(r["output"])
-        if pairs:
-            out += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
-    return out
+    return alpaca_item_label_cases(json.loads(line) for line in p.read_text(encoding="utf-8").splitlines())
 
 
 def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
@@ -563,7 +556,7 @@ def main() -> None:
              + facts_bases_cases(args.thirdparty, args.limit))
     adversarial(cases)
     print("\n   labels per item (Alpaca), alternatives offered in the question (BBQ), short unfenced code (stdlib)")
-    adversarial(alpaca_item_label_cases(args.shared) + bbq_alternative_cases(args.shared, args.limit)
+    adversarial(item_labels_on_alpaca(args.shared) + bbq_alternative_cases(args.shared, args.limit)
                 + stdlib_short_code_cases(args.limit // 3))
     gsm8k_own_working(args.shared)
     folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}

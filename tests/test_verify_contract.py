@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import (Case, alternative_cases, code_cases, item_label_cases, label_cases, math_cases,
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, code_cases, label_cases, math_cases,
                                          option_cases, short_code_cases)
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
@@ -334,12 +334,7 @@ def test_adversarial_item_labels_on_alpaca() -> None:
     path = SHARED / "alpaca" / "alpaca_dev_1000.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
-    cases: list[Case] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        pairs = item_labels(r["output"])
-        if pairs:
-            cases += item_label_cases(f"{r['instruction']}\n\n{r['input']}".strip(), r["output"], pairs)
+    cases = alpaca_item_label_cases(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
     assert len(cases) >= 60
     _assert_bars(_rates(cases))
 

@@ -22,6 +22,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Iterable
 
 from realign.verify.math import format_value
 
@@ -427,6 +428,19 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
 
 
 # --- labels per item ----------------------------------------------------------------------------
+
+def alpaca_item_label_cases(rows: Iterable[dict[str, str]]) -> list[Case]:
+    """`item_label_cases` for every Alpaca-style row (instruction, input, output) whose output
+    labels several items, as label.item_labels reads them."""
+    from realign.verify.label import item_labels
+
+    out: list[Case] = []
+    for r in rows:
+        pairs = item_labels(r["output"])
+        if pairs:
+            out += item_label_cases(f"{r['instruction']}\n\n{r.get('input', '')}".strip(), r["output"], pairs)
+    return out
+
 
 def item_label_cases(instruction: str, original: str, pairs: dict[str, str]) -> list[Case]:
     """`pairs` item -> label as the original gives them (label.item_labels). Controls restate every
