@@ -423,7 +423,7 @@ def _remove(paths: Sequence[str]) -> None:
     for p in paths:
         try:
             os.remove(p)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             pass
 
 
@@ -438,6 +438,13 @@ class Store:
                 f"database {self.path} does not exist; run `realign rewrite --db {self.path} ...` first"
             )
         check_database_file(self.path)
+        if not read_only and self.path != ":memory:":
+            # Like `export`, a run may name a folder that does not exist yet; DuckDB would refuse it.
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise ConfigError(f"cannot create the folder of --db {self.path}: {e.strerror}; "
+                                  "give a path whose folders are folders") from None
         # DuckDB's buffer pool may otherwise grow to 80% of RAM as a run writes; a bounded pool
         # keeps the process flat whatever the input size (pages beyond it go back to disk).
         config = {"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")}

@@ -463,6 +463,22 @@ def test_a_failed_first_command_leaves_no_empty_database(tmp_path: Path) -> None
     assert proc.returncode == 2 and not db.exists() and not list(tmp_path.iterdir())
 
 
+def test_db_in_a_folder_not_made_yet_is_created_and_a_file_in_the_way_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 4)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with OpenAIServer(RealignResponder()) as srv:
+        db = tmp_path / "runs" / "nested" / "r.duckdb"
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m",
+                               "--base-url", srv.base_url, "-q", "--json"))
+        assert s["rows"] == 4 and db.is_file()
+        proc = realign("rewrite", "--in", str(data), "--db", str(blocker / "r.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "-q")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "afile" in proc.stderr and "Traceback" not in proc.stderr and blocker.read_text() == "x"
+
+
 def test_a_template_that_breaks_the_sandbox_is_one_line_naming_template_and_expression(tmp_path: Path) -> None:
     import shutil
 
