@@ -285,7 +285,7 @@ def show(
 @app.command()
 @user_errors
 def verify(
-    input_path: str = typer.Option(..., "--in", help="JSONL or JSON array: instruction, original response and candidate rewrite per row."),
+    input_path: str = typer.Option(..., "--in", help="JSONL or JSON array: instruction, original response and candidate rewrite per row, or realign's own `export --format jsonl` (one verdict per rewritten turn)."),
     task: Optional[str] = typer.Option(None, "--task", help="Task type of every row (its criteria name the checks); default: the row's task field, else inferred."),
     checks: Optional[str] = typer.Option(None, "--checks", help="Comma-separated checks to run instead (length, leak, math_answer, ...)."),
     instruction_field: str = typer.Option("instruction", "--instruction-field"),
@@ -328,7 +328,8 @@ def verify(
         _print_json(summary)
     else:
         print(f"{summary['rows']} rows: {summary['passed']} passed, {summary['failed']} failed, "
-              f"{summary['errors']} unreadable, {summary['repaired']} repaired", file=sys.stderr)
+              f"{summary['errors']} unreadable, {summary['repaired']} repaired"
+              + (f", {summary['skipped']} without a rewritten turn" if summary["skipped"] else ""), file=sys.stderr)
         for kind, c in summary["by_contract"].items():
             print(f"  answer contract {kind}: {c['rows']} rows, {c['passed']} passed, {c['failed']} failed",
                   file=sys.stderr)

@@ -16,7 +16,7 @@ from realign.io.exporters import DFAR_FORMATS, PROVENANCE_FORMATS, export_exampl
 from realign.records import Example, Turn
 from realign.store import Store
 
-_JSON_COLUMNS = ("request_keys", "raw_answers", "verdicts")
+_JSON_COLUMNS = ("request_keys", "raw_answers", "verdicts", "contract", "repairs")
 _LEFT_OUT = ("run_id", "example_id", "request_keys", "raw_answers", "verdicts", "source_index")
 
 

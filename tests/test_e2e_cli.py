@@ -806,6 +806,21 @@ def test_contract_stored_shown_counted_and_judge_gates_facts(tmp_path: Path) -> 
     assert kinds["facts"]["turns"] == 2 and kinds["facts"]["kept_original"] == 1
     human = realign("show", "math", "--db", str(db))
     assert "answer contract: number 8" in human.stdout and "repair: restored" in human.stdout
+    # the provenance export holds the contract as an object, and `verify` audits that file as it is:
+    # one verdict per rewritten turn, its final text against its original
+    exported = {r["id"]: r for r in _export(db, tmp_path / "c.jsonl")}
+    assert exported["math"]["turns"][0]["contract"] == turn["contract"]
+    assert exported["math"]["turns"][0]["repairs"] == ["restored the '#### 8' answer line"]
+    audit = realign("verify", "--in", str(tmp_path / "c.jsonl"))
+    verdicts = {v["id"]: v for v in map(json.loads, audit.stdout.splitlines())}
+    assert audit.returncode == 0 and set(verdicts) == {"math", "bill", "moon"}
+    assert all(v["passed"] and v["turn_index"] == 1 for v in verdicts.values())
+    assert verdicts["math"]["contract"]["kind"] == "number" and verdicts["bill"]["contract"]["kind"] == "facts"
+    # a changed final answer in the export is caught
+    bad = dict(exported["math"], turns=[dict(exported["math"]["turns"][0], final="3 + 5 = 9\n#### 9")])
+    (tmp_path / "bad.jsonl").write_text(json.dumps(bad) + "\n")
+    audit = summary_of(realign("verify", "--in", str(tmp_path / "bad.jsonl"), "--json"))
+    assert audit["failed"] == 1 and audit["by_contract"] == {"number": {"rows": 1, "passed": 0, "failed": 1}}
 
 
 def test_verify_on_a_file_whose_fields_it_cannot_find_says_which_flags_to_use(tmp_path: Path) -> None:

@@ -3,7 +3,9 @@
 
 Input: JSONL (one object per line) or a JSON array of objects. Each row needs the instruction,
 response (the original) and rewrite fields (names configurable); an Alpaca `input` field, when
-present and non-empty, is appended to the instruction. Rows stream; a JSON array is read whole.
+present and non-empty, is appended to the instruction. Rows of realign's own provenance export
+(`export --format jsonl`) are read as they are: one verdict per rewritten turn, final against
+original. Rows stream; a JSON array is read whole.
 
 Which checks run for a row (ALWAYS = length + leak are added in every case):
 
@@ -123,24 +125,6 @@ def audit_file(
             continue
         rid = row.get("id")
         base["id"] = rid if isinstance(rid, (str, int)) else None
-        values: dict[str, str] = {}
-        bad = None
-        for key in (instruction_field, response_field, rewrite_field):
-            v = row.get(key)
-            if v is None:
-                bad = f"{where}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
-                break
-            if not isinstance(v, str):
-                bad = f"{where}, field '{key}': expected a string, found {type(v).__name__}"
-                break
-            values[key] = v
-        if bad is not None:
-            yield {**base, "error": bad}
-            continue
-        instruction = values[instruction_field]
-        extra = row.get("input")
-        if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
-            instruction = f"{instruction}\n\n{extra}"
         row_task = task
         if row_task is None:
             t = row.get(task_field)
@@ -149,53 +133,110 @@ def audit_file(
                 continue
             row_task = t or None
         base["task"] = row_task
-        contract = read_contract(instruction, values[response_field], opts)
-        inp = CheckInput(
-            task=row_task or "default",
-            instruction=instruction,
-            original=values[response_field],
-            candidate=values[rewrite_field],
-            contract_kind=contract.kind,
-        )
-        if checks is not None:
-            names, source = list(checks), "flag"
-            verdict = run_checks(names, inp, opts)  # exactly the checks asked for
+        units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
+        story = (_export_turns(row) if (instruction_field, response_field, rewrite_field) == _DEFAULT_FIELDS
+                 and response_field not in row else None)
+        if story is not None:
+            units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
+            if not units:
+                status = row.get("status")
+                yield {**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
+                       else "no rewritten turn"}
+                continue
         else:
-            if row_task is not None:
-                if row_task not in cache:
-                    cache[row_task] = checks_for_task(row_task, table)
-                found = cache[row_task]
-                if found is None:
-                    yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
-                    continue
-                names, source = found, "task + contract"
+            values: dict[str, str] = {}
+            bad = None
+            for key in (instruction_field, response_field, rewrite_field):
+                v = row.get(key)
+                if v is None:
+                    bad = f"{where}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
+                    break
+                if not isinstance(v, str):
+                    bad = f"{where}, field '{key}': expected a string, found {type(v).__name__}"
+                    break
+                values[key] = v
+            if bad is not None:
+                yield {**base, "error": bad}
+                continue
+            instruction = values[instruction_field]
+            extra = row.get("input")
+            if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
+                instruction = f"{instruction}\n\n{extra}"
+            units = [({}, instruction, values[response_field], values[rewrite_field])]
+        if checks is None and row_task is not None:
+            if row_task not in cache:
+                cache[row_task] = checks_for_task(row_task, table)
+            if cache[row_task] is None:
+                yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
+                continue
+        for keys, instruction, original, candidate in units:
+            contract = read_contract(instruction, original, opts)
+            inp = CheckInput(task=row_task or "default", instruction=instruction, original=original,
+                             candidate=candidate, contract_kind=contract.kind)
+            if checks is not None:
+                names, source = list(checks), "flag"
+                verdict = run_checks(names, inp, opts)  # exactly the checks asked for
             else:
-                names, source = ["refusal", "language"], "contract"
-            verdict = verify_candidate(inp, names, contract, opts)
-        yield {
-            **base,
-            "checks_from": source,
-            "contract": contract.model_dump(),
-            "passed": verdict.passed,
-            "checks": [c.model_dump() for c in verdict.checks],
-            "failed": [c.name for c in verdict.failures],
-            **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
-        }
+                if row_task is not None:
+                    names, source = list(cache[row_task] or []), "task + contract"
+                else:
+                    names, source = ["refusal", "language"], "contract"
+                verdict = verify_candidate(inp, names, contract, opts)
+            yield {
+                **base,
+                **keys,
+                "checks_from": source,
+                "contract": contract.model_dump(),
+                "passed": verdict.passed,
+                "checks": [c.model_dump() for c in verdict.checks],
+                "failed": [c.name for c in verdict.failures],
+                **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
+            }
+
+
+_DEFAULT_FIELDS = ("instruction", "response", "rewrite")
+
+
+def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None:
+    """(turn index, its request, original, final) per rewritten turn of a row of realign's own
+    provenance export (`export --format jsonl`), or None for any other shape.
+
+    Such a row holds the conversation as read (`original_messages`) and one story per rewritten
+    turn; auditing the export means checking each final turn against its original, with the user
+    turn just before it as the request (what the run read the contract from)."""
+    turns, messages = row.get("turns"), row.get("original_messages")
+    if not isinstance(turns, list) or not isinstance(messages, list):
+        return None
+    out = []
+    for t in turns:
+        if not isinstance(t, dict) or not isinstance(t.get("original"), str) or not isinstance(t.get("final"), str):
+            return None
+        i = t.get("turn_index")
+        if not isinstance(i, int) or not 0 <= i < len(messages):
+            return None
+        request = next((m.get("content") for m in reversed(messages[:i])
+                        if isinstance(m, dict) and m.get("role") == "user"), "")
+        out.append((i, request if isinstance(request, str) else "", t["original"], t["final"]))
+    return out
 
 
 _REASON_KEY = re.compile(r"^([^:;(]{1,60})")
 
 
 def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any]:
-    """Counts over audit records: {"rows", "passed", "failed", "errors", "repaired", "by_contract",
+    """Counts over audit records: {"rows", "passed", "failed", "errors", "skipped" (a row of an export
+    with no rewritten turn), "repaired", "by_contract",
     "failed_by_check", "failed_by_reason"}; reasons are grouped by check and their wording up to the first ':'
     ("math_answer: final answer changed"), the `top` most frequent kept."""
-    rows = passed = failed = errors = repaired = 0
+    rows = passed = failed = errors = repaired = skipped = 0
     by_check: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
     by_contract: dict[str, Counter[str]] = {}
     for r in records:
         rows += 1
+        if "skipped" in r:
+            skipped += 1
+            continue
         if "error" in r:
             errors += 1
             continue
@@ -217,6 +258,7 @@ def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any
         "passed": passed,
         "failed": failed,
         "errors": errors,
+        "skipped": skipped,
         "repaired": repaired,
         "by_contract": {k: {"rows": c["passed"] + c["failed"], "passed": c["passed"], "failed": c["failed"]}
                         for k, c in sorted(by_contract.items())},
