@@ -29,7 +29,10 @@ def test_classify_plain_file_and_json_array_of_instruction_category(tmp_path: Pa
     out = tmp_path / "preds.jsonl"
     s = summary_of(realign("classify", "--in", str(arr), "--gold-field", "category", "--json", "--out", str(out)))
     assert s["n"] == 2 and s["accuracy"] == 1.0 and len(s["skipped"]) == 1 and "category" in s["skipped"][0]
-    assert len(out.read_text().splitlines()) == 2
+    preds = [json.loads(x) for x in out.read_text().splitlines()]
+    # each prediction says which row it is (the unlabelled one in between is skipped) and its gold
+    assert [(p["row"], p["task"], p["gold"]) for p in preds] == [
+        (0, "poem_generation", "poem_generation"), (1, "text_to_text_translation", "text_to_text_translation")]
     s = summary_of(realign("classify", "--in", str(REPO / "data/demo/mixed_tasks.jsonl"), "--json"))
     assert s["n"] == 24 and "accuracy" not in s
 

@@ -95,6 +95,8 @@ class LabelledSet:
     texts: list[str] = field(default_factory=list)  # classification_text() of each row
     gold: list[str] = field(default_factory=list)  # the raw gold label (may name no task)
     skipped: list[str] = field(default_factory=list)  # one line per unusable row: where and why
+    # where each text came from, for the per-row predictions: {"line": L, "id": ID} (either may be absent)
+    origins: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -160,6 +162,9 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
             out.skipped.append(f"{where}: no instruction text (expected messages, conversations or instruction)")
             continue
         out.texts.append(text)
+        rid = row.get("id")
+        out.origins.append({**({"line": rec.line} if rec.line is not None else {"row": rec.index}),
+                            **({"id": rid} if isinstance(rid, (str, int)) else {})})
         if gold_field:
             out.gold.append(str(gold).strip())
     if not out.texts:
@@ -182,7 +187,9 @@ async def classify_labelled(data: LabelledSet, classifier: Any) -> dict[str, Any
         "methods": dict(Counter(p.method for p in preds).most_common()),
         "mean_confidence": round(sum(p.confidence for p in preds) / len(preds), 4) if preds else None,
         "skipped": data.skipped,
-        "predictions": [p.model_dump() for p in preds],
+        # per row: where it came from (line, id), the prediction, and the gold label when scored
+        "predictions": [{**(data.origins[i] if i < len(data.origins) else {}), **p.model_dump(),
+                         **({"gold": data.gold[i]} if data.gold else {})} for i, p in enumerate(preds)],
     }
     if data.gold:
         out.update(score([p.task for p in preds], data.gold))
