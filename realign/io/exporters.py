@@ -315,13 +315,25 @@ def _write_parquet(rows: Iterable[tuple[Example, dict[str, Any]]], path: str) ->
 
 
 def _write_hf(rows: Iterable[tuple[Example, dict[str, Any]]], out: str) -> int:
-    import shutil
-    import tempfile
-
     import datasets
 
     if os.path.exists(out) and (not os.path.isdir(out) or os.listdir(out)):
         raise ConfigError(f"{out}: exists and is not an empty folder; the hf format writes a new folder")
+    # datasets draws its own progress bars for the internal parquet read and the save; the export
+    # command reports its one line itself, so they are only noise on stderr (and in CI logs).
+    bars_were_on = datasets.utils.logging.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        return _write_hf_quietly(rows, out, datasets)
+    finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
+
+
+def _write_hf_quietly(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, datasets: Any) -> int:
+    import shutil
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="realign-hf-") as tmp:
         n = _write_parquet(rows, os.path.join(tmp, "rows.parquet"))
         ds = datasets.Dataset.from_parquet(os.path.join(tmp, "rows.parquet"), cache_dir=os.path.join(tmp, "cache"))
