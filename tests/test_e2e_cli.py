@@ -733,7 +733,7 @@ def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: P
 
     proc = realign("export", "--db", str(db), "--out", str(tmp_path / "hf"), "--format", "hf", "--json")
     s = summary_of(proc)
-    assert "it/s" not in proc.stderr and "%|" not in proc.stderr, proc.stderr  # no progress bars of datasets'
+    assert "examples/s" not in proc.stderr and "%|" not in proc.stderr, proc.stderr  # no progress bars of datasets
     ds = datasets.load_from_disk(str(tmp_path / "hf"))
     assert len(ds) == s["rows"] == len(rows) and ds[0]["turns"][0]["checks"]
 
