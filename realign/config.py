@@ -78,6 +78,17 @@ class ModelConfig(_Section):
                     "base_urls": [*urls[1:], *data.get("base_urls", [])]}
         return data
 
+    @model_validator(mode="after")
+    def _http_urls(self) -> "ModelConfig":
+        """An endpoint is an http(s) URL: without this check a typo (no scheme, ftp://) surfaced only
+        as "cannot reach the server", which sends the user looking for a server problem."""
+        for url in self.endpoints:
+            if not re.match(r"https?://", url, re.IGNORECASE):
+                hint = (f"; did you mean http://{url}?" if "://" not in url
+                        else f"; the {url.split('://', 1)[0]}:// scheme is not served by OpenAI-compatible servers")
+                raise ValueError(f"base_url {url!r} must start with http:// or https://{hint}")
+        return self
+
     @property
     def endpoints(self) -> list[str]:
         """Every configured endpoint, the primary first."""
@@ -358,7 +369,10 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
                 line = toml_line_of(text, loc)
                 where = f" (line {line})" if line else ""
             head = f"{'.'.join(loc)}{where}: " if loc else ""
-            problems.append(head + err["msg"].removeprefix("Value error, "))
+            msg = err["msg"].removeprefix("Value error, ")
+            if "base_url" in msg and env.get("OPENAI_BASE_URL") and ("model", "base_url") not in flagged:
+                msg += " (set by OPENAI_BASE_URL)"
+            problems.append(head + msg)
         raise ConfigError(f"{source}: invalid configuration: {'; '.join(problems)}") from None
     flag = (overrides or {}).get("input", {}).get("format") is not None
     cfg._format_from = "--format" if flag else f"input.format in {path}" if pipeline else None

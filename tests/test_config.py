@@ -74,3 +74,13 @@ def test_field_errors_give_the_line_that_sets_the_field(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(str(ok), {"sampling": {"max_tokens": "x"}}, env={})
     assert "sampling.max_tokens: " in str(err.value) and "(line" not in str(err.value)
+
+
+def test_an_endpoint_that_is_not_http_is_refused_with_the_likely_fix() -> None:
+    with pytest.raises(ConfigError, match=r"did you mean http://localhost:8000/v1\?"):
+        load_config(None, {"model": {"base_url": ["localhost:8000/v1"]}}, env={})
+    with pytest.raises(ConfigError, match=r"ftp:// scheme.*set by OPENAI_BASE_URL"):
+        load_config(None, env={"OPENAI_BASE_URL": "ftp://h/v1"})
+    with pytest.raises(ConfigError, match=r"'h:1' must start with http"):  # every endpoint, not only the first
+        load_config(None, {"model": {"base_url": ["http://a:1/v1", "h:1"]}}, env={})
+    assert load_config(None, {"model": {"base_url": ["HTTPS://a/v1"]}}, env={}).model.base_url == "HTTPS://a/v1"
