@@ -65,7 +65,9 @@ class LiveStats:
         return {
             "total": self.total, "done": self.done, "resumed": self.resumed,
             "quarantined": self.quarantined, "elapsed_s": elapsed,
-            "rows_per_s": self.done / elapsed if elapsed > 0 else 0.0,
+            # rows finished by this session only: a resumed run skips the rows an earlier one
+            # finished in an instant, which would inflate the rate and shrink the ETA
+            "rows_per_s": (self.done - self.resumed) / elapsed if elapsed > 0 else 0.0,
             "in_flight": getattr(s, "in_flight", 0), "fresh": getattr(s, "requests_sent", 0),
             "cached": getattr(s, "cache_hits", 0), "retries": getattr(s, "retries", 0),
             "prompt_tokens": getattr(s, "prompt_tokens", 0),

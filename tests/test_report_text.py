@@ -14,3 +14,13 @@ def test_a_slow_run_reads_in_seconds_per_row() -> None:
             "completion_tokens": 5, "fresh": 5, "cached": 0, "retries": 1, "in_flight": 1, "rewritten": 3,
             "kept": 1, "passthrough": 1, "failed": 0, "quarantined": 0}
     assert describe(snap).startswith("rows 5/20 (25%) 50.0 s/row")
+
+
+def test_a_resumed_run_shows_the_rate_and_eta_of_the_rows_this_session_does() -> None:
+    from realign.pipeline import LiveStats
+
+    stats = LiveStats(total=1000, done=910, resumed=900)  # 900 rows finished by the earlier session
+    stats.started -= 10.0  # this session has run 10 s and finished 10 rows
+    snap = stats.snapshot()
+    assert round(snap["rows_per_s"], 1) == 1.0
+    assert "ETA 1:30" in describe(snap)  # 90 rows left at 1 row/s, not 90 / 91 s
