@@ -9,14 +9,18 @@ Items are read from marked lines (``-``, ``*``, ``•``, ``1.``, ``a)``) or from
 short comma-separated terms ("etc." and "and so on" are no items). An item is held by its key: the
 whole item when it is short, the head of a "Term: explanation" item (a head has a letter: "8 - 5 =
 3" is an equation), and nothing for a long sentence with no head (explanations are what
-reformatting rewrites). A key is found in the rewrite when its words are there (word forms folded,
+reformatting rewrites). When two items share a head ("name: Build", "name: Test"; titles that share
+their first half) heads do not tell the items apart, and each item is its whole line. An item the
+answer says twice (a "Key takeaways" list repeating the items above) is held twice. On one line,
+"Anna: 9-10 am, Ben: 1-2 pm" are "Term: value" pairs, not a lead-in; "9-10" is a range. A key is found in the rewrite when its words are there (word forms folded,
 so "Exercise" matches "exercising", "berries" "berry", "Earth's" "Earth"; at least half of the
 words of a key of three or more, so "Set a budget" matches "Establish a budget").
 
 When the rewrite is a list too (marked lines, table rows, or sections headed by the items), each
 key needs an item of its own (a matching): an item whose head names one of the original's stands
 for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or a short item may
-stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
+stand for several; sub-items may be folded into their parent's line. An item named in a rewrite
+item's head keeps it unless another rewrite item that names it in its head can take it over. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
 kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
 the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left with one or two items
