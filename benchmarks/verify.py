@@ -22,8 +22,10 @@ Three parts:
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
    given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
-   --thirdparty folder) with a number or a name changed. Lists: Alpaca answers (dev) and, held
-   out, Self-Instruct's user-task answers (`lists/` beside the --thirdparty folder).
+   --thirdparty folder) with a number or a name changed. Lists (`lists/` beside the --thirdparty
+   folder, see its SOURCES.md): Alpaca, Vicuna-bench and Self-Instruct answers (dev), AlpacaEval
+   claude and MT-bench gpt-4o answers (held out). `--lists-only --list-misses` prints the dev
+   sources' wrongly verified cases.
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
 Missing inputs are skipped with a message.
@@ -439,14 +441,17 @@ def facts_bases_cases(folder: Path, limit: int) -> list[Case]:
 
 # List answers: (label with its split, folder: "shared" (--shared) or "lists" (beside --thirdparty),
 # file, fields instruction | input | answer). Dev sources were read while the list check was built; a
-# held source is only measured (Self-Instruct has been looked at three times, so no longer counts as unseen).
+# held source is only measured, never read.
 LIST_SOURCES = (
     ("dev: Alpaca answers (CC BY-NC)", "shared", "alpaca/alpaca_dev_1000.jsonl", ("instruction", "input", "output")),
     ("dev: Vicuna-bench answers of vicuna-13b (two runs) and vicuna-7b (lm-sys/FastChat, Apache-2.0)", "lists",
      "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
     ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval; code Apache-2.0, data CC BY-NC: measurement only)", "lists",
      "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),
-    ("held out, third look: Self-Instruct user tasks, text-davinci-003 answers and human targets (Apache-2.0)",
+    ("held out: MT-bench answers of gpt-4o, 30 list-shaped turns (lm-sys/FastChat, Apache-2.0; OpenAI outputs: measurement only)",
+     "lists", "mtbench_gpt4o_answers.jsonl", ("instruction", "input", "response")),
+    # held until its third look; its misses were then read and the list check changed for them: dev from then on
+    ("dev (held until its third look): Self-Instruct user tasks, text-davinci-003 answers and human targets (Apache-2.0)",
      "lists", "selfinstruct_text-davinci-003.jsonl", ("instruction", "input", "response|target")),
 )
 
@@ -472,14 +477,21 @@ def list_bases_cases(path: Path, fields: tuple[str, str, str]) -> list[Case]:
     return out
 
 
-def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
+def adversarial(cases: list[Case], show_misses: bool = False) -> list[dict[str, Any]]:
+    """Per kind and class: cases verified wrongly with the task not given and with it given.
+    `show_misses` prints each wrongly verified case (dev sources only: a held source is measured,
+    never read)."""
     stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong (given no task), wrong (task given)
     for c in cases:
         locked = read_contract(c.instruction, c.original).kind
         for j, task in enumerate(("", TASK_OF_KIND[c.kind])):
-            passed = verify(c.instruction, c.original, c.candidate, task).passed
-            wrong = passed != c.same_answer
+            verdict = verify(c.instruction, c.original, c.candidate, task)
+            wrong = verdict.passed != c.same_answer
             stats[(c.kind, c.cls)][1 + j] += wrong
+            if wrong and show_misses:
+                print(f"--- MISS {c.kind}/{c.cls} ({'control rejected' if c.same_answer else 'change accepted'}), "
+                      f"task {task or '(none)'}: {'; '.join(ch.reason for ch in verdict.checks if not ch.passed)}\n"
+                      f"[instruction]\n{c.instruction}\n[original]\n{c.original}\n[candidate]\n{c.candidate}\n")
         stats[(c.kind, c.cls)][0] += 1
         stats[(c.kind, c.cls)][3] += locked == c.kind or (c.kind == "number" and locked == "number")
     by_cls_same = {(c.kind, c.cls): c.same_answer for c in cases}
@@ -498,6 +510,16 @@ def adversarial(cases: list[Case]) -> list[dict[str, Any]]:
                       f"({sum(r['wrong_no_task'] for r in sel) / n:.2%}), task given "
                       f"{sum(r['wrong_task'] for r in sel)}/{n} ({sum(r['wrong_task'] for r in sel) / n:.2%})")
     return rows
+
+
+def list_sources(args: argparse.Namespace) -> None:
+    folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
+    for label, folder, name, fields in LIST_SOURCES:
+        if getattr(args, "dev_only", False) and not label.startswith("dev"):
+            continue
+        print(f"\n   lists, {label}")
+        adversarial(list_bases_cases(folders[folder] / name, fields),
+                    show_misses=args.list_misses and label.startswith("dev"))
 
 
 def gsm8k_own_working(shared: Path) -> None:
@@ -547,7 +569,14 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--limit", type=int, default=300, help="base items per adversarial source")
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--lists-only", action="store_true", help="run only the list sources (part 2, lists)")
+    ap.add_argument("--dev-only", action="store_true", help="leave the held list sources out (while iterating)")
+    ap.add_argument("--list-misses", action="store_true",
+                    help="print every wrongly verified case of the DEV list sources (held sources stay unread)")
     args = ap.parse_args()
+    if args.lists_only:
+        list_sources(args)
+        return
     print("== 1. real model outputs with their own labels (task not given)")
     rows = real_outputs(args.thirdparty, None)
     print("\n== 2. adversarial rewrites on public bases")
@@ -559,10 +588,7 @@ def main() -> None:
     adversarial(item_labels_on_alpaca(args.shared) + bbq_alternative_cases(args.shared, args.limit)
                 + stdlib_short_code_cases(args.limit // 3))
     gsm8k_own_working(args.shared)
-    folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
-    for label, folder, name, fields in LIST_SOURCES:
-        print(f"\n   lists, {label}")
-        adversarial(list_bases_cases(folders[folder] / name, fields))
+    list_sources(args)
     print("\n== 3. speed")
     speed([r for r in rows if r["kind"] == "math"], args.seconds)
     sys.stdout.flush()

@@ -296,3 +296,73 @@ def test_an_item_that_repeats_its_word_is_held_by_that_word() -> None:
     assert verdict(ask, original, original)
     assert verdict(ask, original, original.replace("3. Practice, practice, practice:", "3. **Practice, practice, practice**:"))
     assert not verdict(ask, original, original.split("\n3.")[0] + "\n\nPlay every day.")
+
+
+# Shapes of the misses on the Self-Instruct text-davinci-003 answers (dev since its third look),
+# written afresh here: a head shared by several items, an item said twice, items told apart by a
+# word their heads share, and "Term: value" pairs on one line.
+def test_items_under_a_shared_head_are_held_by_their_whole_line() -> None:
+    """Heads that repeat ("step: Build", "step: Test"; titles that share their first half) do not
+    tell the items apart: each item is its whole line, so a dropped or replaced one is missed."""
+    ask = "Write the steps of a release pipeline."
+    original = "- step: Checkout\n- step: Compile\n- step: Unit tests\n- step: Package\n- step: Publish"
+    found = read_list(ask, original)
+    assert found is not None and len(found.items) == 5
+    assert verdict(ask, original, original.replace("- step:", "1. **step**:"))
+    assert not verdict(ask, original, original.replace("- step: Package\n", ""))
+    assert not verdict(ask, original, original.replace("step: Compile", "step: Photosynthesis"))
+    ask = "Suggest titles of papers related to a survey of graph learning."
+    titles = ("1. Graph Learning: A Survey\n2. Graph Learning: A Tutorial\n3. Graph Learning: Open Problems\n"
+              "4. Scalable Graph Learning: A Review")
+    assert verdict(ask, titles, "Related papers:\n\n" + titles.replace("1. Graph", "1. **Graph").replace(
+        "A Survey", "A Survey**"))
+    assert not verdict(ask, titles, titles.replace("2. Graph Learning: A Tutorial\n", ""))
+
+
+def test_an_item_the_answer_says_twice_is_held_twice() -> None:
+    """A list and a "Key points" list repeating some of its items: renumbered throughout it is the
+    same answer; an item dropped from the first list, though still among the key points, is not."""
+    ask = "Review the flat's description: the good points, and the key points."
+    original = ("Good:\n- Bright living room\n- New kitchen\n- Quiet street\n- Large garden\n\n"
+                "Key points:\n- New kitchen\n- Large garden")
+    renumbered = ("Good:\n1. **Bright living room**\n2. **New kitchen**\n3. **Quiet street**\n4. **Large garden**\n\n"
+                  "Key points:\n5. **New kitchen**\n6. **Large garden**")
+    assert verdict(ask, original, renumbered)
+    assert verdict(ask, original, f"Here is the review.\n\n{original}\n\nThat is all.")
+    assert not verdict(ask, original, original.replace("- New kitchen\n- Quiet street", "- Quiet street", 1))
+
+
+def test_items_that_share_their_head_words_each_keep_a_line_of_their_own() -> None:
+    """Verb endings told apart only by the ending ("First person singular: -e", "... -st"): an
+    item whose words every head has (the "-t" one) moves to another line that names it, so that
+    "-e" keeps its own; a line dropped is missed."""
+    ask = "Give a tip on German verb endings."
+    original = ("The ending depends on person and number:\n\n1. Person singular: -e\n2. Person singular: -st\n"
+                "3. Person singular: -t\n1. Person plural: -en\n2. Person plural: -t\n3. Person plural: -en")
+    assert verdict(ask, original, original.replace("1. Person singular: -e", "1. **Person singular: -e**"))
+    assert verdict(ask, original, "In short:\n\n" + original)
+    assert not verdict(ask, original, original.replace("2. Person singular: -st\n", ""))
+
+
+def test_a_one_line_list_of_term_value_pairs_keeps_its_first_term() -> None:
+    """"Anna: 9-9:30 am, Ben: 1-2:30 pm, Cleo: 2:30-3:30 pm": the first colon is the first pair's,
+    not a lead-in, and "9-9:30" is a range, not minus nine."""
+    ask = "Schedule the meetings.\n\nAnna: free 9-11 am\nBen: free 1-3 pm\nCleo: free 2-4 pm"
+    original = "Anna: 9-9:30 am, Ben: 1-2:30 pm, Cleo: 2:30-3:30 pm"
+    found = read_list(ask, original)
+    assert found is not None and found.items[0].startswith("Anna")
+    assert verdict(ask, original, "- **Anna**: 9-9:30 am\n- **Ben**: 1-2:30 pm\n- **Cleo**: 2:30-3:30 pm")
+    assert not verdict(ask, original, "- **Anna**: 9-9:30 am\n- **Ben**: 1-2:30 pm")
+    assert not verdict(ask, original, "- **Anna**: 9-9:30 am\n- **Ben**: 1-2:30 pm\n- **Dan**: 4-5 pm")
+
+
+def test_the_items_in_a_sentence_control_keeps_each_short_lines_explanation() -> None:
+    """The adversarial control that tells a short list in one sentence keeps what each line says
+    after its term ("Jazz Classics: <link>" to a request for links): without it the control would
+    drop part of the answer, not reword it."""
+    ask = "Choose playlists for a calm evening and give their links."
+    original = ("1. Jazz Classics: https://example.org/p/1\n2. Ambient Focus: https://example.org/p/2\n"
+                "3. Piano Evenings: https://example.org/p/3")
+    sentence = next(c for c in list_cases(ask, original, "Photosynthesis", False) if c.cls == "list_in_a_sentence")
+    assert sentence.same_answer and all(f"https://example.org/p/{n}" in sentence.candidate for n in (1, 2, 3))
+    assert verdict(ask, original, sentence.candidate)

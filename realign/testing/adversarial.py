@@ -413,7 +413,9 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
         swapped_blocks[first], swapped_blocks[second] = swapped_blocks[second], swapped_blocks[first]
         swapped_text = join(swapped_blocks)
         reordered = join(list(reversed(blocks))) if short else None
-        items_for_sentence = found.items
+        # each line as written: a short "Term: explanation" line keeps its explanation ("Feel Good
+        # Pop: <link>" to a request for links), which is part of the answer, not its wording
+        items_for_sentence = [m.group(2).strip().rstrip(".") for b in blocks if (m := _MARKED_LINE.match(b[0]))]
     kept["list_introduced"] = f"Here is what was asked for.\n\n{original.strip()}\n\nEach of these fits the request."
     if short:
         xs = items_for_sentence

@@ -9,14 +9,18 @@ Items are read from marked lines (``-``, ``*``, ``•``, ``1.``, ``a)``) or from
 short comma-separated terms ("etc." and "and so on" are no items). An item is held by its key: the
 whole item when it is short, the head of a "Term: explanation" item (a head has a letter: "8 - 5 =
 3" is an equation), and nothing for a long sentence with no head (explanations are what
-reformatting rewrites). A key is found in the rewrite when its words are there (word forms folded,
+reformatting rewrites). When two items share a head ("name: Build", "name: Test"; titles that share
+their first half) heads do not tell the items apart, and each item is its whole line. An item the
+answer says twice (a "Key takeaways" list repeating the items above) is held twice. On one line,
+"Anna: 9-10 am, Ben: 1-2 pm" are "Term: value" pairs, not a lead-in; "9-10" is a range. A key is found in the rewrite when its words are there (word forms folded,
 so "Exercise" matches "exercising", "berries" "berry", "Earth's" "Earth"; at least half of the
 words of a key of three or more, so "Set a budget" matches "Establish a budget").
 
 When the rewrite is a list too (marked lines, table rows, or sections headed by the items), each
 key needs an item of its own (a matching): an item whose head names one of the original's stands
 for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or a short item may
-stand for several; sub-items may be folded into their parent's line. A rewrite item that restates
+stand for several; sub-items may be folded into their parent's line. An item named in a rewrite
+item's head keeps it unless another rewrite item that names it in its head can take it over. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
 kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
 the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left with one or two items
@@ -70,7 +74,8 @@ _LIST_ASKED = re.compile(
     r"come up with|what are|which|select|choose|categori[sz]e|classify|retrieve|extract|"
     r"two|three|four|five|six|seven|eight|nine|ten|\d+)\b", re.I)
 _CODE_CHARS = re.compile(r"[=;{}<>]|\w\(")
-_WORD = re.compile(r"-?\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
+# a minus sign only where no word or number runs into it: "9-9:30 am" and "1-2 cups" are ranges
+_WORD = re.compile(r"(?:(?<![\w.])-)?\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?")
 _STOP = frozenset(
     """a an the of to in on at for and or with by from as is are be its it this that these those your
     you our we their they his her my into than then very more most some any each what which who whom
@@ -132,6 +137,11 @@ def _distinctive(keys: list[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], tu
     out, times = [], []
     for key in keys:
         own = tuple(w for w in key if seen[w] == 1)
+        if len(own) > 1 and _numeric(own) and not _numeric(key):
+            # the numbers of its own an item with words keeps ("Room 4: 9-11 am" beside "Room 2: 11-12
+            # am": 4 and 9) are not written in a row, which is how an all-number key is found
+            # (`_found_at`): the first one is kept
+            own = own[:1]
         out.append(key if _numeric(key) else own or key)
         times.append(1 if own or _numeric(key) else min(seen[w] for w in key))
     return out, tuple(times)
@@ -173,17 +183,24 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         # answer and what stands around it is framing ("Here are some ideas:")
         span = text[found[0].start():found[len(marked) - 1].end()]
         bare = len(span.strip().split("\n")) - span.count("\n\n") == len(marked)
-        for n, item in enumerate(marked):
-            head = _head(item)
+        heads = [_head(item) for item in marked]
+        head_keys = [_key(_words(h)) for h in heads if h is not None]
+        # two items under one head: the heads are field names ("name: Build", "name: Test") or the
+        # first halves of titles ("Robust QA: A Survey", "Robust QA: A Review"), not what tells the
+        # items apart; each item is then its whole line, when that is short
+        whole_lines = len(set(head_keys)) < len(head_keys)
+        for n, (item, head) in enumerate(zip(marked, heads)):
             bare = bare and head is None and len(item.split()) <= SHORT_ITEM_WORDS
-            if head is not None:
+            if head is not None and whole_lines:
+                source = item if len(item.split()) <= SHORT_ITEM_WORDS + HEAD_MAX_WORDS else None
+            elif head is not None:
                 source = head
-            elif len(item.split()) <= SHORT_ITEM_WORDS:
-                source = item
             else:
+                source = item if len(item.split()) <= SHORT_ITEM_WORDS else None
+            if source is None:
                 continue  # a sentence: its wording is what a rewrite may change
             key = _key(_words(source))
-            if key and key not in keys:  # "Friend 1:" heading every line of a dialogue is one item
+            if key:  # an item said twice ("Key takeaways" repeating the list above) is held twice
                 items.append(source.strip(" *_.,;"))
                 keys.append(key)
                 held.append(n)
@@ -196,9 +213,11 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
         return None
     body = text.strip("[](){}. ")
-    if ":" in body:  # "Three colours: red, green and blue"
-        body = body.split(":", 1)[1]
     parts = _inline_parts(body)
+    if ":" in body and not all(_head(p) is not None for p in parts):
+        # "Three colours: red, green and blue" has a lead-in; "Person1: 9-9:30 am, Person2: 1-2:30 pm,
+        # ..." is a list of "Term: value" parts, the first one's term included
+        parts = _inline_parts(body.split(":", 1)[1])
     parts = [p for p in parts if p and not _OPEN_END.fullmatch(p)]  # "apples, pears, etc."
     if len(parts) < MIN_ITEMS or any(len(p.split()) > INLINE_ITEM_WORDS for p in parts):
         return None
@@ -411,8 +430,9 @@ def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[s
             barred.append(set())  # a short item's words are too few to tell what it restates
             continue
         n, source = best
+        mine = answer.keys[own[n]] if n in own else None  # an item said twice has one key twice: both are its own
         barred.append({k for k, key in enumerate(answer.keys)
-                       if own.get(n) != k and _found_at(key, source.words, 0) is not None
+                       if key != mine and _found_at(key, source.words, 0) is not None
                        and not (block.cap and _found_at(key, block.head, 0) is not None)})
     return barred
 
@@ -432,20 +452,22 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[s
     capacity = [b.cap if b.cap and j in named else max(1, sum(1 for f in fits if j in f)) for j, b in enumerate(blocks)]
     holders: list[list[int]] = [[] for _ in blocks]
 
-    def place(i: int, seen: set[int]) -> bool:  # augmenting path (Kuhn's algorithm), tens of items at most
+    def place(i: int, seen: set[int], heads_only: bool = False) -> bool:
+        # augmenting path (Kuhn's algorithm), tens of items at most
         for j in fits[i]:
-            if j in seen:
+            if j in seen or (heads_only and j not in in_head[i]):
                 continue
             seen.add(j)
             if len(holders[j]) < capacity[j]:
                 holders[j].append(i)
                 return True
             for other in list(holders[j]):
-                if j in in_head[other] and j not in in_head[i]:
-                    continue  # an item keeps the item of the rewrite that names it in its head
+                # an item gives up a rewrite item that names it in its head only for another one that
+                # does ("Person Singular: -t" named by every "Person Singular" head moves over for "-e")
+                moved_off_head = j in in_head[other] and j not in in_head[i]
                 holders[j].remove(other)
                 holders[j].append(i)
-                if place(other, seen):
+                if place(other, seen, moved_off_head):
                     return True
                 holders[j].remove(i)
                 holders[j].append(other)
