@@ -775,23 +775,51 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     kept += _number_positions(cand_text, kept_vals)
     new = [p for n in fresh for p in _positions(cand_low, _fold(n).lower())]
     new += _number_positions(cand_text, new_vals)
-    if not kept or not new:
+    if not kept:
         return None
-    for ks, ke in kept:
+    for ks, ke in kept if new else ():
         for ns, ne in new:
             a, b = (ke, ns) if ke <= ns else (ne, ks)
             if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
                 return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
                         f"the original only {cand_text[ks:ke]}")
     first_kept = min(k[0] for k in kept)
+    # in a correction, a number the question gives is another answer too: "1969. Correction: it was
+    # actually 2010" (2010 from the question) takes 1969 back as much as a new number does
+    others = _number_positions(cand_text, {v for v in cand.numbers if v not in kept_vals and v not in new_vals
+                                           and v not in read_facts(inp.original).numbers})
+    ranges = [r for r in _original_ranges(inp.original) if r[0] != r[1]]
     for m in _CORRECTION.finditer(cand_text):
         if m.start() < first_kept:
             continue
-        after_new = [p for p in new if p[0] >= m.end()]
+        after_new = [p for p in new + others if p[0] >= m.end()]
         if after_new and not any(k[0] >= m.start() for k in kept):
             ns, ne = after_new[0]
             return (f"fact changed: the rewrite states the original's answer, then takes it back for "
                     f"{cand_text[ns:ne]} ({m.group(0)!r})")
+        narrowed = _narrowed(cand_text, m.end(), ranges)
+        if narrowed:
+            return f"fact changed: the rewrite states the original's answer, then narrows it ({m.group(0)!r}): {narrowed}"
+    return None
+
+
+_CLAUSE_END = re.compile(r"[.!?](?=\s|$)|\n")
+
+
+def _narrowed(text: str, start: int, ranges: list[tuple[Fraction, Fraction]]) -> str | None:
+    """A correction (the clause from `start`) that states one end of an original range without the
+    range: "30–31 October. Correction: it was actually 31" gives a narrower answer."""
+    if not ranges:
+        return None
+    end = _CLAUSE_END.search(text, start)
+    clause = _dates_spelled(text[start : end.start() if end else len(text)])
+    stated = {abs(n.value) for m in _NUM.finditer(clause) if (n := _to_number(m, clause)) is not None}
+    if not stated:
+        return None
+    written = _ranges(clause)
+    for lo, hi in ranges:
+        if (lo, hi) not in written and (lo in stated) != (hi in stated):
+            return f"the range {lo}–{hi} became {lo if lo in stated else hi} alone"
     return None
 
 
