@@ -334,3 +334,40 @@ def test_a_one_sentence_number_answer_is_held_as_facts_too() -> None:
     # a worked solution in several sentences stays a number answer only
     worked = "She has 3 boxes of 6 eggs. 3 * 6 = 18. The answer is 18."
     assert read_contract("How many eggs does she have?", worked).checks == ["math_answer", "arithmetic"]
+
+
+HOGAN = "What was golfing great Ben Hogan's famous reply when he was asked how to improve one's game?"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # the whole short answer is the words asked for: held whole, case and punctuation aside
+        ("Hit the ball closer to the hole", 'Ben Hogan famously replied: "Hit the ball closer to the hole."', True),
+        ("Hit the ball closer to the hole", "His advice was simple - hit the ball closer, to the hole!", True),
+        ("Hit the ball closer to the hole", "Hogan's famous reply was to practise every single day.", False),
+        ("Hit the ball closer to the hole", "He said: hit the ball farther from the hole.", False),
+        ("Hit the ball closer to the hole", "He never said hit the ball closer to the hole.", False),
+        # kept, then taken back or hedged against another quotation
+        ("Hit the ball closer to the hole",
+         'Hit the ball closer to the hole. No wait, it was "Keep your head down and swing".', False),
+        ("Hit the ball closer to the hole",
+         'He said "Hit the ball closer to the hole", or possibly "keep your head down".', False),
+        # a quoted span in a longer answer
+        ('He replied, "Hit the ball closer to the hole."', "Hogan's answer: hit the ball closer to the hole.", True),
+        ('He replied, "Hit the ball closer to the hole."', 'He replied, "Hit the ball harder toward the hole."', False),
+    ],
+)
+def test_a_quotation_answer_is_held_whole(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok(HOGAN, original, candidate) is same
+
+
+def test_a_quotation_the_question_gives_is_not_the_answer() -> None:
+    """A question that quotes the words asks about them: the answer's own sentence is no quotation."""
+    ask = 'What was Nixon referring to when he said, "I am not a crook"?'
+    original = "Nixon was responding to a question about his personal finances"
+    assert not answer_facts(ask, original).quotes
+    ask = 'Who replied "Hit the ball closer to the hole" when asked how to improve?'
+    facts = answer_facts(ask, 'Ben Hogan replied "Hit the ball closer to the hole".')
+    assert not facts.quotes and "ben hogan" in facts.names
+    assert facts_ok(ask, 'Ben Hogan replied "Hit the ball closer to the hole".', "It was Ben Hogan.")
