@@ -16,7 +16,9 @@ Three parts:
    recurring alias); passing the candidate when it passes against ANY alias (the earlier
    construction) is printed beside it. The human label means "correct for the question", which
    also accepts another correct answer; so FR is also read on questions with one gold answer and
-   on positives that contain the original's answer (`proxy_view`).
+   on positives that contain the original's answer (`proxy_view`). FinanceBench (GPT-4 answers
+   about company filings, manually reviewed; split "fresh4") also has refusals among its negatives:
+   FA is printed without them too.
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -71,7 +73,11 @@ FRESH2 = {"sevalsru_gsm8k_fresh2", "ps_gsm8k_fresh2"}
 # a third held-out batch (unread simple-evals-ru reports and ZeroEval models), transcribed and added here before
 # the math check was run on it; measured once
 FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
-NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3}}
+# short factual answers by GPT-4 on FinanceBench with the authors' manual review (no licence: outside the
+# repo), transcribed after the facts check's last change and measured once
+FRESH4 = {"financebench_singlestore", "financebench_oracle"}
+NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
+                **{s: "fresh4" for s in FRESH4}}
 
 
 def split_of(source: str, index: int) -> str:
@@ -264,6 +270,11 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
               f"{t[2]:>6}/{pos:<5}{t[3]:>6}/{neg:<5}{t[4]:>5}/{pos:<4}{t[5]:>5}/{neg:<4}{t[7]:>9}/{pos:<4}")
         if any("gold_in_candidate" in r for r in rows):
             proxy_view(rows)
+        if any("refusal" in r for r in rows):  # a refusal drops the answer: FA on the answers that state one
+            wrong = [r for r in rows if not r["same_answer"] and not r["refusal"]]
+            fa = sum(all(x.passed for x in verify_multi(r).checks if x.name not in GENERIC) for r in wrong)
+            print(f"    {source}: answer FA on wrong answers that are no refusal {fa}/{len(wrong)} "
+                  f"({fa / max(len(wrong), 1):.1%})")
     for key, t in sorted(totals.items()):
         pos, neg = t[6], t[0] - t[6]
         print(f"  all {key:<12} rows {t[0]:>4}: answer check agrees {1 - (t[2] + t[3]) / t[0]:.2%}; answer FR "

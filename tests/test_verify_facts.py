@@ -295,3 +295,79 @@ def test_a_polar_answer_after_a_lead_in_is_read() -> None:
     ask = "Did humans really land on the moon in 1969?"
     assert verify(ask, "Yes, humans really landed on the moon in 1969", "In short: yes, they landed in 1969.").passed
     assert not verify(ask, "Yes, humans really landed on the moon in 1969", "In short: no, it was staged.").passed
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a correction that narrows a range to one of its ends, or restates a number the question gives
+        ("It was written on 30–31 October 2000.",
+         "It was written on 30–31 October 2000. Correction: it was actually 31.", False),
+        ("It was written on 30–31 October 2000.",
+         "The poem dates from 30–31 October 2000 — wait, no, I mean 30 October 2000 only.", False),
+        ("The show aired from 1989 to 1996.",
+         "The show aired from 1989 to 1996. On second thought, it was 1996.", False),
+        ("The Bill of Rights was ratified in 1791.",
+         "It was ratified in 1791. Correction: it was actually the year 1789 Congress proposed it.", False),
+        # controls: the range restated whole after the cue; the original's answer restated
+        ("It was written on 30–31 October 2000.",
+         "It was written on 30–31 October 2000. I mean the night between 30 and 31 October 2000.", True),
+        ("The show aired from 1989 to 1996.", "It aired 1989–96. The answer is 1989 to 1996.", True),
+    ],
+)
+def test_a_correction_that_narrows_or_swaps_a_number_is_not_kept(original, candidate, same) -> None:
+    assert facts_ok("When was it proposed in 1789, and when did it happen?", original, candidate) is same
+
+
+def test_a_one_sentence_number_answer_is_held_as_facts_too() -> None:
+    """A number answer of one long sentence ("The answer is Eighteen--two bears ..., a bison, ...")
+    is held by the number contract and by its facts: a name after "no wait" takes the number back."""
+    ask = "How many different animal shapes are there in the Animal Crackers cookie zoo?"
+    original = ("The answer is Eighteen--two bears (one walking, one seated), a bison, camel, cougar, elephant, "
+                "giraffe, gorilla, hippopotamus, hyena, kangaroo, lion, monkey, rhinoceros, seal, sheep, tiger, and zebra.")
+    assert "key_facts" in read_contract(ask, original).checks
+    assert verify(ask, original, "The answer is Eighteen: two bears (one walking, one seated), a "
+                  "bison, camel, cougar, elephant, giraffe, gorilla, hippo, hyena, kangaroo, lion, monkey, rhino, seal, "
+                  "sheep, tiger and zebra.").passed
+    assert not verify(ask, original, original + " No wait, it was the Roman Empire.").passed
+    assert not verify(ask, original, original.replace("Eighteen--two", "Eighteen (or possibly the Roman Empire) -- two")).passed
+    # a worked solution in several sentences stays a number answer only
+    worked = "She has 3 boxes of 6 eggs. 3 * 6 = 18. The answer is 18."
+    assert read_contract("How many eggs does she have?", worked).checks == ["math_answer", "arithmetic"]
+
+
+HOGAN = "What was golfing great Ben Hogan's famous reply when he was asked how to improve one's game?"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # the whole short answer is the words asked for: held whole, case and punctuation aside
+        ("Hit the ball closer to the hole", 'Ben Hogan famously replied: "Hit the ball closer to the hole."', True),
+        ("Hit the ball closer to the hole", "His advice was simple - hit the ball closer, to the hole!", True),
+        ("Hit the ball closer to the hole", "Hogan's famous reply was to practise every single day.", False),
+        ("Hit the ball closer to the hole", "He said: hit the ball farther from the hole.", False),
+        ("Hit the ball closer to the hole", "He never said hit the ball closer to the hole.", False),
+        # kept, then taken back or hedged against another quotation
+        ("Hit the ball closer to the hole",
+         'Hit the ball closer to the hole. No wait, it was "Keep your head down and swing".', False),
+        ("Hit the ball closer to the hole",
+         'He said "Hit the ball closer to the hole", or possibly "keep your head down".', False),
+        # a quoted span in a longer answer
+        ('He replied, "Hit the ball closer to the hole."', "Hogan's answer: hit the ball closer to the hole.", True),
+        ('He replied, "Hit the ball closer to the hole."', 'He replied, "Hit the ball harder toward the hole."', False),
+    ],
+)
+def test_a_quotation_answer_is_held_whole(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok(HOGAN, original, candidate) is same
+
+
+def test_a_quotation_the_question_gives_is_not_the_answer() -> None:
+    """A question that quotes the words asks about them: the answer's own sentence is no quotation."""
+    ask = 'What was Nixon referring to when he said, "I am not a crook"?'
+    original = "Nixon was responding to a question about his personal finances"
+    assert not answer_facts(ask, original).quotes
+    ask = 'Who replied "Hit the ball closer to the hole" when asked how to improve?'
+    facts = answer_facts(ask, 'Ben Hogan replied "Hit the ball closer to the hole".')
+    assert not facts.quotes and "ben hogan" in facts.names
+    assert facts_ok(ask, 'Ben Hogan replied "Hit the ball closer to the hole".', "It was Ben Hogan.")

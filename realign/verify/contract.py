@@ -243,6 +243,17 @@ def _facts(instruction: str, original: str) -> AnswerContract | None:
                           "the question does not give", checks=["key_facts"])
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?][ \t]+[A-Z(\"“]|\n")
+
+
+def _one_answer_sentence(original: str) -> bool:
+    """A number answer that is no worked solution: at most FACTS_ANY_REQUEST_CHARS, or one sentence
+    of at most FACTS_MAX_CHARS ("The answer is Eighteen--two bears (...), a bison, ..."). Its
+    facts are held too, so "..., no wait, it was the Roman Empire" takes the number back."""
+    text = original.strip()
+    return len(text) <= FACTS_ANY_REQUEST_CHARS or (len(text) <= FACTS_MAX_CHARS and not _SENTENCE_BREAK.search(text))
+
+
 def read_contract(instruction: str, original: str, options: VerifyOptions | None = None) -> AnswerContract:
     """The answer contract of `original` answering `instruction` (rules in the module docstring)."""
     opts = options or VerifyOptions()
@@ -267,8 +278,7 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
             found.append(listed)  # every item is held: stricter than the facts lock below
     if not found or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
             found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
-            found[0].kind == "number" and len(original.strip()) <= FACTS_ANY_REQUEST_CHARS
-            and "arithmetic" not in found[0].checks):
+            found[0].kind == "number" and _one_answer_sentence(original) and "arithmetic" not in found[0].checks):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
         # and beside the number of a one-line answer that is no worked solution ("The answer is
         # winter 406/5 BC": the era too)

@@ -3,8 +3,10 @@
 The answer facts of an original are the numbers (dates and years included) and names
 (capitalised spans: "Neil Young", "December", "Treaty of Paris") it states that the question does
 not already give; a short answer in plain words that states neither ("uvea", "hit points or health
-points") is held by its content words. A rewrite passes when it keeps at least one answer fact and
-substitutes none:
+points") is held by its content words; a quotation longer than that (a quoted span, or the whole
+short answer to a question that asks for words: "Hit the ball closer to the hole") must come back
+whole, case and punctuation aside. A rewrite passes when it keeps at least one answer fact (and
+every quotation) and substitutes none:
 
 - a number substitution is an answer number the rewrite drops while stating a number that neither
   the original, the question, the conversation nor the evidence gives ("ratified on December 15,
@@ -16,8 +18,9 @@ substitutes none:
   1996" -> "1989–97", whatever the dash or word (-, –, —, to, through, until, between X and Y).
 - an answer taken back or hedged: kept, then corrected to a new fact ("Neil Young. No wait, it
   was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
-  answer is ..." naming another), or offered beside one ("either Neil Young or Bruce
-  Springsteen", "1791 or 1792", "X, though possibly Y").
+  answer is ..." naming another, a number the question gives, another quotation, or one end of the
+  original's range: "30–31 October. Correction: it was actually 31"), or offered beside one
+  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y").
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
@@ -134,6 +137,9 @@ class Facts:
     # keys of `names` that are the plain words of a short answer ("uvea", "hit points or health
     # points"): matched word by word (plurals, spelling variants), not as a proper name
     terms: frozenset[str] = frozenset()
+    # keys of `names` that are a quotation or title longer than TERM_MAX_WORDS ("Hit the ball
+    # closer to the hole"): the rewrite must write the whole span, case and punctuation aside
+    quotes: frozenset[str] = frozenset()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -544,9 +550,74 @@ def _short_term(original: str) -> str | None:
     return t
 
 
+# A quotation or a title longer than a plain-word answer ("Hit the ball closer to the hole", a
+# motto, a line of a song) is held whole: its words in their order are the answer, and a rewrite
+# that keeps most of them ("Hit the ball farther from the hole") changes it. Up to QUOTE_MAX_WORDS;
+# a longer quoted span is a passage the answer cites, not the answer.
+QUOTE_MAX_WORDS = 20
+_QUOTED = re.compile(r"\"([^\"\n]{3,200})\"|“([^”\n]{3,200})”|‘([^’\n]{3,200})’(?![\w])|(?<![\w])'([^'\n]{3,200})'(?![\w])")
+# a question that asks for words, not for a thing: the whole short answer is then a quotation
+_WORDS_ASKED = re.compile(r"\b(?:reply|replied|quote|quotation|motto|slogan|catch[ -]?phrase|tag ?line|lines?|lyrics?|words|"
+                          r"phrase|saying|proverb|epitaph|inscription|headline|title|titled|refrain|chorus)\b", re.I)
+_ANSWER_CUE = re.compile(r"^\s*(?:(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)|answer:)\s*", re.I)
+
+
+def _quote_key(text: str) -> str:
+    """`text` as compared for a quotation: folded, lower case, apostrophes dropped, every other run
+    of non-letters one space ("Hit the ball closer to the hole." = "hit the ball closer, to the hole")."""
+    return " ".join(re.sub(r"['’]", "", _fold(text).lower()).translate(_NON_WORD).split())
+
+
+_NON_WORD = {i: " " for i in range(0x2FFF) if not chr(i).isalnum() and chr(i) not in "'’"}
+
+
+def quote_span(quote_key: str, text: str) -> tuple[int, int] | None:
+    """Where the quotation (its `_quote_key`) stands in `text`, as (start, end) in `text`."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in "'’":
+            continue
+        low = ch.lower()
+        if low.isalnum():
+            chars.append(low)
+            where.append(i)
+        elif chars and chars[-1] != " ":
+            chars.append(" ")
+            where.append(i)
+    flat = "".join(chars)
+    at = (" " + flat + " ").find(" " + quote_key + " ")
+    if at < 0:
+        return None
+    return where[at], where[at + len(quote_key) - 1] + 1
+
+
+def _words_of(text: str) -> int:
+    return len(_TERM_WORD.findall(text))
+
+
+def _quotations(instruction: str, original: str, whole: bool) -> list[str]:
+    """The quotations the original answers with: quoted spans longer than TERM_MAX_WORDS (and not
+    the question's own), and with `whole`, the whole short answer when the question asks for words
+    ("What was Hogan's famous reply ...?" -> "Hit the ball closer to the hole")."""
+    asked = _quote_key(instruction)
+    out = []
+    for m in _QUOTED.finditer(original):
+        span = next(g for g in m.groups() if g is not None).strip()
+        if TERM_MAX_WORDS < _words_of(span) <= QUOTE_MAX_WORDS and f" {_quote_key(span)} " not in f" {asked} ":
+            out.append(span)
+    # a question that quotes the words itself asks about them ("Who said, "Insanity is ..."?"), not for them
+    if not out and whole and _WORDS_ASKED.search(instruction) and not _QUOTED.search(instruction):
+        t = _ANSWER_CUE.sub("", original.strip(), count=1).strip().strip("\"“”'‘’").rstrip(".!").strip()
+        if t and "\n" not in t and not re.search(r"[.!?:;]\s", t) and TERM_MAX_WORDS < _words_of(t) <= QUOTE_MAX_WORDS:
+            out.append(t)
+    return out
+
+
 def answer_facts(instruction: str, original: str) -> Facts:
     """Facts of the original that the instruction does not already give; for a short plain-word
-    answer with no such number or name, the answer's words (`Facts.terms`)."""
+    answer with no such number or name, the answer's words (`Facts.terms`); and its quotations
+    (`Facts.quotes`)."""
     given = read_facts(instruction)
     low = instruction.lower()
     facts = read_facts(original)
@@ -554,6 +625,11 @@ def answer_facts(instruction: str, original: str) -> Facts:
     # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
     # to "... the last US state?"
     names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n)}
+    quoted = _quotations(instruction, original, whole=not numbers and not names) \
+        if ('"' in original or "“" in original or "'" in original or "‘" in original or len(original) < 200) else []
+    if quoted:
+        quotes = {_quote_key(q): q for q in quoted}
+        return Facts(numbers, {**quotes, **names}, quotes=frozenset(quotes))
     if not numbers and not names and not _EXPLANATION.search(instruction) and not _POLAR_OPENING.match(original):
         term = _short_term(original)
         if term is not None and _term_alternatives(term, _stems(instruction)):
@@ -759,9 +835,9 @@ def _variant_of(name: str, kept_words: set[str]) -> bool:
 
 
 def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept_names: list[str],
-                new_names: list[str]) -> str | None:
-    """A reason when the rewrite keeps the answer (a kept name, or any number of the original) but
-    takes it back or hedges it against a new fact."""
+                new_names: list[str], kept_spans: list[tuple[int, int]] | None = None) -> str | None:
+    """A reason when the rewrite keeps the answer (a kept name, a kept quotation at `kept_spans`, or
+    any number of the original) but takes it back or hedges it against a new fact."""
     if not _HEDGE_HINT.search(cand_text):
         return None
     cand_low = cand_text.lower()
@@ -773,25 +849,63 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     fresh = [n for n in new_names if not _variant_of(n, kept_words)]
     kept = [p for n in kept_names for p in _positions(cand_low, _fold(n).lower())]
     kept += _number_positions(cand_text, kept_vals)
+    for ks, ke in kept_spans or ():  # with its quotation marks: '"X", or possibly "Y"' hedges X
+        while ks > 0 and cand_text[ks - 1] in "\"“‘'":
+            ks -= 1
+        while ke < len(cand_text) and cand_text[ke] in "\"”’'":
+            ke += 1
+        kept.append((ks, ke))
     new = [p for n in fresh for p in _positions(cand_low, _fold(n).lower())]
     new += _number_positions(cand_text, new_vals)
-    if not kept or not new:
+    if kept_spans:  # a quotation answered: another quotation nobody gave is another answer
+        given = _quote_key(_known_text(inp))
+        new += [m.span() for m in _QUOTED.finditer(cand_text)
+                if f" {_quote_key(next(g for g in m.groups() if g is not None))} " not in f" {given} "]
+    if not kept:
         return None
-    for ks, ke in kept:
+    for ks, ke in kept if new else ():
         for ns, ne in new:
             a, b = (ke, ns) if ke <= ns else (ne, ks)
             if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
                 return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
                         f"the original only {cand_text[ks:ke]}")
     first_kept = min(k[0] for k in kept)
+    # in a correction, a number the question gives is another answer too: "1969. Correction: it was
+    # actually 2010" (2010 from the question) takes 1969 back as much as a new number does
+    others = _number_positions(cand_text, {v for v in cand.numbers if v not in kept_vals and v not in new_vals
+                                           and v not in read_facts(inp.original).numbers})
+    ranges = [r for r in _original_ranges(inp.original) if r[0] != r[1]]
     for m in _CORRECTION.finditer(cand_text):
         if m.start() < first_kept:
             continue
-        after_new = [p for p in new if p[0] >= m.end()]
+        after_new = [p for p in new + others if p[0] >= m.end()]
         if after_new and not any(k[0] >= m.start() for k in kept):
             ns, ne = after_new[0]
             return (f"fact changed: the rewrite states the original's answer, then takes it back for "
                     f"{cand_text[ns:ne]} ({m.group(0)!r})")
+        narrowed = _narrowed(cand_text, m.end(), ranges)
+        if narrowed:
+            return f"fact changed: the rewrite states the original's answer, then narrows it ({m.group(0)!r}): {narrowed}"
+    return None
+
+
+_CLAUSE_END = re.compile(r"[.!?](?=\s|$)|\n")
+
+
+def _narrowed(text: str, start: int, ranges: list[tuple[Fraction, Fraction]]) -> str | None:
+    """A correction (the clause from `start`) that states one end of an original range without the
+    range: "30–31 October. Correction: it was actually 31" gives a narrower answer."""
+    if not ranges:
+        return None
+    end = _CLAUSE_END.search(text, start)
+    clause = _dates_spelled(text[start : end.start() if end else len(text)])
+    stated = {abs(n.value) for m in _NUM.finditer(clause) if (n := _to_number(m, clause)) is not None}
+    if not stated:
+        return None
+    written = _ranges(clause)
+    for lo, hi in ranges:
+        if (lo, hi) not in written and (lo in stated) != (hi in stated):
+            return f"the range {lo}–{hi} became {lo if lo in stated else hi} alone"
     return None
 
 
@@ -816,11 +930,18 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     denied = _negated_numbers(inp.candidate)
     kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
+    quote_at = {k: quote_span(k, cand_text) for k in want.quotes}
+    lost_quotes = [want.names[k] for k, at in quote_at.items() if at is None or _negated(cand_text, at[0])]
+    if lost_quotes:
+        return CheckResult(name=NAME, passed=False,
+                           reason=f"answer quotation missing: the original answers with {lost_quotes[0]!r}; the "
+                                  "rewrite does not write it")
     kept_names = [n for k, n in want.names.items()
-                  if (_term_kept(k, cand_text, given) if k in want.terms else _has_name(cand_low, _fold(k), cand_text, n))
+                  if (k in want.quotes or (_term_kept(k, cand_text, given) if k in want.terms
+                                            else _has_name(cand_low, _fold(k), cand_text, n)))
                   and not _negated_name(_fold(k), cand_text)]
     lost_names = [n for n in want.names.values() if n not in kept_names]
-    proper = [k for k in want.names if k not in want.terms]
+    proper = [k for k in want.names if k not in want.terms and k not in want.quotes]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
                  and not any(_acronym_kept(w, _fold(n)) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
@@ -851,8 +972,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "
                                   "states none of them")
-    taken_back = _taken_back(inp, cand, known, cand_text, [n for n in kept_names if n.lower() not in want.terms],
-                             new_names)
+    taken_back = _taken_back(inp, cand, known, cand_text,
+                             [n for n in kept_names if n.lower() not in want.terms and _quote_key(n) not in want.quotes],
+                             new_names, [at for at in quote_at.values() if at is not None])
     if taken_back:
         return CheckResult(name=NAME, passed=False, reason=taken_back)
     return CheckResult(name=NAME, passed=True,
