@@ -27,7 +27,14 @@ the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left wi
 needs an item or a mention in its own prose for each of the original's. The original's lead-in and
 conclusion kept as written name no item (they are read out of the rewrite first). When the request asks for an order
 (sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
-appear in the original's order.
+appear in the original's order, read within each list of the original (a reasoning answer lists
+the clues, then the steps, then the result; a new list starts after an introducing line or where
+the numbering starts again), in a list of the rewrite that has them one item after another.
+
+A key with no word of its own ("Bananas > Apples" beside "Bananas > Oranges") is found only where
+all its words but one are (both of two). Fenced code is left out of both texts (a JSON block
+beside the list is the code check's; the contract then holds both), and an original that is
+unfenced code as a whole (a YAML workflow) has no list.
 
 >>> from realign.verify.base import CheckInput
 >>> check_list(CheckInput(task="brainstorming", instruction="Name three techniques for reducing stress.",
@@ -539,47 +546,53 @@ def _folded_into_parent(answer: ListAnswer, blocks: list[_Block], unmatched: lis
     return out
 
 
-def _out_of_order(answer: ListAnswer, candidate: str, words: list[str]) -> str | None:
+def _out_of_order(answer: ListAnswer, candidate: str) -> str | None:
     """The first item of one of the original's lists that the rewrite no longer puts after the
-    one before it, or None. Each list of the original is read in a list of the rewrite that has
-    all its items, one rewrite item after the other (a list that states the items twice, or a
-    conclusion that names them again, cannot stand in for the list that was reordered); when no
-    list of the rewrite has them all (it is prose, or a table), in the words of the whole rewrite,
-    each after the previous one (the earliest such placement exists whenever any does)."""
+    one before it, or None. A list of the original keeps its order when a list of the rewrite has
+    its items one rewrite item after the other, or else when the rest of the rewrite (its prose,
+    a table, an inline list) has them in order, leaving out the lists of the rewrite that have all
+    its items out of order: a list that states the items twice, or a conclusion that names them
+    again, cannot stand in for the list that was reordered. Words are placed at the earliest spot
+    after the previous item (such a placement exists whenever any does)."""
     text = candidate.strip()
     found = list(_MARKED.finditer(text))
-    regions = [_words(_MARKER.sub("", r)) for r in _regions(text)]
-    lists: dict[int, list[list[str]]] = {}
-    for n, region in zip(_list_of(text, found), regions):
-        lists.setdefault(n, []).append(region)
+    which = _list_of(text, found)
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        if k + 1 == len(found) or which[k + 1] != which[k]:
+            tail = _TAIL.search(text, m.end(), end)  # the prose after a list is not its last item
+            end = tail.start() if tail is not None else end
+        spans.setdefault(which[k], []).append((m.start(), end))
+    blocks = {n: [_words(_MARKER.sub("", text[a:b])) for a, b in sp] for n, sp in spans.items()}
     whole = [t > 1 for t in answer.times]
-    for g in sorted(set(answer.group)):
-        mine = [i for i, x in enumerate(answer.group) if x == g]
-        if len(mine) < 2:
-            continue
-        covering = [blocks for blocks in lists.values()
-                    if all(any(_found_at(answer.keys[i], b, 0, whole[i]) is not None for b in blocks) for i in mine)]
-        moved: str | None = None
-        for blocks in covering:
-            at, moved = 0, None
-            for i in mine:
-                j = next((j for j in range(at, len(blocks)) if _found_at(answer.keys[i], blocks[j], 0, whole[i]) is not None), None)
-                if j is None:
-                    moved = answer.items[i]
-                    break
-                at = j + 1
-            if moved is None:
-                break  # one list of the rewrite keeps this list's order
-        if covering:
-            if moved is not None:
-                return moved
-            continue
+
+    def in_order(mine: list[int], seq: list[list[str]], per_item: bool) -> str | None:
         at = 0
         for i in mine:
-            w = _found_at(answer.keys[i], words, at, whole[i])
-            if w is None:
+            if per_item:  # each in an item of its own, after the previous one's
+                j = next((j for j in range(at, len(seq)) if _found_at(answer.keys[i], seq[j], 0, whole[i]) is not None), None)
+            else:
+                j = _found_at(answer.keys[i], seq[0], at, whole[i])
+            if j is None:
                 return answer.items[i]
-            at = w + 1
+            at = j + 1
+        return None
+
+    for g in sorted(set(answer.group)):
+        mine = [i for i, x in enumerate(answer.group) if x == g]
+        if len(mine) < 2 or any(in_order(mine, bs, True) is None for bs in blocks.values()):
+            continue
+        covering = {n for n, bs in blocks.items()
+                    if all(any(_found_at(answer.keys[i], b, 0, whole[i]) is not None for b in bs) for i in mine)}
+        rest, last = [], 0
+        for a, b in sorted(x for n in covering for x in spans[n]):
+            rest.append(text[last:a])
+            last = b
+        rest.append(text[last:])
+        moved = in_order(mine, [_words(_MARKER.sub("", " ".join(rest)))], False)
+        if moved is not None:
+            return moved
     return None
 
 
@@ -626,7 +639,7 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
                            reason=f"the rewrite drops {len(missing)} of the original's {len(answer.items)} "
                                   f"list items: {shown}")
     if order_asked(inp.task, inp.instruction):
-        moved = _out_of_order(answer, candidate, words)
+        moved = _out_of_order(answer, candidate)
         if moved is not None:
             return CheckResult(name=NAME, passed=False,
                                reason=f"the rewrite changes the order the request asked for: {moved[:40]!r} "
