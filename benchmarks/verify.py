@@ -25,9 +25,9 @@ Three parts:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
    given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
    --thirdparty folder) with a number or a name changed. Lists (`lists/` beside the --thirdparty
-   folder, see its SOURCES.md): Alpaca, Vicuna-bench and Self-Instruct answers (dev), AlpacaEval
-   claude and MT-bench gpt-4o answers (held out). `--lists-only --list-misses` prints the dev
-   sources' wrongly verified cases.
+   folder, see its SOURCES.md): Alpaca, Vicuna-bench, Self-Instruct and MT-bench gpt-4o answers
+   (dev), AlpacaEval claude and Arena-Hard-Auto gpt-3.5-turbo answers (held out).
+   `--lists-only --list-misses` prints the dev sources' wrongly verified cases.
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
 Missing inputs are skipped with a message.
@@ -459,11 +459,16 @@ LIST_SOURCES = (
      "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
     ("held out: AlpacaEval outputs of claude, helpful_base split (tatsu-lab/alpaca_eval; code Apache-2.0, data CC BY-NC: measurement only)", "lists",
      "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),
-    ("held out: MT-bench answers of gpt-4o, 30 list-shaped turns (lm-sys/FastChat, Apache-2.0; OpenAI outputs: measurement only)",
-     "lists", "mtbench_gpt4o_answers.jsonl", ("instruction", "input", "response")),
     # held until its third look; its misses were then read and the list check changed for them: dev from then on
     ("dev (held until its third look): Self-Instruct user tasks, text-davinci-003 answers and human targets (Apache-2.0)",
      "lists", "selfinstruct_text-davinci-003.jsonl", ("instruction", "input", "response|target")),
+    # held until it was measured once (18/110 changing accepted); its misses were then read and the
+    # list check changed for them: dev from then on
+    ("dev (held until measured once): MT-bench answers of gpt-4o, 30 list-shaped turns (lm-sys/FastChat, Apache-2.0; OpenAI outputs: measurement only)",
+     "lists", "mtbench_gpt4o_answers.jsonl", ("instruction", "input", "response")),
+    # held out: added with the list-beside-code and per-list order rules, measured once with them, never studied
+    ("held out: Arena-Hard-Auto v0.1 answers of gpt-3.5-turbo-0125, first 25 list-shaped (lmarena/arena-hard-auto, Apache-2.0; OpenAI outputs: measurement only)",
+     "lists", "arenahard_gpt35_answers.jsonl", ("instruction", "input", "response")),
 )
 
 

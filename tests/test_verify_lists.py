@@ -366,3 +366,100 @@ def test_the_items_in_a_sentence_control_keeps_each_short_lines_explanation() ->
     sentence = next(c for c in list_cases(ask, original, "Photosynthesis", False) if c.cls == "list_in_a_sentence")
     assert sentence.same_answer and all(f"https://example.org/p/{n}" in sentence.candidate for n in (1, 2, 3))
     assert verdict(ask, original, sentence.candidate)
+
+
+# --- lists beside code, lists said twice, items told apart only by their words together ---------
+
+RATINGS_ASK = "Rate the three laptops from the reviews on a scale of 1 to 10 and return the ratings as JSON."
+RATINGS = """Here are the ratings, based on the reviews:
+
+```json
+{"ThinkPad X1": 8.5, "MacBook Air": 9.0, "Dell XPS": 7.5}
+```
+
+### Why:
+1. **ThinkPad X1:**
+   - **Strengths:** keyboard, battery.
+   - **Weaknesses:** the price.
+2. **MacBook Air:**
+   - **Strengths:** battery, screen.
+   - **Weaknesses:** few ports.
+3. **Dell XPS:**
+   - **Strengths:** screen.
+   - **Weaknesses:** runs warm, battery."""
+
+
+def test_a_list_beside_fenced_code_is_held_as_well_as_the_code():
+    contract = read_contract(RATINGS_ASK, RATINGS)
+    assert contract.kind == "code" and contract.checks == ["code_preserved", "list_items"]
+    # the JSON still names the MacBook, the explanation of it is gone: the list lost an item
+    dropped = RATINGS.replace("2. **MacBook Air:**\n   - **Strengths:** battery, screen.\n"
+                              "   - **Weaknesses:** few ports.\n", "")
+    assert not verdict(RATINGS_ASK, RATINGS, dropped)
+    reworded = RATINGS.replace("### Why:", "### Reasoning behind each rating").replace("1. **", "1. ").replace(
+        "2. **", "2. ").replace("3. **", "3. ").replace(":**\n", "\n")
+    assert verdict(RATINGS_ASK, RATINGS, reworded)
+    # and the code is still held: a changed rating fails whatever the list says
+    assert not verdict(RATINGS_ASK, RATINGS, RATINGS.replace('"Dell XPS": 7.5', '"Dell XPS": 6.5'))
+
+
+def test_unfenced_yaml_is_code_not_a_list_and_a_markdown_outline_is_no_yaml():
+    ask = "Give an example of a CI workflow for GitHub Actions."
+    workflow = ("name: CI\n\non:\n  push:\n    branches:\n      - main\n\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+                "    steps:\n    - uses: actions/checkout@v4\n    - name: Install\n      run: pip install .\n"
+                "    - name: Test\n      run: pytest\n")
+    assert read_list(ask, workflow) is None
+    contract = read_contract(ask, workflow)
+    assert contract.kind == "code" and "list_items" not in contract.checks
+    assert not verdict(ask, workflow, workflow.replace("run: pytest", "run: echo skipped"))
+    outline = "- Fruits:\n  - Apple\n  - Banana\n- Vegetables:\n  - Carrot\n  - Leek"
+    assert read_contract("Group these foods: apple, carrot, banana, leek.", outline).kind != "code"
+
+
+ORDER_ASK = "List the car colours in order from last to first."
+TWICE = """The cars as we placed them:
+
+1. Red car
+2. Blue car (Bert)
+3. Green car (Enid)
+4. Yellow car (Alice)
+5. Purple car (David)
+
+From last to first, the colours are:
+
+1. Purple
+2. Yellow
+3. Green
+4. Blue
+5. Red"""
+
+
+def test_an_order_is_read_within_each_list_and_a_list_said_twice_does_not_cover_a_swap():
+    found = read_list(ORDER_ASK, TWICE)
+    assert found is not None and found.group == (0,) * 5 + (1,) * 5
+    swapped = TWICE.replace("1. Red car\n2. Blue car (Bert)", "1. Blue car (Bert)\n2. Red car")
+    assert not verdict(ORDER_ASK, TWICE, swapped)
+    # the same swap with the old numbers left in place is still one list, not two
+    assert not verdict(ORDER_ASK, TWICE, TWICE.replace("1. Red car\n2. Blue car (Bert)", "2. Blue car (Bert)\n1. Red car"))
+    answer_swapped = TWICE.replace("1. Purple\n2. Yellow", "1. Yellow\n2. Purple")
+    assert not verdict(ORDER_ASK, TWICE, answer_swapped)
+    # the two lists in the other order, each in its own order, renumbered and bolded: kept
+    first, second = TWICE.split("\n\nFrom last to first, the colours are:\n\n")
+    moved = ("From last to first: **" + "**, **".join(["Purple", "Yellow", "Green", "Blue", "Red"]) + "**.\n\n"
+             + first.replace("1. Red", "1. **Red").replace(" car\n", " car**\n", 1))
+    assert "From last to first" in moved and verdict(ORDER_ASK, TWICE, moved)
+
+
+def test_an_item_told_apart_only_by_its_words_together_is_not_kept_by_a_neighbour():
+    ask = "If the third statement is true, is the first one true, false or uncertain?"
+    original = ("From the third statement we infer:\n- Bananas > Apples\n- Bananas > Oranges\n"
+                "- Oranges cost more than apples\n\nGiven that Bananas > Apples and Bananas > Oranges, "
+                "the first statement is uncertain.")
+    found = read_list(ask, original)
+    assert found is not None and found.times[:2] == (2, 2)
+    # the item left the list; the conclusion still names it, which does not put it back
+    dropped = original.replace("- Bananas > Oranges\n", "")
+    assert not verdict(ask, original, dropped)
+    kept = original.replace("- Bananas > Apples\n- Bananas > Oranges", "- Bananas cost more than apples\n"
+                            "- Bananas cost more than oranges")
+    assert verdict(ask, original, kept)

@@ -122,14 +122,36 @@ def _short_code(lines: list[str]) -> bool:
         not head.endswith("{") or body.rstrip().endswith(("}", "};")))
 
 
+# YAML configuration (a CI workflow, a compose file): lower-case keys, "key:" lines opening a
+# nested block, "- item" lines; no line of prose
+_YAML_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:[a-z_][\w.-]*:(?:[ \t]+\S.*)?|[^\s:#][^\s#]*)[ \t]*$")
+_YAML_OPENER = re.compile(r"^([ \t]*)(?:-[ \t]+)?[a-z_][\w.-]*:[ \t]*$")
+_YAML_TOP_KEY = re.compile(r"^[a-z_][\w.-]*:")
+
+
+def _yaml_config(lines: list[str]) -> bool:
+    """Unfenced YAML: every line a "key: value", "key:" or "- item" line, keys lower-case, at
+    least two "key:" lines with a nested block under them and a key at the top level. A markdown
+    list ("- Fruits:" over "  - Apple") has its items at the top level and capitalised terms."""
+    if not all(_YAML_LINE.match(ln) for ln in lines) or not any(_YAML_TOP_KEY.match(ln) for ln in lines):
+        return False
+    openers = 0
+    for line, nxt in zip(lines, lines[1:]):
+        m = _YAML_OPENER.match(line)
+        if m is not None and len(nxt) - len(nxt.lstrip()) > len(m.group(1)):
+            openers += 1
+    return openers >= 2
+
+
 def looks_like_code(text: str) -> bool:
-    """An unfenced text that is mostly code: >= 3 non-blank lines, >= 60% of them code-like, or a
-    complete definition or statement on one or two lines (`_short_code`)."""
+    """An unfenced text that is mostly code: >= 3 non-blank lines, >= 60% of them code-like, or
+    YAML configuration (`_yaml_config`), or a complete definition or statement on one or two
+    lines (`_short_code`)."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if len(lines) < 3:
         return 0 < len(lines) and _short_code(lines)
     hits = sum(1 for ln in lines if _CODE_LINE.match(ln))
-    return hits >= 0.6 * len(lines)
+    return hits >= 0.6 * len(lines) or _yaml_config(lines)
 
 
 def code_of(text: str) -> list[CodeBlock]:
@@ -142,8 +164,9 @@ def code_of(text: str) -> list[CodeBlock]:
     return []
 
 
-def strip_code(text: str) -> str:
-    """`text` without its fenced / <pre> code blocks and inline `code` spans (for prose checks)."""
+def strip_code(text: str, spans: bool = True) -> str:
+    """`text` without its fenced / <pre> code blocks and (`spans`) inline `code` spans (for prose
+    checks; a list keeps its spans: "- `git status`" is an item)."""
     if "```" in text or "~~~" in text:
         out: list[str] = []
         fence: str | None = None
@@ -160,7 +183,7 @@ def strip_code(text: str) -> str:
         text = "\n".join(out)
     if "<pre" in text or "<code>" in text:
         text = _HTML_BLOCK.sub(" ", text)
-    if "`" in text:
+    if spans and "`" in text:
         text = re.sub(r"`[^`\n]+`", " ", text)
     return text
 

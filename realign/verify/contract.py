@@ -20,9 +20,10 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   choice_answer. An original that labels several items ("Dog: mammal\nEagle: bird", a table)
   holds each item's label (value "Dog -> mammal; Eagle -> bird"). label.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
-- ``list``: no closed answer or code, and the original is a list of short items or of
-  "Term: explanation" items (lists.py): every item kept, in order when the request asks for
-  one. list_items.
+- ``list``: no closed answer, and the original is a list of short items or of "Term:
+  explanation" items (lists.py): every item kept, in order when the request asks for one.
+  list_items. Beside fenced code the list outside the code is held as well (kind ``code``,
+  checks code_preserved and list_items); unfenced code is the whole answer, no list.
 - ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
   when, where, which, what, how many, name, list), or any answer of at most
   ``FACTS_ANY_REQUEST_CHARS``, stating numbers or names the question does not give. key_facts.
@@ -272,10 +273,13 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     code = _code(original, fenced_only=bool(found))
     if code is not None:
         found.append(code)
-    if not found:
+    if not found or (found == [code] and code is not None and not code.found.startswith("unfenced")):
+        # every item is held: stricter than the facts lock below. Beside fenced code ("```json"
+        # with the ratings, then "### Analysis" with one item per phone) the list outside the code
+        # is held too: the code check does not read the prose, nor the list check the code
         listed = _list(instruction, original)
         if listed is not None:
-            found.append(listed)  # every item is held: stricter than the facts lock below
+            found.append(listed)
     if not found or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
             found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
             found[0].kind == "number" and _one_answer_sentence(original) and "arithmetic" not in found[0].checks):

@@ -27,7 +27,14 @@ the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left wi
 needs an item or a mention in its own prose for each of the original's. The original's lead-in and
 conclusion kept as written name no item (they are read out of the rewrite first). When the request asks for an order
 (sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
-appear in the original's order.
+appear in the original's order, read within each list of the original (a reasoning answer lists
+the clues, then the steps, then the result; a new list starts after an introducing line or where
+the numbering starts again), in a list of the rewrite that has them one item after another.
+
+A key with no word of its own ("Bananas > Apples" beside "Bananas > Oranges") is found only where
+all its words but one are (both of two). Fenced code is left out of both texts (a JSON block
+beside the list is the code check's; the contract then holds both), and an original that is
+unfenced code as a whole (a YAML workflow) has no list.
 
 >>> from realign.verify.base import CheckInput
 >>> check_list(CheckInput(task="brainstorming", instruction="Name three techniques for reducing stress.",
@@ -43,6 +50,7 @@ from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
+from realign.verify.code import looks_like_code, strip_code
 from realign.verify.options import VerifyOptions
 
 NAME = "list_items"
@@ -166,13 +174,18 @@ class ListAnswer:
     # the sentences of the original around its list (lead-in, conclusion): kept as written in a
     # rewrite they still name what the original named there, not the items the rewrite dropped
     framing: tuple[str, ...] = ()
+    # for each held item, which list of the original it is in (a reasoning answer may list the
+    # clues, then the steps, then the result): an order is read within one list
+    group: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
 def read_list(instruction: str, original: str) -> ListAnswer | None:
     """The list the original answers with, or None when it is not a list answer. The result is
     shared between calls: do not change it."""
-    text = original.strip()
+    if looks_like_code(original):
+        return None  # unfenced code as a whole (a YAML workflow): its "- name: Build" lines are code
+    text = _prose(original).strip()
     found = list(_MARKED.finditer(text))
     marked = [m.group(1).strip() for m in found]
     if _OPEN_END.fullmatch(marked[-1] if marked else ""):
@@ -206,8 +219,10 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                 held.append(n)
         if len(keys) >= MIN_ITEMS:
             keys, times = _distinctive(keys)
+            lists = _list_of(text, found)
             return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
-                              bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []))
+                              bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []),
+                              group=tuple(lists[n] for n in held))
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -225,7 +240,44 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     if not all(keys):
         return None
     keys, times = _distinctive(keys)
-    return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True)
+    return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True,
+                      group=(0,) * len(parts))
+
+
+def _prose(text: str) -> str:
+    """`text` without its fenced and <pre> code: a JSON or CSV block beside a list is held by the
+    code check, and the list is read, and found, outside it. Inline `code` spans stay: "- `ls`"
+    is an item."""
+    return strip_code(text, spans=False) if "```" in text or "~~~" in text or "<pre" in text else text
+
+
+_NUMBER = re.compile(r"^[ \t]*(\d{1,2})[.)]")
+
+
+def _list_of(text: str, found: list[re.Match[str]]) -> list[int]:
+    """For each marked line of `text`, the number of the list it belongs to. A new list starts
+    after an unindented line of prose that introduces it ("From last to first, the colours are:",
+    a heading), or after prose where the numbering starts again at 1 at the same indentation
+    ("2. Blue" right above "1. Red" is one list with two items swapped)."""
+    out, current = [], 0
+    last_number: dict[int, int] = {}  # indentation -> the number of the last numbered item there
+    for k, m in enumerate(found):
+        if k:
+            between = text[found[k - 1].end():m.start()].split("\n")[1:]
+            intro = any(ln.strip() and not ln[:1].isspace() and (ln.rstrip().endswith(":") or ln.startswith("#"))
+                        for ln in between)
+            number = _NUMBER.match(m.group(0))
+            depth = _indent(m.group(0))
+            prose = any(ln.strip() and not ln[:1].isspace() for ln in between)
+            restart = prose and number is not None and number.group(1) == "1" and last_number.get(depth, 0) > 1
+            if intro or restart:
+                current += 1
+                last_number.clear()
+        number = _NUMBER.match(m.group(0))
+        if number is not None:
+            last_number[_indent(m.group(0))] = int(number.group(1))
+        out.append(current)
+    return out
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
@@ -285,11 +337,13 @@ def order_asked(task: str, instruction: str) -> bool:
     return task == "ordering" or bool(_ORDER_ASKED.search(instruction))
 
 
-def _found_at(key: tuple[str, ...], words: list[str], start: int) -> int | None:
+def _found_at(key: tuple[str, ...], words: list[str], start: int, whole: bool = False) -> int | None:
     """Index in `words` (the rewrite's words, from `start`) where `key` is found, or None:
     a one-word key (a term, a number) itself; the numbers of an all-number key in a row; a longer
     key one word of two, or half of its words, near each other (within twice its length plus four
-    words, articles included): "Choose a venue" is found in "select a venue"."""
+    words, articles included): "Choose a venue" is found in "select a venue". A `whole` key (one
+    with no word of its own: "Bananas > Apples" beside "Bananas > Oranges") needs all its words
+    but one (both of two): only together do they tell it from its neighbours."""
     n = len(key)
     if n > 1 and _numeric(key):
         # "9 - 1 = 8": its numbers in a row, whatever is written between them
@@ -303,7 +357,7 @@ def _found_at(key: tuple[str, ...], words: list[str], start: int) -> int | None:
             return words.index(key[0], start)
         except ValueError:
             return None
-    need = 1 if n == 2 else (n + 1) // 2
+    need = max(n - 1, 2) if whole else 1 if n == 2 else (n + 1) // 2
     window = 3 * n + 6  # the rewrite's words, articles and all
     wanted = set(key)
     for i in range(start, len(words)):
@@ -437,14 +491,17 @@ def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[s
     return barred
 
 
-def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[set[int]] | None = None) -> list[int]:
+def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[set[int]] | None = None,
+               whole: tuple[bool, ...] = ()) -> list[int]:
     """Keys that cannot each be given an item of their own in the rewrite (a matching: an item
     that names one thing cannot hold two of the original's). A key found only inside another
     item's explanation ("neural networks" under "Deep Learning") is not kept."""
     barred = barred or [set() for _ in blocks]
-    in_head = [{j for j, b in enumerate(blocks) if _found_at(key, b.head, 0) is not None} for key in keys]
+    whole = whole or (False,) * len(keys)
+    in_head = [{j for j, b in enumerate(blocks) if _found_at(key, b.head, 0, whole[i]) is not None}
+               for i, key in enumerate(keys)]
     # an item's own head first, then an item that mentions it further down
-    fits = [sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0) is not None),
+    fits = [sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0, whole[i]) is not None),
                    key=lambda j, i=i: j not in in_head[i]) for i, key in enumerate(keys)]
     # a head that names one of the original's items stands for that one; a head that names none
     # is a new heading over several ("**Body**: exercise and a balanced diet")
@@ -483,10 +540,60 @@ def _folded_into_parent(answer: ListAnswer, blocks: list[_Block], unmatched: lis
     out = []
     for i in unmatched:
         p = answer.parent[i] if i < len(answer.parent) else None
-        if p is None or not any(_found_at(answer.keys[p], b.head, 0) is not None
-                                and _found_at(answer.keys[i], b.words, 0) is not None for b in blocks):
+        if p is None or not any(_found_at(answer.keys[p], b.head, 0, answer.times[p] > 1) is not None
+                                and _found_at(answer.keys[i], b.words, 0, answer.times[i] > 1) is not None for b in blocks):
             out.append(i)
     return out
+
+
+def _out_of_order(answer: ListAnswer, candidate: str) -> str | None:
+    """The first item of one of the original's lists that the rewrite no longer puts after the
+    one before it, or None. A list of the original keeps its order when a list of the rewrite has
+    its items one rewrite item after the other, or else when the rest of the rewrite (its prose,
+    a table, an inline list) has them in order, leaving out the lists of the rewrite that have all
+    its items out of order: a list that states the items twice, or a conclusion that names them
+    again, cannot stand in for the list that was reordered. Words are placed at the earliest spot
+    after the previous item (such a placement exists whenever any does)."""
+    text = candidate.strip()
+    found = list(_MARKED.finditer(text))
+    which = _list_of(text, found)
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        if k + 1 == len(found) or which[k + 1] != which[k]:
+            tail = _TAIL.search(text, m.end(), end)  # the prose after a list is not its last item
+            end = tail.start() if tail is not None else end
+        spans.setdefault(which[k], []).append((m.start(), end))
+    blocks = {n: [_words(_MARKER.sub("", text[a:b])) for a, b in sp] for n, sp in spans.items()}
+    whole = [t > 1 for t in answer.times]
+
+    def in_order(mine: list[int], seq: list[list[str]], per_item: bool) -> str | None:
+        at = 0
+        for i in mine:
+            if per_item:  # each in an item of its own, after the previous one's
+                j = next((j for j in range(at, len(seq)) if _found_at(answer.keys[i], seq[j], 0, whole[i]) is not None), None)
+            else:
+                j = _found_at(answer.keys[i], seq[0], at, whole[i])
+            if j is None:
+                return answer.items[i]
+            at = j + 1
+        return None
+
+    for g in sorted(set(answer.group)):
+        mine = [i for i, x in enumerate(answer.group) if x == g]
+        if len(mine) < 2 or any(in_order(mine, bs, True) is None for bs in blocks.values()):
+            continue
+        covering = {n for n, bs in blocks.items()
+                    if all(any(_found_at(answer.keys[i], b, 0, whole[i]) is not None for b in bs) for i in mine)}
+        rest, last = [], 0
+        for a, b in sorted(x for n in covering for x in spans[n]):
+            rest.append(text[last:a])
+            last = b
+        rest.append(text[last:])
+        moved = in_order(mine, [_words(_MARKER.sub("", " ".join(rest)))], False)
+        if moved is not None:
+            return moved
+    return None
 
 
 def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult:
@@ -495,9 +602,10 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
         return CheckResult(name=NAME, passed=True, reason="the original is not a list answer")
     # the original's lead-in or conclusion kept as written ("Governments can use both fiscal and
     # monetary policies ...") keeps none of the items it mentions
-    candidate = _without_framing(inp.candidate, answer.framing)
+    candidate = _without_framing(_prose(inp.candidate), answer.framing)
     words = _words(_MARKER.sub("", candidate))
-    missing = [item for item, key in zip(answer.items, answer.keys) if _found_at(key, words, 0) is None]
+    whole = tuple(t > 1 for t in answer.times)
+    missing = [item for item, key, w in zip(answer.items, answer.keys, whole) if _found_at(key, words, 0, w) is None]
     for item, key, times in zip(answer.items, answer.keys, answer.times):
         if times > 1 and item not in missing and any(words.count(w) < times for w in key):
             missing.append(item)  # "Exercise" beside "Mindful breathing exercises": named once is one of them
@@ -511,16 +619,16 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
         # the rewrite is a list too: each item needs one of its own
         if len(blocks) >= MIN_ITEMS:
-            barred = None if answer.inline else _restated(answer, inp.original, blocks)
-            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
+            barred = None if answer.inline else _restated(answer, _prose(inp.original), blocks)
+            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred, whole))]
         elif blocks and not answer.inline:
             # fewer items than a list (a list of five cut to two, or to one item and prose): each
             # item of the original needs an item of its own or a mention in the prose around them;
             # a term named only in another item's explanation was dropped
             prose = _outside(text)
             blocks = blocks + [_Block(_words(prose), 0, [], frozenset())]
-            barred = _restated(answer, inp.original, blocks[:-1]) + [set()]
-            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred))]
+            barred = _restated(answer, _prose(inp.original), blocks[:-1]) + [set()]
+            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred, whole))]
         elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
             for key in set(answer.keys):
                 if len(key) == 1 and answer.keys.count(key) > 1 and words.count(key[0]) < answer.keys.count(key):
@@ -531,16 +639,11 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
                            reason=f"the rewrite drops {len(missing)} of the original's {len(answer.items)} "
                                   f"list items: {shown}")
     if order_asked(inp.task, inp.instruction):
-        # the items in the original's order, each after the previous one (the earliest such
-        # placement exists whenever any does)
-        at = 0
-        for item, key in zip(answer.items, answer.keys):
-            found = _found_at(key, words, at)
-            if found is None:
-                return CheckResult(name=NAME, passed=False,
-                                   reason=f"the rewrite changes the order the request asked for: {item[:40]!r} "
-                                          f"is no longer where the original put it")
-            at = found + 1
+        moved = _out_of_order(answer, candidate)
+        if moved is not None:
+            return CheckResult(name=NAME, passed=False,
+                               reason=f"the rewrite changes the order the request asked for: {moved[:40]!r} "
+                                      f"is no longer where the original put it")
     return CheckResult(name=NAME, passed=True,
                        reason=f"keeps all {len(answer.items)} list items"
                               + (" in order" if order_asked(inp.task, inp.instruction) else ""))
