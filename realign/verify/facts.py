@@ -20,12 +20,15 @@ every quotation) and substitutes none:
   was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
   answer is ..." naming another, a number the question gives, another quotation, or one end of the
   original's range: "30–31 October. Correction: it was actually 31"), or offered beside one
-  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y").
+  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y"); the same
+  value in another form beside it is no hedge ("0.54 or 54.00%", "17.98, or rounded, 18.00").
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
 1,497; a year is not kept by its century or decade alone: "the 16th century" for 1524 drops it),
-dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
+a value written to more places that rounds to the original's ("4.19%" for "4.2%"), as a percent
+of a fraction ("65.4%" for "0.654"), or with the scale word of a unit the question states ("$1,577
+million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
