@@ -242,6 +242,8 @@ def test_a_range_with_to_needs_the_numbers_side_by_side(text: str, values: set[i
          "Current ratio = 3,118 / 250 = 12.47, or rounded to one decimal place, 12.5.", True),
         ("What is the current ratio? Round to two decimal places.", "#### 12.47",
          "Current ratio = 3,118 / 250 = 12.47 or 12.74.", False),
+        ("What is the current ratio? Round to two decimal places.", "#### 12.47",
+         "Current ratio = 3,118 / 250 = 12.47, or rounded to one decimal place, 13.5.", False),
         ("What is the payout ratio?", "#### 0.42", "The payout ratio = 210 / 500 = 0.42 or 42%.", True),
         ("What is the payout ratio?", "#### 0.42", "The payout ratio = 210 / 500 = 0.42 or 0.44.", False),
         # the value first, then how it was found
