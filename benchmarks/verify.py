@@ -18,7 +18,8 @@ Three parts:
    also accepts another correct answer; so FR is also read on questions with one gold answer and
    on positives that contain the original's answer (`proxy_view`). FinanceBench (GPT-4 answers
    about company filings, manually reviewed; dev since its one held-out measurement) also has refusals among its negatives:
-   FA is printed without them too.
+   FA is printed without them too. EfficientQA (split "fresh5"): short system answers to NQ-open questions
+   that missed the gold string, rated by people; held out, measured once.
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -77,7 +78,12 @@ FRESH2 = {"sevalsru_gsm8k_fresh2", "ps_gsm8k_fresh2"}
 # a third held-out batch (unread simple-evals-ru reports and ZeroEval models), transcribed and added here before
 # the math check was run on it; measured once
 FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
-NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3}}
+# short answers of open-domain QA systems to NQ-open questions with the EfficientQA human ratings
+# ("definitely correct" / "definitely incorrect"; no licence file, NQ content CC BY-SA: outside the repo),
+# transcribed after the facts check's FinanceBench changes and measured once
+FRESH5 = {"efficientqa_nq"}
+NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
+                **{s: "fresh5" for s in FRESH5}}
 
 
 def split_of(source: str, index: int) -> str:
