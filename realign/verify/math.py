@@ -1259,9 +1259,12 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         )
     kept = [a for a in reading.asserted if agrees(a)]
     other = [a for a in reading.asserted if not agrees(a)]
-    if other:
+    v = abs(float(ref.value))
+    if other and any(min(abs(x - v), abs(x - 100 * v), abs(x - v / 100)) <= 1
+                     for x in (abs(float(a.value)) for a in other)):
         # "17.98, or rounded to two decimal places, 18.00", "0.54 or 54%": the original's value
-        # and the same value in another form beside it are one answer
+        # and the same value in another form beside it are one answer (only a value near the
+        # original's, or its percent form, can be one: the rest are not looked at)
         text = _visible(inp.candidate)
         same = {abs(n.value) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None and agrees(n)}
         forms = restated_forms(text, same) if same else set()
