@@ -28,7 +28,8 @@ A fact is kept in the forms long answers write it: numbers in words, ordinals an
 1,497; a year is not kept by its century or decade alone: "the 16th century" for 1524 drops it),
 a value written to more places that rounds to the original's ("4.19%" for "4.2%"), as a percent
 of a fraction ("65.4%" for "0.654"), or with the scale word of a unit the question states ("$1,577
-million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
+million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits
+("Dec. 15, 1791", "12/15/1791"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United

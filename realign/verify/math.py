@@ -846,8 +846,8 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
 LAST_NUMBER_WINDOW = 300
 # How a value was found, written after it: a parenthesised calculation or a sentence that
 # describes the calculation ("This is calculated by dividing ...").
-_WORKING_HINT = re.compile(r"\([^()\n]*\d[^()\n]*[/÷×*+][^()\n]*\d[^()\n]*\)|\b(?:calculated|computed|derived|obtained)[ \t]+"
-                           r"(?:by|as|from|using)\b|\bby[ \t]+dividing\b", re.I)
+_WORKING_HINT = re.compile(r"\([^()\n]*\d[^()\n]*[/÷×*+][^()\n]*\d[^()\n]*\)"
+                           r"|\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b", re.I)
 _WORKING_SENTENCE = re.compile(r"^[^.!?\n]{0,40}?\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b"
                                r"|^[^.!?\n]{0,40}?\bby[ \t]+dividing\b", re.I)
 
@@ -862,6 +862,8 @@ def _in_working(text: str, at: int) -> bool:
             return True
     sent = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at), -1) + 1
     return bool(_WORKING_SENTENCE.search(text[sent:at].lstrip()))
+
+
 _DIGIT = re.compile(r"\d")
 
 
