@@ -17,8 +17,9 @@ Three parts:
    construction) is printed beside it. The human label means "correct for the question", which
    also accepts another correct answer; so FR is also read on questions with one gold answer and
    on positives that contain the original's answer (`proxy_view`). FinanceBench (GPT-4 answers
-   about company filings, manually reviewed; split "fresh4") also has refusals among its negatives:
-   FA is printed without them too.
+   about company filings, manually reviewed; dev since its one held-out measurement) also has refusals among its negatives:
+   FA is printed without them too. EfficientQA (split "fresh5"): short system answers to NQ-open questions
+   that missed the gold string, rated by people; held out, measured once.
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -65,7 +66,11 @@ DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategy
                "ps_gsm8k_more", "ps_gsm8k", "ps_gsm8k_dev2",
                # their three misses (test 185, 195, 277) were read after fresh3 was measured, and the math
                # check changed for them: both Plan-and-Solve batches are development data from then on
-               "ps_gsm8k_fresh", "ps_gsm8k_fresh2"}
+               "ps_gsm8k_fresh", "ps_gsm8k_fresh2",
+               # measured once as held-out split "fresh4" (01:27 UTC: answer FR 80/135, FA 6/79), then its misses
+               # were read and the checks changed for them (unit scale stated by the question, one value in
+               # two forms): development data from then on
+               "financebench_singlestore", "financebench_oracle"}
 HALF_DEV = {"nq301_human", "truthfulqa"}
 FRESH = {"sevalsru_gsm8k_more", "ps_gsm8k_fresh", "zeroeval_gsm8k_fresh"}
 # read after the math check's changes for issue #9 and only measured: a second held-out batch
@@ -73,11 +78,12 @@ FRESH2 = {"sevalsru_gsm8k_fresh2", "ps_gsm8k_fresh2"}
 # a third held-out batch (unread simple-evals-ru reports and ZeroEval models), transcribed and added here before
 # the math check was run on it; measured once
 FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
-# short factual answers by GPT-4 on FinanceBench with the authors' manual review (no licence: outside the
-# repo), transcribed after the facts check's last change and measured once
-FRESH4 = {"financebench_singlestore", "financebench_oracle"}
+# short answers of open-domain QA systems to NQ-open questions with the EfficientQA human ratings
+# ("definitely correct" / "definitely incorrect"; no licence file, NQ content CC BY-SA: outside the repo),
+# transcribed after the facts check's FinanceBench changes and measured once
+FRESH5 = {"efficientqa_nq"}
 NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
-                **{s: "fresh4" for s in FRESH4}}
+                **{s: "fresh5" for s in FRESH5}}
 
 
 def split_of(source: str, index: int) -> str:

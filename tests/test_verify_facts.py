@@ -371,3 +371,45 @@ def test_a_quotation_the_question_gives_is_not_the_answer() -> None:
     facts = answer_facts(ask, 'Ben Hogan replied "Hit the ball closer to the hole".')
     assert not facts.quotes and "ben hogan" in facts.names
     assert facts_ok(ask, 'Ben Hogan replied "Hit the ball closer to the hole".', "It was Ben Hogan.")
+
+
+CAPEX = "What was the company's FY2019 capital expenditure (in USD millions)?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the question states the unit: "$2,310 million" is the bare 2310 it asks for
+        (CAPEX, "2310", "Capital expenditure in FY2019 was $2,310 million.", True),
+        (CAPEX, "2310", "It spent $2.31 billion on property and equipment in FY2019.", True),
+        (CAPEX, "2310", "Capital expenditure in FY2019 was $2,410 million.", False),
+        (CAPEX, "2310", "It spent $2,310 thousand on equipment.", False),
+        ("Answer in USD billions: what were total assets at year end?", "41.2", "Total assets were $41.2 billion.", True),
+        # no unit in the question: "2,310 million" is 2,310,000,000, not 2310
+        ("What was the company's FY2019 capital expenditure?", "2310", "It was $2,310 million.", False),
+    ],
+)
+def test_a_scale_the_question_states_makes_the_scaled_number_the_bare_one(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+MARGIN = "What was the FY2021 operating margin?"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # the same value to more places, or as a fraction of one
+        ("12.4%", "Operating income / revenue = 812 / 6,550 = 12.40%; the operating margin is 12.40%.", True),
+        ("12.4%", "The operating margin was 12.38% (812 / 6,558 * 100).", True),
+        ("12.4%", "The operating margin works out to 0.124 of revenue.", True),
+        ("12.4%", "The operating margin was 12.6%.", False),
+        # one value in two forms, or with its rounding, is one answer
+        ("0.37", "Retention = 1 - (512.5 / 815.0) = 0.37 or 37.00%.", True),
+        ("0.37", "Retention = 1 - (512.5 / 815.0) = 0.37 or 0.39.", False),
+        ("14.96", "Turnover = 1,496 / 100 = 14.96, or rounded to one decimal place, 15.0.", True),
+        ("14.96", "Turnover = 1,496 / 100 = 14.96 or 15.2.", False),
+    ],
+)
+def test_the_same_value_in_another_form_or_precision_is_kept(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok(MARGIN, original, candidate) is same

@@ -224,3 +224,35 @@ def test_a_range_with_to_needs_the_numbers_side_by_side(text: str, values: set[i
     from realign.verify.math import read_answer
 
     assert {a.value for a in read_answer(text).asserted} == values
+
+
+@pytest.mark.parametrize(
+    "question, original, candidate, same",
+    [
+        # a unit scale stated by the question
+        ("How much cash did it hold at year end? Answer in USD millions.", "#### 4120",
+         "Cash and equivalents at year end were $4,120 million.", True),
+        ("How much cash did it hold at year end? Answer in USD millions.", "#### 4120",
+         "Cash and equivalents at year end were $4.12 billion.", True),
+        ("How much cash did it hold at year end? Answer in USD millions.", "#### 4120",
+         "Cash and equivalents at year end were $4,210 million.", False),
+        ("How much cash did it hold at year end?", "#### 4120", "Cash at year end was $4,120 million.", False),
+        # the same value in two forms, or with its rounding under a rounding word: one answer
+        ("What is the current ratio? Round to two decimal places.", "#### 12.47",
+         "Current ratio = 3,118 / 250 = 12.47, or rounded to one decimal place, 12.5.", True),
+        ("What is the current ratio? Round to two decimal places.", "#### 12.47",
+         "Current ratio = 3,118 / 250 = 12.47 or 12.74.", False),
+        ("What is the current ratio? Round to two decimal places.", "#### 12.47",
+         "Current ratio = 3,118 / 250 = 12.47, or rounded to one decimal place, 13.5.", False),
+        ("What is the payout ratio?", "#### 0.42", "The payout ratio = 210 / 500 = 0.42 or 42%.", True),
+        ("What is the payout ratio?", "#### 0.42", "The payout ratio = 210 / 500 = 0.42 or 0.44.", False),
+        # the value first, then how it was found
+        ("What is the quick ratio?", "#### 0.91", "The quick ratio for FY2020 is 0.91 (2,730.4 / 3,001.2).", True),
+        ("What is the quick ratio?", "#### 0.91", "The quick ratio is 0.91. This is calculated by dividing quick "
+         "assets ($2,730) by current liabilities ($3,001).", True),
+        ("What is the quick ratio?", "#### 0.91", "The quick ratio is 0.97. This is calculated by dividing quick "
+         "assets ($2,730) by current liabilities ($3,001).", False),
+    ],
+)
+def test_scale_two_forms_and_value_first_answers(question: str, original: str, candidate: str, same: bool) -> None:
+    assert check(original, candidate, question).passed is same

@@ -20,12 +20,16 @@ every quotation) and substitutes none:
   was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
   answer is ..." naming another, a number the question gives, another quotation, or one end of the
   original's range: "30–31 October. Correction: it was actually 31"), or offered beside one
-  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y").
+  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y"); the same
+  value in another form beside it is no hedge ("0.54 or 54.00%", "17.98, or rounded, 18.00").
 
 A fact is kept in the forms long answers write it: numbers in words, ordinals and scale words
 ("the eighth", "eighteen million"), a rounding under an approximation word ("about 1,500" for
 1,497; a year is not kept by its century or decade alone: "the 16th century" for 1524 drops it),
-dates with abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), names with a title,
+a value written to more places that rounds to the original's ("4.19%" for "4.2%"), as a percent
+of a fraction ("65.4%" for "0.654"), or with the scale word of a unit the question states ("$1,577
+million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits
+("Dec. 15, 1791", "12/15/1791"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
@@ -53,7 +57,7 @@ from fractions import Fraction
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
-from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number
+from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number, in_question_scale, restated_forms
 from realign.verify.options import VerifyOptions
 
 NAME = "key_facts"
@@ -655,14 +659,26 @@ _APPROX = re.compile(r"(?:about|approximately|approx\.?|around|roughly|nearly|al
 APPROX_DIGITS = 3  # rounded to at most this many significant digits
 
 
-def _cued_numbers(text: str) -> list[tuple[Fraction, bool]]:
-    """Each number of `text` with whether an approximation word stands right before it."""
+def _cued_numbers(text: str) -> list[tuple[Fraction, bool, int, bool]]:
+    """Each number of `text` with whether an approximation word stands right before it, its
+    decimal places as written (0 for a whole number) and whether it is a percent."""
     out = []
     for m in _NUM.finditer(text):
         n = _to_number(m, text)
         if n is not None:
-            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()]))))
+            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()])), n.places or 0,
+                        n.percent))
     return out
+
+
+def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool) -> bool:
+    """"65.4%" for "0.654" (or the other way round): one value, exactly or to the original's
+    precision ("65.38%" for "0.654")."""
+    if opct == cpct or not ov:
+        return False
+    if cpct:  # the rewrite's percent, the original's fraction
+        return cv == ov * 100 or _more_precise(cv / 100, cp + 2, ov, op)
+    return cv * 100 == ov or _more_precise(cv * 100, max(cp - 2, 0), ov, op)
 
 
 def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
@@ -674,16 +690,38 @@ def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
                for d in range(first, APPROX_DIGITS + 1))
 
 
+# A value written to more places than the original that rounds to it at the original's precision
+# ("4.19%" for "4.2%", "$302.578 million" for "303" million) is the same value, not a new one; the
+# original must carry at least this many significant digits ("2.5" is no precise "3").
+PRECISION_MIN_DIGITS = 2
+
+
+def _significant(v: Fraction, places: int) -> int:
+    digits = str(round(v * 10**places)).lstrip("0")
+    return len(digits)
+
+
+def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: int) -> bool:
+    """Whether `exact` (written with `places` decimals) rounds, half away from zero, to `shown`
+    (written with fewer, `shown_places`)."""
+    if places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
+        return False
+    scale = 10**shown_places
+    return Fraction(int(exact * scale + Fraction(1, 2)), scale) == shown
+
+
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation). A year written only as its century or decade ("the 16th century" for 1524) is
-    not one: the rewrite dropped the year. Shared between calls: do not change it."""
+    approximation, or the candidate's more precise value that rounds to it). A year written only
+    as its century or decade ("the 16th century" for 1524) is not one: the rewrite dropped the
+    year. Shared between calls: do not change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
-    for ov, ocue in _cued_numbers(original):
-        for cv, ccue in cand:
-            if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)):
+    for ov, ocue, op, opct in _cued_numbers(original):
+        for cv, ccue, cp, cpct in cand:
+            if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)) or (opct == cpct and _more_precise(
+                    cv, cp, ov, op)) or _percent_form(ov, op, opct, cv, cp, cpct):
                 pairs[ov] = cv
     return pairs
 
@@ -844,6 +882,8 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     approx = approximations(inp.original, inp.candidate)
     kept_vals = {v for v in read_facts(inp.original).numbers if v in cand.numbers or v in approx} | set(approx.values())
     new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
+    if new_vals and kept_vals:  # "0.54 or 54.00%", "17.98, or rounded, 18.00": one value in two forms
+        new_vals -= restated_forms(cand_text, kept_vals)
     kept_words = {w for n in kept_names for w in _fold(n).lower().split() if len(w) > 3}
     # a spelling variant of a kept name ("Cyclopes (or Cyclops)") is not another answer
     fresh = [n for n in new_names if not _variant_of(n, kept_words)]
@@ -910,6 +950,7 @@ def _narrowed(text: str, start: int, ranges: list[tuple[Fraction, Fraction]]) ->
 
 
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
+    inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)

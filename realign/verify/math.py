@@ -11,7 +11,11 @@ write ("**Final answer:** 1,234", "The answer is $1,234.00", `\\boxed{\\frac{3}{
 ("So she makes $18 a day."), then a bold number in the last paragraph, then the last number in
 the text are fallbacks, in that order. Values compare exactly as fractions (18 == 18.00,
 3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
-the reference (0.33 for 1/3). A rewrite that states two different final answers fails.
+the reference (0.33 for 1/3). A rewrite that states two different final answers fails; the same
+value written beside it in another form ("0.54 or 54%", "17.98, or rounded, 18.00") is one answer.
+A unit scale the question states ("in USD millions") makes "$1,577 million" the bare 1577; without
+one they are different numbers. A value stated first and then worked out ("0.68 (5,121.3 /
+7,491.5)", "1.73. This is calculated by dividing ...") is read as the answer, not the last operand.
 The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
 line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
 "Answer:" that lists several quantities ("A has 160, B 80 and C 20") is a breakdown, not the
@@ -52,6 +56,9 @@ __all__ = [
     "same_answer",
     "format_value",
     "asks_percent",
+    "stated_scale",
+    "in_stated_scale",
+    "in_question_scale",
     "make_check",
 ]
 
@@ -825,12 +832,38 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if not said:
         return None
     n, at = said[-1]
+    if len(said) > 1 and _WORKING_HINT.search(norm, max(0, at - 400)):
+        # value first, then how it was found: "0.68 (5,121.3 / 7,491.5)", "1.73. This is calculated
+        # by dividing ... ($1,001,425) by ... ($577,464)": the working's operands are not the answer
+        stated = [(x, a) for x, a in said if not _in_working(norm, a)]
+        if stated and stated[-1][1] != at:
+            n, at = stated[-1]
     only = len(nums) == 1 and not _DIGIT.search(norm, 0, start)
     style = "only number" if only else "last number"
     return FinalAnswer(n.value, n.text, style, False, (n.value,), n.percent, n.places, at, explicit=False)
 
 
 LAST_NUMBER_WINDOW = 300
+# How a value was found, written after it: a parenthesised calculation or a sentence that
+# describes the calculation ("This is calculated by dividing ...").
+_WORKING_HINT = re.compile(r"\([^()\n]*\d[^()\n]*[/÷×*+][^()\n]*\d[^()\n]*\)"
+                           r"|\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b", re.I)
+_WORKING_SENTENCE = re.compile(r"^[^.!?\n]{0,40}?\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b"
+                               r"|^[^.!?\n]{0,40}?\bby[ \t]+dividing\b", re.I)
+
+
+def _in_working(text: str, at: int) -> bool:
+    """Whether the number at `at` is an operand of a calculation written after the value: inside a
+    parenthesis holding an operation, or in a sentence describing the calculation."""
+    open_ = text.rfind("(", 0, at)
+    if open_ >= 0 and text.find(")", open_) >= at and text.find("\n", open_, at) < 0:
+        close = text.find(")", at)
+        if close >= 0 and re.search(r"[/÷×*+]", text[open_:close]):
+            return True
+    sent = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at), -1) + 1
+    return bool(_WORKING_SENTENCE.search(text[sent:at].lstrip()))
+
+
 _DIGIT = re.compile(r"\d")
 
 
@@ -1011,6 +1044,107 @@ def asks_percent(question: str) -> bool:
     return bool(_ASKS_PERCENT.search(question))
 
 
+# A unit scale the question states ("in USD millions", "(in thousands)", "Answer in billions", "in
+# millions of dollars"): the answer is a count of that unit, so a bare "1577" and "$1,577 million"
+# are one value. Without such a question "1577" and "1,577 million" stay different numbers.
+_STATED_SCALE = re.compile(
+    r"\bin[ \t]+(?:(?:units[ \t]+of|terms[ \t]+of)[ \t]+)?(?:(?:usd|us\$|\$|us[ \t]+dollars?|dollars?|eur|euros?|gbp)[ \t]+)?"
+    r"(thousands|millions|billions)\b"
+    r"|\((?:[ \t]*(?:in|usd|us\$|\$|eur|gbp)[ \t]*)*(thousands|millions|billions)[ \t]*\)",
+    re.I,
+)
+
+
+@lru_cache(maxsize=256)
+def stated_scale(question: str) -> int | None:
+    """The unit scale the question asks the answer in (10**6 for "in USD millions"), else None; one
+    scale only (a question naming two has no single unit)."""
+    if not question or not any(w in question.lower() for w in ("thousands", "millions", "billions")):
+        return None
+    found = {next(g for g in m.groups() if g).lower() for m in _STATED_SCALE.finditer(question)}
+    if len(found) != 1:
+        return None
+    return _MULT[found.pop()[:-1]]
+
+
+def in_question_scale(inp: CheckInput) -> CheckInput:
+    """`inp` with the original's, rewrite's, conversation's and evidence's numbers in the unit
+    the question states (`in_stated_scale`); `inp` itself when it states none."""
+    scale = stated_scale(inp.instruction)
+    if scale is None:
+        return inp
+    return inp.model_copy(update={f: in_stated_scale(getattr(inp, f), scale)
+                                  for f in ("original", "candidate", "context", "evidence")})
+
+
+def in_stated_scale(text: str, scale: int | None) -> str:
+    """`text` with every number written with a scale word restated in the question's unit:
+    "$1,577 million" -> "$1577", "$1.58 billion" -> "$1580" when the question asks in millions."""
+    if not scale or not any(w in text.lower() for w in _MULT):
+        return text
+    out: list[str] = []
+    at = 0
+    for m in _NUM.finditer(text):
+        if not m.group("mult"):
+            continue
+        n = _to_number(m, text)
+        if n is None:
+            continue
+        start = m.start("num") if not m.group("whole") else m.start("whole")
+        out.append(text[at:start])
+        out.append(format_value(abs(n.value) / scale))
+        end = m.end("mult")
+        out.append(text[end : m.end()])  # a percent sign after it, if any
+        at = m.end()
+    if not out:
+        return text
+    out.append(text[at:])
+    return "".join(out)
+
+
+# The same value written twice, side by side: as a fraction and a percent ("0.54 or 54.00%",
+# "16.52% (0.1652)"), or with its rounding ("17.98, or rounded to two decimal places, 18.00",
+# "4.19, approximately 4.2"). One answer, not a hedge: "0.54 or 0.55" stays two answers, and so
+# does a rounding offered without a rounding word ("17.98 or 18").
+_ROUNDING_CUE = re.compile(r"\b(?:round(?:ed|ing)?|approx(?:imately|\.)?|about|roughly|around|nearly|or so)\b|[≈~]", re.I)
+RESTATE_GAP = 60  # characters between a value and its restatement, within one sentence
+
+
+def _restates(a: NumberMatch, b: NumberMatch, gap: str) -> bool:
+    """Whether `b` is `a` written in another form (percent, or a rounding under a rounding word)."""
+    x, y = abs(a.value), abs(b.value)
+    if a.percent != b.percent and x and (y * 100 == x if a.percent else x * 100 == y):
+        return True
+    if not _ROUNDING_CUE.search(gap):
+        return False
+    for big, small in ((a, b), (b, a)):
+        bp, sp = big.places or 0, small.places or 0
+        if bp > sp or (bp == sp and big.value != small.value):
+            scale = 10**sp
+            want = abs(small.value) * (100 if small.percent and not big.percent else 1) \
+                / (100 if big.percent and not small.percent else 1)
+            if Fraction(int(abs(big.value) * scale + Fraction(1, 2)), scale) == want or \
+                    int(abs(big.value) + Fraction(1, 2)) == want:
+                return True
+    return False
+
+
+def restated_forms(text: str, values: set[Fraction]) -> set[Fraction]:
+    """The values (unsigned) of numbers in `text` that restate, right beside it, a number whose
+    unsigned value is in `values`: "0.54 or 54.00%" with 0.54 given -> {54}."""
+    nums = [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+    out: set[Fraction] = set()
+    for (pm, p), (nm, n) in zip(nums, nums[1:]):
+        gap = text[pm.end() : nm.start()]
+        if len(gap) > RESTATE_GAP or _SENT_BREAK.search(gap + " "):
+            continue
+        if abs(p.value) in values and _restates(p, n, gap):
+            out.add(abs(n.value))
+        elif abs(n.value) in values and _restates(n, p, gap):
+            out.add(abs(p.value))
+    return out - set(values)
+
+
 def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places: int) -> bool:
     if not min_places or places is None or places < min_places:
         return False
@@ -1097,6 +1231,7 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     none gives another: no second final answer, no hedge, no later revision to another value,
     no denial of the answer ("not 18")."""
     question = inp.instruction
+    inp = in_question_scale(inp)
     ref = extract_reference(inp.original, question=question)
     if ref is None:
         return CheckResult(
@@ -1126,6 +1261,18 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         )
     kept = [a for a in reading.asserted if agrees(a)]
     other = [a for a in reading.asserted if not agrees(a)]
+    v = abs(float(ref.value))
+    if other and any(min(abs(x - v), abs(x - 100 * v), abs(x - v / 100)) <= 1
+                     for x in (abs(float(a.value)) for a in other)):
+        # "17.98, or rounded to two decimal places, 18.00", "0.54 or 54%": the original's value
+        # and the same value in another form beside it are one answer (only a value near the
+        # original's, or its percent form, can be one: the rest are not looked at)
+        text = _visible(inp.candidate)
+        same = {abs(n.value) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None and agrees(n)}
+        forms = restated_forms(text, same) if same else set()
+        if forms:
+            kept += [a for a in other if abs(a.value) in forms]
+            other = [a for a in other if abs(a.value) not in forms]
     if kept and other:
         vals = " and ".join(dict.fromkeys([_shown(kept[0])] + [_shown(o) for o in other]))
         return CheckResult(
