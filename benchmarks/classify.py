@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -51,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from realign.classify.base import classification_text  # noqa: E402
 from realign.classify.cascade import DEFAULT_THRESHOLD, CascadeClassifier  # noqa: E402
-from realign.classify.embedded import EmbeddedClassifier  # noqa: E402
+from realign.classify.embedded import MODEL_ENV, EmbeddedClassifier  # noqa: E402
 from realign.classify.evaluate import FASTCHAT_FILES, read_fastchat, read_labelled, read_line_labels, score  # noqa: E402
 from realign.classify.llm import LLMClassifier  # noqa: E402
 from realign.io.readers import read_examples  # noqa: E402
@@ -221,11 +222,12 @@ def classification_token_share(model: EmbeddedClassifier, threshold: float) -> N
           f"({cls_tokens:,} of {cls_tokens + rewrite_tokens:,})")
 
 
-def measured_token_share() -> None:
+def measured_token_share(model_dir: Path | None = None) -> None:
     """The same share measured on a real run: `realign rewrite --classifier cascade` on the 1,000
     Alpaca rows against the local test server (`--mode realign`, which answers the classification
     and rewrite requests), then every stored request of the run counted: by the server's token
-    count (words) and by characters of the messages sent. Feedback retries are included here."""
+    count (words) and by characters of the messages sent. Feedback retries are included here.
+    `model_dir` is the embedded model the run uses (its confidence decides what the LLM is asked)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import duckdb
     from throughput import Server
@@ -235,7 +237,8 @@ def measured_token_share() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "cascade.duckdb"
             proc = subprocess.run([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(ALPACA), "--db", str(db),
-                                   "--model", "m", "--base-url", srv.url, "--classifier", "cascade", "--json", "-q"], capture_output=True, text=True, cwd=ROOT)
+                                   "--model", "m", "--base-url", srv.url, "--classifier", "cascade", "--json", "-q"], capture_output=True, text=True, cwd=ROOT,
+                                  env={**os.environ, **({MODEL_ENV: str(model_dir)} if model_dir else {})})
             if proc.returncode != 0:
                 print(f"(measured cascade run failed: {proc.stderr.strip()[-300:]})")
                 return
@@ -365,7 +368,7 @@ def main() -> None:
               f"({len(third_party)} third-party requests x {len(SYSTEM_TURNS)} system turns, read as `realign rewrite` reads a chat file)")
     if ALPACA.is_file():
         classification_token_share(model, args.threshold)
-        measured_token_share()
+        measured_token_share(args.model)
     if args.cascade:
         for src in sources:
             if all(g is not None for g in src.gold_task):
