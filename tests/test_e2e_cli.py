@@ -815,9 +815,12 @@ def test_contract_stored_shown_counted_and_judge_gates_facts(tmp_path: Path) -> 
     assert exported["math"]["turns"][0]["repairs"] == ["restored the '#### 8' answer line"]
     audit = realign("verify", "--in", str(tmp_path / "c.jsonl"))
     verdicts = {v["id"]: v for v in map(json.loads, audit.stdout.splitlines())}
-    assert audit.returncode == 0 and set(verdicts) == {"math", "bill", "moon"}
-    assert all(v["passed"] and v["turn_index"] == 1 for v in verdicts.values())
+    # the moon row kept its original: nothing to check there, so it is skipped, not a pass
+    assert audit.returncode == 0 and set(verdicts) == {"math", "bill", "moon"} and "skipped" in verdicts["moon"]
+    assert all(v["passed"] and v["turn_index"] == 1 for k, v in verdicts.items() if k != "moon")
     assert verdicts["math"]["contract"]["kind"] == "number" and verdicts["bill"]["contract"]["kind"] == "facts"
+    audit = summary_of(realign("verify", "--in", str(tmp_path / "c.jsonl"), "--json"))
+    assert (audit["rows"], audit["passed"], audit["skipped"]) == (3, 2, 1)
     # a changed final answer in the export is caught
     bad = dict(exported["math"], turns=[dict(exported["math"]["turns"][0], final="3 + 5 = 9\n#### 9")])
     (tmp_path / "bad.jsonl").write_text(json.dumps(bad) + "\n")

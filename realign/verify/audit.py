@@ -199,7 +199,8 @@ _DEFAULT_FIELDS = ("instruction", "response", "rewrite")
 
 def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None:
     """(turn index, its request, original, final) per rewritten turn of a row of realign's own
-    provenance export (`export --format jsonl`), or None for any other shape.
+    provenance export (`export --format jsonl`), or None for any other shape. Turns that kept the
+    original (or failed) are left out: checking an original against itself would count as a pass.
 
     Such a row holds the conversation as read (`original_messages`) and one story per rewritten
     turn; auditing the export means checking each final turn against its original, with the user
@@ -211,6 +212,8 @@ def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None
     for t in turns:
         if not isinstance(t, dict) or not isinstance(t.get("original"), str) or not isinstance(t.get("final"), str):
             return None
+        if t.get("status", "rewritten") != "rewritten":
+            continue  # kept_original / failed: the export holds the original, nothing to check
         i = t.get("turn_index")
         if not isinstance(i, int) or not 0 <= i < len(messages):
             return None
