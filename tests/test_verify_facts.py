@@ -413,3 +413,29 @@ MARGIN = "What was the FY2021 operating margin?"
 )
 def test_the_same_value_in_another_form_or_precision_is_kept(original: str, candidate: str, same: bool) -> None:
     assert facts_ok(MARGIN, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a short quoted answer is held even when its words are the question's own (found by a
+        # new-user trial: a real small model's "and" -> "or" passed with no contract at all)
+        ('Identify the conjunction in the phrase "freedom and justice".',
+         'The conjunction in the phrase "freedom and justice" is "and".',
+         'The conjunction in the phrase "freedom and justice" is "or".', False),
+        ('Identify the conjunction in the phrase "freedom and justice".',
+         'The conjunction in the phrase "freedom and justice" is "and".',
+         'In the phrase "freedom and justice", the conjunction is the word **and**, joining the two nouns.', True),
+        ('What is the plural of "mouse"?', 'The plural of "mouse" is "mice".', "The plural form of mouse is mice.", True),
+        ('What is the plural of "mouse"?', 'The plural of "mouse" is "mice".', "The plural form of mouse is mouses.", False),
+        ('Translate "good morning" into Spanish.', '"Good morning" in Spanish is "buenos días".',
+         'In Spanish, you say "Buenos días" for good morning.', True),
+        # a short quotation among names is no head of the answer: the swapped name still changes it
+        ("who was the girl in the video", 'The answer is Ethel "Edy" Proctor.', 'The answer is Canada "Edy" Proctor.', False),
+        ('Who wrote the statement, "You cannot find peace by avoiding life"?',
+         'Michael Cunningham wrote "You cannot find peace by avoiding life" in "The Hours"',
+         'Michael Tokyo wrote "You cannot find peace by avoiding life" in "The Hours"', False),
+    ],
+)
+def test_short_quoted_answers_are_held(instruction: str, original: str, candidate: str, same: bool) -> None:
+    assert verify(instruction, original, candidate).passed is same

@@ -596,19 +596,36 @@ def quote_span(quote_key: str, text: str) -> tuple[int, int] | None:
     return where[at], where[at + len(quote_key) - 1] + 1
 
 
+def _mask_quotations(text: str, instruction: str) -> str:
+    """`text` with every quotation of `instruction` written in it blanked (same length, so spans
+    found in the result are spans of `text`)."""
+    for m in _QUOTED.finditer(instruction):
+        span = next(g for g in m.groups() if g is not None).strip()
+        if span:
+            text = re.sub(re.escape(span), lambda x: " " * len(x.group(0)), text, flags=re.IGNORECASE)
+    return text
+
+
 def _words_of(text: str) -> int:
     return len(_TERM_WORD.findall(text))
 
 
 def _quotations(instruction: str, original: str, whole: bool) -> list[str]:
     """The quotations the original answers with: quoted spans longer than TERM_MAX_WORDS (and not
-    the question's own), and with `whole`, the whole short answer when the question asks for words
+    the question's own), shorter quoted spans that are not one of the question's quotations, and with `whole`, the whole short answer when the question asks for words
     ("What was Hogan's famous reply ...?" -> "Hit the ball closer to the hole")."""
     asked = _quote_key(instruction)
+    asked_quotes = {_quote_key(next(g for g in m.groups() if g is not None)) for m in _QUOTED.finditer(instruction)}
     out = []
     for m in _QUOTED.finditer(original):
         span = next(g for g in m.groups() if g is not None).strip()
-        if TERM_MAX_WORDS < _words_of(span) <= QUOTE_MAX_WORDS and f" {_quote_key(span)} " not in f" {asked} ":
+        words, key = _words_of(span), _quote_key(span)
+        if TERM_MAX_WORDS < words <= QUOTE_MAX_WORDS and f" {key} " not in f" {asked} ":
+            out.append(span)
+        elif 0 < words <= TERM_MAX_WORDS and key and key not in asked_quotes:
+            # a short quoted answer is the answer even when its words are the question's own: 'The
+            # conjunction in "freedom and justice" is "and"' (a rewrite to "or" changes it); the
+            # question's own quotation repeated is not
             out.append(span)
     # a question that quotes the words itself asks about them ("Who said, "Insanity is ..."?"), not for them
     if not out and whole and _WORDS_ASKED.search(instruction) and not _QUOTED.search(instruction):
@@ -633,7 +650,10 @@ def answer_facts(instruction: str, original: str) -> Facts:
         if ('"' in original or "“" in original or "'" in original or "‘" in original or len(original) < 200) else []
     if quoted:
         quotes = {_quote_key(q): q for q in quoted}
-        return Facts(numbers, {**quotes, **names}, quotes=frozenset(quotes))
+        # the first fact is the answer's head (check_facts): a long quotation is the answer itself, a
+        # short one ('Ethel "Edy" Proctor', 'in "The Hours"') comes after the names it stands among
+        long = {k: q for k, q in quotes.items() if _words_of(q) > TERM_MAX_WORDS}
+        return Facts(numbers, {**long, **names, **quotes}, quotes=frozenset(quotes))
     if not numbers and not names and not _EXPLANATION.search(instruction) and not _POLAR_OPENING.match(original):
         term = _short_term(original)
         if term is not None and _term_alternatives(term, _stems(instruction)):
@@ -971,7 +991,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     denied = _negated_numbers(inp.candidate)
     kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
-    quote_at = {k: quote_span(k, cand_text) for k in want.quotes}
+    # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
+    quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
+    quote_at = {k: quote_span(k, quote_text) for k in want.quotes}
     lost_quotes = [want.names[k] for k, at in quote_at.items() if at is None or _negated(cand_text, at[0])]
     if lost_quotes:
         return CheckResult(name=NAME, passed=False,
