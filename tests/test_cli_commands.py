@@ -33,6 +33,7 @@ def test_classify_plain_file_and_json_array_of_instruction_category(tmp_path: Pa
     # each prediction says which row it is (the unlabelled one in between is skipped) and its gold
     assert [(p["row"], p["task"], p["gold"]) for p in preds] == [
         (0, "poem_generation", "poem_generation"), (1, "text_to_text_translation", "text_to_text_translation")]
+    assert all(p["id"].startswith("h") for p in preds)  # no id field: the content id `rewrite` gives the row
     s = summary_of(realign("classify", "--in", str(REPO / "data/demo/mixed_tasks.jsonl"), "--json"))
     assert s["n"] == 24 and "accuracy" not in s
 

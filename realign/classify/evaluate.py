@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any, Sequence
 
 from realign.classify.base import classification_text
-from realign.io.readers import read_records
+from realign.io.readers import read_records, row_id
 from realign.errors import InputError
 from realign.tasks import TASK_NAMES, group_of, normalize_task_name
 
@@ -162,9 +162,8 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
             out.skipped.append(f"{where}: no instruction text (expected messages, conversations or instruction)")
             continue
         out.texts.append(text)
-        rid = row.get("id")
         out.origins.append({**({"line": rec.line} if rec.line is not None else {"row": rec.index}),
-                            **({"id": rid} if isinstance(rid, (str, int)) else {})})
+                            "id": row_id(row)})  # the id `rewrite` and `show` use for the row
         if gold_field:
             out.gold.append(str(gold).strip())
     if not out.texts:

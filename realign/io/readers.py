@@ -755,6 +755,12 @@ def _row_id(row: dict[str, Any], id_field: str | None) -> str:
     return content_id(row)
 
 
+def row_id(row: dict[str, Any]) -> str:
+    """The id `rewrite` gives a row read with no --id-field: its own id field, else `content_id`
+    (a duplicate id gets a `~N` suffix in a run; that is decided across rows, not here)."""
+    return _row_id(row, None)
+
+
 # --------------------------------------------------------------------------------------------
 # public API
 
