@@ -158,6 +158,11 @@ def print_story(s: dict[str, Any]) -> None:
                   f"status [bold]{s['status']}[/bold]" + (f" | error: {s['error']}" if s["error"] else ""))
     if s.get("task_read_from") and s["task_read_from"] != "the first user turn":
         console.print(f"task read from {s['task_read_from']}", markup=False, highlight=False)
+    if s["status"] == "passthrough":
+        # the row was never sent: say which setting decided it, so it can be changed
+        console.print(f"passthrough: task {s['task']} is not rewritten (`rewrite = false` in criteria/{s['task']}.md, "
+                      f"or a pipeline's [tasks] rewrite table); the original is exported as it is",
+                      markup=False, highlight=False)
     console.print("[bold]original[/bold]")
     for t in s["original_turns"]:
         console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)

@@ -112,3 +112,16 @@ def test_stats_add_up_sessions_and_price_known_models(tmp_path: Path) -> None:
     assert st["sessions"] == 2 and st["requests"]["fresh"] == 6 and st["rows"] == 6
     # the run total is priced from its token totals; each figure is rounded to a micro-dollar
     assert abs(st["cost_usd"] - (first["cost_usd"] + second["cost_usd"])) <= 2e-6
+
+
+def test_show_says_why_a_passthrough_row_was_not_rewritten(tmp_path: Path) -> None:
+    data = tmp_path / "poem.jsonl"
+    data.write_text(json.dumps({"id": "p1", "instruction": "Write a short poem about the sea.", "input": "",
+                                "output": "Waves roll in, waves roll out."}) + "\n")
+    db = tmp_path / "p.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                               "--task", "poem_generation", "-q", "--json"))
+        assert s["passthrough"] == 1 and srv.count == 0
+    shown = realign("show", "p1", "--db", str(db)).stdout
+    assert "passthrough: task poem_generation is not rewritten" in " ".join(shown.split())
