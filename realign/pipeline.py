@@ -77,6 +77,16 @@ class LiveStats:
         }
 
 
+# An answer cut at max_tokens this many times longer than the original (and this many characters
+# more) is no rewrite cut short: a reformat of a 300-character answer does not need 8,000.
+RUNAWAY_RATIO = 10
+RUNAWAY_EXTRA_CHARS = 4000
+
+
+def _runaway(answer: str, original: str) -> bool:
+    return len(answer) >= RUNAWAY_RATIO * len(original.strip()) and len(answer) - len(original) >= RUNAWAY_EXTRA_CHARS
+
+
 def input_fingerprint(path: str) -> str:
     """Content hash of a file; names, sizes and mtimes for a folder; the spec itself for hf:."""
     p = Path(path)
@@ -283,9 +293,11 @@ class Pipeline:
                 out.request_keys.append(e.key)
             out.raw_answers.extend(e.contents)
             out.attempts = max(out.attempts, 1)
-            if e.kind == "length" and any(degeneration(c, original) for c in e.contents):
+            if e.kind == "length" and any(degeneration(c, original) or _runaway(c, original) for c in e.contents):
                 # A loop runs into any limit: a larger --max-tokens would only pay for a longer
                 # loop, so the original is kept (final, not retried on resume) instead of failing.
+                # So does an answer that ran to many times the original's length without a loop
+                # word for word ("You can rephrase to: ..." with a new ending each time).
                 out.status, out.final, out.reason = "kept_original", original, LOOP_REASON
                 return out
             out.status, out.final, out.error = "failed", original, str(e)

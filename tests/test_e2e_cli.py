@@ -330,12 +330,17 @@ def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_
     data.write_text(json.dumps({"id": "loop", "instruction": "Explain why the sky looks blue.", "input": "",
                                 "output": "Sunlight scatters off air, and blue light scatters the most."}) + "\n"
                     + json.dumps({"id": "cut", "instruction": "Explain why leaves turn red in autumn.", "input": "",
-                                  "output": "Chlorophyll fades and red pigments show through."}) + "\n")
+                                  "output": "Chlorophyll fades and red pigments show through."}) + "\n"
+                    + json.dumps({"id": "runaway", "instruction": "Polish this sentence: the tide come in fast.",
+                                  "input": "", "output": "The tide comes in fast."}) + "\n")
 
     def responder(body: dict) -> Reply:
         if "sky looks blue" in body["messages"][-1]["content"]:
             return Reply(content='{"rewritten": "' + "The sky is blue because light scatters. " * 40,
                          finish_reason="length")
+        if "tide" in body["messages"][-1]["content"]:  # runs on, a new ending each time: no loop word for word
+            return Reply(content='{"rewritten": "' + " ".join(f"You can rephrase to: the tide comes in fast, variant {i}."
+                                                               for i in range(120)), finish_reason="length")
         return Reply(content='{"rewritten": "Chlorophyll breaks down in the cold and', finish_reason="length")
 
     db = tmp_path / "l.duckdb"
@@ -344,7 +349,9 @@ def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_
                 "--db", str(db)]
         s = summary_of(realign(*args, "--json"))
         rerun = realign(*args)  # the human summary; the looping row is final, only the cut one is retried
-    assert s["kept_original"] == 1 and s["failed"] == 1
+    assert s["kept_original"] == 2 and s["failed"] == 1
+    assert summary_of(realign("show", "runaway", "--db", str(db), "--json"))["turns"][0]["reason"] == \
+        "the model's answer loops (cut at max_tokens)"
     assert s["failed_by_kind"] == [{"kind": "length", "turns": 1, "fix": "raise --max-tokens"}]
     assert rerun.returncode == 0 and "1 turn(s) failed (length); fix: raise --max-tokens" in rerun.stderr
     looped = summary_of(realign("show", "loop", "--db", str(db), "--json"))
