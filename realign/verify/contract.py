@@ -132,7 +132,7 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         # between 1989 and 1996") without changing it
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
-    checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
+    checks = ["math_answer"] + (["answer_line"] if "####" in original and _GSM_LINE.search(original) else [])
     if _CALCULATION.search(original) or (("<<" in original or "=" in original)
                                         and _NOTE_OR_EQUATION.search(original)):  # a worked solution: its working must add up too
         checks.append("arithmetic")

@@ -149,8 +149,10 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         if options.max_chars is None:
             upper = max(upper, options.closed_ceiling_chars)
     floor_ratio = options.min_ratio
+    # the candidate's working is looked for once: the floor and the ceiling both ask
+    worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
     if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
-            and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
+            and worked and _WORKING.search(inp.original):
         floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
         lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
     if inp.contract_kind == "list" and options.max_chars is None:
@@ -164,7 +166,6 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 # the items' own length
                 listed = sum(len(i) for i in found.items) + 2 * len(found.items)
                 lower = min(lower, max(options.min_chars, int(options.min_ratio * listed + 0.999999)))
-    worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
     if worked and options.max_chars is None:
         upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)
     if c:

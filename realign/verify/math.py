@@ -365,6 +365,15 @@ _NEG_BEFORE = re.compile(
     re.I,
 )
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]*$", re.I)
+# Every negation _NEG_BEFORE reads holds one of these lower-case pieces (none with an "i" or "s":
+# IGNORECASE also matches those to "ı" / "ſ", which lower() leaves apart). The text before a number
+# rarely holds one, and this plain scan costs a tenth of _NEG_BEFORE's.
+_NEG_HINT = re.compile(r"n(?:o|'t|ever)|rather|tead|other|unl")
+
+
+def _denies(before: str) -> bool:
+    """Whether `before` ends with a negation of the number that follows it (`_NEG_BEFORE`)."""
+    return _NEG_HINT.search(before.lower()) is not None and _NEG_BEFORE.search(before) is not None
 
 
 _CLOCK_AFTER = re.compile(r":\d\d(?!\d)")
@@ -388,7 +397,7 @@ def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
         if n is None or (colon and _clock(seg, m)):
             continue
         before = seg[max(0, m.start() - 40) : m.start()]
-        neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        neg = _denies(before) and not _NOT_ONLY.search(before)
         out.append((n, neg, m.start(), m.end()))
     return out
 
@@ -555,7 +564,7 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
                 break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
             if n is not None and n.value != first.value:
                 before = sentence[max(0, nm.start() - 40) : nm.start()]
-                if _NEG_BEFORE.search(before):
+                if _denies(before):
                     return None
                 return n
             break
