@@ -88,6 +88,9 @@ class FinalAnswer:
 # --- numbers ---------------------------------------------------------------------------------
 
 _NUM = re.compile(
+    # the characters a number can start with (a sign, a currency, a space before either, a digit,
+    # a point): every other position fails on this one test (numbers are read in every statement)
+    r"(?=[-−$€£¥₹ .\d])"
     r"(?<![\w.])"
     r"(?P<sign>[-−](?=[ ]?[$€£¥₹]?[ ]?[.\d]))?[ ]?"
     r"(?P<cur>[$€£¥₹](?=[ ]?-?[.\d]))?[ ]?"
@@ -1003,10 +1006,12 @@ def extract_reference(original: str, *, question: str = "") -> FinalAnswer | Non
 # --- comparing --------------------------------------------------------------------------------
 
 _ASKS_PERCENT = re.compile(
-    r"\b(?:what|which|how many|how much|by how much|by what)\b[^.?!\n]{0,80}?\b(?:percent(?:age)?s?|per cent|%)"
+    # (the lookahead: the first letters a match can start with, so other positions fail at once)
+    r"(?=[whbpai%])"
+    r"(?:\b(?:what|which|how many|how much|by how much|by what)\b[^.?!\n]{0,80}?\b(?:percent(?:age)?s?|per cent|%)"
     r"|\b(?:percent(?:age)?|per cent)[ \t]+(?:of|is|was|did|does|do|has|have|are|were|will)\b[^.!\n]{0,120}\?"
     r"|\b(?:as|in|into)[ \t]+(?:a[ \t]+)?percent(?:age)?s?\b"
-    r"|%[ \t]*\?",
+    r"|%[ \t]*\?)",
     re.I,
 )
 
@@ -1015,8 +1020,11 @@ _ASKS_PERCENT = re.compile(
 def asks_percent(question: str) -> bool:
     """Whether the question asks for a percent ("What percent of ...?", "... as a percentage"),
     not merely mentions one ("She gets a 10% discount. How much does she pay?")."""
-    if not question or ("%" not in question and "per" not in question.lower()):
+    if not question:
         return False
+    low = question.lower()
+    if "%" not in question and "percent" not in low and "per cent" not in low:
+        return False  # every way of asking names "%", "percent" or "per cent"
     return bool(_ASKS_PERCENT.search(question))
 
 
