@@ -246,8 +246,9 @@ def _units_agree(expr: str, line: str, m: re.Match[str]) -> bool:
 
 
 # A pure calculation between two '=' of a chain, and the calculation that ends the text before it
+# (led, like _CALC, by the characters it can start with)
 _PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+")
-_TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
+_TAIL = re.compile(rf"(?=[($€£.\d])(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
 
 
 LINK_TAIL = 80  # characters before an '=' that can hold the calculation of a chain link

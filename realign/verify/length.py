@@ -97,9 +97,10 @@ def truncation(candidate: str, original: str) -> str | None:
     if _fences(text) % 2 == 1 and _fences(original) % 2 == 0:
         return "a code fence is opened and never closed"
     last_line = text.rsplit("\n", 1)[-1]
-    if len(last_line.split()) >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
+    last_words = len(last_line.split())
+    if last_words >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
         return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
-    if (len(last_line.split()) >= 12 and not _ends_well(text) and _ends_well(original.rstrip())
+    if (last_words >= 12 and not _ends_well(text) and _ends_well(original.rstrip())
             and not last_line.lstrip().startswith(("-", "*", "|", "#"))):
         return f"the last sentence has no ending: ...{last_line[-40:]!r}"
     return None

@@ -415,9 +415,11 @@ _COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|com
 # The unit a question asks its answer in: "(in miles per hour)", "... in seconds?", "how many
 # slices ...", or money for "how much ... $". Used only to tell apart several numbers of one
 # answer statement.
-_UNIT_IN = re.compile(r"\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
-_HOW_MUCH_MONEY = re.compile(r"\bhow much\b", re.I)
+# (each led by the letters it can start with: the scan of a question then fails at once elsewhere)
+_UNIT_IN = re.compile(r"(?=[(i])(?:\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$)",
+                      re.I)
+_HOW_MANY = re.compile(r"(?=h)\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
+_HOW_MUCH_MONEY = re.compile(r"(?=h)\bhow much\b", re.I)
 _MODIFIERS = frozenset("more fewer less extra additional total different whole full new other of the his her their its "
                        "in all".split())
 _NOT_UNITS = frozenset("do does did will would can could is are was were has have had should must times per there "
