@@ -73,6 +73,12 @@ _DANGLING = re.compile(
 _ENDS_WELL = re.compile(r"[.!?)\]}\"'”’`*|>:;]\s*$|\d\s*$|\n\s*$")
 
 
+def _works(text: str) -> bool:
+    """Whether `text` writes out a calculation (`_WORKING`; each one has an '=', so a text without
+    one is not scanned)."""
+    return "=" in text and _WORKING.search(text) is not None
+
+
 def _fences(text: str) -> int:
     """How many code fences `text` opens or closes (no regex scan when it has no fence at all)."""
     return len(_FENCE.findall(text)) if "```" in text or "~~~" in text else 0
@@ -151,9 +157,9 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             upper = max(upper, options.closed_ceiling_chars)
     floor_ratio = options.min_ratio
     # the candidate's working is looked for once: the floor and the ceiling both ask
-    worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
+    worked = inp.contract_kind == "number" and _works(inp.candidate)
     if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
-            and worked and _WORKING.search(inp.original):
+            and worked and _works(inp.original):
         floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
         lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
     if inp.contract_kind == "list" and options.max_chars is None:
@@ -177,7 +183,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     if c < lower:
         if c == 0:
             reason = "rewrite is empty"
-        elif inp.contract_kind == "number" and not worked and _WORKING.search(inp.original):
+        elif inp.contract_kind == "number" and not worked and _works(inp.original):
             # the right number alone is not a rewrite of a worked solution: the training answer
             # would teach the result without the reasoning the original shows
             reason = (f"rewrite drops the working: the original shows its calculations, the rewrite "
