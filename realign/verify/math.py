@@ -599,6 +599,7 @@ def _asks(seg: str) -> bool:
 _PARENS = re.compile(r"\([^()]*\)")
 _NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
 BREAKDOWN_VALUES = 3
+_DIGIT_RUNS = re.compile(r"\d+")
 
 
 def _is_breakdown(seg: str) -> bool:
@@ -607,6 +608,8 @@ def _is_breakdown(seg: str) -> bool:
     sections write before the total. It asserts no single answer; the text's conclusion does.
     A hedge ("18 or 20") and a calculation ("2 + 1 = 3") are not breakdowns."""
     sentence = _cut_sentence(_normalize_latex(seg))
+    if len(_DIGIT_RUNS.findall(sentence)) < BREAKDOWN_VALUES:
+        return False  # each number holds a run of digits of its own: too few runs, too few values
     if _NOT_BREAKDOWN.search(sentence):
         return False
     # "a total of 30 apples (10 for Jenna and 20 for her mom)": the parts in brackets explain the
