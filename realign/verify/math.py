@@ -763,16 +763,11 @@ def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
         n = parse_number(sentence[sentence.rfind("=") + 1 :])
         if n is not None:
             return n
+    said = [n for n, neg, _ in _numbers(sentence) if not neg]
+    if len(said) <= 1:  # one number is the value whatever the question gives: its numbers are not read
+        return said[0] if said else None
     given = _question_values(question)
-    last: NumberMatch | None = None
-    last_new: NumberMatch | None = None
-    for n, neg, _ in _numbers(sentence):
-        if neg:
-            continue
-        last = n
-        if n.value not in given:
-            last_new = n
-    return last_new or last
+    return next((n for n in reversed(said) if n.value not in given), said[-1])
 
 
 _SENT_BREAK = re.compile(r"(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$)")
