@@ -17,11 +17,20 @@ NAME = "answer_line"
 _LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
 
 
+def answer_lines(text: str) -> list[re.Match[str]]:
+    """Every '#### N' line of `text`, in order (group 1: what follows the '####'). The scan starts
+    at the line of the first '####': most texts have none, or one at their end."""
+    first = text.find("####")
+    if first < 0:
+        return []
+    return list(_LINE.finditer(text, text.rfind("\n", 0, first) + 1))
+
+
 def check_answer_line(inp: CheckInput) -> CheckResult:
-    original = _LINE.findall(inp.original)
+    original = [m.group(1) for m in answer_lines(inp.original)]
     if not original:
         return CheckResult(name=NAME, passed=True, reason="not applicable: the original has no '#### N' answer line")
-    if _LINE.search(inp.candidate):
+    if answer_lines(inp.candidate):
         return CheckResult(name=NAME, passed=True, reason="the '#### N' answer line is kept")
     return CheckResult(
         name=NAME, passed=False,

@@ -49,6 +49,9 @@ _UNIT = (r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+|[ \t]+)"
 # of spaces has exactly one way to match (an optional "\s*" beside another one makes the scan
 # exponential in the number of terms: "50 + 80 + ... + 60 = <<...>>" took 90 ms)
 _CALC = re.compile(
+    # the lookahead names the characters an expression can start with, so that every other position
+    # of a line fails on one test before the lookbehinds run (the scan is the cost of this check)
+    r"(?=[($€£.\d])"
     # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250") or a
     # mixed number ("8 x 1 1/2 = 12")
     rf"(?<![\w.,/^])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
@@ -243,8 +246,9 @@ def _units_agree(expr: str, line: str, m: re.Match[str]) -> bool:
 
 
 # A pure calculation between two '=' of a chain, and the calculation that ends the text before it
+# (led, like _CALC, by the characters it can start with)
 _PURE = re.compile(rf"(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)+")
-_TAIL = re.compile(rf"(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
+_TAIL = re.compile(rf"(?=[($€£.\d])(?<![\w.,/^])(?<!\d\s)(?:\(\s*)?(?:{_NUM})(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:\s*\))?)*\s*$")
 
 
 LINK_TAIL = 80  # characters before an '=' that can hold the calculation of a chain link
@@ -313,6 +317,20 @@ def make_check(options: VerifyOptions) -> Check:
 _ALGEBRA_LINE = re.compile(r"\d[A-Za-z]\b|(?<![A-Za-z])[A-Za-z][ \t]*[=+\-−–*/×÷)]|[=+\-−–*/×÷(][ \t]*[A-Za-z](?![A-Za-z])")
 _OPS = frozenset("+-−–*/×÷")
 _ASSIGNED_QUICK = re.compile(r"\b[A-Za-z][ \t]*=[ \t]*-?\$?\d")
+
+
+def _assigns_number(text: str) -> bool:
+    """`_ASSIGNED_QUICK.search(text)`, tried only at the letter before each '=' (the one place a
+    match can start): a regex scan of every position cost more than the rest of the algebra."""
+    i = text.find("=")
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j >= 0 and _ASSIGNED_QUICK.match(text, j):
+            return True
+        i = text.find("=", i + 1)
+    return False
 
 
 def _assigned(text: str) -> set[str]:
@@ -465,7 +483,7 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     changes the value for good, so it is not flagged."""
     solved: dict[str, list[tuple[float, str, Linear]]] = {}
     joined = "\n".join(lines)
-    if not _ASSIGNED_QUICK.search(joined):
+    if not _assigns_number(joined):
         return []
     unknowns = {u for u in _assigned(joined) if _in_terms(joined, u) >= 2}
     if not unknowns:

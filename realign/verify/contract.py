@@ -46,6 +46,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from realign.verify.answer_line import answer_lines
 from realign.verify.choice import _original_letter, alternative_pick, parse_options, stated_polarity
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
@@ -81,7 +82,6 @@ _MONTH = re.compile(r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|
 _CALCULATION = re.compile(r"\d\s*[+\-*/×x÷]\s*\(?\s*\$?\d[\d.,]*\s*\)?\s*=\s*\$?\d")
 # ... or a GSM8K calculator note ("<<100/4=25>>"), or an equation in an unknown ("7x = 700")
 _NOTE_OR_EQUATION = re.compile(r"<<[^<>=\n]{1,160}=[^<>\n]{1,40}>>|\d[a-zA-Z]\s*=\s*\$?\d")
-_GSM_LINE = re.compile(r"^[ \t]*####[ \t]*\S", re.M)
 # A request for facts: who / when / where / which / what / how many ..., "name the ...", "list".
 # "Explain why" and "describe how" ask for an explanation, whose names and numbers are not the answer.
 _FACT_QUESTION = re.compile(
@@ -115,13 +115,19 @@ _NAMED = re.compile(r"(?!(?:About|Approximately|Around|Roughly|Exactly|Nearly|Ov
                     r"Total|Yes|No|It|There|He|She|They|We|A|An|The)\b)[A-Z][\w'’.-]*\s+[^\d$]*\d")
 
 
+def _at_most_one_number(text: str) -> bool:
+    numbers = _DIGITS.finditer(text)
+    next(numbers, None)
+    return next(numbers, None) is None  # stops at the second number instead of reading them all
+
+
 def _number(instruction: str, original: str) -> AnswerContract | None:
     ref = extract_reference(original, question=instruction)
     if ref is None or ref.conflicting or _MONTH.search(ref.text):
         return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
         return None
-    lookup = len(_DIGITS.findall(instruction)) <= 1 and not _OPERATION.search(instruction)
+    lookup = _at_most_one_number(instruction) and not _OPERATION.search(instruction)
     if ref.explicit and lookup and _NAMED.match(_CUE_HEAD.sub("", ref.text, count=1)):
         # "The answer is John Ford (1895-1973)", "... is Apollo 11": a named thing that holds a
         # number, answering a question with nothing to compute: its facts, not one number
@@ -133,7 +139,7 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         # between 1989 and 1996") without changing it
         return None
     value = format_value(ref.value) + ("%" if ref.percent else "")
-    checks = ["math_answer"] + (["answer_line"] if _GSM_LINE.search(original) else [])
+    checks = ["math_answer"] + (["answer_line"] if answer_lines(original) else [])
     if _CALCULATION.search(original) or (("<<" in original or "=" in original)
                                         and _NOTE_OR_EQUATION.search(original)):  # a worked solution: its working must add up too
         checks.append("arithmetic")

@@ -24,41 +24,64 @@ NAME = "leak"
 
 _I, _M = re.IGNORECASE, re.MULTILINE
 
-# (description, pattern)
-BUILTIN_MARKERS: list[tuple[str, str]] = [
-    ("prompt section heading", r"#{1,6}[ \t]*(?:original|rewritten|revised|candidate)[ \t]+(?:response|answer)\b"),
+# (description, pattern, keys): every match of the pattern contains one of its keys (lower case;
+# TAG: a "<" that opens something, see `_OPENS_TAG`), so a pattern none of whose keys is in the text
+# is not run at all
+TAG = "<"
+BUILTIN_MARKERS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("prompt section heading", r"#{1,6}[ \t]*(?:original|rewritten|revised|candidate)[ \t]+(?:response|answer)\b",
+     ("original", "rewritten", "revised", "candidate")),
     ("prompt section heading", r"^[ \t]*#{1,6}[ \t]*(?:instruction|instructions|criteria|evidence|rewrite|"
-     r"format requirements|task type|reference(?:s| documents)?)[ \t]*:?[ \t]*$"),
+     r"format requirements|task type|reference(?:s| documents)?)[ \t]*:?[ \t]*$",
+     ("instruction", "criteria", "evidence", "rewrite", "requirements", "task type", "reference")),
     ("prompt tag", r"</?(?:original|original_response|response|rewrite|rewritten|instruction|criteria|evidence|"
-     r"query|format|candidate)>"),
-    ("prompt field", r"^[ \t>*_]*(?:criteria|original response|original answer|format requirements)[*_]*[ \t]*:"),
-    ("structured-answer key", r"\bkeep_original\b"),
-    ("structured-answer key", r"[\"'](?:rewrite|rewritten|rewritten_response|rewritten_answer)[\"'][ \t]*:"),
-    ("chat-template role tag", r"<\|[a-z_]{2,30}\|>"),
-    ("chat-template role tag", r"\[/?INST\]"),
-    ("chat-template role tag", r"<</?SYS>>"),
-    ("chat-template role tag", r"</s>"),
-    ("chat role prefix", r"^[ \t]*(?:###[ \t]*)?(?:Human|Assistant|System)[ \t]*:"),
+     r"query|format|candidate)>", (TAG,)),
+    ("prompt field", r"^[ \t>*_]*(?:criteria|original response|original answer|format requirements)[*_]*[ \t]*:",
+     ("criteria", "original", "requirements")),
+    ("structured-answer key", r"\bkeep_original\b", ("keep_original",)),
+    ("structured-answer key", r"[\"'](?:rewrite|rewritten|rewritten_response|rewritten_answer)[\"'][ \t]*:",
+     ("rewrit",)),
+    ("chat-template role tag", r"<\|[a-z_]{2,30}\|>", (TAG,)),
+    ("chat-template role tag", r"\[/?INST\]", ("[inst", "[/inst")),
+    ("chat-template role tag", r"<</?SYS>>", (TAG,)),
+    ("chat-template role tag", r"</s>", (TAG,)),
+    ("chat role prefix", r"^[ \t]*(?:###[ \t]*)?(?:Human|Assistant|System)[ \t]*:", ("human", "assistant", "system")),
     ("echo of the rewriting instructions",
      r"\b(?:here is|here's|below is)[ \t]+(?:the|a|my|your)[ \t]+(?:rewritten|revised|improved|reformatted|"
-     r"polished|updated)[ \t]+(?:response|answer|version)\b"),
-    ("echo of the rewriting instructions", r"\b(?:the|this)[ \t]+original[ \t]+(?:response|answer)\b"),
-    ("echo of the rewriting instructions", r"\brewritten[ \t]+(?:response|answer)\b"),
+     r"polished|updated)[ \t]+(?:response|answer|version)\b",
+     ("rewritten", "revised", "improved", "reformatted", "polished", "updated")),
+    ("echo of the rewriting instructions", r"\b(?:the|this)[ \t]+original[ \t]+(?:response|answer)\b", ("original",)),
+    ("echo of the rewriting instructions", r"\brewritten[ \t]+(?:response|answer)\b", ("rewritten",)),
     ("echo of the rewriting instructions",
      r"\b(?:according to|following|as per|based on)[ \t]+the[ \t]+(?:given[ \t]+|provided[ \t]+)?"
-     r"(?:criteria|format requirements|formatting requirements)\b"),
-    ("echo of the rewriting instructions", r"\bI(?:[ \t]+have|'ve)[ \t]+(?:rewritten|reformatted|revised)\b"),
+     r"(?:criteria|format requirements|formatting requirements)\b", ("criteria", "requirements")),
+    ("echo of the rewriting instructions", r"\bI(?:[ \t]+have|'ve)[ \t]+(?:rewritten|reformatted|revised)\b",
+     ("rewritten", "reformatted", "revised")),
 ]
+# A "<" followed by neither "<" nor a digit: every built-in marker with a "<" has one ("</s>", "<<SYS>>",
+# "<|im_start|>"); GSM8K's calculator notes ("<<48/2=24>>") have none
+_OPENS_TAG = re.compile(r"<(?![<\d])")
+
+Marker = tuple[str, re.Pattern[str], tuple[str, ...] | None]  # keys None: always tried
 
 
-def _compile(options: VerifyOptions) -> list[tuple[str, re.Pattern[str]]]:
-    out: list[tuple[str, re.Pattern[str]]] = []
+def _compile(options: VerifyOptions) -> list[Marker]:
+    out: list[Marker] = []
     if options.builtin_leak_markers:
-        out.extend((d, re.compile(p, _I | _M)) for d, p in BUILTIN_MARKERS)
+        out.extend((d, re.compile(p, _I | _M), keys) for d, p, keys in BUILTIN_MARKERS)
     for m in options.extra_leak_markers:
         if m.strip():
-            out.append(("prompt template marker", re.compile(re.escape(m.strip()), _I)))
+            out.append(("prompt template marker", re.compile(re.escape(m.strip()), _I), None))
     return out
+
+
+def _folded(low: str) -> str:
+    """A lower-cased text with the few characters IGNORECASE matches to an ASCII letter that lower()
+    leaves apart ("ı" and "İ" match "i", "ſ" matches "s"), so that a key missing from it is missing
+    for the patterns too."""
+    if low.isascii():
+        return low
+    return low.replace("ı", "i").replace("ſ", "s").replace("\u0307", "")
 
 
 def _snippet(text: str, start: int, end: int) -> str:
@@ -67,7 +90,7 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 
 # Every built-in marker contains one of these (lower-cased) substrings; a text with none of them
-# cannot match, and the substring test is far cheaper than the combined pattern.
+# cannot match and is passed at once (then each marker runs only where one of its own keys is).
 _TRIGGERS = ("<", "keep_original", "rewrit", "revised", "improved", "reformatted", "polished", "updated",
              "criteria", "original", "requirement", "evidence", "instruction", "reference", "task type",
              "candidate", "human", "assistant", "system", "[inst", "[/inst")
@@ -75,29 +98,29 @@ _TRIGGERS = ("<", "keep_original", "rewrit", "revised", "improved", "reformatted
 
 def make_check(options: VerifyOptions) -> Check:
     markers = _compile(options)
-    # One combined scan finds candidates quickly; per-marker patterns then name them.
-    combined = re.compile("|".join(f"(?:{p.pattern})" for _, p in markers), _I | _M) if markers else None
     triggers = (_TRIGGERS if options.builtin_leak_markers else ()) + tuple(
         m.strip().lower() for m in options.extra_leak_markers if m.strip())
 
     def check(inp: CheckInput) -> CheckResult:
         cand = inp.candidate
         low = cand.lower()
-        if combined is None or not any(t in low for t in triggers) or combined.search(cand) is None:
-            return CheckResult(name=NAME, passed=True, reason="no leaked prompt markers found")
         found: list[str] = []
         allowed: list[str] = []
-        for desc, pat in markers:
-            for m in pat.finditer(cand):
-                text = m.group(0)
-                key = text.strip().lower()
+        if markers and any(t in low for t in triggers):
+            folded = _folded(low)
+            tag = "<" in cand and _OPENS_TAG.search(cand) is not None
+            for desc, pat, keys in markers:
+                if keys is not None and not any(tag if k == TAG else k in folded for k in keys):
+                    continue  # none of its keys: the pattern cannot match
+                m = pat.search(cand)
+                if m is None:
+                    continue
                 if pat.search(inp.original) or pat.search(inp.instruction) or (
                     inp.context and pat.search(inp.context)
                 ):
-                    allowed.append(key)
-                    break
-                found.append(f"{desc} {_snippet(cand, m.start(), m.end())!r} at char {m.start()}")
-                break
+                    allowed.append(m.group(0).strip().lower())
+                else:
+                    found.append(f"{desc} {_snippet(cand, m.start(), m.end())!r} at char {m.start()}")
         if found:
             return CheckResult(
                 name=NAME,
@@ -106,6 +129,8 @@ def make_check(options: VerifyOptions) -> Check:
                 + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")
                 + "; expected none of the rewriter's prompt scaffolding",
             )
+        if not allowed:
+            return CheckResult(name=NAME, passed=True, reason="no leaked prompt markers found")
         return CheckResult(
             name=NAME,
             passed=True,

@@ -60,8 +60,10 @@ _CLOSED = frozenset({"option", "label", "facts"})
 _OPERAND = r"\\?\$?\d[\d.,]*+(?:\s*+(?!x(?:\b|\d))[A-Za-z%/][\w/%'’-]*+){0,5}+"
 _OP = r"\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*"
 # "a op b = c", or "... = a op b" (LaTeX and prose often put the calculation after the equals sign)
-_WORKING = re.compile(_OPERAND + _OP + _OPERAND + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d"
-                      r"|=\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d")
+# (the lookahead names the only characters a match can start with: every other position of the
+# text fails on one test instead of the whole pattern)
+_WORKING = re.compile(r"(?=[\\$\d=])(?:" + _OPERAND + _OP + _OPERAND
+                      + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d|=\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d)")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(
     r"(?:[,:(\[{\-–—]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|at|by|from|that|which|is|are|was|were|"
@@ -71,15 +73,40 @@ _DANGLING = re.compile(
 _ENDS_WELL = re.compile(r"[.!?)\]}\"'”’`*|>:;]\s*$|\d\s*$|\n\s*$")
 
 
+def _works(text: str) -> bool:
+    """Whether `text` writes out a calculation (`_WORKING`; each one has an '=', so a text without
+    one is not scanned)."""
+    return "=" in text and _WORKING.search(text) is not None
+
+
+def _fences(text: str) -> int:
+    """How many code fences `text` opens or closes (no regex scan when it has no fence at all)."""
+    return len(_FENCE.findall(text)) if "```" in text or "~~~" in text else 0
+
+
+def _dangles(text: str) -> bool:
+    """`_DANGLING.search(text)`, read from the end only: its match ends on the last character that
+    is not a space, '*' or '_', and is at most 7 characters long ("because"); `text` must not end
+    with a newline."""
+    return _DANGLING.search(text, max(0, len(text.rstrip(" \t*_")) - 7)) is not None
+
+
+def _ends_well(text: str) -> bool:
+    """`_ENDS_WELL.search(text)` for a right-stripped `text`: with no trailing whitespace the match
+    can only be its last character, so only that one is tried."""
+    return _ENDS_WELL.search(text, max(0, len(text) - 1)) is not None
+
+
 def truncation(candidate: str, original: str) -> str | None:
     """Why `candidate` looks cut off, or None."""
     text = candidate.rstrip()
-    if len(_FENCE.findall(text)) % 2 == 1 and len(_FENCE.findall(original)) % 2 == 0:
+    if _fences(text) % 2 == 1 and _fences(original) % 2 == 0:
         return "a code fence is opened and never closed"
     last_line = text.rsplit("\n", 1)[-1]
-    if len(last_line.split()) >= 6 and _DANGLING.search(last_line) and not _DANGLING.search(original.rstrip()):
+    last_words = len(last_line.split())
+    if last_words >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
         return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
-    if (len(last_line.split()) >= 12 and not _ENDS_WELL.search(text) and _ENDS_WELL.search(original.rstrip())
+    if (last_words >= 12 and not _ends_well(text) and _ends_well(original.rstrip())
             and not last_line.lstrip().startswith(("-", "*", "|", "#"))):
         return f"the last sentence has no ending: ...{last_line[-40:]!r}"
     return None
@@ -88,8 +115,17 @@ def truncation(candidate: str, original: str) -> str | None:
 def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     """Why `candidate` looks degenerate (one n-word phrase repeated), or None."""
     words = candidate.lower().split()
-    if len(words) < 8 * n or len(set(words)) > 0.6 * len(words):
+    if len(words) < 8 * n:
+        return None
+    counts = Counter(words)
+    if len(counts) > 0.6 * len(words):
         return None  # varied wording cannot be one phrase over and over
+    # Each word of a phrase said k times is said at least k times itself: with no run of n words
+    # that are each said often enough, no phrase can be, and counting the n-grams (the cost of
+    # this test) is skipped.
+    often = {w for w, k in counts.items() if k >= 5 and k * n >= 0.3 * len(words)}
+    if not often or b"\x01" * n not in bytes(map(often.__contains__, words)):  # one byte per word, in C
+        return None
     grams = Counter(zip(*(words[i:] for i in range(n))))  # the n-grams, counted in C
     gram, count = grams.most_common(1)[0]
     if count < 5 or count * n < 0.3 * len(words):
@@ -120,8 +156,10 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         if options.max_chars is None:
             upper = max(upper, options.closed_ceiling_chars)
     floor_ratio = options.min_ratio
+    # the candidate's working is looked for once: the floor and the ceiling both ask
+    worked = inp.contract_kind == "number" and _works(inp.candidate)
     if (not closed or o > options.short_answer_chars) and inp.contract_kind == "number" and c < lower \
-            and _WORKING.search(inp.candidate) and _WORKING.search(inp.original):
+            and worked and _works(inp.original):
         floor_ratio = options.worked_min_ratio  # the working is kept: a shorter solution, not a cut one
         lower = min(lower, max(options.min_chars, int(floor_ratio * o + 0.999999)))
     if inp.contract_kind == "list" and options.max_chars is None:
@@ -135,7 +173,6 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 # the items' own length
                 listed = sum(len(i) for i in found.items) + 2 * len(found.items)
                 lower = min(lower, max(options.min_chars, int(options.min_ratio * listed + 0.999999)))
-    worked = inp.contract_kind == "number" and bool(_WORKING.search(inp.candidate))
     if worked and options.max_chars is None:
         upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)
     if c:
@@ -146,7 +183,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     if c < lower:
         if c == 0:
             reason = "rewrite is empty"
-        elif inp.contract_kind == "number" and not worked and _WORKING.search(inp.original):
+        elif inp.contract_kind == "number" and not worked and _works(inp.original):
             # the right number alone is not a rewrite of a worked solution: the training answer
             # would teach the result without the reasoning the original shows
             reason = (f"rewrite drops the working: the original shows its calculations, the rewrite "

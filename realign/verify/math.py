@@ -95,6 +95,9 @@ class FinalAnswer:
 # --- numbers ---------------------------------------------------------------------------------
 
 _NUM = re.compile(
+    # the characters a number can start with (a sign, a currency, a space before either, a digit,
+    # a point): every other position fails on this one test (numbers are read in every statement)
+    r"(?=[-−$€£¥₹ .\d])"
     r"(?<![\w.])"
     r"(?P<sign>[-−](?=[ ]?[$€£¥₹]?[ ]?[.\d]))?[ ]?"
     r"(?P<cur>[$€£¥₹](?=[ ]?-?[.\d]))?[ ]?"
@@ -372,6 +375,15 @@ _NEG_BEFORE = re.compile(
     re.I,
 )
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]*$", re.I)
+# Every negation _NEG_BEFORE reads holds one of these lower-case pieces (none with an "i" or "s":
+# IGNORECASE also matches those to "ı" / "ſ", which lower() leaves apart). The text before a number
+# rarely holds one, and this plain scan costs a tenth of _NEG_BEFORE's.
+_NEG_HINT = re.compile(r"n(?:o|'t|ever)|rather|tead|other|unl")
+
+
+def _denies(before: str) -> bool:
+    """Whether `before` ends with a negation of the number that follows it (`_NEG_BEFORE`)."""
+    return _NEG_HINT.search(before.lower()) is not None and _NEG_BEFORE.search(before) is not None
 
 
 _CLOCK_AFTER = re.compile(r":\d\d(?!\d)")
@@ -395,7 +407,7 @@ def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
         if n is None or (colon and _clock(seg, m)):
             continue
         before = seg[max(0, m.start() - 40) : m.start()]
-        neg = bool(_NEG_BEFORE.search(before)) and not _NOT_ONLY.search(before)
+        neg = _denies(before) and not _NOT_ONLY.search(before)
         out.append((n, neg, m.start(), m.end()))
     return out
 
@@ -410,9 +422,11 @@ _COPULA = re.compile(r"\b(?:is|are|was|were|will be|would be|equals|comes to|com
 # The unit a question asks its answer in: "(in miles per hour)", "... in seconds?", "how many
 # slices ...", or money for "how much ... $". Used only to tell apart several numbers of one
 # answer statement.
-_UNIT_IN = re.compile(r"\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$", re.I)
-_HOW_MANY = re.compile(r"\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
-_HOW_MUCH_MONEY = re.compile(r"\bhow much\b", re.I)
+# (each led by the letters it can start with: the scan of a question then fails at once elsewhere)
+_UNIT_IN = re.compile(r"(?=[(i])(?:\(\s*in ([a-z]+(?:[ -]per[ -][a-z]+)?)\s*\)|\bin ([a-z]+(?: per [a-z]+)?)\s*\?\s*$)",
+                      re.I)
+_HOW_MANY = re.compile(r"(?=h)\bhow many ((?:[a-z]+ ){0,3}?)([a-z]+)\b", re.I)
+_HOW_MUCH_MONEY = re.compile(r"(?=h)\bhow much\b", re.I)
 _MODIFIERS = frozenset("more fewer less extra additional total different whole full new other of the his her their its "
                        "in all".split())
 _NOT_UNITS = frozenset("do does did will would can could is are was were has have had should must times per there "
@@ -562,7 +576,7 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
                 break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
             if n is not None and n.value != first.value:
                 before = sentence[max(0, nm.start() - 40) : nm.start()]
-                if _NEG_BEFORE.search(before):
+                if _denies(before):
                     return None
                 return n
             break
@@ -592,6 +606,7 @@ def _asks(seg: str) -> bool:
 _PARENS = re.compile(r"\([^()]*\)")
 _NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
 BREAKDOWN_VALUES = 3
+_DIGIT_RUNS = re.compile(r"\d+")
 
 
 def _is_breakdown(seg: str) -> bool:
@@ -600,6 +615,8 @@ def _is_breakdown(seg: str) -> bool:
     sections write before the total. It asserts no single answer; the text's conclusion does.
     A hedge ("18 or 20") and a calculation ("2 + 1 = 3") are not breakdowns."""
     sentence = _cut_sentence(_normalize_latex(seg))
+    if len(_DIGIT_RUNS.findall(sentence)) < BREAKDOWN_VALUES:
+        return False  # each number holds a run of digits of its own: too few runs, too few values
     if _NOT_BREAKDOWN.search(sentence):
         return False
     # "a total of 30 apples (10 for Jenna and 20 for her mom)": the parts in brackets explain the
@@ -753,16 +770,11 @@ def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
         n = parse_number(sentence[sentence.rfind("=") + 1 :])
         if n is not None:
             return n
+    said = [n for n, neg, _ in _numbers(sentence) if not neg]
+    if len(said) <= 1:  # one number is the value whatever the question gives: its numbers are not read
+        return said[0] if said else None
     given = _question_values(question)
-    last: NumberMatch | None = None
-    last_new: NumberMatch | None = None
-    for n, neg, _ in _numbers(sentence):
-        if neg:
-            continue
-        last = n
-        if n.value not in given:
-            last_new = n
-    return last_new or last
+    return next((n for n in reversed(said) if n.value not in given), said[-1])
 
 
 _SENT_BREAK = re.compile(r"(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$)")
@@ -1027,10 +1039,12 @@ def extract_reference(original: str, *, question: str = "") -> FinalAnswer | Non
 # --- comparing --------------------------------------------------------------------------------
 
 _ASKS_PERCENT = re.compile(
-    r"\b(?:what|which|how many|how much|by how much|by what)\b[^.?!\n]{0,80}?\b(?:percent(?:age)?s?|per cent|%)"
+    # (the lookahead: the first letters a match can start with, so other positions fail at once)
+    r"(?=[whbpai%])"
+    r"(?:\b(?:what|which|how many|how much|by how much|by what)\b[^.?!\n]{0,80}?\b(?:percent(?:age)?s?|per cent|%)"
     r"|\b(?:percent(?:age)?|per cent)[ \t]+(?:of|is|was|did|does|do|has|have|are|were|will)\b[^.!\n]{0,120}\?"
     r"|\b(?:as|in|into)[ \t]+(?:a[ \t]+)?percent(?:age)?s?\b"
-    r"|%[ \t]*\?",
+    r"|%[ \t]*\?)",
     re.I,
 )
 
@@ -1039,8 +1053,11 @@ _ASKS_PERCENT = re.compile(
 def asks_percent(question: str) -> bool:
     """Whether the question asks for a percent ("What percent of ...?", "... as a percentage"),
     not merely mentions one ("She gets a 10% discount. How much does she pay?")."""
-    if not question or ("%" not in question and "per" not in question.lower()):
+    if not question:
         return False
+    low = question.lower()
+    if "%" not in question and "percent" not in low and "per cent" not in low:
+        return False  # every way of asking names "%", "percent" or "per cent"
     return bool(_ASKS_PERCENT.search(question))
 
 

@@ -17,14 +17,13 @@ reformatted one, "#### $18.00", is written back as the original's "#### 18").
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
+from realign.verify.answer_line import answer_lines
 from realign.verify.base import CheckInput
 from realign.verify.math import check_math, parse_number, same_verdict_for
 from realign.verify.options import VerifyOptions
 
-_LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
 _OPTIONS = VerifyOptions()
 
 
@@ -32,14 +31,14 @@ def repair(inp: CheckInput, checks: Sequence[str], options: VerifyOptions | None
     """(candidate, repairs made): the candidate with answer-neutral repairs applied."""
     if "answer_line" not in checks:
         return inp.candidate, []
-    want = _LINE.findall(inp.original)
+    want = [m.group(1) for m in answer_lines(inp.original)]
     if not want:
         return inp.candidate, []
     line = f"#### {want[-1].strip()}"
     opts = options or _OPTIONS
     if not check_math(inp, opts).passed:
         return inp.candidate, []  # the answer itself is wrong or missing: nothing neutral to do
-    have = list(_LINE.finditer(inp.candidate))
+    have = answer_lines(inp.candidate)
     if not have:
         fixed = inp.candidate.rstrip() + "\n\n" + line
         same_verdict_for(inp, fixed, opts)
