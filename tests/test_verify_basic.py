@@ -279,3 +279,30 @@ def test_length_a_plan_that_repeats_its_step_phrases_is_not_a_loop_and_units_cou
             "3. The number of sheets of paper used in the whole month = 8 pads x 30 sheets per pad = 240 sheets.\n\n"
             "Answer: 240 sheets.")
     assert check(CheckInput(task="", instruction="q", original=terse, candidate=plan, contract_kind="number")).passed
+
+
+# --- what a real small model wrote (SmolLM2-135M in a new-user trial) ---------------------------
+
+@pytest.mark.parametrize("candidate, passed", [
+    ("{ { 314.16 }}", False),  # broken JSON around the number: no text left
+    ("[314.16]", False),
+    ("314.16", True),  # a bare number: the short answer's own contract decides
+    ("The area is 314.16 square units.", True),
+])
+def test_a_markup_fragment_with_no_words_is_not_a_rewrite(candidate: str, passed: bool) -> None:
+    check = get_check("length", VerifyOptions())
+    got = check(CheckInput(task="math_puzzles", instruction="What is the area of a circle with radius 10?",
+                           original="The area of the circle with radius 10 is 314.16.", candidate=candidate,
+                           contract_kind="facts"))
+    assert got.passed is passed, got.reason
+
+
+@pytest.mark.parametrize("candidate, passed", [
+    ("and the original's answer has been rewritten with a JSON object of the same form as before.", False),
+    ("Your rewrite was rejected by automatic checks: final answer changed.", False),
+    ("Use json.dumps to answer with a JSON object.", True),  # about JSON, not the feedback's wording
+    ("The original answer to this riddle is a candle.", False),
+])
+def test_echoes_of_the_retry_feedback_are_leaks(candidate: str, passed: bool) -> None:
+    got = get_check("leak", VerifyOptions())(inp("It is a candle.", candidate, instruction="What am I?"))
+    assert got.passed is passed, got.reason

@@ -7,7 +7,8 @@ Built-in markers: prompt section headings ("### Original response", "### Criteri
 tags ("<original>", "</response>"), a "Criteria:" line, the JSON keys of the structured answer
 ("keep_original", "rewrite": ...), chat-template role tags ("<|im_start|>", "[INST]", "<<SYS>>",
 "</s>", "Human:" / "Assistant:" lines) and phrases that talk about the rewriting itself ("here is
-the rewritten response", "the original response", "according to the criteria"). More literal
+the rewritten response", "the original's answer", "according to the criteria", the retry
+feedback's "a JSON object of the same form"). More literal
 markers come from `VerifyOptions.extra_leak_markers` (the pipeline passes its templates'
 headings).
 """
@@ -50,7 +51,12 @@ BUILTIN_MARKERS: list[tuple[str, str, tuple[str, ...]]] = [
      r"\b(?:here is|here's|below is)[ \t]+(?:the|a|my|your)[ \t]+(?:rewritten|revised|improved|reformatted|"
      r"polished|updated)[ \t]+(?:response|answer|version)\b",
      ("rewritten", "revised", "improved", "reformatted", "polished", "updated")),
-    ("echo of the rewriting instructions", r"\b(?:the|this)[ \t]+original[ \t]+(?:response|answer)\b", ("original",)),
+    ("echo of the rewriting instructions", r"\b(?:the|this)[ \t]+original(?:'s|’s)?[ \t]+(?:response|answer)\b",
+     ("original",)),
+    # the retry feedback's own wording (templates/feedback.j2), echoed by small models
+    ("echo of the rewriting instructions", r"\bJSON[ \t]+object[ \t]+of[ \t]+the[ \t]+same[ \t]+form\b", ("json",)),
+    ("echo of the rewriting instructions", r"\b(?:rewrite|answer)[ \t]+was[ \t]+rejected[ \t]+by[ \t]+(?:the[ \t]+)?automatic[ \t]+checks\b",
+     ("rejected",)),
     ("echo of the rewriting instructions", r"\brewritten[ \t]+(?:response|answer)\b", ("rewritten",)),
     ("echo of the rewriting instructions",
      r"\b(?:according to|following|as per|based on)[ \t]+the[ \t]+(?:given[ \t]+|provided[ \t]+)?"
@@ -91,7 +97,7 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 # Every built-in marker contains one of these (lower-cased) substrings; a text with none of them
 # cannot match and is passed at once (then each marker runs only where one of its own keys is).
-_TRIGGERS = ("<", "keep_original", "rewrit", "revised", "improved", "reformatted", "polished", "updated",
+_TRIGGERS = ("<", "json", "rejected", "keep_original", "rewrit", "revised", "improved", "reformatted", "polished", "updated",
              "criteria", "original", "requirement", "evidence", "instruction", "reference", "task type",
              "candidate", "human", "assistant", "system", "[inst", "[/inst")
 

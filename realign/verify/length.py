@@ -112,6 +112,21 @@ def truncation(candidate: str, original: str) -> str | None:
     return None
 
 
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, any script
+_MARKUP = re.compile(r"[{}\[\]<>|\\`]")
+
+
+def residue(candidate: str, original: str) -> str | None:
+    """Why `candidate` is a markup fragment rather than text (no word at all, only numbers and
+    brackets: "{ { 314.16 }}" from a small model's broken JSON) when the original is written in
+    words, or None. A bare number or formula without brackets is left to the other checks."""
+    if _LETTER_WORD.search(candidate) or len(_LETTER_WORD.findall(original)) < 3:
+        return None
+    if len(_MARKUP.findall(candidate)) < 2:
+        return None
+    return f"the rewrite has no words, only symbols and numbers: {candidate.strip()[:40]!r}"
+
+
 def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     """Why `candidate` looks degenerate (one n-word phrase repeated), or None."""
     words = candidate.lower().split()
@@ -176,7 +191,8 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     if worked and options.max_chars is None:
         upper = max(upper, int(options.worked_max_ratio * o), options.worked_ceiling_chars)
     if c:
-        for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original)):
+        for why in (truncation(inp.candidate, inp.original), degeneration(inp.candidate, inp.original),
+                    residue(inp.candidate, inp.original)):
             if why:
                 return CheckResult(name=NAME, passed=False, reason=f"rewrite looks incomplete: {why}")
     ratio = f"{c / o:.2f}x" if o else "n/a"
