@@ -899,6 +899,17 @@ class Store:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def finished_ids(self, run_id: str) -> set[str]:
+        """Ids of the run's rows a resume skips (`engines.admit`'s rule: a result that did not
+        fail and whose task did not come from the embedded fallback)."""
+        rows = self.con.execute(
+            "SELECT r.example_id FROM results r WHERE r.run_id = ? AND r.status <> 'failed' AND NOT EXISTS "
+            "(SELECT 1 FROM examples e WHERE e.run_id = r.run_id AND e.example_id = r.example_id "
+            "AND e.classifier = 'embedded_fallback')",
+            [run_id],
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def forget_example(self, run_id: str, example_id: str) -> None:
         """Drop a row's stored story at the next flush, before its new rows are written."""
         self._forget.append((run_id, example_id))

@@ -837,7 +837,10 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
     """Before any run the answer is assumed twice the original; after one, the dry run uses what
     the model actually wrote per original character, so its estimate lands near the real total."""
     db = tmp_path / "h.duckdb"
-    dry = ["rewrite", "--in", str(DEMO), "--db", str(db), "--dry-run", "--json", "--model", "m",
+    # the same rows in another order: another input, so a run of its own that nothing resumes
+    reordered = tmp_path / "reordered.jsonl"
+    reordered.write_text("".join(reversed(DEMO.read_text().splitlines(keepends=True))))
+    dry = ["rewrite", "--in", str(reordered), "--db", str(db), "--dry-run", "--json", "--model", "m",
            "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
     before = summary_of(realign(*dry))
     assert before["completion_estimate_from"].startswith("the default")
@@ -849,3 +852,23 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
     after = summary_of(realign(*dry))
     assert after["completion_estimate_from"] == "earlier runs in this database"
     assert abs(after["estimated_completion_tokens"] - actual) <= 0.25 * actual
+    assert after["resumed"] == 0
+
+
+def test_dry_run_counts_only_the_rows_a_rerun_would_process(tmp_path: Path) -> None:
+    """A dry run on a database holding the same run says how many rows are done and counts
+    requests for the others only (it said 61 + 145 requests where the rerun sent none)."""
+    db = tmp_path / "d.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        base = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url]
+        fresh = summary_of(realign(*base, "--dry-run", "--json"))
+        assert fresh["resumed"] == 0 and fresh["classify_requests"] + fresh["requests"] > 0
+        assert realign(*base, "--limit", "10", "-q").returncode == 0
+        half = summary_of(realign(*base, "--dry-run", "--json"))
+        assert half["resumed"] == 10 and half["requests"] < fresh["requests"]
+        text = realign(*base, "--dry-run")
+        assert "10 rows already done in run" in text.stdout.replace("\n", " ")
+        assert realign(*base, "-q").returncode == 0
+        done = summary_of(realign(*base, "--dry-run", "--json"))
+    assert done["resumed"] == done["rows"] == 24
+    assert done["requests"] == done["classify_requests"] == done["estimated_prompt_tokens"] == 0
