@@ -258,7 +258,8 @@ def export(
     if as_json:
         _print_json(summary)
     else:
-        print(f"wrote {summary['rows']} rows of run {summary['run_id']} to {out} ({fmt})")
+        print(f"wrote {summary['rows']} row{'' if summary['rows'] == 1 else 's'} of run {summary['run_id']} "
+              f"to {out} ({fmt})")
 
 
 @app.command()
