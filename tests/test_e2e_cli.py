@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -581,6 +582,18 @@ def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> No
     assert done["rows"] == 300 and done["resumed"] >= st["rows"]
 
 
+def test_a_cap_below_the_first_request_says_nothing_was_spent(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    with OpenAIServer(RealignResponder()) as srv:
+        stopped = realign("rewrite", "--in", str(data), "--db", str(tmp_path / "c.duckdb"), "--model", "m",
+                          "--base-url", srv.base_url, "--classifier", "embedded", "--price-in", "10",
+                          "--price-out", "30", "--max-cost", "0.0001")
+        sent = srv.count
+    assert stopped.returncode == 3 and sent == 0, stopped.stderr
+    assert "--max-cost $0.0001 reached (nothing spent: the next request alone would go over it)" in stopped.stderr
+
+
 def test_max_cost_holds_with_many_requests_in_flight(tmp_path: Path) -> None:
     """64 requests in flight against a cap that a few answers reach: the run may not send them all."""
     data = tmp_path / "in.jsonl"
@@ -593,6 +606,7 @@ def test_max_cost_holds_with_many_requests_in_flight(tmp_path: Path) -> None:
         assert stopped.returncode == 3, stopped.stderr
         assert "--max-cost $0.005 reached" in stopped.stderr
         sent = srv.count
+    assert re.search(r"\(\$0\.00[1-9]\d* spent by this run\)", stopped.stderr), stopped.stderr  # not "$0.00"
     st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
     # without the gate the first wave of 64 requests went out before any answer was counted
     assert st["status"] == "interrupted" and 0 < st["cost_usd"] <= 0.005 * 1.1, (st["cost_usd"], sent)
