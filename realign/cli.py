@@ -258,13 +258,14 @@ def export(
     if as_json:
         _print_json(summary)
     else:
-        print(f"wrote {summary['rows']} rows of run {summary['run_id']} to {out} ({fmt})")
+        print(f"wrote {summary['rows']} row{'' if summary['rows'] == 1 else 's'} of run {summary['run_id']} "
+              f"to {out} ({fmt})")
 
 
 @app.command()
 @user_errors
 def show(
-    example_id: str = typer.Argument(..., help="Example id (a unique prefix is enough)."),
+    example_id: str = typer.Argument(..., help="Example id (a unique prefix is enough; `export --format jsonl` writes the ids), or FILE:LINE of a quarantined row."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id; default: the latest run."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),

@@ -41,6 +41,9 @@ def budget_reached(max_cost: float, spent: float, rows_saved: int,
     """The run stopped at --max-cost: exit code 3, resumable with a higher limit."""
     from realign.llm.prices import format_usd
 
-    return Interrupted(0, rows_saved, f"stopped: --max-cost {format_usd(max_cost)} reached ({format_usd(spent)} spent by this run); "
+    # nothing spent: the first request's estimate alone was over the cap ("$0.00 spent" read as a rounding)
+    spend = (f"{format_usd(spent)} spent by this run" if spent > 0 else
+             "nothing spent: the next request alone would go over it")
+    return Interrupted(0, rows_saved, f"stopped: --max-cost {format_usd(max_cost)} reached ({spend}); "
                        f"{rows_saved} rows saved; rerun with a higher --max-cost to continue", exit_code=3,
                        summary=summary)

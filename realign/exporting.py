@@ -83,6 +83,7 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
         statuses = {r["status"]: r["n"] for r in store.query(
             "SELECT status, count(*) AS n FROM results WHERE run_id = ? GROUP BY status", [run_id])}
+        quarantined = store.query("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
     counts = state["counts"] if isinstance(state["counts"], dict) else json.loads(state["counts"] or "{}")
     total = counts.get("total") or (counts.get("totals") or {}).get("total")
     warnings = []
@@ -100,5 +101,13 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         warnings.append(f"{fmt} wrote {n} of the run's {sum(statuses.values())} rows: only accepted turns with a "
                         "label contract" + (" and a reason written by the label_reason mode" if fmt == "dfar_reason"
                                             else "") + " go into it")
+    if fmt == "dpo" and n < sum(statuses.values()):
+        # a pair needs a rewrite that was accepted: kept originals, passthrough and failed rows have none
+        warnings.append(f"dpo wrote {n} of the run's {sum(statuses.values())} rows: only rewritten turns make a "
+                        f"pair (chosen = rewrite, rejected = original); the run has {statuses.get('rewritten', 0)} "
+                        "rewritten rows")
+    if quarantined:
+        warnings.append(f"{quarantined} quarantined input row(s) are not in the export (bad input, never "
+                        "processed); `realign stats` lists them, and `realign show FILE:LINE` says why")
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt, "run_status": state["status"],
-            "warnings": warnings}
+            "quarantined": quarantined, "warnings": warnings}

@@ -168,7 +168,10 @@ class Pipeline:
                 on_exhausted=self._budget_exhausted)
 
     # ---- identity -------------------------------------------------------------------------
-    def run_identity(self, input_path: str) -> tuple[str, str, dict[str, Any]]:
+    def run_identity(self, input_path: str, *, classifier_name: str | None | bool = False,
+                     ) -> tuple[str, str, dict[str, Any]]:
+        """(run id, input hash, identity). `classifier_name` stands in for this pipeline's
+        classifier (a dry run asks which run the real, LLM-backed one would resume)."""
         from realign.tasks import default_criteria_dir
 
         criteria_dir = Path(self.cfg.tasks.criteria_dir or default_criteria_dir())
@@ -181,7 +184,7 @@ class Pipeline:
             "input": input_fingerprint(input_path),
             "criteria": crit.hexdigest(),
             "templates": template_fingerprint(),
-            "classifier": getattr(self.classifier, "name", None),
+            "classifier": getattr(self.classifier, "name", None) if classifier_name is False else classifier_name,
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
@@ -494,13 +497,20 @@ ANSWER_OVERHEAD_TOKENS = 15  # {"rewritten": "...", "keep_original": false}
 
 
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
-               show_prompts: int = 1, history: dict[str, float] | None = None) -> dict[str, Any]:
+               show_prompts: int = 1, history: dict[str, float] | None = None,
+               finished: tuple[str, set[str]] | None = None) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
 
     Token figures are estimates: prompts at 4 characters a token; answers from the completion
     tokens per original character that earlier runs in the same database took, by task
-    (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens.
+    (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens. `finished`: the run a
+    real rerun would resume and the ids it finished; those rows send nothing and are not counted.
     """
+    from realign.engines.admit import dedupe_id
+
+    resume_id, done = finished if finished is not None else ("", set())
+    seen: dict[str, int] = {}
+    resumed = 0
     history = history or {}
     cfg = pipeline.cfg
     rows = quarantined = requests = prompt_chars = completion_tokens = 0
@@ -527,6 +537,10 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 if len(bad) < 5:
                     bad.append(x.describe(input_path))
         rows += len(chunk)
+        examples = [dedupe_id(x, seen) for x in examples]  # the ids the run stores
+        left = [x for x in examples if x.id not in done]
+        resumed += len(examples) - len(left)
+        examples = left
         preds = await pipeline.classify(examples)
         for ex, pred in zip(examples, preds):
             if asks_llm is not None and pred.confidence < asks_llm:
@@ -566,7 +580,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     est_completion = completion_tokens * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
     price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
     return {
-        "dry_run": True, "rows": rows, "quarantined": quarantined,
+        "dry_run": True, "rows": rows, "quarantined": quarantined, "resumed": resumed,
+        "resumed_run": resume_id or None,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
         "classify_requests": classify_requests, "total_requests": requests + classify_requests,
         "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),

@@ -14,6 +14,9 @@ console = Console()
 def print_rewrite_summary(s: dict[str, Any]) -> None:
     if s.get("dry_run"):
         console.print(f"[bold]dry run[/bold]: {s['rows']} rows read, {s['quarantined']} would be quarantined")
+        if s.get("resumed"):
+            console.print(f"{s['resumed']:,} rows already done in run {s['resumed_run']} of this database: "
+                          "a rerun resumes them and sends nothing for them (not counted below)", markup=False)
         for b in s["bad_rows"]:
             console.print(f"  bad row: {b}", markup=False)
         t = Table("task", "rows", "rewrite", "passthrough")

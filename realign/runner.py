@@ -57,7 +57,8 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
         classifier = _classifier(offline, None)
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
-        return asyncio.run(plan(pipe, input_path, limit=limit, history=_rewrite_history(db)))
+        return asyncio.run(plan(pipe, input_path, limit=limit, history=_rewrite_history(db),
+                                finished=_finished_rows(pipe, cfg, input_path, db)))
     check_key(cfg)
     m = cfg.model
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
@@ -222,6 +223,24 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     if "interrupted" in summary:
         raise Interrupted(summary["interrupted"], summary["rows"], summary=summary)
     return summary
+
+
+def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str) -> tuple[str, set[str]] | None:
+    """For --dry-run: the run the real command would resume in `db` and the ids of its rows a
+    rerun skips; None when `db` holds no such run."""
+    from pathlib import Path
+
+    if not Path(db).is_file():
+        return None
+    # the real run classifies with the LLM-backed classifier the dry run replaces: its identity
+    kind = cfg.classify.kind if cfg.classify.kind != "auto" else "cascade"
+    run_id = pipe.run_identity(input_path, classifier_name=None if cfg.tasks.force_task else kind)[0]
+    try:
+        with Store(db, read_only=True) as st:
+            done = st.finished_ids(run_id)
+    except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every row counts
+        return None
+    return (run_id, done) if done else None
 
 
 def _rewrite_history(db: str) -> dict[str, float]:

@@ -899,6 +899,17 @@ class Store:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def finished_ids(self, run_id: str) -> set[str]:
+        """Ids of the run's rows a resume skips (`engines.admit`'s rule: a result that did not
+        fail and whose task did not come from the embedded fallback)."""
+        rows = self.con.execute(
+            "SELECT r.example_id FROM results r WHERE r.run_id = ? AND r.status <> 'failed' AND NOT EXISTS "
+            "(SELECT 1 FROM examples e WHERE e.run_id = r.run_id AND e.example_id = r.example_id "
+            "AND e.classifier = 'embedded_fallback')",
+            [run_id],
+        ).fetchall()
+        return {r[0] for r in rows}
+
     def forget_example(self, run_id: str, example_id: str) -> None:
         """Drop a row's stored story at the next flush, before its new rows are written."""
         self._forget.append((run_id, example_id))
@@ -1160,6 +1171,23 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
     return None
 
 
+def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | None:
+    """The quarantine entry at `where`: "FILE:LINE" (FILE the run's input, by path or file name)
+    or a bare line number; None when `where` is neither or no quarantined row is there."""
+    path, _, line = where.rpartition(":")
+    if not line.isdigit():
+        return None
+    info = store.query("SELECT input_path FROM runs WHERE run_id = ?", [run_id])
+    if not info:
+        return None
+    input_path = info[0]["input_path"] or ""
+    if path and path != input_path and Path(path).name != Path(input_path).name:
+        return None
+    rows = store.query("SELECT source_index, line, field, error, raw FROM quarantine WHERE run_id = ? AND line = ?",
+                       [run_id, int(line)])
+    return {**rows[0], "input_path": input_path} if rows else None
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`."""
     from realign.classify.base import classification_source
@@ -1168,18 +1196,27 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     ex = q("SELECT * FROM examples WHERE run_id = ? AND example_id = ?", [run_id, example_id])
     if not ex:
         near = [r["example_id"] for r in q(
-            "SELECT example_id FROM examples WHERE run_id = ? AND example_id LIKE ? || '%' LIMIT 5",
-            [run_id, example_id])]
+            "SELECT example_id FROM examples WHERE run_id = ? AND starts_with(example_id, ?) "
+            "ORDER BY example_id LIMIT 5", [run_id, example_id])]
         if len(near) == 1:
             return row_story(store, near[0], run_id)
         bad = quarantined_row(store, example_id, run_id)
+        what = f"example '{example_id}'"
+        if bad is None:  # FILE:LINE or LINE, how quarantined rows without an id are named
+            bad = quarantined_at(store, example_id, run_id)
+            what = f"the row at {example_id}"
         if bad is not None:
             field = f", field '{bad['field']}'" if bad["field"] else ""
             where = f"line {bad['line']}" if bad["line"] is not None else f"row {bad['source_index']}"
-            raise ConfigError(f"example '{example_id}' was quarantined in run {run_id}, not processed: "
+            raise ConfigError(f"{what} was quarantined in run {run_id}, not processed: "
                               f"{bad['input_path']} {where}{field}: {bad['error']}; fix the row and rerun")
-        hint = f"; ids starting so: {', '.join(near)}" if near else ""
-        raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path}{hint}")
+        if near:
+            n = q("SELECT count(*) AS n FROM examples WHERE run_id = ? AND starts_with(example_id, ?)",
+                  [run_id, example_id])[0]["n"]
+            raise ConfigError(f"ambiguous: {n:,} ids start with '{example_id}' in run {run_id}: {', '.join(near)}"
+                              + (", ..." if n > len(near) else "") + "; give more of the id")
+        raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path} (ids: `realign export "
+                          "--format jsonl` writes each row's id; a quarantined row is named FILE:LINE)")
     e = ex[0]
     result = q("SELECT * FROM results WHERE run_id = ? AND example_id = ?", [run_id, example_id])
     turns = q("SELECT * FROM rewrites WHERE run_id = ? AND example_id = ? ORDER BY turn_index", [run_id, example_id])

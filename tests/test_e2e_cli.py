@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -588,6 +589,18 @@ def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> No
     assert done["rows"] == 300 and done["resumed"] >= st["rows"]
 
 
+def test_a_cap_below_the_first_request_says_nothing_was_spent(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    with OpenAIServer(RealignResponder()) as srv:
+        stopped = realign("rewrite", "--in", str(data), "--db", str(tmp_path / "c.duckdb"), "--model", "m",
+                          "--base-url", srv.base_url, "--classifier", "embedded", "--price-in", "10",
+                          "--price-out", "30", "--max-cost", "0.0001")
+        sent = srv.count
+    assert stopped.returncode == 3 and sent == 0, stopped.stderr
+    assert "--max-cost $0.0001 reached (nothing spent: the next request alone would go over it)" in stopped.stderr
+
+
 def test_max_cost_holds_with_many_requests_in_flight(tmp_path: Path) -> None:
     """64 requests in flight against a cap that a few answers reach: the run may not send them all."""
     data = tmp_path / "in.jsonl"
@@ -600,6 +613,7 @@ def test_max_cost_holds_with_many_requests_in_flight(tmp_path: Path) -> None:
         assert stopped.returncode == 3, stopped.stderr
         assert "--max-cost $0.005 reached" in stopped.stderr
         sent = srv.count
+    assert re.search(r"\(\$0\.00[1-9]\d* spent by this run\)", stopped.stderr), stopped.stderr  # not "$0.00"
     st = summary_of(realign("stats", "--db", str(db), "--json"))[0]
     # without the gate the first wave of 64 requests went out before any answer was counted
     assert st["status"] == "interrupted" and 0 < st["cost_usd"] <= 0.005 * 1.1, (st["cost_usd"], sent)
@@ -847,7 +861,10 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
     """Before any run the answer is assumed twice the original; after one, the dry run uses what
     the model actually wrote per original character, so its estimate lands near the real total."""
     db = tmp_path / "h.duckdb"
-    dry = ["rewrite", "--in", str(DEMO), "--db", str(db), "--dry-run", "--json", "--model", "m",
+    # the same rows in another order: another input, so a run of its own that nothing resumes
+    reordered = tmp_path / "reordered.jsonl"
+    reordered.write_text("".join(reversed(DEMO.read_text().splitlines(keepends=True))))
+    dry = ["rewrite", "--in", str(reordered), "--db", str(db), "--dry-run", "--json", "--model", "m",
            "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
     before = summary_of(realign(*dry))
     assert before["completion_estimate_from"].startswith("the default")
@@ -859,3 +876,23 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
     after = summary_of(realign(*dry))
     assert after["completion_estimate_from"] == "earlier runs in this database"
     assert abs(after["estimated_completion_tokens"] - actual) <= 0.25 * actual
+    assert after["resumed"] == 0
+
+
+def test_dry_run_counts_only_the_rows_a_rerun_would_process(tmp_path: Path) -> None:
+    """A dry run on a database holding the same run says how many rows are done and counts
+    requests for the others only (it said 61 + 145 requests where the rerun sent none)."""
+    db = tmp_path / "d.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        base = ["rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url]
+        fresh = summary_of(realign(*base, "--dry-run", "--json"))
+        assert fresh["resumed"] == 0 and fresh["classify_requests"] + fresh["requests"] > 0
+        assert realign(*base, "--limit", "10", "-q").returncode == 0
+        half = summary_of(realign(*base, "--dry-run", "--json"))
+        assert half["resumed"] == 10 and half["requests"] < fresh["requests"]
+        text = realign(*base, "--dry-run")
+        assert "10 rows already done in run" in text.stdout.replace("\n", " ")
+        assert realign(*base, "-q").returncode == 0
+        done = summary_of(realign(*base, "--dry-run", "--json"))
+    assert done["resumed"] == done["rows"] == 24
+    assert done["requests"] == done["classify_requests"] == done["estimated_prompt_tokens"] == 0

@@ -196,3 +196,37 @@ def test_hf_export_is_a_datasets_folder_that_reads_back(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         export_examples(((ex, {}) for ex in examples), str(tmp_path / "taken"), "hf")
     assert (tmp_path / "taken" / "x").read_text() == "keep me"
+
+
+def test_export_says_why_dpo_is_empty_and_that_quarantined_rows_are_left_out(tmp_path: Path) -> None:
+    """No rewritten row: dpo writes nothing and says why; the one kept row reads '1 row'; a
+    quarantined input row is named as missing from the export."""
+    import subprocess
+    import sys
+
+    from realign.records import BadRow
+    from realign.store import Store
+
+    db = tmp_path / "x.duckdb"
+    with Store(str(db)) as st:
+        st.start_run(run_id="r1", name="t", config={}, config_hash="h", input_path="in.jsonl", input_hash="ih",
+                     model="m", base_url="u")
+        ex = Example(id="e1", source_index=0, format="alpaca",
+                     turns=[Turn(role="user", content="q"), Turn(role="assistant", content="a")])
+        st.add_example("r1", ex, "open_qa", 0.9, "embedded")
+        st.add_result("r1", "e1", status="kept_original", task="open_qa", final_turns=[], attempts=1,
+                      prompt_tokens=1, completion_tokens=1, error=None)
+        st.add_quarantine("r1", BadRow(source_index=1, line=2, error="line is not valid JSON", raw="{"))
+        st.finish_run("r1", "completed", {"total": 2})
+
+    def export(fmt: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "realign.cli", "export", "--db", str(db), "--format", fmt,
+                               "--out", str(tmp_path / f"out.{fmt}.jsonl")], capture_output=True, text=True)
+
+    dpo = export("dpo")
+    assert dpo.returncode == 0 and "wrote 0 rows" in dpo.stdout
+    assert "dpo wrote 0 of the run's 1 rows: only rewritten turns make a pair" in dpo.stderr
+    jsonl = export("jsonl")
+    assert jsonl.returncode == 0 and "wrote 1 row of run r1" in jsonl.stdout
+    assert "1 quarantined input row(s) are not in the export" in jsonl.stderr
+    assert "dpo wrote" not in jsonl.stderr

@@ -431,3 +431,31 @@ def test_the_first_timeout_is_announced_once_with_the_timeout_and_the_fix():
     assert result.attempts == 3  # two timeouts, both retried
     assert len(notices) == 1
     assert "--timeout 0.3 s" in notices[0] and "higher --timeout or a lower --concurrency" in notices[0]
+
+
+def test_a_call_cancelled_as_the_probe_lock_is_granted_stops_and_sends_nothing():
+    """--max-cost stops a run by cancelling rows; a row waiting for the first answer (the probe)
+    that is cancelled in the very step the lock comes free must stop, not go on to send (before
+    Python 3.12 `wait_for` swallowed such a cancel, and the row's next request cancelled the
+    finishing run again: a CancelledError traceback)."""
+
+    async def go(srv: OpenAIServer) -> tuple[bool, int]:
+        async with LLMClient(settings(srv), None) as client:
+            probe = asyncio.create_task(client.chat(MESSAGES, sampling=SAMPLING))
+            for _ in range(5):
+                await asyncio.sleep(0)  # the probe holds the lock, its request is in flight
+            waiting = asyncio.create_task(client.chat([{"role": "user", "content": "Another"}], sampling=SAMPLING))
+            # the probe's task ends in the step that frees the lock: cancel the waiter right then
+            probe.add_done_callback(lambda _: waiting.cancel())
+            await probe
+            try:
+                await waiting
+            except asyncio.CancelledError:
+                pass
+            after = await client.chat([{"role": "user", "content": "Third"}], sampling=SAMPLING)
+            assert after.content  # the lock was not left held
+            return waiting.cancelled(), srv.count
+
+    with OpenAIServer(echo_responder, latency_s=0.2) as srv:
+        cancelled, sent = asyncio.run(go(srv))
+    assert cancelled and sent == 2  # the probe and the third call; the cancelled one sent nothing

@@ -247,3 +247,17 @@ def test_port_in_use_is_reported():
         busy.listen()
         with pytest.raises(OSError):
             OpenAIServer(port=busy.getsockname()[1]).start()
+
+
+def test_the_command_line_server_on_a_taken_port_says_so_in_one_line():
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "realign.testing.openai_server", "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and f"127.0.0.1:{port}" in proc.stderr and "--port 0" in proc.stderr

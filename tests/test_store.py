@@ -225,6 +225,33 @@ def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_
             row_story(st, "broken", "r1")
         with pytest.raises(ConfigError, match="^no example 's8'"):
             row_story(st, "s8", "r1")
+        # a row with no id at all is named by where it is: FILE:LINE, or the line alone
+        st.add_quarantine("r1", BadRow(source_index=2, line=3, error="line is not valid JSON", raw='{"instr'))
+        st.flush()
+        for where in ("chat.jsonl:3", "/elsewhere/chat.jsonl:3", "3"):
+            with pytest.raises(ConfigError, match=f"^the row at {where} was quarantined in run r1, not processed: "
+                                                  "chat.jsonl line 3: line is not valid JSON"):
+                row_story(st, where, "r1")
+        for nothing_there in ("chat.jsonl:4", "other.jsonl:3"):
+            with pytest.raises(ConfigError, match="^no example"):
+                row_story(st, nothing_there, "r1")
+
+
+def test_show_of_an_ambiguous_id_prefix_says_ambiguous_and_lists_the_ids(tmp_path: Path) -> None:
+    from realign.errors import ConfigError
+    from realign.store import row_story
+
+    with Store(str(tmp_path / "a.duckdb")) as st:
+        st.start_run(run_id="r1", name="t", config={}, config_hash="h",
+                     input_path="in.jsonl", input_hash="ih", model="m", base_url="u")
+        for i in ("h1", "h2", "h3", "h4", "h5", "h6", "x1"):
+            st.add_example("r1", _example(i), "open_qa", 1.0, "config")
+        st.flush()
+        with pytest.raises(ConfigError) as told:
+            row_story(st, "h", "r1")
+        assert str(told.value) == ("ambiguous: 6 ids start with 'h' in run r1: h1, h2, h3, h4, h5, ...; "
+                                   "give more of the id")
+        assert row_story(st, "x", "r1")["example_id"] == "x1"  # a unique prefix is enough
 
 
 @pytest.mark.parametrize("reason, kind", [

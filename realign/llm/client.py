@@ -475,9 +475,7 @@ class LLMClient:
                 # dialect learned, by a handful of requests, not by `concurrency` of them at once.
                 # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
                 # refusal: the others stop waiting for it (no head-of-line blocking).
-                try:
-                    await asyncio.wait_for(self._probe.acquire(), timeout=PROBE_PATIENCE_S)
-                except asyncio.TimeoutError:
+                if not await _acquire_within(self._probe, PROBE_PATIENCE_S):
                     self._probe_hangs = True
                 else:
                     try:
@@ -909,3 +907,23 @@ def _cause(exc: BaseException) -> str:
         cause = cause.__cause__ or cause.__context__
     text = str(cause) if cause is not None else ""
     return text or str(exc) or type(exc).__name__
+
+
+async def _acquire_within(lock: asyncio.Lock, timeout: float) -> bool:
+    """Take `lock` within `timeout` seconds (True) or give up (False). A cancel always goes on:
+    `asyncio.wait_for` before Python 3.12 returns the lock instead when the cancel comes in the
+    step the lock is granted, and the cancelled call then sends anyway (a row that --max-cost
+    stops went on to ask the spend gate, which cancelled the finishing run again)."""
+    taking = asyncio.ensure_future(lock.acquire())
+    try:
+        await asyncio.wait((taking,), timeout=timeout)
+    except BaseException:
+        if taking.done() and not taking.cancelled():
+            lock.release()  # granted meanwhile: hand it on
+        else:
+            taking.cancel()  # Lock.acquire passes a lock granted but not yet taken to the next waiter
+        raise
+    if taking.done():
+        return True
+    taking.cancel()
+    return False

@@ -1202,6 +1202,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run())
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # the port is taken (or the host is not this machine's): one line, not a traceback
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; pick another --port, "
+              "or --port 0 for a free one (printed on stdout, and written to --port-file)", file=sys.stderr)
+        return 2
     if args.times_file:
         Path(args.times_file).write_text("".join(f"{t:.6f}\n" for t in server.arrivals))
     return 0
