@@ -297,6 +297,14 @@ def test_a_markup_fragment_with_no_words_is_not_a_rewrite(candidate: str, passed
     assert got.passed is passed, got.reason
 
 
+def test_a_markup_fragment_for_a_short_answer_with_words() -> None:
+    check = get_check("length", VerifyOptions())
+    got = check(CheckInput(task="information_extraction", instruction="List the dates in the text.",
+                           original="3 March 2021, 15 April 2023", candidate="{ { 27 } 30, 1549680000 }"))
+    assert not got.passed and "no words" in got.reason
+    assert check(CheckInput(task="math_puzzles", instruction="2+2?", original="4", candidate="{4}")).passed
+
+
 @pytest.mark.parametrize("candidate, passed", [
     ("and the original's answer has been rewritten with a JSON object of the same form as before.", False),
     ("Your rewrite was rejected by automatic checks: final answer changed.", False),

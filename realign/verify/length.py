@@ -118,9 +118,9 @@ _MARKUP = re.compile(r"[{}\[\]<>|\\`]")
 
 def residue(candidate: str, original: str) -> str | None:
     """Why `candidate` is a markup fragment rather than text (no word at all, only numbers and
-    brackets: "{ { 314.16 }}" from a small model's broken JSON) when the original is written in
-    words, or None. A bare number or formula without brackets is left to the other checks."""
-    if _LETTER_WORD.search(candidate) or len(_LETTER_WORD.findall(original)) < 3:
+    brackets: "{ { 314.16 }}", "{ { 27 } 30, 1549680000 }" from a small model's broken JSON) when
+    the original has words, or None. A bare number or formula without brackets is left to the other checks."""
+    if _LETTER_WORD.search(candidate) or not _LETTER_WORD.search(original):
         return None
     if len(_MARKUP.findall(candidate)) < 2:
         return None
