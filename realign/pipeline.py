@@ -168,10 +168,9 @@ class Pipeline:
                 on_exhausted=self._budget_exhausted)
 
     # ---- identity -------------------------------------------------------------------------
-    def run_identity(self, input_path: str, *, classifier_name: str | None | bool = False,
-                     ) -> tuple[str, str, dict[str, Any]]:
-        """(run id, input hash, identity). `classifier_name` stands in for this pipeline's
-        classifier (a dry run asks which run the real, LLM-backed one would resume)."""
+    def run_identity(self, input_path: str, *, classifier_name: str | None = None) -> tuple[str, str, dict[str, Any]]:
+        """(run id, input hash, identity). `classifier_name`, when given, stands in for this
+        pipeline's classifier (a dry run asks which run the real, LLM-backed one would resume)."""
         from realign.tasks import default_criteria_dir
 
         criteria_dir = Path(self.cfg.tasks.criteria_dir or default_criteria_dir())
@@ -184,7 +183,7 @@ class Pipeline:
             "input": input_fingerprint(input_path),
             "criteria": crit.hexdigest(),
             "templates": template_fingerprint(),
-            "classifier": getattr(self.classifier, "name", None) if classifier_name is False else classifier_name,
+            "classifier": classifier_name or getattr(self.classifier, "name", None),
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity

@@ -232,9 +232,12 @@ def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str
 
     if not Path(db).is_file():
         return None
-    # the real run classifies with the LLM-backed classifier the dry run replaces: its identity
-    kind = cfg.classify.kind if cfg.classify.kind != "auto" else "cascade"
-    run_id = pipe.run_identity(input_path, classifier_name=None if cfg.tasks.force_task else kind)[0]
+    from realign.classify import resolved_kind
+
+    # the real run (which always has a model) classifies with the classifier the dry run replaces
+    # by the embedded one: its identity. With --task there is no classifier in either.
+    kind = None if cfg.tasks.force_task else resolved_kind(cfg.classify.kind, has_llm=True)
+    run_id = pipe.run_identity(input_path, classifier_name=kind)[0]
     try:
         with Store(db, read_only=True) as st:
             done = st.finished_ids(run_id)

@@ -20,6 +20,13 @@ KINDS = ("auto", "embedded", "llm", "cascade")
 __all__ = ["Classifier", "KINDS", "build_classifier", "classification_text"]
 
 
+def resolved_kind(kind: str, *, has_llm: bool) -> str:
+    """The classifier `kind` names once "auto" is decided (cascade with a model, else embedded);
+    it is also the built classifier's `name`, which a run's identity holds."""
+    key = (kind or "").strip().lower()
+    return ("cascade" if has_llm else "embedded") if key == "auto" else key
+
+
 def build_classifier(kind: str = "auto", *, llm: Any = None, threshold: float | None = None) -> Classifier:
     """The classifier of `kind`.
 
@@ -37,8 +44,7 @@ def build_classifier(kind: str = "auto", *, llm: Any = None, threshold: float | 
     key = (kind or "").strip().lower()
     if key not in KINDS:
         raise ConfigError(f"unknown classifier kind {kind!r}; choose one of: {', '.join(KINDS)}")
-    if key == "auto":
-        key = "cascade" if llm is not None else "embedded"
+    key = resolved_kind(key, has_llm=llm is not None)
     if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
         raise ConfigError(f"classifier threshold must be between 0 and 1, got {threshold}")
     if key in ("llm", "cascade") and llm is None:
