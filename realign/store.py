@@ -887,26 +887,18 @@ class Store:
         ).fetchall()
         return dict(rows)
 
-    def fallback_classified(self, run_id: str, example_ids: Sequence[str]) -> set[str]:
-        """Those of `example_ids` whose task came from the embedded fallback after the LLM
-        classifier failed: a resume classifies them again."""
-        if not example_ids:
+    def finished_ids(self, run_id: str, example_ids: Sequence[str] | None = None) -> set[str]:
+        """Ids of the run's rows (of `example_ids`, or all) that a resume skips: a result that did
+        not fail and whose task did not come from the embedded fallback after the LLM classifier
+        failed (those are classified again). The one rule `engines.admit` and --dry-run share."""
+        if example_ids is not None and not example_ids:
             return set()
-        rows = self.con.execute(
-            "SELECT example_id FROM examples WHERE run_id = ? AND classifier = 'embedded_fallback' "
-            "AND example_id IN (SELECT unnest(?))",
-            [run_id, list(example_ids)],
-        ).fetchall()
-        return {r[0] for r in rows}
-
-    def finished_ids(self, run_id: str) -> set[str]:
-        """Ids of the run's rows a resume skips (`engines.admit`'s rule: a result that did not
-        fail and whose task did not come from the embedded fallback)."""
+        among = "" if example_ids is None else " AND r.example_id IN (SELECT unnest(?))"
         rows = self.con.execute(
             "SELECT r.example_id FROM results r WHERE r.run_id = ? AND r.status <> 'failed' AND NOT EXISTS "
             "(SELECT 1 FROM examples e WHERE e.run_id = r.run_id AND e.example_id = r.example_id "
-            "AND e.classifier = 'embedded_fallback')",
-            [run_id],
+            "AND e.classifier = 'embedded_fallback')" + among,
+            [run_id] + ([] if example_ids is None else [list(example_ids)]),
         ).fetchall()
         return {r[0] for r in rows}
 

@@ -38,10 +38,11 @@ def admit(chunk: Iterable[Example | BadRow], *, store: Store, run_id: str, input
             stats.done += 1  # type: ignore[attr-defined]
             continue
         examples.append(dedupe_id(item, seen))
-    statuses = store.result_statuses(run_id, [e.id for e in examples])
-    fallback = store.fallback_classified(run_id, list(statuses))
-    redo = {i for i, st in statuses.items() if st == "failed" or i in fallback}
-    todo = [e for e in examples if e.id not in statuses or e.id in redo]
+    ids = [e.id for e in examples]
+    finished = store.finished_ids(run_id, ids)
+    # stored but not finished (failed, or classified by the fallback): their old story goes first
+    redo = set(store.result_statuses(run_id, ids)) - finished
+    todo = [e for e in examples if e.id not in finished]
     resumed = len(examples) - len(todo)
     stats.resumed += resumed  # type: ignore[attr-defined]
     stats.done += resumed  # type: ignore[attr-defined]
