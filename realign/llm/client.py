@@ -435,7 +435,7 @@ class LLMClient:
         sent: dict[str, Any] = request
 
         async def attempt() -> ChatResult:
-            nonlocal attempts, previous, sent
+            nonlocal attempts, previous
             attempts += 1
             if attempts > 1:
                 self.stats.retries += 1
