@@ -147,6 +147,8 @@ class Facts:
     # keys of `terms` whose words the question itself gives ("egg" to "... hen or egg"): held by
     # those words, which are then not discounted as the question's
     spans: frozenset[str] = frozenset()
+    # keys of `terms` that are a longer answer phrase (FRAGMENT_MAX_WORDS): held by a share of its words
+    fragments: frozenset[str] = frozenset()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -602,6 +604,15 @@ def _other_alternative(instruction: str, want: Facts, text: str) -> str | None:
     return None
 
 
+def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
+    """Whether `text` keeps at least FRAGMENT_SHARE of an answer phrase's content words (those the
+    question does not give), each as written or as another form of the word."""
+    words = {w for alt in _term_alternatives(fragment, given) for w in alt}
+    have = _stems(text)
+    found = sum(any(w == h or _same_word(w, h) for h in have) for w in words)
+    return bool(words) and found >= FRAGMENT_SHARE * len(words)
+
+
 def _caseless_name_kept(name_low: str, text: str) -> bool:
     """A name in a rewrite written all in lower case, where capitals cannot mark it: its words in
     order, each as written, as a spelling variant or a shortened or pet form of a given name
@@ -748,6 +759,10 @@ def answer_facts(instruction: str, original: str) -> Facts:
         term = _short_term(original)
         if term is not None and _term_alternatives(term, _stems(instruction)):
             return Facts({}, {term.lower(): term}, frozenset({term.lower()}))
+        fragment = _fragment(original) if term is None else None
+        if fragment is not None and _term_alternatives(fragment, _stems(instruction)):
+            key = fragment.lower()
+            return Facts({}, {key: fragment}, frozenset({key}), fragments=frozenset({key}))
         if term is not None and instruction.strip() and _term_alternatives(term, frozenset()) \
                 and not facts.numbers and not facts.names and len(term.split()) <= SPAN_MAX_WORDS:
             # every word of the answer is the question's ("egg" to "who came first, hen or egg", "town"
@@ -759,6 +774,20 @@ def answer_facts(instruction: str, original: str) -> Facts:
 
 
 SPAN_MAX_WORDS = 3  # a longer answer made of the question's words restates the question
+# An answer phrase longer than a plain-word answer, cut from a text ("until their economic and political
+# objectives were met", "by assuming the task of interpreting the treaties"): no sentence (it opens in
+# lower case), so not one way of saying something but the answer's own words. Held by at least
+# FRAGMENT_SHARE of its content words: a rewrite may reorder and shorten it, not answer with other words.
+FRAGMENT_MAX_WORDS = 30
+FRAGMENT_SHARE = 0.4
+
+
+def _fragment(original: str) -> str | None:
+    t = original.strip().rstrip(".,;")
+    if not t or not t[0].islower() or "\n" in t or re.search(r"[.!?:]\s", t) \
+            or not TERM_MAX_WORDS < len(t.split()) <= FRAGMENT_MAX_WORDS:
+        return None
+    return t
 _CLOSED_OPENING = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|"
                              r"may|might|must|isn['’]t|aren['’]t|wasn['’]t|don['’]t|doesn['’]t|didn['’]t)\b", re.I)
 
@@ -1132,7 +1161,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                   "rewrite does not write it")
     caseless = not any(ch.isupper() for ch in cand_text)  # "raj guru gajraj mishra": a system's lower-cased answer
     kept_names = [n for k, n in want.names.items()
-                  if (k in want.quotes or (_term_kept(k, cand_text, frozenset() if k in want.spans else given)
+                  if (k in want.quotes or (_fragment_kept(k, cand_text, given) if k in want.fragments
+                                            else _term_kept(k, cand_text, frozenset() if k in want.spans else given)
                                             if k in want.terms
                                             else _has_name(cand_low, _fold(k), cand_text, n)
                                             or (caseless and _caseless_name_kept(k, cand_text))))
