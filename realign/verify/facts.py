@@ -121,6 +121,8 @@ _TENS_ORD = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, 
              "ninety": 90}
 _ORDINAL = re.compile(r"\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(" + "|".join(_ORDINALS)
                       + r")\b", re.I)
+# after a tens word they are ordinals: "the Twenty-first Amendment" is the 21st, not "twenty"
+_TENS_FIRST = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(first|second)\b", re.I)
 
 
 # Month and day names name a date wherever they stand: "November 15, 1791 is when ..." changes
@@ -191,7 +193,7 @@ def read_facts(text: str) -> Facts:
         if n is not None:
             numbers.setdefault(abs(n.value), n.text)
     for w in _WORD_NUM.finditer(body):
-        if _ORDINAL.match(body, w.start()):
+        if _ORDINAL.match(body, w.start()) or _TENS_FIRST.match(body, w.start()):
             continue  # "twenty-third": read as an ordinal below
         n = _word_number(w)
         scale = _SCALE.match(body, w.end())  # "eighteen million" is 18,000,000, not 18
@@ -199,6 +201,9 @@ def read_facts(text: str) -> Facts:
         numbers.setdefault(value, n.text + (scale.group(0) if scale else ""))
     for o in _ORDINAL.finditer(body):  # "the eighth season" states 8 as "Season 8" does
         numbers.setdefault(Fraction(_TENS_ORD.get((o.group(1) or "").lower(), 0) + _ORDINALS[o.group(2).lower()]),
+                           o.group(0))
+    for o in _TENS_FIRST.finditer(body):
+        numbers.setdefault(Fraction(_TENS_ORD[o.group(1).lower()] + (1 if o.group(2).lower() == "first" else 2)),
                            o.group(0))
     names: dict[str, str] = {}
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
@@ -585,7 +590,7 @@ def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
     return False
 
 
-_OR_PAIR = re.compile(r"([^\W\d_]+)[ \t]*,?[ \t]+or[ \t]+([^\W\d_]+)", re.I)
+_OR_PAIR = re.compile(r"([^\W\d_]+)[ \t]*,?[ \t]+or[ \t]+(?:(?:the|a|an)[ \t]+)?([^\W\d_]+)", re.I)
 
 
 def _other_alternative(instruction: str, want: Facts, text: str) -> str | None:
