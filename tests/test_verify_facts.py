@@ -540,3 +540,21 @@ def test_a_slogan_opening_with_no_is_no_polar_answer() -> None:
 def test_an_answer_phrase_from_a_passage_is_held_by_its_words(original: str, candidate: str, same: bool) -> None:
     assert read_contract("", original).kind == "facts"
     assert facts_ok("", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a colon pair (a verse, a time) is one fact: one part changed changes it
+        ("Psalms 23:4", "It is in Psalms 23:4.", True),
+        ("Psalms 23:4", "Psalms 23:1", False),
+        ("at 10:45", "The train left at 10:15.", False),
+        # a verse range cited by one of its verses is a narrower citation, not another verse
+        ("Acts 2:1-4", "Acts 2:4", True),
+        # an ordinal after a tens word: "Twenty-first" is 21, "Twenty-second" 22
+        ("the Twenty-first Amendment", "the 21st Amendment", True),
+        ("the Twenty-first Amendment", "the Twenty-second Amendment", False),
+    ],
+)
+def test_colon_pairs_and_compound_ordinals(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("where is it written", original, candidate) == same

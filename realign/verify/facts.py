@@ -990,6 +990,28 @@ def _range_changed(inp: CheckInput, want: Facts) -> str | None:
     return None
 
 
+# "Numbers 22:28", "at 10:30", "won 3:1": two numbers joined by a colon are one fact, like a range
+_COLON_PAIR = re.compile(r"(?<![\w.:])(\d{1,3}):(\d{1,3})(?![\w:]|\.\d|[ \t]*[-–—][ \t]*\d)")  # "5:1-5" is a range
+
+
+def _pair_changed(inp: CheckInput, want: Facts) -> str | None:
+    """A colon pair of the original's answer (a verse, a time, a score) that the rewrite writes with
+    one part changed ("Numbers 22:28" -> "Numbers 22:22")."""
+    if ":" not in inp.original or ":" not in inp.candidate or not want.numbers:
+        return None
+    mine = {(int(a), int(b)) for a, b in _COLON_PAIR.findall(inp.original)}
+    if not mine:
+        return None
+    theirs = {(int(a), int(b)) for a, b in _COLON_PAIR.findall(inp.candidate)}
+    if mine & theirs:
+        return None
+    for a, b in mine:
+        other = next((t for t in theirs if a in t or b in t), None)
+        if other is not None:
+            return f"fact changed: the original's {a}:{b} became {other[0]}:{other[1]} in the rewrite"
+    return None
+
+
 def kept_nums_of(want: Facts, cand: Facts, approx: dict[Fraction, Fraction] | None = None) -> list[str]:
     return [t for v, t in want.numbers.items() if v in cand.numbers or v in (approx or {})]
 
@@ -1140,7 +1162,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
     known = read_facts(known_text)
-    changed = _number_substitution(inp, cand, known) or _range_changed(inp, want)
+    changed = _number_substitution(inp, cand, known) or _range_changed(inp, want) or _pair_changed(inp, want)
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
