@@ -558,3 +558,26 @@ def test_an_answer_phrase_from_a_passage_is_held_by_its_words(original: str, can
 )
 def test_colon_pairs_and_compound_ordinals(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("where is it written", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # an acronym with lower-case letters taken from inside its words
+        ("NatWest", "National Westminster Bank", True),
+        ("BSkyB", "British Sky Broadcasting", True),
+        ("NatWest", "Nationwide", False),
+        ("BrewDog", "Brew Dog", True),
+        # a surname with an inner capital is no acronym
+        ("McAllister", "Mark Calder Allister", False),
+    ],
+)
+def test_mixed_case_acronyms(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("which company sponsored the league", original, candidate) == same
+
+
+def test_a_quantity_word_before_of_is_not_the_answer() -> None:
+    q = "what did the applicants need"
+    assert facts_ok(q, "a number of certificates", "certificates")
+    assert facts_ok(q, "a handful of signatures", "They needed signatures.")
+    assert not facts_ok(q, "a number of certificates", "a number of references")

@@ -222,6 +222,10 @@ def read_facts(text: str) -> Facts:
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _DOTTED = re.compile(r"(?:[A-Z]\.){1,5}[A-Z]\.?")
+# an acronym with lower-case letters from inside its words ("BSkyB": British Sky Broadcasting, "NatWest"),
+# not a name with an inner capital after a surname prefix ("McCain", "DeVito")
+_MIXED_ACRONYM = re.compile(r"(?=[A-Z][a-z]*[A-Z])[A-Z][A-Za-z]{2,6}")
+_SURNAME_PREFIX = re.compile(r"(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O)[A-Z]")
 _LINK_WORDS = frozenset({"of", "the", "and", "&", "for", "on", "in", "de", "a"})
 _WORDS = re.compile(r"[A-Za-z][\w'’\-]*")
 _LINK_NAME = frozenset({"of", "von", "van", "de", "da", "di", "del", "der", "la", "le", "the", "and", "&"})
@@ -261,7 +265,7 @@ def _acronym_kept(name: str, text: str) -> bool:
     cased = name.strip()
     if "." in cased and _DOTTED.fullmatch(cased):  # "U.S." is the acronym US
         cased = cased.replace(".", "")
-    if _ACRONYM.fullmatch(cased):
+    if _ACRONYM.fullmatch(cased) or (_MIXED_ACRONYM.fullmatch(cased) and not _SURNAME_PREFIX.match(cased)):
         acr = cased.rstrip("s") if len(cased) > 2 else cased
         words = _WORDS.findall(text)
         n = len(acr)
@@ -540,11 +544,17 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _TERM_WORD.findall(text))
 
 
+# "a number of qualifications" is "qualifications": a quantity word before "of" counts nothing the
+# answer names
+_QUANTIFIER = re.compile(r"\b(?:an?|the)[ \t]+(?:number|lot|couple|variety|range|series|handful|majority|few)[ \t]+of\b",
+                         re.I)
+
+
 def _term_alternatives(term: str, given: frozenset[str]) -> list[list[str]]:
     """Each alternative of a plain-word answer as the stems of its content words, less the words the
     question already gives ("callable bonds" to "a bond that ..." is "callable")."""
     alts = []
-    for alt in _TERM_ALT.split(term):
+    for alt in _TERM_ALT.split(_QUANTIFIER.sub(" ", term) if " of" in term else term):
         head = alt.split(",")[0]  # "Octopussy, a James Bond film": what follows the comma describes the head
         words = [_stem(w) for w in _TERM_WORD.findall(head) if w.lower() not in _TERM_STOP]
         words = [w for w in words if w not in given]
