@@ -1148,6 +1148,7 @@ def _narrowed(text: str, start: int, ranges: list[tuple[Fraction, Fraction]]) ->
     return None
 
 
+_SPACED_DASH = re.compile(r"[ \t](?:-|–|—)|(?:-|–|—)[ \t]|--")
 _COMPOUND = re.compile(r"(?<![\w-])([^\W\d_]+)[-–]([^\W\d_]+)(?![\w-])")
 
 
@@ -1155,7 +1156,7 @@ def _rejoined(inp: CheckInput) -> CheckInput:
     """The rewrite with each hyphenated compound of the original written back joined where the rewrite
     spaces it out ("Twenty - sixth" for "Twenty-sixth", "Jean -- Jacques"): a tokenizer's spacing is
     no other word. Only the original's own compounds: a spaced dash elsewhere may part two clauses."""
-    if "-" not in inp.original and "–" not in inp.original:
+    if ("-" not in inp.original and "–" not in inp.original) or not _SPACED_DASH.search(inp.candidate):
         return inp
     cand = inp.candidate
     for m in _COMPOUND.finditer(inp.original):
