@@ -34,7 +34,13 @@ a shortened given name or middle names written out, added or left out ("Dr. Geor
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
 States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelling variants of plain
-words ("temporal lobe" for "the temporal lobes"). A fact stated only under a negation ("not
+words ("temporal lobe" for "the temporal lobes"), pet forms of given names ("Eddie" / "Edward"), names
+in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"),
+compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater").
+A short answer made of the question's own words ("egg" to "... the hen or the egg") is held by those
+words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut
+from a text ("until their objectives were met": lower-case opening, no names or numbers) is held by
+two fifths of its content words; a colon pair ("22:28") is one fact. A fact stated only under a negation ("not
 written by Neil Young but ...") is not kept.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
