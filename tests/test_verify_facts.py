@@ -581,3 +581,22 @@ def test_a_quantity_word_before_of_is_not_the_answer() -> None:
     assert facts_ok(q, "a number of certificates", "certificates")
     assert facts_ok(q, "a handful of signatures", "They needed signatures.")
     assert not facts_ok(q, "a number of certificates", "a number of references")
+
+
+@pytest.mark.parametrize(
+    "original, candidate",
+    [
+        # the same answer in the other forms short-answer systems write it
+        ("The Kinks", "kinks"),  # case and article
+        ("Kathleen Parr Lindqvist", "kathleen parr lindqvist"),  # a lower-cased name
+        ("twelve", "12"),  # a number word and its digits
+        ("12", "twelve"),
+        ("14 March 1879", "March 14, 1879"),  # date formats
+        ("14 March 1879", "1879-03-14"),
+        ("migratory bird", "migratory birds"),  # singular / plural
+        ("Jean-Luc Moreau", "Jean - Luc Moreau"),  # punctuation spacing
+        ("Food and Agriculture Organization", "FAO"),  # an acronym
+    ],
+)
+def test_the_same_answer_reworded_is_kept(original: str, candidate: str) -> None:
+    assert facts_ok("what is the answer to the quiz question", original, candidate)
