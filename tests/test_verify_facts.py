@@ -439,3 +439,164 @@ def test_the_same_value_in_another_form_or_precision_is_kept(original: str, cand
 )
 def test_short_quoted_answers_are_held(instruction: str, original: str, candidate: str, same: bool) -> None:
     assert verify(instruction, original, candidate).passed is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a pet form of the given name is the same person, with or without a middle name
+        ("Ted Kowalski", "Edward Kowalski", True),
+        ("Peggy Ashcroft", "Dame Margaret Ashcroft", True),
+        ("Bill Turnbull", "William Henry Turnbull", True),
+        ("Eddie Moran", "Edward Vernon Moran", True),
+        # a pet form of ANOTHER given name, or another given name, is another person
+        ("Ted Kowalski", "Robert Kowalski", False),
+        ("Bill Turnbull", "Richard Turnbull", False),
+    ],
+)
+def test_a_pet_form_of_the_given_name_is_the_same_person(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("who led the expedition", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a system's answer in lower case: spelling variants, initials and a middle name left out
+        ("Anand Kumar Rajagopal Iyer", "anand kumar rajgopal iyer", True),
+        ("Marcus Delbert Hale", "marcus d. hale", True),
+        ("Marcus Delbert Hale", "marcus hale", True),
+        ("Frequency Shift Keying Modulation", "frequency shift keyed modulation", True),
+        # the surname or an initial changed is not the same name
+        ("Marcus Delbert Hale", "marcus d. hall", False),
+        ("George H. W. Ransome", "george w. ransome", False),
+    ],
+)
+def test_a_lower_cased_name_is_read_without_capitals(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("who founded the society", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a tokenizer's spaces around the hyphen of the original's compound
+        ("which amendment lowered the voting age", "the Thirty-first Amendment", "The Thirty - first Amendment", True),
+        ("who wrote the essay", "Anne-Sophie Brandt", "Anne -- Sophie Brandt", True),
+        ("which amendment lowered the voting age", "the Thirty-first Amendment", "The Thirty - second Amendment",
+         False),
+        # a compound written as one word or as two
+        ("what kind of water fills the tank", "seawater", "It is filled with sea water.", True),
+        ("what fills the tank", "rain water", "Rainwater fills it.", True),
+        ("what kind of water fills the tank", "seawater", "It is filled with tap water.", False),
+        # an acronym written with dots is the same acronym
+        ("where was the treaty signed", "U.K.", "in the United Kingdom", True),
+        ("where was the treaty signed", "U.K.", "in the United States", False),
+    ],
+)
+def test_punctuation_and_spacing_of_the_same_words(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the answer is one side of the question's "A or B": that side is held and the other rejected
+        ("which is heavier a kilogram of lead or a kilogram of feathers", "neither", "Neither is heavier.", True),
+        ("which came first the chicken or the egg", "egg", "The egg came first.", True),
+        ("which came first the chicken or the egg", "egg", "The egg, not the chicken.", True),
+        ("which came first the chicken or the egg", "egg", "The chicken came first.", False),
+        ("which came first the chicken or the egg", "egg", "Probably the egg, or maybe the chicken.", False),
+        ("which came first the chicken or the egg", "egg", "Nobody knows; a dinosaur ancestor.", False),
+        # a span of the question is the answer: a rewrite naming another thing changes it
+        ("what kind of settlement is Millbrook Village", "village", "a small rural village", True),
+        ("what kind of settlement is Millbrook Village", "village", "a city", False),
+    ],
+)
+def test_an_answer_made_of_the_questions_words_is_held(instruction, original, candidate, same) -> None:
+    assert read_contract(instruction, original).kind == "facts"
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_slogan_opening_with_no_is_no_polar_answer() -> None:
+    q = "what was the protesters' slogan"
+    assert read_contract(q, "No peace without justice").kind == "facts"
+    assert facts_ok(q, "No peace without justice", "Their slogan was: no justice, no peace... without justice.")
+    assert not facts_ok(q, "No peace without justice", "Make love, not war")
+    # a yes / no to a closed question stays a polar answer
+    assert not answer_facts("Is the tower taller than the bridge?", "No it is shorter").names
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # an answer phrase cut from a passage: most of its words reordered or shortened keep it
+        ("until the treaty terms had been fully met by both governments",
+         "They held out until both governments had met the treaty terms.", True),
+        ("by lending money to farmers at low rates of interest", "lending to farmers at low interest rates", True),
+        # an answer in other words is another answer
+        ("until the treaty terms had been fully met by both governments", "in response to the naval blockade", False),
+        ("by lending money to farmers at low rates of interest", "through a tax on imported grain", False),
+    ],
+)
+def test_an_answer_phrase_from_a_passage_is_held_by_its_words(original: str, candidate: str, same: bool) -> None:
+    assert read_contract("", original).kind == "facts"
+    assert facts_ok("", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # a colon pair (a verse, a time) is one fact: one part changed changes it
+        ("Psalms 23:4", "It is in Psalms 23:4.", True),
+        ("Psalms 23:4", "Psalms 23:1", False),
+        ("at 10:45", "The train left at 10:15.", False),
+        # a verse range cited by one of its verses is a narrower citation, not another verse
+        ("Acts 2:1-4", "Acts 2:4", True),
+        # an ordinal after a tens word: "Twenty-first" is 21, "Twenty-second" 22
+        ("the Twenty-first Amendment", "the 21st Amendment", True),
+        ("the Twenty-first Amendment", "the Twenty-second Amendment", False),
+    ],
+)
+def test_colon_pairs_and_compound_ordinals(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("where is it written", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # an acronym with lower-case letters taken from inside its words
+        ("NatWest", "National Westminster Bank", True),
+        ("BSkyB", "British Sky Broadcasting", True),
+        ("NatWest", "Nationwide", False),
+        ("BrewDog", "Brew Dog", True),
+        # a surname with an inner capital is no acronym
+        ("McAllister", "Mark Calder Allister", False),
+    ],
+)
+def test_mixed_case_acronyms(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("which company sponsored the league", original, candidate) == same
+
+
+def test_a_quantity_word_before_of_is_not_the_answer() -> None:
+    q = "what did the applicants need"
+    assert facts_ok(q, "a number of certificates", "certificates")
+    assert facts_ok(q, "a handful of signatures", "They needed signatures.")
+    assert not facts_ok(q, "a number of certificates", "a number of references")
+
+
+@pytest.mark.parametrize(
+    "original, candidate",
+    [
+        # the same answer in the other forms short-answer systems write it
+        ("The Kinks", "kinks"),  # case and article
+        ("Kathleen Parr Lindqvist", "kathleen parr lindqvist"),  # a lower-cased name
+        ("twelve", "12"),  # a number word and its digits
+        ("12", "twelve"),
+        ("14 March 1879", "March 14, 1879"),  # date formats
+        ("14 March 1879", "1879-03-14"),
+        ("migratory bird", "migratory birds"),  # singular / plural
+        ("Jean-Luc Moreau", "Jean - Luc Moreau"),  # punctuation spacing
+        ("Food and Agriculture Organization", "FAO"),  # an acronym
+    ],
+)
+def test_the_same_answer_reworded_is_kept(original: str, candidate: str) -> None:
+    assert facts_ok("what is the answer to the quiz question", original, candidate)
