@@ -489,6 +489,9 @@ COLD_BREW = ("Cold brew needs time more than equipment. Here is how:\n\n"
      .replace("4. Dilute and serve:", "4. **Dilute**, then serve"), True),
     # a step's line moved under a heading line of the rewrite's own: still its own line, not an explanation
     (COLD_BREW.replace("2. Steep the grounds overnight:", "2. Second step\nSteep the grounds overnight:"), True),
+    # the step's line and its explanation merged into one line under a line of the rewrite's own
+    (COLD_BREW.replace("2. Steep the grounds overnight:\nLet the grounds steep",
+                       "2. Second step\nSteep the grounds overnight: let the grounds steep"), True),
     # an explanation rewritten as the step's own line names the step
     (COLD_BREW.replace("2. Steep the grounds overnight:\n", "2. ")
      .replace("Let the grounds steep in cold", "Steep the grounds overnight: let them sit in cold"), True),

@@ -162,6 +162,29 @@ def _numeric(key: tuple[str, ...]) -> bool:
     return all(w[-1:].isdigit() for w in key)
 
 
+EXPLAINED_MIN_WORDS = 4  # a shorter line under an item ("Example:") is too plain to tell where it came from
+EXPLAINED_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Explanations:
+    """What the original wrote under its items, to tell a rewrite's own lines from restated ones."""
+    lines: tuple[frozenset[str], ...] = ()  # content words of each line under an item
+    items: tuple[tuple[str, ...], ...] = ()  # each held item's key words, all of them
+
+    def restated(self, line: str) -> bool:
+        """Whether `line` restates one of the original's lines under an item (most of its content
+        words are that line's) and does not open with an item of the original ("Start Xvfb with a
+        virtual display: this command starts ..." merges the item's line with its explanation)."""
+        if not self.lines:
+            return False
+        words = _words(line)
+        content = frozenset(_key(words))
+        if not content or not any(len(content & e) >= EXPLAINED_SHARE * len(content) for e in self.lines):
+            return False
+        return not any(set(k) <= set(words[:2 * len(k) + 3]) for k in self.items)
+
+
 @dataclass(frozen=True)
 class ListAnswer:
     items: list[str]  # the items as written (their keys' source)
@@ -180,9 +203,9 @@ class ListAnswer:
     # for each held item, which list of the original it is in (a reasoning answer may list the
     # clues, then the steps, then the result): an order is read within one list
     group: tuple[int, ...] = ()
-    # the content words of each line the original writes under an item (its explanation, not a
-    # marked line): kept under another line in a rewrite, it still tells nothing about which item
-    explained: tuple[frozenset[str], ...] = ()
+    # the lines the original writes under its items (explanations, not marked lines): kept under
+    # another line in a rewrite, they tell nothing about which item that line is
+    explained: Explanations = Explanations()
 
 
 @lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
@@ -224,11 +247,12 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                 keys.append(key)
                 held.append(n)
         if len(keys) >= MIN_ITEMS:
+            whole = tuple(keys)
             keys, times = _distinctive(keys)
             lists = _list_of(text, found)
             return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
                               bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []),
-                              group=tuple(lists[n] for n in held), explained=_explanations(text))
+                              group=tuple(lists[n] for n in held), explained=Explanations(_explanations(text), whole))
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -250,10 +274,6 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                       group=(0,) * len(parts))
 
 
-EXPLAINED_MIN_WORDS = 4  # a shorter line under an item ("Example:") is too plain to tell where it came from
-EXPLAINED_SHARE = 0.8
-
-
 def _explanations(text: str) -> tuple[frozenset[str], ...]:
     """The content words of each line `text` writes under one of its list items (see
     `_regions`), when the line has EXPLAINED_MIN_WORDS of them."""
@@ -266,21 +286,14 @@ def _explanations(text: str) -> tuple[frozenset[str], ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _own_text(region: str, explained: tuple[frozenset[str], ...]) -> str:
+def _own_text(region: str, explained: Explanations) -> str:
     """`region` (a rewrite item: its line and the lines under it) without the lines under its
     first one that restate a line the original wrote under one of its items. A numbered step whose
     line was replaced but whose explanation was kept ("2. Start Xvfb with a virtual display:" ->
     "2. Quantum entanglement", "This command starts Xvfb with display number 1 ..." under both) no
     longer names the step: what the original wrote under an item is not the item."""
-    if not explained:
-        return region
     first, *under = region.split("\n")
-    kept = [first]
-    for line in under:
-        content = frozenset(_key(_words(line)))
-        if not (content and any(len(content & e) >= EXPLAINED_SHARE * len(content) for e in explained)):
-            kept.append(line)
-    return "\n".join(kept)
+    return "\n".join([first] + [line for line in under if not explained.restated(line)])
 
 
 def _prose(text: str) -> str:
@@ -459,7 +472,7 @@ def _table_rows(text: str) -> list[_Block]:
     return out
 
 
-def _blocks(text: str, explained: tuple[frozenset[str], ...] = ()) -> list[_Block]:
+def _blocks(text: str, explained: Explanations = Explanations()) -> list[_Block]:
     """The list items of a text: marked items or, when there are none, the rows of a table. An
     item with a head ("**Deep Learning**: ... neural networks ...") stands for one; a short item
     may name several ("Meditation and exercise"). The words an item holds leave out the lines
@@ -475,7 +488,7 @@ def _blocks(text: str, explained: tuple[frozenset[str], ...] = ()) -> list[_Bloc
         line = first.group(1) if first else region
         head = _head(line.strip())
         words = _words(_MARKER.sub("", region))
-        own = _words(_MARKER.sub("", _own_text(region, explained))) if explained else words
+        own = _words(_MARKER.sub("", _own_text(region, explained))) if explained.lines else words
         out.append(_Block(own, 1 if head is not None else 0, _words(head if head is not None else line),
                           frozenset(_key(words))))
     return out
@@ -484,7 +497,7 @@ def _blocks(text: str, explained: tuple[frozenset[str], ...] = ()) -> list[_Bloc
 _HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+(\S[^\n]*)|\*\*([^*\n]{1,80})\*\*[ \t]*:?[ \t]*)$", re.M)
 
 
-def _heading_blocks(text: str, keys: list[tuple[str, ...]], explained: tuple[frozenset[str], ...] = ()) -> list[_Block]:
+def _heading_blocks(text: str, keys: list[tuple[str, ...]], explained: Explanations = Explanations()) -> list[_Block]:
     """A rewrite that writes each item as a section ("### 1. Meditation" or a bold line, then
     its explanation): the sections whose heading names an item of the original, each standing for
     what its heading names, when there are at least MIN_ITEMS of them. Otherwise none: headings
@@ -500,7 +513,7 @@ def _heading_blocks(text: str, keys: list[tuple[str, ...]], explained: tuple[fro
             continue  # "## Conclusion": what it mentions is a summary, not an item of the list
         section = text[m.start():nxt.start() if nxt else len(text)]
         words = _words(_MARKER.sub("", section))
-        own = _words(_MARKER.sub("", _own_text(section, explained))) if explained else words
+        own = _words(_MARKER.sub("", _own_text(section, explained))) if explained.lines else words
         out.append(_Block(own, 1, head, frozenset(_key(words))))
     return out
 
