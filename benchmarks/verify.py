@@ -30,8 +30,8 @@ Three parts:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
    given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
    --thirdparty folder) with a number or a name changed. Lists (`lists/` beside the --thirdparty
-   folder, see its SOURCES.md): Alpaca, Vicuna-bench, Self-Instruct and MT-bench gpt-4o answers
-   (dev), AlpacaEval claude and Arena-Hard-Auto gpt-3.5-turbo answers (held out).
+   folder, see its SOURCES.md): Alpaca, Vicuna-bench, Self-Instruct, MT-bench gpt-4o and Arena-Hard-Auto
+   gpt-3.5-turbo answers (dev), AlpacaEval claude and Arena-Hard-Auto gpt-4-0613 answers (held out).
    `--lists-only --list-misses` prints the dev sources' wrongly verified cases.
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
@@ -487,9 +487,14 @@ LIST_SOURCES = (
     # list check changed for them: dev from then on
     ("dev (held until measured once): MT-bench answers of gpt-4o, 30 list-shaped turns (lm-sys/FastChat, Apache-2.0; OpenAI outputs: measurement only)",
      "lists", "mtbench_gpt4o_answers.jsonl", ("instruction", "input", "response")),
-    # held out: added with the list-beside-code and per-list order rules, measured once with them, never studied
-    ("held out: Arena-Hard-Auto v0.1 answers of gpt-3.5-turbo-0125, first 25 list-shaped (lmarena/arena-hard-auto, Apache-2.0; OpenAI outputs: measurement only)",
+    # held until it was measured once (1/53 changing accepted, 0/39 controls rejected); that miss was then
+    # read and the list check changed for it: dev from then on
+    ("dev (held until measured once): Arena-Hard-Auto v0.1 answers of gpt-3.5-turbo-0125, first 25 list-shaped (lmarena/arena-hard-auto, Apache-2.0; OpenAI outputs: measurement only)",
      "lists", "arenahard_gpt35_answers.jsonl", ("instruction", "input", "response")),
+    # held out: other questions of the same set (those after the dev source's last one), another model; its
+    # selection rule was written before any answer was read, measured once with the final list check
+    ("held out: Arena-Hard-Auto v0.1 answers of gpt-4-0613, first 25 list-shaped after the dev questions (lmarena/arena-hard-auto, Apache-2.0; OpenAI outputs: measurement only)",
+     "lists", "arenahard_gpt4_0613_answers.jsonl", ("instruction", "input", "response")),
 )
 
 

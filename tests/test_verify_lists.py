@@ -463,3 +463,41 @@ def test_an_item_told_apart_only_by_its_words_together_is_not_kept_by_a_neighbou
     kept = original.replace("- Bananas > Apples\n- Bananas > Oranges", "- Bananas cost more than apples\n"
                             "- Bananas cost more than oranges")
     assert verdict(ask, original, kept)
+
+
+COLD_BREW_ASK = "How do I make cold brew coffee at home?"
+COLD_BREW = ("Cold brew needs time more than equipment. Here is how:\n\n"
+             "1. Grind the beans coarsely:\n"
+             "Set a burr grinder to its coarsest setting so the grounds look like sea salt.\n\n"
+             "2. Steep the grounds overnight:\n"
+             "Let the grounds steep in cold water in a closed jar in the fridge for twelve to eighteen hours.\n\n"
+             "3. Filter the concentrate:\n"
+             "Pour it through a paper filter to catch the fine sediment.\n\n"
+             "4. Dilute and serve:\n"
+             "Mix one part concentrate with two parts water or milk over ice.")
+
+
+@pytest.mark.parametrize(("candidate", "same"), [
+    # the step's line replaced, its explanation kept word for word: that text names two of the
+    # step's three words, yet the step is gone
+    (COLD_BREW.replace("2. Steep the grounds overnight:", "2. Roast the beans until dark:"), False),
+    (COLD_BREW.replace("2. Steep the grounds overnight:", "- Quantum entanglement"), False),
+    # the step lines reworded in bold, the explanations as they were
+    (COLD_BREW.replace("1. Grind the beans coarsely:", "1. **Grind coarsely**: beans first")
+     .replace("2. Steep the grounds overnight:", "2. **Steep overnight** the grounds")
+     .replace("3. Filter the concentrate:", "3. **Filter** the concentrate")
+     .replace("4. Dilute and serve:", "4. **Dilute**, then serve"), True),
+    # a step's line moved under a heading line of the rewrite's own: still its own line, not an explanation
+    (COLD_BREW.replace("2. Steep the grounds overnight:", "2. Second step\nSteep the grounds overnight:"), True),
+    # the step's line and its explanation merged into one line under a line of the rewrite's own
+    (COLD_BREW.replace("2. Steep the grounds overnight:\nLet the grounds steep",
+                       "2. Second step\nSteep the grounds overnight: let the grounds steep"), True),
+    # an explanation rewritten as the step's own line names the step
+    (COLD_BREW.replace("2. Steep the grounds overnight:\n", "2. ")
+     .replace("Let the grounds steep in cold", "Steep the grounds overnight: let them sit in cold"), True),
+])
+def test_a_step_is_kept_by_its_own_line_not_by_the_explanation_the_original_wrote_under_it(
+        candidate: str, same: bool) -> None:
+    assert read_list(COLD_BREW_ASK, COLD_BREW) is not None
+    for task in ("", "how_to_generation"):
+        assert verdict(COLD_BREW_ASK, COLD_BREW, candidate, task) is same

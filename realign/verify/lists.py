@@ -22,7 +22,10 @@ for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or 
 stand for several; sub-items may be folded into their parent's line. An item named in a rewrite
 item's head keeps it unless another rewrite item that names it in its head can take it over. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
-kept as it was does not keep "1 can diced tomatoes" of the ingredient list), and the text after
+kept as it was does not keep "1 can diced tomatoes" of the ingredient list), a line the original
+wrote under one of its items (a step's explanation) keeps no item where the rewrite kept it under
+another line (a step whose line was replaced is gone, however many of its words that explanation
+repeats), and the text after
 the last item ("Answer: Magnesium.", a conclusion) holds none. A rewrite left with one or two items
 needs an item or a mention in its own prose for each of the original's. The original's lead-in and
 conclusion kept as written name no item (they are read out of the rewrite first). When the request asks for an order
@@ -159,6 +162,29 @@ def _numeric(key: tuple[str, ...]) -> bool:
     return all(w[-1:].isdigit() for w in key)
 
 
+EXPLAINED_MIN_WORDS = 4  # a shorter line under an item ("Example:") is too plain to tell where it came from
+EXPLAINED_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Explanations:
+    """What the original wrote under its items, to tell a rewrite's own lines from restated ones."""
+    lines: tuple[frozenset[str], ...] = ()  # content words of each line under an item
+    items: tuple[tuple[str, ...], ...] = ()  # each held item's key words, all of them
+
+    def restated(self, line: str) -> bool:
+        """Whether `line` restates one of the original's lines under an item (most of its content
+        words are that line's) and does not open with an item of the original ("Start Xvfb with a
+        virtual display: this command starts ..." merges the item's line with its explanation)."""
+        if not self.lines:
+            return False
+        words = _words(line)
+        content = frozenset(_key(words))
+        if not content or not any(len(content & e) >= EXPLAINED_SHARE * len(content) for e in self.lines):
+            return False
+        return not any(set(k) <= set(words[:2 * len(k) + 3]) for k in self.items)
+
+
 @dataclass(frozen=True)
 class ListAnswer:
     items: list[str]  # the items as written (their keys' source)
@@ -177,6 +203,9 @@ class ListAnswer:
     # for each held item, which list of the original it is in (a reasoning answer may list the
     # clues, then the steps, then the result): an order is read within one list
     group: tuple[int, ...] = ()
+    # the lines the original writes under its items (explanations, not marked lines): kept under
+    # another line in a rewrite, they tell nothing about which item that line is
+    explained: Explanations = Explanations()
 
 
 @lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
@@ -218,11 +247,12 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                 keys.append(key)
                 held.append(n)
         if len(keys) >= MIN_ITEMS:
+            whole = tuple(keys)
             keys, times = _distinctive(keys)
             lists = _list_of(text, found)
             return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
                               bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []),
-                              group=tuple(lists[n] for n in held))
+                              group=tuple(lists[n] for n in held), explained=Explanations(_explanations(text), whole))
         return None
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
@@ -242,6 +272,28 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     keys, times = _distinctive(keys)
     return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True,
                       group=(0,) * len(parts))
+
+
+def _explanations(text: str) -> tuple[frozenset[str], ...]:
+    """The content words of each line `text` writes under one of its list items (see
+    `_regions`), when the line has EXPLAINED_MIN_WORDS of them."""
+    out = []
+    for region in _regions(text):
+        for line in region.split("\n")[1:]:
+            content = frozenset(_key(_words(line)))
+            if len(content) >= EXPLAINED_MIN_WORDS:
+                out.append(content)
+    return tuple(dict.fromkeys(out))
+
+
+def _own_text(region: str, explained: Explanations) -> str:
+    """`region` (a rewrite item: its line and the lines under it) without the lines under its
+    first one that restate a line the original wrote under one of its items. A numbered step whose
+    line was replaced but whose explanation was kept ("2. Start Xvfb with a virtual display:" ->
+    "2. Quantum entanglement", "This command starts Xvfb with display number 1 ..." under both) no
+    longer names the step: what the original wrote under an item is not the item."""
+    first, *under = region.split("\n")
+    return "\n".join([first] + [line for line in under if not explained.restated(line)])
 
 
 def _prose(text: str) -> str:
@@ -420,10 +472,12 @@ def _table_rows(text: str) -> list[_Block]:
     return out
 
 
-def _blocks(text: str) -> list[_Block]:
+def _blocks(text: str, explained: Explanations = Explanations()) -> list[_Block]:
     """The list items of a text: marked items or, when there are none, the rows of a table. An
     item with a head ("**Deep Learning**: ... neural networks ...") stands for one; a short item
-    may name several ("Meditation and exercise")."""
+    may name several ("Meditation and exercise"). The words an item holds leave out the lines
+    under it that restate the original's `explained` lines (`_own_text`); what it restates is read
+    from all of it."""
     if "|" in text and len(_MARKED.findall(text)) < MIN_ITEMS:
         rows = _table_rows(text)
         if len(rows) >= MIN_ITEMS:
@@ -434,7 +488,8 @@ def _blocks(text: str) -> list[_Block]:
         line = first.group(1) if first else region
         head = _head(line.strip())
         words = _words(_MARKER.sub("", region))
-        out.append(_Block(words, 1 if head is not None else 0, _words(head if head is not None else line),
+        own = _words(_MARKER.sub("", _own_text(region, explained))) if explained.lines else words
+        out.append(_Block(own, 1 if head is not None else 0, _words(head if head is not None else line),
                           frozenset(_key(words))))
     return out
 
@@ -442,7 +497,7 @@ def _blocks(text: str) -> list[_Block]:
 _HEADING = re.compile(r"^[ \t]{0,3}(?:#{1,6}[ \t]+(\S[^\n]*)|\*\*([^*\n]{1,80})\*\*[ \t]*:?[ \t]*)$", re.M)
 
 
-def _heading_blocks(text: str, keys: list[tuple[str, ...]]) -> list[_Block]:
+def _heading_blocks(text: str, keys: list[tuple[str, ...]], explained: Explanations = Explanations()) -> list[_Block]:
     """A rewrite that writes each item as a section ("### 1. Meditation" or a bold line, then
     its explanation): the sections whose heading names an item of the original, each standing for
     what its heading names, when there are at least MIN_ITEMS of them. Otherwise none: headings
@@ -456,8 +511,10 @@ def _heading_blocks(text: str, keys: list[tuple[str, ...]]) -> list[_Block]:
     for m, nxt, head, named in zip(found, found[1:] + [None], heads, names):
         if not named:
             continue  # "## Conclusion": what it mentions is a summary, not an item of the list
-        words = _words(_MARKER.sub("", text[m.start():nxt.start() if nxt else len(text)]))
-        out.append(_Block(words, 1, head, frozenset(_key(words))))
+        section = text[m.start():nxt.start() if nxt else len(text)]
+        words = _words(_MARKER.sub("", section))
+        own = _words(_MARKER.sub("", _own_text(section, explained))) if explained.lines else words
+        out.append(_Block(own, 1, head, frozenset(_key(words))))
     return out
 
 
@@ -611,9 +668,9 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
             missing.append(item)  # "Exercise" beside "Mindful breathing exercises": named once is one of them
     if not missing:
         text = candidate.strip()
-        blocks = _blocks(text)
+        blocks = _blocks(text, answer.explained)
         if len(blocks) < MIN_ITEMS and ("#" in text or "**" in text):
-            blocks = _heading_blocks(text, answer.keys) or blocks
+            blocks = _heading_blocks(text, answer.keys, answer.explained) or blocks
         if len(blocks) < MIN_ITEMS and answer.inline and "\n" not in text and len(text) <= 2 * INLINE_MAX_CHARS:
             # a one-line list rewritten as one: its parts are its items
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
