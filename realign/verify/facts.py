@@ -809,6 +809,9 @@ def _fragment(original: str) -> str | None:
             or not TERM_MAX_WORDS < len(t.split()) <= FRAGMENT_MAX_WORDS:
         return None
     return t
+
+
+# a question that opens with an auxiliary ("Is ...", "Didn't ...") asks for yes or no
 _CLOSED_OPENING = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|shall|has|have|had|"
                              r"may|might|must|isn['’]t|aren['’]t|wasn['’]t|don['’]t|doesn['’]t|didn['’]t)\b", re.I)
 
