@@ -501,3 +501,45 @@ def test_a_step_is_kept_by_its_own_line_not_by_the_explanation_the_original_wrot
     assert read_list(COLD_BREW_ASK, COLD_BREW) is not None
     for task in ("", "how_to_generation"):
         assert verdict(COLD_BREW_ASK, COLD_BREW, candidate, task) is same
+
+
+# A request that names the classes of a classification ("sort tickets as urgent or routine") but asks
+# how to build the classifier: the answer is a list of steps, and a class name its explanation happens
+# to use is no label answer. Both are held, so a step dropped from the rewrite is noticed.
+TRIAGE_ASK = "I want to classify support tickets as urgent or routine. Which steps would you take?"
+TRIAGE = ("A plan for the triage model:\n\n"
+          "1. **Ticket collection**: Gather last year's tickets, the urgent ones included.\n\n"
+          "2. **Labelling**: Have two agents mark each ticket by hand.\n\n"
+          "3. **Feature design**: Count reply times, keywords and the customer's plan.\n\n"
+          "4. **Model choice**: Start with logistic regression as a baseline.\n\n"
+          "5. **Monitoring**: Compare its calls with the agents' every week.")
+
+
+@pytest.mark.parametrize(("candidate", "same"), [
+    (TRIAGE.replace("2. **Labelling**: Have two agents mark each ticket by hand.\n\n", ""), False),
+    (TRIAGE.replace("**Model choice**: Start with logistic regression", "**Escalation policy**: Start with a pager rota"), False),
+    (TRIAGE.split("3. ")[0] + "And so on.", False),
+    (TRIAGE.replace("**Ticket collection**", "**Collect tickets**").replace("**Feature design**", "**Designing features**"), True),
+    (TRIAGE.replace("A plan for the triage model:", "Here is how I would go about it:"), True),
+])
+def test_a_list_answer_that_uses_one_offered_class_name_is_held_as_a_list(candidate: str, same: bool) -> None:
+    contract = read_contract(TRIAGE_ASK, TRIAGE)
+    assert "list_items" in contract.checks
+    for task in ("", "open_qa"):
+        assert verdict(TRIAGE_ASK, TRIAGE, candidate, task) is same
+
+
+def test_an_offered_class_written_with_a_hyphen_is_the_answers_two_words() -> None:
+    # "master-data" in the request, "master data" in the answer: one class, so an answer that
+    # explains both classes states no single one of them and its list is what it answers with
+    ask = "Pretend you must tell master-data from transactional tables. What would you compute?"
+    original = ("Master data changes rarely; transactional data grows with every event.\n\n"
+                "- **Update rate**: How often rows change.\n- **Key reuse**: How often a key repeats.\n"
+                "- **Time columns**: Whether each row carries a timestamp.")
+    contract = read_contract(ask, original)
+    assert contract.kind == "list"
+    assert not verdict(ask, original, original.replace("- **Key reuse**: How often a key repeats.\n", ""))
+    label_ask = "Classify a table of customer names and addresses as master-data or transactional."
+    assert read_contract(label_ask, "Master data.").value == "master-data"
+    assert verdict(label_ask, "Master data.", "This table is master-data.")
+    assert not verdict(label_ask, "Master data.", "This table is transactional.")

@@ -23,7 +23,9 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
 - ``list``: no closed answer, and the original is a list of short items or of "Term:
   explanation" items (lists.py): every item kept, in order when the request asks for one.
   list_items. Beside fenced code the list outside the code is held as well (kind ``code``,
-  checks code_preserved and list_items); unfenced code is the whole answer, no list.
+  checks code_preserved and list_items), and beside a label (kind ``label``, checks label and
+  list_items): a list answer that uses one class name of the request is not surely a label answer;
+  unfenced code is the whole answer, no list.
 - ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
   when, where, which, what, how many, name, list), or any answer of at most
   ``FACTS_ANY_REQUEST_CHARS``, stating numbers or names the question does not give. key_facts.
@@ -279,10 +281,15 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     code = _code(original, fenced_only=bool(found))
     if code is not None:
         found.append(code)
-    if not found or (found == [code] and code is not None and not code.found.startswith("unfenced")):
+    if not found or (found == [code] and code is not None and not code.found.startswith("unfenced")) or (
+            found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND)):
         # every item is held: stricter than the facts lock below. Beside fenced code ("```json"
         # with the ratings, then "### Analysis" with one item per phone) the list outside the code
-        # is held too: the code check does not read the prose, nor the list check the code
+        # is held too: the code check does not read the prose, nor the list check the code. Beside
+        # a label the list is held too: a label found in a list answer may be a word its
+        # explanation uses ("how would you classify data as master or transactional?" answered
+        # with eight steps that name "transactional data"), and a label answer's listed reasons
+        # are part of what it says
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)

@@ -78,6 +78,14 @@ class Mention:
     corrected: bool = False  # right after a correction cue ("no wait, negative")
 
 
+_JOINER = re.compile(r"[\s\-]+")
+
+
+def _spelled(form: str) -> str:
+    """A pattern for `form` whose words may be joined by spaces or hyphens."""
+    return r"[\s\-]+".join(map(re.escape, [w for w in _JOINER.split(form) if w] or [form]))
+
+
 class Family:
     """A set of labels with a compiled longest-first matcher."""
 
@@ -86,18 +94,22 @@ class Family:
         self.labels = labels
         alias_to_label: dict[str, str] = {}
         for canon, aliases in labels.items():
-            alias_to_label.setdefault(canon.lower(), canon)
-            for a in aliases:
+            for a in (canon, *aliases):
                 alias_to_label.setdefault(a.lower(), canon)
+                # a hyphen and a space join the words of one label alike: an instruction's
+                # "master-data" is the answer's "master data", "non-toxic" is "non toxic"
+                folded = _JOINER.sub(" ", a.lower()).strip()
+                if folded:
+                    alias_to_label.setdefault(folded, canon)
         self.alias_to_label = alias_to_label
         forms = sorted(alias_to_label, key=len, reverse=True)
         self.pattern = re.compile(
-            r"(?<![\w+#\-])(?:" + "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+") for f in forms) + r")(?![\w+#]|-\w)",
+            r"(?<![\w+#\-])(?:" + "|".join(dict.fromkeys(map(_spelled, forms))) + r")(?![\w+#]|-\w)",
             re.I,
         )
 
     def canon(self, text: str) -> str:
-        return self.alias_to_label.get(re.sub(r"[\s\-]+", " ", text.lower()), self.alias_to_label.get(text.lower(), text))
+        return self.alias_to_label.get(_JOINER.sub(" ", text.lower()), self.alias_to_label.get(text.lower(), text))
 
     def negation_of(self, label: str) -> str | None:
         """The family's label for "not <label>", if it has one."""
