@@ -90,8 +90,12 @@ FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
 # ("definitely correct" / "definitely incorrect"; no licence file, NQ content CC BY-SA: outside the repo),
 # transcribed after the facts check's FinanceBench changes and measured once
 FRESH5: set[str] = set()  # efficientqa_nq: dev since its misses were read (DEV_SOURCES)
+# EVOUNA NQ items 196-254 (answers of four LLMs with the dataset's human judgement), transcribed with the
+# selection rule written first (third-party SOURCES.md, tenth batch); measured once before and once after
+# the facts check's equivalence changes, misses never read
+FRESH6 = {"evouna_nq_fresh6"}
 NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
-                **{s: "fresh5" for s in FRESH5}}
+                **{s: "fresh5" for s in FRESH5}, **{s: "fresh6" for s in FRESH6}}
 # Sources whose converter writes each row's half (`split`: "dev" / "held") by a rule fixed before any
 # row was read (squad_sas: a hash of the reference answer, as the file has no question).
 SPLIT_FIELD = {"squad_sas"}

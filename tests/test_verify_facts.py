@@ -600,3 +600,31 @@ def test_a_quantity_word_before_of_is_not_the_answer() -> None:
 )
 def test_the_same_answer_reworded_is_kept(original: str, candidate: str) -> None:
     assert facts_ok("what is the answer to the quiz question", original, candidate)
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a bare rewrite that says only the start or the end of the answer's words, and nothing else
+        ("what does a compass needle line up with", "the Earth's magnetic field", "magnetic field", True),
+        ("what moves the needle", "magnetic field", "magnetic", True),
+        ("how are such decisions taken", "qualified majority", "a majority", True),
+        ("who sang the theme", "Jerry Reed Hubbard", "jerry reed", True),
+        ("which club did he join", "Chivas USA", "Chivas", True),
+        # a word of its own beside the kept part could be another answer
+        ("which club did he join", "Chivas USA", "Chivas Guadalajara", False),
+        ("who sang the theme", "Jerry Reed Hubbard", "Lou Reed", False),
+        # a run from the middle of the answer is no part of it
+        ("who was president then", "George H. W. Bush", "George W. Bush", False),
+        # one name of a pair drops the other
+        ("who were the two cartoon characters", "Mutt and Jeff", "Jeff", False),
+        # in a longer text the kept run must be two words or more and stand beside no other name
+        ("who sang the theme", "Jerry Reed Hubbard", "The theme was sung by Jerry Reed.", True),
+        ("who sang the theme", "Jerry Reed Hubbard", "The theme was sung by Jerry Reed and Burt Reynolds.", False),
+        ("where is dna found in the body", "chromosomes in a cell",
+         "DNA is found in the nucleus of every cell in the body.", False),
+    ],
+)
+def test_a_rewrite_that_keeps_a_clear_part_of_the_answer_and_adds_no_other(instruction, original, candidate,
+                                                                          same) -> None:
+    assert facts_ok(instruction, original, candidate) == same

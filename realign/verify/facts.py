@@ -827,6 +827,55 @@ def _polar(instruction: str, original: str) -> bool:
     return not rest or not rest[0].isalpha() or bool(_CLOSED_OPENING.match(instruction))
 
 
+# A rewrite may say less of the answer than the original did: "magnetic" for "magnetic field", "a
+# majority" for "qualified majority", "jerry reed" for "Jerry Reed Hubbard", "Chivas" for "Chivas USA".
+# That is read as kept when the words it keeps are a clear part of the answer's own words (a run at
+# the start or at the end of them, not the question's words) and nothing else in the rewrite could be
+# another answer: a short rewrite adds no word of its own, a longer one keeps two words or more and
+# names no name and no number the original, the question or the context does not give. Numbers are never shortened (a date cut to
+# its year drops the answer's day), nor a pair ("Jeff" for "Mutt and Jeff" loses one of two), nor a
+# quotation; a run in the middle ("George W. Bush" within "George H. W. Bush") is no part.
+PART_SHORT_WORDS = TERM_MAX_WORDS  # a rewrite this short is read as a bare answer: it may add no word
+_PART_STOP = _TERM_STOP | frozenset({"all", "just", "only", "very", "called", "known", "named"})
+
+
+def _answer_words(text: str, given: frozenset[str]) -> list[str]:
+    return [_stem(w) for w in _TERM_WORD.findall(_fold(text).replace("-", " "))
+            if w.lower() not in _PART_STOP and _stem(w) not in given]
+
+
+def _part_kept(inp: CheckInput, want: Facts, new_names: list[str], new_numbers: bool) -> str | None:
+    """The part of the original's answer the rewrite keeps when it keeps no whole fact, or None."""
+    if want.numbers or want.quotes or _ANY_DIGIT.search(inp.original) or _PAIR.search(inp.original):
+        return None
+    given = _stems(inp.instruction)
+    short = _words_of(inp.candidate) <= PART_SHORT_WORDS
+    if not short and (new_names or new_numbers):
+        return None
+    cand = _answer_words(inp.candidate, given)
+    if short and (not cand or _ANY_DIGIT.search(inp.candidate)):
+        return None
+    for alt in _TERM_ALT.split(inp.original.strip().rstrip(".!")):
+        words = _answer_words(alt.split(",")[0].split("(")[0], given)
+        if len(words) < 2:
+            continue
+        # in a longer text one common word turns up by chance ("cell" in "the nucleus of cells" for
+        # "chromosomes in a cell"): there the kept run must be two words or more
+        for n in range(len(words) - 1, 0 if short else 1, -1):
+            for part in (words[:n], words[-n:]):
+                if short:
+                    if len(cand) == n and all(_same_word(a, b) for a, b in zip(part, cand)):
+                        return " ".join(part)
+                elif _run_in(part, cand):
+                    return " ".join(part)
+    return None
+
+
+def _run_in(part: list[str], words: list[str]) -> bool:
+    n = len(part)
+    return any(all(_same_word(a, b) for a, b in zip(part, words[i : i + n])) for i in range(len(words) - n + 1))
+
+
 def describe(f: Facts, limit: int = 6) -> str:
     items = list(f.names.values()) + list(f.numbers.values())
     more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
@@ -1248,6 +1297,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                   f"names {', '.join((new_names or [n for n in cand.names.values() if _PAIR.search(n)])[:3])} "
                                   "instead")
     if not kept_nums and not kept_names:
+        part = _part_kept(inp, want, new_names, any(v not in known.numbers for v in cand.numbers))
+        if part is not None:
+            return CheckResult(name=NAME, passed=True,
+                               reason=f"part of the answer kept: {part!r} of {describe(want)}, no other answer stated")
         return CheckResult(name=NAME, passed=False,
                            reason=f"answer facts missing: the original states {describe(want)}; the rewrite "
                                   "states none of them")
