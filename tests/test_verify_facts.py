@@ -628,3 +628,20 @@ def test_the_same_answer_reworded_is_kept(original: str, candidate: str) -> None
 def test_a_rewrite_that_keeps_a_clear_part_of_the_answer_and_adds_no_other(instruction, original, candidate,
                                                                           same) -> None:
     assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # "mn" / "bn" after a figure are million / billion, as filings write them
+        ("Adjusted EBITDA was $2,018mn in FY 2023.", "Adjusted EBITDA for FY 2023 was $2,018 million.", True),
+        ("Debt fell by $2.5bn.", "Debt fell by $2.5 billion.", True),
+        ("Adjusted EBITDA was $2,018mn in FY 2023.", "Adjusted EBITDA for FY 2023 was $2,018 billion.", False),
+        ("Debt fell by $2.5bn.", "Debt fell by 2.5 million dollars.", False),
+        # an accounting negative in parentheses is the same amount
+        ("Its net revenue was -$473 million.", "Its net revenue was $(473) million.", True),
+        ("Its net revenue was -$473 million.", "Its net revenue was $(437) million.", False),
+    ],
+)
+def test_shortened_money_forms_are_the_written_out_amount(original, candidate, same) -> None:
+    assert facts_ok("What was the figure?", original, candidate) == same

@@ -1224,9 +1224,33 @@ def _rejoined(inp: CheckInput) -> CheckInput:
     return inp if cand == inp.candidate else inp.model_copy(update={"candidate": cand})
 
 
+# Money written the way filings and analysts shorten it: "$2,018mn" / "$2.5bn" are "$2,018 million" /
+# "$2.5 billion", and an accounting negative "$(473) million" is "-$473 million". Only these two
+# unambiguous scale abbreviations ("m" may be metres, "k" a kilo), and only after a digit.
+_SCALE_SHORT = re.compile(r"(?<=\d)[ \t]?(mn|mln|bn|bln)\b", re.I)
+_SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion"}
+_PAREN_NEGATIVE = re.compile(r"([$€£])\((\d[\d,]*(?:\.\d+)?)\)")
+
+
+def _money_spelled(text: str) -> str:
+    if "(" in text:
+        text = _PAREN_NEGATIVE.sub(r"-\1\2", text)
+    return _SCALE_SHORT.sub(lambda m: " " + _SCALE_FULL[m.group(1).lower()], text)
+
+
+def _money_written_out(inp: CheckInput) -> CheckInput:
+    """The original and the rewrite with shortened money forms written out (`_money_spelled`)."""
+    if not _ANY_DIGIT.search(inp.original + inp.candidate):
+        return inp
+    original, candidate = _money_spelled(inp.original), _money_spelled(inp.candidate)
+    if original == inp.original and candidate == inp.candidate:
+        return inp
+    return inp.model_copy(update={"original": original, "candidate": candidate})
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
-    inp = _rejoined(inp)
+    inp = _rejoined(_money_written_out(inp))
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
