@@ -645,3 +645,18 @@ def test_a_rewrite_that_keeps_a_clear_part_of_the_answer_and_adds_no_other(instr
 )
 def test_shortened_money_forms_are_the_written_out_amount(original, candidate, same) -> None:
     assert facts_ok("What was the figure?", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("/", True),
+        ("The root directory, written /, is a file path.", True),
+        ("/Payroll/Salaries/Managers", True),  # the symbol inside a longer path still writes it
+        ("file.txt", False),
+        ("A filename.", False),
+    ],
+)
+def test_a_symbol_answer_is_held_by_the_symbol(candidate, same) -> None:
+    assert read_contract("what is an example of a file path", "/").kind == "facts"
+    assert facts_ok("what is an example of a file path", "/", candidate) == same

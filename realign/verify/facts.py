@@ -757,6 +757,18 @@ def _quotations(instruction: str, original: str, whole: bool) -> list[str]:
     return out
 
 
+SYMBOL_MAX_CHARS = 5
+
+
+def _symbol_answer(original: str) -> str | None:
+    """An answer that is a symbol alone ("/" for "an example of a file path", "&", "->"): no word or
+    number holds it, the symbol written anywhere in the rewrite does ("/Payroll/Salaries")."""
+    t = original.strip()
+    if not t or len(t) > SYMBOL_MAX_CHARS or any(ch.isalnum() for ch in t) or t.strip(".!?") == "":
+        return None
+    return t
+
+
 def answer_facts(instruction: str, original: str) -> Facts:
     """Facts of the original that the instruction does not already give; for a short plain-word
     answer with no such number or name, the answer's words (`Facts.terms`); and its quotations
@@ -791,6 +803,10 @@ def answer_facts(instruction: str, original: str) -> Facts:
             # must say it too
             key = term.lower()
             return Facts({}, {key: term}, frozenset({key}), spans=frozenset({key}))
+    if not numbers and not names:
+        symbol = _symbol_answer(original)
+        if symbol:
+            return Facts({}, {symbol: symbol})
     return Facts(numbers, names)
 
 
@@ -1284,7 +1300,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                   if (k in want.quotes or (_fragment_kept(k, cand_text, given) if k in want.fragments
                                             else _term_kept(k, cand_text, frozenset() if k in want.spans else given)
                                             if k in want.terms
-                                            else _has_name(cand_low, _fold(k), cand_text, n)
+                                            else (k in cand_text if _symbol_answer(k) else
+                                                  _has_name(cand_low, _fold(k), cand_text, n))
                                             or (caseless and _caseless_name_kept(k, cand_text))))
                   and not _negated_name(_fold(k), cand_text)]
     other = _other_alternative(inp.instruction, want, cand_text)
@@ -1299,7 +1316,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
-                and not _has_name(cand_low, _fold(k), cand_text)]
+                and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"
