@@ -1245,6 +1245,7 @@ def _rejoined(inp: CheckInput) -> CheckInput:
 # unambiguous scale abbreviations ("m" may be metres, "k" a kilo), and only after a digit.
 _SCALE_SHORT = re.compile(r"(?<=\d)[ \t]?(mn|mln|bn|bln)\b", re.I)
 _SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion"}
+_MONEY_HINT = re.compile(r"\d[ \t]?(?:mn|mln|bn|bln)\b|[$€£]\(", re.I)
 _PAREN_NEGATIVE = re.compile(r"([$€£])\((\d[\d,]*(?:\.\d+)?)\)")
 
 
@@ -1256,7 +1257,7 @@ def _money_spelled(text: str) -> str:
 
 def _money_written_out(inp: CheckInput) -> CheckInput:
     """The original and the rewrite with shortened money forms written out (`_money_spelled`)."""
-    if not _ANY_DIGIT.search(inp.original + inp.candidate):
+    if not _MONEY_HINT.search(inp.original) and not _MONEY_HINT.search(inp.candidate):
         return inp
     original, candidate = _money_spelled(inp.original), _money_spelled(inp.candidate)
     if original == inp.original and candidate == inp.candidate:
