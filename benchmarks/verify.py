@@ -23,7 +23,8 @@ Three parts:
    were read. SQuAD SAS (squad_sas_facts.jsonl): pairs of answers to one SQuAD question that people
    rated equivalent or different (deepset's Semantic Answer Similarity data); split by the converter's
    `split` field (a hash of the reference answer, fixed before any check ran): dev and held; skipped
-   with a message when the file is absent.
+   with a message when the file is absent. EVOUNA NQ items 196-254 (evouna_nq_fresh6_facts.jsonl) are
+   split "fresh6": held out, measured once before and once after the facts check's part-of-answer rule.
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:

@@ -41,7 +41,11 @@ A short answer made of the question's own words ("egg" to "... the hen or the eg
 words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut
 from a text ("until their objectives were met": lower-case opening, no names or numbers) is held by
 two fifths of its content words; a colon pair ("22:28") is one fact. A fact stated only under a negation ("not
-written by Neil Young but ...") is not kept.
+written by Neil Young but ...") is not kept. A rewrite that keeps no whole fact but a clear part of the answer's
+words (a run at their start or end: "magnetic" for "magnetic field", "jerry reed" for "Jerry Reed Hubbard")
+and states nothing that could be another answer keeps it (`_part_kept`). Money shortened as "$2,018mn" /
+"$2.5bn" or written as an accounting negative "$(473) million" is the written-out amount; a symbol answer ("/")
+is held by the symbol.
 
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
