@@ -253,6 +253,17 @@ def test_input_errors(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- bad rows
 
 
+def test_a_cut_off_string_reads_as_one_sentence(tmp_path: Path) -> None:
+    lines = tmp_path / "cut.jsonl"
+    lines.write_text('{"instruction": "Say hi.", "input": "", "output": "Hi."}\n{"instruction": "broken\n')
+    _, bad = read_examples(str(lines))
+    assert bad.error == "line is not valid JSON: Unterminated string starting at column 17"  # not "at at"
+    array = tmp_path / "cut.json"
+    array.write_text('[{"instruction": "broken')
+    with pytest.raises(InputError, match=r"cut.json:1: not valid JSON \(Unterminated string starting at column 18\)"):
+        read_examples(str(array))
+
+
 def test_bad_rows_have_lines_fields_and_messages() -> None:
     rows = list(read_examples(str(FIX / "alpaca_bad.jsonl")))
     assert [r.source_index for r in rows] == list(range(8))  # every row exactly one index

@@ -334,12 +334,17 @@ def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
-                yield _Raw(index, lineno, None, text, f"line is not valid JSON: {e.msg} at column {e.colno}")
+                yield _Raw(index, lineno, None, text, f"line is not valid JSON: {_json_error(e)}")
             except RecursionError:
                 yield _Raw(index, lineno, None, text[:1000], TOO_DEEP)
             else:
                 yield _object_row(index, lineno, obj, text)
             index += 1
+
+
+def _json_error(e: json.JSONDecodeError) -> str:
+    # json's message may end in "at" already ("Unterminated string starting at")
+    return f"{e.msg.removesuffix(' at')} at column {e.colno}"
 
 
 def _load_json_array(src: _Source) -> list[Any]:
@@ -356,7 +361,7 @@ def _load_json_array(src: _Source) -> list[Any]:
         raise InputError(f"{src.path}: {TOO_DEEP}; convert it to JSON Lines so such a row is quarantined alone") from None
     except json.JSONDecodeError as e:
         raise InputError(
-            f"{src.path}:{e.lineno}: not valid JSON ({e.msg} at column {e.colno}); "
+            f"{src.path}:{e.lineno}: not valid JSON ({_json_error(e)}); "
             "fix the file, or convert it to JSON Lines so one bad row does not spoil the rest"
         ) from None
     if not isinstance(rows, list):
