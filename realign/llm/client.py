@@ -367,6 +367,9 @@ class LLMClient:
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
         self.spend_gate: SpendGate | None = None  # set by a run with a cost cap (--max-cost)
+        # Set by a first Ctrl-C / SIGTERM (drain): nothing new goes out, while the requests on the
+        # wire still get their answers stored, so a rerun does not pay for them again.
+        self.draining = False
 
     # -- public -----------------------------------------------------------------------------
 
@@ -543,6 +546,11 @@ class LLMClient:
         )
         raise self.stopped from None
 
+    def drain(self) -> None:
+        """Send no new request (a call that would send one waits until its row is cancelled); the
+        requests in flight are answered and cached as usual. `stats.in_flight` says when none is left."""
+        self.draining = True
+
     async def check_endpoint(self) -> list[str]:
         """GET /models: fail early, with a message that says what to do, when the server is
         unreachable or rejects the key. Returns the model ids the server lists. With several
@@ -642,6 +650,8 @@ class LLMClient:
         async with self._semaphore:
             if self.stopped is not None:  # stopped while this call waited for a slot
                 raise self.stopped
+            if self.draining:  # the run is stopping: this request is never sent
+                await asyncio.Event().wait()
             body = build()
             estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
             if held is not None and self.spend_gate is not None:
