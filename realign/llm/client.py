@@ -335,6 +335,7 @@ class LLMClient:
         self.stats = LLMStats()
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
         self._timeout_noted = False  # the first timeout is announced; later ones only counted as retries
+        self._few_choices_noted = False  # a server answering fewer choices than n is announced once
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
         learned = getattr(cache, "learned_dialect", None)
@@ -502,6 +503,13 @@ class LLMClient:
             raise
 
         self.watch.record(None)
+        if len(result.contents) < n and not self._few_choices_noted:
+            # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
+            # user believe each turn had n candidates
+            self._few_choices_noted = True
+            got = len(result.contents)
+            self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
+                           f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
         if self.cache is not None:
             self.cache.put_call(
                 key,
