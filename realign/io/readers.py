@@ -857,10 +857,11 @@ def read_examples(
         shape, head = format, list(itertools.islice(rows, 1))
         if not head and start == 0:
             raise InputError(f"{src.path}: has no rows; give a file with at least one row")
-    return _convert(itertools.chain(head, rows), shape, id_field)
+    return _convert(itertools.chain(head, rows), shape, id_field, forced=format is not None)
 
 
-def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None) -> Iterator[Example | BadRow]:
+def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None, *,
+             forced: bool = False) -> Iterator[Example | BadRow]:
     build = _SHAPES[shape]
     for r in rows:
         if r.error is not None:
@@ -870,9 +871,22 @@ def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None) -> Iterator
             turns, fields = build(r.obj)
             ex_id = _row_id(r.obj, id_field)
         except _RowError as e:
-            yield BadRow(source_index=r.index, line=r.line, field=e.field, error=e.error, raw=r.raw)
+            yield BadRow(source_index=r.index, line=r.line, field=e.field, error=e.error + _other_shape(r.obj, shape, forced),
+                         raw=r.raw)
             continue
         yield Example(id=ex_id, source_index=r.index, line=r.line, format=shape, turns=turns, fields=fields)
+
+
+def _other_shape(obj: dict[str, Any], shape: str, forced: bool) -> str:
+    """For a row the file's shape cannot read: the shape it has instead, when it has one (a file
+    mixing ShareGPT and messages rows is read in the shape of its first row)."""
+    other = _shape_of(obj)
+    if other is None or other == shape:
+        return ""
+    keys = ", ".join(dict(_SHAPE_KEYS)[other])
+    if forced:
+        return f"; this row has the {other} shape ({keys}), not the {shape} that --format asks for"
+    return f"; this row has the {other} shape ({keys}), the file is read as {shape}: give each shape its own file"
 
 
 def count_rows(path: str) -> int | None:
