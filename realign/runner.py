@@ -224,6 +224,8 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
                 with ProgressReporter(enabled=progress) as reporter:
                     pipe.on_progress = reporter
                     summary = await pipe.run(input_path, limit=limit, strict=strict)
+                for t in draining:  # the run ended while draining: nothing left to cancel
+                    t.cancel()
             finally:
                 await llm.aclose()
         finally:
