@@ -265,7 +265,7 @@ def export(
 @app.command()
 @user_errors
 def show(
-    example_id: str = typer.Argument(..., help="Example id (a unique prefix is enough; `export --format jsonl` writes the ids), or FILE:LINE of a quarantined row."),
+    example_id: str = typer.Argument(..., help="Example id (a unique prefix is enough; `export --format jsonl` writes the ids), or FILE:LINE (FILE row N in a JSON array or Parquet file) of a quarantined row, as `stats` lists it."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id; default: the latest run."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),

@@ -178,13 +178,32 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     got: list[int] = []
     pipe: Pipeline | None = None
 
+    backend: list[Any] = []  # the run's chat backend, once built
+    draining: list[asyncio.Task[None]] = []
+
     def on_signal(signum: int) -> None:
-        if got or main is None:
-            return  # a second signal while stopping: already on it
+        if main is None:
+            return
+        if got:  # a second signal: stop now, leaving the answers still on their way
+            if draining and not draining[0].done():
+                draining[0].cancel()
+                main.cancel()
+            return
         got.append(signum)
-        if pipe is not None:
-            pipe.stop_signal = signum
-        main.cancel()
+        llm = backend[0] if backend else None
+        busy = int(getattr(getattr(llm, "stats", None), "in_flight", 0) or 0)
+        if pipe is None or not hasattr(llm, "drain") or not busy:
+            if pipe is not None:
+                pipe.stop_signal = signum
+            main.cancel()
+            return
+        # Stop sending, but let the requests on the wire answer: they are paid for already, and
+        # stored they spare the rerun from sending (and paying for) them again.
+        pipe.stop_signal = signum
+        llm.drain()
+        print(f"stopping: sending nothing more; waiting for the {busy} request(s) in flight to answer so they are "
+              "stored (press Ctrl-C again to stop now)", file=sys.stderr, flush=True)
+        draining.append(loop.create_task(_cancel_when_answered(llm, main)))
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
@@ -193,6 +212,7 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         store = Store(db)
         try:
             llm = build_llm(cfg, store, dry_run_hint=True)
+            backend.append(llm)
             if backend_out is not None:
                 backend_out.append(llm)
             try:
@@ -204,6 +224,8 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
                 with ProgressReporter(enabled=progress) as reporter:
                     pipe.on_progress = reporter
                     summary = await pipe.run(input_path, limit=limit, strict=strict)
+                for t in draining:  # the run ended while draining: nothing left to cancel
+                    t.cancel()
             finally:
                 await llm.aclose()
         finally:
@@ -217,12 +239,21 @@ async def _run(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        for t in draining:
+            t.cancel()
     if summary.get("interrupted") == "max_cost":
         assert pipe is not None and cfg.model.max_cost is not None
         raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"], summary)
     if "interrupted" in summary:
         raise Interrupted(summary["interrupted"], summary["rows"], summary=summary)
     return summary
+
+
+async def _cancel_when_answered(llm: Any, main: asyncio.Task[Any]) -> None:
+    """Cancel the run once `llm` has no request in flight (each ends within --timeout)."""
+    while llm.stats.in_flight > 0:
+        await asyncio.sleep(0.05)
+    main.cancel()
 
 
 def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str) -> tuple[str, set[str]] | None:

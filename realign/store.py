@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -1164,10 +1165,16 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
 
 
 def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | None:
-    """The quarantine entry at `where`: "FILE:LINE" (FILE the run's input, by path or file name)
-    or a bare line number; None when `where` is neither or no quarantined row is there."""
-    path, _, line = where.rpartition(":")
-    if not line.isdigit():
+    """The quarantine entry at `where`: "FILE:LINE" (FILE the run's input, by path or file name),
+    a bare line number, or "FILE row N" / "row N" (N the row's index, how `stats` names a row of
+    a JSON array or Parquet file, which has no line); None when no quarantined row is there."""
+    by_row = re.fullmatch(r"(?:(.*\S)\s+)?row\s+(\d+)", where.strip())
+    if by_row:
+        path, number, column = by_row.group(1) or "", by_row.group(2), "source_index"
+    else:
+        path, _, number = where.rpartition(":")
+        column = "line"
+    if not number.isdigit():
         return None
     info = store.query("SELECT input_path FROM runs WHERE run_id = ?", [run_id])
     if not info:
@@ -1175,8 +1182,8 @@ def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | No
     input_path = info[0]["input_path"] or ""
     if path and path != input_path and Path(path).name != Path(input_path).name:
         return None
-    rows = store.query("SELECT source_index, line, field, error, raw FROM quarantine WHERE run_id = ? AND line = ?",
-                       [run_id, int(line)])
+    rows = store.query(f"SELECT source_index, line, field, error, raw FROM quarantine WHERE run_id = ? AND {column} = ?",
+                       [run_id, int(number)])
     return {**rows[0], "input_path": input_path} if rows else None
 
 
@@ -1194,7 +1201,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             return row_story(store, near[0], run_id)
         bad = quarantined_row(store, example_id, run_id)
         what = f"example '{example_id}'"
-        if bad is None:  # FILE:LINE or LINE, how quarantined rows without an id are named
+        if bad is None:  # FILE:LINE, LINE or FILE row N, how quarantined rows without an id are named
             bad = quarantined_at(store, example_id, run_id)
             what = f"the row at {example_id}"
         if bad is not None:
@@ -1208,7 +1215,8 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             raise ConfigError(f"ambiguous: {n:,} ids start with '{example_id}' in run {run_id}: {', '.join(near)}"
                               + (", ..." if n > len(near) else "") + "; give more of the id")
         raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path} (ids: `realign export "
-                          "--format jsonl` writes each row's id; a quarantined row is named FILE:LINE)")
+                          "--format jsonl` writes each row's id; a quarantined row is named FILE:LINE, or FILE row N "
+                          "in a JSON array or Parquet file, as `realign stats` lists it)")
     e = ex[0]
     result = q("SELECT * FROM results WHERE run_id = ? AND example_id = ?", [run_id, example_id])
     turns = q("SELECT * FROM rewrites WHERE run_id = ? AND example_id = ? ORDER BY turn_index", [run_id, example_id])

@@ -65,6 +65,16 @@ def test_read_labelled_jsonl_conversations_use_the_first_user_turn_not_the_syste
     assert len(d.skipped) == 1 and ":4:" in d.skipped[0]
 
 
+def test_a_row_whose_instruction_is_no_string_is_skipped_naming_the_field(tmp_path: Path):
+    p = tmp_path / "typed.jsonl"
+    p.write_text('{"instruction": "Add 2 and 3.", "output": "5"}\n{"instruction": 5, "output": "x"}\n'
+                 '{"messages": "hi"}\n{"instruction": "  ", "output": "x"}\n')
+    d = read_labelled(p, gold_field=None)
+    assert d.skipped == [f"{p}:2: field 'instruction' must be a string, got int",
+                         f"{p}:3: field 'messages' must be a list of turns, got str",
+                         f"{p}:4: field 'instruction' is empty"]
+
+
 def test_read_labelled_errors(tmp_path: Path):
     with pytest.raises(InputError, match="no such file"):
         read_labelled(tmp_path / "missing.jsonl")

@@ -255,9 +255,56 @@ def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path)
         stopped = json.loads(r["stdout"])  # --json: the summary so far, on stdout
         assert stopped["status"] == "interrupted" and stopped["rows"] == r["saved"]
         assert r["status"] == "interrupted"
-        assert len(r["resent"]) <= CONCURRENCY  # the answers that arrived were stored
+        assert r["resent"] == []  # the answers in flight at the stop were awaited and stored
         assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
         assert r["after"] == r["reference"] and r["sent_again"] == 0
+
+
+def test_a_stop_waits_for_the_answers_in_flight_so_the_rerun_pays_for_none_twice(tmp_path: Path) -> None:
+    """SIGTERM / Ctrl-C while requests are on the wire: nothing new is sent, the answers already
+    asked for are awaited and stored, and the rerun sends none of them again."""
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 60)
+    with OpenAIServer(RealignResponder(), latency_s=0.5) as srv:
+        base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", str(CONCURRENCY),
+                "--classifier", "embedded", "-q", "--db", str(tmp_path / "db.duckdb"), "--json"]
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while srv.count < 2 * CONCURRENCY and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the run finished before it could be stopped"
+        os.kill(proc.pid, signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 143, stderr[-2000:]
+        before = {request_key(b) for b in srv.requests}
+        srv.reset()
+        resumed = summary_of(realign("rewrite", *base))
+        resent = [b for b in srv.requests if request_key(b) in before]
+    assert resumed["rows"] == 60 and resumed["failed"] == 0
+    assert resent == [], f"{len(resent)} requests sent before the stop were sent again"
+    assert "waiting for" in stderr and "Traceback" not in stderr
+
+
+def test_a_second_signal_stops_at_once_without_waiting_for_the_answers(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    with OpenAIServer(RealignResponder(), latency_s=600) as srv:  # answers that never come in time
+        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--model", "m",
+                                 "--base-url", srv.base_url, "--classifier", "embedded", "-q",
+                                 "--db", str(tmp_path / "db.duckdb")],
+                                env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while srv.count < 1 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGINT)
+        time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)  # far less than the 600 s the answers would take
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "waiting for the 1 request(s) in flight" in stderr  # the first signal waited ...
+    assert re.fullmatch(r"interrupted: \d+ rows saved; rerun the same command to resume",  # ... the second did not
+                        stderr.strip().splitlines()[-1]), stderr[-2000:]
 
 
 # ---- multi-turn ------------------------------------------------------------------------------

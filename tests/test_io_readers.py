@@ -208,7 +208,8 @@ def test_forced_format(tmp_path: Path) -> None:
     (ex,) = _examples(p, format="gsm8k")
     assert ex.format == "gsm8k" and ex.turns[0].content == "q"
     (bad,) = list(read_examples(str(FIX / "gsm8k.jsonl"), format="alpaca"))[:1]
-    assert isinstance(bad, BadRow) and bad.error == "field 'instruction' is missing"
+    assert isinstance(bad, BadRow) and bad.error == ("field 'instruction' is missing; this row has the gsm8k shape "
+                                                     "(question, answer), not the alpaca that --format asks for")
     with pytest.raises(ConfigError, match="unknown format 'chatml'"):
         read_examples(str(p), format="chatml")
 
@@ -251,6 +252,28 @@ def test_input_errors(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------- bad rows
+
+
+def test_a_cut_off_string_reads_as_one_sentence(tmp_path: Path) -> None:
+    lines = tmp_path / "cut.jsonl"
+    lines.write_text('{"instruction": "Say hi.", "input": "", "output": "Hi."}\n{"instruction": "broken\n')
+    _, bad = read_examples(str(lines))
+    assert bad.error == "line is not valid JSON: Unterminated string starting at column 17"  # not "at at"
+    array = tmp_path / "cut.json"
+    array.write_text('[{"instruction": "broken')
+    with pytest.raises(InputError, match=r"cut.json:1: not valid JSON \(Unterminated string starting at column 18\)"):
+        read_examples(str(array))
+
+
+def test_a_row_of_another_shape_than_the_file_says_so(tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(
+        json.dumps({"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}) + "\n"
+        + json.dumps({"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}]}) + "\n")
+    _, bad = read_examples(str(mixed))
+    assert isinstance(bad, BadRow) and bad.field == "messages"
+    assert bad.error == ("field 'messages' is missing; this row has the sharegpt shape (conversations), the file "
+                         "is read as messages: give each shape its own file")
 
 
 def test_bad_rows_have_lines_fields_and_messages() -> None:

@@ -433,6 +433,22 @@ def test_the_first_timeout_is_announced_once_with_the_timeout_and_the_fix():
     assert "--timeout 0.3 s" in notices[0] and "higher --timeout or a lower --concurrency" in notices[0]
 
 
+def test_a_server_that_ignores_n_is_announced_once_naming_the_shortfall():
+    """llama-cpp-python answers one choice whatever `n` asks (seen with --n 2 on SmolLM2): the
+    user is told once that each request gives fewer candidates than --n, not left to believe it."""
+    notices: list[str] = []
+
+    async def go() -> list[ChatResult]:
+        async with LLMClient(settings(srv), None, on_notice=notices.append) as client:
+            return [await client.chat([{"role": "user", "content": q}], sampling=SAMPLING, n=2) for q in ("a", "b")]
+
+    with OpenAIServer(lambda body: Reply(content=["only one"])) as srv:
+        results = asyncio.run(go())
+    assert [len(r.contents) for r in results] == [1, 1]
+    assert len(notices) == 1
+    assert "1 choice where --n asked for 2" in notices[0] and srv.base_url in notices[0]
+
+
 def test_a_call_cancelled_as_the_probe_lock_is_granted_stops_and_sends_nothing():
     """--max-cost stops a run by cancelling rows; a row waiting for the first answer (the probe)
     that is cancelled in the very step the lock comes free must stop, not go on to send (before

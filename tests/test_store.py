@@ -237,6 +237,27 @@ def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_
                 row_story(st, nothing_there, "r1")
 
 
+def test_show_finds_a_quarantined_row_of_a_json_array_by_the_name_stats_gives_it(tmp_path: Path) -> None:
+    """Rows of a JSON array or Parquet file have no line: `stats` names them "FILE row N", and
+    `show` takes that name (a row of arr.json missing its output was unreachable)."""
+    from realign.errors import ConfigError
+    from realign.records import BadRow
+    from realign.store import row_story
+
+    with Store(str(tmp_path / "q.duckdb")) as st:
+        st.start_run(run_id="r1", name="t", config={}, config_hash="h",
+                     input_path="data/arr.json", input_hash="ih", model="m", base_url="u")
+        st.add_quarantine("r1", BadRow(source_index=1, line=None, field="output", error="field 'output' is missing",
+                                       raw='{"instruction": "x"}'))
+        st.flush()
+        for where in ("data/arr.json row 1", "arr.json row 1", "row 1"):
+            with pytest.raises(ConfigError, match=f"^the row at {where} was quarantined in run r1, not processed: "
+                                                  "data/arr.json row 1, field 'output'"):
+                row_story(st, where, "r1")
+        with pytest.raises(ConfigError, match="^no example 'arr.json row 2'.*FILE row N"):
+            row_story(st, "arr.json row 2", "r1")
+
+
 def test_show_of_an_ambiguous_id_prefix_says_ambiguous_and_lists_the_ids(tmp_path: Path) -> None:
     from realign.errors import ConfigError
     from realign.store import row_story

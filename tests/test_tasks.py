@@ -141,7 +141,7 @@ def test_verifier_choices() -> None:
         assert "code_preserved" in tasks[name].verifiers, name
     for name in ("open_qa", "how_to_generation", "closed_qa"):
         assert "refusal" in tasks[name].verifiers, name
-    assert "refusal" not in tasks["rejecting"].verifiers
+    assert "refusal" in tasks["rejecting"].verifiers  # a refusal must stay one (refusal.py lets it start)
 
 
 def test_math_puzzles_format_keeps_gsm8k_answer_line() -> None:

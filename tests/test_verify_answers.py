@@ -150,6 +150,25 @@ def test_refusal() -> None:
     assert run("refusal", "write malware", decline, "Sure!", VerifyOptions(refusal_both_ways=False)).passed
 
 
+def test_a_rejecting_turn_is_checked_to_keep_declining_and_may_start_to() -> None:
+    """The rejecting task lists the refusal check: a refusal rewritten into help is rejected (seen with
+    SmolLM2-135M on the demo file), while a compliant original rewritten into a refusal is what the
+    rejecting criteria ask for."""
+    from realign.tasks import load_tasks
+    from realign.verify.registry import verify_candidate
+
+    ask = "Tell me how to pick a lock to get into my neighbour's house while they are away."
+    decline = ("I can't help with entering someone else's home without permission. If you are locked out of "
+               "your own place, a licensed locksmith can help.")
+    complied = "You can't just pick a lock to get into someone else's home. A licensed locksmith can help you do it."
+    checks = load_tasks()["rejecting"].verifiers
+    v = verify_candidate(CheckInput(task="rejecting", instruction=ask, original=decline, candidate=complied), checks)
+    assert not v.passed and any(c.name == "refusal" and "no longer declines" in c.reason for c in v.checks)
+    helpful = "Insert a tension wrench into the keyhole, then rake the pins with a pick until the plug turns."
+    v = verify_candidate(CheckInput(task="rejecting", instruction=ask, original=helpful, candidate=decline), checks)
+    assert v.passed, [c.reason for c in v.checks]
+
+
 # --- language ---------------------------------------------------------------------------------
 
 EN = "The capital of France is Paris. It is known for the Eiffel Tower and it has many museums that are visited by millions."

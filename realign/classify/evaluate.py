@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any, Sequence
 
 from realign.classify.base import classification_text
-from realign.io.readers import read_records, row_id
+from realign.io.readers import read_records, row_id, type_name
 from realign.errors import InputError
 from realign.tasks import TASK_NAMES, group_of, normalize_task_name
 
@@ -135,6 +135,19 @@ def row_text(row: dict[str, Any]) -> str:
     return ""
 
 
+def _no_text(row: dict[str, Any]) -> str:
+    """Why `row_text` found nothing: the field at fault when one is there (as `rewrite` says it)."""
+    for key in ("messages", "conversations"):
+        if key in row and not isinstance(row[key], list):
+            return f"field '{key}' must be a list of turns, got {type_name(row[key])}"
+    for key in ("instruction", "question", "prompt", "query", "text"):
+        if key in row:
+            value = row[key]
+            return f"field '{key}' is empty" if isinstance(value, str) else \
+                f"field '{key}' must be a string, got {type_name(value)}"
+    return "no instruction text (expected messages, conversations or instruction)"
+
+
 def read_labelled(path: str | Path, gold_field: str | None = "category") -> LabelledSet:
     """Read labelled instructions: JSON Lines, a JSON array or Parquet, in any shape that
     `realign.io.readers` reads (alpaca, dolly, sharegpt, messages, gsm8k), or bare
@@ -159,7 +172,7 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
             continue
         text = row_text(row)
         if not text:
-            out.skipped.append(f"{where}: no instruction text (expected messages, conversations or instruction)")
+            out.skipped.append(f"{where}: {_no_text(row)}")
             continue
         out.texts.append(text)
         out.origins.append({**({"line": rec.line} if rec.line is not None else {"row": rec.index}),

@@ -290,7 +290,8 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """A JSON value's type as a user reads it in an error ("int", "list", "object", "null")."""
     if value is None:
         return "null"
     if isinstance(value, dict):
@@ -305,7 +306,7 @@ def _type_name(value: Any) -> str:
 def _object_row(index: int, line: int | None, obj: Any, raw: str | None = None) -> _Raw:
     raw = _dump(obj) if raw is None else raw
     if not isinstance(obj, dict):
-        return _Raw(index, line, None, raw, f"row must be a JSON object, got {_type_name(obj)}")
+        return _Raw(index, line, None, raw, f"row must be a JSON object, got {type_name(obj)}")
     return _Raw(index, line, obj, raw)
 
 
@@ -334,12 +335,17 @@ def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
-                yield _Raw(index, lineno, None, text, f"line is not valid JSON: {e.msg} at column {e.colno}")
+                yield _Raw(index, lineno, None, text, f"line is not valid JSON: {_json_error(e)}")
             except RecursionError:
                 yield _Raw(index, lineno, None, text[:1000], TOO_DEEP)
             else:
                 yield _object_row(index, lineno, obj, text)
             index += 1
+
+
+def _json_error(e: json.JSONDecodeError) -> str:
+    # json's message may end in "at" already ("Unterminated string starting at")
+    return f"{e.msg.removesuffix(' at')} at column {e.colno}"
 
 
 def _load_json_array(src: _Source) -> list[Any]:
@@ -356,11 +362,11 @@ def _load_json_array(src: _Source) -> list[Any]:
         raise InputError(f"{src.path}: {TOO_DEEP}; convert it to JSON Lines so such a row is quarantined alone") from None
     except json.JSONDecodeError as e:
         raise InputError(
-            f"{src.path}:{e.lineno}: not valid JSON ({e.msg} at column {e.colno}); "
+            f"{src.path}:{e.lineno}: not valid JSON ({_json_error(e)}); "
             "fix the file, or convert it to JSON Lines so one bad row does not spoil the rest"
         ) from None
     if not isinstance(rows, list):
-        raise InputError(f"{src.path}: expected a JSON array of row objects, got a JSON {_type_name(rows)}")
+        raise InputError(f"{src.path}: expected a JSON array of row objects, got a JSON {type_name(rows)}")
     return rows
 
 
@@ -537,7 +543,7 @@ def _get_str(row: dict[str, Any], key: str, *, required: bool, label: str | None
         return ""
     value = row[key]
     if not isinstance(value, str):
-        raise _RowError(label, f"field '{label}' must be a string, got {_type_name(value)}")
+        raise _RowError(label, f"field '{label}' must be a string, got {type_name(value)}")
     return value
 
 
@@ -562,7 +568,7 @@ def _history_turns(row: dict[str, Any]) -> list[Turn]:
     if history is None:
         return turns
     if not isinstance(history, (list, tuple)):
-        raise _RowError("history", f"field 'history' must be a list of [user, assistant] pairs, got {_type_name(history)}")
+        raise _RowError("history", f"field 'history' must be a list of [user, assistant] pairs, got {type_name(history)}")
     for i, pair in enumerate(history):
         if (
             not isinstance(pair, (list, tuple))
@@ -620,16 +626,16 @@ def _content(value: Any, label: str) -> str:
                 texts.append(part)
                 continue
             if not isinstance(part, dict):
-                raise _RowError(plabel, f"field '{plabel}' must be a text part object, got {_type_name(part)}")
+                raise _RowError(plabel, f"field '{plabel}' must be a text part object, got {type_name(part)}")
             kind = part.get("type", "text")
             if kind != "text":
                 raise _RowError(plabel, f"field '{plabel}' has type {kind!r}; only text parts are supported")
             text = part.get("text")
             if not isinstance(text, str):
-                raise _RowError(f"{plabel}.text", f"field '{plabel}.text' must be a string, got {_type_name(text)}")
+                raise _RowError(f"{plabel}.text", f"field '{plabel}.text' must be a string, got {type_name(text)}")
             texts.append(text)
         return "\n".join(texts)
-    raise _RowError(label, f"field '{label}' must be a string or a list of text parts, got {_type_name(value)}")
+    raise _RowError(label, f"field '{label}' must be a string or a list of text parts, got {type_name(value)}")
 
 
 def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, Any]]:
@@ -637,21 +643,21 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         raise _RowError(key, f"field '{key}' is missing")
     items = row[key]
     if not isinstance(items, (list, tuple)):
-        raise _RowError(key, f"field '{key}' must be a list of turns, got {_type_name(items)}")
+        raise _RowError(key, f"field '{key}' must be a list of turns, got {type_name(items)}")
     # the shape's own item keys first, the other convention accepted too
     default_role, default_content = ("from", "value") if key == "conversations" else ("role", "content")
     turns: list[Turn] = []
     system = row.get("system")
     if system is not None:
         if not isinstance(system, str):
-            raise _RowError("system", f"field 'system' must be a string, got {_type_name(system)}")
+            raise _RowError("system", f"field 'system' must be a string, got {type_name(system)}")
         if system.strip():
             turns.append(Turn(role="system", content=system))
     last_assistant: str | None = None  # label of the last assistant content, for the error
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
         if not isinstance(item, dict):
-            raise _RowError(label, f"field '{label}' must be an object, got {_type_name(item)}")
+            raise _RowError(label, f"field '{label}' must be an object, got {type_name(item)}")
         role_key = next((k for k in (default_role, "from", "role") if item.get(k) is not None), default_role)
         content_key = next(
             (k for k in (default_content, "value", "content") if item.get(k) is not None),
@@ -662,7 +668,7 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if raw_role is None:
             raise _RowError(rlabel, f"field '{rlabel}' is missing")
         if not isinstance(raw_role, str):
-            raise _RowError(rlabel, f"field '{rlabel}' must be a string, got {_type_name(raw_role)}")
+            raise _RowError(rlabel, f"field '{rlabel}' must be a string, got {type_name(raw_role)}")
         name = raw_role.strip().lower()
         if name in _TOOL_ROLES:
             raise _RowError(rlabel, f"field '{rlabel}' is {raw_role!r}: tool and function turns are not supported")
@@ -704,7 +710,7 @@ def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]
         elif isinstance(value, (list, tuple)):
             messages.extend(value)
         else:
-            raise _RowError(key, f"field '{key}' must be a string or a list of messages, got {_type_name(value)}")
+            raise _RowError(key, f"field '{key}' must be a string or a list of messages, got {type_name(value)}")
     return _conversation({"messages": messages}, "messages")
 
 
@@ -742,7 +748,7 @@ def _row_id(row: dict[str, Any], id_field: str | None) -> str:
         if value is None:
             raise _RowError(id_field, f"field '{id_field}' (the id field) is missing")
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise _RowError(id_field, f"field '{id_field}' (the id field) must be a string or an integer, got {_type_name(value)}")
+            raise _RowError(id_field, f"field '{id_field}' (the id field) must be a string or an integer, got {type_name(value)}")
         if isinstance(value, str) and not value.strip():
             raise _RowError(id_field, f"field '{id_field}' (the id field) is empty")
         return str(value)
@@ -851,10 +857,11 @@ def read_examples(
         shape, head = format, list(itertools.islice(rows, 1))
         if not head and start == 0:
             raise InputError(f"{src.path}: has no rows; give a file with at least one row")
-    return _convert(itertools.chain(head, rows), shape, id_field)
+    return _convert(itertools.chain(head, rows), shape, id_field, forced=format is not None)
 
 
-def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None) -> Iterator[Example | BadRow]:
+def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None, *,
+             forced: bool = False) -> Iterator[Example | BadRow]:
     build = _SHAPES[shape]
     for r in rows:
         if r.error is not None:
@@ -864,9 +871,22 @@ def _convert(rows: Iterable[_Raw], shape: str, id_field: str | None) -> Iterator
             turns, fields = build(r.obj)
             ex_id = _row_id(r.obj, id_field)
         except _RowError as e:
-            yield BadRow(source_index=r.index, line=r.line, field=e.field, error=e.error, raw=r.raw)
+            yield BadRow(source_index=r.index, line=r.line, field=e.field, error=e.error + _other_shape(r.obj, shape, forced),
+                         raw=r.raw)
             continue
         yield Example(id=ex_id, source_index=r.index, line=r.line, format=shape, turns=turns, fields=fields)
+
+
+def _other_shape(obj: dict[str, Any], shape: str, forced: bool) -> str:
+    """For a row the file's shape cannot read: the shape it has instead, when it has one (a file
+    mixing ShareGPT and messages rows is read in the shape of its first row)."""
+    other = _shape_of(obj)
+    if other is None or other == shape:
+        return ""
+    keys = ", ".join(dict(_SHAPE_KEYS)[other])
+    if forced:
+        return f"; this row has the {other} shape ({keys}), not the {shape} that --format asks for"
+    return f"; this row has the {other} shape ({keys}), the file is read as {shape}: give each shape its own file"
 
 
 def count_rows(path: str) -> int | None:

@@ -335,6 +335,7 @@ class LLMClient:
         self.stats = LLMStats()
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
         self._timeout_noted = False  # the first timeout is announced; later ones only counted as retries
+        self._few_choices_noted = False  # a server answering fewer choices than n is announced once
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
         learned = getattr(cache, "learned_dialect", None)
@@ -367,6 +368,9 @@ class LLMClient:
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
         self.spend_gate: SpendGate | None = None  # set by a run with a cost cap (--max-cost)
+        # Set by a first Ctrl-C / SIGTERM (drain): nothing new goes out, while the requests on the
+        # wire still get their answers stored, so a rerun does not pay for them again.
+        self.draining = False
 
     # -- public -----------------------------------------------------------------------------
 
@@ -499,6 +503,13 @@ class LLMClient:
             raise
 
         self.watch.record(None)
+        if len(result.contents) < n and not self._few_choices_noted:
+            # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
+            # user believe each turn had n candidates
+            self._few_choices_noted = True
+            got = len(result.contents)
+            self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
+                           f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
         if self.cache is not None:
             self.cache.put_call(
                 key,
@@ -542,6 +553,11 @@ class LLMClient:
             f"Fix: {_fix_for(exc, self.settings.base_url)}; then rerun the same command to resume."
         )
         raise self.stopped from None
+
+    def drain(self) -> None:
+        """Send no new request (a call that would send one waits until its row is cancelled); the
+        requests in flight are answered and cached as usual. `stats.in_flight` says when none is left."""
+        self.draining = True
 
     async def check_endpoint(self) -> list[str]:
         """GET /models: fail early, with a message that says what to do, when the server is
@@ -642,6 +658,8 @@ class LLMClient:
         async with self._semaphore:
             if self.stopped is not None:  # stopped while this call waited for a slot
                 raise self.stopped
+            if self.draining:  # the run is stopping: this request is never sent
+                await asyncio.Event().wait()
             body = build()
             estimate = len(body) // 4  # rough token estimate of the prompt, corrected after
             if held is not None and self.spend_gate is not None:

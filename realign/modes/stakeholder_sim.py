@@ -204,7 +204,7 @@ class Stop(Exception):
 def refusal_for_flagged(turn: TurnInput, revised: str, flag: Flag) -> CheckResult:
     """The refusal check, read for a request the screen flagged: a revision that declines where
     the original complied is what the simulation is for; one that stops declining still fails."""
-    got = check_refusal(CheckInput(task="rejecting", instruction=turn.instruction, original=turn.original,
+    got = check_refusal(CheckInput(task=turn.task, instruction=turn.instruction, original=turn.original,
                                    candidate=revised), VerifyOptions(refusal_both_ways=True))
     if not got.passed and refusal_phrase(turn.original) is None:
         return CheckResult(name="refusal", passed=True, reason=(

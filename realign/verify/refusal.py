@@ -1,5 +1,6 @@
 """Refusal: a helpful answer must not be rewritten into a refusal (and, with
-`VerifyOptions.refusal_both_ways`, an original that declines must keep declining).
+`VerifyOptions.refusal_both_ways`, an original that declines must keep declining). On a turn of
+the `rejecting` task a new refusal is what its criteria ask for, so only the second rule applies.
 
 A text counts as a refusal when a declining phrase ("I'm sorry, but I can't", "I cannot help
 with", "As an AI language model, I cannot", "I must decline", "I won't provide") appears in its
@@ -16,6 +17,7 @@ from realign.verify.base import Check, CheckInput
 from realign.verify.options import VerifyOptions
 
 NAME = "refusal"
+REJECTING = "rejecting"  # the task whose requests should be declined
 
 _REFUSAL = re.compile(
     r"\b(?:"
@@ -52,6 +54,8 @@ def refusal_phrase(text: str) -> str | None:
 def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     orig = refusal_phrase(inp.original)
     cand = refusal_phrase(inp.candidate)
+    if orig is None and cand is not None and inp.task == REJECTING:
+        return CheckResult(name=NAME, passed=True, reason="the rewrite declines a request of the rejecting task")
     if orig is None and cand is not None:
         return CheckResult(
             name=NAME,
