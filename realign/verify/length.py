@@ -138,6 +138,9 @@ def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     # Each word of a phrase said k times is said at least k times itself: with no run of n words
     # that are each said often enough, no phrase can be, and counting the n-grams (the cost of
     # this test) is skipped.
+    top = max(counts.values())
+    if top < 5 or top * n < 0.3 * len(words):
+        return None  # no word is said often enough (the set below would be empty)
     often = {w for w, k in counts.items() if k >= 5 and k * n >= 0.3 * len(words)}
     if not often or b"\x01" * n not in bytes(map(often.__contains__, words)):  # one byte per word, in C
         return None

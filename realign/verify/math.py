@@ -216,10 +216,11 @@ def _normalize_latex(s: str) -> str:
         return s
     if "{,}" in s:
         s = s.replace("{,}", ",")
-    if "\\" in s:
-        s = _LATEX_FRAC.sub(_frac_sub, s)
-        s = _LATEX_TEXT.sub(r" \1 ", s)
-        s = s.replace("\\times", "×").replace("\\cdot", "·").replace("\\div", "÷").replace("\\%", "%")
+    if "\\" not in s:
+        return s.replace("$", "")  # without a backslash only _LATEX_DROP's bare "$" can match
+    s = _LATEX_FRAC.sub(_frac_sub, s)
+    s = _LATEX_TEXT.sub(r" \1 ", s)
+    s = s.replace("\\times", "×").replace("\\cdot", "·").replace("\\div", "÷").replace("\\%", "%")
     s = _LATEX_DROP.sub(lambda m: "$" if m.group(0) == "\\$" else " " if m.group(0) != "$" else "", s)
     return s
 
@@ -1276,8 +1277,9 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         return CheckResult(
             name=NAME, passed=False, reason=f"final answer missing: original {want}, the rewrite states no number"
         )
-    kept = [a for a in reading.asserted if agrees(a)]
-    other = [a for a in reading.asserted if not agrees(a)]
+    agreeing = [agrees(a) for a in reading.asserted]  # each statement compared once
+    kept = [a for a, ok in zip(reading.asserted, agreeing) if ok]
+    other = [a for a, ok in zip(reading.asserted, agreeing) if not ok]
     v = abs(float(ref.value))
     if other and any(min(abs(x - v), abs(x - 100 * v), abs(x - v / 100)) <= 1
                      for x in (abs(float(a.value)) for a in other)):

@@ -139,10 +139,10 @@ def verify_candidate(
         contract = read_contract(inp.instruction, inp.original, opts)
     names = contract_checks(contract, list(task_checks))
     if inp.contract_kind != contract.kind:
-        inp = inp.model_copy(update={"contract_kind": contract.kind})
+        inp = inp.with_changes(contract_kind=contract.kind)
     text, repairs = repair(inp, names, opts)
     if repairs:
-        inp = inp.model_copy(update={"candidate": text})
+        inp = inp.with_changes(candidate=text)
     verdict = run_checks(names, inp, opts)
     if repairs:
         verdict.repairs = repairs
