@@ -845,7 +845,7 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if not said:
         return None
     n, at = said[-1]
-    if len(said) > 1 and _WORKING_HINT.search(norm, max(0, at - 400)):
+    if len(said) > 1 and _working_hint(norm, max(0, at - 400)):
         # value first, then how it was found: "0.68 (5,121.3 / 7,491.5)", "1.73. This is calculated
         # by dividing ... ($1,001,425) by ... ($577,464)": the working's operands are not the answer
         stated = [(x, a) for x, a in said if not _in_working(norm, a)]
@@ -857,10 +857,28 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
 
 
 LAST_NUMBER_WINDOW = 300
-# How a value was found, written after it: a parenthesised calculation or a sentence that
-# describes the calculation ("This is calculated by dividing ...").
-_WORKING_HINT = re.compile(r"\([^()\n]*\d[^()\n]*[/÷×*+][^()\n]*\d[^()\n]*\)"
-                           r"|\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b", re.I)
+# How a value was found, written after it: a parenthesised calculation (`_working_hint`) or a
+# sentence that describes the calculation ("This is calculated by dividing ...").
+_WORKING_WORDS = re.compile(r"\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b",
+                            re.I)
+_BRACKET = re.compile(r"\(([^()\n]*)\)")
+
+
+def _working_hint(text: str, pos: int) -> bool:
+    """Whether a bracket at or after `pos` holds a calculation (a digit, then one of / ÷ × * +, then a
+    digit, on one line) or a sentence from there describes one (`_WORKING_WORDS`). Read bracket by
+    bracket: one regex for the bracket tried every split of a long bracket that holds no calculation."""
+    for m in _BRACKET.finditer(text, pos):
+        body = m.group(1)
+        d = _DIGIT.search(body)
+        if d is None:
+            continue
+        ops = [i for i in (body.find(c, d.end()) for c in "/÷×*+") if i >= 0]
+        if ops and _DIGIT.search(body, min(ops) + 1):
+            return True
+    return _WORKING_WORDS.search(text, pos) is not None
+
+
 _WORKING_SENTENCE = re.compile(r"^[^.!?\n]{0,40}?\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b"
                                r"|^[^.!?\n]{0,40}?\bby[ \t]+dividing\b", re.I)
 
