@@ -168,7 +168,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     c = len(inp.candidate.strip())
     lower, upper = bounds(o, options)
     # a worked solution ("3 + 5 = 8\n#### 8") keeps its reasoning; a bare "18 eggs" need not grow
-    closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
+    closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split(None, 4)) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
         if options.max_chars is None:

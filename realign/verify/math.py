@@ -153,7 +153,9 @@ def _magnitude(raw: str, den: str | None, whole: str | None, mult: str | None) -
 
 
 def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
-    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
+    # _NUM's groups by position (a name lookup each cost more); a match of another pattern by name
+    sign, cur, sign2, whole, raw, den, mult, pct = (
+        m.groups() if m.re is _NUM else m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct"))
     neg = bool(sign or sign2)
     if sign and not sign2:
         # "16 - 3" is a subtraction, not -3: look at what precedes the sign
