@@ -70,18 +70,25 @@ for _lang, _words in _STOPWORDS.items():
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def _script_counts(t: str) -> dict[str, int]:
-    """Letters of each script in `t`. An ASCII text has Latin letters only, counted in C."""
-    if t.isascii():
-        raw = t.encode("ascii")
-        return {name: (len(raw) - len(raw.translate(None, _ASCII_LETTERS)) if name == "Latin" else 0)
-                for name, _ in _SCRIPTS}
-    return {name: len(p.findall(t)) for name, p in _SCRIPTS}
+    """Letters of each script in `t` (each script a class of single characters, so the counts add
+    up over the text's parts): its ASCII letters are Latin, counted in C; only the other characters
+    go through the script patterns."""
+    raw = t.encode("ascii", "ignore")
+    ascii_letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    rest = "" if len(raw) == len(t) else "".join(_NON_ASCII.findall(t))
+    return {name: (ascii_letters if name == "Latin" else 0) + (len(p.findall(rest)) if rest else 0)
+            for name, p in _SCRIPTS}
 
 
 def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     """(language or script name, or None when unsure; a short note on the evidence)."""
-    t = _URL.sub(" ", strip_code(text))
+    t = strip_code(text)
+    if "http" in t or "www." in t:  # every _URL match starts with one of them
+        t = _URL.sub(" ", t)
     counts = _script_counts(t)
     total = sum(counts.values())
     if total < min_letters:
@@ -96,8 +103,10 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     # each distinct word once, in the order words first appear: the languages enter `hits` in the
     # same order as word by word (most_common breaks ties by that order)
     hits: Counter[str] = Counter()
-    for w, k in Counter(_WORD.findall(t.lower())).items():
-        for lang in _LANGUAGES_OF.get(w, ()):
+    counts = Counter(_WORD.findall(t.lower()))
+    for w in filter(_LANGUAGES_OF.__contains__, counts):  # the stopwords only, picked in C
+        k = counts[w]
+        for lang in _LANGUAGES_OF[w]:
             hits[lang] += k
     if not hits:
         return None, "no common words"
