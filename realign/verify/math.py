@@ -362,6 +362,7 @@ def _segment_after(text: str, pos: int) -> tuple[str, int]:
     return seg, start
 
 
+@lru_cache(maxsize=64)  # each statement is cut by the reader, the hedge, breakdown and shown-text steps
 def _cut_sentence(seg: str) -> str:
     # the sentence ends at ". " / "!" / "?" / ";" (a decimal point "18.5" is not an end)
     for m in _SENT_END.finditer(seg):
