@@ -62,7 +62,9 @@ _OP = r"\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*"
 # "a op b = c", or "... = a op b" (LaTeX and prose often put the calculation after the equals sign)
 # (the lookahead names the only characters a match can start with: every other position of the
 # text fails on one test instead of the whole pattern)
-_WORKING = re.compile(r"(?=[\\$\d=])(?:" + _OPERAND + _OP + _OPERAND
+# (a digit right after a digit starts no match that the digit before it does not start too: its
+# operand reads on to the same end, so only a number's first digit is tried)
+_WORKING = re.compile(r"(?=[\\$\d=])(?!(?<=\d)\d)(?:" + _OPERAND + _OP + _OPERAND
                       + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d|=\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d)")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(

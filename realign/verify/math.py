@@ -1168,10 +1168,17 @@ def _restates(a: NumberMatch, b: NumberMatch, gap: str) -> bool:
     return False
 
 
-def restated_forms(text: str, values: set[Fraction]) -> set[Fraction]:
+def _all_numbers(text: str) -> list[tuple[re.Match[str], NumberMatch]]:
+    return [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+
+
+def restated_forms(text: str, values: set[Fraction],
+                   nums: list[tuple[re.Match[str], NumberMatch]] | None = None) -> set[Fraction]:
     """The values (unsigned) of numbers in `text` that restate, right beside it, a number whose
-    unsigned value is in `values`: "0.54 or 54.00%" with 0.54 given -> {54}."""
-    nums = [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+    unsigned value is in `values`: "0.54 or 54.00%" with 0.54 given -> {54}. `nums`: the text's
+    numbers when the caller has read them already (`_all_numbers(text)`)."""
+    if nums is None:
+        nums = _all_numbers(text)
     out: set[Fraction] = set()
     for (pm, p), (nm, n) in zip(nums, nums[1:]):
         gap = text[pm.end() : nm.start()]
@@ -1308,8 +1315,9 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         # and the same value in another form beside it are one answer (only a value near the
         # original's, or its percent form, can be one: the rest are not looked at)
         text = _visible(inp.candidate)
-        same = {abs(n.value) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None and agrees(n)}
-        forms = restated_forms(text, same) if same else set()
+        nums = _all_numbers(text)  # read once for both steps
+        same = {abs(n.value) for _, n in nums if agrees(n)}
+        forms = restated_forms(text, same, nums) if same else set()
         if forms:
             kept += [a for a in other if abs(a.value) in forms]
             other = [a for a in other if abs(a.value) not in forms]

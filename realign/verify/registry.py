@@ -98,6 +98,9 @@ def _cached_check(name: str, options: VerifyOptions) -> Check:
     return check
 
 
+_ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def run_checks(
     names: Sequence[str], inp: CheckInput, options: VerifyOptions | None = None
 ) -> Verdict:
@@ -109,7 +112,13 @@ def run_checks(
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
     results: list[CheckResult] = []
-    for name in order_checks(names):
+    key = tuple(names)
+    ordered = _ordered.get(key)
+    if ordered is None:  # the same few name lists come back on every row
+        ordered = _ordered[key] = tuple(order_checks(names))
+        if len(_ordered) > 256:
+            _ordered.clear()
+    for name in ordered:
         check = _cached_check(name, opts)
         try:
             res = check(inp)
