@@ -377,8 +377,16 @@ def _in_terms(text: str, u: str) -> int:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if not before.isalpha() and not after.isalpha():
-            b = text[: i].rstrip(" \t")[-1:]
-            a = text[i + 1 :].lstrip(" \t")[:1]
+            # the nearest characters that are no space or tab on each side ("" at an end), found
+            # without copying the text before and after (quadratic on a long text)
+            j = i - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            k = i + 1
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            b = text[j] if j >= 0 else ""
+            a = text[k] if k < len(text) else ""
             if before.isdigit() or b in _OPS or b == "(" or a in _OPS or a == ")":
                 n += 1
         i = text.find(u, i + 1)
