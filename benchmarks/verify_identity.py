@@ -113,6 +113,8 @@ def main() -> None:
     if not args.thirdparty.is_dir():
         print(f"no third-party folder at {args.thirdparty}: nothing to compare")
         return
+    if not args.shared.is_dir():
+        print(f"no shared data at {args.shared}: the GSM8K pairs and most adversarial cases are left out (--shared)")
     with tempfile.TemporaryDirectory() as d:
         outs = []
         for label, code in (("base", args.base.resolve()), ("new", REPO)):
