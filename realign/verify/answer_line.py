@@ -8,6 +8,7 @@ line is still right is the math check's job; this one only asks that the line is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -17,13 +18,14 @@ NAME = "answer_line"
 _LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
 
 
-def answer_lines(text: str) -> list[re.Match[str]]:
+@lru_cache(maxsize=16)  # asked of the same original and candidate by the contract, the repair and the check
+def answer_lines(text: str) -> tuple[re.Match[str], ...]:
     """Every '#### N' line of `text`, in order (group 1: what follows the '####'). The scan starts
     at the line of the first '####': most texts have none, or one at their end."""
     first = text.find("####")
     if first < 0:
-        return []
-    return list(_LINE.finditer(text, text.rfind("\n", 0, first) + 1))
+        return ()
+    return tuple(_LINE.finditer(text, text.rfind("\n", 0, first) + 1))
 
 
 def check_answer_line(inp: CheckInput) -> CheckResult:

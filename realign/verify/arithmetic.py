@@ -85,6 +85,7 @@ def _value(token: str) -> Fraction:
     return Fraction(int((whole or "0") + frac), 10 ** len(frac))
 
 
+@lru_cache(maxsize=512)  # a note and its visible working, and common small sums, repeat a calculation
 def _evaluate(expr: str) -> Fraction | None:
     """Exact value of a + - * / expression with parentheses; None if it is not one."""
     text = expr.replace("×", "*").replace("÷", "/").replace("−", "-")
@@ -101,6 +102,11 @@ def _evaluate(expr: str) -> Fraction | None:
     two = _BINARY.fullmatch(text)
     if two is not None:  # "a op b", most calculations: no parser needed
         a, op, b = _value(two.group(1)), two.group(2), _value(two.group(3))
+        if a.denominator == 1 and b.denominator == 1:  # whole numbers: int arithmetic, one Fraction built
+            x, y = a.numerator, b.numerator
+            if op == "/":
+                return Fraction(x, y) if y else None
+            return Fraction(x + y if op == "+" else x - y if op == "-" else x * y)
         if op == "+":
             return a + b
         if op == "-":
@@ -192,7 +198,7 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
     # line by line, and only the lines with an '=': the scan is the cost of this check
     lines = [line for line in text.split("\n") if "=" in line]
     for line in lines:
-        for m in _CALC.finditer(line):
+        for m in (_CALC.finditer(line) if _may_calculate(line) else ()):
             expr = m.group("expr").strip()
             if expr.startswith("(") and _WORD_BEFORE.search(line, 0, m.start()):
                 continue  # "... + 2 rides on the luge (2 x 6 tickets) = 24": an aside in a longer sum
@@ -214,6 +220,18 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
             out += _wrong_links(line)
     out += _inconsistent_algebra(lines)
     return list(dict.fromkeys(out))  # a note and the visible working may write the same calculation
+
+
+# an operation and the first characters of the number after it, as _CALC reads them
+_OP_NUMBER = re.compile(rf"{_OP}\s*(?:\(\s*)?[$€£]?\.?\d")
+_RESULT_AFTER = re.compile(r"=\s*-?[$€£]?\.?\d")  # "= " and the first characters of _CALC's result
+
+
+def _may_calculate(line: str) -> bool:
+    """Whether `_CALC` can match in `line`: an operation before a number, and after it an '=' before
+    a number (half the lines with an '=' have none: "Cost per bag = $2", "d = s * t", LaTeX)."""
+    op = _OP_NUMBER.search(line)
+    return op is not None and _RESULT_AFTER.search(line, op.end()) is not None
 
 
 def _unit_name(word: str) -> str:
@@ -359,8 +377,16 @@ def _in_terms(text: str, u: str) -> int:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if not before.isalpha() and not after.isalpha():
-            b = text[: i].rstrip(" \t")[-1:]
-            a = text[i + 1 :].lstrip(" \t")[:1]
+            # the nearest characters that are no space or tab on each side ("" at an end), found
+            # without copying the text before and after (quadratic on a long text)
+            j = i - 1
+            while j >= 0 and text[j] in " \t":
+                j -= 1
+            k = i + 1
+            while k < len(text) and text[k] in " \t":
+                k += 1
+            b = text[j] if j >= 0 else ""
+            a = text[k] if k < len(text) else ""
             if before.isdigit() or b in _OPS or b == "(" or a in _OPS or a == ")":
                 n += 1
         i = text.find(u, i + 1)

@@ -18,5 +18,10 @@ class CheckInput(BaseModel):
     evidence: str = ""  # the evidence the rewrite was given, flattened; may be empty
     contract_kind: str = "none"  # kind of the turn's answer contract (contract.py); shapes the length window
 
+    def with_changes(self, **changes: str) -> "CheckInput":
+        """A copy with `changes`: a plain construction, a quarter of `model_copy`'s cost, paid on every
+        verified row."""
+        return type(self)(**{**self.__dict__, **changes})
+
 
 Check = Callable[[CheckInput], CheckResult]

@@ -129,12 +129,14 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
         return None  # "The answer is April 7, 2016" is a date: a facts answer, not one number
     if not ref.explicit and len(original.split()) > BARE_NUMBER_WORDS:
         return None
-    lookup = _at_most_one_number(instruction) and not _OPERATION.search(instruction)
-    if ref.explicit and lookup and _NAMED.match(_CUE_HEAD.sub("", ref.text, count=1)):
+    def lookup() -> bool:  # read only when asked: most explicit answers never need it
+        return _at_most_one_number(instruction) and not _OPERATION.search(instruction)
+
+    if ref.explicit and _NAMED.match(_CUE_HEAD.sub("", ref.text, count=1)) and lookup():
         # "The answer is John Ford (1895-1973)", "... is Apollo 11": a named thing that holds a
         # number, answering a question with nothing to compute: its facts, not one number
         return None
-    if not ref.explicit and lookup:
+    if not ref.explicit and lookup():
         # a bare number answering a question that gives no numbers to compute with ("how many
         # episodes ...", "... in season 2?") is a looked-up fact ("291 episodes", "approximately
         # 1,497 people"), held as key facts: a long answer may end on another number ("... aired
@@ -295,7 +297,7 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
             found.append(listed)
     if not found or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
             found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
-            found[0].kind == "number" and _one_answer_sentence(original) and "arithmetic" not in found[0].checks):
+            found[0].kind == "number" and "arithmetic" not in found[0].checks and _one_answer_sentence(original)):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")
         # and beside the number of a one-line answer that is no worked solution ("The answer is
         # winter 406/5 BC": the era too)
@@ -310,6 +312,8 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     if not found:
         return NONE
     head = found[0]
+    if len(found) == 1:
+        return head  # built here with its own checks: nothing to merge
     checks: list[str] = []
     for c in found:
         checks += [n for n in c.checks if n not in checks]

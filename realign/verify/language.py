@@ -62,12 +62,34 @@ _STOPWORDS: dict[str, set[str]] = {
 }
 _WORD = re.compile(r"[a-zà-öø-ÿ']+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+# each stopword with the languages that list it, in _STOPWORDS order (one lookup a word, not seven)
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in _STOPWORDS.items():
+    for _w in _words:
+        _LANGUAGES_OF[_w] = _LANGUAGES_OF.get(_w, ()) + (_lang,)
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _script_counts(t: str) -> dict[str, int]:
+    """Letters of each script in `t` (each script a class of single characters, so the counts add
+    up over the text's parts): its ASCII letters are Latin, counted in C; only the other characters
+    go through the script patterns."""
+    raw = t.encode("ascii", "ignore")
+    ascii_letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    rest = "" if len(raw) == len(t) else "".join(_NON_ASCII.findall(t))
+    return {name: (ascii_letters if name == "Latin" else 0) + (len(p.findall(rest)) if rest else 0)
+            for name, p in _SCRIPTS}
 
 
 def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     """(language or script name, or None when unsure; a short note on the evidence)."""
-    t = _URL.sub(" ", strip_code(text))
-    counts = {name: len(p.findall(t)) for name, p in _SCRIPTS}
+    t = strip_code(text)
+    if "http" in t or "www." in t:  # every _URL match starts with one of them
+        t = _URL.sub(" ", t)
+    counts = _script_counts(t)
     total = sum(counts.values())
     if total < min_letters:
         return None, f"only {total} letters"
@@ -78,12 +100,14 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
         return None, f"mixed scripts ({script} {n}/{total} letters)"
     if script != "Latin":
         return _SCRIPT_LANGUAGE[script], f"{script} script"
-    words = _WORD.findall(t.lower())
-    hits = Counter()
-    for w in words:
-        for lang, sw in _STOPWORDS.items():
-            if w in sw:
-                hits[lang] += 1
+    # each distinct word once, in the order words first appear: the languages enter `hits` in the
+    # same order as word by word (most_common breaks ties by that order)
+    hits: Counter[str] = Counter()
+    counts = Counter(_WORD.findall(t.lower()))
+    for w in filter(_LANGUAGES_OF.__contains__, counts):  # the stopwords only, picked in C
+        k = counts[w]
+        for lang in _LANGUAGES_OF[w]:
+            hits[lang] += k
     if not hits:
         return None, "no common words"
     (top, a), *rest = hits.most_common(2) + [("", 0)]

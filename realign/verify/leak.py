@@ -68,16 +68,18 @@ BUILTIN_MARKERS: list[tuple[str, str, tuple[str, ...]]] = [
 # "<|im_start|>"); GSM8K's calculator notes ("<<48/2=24>>") have none
 _OPENS_TAG = re.compile(r"<(?![<\d])")
 
-Marker = tuple[str, re.Pattern[str], tuple[str, ...] | None]  # keys None: always tried
+# (description, pattern, whether TAG is a key, the other keys); keys None: always tried
+Marker = tuple[str, re.Pattern[str], bool, tuple[str, ...] | None]
 
 
 def _compile(options: VerifyOptions) -> list[Marker]:
     out: list[Marker] = []
     if options.builtin_leak_markers:
-        out.extend((d, re.compile(p, _I | _M), keys) for d, p, keys in BUILTIN_MARKERS)
+        out.extend((d, re.compile(p, _I | _M), TAG in keys, tuple(k for k in keys if k != TAG))
+                   for d, p, keys in BUILTIN_MARKERS)
     for m in options.extra_leak_markers:
         if m.strip():
-            out.append(("prompt template marker", re.compile(re.escape(m.strip()), _I), None))
+            out.append(("prompt template marker", re.compile(re.escape(m.strip()), _I), False, None))
     return out
 
 
@@ -112,11 +114,12 @@ def make_check(options: VerifyOptions) -> Check:
         low = cand.lower()
         found: list[str] = []
         allowed: list[str] = []
-        if markers and any(t in low for t in triggers):
+        # (map over a bound method: the substring tests run without a Python frame each)
+        if markers and any(map(low.__contains__, triggers)):
             folded = _folded(low)
             tag = "<" in cand and _OPENS_TAG.search(cand) is not None
-            for desc, pat, keys in markers:
-                if keys is not None and not any(tag if k == TAG else k in folded for k in keys):
+            for desc, pat, tag_key, keys in markers:
+                if keys is not None and not (tag_key and tag) and not any(map(folded.__contains__, keys)):
                     continue  # none of its keys: the pattern cannot match
                 m = pat.search(cand)
                 if m is None:

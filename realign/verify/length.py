@@ -62,7 +62,9 @@ _OP = r"\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*"
 # "a op b = c", or "... = a op b" (LaTeX and prose often put the calculation after the equals sign)
 # (the lookahead names the only characters a match can start with: every other position of the
 # text fails on one test instead of the whole pattern)
-_WORKING = re.compile(r"(?=[\\$\d=])(?:" + _OPERAND + _OP + _OPERAND
+# (a digit right after a digit starts no match that the digit before it does not start too: its
+# operand reads on to the same end, so only a number's first digit is tried)
+_WORKING = re.compile(r"(?=[\\$\d=])(?!(?<=\d)\d)(?:" + _OPERAND + _OP + _OPERAND
                       + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d|=\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d)")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})", re.M)
 _DANGLING = re.compile(
@@ -138,6 +140,9 @@ def degeneration(candidate: str, original: str, n: int = 6) -> str | None:
     # Each word of a phrase said k times is said at least k times itself: with no run of n words
     # that are each said often enough, no phrase can be, and counting the n-grams (the cost of
     # this test) is skipped.
+    top = max(counts.values())
+    if top < 5 or top * n < 0.3 * len(words):
+        return None  # no word is said often enough (the set below would be empty)
     often = {w for w, k in counts.items() if k >= 5 and k * n >= 0.3 * len(words)}
     if not often or b"\x01" * n not in bytes(map(often.__contains__, words)):  # one byte per word, in C
         return None
@@ -165,7 +170,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     c = len(inp.candidate.strip())
     lower, upper = bounds(o, options)
     # a worked solution ("3 + 5 = 8\n#### 8") keeps its reasoning; a bare "18 eggs" need not grow
-    closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split()) <= 4)
+    closed = inp.contract_kind in _CLOSED or (inp.contract_kind == "number" and len(inp.original.split(None, 4)) <= 4)
     if closed and o <= options.short_answer_chars:
         lower = max(options.min_chars, 1)
         if options.max_chars is None:

@@ -153,7 +153,9 @@ def _magnitude(raw: str, den: str | None, whole: str | None, mult: str | None) -
 
 
 def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
-    sign, cur, sign2, whole, raw, den, mult, pct = m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct")
+    # _NUM's groups by position (a name lookup each cost more); a match of another pattern by name
+    sign, cur, sign2, whole, raw, den, mult, pct = (
+        m.groups() if m.re is _NUM else m.group("sign", "cur", "sign2", "whole", "num", "den", "mult", "pct"))
     neg = bool(sign or sign2)
     if sign and not sign2:
         # "16 - 3" is a subtraction, not -3: look at what precedes the sign
@@ -216,10 +218,11 @@ def _normalize_latex(s: str) -> str:
         return s
     if "{,}" in s:
         s = s.replace("{,}", ",")
-    if "\\" in s:
-        s = _LATEX_FRAC.sub(_frac_sub, s)
-        s = _LATEX_TEXT.sub(r" \1 ", s)
-        s = s.replace("\\times", "×").replace("\\cdot", "·").replace("\\div", "÷").replace("\\%", "%")
+    if "\\" not in s:
+        return s.replace("$", "")  # without a backslash only _LATEX_DROP's bare "$" can match
+    s = _LATEX_FRAC.sub(_frac_sub, s)
+    s = _LATEX_TEXT.sub(r" \1 ", s)
+    s = s.replace("\\times", "×").replace("\\cdot", "·").replace("\\div", "÷").replace("\\%", "%")
     s = _LATEX_DROP.sub(lambda m: "$" if m.group(0) == "\\$" else " " if m.group(0) != "$" else "", s)
     return s
 
@@ -359,6 +362,7 @@ def _segment_after(text: str, pos: int) -> tuple[str, int]:
     return seg, start
 
 
+@lru_cache(maxsize=64)  # each statement is cut by the reader, the hedge, breakdown and shown-text steps
 def _cut_sentence(seg: str) -> str:
     # the sentence ends at ". " / "!" / "?" / ";" (a decimal point "18.5" is not an end)
     for m in _SENT_END.finditer(seg):
@@ -844,7 +848,7 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     if not said:
         return None
     n, at = said[-1]
-    if len(said) > 1 and _WORKING_HINT.search(norm, max(0, at - 400)):
+    if len(said) > 1 and _working_hint(norm, max(0, at - 400)):
         # value first, then how it was found: "0.68 (5,121.3 / 7,491.5)", "1.73. This is calculated
         # by dividing ... ($1,001,425) by ... ($577,464)": the working's operands are not the answer
         stated = [(x, a) for x, a in said if not _in_working(norm, a)]
@@ -856,10 +860,28 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
 
 
 LAST_NUMBER_WINDOW = 300
-# How a value was found, written after it: a parenthesised calculation or a sentence that
-# describes the calculation ("This is calculated by dividing ...").
-_WORKING_HINT = re.compile(r"\([^()\n]*\d[^()\n]*[/÷×*+][^()\n]*\d[^()\n]*\)"
-                           r"|\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b", re.I)
+# How a value was found, written after it: a parenthesised calculation (`_working_hint`) or a
+# sentence that describes the calculation ("This is calculated by dividing ...").
+_WORKING_WORDS = re.compile(r"\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b|\bby[ \t]+dividing\b",
+                            re.I)
+_BRACKET = re.compile(r"\(([^()\n]*)\)")
+
+
+def _working_hint(text: str, pos: int) -> bool:
+    """Whether a bracket at or after `pos` holds a calculation (a digit, then one of / ÷ × * +, then a
+    digit, on one line) or a sentence from there describes one (`_WORKING_WORDS`). Read bracket by
+    bracket: one regex for the bracket tried every split of a long bracket that holds no calculation."""
+    for m in _BRACKET.finditer(text, pos):
+        body = m.group(1)
+        d = _DIGIT.search(body)
+        if d is None:
+            continue
+        ops = [i for i in (body.find(c, d.end()) for c in "/÷×*+") if i >= 0]
+        if ops and _DIGIT.search(body, min(ops) + 1):
+            return True
+    return _WORKING_WORDS.search(text, pos) is not None
+
+
 _WORKING_SENTENCE = re.compile(r"^[^.!?\n]{0,40}?\b(?:calculated|computed|derived|obtained)[ \t]+(?:by|as|from|using)\b"
                                r"|^[^.!?\n]{0,40}?\bby[ \t]+dividing\b", re.I)
 
@@ -1146,10 +1168,17 @@ def _restates(a: NumberMatch, b: NumberMatch, gap: str) -> bool:
     return False
 
 
-def restated_forms(text: str, values: set[Fraction]) -> set[Fraction]:
+def _all_numbers(text: str) -> list[tuple[re.Match[str], NumberMatch]]:
+    return [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+
+
+def restated_forms(text: str, values: set[Fraction],
+                   nums: list[tuple[re.Match[str], NumberMatch]] | None = None) -> set[Fraction]:
     """The values (unsigned) of numbers in `text` that restate, right beside it, a number whose
-    unsigned value is in `values`: "0.54 or 54.00%" with 0.54 given -> {54}."""
-    nums = [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+    unsigned value is in `values`: "0.54 or 54.00%" with 0.54 given -> {54}. `nums`: the text's
+    numbers when the caller has read them already (`_all_numbers(text)`)."""
+    if nums is None:
+        nums = _all_numbers(text)
     out: set[Fraction] = set()
     for (pm, p), (nm, n) in zip(nums, nums[1:]):
         gap = text[pm.end() : nm.start()]
@@ -1276,8 +1305,9 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         return CheckResult(
             name=NAME, passed=False, reason=f"final answer missing: original {want}, the rewrite states no number"
         )
-    kept = [a for a in reading.asserted if agrees(a)]
-    other = [a for a in reading.asserted if not agrees(a)]
+    agreeing = [agrees(a) for a in reading.asserted]  # each statement compared once
+    kept = [a for a, ok in zip(reading.asserted, agreeing) if ok]
+    other = [a for a, ok in zip(reading.asserted, agreeing) if not ok]
     v = abs(float(ref.value))
     if other and any(min(abs(x - v), abs(x - 100 * v), abs(x - v / 100)) <= 1
                      for x in (abs(float(a.value)) for a in other)):
@@ -1285,8 +1315,9 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         # and the same value in another form beside it are one answer (only a value near the
         # original's, or its percent form, can be one: the rest are not looked at)
         text = _visible(inp.candidate)
-        same = {abs(n.value) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None and agrees(n)}
-        forms = restated_forms(text, same) if same else set()
+        nums = _all_numbers(text)  # read once for both steps
+        same = {abs(n.value) for _, n in nums if agrees(n)}
+        forms = restated_forms(text, same, nums) if same else set()
         if forms:
             kept += [a for a in other if abs(a.value) in forms]
             other = [a for a in other if abs(a.value) not in forms]

@@ -98,6 +98,9 @@ def _cached_check(name: str, options: VerifyOptions) -> Check:
     return check
 
 
+_ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
 def run_checks(
     names: Sequence[str], inp: CheckInput, options: VerifyOptions | None = None
 ) -> Verdict:
@@ -109,7 +112,13 @@ def run_checks(
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
     results: list[CheckResult] = []
-    for name in order_checks(names):
+    key = tuple(names)
+    ordered = _ordered.get(key)
+    if ordered is None:  # the same few name lists come back on every row
+        ordered = _ordered[key] = tuple(order_checks(names))
+        if len(_ordered) > 256:
+            _ordered.clear()
+    for name in ordered:
         check = _cached_check(name, opts)
         try:
             res = check(inp)
@@ -139,10 +148,10 @@ def verify_candidate(
         contract = read_contract(inp.instruction, inp.original, opts)
     names = contract_checks(contract, list(task_checks))
     if inp.contract_kind != contract.kind:
-        inp = inp.model_copy(update={"contract_kind": contract.kind})
+        inp = inp.with_changes(contract_kind=contract.kind)
     text, repairs = repair(inp, names, opts)
     if repairs:
-        inp = inp.model_copy(update={"candidate": text})
+        inp = inp.with_changes(candidate=text)
     verdict = run_checks(names, inp, opts)
     if repairs:
         verdict.repairs = repairs
