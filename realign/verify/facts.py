@@ -1294,7 +1294,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
     # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
     quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
-    quote_at = {k: quote_span(k, quote_text) for k in want.quotes}
+    # in the order the original gives them (names keeps it), so the reason names the same quote every run
+    quote_at = {k: quote_span(k, quote_text) for k in want.names if k in want.quotes}
     lost_quotes = [want.names[k] for k, at in quote_at.items() if at is None or _negated(cand_text, at[0])]
     if lost_quotes:
         return CheckResult(name=NAME, passed=False,
