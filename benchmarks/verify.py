@@ -610,7 +610,7 @@ def speed(rows: Iterable[dict[str, Any]], seconds: float) -> None:
         best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
         best_wall = max(best_wall, n / (time.perf_counter() - wall))
     mean = sum(len(i.candidate) for i in inputs) / len(inputs)
-    print(f"full verification (contract + all its checks + length/leak), one core: {best_cpu:,.0f} rows/s of CPU time "
+    print(f"full verification (contract + all its checks + length, leak, refusal, language), one core: {best_cpu:,.0f} rows/s of CPU time "
           f"({best_wall:,.0f} rows/s wall clock) on {len(inputs)} real model outputs (mean candidate {mean:.0f} chars)")
 
 

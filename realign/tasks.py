@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from realign.errors import ConfigError
-from realign.verify.registry import ALWAYS, CHECK_NAMES
+from realign.verify.registry import CHECK_NAMES
 
 try:  # Python >= 3.11
     import tomllib
@@ -83,8 +83,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
 TASK_NAMES: tuple[str, ...] = tuple(name for names in GROUPS.values() for name in names)
 """The 46 task type names, in DESIGN.md order."""
 
-VERIFIER_NAMES: frozenset[str] = frozenset(CHECK_NAMES) - frozenset(ALWAYS)
-"""Task-specific checks a criteria file may list ("length" and "leak" always apply)."""
+VERIFIER_NAMES: frozenset[str] = frozenset(CHECK_NAMES) - frozenset(("length", "leak"))
+"""Checks a criteria file may list (length and leak always apply and are not listed; refusal and
+language always apply too since they became generic, and a file listing them stays valid)."""
 
 _GROUP_OF: dict[str, str] = {name: group for group, names in GROUPS.items() for name in names}
 

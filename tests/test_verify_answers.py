@@ -190,6 +190,18 @@ def test_language_same_passes_and_code_is_ignored() -> None:
     assert run("language", "q", FR, FR).passed
 
 
+def test_variables_of_a_worked_solution_are_no_spanish_words() -> None:
+    # a plan-style solution is mostly "x + y = ..." lines: the lone letters are variables, not the
+    # Spanish "y" or the Italian / Portuguese "e" and "o"
+    original = ("Let the number of gold coins be x and the number of silver coins be y. There are 110 coins "
+                "in total and there are 30 more gold coins than silver ones, so the answer is 70.\n#### 70")
+    plan = ("Variables:\nGold = x\nSilver = y\n\nPlan:\nx + y = 110\nx = y + 30\n\nCalculation:\n"
+            "y + y + 30 = 110\n2y = 80\ny = 40\nx = y + 30 = 70\n\nAnswer: she has 70 gold coins, y is 40, x is 70.")
+    assert run("language", "q", original, plan).passed
+    assert not run("language", "q", EN, "El capital de Francia es París y es conocida por la torre Eiffel y "
+                   "por los museos que son visitados por millones de personas.").passed
+
+
 def test_language_not_applicable_on_short_text() -> None:
     r = run("language", "q", "Paris.", "Paris est la capitale.")
     assert r.passed and r.reason.startswith("not applicable")
@@ -204,7 +216,8 @@ def test_answer_line_kept_or_dropped_and_hedged_final_answers() -> None:
                          candidate=candidate)
         return {c.name: c.passed for c in run_checks(["math_answer", "answer_line"], inp).checks}
 
-    assert verdict("Tom has 3 + 5 = 8 apples.\n#### 8") == {"length": True, "leak": True, "math_answer": True, "answer_line": True}
+    assert verdict("Tom has 3 + 5 = 8 apples.\n#### 8") == {"length": True, "leak": True, "math_answer": True, "answer_line": True,
+                                                                    "refusal": True, "language": True}
     dropped = verdict("Tom has 3 + 5 = 8 apples.\n**Final answer:** 8")
     assert dropped["math_answer"] and not dropped["answer_line"]
     assert not verdict("The answer is either 8 or 9.\n#### 8")["math_answer"]

@@ -52,7 +52,7 @@ def test_audit_json_array_custom_fields_and_task(tmp_path: Path) -> None:
 def test_audit_explicit_checks_and_errors(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "r.jsonl", [{"instruction": "q", "response": "Paris.", "rewrite": "Paris."}])
     recs = list(audit_file(path, task=None, checks=["leak"]))
-    assert [c["name"] for c in recs[0]["checks"]] == ["length", "leak"]
+    assert [c["name"] for c in recs[0]["checks"]] == ["length", "leak", "refusal", "language"]
     with pytest.raises(ConfigError):
         list(audit_file(path, task=None, checks=["nope"]))
     with pytest.raises(ConfigError):

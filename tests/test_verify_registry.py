@@ -31,7 +31,7 @@ def test_unknown_check_names_the_valid_ones() -> None:
 def test_run_checks_adds_always_dedups_and_orders() -> None:
     v = run_checks(["code_preserved", "leak", "code_preserved"], inp("x = 1", "x = 1"))
     names = [c.name for c in v.checks]
-    assert names == ["length", "leak", "code_preserved"]
+    assert names == ["length", "leak", "code_preserved", "refusal", "language"]
     assert set(ALWAYS) <= set(names)
     assert v.passed
 

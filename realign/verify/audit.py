@@ -7,11 +7,12 @@ present and non-empty, is appended to the instruction. Rows of realign's own pro
 (`export --format jsonl`) are read as they are: one verdict per rewritten turn, final against
 original. Rows stream; a JSON array is read whole.
 
-Which checks run for a row (ALWAYS = length + leak are added in every case):
+Which checks run for a row (ALWAYS, the generic length, leak, refusal and language, are added in
+every case):
 
 1. `checks` given: exactly those.
 2. else the row's answer contract (contract.py: final number, option, label, code, short facts,
-   read from the original and the instruction) with its checks, plus refusal and language; and,
+   read from the original and the instruction) with its checks; and,
    when a task is known (the `task` argument overrides the rows' own field), that task's
    `verifiers` from its criteria file. Answer-neutral repairs (the '#### N' line) are applied
    and reported as such.

@@ -62,12 +62,17 @@ _STOPWORDS: dict[str, set[str]] = {
 }
 _WORD = re.compile(r"[a-zà-öø-ÿ']+")
 _URL = re.compile(r"https?://\S+|www\.\S+")
-# each stopword with the languages that list it, in _STOPWORDS order (one lookup a word, not seven)
+# each stopword with the languages that list it, in _STOPWORDS order (one lookup a word, not seven);
+# one plain letter ("y", "e", "o") is left out: in a worked solution it is a variable ("x + y = 110"),
+# and twenty of them made an English plan read as Spanish
 _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _words in _STOPWORDS.items():
     for _w in _words:
-        _LANGUAGES_OF[_w] = _LANGUAGES_OF.get(_w, ()) + (_lang,)
+        if len(_w) > 1 or not _w.isascii():
+            _LANGUAGES_OF[_w] = _LANGUAGES_OF.get(_w, ()) + (_lang,)
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# every ASCII character _WORD does not take, to a space
+_ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalpha() and chr(c).islower() or chr(c) == "'")}
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -103,7 +108,9 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     # each distinct word once, in the order words first appear: the languages enter `hits` in the
     # same order as word by word (most_common breaks ties by that order)
     hits: Counter[str] = Counter()
-    counts = Counter(_WORD.findall(t.lower()))
+    low = t.lower()
+    # an ASCII text's words split in C (the same words _WORD finds: letters and apostrophes)
+    counts = Counter(low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low))
     for w in filter(_LANGUAGES_OF.__contains__, counts):  # the stopwords only, picked in C
         k = counts[w]
         for lang in _LANGUAGES_OF[w]:

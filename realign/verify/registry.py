@@ -46,8 +46,11 @@ _MODULES: dict[str, str] = {
 CHECK_NAMES: tuple[str, ...] = tuple(_MODULES)
 """Every known check, in the order run_checks runs them."""
 
-ALWAYS: tuple[str, ...] = ("length", "leak")
-"""Checks that run for every row whatever the task's criteria say."""
+ALWAYS: tuple[str, ...] = ("length", "leak", "refusal", "language")
+"""Checks that run for every row whatever the task's criteria say (DESIGN: the generic checks).
+Refusal and language cannot reject a good rewrite of a task that needs neither: refusal fails only
+a helpful original turned into a refusal (on `rejecting` only a refusal turned into help), language
+only two texts both identified confidently as different languages."""
 
 _DEFAULT_OPTIONS = VerifyOptions()
 
