@@ -501,6 +501,16 @@ def test_compressed_jsonl_is_read_directly(tmp_path: Path, codec: str) -> None:
     assert isinstance(got[5], BadRow) and got[5].line == 6
 
 
+def test_a_file_named_gz_that_is_not_gzip_is_one_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "rows.jsonl.gz"
+    junk.write_bytes(b"PK\x03\x04 not gzip at all\n" * 3)
+    with pytest.raises(InputError, match=r"rows.jsonl.gz: named .gz but not gzip-compressed"):
+        detect_format(str(junk))
+    plain = tmp_path / "plain.jsonl.gz"  # plain JSON Lines under the suffix still reads
+    plain.write_text('{"instruction": "Say hi.", "output": "Hi."}\n')
+    assert [e.turns[-1].content for e in read_examples(str(plain))] == ["Hi."]
+
+
 def test_trl_prompt_completion_rows_in_both_forms(tmp_path: Path) -> None:
     p = _write_jsonl(tmp_path / "trl.jsonl", [
         {"prompt": "What is 2+2?", "completion": "4"},

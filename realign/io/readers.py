@@ -227,6 +227,12 @@ def _resolve(path: str) -> _Source:
     head = _first_bytes(path)
     if not head:
         raise InputError(f"{path}: the file holds only whitespace; give a file with at least one row")
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in _SUFFIX and _codec(path) is None and head[:1] not in (b"{", b"["):
+        # plain JSON under a compression suffix is read as it is; anything else is a broken or
+        # mislabelled file, and reading it line by line would only report every line as bad JSON
+        raise InputError(f"{path}: named {suffix} but not {_SUFFIX[suffix]}-compressed (its first bytes are "
+                         f"neither {_SUFFIX[suffix]} nor JSON); compress it with {_SUFFIX[suffix]} or fix the name")
     if lower.endswith((".jsonl", ".ndjson")):
         return _Source(path, "jsonl", path)
     if head[:1] == b"[":
