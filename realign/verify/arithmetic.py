@@ -356,17 +356,25 @@ def _assigned(text: str) -> set[str]:
     out: set[str] = set()
     i = text.find("=")
     while i >= 0:
-        j = i - 1
-        while j >= 0 and text[j] in " \t":
-            j -= 1
-        k = i + 1
-        while k < len(text) and text[k] in " \t-$":
-            k += 1
+        j, k = _beside(text, i, " \t", " \t-$")
         if (j >= 0 and text[j].isalpha() and (j == 0 or not text[j - 1].isalpha()) and k < len(text)
                 and text[k].isdigit()):
             out.add(text[j])
         i = text.find("=", i + 1)
     return out
+
+
+def _beside(text: str, i: int, skip_before: str, skip_after: str) -> tuple[int, int]:
+    """The positions of the nearest characters before and after `text[i]` that are not in the skip
+    sets (-1 / len(text) at an end), found without copying the text on either side (quadratic on
+    a long text)."""
+    j = i - 1
+    while j >= 0 and text[j] in skip_before:
+        j -= 1
+    k = i + 1
+    while k < len(text) and text[k] in skip_after:
+        k += 1
+    return j, k
 
 
 def _in_terms(text: str, u: str) -> int:
@@ -377,14 +385,8 @@ def _in_terms(text: str, u: str) -> int:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if not before.isalpha() and not after.isalpha():
-            # the nearest characters that are no space or tab on each side ("" at an end), found
-            # without copying the text before and after (quadratic on a long text)
-            j = i - 1
-            while j >= 0 and text[j] in " \t":
-                j -= 1
-            k = i + 1
-            while k < len(text) and text[k] in " \t":
-                k += 1
+            # the nearest characters that are no space or tab on each side ("" at an end)
+            j, k = _beside(text, i, " \t", " \t")
             b = text[j] if j >= 0 else ""
             a = text[k] if k < len(text) else ""
             if before.isdigit() or b in _OPS or b == "(" or a in _OPS or a == ")":
