@@ -61,12 +61,14 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gzip
 import hashlib
 import io
 import itertools
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
@@ -458,15 +460,31 @@ def _iter_disk(src: _Source, start: int) -> Iterator[_Raw]:
             index += 1
 
 
+@contextlib.contextmanager
+def _hub_quiet() -> Iterator[None]:
+    """Hugging Face Hub and datasets log only errors inside the block (an unreachable Hub prints
+    "Retrying in 8s [Retry 4/5]" lines before the one error realign gives)."""
+    loggers = [logging.getLogger(name) for name in ("huggingface_hub", "datasets")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
 def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
     import datasets
 
     what = f"Hugging Face dataset {src.location!r} (config {src.config!r}, split {src.split!r})"
     try:
-        ds = datasets.load_dataset(src.location, src.config, split=src.split, streaming=True)
-        if start:
-            ds = ds.skip(start)
-        rows = iter(ds)
+        with _hub_quiet():  # the Hub client logs each of its retries; the error below says it once
+            ds = datasets.load_dataset(src.location, src.config, split=src.split, streaming=True)
+            if start:
+                ds = ds.skip(start)
+            rows = iter(ds)
     except Exception as e:
         raise InputError(
             f"{src.path}: cannot load the {what}: {e}; check the name, config and split, "
