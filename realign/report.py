@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Piped into a file or a pager, rich would cut every table to 80 columns; a terminal keeps its
+# width, and COLUMNS, when set, decides.
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
+
+
+def _table(*headers: str) -> Table:
+    """A table whose cells wrap instead of being cut with an ellipsis: at 80 columns a task name
+    ("natural_language_learning_tutor") or a header ("rewritten") stays readable."""
+    t = Table(*headers)
+    for col in t.columns:
+        col.overflow = "fold"
+    return t
 
 
 def print_rewrite_summary(s: dict[str, Any]) -> None:
@@ -19,7 +32,7 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
                           "a rerun resumes them and sends nothing for them (not counted below)", markup=False)
         for b in s["bad_rows"]:
             console.print(f"  bad row: {b}", markup=False)
-        t = Table("task", "rows", "rewrite", "passthrough")
+        t = _table("task", "rows", "rewrite", "passthrough")
         for task, v in s["by_task"].items():
             t.add_row(task, str(v["rows"]), str(v["rewrite"]), str(v["passthrough"]))
         console.print(t)
@@ -99,19 +112,19 @@ def print_stats(d: dict[str, Any]) -> None:
                   f"{d['started_at']} → {d['finished_at'] or 'still running or stopped without finishing'}", markup=False)
     console.print(f"rows {d['rows']}: " + ", ".join(f"{k} {v}" for k, v in d["by_status"].items())
                   + f", quarantined {d['quarantined']}")
-    t = Table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
+    t = _table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
     for r in d["by_task"]:
         acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
         t.add_row(r["task"], *(str(r[k]) for k in ("rows", "rewritten", "kept_original", "passthrough", "failed")), acc)
     console.print(t)
     if d.get("by_contract"):
-        t = Table("answer contract", "turns", "rewritten", "kept", "failed", "repaired", "acceptance")
+        t = _table("answer contract", "turns", "rewritten", "kept", "failed", "repaired", "acceptance")
         for r in d["by_contract"]:
             acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
             t.add_row(r["kind"], *(str(r[k]) for k in ("turns", "rewritten", "kept_original", "failed", "repaired")), acc)
         console.print(t)
     if d.get("by_mode"):
-        t = Table("mode", "rows", "turns", "rewritten", "kept", "failed", "requests", "per row", "chars",
+        t = _table("mode", "rows", "turns", "rewritten", "kept", "failed", "requests", "per row", "chars",
                   "reason supports label")
         for r in d["by_mode"]:
             judged = f"{r['reasons_supported']}/{r['reasons_judged']}" if r["reasons_judged"] else "-"
@@ -223,7 +236,7 @@ def print_classification(r: dict[str, Any]) -> None:
                   f"mean confidence {r['mean_confidence']}" + (f"; {len(r['skipped'])} rows skipped" if r["skipped"] else ""))
     for line in r["skipped"][:5]:
         console.print(f"  skipped {line}", markup=False)
-    t = Table("task", "rows", "share")
+    t = _table("task", "rows", "share")
     for task, n in r["distribution"].items():
         t.add_row(task, str(n), f"{100 * n / r['n']:.1f}%")
     console.print(t)
@@ -244,7 +257,7 @@ def print_classification(r: dict[str, Any]) -> None:
 def print_audit(a: dict[str, Any]) -> None:
     """The trust audit: turns with findings before / after the rewrite, overall and by task."""
     console.rule(f"trust audit of run {a['run_id']}: {a['turns']:,} turns sent for rewriting (kept and failed ones compare the original with itself)")
-    t = Table("check", "before", "after", "made worse")
+    t = _table("check", "before", "after", "made worse")
     for check, v in a["overall"].items():
         t.add_row(check, f"{v['before']:,}", f"{v['after']:,}", f"{v['regressed']:,}")
     console.print(t)

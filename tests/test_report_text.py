@@ -24,3 +24,20 @@ def test_a_resumed_run_shows_the_rate_and_eta_of_the_rows_this_session_does() ->
     snap = stats.snapshot()
     assert round(snap["rows_per_s"], 1) == 1.0
     assert "ETA 1:30" in describe(snap)  # 90 rows left at 1 row/s, not 90 / 91 s
+
+
+def test_a_narrow_terminal_wraps_task_names_instead_of_cutting_them(monkeypatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from realign import report
+
+    out = io.StringIO()
+    monkeypatch.setattr(report, "console", Console(file=out, width=40))
+    report.print_classification({"n": 3, "methods": {"embedded": 3}, "mean_confidence": 0.9, "skipped": [],
+                                 "distribution": {"natural_language_learning_tutor": 2, "open_qa": 1}})
+    text = out.getvalue()
+    assert "…" not in text
+    cells = "".join(line.split("│")[1].strip() for line in text.splitlines() if line.count("│") >= 3)
+    assert "natural_language_learning_tutor" in cells  # the name is all there, over two lines
