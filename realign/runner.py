@@ -11,7 +11,8 @@ from typing import Any
 from realign.config import PipelineConfig, load_config
 from realign.llm.prices import price_of
 from realign.errors import ConfigError, InputError, Interrupted, budget_reached
-from realign.pipeline import Pipeline, build_llm, plan
+from realign.pipeline import Pipeline, build_llm
+from realign.planning import plan
 from realign.progress import ProgressReporter
 from realign.store import Store, remove_database
 

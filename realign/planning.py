@@ -1,0 +1,141 @@
+"""--dry-run: every offline stage of a run (read, classify, route, render) and an estimate of what
+it would send and cost, without a model. Lives beside the pipeline it drives, not inside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from realign.classify.base import classification_text
+from realign.config import PipelineConfig
+from realign.llm.prices import cost_usd, price_of
+from realign.pipeline import Pipeline
+from realign.records import BadRow, Example
+from realign.rewrite import build_messages, turn_instruction
+from realign.store import quarantine_warnings
+
+
+CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}
+
+
+def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
+    """For --dry-run: None when classification sends no request, else the embedded confidence
+    below which a row goes to the LLM (infinity for the LLM classifier: every row)."""
+    if cfg.tasks.force_task:
+        return None
+    kind = cfg.classify.kind
+    if kind == "auto":
+        # as in a real run: a model named means an LLM client (its base URL may come from the
+        # environment or default to the OpenAI API), so auto is the cascade
+        kind = "cascade" if cfg.model.model else "embedded"
+    if kind == "llm":
+        return float("inf")
+    if kind == "cascade":
+        from realign.classify.cascade import DEFAULT_THRESHOLD
+
+        return DEFAULT_THRESHOLD if cfg.classify.threshold is None else float(cfg.classify.threshold)
+    return None
+
+
+# Without earlier runs to learn from, a rewrite's answer is taken as twice the original's length
+# plus the JSON around it, at 4 characters a token: reformatting adds structure and reasons.
+DEFAULT_COMPLETION_PER_CHAR = 2 / 4
+ANSWER_OVERHEAD_TOKENS = 15  # {"rewritten": "...", "keep_original": false}
+
+
+async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
+               show_prompts: int = 1, history: dict[str, float] | None = None,
+               finished: tuple[str, set[str]] | None = None) -> dict[str, Any]:
+    """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
+
+    Token figures are estimates: prompts at 4 characters a token; answers from the completion
+    tokens per original character that earlier runs in the same database took, by task
+    (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens. `finished`: the run a
+    real rerun would resume and the ids it finished; those rows send nothing and are not counted.
+    """
+    from realign.engines.admit import dedupe_id
+
+    resume_id, done = finished if finished is not None else ("", set())
+    seen: dict[str, int] = {}
+    resumed = 0
+    history = history or {}
+    cfg = pipeline.cfg
+    rows = quarantined = requests = prompt_chars = completion_tokens = 0
+    classify_requests = classify_chars = 0
+    asks_llm = _classifier_asks_llm(cfg)  # None: never; else the confidence below which it asks
+    classify_system = 0
+    if asks_llm is not None:
+        from realign.classify.llm import system_prompt
+
+        classify_system = len(system_prompt(pipeline.tasks))
+    by_task: dict[str, dict[str, int]] = {}
+    # with [modes] set: turns per mode (the estimates stay those of one rewrite-sized request per
+    # turn; `realign stats` reports each mode's real requests per row)
+    modes_on = cfg.modes != type(cfg.modes)()
+    turns_by_mode: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []
+    bad: list[str] = []
+    evidence_requests = 0
+    for chunk in pipeline._chunks(input_path, limit):
+        examples = [x for x in chunk if isinstance(x, Example)]
+        for x in chunk:
+            if isinstance(x, BadRow):
+                quarantined += 1
+                if len(bad) < 5:
+                    bad.append(x.describe(input_path))
+        rows += len(chunk)
+        examples = [dedupe_id(x, seen) for x in examples]  # the ids the run stores
+        left = [x for x in examples if x.id not in done]
+        resumed += len(examples) - len(left)
+        examples = left
+        preds = await pipeline.classify(examples)
+        for ex, pred in zip(examples, preds):
+            if asks_llm is not None and pred.confidence < asks_llm:
+                classify_requests += 1
+                classify_chars += classify_system + len(classification_text(ex.turns)) + 120
+            entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
+            entry["rows"] += 1
+            todo = pipeline.turns_to_rewrite(pred.task, ex)
+            if not todo:
+                entry["passthrough"] += 1
+                continue
+            entry["rewrite"] += 1
+            spec = pipeline.tasks[pred.task]
+            for i in todo:
+                if modes_on:
+                    contract = pipeline.contract_of(ex, i)
+                    name = pipeline.mode_for(pred.task, contract).name
+                    name = "rewrite" if name == "label_reason" and contract.kind not in ("label", "option") else name
+                    if name == "stakeholder_sim":  # only requests the screen flags enter the simulation
+                        from realign.modes.screen import screen
+
+                        sim = cfg.modes.sim
+                        flag = screen(pred.task, turn_instruction(ex, i), sim.keywords, sim.patterns)
+                        name = name if flag and (flag.level == "harmful" or sim.screen_model) else "rewrite"
+                    turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
+                messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
+                requests += 1
+                evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
+                prompt_chars += sum(len(m["content"]) for m in messages)
+                learned = history.get(pred.task, history.get("*"))  # the JSON around it included
+                guess = (len(ex.turns[i].content) * learned if learned is not None
+                         else len(ex.turns[i].content) * DEFAULT_COMPLETION_PER_CHAR + ANSWER_OVERHEAD_TOKENS)
+                completion_tokens += min(cfg.sampling.max_tokens, round(guess))
+                if len(samples) < show_prompts:
+                    samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
+    est_prompt = prompt_chars // 4 + classify_chars // 4
+    est_completion = completion_tokens * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
+    price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
+    return {
+        "dry_run": True, "rows": rows, "quarantined": quarantined, "resumed": resumed,
+        "resumed_run": resume_id or None,
+        "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
+        "classify_requests": classify_requests, "total_requests": requests + classify_requests,
+        "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),
+        "price_per_million": list(price) if price else None,
+        "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
+        "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
+        "completion_estimate_from": "earlier runs in this database" if history else "the default (twice the original)",
+        "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
+        **({"turns_by_mode": turns_by_mode} if modes_on else {}),
+        "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),
+    }
