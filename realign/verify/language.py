@@ -105,13 +105,15 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
         return None, f"mixed scripts ({script} {n}/{total} letters)"
     if script != "Latin":
         return _SCRIPT_LANGUAGE[script], f"{script} script"
-    # each distinct word once, in the order words first appear: the languages enter `hits` in the
+    # each distinct stopword once, in the order words first appear: the languages enter `hits` in the
     # same order as word by word (most_common breaks ties by that order)
     hits: Counter[str] = Counter()
     low = t.lower()
-    # an ASCII text's words split in C (the same words _WORD finds: letters and apostrophes)
-    counts = Counter(low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low))
-    for w in filter(_LANGUAGES_OF.__contains__, counts):  # the stopwords only, picked in C
+    # an ASCII text's words split in C (the same words _WORD finds: letters and apostrophes); only
+    # the stopwords are counted, picked in C (the other words never count)
+    counts = Counter(filter(_LANGUAGES_OF.__contains__,
+                            low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low)))
+    for w in counts:
         k = counts[w]
         for lang in _LANGUAGES_OF[w]:
             hits[lang] += k
