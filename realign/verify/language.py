@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -122,15 +123,11 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
         # the words _WORD finds (letters and apostrophes), split in C when the lower case is ASCII
         words = low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low)
         languages_of = _LANGUAGES_OF
-    # each distinct stopword once, in the order words first appear: the languages enter `hits` in the
-    # same order as word by word (most_common breaks ties by that order); only the stopwords are
-    # counted, picked in C (the other words never count)
-    hits: Counter[str] = Counter()
-    counts = Counter(filter(languages_of.__contains__, words))
-    for w in counts:
-        k = counts[w]
-        for lang in languages_of[w]:
-            hits[lang] += k
+    # each stopword said adds one to each of its languages, all in C: the stopwords picked, their
+    # languages chained and counted; the languages enter `hits` in the order their first stopword
+    # appears (most_common breaks ties by that order)
+    hits: Counter[str] = Counter(chain.from_iterable(map(languages_of.__getitem__,
+                                                         filter(languages_of.__contains__, words))))
     if not hits:
         return None, "no common words"
     (top, a), *rest = hits.most_common(2) + [("", 0)]
