@@ -56,9 +56,11 @@ def in_process(path: Path, n: int) -> float:
     sink = io.StringIO()
     t = time.process_time()
 
+    line = json.JSONEncoder(ensure_ascii=False).encode
+
     def tee():  # what the CLI's tee does with --out
         for r in audit_file(str(path), task=None):
-            sink.write(json.dumps(r, ensure_ascii=False) + "\n")
+            sink.write(line(r) + "\n")
             yield r
 
     summary = summarize(tee())

@@ -304,6 +304,8 @@ def verify(
                          checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None)
     first_error: list[str] = []
 
+    line = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(r, ensure_ascii=False), built once
+
     def tee() -> Any:
         sink = open(out, "w", encoding="utf-8") if out else (None if as_json else sys.stdout)
         try:
@@ -311,7 +313,7 @@ def verify(
                 if "error" in r and not first_error:
                     first_error.append(r["error"])
                 if sink is not None:
-                    sink.write(json.dumps(r, ensure_ascii=False) + "\n")
+                    sink.write(line(r) + "\n")
                 yield r
         finally:
             if out and sink is not None:

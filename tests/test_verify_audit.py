@@ -39,6 +39,26 @@ def test_audit_jsonl_with_data_driven_checks(tmp_path: Path) -> None:
     assert s["failed_by_reason"] == {"math_answer: final answer changed": 1, "answer_line: answer line dropped": 1}
 
 
+def test_audit_records_hold_the_models_own_dumps(tmp_path: Path) -> None:
+    # audit builds the contract's and each check's dict by hand (speed); they must stay what
+    # pydantic's model_dump gives, whatever fields the models gain
+    from realign.verify.base import CheckInput
+    from realign.verify.contract import read_contract
+    from realign.verify.registry import verify_candidate
+
+    rows = [{"instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $18.\n#### 16"},
+            {"instruction": "Is it spam? Answer spam or not spam.", "response": "Not spam", "rewrite": "Spam."},
+            {"instruction": "Who wrote Harvest Moon?", "response": "Neil Young wrote it in 1992.", "rewrite": "Neil Young."}]
+    recs = list(audit_file(write_jsonl(tmp_path / "r.jsonl", rows), task=None))
+    for row, rec in zip(rows, recs):
+        contract = read_contract(row["instruction"], row["response"])
+        verdict = verify_candidate(CheckInput(task="default", instruction=row["instruction"], original=row["response"],
+                                              candidate=row["rewrite"]), ["refusal", "language"], contract)
+        assert rec["contract"] == contract.model_dump()
+        assert rec["checks"] == [c.model_dump() for c in verdict.checks]
+    assert {r["contract"]["kind"] for r in recs} == {"number", "option", "facts"}
+
+
 def test_audit_json_array_custom_fields_and_task(tmp_path: Path) -> None:
     rows = [{"q": "Is the sky blue?", "orig": "Yes.", "new": "No, it is grey.", "kind": "closed_qa"}]
     p = tmp_path / "r.json"

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 from realign.errors import ConfigError
 from realign.io.readers import read_records
 from realign.verify.base import CheckInput
-from realign.verify.contract import read_contract
+from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.options import VerifyOptions
 from realign.verify.registry import order_checks, run_checks, verify_candidate
 
@@ -187,15 +187,21 @@ def audit_file(
                 **base,
                 **keys,
                 "checks_from": source,
-                "contract": contract.model_dump(),
+                "contract": _contract_dict(contract),
                 "passed": verdict.passed,
-                "checks": [c.model_dump() for c in verdict.checks],
+                "checks": [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks],
                 "failed": [c.name for c in verdict.failures],
                 **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
             }
 
 
 _DEFAULT_FIELDS = ("instruction", "response", "rewrite")
+
+
+def _contract_dict(c: AnswerContract) -> dict[str, Any]:
+    """`c.model_dump()` built by hand: the same keys in the same order, a tenth of pydantic's cost on
+    every row (a CheckResult's three fields likewise, above)."""
+    return {"kind": c.kind, "value": c.value, "found": c.found, "checks": list(c.checks)}
 
 
 def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import chain
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -74,6 +75,9 @@ _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # every ASCII character _WORD does not take, to a space
 _ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalpha() and chr(c).islower() or chr(c) == "'")}
 
+# the same for an ASCII text read as bytes: A-Z to a-z, letters and apostrophes kept, the rest a space
+_ASCII_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 39 else 32 for c in range(256))
+_LANGUAGES_OF_BYTES: dict[bytes, tuple[str, ...]] = {w.encode(): v for w, v in _LANGUAGES_OF.items() if w.isascii()}
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
@@ -94,27 +98,36 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     t = strip_code(text)
     if "http" in t or "www." in t:  # every _URL match starts with one of them
         t = _URL.sub(" ", t)
-    counts = _script_counts(t)
-    total = sum(counts.values())
-    if total < min_letters:
-        return None, f"only {total} letters"
-    if counts["Kana"] and counts["Kana"] >= 0.1 * (counts["Kana"] + counts["Han"]):
-        counts["Kana"] += counts.pop("Han")
-    script, n = max(counts.items(), key=lambda kv: kv[1])
-    if n < 0.6 * total:
-        return None, f"mixed scripts ({script} {n}/{total} letters)"
-    if script != "Latin":
-        return _SCRIPT_LANGUAGE[script], f"{script} script"
-    # each distinct word once, in the order words first appear: the languages enter `hits` in the
-    # same order as word by word (most_common breaks ties by that order)
-    hits: Counter[str] = Counter()
-    low = t.lower()
-    # an ASCII text's words split in C (the same words _WORD finds: letters and apostrophes)
-    counts = Counter(low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low))
-    for w in filter(_LANGUAGES_OF.__contains__, counts):  # the stopwords only, picked in C
-        k = counts[w]
-        for lang in _LANGUAGES_OF[w]:
-            hits[lang] += k
+    if t.isascii():
+        # most texts: every letter is Latin, so only the letters are counted and the script tests
+        # are decided; the words are lower-cased and split in one C pass over the bytes
+        raw = t.encode("ascii")
+        total = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        if total < min_letters:
+            return None, f"only {total} letters"
+        words: list = raw.translate(_ASCII_WORD_BYTES).split()
+        languages_of: dict = _LANGUAGES_OF_BYTES
+    else:
+        counts = _script_counts(t)
+        total = sum(counts.values())
+        if total < min_letters:
+            return None, f"only {total} letters"
+        if counts["Kana"] and counts["Kana"] >= 0.1 * (counts["Kana"] + counts["Han"]):
+            counts["Kana"] += counts.pop("Han")
+        script, n = max(counts.items(), key=lambda kv: kv[1])
+        if n < 0.6 * total:
+            return None, f"mixed scripts ({script} {n}/{total} letters)"
+        if script != "Latin":
+            return _SCRIPT_LANGUAGE[script], f"{script} script"
+        low = t.lower()
+        # the words _WORD finds (letters and apostrophes), split in C when the lower case is ASCII
+        words = low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low)
+        languages_of = _LANGUAGES_OF
+    # each stopword said adds one to each of its languages, all in C: the stopwords picked, their
+    # languages chained and counted; the languages enter `hits` in the order their first stopword
+    # appears (most_common breaks ties by that order)
+    hits: Counter[str] = Counter(chain.from_iterable(map(languages_of.__getitem__,
+                                                         filter(languages_of.__contains__, words))))
     if not hits:
         return None, "no common words"
     (top, a), *rest = hits.most_common(2) + [("", 0)]

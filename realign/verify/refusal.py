@@ -45,19 +45,22 @@ _REFUSAL = re.compile(
 # Every _REFUSAL phrase holds one of these (lower-cased): "I" before a space or tab, "sorry",
 # "request" or the judging word. A plain-ASCII text without any of them is passed without the scan
 # (IGNORECASE also matches "ı", "İ" and "ſ" to ASCII letters, so other texts are always scanned).
-_REFUSAL_KEYS = ("i ", "i\t", "sorry", "request", "inappropriate", "unethical", "illegal")
 
 
 def _may_refuse(text: str) -> bool:
     if not text.isascii():
         return True
     low = text.lower()
-    return any(k in low for k in _REFUSAL_KEYS)
+    # the keys written out: a generator over a tuple of them cost more than the searches
+    return ("i " in low or "i\t" in low or "sorry" in low or "request" in low or "inappropriate" in low
+            or "unethical" in low or "illegal" in low)
 
 
 def refusal_phrase(text: str) -> str | None:
     """The declining phrase when `text` is a refusal, else None."""
     t = text.strip()
+    if t.isascii() and not _may_refuse(t):
+        return None  # no key in the whole text, so none in its first 300 characters either
     m = _REFUSAL.search(t, 0, 300) if _may_refuse(t[:300]) else None
     if m is None and len(t) <= 600 and _may_refuse(t):
         m = _REFUSAL.search(t)
