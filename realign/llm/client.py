@@ -45,6 +45,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import collections
 import email.utils
 import hashlib
 import json
@@ -65,7 +66,7 @@ from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
-           "FailureWatch", "RunStopped"]
+           "FailureWatch", "RunStopped", "InFlightLimit"]
 
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
@@ -87,6 +88,9 @@ class LLMSettings(BaseModel):
     api_key: SecretStr | None = None  # None sends a placeholder (vLLM accepts any key)
     model: str  # the model name the server knows
     concurrency: int = Field(64, ge=1)  # requests in flight at once (size it for the server)
+    # Lower the in-flight cap when requests time out in a server's queue, and raise it back
+    # while answers come quickly (LLMClient._timed_out); False keeps `concurrency` fixed.
+    adaptive_concurrency: bool = True
     timeout_s: float = Field(120.0, gt=0)  # per request; a timeout is retried
     max_attempts: int = Field(5, ge=1)  # attempts per chat call, first one included
     requests_per_minute: float | None = Field(None, gt=0)  # None: no request-rate limit
@@ -185,6 +189,12 @@ class LLMStats:
     # purpose -> {"requests", "cached", "retries", "prompt_tokens", "completion_tokens"}.
     by_purpose: dict[str, dict[str, int]] = field(default_factory=dict)
     format_fallbacks: int = 0  # steps down the structured-output ladder (realign.llm.structured)
+    # Requests allowed in flight now (adaptive: cut when requests time out behind others, grown
+    # back while answers come quickly; --concurrency x endpoints at most), its lowest value and
+    # how many times it was cut.
+    cap: int = 0
+    cap_lowest: int = 0
+    cap_cuts: int = 0
     deterministic: int = 0  # chat calls not retried because the same error came back
 
     def add(self, purpose: str, name: str, n: int = 1) -> None:
@@ -198,6 +208,10 @@ class LLMStats:
 
 
 PURPOSE_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")
+# An answer within this fraction of --timeout is quick: enough of them grow the in-flight cap
+# back by one (a serial server at cap k answers in about k x its latency, so the cap settles
+# where that stays below half the timeout, clear of it).
+GROW_WITHIN = 0.5
 # Seconds a call waits behind the first, unanswered request before it goes out anyway.
 PROBE_PATIENCE_S = 1.0
 
@@ -296,6 +310,44 @@ class TokenBucket:
         self.level = min(self.capacity, self.level + delta)
 
 
+class InFlightLimit:
+    """A first-come-first-served semaphore whose size can change while it is held: lowering it
+    lets the holders finish and admits nobody until they are under the new limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self) -> None:
+        if self.held < self.limit and not self._waiters:
+            self.held += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted in the same step the caller was cancelled: hand it on
+            raise
+
+    def release(self) -> None:
+        self.held -= 1
+        self._wake()
+
+    def resize(self, limit: int) -> None:
+        self.limit = limit
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.held < self.limit:
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # a cancelled waiter is skipped
+                self.held += 1
+                waiter.set_result(None)
+
+
 def parse_retry_after(headers: httpx2.Headers | dict[str, str] | None) -> float | None:
     """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), or None."""
     if not headers:
@@ -363,7 +415,18 @@ class LLMClient:
         )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
         self._openai = self.endpoints[0].client
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
-        self._semaphore = asyncio.Semaphore(self.capacity)
+        # The in-flight cap adapts (see `_timed_out` and `_answered_quickly`): a server that
+        # answers one request at a time (llama.cpp on a CPU) gets as many as it answers within
+        # the timeout, not --concurrency requests that time out in its queue and are paid twice.
+        self._limit = InFlightLimit(self.capacity)
+        self.stats.cap = self.stats.cap_lowest = self.capacity
+        self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
+        self._quick = 0  # quick answers since the cap last changed
+        self._answers: collections.deque[float] = collections.deque()  # answer times within one timeout
+        self._last_answer = float("-inf")  # time.monotonic() of the latest HTTP answer
+        self._slow_seen = float("-inf")  # ... and of the latest one that took GROW_WITHIN of the timeout
+        self._ghosts: list[list[Any]] = []  # [sent_at, timer] of timed-out copies holding a slot
+        self._ghost_free_at = float("-inf")  # when the last of them is freed
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -626,6 +689,8 @@ class LLMClient:
             ) from None
 
     async def aclose(self) -> None:
+        for ghost in list(self._ghosts):
+            self._free(ghost)
         for ep in self.endpoints:
             await ep.client.close()
 
@@ -655,7 +720,10 @@ class LLMClient:
         allow_truncated: bool, purpose: str, held: list[float] | None,
     ) -> ChatResult:
         stats = self.stats
-        async with self._semaphore:
+        await self._limit.acquire()
+        sent_at: float | None = None
+        keep = False  # a timed-out request the server is still working on keeps its slot a while
+        try:
             if self.stopped is not None:  # stopped while this call waited for a slot
                 raise self.stopped
             if self.draining:  # the run is stopping: this request is never sent
@@ -674,6 +742,7 @@ class LLMClient:
             stats.add(purpose, "requests")
             ep.outstanding += 1
             started = time.perf_counter()
+            sent_at = time.monotonic()
             try:
                 try:
                     response = await ep.client.post(
@@ -696,11 +765,8 @@ class LLMClient:
             except LLMError as exc:
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
-                if exc.kind == "timeout" and not self._timeout_noted:
-                    self._timeout_noted = True
-                    self.on_notice(f"a request to {ep.url} got no answer within --timeout {self.settings.timeout_s:g} s "
-                                   "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
-                                   "or a lower --concurrency")
+                if exc.kind == "timeout":
+                    keep = self._timed_out(ep, sent_at)
                 raise
             else:
                 ep.failures = 0
@@ -708,6 +774,12 @@ class LLMClient:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
             latency = time.perf_counter() - started
+            self._got_answer(sent_at, latency)
+        finally:
+            if keep and sent_at is not None:
+                self._hold(sent_at)
+            else:
+                self._limit.release()
 
         try:
             data = json.loads(raw)
@@ -749,6 +821,86 @@ class LLMClient:
                 preview = result.content[:200]
                 raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
         return result
+
+    # -- the adaptive in-flight cap ----------------------------------------------------------
+
+    def _timed_out(self, ep: Endpoint, sent_at: float) -> bool:
+        """React to a request that got no answer within the timeout. True: it keeps its slot.
+
+        When the server meanwhile answered others, and slowly (one took at least GROW_WITHIN of
+        the timeout), it queues requests: the cap is cut to half the requests on the wire, and to
+        no more than the server answered within the last timeout, once per wave (only a request
+        sent after the last cut cuts again: the ones before it timed out for the same overload).
+        A queued copy is still worked on, so its slot stays taken for a while (`_hold`). A sporadic hang on a quick server, or a
+        server that answers nothing, changes nothing here."""
+        now = time.monotonic()
+        timeout = self.settings.timeout_s
+        self._forget_answers(now)
+        queueing = self.settings.adaptive_concurrency and self._last_answer > sent_at \
+            and self._slow_seen >= now - timeout
+        if queueing and sent_at >= self._cut_at:
+            cap = max(1, min(self.stats.in_flight // 2, len(self._answers), self._limit.limit - 1))
+            if cap < self._limit.limit:
+                was = self._limit.limit
+                self._cut_at = now
+                self._quick = 0
+                self._limit.resize(cap)
+                self.stats.cap = cap
+                self.stats.cap_lowest = min(self.stats.cap_lowest, cap)
+                self.stats.cap_cuts += 1
+                self._timeout_noted = True
+                self.on_notice(f"requests to {ep.url} got no answer within --timeout {timeout:g} s while it answered "
+                               f"others slowly: it queues them; sending at most {cap} at a time from now on "
+                               f"(was {was}), more again while answers come within {timeout * GROW_WITHIN:g} s")
+        elif not self._timeout_noted:
+            self._timeout_noted = True
+            self.on_notice(f"a request to {ep.url} got no answer within --timeout {timeout:g} s "
+                           "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
+                           "or a lower --concurrency")
+        return queueing
+
+    def _got_answer(self, sent_at: float, latency: float) -> None:
+        """Note an HTTP answer: it frees the slots of timed-out copies sent before it (a server
+        that answers in order has finished them), and quick answers to requests sent since the
+        last cut grow the cap back by one per cap's worth of them, up to `capacity`."""
+        now = time.monotonic()
+        self._last_answer = now
+        self._answers.append(now)
+        self._forget_answers(now)
+        timeout = self.settings.timeout_s
+        if latency >= timeout * GROW_WITHIN:
+            self._slow_seen = now
+        for ghost in [g for g in self._ghosts if g[0] < sent_at]:
+            self._free(ghost)
+        if self._limit.limit < self.capacity and sent_at >= self._cut_at and latency < timeout * GROW_WITHIN:
+            self._quick += 1
+            if self._quick >= self._limit.limit:
+                self._quick = 0
+                self._limit.resize(self._limit.limit + 1)
+                self.stats.cap = self._limit.limit
+
+    def _forget_answers(self, now: float) -> None:
+        while self._answers and self._answers[0] < now - self.settings.timeout_s:
+            self._answers.popleft()
+
+    def _hold(self, sent_at: float) -> None:
+        """Keep a timed-out request's slot until the server has likely worked through its copy:
+        the copies are spaced by the server's pace (the timeout over the answers it gave within
+        the last timeout; at most one timeout apart), later than a server answering in order
+        finishes them. An answer to a request sent after the copy frees it sooner."""
+        now = time.monotonic()
+        self._forget_answers(now)
+        pace = self.settings.timeout_s / max(1, len(self._answers))
+        self._ghost_free_at = max(now, self._ghost_free_at) + pace
+        ghost: list[Any] = [sent_at, None]
+        ghost[1] = asyncio.get_running_loop().call_at(self._ghost_free_at, self._free, ghost)
+        self._ghosts.append(ghost)
+
+    def _free(self, ghost: list[Any]) -> None:
+        if ghost in self._ghosts:
+            self._ghosts.remove(ghost)
+            ghost[1].cancel()
+            self._limit.release()
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest

@@ -1,0 +1,136 @@
+"""The adaptive in-flight cap of the LLM client, against the local test server over real HTTP.
+
+A server that answers one request at a time (llama.cpp on a CPU) queues what it is sent; with
+more requests in flight than it answers within the timeout, the later ones time out and are
+sent again while the server still works on the first copies: paid twice. The client cuts its
+cap when that happens and keeps a healthy concurrent server at full concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from realign.llm.client import InFlightLimit, LLMClient, LLMError, LLMSettings
+from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, body_key, echo_responder
+
+SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 7}
+
+
+def settings(srv: OpenAIServer, **overrides: Any) -> LLMSettings:
+    values: dict[str, Any] = {"base_url": srv.base_url, "model": "test-model", "max_attempts": 5,
+                              "backoff_initial_s": 0.01, "backoff_max_s": 0.05}
+    values.update(overrides)
+    return LLMSettings(**values)
+
+
+def ask_all(client_settings: LLMSettings, prompts: int) -> tuple[list[Any], dict[str, Any], list[str]]:
+    """Send `prompts` distinct chat calls at once; results (an LLMError in place of a failed
+    call), the client's stats and its notices."""
+    notices: list[str] = []
+
+    async def go() -> tuple[list[Any], dict[str, Any]]:
+        async with LLMClient(client_settings, on_notice=notices.append) as client:
+            calls = [client.chat([{"role": "user", "content": f"question {i}"}], sampling=SAMPLING)
+                     for i in range(prompts)]
+            results = await asyncio.gather(*calls, return_exceptions=True)
+            return list(results), client.stats.as_dict()
+
+    results, stats = asyncio.run(go())
+    return results, stats, notices
+
+
+def resent(srv: OpenAIServer) -> int:
+    """Requests the server received beyond the first copy of each distinct request."""
+    copies = Counter(body_key(body) for body in srv.requests)
+    return sum(n - 1 for n in copies.values())
+
+
+# A serial server at 0.2 s a request answers about 3 within a 0.7 s timeout; 16 in flight
+# would queue 3.2 s of work.
+SERIAL = {"latency_s": 0.2, "serial": True}
+
+
+def test_a_serial_server_gets_few_copies_and_every_call_is_answered():
+    with OpenAIServer(echo_responder, **SERIAL) as srv:
+        results, stats, notices = ask_all(settings(srv, concurrency=16, timeout_s=0.7), 10)
+        adaptive = resent(srv)
+    with OpenAIServer(echo_responder, **SERIAL) as srv:
+        fixed_results, _, _ = ask_all(settings(srv, concurrency=16, timeout_s=0.7, adaptive_concurrency=False), 10)
+        fixed = resent(srv)
+
+    assert [r for r in results if isinstance(r, LLMError)] == []
+    assert stats["cap_cuts"] >= 1 and stats["cap"] < 16
+    # only the first wave, queued before any timeout, is sent twice; the fixed cap keeps re-sending
+    assert adaptive <= 9
+    assert fixed >= 2 * adaptive
+    cuts = [n for n in notices if "at a time from now on" in n]
+    assert len(cuts) == stats["cap_cuts"]  # one notice per cut, not one per timeout
+    assert "--timeout 0.7 s" in cuts[0] and f"at most {stats['cap_lowest']} at a time" in " ".join(cuts)
+
+
+def test_a_healthy_concurrent_server_keeps_full_concurrency():
+    with OpenAIServer(echo_responder, latency_s=0.2) as srv:
+        results, stats, notices = ask_all(settings(srv, concurrency=8, timeout_s=5.0), 40)
+        assert srv.max_in_flight == 8
+    assert all(not isinstance(r, LLMError) for r in results)
+    assert (stats["cap"], stats["cap_cuts"]) == (8, 0)
+    assert notices == []
+
+
+def test_a_sporadic_hang_on_a_quick_server_does_not_cut_the_cap():
+    plan = FaultPlan(echo_responder, [Fault("hang", every=7, times=2)])
+    with OpenAIServer(plan, latency_s=0.01) as srv:
+        results, stats, notices = ask_all(settings(srv, concurrency=8, timeout_s=0.5), 30)
+    assert all(not isinstance(r, LLMError) for r in results)
+    assert stats["retries"] >= 1  # the hung requests timed out and were sent again
+    assert (stats["cap"], stats["cap_cuts"]) == (8, 0)
+    assert not any("at a time from now on" in n for n in notices)
+
+
+def test_the_cap_grows_back_while_answers_come_quickly():
+    async def go() -> tuple[int, int, int]:
+        with OpenAIServer(echo_responder, latency_s=0.01) as srv:
+            async with LLMClient(settings(srv, concurrency=8, timeout_s=2.0)) as client:
+                client._limit.resize(2)  # as after a cut
+                client.stats.cap = 2
+                low = client._limit.limit
+                for i in range(12):
+                    await client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
+                return low, client._limit.limit, client.stats.cap
+
+    low, high, reported = asyncio.run(go())
+    assert low == 2 and high > 2 and reported == high
+
+
+def test_a_lowered_limit_admits_nobody_until_its_holders_are_under_it():
+    async def go() -> list[str]:
+        limit = InFlightLimit(3)
+        for _ in range(3):
+            await limit.acquire()
+        limit.resize(1)
+        order: list[str] = []
+
+        async def wait(name: str) -> None:
+            await limit.acquire()
+            order.append(name)
+
+        a = asyncio.ensure_future(wait("a"))
+        cancelled = asyncio.ensure_future(wait("cancelled"))
+        b = asyncio.ensure_future(wait("b"))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        limit.release()
+        limit.release()  # one holder left: still not under 1
+        await asyncio.sleep(0)
+        order.append("two released")
+        limit.release()
+        await asyncio.sleep(0)
+        limit.release()
+        await asyncio.sleep(0)
+        await asyncio.gather(a, b)
+        return order
+
+    assert asyncio.run(go()) == ["two released", "a", "b"]
