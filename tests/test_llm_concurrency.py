@@ -8,6 +8,7 @@ cap when that happens and keeps a healthy concurrent server at full concurrency.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 
@@ -134,3 +135,28 @@ def test_a_lowered_limit_admits_nobody_until_its_holders_are_under_it():
         return order
 
     assert asyncio.run(go()) == ["two released", "a", "b"]
+
+
+def test_a_rewrite_run_against_a_serial_server_finishes_every_row_and_records_the_cuts(tmp_path):
+    import duckdb
+    from test_e2e_cli import realign, summary_of, write_alpaca
+
+    from realign.testing.responders import RealignResponder
+
+    data, db = tmp_path / "in.jsonl", tmp_path / "db.duckdb"
+    write_alpaca(data, 24)
+    with OpenAIServer(RealignResponder(), **SERIAL) as srv:
+        proc = realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", "16",
+                       "--timeout", "0.7", "--classifier", "embedded", "-q", "--db", str(db), "--json")
+        copies = resent(srv)
+        sent = srv.count
+    summary = summary_of(proc)
+    assert summary["rows"] == 24 and summary["failed"] == 0
+    assert summary["in_flight_cap"]["cuts"] >= 1 and summary["in_flight_cap"]["lowest"] < 16
+    # about the first wave (16 in flight at the first timeout) is sent twice; with the cap fixed
+    # at 16, 56 of 74 requests were copies and 4 rows failed
+    assert copies <= 20, f"{copies} of {sent} requests were copies"
+    assert "at a time from now on" in proc.stderr and "Traceback" not in proc.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = json.loads(con.execute("SELECT counts FROM runs").fetchone()[0])
+    assert stored["in_flight_cap"] == summary["in_flight_cap"]
