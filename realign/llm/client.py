@@ -425,6 +425,7 @@ class LLMClient:
         self._answers: collections.deque[float] = collections.deque()  # answer times within one timeout
         self._last_answer = float("-inf")  # time.monotonic() of the latest HTTP answer
         self._slow_seen = float("-inf")  # ... and of the latest one that took GROW_WITHIN of the timeout
+        self._queueing = False  # requests time out in the server's queue (until an answer comes quickly)
         self._ghosts: list[list[Any]] = []  # [sent_at, timer] of timed-out copies holding a slot
         self._ghost_free_at = float("-inf")  # when the last of them is freed
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
@@ -827,19 +828,22 @@ class LLMClient:
     def _timed_out(self, ep: Endpoint, sent_at: float) -> bool:
         """React to a request that got no answer within the timeout. True: it keeps its slot.
 
-        When the server meanwhile answered others, and slowly (one took at least GROW_WITHIN of
-        the timeout), it queues requests: the cap is cut to half the requests on the wire, and to
-        no more than the server answered within the last timeout, once per wave (only a request
-        sent after the last cut cuts again: the ones before it timed out for the same overload).
-        A queued copy is still worked on, so its slot stays taken for a while (`_hold`). A sporadic hang on a quick server, or a
-        server that answers nothing, changes nothing here."""
+        The server queues requests when, while this one waited, it answered others and slowly
+        (one took at least GROW_WITHIN of the timeout); it goes on queueing, answered or not,
+        until an answer comes quickly. Then the cap is cut to half the requests on the wire and
+        to GROW_WITHIN of the answers the server gave within the last timeout (a server answering
+        one at a time answers in about cap x its latency: that keeps it near half the timeout),
+        once per wave: only a request sent after the last cut cuts again, the ones before it timed
+        out for the same overload. The server still works on a queued copy, so its slot stays
+        taken for a while (`_hold`). A sporadic hang on a quick server, or a server that has
+        answered nothing, changes nothing here: the notice says what to do."""
         now = time.monotonic()
         timeout = self.settings.timeout_s
         self._forget_answers(now)
-        queueing = self.settings.adaptive_concurrency and self._last_answer > sent_at \
-            and self._slow_seen >= now - timeout
-        if queueing and sent_at >= self._cut_at:
-            cap = max(1, min(self.stats.in_flight // 2, len(self._answers), self._limit.limit - 1))
+        if self.settings.adaptive_concurrency and self._last_answer > sent_at and self._slow_seen >= now - timeout:
+            self._queueing = True
+        if self._queueing and sent_at >= self._cut_at:
+            cap = max(1, min(self.stats.in_flight // 2, int(len(self._answers) * GROW_WITHIN), self._limit.limit - 1))
             if cap < self._limit.limit:
                 was = self._limit.limit
                 self._cut_at = now
@@ -857,22 +861,26 @@ class LLMClient:
             self.on_notice(f"a request to {ep.url} got no answer within --timeout {timeout:g} s "
                            "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
                            "or a lower --concurrency")
-        return queueing
+        return self._queueing
 
     def _got_answer(self, sent_at: float, latency: float) -> None:
         """Note an HTTP answer: it frees the slots of timed-out copies sent before it (a server
-        that answers in order has finished them), and quick answers to requests sent since the
-        last cut grow the cap back by one per cap's worth of them, up to `capacity`."""
+        that answers in order has finished them); a quick one ends the queueing, and quick
+        answers to requests sent since the last cut grow the cap back by one per cap's worth of
+        them, up to `capacity`."""
         now = time.monotonic()
         self._last_answer = now
         self._answers.append(now)
         self._forget_answers(now)
         timeout = self.settings.timeout_s
-        if latency >= timeout * GROW_WITHIN:
+        quick = latency < timeout * GROW_WITHIN
+        if quick:
+            self._queueing = False
+        else:
             self._slow_seen = now
         for ghost in [g for g in self._ghosts if g[0] < sent_at]:
             self._free(ghost)
-        if self._limit.limit < self.capacity and sent_at >= self._cut_at and latency < timeout * GROW_WITHIN:
+        if quick and self._limit.limit < self.capacity and sent_at >= self._cut_at:
             self._quick += 1
             if self._quick >= self._limit.limit:
                 self._quick = 0
