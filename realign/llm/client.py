@@ -428,6 +428,7 @@ class LLMClient:
         self._queueing = False  # requests time out in the server's queue (until an answer comes quickly)
         self._ghosts: list[list[Any]] = []  # [sent_at, timer] of timed-out copies holding a slot
         self._ghost_free_at = float("-inf")  # when the last of them is freed
+        self._pace = settings.timeout_s  # seconds per answer of a queueing server (set at a cut)
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -847,6 +848,7 @@ class LLMClient:
             if cap < self._limit.limit:
                 was = self._limit.limit
                 self._cut_at = now
+                self._pace = timeout / max(1, len(self._answers))
                 self._quick = 0
                 self._limit.resize(cap)
                 self.stats.cap = cap
@@ -893,13 +895,11 @@ class LLMClient:
 
     def _hold(self, sent_at: float) -> None:
         """Keep a timed-out request's slot until the server has likely worked through its copy:
-        the copies are spaced by the server's pace (the timeout over the answers it gave within
-        the last timeout; at most one timeout apart), later than a server answering in order
+        the copies are spaced by the server's pace as measured at the last cut (the timeout over
+        the answers it gave within the timeout before), about when a server answering in order
         finishes them. An answer to a request sent after the copy frees it sooner."""
         now = time.monotonic()
-        self._forget_answers(now)
-        pace = self.settings.timeout_s / max(1, len(self._answers))
-        self._ghost_free_at = max(now, self._ghost_free_at) + pace
+        self._ghost_free_at = max(now, self._ghost_free_at) + self._pace
         ghost: list[Any] = [sent_at, None]
         ghost[1] = asyncio.get_running_loop().call_at(self._ghost_free_at, self._free, ghost)
         self._ghosts.append(ghost)
