@@ -6,7 +6,7 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    once, canonically; its SHA-256 is the request key (`realign.llm.base.request_key`);
 2. a cached answer for that key is returned without sending anything;
 3. otherwise the request is sent through ``openai.AsyncOpenAI`` (whose own retries are off),
-   under a semaphore and the optional requests/tokens-per-minute buckets, and retried with
+   under the in-flight cap and the optional requests/tokens-per-minute buckets, and retried with
    backoff and jitter (`LLMClient._retrying`): 429, 5xx, timeouts, connection errors,
    malformed bodies, ``finish_reason="length"`` and answers the caller's `validate` rejects
    are retried; other 4xx are not, and neither is
@@ -18,6 +18,13 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    failure with the request and the last answer the server gave;
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
+
+The in-flight cap starts at `concurrency` x endpoints and stays there while nothing times out. A
+server that answers one request at a time (llama.cpp on a CPU) queues what it is sent, and the
+queued requests pass the timeout while it still works on them: then the cap is cut, once per wave
+of timeouts, a timed-out copy keeps its slot while the server works through it, and quick answers
+grow the cap back (`LLMClient._timed_out`, `_hold`, `_got_answer`; benchmarks/llm_client.py
+--serial).
 
 With several endpoints (`base_urls`), each request goes to the healthy endpoint with the fewest
 requests outstanding; an endpoint whose last `endpoint_failures` requests all failed (connection,
