@@ -422,9 +422,9 @@ class LLMClient:
         )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
         self._openai = self.endpoints[0].client
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
-        # The in-flight cap adapts (see `_timed_out` and `_answered_quickly`): a server that
-        # answers one request at a time (llama.cpp on a CPU) gets as many as it answers within
-        # the timeout, not --concurrency requests that time out in its queue and are paid twice.
+        # The in-flight cap adapts (`_timed_out`, `_got_answer`): a server that answers one
+        # request at a time (llama.cpp on a CPU) gets about as many as it answers within half the
+        # timeout, not --concurrency requests that time out in its queue and are paid twice.
         self._limit = InFlightLimit(self.capacity)
         self.stats.cap = self.stats.cap_lowest = self.capacity
         self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
