@@ -23,6 +23,7 @@ prints the requests sent, the copies re-sent after a timeout, the calls that fai
 the seconds until every call ended, and the cap's cuts and lowest value:
 
     .venv/bin/python benchmarks/llm_client.py --serial --calls 40 --serial-latency 0.2 --timeout 1
+    .venv/bin/python benchmarks/llm_client.py --serial ... --drop-abandoned   # as llama-cpp-python
 """
 
 from __future__ import annotations
@@ -172,13 +173,15 @@ async def run_overload(base_url: str, calls: int, concurrency: int, timeout: flo
 
 
 def serial_overload(args: argparse.Namespace) -> None:
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; serial server {args.serial_latency:g} s a request, "
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; serial server {args.serial_latency:g} s a request"
+          f"{' (drops requests whose client left)' if args.drop_abandoned else ''}, "
           f"{args.calls} calls at once, concurrency {args.concurrency}, timeout {args.timeout:g} s, "
           f"max_attempts {LLMSettings.model_fields['max_attempts'].default}; a fresh server per run")
     print(f"{'cap':>9} {'sent':>6} {'re-sent':>8} {'failed':>7} {'seconds':>8} {'cuts':>5} {'lowest':>7} {'end':>4}")
     for _ in range(args.repeat):
         for adaptive in (False, True):
-            process, base_url = start_server(args.serial_latency, "--serial")
+            process, base_url = start_server(args.serial_latency, "--serial",
+                                             *(["--drop-abandoned"] if args.drop_abandoned else []))
             try:
                 r = asyncio.run(run_overload(base_url, args.calls, args.concurrency, args.timeout, adaptive))
             finally:
@@ -203,6 +206,8 @@ def main() -> None:
     parser.add_argument("--serial", action="store_true", help="overload a one-at-a-time server: fixed vs adaptive cap")
     parser.add_argument("--serial-latency", type=float, default=0.2, help="--serial: seconds per request")
     parser.add_argument("--timeout", type=float, default=1.0, help="--serial: the client's timeout in seconds")
+    parser.add_argument("--drop-abandoned", action="store_true",
+                        help="--serial: the server skips requests whose client left (llama-cpp-python)")
     args = parser.parse_args()
     if args.serial:
         serial_overload(args)

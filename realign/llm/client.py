@@ -319,15 +319,23 @@ class TokenBucket:
 
 class InFlightLimit:
     """A first-come-first-served semaphore whose size can change while it is held: lowering it
-    lets the holders finish and admits nobody until they are under the new limit."""
+    lets the holders finish and admits nobody until they are under the new limit.
+
+    A slot can be kept by a request that gave up (`keep`: its copy may still be worked on by
+    the server); such slots count against the limit, but one live request is always let
+    through beside them, so an answer can show that the server has moved on."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.held = 0
+        self.held = 0  # slots taken, kept ones included
+        self.kept = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
+    def _room(self) -> bool:
+        return self.held < self.limit or self.held == self.kept
+
     async def acquire(self) -> None:
-        if self.held < self.limit and not self._waiters:
+        if self._room() and not self._waiters:
             self.held += 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -339,8 +347,15 @@ class InFlightLimit:
                 self.release()  # granted in the same step the caller was cancelled: hand it on
             raise
 
-    def release(self) -> None:
+    def release(self, kept: bool = False) -> None:
         self.held -= 1
+        if kept:
+            self.kept -= 1
+        self._wake()
+
+    def keep(self) -> None:
+        """The holder gave up but its slot stays taken, until `release(kept=True)`."""
+        self.kept += 1
         self._wake()
 
     def resize(self, limit: int) -> None:
@@ -348,7 +363,7 @@ class InFlightLimit:
         self._wake()
 
     def _wake(self) -> None:
-        while self._waiters and self.held < self.limit:
+        while self._waiters and self._room():
             waiter = self._waiters.popleft()
             if not waiter.done():  # a cancelled waiter is skipped
                 self.held += 1
@@ -904,18 +919,22 @@ class LLMClient:
         """Keep a timed-out request's slot until the server has likely worked through its copy:
         the copies are spaced by the server's pace as measured at the last cut (the timeout over
         the answers it gave within the timeout before), about when a server answering in order
-        finishes them. An answer to a request sent after the copy frees it sooner."""
+        finishes them. An answer to a request sent after the copy frees it sooner: one live
+        request goes out beside the kept slots (`InFlightLimit`), so a server that drops the
+        copies of requests whose client left (llama-cpp-python does, before it starts them)
+        answers it soon and frees them all."""
         now = time.monotonic()
         self._ghost_free_at = max(now, self._ghost_free_at) + self._pace
         ghost: list[Any] = [sent_at, None]
         ghost[1] = asyncio.get_running_loop().call_at(self._ghost_free_at, self._free, ghost)
         self._ghosts.append(ghost)
+        self._limit.keep()
 
     def _free(self, ghost: list[Any]) -> None:
         if ghost in self._ghosts:
             self._ghosts.remove(ghost)
             ghost[1].cancel()
-            self._limit.release()
+            self._limit.release(kept=True)
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest
