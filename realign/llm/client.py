@@ -857,7 +857,7 @@ class LLMClient:
         to GROW_WITHIN of the answers the server gave within the last timeout (a server answering
         one at a time answers in about cap x its latency: that keeps it near half the timeout),
         once per wave: only a request sent after the last cut cuts again, the ones before it timed
-        out for the same overload. The server still works on a queued copy, so its slot stays
+        out for the same overload. The server may still work on a queued copy, so its slot stays
         taken for a while (`_hold`). A sporadic hang on a quick server, or a server that has
         answered nothing, changes nothing here: the notice says what to do."""
         now = time.monotonic()
@@ -935,6 +935,8 @@ class LLMClient:
             self._ghosts.remove(ghost)
             ghost[1].cancel()
             self._limit.release(kept=True)
+            if not self._ghosts:  # none left to queue behind: the next copy starts a new schedule
+                self._ghost_free_at = float("-inf")
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest
