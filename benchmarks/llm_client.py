@@ -15,6 +15,15 @@ wave, so 2,000 calls cannot beat 2000 / (ceil(2000 / 64) * 0.2 s) = 312.5/s.
     .venv/bin/python benchmarks/llm_client.py                 # 2,000 calls, C=64, L=0.2 and 0
     .venv/bin/python benchmarks/llm_client.py --calls 5000 --latencies 0.2 --cache
     .venv/bin/python benchmarks/llm_client.py --transports aiohttp,httpx --repeat 3
+
+``--serial`` measures overload instead: a server answering one request at a time (llama.cpp on a
+CPU; the test server's ``--serial``) with L seconds a request, sent C calls at once with timeout
+T where C x L >> T. For the fixed cap (``adaptive_concurrency=False``) and the adaptive one it
+prints the requests sent, the copies re-sent after a timeout, the calls that failed for good,
+the seconds until every call ended, and the cap's cuts and lowest value:
+
+    .venv/bin/python benchmarks/llm_client.py --serial --calls 40 --serial-latency 0.2 --timeout 1
+    .venv/bin/python benchmarks/llm_client.py --serial ... --drop-abandoned   # as llama-cpp-python
 """
 
 from __future__ import annotations
@@ -53,10 +62,10 @@ class MemoryCache:
             self.calls[key] = fields
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
+def start_server(latency: float, *extra: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "realign.testing.openai_server", "--port", "0", "--latency", str(latency),
-         "--mode", "echo"],
+         "--mode", "echo", *extra],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[1],
@@ -149,6 +158,41 @@ async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
+async def run_overload(base_url: str, calls: int, concurrency: int, timeout: float, adaptive: bool) -> dict[str, Any]:
+    """`calls` distinct calls at once; every call's outcome is awaited (a failed one counts)."""
+    settings = LLMSettings(base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency,
+                           timeout_s=timeout, adaptive_concurrency=adaptive)
+    async with LLMClient(settings, on_notice=lambda text: None) as client:
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(
+            client.chat([{"role": "user", "content": f"Row {i}: what is {i} + {i}?"}], sampling=SAMPLING)
+            for i in range(calls)), return_exceptions=True)
+        s = client.stats
+        return {"sent": s.requests_sent, "resent": s.retries, "failed": sum(isinstance(o, Exception) for o in outcomes),
+                "seconds": time.perf_counter() - started, "cuts": s.cap_cuts, "lowest": s.cap_lowest, "end": s.cap}
+
+
+def serial_overload(args: argparse.Namespace) -> None:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; serial server {args.serial_latency:g} s a request"
+          f"{' (drops requests whose client left)' if args.drop_abandoned else ''}, "
+          f"{args.calls} calls at once, concurrency {args.concurrency}, timeout {args.timeout:g} s, "
+          f"max_attempts {LLMSettings.model_fields['max_attempts'].default}; a fresh server per run")
+    print(f"{'cap':>9} {'sent':>6} {'re-sent':>8} {'failed':>7} {'seconds':>8} {'cuts':>5} {'lowest':>7} {'end':>4}")
+    for _ in range(args.repeat):
+        for adaptive in (False, True):
+            process, base_url = start_server(args.serial_latency, "--serial",
+                                             *(["--drop-abandoned"] if args.drop_abandoned else []))
+            try:
+                r = asyncio.run(run_overload(base_url, args.calls, args.concurrency, args.timeout, adaptive))
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+                if process.stdout is not None:
+                    process.stdout.close()
+            print(f"{'adaptive' if adaptive else 'fixed':>9} {r['sent']:>6} {r['resent']:>8} {r['failed']:>7} "
+                  f"{r['seconds']:>8.1f} {r['cuts']:>5} {r['lowest']:>7} {r['end']:>4}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
@@ -159,7 +203,15 @@ def main() -> None:
                         help="LLMSettings.http_transport values to measure")
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is printed")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
+    parser.add_argument("--serial", action="store_true", help="overload a one-at-a-time server: fixed vs adaptive cap")
+    parser.add_argument("--serial-latency", type=float, default=0.2, help="--serial: seconds per request")
+    parser.add_argument("--timeout", type=float, default=1.0, help="--serial: the client's timeout in seconds")
+    parser.add_argument("--drop-abandoned", action="store_true",
+                        help="--serial: the server skips requests whose client left (llama-cpp-python)")
     args = parser.parse_args()
+    if args.serial:
+        serial_overload(args)
+        return
     transports = [t for t in args.transports.split(",") if t]
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls, "

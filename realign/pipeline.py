@@ -443,6 +443,9 @@ class Pipeline:
             "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "structured_output": getattr(self.llm, "structured_mode", None),
             "format_fallbacks": getattr(s, "format_fallbacks", 0),
+            # the adaptive in-flight cap (realign.llm.client): where it ended, its low, its cuts
+            "in_flight_cap": {"end": s.cap, "lowest": s.cap_lowest, "cuts": s.cap_cuts}
+            if getattr(s, "cap_cuts", 0) else None,
             "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
             "failed_by_kind": failed_by_kind,
             "elapsed_s": round(elapsed, 3),

@@ -77,6 +77,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         console.print(f"structured output: sent as {s['structured_output']} " + (
             f"({steps} step{'s' if steps != 1 else ''} down from json_schema)" if steps
             else "(the dialect learned from this server in an earlier session)"))
+    cap = s.get("in_flight_cap")
+    if cap:
+        console.print(f"in flight: cut {cap['cuts']} time{'s' * (cap['cuts'] != 1)} when requests timed out in the "
+                      f"server's queue, to {cap['lowest']} at the lowest, {cap['end']} at the end")
     if s.get("classifier_fallbacks"):
         console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
     for f in s.get("failed_by_kind") or []:

@@ -590,6 +590,11 @@ class OpenAIServer:
         count: number of chat requests received.
         in_flight / max_in_flight: chat requests being answered now / at most at any moment.
         latency_s: default delay before every chat answer (a Reply's `delay_s` adds to it).
+        serial: answer one chat request at a time, the others queue (llama.cpp's server on a
+            CPU); a request whose client gave up is still worked on, unless `drop_abandoned`,
+            which skips it when its turn comes (llama-cpp-python: "Disconnected from client
+            before llm invoked"); `dropped` counts those.
+        abandoned: answers written to a client that had already closed the connection.
     """
 
     def __init__(
@@ -603,6 +608,8 @@ class OpenAIServer:
         api_key: str | None = None,  # when set, requests without "Bearer <api_key>" get 401
         record: bool = True,  # keep request bodies and headers (turn off for long benchmarks)
         dialect: str = "openai",  # which structured-output requests it takes; see DIALECTS
+        serial: bool = False,  # one chat request answered at a time (see the class docstring)
+        drop_abandoned: bool = False,  # serial: skip a queued request whose client has left
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
@@ -614,6 +621,11 @@ class OpenAIServer:
         self.model = model
         self.api_key = api_key
         self.record = record
+        self.serial = serial
+        self.drop_abandoned = drop_abandoned
+        self.dropped = 0
+        self._one_at_a_time: asyncio.Lock | None = None  # made in the server's own loop
+        self.abandoned = 0
         self._requests: list[dict[str, Any]] = []
         self._headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -715,6 +727,7 @@ class OpenAIServer:
 
     async def _startup(self) -> None:
         self._stopping = asyncio.Event()
+        self._one_at_a_time = asyncio.Lock() if self.serial else None
         self._server = await asyncio.start_server(
             self._handle_connection, self.host, self.port, backlog=1024, limit=_MAX_HEADER
         )
@@ -766,7 +779,11 @@ class OpenAIServer:
                     return
                 method, path, headers, body = request
                 keep_alive = headers.get("connection", "").lower() != "close"
-                status, payload, extra = await self._dispatch(method, path, headers, body)
+                status, payload, extra = await self._dispatch(method, path, headers, body, reader.at_eof)
+                if reader.at_eof() and path.endswith("/chat/completions"):
+                    self.abandoned += 1  # the client gave up waiting (its timeout) before this answer
+                if status == -1:  # a dropped request: its client has left
+                    return
                 if status == 0:  # hang until the server stops
                     assert self._stopping is not None
                     await self._stopping.wait()
@@ -853,7 +870,7 @@ class OpenAIServer:
         return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload
 
     async def _dispatch(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+        self, method: str, path: str, headers: dict[str, str], body: bytes, gone: Callable[[], bool] = lambda: False
     ) -> tuple[int, bytes, dict[str, str]]:
         route = path[3:] if path.startswith("/v1/") else path
         if route == "/chat/completions":
@@ -862,7 +879,7 @@ class OpenAIServer:
             unauthorized = self._check_key(headers)
             if unauthorized is not None:
                 return unauthorized
-            return await self._chat(headers, body)
+            return await self._chat(headers, body, gone)
         if route == "/files" or route.startswith("/files/") or route == "/batches" or route.startswith("/batches/"):
             unauthorized = self._check_key(headers)
             if unauthorized is not None:
@@ -886,7 +903,8 @@ class OpenAIServer:
             return None
         return 401, _error_body(401, "Incorrect API key provided."), {}
 
-    async def _chat(self, headers: dict[str, str], raw: bytes) -> tuple[int, bytes, dict[str, str]]:
+    async def _chat(self, headers: dict[str, str], raw: bytes,
+                    gone: Callable[[], bool] = lambda: False) -> tuple[int, bytes, dict[str, str]]:
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -907,6 +925,15 @@ class OpenAIServer:
         if refused is not None:
             return refused[0], _error_body(*refused), {}
 
+        if self._one_at_a_time is not None:
+            async with self._one_at_a_time:  # FIFO: asyncio.Lock wakes its waiters in order
+                if self.drop_abandoned and gone():
+                    self.dropped += 1
+                    return -1, b"", {}  # nobody to answer: close the connection
+                return await self._answer(body)
+        return await self._answer(body)
+
+    async def _answer(self, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
         self.in_flight += 1
         if self.in_flight > self.max_in_flight:
             self.max_in_flight = self.in_flight
@@ -1123,6 +1150,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", help="require this bearer key (401 otherwise)")
     parser.add_argument("--dialect", choices=DIALECTS, default="openai",
                         help="which structured-output requests to accept (the others get the error that server gives)")
+    parser.add_argument("--serial", action="store_true",
+                        help="answer one chat request at a time, the others queue (llama.cpp's server on a CPU)")
+    parser.add_argument("--drop-abandoned", action="store_true",
+                        help="--serial: skip a queued request whose client has left, as llama-cpp-python does")
     parser.add_argument("--times-file", help="on exit, write the arrival time of each chat request (seconds, one a line)")
     parser.add_argument("--faults", default="", help='e.g. "server_error:0.05,rate_limit:0.02" (fractions of keys)')
     args = parser.parse_args(argv)
@@ -1167,6 +1198,8 @@ def main(argv: list[str] | None = None) -> int:
         api_key=args.api_key,
         record=False,
         dialect=args.dialect,
+        serial=args.serial,
+        drop_abandoned=args.drop_abandoned,
     )
 
     async def run() -> None:
