@@ -931,8 +931,10 @@ class LLMClient:
         self._limit.keep()
 
     def _free(self, ghost: list[Any]) -> None:
-        if ghost in self._ghosts:
-            self._ghosts.remove(ghost)
+        # by identity: a ghost's timer holds the ghost, so comparing two by value could recurse
+        at = next((i for i, g in enumerate(self._ghosts) if g is ghost), None)
+        if at is not None:
+            del self._ghosts[at]
             ghost[1].cancel()
             self._limit.release(kept=True)
             if not self._ghosts:  # none left to queue behind: the next copy starts a new schedule
