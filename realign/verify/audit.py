@@ -181,7 +181,7 @@ def audit_file(
                 if row_task is not None:
                     names, source = list(cache[row_task] or []), "task + contract"
                 else:
-                    names, source = ["refusal", "language"], "contract"
+                    names, source = [], "contract"  # the generic checks (ALWAYS) and the contract's come with it
                 verdict = verify_candidate(inp, names, contract, opts)
             yield {
                 **base,
