@@ -241,6 +241,17 @@ def test_runs_as_a_separate_process(tmp_path: Path):
             process.stdout.close()
 
 
+def test_a_wrong_fault_spec_is_a_one_line_usage_error():
+    # "0.05" alone names no fault kind: argparse's error (exit 2), not a traceback
+    done = subprocess.run(
+        [sys.executable, "-m", "realign.testing.openai_server", "--port", "0", "--faults", "0.05"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert "--faults '0.05': unknown fault kind '0.05'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_port_in_use_is_reported():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

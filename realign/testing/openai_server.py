@@ -1187,7 +1187,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         responder = rewrite
     if args.faults:
-        responder = FaultPlan(responder, _parse_faults(args.faults))
+        try:
+            faults = _parse_faults(args.faults)
+        except ValueError as e:  # a wrong kind or fraction: argparse's one-line error, not a traceback
+            parser.error(f"--faults {args.faults!r}: {e}")
+        responder = FaultPlan(responder, faults)
 
     server = OpenAIServer(
         responder,
