@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 from pathlib import Path
 
 import pytest
@@ -413,9 +414,31 @@ def test_id_fields(tmp_path: Path) -> None:
     assert forced[0].field == "key" and "is missing" in forced[0].error
 
 
-def test_hub_loading_is_streamed_with_parsed_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def hub_at(monkeypatch: pytest.MonkeyPatch):
+    """Point the Hub probe at a local address (listening or not) and undo what going offline sets."""
+    import datasets.config
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", huggingface_hub.constants.HF_HUB_OFFLINE)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", datasets.config.HF_HUB_OFFLINE)
+    with socket.socket() as listening, socket.socket() as closed:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: a connect is refused
+
+        def point(reachable: bool) -> None:
+            port = (listening if reachable else closed).getsockname()[1]
+            monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+
+        yield point
+
+
+def test_hub_loading_is_streamed_with_parsed_spec(monkeypatch: pytest.MonkeyPatch, hub_at) -> None:
     import datasets
 
+    hub_at(reachable=True)
     calls: list[tuple] = []
 
     class FakeStream:
@@ -444,6 +467,25 @@ def test_hub_loading_is_streamed_with_parsed_spec(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(datasets, "load_dataset", failing_load)
     with pytest.raises(InputError, match=r"hf:nope/nope: cannot load .*doesn't exist.*HF_TOKEN"):
         read_examples("hf:nope/nope")
+
+
+def test_an_unreachable_hub_fails_at_once_from_the_cache_only(monkeypatch: pytest.MonkeyPatch, hub_at) -> None:
+    # Without a network the Hub client retries for ~25 s; a refused probe sends it to its cache
+    # (offline mode) at once, and a dataset not cached gets an error that says why.
+    import datasets
+    import huggingface_hub.constants
+
+    seen: list[bool] = []
+
+    def offline_load(*a, **k):
+        seen.append(huggingface_hub.constants.HF_HUB_OFFLINE)
+        raise ConnectionError("Couldn't reach 'nope/nope' on the Hub (offline mode)")
+
+    monkeypatch.setattr(datasets, "load_dataset", offline_load)
+    hub_at(reachable=False)
+    with pytest.raises(InputError, match=r"hf:nope/nope: cannot load .*127\.0\.0\.1:\d+ is not reachable .* no copy is in the local Hugging Face cache"):
+        read_examples("hf:nope/nope")
+    assert seen == [True]
 
 
 # ---- hostile input ---------------------------------------------------------------------------

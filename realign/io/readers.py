@@ -70,6 +70,8 @@ import itertools
 import json
 import logging
 import os
+import socket
+import sys
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -475,10 +477,44 @@ def _hub_quiet() -> Iterator[None]:
             lg.setLevel(level)
 
 
+_HUB_PROBE_SECONDS = 3.0
+
+
+def _hub_unreachable() -> str | None:
+    """Why the Hub's host cannot be reached (name lookup or connect within 3 s), or None.
+
+    Without a network the Hub client retries with back-off for about 25 s before it gives up;
+    one connect attempt says the same at once. The host is HF_ENDPOINT's when that names a mirror.
+    """
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        return None  # the user chose offline: the Hub client reads its cache without asking
+    from urllib.parse import urlsplit
+
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = endpoint.hostname or "huggingface.co", endpoint.port or (80 if endpoint.scheme == "http" else 443)
+    try:
+        socket.create_connection((host, port), timeout=_HUB_PROBE_SECONDS).close()
+    except OSError as e:
+        return f"{host}:{port} is not reachable ({e.strerror or type(e).__name__})"
+    return None
+
+
+def _go_offline() -> None:
+    """Make the Hub client read only its local cache (a dataset loaded before still loads)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"  # read at import by huggingface_hub and datasets ...
+    for module, name in (("huggingface_hub.constants", "HF_HUB_OFFLINE"), ("datasets.config", "HF_HUB_OFFLINE")):
+        loaded = sys.modules.get(module)  # ... so set it where they were imported already
+        if loaded is not None and hasattr(loaded, name):
+            setattr(loaded, name, True)
+
+
 def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
+    what = f"Hugging Face dataset {src.location!r} (config {src.config!r}, split {src.split!r})"
+    unreachable = _hub_unreachable()
+    if unreachable:
+        _go_offline()
     import datasets
 
-    what = f"Hugging Face dataset {src.location!r} (config {src.config!r}, split {src.split!r})"
     try:
         with _hub_quiet():  # the Hub client logs each of its retries; the error below says it once
             ds = datasets.load_dataset(src.location, src.config, split=src.split, streaming=True)
@@ -486,6 +522,12 @@ def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
                 ds = ds.skip(start)
             rows = iter(ds)
     except Exception as e:
+        if unreachable:
+            raise InputError(
+                f"{src.path}: cannot load the {what}: {unreachable} and no copy is in the local "
+                f"Hugging Face cache ({type(e).__name__}); connect to the network once, or give a "
+                "local .jsonl / .parquet / save_to_disk folder"
+            ) from None
         raise InputError(
             f"{src.path}: cannot load the {what}: {e}; check the name, config and split, "
             "your network, and HF_TOKEN for gated datasets"
