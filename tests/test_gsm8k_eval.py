@@ -105,6 +105,7 @@ def test_bad_rows_name_file_and_line(tmp_path: Path) -> None:
 
 def test_hub_loads_openai_gsm8k_main(monkeypatch: pytest.MonkeyPatch) -> None:
     datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no Hub probe, so nothing here depends on the network
     calls = []
 
     def fake_load(name: str, config: str, split: str) -> list[dict[str, str]]:

@@ -40,6 +40,7 @@ from realign.errors import ConfigError, InputError
 from realign.evals.running import Progress, ask_all, benchmark_lines
 from realign.evals.stats import mcnemar_exact, wilson_interval
 from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
+from realign.io.readers import hub_unreachable, use_hub_cache_only
 
 __all__ = [
     "STRICT_PATTERN", "FLEXIBLE_PATTERN", "DEFAULT_SHOTS", "DEFAULT_MAX_TOKENS", "HUB_DATASET",
@@ -142,6 +143,9 @@ def _read_jsonl(path: Path, limit: int | None) -> list[GSM8KItem]:
 def _read_hub(split: str, limit: int | None) -> list[GSM8KItem]:
     name, config = HUB_DATASET
     spec = f"hf:{name}:{config}:{split}"
+    unreachable = hub_unreachable()
+    if unreachable:
+        use_hub_cache_only()  # a copy loaded before still loads; otherwise fail now, not after retries
     try:
         import datasets
 
@@ -150,8 +154,9 @@ def _read_hub(split: str, limit: int | None) -> list[GSM8KItem]:
         raise ConfigError("reading GSM8K from the Hugging Face hub needs the `datasets` package "
                           "(pip install datasets), or pass --data DIR with train.jsonl and test.jsonl") from None
     except Exception as e:
+        why = f"{unreachable} and no copy is in the local Hugging Face cache" if unreachable else str(e)
         raise InputError(f"{spec}: cannot load {name} (config {config}, split {split}) from the Hugging Face "
-                         f"hub: {e}. Check your network, or pass --data DIR with local train.jsonl / test.jsonl") from None
+                         f"hub: {why}. Check your network, or pass --data DIR with local train.jsonl / test.jsonl") from None
     items: list[GSM8KItem] = []
     for index, obj in enumerate(ds):
         if limit is not None and index >= limit:

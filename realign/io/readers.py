@@ -480,7 +480,7 @@ def _hub_quiet() -> Iterator[None]:
 _HUB_PROBE_SECONDS = 3.0
 
 
-def _hub_unreachable() -> str | None:
+def hub_unreachable() -> str | None:
     """Why the Hub's host cannot be reached (name lookup or connect within 3 s), or None.
 
     Without a network the Hub client retries with back-off for about 25 s before it gives up;
@@ -499,7 +499,7 @@ def _hub_unreachable() -> str | None:
     return None
 
 
-def _go_offline() -> None:
+def use_hub_cache_only() -> None:
     """Make the Hub client read only its local cache (a dataset loaded before still loads)."""
     os.environ["HF_HUB_OFFLINE"] = "1"  # read at import by huggingface_hub and datasets ...
     for module, name in (("huggingface_hub.constants", "HF_HUB_OFFLINE"), ("datasets.config", "HF_HUB_OFFLINE")):
@@ -510,9 +510,9 @@ def _go_offline() -> None:
 
 def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
     what = f"Hugging Face dataset {src.location!r} (config {src.config!r}, split {src.split!r})"
-    unreachable = _hub_unreachable()
+    unreachable = hub_unreachable()
     if unreachable:
-        _go_offline()
+        use_hub_cache_only()
     import datasets
 
     try:
