@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from realign.llm.client import InFlightLimit, LLMClient, LLMError, LLMSettings
+from realign.llm.client import LLMClient, LLMError, LLMSettings
+from realign.llm.flow import InFlightLimit
 from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, body_key, echo_responder
 
 SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 64, "seed": 7}
@@ -101,12 +102,12 @@ def test_the_cap_grows_back_while_answers_come_quickly():
     async def go() -> tuple[int, int, int]:
         with OpenAIServer(echo_responder, latency_s=0.01) as srv:
             async with LLMClient(settings(srv, concurrency=8, timeout_s=2.0)) as client:
-                client._limit.resize(2)  # as after a cut
+                client.cap.limit.resize(2)  # as after a cut
                 client.stats.cap = 2
-                low = client._limit.limit
+                low = client.cap.limit.limit
                 for i in range(12):
                     await client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
-                return low, client._limit.limit, client.stats.cap
+                return low, client.cap.limit.limit, client.stats.cap
 
     low, high, reported = asyncio.run(go())
     assert low == 2 and high > 2 and reported == high

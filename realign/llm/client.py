@@ -19,12 +19,8 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
-The in-flight cap starts at `concurrency` x endpoints and stays there while nothing times out. A
-server that answers one request at a time (llama.cpp on a CPU) queues what it is sent, and the
-queued requests pass the timeout while it still works on them: then the cap is cut, once per wave
-of timeouts, a timed-out copy keeps its slot while the server works through it, and quick answers
-grow the cap back (`LLMClient._timed_out`, `_hold`, `_got_answer`; benchmarks/llm_client.py
---serial).
+The in-flight cap starts at `concurrency` x endpoints and adapts to a server that queues
+requests past the timeout (`realign.llm.flow.AdaptiveCap`, with the per-minute buckets).
 
 With several endpoints (`base_urls`), each request goes to the healthy endpoint with the fewest
 requests outstanding; an endpoint whose last `endpoint_failures` requests all failed (connection,
@@ -52,7 +48,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import collections
 import email.utils
 import hashlib
 import json
@@ -69,6 +64,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
+from realign.llm.flow import AdaptiveCap, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
@@ -215,10 +211,6 @@ class LLMStats:
 
 
 PURPOSE_FIELDS = ("requests", "cached", "retries", "prompt_tokens", "completion_tokens")
-# An answer within this fraction of --timeout is quick: enough of them grow the in-flight cap
-# back by one (a serial server at cap k answers in about k x its latency, so the cap settles
-# where that stays below half the timeout, clear of it).
-GROW_WITHIN = 0.5
 # Seconds a call waits behind the first, unanswered request before it goes out anyway.
 PROBE_PATIENCE_S = 1.0
 
@@ -283,93 +275,6 @@ class FailureWatch:
         return same >= (self.output_limit if exc.kind in ("invalid_output", "length") else self.limit)
 
 
-class TokenBucket:
-    """An async token bucket refilled at `per_minute` / 60 per second.
-
-    It holds at most one second's worth (at least 1). `acquire(amount)` waits until the bucket
-    holds min(amount, capacity) and takes `amount` (the level may go negative: a large request
-    is let through and paid back by later waits). `adjust(delta)` corrects an estimate.
-    """
-
-    def __init__(self, per_minute: float) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = max(1.0, self.rate)
-        self.level = self.capacity
-        self._stamp = time.monotonic()
-        self._lock = asyncio.Lock()
-
-    def _refill(self) -> None:
-        now = time.monotonic()
-        self.level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    async def acquire(self, amount: float = 1.0) -> None:
-        async with self._lock:  # first come, first served
-            need = min(amount, self.capacity)
-            self._refill()
-            while self.level < need:
-                await asyncio.sleep((need - self.level) / self.rate)
-                self._refill()
-            self.level -= amount
-
-    def adjust(self, delta: float) -> None:
-        self._refill()
-        self.level = min(self.capacity, self.level + delta)
-
-
-class InFlightLimit:
-    """A first-come-first-served semaphore whose size can change while it is held: lowering it
-    lets the holders finish and admits nobody until they are under the new limit.
-
-    A slot can be kept by a request that gave up (`keep`: its copy may still be worked on by
-    the server); such slots count against the limit, but one live request is always let
-    through beside them, so an answer can show that the server has moved on."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.held = 0  # slots taken, kept ones included
-        self.kept = 0
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-
-    def _room(self) -> bool:
-        return self.held < self.limit or self.held == self.kept
-
-    async def acquire(self) -> None:
-        if self._room() and not self._waiters:
-            self.held += 1
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # granted in the same step the caller was cancelled: hand it on
-            raise
-
-    def release(self, kept: bool = False) -> None:
-        self.held -= 1
-        if kept:
-            self.kept -= 1
-        self._wake()
-
-    def keep(self) -> None:
-        """The holder gave up but its slot stays taken, until `release(kept=True)`."""
-        self.kept += 1
-        self._wake()
-
-    def resize(self, limit: int) -> None:
-        self.limit = limit
-        self._wake()
-
-    def _wake(self) -> None:
-        while self._waiters and self._room():
-            waiter = self._waiters.popleft()
-            if not waiter.done():  # a cancelled waiter is skipped
-                self.held += 1
-                waiter.set_result(None)
-
-
 def parse_retry_after(headers: httpx2.Headers | dict[str, str] | None) -> float | None:
     """Seconds from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date), or None."""
     if not headers:
@@ -408,7 +313,6 @@ class LLMClient:
         self.cache = cache
         self.stats = LLMStats()
         self.on_notice = on_notice or _print_notice  # fallbacks and other things a user should know
-        self._timeout_noted = False  # the first timeout is announced; later ones only counted as retries
         self._few_choices_noted = False  # a server answering fewer choices than n is announced once
         # The structured-output dialect in use (one client = one endpoint and model).
         self.structured_mode: str = "json_schema" if settings.structured_output == "auto" else settings.structured_output
@@ -437,20 +341,11 @@ class LLMClient:
         )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
         self._openai = self.endpoints[0].client
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
-        # The in-flight cap adapts (`_timed_out`, `_got_answer`): a server that answers one
-        # request at a time (llama.cpp on a CPU) gets about as many as it answers within half the
-        # timeout, not --concurrency requests that time out in its queue and are paid twice.
-        self._limit = InFlightLimit(self.capacity)
-        self.stats.cap = self.stats.cap_lowest = self.capacity
-        self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
-        self._quick = 0  # quick answers since the cap last changed
-        self._answers: collections.deque[float] = collections.deque()  # answer times within one timeout
-        self._last_answer = float("-inf")  # time.monotonic() of the latest HTTP answer
-        self._slow_seen = float("-inf")  # ... and of the latest one that took GROW_WITHIN of the timeout
-        self._queueing = False  # requests time out in the server's queue (until an answer comes quickly)
-        self._ghosts: list[list[Any]] = []  # [sent_at, timer] of timed-out copies holding a slot
-        self._ghost_free_at = float("-inf")  # when the last of them is freed
-        self._pace = settings.timeout_s  # seconds per answer of a queueing server (set at a cut)
+        # The in-flight cap adapts (realign.llm.flow): a server that answers one request at a
+        # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
+        # --concurrency requests that time out in its queue and are paid twice.
+        self.cap = AdaptiveCap(self.capacity, settings.timeout_s, settings.adaptive_concurrency, self.stats,
+                               lambda text: self.on_notice(text))
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -713,8 +608,7 @@ class LLMClient:
             ) from None
 
     async def aclose(self) -> None:
-        for ghost in list(self._ghosts):
-            self._free(ghost)
+        self.cap.close()
         for ep in self.endpoints:
             await ep.client.close()
 
@@ -744,7 +638,7 @@ class LLMClient:
         allow_truncated: bool, purpose: str, held: list[float] | None,
     ) -> ChatResult:
         stats = self.stats
-        await self._limit.acquire()
+        await self.cap.acquire()
         sent_at: float | None = None
         keep = False  # a timed-out request the server is still working on keeps its slot a while
         try:
@@ -790,7 +684,7 @@ class LLMClient:
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
-                    keep = self._timed_out(ep, sent_at)
+                    keep = self.cap.timed_out(ep.url, sent_at)
                 raise
             else:
                 ep.failures = 0
@@ -798,12 +692,12 @@ class LLMClient:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
             latency = time.perf_counter() - started
-            self._got_answer(sent_at, latency)
+            self.cap.got_answer(sent_at, latency)
         finally:
             if keep and sent_at is not None:
-                self._hold(sent_at)
+                self.cap.hold(sent_at)
             else:
-                self._limit.release()
+                self.cap.release()
 
         try:
             data = json.loads(raw)
@@ -845,100 +739,6 @@ class LLMClient:
                 preview = result.content[:200]
                 raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
         return result
-
-    # -- the adaptive in-flight cap ----------------------------------------------------------
-
-    def _timed_out(self, ep: Endpoint, sent_at: float) -> bool:
-        """React to a request that got no answer within the timeout. True: it keeps its slot.
-
-        The server queues requests when, while this one waited, it answered others and slowly
-        (one took at least GROW_WITHIN of the timeout); it goes on queueing, answered or not,
-        until an answer comes quickly. Then the cap is cut to half the requests on the wire and
-        to GROW_WITHIN of the answers the server gave within the last timeout (a server answering
-        one at a time answers in about cap x its latency: that keeps it near half the timeout),
-        once per wave: only a request sent after the last cut cuts again, the ones before it timed
-        out for the same overload. The server may still work on a queued copy, so its slot stays
-        taken for a while (`_hold`). A sporadic hang on a quick server, or a server that has
-        answered nothing, changes nothing here: the notice says what to do."""
-        now = time.monotonic()
-        timeout = self.settings.timeout_s
-        self._forget_answers(now)
-        if self.settings.adaptive_concurrency and self._last_answer > sent_at and self._slow_seen >= now - timeout:
-            self._queueing = True
-        if self._queueing and sent_at >= self._cut_at:
-            cap = max(1, min(self.stats.in_flight // 2, int(len(self._answers) * GROW_WITHIN), self._limit.limit - 1))
-            if cap < self._limit.limit:
-                was = self._limit.limit
-                self._cut_at = now
-                self._pace = timeout / max(1, len(self._answers))
-                self._quick = 0
-                self._limit.resize(cap)
-                self.stats.cap = cap
-                self.stats.cap_lowest = min(self.stats.cap_lowest, cap)
-                self.stats.cap_cuts += 1
-                self._timeout_noted = True
-                self.on_notice(f"requests to {ep.url} got no answer within --timeout {timeout:g} s while it answered "
-                               f"others slowly: it queues them; sending at most {cap} at a time from now on "
-                               f"(was {was}), more again while answers come within {timeout * GROW_WITHIN:g} s")
-        elif not self._timeout_noted:
-            self._timeout_noted = True
-            self.on_notice(f"a request to {ep.url} got no answer within --timeout {timeout:g} s "
-                           "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
-                           "or a lower --concurrency")
-        return self._queueing
-
-    def _got_answer(self, sent_at: float, latency: float) -> None:
-        """Note an HTTP answer: it frees the slots of timed-out copies sent before it (a server
-        that answers in order has finished them); a quick one ends the queueing, and quick
-        answers to requests sent since the last cut grow the cap back by one per cap's worth of
-        them, up to `capacity`."""
-        now = time.monotonic()
-        self._last_answer = now
-        self._answers.append(now)
-        self._forget_answers(now)
-        timeout = self.settings.timeout_s
-        quick = latency < timeout * GROW_WITHIN
-        if quick:
-            self._queueing = False
-        else:
-            self._slow_seen = now
-        for ghost in [g for g in self._ghosts if g[0] < sent_at]:
-            self._free(ghost)
-        if quick and self._limit.limit < self.capacity and sent_at >= self._cut_at:
-            self._quick += 1
-            if self._quick >= self._limit.limit:
-                self._quick = 0
-                self._limit.resize(self._limit.limit + 1)
-                self.stats.cap = self._limit.limit
-
-    def _forget_answers(self, now: float) -> None:
-        while self._answers and self._answers[0] < now - self.settings.timeout_s:
-            self._answers.popleft()
-
-    def _hold(self, sent_at: float) -> None:
-        """Keep a timed-out request's slot until the server has likely worked through its copy:
-        the copies are spaced by the server's pace as measured at the last cut (the timeout over
-        the answers it gave within the timeout before), about when a server answering in order
-        finishes them. An answer to a request sent after the copy frees it sooner: one live
-        request goes out beside the kept slots (`InFlightLimit`), so a server that drops the
-        copies of requests whose client left (llama-cpp-python does, before it starts them)
-        answers it soon and frees them all."""
-        now = time.monotonic()
-        self._ghost_free_at = max(now, self._ghost_free_at) + self._pace
-        ghost: list[Any] = [sent_at, None]
-        ghost[1] = asyncio.get_running_loop().call_at(self._ghost_free_at, self._free, ghost)
-        self._ghosts.append(ghost)
-        self._limit.keep()
-
-    def _free(self, ghost: list[Any]) -> None:
-        # by identity: a ghost's timer holds the ghost, so comparing two by value could recurse
-        at = next((i for i, g in enumerate(self._ghosts) if g is ghost), None)
-        if at is not None:
-            del self._ghosts[at]
-            ghost[1].cancel()
-            self._limit.release(kept=True)
-            if not self._ghosts:  # none left to queue behind: the next copy starts a new schedule
-                self._ghost_free_at = float("-inf")
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest

@@ -1,0 +1,253 @@
+"""How many chat requests go out, and when: rate buckets, the in-flight limit and its adaptive cap.
+
+`LLMClient` owns one of each: `TokenBucket`s for requests / tokens per minute, and an
+`AdaptiveCap` (an `InFlightLimit` whose size follows the server). The cap starts at
+`concurrency` x endpoints and stays there while nothing times out. A server that answers one
+request at a time (llama.cpp on a CPU) queues what it is sent, and queued requests pass the
+timeout while it still works on them: then the cap is cut, once per wave of timeouts; a
+timed-out copy keeps its slot while the server likely works through it; quick answers grow the
+cap back (benchmarks/llm_client.py --serial measures it).
+
+Kept apart from the client because it is pure bookkeeping over times and counts: no HTTP, no
+cache. One cap serves all of a client's endpoints (they serve one model on one kind of server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from typing import Any, Callable, Protocol
+
+# An answer within this fraction of --timeout is quick: enough of them grow the in-flight cap
+# back by one (a serial server at cap k answers in about k x its latency, so the cap settles
+# where that stays below half the timeout, clear of it).
+GROW_WITHIN = 0.5
+
+
+class CapStats(Protocol):
+    """The counters the cap reports through (`LLMStats` has them)."""
+
+    in_flight: int
+    cap: int
+    cap_lowest: int
+    cap_cuts: int
+
+
+class TokenBucket:
+    """An async token bucket refilled at `per_minute` / 60 per second.
+
+    It holds at most one second's worth (at least 1). `acquire(amount)` waits until the bucket
+    holds min(amount, capacity) and takes `amount` (the level may go negative: a large request
+    is let through and paid back by later waits). `adjust(delta)` corrects an estimate.
+    """
+
+    def __init__(self, per_minute: float) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = max(1.0, self.rate)
+        self.level = self.capacity
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.level = min(self.capacity, self.level + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def acquire(self, amount: float = 1.0) -> None:
+        async with self._lock:  # first come, first served
+            need = min(amount, self.capacity)
+            self._refill()
+            while self.level < need:
+                await asyncio.sleep((need - self.level) / self.rate)
+                self._refill()
+            self.level -= amount
+
+    def adjust(self, delta: float) -> None:
+        self._refill()
+        self.level = min(self.capacity, self.level + delta)
+
+
+class InFlightLimit:
+    """A first-come-first-served semaphore whose size can change while it is held: lowering it
+    lets the holders finish and admits nobody until they are under the new limit.
+
+    A slot can be kept by a request that gave up (`keep`: its copy may still be worked on by
+    the server); such slots count against the limit, but one live request is always let
+    through beside them, so an answer can show that the server has moved on."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0  # slots taken, kept ones included
+        self.kept = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def _room(self) -> bool:
+        return self.held < self.limit or self.held == self.kept
+
+    async def acquire(self) -> None:
+        if self._room() and not self._waiters:
+            self.held += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted in the same step the caller was cancelled: hand it on
+            raise
+
+    def release(self, kept: bool = False) -> None:
+        self.held -= 1
+        if kept:
+            self.kept -= 1
+        self._wake()
+
+    def keep(self) -> None:
+        """The holder gave up but its slot stays taken, until `release(kept=True)`."""
+        self.kept += 1
+        self._wake()
+
+    def resize(self, limit: int) -> None:
+        self.limit = limit
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self._room():
+            waiter = self._waiters.popleft()
+            if not waiter.done():  # a cancelled waiter is skipped
+                self.held += 1
+                waiter.set_result(None)
+
+
+class AdaptiveCap:
+    """The in-flight limit of one client, cut when requests time out in a server's queue and
+    grown back while answers come quickly; see the module docstring.
+
+    The client calls `acquire` before a request, then exactly one of `release` (answered, or
+    failed other than by a timeout) or, on a timeout, `timed_out` and, when that says so,
+    `hold` instead of `release`; `got_answer` notes every HTTP answer."""
+
+    def __init__(self, capacity: int, timeout_s: float, adaptive: bool, stats: CapStats,
+                 on_notice: Callable[[str], None]) -> None:
+        self.capacity = capacity  # --concurrency x endpoints: never more than this
+        self.limit = InFlightLimit(capacity)
+        self.timeout_s = timeout_s
+        self.adaptive = adaptive  # False: timeouts are only announced, the cap never moves
+        self.stats = stats
+        self.on_notice = on_notice
+        stats.cap = stats.cap_lowest = capacity
+        self._noted = False  # the first timeout is announced; later ones only counted as retries
+        self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
+        self._quick = 0  # quick answers since the cap last changed
+        self._answers: collections.deque[float] = collections.deque()  # answer times within one timeout
+        self._last_answer = float("-inf")  # time.monotonic() of the latest HTTP answer
+        self._slow_seen = float("-inf")  # ... and of the latest one that took GROW_WITHIN of the timeout
+        self._queueing = False  # requests time out in the server's queue (until an answer comes quickly)
+        self._ghosts: list[list[Any]] = []  # [sent_at, timer] of timed-out copies holding a slot
+        self._ghost_free_at = float("-inf")  # when the last of them is freed
+        self._pace = timeout_s  # seconds per answer of a queueing server (set at a cut)
+
+    async def acquire(self) -> None:
+        await self.limit.acquire()
+
+    def release(self) -> None:
+        self.limit.release()
+
+    def timed_out(self, url: str, sent_at: float) -> bool:
+        """React to a request to `url` that got no answer within the timeout. True: it keeps
+        its slot (call `hold`).
+
+        The server queues requests when, while this one waited, it answered others and slowly
+        (one took at least GROW_WITHIN of the timeout); it goes on queueing, answered or not,
+        until an answer comes quickly. Then the cap is cut to half the requests on the wire and
+        to GROW_WITHIN of the answers the server gave within the last timeout (a server answering
+        one at a time answers in about cap x its latency: that keeps it near half the timeout),
+        once per wave: only a request sent after the last cut cuts again, the ones before it timed
+        out for the same overload. The server may still work on a queued copy, so its slot stays
+        taken for a while. A sporadic hang on a quick server, or a server that has answered
+        nothing, changes nothing here: the notice says what to do."""
+        now = time.monotonic()
+        timeout = self.timeout_s
+        self._forget_answers(now)
+        if self.adaptive and self._last_answer > sent_at and self._slow_seen >= now - timeout:
+            self._queueing = True
+        if self._queueing and sent_at >= self._cut_at:
+            cap = max(1, min(self.stats.in_flight // 2, int(len(self._answers) * GROW_WITHIN), self.limit.limit - 1))
+            if cap < self.limit.limit:
+                was = self.limit.limit
+                self._cut_at = now
+                self._pace = timeout / max(1, len(self._answers))
+                self._quick = 0
+                self.limit.resize(cap)
+                self.stats.cap = cap
+                self.stats.cap_lowest = min(self.stats.cap_lowest, cap)
+                self.stats.cap_cuts += 1
+                self._noted = True
+                self.on_notice(f"requests to {url} got no answer within --timeout {timeout:g} s while it answered "
+                               f"others slowly: it queues them; sending at most {cap} at a time from now on "
+                               f"(was {was}), more again while answers come within {timeout * GROW_WITHIN:g} s")
+        elif not self._noted:
+            self._noted = True
+            self.on_notice(f"a request to {url} got no answer within --timeout {timeout:g} s "
+                           "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
+                           "or a lower --concurrency")
+        return self._queueing
+
+    def got_answer(self, sent_at: float, latency: float) -> None:
+        """Note an HTTP answer: it frees the slots of timed-out copies sent before it (a server
+        that answers in order has finished them); a quick one ends the queueing, and quick
+        answers to requests sent since the last cut grow the cap back by one per cap's worth of
+        them, up to `capacity`."""
+        now = time.monotonic()
+        self._last_answer = now
+        self._answers.append(now)
+        self._forget_answers(now)
+        quick = latency < self.timeout_s * GROW_WITHIN
+        if quick:
+            self._queueing = False
+        else:
+            self._slow_seen = now
+        for ghost in [g for g in self._ghosts if g[0] < sent_at]:
+            self._free(ghost)
+        if quick and self.limit.limit < self.capacity and sent_at >= self._cut_at:
+            self._quick += 1
+            if self._quick >= self.limit.limit:
+                self._quick = 0
+                self.limit.resize(self.limit.limit + 1)
+                self.stats.cap = self.limit.limit
+
+    def hold(self, sent_at: float) -> None:
+        """Keep a timed-out request's slot until the server has likely worked through its copy:
+        the copies are spaced by the server's pace as measured at the last cut (the timeout over
+        the answers it gave within the timeout before), about when a server answering in order
+        finishes them. An answer to a request sent after the copy frees it sooner: one live
+        request goes out beside the kept slots (`InFlightLimit`), so a server that drops the
+        copies of requests whose client left (llama-cpp-python does, before it starts them)
+        answers it soon and frees them all."""
+        now = time.monotonic()
+        self._ghost_free_at = max(now, self._ghost_free_at) + self._pace
+        ghost: list[Any] = [sent_at, None]
+        ghost[1] = asyncio.get_running_loop().call_at(self._ghost_free_at, self._free, ghost)
+        self._ghosts.append(ghost)
+        self.limit.keep()
+
+    def close(self) -> None:
+        """Free every kept slot and cancel their timers (the client is closing)."""
+        for ghost in list(self._ghosts):
+            self._free(ghost)
+
+    def _forget_answers(self, now: float) -> None:
+        while self._answers and self._answers[0] < now - self.timeout_s:
+            self._answers.popleft()
+
+    def _free(self, ghost: list[Any]) -> None:
+        # by identity: a ghost's timer holds the ghost, so comparing two by value could recurse
+        at = next((i for i, g in enumerate(self._ghosts) if g is ghost), None)
+        if at is not None:
+            del self._ghosts[at]
+            ghost[1].cancel()
+            self.limit.release(kept=True)
+            if not self._ghosts:  # none left to queue behind: the next copy starts a new schedule
+                self._ghost_free_at = float("-inf")
