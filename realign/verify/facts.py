@@ -67,7 +67,8 @@ from fractions import Fraction
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
-from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number, in_question_scale, restated_forms
+from realign.verify.math import (_NUM, _WORD_NUM, _to_number, _word_number, format_value, in_question_scale, restated_forms,
+                                 stated_scale)
 from realign.verify.options import VerifyOptions
 
 NAME = "key_facts"
@@ -185,10 +186,26 @@ _ANY_DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
+# A fiscal year written as filings shorten it: "FY2022", "FY 2022", "FY22", "FY'22" all state the year 2022
+# ("FY2022" glued is no number to the number reader, so a rewrite writing it where the original wrote
+# "FY 2022" dropped the year). A two-digit year is this century's up to FISCAL_CENTURY_CUT, the last one's after.
+_FISCAL_YEAR = re.compile(r"\bFY[ \t]?['’]?(\d{4}|\d{2})\b")
+FISCAL_CENTURY_CUT = 50
+
+
+def _fiscal_year(m: re.Match[str]) -> str:
+    year = m.group(1)
+    if len(year) == 2:
+        year = ("20" if int(year) <= FISCAL_CENTURY_CUT else "19") + year
+    return "fiscal " + year
+
+
 def _dates_spelled(text: str) -> str:
     if not _ANY_DIGIT.search(text):
         return text
     text = _MONTH_SHORT.sub(lambda m: _MONTH_ABBR[m.group(1).lower()], text)
+    if "FY" in text:
+        text = _FISCAL_YEAR.sub(_fiscal_year, text)
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
@@ -916,14 +933,23 @@ APPROX_DIGITS = 3  # rounded to at most this many significant digits
 
 def _cued_numbers(text: str) -> list[tuple[Fraction, bool, int, bool]]:
     """Each number of `text` with whether an approximation word stands right before it, its
-    decimal places as written (0 for a whole number) and whether it is a percent."""
+    decimal places as written (0 for a whole number; with a scale word, counted in units: "$1.8
+    billion" is precise to 10**8, places -8) and whether it is a percent."""
     out = []
     for m in _NUM.finditer(text):
         n = _to_number(m, text)
         if n is not None:
-            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()])), n.places or 0,
+            places = n.places or 0
+            mult = m.group("mult")
+            if mult:
+                raw = m.group("num")
+                places = (len(raw) - raw.index(".") - 1 if "." in raw else 0) - _SCALE_DIGITS[mult.strip().lower()]
+            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()])), places,
                         n.percent))
     return out
+
+
+_SCALE_DIGITS = {"thousand": 3, "million": 6, "billion": 9}
 
 
 def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool) -> bool:
@@ -952,7 +978,7 @@ PRECISION_MIN_DIGITS = 2
 
 
 def _significant(v: Fraction, places: int) -> int:
-    digits = str(round(v * 10**places)).lstrip("0")
+    digits = str(round(v * Fraction(10) ** places)).lstrip("0")
     return len(digits)
 
 
@@ -961,8 +987,8 @@ def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: i
     (written with fewer, `shown_places`)."""
     if places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
         return False
-    scale = 10**shown_places
-    return Fraction(int(exact * scale + Fraction(1, 2)), scale) == shown
+    scale = Fraction(10) ** shown_places  # below 1 for a value written with a scale word ("1.8 billion")
+    return Fraction(int(exact * scale + Fraction(1, 2))) / scale == shown
 
 
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
@@ -1269,8 +1295,38 @@ def _money_written_out(inp: CheckInput) -> CheckInput:
     return inp.model_copy(update={"original": original, "candidate": candidate})
 
 
+# A question "in USD millions" answered with the amount written out in dollars ("$381,603,000" for
+# "382"): a currency amount of at least one unit of the scale, with no scale word, is restated in that
+# unit ("$381.603"), so it is compared at the original's precision. Only for millions and billions: under
+# "in thousands" a table's "$12,500" is itself a count of thousands.
+_FULL_AMOUNT_MIN_SCALE = 10**6
+
+
+def _full_amounts_in_scale(inp: CheckInput) -> CheckInput:
+    scale = stated_scale(inp.instruction)
+    if not scale or scale < _FULL_AMOUNT_MIN_SCALE or not any(c in inp.candidate for c in "$€£"):
+        return inp
+
+    def restate(text: str) -> str:
+        out, at = [], 0
+        for m in _NUM.finditer(text):
+            if m.group("cur") is None or m.group("mult") or m.group("pct") or m.group("den"):
+                continue
+            n = _to_number(m, text)
+            if n is None or abs(n.value) < scale:
+                continue
+            start = m.start("num")
+            out += [text[at:start], format_value(abs(n.value) / scale)]
+            at = m.end("num")
+        return "".join(out) + text[at:] if out else text
+
+    update = {f: restate(getattr(inp, f)) for f in ("original", "candidate", "context", "evidence")}
+    return inp if all(update[f] == getattr(inp, f) for f in update) else inp.model_copy(update=update)
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
+    inp = _full_amounts_in_scale(inp)  # and so is "$1,577,000,000"
     inp = _rejoined(_money_written_out(inp))
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
