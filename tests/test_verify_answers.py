@@ -65,6 +65,41 @@ def test_choice_yes_no_true_false(instruction: str, original: str, candidate: st
     assert r.passed is ok, r.reason
 
 
+DIVIDEND = "Has the company paid dividends to common shareholders in the second quarter?"
+GROWTH = "Are the company's 2022 results those of a high growth business?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, ok",
+    [
+        # a yes / no that goes on to state its claim, rewritten as the claim restated
+        (DIVIDEND, "Yes, it paid $0.40 a share every quarter.",
+         "Since its listing the company has paid cash dividends every quarter, so it did pay dividends to common "
+         "shareholders in the second quarter.", True),
+        (DIVIDEND, "Yes, it paid $0.40 a share every quarter.",
+         "The company did not pay dividends to common shareholders in the second quarter.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results do not point to a high growth business: sales rose 1.1%.", True),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results are those of a high growth business: sales rose 1.1%.", False),
+        # restatements that disagree, a condition, or a sentence about the material say nothing
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results are those of a high growth business. Then again the 2022 results are not those of a "
+         "high growth business.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "Whether the 2022 results are those of a high growth business is not clear.", False),
+        (DIVIDEND, "No, it suspended its dividend that year.",
+         "The provided text does not say whether the company paid dividends to common shareholders in the second "
+         "quarter.", False),
+        # a bare yes / no is a label: its rewrite must say it
+        (DIVIDEND, "Yes.", "The company paid dividends to common shareholders in the second quarter.", False),
+    ],
+)
+def test_choice_a_claim_restated_answers_the_closed_question(instruction, original, candidate, ok) -> None:
+    r = run("choice_answer", instruction, original, candidate)
+    assert r.passed is ok, r.reason
+
+
 def test_choice_not_applicable() -> None:
     r = run("choice_answer", "Tell me a joke", "No problem! Why did the chicken cross the road?", "Sure: why...")
     assert r.passed and r.reason.startswith("not applicable")

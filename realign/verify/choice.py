@@ -149,6 +149,58 @@ def stated_polarity(text: str) -> Choice | None:
     return None
 
 
+# A yes / no answer that goes on to state its claim ("Yes, CVS paid a $0.55 dividend every quarter")
+# may be rewritten as the claim alone, the question's own words restated with or without a negation:
+# "Has CVS paid dividends in Q2?" -> "CVS did pay dividends to shareholders in Q2" is yes, "Are the
+# financials those of a high growth company?" -> "The financials do not indicate a high growth company"
+# is no. Read only when the rewrite states no yes / no, only for a question that opens with an
+# auxiliary, and only for an original that says more than the polar word (a bare "Yes" is a label).
+_AUX_OPENING = re.compile(r"\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
+_CLAIM_WORD = re.compile(r"[^\W\d_]{3,}")
+_CLAIM_STOP = frozenset("""the and for any are was were has have had does did can could will would should this that
+    these those its their there from with into than then been being also such which what who how when where why
+    not yes between during about based""".split())
+_CLAIM_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without)\b|n['’]t\b", re.I)
+# a condition or a question asserts nothing, and a sentence about the material ("the text does not
+# contain any information about ... reporting legal battles") says nothing of the claim
+_CLAIM_OPEN = re.compile(r"\b(?:if|whether|unless|depends?|information|provided|text|document|context|data|mentions?|"
+                         r"mentioned|sources?|knowledge|unclear|unknown)\b|\?", re.I)
+_CLAIM_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+CLAIM_MIN_WORDS = 3  # question words a restatement must share at least
+CLAIM_SHARE = 0.6  # and this share of the question's words
+CLAIM_PREFIX = 5  # "paid" / "paying", "improving" / "improve": one word by its first letters
+POLAR_AFTER_WORDS = 3  # words an original states after its yes / no for the claim to count
+
+
+def _claim_words(text: str) -> list[str]:
+    return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
+
+
+def restated_polarity(question: str, text: str) -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the question's claim (at least
+    CLAIM_SHARE of its words), when they agree: a negation in the sentence makes it a no."""
+    m = _AUX_OPENING.match(question)
+    if m is None:
+        return None
+    asked = list(dict.fromkeys(_claim_words(question[m.end() :].split("?")[0])))
+    if len(asked) < CLAIM_MIN_WORDS:
+        return None
+    need = max(CLAIM_MIN_WORDS, int(CLAIM_SHARE * len(asked) + 0.999))
+    found: list[tuple[bool, str]] = []
+    for s in _CLAIM_SENTENCE.finditer(text):
+        sentence = s.group(0)
+        if _CLAIM_OPEN.search(sentence):
+            continue
+        have = _claim_words(sentence)
+        shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
+                     for w in asked)
+        if shared >= need:
+            found.append((not _CLAIM_NEGATION.search(sentence), sentence.strip()))
+    if not found or len({p for p, _ in found}) != 1:
+        return None
+    return Choice(None, found[0][0], found[0][1][:80], "restated question")
+
+
 def _polar_word(p: bool, shown: str) -> str:
     s = shown.lower()
     if "true" in s or "false" in s:
@@ -173,6 +225,8 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     assert ref.polarity is not None
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
+    if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
+        got = restated_polarity(inp.instruction, inp.candidate)
     if got is None:
         return CheckResult(
             name=NAME,
