@@ -100,6 +100,27 @@ def test_choice_a_claim_restated_answers_the_closed_question(instruction, origin
     assert r.passed is ok, r.reason
 
 
+GUN = "do you need a permit to fish from a public pier"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, ok",
+    [
+        # a yes / no after a hedge word, to a question written without its question mark
+        ("Typically, no", "No, though some states ask for a licence for certain species.", True),
+        ("Typically, no", "Yes, you must hold a valid permit to fish from a public pier.", False),
+        ("Generally yes.", "Yes: most states require one.", True),
+        ("Generally yes.", "No, a permit is never needed.", False),
+    ],
+)
+def test_choice_a_hedged_yes_no_is_the_originals_answer(original: str, candidate: str, ok: bool) -> None:
+    from realign.verify.contract import read_contract
+
+    assert read_contract(GUN, original).kind == "label"
+    r = run("choice_answer", GUN, original, candidate)
+    assert r.passed is ok, r.reason
+
+
 def test_choice_not_applicable() -> None:
     r = run("choice_answer", "Tell me a joke", "No problem! Why did the chicken cross the road?", "Sure: why...")
     assert r.passed and r.reason.startswith("not applicable")

@@ -201,6 +201,25 @@ def restated_polarity(question: str, text: str) -> Choice | None:
     return Choice(None, found[0][0], found[0][1][:80], "restated question")
 
 
+# An original's yes / no after a frequency or likelihood word: "Typically, no", "Generally yes". Read
+# for the original only (what the rewrite must state); a rewrite's polarity is read as before.
+_HEDGED_POLAR_START = re.compile(
+    r"^[\s>#*_\"'“]*(?:typically|usually|generally|normally|mostly|often|probably|likely|in general|in most cases)"
+    r"[ \t]*,?[ \t]+(yes|no)(?![\w-])(?=[\s]*[,.!:;—–\-]|\s*$)",
+    re.I,
+)
+
+
+def original_polarity(text: str) -> Choice | None:
+    """`stated_polarity`, and a yes / no after a hedge word at the opening ("Typically, no")."""
+    got = stated_polarity(text)
+    if got is None:
+        m = _HEDGED_POLAR_START.match(text)
+        if m:
+            got = Choice(None, _POLARITY[m.group(1).lower()], m.group(0).strip(" \t\n>#*_\"'“"), "opening word")
+    return got
+
+
 def _polar_word(p: bool, shown: str) -> str:
     s = shown.lower()
     if "true" in s or "false" in s:
@@ -215,7 +234,7 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     picked = alternative_pick(inp.instruction, inp.original)
     if picked is not None:
         return check_alternatives(inp, *picked)
-    ref = stated_polarity(inp.original)
+    ref = original_polarity(inp.original)
     if ref is None:
         return CheckResult(
             name=NAME,
