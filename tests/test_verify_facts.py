@@ -719,3 +719,25 @@ def test_a_scaled_amount_is_compared_at_the_originals_precision(instruction, ori
 )
 def test_a_hedge_word_opening_a_short_answer_is_no_name(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("where is it", original, candidate) is same
+
+
+ROA = "What is the FY2022 return on assets? ROA is net income / average total assets. Round your answer to two decimal places."
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the precision the question asks for: "-0.02" is -0.0153 to two places, however few its digits
+        (ROA, "-0.02", "ROA = -$546 million / $35,663 million = -0.0153, or -1.53%.", True),
+        (ROA, "-0.02", "ROA = -$546 million / $35,663 million = -1.53%.", True),
+        (ROA, "-0.02", "ROA = -$946 million / $35,663 million = -0.0265, or -2.65%.", False),
+        (ROA, "0.8", "The payout ratio is 7,616 / 9,542 = 0.7982.", True),
+        (ROA, "0.8", "The payout ratio is 7,116 / 9,542 = 0.7457.", False),
+        # a value at the asked places that differs is another value
+        ("What was revenue growth? Round to one decimal place.", "101.5%", "Revenue grew by 101.4%.", False),
+        # without a precision asked, a one-digit value is not kept by a longer one
+        ("What is the FY2022 return on assets?", "-0.02", "ROA is -0.0153.", False),
+    ],
+)
+def test_the_precision_the_question_asks_for_rounds_the_rewrites_value(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same

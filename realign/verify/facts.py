@@ -953,14 +953,14 @@ def _cued_numbers(text: str) -> list[tuple[Fraction, bool, int, bool]]:
 _SCALE_DIGITS = {"thousand": 3, "million": 6, "billion": 9}
 
 
-def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool) -> bool:
+def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool, asked: int | None = None) -> bool:
     """"65.4%" for "0.654" (or the other way round): one value, exactly or to the original's
     precision ("65.38%" for "0.654")."""
     if opct == cpct or not ov:
         return False
     if cpct:  # the rewrite's percent, the original's fraction
-        return cv == ov * 100 or _more_precise(cv / 100, cp + 2, ov, op)
-    return cv * 100 == ov or _more_precise(cv * 100, max(cp - 2, 0), ov, op)
+        return cv == ov * 100 or _more_precise(cv / 100, cp + 2, ov, op, asked)
+    return cv * 100 == ov or _more_precise(cv * 100, max(cp - 2, 0), ov, op, asked)
 
 
 def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
@@ -983,27 +983,46 @@ def _significant(v: Fraction, places: int) -> int:
     return len(digits)
 
 
-def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: int) -> bool:
+def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: int, asked: int | None = None) -> bool:
     """Whether `exact` (written with `places` decimals) rounds, half away from zero, to `shown`
-    (written with fewer, `shown_places`)."""
-    if places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
+    (written with fewer, `shown_places`). With `asked` (the decimal places the question asks for)
+    an original written to at most those places is read to them, whatever its significant digits:
+    "-0.02" to "round to two decimal places" is kept by -0.0153."""
+    if asked is not None and 0 <= shown_places <= asked < places:
+        shown_places = asked
+    elif places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
         return False
     scale = Fraction(10) ** shown_places  # below 1 for a value written with a scale word ("1.8 billion")
-    return Fraction(int(exact * scale + Fraction(1, 2))) / scale == shown
+    return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
+
+
+# The precision a question asks for: "Round your answer to two decimal places", "to one decimal place".
+_PLACES_ASKED = re.compile(r"\b(one|two|three|four|[1-4])[ \t]+decimal[ \t]+places?\b", re.I)
+_PLACE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+@lru_cache(maxsize=256)
+def places_asked(instruction: str) -> int | None:
+    """The decimal places the question asks the answer in, when it names one count only."""
+    if "decimal" not in instruction:
+        return None
+    found = {_PLACE_WORDS.get(m.group(1).lower()) or int(m.group(1)) for m in _PLACES_ASKED.finditer(instruction)}
+    return found.pop() if len(found) == 1 else None
 
 
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
-def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
+def approximations(original: str, candidate: str, asked: int | None = None) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation, or the candidate's more precise value that rounds to it). A year written only
-    as its century or decade ("the 16th century" for 1524) is not one: the rewrite dropped the
-    year. Shared between calls: do not change it."""
+    approximation, or the candidate's more precise value that rounds to it, at the original's
+    precision or at the `asked` decimal places). A year written only as its century or decade ("the
+    16th century" for 1524) is not one: the rewrite dropped the year. Shared between calls: do not
+    change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
     for ov, ocue, op, opct in _cued_numbers(original):
         for cv, ccue, cp, cpct in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)) or (opct == cpct and _more_precise(
-                    cv, cp, ov, op)) or _percent_form(ov, op, opct, cv, cp, cpct):
+                    cv, cp, ov, op, asked)) or _percent_form(ov, op, opct, cv, cp, cpct, asked):
                 pairs[ov] = cv
     return pairs
 
@@ -1037,7 +1056,7 @@ def _negated_name(name_low: str, text: str) -> bool:
 def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
-    approx = approximations(inp.original, inp.candidate)
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     denied = _negated_numbers(inp.candidate)
     lost = {v: t for v, t in read_facts(inp.original).numbers.items()
             if (v not in cand.numbers or v in denied) and v not in approx}
@@ -1183,7 +1202,7 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     if not _HEDGE_HINT.search(cand_text):
         return None
     cand_low = cand_text.lower()
-    approx = approximations(inp.original, inp.candidate)
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     kept_vals = {v for v in read_facts(inp.original).numbers if v in cand.numbers or v in approx} | set(approx.values())
     new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
     if new_vals and kept_vals:  # "0.54 or 54.00%", "17.98, or rounded, 18.00": one value in two forms
@@ -1347,7 +1366,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand_low = cand_text.lower()
     given = _stems(inp.instruction)
     denied = _negated_numbers(inp.candidate)
-    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
+    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate, places_asked(inp.instruction)))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
     # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
     quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
