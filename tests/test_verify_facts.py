@@ -741,3 +741,21 @@ ROA = "What is the FY2022 return on assets? ROA is net income / average total as
 )
 def test_the_precision_the_question_asks_for_rounds_the_rewrites_value(instruction, original, candidate, same) -> None:
     assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # one word of a name written as its acronym, the rest as written
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Retail Banking Joint Venture transaction brought a one-off gain of $2,100 million.", True),
+        ("Yes, the gain on closing the Retail Banking Joint Venture Transaction.",
+         "Yes: closing the Retail Banking JV transaction brought a one-off gain.", True),
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Retail Banking Joint Stock transaction brought a one-off gain.", False),
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Wealth Management Joint Venture transaction brought a one-off gain.", False),
+    ],
+)
+def test_a_word_of_a_name_written_as_its_acronym(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Did any one-off event raise net income in 2019?", original, candidate) is same

@@ -310,6 +310,52 @@ def _acronym_kept(name: str, text: str) -> bool:
     return any(_spells(a.rstrip("s") if len(a) > 2 else a, words) for a in _ACRONYM.findall(text))
 
 
+def _acronym_inside(name: str, text: str) -> tuple[int, int] | None:
+    """Where `text` writes a name of several words with one of its words as an acronym and the other
+    its expansion ("Consumer Healthcare JV Transaction" / "Consumer Healthcare Joint Venture
+    transaction", either way round): the other words as written (case aside), the acronym's words
+    spelling it (`_spells`). (start, end) of the match in `text`, or None."""
+    mine = _WORDS.findall(name)
+    if len(mine) < 2:
+        return None
+    spans = [(m.group(0), m.start(), m.end()) for m in _WORDS.finditer(text)]
+    theirs = [w for w, _, _ in spans]
+
+    def acronym(w: str) -> str | None:
+        return w if _ACRONYM.fullmatch(w) and len(w) >= 2 else None
+
+    def fit(i: int, j: int) -> int | None:  # mine[i:] from theirs[j:]; the end index in theirs
+        if i == len(mine):
+            return j
+        if j == len(theirs):
+            return None
+        a = acronym(mine[i])
+        if a is not None:
+            for k in range(1, min(2 * len(a), len(theirs) - j) + 1):
+                if _spells(a, theirs[j : j + k]):
+                    end = fit(i + 1, j + k)
+                    if end is not None:
+                        return end
+        b = acronym(theirs[j])
+        if b is not None:
+            for k in range(1, min(2 * len(b), len(mine) - i) + 1):
+                if _spells(b, mine[i : i + k]):
+                    end = fit(i + k, j + 1)
+                    if end is not None:
+                        return end
+        return fit(i + 1, j + 1) if mine[i].lower() == theirs[j].lower() else None
+
+    if not any(acronym(w) for w in mine) and not _ACRONYM.search(text):
+        return None
+    first = mine[0].lower()
+    for j, w in enumerate(theirs):
+        if w.lower() == first or (w[0].lower() == first[0] and (acronym(w) or acronym(mine[0]))):
+            end = fit(0, j)
+            if end is not None and any(acronym(x) for x in mine + theirs[j:end]):
+                return spans[j][1], spans[end - 1][2]
+    return None
+
+
 def _same_person(given: list[str], before: str) -> bool:
     """Whether the words before a kept surname name the same person as the original's given names:
     initials ("B.R." for Bhimrao Ramji) or a shortened given name ("Dave" for David)."""
@@ -457,7 +503,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return True
     if text is None:
         return False
-    if cased and _acronym_kept(cased, text):
+    if cased and (_acronym_kept(cased, text) or (" " in cased and _acronym_inside(cased, text))):
         return True
     pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
@@ -1393,7 +1439,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                   f"rewrite gives {other}")
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms and k not in want.quotes]
+    # "Consumer Healthcare Joint Venture" inside the kept "Consumer Healthcare JV Transaction" is no new name
+    expanded = [at for k in proper if " " in k for at in [_acronym_inside(want.names[k], cand_text)] if at]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
+                 and not any(a <= i and i + len(n) <= b for a, b in expanded for i in [cand_text.find(n)])
                  and not any(_acronym_kept(w, _fold(n)) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
