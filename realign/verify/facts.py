@@ -67,8 +67,7 @@ from fractions import Fraction
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
-from realign.verify.math import (_NUM, _WORD_NUM, _to_number, _word_number, format_value, in_question_scale, restated_forms,
-                                 stated_scale)
+from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number, in_question_scale, places_asked, restated_forms
 from realign.verify.options import VerifyOptions
 
 NAME = "key_facts"
@@ -1042,20 +1041,6 @@ def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: i
     return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
 
 
-# The precision a question asks for: "Round your answer to two decimal places", "to one decimal place".
-_PLACES_ASKED = re.compile(r"\b(one|two|three|four|[1-4])[ \t]+decimal[ \t]+places?\b", re.I)
-_PLACE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
-
-
-@lru_cache(maxsize=256)
-def places_asked(instruction: str) -> int | None:
-    """The decimal places the question asks the answer in, when it names one count only."""
-    if "decimal" not in instruction:
-        return None
-    found = {_PLACE_WORDS.get(m.group(1).lower()) or int(m.group(1)) for m in _PLACES_ASKED.finditer(instruction)}
-    return found.pop() if len(found) == 1 else None
-
-
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str, asked: int | None = None) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
@@ -1361,38 +1346,8 @@ def _money_written_out(inp: CheckInput) -> CheckInput:
     return inp.model_copy(update={"original": original, "candidate": candidate})
 
 
-# A question "in USD millions" answered with the amount written out in dollars ("$381,603,000" for
-# "382"): a currency amount of at least one unit of the scale, with no scale word, is restated in that
-# unit ("$381.603"), so it is compared at the original's precision. Only for millions and billions: under
-# "in thousands" a table's "$12,500" is itself a count of thousands.
-_FULL_AMOUNT_MIN_SCALE = 10**6
-
-
-def _full_amounts_in_scale(inp: CheckInput) -> CheckInput:
-    scale = stated_scale(inp.instruction)
-    if not scale or scale < _FULL_AMOUNT_MIN_SCALE or not any(c in inp.candidate for c in "$€£"):
-        return inp
-
-    def restate(text: str) -> str:
-        out, at = [], 0
-        for m in _NUM.finditer(text):
-            if m.group("cur") is None or m.group("mult") or m.group("pct") or m.group("den"):
-                continue
-            n = _to_number(m, text)
-            if n is None or abs(n.value) < scale:
-                continue
-            start = m.start("num")
-            out += [text[at:start], format_value(abs(n.value) / scale)]
-            at = m.end("num")
-        return "".join(out) + text[at:] if out else text
-
-    update = {f: restate(getattr(inp, f)) for f in ("original", "candidate", "context", "evidence")}
-    return inp if all(update[f] == getattr(inp, f) for f in update) else inp.model_copy(update=update)
-
-
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
-    inp = _full_amounts_in_scale(inp)  # and so is "$1,577,000,000"
     inp = _rejoined(_money_written_out(inp))
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
