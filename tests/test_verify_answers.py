@@ -82,6 +82,10 @@ GROWTH = "Are the company's 2022 results those of a high growth business?"
          "The 2022 results do not point to a high growth business: sales rose 1.1%.", True),
         (GROWTH, "No, sales grew by only 1.1% in 2022.",
          "The 2022 results are those of a high growth business: sales rose 1.1%.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results show a stable business rather than a high growth business: sales rose 1.1%.", True),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results show a high growth business rather than a stable one: sales rose 1.1%.", False),
         # restatements that disagree, a condition, or a sentence about the material say nothing
         (GROWTH, "No, sales grew by only 1.1% in 2022.",
          "The 2022 results are those of a high growth business. Then again the 2022 results are not those of a "

@@ -161,6 +161,8 @@ _CLAIM_STOP = frozenset("""the and for any are was were has have had does did ca
     these those its their there from with into than then been being also such which what who how when where why
     not yes between during about based""".split())
 _CLAIM_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without)\b|n['’]t\b", re.I)
+# "a stable company rather than a high growth company" denies the claim when the claim's words follow it
+_CLAIM_CONTRAST = re.compile(r"\b(?:rather[ \t]+than|instead[ \t]+of)((?:[ \t]+[\w'’-]+){1,6})", re.I)
 # a condition or a question asserts nothing, and a sentence about the material ("the text does not
 # contain any information about ... reporting legal battles") says nothing of the claim
 _CLAIM_OPEN = re.compile(r"\b(?:if|whether|unless|depends?|information|provided|text|document|context|data|mentions?|"
@@ -195,7 +197,9 @@ def restated_polarity(question: str, text: str) -> Choice | None:
         shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
                      for w in asked)
         if shared >= need:
-            found.append((not _CLAIM_NEGATION.search(sentence), sentence.strip()))
+            denied = bool(_CLAIM_NEGATION.search(sentence)) or any(
+                set(_claim_words(c.group(1))) & set(asked) for c in _CLAIM_CONTRAST.finditer(sentence))
+            found.append((not denied, sentence.strip()))
     if not found or len({p for p, _ in found}) != 1:
         return None
     return Choice(None, found[0][0], found[0][1][:80], "restated question")
