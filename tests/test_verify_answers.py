@@ -95,6 +95,15 @@ GROWTH = "Are the company's 2022 results those of a high growth business?"
         (DIVIDEND, "No, it suspended its dividend that year.",
          "The provided text does not say whether the company paid dividends to common shareholders in the second "
          "quarter.", False),
+        # the claim the original states after its yes / no, restated
+        ("Did one customer make up a large share of revenue in 2022?", "Yes, one customer accounted for 14% of net revenue.",
+         "One customer accounted for 14% of our consolidated net revenue for the year ended December 31, 2022.", True),
+        ("Did one customer make up a large share of revenue in 2022?", "Yes, one customer accounted for 14% of net revenue.",
+         "No customer accounted for 14% of our consolidated net revenue for the year ended December 31, 2022.", False),
+        ("Is the firm in any material lawsuit?", "No, the firm is not involved in material lawsuits.",
+         "Its filing says the firm is not involved in any material lawsuits at present.", True),
+        ("Is the firm in any material lawsuit?", "No, the firm is not involved in material lawsuits.",
+         "Its filing says the firm is involved in several material lawsuits at present.", False),
         # a bare yes / no is a label: its rewrite must say it
         (DIVIDEND, "Yes.", "The company paid dividends to common shareholders in the second quarter.", False),
     ],

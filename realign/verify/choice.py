@@ -178,16 +178,13 @@ def _claim_words(text: str) -> list[str]:
     return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
 
 
-def restated_polarity(question: str, text: str) -> Choice | None:
-    """The polarity of the rewrite's sentences that restate the question's claim (at least
-    CLAIM_SHARE of its words), when they agree: a negation in the sentence makes it a no."""
-    m = _AUX_OPENING.match(question)
-    if m is None:
-        return None
-    asked = list(dict.fromkeys(_claim_words(question[m.end() :].split("?")[0])))
-    if len(asked) < CLAIM_MIN_WORDS:
-        return None
-    need = max(CLAIM_MIN_WORDS, int(CLAIM_SHARE * len(asked) + 0.999))
+def _restatements(claim: list[str], text: str) -> list[tuple[bool, str]]:
+    """The rewrite's sentences that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
+    at least), each with whether it denies it: a negation in the sentence, or the claim's words after
+    "rather than"."""
+    if len(claim) < CLAIM_MIN_WORDS:
+        return []
+    need = max(CLAIM_MIN_WORDS, int(CLAIM_SHARE * len(claim) + 0.999))
     found: list[tuple[bool, str]] = []
     for s in _CLAIM_SENTENCE.finditer(text):
         sentence = s.group(0)
@@ -195,14 +192,43 @@ def restated_polarity(question: str, text: str) -> Choice | None:
             continue
         have = _claim_words(sentence)
         shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
-                     for w in asked)
+                     for w in claim)
         if shared >= need:
             denied = bool(_CLAIM_NEGATION.search(sentence)) or any(
-                set(_claim_words(c.group(1))) & set(asked) for c in _CLAIM_CONTRAST.finditer(sentence))
-            found.append((not denied, sentence.strip()))
-    if not found or len({p for p, _ in found}) != 1:
+                set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(sentence))
+            found.append((denied, sentence.strip()))
+    return found
+
+
+def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
+    pols = {denied == flip for denied, _ in found}
+    if len(pols) != 1:
         return None
-    return Choice(None, found[0][0], found[0][1][:80], "restated question")
+    return Choice(None, pols.pop(), found[0][1][:80], how)
+
+
+def restated_polarity(question: str, text: str) -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
+    a denial makes it a no."""
+    m = _AUX_OPENING.match(question)
+    if m is None:
+        return None
+    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(question[m.end() :].split("?")[0]))), text),
+                     False, "restated question")
+
+
+def restated_answer(original: str, polarity: bool, text: str) -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the claim the original states after its
+    yes / no ("Yes, one customer accounted for 16% of revenue" -> "One customer accounted for 16% of
+    our revenue" is yes), when they agree: stated as the original states it, the original's answer;
+    with the denial added or dropped, the other one."""
+    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
+    if m is None:
+        return None
+    claim = original[m.end() :]
+    denied = bool(_CLAIM_NEGATION.search(claim))
+    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(claim))), text), denied if polarity else not denied,
+                     "restated answer")
 
 
 # An original's yes / no after a frequency or likelihood word: "Typically, no", "Generally yes". Read
@@ -249,7 +275,8 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
     if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
-        got = restated_polarity(inp.instruction, inp.candidate)
+        got = restated_polarity(inp.instruction, inp.candidate) or restated_answer(inp.original, ref.polarity,
+                                                                                    inp.candidate)
     if got is None:
         return CheckResult(
             name=NAME,
