@@ -707,19 +707,6 @@ def test_a_scaled_amount_is_compared_at_the_originals_precision(instruction, ori
     assert facts_ok(instruction, original, candidate) is same
 
 
-@pytest.mark.parametrize(
-    "original, candidate, same",
-    [
-        # a hedge word opening a short answer names nothing: the name after it is the answer
-        ("Probably Canberra.", "The capital is Canberra.", True),
-        ("Probably Canberra.", "The capital is Sydney.", False),
-        ("Mostly Victoria.", "It is found in Victoria.", True),
-        ("Mostly Victoria.", "It is found in Queensland.", False),
-    ],
-)
-def test_a_hedge_word_opening_a_short_answer_is_no_name(original: str, candidate: str, same: bool) -> None:
-    assert facts_ok("where is it", original, candidate) is same
-
 
 ROA = "What is the FY2022 return on assets? ROA is net income / average total assets. Round your answer to two decimal places."
 

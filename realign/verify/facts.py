@@ -79,8 +79,7 @@ _STOP = frozenset(
     during since because however also then so but and or although though today according answer note
     what who where which why how is are was were do does did can could will would should may might
     sure certainly well overall first second third finally next let yes okay ok thus therefore hence
-    summary explanation final step question typically usually generally normally mostly often probably likely
-    possibly perhaps maybe definitely absolutely actually basically essentially mainly primarily largely""".split()
+    summary explanation final step question""".split()
 )
 _NAME = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’.\-]*|[0-9]+(?:st|nd|rd|th))"
