@@ -8,8 +8,10 @@ it mentions. The rewrite must state that letter (or, stating no letter, that opt
 other letter. Alternatives offered inline in the question ("Which is larger, 9.11 or 9.9?") are
 options too when the original asserts exactly one of them (`alternative_pick`); the rewrite must
 assert it and no other. Without options, an original that opens with (or states "the answer is") yes / no /
-true / false fixes a polarity the rewrite must state too ("not true" is false). An original with
-neither: not applicable.
+true / false fixes a polarity the rewrite must state too ("not true" is false); an original that goes
+on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by a rewrite that
+restates the question's or the original's claim without a yes / no, a denial making it the other
+answer. An original with neither: not applicable.
 """
 
 from __future__ import annotations

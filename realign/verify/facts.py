@@ -29,13 +29,17 @@ A fact is kept in the forms long answers write it: numbers in words, ordinals an
 a value written to more places that rounds to the original's ("4.19%" for "4.2%"), as a percent
 of a fraction ("65.4%" for "0.654"), or with the scale word of a unit the question states ("$1,577
 million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits
-("Dec. 15, 1791", "12/15/1791"), names with a title,
+("Dec. 15, 1791", "12/15/1791"), fiscal years shortened ("FY2022", "FY 2022", "FY22"), a value written with a
+scale word compared at its unit's precision ("$1,824 million" for "$1.8 bn"), a dollar amount written out under a
+question's millions or billions ("$381,603,000" for "382"), a value that rounds to the original at the decimal
+places the question asks for ("-0.0153" for "-0.02" to "round to two decimal places"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
 States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelling variants of plain
 words ("temporal lobe" for "the temporal lobes"), pet forms of given names ("Eddie" / "Edward"), names
-in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"),
+in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"), one word of a
+name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture transaction"),
 compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater").
 A short answer made of the question's own words ("egg" to "... the hen or the egg") is held by those
 words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut

@@ -13,8 +13,10 @@ the text are fallbacks, in that order. Values compare exactly as fractions (18 =
 3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
 the reference (0.33 for 1/3). A rewrite that states two different final answers fails; the same
 value written beside it in another form ("0.54 or 54%", "17.98, or rounded, 18.00") is one answer.
-A unit scale the question states ("in USD millions") makes "$1,577 million" the bare 1577; without
-one they are different numbers. A value stated first and then worked out ("0.68 (5,121.3 /
+A unit scale the question states ("in USD millions") makes "$1,577 million" and "$1,577,000,000" the bare
+1577; without one they are different numbers. Such a scale, or decimal places the question asks for
+("Round your answer to two decimal places"), also fixes the original's precision: "$8.738 billion"
+keeps "8.7" in billions, 79.82% keeps "0.8" to two places (elsewhere 18.4 is no 18). A value stated first and then worked out ("0.68 (5,121.3 /
 7,491.5)", "1.73. This is calculated by dividing ...") is read as the answer, not the last operand.
 The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
 line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
