@@ -104,6 +104,11 @@ GROWTH = "Are the company's 2022 results those of a high growth business?"
          "Its filing says the firm is not involved in any material lawsuits at present.", True),
         ("Is the firm in any material lawsuit?", "No, the firm is not involved in material lawsuits.",
          "Its filing says the firm is involved in several material lawsuits at present.", False),
+        # a decimal point ends no sentence: the denial before it stays with the claim after it
+        ("Did the firm keep its dividend in 2022?", "Yes. The firm maintained a $0.01 per share annual dividend in 2022.",
+         '"We maintained an annual dividend of $0.01 per share throughout 2022."', True),
+        ("Did the firm keep its dividend in 2022?", "Yes. The firm maintained a $0.01 per share annual dividend in 2022.",
+         "The firm never maintained 0.01 dollars as a per share annual dividend in 2022.", False),
         # a bare yes / no is a label: its rewrite must say it
         (DIVIDEND, "Yes.", "The company paid dividends to common shareholders in the second quarter.", False),
     ],

@@ -169,7 +169,7 @@ _CLAIM_CONTRAST = re.compile(r"\b(?:rather[ \t]+than|instead[ \t]+of)((?:[ \t]+[
 # contain any information about ... reporting legal battles") says nothing of the claim
 _CLAIM_OPEN = re.compile(r"\b(?:if|whether|unless|depends?|information|provided|text|document|context|data|mentions?|"
                          r"mentioned|sources?|knowledge|unclear|unknown)\b|\?", re.I)
-_CLAIM_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+_CLAIM_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)")  # "$0.01" is no sentence end
 CLAIM_MIN_WORDS = 3  # question words a restatement must share at least
 CLAIM_SHARE = 0.6  # and this share of the question's words
 CLAIM_PREFIX = 5  # "paid" / "paying", "improving" / "improve": one word by its first letters
