@@ -65,6 +65,80 @@ def test_choice_yes_no_true_false(instruction: str, original: str, candidate: st
     assert r.passed is ok, r.reason
 
 
+DIVIDEND = "Has the company paid dividends to common shareholders in the second quarter?"
+GROWTH = "Are the company's 2022 results those of a high growth business?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, ok",
+    [
+        # a yes / no that goes on to state its claim, rewritten as the claim restated
+        (DIVIDEND, "Yes, it paid $0.40 a share every quarter.",
+         "Since its listing the company has paid cash dividends every quarter, so it did pay dividends to common "
+         "shareholders in the second quarter.", True),
+        (DIVIDEND, "Yes, it paid $0.40 a share every quarter.",
+         "The company did not pay dividends to common shareholders in the second quarter.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results do not point to a high growth business: sales rose 1.1%.", True),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results are those of a high growth business: sales rose 1.1%.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results show a stable business rather than a high growth business: sales rose 1.1%.", True),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results show a high growth business rather than a stable one: sales rose 1.1%.", False),
+        # restatements that disagree, a condition, or a sentence about the material say nothing
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "The 2022 results are those of a high growth business. Then again the 2022 results are not those of a "
+         "high growth business.", False),
+        (GROWTH, "No, sales grew by only 1.1% in 2022.",
+         "Whether the 2022 results are those of a high growth business is not clear.", False),
+        (DIVIDEND, "No, it suspended its dividend that year.",
+         "The provided text does not say whether the company paid dividends to common shareholders in the second "
+         "quarter.", False),
+        # the claim the original states after its yes / no, restated
+        ("Did one customer make up a large share of revenue in 2022?", "Yes, one customer accounted for 14% of net revenue.",
+         "One customer accounted for 14% of our consolidated net revenue for the year ended December 31, 2022.", True),
+        ("Did one customer make up a large share of revenue in 2022?", "Yes, one customer accounted for 14% of net revenue.",
+         "No customer accounted for 14% of our consolidated net revenue for the year ended December 31, 2022.", False),
+        ("Is the firm in any material lawsuit?", "No, the firm is not involved in material lawsuits.",
+         "Its filing says the firm is not involved in any material lawsuits at present.", True),
+        ("Is the firm in any material lawsuit?", "No, the firm is not involved in material lawsuits.",
+         "Its filing says the firm is involved in several material lawsuits at present.", False),
+        # a decimal point ends no sentence: the denial before it stays with the claim after it
+        ("Did the firm keep its dividend in 2022?", "Yes. The firm maintained a $0.01 per share annual dividend in 2022.",
+         '"We maintained an annual dividend of $0.01 per share throughout 2022."', True),
+        ("Did the firm keep its dividend in 2022?", "Yes. The firm maintained a $0.01 per share annual dividend in 2022.",
+         "The firm never maintained 0.01 dollars as a per share annual dividend in 2022.", False),
+        # a bare yes / no is a label: its rewrite must say it
+        (DIVIDEND, "Yes.", "The company paid dividends to common shareholders in the second quarter.", False),
+    ],
+)
+def test_choice_a_claim_restated_answers_the_closed_question(instruction, original, candidate, ok) -> None:
+    r = run("choice_answer", instruction, original, candidate)
+    assert r.passed is ok, r.reason
+
+
+GUN = "do you need a permit to fish from a public pier"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, ok",
+    [
+        # a yes / no after a hedge word, to a question written without its question mark
+        ("Typically, no", "No, though some states ask for a licence for certain species.", True),
+        ("Typically, no", "Yes, you must hold a valid permit to fish from a public pier.", False),
+        ("Generally yes.", "Yes: most states require one.", True),
+        ("Generally yes.", "No, a permit is never needed.", False),
+    ],
+)
+def test_choice_a_hedged_yes_no_is_the_originals_answer(original: str, candidate: str, ok: bool) -> None:
+    from realign.verify.contract import read_contract
+
+    assert read_contract(GUN, original).kind == "label"
+    r = run("choice_answer", GUN, original, candidate)
+    assert r.passed is ok, r.reason
+
+
 def test_choice_not_applicable() -> None:
     r = run("choice_answer", "Tell me a joke", "No problem! Why did the chicken cross the road?", "Sure: why...")
     assert r.passed and r.reason.startswith("not applicable")

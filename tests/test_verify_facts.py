@@ -660,3 +660,89 @@ def test_shortened_money_forms_are_the_written_out_amount(original, candidate, s
 def test_a_symbol_answer_is_held_by_the_symbol(candidate, same) -> None:
     assert read_contract("what is an example of a file path", "/").kind == "facts"
     assert facts_ok("what is an example of a file path", "/", candidate) == same
+
+
+TAX = "How much did the company's effective tax rate change between FY2021 and FY2022?"
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a fiscal year glued, spaced or cut to two digits is one year
+        (TAX, "It went from 21% in FY2021 to 24% in FY 2022.", "It rose 3 points, from 21% in FY2021 to 24% in FY2022.", True),
+        (TAX, "It went from 21% in FY2021 to 24% in FY 2022.", "It rose 3 points, from 21% in FY21 to 24% in FY22.", True),
+        (TAX, "It went from 21% in FY2021 to 24% in FY 2022.", "It rose 3 points, from 21% in FY2021 to 24% in FY2023.", False),
+        ("Which activity brought in the most cash in FY22?", "In 2022, operations brought in the most cash.",
+         "Operating activities brought in the most cash in FY22, $3,102 million.", True),
+        ("Which activity brought in the most cash in FY22?", "In 2022, operations brought in the most cash.",
+         "Operating activities brought in the most cash in FY21, $3,102 million.", False),
+    ],
+)
+def test_fiscal_years_in_their_short_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # "$1.8 bn" is precise to a tenth of a billion: "$1,824 million" is that value to more places
+        ("Which activity brought in the most cash?", "Operating activities, $1.8 bn.",
+         "Operating activities provided $1,824 million.", True),
+        ("Which activity brought in the most cash?", "Operating activities, $1.8 bn.",
+         "Operating activities provided $1,874 million.", False),
+        ("Which activity brought in the most cash?", "Operating activities, $1.8 bn.",
+         "Operating activities provided $1,724 million.", False),
+        # a one-digit value is no precise one ("2 billion" is not kept by 2.4 billion)
+        ("How much did it raise?", "About 2 billion dollars.", "It raised $2,400 million.", False),
+        # the question's unit, the amount written out in dollars
+        ("How much cash did operations generate in FY2020? Answer in USD millions.", "382",
+         "Operations generated $381,603,000 in FY2020.", True),
+        ("How much cash did operations generate in FY2020? Answer in USD millions.", "382",
+         "Operations generated $391,603,000 in FY2020.", False),
+        ("How much cash did operations generate in FY2020? Answer in USD millions.", "382",
+         "Operations generated $381,603 in FY2020.", False),
+    ],
+)
+def test_a_scaled_amount_is_compared_at_the_originals_precision(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+
+ROA = "What is the FY2022 return on assets? ROA is net income / average total assets. Round your answer to two decimal places."
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the precision the question asks for: "-0.02" is -0.0153 to two places, however few its digits
+        (ROA, "-0.02", "ROA = -$546 million / $35,663 million = -0.0153, or -1.53%.", True),
+        (ROA, "-0.02", "ROA = -$546 million / $35,663 million = -1.53%.", True),
+        (ROA, "-0.02", "ROA = -$946 million / $35,663 million = -0.0265, or -2.65%.", False),
+        (ROA, "0.8", "The payout ratio is 7,616 / 9,542 = 0.7982.", True),
+        (ROA, "0.8", "The payout ratio is 7,116 / 9,542 = 0.7457.", False),
+        # a value at the asked places that differs is another value
+        ("What was revenue growth? Round to one decimal place.", "101.5%", "Revenue grew by 101.4%.", False),
+        # without a precision asked, a one-digit value is not kept by a longer one
+        ("What is the FY2022 return on assets?", "-0.02", "ROA is -0.0153.", False),
+    ],
+)
+def test_the_precision_the_question_asks_for_rounds_the_rewrites_value(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # one word of a name written as its acronym, the rest as written
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Retail Banking Joint Venture transaction brought a one-off gain of $2,100 million.", True),
+        ("Yes, the gain on closing the Retail Banking Joint Venture Transaction.",
+         "Yes: closing the Retail Banking JV transaction brought a one-off gain.", True),
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Retail Banking Joint Stock transaction brought a one-off gain.", False),
+        ("Yes, the gain on closing the Retail Banking JV Transaction.",
+         "Yes: closing the Wealth Management Joint Venture transaction brought a one-off gain.", False),
+    ],
+)
+def test_a_word_of_a_name_written_as_its_acronym(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Did any one-off event raise net income in 2019?", original, candidate) is same

@@ -256,3 +256,24 @@ def test_a_range_with_to_needs_the_numbers_side_by_side(text: str, values: set[i
 )
 def test_scale_two_forms_and_value_first_answers(question: str, original: str, candidate: str, same: bool) -> None:
     assert check(original, candidate, question).passed is same
+
+
+@pytest.mark.parametrize(
+    "question, original, candidate, same",
+    [
+        # a unit scale the question states: the value to more places that rounds to the original's
+        ("What is the year end net PP&E? Answer in USD billions.", "8.7", "Net PP&E at year end is $8.738 billion.", True),
+        ("What is the year end net PP&E? Answer in USD billions.", "8.7", "Net PP&E at year end is $8.638 billion.", False),
+        ("What are total current liabilities (in USD millions)?", "5466", "Total current liabilities are $5,466,312,000.", True),
+        ("What are total current liabilities (in USD millions)?", "5466", "Total current liabilities are $5,476,312,000.", False),
+        # decimal places the question asks for, the original written with fewer
+        ("What is the payout ratio? Round answer to two decimal places.", "0.8",
+         "The payout ratio is (7,616 / 9,542) * 100 = 79.82%.", True),
+        ("What is the payout ratio? Round answer to two decimal places.", "0.8",
+         "The payout ratio is (7,116 / 9,542) * 100 = 74.57%.", False),
+        # neither: 18.4 is no 18
+        ("How many eggs does she sell?", "#### 18", "She sells 18.4 eggs.", False),
+    ],
+)
+def test_a_precision_the_question_states_rounds_the_rewrites_value(question, original, candidate, same) -> None:
+    assert check(original, candidate, question).passed is same

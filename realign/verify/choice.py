@@ -8,8 +8,10 @@ it mentions. The rewrite must state that letter (or, stating no letter, that opt
 other letter. Alternatives offered inline in the question ("Which is larger, 9.11 or 9.9?") are
 options too when the original asserts exactly one of them (`alternative_pick`); the rewrite must
 assert it and no other. Without options, an original that opens with (or states "the answer is") yes / no /
-true / false fixes a polarity the rewrite must state too ("not true" is false). An original with
-neither: not applicable.
+true / false fixes a polarity the rewrite must state too ("not true" is false); an original that goes
+on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by a rewrite that
+restates the question's or the original's claim without a yes / no, a denial making it the other
+answer. An original with neither: not applicable.
 """
 
 from __future__ import annotations
@@ -149,6 +151,107 @@ def stated_polarity(text: str) -> Choice | None:
     return None
 
 
+# A yes / no answer that goes on to state its claim ("Yes, CVS paid a $0.55 dividend every quarter")
+# may be rewritten as the claim alone, the question's own words restated with or without a negation:
+# "Has CVS paid dividends in Q2?" -> "CVS did pay dividends to shareholders in Q2" is yes, "Are the
+# financials those of a high growth company?" -> "The financials do not indicate a high growth company"
+# is no. Read only when the rewrite states no yes / no, only for a question that opens with an
+# auxiliary, and only for an original that says more than the polar word (a bare "Yes" is a label).
+_AUX_OPENING = re.compile(r"\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I)
+_CLAIM_WORD = re.compile(r"[^\W\d_]{3,}")
+_CLAIM_STOP = frozenset("""the and for any are was were has have had does did can could will would should this that
+    these those its their there from with into than then been being also such which what who how when where why
+    not yes between during about based""".split())
+_CLAIM_NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|without)\b|n['’]t\b", re.I)
+# "a stable company rather than a high growth company" denies the claim when the claim's words follow it
+_CLAIM_CONTRAST = re.compile(r"\b(?:rather[ \t]+than|instead[ \t]+of)((?:[ \t]+[\w'’-]+){1,6})", re.I)
+# a condition or a question asserts nothing, and a sentence about the material ("the text does not
+# contain any information about ... reporting legal battles") says nothing of the claim
+_CLAIM_OPEN = re.compile(r"\b(?:if|whether|unless|depends?|information|provided|text|document|context|data|mentions?|"
+                         r"mentioned|sources?|knowledge|unclear|unknown)\b|\?", re.I)
+_CLAIM_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)")  # "$0.01" is no sentence end
+CLAIM_MIN_WORDS = 3  # question words a restatement must share at least
+CLAIM_SHARE = 0.6  # and this share of the question's words
+CLAIM_PREFIX = 5  # "paid" / "paying", "improving" / "improve": one word by its first letters
+POLAR_AFTER_WORDS = 3  # words an original states after its yes / no for the claim to count
+
+
+def _claim_words(text: str) -> list[str]:
+    return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
+
+
+def _restatements(claim: list[str], text: str) -> list[tuple[bool, str]]:
+    """The rewrite's sentences that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
+    at least), each with whether it denies it: a negation in the sentence, or the claim's words after
+    "rather than"."""
+    if len(claim) < CLAIM_MIN_WORDS:
+        return []
+    need = max(CLAIM_MIN_WORDS, int(CLAIM_SHARE * len(claim) + 0.999))
+    found: list[tuple[bool, str]] = []
+    for s in _CLAIM_SENTENCE.finditer(text):
+        sentence = s.group(0)
+        if _CLAIM_OPEN.search(sentence):
+            continue
+        have = _claim_words(sentence)
+        shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
+                     for w in claim)
+        if shared >= need:
+            denied = bool(_CLAIM_NEGATION.search(sentence)) or any(
+                set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(sentence))
+            found.append((denied, sentence.strip()))
+    return found
+
+
+def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
+    pols = {denied == flip for denied, _ in found}
+    if len(pols) != 1:
+        return None
+    return Choice(None, pols.pop(), found[0][1][:80], how)
+
+
+def restated_polarity(question: str, text: str) -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
+    a denial makes it a no."""
+    m = _AUX_OPENING.match(question)
+    if m is None:
+        return None
+    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(question[m.end() :].split("?")[0]))), text),
+                     False, "restated question")
+
+
+def restated_answer(original: str, polarity: bool, text: str) -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the claim the original states after its
+    yes / no ("Yes, one customer accounted for 16% of revenue" -> "One customer accounted for 16% of
+    our revenue" is yes), when they agree: stated as the original states it, the original's answer;
+    with the denial added or dropped, the other one."""
+    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
+    if m is None:
+        return None
+    claim = original[m.end() :]
+    denied = bool(_CLAIM_NEGATION.search(claim))
+    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(claim))), text), denied if polarity else not denied,
+                     "restated answer")
+
+
+# An original's yes / no after a frequency or likelihood word: "Typically, no", "Generally yes". Read
+# for the original only (what the rewrite must state); a rewrite's polarity is read as before.
+_HEDGED_POLAR_START = re.compile(
+    r"^[\s>#*_\"'“]*(?:typically|usually|generally|normally|mostly|often|probably|likely|in general|in most cases)"
+    r"[ \t]*,?[ \t]+(yes|no)(?![\w-])(?=[\s]*[,.!:;—–\-]|\s*$)",
+    re.I,
+)
+
+
+def original_polarity(text: str) -> Choice | None:
+    """`stated_polarity`, and a yes / no after a hedge word at the opening ("Typically, no")."""
+    got = stated_polarity(text)
+    if got is None:
+        m = _HEDGED_POLAR_START.match(text)
+        if m:
+            got = Choice(None, _POLARITY[m.group(1).lower()], m.group(0).strip(" \t\n>#*_\"'“"), "opening word")
+    return got
+
+
 def _polar_word(p: bool, shown: str) -> str:
     s = shown.lower()
     if "true" in s or "false" in s:
@@ -163,7 +266,7 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     picked = alternative_pick(inp.instruction, inp.original)
     if picked is not None:
         return check_alternatives(inp, *picked)
-    ref = stated_polarity(inp.original)
+    ref = original_polarity(inp.original)
     if ref is None:
         return CheckResult(
             name=NAME,
@@ -173,6 +276,9 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     assert ref.polarity is not None
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
+    if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
+        got = restated_polarity(inp.instruction, inp.candidate) or restated_answer(inp.original, ref.polarity,
+                                                                                    inp.candidate)
     if got is None:
         return CheckResult(
             name=NAME,

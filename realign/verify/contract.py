@@ -49,7 +49,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from realign.verify.answer_line import answer_lines
-from realign.verify.choice import _original_letter, alternative_pick, parse_options, stated_polarity
+from realign.verify.choice import _AUX_OPENING, _original_letter, alternative_pick, original_polarity, parse_options
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
@@ -211,8 +211,11 @@ def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerCon
         if fam not in BUILTIN or options.labels or bare:
             return AnswerContract(kind="label", value=label, found=f"{fam.name}: the original states {label!r}",
                                   checks=["label"])
-    if len(original) <= POLAR_MAX_CHARS and _CLOSED_QUESTION.search(instruction):
-        pol = stated_polarity(original)
+    # a one-line question that opens with an auxiliary is closed without its question mark too ("do you
+    # have to have a gun permit to shoot at a range", as search-engine questions are written)
+    if len(original) <= POLAR_MAX_CHARS and (_CLOSED_QUESTION.search(instruction) or (
+            _AUX_OPENING.match(instruction) and "\n" not in instruction.strip())):
+        pol = original_polarity(original)
         if pol is not None:
             word = ("true" if pol.polarity else "false") if "true" in pol.shown.lower() or "false" in pol.shown.lower() \
                 else ("yes" if pol.polarity else "no")

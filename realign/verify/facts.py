@@ -29,13 +29,17 @@ A fact is kept in the forms long answers write it: numbers in words, ordinals an
 a value written to more places that rounds to the original's ("4.19%" for "4.2%"), as a percent
 of a fraction ("65.4%" for "0.654"), or with the scale word of a unit the question states ("$1,577
 million" for "1577" to a question "in USD millions"), dates with abbreviated months or in digits
-("Dec. 15, 1791", "12/15/1791"), names with a title,
+("Dec. 15, 1791", "12/15/1791"), fiscal years shortened ("FY2022", "FY 2022", "FY22"), a value written with a
+scale word compared at its unit's precision ("$1,824 million" for "$1.8 bn"), a dollar amount written out under a
+question's millions or billions ("$381,603,000" for "382"), a value that rounds to the original at the decimal
+places the question asks for ("-0.0153" for "-0.02" to "round to two decimal places"), names with a title,
 a shortened given name or middle names written out, added or left out ("Dr. George Berkeley",
 "Dave Gahan", "Hugh Samuel Johnson" for "Hugh S. Johnson"; not "George W. Bush" for "George
 H. W. Bush"), abbreviated name words ("Mount" / "Mt.", "Boulevard" / "Blvd", "U.S." / "United
 States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelling variants of plain
 words ("temporal lobe" for "the temporal lobes"), pet forms of given names ("Eddie" / "Edward"), names
-in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"),
+in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"), one word of a
+name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture transaction"),
 compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater").
 A short answer made of the question's own words ("egg" to "... the hen or the egg") is held by those
 words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut
@@ -67,7 +71,7 @@ from fractions import Fraction
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
-from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number, in_question_scale, restated_forms
+from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number, in_question_scale, places_asked, restated_forms
 from realign.verify.options import VerifyOptions
 
 NAME = "key_facts"
@@ -185,10 +189,26 @@ _ANY_DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
+# A fiscal year written as filings shorten it: "FY2022", "FY 2022", "FY22", "FY'22" all state the year 2022
+# ("FY2022" glued is no number to the number reader, so a rewrite writing it where the original wrote
+# "FY 2022" dropped the year). A two-digit year is this century's up to FISCAL_CENTURY_CUT, the last one's after.
+_FISCAL_YEAR = re.compile(r"\bFY[ \t]?['’]?(\d{4}|\d{2})\b")
+FISCAL_CENTURY_CUT = 50
+
+
+def _fiscal_year(m: re.Match[str]) -> str:
+    year = m.group(1)
+    if len(year) == 2:
+        year = ("20" if int(year) <= FISCAL_CENTURY_CUT else "19") + year
+    return "fiscal " + year
+
+
 def _dates_spelled(text: str) -> str:
     if not _ANY_DIGIT.search(text):
         return text
     text = _MONTH_SHORT.sub(lambda m: _MONTH_ABBR[m.group(1).lower()], text)
+    if "FY" in text:
+        text = _FISCAL_YEAR.sub(_fiscal_year, text)
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
@@ -290,6 +310,52 @@ def _acronym_kept(name: str, text: str) -> bool:
     if len(words) < 2:
         return False
     return any(_spells(a.rstrip("s") if len(a) > 2 else a, words) for a in _ACRONYM.findall(text))
+
+
+def _acronym_inside(name: str, text: str) -> tuple[int, int] | None:
+    """Where `text` writes a name of several words with one of its words as an acronym and the other
+    its expansion ("Consumer Healthcare JV Transaction" / "Consumer Healthcare Joint Venture
+    transaction", either way round): the other words as written (case aside), the acronym's words
+    spelling it (`_spells`). (start, end) of the match in `text`, or None."""
+    mine = _WORDS.findall(name)
+    if len(mine) < 2:
+        return None
+    spans = [(m.group(0), m.start(), m.end()) for m in _WORDS.finditer(text)]
+    theirs = [w for w, _, _ in spans]
+
+    def acronym(w: str) -> str | None:
+        return w if _ACRONYM.fullmatch(w) and len(w) >= 2 else None
+
+    def fit(i: int, j: int) -> int | None:  # mine[i:] from theirs[j:]; the end index in theirs
+        if i == len(mine):
+            return j
+        if j == len(theirs):
+            return None
+        a = acronym(mine[i])
+        if a is not None:
+            for k in range(1, min(2 * len(a), len(theirs) - j) + 1):
+                if _spells(a, theirs[j : j + k]):
+                    end = fit(i + 1, j + k)
+                    if end is not None:
+                        return end
+        b = acronym(theirs[j])
+        if b is not None:
+            for k in range(1, min(2 * len(b), len(mine) - i) + 1):
+                if _spells(b, mine[i : i + k]):
+                    end = fit(i + k, j + 1)
+                    if end is not None:
+                        return end
+        return fit(i + 1, j + 1) if mine[i].lower() == theirs[j].lower() else None
+
+    if not any(acronym(w) for w in mine) and not _ACRONYM.search(text):
+        return None
+    first = mine[0].lower()
+    for j, w in enumerate(theirs):
+        if w.lower() == first or (w[0].lower() == first[0] and (acronym(w) or acronym(mine[0]))):
+            end = fit(0, j)
+            if end is not None and any(acronym(x) for x in mine + theirs[j:end]):
+                return spans[j][1], spans[end - 1][2]
+    return None
 
 
 def _same_person(given: list[str], before: str) -> bool:
@@ -439,7 +505,7 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return True
     if text is None:
         return False
-    if cased and _acronym_kept(cased, text):
+    if cased and (_acronym_kept(cased, text) or (" " in cased and _acronym_inside(cased, text))):
         return True
     pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
@@ -916,24 +982,33 @@ APPROX_DIGITS = 3  # rounded to at most this many significant digits
 
 def _cued_numbers(text: str) -> list[tuple[Fraction, bool, int, bool]]:
     """Each number of `text` with whether an approximation word stands right before it, its
-    decimal places as written (0 for a whole number) and whether it is a percent."""
+    decimal places as written (0 for a whole number; with a scale word, counted in units: "$1.8
+    billion" is precise to 10**8, places -8) and whether it is a percent."""
     out = []
     for m in _NUM.finditer(text):
         n = _to_number(m, text)
         if n is not None:
-            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()])), n.places or 0,
+            places = n.places or 0
+            mult = m.group("mult")
+            if mult:
+                raw = m.group("num")
+                places = (len(raw) - raw.index(".") - 1 if "." in raw else 0) - _SCALE_DIGITS[mult.strip().lower()]
+            out.append((abs(n.value), bool(_APPROX.search(text[max(0, m.start() - 20) : m.start()])), places,
                         n.percent))
     return out
 
 
-def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool) -> bool:
+_SCALE_DIGITS = {"thousand": 3, "million": 6, "billion": 9}
+
+
+def _percent_form(ov: Fraction, op: int, opct: bool, cv: Fraction, cp: int, cpct: bool, asked: int | None = None) -> bool:
     """"65.4%" for "0.654" (or the other way round): one value, exactly or to the original's
     precision ("65.38%" for "0.654")."""
     if opct == cpct or not ov:
         return False
     if cpct:  # the rewrite's percent, the original's fraction
-        return cv == ov * 100 or _more_precise(cv / 100, cp + 2, ov, op)
-    return cv * 100 == ov or _more_precise(cv * 100, max(cp - 2, 0), ov, op)
+        return cv == ov * 100 or _more_precise(cv / 100, cp + 2, ov, op, asked)
+    return cv * 100 == ov or _more_precise(cv * 100, max(cp - 2, 0), ov, op, asked)
 
 
 def _rounds_to(exact: Fraction, approx: Fraction) -> bool:
@@ -952,31 +1027,36 @@ PRECISION_MIN_DIGITS = 2
 
 
 def _significant(v: Fraction, places: int) -> int:
-    digits = str(round(v * 10**places)).lstrip("0")
+    digits = str(round(v * Fraction(10) ** places)).lstrip("0")
     return len(digits)
 
 
-def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: int) -> bool:
+def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: int, asked: int | None = None) -> bool:
     """Whether `exact` (written with `places` decimals) rounds, half away from zero, to `shown`
-    (written with fewer, `shown_places`)."""
-    if places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
+    (written with fewer, `shown_places`). With `asked` (the decimal places the question asks for)
+    an original written to at most those places is read to them, whatever its significant digits:
+    "-0.02" to "round to two decimal places" is kept by -0.0153."""
+    if asked is not None and 0 <= shown_places <= asked < places:
+        shown_places = asked
+    elif places <= shown_places or _significant(shown, shown_places) < PRECISION_MIN_DIGITS:
         return False
-    scale = 10**shown_places
-    return Fraction(int(exact * scale + Fraction(1, 2)), scale) == shown
+    scale = Fraction(10) ** shown_places  # below 1 for a value written with a scale word ("1.8 billion")
+    return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
 
 
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
-def approximations(original: str, candidate: str) -> dict[Fraction, Fraction]:
+def approximations(original: str, candidate: str, asked: int | None = None) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
-    approximation, or the candidate's more precise value that rounds to it). A year written only
-    as its century or decade ("the 16th century" for 1524) is not one: the rewrite dropped the
-    year. Shared between calls: do not change it."""
+    approximation, or the candidate's more precise value that rounds to it, at the original's
+    precision or at the `asked` decimal places). A year written only as its century or decade ("the
+    16th century" for 1524) is not one: the rewrite dropped the year. Shared between calls: do not
+    change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
     for ov, ocue, op, opct in _cued_numbers(original):
         for cv, ccue, cp, cpct in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)) or (opct == cpct and _more_precise(
-                    cv, cp, ov, op)) or _percent_form(ov, op, opct, cv, cp, cpct):
+                    cv, cp, ov, op, asked)) or _percent_form(ov, op, opct, cv, cp, cpct, asked):
                 pairs[ov] = cv
     return pairs
 
@@ -1010,7 +1090,7 @@ def _negated_name(name_low: str, text: str) -> bool:
 def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | None:
     """A number of the original (even one the question gives: "in 2012" -> "in 2019") that the
     rewrite drops while stating a number nobody gave it."""
-    approx = approximations(inp.original, inp.candidate)
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     denied = _negated_numbers(inp.candidate)
     lost = {v: t for v, t in read_facts(inp.original).numbers.items()
             if (v not in cand.numbers or v in denied) and v not in approx}
@@ -1156,7 +1236,7 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     if not _HEDGE_HINT.search(cand_text):
         return None
     cand_low = cand_text.lower()
-    approx = approximations(inp.original, inp.candidate)
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     kept_vals = {v for v in read_facts(inp.original).numbers if v in cand.numbers or v in approx} | set(approx.values())
     new_vals = {v for v in cand.numbers if v not in known.numbers and v not in kept_vals}
     if new_vals and kept_vals:  # "0.54 or 54.00%", "17.98, or rounded, 18.00": one value in two forms
@@ -1290,7 +1370,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     cand_low = cand_text.lower()
     given = _stems(inp.instruction)
     denied = _negated_numbers(inp.candidate)
-    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate))
+    kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate, places_asked(inp.instruction)))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
     # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
     quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
@@ -1317,7 +1397,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                   f"rewrite gives {other}")
     lost_names = [n for n in want.names.values() if n not in kept_names]
     proper = [k for k in want.names if k not in want.terms and k not in want.quotes]
+    # "Consumer Healthcare Joint Venture" inside the kept "Consumer Healthcare JV Transaction" is no new name
+    expanded = [at for k in proper if " " in k for at in [_acronym_inside(want.names[k], cand_text)] if at]
     new_names = [n for k, n in cand.names.items() if not _has_name(known_low, _fold(k)) and k not in known.names
+                 and not any(a <= i and i + len(n) <= b for a, b in expanded for i in [cand_text.find(n)])
                  and not any(_acronym_kept(w, _fold(n)) for w in want.names.values())
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]

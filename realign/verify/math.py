@@ -13,8 +13,10 @@ the text are fallbacks, in that order. Values compare exactly as fractions (18 =
 3/4 == 0.75); a percent may be written as 75% or 0.75; a decimal with >= 2 places may round
 the reference (0.33 for 1/3). A rewrite that states two different final answers fails; the same
 value written beside it in another form ("0.54 or 54%", "17.98, or rounded, 18.00") is one answer.
-A unit scale the question states ("in USD millions") makes "$1,577 million" the bare 1577; without
-one they are different numbers. A value stated first and then worked out ("0.68 (5,121.3 /
+A unit scale the question states ("in USD millions") makes "$1,577 million" and "$1,577,000,000" the bare
+1577; without one they are different numbers. Such a scale, or decimal places the question asks for
+("Round your answer to two decimal places"), also fixes the original's precision: "$8.738 billion"
+keeps "8.7" in billions, 79.82% keeps "0.8" to two places (elsewhere 18.4 is no 18). A value stated first and then worked out ("0.68 (5,121.3 /
 7,491.5)", "1.73. This is calculated by dividing ...") is read as the answer, not the last operand.
 The forms real model outputs take are read as such: a JSON ``"answer": "18"`` field is an answer
 line; GSM8K calculator notes (``<<9*2=18>>``) are ignored, the visible text states the values; an
@@ -1108,12 +1110,49 @@ def stated_scale(question: str) -> int | None:
 
 def in_question_scale(inp: CheckInput) -> CheckInput:
     """`inp` with the original's, rewrite's, conversation's and evidence's numbers in the unit
-    the question states (`in_stated_scale`); `inp` itself when it states none."""
+    the question states (`in_stated_scale`, `_full_amounts_in_scale`); `inp` itself when it states none."""
     scale = stated_scale(inp.instruction)
     if scale is None:
         return inp
-    return inp.model_copy(update={f: in_stated_scale(getattr(inp, f), scale)
+    full = scale >= _FULL_AMOUNT_MIN_SCALE and any(c in inp.candidate for c in "$€£")
+    return inp.model_copy(update={f: _full_amounts_in_scale(in_stated_scale(getattr(inp, f), scale), scale) if full
+                                  else in_stated_scale(getattr(inp, f), scale)
                                   for f in ("original", "candidate", "context", "evidence")})
+
+
+# A question "in USD millions" answered with the amount written out in dollars ("$381,603,000" for
+# "382"): a currency amount of at least one unit of the scale, with no scale word, is restated in that
+# unit ("$381.603"), so it is compared at the original's precision. Only for millions and billions: under
+# "in thousands" a table's "$12,500" is itself a count of thousands.
+_FULL_AMOUNT_MIN_SCALE = 10**6
+
+
+def _full_amounts_in_scale(text: str, scale: int) -> str:
+    out: list[str] = []
+    at = 0
+    for m in _NUM.finditer(text):
+        if m.group("cur") is None or m.group("mult") or m.group("pct") or m.group("den"):
+            continue
+        n = _to_number(m, text)
+        if n is None or abs(n.value) < scale:
+            continue
+        out += [text[at : m.start("num")], format_value(abs(n.value) / scale)]
+        at = m.end("num")
+    return "".join(out) + text[at:] if out else text
+
+
+# The precision a question asks for: "Round your answer to two decimal places", "to one decimal place".
+_PLACES_ASKED = re.compile(r"\b(one|two|three|four|[1-4])[ \t]+decimal[ \t]+places?\b", re.I)
+_PLACE_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4}
+
+
+@lru_cache(maxsize=256)
+def places_asked(instruction: str) -> int | None:
+    """The decimal places the question asks the answer in, when it names one count only."""
+    if "decimal" not in instruction:
+        return None
+    found = {_PLACE_WORDS.get(m.group(1).lower()) or int(m.group(1)) for m in _PLACES_ASKED.finditer(instruction)}
+    return found.pop() if len(found) == 1 else None
 
 
 def in_stated_scale(text: str, scale: int | None) -> str:
@@ -1231,6 +1270,43 @@ def same_answer(
     return False
 
 
+# A question that states the answer's unit ("in USD billions") or its decimal places ("Round your answer
+# to two decimal places") fixes the precision of the original's value: a rewrite's value written to more
+# places that rounds to it there is the same answer ("$8.738 billion" for "8.7" in billions; 0.7982 for
+# "0.8" to two places), even when the original has fewer places than `math_round_min_places` asks of a
+# value in general. Only for such questions: elsewhere 18.4 is no 18.
+STATED_PRECISION_MIN_DIGITS = 2  # a value read at its own places needs this many significant digits
+
+
+def _precision_stated(question: str) -> tuple[int | None] | None:
+    """(the decimal places asked for, or None for the original's own places) when the question states a
+    precision or a unit scale; None when it states neither."""
+    asked = places_asked(question)
+    if asked is not None:
+        return (asked,)
+    return (None,) if stated_scale(question) is not None else None
+
+
+def _rounds_at_stated_precision(ref: NumberMatch | FinalAnswer, cand: NumberMatch | FinalAnswer,
+                                stated: tuple[int | None]) -> bool:
+    a, b = abs(ref.value), abs(cand.value)
+    if (ref.value < 0) != (cand.value < 0) or not a:
+        return False
+    ap, bp = ref.places or 0, cand.places or 0
+    if cand.percent and not ref.percent:
+        b, bp = b / 100, bp + 2
+    elif ref.percent and not cand.percent:
+        a, ap = a / 100, ap + 2
+    (asked,) = stated
+    if asked is not None and ap <= asked < bp:
+        at = asked
+    elif bp > ap and len(str(round(a * 10**ap)).lstrip("0")) >= STATED_PRECISION_MIN_DIGITS:
+        at = ap
+    else:
+        return False
+    return Fraction(int(b * 10**at + Fraction(1, 2)), 10**at) == a
+
+
 def format_value(v: Fraction) -> str:
     if v.denominator == 1:
         return str(v.numerator)
@@ -1296,9 +1372,11 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         )
     pq = asks_percent(question)
     rp = options.math_round_min_places
+    to_places = _precision_stated(question)
 
     def agrees(x: FinalAnswer | NumberMatch) -> bool:
-        return same_answer(ref, x, percent_question=pq, round_places=rp)
+        return same_answer(ref, x, percent_question=pq, round_places=rp) or (
+            to_places is not None and _rounds_at_stated_precision(ref, x, to_places))
 
     reading = read_answer(inp.candidate, question=question)
     if not reading.asserted:
