@@ -838,9 +838,10 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
             )
     # (4) the closing sentence: the last sentence with a number, when it ends the paragraph of
     # the conclusion ("So x = 19.50/0.75. The original price was $26."); a later paragraph
-    # ("Let me know if you have 2 more questions") does not overrule a conclusion
-    closing = _closing_sentence(text, question)
-    if closing is not None and found:
+    # ("Let me know if you have 2 more questions") does not overrule a conclusion; read only when
+    # there is one to overrule
+    closing = _closing_sentence(text, question) if found else None
+    if closing is not None:
         best = max(found, key=lambda a: a.start)
         if closing.start > best.start and ("\n\n" not in text[best.start : closing.start]
                                            or _RESULT.search(closing.text)):
