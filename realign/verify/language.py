@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import chain
+from operator import itemgetter
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -130,7 +131,8 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
                                                          filter(languages_of.__contains__, words))))
     if not hits:
         return None, "no common words"
-    (top, a), *rest = hits.most_common(2) + [("", 0)]
+    # most_common(2) is documented as this sort (stable: ties keep their order), without heapq's Python code
+    (top, a), *rest = sorted(hits.items(), key=itemgetter(1), reverse=True)[:2] + [("", 0)]
     b = rest[0][1]
     if a < 4 or a < 1.6 * b:
         return None, f"unsure ({top} {a} vs {rest[0][0] or 'none'} {b} common words)"

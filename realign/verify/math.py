@@ -746,11 +746,25 @@ def _explicit_statements(text: str, question: str = "") -> list[_Statement]:
     return out
 
 
-_CONCLUSION = re.compile(
-    r"(?:^|(?<=[.!?:\n])[ \t*_]*)[ \t*_]*(?:so|therefore|thus|hence|in total|altogether|in all|overall|"
-    r"consequently|that means|this means|in conclusion|as a result)\b[^\n.!?]*?\d(?:\.(?=\d)|[^\n.!?])*",
-    re.I | re.M,
-)
+_CONCLUDES = (r"(?:so|therefore|thus|hence|in total|altogether|in all|overall|consequently|that means|this means|"
+              r"in conclusion|as a result)\b[^\n.!?]*?\d(?:\.(?=\d)|[^\n.!?])*")
+_CONCLUSION = re.compile(r"(?:^|(?<=[.!?:\n])[ \t*_]*)[ \t*_]*" + _CONCLUDES, re.I | re.M)
+# The same sentences after the first character of the text: led by the character before the
+# sentence, so that the scan jumps from one such character to the next in C instead of testing
+# every position (a match of either ends before one of [\n.!?] or at the end, so the character that
+# leads the next one is never inside it)
+_CONCLUSION_AFTER = re.compile(r"[.!?:\n](?P<c>[ \t*_]*" + _CONCLUDES + ")", re.I)
+
+
+def _last_conclusion(text: str) -> tuple[int, str] | None:
+    """(start, text) of the last match of `_CONCLUSION.finditer(text)`, found with `_CONCLUSION_AFTER`."""
+    first = _CONCLUSION.match(text)
+    last = (first.start(), first.group(0)) if first is not None else None
+    for m in _CONCLUSION_AFTER.finditer(text, first.end() if first is not None else 0):
+        last = m.start("c"), m.group("c")
+    return last
+
+
 _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
 
 
@@ -783,7 +797,8 @@ def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
     return next((n for n in reversed(said) if n.value not in given), said[-1])
 
 
-_SENT_BREAK = re.compile(r"(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$)")
+# (led by the characters a break starts with: the lookbehind of the first branch made every position a test)
+_SENT_BREAK = re.compile(r"(?=[.!?])(?:(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$))")
 
 
 def _cut_sentence_keep(s: str) -> str:
@@ -795,16 +810,15 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
     # (1) the last concluding sentence (so/therefore/thus/... with a number) and (2) the last bold
     # number of the last paragraph: whichever comes later in the text; else (3) the last number.
     found: list[FinalAnswer] = []
-    last_c = None
-    for m in _CONCLUSION.finditer(text):
-        last_c = m
+    last_c = _last_conclusion(text)
     if last_c is not None:
-        n = _sentence_value(last_c.group(0), question)
+        c_start, c_text = last_c
+        n = _sentence_value(c_text, question)
         if n is not None:
             found.append(
                 FinalAnswer(
-                    n.value, _cut_sentence_keep(last_c.group(0)).strip()[:120], "conclusion", False, (n.value,),
-                    n.percent, n.places, last_c.start(), explicit=False,
+                    n.value, _cut_sentence_keep(c_text).strip()[:120], "conclusion", False, (n.value,),
+                    n.percent, n.places, c_start, explicit=False,
                 )
             )
     stripped = text.rstrip()
@@ -826,9 +840,10 @@ def _fallback(text: str, question: str = "") -> FinalAnswer | None:
             )
     # (4) the closing sentence: the last sentence with a number, when it ends the paragraph of
     # the conclusion ("So x = 19.50/0.75. The original price was $26."); a later paragraph
-    # ("Let me know if you have 2 more questions") does not overrule a conclusion
-    closing = _closing_sentence(text, question)
-    if closing is not None and found:
+    # ("Let me know if you have 2 more questions") does not overrule a conclusion; read only when
+    # there is one to overrule
+    closing = _closing_sentence(text, question) if found else None
+    if closing is not None:
         best = max(found, key=lambda a: a.start)
         if closing.start > best.start and ("\n\n" not in text[best.start : closing.start]
                                            or _RESULT.search(closing.text)):
@@ -968,6 +983,7 @@ def extract_final_answer(text: str, *, question: str = "") -> FinalAnswer | None
 # "no wait, 20", "just kidding". Plain reasoning words ("so", "in total, she sold 9") are not
 # enough: an explanation often follows the answer.
 _REVISION = re.compile(
+    r"(?=[abcijmorstuw])"  # the first letters of the phrases below: other positions fail on one test
     r"\b(?:actually|correction|corrected|wait|just kidding|i mean|on second thought|oops|my mistake|"
     r"mistake|instead|should (?:be|have been)|becomes|became|changes to|revised|updated|in fact|rather)\b"
     r"|\bthe[ \t]+(?:\w+[ \t]+)?(?:total|result|answer|sum|amount)[ \t]+(?:is|was|will be|would be|becomes|comes to|equals|=)",

@@ -101,7 +101,22 @@ def _cached_check(name: str, options: VerifyOptions) -> Check:
     return check
 
 
-_ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
+_plans: dict[tuple[tuple[str, ...], int], tuple[VerifyOptions, tuple[tuple[str, Check], ...]]] = {}
+
+
+def _plan(names: Sequence[str], options: VerifyOptions) -> tuple[tuple[str, Check], ...]:
+    """(name, check) for ALWAYS + `names` in run order, remembered per name list and options object
+    (the same few lists come back on every row; the options object is kept alive in the value, as in
+    `_cached_check`)."""
+    key = (tuple(names), id(options))
+    hit = _plans.get(key)
+    if hit is not None and hit[0] is options:
+        return hit[1]
+    plan = tuple((name, _cached_check(name, options)) for name in order_checks(names))
+    if len(_plans) > 256:
+        _plans.clear()
+    _plans[key] = (options, plan)
+    return plan
 
 
 def run_checks(
@@ -115,14 +130,7 @@ def run_checks(
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
     results: list[CheckResult] = []
-    key = tuple(names)
-    ordered = _ordered.get(key)
-    if ordered is None:  # the same few name lists come back on every row
-        ordered = _ordered[key] = tuple(order_checks(names))
-        if len(_ordered) > 256:
-            _ordered.clear()
-    for name in ordered:
-        check = _cached_check(name, opts)
+    for name, check in _plan(names, opts):
         try:
             res = check(inp)
         except Exception as e:  # noqa: BLE001 - recorded per row, see docstring
