@@ -136,3 +136,31 @@ def test_backend_vllm_without_vllm_installed_is_one_line_naming_the_extra(tmp_pa
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "realign[vllm]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_when_every_endpoint_is_out_the_one_that_answered_last_gets_the_request() -> None:
+    # Found trying two --base-url servers: one killed mid-run (connections refused), the other
+    # taken out by three hung requests in a row. With both out, every retry went to the dead
+    # one (the first taken out, so the first "to come back") and rows failed while the live
+    # server was there.
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    hangs = FaultPlan(echo_responder, [Fault("hang", at=[2, 3, 4], times=None)])
+    notices: list[str] = []
+
+    async def go(live_url: str) -> tuple[Any, Any]:
+        settings = LLMSettings(base_url=dead, base_urls=[live_url], model="test-model", timeout_s=0.5,
+                               max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05, concurrency=1,
+                               endpoint_failures=3, endpoint_cooldown_s=60.0)
+        async with LLMClient(settings, None, on_notice=notices.append) as client:
+            # dead refuses 3 times (taken out), then the live server answers request 1
+            first = await client.chat([{"role": "user", "content": "row 1"}], sampling=SAMPLING)
+            # the live server hangs on requests 2-4 (taken out too): the 4th attempt has no
+            # endpoint in service and must go to the one that answered, not to the dead one
+            second = await client.chat([{"role": "user", "content": "row 2"}], sampling=SAMPLING)
+            return first, second
+
+    with OpenAIServer(hangs) as live:
+        first, second = asyncio.run(go(live.base_url))
+        assert live.count == 5
+    assert first.content and second.content
+    assert sum("failed 3 requests in a row" in n for n in notices) == 2

@@ -688,6 +688,7 @@ class LLMClient:
                 raise
             else:
                 ep.failures = 0
+                ep.answered_at = time.monotonic()
             finally:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
@@ -742,14 +743,16 @@ class LLMClient:
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest
-        requests outstanding; when all are out, the first to come back. (A server failing fast
-        has few outstanding and draws requests: `endpoint_failures` in a row take it out.)"""
+        requests outstanding; when all are out, the one that answered last (on a tie, the first
+        to come back): a live server taken out by a few hung requests, not one that was killed
+        and refuses every connection. (A server failing fast has few outstanding and draws
+        requests: `endpoint_failures` in a row take it out.)"""
         if len(self.endpoints) == 1:
             return self.endpoints[0]
         now = time.monotonic()
         up = [ep for ep in self.endpoints if ep.down_until <= now]
         if not up:
-            return min(self.endpoints, key=lambda ep: ep.down_until)
+            return max(self.endpoints, key=lambda ep: (ep.answered_at, -ep.down_until))
         return min(up, key=lambda ep: ep.outstanding)
 
     def _endpoint_failed(self, ep: Endpoint, exc: LLMError) -> None:
@@ -833,6 +836,7 @@ class Endpoint:
     outstanding: int = 0  # requests sent and not yet answered
     failures: int = 0  # consecutive failed requests (connection, timeout, 5xx)
     down_until: float = 0.0  # time.monotonic() before which it gets no request (unless all are out)
+    answered_at: float = 0.0  # time.monotonic() of its last answer: who gets a request when all are out
     taken_out: int = 0  # times it was taken out
 
 
