@@ -64,11 +64,14 @@ def test_an_endpoint_that_fails_every_request_is_taken_out_and_every_call_still_
     assert any("failed 2 requests in a row" in n and bad_url in n for n in notices)
 
 
-def test_an_endpoint_not_listening_is_left_out_at_the_start_and_the_run_goes_on() -> None:
+@pytest.mark.parametrize("dead_first", [True, False])
+def test_an_endpoint_not_listening_is_left_out_at_the_start_and_the_run_goes_on(dead_first: bool) -> None:
+    # dead second: the check once stopped at the first endpoint that listed its models
     dead = f"http://127.0.0.1:{_free_port()}/v1"
     notices: list[str] = []
     with OpenAIServer() as a:
-        results = _chats(_settings([dead, a.base_url], endpoint_cooldown_s=60.0), 10, notices)
+        urls = [dead, a.base_url] if dead_first else [a.base_url, dead]
+        results = _chats(_settings(urls, endpoint_cooldown_s=60.0), 10, notices)
         assert a.count == 10
     assert len(results) == 10
     assert any(dead in n and "leaving" in n for n in notices)

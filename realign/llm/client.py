@@ -554,8 +554,9 @@ class LLMClient:
         errors: list[ConfigError] = []
         ids: list[str] = []
         for ep in self.endpoints:
-            try:
-                ids = ids or await self._check(ep)
+            try:  # every endpoint is checked, not only until one lists its models
+                listed = await self._check(ep)
+                ids = ids or listed
             except ConfigError as exc:
                 errors.append(exc)
                 ep.failures = self.settings.endpoint_failures
