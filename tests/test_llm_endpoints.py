@@ -167,3 +167,41 @@ def test_when_every_endpoint_is_out_the_one_that_answered_last_gets_the_request(
         assert live.count == 5
     assert first.content and second.content
     assert sum("failed 3 requests in a row" in n for n in notices) == 2
+
+
+def test_rows_failed_on_the_second_base_url_are_blamed_on_it_not_on_the_first(tmp_path) -> None:
+    # Found trying two --base-url servers: rows failed because the second server refused
+    # connections, and the end-of-run warning said to check the first one.
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from realign.testing.responders import RealignResponder
+
+    rows = [{"id": f"r{i}", "instruction": f"What is {i} + {i}?", "input": "", "output": f"{i} + {i} = {2 * i}."}
+            for i in range(3)]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "p.toml").write_text("[model]\nmax_attempts = 2\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    hangs = FaultPlan(RealignResponder(), [Fault("hang", fraction=1.0, times=None)])
+    with OpenAIServer(hangs) as hanging:
+        # the dead server is left out at the start; the hanging one takes the first attempts and
+        # is taken out after 3 timeouts; retries then reach the dead one (out first, back first)
+        proc = subprocess.run(
+            [sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(tmp_path / "r.duckdb"),
+             "--pipeline", str(tmp_path / "p.toml"), "--model", "test-model", "--base-url", hanging.base_url,
+             "--base-url", dead, "--timeout", "1", "--task", "math_puzzles", "--json", "-q"],
+            capture_output=True, text=True, env=env, timeout=240, cwd=Path(__file__).resolve().parent.parent)
+        first_url = hanging.base_url
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout)
+    assert summary["failed"] == 3
+    # (a row whose retry still reached the hanging server before it was taken out fails on
+    # a timeout instead: the first request goes out alone, to learn the server's JSON dialect)
+    [failed] = [f for f in summary["failed_by_kind"] if f["kind"] == "connection"]
+    assert failed["fix"].startswith(f"check that the server at {dead} is up")  # the warning prints it
+    assert first_url not in failed["fix"]
