@@ -205,3 +205,24 @@ def test_rows_failed_on_the_second_base_url_are_blamed_on_it_not_on_the_first(tm
     [failed] = [f for f in summary["failed_by_kind"] if f["kind"] == "connection"]
     assert failed["fix"].startswith(f"check that the server at {dead} is up")  # the warning prints it
     assert first_url not in failed["fix"]
+
+
+def test_a_run_stopped_by_one_failing_endpoint_names_that_endpoint() -> None:
+    # Two servers, the second serving another model (404 on every chat): the stop message said
+    # "calls to <first url> failed ... check --model against the ids GET <first url>/models lists",
+    # the one server that lists the model.
+    from realign.llm.client import RunStopped
+
+    async def go(urls: list[str]) -> list[Any]:
+        async with LLMClient(_settings(urls, concurrency=2), None, on_notice=lambda _: None) as client:
+            return await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
+                                          for i in range(80)), return_exceptions=True)
+
+    wrong_model = FaultPlan(echo_responder, [Fault("bad_request", fraction=1.0, times=None, status=404)])
+    with OpenAIServer() as good, OpenAIServer(wrong_model) as bad:
+        outcomes = asyncio.run(go([good.base_url, bad.base_url]))
+        good_url, bad_url = good.base_url, bad.base_url
+    stopped = [o for o in outcomes if isinstance(o, RunStopped)]
+    assert stopped
+    assert f"calls failed the same way at {bad_url}: http_4xx (HTTP 404)" in str(stopped[0])
+    assert good_url not in str(stopped[0])

@@ -146,6 +146,7 @@ class LLMError(Exception):
         attempts: int = 0,
         retry_after: float | None = None,
         contents: list[str] | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -155,6 +156,7 @@ class LLMError(Exception):
         self.retry_after = retry_after  # seconds the server asked us to wait, when it did
         self.contents = contents or []  # the answers of a rejected or cut-off response
         self.key: str | None = None  # the request key, set by LLMClient.chat
+        self.url = url  # the endpoint that answered (or failed) it, when one was reached
         self.repeated = False  # the same error twice in a row for the same request
 
     @property
@@ -550,10 +552,13 @@ class LLMClient:
     def _stop(self, exc: LLMError) -> None:
         w = self.watch
         same = sum(1 for s in w._recent if s == exc.signature)
+        url = exc.url or self.settings.base_url  # with several endpoints, the one that failed
+        calls = (f"calls to {url} failed the same way" if len(self.endpoints) == 1
+                 else f"calls failed the same way at {url}")
         self.stopped = RunStopped(
-            f"stopped: {same} of the last {len(w._recent)} calls to {self.settings.base_url} failed the same way: "
+            f"stopped: {same} of the last {len(w._recent)} {calls}: "
             f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200]}. "
-            f"Fix: {_fix_for(exc, self.settings.base_url)}; then rerun the same command to resume."
+            f"Fix: {_fix_for(exc, url)}; then rerun the same command to resume."
         )
         raise self.stopped from None
 
@@ -703,6 +708,7 @@ class LLMClient:
                 except httpx2.TransportError as exc:
                     raise LLMError("connection", f"connection to {ep.url} failed: {exc}") from None
             except LLMError as exc:
+                exc.url = ep.url
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
@@ -732,9 +738,10 @@ class LLMClient:
             completion_tokens = int(usage.get("completion_tokens") or 0)
         except (ValueError, TypeError, KeyError, AttributeError):
             preview = raw[:120].decode("utf-8", "replace")
-            raise LLMError("server_error", f"malformed response body: {preview!r}", status=200) from None
+            raise LLMError("server_error", f"malformed response body: {preview!r}", status=200,
+                           url=ep.url) from None
         if not choices:
-            raise LLMError("server_error", "response has no choices", status=200)
+            raise LLMError("server_error", "response has no choices", status=200, url=ep.url)
 
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
@@ -744,7 +751,8 @@ class LLMClient:
             self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
 
         if "length" in finish_reasons and not allow_truncated:
-            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)", contents=contents)
+            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)", contents=contents,
+                           url=ep.url)
         result = ChatResult(
             key=key,
             contents=contents,
@@ -760,7 +768,8 @@ class LLMClient:
                 validate(result)
             except ValueError as exc:
                 preview = result.content[:200]
-                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
+                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents,
+                               url=ep.url) from None
         return result
 
     def _pick(self) -> Endpoint:
