@@ -414,10 +414,16 @@ class Pipeline:
         counts = {k: by_status.get(k, 0) for k in ("rewritten", "kept_original", "passthrough", "failed")}
         # why turns failed, by kind of error, each with what to do (a rerun sends a cut-off
         # request again and gets the same answer unless something changes)
+        # With several --base-url, the fix names the servers the errors name (a connection
+        # error says which one refused), else every endpoint: not just the first.
         failed_by_kind = [
-            {"kind": r["kind"], "turns": r["n"], "fix": fix_for_kind(r["kind"], self.cfg.model.base_url or "")}
+            {"kind": r["kind"], "turns": r["n"],
+             "fix": fix_for_kind(r["kind"], " / ".join(r["urls"] or self.cfg.model.endpoints))}
             for r in self.store.query(
-                """SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n FROM rewrites
+                r"""SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n,
+                          list(DISTINCT nullif(regexp_extract(error, 'connection to (\S+) failed', 1), '')
+                               ORDER BY 1) FILTER (WHERE error LIKE '%connection to %') AS urls
+                   FROM rewrites
                    WHERE run_id = ? AND status = 'failed' AND error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC""",
                 [self.run_id])]
         elapsed = time.perf_counter() - self.stats.started

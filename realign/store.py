@@ -1187,6 +1187,22 @@ def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | No
     return {**rows[0], "input_path": input_path} if rows else None
 
 
+def _other_runs_holding(store: Store, example_id: str, run_id: str) -> list[str]:
+    """The runs other than `run_id`, newest first, where `show` finds `example_id` (an id or its
+    prefix, a quarantined row's id or FILE:LINE / FILE row N): one database often holds a run per
+    input file, and `show` reads only the latest unless told. A bare line or row number names no
+    file, so it is not looked for elsewhere."""
+    where_only = re.fullmatch(r"(?:row\s+)?\d+", example_id.strip()) is not None
+    found = []
+    for r in store.query("SELECT run_id FROM runs WHERE run_id <> ? ORDER BY started_at DESC", [run_id]):
+        other = r["run_id"]
+        if store.query("SELECT 1 FROM examples WHERE run_id = ? AND starts_with(example_id, ?) LIMIT 1",
+                       [other, example_id]) or quarantined_row(store, example_id, other) is not None \
+                or not where_only and quarantined_at(store, example_id, other) is not None:
+            found.append(other)
+    return found
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`."""
     from realign.classify.base import classification_source
@@ -1214,6 +1230,10 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
                   [run_id, example_id])[0]["n"]
             raise ConfigError(f"ambiguous: {n:,} ids start with '{example_id}' in run {run_id}: {', '.join(near)}"
                               + (", ..." if n > len(near) else "") + "; give more of the id")
+        elsewhere = _other_runs_holding(store, example_id, run_id)
+        if elsewhere:
+            raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path}; it is in run "
+                              f"{', '.join(elsewhere)}: add --run {elsewhere[0]}")
         raise ConfigError(f"no example '{example_id}' in run {run_id} of {store.path} (ids: `realign export "
                           "--format jsonl` writes each row's id; a quarantined row is named FILE:LINE, or FILE row N "
                           "in a JSON array or Parquet file, as `realign stats` lists it)")

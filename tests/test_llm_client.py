@@ -475,3 +475,39 @@ def test_a_call_cancelled_as_the_probe_lock_is_granted_stops_and_sends_nothing()
     with OpenAIServer(echo_responder, latency_s=0.2) as srv:
         cancelled, sent = asyncio.run(go(srv))
     assert cancelled and sent == 2  # the probe and the third call; the cancelled one sent nothing
+
+
+@pytest.mark.parametrize("with_cache", [True, False])
+def test_identical_requests_in_flight_at_once_are_sent_once(with_cache: bool) -> None:
+    # Found on BBQ rows as messages: two rows share their opening turn (the same context
+    # under two questions), so their classification and first rewrite requests are the same,
+    # and sent at the same time both were paid for (80 of 400 rewrite requests in 200 rows).
+    async def go(srv: OpenAIServer) -> tuple[list[ChatResult], Any]:
+        async with LLMClient(settings(srv, concurrency=16), MemoryCache() if with_cache else None) as client:
+            await client.chat([{"role": "user", "content": "warm up"}], sampling=SAMPLING)
+            same = [client.chat(MESSAGES, sampling=SAMPLING) for _ in range(6)]
+            other = [client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING) for i in range(3)]
+            return list(await asyncio.gather(*same, *other)), client.stats
+
+    with OpenAIServer(latency_s=0.3) as srv:
+        results, stats = asyncio.run(go(srv))
+        assert srv.count == 1 + 1 + 3
+    assert len({r.content for r in results[:6]}) == 1 and all(r.content for r in results)
+    assert sum(not r.cached for r in results[:6]) == 1  # the others waited for its answer
+    assert stats.cache_hits == 5
+
+
+def test_a_request_whose_twin_in_flight_failed_is_sent_on_its_own() -> None:
+    failing = FaultPlan(echo_responder, [Fault("bad_request", at=[2])])
+
+    async def go(srv: OpenAIServer) -> list[Any]:
+        async with LLMClient(settings(srv), None) as client:
+            await client.chat([{"role": "user", "content": "warm up"}], sampling=SAMPLING)
+            calls = [client.chat(MESSAGES, sampling=SAMPLING) for _ in range(2)]
+            return list(await asyncio.gather(*calls, return_exceptions=True))
+
+    with OpenAIServer(failing, latency_s=0.2) as srv:
+        first, second = asyncio.run(go(srv))
+        assert srv.count == 3
+    assert isinstance(first, LLMError) and first.kind == "http_4xx"
+    assert isinstance(second, ChatResult) and second.content and not second.cached

@@ -64,11 +64,14 @@ def test_an_endpoint_that_fails_every_request_is_taken_out_and_every_call_still_
     assert any("failed 2 requests in a row" in n and bad_url in n for n in notices)
 
 
-def test_an_endpoint_not_listening_is_left_out_at_the_start_and_the_run_goes_on() -> None:
+@pytest.mark.parametrize("dead_first", [True, False])
+def test_an_endpoint_not_listening_is_left_out_at_the_start_and_the_run_goes_on(dead_first: bool) -> None:
+    # dead second: the check once stopped at the first endpoint that listed its models
     dead = f"http://127.0.0.1:{_free_port()}/v1"
     notices: list[str] = []
     with OpenAIServer() as a:
-        results = _chats(_settings([dead, a.base_url], endpoint_cooldown_s=60.0), 10, notices)
+        urls = [dead, a.base_url] if dead_first else [a.base_url, dead]
+        results = _chats(_settings(urls, endpoint_cooldown_s=60.0), 10, notices)
         assert a.count == 10
     assert len(results) == 10
     assert any(dead in n and "leaving" in n for n in notices)
@@ -136,3 +139,90 @@ def test_backend_vllm_without_vllm_installed_is_one_line_naming_the_extra(tmp_pa
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "realign[vllm]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_when_every_endpoint_is_out_the_one_that_answered_last_gets_the_request() -> None:
+    # Found trying two --base-url servers: one killed mid-run (connections refused), the other
+    # taken out by three hung requests in a row. With both out, every retry went to the dead
+    # one (the first taken out, so the first "to come back") and rows failed while the live
+    # server was there.
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    hangs = FaultPlan(echo_responder, [Fault("hang", at=[2, 3, 4], times=None)])
+    notices: list[str] = []
+
+    async def go(live_url: str) -> tuple[Any, Any]:
+        settings = LLMSettings(base_url=dead, base_urls=[live_url], model="test-model", timeout_s=0.5,
+                               max_attempts=4, backoff_initial_s=0.01, backoff_max_s=0.05, concurrency=1,
+                               endpoint_failures=3, endpoint_cooldown_s=60.0)
+        async with LLMClient(settings, None, on_notice=notices.append) as client:
+            # dead refuses 3 times (taken out), then the live server answers request 1
+            first = await client.chat([{"role": "user", "content": "row 1"}], sampling=SAMPLING)
+            # the live server hangs on requests 2-4 (taken out too): the 4th attempt has no
+            # endpoint in service and must go to the one that answered, not to the dead one
+            second = await client.chat([{"role": "user", "content": "row 2"}], sampling=SAMPLING)
+            return first, second
+
+    with OpenAIServer(hangs) as live:
+        first, second = asyncio.run(go(live.base_url))
+        assert live.count == 5
+    assert first.content and second.content
+    assert sum("failed 3 requests in a row" in n for n in notices) == 2
+
+
+def test_rows_failed_on_the_second_base_url_are_blamed_on_it_not_on_the_first(tmp_path) -> None:
+    # Found trying two --base-url servers: rows failed because the second server refused
+    # connections, and the end-of-run warning said to check the first one.
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from realign.testing.responders import RealignResponder
+
+    rows = [{"id": f"r{i}", "instruction": f"What is {i} + {i}?", "input": "", "output": f"{i} + {i} = {2 * i}."}
+            for i in range(3)]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "p.toml").write_text("[model]\nmax_attempts = 2\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    hangs = FaultPlan(RealignResponder(), [Fault("hang", fraction=1.0, times=None)])
+    with OpenAIServer(hangs) as hanging:
+        # the dead server is left out at the start; the hanging one takes the first attempts and
+        # is taken out after 3 timeouts; retries then reach the dead one (out first, back first)
+        proc = subprocess.run(
+            [sys.executable, "-m", "realign.cli", "rewrite", "--in", str(data), "--db", str(tmp_path / "r.duckdb"),
+             "--pipeline", str(tmp_path / "p.toml"), "--model", "test-model", "--base-url", hanging.base_url,
+             "--base-url", dead, "--timeout", "1", "--task", "math_puzzles", "--json", "-q"],
+            capture_output=True, text=True, env=env, timeout=240, cwd=Path(__file__).resolve().parent.parent)
+        first_url = hanging.base_url
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout)
+    assert summary["failed"] == 3
+    # (a row whose retry still reached the hanging server before it was taken out fails on
+    # a timeout instead: the first request goes out alone, to learn the server's JSON dialect)
+    [failed] = [f for f in summary["failed_by_kind"] if f["kind"] == "connection"]
+    assert failed["fix"].startswith(f"check that the server at {dead} is up")  # the warning prints it
+    assert first_url not in failed["fix"]
+
+
+def test_a_run_stopped_by_one_failing_endpoint_names_that_endpoint() -> None:
+    # Two servers, the second serving another model (404 on every chat): the stop message said
+    # "calls to <first url> failed ... check --model against the ids GET <first url>/models lists",
+    # the one server that lists the model.
+    from realign.llm.client import RunStopped
+
+    async def go(urls: list[str]) -> list[Any]:
+        async with LLMClient(_settings(urls, concurrency=2), None, on_notice=lambda _: None) as client:
+            return await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
+                                          for i in range(80)), return_exceptions=True)
+
+    wrong_model = FaultPlan(echo_responder, [Fault("bad_request", fraction=1.0, times=None, status=404)])
+    with OpenAIServer() as good, OpenAIServer(wrong_model) as bad:
+        outcomes = asyncio.run(go([good.base_url, bad.base_url]))
+        good_url, bad_url = good.base_url, bad.base_url
+    stopped = [o for o in outcomes if isinstance(o, RunStopped)]
+    assert stopped
+    assert f"calls failed the same way at {bad_url}: http_4xx (HTTP 404)" in str(stopped[0])
+    assert good_url not in str(stopped[0])

@@ -288,3 +288,26 @@ def test_rejection_reasons_group_without_mangling_words_with_digits_or_apostroph
     from realign.store import _REASON_KIND
 
     assert duckdb.execute(f"SELECT {_REASON_KIND} FROM (SELECT ? AS reason)", [reason]).fetchone()[0] == kind
+
+
+def test_show_of_a_row_of_another_run_names_that_run(tmp_path: Path) -> None:
+    """`show` reads the latest run unless told: with several inputs in one database, a row of an
+    earlier run (an id, or FILE:LINE of a quarantined row) was only "no example", found trying it."""
+    from realign.records import BadRow
+    from realign.store import row_story
+
+    with Store(str(tmp_path / "q.duckdb")) as st:
+        st.start_run(run_id="r1", name="t", config={}, config_hash="h",
+                     input_path="data/broken.jsonl", input_hash="ih", model="m", base_url="u")
+        st.add_example("r1", _example("b1~3"), "open_qa", 0.9, "embedded")
+        st.add_quarantine("r1", BadRow(source_index=13, line=14, error="line is not valid UTF-8", raw="x"))
+        st.start_run(run_id="r2", name="t", config={}, config_hash="h2",
+                     input_path="data/tools.jsonl", input_hash="ih2", model="m", base_url="u")
+        st.add_example("r2", _example("tool-9"), "open_qa", 0.9, "embedded")
+        st.flush()
+        for name in ("b1~3", "b1~", "broken.jsonl:14"):
+            with pytest.raises(ConfigError, match=f"^no example '{name}' in run r2 .*; it is in run r1: add --run r1"):
+                row_story(st, name, "r2")
+        with pytest.raises(ConfigError) as told:
+            row_story(st, "nowhere", "r2")
+        assert "it is in run" not in str(told.value)

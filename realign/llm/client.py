@@ -146,6 +146,7 @@ class LLMError(Exception):
         attempts: int = 0,
         retry_after: float | None = None,
         contents: list[str] | None = None,
+        url: str | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -155,6 +156,7 @@ class LLMError(Exception):
         self.retry_after = retry_after  # seconds the server asked us to wait, when it did
         self.contents = contents or []  # the answers of a rejected or cut-off response
         self.key: str | None = None  # the request key, set by LLMClient.chat
+        self.url = url  # the endpoint that answered (or failed) it, when one was reached
         self.repeated = False  # the same error twice in a row for the same request
 
     @property
@@ -331,6 +333,7 @@ class LLMClient:
         self._answered = asyncio.Event()  # set by the first HTTP 200: full concurrency from then on
         self._probe = asyncio.Lock()
         self._probe_hangs = False  # a probe went unanswered for PROBE_PATIENCE_S: stop serialising
+        self._in_flight: dict[str, asyncio.Future[ChatResult | None]] = {}  # request key -> its answer, while sent
         self._secret = settings.api_key.get_secret_value() if settings.api_key is not None else None
         self.endpoints = [Endpoint(url, openai.AsyncOpenAI(
             base_url=url,
@@ -416,95 +419,115 @@ class LLMClient:
                 exc.key = key
                 raise exc
 
-        attempts = 0
-        previous: LLMError | None = None
-        sent: dict[str, Any] = request
-
-        async def attempt() -> ChatResult:
-            nonlocal attempts, previous
-            attempts += 1
-            if attempts > 1:
-                self.stats.retries += 1
-                self.stats.add(purpose, "retries")
-            mode = self.structured_mode
-
-            def build() -> bytes:
-                # Called once a request slot is free, so it sees what earlier calls learned.
-                nonlocal mode, sent
-                mode = self.structured_mode
-                if not structured or mode == "json_schema":
-                    sent = request
-                    return logical
-                sent = dialect_request(request, mode)
-                return json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-            while True:
-                try:
-                    return await self._send(key, build, validate, attempts, allow_truncated, purpose)
-                except LLMError as exc:
-                    if structured and self._step_down(mode, exc):
-                        continue  # the same attempt, in the next dialect
-                    # The same error (or the same rejected answer) again is deterministic.
-                    if previous is not None and exc.signature == previous.signature and exc.kind != "rate_limited" \
-                            and (exc.kind in ("invalid_output", "length") and exc.contents == previous.contents
-                                 or exc.kind == "server_error" and exc.status in (500, 501)):
-                        exc.repeated = True
-                        self.stats.deterministic += 1
-                    previous = exc
-                    raise
-
+        # The same request already on its way (duplicate rows, a shared opening turn sent at
+        # once): wait for its answer instead of paying for it twice.
+        twin = self._in_flight.get(key)
+        if twin is not None:
+            shared = await asyncio.shield(twin)
+            if shared is not None:  # None: the twin failed, so this call sends its own
+                hit = shared.model_copy(update={"cached": True, "latency_s": 0.0, "attempts": 0})
+                if (allow_truncated or "length" not in hit.finish_reasons) and _passes(validate, hit):
+                    self.stats.cache_hits += 1
+                    self.stats.add(purpose, "cached")
+                    return hit
+        flight: asyncio.Future[ChatResult | None] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = flight
         try:
-            probed: ChatResult | None = None
-            if not self._answered.is_set() and not self._probe_hangs:
-                # Until the server has answered a request with HTTP 200, calls go one at a time
-                # (retries included): a server that refuses everything is found out, and its
-                # dialect learned, by a handful of requests, not by `concurrency` of them at once.
-                # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
-                # refusal: the others stop waiting for it (no head-of-line blocking).
-                if not await _acquire_within(self._probe, PROBE_PATIENCE_S):
-                    self._probe_hangs = True
-                else:
-                    try:
-                        if not self._answered.is_set():
-                            probed = await self._retrying(attempt)
-                    finally:
-                        self._probe.release()
-            result: ChatResult = probed if probed is not None else await self._retrying(attempt)
-        except LLMError as exc:
-            exc.attempts = attempts
-            exc.key = key
-            self.stats.errors += 1
-            if self.cache is not None:
-                answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
-                # finish_reason "length" marks a deterministic cut-off, which is not sent again
-                cutoff = "length" if exc.kind == "length" and exc.repeated else None
-                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
-                                    finish_reason=cutoff)
-            if self.watch.record(exc):
-                self._stop(exc)
-            raise
+            attempts = 0
+            previous: LLMError | None = None
+            sent: dict[str, Any] = request
 
-        self.watch.record(None)
-        if len(result.contents) < n and not self._few_choices_noted:
-            # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
-            # user believe each turn had n candidates
-            self._few_choices_noted = True
-            got = len(result.contents)
-            self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
-                           f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
-        if self.cache is not None:
-            self.cache.put_call(
-                key,
-                kind=purpose,
-                request=sent,
-                response=_stored_response(self.settings.model, result),
-                finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                latency_s=result.latency_s,
-            )
-        self.stats.completed += 1
-        return result
+            async def attempt() -> ChatResult:
+                nonlocal attempts, previous
+                attempts += 1
+                if attempts > 1:
+                    self.stats.retries += 1
+                    self.stats.add(purpose, "retries")
+                mode = self.structured_mode
+
+                def build() -> bytes:
+                    # Called once a request slot is free, so it sees what earlier calls learned.
+                    nonlocal mode, sent
+                    mode = self.structured_mode
+                    if not structured or mode == "json_schema":
+                        sent = request
+                        return logical
+                    sent = dialect_request(request, mode)
+                    return json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+                while True:
+                    try:
+                        return await self._send(key, build, validate, attempts, allow_truncated, purpose)
+                    except LLMError as exc:
+                        if structured and self._step_down(mode, exc):
+                            continue  # the same attempt, in the next dialect
+                        # The same error (or the same rejected answer) again is deterministic.
+                        if previous is not None and exc.signature == previous.signature and exc.kind != "rate_limited" \
+                                and (exc.kind in ("invalid_output", "length") and exc.contents == previous.contents
+                                     or exc.kind == "server_error" and exc.status in (500, 501)):
+                            exc.repeated = True
+                            self.stats.deterministic += 1
+                        previous = exc
+                        raise
+
+            try:
+                probed: ChatResult | None = None
+                if not self._answered.is_set() and not self._probe_hangs:
+                    # Until the server has answered a request with HTTP 200, calls go one at a time
+                    # (retries included): a server that refuses everything is found out, and its
+                    # dialect learned, by a handful of requests, not by `concurrency` of them at once.
+                    # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
+                    # refusal: the others stop waiting for it (no head-of-line blocking).
+                    if not await _acquire_within(self._probe, PROBE_PATIENCE_S):
+                        self._probe_hangs = True
+                    else:
+                        try:
+                            if not self._answered.is_set():
+                                probed = await self._retrying(attempt)
+                        finally:
+                            self._probe.release()
+                result: ChatResult = probed if probed is not None else await self._retrying(attempt)
+            except LLMError as exc:
+                exc.attempts = attempts
+                exc.key = key
+                self.stats.errors += 1
+                if self.cache is not None:
+                    answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
+                    # finish_reason "length" marks a deterministic cut-off, which is not sent again
+                    cutoff = "length" if exc.kind == "length" and exc.repeated else None
+                    self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
+                                        finish_reason=cutoff)
+                if self.watch.record(exc):
+                    self._stop(exc)
+                raise
+
+            self.watch.record(None)
+            if len(result.contents) < n and not self._few_choices_noted:
+                # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
+                # user believe each turn had n candidates
+                self._few_choices_noted = True
+                got = len(result.contents)
+                self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
+                               f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
+            if self.cache is not None:
+                self.cache.put_call(
+                    key,
+                    kind=purpose,
+                    request=sent,
+                    response=_stored_response(self.settings.model, result),
+                    finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
+                    prompt_tokens=result.prompt_tokens,
+                    completion_tokens=result.completion_tokens,
+                    latency_s=result.latency_s,
+                )
+            self.stats.completed += 1
+            flight.set_result(result)
+            return result
+        finally:
+            if not flight.done():
+                flight.set_result(None)
+            if self._in_flight.get(key) is flight:
+                del self._in_flight[key]
 
     def _step_down(self, mode: str, exc: LLMError) -> bool:
         """Learn from an error that rejects the structured-output dialect `mode`: move the
@@ -529,10 +552,13 @@ class LLMClient:
     def _stop(self, exc: LLMError) -> None:
         w = self.watch
         same = sum(1 for s in w._recent if s == exc.signature)
+        url = exc.url or self.settings.base_url  # with several endpoints, the one that failed
+        calls = (f"calls to {url} failed the same way" if len(self.endpoints) == 1
+                 else f"calls failed the same way at {url}")
         self.stopped = RunStopped(
-            f"stopped: {same} of the last {len(w._recent)} calls to {self.settings.base_url} failed the same way: "
+            f"stopped: {same} of the last {len(w._recent)} {calls}: "
             f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200]}. "
-            f"Fix: {_fix_for(exc, self.settings.base_url)}; then rerun the same command to resume."
+            f"Fix: {_fix_for(exc, url)}; then rerun the same command to resume."
         )
         raise self.stopped from None
 
@@ -554,8 +580,9 @@ class LLMClient:
         errors: list[ConfigError] = []
         ids: list[str] = []
         for ep in self.endpoints:
-            try:
-                ids = ids or await self._check(ep)
+            try:  # every endpoint is checked, not only until one lists its models
+                listed = await self._check(ep)
+                ids = ids or listed
             except ConfigError as exc:
                 errors.append(exc)
                 ep.failures = self.settings.endpoint_failures
@@ -681,6 +708,7 @@ class LLMClient:
                 except httpx2.TransportError as exc:
                     raise LLMError("connection", f"connection to {ep.url} failed: {exc}") from None
             except LLMError as exc:
+                exc.url = ep.url
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
@@ -688,6 +716,7 @@ class LLMClient:
                 raise
             else:
                 ep.failures = 0
+                ep.answered_at = time.monotonic()
             finally:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
@@ -709,9 +738,10 @@ class LLMClient:
             completion_tokens = int(usage.get("completion_tokens") or 0)
         except (ValueError, TypeError, KeyError, AttributeError):
             preview = raw[:120].decode("utf-8", "replace")
-            raise LLMError("server_error", f"malformed response body: {preview!r}", status=200) from None
+            raise LLMError("server_error", f"malformed response body: {preview!r}", status=200,
+                           url=ep.url) from None
         if not choices:
-            raise LLMError("server_error", "response has no choices", status=200)
+            raise LLMError("server_error", "response has no choices", status=200, url=ep.url)
 
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
@@ -721,7 +751,8 @@ class LLMClient:
             self._tpm.adjust(estimate - prompt_tokens - completion_tokens)
 
         if "length" in finish_reasons and not allow_truncated:
-            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)", contents=contents)
+            raise LLMError("length", "the answer was cut off at max_tokens (finish_reason=length)", contents=contents,
+                           url=ep.url)
         result = ChatResult(
             key=key,
             contents=contents,
@@ -737,19 +768,22 @@ class LLMClient:
                 validate(result)
             except ValueError as exc:
                 preview = result.content[:200]
-                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents) from None
+                raise LLMError("invalid_output", f"{exc} -- answer began: {preview!r}", contents=contents,
+                               url=ep.url) from None
         return result
 
     def _pick(self) -> Endpoint:
         """The endpoint for the next request: among those not taken out, the one with the fewest
-        requests outstanding; when all are out, the first to come back. (A server failing fast
-        has few outstanding and draws requests: `endpoint_failures` in a row take it out.)"""
+        requests outstanding; when all are out, the one that answered last (on a tie, the first
+        to come back): a live server taken out by a few hung requests, not one that was killed
+        and refuses every connection. (A server failing fast has few outstanding and draws
+        requests: `endpoint_failures` in a row take it out.)"""
         if len(self.endpoints) == 1:
             return self.endpoints[0]
         now = time.monotonic()
         up = [ep for ep in self.endpoints if ep.down_until <= now]
         if not up:
-            return min(self.endpoints, key=lambda ep: ep.down_until)
+            return max(self.endpoints, key=lambda ep: (ep.answered_at, -ep.down_until))
         return min(up, key=lambda ep: ep.outstanding)
 
     def _endpoint_failed(self, ep: Endpoint, exc: LLMError) -> None:
@@ -833,6 +867,7 @@ class Endpoint:
     outstanding: int = 0  # requests sent and not yet answered
     failures: int = 0  # consecutive failed requests (connection, timeout, 5xx)
     down_until: float = 0.0  # time.monotonic() before which it gets no request (unless all are out)
+    answered_at: float = 0.0  # time.monotonic() of its last answer: who gets a request when all are out
     taken_out: int = 0  # times it was taken out
 
 
