@@ -433,101 +433,110 @@ class LLMClient:
         flight: asyncio.Future[ChatResult | None] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = flight
         try:
-            attempts = 0
-            previous: LLMError | None = None
-            sent: dict[str, Any] = request
-
-            async def attempt() -> ChatResult:
-                nonlocal attempts, previous
-                attempts += 1
-                if attempts > 1:
-                    self.stats.retries += 1
-                    self.stats.add(purpose, "retries")
-                mode = self.structured_mode
-
-                def build() -> bytes:
-                    # Called once a request slot is free, so it sees what earlier calls learned.
-                    nonlocal mode, sent
-                    mode = self.structured_mode
-                    if not structured or mode == "json_schema":
-                        sent = request
-                        return logical
-                    sent = dialect_request(request, mode)
-                    return json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-                while True:
-                    try:
-                        return await self._send(key, build, validate, attempts, allow_truncated, purpose)
-                    except LLMError as exc:
-                        if structured and self._step_down(mode, exc):
-                            continue  # the same attempt, in the next dialect
-                        # The same error (or the same rejected answer) again is deterministic.
-                        if previous is not None and exc.signature == previous.signature and exc.kind != "rate_limited" \
-                                and (exc.kind in ("invalid_output", "length") and exc.contents == previous.contents
-                                     or exc.kind == "server_error" and exc.status in (500, 501)):
-                            exc.repeated = True
-                            self.stats.deterministic += 1
-                        previous = exc
-                        raise
-
-            try:
-                probed: ChatResult | None = None
-                if not self._answered.is_set() and not self._probe_hangs:
-                    # Until the server has answered a request with HTTP 200, calls go one at a time
-                    # (retries included): a server that refuses everything is found out, and its
-                    # dialect learned, by a handful of requests, not by `concurrency` of them at once.
-                    # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
-                    # refusal: the others stop waiting for it (no head-of-line blocking).
-                    if not await _acquire_within(self._probe, PROBE_PATIENCE_S):
-                        self._probe_hangs = True
-                    else:
-                        try:
-                            if not self._answered.is_set():
-                                probed = await self._retrying(attempt)
-                        finally:
-                            self._probe.release()
-                result: ChatResult = probed if probed is not None else await self._retrying(attempt)
-            except LLMError as exc:
-                exc.attempts = attempts
-                exc.key = key
-                self.stats.errors += 1
-                if self.cache is not None:
-                    answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
-                    # finish_reason "length" marks a deterministic cut-off, which is not sent again
-                    cutoff = "length" if exc.kind == "length" and exc.repeated else None
-                    self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
-                                        finish_reason=cutoff)
-                if self.watch.record(exc):
-                    self._stop(exc)
-                raise
-
-            self.watch.record(None)
-            if len(result.contents) < n and not self._few_choices_noted:
-                # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
-                # user believe each turn had n candidates
-                self._few_choices_noted = True
-                got = len(result.contents)
-                self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
-                               f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
-            if self.cache is not None:
-                self.cache.put_call(
-                    key,
-                    kind=purpose,
-                    request=sent,
-                    response=_stored_response(self.settings.model, result),
-                    finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
-                    prompt_tokens=result.prompt_tokens,
-                    completion_tokens=result.completion_tokens,
-                    latency_s=result.latency_s,
-                )
-            self.stats.completed += 1
+            result = await self._fetch(key, request, logical, structured, n, validate, allow_truncated, purpose)
             flight.set_result(result)
             return result
         finally:
             if not flight.done():
-                flight.set_result(None)
+                flight.set_result(None)  # failed: a waiting twin sends its own
             if self._in_flight.get(key) is flight:
                 del self._in_flight[key]
+
+    async def _fetch(
+        self, key: str, request: dict[str, Any], logical: bytes, structured: bool, n: int,
+        validate: Callable[[ChatResult], None] | None, allow_truncated: bool, purpose: str,
+    ) -> ChatResult:
+        """Send a request the cache could not answer (retries, dialect steps, the first-request
+        probe) and record its outcome, success or failure, in the cache and the failure watch."""
+        attempts = 0
+        previous: LLMError | None = None
+        sent: dict[str, Any] = request
+
+        async def attempt() -> ChatResult:
+            nonlocal attempts, previous
+            attempts += 1
+            if attempts > 1:
+                self.stats.retries += 1
+                self.stats.add(purpose, "retries")
+            mode = self.structured_mode
+
+            def build() -> bytes:
+                # Called once a request slot is free, so it sees what earlier calls learned.
+                nonlocal mode, sent
+                mode = self.structured_mode
+                if not structured or mode == "json_schema":
+                    sent = request
+                    return logical
+                sent = dialect_request(request, mode)
+                return json.dumps(sent, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+            while True:
+                try:
+                    return await self._send(key, build, validate, attempts, allow_truncated, purpose)
+                except LLMError as exc:
+                    if structured and self._step_down(mode, exc):
+                        continue  # the same attempt, in the next dialect
+                    # The same error (or the same rejected answer) again is deterministic.
+                    if previous is not None and exc.signature == previous.signature and exc.kind != "rate_limited" \
+                            and (exc.kind in ("invalid_output", "length") and exc.contents == previous.contents
+                                 or exc.kind == "server_error" and exc.status in (500, 501)):
+                        exc.repeated = True
+                        self.stats.deterministic += 1
+                    previous = exc
+                    raise
+
+        try:
+            probed: ChatResult | None = None
+            if not self._answered.is_set() and not self._probe_hangs:
+                # Until the server has answered a request with HTTP 200, calls go one at a time
+                # (retries included): a server that refuses everything is found out, and its
+                # dialect learned, by a handful of requests, not by `concurrency` of them at once.
+                # A probe that gets no answer at all for PROBE_PATIENCE_S is a slow request, not a
+                # refusal: the others stop waiting for it (no head-of-line blocking).
+                if not await _acquire_within(self._probe, PROBE_PATIENCE_S):
+                    self._probe_hangs = True
+                else:
+                    try:
+                        if not self._answered.is_set():
+                            probed = await self._retrying(attempt)
+                    finally:
+                        self._probe.release()
+            result: ChatResult = probed if probed is not None else await self._retrying(attempt)
+        except LLMError as exc:
+            exc.attempts = attempts
+            exc.key = key
+            self.stats.errors += 1
+            if self.cache is not None:
+                answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
+                # finish_reason "length" marks a deterministic cut-off, which is not sent again
+                cutoff = "length" if exc.kind == "length" and exc.repeated else None
+                self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
+                                    finish_reason=cutoff)
+            if self.watch.record(exc):
+                self._stop(exc)
+            raise
+
+        self.watch.record(None)
+        if len(result.contents) < n and not self._few_choices_noted:
+            # llama-cpp-python answers one choice whatever n asks: say so instead of letting the
+            # user believe each turn had n candidates
+            self._few_choices_noted = True
+            got = len(result.contents)
+            self.on_notice(f"the server at {self.settings.base_url} answered {got} choice{'s' * (got != 1)} where "
+                           f"--n asked for {n}: it ignores n, so each request gives fewer candidates")
+        if self.cache is not None:
+            self.cache.put_call(
+                key,
+                kind=purpose,
+                request=sent,
+                response=_stored_response(self.settings.model, result),
+                finish_reason=result.finish_reasons[0] if result.finish_reasons else None,
+                prompt_tokens=result.prompt_tokens,
+                completion_tokens=result.completion_tokens,
+                latency_s=result.latency_s,
+            )
+        self.stats.completed += 1
+        return result
 
     def _step_down(self, mode: str, exc: LLMError) -> bool:
         """Learn from an error that rejects the structured-output dialect `mode`: move the
