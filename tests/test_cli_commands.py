@@ -8,7 +8,7 @@ from pathlib import Path
 from realign.testing.openai_server import OpenAIServer
 from realign.testing.responders import RealignResponder
 
-from test_e2e_cli import REPO, realign, summary_of
+from test_e2e_cli import REPO, cli_env, realign, summary_of
 
 
 def test_classify_scores_itself_against_gold(tmp_path: Path) -> None:
@@ -125,3 +125,17 @@ def test_show_says_why_a_passthrough_row_was_not_rewritten(tmp_path: Path) -> No
         assert s["passthrough"] == 1 and srv.count == 0
     shown = realign("show", "p1", "--db", str(db)).stdout
     assert "passthrough: task poem_generation is not rewritten" in " ".join(shown.split())
+
+
+def test_help_shows_bracketed_names_as_written() -> None:
+    # typer renders help with rich markup, where "[audit]" or "realign[ray]" would be read as a
+    # style tag and vanish ("Take the  gates"); the CLI escapes them
+    env = {**cli_env(), "COLUMNS": "400"}
+
+    def words(command: str) -> str:  # the help as one line, without the panel's borders
+        return " ".join(w for w in realign(command, "--help", env=env).stdout.split() if w != "\u2502")
+
+    rewrite_help = words("rewrite")
+    assert "the pipeline's [modes] entries" in rewrite_help
+    assert "pip install 'realign[ray]'" in rewrite_help and "pip install 'realign[vllm]'" in rewrite_help
+    assert "Take the [audit] gates" in words("audit")
