@@ -566,7 +566,7 @@ class LLMClient:
                  else f"calls failed the same way at {url}")
         self.stopped = RunStopped(
             f"stopped: {same} of the last {len(w._recent)} {calls}: "
-            f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200]}. "
+            f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200].rstrip(' .')}. "
             f"Fix: {_fix_for(exc, url)}; then rerun the same command to resume."
         )
         raise self.stopped from None
