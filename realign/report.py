@@ -171,7 +171,23 @@ def print_stats(d: dict[str, Any]) -> None:
     _print_usage(d.get("usage") or {})
 
 
+def print_quarantined(s: dict[str, Any]) -> None:
+    where = f"line {s['line']}" if s["line"] is not None else f"row {s['source_index']}"
+    console.rule(f"{s['input_path']} {where} (run {s['run_id']}): quarantined, not processed")
+    if s["example_id"]:
+        console.print(f"id {s['example_id']}", markup=False, highlight=False)
+    console.print(f"field: {s['field'] or '(the whole row)'}", markup=False, highlight=False)
+    console.print(f"reason: {s['reason']}", markup=False, highlight=False)
+    console.print("[bold]raw[/bold]" + (f" (first {len(s['raw']):,} of {s['raw_chars']:,} characters)"
+                                         if s["raw_truncated"] else ""))
+    console.print(s["raw"], markup=False, highlight=False, soft_wrap=True)
+    console.print("fix the row and rerun", markup=False, highlight=False)
+
+
 def print_story(s: dict[str, Any]) -> None:
+    if s["status"] == "quarantined":
+        print_quarantined(s)
+        return
     console.rule(f"{s['example_id']} (run {s['run_id']}, row {s['source_index']}"
                  + (f", line {s['line']}" if s["line"] else "") + ")")
     console.print(f"task [bold]{s['task']}[/bold] (confidence {s['task_confidence']:.2f}, {s['classifier']}) | "

@@ -1203,8 +1203,26 @@ def _other_runs_holding(store: Store, example_id: str, run_id: str) -> list[str]
     return found
 
 
+# `show` of a quarantined row gives this much of its raw text: enough to see what is wrong with
+# it, while a row of megabytes (a pasted file, a base64 blob) does not flood the terminal.
+RAW_SHOWN_CHARS = 2000
+
+
+def quarantine_story(bad: dict[str, Any], run_id: str, example_id: str | None) -> dict[str, Any]:
+    """`show` of a quarantined row: where it is, the field and reason it was set aside for, and
+    its raw text (the first RAW_SHOWN_CHARS characters; `raw_chars` says how long it is)."""
+    raw = bad["raw"] or ""
+    return {
+        "run_id": run_id, "status": "quarantined", "example_id": example_id,
+        "input_path": bad["input_path"], "line": bad["line"], "source_index": bad["source_index"],
+        "field": bad["field"], "reason": bad["error"],
+        "raw": raw[:RAW_SHOWN_CHARS], "raw_chars": len(raw), "raw_truncated": len(raw) > RAW_SHOWN_CHARS,
+    }
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
-    """Everything known about one row: `realign show`."""
+    """Everything known about one row: `realign show`. A quarantined row (named by its id, or by
+    FILE:LINE / FILE row N) has a shorter story: `status` "quarantined", see quarantine_story."""
     from realign.classify.base import classification_source
 
     q = store.query
@@ -1221,10 +1239,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             bad = quarantined_at(store, example_id, run_id)
             what = f"the row at {example_id}"
         if bad is not None:
-            field = f", field '{bad['field']}'" if bad["field"] else ""
-            where = f"line {bad['line']}" if bad["line"] is not None else f"row {bad['source_index']}"
-            raise ConfigError(f"{what} was quarantined in run {run_id}, not processed: "
-                              f"{bad['input_path']} {where}{field}: {bad['error']}; fix the row and rerun")
+            return quarantine_story(bad, run_id, example_id if what.startswith("example") else None)
         if near:
             n = q("SELECT count(*) AS n FROM examples WHERE run_id = ? AND starts_with(example_id, ?)",
                   [run_id, example_id])[0]["n"]

@@ -127,6 +127,28 @@ def test_show_says_why_a_passthrough_row_was_not_rewritten(tmp_path: Path) -> No
     assert "passthrough: task poem_generation is not rewritten" in " ".join(shown.split())
 
 
+def test_show_of_a_quarantined_row_prints_where_why_and_the_raw_text_and_exits_0(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "ok1", "instruction": "What is 2 + 3?", "input": "", "output": "5"}) + "\n"
+                    + '{"id": "cut", "instruction": "broken", "output": \n'
+                    + json.dumps({"id": "q3", "instruction": "no output here"}) + "\n")
+    db = tmp_path / "q.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                               "--classifier", "embedded", "-q", "--json"))
+    assert s["quarantined"] == 2
+    plain = realign("show", f"{data.name}:2", "--db", str(db))
+    assert plain.returncode == 0 and "error" not in plain.stderr, plain.stderr
+    text = " ".join(plain.stdout.split())
+    assert f"{data} line 2" in text and "quarantined" in text and "line is not valid JSON" in text
+    assert '{"id": "cut", "instruction": "broken", "output":' in text
+    story = summary_of(realign("show", "q3", "--db", str(db), "--json"))
+    assert {k: story[k] for k in ("status", "example_id", "input_path", "line", "field", "reason")} == {
+        "status": "quarantined", "example_id": "q3", "input_path": str(data), "line": 3, "field": "output",
+        "reason": "field 'output' is missing"}
+    assert json.loads(story["raw"]) == {"id": "q3", "instruction": "no output here"}
+
+
 def test_help_shows_bracketed_names_as_written() -> None:
     # typer renders help with rich markup, where "[audit]" or "realign[ray]" would be read as a
     # style tag and vanish ("Take the  gates"); the CLI escapes them

@@ -204,10 +204,10 @@ def test_a_flush_removes_the_journal_it_committed(tmp_path: Path) -> None:
         assert not list(tmp_path.glob("f.duckdb.journal-*"))
 
 
-def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_reason(tmp_path: Path) -> None:
+def test_show_of_a_quarantined_row_id_gives_its_file_line_field_reason_and_raw_text(tmp_path: Path) -> None:
     from realign.errors import ConfigError
     from realign.records import BadRow
-    from realign.store import row_story
+    from realign.store import RAW_SHOWN_CHARS, row_story
 
     with Store(str(tmp_path / "q.duckdb")) as st:
         st.start_run(run_id="r1", name="t", config={"input": {"id_field": None}}, config_hash="h",
@@ -217,21 +217,25 @@ def test_show_of_a_quarantined_row_id_says_quarantined_with_file_line_field_and_
         st.add_quarantine("r1", BadRow(source_index=8, line=9, error="line is not valid JSON",
                                        raw='{"id": "broken", "conversations": '))
         st.flush()
-        with pytest.raises(ConfigError) as told:
-            row_story(st, "s7", "r1")
-        assert str(told.value) == ("example 's7' was quarantined in run r1, not processed: chat.jsonl line 7, "
-                                   "field 'conversations[1].value': response is empty; fix the row and rerun")
-        with pytest.raises(ConfigError, match="'broken' was quarantined .* line 9: line is not valid JSON"):
-            row_story(st, "broken", "r1")
+        assert row_story(st, "s7", "r1") == {
+            "run_id": "r1", "status": "quarantined", "example_id": "s7", "input_path": "chat.jsonl", "line": 7,
+            "source_index": 6, "field": "conversations[1].value", "reason": "response is empty",
+            "raw": '{"id": "s7", "conversations": []}', "raw_chars": 33, "raw_truncated": False}
+        broken = row_story(st, "broken", "r1")
+        assert (broken["line"], broken["field"], broken["reason"]) == (9, None, "line is not valid JSON")
         with pytest.raises(ConfigError, match="^no example 's8'"):
             row_story(st, "s8", "r1")
-        # a row with no id at all is named by where it is: FILE:LINE, or the line alone
-        st.add_quarantine("r1", BadRow(source_index=2, line=3, error="line is not valid JSON", raw='{"instr'))
+        # a row with no id at all is named by where it is: FILE:LINE, or the line alone; a long
+        # raw text is cut to its start, saying how long it was
+        long_raw = '{"instr' + "x" * 5000
+        st.add_quarantine("r1", BadRow(source_index=2, line=3, error="line is not valid JSON", raw=long_raw))
         st.flush()
         for where in ("chat.jsonl:3", "/elsewhere/chat.jsonl:3", "3"):
-            with pytest.raises(ConfigError, match=f"^the row at {where} was quarantined in run r1, not processed: "
-                                                  "chat.jsonl line 3: line is not valid JSON"):
-                row_story(st, where, "r1")
+            story = row_story(st, where, "r1")
+            assert (story["status"], story["example_id"], story["line"], story["reason"]) == (
+                "quarantined", None, 3, "line is not valid JSON")
+            assert story["raw"] == long_raw[:RAW_SHOWN_CHARS] and story["raw_chars"] == len(long_raw)
+            assert story["raw_truncated"] is True
         for nothing_there in ("chat.jsonl:4", "other.jsonl:3"):
             with pytest.raises(ConfigError, match="^no example"):
                 row_story(st, nothing_there, "r1")
@@ -251,9 +255,9 @@ def test_show_finds_a_quarantined_row_of_a_json_array_by_the_name_stats_gives_it
                                        raw='{"instruction": "x"}'))
         st.flush()
         for where in ("data/arr.json row 1", "arr.json row 1", "row 1"):
-            with pytest.raises(ConfigError, match=f"^the row at {where} was quarantined in run r1, not processed: "
-                                                  "data/arr.json row 1, field 'output'"):
-                row_story(st, where, "r1")
+            story = row_story(st, where, "r1")
+            assert (story["input_path"], story["line"], story["source_index"], story["field"]) == (
+                "data/arr.json", None, 1, "output")
         with pytest.raises(ConfigError, match="^no example 'arr.json row 2'.*FILE row N"):
             row_story(st, "arr.json row 2", "r1")
 
