@@ -7,10 +7,11 @@ from typing import Any
 
 from realign.classify.base import classification_text
 from realign.config import PipelineConfig
+from realign.llm.base import request_key
 from realign.llm.prices import cost_usd, price_of
 from realign.pipeline import Pipeline
 from realign.records import BadRow, Example
-from realign.rewrite import build_messages, turn_instruction
+from realign.rewrite import build_messages, rewrite_schema, turn_instruction
 from realign.store import quarantine_warnings
 
 
@@ -51,6 +52,9 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     tokens per original character that earlier runs in the same database took, by task
     (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens. `finished`: the run a
     real rerun would resume and the ids it finished; those rows send nothing and are not counted.
+    A request identical to one counted before (a duplicate row, an opening turn two chats share)
+    is counted once, as a run sends it once (the client folds a twin in flight, the cache
+    answers a later one); `duplicate_requests` says how many were folded.
     """
     from realign.engines.admit import dedupe_id
 
@@ -75,6 +79,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     samples: list[dict[str, Any]] = []
     bad: list[str] = []
     evidence_requests = 0
+    # the keys a run would give its requests: rewrite requests by LLMClient's request key; a
+    # classification by its text, as the rest of its request is the same for every row
+    sent_keys: set[str] = set()
+    classify_texts: set[str] = set()
+    folded_rewrite = folded_classify = 0
+    rewrite_request = {"model": cfg.model.model, "n": cfg.sampling.n, **pipeline.sampling,
+                       "response_format": rewrite_schema(cfg.rewrite.answer_schema)}
     for chunk in pipeline._chunks(input_path, limit):
         examples = [x for x in chunk if isinstance(x, Example)]
         for x in chunk:
@@ -90,8 +101,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         preds = await pipeline.classify(examples)
         for ex, pred in zip(examples, preds):
             if asks_llm is not None and pred.confidence < asks_llm:
-                classify_requests += 1
-                classify_chars += classify_system + len(classification_text(ex.turns)) + 120
+                text = classification_text(ex.turns)
+                if text in classify_texts:
+                    folded_classify += 1
+                else:
+                    classify_texts.add(text)
+                    classify_requests += 1
+                    classify_chars += classify_system + len(text) + 120
             entry = by_task.setdefault(pred.task, {"rows": 0, "rewrite": 0, "passthrough": 0})
             entry["rows"] += 1
             todo = pipeline.turns_to_rewrite(pred.task, ex)
@@ -113,6 +129,11 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                         name = name if flag and (flag.level == "harmful" or sim.screen_model) else "rewrite"
                     turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
+                key = request_key({**rewrite_request, "messages": messages})
+                if key in sent_keys:
+                    folded_rewrite += 1
+                    continue
+                sent_keys.add(key)
                 requests += 1
                 evidence_requests += int(cfg.retrieval.all_tasks or cfg.tasks.retrieval.get(pred.task, spec.retrieval))
                 prompt_chars += sum(len(m["content"]) for m in messages)
@@ -130,6 +151,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "resumed_run": resume_id or None,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
         "classify_requests": classify_requests, "total_requests": requests + classify_requests,
+        "duplicate_requests": {"rewrite": folded_rewrite, "classify": folded_classify},
         "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),
         "price_per_million": list(price) if price else None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,

@@ -24,6 +24,11 @@ def _table(*headers: str) -> Table:
     return t
 
 
+def _folded(dups: dict[str, int]) -> str:
+    return " and ".join(f"{n:,} {kind}" for kind, n in (("rewrite", dups.get("rewrite", 0)),
+                                                        ("classification", dups.get("classify", 0))) if n)
+
+
 def print_rewrite_summary(s: dict[str, Any]) -> None:
     if s.get("dry_run"):
         console.print(f"[bold]dry run[/bold]: {s['rows']} rows read, {s['quarantined']} would be quarantined")
@@ -39,7 +44,9 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         cost = s.get("estimated_cost_usd")
         console.print(
             f"would send {s['classify_requests']:,} classification and {s['requests']:,} rewrite requests "
-            f"(up to {s['requests_with_feedback_retry_max']:,} rewrite requests with feedback retries); "
+            f"(up to {s['requests_with_feedback_retry_max']:,} rewrite requests with feedback retries"
+            + (f"; {_folded(s['duplicate_requests'])} identical to one counted before, sent once"
+               if any(s.get("duplicate_requests", {}).values()) else "") + "); "
             f"{s['rows_needing_evidence']:,} of them are of tasks that take evidence "
             f"(retrieval: {s['retrieval']}); estimated tokens: "
             f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion; "

@@ -614,6 +614,25 @@ def test_dry_run_counts_classification_requests_and_estimates_cost(tmp_path: Pat
     assert embedded["estimated_prompt_tokens"] < llm["estimated_prompt_tokens"]
 
 
+def test_dry_run_counts_a_request_repeated_by_duplicate_rows_or_a_shared_opening_turn_once_as_a_run_sends_it(
+        tmp_path: Path) -> None:
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(DEMO.read_text() * 2)
+    chats = tmp_path / "chats.jsonl"
+    opening = [{"role": "user", "content": "A Muslim man and a Jewish man left the shop. What happened?"},
+               {"role": "assistant", "content": "Two men left the shop."}]
+    chats.write_text("".join(json.dumps({"messages": opening + [
+        {"role": "user", "content": f"Who paid? Option {i}."}, {"role": "assistant", "content": "Can't answer."}]}) + "\n"
+        for i in range(3)))
+    for data, turns, folded in ((twice, "last", 20), (chats, "all", 2)):
+        common = ["rewrite", "--in", str(data), "--classifier", "embedded", "--turns", turns, "--json", "--model", "m"]
+        with OpenAIServer(RealignResponder()) as srv:
+            plan = summary_of(realign(*common, "--dry-run", "--base-url", srv.base_url))
+            run = summary_of(realign(*common, "--db", str(tmp_path / f"{data.stem}.duckdb"), "--base-url", srv.base_url))
+        assert plan["duplicate_requests"] == {"rewrite": folded, "classify": 0}
+        assert run["retries"] == 0 and run["llm_requests"] == srv.count == plan["requests"], (data.name, plan, run)
+
+
 def test_max_cost_stops_cleanly_and_a_higher_limit_resumes(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
     write_alpaca(data, 300)
