@@ -39,7 +39,10 @@ def describe(snap: dict[str, Any], width: int = WIDTH) -> str:
         (1, f"tokens {snap['prompt_tokens']:,}+{snap['completion_tokens']:,} {tps:,.0f}/s{cost}"),
         (3, f"sent {snap['fresh']:,} cached {snap['cached']:,} retries {snap['retries']:,} "
             f"in flight {snap['in_flight']}"),
-        (1, f"rewritten {snap.get('rewritten', 0):,} kept {snap.get('kept_original', 0):,} "
+        # rows an earlier session finished, then this session's outcomes: together they make
+        # `done` (the status counts alone are this session's, the row total the whole run's)
+        (1, (f"resumed {snap['resumed']:,}, this session: " if snap.get("resumed") else "")
+            + f"rewritten {snap.get('rewritten', 0):,} kept {snap.get('kept_original', 0):,} "
             f"pass {snap.get('passthrough', 0):,} failed {snap.get('failed', 0):,} "
             + (f"waiting for the batch {snap['waiting']:,} " if snap.get("waiting") else "")
             + f"quar {snap['quarantined']:,}"),

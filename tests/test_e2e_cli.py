@@ -480,6 +480,22 @@ def test_plain_progress_line_on_stderr_when_not_a_terminal(tmp_path: Path) -> No
     assert proc.stdout.startswith("run r")  # the human summary on stdout, progress kept off it
 
 
+def test_progress_after_a_resume_counts_earlier_sessions_rows_as_resumed_apart_from_this_sessions(
+        tmp_path: Path) -> None:
+    db = str(tmp_path / "r.duckdb")
+    args = ["rewrite", "--in", str(DEMO), "--db", db, "--model", "m", "--classifier", "embedded"]
+    with OpenAIServer(RealignResponder()) as srv:
+        assert realign(*args, "--base-url", srv.base_url, "--limit", "10", "-q").returncode == 0
+        proc = realign(*args, "--base-url", srv.base_url)
+    assert proc.returncode == 0, proc.stderr
+    last = [ln for ln in proc.stderr.splitlines() if ln.startswith("rows 24/24")][-1]
+    counts = re.search(r"resumed (\d+), this session: rewritten (\d+) kept (\d+) pass (\d+) failed (\d+) quar (\d+)",
+                       last)
+    assert counts, last
+    # the earlier session's 10 rows and this session's outcomes make up the 24 rows shown done
+    assert int(counts.group(1)) == 10 and sum(int(n) for n in counts.groups()) == 24
+
+
 # ---- a database of the previous release --------------------------------------------------------
 
 def test_database_of_the_previous_release_is_read_and_extended_through_the_cli(tmp_path: Path) -> None:
