@@ -1234,12 +1234,12 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         if len(near) == 1:
             return row_story(store, near[0], run_id)
         bad = quarantined_row(store, example_id, run_id)
-        what = f"example '{example_id}'"
-        if bad is None:  # FILE:LINE, LINE or FILE row N, how quarantined rows without an id are named
-            bad = quarantined_at(store, example_id, run_id)
-            what = f"the row at {example_id}"
         if bad is not None:
-            return quarantine_story(bad, run_id, example_id if what.startswith("example") else None)
+            return quarantine_story(bad, run_id, example_id)
+        # FILE:LINE, LINE or FILE row N, how quarantined rows without an id are named
+        bad = quarantined_at(store, example_id, run_id)
+        if bad is not None:
+            return quarantine_story(bad, run_id, None)
         if near:
             n = q("SELECT count(*) AS n FROM examples WHERE run_id = ? AND starts_with(example_id, ?)",
                   [run_id, example_id])[0]["n"]
