@@ -45,7 +45,7 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         console.print(
             f"would send {s['classify_requests']:,} classification and {s['requests']:,} rewrite requests "
             f"(up to {s['requests_with_feedback_retry_max']:,} rewrite requests with feedback retries"
-            + (f"; {_folded(s['duplicate_requests'])} identical to one counted before, sent once"
+            + (f"; not counted: {_folded(s['duplicate_requests'])} requests that repeat one counted, sent once"
                if any(s.get("duplicate_requests", {}).values()) else "") + "); "
             f"{s['rows_needing_evidence']:,} of them are of tasks that take evidence "
             f"(retrieval: {s['retrieval']}); estimated tokens: "
