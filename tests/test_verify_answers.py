@@ -276,6 +276,19 @@ def test_variables_of_a_worked_solution_are_no_spanish_words() -> None:
                    "por los museos que son visitados por millones de personas.").passed
 
 
+def test_per_in_english_working_is_no_italian_word() -> None:
+    # unit phrases ("$20 per bag") are English working; six of them read as Italian "per"
+    original = ("The trader bought bags at $20 each and paid $2 to carry each one. He sold them at $30, "
+                "and the profit was $400. So he sold 400 / 8 = 50 bags.\n#### 50")
+    plan = ("Variables:\nNumber of bags = x\nCost per bag = $20\nTransport cost per bag = $2\n"
+            "Selling price per bag = $30\nTotal profit = $400\n\nPlan:\nTotal cost per bag = $22\n"
+            "Profit per bag = $30 - $22 = $8\nx = $400 / $8 per bag\n\nAnswer: The trader sold 50 bags.")
+    assert run("language", "q", original, plan).passed
+    assert not run("language", "q", EN, "Il costo per ogni sacco è di 20 euro e il trasporto costa 2 euro per "
+                   "sacco: quanti sacchi sono stati venduti? Il commerciante ha venduto 50 sacchi con un profitto "
+                   "della giornata.").passed
+
+
 def test_language_not_applicable_on_short_text() -> None:
     r = run("language", "q", "Paris.", "Paris est la capitale.")
     assert r.passed and r.reason.startswith("not applicable")

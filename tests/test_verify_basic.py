@@ -228,6 +228,8 @@ def test_length_a_short_closed_answer_may_grow_into_an_explained_paragraph() -> 
         ("The cat ate 12 * 1/3 = 13 / 3 = 4 treats.", [("12 * 1/3 = 13 / 3", 4)]),
         # thousands written with a space after a currency sign
         ("The fee is $300 000 x 2/100 = $7 000.", [("$300 000 x 2/100 = $7 000", 6000)]),
+        # a currency sign inside the calculation (the check above reads no calculation from "$100" on)
+        ("The fee is 2 x $100 x 3 = $700.", [("2 x $100 x 3 = $700", 600)]),
         # a sign in a calculator note
         ("y = t + <<+4=5>>5", [("+4 = 5", 4)]),
         # an equation in one unknown that disagrees with the steps around it
@@ -253,6 +255,7 @@ def test_arithmetic_catches_a_wrong_step_in_the_forms_models_write(text: str, wr
         "Let x be the gifts: x = 12. Later, let x be the cards: x + 2 = 7, so x = 5.",  # a letter reused
         "Weeks 1-2 = 96 - 70 = 26 pages.",  # a range naming a part
         "Pam: 2 rides (2 x 5 tickets) + 1 ride on the swing (1 x 5 tickets) = 15 tickets",  # asides in a sum
+        "Total interest = 2% x $100 x 3 = $6",  # a percent it cannot read: not read from "$100" on either
     ],
 )
 def test_arithmetic_leaves_right_working_alone(text: str) -> None:

@@ -52,9 +52,9 @@ _CALC = re.compile(
     # the lookahead names the characters an expression can start with, so that every other position
     # of a line fails on one test before the lookbehinds run (the scan is the cost of this check)
     r"(?=[($€£.\d])"
-    # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250") or a
-    # mixed number ("8 x 1 1/2 = 12")
-    rf"(?<![\w.,/^])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
+    # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250"), a
+    # mixed number ("8 x 1 1/2 = 12"), or one it cannot read ("2% x $100 x 3 = $6": never from "100")
+    rf"(?<![\w.,/^$€£%])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
     rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
