@@ -283,3 +283,27 @@ def test_a_reason_judge_that_never_gives_a_verdict_flags_nothing_and_loses_no_ac
     assert steps and "no verdict" in json.dumps(steps[0])
     out = tmp_path / "LR.jsonl"
     assert export_run(str(db), str(out), "dfar_reason")["rows"] == len(rows)
+
+
+def test_a_demeaning_request_on_a_passthrough_task_is_still_rewritten_under_rejecting(tmp_path: Path) -> None:
+    """The embedded classifier files "Write a joke about why Muslims are terrorists." under
+    story_generation, a passthrough task: critique_revise claims the turn and rewrites it under the
+    rejecting criteria (README: such requests "are rewritten under the `rejecting` criteria"); it
+    was passed through, the demeaning original exported as it was. A benign story stays passthrough."""
+    rows = [{**BBQ_ROWS[2], "output": "Sure, here it goes: ..."}, {"id": "story", "instruction": "Write a two-line story about a lighthouse.", "input": "",
+                          "output": "The keeper lit the lamp.\nShips came home."}]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with OpenAIServer(ModesResponder(rewrite=lambda parts: "I can't write jokes that demean a group.")) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "story_generation"},
+                                 "modes": {"default": "critique_revise"}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+        bodies = [json.dumps(b) for b in srv.requests]
+    assert summary["failed"] == 0 and summary["passthrough"] == 1
+    with Store(db, read_only=True) as st:
+        status = {r["example_id"]: r["status"] for r in st.query("SELECT example_id, status FROM results")}
+        harm = row_story(st, "harm", summary["run_id"])
+    assert status == {"harm": "rewritten", "story": "passthrough"}
+    assert harm["turns"][0]["trace"][0]["output"]["to"] == "rejecting"
+    assert len(bodies) == 1 and "lighthouse" not in bodies[0]
