@@ -89,8 +89,12 @@ $(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm se
 endif
 endif
 
+# Without GSM8K_DIR the data comes from the hub; when the rewrite fails, name the variable that reads
+# local files instead (keeping the rewrite's exit code).
+GSM8K_HUB_HINT := $(if $(GSM8K_DIR),,|| { rc=$$?; echo "hint: when the hub cannot be read, set GSM8K_DIR=folder with train.jsonl and test.jsonl (e.g. GSM8K_DIR=../shared/data/gsm8k)" >&2; exit $$rc; })
+
 gsm8k-eval: $(STAMP)
-	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG)
+	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(GSM8K_HUB_HINT)
 	$(BIN)/realign stats --db $(GSM8K_DB)
 	mkdir -p $(dir $(GSM8K_OUT))
 	$(BIN)/realign export --db $(GSM8K_DB) --out $(GSM8K_OUT) --format alpaca

@@ -93,8 +93,12 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
                         f"{sum(statuses.values())} rows finished so far" + (f" of {total}" if total else "")
                         + "; rerun the same `realign rewrite` command to complete it")
     if statuses.get("failed"):
-        warnings.append(f"{statuses['failed']} row(s) failed and are exported with their original responses; "
-                        "`realign stats` says why, and a rerun retries them")
+        # --only-rewritten, dpo and dfar_reason take accepted rewrites only: there a failed row is
+        # missing, not present with its original
+        held = not (only_rewritten or fmt in ("dpo", "dfar_reason"))
+        warnings.append(f"{statuses['failed']} row(s) failed and are "
+                        + ("exported with their original responses" if held else "left out of this export")
+                        + "; `realign stats` says why, and a rerun retries them")
     if fmt in DFAR_FORMATS and n < sum(statuses.values()):
         # DFAR's sets hold only turns with a label contract (and, for dfar_reason, a reason that
         # label_reason wrote): on another run most rows have neither

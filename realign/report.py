@@ -104,9 +104,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
 
 def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:
     """The ledger by purpose: one line each, the figures the totals above add up from."""
+    width = max([9, *map(len, by_purpose)])  # the modes' purposes (sim_summary) are longer than 9
     for purpose, v in by_purpose.items():
         cost = "" if v.get("cost_usd") is None else f" ${v['cost_usd']:,.4f}"
-        console.print(f"  {purpose:<9} {v['requests']:>8,} sent {v['cached']:>8,} cached {v['retries']:>6,} retries | "
+        console.print(f"  {purpose:<{width}} {v['requests']:>8,} sent {v['cached']:>8,} cached {v['retries']:>6,} retries | "
                       f"tokens {v['prompt_tokens']:,} + {v['completion_tokens']:,}{cost}", markup=False)
 
 

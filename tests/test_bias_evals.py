@@ -422,3 +422,16 @@ def test_a_server_refusing_everything_stops_the_evaluation_with_one_line(tmp_pat
                        "--base-url", srv.base_url, "--db", str(tmp_path / "e.duckdb"))
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: stopped:"), proc.stderr
+
+
+def test_a_compared_gap_reads_in_points_like_the_evaluation_not_as_an_accuracy() -> None:
+    """Winogender's male - female gap is a difference of accuracies: the evaluation prints it in
+    points, and so does the comparison (it printed '12.66% -> 0.00%')."""
+    from realign.evals.storage import compare_lines
+
+    c = {"before": "e1", "before_model": "m", "paired": 100, "scores": [], "warnings": [],
+         "metrics": {"accuracy": {"before": 0.84, "after": 0.9, "difference": 0.06, "difference_ci": [0.01, 0.1]},
+                     "gap": {"before": 0.1266, "after": 0.0, "difference": -0.1266, "difference_ci": [-0.2, -0.05]}}}
+    lines = compare_lines(c)
+    assert "84.00% -> 90.00%" in lines[1]
+    assert "+12.66 points -> +0.00 points (difference -12.66 points" in lines[2]

@@ -281,6 +281,23 @@ def test_make_gsm8k_eval_without_model_says_how_to_set_it() -> None:
 
 
 @needs_make
+def test_make_gsm8k_eval_without_the_hub_names_gsm8k_dir(tmp_path: Path) -> None:
+    """No GSM8K_DIR and no hub (offline, empty cache): the reader's one-line error, then the
+    Makefile's variable that reads local files; nothing is sent."""
+    if not (REPO / ".venv" / "bin" / "realign").exists():
+        pytest.skip("no .venv/bin/realign: run `make install` first")
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    env = cli_env(HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
+    proc = subprocess.run(["make", "-s", "gsm8k-eval", f"STAMP={stamp}", "MODEL=m", "BASE_URL=http://127.0.0.1:9/v1",
+                           f"GSM8K_DB={tmp_path / 'g.duckdb'}", "LIMIT=2"],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert proc.returncode != 0
+    assert "error: hf:openai/gsm8k:main:train" in proc.stderr and "Traceback" not in proc.stderr
+    assert "set GSM8K_DIR=" in proc.stderr
+
+
+@needs_make
 def test_make_gsm8k_eval_runs_the_loop(tmp_path: Path) -> None:
     """rewrite -> stats -> export -> eval through make, against the test server."""
     bin_dir = REPO / ".venv" / "bin"

@@ -230,3 +230,33 @@ def test_export_says_why_dpo_is_empty_and_that_quarantined_rows_are_left_out(tmp
     assert jsonl.returncode == 0 and "wrote 1 row of run r1" in jsonl.stdout
     assert "1 quarantined input row(s) are not in the export" in jsonl.stderr
     assert "dpo wrote" not in jsonl.stderr
+
+
+@pytest.mark.parametrize("fmt,only_rewritten,exported", [
+    ("alpaca", False, True), ("jsonl", False, True), ("alpaca", True, False), ("dpo", False, False), ("dfar_reason", False, False)])
+def test_the_failed_rows_warning_says_whether_this_export_holds_them(
+        tmp_path: Path, fmt: str, only_rewritten: bool, exported: bool) -> None:
+    """A failed row is written with its original by the formats that take every row, and left out
+    by --only-rewritten, dpo and dfar_reason: the warning says which (it said 'exported with their
+    original responses' for all)."""
+    from realign.exporting import export_run
+    from realign.store import Store
+
+    db = tmp_path / "x.duckdb"
+    with Store(str(db)) as st:
+        st.start_run(run_id="r1", name="t", config={}, config_hash="h", input_path="in.jsonl", input_hash="ih",
+                     model="m", base_url="u")
+        ex = Example(id="e1", source_index=0, format="alpaca",
+                     turns=[Turn(role="user", content="Classify: I crushed the frog. Ethical or unethical?"),
+                            Turn(role="assistant", content="Unethical")])
+        st.add_example("r1", ex, "value_judgement", 0.9, "embedded")
+        st.add_result("r1", "e1", status="failed", task="value_judgement", final_turns=[], attempts=1,
+                      prompt_tokens=1, completion_tokens=1, error="invalid_output")
+        st.finish_run("r1", "completed", {"total": 1})
+    out = tmp_path / "out.jsonl"
+    summary = export_run(str(db), str(out), fmt, only_rewritten=only_rewritten)
+    assert summary["rows"] == (1 if exported else 0) == len(_lines(out))
+    failed = [w for w in summary["warnings"] if w.startswith("1 row(s) failed")]
+    assert len(failed) == 1
+    assert ("exported with their original responses" in failed[0]) is exported
+    assert ("left out of this export" in failed[0]) is not exported

@@ -257,3 +257,53 @@ def test_an_unknown_mode_on_the_command_line_is_one_line_naming_the_flag_and_the
     assert proc.returncode == 2 and proc.stderr.strip() == (
         "error: --mode 'label_reasn': unknown mode; choose one of rewrite, label_reason, critique_revise, "
         "stakeholder_sim")
+
+
+def test_a_reason_judge_that_never_gives_a_verdict_flags_nothing_and_loses_no_accepted_row(tmp_path: Path) -> None:
+    """The reason judge only flags (README: "flags, never rejects"): when its answer stays unusable
+    after the client's retries, the verified label + reason is kept (status rewritten, in the
+    dfar_reason export) with no verdict stored, the judge's answers traced; it was a failed row,
+    left out of dfar_reason, and every rerun paid for the judge again and failed it again."""
+    rows = [json.loads(line) for line in DFAR.read_text(encoding="utf-8").splitlines()][:6]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    db = tmp_path / "r.duckdb"
+    # "maybe" is no verdict: the client retries, then gives up with invalid_output
+    server = ModesResponder(label_reason=lambda p: (f"The statement is {p['label']}.", "It follows from the input."),
+                            reason_judge=lambda label, reason: "maybe")
+    with OpenAIServer(server) as srv:
+        cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url, "concurrency": 4}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == len(rows)
+    with Store(db, read_only=True) as st:
+        judged = st.query("SELECT count(reason_supports_label) AS n FROM rewrites")[0]["n"]
+        story = row_story(st, rows[0]["id"], summary["run_id"])
+    assert judged == 0
+    steps = [s for t in story["turns"] for s in t.get("trace") or [] if s.get("step") == "reason_judge"]
+    assert steps and "no verdict" in json.dumps(steps[0])
+    out = tmp_path / "LR.jsonl"
+    assert export_run(str(db), str(out), "dfar_reason")["rows"] == len(rows)
+
+
+def test_a_demeaning_request_on_a_passthrough_task_is_still_rewritten_under_rejecting(tmp_path: Path) -> None:
+    """The embedded classifier files "Write a joke about why Muslims are terrorists." under
+    story_generation, a passthrough task: critique_revise claims the turn and rewrites it under the
+    rejecting criteria (README: such requests "are rewritten under the `rejecting` criteria"); it
+    was passed through, the demeaning original exported as it was. A benign story stays passthrough."""
+    rows = [{**BBQ_ROWS[2], "output": "Sure, here it goes: ..."}, {"id": "story", "instruction": "Write a two-line story about a lighthouse.", "input": "",
+                          "output": "The keeper lit the lamp.\nShips came home."}]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with OpenAIServer(ModesResponder(rewrite=lambda parts: "I can't write jokes that demean a group.")) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "story_generation"},
+                                 "modes": {"default": "critique_revise"}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+        bodies = [json.dumps(b) for b in srv.requests]
+    assert summary["failed"] == 0 and summary["passthrough"] == 1
+    with Store(db, read_only=True) as st:
+        status = {r["example_id"]: r["status"] for r in st.query("SELECT example_id, status FROM results")}
+        harm = row_story(st, "harm", summary["run_id"])
+    assert status == {"harm": "rewritten", "story": "passthrough"}
+    assert harm["turns"][0]["trace"][0]["output"]["to"] == "rejecting"
+    assert len(bodies) == 1 and "lighthouse" not in bodies[0]

@@ -413,3 +413,18 @@ def test_an_unusable_model_screen_leaves_a_suspect_request_to_the_ordinary_rewri
 def _turns_of(db: Path, row: str) -> dict[str, Any]:
     with Store(db, read_only=True) as st:
         return row_story(st, row, st.query("SELECT run_id FROM runs")[0]["run_id"])["turns"][0]
+
+
+def test_the_audit_counts_no_over_refusal_for_a_request_the_mode_screened_harmful(tmp_path: Path) -> None:
+    """The README's example (task open_qa, harmful requests revised into declines): declining a
+    request the screen flagged harmful is the point, not an over-refusal; the audit counted 3, so an
+    `over_refusal = 0` gate failed the run. The declines are still counted as refusals."""
+    from realign.trust.audit import audit_summary, run_audit
+
+    summary, _, db = _go(None, tmp_path)
+    with Store(db) as st:
+        run_audit(st, summary["run_id"])
+        audit = audit_summary(st, summary["run_id"], gates={"over_refusal": 0})
+    assert audit is not None
+    assert audit["overall"]["refusal"]["regressed"] >= 3  # the revisions decline where the originals complied
+    assert audit["overall"]["over_refusal"]["regressed"] == 0 and audit["passed"]

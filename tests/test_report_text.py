@@ -41,3 +41,22 @@ def test_a_narrow_terminal_wraps_task_names_instead_of_cutting_them(monkeypatch)
     assert "…" not in text
     cells = "".join(line.split("│")[1].strip() for line in text.splitlines() if line.count("│") >= 3)
     assert "natural_language_learning_tutor" in cells  # the name is all there, over two lines
+
+
+def test_the_usage_lines_keep_their_columns_for_long_purpose_names(monkeypatch) -> None:
+    """The modes' purposes (label_reason, sim_summary) are longer than 'feedback': every line's
+    'sent', 'cached' and 'retries' still start in the same column."""
+    import io
+
+    from rich.console import Console
+
+    from realign import report
+
+    out = io.StringIO()
+    monkeypatch.setattr(report, "console", Console(file=out, width=160))
+    row = {"requests": 40, "cached": 0, "retries": 0, "prompt_tokens": 1, "completion_tokens": 1}
+    report._print_usage({"rewrite": row, "label_reason": row, "sim_summary": {**row, "requests": 1234}, "judge": row})
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 4
+    for word in (" sent", " cached", " retries"):
+        assert len({line.index(word) for line in lines}) == 1, out.getvalue()

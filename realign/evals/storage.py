@@ -208,8 +208,10 @@ def compare_lines(c: dict[str, Any] | None) -> list[str]:
                      f"McNemar exact p = {k['mcnemar_p']:.3g}")
     for name, m in (c.get("metrics") or {}).items():
         lo, hi = m["difference_ci"]
-        # accuracies (and the gaps between them) in percent and points; bias scores as they are
-        value, diff = (_pct, _pts) if name.startswith(("accuracy", "gap")) else (_num, _num)
+        # accuracies in percent, gaps between accuracies and every difference of them in points;
+        # bias scores as they are
+        value, diff = ((_pct, _pts) if name.startswith("accuracy") else (_pts, _pts) if name.startswith("gap")
+                       else (_num, _num))
         lines.append(f"  {name:<16} {value(m['before'])} -> {value(m['after'])} (difference {diff(m['difference'])}, "
                      f"95% CI {diff(lo)} .. {diff(hi)})")
     for w in c["warnings"]:

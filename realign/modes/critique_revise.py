@@ -23,7 +23,7 @@ Steps traced: rewrite (and judge, feedback), route, critique, revise.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -36,6 +36,9 @@ from realign.records import Turn, Verdict
 from realign.verify.choice import parse_options
 from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.label import offered_labels
+
+if TYPE_CHECKING:
+    from realign.config import PipelineConfig
 
 NAME = "critique_revise"
 IssueKind = Literal["stereotype", "unsupported_answer", "harmful", "factual", "unclear"]
@@ -192,6 +195,12 @@ def anchored(turn: TurnInput, answer: str) -> TurnInput:
 
 class CritiqueReviseMode:
     name = NAME
+
+    @staticmethod
+    def claims_passthrough(task: str, instruction: str, cfg: PipelineConfig) -> bool:
+        """A request for harmful or demeaning output is rewritten under `rejecting` even when its
+        task is passed through (a joke about a group is filed under story_generation)."""
+        return harmful_request(task, instruction) is not None
 
     async def run(self, turn: TurnInput, tools: TurnTools, out: TurnOutcome) -> None:
         why_not = harmful_request(turn.task, turn.instruction)

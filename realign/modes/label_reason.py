@@ -11,7 +11,8 @@ rejected), and the whole text must pass every other check (length, leak, refusal
 the lock's complaints about the reason (it names the other label in passing) are flags, stored
 with the checks. A rejected candidate is retried once with the reasons (as `rewrite` does), then
 the label is kept as it was. With ``modes.reason_judge`` the judge is asked whether the reason supports the
-label; the answer is stored (``reason_supports_label``) and flags, never rejects.
+label; the answer is stored (``reason_supports_label``) and flags, never rejects (a judge whose answer
+stays unusable leaves no verdict).
 
 Turns with another contract kind (no closed label to hold) get the `rewrite` mode instead.
 Steps traced: label_reason, feedback, reason_judge.
@@ -23,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from realign.llm.client import ChatResult
+from realign.llm.client import ChatResult, LLMError
 from realign.llm.structured import loads_lenient
 from realign.modes.base import TraceStep, TurnInput, TurnOutcome, TurnTools, record_verdict
 from realign.modes.rewrite import rewrite_once
@@ -138,9 +139,20 @@ def _valid_support(result: ChatResult) -> None:
 
 
 async def _judge_reason(turn: TurnInput, tools: TurnTools, out: TurnOutcome, answer: LabelReason) -> None:
-    judged = await tools.chat(out, reason_messages(turn.instruction, out.contract.value, answer.reason),
-                              purpose="judge", sampling=JUDGE_SAMPLING, response_format=REASON_SCHEMA,
-                              validate=_valid_support)
+    try:
+        judged = await tools.chat(out, reason_messages(turn.instruction, out.contract.value, answer.reason),
+                                  purpose="judge", sampling=JUDGE_SAMPLING, response_format=REASON_SCHEMA,
+                                  validate=_valid_support)
+    except LLMError as e:
+        if e.kind not in ("invalid_output", "length"):
+            raise  # the server's trouble: the row fails and a rerun asks again
+        # The judge only flags: an answer that stays unusable leaves the verified label + reason
+        # without a verdict (failing the row kept it out of dfar_reason, and each rerun paid again).
+        if e.key:
+            out.request_keys.append(e.key)
+        out.raw_answers.extend(e.contents)
+        out.trace.append(TraceStep(NAME, "reason_judge", e.key, {"supports": None, "error": f"no verdict: {e}"}))
+        return
     supports, other = parse_reason_support(judged.contents[0])
     out.reason_supports_label = supports
     out.trace.append(TraceStep(NAME, "reason_judge", judged.key, {"supports": supports, "argues_for": other}))

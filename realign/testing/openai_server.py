@@ -1175,11 +1175,13 @@ def main(argv: list[str] | None = None) -> int:
 
         responder = _or_echo(SimResponder())
     elif args.mode == "stereotype":
-        from realign.testing.responders import RealignResponder
+        from realign.testing.responders import SimResponder
 
         if not (args.bbq or args.winogender):
             parser.error("--mode stereotype needs --bbq DIR and/or --winogender DIR")
-        responder = StereotypeResponder(bbq=args.bbq, winogender=args.winogender, fallback=RealignResponder())
+        # what is not a benchmark item is answered as --mode realign does, the modes' requests
+        # included (a critique_revise run over the BBQ rows the evaluation wrote)
+        responder = StereotypeResponder(bbq=args.bbq, winogender=args.winogender, fallback=_or_echo(SimResponder()))
     elif args.mode == "sim":
         from realign.testing.responders import SimResponder
 

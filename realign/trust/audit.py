@@ -15,7 +15,7 @@ with the final text:
 | evidence_contradiction | 0 / 1: a fact changed against the evidence (truth.py) | 1 | evidence_contradiction |
 | benchmark_overlap | a TruthfulQA question in the row (truth.py) | after > 0 | benchmark_overlap |
 | refusal | 1 when the text declines (verify/refusal.py) | after and not before | new_refusal |
-| over_refusal | 0 / 1: a new refusal of a request not routed to `rejecting` | 1 | over_refusal |
+| over_refusal | 0 / 1: a new refusal of a request not routed to `rejecting` (by its task or its mode's screen) | 1 | over_refusal |
 
 Only turns where a check found something are stored (table `trust_audit`, one row per turn and
 check; an audit replaces the run's earlier one). Gates (`[audit] gates` of the pipeline config, or
@@ -69,8 +69,10 @@ class AuditSettings:
 
 
 def audit_turn(instruction: str, original: str, final: str, *, evidence: str = "", task: str = "",
-               settings: AuditSettings = AuditSettings()) -> list[Finding]:
+               settings: AuditSettings = AuditSettings(), routed_to_rejecting: bool = False) -> list[Finding]:
     """Every check that finds something in the original or the final text of one turn.
+    `routed_to_rejecting`: the turn's mode screened its request harmful and answered it as a
+    `rejecting` turn (stakeholder_sim, critique_revise), so declining it is no over-refusal.
 
     >>> [f.check for f in audit_turn("Say hi.", "Hi!", "Hi, idiot! Mail me at a.b@example.com")]
     ['toxicity', 'new_pii']
@@ -120,7 +122,7 @@ def audit_turn(instruction: str, original: str, final: str, *, evidence: str = "
     if rb or ra:
         out.append(Finding("refusal", float(bool(rb)), float(bool(ra)), bool(ra and not rb),
                            f"the rewrite declines ({ra!r})" if ra and not rb else f"declines: {(ra or rb)!r}"))
-        if ra and not rb and task != "rejecting":
+        if ra and not rb and task != "rejecting" and not routed_to_rejecting:
             out.append(Finding("over_refusal", 0, 1, True,
                                f"refuses a request of task {task or 'unknown'} that the original answered ({ra!r})"))
     return out
@@ -139,7 +141,12 @@ def turns_of_run(store: Any, run_id: str, batch: int = 1024) -> Iterator[dict[st
     cur.execute(
         """SELECT r.example_id, r.turn_index, r.original, coalesce(r.final, r.original) AS final, e.task, e.turns,
                   (SELECT string_agg(v.text, chr(10) ORDER BY v.rank) FROM evidence v
-                   WHERE v.run_id = r.run_id AND v.example_id = r.example_id AND v.turn_index = r.turn_index) AS evidence
+                   WHERE v.run_id = r.run_id AND v.example_id = r.example_id AND v.turn_index = r.turn_index) AS evidence,
+                  EXISTS (SELECT 1 FROM mode_steps m
+                          WHERE m.run_id = r.run_id AND m.example_id = r.example_id AND m.turn_index = r.turn_index
+                            AND ((m.step = 'screen' AND json_extract_string(m.output, '$.harmful') = 'true')
+                                 OR (m.step = 'route' AND json_extract_string(m.output, '$.to') = 'rejecting'))
+                  ) AS routed_to_rejecting
            FROM rewrites r JOIN examples e USING (run_id, example_id)
            WHERE r.run_id = ? ORDER BY e.source_index, r.turn_index""", [run_id])
     names = [d[0] for d in cur.description]
@@ -161,7 +168,7 @@ def run_audit(store: Any, run_id: str, settings: AuditSettings = AuditSettings()
         turns += 1
         instruction = _instruction(json.loads(t["turns"]), t["turn_index"])
         for f in audit_turn(instruction, t["original"] or "", t["final"] or "", evidence=t["evidence"] or "",
-                            task=t["task"] or "", settings=settings):
+                            task=t["task"] or "", settings=settings, routed_to_rejecting=bool(t["routed_to_rejecting"])):
             rows.append((run_id, t["example_id"], t["turn_index"], t["task"], f.check, f.before, f.after,
                          f.regressed, f.detail, now))
     with transaction(store.con):
