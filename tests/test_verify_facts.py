@@ -746,3 +746,21 @@ def test_the_precision_the_question_asks_for_rounds_the_rewrites_value(instructi
 )
 def test_a_word_of_a_name_written_as_its_acronym(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("Did any one-off event raise net income in 2019?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        # "one" standing for a noun said before it is no number: the person named is the answer
+        ("I think it is the Muslim one.", "I think it is the Muslim person.", True),
+        ("I think it is the Muslim one.", "I think it is the Jewish person.", False),
+        ("It was the older one, the grandfather.", "It was the grandfather, the older of the two.", True),
+        # "one" counting something is still the number 1
+        ("He has one brother.", "He has three brothers.", False),
+        ("The answer is one.", "The answer is two.", False),
+        ("One.", "There is exactly one.", True),
+    ],
+)
+def test_one_as_a_pronoun_is_no_number(original: str, candidate: str, same: bool) -> None:
+    ask = "Two men, a Muslim and a Jewish grandfather, were seen near the scene. Who was it?"
+    assert verify(ask, original, candidate).passed is same

@@ -225,6 +225,8 @@ def read_facts(text: str) -> Facts:
     for w in _WORD_NUM.finditer(body):
         if _ORDINAL.match(body, w.start()) or _TENS_FIRST.match(body, w.start()):
             continue  # "twenty-third": read as an ordinal below
+        if _PRONOUN_ONE.match(body, w.start()) and _ONE_AFTER_DETERMINER.search(body, max(0, w.start() - 40), w.start()):
+            continue  # "the Muslim one.", "a better one", "the other one of them": a pronoun, not 1
         n = _word_number(w)
         scale = _SCALE.match(body, w.end())  # "eighteen million" is 18,000,000, not 18
         value = abs(n.value) * (_SCALES[scale.group(1).lower()] if scale else 1)
@@ -250,6 +252,11 @@ def read_facts(text: str) -> Facts:
     return Facts(numbers, names)
 
 
+# "one" standing for a noun said before it: a determiner at most two words back, and no noun after
+_PRONOUN_ONE = re.compile(r"one(?=[ \t]*(?:[.,:;!?)\]\n]|$|of\b|that\b|who\b|which\b))", re.I)
+_ONE_AFTER_DETERMINER = re.compile(
+    r"\b(?:the|a|an|this|that|which|another|any|each|every|no|other)[ \t]+"
+    r"(?:(?!(?:is|are|was|were|be|been|has|have|had|equals?)\b)[\w'’\-]+[ \t]+){0,2}$", re.I)  # "the answer is one" is 1
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _DOTTED = re.compile(r"(?:[A-Z]\.){1,5}[A-Z]\.?")
 # an acronym with lower-case letters from inside its words ("BSkyB": British Sky Broadcasting, "NatWest"),
@@ -849,7 +856,7 @@ def answer_facts(instruction: str, original: str) -> Facts:
     numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
     # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
     # to "... the last US state?"
-    names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n)}
+    names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n) or _picked_as_one(original, n)}
     quoted = _quotations(instruction, original, whole=not numbers and not names) \
         if ('"' in original or "“" in original or "'" in original or "‘" in original or len(original) < 200) else []
     if quoted:
@@ -878,6 +885,19 @@ def answer_facts(instruction: str, original: str) -> Facts:
         if symbol:
             return Facts({}, {symbol: symbol})
     return Facts(numbers, names)
+
+
+def _picked_as_one(original: str, name: str) -> bool:
+    """Whether the original picks `name` with a pronoun "one" ("It is the Muslim one."): a name the
+    question gives is then the answer's choice among those it offers, and a fact to keep."""
+    at = 0
+    while (at := original.find(name, at)) >= 0:
+        after = at + len(name)
+        gap = len(original) - len(original[after:].lstrip(" \t"))
+        if gap > after and _PRONOUN_ONE.match(original, gap) and (at == 0 or not original[at - 1].isalnum()):
+            return True
+        at = after
+    return False
 
 
 SPAN_MAX_WORDS = 3  # a longer answer made of the question's words restates the question
