@@ -66,6 +66,8 @@ def test_choice_yes_no_true_false(instruction: str, original: str, candidate: st
 
 
 DIVIDEND = "Has the company paid dividends to common shareholders in the second quarter?"
+WALL = "Is the following statement true or false? The Great Wall of China is visible from the Moon with the naked eye."
+WALL_NO = "False. It is far too narrow to be seen from the Moon without aid."
 GROWTH = "Are the company's 2022 results those of a high growth business?"
 
 
@@ -111,6 +113,17 @@ GROWTH = "Are the company's 2022 results those of a high growth business?"
          "The firm never maintained 0.01 dollars as a per share annual dividend in 2022.", False),
         # a bare yes / no is a label: its rewrite must say it
         (DIVIDEND, "Yes.", "The company paid dividends to common shareholders in the second quarter.", False),
+        # a claim stated after "true or false?" is the question's claim; a clause that affirms it beside one
+        # that restates the original's denial is a contradiction (seen from SmolLM2-135M), read by clause
+        (WALL, WALL_NO, "The Great Wall of China is visible from the Moon with the naked eye, but it's far too narrow "
+         "to be seen from the Moon without aid.", False),
+        (WALL, WALL_NO, "The Great Wall of China is not visible from the Moon with the naked eye: it is far too narrow "
+         "to be seen without aid.", True),
+        (WALL, WALL_NO, "It is far too narrow to be seen from the Moon without aid.", True),
+        ("Is the following statement true or false? Bats are blind.", "False. Bats can see, and many species also "
+         "use echolocation.", "Bats are blind, although many species also use echolocation.", False),
+        ("Is the following statement true or false? Bats are blind.", "False. Bats can see, and many species also "
+         "use echolocation.", "Bats are not blind: they can see, and many species also use echolocation.", True),
     ],
 )
 def test_choice_a_claim_restated_answers_the_closed_question(instruction, original, candidate, ok) -> None:

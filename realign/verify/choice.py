@@ -171,6 +171,7 @@ _CLAIM_OPEN = re.compile(r"\b(?:if|whether|unless|depends?|information|provided|
                          r"mentioned|sources?|knowledge|unclear|unknown)\b|\?", re.I)
 _CLAIM_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)")  # "$0.01" is no sentence end
 CLAIM_MIN_WORDS = 3  # question words a restatement must share at least
+VERDICT_MIN_WORDS = 2  # ... words of a claim stated after "true or false?"
 CLAIM_SHARE = 0.6  # and this share of the question's words
 CLAIM_PREFIX = 5  # "paid" / "paying", "improving" / "improve": one word by its first letters
 POLAR_AFTER_WORDS = 3  # words an original states after its yes / no for the claim to count
@@ -180,26 +181,36 @@ def _claim_words(text: str) -> list[str]:
     return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
 
 
-def _restatements(claim: list[str], text: str) -> list[tuple[bool, str]]:
-    """The rewrite's sentences that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
-    at least), each with whether it denies it: a negation in the sentence, or the claim's words after
-    "rather than"."""
-    if len(claim) < CLAIM_MIN_WORDS:
+def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS) -> list[tuple[bool, str]]:
+    """The rewrite's clauses that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
+    at least), each with whether it denies it: a negation in the clause, or the claim's words after
+    "rather than". Read by clause, not by sentence: in "X is visible, but it is too narrow to be seen
+    without aid" the negation belongs to the second clause, and the first affirms X."""
+    if len(claim) < min_words:
         return []
-    need = max(CLAIM_MIN_WORDS, int(CLAIM_SHARE * len(claim) + 0.999))
+    need = max(min_words, int(CLAIM_SHARE * len(claim) + 0.999))
     found: list[tuple[bool, str]] = []
     for s in _CLAIM_SENTENCE.finditer(text):
-        sentence = s.group(0)
-        if _CLAIM_OPEN.search(sentence):
+        if _CLAIM_OPEN.search(s.group(0)):
             continue
-        have = _claim_words(sentence)
-        shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
-                     for w in claim)
-        if shared >= need:
-            denied = bool(_CLAIM_NEGATION.search(sentence)) or any(
-                set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(sentence))
-            found.append((denied, sentence.strip()))
+        for sentence in _CLAIM_CLAUSE_BREAK.split(s.group(0)):
+            _restated_clause(claim, need, sentence, found)
     return found
+
+
+# where a sentence turns to a second clause of its own ("..., but ...", "...; ...", "...: ...", "..., although ...")
+_CLAIM_CLAUSE_BREAK = re.compile(r"[ \t]*(?:;|:(?=[ \t])|,?[ \t]+(?:but|however|although|though|yet|whereas)\b,?)[ \t]*", re.I)
+
+
+def _restated_clause(claim: list[str], need: int, clause: str, found: list[tuple[bool, str]]) -> None:
+    """Add (denied, clause) to `found` when `clause` restates `claim`."""
+    have = _claim_words(clause)
+    shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
+                 for w in claim)
+    if shared >= need:
+        denied = bool(_CLAIM_NEGATION.search(clause)) or any(
+            set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
+        found.append((denied, clause.strip()))
 
 
 def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
@@ -215,8 +226,18 @@ def restated_polarity(question: str, text: str) -> Choice | None:
     m = _AUX_OPENING.match(question)
     if m is None:
         return None
-    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(question[m.end() :].split("?")[0]))), text),
-                     False, "restated question")
+    asked, _, after = question[m.end() :].partition("?")
+    # "Is the following statement true or false? The Great Wall is visible ...": the claim is the
+    # statement after the verdict question, not "the following statement"
+    framed = bool(_VERDICT_FRAME.search(asked) and after.strip())
+    claim = list(dict.fromkeys(_claim_words(after if framed else asked)))
+    # a stated claim is read whole even when short ("Bats are blind": bats, blind); a question's own
+    # words need CLAIM_MIN_WORDS, fewer would match too much
+    return _agreeing(_restatements(claim, text, VERDICT_MIN_WORDS if framed else CLAIM_MIN_WORDS), False,
+                     "restated question")
+
+
+_VERDICT_FRAME = re.compile(r"\b(?:true|false|accurate|correct|right|fact|myth)\b", re.I)
 
 
 def restated_answer(original: str, polarity: bool, text: str) -> Choice | None:
@@ -277,8 +298,17 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
     if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
-        got = restated_polarity(inp.instruction, inp.candidate) or restated_answer(inp.original, ref.polarity,
-                                                                                    inp.candidate)
+        asked = restated_polarity(inp.instruction, inp.candidate)
+        answered = restated_answer(inp.original, ref.polarity, inp.candidate)
+        if asked is not None and answered is not None and asked.polarity != answered.polarity:
+            return CheckResult(
+                name=NAME,
+                passed=False,
+                reason=f"closed answer contradicted: the rewrite affirms {_polar_word(bool(asked.polarity), want)!r} "
+                f"restating the question ({asked.shown!r}) and {_polar_word(bool(answered.polarity), want)!r} "
+                f"restating the original ({answered.shown!r})",
+            )
+        got = asked or answered
     if got is None:
         return CheckResult(
             name=NAME,
