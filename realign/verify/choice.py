@@ -193,8 +193,7 @@ def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS)
     for s in _CLAIM_SENTENCE.finditer(text):
         if _CLAIM_OPEN.search(s.group(0)):
             continue
-        for sentence in _CLAIM_CLAUSE_BREAK.split(s.group(0)):
-            _restated_clause(claim, need, sentence, found)
+        found += filter(None, (_restated_clause(claim, need, c) for c in _CLAIM_CLAUSE_BREAK.split(s.group(0))))
     return found
 
 
@@ -202,15 +201,16 @@ def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS)
 _CLAIM_CLAUSE_BREAK = re.compile(r"[ \t]*(?:;|:(?=[ \t])|,?[ \t]+(?:but|however|although|though|yet|whereas)\b,?)[ \t]*", re.I)
 
 
-def _restated_clause(claim: list[str], need: int, clause: str, found: list[tuple[bool, str]]) -> None:
-    """Add (denied, clause) to `found` when `clause` restates `claim`."""
+def _restated_clause(claim: list[str], need: int, clause: str) -> tuple[bool, str] | None:
+    """(denied, clause) when `clause` restates `claim` (shares `need` of its words), else None."""
     have = _claim_words(clause)
     shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
                  for w in claim)
-    if shared >= need:
-        denied = bool(_CLAIM_NEGATION.search(clause)) or any(
-            set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
-        found.append((denied, clause.strip()))
+    if shared < need:
+        return None
+    denied = bool(_CLAIM_NEGATION.search(clause)) or any(
+        set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
+    return denied, clause.strip()
 
 
 def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
