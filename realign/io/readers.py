@@ -500,7 +500,8 @@ def hub_unreachable() -> str | None:
 
 
 def use_hub_cache_only() -> None:
-    """Make the Hub client read only its local cache (a dataset loaded before still loads)."""
+    """Make the Hub client read only its local cache (a dataset loaded before still loads), for the
+    rest of the process: the probe found no network, and a CLI run is one process."""
     os.environ["HF_HUB_OFFLINE"] = "1"  # read at import by huggingface_hub and datasets ...
     for module, name in (("huggingface_hub.constants", "HF_HUB_OFFLINE"), ("datasets.config", "HF_HUB_OFFLINE")):
         loaded = sys.modules.get(module)  # ... so set it where they were imported already
