@@ -29,7 +29,7 @@ from realign.io.readers import read_records
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.options import VerifyOptions
-from realign.verify.registry import order_checks, run_checks, verify_candidate
+from realign.verify.registry import order_checks, run_checks_many, verify_candidates
 
 __all__ = ["audit_file", "summarize", "checks_for_task", "infer_checks", "FALLBACK_TASK_CHECKS"]
 
@@ -83,6 +83,11 @@ def infer_checks(instruction: str, original: str) -> list[str]:
     return ["refusal", "language"] + read_contract(instruction, original).checks
 
 
+# Rows verified together: long enough for each check's code to stay warm over them, short enough
+# that a verdict is never far behind its row.
+BATCH = 64
+
+
 def _where(path: str, index: int, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else f"{path} row {index}"
 
@@ -117,12 +122,39 @@ def audit_file(
             )
         order_checks(names)
     cache: dict[str, list[str] | None] = {}
+    # Rows are verified BATCH at a time (registry.verify_candidates: one check over every row of the
+    # batch, then the next); `slots` keeps the input order: a finished record, or a row waiting for
+    # its verdict as (record so far, contract, index of its job in the batch)
+    slots: list[dict[str, Any] | tuple[dict[str, Any], AnswerContract, int]] = []
+    jobs: list[tuple[CheckInput, list[str], AnswerContract | None]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        if checks is not None:  # exactly the checks asked for
+            verdicts = run_checks_many([(names, inp, None) for inp, names, _ in jobs], opts)
+        else:  # the generic checks (ALWAYS) and the contract's come with it
+            verdicts = verify_candidates(jobs, opts)
+        for slot in slots:
+            if isinstance(slot, dict):
+                yield slot
+                continue
+            record, contract, i = slot
+            verdict = verdicts[i]
+            record["contract"] = _contract_dict(contract)
+            record["passed"] = verdict.passed
+            record["checks"] = [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks]
+            record["failed"] = [c.name for c in verdict.checks if not c.passed]
+            if verdict.repairs:
+                record["repairs"] = verdict.repairs
+                record["repaired"] = verdict.text
+            yield record
+        slots.clear()
+        jobs.clear()
+
     for rec in read_records(path):
         index, line, row = rec.index, rec.line, rec.obj
-        where = _where(path, index, line)
         base: dict[str, Any] = {"index": index, "line": line, "id": None, "task": task}
         if rec.error is not None:
-            yield {**base, "error": f"{where}: {rec.error}"}
+            slots.append({**base, "error": f"{_where(path, index, line)}: {rec.error}"})
             continue
         rid = row.get("id")
         base["id"] = rid if isinstance(rid, (str, int)) else None
@@ -130,7 +162,7 @@ def audit_file(
         if row_task is None:
             t = row.get(task_field)
             if t is not None and not isinstance(t, str):
-                yield {**base, "error": f"{where}, field '{task_field}': expected a task name string"}
+                slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': expected a task name string"})
                 continue
             row_task = t or None
         base["task"] = row_task
@@ -141,8 +173,8 @@ def audit_file(
             units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
             if not units:
                 status = row.get("status")
-                yield {**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
-                       else "no rewritten turn"}
+                slots.append({**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
+                              else "no rewritten turn"})
                 continue
         else:
             values: dict[str, str] = {}
@@ -150,14 +182,14 @@ def audit_file(
             for key in (instruction_field, response_field, rewrite_field):
                 v = row.get(key)
                 if v is None:
-                    bad = f"{where}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
+                    bad = f"{_where(path, index, line)}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
                     break
                 if not isinstance(v, str):
-                    bad = f"{where}, field '{key}': expected a string, found {type(v).__name__}"
+                    bad = f"{_where(path, index, line)}, field '{key}': expected a string, found {type(v).__name__}"
                     break
                 values[key] = v
             if bad is not None:
-                yield {**base, "error": bad}
+                slots.append({**base, "error": bad})
                 continue
             instruction = values[instruction_field]
             extra = row.get("input")
@@ -168,7 +200,7 @@ def audit_file(
             if row_task not in cache:
                 cache[row_task] = checks_for_task(row_task, table)
             if cache[row_task] is None:
-                yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
+                slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': unknown task {row_task!r}"})
                 continue
         for keys, instruction, original, candidate in units:
             contract = read_contract(instruction, original, opts)
@@ -176,23 +208,15 @@ def audit_file(
                              candidate=candidate, contract_kind=contract.kind)
             if checks is not None:
                 names, source = list(checks), "flag"
-                verdict = run_checks(names, inp, opts)  # exactly the checks asked for
+            elif row_task is not None:
+                names, source = list(cache[row_task] or []), "task + contract"
             else:
-                if row_task is not None:
-                    names, source = list(cache[row_task] or []), "task + contract"
-                else:
-                    names, source = [], "contract"  # the generic checks (ALWAYS) and the contract's come with it
-                verdict = verify_candidate(inp, names, contract, opts)
-            yield {
-                **base,
-                **keys,
-                "checks_from": source,
-                "contract": _contract_dict(contract),
-                "passed": verdict.passed,
-                "checks": [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks],
-                "failed": [c.name for c in verdict.failures],
-                **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
-            }
+                names, source = [], "contract"
+            slots.append(({**base, **keys, "checks_from": source}, contract, len(jobs)))
+            jobs.append((inp, names, contract))
+        if len(jobs) >= BATCH:
+            yield from flush()
+    yield from flush()
 
 
 _DEFAULT_FIELDS = ("instruction", "response", "rewrite")
