@@ -85,7 +85,7 @@ def infer_checks(instruction: str, original: str) -> list[str]:
 
 # Rows verified together: long enough for each check's code to stay warm over them, short enough
 # that a verdict is never far behind its row.
-BATCH = 64
+BATCH = 128
 
 
 def _where(path: str, index: int, line: int | None) -> str:
@@ -112,9 +112,15 @@ def audit_file(
     opts = options or VerifyOptions()
     if checks is not None:
         order_checks(checks)  # fail fast on unknown names
-    table = _task_verifiers()
+    tables: list[dict[str, list[str]] | None] = []  # the criteria files, read when a task is first named
+
+    def task_checks(name: str) -> list[str] | None:
+        if not tables:
+            tables.append(_task_verifiers())
+        return checks_for_task(name, tables[0])
+
     if task is not None and checks is None:
-        names = checks_for_task(task, table)
+        names = task_checks(task)
         if names is None:
             raise ConfigError(
                 f"unknown task {task!r} for --task; use one of the task names in criteria/ "
@@ -122,24 +128,28 @@ def audit_file(
             )
         order_checks(names)
     cache: dict[str, list[str] | None] = {}
-    # Rows are verified BATCH at a time (registry.verify_candidates: one check over every row of the
-    # batch, then the next); `slots` keeps the input order: a finished record, or a row waiting for
-    # its verdict as (record so far, contract, index of its job in the batch)
-    slots: list[dict[str, Any] | tuple[dict[str, Any], AnswerContract, int]] = []
-    jobs: list[tuple[CheckInput, list[str], AnswerContract | None]] = []
+    # Rows are verified BATCH at a time, each stage over the whole batch before the next (the
+    # contracts, then registry.verify_candidates: one check over every row, then the next), which
+    # keeps each stage's code and tables in the CPU caches. `slots` keeps the input order: a
+    # finished record, or a row waiting for its verdict as (record so far, index of its unit).
+    slots: list[dict[str, Any] | tuple[dict[str, Any], int]] = []
+    units: list[tuple[str, str, str, str, list[str]]] = []  # (task, instruction, original, rewrite, task checks)
 
     def flush() -> Iterator[dict[str, Any]]:
+        contracts = [read_contract(ins, orig, opts) for _, ins, orig, _, _ in units]
+        inputs = [CheckInput(task=t, instruction=ins, original=orig, candidate=cand, contract_kind=c.kind)
+                  for (t, ins, orig, cand, _), c in zip(units, contracts)]
         if checks is not None:  # exactly the checks asked for
-            verdicts = run_checks_many([(names, inp, None) for inp, names, _ in jobs], opts)
+            verdicts = run_checks_many([(u[4], inp, None) for u, inp in zip(units, inputs)], opts)
         else:  # the generic checks (ALWAYS) and the contract's come with it
-            verdicts = verify_candidates(jobs, opts)
+            verdicts = verify_candidates([(inp, u[4], c) for u, inp, c in zip(units, inputs, contracts)], opts)
         for slot in slots:
             if isinstance(slot, dict):
                 yield slot
                 continue
-            record, contract, i = slot
+            record, i = slot
             verdict = verdicts[i]
-            record["contract"] = _contract_dict(contract)
+            record["contract"] = _contract_dict(contracts[i])
             record["passed"] = verdict.passed
             record["checks"] = [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks]
             record["failed"] = [c.name for c in verdict.checks if not c.passed]
@@ -148,7 +158,7 @@ def audit_file(
                 record["repaired"] = verdict.text
             yield record
         slots.clear()
-        jobs.clear()
+        units.clear()
 
     for rec in read_records(path):
         index, line, row = rec.index, rec.line, rec.obj
@@ -166,12 +176,12 @@ def audit_file(
                 continue
             row_task = t or None
         base["task"] = row_task
-        units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
+        row_units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
         story = (_export_turns(row) if (instruction_field, response_field, rewrite_field) == _DEFAULT_FIELDS
                  and response_field not in row else None)
         if story is not None:
-            units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
-            if not units:
+            row_units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
+            if not row_units:
                 status = row.get("status")
                 slots.append({**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
                               else "no rewritten turn"})
@@ -195,26 +205,23 @@ def audit_file(
             extra = row.get("input")
             if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
                 instruction = f"{instruction}\n\n{extra}"
-            units = [({}, instruction, values[response_field], values[rewrite_field])]
+            row_units = [({}, instruction, values[response_field], values[rewrite_field])]
         if checks is None and row_task is not None:
             if row_task not in cache:
-                cache[row_task] = checks_for_task(row_task, table)
+                cache[row_task] = task_checks(row_task)
             if cache[row_task] is None:
                 slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': unknown task {row_task!r}"})
                 continue
-        for keys, instruction, original, candidate in units:
-            contract = read_contract(instruction, original, opts)
-            inp = CheckInput(task=row_task or "default", instruction=instruction, original=original,
-                             candidate=candidate, contract_kind=contract.kind)
+        for keys, instruction, original, candidate in row_units:
             if checks is not None:
                 names, source = list(checks), "flag"
             elif row_task is not None:
                 names, source = list(cache[row_task] or []), "task + contract"
             else:
                 names, source = [], "contract"
-            slots.append(({**base, **keys, "checks_from": source}, contract, len(jobs)))
-            jobs.append((inp, names, contract))
-        if len(jobs) >= BATCH:
+            slots.append(({**base, **keys, "checks_from": source}, len(units)))
+            units.append((row_task or "default", instruction, original, candidate, names))
+        if len(slots) >= BATCH:
             yield from flush()
     yield from flush()
 
