@@ -5,7 +5,8 @@ Input: JSONL (one object per line) or a JSON array of objects. Each row needs th
 response (the original) and rewrite fields (names configurable); an Alpaca `input` field, when
 present and non-empty, is appended to the instruction. Rows of realign's own provenance export
 (`export --format jsonl`) are read as they are: one verdict per rewritten turn, final against
-original. Rows stream; a JSON array is read whole.
+original. Rows stream, verified BATCH at a time (each check over the batch before the next: the
+verdicts of row-by-row runs, with less CPU); a JSON array is read whole.
 
 Which checks run for a row (ALWAYS, the generic length, leak, refusal and language, are added in
 every case):
