@@ -120,13 +120,10 @@ def _plan(names: Sequence[str], options: VerifyOptions) -> dict[str, Check]:
     return plan
 
 
-# A check that raises (a bug, not a user error) is recorded as failed with the exception in its
-# reason, so one odd row cannot stop a run and the original is kept for it.
-def _run_one(name: str, check: Check, inp: CheckInput) -> CheckResult:
-    try:
-        return check(inp)
-    except Exception as e:  # noqa: BLE001 - recorded per row, see above
-        return CheckResult(name=name, passed=False, reason=f"internal error in check {name}: {type(e).__name__}: {e}")
+def _crashed(name: str, e: Exception) -> CheckResult:
+    """A check that raises (a bug, not a user error) is recorded as failed with the exception in its
+    reason, so one odd row cannot stop a run and the original is kept for it."""
+    return CheckResult(name=name, passed=False, reason=f"internal error in check {name}: {type(e).__name__}: {e}")
 
 
 def run_checks(
@@ -135,7 +132,7 @@ def run_checks(
     """Run ALWAYS + `names` (deduplicated, in CHECK_NAMES order) on one candidate.
 
     `Verdict.passed` is True when every check passed. A check that raises is recorded as failed
-    with the exception in its reason (`_run_one`).
+    with the exception in its reason (`_crashed`).
     """
     return run_checks_many([(names, inp, None)], options)[0]
 
@@ -152,12 +149,22 @@ def run_checks_many(
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
     plans = [_plan(names, opts) for names, _, _ in jobs]
+    # the checks any candidate runs, in CHECK_NAMES order (a plan's own order when all share one)
+    distinct = {id(p): p for p in plans}.values()
+    order = next(iter(distinct)) if len(distinct) == 1 else [n for n in CHECK_NAMES if any(n in p for p in distinct)]
     results: list[list[CheckResult]] = [[] for _ in jobs]
-    for name in CHECK_NAMES:
+    for name in order:
         for plan, (_, inp, done), out in zip(plans, jobs, results):
             check = plan.get(name)
-            if check is not None:
-                out.append(done[name] if done and name in done else _run_one(name, check, inp))
+            if check is None:
+                continue
+            if done and name in done:
+                out.append(done[name])
+                continue
+            try:
+                out.append(check(inp))
+            except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
+                out.append(_crashed(name, e))
     return [Verdict(passed=all(r.passed for r in out), checks=out) for out in results]
 
 
@@ -202,7 +209,13 @@ def verify_candidates(
         if repairs:
             inp = inp.with_changes(candidate=text)
         plan = _plan(names, opts)
-        done = {n: _run_one(n, plan[n], inp) for n in _WITH_REPAIR if n in plan}
+        done: dict[str, CheckResult] = {}
+        for n in _WITH_REPAIR:
+            if n in plan:
+                try:
+                    done[n] = plan[n](inp)
+                except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
+                    done[n] = _crashed(n, e)
         jobs.append((names, inp, done))
         fixes.append((text, repairs))
     verdicts = run_checks_many(jobs, opts)
