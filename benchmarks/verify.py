@@ -54,8 +54,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, code_cases, facts_cases, label_cases,
-                                         list_cases, math_cases, option_cases, short_code_cases)
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+                                         code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
+                                         option_twice_cases, person_cases, short_code_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
@@ -417,6 +418,90 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
     return out
 
 
+def bbq_person_cases(shared: Path, limit: int) -> list[Case]:
+    """BBQ items (CC BY 4.0) as they are asked, no options listed: the context names two people, the
+    question asks "Who ...?", the original is the gold answer as BBQ writes it ("The Muslim one",
+    "Can't answer"). Ambiguous and disambiguated contexts alike (an "unknown" gold and a person)."""
+    out: list[Case] = []
+    for r in bbq_rows(shared, limit // 3 * 2, "people in the context"):
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        unknown = [o for i, o in enumerate(opts) if r["answer_info"][f"ans{i}"][1] == "unknown"]
+        people = [o for o in opts if o not in unknown]
+        if len(unknown) != 1 or len(people) != 2:
+            continue
+        out += person_cases(f"{r['context']} {r['question']}", people, opts[r["label"]], unknown[0])
+    return out
+
+
+def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
+    """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
+    out: list[Case] = []
+    for r in bbq_rows(shared, limit // 3, "options said twice"):
+        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+        instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
+        out += option_twice_cases(instruction, opts, "ABC"[r["label"]])
+    return out
+
+
+def truthfulqa_rows(folder: Path) -> list[dict[str, Any]]:
+    p = folder / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        print("(skipped closed claims: no truthfulqa_facts.jsonl)")
+        return []
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _shares_half(claim: str, answer: str) -> bool:
+    words = {w for w in re.findall(r"[a-z]{3,}", claim.lower())} - {"the", "and", "you", "are", "for", "that"}
+    have = set(re.findall(r"[a-z]{3,}", answer.lower()))
+    return bool(words) and len(words & have) * 2 >= len(words)
+
+
+def truthfulqa_closed_cases(folder: Path, per_question: int = 2) -> list[Case]:
+    """TruthfulQA (Apache-2.0) as closed questions. A false answer of the dataset ("Veins appear
+    blue because deoxygenated blood is blue") becomes a statement to judge ("Is the following
+    statement true or false? ..."; that frame is ours), the original "False." and the question's
+    best answer; a yes / no question whose best answer opens with "No," ("Can people be possessed
+    by evil spirits?") is asked as written, its first "Yes, ..." false answer being the claim."""
+    by_q: dict[str, dict[str, Any]] = {}
+    for r in truthfulqa_rows(folder):
+        q = by_q.setdefault(r["instruction"], {"best": r["original"], "wrong": [], "category": r.get("category", "")})
+        if not r["same_answer"] and not r.get("contrastive"):
+            q["wrong"].append(r["candidate"])
+    out: list[Case] = []
+    for question, q in by_q.items():
+        best = q["best"]
+        if re.match(r"No,\s", best):
+            claim = next((w[5:] for w in q["wrong"] if w.startswith("Yes, ")), None)
+            if claim:
+                out += closed_claim_cases(question, "No", claim, best[4:])
+            continue
+        if q["category"] in ("Misquotations", "Proverbs"):
+            continue  # a quotation or a saying is no claim to judge true or false
+        # the best answer must speak of the claim (half its words at least): "Apples are nutritious"
+        # beside "An apple a day keeps the doctor away" says nothing of it, and keeps no verdict alone
+        for claim in [w for w in q["wrong"] if not re.match(r"(?:Yes|No)\b", w)
+                      and _shares_half(w, best)][:per_question]:
+            out += closed_claim_cases(f"Is the following statement true or false? {claim}", "False", claim, best)
+    return out
+
+
+def strategyqa_twice_cases(folder: Path) -> list[Case]:
+    """StrategyQA questions (MIT) with their gold yes / no, as the Kojima et al. logs give them
+    (kojima_label.jsonl, outside the repo), answered twice, hedged or in odd formats."""
+    p = folder / "kojima_label.jsonl"
+    if not p.is_file():
+        print(f"(skipped closed answers said twice: {p} not found)")
+        return []
+    seen: dict[str, str] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        seen.setdefault(r["instruction"], r["original"])
+    return [c for q, a in seen.items() for c in closed_twice_cases(q, a)]
+
+
 def stdlib_short_code_cases(limit: int) -> list[Case]:
     """Python standard-library functions (PSF licence) whose body is one return statement,
     written as a two-line definition without fences ("def f(x):\n    return ...")."""
@@ -536,7 +621,7 @@ def adversarial(cases: list[Case], show_misses: bool = False) -> list[dict[str, 
     stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong (given no task), wrong (task given)
     for c in cases:
         locked = read_contract(c.instruction, c.original).kind
-        for j, task in enumerate(("", TASK_OF_KIND[c.kind])):
+        for j, task in enumerate(("", c.task or TASK_OF_KIND[c.kind])):
             verdict = verify(c.instruction, c.original, c.candidate, task)
             wrong = verdict.passed != c.same_answer
             stats[(c.kind, c.cls)][1 + j] += wrong
@@ -639,6 +724,10 @@ def main() -> None:
     print("\n   labels per item (Alpaca), alternatives offered in the question (BBQ), short unfenced code (stdlib)")
     adversarial(item_labels_on_alpaca(args.shared) + bbq_alternative_cases(args.shared, args.limit)
                 + stdlib_short_code_cases(args.limit // 3))
+    print("\n   closed claims affirmed beside a restated denial (TruthfulQA), answers said twice / hedged / odd formats"
+          " (StrategyQA yes / no, BBQ options), the two people of a BBQ context as the alternatives")
+    adversarial(truthfulqa_closed_cases(args.thirdparty) + strategyqa_twice_cases(args.thirdparty)
+                + bbq_option_twice_cases(args.shared, args.limit) + bbq_person_cases(args.shared, args.limit))
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

@@ -181,36 +181,69 @@ def _claim_words(text: str) -> list[str]:
     return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
 
 
-def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS) -> list[tuple[bool, str]]:
+def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS,
+                  own: tuple[str, ...] = (), claim_text: str = "") -> list[tuple[bool, str]]:
     """The rewrite's clauses that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
     at least), each with whether it denies it: a negation in the clause, or the claim's words after
     "rather than". Read by clause, not by sentence: in "X is visible, but it is too narrow to be seen
-    without aid" the negation belongs to the second clause, and the first affirms X."""
+    without aid" the negation belongs to the second clause, and the first affirms X. `own`: the
+    claim's words the other claim lacks ("seeds" in "the spiciest part is the seeds" beside "... is
+    the placenta"); a clause restates this claim only with one of them, else the two are one claim
+    to it. A condition the claim itself states ("if you were struck by a penny ..., you would be
+    injured", `claim_text`) does not make its restatement a condition."""
     if len(claim) < min_words:
         return []
     need = max(min_words, int(CLAIM_SHARE * len(claim) + 0.999))
+    own_open = {m.group(0).lower() for m in _CLAIM_OPEN.finditer(claim_text)}
     found: list[tuple[bool, str]] = []
     for s in _CLAIM_SENTENCE.finditer(text):
-        if _CLAIM_OPEN.search(s.group(0)):
+        if any(m.group(0).lower() not in own_open for m in _CLAIM_OPEN.finditer(s.group(0))):
             continue
-        found += filter(None, (_restated_clause(claim, need, c) for c in _CLAIM_CLAUSE_BREAK.split(s.group(0))))
+        found += filter(None, (_restated_clause(claim, need, c, own) for c in _CLAIM_CLAUSE_BREAK.split(s.group(0))))
     return found
+
+
+def _same_word(w: str, h: str) -> bool:
+    return w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX])
+
+
+_INFLECTION = re.compile(r"(?:ies|es|s|ed|ing)$")
+
+
+def _same_form(w: str, h: str) -> bool:
+    """One word in two inflections ("seed" / "seeds", "digested" / "digest"), not two words that
+    share a stem ("digest" / "digestive": `_same_word` takes them as one)."""
+    return w == h or _INFLECTION.sub("", w) == _INFLECTION.sub("", h)
+
+
+def _own_words(claim: list[str], other: list[str]) -> tuple[str, ...]:
+    """The words of `claim` that `other` does not have (by `_same_form`)."""
+    return tuple(w for w in claim if not any(_same_form(w, h) for h in other))
 
 
 # where a sentence turns to a second clause of its own ("..., but ...", "...; ...", "...: ...", "..., although ...")
 _CLAIM_CLAUSE_BREAK = re.compile(r"[ \t]*(?:;|:(?=[ \t])|,?[ \t]+(?:but|however|although|though|yet|whereas)\b,?)[ \t]*", re.I)
 
 
-def _restated_clause(claim: list[str], need: int, clause: str) -> tuple[bool, str] | None:
-    """(denied, clause) when `clause` restates `claim` (shares `need` of its words), else None."""
+def _restated_clause(claim: list[str], need: int, clause: str, own: tuple[str, ...] = ()) -> tuple[bool, str] | None:
+    """(denied, clause) when `clause` restates `claim` (shares `need` of its words, and one of `own`
+    when given), else None. A clause that calls the claim a misconception or a myth denies it."""
     have = _claim_words(clause)
-    shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
-                 for w in claim)
-    if shared < need:
+    shared = sum(any(_same_word(w, h) for h in have) for w in claim)
+    if shared < need or (own and not any(_same_form(w, h) for w in own for h in have)):
         return None
     denied = bool(_CLAIM_NEGATION.search(clause)) or any(
         set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
-    return denied, clause.strip()
+    # "the myth that you shouldn't sit close" disowns the negated claim: the two cancel
+    return denied != bool(_CLAIM_DISOWNED.search(clause)), clause.strip()
+
+
+# "It is a common misconception that X", "the myth that X", "people often think that X": X reported as
+# a belief, denied
+_CLAIM_DISOWNED = re.compile(r"\b(?:misconceptions?|myths?|misbeliefs?|fallacy|urban legend|old wives'? tale|"
+                             r"(?:people|many|some|most people)[ \t]+(?:often[ \t]+|commonly[ \t]+|wrongly[ \t]+|mistakenly[ \t]+)?"
+                             r"(?:think|believe|assume|claim|say)|(?:commonly|widely|popularly|often|wrongly|mistakenly)[ \t]+"
+                             r"(?:believed|thought|assumed|claimed|said))\b", re.I)
 
 
 def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
@@ -220,9 +253,9 @@ def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | N
     return Choice(None, pols.pop(), found[0][1][:80], how)
 
 
-def restated_polarity(question: str, text: str) -> Choice | None:
-    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
-    a denial makes it a no."""
+def _question_claim(question: str) -> tuple[list[str], int, str] | None:
+    """The claim a closed question asks about, as words, how many a restatement must share, and as
+    written."""
     m = _AUX_OPENING.match(question)
     if m is None:
         return None
@@ -230,27 +263,57 @@ def restated_polarity(question: str, text: str) -> Choice | None:
     # "Is the following statement true or false? The Great Wall is visible ...": the claim is the
     # statement after the verdict question, not "the following statement"
     framed = bool(_VERDICT_FRAME.search(asked) and after.strip())
-    claim = list(dict.fromkeys(_claim_words(after if framed else asked)))
     # a stated claim is read whole even when short ("Bats are blind": bats, blind); a question's own
     # words need CLAIM_MIN_WORDS, fewer would match too much
-    return _agreeing(_restatements(claim, text, VERDICT_MIN_WORDS if framed else CLAIM_MIN_WORDS), False,
+    said = after if framed else asked
+    return list(dict.fromkeys(_claim_words(said))), VERDICT_MIN_WORDS if framed else CLAIM_MIN_WORDS, said
+
+
+def _answer_claim(original: str) -> tuple[list[str], bool, str] | None:
+    """The claim an original states after its yes / no, as words, whether it is a denial, and as
+    written."""
+    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
+    if m is None:
+        return None
+    claim = original[m.end() :]
+    return list(dict.fromkeys(_claim_words(claim))), bool(_CLAIM_NEGATION.search(claim)), claim
+
+
+def restated_polarity(question: str, text: str, original: str = "") -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
+    a denial makes it a no. With the `original`, a sentence restates the question's claim only with
+    one of the claim's words the original's answer lacks ("seeds" for "Is the spiciest part the
+    seeds?" answered "No, the spiciest part is the placenta"): restating the answer is no restating
+    of the question."""
+    got = _question_claim(question)
+    if got is None:
+        return None
+    claim, least, said = got
+    answer = _answer_claim(original) if original else None
+    own = _own_words(claim, answer[0]) if answer else ()
+    # a claim that is itself a denial ("You shouldn't sit close to the TV because ...") is affirmed
+    # by a clause that restates it with its negation
+    return _agreeing(_restatements(claim, text, least, own, said), bool(_CLAIM_NEGATION.search(said)),
                      "restated question")
 
 
 _VERDICT_FRAME = re.compile(r"\b(?:true|false|accurate|correct|right|fact|myth)\b", re.I)
 
 
-def restated_answer(original: str, polarity: bool, text: str) -> Choice | None:
+def restated_answer(original: str, polarity: bool, text: str, question: str = "") -> Choice | None:
     """The polarity of the rewrite's sentences that restate the claim the original states after its
     yes / no ("Yes, one customer accounted for 16% of revenue" -> "One customer accounted for 16% of
     our revenue" is yes), when they agree: stated as the original states it, the original's answer;
-    with the denial added or dropped, the other one."""
-    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
-    if m is None:
+    with the denial added or dropped, the other one. With the `question`, a sentence restates the
+    original's claim only with one of its words the question's claim lacks (the mirror of
+    `restated_polarity`)."""
+    got = _answer_claim(original)
+    if got is None:
         return None
-    claim = original[m.end() :]
-    denied = bool(_CLAIM_NEGATION.search(claim))
-    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(claim))), text), denied if polarity else not denied,
+    claim, denied, said = got
+    asked = _question_claim(question) if question else None
+    own = _own_words(claim, asked[0]) if asked else ()
+    return _agreeing(_restatements(claim, text, CLAIM_MIN_WORDS, own, said), denied if polarity else not denied,
                      "restated answer")
 
 
@@ -298,8 +361,16 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
     if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
-        asked = restated_polarity(inp.instruction, inp.candidate)
-        answered = restated_answer(inp.original, ref.polarity, inp.candidate)
+        asked = restated_polarity(inp.instruction, inp.candidate, inp.original)
+        # the question's claim read in the original's own words must give the original's answer (or
+        # nothing): "If you swallow gum, you will digest it?" answered "No. ... it will pass through your
+        # digestive system" restates the claim by its words and denies it by its sense, which words
+        # cannot read, so the question's claim decides nothing for this original
+        own = restated_polarity(inp.instruction, _answer_claim(inp.original)[2] if _answer_claim(inp.original) else "",
+                                inp.original)
+        if own is not None and own.polarity != ref.polarity:
+            asked = None
+        answered = restated_answer(inp.original, ref.polarity, inp.candidate, inp.instruction)
         if asked is not None and answered is not None and asked.polarity != answered.polarity:
             return CheckResult(
                 name=NAME,
