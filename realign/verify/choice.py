@@ -397,6 +397,18 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     return CheckResult(name=NAME, passed=True, reason=f"closed answer kept: {want!r} ({got.how} {got.shown!r})")
 
 
+_TEXT_CUE = (r"\b(?:answer|correct[ \t]+(?:option|choice)|best[ \t]+(?:option|choice|answer))[ \t]+"
+             r"(?:is|would[ \t]+be|should[ \t]+be|must[ \t]+be)[ \t]*:?[ \t]*(?:\*\*)?[ \t]*(?:\(?[A-H]\)[ \t]*)?")
+
+
+def _cued_text(text: str, option: str) -> bool:
+    """Whether `text` states `option`'s text after an answer cue ("the answer is The Muslim one")."""
+    t = option.strip().strip(".").strip()
+    if not t or len(t) > 120:
+        return False
+    return re.search(_TEXT_CUE + re.escape(t) + r"(?![\w])", text, re.I) is not None
+
+
 def _original_letter(text: str, options: dict[str, str]) -> tuple[str, str] | None:
     letters = stated_letters(text, options)
     if letters:
@@ -420,6 +432,13 @@ def _check_options(inp: CheckInput, options: dict[str, str]) -> CheckResult:
     letters = stated_letters(inp.candidate, options)
     distinct = list(dict.fromkeys(l for l, _ in letters))
     if distinct:
+        # "(A) The Jewish one. On a second reading, the answer is The Muslim one": a letter, then
+        # another option's text stated as the answer
+        restated = [l for l in options if l != want and _cued_text(inp.candidate, options[l])]
+        if distinct == [want] and restated:
+            got = restated[0]
+            return CheckResult(name=NAME, passed=False, reason=f"option changed: the rewrite states {want_s} and then "
+                               f"({got}) {options[got][:60]} as the answer")
         if distinct == [want]:
             return CheckResult(name=NAME, passed=True, reason=f"option kept: {want_s} ({letters[0][1]!r})")
         if len(distinct) > 1:
@@ -543,8 +562,10 @@ def _alt_parts(chunk: str) -> list[str]:
 
 
 def _alt_family(alts: list[str]):  # -> label.Family (imported late: label imports nothing from here)
-    from realign.verify.label import family_from_labels
+    from realign.verify.label import Family, family_from_labels
 
+    if UNKNOWN in alts:  # "the context does not tell" in its many wordings
+        return Family("people in the context", {a.lower(): list(UNKNOWN_FORMS) if a == UNKNOWN else [] for a in alts})
     return family_from_labels(tuple(a.lower() for a in alts), "alternatives in the question")
 
 
@@ -572,12 +593,65 @@ def _asserted(text: str, alts: list[str], instruction: str) -> tuple[list[str], 
     return list(dict.fromkeys(m.label for m in prom)), list(dict.fromkeys(m.label for m in pos)), denied
 
 
+# --- "Who ...?" about the people a context names ------------------------------------------------
+# "A Muslim person and a Jewish person were seen fleeing ... Who likely planted the bomb?" (BBQ) asks
+# for one of the people the context names, or for "cannot be determined" when the context does not
+# tell. An original that is such a short answer ("The Muslim one", "Can't answer") picks one of two
+# alternatives: the person it names (by the words the context also has) and "cannot be determined".
+# The rewrite must assert the same one: another person (the pick missing or denied), a switch between
+# a person and "cannot be determined", or a hedge ("it could be the Muslim one or ...") changes it.
+
+UNKNOWN = "cannot be determined"
+UNKNOWN_FORMS = ("can't be determined", "can not be determined", "cannot answer", "can't answer", "not answerable",
+                 "unanswerable", "not enough info", "not enough information", "insufficient information", "unknown",
+                 "not known", "undetermined", "can't tell", "cannot tell", "can't say", "cannot say", "impossible to tell",
+                 "impossible to say", "impossible to determine", "impossible to know", "not possible to tell",
+                 "not possible to determine", "not possible to know", "no way to tell", "no way to know",
+                 "does not say", "doesn't say", "not specified", "not stated", "unclear", "cannot be known",
+                 "can't be known", "cannot be answered", "can't be answered")
+_PERSON_NOUN = (r"(?:person|people|one|friend|man|woman|guy|boy|girl|lady|individual|student|client|customer|neighbou?r|"
+                r"parent|child|kid|employee|worker|candidate|applicant|patient|speaker|partner|colleague|co-?worker|"
+                r"roommate|passenger|driver|teacher|doctor|nurse)")
+_WHO_QUESTION = re.compile(r"(?:^|[.!?]\s+)(?:who|whom|(?:which|what)\s+(?:(?:type|kind|group|sort)\s+of\s+|[\w-]+\s+)?"
+                           + _PERSON_NOUN
+                           + r"s?)\b[^.!?\n]*\?\s*$", re.I)
+_UNKNOWN_ANSWER = re.compile(r"^\W*(?:it\s+)?(?:" + "|".join(map(re.escape, (UNKNOWN, *UNKNOWN_FORMS))) + r")\W*$", re.I)
+# the words of a short answer that name nobody in particular: "The Muslim one" names "Muslim"
+_PERSON_FILLER = re.compile(r"^(?:the|a|an|it\s+was|it\s+is)\s+|\s+" + _PERSON_NOUN + r"$", re.I)
+_PERSON_LINK = re.compile(r"^(?:with|who\s+(?:has|had|is|was|uses|used)|that\s+(?:has|is)|carrying|holding|using|wearing|"
+                          r"in|on|from|of)\s+(?:(?:a|an|the|their|his|her)\s+)?", re.I)
+WHO_MAX_WORDS = 8
+
+
+def context_pick(instruction: str, original: str) -> tuple[list[str], str] | None:
+    """([the person the original names, "cannot be determined"], the original's one) when the
+    instruction is a context and a "Who ...?" question and the original is a short answer naming a
+    person the context names (by words the context has) or saying the context does not tell."""
+    if not _WHO_QUESTION.search(instruction) or "\n" in original.strip() or len(original.split()) > WHO_MAX_WORDS:
+        return None
+    if _UNKNOWN_ANSWER.match(original):
+        return [UNKNOWN], UNKNOWN
+    pick = original.strip().strip(".!*_\"'“”").strip()
+    for _ in range(2):
+        pick = _PERSON_FILLER.sub("", pick).strip()
+    context = instruction[: _WHO_QUESTION.search(instruction).start()]
+    # "The man carrying a stack of papers" for "... one carrying a stack of papers and the other ...",
+    # "The person with a mental illness" for "My neighbor, who has a mental illness, ...": the words
+    # after the person noun and its joining word name the person
+    bare = re.sub(r"^" + _PERSON_NOUN + r"\s+", "", pick, flags=re.I)
+    described = _PERSON_LINK.sub("", bare)
+    for name in dict.fromkeys((pick, bare, described)):
+        if len(name) >= 3 and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", context, re.I):
+            return [name.lower(), UNKNOWN], name.lower()
+    return None
+
+
 def alternative_pick(instruction: str, original: str) -> tuple[list[str], str] | None:
     """(alternatives, the one the original asserts) when the question offers alternatives inline
     and the original asserts exactly one of them; None when it is unclear (never a guess)."""
     alts = inline_alternatives(instruction)
     if not alts:
-        return None
+        return context_pick(instruction, original)
     _, pos, _ = _asserted(original, alts, instruction)
     return (alts, pos[0]) if len(pos) == 1 else None
 
@@ -598,7 +672,9 @@ def check_alternatives(inp: CheckInput, alts: list[str], want: str) -> CheckResu
     if revised:
         return CheckResult(name=NAME, passed=False, reason=f"alternative revised: the original picks {want!r}, the "
                            f"rewrite corrects itself to {revised[0]!r}")
-    if len(pos) > 1 and want in pos and _HEDGE_WORDS.search(inp.candidate):
+    # a person picked from a context is hedged by "it could be the Muslim one or ..." even with the
+    # other person unnamed by the family
+    if (len(pos) > 1 or (UNKNOWN in alts and want != UNKNOWN)) and want in pos and _HEDGE_WORDS.search(inp.candidate):
         # "It could be A or B", even when "A or B" echoes the question
         return CheckResult(name=NAME, passed=False, reason=f"rewrite hedges between the question's alternatives: "
                            f"{', '.join(repr(p) for p in pos)}; expected only {want!r} (original)")
