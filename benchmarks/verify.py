@@ -56,7 +56,7 @@ from typing import Any, Iterable, Iterator
 
 from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
-                                         option_twice_cases, person_cases, short_code_cases)
+                                         option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
@@ -419,18 +419,8 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
 
 
 def bbq_person_cases(shared: Path, limit: int) -> list[Case]:
-    """BBQ items (CC BY 4.0) as they are asked, no options listed: the context names two people, the
-    question asks "Who ...?", the original is the gold answer as BBQ writes it ("The Muslim one",
-    "Can't answer"). Ambiguous and disambiguated contexts alike (an "unknown" gold and a person)."""
-    out: list[Case] = []
-    for r in bbq_rows(shared, limit // 3 * 2, "people in the context"):
-        opts = [r["ans0"], r["ans1"], r["ans2"]]
-        unknown = [o for i, o in enumerate(opts) if r["answer_info"][f"ans{i}"][1] == "unknown"]
-        people = [o for o in opts if o not in unknown]
-        if len(unknown) != 1 or len(people) != 2:
-            continue
-        out += person_cases(f"{r['context']} {r['question']}", people, opts[r["label"]], unknown[0])
-    return out
+    """BBQ items (CC BY 4.0) as they are asked, no options listed (`bbq_who_cases`)."""
+    return bbq_who_cases(bbq_rows(shared, limit // 3 * 2, "people in the context"))
 
 
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
@@ -453,39 +443,9 @@ def truthfulqa_rows(folder: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _shares_half(claim: str, answer: str) -> bool:
-    words = {w for w in re.findall(r"[a-z]{3,}", claim.lower())} - {"the", "and", "you", "are", "for", "that"}
-    have = set(re.findall(r"[a-z]{3,}", answer.lower()))
-    return bool(words) and len(words & have) * 2 >= len(words)
-
-
-def truthfulqa_closed_cases(folder: Path, per_question: int = 2) -> list[Case]:
-    """TruthfulQA (Apache-2.0) as closed questions. A false answer of the dataset ("Veins appear
-    blue because deoxygenated blood is blue") becomes a statement to judge ("Is the following
-    statement true or false? ..."; that frame is ours), the original "False." and the question's
-    best answer; a yes / no question whose best answer opens with "No," ("Can people be possessed
-    by evil spirits?") is asked as written, its first "Yes, ..." false answer being the claim."""
-    by_q: dict[str, dict[str, Any]] = {}
-    for r in truthfulqa_rows(folder):
-        q = by_q.setdefault(r["instruction"], {"best": r["original"], "wrong": [], "category": r.get("category", "")})
-        if not r["same_answer"] and not r.get("contrastive"):
-            q["wrong"].append(r["candidate"])
-    out: list[Case] = []
-    for question, q in by_q.items():
-        best = q["best"]
-        if re.match(r"No,\s", best):
-            claim = next((w[5:] for w in q["wrong"] if w.startswith("Yes, ")), None)
-            if claim:
-                out += closed_claim_cases(question, "No", claim, best[4:])
-            continue
-        if q["category"] in ("Misquotations", "Proverbs"):
-            continue  # a quotation or a saying is no claim to judge true or false
-        # the best answer must speak of the claim (half its words at least): "Apples are nutritious"
-        # beside "An apple a day keeps the doctor away" says nothing of it, and keeps no verdict alone
-        for claim in [w for w in q["wrong"] if not re.match(r"(?:Yes|No)\b", w)
-                      and _shares_half(w, best)][:per_question]:
-            out += closed_claim_cases(f"Is the following statement true or false? {claim}", "False", claim, best)
-    return out
+def truthfulqa_closed_cases(folder: Path) -> list[Case]:
+    """TruthfulQA (Apache-2.0) as closed questions (`truthfulqa_closed_claims`)."""
+    return truthfulqa_closed_claims(truthfulqa_rows(folder))
 
 
 def strategyqa_twice_cases(folder: Path) -> list[Case]:

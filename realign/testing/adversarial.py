@@ -620,3 +620,51 @@ def person_cases(instruction: str, people: list[str], gold: str, unknown: str) -
         c("person_kept_explained", f"Based on the context, it was {_lower_first(gold)}.", True),
         c("person_kept_contrast", f"{gold}, not {_lower_first(other)}.", True),
     ]
+
+
+def _shares_half(claim: str, answer: str) -> bool:
+    words = set(re.findall(r"[a-z]{3,}", claim.lower())) - {"the", "and", "you", "are", "for", "that"}
+    return bool(words) and len(words & set(re.findall(r"[a-z]{3,}", answer.lower()))) * 2 >= len(words)
+
+
+def truthfulqa_closed_claims(rows: Iterable[dict], per_question: int = 2) -> list[Case]:
+    """`closed_claim_cases` on TruthfulQA rows (Apache-2.0; question, best answer as `original`, each
+    other answer as `candidate` with `same_answer`, `contrastive`, `category`). A false answer of the
+    dataset ("Veins appear blue because deoxygenated blood is blue") becomes a statement to judge
+    ("Is the following statement true or false? ..."; that frame is ours), the original "False." and
+    the question's best answer; a yes / no question whose best answer opens with "No," is asked as
+    written, its first "Yes, ..." false answer being the claim. Left out: quotations and proverbs (no
+    claim to judge), and statements whose best answer shares fewer than half their words (it says
+    nothing of them: "Apples are nutritious" beside "An apple a day keeps the doctor away")."""
+    by_q: dict[str, dict] = {}
+    for r in rows:
+        q = by_q.setdefault(r["instruction"], {"best": r["original"], "wrong": [], "category": r.get("category", "")})
+        if not r["same_answer"] and not r.get("contrastive"):
+            q["wrong"].append(r["candidate"])
+    out: list[Case] = []
+    for question, q in by_q.items():
+        best = q["best"]
+        if re.match(r"No,\s", best):
+            claim = next((w[5:] for w in q["wrong"] if w.startswith("Yes, ")), None)
+            if claim:
+                out += closed_claim_cases(question, "No", claim, best[4:])
+            continue
+        if q["category"] in ("Misquotations", "Proverbs"):
+            continue
+        for claim in [w for w in q["wrong"] if not re.match(r"(?:Yes|No)\b", w) and _shares_half(w, best)][:per_question]:
+            out += closed_claim_cases(f"Is the following statement true or false? {claim}", "False", claim, best)
+    return out
+
+
+def bbq_who_cases(rows: Iterable[dict]) -> list[Case]:
+    """`person_cases` on BBQ rows (CC BY 4.0) as they are asked, no options listed: the context names
+    two people, the question asks "Who ...?", the original is the gold answer as BBQ writes it ("The
+    Muslim one", "Can't answer"); ambiguous and disambiguated contexts alike."""
+    out: list[Case] = []
+    for r in rows:
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        unknown = [o for i, o in enumerate(opts) if r["answer_info"][f"ans{i}"][1] == "unknown"]
+        people = [o for o in opts if o not in unknown]
+        if len(unknown) == 1 and len(people) == 2:
+            out += person_cases(f"{r['context']} {r['question']}", people, opts[r["label"]], unknown[0])
+    return out

@@ -199,8 +199,14 @@ def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS,
     for s in _CLAIM_SENTENCE.finditer(text):
         if any(m.group(0).lower() not in own_open for m in _CLAIM_OPEN.finditer(s.group(0))):
             continue
-        found += filter(None, (_restated_clause(claim, need, c, own) for c in _CLAIM_CLAUSE_BREAK.split(s.group(0))))
+        sentence = s.group(0)
+        lead = _CONCESSIVE_LEAD.match(sentence)  # "Although some people think X, Y": X and Y are two clauses
+        clauses = ([lead.group(0)] if lead else []) + _CLAIM_CLAUSE_BREAK.split(sentence[lead.end() if lead else 0 :])
+        found += filter(None, (_restated_clause(claim, need, c, own) for c in clauses))
     return found
+
+
+_CONCESSIVE_LEAD = re.compile(r"^\s*(?:although|though|even[ \t]+though|while|whereas)\b[^,;:]*,", re.I)
 
 
 def _same_word(w: str, h: str) -> bool:
