@@ -8,8 +8,9 @@ line, a bold or boxed answer, an "A:" line, a denial of a wrong value, an explan
 answer). A verifier should reject every changing case and accept every control.
 
 The bases are public data sets nobody on this project wrote (GSM8K test solutions, DFAR labels
-with their human-written reasons, BBQ options, TruthfulQA answers, Python standard-library
-functions); see benchmarks/verify.py for where each is read from.
+with their human-written reasons, BBQ options and contexts, TruthfulQA answers as claims to judge,
+StrategyQA yes / no questions, Python standard-library functions); see benchmarks/verify.py for
+where each is read from.
 
 >>> cases = math_cases("How many eggs?", "She has 3 + 4 = 7 eggs.\\n#### 7", 7)
 >>> {"changed_final", "correction", "hedged", "json_answer_wrong"} <= {c.cls for c in cases if not c.same_answer}

@@ -7,11 +7,15 @@ correct option is (B)", a text that starts with "B)" / "**B**" / "B."), else the
 it mentions. The rewrite must state that letter (or, stating no letter, that option's text) and no
 other letter. Alternatives offered inline in the question ("Which is larger, 9.11 or 9.9?") are
 options too when the original asserts exactly one of them (`alternative_pick`); the rewrite must
-assert it and no other. Without options, an original that opens with (or states "the answer is") yes / no /
+assert it and no other. So are the people a context names for a "Who ...?" question (BBQ): an original
+naming one of them ("The Muslim one") or saying the context does not tell ("Can't answer") picks
+between that person and "cannot be determined" (`context_pick`). Without options, an original that opens with (or states "the answer is") yes / no /
 true / false fixes a polarity the rewrite must state too ("not true" is false); an original that goes
 on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by a rewrite that
 restates the question's or the original's claim without a yes / no, a denial making it the other
-answer. An original with neither: not applicable.
+answer; a clause restates the question's claim only with a word of the claim the original's answer
+lacks ("seeds" for "the spiciest part is the seeds" answered "False. ... the placenta"), and a claim
+called a misconception or a myth is denied. An original with neither: not applicable.
 """
 
 from __future__ import annotations
