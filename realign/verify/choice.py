@@ -223,7 +223,7 @@ _INFLECTION = re.compile(r"(?:ies|es|s|ed|ing)$")
 def _same_form(w: str, h: str) -> bool:
     """One word in two inflections ("seed" / "seeds", "digested" / "digest"), not two words that
     share a stem ("digest" / "digestive": `_same_word` takes them as one)."""
-    return w == h or _INFLECTION.sub("", w) == _INFLECTION.sub("", h)
+    return w == h or _INFLECTION.sub("", w).rstrip("e") == _INFLECTION.sub("", h).rstrip("e")  # "living" / "live"
 
 
 def _own_words(claim: list[str], other: list[str]) -> tuple[str, ...]:
