@@ -35,6 +35,10 @@ Three parts:
    gpt-3.5-turbo and gpt-4-0613 answers (dev), AlpacaEval claude and Meta-Llama-3-70B-Instruct outputs
    (held out).
    `--lists-only --list-misses` prints the dev sources' wrongly verified cases.
+   Closed answers and people (printed apart, so the figures above keep their cases): TruthfulQA false
+   answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
+   denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
+   "Who ...?" with no options (another person, "cannot be determined", a hedge).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
 
 Missing inputs are skipped with a message.
