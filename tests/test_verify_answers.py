@@ -148,6 +148,15 @@ GUM_NO = "False. If you swallow gum, it will pass through your digestive system.
         # a claim called a misconception or a myth is denied
         (PEPPER, PEPPER_NO, "It is a common misconception that the spiciest part of a chili pepper is the seeds. In "
          "fact, the spiciest part is the placenta.", True),
+        # a belief reported and endorsed is affirmed ("Many people think X, and they are right")
+        ("Is the following statement true or false? Bats use echolocation to navigate.", "True. Bats use "
+         "echolocation to find their way.", "Many people think bats use echolocation to navigate, and they are right: "
+         "bats emit calls and listen for the echoes.", True),
+        ("Is the following statement true or false? Bats use echolocation to navigate.", "True. Bats use "
+         "echolocation to find their way.", "Many people think bats use echolocation to navigate, but it is a myth.",
+         False),
+        (PEPPER, PEPPER_NO, "Many people think the spiciest part of a chili pepper is the seeds, and they are right.",
+         False),
         # a claim that is itself a denial is affirmed by its negation, denied by a myth around it
         (TV, TV_NO, "You shouldn't sit close to the television because it can cause blindness.", False),
         (TV, TV_NO, "It is a myth that you shouldn't sit close to the television because it can cause blindness; it "

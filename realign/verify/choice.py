@@ -245,11 +245,16 @@ def _restated_clause(claim: list[str], need: int, clause: str, own: tuple[str, .
     denied = bool(_CLAIM_NEGATION.search(clause)) or any(
         set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
     # "the myth that you shouldn't sit close" disowns the negated claim: the two cancel
-    return denied != bool(_CLAIM_DISOWNED.search(clause)), clause.strip()
+    disowned = bool(_CLAIM_DISOWNED.search(clause)) and not _CLAIM_BORNE_OUT.search(clause)
+    return denied != disowned, clause.strip()
 
 
 # "It is a common misconception that X", "the myth that X", "people often think that X": X reported as
 # a belief, denied
+# "Many people think X, and they are right", "people rightly believe X": the belief reported and endorsed
+_CLAIM_BORNE_OUT = re.compile(r"\b(?:rightly|correctly|accurately)\b|\b(?:and|which)[ \t]+(?:they|it|this|that)[ \t]+"
+                              r"(?:are|is|were|was)[ \t]+(?:(?:quite|perfectly|absolutely|entirely)[ \t]+)?"
+                              r"(?:right|correct|true|accurate)\b", re.I)
 _CLAIM_DISOWNED = re.compile(r"\b(?:misconceptions?|myths?|misbeliefs?|fallacy|urban legend|old wives'? tale|"
                              r"(?:people|many|some|most people)[ \t]+(?:often[ \t]+|commonly[ \t]+|wrongly[ \t]+|mistakenly[ \t]+)?"
                              r"(?:think|believe|assume|claim|say)|(?:commonly|widely|popularly|often|wrongly|mistakenly)[ \t]+"
