@@ -764,3 +764,37 @@ def test_a_word_of_a_name_written_as_its_acronym(original: str, candidate: str, 
 def test_one_as_a_pronoun_is_no_number(original: str, candidate: str, same: bool) -> None:
     ask = "Two men, a Muslim and a Jewish grandfather, were seen near the scene. Who was it?"
     assert verify(ask, original, candidate).passed is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("which war ended in 1945", "World War II", "The Second World War ended in 1945.", True),
+        ("which war ended in 1945", "the Second World War", "It was World War II, which ended in 1945.", True),
+        ("which war ended in 1945", "World War II", "World War 2 ended in 1945 with Japan's surrender.", True),
+        ("which war ended in 1945", "World War II", "World War Two.", True),
+        ("which war ended in 1945", "World War II", "World War I ended then.", False),
+        ("which war ended in 1945", "World War II", "The First World War ended in 1945.", False),
+        ("which war ended in 1945", "World War II", "World War I ended in 1918, and World War II in 1945.", True),
+        ("who built the palace of versailles", "Louis XIV", "King Louis the Fourteenth built it.", True),
+        ("who built the palace of versailles", "Louis XIV", "Louis XV built it.", False),
+        ("who broke with the church of rome", "Henry VIII", "King Henry the Eighth broke with Rome in 1534.", True),
+        ("who broke with the church of rome", "Henry VIII", "Henry VII broke with Rome.", False),
+        ("which super bowl did the eagles win", "Super Bowl LII", "They won Super Bowl 52 in February 2018.", True),
+        ("which super bowl did the eagles win", "Super Bowl 52", "The Eagles won Super Bowl LII.", True),
+        ("which super bowl did the eagles win", "Super Bowl 52", "The Eagles won Super Bowl LIII.", False),
+        ("which pope visited poland in 1979", "John Paul II", "Pope John Paul I visited Poland.", False),
+        ("which amendment protects free speech", "1st Amendment", "The First Amendment protects free speech.", True),
+        ("which kind of diabetes is most common", "Type 2", "Type II diabetes is the most common kind.", True),
+        ("which kind of diabetes is most common", "type 2 diabetes", "Type I diabetes.", False),
+        ("which film did stallone fight drago in", "Rocky IV", "In Rocky 4 (1985).", True),
+    ],
+)
+def test_a_name_with_a_number_in_its_written_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_number_the_question_gives_with_the_name_is_not_the_answers() -> None:
+    # the question's own "World War I" in the rewrite is no other answer for the original's
+    assert facts_ok("Which war followed World War I?", "World War II",
+                    "World War II followed World War I, beginning in 1939.")
