@@ -798,3 +798,38 @@ def test_a_number_the_question_gives_with_the_name_is_not_the_answers() -> None:
     # the question's own "World War I" in the rewrite is no other answer for the original's
     assert facts_ok("Which war followed World War I?", "World War II",
                     "World War II followed World War I, beginning in 1939.")
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # a title before the surname alone
+        ("who gave the i have a dream speech", "Martin Luther King Jr.",
+         "Dr. King delivered it at the Lincoln Memorial in 1963.", True),
+        ("who gave the i have a dream speech", "Martin Luther King Jr.", "Martin Luther King Sr. gave it.", False),
+        ("who delivered the gettysburg address", "Abraham Lincoln", "President Lincoln delivered it in 1863.", True),
+        ("who delivered the gettysburg address", "Abraham Lincoln", "Mary Todd Lincoln delivered it.", False),
+        ("who delivered the gettysburg address", "Abraham Lincoln", "Mrs. Lincoln delivered it.", False),
+        ("who commanded the third army", "George S. Patton", "General Patton commanded it from 1944.", True),
+        ("who commanded the third army", "George S. Patton", "General Bradley commanded it.", False),
+        # initials written apart, either side
+        ("who composed the brandenburg concertos", "J. S. Bach", "Johann Sebastian Bach composed them around 1721.",
+         True),
+        ("who composed the brandenburg concertos", "J. S. Bach", "Carl Philipp Emanuel Bach composed them.", False),
+        ("who wrote romeo and juliet", "W. Shakespeare", "William Shakespeare wrote it in the 1590s.", True),
+        ("who wrote the hobbit", "J. R. R. Tolkien", "Christopher Tolkien wrote it.", False),
+        # letters decomposition keeps whole
+        ("who wrote either/or", "Søren Kierkegaard", "Soren Kierkegaard wrote Either/Or in 1843.", True),
+        ("who wrote either/or", "Soren Kierkegaard", "Søren Kierkegaard published it.", True),
+        ("who composed the blue danube", "Johann Strauss II", "Johann Strauß II composed it.", True),
+        ("what is the third largest city in poland", "Łódź", "Lodz is the third largest.", True),
+        ("what is the third largest city in poland", "Łódź", "Kraków is the third largest.", False),
+        # 1st / 2nd said as first / second
+        ("where did she finish in the 2019 race", "2nd", "She finished second, behind the winner.", True),
+        ("where did she finish in the 2019 race", "2nd", "She finished third.", False),
+        ("where did she finish in the 2019 race", "2nd", "She did not finish second; she was third.", False),
+        ("where did he finish", "1st place", "He took first place in 2019.", True),
+    ],
+)
+def test_titles_initials_letters_and_spoken_ordinals(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same

@@ -387,6 +387,11 @@ _OTHER_NAME_BEFORE = re.compile(r"(?<![\w.])(?![A-Z][a-z]{0,3}\.[ \t]*$)[A-Z][\w
 _TITLES = frozenset("""dr mr mrs ms miss sir dame lord lady president king queen prince princess general gen
     rev reverend prof professor captain capt saint st pope senator sen governor gov judge justice""".split())
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Titles written before a surname alone ("President Lincoln", "Dr. King", "General Patton"). Not the ones
+# that say whose wife or which given name ("Mrs. Lincoln", "Sir Edmund", "Queen Victoria"): another person.
+_SURNAME_TITLES = frozenset("""dr doctor prof professor president senator sen governor gov judge justice general gen
+    captain capt colonel col admiral adm lieutenant lt sergeant sgt commander chancellor chairman premier minister
+    secretary ambassador mayor rev reverend bishop cardinal archbishop rabbi detective inspector coach""".split())
 GIVEN_MAX = 4  # given and middle names looked at before a surname
 
 
@@ -527,8 +532,13 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
                 any(not _OTHER_NAME_BEFORE.search(text[max(0, at - 30) : at])
                     for at in _word_at(text_lower, " ".join(words[i:]), every=True)):
             return True
-    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT)]
-    if len(parts) < 2:
+    # initials count as given names ("J. S. Bach"); a generational suffix is no surname ("King" in
+    # "Martin Luther King Jr.")
+    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT
+                                                            or _INITIALS.fullmatch(p.upper()))]
+    while len(parts) > 1 and parts[-1].rstrip(".") in _SUFFIXES:
+        parts.pop()
+    if len(parts) < 2 or len(parts[-1]) < 3:
         return False
     given = _given_names(name, parts[-1])
     for start in _word_at(text_lower, parts[-1], every=True):
@@ -551,6 +561,9 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         before = re.search(r"([A-Za-z][\w'’.\-]*)$", window)
         if before is None or not before.group(1)[0].isupper():
             return True
+        if before.group(1).lower().rstrip(".") in _SURNAME_TITLES \
+                and not _suffix_differs(name, text, start + len(parts[-1])):
+            return True  # "President Lincoln", "Dr. King": a title, then the surname
         if _same_person(parts[:-1], window):
             return True
     return False
@@ -584,6 +597,12 @@ def _uncited(text: str) -> str:
     return _CITATION.sub("", text) if ("[" in text or not text.isascii()) else text
 
 
+# Letters that Unicode decomposition keeps whole, in the spelling English texts use for them ("Søren" /
+# "Soren", "Łódź" / "Lodz", "Strauß" / "Strauss", "Æthelred" / "Aethelred").
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
+                                "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"})
+
+
 @lru_cache(maxsize=256)
 def _fold(text: str) -> str:
     """`text` with accents and citation marks dropped, hyphens as spaces and abbreviated name
@@ -592,6 +611,7 @@ def _fold(text: str) -> str:
     text = _uncited(text)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.translate(_PLAIN_LETTERS)
     text = _dates_spelled(text)
     if _ABBREVIATION_HINT.search(text):
         text = _ABBREVIATION.sub(_abbreviated, text)
@@ -1064,6 +1084,9 @@ def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: i
     return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
 
 
+_DIGIT_FIRST_SECOND = re.compile(r"(?<![\w.,])([12])(?:st|nd)\b", re.I)
+
+
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str, asked: int | None = None) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
@@ -1073,6 +1096,11 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
     change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
+    # "1st" / "2nd" said as "first" / "second" (words the number reader leaves alone: "at first", "a second")
+    for m in _DIGIT_FIRST_SECOND.finditer(original) if ("st" in original or "nd" in original) else ():
+        word = "first" if m.group(1) == "1" else "second"
+        if any(not _negated(candidate, i) for i in _word_at(candidate.lower(), word, every=True)):
+            pairs[Fraction(int(m.group(1)))] = Fraction(int(m.group(1)))
     for ov, ocue, op, opct in _cued_numbers(original):
         for cv, ccue, cp, cpct in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)) or (opct == cpct and _more_precise(
