@@ -833,3 +833,65 @@ def test_a_number_the_question_gives_with_the_name_is_not_the_answers() -> None:
 )
 def test_titles_initials_letters_and_spoken_ordinals(instruction, original, candidate, same) -> None:
     assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ('Dwayne "The Rock" Johnson', "Dwayne Johnson plays Dr. Smolder Bravestone.", True),
+        ('Dwayne "The Rock" Johnson', "The Rock stars as Bravestone.", True),
+        ('Dwayne "The Rock" Johnson', "Kevin Hart stars in it.", False),
+        ('Dwayne "The Rock" Johnson', "Dwayne Smith stars in it.", False),
+        ('Thomas "Stonewall" Jackson', "Stonewall Jackson earned the name at Bull Run.", True),
+        ('Thomas "Stonewall" Jackson', "Andrew Jackson.", False),
+        ('Ethel "Edy" Proctor', 'Edith "Edy" Proctor.', False),
+        ("Dwayne Johnson", 'Dwayne "The Rock" Johnson stars in it.', True),
+    ],
+)
+def test_a_nickname_quoted_inside_a_name(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("who stars in the film", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("$5 million", "It cost $5M to make.", True),
+        ("$40,000", "The prize was $40K.", True),
+        ("$2 billion", "Roughly $2B was raised.", True),
+        ("£5 million", "It cost £5m.", True),
+        ("$2 billion", "About $3B was raised.", False),
+        ("$5 million", "It cost $6M.", False),
+    ],
+)
+def test_one_letter_scales_after_a_currency_sign(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("how much did it cost", original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how long is a marathon", "26.2 miles", "A marathon is 26.2 miles (42.195 km) long.", True),
+        ("how long is a marathon", "26.2 miles", "A marathon is 26.2 kilometers long.", False),
+        ("how far is the moon", "384,400 km", "About 384,400 kilometres (238,855 miles) on average.", True),
+        ("how far is the moon", "384,400 km", "It is 384,400 miles away.", False),
+        ("how fast can a cheetah run", "70 mph", "Up to 70 miles per hour in short bursts.", True),
+        ("how fast can a cheetah run", "70 mph", "Up to 70 km/h.", False),
+        ("how long does the flight take", "3 hours", "The flight takes three hours.", True),
+        ("how long does the flight take", "3 hours", "It takes 3 minutes to board and three hours to fly.", True),
+        ("how long does the flight take", "3 hours", "The flight takes 3 minutes.", False),
+        ("how heavy is the ball", "5 kg", "It weighs 5 kilos.", True),
+        ("how heavy is the ball", "5 kg", "It weighs 5 pounds.", False),
+        ("what did the ticket cost", "£5", "It cost 5 pounds.", True),
+        ("what did the ticket cost", "$5", "It cost €5.", False),
+        ("at what temperature does water boil", "100 °C", "Water boils at 100 degrees Celsius at sea level.", True),
+        ("at what temperature does water boil", "212 degrees Fahrenheit", "It boils at 212°F (100 °C).", True),
+        ("at what temperature does water boil", "100 °C", "It boils at 100 degrees Fahrenheit.", False),
+    ],
+)
+def test_a_unit_in_its_spellings_and_another_unit_of_the_same_kind(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_degree_sign_before_c_is_no_programming_language() -> None:
+    assert read_contract("at what temperature does water boil", "100 °C").kind == "facts"
+    assert verify("at what temperature does water boil", "100 °C", "Water boils at 100 degrees Celsius.").passed

@@ -165,6 +165,8 @@ class Facts:
     spans: frozenset[str] = frozenset()
     # keys of `terms` that are a longer answer phrase (FRAGMENT_MAX_WORDS): held by a share of its words
     fragments: frozenset[str] = frozenset()
+    # (nickname key, key of the name it is quoted in): 'Dwayne "The Rock" Johnson' is kept by either
+    nicknames: tuple[tuple[str, str], ...] = ()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -872,11 +874,23 @@ def answer_facts(instruction: str, original: str) -> Facts:
     (`Facts.quotes`)."""
     given = read_facts(instruction)
     low = instruction.lower()
+    nicknames: dict[str, str] = {}
+    nick_of: list[tuple[str, str]] = []
+    if ('"' in original or "“" in original) and _NICKNAME.search(original):
+        # 'Dwayne "The Rock" Johnson' names Dwayne Johnson, also called The Rock: either keeps it, and
+        # the nickname is no quotation the rewrite must write
+        for m in _NICKNAME.finditer(original):
+            nick = _clean_name(m.group(2), True)
+            if nick:
+                nicknames[nick.lower()] = nick
+                nick_of.append((nick.lower(), f"{m.group(1)} {m.group(3)}".lower()))
+        original = _NICKNAME.sub(lambda m: f"{m.group(1)} {m.group(3)}", original)
     facts = read_facts(original)
     numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
     # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
     # to "... the last US state?"
     names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n) or _picked_as_one(original, n)}
+    names.update((k, n) for k, n in nicknames.items() if k not in names and not _has_name(low, k, instruction, n))
     quoted = _quotations(instruction, original, whole=not numbers and not names) \
         if ('"' in original or "“" in original or "'" in original or "‘" in original or len(original) < 200) else []
     if quoted:
@@ -904,7 +918,11 @@ def answer_facts(instruction: str, original: str) -> Facts:
         symbol = _symbol_answer(original)
         if symbol:
             return Facts({}, {symbol: symbol})
-    return Facts(numbers, names)
+    return Facts(numbers, names, nicknames=tuple((n, k) for n, k in nick_of if n in names and k in names))
+
+
+# A nickname quoted between a given name and a surname ('Earvin "Magic" Johnson', 'Thomas “Stonewall” Jackson')
+_NICKNAME = re.compile(r"(?<![\w'’])([A-Z][\w'’.\-]*)[ \t]+[\"“]([A-Z][^\"“”\n]{0,30}?)[\"”][ \t]+([A-Z][\w'’\-]*)")
 
 
 def _picked_as_one(original: str, name: str) -> bool:
@@ -1374,16 +1392,20 @@ def _rejoined(inp: CheckInput) -> CheckInput:
 
 # Money written the way filings and analysts shorten it: "$2,018mn" / "$2.5bn" are "$2,018 million" /
 # "$2.5 billion", and an accounting negative "$(473) million" is "-$473 million". Only these two
-# unambiguous scale abbreviations ("m" may be metres, "k" a kilo), and only after a digit.
+# unambiguous scale abbreviations ("m" may be metres, "k" a kilo) after any digit; after an amount with a
+# currency sign the one-letter ones too ("$5M", "£5m", "$2B", "$40K": no metre or kilo has a dollar sign).
 _SCALE_SHORT = re.compile(r"(?<=\d)[ \t]?(mn|mln|bn|bln)\b", re.I)
-_SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion"}
-_MONEY_HINT = re.compile(r"\d[ \t]?(?:mn|mln|bn|bln)\b|[$€£]\(", re.I)
+_SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion", "k": "thousand", "m": "million",
+               "b": "billion"}
+_CURRENCY_LETTER = re.compile(r"([$€£¥₹][ \t]?\d[\d,]*(?:\.\d+)?)(k|m|b)\b", re.I)
+_MONEY_HINT = re.compile(r"\d[ \t]?(?:mn|mln|bn|bln)\b|[$€£]\(|[$€£¥₹][ \t]?\d[\d,]*(?:\.\d+)?[kmb]\b", re.I)
 _PAREN_NEGATIVE = re.compile(r"([$€£])\((\d[\d,]*(?:\.\d+)?)\)")
 
 
 def _money_spelled(text: str) -> str:
     if "(" in text:
         text = _PAREN_NEGATIVE.sub(r"-\1\2", text)
+    text = _CURRENCY_LETTER.sub(lambda m: f"{m.group(1)} {_SCALE_FULL[m.group(2).lower()]}", text)
     return _SCALE_SHORT.sub(lambda m: " " + _SCALE_FULL[m.group(1).lower()], text)
 
 
@@ -1533,15 +1555,137 @@ def _numeral_changed(inp: CheckInput) -> str | None:
     return None
 
 
+# Units after a number. One unit in its other spellings keeps the fact ("42 km" / "42 kilometres",
+# "212 °F" / "212 degrees Fahrenheit"); the same number with another unit of the same kind changes it
+# ("60 mph" -> "60 km/h", "3 hours" -> "3 minutes", "5 kg" -> "5 pounds"). A spelling may stand for two
+# units ("pound": a weight and a currency): the two sides agree when they share one.
+_UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    # length
+    "km": ("km", "kms", "kilometer", "kilometers", "kilometre", "kilometres"),
+    "m": ("m", "meter", "meters", "metre", "metres"),
+    "cm": ("cm", "centimeter", "centimeters", "centimetre", "centimetres"),
+    "mm": ("mm", "millimeter", "millimeters", "millimetre", "millimetres"),
+    "mi": ("mi", "mile", "miles"),
+    "nmi": ("nmi", "nautical mile", "nautical miles"),
+    "ft": ("ft", "foot", "feet"),
+    "in": ("inch", "inches"),
+    "yd": ("yd", "yds", "yard", "yards"),
+    # weight
+    "kg": ("kg", "kgs", "kilogram", "kilograms", "kilogramme", "kilogrammes", "kilo", "kilos"),
+    "g": ("g", "gram", "grams", "gramme", "grammes"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "oz": ("oz", "ounce", "ounces"),
+    # time
+    "s": ("sec", "secs", "second", "seconds"),
+    "min": ("min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "day": ("day", "days"),
+    "week": ("week", "weeks", "wk", "wks"),
+    "month": ("month", "months"),
+    "year": ("year", "years", "yr", "yrs"),
+    # speed
+    "mph": ("mph", "miles per hour", "miles an hour", "mi/h"),
+    "km/h": ("km/h", "kph", "kmh", "km per hour", "kilometers per hour", "kilometres per hour", "kilometers an hour",
+             "kilometres an hour"),
+    "m/s": ("m/s", "meters per second", "metres per second"),
+    "kn": ("knot", "knots", "kn", "kt", "kts"),
+    # temperature (written as "°C" / "°F" by `_temperatures_written`)
+    "°C": ("°C",), "°F": ("°F",), "K": ("kelvin", "kelvins"),
+    # area and volume
+    "km2": ("km2", "km²", "sq km", "square kilometers", "square kilometres"),
+    "mi2": ("mi2", "mi²", "sq mi", "square miles"),
+    "acre": ("acre", "acres"), "ha": ("ha", "hectare", "hectares"),
+    "l": ("l", "L", "liter", "liters", "litre", "litres"), "ml": ("ml", "milliliter", "milliliters", "millilitre", "millilitres"),
+    "gal": ("gal", "gallon", "gallons"),
+    # energy and power
+    "kcal": ("kcal", "calorie", "calories", "cal"), "kj": ("kj", "kilojoule", "kilojoules"),
+    "w": ("w", "watt", "watts"), "kw": ("kw", "kilowatt", "kilowatts"), "hp": ("hp", "horsepower"),
+    # money by name (a sign is read by the number reader)
+    "gbp": ("pound", "pounds", "pounds sterling", "£"), "usd": ("dollar", "dollars", "usd", "$"),
+    "eur": ("euro", "euros", "eur", "€"), "jpy": ("yen", "jpy", "¥"), "inr": ("rupee", "rupees", "inr", "₹"),
+}
+_UNIT_KIND = {u: kind for kind, units in {
+    "length": "km m cm mm mi nmi ft in yd", "weight": "kg g lb oz", "time": "s min h day week month year",
+    "speed": "mph km/h m/s kn", "temperature": "°C °F K", "area": "km2 mi2 acre ha", "volume": "l ml gal",
+    "energy": "kcal kj", "power": "w kw hp", "money": "gbp usd eur jpy inr"}.items() for u in units.split()}
+_UNITS_OF: dict[str, frozenset[str]] = {}
+for _unit, _spellings in _UNIT_SPELLINGS.items():
+    for _sp in _spellings:
+        _UNITS_OF[_sp.lower()] = _UNITS_OF.get(_sp.lower(), frozenset()) | {_unit}
+# after the number: a unit written out may take any case ("42 Kilometres"); a symbol only as written
+_UNIT_AFTER = re.compile(r"[ \t]*(" + "|".join(sorted((re.escape(s) for s in _UNITS_OF if s not in "£$€¥₹"),
+                                                     key=len, reverse=True)) + r")(?![\w/²])", re.I)
+_CURRENCY_SIGN = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy", "₹": "inr"}
+_TEMPERATURE = re.compile(r"(?<=\d)[ \t]*(?:(?:°|º|degrees?[ \t]+|deg\.?[ \t]*)[ \t]*(C|F|Celsius|centigrade|Fahrenheit)|"
+                          r"(Celsius|centigrade|Fahrenheit))\b", re.I)
+
+
+def _temperatures_written(text: str) -> str:
+    """Temperatures in one form: "100 degrees Celsius", "100 ° C", "100 Celsius" are "100 °C"."""
+    if not _ANY_DIGIT.search(text) or not re.search(r"°|º|(?i:celsius|centigrade|fahrenheit|degree)", text):
+        return text
+    return _TEMPERATURE.sub(lambda m: " °" + ("F" if (m.group(1) or m.group(2))[0] in "fF" else "C"), text)
+
+
+def _units_after(text: str, value: Fraction) -> list[frozenset[str]]:
+    """The unit of each place `text` states `value`, in digits or in words (an empty set where it
+    states no unit)."""
+    out = []
+    places = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None and abs(n.value) == value and not n.percent:
+            sign = m.group("cur")
+            places.append((m.end(), {_CURRENCY_SIGN[sign]} if sign else set()))
+    if value.denominator == 1 and value <= 99:
+        places += [(w.end(), set()) for w in _WORD_NUM.finditer(text) if abs(_word_number(w).value) == value]
+    for end, units in places:
+        u = _UNIT_AFTER.match(text, end)
+        # a spelling of three letters or more in any case ("42 Kilometres"), a shorter one as written ("5 m", not "5 M")
+        if u is not None and (len(u.group(1)) > 2 or any(u.group(1) in _UNIT_SPELLINGS[x]
+                                                          for x in _UNITS_OF[u.group(1).lower()])):
+            units |= _UNITS_OF[u.group(1).lower()]
+        out.append(frozenset(units))
+    return out
+
+
+def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
+    """An answer number the rewrite states only with another unit of the same kind ("60 mph" ->
+    "60 km/h"): every place it writes the number with a unit of that kind gives a unit the original's
+    does not, and none gives the original's."""
+    if not want.numbers:
+        return None
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
+    for value in want.numbers:
+        mine = {u for units in _units_after(inp.original, value) for u in units}
+        if not mine:
+            continue
+        kinds = {_UNIT_KIND[u] for u in mine}
+        theirs = [units for units in _units_after(inp.candidate, approx.get(value, value))
+                  if any(_UNIT_KIND[u] in kinds for u in units)]
+        if theirs and not any(units & mine for units in theirs):
+            other = sorted(theirs[0])[0]
+            return (f"fact changed: the original's {want.numbers[value]} {'/'.join(sorted(mine))} is in {other} in "
+                    "the rewrite")
+    return None
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     inp = _numerals_aligned(_rejoined(_money_written_out(inp)))
+    if ('"' in inp.candidate or "“" in inp.candidate) and _NICKNAME.search(inp.candidate):
+        # the nickname after the name ('Ethel Proctor "Edy"'), so the given name before the surname is read
+        inp = inp.model_copy(update={"candidate": _NICKNAME.sub(r'\1 \3 "\2"', inp.candidate)})
+    if "°" in inp.original + inp.candidate or _ANY_DIGIT.search(inp.original):
+        original, candidate = _temperatures_written(inp.original), _temperatures_written(inp.candidate)
+        if (original, candidate) != (inp.original, inp.candidate):
+            inp = inp.model_copy(update={"original": original, "candidate": candidate})
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
     known = read_facts(known_text)
     changed = (_numeral_changed(inp) or _number_substitution(inp, cand, known) or _range_changed(inp, want)
-               or _pair_changed(inp, want))
+               or _pair_changed(inp, want) or _unit_changed(inp, want))
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
@@ -1575,6 +1719,11 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                                   _has_name(cand_low, _fold(k), cand_text, n))
                                             or (caseless and _caseless_name_kept(k, cand_text))))
                   and not _negated_name(_fold(k), cand_text)]
+    for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
+        last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
+        if want.names[nick] in kept_names and want.names[full] not in kept_names \
+                and not any(k.split()[-1] == last and " " in k and k.rsplit(" ", 1)[0] != nick for k in cand.names):
+            kept_names.append(want.names[full])
     other = _other_alternative(inp.instruction, want, cand_text)
     if other:
         return CheckResult(name=NAME, passed=False,

@@ -104,7 +104,8 @@ class Family:
         self.alias_to_label = alias_to_label
         forms = sorted(alias_to_label, key=len, reverse=True)
         self.pattern = re.compile(
-            r"(?<![\w+#\-])(?:" + "|".join(dict.fromkeys(map(_spelled, forms))) + r")(?![\w+#]|-\w)",
+            # "°C" is a temperature, not the C language
+            r"(?<![\w+#\-°º])(?:" + "|".join(dict.fromkeys(map(_spelled, forms))) + r")(?![\w+#]|-\w)",
             re.I,
         )
 
