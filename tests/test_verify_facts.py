@@ -895,3 +895,45 @@ def test_a_unit_in_its_spellings_and_another_unit_of_the_same_kind(instruction, 
 def test_a_degree_sign_before_c_is_no_programming_language() -> None:
     assert read_contract("at what temperature does water boil", "100 °C").kind == "facts"
     assert verify("at what temperature does water boil", "100 °C", "Water boils at 100 degrees Celsius.").passed
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("when was the beatles' heyday", "the 1960s", "The Beatles peaked in the '60s.", True),
+        ("when was the beatles' heyday", "the 1960s", "Their heyday was the sixties, from 1963 on.", True),
+        ("when was the beatles' heyday", "the 1960s", "In the 60s.", True),
+        ("when was the beatles' heyday", "the 1960s", "In the '70s.", False),
+        ("when was the beatles' heyday", "the '60s", "In the 1960s.", True),
+        ("when was the beatles' heyday", "the '60s", "In the 1970s.", False),
+        ("when did the euro arrive", "1999", "It arrived in January '99.", True),
+        ("when did the euro arrive", "1999", "It arrived in '98.", False),
+        ("how many dalmatians are in the film", "101", "A hundred and one dalmatians.", True),
+        ("how many dalmatians are in the film", "a hundred and one", "There are 101.", True),
+        ("how many dalmatians are in the film", "a hundred and one", "There are 102.", False),
+        ("how many people attended", "250", "Two hundred and fifty people attended.", True),
+        ("how many people attended", "two hundred fifty", "250 people attended in 2019.", True),
+        ("how many people attended", "250", "Two hundred and sixty people attended.", False),
+        ("how many eggs in the recipe", "12", "A dozen eggs.", True),
+        ("how many eggs in the recipe", "12", "Two dozen eggs.", False),
+        ("when was the odyssey finished", "2001", "In two thousand and one.", True),
+        ("which war began in 1337", "the Hundred Years' War", "The Hundred Years' War between England and France.",
+         True),
+    ],
+)
+def test_decades_short_years_and_numbers_in_words_with_a_scale(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("Rudolf Hess was Hitler's deputy until 1941.", True),
+        ("Hess, who flew to Scotland in 1941.", True),
+        ("Walter Hess was the deputy.", False),
+        ("Hermann Göring was the deputy.", False),
+        ("Deputy Führer Rudolf Hess.", True),
+    ],
+)
+def test_a_name_written_surname_first(candidate: str, same: bool) -> None:
+    assert facts_ok("who was hitler's deputy", "Hess, Rudolf", candidate) == same

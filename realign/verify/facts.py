@@ -214,6 +214,39 @@ def _dates_spelled(text: str) -> str:
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
+# A number in words with a scale word inside ("two hundred and fifty", "two thousand and one", "a hundred",
+# "a dozen", "three hundred thousand"): one number, not its parts. Counted from a count word ("a" only
+# right before a scale word), so "the Hundred Years' War" states no number.
+_UNIT_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_SCALE_WORDS = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_COUNT = "|".join(list(_UNIT_WORDS)[1:] + list(_TENS_ORD)) + "|a|an"
+_COMPOUND_HINT = re.compile(r"\b(?:hundred|dozen|thousand|million|billion)\b", re.I)
+_COMPOUND_NUMBER = re.compile(
+    rf"\b(?:{_COUNT})(?:(?:[ \t]+|-)(?:and[ \t]+)?(?:{'|'.join(list(_UNIT_WORDS)[1:] + list(_TENS_ORD) + list(_SCALE_WORDS))}))+\b",
+    re.I)
+
+
+def _compound_numbers(text: str) -> list[tuple[int, int, Fraction]]:
+    """(start, end, value) of each number in words with a scale word inside."""
+    out = []
+    for m in _COMPOUND_NUMBER.finditer(text):
+        words = [w for w in re.split(r"[ \t-]+", m.group(0).lower()) if w != "and"]
+        if not any(w in _SCALE_WORDS for w in words) or (words[0] in ("a", "an") and words[1] not in _SCALE_WORDS):
+            continue
+        total = current = 0
+        for w in words:
+            if w in _SCALE_WORDS and _SCALE_WORDS[w] < 1000:
+                current = max(current, 1) * _SCALE_WORDS[w]
+            elif w in _SCALE_WORDS:
+                total, current = total + max(current, 1) * _SCALE_WORDS[w], 0
+            else:
+                current += 1 if w in ("a", "an") else _UNIT_WORDS.get(w) or _TENS_ORD[w]
+        out.append((m.start(), m.end(), Fraction(total + current)))
+    return out
+
+
 @lru_cache(maxsize=256)  # within one row the same texts are read several times: read them once
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers). The result is
@@ -224,9 +257,14 @@ def read_facts(text: str) -> Facts:
         n = _to_number(m, body)
         if n is not None:
             numbers.setdefault(abs(n.value), n.text)
+    compounds = _compound_numbers(body) if _COMPOUND_HINT.search(body) else []
+    for start, end, value in compounds:
+        numbers.setdefault(value, body[start:end])
     for w in _WORD_NUM.finditer(body):
         if _ORDINAL.match(body, w.start()) or _TENS_FIRST.match(body, w.start()):
             continue  # "twenty-third": read as an ordinal below
+        if any(s <= w.start() < e for s, e, _ in compounds):
+            continue
         if _PRONOUN_ONE.match(body, w.start()) and _ONE_AFTER_DETERMINER.search(body, max(0, w.start() - 40), w.start()):
             continue  # "the Muslim one.", "a better one", "the other one of them": a pronoun, not 1
         n = _word_number(w)
@@ -1102,6 +1140,30 @@ def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: i
     return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
 
 
+# A decade or a year written short: "the '60s", "the 60s", "the sixties" for "the 1960s"; "'99" for 1999.
+_FULL_DECADE = re.compile(r"(?<![\w.,])(1[0-9]|20)([0-9]0)s\b")
+_FULL_YEAR = re.compile(r"(?<![\w.,$])(1[0-9]|20)([0-9]{2})(?![\w,]|\.\d)")
+_DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
+                 "eighties": 80, "nineties": 90}
+_SHORT_DECADE = re.compile(r"(?:['’]|(?<![\w.,'’$]))([0-9]0)s\b|\b(" + "|".join(_DECADE_WORDS) + r")\b", re.I)
+_SHORT_YEAR = re.compile(r"(?<![\w'’])['’]([0-9]{2})\b(?!['’]|s\b)")
+
+
+def _decades_shortened(full: str, short: str) -> dict[Fraction, Fraction]:
+    """Each decade (or year) of `full` that `short` writes shortened, as {full value: short value}."""
+    out: dict[Fraction, Fraction] = {}
+    decades = {int(m.group(2)): int(m.group(1) + m.group(2)) for m in _FULL_DECADE.finditer(full)}
+    for m in _SHORT_DECADE.finditer(short) if decades else ():
+        two = int(m.group(1)) if m.group(1) else _DECADE_WORDS[m.group(2).lower()]
+        if two in decades:
+            out[Fraction(decades[two])] = Fraction(two)
+    years = {int(m.group(2)): int(m.group(1) + m.group(2)) for m in _FULL_YEAR.finditer(full)}
+    for m in _SHORT_YEAR.finditer(short) if years else ():
+        if int(m.group(1)) in years:
+            out[Fraction(years[int(m.group(1))])] = Fraction(int(m.group(1)))
+    return out
+
+
 _DIGIT_FIRST_SECOND = re.compile(r"(?<![\w.,])([12])(?:st|nd)\b", re.I)
 
 
@@ -1114,6 +1176,10 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
     change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
+    if "'" in candidate or "’" in candidate or "ties" in candidate or "0s" in candidate:
+        pairs.update(_decades_shortened(original, candidate))
+    if "'" in original or "’" in original or "ties" in original or "0s" in original:
+        pairs.update({v: k for k, v in _decades_shortened(candidate, original).items()})
     # "1st" / "2nd" said as "first" / "second" (words the number reader leaves alone: "at first", "a second")
     for m in _DIGIT_FIRST_SECOND.finditer(original) if ("st" in original or "nd" in original) else ():
         word = "first" if m.group(1) == "1" else "second"
@@ -1670,6 +1736,32 @@ def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
     return None
 
 
+
+# A name written surname first, as indexes and alias lists write it ("Hess, Rudolf"): the rewrite that puts
+# another given name before that surname ("Walter Hess") and never writes the original's names another
+# person (the name reader takes "Hess" and "Rudolf" apart, so "Hess" alone would keep it).
+_LAST_FIRST = re.compile(r"\s*([A-Z][\w'’\-]+),[ \t]+([A-Z][\w'’\-]+)(?:[ \t]+[A-Z][\w'’.\-]*)?\.?\s*")
+
+
+def _other_given_name(inp: CheckInput) -> str | None:
+    m = _LAST_FIRST.fullmatch(inp.original)
+    if m is None or inp.candidate.count(m.group(1)) == 0:
+        return None
+    surname, given = m.group(1), m.group(2)
+    text = _fold(inp.candidate)
+    if _word_at(text.lower(), _fold(given).lower()):
+        return None
+    for at in _word_at(text, _fold(surname), every=True):
+        before = re.search(r"([A-Z][\w'’\-]*)\.?[ \t]+$", text[max(0, at - 30) : at])
+        if before is None:
+            continue
+        word = before.group(1)
+        if word.lower() in _STOP or word.lower() in _TITLES or word.lower() in _SURNAME_TITLES \
+                or _given_word_same(word.lower(), given.lower()):
+            continue
+        return f"fact changed: the original names {given} {surname}, the rewrite names {word} {surname}"
+    return None
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     inp = _numerals_aligned(_rejoined(_money_written_out(inp)))
@@ -1685,7 +1777,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     known_text = _known_text(inp)
     known = read_facts(known_text)
     changed = (_numeral_changed(inp) or _number_substitution(inp, cand, known) or _range_changed(inp, want)
-               or _pair_changed(inp, want) or _unit_changed(inp, want))
+               or _pair_changed(inp, want) or _unit_changed(inp, want) or _other_given_name(inp))
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
