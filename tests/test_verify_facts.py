@@ -937,3 +937,21 @@ def test_decades_short_years_and_numbers_in_words_with_a_scale(instruction, orig
 )
 def test_a_name_written_surname_first(candidate: str, same: bool) -> None:
     assert facts_ok("who was hitler's deputy", "Hess, Rudolf", candidate) == same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("when did sophocles die", "406 BC", "Sophocles died in 406 BCE, aged about 90.", True),
+        ("when did sophocles die", "406 BCE", "He died in 406 B.C.", True),
+        ("when did sophocles die", "406 BC", "He died in 406 AD.", False),
+        ("when was charlemagne crowned", "AD 800", "He was crowned on 25 December 800 CE.", True),
+        ("when was charlemagne crowned", "800 CE", "In AD 800.", True),
+        ("when was the letter j introduced", "the 16th century", "It appeared in the 1500s.", True),
+        ("when was the letter j introduced", "the 1500s", "In the sixteenth century.", True),
+        ("when was the letter j introduced", "the 16th century", "In the 1600s.", False),
+        ("when was the letter j introduced", "the 1500s", "In the seventeenth century.", False),
+    ],
+)
+def test_era_marks_and_centuries_in_their_other_forms(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same

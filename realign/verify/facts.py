@@ -1164,6 +1164,31 @@ def _decades_shortened(full: str, short: str) -> dict[Fraction, Fraction]:
     return out
 
 
+# A century by its number or by its hundreds: "the 16th century" is "the 1500s".
+_CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + _ORDINAL.pattern.replace("\\b", "") + r"|first|second))"
+                      r"[ \t-]+century\b", re.I)
+_HUNDREDS = re.compile(r"(?<![\w.,'’$])(\d{1,2})00s\b")
+
+
+def _centuries(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """{original value: candidate value} for a century one side writes by number, the other by hundreds."""
+    def numbered(text: str) -> set[int]:
+        out = set()
+        for m in _CENTURY.finditer(text):
+            word = m.group(2)
+            out.add(int(m.group(1)) if m.group(1) else {"first": 1, "second": 2}.get(word.lower()) or _ordinal_value(word))
+        return out
+
+    pairs: dict[Fraction, Fraction] = {}
+    for n in numbered(original):
+        if any(int(m.group(1)) == n - 1 for m in _HUNDREDS.finditer(candidate)):
+            pairs[Fraction(n)] = Fraction((n - 1) * 100)
+    for m in _HUNDREDS.finditer(original):
+        if int(m.group(1)) + 1 in numbered(candidate):
+            pairs[Fraction(int(m.group(1)) * 100)] = Fraction(int(m.group(1)) + 1)
+    return pairs
+
+
 _DIGIT_FIRST_SECOND = re.compile(r"(?<![\w.,])([12])(?:st|nd)\b", re.I)
 
 
@@ -1176,6 +1201,8 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
     change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
+    if "entur" in original + candidate and "00s" in original + candidate:
+        pairs.update(_centuries(original, candidate))
     if "'" in candidate or "’" in candidate or "ties" in candidate or "0s" in candidate:
         pairs.update(_decades_shortened(original, candidate))
     if "'" in original or "’" in original or "ties" in original or "0s" in original:
@@ -1693,6 +1720,21 @@ def _temperatures_written(text: str) -> str:
     return _TEMPERATURE.sub(lambda m: " °" + ("F" if (m.group(1) or m.group(2))[0] in "fF" else "C"), text)
 
 
+# Era marks in one form: "406 BCE" is "406 BC", "800 CE" / "AD 800" are "AD 800".
+_ERA = re.compile(r"(?<=\d)[ \t]*(?:(B\.?[ \t]?C\.?(?:[ \t]?E\.?)?)|(C\.?[ \t]?E\.?|A\.?[ \t]?D\.?))(?![\w])"
+                  r"|\b(?:A\.?D\.?|C\.?E\.?)[ \t]*(?=\d)")
+
+
+def _eras_written(text: str) -> str:
+    if not ("BC" in text or "CE" in text or "AD" in text or "B.C" in text or "A.D" in text or "C.E" in text):
+        return text
+    def era(m: re.Match[str]) -> str:
+        if m.group(1):
+            return " BC"
+        return " AD" if m.group(2) else "AD "
+    return _ERA.sub(era, text)
+
+
 def _units_after(text: str, value: Fraction) -> list[frozenset[str]]:
     """The unit of each place `text` states `value`, in digits or in words (an empty set where it
     states no unit)."""
@@ -1770,6 +1812,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         inp = inp.model_copy(update={"candidate": _NICKNAME.sub(r'\1 \3 "\2"', inp.candidate)})
     if "°" in inp.original + inp.candidate or _ANY_DIGIT.search(inp.original):
         original, candidate = _temperatures_written(inp.original), _temperatures_written(inp.candidate)
+        original, candidate = _eras_written(original), _eras_written(candidate)
         if (original, candidate) != (inp.original, inp.candidate):
             inp = inp.model_copy(update={"original": original, "candidate": candidate})
     want = answer_facts(inp.instruction, inp.original)
