@@ -955,3 +955,10 @@ def test_a_name_written_surname_first(candidate: str, same: bool) -> None:
 )
 def test_era_marks_and_centuries_in_their_other_forms(instruction, original, candidate, same) -> None:
     assert facts_ok(instruction, original, candidate) == same
+
+
+def test_a_quoted_title_between_capitalised_words_is_no_nickname() -> None:
+    original = 'In "Home Alone 2: Lost in New York," Kevin\'s family flies to Miami, Florida.'
+    assert not facts_ok("where does kevin's family go in the sequel", original, "Florida")
+    assert facts_ok("where does kevin's family go in the sequel", original,
+                    'In "Home Alone 2: Lost in New York," the family goes to Florida.')

@@ -914,15 +914,17 @@ def answer_facts(instruction: str, original: str) -> Facts:
     low = instruction.lower()
     nicknames: dict[str, str] = {}
     nick_of: list[tuple[str, str]] = []
-    if ('"' in original or "“" in original) and _NICKNAME.search(original):
+    found = _nicknames(original) if '"' in original or "“" in original else []
+    if found:
         # 'Dwayne "The Rock" Johnson' names Dwayne Johnson, also called The Rock: either keeps it, and
         # the nickname is no quotation the rewrite must write
-        for m in _NICKNAME.finditer(original):
+        for m in found:
             nick = _clean_name(m.group(2), True)
             if nick:
                 nicknames[nick.lower()] = nick
                 nick_of.append((nick.lower(), f"{m.group(1)} {m.group(3)}".lower()))
-        original = _NICKNAME.sub(lambda m: f"{m.group(1)} {m.group(3)}", original)
+        for m in reversed(found):
+            original = original[: m.start()] + f"{m.group(1)} {m.group(3)}" + original[m.end() :]
     facts = read_facts(original)
     numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
     # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
@@ -960,7 +962,13 @@ def answer_facts(instruction: str, original: str) -> Facts:
 
 
 # A nickname quoted between a given name and a surname ('Earvin "Magic" Johnson', 'Thomas “Stonewall” Jackson')
-_NICKNAME = re.compile(r"(?<![\w'’])([A-Z][\w'’.\-]*)[ \t]+[\"“]([A-Z][^\"“”\n]{0,30}?)[\"”][ \t]+([A-Z][\w'’\-]*)")
+# (one to three words, no punctuation inside: 'In "Home Alone 2: Lost in New York," Kevin' quotes a title)
+_NICKNAME = re.compile(r"(?<![\w'’])([A-Z][\w'’.\-]*)[ \t]+[\"“]([A-Z][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,2})[\"”]"
+                       r"[ \t]+([A-Z][\w'’\-]*)")
+
+
+def _nicknames(text: str) -> list[re.Match[str]]:
+    return [m for m in _NICKNAME.finditer(text) if m.group(1).lower() not in _STOP and m.group(3).lower() not in _STOP]
 
 
 def _picked_as_one(original: str, name: str) -> bool:
@@ -1807,9 +1815,13 @@ def _other_given_name(inp: CheckInput) -> str | None:
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     inp = _numerals_aligned(_rejoined(_money_written_out(inp)))
-    if ('"' in inp.candidate or "“" in inp.candidate) and _NICKNAME.search(inp.candidate):
+    found = _nicknames(inp.candidate) if '"' in inp.candidate or "“" in inp.candidate else []
+    if found:
         # the nickname after the name ('Ethel Proctor "Edy"'), so the given name before the surname is read
-        inp = inp.model_copy(update={"candidate": _NICKNAME.sub(r'\1 \3 "\2"', inp.candidate)})
+        cand = inp.candidate
+        for m in reversed(found):
+            cand = cand[: m.start()] + f'{m.group(1)} {m.group(3)} "{m.group(2)}"' + cand[m.end() :]
+        inp = inp.model_copy(update={"candidate": cand})
     if "°" in inp.original + inp.candidate or _ANY_DIGIT.search(inp.original):
         original, candidate = _temperatures_written(inp.original), _temperatures_written(inp.candidate)
         original, candidate = _eras_written(original), _eras_written(candidate)
