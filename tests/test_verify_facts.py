@@ -962,3 +962,26 @@ def test_a_quoted_title_between_capitalised_words_is_no_nickname() -> None:
     assert not facts_ok("where does kevin's family go in the sequel", original, "Florida")
     assert facts_ok("where does kevin's family go in the sequel", original,
                     'In "Home Alone 2: Lost in New York," the family goes to Florida.')
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("who recorded appetite for destruction", "Guns N' Roses", "Guns N’ Roses recorded it in 1987.", True),
+        ("who wrote long day's journey into night", "Eugene O’Neill", "Eugene O'Neill wrote it.", True),
+        ("who wrote long day's journey into night", "Eugene O'Neill", "Tennessee Williams wrote it.", False),
+        ("how high did the single chart", "No. 1", "It reached number one on the Billboard Hot 100.", True),
+        ("how high did the single chart", "No. 1", "It peaked at #1 in 1985.", True),
+        ("how high did the single chart", "No. 1", "It peaked at No. 2.", False),
+        ("which season did he debut in", "2010–11", "He debuted in the 2010-2011 season.", True),
+        ("which season did he debut in", "2010–11", "He debuted in the 2010–2012 season.", False),
+    ],
+)
+def test_apostrophes_number_signs_and_season_years(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) == same
+    assert verify(instruction, original, candidate).passed == same
+
+
+def test_no_before_a_number_is_no_yes_no_answer() -> None:
+    assert read_contract("how high did the single chart", "No. 1").kind == "facts"
+    assert read_contract("Did the single chart?", "No. It never charted.").kind == "label"

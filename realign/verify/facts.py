@@ -640,7 +640,8 @@ def _uncited(text: str) -> str:
 # Letters that Unicode decomposition keeps whole, in the spelling English texts use for them ("Søren" /
 # "Soren", "Łódź" / "Lodz", "Strauß" / "Strauss", "Æthelred" / "Aethelred").
 _PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
-                                "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i"})
+                                "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i",
+                                "’": "'", "‘": "'"})  # and one apostrophe: "Guns N’ Roses" is "Guns N' Roses"
 
 
 @lru_cache(maxsize=256)
@@ -1265,6 +1266,10 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     if lost:
         _ranges(_dates_spelled(inp.candidate), short)
         lost = {v: t for v, t in lost.items() if v not in short.values()}
+    if lost:  # the original's "2010–11" is kept by "2010-2011"
+        mine: dict[Fraction, Fraction] = {}
+        _ranges(_dates_spelled(inp.original), mine)
+        lost = {v: t for v, t in lost.items() if not (v in mine and mine[v] in cand.numbers)}
     new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()
            and not (v in short and short[v] in known.numbers)] if lost else []
     if not new:
