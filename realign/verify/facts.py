@@ -40,7 +40,17 @@ States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelli
 words ("temporal lobe" for "the temporal lobes"), pet forms of given names ("Eddie" / "Edward"), names
 in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"), one word of a
 name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture transaction"),
-compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater").
+compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater"), a title before the surname
+alone ("President Lincoln", "Dr. King"), a nickname quoted inside a name or standing for it ('Dwayne "The Rock"
+Johnson' / "The Rock"), letters written without their marks ("Søren" / "Soren", "Strauß" / "Strauss"), a name
+with a number in any form ("World War II" / "World War 2" / "the Second World War", "Louis XIV" / "Louis the
+Fourteenth", "Super Bowl LII" / "Super Bowl 52"), "1st" / "first", numbers in words with a scale word ("two
+hundred and fifty", "a dozen"), decades and years written short ("the '60s", "the sixties", "'99"), a century
+by its number or its hundreds ("the 16th century" / "the 1500s"), one era mark (BCE / BC, CE / AD), a unit in
+its spellings ("42 km" / "42 kilometres", "100 °C" / "100 degrees Celsius"), money shortened after a currency
+sign ("$5M", "$40K"). The same name with another number ("World War I"), the same number with another unit of
+the same kind ("70 mph" -> "70 km/h", "$5" -> "€5") and another given name before the surname of a name
+written surname first ("Hess, Rudolf" -> "Walter Hess") change the answer.
 A short answer made of the question's own words ("egg" to "... the hen or the egg") is held by those
 words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut
 from a text ("until their objectives were met": lower-case opening, no names or numbers) is held by
