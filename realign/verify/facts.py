@@ -1592,11 +1592,12 @@ class _Numbered:
     numeral: str  # the number as written ("II", "the Second", "2")
 
 
-def _numbered_names(text: str) -> list[_Numbered]:
+@lru_cache(maxsize=256)  # one original, many candidates
+def _numbered_names(text: str) -> tuple[_Numbered, ...]:
     """Every name written with a number in `text` (`_NUMERAL_AFTER`, `_NUMERAL_BEFORE`)."""
     out: list[_Numbered] = []
     if " " not in text:
-        return out
+        return ()
     for m in _NUMERAL_AFTER.finditer(text):
         name_word = m.group(2)
         if not name_word[0].isupper() or name_word.lower() in _STOP:
@@ -1624,7 +1625,7 @@ def _numbered_names(text: str) -> list[_Numbered]:
         if value and name.split()[0].lower() not in _STOP:
             out.append(_Numbered(m.start(), m.end(), name.split()[-1].lower(), value, bool(m.group(2)), True, name,
                                  m.group(0)[len(m.group(1) or "") : m.start(4) - m.start()].strip()))
-    return out
+    return tuple(out)
 
 
 def _written(name: str, like: _Numbered) -> str:
@@ -1655,10 +1656,11 @@ def _numeral_changed(inp: CheckInput) -> str | None:
     """A name of the original's answer written with a number ("World War II") that the rewrite writes
     with another number and never with the original's ("World War I", "the First World War"). Two
     numbers in digits are the number check's to compare."""
-    given = {(n.key, n.value) for n in _numbered_names(inp.instruction)}
-    mine = [n for n in _numbered_names(inp.original) if (n.key, n.value) not in given]
+    mine = _numbered_names(inp.original)
     if not mine:
         return None
+    given = {(n.key, n.value) for n in _numbered_names(inp.instruction)}
+    mine = tuple(n for n in mine if (n.key, n.value) not in given)
     theirs = _numbered_names(inp.candidate)
     for n in mine:
         same = [t for t in theirs if t.key == n.key]
