@@ -985,3 +985,23 @@ def test_apostrophes_number_signs_and_season_years(instruction, original, candid
 def test_no_before_a_number_is_no_yes_no_answer() -> None:
     assert read_contract("how high did the single chart", "No. 1").kind == "facts"
     assert read_contract("Did the single chart?", "No. It never charted.").kind == "label"
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("The Pilgrims landed at Plymouth, Massachusetts, in December 1620.", True),
+        ("They landed at Plymouth Rock in 1620.", True),
+        ("They landed near Plymouth, MA.", True),
+        ("They sailed from Plymouth, England.", False),
+        ("They landed in New Plymouth.", False),
+    ],
+)
+def test_a_place_with_its_region_keeps_the_region(candidate: str, same: bool) -> None:
+    assert facts_ok("where did the pilgrims land", "Plymouth, Massachusetts", candidate) == same
+
+
+@pytest.mark.parametrize("candidate, same", [("plymouth, england", False), ("plymouth, massachusetts", True),
+                                             ("plymouth, ma", True), ("plymouth rock", True)])
+def test_a_place_with_its_region_in_a_lower_cased_answer(candidate: str, same: bool) -> None:
+    assert facts_ok("where did the pilgrims land", "Plymouth, Massachusetts", candidate) == same

@@ -1804,22 +1804,34 @@ def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
 
 
 
-# A name written surname first, as indexes and alias lists write it ("Hess, Rudolf"): the rewrite that puts
-# another given name before that surname ("Walter Hess") and never writes the original's names another
-# person (the name reader takes "Hess" and "Rudolf" apart, so "Hess" alone would keep it).
+# A name written surname first, as indexes and alias lists write it ("Hess, Rudolf"), or a place with its
+# region ("Plymouth, Massachusetts"): the rewrite that puts another given name before that surname ("Walter
+# Hess", "New Plymouth") or another second part after it ("Plymouth, England") and never writes the
+# original's second part names another person or place (the name reader takes the two parts apart, so
+# "Hess" or "Plymouth" alone would keep it).
 _LAST_FIRST = re.compile(r"\s*([A-Z][\w'’\-]+),[ \t]+([A-Z][\w'’\-]+)(?:[ \t]+[A-Z][\w'’.\-]*)?\.?\s*")
 
 
 def _other_given_name(inp: CheckInput) -> str | None:
     m = _LAST_FIRST.fullmatch(inp.original)
-    if m is None or inp.candidate.count(m.group(1)) == 0:
+    if m is None or m.group(1).lower() not in inp.candidate.lower():
         return None
     surname, given = m.group(1), m.group(2)
     text = _fold(inp.candidate)
     if _word_at(text.lower(), _fold(given).lower()):
         return None
+    caseless = not any(ch.isupper() for ch in text)  # "plymouth, england": a system's lower-cased answer
+    if caseless:
+        surname = surname.lower()
     for at in _word_at(text, _fold(surname), every=True):
-        before = re.search(r"([A-Z][\w'’\-]*)\.?[ \t]+$", text[max(0, at - 30) : at])
+        # "Paris, Texas" for "Paris, France", "Hess, Walter" for "Hess, Rudolf": the same first part with
+        # another second one (an abbreviation, "Landover, MD", may be the same)
+        after = re.match(r",[ \t]+([a-z]{4,}[\w'’\-]*)" if caseless else r",[ \t]+([A-Z][a-z][\w'’\-]*)",
+                         text[at + len(_fold(surname)) :])
+        if after is not None and after.group(1).lower() not in _STOP and not _given_word_same(after.group(1).lower(),
+                                                                                               given.lower()):
+            return f"fact changed: the original names {surname}, {given}, the rewrite names {surname}, {after.group(1)}"
+        before = None if caseless else re.search(r"([A-Z][\w'’\-]*)\.?[ \t]+$", text[max(0, at - 30) : at])
         if before is None:
             continue
         word = before.group(1)
