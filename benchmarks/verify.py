@@ -35,6 +35,10 @@ Three parts:
    gpt-3.5-turbo and gpt-4-0613 answers (dev), AlpacaEval claude and Meta-Llama-3-70B-Instruct outputs
    (held out).
    `--lists-only --list-misses` prints the dev sources' wrongly verified cases.
+   Closed answers and people (printed apart, so the figures above keep their cases): TruthfulQA false
+   answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
+   denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
+   "Who ...?" with no options (another person, "cannot be determined", a hedge).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 
@@ -55,8 +59,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, code_cases, facts_cases, label_cases,
-                                         list_cases, math_cases, option_cases, short_code_cases)
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+                                         code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
+                                         option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
@@ -419,6 +424,50 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
     return out
 
 
+def bbq_person_cases(shared: Path, limit: int) -> list[Case]:
+    """BBQ items (CC BY 4.0) as they are asked, no options listed (`bbq_who_cases`)."""
+    return bbq_who_cases(bbq_rows(shared, limit // 3 * 2, "people in the context"))
+
+
+def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
+    """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
+    out: list[Case] = []
+    for r in bbq_rows(shared, limit // 3, "options said twice"):
+        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+        instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
+        out += option_twice_cases(instruction, opts, "ABC"[r["label"]])
+    return out
+
+
+def truthfulqa_rows(folder: Path) -> list[dict[str, Any]]:
+    p = folder / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        p = REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl"
+    if not p.is_file():
+        print("(skipped closed claims: no truthfulqa_facts.jsonl)")
+        return []
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def truthfulqa_closed_cases(folder: Path) -> list[Case]:
+    """TruthfulQA (Apache-2.0) as closed questions (`truthfulqa_closed_claims`)."""
+    return truthfulqa_closed_claims(truthfulqa_rows(folder))
+
+
+def strategyqa_twice_cases(folder: Path) -> list[Case]:
+    """StrategyQA questions (MIT) with their gold yes / no, as the Kojima et al. logs give them
+    (kojima_label.jsonl, outside the repo), answered twice, hedged or in odd formats."""
+    p = folder / "kojima_label.jsonl"
+    if not p.is_file():
+        print(f"(skipped closed answers said twice: {p} not found)")
+        return []
+    seen: dict[str, str] = {}
+    for line in p.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        seen.setdefault(r["instruction"], r["original"])
+    return [c for q, a in seen.items() for c in closed_twice_cases(q, a)]
+
+
 def stdlib_short_code_cases(limit: int) -> list[Case]:
     """Python standard-library functions (PSF licence) whose body is one return statement,
     written as a two-line definition without fences ("def f(x):\n    return ...")."""
@@ -538,7 +587,7 @@ def adversarial(cases: list[Case], show_misses: bool = False) -> list[dict[str, 
     stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong (given no task), wrong (task given)
     for c in cases:
         locked = read_contract(c.instruction, c.original).kind
-        for j, task in enumerate(("", TASK_OF_KIND[c.kind])):
+        for j, task in enumerate(("", c.task or TASK_OF_KIND[c.kind])):
             verdict = verify(c.instruction, c.original, c.candidate, task)
             wrong = verdict.passed != c.same_answer
             stats[(c.kind, c.cls)][1 + j] += wrong
@@ -654,6 +703,10 @@ def main() -> None:
     print("\n   labels per item (Alpaca), alternatives offered in the question (BBQ), short unfenced code (stdlib)")
     adversarial(item_labels_on_alpaca(args.shared) + bbq_alternative_cases(args.shared, args.limit)
                 + stdlib_short_code_cases(args.limit // 3))
+    print("\n   closed claims affirmed beside a restated denial (TruthfulQA), answers said twice / hedged / odd formats"
+          " (StrategyQA yes / no, BBQ options), the two people of a BBQ context as the alternatives")
+    adversarial(truthfulqa_closed_cases(args.thirdparty) + strategyqa_twice_cases(args.thirdparty)
+                + bbq_option_twice_cases(args.shared, args.limit) + bbq_person_cases(args.shared, args.limit))
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

@@ -16,6 +16,7 @@ from realign.store import quarantine_warnings
 
 
 CLASSIFY_ANSWER_TOKENS = 12  # {"task": "<name>"}
+DEFAULT_CHARS_PER_TOKEN = 4  # English prose under BPE tokenizers; a database's own requests say better
 
 
 def _classifier_asks_llm(cfg: PipelineConfig) -> float | None:
@@ -45,10 +46,12 @@ ANSWER_OVERHEAD_TOKENS = 15  # {"rewritten": "...", "keep_original": false}
 
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1, history: dict[str, float] | None = None,
+               prompt_chars_per_token: float | None = None,
                finished: tuple[str, set[str]] | None = None) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
 
-    Token figures are estimates: prompts at 4 characters a token; answers from the completion
+    Token figures are estimates: prompts at the characters per token that earlier requests of the
+    same database were counted at (`prompt_chars_per_token`), else 4; answers from the completion
     tokens per original character that earlier runs in the same database took, by task
     (`history`), else DEFAULT_COMPLETION_PER_CHAR, capped at max_tokens. `finished`: the run a
     real rerun would resume and the ids it finished; those rows send nothing and are not counted.
@@ -143,7 +146,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 completion_tokens += min(cfg.sampling.max_tokens, round(guess))
                 if len(samples) < show_prompts:
                     samples.append({"example_id": ex.id, "task": pred.task, "messages": messages})
-    est_prompt = prompt_chars // 4 + classify_chars // 4
+    per_token = prompt_chars_per_token or DEFAULT_CHARS_PER_TOKEN
+    est_prompt = round((prompt_chars + classify_chars) / per_token)
     est_completion = completion_tokens * cfg.sampling.n + classify_requests * CLASSIFY_ANSWER_TOKENS
     price = price_of(cfg.model.model, cfg.model.prompt_price, cfg.model.completion_price)
     return {
@@ -157,6 +161,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,
         "estimated_prompt_tokens": est_prompt, "estimated_completion_tokens": est_completion,
         "completion_estimate_from": "earlier runs in this database" if history else "the default (twice the original)",
+        "prompt_estimate_from": (f"earlier requests in this database ({per_token:.2f} characters a token)"
+                                 if prompt_chars_per_token else f"the default ({DEFAULT_CHARS_PER_TOKEN} characters a token)"),
         "by_task": dict(sorted(by_task.items(), key=lambda kv: -kv[1]["rows"])),
         **({"turns_by_mode": turns_by_mode} if modes_on else {}),
         "bad_rows": bad, "sample_prompts": samples, "warnings": quarantine_warnings(rows, quarantined),

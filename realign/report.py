@@ -49,7 +49,8 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
                if any(s.get("duplicate_requests", {}).values()) else "") + "); "
             f"{s['rows_needing_evidence']:,} of them are of tasks that take evidence "
             f"(retrieval: {s['retrieval']}); estimated tokens: "
-            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion; "
+            f"{s['estimated_prompt_tokens']:,} prompt + {s['estimated_completion_tokens']:,} completion "
+            f"(prompt from {s['prompt_estimate_from']}; completion from {s['completion_estimate_from']}); "
             + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
                else f"estimated cost ${cost:,.4f}")
         )

@@ -58,7 +58,9 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         offline = cfg.model_copy(update={"classify": cfg.classify.model_copy(update={"kind": "embedded"})})
         classifier = _classifier(offline, None)
         pipe = Pipeline(cfg, None, llm=None, classifier=classifier)
-        return asyncio.run(plan(pipe, input_path, limit=limit, history=_rewrite_history(db),
+        completion, prompt_ratio = _rewrite_history(db)
+        return asyncio.run(plan(pipe, input_path, limit=limit, history=completion,
+                                prompt_chars_per_token=prompt_ratio,
                                 finished=_finished_rows(pipe, cfg, input_path, db)))
     check_key(cfg)
     m = cfg.model
@@ -278,17 +280,18 @@ def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str
     return (run_id, done) if done else None
 
 
-def _rewrite_history(db: str) -> dict[str, float]:
-    """Completion tokens per original character seen in earlier runs of `db` ({} without one)."""
+def _rewrite_history(db: str) -> tuple[dict[str, float], float | None]:
+    """What earlier runs of `db` measured: completion tokens per original character (by task) and
+    prompt characters per token; ({}, None) without a database."""
     from pathlib import Path
 
     if not Path(db).is_file():
-        return {}
+        return {}, None
     try:
         with Store(db, read_only=True) as st:
-            return st.completion_per_char()
+            return st.completion_per_char(), st.prompt_chars_per_token()
     except Exception:  # noqa: BLE001 - an estimate must not fail a dry run; it falls back to the default
-        return {}
+        return {}, None
 
 
 def run_classify(input_path: str, *, gold_field: str | None, pipeline: str | None,

@@ -728,6 +728,35 @@ class Store:
             out["*"] = total_tokens / total_chars
         return out
 
+    def prompt_chars_per_token(self, sample: int = 2000) -> float | None:
+        """Characters of message text per prompt token the server counted, over the latest
+        `sample` answered requests of this database (None with too few): what --dry-run divides
+        prompt characters by instead of assuming 4 (tokenizers differ: code, other languages)."""
+        rows = self.con.execute(
+            "SELECT request, prompt_tokens FROM llm_calls WHERE prompt_tokens > 0 AND error IS NULL "
+            "ORDER BY created_at DESC LIMIT ?", [sample]).fetchall()
+        lengths: dict[str, int] = {}  # shared texts by sha256, each looked up once
+        chars = tokens = 0
+        for request_json, prompt_tokens in rows:
+            messages = json.loads(request_json).get("messages")
+            if not isinstance(messages, list):
+                continue
+            size = 0
+            for m in messages:
+                content = m.get("content") if isinstance(m, dict) else None
+                if isinstance(content, dict) and "$text" in content:
+                    sha = content["$text"]
+                    if sha not in lengths:
+                        row = self.con.execute("SELECT length(text) FROM texts WHERE sha256 = ? LIMIT 1",
+                                               [sha]).fetchone()
+                        lengths[sha] = int(row[0]) if row and row[0] is not None else 0
+                    size += lengths[sha]
+                elif isinstance(content, str):
+                    size += len(content)
+            chars, tokens = chars + size, tokens + int(prompt_tokens)
+        # a handful of requests says little about a tokenizer
+        return chars / tokens if len(rows) >= 20 and tokens >= 2000 else None
+
     def learned_dialect(self, base_url: str, model: str) -> str | None:
         """The structured-output form an earlier session learned that this endpoint and model take."""
         if self.read_only:

@@ -961,6 +961,30 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
     assert after["resumed"] == 0
 
 
+def test_dry_run_estimates_prompt_tokens_at_the_rate_the_server_counted(tmp_path: Path) -> None:
+    """At 4 characters a token the dry run overestimated a run against a server counting about 6
+    (270k estimated, 176k billed); after a run it divides by what the server counted."""
+    db = tmp_path / "p.duckdb"
+    reordered = tmp_path / "reordered.jsonl"
+    reordered.write_text("".join(reversed(DEMO.read_text().splitlines(keepends=True))))
+    dry = ["rewrite", "--in", str(reordered), "--db", str(db), "--dry-run", "--json", "--model", "m",
+           "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
+    before = summary_of(realign(*dry))
+    assert before["prompt_estimate_from"] == "the default (4 characters a token)"
+    with OpenAIServer(RealignResponder()) as srv:
+        done = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                       "--classifier", "embedded", "--json", "-q")
+        assert done.returncode == 0, done.stderr
+    billed = summary_of(done)["prompt_tokens"]
+    after = summary_of(realign(*dry))
+    assert after["prompt_estimate_from"].startswith("earlier requests in this database")
+    # the same requests in another order: the estimate lands on what was billed, the default did not
+    assert abs(after["estimated_prompt_tokens"] - billed) <= 0.1 * billed
+    assert abs(before["estimated_prompt_tokens"] - billed) > 0.1 * billed
+    text = realign(*[a for a in dry if a != "--json"]).stdout.replace("\n", " ")
+    assert "prompt from earlier requests in this database" in text
+
+
 def test_dry_run_counts_only_the_rows_a_rerun_would_process(tmp_path: Path) -> None:
     """A dry run on a database holding the same run says how many rows are done and counts
     requests for the others only (it said 61 + 145 requests where the rerun sent none)."""

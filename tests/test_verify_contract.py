@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, code_cases, label_cases, math_cases,
-                                         option_cases, short_code_cases)
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, bbq_who_cases, closed_twice_cases,
+                                         code_cases, label_cases, math_cases, option_cases, option_twice_cases,
+                                         short_code_cases, truthfulqa_closed_claims)
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.choice import inline_alternatives
@@ -150,7 +151,7 @@ def _rates(cases: list[Case]) -> dict[str, tuple[int, int]]:
     """class -> (wrong verdicts, cases), over both the task-less and the task-given run."""
     out: dict[str, list[int]] = {}
     for c in cases:
-        for checks in ([], _task_checks(TASKS[c.kind])):
+        for checks in ([], _task_checks(c.task or TASKS[c.kind])):
             ok = verify(c.instruction, c.original, c.candidate, checks).passed
             w = out.setdefault(f"{'control' if c.same_answer else 'changing'}:{c.cls}", [0, 0])
             w[0] += ok != c.same_answer
@@ -195,6 +196,53 @@ def test_adversarial_options_on_bbq() -> None:
         opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
         instruction = f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items())
         cases += option_cases(instruction, opts, "ABC"[r["label"]])
+    _assert_bars(_rates(cases))
+
+
+def test_adversarial_closed_claims_on_truthfulqa() -> None:
+    """A false TruthfulQA answer judged "False" with the best answer: the claim affirmed beside the
+    denial restated is a change; the denial restated, hedged or after "contrary to popular belief" is not."""
+    rows = [json.loads(x) for x in (REPO / "tests" / "fixtures" / "verify" / "truthfulqa_facts.jsonl").read_text().splitlines()]
+    cases = truthfulqa_closed_claims(rows)
+    assert {"affirmed_beside_denial", "misconception_named"} <= {c.cls for c in cases} and len(cases) >= 300
+    rates = _rates(cases)
+    _assert_bars({k: v for k, v in rates.items() if k.startswith("changing")})
+    # controls over all their classes: one statement's best answer keeps no verdict alone ("Bielefeld is an
+    # illusion" judged "False. Bielefeld is in Germany."), which fails its three verdict-less controls on
+    # this small slice
+    wrong, n = (sum(v[i] for k, v in rates.items() if k.startswith("control")) for i in (0, 1))
+    assert wrong / n <= 0.02, rates
+
+
+def test_adversarial_closed_answers_said_twice_on_strategyqa() -> None:
+    # StrategyQA questions with their gold answers (MIT, Geva et al. 2021)
+    items = [("Would a baby gray whale fit in a tractor-trailer?", "Yes"), ("Are Scottish people Albidosi?", "Yes"),
+             ("Could a chipmunk fit 100 chocolate chips in his mouth?", "No")]
+    rates = _rates([c for q, a in items for c in closed_twice_cases(q, a)])
+    assert all(wrong == 0 for wrong, _ in rates.values()), rates
+
+
+def test_adversarial_people_in_bbq_contexts() -> None:
+    """BBQ asked as written ("Who ...?", no options): another person, "cannot be determined" for a
+    person or a person for it, a hedge: changes; paraphrases: kept."""
+    path = SHARED / "bbq" / "Disability_status.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases = bbq_who_cases(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:80])
+    assert {"unknown_for_person", "person_for_unknown", "unknown_kept_both_named"} <= {c.cls for c in cases}
+    _assert_bars(_rates(cases))
+
+
+def test_adversarial_options_said_twice_on_bbq() -> None:
+    path = SHARED / "bbq" / "Religion.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
+    cases: list[Case] = []
+    for line in path.read_text(encoding="utf-8").splitlines()[:40]:
+        r = json.loads(line)
+        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+        instruction = f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items())
+        cases += option_twice_cases(instruction, opts, "ABC"[r["label"]])
     _assert_bars(_rates(cases))
 
 

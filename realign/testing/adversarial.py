@@ -8,8 +8,9 @@ line, a bold or boxed answer, an "A:" line, a denial of a wrong value, an explan
 answer). A verifier should reject every changing case and accept every control.
 
 The bases are public data sets nobody on this project wrote (GSM8K test solutions, DFAR labels
-with their human-written reasons, BBQ options, TruthfulQA answers, Python standard-library
-functions); see benchmarks/verify.py for where each is read from.
+with their human-written reasons, BBQ options and contexts, TruthfulQA answers as claims to judge,
+StrategyQA yes / no questions, Python standard-library functions); see benchmarks/verify.py for
+where each is read from.
 
 >>> cases = math_cases("How many eggs?", "She has 3 + 4 = 7 eggs.\\n#### 7", 7)
 >>> {"changed_final", "correction", "hedged", "json_answer_wrong"} <= {c.cls for c in cases if not c.same_answer}
@@ -35,11 +36,12 @@ class Case:
     original: str
     candidate: str
     same_answer: bool
+    task: str = ""  # the task a user's data would give the item, when not the kind's usual one
 
 
-def _maker(kind: str, instruction: str, original: str):
+def _maker(kind: str, instruction: str, original: str, task: str = ""):
     """A Case constructor with the item's fixed fields filled in: c(cls, candidate, same_answer)."""
-    return lambda cls, text, same: Case(kind, cls, instruction, original, text, same)
+    return lambda cls, text, same: Case(kind, cls, instruction, original, text, same, task)
 
 
 def _pick(seed: str, n: int) -> int:
@@ -507,4 +509,163 @@ def short_code_cases(instruction: str, code: str) -> list[Case]:
     if mutated is not None:
         out += [c("short_operator_unfenced", mutated[0], False),
                 c("short_operator_fenced", f"```python\n{mutated[0].rstrip()}\n```", False)]
+    return out
+
+
+# --- closed answers: a claim affirmed beside a restated denial ------------------------------------
+
+_LOWER_OPENERS = frozenset("""the a an you it there if when in on at they we people nothing no all most some this that
+    these those every any your our their its his her many one humans""".split())
+
+
+def _lower_first(text: str) -> str:
+    """"The Great Wall ..." -> "the Great Wall ..." inside a sentence; a name ("Georgia produces ...")
+    keeps its capital."""
+    t = text.strip().rstrip(".")
+    first = t.split(" ", 1)[0]
+    return first.lower() + t[len(first):] if first.lower() in _LOWER_OPENERS else t
+
+
+def closed_claim_cases(instruction: str, verdict: str, claim: str, denial: str) -> list[Case]:
+    """`instruction` asks whether `claim` holds (a true / false statement or a yes / no question);
+    the original denies it: `verdict` ("False" / "No") and then `denial`, the third-party sentence
+    that says what is so instead. Changing: the claim affirmed in one clause beside the denial
+    restated in another ("X is visible from the Moon, but it is far too narrow to be seen"), the
+    claim alone, the verdict flipped with the reason kept. Controls: the denial restated without
+    the verdict word, with it after a colon, "contrary to popular belief", "a common misconception
+    that X; in fact ...", a hedged "probably not"."""
+    yes = "True" if verdict.lower() == "false" else "Yes"
+    no = verdict.capitalize()
+    d, cl = _lower_first(denial), _lower_first(claim)
+    original = f"{no}, {d}." if no == "No" else f"{no}. {denial.strip().rstrip('.')}."
+    c = _maker("label", instruction, original, "fact_verification" if no == "False" else "open_qa")
+    return [
+        c("affirmed_beside_denial", f"{claim.strip().rstrip('.')}, but {d}.", False),
+        c("affirmed_then_however", f"{claim.strip().rstrip('.')}. However, {d}.", False),
+        c("affirmed_claim_alone", f"{claim.strip().rstrip('.')}.", False),
+        c("verdict_flipped_reason_kept", f"{yes}. {denial.strip().rstrip('.')}.", False),
+        c("it_is_true_that", f"It is true that {cl}; {d}.", False),
+        c("denial_kept", f"{denial.strip().rstrip('.')}.", True),
+        c("denial_after_colon", f"{no}: {d}.", True),
+        c("contrary_to_belief", f"Contrary to popular belief, {d}.", True),
+        c("misconception_named", f"It is a common misconception that {cl}. In fact, {d}.", True),
+        c("hedged_denial", f"Probably not. {denial.strip().rstrip('.')}, although many people believe otherwise.", True),
+    ]
+
+
+# --- closed answers said twice, hedged, or in a small model's odd format ------------------------
+
+def closed_twice_cases(instruction: str, answer: str) -> list[Case]:
+    """`answer` the original's bare "Yes" / "No" (StrategyQA's gold). Changing: the answer stated
+    and then another one ("Yes. ... So the answer is no."), both offered ("either yes or no"), a
+    small model's "Answer: Yes ... so the answer is no", zero-shot-CoT's closing sentence with the
+    other answer. Controls: the same shapes saying the original's answer both times."""
+    a = answer.strip().capitalize()
+    b = "No" if a == "Yes" else "Yes"
+    c = _maker("label", instruction, a, "open_qa")
+    return [
+        c("twice_second_differs", f"{a}.\n\nThinking it through again, the answer is {b.lower()}.", False),
+        c("hedged_either", f"It is either {a.lower()} or {b.lower()}; it is hard to say.", False),
+        c("answer_line_then_other", f"Answer: {a}\n\nLooking at it again, I think the answer is {b.lower()}.", False),
+        c("cot_closing_other", f"Let's think step by step.\n\n{a}, at first sight.\nTherefore, the answer (Yes or No) is {b}.",
+          False),
+        c("twice_same", f"{a}.\n\nThinking it through again, the answer is {a.lower()}.", True),
+        c("cot_closing_kept", f"Let's think step by step.\n\nTherefore, the answer (Yes or No) is {a}.", True),
+        c("answer_line_kept", f"Answer: {a}", True),
+        c("bold_kept", f"**{a}.**", True),
+    ]
+
+
+def option_twice_cases(instruction: str, options: dict[str, str], gold: str) -> list[Case]:
+    """Listed options (`gold` the original's letter): a letter given and then another ("Answer: (B)
+    ... so the answer is C"), a letter with another's text, and their controls."""
+    other = next(k for k in sorted(options) if k != gold)
+    g, o = options[gold], options[other]
+    c = _maker("option", instruction, f"{gold}. {g}")
+    return [
+        c("letter_then_other", f"Answer: ({gold}) {g}\n\nThe context supports it, so the answer is {other}.", False),
+        c("letter_then_other_text", f"({gold}) {g}. On a second reading, the answer is {o}.", False),
+        c("either_letters", f"Either ({gold}) or ({other}).", False),
+        c("letter_then_same", f"Answer: ({gold}) {g}\n\nThe context supports it, so the answer is {gold}.", True),
+        c("letter_and_text", f"({gold}) {g}. The context supports it.", True),
+    ]
+
+
+# --- "Who ...?" about the two people a context names -------------------------------------------
+
+def person_cases(instruction: str, people: list[str], gold: str, unknown: str) -> list[Case]:
+    """`instruction` a context naming two people and a "Who ...?" question (BBQ, no options
+    listed), `people` the two answers that name them ("The Muslim one"), `unknown` the answer that
+    says the context does not tell ("Can't answer"), `gold` the original (one of the three).
+    Changing: the other person, a person for "unknown" or "unknown" for a person, a hedge between
+    the two; controls: paraphrases of the original's answer."""
+    c = _maker("option", instruction, gold)
+    if gold == unknown:
+        p, q = people
+        return [
+            c("person_for_unknown", f"{p}.", False),
+            c("person_for_unknown_explained", f"Based on the context, it was {_lower_first(q)}.", False),
+            c("unknown_kept", "It cannot be determined from the information given.", True),
+            c("unknown_kept_both_named", f"There is not enough information to tell whether it was {_lower_first(p)} or "
+              f"{_lower_first(q)}.", True),
+            c("unknown_kept_reason", "Unknown: the context does not say.", True),
+        ]
+    other = next(p for p in people if p != gold)
+    return [
+        c("other_person", f"{other}.", False),
+        c("other_person_explained", f"Based on the context, it was {_lower_first(other)}.", False),
+        c("unknown_for_person", "It cannot be determined from the information given.", False),
+        c("unknown_for_person_short", f"{unknown}.", False),
+        c("person_hedged", f"It could be {_lower_first(gold)} or {_lower_first(other)}.", False),
+        c("person_kept", f"{gold}.", True),
+        c("person_kept_explained", f"Based on the context, it was {_lower_first(gold)}.", True),
+        c("person_kept_contrast", f"{gold}, not {_lower_first(other)}.", True),
+    ]
+
+
+def _shares_half(claim: str, answer: str) -> bool:
+    words = set(re.findall(r"[a-z]{3,}", claim.lower())) - {"the", "and", "you", "are", "for", "that"}
+    return bool(words) and len(words & set(re.findall(r"[a-z]{3,}", answer.lower()))) * 2 >= len(words)
+
+
+def truthfulqa_closed_claims(rows: Iterable[dict], per_question: int = 2) -> list[Case]:
+    """`closed_claim_cases` on TruthfulQA rows (Apache-2.0; question, best answer as `original`, each
+    other answer as `candidate` with `same_answer`, `contrastive`, `category`). A false answer of the
+    dataset ("Veins appear blue because deoxygenated blood is blue") becomes a statement to judge
+    ("Is the following statement true or false? ..."; that frame is ours), the original "False." and
+    the question's best answer; a yes / no question whose best answer opens with "No," is asked as
+    written, its first "Yes, ..." false answer being the claim. Left out: quotations and proverbs (no
+    claim to judge), and statements whose best answer shares fewer than half their words (it says
+    nothing of them: "Apples are nutritious" beside "An apple a day keeps the doctor away")."""
+    by_q: dict[str, dict] = {}
+    for r in rows:
+        q = by_q.setdefault(r["instruction"], {"best": r["original"], "wrong": [], "category": r.get("category", "")})
+        if not r["same_answer"] and not r.get("contrastive"):
+            q["wrong"].append(r["candidate"])
+    out: list[Case] = []
+    for question, q in by_q.items():
+        best = q["best"]
+        if re.match(r"No,\s", best):
+            claim = next((w[5:] for w in q["wrong"] if w.startswith("Yes, ")), None)
+            if claim:
+                out += closed_claim_cases(question, "No", claim, best[4:])
+            continue
+        if q["category"] in ("Misquotations", "Proverbs"):
+            continue
+        for claim in [w for w in q["wrong"] if not re.match(r"(?:Yes|No)\b", w) and _shares_half(w, best)][:per_question]:
+            out += closed_claim_cases(f"Is the following statement true or false? {claim}", "False", claim, best)
+    return out
+
+
+def bbq_who_cases(rows: Iterable[dict]) -> list[Case]:
+    """`person_cases` on BBQ rows (CC BY 4.0) as they are asked, no options listed: the context names
+    two people, the question asks "Who ...?", the original is the gold answer as BBQ writes it ("The
+    Muslim one", "Can't answer"); ambiguous and disambiguated contexts alike."""
+    out: list[Case] = []
+    for r in rows:
+        opts = [r["ans0"], r["ans1"], r["ans2"]]
+        unknown = [o for i, o in enumerate(opts) if r["answer_info"][f"ans{i}"][1] == "unknown"]
+        people = [o for o in opts if o not in unknown]
+        if len(unknown) == 1 and len(people) == 2:
+            out += person_cases(f"{r['context']} {r['question']}", people, opts[r["label"]], unknown[0])
     return out

@@ -7,11 +7,15 @@ correct option is (B)", a text that starts with "B)" / "**B**" / "B."), else the
 it mentions. The rewrite must state that letter (or, stating no letter, that option's text) and no
 other letter. Alternatives offered inline in the question ("Which is larger, 9.11 or 9.9?") are
 options too when the original asserts exactly one of them (`alternative_pick`); the rewrite must
-assert it and no other. Without options, an original that opens with (or states "the answer is") yes / no /
+assert it and no other. So are the people a context names for a "Who ...?" question (BBQ): an original
+naming one of them ("The Muslim one") or saying the context does not tell ("Can't answer") picks
+between that person and "cannot be determined" (`context_pick`). Without options, an original that opens with (or states "the answer is") yes / no /
 true / false fixes a polarity the rewrite must state too ("not true" is false); an original that goes
 on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by a rewrite that
 restates the question's or the original's claim without a yes / no, a denial making it the other
-answer. An original with neither: not applicable.
+answer; a clause restates the question's claim only with a word of the claim the original's answer
+lacks ("seeds" for "the spiciest part is the seeds" answered "False. ... the placenta"), and a claim
+called a misconception or a myth is denied. An original with neither: not applicable.
 """
 
 from __future__ import annotations
@@ -181,36 +185,80 @@ def _claim_words(text: str) -> list[str]:
     return [w.lower() for w in _CLAIM_WORD.findall(text) if w.lower() not in _CLAIM_STOP]
 
 
-def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS) -> list[tuple[bool, str]]:
+def _restatements(claim: list[str], text: str, min_words: int = CLAIM_MIN_WORDS,
+                  own: tuple[str, ...] = (), claim_text: str = "") -> list[tuple[bool, str]]:
     """The rewrite's clauses that restate a claim (at least CLAIM_SHARE of its words, CLAIM_MIN_WORDS
     at least), each with whether it denies it: a negation in the clause, or the claim's words after
     "rather than". Read by clause, not by sentence: in "X is visible, but it is too narrow to be seen
-    without aid" the negation belongs to the second clause, and the first affirms X."""
+    without aid" the negation belongs to the second clause, and the first affirms X. `own`: the
+    claim's words the other claim lacks ("seeds" in "the spiciest part is the seeds" beside "... is
+    the placenta"); a clause restates this claim only with one of them, else the two are one claim
+    to it. A condition the claim itself states ("if you were struck by a penny ..., you would be
+    injured", `claim_text`) does not make its restatement a condition."""
     if len(claim) < min_words:
         return []
     need = max(min_words, int(CLAIM_SHARE * len(claim) + 0.999))
+    own_open = {m.group(0).lower() for m in _CLAIM_OPEN.finditer(claim_text)}
     found: list[tuple[bool, str]] = []
     for s in _CLAIM_SENTENCE.finditer(text):
-        if _CLAIM_OPEN.search(s.group(0)):
+        if any(m.group(0).lower() not in own_open for m in _CLAIM_OPEN.finditer(s.group(0))):
             continue
-        found += filter(None, (_restated_clause(claim, need, c) for c in _CLAIM_CLAUSE_BREAK.split(s.group(0))))
+        sentence = s.group(0)
+        lead = _CONCESSIVE_LEAD.match(sentence)  # "Although some people think X, Y": X and Y are two clauses
+        clauses = ([lead.group(0)] if lead else []) + _CLAIM_CLAUSE_BREAK.split(sentence[lead.end() if lead else 0 :])
+        found += filter(None, (_restated_clause(claim, need, c, own) for c in clauses))
     return found
+
+
+_CONCESSIVE_LEAD = re.compile(r"^\s*(?:although|though|even[ \t]+though|while|whereas)\b[^,;:]*,", re.I)
+
+
+def _same_word(w: str, h: str) -> bool:
+    return w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX])
+
+
+_INFLECTION = re.compile(r"(?:ies|es|s|ed|ing)$")
+
+
+def _same_form(w: str, h: str) -> bool:
+    """One word in two inflections ("seed" / "seeds", "digested" / "digest"), not two words that
+    share a stem ("digest" / "digestive": `_same_word` takes them as one)."""
+    return w == h or _INFLECTION.sub("", w).rstrip("e") == _INFLECTION.sub("", h).rstrip("e")  # "living" / "live"
+
+
+def _own_words(claim: list[str], other: list[str]) -> tuple[str, ...]:
+    """The words of `claim` that `other` does not have (by `_same_form`)."""
+    return tuple(w for w in claim if not any(_same_form(w, h) for h in other))
 
 
 # where a sentence turns to a second clause of its own ("..., but ...", "...; ...", "...: ...", "..., although ...")
 _CLAIM_CLAUSE_BREAK = re.compile(r"[ \t]*(?:;|:(?=[ \t])|,?[ \t]+(?:but|however|although|though|yet|whereas)\b,?)[ \t]*", re.I)
 
 
-def _restated_clause(claim: list[str], need: int, clause: str) -> tuple[bool, str] | None:
-    """(denied, clause) when `clause` restates `claim` (shares `need` of its words), else None."""
+def _restated_clause(claim: list[str], need: int, clause: str, own: tuple[str, ...] = ()) -> tuple[bool, str] | None:
+    """(denied, clause) when `clause` restates `claim` (shares `need` of its words, and one of `own`
+    when given), else None. A clause that calls the claim a misconception or a myth denies it."""
     have = _claim_words(clause)
-    shared = sum(any(w == h or (len(w) >= CLAIM_PREFIX and h[:CLAIM_PREFIX] == w[:CLAIM_PREFIX]) for h in have)
-                 for w in claim)
-    if shared < need:
+    shared = sum(any(_same_word(w, h) for h in have) for w in claim)
+    if shared < need or (own and not any(_same_form(w, h) for w in own for h in have)):
         return None
     denied = bool(_CLAIM_NEGATION.search(clause)) or any(
         set(_claim_words(c.group(1))) & set(claim) for c in _CLAIM_CONTRAST.finditer(clause))
-    return denied, clause.strip()
+    # "the myth that you shouldn't sit close" disowns the negated claim: the two cancel
+    disowned = bool(_CLAIM_DISOWNED.search(clause)) and not _CLAIM_BORNE_OUT.search(clause)
+    return denied != disowned, clause.strip()
+
+
+# "It is a common misconception that X", "the myth that X", "people often think that X": X reported as
+# a belief, denied
+# "Many people think X, and they are right", "people rightly believe X": the belief reported and endorsed
+_CLAIM_BORNE_OUT = re.compile(r"\b(?:rightly|correctly|accurately)\b|\b(?:and|which)[ \t]+(?:they|it|this|that)[ \t]+"
+                              r"(?:are|is|were|was)[ \t]+(?:(?:quite|perfectly|absolutely|entirely)[ \t]+)?"
+                              r"(?:right|correct|true|accurate)\b", re.I)
+_CLAIM_DISOWNED = re.compile(r"\b(?:misconceptions?|myths?|misbeliefs?|fallacy|urban legend|old wives'? tale|"
+                             r"(?:people|many|some|most people)[ \t]+(?:often[ \t]+|commonly[ \t]+|wrongly[ \t]+|mistakenly[ \t]+)?"
+                             r"(?:think|believe|assume|claim|say)|(?:commonly|widely|popularly|often|wrongly|mistakenly)[ \t]+"
+                             r"(?:believed|thought|assumed|claimed|said))\b", re.I)
 
 
 def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | None:
@@ -220,9 +268,9 @@ def _agreeing(found: list[tuple[bool, str]], flip: bool, how: str) -> Choice | N
     return Choice(None, pols.pop(), found[0][1][:80], how)
 
 
-def restated_polarity(question: str, text: str) -> Choice | None:
-    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
-    a denial makes it a no."""
+def _question_claim(question: str) -> tuple[list[str], int, str] | None:
+    """The claim a closed question asks about, as words, how many a restatement must share, and as
+    written."""
     m = _AUX_OPENING.match(question)
     if m is None:
         return None
@@ -230,27 +278,57 @@ def restated_polarity(question: str, text: str) -> Choice | None:
     # "Is the following statement true or false? The Great Wall is visible ...": the claim is the
     # statement after the verdict question, not "the following statement"
     framed = bool(_VERDICT_FRAME.search(asked) and after.strip())
-    claim = list(dict.fromkeys(_claim_words(after if framed else asked)))
     # a stated claim is read whole even when short ("Bats are blind": bats, blind); a question's own
     # words need CLAIM_MIN_WORDS, fewer would match too much
-    return _agreeing(_restatements(claim, text, VERDICT_MIN_WORDS if framed else CLAIM_MIN_WORDS), False,
+    said = after if framed else asked
+    return list(dict.fromkeys(_claim_words(said))), VERDICT_MIN_WORDS if framed else CLAIM_MIN_WORDS, said
+
+
+def _answer_claim(original: str) -> tuple[list[str], bool, str] | None:
+    """The claim an original states after its yes / no, as words, whether it is a denial, and as
+    written."""
+    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
+    if m is None:
+        return None
+    claim = original[m.end() :]
+    return list(dict.fromkeys(_claim_words(claim))), bool(_CLAIM_NEGATION.search(claim)), claim
+
+
+def restated_polarity(question: str, text: str, original: str = "") -> Choice | None:
+    """The polarity of the rewrite's sentences that restate the question's claim, when they agree:
+    a denial makes it a no. With the `original`, a sentence restates the question's claim only with
+    one of the claim's words the original's answer lacks ("seeds" for "Is the spiciest part the
+    seeds?" answered "No, the spiciest part is the placenta"): restating the answer is no restating
+    of the question."""
+    got = _question_claim(question)
+    if got is None:
+        return None
+    claim, least, said = got
+    answer = _answer_claim(original) if original else None
+    own = _own_words(claim, answer[0]) if answer else ()
+    # a claim that is itself a denial ("You shouldn't sit close to the TV because ...") is affirmed
+    # by a clause that restates it with its negation
+    return _agreeing(_restatements(claim, text, least, own, said), bool(_CLAIM_NEGATION.search(said)),
                      "restated question")
 
 
 _VERDICT_FRAME = re.compile(r"\b(?:true|false|accurate|correct|right|fact|myth)\b", re.I)
 
 
-def restated_answer(original: str, polarity: bool, text: str) -> Choice | None:
+def restated_answer(original: str, polarity: bool, text: str, question: str = "") -> Choice | None:
     """The polarity of the rewrite's sentences that restate the claim the original states after its
     yes / no ("Yes, one customer accounted for 16% of revenue" -> "One customer accounted for 16% of
     our revenue" is yes), when they agree: stated as the original states it, the original's answer;
-    with the denial added or dropped, the other one."""
-    m = _POLAR_START.match(original) or _HEDGED_POLAR_START.match(original)
-    if m is None:
+    with the denial added or dropped, the other one. With the `question`, a sentence restates the
+    original's claim only with one of its words the question's claim lacks (the mirror of
+    `restated_polarity`)."""
+    got = _answer_claim(original)
+    if got is None:
         return None
-    claim = original[m.end() :]
-    denied = bool(_CLAIM_NEGATION.search(claim))
-    return _agreeing(_restatements(list(dict.fromkeys(_claim_words(claim))), text), denied if polarity else not denied,
+    claim, denied, said = got
+    asked = _question_claim(question) if question else None
+    own = _own_words(claim, asked[0]) if asked else ()
+    return _agreeing(_restatements(claim, text, CLAIM_MIN_WORDS, own, said), denied if polarity else not denied,
                      "restated answer")
 
 
@@ -298,8 +376,16 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     want = _polar_word(ref.polarity, ref.shown)
     got = stated_polarity(inp.candidate)
     if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
-        asked = restated_polarity(inp.instruction, inp.candidate)
-        answered = restated_answer(inp.original, ref.polarity, inp.candidate)
+        asked = restated_polarity(inp.instruction, inp.candidate, inp.original)
+        # the question's claim read in the original's own words must give the original's answer (or
+        # nothing): "If you swallow gum, you will digest it?" answered "No. ... it will pass through your
+        # digestive system" restates the claim by its words and denies it by its sense, which words
+        # cannot read, so the question's claim decides nothing for this original
+        own = restated_polarity(inp.instruction, _answer_claim(inp.original)[2] if _answer_claim(inp.original) else "",
+                                inp.original)
+        if own is not None and own.polarity != ref.polarity:
+            asked = None
+        answered = restated_answer(inp.original, ref.polarity, inp.candidate, inp.instruction)
         if asked is not None and answered is not None and asked.polarity != answered.polarity:
             return CheckResult(
                 name=NAME,
@@ -326,6 +412,18 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     return CheckResult(name=NAME, passed=True, reason=f"closed answer kept: {want!r} ({got.how} {got.shown!r})")
 
 
+_TEXT_CUE = (r"\b(?:answer|correct[ \t]+(?:option|choice)|best[ \t]+(?:option|choice|answer))[ \t]+"
+             r"(?:is|would[ \t]+be|should[ \t]+be|must[ \t]+be)[ \t]*:?[ \t]*(?:\*\*)?[ \t]*(?:\(?[A-H]\)[ \t]*)?")
+
+
+def _cued_text(text: str, option: str) -> bool:
+    """Whether `text` states `option`'s text after an answer cue ("the answer is The Muslim one")."""
+    t = option.strip().strip(".").strip()
+    if not t or len(t) > 120:
+        return False
+    return re.search(_TEXT_CUE + re.escape(t) + r"(?![\w])", text, re.I) is not None
+
+
 def _original_letter(text: str, options: dict[str, str]) -> tuple[str, str] | None:
     letters = stated_letters(text, options)
     if letters:
@@ -349,6 +447,13 @@ def _check_options(inp: CheckInput, options: dict[str, str]) -> CheckResult:
     letters = stated_letters(inp.candidate, options)
     distinct = list(dict.fromkeys(l for l, _ in letters))
     if distinct:
+        # "(A) The Jewish one. On a second reading, the answer is The Muslim one": a letter, then
+        # another option's text stated as the answer
+        restated = [l for l in options if l != want and _cued_text(inp.candidate, options[l])]
+        if distinct == [want] and restated:
+            got = restated[0]
+            return CheckResult(name=NAME, passed=False, reason=f"option changed: the rewrite states {want_s} and then "
+                               f"({got}) {options[got][:60]} as the answer")
         if distinct == [want]:
             return CheckResult(name=NAME, passed=True, reason=f"option kept: {want_s} ({letters[0][1]!r})")
         if len(distinct) > 1:
@@ -472,8 +577,10 @@ def _alt_parts(chunk: str) -> list[str]:
 
 
 def _alt_family(alts: list[str]):  # -> label.Family (imported late: label imports nothing from here)
-    from realign.verify.label import family_from_labels
+    from realign.verify.label import Family, family_from_labels
 
+    if UNKNOWN in alts:  # "the context does not tell" in its many wordings
+        return Family("people in the context", {a.lower(): list(UNKNOWN_FORMS) if a == UNKNOWN else [] for a in alts})
     return family_from_labels(tuple(a.lower() for a in alts), "alternatives in the question")
 
 
@@ -501,12 +608,65 @@ def _asserted(text: str, alts: list[str], instruction: str) -> tuple[list[str], 
     return list(dict.fromkeys(m.label for m in prom)), list(dict.fromkeys(m.label for m in pos)), denied
 
 
+# --- "Who ...?" about the people a context names ------------------------------------------------
+# "A Muslim person and a Jewish person were seen fleeing ... Who likely planted the bomb?" (BBQ) asks
+# for one of the people the context names, or for "cannot be determined" when the context does not
+# tell. An original that is such a short answer ("The Muslim one", "Can't answer") picks one of two
+# alternatives: the person it names (by the words the context also has) and "cannot be determined".
+# The rewrite must assert the same one: another person (the pick missing or denied), a switch between
+# a person and "cannot be determined", or a hedge ("it could be the Muslim one or ...") changes it.
+
+UNKNOWN = "cannot be determined"
+UNKNOWN_FORMS = ("can't be determined", "can not be determined", "cannot answer", "can't answer", "not answerable",
+                 "unanswerable", "not enough info", "not enough information", "insufficient information", "unknown",
+                 "not known", "undetermined", "can't tell", "cannot tell", "can't say", "cannot say", "impossible to tell",
+                 "impossible to say", "impossible to determine", "impossible to know", "not possible to tell",
+                 "not possible to determine", "not possible to know", "no way to tell", "no way to know",
+                 "does not say", "doesn't say", "not specified", "not stated", "unclear", "cannot be known",
+                 "can't be known", "cannot be answered", "can't be answered")
+_PERSON_NOUN = (r"(?:person|people|one|friend|man|woman|guy|boy|girl|lady|individual|student|client|customer|neighbou?r|"
+                r"parent|child|kid|employee|worker|candidate|applicant|patient|speaker|partner|colleague|co-?worker|"
+                r"roommate|passenger|driver|teacher|doctor|nurse)")
+_WHO_QUESTION = re.compile(r"(?:^|[.!?]\s+)(?:who|whom|(?:which|what)\s+(?:(?:type|kind|group|sort)\s+of\s+|[\w-]+\s+)?"
+                           + _PERSON_NOUN
+                           + r"s?)\b[^.!?\n]*\?\s*$", re.I)
+_UNKNOWN_ANSWER = re.compile(r"^\W*(?:it\s+)?(?:" + "|".join(map(re.escape, (UNKNOWN, *UNKNOWN_FORMS))) + r")\W*$", re.I)
+# the words of a short answer that name nobody in particular: "The Muslim one" names "Muslim"
+_PERSON_FILLER = re.compile(r"^(?:the|a|an|it\s+was|it\s+is)\s+|\s+" + _PERSON_NOUN + r"$", re.I)
+_PERSON_LINK = re.compile(r"^(?:with|who\s+(?:has|had|is|was|uses|used)|that\s+(?:has|is)|carrying|holding|using|wearing|"
+                          r"in|on|from|of)\s+(?:(?:a|an|the|their|his|her)\s+)?", re.I)
+WHO_MAX_WORDS = 8
+
+
+def context_pick(instruction: str, original: str) -> tuple[list[str], str] | None:
+    """([the person the original names, "cannot be determined"], the original's one) when the
+    instruction is a context and a "Who ...?" question and the original is a short answer naming a
+    person the context names (by words the context has) or saying the context does not tell."""
+    if not _WHO_QUESTION.search(instruction) or "\n" in original.strip() or len(original.split()) > WHO_MAX_WORDS:
+        return None
+    if _UNKNOWN_ANSWER.match(original):
+        return [UNKNOWN], UNKNOWN
+    pick = original.strip().strip(".!*_\"'“”").strip()
+    for _ in range(2):
+        pick = _PERSON_FILLER.sub("", pick).strip()
+    context = instruction[: _WHO_QUESTION.search(instruction).start()]
+    # "The man carrying a stack of papers" for "... one carrying a stack of papers and the other ...",
+    # "The person with a mental illness" for "My neighbor, who has a mental illness, ...": the words
+    # after the person noun and its joining word name the person
+    bare = re.sub(r"^" + _PERSON_NOUN + r"\s+", "", pick, flags=re.I)
+    described = _PERSON_LINK.sub("", bare)
+    for name in dict.fromkeys((pick, bare, described)):
+        if len(name) >= 3 and re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", context, re.I):
+            return [name.lower(), UNKNOWN], name.lower()
+    return None
+
+
 def alternative_pick(instruction: str, original: str) -> tuple[list[str], str] | None:
     """(alternatives, the one the original asserts) when the question offers alternatives inline
     and the original asserts exactly one of them; None when it is unclear (never a guess)."""
     alts = inline_alternatives(instruction)
     if not alts:
-        return None
+        return context_pick(instruction, original)
     _, pos, _ = _asserted(original, alts, instruction)
     return (alts, pos[0]) if len(pos) == 1 else None
 
@@ -527,7 +687,9 @@ def check_alternatives(inp: CheckInput, alts: list[str], want: str) -> CheckResu
     if revised:
         return CheckResult(name=NAME, passed=False, reason=f"alternative revised: the original picks {want!r}, the "
                            f"rewrite corrects itself to {revised[0]!r}")
-    if len(pos) > 1 and want in pos and _HEDGE_WORDS.search(inp.candidate):
+    # a person picked from a context is hedged by "it could be the Muslim one or ..." even with the
+    # other person unnamed by the family
+    if (len(pos) > 1 or (UNKNOWN in alts and want != UNKNOWN)) and want in pos and _HEDGE_WORDS.search(inp.candidate):
         # "It could be A or B", even when "A or B" echoes the question
         return CheckResult(name=NAME, passed=False, reason=f"rewrite hedges between the question's alternatives: "
                            f"{', '.join(repr(p) for p in pos)}; expected only {want!r} (original)")

@@ -13,7 +13,8 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   when it writes out calculations.
 - ``option``: the instruction lists options A), B), ... and the original picks one, or the question
   offers alternatives inline ("Which is larger, 9.11 or 9.9?", "between A and B") and the
-  original asserts exactly one of them (choice.alternative_pick; unclear: no contract).
+  original asserts exactly one of them, or a "Who ...?" question names a person of its context or
+  "cannot be determined" (choice.alternative_pick, choice.context_pick; unclear: no contract).
   choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
   ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or

@@ -40,7 +40,17 @@ States", ", Jr."), citation marks dropped ("Elena Anaya⁶"), plurals and spelli
 words ("temporal lobe" for "the temporal lobes"), pet forms of given names ("Eddie" / "Edward"), names
 in an all lower-case rewrite ("roger l. jackson"), dotted and mixed-case acronyms ("U.S.", "BSkyB"), one word of a
 name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture transaction"),
-compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater").
+compounds spaced, joined or split ("Twenty - sixth", "sea water" for "seawater"), a title before the surname
+alone ("President Lincoln", "Dr. King"), a nickname quoted inside a name or standing for it ('Dwayne "The Rock"
+Johnson' / "The Rock"), letters written without their marks ("Søren" / "Soren", "Strauß" / "Strauss"), a name
+with a number in any form ("World War II" / "World War 2" / "the Second World War", "Louis XIV" / "Louis the
+Fourteenth", "Super Bowl LII" / "Super Bowl 52"), "1st" / "first", numbers in words with a scale word ("two
+hundred and fifty", "a dozen"), decades and years written short ("the '60s", "the sixties", "'99"), a century
+by its number or its hundreds ("the 16th century" / "the 1500s"), one era mark (BCE / BC, CE / AD), a unit in
+its spellings ("42 km" / "42 kilometres", "100 °C" / "100 degrees Celsius"), money shortened after a currency
+sign ("$5M", "$40K"). The same name with another number ("World War I"), the same number with another unit of
+the same kind ("70 mph" -> "70 km/h", "$5" -> "€5") and another given name before the surname of a name
+written surname first ("Hess, Rudolf" -> "Walter Hess") change the answer.
 A short answer made of the question's own words ("egg" to "... the hen or the egg") is held by those
 words, and the other side of the question's "A or B" in the rewrite changes it; an answer phrase cut
 from a text ("until their objectives were met": lower-case opening, no names or numbers) is held by
@@ -165,6 +175,8 @@ class Facts:
     spans: frozenset[str] = frozenset()
     # keys of `terms` that are a longer answer phrase (FRAGMENT_MAX_WORDS): held by a share of its words
     fragments: frozenset[str] = frozenset()
+    # (nickname key, key of the name it is quoted in): 'Dwayne "The Rock" Johnson' is kept by either
+    nicknames: tuple[tuple[str, str], ...] = ()
 
 
 def _clean_name(span: str, at_start: bool) -> str:
@@ -212,6 +224,39 @@ def _dates_spelled(text: str) -> str:
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
 
 
+# A number in words with a scale word inside ("two hundred and fifty", "two thousand and one", "a hundred",
+# "a dozen", "three hundred thousand"): one number, not its parts. Counted from a count word ("a" only
+# right before a scale word), so "the Hundred Years' War" states no number.
+_UNIT_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_SCALE_WORDS = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_COUNT = "|".join(list(_UNIT_WORDS)[1:] + list(_TENS_ORD)) + "|a|an"
+_COMPOUND_HINT = re.compile(r"\b(?:hundred|dozen|thousand|million|billion)\b", re.I)
+_COMPOUND_NUMBER = re.compile(
+    rf"\b(?:{_COUNT})(?:(?:[ \t]+|-)(?:and[ \t]+)?(?:{'|'.join(list(_UNIT_WORDS)[1:] + list(_TENS_ORD) + list(_SCALE_WORDS))}))+\b",
+    re.I)
+
+
+def _compound_numbers(text: str) -> list[tuple[int, int, Fraction]]:
+    """(start, end, value) of each number in words with a scale word inside."""
+    out = []
+    for m in _COMPOUND_NUMBER.finditer(text):
+        words = [w for w in re.split(r"[ \t-]+", m.group(0).lower()) if w != "and"]
+        if not any(w in _SCALE_WORDS for w in words) or (words[0] in ("a", "an") and words[1] not in _SCALE_WORDS):
+            continue
+        total = current = 0
+        for w in words:
+            if w in _SCALE_WORDS and _SCALE_WORDS[w] < 1000:
+                current = max(current, 1) * _SCALE_WORDS[w]
+            elif w in _SCALE_WORDS:
+                total, current = total + max(current, 1) * _SCALE_WORDS[w], 0
+            else:
+                current += 1 if w in ("a", "an") else _UNIT_WORDS.get(w) or _TENS_ORD[w]
+        out.append((m.start(), m.end(), Fraction(total + current)))
+    return out
+
+
 @lru_cache(maxsize=256)  # within one row the same texts are read several times: read them once
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers). The result is
@@ -222,9 +267,14 @@ def read_facts(text: str) -> Facts:
         n = _to_number(m, body)
         if n is not None:
             numbers.setdefault(abs(n.value), n.text)
+    compounds = _compound_numbers(body) if _COMPOUND_HINT.search(body) else []
+    for start, end, value in compounds:
+        numbers.setdefault(value, body[start:end])
     for w in _WORD_NUM.finditer(body):
         if _ORDINAL.match(body, w.start()) or _TENS_FIRST.match(body, w.start()):
             continue  # "twenty-third": read as an ordinal below
+        if any(s <= w.start() < e for s, e, _ in compounds):
+            continue
         if _PRONOUN_ONE.match(body, w.start()) and _ONE_AFTER_DETERMINER.search(body, max(0, w.start() - 40), w.start()):
             continue  # "the Muslim one.", "a better one", "the other one of them": a pronoun, not 1
         n = _word_number(w)
@@ -387,6 +437,11 @@ _OTHER_NAME_BEFORE = re.compile(r"(?<![\w.])(?![A-Z][a-z]{0,3}\.[ \t]*$)[A-Z][\w
 _TITLES = frozenset("""dr mr mrs ms miss sir dame lord lady president king queen prince princess general gen
     rev reverend prof professor captain capt saint st pope senator sen governor gov judge justice""".split())
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Titles written before a surname alone ("President Lincoln", "Dr. King", "General Patton"). Not the ones
+# that say whose wife or which given name ("Mrs. Lincoln", "Sir Edmund", "Queen Victoria"): another person.
+_SURNAME_TITLES = frozenset("""dr doctor prof professor president senator sen governor gov judge justice general gen
+    captain capt colonel col admiral adm lieutenant lt sergeant sgt commander chancellor chairman premier minister
+    secretary ambassador mayor rev reverend bishop cardinal archbishop rabbi detective inspector coach""".split())
 GIVEN_MAX = 4  # given and middle names looked at before a surname
 
 
@@ -527,8 +582,13 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
                 any(not _OTHER_NAME_BEFORE.search(text[max(0, at - 30) : at])
                     for at in _word_at(text_lower, " ".join(words[i:]), every=True)):
             return True
-    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT)]
-    if len(parts) < 2:
+    # initials count as given names ("J. S. Bach"); a generational suffix is no surname ("King" in
+    # "Martin Luther King Jr.")
+    parts = [p for p in name.split() if p not in _STOP and (len(p) > 2 or p in _FOLDED_SHORT
+                                                            or _INITIALS.fullmatch(p.upper()))]
+    while len(parts) > 1 and parts[-1].rstrip(".") in _SUFFIXES:
+        parts.pop()
+    if len(parts) < 2 or len(parts[-1]) < 3:
         return False
     given = _given_names(name, parts[-1])
     for start in _word_at(text_lower, parts[-1], every=True):
@@ -551,6 +611,9 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         before = re.search(r"([A-Za-z][\w'’.\-]*)$", window)
         if before is None or not before.group(1)[0].isupper():
             return True
+        if before.group(1).lower().rstrip(".") in _SURNAME_TITLES \
+                and not _suffix_differs(name, text, start + len(parts[-1])):
+            return True  # "President Lincoln", "Dr. King": a title, then the surname
         if _same_person(parts[:-1], window):
             return True
     return False
@@ -584,6 +647,13 @@ def _uncited(text: str) -> str:
     return _CITATION.sub("", text) if ("[" in text or not text.isascii()) else text
 
 
+# Letters that Unicode decomposition keeps whole, in the spelling English texts use for them ("Søren" /
+# "Soren", "Łódź" / "Lodz", "Strauß" / "Strauss", "Æthelred" / "Aethelred").
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
+                                "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i",
+                                "’": "'", "‘": "'"})  # and one apostrophe: "Guns N’ Roses" is "Guns N' Roses"
+
+
 @lru_cache(maxsize=256)
 def _fold(text: str) -> str:
     """`text` with accents and citation marks dropped, hyphens as spaces and abbreviated name
@@ -592,6 +662,7 @@ def _fold(text: str) -> str:
     text = _uncited(text)
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = text.translate(_PLAIN_LETTERS)
     text = _dates_spelled(text)
     if _ABBREVIATION_HINT.search(text):
         text = _ABBREVIATION.sub(_abbreviated, text)
@@ -852,11 +923,25 @@ def answer_facts(instruction: str, original: str) -> Facts:
     (`Facts.quotes`)."""
     given = read_facts(instruction)
     low = instruction.lower()
+    nicknames: dict[str, str] = {}
+    nick_of: list[tuple[str, str]] = []
+    found = _nicknames(original) if '"' in original or "“" in original else []
+    if found:
+        # 'Dwayne "The Rock" Johnson' names Dwayne Johnson, also called The Rock: either keeps it, and
+        # the nickname is no quotation the rewrite must write
+        for m in found:
+            nick = _clean_name(m.group(2), True)
+            if nick:
+                nicknames[nick.lower()] = nick
+                nick_of.append((nick.lower(), f"{m.group(1)} {m.group(3)}".lower()))
+        for m in reversed(found):
+            original = original[: m.start()] + f"{m.group(1)} {m.group(3)}" + original[m.end() :]
     facts = read_facts(original)
     numbers = {v: t for v, t in facts.numbers.items() if v not in given.numbers}
     # given also as its surname or acronym: "James Bond" to "... which Bond film?", "United States"
     # to "... the last US state?"
     names = {k: n for k, n in facts.names.items() if not _has_name(low, k, instruction, n) or _picked_as_one(original, n)}
+    names.update((k, n) for k, n in nicknames.items() if k not in names and not _has_name(low, k, instruction, n))
     quoted = _quotations(instruction, original, whole=not numbers and not names) \
         if ('"' in original or "“" in original or "'" in original or "‘" in original or len(original) < 200) else []
     if quoted:
@@ -884,7 +969,17 @@ def answer_facts(instruction: str, original: str) -> Facts:
         symbol = _symbol_answer(original)
         if symbol:
             return Facts({}, {symbol: symbol})
-    return Facts(numbers, names)
+    return Facts(numbers, names, nicknames=tuple((n, k) for n, k in nick_of if n in names and k in names))
+
+
+# A nickname quoted between a given name and a surname ('Earvin "Magic" Johnson', 'Thomas “Stonewall” Jackson')
+# (one to three words, no punctuation inside: 'In "Home Alone 2: Lost in New York," Kevin' quotes a title)
+_NICKNAME = re.compile(r"(?<![\w'’])([A-Z][\w'’.\-]*)[ \t]+[\"“]([A-Z][\w'’.\-]*(?:[ \t][\w'’.\-]+){0,2})[\"”]"
+                       r"[ \t]+([A-Z][\w'’\-]*)")
+
+
+def _nicknames(text: str) -> list[re.Match[str]]:
+    return [m for m in _NICKNAME.finditer(text) if m.group(1).lower() not in _STOP and m.group(3).lower() not in _STOP]
 
 
 def _picked_as_one(original: str, name: str) -> bool:
@@ -1064,6 +1159,58 @@ def _more_precise(exact: Fraction, places: int, shown: Fraction, shown_places: i
     return Fraction(int(abs(exact) * scale + Fraction(1, 2))) / scale == abs(shown)
 
 
+# A decade or a year written short: "the '60s", "the 60s", "the sixties" for "the 1960s"; "'99" for 1999.
+_FULL_DECADE = re.compile(r"(?<![\w.,])(1[0-9]|20)([0-9]0)s\b")
+_FULL_YEAR = re.compile(r"(?<![\w.,$])(1[0-9]|20)([0-9]{2})(?![\w,]|\.\d)")
+_DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
+                 "eighties": 80, "nineties": 90}
+_SHORT_DECADE = re.compile(r"(?:['’]|(?<![\w.,'’$]))([0-9]0)s\b|\b(" + "|".join(_DECADE_WORDS) + r")\b", re.I)
+_SHORT_YEAR = re.compile(r"(?<![\w'’])['’]([0-9]{2})\b(?!['’]|s\b)")
+
+
+def _decades_shortened(full: str, short: str) -> dict[Fraction, Fraction]:
+    """Each decade (or year) of `full` that `short` writes shortened, as {full value: short value}."""
+    out: dict[Fraction, Fraction] = {}
+    decades = {int(m.group(2)): int(m.group(1) + m.group(2)) for m in _FULL_DECADE.finditer(full)}
+    for m in _SHORT_DECADE.finditer(short) if decades else ():
+        two = int(m.group(1)) if m.group(1) else _DECADE_WORDS[m.group(2).lower()]
+        if two in decades:
+            out[Fraction(decades[two])] = Fraction(two)
+    years = {int(m.group(2)): int(m.group(1) + m.group(2)) for m in _FULL_YEAR.finditer(full)}
+    for m in _SHORT_YEAR.finditer(short) if years else ():
+        if int(m.group(1)) in years:
+            out[Fraction(years[int(m.group(1))])] = Fraction(int(m.group(1)))
+    return out
+
+
+# A century by its number or by its hundreds: "the 16th century" is "the 1500s".
+_CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + _ORDINAL.pattern.replace("\\b", "") + r"|first|second))"
+                      r"[ \t-]+century\b", re.I)
+_HUNDREDS = re.compile(r"(?<![\w.,'’$])(\d{1,2})00s\b")
+
+
+def _centuries(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """{original value: candidate value} for a century one side writes by number, the other by hundreds."""
+    def numbered(text: str) -> set[int]:
+        out = set()
+        for m in _CENTURY.finditer(text):
+            word = m.group(2)
+            out.add(int(m.group(1)) if m.group(1) else {"first": 1, "second": 2}.get(word.lower()) or _ordinal_value(word))
+        return out
+
+    pairs: dict[Fraction, Fraction] = {}
+    for n in numbered(original):
+        if any(int(m.group(1)) == n - 1 for m in _HUNDREDS.finditer(candidate)):
+            pairs[Fraction(n)] = Fraction((n - 1) * 100)
+    for m in _HUNDREDS.finditer(original):
+        if int(m.group(1)) + 1 in numbered(candidate):
+            pairs[Fraction(int(m.group(1)) * 100)] = Fraction(int(m.group(1)) + 1)
+    return pairs
+
+
+_DIGIT_FIRST_SECOND = re.compile(r"(?<![\w.,])([12])(?:st|nd)\b", re.I)
+
+
 @lru_cache(maxsize=64)  # asked for by several steps of one row's check
 def approximations(original: str, candidate: str, asked: int | None = None) -> dict[Fraction, Fraction]:
     """Original number -> the candidate's approximation of it (or exact value of the original's
@@ -1073,6 +1220,17 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
     change it."""
     cand = _cued_numbers(candidate)
     pairs: dict[Fraction, Fraction] = {}
+    if "entur" in original + candidate and "00s" in original + candidate:
+        pairs.update(_centuries(original, candidate))
+    if "'" in candidate or "’" in candidate or "ties" in candidate or "0s" in candidate:
+        pairs.update(_decades_shortened(original, candidate))
+    if "'" in original or "’" in original or "ties" in original or "0s" in original:
+        pairs.update({v: k for k, v in _decades_shortened(candidate, original).items()})
+    # "1st" / "2nd" said as "first" / "second" (words the number reader leaves alone: "at first", "a second")
+    for m in _DIGIT_FIRST_SECOND.finditer(original) if ("st" in original or "nd" in original) else ():
+        word = "first" if m.group(1) == "1" else "second"
+        if any(not _negated(candidate, i) for i in _word_at(candidate.lower(), word, every=True)):
+            pairs[Fraction(int(m.group(1)))] = Fraction(int(m.group(1)))
     for ov, ocue, op, opct in _cued_numbers(original):
         for cv, ccue, cp, cpct in cand:
             if (ccue and _rounds_to(ov, cv)) or (ocue and _rounds_to(cv, ov)) or (opct == cpct and _more_precise(
@@ -1118,6 +1276,10 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     if lost:
         _ranges(_dates_spelled(inp.candidate), short)
         lost = {v: t for v, t in lost.items() if v not in short.values()}
+    if lost:  # the original's "2010–11" is kept by "2010-2011"
+        mine: dict[Fraction, Fraction] = {}
+        _ranges(_dates_spelled(inp.original), mine)
+        lost = {v: t for v, t in lost.items() if not (v in mine and mine[v] in cand.numbers)}
     new = [t for v, t in cand.numbers.items() if v not in known.numbers and v not in approx.values()
            and not (v in short and short[v] in known.numbers)] if lost else []
     if not new:
@@ -1346,16 +1508,20 @@ def _rejoined(inp: CheckInput) -> CheckInput:
 
 # Money written the way filings and analysts shorten it: "$2,018mn" / "$2.5bn" are "$2,018 million" /
 # "$2.5 billion", and an accounting negative "$(473) million" is "-$473 million". Only these two
-# unambiguous scale abbreviations ("m" may be metres, "k" a kilo), and only after a digit.
+# unambiguous scale abbreviations ("m" may be metres, "k" a kilo) after any digit; after an amount with a
+# currency sign the one-letter ones too ("$5M", "£5m", "$2B", "$40K": no metre or kilo has a dollar sign).
 _SCALE_SHORT = re.compile(r"(?<=\d)[ \t]?(mn|mln|bn|bln)\b", re.I)
-_SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion"}
-_MONEY_HINT = re.compile(r"\d[ \t]?(?:mn|mln|bn|bln)\b|[$€£]\(", re.I)
+_SCALE_FULL = {"mn": "million", "mln": "million", "bn": "billion", "bln": "billion", "k": "thousand", "m": "million",
+               "b": "billion"}
+_CURRENCY_LETTER = re.compile(r"([$€£¥₹][ \t]?\d[\d,]*(?:\.\d+)?)(k|m|b)\b", re.I)
+_MONEY_HINT = re.compile(r"\d[ \t]?(?:mn|mln|bn|bln)\b|[$€£]\(|[$€£¥₹][ \t]?\d[\d,]*(?:\.\d+)?[kmb]\b", re.I)
 _PAREN_NEGATIVE = re.compile(r"([$€£])\((\d[\d,]*(?:\.\d+)?)\)")
 
 
 def _money_spelled(text: str) -> str:
     if "(" in text:
         text = _PAREN_NEGATIVE.sub(r"-\1\2", text)
+    text = _CURRENCY_LETTER.sub(lambda m: f"{m.group(1)} {_SCALE_FULL[m.group(2).lower()]}", text)
     return _SCALE_SHORT.sub(lambda m: " " + _SCALE_FULL[m.group(1).lower()], text)
 
 
@@ -1369,14 +1535,333 @@ def _money_written_out(inp: CheckInput) -> CheckInput:
     return inp.model_copy(update={"original": original, "candidate": candidate})
 
 
+# A name with a number in it ("World War II", "Henry VIII", "Super Bowl LII", "Type 2", "Rocky IV") is
+# written by long answers in several forms: a Roman numeral, digits, "the Eighth" after the name, "the
+# Second" / "the 2nd" before it ("the Second World War"), a number word ("World War Two"). The rewrite's
+# form is written back as the original's (`_numerals_aligned`), and the same name with another number
+# ("World War I" for "World War II", "Henry VII" for "Henry VIII") changes the answer (`_numeral_changed`).
+# Roman numerals only from I, V, X and L and below NUMERAL_MAX: "Vitamin C", "Washington DC" are letters.
+NUMERAL_MAX = 99
+_CARDINAL_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_ORD_WORD = r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ])?(?:first|second|" + \
+    "|".join(_ORDINALS) + r")"
+_CAP = r"[A-Z][\w'’\-]*"
+_NUMERAL_AFTER = re.compile(
+    rf"(?<![\w'’\-])((?:{_CAP}[ \t]+){{0,2}})({_CAP})[ \t]+(?:(?i:the)[ \t]+((?i:{_ORD_WORD}))|([IVXL]{{1,7}})|"
+    rf"(\d{{1,2}})((?i:st|nd|rd|th))?|((?i:{'|'.join(w for w in _CARDINAL_WORDS if w != 'zero')})))"
+    rf"(?![\w'’]|-\w|[.,:/]\d)")
+_NUMERAL_BEFORE = re.compile(rf"(?<![\w'’\-])((?i:the)[ \t]+)?(?:((?i:{_ORD_WORD}))|(\d{{1,2}})(?i:st|nd|rd|th))[ \t]+"
+                             rf"({_CAP}(?:[ \t]+{_CAP}){{0,2}})(?![\w'’\-])")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def _roman(text: str) -> int | None:
+    """The value of an upper-case Roman numeral written the standard way, or None."""
+    if not text.isupper():
+        return None
+    values = [_ROMAN_VALUES[ch] for ch in text]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if 0 < total <= NUMERAL_MAX and _to_roman(total) == text else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, letters in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def _ordinal_value(word: str) -> int:
+    parts = re.split(r"[- ]", word.lower())
+    last = {"first": 1, "second": 2}.get(parts[-1]) or _ORDINALS[parts[-1]]
+    return last + (_TENS_ORD[parts[0]] if len(parts) > 1 else 0)
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    start: int
+    end: int
+    key: str  # the name's last word, lower case ("war" in "World War II")
+    value: int
+    words: bool  # written without digits (a numeral, an ordinal or a number word): another form than the number reader's
+    before: bool  # the ordinal stands before the name ("the Second World War")
+    name: str  # the name's words as written ("World War")
+    numeral: str  # the number as written ("II", "the Second", "2")
+
+
+@lru_cache(maxsize=256)  # one original, many candidates
+def _numbered_names(text: str) -> tuple[_Numbered, ...]:
+    """Every name written with a number in `text` (`_NUMERAL_AFTER`, `_NUMERAL_BEFORE`)."""
+    out: list[_Numbered] = []
+    if " " not in text:
+        return ()
+    for m in _NUMERAL_AFTER.finditer(text):
+        name_word = m.group(2)
+        if not name_word[0].isupper() or name_word.lower() in _STOP:
+            continue
+        if m.group(4):
+            value = _roman(m.group(4))
+        elif m.group(5):
+            if name_word.lower() in _CALENDAR:
+                continue  # "May 31": a day of the month
+            value = int(m.group(5))
+        elif m.group(3):
+            value = _ordinal_value(m.group(3))
+        else:
+            value = _CARDINAL_WORDS[m.group(7).lower()]
+        if not value:
+            continue
+        numeral = m.group(0)[m.end(2) - m.start() :].strip()
+        lead = [w for w in m.group(1).split() if w.lower() not in _STOP]
+        start = m.start(1) + m.group(1).find(lead[0]) if lead else m.start(2)
+        out.append(_Numbered(start, m.end(), name_word.lower(), value, not m.group(5), False,
+                             " ".join(lead + [name_word]), numeral))
+    for m in _NUMERAL_BEFORE.finditer(text):
+        name = m.group(4)
+        value = _ordinal_value(m.group(2)) if m.group(2) else int(m.group(3))
+        if value and name.split()[0].lower() not in _STOP:
+            out.append(_Numbered(m.start(), m.end(), name.split()[-1].lower(), value, bool(m.group(2)), True, name,
+                                 m.group(0)[len(m.group(1) or "") : m.start(4) - m.start()].strip()))
+    return tuple(out)
+
+
+def _written(name: str, like: _Numbered) -> str:
+    """`name` written with the number the way `like` writes it."""
+    return f"the {like.numeral} {name}" if like.before else f"{name} {like.numeral}"
+
+
+def _numerals_aligned(inp: CheckInput) -> CheckInput:
+    """The rewrite with each name the original writes with a number written back in the original's form
+    when it writes the same number another way ("Super Bowl 52" for "Super Bowl LII", "the Second World
+    War" for "World War II", "Louis the Fourteenth" for "Louis XIV")."""
+    mine = {(n.key, n.value): n for n in _numbered_names(inp.original)}
+    if not mine:
+        return inp
+    cand = inp.candidate
+    for n in sorted(_numbered_names(cand), key=lambda x: -x.start):
+        like = mine.get((n.key, n.value))
+        if like is None or (like.numeral == n.numeral and like.before == n.before):
+            continue
+        if any(o.start <= n.start < o.end and o is not n and (o.end - o.start) > (n.end - n.start)
+               for o in _numbered_names(inp.candidate)):
+            continue  # read inside a longer match: leave it
+        cand = cand[: n.start] + _written(n.name, like) + cand[n.end :]
+    return inp if cand == inp.candidate else inp.model_copy(update={"candidate": cand})
+
+
+def _numeral_changed(inp: CheckInput) -> str | None:
+    """A name of the original's answer written with a number ("World War II") that the rewrite writes
+    with another number and never with the original's ("World War I", "the First World War"). Two
+    numbers in digits are the number check's to compare."""
+    mine = _numbered_names(inp.original)
+    if not mine:
+        return None
+    given = {(n.key, n.value) for n in _numbered_names(inp.instruction)}
+    mine = tuple(n for n in mine if (n.key, n.value) not in given)
+    theirs = _numbered_names(inp.candidate)
+    for n in mine:
+        same = [t for t in theirs if t.key == n.key]
+        if not same or any(t.value == n.value for t in same):
+            continue
+        other = next((t for t in same if t.words or n.words), None)
+        if other is not None:
+            return (f"fact changed: the original's {n.name} {n.numeral} became {other.name} {other.numeral} "
+                    "in the rewrite")
+    return None
+
+
+# Units after a number. One unit in its other spellings keeps the fact ("42 km" / "42 kilometres",
+# "212 °F" / "212 degrees Fahrenheit"); the same number with another unit of the same kind changes it
+# ("60 mph" -> "60 km/h", "3 hours" -> "3 minutes", "5 kg" -> "5 pounds"). A spelling may stand for two
+# units ("pound": a weight and a currency): the two sides agree when they share one.
+_UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    # length
+    "km": ("km", "kms", "kilometer", "kilometers", "kilometre", "kilometres"),
+    "m": ("m", "meter", "meters", "metre", "metres"),
+    "cm": ("cm", "centimeter", "centimeters", "centimetre", "centimetres"),
+    "mm": ("mm", "millimeter", "millimeters", "millimetre", "millimetres"),
+    "mi": ("mi", "mile", "miles"),
+    "nmi": ("nmi", "nautical mile", "nautical miles"),
+    "ft": ("ft", "foot", "feet"),
+    "in": ("inch", "inches"),
+    "yd": ("yd", "yds", "yard", "yards"),
+    # weight
+    "kg": ("kg", "kgs", "kilogram", "kilograms", "kilogramme", "kilogrammes", "kilo", "kilos"),
+    "g": ("g", "gram", "grams", "gramme", "grammes"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "oz": ("oz", "ounce", "ounces"),
+    # time
+    "s": ("sec", "secs", "second", "seconds"),
+    "min": ("min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "day": ("day", "days"),
+    "week": ("week", "weeks", "wk", "wks"),
+    "month": ("month", "months"),
+    "year": ("year", "years", "yr", "yrs"),
+    # speed
+    "mph": ("mph", "miles per hour", "miles an hour", "mi/h"),
+    "km/h": ("km/h", "kph", "kmh", "km per hour", "kilometers per hour", "kilometres per hour", "kilometers an hour",
+             "kilometres an hour"),
+    "m/s": ("m/s", "meters per second", "metres per second"),
+    "kn": ("knot", "knots", "kn", "kt", "kts"),
+    # temperature (written as "°C" / "°F" by `_temperatures_written`)
+    "°C": ("°C",), "°F": ("°F",), "K": ("kelvin", "kelvins"),
+    # area and volume
+    "km2": ("km2", "km²", "sq km", "square kilometers", "square kilometres"),
+    "mi2": ("mi2", "mi²", "sq mi", "square miles"),
+    "acre": ("acre", "acres"), "ha": ("ha", "hectare", "hectares"),
+    "l": ("l", "L", "liter", "liters", "litre", "litres"), "ml": ("ml", "milliliter", "milliliters", "millilitre", "millilitres"),
+    "gal": ("gal", "gallon", "gallons"),
+    # energy and power
+    "kcal": ("kcal", "calorie", "calories", "cal"), "kj": ("kj", "kilojoule", "kilojoules"),
+    "w": ("w", "watt", "watts"), "kw": ("kw", "kilowatt", "kilowatts"), "hp": ("hp", "horsepower"),
+    # money by name (a sign is read by the number reader)
+    "gbp": ("pound", "pounds", "pounds sterling", "£"), "usd": ("dollar", "dollars", "usd", "$"),
+    "eur": ("euro", "euros", "eur", "€"), "jpy": ("yen", "jpy", "¥"), "inr": ("rupee", "rupees", "inr", "₹"),
+}
+_UNIT_KIND = {u: kind for kind, units in {
+    "length": "km m cm mm mi nmi ft in yd", "weight": "kg g lb oz", "time": "s min h day week month year",
+    "speed": "mph km/h m/s kn", "temperature": "°C °F K", "area": "km2 mi2 acre ha", "volume": "l ml gal",
+    "energy": "kcal kj", "power": "w kw hp", "money": "gbp usd eur jpy inr"}.items() for u in units.split()}
+_UNITS_OF: dict[str, frozenset[str]] = {}
+for _unit, _spellings in _UNIT_SPELLINGS.items():
+    for _sp in _spellings:
+        _UNITS_OF[_sp.lower()] = _UNITS_OF.get(_sp.lower(), frozenset()) | {_unit}
+# after the number: a unit written out may take any case ("42 Kilometres"); a symbol only as written
+_UNIT_AFTER = re.compile(r"[ \t]*(" + "|".join(sorted((re.escape(s) for s in _UNITS_OF if s not in "£$€¥₹"),
+                                                     key=len, reverse=True)) + r")(?![\w/²])", re.I)
+_CURRENCY_SIGN = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy", "₹": "inr"}
+_TEMPERATURE = re.compile(r"(?<=\d)[ \t]*(?:(?:°|º|degrees?[ \t]+|deg\.?[ \t]*)[ \t]*(C|F|Celsius|centigrade|Fahrenheit)|"
+                          r"(Celsius|centigrade|Fahrenheit))\b", re.I)
+
+
+def _temperatures_written(text: str) -> str:
+    """Temperatures in one form: "100 degrees Celsius", "100 ° C", "100 Celsius" are "100 °C"."""
+    if not _ANY_DIGIT.search(text) or not re.search(r"°|º|(?i:celsius|centigrade|fahrenheit|degree)", text):
+        return text
+    return _TEMPERATURE.sub(lambda m: " °" + ("F" if (m.group(1) or m.group(2))[0] in "fF" else "C"), text)
+
+
+# Era marks in one form: "406 BCE" is "406 BC", "800 CE" / "AD 800" are "AD 800".
+_ERA = re.compile(r"(?<=\d)[ \t]*(?:(B\.?[ \t]?C\.?(?:[ \t]?E\.?)?)|(C\.?[ \t]?E\.?|A\.?[ \t]?D\.?))(?![\w])"
+                  r"|\b(?:A\.?D\.?|C\.?E\.?)[ \t]*(?=\d)")
+
+
+def _eras_written(text: str) -> str:
+    if not ("BC" in text or "CE" in text or "AD" in text or "B.C" in text or "A.D" in text or "C.E" in text):
+        return text
+    def era(m: re.Match[str]) -> str:
+        if m.group(1):
+            return " BC"
+        return " AD" if m.group(2) else "AD "
+    return _ERA.sub(era, text)
+
+
+def _units_after(text: str, value: Fraction) -> list[frozenset[str]]:
+    """The unit of each place `text` states `value`, in digits or in words (an empty set where it
+    states no unit)."""
+    out = []
+    places = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is not None and abs(n.value) == value and not n.percent:
+            sign = m.group("cur")
+            places.append((m.end(), {_CURRENCY_SIGN[sign]} if sign else set()))
+    if value.denominator == 1 and value <= 99:
+        places += [(w.end(), set()) for w in _WORD_NUM.finditer(text) if abs(_word_number(w).value) == value]
+    for end, units in places:
+        u = _UNIT_AFTER.match(text, end)
+        # a spelling of three letters or more in any case ("42 Kilometres"), a shorter one as written ("5 m", not "5 M")
+        if u is not None and (len(u.group(1)) > 2 or any(u.group(1) in _UNIT_SPELLINGS[x]
+                                                          for x in _UNITS_OF[u.group(1).lower()])):
+            units |= _UNITS_OF[u.group(1).lower()]
+        out.append(frozenset(units))
+    return out
+
+
+def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
+    """An answer number the rewrite states only with another unit of the same kind ("60 mph" ->
+    "60 km/h"): every place it writes the number with a unit of that kind gives a unit the original's
+    does not, and none gives the original's."""
+    if not want.numbers:
+        return None
+    approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
+    for value in want.numbers:
+        mine = {u for units in _units_after(inp.original, value) for u in units}
+        if not mine:
+            continue
+        kinds = {_UNIT_KIND[u] for u in mine}
+        theirs = [units for units in _units_after(inp.candidate, approx.get(value, value))
+                  if any(_UNIT_KIND[u] in kinds for u in units)]
+        if theirs and not any(units & mine for units in theirs):
+            other = sorted(theirs[0])[0]
+            return (f"fact changed: the original's {want.numbers[value]} {'/'.join(sorted(mine))} is in {other} in "
+                    "the rewrite")
+    return None
+
+
+
+# A name written surname first, as indexes and alias lists write it ("Hess, Rudolf"), or a place with its
+# region ("Plymouth, Massachusetts"): the rewrite that puts another given name before that surname ("Walter
+# Hess", "New Plymouth") or another second part after it ("Plymouth, England") and never writes the
+# original's second part names another person or place (the name reader takes the two parts apart, so
+# "Hess" or "Plymouth" alone would keep it).
+_LAST_FIRST = re.compile(r"\s*([A-Z][\w'’\-]+),[ \t]+([A-Z][\w'’\-]+)(?:[ \t]+[A-Z][\w'’.\-]*)?\.?\s*")
+
+
+def _other_given_name(inp: CheckInput) -> str | None:
+    m = _LAST_FIRST.fullmatch(inp.original)
+    if m is None or m.group(1).lower() not in inp.candidate.lower():
+        return None
+    surname, given = m.group(1), m.group(2)
+    text = _fold(inp.candidate)
+    if _word_at(text.lower(), _fold(given).lower()):
+        return None
+    caseless = not any(ch.isupper() for ch in text)  # "plymouth, england": a system's lower-cased answer
+    if caseless:
+        surname = surname.lower()
+    for at in _word_at(text, _fold(surname), every=True):
+        # "Paris, Texas" for "Paris, France", "Hess, Walter" for "Hess, Rudolf": the same first part with
+        # another second one (an abbreviation, "Landover, MD", may be the same)
+        after = re.match(r",[ \t]+([a-z]{4,}[\w'’\-]*)" if caseless else r",[ \t]+([A-Z][a-z][\w'’\-]*)",
+                         text[at + len(_fold(surname)) :])
+        if after is not None and after.group(1).lower() not in _STOP and not _given_word_same(after.group(1).lower(),
+                                                                                               given.lower()):
+            return f"fact changed: the original names {surname}, {given}, the rewrite names {surname}, {after.group(1)}"
+        before = None if caseless else re.search(r"([A-Z][\w'’\-]*)\.?[ \t]+$", text[max(0, at - 30) : at])
+        if before is None:
+            continue
+        word = before.group(1)
+        if word.lower() in _STOP or word.lower() in _TITLES or word.lower() in _SURNAME_TITLES \
+                or _given_word_same(word.lower(), given.lower()):
+            continue
+        return f"fact changed: the original names {given} {surname}, the rewrite names {word} {surname}"
+    return None
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
-    inp = _rejoined(_money_written_out(inp))
+    inp = _numerals_aligned(_rejoined(_money_written_out(inp)))
+    found = _nicknames(inp.candidate) if '"' in inp.candidate or "“" in inp.candidate else []
+    if found:
+        # the nickname after the name ('Ethel Proctor "Edy"'), so the given name before the surname is read
+        cand = inp.candidate
+        for m in reversed(found):
+            cand = cand[: m.start()] + f'{m.group(1)} {m.group(3)} "{m.group(2)}"' + cand[m.end() :]
+        inp = inp.model_copy(update={"candidate": cand})
+    if "°" in inp.original + inp.candidate or _ANY_DIGIT.search(inp.original):
+        original, candidate = _temperatures_written(inp.original), _temperatures_written(inp.candidate)
+        original, candidate = _eras_written(original), _eras_written(candidate)
+        if (original, candidate) != (inp.original, inp.candidate):
+            inp = inp.model_copy(update={"original": original, "candidate": candidate})
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
     known = read_facts(known_text)
-    changed = _number_substitution(inp, cand, known) or _range_changed(inp, want) or _pair_changed(inp, want)
+    changed = (_numeral_changed(inp) or _number_substitution(inp, cand, known) or _range_changed(inp, want)
+               or _pair_changed(inp, want) or _unit_changed(inp, want) or _other_given_name(inp))
     if changed:
         return CheckResult(name=NAME, passed=False, reason=changed)
     if not want.numbers and not want.names:
@@ -1410,6 +1895,11 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                                   _has_name(cand_low, _fold(k), cand_text, n))
                                             or (caseless and _caseless_name_kept(k, cand_text))))
                   and not _negated_name(_fold(k), cand_text)]
+    for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
+        last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
+        if want.names[nick] in kept_names and want.names[full] not in kept_names \
+                and not any(k.split()[-1] == last and " " in k and k.rsplit(" ", 1)[0] != nick for k in cand.names):
+            kept_names.append(want.names[full])
     other = _other_alternative(inp.instruction, want, cand_text)
     if other:
         return CheckResult(name=NAME, passed=False,

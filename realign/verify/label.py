@@ -104,7 +104,8 @@ class Family:
         self.alias_to_label = alias_to_label
         forms = sorted(alias_to_label, key=len, reverse=True)
         self.pattern = re.compile(
-            r"(?<![\w+#\-])(?:" + "|".join(dict.fromkeys(map(_spelled, forms))) + r")(?![\w+#]|-\w)",
+            # "°C" is a temperature, not the C language
+            r"(?<![\w+#\-°º])(?:" + "|".join(dict.fromkeys(map(_spelled, forms))) + r")(?![\w+#]|-\w)",
             re.I,
         )
 
@@ -163,12 +164,17 @@ def _in_label_list(text: str, start: int, end: int) -> bool:
     return closed >= 0 and re.search(r"\bor\b|/", text[opened + 1 : closed]) is not None
 
 
+_NUMBER_SIGN = re.compile(r"\.[ \t]?\d")
+
+
 def find_mentions(text: str, fam: Family) -> list[Mention]:
     out: list[Mention] = []
     for m in fam.pattern.finditer(text):
         if _in_label_list(text, m.start(), m.end()):
             continue  # "the answer (Yes or No) is": the label set, not a statement
         label = fam.canon(m.group(0))
+        if label == "no" and _NUMBER_SIGN.match(text, m.end()):
+            continue  # "No. 1", "no.5": the abbreviation of number
         before = text[max(0, m.start() - 60) : m.start()]
         neg = _NEG_BEFORE.search(before) or _CLAUSE_NEG.search(before)
         negated = bool(neg) and not _NOT_ONLY.search(before)
