@@ -322,7 +322,7 @@ def verify(
 
     # A verify run allocates many short-lived containers and keeps few: the start-up's objects are
     # moved out of the collector's sight and it runs every 50,000 allocations instead of 700,
-    # about 5-9% of the CPU time of a run on real GSM8K solutions
+    # about 5-8% of the CPU time of a run on real GSM8K solutions
     threshold = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000)
