@@ -39,7 +39,8 @@ Three parts:
    answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
    denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
    "Who ...?" with no options (another person, "cannot be determined", a hedge).
-3. Speed: full verification (contract read + every check) rows/s on one core on real solutions.
+3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
+   and in batches (as `realign verify` runs it).
 
 Missing inputs are skipped with a message.
 """
@@ -66,7 +67,8 @@ from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.math import check_math, gsm8k_reference
-from realign.verify.registry import VerifyOptions, verify_candidate
+from realign.verify.audit import BATCH
+from realign.verify.registry import VerifyOptions, verify_candidate, verify_candidates
 
 REPO = Path(__file__).resolve().parent.parent
 # Read while building the checks (failures looked at); every other source is held out, except
@@ -644,23 +646,36 @@ def gsm8k_own_working(shared: Path) -> None:
 
 def speed(rows: Iterable[dict[str, Any]], seconds: float) -> None:
     """Best of 3 passes; rows/s by this process's CPU time (one core, whatever else the machine
-    runs) and by the wall clock."""
+    runs) and by the wall clock: row by row (`verify_candidate`, as a rewrite run verifies), and in
+    batches of `audit.BATCH` (`verify_candidates`, each check over the batch in turn, as `realign
+    verify` does)."""
     inputs = [CheckInput(task="default", instruction=r["instruction"], original=r["original"], candidate=r["candidate"])
               for r in rows]
     if not inputs:
         return
-    best_cpu = best_wall = 0.0
-    for _ in range(3):
-        n, cpu, wall = 0, time.process_time(), time.perf_counter()
-        while time.perf_counter() - wall < seconds / 3:
-            for inp in inputs:
-                verify_candidate(inp, [], None, OPTS)
-            n += len(inputs)
-        best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
-        best_wall = max(best_wall, n / (time.perf_counter() - wall))
+    batches = [[(i, [], None) for i in inputs[k:k + BATCH]] for k in range(0, len(inputs), BATCH)]
+
+    def row_by_row() -> None:
+        for inp in inputs:
+            verify_candidate(inp, [], None, OPTS)
+
+    def batched() -> None:
+        for b in batches:
+            verify_candidates(b, OPTS)
+
     mean = sum(len(i.candidate) for i in inputs) / len(inputs)
-    print(f"full verification (contract + all its checks + length, leak, refusal, language), one core: {best_cpu:,.0f} rows/s of CPU time "
-          f"({best_wall:,.0f} rows/s wall clock) on {len(inputs)} real model outputs (mean candidate {mean:.0f} chars)")
+    for how, run in (("row by row", row_by_row), (f"in batches of {BATCH}", batched)):
+        best_cpu = best_wall = 0.0
+        for _ in range(3):
+            n, cpu, wall = 0, time.process_time(), time.perf_counter()
+            while time.perf_counter() - wall < seconds / 6:
+                run()
+                n += len(inputs)
+            best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
+            best_wall = max(best_wall, n / (time.perf_counter() - wall))
+        print(f"full verification (contract + all its checks + length, leak, refusal, language), one core, {how}: "
+              f"{best_cpu:,.0f} rows/s of CPU time ({best_wall:,.0f} rows/s wall clock) on {len(inputs)} real model "
+              f"outputs (mean candidate {mean:.0f} chars)")
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ The rows are the speed rows of `benchmarks/verify.py` (the third-party GSM8K mod
 figures, rows/s of CPU time:
 
 1. the inner loop: `verify_candidate` on prepared inputs with the benchmark's options (what
-   `benchmarks/verify.py` prints as its speed);
+   `benchmarks/verify.py` prints as its speed), row by row and in batches of `audit.BATCH`
+   (`verify_candidates`, as the audit runs it);
 2. the audit in process: `audit.audit_file` reading the file, reading each row's contract and
    running the CLI's checks (with no task: the contract's checks plus refusal and language),
    `summarize`, and each verdict written as a JSON line, as `realign verify --out` does;
@@ -38,17 +39,21 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import verify as bench  # noqa: E402  (the benchmark's own loader and options)
 
-from realign.verify.audit import audit_file, summarize  # noqa: E402
+from realign.verify.audit import BATCH, audit_file, summarize  # noqa: E402
 from realign.verify.base import CheckInput  # noqa: E402
-from realign.verify.registry import verify_candidate  # noqa: E402
+from realign.verify.registry import verify_candidate, verify_candidates  # noqa: E402
 
 
-def inner(rows: list[dict[str, str]]) -> float:
+def inner(rows: list[dict[str, str]], batched: bool = False) -> float:
     inputs = [CheckInput(task="default", instruction=r["instruction"], original=r["original"], candidate=r["candidate"])
               for r in rows]
     t = time.process_time()
-    for inp in inputs:
-        verify_candidate(inp, [], None, bench.OPTS)
+    if batched:
+        for k in range(0, len(inputs), BATCH):
+            verify_candidates([(inp, [], None) for inp in inputs[k:k + BATCH]], bench.OPTS)
+    else:
+        for inp in inputs:
+            verify_candidate(inp, [], None, bench.OPTS)
     return len(inputs) / (time.process_time() - t)
 
 
@@ -103,12 +108,14 @@ def main() -> None:
         empty.write_text(json.dumps({"instruction": "2+2?", "response": "4", "rewrite": "4"}) + "\n")
         n = len(rows) * args.copies
         loop = statistics.median(inner(rows) for _ in range(args.repeat))
+        batched = statistics.median(inner(rows, batched=True) for _ in range(args.repeat))
         audit = statistics.median(in_process(path, n) for _ in range(args.repeat))
         runs = [child(path, out) for _ in range(args.repeat)]
         start = statistics.median(child(empty, out)[0] for _ in range(args.repeat))
         cpu, wall = statistics.median(c for c, _ in runs), statistics.median(w for _, w in runs)
     print(f"{len(rows)} real model solutions x {args.copies} = {n} rows; load average {os.getloadavg()[0]:.1f}")
-    print(f"1. verification loop (verify_candidate, benchmark options): {loop:,.0f} rows/s of CPU time")
+    print(f"1. verification loop (verify_candidate, benchmark options): {loop:,.0f} rows/s of CPU time row by row, "
+          f"{batched:,.0f} in batches of {BATCH} (verify_candidates)")
     print(f"2. audit in process (read, contract, checks + refusal + language, JSON lines, summary): {audit:,.0f} rows/s")
     print(f"3. `realign verify --in --out` child process: {n / cpu:,.0f} rows/s of CPU time with start-up "
           f"({cpu:.2f} s CPU, {wall:.2f} s wall), {n / max(cpu - start, 1e-9):,.0f} rows/s without it "

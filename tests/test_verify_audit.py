@@ -90,3 +90,28 @@ def test_infer_checks_rule() -> None:
     assert "choice_answer" in infer_checks("Pick:\nA) x\nB) y", "B")
     assert "label" in infer_checks("Classify as positive or negative: good", "Positive")
     assert infer_checks("Tell me about Paris", "Paris is big.") == ["refusal", "language"]
+
+
+def test_audit_over_several_batches_keeps_the_input_order_and_each_rows_verdict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from realign.verify import audit
+
+    rows = [
+        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $18.\n\nThe answer is 18."},
+        '{"id": "b", "instruction": "x"',  # broken JSON between verified rows
+        {"id": "c", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $16.\n#### 16"},
+        {"id": "d", "instruction": "Is it spam? Answer spam or not spam.", "response": "Not spam", "rewrite": "Spam."},
+        {"id": "e", "instruction": "x", "response": "y"},  # missing rewrite
+        {"id": "f", "instruction": "Who wrote Harvest Moon?", "response": "Neil Young wrote it in 1992.", "rewrite": "Neil Young."},
+        {"id": "g", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $18.\n#### 18"},
+    ]
+    path = write_jsonl(tmp_path / "r.jsonl", rows)
+    whole = list(audit_file(path, task=None))  # one batch
+    monkeypatch.setattr(audit, "BATCH", 2)
+    assert list(audit_file(path, task=None)) == whole
+    assert [r["id"] for r in whole] == ["a", None, "c", "d", "e", "f", "g"]
+    assert [r.get("passed") for r in whole] == [True, None, False, False, None, True, True]
+    assert whole[0]["repairs"] and "error" in whole[1] and "error" in whole[4]
+    flagged = list(audit_file(path, task=None, checks=["math_answer"]))
+    monkeypatch.setattr(audit, "BATCH", 1000)
+    assert list(audit_file(path, task=None, checks=["math_answer"])) == flagged
+    assert [r.get("checks_from") for r in flagged] == ["flag", None, "flag", "flag", None, "flag", "flag"]

@@ -18,7 +18,9 @@ NAME = "answer_line"
 _LINE = re.compile(r"^[ \t]*####[ \t]*(\S[^\n]*)$", re.M)
 
 
-@lru_cache(maxsize=16)  # asked of the same original and candidate by the contract, the repair and the check
+# asked of the same original and candidate by the contract, the repair and the check; `realign
+# verify` runs each stage over a batch of 128 rows, whose texts (repaired ones too) must fit
+@lru_cache(maxsize=512)
 def answer_lines(text: str) -> tuple[re.Match[str], ...]:
     """Every '#### N' line of `text`, in order (group 1: what follows the '####'). The scan starts
     at the line of the first '####': most texts have none, or one at their end."""

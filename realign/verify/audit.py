@@ -5,7 +5,8 @@ Input: JSONL (one object per line) or a JSON array of objects. Each row needs th
 response (the original) and rewrite fields (names configurable); an Alpaca `input` field, when
 present and non-empty, is appended to the instruction. Rows of realign's own provenance export
 (`export --format jsonl`) are read as they are: one verdict per rewritten turn, final against
-original. Rows stream; a JSON array is read whole.
+original. Rows stream, verified BATCH at a time (each check over the batch before the next: the
+verdicts of row-by-row runs, with less CPU); a JSON array is read whole.
 
 Which checks run for a row (ALWAYS, the generic length, leak, refusal and language, are added in
 every case):
@@ -29,7 +30,7 @@ from realign.io.readers import read_records
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.options import VerifyOptions
-from realign.verify.registry import order_checks, run_checks, verify_candidate
+from realign.verify.registry import order_checks, run_checks_many, verify_candidates
 
 __all__ = ["audit_file", "summarize", "checks_for_task", "infer_checks", "FALLBACK_TASK_CHECKS"]
 
@@ -83,6 +84,11 @@ def infer_checks(instruction: str, original: str) -> list[str]:
     return ["refusal", "language"] + read_contract(instruction, original).checks
 
 
+# Rows verified together: long enough for each check's code to stay warm over them, short enough
+# that a verdict is never far behind its row.
+BATCH = 128
+
+
 def _where(path: str, index: int, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else f"{path} row {index}"
 
@@ -107,9 +113,15 @@ def audit_file(
     opts = options or VerifyOptions()
     if checks is not None:
         order_checks(checks)  # fail fast on unknown names
-    table = _task_verifiers()
+    tables: list[dict[str, list[str]] | None] = []  # the criteria files, read when a task is first named
+
+    def task_checks(name: str) -> list[str] | None:
+        if not tables:
+            tables.append(_task_verifiers())
+        return checks_for_task(name, tables[0])
+
     if task is not None and checks is None:
-        names = checks_for_task(task, table)
+        names = task_checks(task)
         if names is None:
             raise ConfigError(
                 f"unknown task {task!r} for --task; use one of the task names in criteria/ "
@@ -117,12 +129,43 @@ def audit_file(
             )
         order_checks(names)
     cache: dict[str, list[str] | None] = {}
+    # Rows are verified BATCH at a time, each stage over the whole batch before the next (the
+    # contracts, then registry.verify_candidates: one check over every row, then the next), which
+    # keeps each stage's code and tables in the CPU caches. `slots` keeps the input order: a
+    # finished record, or a row waiting for its verdict as (record so far, index of its unit).
+    slots: list[dict[str, Any] | tuple[dict[str, Any], int]] = []
+    units: list[tuple[str, str, str, str, list[str]]] = []  # (task, instruction, original, rewrite, task checks)
+
+    def flush() -> Iterator[dict[str, Any]]:
+        contracts = [read_contract(ins, orig, opts) for _, ins, orig, _, _ in units]
+        inputs = [CheckInput(task=t, instruction=ins, original=orig, candidate=cand, contract_kind=c.kind)
+                  for (t, ins, orig, cand, _), c in zip(units, contracts)]
+        if checks is not None:  # exactly the checks asked for
+            verdicts = run_checks_many([(u[4], inp, None) for u, inp in zip(units, inputs)], opts)
+        else:  # the generic checks (ALWAYS) and the contract's come with it
+            verdicts = verify_candidates([(inp, u[4], c) for u, inp, c in zip(units, inputs, contracts)], opts)
+        for slot in slots:
+            if isinstance(slot, dict):
+                yield slot
+                continue
+            record, i = slot
+            verdict = verdicts[i]
+            record["contract"] = _contract_dict(contracts[i])
+            record["passed"] = verdict.passed
+            record["checks"] = [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks]
+            record["failed"] = [c.name for c in verdict.checks if not c.passed]
+            if verdict.repairs:
+                record["repairs"] = verdict.repairs
+                record["repaired"] = verdict.text
+            yield record
+        slots.clear()
+        units.clear()
+
     for rec in read_records(path):
         index, line, row = rec.index, rec.line, rec.obj
-        where = _where(path, index, line)
         base: dict[str, Any] = {"index": index, "line": line, "id": None, "task": task}
         if rec.error is not None:
-            yield {**base, "error": f"{where}: {rec.error}"}
+            slots.append({**base, "error": f"{_where(path, index, line)}: {rec.error}"})
             continue
         rid = row.get("id")
         base["id"] = rid if isinstance(rid, (str, int)) else None
@@ -130,19 +173,19 @@ def audit_file(
         if row_task is None:
             t = row.get(task_field)
             if t is not None and not isinstance(t, str):
-                yield {**base, "error": f"{where}, field '{task_field}': expected a task name string"}
+                slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': expected a task name string"})
                 continue
             row_task = t or None
         base["task"] = row_task
-        units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
+        row_units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
         story = (_export_turns(row) if (instruction_field, response_field, rewrite_field) == _DEFAULT_FIELDS
                  and response_field not in row else None)
         if story is not None:
-            units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
-            if not units:
+            row_units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
+            if not row_units:
                 status = row.get("status")
-                yield {**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
-                       else "no rewritten turn"}
+                slots.append({**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
+                              else "no rewritten turn"})
                 continue
         else:
             values: dict[str, str] = {}
@@ -150,49 +193,38 @@ def audit_file(
             for key in (instruction_field, response_field, rewrite_field):
                 v = row.get(key)
                 if v is None:
-                    bad = f"{where}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
+                    bad = f"{_where(path, index, line)}, field '{key}': missing (fields present: {', '.join(sorted(row)) or 'none'})"
                     break
                 if not isinstance(v, str):
-                    bad = f"{where}, field '{key}': expected a string, found {type(v).__name__}"
+                    bad = f"{_where(path, index, line)}, field '{key}': expected a string, found {type(v).__name__}"
                     break
                 values[key] = v
             if bad is not None:
-                yield {**base, "error": bad}
+                slots.append({**base, "error": bad})
                 continue
             instruction = values[instruction_field]
             extra = row.get("input")
             if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
                 instruction = f"{instruction}\n\n{extra}"
-            units = [({}, instruction, values[response_field], values[rewrite_field])]
+            row_units = [({}, instruction, values[response_field], values[rewrite_field])]
         if checks is None and row_task is not None:
             if row_task not in cache:
-                cache[row_task] = checks_for_task(row_task, table)
+                cache[row_task] = task_checks(row_task)
             if cache[row_task] is None:
-                yield {**base, "error": f"{where}, field '{task_field}': unknown task {row_task!r}"}
+                slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': unknown task {row_task!r}"})
                 continue
-        for keys, instruction, original, candidate in units:
-            contract = read_contract(instruction, original, opts)
-            inp = CheckInput(task=row_task or "default", instruction=instruction, original=original,
-                             candidate=candidate, contract_kind=contract.kind)
+        for keys, instruction, original, candidate in row_units:
             if checks is not None:
                 names, source = list(checks), "flag"
-                verdict = run_checks(names, inp, opts)  # exactly the checks asked for
+            elif row_task is not None:
+                names, source = list(cache[row_task] or []), "task + contract"
             else:
-                if row_task is not None:
-                    names, source = list(cache[row_task] or []), "task + contract"
-                else:
-                    names, source = [], "contract"  # the generic checks (ALWAYS) and the contract's come with it
-                verdict = verify_candidate(inp, names, contract, opts)
-            yield {
-                **base,
-                **keys,
-                "checks_from": source,
-                "contract": _contract_dict(contract),
-                "passed": verdict.passed,
-                "checks": [{"name": c.name, "passed": c.passed, "reason": c.reason} for c in verdict.checks],
-                "failed": [c.name for c in verdict.failures],
-                **({"repairs": verdict.repairs, "repaired": verdict.text} if verdict.repairs else {}),
-            }
+                names, source = [], "contract"
+            slots.append(({**base, **keys, "checks_from": source}, len(units)))
+            units.append((row_task or "default", instruction, original, candidate, names))
+        if len(slots) >= BATCH:
+            yield from flush()
+    yield from flush()
 
 
 _DEFAULT_FIELDS = ("instruction", "response", "rewrite")

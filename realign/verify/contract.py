@@ -53,7 +53,6 @@ from realign.verify.answer_line import answer_lines
 from realign.verify.choice import _AUX_OPENING, _original_letter, alternative_pick, original_polarity, parse_options
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
-from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
 from realign.verify.lists import order_asked, read_list
 from realign.verify.math import extract_reference, format_value
 from realign.verify.options import VerifyOptions
@@ -197,6 +196,10 @@ ITEMS_FOUND = "labels per item"
 
 
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
+    # imported here: a worked solution's number contract never gets this far, and the module's
+    # patterns cost `realign verify` on a math data set about 8 ms of its start-up
+    from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
+
     pairs = item_labels(original)
     if pairs is not None:
         # several items, one label each: held as item -> label pairs by the label check (not a

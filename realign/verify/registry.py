@@ -24,7 +24,8 @@ from realign.verify.options import VerifyOptions
 if TYPE_CHECKING:
     from realign.verify.contract import AnswerContract
 
-__all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", "order_checks", "verify_candidate"]
+__all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", "run_checks_many", "order_checks",
+           "verify_candidate", "verify_candidates"]
 
 _MODULES: dict[str, str] = {
     # name -> module exposing make_check(options); the one place a check is registered, in the
@@ -101,22 +102,28 @@ def _cached_check(name: str, options: VerifyOptions) -> Check:
     return check
 
 
-_plans: dict[tuple[tuple[str, ...], int], tuple[VerifyOptions, tuple[tuple[str, Check], ...]]] = {}
+_plans: dict[tuple[tuple[str, ...], int], tuple[VerifyOptions, dict[str, Check]]] = {}
 
 
-def _plan(names: Sequence[str], options: VerifyOptions) -> tuple[tuple[str, Check], ...]:
-    """(name, check) for ALWAYS + `names` in run order, remembered per name list and options object
+def _plan(names: Sequence[str], options: VerifyOptions) -> dict[str, Check]:
+    """name -> check for ALWAYS + `names` in run order, remembered per name list and options object
     (the same few lists come back on every row; the options object is kept alive in the value, as in
     `_cached_check`)."""
     key = (tuple(names), id(options))
     hit = _plans.get(key)
     if hit is not None and hit[0] is options:
         return hit[1]
-    plan = tuple((name, _cached_check(name, options)) for name in order_checks(names))
+    plan = {name: _cached_check(name, options) for name in order_checks(names)}
     if len(_plans) > 256:
         _plans.clear()
     _plans[key] = (options, plan)
     return plan
+
+
+def _crashed(name: str, e: Exception) -> CheckResult:
+    """A check that raises (a bug, not a user error) is recorded as failed with the exception in its
+    reason, so one odd row cannot stop a run and the original is kept for it."""
+    return CheckResult(name=name, passed=False, reason=f"internal error in check {name}: {type(e).__name__}: {e}")
 
 
 def run_checks(
@@ -124,21 +131,47 @@ def run_checks(
 ) -> Verdict:
     """Run ALWAYS + `names` (deduplicated, in CHECK_NAMES order) on one candidate.
 
-    `Verdict.passed` is True when every check passed. A check that raises (a bug, not a user
-    error) is recorded as failed with the exception in its reason, so one odd row cannot stop a
-    run and the original is kept for it.
+    `Verdict.passed` is True when every check passed. A check that raises is recorded as failed
+    with the exception in its reason (`_crashed`).
+    """
+    return run_checks_many([(names, inp, None)], options)[0]
+
+
+def run_checks_many(
+    jobs: Sequence[tuple[Sequence[str], CheckInput, "dict[str, CheckResult] | None"]],
+    options: VerifyOptions | None = None,
+) -> list[Verdict]:
+    """`run_checks` for many candidates: (names, input, results already computed by name) each.
+
+    One check runs over every candidate before the next starts: its code and tables stay in the
+    CPU caches, about a sixth faster per row than row by row on real GSM8K solutions. Checks are
+    pure functions of their input, so the verdicts are those of row-by-row runs.
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
-    results: list[CheckResult] = []
-    for name, check in _plan(names, opts):
-        try:
-            res = check(inp)
-        except Exception as e:  # noqa: BLE001 - recorded per row, see docstring
-            res = CheckResult(
-                name=name, passed=False, reason=f"internal error in check {name}: {type(e).__name__}: {e}"
-            )
-        results.append(res)
-    return Verdict(passed=all(r.passed for r in results), checks=results)
+    plans = [_plan(names, opts) for names, _, _ in jobs]
+    # the checks any candidate runs, in CHECK_NAMES order (a plan's own order when all share one)
+    distinct = {id(p): p for p in plans}.values()
+    order = next(iter(distinct)) if len(distinct) == 1 else [n for n in CHECK_NAMES if any(n in p for p in distinct)]
+    results: list[list[CheckResult]] = [[] for _ in jobs]
+    for name in order:
+        for plan, (_, inp, done), out in zip(plans, jobs, results):
+            check = plan.get(name)
+            if check is None:
+                continue
+            if done and name in done:
+                out.append(done[name])
+                continue
+            try:
+                out.append(check(inp))
+            except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
+                out.append(_crashed(name, e))
+    return [Verdict(passed=all(r.passed for r in out), checks=out) for out in results]
+
+
+# Checks run on each candidate right after its repair step, row by row: repair.py has just asked
+# math's check about this very text, and math.check_math remembers only its last input (the
+# repaired text's verdict is the unrepaired one's, see math.same_verdict_for).
+_WITH_REPAIR: tuple[str, ...] = ("math_answer",)
 
 
 def verify_candidate(
@@ -151,20 +184,43 @@ def verify_candidate(
     (repair.py) are applied first and recorded in `Verdict.repairs`, with the repaired text in
     `Verdict.text`. `contract` None reads it from the instruction and the original.
     """
+    return verify_candidates([(inp, task_checks, contract)], options)[0]
+
+
+def verify_candidates(
+    items: Sequence[tuple[CheckInput, Sequence[str], "AnswerContract | None"]],
+    options: VerifyOptions | None = None,
+) -> list[Verdict]:
+    """`verify_candidate` for many (input, task checks, contract) items, the checks run one at a
+    time over all of them (`run_checks_many`)."""
     from realign.verify.contract import contract_checks, read_contract
     from realign.verify.repair import repair
 
     opts = options if options is not None else _DEFAULT_OPTIONS
-    if contract is None:
-        contract = read_contract(inp.instruction, inp.original, opts)
-    names = contract_checks(contract, list(task_checks))
-    if inp.contract_kind != contract.kind:
-        inp = inp.with_changes(contract_kind=contract.kind)
-    text, repairs = repair(inp, names, opts)
-    if repairs:
-        inp = inp.with_changes(candidate=text)
-    verdict = run_checks(names, inp, opts)
-    if repairs:
-        verdict.repairs = repairs
-        verdict.text = text
-    return verdict
+    jobs: list[tuple[Sequence[str], CheckInput, dict[str, CheckResult] | None]] = []
+    fixes: list[tuple[str, list[str]]] = []
+    for inp, task_checks, contract in items:
+        if contract is None:
+            contract = read_contract(inp.instruction, inp.original, opts)
+        names = contract_checks(contract, list(task_checks))
+        if inp.contract_kind != contract.kind:
+            inp = inp.with_changes(contract_kind=contract.kind)
+        text, repairs = repair(inp, names, opts)
+        if repairs:
+            inp = inp.with_changes(candidate=text)
+        plan = _plan(names, opts)
+        done: dict[str, CheckResult] = {}
+        for n in _WITH_REPAIR:
+            if n in plan:
+                try:
+                    done[n] = plan[n](inp)
+                except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
+                    done[n] = _crashed(n, e)
+        jobs.append((names, inp, done))
+        fixes.append((text, repairs))
+    verdicts = run_checks_many(jobs, opts)
+    for verdict, (text, repairs) in zip(verdicts, fixes):
+        if repairs:
+            verdict.repairs = repairs
+            verdict.text = text
+    return verdicts
