@@ -242,7 +242,7 @@ def report(
 @app.command()
 @user_errors
 def export(
-    out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
+    out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf); JSONL, or Parquet when the name ends in .parquet."),
     fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only), dfar_label / dfar_reason (DFAR's training sets: the label only; label + the reason label_reason wrote, accepted rows only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),
