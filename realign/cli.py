@@ -89,7 +89,10 @@ def rewrite(
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Keep the run under this many US$: requests wait while those in flight could pass it, then the run stops cleanly (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
     backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default), batch (OpenAI Batch API files at --base-url, in rounds; resumable) or vllm (in-process vLLM on this GPU box, --model PATH; pip install 'realign\\[vllm]')."),
-    batch_submit: Optional[bool] = typer.Option(None, "--batch-submit/--batch-files-only", help="--backend batch: submit to the Batch API at --base-url (default), or only write the request files (for `vllm run-batch`) and stop.", show_default=False),
+    # one name per option: a secondary name ("--batch-submit/--batch-files-only") widens rich's name
+    # column for every option and cut the long names to "--structured-o…" on an 80-column terminal
+    batch_files_only: bool = typer.Option(False, "--batch-files-only", help="--backend batch: only write the request files (for `vllm run-batch`) and stop, instead of submitting them to the Batch API at --base-url."),
+    batch_submit: bool = typer.Option(False, "--batch-submit", hidden=True),  # the default; kept for old commands
     engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign\\[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
     shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),
@@ -113,7 +116,7 @@ def rewrite(
         "model": {"model": model, "base_url": base_url or None, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
                   "max_cost": max_cost, "structured_output": structured_output, "backend": backend,
-                  "batch_submit": batch_submit},
+                  "batch_submit": False if batch_files_only else (True if batch_submit else None)},
         "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
