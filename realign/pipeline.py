@@ -418,7 +418,8 @@ class Pipeline:
         # error says which one refused), else every endpoint: not just the first.
         failed_by_kind = [
             {"kind": r["kind"], "turns": r["n"],
-             "fix": fix_for_kind(r["kind"], " / ".join(r["urls"] or self.cfg.model.endpoints))}
+             "fix": fix_for_kind(r["kind"], " / ".join(r["urls"] or self.cfg.model.endpoints),
+                                 self.cfg.model.concurrency)}
             for r in self.store.query(
                 r"""SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n,
                           list(DISTINCT nullif(regexp_extract(error, 'connection to (\S+) failed', 1), '')

@@ -221,13 +221,21 @@ class RunStopped(RealignError):
     """Most calls fail the same way: the run stops (resumable) with the cause and a fix."""
 
 
-def fix_for_kind(kind: str, base_url: str) -> str:
+def fix_for_kind(kind: str, base_url: str, concurrency: int | None = None) -> str:
     """What a user can do about turns that failed with `kind` (for the run's summary)."""
-    return _fix_for(LLMError(kind, ""), base_url)
+    return _fix_for(LLMError(kind, ""), base_url, concurrency)
 
 
-def _fix_for(exc: LLMError, base_url: str) -> str:
-    """What a user can do about the failure `exc` stands for."""
+def timeout_fix(concurrency: int | None) -> str:
+    """What to change when requests outlast --timeout: at --concurrency 1 nothing queues, so it is
+    the answer's length (a small model looping to --max-tokens on a CPU), not the load."""
+    if concurrency == 1:
+        return "raise --timeout or lower --max-tokens (--concurrency is 1 already: a long answer is what takes the time)"
+    return "raise --timeout or lower --concurrency"
+
+
+def _fix_for(exc: LLMError, base_url: str, concurrency: int | None = None) -> str:
+    """What a user can do about the failure `exc` stands for (`concurrency`: the run's setting)."""
     text = exc.message.lower()
     if exc.status in (401, 403):
         return "set OPENAI_API_KEY (or --api-key) to a key this server accepts"
@@ -246,7 +254,7 @@ def _fix_for(exc: LLMError, base_url: str) -> str:
     if exc.kind == "invalid_output":
         return "try --structured-output json_object, or a stronger model (see `realign show` for the raw answers)"
     if exc.kind == "timeout":
-        return "raise --timeout or lower --concurrency"
+        return timeout_fix(concurrency)
     if exc.kind in ("connection", "rate_limited"):
         return f"check that the server at {base_url} is up and not overloaded, or lower --concurrency"
     return f"check the server log at {base_url}"
@@ -348,7 +356,7 @@ class LLMClient:
         # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
         # --concurrency requests that time out in its queue and are paid twice.
         self.cap = AdaptiveCap(self.capacity, settings.timeout_s, settings.adaptive_concurrency, self.stats,
-                               lambda text: self.on_notice(text))
+                               lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -567,7 +575,7 @@ class LLMClient:
         self.stopped = RunStopped(
             f"stopped: {same} of the last {len(w._recent)} {calls}: "
             f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200].rstrip(' .')}. "
-            f"Fix: {_fix_for(exc, url)}; then rerun the same command to resume."
+            f"Fix: {_fix_for(exc, url, self.settings.concurrency)}; then rerun the same command to resume."
         )
         raise self.stopped from None
 
