@@ -1120,7 +1120,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
-        "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
+        "started_at": str(info["started_at"]),
+        "finished_at": None if info["finished_at"] is None else str(info["finished_at"]),  # null while running
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,

@@ -741,6 +741,7 @@ def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
             proc.wait(timeout=120)
     assert proc.returncode == 0
     assert st["status"] == "running" and 0 < st["rows"] < 300
+    assert st["finished_at"] is None  # JSON null, not the string "None"
     assert 0 < ex["rows"] < 300 and story["example_id"] == first
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("realign-snapshot-*/live.duckdb"))
 
