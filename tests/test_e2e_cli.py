@@ -409,6 +409,36 @@ def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_
     assert summary_of(realign("show", "cut", "--db", str(db), "--json"))["status"] == "failed"
 
 
+def test_a_row_longer_than_the_models_context_names_that_fix_in_the_summary(tmp_path: Path) -> None:
+    """Seen on SmolLM2 (n_ctx 4096) with a long pasted passage: the turn failed http_4xx and the
+    summary said only 'check the server log'; the server's own message says what is wrong."""
+    data = tmp_path / "in.jsonl"
+    long = {"id": "long", "messages": [{"role": "user", "content": "How often did the committee meet?\n\n"
+                                        + "The committee met again. " * 400},
+                                       {"role": "assistant", "content": "The committee met 400 times."}]}
+    short = {"id": "short", "messages": [{"role": "user", "content": "What is the capital of France?"},
+                                         {"role": "assistant", "content": "Paris."}]}
+    data.write_text(json.dumps(long) + "\n" + json.dumps(short) + "\n")
+    inner = RealignResponder()
+
+    def responder(body: dict) -> Reply:
+        if "committee met again" in json.dumps(body):
+            return Reply(status=400, error_message="This model's maximum context length is 4096 tokens. However, "
+                         "you requested 19071 tokens (18559 in the messages, 512 in the completion).")
+        return inner(body)
+
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(tmp_path / "c.duckdb")]
+        s = summary_of(realign(*args, "--json"))
+        human = realign(*args)
+    assert s["failed"] == 1 and s["rewritten"] == 1
+    [failed] = s["failed_by_kind"]
+    assert failed["kind"] == "http_4xx" and "longer context" in failed["fix"]
+    assert "1 turn(s) failed (http_4xx); fix: lower --max-tokens or use a model with a longer context" in \
+        " ".join(human.stderr.split())  # rich wraps the warning at the terminal's width
+
+
 # ---- evidence ------------------------------------------------------------------------------
 
 def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None:

@@ -221,9 +221,10 @@ class RunStopped(RealignError):
     """Most calls fail the same way: the run stops (resumable) with the cause and a fix."""
 
 
-def fix_for_kind(kind: str, base_url: str, concurrency: int | None = None) -> str:
-    """What a user can do about turns that failed with `kind` (for the run's summary)."""
-    return _fix_for(LLMError(kind, ""), base_url, concurrency)
+def fix_for_kind(kind: str, base_url: str, concurrency: int | None = None, message: str = "") -> str:
+    """What a user can do about turns that failed with `kind` (for the run's summary); `message`:
+    one of their stored errors, whose text can say more than the kind (a context overflow)."""
+    return _fix_for(LLMError(kind, message), base_url, concurrency)
 
 
 def timeout_fix(concurrency: int | None) -> str:
@@ -243,10 +244,10 @@ def _fix_for(exc: LLMError, base_url: str, concurrency: int | None = None) -> st
         return f"check --model against the ids GET {base_url.rstrip('/')}/models lists"
     if names_format(exc.status, exc.message):
         return "pass --structured-output off (or json_object) so no response_format is sent"
+    if exc.kind == "length":  # before the words below: a cut-off answer's error names max_tokens too
+        return "raise --max-tokens"
     if "max_tokens" in text or "context" in text or "too long" in text or "maximum" in text and "token" in text:
         return "lower --max-tokens or use a model with a longer context"
-    if exc.kind == "length":
-        return "raise --max-tokens"
     if exc.kind == "sim_cap":
         return "raise modes.sim.max_calls in the pipeline config (see `realign show` for where it stopped)"
     if exc.kind in ("sim_invalid_output", "sim_rejected"):
