@@ -409,6 +409,29 @@ def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_
     assert summary_of(realign("show", "cut", "--db", str(db), "--json"))["status"] == "failed"
 
 
+def test_raising_max_tokens_after_a_cut_off_resumes_the_run_and_sends_only_the_cut_rows_again(tmp_path: Path) -> None:
+    """The summary's fix for a cut-off turn is 'raise --max-tokens, then rerun the same command to
+    retry them': that rerun must be the same run, not a new one re-paying every finished row."""
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    inner = RealignResponder()
+
+    def responder(body: dict) -> Reply:
+        if "variant 5" in json.dumps(body) and body.get("max_tokens", 0) < 1000:
+            return Reply(content='{"rewritten": "Sunlight scatters off air molecules, and', finish_reason="length")
+        return inner(body)
+
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(tmp_path / "m.duckdb"), "--json", "-q"]
+        first = summary_of(realign(*args, "--max-tokens", "512"))
+        sent = srv.count
+        second = summary_of(realign(*args, "--max-tokens", "2048"))
+    assert first["failed"] == 1 and first["failed_by_kind"][0]["fix"] == "raise --max-tokens"
+    assert second["run_id"] == first["run_id"] and second["resumed"] == 7
+    assert second["failed"] == 0 and second["llm_requests"] == 1 and srv.count == sent + 1
+
+
 def test_a_row_longer_than_the_models_context_names_that_fix_in_the_summary(tmp_path: Path) -> None:
     """Seen on SmolLM2 (n_ctx 4096) with a long pasted passage: the turn failed http_4xx and the
     summary said only 'check the server log'; the server's own message says what is wrong."""
