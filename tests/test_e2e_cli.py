@@ -895,6 +895,35 @@ def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: P
     assert len(ds) == s["rows"] == len(rows) and ds[0]["turns"][0]["checks"]
 
 
+def test_a_chat_export_warns_about_rows_that_do_not_go_user_to_assistant(tmp_path: Path) -> None:
+    """LLaMA-Factory skips a sharegpt / messages row whose turns do not alternate from a user turn
+    to a final answer ('Invalid role tag', 'Invalid message count'): an opening greeting, a last
+    question with no answer. The export keeps them as they are and says so."""
+    def chat(*turns: tuple[str, str]) -> list[dict]:
+        return [{"role": r, "content": c} for r, c in turns]
+
+    data = tmp_path / "chat.jsonl"
+    rows = [{"id": "ok", "messages": chat(("system", "Be brief."), ("user", "What is 2 + 2?"), ("assistant", "4"))},
+            {"id": "greet", "messages": chat(("assistant", "Hi! How can I help?"), ("user", "What is 3 + 3?"),
+                                             ("assistant", "6"))},
+            {"id": "open", "messages": chat(("user", "What is 4 + 4?"), ("assistant", "8"), ("user", "Thanks!"))}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    for fmt in ("sharegpt", "messages"):
+        proc = realign("export", "--db", str(db), "--out", str(tmp_path / f"o.{fmt}.jsonl"), "--format", fmt, "--json")
+        s = summary_of(proc)
+        assert s["rows"] == 3  # kept as they are
+        [warning] = [w for w in s["warnings"] if "alternate" in w]
+        assert warning.startswith("2 row(s)") and "greet" in warning and "open" in warning and "LLaMA-Factory" in warning
+        assert "ok" not in warning.split("(e.g.")[1].split(")")[0].split(", ")
+        assert "alternate" in proc.stderr
+    s = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "o.jsonl"), "--format", "jsonl", "--json"))
+    assert not [w for w in s["warnings"] if "alternate" in w]  # provenance, not a trainer's file
+
+
 def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:
     data = tmp_path / "custom.jsonl"
     data.write_text("".join(json.dumps({"key": f"k{i}", "question_text": f"What is {i} + {i}?", "answer_text": f"{i} + {i} = {2 * i}."}) + "\n"
