@@ -254,6 +254,9 @@ def _fix_for(exc: LLMError, base_url: str, concurrency: int | None = None) -> st
         return "see `realign show` for the stage's answers; a stronger model, or modes.sim.on_stop = \"keep\""
     if exc.kind == "invalid_output":
         return "try --structured-output json_object, or a stronger model (see `realign show` for the raw answers)"
+    if exc.kind == "deferred":  # waiting in batch request files: nothing went wrong at the server
+        return ("answer the batch request files named above (or wait for the submitted batches) and load "
+                "files run elsewhere with `realign batch import RESULTS --db DB`")
     if exc.kind == "timeout":
         return timeout_fix(concurrency)
     if exc.kind in ("connection", "rate_limited"):
