@@ -203,6 +203,7 @@ def stats(
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: every run, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    quarantined: bool = typer.Option(False, "--quarantined", help="List every quarantined row (default: the first 20)."),
 ) -> None:
     """Rows by status and task, acceptance per task, rejection reasons, length ratios, tokens, per run."""
     from realign.store import Store, run_stats
@@ -212,7 +213,7 @@ def stats(
             "SELECT run_id FROM runs ORDER BY started_at DESC")]
         if not ids:
             raise RealignError(f"database {db} holds no run yet; run `realign rewrite` first")
-        data = [run_stats(store, rid) for rid in ids]
+        data = [run_stats(store, rid, **({"quarantine_limit": None} if quarantined else {})) for rid in ids]
     if as_json:
         _print_json(data if not run else data[0])
     else:

@@ -154,6 +154,6 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
                         "(TRL reads them)")
     if quarantined:
         warnings.append(f"{quarantined} quarantined input row(s) are not in the export (bad input, never "
-                        "processed); `realign stats` lists them, and `realign show FILE:LINE` says why")
+                        "processed); `realign stats --quarantined` lists them, and `realign show FILE:LINE` says why")
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt, "run_status": state["status"],
             "quarantined": quarantined, "warnings": warnings}

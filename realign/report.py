@@ -158,6 +158,9 @@ def print_stats(d: dict[str, Any]) -> None:
             where = f"{r['file']}:{r['line']}" if r["line"] is not None else f"{r['file']} row {r['source_index']}"
             console.print(f"  {where}" + (f" field {r['field']}" if r["field"] else "") + f": {r['reason']}",
                           markup=False)
+        if d["quarantined"] > len(d["quarantined_rows"]):
+            console.print(f"  ... and {d['quarantined'] - len(d['quarantined_rows']):,} more: "
+                          "`realign stats --quarantined` lists every one", markup=False)
     for w in d.get("warnings") or []:
         Console(stderr=True).print(f"warning: {w}", markup=False)
     ta = d.get("trust_audit")

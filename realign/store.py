@@ -1035,8 +1035,13 @@ def _stored_format_from(run: dict[str, Any]) -> str | None:
     return f"the format '{fmt}' (--format or input.format of the pipeline file)" if fmt else None
 
 
-def run_stats(store: Store, run_id: str) -> dict[str, Any]:
-    """Everything `realign stats` shows for one run, as plain data."""
+# `stats` lists this many quarantined rows unless asked for all (`--quarantined`)
+QUARANTINE_SHOWN = 20
+
+
+def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARANTINE_SHOWN) -> dict[str, Any]:
+    """Everything `realign stats` shows for one run, as plain data; `quarantine_limit`: how many
+    quarantined rows to list (None: every one)."""
     q = store.query
     info = store.run_info(run_id)
     by_status = {r["status"]: r["n"] for r in q(
@@ -1104,7 +1109,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         row["requests_per_row"] = round(row["requests"] / row["rows"], 3) if row["rows"] else None
     bad_rows = [{"file": info["input_path"], **r} for r in q(
         """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
-           ORDER BY source_index LIMIT 20""", [run_id])]
+           ORDER BY source_index""" + ("" if quarantine_limit is None else f" LIMIT {int(quarantine_limit)}"),
+        [run_id])]
     counts = json.loads(info["counts"]) if info.get("counts") else {}
     usage = run_usage(store, run_id)
     if not usage["by_purpose"]:  # a run of a release before the ledger: its session totals

@@ -826,6 +826,27 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
 
 
+def test_stats_lists_every_quarantined_row_when_asked_and_says_how_when_it_shows_the_first_20(tmp_path: Path) -> None:
+    """The export's warning says `realign stats` lists the quarantined rows; with more than 20 it
+    showed the first 20 and no way to the rest."""
+    data = tmp_path / "in.jsonl"
+    good = [json.dumps({"instruction": f"What is {i} + 1?", "input": "", "output": f"{i + 1}"}) for i in range(30)]
+    bad = [f'{{"instruction": "broken {i}", "output": ' for i in range(25)]
+    data.write_text("\n".join(good + bad) + "\n")
+    db = tmp_path / "q.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    short = realign("stats", "--db", str(db))
+    assert "quarantined rows (25; first 20)" in short.stdout
+    assert "and 5 more: `realign stats --quarantined` lists every one" in short.stdout
+    full = summary_of(realign("stats", "--db", str(db), "--quarantined", "--json"))[0]
+    assert [r["line"] for r in full["quarantined_rows"]] == list(range(31, 56))
+    assert "in.jsonl:55" in realign("stats", "--db", str(db), "--quarantined").stdout
+    warning = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "o.jsonl"), "--json"))["warnings"]
+    assert any("`realign stats --quarantined` lists them" in w for w in warning)
+
+
 def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp_path: Path) -> None:
     data = tmp_path / "alpaca.jsonl"
     write_alpaca(data, 3)
