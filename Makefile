@@ -15,6 +15,9 @@ MODEL ?=
 BASE_URL ?=
 LIMIT ?=
 LIMIT_FLAG := $(if $(LIMIT),--limit $(LIMIT),)
+# CONCURRENCY=N: requests in flight at most (1 for llama.cpp on a CPU; default: the command's own)
+CONCURRENCY ?=
+CONCURRENCY_FLAG := $(if $(CONCURRENCY),--concurrency $(CONCURRENCY),)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -61,7 +64,7 @@ demo: $(STAMP)
 ifeq ($(strip $(MODEL)$(BASE_URL)),)
 	$(BIN)/realign rewrite --in $(IN) --dry-run $(LIMIT_FLAG)
 else
-	$(BIN)/realign rewrite --in $(IN) --db $(DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG)
+	$(BIN)/realign rewrite --in $(IN) --db $(DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(CONCURRENCY_FLAG)
 	$(BIN)/realign stats --db $(DB)
 	$(BIN)/realign export --db $(DB) --out out/demo.alpaca.jsonl --format alpaca
 endif
@@ -85,7 +88,7 @@ EVAL_LIMIT_FLAG := $(if $(EVAL_LIMIT),--limit $(EVAL_LIMIT),)
 .PHONY: gsm8k-eval
 ifneq ($(filter gsm8k-eval,$(MAKECMDGOALS)),)
 ifeq ($(and $(strip $(MODEL)),$(strip $(BASE_URL))),)
-$(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make gsm8k-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: LIMIT=N train rows, EVAL_LIMIT=N test items, GSM8K_DIR=folder with train.jsonl and test.jsonl))
+$(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make gsm8k-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: LIMIT=N train rows, EVAL_LIMIT=N test items, GSM8K_DIR=folder with train.jsonl and test.jsonl, CONCURRENCY=1 for llama.cpp on a CPU))
 endif
 endif
 
@@ -94,11 +97,11 @@ endif
 GSM8K_HUB_HINT := $(if $(GSM8K_DIR),,|| { rc=$$?; echo "hint: when the hub cannot be read, set GSM8K_DIR=folder with train.jsonl and test.jsonl (e.g. GSM8K_DIR=../shared/data/gsm8k)" >&2; exit $$rc; })
 
 gsm8k-eval: $(STAMP)
-	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(GSM8K_HUB_HINT)
+	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(CONCURRENCY_FLAG) $(GSM8K_HUB_HINT)
 	$(BIN)/realign stats --db $(GSM8K_DB)
 	mkdir -p $(dir $(GSM8K_OUT))
 	$(BIN)/realign export --db $(GSM8K_DB) --out $(GSM8K_OUT) --format alpaca
-	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG)
+	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG) $(CONCURRENCY_FLAG)
 	@echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \
 	      "$(BIN)/realign eval gsm8k --model NEW --base-url URL --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) --compare <eval id above>"
 

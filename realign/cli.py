@@ -90,7 +90,10 @@ def rewrite(
     max_cost: Optional[float] = typer.Option(None, "--max-cost", help="Keep the run under this many US$: requests wait while those in flight could pass it, then the run stops cleanly (rerun with a higher limit to go on); needs a price."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad input row (exit 2) instead of quarantining it."),
     backend: Optional[str] = typer.Option(None, "--backend", help="http (answers at once, default), batch (OpenAI Batch API files at --base-url, in rounds; resumable) or vllm (in-process vLLM on this GPU box, --model PATH; pip install 'realign\\[vllm]')."),
-    batch_submit: Optional[bool] = typer.Option(None, "--batch-submit/--batch-files-only", help="--backend batch: submit to the Batch API at --base-url (default), or only write the request files (for `vllm run-batch`) and stop.", show_default=False),
+    # one name per option: a secondary name ("--batch-submit/--batch-files-only") widens rich's name
+    # column for every option and cut the long names to "--structured-o…" on an 80-column terminal
+    batch_files_only: bool = typer.Option(False, "--batch-files-only", help="--backend batch: only write the request files (for `vllm run-batch`) and stop, instead of submitting them to the Batch API at --base-url."),
+    batch_submit: bool = typer.Option(False, "--batch-submit", hidden=True),  # the default; kept for old commands
     engine: str = typer.Option("local", "--engine", help="local (one process) or ray (Ray Data; pip install 'realign\\[ray]')."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="--engine ray: the cluster to join (default: start a local Ray)."),
     shards: Optional[str] = typer.Option(None, "--shards", help="--engine ray: folder every node sees for result shards and the request journal (default: DB.shards)."),
@@ -114,7 +117,7 @@ def rewrite(
         "model": {"model": model, "base_url": base_url or None, "concurrency": concurrency, "timeout_s": timeout,
                   "api_key": api_key_from_flag(api_key), "prompt_price": price_in, "completion_price": price_out,
                   "max_cost": max_cost, "structured_output": structured_output, "backend": backend,
-                  "batch_submit": batch_submit},
+                  "batch_submit": False if batch_files_only else (True if batch_submit else None)},
         "sampling": {"n": n, "max_tokens": max_tokens, "temperature": temperature},
         "rewrite": {"turns": turns},
         "tasks": {"force_task": task},
@@ -201,6 +204,7 @@ def stats(
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: every run, newest first."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    quarantined: bool = typer.Option(False, "--quarantined", help="List every quarantined row (default: the first 20)."),
 ) -> None:
     """Rows by status and task, acceptance per task, rejection reasons, length ratios, tokens, per run."""
     from realign.store import Store, run_stats
@@ -210,7 +214,7 @@ def stats(
             "SELECT run_id FROM runs ORDER BY started_at DESC")]
         if not ids:
             raise RealignError(f"database {db} holds no run yet; run `realign rewrite` first")
-        data = [run_stats(store, rid) for rid in ids]
+        data = [run_stats(store, rid, **({"quarantine_limit": None} if quarantined else {})) for rid in ids]
     if as_json:
         _print_json(data if not run else data[0])
     else:
@@ -243,7 +247,7 @@ def report(
 @app.command()
 @user_errors
 def export(
-    out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf)."),
+    out: str = typer.Option(..., "--out", help="Output file (a new folder for --format hf); JSONL, or Parquet when the name ends in .parquet."),
     fmt: str = typer.Option("alpaca", "--format", help="alpaca, sharegpt, messages, jsonl or parquet (with provenance: original and final side by side, checks), hf (the parquet records as a datasets save_to_disk folder), dpo (prompt / chosen = rewrite / rejected = original, rewritten turns only), dfar_label / dfar_reason (DFAR's training sets: the label only; label + the reason label_reason wrote, accepted rows only)."),
     db: str = DB_OPTION,
     run: Optional[str] = typer.Option(None, "--run", help="Run id (a unique prefix is enough); default: the latest run."),

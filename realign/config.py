@@ -267,12 +267,16 @@ class PipelineConfig(_Section):
         Concurrency, timeouts and rate limits change speed, not output, so they are left out; so
         is where the model is served (base_url) and how JSON is requested from that server: a
         run started against a wrong endpoint resumes, failed rows included, once it is fixed. The
-        audit section judges the output without changing it, so it is left out too.
+        audit section judges the output without changing it, so it is left out too. So is
+        `sampling.max_tokens`, a budget rather than an ask: an answer that ended on its own is the
+        same under any limit, and the fix for a cut-off turn (raise --max-tokens, rerun) must
+        resume the run, sending only the cut turns again (their requests, which carry the limit,
+        have new keys), not start a new run that pays for every finished row once more.
         """
         data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "base_urls",
                                "concurrency", "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
-                               "batch_poll_s", "batch_submit"}})
+                               "batch_poll_s", "batch_submit"}, "sampling": {"max_tokens"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
         elif self.modes.sim == StakeholderSimConfig():

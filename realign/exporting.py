@@ -52,6 +52,38 @@ def _stories(store: Store, run_id: str, batch: int = 2048) -> Iterator[tuple[int
         yield current, turns
 
 
+# Formats whose rows LLaMA-Factory reads turn by turn, skipping any that does not alternate
+# user / assistant from a user turn to an answer ("Invalid role tag", "Invalid message count").
+_ALTERNATING_FORMATS = ("sharegpt", "messages")
+
+
+def alternates(ex: Example) -> bool:
+    """True when the turns after the leading system turns go user, assistant, user, ... and end
+    with an assistant turn (an opening greeting or a last question without an answer do not)."""
+    roles = [t.role for t in ex.turns]
+    while roles and roles[0] == "system":
+        roles.pop(0)
+    return bool(roles) and len(roles) % 2 == 0 and all(
+        r == ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(roles))
+
+
+class _Unpaired:
+    """How many exported rows do not alternate, and the ids of the first few (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.first: list[str] = []
+
+    def note(self, rows: Iterator[tuple[Example, dict[str, Any]]]) -> Iterator[tuple[Example, dict[str, Any]]]:
+        """`rows` as they come, counting those that do not alternate."""
+        for ex, meta in rows:
+            if not alternates(ex):
+                self.n += 1
+                if len(self.first) < 3:
+                    self.first.append(str(meta.get("id") or ex.id))
+            yield ex, meta
+
+
 def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
                    provenance: bool = False) -> Iterator[tuple[Example, dict[str, Any]]]:
     stories = _stories(store, run_id) if provenance else iter(())
@@ -78,8 +110,12 @@ def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
 def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewritten: bool = False) -> dict[str, Any]:
     with Store(db, read_only=True) as store:
         run_id = store.resolve_run(run)
-        n = export_examples(final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
-                                           provenance=fmt in PROVENANCE_FORMATS + DFAR_FORMATS), out, fmt)
+        rows = final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
+                              provenance=fmt in PROVENANCE_FORMATS + DFAR_FORMATS)
+        unpaired = _Unpaired()
+        if fmt in _ALTERNATING_FORMATS:
+            rows = unpaired.note(rows)
+        n = export_examples(rows, out, fmt)
         state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
         statuses = {r["status"]: r["n"] for r in store.query(
             "SELECT status, count(*) AS n FROM results WHERE run_id = ? GROUP BY status", [run_id])}
@@ -110,8 +146,14 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         warnings.append(f"dpo wrote {n} of the run's {sum(statuses.values())} rows: only rewritten turns make a "
                         f"pair (chosen = rewrite, rejected = original); the run has {statuses.get('rewritten', 0)} "
                         "rewritten rows")
+    if unpaired.n:
+        # kept as they are (TRL reads them); a user training with LLaMA-Factory would lose them unseen
+        warnings.append(f"{unpaired.n} row(s) do not alternate user and assistant turns from a user turn to a "
+                        f"final answer (e.g. {', '.join(unpaired.first)}: an opening greeting, a last question "
+                        "without an answer); they are exported as they are, and LLaMA-Factory skips such rows "
+                        "(TRL reads them)")
     if quarantined:
         warnings.append(f"{quarantined} quarantined input row(s) are not in the export (bad input, never "
-                        "processed); `realign stats` lists them, and `realign show FILE:LINE` says why")
+                        "processed); `realign stats --quarantined` lists them, and `realign show FILE:LINE` says why")
     return {"run_id": run_id, "rows": n, "out": out, "format": fmt, "run_status": state["status"],
             "quarantined": quarantined, "warnings": warnings}

@@ -403,7 +403,7 @@ def render(data: dict[str, Any]) -> str:
         plotly_js=get_plotlyjs(),
         css=_CSS, js=_JS,
         run_id=e(s["run_id"]), name=e(str(s["name"])), model=e(str(s["model"])), input=e(str(s["input"])),
-        status=e(str(s["status"])), started=e(s["started_at"]), finished=e(s["finished_at"]),
+        status=e(str(s["status"])), started=e(s["started_at"]), finished=e(s["finished_at"] or "not finished"),
         sessions=e(str(s["sessions"])),
         tiles="".join(f"<div class='tile'><div class='v'>{e(v)}</div><div class='k'>{e(k)}</div></div>" for k, v in tiles),
         warnings="".join(f"<p class='warn'>{e(w)}</p>" for w in s.get("warnings") or []),

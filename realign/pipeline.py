@@ -416,11 +416,14 @@ class Pipeline:
         # request again and gets the same answer unless something changes)
         # With several --base-url, the fix names the servers the errors name (a connection
         # error says which one refused), else every endpoint: not just the first.
+        # The fix reads one stored error of the kind too: the server's own words tell a prompt
+        # longer than the model's context from any other HTTP 400.
         failed_by_kind = [
             {"kind": r["kind"], "turns": r["n"],
-             "fix": fix_for_kind(r["kind"], " / ".join(r["urls"] or self.cfg.model.endpoints))}
+             "fix": fix_for_kind(r["kind"], " / ".join(r["urls"] or self.cfg.model.endpoints),
+                                 self.cfg.model.concurrency, message=r["example"] or "")}
             for r in self.store.query(
-                r"""SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n,
+                r"""SELECT regexp_extract(error, '^([a-z_0-9]+)', 1) AS kind, count(*) AS n, min(error) AS example,
                           list(DISTINCT nullif(regexp_extract(error, 'connection to (\S+) failed', 1), '')
                                ORDER BY 1) FILTER (WHERE error LIKE '%connection to %') AS urls
                    FROM rewrites

@@ -123,8 +123,8 @@ def print_stats(d: dict[str, Any]) -> None:
     console.rule(f"run {d['run_id']} ({d['name']}) {d['status']}")
     console.print(f"input {d['input']} | model {d['model']} | sessions {d['sessions']} | "
                   f"{d['started_at']} → {d['finished_at'] or 'still running or stopped without finishing'}", markup=False)
-    console.print(f"rows {d['rows']}: " + ", ".join(f"{k} {v}" for k, v in d["by_status"].items())
-                  + f", quarantined {d['quarantined']}")
+    console.print(f"rows {d['rows']}: " + ", ".join([*(f"{k} {v}" for k, v in d["by_status"].items()),
+                                                     f"quarantined {d['quarantined']}"]))
     t = _table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
     for r in d["by_task"]:
         acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
@@ -159,6 +159,9 @@ def print_stats(d: dict[str, Any]) -> None:
             where = f"{r['file']}:{r['line']}" if r["line"] is not None else f"{r['file']} row {r['source_index']}"
             console.print(f"  {where}" + (f" field {r['field']}" if r["field"] else "") + f": {r['reason']}",
                           markup=False)
+        if d["quarantined"] > len(d["quarantined_rows"]):
+            console.print(f"  ... and {d['quarantined'] - len(d['quarantined_rows']):,} more: "
+                          "`realign stats --quarantined` lists every one", markup=False)
     for w in d.get("warnings") or []:
         Console(stderr=True).print(f"warning: {w}", markup=False)
     ta = d.get("trust_audit")

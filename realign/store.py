@@ -1064,8 +1064,13 @@ def _stored_format_from(run: dict[str, Any]) -> str | None:
     return f"the format '{fmt}' (--format or input.format of the pipeline file)" if fmt else None
 
 
-def run_stats(store: Store, run_id: str) -> dict[str, Any]:
-    """Everything `realign stats` shows for one run, as plain data."""
+# `stats` lists this many quarantined rows unless asked for all (`--quarantined`)
+QUARANTINE_SHOWN = 20
+
+
+def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARANTINE_SHOWN) -> dict[str, Any]:
+    """Everything `realign stats` shows for one run, as plain data; `quarantine_limit`: how many
+    quarantined rows to list (None: every one)."""
     q = store.query
     info = store.run_info(run_id)
     by_status = {r["status"]: r["n"] for r in q(
@@ -1133,7 +1138,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
         row["requests_per_row"] = round(row["requests"] / row["rows"], 3) if row["rows"] else None
     bad_rows = [{"file": info["input_path"], **r} for r in q(
         """SELECT line, source_index, field, error AS reason FROM quarantine WHERE run_id = ?
-           ORDER BY source_index LIMIT 20""", [run_id])]
+           ORDER BY source_index""" + ("" if quarantine_limit is None else f" LIMIT {int(quarantine_limit)}"),
+        [run_id])]
     counts = json.loads(info["counts"]) if info.get("counts") else {}
     usage = run_usage(store, run_id)
     if not usage["by_purpose"]:  # a run of a release before the ledger: its session totals
@@ -1149,7 +1155,8 @@ def run_stats(store: Store, run_id: str) -> dict[str, Any]:
     return {
         "run_id": run_id, "name": info["name"], "input": info["input_path"], "model": info["model"],
         "status": info["status"], "sessions": info["sessions"],
-        "started_at": str(info["started_at"]), "finished_at": str(info["finished_at"]),
+        "started_at": str(info["started_at"]),
+        "finished_at": None if info["finished_at"] is None else str(info["finished_at"]),  # null while running
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,

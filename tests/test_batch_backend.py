@@ -126,6 +126,10 @@ def test_request_files_run_elsewhere_then_imported_let_the_same_command_complete
     with OpenAIServer(RealignResponder()) as srv, OpenAIServer(RealignResponder()) as elsewhere:
         first = _rewrite(data, db, srv.base_url, backend="batch", batch_submit=False)
         assert first["batch_files"] and "realign batch import" in first["next"]
+        # the rows waiting on those files are not a server fault: the fix says what to do with them
+        [waiting] = first["failed_by_kind"]
+        assert waiting["kind"] == "deferred" and "realign batch import" in waiting["fix"]
+        assert "server log" not in waiting["fix"]
         # stands in for `vllm run-batch -i FILE -o RESULTS`: each line's body answered by a server
         results = tmp_path / "results.jsonl"
         with results.open("w") as out:

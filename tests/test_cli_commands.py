@@ -161,3 +161,15 @@ def test_help_shows_bracketed_names_as_written() -> None:
     assert "the pipeline's [modes] entries" in rewrite_help
     assert "pip install 'realign[ray]'" in rewrite_help and "pip install 'realign[vllm]'" in rewrite_help
     assert "Take the [audit] gates" in words("audit")
+
+
+def test_rewrite_help_on_an_80_column_terminal_shows_every_option_name_whole() -> None:
+    # rich sizes the name columns to the widest entry: one long secondary name ("--batch-files-only"
+    # beside "--batch-submit") cut "--structured-output" to "--structured-o…" on a standard terminal
+    proc = realign("rewrite", "--help", env={**cli_env(), "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    names = [m for line in proc.stdout.splitlines() for m in line.split() if m.startswith("--")]
+    cut = [n for n in names if n.endswith("\u2026")]
+    assert not cut, cut
+    for flag in ("--structured-output", "--instruction-field", "--response-field", "--batch-files-only"):
+        assert flag in names

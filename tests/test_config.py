@@ -40,6 +40,9 @@ def test_api_key_only_from_environment_and_never_dumped(tmp_path: Path) -> None:
 def test_identity_ignores_speed_settings_but_not_output_settings() -> None:
     base = load_config(None, env={}).identity()
     assert load_config(None, {"model": {"concurrency": 3}}, env={}).identity() == base
+    # a budget, not an ask: raising it to retry cut-off rows resumes the run (answers that ended
+    # on their own are the same under any limit)
+    assert load_config(None, {"sampling": {"max_tokens": 4096}}, env={}).identity() == base
     assert load_config(None, {"sampling": {"temperature": 0.9}}, env={}).identity() != base
 
 

@@ -409,6 +409,59 @@ def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_
     assert summary_of(realign("show", "cut", "--db", str(db), "--json"))["status"] == "failed"
 
 
+def test_raising_max_tokens_after_a_cut_off_resumes_the_run_and_sends_only_the_cut_rows_again(tmp_path: Path) -> None:
+    """The summary's fix for a cut-off turn is 'raise --max-tokens, then rerun the same command to
+    retry them': that rerun must be the same run, not a new one re-paying every finished row."""
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 8)
+    inner = RealignResponder()
+
+    def responder(body: dict) -> Reply:
+        if "variant 5" in json.dumps(body) and body.get("max_tokens", 0) < 1000:
+            return Reply(content='{"rewritten": "Sunlight scatters off air molecules, and', finish_reason="length")
+        return inner(body)
+
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(tmp_path / "m.duckdb"), "--json", "-q"]
+        first = summary_of(realign(*args, "--max-tokens", "512"))
+        sent = srv.count
+        second = summary_of(realign(*args, "--max-tokens", "2048"))
+    assert first["failed"] == 1 and first["failed_by_kind"][0]["fix"] == "raise --max-tokens"
+    assert second["run_id"] == first["run_id"] and second["resumed"] == 7
+    assert second["failed"] == 0 and second["llm_requests"] == 1 and srv.count == sent + 1
+
+
+def test_a_row_longer_than_the_models_context_names_that_fix_in_the_summary(tmp_path: Path) -> None:
+    """Seen on SmolLM2 (n_ctx 4096) with a long pasted passage: the turn failed http_4xx and the
+    summary said only 'check the server log'; the server's own message says what is wrong."""
+    data = tmp_path / "in.jsonl"
+    long = {"id": "long", "messages": [{"role": "user", "content": "How often did the committee meet?\n\n"
+                                        + "The committee met again. " * 400},
+                                       {"role": "assistant", "content": "The committee met 400 times."}]}
+    short = {"id": "short", "messages": [{"role": "user", "content": "What is the capital of France?"},
+                                         {"role": "assistant", "content": "Paris."}]}
+    data.write_text(json.dumps(long) + "\n" + json.dumps(short) + "\n")
+    inner = RealignResponder()
+
+    def responder(body: dict) -> Reply:
+        if "committee met again" in json.dumps(body):
+            return Reply(status=400, error_message="This model's maximum context length is 4096 tokens. However, "
+                         "you requested 19071 tokens (18559 in the messages, 512 in the completion).")
+        return inner(body)
+
+    with OpenAIServer(responder) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(tmp_path / "c.duckdb")]
+        s = summary_of(realign(*args, "--json"))
+        human = realign(*args)
+    assert s["failed"] == 1 and s["rewritten"] == 1
+    [failed] = s["failed_by_kind"]
+    assert failed["kind"] == "http_4xx" and "longer context" in failed["fix"]
+    assert "1 turn(s) failed (http_4xx); fix: lower --max-tokens or use a model with a longer context" in \
+        " ".join(human.stderr.split())  # rich wraps the warning at the terminal's width
+
+
 # ---- evidence ------------------------------------------------------------------------------
 
 def test_evidence_is_retrieved_numbered_stored_and_shown(tmp_path: Path) -> None:
@@ -741,6 +794,7 @@ def test_stats_show_and_export_work_while_a_run_writes(tmp_path: Path) -> None:
             proc.wait(timeout=120)
     assert proc.returncode == 0
     assert st["status"] == "running" and 0 < st["rows"] < 300
+    assert st["finished_at"] is None  # JSON null, not the string "None"
     assert 0 < ex["rows"] < 300 and story["example_id"] == first
     assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("realign-snapshot-*/live.duckdb"))
 
@@ -770,6 +824,27 @@ def test_stats_groups_reasons_by_check_lists_quarantined_rows_and_warns(tmp_path
     # every row quarantined: nothing was rewritten, which is an input error (exit 2) naming the first reason
     assert proc.returncode == 2 and "warning: most rows were quarantined (1 of 1)" in proc.stderr
     assert "all 1 rows were quarantined, nothing was rewritten; the first, line 1" in proc.stderr
+
+
+def test_stats_lists_every_quarantined_row_when_asked_and_says_how_when_it_shows_the_first_20(tmp_path: Path) -> None:
+    """The export's warning says `realign stats` lists the quarantined rows; with more than 20 it
+    showed the first 20 and no way to the rest."""
+    data = tmp_path / "in.jsonl"
+    good = [json.dumps({"instruction": f"What is {i} + 1?", "input": "", "output": f"{i + 1}"}) for i in range(30)]
+    bad = [f'{{"instruction": "broken {i}", "output": ' for i in range(25)]
+    data.write_text("\n".join(good + bad) + "\n")
+    db = tmp_path / "q.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    short = realign("stats", "--db", str(db))
+    assert "quarantined rows (25; first 20)" in short.stdout
+    assert "and 5 more: `realign stats --quarantined` lists every one" in short.stdout
+    full = summary_of(realign("stats", "--db", str(db), "--quarantined", "--json"))[0]
+    assert [r["line"] for r in full["quarantined_rows"]] == list(range(31, 56))
+    assert "in.jsonl:55" in realign("stats", "--db", str(db), "--quarantined").stdout
+    warning = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "o.jsonl"), "--json"))["warnings"]
+    assert any("`realign stats --quarantined` lists them" in w for w in warning)
 
 
 def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp_path: Path) -> None:
@@ -839,6 +914,35 @@ def test_exports_carry_original_and_final_side_by_side_and_dpo_pairs(tmp_path: P
     assert "examples/s" not in proc.stderr and "%|" not in proc.stderr, proc.stderr  # no progress bars of datasets
     ds = datasets.load_from_disk(str(tmp_path / "hf"))
     assert len(ds) == s["rows"] == len(rows) and ds[0]["turns"][0]["checks"]
+
+
+def test_a_chat_export_warns_about_rows_that_do_not_go_user_to_assistant(tmp_path: Path) -> None:
+    """LLaMA-Factory skips a sharegpt / messages row whose turns do not alternate from a user turn
+    to a final answer ('Invalid role tag', 'Invalid message count'): an opening greeting, a last
+    question with no answer. The export keeps them as they are and says so."""
+    def chat(*turns: tuple[str, str]) -> list[dict]:
+        return [{"role": r, "content": c} for r, c in turns]
+
+    data = tmp_path / "chat.jsonl"
+    rows = [{"id": "ok", "messages": chat(("system", "Be brief."), ("user", "What is 2 + 2?"), ("assistant", "4"))},
+            {"id": "greet", "messages": chat(("assistant", "Hi! How can I help?"), ("user", "What is 3 + 3?"),
+                                             ("assistant", "6"))},
+            {"id": "open", "messages": chat(("user", "What is 4 + 4?"), ("assistant", "8"), ("user", "Thanks!"))}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "c.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    for fmt in ("sharegpt", "messages"):
+        proc = realign("export", "--db", str(db), "--out", str(tmp_path / f"o.{fmt}.jsonl"), "--format", fmt, "--json")
+        s = summary_of(proc)
+        assert s["rows"] == 3  # kept as they are
+        [warning] = [w for w in s["warnings"] if "alternate" in w]
+        assert warning.startswith("2 row(s)") and "greet" in warning and "open" in warning and "LLaMA-Factory" in warning
+        assert "ok" not in warning.split("(e.g.")[1].split(")")[0].split(", ")
+        assert "alternate" in proc.stderr
+    s = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "o.jsonl"), "--format", "jsonl", "--json"))
+    assert not [w for w in s["warnings"] if "alternate" in w]  # provenance, not a trainer's file
 
 
 def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:

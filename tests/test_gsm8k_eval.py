@@ -324,3 +324,28 @@ def test_make_gsm8k_eval_runs_the_loop(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert len(out.read_text().splitlines()) == 12
     assert "strict match" in proc.stdout and "100.00%" in proc.stdout
+
+
+@needs_make
+def test_make_gsm8k_eval_passes_concurrency_to_rewrite_and_eval(tmp_path: Path) -> None:
+    """The README's llama.cpp-on-a-CPU setting (--concurrency 1) reaches both commands of the loop:
+    the server never has two requests at once."""
+    if not (REPO / ".venv" / "bin" / "realign").exists():
+        pytest.skip("no .venv/bin/realign: run `make install` first")
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    items = {it.question: it for it in ev.load_split(str(DATA), "test")}
+    answer = script(list(items.values()), lambda i: "both")
+    rewrite = RealignResponder()
+
+    def respond(body: dict) -> Reply:
+        return rewrite(body) if "<original_response>" in json.dumps(body) else answer(body)
+
+    with OpenAIServer(respond, latency_s=0.05) as srv:
+        proc = subprocess.run(
+            ["make", "-s", "gsm8k-eval", f"STAMP={stamp}", "MODEL=m", f"BASE_URL={srv.base_url}", "CONCURRENCY=1",
+             f"GSM8K_DIR={DATA}", "LIMIT=4", "EVAL_LIMIT=4", f"GSM8K_DB={tmp_path / 'g.duckdb'}",
+             f"GSM8K_OUT={tmp_path / 'sft.jsonl'}"],
+            capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=180)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert srv.count >= 8 and srv.max_in_flight == 1

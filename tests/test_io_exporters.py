@@ -43,6 +43,28 @@ def test_round_trip_keeps_turns_and_ids(tmp_path: Path, fmt: str, fixture: str) 
     assert not list(out.parent.glob("*.partial"))
 
 
+@pytest.mark.parametrize("fmt", ["alpaca", "sharegpt", "messages"])
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_an_sft_shape_to_a_parquet_name_is_parquet_with_the_jsonl_records(tmp_path: Path, fmt: str, fixture: str) -> None:
+    import pyarrow.parquet as pq
+
+    examples = _read(FIX / fixture)
+    jsonl, parquet = tmp_path / "out.jsonl", tmp_path / "out.parquet"
+    export_examples(_with_meta(examples), str(jsonl), fmt)
+    assert export_examples(_with_meta(examples), str(parquet), fmt) == len(examples)
+    records = pq.read_table(parquet).to_pylist()  # raises on a file that is not Parquet
+    # the same records; a key the JSONL record leaves out is null in the table
+    assert [{k: v for k, v in r.items() if v is not None} for r in records] == _lines(jsonl)
+    if fmt != "alpaca":  # alpaca drops user turns after the last answer (module doc)
+        assert [r.turns for r in _read(parquet)] == [r.turns for r in examples]
+
+
+def test_a_provenance_export_whose_name_says_the_other_container_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"out\.jsonl: --format parquet writes Parquet.*--format jsonl"):
+        export_examples([], str(tmp_path / "out.jsonl"), "parquet")
+    assert not list(tmp_path.iterdir())
+
+
 def test_alpaca_shapes(tmp_path: Path) -> None:
     rows = _read(FIX / "alpaca.jsonl") + _read(FIX / "dolly.jsonl") + _read(FIX / "gsm8k.jsonl")
     out = tmp_path / "a.jsonl"

@@ -219,6 +219,19 @@ def test_detection_skips_leading_bad_rows() -> None:
     assert detect_format(str(FIX / "alpaca_bad.jsonl")) == ("jsonl", "alpaca")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+@pytest.mark.parametrize("name", ["chat.jsonl", "chat.json"])
+def test_a_utf16_or_utf32_file_is_one_error_naming_its_encoding(tmp_path: Path, encoding: str, name: str) -> None:
+    # PowerShell's `>` writes UTF-16; read as UTF-8 every line was quarantined as "not valid UTF-8"
+    rows = [{"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}] * 3
+    p = tmp_path / name
+    text = json.dumps(rows) if name.endswith(".json") else "".join(json.dumps(r) + "\n" for r in rows)
+    p.write_bytes(text.encode(encoding))
+    family = encoding[:6].upper()
+    with pytest.raises(InputError, match=rf"{name}: the file is {family} text.*UTF-8.*iconv -f {family}"):
+        list(read_examples(str(p)))
+
+
 def test_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_examples(str(tmp_path / "missing.jsonl"))

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from realign.errors import ConfigError
 from realign.llm.base import request_key
-from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings, TokenBucket, parse_retry_after
+from realign.llm.client import ChatResult, LLMClient, LLMError, LLMSettings, TokenBucket, fix_for_kind, parse_retry_after
 from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, Reply, echo_responder
 
 MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
@@ -430,7 +430,26 @@ def test_the_first_timeout_is_announced_once_with_the_timeout_and_the_fix():
         result = asyncio.run(go())
     assert result.attempts == 3  # two timeouts, both retried
     assert len(notices) == 1
-    assert "--timeout 0.3 s" in notices[0] and "higher --timeout or a lower --concurrency" in notices[0]
+    assert "--timeout 0.3 s" in notices[0] and "raise --timeout or lower --concurrency" in notices[0]
+
+
+def test_a_timeout_at_concurrency_1_advises_max_tokens_not_a_lower_concurrency():
+    """Seen with SmolLM2 on llama-cpp-python at the README's --concurrency 1: an answer looping to
+    --max-tokens outlasts --timeout; "lower --concurrency" cannot be followed there."""
+    plan = FaultPlan(echo_responder, [Fault("hang", at=[1, 2], times=2)])
+    notices: list[str] = []
+
+    async def go() -> Any:
+        async with LLMClient(settings(srv, timeout_s=0.3, concurrency=1), None, on_notice=notices.append) as client:
+            return await client.chat(MESSAGES, sampling=SAMPLING)
+
+    with OpenAIServer(plan) as srv:
+        result = asyncio.run(go())
+    assert result.attempts == 3 and len(notices) == 1
+    assert "raise --timeout or lower --max-tokens" in notices[0] and "--concurrency is 1" in notices[0]
+    assert "lower --concurrency" not in fix_for_kind("timeout", srv.base_url, concurrency=1)
+    assert "--max-tokens" in fix_for_kind("timeout", srv.base_url, concurrency=1)
+    assert "lower --concurrency" in fix_for_kind("timeout", srv.base_url, concurrency=8)
 
 
 def test_a_server_that_ignores_n_is_announced_once_naming_the_shortfall():

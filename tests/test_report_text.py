@@ -60,3 +60,27 @@ def test_the_usage_lines_keep_their_columns_for_long_purpose_names(monkeypatch) 
     assert len(lines) == 4
     for word in (" sent", " cached", " retries"):
         assert len({line.index(word) for line in lines}) == 1, out.getvalue()
+
+
+def test_stats_of_a_running_run_with_no_row_yet_reads_as_such(monkeypatch, tmp_path) -> None:
+    """Seen on a run stopped by --strict at line 3: 'rows 0: , quarantined 0' and '→ None'."""
+    import io
+
+    from rich.console import Console
+
+    from realign import report
+
+    from realign.store import Store, run_stats
+
+    with Store(str(tmp_path / "s.duckdb")) as st:
+        st.start_run(run_id="r1", name="default", config={}, config_hash="c", input_path="in.jsonl",
+                     input_hash="h", model="m", base_url=None)
+        st.flush()
+        d = run_stats(st, "r1")
+    assert d["finished_at"] is None  # JSON null for `stats --json`, not the string "None"
+    out = io.StringIO()
+    monkeypatch.setattr(report, "console", Console(file=out, width=200))
+    report.print_stats(d)
+    text = out.getvalue()
+    assert "rows 0: quarantined 0" in text and ": ," not in text
+    assert "still running or stopped without finishing" in text and "None" not in text

@@ -31,6 +31,12 @@ whatever else the pipeline keeps), and writes one file:
   ``prompt`` (the conversation before the turn), ``chosen`` (the accepted rewrite), ``rejected``
   (the original).
 
+The record formats (``alpaca``, ``sharegpt``, ``messages``, ``dpo``, ``dfar_*``) are JSONL unless
+`out` ends in ``.parquet``: then the same records go into a Parquet file (`_RECORD_SCHEMAS`; a key
+a record leaves out is null), which ``datasets`` and pandas load as they are. ``jsonl`` to a
+``.parquet`` name is the ``parquet`` export; ``parquet`` to a ``.jsonl`` / ``.json`` name is an
+error rather than Parquet bytes under a JSON name.
+
 Every export can be read back with `realign.io.read_examples` and gives the same turns (the
 alpaca one only for alternating conversations, see above). The file is written under a
 temporary name and renamed at the end, so a crash never leaves a half-written export behind.
@@ -218,6 +224,25 @@ def _parquet_schema() -> Any:
 
 
 _MESSAGES: Any = None  # set on first use: pyarrow is imported lazily
+
+
+def _record_schema(fmt: str) -> Any:
+    """The Parquet schema of a record format's records (the keys its `*_record` function writes)."""
+    import pyarrow as pa
+
+    text = pa.string()
+    msgs = pa.list_(pa.struct([("role", text), ("content", text)]))
+    alpaca = [("id", text), ("instruction", text), ("input", text), ("output", text), ("system", text),
+              ("history", pa.list_(pa.list_(text)))]
+    fields = {
+        "alpaca": alpaca,
+        "sharegpt": [("id", text), ("conversations", pa.list_(pa.struct([("from", text), ("value", text)])))],
+        "messages": [("id", text), ("messages", msgs)],
+        "dpo": [("id", text), ("prompt", msgs), ("chosen", msgs), ("rejected", msgs), ("task", text)],
+        "dfar_label": [*alpaca, ("label", text)],
+        "dfar_reason": [*alpaca, ("label", text)],
+    }[fmt]
+    return pa.schema(fields)
 _TURN_FIELDS = ("turn_index", "status", "reason", "original", "candidate", "final", "keep_original",
                 "attempts", "length_ratio", "error", "checks")
 
@@ -276,34 +301,41 @@ def dfar_records(ex: Example, meta: dict[str, Any], with_reason: bool) -> list[d
     return [record]
 
 
-def _write_jsonl(rows: Iterable[tuple[Example, dict[str, Any]]], f: TextIO, fmt: str) -> int:
-    n = 0
+def _records(rows: Iterable[tuple[Example, dict[str, Any]]], fmt: str) -> Iterable[dict[str, Any]]:
+    """The records of a record format (``dpo`` and ``dfar_*`` give 0 or more per row)."""
     if fmt in ("dpo", *DFAR_FORMATS):
         for ex, meta in rows:
-            recs = dpo_records(ex, meta or {}) if fmt == "dpo" else dfar_records(ex, meta or {}, fmt == "dfar_reason")
-            for rec in recs:
-                f.write(_dumps(rec))
-                f.write("\n")
-                n += 1
-        return n
+            yield from (dpo_records(ex, meta or {}) if fmt == "dpo"
+                        else dfar_records(ex, meta or {}, fmt == "dfar_reason"))
+        return
     make = _JSONL_RECORDS[fmt]
     for ex, meta in rows:
-        f.write(_dumps(make(ex, meta or {})))
+        yield make(ex, meta or {})
+
+
+def _write_jsonl(rows: Iterable[tuple[Example, dict[str, Any]]], f: TextIO, fmt: str) -> int:
+    n = 0
+    for rec in _records(rows, fmt):
+        f.write(_dumps(rec))
         f.write("\n")
         n += 1
     return n
 
 
 def _write_parquet(rows: Iterable[tuple[Example, dict[str, Any]]], path: str) -> int:
+    return _write_batches((_parquet_row(ex, meta or {}) for ex, meta in rows), path, _parquet_schema())
+
+
+def _write_batches(records: Iterable[dict[str, Any]], path: str, schema: Any) -> int:
+    """Write `records` to a Parquet file of `schema` in batches, so memory stays flat."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _parquet_schema()
     n = 0
     batch: list[dict[str, Any]] = []
     with pq.ParquetWriter(path, schema) as writer:
-        for ex, meta in rows:
-            batch.append(_parquet_row(ex, meta or {}))
+        for record in records:
+            batch.append(record)
             if len(batch) >= _BATCH_ROWS:
                 writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
                 n += len(batch)
@@ -361,10 +393,16 @@ def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fm
         raise ConfigError(f"{out}: is a folder; give the path of the file to write")
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
+    suffix = out.lower()
+    if fmt == "parquet" and suffix.endswith((".jsonl", ".json")):
+        raise ConfigError(f"{out}: --format parquet writes Parquet, not JSON; name the file .parquet, or use "
+                          "--format jsonl for the same records as JSONL")
     tmp = f"{out}.partial"
     try:
-        if fmt == "parquet":
+        if fmt == "parquet" or (fmt == "jsonl" and suffix.endswith(".parquet")):
             n = _write_parquet(rows, tmp)
+        elif suffix.endswith(".parquet"):
+            n = _write_batches(_records(rows, fmt), tmp, _record_schema(fmt))
         else:
             with open(tmp, "w", encoding="utf-8", newline="\n") as f:
                 n = _write_jsonl(rows, f, fmt)

@@ -196,6 +196,18 @@ def _first_bytes(path: str, n: int = 4096) -> bytes:
     return head.lstrip()
 
 
+def _wide_encoding(head: bytes) -> str | None:
+    """"UTF-16" / "UTF-32" when the file starts like text in that encoding (a byte-order mark, or
+    zero bytes beside the first ASCII character), else None. Windows tools write UTF-16 (PowerShell's
+    `>`); read as UTF-8, every line of such a file would be quarantined as invalid UTF-8."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) or head[:4] in (b"{\x00\x00\x00", b"[\x00\x00\x00",
+                                                                             b"\x00\x00\x00{", b"\x00\x00\x00["):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"{\x00", b"[\x00", b"\x00{", b"\x00["):
+        return "UTF-16"
+    return None
+
+
 def _resolve(path: str) -> _Source:
     """Work out the container of `path`; raise InputError when it cannot be read."""
     if path.startswith("hf:"):
@@ -229,6 +241,11 @@ def _resolve(path: str) -> _Source:
     if _codec(path) is None and path.lower().endswith((".bz2", ".xz", ".zip")):
         raise InputError(f"{path}: this compression is not supported (.gz and .zst are); decompress it first")
     head = _first_bytes(path)
+    wide = _wide_encoding(head)
+    if wide:
+        stem, ext = os.path.splitext(path)
+        raise InputError(f"{path}: the file is {wide} text; realign reads UTF-8: convert it first, e.g. "
+                         f"`iconv -f {wide} -t UTF-8 {path} > {stem}.utf8{ext}`")
     if not head:
         raise InputError(f"{path}: the file holds only whitespace; give a file with at least one row")
     suffix = os.path.splitext(path)[1].lower()

@@ -221,13 +221,22 @@ class RunStopped(RealignError):
     """Most calls fail the same way: the run stops (resumable) with the cause and a fix."""
 
 
-def fix_for_kind(kind: str, base_url: str) -> str:
-    """What a user can do about turns that failed with `kind` (for the run's summary)."""
-    return _fix_for(LLMError(kind, ""), base_url)
+def fix_for_kind(kind: str, base_url: str, concurrency: int | None = None, message: str = "") -> str:
+    """What a user can do about turns that failed with `kind` (for the run's summary); `message`:
+    one of their stored errors, whose text can say more than the kind (a context overflow)."""
+    return _fix_for(LLMError(kind, message), base_url, concurrency)
 
 
-def _fix_for(exc: LLMError, base_url: str) -> str:
-    """What a user can do about the failure `exc` stands for."""
+def timeout_fix(concurrency: int | None) -> str:
+    """What to change when requests outlast --timeout: at --concurrency 1 nothing queues, so it is
+    the answer's length (a small model looping to --max-tokens on a CPU), not the load."""
+    if concurrency == 1:
+        return "raise --timeout or lower --max-tokens (--concurrency is 1 already: a long answer is what takes the time)"
+    return "raise --timeout or lower --concurrency"
+
+
+def _fix_for(exc: LLMError, base_url: str, concurrency: int | None = None) -> str:
+    """What a user can do about the failure `exc` stands for (`concurrency`: the run's setting)."""
     text = exc.message.lower()
     if exc.status in (401, 403):
         return "set OPENAI_API_KEY (or --api-key) to a key this server accepts"
@@ -235,18 +244,21 @@ def _fix_for(exc: LLMError, base_url: str) -> str:
         return f"check --model against the ids GET {base_url.rstrip('/')}/models lists"
     if names_format(exc.status, exc.message):
         return "pass --structured-output off (or json_object) so no response_format is sent"
+    if exc.kind == "length":  # before the words below: a cut-off answer's error names max_tokens too
+        return "raise --max-tokens"
     if "max_tokens" in text or "context" in text or "too long" in text or "maximum" in text and "token" in text:
         return "lower --max-tokens or use a model with a longer context"
-    if exc.kind == "length":
-        return "raise --max-tokens"
     if exc.kind == "sim_cap":
         return "raise modes.sim.max_calls in the pipeline config (see `realign show` for where it stopped)"
     if exc.kind in ("sim_invalid_output", "sim_rejected"):
         return "see `realign show` for the stage's answers; a stronger model, or modes.sim.on_stop = \"keep\""
     if exc.kind == "invalid_output":
         return "try --structured-output json_object, or a stronger model (see `realign show` for the raw answers)"
+    if exc.kind == "deferred":  # waiting in batch request files: nothing went wrong at the server
+        return ("answer the batch request files named above (or wait for the submitted batches) and load "
+                "files run elsewhere with `realign batch import RESULTS --db DB`")
     if exc.kind == "timeout":
-        return "raise --timeout or lower --concurrency"
+        return timeout_fix(concurrency)
     if exc.kind in ("connection", "rate_limited"):
         return f"check that the server at {base_url} is up and not overloaded, or lower --concurrency"
     return f"check the server log at {base_url}"
@@ -348,7 +360,7 @@ class LLMClient:
         # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
         # --concurrency requests that time out in its queue and are paid twice.
         self.cap = AdaptiveCap(self.capacity, settings.timeout_s, settings.adaptive_concurrency, self.stats,
-                               lambda text: self.on_notice(text))
+                               lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -567,7 +579,7 @@ class LLMClient:
         self.stopped = RunStopped(
             f"stopped: {same} of the last {len(w._recent)} {calls}: "
             f"{exc.kind}{f' (HTTP {exc.status})' if exc.status else ''}: {exc.message[:200].rstrip(' .')}. "
-            f"Fix: {_fix_for(exc, url)}; then rerun the same command to resume."
+            f"Fix: {_fix_for(exc, url, self.settings.concurrency)}; then rerun the same command to resume."
         )
         raise self.stopped from None
 

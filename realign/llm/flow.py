@@ -130,8 +130,10 @@ class AdaptiveCap:
     `hold` instead of `release`; `got_answer` notes every HTTP answer."""
 
     def __init__(self, capacity: int, timeout_s: float, adaptive: bool, stats: CapStats,
-                 on_notice: Callable[[str], None]) -> None:
+                 on_notice: Callable[[str], None],
+                 timeout_fix: str = "raise --timeout or lower --concurrency") -> None:
         self.capacity = capacity  # --concurrency x endpoints: never more than this
+        self.timeout_fix = timeout_fix  # the advice of the first timeout's notice (client.timeout_fix)
         self.limit = InFlightLimit(capacity)
         self.timeout_s = timeout_s
         self.adaptive = adaptive  # False: timeouts are only announced, the cap never moves
@@ -191,8 +193,7 @@ class AdaptiveCap:
         elif not self._noted:
             self._noted = True
             self.on_notice(f"a request to {url} got no answer within --timeout {timeout:g} s "
-                           "and is retried; a slow server (a CPU one, a large model) needs a higher --timeout "
-                           "or a lower --concurrency")
+                           f"and is retried; for a slow server (a CPU one, a large model), {self.timeout_fix}")
         return self._queueing
 
     def got_answer(self, sent_at: float, latency: float) -> None:
