@@ -345,11 +345,15 @@ def verify(
     if as_json:
         _print_json(summary)
     else:
-        print(f"{summary['rows']} rows: {summary['passed']} passed, {summary['failed']} failed, "
+        # an export is checked by rewritten turn: its counts are of turns, its rows said apart
+        unit = "turns" if summary["turns"] else "rows"
+        print(f"{summary['rows']} rows" + (f", {summary['turns']} rewritten turns" if summary["turns"] else "")
+              + f": {summary['passed']} passed, {summary['failed']} failed, "
               f"{summary['errors']} unreadable, {summary['repaired']} repaired"
-              + (f", {summary['skipped']} without a rewritten turn" if summary["skipped"] else ""), file=sys.stderr)
+              + (f", {summary['skipped']} row{'' if summary['skipped'] == 1 else 's'} without a rewritten turn"
+                 if summary["skipped"] else ""), file=sys.stderr)
         for kind, c in summary["by_contract"].items():
-            print(f"  answer contract {kind}: {c['rows']} rows, {c['passed']} passed, {c['failed']} failed",
+            print(f"  answer contract {kind}: {c['rows']} {unit}, {c['passed']} passed, {c['failed']} failed",
                   file=sys.stderr)
         for reason, count in list(summary["failed_by_reason"].items())[:10] if isinstance(summary["failed_by_reason"], dict) else []:
             print(f"  {count:>6}  {reason}", file=sys.stderr)

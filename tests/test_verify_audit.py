@@ -115,3 +115,20 @@ def test_audit_over_several_batches_keeps_the_input_order_and_each_rows_verdict(
     monkeypatch.setattr(audit, "BATCH", 1000)
     assert list(audit_file(path, task=None, checks=["math_answer"])) == flagged
     assert [r.get("checks_from") for r in flagged] == ["flag", None, "flag", "flag", None, "flag", "flag"]
+
+
+def test_an_export_is_counted_by_row_and_by_rewritten_turn(tmp_path: Path) -> None:
+    """A 14-row export said '17 rows' (its rewritten turns plus the rows without one); a row with two
+    rewritten turns is one row and two verdicts."""
+    chat = [{"role": "user", "content": "How much?"}, {"role": "assistant", "content": GSM},
+            {"role": "user", "content": "And for two days?"}, {"role": "assistant", "content": "Twice: 2 * 18 = 36\n#### 36"}]
+    two = {"id": "two", "original_messages": chat, "turns": [
+        {"turn_index": 1, "status": "rewritten", "original": GSM, "final": "9 eggs at $2 each.\n\n**Final answer:** 18"},
+        {"turn_index": 3, "status": "rewritten", "original": "Twice: 2 * 18 = 36\n#### 36", "final": "2 * 18 = 36\n#### 36"}]}
+    none = {"id": "kept", "status": "kept_original", "original_messages": chat[:2],
+            "turns": [{"turn_index": 1, "status": "kept_original", "original": GSM, "final": GSM}]}
+    one = {**two, "id": "one", "turns": two["turns"][:1]}
+    recs = list(audit_file(write_jsonl(tmp_path / "export.jsonl", [two, none, one]), task=None))
+    s = summarize(recs)
+    assert (s["rows"], s["turns"], s["passed"], s["skipped"]) == (3, 3, 3, 1)
+    assert s["by_contract"]["number"]["rows"] == 3  # verdicts, i.e. turns

@@ -266,16 +266,25 @@ _REASON_KEY = re.compile(r"^([^:;(]{1,60})")
 
 
 def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any]:
-    """Counts over audit records: {"rows", "passed", "failed", "errors", "skipped" (a row of an export
-    with no rewritten turn), "repaired", "by_contract",
-    "failed_by_check", "failed_by_reason"}; reasons are grouped by check and their wording up to the first ':'
-    ("math_answer: final answer changed"), the `top` most frequent kept."""
-    rows = passed = failed = errors = repaired = skipped = 0
+    """Counts over audit records: {"rows" (input rows), "turns" (verdicts of an export's rewritten
+    turns, 0 for other inputs: one verdict a row there), "passed", "failed", "errors", "skipped" (a
+    row of an export with no rewritten turn), "repaired", "by_contract", "failed_by_check",
+    "failed_by_reason"}; passed / failed / by_contract count verdicts. Reasons are grouped by check
+    and their wording up to the first ':' ("math_answer: final answer changed"), the `top` most
+    frequent kept."""
+    rows = turns = passed = failed = errors = repaired = skipped = 0
+    last_index = None  # an export row's turns come one after another, under the row's index
     by_check: Counter[str] = Counter()
     by_reason: Counter[str] = Counter()
     by_contract: dict[str, Counter[str]] = {}
     for r in records:
-        rows += 1
+        if "turn_index" in r:
+            turns += 1
+            same_row = r.get("index") == last_index
+            last_index = r.get("index")
+        else:
+            same_row, last_index = False, None
+        rows += not same_row
         if "skipped" in r:
             skipped += 1
             continue
@@ -297,6 +306,7 @@ def summarize(records: Iterable[dict[str, Any]], top: int = 10) -> dict[str, Any
             by_reason[f"{c['name']}: {(m.group(1) if m else c.get('reason', '')).strip()}"] += 1
     return {
         "rows": rows,
+        "turns": turns,
         "passed": passed,
         "failed": failed,
         "errors": errors,
