@@ -60,6 +60,18 @@ class Example(BaseModel):
 UNANSWERED_REASON = "left as it is: no user turn comes before it, so it answers nothing (not rewritten, not checked)"
 
 
+
+def row_name(index: int) -> str:
+    """How a row without a line (a JSON array element, a Parquet row, a dataset row) is named to a
+    person: counted from 1, as lines are; `store.quarantined_at` reads the name back."""
+    return f"row {index + 1}"
+
+
+def where_in(path: str, line: int | None, index: int) -> str:
+    """FILE:LINE, or FILE row N where the input has no lines."""
+    return f"{path}:{line}" if line is not None else f"{path} {row_name(index)}"
+
+
 class BadRow(BaseModel):
     """An input row that could not become an Example; it goes to the quarantine table."""
 
@@ -70,7 +82,7 @@ class BadRow(BaseModel):
     raw: str  # the row as read (decoded with replacement if it was not valid UTF-8)
 
     def describe(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line is not None else f"{path} row {self.source_index}"
+        where = where_in(path, self.line, self.source_index)
         field = f", field '{self.field}'" if self.field else ""
         return f"{where}{field}: {self.error}"
 

@@ -10,6 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from realign.records import row_name, where_in
+
 # Piped into a file or a pager, rich would cut every table to 80 columns; a terminal keeps its
 # width, and COLUMNS, when set, decides.
 console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
@@ -156,7 +158,7 @@ def print_stats(d: dict[str, Any]) -> None:
     if d.get("quarantined_rows"):
         console.print(f"quarantined rows ({d['quarantined']:,}; first {len(d['quarantined_rows'])}):")
         for r in d["quarantined_rows"]:
-            where = f"{r['file']}:{r['line']}" if r["line"] is not None else f"{r['file']} row {r['source_index']}"
+            where = where_in(r["file"], r["line"], r["source_index"])
             console.print(f"  {where}" + (f" field {r['field']}" if r["field"] else "") + f": {r['reason']}",
                           markup=False)
         if d["quarantined"] > len(d["quarantined_rows"]):
@@ -184,7 +186,7 @@ def print_stats(d: dict[str, Any]) -> None:
 
 
 def print_quarantined(s: dict[str, Any]) -> None:
-    where = f"line {s['line']}" if s["line"] is not None else f"row {s['source_index']}"
+    where = f"line {s['line']}" if s["line"] is not None else row_name(s["source_index"])
     console.rule(f"{s['input_path']} {where} (run {s['run_id']}): quarantined, not processed")
     if s["example_id"]:
         console.print(f"id {s['example_id']}", markup=False, highlight=False)
@@ -200,7 +202,7 @@ def print_story(s: dict[str, Any]) -> None:
     if s["status"] == "quarantined":
         print_quarantined(s)
         return
-    console.rule(f"{s['example_id']} (run {s['run_id']}, row {s['source_index']}"
+    console.rule(f"{s['example_id']} (run {s['run_id']}, {row_name(s['source_index'])}"
                  + (f", line {s['line']}" if s["line"] else "") + ")")
     console.print(f"task [bold]{s['task']}[/bold] (confidence {s['task_confidence']:.2f}, {s['classifier']}) | "
                   f"status [bold]{s['status']}[/bold]" + (f" | error: {s['error']}" if s["error"] else ""))

@@ -1202,8 +1202,8 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
 
 def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | None:
     """The quarantine entry at `where`: "FILE:LINE" (FILE the run's input, by path or file name),
-    a bare line number, or "FILE row N" / "row N" (N the row's index, how `stats` names a row of
-    a JSON array or Parquet file, which has no line); None when no quarantined row is there."""
+    a bare line number, or "FILE row N" / "row N" (N counted from 1, `records.row_name`: how `stats`
+    names a row of a JSON array or Parquet file, which has no line); None when no quarantined row is there."""
     by_row = re.fullmatch(r"(?:(.*\S)\s+)?row\s+(\d+)", where.strip())
     if by_row:
         path, number, column = by_row.group(1) or "", by_row.group(2), "source_index"
@@ -1218,8 +1218,9 @@ def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | No
     input_path = info[0]["input_path"] or ""
     if path and path != input_path and Path(path).name != Path(input_path).name:
         return None
+    at = int(number) - 1 if column == "source_index" else int(number)
     rows = store.query(f"SELECT source_index, line, field, error, raw FROM quarantine WHERE run_id = ? AND {column} = ?",
-                       [run_id, int(number)])
+                       [run_id, at])
     return {**rows[0], "input_path": input_path} if rows else None
 
 

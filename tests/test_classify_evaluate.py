@@ -47,7 +47,7 @@ def test_read_labelled_json_array(tmp_path: Path):
     d = read_labelled(p)
     assert d.texts == ["Why is the sea salty?", "Summarize:\n\nLong text here."]
     assert d.gold == ["explain_answer", "text_summarization"]
-    assert len(d.skipped) == 1 and "row 2" in d.skipped[0] and "category" in d.skipped[0]
+    assert len(d.skipped) == 1 and "gold.json row 3" in d.skipped[0] and "category" in d.skipped[0]
 
 
 def test_read_labelled_jsonl_conversations_use_the_first_user_turn_not_the_system_turn(tmp_path: Path):

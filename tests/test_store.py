@@ -254,12 +254,13 @@ def test_show_finds_a_quarantined_row_of_a_json_array_by_the_name_stats_gives_it
         st.add_quarantine("r1", BadRow(source_index=1, line=None, field="output", error="field 'output' is missing",
                                        raw='{"instruction": "x"}'))
         st.flush()
-        for where in ("data/arr.json row 1", "arr.json row 1", "row 1"):
+        # the second element (index 1) is "row 2": rows are counted from 1, as lines are
+        for where in ("data/arr.json row 2", "arr.json row 2", "row 2"):
             story = row_story(st, where, "r1")
             assert (story["input_path"], story["line"], story["source_index"], story["field"]) == (
                 "data/arr.json", None, 1, "output")
-        with pytest.raises(ConfigError, match="^no example 'arr.json row 2'.*FILE row N"):
-            row_story(st, "arr.json row 2", "r1")
+        with pytest.raises(ConfigError, match="^no example 'arr.json row 1'.*FILE row N"):
+            row_story(st, "arr.json row 1", "r1")
 
 
 def test_show_of_an_ambiguous_id_prefix_says_ambiguous_and_lists_the_ids(tmp_path: Path) -> None:

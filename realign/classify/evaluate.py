@@ -15,8 +15,9 @@ from types import SimpleNamespace
 from typing import Any, Sequence
 
 from realign.classify.base import classification_text
-from realign.io.readers import read_records, row_id, type_name
 from realign.errors import InputError
+from realign.io.readers import read_records, row_id, type_name
+from realign.records import where_in
 from realign.tasks import TASK_NAMES, group_of, normalize_task_name
 
 TOP_CONFUSIONS = 15
@@ -162,7 +163,7 @@ def read_labelled(path: str | Path, gold_field: str | None = "category") -> Labe
     out = LabelledSet()
     for rec in read_records(p):
         row = rec.obj
-        where = f"{p}:{rec.line}" if rec.line is not None else f"{p} row {rec.index}"
+        where = where_in(p, rec.line, rec.index)
         if rec.error is not None:
             out.skipped.append(f"{where}: {rec.error}")
             continue

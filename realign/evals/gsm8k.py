@@ -41,6 +41,7 @@ from realign.evals.running import Progress, ask_all, benchmark_lines
 from realign.evals.stats import mcnemar_exact, wilson_interval
 from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
 from realign.io.readers import hub_unreachable, use_hub_cache_only
+from realign.records import row_name
 
 __all__ = [
     "STRICT_PATTERN", "FLEXIBLE_PATTERN", "DEFAULT_SHOTS", "DEFAULT_MAX_TOKENS", "HUB_DATASET",
@@ -161,7 +162,7 @@ def _read_hub(split: str, limit: int | None) -> list[GSM8KItem]:
     for index, obj in enumerate(ds):
         if limit is not None and index >= limit:
             break
-        items.append(_item(obj, index, f"{spec} row {index}"))
+        items.append(_item(obj, index, f"{spec} {row_name(index)}"))
     if not items:
         raise InputError(f"{spec}: holds no rows")
     return items

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from realign.errors import ConfigError, InputError
 from realign.evals.storage import RecordOnly, compare_evals, ensure_tables, now, resolve_eval, write_eval
+from realign.records import where_in
 
 __all__ = ["EvalItem", "Scorer", "Progress", "ask_all", "benchmark_lines", "read_answers", "write_rows", "run_benchmark"]
 
@@ -155,7 +156,7 @@ def read_answers(path: str, items: Sequence[EvalItem], benchmark: str) -> list[t
     for ex in read_examples(path):
         if isinstance(ex, BadRow):
             raise InputError(ex.describe(path))
-        where = f"{path}:{ex.line}" if ex.line is not None else f"{path} row {ex.source_index}"
+        where = where_in(str(path), ex.line, ex.source_index)
         item = by_id.get(ex.id) or by_prompt.get(ex.instruction.strip())
         if item is None:
             raise InputError(f"{where}, field 'id': row {ex.id!r} matches no {benchmark} item of the data "

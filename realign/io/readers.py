@@ -76,7 +76,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from realign.errors import ConfigError, InputError
-from realign.records import BadRow, Example, Turn
+from realign.records import BadRow, Example, Turn, row_name
 
 FORMATS = ("alpaca", "sharegpt", "messages", "dolly", "gsm8k", "prompt_completion")
 CONTAINERS = ("jsonl", "json", "parquet", "hf_disk", "hf_hub")
@@ -435,7 +435,7 @@ def _iter_parquet(src: _Source, start: int) -> Iterator[_Raw]:
     except InputError:
         raise
     except Exception as e:
-        raise InputError(f"{src.path}: cannot read this Parquet file at row {index} ({e}); check that it is complete and valid") from None
+        raise InputError(f"{src.path}: cannot read this Parquet file at {row_name(index)} ({e}); check that it is complete and valid") from None
 
 
 def _load_disk(src: _Source) -> Any:
@@ -557,7 +557,7 @@ def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
         except StopIteration:
             return
         except Exception as e:
-            raise InputError(f"{src.path}: reading the {what} failed at row {index}: {e}") from None
+            raise InputError(f"{src.path}: reading the {what} failed at {row_name(index)}: {e}") from None
         yield _object_row(index, None, obj)
         index += 1
 

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator
 
 from realign.errors import ConfigError
 from realign.io.readers import read_records
+from realign.records import where_in
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
 from realign.verify.options import VerifyOptions
@@ -90,7 +91,7 @@ BATCH = 128
 
 
 def _where(path: str, index: int, line: int | None) -> str:
-    return f"{path}:{line}" if line is not None else f"{path} row {index}"
+    return where_in(path, line, index)
 
 
 def audit_file(
