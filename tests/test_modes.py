@@ -307,3 +307,34 @@ def test_a_demeaning_request_on_a_passthrough_task_is_still_rewritten_under_reje
     assert status == {"harm": "rewritten", "story": "passthrough"}
     assert harm["turns"][0]["trace"][0]["output"]["to"] == "rejecting"
     assert len(bodies) == 1 and "lighthouse" not in bodies[0]
+
+
+_JSON_EXAMPLE = re.compile(r"\{\"[^{}\n]*\}")
+
+
+class _Copycat(ModesResponder):
+    """A small model's habit (SmolLM2-135M did it on 12 of 12 DFAR rows): when the prompt shows the
+    answer object with example values, it answers that object verbatim; otherwise it answers as
+    the scripted model does."""
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        from realign.testing.openai_server import Reply
+
+        for m in body.get("messages") or []:
+            shown = _JSON_EXAMPLE.search(str(m.get("content", "")))
+            if shown and m.get("role") == "system":
+                return Reply(content=shown.group(0))
+        return super().__call__(body)
+
+
+def test_label_reason_shows_no_example_answer_a_small_model_can_copy_instead_of_answering(tmp_path: Path) -> None:
+    """The system prompt showed {"answer": "the sentence stating the label", ...}: SmolLM2-135M copied
+    it on every row, so every row failed (placeholder copied) and every rerun paid for it again."""
+    rows = [json.loads(line) for line in DFAR.read_text(encoding="utf-8").splitlines()][:4]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    server = _Copycat(label_reason=lambda p: (f"The statement is {p['label']}.", "It follows from the input."))
+    with OpenAIServer(server) as srv:
+        cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
