@@ -338,3 +338,30 @@ def test_label_reason_shows_no_example_answer_a_small_model_can_copy_instead_of_
         cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url}}, env={})
         summary = asyncio.run(run_pipeline(cfg, db, data))
     assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
+
+
+@pytest.mark.parametrize("broken", ["critique", "revise"])
+def test_an_unusable_critique_or_revision_keeps_the_verified_answer_instead_of_failing_the_row(
+        tmp_path: Path, broken: str) -> None:
+    """The critique and the revision only refine an answer that already passed its checks: when the
+    model's critique (or revision) stays unusable after the client's retries, as a small model's
+    does, the loop ends with the verified rewrite kept and the unusable step traced; it failed the
+    row, threw the accepted rewrite away, and every rerun paid for the rewrite's row again."""
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text(json.dumps({"id": "v", "instruction": "Is it wrong to lie to protect a friend?", "input": "",
+                                "output": "Usually yes, because trust matters more than the short-term gain."}) + "\n")
+    issue = {"issues": [{"kind": "unclear", "span": "Usually yes", "fix": "say why"}], "needs_revision": True}
+    server = ModesResponder(critique=(lambda p: "no idea") if broken == "critique" else (lambda p: issue),
+                            revise=lambda p: "")  # an empty revision is no usable answer
+    with OpenAIServer(server) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
+                          env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == 1, summary
+    with Store(db, read_only=True) as st:
+        story = row_story(st, "v", summary["run_id"])
+    trace = story["turns"][0]["trace"]
+    assert [s["step"] for s in trace][-1] == broken
+    assert "no usable" in json.dumps(trace[-1]["output"])
+    assert "trust matters" in story["final_turns"][-1]["content"]
