@@ -22,7 +22,7 @@ from realign.config import load_config
 from realign.exporting import export_run
 from realign.store import Store, row_story, run_stats
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import ModesResponder, dfar_case, dfar_responder
+from realign.testing.responders import ModesResponder, SimResponder, dfar_case, dfar_responder
 from realign.testing.runs import run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -312,17 +312,17 @@ def test_a_demeaning_request_on_a_passthrough_task_is_still_rewritten_under_reje
 _JSON_EXAMPLE = re.compile(r"\{\"[^{}\n]*\}")
 
 
-class _Copycat(ModesResponder):
-    """A small model's habit (SmolLM2-135M did it on 12 of 12 DFAR rows): when the prompt shows the
-    answer object with example values, it answers that object verbatim; otherwise it answers as
-    the scripted model does."""
+class _Copycat(SimResponder):
+    """A small model's habit (SmolLM2-135M did it on 12 of 12 DFAR rows and at every stage of the
+    simulation): when a prompt shows the answer object with example values, it answers that object
+    verbatim; otherwise it answers as the scripted model does."""
 
     def __call__(self, body: dict[str, Any]) -> Any:
         from realign.testing.openai_server import Reply
 
         for m in body.get("messages") or []:
             shown = _JSON_EXAMPLE.search(str(m.get("content", "")))
-            if shown and m.get("role") == "system":
+            if shown and m.get("role") in ("system", "user"):
                 return Reply(content=shown.group(0))
         return super().__call__(body)
 
@@ -365,3 +365,19 @@ def test_an_unusable_critique_or_revision_keeps_the_verified_answer_instead_of_f
     assert [s["step"] for s in trace][-1] == broken
     assert "no usable" in json.dumps(trace[-1]["output"])
     assert "trust matters" in story["final_turns"][-1]["content"]
+
+
+def test_the_simulation_shows_no_example_answer_a_small_model_can_copy_at_any_stage(tmp_path: Path) -> None:
+    """Every stage prompt of stakeholder_sim showed its answer object with example values
+    ({"scene": "one or two sentences", ...}, {"revised": "the answer"}): SmolLM2-135M copied them at
+    every stage, so 9 calls a row simulated placeholders and the revision "the answer" was
+    rejected (too short) on every harmful row."""
+    rows = [json.loads(x) for x in (FIXTURES / "harmful" / "prompts.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if r["id"] in ("h-exam", "h-wifi")]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with OpenAIServer(_Copycat()) as srv:
+        cfg = load_config("harmful", {"model": {"model": "m", "base_url": srv.base_url},
+                                      "tasks": {"force_task": "open_qa"}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
