@@ -381,3 +381,22 @@ def test_the_simulation_shows_no_example_answer_a_small_model_can_copy_at_any_st
                                       "tasks": {"force_task": "open_qa"}}, env={})
         summary = asyncio.run(run_pipeline(cfg, db, data))
     assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
+
+
+def test_a_critique_whose_span_is_not_in_the_answer_never_leads_to_a_revision(tmp_path: Path) -> None:
+    """An issue names the exact words of the answer it objects to. SmolLM2-135M's critiques named
+    words the answer does not hold ("1689", the prompt's own "the exact words of the answer; how
+    to fix them;"), and each led to a revision that only copied them in and was rejected. Such an
+    issue is not specific: with no other issue, the loop ends without a revision."""
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text(json.dumps({"id": "v", "instruction": "Is it wrong to lie to protect a friend?", "input": "",
+                                "output": "Usually yes, because trust matters more than the short-term gain."}) + "\n")
+    made_up = {"issues": [{"kind": "unclear", "span": "the exact words of the answer", "fix": "how to fix them"},
+                          {"kind": "factual", "span": "1689", "fix": "fix"}], "needs_revision": True}
+    with OpenAIServer(ModesResponder(critique=lambda p: made_up, revise=lambda p: "No, never.")) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
+                          env={})
+        asyncio.run(run_pipeline(cfg, db, data))
+        revisions = [b for b in srv.requests if "Revise the answer" in json.dumps(b)]
+    assert revisions == []

@@ -54,10 +54,13 @@ class Critique(BaseModel):
     issues: list[Issue] = Field(default_factory=list)
     needs_revision: bool = False
 
-    @property
-    def specific(self) -> list[Issue]:
-        """Issues that name words and a fix; only these lead to a revision."""
-        return [i for i in self.issues if i.span.strip() and i.fix.strip()]
+    def specific(self, answer: str) -> list[Issue]:
+        """Issues that name words of `answer` (case and spacing aside) and a fix; only these lead
+        to a revision. A span the answer does not hold (a number made up, the prompt's own words)
+        points at nothing to fix."""
+        said = " ".join(answer.lower().split())
+        return [i for i in self.issues
+                if i.span.strip() and i.fix.strip() and " ".join(i.span.lower().split()) in said]
 
 
 def _schema(name: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -244,9 +247,12 @@ class CritiqueReviseMode:
             if result is None:
                 break
             critique = parse_critique(result.contents[0])
-            issues = critique.specific
-            out.trace.append(TraceStep(NAME, "critique", result.key, {**critique.model_dump(), "round": round_no,
-                                                                       "why": why}))
+            issues = critique.specific(answer)
+            said = " ".join(answer.lower().split())
+            unfound = [i.span for i in critique.issues if i.span.strip() and " ".join(i.span.lower().split()) not in said]
+            out.trace.append(TraceStep(NAME, "critique", result.key, {
+                **critique.model_dump(), "round": round_no, "why": why,
+                **({"spans_not_in_answer": unfound} if unfound else {})}))
             if not critique.needs_revision or not issues:
                 break  # nothing specific to fix: a revision now would only waver
             result = await _refine(tools, out, "revise", round_no, [{"role": "user", "content": render(
