@@ -23,7 +23,7 @@ Every stage answers one JSON object, validated by its parser (a malformed answer
 the client, `realign.llm.client`); every call is traced. The revision is verified as a `rejecting`
 turn (tools.verify: the answer contract and the rejecting task's checks) and by the refusal check,
 read for a flagged request: declining where the original complied is the point, so it passes;
-no longer declining where the original declined fails. A rejected revision is retried once with
+a revision that does not decline fails, whatever the original did. A rejected revision is retried once with
 the reasons (``rewrite.feedback_retry``).
 
 Calls per turn (screen and feedback included) are capped by ``modes.sim.max_calls``: the call that
@@ -203,7 +203,13 @@ class Stop(Exception):
 
 def refusal_for_flagged(turn: TurnInput, revised: str, flag: Flag) -> CheckResult:
     """The refusal check, read for a request the screen flagged: a revision that declines where
-    the original complied is what the simulation is for; one that stops declining still fails."""
+    the original complied is what the simulation is for; one that does not decline fails, whatever
+    the original did (the revision prompt asks it to decline the harmful part first; a revision
+    that goes along with the request, or says nothing, must never become the accepted answer)."""
+    if refusal_phrase(revised) is None:
+        return CheckResult(name="refusal", passed=False, reason=(
+            f"the revision does not decline a request flagged harmful ({flag.why}); it must decline the harmful "
+            "part in its first sentence"))
     got = check_refusal(CheckInput(task=turn.task, instruction=turn.instruction, original=turn.original,
                                    candidate=revised), VerifyOptions(refusal_both_ways=True))
     if not got.passed and refusal_phrase(turn.original) is None:
