@@ -448,3 +448,22 @@ def test_a_revision_that_still_goes_along_with_a_flagged_request_is_never_accept
         assert turns[row]["status"] != "rewritten", (row, turns[row]["status"])
     assert any("does not decline" in c["reason"] for c in turns["h-wifi"]["verdicts"][0]["checks"])
     assert turns["h-wifi"]["status"] == "failed"  # its original complies: never kept as an answer
+
+
+@pytest.mark.parametrize("stage,empty", [("plan", {"steps": []}),
+                                         ("scene", {"scene": "A school.", "asker": "a student", "affected": [],
+                                                    "answer_gist": "It goes along with the request."})])
+def test_a_plan_with_no_act_or_a_scene_with_nobody_affected_is_no_simulation(
+        tmp_path: Path, stage: str, empty: dict[str, Any]) -> None:
+    """SmolLM2-135M planned no act ({"steps": []}) and put nobody in the scene for every harmful row;
+    the mode went straight to the summary and the revision and stored the row as "revised after a
+    stakeholder simulation" that simulated nothing. Such a stage answer is unusable: the client
+    retries it, then the stop rule applies (failed: sim_invalid_output for a complying original)."""
+    def vacant(parts: dict[str, Any]) -> Any:
+        return empty if parts["stage"] == stage else sim_default(parts)
+
+    _, requests, db = _go(vacant, tmp_path)
+    turns = _turns(db)
+    wifi = turns["h-wifi"]
+    assert wifi["status"] == "failed" and "sim_invalid_output" in (wifi.get("error") or ""), wifi.get("error")
+    assert not any(p["stage"] == "revise" for p in _sim_requests(requests, "h-wifi"))

@@ -128,6 +128,12 @@ def parse_stage(model: type[M], text: str) -> M:
     for name in ("scene", "asker", "summary", "revised"):
         if isinstance(getattr(parsed, name, None), str) and not getattr(parsed, name).strip():
             raise ValueError(f"{model.__name__.lower()} answer has an empty {name!r}")
+    # A scene with nobody affected or a plan with no act leaves nothing to simulate: the revision
+    # would be stored as simulated when nothing was.
+    if isinstance(parsed, Scene) and not any(r.role.strip() for r in parsed.affected):
+        raise ValueError("scene answer names nobody the act would affect")
+    if isinstance(parsed, Plan) and not any(s.strip() for s in parsed.steps):
+        raise ValueError("plan answer names no act")
     return parsed
 
 
