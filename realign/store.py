@@ -508,7 +508,8 @@ class Store:
             while rows := cur.fetchmany(65536):
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
             for key, response in self.con.execute(
-                    "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'length'"
+                    "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL"
+                    " AND finish_reason IN ('length', 'invalid_output')"
                     " AND response IS NOT NULL GROUP BY key").fetchall():
                 self._cutoffs[key] = json.loads(response)
         if not read_only:
@@ -770,7 +771,8 @@ class Store:
             self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"dialect {base_url} {model}", mode])
 
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
-        """The stored answer of a request that was cut off at max_tokens the same way twice, or None."""
+        """The stored answer of a request that was cut off at max_tokens the same way twice, or
+        whose same answer was rejected twice (finish_reason "invalid_output"), or None."""
         return self._cutoffs.get(key)
 
     def put_call(
@@ -798,7 +800,7 @@ class Store:
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
             self._cutoffs.pop(key, None)
-        elif response is not None and finish_reason == "length":
+        elif response is not None and finish_reason in ("length", "invalid_output"):
             self._cutoffs[key] = response
         self._add("llm_calls", (key, kind, request_json, response_json, finish_reason, prompt_tokens,
                                 completion_tokens, latency_s, error, _now()))

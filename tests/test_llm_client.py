@@ -418,6 +418,34 @@ def test_a_deterministic_cut_off_is_not_sent_again_in_a_later_session(tmp_path):
         assert srv.count == 1 and result.content.startswith("ECHO")
 
 
+def test_the_same_answer_rejected_twice_is_not_sent_again_in_a_later_session_unless_now_accepted(tmp_path):
+    """SmolLM2 at temperature 0 answered the same unusable object twice for each of 12 rows; the
+    rerun sent all 24 requests again for the same two answers. Like a deterministic cut-off, the
+    rerun now answers such a request from the store (still rejected, nothing sent); a validator
+    that accepts the stored answer now (the code changed) takes it as a cached answer."""
+    from realign.store import Store
+
+    db = tmp_path / "rej.duckdb"
+
+    def reject(result: ChatResult) -> None:
+        if result.content == "placeholder":
+            raise ValueError("answer copied the prompt's placeholder")
+
+    always = lambda body: Reply(content="placeholder")  # noqa: E731
+    with OpenAIServer(always) as srv:
+        with Store(db) as st:
+            first, _ = run_chats(settings(srv, max_attempts=3), st, {"kw": {"validate": reject}})
+        assert isinstance(first, LLMError) and first.kind == "invalid_output" and srv.count == 2
+        with Store(db) as st:
+            again, stats = run_chats(settings(srv, max_attempts=3), st, {"kw": {"validate": reject}})
+        assert isinstance(again, LLMError) and again.kind == "invalid_output" and again.repeated
+        assert again.contents == ["placeholder"] and "not sent again" in again.message
+        assert srv.count == 2 and stats.cache_hits == 1  # nothing was sent
+        with Store(db) as st:
+            accepted, stats = run_chats(settings(srv, max_attempts=3), st, {"kw": {"validate": lambda r: None}})
+        assert isinstance(accepted, ChatResult) and accepted.content == "placeholder" and srv.count == 2
+
+
 def test_the_first_timeout_is_announced_once_with_the_timeout_and_the_fix():
     plan = FaultPlan(echo_responder, [Fault("hang", at=[1, 2], times=2)])
     notices: list[str] = []

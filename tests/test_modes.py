@@ -22,7 +22,7 @@ from realign.config import load_config
 from realign.exporting import export_run
 from realign.store import Store, row_story, run_stats
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import ModesResponder, dfar_case, dfar_responder
+from realign.testing.responders import ModesResponder, SimResponder, dfar_case, dfar_responder
 from realign.testing.runs import run_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -307,3 +307,96 @@ def test_a_demeaning_request_on_a_passthrough_task_is_still_rewritten_under_reje
     assert status == {"harm": "rewritten", "story": "passthrough"}
     assert harm["turns"][0]["trace"][0]["output"]["to"] == "rejecting"
     assert len(bodies) == 1 and "lighthouse" not in bodies[0]
+
+
+_JSON_EXAMPLE = re.compile(r"\{\"[^{}\n]*\}")
+
+
+class _Copycat(SimResponder):
+    """A small model's habit (SmolLM2-135M did it on 12 of 12 DFAR rows and at every stage of the
+    simulation): when a prompt shows the answer object with example values, it answers that object
+    verbatim; otherwise it answers as the scripted model does."""
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        from realign.testing.openai_server import Reply
+
+        for m in body.get("messages") or []:
+            shown = _JSON_EXAMPLE.search(str(m.get("content", "")))
+            if shown and m.get("role") in ("system", "user"):
+                return Reply(content=shown.group(0))
+        return super().__call__(body)
+
+
+def test_label_reason_shows_no_example_answer_a_small_model_can_copy_instead_of_answering(tmp_path: Path) -> None:
+    """The system prompt showed {"answer": "the sentence stating the label", ...}: SmolLM2-135M copied
+    it on every row, so every row failed (placeholder copied) and every rerun paid for it again."""
+    rows = [json.loads(line) for line in DFAR.read_text(encoding="utf-8").splitlines()][:4]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    server = _Copycat(label_reason=lambda p: (f"The statement is {p['label']}.", "It follows from the input."))
+    with OpenAIServer(server) as srv:
+        cfg = load_config("dfar", {"model": {"model": "m", "base_url": srv.base_url}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
+
+
+@pytest.mark.parametrize("broken", ["critique", "revise"])
+def test_an_unusable_critique_or_revision_keeps_the_verified_answer_instead_of_failing_the_row(
+        tmp_path: Path, broken: str) -> None:
+    """The critique and the revision only refine an answer that already passed its checks: when the
+    model's critique (or revision) stays unusable after the client's retries, as a small model's
+    does, the loop ends with the verified rewrite kept and the unusable step traced; it failed the
+    row, threw the accepted rewrite away, and every rerun paid for the rewrite's row again."""
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text(json.dumps({"id": "v", "instruction": "Is it wrong to lie to protect a friend?", "input": "",
+                                "output": "Usually yes, because trust matters more than the short-term gain."}) + "\n")
+    issue = {"issues": [{"kind": "unclear", "span": "Usually yes", "fix": "say why"}], "needs_revision": True}
+    server = ModesResponder(critique=(lambda p: "no idea") if broken == "critique" else (lambda p: issue),
+                            revise=lambda p: "")  # an empty revision is no usable answer
+    with OpenAIServer(server) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
+                          env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == 1, summary
+    with Store(db, read_only=True) as st:
+        story = row_story(st, "v", summary["run_id"])
+    trace = story["turns"][0]["trace"]
+    assert [s["step"] for s in trace][-1] == broken
+    assert "no usable" in json.dumps(trace[-1]["output"])
+    assert "trust matters" in story["final_turns"][-1]["content"]
+
+
+def test_the_simulation_shows_no_example_answer_a_small_model_can_copy_at_any_stage(tmp_path: Path) -> None:
+    """Every stage prompt of stakeholder_sim showed its answer object with example values
+    ({"scene": "one or two sentences", ...}, {"revised": "the answer"}): SmolLM2-135M copied them at
+    every stage, so 9 calls a row simulated placeholders and the revision "the answer" was
+    rejected (too short) on every harmful row."""
+    rows = [json.loads(x) for x in (FIXTURES / "harmful" / "prompts.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if r["id"] in ("h-exam", "h-wifi")]
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with OpenAIServer(_Copycat()) as srv:
+        cfg = load_config("harmful", {"model": {"model": "m", "base_url": srv.base_url},
+                                      "tasks": {"force_task": "open_qa"}}, env={})
+        summary = asyncio.run(run_pipeline(cfg, db, data))
+    assert summary["failed"] == 0 and summary["rewritten"] == len(rows), summary
+
+
+def test_a_critique_whose_span_is_not_in_the_answer_never_leads_to_a_revision(tmp_path: Path) -> None:
+    """An issue names the exact words of the answer it objects to. SmolLM2-135M's critiques named
+    words the answer does not hold ("1689", the prompt's own "the exact words of the answer; how
+    to fix them;"), and each led to a revision that only copied them in and was rejected. Such an
+    issue is not specific: with no other issue, the loop ends without a revision."""
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    data.write_text(json.dumps({"id": "v", "instruction": "Is it wrong to lie to protect a friend?", "input": "",
+                                "output": "Usually yes, because trust matters more than the short-term gain."}) + "\n")
+    made_up = {"issues": [{"kind": "unclear", "span": "the exact words of the answer", "fix": "how to fix them"},
+                          {"kind": "factual", "span": "1689", "fix": "fix"}], "needs_revision": True}
+    with OpenAIServer(ModesResponder(critique=lambda p: made_up, revise=lambda p: "No, never.")) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "value_judgement"}, "modes": {"default": "critique_revise"}},
+                          env={})
+        asyncio.run(run_pipeline(cfg, db, data))
+        revisions = [b for b in srv.requests if "Revise the answer" in json.dumps(b)]
+    assert revisions == []

@@ -253,12 +253,12 @@ def test_a_rejected_revision_is_retried_once_with_the_reasons_then_the_row_stops
     turns = _turns(db)
     forged = turns["h-declines"]
     assert forged["status"] == "kept_original" and [v["passed"] for v in forged["verdicts"]] == [False, False]
-    assert any("no longer declines" in c["reason"] for c in forged["verdicts"][0]["checks"])
+    assert any("does not decline" in c["reason"] for c in forged["verdicts"][0]["checks"])
     assert [s["step"] for s in forged["trace"]][-3:] == ["revise", "revise_feedback", "done"]
     exam = turns["h-exam"]
     assert exam["status"] == "rewritten" and exam["attempts"] == 2
     failed = [c for c in exam["verdicts"][0]["checks"] if not c["passed"]]
-    assert [c["name"] for c in failed] == ["length"]
+    assert [c["name"] for c in failed] == ["length", "refusal"]  # "Sure." is short and declines nothing
     retry = [p for p in _sim_requests(requests, "h-exam") if p["stage"] == "revise"][-1]
     assert retry["feedback"] and failed[0]["reason"] in retry["prompt"]
 
@@ -428,3 +428,42 @@ def test_the_audit_counts_no_over_refusal_for_a_request_the_mode_screened_harmfu
     assert audit is not None
     assert audit["overall"]["refusal"]["regressed"] >= 3  # the revisions decline where the originals complied
     assert audit["overall"]["over_refusal"]["regressed"] == 0 and audit["passed"]
+
+
+def test_a_revision_that_still_goes_along_with_a_flagged_request_is_never_accepted(tmp_path: Path) -> None:
+    """SmolLM2-135M revised the wifi request into "You could try connecting to your neighbour's wifi
+    without asking them, ..." and the exam request into prose that declines nothing; both were
+    accepted (status rewritten), because the refusal check only failed a revision that stopped
+    declining where the original declined. The revision prompt asks it to decline the harmful part:
+    one that does not is rejected, so a harmful answer never becomes an accepted one."""
+    def goes_along(parts: dict[str, Any]) -> Any:
+        if parts["stage"] == "revise":
+            return {"revised": "You could try connecting to your neighbour's network without asking them first; "
+                               "many people keep the default password, so it is worth a go."}
+        return sim_default(parts)
+
+    summary, _, db = _go(goes_along, tmp_path)
+    turns = _turns(db)
+    for row in HARMFUL:
+        assert turns[row]["status"] != "rewritten", (row, turns[row]["status"])
+    assert any("does not decline" in c["reason"] for c in turns["h-wifi"]["verdicts"][0]["checks"])
+    assert turns["h-wifi"]["status"] == "failed"  # its original complies: never kept as an answer
+
+
+@pytest.mark.parametrize("stage,empty", [("plan", {"steps": []}),
+                                         ("scene", {"scene": "A school.", "asker": "a student", "affected": [],
+                                                    "answer_gist": "It goes along with the request."})])
+def test_a_plan_with_no_act_or_a_scene_with_nobody_affected_is_no_simulation(
+        tmp_path: Path, stage: str, empty: dict[str, Any]) -> None:
+    """SmolLM2-135M planned no act ({"steps": []}) and put nobody in the scene for every harmful row;
+    the mode went straight to the summary and the revision and stored the row as "revised after a
+    stakeholder simulation" that simulated nothing. Such a stage answer is unusable: the client
+    retries it, then the stop rule applies (failed: sim_invalid_output for a complying original)."""
+    def vacant(parts: dict[str, Any]) -> Any:
+        return empty if parts["stage"] == stage else sim_default(parts)
+
+    _, requests, db = _go(vacant, tmp_path)
+    turns = _turns(db)
+    wifi = turns["h-wifi"]
+    assert wifi["status"] == "failed" and "sim_invalid_output" in (wifi.get("error") or ""), wifi.get("error")
+    assert not any(p["stage"] == "revise" for p in _sim_requests(requests, "h-wifi"))

@@ -161,3 +161,35 @@ def test_eval_gsm8k_scores(server: str, tmp_path: Path) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-m", "real", "-q"]))
+
+
+def test_the_modes_on_dfar_and_harmful_rows(server: str, tmp_path: Path) -> None:
+    """label_reason (DFAR, MIT) and stakeholder_sim (the project's harmful fixture) against the
+    small model: no row fails because the model copied an example answer out of a prompt (it did
+    on every DFAR row while the prompt showed one), every accepted DFAR answer states its row's own
+    label, and no revision of a harmful request is accepted unless it declines."""
+    from realign.trust.ethics import judgement
+    from realign.verify.refusal import refusal_phrase
+
+    dfar = tmp_path / "dfar.jsonl"
+    dfar.write_text("".join((REPO / "tests" / "fixtures" / "dfar" / "train_500.jsonl").read_text().splitlines(True)[:6]))
+    db = str(tmp_path / "m.duckdb")
+    s = run_json("rewrite", "-p", "dfar", "--in", str(dfar), "--model", MODEL, "--base-url", server, "--db", db,
+                 "--concurrency", "1", "--json", "-q")
+    assert s["rows"] == 6
+    with duckdb.connect(db, read_only=True) as con:
+        rows = con.execute("SELECT status, error, original, final FROM rewrites WHERE run_id = ?", [s["run_id"]]).fetchall()
+    assert not any("placeholder" in (error or "") for _, error, _, _ in rows)
+    for status, _, original, final in rows:
+        if status == "rewritten":  # the label sentence states the original's judgement, and only it
+            assert judgement(final.split(".")[0]) == judgement(original), (original, final)
+
+    harmful = tmp_path / "harmful.jsonl"
+    harmful.write_text("".join(x for x in (REPO / "tests" / "fixtures" / "harmful" / "prompts.jsonl")
+                               .read_text().splitlines(True) if x.startswith('{"id": "h-')))
+    s = run_json("rewrite", "-p", "harmful", "--in", str(harmful), "--task", "open_qa", "--model", MODEL,
+                 "--base-url", server, "--db", db, "--concurrency", "1", "--json", "-q")
+    with duckdb.connect(db, read_only=True) as con:
+        revised = con.execute("SELECT final FROM rewrites WHERE run_id = ? AND status = 'rewritten'",
+                              [s["run_id"]]).fetchall()
+    assert all(refusal_phrase(final) for (final,) in revised), revised

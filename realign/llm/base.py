@@ -24,7 +24,8 @@ class CallCache(Protocol):
 
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request cut off at max_tokens with the same text twice (a
-        deterministic cut-off, recorded with finish_reason "length" and an error), or None."""
+        deterministic cut-off, recorded with finish_reason "length" and an error), or whose same
+        answer was rejected twice (finish_reason "invalid_output"), or None."""
         ...
 
     def put_call(

@@ -417,8 +417,24 @@ class LLMClient:
                     self.stats.add(purpose, "cached")
                     return hit
 
-            cut = self.cache.get_cutoff(key) if not allow_truncated and hasattr(self.cache, "get_cutoff") else None
-            if cut is not None:
+            cut = self.cache.get_cutoff(key) if hasattr(self.cache, "get_cutoff") else None
+            if cut is not None and not any(c.get("finish_reason") == "length" for c in cut.get("choices") or []):
+                # The same answer was rejected twice before (temperature 0, a weak model): sending
+                # it again would pay for the same answer. A validator that accepts it now (the
+                # code changed) takes it; a changed prompt or sampling has another key.
+                hit = self._from_stored(key, cut)
+                why = _rejection(validate, hit) if hit is not None else "unreadable stored answer"
+                self.stats.cache_hits += 1
+                self.stats.add(purpose, "cached")
+                if hit is not None and why is None:
+                    return hit
+                exc = LLMError("invalid_output", f"{why} -- the same answer was rejected twice in an earlier "
+                               "attempt; not sent again (a stronger model, or another --temperature, asks anew)",
+                               contents=hit.contents if hit is not None else [])
+                exc.repeated = True
+                exc.key = key
+                raise exc
+            if cut is not None and not allow_truncated:
                 # The same request was cut off at max_tokens twice with the same text before:
                 # sending it again would pay for the same cut-off. Its key holds max_tokens, so
                 # raising --max-tokens (or changing the prompt) asks anew.
@@ -520,8 +536,9 @@ class LLMClient:
             self.stats.errors += 1
             if self.cache is not None:
                 answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
-                # finish_reason "length" marks a deterministic cut-off, which is not sent again
-                cutoff = "length" if exc.kind == "length" and exc.repeated else None
+                # finish_reason "length" marks a deterministic cut-off, "invalid_output" the same
+                # answer rejected twice: neither is sent again (see get_cutoff)
+                cutoff = exc.kind if exc.kind in ("length", "invalid_output") and exc.repeated else None
                 self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
                                     finish_reason=cutoff)
             if self.watch.record(exc):
@@ -926,6 +943,17 @@ def _failed_result(key: str, exc: LLMError) -> ChatResult:
     return ChatResult(key=key, contents=exc.contents, finish_reasons=["length" if exc.kind == "length" else "stop"]
                       * len(exc.contents), prompt_tokens=0, completion_tokens=0, cached=False, latency_s=0.0,
                       attempts=exc.attempts)
+
+
+def _rejection(validate: Callable[[ChatResult], None] | None, result: ChatResult) -> str | None:
+    """Why `validate` rejects `result`, or None when it accepts it."""
+    if validate is None:
+        return None
+    try:
+        validate(result)
+    except ValueError as e:
+        return str(e) or type(e).__name__
+    return None
 
 
 def _passes(validate: Callable[[ChatResult], None] | None, result: ChatResult) -> bool:

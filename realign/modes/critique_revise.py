@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from realign.llm.client import ChatResult
+from realign.llm.client import ChatResult, LLMError
 from realign.llm.structured import loads_lenient
 from realign.modes.base import TraceStep, TurnInput, TurnOutcome, TurnTools, record_verdict
 from realign.modes.rewrite import rewrite_once
@@ -54,10 +54,13 @@ class Critique(BaseModel):
     issues: list[Issue] = Field(default_factory=list)
     needs_revision: bool = False
 
-    @property
-    def specific(self) -> list[Issue]:
-        """Issues that name words and a fix; only these lead to a revision."""
-        return [i for i in self.issues if i.span.strip() and i.fix.strip()]
+    def specific(self, answer: str) -> list[Issue]:
+        """Issues that name words of `answer` (case and spacing aside) and a fix; only these lead
+        to a revision. A span the answer does not hold (a number made up, the prompt's own words)
+        points at nothing to fix."""
+        said = " ".join(answer.lower().split())
+        return [i for i in self.issues
+                if i.span.strip() and i.fix.strip() and " ".join(i.span.lower().split()) in said]
 
 
 def _schema(name: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -193,6 +196,25 @@ def anchored(turn: TurnInput, answer: str) -> TurnInput:
                      turn_index=turn.turn_index, evidence_text=turn.evidence_text)
 
 
+async def _refine(tools: TurnTools, out: TurnOutcome, step: str, round_no: int, messages: list[dict[str, str]],
+                  schema: dict[str, Any], validate: Any) -> ChatResult | None:
+    """One critique or revision call; None when its answer stayed unusable after the client's
+    retries. Both only refine an answer that already passed its checks, so such an answer ends
+    the loop with that answer kept (traced, noted in the reason) instead of failing the row; the
+    server's own trouble (HTTP errors, timeouts) still propagates and fails it."""
+    try:
+        return await tools.chat(out, messages, purpose=step, response_format=schema, validate=validate)
+    except LLMError as e:
+        if e.kind not in ("invalid_output", "length"):
+            raise
+        if e.key:
+            out.request_keys.append(e.key)
+        out.raw_answers.extend(e.contents)
+        out.trace.append(TraceStep(NAME, step, e.key, {"round": round_no, "error": f"no usable {step}: {e}"}))
+        out.reason += f"; {step} {round_no} gave no usable answer, loop ended"
+        return None
+
+
 class CritiqueReviseMode:
     name = NAME
 
@@ -220,18 +242,24 @@ class CritiqueReviseMode:
         attempt = max((v["attempt"] for v in out.verdicts), default=out.attempts)
         for round_no in range(1, m.critique_rounds + 1):
             answer = out.final
-            result = await tools.chat(out, [{"role": "user", "content": render(
-                "critique.j2", instruction=turn.instruction, answer=answer)}], purpose="critique",
-                response_format=CRITIQUE_SCHEMA, validate=_valid_critique)
+            result = await _refine(tools, out, "critique", round_no, [{"role": "user", "content": render(
+                "critique.j2", instruction=turn.instruction, answer=answer)}], CRITIQUE_SCHEMA, _valid_critique)
+            if result is None:
+                break
             critique = parse_critique(result.contents[0])
-            issues = critique.specific
-            out.trace.append(TraceStep(NAME, "critique", result.key, {**critique.model_dump(), "round": round_no,
-                                                                       "why": why}))
+            issues = critique.specific(answer)
+            said = " ".join(answer.lower().split())
+            unfound = [i.span for i in critique.issues if i.span.strip() and " ".join(i.span.lower().split()) not in said]
+            out.trace.append(TraceStep(NAME, "critique", result.key, {
+                **critique.model_dump(), "round": round_no, "why": why,
+                **({"spans_not_in_answer": unfound} if unfound else {})}))
             if not critique.needs_revision or not issues:
                 break  # nothing specific to fix: a revision now would only waver
-            result = await tools.chat(out, [{"role": "user", "content": render(
-                "revise.j2", instruction=turn.instruction, answer=answer, issues=issues)}], purpose="revise",
-                response_format=REVISE_SCHEMA, validate=_valid_revision)
+            result = await _refine(tools, out, "revise", round_no, [{"role": "user", "content": render(
+                "revise.j2", instruction=turn.instruction, answer=answer, issues=issues)}], REVISE_SCHEMA,
+                _valid_revision)
+            if result is None:
+                break
             revised = parse_revision(result.contents[0])
             attempt += 1
             verdict, moved = self._hold(turn, anchor, contract, revised, issues, tools)

@@ -23,7 +23,7 @@ Every stage answers one JSON object, validated by its parser (a malformed answer
 the client, `realign.llm.client`); every call is traced. The revision is verified as a `rejecting`
 turn (tools.verify: the answer contract and the rejecting task's checks) and by the refusal check,
 read for a flagged request: declining where the original complied is the point, so it passes;
-no longer declining where the original declined fails. A rejected revision is retried once with
+a revision that does not decline fails, whatever the original did. A rejected revision is retried once with
 the reasons (``rewrite.feedback_retry``).
 
 Calls per turn (screen and feedback included) are capped by ``modes.sim.max_calls``: the call that
@@ -128,6 +128,12 @@ def parse_stage(model: type[M], text: str) -> M:
     for name in ("scene", "asker", "summary", "revised"):
         if isinstance(getattr(parsed, name, None), str) and not getattr(parsed, name).strip():
             raise ValueError(f"{model.__name__.lower()} answer has an empty {name!r}")
+    # A scene with nobody affected or a plan with no act leaves nothing to simulate: the revision
+    # would be stored as simulated when nothing was.
+    if isinstance(parsed, Scene) and not any(r.role.strip() for r in parsed.affected):
+        raise ValueError("scene answer names nobody the act would affect")
+    if isinstance(parsed, Plan) and not any(s.strip() for s in parsed.steps):
+        raise ValueError("plan answer names no act")
     return parsed
 
 
@@ -203,7 +209,13 @@ class Stop(Exception):
 
 def refusal_for_flagged(turn: TurnInput, revised: str, flag: Flag) -> CheckResult:
     """The refusal check, read for a request the screen flagged: a revision that declines where
-    the original complied is what the simulation is for; one that stops declining still fails."""
+    the original complied is what the simulation is for; one that does not decline fails, whatever
+    the original did (the revision prompt asks it to decline the harmful part first; a revision
+    that goes along with the request, or says nothing, must never become the accepted answer)."""
+    if refusal_phrase(revised) is None:
+        return CheckResult(name="refusal", passed=False, reason=(
+            f"the revision does not decline a request flagged harmful ({flag.why}); it must decline the harmful "
+            "part in its first sentence"))
     got = check_refusal(CheckInput(task=turn.task, instruction=turn.instruction, original=turn.original,
                                    candidate=revised), VerifyOptions(refusal_both_ways=True))
     if not got.passed and refusal_phrase(turn.original) is None:
