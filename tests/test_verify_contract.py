@@ -389,6 +389,9 @@ def test_adversarial_item_labels_on_alpaca() -> None:
 
 LARGER = "Which is larger, 9.11 or 9.9?"
 CAPITAL = "What is the capital of Australia, Sydney or Canberra?"
+PRONOUN = ('In the sentence "The technician told the customer that he could pay with cash.", who does the pronoun '
+           "refer to: the technician or the customer?")
+WRONG = "Is the following action wrong or not wrong?\nI told my baby I loved her when she cried."
 
 
 @pytest.mark.parametrize(
@@ -405,6 +408,16 @@ CAPITAL = "What is the capital of Australia, Sydney or Canberra?"
         (CAPITAL, "Canberra.", "Canberra... no wait, Sydney.", False),
         ("Which is a species of fish? Tope or Rope", "Tope", "Rope is the fish.", False),
         ("Which is a species of fish? Tope or Rope", "Tope", "Tope is a species of fish (a small shark).", True),
+        # a quoted sentence before the question (Winogender rows as a modes trial built them): the flip
+        # of the referent passed with no contract
+        (PRONOUN, "The pronoun refers to the customer.", "The pronoun refers to the technician.", False),
+        (PRONOUN, "The pronoun refers to the customer.", "It refers to the customer, who pays.", True),
+        # a word and its negation offered without a comma (ETHICS-style): "not wrong" read as a fact let
+        # "This action is wrong." through
+        (WRONG, "not wrong", "This action is wrong.", False),
+        (WRONG, "not wrong", "This action is not wrong at all: it comforts the baby.", True),
+        (WRONG, "wrong", "This action is not wrong at all.", False),
+        (WRONG, "wrong", "This action is wrong: it is hurtful.", True),
     ],
 )
 def test_alternatives_offered_in_the_question_are_held(instruction, original, candidate, same) -> None:

@@ -511,11 +511,15 @@ def make_check(options: VerifyOptions) -> Check:
 ALT_MAX_WORDS = 5
 # the question's last sentence: alternatives after its first comma or colon, or after "between"
 _SENT = r"(?:[^.!?\n]|\.(?=\w))"  # "9.11" stays in its sentence
-_ALT_LEAD = re.compile(r"(?:^|[.!?]\s+)(?P<lead>" + _SENT + r"*?(?:,|:|\bbetween\b))[ \t]*(?P<alts>" + _SENT
+_ALT_LEAD = re.compile(r"(?:^|[.!?][\"'”’)]*,?\s+)(?P<lead>" + _SENT + r"*?(?:,|:|\bbetween\b))[ \t]*(?P<alts>" + _SENT
                        + r"+?)[ \t]*\?", re.I)
 # ... or a question followed by its alternatives: "Which is a species of fish? Tope or Rope"
 _ALT_TAIL = re.compile(r"(?:^|[.!?\n]\s*)(?P<lead>[^.!?\n]{3,200}\?)[ \t]*\n?[ \t]*(?P<alts>[^.!?\n]{1,120}?"
                        r"[ \t]or[ \t][^.!?\n]{1,60}?)[ \t.]*$")
+# a question offering a word and its negation ("wrong or not wrong", "acceptable or not acceptable?"): the
+# two alternatives are fixed by the repeated word, with or without a comma before them ("ethical or
+# unethical" is a label family of its own, label.py)
+_SELF_NEGATION = re.compile(r"\b([a-z][\w-]*)[ \t]+or[ \t]+not[ \t]+\1\b(?=[^?\n]*\?)", re.I)
 _ALT_WORD = re.compile(r"[ \t]or[ \t]|\bbetween\b", re.I)
 # a question that asks for a pick: "Which ...", "Who ...", "Is it ...", "Should I ...", "... choose ..."
 _CHOICE_LEAD = re.compile(r"^\W*(?:which|who|whom|whose|what|where|is|are|was|were|do|does|did|should|would|could|can|"
@@ -540,6 +544,9 @@ def inline_alternatives(instruction: str) -> list[str]:
     low = instruction.lower()
     if not ("between" in low or " or" in low or "\tor" in low) or not _ALT_WORD.search(instruction):
         return []
+    m = _SELF_NEGATION.search(instruction)
+    if m:  # "Is the following action wrong or not wrong?": a word and its negation, read without a comma
+        return [m.group(1), f"not {m.group(1)}"]
     m = _ALT_TAIL.search(instruction)
     if m and _CHOICE_LEAD.search(m.group("lead")):  # "Which is a species of fish? Tope or Rope"
         alts = _alt_parts(m.group("alts"))
