@@ -440,6 +440,7 @@ class Pipeline:
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),
             "retries": getattr(s, "retries", 0),
+            "retry_causes": dict(sorted(getattr(s, "retry_causes", {}).items(), key=lambda kv: -kv[1])),
             "prompt_tokens": getattr(s, "prompt_tokens", 0),
             "completion_tokens": getattr(s, "completion_tokens", 0),
             "cost_usd": cost_usd(self.stats.price, getattr(s, "prompt_tokens", 0), getattr(s, "completion_tokens", 0)),

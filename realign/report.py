@@ -77,7 +77,9 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
     console.print(
         f"requests: {s['llm_requests']} sent"
         + (f" (and {s['batch_requests']} in batch files over {s['batch_rounds']} round(s))" if s.get("batch_requests") else "")
-        + f", {s['cached_requests']} from cache, {s['retries']} retries | "
+        + f", {s['cached_requests']} from cache, {s['retries']} retries"
+        + (f" ({', '.join(f'{k} {n}' for k, n in s['retry_causes'].items())})" if s.get("retry_causes") else "")
+        + " | "
         f"tokens {s['prompt_tokens']:,} prompt + {s['completion_tokens']:,} completion"
         + ("" if s.get("cost_usd") is None else f" (${s['cost_usd']:.4f})")
         + f" | {s['elapsed_s']:.1f} s, {_rate(s['rows_per_s'])}"

@@ -160,6 +160,9 @@ def test_200_rows_with_faults_every_row_accounted_for(tmp_path: Path) -> None:
     assert s["failed_by_kind"][0]["fix"]  # says what to do about them
     assert s["kept_original"] >= 3 and s["passthrough"] >= 40 and s["rewritten"] >= 80
     assert all(injected[k] > 0 for k in ("rate_limit", "server_error", "malformed", "length", "hang"))
+    # every retry says what the attempt before it failed with
+    assert sum(s["retry_causes"].values()) == s["retries"]
+    assert {"rate_limited", "server_error", "timeout", "length"} <= set(s["retry_causes"])
 
     con = duckdb.connect(str(db), read_only=True)
     q = con.execute("SELECT line, field, error FROM quarantine ORDER BY line").fetchall()
@@ -180,6 +183,19 @@ def test_200_rows_with_faults_every_row_accounted_for(tmp_path: Path) -> None:
     proc = realign("show", rows[0]["id"], "--db", str(db), "--json")
     story = summary_of(proc)
     assert story["example_id"] == rows[0]["id"] and story["original_turns"]
+
+
+def test_the_summary_names_what_the_retried_attempts_failed_with(tmp_path: Path) -> None:
+    """'13 retries' alone does not say whether the server or the model needs a look."""
+    data = tmp_path / "in.jsonl"
+    write_alpaca(data, 12)
+    faults = FaultPlan(RealignResponder(), [Fault("server_error", every=3, salt="s")])
+    with OpenAIServer(faults) as srv:
+        proc = realign("rewrite", "--in", str(data), "--db", str(tmp_path / "r.duckdb"), "--model", "m",
+                       "--base-url", srv.base_url, "--pipeline", str(pipeline_file(tmp_path, max_attempts=4)))
+    assert proc.returncode == 0, proc.stderr
+    m = re.search(r"(\d+) retries \(server_error (\d+)\)", proc.stdout.replace("\n", " "))
+    assert m and m.group(1) == m.group(2) and int(m.group(1)) >= 1, proc.stdout
 
 
 # ---- resume ------------------------------------------------------------------------------

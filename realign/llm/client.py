@@ -187,6 +187,7 @@ class LLMStats:
     completed: int = 0  # chat calls answered by the server
     in_flight: int = 0  # HTTP requests awaiting an answer now
     retries: int = 0  # requests that were retries of an earlier attempt
+    retry_causes: dict[str, int] = field(default_factory=dict)  # retries by the failed attempt's error kind
     errors: int = 0  # chat calls that ended in LLMError
     prompt_tokens: int = 0  # usage of every answer received (retried ones too: they are paid)
     completion_tokens: int = 0
@@ -486,6 +487,10 @@ class LLMClient:
             if attempts > 1:
                 self.stats.retries += 1
                 self.stats.add(purpose, "retries")
+                # what the attempt before failed with (timeout, server_error, invalid_output ...): a
+                # count of retries alone does not say whether the server or the model needs a look
+                cause = previous.kind if previous is not None else "unknown"
+                self.stats.retry_causes[cause] = self.stats.retry_causes.get(cause, 0) + 1
             mode = self.structured_mode
 
             def build() -> bytes:
