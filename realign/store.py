@@ -1175,7 +1175,8 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
 
 
 def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any] | None:
-    """The quarantine entry of the input row whose own id field holds `example_id`, or None.
+    """The quarantine entry of the input row whose own id field holds `example_id` (or, for one
+    row only, starts with it), or None.
 
     A quarantined row has no example id (it never became an Example), so the id is read back
     from its raw text with the reader's id fields (the run's `input.id_field` first)."""
@@ -1187,6 +1188,7 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
     cfg = json.loads(info[0]["config"] or "{}")
     own = (cfg.get("input") or {}).get("id_field")
     fields = ([own] if own else []) + list(ID_FIELDS)
+    by_prefix: list[dict[str, Any]] = []  # rows whose id starts with `example_id`, as `show` takes example ids
     for row in store.query(
             """SELECT source_index, line, field, error, raw FROM quarantine
                WHERE run_id = ? AND strpos(raw, ?) > 0 ORDER BY source_index LIMIT 100""", [run_id, example_id]):
@@ -1195,11 +1197,14 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
         except ValueError:
             data = None
         if isinstance(data, dict):
-            if any(k in data and str(data[k]) == example_id for k in fields):
+            ids = [str(data[k]) for k in fields if k in data]
+            if example_id in ids:
                 return {**row, "input_path": info[0]["input_path"]}
+            if any(i.startswith(example_id) for i in ids):
+                by_prefix.append(row)
         elif f'"{example_id}"' in row["raw"]:  # not JSON: the id as a quoted string in the raw text
             return {**row, "input_path": info[0]["input_path"]}
-    return None
+    return {**by_prefix[0], "input_path": info[0]["input_path"]} if len(by_prefix) == 1 else None
 
 
 def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | None:

@@ -225,6 +225,13 @@ def test_show_of_a_quarantined_row_id_gives_its_file_line_field_reason_and_raw_t
         assert (broken["line"], broken["field"], broken["reason"]) == (9, None, "line is not valid JSON")
         with pytest.raises(ConfigError, match="^no example 's8'"):
             row_story(st, "s8", "r1")
+        # a unique prefix names a quarantined row's id as it names an example's: "s" starts only "s7"
+        assert row_story(st, "s", "r1")["line"] == 7
+        st.add_quarantine("r1", BadRow(source_index=10, line=11, field="conversations", error="missing",
+                                       raw='{"id": "s70"}'))
+        st.flush()
+        with pytest.raises(ConfigError, match="^no example 's'"):  # two ids start with it: no guess
+            row_story(st, "s", "r1")
         # a row with no id at all is named by where it is: FILE:LINE, or the line alone; a long
         # raw text is cut to its start, saying how long it was
         long_raw = '{"instr' + "x" * 5000
