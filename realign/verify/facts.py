@@ -1,4 +1,54 @@
-"""DOCSTRING facts"""
+"""Key facts: a short factual answer keeps the facts that answer the question.
+
+The answer facts of an original (`facts_answer.answer_facts`) are the numbers (dates and years
+included) and names (capitalised spans: "Neil Young", "December", "Treaty of Paris") it states that
+the question does not already give; a short answer in plain words that states neither ("uvea", "hit
+points or health points") is held by its content words; a quotation longer than that (a quoted span,
+or the whole short answer to a question that asks for words: "Hit the ball closer to the hole") must
+come back whole, case and punctuation aside. A rewrite passes when it keeps at least one answer fact
+(and every quotation) and substitutes none:
+
+- a number substitution is an answer number the rewrite drops while stating a number that neither
+  the original, the question, the conversation nor the evidence gives ("ratified on December 15,
+  1791" -> "came out on December 16, 1689"; "about 1,497 people" -> "1,350");
+- a name substitution likewise ("The capital is Canberra" -> "It is Sydney"), including one name
+  of a pair ("Mutt and Jeff" -> "Benjamin Franklin and Jeff"; a pair is kept only by both its
+  names, in either order);
+- a range (or a score) written with another end: "30–31 October" -> "31–31 October", "1989 to
+  1996" -> "1989–97", whatever the dash or word (-, –, —, to, through, until, between X and Y);
+  a colon pair ("22:28") is one fact.
+- an answer taken back or hedged: kept, then corrected to a new fact ("Neil Young. No wait, it
+  was Bruce Springsteen", "..., but it was actually ...", "Correction: 1792", a closing "The
+  answer is ..." naming another, a number the question gives, another quotation, or one end of the
+  original's range: "30–31 October. Correction: it was actually 31"), or offered beside one
+  ("either Neil Young or Bruce Springsteen", "1791 or 1792", "X, though possibly Y"); the same
+  value in another form beside it is no hedge ("0.54 or 54.00%", "17.98, or rounded, 18.00").
+
+A fact is kept in the forms long answers write it; each kind of form is read by its own module:
+numbers, dates, roundings, decades, centuries, ranges and money by `facts_numbers`, units,
+temperatures and eras by `facts_units`, names with a number ("World War II") by `facts_numerals`,
+names (titles, given names, pet forms, acronyms, abbreviations, folded letters) by `facts_names`,
+plain-word answers by `facts_terms`, quotations by `facts_quotes`. This module runs the check and
+gives its reasons: besides the above, a value with the scale word of a unit the question states
+("$1,577 million" for "1577" to a question "in USD millions", `math.in_question_scale`) and a
+compound the rewrite spaces out ("Twenty - sixth") are read as the original's. The same name with
+another number ("World War I"), the same number with another unit of the same kind ("70 mph" -> "70
+km/h", "$5" -> "€5"), another given name before the surname of a name written surname first ("Hess,
+Rudolf" -> "Walter Hess") and the other side of the question's "A or B" ("hen" for "egg" to "...
+the hen or the egg") change the answer. A fact stated only under a negation ("not written by Neil
+Young but ...") is not kept. A rewrite that keeps no whole fact but a clear part of the answer's
+words (a run at their start or end: "magnetic" for "magnetic field", "jerry reed" for "Jerry Reed
+Hubbard") and states nothing that could be another answer keeps it (`_part_kept`).
+
+Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
+is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
+invention, which is what the optional LLM judge is for.
+
+>>> from realign.verify.base import CheckInput
+>>> check_facts(CheckInput(task="open_qa", instruction="When was the Bill of Rights ratified?",
+...     original="It was ratified on December 15, 1791.", candidate="December 16, 1689.")).passed
+False
+"""
 
 from __future__ import annotations
 

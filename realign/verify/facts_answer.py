@@ -1,4 +1,11 @@
-"""DOCSTRING facts_answer"""
+"""The facts of a text and the answer facts of an original for the key-facts check (`facts`).
+
+`read_facts` reads the numbers and names a text states (numbers by `facts_numbers`, names by
+`facts_names`); `answer_facts` keeps those of the original that the question does not give and,
+where there are none, reads the answer as plain words (`facts_terms`), a quotation (`facts_quotes`)
+or a symbol ("/"). A yes / no answer and the answer to a request for an explanation have no such
+words to keep. `contract` reads them to state the contract of a short factual answer.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,18 @@
-"""DOCSTRING facts_names"""
+"""Names for the key-facts check (`facts`): where a text names something, and whether a rewrite keeps
+a name of the original (`_has_name`).
+
+A name is kept in the forms long answers write it: with a title, a shortened given name or middle
+names written out, added or left out ("Dr. George Berkeley", "Dave Gahan", "Hugh Samuel Johnson"
+for "Hugh S. Johnson"; not "George W. Bush" for "George H. W. Bush"), by its surname alone unless
+another given name stands before it, a title before the surname alone ("President Lincoln", "Dr.
+King"), pet forms of given names ("Eddie" / "Edward"), abbreviated name words ("Mount" / "Mt.",
+"Boulevard" / "Blvd", "U.S." / "United States", ", Jr."), citation marks dropped ("Elena Anaya⁶"),
+letters written without their marks ("Søren" / "Soren", "Strauß" / "Strauss"), dotted and mixed-case
+acronyms and their expansions ("U.S.", "BSkyB", "DMV" / "Department of Motor Vehicles"), one word of
+a name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture
+transaction"), a nickname quoted inside a name or standing for it ('Dwayne "The Rock" Johnson' /
+"The Rock") and names in an all lower-case rewrite ("roger l. jackson").
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,20 @@
-"""DOCSTRING facts_numbers"""
+"""Numbers of the key-facts check (`facts`) and the forms a rewrite may write them in.
+
+Read as the number they state: numbers in words, ordinals and scale words ("the eighth", "eighteen
+million", "two hundred and fifty", "a dozen"; "one" standing for a noun is no number), dates with
+abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), fiscal years shortened ("FY2022",
+"FY 2022", "FY22") and money as filings shorten it ("$2,018mn", "$2.5bn", "$5M", "$40K", an
+accounting negative "$(473) million").
+
+Kept as another form of the original's number (`approximations`): a rounding under an approximation
+word ("about 1,500" for 1,497), a value written to more places that rounds to the original's ("4.19%"
+for "4.2%", or at the decimal places the question asks for: "-0.0153" for "-0.02"), a value with a
+scale word compared at its unit's precision ("$1,824 million" for "$1.8 bn"), a percent of a fraction
+("65.4%" for "0.654"), decades and years written short ("the '60s", "the sixties", "'99"), a century
+by its number or its hundreds ("the 16th century" / "the 1500s") and "1st" / "first". A year is not
+kept by its century or decade alone: "the 16th century" for 1524 drops it. Ranges ("1989–96",
+"between 5 and 10") are read with their ends, an abbreviated end year as the full year.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""DOCSTRING facts_numerals"""
+"""Names written with a number for the key-facts check (`facts`): "World War II" / "World War 2" / "the
+Second World War", "Louis XIV" / "Louis the Fourteenth", "Super Bowl LII" / "Super Bowl 52".
+
+Apart from `facts_numbers` because such a number belongs to a name: it is read with the name's last
+word, and the rewrite's form is written back as the original's (`_numerals_aligned`) before the
+check compares them; the same name with another number changes the answer (`facts._numeral_changed`).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from realign.verify.facts_words import _CALENDAR, _STOP
 # written by long answers in several forms: a Roman numeral, digits, "the Eighth" after the name, "the
 # Second" / "the 2nd" before it ("the Second World War"), a number word ("World War Two"). The rewrite's
 # form is written back as the original's (`_numerals_aligned`), and the same name with another number
-# ("World War I" for "World War II", "Henry VII" for "Henry VIII") changes the answer (`_numeral_changed`).
+# ("World War I" for "World War II", "Henry VII" for "Henry VIII") changes the answer (`facts._numeral_changed`).
 # Roman numerals only from I, V, X and L and below NUMERAL_MAX: "Vitamin C", "Washington DC" are letters.
 NUMERAL_MAX = 99
 _CARDINAL_WORDS = {w: i for i, w in enumerate(

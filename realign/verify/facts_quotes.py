@@ -1,4 +1,8 @@
-"""DOCSTRING facts_quotes"""
+"""Quotations for the key-facts check (`facts`): a quoted span, or the whole short answer to a question
+that asks for words ("What was Hogan's famous reply?" -> "Hit the ball closer to the hole"), is held
+whole: its words in their order, case and punctuation aside. Apart from `facts_terms` because a
+quotation is kept only written out, never by a share of its words.
+"""
 
 from __future__ import annotations
 

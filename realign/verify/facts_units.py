@@ -1,4 +1,8 @@
-"""DOCSTRING facts_units"""
+"""Units after a number for the key-facts check (`facts`): one unit in its spellings ("42 km" / "42
+kilometres"), temperatures in one form ("100 degrees Celsius" / "100 °C") and era marks in one form
+(BCE / BC, CE / AD), so that a rewrite that writes another unit of the same kind ("70 mph" -> "70
+km/h", "$5" -> "€5") can be told from one that writes the same unit another way.
+"""
 
 from __future__ import annotations
 

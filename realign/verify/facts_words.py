@@ -1,4 +1,9 @@
-"""DOCSTRING facts_words"""
+"""Words every reader of the key-facts check shares: the stop words that name nothing, month and day
+names, a whole-word search, one word written two ways, and negation ("not 1,497 but 1,350").
+
+Apart so that the number, name and term readers (`facts_numbers`, `facts_names`, `facts_terms`) can
+all use them without importing one another in a circle.
+"""
 
 from __future__ import annotations
 
