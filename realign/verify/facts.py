@@ -70,7 +70,9 @@ from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, q
 from realign.verify.facts_terms import TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept
 from realign.verify.facts_units import _UNIT_KIND, _eras_written, _temperatures_written, _units_after
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
-from realign.verify.math import _NUM, _to_number, in_question_scale, places_asked, restated_forms
+from realign.verify.math_answer import restated_forms
+from realign.verify.math_numbers import _NUM, _to_number
+from realign.verify.math_question import in_question_scale, places_asked
 from realign.verify.options import VerifyOptions
 
 NAME = "key_facts"

@@ -24,7 +24,7 @@ from realign.verify.facts_terms import (
     SPAN_MAX_WORDS, TERM_MAX_WORDS, _fragment, _short_term, _stems, _term_alternatives,
 )
 from realign.verify.facts_words import _CALENDAR, _words_of
-from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number
+from realign.verify.math_numbers import _NUM, _WORD_NUM, _to_number, _word_number
 
 
 _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$")

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 from realign.verify.base import CheckInput
 from realign.verify.facts_words import _ANY_DIGIT, _negated, _word_at
-from realign.verify.math import _NUM, _to_number
+from realign.verify.math_numbers import _NUM, _to_number
 
 
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}

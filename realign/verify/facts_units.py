@@ -10,7 +10,7 @@ import re
 from fractions import Fraction
 
 from realign.verify.facts_words import _ANY_DIGIT
-from realign.verify.math import _NUM, _WORD_NUM, _to_number, _word_number
+from realign.verify.math_numbers import _NUM, _WORD_NUM, _to_number, _word_number
 
 
 # Units after a number. One unit in its other spellings keeps the fact ("42 km" / "42 kilometres",
