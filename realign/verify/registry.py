@@ -1,8 +1,9 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
-`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`. Modules are imported on
-first use, so importing the registry is cheap.
+`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`; the readers of `facts`
+and `math` live beside them (`facts_*`, `math_*`). Modules are imported on first use, so importing the
+registry is cheap.
 
 >>> from realign.verify.base import CheckInput
 >>> v = run_checks(["math_answer"], CheckInput(task="math_puzzles", instruction="2+2?",

@@ -1,0 +1,120 @@
+"""Plain-word answers for the key-facts check (`facts`): a short answer that names nothing ("uvea",
+"hit points or health points") is held by its content words, folded for plurals and spelling variants
+("temporal lobe" for "the temporal lobes"), a compound counted written as one word or two ("sea water"
+for "seawater"). A short answer made of the question's own words ("egg" to "... the hen or the egg")
+is held by those words; an answer phrase cut from a text ("until their objectives were met":
+lower-case opening, no names or numbers) by two fifths of its content words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from realign.verify.facts_names import _fold
+from realign.verify.facts_words import _STOP, _TERM_WORD, _same_word
+
+
+# A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
+# nothing, yet it is the answer: its content words must come back (plurals and -ise/-ize spellings
+# folded). Alternatives ("A or B", "A / B") are kept by any one of them.
+TERM_MAX_WORDS = 6
+_TERM_STOP = _STOP | frozenset(
+    """of to into onto over under below beneath underneath above inside outside within without between among
+    through across around about near till until upon via per than not be been being""".split()
+)
+_TERM_ALT = re.compile(r"\s*(?:/|;|\bor\b)\s*", re.I)
+
+
+def _stem(word: str) -> str:
+    w = _fold(word.lower()).replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = re.sub(r"is(?=ation|e$|ed$|es$|ing$)", "iz", w)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+@lru_cache(maxsize=256)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _TERM_WORD.findall(text))
+
+
+# "a number of qualifications" is "qualifications": a quantity word before "of" counts nothing the
+# answer names
+_QUANTIFIER = re.compile(r"\b(?:an?|the)[ \t]+(?:number|lot|couple|variety|range|series|handful|majority|few)[ \t]+of\b",
+                         re.I)
+
+
+def _term_alternatives(term: str, given: frozenset[str]) -> list[list[str]]:
+    """Each alternative of a plain-word answer as the stems of its content words, less the words the
+    question already gives ("callable bonds" to "a bond that ..." is "callable")."""
+    alts = []
+    for alt in _TERM_ALT.split(_QUANTIFIER.sub(" ", term) if " of" in term else term):
+        head = alt.split(",")[0]  # "Octopussy, a James Bond film": what follows the comma describes the head
+        words = [_stem(w) for w in _TERM_WORD.findall(head) if w.lower() not in _TERM_STOP]
+        words = [w for w in words if w not in given]
+        if words:
+            alts.append(words)
+    return alts
+
+
+@lru_cache(maxsize=256)
+def _joined_pairs(text: str) -> frozenset[str]:
+    """Each two neighbouring words of `text` written as one ("sea water" -> "seawater")."""
+    words = [_fold(w.lower()) for w in _TERM_WORD.findall(text)]
+    return frozenset(_stem(a + b) for a, b in zip(words, words[1:]))
+
+
+def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
+    """Whether `text` keeps one alternative of a plain-word answer: all its content words, or all
+    but one of three or more ("inner mitochondrial membrane" as "the inner membrane of the
+    mitochondria"); a compound counts written as one word or as two ("seawater" / "sea water")."""
+    have = _stems(text)
+    for alt in _term_alternatives(term, given):
+        found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
+        if found >= len(alt) - (len(alt) >= 3):
+            return True
+        if len(alt) == 1 and alt[0] in _joined_pairs(text):
+            return True
+        if len(alt) == 2 and _stem(alt[0] + alt[1]) in have:
+            return True
+    return False
+
+
+def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
+    """Whether `text` keeps at least FRAGMENT_SHARE of an answer phrase's content words (those the
+    question does not give), each as written or as another form of the word."""
+    words = {w for alt in _term_alternatives(fragment, given) for w in alt}
+    have = _stems(text)
+    found = sum(any(w == h or _same_word(w, h) for h in have) for w in words)
+    return bool(words) and found >= FRAGMENT_SHARE * len(words)
+
+
+def _short_term(original: str) -> str | None:
+    """The original as a plain-word answer: one line of at most TERM_MAX_WORDS words, no sentence
+    break inside."""
+    t = original.strip().rstrip(".!")
+    if not t or "\n" in t or len(t.split()) > TERM_MAX_WORDS or re.search(r"[.!?:]\s", t):
+        return None
+    return t
+
+
+SPAN_MAX_WORDS = 3  # a longer answer made of the question's words restates the question
+# An answer phrase longer than a plain-word answer, cut from a text ("until their economic and political
+# objectives were met", "by assuming the task of interpreting the treaties"): no sentence (it opens in
+# lower case), so not one way of saying something but the answer's own words. Held by at least
+# FRAGMENT_SHARE of its content words: a rewrite may reorder and shorten it, not answer with other words.
+FRAGMENT_MAX_WORDS = 30
+FRAGMENT_SHARE = 0.4
+
+
+def _fragment(original: str) -> str | None:
+    t = original.strip().rstrip(".,;")
+    if not t or not t[0].islower() or "\n" in t or re.search(r"[.!?:]\s", t) \
+            or not TERM_MAX_WORDS < len(t.split()) <= FRAGMENT_MAX_WORDS:
+        return None
+    return t
