@@ -6,7 +6,7 @@ Each task type has one file ``criteria/<name>.md``: TOML front matter between ``
 
 >>> tasks = load_tasks()
 >>> tasks["math_puzzles"].verifiers
-['math_answer', 'refusal']
+['math_answer', 'answer_line', 'refusal']
 >>> group_of("open_qa")
 'Conversation'
 >>> normalize_task_name("**Open-QA**.")

@@ -18,9 +18,9 @@ We read the two files ourselves (tokenizers + safetensors, both dependencies of 
 than import `wordllama`, whose loader can fall back to downloading from a model hub and
 configures logging at import. No torch, no GPU.
 
-Example:
-    >>> emb = StaticEmbedder.load()
-    >>> emb.embed(["Translate 'good morning' into German"]).shape
+Example (with the embeddings extra installed):
+    >>> emb = StaticEmbedder.load()  # doctest: +SKIP
+    >>> emb.embed(["Translate 'good morning' into German"]).shape  # doctest: +SKIP
     (1, 256)
 """
 

@@ -9,7 +9,7 @@ registry is cheap.
 >>> v = run_checks(["math_answer"], CheckInput(task="math_puzzles", instruction="2+2?",
 ...     original="2+2=4\\n#### 4", candidate="2 + 2 = 4.\\n\\n**Final answer:** 4"))
 >>> v.passed, [c.name for c in v.checks]
-(True, ['length', 'leak', 'math_answer'])
+(True, ['length', 'leak', 'math_answer', 'refusal', 'language'])
 """
 
 from __future__ import annotations
