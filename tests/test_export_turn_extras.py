@@ -1,0 +1,114 @@
+"""Per-turn keys a trainer reads (`weight`, `name`, `loss`, anything else) survive a rewrite and
+come out unchanged in every export whose rows hold per-turn objects; only the content changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from realign.testing.openai_server import OpenAIServer
+from realign.testing.responders import RealignResponder, reformat
+from test_e2e_cli import realign, summary_of
+
+# keys of each turn other than role and content, per row, in turn order
+EXTRAS = {
+    "r1": [{"name": "alice", "weight": 1, "x_note": {"a": [1, None]}},
+           {"weight": 0, "name": "bot", "x_unknown": [1, 2]},
+           {"loss": False},
+           {"weight": 1, "x_unknown": "z"}],
+    "r2": [{"name": "bob"}, {"weight": 0.5, "loss": True}],
+}
+TEXTS = {
+    "r1": ["What is the capital of France?", "Paris is the capital of France.",
+           "And what is the capital of Spain?", "Madrid is the capital of Spain."],
+    "r2": ["Name a primary colour.", "KEEP: red is a primary colour."],
+}
+
+
+def _write(path: Path, shape: str) -> None:
+    role_key, content_key, names = (("role", "content", ("user", "assistant")) if shape == "messages"
+                                    else ("from", "value", ("human", "gpt")))
+    with path.open("w") as f:
+        for rid, texts in TEXTS.items():
+            turns = [{role_key: names[i % 2], content_key: text, **EXTRAS[rid][i]} for i, text in enumerate(texts)]
+            f.write(json.dumps({"id": rid, shape: turns}) + "\n")
+
+
+def _rewrite(parts: dict) -> str | None:
+    return None if parts["original"].startswith("KEEP") else reformat(parts["original"])
+
+
+def _run(tmp: Path, data: Path, db: Path, *extra: str) -> dict:
+    with OpenAIServer(RealignResponder(_rewrite)) as srv:
+        return summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                                  "-q", "--json", "--db", str(db), *extra))
+
+
+def _export(db: Path, out: Path, fmt: str) -> None:
+    summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", fmt, "--json"))
+
+
+def _lines(path: Path) -> dict[str, dict]:
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    return {r["id"]: r for r in rows}
+
+
+def _check_turns(rows: dict[str, dict], key: str, role_key: str, content_key: str, rewritten: bool) -> None:
+    assert set(rows) == set(EXTRAS)
+    for rid, turns in ((rid, rows[rid][key]) for rid in EXTRAS):
+        assert [{k: v for k, v in t.items() if k not in (role_key, content_key)} for t in turns] == EXTRAS[rid]
+        for i, t in enumerate(turns):
+            changed = rewritten and rid == "r1" and i % 2 == 1  # r2's answer is kept, users never change
+            assert (t[content_key] != TEXTS[rid][i]) == changed, (rid, i, t)
+
+
+def _check_exports(tmp: Path, db: Path, rewritten: bool) -> None:
+    _export(db, tmp / "sg.jsonl", "sharegpt")
+    _check_turns(_lines(tmp / "sg.jsonl"), "conversations", "from", "value", rewritten)
+    _export(db, tmp / "msg.jsonl", "messages")
+    _check_turns(_lines(tmp / "msg.jsonl"), "messages", "role", "content", rewritten)
+    _export(db, tmp / "prov.jsonl", "jsonl")
+    prov = _lines(tmp / "prov.jsonl")
+    _check_turns(prov, "messages", "role", "content", rewritten)
+    _check_turns(prov, "original_messages", "role", "content", False)
+    _export(db, tmp / "prov.parquet", "parquet")
+    table = {r["id"]: r for r in pq.read_table(tmp / "prov.parquet").to_pylist()}
+    for rid, extras in EXTRAS.items():
+        assert json.loads(table[rid]["meta"])["message_extras"] == extras
+        assert [m["content"] for m in table[rid]["original_messages"]] == TEXTS[rid]
+    # the alpaca shape has no per-turn objects: it is the same as before, no extra key anywhere
+    _export(db, tmp / "alpaca.jsonl", "alpaca")
+    alpaca = _lines(tmp / "alpaca.jsonl")
+    assert set(alpaca["r2"]) == {"id", "instruction", "input", "output"}
+    assert alpaca["r2"]["output"] == TEXTS["r2"][1]
+    assert set(alpaca["r1"]) == {"id", "instruction", "input", "output", "history"}
+    assert alpaca["r1"]["history"][0][0] == TEXTS["r1"][0]
+
+
+def test_messages_turn_keys_survive_rewritten_and_kept_turns(tmp_path: Path) -> None:
+    data = tmp_path / "chat.jsonl"
+    _write(data, "messages")
+    s = _run(tmp_path, data, tmp_path / "m.duckdb", "--task", "open_qa")
+    assert s["rewritten"] == 1 and s["kept_original"] == 1
+    _check_exports(tmp_path, tmp_path / "m.duckdb", rewritten=True)
+
+
+def test_sharegpt_turn_keys_survive_rewritten_and_kept_turns(tmp_path: Path) -> None:
+    data = tmp_path / "chat.jsonl"
+    _write(data, "conversations")
+    s = _run(tmp_path, data, tmp_path / "s.duckdb", "--task", "open_qa")
+    assert s["rewritten"] == 1 and s["kept_original"] == 1
+    _check_exports(tmp_path, tmp_path / "s.duckdb", rewritten=True)
+
+
+def test_passthrough_turn_keys_survive(tmp_path: Path) -> None:
+    data = tmp_path / "chat.jsonl"
+    _write(data, "conversations")
+    cfg = tmp_path / "pass.toml"
+    cfg.write_text('name = "pass"\n[classify]\nkind = "embedded"\n[tasks]\nforce_task = "open_qa"\n'
+                   "rewrite = { open_qa = false }\n")
+    s = _run(tmp_path, data, tmp_path / "p.duckdb", "--pipeline", str(cfg))
+    assert s["passthrough"] == 2
+    _check_exports(tmp_path, tmp_path / "p.duckdb", rewritten=False)
