@@ -135,14 +135,14 @@ def alpaca_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, 
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": _record_id(ex, meta or {}),
-        "conversations": [{"from": _SHAREGPT_ROLE[t.role], "value": t.content} for t in ex.turns],
+        "conversations": [t.as_object("from", "value", _SHAREGPT_ROLE[t.role]) for t in ex.turns],
     }
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "id": _record_id(ex, meta or {}),
-        "messages": [{"role": t.role, "content": t.content} for t in ex.turns],
+        "messages": [t.as_object() for t in ex.turns],
     }
 
 
@@ -267,6 +267,9 @@ def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
         "original_messages": meta.get("original_messages"),
         "turns": [{k: t.get(k) for k in _TURN_FIELDS} for t in meta.get("turns") or []] or None,
         "meta": _dumps({**{k: v for k, v in meta.items() if k not in ("original_messages", "turns")},
+                        # the turns' own extra keys (weight, name, ...): the message structs have no room
+                        **({"message_extras": [t.extra for t in ex.turns]} if any(t.extra for t in ex.turns)
+                           else {}),
                         **({"turn_extras": extras} if (extras := [
                             {k: v for k, v in t.items() if k not in _TURN_FIELDS} for t in meta.get("turns") or []
                         ]) and any(extras) else {})}),

@@ -770,7 +770,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         clabel = f"{label}.{content_key}"
         if content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
-        turns.append(Turn(role=role, content=_content(item[content_key], clabel)))  # type: ignore[arg-type]
+        extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, ...
+        turns.append(Turn(role=role, content=_content(item[content_key], clabel), extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
     if not any(t.role == "user" and t.content.strip() for t in turns):
