@@ -20,6 +20,7 @@ EXTRAS = {
            {"weight": 1, "x_unknown": "z"}],
     "r2": [{"name": "bob"}, {"weight": 0.5, "loss": True}],
 }
+ROW_EXTRAS = {"source": "forum", "tags": ["geo", 1]}  # row-level keys besides id and the turns
 TEXTS = {
     "r1": ["What is the capital of France?", "Paris is the capital of France.",
            "And what is the capital of Spain?", "Madrid is the capital of Spain."],
@@ -33,7 +34,7 @@ def _write(path: Path, shape: str) -> None:
     with path.open("w") as f:
         for rid, texts in TEXTS.items():
             turns = [{role_key: names[i % 2], content_key: text, **EXTRAS[rid][i]} for i, text in enumerate(texts)]
-            f.write(json.dumps({"id": rid, shape: turns}) + "\n")
+            f.write(json.dumps({"id": rid, shape: turns, **ROW_EXTRAS}) + "\n")
 
 
 def _rewrite(parts: dict) -> str | None:
@@ -66,13 +67,18 @@ def _check_turns(rows: dict[str, dict], key: str, role_key: str, content_key: st
 
 def _check_exports(tmp: Path, db: Path, rewritten: bool) -> None:
     _export(db, tmp / "sg.jsonl", "sharegpt")
-    _check_turns(_lines(tmp / "sg.jsonl"), "conversations", "from", "value", rewritten)
+    sg = _lines(tmp / "sg.jsonl")
+    _check_turns(sg, "conversations", "from", "value", rewritten)
     _export(db, tmp / "msg.jsonl", "messages")
-    _check_turns(_lines(tmp / "msg.jsonl"), "messages", "role", "content", rewritten)
+    msg = _lines(tmp / "msg.jsonl")
+    _check_turns(msg, "messages", "role", "content", rewritten)
+    for rows, key in ((sg, "conversations"), (msg, "messages")):  # the row's own keys come back too
+        assert all(set(r) == {"id", key, *ROW_EXTRAS} and r["tags"] == ROW_EXTRAS["tags"] for r in rows.values())
     _export(db, tmp / "prov.jsonl", "jsonl")
     prov = _lines(tmp / "prov.jsonl")
     _check_turns(prov, "messages", "role", "content", rewritten)
     _check_turns(prov, "original_messages", "role", "content", False)
+    assert all(r["fields"]["extra"] == {"id": rid, **ROW_EXTRAS} for rid, r in prov.items())
     _export(db, tmp / "prov.parquet", "parquet")
     table = {r["id"]: r for r in pq.read_table(tmp / "prov.parquet").to_pylist()}
     for rid, extras in EXTRAS.items():
