@@ -64,6 +64,7 @@ DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+_CONVERSATION_SHAPES = ("sharegpt", "messages", "prompt_completion")  # rows whose fields hold "extra"
 
 
 def _json_default(value: Any) -> Any:
@@ -132,18 +133,27 @@ def alpaca_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, 
     return record
 
 
+def _with_row_keys(ex: Example, record: dict[str, Any]) -> dict[str, Any]:
+    """`record` plus the conversation row's own other keys as read (see readers._conversation);
+    the record's keys win a clash."""
+    extra = ex.fields.get("extra") if ex.format in _CONVERSATION_SHAPES else None
+    if isinstance(extra, dict):
+        record.update((k, v) for k, v in extra.items() if k not in record)
+    return record
+
+
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+    return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
         "conversations": [t.as_object("from", "value", _SHAREGPT_ROLE[t.role]) for t in ex.turns],
-    }
+    })
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+    return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
         "messages": [t.as_object() for t in ex.turns],
-    }
+    })
 
 
 def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
