@@ -14,6 +14,8 @@ whatever else the pipeline keeps), and writes one file:
   to keep such conversations exactly.
 - ``sharegpt``: JSONL of ``{id, conversations: [{from: system|human|gpt, value}]}``.
 - ``messages``: JSONL of ``{id, messages: [{role, content}]}`` (OpenAI chat format).
+  In both (and in ``jsonl``'s messages) each turn carries its other keys as read (``Turn.extra``:
+  ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``), unchanged.
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
   ``source_index``, ``format``, ``messages``, ``instruction`` / ``input`` / ``output`` (the alpaca
   view) and ``fields`` (the row's original non-conversation fields).
@@ -22,7 +24,8 @@ whatever else the pipeline keeps), and writes one file:
   reason and checks side by side.
 - ``parquet``: the same record as ``jsonl`` with a fixed schema (`_parquet_schema`): messages,
   original messages and turn stories (with their checks) are struct columns; the remaining meta
-  and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
+  and the fields go in JSON-string columns ``meta`` and ``fields`` (the turns' extra keys in
+  ``meta`` as ``message_extras``, one object per message). Written in batches with
   ``pyarrow.parquet.ParquetWriter``, so memory does not grow with the number of rows.
 - ``hf``: a Hugging Face ``datasets`` folder (``Dataset.save_to_disk``; ``load_from_disk`` reads
   it) holding the ``parquet`` records: the parquet file is written first, then converted
