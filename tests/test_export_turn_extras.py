@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 
 from realign.testing.openai_server import OpenAIServer
@@ -118,3 +119,33 @@ def test_passthrough_turn_keys_survive(tmp_path: Path) -> None:
     s = _run(tmp_path, data, tmp_path / "p.duckdb", "--pipeline", str(cfg))
     assert s["passthrough"] == 2
     _check_exports(tmp_path, tmp_path / "p.duckdb", rewritten=False)
+
+
+def test_a_database_stored_without_extras_exports_as_before(tmp_path: Path) -> None:
+    """A run stored before turns kept their keys has plain {role, content} turns and no row keys:
+    its exports hold exactly the keys they held then."""
+    data = tmp_path / "chat.jsonl"
+    _write(data, "conversations")
+    db = tmp_path / "old.duckdb"
+    _run(tmp_path, data, db, "--task", "open_qa")
+
+    def plain(text: str) -> str:
+        return json.dumps([{"role": t["role"], "content": t["content"]} for t in json.loads(text)])
+
+    with duckdb.connect(str(db)) as con:  # what the older release stored
+        for eid, turns in con.execute("SELECT example_id, turns FROM examples").fetchall():
+            con.execute("UPDATE examples SET turns = ?, fields = '{}' WHERE example_id = ?", [plain(turns), eid])
+        for eid, turns in con.execute("SELECT example_id, final_turns FROM results").fetchall():
+            con.execute("UPDATE results SET final_turns = ? WHERE example_id = ?", [plain(turns), eid])
+    _export(db, tmp_path / "sg.jsonl", "sharegpt")
+    sg = _lines(tmp_path / "sg.jsonl")
+    assert [set(t) for t in sg["r1"]["conversations"]] == [{"from", "value"}] * 4
+    assert set(sg["r1"]) == {"id", "conversations"}
+    assert sg["r1"]["conversations"][1]["value"] != TEXTS["r1"][1]  # the rewrite is still there
+    _export(db, tmp_path / "prov.jsonl", "jsonl")
+    prov = _lines(tmp_path / "prov.jsonl")
+    assert [set(t) for t in prov["r2"]["messages"] + prov["r2"]["original_messages"]] == [{"role", "content"}] * 4
+    assert prov["r2"]["fields"] == {}
+    _export(db, tmp_path / "prov.parquet", "parquet")
+    assert all("message_extras" not in json.loads(r["meta"])
+               for r in pq.read_table(tmp_path / "prov.parquet").to_pylist())
