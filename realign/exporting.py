@@ -102,7 +102,7 @@ def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
                      format=row["format"], turns=[Turn(**t) for t in turns], fields=json.loads(row["fields"]))
         meta: dict[str, Any] = {"id": row["example_id"], "task": row["task"], "status": row["status"], "run_id": run_id}
         if provenance:
-            meta["original_messages"] = json.loads(row["turns"])
+            meta["original_messages"] = [Turn(**t).as_object() for t in json.loads(row["turns"])]
             meta["turns"] = turns_story
         yield ex, meta
 

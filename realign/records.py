@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 Role = Literal["system", "user", "assistant"]
 Status = Literal["rewritten", "kept_original", "passthrough", "failed"]
@@ -17,6 +17,24 @@ Status = Literal["rewritten", "kept_original", "passthrough", "failed"]
 class Turn(BaseModel):
     role: Role
     content: str
+    # The turn's other keys as read (`weight`, `name`, `loss`, ...): trainers read them, so the
+    # exports with per-turn objects write them back unchanged. Left out of the dump when empty, so
+    # the stored turns JSON of a row without any stays as it was.
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_extra(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if not data.get("extra"):
+            data.pop("extra", None)
+        return data
+
+    def as_object(self, role_key: str = "role", content_key: str = "content", role: str | None = None) -> dict[str, Any]:
+        """The turn as an export's per-turn object: its role and content under the shape's keys,
+        then its extra keys (the shape's own keys win a clash)."""
+        out: dict[str, Any] = {role_key: self.role if role is None else role, content_key: self.content}
+        out.update((k, v) for k, v in self.extra.items() if k not in out)
+        return out
 
 
 class Example(BaseModel):

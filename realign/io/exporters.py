@@ -14,6 +14,8 @@ whatever else the pipeline keeps), and writes one file:
   to keep such conversations exactly.
 - ``sharegpt``: JSONL of ``{id, conversations: [{from: system|human|gpt, value}]}``.
 - ``messages``: JSONL of ``{id, messages: [{role, content}]}`` (OpenAI chat format).
+  In both (and in ``jsonl``'s messages) each turn carries its other keys as read (``Turn.extra``:
+  ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``), unchanged.
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
   ``source_index``, ``format``, ``messages``, ``instruction`` / ``input`` / ``output`` (the alpaca
   view) and ``fields`` (the row's original non-conversation fields).
@@ -22,7 +24,8 @@ whatever else the pipeline keeps), and writes one file:
   reason and checks side by side.
 - ``parquet``: the same record as ``jsonl`` with a fixed schema (`_parquet_schema`): messages,
   original messages and turn stories (with their checks) are struct columns; the remaining meta
-  and the fields go in JSON-string columns ``meta`` and ``fields``. Written in batches with
+  and the fields go in JSON-string columns ``meta`` and ``fields`` (the turns' extra keys in
+  ``meta`` as ``message_extras``, one object per message). Written in batches with
   ``pyarrow.parquet.ParquetWriter``, so memory does not grow with the number of rows.
 - ``hf``: a Hugging Face ``datasets`` folder (``Dataset.save_to_disk``; ``load_from_disk`` reads
   it) holding the ``parquet`` records: the parquet file is written first, then converted
@@ -64,6 +67,7 @@ DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+_CONVERSATION_SHAPES = ("sharegpt", "messages", "prompt_completion")  # rows whose fields hold "extra"
 
 
 def _json_default(value: Any) -> Any:
@@ -132,18 +136,27 @@ def alpaca_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, 
     return record
 
 
+def _with_row_keys(ex: Example, record: dict[str, Any]) -> dict[str, Any]:
+    """`record` plus the conversation row's own other keys as read (see readers._conversation);
+    the record's keys win a clash."""
+    extra = ex.fields.get("extra") if ex.format in _CONVERSATION_SHAPES else None
+    if isinstance(extra, dict):
+        record.update((k, v) for k, v in extra.items() if k not in record)
+    return record
+
+
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+    return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
-        "conversations": [{"from": _SHAREGPT_ROLE[t.role], "value": t.content} for t in ex.turns],
-    }
+        "conversations": [t.as_object("from", "value", _SHAREGPT_ROLE[t.role]) for t in ex.turns],
+    })
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
+    return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
-        "messages": [{"role": t.role, "content": t.content} for t in ex.turns],
-    }
+        "messages": [t.as_object() for t in ex.turns],
+    })
 
 
 def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
@@ -267,6 +280,9 @@ def _parquet_row(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
         "original_messages": meta.get("original_messages"),
         "turns": [{k: t.get(k) for k in _TURN_FIELDS} for t in meta.get("turns") or []] or None,
         "meta": _dumps({**{k: v for k, v in meta.items() if k not in ("original_messages", "turns")},
+                        # the turns' own extra keys (weight, name, ...): the message structs have no room
+                        **({"message_extras": [t.extra for t in ex.turns]} if any(t.extra for t in ex.turns)
+                           else {}),
                         **({"turn_extras": extras} if (extras := [
                             {k: v for k, v in t.items() if k not in _TURN_FIELDS} for t in meta.get("turns") or []
                         ]) and any(extras) else {})}),

@@ -770,7 +770,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         clabel = f"{label}.{content_key}"
         if content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
-        turns.append(Turn(role=role, content=_content(item[content_key], clabel)))  # type: ignore[arg-type]
+        extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, ...
+        turns.append(Turn(role=role, content=_content(item[content_key], clabel), extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
     if not any(t.role == "user" and t.content.strip() for t in turns):
@@ -779,7 +780,10 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if last_assistant is None:
             raise _RowError(key, f"field '{key}' has no assistant turn")
         raise _RowError(last_assistant, "response is empty")
-    return turns, {}
+    # the row's other keys (source, tags, ...) under "extra", so nothing reads them as an alpaca
+    # row's instruction; the sharegpt / messages exports write them back beside the turns
+    extra = {k: v for k, v in row.items() if k not in (key, "system")}
+    return turns, ({"extra": extra} if extra else {})
 
 
 def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
