@@ -1176,7 +1176,7 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
 
 def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any] | None:
     """The quarantine entry of the input row whose own id field holds `example_id` (or, for one
-    row only, starts with it), or None.
+    row only, starts with it), with that id as `own_id`, or None.
 
     A quarantined row has no example id (it never became an Example), so the id is read back
     from its raw text with the reader's id fields (the run's `input.id_field` first)."""
@@ -1189,6 +1189,7 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
     own = (cfg.get("input") or {}).get("id_field")
     fields = ([own] if own else []) + list(ID_FIELDS)
     by_prefix: list[dict[str, Any]] = []  # rows whose id starts with `example_id`, as `show` takes example ids
+    where = {"input_path": info[0]["input_path"]}
     for row in store.query(
             """SELECT source_index, line, field, error, raw FROM quarantine
                WHERE run_id = ? AND strpos(raw, ?) > 0 ORDER BY source_index LIMIT 100""", [run_id, example_id]):
@@ -1199,12 +1200,13 @@ def quarantined_row(store: Store, example_id: str, run_id: str) -> dict[str, Any
         if isinstance(data, dict):
             ids = [str(data[k]) for k in fields if k in data]
             if example_id in ids:
-                return {**row, "input_path": info[0]["input_path"]}
-            if any(i.startswith(example_id) for i in ids):
-                by_prefix.append(row)
+                return {**row, **where, "own_id": example_id}
+            whole = [i for i in ids if i.startswith(example_id)]
+            if whole:  # the whole id, so `show` names the row by it rather than by the prefix typed
+                by_prefix.append({**row, "own_id": whole[0]})
         elif f'"{example_id}"' in row["raw"]:  # not JSON: the id as a quoted string in the raw text
-            return {**row, "input_path": info[0]["input_path"]}
-    return {**by_prefix[0], "input_path": info[0]["input_path"]} if len(by_prefix) == 1 else None
+            return {**row, **where, "own_id": example_id}
+    return {**by_prefix[0], **where} if len(by_prefix) == 1 else None
 
 
 def quarantined_at(store: Store, where: str, run_id: str) -> dict[str, Any] | None:
@@ -1279,7 +1281,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
             return row_story(store, near[0], run_id)
         bad = quarantined_row(store, example_id, run_id)
         if bad is not None:
-            return quarantine_story(bad, run_id, example_id)
+            return quarantine_story(bad, run_id, bad["own_id"])
         # FILE:LINE, LINE or FILE row N, how quarantined rows without an id are named
         bad = quarantined_at(store, example_id, run_id)
         if bad is not None:

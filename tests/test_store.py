@@ -226,7 +226,8 @@ def test_show_of_a_quarantined_row_id_gives_its_file_line_field_reason_and_raw_t
         with pytest.raises(ConfigError, match="^no example 's8'"):
             row_story(st, "s8", "r1")
         # a unique prefix names a quarantined row's id as it names an example's: "s" starts only "s7"
-        assert row_story(st, "s", "r1")["line"] == 7
+        by_prefix = row_story(st, "s", "r1")
+        assert (by_prefix["line"], by_prefix["example_id"]) == (7, "s7")  # named by its whole id
         st.add_quarantine("r1", BadRow(source_index=10, line=11, field="conversations", error="missing",
                                        raw='{"id": "s70"}'))
         st.flush()
