@@ -61,7 +61,8 @@ from typing import Any, Iterable, Iterator
 
 from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
-                                         option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases)
+                                         option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
+                                         rewritten_text_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import wrong_calculations
 from realign.verify.base import CheckInput
@@ -117,7 +118,8 @@ def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
         return "dev"
     return NAMED_SPLITS.get(source, "held")
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
-                "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa"}
+                "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa",
+                "text": "instructional_rewriting"}
 OPTS = VerifyOptions()
 # EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
 # source) rather than row order, so every answer to one question falls in the same half: even
@@ -429,6 +431,30 @@ def bbq_person_cases(shared: Path, limit: int) -> list[Case]:
     return bbq_who_cases(bbq_rows(shared, limit // 3 * 2, "people in the context"))
 
 
+REWRITING_TASKS = ("instructional_rewriting", "language_polishing", "paraphrasing", "text_correction")
+
+
+def rewriting_cases(shared: Path) -> list[Case]:
+    """Alpaca rows (CC BY-NC 4.0, read from ../shared, never committed) that the embedded classifier
+    routes to a rewriting task, as a run would (`rewritten_text_cases`); the other row is the next
+    such row's response."""
+    p = shared / "alpaca" / "alpaca_dev_1000.jsonl"
+    if not p.is_file():
+        print(f"(skipped rewritten texts: {p} not found)")
+        return []
+    from realign.classify.embedded import EmbeddedClassifier
+
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+    requests = [r["instruction"] + (f"\n\n{r['input']}" if r.get("input") else "") for r in rows]
+    preds = EmbeddedClassifier.load().predict(requests)
+    picked = [(q, r["output"], p.task) for q, r, p in zip(requests, rows, preds)
+              if p.task in REWRITING_TASKS and r["output"].strip()]
+    out: list[Case] = []
+    for i, (request, original, task) in enumerate(picked):
+        out += rewritten_text_cases(request, original, picked[(i + 1) % len(picked)][1], task)
+    return out
+
+
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
     out: list[Case] = []
@@ -707,6 +733,10 @@ def main() -> None:
           " (StrategyQA yes / no, BBQ options), the two people of a BBQ context as the alternatives")
     adversarial(truthfulqa_closed_cases(args.thirdparty) + strategyqa_twice_cases(args.thirdparty)
                 + bbq_option_twice_cases(args.shared, args.limit) + bbq_person_cases(args.shared, args.limit))
+    print("\n   a rewriting task's text (Alpaca rows the embedded classifier routes to instructional_rewriting, "
+          "language_polishing, paraphrasing, text_correction): its contract is mostly none, only the task's "
+          "text_kept holds it, so the no-task column has no check for it")
+    adversarial(rewriting_cases(args.shared))
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

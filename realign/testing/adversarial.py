@@ -669,3 +669,20 @@ def bbq_who_cases(rows: Iterable[dict]) -> list[Case]:
         if len(unknown) == 1 and len(people) == 2:
             out += person_cases(f"{r['context']} {r['question']}", people, opts[r["label"]], unknown[0])
     return out
+
+
+# --- the text a rewriting task's response is -----------------------------------------------------
+
+def rewritten_text_cases(instruction: str, original: str, foreign: str, task: str) -> list[Case]:
+    """A rewriting task's response (made formal, paraphrased, polished, corrected) as the original:
+    replaced by another response (what SmolLM2-135M did to "Could you please send me the report at
+    your earliest convenience?"), or kept with a heading, a line of explanation, bold or quotes
+    around it. The contract of such a text is mostly `none`: only the task's `text_kept` holds it."""
+    c = _maker("text", instruction, original, task)
+    return [
+        c("replaced_by_another", foreign, False),
+        c("with_heading", f"Revised version:\n\n{original}", True),
+        c("with_explanation", f"{original}\n\nThis version keeps the meaning and adjusts the wording as asked.", True),
+        c("bold", f"**{original.strip()}**", True),
+        c("quoted", f"\"{original.strip()}\"", True),
+    ]

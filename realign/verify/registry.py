@@ -41,6 +41,7 @@ _MODULES: dict[str, str] = {
     "label": "realign.verify.label",
     "list_items": "realign.verify.lists",
     "key_facts": "realign.verify.facts",
+    "text_kept": "realign.verify.text_kept",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
