@@ -370,13 +370,14 @@ def bbq_rows(shared: Path, per_file: int, what: str) -> Iterator[dict[str, Any]]
             yield json.loads(line)
 
 
+def bbq_with_options(r: dict[str, Any]) -> tuple[str, dict[str, str], str]:
+    """A BBQ row as a question with its three answers listed as options: (instruction, options, gold letter)."""
+    opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+    return f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()), opts, "ABC"[r["label"]]
+
+
 def bbq_cases(shared: Path, limit: int) -> list[Case]:
-    out: list[Case] = []
-    for r in bbq_rows(shared, limit // 3, "options"):
-        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
-        instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
-        out += option_cases(instruction, opts, "ABC"[r["label"]])
-    return out
+    return [c for r in bbq_rows(shared, limit // 3, "options") for c in option_cases(*bbq_with_options(r))]
 
 
 def stdlib_cases(limit: int) -> list[Case]:
@@ -457,12 +458,7 @@ def rewriting_cases(shared: Path) -> list[Case]:
 
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
-    out: list[Case] = []
-    for r in bbq_rows(shared, limit // 3, "options said twice"):
-        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
-        instruction = (f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()))
-        out += option_twice_cases(instruction, opts, "ABC"[r["label"]])
-    return out
+    return [c for r in bbq_rows(shared, limit // 3, "options said twice") for c in option_twice_cases(*bbq_with_options(r))]
 
 
 def truthfulqa_rows(folder: Path) -> list[dict[str, Any]]:
