@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from realign.testing.openai_server import OpenAIServer
 from realign.testing.responders import RealignResponder, reformat
@@ -94,20 +95,13 @@ def _check_exports(tmp: Path, db: Path, rewritten: bool) -> None:
     assert alpaca["r1"]["history"][0][0] == TEXTS["r1"][0]
 
 
-def test_messages_turn_keys_survive_rewritten_and_kept_turns(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["messages", "conversations"])
+def test_turn_keys_survive_rewritten_and_kept_turns(tmp_path: Path, key: str) -> None:
     data = tmp_path / "chat.jsonl"
-    _write(data, "messages")
-    s = _run(tmp_path, data, tmp_path / "m.duckdb", "--task", "open_qa")
+    _write(data, key)
+    s = _run(tmp_path, data, tmp_path / "r.duckdb", "--task", "open_qa")
     assert s["rewritten"] == 1 and s["kept_original"] == 1
-    _check_exports(tmp_path, tmp_path / "m.duckdb", rewritten=True)
-
-
-def test_sharegpt_turn_keys_survive_rewritten_and_kept_turns(tmp_path: Path) -> None:
-    data = tmp_path / "chat.jsonl"
-    _write(data, "conversations")
-    s = _run(tmp_path, data, tmp_path / "s.duckdb", "--task", "open_qa")
-    assert s["rewritten"] == 1 and s["kept_original"] == 1
-    _check_exports(tmp_path, tmp_path / "s.duckdb", rewritten=True)
+    _check_exports(tmp_path, tmp_path / "r.duckdb", rewritten=True)
 
 
 def test_passthrough_turn_keys_survive(tmp_path: Path) -> None:
