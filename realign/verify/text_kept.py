@@ -33,15 +33,15 @@ _STOP = frozenset("""a an the and or but if then than so as of to in on at by fo
     would shall should may might must just also please let""".split())
 
 
-def content_words(text: str) -> set[str]:
-    """The distinct content words of `text`, lower case, with a light suffix strip ("sent" and
-    "send" stay two words: meaning, not grammar, is what is compared)."""
-    out = set()
+def content_words(text: str) -> dict[str, str]:
+    """The distinct content words of `text` by their stem (lower case, a light suffix strip: "sent"
+    and "send" stay two words), each with its first spelling in the text, for the reason."""
+    out: dict[str, str] = {}
     for w in _WORD.findall(text.lower()):
         if len(w) < 3 or w in _STOP or w.isdigit():
             continue
         stem = _SUFFIX.sub("", w) if len(w) > 4 else w
-        out.add(stem or w)
+        out.setdefault(stem or w, w)
     return out
 
 
@@ -50,12 +50,12 @@ def check_text_kept(inp: CheckInput) -> CheckResult:
     if len(words) < MIN_WORDS:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original has {len(words)} content "
                            f"words (fewer than {MIN_WORDS})")
-    kept = words & content_words(inp.candidate)
+    kept = words.keys() & content_words(inp.candidate).keys()
     share = len(kept) / len(words)
     if share >= KEEP_SHARE:
         return CheckResult(name=NAME, passed=True, reason=f"rewritten text kept: {len(kept)} of the original's "
                            f"{len(words)} content words ({share:.0%})")
-    lost = sorted(words - kept)[:8]
+    lost = sorted(words[stem] for stem in words.keys() - kept)[:8]
     return CheckResult(name=NAME, passed=False, reason=f"rewritten text replaced: the rewrite keeps {len(kept)} of the "
                        f"original's {len(words)} content words ({share:.0%}, at least {KEEP_SHARE:.0%} needed); "
                        f"missing: {', '.join(lost)}")
