@@ -82,6 +82,6 @@ def test_a_check_that_raises_fails_only_its_own_row(monkeypatch: pytest.MonkeyPa
     opts = VerifyOptions()
     monkeypatch.setattr(registry, "_cached_check", lambda name, o: leak_check if name == "leak" else get_check(name, o))
     monkeypatch.setattr(registry, "_plans", {})
-    ok, bad = run_checks_many([([], inp("a" * 50, "a" * 50), None), ([], inp("a" * 50, "boom " + "a" * 50), None)], opts)
+    ok, bad = run_checks_many([([], inp("a" * 50, "a" * 50)), ([], inp("a" * 50, "boom " + "a" * 50))], opts)
     assert ok.passed
     assert [c.name for c in bad.failures] == ["leak"] and "internal error in check leak: ValueError: boom" in bad.failures[0].reason

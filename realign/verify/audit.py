@@ -142,7 +142,7 @@ def audit_file(
         inputs = [CheckInput(task=t, instruction=ins, original=orig, candidate=cand, contract_kind=c.kind)
                   for (t, ins, orig, cand, _), c in zip(units, contracts)]
         if checks is not None:  # exactly the checks asked for
-            verdicts = run_checks_many([(u[4], inp, None) for u, inp in zip(units, inputs)], opts)
+            verdicts = run_checks_many([(u[4], inp) for u, inp in zip(units, inputs)], opts)
         else:  # the generic checks (ALWAYS) and the contract's come with it
             verdicts = verify_candidates([(inp, u[4], c) for u, inp, c in zip(units, inputs, contracts)], opts)
         for slot in slots:

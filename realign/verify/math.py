@@ -84,24 +84,35 @@ def _shown(v: FinalAnswer | NumberMatch) -> str:
     return format_value(v.value) + ("%" if v.percent else "")
 
 
-_last: list[tuple[tuple[str, str, str, int], CheckResult]] = []
+# Verdicts remembered by input, oldest forgotten first: the repair step and the check ask about the
+# same rows, and a batch (registry.verify_candidates) asks the check after up to two entries for
+# each of its other rows, far fewer than MEMO_SIZE.
+MEMO_SIZE = 1024
+_memo: dict[tuple[str, str, str, int], CheckResult] = {}
+
+
+def _remember(key: tuple[str, str, str, int], res: CheckResult) -> None:
+    if len(_memo) >= MEMO_SIZE:
+        del _memo[next(iter(_memo))]
+    _memo[key] = res
 
 
 def check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
-    """`_check_math`, remembered for the last input: the repair step and the check ask the same."""
+    """`_check_math`, remembered by input: the repair step and the check ask the same."""
     key = (inp.instruction, inp.original, inp.candidate, options.math_round_min_places)
-    if _last and _last[0][0] == key:
-        return _last[0][1]
-    res = _check_math(inp, options)
-    _last[:] = [(key, res)]
+    res = _memo.get(key)
+    if res is None:
+        res = _check_math(inp, options)
+        _remember(key, res)
     return res
 
 
 def same_verdict_for(inp: CheckInput, text: str, options: VerifyOptions) -> None:
     """Remember `check_math(inp)`'s result for `inp` with `text` as the candidate: the repair step
     adds or normalises a '#### N' line with the original's own value, which cannot change it."""
-    if _last and _last[0][0] == (inp.instruction, inp.original, inp.candidate, options.math_round_min_places):
-        _last[:] = [((inp.instruction, inp.original, text, options.math_round_min_places), _last[0][1])]
+    res = _memo.get((inp.instruction, inp.original, inp.candidate, options.math_round_min_places))
+    if res is not None:
+        _remember((inp.instruction, inp.original, text, options.math_round_min_places), res)
 
 
 def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:

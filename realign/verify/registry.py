@@ -136,44 +136,35 @@ def run_checks(
     `Verdict.passed` is True when every check passed. A check that raises is recorded as failed
     with the exception in its reason (`_crashed`).
     """
-    return run_checks_many([(names, inp, None)], options)[0]
+    return run_checks_many([(names, inp)], options)[0]
 
 
 def run_checks_many(
-    jobs: Sequence[tuple[Sequence[str], CheckInput, "dict[str, CheckResult] | None"]],
+    jobs: Sequence[tuple[Sequence[str], CheckInput]],
     options: VerifyOptions | None = None,
 ) -> list[Verdict]:
-    """`run_checks` for many candidates: (names, input, results already computed by name) each.
+    """`run_checks` for many candidates: (names, input) each.
 
     One check runs over every candidate before the next starts: its code and tables stay in the
     CPU caches, about a sixth faster per row than row by row on real GSM8K solutions. Checks are
     pure functions of their input, so the verdicts are those of row-by-row runs.
     """
     opts = options if options is not None else _DEFAULT_OPTIONS
-    plans = [_plan(names, opts) for names, _, _ in jobs]
+    plans = [_plan(names, opts) for names, _ in jobs]
     # the checks any candidate runs, in CHECK_NAMES order (a plan's own order when all share one)
     distinct = {id(p): p for p in plans}.values()
     order = next(iter(distinct)) if len(distinct) == 1 else [n for n in CHECK_NAMES if any(n in p for p in distinct)]
     results: list[list[CheckResult]] = [[] for _ in jobs]
     for name in order:
-        for plan, (_, inp, done), out in zip(plans, jobs, results):
+        for plan, (_, inp), out in zip(plans, jobs, results):
             check = plan.get(name)
             if check is None:
-                continue
-            if done and name in done:
-                out.append(done[name])
                 continue
             try:
                 out.append(check(inp))
             except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
                 out.append(_crashed(name, e))
     return [Verdict(passed=all(r.passed for r in out), checks=out) for out in results]
-
-
-# Checks run on each candidate right after its repair step, row by row: repair.py has just asked
-# math's check about this very text, and math.check_math remembers only its last input (the
-# repaired text's verdict is the unrepaired one's, see math.same_verdict_for).
-_WITH_REPAIR: tuple[str, ...] = ("math_answer",)
 
 
 def verify_candidate(
@@ -199,7 +190,7 @@ def verify_candidates(
     from realign.verify.repair import repair
 
     opts = options if options is not None else _DEFAULT_OPTIONS
-    jobs: list[tuple[Sequence[str], CheckInput, dict[str, CheckResult] | None]] = []
+    jobs: list[tuple[Sequence[str], CheckInput]] = []
     fixes: list[tuple[str, list[str]]] = []
     for inp, task_checks, contract in items:
         if contract is None:
@@ -210,15 +201,7 @@ def verify_candidates(
         text, repairs = repair(inp, names, opts)
         if repairs:
             inp = inp.with_changes(candidate=text)
-        plan = _plan(names, opts)
-        done: dict[str, CheckResult] = {}
-        for n in _WITH_REPAIR:
-            if n in plan:
-                try:
-                    done[n] = plan[n](inp)
-                except Exception as e:  # noqa: BLE001 - recorded per row (_crashed)
-                    done[n] = _crashed(n, e)
-        jobs.append((names, inp, done))
+        jobs.append((names, inp))
         fixes.append((text, repairs))
     verdicts = run_checks_many(jobs, opts)
     for verdict, (text, repairs) in zip(verdicts, fixes):
