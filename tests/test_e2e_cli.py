@@ -1059,9 +1059,11 @@ def test_verify_on_a_file_whose_fields_it_cannot_find_says_which_flags_to_use(tm
     assert "Traceback" not in proc.stderr
 
 
-def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path: Path) -> None:
-    """Before any run the answer is assumed twice the original; after one, the dry run uses what
-    the model actually wrote per original character, so its estimate lands near the real total."""
+def test_dry_run_estimates_from_earlier_runs_in_the_database(tmp_path: Path) -> None:
+    """Before any run the answer is assumed twice the original and a prompt 4 characters a token;
+    after one, the dry run uses what the model actually wrote per original character and the
+    characters per token the server counted (at 4 it overestimated a run against a server counting
+    about 6: 270k estimated, 176k billed), so both estimates land near the real totals."""
     db = tmp_path / "h.duckdb"
     # the same rows in another order: another input, so a run of its own that nothing resumes
     reordered = tmp_path / "reordered.jsonl"
@@ -1070,33 +1072,16 @@ def test_dry_run_estimates_completion_from_earlier_runs_in_the_database(tmp_path
            "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
     before = summary_of(realign(*dry))
     assert before["completion_estimate_from"].startswith("the default")
-    with OpenAIServer(RealignResponder()) as srv:
-        done = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
-                       "--classifier", "embedded", "--json", "-q")
-        assert done.returncode == 0, done.stderr
-    actual = summary_of(done)["completion_tokens"]
-    after = summary_of(realign(*dry))
-    assert after["completion_estimate_from"] == "earlier runs in this database"
-    assert abs(after["estimated_completion_tokens"] - actual) <= 0.25 * actual
-    assert after["resumed"] == 0
-
-
-def test_dry_run_estimates_prompt_tokens_at_the_rate_the_server_counted(tmp_path: Path) -> None:
-    """At 4 characters a token the dry run overestimated a run against a server counting about 6
-    (270k estimated, 176k billed); after a run it divides by what the server counted."""
-    db = tmp_path / "p.duckdb"
-    reordered = tmp_path / "reordered.jsonl"
-    reordered.write_text("".join(reversed(DEMO.read_text().splitlines(keepends=True))))
-    dry = ["rewrite", "--in", str(reordered), "--db", str(db), "--dry-run", "--json", "--model", "m",
-           "--base-url", "http://127.0.0.1:9/v1", "--classifier", "embedded"]
-    before = summary_of(realign(*dry))
     assert before["prompt_estimate_from"] == "the default (4 characters a token)"
     with OpenAIServer(RealignResponder()) as srv:
         done = realign("rewrite", "--in", str(DEMO), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
                        "--classifier", "embedded", "--json", "-q")
         assert done.returncode == 0, done.stderr
-    billed = summary_of(done)["prompt_tokens"]
+    actual, billed = summary_of(done)["completion_tokens"], summary_of(done)["prompt_tokens"]
     after = summary_of(realign(*dry))
+    assert after["completion_estimate_from"] == "earlier runs in this database"
+    assert abs(after["estimated_completion_tokens"] - actual) <= 0.25 * actual
+    assert after["resumed"] == 0
     assert after["prompt_estimate_from"].startswith("earlier requests in this database")
     # the same requests in another order: the estimate lands on what was billed, the default did not
     assert abs(after["estimated_prompt_tokens"] - billed) <= 0.1 * billed

@@ -186,16 +186,19 @@ def test_adversarial_labels_on_dfar() -> None:
     _assert_bars(_rates(cases))
 
 
+def _bbq_with_options(r: dict) -> tuple[str, dict[str, str], str]:
+    """A BBQ row asked with its three answers listed as options: (instruction, options, gold letter)."""
+    opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
+    return f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items()), opts, "ABC"[r["label"]]
+
+
 def test_adversarial_options_on_bbq() -> None:
     path = SHARED / "bbq" / "Religion.jsonl"
     if not path.is_file():
         pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
     cases: list[Case] = []
     for line in path.read_text(encoding="utf-8").splitlines()[:60]:
-        r = json.loads(line)
-        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
-        instruction = f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items())
-        cases += option_cases(instruction, opts, "ABC"[r["label"]])
+        cases += option_cases(*_bbq_with_options(json.loads(line)))
     _assert_bars(_rates(cases))
 
 
@@ -239,10 +242,7 @@ def test_adversarial_options_said_twice_on_bbq() -> None:
         pytest.skip(f"{path} not found (../shared/data is not beside the checkout)")
     cases: list[Case] = []
     for line in path.read_text(encoding="utf-8").splitlines()[:40]:
-        r = json.loads(line)
-        opts = {"A": r["ans0"], "B": r["ans1"], "C": r["ans2"]}
-        instruction = f"{r['context']} {r['question']}\n\n" + "\n".join(f"{k}. {v}" for k, v in opts.items())
-        cases += option_twice_cases(instruction, opts, "ABC"[r["label"]])
+        cases += option_twice_cases(*_bbq_with_options(json.loads(line)))
     _assert_bars(_rates(cases))
 
 
