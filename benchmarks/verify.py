@@ -39,6 +39,13 @@ Three parts:
    answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
    denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
    "Who ...?" with no options (another person, "cannot be determined", a hedge).
+   Negation edits (after the rewriting-task text class): CondaQA's crowdworker edits of a negated
+   Wikipedia sentence (condaqa_edits.jsonl in --thirdparty, written by benchmarks/thirdparty/condaqa_edits.py;
+   skipped with a message when absent) as rewrites of that sentence: a paraphrase keeps its meaning,
+   a scope edit or an affirmative edit (the negation undone) does not. Per split (the converter's
+   `split`: even PassageID dev, odd held) and edit kind: rows, rejected, and the checks that rejected
+   them, with the task `paraphrasing` and with no task. `--negation-only` runs this part alone;
+   `--negation-misses` prints the dev rows verified wrongly (held rows are measured, never read).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 
@@ -109,6 +116,7 @@ NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, 
 # row was read (squad_sas: a hash of the reference answer, as the file has no question).
 SPLIT_FIELD = {"squad_sas"}
 EQUIVALENCE_FILE = "squad_sas_facts.jsonl"
+NEGATION_FILE = "condaqa_edits.jsonl"
 
 
 def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
@@ -145,6 +153,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
     for p in sorted(folder.glob("*.jsonl")):
         if p.name == "gsm8k_styles.jsonl":
             continue  # our own styles, not third-party
+        if p.name == NEGATION_FILE:
+            continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
@@ -456,6 +466,55 @@ def rewriting_cases(shared: Path) -> list[Case]:
     return out
 
 
+NEGATION_TASKS = ("paraphrasing", "")  # the task a paraphrase request is routed to, and none
+
+
+def negation_edits(folder: Path, dev_only: bool = False, show_misses: bool = False) -> None:
+    """CondaQA's edits of a negated sentence as rewrites of it (see the module docstring): per task,
+    split and edit kind, how many rows the full verification rejects and which checks rejected them.
+    A paraphrase rejected or a scope / affirmative edit accepted is verified wrongly; `show_misses`
+    prints those of the dev split."""
+    p = folder / NEGATION_FILE
+    if not p.is_file():
+        print(f"(skipped negation edits: no {NEGATION_FILE} in {folder}; see benchmarks/thirdparty/condaqa_edits.py)")
+        return
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == "dev" or not dev_only]
+    for task in NEGATION_TASKS:
+        print(f"   task {task or '(none)'}")
+        print(f"   {'split':<6}{'edit':<13}{'same':<6}{'rows':>5}{'rejected':>10}{'wrong':>7}  rejected by")
+        stats: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, defaultdict(int)])
+        misses = []
+        for r in rows:
+            verdict = verify(r["instruction"], r["original"], r["candidate"], task)
+            st = stats[(r["split"], r["edit"])]
+            st[0] += 1
+            st[1] += not verdict.passed
+            for ch in verdict.checks:
+                if not ch.passed:
+                    st[2][ch.name] += 1
+            if verdict.passed != bool(r["same_answer"]) and r["split"] == "dev":
+                misses.append((r, verdict))
+        for (split, edit), (n, rejected, by) in sorted(stats.items()):
+            same = edit == "paraphrase"
+            wrong = rejected if same else n - rejected
+            print(f"   {split:<6}{edit:<13}{'yes' if same else 'no':<6}{n:>5}{rejected:>10}{wrong:>7}  "
+                  + (", ".join(f"{name} {k}" for name, k in sorted(by.items(), key=lambda kv: -kv[1])) or "-"))
+        for split in sorted({s for s, _ in stats}):
+            para = stats.get((split, "paraphrase"), [0, 0])
+            changed = [stats[(split, e)] for e in ("scope", "affirmative") if (split, e) in stats]
+            n_ch, acc = sum(s[0] for s in changed), sum(s[0] - s[1] for s in changed)
+            aff = stats.get((split, "affirmative"), [0, 0])
+            print(f"   {split}: paraphrases rejected {para[1]}/{para[0]}; meaning changed, accepted {acc}/{n_ch} "
+                  f"(affirmative {aff[0] - aff[1]}/{aff[0]})")
+        if show_misses:
+            for r, verdict in misses:
+                print(f"--- MISS dev {r['edit']} ({'rejected' if r['same_answer'] else 'accepted'}), passage "
+                      f"{r['passage_id']}, task {task or '(none)'}: "
+                      f"{'; '.join(ch.reason for ch in verdict.checks if not ch.passed) or '-'}\n"
+                      f"[original]\n{r['original']}\n[candidate]\n{r['candidate']}\n")
+
+
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
     return [c for r in bbq_rows(shared, limit // 3, "options said twice") for c in option_twice_cases(*bbq_with_options(r))]
@@ -711,9 +770,15 @@ def main() -> None:
     ap.add_argument("--dev-only", action="store_true", help="leave the held list sources out (while iterating)")
     ap.add_argument("--list-misses", action="store_true",
                     help="print every wrongly verified case of the DEV list sources (held sources stay unread)")
+    ap.add_argument("--negation-only", action="store_true", help="run only the CondaQA negation edits (part 2)")
+    ap.add_argument("--negation-misses", action="store_true",
+                    help="print the DEV negation edits verified wrongly (held rows stay unread)")
     args = ap.parse_args()
     if args.lists_only:
         list_sources(args)
+        return
+    if args.negation_only:
+        negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
         return
     print("== 1. real model outputs with their own labels (task not given)")
     rows = real_outputs(args.thirdparty, None)
@@ -733,6 +798,9 @@ def main() -> None:
           "language_polishing, paraphrasing, text_correction): its contract is mostly none, only the task's "
           "text_kept holds it, so the no-task column has no check for it")
     adversarial(rewriting_cases(args.shared))
+    print("\n   negation edits (CondaQA): a negated sentence paraphrased (meaning kept), its negation's scope moved or "
+          "the negation undone (meaning changed), as rewrites of that sentence")
+    negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")
