@@ -167,10 +167,12 @@ async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
-async def run_overload(base_url: str, calls: int, concurrency: int, timeout: float, adaptive: bool) -> dict[str, Any]:
-    """`calls` distinct calls at once; every call's outcome is awaited (a failed one counts)."""
-    settings = LLMSettings(base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency,
-                           timeout_s=timeout, adaptive_concurrency=adaptive)
+async def run_overload(urls: list[str], calls: int, concurrency: int, timeout: float, adaptive: bool = True
+                       ) -> dict[str, Any]:
+    """`calls` distinct calls at once over the endpoints `urls`; every call's outcome is awaited
+    (a failed one counts)."""
+    settings = LLMSettings(base_url=urls[0], base_urls=urls[1:], api_key=None, model="bench-model",
+                           concurrency=concurrency, timeout_s=timeout, adaptive_concurrency=adaptive)
     async with LLMClient(settings, on_notice=lambda text: None) as client:
         started = time.perf_counter()
         outcomes = await asyncio.gather(*(
@@ -178,23 +180,8 @@ async def run_overload(base_url: str, calls: int, concurrency: int, timeout: flo
             for i in range(calls)), return_exceptions=True)
         s = client.stats
         return {"sent": s.requests_sent, "resent": s.retries, "failed": sum(isinstance(o, Exception) for o in outcomes),
-                "seconds": time.perf_counter() - started, "cuts": s.cap_cuts, "lowest": s.cap_lowest, "end": s.cap}
-
-
-async def run_mixed(urls: list[str], calls: int, concurrency: int, timeout: float) -> dict[str, Any]:
-    """`calls` distinct calls at once over two endpoints; every call's outcome is awaited."""
-    settings = LLMSettings(base_url=urls[0], base_urls=urls[1:], api_key=None, model="bench-model",
-                           concurrency=concurrency, timeout_s=timeout)
-    async with LLMClient(settings, on_notice=lambda text: None) as client:
-        started = time.perf_counter()
-        outcomes = await asyncio.gather(*(
-            client.chat([{"role": "user", "content": f"Row {i}: what is {i} + {i}?"}], sampling=SAMPLING)
-            for i in range(calls)), return_exceptions=True)
-        s = client.stats
-        answered = [ep.answered for ep in client.endpoints]
-        return {"seconds": time.perf_counter() - started, "answered": answered, "resent": s.retries,
-                "failed": sum(isinstance(o, Exception) for o in outcomes), "cuts": s.cap_cuts,
-                "lowest": s.cap_lowest, "end": s.cap}
+                "seconds": time.perf_counter() - started, "cuts": s.cap_cuts, "lowest": s.cap_lowest, "end": s.cap,
+                "answered": [ep.answered for ep in client.endpoints]}
 
 
 def mixed_endpoints(args: argparse.Namespace) -> None:
@@ -207,7 +194,7 @@ def mixed_endpoints(args: argparse.Namespace) -> None:
         quick, quick_url = start_server(fast)
         serial, serial_url = start_server(args.serial_latency, "--serial")
         try:
-            r = asyncio.run(run_mixed([quick_url, serial_url], args.calls, args.concurrency, args.timeout))
+            r = asyncio.run(run_overload([quick_url, serial_url], args.calls, args.concurrency, args.timeout))
         finally:
             for process in (quick, serial):
                 process.terminate()
@@ -229,7 +216,7 @@ def serial_overload(args: argparse.Namespace) -> None:
             process, base_url = start_server(args.serial_latency, "--serial",
                                              *(["--drop-abandoned"] if args.drop_abandoned else []))
             try:
-                r = asyncio.run(run_overload(base_url, args.calls, args.concurrency, args.timeout, adaptive))
+                r = asyncio.run(run_overload([base_url], args.calls, args.concurrency, args.timeout, adaptive))
             finally:
                 process.terminate()
                 process.wait(timeout=10)
