@@ -5,8 +5,9 @@ Each item of the source is a question, its gold answers joined by "/", and the a
 systems, each with a human judgement (true / false / null). One row per (item, LLM answer) for the
 four LLMs (text-davinci-003 `gpt35`, gpt-3.5-turbo `chatgpt`, `gpt4`, Bing Chat `newbing`; the FiD
 reader's short answer is left out), skipping items the dataset marks `improper` (questions whose
-answer changed over time) and answers with no answer text or no judgement (null, or "nan" in TQ). The row's original is
-the first gold answer (the benchmark's `primary_answer` picks TriviaQA's recurring alias itself);
+answer changed over time) and answers with no answer text or no judgement (null, or "nan" in TQ).
+The row's original is the first gold answer (the benchmark's `primary_answer` picks TriviaQA's
+recurring alias itself);
 `gold_answers` keeps the whole list, `split_index` the item's position in the source file (even =
 dev, odd = held in `benchmarks/verify.py`), and `gold_in_candidate` whether any gold alias, SQuAD-
 normalised, appears in the answer.
