@@ -65,7 +65,8 @@ def main() -> None:
     with open(a.out / "efficientqa_nq_facts.jsonl", "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"efficientqa_nq_facts.jsonl: {len(rows)} rows ({sum(r['same_answer'] for r in rows)} rated definitely correct)")
+    correct = sum(r["same_answer"] for r in rows)
+    print(f"efficientqa_nq_facts.jsonl: {len(rows)} rows ({correct} rated definitely correct)")
 
 
 if __name__ == "__main__":
