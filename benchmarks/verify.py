@@ -10,7 +10,8 @@ Three parts:
    (the math check for GSM8K solutions), and the false rejections / false acceptances of the full
    verification with the task not given. Sources listed in DEV_SOURCES were read while the checks
    were built; the others are held out and were only run.
-   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301) give a question, a list of gold answers and a
+   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301; rebuilt by the converters in benchmarks/thirdparty/,
+   see its SOURCES.md) give a question, a list of gold answers and a
    human judgement of a long model answer. A user's original response states ONE answer, not an
    alias list, so the original is one gold answer (`primary_answer`: NQ's first, TriviaQA's
    recurring alias); passing the candidate when it passes against ANY alias (the earlier
@@ -107,7 +108,7 @@ FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
 # transcribed after the facts check's FinanceBench changes and measured once
 FRESH5: set[str] = set()  # efficientqa_nq: dev since its misses were read (DEV_SOURCES)
 # EVOUNA NQ items 196-254 (answers of four LLMs with the dataset's human judgement), transcribed with the
-# selection rule written first (third-party SOURCES.md, tenth batch); measured once before and once after
+# selection rule written first (benchmarks/thirdparty/SOURCES.md); measured once before and once after
 # the facts check's equivalence changes, misses never read
 FRESH6 = {"evouna_nq_fresh6"}
 NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
@@ -277,7 +278,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
         print(f"(no third-party folder at {folder}: reading the licensed copies in {fixtures})")
         folder = fixtures
     if not (folder / EQUIVALENCE_FILE).is_file():
-        print(f"(skipped SQuAD answer equivalence: no {EQUIVALENCE_FILE} in {folder}; see the third-party SOURCES.md)")
+        print(f"(skipped SQuAD answer equivalence: no {EQUIVALENCE_FILE} in {folder}; build it with benchmarks/thirdparty/squad_sas.py)")
     rows_all: list[dict[str, Any]] = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
