@@ -149,9 +149,21 @@ def verify(instruction: str, original: str, candidate: str, task: str = "") -> A
 
 # --- 1. real model outputs ------------------------------------------------------------------------
 
+FIXTURES = REPO / "tests" / "fixtures" / "verify"
+
+
+def labelled_files(folder: Path) -> list[Path]:
+    """The labelled JSONL files: the licensed copies in the repo (tests/fixtures/verify) and those
+    of the third-party folder, a file of that folder taking the place of the copy of the same name."""
+    files = {p.name: p for p in FIXTURES.glob("*.jsonl")}
+    if folder.is_dir():
+        files.update((p.name, p) for p in folder.glob("*.jsonl"))
+    return [files[name] for name in sorted(files)]
+
+
 def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in sorted(folder.glob("*.jsonl")):
+    for p in labelled_files(folder):
         if p.name == "gsm8k_styles.jsonl":
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
@@ -274,9 +286,7 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     answer checks alone (the contract's checks; for GSM8K the math check) and of the full
     verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
     if not folder.is_dir():
-        fixtures = REPO / "tests" / "fixtures" / "verify"
-        print(f"(no third-party folder at {folder}: reading the licensed copies in {fixtures})")
-        folder = fixtures
+        print(f"(no third-party folder at {folder}: reading only the licensed copies in {FIXTURES})")
     if not (folder / EQUIVALENCE_FILE).is_file():
         print(f"(skipped SQuAD answer equivalence: no {EQUIVALENCE_FILE} in {folder}; build it with benchmarks/thirdparty/squad_sas.py)")
     rows_all: list[dict[str, Any]] = []
