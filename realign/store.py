@@ -1171,6 +1171,8 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
         "cost_usd": total["cost_usd"],
         "usage": usage["by_purpose"],
         "trust_audit": trust,  # None until `realign audit` ran on the run
+        # the last session's servers: requests, failures, take-outs, in-flight cap (several --base-url)
+        "endpoints": counts.get("endpoints"),
     }
 
 

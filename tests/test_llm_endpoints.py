@@ -270,3 +270,50 @@ def test_a_run_stopped_by_one_failing_endpoint_names_that_endpoint() -> None:
     assert stopped
     assert f"calls failed the same way at {bad_url}: http_4xx (HTTP 404)" in str(stopped[0])
     assert good_url not in str(stopped[0])
+
+
+def test_the_summary_and_stats_name_each_endpoint_with_its_requests_cap_and_take_outs(tmp_path) -> None:
+    """With several servers a data team must see which one was cut or taken out, not only a sum."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from realign.testing.responders import RealignResponder
+
+    rows = [{"id": f"r{i}", "instruction": f"What is {i} + {i}?", "input": "", "output": f"{i} + {i} = {2 * i}."}
+            for i in range(30)]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = str(tmp_path / "r.duckdb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    repo = Path(__file__).resolve().parent.parent
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "realign.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=240, cwd=repo)
+
+    broken = FaultPlan(RealignResponder(), [Fault("server_error", fraction=1.0, times=None, status=502)])
+    with OpenAIServer(RealignResponder()) as good, OpenAIServer(broken) as bad:
+        common = ["rewrite", "--in", str(data), "--db", db, "--model", "test-model", "--base-url", bad.base_url,
+                  "--base-url", good.base_url, "--task", "math_puzzles"]
+        proc = cli(*common, "--json", "-q")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        sent = {bad.base_url: bad.count, good.base_url: good.count}
+        urls = (bad.base_url, good.base_url)
+    summary = json.loads(proc.stdout)
+    endpoints = {e["url"]: e for e in summary["endpoints"]}
+    assert set(endpoints) == set(urls)
+    assert endpoints[urls[0]]["taken_out"] >= 1 and endpoints[urls[1]]["taken_out"] == 0
+    for url in urls:  # what each server was sent is what the summary says it was sent
+        assert endpoints[url]["requests"] == sent[url]
+        assert endpoints[url]["cap"] == endpoints[url]["cap_lowest"] == 64 and endpoints[url]["cap_cuts"] == 0
+    assert endpoints[urls[0]]["failed"] == sent[urls[0]] and endpoints[urls[1]]["failed"] == 0
+
+    stats = json.loads(cli("stats", "--db", db, "--json").stdout)[0]
+    assert {e["url"]: e["taken_out"] for e in stats["endpoints"]} == {u: endpoints[u]["taken_out"] for u in urls}
+    human = cli("stats", "--db", db)
+    assert human.returncode == 0
+    line = next(ln for ln in human.stdout.splitlines() if urls[0] in ln)
+    assert "taken out 1" in line or f"taken out {endpoints[urls[0]]['taken_out']}" in line

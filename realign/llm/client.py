@@ -685,6 +685,11 @@ class LLMClient:
                 f"(base URL ending in /v1)?"
             ) from None
 
+    def endpoint_report(self) -> list[dict[str, Any]]:
+        """Per endpoint, this session's requests, answers, failures, take-outs and in-flight cap
+        (where it ended, its lowest, its cuts): which server of several was cut or left out."""
+        return [ep.report() for ep in self.endpoints]
+
     async def aclose(self) -> None:
         for ep in self.endpoints:
             ep.cap.close()
@@ -737,6 +742,7 @@ class LLMClient:
             stats.requests_sent += 1
             stats.add(purpose, "requests")
             ep.outstanding += 1
+            ep.sent += 1
             started = time.perf_counter()
             sent_at = time.monotonic()
             try:
@@ -760,6 +766,7 @@ class LLMClient:
                     raise LLMError("connection", f"connection to {ep.url} failed: {exc}") from None
             except LLMError as exc:
                 exc.url = ep.url
+                ep.failed += 1
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
@@ -931,6 +938,15 @@ class Endpoint:
     answered: int = 0  # HTTP answers it gave
     cap: AdaptiveCap = field(init=False)  # its own in-flight cap (set by the client)
     taken_out: int = 0  # times it was taken out
+    sent: int = 0  # requests sent to it, retries included
+    failed: int = 0  # of those, requests answered by an error: connection, timeout, an HTTP error status
+
+    def report(self) -> dict[str, Any]:
+        """What this session sent it and how it was treated: the run summary's `endpoints` entry."""
+        stats = self.cap.stats
+        return {"url": self.url, "requests": self.sent, "answered": self.answered, "failed": self.failed,
+                "taken_out": self.taken_out, "cap": stats.cap, "cap_lowest": stats.cap_lowest,
+                "cap_cuts": stats.cap_cuts}
 
 
 def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:
