@@ -770,6 +770,21 @@ class Store:
         with self._lock:
             self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"dialect {base_url} {model}", mode])
 
+    def learned_cap(self, base_url: str, model: str) -> int | None:
+        """The in-flight cap an earlier session cut this endpoint to (it queued requests), if any."""
+        if self.read_only:
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [f"cap {base_url} {model}"]).fetchone()
+        return int(row[0]) if row and str(row[0]).isdigit() else None
+
+    def remember_cap(self, base_url: str, model: str, cap: int | None) -> None:
+        """Keep the cap the client cut this endpoint to (None: it grew back to --concurrency)."""
+        with self._lock:
+            if cap is None:
+                self.con.execute("DELETE FROM meta WHERE key = ?", [f"cap {base_url} {model}"])
+            else:
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"cap {base_url} {model}", str(cap)])
+
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request that was cut off at max_tokens the same way twice, or
         whose same answer was rejected twice (finish_reason "invalid_output"), or None."""

@@ -317,3 +317,35 @@ def test_the_summary_and_stats_name_each_endpoint_with_its_requests_cap_and_take
     assert human.returncode == 0
     line = next(ln for ln in human.stdout.splitlines() if urls[0] in ln)
     assert "taken out 1" in line or f"taken out {endpoints[urls[0]]['taken_out']}" in line
+
+
+def test_a_cap_cut_for_a_queueing_endpoint_is_where_the_next_session_starts(tmp_path) -> None:
+    """A rerun (after a crash, or to resume) against the same serial server must not send it
+    --concurrency requests again, most of which time out in its queue and are paid twice: the
+    store keeps the cap each endpoint was cut to, as it keeps the structured-output form."""
+    from realign.store import Store
+
+    db = tmp_path / "caps.duckdb"
+    notices: list[str] = []
+
+    async def session(n: int, start: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        settings = _settings([quick.base_url, serial.base_url], concurrency=6, timeout_s=0.7, max_attempts=6,
+                             endpoint_failures=50)
+        with Store(db) as st:
+            async with LLMClient(settings, st, on_notice=notices.append) as client:
+                before = client.endpoint_report()
+                await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
+                                       for i in range(start, start + n)))
+                return before, client.endpoint_report()
+
+    with OpenAIServer(latency_s=0.05) as quick, OpenAIServer(latency_s=0.2, serial=True) as serial:
+        first_start, first_end = asyncio.run(session(90, 0))
+        assert [e["cap"] for e in first_start] == [6, 6]
+        cut = first_end[1]["cap"]
+        assert first_end[1]["cap_cuts"] >= 1 and cut < 6  # the serial server was cut ...
+        notices.clear()
+        second_start, _ = asyncio.run(session(10, 1000))
+        serial_url = serial.base_url
+    # ... and the next session starts there for it, the quick one at --concurrency
+    assert [e["cap"] for e in second_start] == [6, cut]
+    assert any(serial_url in n and f"at most {cut} at a time" in n and "earlier" in n for n in notices)

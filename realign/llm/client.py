@@ -64,7 +64,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
-from realign.llm.flow import AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
+from realign.llm.flow import GROW_WITHIN, AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
@@ -361,13 +361,25 @@ class LLMClient:
         # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
         # --concurrency requests that time out in its queue and are paid twice. Each endpoint has
         # its own, so a slow server's cuts do not hold back a quick one beside it.
+        # A cap an earlier session cut is where this one starts (the store keeps it per endpoint
+        # and model): a rerun against the same queueing server does not send it --concurrency
+        # requests again, most of them to time out in its queue and be paid twice.
+        learned_cap = getattr(cache, "learned_cap", None) if settings.adaptive_concurrency else None
+        remember_cap = getattr(cache, "remember_cap", None)
         members: list[EndpointCapStats] = []
         for ep in self.endpoints:
             counters: Any = self.stats if len(self.endpoints) == 1 else \
                 EndpointCapStats(self.stats, members, lambda ep=ep: ep.outstanding)
+            start = learned_cap(ep.url, settings.model) if learned_cap is not None else None
             ep.cap = AdaptiveCap(settings.concurrency, settings.timeout_s, settings.adaptive_concurrency, counters,
-                                 lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
-        self.stats.cap = self.stats.cap_lowest = self.capacity
+                                 lambda text: self.on_notice(text), timeout_fix(settings.concurrency), start=start,
+                                 on_resize=None if remember_cap is None else
+                                 lambda cap, url=ep.url: remember_cap(url, settings.model, cap))
+            if ep.cap.limit.limit < settings.concurrency:
+                self.on_notice(f"sending at most {ep.cap.limit.limit} at a time to {ep.url} to begin with: an earlier "
+                               f"session cut it to that when requests timed out in its queue; more again while "
+                               f"answers come within {settings.timeout_s * GROW_WITHIN:g} s")
+        self.stats.cap = self.stats.cap_lowest = sum(ep.cap.limit.limit for ep in self.endpoints)
         self._slots = EndpointSlots([ep.cap.limit for ep in self.endpoints], self._up) \
             if len(self.endpoints) > 1 else None
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
