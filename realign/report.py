@@ -114,11 +114,12 @@ def _print_endpoints(console: Console, endpoints: list[dict[str, Any]], when: st
     """One line per server of several: what it was sent, how much failed, its take-outs and its
     own in-flight cap (cut when requests timed out in its queue)."""
     for e in endpoints:
-        cut = (f"cut {e['cap_cuts']} time{'s' * (e['cap_cuts'] != 1)} to {e['cap_lowest']} at the lowest, "
-               f"{e['cap']} at the end" if e["cap_cuts"] else f"{e['cap']}, never cut")
+        moves = [f"began at {e['cap_start']}, an earlier session's cut"] if e.get("cap_start") else []
+        if e["cap_cuts"]:
+            moves.append(f"cut {e['cap_cuts']} time{'s' * (e['cap_cuts'] != 1)}, to {e['cap_lowest']} at the lowest")
         console.print(f"endpoint {e['url']}{when}: {e['requests']:,} requests, {e['failed']:,} failed | "
-                      f"taken out {e['taken_out']} time{'s' * (e['taken_out'] != 1)} | in flight at most {cut}",
-                      markup=False)
+                      f"taken out {e['taken_out']} time{'s' * (e['taken_out'] != 1)} | in flight at most "
+                      f"{e['cap']} at the end ({'; '.join(moves) or 'never cut'})", markup=False)
 
 
 def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:

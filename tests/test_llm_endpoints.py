@@ -348,4 +348,5 @@ def test_a_cap_cut_for_a_queueing_endpoint_is_where_the_next_session_starts(tmp_
         serial_url = serial.base_url
     # ... and the next session starts there for it, the quick one at --concurrency
     assert [e["cap"] for e in second_start] == [6, cut]
+    assert [e["cap_start"] for e in second_start] == [None, cut]
     assert any(serial_url in n and f"at most {cut} at a time" in n and "earlier" in n for n in notices)

@@ -958,7 +958,9 @@ class Endpoint:
         stats = self.cap.stats
         return {"url": self.url, "requests": self.sent, "answered": self.answered, "failed": self.failed,
                 "taken_out": self.taken_out, "cap": stats.cap, "cap_lowest": stats.cap_lowest,
-                "cap_cuts": stats.cap_cuts}
+                "cap_cuts": stats.cap_cuts,
+                # where the cap began when an earlier session's cut was kept (else None: --concurrency)
+                "cap_start": self.cap.started if self.cap.started < self.cap.capacity else None}
 
 
 def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:

@@ -239,6 +239,7 @@ class AdaptiveCap:
         # where the cap starts: an earlier session's cut (`start`, kept by the store) or capacity
         begin = capacity if start is None or not adaptive else max(1, min(capacity, start))
         self.limit = InFlightLimit(begin)
+        self.started = begin
         self.timeout_s = timeout_s
         self.adaptive = adaptive  # False: timeouts are only announced, the cap never moves
         self.stats = stats
