@@ -33,23 +33,29 @@ def _turn_story(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stories(store: Store, run_id: str, batch: int = 2048) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """(source_index, its turn stories) in input order, one query streamed alongside iter_final."""
-    cur = store.con.cursor().execute(
-        """SELECT e.source_index, w.* FROM rewrites w JOIN examples e USING (run_id, example_id)
-           WHERE w.run_id = ? ORDER BY e.source_index, w.turn_index""", [run_id])
-    names = [d[0] for d in cur.description]
+    """(source_index, its turn stories) in input order, streamed alongside iter_final: the keys
+    are sorted, the rows fetched a batch at a time (`Store.rows_by_rowid`), as iter_final does."""
+    keys = store.con.cursor()
+    wide = store.con.cursor()
     current: int | None = None
     turns: list[dict[str, Any]] = []
-    while rows := cur.fetchmany(batch):
-        for r in rows:
-            row = dict(zip(names, r))
-            if row["source_index"] != current:
-                if current is not None:
-                    yield current, turns
-                current, turns = row["source_index"], []
-            turns.append(_turn_story(row))
-    if current is not None:
-        yield current, turns
+    try:
+        keys.execute(
+            """SELECT e.source_index, w.rowid FROM rewrites w JOIN examples e USING (run_id, example_id)
+               WHERE w.run_id = ? ORDER BY e.source_index, w.turn_index""", [run_id])
+        while rows := keys.fetchmany(batch):
+            found = store.rows_by_rowid(wide, "rewrites", "*", [r[1] for r in rows])
+            for source_index, rowid in rows:
+                if source_index != current:
+                    if current is not None:
+                        yield current, turns
+                    current, turns = source_index, []
+                turns.append(_turn_story({"source_index": source_index, **found[rowid]}))
+        if current is not None:
+            yield current, turns
+    finally:
+        keys.close()
+        wide.close()
 
 
 # Formats whose rows LLaMA-Factory reads turn by turn, skipping any that does not alternate

@@ -456,6 +456,8 @@ class Pipeline:
             # the adaptive in-flight cap (realign.llm.client): where it ended, its low, its cuts
             "in_flight_cap": {"end": s.cap, "lowest": s.cap_lowest, "cuts": s.cap_cuts}
             if getattr(s, "cap_cuts", 0) else None,
+            # per server (several --base-url): its requests, failures, take-outs and own cap
+            "endpoints": self.llm.endpoint_report() if hasattr(self.llm, "endpoint_report") else None,
             "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
             "failed_by_kind": failed_by_kind,
             "elapsed_s": round(elapsed, 3),

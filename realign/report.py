@@ -90,7 +90,10 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
             f"({steps} step{'s' if steps != 1 else ''} down from json_schema)" if steps
             else "(the dialect learned from this server in an earlier session)"))
     cap = s.get("in_flight_cap")
-    if cap:
+    endpoints = s.get("endpoints") or []
+    if len(endpoints) > 1:  # the caps are per server: a sum of them would hide which one was cut
+        _print_endpoints(console, endpoints)
+    elif cap:
         console.print(f"in flight: cut {cap['cuts']} time{'s' * (cap['cuts'] != 1)} when requests timed out in the "
                       f"server's queue, to {cap['lowest']} at the lowest, {cap['end']} at the end")
     if s.get("classifier_fallbacks"):
@@ -105,6 +108,18 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
         Console(stderr=True).print(
             f"warning: {s['row_errors']} rows failed with an internal error (logged above, stored as failed "
             "with the error: `realign show ID`); a rerun retries them. Please report it.", markup=False)
+
+
+def _print_endpoints(console: Console, endpoints: list[dict[str, Any]], when: str = "") -> None:
+    """One line per server of several: what it was sent, how much failed, its take-outs and its
+    own in-flight cap (cut when requests timed out in its queue)."""
+    for e in endpoints:
+        moves = [f"began at {e['cap_start']}, an earlier session's cut"] if e.get("cap_start") else []
+        if e["cap_cuts"]:
+            moves.append(f"cut {e['cap_cuts']} time{'s' * (e['cap_cuts'] != 1)}, to {e['cap_lowest']} at the lowest")
+        console.print(f"endpoint {e['url']}{when}: {e['requests']:,} requests, {e['failed']:,} failed | "
+                      f"taken out {e['taken_out']} time{'s' * (e['taken_out'] != 1)} | in flight at most "
+                      f"{e['cap']} at the end ({'; '.join(moves) or 'never cut'})", markup=False)
 
 
 def _print_usage(by_purpose: dict[str, dict[str, Any]]) -> None:
@@ -185,6 +200,8 @@ def print_stats(d: dict[str, Any]) -> None:
                   f"requests over all sessions: {req['fresh']} sent, {req['cached']} from cache, "
                   f"{req['retries']} retries | cost {cost}")
     _print_usage(d.get("usage") or {})
+    if len(d.get("endpoints") or []) > 1:
+        _print_endpoints(console, d["endpoints"], " (last session)")
 
 
 def print_quarantined(s: dict[str, Any]) -> None:

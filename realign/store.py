@@ -770,6 +770,21 @@ class Store:
         with self._lock:
             self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"dialect {base_url} {model}", mode])
 
+    def learned_cap(self, base_url: str, model: str) -> int | None:
+        """The in-flight cap an earlier session cut this endpoint to (it queued requests), if any."""
+        if self.read_only:
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [f"cap {base_url} {model}"]).fetchone()
+        return int(row[0]) if row and str(row[0]).isdigit() else None
+
+    def remember_cap(self, base_url: str, model: str, cap: int | None) -> None:
+        """Keep the cap the client cut this endpoint to (None: it grew back to --concurrency)."""
+        with self._lock:
+            if cap is None:
+                self.con.execute("DELETE FROM meta WHERE key = ?", [f"cap {base_url} {model}"])
+            else:
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"cap {base_url} {model}", str(cap)])
+
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request that was cut off at max_tokens the same way twice, or
         whose same answer was rejected twice (finish_reason "invalid_output"), or None."""
@@ -983,21 +998,55 @@ class Store:
 
     # ---- reads ----------------------------------------------------------------------------
     def iter_final(self, run_id: str, batch: int = 2048) -> Iterator[dict[str, Any]]:
-        """Every example of a run in input order with its final turns (original where no result)."""
-        cur = self.con.execute(
-            """SELECT e.example_id, e.source_index, e.line, e.format, e.turns, e.fields, e.task,
-                      coalesce(r.status, 'pending') AS status, r.final_turns
-               FROM examples e LEFT JOIN results r USING (run_id, example_id)
-               WHERE e.run_id = ? ORDER BY e.source_index""",
-            [run_id],
-        )
-        names = [d[0] for d in cur.description]
-        while True:
-            rows = cur.fetchmany(batch)
-            if not rows:
-                return
-            for r in rows:
-                yield dict(zip(names, r))
+        """Every example of a run in input order with its final turns (original where no result).
+
+        Only the row ids are sorted; the rows themselves are fetched `batch` at a time (see
+        `rows_by_rowid`): sorting whole rows under the bounded memory fails on a few very long ones."""
+        keys = self.con.cursor()
+        wide = self.con.cursor()
+        try:
+            keys.execute(
+                """SELECT e.rowid, r.rowid FROM examples e LEFT JOIN results r USING (run_id, example_id)
+                   WHERE e.run_id = ? ORDER BY e.source_index""",
+                [run_id],
+            )
+            while rows := keys.fetchmany(batch):
+                examples = self.rows_by_rowid(wide, "examples", "example_id, source_index, line, format, turns, "
+                                              "fields, task", [r[0] for r in rows])
+                results = self.rows_by_rowid(wide, "results", "status, final_turns",
+                                             [r[1] for r in rows if r[1] is not None])
+                for erow, rrow in rows:
+                    row = examples[erow]
+                    result = results.get(rrow) if rrow is not None else None
+                    row["status"] = (result or {}).get("status") or "pending"
+                    row["final_turns"] = (result or {}).get("final_turns")
+                    yield row
+        finally:
+            keys.close()
+            wide.close()
+
+    @staticmethod
+    def rows_by_rowid(cur: Any, table: str, columns: str, rowids: list[int]) -> dict[int, dict[str, Any]]:
+        """The rows of `table` (these `columns`) with these DuckDB rowids, by rowid. Rows near one
+        another in input order were written at about the same time, so the rowid bounds let DuckDB
+        skip the other row groups, and nothing is sorted. When the rows do not fit the bounded
+        memory together (a few hold megabytes), each half is fetched on its own, down to one row."""
+        if not rowids:
+            return {}
+        try:
+            cur.execute(f"SELECT rowid AS _rowid, {columns} FROM {table} WHERE rowid BETWEEN ? AND ? "
+                        "AND rowid IN (SELECT unnest(?::BIGINT[]))", [min(rowids), max(rowids), rowids])
+            names = [d[0] for d in cur.description][1:]
+            return {r[0]: dict(zip(names, r[1:])) for r in cur.fetchall()}
+        except duckdb.OutOfMemoryException:
+            if len(rowids) == 1:
+                raise ConfigError(
+                    f"one row of table {table} does not fit the database's memory limit "
+                    f"({os.environ.get('REALIGN_DUCKDB_MEMORY', '128MB')}); set REALIGN_DUCKDB_MEMORY higher "
+                    "(e.g. REALIGN_DUCKDB_MEMORY=1GB) and run the command again") from None
+            half = len(rowids) // 2
+            return {**Store.rows_by_rowid(cur, table, columns, rowids[:half]),
+                    **Store.rows_by_rowid(cur, table, columns, rowids[half:])}
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cur = self.con.execute(sql, list(params))
@@ -1171,6 +1220,8 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
         "cost_usd": total["cost_usd"],
         "usage": usage["by_purpose"],
         "trust_audit": trust,  # None until `realign audit` ran on the run
+        # the last session's servers: requests, failures, take-outs, in-flight cap (several --base-url)
+        "endpoints": counts.get("endpoints"),
     }
 
 

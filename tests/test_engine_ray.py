@@ -204,3 +204,23 @@ def test_a_ray_address_where_nothing_answers_is_one_line_and_leaves_no_database(
     assert proc.returncode == 2
     assert "--ray-address 127.0.0.1:1" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "r.duckdb").exists()
+
+
+def test_the_summary_names_each_endpoint_with_what_the_workers_sent_it(tmp_path: Path, local_ray) -> None:
+    """The driver's own client sends nothing; the endpoint lines must add up the workers' figures."""
+    data = tmp_path / "in.jsonl"
+    write_rows(data, 60)
+    broken = FaultPlan(RealignResponder(), [Fault("server_error", fraction=1.0, times=None, status=502)])
+    with OpenAIServer(RealignResponder()) as good, OpenAIServer(broken) as bad:
+        cfg = load_config(None, {"model": {"model": "test-model", "base_url": [bad.base_url, good.base_url],
+                                           "max_attempts": 6, "concurrency": 8},
+                                 "classify": {"kind": "embedded"}}, env={})
+        with Store(tmp_path / "ray.duckdb") as store:
+            summary = RayEngine(cfg, store, tmp_path / "shards", workers=2).run(str(data))
+        sent = {bad.base_url: bad.count, good.base_url: good.count}
+    assert summary["failed"] == 0
+    endpoints = {e["url"]: e for e in summary["endpoints"]}
+    assert {u: e["requests"] for u, e in endpoints.items()} == sent
+    assert endpoints[bad.base_url]["failed"] == sent[bad.base_url] and endpoints[bad.base_url]["taken_out"] >= 1
+    assert endpoints[good.base_url]["failed"] == 0
+    assert endpoints[good.base_url]["cap"] in (8, 16)  # --concurrency per worker that got a batch, summed

@@ -270,3 +270,83 @@ def test_a_run_stopped_by_one_failing_endpoint_names_that_endpoint() -> None:
     assert stopped
     assert f"calls failed the same way at {bad_url}: http_4xx (HTTP 404)" in str(stopped[0])
     assert good_url not in str(stopped[0])
+
+
+def test_the_summary_and_stats_name_each_endpoint_with_its_requests_cap_and_take_outs(tmp_path) -> None:
+    """With several servers a data team must see which one was cut or taken out, not only a sum."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from realign.testing.responders import RealignResponder
+
+    rows = [{"id": f"r{i}", "instruction": f"What is {i} + {i}?", "input": "", "output": f"{i} + {i} = {2 * i}."}
+            for i in range(30)]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = str(tmp_path / "r.duckdb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_") and k != "REALIGN_MODEL"}
+    repo = Path(__file__).resolve().parent.parent
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "realign.cli", *args], capture_output=True, text=True,
+                              env=env, timeout=240, cwd=repo)
+
+    broken = FaultPlan(RealignResponder(), [Fault("server_error", fraction=1.0, times=None, status=502)])
+    with OpenAIServer(RealignResponder()) as good, OpenAIServer(broken) as bad:
+        common = ["rewrite", "--in", str(data), "--db", db, "--model", "test-model", "--base-url", bad.base_url,
+                  "--base-url", good.base_url, "--task", "math_puzzles"]
+        proc = cli(*common, "--json", "-q")
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        sent = {bad.base_url: bad.count, good.base_url: good.count}
+        urls = (bad.base_url, good.base_url)
+    summary = json.loads(proc.stdout)
+    endpoints = {e["url"]: e for e in summary["endpoints"]}
+    assert set(endpoints) == set(urls)
+    assert endpoints[urls[0]]["taken_out"] >= 1 and endpoints[urls[1]]["taken_out"] == 0
+    for url in urls:  # what each server was sent is what the summary says it was sent
+        assert endpoints[url]["requests"] == sent[url]
+        assert endpoints[url]["cap"] == endpoints[url]["cap_lowest"] == 64 and endpoints[url]["cap_cuts"] == 0
+    assert endpoints[urls[0]]["failed"] == sent[urls[0]] and endpoints[urls[1]]["failed"] == 0
+
+    stats = json.loads(cli("stats", "--db", db, "--json").stdout)[0]
+    assert {e["url"]: e["taken_out"] for e in stats["endpoints"]} == {u: endpoints[u]["taken_out"] for u in urls}
+    human = cli("stats", "--db", db)
+    assert human.returncode == 0
+    line = next(ln for ln in human.stdout.splitlines() if urls[0] in ln)
+    assert "taken out 1" in line or f"taken out {endpoints[urls[0]]['taken_out']}" in line
+
+
+def test_a_cap_cut_for_a_queueing_endpoint_is_where_the_next_session_starts(tmp_path) -> None:
+    """A rerun (after a crash, or to resume) against the same serial server must not send it
+    --concurrency requests again, most of which time out in its queue and are paid twice: the
+    store keeps the cap each endpoint was cut to, as it keeps the structured-output form."""
+    from realign.store import Store
+
+    db = tmp_path / "caps.duckdb"
+    notices: list[str] = []
+
+    async def session(n: int, start: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        settings = _settings([quick.base_url, serial.base_url], concurrency=6, timeout_s=0.7, max_attempts=6,
+                             endpoint_failures=50)
+        with Store(db) as st:
+            async with LLMClient(settings, st, on_notice=notices.append) as client:
+                before = client.endpoint_report()
+                await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
+                                       for i in range(start, start + n)))
+                return before, client.endpoint_report()
+
+    with OpenAIServer(latency_s=0.05) as quick, OpenAIServer(latency_s=0.2, serial=True) as serial:
+        first_start, first_end = asyncio.run(session(90, 0))
+        assert [e["cap"] for e in first_start] == [6, 6]
+        cut = first_end[1]["cap"]
+        assert first_end[1]["cap_cuts"] >= 1 and cut < 6  # the serial server was cut ...
+        notices.clear()
+        second_start, _ = asyncio.run(session(10, 1000))
+        serial_url = serial.base_url
+    # ... and the next session starts there for it, the quick one at --concurrency
+    assert [e["cap"] for e in second_start] == [6, cut]
+    assert [e["cap_start"] for e in second_start] == [None, cut]
+    assert any(serial_url in n and f"at most {cut} at a time" in n and "earlier" in n for n in notices)

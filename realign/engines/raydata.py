@@ -131,9 +131,11 @@ class RowStage:
 
         statuses = await asyncio.gather(*(one(ex, pred) for ex, pred in rows))
         self.sink.flush()  # the batch's rows reach storage before Ray sees the batch done
-        from realign.engines.shards import write_usage
+        from realign.engines.shards import write_endpoints, write_usage
 
         write_usage(self.root, self.session, self.worker, self.llm.stats.by_purpose)
+        if hasattr(self.llm, "endpoint_report"):
+            write_endpoints(self.root, self.session, self.worker, self.llm.endpoint_report())
         return list(statuses)
 
 
@@ -154,7 +156,7 @@ class RayEngine:
     def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
         ray = _require_ray()
         from realign.engines.admit import admit
-        from realign.engines.shards import ShardSink, import_shards, session_usage, worker_name
+        from realign.engines.shards import ShardSink, import_shards, session_endpoints, session_usage, worker_name
         from realign.llm.backend import build_backend, capacity
 
         cfg, store = self.cfg, self.store
@@ -235,6 +237,8 @@ class RayEngine:
             store.set_usage(run_id, session, pipe.ledger())
             store.flush()
             counts = pipe.counts()
+            # the servers as the workers saw them (the driver's own client sends nothing)
+            counts["endpoints"] = session_endpoints(root, session)
             store.finish_run(run_id, status, counts)
         summary = {"run_id": run_id, "status": status, **counts, "engine": "ray", "shards": str(root)}
         if status == "interrupted":

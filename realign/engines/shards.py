@@ -130,6 +130,33 @@ def write_usage(root: str | Path, session: int, worker: str, by_purpose: dict[st
     os.replace(tmp, final)
 
 
+def write_endpoints(root: str | Path, session: int, worker: str, endpoints: list[dict[str, Any]]) -> None:
+    """A worker's per-endpoint figures (`LLMClient.endpoint_report`), replaced at each batch."""
+    folder = Path(root) / "endpoints"
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{session:04d}-{worker}.json"
+    tmp = final.with_name("." + final.name + ".tmp")
+    tmp.write_text(json.dumps(endpoints))
+    os.replace(tmp, final)
+
+
+def session_endpoints(root: str | Path, session: int) -> list[dict[str, Any]] | None:
+    """One session's servers as the run summary gives them, summed over its workers: requests,
+    answers, failures, take-outs and cuts added; the caps added too, since each worker keeps its
+    own per server (what a server may have in flight at once is the sum). None: no worker wrote."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted((Path(root) / "endpoints").glob(f"{session:04d}-*.json")):
+        for e in json.loads(path.read_text()):
+            row = merged.setdefault(e["url"], {"url": e["url"], "requests": 0, "answered": 0, "failed": 0,
+                                               "taken_out": 0, "cap": 0, "cap_lowest": 0, "cap_cuts": 0,
+                                               "cap_start": None})
+            for k in ("requests", "answered", "failed", "taken_out", "cap", "cap_lowest", "cap_cuts"):
+                row[k] += int(e.get(k) or 0)
+            if e.get("cap_start"):
+                row["cap_start"] = (row["cap_start"] or 0) + int(e["cap_start"])
+    return list(merged.values()) or None
+
+
 def session_usage(root: str | Path, session: int) -> dict[str, dict[str, int]]:
     """The ledger of one session: each purpose's figures summed over its workers."""
     total: dict[str, dict[str, int]] = {}

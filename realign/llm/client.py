@@ -64,7 +64,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
-from realign.llm.flow import AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
+from realign.llm.flow import GROW_WITHIN, AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
@@ -361,13 +361,25 @@ class LLMClient:
         # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
         # --concurrency requests that time out in its queue and are paid twice. Each endpoint has
         # its own, so a slow server's cuts do not hold back a quick one beside it.
+        # A cap an earlier session cut is where this one starts (the store keeps it per endpoint
+        # and model): a rerun against the same queueing server does not send it --concurrency
+        # requests again, most of them to time out in its queue and be paid twice.
+        learned_cap = getattr(cache, "learned_cap", None) if settings.adaptive_concurrency else None
+        remember_cap = getattr(cache, "remember_cap", None)
         members: list[EndpointCapStats] = []
         for ep in self.endpoints:
             counters: Any = self.stats if len(self.endpoints) == 1 else \
                 EndpointCapStats(self.stats, members, lambda ep=ep: ep.outstanding)
+            start = learned_cap(ep.url, settings.model) if learned_cap is not None else None
             ep.cap = AdaptiveCap(settings.concurrency, settings.timeout_s, settings.adaptive_concurrency, counters,
-                                 lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
-        self.stats.cap = self.stats.cap_lowest = self.capacity
+                                 lambda text: self.on_notice(text), timeout_fix(settings.concurrency), start=start,
+                                 on_resize=None if remember_cap is None else
+                                 lambda cap, url=ep.url: remember_cap(url, settings.model, cap))
+            if ep.cap.limit.limit < settings.concurrency:
+                self.on_notice(f"sending at most {ep.cap.limit.limit} at a time to {ep.url} to begin with: an earlier "
+                               f"session cut it to that when requests timed out in its queue; more again while "
+                               f"answers come within {settings.timeout_s * GROW_WITHIN:g} s")
+        self.stats.cap = self.stats.cap_lowest = sum(ep.cap.limit.limit for ep in self.endpoints)
         self._slots = EndpointSlots([ep.cap.limit for ep in self.endpoints], self._up) \
             if len(self.endpoints) > 1 else None
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
@@ -685,6 +697,11 @@ class LLMClient:
                 f"(base URL ending in /v1)?"
             ) from None
 
+    def endpoint_report(self) -> list[dict[str, Any]]:
+        """Per endpoint, this session's requests, answers, failures, take-outs and in-flight cap
+        (where it ended, its lowest, its cuts): which server of several was cut or left out."""
+        return [ep.report() for ep in self.endpoints]
+
     async def aclose(self) -> None:
         for ep in self.endpoints:
             ep.cap.close()
@@ -737,6 +754,7 @@ class LLMClient:
             stats.requests_sent += 1
             stats.add(purpose, "requests")
             ep.outstanding += 1
+            ep.sent += 1
             started = time.perf_counter()
             sent_at = time.monotonic()
             try:
@@ -760,6 +778,7 @@ class LLMClient:
                     raise LLMError("connection", f"connection to {ep.url} failed: {exc}") from None
             except LLMError as exc:
                 exc.url = ep.url
+                ep.failed += 1
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
@@ -931,6 +950,17 @@ class Endpoint:
     answered: int = 0  # HTTP answers it gave
     cap: AdaptiveCap = field(init=False)  # its own in-flight cap (set by the client)
     taken_out: int = 0  # times it was taken out
+    sent: int = 0  # requests sent to it, retries included
+    failed: int = 0  # of those, requests answered by an error: connection, timeout, an HTTP error status
+
+    def report(self) -> dict[str, Any]:
+        """What this session sent it and how it was treated: the run summary's `endpoints` entry."""
+        stats = self.cap.stats
+        return {"url": self.url, "requests": self.sent, "answered": self.answered, "failed": self.failed,
+                "taken_out": self.taken_out, "cap": stats.cap, "cap_lowest": stats.cap_lowest,
+                "cap_cuts": stats.cap_cuts,
+                # where the cap began when an earlier session's cut was kept (else None: --concurrency)
+                "cap_start": self.cap.started if self.cap.started < self.cap.capacity else None}
 
 
 def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:

@@ -232,15 +232,21 @@ class AdaptiveCap:
 
     def __init__(self, capacity: int, timeout_s: float, adaptive: bool, stats: CapStats,
                  on_notice: Callable[[str], None],
-                 timeout_fix: str = "raise --timeout or lower --concurrency") -> None:
-        self.capacity = capacity  # --concurrency x endpoints: never more than this
+                 timeout_fix: str = "raise --timeout or lower --concurrency",
+                 start: int | None = None, on_resize: Callable[[int | None], None] | None = None) -> None:
+        self.capacity = capacity  # --concurrency (per endpoint): never more than this
         self.timeout_fix = timeout_fix  # the advice of the first timeout's notice (client.timeout_fix)
-        self.limit = InFlightLimit(capacity)
+        # where the cap starts: an earlier session's cut (`start`, kept by the store) or capacity
+        begin = capacity if start is None or not adaptive else max(1, min(capacity, start))
+        self.limit = InFlightLimit(begin)
+        self.started = begin
         self.timeout_s = timeout_s
         self.adaptive = adaptive  # False: timeouts are only announced, the cap never moves
         self.stats = stats
         self.on_notice = on_notice
-        stats.cap = stats.cap_lowest = capacity
+        # told the cap after every change (None: back at capacity), so a store can keep it
+        self.on_resize = on_resize
+        stats.cap = stats.cap_lowest = begin
         self._noted = False  # the first timeout is announced; later ones only counted as retries
         self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
         self._quick = 0  # quick answers since the cap last changed
@@ -288,6 +294,7 @@ class AdaptiveCap:
                 self.stats.cap_lowest = min(self.stats.cap_lowest, cap)
                 self.stats.cap_cuts += 1
                 self._noted = True
+                self._resized()
                 self.on_notice(f"requests to {url} got no answer within --timeout {timeout:g} s while it answered "
                                f"others slowly: it queues them; sending at most {cap} at a time from now on "
                                f"(was {was}), more again while answers come within {timeout * GROW_WITHIN:g} s")
@@ -319,6 +326,11 @@ class AdaptiveCap:
                 self._quick = 0
                 self.limit.resize(self.limit.limit + 1)
                 self.stats.cap = self.limit.limit
+                self._resized()
+
+    def _resized(self) -> None:
+        if self.on_resize is not None:
+            self.on_resize(self.limit.limit if self.limit.limit < self.capacity else None)
 
     def hold(self, sent_at: float) -> None:
         """Keep a timed-out request's slot until the server has likely worked through its copy:
