@@ -1315,11 +1315,11 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         keys = t.get("request_keys") or []
         first = store.stored_request(keys[0]) if keys else None
         t["prompt"] = first["messages"] if first else None
-    from realign.records import UNANSWERED_REASON, Example
+    from realign.records import Example
 
     original = json.loads(e["turns"])
-    unanswered = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "",
-                         turns=original).unanswered_indices()
+    untouched = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "",
+                        turns=original).untouched()
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
@@ -1330,5 +1330,5 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         "final_turns": json.loads(result[0]["final_turns"]) if result else None,
         "error": result[0]["error"] if result else None,
         "turns": turns, "evidence": evidence,
-        "untouched_turns": [{"turn_index": i, "reason": UNANSWERED_REASON} for i in unanswered],
+        "untouched_turns": [{"turn_index": i, "reason": why} for i, why in untouched.items()],
     }
