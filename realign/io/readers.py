@@ -732,11 +732,13 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
     default_role, default_content = ("from", "value") if key == "conversations" else ("role", "content")
     turns: list[Turn] = []
     system = row.get("system")
+    system_turn = False  # the row's top-level `system` became its first turn
     if system is not None:
         if not isinstance(system, str):
             raise _RowError("system", f"field 'system' must be a string, got {type_name(system)}")
         if system.strip():
             turns.append(Turn(role="system", content=system))
+            system_turn = True
     last_assistant: str | None = None  # label of the last assistant content, for the error
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
@@ -781,9 +783,14 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             raise _RowError(key, f"field '{key}' has no assistant turn")
         raise _RowError(last_assistant, "response is empty")
     # the row's other keys (source, tags, ...) under "extra", so nothing reads them as an alpaca
-    # row's instruction; the sharegpt / messages exports write them back beside the turns
-    extra = {k: v for k, v in row.items() if k not in (key, "system")}
-    return turns, ({"extra": extra} if extra else {})
+    # row's instruction; the sharegpt / messages exports write them back beside the turns. A blank
+    # `system` made no turn: it stays a key. One that did is marked, so the export of the row's own
+    # shape puts it back at the top (LLaMA-Factory reads ShareGPT's system prompt from there)
+    extra = {k: v for k, v in row.items() if k != key and not (k == "system" and system_turn)}
+    fields: dict[str, Any] = {"extra": extra} if extra else {}
+    if system_turn:
+        fields[SYSTEM_KEY] = True
+    return turns, fields
 
 
 def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
@@ -800,6 +807,10 @@ def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]
         else:
             raise _RowError(key, f"field '{key}' must be a string or a list of messages, got {type_name(value)}")
     return _conversation({"messages": messages}, "messages")
+
+
+# Example.fields key: the row held its system prompt in a top-level `system` key (not as a turn)
+SYSTEM_KEY = "system_key"
 
 
 _SHAPES = {
