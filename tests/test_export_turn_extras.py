@@ -185,3 +185,32 @@ def test_a_top_level_system_prompt_comes_back_where_it_was_read(tmp_path: Path, 
     table = {r["id"]: r for r in pq.read_table(tmp_path / "own.parquet").to_pylist()}
     assert table["top"]["system"] == "You are a pirate." and table["top"][key][0][content_key].startswith("What")
     assert table["inside"]["system"] is None and table["inside"][key][0][content_key] == "You are a pirate."
+
+
+@pytest.mark.parametrize(("key", "names"), [
+    ("conversations", ("user", "assistant")),  # many hub ShareGPT sets use OpenAI's names under `from`
+    ("messages", ("user", "assistant")),
+])
+def test_role_names_come_back_as_read_in_the_rows_own_shape(tmp_path: Path, key: str, names: tuple[str, str]) -> None:
+    """A trainer's config names the role tags it expects (LLaMA-Factory's `user_tag`, `assistant_tag`,
+    `system_tag`): a ShareGPT file with `from: user` read back as `from: human` has every row skipped.
+    So the row's own shape writes each role as it was read (`developer` too); the other shape writes
+    its own names."""
+    role_key, content_key = ("from", "value") if key == "conversations" else ("role", "content")
+    user, bot = names
+    row = {"id": "r", key: [{role_key: "developer", content_key: "Answer briefly."},
+                            {role_key: user, content_key: "What is the capital of France?"},
+                            {role_key: bot, content_key: "Paris is the capital of France."}]}
+    data = tmp_path / "roles.jsonl"
+    data.write_text(json.dumps(row) + "\n")
+    db = tmp_path / "r.duckdb"
+    assert _run(tmp_path, data, db, "--task", "open_qa")["rewritten"] == 1
+    own, other = ("sharegpt", "messages") if key == "conversations" else ("messages", "sharegpt")
+    _export(db, tmp_path / "own.jsonl", own)
+    turns = _lines(tmp_path / "own.jsonl")["r"][key]
+    assert [t[role_key] for t in turns] == ["developer", user, bot]
+    assert turns[2][content_key].startswith("Here is a clear answer.")
+    _export(db, tmp_path / "other.jsonl", other)
+    other_key, other_role = ("messages", "role") if other == "messages" else ("conversations", "from")
+    expected = ["system", "user", "assistant"] if other == "messages" else ["system", "human", "gpt"]
+    assert [t[other_role] for t in _lines(tmp_path / "other.jsonl")["r"][other_key]] == expected

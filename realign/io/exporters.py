@@ -17,6 +17,7 @@ whatever else the pipeline keeps), and writes one file:
   A row read in the same shape with its system prompt in a top-level ``system`` key gets it back
   there (``{id, system, conversations}``, LLaMA-Factory's ShareGPT columns); otherwise the system
   prompt is the first turn. As ``.parquet`` both have a ``system`` column, null for the others.
+  In the row's own shape each role is written as it was read (``from: user``, ``developer``).
   In both (and in ``jsonl``'s messages) each turn carries its other keys as read (``Turn.extra``:
   ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``), unchanged.
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
@@ -59,7 +60,7 @@ import os
 from typing import Any, Callable, Iterable, TextIO
 
 from realign.errors import ConfigError
-from realign.io.readers import SYSTEM_KEY
+from realign.io.readers import ROLE_NAMES_KEY, SYSTEM_KEY
 from realign.records import Example, Turn
 
 EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf", "dfar_label", "dfar_reason")
@@ -71,6 +72,7 @@ DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+_MESSAGES_ROLE = {"system": "system", "user": "user", "assistant": "assistant"}
 _CONVERSATION_SHAPES = ("sharegpt", "messages", "prompt_completion")  # rows whose fields hold "extra"
 
 
@@ -158,21 +160,31 @@ def _own_system(ex: Example, shape: str) -> tuple[dict[str, Any], list[Turn]]:
     return {}, turns
 
 
+def _role_names(ex: Example, shape: str, names: dict[str, str]) -> list[str]:
+    """Each turn's role as `shape` writes it: as read when the row was read in `shape`
+    (readers.ROLE_NAMES_KEY: "user" under ShareGPT's `from`, "developer"), else the shape's own."""
+    read = ex.fields.get(ROLE_NAMES_KEY) if ex.format == shape else None
+    read = read if isinstance(read, dict) else {}
+    return [read.get(str(i), names[t.role]) for i, t in enumerate(ex.turns)]
+
+
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     system, turns = _own_system(ex, "sharegpt")
+    roles = _role_names(ex, "sharegpt", _SHAREGPT_ROLE)[len(ex.turns) - len(turns):]
     return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
         **system,
-        "conversations": [t.as_object("from", "value", _SHAREGPT_ROLE[t.role]) for t in turns],
+        "conversations": [t.as_object("from", "value", r) for t, r in zip(turns, roles)],
     })
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
     system, turns = _own_system(ex, "messages")
+    roles = _role_names(ex, "messages", _MESSAGES_ROLE)[len(ex.turns) - len(turns):]
     return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
         **system,
-        "messages": [t.as_object() for t in turns],
+        "messages": [t.as_object(role=r) for t, r in zip(turns, roles)],
     })
 
 

@@ -740,6 +740,7 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             turns.append(Turn(role="system", content=system))
             system_turn = True
     last_assistant: str | None = None  # label of the last assistant content, for the error
+    role_names: dict[str, str] = {}  # turn index -> the role as written, where the shape names it otherwise
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
         if not isinstance(item, dict):
@@ -773,6 +774,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
         extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, ...
+        if raw_role != _OWN_ROLE_NAMES[key][role]:  # "user" under ShareGPT's `from`, "developer", "Human"
+            role_names[str(len(turns))] = raw_role
         turns.append(Turn(role=role, content=_content(item[content_key], clabel), extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
@@ -790,6 +793,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
     fields: dict[str, Any] = {"extra": extra} if extra else {}
     if system_turn:
         fields[SYSTEM_KEY] = True
+    if role_names:
+        fields[ROLE_NAMES_KEY] = role_names
     return turns, fields
 
 
@@ -811,6 +816,13 @@ def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]
 
 # Example.fields key: the row held its system prompt in a top-level `system` key (not as a turn)
 SYSTEM_KEY = "system_key"
+# Example.fields key: {turn index: role as written} for the turns whose role the row names otherwise
+# than its shape's exporter would ("user" under ShareGPT's `from`, "developer"), so that exporter
+# writes them back as read (a trainer's config names the role tags it accepts)
+ROLE_NAMES_KEY = "role_names"
+# the names each conversation shape's exporter writes, by realign's role
+_OWN_ROLE_NAMES = {"conversations": {"system": "system", "user": "human", "assistant": "gpt"},
+                   "messages": {"system": "system", "user": "user", "assistant": "assistant"}}
 
 
 _SHAPES = {
