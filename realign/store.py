@@ -577,6 +577,12 @@ class Store:
                     run_id, session, key, kind, finish_reason, p_tok, c_tok, latency = rec["call"]
                     if not isinstance(key, str) or self.get_call(key) is not None:
                         continue
+                    if rec.get("error") is not None:  # a deterministic cut-off: known, not an answer
+                        if key not in self._cutoffs:
+                            self._cutoffs[key] = rec["response"]
+                            self._add("llm_calls", (key, kind, _json(rec["request"]), _json(rec["response"]),
+                                                    finish_reason, p_tok, c_tok, latency, rec["error"], _now()))
+                        continue
                     if run_id and session:
                         row = billed.setdefault((run_id, int(session), kind), [0, 0, 0])
                         row[0] += 1
@@ -801,6 +807,12 @@ class Store:
             self._known_keys.add(int(key[:16], 16))
             self._cutoffs.pop(key, None)
         elif response is not None and finish_reason in ("length", "invalid_output"):
+            # a deterministic cut-off (or the same answer rejected twice) was paid for like an
+            # answer: journaled too, so a kill before the flush does not make the rerun pay again
+            if self._journal is not None:
+                self._journal.append_line(
+                    f'{{"call":{_json([self.run_id, self.session, key, kind, finish_reason, prompt_tokens, completion_tokens, latency_s])},'
+                    f'"request":{request_json},"response":{response_json},"error":{_json(error)}}}')
             self._cutoffs[key] = response
         self._add("llm_calls", (key, kind, request_json, response_json, finish_reason, prompt_tokens,
                                 completion_tokens, latency_s, error, _now()))
