@@ -1005,3 +1005,25 @@ def test_a_place_with_its_region_keeps_the_region(candidate: str, same: bool) ->
                                              ("plymouth, ma", True), ("plymouth rock", True)])
 def test_a_place_with_its_region_in_a_lower_cased_answer(candidate: str, same: bool) -> None:
     assert facts_ok("where did the pilgrims land", "Plymouth, Massachusetts", candidate) == same
+
+
+# MT-bench question 104 (lm-sys/FastChat, Apache-2.0): the reference answer counts with "no". Read as
+# no number at all, its contract was none, and "David has three brothers" passed every check.
+BROTHERS = "David has three sisters. Each of them has one brother. How many brothers does David have?"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("David has no brother. He is the one brother of his three sisters.", "David has three brothers.", False),
+        ("David has no brother. He is the one brother of his three sisters.", "David has one brother.", False),
+        ("David has no brother. He is the one brother of his three sisters.",
+         "David has no brothers: he is the only brother his three sisters have.", True),
+        ("David has no brother. He is the one brother of his three sisters.",
+         "Zero. David is the one brother of his three sisters.", True),
+        ("David has zero brothers.", "David has no brothers at all.", True),
+    ],
+)
+def test_no_before_the_counted_noun_is_a_count_of_zero(original, candidate, same) -> None:
+    assert read_contract(BROTHERS, original).kind != "none"
+    assert verify(BROTHERS, original, candidate).passed is same
