@@ -54,7 +54,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "verify"
 def load_rows(thirdparty: Path | None, limit: int | None) -> list[dict[str, Any]]:
     """The GSM8K rows benchmarks/verify.py scores (same filters: no visibly misread labels, no
     prompt examples, no bare programs), with the same dev / held split."""
-    folder = thirdparty if thirdparty is not None and thirdparty.is_dir() else FIXTURES
+    folder = thirdparty if thirdparty is not None else FIXTURES  # the fixtures are read either way
     rows: list[dict[str, Any]] = []
     for source, labelled in load_labelled(folder).items():
         for index, r in enumerate(labelled[:limit] if limit else labelled):

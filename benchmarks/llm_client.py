@@ -24,6 +24,15 @@ the seconds until every call ended, and the cap's cuts and lowest value:
 
     .venv/bin/python benchmarks/llm_client.py --serial --calls 40 --serial-latency 0.2 --timeout 1
     .venv/bin/python benchmarks/llm_client.py --serial ... --drop-abandoned   # as llama-cpp-python
+
+``--mixed`` measures two endpoints of unequal speed (``--base-url`` twice): a quick concurrent
+server (``--latencies``' first value) beside a serial one (``--serial-latency``) that queues what
+it is sent and lets requests pass the timeout. It prints, per run, the seconds until every call
+ended, the calls each endpoint answered, the copies re-sent and the cap's cuts, so a cut made for
+the slow server can be seen to hold back the quick one or not:
+
+    .venv/bin/python benchmarks/llm_client.py --mixed --calls 400 --concurrency 16 --latencies 0.05 \
+        --serial-latency 0.2 --timeout 1 --repeat 3
 """
 
 from __future__ import annotations
@@ -158,10 +167,12 @@ async def run_raw(base_url: str, calls: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
-async def run_overload(base_url: str, calls: int, concurrency: int, timeout: float, adaptive: bool) -> dict[str, Any]:
-    """`calls` distinct calls at once; every call's outcome is awaited (a failed one counts)."""
-    settings = LLMSettings(base_url=base_url, api_key=None, model="bench-model", concurrency=concurrency,
-                           timeout_s=timeout, adaptive_concurrency=adaptive)
+async def run_overload(urls: list[str], calls: int, concurrency: int, timeout: float, adaptive: bool = True
+                       ) -> dict[str, Any]:
+    """`calls` distinct calls at once over the endpoints `urls`; every call's outcome is awaited
+    (a failed one counts)."""
+    settings = LLMSettings(base_url=urls[0], base_urls=urls[1:], api_key=None, model="bench-model",
+                           concurrency=concurrency, timeout_s=timeout, adaptive_concurrency=adaptive)
     async with LLMClient(settings, on_notice=lambda text: None) as client:
         started = time.perf_counter()
         outcomes = await asyncio.gather(*(
@@ -169,7 +180,29 @@ async def run_overload(base_url: str, calls: int, concurrency: int, timeout: flo
             for i in range(calls)), return_exceptions=True)
         s = client.stats
         return {"sent": s.requests_sent, "resent": s.retries, "failed": sum(isinstance(o, Exception) for o in outcomes),
-                "seconds": time.perf_counter() - started, "cuts": s.cap_cuts, "lowest": s.cap_lowest, "end": s.cap}
+                "seconds": time.perf_counter() - started, "cuts": s.cap_cuts, "lowest": s.cap_lowest, "end": s.cap,
+                "answered": [ep.answered for ep in client.endpoints]}
+
+
+def mixed_endpoints(args: argparse.Namespace) -> None:
+    fast = float(args.latencies.split(",")[0])
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; endpoint 1 concurrent, {fast:g} s a request; "
+          f"endpoint 2 serial, {args.serial_latency:g} s a request; {args.calls} calls at once, concurrency "
+          f"{args.concurrency} an endpoint, timeout {args.timeout:g} s; fresh servers per run")
+    print(f"{'seconds':>8} {'quick':>6} {'serial':>7} {'re-sent':>8} {'failed':>7} {'cuts':>5} {'lowest':>7} {'end':>4}")
+    for _ in range(args.repeat):
+        quick, quick_url = start_server(fast)
+        serial, serial_url = start_server(args.serial_latency, "--serial")
+        try:
+            r = asyncio.run(run_overload([quick_url, serial_url], args.calls, args.concurrency, args.timeout))
+        finally:
+            for process in (quick, serial):
+                process.terminate()
+                process.wait(timeout=10)
+                if process.stdout is not None:
+                    process.stdout.close()
+        print(f"{r['seconds']:>8.1f} {r['answered'][0]:>6} {r['answered'][1]:>7} {r['resent']:>8} {r['failed']:>7} "
+              f"{r['cuts']:>5} {r['lowest']:>7} {r['end']:>4}", flush=True)
 
 
 def serial_overload(args: argparse.Namespace) -> None:
@@ -183,7 +216,7 @@ def serial_overload(args: argparse.Namespace) -> None:
             process, base_url = start_server(args.serial_latency, "--serial",
                                              *(["--drop-abandoned"] if args.drop_abandoned else []))
             try:
-                r = asyncio.run(run_overload(base_url, args.calls, args.concurrency, args.timeout, adaptive))
+                r = asyncio.run(run_overload([base_url], args.calls, args.concurrency, args.timeout, adaptive))
             finally:
                 process.terminate()
                 process.wait(timeout=10)
@@ -204,6 +237,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is printed")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
     parser.add_argument("--serial", action="store_true", help="overload a one-at-a-time server: fixed vs adaptive cap")
+    parser.add_argument("--mixed", action="store_true",
+                        help="a quick concurrent endpoint beside a serial one: does a cut for one hold back the other")
     parser.add_argument("--serial-latency", type=float, default=0.2, help="--serial: seconds per request")
     parser.add_argument("--timeout", type=float, default=1.0, help="--serial: the client's timeout in seconds")
     parser.add_argument("--drop-abandoned", action="store_true",
@@ -211,6 +246,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.serial:
         serial_overload(args)
+        return
+    if args.mixed:
+        mixed_endpoints(args)
         return
     transports = [t for t in args.transports.split(",") if t]
 

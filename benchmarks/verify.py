@@ -10,7 +10,8 @@ Three parts:
    (the math check for GSM8K solutions), and the false rejections / false acceptances of the full
    verification with the task not given. Sources listed in DEV_SOURCES were read while the checks
    were built; the others are held out and were only run.
-   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301) give a question, a list of gold answers and a
+   Open-domain QA sets (EVOUNA NQ / TriviaQA, NQ301; rebuilt by the converters in benchmarks/thirdparty/,
+   see its SOURCES.md) give a question, a list of gold answers and a
    human judgement of a long model answer. A user's original response states ONE answer, not an
    alias list, so the original is one gold answer (`primary_answer`: NQ's first, TriviaQA's
    recurring alias); passing the candidate when it passes against ANY alias (the earlier
@@ -39,6 +40,13 @@ Three parts:
    answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
    denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
    "Who ...?" with no options (another person, "cannot be determined", a hedge).
+   Negation edits (after the rewriting-task text class): CondaQA's crowdworker edits of a negated
+   Wikipedia sentence (condaqa_edits.jsonl in --thirdparty, written by benchmarks/thirdparty/condaqa_edits.py;
+   skipped with a message when absent) as rewrites of that sentence: a paraphrase keeps its meaning,
+   a scope edit or an affirmative edit (the negation undone) does not. Per split (the converter's
+   `split`: even PassageID dev, odd held) and edit kind: rows, rejected, and the checks that rejected
+   them, with the task `paraphrasing` and with no task. `--negation-only` runs this part alone;
+   `--negation-misses` prints the dev rows verified wrongly (held rows are measured, never read).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 
@@ -100,7 +108,7 @@ FRESH3 = {"sevalsru_gsm8k_fresh3", "zeroeval_gsm8k_fresh3"}
 # transcribed after the facts check's FinanceBench changes and measured once
 FRESH5: set[str] = set()  # efficientqa_nq: dev since its misses were read (DEV_SOURCES)
 # EVOUNA NQ items 196-254 (answers of four LLMs with the dataset's human judgement), transcribed with the
-# selection rule written first (third-party SOURCES.md, tenth batch); measured once before and once after
+# selection rule written first (benchmarks/thirdparty/SOURCES.md); measured once before and once after
 # the facts check's equivalence changes, misses never read
 FRESH6 = {"evouna_nq_fresh6"}
 NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, **{s: "fresh3" for s in FRESH3},
@@ -109,6 +117,7 @@ NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, 
 # row was read (squad_sas: a hash of the reference answer, as the file has no question).
 SPLIT_FIELD = {"squad_sas"}
 EQUIVALENCE_FILE = "squad_sas_facts.jsonl"
+NEGATION_FILE = "condaqa_edits.jsonl"
 
 
 def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
@@ -140,11 +149,25 @@ def verify(instruction: str, original: str, candidate: str, task: str = "") -> A
 
 # --- 1. real model outputs ------------------------------------------------------------------------
 
+FIXTURES = REPO / "tests" / "fixtures" / "verify"
+
+
+def labelled_files(folder: Path) -> list[Path]:
+    """The labelled JSONL files: the licensed copies in the repo (tests/fixtures/verify) and those
+    of the third-party folder, a file of that folder taking the place of the copy of the same name."""
+    files = {p.name: p for p in FIXTURES.glob("*.jsonl")}
+    if folder.is_dir():
+        files.update((p.name, p) for p in folder.glob("*.jsonl"))
+    return [files[name] for name in sorted(files)]
+
+
 def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
     by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in sorted(folder.glob("*.jsonl")):
+    for p in labelled_files(folder):
         if p.name == "gsm8k_styles.jsonl":
             continue  # our own styles, not third-party
+        if p.name == NEGATION_FILE:
+            continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
@@ -263,11 +286,9 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     answer checks alone (the contract's checks; for GSM8K the math check) and of the full
     verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
     if not folder.is_dir():
-        fixtures = REPO / "tests" / "fixtures" / "verify"
-        print(f"(no third-party folder at {folder}: reading the licensed copies in {fixtures})")
-        folder = fixtures
+        print(f"(no third-party folder at {folder}: reading only the licensed copies in {FIXTURES})")
     if not (folder / EQUIVALENCE_FILE).is_file():
-        print(f"(skipped SQuAD answer equivalence: no {EQUIVALENCE_FILE} in {folder}; see the third-party SOURCES.md)")
+        print(f"(skipped SQuAD answer equivalence: no {EQUIVALENCE_FILE} in {folder}; build it with benchmarks/thirdparty/squad_sas.py)")
     rows_all: list[dict[str, Any]] = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
@@ -454,6 +475,55 @@ def rewriting_cases(shared: Path) -> list[Case]:
     for i, (request, original, task) in enumerate(picked):
         out += rewritten_text_cases(request, original, picked[(i + 1) % len(picked)][1], task)
     return out
+
+
+NEGATION_TASKS = ("paraphrasing", "")  # the task a paraphrase request is routed to, and none
+
+
+def negation_edits(folder: Path, dev_only: bool = False, show_misses: bool = False) -> None:
+    """CondaQA's edits of a negated sentence as rewrites of it (see the module docstring): per task,
+    split and edit kind, how many rows the full verification rejects and which checks rejected them.
+    A paraphrase rejected or a scope / affirmative edit accepted is verified wrongly; `show_misses`
+    prints those of the dev split."""
+    p = folder / NEGATION_FILE
+    if not p.is_file():
+        print(f"(skipped negation edits: no {NEGATION_FILE} in {folder}; see benchmarks/thirdparty/condaqa_edits.py)")
+        return
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == "dev" or not dev_only]
+    for task in NEGATION_TASKS:
+        print(f"   task {task or '(none)'}")
+        print(f"   {'split':<6}{'edit':<13}{'same':<6}{'rows':>5}{'rejected':>10}{'wrong':>7}  rejected by")
+        stats: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, defaultdict(int)])
+        misses = []
+        for r in rows:
+            verdict = verify(r["instruction"], r["original"], r["candidate"], task)
+            st = stats[(r["split"], r["edit"])]
+            st[0] += 1
+            st[1] += not verdict.passed
+            for ch in verdict.checks:
+                if not ch.passed:
+                    st[2][ch.name] += 1
+            if verdict.passed != bool(r["same_answer"]) and r["split"] == "dev":
+                misses.append((r, verdict))
+        for (split, edit), (n, rejected, by) in sorted(stats.items()):
+            same = edit == "paraphrase"
+            wrong = rejected if same else n - rejected
+            print(f"   {split:<6}{edit:<13}{'yes' if same else 'no':<6}{n:>5}{rejected:>10}{wrong:>7}  "
+                  + (", ".join(f"{name} {k}" for name, k in sorted(by.items(), key=lambda kv: -kv[1])) or "-"))
+        for split in sorted({s for s, _ in stats}):
+            para = stats.get((split, "paraphrase"), [0, 0])
+            changed = [stats[(split, e)] for e in ("scope", "affirmative") if (split, e) in stats]
+            n_ch, acc = sum(s[0] for s in changed), sum(s[0] - s[1] for s in changed)
+            aff = stats.get((split, "affirmative"), [0, 0])
+            print(f"   {split}: paraphrases rejected {para[1]}/{para[0]}; meaning changed, accepted {acc}/{n_ch} "
+                  f"(affirmative {aff[0] - aff[1]}/{aff[0]})")
+        if show_misses:
+            for r, verdict in misses:
+                print(f"--- MISS dev {r['edit']} ({'rejected' if r['same_answer'] else 'accepted'}), passage "
+                      f"{r['passage_id']}, task {task or '(none)'}: "
+                      f"{'; '.join(ch.reason for ch in verdict.checks if not ch.passed) or '-'}\n"
+                      f"[original]\n{r['original']}\n[candidate]\n{r['candidate']}\n")
 
 
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
@@ -711,9 +781,15 @@ def main() -> None:
     ap.add_argument("--dev-only", action="store_true", help="leave the held list sources out (while iterating)")
     ap.add_argument("--list-misses", action="store_true",
                     help="print every wrongly verified case of the DEV list sources (held sources stay unread)")
+    ap.add_argument("--negation-only", action="store_true", help="run only the CondaQA negation edits (part 2)")
+    ap.add_argument("--negation-misses", action="store_true",
+                    help="print the DEV negation edits verified wrongly (held rows stay unread)")
     args = ap.parse_args()
     if args.lists_only:
         list_sources(args)
+        return
+    if args.negation_only:
+        negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
         return
     print("== 1. real model outputs with their own labels (task not given)")
     rows = real_outputs(args.thirdparty, None)
@@ -733,6 +809,9 @@ def main() -> None:
           "language_polishing, paraphrasing, text_correction): its contract is mostly none, only the task's "
           "text_kept holds it, so the no-task column has no check for it")
     adversarial(rewriting_cases(args.shared))
+    print("\n   negation edits (CondaQA): a negated sentence paraphrased (meaning kept), its negation's scope moved or "
+          "the negation undone (meaning changed), as rewrites of that sentence")
+    negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

@@ -102,12 +102,13 @@ def test_the_cap_grows_back_while_answers_come_quickly():
     async def go() -> tuple[int, int, int]:
         with OpenAIServer(echo_responder, latency_s=0.01) as srv:
             async with LLMClient(settings(srv, concurrency=8, timeout_s=2.0)) as client:
-                client.cap.limit.resize(2)  # as after a cut
+                cap = client.endpoints[0].cap
+                cap.limit.resize(2)  # as after a cut
                 client.stats.cap = 2
-                low = client.cap.limit.limit
+                low = cap.limit.limit
                 for i in range(12):
                     await client.chat([{"role": "user", "content": f"q{i}"}], sampling=SAMPLING)
-                return low, client.cap.limit.limit, client.stats.cap
+                return low, cap.limit.limit, client.stats.cap
 
     low, high, reported = asyncio.run(go())
     assert low == 2 and high > 2 and reported == high

@@ -21,8 +21,9 @@ SAMPLING = {"temperature": 0.0, "max_tokens": 32}
 
 
 def _settings(urls: list[str], **extra: Any) -> LLMSettings:
-    return LLMSettings(base_url=urls[0], base_urls=urls[1:], model="test-model", timeout_s=5.0, max_attempts=4,
-                       backoff_initial_s=0.01, backoff_max_s=0.05, **extra)
+    values: dict[str, Any] = {"timeout_s": 5.0, "max_attempts": 4, "backoff_initial_s": 0.01, "backoff_max_s": 0.05,
+                              **extra}
+    return LLMSettings(base_url=urls[0], base_urls=urls[1:], model="test-model", **values)
 
 
 def _chats(settings: LLMSettings, n: int, notices: list[str]) -> list[Any]:
@@ -47,6 +48,49 @@ def test_requests_are_spread_over_the_endpoints_by_requests_outstanding() -> Non
     assert a.count + b.count == 40
     assert min(a.count, b.count) >= 15  # neither server idles while the other has a queue
     assert a.max_in_flight + b.max_in_flight <= 8  # --concurrency per endpoint, in all
+
+
+def test_a_cut_for_a_queueing_endpoint_leaves_the_quick_one_its_full_concurrency() -> None:
+    """A serial server (llama.cpp on a CPU) beside a quick concurrent one: the serial one's
+    requests time out in its queue and its cap is cut, the quick one keeps --concurrency."""
+    notices: list[str] = []
+
+    async def go() -> tuple[list[Any], list[int], dict[str, Any]]:
+        settings = _settings([quick.base_url, serial.base_url], concurrency=6, timeout_s=0.7, max_attempts=6,
+                             endpoint_failures=50)  # never taken out: the cap alone must cope
+        async with LLMClient(settings, None, on_notice=notices.append) as client:
+            results = await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}],
+                                                         sampling=SAMPLING) for i in range(90)))
+            return list(results), [ep.cap.limit.limit for ep in client.endpoints], client.stats.as_dict()
+
+    with OpenAIServer(latency_s=0.05) as quick, OpenAIServer(latency_s=0.2, serial=True) as serial:
+        results, limits, stats = asyncio.run(go())
+        quick_peak, serial_url = quick.max_in_flight, serial.base_url
+    assert len(results) == 90 and all(r.content for r in results)
+    assert limits[0] == 6 and limits[1] < 6  # only the queueing server was cut
+    assert quick_peak == 6  # and the quick one was sent its full concurrency all along
+    assert stats["cap_cuts"] >= 1 and stats["cap"] == sum(limits) and stats["cap_lowest"] <= stats["cap"]
+    assert any(serial_url in n and "at a time from now on" in n for n in notices)
+
+
+def test_a_request_cancelled_while_it_waits_for_a_slot_on_several_endpoints_leaks_no_slot() -> None:
+    async def go() -> tuple[list[int], int]:
+        with OpenAIServer(latency_s=0.2) as a, OpenAIServer(latency_s=0.2) as b:
+            async with LLMClient(_settings([a.base_url, b.base_url], concurrency=1), None) as client:
+                busy = [asyncio.ensure_future(client.chat([{"role": "user", "content": f"busy {i}"}],
+                                                          sampling=SAMPLING)) for i in range(2)]
+                await asyncio.sleep(0.05)  # both slots taken: the next call waits
+                waiting = asyncio.ensure_future(client.chat([{"role": "user", "content": "gives up"}],
+                                                            sampling=SAMPLING))
+                await asyncio.sleep(0.05)
+                waiting.cancel()
+                await asyncio.gather(*busy)
+                after = await asyncio.gather(*(client.chat([{"role": "user", "content": f"after {i}"}],
+                                                           sampling=SAMPLING) for i in range(4)))
+                return [ep.cap.limit.held for ep in client.endpoints], len(after)
+
+    held, answered = asyncio.run(go())
+    assert held == [0, 0] and answered == 4
 
 
 def test_an_endpoint_that_fails_every_request_is_taken_out_and_every_call_still_succeeds() -> None:

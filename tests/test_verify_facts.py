@@ -1007,6 +1007,28 @@ def test_a_place_with_its_region_in_a_lower_cased_answer(candidate: str, same: b
     assert facts_ok("where did the pilgrims land", "Plymouth, Massachusetts", candidate) == same
 
 
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        # the parenthesis held the answer's own acronym; one word there is a name, not a sentence opening
+        ("The answer is adenosine diphosphate (Tokyo).", False),
+        ("The answer is adenosine diphosphate ( Canada ).", False),
+        ("The answer is adenosine diphosphate (ADP).", True),
+        ("ADP, that is adenosine diphosphate.", True),
+        # a sentence in parentheses still opens with a plain capital
+        ("The answer is adenosine diphosphate (ADP). (Usually it forms in the cell.)", True),
+    ],
+)
+def test_one_capitalised_word_filling_a_parenthesis_is_a_name(candidate: str, same: bool) -> None:
+    q = "what is the breakdown product formed when one phosphate group is removed from atp"
+    assert facts_ok(q, "The answer is adenosine diphosphate (ADP).", candidate) == same
+
+
+def test_a_parenthetical_name_beside_the_kept_answer_is_added_context() -> None:
+    assert facts_ok("who was the top american ace in ww1", "Eddie Rickenbacker",
+                    "The top American ace of the war was Eddie Rickenbacker (Ohio).")
+
+
 # MT-bench question 104 (lm-sys/FastChat, Apache-2.0): the reference answer counts with "no". Read as
 # no number at all, its contract was none, and "David has three brothers" passed every check.
 BROTHERS = "David has three sisters. Each of them has one brother. How many brothers does David have?"

@@ -19,11 +19,11 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
-The in-flight cap starts at `concurrency` x endpoints and adapts to a server that queues
+The in-flight cap starts at `concurrency` per endpoint and adapts to a server that queues
 requests past the timeout (`realign.llm.flow.AdaptiveCap`, with the per-minute buckets).
 
-With several endpoints (`base_urls`), each request goes to the healthy endpoint with the fewest
-requests outstanding; an endpoint whose last `endpoint_failures` requests all failed (connection,
+With several endpoints (`base_urls`), each has its own cap, and each request goes to the healthy
+endpoint with the fewest slots taken that has room (`realign.llm.flow.EndpointSlots`); an endpoint whose last `endpoint_failures` requests all failed (connection,
 timeout, 5xx) is left out for `endpoint_cooldown_s`, and a retry goes elsewhere. The cache, the
 usage ledger, the failure watch and the structured-output dialect stay one per client: the
 endpoints are assumed to serve the same model with the same server software.
@@ -64,7 +64,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from realign.errors import ConfigError, RealignError
 from realign.llm.base import CallCache
-from realign.llm.flow import AdaptiveCap, InFlightLimit, TokenBucket
+from realign.llm.flow import AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
@@ -359,9 +359,17 @@ class LLMClient:
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
         # The in-flight cap adapts (realign.llm.flow): a server that answers one request at a
         # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
-        # --concurrency requests that time out in its queue and are paid twice.
-        self.cap = AdaptiveCap(self.capacity, settings.timeout_s, settings.adaptive_concurrency, self.stats,
-                               lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
+        # --concurrency requests that time out in its queue and are paid twice. Each endpoint has
+        # its own, so a slow server's cuts do not hold back a quick one beside it.
+        members: list[EndpointCapStats] = []
+        for ep in self.endpoints:
+            counters: Any = self.stats if len(self.endpoints) == 1 else \
+                EndpointCapStats(self.stats, members, lambda ep=ep: ep.outstanding)
+            ep.cap = AdaptiveCap(settings.concurrency, settings.timeout_s, settings.adaptive_concurrency, counters,
+                                 lambda text: self.on_notice(text), timeout_fix(settings.concurrency))
+        self.stats.cap = self.stats.cap_lowest = self.capacity
+        self._slots = EndpointSlots([ep.cap.limit for ep in self.endpoints], self._up) \
+            if len(self.endpoints) > 1 else None
         self._rpm = TokenBucket(settings.requests_per_minute) if settings.requests_per_minute else None
         self._tpm = TokenBucket(settings.tokens_per_minute) if settings.tokens_per_minute else None
         self._post_options: dict[str, Any] = {"headers": _JSON_HEADERS}
@@ -678,7 +686,8 @@ class LLMClient:
             ) from None
 
     async def aclose(self) -> None:
-        self.cap.close()
+        for ep in self.endpoints:
+            ep.cap.close()
         for ep in self.endpoints:
             await ep.client.close()
 
@@ -708,7 +717,7 @@ class LLMClient:
         allow_truncated: bool, purpose: str, held: list[float] | None,
     ) -> ChatResult:
         stats = self.stats
-        await self.cap.acquire()
+        ep = await self._take_slot()
         sent_at: float | None = None
         keep = False  # a timed-out request the server is still working on keeps its slot a while
         try:
@@ -724,7 +733,6 @@ class LLMClient:
                 await self._rpm.acquire(1)
             if self._tpm is not None:
                 await self._tpm.acquire(estimate)
-            ep = self._pick()
             stats.in_flight += 1
             stats.requests_sent += 1
             stats.add(purpose, "requests")
@@ -755,21 +763,22 @@ class LLMClient:
                 if exc.kind in ("connection", "timeout", "server_error"):
                     self._endpoint_failed(ep, exc)
                 if exc.kind == "timeout":
-                    keep = self.cap.timed_out(ep.url, sent_at)
+                    keep = ep.cap.timed_out(ep.url, sent_at)
                 raise
             else:
                 ep.failures = 0
                 ep.answered_at = time.monotonic()
+                ep.answered += 1
             finally:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
             latency = time.perf_counter() - started
-            self.cap.got_answer(sent_at, latency)
+            ep.cap.got_answer(sent_at, latency)
         finally:
             if keep and sent_at is not None:
-                self.cap.hold(sent_at)
+                ep.cap.hold(sent_at)
             else:
-                self.cap.release()
+                ep.cap.release()
 
         try:
             data = json.loads(raw)
@@ -815,19 +824,27 @@ class LLMClient:
                                url=ep.url) from None
         return result
 
-    def _pick(self) -> Endpoint:
-        """The endpoint for the next request: among those not taken out, the one with the fewest
-        requests outstanding; when all are out, the one that answered last (on a tie, the first
-        to come back): a live server taken out by a few hung requests, not one that was killed
-        and refuses every connection. (A server failing fast has few outstanding and draws
-        requests: `endpoint_failures` in a row take it out.)"""
-        if len(self.endpoints) == 1:
-            return self.endpoints[0]
+    async def _take_slot(self) -> Endpoint:
+        """A slot of the in-flight cap and the endpoint it is on: with several endpoints, the one
+        with the fewest slots taken among those up (`_up`) that have room (`EndpointSlots`)."""
+        if self._slots is None:
+            ep = self.endpoints[0]
+            await ep.cap.acquire()
+            return ep
+        return self.endpoints[await self._slots.acquire()]
+
+    def _up(self) -> list[int]:
+        """The endpoints that may get the next request: those not taken out; when all are out,
+        the one that answered last (on a tie, the first to come back): a live server taken out by
+        a few hung requests, not one that was killed and refuses every connection. (A server
+        failing fast has few requests outstanding and draws requests: `endpoint_failures` in a
+        row take it out.)"""
         now = time.monotonic()
-        up = [ep for ep in self.endpoints if ep.down_until <= now]
-        if not up:
-            return max(self.endpoints, key=lambda ep: (ep.answered_at, -ep.down_until))
-        return min(up, key=lambda ep: ep.outstanding)
+        up = [i for i, ep in enumerate(self.endpoints) if ep.down_until <= now]
+        if up:
+            return up
+        last = max(self.endpoints, key=lambda ep: (ep.answered_at, -ep.down_until))
+        return [self.endpoints.index(last)]
 
     def _endpoint_failed(self, ep: Endpoint, exc: LLMError) -> None:
         ep.failures += 1
@@ -911,6 +928,8 @@ class Endpoint:
     failures: int = 0  # consecutive failed requests (connection, timeout, 5xx)
     down_until: float = 0.0  # time.monotonic() before which it gets no request (unless all are out)
     answered_at: float = 0.0  # time.monotonic() of its last answer: who gets a request when all are out
+    answered: int = 0  # HTTP answers it gave
+    cap: AdaptiveCap = field(init=False)  # its own in-flight cap (set by the client)
     taken_out: int = 0  # times it was taken out
 
 

@@ -8,8 +8,13 @@ timeout while it still works on them: then the cap is cut, once per wave of time
 timed-out copy keeps its slot while the server likely works through it; quick answers grow the
 cap back (benchmarks/llm_client.py --serial measures it).
 
+With several endpoints each has a cap of its own (`concurrency` each): a server that queues is
+cut without holding back one that answers quickly, and `EndpointSlots` hands each waiting
+request a slot on the least loaded endpoint that has room. `EndpointCapStats` keeps the
+client's totals (the sum of the caps, its lowest value, every cut) over the endpoints' own.
+
 Kept apart from the client because it is pure bookkeeping over times and counts: no HTTP, no
-cache. One cap serves all of a client's endpoints (they serve one model on one kind of server).
+cache.
 """
 
 from __future__ import annotations
@@ -81,9 +86,20 @@ class InFlightLimit:
         self.held = 0  # slots taken, kept ones included
         self.kept = 0
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        # Called whenever room may have opened (a release, a kept slot, a resize): how
+        # `EndpointSlots` learns that one endpoint of several can take a request again.
+        self.on_room: Callable[[], None] | None = None
 
     def _room(self) -> bool:
         return self.held < self.limit or self.held == self.kept
+
+    def has_room(self) -> bool:
+        """A slot could be taken now without waiting (nobody queued here first)."""
+        return self._room() and not self._waiters
+
+    def take(self) -> None:
+        """Take a slot that `has_room` said is free."""
+        self.held += 1
 
     async def acquire(self) -> None:
         if self._room() and not self._waiters:
@@ -119,6 +135,91 @@ class InFlightLimit:
             if not waiter.done():  # a cancelled waiter is skipped
                 self.held += 1
                 waiter.set_result(None)
+        if self.on_room is not None and self._room():
+            self.on_room()
+
+
+class EndpointCapStats:
+    """One endpoint's counters for its `AdaptiveCap`: requests in flight are the endpoint's own
+    (a cut halves what is on the wire to that server), and every change of its cap or its cuts
+    is carried into the client's totals (`LLMStats`: the caps' sum, its lowest, all cuts)."""
+
+    def __init__(self, total: CapStats, members: list[EndpointCapStats], in_flight: Callable[[], int]) -> None:
+        self.total = total
+        self.members = members  # every endpoint's stats of the client, this one included
+        members.append(self)
+        self._in_flight = in_flight
+        self._cap = 0
+        self._cuts = 0
+        self.cap_lowest = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight()
+
+    @property
+    def cap(self) -> int:
+        return self._cap
+
+    @cap.setter
+    def cap(self, value: int) -> None:
+        self._cap = value
+        self.total.cap = sum(m._cap for m in self.members)
+        self.total.cap_lowest = min(self.total.cap_lowest, self.total.cap)
+
+    @property
+    def cap_cuts(self) -> int:
+        return self._cuts
+
+    @cap_cuts.setter
+    def cap_cuts(self, value: int) -> None:
+        self.total.cap_cuts += value - self._cuts
+        self._cuts = value
+
+
+class EndpointSlots:
+    """In-flight slots over several endpoints, each with its own `InFlightLimit`: a request gets
+    a slot on the endpoint with the fewest slots taken among those that are up (`up()`: not taken
+    out; all of them when none is) and have room, or waits, first come first served, until one has.
+    Only the first waiter is woken when room opens, so a slot costs the same however many wait."""
+
+    def __init__(self, limits: list[InFlightLimit], up: Callable[[], list[int]]) -> None:
+        self.limits = limits
+        self.up = up  # indexes of the endpoints that may get a request now
+        self._waiters: collections.deque[asyncio.Future[int]] = collections.deque()
+        for limit in limits:
+            limit.on_room = self._hand_out
+
+    def _free(self) -> int | None:
+        open_ = [i for i in self.up() if self.limits[i].has_room()]
+        return min(open_, key=lambda i: self.limits[i].held) if open_ else None
+
+    async def acquire(self) -> int:
+        """The index of the endpoint whose slot this request now holds."""
+        if not self._waiters:
+            i = self._free()
+            if i is not None:
+                self.limits[i].take()
+                return i
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.limits[waiter.result()].release()  # granted as the caller was cancelled: hand it on
+            raise
+
+    def _hand_out(self) -> None:
+        while self._waiters:
+            if self._waiters[0].done():  # cancelled while waiting
+                self._waiters.popleft()
+                continue
+            i = self._free()
+            if i is None:
+                return
+            self.limits[i].take()
+            self._waiters.popleft().set_result(i)
 
 
 class AdaptiveCap:

@@ -29,6 +29,10 @@ from realign.verify.math_numbers import _NUM, _WORD_NUM, _to_number, _word_numbe
 
 
 _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$")
+# one capitalised word that fills a parenthesis, "(Tokyo)": an aside naming something, not the first word
+# of a sentence in parentheses
+_PAREN_BEFORE = re.compile(r"\(\s*$")
+_PAREN_AFTER = re.compile(r"\s*\)")
 _LIST_MARK = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.M)
 
 
@@ -88,6 +92,10 @@ def read_facts(text: str) -> Facts:
     fragment = len(body.split()) <= 4  # "Iran", "Kobol's Last Gleaming": an answer, not a sentence
     for m in _name_spans(body):
         at_start = bool(_SENT_START.search(body[max(0, m.start() - 6) : m.start()])) or m.start() == 0
+        word = m.group(0).rstrip()
+        if at_start and " " not in word and _PAREN_BEFORE.search(body[max(0, m.start() - 3) : m.start()]) \
+                and _PAREN_AFTER.match(body, m.start() + len(word)):
+            at_start = False  # "adenosine diphosphate (Tokyo)": the parenthesis holds a name, not a sentence
         if at_start and " " not in m.group(0).strip() and not fragment and not _ACRONYM.fullmatch(m.group(0)) \
                 and m.group(0).lower().rstrip(".") not in _CALENDAR:
             continue  # "Sunlight scatters ...": a capital that opens a sentence names nothing by itself

@@ -22,6 +22,11 @@ _QUOTED = re.compile(r"\"([^\"\n]{3,200})\"|“([^”\n]{3,200})”|‘([^’\n]
 # a question that asks for words, not for a thing: the whole short answer is then a quotation
 _WORDS_ASKED = re.compile(r"\b(?:reply|replied|quote|quotation|motto|slogan|catch[ -]?phrase|tag ?line|lines?|lyrics?|words|"
                           r"phrase|saying|proverb|epitaph|inscription|headline|title|titled|refrain|chorus)\b", re.I)
+# ... unless it asks to transform a text ("Rewrite the sentence in different words: ..."): its
+# answer is the text made over, which another wording keeps (`text_kept` holds it), not a quotation
+_REWRITE_ASKED = re.compile(r"\b(?:re-?write|rephrase|paraphrase|re-?word|restate|reformulate|revise|proofread|polish|"
+                            r"in (?:your own|other|different|simpler|plain(?:er)?|fewer|more formal|formal|"
+                            r"informal) words)", re.I)
 _ANSWER_CUE = re.compile(r"^\s*(?:(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)|answer:)\s*", re.I)
 
 
@@ -83,7 +88,8 @@ def _quotations(instruction: str, original: str, whole: bool) -> list[str]:
             # question's own quotation repeated is not
             out.append(span)
     # a question that quotes the words itself asks about them ("Who said, "Insanity is ..."?"), not for them
-    if not out and whole and _WORDS_ASKED.search(instruction) and not _QUOTED.search(instruction):
+    if not out and whole and _WORDS_ASKED.search(instruction) and not _QUOTED.search(instruction) \
+            and not _REWRITE_ASKED.search(instruction):
         t = _ANSWER_CUE.sub("", original.strip(), count=1).strip().strip("\"“”'‘’").rstrip(".!").strip()
         if t and "\n" not in t and not re.search(r"[.!?:;]\s", t) and TERM_MAX_WORDS < _words_of(t) <= QUOTE_MAX_WORDS:
             out.append(t)
