@@ -147,10 +147,10 @@ def test_a_database_stored_without_extras_exports_as_before(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("key", ["conversations", "messages"])
 def test_a_top_level_system_prompt_comes_back_where_it_was_read(tmp_path: Path, key: str) -> None:
-    """LLaMA-Factory's ShareGPT rows keep the system prompt in a top-level `system` column; read that
-    way, the row's own-shape export writes it there again (a `system` turn inside the conversation
-    is a role that LLaMA-Factory's default ShareGPT tags do not know). A system turn read inside the
-    conversation, and a blank `system`, come back as they were too."""
+    """LLaMA-Factory's ShareGPT rows may keep the system prompt in a top-level `system` column; read
+    that way, the row's own-shape export writes it there again, so the file keeps the shape its
+    dataset config (`columns.system`) describes. A system turn read inside the conversation, and a
+    blank `system`, come back as they were too."""
     role_key, content_key, user, bot = (("role", "content", "user", "assistant") if key == "messages"
                                         else ("from", "value", "human", "gpt"))
     rows = [
