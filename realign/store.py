@@ -1278,6 +1278,16 @@ def quarantine_story(bad: dict[str, Any], run_id: str, example_id: str | None) -
     }
 
 
+NOT_LAST_REASON = "left as it is: the run rewrote only each conversation's last answer (--turns last)"
+
+
+def _run_turns(store: Store, run_id: str) -> str | None:
+    """The run's `rewrite.turns` setting ("all" or "last"), from its stored config."""
+    row = store.con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    cfg = json.loads(row[0]) if row and row[0] else {}
+    return ((cfg or {}).get("rewrite") or {}).get("turns")
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`. A quarantined row (named by its id, or by
     FILE:LINE / FILE row N) has a shorter story: `status` "quarantined", see quarantine_story."""
@@ -1330,8 +1340,18 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     from realign.records import Example
 
     original = json.loads(e["turns"])
-    untouched = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "",
-                        turns=original).untouched()
+    example = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "", turns=original)
+    untouched = example.untouched()
+    status = result[0]["status"] if result else None
+    last = example.answer_indices()[-1:]
+    # (a row whose last answer is empty had nothing to rewrite under --turns last: passthrough)
+    if (status not in (None, "passthrough") or (status == "passthrough" and set(last) <= set(example.empty_indices())
+                                                and last)) and _run_turns(store, run_id) == "last":
+        # the answers before the last were never asked for: say so instead of leaving them unexplained
+        asked = {t["turn_index"] for t in turns}
+        untouched.update((i, NOT_LAST_REASON) for i in example.answer_indices()[:-1]
+                         if i not in asked and i not in untouched)
+        untouched = dict(sorted(untouched.items()))
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
