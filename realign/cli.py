@@ -341,7 +341,8 @@ def verify(
         raise InputError(
             f"none of the {summary['rows']} rows of {input_path} could be checked; the first: {first_error[0]}. "
             "Name the fields with --instruction-field, --response-field (the original; 'output' in Alpaca files) "
-            "and --rewrite-field (the candidate)")
+            "and --rewrite-field (the candidate); an alpaca / sharegpt / messages export holds no original to check "
+            "against: `realign export --format jsonl` writes the rows verify reads as they are")
     if as_json:
         _print_json(summary)
     else:

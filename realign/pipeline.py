@@ -198,8 +198,12 @@ class Pipeline:
         return self.cfg.retrieval.all_tasks or self.cfg.tasks.retrieval.get(task, self.tasks[task].retrieval)
 
     def target_turns(self, ex: Example) -> list[int]:
-        idx = ex.answer_indices()  # a leading assistant turn answers no request: never a target
-        return idx[-1:] if self.cfg.rewrite.turns == "last" else idx
+        # a leading assistant turn answers no request, and an empty one has nothing to reformat:
+        # never a target; "last" means the conversation's last answer, left alone when it is empty
+        if self.cfg.rewrite.turns == "last":
+            last = ex.answer_indices()[-1:]
+            return [i for i in last if i not in ex.empty_indices()]
+        return ex.rewritable_indices()
 
     def turns_to_rewrite(self, task: str, ex: Example) -> list[int]:
         """The target turns of a rewrite task; of a passthrough task, those its mode claims (a

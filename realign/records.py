@@ -68,14 +68,32 @@ class Example(BaseModel):
         first_user = next((i for i, t in enumerate(self.turns) if t.role == "user"), len(self.turns))
         return [i for i in self.assistant_indices() if i < first_user]
 
+    def empty_indices(self) -> list[int]:
+        """Assistant turns with no text (a chat logged without the model's reply, a reference
+        answer left blank): there is nothing to reformat, and a rewrite would be a new answer,
+        so they are left as they are, neither rewritten nor checked."""
+        return [i for i in self.assistant_indices() if not self.turns[i].content.strip()]
+
+    def untouched(self) -> dict[int, str]:
+        """Every assistant turn a rewrite never targets, with the reason `show` gives for it."""
+        reasons = {i: EMPTY_REASON for i in self.empty_indices()}
+        reasons.update((i, UNANSWERED_REASON) for i in self.unanswered_indices())
+        return dict(sorted(reasons.items()))
+
     def answer_indices(self) -> list[int]:
         """Assistant turns that answer a user turn: the ones a rewrite may target."""
         skip = set(self.unanswered_indices())
         return [i for i in self.assistant_indices() if i not in skip]
 
+    def rewritable_indices(self) -> list[int]:
+        """Answering turns with text: the ones a rewrite does target."""
+        skip = set(self.empty_indices())
+        return [i for i in self.answer_indices() if i not in skip]
 
-# Why `show` lists a turn of `Example.unanswered_indices` without an outcome.
+
+# Why `show` lists a turn of `Example.untouched` without an outcome.
 UNANSWERED_REASON = "left as it is: no user turn comes before it, so it answers nothing (not rewritten, not checked)"
+EMPTY_REASON = "left as it is: the response is empty, so there is nothing to reformat (not rewritten, not checked)"
 
 
 

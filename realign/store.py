@@ -577,6 +577,12 @@ class Store:
                     run_id, session, key, kind, finish_reason, p_tok, c_tok, latency = rec["call"]
                     if not isinstance(key, str) or self.get_call(key) is not None:
                         continue
+                    if rec.get("error") is not None:  # a deterministic cut-off: known, not an answer
+                        if key not in self._cutoffs:
+                            self._cutoffs[key] = rec["response"]
+                            self._add("llm_calls", (key, kind, _json(rec["request"]), _json(rec["response"]),
+                                                    finish_reason, p_tok, c_tok, latency, rec["error"], _now()))
+                        continue
                     if run_id and session:
                         row = billed.setdefault((run_id, int(session), kind), [0, 0, 0])
                         row[0] += 1
@@ -816,6 +822,12 @@ class Store:
             self._known_keys.add(int(key[:16], 16))
             self._cutoffs.pop(key, None)
         elif response is not None and finish_reason in ("length", "invalid_output"):
+            # a deterministic cut-off (or the same answer rejected twice) was paid for like an
+            # answer: journaled too, so a kill before the flush does not make the rerun pay again
+            if self._journal is not None:
+                self._journal.append_line(
+                    f'{{"call":{_json([self.run_id, self.session, key, kind, finish_reason, prompt_tokens, completion_tokens, latency_s])},'
+                    f'"request":{request_json},"response":{response_json},"error":{_json(error)}}}')
             self._cutoffs[key] = response
         self._add("llm_calls", (key, kind, request_json, response_json, finish_reason, prompt_tokens,
                                 completion_tokens, latency_s, error, _now()))
@@ -1317,6 +1329,16 @@ def quarantine_story(bad: dict[str, Any], run_id: str, example_id: str | None) -
     }
 
 
+NOT_LAST_REASON = "left as it is: the run rewrote only each conversation's last answer (--turns last)"
+
+
+def _run_turns(store: Store, run_id: str) -> str | None:
+    """The run's `rewrite.turns` setting ("all" or "last"), from its stored config."""
+    row = store.con.execute("SELECT config FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    cfg = json.loads(row[0]) if row and row[0] else {}
+    return ((cfg or {}).get("rewrite") or {}).get("turns")
+
+
 def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     """Everything known about one row: `realign show`. A quarantined row (named by its id, or by
     FILE:LINE / FILE row N) has a shorter story: `status` "quarantined", see quarantine_story."""
@@ -1366,11 +1388,21 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         keys = t.get("request_keys") or []
         first = store.stored_request(keys[0]) if keys else None
         t["prompt"] = first["messages"] if first else None
-    from realign.records import UNANSWERED_REASON, Example
+    from realign.records import Example
 
     original = json.loads(e["turns"])
-    unanswered = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "",
-                         turns=original).unanswered_indices()
+    example = Example(id=example_id, source_index=e["source_index"], format=e["format"] or "", turns=original)
+    untouched = example.untouched()
+    status = result[0]["status"] if result else None
+    last = example.answer_indices()[-1:]
+    # (a row whose last answer is empty had nothing to rewrite under --turns last: passthrough)
+    if (status not in (None, "passthrough") or (status == "passthrough" and set(last) <= set(example.empty_indices())
+                                                and last)) and _run_turns(store, run_id) == "last":
+        # the answers before the last were never asked for: say so instead of leaving them unexplained
+        asked = {t["turn_index"] for t in turns}
+        untouched.update((i, NOT_LAST_REASON) for i in example.answer_indices()[:-1]
+                         if i not in asked and i not in untouched)
+        untouched = dict(sorted(untouched.items()))
     return {
         "run_id": run_id, "example_id": example_id, "source_index": e["source_index"], "line": e["line"],
         "format": e["format"], "task": e["task"], "task_confidence": e["task_confidence"],
@@ -1381,5 +1413,5 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
         "final_turns": json.loads(result[0]["final_turns"]) if result else None,
         "error": result[0]["error"] if result else None,
         "turns": turns, "evidence": evidence,
-        "untouched_turns": [{"turn_index": i, "reason": UNANSWERED_REASON} for i in unanswered],
+        "untouched_turns": [{"turn_index": i, "reason": why} for i, why in untouched.items()],
     }

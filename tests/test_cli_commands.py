@@ -77,6 +77,17 @@ def test_verify_audits_a_file(tmp_path: Path) -> None:
     assert "8" in wrong["reason"] and "9" in wrong["reason"]
 
 
+def test_verify_on_an_sft_export_says_which_export_it_reads(tmp_path: Path) -> None:
+    """A chat export (sharegpt / messages / alpaca) holds the final text only: a new user's first try,
+    `realign verify --in sft.sharegpt.jsonl`, must say that the provenance export is the one to give."""
+    data = tmp_path / "sft.sharegpt.jsonl"
+    data.write_text(json.dumps({"id": "r", "conversations": [{"from": "human", "value": "What is 2 + 2?"},
+                                                             {"from": "gpt", "value": "4"}]}) + "\n")
+    proc = realign("verify", "--in", str(data), "--out", str(tmp_path / "v.jsonl"))
+    assert proc.returncode == 2
+    assert "--format jsonl" in proc.stderr and "sft.sharegpt.jsonl:1" in proc.stderr
+
+
 def test_index_build_and_search(tmp_path: Path) -> None:
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text("\n".join([

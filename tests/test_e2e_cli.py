@@ -389,6 +389,43 @@ def test_a_leading_assistant_greeting_is_left_as_is_and_show_says_why(tmp_path: 
     assert conv[2]["value"].startswith("Here is a clear answer.")
 
 
+def test_an_empty_assistant_turn_in_a_chat_is_left_empty_not_written_and_show_says_why(tmp_path: Path) -> None:
+    # MT-bench's reference answers leave some second turns empty (questions 103, 108, 110): a chat
+    # corpus with such a turn must not get a response invented for it, in any turn mode.
+    data = tmp_path / "empty.jsonl"
+    convo = {"id": "e1", "messages": [
+        {"role": "user", "content": "Thomas is very healthy, but he has to go to the hospital every day. Why?"},
+        {"role": "assistant", "content": "Thomas may work at a hospital."},
+        {"role": "user", "content": "Can you explain why the above question is interesting?"},
+        {"role": "assistant", "content": ""},
+    ]}
+    data.write_text(json.dumps(convo) + "\n")
+    for turns in ("all", "last"):
+        db = tmp_path / f"e-{turns}.duckdb"
+        with OpenAIServer(RealignResponder()) as srv:
+            s = summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                                   "--task", "open_qa", "--turns", turns, "-q", "--json", "--db", str(db)))
+            originals = [m["content"] for b in srv.requests for m in b["messages"]
+                         if "<original_response>" in m["content"]]
+        assert s["quarantined"] == 0
+        # nothing asks the model to rewrite an empty response; with --turns last nothing is sent at all
+        assert not any("<original_response>\n\n</original_response>" in t for t in originals)
+        assert srv.count == (1 if turns == "all" else 0), turns
+        story = summary_of(realign("show", "e1", "--db", str(db), "--json"))
+        assert [t["turn_index"] for t in story["turns"]] == ([1] if turns == "all" else [])
+        untouched = {t["turn_index"]: t["reason"] for t in story["untouched_turns"]}
+        assert sorted(untouched) == ([3] if turns == "all" else [1, 3]) and "empty" in untouched[3]
+        if turns == "last":  # the earlier answer was not asked for, and show says so
+            assert "--turns last" in untouched[1]
+        assert story["final_turns"][3]["content"] == ""
+        shown = realign("show", "e1", "--db", str(db))
+        assert shown.returncode == 0 and "turn 3: left as it is" in shown.stdout
+        out = tmp_path / f"out-{turns}.jsonl"
+        summary_of(realign("export", "--db", str(db), "--out", str(out), "--format", "messages", "--json"))
+        msgs = json.loads(out.read_text())["messages"]
+        assert msgs[3] == {"role": "assistant", "content": ""}
+
+
 def test_an_answer_looping_to_max_tokens_keeps_the_original_and_only_a_real_cut_says_raise(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps({"id": "loop", "instruction": "Explain why the sky looks blue.", "input": "",

@@ -143,3 +143,74 @@ def test_a_database_stored_without_extras_exports_as_before(tmp_path: Path) -> N
     _export(db, tmp_path / "prov.parquet", "parquet")
     assert all("message_extras" not in json.loads(r["meta"])
                for r in pq.read_table(tmp_path / "prov.parquet").to_pylist())
+
+
+@pytest.mark.parametrize("key", ["conversations", "messages"])
+def test_a_top_level_system_prompt_comes_back_where_it_was_read(tmp_path: Path, key: str) -> None:
+    """LLaMA-Factory's ShareGPT rows may keep the system prompt in a top-level `system` column; read
+    that way, the row's own-shape export writes it there again, so the file keeps the shape its
+    dataset config (`columns.system`) describes. A system turn read inside the conversation, and a
+    blank `system`, come back as they were too."""
+    role_key, content_key, user, bot = (("role", "content", "user", "assistant") if key == "messages"
+                                        else ("from", "value", "human", "gpt"))
+    rows = [
+        {"id": "top", "system": "You are a pirate.", key: [{role_key: user, content_key: "What is the capital of France?"},
+                                                          {role_key: bot, content_key: "Paris is the capital of France."}]},
+        {"id": "inside", key: [{role_key: "system", content_key: "You are a pirate."},
+                               {role_key: user, content_key: "What is the capital of Spain?"},
+                               {role_key: bot, content_key: "Madrid is the capital of Spain."}]},
+        {"id": "blank", "system": "", key: [{role_key: user, content_key: "What is the capital of Italy?"},
+                                            {role_key: bot, content_key: "Rome is the capital of Italy."}]},
+    ]
+    data = tmp_path / "sys.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "s.duckdb"
+    s = _run(tmp_path, data, db, "--task", "open_qa")
+    assert s["rewritten"] == 3
+    shape = "sharegpt" if key == "conversations" else "messages"
+    _export(db, tmp_path / "own.jsonl", shape)
+    own = _lines(tmp_path / "own.jsonl")
+    assert own["top"]["system"] == "You are a pirate."
+    assert [t[role_key] for t in own["top"][key]] == [user, bot]
+    assert "system" not in own["inside"] and [t[role_key] for t in own["inside"][key]] == ["system", user, bot]
+    assert own["blank"]["system"] == "" and [t[role_key] for t in own["blank"][key]] == [user, bot]
+    for r in own.values():  # the answers were rewritten all the same
+        assert r[key][-1][content_key].startswith("Here is a clear answer.")
+    # the system prompt reaches the model either way, as context of the rewrite
+    _export(db, tmp_path / "prov.jsonl", "jsonl")
+    prov = _lines(tmp_path / "prov.jsonl")
+    assert prov["top"]["messages"][0] == {"role": "system", "content": "You are a pirate."}
+    # a Parquet file of the shape has a `system` column for it (null for the other rows)
+    _export(db, tmp_path / "own.parquet", shape)
+    table = {r["id"]: r for r in pq.read_table(tmp_path / "own.parquet").to_pylist()}
+    assert table["top"]["system"] == "You are a pirate." and table["top"][key][0][content_key].startswith("What")
+    assert table["inside"]["system"] is None and table["inside"][key][0][content_key] == "You are a pirate."
+
+
+@pytest.mark.parametrize(("key", "names"), [
+    ("conversations", ("user", "assistant")),  # many hub ShareGPT sets use OpenAI's names under `from`
+    ("messages", ("user", "assistant")),
+])
+def test_role_names_come_back_as_read_in_the_rows_own_shape(tmp_path: Path, key: str, names: tuple[str, str]) -> None:
+    """A trainer's config names the role tags it expects (LLaMA-Factory's `user_tag`, `assistant_tag`,
+    `system_tag`): a ShareGPT file with `from: user` read back as `from: human` has every row skipped.
+    So the row's own shape writes each role as it was read (`developer` too); the other shape writes
+    its own names."""
+    role_key, content_key = ("from", "value") if key == "conversations" else ("role", "content")
+    user, bot = names
+    row = {"id": "r", key: [{role_key: "developer", content_key: "Answer briefly."},
+                            {role_key: user, content_key: "What is the capital of France?"},
+                            {role_key: bot, content_key: "Paris is the capital of France."}]}
+    data = tmp_path / "roles.jsonl"
+    data.write_text(json.dumps(row) + "\n")
+    db = tmp_path / "r.duckdb"
+    assert _run(tmp_path, data, db, "--task", "open_qa")["rewritten"] == 1
+    own, other = ("sharegpt", "messages") if key == "conversations" else ("messages", "sharegpt")
+    _export(db, tmp_path / "own.jsonl", own)
+    turns = _lines(tmp_path / "own.jsonl")["r"][key]
+    assert [t[role_key] for t in turns] == ["developer", user, bot]
+    assert turns[2][content_key].startswith("Here is a clear answer.")
+    _export(db, tmp_path / "other.jsonl", other)
+    other_key, other_role = ("messages", "role") if other == "messages" else ("conversations", "from")
+    expected = ["system", "user", "assistant"] if other == "messages" else ["system", "human", "gpt"]
+    assert [t[other_role] for t in _lines(tmp_path / "other.jsonl")["r"][other_key]] == expected

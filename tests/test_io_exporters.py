@@ -105,7 +105,11 @@ def test_sharegpt_and_messages_records(tmp_path: Path) -> None:
     sg, msg = tmp_path / "sg.jsonl", tmp_path / "m.jsonl"
     export_examples(_with_meta(rows), str(sg), "sharegpt")
     export_examples(_with_meta(rows), str(msg), "messages")
-    assert [c["from"] for c in _lines(sg)[0]["conversations"]] == ["system", "human", "gpt", "human", "gpt"]
+    # read with a top-level `system`, the row's own shape writes it there again (LLaMA-Factory's column);
+    # the other shape has it as its first turn
+    s = _lines(sg)[0]
+    assert s["system"] == "You are a terse assistant."
+    assert [c["from"] for c in s["conversations"]] == ["human", "gpt", "human", "gpt"]
     m = _lines(msg)[0]
     assert set(m) == {"id", "messages"}
     assert [t["role"] for t in m["messages"]] == ["system", "user", "assistant", "user", "assistant"]

@@ -307,6 +307,27 @@ def test_check_endpoint_unreachable_names_url_and_fix(transport: str):
 
 
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
+def test_check_endpoint_of_a_busy_server_goes_on_with_a_note(transport: str):
+    """llama-cpp-python on a CPU answers one request at a time, GET /models included: while it wrote
+    another client's answer, `realign rewrite` said 'cannot reach the LLM server ... Start one' and
+    exited. A server that takes the connection and is slow to answer is there: the run goes on (each
+    request has --timeout and its retries) after a note that says so."""
+    with socket.socket() as sock:  # accepts connections (the kernel's backlog) and never answers
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+        notes: list[str] = []
+
+        async def go() -> list[str]:
+            cfg = LLMSettings(base_url=url, api_key=None, model="m", http_transport=transport, timeout_s=1.0)
+            async with LLMClient(cfg, None, on_notice=notes.append) as client:
+                return await client.check_endpoint()
+
+        assert asyncio.run(go()) == []
+    assert len(notes) == 1 and url in notes[0] and "busy" in notes[0] and "--timeout" in notes[0]
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])  # the SDK's two HTTP stacks
 def test_check_endpoint_bad_key(transport: str):
     with OpenAIServer(api_key="sk-the-right-one") as srv:
         with pytest.raises(ConfigError, match="invalid") as info:

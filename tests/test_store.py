@@ -196,6 +196,34 @@ def test_answers_journaled_before_a_kill_are_in_the_cache_after_reopening(tmp_pa
         assert st.replayed == 0 and st.query("SELECT count(*) AS n FROM llm_calls")[0]["n"] == 3
 
 
+def test_a_deterministic_cut_off_recorded_before_a_kill_is_known_after_reopening(tmp_path: Path) -> None:
+    """SmolLM2 cut two answers off at --max-tokens the same way (768 tokens each) and the run was
+    killed before the store flushed: the rerun sent both requests again and paid for the same
+    cut-off. The cut-off is an answer received, so it is journaled and replayed like one (still a
+    failure, not an answer: get_call has nothing, get_cutoff has it)."""
+    db = tmp_path / "c.duckdb"
+    Store(db).close()
+    cut = {"choices": [{"message": {"content": "loop loop loop"}, "finish_reason": "length"}]}
+    script = (
+        "import os, signal, sys, json\n"
+        "from realign.store import Store\n"
+        "st = Store(sys.argv[1], flush_seconds=3600)\n"
+        "st.start_run(run_id='r1', name='t', config={}, config_hash='h', input_path='i', input_hash='ih', model='m', base_url='u')\n"
+        f"st.put_call('c' * 64, kind='rewrite', request={{'messages': [{{'role': 'user', 'content': 'q'}}]}}, response={cut!r},\n"
+        "            error='length: the answer was cut off at max_tokens', finish_reason='length')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(db)], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    with Store(db) as st:
+        assert st.get_cutoff("c" * 64) == cut
+        assert st.get_call("c" * 64) is None  # a cut-off is no answer to use
+        st.flush()
+        assert st.query("SELECT finish_reason, error IS NOT NULL AS failed FROM llm_calls")[0] == {
+            "finish_reason": "length", "failed": True}
+    with Store(db) as st:  # from the table now, the journal gone
+        assert st.get_cutoff("c" * 64) == cut and st.query("SELECT count(*) AS n FROM llm_calls")[0]["n"] == 1
+
+
 def test_a_flush_removes_the_journal_it_committed(tmp_path: Path) -> None:
     with Store(tmp_path / "f.duckdb") as st:
         st.put_call("a" * 64, kind="chat", request={}, response={"choices": []})

@@ -501,3 +501,26 @@ def test_adversarial_short_code_on_stdlib_one_line_functions() -> None:
         pytest.skip("too few one-line functions in this Python's standard library")
     assert any(not c.same_answer for c in cases)
     _assert_bars(_rates(cases))
+
+
+# MT-bench question 106, second turn (lm-sys/FastChat, Apache-2.0): a three-valued question whose
+# reference answer is the undetermined value. Read as a yes / no question it held nothing, so a
+# rewrite that answered "true" passed every check.
+THREE_WAY = "If the third statement is true. Is the first statement true, false, or uncertain? Please explain."
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, kept",
+    [
+        (THREE_WAY, "Uncertain.", "The first statement is true.", False),
+        (THREE_WAY, "Uncertain.", "The first statement is false: oranges cost less than apples.", False),
+        (THREE_WAY, "Uncertain.", "Uncertain: the third statement does not fix how oranges compare with apples.", True),
+        (THREE_WAY, "False.", "Uncertain.", False),
+        (THREE_WAY, "False.", "False: the third statement contradicts it.", True),
+        ("Does the passage support the claim: yes, no or maybe?", "Maybe.", "Yes, it does.", False),
+        ("Does the passage support the claim: yes, no or maybe?", "Maybe.", "Maybe: the passage does not say.", True),
+    ],
+)
+def test_a_three_valued_question_holds_its_undetermined_answer(instruction, original, candidate, kept) -> None:
+    assert read_contract(instruction, original).kind != "none"
+    assert verify(instruction, original, candidate).passed is kept

@@ -1027,3 +1027,25 @@ def test_one_capitalised_word_filling_a_parenthesis_is_a_name(candidate: str, sa
 def test_a_parenthetical_name_beside_the_kept_answer_is_added_context() -> None:
     assert facts_ok("who was the top american ace in ww1", "Eddie Rickenbacker",
                     "The top American ace of the war was Eddie Rickenbacker (Ohio).")
+
+
+# MT-bench question 104 (lm-sys/FastChat, Apache-2.0): the reference answer counts with "no". Read as
+# no number at all, its contract was none, and "David has three brothers" passed every check.
+BROTHERS = "David has three sisters. Each of them has one brother. How many brothers does David have?"
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("David has no brother. He is the one brother of his three sisters.", "David has three brothers.", False),
+        ("David has no brother. He is the one brother of his three sisters.", "David has one brother.", False),
+        ("David has no brother. He is the one brother of his three sisters.",
+         "David has no brothers: he is the only brother his three sisters have.", True),
+        ("David has no brother. He is the one brother of his three sisters.",
+         "Zero. David is the one brother of his three sisters.", True),
+        ("David has zero brothers.", "David has no brothers at all.", True),
+    ],
+)
+def test_no_before_the_counted_noun_is_a_count_of_zero(original, candidate, same) -> None:
+    assert read_contract(BROTHERS, original).kind != "none"
+    assert verify(BROTHERS, original, candidate).passed is same

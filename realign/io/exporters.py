@@ -14,6 +14,10 @@ whatever else the pipeline keeps), and writes one file:
   to keep such conversations exactly.
 - ``sharegpt``: JSONL of ``{id, conversations: [{from: system|human|gpt, value}]}``.
 - ``messages``: JSONL of ``{id, messages: [{role, content}]}`` (OpenAI chat format).
+  A row read in the same shape with its system prompt in a top-level ``system`` key gets it back
+  there (``{id, system, conversations}``, LLaMA-Factory's ShareGPT columns); otherwise the system
+  prompt is the first turn. As ``.parquet`` both have a ``system`` column, null for the others.
+  In the row's own shape each role is written as it was read (``from: user``, ``developer``).
   In both (and in ``jsonl``'s messages) each turn carries its other keys as read (``Turn.extra``:
   ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``), unchanged.
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
@@ -56,7 +60,8 @@ import os
 from typing import Any, Callable, Iterable, TextIO
 
 from realign.errors import ConfigError
-from realign.records import Example
+from realign.io.readers import ROLE_NAMES_KEY, SYSTEM_KEY
+from realign.records import Example, Turn
 
 EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf", "dfar_label", "dfar_reason")
 # Formats that carry each turn's story (original and final side by side, checks): the caller
@@ -67,6 +72,7 @@ DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
 _SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
+_MESSAGES_ROLE = {"system": "system", "user": "user", "assistant": "assistant"}
 _CONVERSATION_SHAPES = ("sharegpt", "messages", "prompt_completion")  # rows whose fields hold "extra"
 
 
@@ -145,17 +151,40 @@ def _with_row_keys(ex: Example, record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def _own_system(ex: Example, shape: str) -> tuple[dict[str, Any], list[Turn]]:
+    """({"system": prompt}, the other turns) when the row was read in `shape` with its system
+    prompt in a top-level `system` key, so it goes back there; else ({}, every turn)."""
+    turns = ex.turns
+    if ex.format == shape and ex.fields.get(SYSTEM_KEY) and turns and turns[0].role == "system":
+        return {"system": turns[0].content}, turns[1:]
+    return {}, turns
+
+
+def _role_names(ex: Example, shape: str, names: dict[str, str]) -> list[str]:
+    """Each turn's role as `shape` writes it: as read when the row was read in `shape`
+    (readers.ROLE_NAMES_KEY: "user" under ShareGPT's `from`, "developer"), else the shape's own."""
+    read = ex.fields.get(ROLE_NAMES_KEY) if ex.format == shape else None
+    read = read if isinstance(read, dict) else {}
+    return [read.get(str(i), names[t.role]) for i, t in enumerate(ex.turns)]
+
+
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    system, turns = _own_system(ex, "sharegpt")
+    roles = _role_names(ex, "sharegpt", _SHAREGPT_ROLE)[len(ex.turns) - len(turns):]
     return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
-        "conversations": [t.as_object("from", "value", _SHAREGPT_ROLE[t.role]) for t in ex.turns],
+        **system,
+        "conversations": [t.as_object("from", "value", r) for t, r in zip(turns, roles)],
     })
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    system, turns = _own_system(ex, "messages")
+    roles = _role_names(ex, "messages", _MESSAGES_ROLE)[len(ex.turns) - len(turns):]
     return _with_row_keys(ex, {
         "id": _record_id(ex, meta or {}),
-        "messages": [t.as_object() for t in ex.turns],
+        **system,
+        "messages": [t.as_object(role=r) for t, r in zip(turns, roles)],
     })
 
 
@@ -168,7 +197,7 @@ def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
         {
             "source_index": ex.source_index,
             "format": ex.format,
-            "messages": messages_record(ex)["messages"],
+            "messages": [t.as_object() for t in ex.turns],  # every turn, the system prompt first
             "instruction": alpaca["instruction"],
             "input": alpaca["input"],
             "output": alpaca["output"],
@@ -249,8 +278,9 @@ def _record_schema(fmt: str) -> Any:
               ("history", pa.list_(pa.list_(text)))]
     fields = {
         "alpaca": alpaca,
-        "sharegpt": [("id", text), ("conversations", pa.list_(pa.struct([("from", text), ("value", text)])))],
-        "messages": [("id", text), ("messages", msgs)],
+        # `system`: null unless the row held its system prompt in a top-level key (see _own_system)
+        "sharegpt": [("id", text), ("system", text), ("conversations", pa.list_(pa.struct([("from", text), ("value", text)])))],
+        "messages": [("id", text), ("system", text), ("messages", msgs)],
         "dpo": [("id", text), ("prompt", msgs), ("chosen", msgs), ("rejected", msgs), ("task", text)],
         "dfar_label": [*alpaca, ("label", text)],
         "dfar_reason": [*alpaca, ("label", text)],

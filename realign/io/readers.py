@@ -732,12 +732,15 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
     default_role, default_content = ("from", "value") if key == "conversations" else ("role", "content")
     turns: list[Turn] = []
     system = row.get("system")
+    system_turn = False  # the row's top-level `system` became its first turn
     if system is not None:
         if not isinstance(system, str):
             raise _RowError("system", f"field 'system' must be a string, got {type_name(system)}")
         if system.strip():
             turns.append(Turn(role="system", content=system))
+            system_turn = True
     last_assistant: str | None = None  # label of the last assistant content, for the error
+    role_names: dict[str, str] = {}  # turn index -> the role as written, where the shape names it otherwise
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
         if not isinstance(item, dict):
@@ -771,6 +774,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
         extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, ...
+        if raw_role != _OWN_ROLE_NAMES[key][role]:  # "user" under ShareGPT's `from`, "developer", "Human"
+            role_names[str(len(turns))] = raw_role
         turns.append(Turn(role=role, content=_content(item[content_key], clabel), extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
@@ -781,9 +786,16 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             raise _RowError(key, f"field '{key}' has no assistant turn")
         raise _RowError(last_assistant, "response is empty")
     # the row's other keys (source, tags, ...) under "extra", so nothing reads them as an alpaca
-    # row's instruction; the sharegpt / messages exports write them back beside the turns
-    extra = {k: v for k, v in row.items() if k not in (key, "system")}
-    return turns, ({"extra": extra} if extra else {})
+    # row's instruction; the sharegpt / messages exports write them back beside the turns. A blank
+    # `system` made no turn: it stays a key. One that did is marked, so the export of the row's own
+    # shape puts it back at the top (LLaMA-Factory reads ShareGPT's system prompt from there)
+    extra = {k: v for k, v in row.items() if k != key and not (k == "system" and system_turn)}
+    fields: dict[str, Any] = {"extra": extra} if extra else {}
+    if system_turn:
+        fields[SYSTEM_KEY] = True
+    if role_names:
+        fields[ROLE_NAMES_KEY] = role_names
+    return turns, fields
 
 
 def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]:
@@ -800,6 +812,17 @@ def _prompt_completion(row: dict[str, Any]) -> tuple[list[Turn], dict[str, Any]]
         else:
             raise _RowError(key, f"field '{key}' must be a string or a list of messages, got {type_name(value)}")
     return _conversation({"messages": messages}, "messages")
+
+
+# Example.fields key: the row held its system prompt in a top-level `system` key (not as a turn)
+SYSTEM_KEY = "system_key"
+# Example.fields key: {turn index: role as written} for the turns whose role the row names otherwise
+# than its shape's exporter would ("user" under ShareGPT's `from`, "developer"), so that exporter
+# writes them back as read (a trainer's config names the role tags it accepts)
+ROLE_NAMES_KEY = "role_names"
+# the names each conversation shape's exporter writes, by realign's role
+_OWN_ROLE_NAMES = {"conversations": {"system": "system", "user": "human", "assistant": "gpt"},
+                   "messages": {"system": "system", "user": "user", "assistant": "assistant"}}
 
 
 _SHAPES = {

@@ -665,6 +665,14 @@ class LLMClient:
             )
         except openai.APIConnectionError as exc:  # timeouts included
             refused = _refused(exc)
+            if refused is None and isinstance(exc, openai.APITimeoutError) and await _accepts(url):
+                # it took the connection and did not answer in time: a server busy with other
+                # requests (llama.cpp on a CPU answers one at a time, another client's too), not
+                # a missing one; the requests have their own timeout and retries
+                self.on_notice(f"the LLM server at {url} took the connection but did not list its models within "
+                               f"{min(self.settings.timeout_s, 15.0):g} s: it is busy (a server on a CPU answers one "
+                               "request at a time) or stuck; going on, each request waits up to --timeout")
+                return []
             reason = refused or ("timed out" if isinstance(exc, openai.APITimeoutError) else _cause(exc))
             raise ConfigError(
                 f"cannot reach the LLM server at {url} ({reason}). Start one, e.g. "
@@ -971,6 +979,20 @@ def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:
     if settings.http_transport in ("aiohttp", "auto"):
         return openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits)
     return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits)
+
+
+async def _accepts(url: str, within_s: float = 3.0) -> bool:
+    """Whether the host and port of `url` accept a TCP connection within `within_s` seconds."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), within_s)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    return True
 
 
 def _refused(exc: BaseException) -> str | None:

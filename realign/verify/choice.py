@@ -526,6 +526,9 @@ _CHOICE_LEAD = re.compile(r"^\W*(?:which|who|whom|whose|what|where|is|are|was|we
                           r"will|shall)\b(?!\W+(?:many|much|long|far|often)\b)|\b(?:choose|pick|prefer|rather|select)\b",
                           re.I)
 _ALT_ARTICLE = re.compile(r"^(?:a|an|the)[ \t]+", re.I)
+# the third value of a three-valued closed question
+_UNDETERMINED = re.compile(r"uncertain|unknown|undetermined|maybe|unclear|not sure|can(?:not|'t) (?:be )?(?:tell|say|determined?)"
+                           r"|not enough information|insufficient information|it depends", re.I)
 # a comparison "X is <comparative> than Y": its subject is asserted only when the question asks
 # with the same comparative ("larger"); "9.11 is smaller than 9.9" answers the question in reverse
 _COMPARATIVE = re.compile(
@@ -575,8 +578,13 @@ def _alt_parts(chunk: str) -> list[str]:
     parts = re.split(r"[ \t]*,[ \t]*(?:or[ \t]+|and[ \t]+)?|[ \t]+or[ \t]+|[ \t]+and[ \t]+", chunk.strip())
     alts = [_ALT_ARTICLE.sub("", p.strip(" \t\"'“”*_.")) for p in parts]
     alts = [a for a in alts if a]
-    if any(re.search(r"\b(?:yes|no|true|false)$", a, re.I) for a in alts):
-        return []  # "Answer yes or no": a closed question, read by stated_polarity
+    if any(re.search(r"\b(?:yes|no|true|false)$", a, re.I) for a in alts) and not (
+            any(_UNDETERMINED.fullmatch(a) for a in alts)
+            and all(_UNDETERMINED.fullmatch(a) or re.fullmatch(r"yes|no|true|false", a, re.I) for a in alts)):
+        # "Answer yes or no": a closed question, read by stated_polarity. A third, undetermined
+        # value ("true, false, or uncertain", "yes, no or maybe") makes it a pick among three:
+        # polarity cannot read "Uncertain." at all, so such an answer would hold nothing
+        return []
     if 2 <= len(alts) <= 5 and all(len(a.split()) <= ALT_MAX_WORDS for a in alts) \
             and len({a.lower() for a in alts}) == len(alts):
         return alts

@@ -63,7 +63,7 @@ from realign.verify.facts_names import (
     _has_name, _negated_name, _nicknames, _positions, _variant_of,
 )
 from realign.verify.facts_numbers import (
-    _dates_spelled, _money_written_out, _negated_numbers, _original_ranges, _ranges, approximations,
+    _dates_spelled, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
@@ -426,7 +426,7 @@ def _other_given_name(inp: CheckInput) -> str | None:
 
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
-    inp = _numerals_aligned(_rejoined(_money_written_out(inp)))
+    inp = _numerals_aligned(_rejoined(_money_written_out(_zero_counted(inp))))
     found = _nicknames(inp.candidate) if '"' in inp.candidate or "“" in inp.candidate else []
     if found:
         # the nickname after the name ('Ethel Proctor "Edy"'), so the given name before the surname is read

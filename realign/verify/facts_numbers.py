@@ -337,6 +337,32 @@ def _money_written_out(inp: CheckInput) -> CheckInput:
     return inp.model_copy(update={"original": original, "candidate": candidate})
 
 
+# "How many brothers does David have?" answered "David has no brother" (MT-bench 104): "no" before
+# the noun the question counts is the count zero, written so that the number readers see it; a
+# rewrite saying "three brothers" then changes the answer, and "no brothers at all" keeps "zero".
+_HOW_MANY = re.compile(r"\bhow[ \t]+many[ \t]+([a-z][a-z'’-]*)", re.I)
+
+
+def zero_counted(instruction: str, text: str) -> str:
+    """`text` with "no" before a noun the instruction asks "how many" of written as "zero"."""
+    if "many" not in instruction.lower() or not re.search(r"\bno\b", text, re.I):
+        return text
+    for m in _HOW_MANY.finditer(instruction):
+        noun = m.group(1).lower()
+        stem = noun[:-1] if noun.endswith("s") and len(noun) > 3 else noun  # "brothers" -> "brother"
+        text = re.sub(rf"\b(?:no)(?=[ \t]+{re.escape(stem)}(?:s|es)?\b)", lambda n: "Zero" if n.group(0)[0] == "N" else "zero",
+                      text, flags=re.I)
+    return text
+
+
+def _zero_counted(inp: CheckInput) -> CheckInput:
+    """The original and the rewrite with a counted "no" written as "zero" (`zero_counted`)."""
+    original, candidate = zero_counted(inp.instruction, inp.original), zero_counted(inp.instruction, inp.candidate)
+    if original == inp.original and candidate == inp.candidate:
+        return inp
+    return inp.model_copy(update={"original": original, "candidate": candidate})
+
+
 def _ordinal_value(word: str) -> int:
     parts = re.split(r"[- ]", word.lower())
     last = {"first": 1, "second": 2}.get(parts[-1]) or _ORDINALS[parts[-1]]
