@@ -32,7 +32,8 @@ Three parts:
    answer-changing rewrites accepted and answer-preserving controls rejected, with the task not
    given and with it given. Facts: TruthfulQA best answers and NQ-open gold answers (from the
    --thirdparty folder) with a number or a name changed. Lists (`lists/` beside the --thirdparty
-   folder, see its SOURCES.md): Alpaca, Vicuna-bench, Self-Instruct, MT-bench gpt-4o and Arena-Hard-Auto
+   folder, see its SOURCES.md; a file missing there is read from the committed copies in
+   tests/fixtures/verify/lists/ when one exists): Alpaca, Vicuna-bench, Self-Instruct, MT-bench gpt-4o and Arena-Hard-Auto
    gpt-3.5-turbo and gpt-4-0613 answers (dev), AlpacaEval claude and Meta-Llama-3-70B-Instruct outputs
    (held out).
    `--lists-only --list-misses` prints the dev sources' wrongly verified cases.
@@ -707,13 +708,29 @@ def adversarial(cases: list[Case], show_misses: bool = False) -> list[dict[str, 
     return rows
 
 
+COMMITTED_LISTS = REPO / "tests" / "fixtures" / "verify" / "lists"
+
+
+def list_file(folder: Path, name: str) -> Path:
+    """A list source's file: the one in `folder` (beside --thirdparty, rebuilt by the converters),
+    else the committed copy of a source whose licence allows it (so the benchmark survives a lost
+    /work/thirdparty), else the missing path, which `list_bases_cases` reports as skipped."""
+    path = folder / name
+    if not path.exists() and (COMMITTED_LISTS / name).exists():
+        return COMMITTED_LISTS / name
+    return path
+
+
 def list_sources(args: argparse.Namespace) -> None:
     folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
     for label, folder, name, fields in LIST_SOURCES:
         if getattr(args, "dev_only", False) and not label.startswith("dev"):
             continue
         print(f"\n   lists, {label}")
-        adversarial(list_bases_cases(folders[folder] / name, fields),
+        path = list_file(folders[folder], name) if folder == "lists" else folders[folder] / name
+        if path.parent == COMMITTED_LISTS:
+            print(f"  (read from the committed copy {path.relative_to(REPO)})")
+        adversarial(list_bases_cases(path, fields),
                     show_misses=args.list_misses and label.startswith("dev"))
 
 
