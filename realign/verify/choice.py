@@ -15,7 +15,11 @@ on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by
 restates the question's or the original's claim without a yes / no, a denial making it the other
 answer; a clause restates the question's claim only with a word of the claim the original's answer
 lacks ("seeds" for "the spiciest part is the seeds" answered "False. ... the placenta"), and a claim
-called a misconception or a myth is denied. An original with neither: not applicable.
+called a misconception or a myth is denied. A presence question ("Can you identify any bug?", "Are
+there carpets that can fly?") answered by a presence or absence statement with no yes / no ("There is
+no bug in this implementation") is closed too (`presence_polarity`): the rewrite must state the same
+presence or absence, or the matching yes / no, and not both. An original with none of these: not
+applicable.
 """
 
 from __future__ import annotations
