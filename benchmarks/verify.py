@@ -174,6 +174,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
             continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
+        if p.name == PRESENCE_FILE.name:
+            continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`)
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
