@@ -535,6 +535,10 @@ NO_BUG = "There is no bug in this implementation"
 def test_presence_question_answered_by_absence_is_a_closed_no() -> None:
     c = read_contract(MTB_124, NO_BUG)
     assert (c.kind, c.value, c.checks) == ("label", "no", ["choice_answer"]), c
+    # a defect's presence is a closed yes too; another thing's presence opens an open answer, not locked
+    assert read_contract(MTB_124, "There are two bugs: the loop bound and the base case.").value == "yes"
+    books = read_contract("Are there any good books on Python?", "There are many good books: see the list below.")
+    assert "choice_answer" not in books.checks, books
 
 
 @pytest.mark.parametrize(

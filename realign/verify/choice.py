@@ -455,6 +455,19 @@ def presence_polarity(question: str, text: str) -> Choice | None:
     return Choice(None, pols.pop(), said[0][1][:80], "presence statement")
 
 
+def answer_presence(question: str, original: str) -> Choice | None:
+    """`presence_polarity` of an original, when it makes a closed answer: an absence ("There is no bug
+    in this implementation"), or a defect's presence ("There are two bugs: ..."). Another presence
+    ("Are there any good books on X?" answered "There are many good books: A, B, C") is the opening of
+    an open answer, which a rewrite may give without the existential ("Good books on X include A, B
+    and C"): not locked."""
+    got = presence_polarity(question, original)
+    thing = presence_thing(question)
+    if got is None or thing is None or (got.polarity and not thing.defect):
+        return None
+    return got
+
+
 def _presence_mixed(question: str, text: str) -> str:
     """The first clause of `text` naming the presence question's thing, when its clauses state both
     presence and absence or only that it may be there; "" otherwise."""
@@ -480,7 +493,7 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     picked = alternative_pick(inp.instruction, inp.original)
     if picked is not None:
         return check_alternatives(inp, *picked)
-    ref = original_polarity(inp.original) or presence_polarity(inp.instruction, inp.original)
+    ref = original_polarity(inp.original) or answer_presence(inp.instruction, inp.original)
     if ref is None:
         return CheckResult(
             name=NAME,

@@ -52,8 +52,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from realign.verify.answer_line import answer_lines
-from realign.verify.choice import (_AUX_OPENING, _original_letter, alternative_pick, original_polarity, parse_options,
-                                    presence_polarity)
+from realign.verify.choice import (_AUX_OPENING, _original_letter, alternative_pick, answer_presence, original_polarity,
+                                    parse_options)
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.lists import order_asked, read_list
@@ -229,7 +229,7 @@ def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerCon
             return AnswerContract(kind="label", value=word, found=f"closed question; the original answers {pol.shown!r}",
                                   checks=["choice_answer"])
         # "Can you identify any bug?" answered "There is no bug in this implementation": the absence is the no
-        pol = presence_polarity(instruction, original)
+        pol = answer_presence(instruction, original)
         if pol is not None:
             return AnswerContract(kind="label", value="yes" if pol.polarity else "no",
                                   found=f"presence question; the original states {'presence' if pol.polarity else 'absence'} "
