@@ -41,6 +41,11 @@ Three parts:
    answers as statements judged "False." beside the best answer (a claim affirmed beside the restated
    denial), StrategyQA yes / no questions and BBQ options answered twice or hedged, BBQ contexts asked
    "Who ...?" with no options (another person, "cannot be determined", a hedge).
+   Presence questions (dev and held apart, split fixed in the file): TruthfulQA's closed "Is there /
+   Are there ...?" questions and MT-bench q124 ("Can you identify any bug ...?") answered by an
+   absence statement with no yes / no, rewritten as the data set's own right and wrong answers, with
+   the presence stated instead, stated after the absence, hedged, or the absence kept in other words
+   (tests/fixtures/verify/presence_questions.jsonl).
    Negation edits (after the rewriting-task text class): CondaQA's crowdworker edits of a negated
    Wikipedia sentence (condaqa_edits.jsonl in --thirdparty, written by benchmarks/thirdparty/condaqa_edits.py;
    skipped with a message when absent) as rewrites of that sentence: a paraphrase keeps its meaning,
@@ -69,6 +74,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+                                         presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
                                          rewritten_text_cases)
@@ -169,6 +175,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
             continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
+        if p.name == PRESENCE_FILE.name:
+            continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`)
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
@@ -561,6 +569,23 @@ def strategyqa_twice_cases(folder: Path) -> list[Case]:
     return [c for q, a in seen.items() for c in closed_twice_cases(q, a)]
 
 
+PRESENCE_FILE = REPO / "tests" / "fixtures" / "verify" / "presence_questions.jsonl"
+
+
+def presence_question_cases(split: str) -> list[Case]:
+    """Presence questions answered by an absence statement (`presence_cases`): TruthfulQA's closed
+    "Is there ... / Are there ...?" questions (Apache-2.0) with an answer that states the absence,
+    its other correct and incorrect answers, and MT-bench question 124 ("Can you identify any bug in
+    this function?", Apache-2.0) with its reference answer and the rewrite SmolLM2-135M made of it.
+    The dev / held split is fixed in the file (tests/fixtures/verify/SOURCES.md)."""
+    if not PRESENCE_FILE.is_file():
+        print(f"(skipped presence questions: no {PRESENCE_FILE})")
+        return []
+    rows = [json.loads(x) for x in PRESENCE_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [c for r in rows if r["split"] == split
+            for c in presence_cases(r["instruction"], r["original"], r["correct"], r["incorrect"], r["task"])]
+
+
 def stdlib_short_code_cases(limit: int) -> list[Case]:
     """Python standard-library functions (PSF licence) whose body is one return statement,
     written as a two-line definition without fences ("def f(x):\n    return ...")."""
@@ -822,6 +847,10 @@ def main() -> None:
           " (StrategyQA yes / no, BBQ options), the two people of a BBQ context as the alternatives")
     adversarial(truthfulqa_closed_cases(args.thirdparty) + strategyqa_twice_cases(args.thirdparty)
                 + bbq_option_twice_cases(args.shared, args.limit) + bbq_person_cases(args.shared, args.limit))
+    for split in ("dev", "held"):
+        print(f"\n   presence questions answered by an absence statement ({split}: TruthfulQA closed 'Is there / Are "
+              f"there' questions{', MT-bench q124 (any bug?)' if split == 'dev' else ''})")
+        adversarial(presence_question_cases(split))
     print("\n   a rewriting task's text (Alpaca rows the embedded classifier routes to instructional_rewriting, "
           "language_polishing, paraphrasing, text_correction): its contract is mostly none, only the task's "
           "text_kept holds it, so the no-task column has no check for it")

@@ -686,3 +686,62 @@ def rewritten_text_cases(instruction: str, original: str, foreign: str, task: st
         c("bold", f"**{original.strip()}**", True),
         c("quoted", f"\"{original.strip()}\"", True),
     ]
+
+
+# --- presence questions answered by an absence statement -------------------------------------------
+
+_THING_ASKED = re.compile(r"(?:\b(?:is|are|was|were)[ \t]+there[ \t]+|\bany[ \t]+)([^?\n]+)\?", re.I)
+# an absence statement made a presence statement, in order: "don't exist" -> "exist", "there is not /
+# isn't" -> "there is", "there is no bug" -> "there is a bug", "there are no X" -> "there are X", "so no
+# wizards live" -> "so wizards live"
+_FLIPS = [(re.compile(r"\b(do|does)[ \t]*(?:not|n't)[ \t]+exist\b", re.I), "exist"),
+          (re.compile(r"\b(there[ \t]+(?:is|are|was|were))(?:[ \t]+not|n't)\b", re.I), r"\1"),
+          (re.compile(r"\b(there[ \t]+(?:is|was))[ \t]+no\b", re.I), r"\1 a"),
+          (re.compile(r"\b(there[ \t]+(?:are|were))[ \t]+no\b", re.I), r"\1"),
+          (re.compile(r"\bno[ \t]+(?=\w)", re.I), "")]
+_REWORDS = [(re.compile(r"\bthere[ \t]+is[ \t]+no\b", re.I), "there isn't any"),
+            (re.compile(r"\bthere[ \t]+are[ \t]+no\b", re.I), "there aren't any"),
+            (re.compile(r"\bthere[ \t]+is[ \t]+not\b", re.I), "there isn't"),
+            (re.compile(r"\bthere[ \t]+isn't[ \t]+a\b", re.I), "there is no")]
+
+
+def _sub_all(text: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
+    for pat, rep in rules:
+        text = pat.sub(rep, text)
+    return text
+
+
+def _sentence(text: str) -> str:
+    t = text.strip().rstrip(".")
+    return t[:1].upper() + t[1:] + "."
+
+
+def presence_cases(instruction: str, original: str, correct: list[str], incorrect: list[str],
+                   task: str = "open_qa") -> list[Case]:
+    """A presence question ("Are there carpets that can fly?", "Can you identify any bug ...?")
+    answered by an absence statement without a yes / no ("There are no carpets that can fly"), the
+    shape a polarity reader that waits for "yes" / "no" misses. `correct` and `incorrect` are the
+    data set's own other answers (TruthfulQA's correct and incorrect answers; a real model's rewrite
+    that changed the answer): controls and changing cases as written. Built from the original:
+    changing, the presence stated instead (the absence undone), both stated, the absence hedged, a
+    closing "the answer is yes"; controls, the absence reworded, after a "No.", restated in short."""
+    c = _maker("label", instruction, original, task)
+    asked = _THING_ASKED.search(instruction)
+    thing = asked.group(1).strip() if asked else "one"
+    flipped = next((a[5:] for a in incorrect if re.match(r"Yes, there (?:is|are)\b", a)), None) or _sub_all(original, _FLIPS)
+    flipped = _sentence(flipped)
+    base = _sentence(original)
+    out = [c("presence_dataset_wrong", a, False) for a in incorrect]
+    out += [c("presence_dataset_right", a, True) for a in correct]
+    out += [
+        c("presence_flipped", flipped, False),
+        c("presence_stated_twice", f"{base} On a second look, though: {flipped[:1].lower() + flipped[1:]}", False),
+        c("presence_hedged", f"There may or may not be {'a ' if asked and asked.group(0).lower().startswith('any') else ''}"
+          f"{thing}; it is hard to say.", False),
+        c("presence_then_yes", f"{base}\n\nSo the answer is yes.", False),
+        c("absence_after_no", f"No. {base}", True),
+        c("absence_reworded", _sentence(_sub_all(original, _REWORDS)) if _sub_all(original, _REWORDS) != original
+          else f"As far as anyone can tell, {base[:1].lower() + base[1:]}", True),
+        c("absence_in_short", f"In short: {base[:1].lower() + base[1:]}", True),
+    ]
+    return out

@@ -15,7 +15,11 @@ on to state its claim ("Yes, CVS paid a dividend every quarter") is also kept by
 restates the question's or the original's claim without a yes / no, a denial making it the other
 answer; a clause restates the question's claim only with a word of the claim the original's answer
 lacks ("seeds" for "the spiciest part is the seeds" answered "False. ... the placenta"), and a claim
-called a misconception or a myth is denied. An original with neither: not applicable.
+called a misconception or a myth is denied. A presence question ("Can you identify any bug?", "Are
+there carpets that can fly?") answered by a presence or absence statement with no yes / no ("There is
+no bug in this implementation") is closed too (`presence_polarity`): the rewrite must state the same
+presence or absence, or the matching yes / no, and not both. An original with none of these: not
+applicable.
 """
 
 from __future__ import annotations
@@ -351,6 +355,130 @@ def original_polarity(text: str) -> Choice | None:
     return got
 
 
+# --- presence questions answered by a presence or absence statement --------------------------------
+# "Can you identify any bug in this function?" answered "There is no bug in this implementation" is a
+# closed answer without a yes / no: the absence is the "no". A presence question asks whether
+# something exists or is there ("Is there strong evidence that ...?", "Are there carpets that can
+# fly?", "Do you see any problems?", "Does it contain any errors?"); its thing is the noun phrase
+# after "there is / are" or "any", up to a relative word, a preposition or a verb form. A clause of
+# the text that names the thing (every word of its phrase; the head of a defect phrase by any
+# defect word: bug, error, issue, problem, ...) states absence with a negation before the thing
+# ("no bugs", "I could not find any bug", "Wizards don't exist, so no wizards live ..."), presence
+# with an existential cue ("there are two bugs", "I found a bug", "the bug is in line 3", "flying
+# carpets exist"); a clause that only says it may be there ("there might be a bug") states both.
+# The answer is read only where all the clauses that name the thing agree.
+_PRESENCE_QUESTION = re.compile(
+    r"(?:^|(?<=[.!?\n])\s*)((?:is|are|was|were|do|does|did|can|could|will|would|has|have|had)\b[^.!?\n]*\?)", re.I)
+_PRESENCE_THING = re.compile(
+    r"^(?:is|are|was|were|will|has|have|had)[ \t]+there[ \t]+(?:be[ \t]+|been[ \t]+)?(.+)$"
+    r"|\b(?:any|a single)[ \t]+(.+)$", re.I)
+_THING_STOP = re.compile(r"(?:that|which|who|whom|whose|where|when|in|on|at|of|to|for|with|from|about|by|if|than|"
+                         r"like|living|left|inside|within|between|because|whether|or|and)$", re.I)
+_THING_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+PRESENCE_THING_WORDS = 4  # words a thing's phrase keeps at most ("strong scientific evidence")
+_DEFECTS = frozenset("bug bugs error errors issue issues problem problems mistake mistakes flaw flaws defect defects "
+                     "fault faults".split())
+_THING_SKIP = frozenset("a an the any some other such real".split())
+_ABSENCE_BEFORE = re.compile(r"\b(?:no|not|never|none|nor|without|free[ \t]+of|nothing|nobody)\b|n['’]t\b", re.I)
+_PRESENCE_CUE = re.compile(
+    r"\bthere(?:['’]s|[ \t]+(?:is|are|was|were|has[ \t]+been|have[ \t]+been|exists?|remains?))\b"
+    r"|\b(?:found|find|identified|spotted|noticed|see|detected|contains?|has|have|had|includes?)\b"
+    r"|\b(?:exists?|existed)\b|^\s*(?:the|this|that|one|a|an)\b",
+    re.I)
+_MAYBE = re.compile(r"\b(?:(?:may|might|could)(?:[ \t]+(?:or[ \t]+may[ \t]+not|well))?[ \t]+(?:be|have|exist|contain)|possibly|"
+                    r"perhaps|maybe|not sure|unsure|hard to say)\b", re.I)
+# "Wizards don't exist", "ghosts are not real": the thing named, then denied to exist
+_DENIED_AFTER = re.compile(r"^[\w'’-]*[ \t]+(?:(?:do|does|did)[ \t]*(?:not|n['’]t)[ \t]+exist|(?:are|is|were|was)[ \t]*(?:not|n['’]t)[ \t]+"
+                           r"(?:real|there|present)|never[ \t]+existed)\b", re.I)
+_PRESENCE_CLAUSE = re.compile(r"[.!?;\n]+|,?[ \t]+(?:but|however|although|though|yet|whereas|so)\b,?|,[ \t]+(?=(?:and|which)\b)",
+                              re.I)
+
+
+@dataclass(frozen=True)
+class Thing:
+    words: tuple[str, ...]  # the thing's phrase, lower case ("strong", "evidence")
+    defect: bool  # its head is a defect word: any defect word names it
+    shown: str
+
+
+def presence_thing(question: str) -> Thing | None:
+    """The thing a presence question asks about, or None when `question` asks none."""
+    for q in _PRESENCE_QUESTION.finditer(question):
+        m = _PRESENCE_THING.search(q.group(1).rstrip("?").strip())
+        if m is None:
+            continue
+        words: list[str] = []
+        for w in _THING_WORD.findall(m.group(1) or m.group(2)):
+            if _THING_STOP.match(w) or w.lower().endswith(("ing", "ed")) and words:
+                break
+            if w.lower() not in _THING_SKIP:
+                words.append(w.lower())
+            if len(words) >= PRESENCE_THING_WORDS:
+                break
+        if words:
+            return Thing(tuple(words), words[-1] in _DEFECTS, " ".join(words))
+    return None
+
+
+def _names_thing(clause: str, thing: Thing) -> int | None:
+    """Where `clause` names the thing (the start of its head), or None."""
+    have = [(m.start(), m.group(0).lower()) for m in _THING_WORD.finditer(clause)]
+    if thing.defect:
+        return next((at for at, h in have if h in _DEFECTS), None)
+    head = thing.words[-1]
+    if not all(any(_same_form(w, h) or _same_word(w, h) for _, h in have) for w in thing.words):
+        return None
+    return next((at for at, h in have if _same_form(head, h) or _same_word(head, h)), None)
+
+
+def presence_polarity(question: str, text: str) -> Choice | None:
+    """Whether `text` states the presence (True) or the absence (False) of what the presence
+    question `question` asks about, when its clauses that name it agree; None otherwise."""
+    thing = presence_thing(question)
+    if thing is None:
+        return None
+    said: list[tuple[bool, str]] = []
+    for clause in _PRESENCE_CLAUSE.split(text):
+        at = _names_thing(clause, thing)
+        if at is None:
+            continue
+        before = clause[:at]
+        if _MAYBE.search(clause):
+            said += [(True, clause.strip()), (False, clause.strip())]
+        elif _ABSENCE_BEFORE.search(before) or _DENIED_AFTER.match(clause[at:]):
+            said.append((False, clause.strip()))
+        elif _PRESENCE_CUE.search(clause):
+            said.append((True, clause.strip()))
+    pols = {p for p, _ in said}
+    if len(pols) != 1:
+        return None
+    return Choice(None, pols.pop(), said[0][1][:80], "presence statement")
+
+
+def answer_presence(question: str, original: str) -> Choice | None:
+    """`presence_polarity` of an original, when it makes a closed answer: an absence ("There is no bug
+    in this implementation"), or a defect's presence ("There are two bugs: ..."). Another presence
+    ("Are there any good books on X?" answered "There are many good books: A, B, C") is the opening of
+    an open answer, which a rewrite may give without the existential ("Good books on X include A, B
+    and C"): not locked."""
+    got = presence_polarity(question, original)
+    thing = presence_thing(question)
+    if got is None or thing is None or (got.polarity and not thing.defect):
+        return None
+    return got
+
+
+def _presence_mixed(question: str, text: str) -> str:
+    """The first clause of `text` naming the presence question's thing, when its clauses state both
+    presence and absence or only that it may be there; "" otherwise."""
+    thing = presence_thing(question)
+    if thing is None:
+        return ""
+    named = [c.strip() for c in _PRESENCE_CLAUSE.split(text) if _names_thing(c, thing) is not None]
+    return named[0][:80] if named and presence_polarity(question, text) is None and any(
+        _MAYBE.search(c) or _ABSENCE_BEFORE.search(c) or _PRESENCE_CUE.search(c) for c in named) else ""
+
+
 def _polar_word(p: bool, shown: str) -> str:
     s = shown.lower()
     if "true" in s or "false" in s:
@@ -365,16 +493,33 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
     picked = alternative_pick(inp.instruction, inp.original)
     if picked is not None:
         return check_alternatives(inp, *picked)
-    ref = original_polarity(inp.original)
+    ref = original_polarity(inp.original) or answer_presence(inp.instruction, inp.original)
     if ref is None:
         return CheckResult(
             name=NAME,
             passed=True,
-            reason="not applicable: the instruction lists no options and the original gives no yes/no or true/false answer",
+            reason="not applicable: the instruction lists no options and the original gives no yes/no or true/false "
+            "answer, nor states the presence or absence a presence question asks about",
         )
     assert ref.polarity is not None
-    want = _polar_word(ref.polarity, ref.shown)
+    want = _polar_word(ref.polarity, "" if ref.how == "presence statement" else ref.shown)
     got = stated_polarity(inp.candidate)
+    # a presence question: the rewrite's presence / absence statements are its answer too, and must
+    # agree with its yes / no ("No. ... On a second look there is a bug" says both)
+    present = presence_polarity(inp.instruction, inp.candidate) if presence_thing(inp.instruction) else None
+    if got is not None and present is not None and got.polarity != present.polarity:
+        return CheckResult(
+            name=NAME,
+            passed=False,
+            reason=f"closed answer contradicted: the rewrite states {_polar_word(bool(got.polarity), want)!r} "
+            f"({got.shown!r}) and {_polar_word(bool(present.polarity), want)!r} ({present.shown!r})",
+        )
+    if got is None and present is None and ref.how == "presence statement" and presence_thing(inp.instruction):
+        mixed = _presence_mixed(inp.instruction, inp.candidate)
+        if mixed:
+            return CheckResult(name=NAME, passed=False, reason=f"closed answer contradicted or hedged: the original "
+                               f"answers {want!r} ({ref.shown!r}), the rewrite says both ({mixed!r})")
+    got = got or present
     if got is None and ref.how == "opening word" and len(inp.original.split()) > POLAR_AFTER_WORDS:
         asked = restated_polarity(inp.instruction, inp.candidate, inp.original)
         # the question's claim read in the original's own words must give the original's answer (or

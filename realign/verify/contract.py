@@ -17,7 +17,9 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   "cannot be determined" (choice.alternative_pick, choice.context_pick; unclear: no contract).
   choice_answer.
 - ``label``: a closed label: one of the labels the instruction offers, a bare label answer
-  ("Negative", "Not spam"), or yes / no / true / false answering a closed question. label or
+  ("Negative", "Not spam"), or yes / no / true / false answering a closed question, or the
+  presence or absence a presence question asks about ("Can you identify any bug?" answered "There
+  is no bug in this implementation": no; choice.presence_polarity). label or
   choice_answer. An original that labels several items ("Dog: mammal\nEagle: bird", a table)
   holds each item's label (value "Dog -> mammal; Eagle -> bird"). label.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
@@ -50,7 +52,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from realign.verify.answer_line import answer_lines
-from realign.verify.choice import _AUX_OPENING, _original_letter, alternative_pick, original_polarity, parse_options
+from realign.verify.choice import (_AUX_OPENING, _original_letter, alternative_pick, answer_presence, original_polarity,
+                                    parse_options)
 from realign.verify.code import code_of, extract_code_blocks
 from realign.verify.facts import answer_facts, describe
 from realign.verify.lists import order_asked, read_list
@@ -225,6 +228,12 @@ def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerCon
                 else ("yes" if pol.polarity else "no")
             return AnswerContract(kind="label", value=word, found=f"closed question; the original answers {pol.shown!r}",
                                   checks=["choice_answer"])
+        # "Can you identify any bug?" answered "There is no bug in this implementation": the absence is the no
+        pol = answer_presence(instruction, original)
+        if pol is not None:
+            return AnswerContract(kind="label", value="yes" if pol.polarity else "no",
+                                  found=f"presence question; the original states {'presence' if pol.polarity else 'absence'} "
+                                  f"({pol.shown!r})", checks=["choice_answer"])
     return None
 
 
