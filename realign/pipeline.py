@@ -125,6 +125,15 @@ def example_status(turn_statuses: Sequence[str]) -> str:
     return "passthrough"
 
 
+def with_answers(ex: Example, answers: dict[int, str]) -> Example:
+    """`ex` with the assistant turns at the keys of `answers` holding those texts (the row as its
+    earlier rewrites left it); `ex` itself when there is nothing to replace."""
+    if not answers:
+        return ex
+    turns = [t.model_copy(update={"content": answers[i]}) if i in answers else t for i, t in enumerate(ex.turns)]
+    return ex.model_copy(update={"turns": turns})
+
+
 class Pipeline:
     def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: ChatBackend | None,
                  classifier: Classifier | None, retriever: Any | None = None,
@@ -318,7 +327,13 @@ class Pipeline:
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         for i in self.turns_to_rewrite(task, ex):
-            outcomes[i] = await self.rewrite_turn(task, ex, i)
+            # A later answer is rewritten against the earlier answers as the row will be exported
+            # ("shorten your previous answer" must see the rewrite, not the original it replaced);
+            # its contract and checks still come from its own original. An earlier turn kept as
+            # it was leaves the request, and so its cache key, as it was.
+            changed = {j: o.final for j, o in outcomes.items() if o.final != ex.turns[j].content}
+            outcomes[i] = await self.rewrite_turn(task, with_answers(ex, changed), i)
+            outcomes[i].history_rewritten = sorted(changed)
         final_turns = [t.model_dump() for t in ex.turns]
         for i, o in outcomes.items():
             final_turns[i]["content"] = o.final
