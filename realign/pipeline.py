@@ -54,6 +54,7 @@ class LiveStats:
     resumed: int = 0
     quarantined: int = 0
     row_errors: int = 0  # rows failed by an exception other than an LLM error (a bug, a retriever)
+    waiting_on_earlier: int = 0  # --backend batch: chat turns held back until an earlier one's rewrite is back
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     llm: Any = None  # the backend's stats, when a model is configured
@@ -327,6 +328,18 @@ class Pipeline:
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         for i in self.turns_to_rewrite(task, ex):
+            waiting = next((j for j, o in outcomes.items() if (o.error or "").startswith("deferred:")), None)
+            if waiting is not None:
+                # --backend batch: an earlier answer's rewrite is in this round's batch, so this
+                # turn's history is not known yet; asking now would pay for a request that the
+                # next round replaces. It waits a round (stored failed, redone by the next round).
+                self.stats.waiting_on_earlier += 1
+                outcomes[i] = TurnOutcome(
+                    status="failed", final=ex.turns[i].content, contract=self.contract_of(ex, i),
+                    reason=f"waits for turn {waiting}'s rewrite (in the batch)",
+                    error=f"deferred: waits for turn {waiting}'s rewrite, sent in this round's batch; "
+                          "asked in the round after it")
+                continue
             # A later answer is rewritten against the earlier answers as the row will be exported
             # ("shorten your previous answer" must see the rewrite, not the original it replaced);
             # its contract and checks still come from its own original. An earlier turn kept as
@@ -456,6 +469,7 @@ class Pipeline:
             "quarantined": quarantined,
             "resumed": self.stats.resumed,
             "row_errors": self.stats.row_errors,
+            **({"turns_waiting_on_earlier": self.stats.waiting_on_earlier} if self.stats.waiting_on_earlier else {}),
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),
             "retries": getattr(s, "retries", 0),
