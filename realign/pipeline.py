@@ -328,17 +328,13 @@ class Pipeline:
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         for i in self.turns_to_rewrite(task, ex):
-            waiting = next((j for j, o in outcomes.items() if (o.error or "").startswith("deferred:")), None)
+            waiting = next((j for j, o in outcomes.items() if o.status == "failed"), None)
             if waiting is not None:
-                # --backend batch: an earlier answer's rewrite is in this round's batch, so this
-                # turn's history is not known yet; asking now would pay for a request that the
-                # next round replaces. It waits a round (stored failed, redone by the next round).
-                self.stats.waiting_on_earlier += 1
-                outcomes[i] = TurnOutcome(
-                    status="failed", final=ex.turns[i].content, contract=self.contract_of(ex, i),
-                    reason=f"waits for turn {waiting}'s rewrite (in the batch)",
-                    error=f"deferred: waits for turn {waiting}'s rewrite, sent in this round's batch; "
-                          "asked in the round after it")
+                # An earlier answer has no final text yet (its call failed, or, --backend batch,
+                # it is in this round's batch): this turn's history is not known, and asking now
+                # would pay for a request that the rerun replaces. The turn waits; the row is
+                # failed and redone by the next run (or batch round), which asks it once.
+                outcomes[i] = self._waiting(ex, i, waiting, outcomes[waiting])
                 continue
             # A later answer is rewritten against the earlier answers as the row will be exported
             # ("shorten your previous answer" must see the rewrite, not the original it replaced);
@@ -352,6 +348,20 @@ class Pipeline:
             final_turns[i]["content"] = o.final
         status = example_status([o.status for o in outcomes.values()])
         return RowResult(example=ex, prediction=pred, status=status, final_turns=final_turns, outcomes=outcomes)
+
+    def _waiting(self, ex: Example, turn_index: int, earlier: int, its: TurnOutcome) -> TurnOutcome:
+        """The outcome of a turn held back because the earlier answer `earlier` failed: failed,
+        the original kept, nothing sent. Behind a batch deferral it is deferred too (progress
+        counts the row as waiting); otherwise it carries no error of its own (the earlier turn's
+        is the row's), so `failed_by_kind` counts the cause once."""
+        out = TurnOutcome(status="failed", final=ex.turns[turn_index].content, contract=self.contract_of(ex, turn_index),
+                          reason=f"not asked: waits for turn {earlier}, whose rewrite failed; the rerun that "
+                                 "completes it asks this turn against its final text")
+        if (its.error or "").startswith("deferred:"):
+            self.stats.waiting_on_earlier += 1
+            out.reason = f"not asked: waits for turn {earlier}'s rewrite, sent in this round's batch"
+            out.error = f"deferred: waits for turn {earlier}'s rewrite; asked in the round after it"
+        return out
 
     async def process_row(self, ex: Example, pred: TaskPrediction) -> RowResult:
         """`process`, except that an error other than an LLM error fails the row (stored with

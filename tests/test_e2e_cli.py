@@ -370,11 +370,11 @@ def test_a_later_turn_is_rewritten_against_the_earlier_turns_as_exported_and_res
         {"role": "assistant", "content": second},
     ]}
     data.write_text(json.dumps(convo) + "\n")
-    broken = {"on": True}  # the first run: the follow-up's request fails (HTTP 400, not retried)
+    broken = {"on": first}  # which turn's request fails (HTTP 400, not retried)
     inner = RealignResponder()
 
     def respond(body: dict) -> Reply:
-        if broken["on"] and second in body["messages"][-1]["content"]:
+        if broken["on"] and f"<original_response>\n{broken['on']}" in body["messages"][-1]["content"]:
             return Reply(status=400, error_message="scripted failure")
         return inner(body)
 
@@ -382,8 +382,15 @@ def test_a_later_turn_is_rewritten_against_the_earlier_turns_as_exported_and_res
     with OpenAIServer(respond) as srv:
         args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
                 "-q", "--json", "--db", str(db)]
-        assert summary_of(realign(*args))["failed"] == 1
-        broken["on"] = False
+        # turn 1 fails: the follow-up is not asked against a history the rerun would replace
+        s = summary_of(realign(*args))
+        assert s["failed"] == 1 and srv.count == 1 and [k["turns"] for k in s["failed_by_kind"]] == [1]
+        story = summary_of(realign("show", "c1", "--db", str(db), "--json"))
+        assert "waits for turn 1" in story["turns"][1]["reason"] and not story["turns"][1]["request_keys"]
+        broken["on"] = second  # turn 1 now goes through, the follow-up fails
+        srv.reset()
+        assert summary_of(realign(*args))["failed"] == 1 and srv.count == 2
+        broken["on"] = None
         srv.reset()
         s = summary_of(realign(*args))  # the resume: turn 1 from the cache, the follow-up sent once
         assert s["rewritten"] == 1 and srv.count == 1 and s["cached_requests"] == 1
