@@ -8,7 +8,14 @@ the exported row carries (e.g. the original turn 1 while the export holds its re
 
     python benchmarks/multiturn_history.py --db run.duckdb --export out.messages.jsonl
 
-Prints one JSON object: rows, rows with a later turn sent, incoherent rows, and the first few ids.
+The README figures: `realign rewrite` over 25 MT-bench rows (lm-sys/FastChat, Apache-2.0; converted outside the repo) against
+`python -m realign.testing.openai_server --mode realign` (for the resume figure, a first
+session with `--faults bad_request:0.2` and a resume against a clean server), then `realign export
+--format messages`, then this script.
+
+Prints one JSON object: rows, rows with a later turn sent, incoherent rows, the first few ids, and
+the answered rewrite requests that no stored turn uses (paid for nothing, e.g. a follow-up asked
+against a history a resume replaced).
 """
 
 from __future__ import annotations
@@ -71,8 +78,11 @@ def main() -> None:
                 "SELECT turns FROM examples WHERE run_id = ? AND example_id = ?", [run, eid])[0]["turns"]))
             if shown_history(req["messages"]) != block_of(final, k + offset) and eid not in incoherent:
                 incoherent.append(eid)
+        used = {k for t in turns for k in json.loads(t["request_keys"] or "[]")}
+        answered = {r["key"] for r in st.query("SELECT key FROM llm_calls WHERE error IS NULL AND kind <> 'classify'")}
     print(json.dumps({"rows": len(exported), "rows_with_a_later_turn_sent": len(rows_with_later),
-                      "incoherent_rows": len(incoherent), "first_incoherent": incoherent[:5]}))
+                      "incoherent_rows": len(incoherent), "first_incoherent": incoherent[:5],
+                      "answered_requests_no_turn_uses": len(answered - used)}))
 
 
 if __name__ == "__main__":
