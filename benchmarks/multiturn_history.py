@@ -14,8 +14,8 @@ session with `--faults bad_request:0.2` and a resume against a clean server), th
 --format messages`, then this script.
 
 Prints one JSON object: rows, rows with a later turn sent, incoherent rows, the first few ids, and
-the answered rewrite requests that no stored turn uses (paid for nothing, e.g. a follow-up asked
-against a history a resume replaced).
+the answered rewrite requests that no stored turn of the run uses (paid for nothing, e.g. a follow-up asked
+against a history a resume replaced; meaningful in a database holding that one run only).
 """
 
 from __future__ import annotations

@@ -194,6 +194,10 @@ class Pipeline:
             "criteria": crit.hexdigest(),
             "templates": template_fingerprint(),
             "classifier": classifier_name or getattr(self.classifier, "name", None),
+            # what a chat's later answer is rewritten against (`process`): a run written when it
+            # saw the original earlier answers is not resumed as this one (its rows would keep
+            # their incoherent history); the requests that did not change come from the cache
+            "chat_history": "final",
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
