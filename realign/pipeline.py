@@ -54,6 +54,7 @@ class LiveStats:
     resumed: int = 0
     quarantined: int = 0
     row_errors: int = 0  # rows failed by an exception other than an LLM error (a bug, a retriever)
+    waiting_on_earlier: int = 0  # --backend batch: chat turns held back until an earlier one's rewrite is back
     by_status: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     llm: Any = None  # the backend's stats, when a model is configured
@@ -125,6 +126,15 @@ def example_status(turn_statuses: Sequence[str]) -> str:
     return "passthrough"
 
 
+def with_answers(ex: Example, answers: dict[int, str]) -> Example:
+    """`ex` with the assistant turns at the keys of `answers` holding those texts (the row as its
+    earlier rewrites left it); `ex` itself when there is nothing to replace."""
+    if not answers:
+        return ex
+    turns = [t.model_copy(update={"content": answers[i]}) if i in answers else t for i, t in enumerate(ex.turns)]
+    return ex.model_copy(update={"turns": turns})
+
+
 class Pipeline:
     def __init__(self, cfg: PipelineConfig, store: Store | None, *, llm: ChatBackend | None,
                  classifier: Classifier | None, retriever: Any | None = None,
@@ -184,6 +194,10 @@ class Pipeline:
             "criteria": crit.hexdigest(),
             "templates": template_fingerprint(),
             "classifier": classifier_name or getattr(self.classifier, "name", None),
+            # what a chat's later answer is rewritten against (`process`): a run written when it
+            # saw the original earlier answers is not resumed as this one (its rows would keep
+            # their incoherent history); the requests that did not change come from the cache
+            "chat_history": "final",
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
@@ -318,12 +332,40 @@ class Pipeline:
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         for i in self.turns_to_rewrite(task, ex):
-            outcomes[i] = await self.rewrite_turn(task, ex, i)
+            waiting = next((j for j, o in outcomes.items() if o.status == "failed"), None)
+            if waiting is not None:
+                # An earlier answer has no final text yet (its call failed, or, --backend batch,
+                # it is in this round's batch): this turn's history is not known, and asking now
+                # would pay for a request that the rerun replaces. The turn waits; the row is
+                # failed and redone by the next run (or batch round), which asks it once.
+                outcomes[i] = self._waiting(ex, i, waiting, outcomes[waiting])
+                continue
+            # A later answer is rewritten against the earlier answers as the row will be exported
+            # ("shorten your previous answer" must see the rewrite, not the original it replaced);
+            # its contract and checks still come from its own original. An earlier turn kept as
+            # it was leaves the request, and so its cache key, as it was.
+            changed = {j: o.final for j, o in outcomes.items() if o.final != ex.turns[j].content}
+            outcomes[i] = await self.rewrite_turn(task, with_answers(ex, changed), i)
+            outcomes[i].history_rewritten = sorted(changed)
         final_turns = [t.model_dump() for t in ex.turns]
         for i, o in outcomes.items():
             final_turns[i]["content"] = o.final
         status = example_status([o.status for o in outcomes.values()])
         return RowResult(example=ex, prediction=pred, status=status, final_turns=final_turns, outcomes=outcomes)
+
+    def _waiting(self, ex: Example, turn_index: int, earlier: int, its: TurnOutcome) -> TurnOutcome:
+        """The outcome of a turn held back because the earlier answer `earlier` failed: failed,
+        the original kept, nothing sent. Behind a batch deferral it is deferred too (progress
+        counts the row as waiting); otherwise it carries no error of its own (the earlier turn's
+        is the row's), so `failed_by_kind` counts the cause once."""
+        out = TurnOutcome(status="failed", final=ex.turns[turn_index].content, contract=self.contract_of(ex, turn_index),
+                          reason=f"not asked: waits for turn {earlier}, whose rewrite failed; the rerun that "
+                                 "completes it asks this turn against its final text")
+        if (its.error or "").startswith("deferred:"):
+            self.stats.waiting_on_earlier += 1
+            out.reason = f"not asked: waits for turn {earlier}'s rewrite, sent in this round's batch"
+            out.error = f"deferred: waits for turn {earlier}'s rewrite; asked in the round after it"
+        return out
 
     async def process_row(self, ex: Example, pred: TaskPrediction) -> RowResult:
         """`process`, except that an error other than an LLM error fails the row (stored with
@@ -441,6 +483,7 @@ class Pipeline:
             "quarantined": quarantined,
             "resumed": self.stats.resumed,
             "row_errors": self.stats.row_errors,
+            **({"turns_waiting_on_earlier": self.stats.waiting_on_earlier} if self.stats.waiting_on_earlier else {}),
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),
             "retries": getattr(s, "retries", 0),

@@ -245,6 +245,11 @@ def print_story(s: dict[str, Any]) -> None:
     for t in s["turns"]:
         tries = f"{t['attempts']} rewrite attempt{'s' if t['attempts'] != 1 else ''}"
         console.rule(f"turn {t['turn_index']}: {t['status']} ({tries}): {t['reason']}")
+        h = t.get("history_rewritten")
+        if h:  # a later answer rewritten against earlier rewrites: say which, so its prompt reads right
+            console.print("history: the rewritten text of turn" + ("s " if len(h) > 1 else " ")
+                          + ", ".join(str(i) for i in h) + " (as exported), not the original",
+                          markup=False, highlight=False)
         c = t.get("contract")
         if c:
             from realign.verify.contract import AnswerContract, shown

@@ -133,13 +133,20 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
     summary: dict[str, Any] = {}
     batched = 0  # requests this command sent in batch files, over every round
-    for _ in range(MAX_ROUNDS):
+    counted = 0  # rounds toward MAX_ROUNDS: a round that moved a chat on to its next answer is not one
+    last: set[str] = set()
+    while counted < MAX_ROUNDS:
         backends: list[Any] = []
         summary = asyncio.run(_run(cfg, input_path, db=db, limit=limit, strict=strict, progress=progress,
                                    announce=announce, backend_out=backends))
         pending = backends[0].pending if backends else {}
         if not pending:
             break
+        # A chat's later answers wait for the earlier ones' rewrites (pipeline.process): a chat of
+        # n answers needs n rounds, so a round that moves chats on to new requests does not count
+        # toward the cap (one that asks the very same requests again does).
+        counted += 0 if summary.get("turns_waiting_on_earlier") and set(pending) != last else 1
+        last = set(pending)
         files = write_requests(folder, pending, round_no)
         batched += len(pending)
         notice(f"round {round_no}: {len(pending)} requests in {len(files)} batch file(s) under {folder}; the rows "

@@ -70,6 +70,7 @@ class StoreSink:
                 verdicts=o.verdicts, error=o.error,
                 contract_kind=o.contract.kind, contract=o.contract.model_dump(), repairs=o.repairs or None,
                 mode=o.mode, reason_supports_label=o.reason_supports_label,
+                history_rewritten=o.history_rewritten,
             )
             st.add_mode_steps(run_id, ex.id, i, o.trace)
         errors = [o.error for o in outcomes.values() if o.error]

@@ -119,7 +119,10 @@ TABLES: dict[str, Table] = {
         # the turn's answer contract (verify/contract.py) and the answer-neutral repairs made
         "contract_kind VARCHAR, contract JSON, repairs JSON, "
         # the mode that produced the candidates (realign/modes/), and label_reason's judged support
-        "mode VARCHAR, reason_supports_label BOOLEAN")),
+        "mode VARCHAR, reason_supports_label BOOLEAN, "
+        # earlier answers the turn's prompt showed as rewritten (JSON list of turn indices; []: the
+        # input's own conversation; NULL: a turn stored before this was recorded)
+        "history_rewritten JSON")),
     # One row per LLM step of a mode (realign/modes/base.TraceStep): the request is in llm_calls.
     "mode_steps": Table(_cols(
         "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, seq INTEGER, mode VARCHAR, step VARCHAR, "
@@ -205,12 +208,17 @@ def _m005_trust_audit(con: duckdb.DuckDBPyConnection) -> None:
     create_table(con, "trust_audit")  # `realign audit` results; older databases have none
 
 
+def _m006_rewrites_history(con: duckdb.DuckDBPyConnection) -> None:
+    add_columns(con, "rewrites", "history_rewritten")  # NULL in older turns: not recorded
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
     ("m003_rewrites_contract", _m003_rewrites_contract),
     ("m004_modes", _m004_modes),
     ("m005_trust_audit", _m005_trust_audit),
+    ("m006_rewrites_history", _m006_rewrites_history),
 ]
 
 
@@ -991,7 +999,8 @@ class Store:
         row = [run_id, example_id, turn_index]
         for col in _COLUMNS["rewrites"][3:]:
             value = cols.get(col)
-            if col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs") and value is not None:
+            if col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs", "history_rewritten") \
+                    and value is not None:
                 value = _json(value)
             row.append(value)
         self._add("rewrites", tuple(row))
@@ -1381,7 +1390,7 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     for t in turns:
         t["trace"] = [{k: (json.loads(v) if k == "output" and v is not None else v) for k, v in s.items()
                        if k != "turn_index"} for s in steps if s["turn_index"] == t["turn_index"]]
-        for col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs"):
+        for col in ("request_keys", "raw_answers", "verdicts", "contract", "repairs", "history_rewritten"):
             if t.get(col):
                 t[col] = json.loads(t[col])
         # The prompt lives once, in the cache: the request of the turn's first call.

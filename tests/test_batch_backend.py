@@ -69,6 +69,31 @@ def test_a_batch_run_exports_what_the_online_run_exports_with_no_request_sent_on
     assert list((tmp_path / "batch.duckdb.batch").glob("requests-01-*.jsonl"))
 
 
+def test_a_chat_batch_sends_each_later_answer_once_after_the_earlier_rewrite_came_back(tmp_path: Path) -> None:
+    # A later answer is rewritten against the earlier answers' rewrites, so it cannot go in the
+    # same batch as them: it waits a round instead of going out with the original history and
+    # being paid for again once the earlier rewrite is back. More rounds than MAX_ROUNDS is fine.
+    data = tmp_path / "chat.jsonl"
+    rows = []
+    for i in range(6):
+        msgs = []
+        for k in range(5):  # five answers: five rounds at least
+            msgs += [{"role": "user", "content": f"Question {k} of chat {i}: why is the sky blue?"},
+                     {"role": "assistant", "content": f"Answer {k} of chat {i}: air scatters blue light most."}]
+        rows.append({"id": f"c{i}", "messages": msgs})
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with OpenAIServer(RealignResponder()) as online:
+        expected = _rewrite(data, tmp_path / "online.duckdb", online.base_url)
+        sent_online = online.count
+    with OpenAIServer(RealignResponder()) as srv:
+        summary = _rewrite(data, tmp_path / "batch.duckdb", srv.base_url, backend="batch")
+        assert srv.count == 0
+    assert expected["rewritten"] == 6 and summary["rewritten"] == 6 and summary["failed"] == 0
+    assert summary["batch_requests"] == sent_online == 30  # nothing asked twice, nothing thrown away
+    assert summary["batch_rounds"] >= 5
+    assert _export(tmp_path / "batch.duckdb") == _export(tmp_path / "online.duckdb")
+
+
 def test_an_answer_cut_off_in_the_batch_fails_its_row_like_online_and_the_rest_complete(tmp_path: Path) -> None:
     data = tmp_path / "in.jsonl"
     _rows(data, 30)

@@ -357,6 +357,55 @@ def test_every_assistant_turn_rewritten_or_only_the_last(tmp_path: Path) -> None
     assert conv[2]["value"].startswith("Here is a clear answer.") and conv[4]["value"].startswith("Here is a clear answer.")
 
 
+def test_a_later_turn_is_rewritten_against_the_earlier_turns_as_exported_and_resume_repays_nothing(
+        tmp_path: Path) -> None:
+    # A follow-up that leans on the previous answer ("make your previous answer ..."): its rewrite
+    # must see turn 1 as the export carries it (the rewrite), or the exported chat stops making sense.
+    data = tmp_path / "chat.jsonl"
+    first, second = "Plant beans in spring, about 5 cm deep.", "Beans: spring, 5 cm deep."
+    convo = {"id": "c1", "messages": [
+        {"role": "user", "content": "When and how deep should I plant beans?"},
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": "Now shorten your previous answer to one line."},
+        {"role": "assistant", "content": second},
+    ]}
+    data.write_text(json.dumps(convo) + "\n")
+    broken = {"on": first}  # which turn's request fails (HTTP 400, not retried)
+    inner = RealignResponder()
+
+    def respond(body: dict) -> Reply:
+        if broken["on"] and f"<original_response>\n{broken['on']}" in body["messages"][-1]["content"]:
+            return Reply(status=400, error_message="scripted failure")
+        return inner(body)
+
+    db = tmp_path / "r.duckdb"
+    with OpenAIServer(respond) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "-q", "--json", "--db", str(db)]
+        # turn 1 fails: the follow-up is not asked against a history the rerun would replace
+        s = summary_of(realign(*args))
+        assert s["failed"] == 1 and srv.count == 1 and [k["turns"] for k in s["failed_by_kind"]] == [1]
+        story = summary_of(realign("show", "c1", "--db", str(db), "--json"))
+        assert "waits for turn 1" in story["turns"][1]["reason"] and not story["turns"][1]["request_keys"]
+        broken["on"] = second  # turn 1 now goes through, the follow-up fails
+        srv.reset()
+        assert summary_of(realign(*args))["failed"] == 1 and srv.count == 2
+        broken["on"] = None
+        srv.reset()
+        s = summary_of(realign(*args))  # the resume: turn 1 from the cache, the follow-up sent once
+        assert s["rewritten"] == 1 and srv.count == 1 and s["cached_requests"] == 1
+        prompt = srv.requests[0]["messages"][-1]["content"]
+    exported_first = reformat(first)
+    assert exported_first in prompt  # the follow-up saw turn 1 as rewritten ...
+    assert f"[assistant]\n{first}\n" not in prompt  # ... not the original alone
+    story = summary_of(realign("show", "c1", "--db", str(db), "--json"))
+    by_turn = {t["turn_index"]: t for t in story["turns"]}
+    assert by_turn[1]["history_rewritten"] == [] and by_turn[3]["history_rewritten"] == [1]
+    assert story["final_turns"][1]["content"] == exported_first
+    shown = realign("show", "c1", "--db", str(db))
+    assert shown.returncode == 0 and "history: the rewritten text of turn 1" in shown.stdout
+
+
 def test_a_leading_assistant_greeting_is_left_as_is_and_show_says_why(tmp_path: Path) -> None:
     data = tmp_path / "greet.jsonl"
     convo = {"id": "g1", "conversations": [

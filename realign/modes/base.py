@@ -56,6 +56,9 @@ class TurnOutcome:
     mode: str = "rewrite"  # the mode that produced the candidates
     trace: list[TraceStep] = field(default_factory=list)
     reason_supports_label: bool | None = None  # label_reason with the judge on; None: not asked
+    # Earlier answers the turn's requests showed as rewritten (their final text, as exported);
+    # empty: the conversation before the turn as the input has it.
+    history_rewritten: list[int] = field(default_factory=list)
 
 
 @dataclass
