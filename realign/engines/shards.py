@@ -121,23 +121,24 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def write_usage(root: str | Path, session: int, worker: str, by_purpose: dict[str, dict[str, int]]) -> None:
-    folder = Path(root) / "usage"
+def _replace_json(root: str | Path, kind: str, session: int, worker: str, data: Any) -> None:
+    """Write a worker's figures of one session under `root/kind/`, replacing the file at once (a
+    reader never sees half of it)."""
+    folder = Path(root) / kind
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{session:04d}-{worker}.json"
     tmp = final.with_name("." + final.name + ".tmp")
-    tmp.write_text(json.dumps(by_purpose))
+    tmp.write_text(json.dumps(data))
     os.replace(tmp, final)
+
+
+def write_usage(root: str | Path, session: int, worker: str, by_purpose: dict[str, dict[str, int]]) -> None:
+    _replace_json(root, "usage", session, worker, by_purpose)
 
 
 def write_endpoints(root: str | Path, session: int, worker: str, endpoints: list[dict[str, Any]]) -> None:
     """A worker's per-endpoint figures (`LLMClient.endpoint_report`), replaced at each batch."""
-    folder = Path(root) / "endpoints"
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{session:04d}-{worker}.json"
-    tmp = final.with_name("." + final.name + ".tmp")
-    tmp.write_text(json.dumps(endpoints))
-    os.replace(tmp, final)
+    _replace_json(root, "endpoints", session, worker, endpoints)
 
 
 def session_endpoints(root: str | Path, session: int) -> list[dict[str, Any]] | None:
