@@ -49,6 +49,10 @@ class ModelConfig(_Section):
     concurrency: int = Field(64, ge=1, le=4096)  # requests in flight; 64 suits one vLLM server
     timeout_s: float = Field(120.0, gt=0)  # per request
     max_attempts: int = Field(5, ge=1, le=20)  # per request, retries included
+    # Turns whose prompt holds more characters of message text are kept as they are (reason
+    # too_long) without a request: for a model whose context they would not fit anyway. None:
+    # every prompt is sent, and the server's own refusal (HTTP 400) marks the too long ones.
+    max_prompt_chars: int | None = Field(None, ge=1)
     requests_per_minute: float | None = None  # API rate limits; None = unlimited
     tokens_per_minute: float | None = None
     prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
@@ -271,12 +275,14 @@ class PipelineConfig(_Section):
         `sampling.max_tokens`, a budget rather than an ask: an answer that ended on its own is the
         same under any limit, and the fix for a cut-off turn (raise --max-tokens, rerun) must
         resume the run, sending only the cut turns again (their requests, which carry the limit,
-        have new keys), not start a new run that pays for every finished row once more.
+        have new keys), not start a new run that pays for every finished row once more. For the
+        same reason `model.max_prompt_chars` is left out: raising it resumes, and the rows kept as
+        too long are done again (`Store.finished_ids`).
         """
         data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "base_urls",
                                "concurrency", "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
-                               "batch_poll_s", "batch_submit"}, "sampling": {"max_tokens"}})
+                               "batch_poll_s", "batch_submit", "max_prompt_chars"}, "sampling": {"max_tokens"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
         elif self.modes.sim == StakeholderSimConfig():

@@ -5,6 +5,11 @@
 input and hands each result to a sink. Chunks are classified in one call (with the cascade, the
 embedded pass only: an unsure row asks the LLM inside its own task). Every model call goes
 through a `ChatBackend` (realign.llm.backend).
+
+In a chat, each later answer is rewritten against the earlier answers' final texts; `holds_back`
+states when an earlier answer's failure makes the later ones wait. A turn whose prompt is longer
+than the model's context is kept as it is (reason ``too_long: <the server's message>``), like any
+kept original, and does not hold the chat back.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from realign.prompts import template_fingerprint
 from realign.records import BadRow, Evidence, Example, TaskPrediction, Verdict
 from realign.rewrite import PROMPT_MARKERS, turn_instruction
 from realign.sinks import RowResult
-from realign.store import Store, quarantine_warnings, run_usage
+from realign.store import TOO_LONG_REASON, Store, quarantine_warnings, run_usage
 from realign.tasks import TaskSpec, load_tasks
 from realign.verify.base import CheckInput
 from realign.verify.contract import AnswerContract, read_contract
@@ -126,6 +131,29 @@ def example_status(turn_statuses: Sequence[str]) -> str:
     return "passthrough"
 
 
+def holds_back(outcome: TurnOutcome) -> bool:
+    """Whether a chat's later answers must wait for this earlier one (the history rule).
+
+    A later assistant turn is rewritten against the earlier answers as the row will be exported
+    (`chat_history: final` in the run identity). So it may only be asked once every earlier
+    answer's final text is known for good:
+
+    - rewritten, or kept as the original for any reason (the model kept it, every candidate was
+      rejected, the answer looped, the prompt is too long for the model): known; the later turns
+      go on, against the rewrite or the original;
+    - failed in a way the cache repeats (`LLMError.settled`: the same cut-off or the same
+      rejected answer twice): the same command fails it the same way on every rerun, at no cost,
+      so the later turns go on against the original; the row stays failed, and when a changed
+      setting (--max-tokens) gets the earlier turn through, the row is done again and the later
+      turns are asked against the new text (their requests have new keys);
+    - failed in any other way (a 5xx or timeout after the retries, a connection error, an HTTP
+      4xx, a batch deferral): the rerun sends it again and may get a rewrite, so a later turn
+      asked now would be asked twice, against a history that then changed. It waits: failed,
+      nothing sent, redone with the row by the next run.
+    """
+    return outcome.status == "failed" and not outcome.settled
+
+
 def with_answers(ex: Example, answers: dict[int, str]) -> Example:
     """`ex` with the assistant turns at the keys of `answers` holding those texts (the row as its
     earlier rewrites left it); `ex` itself when there is nothing to replace."""
@@ -196,7 +224,10 @@ class Pipeline:
             "classifier": classifier_name or getattr(self.classifier, "name", None),
             # what a chat's later answer is rewritten against (`process`): a run written when it
             # saw the original earlier answers is not resumed as this one (its rows would keep
-            # their incoherent history); the requests that did not change come from the cache
+            # their incoherent history); the requests that did not change come from the cache.
+            # Which earlier answers a later one waits for (`holds_back`) is no part of it: that
+            # rule only decides when a failed row's later turns are asked, and a failed row is
+            # done again by every resume, whatever the rule was when it failed.
             "chat_history": "final",
         }
         h = config_hash(identity)
@@ -320,8 +351,16 @@ class Pipeline:
                 # word for word ("You can rephrase to: ..." with a new ending each time).
                 out.status, out.final, out.reason = "kept_original", original, LOOP_REASON
                 return out
+            if e.kind == "too_long":
+                # Longer than the model's context: no rewrite is possible at this endpoint with
+                # these settings. Kept, with the server's words; the cache repeats the refusal,
+                # so a resume (which does such rows again) pays nothing unless the fix changed
+                # the request (--max-tokens, --max-prompt-chars, a server with a longer context).
+                out.status, out.final, out.reason = "kept_original", original, TOO_LONG_REASON + e.message
+                return out
             out.status, out.final, out.error = "failed", original, str(e)
             out.reason = out.error
+            out.settled = e.settled
             return out
 
     # ---- one row --------------------------------------------------------------------------
@@ -332,12 +371,13 @@ class Pipeline:
         task = pred.task
         outcomes: dict[int, TurnOutcome] = {}
         for i in self.turns_to_rewrite(task, ex):
-            waiting = next((j for j, o in outcomes.items() if o.status == "failed"), None)
+            waiting = next((j for j, o in outcomes.items() if holds_back(o)), None)
             if waiting is not None:
                 # An earlier answer has no final text yet (its call failed, or, --backend batch,
                 # it is in this round's batch): this turn's history is not known, and asking now
                 # would pay for a request that the rerun replaces. The turn waits; the row is
                 # failed and redone by the next run (or batch round), which asks it once.
+                # (`holds_back` states the rule.)
                 outcomes[i] = self._waiting(ex, i, waiting, outcomes[waiting])
                 continue
             # A later answer is rewritten against the earlier answers as the row will be exported
@@ -458,6 +498,9 @@ class Pipeline:
             "SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [self.run_id])[0]["n"]
         s = self.llm.stats if self.llm else None
         counts = {k: by_status.get(k, 0) for k in ("rewritten", "kept_original", "passthrough", "failed")}
+        too_long = self.store.query(
+            "SELECT count(*) AS n FROM rewrites WHERE run_id = ? AND status = 'kept_original' "
+            "AND starts_with(reason, ?)", [self.run_id, TOO_LONG_REASON])[0]["n"]
         # why turns failed, by kind of error, each with what to do (a rerun sends a cut-off
         # request again and gets the same answer unless something changes)
         # With several --base-url, the fix names the servers the errors name (a connection
@@ -483,6 +526,9 @@ class Pipeline:
             "quarantined": quarantined,
             "resumed": self.stats.resumed,
             "row_errors": self.stats.row_errors,
+            # turns kept because their prompt is longer than the model's context (or --max-prompt-chars)
+            "too_long": too_long,
+            "too_long_fix": fix_for_kind("too_long", " / ".join(self.cfg.model.endpoints)) if too_long else None,
             **({"turns_waiting_on_earlier": self.stats.waiting_on_earlier} if self.stats.waiting_on_earlier else {}),
             "llm_requests": getattr(s, "requests_sent", 0),
             "cached_requests": getattr(s, "cache_hits", 0),

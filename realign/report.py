@@ -98,6 +98,11 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
                       f"server's queue, to {cap['lowest']} at the lowest, {cap['end']} at the end")
     if s.get("classifier_fallbacks"):
         console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
+    if s.get("too_long"):
+        Console(stderr=True).print(
+            f"note: {s['too_long']} turn(s) kept as they are: the prompt is longer than the model's context "
+            f"(reason too_long, `realign stats`); to rewrite them: {s['too_long_fix']}, then rerun the same command "
+            "(those rows are done again, from the cache unless the request changed)", markup=False)
     for f in s.get("failed_by_kind") or []:
         Console(stderr=True).print(f"warning: {f['turns']} turn(s) failed ({f['kind']}); fix: {f['fix']}, then rerun "
                                    "the same command to retry them", markup=False)

@@ -35,6 +35,14 @@ from realign.errors import ConfigError
 
 # Message texts at least this long are stored once in `texts` and referenced from requests.
 SHARED_TEXT_CHARS = 1024
+# finish_reason of the llm_calls rows the cache answers a failure from (LLMError.settled): the
+# same cut-off twice, the same rejected answer twice, a prompt longer than the model's context.
+SETTLED_FAILURES = ("length", "invalid_output", "too_long")
+# How the reason of a turn kept because its prompt is longer than the model's context begins
+# (the server's message, or --max-prompt-chars, follows). Such rows are done again by a resume:
+# their requests come from the cache at no cost, unless the fix changed them (--max-tokens,
+# another endpoint, --max-prompt-chars), and then they are asked.
+TOO_LONG_REASON = "too_long: "
 # Flush order: the cache and the rows a result depends on go before the result.
 _FLUSH_ORDER = ("texts", "llm_calls", "examples", "evidence", "checks", "mode_steps", "rewrites", "quarantine",
                 "results")
@@ -517,7 +525,7 @@ class Store:
                 self._known_keys.update(int(r[0][:16], 16) for r in rows)
             for key, response in self.con.execute(
                     "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL"
-                    " AND finish_reason IN ('length', 'invalid_output')"
+                    f" AND finish_reason IN {SETTLED_FAILURES}"
                     " AND response IS NOT NULL GROUP BY key").fetchall():
                 self._cutoffs[key] = json.loads(response)
         if not read_only:
@@ -801,7 +809,9 @@ class Store:
 
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request that was cut off at max_tokens the same way twice, or
-        whose same answer was rejected twice (finish_reason "invalid_output"), or None."""
+        whose same answer was rejected twice (finish_reason "invalid_output"), or the refusal of a
+        prompt too long for the model (finish_reason "too_long": no choices, an "error" entry
+        with the server's message and URL), or None."""
         return self._cutoffs.get(key)
 
     def put_call(
@@ -829,7 +839,7 @@ class Store:
             self._pending_calls[key] = response
             self._known_keys.add(int(key[:16], 16))
             self._cutoffs.pop(key, None)
-        elif response is not None and finish_reason in ("length", "invalid_output"):
+        elif response is not None and finish_reason in SETTLED_FAILURES:
             # a deterministic cut-off (or the same answer rejected twice) was paid for like an
             # answer: journaled too, so a kill before the flush does not make the rerun pay again
             if self._journal is not None:
@@ -956,16 +966,20 @@ class Store:
 
     def finished_ids(self, run_id: str, example_ids: Sequence[str] | None = None) -> set[str]:
         """Ids of the run's rows (of `example_ids`, or all) that a resume skips: a result that did
-        not fail and whose task did not come from the embedded fallback after the LLM classifier
-        failed (those are classified again). The one rule `engines.admit` and --dry-run share."""
+        not fail, whose task did not come from the embedded fallback after the LLM classifier
+        failed (those are classified again), and none of whose turns was kept as too long for the
+        model (`TOO_LONG_REASON`: done again, from the cache unless the fix changed the request).
+        The one rule `engines.admit` and --dry-run share."""
         if example_ids is not None and not example_ids:
             return set()
         among = "" if example_ids is None else " AND r.example_id IN (SELECT unnest(?))"
         rows = self.con.execute(
             "SELECT r.example_id FROM results r WHERE r.run_id = ? AND r.status <> 'failed' AND NOT EXISTS "
             "(SELECT 1 FROM examples e WHERE e.run_id = r.run_id AND e.example_id = r.example_id "
-            "AND e.classifier = 'embedded_fallback')" + among,
-            [run_id] + ([] if example_ids is None else [list(example_ids)]),
+            "AND e.classifier = 'embedded_fallback') AND NOT EXISTS "
+            "(SELECT 1 FROM rewrites w WHERE w.run_id = r.run_id AND w.example_id = r.example_id "
+            "AND w.status = 'kept_original' AND starts_with(w.reason, ?))" + among,
+            [run_id, TOO_LONG_REASON] + ([] if example_ids is None else [list(example_ids)]),
         ).fetchall()
         return {r[0] for r in rows}
 
@@ -1171,8 +1185,10 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
                UNION ALL
                SELECT 'internal' AS "check", example_id, -1, error FROM results r
                WHERE run_id = ? AND status = 'failed' AND error LIKE 'internal error:%'
-               UNION ALL  -- kept without a failed check: the model kept it, or gave no rewrite
-               SELECT 'model' AS "check", example_id, turn_index, reason FROM rewrites
+               UNION ALL  -- kept without a failed check: the model kept it, gave no rewrite, or the
+                          -- prompt did not fit the model's context (too_long)
+               SELECT CASE WHEN starts_with(reason, '{TOO_LONG_REASON}') THEN 'too_long' ELSE 'model' END
+                      AS "check", example_id, turn_index, reason FROM rewrites
                WHERE run_id = ? AND status = 'kept_original' AND reason NOT LIKE 'rejected%')
            SELECT "check", {_REASON_KIND} AS kind, count(DISTINCT (example_id, turn_index)) AS rows,
                   min(reason) AS example
@@ -1230,6 +1246,9 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
         "started_at": str(info["started_at"]),
         "finished_at": None if info["finished_at"] is None else str(info["finished_at"]),  # null while running
         "rows": sum(by_status.values()) + quarantined, "by_status": by_status, "quarantined": quarantined,
+        # turns kept because their prompt is longer than the model's context (or --max-prompt-chars)
+        "too_long": q("SELECT count(*) AS n FROM rewrites WHERE run_id = ? AND status = 'kept_original' "
+                      "AND starts_with(reason, ?)", [run_id, TOO_LONG_REASON])[0]["n"],
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,
                                         _stored_format_from(info)),

@@ -579,3 +579,53 @@ def test_a_request_whose_twin_in_flight_failed_is_sent_on_its_own() -> None:
         assert srv.count == 3
     assert isinstance(first, LLMError) and first.kind == "http_4xx"
     assert isinstance(second, ChatResult) and second.content and not second.cached
+
+
+# ---- prompts longer than the model's context -------------------------------------------------
+
+LONG = [{"role": "user", "content": "tell me about this: " + "word " * 400}]
+
+
+@pytest.mark.parametrize("dialect", ["vllm", "llama_cpp", "openai"])  # each server's wording of the 400
+def test_a_prompt_over_the_context_is_too_long_not_retried_and_never_stops_the_run(dialect: str):
+    with OpenAIServer(echo_responder, dialect=dialect, context_chars=1000) as srv:
+        *errors, stats = run_chats(settings(srv), MemoryCache(), *[{"messages": LONG}] * 25, {})
+        assert srv.count == 26 and srv.too_long == 25  # one request each: no retry, and no stop
+    assert all(isinstance(e, LLMError) and e.kind == "too_long" and e.status == 400 and e.settled
+               for e in errors[:25])
+    assert "context" in errors[0].message and isinstance(errors[25], ChatResult)
+    assert stats.retries == 0 and stats.too_long == 25
+    assert "--max-prompt-chars" in fix_for_kind("too_long", srv.base_url)
+
+
+def test_other_400s_are_not_taken_for_a_long_prompt():
+    with OpenAIServer(lambda body: Reply(status=400, error_message="max_tokens must be at least 1")) as srv:
+        error, _ = run_chats(settings(srv), None, {})
+    assert error.kind == "http_4xx" and not error.settled
+
+
+def test_a_too_long_prompt_is_answered_by_the_cache_at_the_same_endpoint_and_asked_at_another(tmp_path):
+    """The refusal is stored with the request key and the endpoint: the same command sends it
+    no more; a server with a longer context (another --base-url) is asked."""
+    from realign.store import Store
+
+    db = tmp_path / "long.duckdb"
+    with OpenAIServer(echo_responder, dialect="vllm", context_chars=1000) as short:
+        with Store(db) as st:
+            first, _ = run_chats(settings(short), st, {"messages": LONG})
+        with Store(db) as st:
+            again, stats = run_chats(settings(short), st, {"messages": LONG})
+        assert short.count == 1 and stats.cache_hits == 1 and stats.requests_sent == 0
+    assert first.kind == again.kind == "too_long" and "maximum context length" in again.message
+    with OpenAIServer(echo_responder, dialect="vllm") as wide:
+        with Store(db) as st:
+            answered, _ = run_chats(settings(wide), st, {"messages": LONG})
+        assert wide.count == 1 and isinstance(answered, ChatResult)
+
+
+def test_max_prompt_chars_holds_a_long_prompt_back_without_a_request():
+    with OpenAIServer(echo_responder) as srv:
+        held, short, stats = run_chats(settings(srv, max_prompt_chars=500), None, {"messages": LONG}, {})
+        assert srv.count == 1  # only the short one
+    assert held.kind == "too_long" and "--max-prompt-chars 500" in held.message and held.key
+    assert isinstance(short, ChatResult) and stats.too_long == 1 and stats.requests_sent == 1

@@ -61,7 +61,7 @@ def settings_of(cfg: PipelineConfig) -> LLMSettings:
     return LLMSettings(base_url=m.base_url, base_urls=list(m.base_urls), api_key=m.api_key, model=m.model,
                        concurrency=m.concurrency, timeout_s=m.timeout_s, max_attempts=m.max_attempts,
                        requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
-                       structured_output=m.structured_output)
+                       structured_output=m.structured_output, max_prompt_chars=m.max_prompt_chars)
 
 
 def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:

@@ -25,7 +25,9 @@ class CallCache(Protocol):
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored answer of a request cut off at max_tokens with the same text twice (a
         deterministic cut-off, recorded with finish_reason "length" and an error), or whose same
-        answer was rejected twice (finish_reason "invalid_output"), or None."""
+        answer was rejected twice (finish_reason "invalid_output"), or the refusal of a prompt
+        longer than the model's context (finish_reason "too_long": no choices, an "error" entry
+        with kind, status, message and the endpoint URL), or None."""
         ...
 
     def put_call(

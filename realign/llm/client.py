@@ -11,11 +11,15 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    malformed bodies, ``finish_reason="length"`` and answers the caller's `validate` rejects
    are retried; other 4xx are not, and neither is
    an error (or a rejected answer) identical to the one before: that is deterministic;
+   a prompt longer than the model's context (the server's 400 says so in its own words:
+   `too_long_error`) is not retried either, and a prompt over `max_prompt_chars` is not sent;
 4. a ``json_schema`` response format is sent in the dialect this server takes
    (`realign.llm.structured`): an error that names the format steps down the ladder once for
    the whole client, announced through `on_notice` and counted in `stats.format_fallbacks`;
 5. the final outcome, success or failure, is recorded in the cache (never the API key), a
-   failure with the request and the last answer the server gave;
+   failure with the request and the last answer the server gave; a failure the same request
+   meets every time (a prompt too long for the endpoint's model, the same cut-off or the same
+   rejected answer twice) is *settled*: the cache answers it from then on, nothing is sent;
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
@@ -69,7 +73,7 @@ from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
-           "FailureWatch", "RunStopped", "InFlightLimit"]
+           "FailureWatch", "RunStopped", "InFlightLimit", "too_long_error"]
 
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
@@ -107,6 +111,10 @@ class LLMSettings(BaseModel):
     # (json_object with a schema, vLLM's structured_outputs, then none) when the server's error
     # names the format; any other value is used as is (realign.llm.structured).
     structured_output: Mode = "auto"
+    # Prompts of more characters of message text than this are not sent: the call fails at once
+    # with kind "too_long" (a row longer than the model's context is refused by the server
+    # anyway, HTTP 400; this saves the round trip). None: every prompt is sent.
+    max_prompt_chars: int | None = Field(None, ge=1)
 
 
 class ChatResult(BaseModel):
@@ -127,12 +135,39 @@ class ChatResult(BaseModel):
 
 
 _RETRYABLE = frozenset({"rate_limited", "server_error", "timeout", "connection", "length", "invalid_output"})
+# Failures of one row's request, not of the server: the failure watch does not count them.
+_ROW_FAILURES = frozenset({"too_long"})
+
+# How servers word an HTTP 400 for a prompt (plus max_tokens) longer than the model's context:
+# OpenAI ("This model's maximum context length is N tokens", code context_length_exceeded), vLLM
+# (the same sentence; newer: "... is too long to fit into the model"), llama-cpp-python
+# ("Requested tokens (N) exceed context window of M"), llama.cpp's server ("the request exceeds
+# the available context size"), SGLang ("is longer than the model's context length"), TGI
+# ("`inputs` tokens + `max_new_tokens` must be <= N", HTTP 422).
+_TOO_LONG = re.compile(
+    r"maximum context length|context_length_exceeded|exceeds? (the )?(available )?context (window|size|length)"
+    r"|too long to fit into the model|longer than the model'?s context length|prompt is too long"
+    r"|tokens \+ `?max_new_tokens`? must be <=", re.IGNORECASE)
+
+
+def too_long_error(status: int | None, message: str, code: str | None = None) -> bool:
+    """Whether an HTTP error answer says the prompt does not fit the model's context.
+
+    >>> too_long_error(400, "Requested tokens (5000) exceed context window of 4096")
+    True
+    >>> too_long_error(400, "Bad request")
+    False
+    """
+    if status not in (400, 413, 422):
+        return False
+    return code == "context_length_exceeded" or _TOO_LONG.search(message) is not None
 
 
 class LLMError(Exception):
     """A chat call that failed for good.
 
-    kind: "http_4xx" (not retried), or, once the attempts are used up, "rate_limited",
+    kind: "http_4xx" (not retried), "too_long" (the prompt exceeds the model's context, by the
+    server's 400 or `max_prompt_chars`; not retried), or, once the attempts are used up, "rate_limited",
     "server_error", "timeout", "connection", "length" (the answer hit max_tokens) or
     "invalid_output" (the caller's `validate` rejected the answer).
     """
@@ -170,6 +205,13 @@ class LLMError(Exception):
     def retryable(self) -> bool:
         return self.kind in _RETRYABLE and not self.repeated
 
+    @property
+    def settled(self) -> bool:
+        """The same request fails this way every time: the cache answers it from now on (a
+        prompt too long for the endpoint's model; the same cut-off, or the same rejected answer,
+        twice), so a rerun of the same command gets the same failure without sending anything."""
+        return self.kind == "too_long" or self.kind in ("length", "invalid_output") and self.repeated
+
     def __str__(self) -> str:
         status = f" {self.status}" if self.status is not None else ""
         notes = [f"{self.attempts} request{'s' if self.attempts != 1 else ''}"] if self.attempts else []
@@ -202,6 +244,7 @@ class LLMStats:
     cap_lowest: int = 0
     cap_cuts: int = 0
     deterministic: int = 0  # chat calls not retried because the same error came back
+    too_long: int = 0  # chat calls whose prompt is longer than the model's context (sent, cached or held back)
 
     def add(self, purpose: str, name: str, n: int = 1) -> None:
         row = self.by_purpose.get(purpose)
@@ -247,6 +290,9 @@ def _fix_for(exc: LLMError, base_url: str, concurrency: int | None = None) -> st
         return "pass --structured-output off (or json_object) so no response_format is sent"
     if exc.kind == "length":  # before the words below: a cut-off answer's error names max_tokens too
         return "raise --max-tokens"
+    if exc.kind == "too_long":
+        return ("lower --max-tokens (the server counts it into the context) or use a model with a longer "
+                "context; --max-prompt-chars skips such rows without a request")
     if "max_tokens" in text or "context" in text or "too long" in text or "maximum" in text and "token" in text:
         return "lower --max-tokens or use a model with a longer context"
     if exc.kind == "sim_cap":
@@ -281,6 +327,8 @@ class FailureWatch:
     def record(self, exc: LLMError | None) -> bool:
         """Note one finished call; True when the run should stop."""
         self.finished += 1
+        if exc is not None and exc.kind in _ROW_FAILURES:
+            exc = None  # the row's own size, not the server: a corpus of long rows is no outage
         self._recent.append(exc.signature if exc is not None else None)
         if len(self._recent) > self.window:
             del self._recent[0]
@@ -439,6 +487,21 @@ class LLMClient:
                     return hit
 
             cut = self.cache.get_cutoff(key) if hasattr(self.cache, "get_cutoff") else None
+            refused = (cut or {}).get("error") or {}
+            if refused.get("kind") == "too_long":
+                # The prompt was too long for the model at an endpoint of this client: the same
+                # request gets the same 400 (its key holds the model, the prompt and max_tokens).
+                # Another endpoint (a server with a longer context) is asked anew.
+                cut = None
+                if refused.get("url") in {ep.url for ep in self.endpoints}:
+                    self.stats.cache_hits += 1
+                    self.stats.too_long += 1
+                    self.stats.add(purpose, "cached")
+                    exc = LLMError("too_long", str(refused.get("message") or "too long")
+                                   + " (answered by the cache: this request was refused before)",
+                                   status=refused.get("status"), url=refused.get("url"))
+                    exc.key = key
+                    raise exc
             if cut is not None and not any(c.get("finish_reason") == "length" for c in cut.get("choices") or []):
                 # The same answer was rejected twice before (temperature 0, a weak model): sending
                 # it again would pay for the same answer. A validator that accepts it now (the
@@ -479,6 +542,15 @@ class LLMClient:
                     self.stats.cache_hits += 1
                     self.stats.add(purpose, "cached")
                     return hit
+        limit = self.settings.max_prompt_chars
+        if limit is not None:
+            chars = sum(len(m.get("content") or "") if isinstance(m.get("content"), str) else 0 for m in messages)
+            if chars > limit:
+                self.stats.too_long += 1
+                exc = LLMError("too_long", f"the prompt has {chars:,} characters of message text, more than "
+                                           f"--max-prompt-chars {limit:,}; not sent")
+                exc.key = key
+                raise exc
         flight: asyncio.Future[ChatResult | None] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = flight
         try:
@@ -559,11 +631,17 @@ class LLMClient:
             exc.attempts = attempts
             exc.key = key
             self.stats.errors += 1
+            if exc.kind == "too_long":
+                self.stats.too_long += 1
             if self.cache is not None:
                 answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
+                if exc.kind == "too_long":  # no answer: the refusal, and where it came from
+                    answer = {"model": self.settings.model, "choices": [],
+                              "error": {"kind": exc.kind, "status": exc.status, "message": exc.message, "url": exc.url}}
                 # finish_reason "length" marks a deterministic cut-off, "invalid_output" the same
-                # answer rejected twice: neither is sent again (see get_cutoff)
-                cutoff = exc.kind if exc.kind in ("length", "invalid_output") and exc.repeated else None
+                # answer rejected twice, "too_long" a prompt over the model's context: none is
+                # sent again (see get_cutoff)
+                cutoff = exc.kind if exc.settled else None
                 self.cache.put_call(key, kind=purpose, request=sent, response=answer, error=str(exc),
                                     finish_reason=cutoff)
             if self.watch.record(exc):
@@ -890,6 +968,11 @@ class LLMClient:
             return LLMError("rate_limited", message, status=status, retry_after=retry_after)
         if status >= 500:
             return LLMError("server_error", message, status=status, retry_after=retry_after)
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error", body)
+        code = error.get("code") if isinstance(error, dict) else None
+        if too_long_error(status, message, str(code) if code is not None else None):
+            return LLMError("too_long", message, status=status)
         return LLMError("http_4xx", message, status=status)
 
     async def _retrying(self, attempt: Callable[[], Awaitable[ChatResult]]) -> ChatResult:

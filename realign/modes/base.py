@@ -59,6 +59,9 @@ class TurnOutcome:
     # Earlier answers the turn's requests showed as rewritten (their final text, as exported);
     # empty: the conversation before the turn as the input has it.
     history_rewritten: list[int] = field(default_factory=list)
+    # A failed turn whose failure the cache repeats on every rerun (LLMError.settled): it does
+    # not hold a chat's later turns back (realign.pipeline.holds_back).
+    settled: bool = False
 
 
 @dataclass

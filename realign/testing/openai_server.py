@@ -56,6 +56,7 @@ __all__ = [
     "rewrite_responder",
     "last_user_message",
     "body_key",
+    "prompt_chars",
     "main",
 ]
 
@@ -540,11 +541,35 @@ class _BadRequest(Exception):
     pass
 
 
-def _error_body(status: int, message: str) -> bytes:
+def _error_body(status: int, message: str, code: str | None = None) -> bytes:
     error_type = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
     return json.dumps(
-        {"error": {"message": message, "type": error_type, "param": None, "code": str(status)}}
+        {"error": {"message": message, "type": error_type, "param": None, "code": code or str(status)}}
     ).encode()
+
+
+def prompt_chars(body: dict[str, Any]) -> int:
+    """Characters of message text in a chat request: what `context_chars` measures."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return 0
+    return sum(len(_text_of(m.get("content"))) for m in messages if isinstance(m, dict))
+
+
+# How each kind of server words a prompt longer than the model's context (HTTP 400). The test
+# server counts 4 characters as one token.
+def _context_refusal(dialect: str, chars: int, limit: int, max_tokens: int) -> tuple[str, str | None]:
+    """(message, error code) of the 400 a server of `dialect` answers a prompt of `chars`
+    characters with, when `limit` characters is its context."""
+    tokens, context = chars // 4, limit // 4
+    if dialect == "llama_cpp":  # llama-cpp-python's server
+        return f"Requested tokens ({tokens}) exceed context window of {context}", "context_length_exceeded"
+    if dialect in ("vllm", "vllm_legacy"):
+        return (f"This model's maximum context length is {context} tokens. However, you requested "
+                f"{tokens + max_tokens} tokens ({tokens} in the messages, {max_tokens} in the completion). "
+                "Please reduce the length of the messages or completion.", None)
+    return (f"This model's maximum context length is {context} tokens. However, your messages resulted in "
+            f"{tokens} tokens. Please reduce the length of the messages.", "context_length_exceeded")
 
 
 # How real servers answer the ways of asking for JSON (realign.llm.structured sends them):
@@ -610,6 +635,9 @@ class OpenAIServer:
         dialect: str = "openai",  # which structured-output requests it takes; see DIALECTS
         serial: bool = False,  # one chat request answered at a time (see the class docstring)
         drop_abandoned: bool = False,  # serial: skip a queued request whose client has left
+        # The model's context, in characters of message text: a longer prompt gets the HTTP 400
+        # that `dialect`'s server answers it with (vLLM, llama.cpp, OpenAI wording). None: no limit.
+        context_chars: int | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
@@ -623,6 +651,8 @@ class OpenAIServer:
         self.record = record
         self.serial = serial
         self.drop_abandoned = drop_abandoned
+        self.context_chars = context_chars
+        self.too_long = 0  # requests refused for a prompt longer than `context_chars`
         self.dropped = 0
         self._one_at_a_time: asyncio.Lock | None = None  # made in the server's own loop
         self.abandoned = 0
@@ -924,6 +954,11 @@ class OpenAIServer:
         refused = _dialect_refusal(self.dialect, body)
         if refused is not None:
             return refused[0], _error_body(*refused), {}
+        if self.context_chars is not None and (chars := prompt_chars(body)) > self.context_chars:
+            with self._lock:
+                self.too_long += 1
+            message, code = _context_refusal(self.dialect, chars, self.context_chars, int(body.get("max_tokens") or 16))
+            return 400, _error_body(400, message, code), {}
 
         if self._one_at_a_time is not None:
             async with self._one_at_a_time:  # FIFO: asyncio.Lock wakes its waiters in order
@@ -1156,6 +1191,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="--serial: skip a queued request whose client has left, as llama-cpp-python does")
     parser.add_argument("--times-file", help="on exit, write the arrival time of each chat request (seconds, one a line)")
     parser.add_argument("--faults", default="", help='e.g. "server_error:0.05,rate_limit:0.02" (fractions of keys)')
+    parser.add_argument("--context-chars", type=int, default=None,
+                        help="answer HTTP 400 (in --dialect's wording) to prompts of more characters of message text")
     args = parser.parse_args(argv)
 
     if args.mode == "script" and not args.script:
@@ -1206,6 +1243,7 @@ def main(argv: list[str] | None = None) -> int:
         dialect=args.dialect,
         serial=args.serial,
         drop_abandoned=args.drop_abandoned,
+        context_chars=args.context_chars,
     )
 
     async def run() -> None:
