@@ -1,7 +1,10 @@
 """Conversational responses written by models from a GIVEN question and short answer, with five
 MTurk ratings each (Baheti et al. 2020, "Fluent Response Generation for Conversational Question
 Answering"; abaheti95/QADialogSystem, `mturk_evaluations/coqa_results*/<model>_model_annotations.tsv`)
--> qadialog_facts.jsonl.
+-> qadialog_facts.jsonl. Models: DialoGPT (`dgpt`), DialoGPT with the answer copied (`dgpt-o`), a
+pointer-generator network given the answer (`bpga`) and the same network given a CoQA reader's
+predicted answer (`bpga_c`: where the prediction was wrong, its response states another answer than
+the one the raters were shown).
 
 This is the closest third-party stand-in found for what realign does to a short factual answer: a
 system took the answer ("the landlady") and rewrote it into a sentence ("the landlady got the next
@@ -50,7 +53,7 @@ from pathlib import Path
 from rawfile import OUT, RAW
 
 # model files in the order their rows are read (a response two models wrote alike keeps the first)
-FILES = (("coqa_results2", "dgpt"), ("coqa_results2", "dgpt-o"), ("coqa_results", "bpga"))
+FILES = (("coqa_results2", "dgpt"), ("coqa_results2", "dgpt-o"), ("coqa_results", "bpga"), ("coqa_results", "bpga_c"))
 KEEP, CHANGE = set("bde"), set("ac")
 WH = ("how many", "how much", "how long", "how old", "how far", "who", "whom", "whose", "what",
       "when", "where", "why", "which", "how")
