@@ -26,6 +26,12 @@ Three parts:
    `split` field (a hash of the reference answer, fixed before any check ran): dev and held; skipped
    with a message when the file is absent. EVOUNA NQ items 196-254 (evouna_nq_fresh6_facts.jsonl) are
    split "fresh6": held out, measured once before and once after the facts check's part-of-answer rule.
+   Rewrites of a GIVEN short answer (qadialog_facts.jsonl, benchmarks/thirdparty/qadialog.py): models that
+   turned a CoQA question and its short answer into a sentence, rated by five people (qadialog_rated),
+   plus two answer-changing constructions from the same rows (another item's rewrite, qadialog_otherq;
+   a rated-right rewrite with the answer swapped for another item's, qadialog_swapped); split by item
+   id (even dev, odd held). `--rewrites-only` runs these rows alone; `--rewrites-misses` prints the dev
+   rows verified wrongly (held rows are measured, never read).
 2. Adversarial rewrites (realign.testing.adversarial) built on public bases: GSM8K test solutions
    (MIT), DFAR ethics labels with their human reasons (MIT), BBQ options (CC BY 4.0), TruthfulQA
    answers (Apache-2.0), Python standard-library functions (PSF). Per contract kind and class:
@@ -122,7 +128,7 @@ NAMED_SPLITS = {**{s: "fresh" for s in FRESH}, **{s: "fresh2" for s in FRESH2}, 
                 **{s: "fresh5" for s in FRESH5}, **{s: "fresh6" for s in FRESH6}}
 # Sources whose converter writes each row's half (`split`: "dev" / "held") by a rule fixed before any
 # row was read (squad_sas: a hash of the reference answer, as the file has no question).
-SPLIT_FIELD = {"squad_sas"}
+SPLIT_FIELD = {"squad_sas", "qadialog_rated", "qadialog_otherq", "qadialog_swapped"}
 EQUIVALENCE_FILE = "squad_sas_facts.jsonl"
 NEGATION_FILE = "condaqa_edits.jsonl"
 
@@ -287,6 +293,34 @@ def proxy_view(rows: list[dict[str, Any]]) -> None:
                      for r in keep)
             print(f"    {rows[0]['source']} [{construction}], keeping = {what}: answer FR {fr}/{len(keep)} "
                   f"({fr / max(len(keep), 1):.1%}), FA {fa}/{len(change)} ({fa / max(len(change), 1):.1%})")
+
+
+def given_answer_rewrites(folder: Path, show_misses: bool = False) -> None:
+    """Rewrites of a given short answer (qadialog_* sources) alone: per source and split, kept rows
+    rejected (FR) and changed rows accepted (FA) by the answer checks; with `show_misses`, the dev rows
+    verified wrongly and the reasons of the checks that failed."""
+    p = folder / "qadialog_facts.jsonl"
+    if not p.is_file():
+        print(f"(skipped rewrites of a given answer: no {p.name} in {folder}; build it with benchmarks/thirdparty/qadialog.py)")
+        return
+    rows = [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    stats: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in rows:
+        v = verify_multi(r)
+        ok = all(x.passed for x in v.checks if x.name not in GENERIC)
+        st = stats[(r["source"], r["split"])]
+        if r["same_answer"]:
+            st[0] += 1
+            st[1] += not ok
+        else:
+            st[2] += 1
+            st[3] += ok
+        if show_misses and r["split"] == "dev" and ok != bool(r["same_answer"]):
+            why = "; ".join(f"{x.name}: {x.reason}" for x in v.checks if not x.passed and x.name not in GENERIC)
+            print(f"   MISS {r['source']} same={r['same_answer']} Q={r['instruction']!r} O={r['original']!r} "
+                  f"C={r['candidate']!r} | {why or 'accepted'}")
+    for (source, split), (pos, fr, neg, fa) in sorted(stats.items()):
+        print(f"   {source:<18}{split:<6} answer FR {fr}/{pos} ({fr / max(pos, 1):.1%})  FA {fa}/{neg} ({fa / max(neg, 1):.1%})")
 
 
 def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -826,7 +860,13 @@ def main() -> None:
     ap.add_argument("--negation-only", action="store_true", help="run only the CondaQA negation edits (part 2)")
     ap.add_argument("--negation-misses", action="store_true",
                     help="print the DEV negation edits verified wrongly (held rows stay unread)")
+    ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
+    ap.add_argument("--rewrites-misses", action="store_true",
+                    help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
     args = ap.parse_args()
+    if args.rewrites_only:
+        given_answer_rewrites(args.thirdparty, args.rewrites_misses)
+        return
     if args.lists_only:
         list_sources(args)
         return

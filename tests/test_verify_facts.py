@@ -1049,3 +1049,44 @@ BROTHERS = "David has three sisters. Each of them has one brother. How many brot
 def test_no_before_the_counted_noun_is_a_count_of_zero(original, candidate, same) -> None:
     assert read_contract(BROTHERS, original).kind != "none"
     assert verify(BROTHERS, original, candidate).passed is same
+
+
+# Short answers to "how did ...", "what does he think ..." and "how did she feel ..." questions about a
+# story or a report (the pattern of the rated rewrites in benchmarks/thirdparty/qadialog.py): the answer
+# is a stated fact, not an explanation or an opinion in the writer's own words, so its words are held.
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how did the audience respond to the speech ?", "applause", "the audience responded with applause", True),
+        ("how did the audience respond to the speech ?", "applause", "the audience responded with silence", False),
+        ("what does the old farmer think the stranger is ?", "a thief", "he thinks the stranger is a thief", True),
+        ("what does the old farmer think the stranger is ?", "a thief", "he thinks the stranger is a priest", False),
+        ("how did she feel after the race ?", "exhausted", "she felt completely exhausted", True),
+        ("how did she feel after the race ?", "exhausted", "she felt proud of herself", False),
+    ],
+)
+def test_a_short_answer_about_how_someone_acted_or_felt_is_held(instruction, original, candidate, same) -> None:
+    assert read_contract(instruction, original).kind != "none"
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original",
+    [
+        ("how do you feel about remote work ?", "mostly positive"),  # the reader's opinion
+        ("what do you think of the ending ?", "too rushed"),
+        ("how does a siphon move water uphill ?", "gravity pulls the longer column down"),  # a process, in words of one's own
+        ("why did the bridge close ?", "for repairs"),  # a reason: still an explanation
+    ],
+)
+def test_opinions_processes_and_reasons_stay_unheld(instruction, original) -> None:
+    assert not answer_facts(instruction, original).names
+
+
+def test_a_number_and_a_dot_open_a_list_only_in_a_list() -> None:
+    from realign.verify.facts_answer import read_facts
+
+    assert set(read_facts("12. were waiting at the gate").numbers) == {12}
+    assert set(read_facts("1. Preheat the oven\n2. Bake for 25 minutes").numbers) == {25}
+    assert set(read_facts("3) Lisbon\n4) Porto").numbers) == set()
+    assert facts_ok("how many guests were waiting ?", "12 .", "12. were waiting at the gate")

@@ -40,6 +40,12 @@ Young but ...") is not kept. A rewrite that keeps no whole fact but a clear part
 words (a run at their start or end: "magnetic" for "magnetic field", "jerry reed" for "Jerry Reed
 Hubbard") and states nothing that could be another answer keeps it (`_part_kept`).
 
+A short answer to a question that asks how someone acted or felt, or what someone thinks, is held
+like any plain-word answer ("boos" to "how did the crowd react?", "a sister" to "what does he think of
+her as?"); asked of the reader ("how do you feel about ...?") or answered in more than three words, such
+a question asks for an opinion or an explanation, and the original is one way of saying it
+(`facts_answer._asks_explanation`).
+
 Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
 invention, which is what the optional LLM judge is for.

@@ -34,6 +34,15 @@ _SENT_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\-*#>]\s+|\d+[.)]\s+|[\"“(]\s*)$
 _PAREN_BEFORE = re.compile(r"\(\s*$")
 _PAREN_AFTER = re.compile(r"\s*\)")
 _LIST_MARK = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.M)
+_FIRST_MARK = re.compile(r"^[ \t]*1[.)][ \t]", re.M)
+
+
+def _unmarked(text: str) -> str:
+    """`text` without its list markers ("1. ", "2) "): a number and a dot open a list item when the text
+    has two of them or the one is "1."; "50. were coming" alone opens with the answer 50."""
+    if len(_LIST_MARK.findall(text)) >= 2 or _FIRST_MARK.search(text):
+        return _LIST_MARK.sub(" ", text)
+    return text
 
 
 _DAY_BESIDE = re.compile(r"\d{1,2}(?:st|nd|rd|th)?[ \t]+May\b|\bMay[ \t]+\d")
@@ -62,7 +71,7 @@ class Facts:
 def read_facts(text: str) -> Facts:
     """The numbers and names `text` states (list markers "1." are not numbers). The result is
     shared between calls: do not change it."""
-    body = _dates_spelled(_LIST_MARK.sub(" ", _uncited(text)))
+    body = _dates_spelled(_unmarked(_uncited(text)))
     numbers: dict[Fraction, str] = {}
     for m in _NUM.finditer(body):
         n = _to_number(m, body)
@@ -109,8 +118,27 @@ def read_facts(text: str) -> Facts:
 
 # A request for an explanation or a composition: a short original is then one way of saying it
 # ("Sunlight scatters off air molecules"), not an answer whose words must come back.
-_EXPLANATION = re.compile(r"\b(?:why|explain|describe|discuss|how (?:do|does|did|can|could|should|would|to|is|are|was|"
-                          r"were)|write|compose|tell me about|summari[sz]e|opinion|think|feel)\b", re.I)
+_EXPLANATION = re.compile(r"\b(?:why|explain|describe|discuss|write|compose|tell me about|summari[sz]e|opinion)\b", re.I)
+# Cues that ask for an explanation or an opinion only sometimes: "how does it work?", "what do you think?"
+# ask for one, "how did the crowd react?" ("boos"), "how did he plead?" ("guilty"), "what does he think of
+# her as?" ("a sister") ask what a text or a story states. Read as a request for an explanation unless the
+# answer is a plain phrase of at most MANNER_MAX_WORDS words and the question does not ask the reader
+# ("you", "I", "we": an opinion or a procedure of one's own).
+_EXPLANATION_MAYBE = re.compile(r"\b(?:how (?:do|does|did|can|could|should|would|to|is|are|was|were)|think|feel)\b",
+                                re.I)
+_READER = re.compile(r"\b(?:you|your|yours|yourself|i|me|my|we|us|our)\b", re.I)
+MANNER_MAX_WORDS = 3
+
+
+def _asks_explanation(instruction: str, original: str) -> bool:
+    """Whether the instruction asks for an explanation, an opinion or a composition (`_EXPLANATION`,
+    `_EXPLANATION_MAYBE`): a short original is then one way of saying it, not words to keep."""
+    if _EXPLANATION.search(instruction):
+        return True
+    if not _EXPLANATION_MAYBE.search(instruction):
+        return False
+    term = _short_term(original)
+    return term is None or len(term.split()) > MANNER_MAX_WORDS or bool(_READER.search(instruction))
 
 
 _POLAR_OPENING = re.compile(r"\s*(?:yes|no)\b", re.I)  # "No, possession isn't real": the no is the answer
@@ -162,7 +190,7 @@ def answer_facts(instruction: str, original: str) -> Facts:
         # short one ('Ethel "Edy" Proctor', 'in "The Hours"') comes after the names it stands among
         long = {k: q for k, q in quotes.items() if _words_of(q) > TERM_MAX_WORDS}
         return Facts(numbers, {**long, **names, **quotes}, quotes=frozenset(quotes))
-    if not numbers and not names and not _EXPLANATION.search(instruction) and not _polar(instruction, original):
+    if not numbers and not names and not _asks_explanation(instruction, original) and not _polar(instruction, original):
         term = _short_term(original)
         if term is not None and _term_alternatives(term, _stems(instruction)):
             return Facts({}, {term.lower(): term}, frozenset({term.lower()}))
