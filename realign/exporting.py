@@ -65,8 +65,11 @@ _ALTERNATING_FORMATS = ("sharegpt", "messages")
 
 def alternates(ex: Example) -> bool:
     """True when the turns after the leading system turns go user, assistant, user, ... and end
-    with an assistant turn (an opening greeting or a last question without an answer do not)."""
-    roles = [t.role for t in ex.turns]
+    with an assistant turn (an opening greeting or a last question without an answer do not).
+    As in LLaMA-Factory, a tool result takes a user's place and a tool call an assistant's
+    (user, function_call, observation, gpt alternates)."""
+    slot = {"tool": "user", "tool_call": "assistant"}
+    roles = [slot.get(t.role, t.role) for t in ex.turns]
     while roles and roles[0] == "system":
         roles.pop(0)
     return bool(roles) and len(roles) % 2 == 0 and all(

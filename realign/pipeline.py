@@ -198,6 +198,9 @@ class Pipeline:
             # saw the original earlier answers is not resumed as this one (its rows would keep
             # their incoherent history); the requests that did not change come from the cache
             "chat_history": "final",
+            # rows with tool calls and results: read whole (an older run quarantined them), so a
+            # run written before is not resumed as this one; unchanged requests come from the cache
+            "tool_turns": "read",
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
@@ -276,7 +279,7 @@ class Pipeline:
         """Every candidate of every mode: registry.verify_candidate with the contract and the task's checks."""
         inp = CheckInput(
             task=turn.task, instruction=turn.instruction, original=turn.original, candidate=candidate,
-            context="\n".join(f"[{t.role}] {t.content}" for t in turn.example.turns[:turn.turn_index]),
+            context="\n".join(f"[{t.role}] {t.shown()}" for t in turn.example.turns[:turn.turn_index]),
             evidence=turn.evidence_text,
         )
         names = self._checks.get(turn.task)
