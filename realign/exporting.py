@@ -93,6 +93,31 @@ class _Unpaired:
             yield ex, meta
 
 
+class _ToolRows:
+    """How many exported rows hold tool calls or results (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def note(self, rows: Iterator[tuple[Example, dict[str, Any]]]) -> Iterator[tuple[Example, dict[str, Any]]]:
+        for ex, meta in rows:
+            if ex.tool_indices():
+                self.n += 1
+            yield ex, meta
+
+
+def _tool_warning(n: int, fmt: str, out: str) -> str | None:
+    """What an export in `fmt` to `out` loses of `n` rows with tool turns, if anything."""
+    if fmt in ("alpaca", *DFAR_FORMATS):
+        return (f"{n} row(s) hold tool calls and tool results, which the {fmt} format has no place for: they are "
+                "left out and the requests and text answers exported alone; export sharegpt or messages to keep them")
+    if fmt in ("sharegpt", "messages", "dpo") and out.lower().endswith(".parquet"):
+        return (f"{n} row(s) hold tool calls and tool results: the fixed Parquet columns of {fmt} keep their "
+                "roles and texts but not their other keys (tool_calls, tool_call_id) nor the row's tools; "
+                "write a .jsonl file to keep them")
+    return None
+
+
 def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
                    provenance: bool = False) -> Iterator[tuple[Example, dict[str, Any]]]:
     stories = _stories(store, run_id) if provenance else iter(())
@@ -124,6 +149,8 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         unpaired = _Unpaired()
         if fmt in _ALTERNATING_FORMATS:
             rows = unpaired.note(rows)
+        tools = _ToolRows()
+        rows = tools.note(rows)
         n = export_examples(rows, out, fmt)
         state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
         statuses = {r["status"]: r["n"] for r in store.query(
@@ -161,6 +188,9 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
                         f"final answer (e.g. {', '.join(unpaired.first)}: an opening greeting, a last question "
                         "without an answer); they are exported as they are, and LLaMA-Factory skips such rows "
                         "(TRL reads them)")
+    tool_warning = _tool_warning(tools.n, fmt, out) if tools.n else None
+    if tool_warning:
+        warnings.append(tool_warning)
     if quarantined:
         warnings.append(f"{quarantined} quarantined input row(s) are not in the export (bad input, never "
                         "processed); `realign stats --quarantined` lists them, and `realign show FILE:LINE` says why")

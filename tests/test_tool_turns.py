@@ -163,6 +163,17 @@ def test_every_export_format_reads_the_tool_rows(run: dict[str, Any]) -> None:
                         assert u.content == t.content
 
 
+def test_an_export_that_has_no_place_for_tool_turns_says_so(run: dict[str, Any]) -> None:
+    if run["shape"] != "messages":
+        pytest.skip("one shape is enough")
+    for fmt, out in (("alpaca", "a.jsonl"), ("messages", "m.parquet"), ("sharegpt", "s.parquet")):
+        s = _export(run["db"], run["tmp"] / out, fmt)
+        assert [w for w in s["warnings"] if "3 row(s) hold tool calls" in w], (fmt, s["warnings"])
+    for fmt, out in (("messages", "m2.jsonl"), ("jsonl", "p.jsonl"), ("parquet", "p.parquet")):
+        s = _export(run["db"], run["tmp"] / out, fmt)
+        assert not [w for w in s["warnings"] if "tool calls" in w], (fmt, s["warnings"])
+
+
 def test_a_messages_call_becomes_a_sharegpt_function_call_with_its_name_and_arguments(tmp_path: Path) -> None:
     _, _, db = _rewrite(tmp_path, "messages")
     out = tmp_path / "sg.jsonl"
@@ -235,3 +246,62 @@ def test_the_classifier_sees_the_request_only(shape: str) -> None:
         assert isinstance(ex, Example)
         first_user = next(t.content for t in ex.turns if t.role == "user")
         assert classification_text(ex.turns) == first_user.strip()
+
+
+# ---- reading: every layout of a call and a result, and what comes back -----------------------
+
+READ_CASES = {
+    "a call with text beside it is a call, kept whole": (
+        [{"role": "user", "content": "Weather in Oslo?"},
+         {"role": "assistant", "content": "Let me look.", "tool_calls": [{"id": "c", "type": "function",
+                                                                         "function": {"name": "w", "arguments": "{}"}}]},
+         {"role": "tool", "tool_call_id": "c", "content": "3 C"},
+         {"role": "assistant", "content": "It is 3 C in Oslo."}],
+        ["user", "tool_call", "tool", "assistant"]),
+    "the legacy function_call and function result": (
+        [{"role": "user", "content": "Add 2 and 3."},
+         {"role": "assistant", "content": None, "function_call": {"name": "add", "arguments": "{\"a\": 2, \"b\": 3}"}},
+         {"role": "function", "name": "add", "content": "5"},
+         {"role": "assistant", "content": "2 + 3 = 5."}],
+        ["user", "tool_call", "tool", "assistant"]),
+    "Llama's ipython result, given as an object": (
+        [{"role": "system", "content": "Tools on."}, {"role": "user", "content": "Price of AAPL?"},
+         {"role": "assistant", "tool_calls": [{"function": {"name": "quote", "arguments": {"s": "AAPL"}}}]},
+         {"content": {"price": 191.97}, "role": "ipython"},
+         {"role": "assistant", "content": "AAPL trades at 191.97."}],
+        ["system", "user", "tool_call", "tool", "assistant"]),
+    "a row of calls alone (xLAM-style), nothing to rewrite": (
+        [{"role": "user", "content": "Convert 5 km to miles."},
+         {"role": "assistant", "content": None, "tool_calls": [{"function": {"name": "conv", "arguments": "{}"}}]}],
+        ["user", "tool_call"]),
+}
+
+
+@pytest.mark.parametrize("case", list(READ_CASES))
+def test_each_layout_is_read_and_written_back_as_read(tmp_path: Path, case: str) -> None:
+    from realign.io.exporters import messages_record
+
+    messages, roles = READ_CASES[case]
+    p = tmp_path / "m.jsonl"
+    p.write_text(json.dumps({"id": "x", "messages": messages, "tools": [{"type": "function"}]}) + "\n")
+    (ex,) = list(read_examples(str(p)))
+    assert isinstance(ex, Example), ex
+    assert [t.role for t in ex.turns] == roles
+    assert ex.rewritable_indices() == [i for i, r in enumerate(roles) if r == "assistant"]
+    record = messages_record(ex)
+    assert json.dumps(record) == json.dumps({"id": "x", "messages": messages, "tools": [{"type": "function"}]})
+
+
+def test_a_row_of_calls_alone_is_passed_through_and_exported_as_read(tmp_path: Path) -> None:
+    messages = READ_CASES["a row of calls alone (xLAM-style), nothing to rewrite"][0]
+    data = tmp_path / "calls.jsonl"
+    data.write_text(json.dumps({"id": "x", "messages": messages}) + "\n")
+    with OpenAIServer(RealignResponder()) as srv:
+        s = summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                               "--task", "open_qa", "-q", "--json", "--db", str(tmp_path / "c.duckdb")))
+        assert srv.count == 0
+    assert s["quarantined"] == 0 and s["passthrough"] == 1
+    _export(tmp_path / "c.duckdb", tmp_path / "out.jsonl", "messages")
+    assert json.loads((tmp_path / "out.jsonl").read_text()) == {"id": "x", "messages": messages}
+    alpaca = _export(tmp_path / "c.duckdb", tmp_path / "a.jsonl", "alpaca")
+    assert any("tool calls and tool results" in w for w in alpaca["warnings"])

@@ -247,6 +247,8 @@ def _turn_objects(ex: Example, shape: str, names: dict[str, str], role_key: str,
             obj[content_key] = None
         elif how == "absent" and not text:
             del obj[content_key]
+        elif how == "json" and t.role in TOOL_ROLES:
+            obj[content_key] = json.loads(text)
         keys = order.get(str(i))
         if isinstance(keys, list) and set(keys) == set(obj):
             obj = {k: obj[k] for k in keys}

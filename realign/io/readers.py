@@ -43,10 +43,12 @@ Function-calling rows are read whole. A turn that calls a tool becomes a ``tool_
 assistant message with ``tool_calls`` / ``function_call`` (OpenAI; its ``content`` may be null or
 absent, `BARE_CONTENT_KEY` remembers which), ShareGPT's ``function_call`` / ``tool_call``, and an
 assistant text holding a Hermes ``<tool_call>`` block. What a tool returned becomes a ``tool``
-turn (``tool``, ``function``, ``observation``, ``ipython``). Their other keys (``tool_call_id``,
-``name``, ``tool_calls``) stay in `Turn.extra`, the row's ``tools`` among its other keys, and
-the role as written in `ROLE_NAMES_KEY`, so the row's own shape is written back as read. A row
-needs a user turn and either an assistant text or a tool call.
+turn (``tool``, ``function``, ``observation``, ``ipython``; content given as a JSON object is held
+as its JSON text). Their other keys (``tool_call_id``, ``name``, ``tool_calls``) stay in
+`Turn.extra`, the row's ``tools`` among its other keys, the role as written in `ROLE_NAMES_KEY`
+and the key order in `KEY_ORDER_KEY`, so the row's own shape is written back as read. A row needs
+a user turn and either an assistant text or a tool call (a row of calls alone is read, and has
+nothing to rewrite).
 
 `Example.fields` keeps the flat shapes' own fields for the exporters: alpaca ``instruction`` and
 ``input``; dolly ``instruction``, ``input`` (its context) and ``category``; gsm8k ``question``.
@@ -758,7 +760,7 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             system_turn = True
     last_assistant: str | None = None  # label of the last assistant content, for the error
     role_names: dict[str, str] = {}  # turn index -> the role as written, where the shape names it otherwise
-    bare: dict[str, str] = {}  # turn index -> "null" / "absent": a tool call's content as read
+    bare: dict[str, str] = {}  # turn index -> "null" / "absent" / "json": a tool turn's content as read
     key_order: dict[str, list[str]] = {}  # turn index -> its keys in the order read, where not role, content, ...
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
@@ -794,6 +796,10 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             value = ""
         elif content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
+        if role in ("tool", "tool_call") and isinstance(value, dict):
+            # a result (or call) given as a JSON object, not a string: held as its JSON text
+            bare[str(len(turns))] = "json"
+            value = json.dumps(value, ensure_ascii=False)
         content = _content(value, clabel)
         if role == "assistant" and _HERMES_CALL.search(content):
             role = "tool_call"  # a Hermes call in the text: the text is the call, never reformatted
@@ -850,9 +856,10 @@ SYSTEM_KEY = "system_key"
 # than its shape's exporter would ("user" under ShareGPT's `from`, "developer"), so that exporter
 # writes them back as read (a trainer's config names the role tags it accepts)
 ROLE_NAMES_KEY = "role_names"
-# Example.fields key: {turn index: "null" | "absent"} for the tool calls whose content was null or
-# left out (OpenAI's `{"role": "assistant", "content": null, "tool_calls": [...]}`): the turn holds
-# "", and the export of the row's own shape writes null back, or no content key
+# Example.fields key: {turn index: "null" | "absent" | "json"} for the tool calls whose content was
+# null or left out (OpenAI's `{"role": "assistant", "content": null, "tool_calls": [...]}`; the turn
+# holds "") and the tool turns whose content was a JSON object (the turn holds its JSON text): the
+# export of the row's own shape writes null, no content key, or the object back
 BARE_CONTENT_KEY = "bare_content"
 # Example.fields key: {turn index: [its keys as read]} for the turns whose keys did not come in the
 # order the exporters write (role, content, the others): the export of the row's own shape keeps it
