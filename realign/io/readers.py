@@ -88,7 +88,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from realign.errors import ConfigError, InputError
-from realign.records import BadRow, Example, Turn, row_name
+from realign.records import TOOL_ROLES, BadRow, Example, Turn, row_name
 
 FORMATS = ("alpaca", "sharegpt", "messages", "dolly", "gsm8k", "prompt_completion")
 CONTAINERS = ("jsonl", "json", "parquet", "hf_disk", "hf_hub")
@@ -796,7 +796,7 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             value = ""
         elif content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
-        if role in ("tool", "tool_call") and isinstance(value, dict):
+        if role in TOOL_ROLES and isinstance(value, dict):
             # a result (or call) given as a JSON object, not a string: held as its JSON text
             bare[str(len(turns))] = "json"
             value = json.dumps(value, ensure_ascii=False)
@@ -807,7 +807,7 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if raw_role != OWN_ROLE_NAMES[key][role]:  # "user" under ShareGPT's `from`, "developer", "Human"
             role_names[str(len(turns))] = raw_role
         if list(item) != [role_key, *([content_key] if content_key in item else []), *extra]:
-            key_order[str(len(turns))] = list(item)  # {"role", "tool_call_id", "content"}: written back so
+            key_order[str(len(turns))] = list(item)  # e.g. {"role", "tool_call_id", "content"}
         turns.append(Turn(role=role, content=content, extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
