@@ -65,8 +65,11 @@ _ALTERNATING_FORMATS = ("sharegpt", "messages")
 
 def alternates(ex: Example) -> bool:
     """True when the turns after the leading system turns go user, assistant, user, ... and end
-    with an assistant turn (an opening greeting or a last question without an answer do not)."""
-    roles = [t.role for t in ex.turns]
+    with an assistant turn (an opening greeting or a last question without an answer do not).
+    As in LLaMA-Factory, a tool result takes a user's place and a tool call an assistant's
+    (user, function_call, observation, gpt alternates)."""
+    slot = {"tool": "user", "tool_call": "assistant"}
+    roles = [slot.get(t.role, t.role) for t in ex.turns]
     while roles and roles[0] == "system":
         roles.pop(0)
     return bool(roles) and len(roles) % 2 == 0 and all(
@@ -88,6 +91,31 @@ class _Unpaired:
                 if len(self.first) < 3:
                     self.first.append(str(meta.get("id") or ex.id))
             yield ex, meta
+
+
+class _ToolRows:
+    """How many exported rows hold tool calls or results (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def note(self, rows: Iterator[tuple[Example, dict[str, Any]]]) -> Iterator[tuple[Example, dict[str, Any]]]:
+        for ex, meta in rows:
+            if ex.tool_indices():
+                self.n += 1
+            yield ex, meta
+
+
+def _tool_warning(n: int, fmt: str, out: str) -> str | None:
+    """What an export in `fmt` to `out` loses of `n` rows with tool turns, if anything."""
+    if fmt in ("alpaca", *DFAR_FORMATS):
+        return (f"{n} row(s) hold tool calls and tool results, which the {fmt} format has no place for: they are "
+                "left out and the requests and text answers exported alone; export sharegpt or messages to keep them")
+    if fmt in ("sharegpt", "messages", "dpo") and out.lower().endswith(".parquet"):
+        return (f"{n} row(s) hold tool calls and tool results: the fixed Parquet columns of {fmt} keep their "
+                "roles and texts but not their other keys (tool_calls, tool_call_id) nor the row's tools; "
+                "write a .jsonl file to keep them")
+    return None
 
 
 def final_examples(store: Store, run_id: str, *, only_rewritten: bool = False,
@@ -121,6 +149,8 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         unpaired = _Unpaired()
         if fmt in _ALTERNATING_FORMATS:
             rows = unpaired.note(rows)
+        tools = _ToolRows()
+        rows = tools.note(rows)
         n = export_examples(rows, out, fmt)
         state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
         statuses = {r["status"]: r["n"] for r in store.query(
@@ -158,6 +188,9 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
                         f"final answer (e.g. {', '.join(unpaired.first)}: an opening greeting, a last question "
                         "without an answer); they are exported as they are, and LLaMA-Factory skips such rows "
                         "(TRL reads them)")
+    tool_warning = _tool_warning(tools.n, fmt, out) if tools.n else None
+    if tool_warning:
+        warnings.append(tool_warning)
     if quarantined:
         warnings.append(f"{quarantined} quarantined input row(s) are not in the export (bad input, never "
                         "processed); `realign stats --quarantined` lists them, and `realign show FILE:LINE` says why")

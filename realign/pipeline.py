@@ -229,6 +229,9 @@ class Pipeline:
             # rule only decides when a failed row's later turns are asked, and a failed row is
             # done again by every resume, whatever the rule was when it failed.
             "chat_history": "final",
+            # rows with tool calls and results: read whole (an older run quarantined them), so a
+            # run written before is not resumed as this one; unchanged requests come from the cache
+            "tool_turns": "read",
         }
         h = config_hash(identity)
         return "r" + h[:12], identity["input"], identity
@@ -307,7 +310,7 @@ class Pipeline:
         """Every candidate of every mode: registry.verify_candidate with the contract and the task's checks."""
         inp = CheckInput(
             task=turn.task, instruction=turn.instruction, original=turn.original, candidate=candidate,
-            context="\n".join(f"[{t.role}] {t.content}" for t in turn.example.turns[:turn.turn_index]),
+            context="\n".join(f"[{t.role}] {t.shown()}" for t in turn.example.turns[:turn.turn_index]),
             evidence=turn.evidence_text,
         )
         names = self._checks.get(turn.task)

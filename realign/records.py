@@ -6,11 +6,17 @@ tested alone and the store can persist any of them as JSON without bespoke code.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-Role = Literal["system", "user", "assistant"]
+# "tool_call": an assistant turn that calls a tool (OpenAI `tool_calls` / `function_call`, ShareGPT
+# `function_call`, a Hermes `<tool_call>` block); "tool": what a tool returned (OpenAI `tool` /
+# `function`, ShareGPT `observation`, Llama's `ipython`). Both are kept exactly as read and never
+# rewritten; a text answer after a tool result is rewritten with that result in its prompt.
+Role = Literal["system", "user", "assistant", "tool_call", "tool"]
+TOOL_ROLES = ("tool_call", "tool")
 Status = Literal["rewritten", "kept_original", "passthrough", "failed"]
 
 
@@ -28,6 +34,15 @@ class Turn(BaseModel):
         if not data.get("extra"):
             data.pop("extra", None)
         return data
+
+    def shown(self) -> str:
+        """The turn's text for a person or a prompt: its content, or for a tool call written
+        without text (OpenAI `tool_calls` / `function_call`), those calls as JSON."""
+        if self.role == "tool_call" and not self.content.strip():
+            calls = {k: self.extra[k] for k in ("tool_calls", "function_call") if self.extra.get(k)}
+            if calls:
+                return json.dumps(calls, ensure_ascii=False, default=str)
+        return self.content
 
     def as_object(self, role_key: str = "role", content_key: str = "content", role: str | None = None) -> dict[str, Any]:
         """The turn as an export's per-turn object: its role and content under the shape's keys,
@@ -74,9 +89,15 @@ class Example(BaseModel):
         so they are left as they are, neither rewritten nor checked."""
         return [i for i in self.assistant_indices() if not self.turns[i].content.strip()]
 
+    def tool_indices(self) -> list[int]:
+        """Tool calls and tool results: kept exactly as read, never rewritten nor checked."""
+        return [i for i, t in enumerate(self.turns) if t.role in TOOL_ROLES]
+
     def untouched(self) -> dict[int, str]:
-        """Every assistant turn a rewrite never targets, with the reason `show` gives for it."""
-        reasons = {i: EMPTY_REASON for i in self.empty_indices()}
+        """Every assistant turn (tool calls included) a rewrite never targets, with the reason
+        `show` gives for it."""
+        reasons = {i: TOOL_CALL_REASON for i, t in enumerate(self.turns) if t.role == "tool_call"}
+        reasons.update((i, EMPTY_REASON) for i in self.empty_indices())
         reasons.update((i, UNANSWERED_REASON) for i in self.unanswered_indices())
         return dict(sorted(reasons.items()))
 
@@ -94,6 +115,7 @@ class Example(BaseModel):
 # Why `show` lists a turn of `Example.untouched` without an outcome.
 UNANSWERED_REASON = "left as it is: no user turn comes before it, so it answers nothing (not rewritten, not checked)"
 EMPTY_REASON = "left as it is: the response is empty, so there is nothing to reformat (not rewritten, not checked)"
+TOOL_CALL_REASON = "left as it is: a tool call, exported exactly as read (not rewritten, not checked)"
 
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from realign.records import row_name, where_in
+from realign.records import Turn, row_name, where_in
 
 # Piped into a file or a pager, rich would cut every table to 80 columns; a terminal keeps its
 # width, and COLUMNS, when set, decides.
@@ -149,6 +149,10 @@ def print_stats(d: dict[str, Any]) -> None:
                   f"{d['started_at']} → {d['finished_at'] or 'still running or stopped without finishing'}", markup=False)
     console.print(f"rows {d['rows']}: " + ", ".join([*(f"{k} {v}" for k, v in d["by_status"].items()),
                                                      f"quarantined {d['quarantined']}"]))
+    tools = d.get("tool_turns") or {}
+    if tools.get("rows"):
+        console.print(f"tool turns: {tools['rows']:,} rows hold {tools['tool_calls']:,} tool calls and "
+                      f"{tools['tool_results']:,} tool results, exported as read (never rewritten)", markup=False)
     t = _table("task", "rows", "rewritten", "kept", "passthrough", "failed", "acceptance")
     for r in d["by_task"]:
         acc = "-" if r["acceptance_rate"] is None else f"{100 * r['acceptance_rate']:.1f}%"
@@ -239,7 +243,7 @@ def print_story(s: dict[str, Any]) -> None:
                       markup=False, highlight=False)
     console.print("[bold]original[/bold]")
     for t in s["original_turns"]:
-        console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)
+        console.print(f"[{t['role']}] {Turn(**t).shown()}", markup=False, highlight=False)
     if s["evidence"]:
         console.print("[bold]evidence[/bold]")
         for e in s["evidence"]:
@@ -289,7 +293,7 @@ def print_story(s: dict[str, Any]) -> None:
     if s["final_turns"]:
         console.rule("final")
         for t in s["final_turns"]:
-            console.print(f"[{t['role']}] {t['content']}", markup=False, highlight=False)
+            console.print(f"[{t['role']}] {Turn(**t).shown()}", markup=False, highlight=False)
 
 
 

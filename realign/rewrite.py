@@ -41,6 +41,7 @@ REWRITE_SCHEMA = rewrite_schema("derived")
 PROMPT_MARKERS = (
     "<instruction>", "</instruction>", "<original_response>", "</original_response>",
     "<criteria>", "</criteria>", "<evidence>", "</evidence>", "<conversation_so_far>",
+    "<tool_exchange>", "</tool_exchange>",
     '"keep_original"', "keep_original:",
 )
 
@@ -92,6 +93,15 @@ def turn_context(example: Example, turn_index: int) -> list[Turn]:
     return []
 
 
+def turn_steps(example: Example, turn_index: int) -> list[Turn]:
+    """Turns between the answered user turn and the answer: the tool calls made for it and what
+    the tools returned (the evidence the answer rests on); empty for a plain exchange."""
+    for i in range(turn_index - 1, -1, -1):
+        if example.turns[i].role == "user":
+            return example.turns[i + 1:turn_index]
+    return []
+
+
 _SYSTEM_PROMPTS: dict[tuple[str, ...], str] = {}
 
 
@@ -114,6 +124,7 @@ def build_messages(task: Any, example: Example, turn_index: int, evidence_text: 
         "rewrite_user.j2",
         context=turn_context(example, turn_index),
         instruction=turn_instruction(example, turn_index),
+        steps=[(t.role, t.shown()) for t in turn_steps(example, turn_index)],
         evidence=evidence_text,
         original=example.turns[turn_index].content,
     )

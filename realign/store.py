@@ -1200,6 +1200,14 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
                   quantile_cont(length_ratio, 0.9) AS p90, max(length_ratio) AS max
            FROM rewrites WHERE run_id = ? AND status = 'rewritten'""", [run_id])[0]
     quarantined = q("SELECT count(*) AS n FROM quarantine WHERE run_id = ?", [run_id])[0]["n"]
+    # rows with tool calls / tool results (records.TOOL_ROLES): exported as read, never rewritten.
+    # The text test skips the JSON of every row that holds no tool turn at all.
+    tools = q(
+        """SELECT count(DISTINCT example_id) AS rows, count(*) FILTER (role = 'tool_call') AS tool_calls,
+                  count(*) FILTER (role = 'tool') AS tool_results
+           FROM (SELECT example_id, unnest(json_extract_string(turns, '$[*].role')) AS role FROM examples
+                 WHERE run_id = ? AND contains(CAST(turns AS VARCHAR), '"role":"tool'))
+           WHERE role IN ('tool_call', 'tool')""", [run_id])[0]
     by_contract = q(
         """SELECT coalesce(contract_kind, 'unknown') AS kind, count(*) AS turns,
                   count(*) FILTER (status = 'rewritten') AS rewritten,
@@ -1252,6 +1260,7 @@ def run_stats(store: Store, run_id: str, *, quarantine_limit: int | None = QUARA
         "quarantined_rows": bad_rows,
         "warnings": quarantine_warnings(sum(by_status.values()) + quarantined, quarantined,
                                         _stored_format_from(info)),
+        "tool_turns": {k: int(v) for k, v in tools.items()},
         "by_task": by_task, "by_contract": by_contract, "by_mode": by_mode, "failed_checks": failed_checks,
         "rejection_reasons": reasons,
         "length_ratio": {k: (round(v, 3) if isinstance(v, float) else v) for k, v in ratio.items()},

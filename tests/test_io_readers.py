@@ -340,8 +340,12 @@ def test_sharegpt_bad_rows(tmp_path: Path, row: dict, field: str, error: str) ->
 @pytest.mark.parametrize(
     "messages, field, error",
     [
-        ([{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}], "messages[1].role", "tool and function turns are not supported"),
-        ([{"role": "user", "content": "a"}, {"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]}], "messages[1].tool_calls", "tool calls are not supported"),
+        # a tool result is read, but a row needs an answer or a tool call besides its request
+        ([{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}], "messages", "has no assistant turn"),
+        ([{"role": "user", "content": "a"}, {"role": "assistant", "content": None, "tool_calls": [{"id": "1"}]},
+          {"role": "tool", "content": 5}], "messages[2].content", "must be a string or a list of text parts, got int"),
+        ([{"role": "user", "content": "a"}, {"role": "tool", "content": None}, {"role": "assistant", "content": "b"}],
+         "messages[1].content", "field 'messages[1].content' is null"),
         ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}, {"role": "assistant", "content": "b"}], "messages[0].content[0]", "only text parts are supported"),
         ([{"role": "user", "content": "a"}, {"role": "assistant", "content": None}], "messages[1].content", "field 'messages[1].content' is null"),
         ([{"role": "user", "content": "a"}, {"role": "assistant"}], "messages[1].content", "field 'messages[1].content' is missing"),

@@ -19,7 +19,11 @@ whatever else the pipeline keeps), and writes one file:
   prompt is the first turn. As ``.parquet`` both have a ``system`` column, null for the others.
   In the row's own shape each role is written as it was read (``from: user``, ``developer``).
   In both (and in ``jsonl``'s messages) each turn carries its other keys as read (``Turn.extra``:
-  ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``), unchanged.
+  ``weight``, ``name``, ...) and a chat row its other keys (``fields["extra"]``, e.g. ``tools``),
+  unchanged. Tool calls and tool results come back as read in the row's own shape; in the other
+  one as that shape writes them (``function_call`` / ``observation``; an assistant message with
+  ``tool_calls`` / a ``tool`` message). The ``alpaca`` export has no place for them and leaves
+  them out (its pairs are the user requests and the text answers).
 - ``jsonl``: a provenance-rich JSONL: ``id``, ``task``, ``status``, the rest of `meta`,
   ``source_index``, ``format``, ``messages``, ``instruction`` / ``input`` / ``output`` (the alpaca
   view) and ``fields`` (the row's original non-conversation fields).
@@ -60,8 +64,8 @@ import os
 from typing import Any, Callable, Iterable, TextIO
 
 from realign.errors import ConfigError
-from realign.io.readers import ROLE_NAMES_KEY, SYSTEM_KEY
-from realign.records import Example, Turn
+from realign.io.readers import BARE_CONTENT_KEY, KEY_ORDER_KEY, OWN_ROLE_NAMES, ROLE_NAMES_KEY, SYSTEM_KEY
+from realign.records import TOOL_ROLES, Example, Turn
 
 EXPORT_FORMATS = ("alpaca", "sharegpt", "messages", "parquet", "jsonl", "dpo", "hf", "dfar_label", "dfar_reason")
 # Formats that carry each turn's story (original and final side by side, checks): the caller
@@ -71,8 +75,8 @@ PROVENANCE_FORMATS = ("jsonl", "parquet", "dpo", "hf")
 DFAR_FORMATS = ("dfar_label", "dfar_reason")
 
 _BATCH_ROWS = 1000  # rows per Parquet record batch
-_SHAREGPT_ROLE = {"system": "system", "user": "human", "assistant": "gpt"}
-_MESSAGES_ROLE = {"system": "system", "user": "user", "assistant": "assistant"}
+_SHAREGPT_ROLE = OWN_ROLE_NAMES["conversations"]  # tool calls and results as LLaMA-Factory tags them
+_MESSAGES_ROLE = OWN_ROLE_NAMES["messages"]
 _CONVERSATION_SHAPES = ("sharegpt", "messages", "prompt_completion")  # rows whose fields hold "extra"
 
 
@@ -168,24 +172,98 @@ def _role_names(ex: Example, shape: str, names: dict[str, str]) -> list[str]:
     return [read.get(str(i), names[t.role]) for i, t in enumerate(ex.turns)]
 
 
+def _call_text(t: Turn) -> str:
+    """A tool call without text (OpenAI `tool_calls` / `function_call`) as ShareGPT's function_call
+    value: JSON of {name, arguments} (a list for several calls), arguments parsed where they are
+    JSON, as LLaMA-Factory writes them; the turn's own text otherwise."""
+    if t.role != "tool_call" or t.content.strip():
+        return t.content
+    calls = [c.get("function", c) for c in (t.extra.get("tool_calls") or [t.extra.get("function_call")])
+             if isinstance(c, dict)]
+    out = []
+    for c in calls:
+        if not isinstance(c, dict):
+            continue
+        args = c.get("arguments")
+        if isinstance(args, str):
+            try:
+                args = json.loads(args)
+            except ValueError:
+                pass
+        out.append({"name": c.get("name"), "arguments": args})
+    if not out:
+        return t.content
+    return json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False)
+
+
+def _tool_calls(t: Turn) -> list[dict[str, Any]] | None:
+    """A call written as JSON text (ShareGPT's function_call value: {name, arguments}, or a list of
+    them) as OpenAI `tool_calls`, arguments as a JSON string; None when the text is not such a call."""
+    try:
+        data = json.loads(t.content)
+    except ValueError:
+        return None
+    calls = data if isinstance(data, list) else [data]
+    if not calls or not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in calls):
+        return None
+    return [{"type": "function", "function": {"name": c["name"], "arguments": c["arguments"] if isinstance(
+        c.get("arguments"), str) else json.dumps(c.get("arguments", {}), ensure_ascii=False)}} for c in calls]
+
+
+def _openai_call(t: Turn, obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj`, the message of `t`; for a call written as JSON text (ShareGPT's function_call) an
+    OpenAI call instead: the assistant message holding it as `tool_calls`, its content null."""
+    if t.role == "tool_call" and not any(k in t.extra for k in ("tool_calls", "function_call")):
+        calls = _tool_calls(t)
+        if calls is not None:
+            return {**obj, "content": None, "tool_calls": calls}
+    return obj
+
+
+def _turn_objects(ex: Example, shape: str, names: dict[str, str], role_key: str,
+                  content_key: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(the top-level system key, if any; the per-turn objects) of `ex` written as `shape`. In the
+    row's own shape every turn comes back as read: its role name, its other keys in the order read
+    (readers.KEY_ORDER_KEY), and a tool call's null or absent content (readers.BARE_CONTENT_KEY).
+    In the other shape a tool call takes that shape's form: ShareGPT's function_call value, or
+    OpenAI's `tool_calls` (see `_call_text`, `_openai_call`)."""
+    system, turns = _own_system(ex, shape)
+    skip = len(ex.turns) - len(turns)
+    roles = _role_names(ex, shape, names)[skip:]
+    own = ex.format == shape
+    bare = ex.fields.get(BARE_CONTENT_KEY) if own else None
+    bare = bare if isinstance(bare, dict) else {}
+    order = ex.fields.get(KEY_ORDER_KEY) if own else None
+    order = order if isinstance(order, dict) else {}
+    objects = []
+    for i, (t, r) in enumerate(zip(turns, roles), skip):
+        text = t.content if own or shape != "sharegpt" else _call_text(t)
+        obj = t.as_object(role_key, content_key, r)
+        obj[content_key] = text
+        if not own and shape == "messages":
+            obj = _openai_call(t, obj)
+        how = bare.get(str(i))
+        if how == "null" and not text:
+            obj[content_key] = None
+        elif how == "absent" and not text:
+            del obj[content_key]
+        elif how == "json" and t.role in TOOL_ROLES:
+            obj[content_key] = json.loads(text)
+        keys = order.get(str(i))
+        if isinstance(keys, list) and set(keys) == set(obj):
+            obj = {k: obj[k] for k in keys}
+        objects.append(obj)
+    return system, objects
+
+
 def sharegpt_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    system, turns = _own_system(ex, "sharegpt")
-    roles = _role_names(ex, "sharegpt", _SHAREGPT_ROLE)[len(ex.turns) - len(turns):]
-    return _with_row_keys(ex, {
-        "id": _record_id(ex, meta or {}),
-        **system,
-        "conversations": [t.as_object("from", "value", r) for t, r in zip(turns, roles)],
-    })
+    system, turns = _turn_objects(ex, "sharegpt", _SHAREGPT_ROLE, "from", "value")
+    return _with_row_keys(ex, {"id": _record_id(ex, meta or {}), **system, "conversations": turns})
 
 
 def messages_record(ex: Example, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    system, turns = _own_system(ex, "messages")
-    roles = _role_names(ex, "messages", _MESSAGES_ROLE)[len(ex.turns) - len(turns):]
-    return _with_row_keys(ex, {
-        "id": _record_id(ex, meta or {}),
-        **system,
-        "messages": [t.as_object(role=r) for t, r in zip(turns, roles)],
-    })
+    system, turns = _turn_objects(ex, "messages", _MESSAGES_ROLE, "role", "content")
+    return _with_row_keys(ex, {"id": _record_id(ex, meta or {}), **system, "messages": turns})
 
 
 def provenance_record(ex: Example, meta: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +296,9 @@ def dpo_records(ex: Example, meta: dict[str, Any]) -> list[dict[str, Any]]:
         i = int(t["turn_index"])
         out.append({
             "id": _record_id(ex, meta) + ("" if len(stories) == 1 else f"#{i}"),
-            "prompt": [{"role": x.role, "content": x.content} for x in ex.turns[:i]],
+            # tool calls and results with their keys (tool_calls, tool_call_id), as OpenAI messages
+            "prompt": [_openai_call(x, x.as_object(role=_MESSAGES_ROLE[x.role])) if x.role in TOOL_ROLES
+                       else {"role": x.role, "content": x.content} for x in ex.turns[:i]],
             "chosen": [{"role": "assistant", "content": t["final"]}],
             "rejected": [{"role": "assistant", "content": t["original"]}],
             "task": meta.get("task"),

@@ -36,8 +36,19 @@ compression is recognised by the file's first bytes and read on the fly.
 The two conversation shapes accept either item convention (``{from, value}`` or
 ``{role, content}``), role names case-insensitively (human/user, gpt/assistant/chatgpt/bing/bard/
 model, system/developer), and content as a string or a list of ``{"type": "text", "text": ...}``
-parts (joined with newlines). Tool / function turns, tool calls and non-text parts make the row
-a `BadRow`: dropping them would leave a conversation that no longer makes sense.
+parts (joined with newlines). Non-text parts make the row a `BadRow`: dropping them would leave a
+conversation that no longer makes sense.
+
+Function-calling rows are read whole. A turn that calls a tool becomes a ``tool_call`` turn: an
+assistant message with ``tool_calls`` / ``function_call`` (OpenAI; its ``content`` may be null or
+absent, `BARE_CONTENT_KEY` remembers which), ShareGPT's ``function_call`` / ``tool_call``, and an
+assistant text holding a Hermes ``<tool_call>`` block. What a tool returned becomes a ``tool``
+turn (``tool``, ``function``, ``observation``, ``ipython``; content given as a JSON object is held
+as its JSON text). Their other keys (``tool_call_id``, ``name``, ``tool_calls``) stay in
+`Turn.extra`, the row's ``tools`` among its other keys, the role as written in `ROLE_NAMES_KEY`
+and the key order in `KEY_ORDER_KEY`, so the row's own shape is written back as read. A row needs
+a user turn and either an assistant text or a tool call (a row of calls alone is read, and has
+nothing to rewrite).
 
 `Example.fields` keeps the flat shapes' own fields for the exporters: alpaca ``instruction`` and
 ``input``; dolly ``instruction``, ``input`` (its context) and ``category``; gsm8k ``question``.
@@ -70,13 +81,14 @@ import itertools
 import json
 import logging
 import os
+import re
 import socket
 import sys
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterable, Iterator
 
 from realign.errors import ConfigError, InputError
-from realign.records import BadRow, Example, Turn, row_name
+from realign.records import TOOL_ROLES, BadRow, Example, Turn, row_name
 
 FORMATS = ("alpaca", "sharegpt", "messages", "dolly", "gsm8k", "prompt_completion")
 CONTAINERS = ("jsonl", "json", "parquet", "hf_disk", "hf_hub")
@@ -105,8 +117,15 @@ _ROLE_MAP = {
     "bing": "assistant",
     "bard": "assistant",
     "model": "assistant",
+    "function_call": "tool_call",
+    "tool_call": "tool_call",
+    "tool": "tool",
+    "function": "tool",
+    "observation": "tool",
+    "ipython": "tool",
 }
-_TOOL_ROLES = {"tool", "function", "function_call", "observation", "ipython", "tool_call"}
+_CALL_KEYS = ("tool_calls", "function_call")  # an assistant message holding one of these calls a tool
+_HERMES_CALL = re.compile(r"<tool_call>.*?</tool_call>", re.DOTALL)  # Hermes: a call written in the text
 
 
 # --------------------------------------------------------------------------------------------
@@ -741,6 +760,8 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
             system_turn = True
     last_assistant: str | None = None  # label of the last assistant content, for the error
     role_names: dict[str, str] = {}  # turn index -> the role as written, where the shape names it otherwise
+    bare: dict[str, str] = {}  # turn index -> "null" / "absent" / "json": a tool turn's content as read
+    key_order: dict[str, list[str]] = {}  # turn index -> its keys in the order read, where not role, content, ...
     for i, item in enumerate(items):
         label = f"{key}[{i}]"
         if not isinstance(item, dict):
@@ -757,31 +778,42 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         if not isinstance(raw_role, str):
             raise _RowError(rlabel, f"field '{rlabel}' must be a string, got {type_name(raw_role)}")
         name = raw_role.strip().lower()
-        if name in _TOOL_ROLES:
-            raise _RowError(rlabel, f"field '{rlabel}' is {raw_role!r}: tool and function turns are not supported")
         role = _ROLE_MAP.get(name)
         if role is None:
             raise _RowError(
                 rlabel,
                 f"field '{rlabel}' has unknown role {raw_role!r}; expected human/user, "
-                "gpt/assistant/chatgpt/bing/bard/model or system",
+                "gpt/assistant/chatgpt/bing/bard/model, system, a tool call (function_call) or a tool "
+                "result (tool/function/observation/ipython)",
             )
-        for call_key in ("tool_calls", "function_call"):
-            if item.get(call_key):
-                clabel = f"{label}.{call_key}"
-                raise _RowError(clabel, f"field '{clabel}' holds a tool call; tool calls are not supported")
+        if role == "assistant" and any(item.get(k) for k in _CALL_KEYS):
+            role = "tool_call"
         clabel = f"{label}.{content_key}"
-        if content_key not in item:
+        value = item.get(content_key)
+        if role == "tool_call" and value is None:
+            # OpenAI writes a call's content as null, or leaves it out: written back the same way
+            bare[str(len(turns))] = "null" if content_key in item else "absent"
+            value = ""
+        elif content_key not in item:
             raise _RowError(clabel, f"field '{clabel}' is missing")
-        extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, ...
-        if raw_role != _OWN_ROLE_NAMES[key][role]:  # "user" under ShareGPT's `from`, "developer", "Human"
+        if role in TOOL_ROLES and isinstance(value, dict):
+            # a result (or call) given as a JSON object, not a string: held as its JSON text
+            bare[str(len(turns))] = "json"
+            value = json.dumps(value, ensure_ascii=False)
+        content = _content(value, clabel)
+        if role == "assistant" and _HERMES_CALL.search(content):
+            role = "tool_call"  # a Hermes call in the text: the text is the call, never reformatted
+        extra = {k: v for k, v in item.items() if k not in (role_key, content_key)}  # weight, name, tool_call_id ...
+        if raw_role != OWN_ROLE_NAMES[key][role]:  # "user" under ShareGPT's `from`, "developer", "Human"
             role_names[str(len(turns))] = raw_role
-        turns.append(Turn(role=role, content=_content(item[content_key], clabel), extra=extra))  # type: ignore[arg-type]
+        if list(item) != [role_key, *([content_key] if content_key in item else []), *extra]:
+            key_order[str(len(turns))] = list(item)  # e.g. {"role", "tool_call_id", "content"}
+        turns.append(Turn(role=role, content=content, extra=extra))  # type: ignore[arg-type]
         if role == "assistant":
             last_assistant = clabel
     if not any(t.role == "user" and t.content.strip() for t in turns):
         raise _RowError(key, f"field '{key}' has no user turn with content")
-    if not any(t.role == "assistant" and t.content.strip() for t in turns):
+    if not any(t.role == "assistant" and t.content.strip() or t.role == "tool_call" for t in turns):
         if last_assistant is None:
             raise _RowError(key, f"field '{key}' has no assistant turn")
         raise _RowError(last_assistant, "response is empty")
@@ -795,6 +827,10 @@ def _conversation(row: dict[str, Any], key: str) -> tuple[list[Turn], dict[str, 
         fields[SYSTEM_KEY] = True
     if role_names:
         fields[ROLE_NAMES_KEY] = role_names
+    if bare:
+        fields[BARE_CONTENT_KEY] = bare
+    if key_order:
+        fields[KEY_ORDER_KEY] = key_order
     return turns, fields
 
 
@@ -820,9 +856,20 @@ SYSTEM_KEY = "system_key"
 # than its shape's exporter would ("user" under ShareGPT's `from`, "developer"), so that exporter
 # writes them back as read (a trainer's config names the role tags it accepts)
 ROLE_NAMES_KEY = "role_names"
-# the names each conversation shape's exporter writes, by realign's role
-_OWN_ROLE_NAMES = {"conversations": {"system": "system", "user": "human", "assistant": "gpt"},
-                   "messages": {"system": "system", "user": "user", "assistant": "assistant"}}
+# Example.fields key: {turn index: "null" | "absent" | "json"} for the tool calls whose content was
+# null or left out (OpenAI's `{"role": "assistant", "content": null, "tool_calls": [...]}`; the turn
+# holds "") and the tool turns whose content was a JSON object (the turn holds its JSON text): the
+# export of the row's own shape writes null, no content key, or the object back
+BARE_CONTENT_KEY = "bare_content"
+# Example.fields key: {turn index: [its keys as read]} for the turns whose keys did not come in the
+# order the exporters write (role, content, the others): the export of the row's own shape keeps it
+KEY_ORDER_KEY = "key_order"
+# the names each conversation shape's exporter writes, by realign's role (LLaMA-Factory's ShareGPT
+# tags for tool calls and results)
+OWN_ROLE_NAMES = {"conversations": {"system": "system", "user": "human", "assistant": "gpt",
+                                     "tool_call": "function_call", "tool": "observation"},
+                   "messages": {"system": "system", "user": "user", "assistant": "assistant",
+                                "tool_call": "assistant", "tool": "tool"}}
 
 
 _SHAPES = {
