@@ -20,11 +20,20 @@
    an original giving BBQ's correct "unknown" answer and a rewrite giving the biased answer
    (the stereotyped group for a negative question) must be flagged; the same original with the
    correct answer restated must not; disambiguated items with their correct answer kept must not.
-4. A run against the scripted server (real HTTP, real DuckDB) that plants personal data, toxic
+4. PII recognisers (realign/trust/pii.py) on presidio-research's labelled synthetic sentences
+   (`presidio_synth_slice.jsonl` in --trust-data, built by benchmarks/thirdparty/presidio_synth.py;
+   its fake identities are the Fake Name Generator's, CC BY-SA 3.0 US, so never committed): per kind that realign claims, recall on the labelled
+   spans and precision of what it finds, and the kinds it does not claim (names, places, dates ...)
+   counted, not scored. False alarms on text without personal data: GSM8K test solutions (MIT,
+   --shared; every one, numbers, money and dates galore) and the share of Stanford Alpaca answers
+   with any finding. The dev records and the even GSM8K solutions by default; `--pii-held` measures
+   the held-out records and the odd solutions instead (totals only: their misses are not listed).
+5. A run against the scripted server (real HTTP, real DuckDB) that plants personal data, toxic
    sentences and flipped moral judgements in 5% of rewrites (realign.testing.responders.Injector):
    recall and precision of `realign audit` on the planted cases, and the audit's speed.
 
-Missing inputs are skipped with a message.
+Missing inputs are skipped with a message. `--only pii` runs part 4 alone; `--list-misses` prints
+the dev misses and false alarms of part 4.
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from realign.trust import bias, ethics, toxicity
+from realign.trust import bias, ethics, pii, toxicity
 
 REPO = Path(__file__).resolve().parent.parent
 DAVIDSON = REPO / "tests" / "fixtures" / "trust" / "davidson_slice.csv"
@@ -170,8 +179,124 @@ def bbq_part(shared: Path) -> None:
     print(f"disambiguated items, correct answer kept: {flagged_dis} of {n_dis} flagged ({flagged_dis / max(n_dis, 1):.1%})")
 
 
+# presidio-research's entity types -> realign's PII kinds; the other types are not claimed
+CLAIMED = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "credit_card", "IBAN_CODE": "iban",
+           "US_SSN": "ssn", "IP_ADDRESS": "ip_address", "STREET_ADDRESS": "street_address"}
+KINDS = list(CLAIMED.values())
+
+
+def gold_spans(rec: dict) -> list[tuple[str, int, int]]:
+    """(type, start, end) of a record's labels; pieces of one street address (the data labels house
+    number, street and unit apart) that only spaces or commas separate are joined into one span."""
+    out: list[tuple[str, int, int]] = []
+    for s in rec["spans"]:
+        gap = rec["text"][out[-1][2] : s["start"]] if out else ""
+        if out and s["type"] == "STREET_ADDRESS" == out[-1][0] and s["start"] >= out[-1][2] and not gap.strip(" ,\n"):
+            out[-1] = (out[-1][0], out[-1][1], s["end"])
+        else:
+            out.append((s["type"], s["start"], s["end"]))
+    return out
+
+
+def found_spans(text: str) -> list[tuple[str, int, int, str]]:
+    """(kind, start, end, text) of every place where a value find_pii reports occurs."""
+    out = []
+    for p in pii.find_pii(text):
+        at = text.find(p.text)
+        while at >= 0:
+            out.append((p.kind, at, at + len(p.text), p.text))
+            at = text.find(p.text, at + 1)
+    return out
+
+
+def pii_part(shared: Path, trust_data: Path, held: bool, list_misses: bool) -> None:
+    split = "held" if held else "dev"
+    print(f"\n== 4. PII recognisers vs presidio-research labels, {split} records ==")
+    path = trust_data / "presidio_synth_slice.jsonl"
+    recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.is_file() else []
+    recs = [r for r in recs if r["split"] == split]
+    if not recs:
+        print(f"(skipped: no {split} records in {path}; see benchmarks/thirdparty/presidio_synth.py)")
+    else:
+        gold_n = {k: 0 for k in KINDS}
+        hit = {k: 0 for k in KINDS}
+        as_other: dict[str, int] = {}
+        tp = {k: 0 for k in KINDS}
+        fp = {k: 0 for k in KINDS}
+        unclaimed: dict[str, list[int]] = {}
+        misses, alarms = [], []
+        for r in recs:
+            gold = gold_spans(r)
+            found = found_spans(r["text"])
+            for typ, a, b in gold:
+                kind = CLAIMED.get(typ)
+                if typ == "STREET_ADDRESS" and r["text"][a:b].isdigit():
+                    typ, kind = "STREET_ADDRESS (a postal code alone)", None  # cut off its address by a place label
+                over = [f for f in found if f[1] < b and a < f[2]]
+                if kind is None:
+                    u = unclaimed.setdefault(typ, [0, 0])
+                    u[0] += 1
+                    u[1] += bool(over)
+                    continue
+                gold_n[kind] += 1
+                if any(f[0] == kind for f in over):
+                    hit[kind] += 1
+                else:
+                    misses.append((kind, r["text"][a:b], [f[0] for f in over]))
+                    if over:
+                        as_other[kind] = as_other.get(kind, 0) + 1
+            for kind, a, b, value in found:
+                if any(CLAIMED.get(t) == kind and a < e and s < b for t, s, e in gold):
+                    tp[kind] += 1
+                else:
+                    fp[kind] += 1
+                    alarms.append((kind, value, [t for t, s, e in gold if a < e and s < b], r["text"]))
+        print(f"{len(recs)} records; a labelled span is found when a finding of its kind overlaps it")
+        print(f"  {'kind':<15}{'labelled':>9}{'found':>7}{'recall':>8}{'findings':>10}{'right':>7}{'precision':>11}")
+        for k in KINDS:
+            n, f = gold_n[k], tp[k] + fp[k]
+            print(f"  {k:<15}{n:>9}{hit[k]:>7}{(hit[k] / n if n else float('nan')):>8.3f}{f:>10}{tp[k]:>7}"
+                  f"{(tp[k] / f if f else float('nan')):>11.3f}")
+        n, h, t, f = sum(gold_n.values()), sum(hit.values()), sum(tp.values()), sum(tp.values()) + sum(fp.values())
+        print(f"  {'all claimed':<15}{n:>9}{h:>7}{h / max(n, 1):>8.3f}{f:>10}{t:>7}{t / max(f, 1):>11.3f}")
+        if as_other:
+            print("  missed but found as another kind: " + ", ".join(f"{k} {v}" for k, v in as_other.items()))
+        print("  not claimed (labelled / overlapped by some finding): "
+              + ", ".join(f"{t} {v[0]}/{v[1]}" for t, v in sorted(unclaimed.items(), key=lambda x: -x[1][0])))
+        if list_misses and not held:
+            for kind, value, other in misses:
+                print(f"  MISS {kind}: {value!r}" + (f" (found as {other})" if other else ""))
+            for kind, value, over, text in alarms:
+                print(f"  FALSE {kind}: {value!r} overlapping {over or 'no label'} in {text[:100]!r}")
+    gsm = shared / "gsm8k" / "test.jsonl"
+    if gsm.is_file():
+        items = [json.loads(line) for line in gsm.read_text(encoding="utf-8").splitlines() if line.strip()]
+        items = items[1::2] if held else items[0::2]
+        flagged: dict[str, int] = {}
+        n_any = 0
+        for it in items:
+            ps = pii.find_pii(it["question"] + "\n" + it["answer"])
+            n_any += bool(ps)
+            for p in ps:
+                flagged[p.kind] = flagged.get(p.kind, 0) + 1
+                if list_misses and not held:
+                    print(f"  FALSE (GSM8K) {p.kind}: {p.text!r}")
+        print(f"GSM8K test problems with their solutions ({'odd' if held else 'even'} lines, MIT, no personal data): "
+              f"{n_any} of {len(items)} with a finding ({n_any / len(items):.2%})"
+              + (": " + ", ".join(f"{k} {v}" for k, v in flagged.items()) if flagged else ""))
+    else:
+        print(f"(skipped: {gsm} not found, the false alarms on GSM8K)")
+    alpaca = shared / "alpaca" / "alpaca_dev_1000.jsonl"
+    if alpaca.is_file() and not held:
+        items = [json.loads(line) for line in alpaca.read_text(encoding="utf-8").splitlines() if line.strip()]
+        found = [(p.kind, p.text) for it in items for p in pii.find_pii(it["output"])]
+        n_any = sum(bool(pii.find_pii(it["output"])) for it in items)
+        print(f"Stanford Alpaca answers (unlabelled, CC BY-NC): {n_any} of {len(items)} with a finding: "
+              + ", ".join(f"{k} {t!r}" for k, t in found))
+
+
 def injection_part(rows: int) -> None:
-    print(f"\n== 4. `realign audit` on a scripted run planting problems in 5% of {rows} rewrites ==")
+    print(f"\n== 5. `realign audit` on a scripted run planting problems in 5% of {rows} rewrites ==")
     from realign.testing.openai_server import OpenAIServer
     from realign.testing.responders import INJECTED_CHECK, Injector, RealignResponder
 
@@ -231,16 +356,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=str(REPO.parent / "shared" / "data"), help="folder of the shared public data sets")
     ap.add_argument("--thirdparty", default="/work/thirdparty/audit", help="folder of third-party data kept outside the repo")
-    ap.add_argument("--rows", type=int, default=1000, help="rows of the scripted run in part 4")
+    ap.add_argument("--rows", type=int, default=1000, help="rows of the scripted run in part 5")
+    ap.add_argument("--trust-data", default="/work/thirdparty/trust", help="folder of the PII slice (part 4), kept outside the repo")
+    ap.add_argument("--only", choices=["pii"], help="run one part alone")
+    ap.add_argument("--pii-held", action="store_true", help="part 4 on the held-out records (measure once, totals only)")
+    ap.add_argument("--list-misses", action="store_true", help="print part 4's dev misses and false alarms")
     args = ap.parse_args()
     shared = Path(args.shared)
     if not shared.is_dir() and Path("/work/shared/data").is_dir():
         shared = Path("/work/shared/data")
+    if args.only == "pii":
+        pii_part(shared, Path(args.trust_data), args.pii_held, args.list_misses)
+        return
     toxicity_part(shared)
     ethos_part(Path(args.thirdparty))
     ethos_heldout_part(Path(args.thirdparty))
     ethics_part(shared)
     bbq_part(shared)
+    pii_part(shared, Path(args.trust_data), args.pii_held, args.list_misses)
     injection_part(args.rows)
 
 

@@ -21,9 +21,32 @@ from realign.trust.audit import audit_turn, AuditSettings
     ("Install version 1.2.3.4 first.", []),
     ("She lives at 221B Baker Street.", ["street_address"]),
     ("In 1984 there were 3,200,000 people; ISBN 978-3-16-148410-0.", []),
+    # addresses written the way other countries write them
+    ("Deliver it to 7 Kingsley Rd by Friday.", ["street_address"]),  # a suffix without its full stop
+    ("The depot is at 40 MacArthur Boulevard.", ["street_address"]),
+    ("Her flat is in Lindenstrasse 12, Berlin.", ["street_address"]),
+    ("Send it to Nørregade 7, Odense.", ["street_address"]),
+    ("The office moved to Aleksanterinkatu 15.", ["street_address"]),
+    ("Meet at Andrássy út 22. at noon.", ["street_address"]),
+    ("We stayed at Rua das Flores 210 in Porto.", ["street_address"]),
+    ("The cafe at 9 Rue Cler is small.", ["street_address"]),
+    ("Write to 310 Vesterbro 4 Apt. 12 soon.", ["street_address"]),
+    ("Ship to PSC 2020, Box 1150, APO AE 09021.", ["street_address"]),
+    ("Ring 0612 34 56 78 after six.", ["phone"]),
+    # numbers that only look like personal data
+    ("He paid 8000-700-120-1300-2500 = 3380 in all.", []),  # a subtraction chain, not a phone
+    ("Profit: 14000-3920-1000 = 9080 dollars.", []),  # nor a card, however its digits add up
+    ("Do Chapter 12, Unit 3 before Room 12, Suite 400.", []),
+    ("Drive Via Emilia 3 km further.", []),
+    ("Windows 10, Apollo 11 and Route 66.", []),
+    ("Split 2 Python str values; the 3rd Brigade 2 stayed.", []),
 ])
 def test_pii_recognisers(text: str, kinds: list[str]) -> None:
     assert sorted({p.kind for p in pii.find_pii(text)}) == sorted(set(kinds))
+
+
+def test_a_street_named_in_another_sentence_is_not_new() -> None:
+    assert pii.new_pii("Post it to Lindenstrasse 12, please.", "She moved to Lindenstrasse 12 in May.") == []
 
 
 def test_pii_given_by_a_source_is_not_new_in_any_spelling() -> None:
