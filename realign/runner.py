@@ -128,7 +128,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     if (folder / "state.json").exists():  # a command that stopped while its batches ran: collect them
         files = asyncio.run(submit_and_wait(settings, folder, [], poll_s=cfg.model.batch_poll_s, on_notice=notice))
         with Store(db) as store:
-            import_results(store, files, folder)
+            import_results(store, files, folder, url=settings.base_url)
     rounds = sorted(folder.glob("requests-*.jsonl"))
     round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
     summary: dict[str, Any] = {}
@@ -162,7 +162,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
                                               on_notice=notice))
         with Store(db) as store:
-            bill(store, summary["run_id"], import_results(store, results, folder)["usage"])
+            bill(store, summary["run_id"], import_results(store, results, folder, url=settings.base_url)["usage"])
         round_no += 1
         announce = None
     summary["batch_rounds"] = round_no - 1
