@@ -61,7 +61,8 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         completion, prompt_ratio = _rewrite_history(db)
         return asyncio.run(plan(pipe, input_path, limit=limit, history=completion,
                                 prompt_chars_per_token=prompt_ratio,
-                                finished=_finished_rows(pipe, cfg, input_path, db)))
+                                finished=_finished_rows(pipe, cfg, input_path, db),
+                                refused=_refused_requests(cfg, db)))
     check_key(cfg)
     m = cfg.model
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
@@ -285,6 +286,27 @@ def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str
     except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every row counts
         return None
     return (run_id, done) if done else None
+
+
+def _refused_requests(cfg: PipelineConfig, db: str) -> set[str]:
+    """For --dry-run: keys of the requests `db` holds as refused for a prompt longer than the
+    model's context by an endpoint the run would ask (`realign.llm.client.refused_before`, the
+    lookup the backends make); the real run answers them from the cache, sending nothing."""
+    from pathlib import Path
+
+    from realign.llm.client import refused_before
+
+    if not Path(db).is_file():
+        return set()
+    urls: set[str | None] = set(cfg.model.endpoints)
+    if cfg.model.backend == "batch":
+        urls.add(None)  # refusals loaded by `realign batch import`
+    try:
+        with Store(db, read_only=True) as st:
+            stored = st.refusals()
+    except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every turn counts
+        return set()
+    return {key for key, response in stored.items() if refused_before(response, key, urls) is not None}
 
 
 def _rewrite_history(db: str) -> tuple[dict[str, float], float | None]:
