@@ -503,7 +503,8 @@ def batch_import(
     if as_json:
         _print_json(summary)
     else:
-        print(f"loaded {summary['answers']} answers ({summary['failed']} failed requests) into {db}")
+        too_long = f", {summary['too_long']} of them too long for the model" if summary["too_long"] else ""
+        print(f"loaded {summary['answers']} answers ({summary['failed']} failed requests{too_long}) into {db}")
 
 
 eval_app = typer.Typer(help="Evaluate a served model (or an answers file) on a benchmark: GSM8K, BBQ, Winogender; results stored in the DuckDB file.",

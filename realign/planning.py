@@ -8,6 +8,7 @@ from typing import Any
 from realign.classify.base import classification_text
 from realign.config import PipelineConfig
 from realign.llm.base import request_key
+from realign.llm.client import prompt_chars as message_chars
 from realign.llm.prices import cost_usd, price_of
 from realign.pipeline import Pipeline
 from realign.records import BadRow, Example
@@ -47,7 +48,8 @@ ANSWER_OVERHEAD_TOKENS = 15  # {"rewritten": "...", "keep_original": false}
 async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1, history: dict[str, float] | None = None,
                prompt_chars_per_token: float | None = None,
-               finished: tuple[str, set[str]] | None = None) -> dict[str, Any]:
+               finished: tuple[str, set[str]] | None = None,
+               refused: set[str] | None = None) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
 
     Token figures are estimates: prompts at the characters per token that earlier requests of the
@@ -58,6 +60,11 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     A request identical to one counted before (a duplicate row, an opening turn two chats share)
     is counted once, as a run sends it once (the client folds a twin in flight, the cache
     answers a later one); `duplicate_requests` says how many were folded.
+
+    Turns a run keeps as too long for the model without sending anything are not counted either
+    (`too_long_turns`): those whose rewrite request the database holds as refused by a configured
+    endpoint (`refused`: request keys; the cache answers them), and, with --max-prompt-chars,
+    those whose prompt is over it (never sent).
     """
     from realign.engines.admit import dedupe_id
 
@@ -87,6 +94,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     sent_keys: set[str] = set()
     classify_texts: set[str] = set()
     folded_rewrite = folded_classify = 0
+    refused = refused or set()
+    too_long = {"known": 0, "over_max_prompt_chars": 0}
     rewrite_request = {"model": cfg.model.model, "n": cfg.sampling.n, **pipeline.sampling,
                        "response_format": rewrite_schema(cfg.rewrite.answer_schema)}
     for chunk in pipeline._chunks(input_path, limit):
@@ -133,6 +142,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                     turns_by_mode[name] = turns_by_mode.get(name, 0) + 1
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 key = request_key({**rewrite_request, "messages": messages})
+                if key in refused:
+                    too_long["known"] += 1  # refused before at this endpoint: the cache answers it
+                    continue
+                limit = cfg.model.max_prompt_chars
+                if limit is not None and message_chars(messages) > limit:
+                    too_long["over_max_prompt_chars"] += 1  # kept as too long, never sent
+                    continue
                 if key in sent_keys:
                     folded_rewrite += 1
                     continue
@@ -156,6 +172,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         "requests": requests, "requests_with_feedback_retry_max": requests * (2 if cfg.rewrite.feedback_retry else 1),
         "classify_requests": classify_requests, "total_requests": requests + classify_requests,
         "duplicate_requests": {"rewrite": folded_rewrite, "classify": folded_classify},
+        # turns a run keeps as too long for the model without a request (not counted above)
+        "too_long_turns": too_long,
         "estimated_cost_usd": cost_usd(price, est_prompt, est_completion),
         "price_per_million": list(price) if price else None,
         "rows_needing_evidence": evidence_requests, "retrieval": cfg.retrieval.kind,

@@ -56,6 +56,13 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
             + ("estimated cost unknown (no price for this model: --price-in / --price-out)" if cost is None
                else f"estimated cost ${cost:,.4f}")
         )
+        tl = s.get("too_long_turns") or {}
+        if tl.get("known") or tl.get("over_max_prompt_chars"):
+            parts = ([f"{tl['known']:,} refused before as longer than the model's context (answered by the cache)"]
+                     if tl.get("known") else []) + (
+                [f"{tl['over_max_prompt_chars']:,} over --max-prompt-chars (never sent)"]
+                if tl.get("over_max_prompt_chars") else [])
+            console.print("turns kept as too long for the model, not counted above: " + "; ".join(parts), markup=False)
         if s.get("turns_by_mode"):
             console.print("turns by mode: " + ", ".join(f"{m} {n:,}" for m, n in s["turns_by_mode"].items())
                           + " (estimates count one rewrite-sized request per turn; label_reason and "

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from realign.llm.structured import loads_lenient
 from realign.prompts import render, templates_dir
-from realign.records import Example, Turn
+from realign.records import TOOL_ROLES, Example, Turn
 
 # The answer object per design (RewriteConfig.answer_schema). Small models asked for the
 # decision first answer "keep" almost always; asked for the text first, or for the text alone
@@ -102,6 +102,17 @@ def turn_steps(example: Example, turn_index: int) -> list[Turn]:
     return []
 
 
+def tool_exchange(example: Example, turn_index: int) -> str:
+    """The `<tool_exchange>` block (templates/tool_exchange.j2) of the answer at `turn_index`: the
+    tool calls made for it and what the tools returned, as every prompt that rewrites, revises or
+    reads that answer shows them; "" for an answer with no tool turn before it (its prompts keep
+    their bytes, also when an assistant turn without tools comes between the question and it)."""
+    steps = turn_steps(example, turn_index)
+    if not any(t.role in TOOL_ROLES for t in steps):
+        return ""
+    return render("tool_exchange.j2", steps=[(t.role, t.shown()) for t in steps])
+
+
 _SYSTEM_PROMPTS: dict[tuple[str, ...], str] = {}
 
 
@@ -124,7 +135,7 @@ def build_messages(task: Any, example: Example, turn_index: int, evidence_text: 
         "rewrite_user.j2",
         context=turn_context(example, turn_index),
         instruction=turn_instruction(example, turn_index),
-        steps=[(t.role, t.shown()) for t in turn_steps(example, turn_index)],
+        tool_exchange=tool_exchange(example, turn_index),
         evidence=evidence_text,
         original=example.turns[turn_index].content,
     )

@@ -61,7 +61,8 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         completion, prompt_ratio = _rewrite_history(db)
         return asyncio.run(plan(pipe, input_path, limit=limit, history=completion,
                                 prompt_chars_per_token=prompt_ratio,
-                                finished=_finished_rows(pipe, cfg, input_path, db)))
+                                finished=_finished_rows(pipe, cfg, input_path, db),
+                                refused=_refused_requests(cfg, db)))
     check_key(cfg)
     m = cfg.model
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:
@@ -128,7 +129,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
     if (folder / "state.json").exists():  # a command that stopped while its batches ran: collect them
         files = asyncio.run(submit_and_wait(settings, folder, [], poll_s=cfg.model.batch_poll_s, on_notice=notice))
         with Store(db) as store:
-            import_results(store, files, folder)
+            import_results(store, files, folder, url=settings.base_url)
     rounds = sorted(folder.glob("requests-*.jsonl"))
     round_no = int(rounds[-1].name.split("-")[1]) + 1 if rounds else 1
     summary: dict[str, Any] = {}
@@ -162,7 +163,7 @@ def _run_batch(cfg: PipelineConfig, input_path: str, *, db: str, limit: int | No
         results = asyncio.run(submit_and_wait(settings, folder, files, poll_s=cfg.model.batch_poll_s,
                                               on_notice=notice))
         with Store(db) as store:
-            bill(store, summary["run_id"], import_results(store, results, folder)["usage"])
+            bill(store, summary["run_id"], import_results(store, results, folder, url=settings.base_url)["usage"])
         round_no += 1
         announce = None
     summary["batch_rounds"] = round_no - 1
@@ -285,6 +286,27 @@ def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str
     except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every row counts
         return None
     return (run_id, done) if done else None
+
+
+def _refused_requests(cfg: PipelineConfig, db: str) -> set[str]:
+    """For --dry-run: keys of the requests `db` holds as refused for a prompt longer than the
+    model's context by an endpoint the run would ask (`realign.llm.client.refused_before`, the
+    lookup the backends make); the real run answers them from the cache, sending nothing."""
+    from pathlib import Path
+
+    from realign.llm.client import refused_before
+
+    if not Path(db).is_file():
+        return set()
+    urls: set[str | None] = set(cfg.model.endpoints)
+    if cfg.model.backend == "batch":
+        urls.add(None)  # refusals loaded by `realign batch import`
+    try:
+        with Store(db, read_only=True) as st:
+            stored = st.refusals()
+    except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every turn counts
+        return set()
+    return {key for key, response in stored.items() if refused_before(response, key, urls) is not None}
 
 
 def _rewrite_history(db: str) -> tuple[dict[str, float], float | None]:

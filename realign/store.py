@@ -814,6 +814,14 @@ class Store:
         with the server's message and URL), or None."""
         return self._cutoffs.get(key)
 
+    def refusals(self) -> dict[str, dict[str, Any]]:
+        """Every stored refusal of a prompt longer than the model's context (finish_reason
+        "too_long"), by request key: what `get_cutoff` answers them with, read from the table
+        (a read-only store, e.g. --dry-run's, loads no cut-offs)."""
+        return {key: json.loads(response) for key, response in self.con.execute(
+            "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'too_long'"
+            " AND response IS NOT NULL GROUP BY key").fetchall()}
+
     def put_call(
         self,
         key: str,

@@ -190,3 +190,86 @@ def test_progress_counts_rows_waiting_for_a_batch_as_waiting_not_failed(
     assert summary["batch_files"]
     last = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rows ")][-1]
     assert "waiting for the batch 8" in last and "failed 0" in last, last
+
+
+LONG = "Rivers carry sediment downstream and drop it where the water slows. " * 60  # ~4,100 characters
+
+
+def _long_rows(path: Path) -> None:
+    rows = [{"id": "s1", "instruction": "At what temperature does water boil?", "input": "",
+             "output": "Water boils at 100 degrees Celsius at sea level."},
+            {"id": "l1", "instruction": "Explain how deltas form.", "input": "", "output": LONG},
+            {"id": "s2", "instruction": "Name the largest planet.", "input": "", "output": "Jupiter is the largest planet."},
+            {"id": "l2", "instruction": "Explain deltas again, briefly.", "input": "", "output": LONG}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _rewrite_open_qa(data: Path, db: Path, url: str, **model: object) -> dict:
+    overrides = {"model": {"model": "test-model", "base_url": url, "batch_poll_s": 0.01, **model},
+                 "tasks": {"force_task": "open_qa"}}
+    return run_rewrite(str(data), pipeline=None, overrides=overrides, db=str(db), limit=None, strict=False,
+                       dry_run=False, progress=False)
+
+
+def test_a_batch_line_refused_as_too_long_keeps_its_turn_like_online_and_is_never_submitted_again(
+        tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _long_rows(data)
+    statuses = ("rewritten", "kept_original", "passthrough", "failed", "too_long")
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as online:
+        expected = _rewrite_open_qa(data, tmp_path / "online.duckdb", online.base_url)
+    assert {k: expected[k] for k in statuses} == {"rewritten": 2, "kept_original": 2, "passthrough": 0,
+                                                 "failed": 0, "too_long": 2}
+    db = tmp_path / "batch.duckdb"
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as srv:
+        summary = _rewrite_open_qa(data, db, srv.base_url, backend="batch")
+        assert srv.count == 0 and srv.too_long == 2  # both long rows were refused inside the batch, once
+        assert {k: summary[k] for k in statuses} == {k: expected[k] for k in statuses}
+        submitted, lines = len(srv.batch_desk.batches), srv.batch_desk.lines_answered
+        again = _rewrite_open_qa(data, db, srv.base_url, backend="batch")  # the resume redoes the long rows
+        assert len(srv.batch_desk.batches) == submitted and srv.batch_desk.lines_answered == lines
+        assert srv.count == 0 and srv.too_long == 2 and "batch_files" not in again
+        assert {k: again[k] for k in statuses} == {k: expected[k] for k in statuses}
+    # the same rows; a batch's refusal always comes back through the cache, and its reason says so
+    assert _export(db).replace(" (answered by the cache: this request was refused before)", "") == \
+        _export(tmp_path / "online.duckdb")
+    from realign.store import Store
+
+    with Store(db, read_only=True) as st:
+        reasons = [r["reason"] for r in st.query("SELECT reason FROM rewrites WHERE status = 'kept_original'")]
+    assert len(reasons) == 2 and all(r.startswith("too_long: This model's maximum context length") for r in reasons)
+
+
+def test_a_batch_run_skips_prompts_over_max_prompt_chars_without_writing_them_down(tmp_path: Path) -> None:
+    data = tmp_path / "in.jsonl"
+    _long_rows(data)
+    with OpenAIServer(RealignResponder()) as srv:
+        summary = _rewrite_open_qa(data, tmp_path / "b.duckdb", srv.base_url, backend="batch", max_prompt_chars=3000)
+        assert srv.batch_desk.lines_answered == 2  # the short rows only
+    assert (summary["rewritten"], summary["too_long"], summary["failed"]) == (2, 2, 0)
+    written = [json.loads(x) for p in (tmp_path / "b.duckdb.batch").glob("requests-*.jsonl")
+               for x in p.read_text().splitlines()]
+    assert len(written) == 2 and not any(LONG in m["content"] for w in written for m in w["body"]["messages"])
+
+
+@pytest.mark.parametrize("line, too_long", [
+    # the OpenAI Batch API: the error body under response.body
+    ({"custom_id": "k", "response": {"status_code": 400, "body": {"error": {
+        "message": "This model's maximum context length is 4096 tokens.", "code": "context_length_exceeded"}}},
+      "error": None}, True),
+    # vllm run-batch: the status code in response, the error object beside it
+    ({"custom_id": "k", "response": {"status_code": 400, "request_id": "r"}, "error": {
+        "object": "error", "message": "This model's maximum context length is 2048 tokens. However, you requested "
+        "2100 tokens", "type": "BadRequestError", "code": 400}}, True),
+    ({"custom_id": "k", "response": {"status_code": 400, "body": {"error": {"message": "Bad request"}}}}, False),
+    ({"custom_id": "k", "response": {"status_code": 500, "body": {"error": {
+        "message": "maximum context length exceeded while paging"}}}}, False),
+])
+def test_a_batch_result_line_is_read_as_too_long_only_when_it_says_the_context_is_exceeded(
+        line: dict, too_long: bool) -> None:
+    from realign.llm.batch import refusal_of
+
+    got = refusal_of(line, "http://x/v1")
+    assert (got is not None) == too_long
+    if got is not None:
+        assert got.kind == "too_long" and got.url == "http://x/v1" and "maximum context length" in got.message

@@ -76,6 +76,33 @@ def test_max_prompt_chars_keeps_long_rows_without_a_request(tmp_path: Path) -> N
         assert srv.count == 2 and s["rewritten"] == 4 and s["run_id"]
 
 
+def test_dry_run_counts_turns_known_too_long_apart_and_not_as_requests(tmp_path: Path) -> None:
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    _alpaca(data)
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as srv:
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "--db", str(db)]
+        assert summary_of(realign(*args, "-q", "--json"))["too_long"] == 2
+        srv.reset()
+        plan = summary_of(realign(*args, "--dry-run", "--json"))
+        assert plan["resumed"] == 2  # the short rows; the long ones are done again by a rerun ...
+        assert plan["too_long_turns"] == {"known": 2, "over_max_prompt_chars": 0}
+        assert plan["requests"] == 0 and plan["estimated_prompt_tokens"] == 0  # ... from the cache
+        text = realign(*args, "--dry-run")
+        assert "2 refused before as longer than the model's context" in text.stdout
+        assert srv.count == 0
+    # another endpoint is asked anew (a longer context), so there they are work to do
+    plan = summary_of(realign(*args[:6], "http://127.0.0.1:9/v1", *args[7:], "--dry-run", "--json"))
+    assert plan["too_long_turns"]["known"] == 0 and plan["requests"] == 2
+    # --max-prompt-chars: over it, a turn is kept without a request
+    fresh = ["rewrite", "--in", str(data), "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--task", "open_qa",
+             "--db", str(tmp_path / "new.duckdb"), "--dry-run"]
+    plan = summary_of(realign(*fresh, "--json", "--max-prompt-chars", "3000"))
+    assert plan["too_long_turns"] == {"known": 0, "over_max_prompt_chars": 2} and plan["requests"] == 2
+    assert summary_of(realign(*fresh, "--json"))["requests"] == 4
+    assert "2 over --max-prompt-chars (never sent)" in realign(*fresh, "--max-prompt-chars", "3000").stdout
+
+
 # ---- a chat whose earlier answer fails ------------------------------------------------------------
 
 FIRST, SECOND = "Plant beans in spring, about 5 cm deep.", "Beans: spring, 5 cm deep."

@@ -140,3 +140,60 @@ def test_engine_ray_without_ray_installed_is_one_line_naming_the_extra(tmp_path:
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "realign[ray]" in proc.stderr
     assert not (tmp_path / "r.duckdb").exists()
+
+
+LONG = "Rivers carry sediment downstream and drop it where the water slows. " * 60  # ~4,100 characters
+
+
+def _stage_batch(rows: list[dict]) -> dict:
+    from realign.records import Example, TaskPrediction
+
+    examples = [Example(id=r["id"], source_index=i, format="alpaca",
+                        turns=[{"role": "user", "content": r["instruction"]},
+                               {"role": "assistant", "content": r["output"]}]) for i, r in enumerate(rows)]
+    pred = TaskPrediction(task="open_qa", confidence=1.0, method="forced")
+    return {"example": [e.model_dump_json() for e in examples], "prediction": [pred.model_dump_json()] * len(rows)}
+
+
+def test_a_ray_worker_answers_a_prompt_refused_as_too_long_from_the_journal_instead_of_sending_it_again(
+        tmp_path: Path) -> None:
+    """The Ray engine's row worker (`RowStage`, here without Ray): a prompt the server refused as
+    longer than the model's context is not sent again, by the same worker within its session or
+    by another worker reading the journal."""
+    from realign.engines.raydata import RowStage
+
+    deltas = {"instruction": "Explain how deltas form.", "output": LONG}
+    root = tmp_path / "shards" / "rtest"
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "open_qa"}}, env={})
+        data = cfg.model_dump(mode="json", exclude={"model": {"api_key"}})
+        stages = []
+        try:
+            first = RowStage(data, None, "rtest", str(root), 1)
+            stages.append(first)
+            out = first(_stage_batch([{"id": "l1", **deltas}, {"id": "s1", "instruction": "Name the largest planet.",
+                                                                 "output": "Jupiter is the largest planet."}]))
+            assert list(out["status"]) == ["kept_original", "rewritten"]
+            assert (srv.count, srv.too_long) == (2, 1)
+            out = first(_stage_batch([{"id": "l2", **deltas}]))  # the same request, later in the session
+            assert list(out["status"]) == ["kept_original"] and (srv.count, srv.too_long) == (2, 1)
+            later = RowStage(data, None, "rtest", str(root), 1)  # another worker of the run
+            stages.append(later)
+            out = later(_stage_batch([{"id": "l3", **deltas}]))
+            assert list(out["status"]) == ["kept_original"] and (srv.count, srv.too_long) == (2, 1)
+        finally:
+            for stage in stages:
+                asyncio.run_coroutine_threadsafe(stage.llm.aclose(), stage.loop).result()
+                stage.sink.close()
+                stage.cache.close()
+                stage.loop.call_soon_threadsafe(stage.loop.stop)
+    db = tmp_path / "r.duckdb"
+    with Store(db) as store:
+        store.start_run(run_id="rtest", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+        import_shards(store, root, "rtest")
+        reasons = {r["example_id"]: r["reason"] for r in store.query(
+            "SELECT example_id, reason FROM rewrites WHERE status = 'kept_original'")}
+    assert sorted(reasons) == ["l1", "l2", "l3"]
+    assert all(r.startswith("too_long: This model's maximum context length") for r in reasons.values())

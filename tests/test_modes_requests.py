@@ -1,9 +1,15 @@
-"""With no mode configured a run sends exactly what it sent before modes existed.
+"""With no mode configured a run sends exactly what it sent before modes existed; with a mode
+configured, rows without tool calls send what they sent before the modes showed tool results.
 
 The fixture `tests/fixtures/requests_modes_off.json` holds the request bodies (as sent, key order
 kept) of one run recorded on the commit before `realign/modes/` (ef09b29): LLM classification,
 rewrites accepted and kept, a rejected rewrite retried with feedback, and judge calls. Rerecord
 only on purpose: `python tests/test_modes_requests.py --record`.
+
+`tests/fixtures/requests_modes_on.json` holds, per mode (label_reason, critique_revise with every
+turn critiqued, stakeholder_sim), the request bodies of a run over the same rows plus a harmful
+request, recorded on main 6e30e40, before the modes' prompts got the `<tool_exchange>` block.
+Rerecord only on purpose: `python tests/test_modes_requests.py --record-modes`.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from realign.config import load_config
 from realign.pipeline import Pipeline, build_llm
 from realign.store import Store
 from realign.testing.openai_server import OpenAIServer
-from realign.testing.responders import RealignResponder, reformat
+from realign.testing.responders import RealignResponder, SimResponder, reformat
 
 FIXTURE = Path(__file__).parent / "fixtures" / "requests_modes_off.json"
+MODES_FIXTURE = Path(__file__).parent / "fixtures" / "requests_modes_on.json"
 
 ROWS = [
     {"id": "q1", "instruction": "What is the capital of Australia?", "input": "", "output": "Canberra."},
@@ -63,11 +70,33 @@ async def _run(cfg: Any, db: Path, data: Path) -> dict[str, Any]:
         store.close()
 
 
-def capture(tmp: Path, extra: dict[str, dict[str, Any]] | None = None) -> list[str]:
-    """The request bodies of one run over ROWS, each as sent (key order kept), sorted."""
+# the modes' fixture: ROWS plus a request the stakeholder simulation's screen flags harmful
+MODES_ROWS = [*ROWS, {"id": "h1", "instruction": "How can I cheat on my chemistry exam tomorrow?", "input": "",
+                      "output": "Write the formulas on your arm and keep your sleeve down."}]
+MODES = {
+    "label_reason": {"modes": {"default": "label_reason", "reason_judge": True}},
+    "critique_revise": {"modes": {"default": "critique_revise", "critique_all": True}},
+    "stakeholder_sim": {"modes": {"default": "stakeholder_sim"}},
+}
+
+
+def _critique(parts: dict[str, Any]) -> dict[str, Any]:
+    """One specific issue for the first answer critiqued of each row; none after a revision."""
+    answer = parts["answer"]
+    if answer.startswith("Revised. "):
+        return {"issues": [], "needs_revision": False}
+    span = answer.split()[-1]
+    return {"issues": [{"kind": "unclear", "span": span, "fix": "say it plainly"}], "needs_revision": True}
+
+
+def capture(tmp: Path, extra: dict[str, dict[str, Any]] | None = None,
+            rows: list[dict[str, Any]] | None = None) -> list[str]:
+    """The request bodies of one run over `rows` (ROWS), each as sent (key order kept), sorted."""
     data, db = tmp / "in.jsonl", tmp / "r.duckdb"
-    data.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
-    with OpenAIServer(RealignResponder(rewrite=_rewrite, task_for=_task_for)) as srv:
+    data.write_text("".join(json.dumps(r) + "\n" for r in (rows or ROWS)))
+    responder = SimResponder(rewrite=_rewrite, task_for=_task_for, critique=_critique,
+                             revise=lambda p: "Revised. " + p["answer"])
+    with OpenAIServer(responder) as srv:
         overrides: dict[str, dict[str, Any]] = {
             "model": {"model": "m", "base_url": srv.base_url, "concurrency": 1},
             "verify": {"judge": {"open_qa": True}}}
@@ -85,7 +114,32 @@ def test_a_run_with_modes_off_sends_the_requests_recorded_before_modes_existed(t
     assert sent == recorded
 
 
-if __name__ == "__main__" and "--record" in sys.argv:
+def capture_modes(tmp: Path) -> dict[str, list[str]]:
+    out = {}
+    for name, extra in MODES.items():
+        (tmp / name).mkdir()
+        out[name] = capture(tmp / name, extra, MODES_ROWS)
+    return out
+
+
+def test_rows_without_tool_calls_send_in_every_mode_the_requests_recorded_before_tool_exchanges(
+        tmp_path: Path) -> None:
+    recorded = json.loads(MODES_FIXTURE.read_text(encoding="utf-8"))
+    sent = capture_modes(tmp_path)
+    assert sorted(sent) == sorted(recorded)
+    for name in MODES:
+        assert len(sent[name]) == len(recorded[name]), name
+        assert sent[name] == recorded[name], name
+
+
+if __name__ == "__main__" and "--record-modes" in sys.argv:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        by_mode = capture_modes(Path(d))
+    MODES_FIXTURE.write_text(json.dumps(by_mode, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"recorded {sum(map(len, by_mode.values()))} request bodies in {MODES_FIXTURE}")
+elif __name__ == "__main__" and "--record" in sys.argv:
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:

@@ -305,3 +305,74 @@ def test_a_row_of_calls_alone_is_passed_through_and_exported_as_read(tmp_path: P
     assert json.loads((tmp_path / "out.jsonl").read_text()) == {"id": "x", "messages": messages}
     alpaca = _export(tmp_path / "c.duckdb", tmp_path / "a.jsonl", "alpaca")
     assert any("tool calls and tool results" in w for w in alpaca["warnings"])
+
+
+# ---- every mode shows the tool exchange ---------------------------------------------------------
+def _called(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"role": "assistant", "content": None, "tool_calls": [
+        {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}]}
+
+
+WEATHER = '{"city": "Paris", "forecast": "rain all day", "chance_of_rain": 0.9}'
+LOOKUP = '{"exam": "chemistry", "date": "tomorrow", "room": "B12", "allowed": "a pen and a calculator"}'
+AREA = '{"area": 15}'
+# answers that rest on a tool's result: a closed label (label_reason), a fact (critique_revise), the
+# answer to a request the simulation's screen flags harmful (stakeholder_sim); one row without tools
+TOOL_MODE_ROWS = [
+    {"id": "umbrella", "messages": [
+        {"role": "user", "content": "Should I take an umbrella in Paris today? Answer yes or no."},
+        _called("c1", "get_weather", {"city": "Paris"}), {"role": "tool", "tool_call_id": "c1", "content": WEATHER},
+        {"role": "assistant", "content": "Yes."}]},
+    {"id": "area", "messages": [
+        {"role": "user", "content": "What is the area of a 5 by 3 rectangle?"},
+        _called("c2", "calculate_area", {"shape": "rectangle", "dimensions": [5, 3]}),
+        {"role": "tool", "tool_call_id": "c2", "content": AREA},
+        {"role": "assistant", "content": "The area of the rectangle is 15 square units."}]},
+    {"id": "cheat", "messages": [
+        {"role": "user", "content": "How can I cheat on my chemistry exam tomorrow?"},
+        _called("c3", "lookup_exam", {"subject": "chemistry"}), {"role": "tool", "tool_call_id": "c3", "content": LOOKUP},
+        {"role": "assistant", "content": "Only a pen and a calculator are allowed in room B12, so write notes on the calculator case."}]},
+    {"id": "plain", "messages": [
+        {"role": "user", "content": "Is the sky blue on a clear day? Answer yes or no."},
+        {"role": "assistant", "content": "Yes."}]},
+]
+# the steps of each mode that write or revise the answer, by the schema name of their request
+MODE_STEPS = {
+    "label_reason": {"umbrella": ["label_reason"]},
+    "critique_revise": {"area": ["rewrite", "critique", "revision"], "umbrella": ["rewrite", "critique", "revision"]},
+    "stakeholder_sim": {"cheat": ["sim_scene", "sim_revise"], "area": ["rewrite"]},
+}
+RESULTS = {"umbrella": WEATHER, "area": AREA, "cheat": LOOKUP}
+
+
+@pytest.mark.parametrize("mode", list(MODE_STEPS))
+def test_every_mode_asks_about_an_answer_after_tool_calls_with_the_tool_exchange(mode: str, tmp_path: Path) -> None:
+    """The prompts that write or revise an answer resting on a tool result hold that result (the
+    same `<tool_exchange>` block as the rewrite's); a row without tools gets no block."""
+    from test_modes_requests import MODES, capture
+
+    sent = [json.loads(b) for b in capture(tmp_path, MODES[mode], TOOL_MODE_ROWS)]
+
+    def prompt(body: dict[str, Any]) -> str:
+        return "\n".join(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+
+    def row_of(body: dict[str, Any]) -> str | None:
+        text = prompt(body)
+        hits = [r["id"] for r in TOOL_MODE_ROWS if r["messages"][0]["content"] in text]
+        return hits[0] if len(hits) == 1 else None
+
+    by_step: dict[tuple[str, str], list[str]] = {}
+    for body in sent:
+        name = (body.get("response_format") or {}).get("json_schema", {}).get("name")
+        row = row_of(body)
+        if name and row:
+            by_step.setdefault((row, name), []).append(prompt(body))
+    for row, steps in MODE_STEPS[mode].items():
+        for step in steps:
+            prompts = by_step.get((row, step))
+            assert prompts, (mode, row, step, sorted(by_step))
+            for text in prompts:
+                assert "<tool_exchange>" in text and RESULTS[row] in text, (mode, row, step)
+                assert "[tool result]" in text and "[tool call]" in text
+    plain = [t for (row, _), texts in by_step.items() if row == "plain" for t in texts]
+    assert plain and not any("<tool_exchange>" in t for t in plain)

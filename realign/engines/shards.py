@@ -9,7 +9,10 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   every file appears by rename, so a result on disk means its row's other files are there too.
 - ``calls/<worker>.jsonl``: every answered request, one line appended with one ``os.write``
   before the pipeline uses the answer (a killed process loses none); every worker reads all
-  of them when it starts, so a rerun sends no request that was answered before.
+  of them when it starts, so a rerun sends no request that was answered before. Settled
+  failures are read back too (a prompt refused as longer than the model's context, the same
+  cut-off or rejected answer twice: `realign.store.SETTLED_FAILURES`), so a worker answers them
+  as the local store does (`get_cutoff`) instead of sending them again.
 - ``usage/<session>-<worker>.json``: the worker's usage ledger (requests, tokens by purpose).
 
 Import is idempotent: per example the newest result wins (with the files of its flush), answered
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from realign.sinks import RowResult, StoreSink
-from realign.store import Store, transaction
+from realign.store import SETTLED_FAILURES, Store, transaction
 
 ROW_TABLES = ("examples", "evidence", "checks", "rewrites", "quarantine", "results")  # results last
 _STORY_TABLES = ("examples", "evidence", "checks", "rewrites", "results")
@@ -84,14 +87,30 @@ class ShardCache:
         folder = Path(root) / "calls"
         folder.mkdir(parents=True, exist_ok=True)
         self.answers: dict[str, dict[str, Any]] = {}
+        self.settled: dict[str, dict[str, Any]] = {}  # request key -> the stored failure (get_cutoff)
         for path in sorted(folder.glob("*.jsonl")):
             for entry in read_journal(path):
-                if entry.get("error") is None and entry.get("response") is not None:
-                    self.answers[entry["key"]] = entry["response"]
+                self._remember(entry["key"], entry.get("response"), entry.get("finish_reason"), entry.get("error"))
         self._fd = os.open(folder / f"{worker}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def _remember(self, key: str, response: dict[str, Any] | None, finish_reason: str | None,
+                  error: str | None) -> None:
+        """Keep an answer, or a failure the same request meets every time, as `Store` does."""
+        if response is None:
+            return
+        if error is None:
+            self.answers[key] = response
+        elif finish_reason in SETTLED_FAILURES:
+            self.settled[key] = response
 
     def get_call(self, key: str) -> dict[str, Any] | None:
         return self.answers.get(key)
+
+    def get_cutoff(self, key: str) -> dict[str, Any] | None:
+        """The stored failure of `key` that the client answers instead of sending it again (see
+        `realign.llm.base.CallCache.get_cutoff`): a prompt too long for the endpoint's model, the
+        same cut-off or the same rejected answer twice; None otherwise."""
+        return self.settled.get(key)
 
     def put_call(self, key: str, *, kind: str, request: dict[str, Any], response: dict[str, Any] | None,
                  finish_reason: str | None = None, prompt_tokens: int | None = None,
@@ -102,8 +121,7 @@ class ShardCache:
                            "completion_tokens": completion_tokens, "latency_s": latency_s, "error": error},
                           ensure_ascii=False, separators=(",", ":"))
         os.write(self._fd, (line + "\n").encode("utf-8"))  # one write: whole lines or nothing in practice
-        if response is not None and error is None:
-            self.answers[key] = response
+        self._remember(key, response, finish_reason, error)
 
     def close(self) -> None:
         os.close(self._fd)

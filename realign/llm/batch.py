@@ -9,6 +9,13 @@ model per file, at most 50,000 lines or 200 MB a file), are uploaded (``POST /fi
 next round runs. A row's feedback retry or judge call is a new request and takes one more round;
 a round that writes nothing down ends the run.
 
+A line answered with the context-length error (HTTP 400 in the server's words, as online:
+`realign.llm.client.too_long_error`) is loaded as the same settled refusal the online client
+stores, with the batch's base URL; a later round or rerun answers that request from the cache
+(the turn is kept, reason too_long) instead of writing it into a batch again. A prompt over
+``--max-prompt-chars`` is never written down. Refusals loaded by ``realign batch import`` carry no
+URL (the files ran who knows where) and are answered for any batch run of the same request.
+
 Resumable: the submitted batches are named in ``DB.batch/state.json`` before polling starts, so a
 rerun after a crash polls them instead of paying for them again. The request files stay in
 ``DB.batch/``; `import_results` loads result files from anywhere (``vllm run-batch -o``, the
@@ -25,7 +32,8 @@ from typing import Any
 
 from realign.errors import ConfigError
 from realign.llm.base import CallCache, request_key
-from realign.llm.client import ChatResult, LLMError, LLMSettings, LLMStats
+from realign.llm.client import (ChatResult, LLMError, LLMSettings, LLMStats, over_prompt_limit, refused_before,
+                                too_long_error, too_long_record)
 from realign.llm.structured import dialect_request, schema_of
 
 MAX_LINES = 50_000  # the OpenAI Batch API's limits per input file
@@ -67,6 +75,19 @@ class BatchBackend:
                     raise _keyed(LLMError("invalid_output", f"{exc} -- answer began: {result.content[:200]!r}",
                                           contents=result.contents), key) from None
             return result
+        if self.cache is not None and hasattr(self.cache, "get_cutoff"):
+            # a prompt a batch refused as longer than the model's context, by this base URL or
+            # imported by hand (no URL): not written into a batch again
+            refused = refused_before(self.cache.get_cutoff(key), key, {self.settings.base_url, None})
+            if refused is not None:
+                self.stats.cache_hits += 1
+                self.stats.too_long += 1
+                self.stats.add(purpose, "cached")
+                raise refused
+        over = over_prompt_limit(messages, self.settings.max_prompt_chars, key)
+        if over is not None:
+            self.stats.too_long += 1
+            raise over
         body = request
         if schema_of(response_format) is not None and self.structured_mode != "json_schema":
             body = dialect_request(request, self.structured_mode)  # type: ignore[arg-type]
@@ -123,9 +144,32 @@ def write_requests(folder: Path, pending: dict[str, tuple[str, dict[str, Any]]],
     return paths
 
 
-def import_results(store: Any, files: list[Path], folder: Path | None = None) -> dict[str, int]:
+def refusal_of(line: dict[str, Any], url: str | None) -> LLMError | None:
+    """The too_long failure a Batch result line holds (its request was longer than the model's
+    context), with `url` as where it was refused; None for any other line. The OpenAI Batch API
+    puts the error body under ``response.body.error``; ``vllm run-batch`` puts it under
+    ``error`` beside the status code."""
+    response = line.get("response") if isinstance(line.get("response"), dict) else {}
+    body = response.get("body") if isinstance(response.get("body"), dict) else {}
+    error = body.get("error") if isinstance(body.get("error"), dict) else body
+    if not error.get("message") and isinstance(line.get("error"), dict):
+        error = line["error"]
+    message = str(error.get("message") or "")
+    status = response.get("status_code")
+    if not isinstance(status, int):
+        status = error.get("code") if isinstance(error.get("code"), int) else 400  # a line's error: a 4xx
+    code = error.get("code")
+    if not message or not too_long_error(status, message, str(code) if code is not None else None):
+        return None
+    return LLMError("too_long", message, status=status, url=url)
+
+
+def import_results(store: Any, files: list[Path], folder: Path | None = None,
+                   url: str | None = None) -> dict[str, int]:
     """Load Batch result files into the request cache: each line's ``custom_id`` is the request
-    key; a line whose request file is in `folder` is stored with its request."""
+    key; a line whose request file is in `folder` is stored with its request. A line refused as
+    longer than the model's context is stored as the settled too_long refusal the online client
+    stores (`refusal_of`), refused at `url` (the batch's base URL; None: files run elsewhere)."""
     requests: dict[str, dict[str, Any]] = {}
     purposes: dict[str, str] = {}
     if folder is not None:
@@ -135,7 +179,7 @@ def import_results(store: Any, files: list[Path], folder: Path | None = None) ->
                 requests[line["custom_id"]] = line["body"]
         for path in sorted(folder.glob("purposes-*.json")):
             purposes.update(json.loads(path.read_text()))
-    loaded = failed = 0
+    loaded = failed = too_long = 0
     usage: dict[str, dict[str, int]] = {}
     for path in files:
         for n, raw in enumerate(path.read_bytes().splitlines(), 1):
@@ -152,22 +196,29 @@ def import_results(store: Any, files: list[Path], folder: Path | None = None) ->
             ok = response.get("status_code") == 200 and isinstance(body, dict) and body.get("choices")
             if ok and store.get_call(key) is not None:
                 continue  # loaded before (a rerun importing the same file)
+            refused = None if ok else refusal_of(line, url)
+            if refused is not None and store.get_cutoff(key) is not None:
+                continue  # the refusal was loaded before
             tokens = (body or {}).get("usage") or {}
+            model = str(requests.get(key, {}).get("model") or "")
             store.put_call(
                 key, kind=purposes.get(key, "batch"), request=requests.get(key, {}),
-                response=_trimmed(body) if ok else None,
-                finish_reason=(body["choices"][0].get("finish_reason") if ok else None),
+                response=_trimmed(body) if ok else (too_long_record(model, refused) if refused else None),
+                finish_reason=(body["choices"][0].get("finish_reason") if ok else
+                               "too_long" if refused is not None else None),
                 prompt_tokens=tokens.get("prompt_tokens"), completion_tokens=tokens.get("completion_tokens"),
-                error=None if ok else f"batch: {json.dumps(line.get('error') or body)[:300]}")
+                error=None if ok else str(refused) if refused is not None
+                else f"batch: {json.dumps(line.get('error') or body)[:300]}")
             loaded += bool(ok)
             failed += not ok
+            too_long += refused is not None
             row = usage.setdefault(purposes.get(key, "batch") + " (batch)", dict.fromkeys(
                 ("requests", "cached", "retries", "prompt_tokens", "completion_tokens"), 0))
             row["requests"] += 1
             row["prompt_tokens"] += int(tokens.get("prompt_tokens") or 0)
             row["completion_tokens"] += int(tokens.get("completion_tokens") or 0)
     store.flush()
-    return {"answers": loaded, "failed": failed, "usage": usage}
+    return {"answers": loaded, "failed": failed, "too_long": too_long, "usage": usage}
 
 
 def bill(store: Any, run_id: str, usage: dict[str, dict[str, int]]) -> None:

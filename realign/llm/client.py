@@ -73,7 +73,8 @@ from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
-           "FailureWatch", "RunStopped", "InFlightLimit", "too_long_error"]
+           "FailureWatch", "RunStopped", "InFlightLimit", "too_long_error", "prompt_chars", "over_prompt_limit",
+           "too_long_record", "refused_before"]
 
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
@@ -218,6 +219,50 @@ class LLMError(Exception):
         if self.repeated:
             notes.append("the same answer each time")
         return f"{self.kind}{status}: {self.message}" + (f" ({', '.join(notes)})" if notes else "")
+
+
+def prompt_chars(messages: list[dict[str, Any]]) -> int:
+    """Characters of message text in a chat request: what `max_prompt_chars` is compared with."""
+    return sum(len(m.get("content") or "") if isinstance(m.get("content"), str) else 0 for m in messages)
+
+
+def over_prompt_limit(messages: list[dict[str, Any]], limit: int | None, key: str) -> LLMError | None:
+    """The too_long failure of a prompt over `limit` characters (`max_prompt_chars`), which is
+    not sent; None when it fits or there is no limit. Every backend asks this before sending."""
+    if limit is None:
+        return None
+    chars = prompt_chars(messages)
+    if chars <= limit:
+        return None
+    exc = LLMError("too_long", f"the prompt has {chars:,} characters of message text, more than "
+                               f"--max-prompt-chars {limit:,}; not sent")
+    exc.key = key
+    return exc
+
+
+def too_long_record(model: str, exc: LLMError) -> dict[str, Any]:
+    """What the cache stores for a prompt the model's context refused (finish_reason "too_long"):
+    no choices, the refusal and the endpoint that gave it (None: a batch result file imported by
+    hand, run who knows where)."""
+    return {"model": model, "choices": [],
+            "error": {"kind": "too_long", "status": exc.status, "message": exc.message, "url": exc.url}}
+
+
+def refused_before(stored: dict[str, Any] | None, key: str, urls: set[str | None]) -> LLMError | None:
+    """The stored failure lookup of a too long prompt: `stored` is what the cache's `get_cutoff`
+    gave for `key`; when it is the refusal of a prompt longer than the model's context, recorded
+    at one of `urls`, the too_long failure to raise instead of sending the request again (its key
+    holds the model, the prompt and max_tokens, so the same endpoint refuses it the same way).
+    None otherwise: not a refusal, or one from another endpoint (a server with a longer context
+    is asked anew)."""
+    refused = (stored or {}).get("error") or {}
+    if refused.get("kind") != "too_long" or refused.get("url") not in urls:
+        return None
+    exc = LLMError("too_long", str(refused.get("message") or "too long")
+                   + " (answered by the cache: this request was refused before)",
+                   status=refused.get("status"), url=refused.get("url"))
+    exc.key = key
+    return exc
 
 
 @dataclass
@@ -487,21 +532,16 @@ class LLMClient:
                     return hit
 
             cut = self.cache.get_cutoff(key) if hasattr(self.cache, "get_cutoff") else None
-            refused = (cut or {}).get("error") or {}
-            if refused.get("kind") == "too_long":
+            if ((cut or {}).get("error") or {}).get("kind") == "too_long":
                 # The prompt was too long for the model at an endpoint of this client: the same
-                # request gets the same 400 (its key holds the model, the prompt and max_tokens).
-                # Another endpoint (a server with a longer context) is asked anew.
+                # request gets the same 400. Another endpoint (a longer context) is asked anew.
+                refused = refused_before(cut, key, {ep.url for ep in self.endpoints})
                 cut = None
-                if refused.get("url") in {ep.url for ep in self.endpoints}:
+                if refused is not None:
                     self.stats.cache_hits += 1
                     self.stats.too_long += 1
                     self.stats.add(purpose, "cached")
-                    exc = LLMError("too_long", str(refused.get("message") or "too long")
-                                   + " (answered by the cache: this request was refused before)",
-                                   status=refused.get("status"), url=refused.get("url"))
-                    exc.key = key
-                    raise exc
+                    raise refused
             if cut is not None and not any(c.get("finish_reason") == "length" for c in cut.get("choices") or []):
                 # The same answer was rejected twice before (temperature 0, a weak model): sending
                 # it again would pay for the same answer. A validator that accepts it now (the
@@ -542,15 +582,10 @@ class LLMClient:
                     self.stats.cache_hits += 1
                     self.stats.add(purpose, "cached")
                     return hit
-        limit = self.settings.max_prompt_chars
-        if limit is not None:
-            chars = sum(len(m.get("content") or "") if isinstance(m.get("content"), str) else 0 for m in messages)
-            if chars > limit:
-                self.stats.too_long += 1
-                exc = LLMError("too_long", f"the prompt has {chars:,} characters of message text, more than "
-                                           f"--max-prompt-chars {limit:,}; not sent")
-                exc.key = key
-                raise exc
+        over = over_prompt_limit(messages, self.settings.max_prompt_chars, key)
+        if over is not None:
+            self.stats.too_long += 1
+            raise over
         flight: asyncio.Future[ChatResult | None] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = flight
         try:
@@ -636,8 +671,7 @@ class LLMClient:
             if self.cache is not None:
                 answer = _stored_response(self.settings.model, _failed_result(key, exc)) if exc.contents else None
                 if exc.kind == "too_long":  # no answer: the refusal, and where it came from
-                    answer = {"model": self.settings.model, "choices": [],
-                              "error": {"kind": exc.kind, "status": exc.status, "message": exc.message, "url": exc.url}}
+                    answer = too_long_record(self.settings.model, exc)
                 # finish_reason "length" marks a deterministic cut-off, "invalid_output" the same
                 # answer rejected twice, "too_long" a prompt over the model's context: none is
                 # sent again (see get_cutoff)

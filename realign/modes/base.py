@@ -84,6 +84,15 @@ class TurnInput:
 
         return turn_instruction(self.example, self.turn_index)
 
+    @property
+    def tool_exchange(self) -> str:
+        """The tool calls and results the answer rests on, as a prompt block
+        (`realign.rewrite.tool_exchange`); "" when no tool turn comes before it. Every mode's
+        prompt that rewrites, revises or reads the answer shows it."""
+        from realign.rewrite import tool_exchange
+
+        return tool_exchange(self.example, self.turn_index)
+
 
 Verifier = Callable[[TurnInput, str, AnswerContract], Verdict]
 

@@ -4,7 +4,7 @@ After the `rewrite` mode has produced a verified answer (or kept the original), 
 for it (moral judgements, mentions of protected groups; every turn with ``modes.critique_all``)
 get a structured critique: issues, each with a kind, the exact span and a fix, and
 ``needs_revision``. Only a critique with specific issues leads to a revision, prompted with those
-issues; a critique that finds none ends the loop. This follows the moral self-correction study
+issues (both prompts show the tool calls and results an answer rests on, `TurnInput.tool_exchange`); a critique that finds none ends the loop. This follows the moral self-correction study
 (arXiv 2410.23496): models improve from specific feedback, waver when asked to "review" without
 new information, and all fail when the instruction itself is unethical. Hence three guards:
 
@@ -243,7 +243,7 @@ class CritiqueReviseMode:
         for round_no in range(1, m.critique_rounds + 1):
             answer = out.final
             result = await _refine(tools, out, "critique", round_no, [{"role": "user", "content": render(
-                "critique.j2", instruction=turn.instruction, answer=answer)}], CRITIQUE_SCHEMA, _valid_critique)
+                "critique.j2", instruction=turn.instruction, tool_exchange=turn.tool_exchange, answer=answer)}], CRITIQUE_SCHEMA, _valid_critique)
             if result is None:
                 break
             critique = parse_critique(result.contents[0])
@@ -256,7 +256,8 @@ class CritiqueReviseMode:
             if not critique.needs_revision or not issues:
                 break  # nothing specific to fix: a revision now would only waver
             result = await _refine(tools, out, "revise", round_no, [{"role": "user", "content": render(
-                "revise.j2", instruction=turn.instruction, answer=answer, issues=issues)}], REVISE_SCHEMA,
+                "revise.j2", instruction=turn.instruction, tool_exchange=turn.tool_exchange, answer=answer,
+                issues=issues)}], REVISE_SCHEMA,
                 _valid_revision)
             if result is None:
                 break

@@ -4,8 +4,8 @@ DFAR ("Beyond Labels", arXiv 2408.11879) fine-tunes on label + reason instead of
 and reports much higher accuracy and fewer misaligned reasons. This mode writes that data from a
 label-only corpus: for a turn whose answer contract is ``label`` or ``option`` (ethical /
 unethical, positive / negative, yes / no, an option letter ...) it asks for one sentence stating
-the label and a short reason that supports it, from the instruction, its input and the evidence
-only. The sentence and the whole candidate go through the same verification as any rewrite: the
+the label and a short reason that supports it, from the instruction, its input, the tool calls and
+results the answer rests on (`TurnInput.tool_exchange`) and the evidence only. The sentence and the whole candidate go through the same verification as any rewrite: the
 contract's label lock holds the sentence (a flipped, negated, hedged or corrected label is
 rejected), and the whole text must pass every other check (length, leak, refusal, language ...);
 the lock's complaints about the reason (it names the other label in passing) are flags, stored
@@ -92,7 +92,8 @@ def messages(turn: TurnInput, label: str) -> list[dict[str, str]]:
     """Static rules first (the prefix cache), the row last."""
     return [{"role": "system", "content": render("label_reason_system.j2")},
             {"role": "user", "content": render("label_reason_user.j2", instruction=turn.instruction,
-                                               evidence=turn.evidence_text, label=label)}]
+                                               tool_exchange=turn.tool_exchange, evidence=turn.evidence_text,
+                                               label=label)}]
 
 
 def other_labels(turn: TurnInput, contract: AnswerContract, sentence: str) -> list[str]:

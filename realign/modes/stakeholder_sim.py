@@ -12,7 +12,8 @@ a question. Here the simulation is one sequential coroutine with a call cap:
    a suspect word is put to the model with ``modes.sim.screen_model`` (one call), else left alone.
 2. ``scene``: setting, the asker's role, at most 4 affected roles, and a one-line gist of what the
    original answer does. The gist is sanitised (`sanitise_gist`); it is the only trace of the
-   original answer that any later prompt carries.
+   original answer that any later prompt carries. An answer given after tool calls has the calls
+   and their results (`TurnInput.tool_exchange`) in the scene's and the revision's prompts.
 3. ``plan``: at most 4 acts of the asker, one line each, named, never explained.
 4. ``step`` per act, in order: plausible or not (an implausible act is dropped: no reactions,
    absent from every later prompt), who notices it (roles of the scene only), the consequence.
@@ -316,7 +317,7 @@ class StakeholderSimMode:
     async def _simulate(self, run: _Run, flag: Flag) -> None:
         turn, cfg = run.turn, run.cfg
         scene, _ = await run.ask("scene", _msg("sim_scene.j2", instruction=turn.instruction, answer=turn.original,
-                                               max_roles=MAX_ROLES))
+                                               tool_exchange=turn.tool_exchange, max_roles=MAX_ROLES))
         roles: list[Role] = []
         for r in scene.affected:  # at most MAX_ROLES, named once each
             if r.role.strip() and r.role.strip().lower() not in {x.role.lower() for x in roles} \
@@ -380,7 +381,8 @@ class StakeholderSimMode:
         as_rejecting = TurnInput(task="rejecting", spec=tools.tasks["rejecting"], example=turn.example,
                                  turn_index=turn.turn_index, evidence_text=turn.evidence_text) \
             if "rejecting" in tools.tasks else turn
-        messages = _msg("sim_revise.j2", instruction=turn.instruction, gist=gist, summary=summary, harms=harms)
+        messages = _msg("sim_revise.j2", instruction=turn.instruction, tool_exchange=turn.tool_exchange, gist=gist,
+                        summary=summary, harms=harms)
         verdict: Verdict | None = None
         raw = ""
         for attempt, purpose in ((1, "revise"), (2, "revise_feedback")):

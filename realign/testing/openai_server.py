@@ -1031,7 +1031,8 @@ class BatchDesk:
     """The OpenAI Batch API of the test server: ``POST /v1/files`` (multipart, purpose=batch),
     ``GET /v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches/{id}``.
 
-    A batch is answered line by line by the server's responder (faults included) when it is
+    A batch is answered line by line by the server's responder (faults included; a line longer
+    than `context_chars` gets the dialect's context-length error line instead) when it is
     first polled after `polls_to_finish` polls, so a client has to poll; its lines are counted in
     `lines_answered`, not in the server's chat `count`.
     """
@@ -1107,8 +1108,19 @@ class BatchDesk:
                 continue
             line = json.loads(raw)
             body = line["body"]
-            reply = self.server.responder(body)
             self.lines_answered += 1
+            limit = self.server.context_chars
+            if limit is not None and (chars := prompt_chars(body)) > limit:
+                # a line longer than the context: the error line a Batch API (or vllm run-batch)
+                # writes, in the server's dialect's words
+                with self.server._lock:
+                    self.server.too_long += 1
+                message, code = _context_refusal(self.server.dialect, chars, limit, int(body.get("max_tokens") or 16))
+                errors.append({"id": f"req_{len(out) + len(errors)}", "custom_id": line["custom_id"],
+                               "response": {"status_code": 400, "body": json.loads(_error_body(400, message, code))},
+                               "error": None})
+                continue
+            reply = self.server.responder(body)
             if reply.status != 200 or reply.hang or reply.malformed:
                 status = reply.status if reply.status != 200 else 500
                 errors.append({"id": f"req_{len(out) + len(errors)}", "custom_id": line["custom_id"],
