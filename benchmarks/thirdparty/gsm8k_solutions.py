@@ -1,0 +1,154 @@
+"""Model-written GSM8K test solutions with their source's own correctness label, as math rows of
+`benchmarks/verify.py` (part 1).
+
+    python benchmarks/thirdparty/gsm8k_solutions.py [--raw DIR] [--gsm8k FILE] [--out DIR]
+
+Three sources, each read from what was transcribed under --raw (SOURCES.md beside this file says
+which pages); none has a licence file, so the rows stay in --out (`/work/thirdparty/verify`):
+
+- kojima (`kojima_gsm8k.jsonl`): the zero-shot-CoT log of Kojima et al. (2022), text-davinci-002,
+  `kojima/gsm8k_zero_shot_cot.log.page*`. A record counts when the page shows it up to the separator
+  pair that opens the next one. The candidate is the logged answer without the prompt's "Let's
+  think step by step." (its "Therefore, the answer (arabic numerals) is N" line is kept: it is how
+  the answer reads); the label is the log's own `pred_after == GT`.
+- Plan-and-Solve (`ps_gsm8k.jsonl`): text-davinci-003 answers of Wang et al. (2023),
+  `planandsolve/records_*.jsonl` (one record of the JSON array a line, fields as in the file); the
+  label is the record's `ans`, the test index the number in its `ID` (temp_N), checked against the
+  question's first 60 characters.
+- shreyshahi (`shreyshahi_gsm8k.jsonl`): GPT-4o and GPT-4o-mini traces of shreyshahi/gsm8k-evals,
+  `shreyshahi/basetechnique_<model>.jsonl` ({question, answer, response, is_correct}); the label is
+  `is_correct`. These traces answer GSM8K *train* questions (the original is taken from the train
+  file beside --gsm8k, `test_index` is the train line, `gsm8k_split` says so). A row whose label
+  says wrong although the response's last number equals the gold (the repository's grader compares
+  strings: "60.00" against "60") gets `label_suspect`, which `load_labelled` leaves out.
+
+The original of every row is GSM8K's own solution of the question (--gsm8k, the MIT test file),
+found by the question's text with its spaces normalised (Plan-and-Solve: by its test index); a
+question not found stops the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+KOJIMA_RECORD = re.compile(
+    r"^(\d+)st data\n\d+_th_sampling\nQ: (?P<q>[^\n]*)\nA: (?P<a>.*?)\npred_before :.*?\npred_after : (?P<pred>[^\n]*)\n"
+    r".*?GT : (?P<gt>[^\n]*)\n\*{25}\n\*{25}\n", re.S | re.M)
+TRIGGER = "Let's think step by step."
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def gsm8k_index(path: Path) -> dict[str, tuple[int, dict]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {norm(r["question"]): (i, r) for i, r in enumerate(rows)}
+
+
+def lookup(index: dict[str, tuple[int, dict]], question: str, where: str) -> tuple[int, dict]:
+    hit = index.get(norm(question))
+    if hit is None:
+        raise SystemExit(f"{where}: question not in the GSM8K test file: {question[:80]!r}")
+    return hit
+
+
+def gold_of(solution: str) -> str:
+    return solution.rsplit("####", 1)[1].strip().replace(",", "")
+
+
+def row(source: str, model: str, question: str, test: tuple[int, dict], candidate: str, same: bool, note: str,
+        **extra: object) -> dict:
+    i, g = test
+    return {"source": source, "kind": "math", "instruction": question, "original": g["answer"],
+            "candidate": candidate, "same_answer": same, "gold": gold_of(g["answer"]), "model": model,
+            "note": note, "test_index": i, **extra}
+
+
+def kojima_rows(folder: Path, index: dict) -> list[dict]:
+    out = []
+    for page in sorted(folder.glob("gsm8k_zero_shot_cot.log.page*")):
+        for m in KOJIMA_RECORD.finditer(page.read_text(encoding="utf-8")):
+            answer = m["a"].strip()
+            if answer.startswith(TRIGGER):
+                answer = answer[len(TRIGGER):].strip()
+            pred, gt = m["pred"].strip(), m["gt"].strip()
+            out.append(row("kojima_gsm8k", "text-davinci-002", m["q"].strip(), lookup(index, m["q"], page.name),
+                           answer, pred == gt,
+                           f"zero-shot-CoT log record {m.group(1)}; label = the log's pred_after ({pred}) == GT ({gt})",
+                           log_index=int(m.group(1))))
+    return out
+
+
+def ps_rows(folder: Path, index: dict) -> list[dict]:
+    out = []
+    for path in sorted(folder.glob("records_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            # the ID is the test item; the file's copy of a question may differ in its last character
+            # (temp_30 ends in "?" where GSM8K has "."), so the ID is checked, not looked up
+            number = int(r["ID"].removeprefix("temp_"))
+            test = next((t for t in index.values() if t[0] == number), None)
+            if test is None or norm(test[1]["question"])[:60] != norm(r["question"])[:60]:
+                raise SystemExit(f"{r['ID']}: not GSM8K test item {number}")
+            out.append(row("ps_gsm8k", "text-davinci-003", r["question"], test, r["chain-of-thought"].strip(),
+                           bool(r["ans"]), f"Plan-and-Solve zero-shot {r['ID']}; label = the file's ans "
+                           f"(pred {r['pred']} vs answer {r['answer']})", parsed_pred=r["pred"]))
+    return out
+
+
+def last_number(text: str) -> float | None:
+    nums = NUMBER.findall(text)
+    return float(nums[-1].replace(",", "")) if nums else None
+
+
+def shreyshahi_rows(folder: Path, train: dict) -> list[dict]:
+    out = []
+    for model in ("gpt_4o", "gpt_4o_mini"):
+        path = folder / f"basetechnique_{model}.jsonl"
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            # these traces answer GSM8K *train* questions: the train file is their reference
+            test = lookup(train, r["question"], path.name)
+            extra = {"gsm8k_split": "train"}
+            if norm(test[1]["answer"]) != norm(r["answer"]):
+                raise SystemExit(f"{path.name}: the trace's reference is not GSM8K's solution: {r['question'][:60]!r}")
+            if not r["is_correct"] and last_number(r["response"]) == float(gold_of(r["answer"])):
+                extra["label_suspect"] = True
+            out.append(row("shreyshahi_gsm8k", model.replace("_", "-"), r["question"], test, r["response"],
+                           bool(r["is_correct"]), "basetechnique trace; label = the file's is_correct", **extra))
+    return out
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(rows)} rows ({sum(r['same_answer'] for r in rows)} labelled right, "
+          f"{sum(bool(r.get('label_suspect')) for r in rows)} label_suspect) -> {path}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--raw", type=Path, default=Path("/work/thirdparty/raw"))
+    ap.add_argument("--gsm8k", type=Path, default=Path("/work/shared/data/gsm8k/test.jsonl"))
+    ap.add_argument("--out", type=Path, default=Path("/work/thirdparty/verify"))
+    args = ap.parse_args()
+    test, train = gsm8k_index(args.gsm8k), gsm8k_index(args.gsm8k.with_name("train.jsonl"))
+    for name, build, folder, index in (("kojima_gsm8k", kojima_rows, "kojima", test),
+                                       ("ps_gsm8k", ps_rows, "planandsolve", test),
+                                       ("shreyshahi_gsm8k", shreyshahi_rows, "shreyshahi", train)):
+        rows = build(args.raw / folder, index)
+        if rows:
+            write(args.out / f"{name}.jsonl", rows)
+        else:
+            print(f"(no {name} rows: nothing transcribed under {args.raw / folder})")
+
+
+if __name__ == "__main__":
+    main()
