@@ -3,7 +3,7 @@
 
     python benchmarks/thirdparty/gsm8k_solutions.py [--raw DIR] [--gsm8k FILE] [--out DIR]
 
-Three sources, each read from what was transcribed under --raw (SOURCES.md beside this file says
+Four sources, each read from what was transcribed under --raw (SOURCES.md beside this file says
 which pages); none has a licence file, so the rows stay in --out (`/work/thirdparty/verify`):
 
 - kojima (`kojima_gsm8k.jsonl`): the zero-shot-CoT log of Kojima et al. (2022), text-davinci-002,
@@ -21,6 +21,12 @@ which pages); none has a licence file, so the rows stay in --out (`/work/thirdpa
   file beside --gsm8k, `test_index` is the train line, `gsm8k_split` says so). A row whose label
   says wrong although the response's last number equals the gold (the repository's grader compares
   strings: "60.00" against "60") gets `label_suspect`, which `load_labelled` leaves out.
+
+- ZeroEval (`zeroeval_gsm8k.jsonl`, HELD OUT: measured, its misses never read): JSON answers of six
+  models from yuchenlin/ZeroEval `result_dirs/gsm/<model>.json`, `zeroeval/<model>.jsonl` ({id,
+  generator, output, answer}; the output is the list's one element, trailing `</s>` tokens left out).
+  The file stores no label: a row is right when the number in the output's last JSON `answer` field
+  (currency signs, thousands commas and units dropped) equals GSM8K's gold.
 
 The original of every row is GSM8K's own solution of the question (--gsm8k, the MIT test file),
 found by the question's text with its spaces normalised (Plan-and-Solve: by its test index); a
@@ -126,6 +132,33 @@ def shreyshahi_rows(folder: Path, train: dict) -> list[dict]:
     return out
 
 
+ANSWER_FIELD = re.compile(r'"answer"\s*:\s*"([^"]*)"')
+
+
+def zeroeval_label(output: str, gold: str) -> bool | None:
+    """The number in the output's last JSON `answer` field against the gold; None when there is none."""
+    fields = ANSWER_FIELD.findall(output)
+    nums = NUMBER.findall(fields[-1].replace("$", "")) if fields else []
+    return float(nums[0].replace(",", "")) == float(gold) if nums else None
+
+
+def zeroeval_rows(folder: Path, index: dict) -> list[dict]:
+    out = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            number = int(r["id"].rsplit("#", 1)[1])
+            test = next((t for t in index.values() if t[0] == number), None)
+            if test is None or gold_of(test[1]["answer"]) != r["answer"].lstrip("# ").strip():
+                raise SystemExit(f"{path.name} {r['id']}: not GSM8K test item {number}")
+            label = zeroeval_label(r["output"], r["answer"].lstrip("# "))
+            if label is None:
+                raise SystemExit(f"{path.name} {r['id']}: no answer field to label")
+            out.append(row("zeroeval_gsm8k", r["generator"].split("/")[-1], test[1]["question"], test, r["output"],
+                           label, "ZeroEval JSON answer; label = the number in its answer field == GSM8K's gold"))
+    return out
+
+
 def write(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -142,7 +175,8 @@ def main() -> None:
     test, train = gsm8k_index(args.gsm8k), gsm8k_index(args.gsm8k.with_name("train.jsonl"))
     for name, build, folder, index in (("kojima_gsm8k", kojima_rows, "kojima", test),
                                        ("ps_gsm8k", ps_rows, "planandsolve", test),
-                                       ("shreyshahi_gsm8k", shreyshahi_rows, "shreyshahi", train)):
+                                       ("shreyshahi_gsm8k", shreyshahi_rows, "shreyshahi", train),
+                                       ("zeroeval_gsm8k", zeroeval_rows, "zeroeval", test)):
         rows = build(args.raw / folder, index)
         if rows:
             write(args.out / f"{name}.jsonl", rows)
