@@ -10,7 +10,9 @@ which pages); none has a licence file, so the rows stay in --out (`/work/thirdpa
   `kojima/gsm8k_zero_shot_cot.log.page*`. A record counts when the page shows it up to the separator
   pair that opens the next one. The candidate is the logged answer without the prompt's "Let's
   think step by step." (its "Therefore, the answer (arabic numerals) is N" line is kept: it is how
-  the answer reads); the label is the log's own `pred_after == GT`.
+  the answer reads); the label is the log's `pred_after` equal to its `GT` as numbers. The log's
+  extractor keeps the first number of the answer line, so a row labelled wrong whose answer line
+  (`pred_before`) ends in the gold gets `label_suspect` ("1600*3.5 = $5600" for gold 5600).
 - Plan-and-Solve (`ps_gsm8k.jsonl`): text-davinci-003 answers of Wang et al. (2023),
   `planandsolve/records_*.jsonl` (one record of the JSON array a line, fields as in the file); the
   label is the record's `ans`, the test index the number in its `ID` (temp_N), checked against the
@@ -41,7 +43,7 @@ import re
 from pathlib import Path
 
 KOJIMA_RECORD = re.compile(
-    r"^(\d+)st data\n\d+_th_sampling\nQ: (?P<q>[^\n]*)\nA: (?P<a>.*?)\npred_before :.*?\npred_after : (?P<pred>[^\n]*)\n"
+    r"^(\d+)st data\n\d+_th_sampling\nQ: (?P<q>[^\n]*)\nA: (?P<a>.*?)\npred_before :(?P<before>.*?)\npred_after : (?P<pred>[^\n]*)\n"
     r".*?GT : (?P<gt>[^\n]*)\n\*{25}\n\*{25}\n", re.S | re.M)
 TRIGGER = "Let's think step by step."
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -75,6 +77,14 @@ def row(source: str, model: str, question: str, test: tuple[int, dict], candidat
             "note": note, "test_index": i, **extra}
 
 
+def same_number(pred: str, gt: str) -> bool:
+    """The log's pred_after against its GT as numbers ("10,800" is 10800); an empty pred is wrong."""
+    try:
+        return float(pred.replace(",", "")) == float(gt.replace(",", ""))
+    except ValueError:
+        return False
+
+
 def kojima_rows(folder: Path, index: dict) -> list[dict]:
     out = []
     for page in sorted(folder.glob("gsm8k_zero_shot_cot.log.page*")):
@@ -83,10 +93,16 @@ def kojima_rows(folder: Path, index: dict) -> list[dict]:
             if answer.startswith(TRIGGER):
                 answer = answer[len(TRIGGER):].strip()
             pred, gt = m["pred"].strip(), m["gt"].strip()
+            same = same_number(pred, gt)
+            extra = {}
+            # the log's extractor keeps the first number of the answer line; "1600*3.5 = $5600" is scored
+            # 1600 against GT 5600 although the line ends in the gold
+            if not same and last_number(m["before"]) == float(gt.replace(",", "")):
+                extra["label_suspect"] = True
             out.append(row("kojima_gsm8k", "text-davinci-002", m["q"].strip(), lookup(index, m["q"], page.name),
-                           answer, pred == gt,
+                           answer, same,
                            f"zero-shot-CoT log record {m.group(1)}; label = the log's pred_after ({pred}) == GT ({gt})",
-                           log_index=int(m.group(1))))
+                           log_index=int(m.group(1)), **extra))
     return out
 
 
