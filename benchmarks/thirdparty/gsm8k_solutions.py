@@ -6,13 +6,14 @@
 Four sources, each read from what was transcribed under --raw (SOURCES.md beside this file says
 which pages); none has a licence file, so the rows stay in --out (`/work/thirdparty/verify`):
 
-- kojima (`kojima_gsm8k.jsonl`): the zero-shot-CoT log of Kojima et al. (2022), text-davinci-002,
-  `kojima/gsm8k_zero_shot_cot.log.page*`. A record counts when the page shows it up to the separator
-  pair that opens the next one. The candidate is the logged answer without the prompt's "Let's
-  think step by step." (its "Therefore, the answer (arabic numerals) is N" line is kept: it is how
-  the answer reads); the label is the log's `pred_after` equal to its `GT` as numbers. The log's
-  extractor keeps the first number of the answer line, so a row labelled wrong whose answer line
-  (`pred_before`) ends in the gold gets `label_suspect` ("1600*3.5 = $5600" for gold 5600).
+- kojima (`kojima_gsm8k.jsonl`): the zero-shot-CoT and zero-shot logs of Kojima et al. (2022),
+  text-davinci-002, `kojima/gsm8k_zero_shot_cot.log.page*` and `kojima/gsm8k_zero_shot.log.page*`.
+  A record counts when the page shows it up to the separator pair that opens the next one. The
+  candidate is the logged answer without the prompt's "Let's think step by step." (its "Therefore,
+  the answer (arabic numerals) is N" line is kept: it is how the answer reads); the label is the
+  log's `pred_after` equal to its `GT` as numbers. The log's extractor keeps the first number of
+  the answer line, so a row labelled wrong whose answer line (`pred_before`) ends in the gold gets
+  `label_suspect` ("1600*3.5 = $5600" for gold 5600).
 - Plan-and-Solve (`ps_gsm8k.jsonl`): text-davinci-003 answers of Wang et al. (2023),
   `planandsolve/records_*.jsonl` (one record of the JSON array a line, fields as in the file); the
   label is the record's `ans`, the test index the number in its `ID` (temp_N), checked against the
@@ -23,7 +24,6 @@ which pages); none has a licence file, so the rows stay in --out (`/work/thirdpa
   file beside --gsm8k, `test_index` is the train line, `gsm8k_split` says so). A row whose label
   says wrong although the response's last number equals the gold (the repository's grader compares
   strings: "60.00" against "60") gets `label_suspect`, which `load_labelled` leaves out.
-
 - ZeroEval (`zeroeval_gsm8k.jsonl`, HELD OUT: measured, its misses never read): JSON answers of six
   models from yuchenlin/ZeroEval `result_dirs/gsm/<model>.json`, `zeroeval/<model>.jsonl` ({id,
   generator, output, answer}; the output is the list's one element, trailing `</s>` tokens left out).
@@ -87,7 +87,9 @@ def same_number(pred: str, gt: str) -> bool:
 
 def kojima_rows(folder: Path, index: dict) -> list[dict]:
     out = []
-    for page in sorted(folder.glob("gsm8k_zero_shot_cot.log.page*")):
+    pages = [(p, "zero-shot-CoT") for p in sorted(folder.glob("gsm8k_zero_shot_cot.log.page*"))]
+    pages += [(p, "zero-shot") for p in sorted(folder.glob("gsm8k_zero_shot.log.page*"))]
+    for page, method in pages:
         for m in KOJIMA_RECORD.finditer(page.read_text(encoding="utf-8")):
             answer = m["a"].strip()
             if answer.startswith(TRIGGER):
@@ -101,7 +103,7 @@ def kojima_rows(folder: Path, index: dict) -> list[dict]:
                 extra["label_suspect"] = True
             out.append(row("kojima_gsm8k", "text-davinci-002", m["q"].strip(), lookup(index, m["q"], page.name),
                            answer, same,
-                           f"zero-shot-CoT log record {m.group(1)}; label = the log's pred_after ({pred}) == GT ({gt})",
+                           f"{method} log record {m.group(1)}; label = the log's pred_after ({pred}) == GT ({gt})",
                            log_index=int(m.group(1)), **extra))
     return out
 
