@@ -24,11 +24,12 @@ which pages); none has a licence file, so the rows stay in --out (`/work/thirdpa
   file beside --gsm8k, `test_index` is the train line, `gsm8k_split` says so). A row whose label
   says wrong although the response's last number equals the gold (the repository's grader compares
   strings: "60.00" against "60") gets `label_suspect`, which `load_labelled` leaves out.
-- ZeroEval (`zeroeval_gsm8k.jsonl`, HELD OUT: measured, its misses never read): JSON answers of six
-  models from yuchenlin/ZeroEval `result_dirs/gsm/<model>.json`, `zeroeval/<model>.jsonl` ({id,
-  generator, output, answer}; the output is the list's one element, trailing `</s>` tokens left out).
-  The file stores no label: a row is right when the number in the output's last JSON `answer` field
-  (currency signs, thousands commas and units dropped) equals GSM8K's gold.
+- ZeroEval (HELD OUT: measured, misses never read): JSON answers from yuchenlin/ZeroEval
+  `result_dirs/gsm/<model>.json`, `zeroeval/held/<model>.jsonl` (source `zeroeval_gsm8k`) and
+  `zeroeval/fresh/<model>.jsonl` (`zeroeval_gsm8k_fresh`), {id, generator, output, answer}; the output
+  is the list's one element, trailing `</s>` tokens left out. The file stores no label: a row is right
+  when the number in the output's last JSON `answer` field (currency signs, thousands commas and units
+  dropped) equals GSM8K's gold; an output with no answer field (cut off) is wrong.
 
 The original of every row is GSM8K's own solution of the question (--gsm8k, the MIT test file),
 found by the question's text with its spaces normalised (Plan-and-Solve: by its test index); a
@@ -160,9 +161,12 @@ def zeroeval_label(output: str, gold: str) -> bool | None:
     return float(nums[0].replace(",", "")) == float(gold) if nums else None
 
 
+ZEROEVAL_SPLITS = {"held": "zeroeval_gsm8k", "fresh": "zeroeval_gsm8k_fresh"}
+
+
 def zeroeval_rows(folder: Path, index: dict) -> list[dict]:
     out = []
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(p for split in ZEROEVAL_SPLITS for p in (folder / split).glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
             number = int(r["id"].rsplit("#", 1)[1])
@@ -170,10 +174,9 @@ def zeroeval_rows(folder: Path, index: dict) -> list[dict]:
             if test is None or gold_of(test[1]["answer"]) != r["answer"].lstrip("# ").strip():
                 raise SystemExit(f"{path.name} {r['id']}: not GSM8K test item {number}")
             label = zeroeval_label(r["output"], r["answer"].lstrip("# "))
-            if label is None:
-                raise SystemExit(f"{path.name} {r['id']}: no answer field to label")
-            out.append(row("zeroeval_gsm8k", r["generator"].split("/")[-1], test[1]["question"], test, r["output"],
-                           label, "ZeroEval JSON answer; label = the number in its answer field == GSM8K's gold"))
+            out.append(row(ZEROEVAL_SPLITS[path.parent.name], r["generator"].split("/")[-1], test[1]["question"], test,
+                           r["output"], bool(label), "ZeroEval JSON answer; label = the number in its answer field == "
+                           "GSM8K's gold" + ("" if label is not None else " (no answer field: wrong)")))
     return out
 
 
@@ -196,9 +199,10 @@ def main() -> None:
                                        ("shreyshahi_gsm8k", shreyshahi_rows, "shreyshahi", train),
                                        ("zeroeval_gsm8k", zeroeval_rows, "zeroeval", test)):
         rows = build(args.raw / folder, index)
-        if rows:
-            write(args.out / f"{name}.jsonl", rows)
-        else:
+        # one file per source name (ZeroEval's batches are sources of their own: held, fresh)
+        for source in sorted({r["source"] for r in rows}):
+            write(args.out / f"{source}.jsonl", [r for r in rows if r["source"] == source])
+        if not rows:
             print(f"(no {name} rows: nothing transcribed under {args.raw / folder})")
 
 
