@@ -345,12 +345,59 @@ def _blocks(original: str) -> tuple[str, list[list[str]], str]:
     return "\n".join(before), blocks, ""
 
 
+def _nested_rewrites(blocks: list[list[str]], join) -> dict[str, str]:
+    """What rewrites do to a nested list, keeping its answer: every item moved to the top level
+    (`list_flattened`); each top-level item written as one line with its sub-items after it
+    ("- **Space Type**: Euclidean geometry is for flat spaces; Riemannian geometry is for curved
+    spaces.", `list_nested_merged`); the sub-items written as a paragraph under their item
+    (`list_sub_prose`). None when no item has sub-items. `blocks` as `_blocks` splits them."""
+    depth = [len(m.group(1).expandtabs(4)) for b in blocks if (m := _MARKED_LINE.match(b[0]))]
+    if len(depth) != len(blocks) or len(set(depth)) < 2:
+        return {}
+    top = min(depth)
+    # each top-level item with the items under it (more indented, up to the next top-level one)
+    groups: list[tuple[list[str], list[list[str]]]] = []
+    for b, d in zip(blocks, depth):
+        if d == top or not groups:
+            groups.append((b, []))
+        else:
+            groups[-1][1].append(b)
+    if not any(subs for _, subs in groups):
+        return {}
+
+    def text(b: list[str]) -> str:
+        m = _MARKED_LINE.match(b[0])
+        assert m is not None
+        return m.group(2).strip()
+
+    def sentence(t: str) -> str:
+        return t if t.endswith((".", "!", "?")) else t + "."
+
+    merged, prose = [], []
+    for parent, subs in groups:
+        if not subs:
+            merged.append(parent)
+            prose.append(parent)
+            continue
+        ind = _MARKED_LINE.match(parent[0]).group(1)  # type: ignore[union-attr]
+        line = text(parent).rstrip()
+        parts = "; ".join(text(b).rstrip(".") for b in subs) + "."
+        line = f"{line} {parts}" if line.endswith(":") else f"{line.rstrip('.')}: {parts}"
+        # the lines under each item (and the blank line or conclusion after the last) come after it
+        merged.append([f"{ind}- {line}"] + parent[1:] + [ln for b in subs for ln in b[1:]])
+        paragraph = " ".join(sentence(text(b)) for b in subs)
+        prose.append(parent + [f"{ind}  {paragraph}"] + [ln for b in subs for ln in b[1:]])
+    flat = [[_MARKED_LINE.sub(lambda m: f"- {m.group(2)}", b[0])] + [ln.strip() for ln in b[1:]] for b in blocks]
+    return {"list_flattened": join(flat), "list_nested_merged": join(merged), "list_sub_prose": join(prose)}
+
+
 def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool) -> list[Case]:
     """List answers (a list of short items or "Term: explanation" items, read by verify/lists.py):
     items dropped, substituted, cut short or (when the request asks for an order) swapped, against
     the same text renumbered and bolded, introduced, lower-cased, explained (short items), put in a
-    sentence (short items) or (when no order is asked) reversed. Edits are made in place, so the
-    explanations under each item stay as the original wrote them."""
+    sentence (short items) or (when no order is asked) reversed, and, for a nested list, flattened,
+    merged into one line per item and with its sub-items as prose (`_nested_rewrites`). Edits are
+    made in place, so the explanations under each item stay as the original wrote them."""
     from realign.verify.lists import read_list
 
     found = read_list(instruction, original)
@@ -411,6 +458,7 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
             kept["list_explained"] = join([edit_first_line(
                 b, lambda ind, t, n=n: f"{ind}- {t.rstrip('.')}: {_EXPLAINED[n % len(_EXPLAINED)]}.")
                 for n, b in enumerate(blocks)])
+        kept.update(_nested_rewrites(blocks, join))
         swapped_blocks = list(blocks)
         swapped_blocks[first], swapped_blocks[second] = swapped_blocks[second], swapped_blocks[first]
         swapped_text = join(swapped_blocks)

@@ -26,8 +26,10 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
 - ``list``: no closed answer, and the original is a list of short items or of "Term:
   explanation" items (lists.py): every item kept, in order when the request asks for one.
   list_items. Beside fenced code the list outside the code is held as well (kind ``code``,
-  checks code_preserved and list_items), and beside a label (kind ``label``, checks label and
-  list_items): a list answer that uses one class name of the request is not surely a label answer;
+  checks code_preserved and list_items), beside a label (kind ``label``, checks label and
+  list_items) and beside a pick among alternatives the question names (kind ``option``, checks
+  choice_answer and list_items): a list answer that uses one class name of the request is not
+  surely a label answer, and the listed reasons of a closed answer are part of what it says;
   unfenced code is the whole answer, no list.
 - ``facts``: a short factual answer (at most ``FACTS_MAX_CHARS``) to a request for facts (who,
   when, where, which, what, how many, name, list), or any answer of at most
@@ -154,13 +156,16 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
 
 
+ALTERNATIVES_FOUND = "alternatives"
+
+
 def _alternatives(instruction: str, original: str) -> AnswerContract | None:
     picked = alternative_pick(instruction, original)
     if picked is None or parse_options(instruction):
         return None  # listed options win (_option)
     alts, want = picked
     return AnswerContract(kind="option", value=next(a for a in alts if a.lower() == want),
-                          found=f"alternatives {' / '.join(alts)} in the question; the original asserts one",
+                          found=f"{ALTERNATIVES_FOUND} {' / '.join(alts)} in the question; the original asserts one",
                           checks=["choice_answer"])
 
 
@@ -300,14 +305,17 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
     if code is not None:
         found.append(code)
     if not found or (found == [code] and code is not None and not code.found.startswith("unfenced")) or (
-            found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND)):
+            found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND)) or (
+            found[0].found.startswith(ALTERNATIVES_FOUND)):
         # every item is held: stricter than the facts lock below. Beside fenced code ("```json"
         # with the ratings, then "### Analysis" with one item per phone) the list outside the code
         # is held too: the code check does not read the prose, nor the list check the code. Beside
         # a label the list is held too: a label found in a list answer may be a word its
         # explanation uses ("how would you classify data as master or transactional?" answered
         # with eight steps that name "transactional data"), and a label answer's listed reasons
-        # are part of what it says
+        # are part of what it says; so are those of a pick among the alternatives the question
+        # names ("true, false, or uncertain?" answered with the inferences "- Bananas > Apples",
+        # "- Bananas > Oranges", then "uncertain"), which is a label the question offers
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)

@@ -9,8 +9,10 @@ Items are read from marked lines (``-``, ``*``, ``•``, ``1.``, ``a)``) or from
 short comma-separated terms ("etc." and "and so on" are no items). An item is held by its key: the
 whole item when it is short, the head of a "Term: explanation" item (a head has a letter: "8 - 5 =
 3" is an equation), and nothing for a long sentence with no head (explanations are what
-reformatting rewrites). When two items share a head ("name: Build", "name: Test"; titles that share
-their first half) heads do not tell the items apart, and each item is its whole line. An item the
+reformatting rewrites). When two items of one list share a head ("name: Build", "name: Test"; titles
+that share their first half) heads do not tell that list's items apart, and each is its whole line; a
+head said again in another list ("Speed" under "### Trains" and under "### Planes") is an item of
+each. Every list of the answer is read, sub-items of a nested list included. An item the
 answer says twice (a "Key takeaways" list repeating the items above) is held twice. On one line,
 "Anna: 9-10 am, Ben: 1-2 pm" are "Term: value" pairs, not a lead-in; "9-10" is a range. A key is found in the rewrite when its words are there (word forms folded,
 so "Exercise" matches "exercising", "berries" "berry", "Earth's" "Earth"; at least half of the
@@ -19,7 +21,9 @@ words of a key of three or more, so "Set a budget" matches "Establish a budget")
 When the rewrite is a list too (marked lines, table rows, or sections headed by the items), each
 key needs an item of its own (a matching): an item whose head names one of the original's stands
 for that one; a heading of the rewrite's own ("**Body**: exercise and diet") or a short item may
-stand for several; sub-items may be folded into their parent's line. An item named in a rewrite
+stand for several; sub-items may be folded into their parent's line or written as prose under it
+(kept there, they take no other item's line), and into a line that restates a parent no key holds
+("Roll the d4 to ...: 1: Hamlet; 2: Village"), by what the line adds to it. An item named in a rewrite
 item's head keeps it unless another rewrite item that names it in its head can take it over. A rewrite item that restates
 an original item stands only for what that item stood for (a recipe step "Add the diced tomatoes"
 kept as it was does not keep "1 can diced tomatoes" of the ingredient list), a line the original
@@ -32,7 +36,8 @@ conclusion kept as written name no item (they are read out of the rewrite first)
 (sort, rank, arrange, alphabetical, ascending ...) or the task is `ordering`, the keys must also
 appear in the original's order, read within each list of the original (a reasoning answer lists
 the clues, then the steps, then the result; a new list starts after an introducing line or where
-the numbering starts again), in a list of the rewrite that has them one item after another.
+the numbering starts again), in a list of the rewrite that has them one item after another (a
+sub-item may share the item of its parent or sibling).
 
 A key with no word of its own ("Bananas > Apples" beside "Bananas > Oranges") is found only where
 all its words but one are (both of two). Fenced code is left out of both texts (a JSON block
@@ -193,6 +198,9 @@ class ListAnswer:
     held: list[int]  # index of each held item among all the items (marked lines or parts)
     # for each held item, the held item it is nested under ("- Apple" indented under "1. Fruits"), if any
     parent: tuple[int | None, ...] = ()
+    # for each held item, the marked line of the original it is nested under, held or not (its
+    # place among the marked lines), if any
+    under: tuple[int | None, ...] = ()
     # for each held item, how many items name its words when it has none of its own (1 otherwise)
     times: tuple[int, ...] = ()
     # short items only, one a line, nothing written under them: the text around the list is framing
@@ -226,14 +234,16 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         span = text[found[0].start():found[len(marked) - 1].end()]
         bare = len(span.strip().split("\n")) - span.count("\n\n") == len(marked)
         heads = [_head(item) for item in marked]
-        head_keys = [_key(_words(h)) for h in heads if h is not None]
-        # two items under one head: the heads are field names ("name: Build", "name: Test") or the
-        # first halves of titles ("Robust QA: A Survey", "Robust QA: A Review"), not what tells the
-        # items apart; each item is then its whole line, when that is short
-        whole_lines = len(set(head_keys)) < len(head_keys)
+        lists = _list_of(text, found)
+        # two items of one list under one head: the heads are field names ("name: Build", "name:
+        # Test") or the first halves of titles ("Robust QA: A Survey", "Robust QA: A Review"), not
+        # what tells the items apart; each item of that list is then its whole line, when that is
+        # short. A head said again in another list ("Parallel Lines" under "### Euclidean
+        # Geometry" and under "### Riemannian Geometry") is an item of each section
+        whole_lines = _shared_heads(heads, lists)
         for n, (item, head) in enumerate(zip(marked, heads)):
             bare = bare and head is None and len(item.split()) <= SHORT_ITEM_WORDS
-            if head is not None and whole_lines:
+            if head is not None and lists[n] in whole_lines:
                 source = item if len(item.split()) <= SHORT_ITEM_WORDS + HEAD_MAX_WORDS else None
             elif head is not None:
                 source = head
@@ -249,8 +259,8 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
         if len(keys) >= MIN_ITEMS:
             whole = tuple(keys)
             keys, times = _distinctive(keys)
-            lists = _list_of(text, found)
-            return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held), times=times,
+            return ListAnswer(items, keys, inline=False, held=held, parent=_parents(found, held),
+                              under=tuple(_nesting(found)[n] for n in held), times=times,
                               bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []),
                               group=tuple(lists[n] for n in held), explained=Explanations(_explanations(text), whole))
         return None
@@ -272,6 +282,20 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     keys, times = _distinctive(keys)
     return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True,
                       group=(0,) * len(parts))
+
+
+def _shared_heads(heads: list[str | None], lists: list[int]) -> set[int]:
+    """The lists (numbers from `_list_of`) in which two items have the same head."""
+    seen: set[tuple[int, tuple[str, ...]]] = set()
+    out: set[int] = set()
+    for head, which in zip(heads, lists):
+        if head is None:
+            continue
+        mark = (which, _key(_words(head)))
+        if mark in seen:
+            out.add(which)
+        seen.add(mark)
+    return out
 
 
 def _explanations(text: str) -> tuple[frozenset[str], ...]:
@@ -365,20 +389,22 @@ def _indent(line: str) -> int:
     return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
 
 
-def _parents(found: list[re.Match[str]], held: list[int]) -> tuple[int | None, ...]:
-    """For each held item, the held item it is nested under: the nearest marked line above it
-    that is indented less, when that line is held."""
-    key_of = {n: k for k, n in enumerate(held)}
+def _nesting(found: list[re.Match[str]]) -> list[int | None]:
+    """For each marked line, the one it is nested under: the nearest marked line above it that is
+    indented less, if any."""
     indents = [_indent(m.group(0)) for m in found]
     out: list[int | None] = []
-    for n in held:
-        depth, parent = indents[n], None
-        for m in range(n - 1, -1, -1):
-            if indents[m] < depth:
-                parent = key_of.get(m)
-                break
-        out.append(parent)
-    return tuple(out)
+    for n, depth in enumerate(indents):
+        out.append(next((m for m in range(n - 1, -1, -1) if indents[m] < depth), None))
+    return out
+
+
+def _parents(found: list[re.Match[str]], held: list[int]) -> tuple[int | None, ...]:
+    """For each held item, the held item it is nested under: the marked line it is nested under
+    (`_nesting`), when that line is held."""
+    key_of = {n: k for k, n in enumerate(held)}
+    nesting = _nesting(found)
+    return tuple(key_of.get(nesting[n]) if nesting[n] is not None else None for n in held)
 
 
 def _inline_parts(body: str) -> list[str]:
@@ -518,25 +544,33 @@ def _heading_blocks(text: str, keys: list[tuple[str, ...]], explained: Explanati
     return out
 
 
-def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[set[int]]:
-    """For each rewrite item, the original's items it may not stand for because it restates
-    another item of the original that only mentions them: step 5 of a recipe, "Add the diced
-    tomatoes, onion and garlic", kept as it was, does not keep "1 can diced tomatoes" of the
-    ingredient list; a restated "Term: explanation" item stands for its term, not for the terms
-    its explanation names."""
-    own = {n: k for k, n in enumerate(answer.held)}
+def _restates(original: str, blocks: list[_Block]) -> list[tuple[int, _Block] | None]:
+    """For each rewrite item, the item of the original it restates best (its place among the
+    original's marked lines, and the item), or None: the largest share of that item's words, then
+    the closest in size (a rewrite of "Spinach salad with walnuts" restates that item, not the
+    longer "Walnuts: great in a spinach salad" whose words it also has)."""
     sources = [(n, b) for n, b in enumerate(_blocks(original.strip())) if b.content]
-    barred: list[set[int]] = []
+    out: list[tuple[int, _Block] | None] = []
     for block in blocks:
-        # the original item it restates best: the largest share of that item's words, then the
-        # closest in size (a rewrite of "Spinach salad with walnuts" restates that item, not the
-        # longer "Walnuts: great in a spinach salad" whose words it also has)
         best, score = None, (RESTATED_SHARE, -len(block.content))
         for n, source in sources:
             s = (len(source.content & block.content) / len(source.content),
                  -abs(len(source.content) - len(block.content)))
             if s >= score:
                 best, score = (n, source), s
+        out.append(best)
+    return out
+
+
+def _restated(answer: ListAnswer, restates: list[tuple[int, _Block] | None], blocks: list[_Block]) -> list[set[int]]:
+    """For each rewrite item, the original's items it may not stand for because it restates
+    (`restates`, from `_restates`) another item of the original that only mentions them: step 5
+    of a recipe, "Add the diced tomatoes, onion and garlic", kept as it was, does not keep "1 can
+    diced tomatoes" of the ingredient list; a restated "Term: explanation" item stands for its
+    term, not for the terms its explanation names."""
+    own = {n: k for k, n in enumerate(answer.held)}
+    barred: list[set[int]] = []
+    for block, best in zip(blocks, restates):
         if best is None or len(best[1].content) < RESTATED_MIN_WORDS:
             barred.append(set())  # a short item's words are too few to tell what it restates
             continue
@@ -549,16 +583,21 @@ def _restated(answer: ListAnswer, original: str, blocks: list[_Block]) -> list[s
 
 
 def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[set[int]] | None = None,
-               whole: tuple[bool, ...] = ()) -> list[int]:
+               whole: tuple[bool, ...] = (), folded: frozenset[int] = frozenset()) -> list[int]:
     """Keys that cannot each be given an item of their own in the rewrite (a matching: an item
     that names one thing cannot hold two of the original's). A key found only inside another
-    item's explanation ("neural networks" under "Deep Learning") is not kept."""
+    item's explanation ("neural networks" under "Deep Learning") is not kept. The `folded` keys
+    (sub-items the rewrite wrote into their parent's item, `_folded`) are kept there and take no
+    item: "Euclidean geometry is for flat spaces" merged into "**Space Type**: ..." does not
+    compete with "**Parallel Lines**" for the line that says "In Euclidean geometry, parallel
+    lines do not meet"."""
     barred = barred or [set() for _ in blocks]
     whole = whole or (False,) * len(keys)
     in_head = [{j for j, b in enumerate(blocks) if _found_at(key, b.head, 0, whole[i]) is not None}
                for i, key in enumerate(keys)]
     # an item's own head first, then an item that mentions it further down
-    fits = [sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0, whole[i]) is not None),
+    fits = [[] if i in folded else
+            sorted((j for j, b in enumerate(blocks) if i not in barred[j] and _found_at(key, b.words, 0, whole[i]) is not None),
                    key=lambda j, i=i: j not in in_head[i]) for i, key in enumerate(keys)]
     # a head that names one of the original's items stands for that one; a head that names none
     # is a new heading over several ("**Body**: exercise and a balanced diet")
@@ -587,19 +626,42 @@ def _unmatched(keys: list[tuple[str, ...]], blocks: list[_Block], barred: list[s
                 holders[j].append(other)
         return False
 
-    order = sorted(range(len(keys)), key=lambda i: not in_head[i])  # named in a head: placed first
+    order = sorted((i for i in range(len(keys)) if i not in folded), key=lambda i: not in_head[i])  # named in a head first
     return sorted(i for i in order if not place(i, set()))
 
 
-def _folded_into_parent(answer: ListAnswer, blocks: list[_Block], unmatched: list[int]) -> list[int]:
-    """The unmatched keys less the sub-items a rewrite folded into their parent's item ("1. Fruits
-    / - Apple / - Banana" rewritten "1. **Fruits**: apple, banana")."""
+def _folded(answer: ListAnswer, blocks: list[_Block], restates: list[tuple[int, _Block] | None]) -> frozenset[int]:
+    """The sub-items a rewrite folded into their parent's item: an item of the rewrite headed by
+    the parent says them ("1. Fruits / - Apple / - Banana" rewritten "1. **Fruits**: apple,
+    banana", or with the sub-items as a paragraph under "1. Fruits"), or, when the parent is a
+    sentence no key holds ("1. Roll the d4 to determine the size of the city:"), an item of the
+    rewrite that restates that line (`restates`) says them in what it adds to it ("...: 1: Small
+    town; 2: Medium town; 3: Large town; 4: City"; the line's own "city" keeps no "4: City")."""
+    out = set()
+    for i, (p, line) in enumerate(zip(answer.parent, answer.under)):
+        whole = answer.times[i] > 1
+        if p is not None and any(_found_at(answer.keys[p], b.head, 0, answer.times[p] > 1) is not None
+                                 and _found_at(answer.keys[i], b.words, 0, whole) is not None for b in blocks):
+            out.add(i)
+        elif p is None and line is not None and any(
+                r is not None and r[0] == line and _found_at(answer.keys[i], _less(b.words, r[1].words), 0, whole) is not None
+                for b, r in zip(blocks, restates)):
+            out.add(i)
+    return frozenset(out)
+
+
+def _less(words: list[str], taken: list[str]) -> list[str]:
+    """`words` without one occurrence of each word of `taken`: what a rewrite item adds to the
+    line it restates."""
+    left = {}
+    for w in taken:
+        left[w] = left.get(w, 0) + 1
     out = []
-    for i in unmatched:
-        p = answer.parent[i] if i < len(answer.parent) else None
-        if p is None or not any(_found_at(answer.keys[p], b.head, 0, answer.times[p] > 1) is not None
-                                and _found_at(answer.keys[i], b.words, 0, answer.times[i] > 1) is not None for b in blocks):
-            out.append(i)
+    for w in words:
+        if left.get(w, 0):
+            left[w] -= 1
+        else:
+            out.append(w)
     return out
 
 
@@ -625,15 +687,19 @@ def _out_of_order(answer: ListAnswer, candidate: str) -> str | None:
     whole = [t > 1 for t in answer.times]
 
     def in_order(mine: list[int], seq: list[list[str]], per_item: bool) -> str | None:
-        at = 0
+        at, prev = 0, None
         for i in mine:
-            if per_item:  # each in an item of its own, after the previous one's
-                j = next((j for j in range(at, len(seq)) if _found_at(answer.keys[i], seq[j], 0, whole[i]) is not None), None)
+            if per_item:  # each in an item of its own, after the previous one's; a sub-item may
+                # share its parent's item, or its sibling's ("- **Fruits**: apple; banana")
+                p = answer.parent[i] if i < len(answer.parent) else None
+                folded = p is not None and prev is not None and p in (prev, answer.parent[prev])
+                start = at - 1 if folded and at else at
+                j = next((j for j in range(start, len(seq)) if _found_at(answer.keys[i], seq[j], 0, whole[i]) is not None), None)
             else:
                 j = _found_at(answer.keys[i], seq[0], at, whole[i])
             if j is None:
                 return answer.items[i]
-            at = j + 1
+            at, prev = j + 1, i
         return None
 
     for g in sorted(set(answer.group)):
@@ -676,16 +742,20 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
             blocks = [_Block(_words(p), 1, _words(p), frozenset()) for p in _inline_parts(text.strip("[](){}. ")) if p]
         # the rewrite is a list too: each item needs one of its own
         if len(blocks) >= MIN_ITEMS:
-            barred = None if answer.inline else _restated(answer, _prose(inp.original), blocks)
-            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred, whole))]
+            restates = [] if answer.inline else _restates(_prose(inp.original), blocks)
+            barred = None if answer.inline else _restated(answer, restates, blocks)
+            folded = frozenset() if answer.inline else _folded(answer, blocks, restates)
+            missing = [answer.items[i] for i in _unmatched(answer.keys, blocks, barred, whole, folded)]
         elif blocks and not answer.inline:
             # fewer items than a list (a list of five cut to two, or to one item and prose): each
             # item of the original needs an item of its own or a mention in the prose around them;
             # a term named only in another item's explanation was dropped
             prose = _outside(text)
             blocks = blocks + [_Block(_words(prose), 0, [], frozenset())]
-            barred = _restated(answer, _prose(inp.original), blocks[:-1]) + [set()]
-            missing = [answer.items[i] for i in _folded_into_parent(answer, blocks, _unmatched(answer.keys, blocks, barred, whole))]
+            restates = _restates(_prose(inp.original), blocks[:-1]) + [None]
+            barred = _restated(answer, restates[:-1], blocks[:-1]) + [set()]
+            folded = _folded(answer, blocks, restates)
+            missing = [answer.items[i] for i in _unmatched(answer.keys, blocks, barred, whole, folded)]
         elif answer.inline:  # "F, A, A, F": a repeated item must be there as many times
             for key in set(answer.keys):
                 if len(key) == 1 and answer.keys.count(key) > 1 and words.count(key[0]) < answer.keys.count(key):
