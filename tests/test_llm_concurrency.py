@@ -71,13 +71,6 @@ def slows_down(after: int, extra_s: float) -> Responder:
     return respond
 
 
-# A serial server at 0.2 s a request answers about 3 within a 0.7 s timeout; 16 in flight
-# would queue 3.2 s of work.
-SERIAL = {"latency_s": 0.2, "serial": True}
-# ... and at 0.1 s about 3 within 0.35 s, while 20 calls at once queue 2 s of work.
-SERIAL_FAST = {"latency_s": 0.1, "serial": True}
-
-
 @pytest.mark.parametrize("drop", [False, True], ids=["works-through-abandoned", "drops-abandoned"])
 def test_a_serial_server_on_a_new_database_gets_each_request_once(tmp_path, drop: bool):
     """llama.cpp on a CPU, latency L well under the timeout (6 L), 40 calls at once with
