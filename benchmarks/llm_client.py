@@ -25,6 +25,14 @@ the seconds until every call ended, and the cap's cuts and lowest value:
     .venv/bin/python benchmarks/llm_client.py --serial --calls 40 --serial-latency 0.2 --timeout 1
     .venv/bin/python benchmarks/llm_client.py --serial ... --drop-abandoned   # as llama-cpp-python
 
+On a new client the adaptive cap starts at one request and doubles while answers come within
+half the timeout (realign.llm.flow's slow start); ``lowest`` is its lowest value once it stopped
+doubling. ``--ramp`` measures what that costs a server that answers many requests at once (the
+test server without ``--serial``, at ``--latencies``' first value): the same columns, fixed vs
+adaptive, with no warm-up, so the adaptive run pays its whole ramp:
+
+    .venv/bin/python benchmarks/llm_client.py --ramp --calls 640 --concurrency 64 --latencies 0.2 --timeout 5
+
 ``--mixed`` measures two endpoints of unequal speed (``--base-url`` twice): a quick concurrent
 server (``--latencies``' first value) beside a serial one (``--serial-latency``) that queues what
 it is sent and lets requests pass the timeout. It prints, per run, the seconds until every call
@@ -206,15 +214,22 @@ def mixed_endpoints(args: argparse.Namespace) -> None:
 
 
 def serial_overload(args: argparse.Namespace) -> None:
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; serial server {args.serial_latency:g} s a request"
-          f"{' (drops requests whose client left)' if args.drop_abandoned else ''}, "
+    if args.ramp:
+        latency = float(args.latencies.split(",")[0])
+        server: tuple[str, ...] = ()
+        what = f"concurrent server {latency:g} s a request"
+    else:
+        latency = args.serial_latency
+        server = ("--serial", *(["--drop-abandoned"] if args.drop_abandoned else []))
+        what = (f"serial server {latency:g} s a request"
+                f"{' (drops requests whose client left)' if args.drop_abandoned else ''}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {what}, "
           f"{args.calls} calls at once, concurrency {args.concurrency}, timeout {args.timeout:g} s, "
           f"max_attempts {LLMSettings.model_fields['max_attempts'].default}; a fresh server per run")
     print(f"{'cap':>9} {'sent':>6} {'re-sent':>8} {'failed':>7} {'seconds':>8} {'cuts':>5} {'lowest':>7} {'end':>4}")
     for _ in range(args.repeat):
         for adaptive in (False, True):
-            process, base_url = start_server(args.serial_latency, "--serial",
-                                             *(["--drop-abandoned"] if args.drop_abandoned else []))
+            process, base_url = start_server(latency, *server)
             try:
                 r = asyncio.run(run_overload([base_url], args.calls, args.concurrency, args.timeout, adaptive))
             finally:
@@ -237,6 +252,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per row; the median is printed")
     parser.add_argument("--no-raw", action="store_true", help="skip the bare-socket run (server alone)")
     parser.add_argument("--serial", action="store_true", help="overload a one-at-a-time server: fixed vs adaptive cap")
+    parser.add_argument("--ramp", action="store_true",
+                        help="as --serial, against a concurrent server: what the adaptive cap's slow start costs")
     parser.add_argument("--mixed", action="store_true",
                         help="a quick concurrent endpoint beside a serial one: does a cut for one hold back the other")
     parser.add_argument("--serial-latency", type=float, default=0.2, help="--serial: seconds per request")
@@ -244,7 +261,7 @@ def main() -> None:
     parser.add_argument("--drop-abandoned", action="store_true",
                         help="--serial: the server skips requests whose client left (llama-cpp-python)")
     args = parser.parse_args()
-    if args.serial:
+    if args.serial or args.ramp:
         serial_overload(args)
         return
     if args.mixed:

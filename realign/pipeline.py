@@ -549,9 +549,9 @@ class Pipeline:
             "run_total": run_usage(self.store, self.run_id, self.stats.price)["total"],
             "structured_output": getattr(self.llm, "structured_mode", None),
             "format_fallbacks": getattr(s, "format_fallbacks", 0),
-            # the adaptive in-flight cap (realign.llm.client): where it ended, its low, its cuts
-            "in_flight_cap": {"end": s.cap, "lowest": s.cap_lowest, "cuts": s.cap_cuts}
-            if getattr(s, "cap_cuts", 0) else None,
+            # the adaptive in-flight cap (realign.llm.flow): where it ended, its low, its cuts, and
+            # whether slow answers held its slow start below --concurrency (from where it began)
+            "in_flight_cap": self._cap_summary(s),
             # per server (several --base-url): its requests, failures, take-outs and own cap
             "endpoints": self.llm.endpoint_report() if hasattr(self.llm, "endpoint_report") else None,
             "classifier_fallbacks": int(getattr(self.classifier, "fallbacks", 0)),
@@ -559,6 +559,16 @@ class Pipeline:
             "elapsed_s": round(elapsed, 3),
             "rows_per_s": round(processed / elapsed, 2) if elapsed > 0 else 0.0,
         }
+
+    def _cap_summary(self, s: Any) -> dict[str, Any] | None:
+        """The in-flight cap for the summary, when it was cut or its slow start was held below
+        --concurrency by slow answers (a server answering few requests at once); else None."""
+        report = self.llm.endpoint_report() if hasattr(self.llm, "endpoint_report") else []
+        held = [e for e in report if e.get("cap_held")]
+        if not getattr(s, "cap_cuts", 0) and not held:
+            return None
+        return {"end": s.cap, "lowest": s.cap_lowest, "cuts": s.cap_cuts, "held": bool(held),
+                "ramp_from": sum(e.get("cap_ramp_from") or 0 for e in report) or None}
 
 
 def build_llm(cfg: PipelineConfig, cache: Any, *, dry_run_hint: bool = False) -> ChatBackend:

@@ -100,9 +100,13 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
     endpoints = s.get("endpoints") or []
     if len(endpoints) > 1:  # the caps are per server: a sum of them would hide which one was cut
         _print_endpoints(console, endpoints)
-    elif cap:
+    elif cap and cap["cuts"]:
         console.print(f"in flight: cut {cap['cuts']} time{'s' * (cap['cuts'] != 1)} when requests timed out in the "
                       f"server's queue, to {cap['lowest']} at the lowest, {cap['end']} at the end")
+    elif cap and cap.get("held"):
+        console.print(f"in flight: at most {cap['end']} at a time at the end: the slow start (from "
+                      f"{cap.get('ramp_from') or 1}) stopped doubling there, as answers came after more than half of "
+                      "--timeout (the server answers few requests at once)")
     if s.get("classifier_fallbacks"):
         console.print(f"classifier: {s['classifier_fallbacks']} rows kept the embedded label (the LLM gave no usable answer)")
     if s.get("too_long"):
@@ -127,6 +131,8 @@ def _print_endpoints(console: Console, endpoints: list[dict[str, Any]], when: st
     own in-flight cap (cut when requests timed out in its queue)."""
     for e in endpoints:
         moves = [f"began at {e['cap_start']}, an earlier session's cut"] if e.get("cap_start") else []
+        if e.get("cap_held"):
+            moves.append(f"slow start from {e.get('cap_ramp_from') or 1} held there by slow answers")
         if e["cap_cuts"]:
             moves.append(f"cut {e['cap_cuts']} time{'s' * (e['cap_cuts'] != 1)}, to {e['cap_lowest']} at the lowest")
         console.print(f"endpoint {e['url']}{when}: {e['requests']:,} requests, {e['failed']:,} failed | "

@@ -51,8 +51,11 @@ def test_requests_are_spread_over_the_endpoints_by_requests_outstanding() -> Non
 
 
 def test_a_cut_for_a_queueing_endpoint_leaves_the_quick_one_its_full_concurrency() -> None:
-    """A serial server (llama.cpp on a CPU) beside a quick concurrent one: the serial one's
-    requests time out in its queue and its cap is cut, the quick one keeps --concurrency."""
+    """A serial server (llama.cpp on a CPU) beside a quick concurrent one: the serial one slows
+    down once both caps have ramped up, its requests time out in its queue and its cap is cut,
+    the quick one keeps --concurrency."""
+    from test_llm_concurrency import slows_down
+
     notices: list[str] = []
 
     async def go() -> tuple[list[Any], list[int], dict[str, Any]]:
@@ -63,7 +66,8 @@ def test_a_cut_for_a_queueing_endpoint_leaves_the_quick_one_its_full_concurrency
                                                          sampling=SAMPLING) for i in range(90)))
             return list(results), [ep.cap.limit.limit for ep in client.endpoints], client.stats.as_dict()
 
-    with OpenAIServer(latency_s=0.05) as quick, OpenAIServer(latency_s=0.2, serial=True) as serial:
+    with OpenAIServer(latency_s=0.05) as quick, \
+            OpenAIServer(slows_down(15, 0.18), latency_s=0.02, serial=True) as serial:
         results, limits, stats = asyncio.run(go())
         quick_peak, serial_url = quick.max_in_flight, serial.base_url
     assert len(results) == 90 and all(r.content for r in results)
@@ -257,8 +261,12 @@ def test_a_run_stopped_by_one_failing_endpoint_names_that_endpoint() -> None:
     # the one server that lists the model.
     from realign.llm.client import RunStopped
 
+    # --concurrency 1: both endpoints hold one request from the start. (At 2, the slow start
+    # keeps the failing one at 1, since only an HTTP 200 answer counts toward a doubling, while
+    # the good one doubles to 2: it got about a third of the calls, and in 1 of 7 runs fewer
+    # than the failure watch's 20 of the last 50.)
     async def go(urls: list[str]) -> list[Any]:
-        async with LLMClient(_settings(urls, concurrency=2), None, on_notice=lambda _: None) as client:
+        async with LLMClient(_settings(urls, concurrency=1), None, on_notice=lambda _: None) as client:
             return await asyncio.gather(*(client.chat([{"role": "user", "content": f"row {i}"}], sampling=SAMPLING)
                                           for i in range(80)), return_exceptions=True)
 
@@ -308,7 +316,11 @@ def test_the_summary_and_stats_name_each_endpoint_with_its_requests_cap_and_take
     assert endpoints[urls[0]]["taken_out"] >= 1 and endpoints[urls[1]]["taken_out"] == 0
     for url in urls:  # what each server was sent is what the summary says it was sent
         assert endpoints[url]["requests"] == sent[url]
-        assert endpoints[url]["cap"] == endpoints[url]["cap_lowest"] == 64 and endpoints[url]["cap_cuts"] == 0
+        # each began its slow start at 1 (a new database) and was never cut; the failing one
+        # answered nothing quickly, so it stayed there
+        assert endpoints[url]["cap"] == endpoints[url]["cap_lowest"] and endpoints[url]["cap_cuts"] == 0
+        assert endpoints[url]["cap_ramp_from"] == 1 and endpoints[url]["cap_start"] is None
+    assert endpoints[urls[0]]["cap"] == 1 and endpoints[urls[1]]["cap"] > 1
     assert endpoints[urls[0]]["failed"] == sent[urls[0]] and endpoints[urls[1]]["failed"] == 0
 
     stats = json.loads(cli("stats", "--db", db, "--json").stdout)[0]
@@ -322,7 +334,10 @@ def test_the_summary_and_stats_name_each_endpoint_with_its_requests_cap_and_take
 def test_a_cap_cut_for_a_queueing_endpoint_is_where_the_next_session_starts(tmp_path) -> None:
     """A rerun (after a crash, or to resume) against the same serial server must not send it
     --concurrency requests again, most of which time out in its queue and are paid twice: the
-    store keeps the cap each endpoint was cut to, as it keeps the structured-output form."""
+    store keeps the cap each endpoint was cut to, as it keeps the structured-output form. (The
+    serial server slows down after the first session's slow start, so requests do time out.)"""
+    from test_llm_concurrency import slows_down
+
     from realign.store import Store
 
     db = tmp_path / "caps.duckdb"
@@ -338,15 +353,19 @@ def test_a_cap_cut_for_a_queueing_endpoint_is_where_the_next_session_starts(tmp_
                                        for i in range(start, start + n)))
                 return before, client.endpoint_report()
 
-    with OpenAIServer(latency_s=0.05) as quick, OpenAIServer(latency_s=0.2, serial=True) as serial:
+    with OpenAIServer(latency_s=0.05) as quick, \
+            OpenAIServer(slows_down(15, 0.18), latency_s=0.02, serial=True) as serial:
         first_start, first_end = asyncio.run(session(90, 0))
-        assert [e["cap"] for e in first_start] == [6, 6]
+        assert [e["cap"] for e in first_start] == [1, 1]  # a new database: both begin their slow start
+        assert [e["cap_ramp_from"] for e in first_start] == [1, 1]
         cut = first_end[1]["cap"]
         assert first_end[1]["cap_cuts"] >= 1 and cut < 6  # the serial server was cut ...
         notices.clear()
         second_start, _ = asyncio.run(session(10, 1000))
         serial_url = serial.base_url
-    # ... and the next session starts there for it, the quick one at --concurrency
-    assert [e["cap"] for e in second_start] == [6, cut]
+    # ... and the next session starts there for it, with no slow start; the quick one, never
+    # cut, has nothing kept and ramps again
+    assert [e["cap"] for e in second_start] == [1, cut]
     assert [e["cap_start"] for e in second_start] == [None, cut]
+    assert [e["cap_ramp_from"] for e in second_start] == [1, None]
     assert any(serial_url in n and f"at most {cut} at a time" in n and "earlier" in n for n in notices)

@@ -168,11 +168,13 @@ def session_endpoints(root: str | Path, session: int) -> list[dict[str, Any]] | 
         for e in json.loads(path.read_text()):
             row = merged.setdefault(e["url"], {"url": e["url"], "requests": 0, "answered": 0, "failed": 0,
                                                "taken_out": 0, "cap": 0, "cap_lowest": 0, "cap_cuts": 0,
-                                               "cap_start": None})
+                                               "cap_start": None, "cap_ramp_from": None, "cap_held": False})
             for k in ("requests", "answered", "failed", "taken_out", "cap", "cap_lowest", "cap_cuts"):
                 row[k] += int(e.get(k) or 0)
-            if e.get("cap_start"):
-                row["cap_start"] = (row["cap_start"] or 0) + int(e["cap_start"])
+            for k in ("cap_start", "cap_ramp_from"):
+                if e.get(k):
+                    row[k] = (row[k] or 0) + int(e[k])
+            row["cap_held"] = row["cap_held"] or bool(e.get("cap_held"))
     return list(merged.values()) or None
 
 

@@ -23,8 +23,9 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
 6. when one failure dominates (`FailureWatch`), every later call raises `RunStopped`: one line
    naming the cause and the fix, instead of thousands of failed rows.
 
-The in-flight cap starts at `concurrency` per endpoint and adapts to a server that queues
-requests past the timeout (`realign.llm.flow.AdaptiveCap`, with the per-minute buckets).
+The in-flight cap of an endpoint starts small and doubles while answers come quickly, up to
+`concurrency` per endpoint, and is cut for a server that queues requests past the timeout
+(`realign.llm.flow.AdaptiveCap`, with the per-minute buckets).
 
 With several endpoints (`base_urls`), each has its own cap, and each request goes to the healthy
 endpoint with the fewest slots taken that has room (`realign.llm.flow.EndpointSlots`); an endpoint whose last `endpoint_failures` requests all failed (connection,
@@ -96,8 +97,9 @@ class LLMSettings(BaseModel):
     api_key: SecretStr | None = None  # None sends a placeholder (vLLM accepts any key)
     model: str  # the model name the server knows
     concurrency: int = Field(64, ge=1)  # requests in flight at once (size it for the server)
-    # Lower the in-flight cap when requests time out in a server's queue, and raise it back
-    # while answers come quickly (LLMClient._timed_out); False keeps `concurrency` fixed.
+    # Start the in-flight cap small and double it while answers come quickly, lower it when
+    # requests time out in a server's queue and raise it back while answers come quickly
+    # (realign.llm.flow.AdaptiveCap); False keeps `concurrency` fixed from the first request.
     adaptive_concurrency: bool = True
     timeout_s: float = Field(120.0, gt=0)  # per request; a timeout is retried
     max_attempts: int = Field(5, ge=1)  # attempts per chat call, first one included
@@ -282,9 +284,10 @@ class LLMStats:
     # purpose -> {"requests", "cached", "retries", "prompt_tokens", "completion_tokens"}.
     by_purpose: dict[str, dict[str, int]] = field(default_factory=dict)
     format_fallbacks: int = 0  # steps down the structured-output ladder (realign.llm.structured)
-    # Requests allowed in flight now (adaptive: cut when requests time out behind others, grown
-    # back while answers come quickly; --concurrency x endpoints at most), its lowest value and
-    # how many times it was cut.
+    # Requests allowed in flight now (adaptive: doubled from a small start while answers come
+    # quickly, cut when requests time out behind others, grown back while answers come quickly;
+    # --concurrency x endpoints at most), its lowest value once it stopped doubling (the sum of
+    # the endpoints' with several) and how many times it was cut.
     cap: int = 0
     cap_lowest: int = 0
     cap_cuts: int = 0
@@ -450,10 +453,12 @@ class LLMClient:
         )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
         self._openai = self.endpoints[0].client
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
-        # The in-flight cap adapts (realign.llm.flow): a server that answers one request at a
-        # time (llama.cpp on a CPU) gets about as many as it answers within half the timeout, not
-        # --concurrency requests that time out in its queue and are paid twice. Each endpoint has
-        # its own, so a slow server's cuts do not hold back a quick one beside it.
+        # The in-flight cap adapts (realign.llm.flow): it starts at one request and doubles while
+        # answers come within half the timeout, so a server that answers one request at a time
+        # (llama.cpp on a CPU) gets about as many as it answers within the timeout, not
+        # --concurrency requests that time out in its queue and are paid twice; it is cut if
+        # requests time out all the same. Each endpoint has its own, so a slow server does not
+        # hold back a quick one beside it.
         # A cap an earlier session cut is where this one starts (the store keeps it per endpoint
         # and model): a rerun against the same queueing server does not send it --concurrency
         # requests again, most of them to time out in its queue and be paid twice.
@@ -468,7 +473,7 @@ class LLMClient:
                                  lambda text: self.on_notice(text), timeout_fix(settings.concurrency), start=start,
                                  on_resize=None if remember_cap is None else
                                  lambda cap, url=ep.url: remember_cap(url, settings.model, cap))
-            if ep.cap.limit.limit < settings.concurrency:
+            if ep.cap.learned_start is not None:
                 self.on_notice(f"sending at most {ep.cap.limit.limit} at a time to {ep.url} to begin with: an earlier "
                                f"session cut it to that when requests timed out in its queue; more again while "
                                f"answers come within {settings.timeout_s * GROW_WITHIN:g} s")
@@ -874,6 +879,7 @@ class LLMClient:
             stats.requests_sent += 1
             stats.add(purpose, "requests")
             ep.outstanding += 1
+            load = ep.outstanding  # in flight to this endpoint with this one: the load its latency measures
             ep.sent += 1
             started = time.perf_counter()
             sent_at = time.monotonic()
@@ -912,7 +918,7 @@ class LLMClient:
                 ep.outstanding -= 1
                 stats.in_flight -= 1
             latency = time.perf_counter() - started
-            ep.cap.got_answer(sent_at, latency)
+            ep.cap.got_answer(sent_at, latency, load)
         finally:
             if keep and sent_at is not None:
                 ep.cap.hold(sent_at)
@@ -1084,8 +1090,11 @@ class Endpoint:
         return {"url": self.url, "requests": self.sent, "answered": self.answered, "failed": self.failed,
                 "taken_out": self.taken_out, "cap": stats.cap, "cap_lowest": stats.cap_lowest,
                 "cap_cuts": stats.cap_cuts,
-                # where the cap began when an earlier session's cut was kept (else None: --concurrency)
-                "cap_start": self.cap.started if self.cap.started < self.cap.capacity else None}
+                # where the cap began when an earlier session's cut was kept (else None)
+                "cap_start": self.cap.learned_start,
+                # where it began doubling on an endpoint new to the database (None: no slow start),
+                # and whether it ended still doubling but held there by a slow answer
+                "cap_ramp_from": self.cap.ramp_from, "cap_held": self.cap.ramping and self.cap.held}
 
 
 def _http_client(settings: LLMSettings) -> httpx2.AsyncClient:

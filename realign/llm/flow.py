@@ -1,17 +1,33 @@
 """How many chat requests go out, and when: rate buckets, the in-flight limit and its adaptive cap.
 
 `LLMClient` owns one of each: `TokenBucket`s for requests / tokens per minute, and an
-`AdaptiveCap` (an `InFlightLimit` whose size follows the server). The cap starts at
-`concurrency` x endpoints and stays there while nothing times out. A server that answers one
-request at a time (llama.cpp on a CPU) queues what it is sent, and queued requests pass the
-timeout while it still works on them: then the cap is cut, once per wave of timeouts; a
-timed-out copy keeps its slot while the server likely works through it; quick answers grow the
-cap back (benchmarks/llm_client.py --serial measures it).
+`AdaptiveCap` (an `InFlightLimit` whose size follows the server).
+
+Slow start. With no cap learned for the endpoint and model (the store keeps one only after a
+cut), the cap starts at `SLOW_START` (one request) and doubles, as TCP's congestion window does,
+each time half a cap's worth of requests sent with more than half the cap in flight, one of them
+with the cap full, are answered quickly (within GROW_WITHIN of the timeout), up to `concurrency`. A server that answers many
+requests at once reaches full concurrency within a few rounds of answers (about one round per
+doubling). A server that answers one at a time (llama.cpp on a CPU) stops being doubled once its
+answers come slowly; since a doubling needs an answer within half the timeout with the cap
+full, and at most doubles that wait, no request waits in its queue past the timeout
+while its latency is steady and under the timeout: its first requests are not paid twice. A
+slow answer only holds the doubling back (quick answers after it double again), so one long
+answer from a concurrent server does not end its ramp; a wave of timeouts before any answer
+doubles it too (a cold first request costs one wave; a server that never answers gets
+`concurrency` after a few, so the failure watch stops the run soon).
+
+Cuts. When requests do time out in a server's queue (its latency grew, or varies), the cap is
+cut, once per wave of timeouts, and the ramp is over; a timed-out copy keeps its slot while the
+server likely works through it; quick answers grow the cap back by one per cap's worth
+(benchmarks/llm_client.py --serial measures both). A cap cut in an earlier session (the store
+keeps it per endpoint and model) is where the next session starts, with no ramp;
+`adaptive=False` starts at `concurrency` and never moves.
 
 With several endpoints each has a cap of its own (`concurrency` each): a server that queues is
-cut without holding back one that answers quickly, and `EndpointSlots` hands each waiting
-request a slot on the least loaded endpoint that has room. `EndpointCapStats` keeps the
-client's totals (the sum of the caps, its lowest value, every cut) over the endpoints' own.
+cut or held low without holding back one that answers quickly, and `EndpointSlots` hands each
+waiting request a slot on the least loaded endpoint that has room. `EndpointCapStats` keeps the
+client's totals (the sum of the caps, of their lowest values, every cut) over the endpoints' own.
 
 Kept apart from the client because it is pure bookkeeping over times and counts: no HTTP, no
 cache.
@@ -24,10 +40,17 @@ import collections
 import time
 from typing import Any, Callable, Protocol
 
-# An answer within this fraction of --timeout is quick: enough of them grow the in-flight cap
-# back by one (a serial server at cap k answers in about k x its latency, so the cap settles
-# where that stays below half the timeout, clear of it).
+# An answer within this fraction of --timeout is quick: enough of them double the in-flight cap
+# during its slow start, or grow it back by one after a cut (a serial server at cap k answers in
+# about k x its latency, so the cap settles where that stays below half the timeout, clear of
+# it; doubled from there, it stays below the timeout).
 GROW_WITHIN = 0.5
+# Where the cap of an endpoint with no learned cap starts. One request: the client's first
+# request already goes alone until the server answers (LLMClient's probe), so a fast server
+# loses nothing, and a server answering one request at a time in L seconds never queues a
+# request past the timeout T while L < T: at L >= T/2 the cap stays at 1, below that each
+# doubling at most doubles a wait that was under T/2 (see `got_answer`).
+SLOW_START = 1
 
 
 class CapStats(Protocol):
@@ -141,8 +164,9 @@ class InFlightLimit:
 
 class EndpointCapStats:
     """One endpoint's counters for its `AdaptiveCap`: requests in flight are the endpoint's own
-    (a cut halves what is on the wire to that server), and every change of its cap or its cuts
-    is carried into the client's totals (`LLMStats`: the caps' sum, its lowest, all cuts)."""
+    (a cut halves what is on the wire to that server), and every change of its cap, its lowest
+    or its cuts is carried into the client's totals (`LLMStats`: the sums of the caps and of
+    their lowest values, all cuts)."""
 
     def __init__(self, total: CapStats, members: list[EndpointCapStats], in_flight: Callable[[], int]) -> None:
         self.total = total
@@ -151,7 +175,7 @@ class EndpointCapStats:
         self._in_flight = in_flight
         self._cap = 0
         self._cuts = 0
-        self.cap_lowest = 0
+        self._lowest = 0
 
     @property
     def in_flight(self) -> int:
@@ -165,7 +189,15 @@ class EndpointCapStats:
     def cap(self, value: int) -> None:
         self._cap = value
         self.total.cap = sum(m._cap for m in self.members)
-        self.total.cap_lowest = min(self.total.cap_lowest, self.total.cap)
+
+    @property
+    def cap_lowest(self) -> int:
+        return self._lowest
+
+    @cap_lowest.setter
+    def cap_lowest(self, value: int) -> None:
+        self._lowest = value
+        self.total.cap_lowest = sum(m._lowest for m in self.members)
 
     @property
     def cap_cuts(self) -> int:
@@ -223,8 +255,9 @@ class EndpointSlots:
 
 
 class AdaptiveCap:
-    """The in-flight limit of one client, cut when requests time out in a server's queue and
-    grown back while answers come quickly; see the module docstring.
+    """The in-flight limit of one endpoint: doubled from SLOW_START while answers come quickly,
+    cut when requests time out in a server's queue and grown back by one while answers come
+    quickly; see the module docstring.
 
     The client calls `acquire` before a request, then exactly one of `release` (answered, or
     failed other than by a timeout) or, on a timeout, `timed_out` and, when that says so,
@@ -236,20 +269,36 @@ class AdaptiveCap:
                  start: int | None = None, on_resize: Callable[[int | None], None] | None = None) -> None:
         self.capacity = capacity  # --concurrency (per endpoint): never more than this
         self.timeout_fix = timeout_fix  # the advice of the first timeout's notice (client.timeout_fix)
-        # where the cap starts: an earlier session's cut (`start`, kept by the store) or capacity
-        begin = capacity if start is None or not adaptive else max(1, min(capacity, start))
+        # where the cap starts: an earlier session's cut (`start`, kept by the store), else
+        # SLOW_START and doubling (`ramp_from`), or capacity when it never moves
+        if not adaptive:
+            begin = capacity
+        elif start is not None:
+            begin = max(1, min(capacity, start))
+        else:
+            begin = min(capacity, SLOW_START)
         self.limit = InFlightLimit(begin)
         self.started = begin
+        self.learned_start = begin if adaptive and start is not None and begin < capacity else None
+        self.ramping = adaptive and start is None and begin < capacity  # doubling until capacity or a cut
+        self.ramp_from = begin if self.ramping else None  # where the doubling began (None: no slow start)
+        self.held = False  # ramping, and the latest answer came slowly: the server bears no more now
         self.timeout_s = timeout_s
         self.adaptive = adaptive  # False: timeouts are only announced, the cap never moves
         self.stats = stats
         self.on_notice = on_notice
-        # told the cap after every change (None: back at capacity), so a store can keep it
+        # told the cap after every change once it was cut, or began at a cut (None: back at
+        # capacity), so a store can keep it; the slow start's doublings are not told
         self.on_resize = on_resize
+        self._cut_known = self.learned_start is not None
+        # cap_lowest: the cap's lowest value once it stopped doubling (while it doubles, the cap
+        # itself): the ramp's small first values are no cut and are not reported as one
         stats.cap = stats.cap_lowest = begin
         self._noted = False  # the first timeout is announced; later ones only counted as retries
         self._cut_at = float("-inf")  # time.monotonic() of the last cut: one cut per timeout wave
         self._quick = 0  # quick answers since the cap last changed
+        self._doubled_at = float("-inf")  # time.monotonic() of the last doubling: later requests count
+        self._full = False  # ... and one of those counted was sent with the cap full
         self._answers: collections.deque[float] = collections.deque()  # answer times within one timeout
         self._last_answer = float("-inf")  # time.monotonic() of the latest HTTP answer
         self._slow_seen = float("-inf")  # ... and of the latest one that took GROW_WITHIN of the timeout
@@ -275,11 +324,18 @@ class AdaptiveCap:
         one at a time answers in about cap x its latency: that keeps it near half the timeout),
         once per wave: only a request sent after the last cut cuts again, the ones before it timed
         out for the same overload. The server may still work on a queued copy, so its slot stays
-        taken for a while. A sporadic hang on a quick server, or a server that has answered
-        nothing, changes nothing here: the notice says what to do."""
+        taken for a while. A sporadic hang on a quick server changes nothing here, and neither
+        does a server that has answered nothing, except that a cap still in its slow start
+        doubles, once per timeout wave (a request sent since the last doubling): a cold first
+        request (a model still loading) costs one wave, not the ramp, and against a server that
+        never answers the cap reaches `concurrency` within a few timeouts, so the client's
+        failure watch stops the run in minutes, not one request at a time. The notice says what
+        to do."""
         now = time.monotonic()
         timeout = self.timeout_s
         self._forget_answers(now)
+        if self.ramping and self._last_answer == float("-inf") and sent_at >= self._doubled_at:
+            self._double(now)
         if self.adaptive and self._last_answer > sent_at and self._slow_seen >= now - timeout:
             self._queueing = True
         if self._queueing and sent_at >= self._cut_at:
@@ -289,6 +345,8 @@ class AdaptiveCap:
                 self._cut_at = now
                 self._pace = timeout / max(1, len(self._answers))
                 self._quick = 0
+                self.ramping = self.held = False
+                self._cut_known = True
                 self.limit.resize(cap)
                 self.stats.cap = cap
                 self.stats.cap_lowest = min(self.stats.cap_lowest, cap)
@@ -304,11 +362,23 @@ class AdaptiveCap:
                            f"and is retried; for a slow server (a CPU one, a large model), {self.timeout_fix}")
         return self._queueing
 
-    def got_answer(self, sent_at: float, latency: float) -> None:
-        """Note an HTTP answer: it frees the slots of timed-out copies sent before it (a server
-        that answers in order has finished them); a quick one ends the queueing, and quick
-        answers to requests sent since the last cut grow the cap back by one per cap's worth of
-        them, up to `capacity`."""
+    def got_answer(self, sent_at: float, latency: float, load: int | None = None) -> None:
+        """Note an HTTP answer to a request sent at `sent_at` with `load` requests (itself
+        included) in flight to this endpoint: it frees the slots of timed-out copies sent before
+        it (a server that answers in order has finished them); a quick one ends the queueing.
+
+        While the cap ramps, it doubles once half a cap's worth of requests sent since the last
+        doubling with more than half the cap in flight were answered quickly, one after the
+        other (a slow answer starts the count again), one of them sent with the cap full. That
+        one shows that a server answering one at a time takes less than GROW_WITHIN x timeout
+        for a full cap's worth of requests, so for twice as many it takes less than the timeout.
+        (The requests that a doubling lets out go out together, the last with the cap full: a
+        server answering in order answers it last of them, so the count is reached about one
+        round of answers after each doubling.) Answers to requests sent with half the cap or
+        fewer in flight say nothing about the doubled load (the first requests, the client's
+        one-at-a-time probe, a run that does not fill the cap) and do not count.
+        After a cut, quick answers to requests sent since the cut grow the cap back by one per
+        cap's worth of them. Never past `capacity`."""
         now = time.monotonic()
         self._last_answer = now
         self._answers.append(now)
@@ -320,7 +390,17 @@ class AdaptiveCap:
             self._slow_seen = now
         for ghost in [g for g in self._ghosts if g[0] < sent_at]:
             self._free(ghost)
-        if quick and self.limit.limit < self.capacity and sent_at >= self._cut_at:
+        if self.ramping:
+            # only answers to requests sent at the present cap tell how the server bears it
+            self.held = not quick
+            if not quick:
+                self._quick, self._full = 0, False
+            elif sent_at >= self._doubled_at and (load is None or 2 * load > self.limit.limit):
+                self._quick += 1
+                self._full = self._full or load is None or load >= self.limit.limit
+                if self._quick >= max(1, self.limit.limit // 2) and self._full:
+                    self._double(now)
+        elif quick and self.limit.limit < self.capacity and sent_at >= self._cut_at:
             self._quick += 1
             if self._quick >= self.limit.limit:
                 self._quick = 0
@@ -328,8 +408,17 @@ class AdaptiveCap:
                 self.stats.cap = self.limit.limit
                 self._resized()
 
+    def _double(self, now: float) -> None:
+        """One step of the slow start; the count of answers for the next starts afresh."""
+        self._quick, self._full = 0, False
+        self._doubled_at = now
+        cap = min(self.capacity, 2 * self.limit.limit)
+        self.ramping = cap < self.capacity
+        self.limit.resize(cap)
+        self.stats.cap = self.stats.cap_lowest = cap
+
     def _resized(self) -> None:
-        if self.on_resize is not None:
+        if self.on_resize is not None and self._cut_known:
             self.on_resize(self.limit.limit if self.limit.limit < self.capacity else None)
 
     def hold(self, sent_at: float) -> None:
