@@ -796,9 +796,9 @@ def presence_cases(instruction: str, original: str, correct: list[str], incorrec
     # a bare "No, there isn't." made a full absence statement (the question's thing named, "such" before it)
     plural = bool(asked) and bool(re.match(r"(?:are|were)\b", asked.group(0), re.I))
     no = _maker("label", instruction, f"No, there {'aren' if plural else 'isn'}'t.", task)
-    out += [no("absence_spelled_out", f"There {'are' if plural else 'is'} no {'' if asked and asked.group(0).lower().startswith('any') else 'such '}"
-               f"{thing}.", True),
-            no("presence_spelled_out", _sentence(f"there {'are' if plural else 'is'} {'' if plural else 'a '}{thing}"), False)]
+    be, such = ("are" if plural else "is"), ("" if asked and asked.group(0).lower().startswith("any") else "such ")
+    out += [no("absence_spelled_out", f"There {be} no {such}{thing}.", True),
+            no("presence_spelled_out", _sentence(f"there {be} {'' if plural else 'a '}{thing}"), False)]
     asks = presence_thing(instruction)
     if asks is not None and len(asks.words) > 1:
         # a thing with a qualifier ("strong evidence"): the head granted and the qualifier taken back keeps

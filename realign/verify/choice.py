@@ -470,12 +470,14 @@ def presence_polarity(question: str, text: str) -> Choice | None:
         elif (_ABSENCE_BEFORE.search(before) or _DENIED_AFTER.match(clause[at:])
               or _qualifier_denied(thing, clause[at:])):
             said.append((False, clause.strip()))
-        elif _PRESENCE_CUE.search(clause) or thing.defect and (_DEFECT_LABEL.match(clause[at:]) or _IS_BEFORE.search(before)):
+        elif _PRESENCE_CUE.search(clause) or (
+                thing.defect and (_DEFECT_LABEL.match(clause[at:]) is not None or _IS_BEFORE.search(before) is not None)):
             said.append((True, clause.strip()))
     # the head granted in one clause and a qualifier denied in the next, within one sentence
     for sentence in _SENTENCE.split(text):
         if not any(_names_thing(c, thing) is not None for c in _PRESENCE_CLAUSE.split(sentence)):
-            head = next((m.start() for m in _THING_WORD.finditer(sentence) if _same_form(thing.words[-1], m.group(0).lower())), None)
+            head = next((m.start() for m in _THING_WORD.finditer(sentence)
+                         if _same_form(thing.words[-1], m.group(0).lower())), None)
             if head is not None and _qualifier_denied(thing, sentence[head:]):
                 said.append((False, sentence.strip()))
     pols = {p for p, _ in said}
