@@ -51,6 +51,8 @@ Three parts:
    Are there ...?" questions and MT-bench q124 ("Can you identify any bug ...?") answered by an
    absence statement with no yes / no, rewritten as the data set's own right and wrong answers, with
    the presence stated instead, stated after the absence, hedged, or the absence kept in other words
+   (spelled out after a bare "No, there isn't.", a qualifier taken back: "the evidence is not strong"),
+   and for the defect question a "Yes — ..." kept as a labelled defect ("Bug: ...") or changed
    (tests/fixtures/verify/presence_questions.jsonl).
    Negation edits (after the rewriting-task text class): CondaQA's crowdworker edits of a negated
    Wikipedia sentence (condaqa_edits.jsonl in --thirdparty, written by benchmarks/thirdparty/condaqa_edits.py;

@@ -530,6 +530,7 @@ def test_a_three_valued_question_holds_its_undetermined_answer(instruction, orig
 MTB_124 = ("Here is a Python function to find the length of the longest common subsequence of two input strings. "
            "Can you identify any bug in this function?\n\n```\ndef lcs(a, b):\n    return 0\n```")
 NO_BUG = "There is no bug in this implementation"
+WINE = "Is there strong evidence that drinking wine moderately is good for your health?"
 
 
 def test_presence_question_answered_by_absence_is_a_closed_no() -> None:
@@ -561,6 +562,19 @@ def test_presence_question_answered_by_absence_is_a_closed_no() -> None:
         ("Is there strong evidence that drinking wine moderately is good for your health?",
          "There is strong evidence that drinking wine moderately is good for your health", True),
         ("Is Paris in France?", "There is no doubt", None),  # no presence question
+        # a qualifier taken back after the head is the asked thing's absence, not its presence
+        (WINE, "The evidence is not strong.", False),
+        (WINE, "There is some evidence that a glass a day helps, but it's not strong", False),
+        (WINE, "Some evidence exists; none of it is strong.", None),  # "none of it" names no head: unread
+        (WINE, "The evidence for this is strong.", True),
+        (WINE, "Strong evidence for this does not exist.", False),
+        (WINE, "Evidence that the benefit does not exist is strong.", True),  # denial inside a relative clause
+        # a defect labelled, named after its description, or written as "-free"
+        (MTB_124, "Bug: the loop never terminates.", True),
+        (MTB_124, "Issue found: the base case is wrong.", True),
+        (MTB_124, "The loop never terminates, which is a bug.", True),
+        (MTB_124, "This is not a bug.", False),
+        (MTB_124, "The function is bug-free.", False),
     ],
 )
 def test_presence_statements_are_read(question: str, text: str, present: bool | None) -> None:
@@ -586,11 +600,33 @@ def test_rewrite_of_an_absence_answer_must_keep_it(candidate: str, same: bool) -
         assert verify(MTB_124, NO_BUG, candidate, checks).passed is same, candidate
 
 
+@pytest.mark.parametrize(
+    "question, original, candidate, same",
+    [
+        # a bare "no" spelled out as the absence, and the reverse
+        ("Are there carpets that can fly?", "No, there aren't.", "There are no such carpets that can fly.", True),
+        ("Are there carpets that can fly?", "No, there aren't.", "There are carpets that can fly.", False),
+        # a "yes" to a defect question kept as a labelled defect; hedged or denied, changed
+        (MTB_124, "Yes — the loop never ends.", "The bug: the loop never terminates.", True),
+        (MTB_124, "Yes — the loop never ends.", "Bug: the loop never terminates.", True),
+        (MTB_124, "Yes — the loop never ends.", "There might be a bug: the loop never terminates.", False),
+        (MTB_124, "Yes — the loop never ends.", "There is no bug: the loop is fine.", False),
+        # the absence of strong evidence kept with the evidence granted and its strength taken back
+        (WINE, "There is no strong evidence", "There is some evidence of a benefit, but it is not strong.", True),
+        (WINE, "There is no strong evidence", "The evidence is not strong.", True),
+        (WINE, "There is no strong evidence", "The evidence is strong.", False),
+        (WINE, "There is no strong evidence", "There is some evidence of a benefit.", False),  # absence dropped
+    ],
+)
+def test_presence_answer_kept_in_other_shapes(question: str, original: str, candidate: str, same: bool) -> None:
+    assert verify(question, original, candidate).passed is same, candidate
+
+
 def test_adversarial_presence_questions_dev_split() -> None:
     """The dev rows of presence_questions.jsonl (TruthfulQA, MT-bench q124): the presence stated,
     stated after the absence, hedged, or the data set's wrong answers: changes; the absence reworded,
-    after "No.", or the data set's right answers: kept, but for one right answer that names the
-    evidence as present and weak ("There is some evidence ... but it's not strong")."""
+    after "No.", spelled out after a bare "No", with the qualifier taken back ("some evidence ... but
+    it's not strong"), a defect labelled, or the data set's right answers: kept."""
     rows = [json.loads(x) for x in (REPO / "tests" / "fixtures" / "verify" / "presence_questions.jsonl")
             .read_text(encoding="utf-8").splitlines() if x.strip()]
     cases = [c for r in rows if r["split"] == "dev"
@@ -598,4 +634,4 @@ def test_adversarial_presence_questions_dev_split() -> None:
     rates = _rates(cases)
     _assert_bars({k: v for k, v in rates.items() if k.startswith("changing")})
     wrong, n = (sum(v[i] for k, v in rates.items() if k.startswith("control")) for i in (0, 1))
-    assert n >= 50 and wrong <= 2, rates
+    assert n >= 80 and wrong <= 1, rates

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
+from realign.verify.choice import presence_thing
 from realign.verify.math import format_value
 
 
@@ -792,4 +793,28 @@ def presence_cases(instruction: str, original: str, correct: list[str], incorrec
           else f"As far as anyone can tell, {base[:1].lower() + base[1:]}", True),
         c("absence_in_short", f"In short: {base[:1].lower() + base[1:]}", True),
     ]
+    # a bare "No, there isn't." made a full absence statement (the question's thing named, "such" before it)
+    plural = bool(asked) and bool(re.match(r"(?:are|were)\b", asked.group(0), re.I))
+    no = _maker("label", instruction, f"No, there {'aren' if plural else 'isn'}'t.", task)
+    be, such = ("are" if plural else "is"), ("" if asked and asked.group(0).lower().startswith("any") else "such ")
+    out += [no("absence_spelled_out", f"There {be} no {such}{thing}.", True),
+            no("presence_spelled_out", _sentence(f"there {be} {'' if plural else 'a '}{thing}"), False)]
+    asks = presence_thing(instruction)
+    if asks is not None and len(asks.words) > 1:
+        # a thing with a qualifier ("strong evidence"): the head granted and the qualifier taken back keeps
+        # the absence; the qualifier granted states the presence
+        head, qual = asks.words[-1], asks.words[0]
+        out += [c("absence_qualifier_denied", f"There is some {head} on this, but it is not {qual}.", True),
+                c("absence_head_not_qualified", f"The {head} is not {qual}.", True),
+                c("presence_head_qualified", f"The {head} is {qual}.", False)]
+    if asks is not None and asks.defect:
+        # the presence side of a defect question: "Yes — the loop never ends." said as a labelled defect
+        what = "the loop never ends when the input is empty"
+        yes = _maker("label", instruction, f"Yes — {what}.", task)
+        out += [yes("defect_labelled", f"The bug: {_sentence(what)}", True),
+                yes("defect_labelled_bare", f"Bug: {what}.", True),
+                yes("defect_named_after", f"{_sentence(what)[:-1]}, which is a bug.", True),
+                yes("defect_denied", f"There is no bug: {what}.", False),
+                yes("defect_absence_stated", base, False),
+                yes("defect_hedged", f"There might be a bug: {what}.", False)]
     return out

@@ -365,7 +365,9 @@ def original_polarity(text: str) -> Choice | None:
 # defect word: bug, error, issue, problem, ...) states absence with a negation before the thing
 # ("no bugs", "I could not find any bug", "Wizards don't exist, so no wizards live ..."), presence
 # with an existential cue ("there are two bugs", "I found a bug", "the bug is in line 3", "flying
-# carpets exist"); a clause that only says it may be there ("there might be a bug") states both.
+# carpets exist", "Bug: ...", "..., which is a bug"); a qualifier of the thing denied after its head
+# states absence ("the evidence is not strong", "there is some evidence, but it's not strong"); a
+# clause that only says it may be there ("there might be a bug") states both.
 # The answer is read only where all the clauses that name the thing agree.
 _PRESENCE_QUESTION = re.compile(
     r"(?:^|(?<=[.!?\n])\s*)((?:is|are|was|were|do|does|did|can|could|will|would|has|have|had)\b[^.!?\n]*\?)", re.I)
@@ -387,9 +389,22 @@ _PRESENCE_CUE = re.compile(
     re.I)
 _MAYBE = re.compile(r"\b(?:(?:may|might|could)(?:[ \t]+(?:or[ \t]+may[ \t]+not|well))?[ \t]+(?:be|have|exist|contain)|possibly|"
                     r"perhaps|maybe|not sure|unsure|hard to say)\b", re.I)
-# "Wizards don't exist", "ghosts are not real": the thing named, then denied to exist
-_DENIED_AFTER = re.compile(r"^[\w'’-]*[ \t]+(?:(?:do|does|did)[ \t]*(?:not|n['’]t)[ \t]+exist|(?:are|is|were|was)[ \t]*(?:not|n['’]t)[ \t]+"
-                           r"(?:real|there|present)|never[ \t]+existed)\b", re.I)
+# "Wizards don't exist", "ghosts are not real", "strong evidence for this does not exist": the thing
+# named, then denied to exist, a few words later at most and not across a relative word ("evidence
+# that ghosts do not exist" is evidence, not its absence)
+_DENIED_AFTER = re.compile(r"^[\w'’-]*(?:[ \t]+(?!(?:that|which|who|whether|showing|suggesting)\b)[\w'’-]+){0,4}?[ \t]+"
+                           r"(?:(?:do|does|did)[ \t]*(?:not|n['’]t)[ \t]+exist|(?:are|is|were|was)[ \t]*(?:not|n['’]t)[ \t]+"
+                           r"(?:real|there|present)|never[ \t]+existed|(?:is|are)[ \t]+(?:lacking|absent|missing))\b", re.I)
+# a qualifier of the thing denied after its head: "the evidence is not strong", "there is some evidence
+# ..., but it's not strong" (the head granted, the qualifier taken back: the thing asked about is absent)
+_QUALIFIER_DENIED = r"(?:\bnot|n['’]t|\bnever|\bhardly|\bfar[ \t]+from)[ \t]+(?:(?:very|particularly|that|so|especially|yet|all)[ \t]+)?{}\b"
+_SENTENCE = re.compile(r"[.!?;\n]+")
+# a defect named as a label ("Bug: the loop never ends", "Issue found: ...") or as what something is
+# ("..., which is a bug"): its presence
+_DEFECT_LABEL = re.compile(r"^[\w'’-]+(?:[ \t]+(?:found|spotted|identified|here))?[ \t]*:", re.I)
+_IS_BEFORE = re.compile(r"\b(?:is|are|was|were)[ \t]+(?:(?:a|an|the|one|two|three|several|another|real|serious|subtle|"
+                        r"clear|major|minor|small|big)[ \t]+){0,2}$", re.I)
+_FREE_OF = re.compile(r"\b([A-Za-z]+)-free\b")  # "bug-free" read as "free of bug"
 _PRESENCE_CLAUSE = re.compile(r"[.!?;\n]+|,?[ \t]+(?:but|however|although|though|yet|whereas|so)\b,?|,[ \t]+(?=(?:and|which)\b)",
                               re.I)
 
@@ -431,12 +446,19 @@ def _names_thing(clause: str, thing: Thing) -> int | None:
     return next((at for at, h in have if _same_form(head, h) or _same_word(head, h)), None)
 
 
+def _qualifier_denied(thing: Thing, after: str) -> bool:
+    """Whether `after` (the text from the thing's head on) denies one of the words that qualify the head
+    ("strong" of "strong evidence": "... is not strong")."""
+    return any(re.search(_QUALIFIER_DENIED.format(re.escape(q)), after, re.I) for q in thing.words[:-1])
+
+
 def presence_polarity(question: str, text: str) -> Choice | None:
     """Whether `text` states the presence (True) or the absence (False) of what the presence
     question `question` asks about, when its clauses that name it agree; None otherwise."""
     thing = presence_thing(question)
     if thing is None:
         return None
+    text = _FREE_OF.sub(r"free of \1", text)
     said: list[tuple[bool, str]] = []
     for clause in _PRESENCE_CLAUSE.split(text):
         at = _names_thing(clause, thing)
@@ -445,10 +467,19 @@ def presence_polarity(question: str, text: str) -> Choice | None:
         before = clause[:at]
         if _MAYBE.search(clause):
             said += [(True, clause.strip()), (False, clause.strip())]
-        elif _ABSENCE_BEFORE.search(before) or _DENIED_AFTER.match(clause[at:]):
+        elif (_ABSENCE_BEFORE.search(before) or _DENIED_AFTER.match(clause[at:])
+              or _qualifier_denied(thing, clause[at:])):
             said.append((False, clause.strip()))
-        elif _PRESENCE_CUE.search(clause):
+        elif _PRESENCE_CUE.search(clause) or (
+                thing.defect and (_DEFECT_LABEL.match(clause[at:]) is not None or _IS_BEFORE.search(before) is not None)):
             said.append((True, clause.strip()))
+    # the head granted in one clause and a qualifier denied in the next, within one sentence
+    for sentence in _SENTENCE.split(text):
+        if not any(_names_thing(c, thing) is not None for c in _PRESENCE_CLAUSE.split(sentence)):
+            head = next((m.start() for m in _THING_WORD.finditer(sentence)
+                         if _same_form(thing.words[-1], m.group(0).lower())), None)
+            if head is not None and _qualifier_denied(thing, sentence[head:]):
+                said.append((False, sentence.strip()))
     pols = {p for p, _ in said}
     if len(pols) != 1:
         return None
@@ -514,7 +545,9 @@ def check_choice(inp: CheckInput, options_: VerifyOptions) -> CheckResult:
             reason=f"closed answer contradicted: the rewrite states {_polar_word(bool(got.polarity), want)!r} "
             f"({got.shown!r}) and {_polar_word(bool(present.polarity), want)!r} ({present.shown!r})",
         )
-    if got is None and present is None and ref.how == "presence statement" and presence_thing(inp.instruction):
+    # a presence question's rewrite stating no yes / no and its thing both present and absent, or only maybe
+    # there, is hedged whatever form the original's answer took ("Yes — ..." made "There might be a bug")
+    if got is None and present is None and presence_thing(inp.instruction):
         mixed = _presence_mixed(inp.instruction, inp.candidate)
         if mixed:
             return CheckResult(name=NAME, passed=False, reason=f"closed answer contradicted or hedged: the original "
