@@ -98,6 +98,16 @@ def test_missing_answer_line_is_restored_and_recorded() -> None:
     assert not v.passed and not v.repairs  # a wrong answer is never repaired
 
 
+def test_a_cut_off_rewrite_gets_no_answer_line_and_is_rejected() -> None:
+    # the last line stops on "and": a '#### 18' line appended after it would make the text end
+    # well and hide the cut from the length check (which reads the repaired text)
+    cut = "Step 1: Janet has 16 - 3 - 4 = 9 eggs left.\nStep 2: She sells them for 9 * 2 = $18 at the market and"
+    v = verify("How much?", GSM, cut)
+    assert not v.passed and not v.repairs
+    failed = {c.name: c.reason for c in v.checks if not c.passed}
+    assert "mid-sentence" in failed["length"] and "answer_line" in failed
+
+
 @pytest.mark.parametrize(
     "instruction, original, candidate, same",
     [

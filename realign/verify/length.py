@@ -99,15 +99,26 @@ def _ends_well(text: str) -> bool:
     return _ENDS_WELL.search(text, max(0, len(text) - 1)) is not None
 
 
+def stops_mid_sentence(candidate: str, original: str) -> str | None:
+    """Why `candidate` stops mid-sentence (a last line of 6 words or more ending on a comma, a
+    conjunction, an article ... where the original does not), or None. The answer-line repair asks
+    it too: a text cut off like this gets no '#### N' line that would hide the cut."""
+    last_line = candidate.rstrip().rsplit("\n", 1)[-1]
+    if len(last_line.split()) >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
+        return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
+    return None
+
+
 def truncation(candidate: str, original: str) -> str | None:
     """Why `candidate` looks cut off, or None."""
     text = candidate.rstrip()
     if _fences(text) % 2 == 1 and _fences(original) % 2 == 0:
         return "a code fence is opened and never closed"
+    cut = stops_mid_sentence(candidate, original)
+    if cut is not None:
+        return cut
     last_line = text.rsplit("\n", 1)[-1]
     last_words = len(last_line.split())
-    if last_words >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
-        return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
     if (last_words >= 12 and not _ends_well(text) and _ends_well(original.rstrip())
             and not last_line.lstrip().startswith(("-", "*", "|", "#"))):
         return f"the last sentence has no ending: ...{last_line[-40:]!r}"
