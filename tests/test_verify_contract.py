@@ -108,6 +108,15 @@ def test_a_cut_off_rewrite_gets_no_answer_line_and_is_rejected() -> None:
     assert "mid-sentence" in failed["length"] and "answer_line" in failed
 
 
+def test_an_answer_line_written_over_and_over_is_rejected() -> None:
+    # SmolLM2-style loop: the working, then '#### 18' four times; every statement still says 18
+    looped = "She has 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18\n#### 18\n#### 18\n#### 18"
+    v = verify("How much?", GSM, looped)
+    line = next(c for c in v.checks if c.name == "answer_line")
+    assert not v.passed and not line.passed and "repeated" in line.reason
+    assert verify("How much?", GSM, "She has 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18").passed
+
+
 @pytest.mark.parametrize(
     "instruction, original, candidate, same",
     [
