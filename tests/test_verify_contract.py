@@ -18,7 +18,7 @@ from realign.verify.choice import inline_alternatives, presence_polarity
 from realign.verify.code import looks_like_code
 from realign.verify.facts import check_facts
 from realign.verify.label import item_labels
-from realign.verify.length import degeneration, truncation
+from realign.verify.length import degeneration, residue, truncation
 from realign.verify.math import gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
 
@@ -106,6 +106,19 @@ def test_a_cut_off_rewrite_gets_no_answer_line_and_is_rejected() -> None:
     assert not v.passed and not v.repairs
     failed = {c.name: c.reason for c in v.checks if not c.passed}
     assert "mid-sentence" in failed["length"] and "answer_line" in failed
+
+
+def test_broken_json_around_a_bare_answer_is_rejected() -> None:
+    # SmolLM2-135M on an Alpaca row ("Calculate the compound interest ...", original "$1382.20"):
+    # its feedback retry answered "{ { 1382.2 }}", which kept the number and passed every check
+    v = verify("Calculate the compound interest on the given sum of money\n\nPrincipal: $1000 Rate: 5% Time: 8 years",
+               "$1382.20", "{ { 1382.2 }}")
+    length = next(c for c in v.checks if c.name == "length")
+    assert not v.passed and "no words" in length.reason
+    # brackets the original has too are its answer, not residue; so is a bare number
+    assert residue("[1, 2, 3]", "[1, 2, 3]") is None and residue("1382.2", "$1382.20") is None
+    assert residue("{4}", "4") is None  # one pair of braces may be notation
+    assert residue("{ {[1, 2, 3]} }", "[1, 2, 3]") is not None
 
 
 def test_an_answer_line_written_over_and_over_is_rejected() -> None:

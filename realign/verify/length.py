@@ -132,11 +132,17 @@ _MARKUP = re.compile(r"[{}\[\]<>|\\`]")
 def residue(candidate: str, original: str) -> str | None:
     """Why `candidate` is a markup fragment rather than text (no word at all, only numbers and
     brackets: "{ { 314.16 }}", "{ { 27 } 30, 1549680000 }" from a small model's broken JSON) when
-    the original has words, or None. A bare number or formula without brackets is left to the other checks."""
-    if _LETTER_WORD.search(candidate) or not _LETTER_WORD.search(original):
+    the original has words, or when the original is itself a bare answer with fewer brackets
+    ("$1382.20" rewritten as "{ { 1382.2 }}" by SmolLM2-135M), or None. A bare number or formula
+    without brackets is left to the other checks; so are the brackets the original has too ("[1, 2, 3]")
+    and, for a bare answer, one pair more ("{4}" for "4")."""
+    if _LETTER_WORD.search(candidate):
         return None
-    if len(_MARKUP.findall(candidate)) < 2:
+    marks = len(_MARKUP.findall(candidate))
+    if marks < 2:
         return None
+    if _LETTER_WORD.search(original) is None and marks < len(_MARKUP.findall(original)) + 3:
+        return None  # one pair of brackets more ("{4}" for "4") may be notation; nested ones are not
     return f"the rewrite has no words, only symbols and numbers: {candidate.strip()[:40]!r}"
 
 
