@@ -121,6 +121,16 @@ def test_broken_json_around_a_bare_answer_is_rejected() -> None:
     assert residue("{ {[1, 2, 3]} }", "[1, 2, 3]") is not None
 
 
+def test_a_piece_of_an_identifier_answer_is_no_part_of_the_answer() -> None:
+    # SmolLM2-135M on an Alpaca dev row cut the answer to "collect_data_"; key_facts had accepted it
+    # as "part of the answer kept" (as "Obama" is of "Barack Obama")
+    ask = 'Convert the following sentence from camelCase to snake_case: "collectDataForNewProject"'
+    v = verify(ask, "collect_data_for_new_project", "collect_data_", ["text_kept"])
+    facts = next(c for c in v.checks if c.name == "key_facts")
+    assert not v.passed and not facts.passed
+    assert verify(ask, "collect_data_for_new_project", "The snake_case form is collect_data_for_new_project.").passed
+
+
 def test_an_answer_line_written_over_and_over_is_rejected() -> None:
     # SmolLM2-style loop: the working, then '#### 18' four times; every statement still says 18
     looped = "She has 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18\n#### 18\n#### 18\n#### 18"
