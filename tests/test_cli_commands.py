@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from realign.testing.openai_server import OpenAIServer
@@ -184,3 +186,11 @@ def test_rewrite_help_on_an_80_column_terminal_shows_every_option_name_whole() -
     assert not cut, cut
     for flag in ("--structured-output", "--instruction-field", "--response-field", "--batch-files-only"):
         assert flag in names
+
+
+def test_python_dash_m_realign_runs_the_cli() -> None:
+    # `python -m realign` is what people type when the `realign` script is not on PATH
+    r = subprocess.run([sys.executable, "-m", "realign", "--help"], capture_output=True, text=True,
+                       env=cli_env(), timeout=120, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    assert "rewrite" in r.stdout and "export" in r.stdout

@@ -349,6 +349,27 @@ def test_per_in_english_working_is_no_italian_word() -> None:
                    "della giornata.").passed
 
 
+def test_a_math_solution_rewritten_in_another_language_fails_though_it_is_terse() -> None:
+    # GSM8K's solution alone has too few stopwords to name its language: read with its question
+    from realign.verify.registry import verify_candidate
+    from realign.verify.base import CheckInput
+    q = ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+         "How many clips did Natalia sell altogether in April and May?")
+    o = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72"
+    fr = ("En mai, Natalia a vendu la moitié des 48 pinces, donc elle a vendu 48 / 2 = 24 pinces. Au total, "
+          "elle a vendu 48 + 24 = 72 pinces pendant les mois d'avril et de mai.\n#### 72")
+    zh = "五月份娜塔莉亚卖出了 48 / 2 = 24 个发夹。\n四月和五月她一共卖出了 48 + 24 = 72 个发夹。\n#### 72"
+    en = "In May she sold half of 48, so 48 / 2 = 24 clips.\nIn April and May she sold 48 + 24 = 72 clips in all.\n#### 72"
+    for cand, name in [(fr, "French"), (zh, "Chinese")]:
+        v = verify_candidate(CheckInput(task="math_puzzles", instruction=q, original=o, candidate=cand), ["math_answer"])
+        lang = next(c for c in v.checks if c.name == "language")
+        assert not v.passed and not lang.passed and name in lang.reason and "English" in lang.reason
+    assert verify_candidate(CheckInput(task="math_puzzles", instruction=q, original=o, candidate=en), ["math_answer"]).passed
+    # a translation has no number contract: a French answer to an English request stays unjudged
+    assert run("language", "Translate to French: Where is the train station?", "Où est la gare ?",
+               "Où se trouve la gare, s'il vous plaît ?").passed
+
+
 def test_language_not_applicable_on_short_text() -> None:
     r = run("language", "q", "Paris.", "Paris est la capitale.")
     assert r.passed and r.reason.startswith("not applicable")

@@ -18,7 +18,7 @@ from realign.verify.choice import inline_alternatives, presence_polarity
 from realign.verify.code import looks_like_code
 from realign.verify.facts import check_facts
 from realign.verify.label import item_labels
-from realign.verify.length import degeneration, truncation
+from realign.verify.length import degeneration, residue, truncation
 from realign.verify.math import gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
 
@@ -96,6 +96,48 @@ def test_missing_answer_line_is_restored_and_recorded() -> None:
     assert v.passed and v.repairs and v.text.endswith("#### 18")
     v = verify("How much?", GSM, "She sells 9 eggs at $2 each, so she makes $20.")
     assert not v.passed and not v.repairs  # a wrong answer is never repaired
+
+
+def test_a_cut_off_rewrite_gets_no_answer_line_and_is_rejected() -> None:
+    # the last line stops on "and": a '#### 18' line appended after it would make the text end
+    # well and hide the cut from the length check (which reads the repaired text)
+    cut = "Step 1: Janet has 16 - 3 - 4 = 9 eggs left.\nStep 2: She sells them for 9 * 2 = $18 at the market and"
+    v = verify("How much?", GSM, cut)
+    assert not v.passed and not v.repairs
+    failed = {c.name: c.reason for c in v.checks if not c.passed}
+    assert "mid-sentence" in failed["length"] and "answer_line" in failed
+
+
+def test_broken_json_around_a_bare_answer_is_rejected() -> None:
+    # SmolLM2-135M on an Alpaca row ("Calculate the compound interest ...", original "$1382.20"):
+    # its feedback retry answered "{ { 1382.2 }}", which kept the number and passed every check
+    v = verify("Calculate the compound interest on the given sum of money\n\nPrincipal: $1000 Rate: 5% Time: 8 years",
+               "$1382.20", "{ { 1382.2 }}")
+    length = next(c for c in v.checks if c.name == "length")
+    assert not v.passed and "no words" in length.reason
+    # brackets the original has too are its answer, not residue; so is a bare number
+    assert residue("[1, 2, 3]", "[1, 2, 3]") is None and residue("1382.2", "$1382.20") is None
+    assert residue("{4}", "4") is None  # one pair of braces may be notation
+    assert residue("{ {[1, 2, 3]} }", "[1, 2, 3]") is not None
+
+
+def test_a_piece_of_an_identifier_answer_is_no_part_of_the_answer() -> None:
+    # SmolLM2-135M on an Alpaca dev row cut the answer to "collect_data_"; key_facts had accepted it
+    # as "part of the answer kept" (as "Obama" is of "Barack Obama")
+    ask = 'Convert the following sentence from camelCase to snake_case: "collectDataForNewProject"'
+    v = verify(ask, "collect_data_for_new_project", "collect_data_", ["text_kept"])
+    facts = next(c for c in v.checks if c.name == "key_facts")
+    assert not v.passed and not facts.passed
+    assert verify(ask, "collect_data_for_new_project", "The snake_case form is collect_data_for_new_project.").passed
+
+
+def test_an_answer_line_written_over_and_over_is_rejected() -> None:
+    # SmolLM2-style loop: the working, then '#### 18' four times; every statement still says 18
+    looped = "She has 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18\n#### 18\n#### 18\n#### 18"
+    v = verify("How much?", GSM, looped)
+    line = next(c for c in v.checks if c.name == "answer_line")
+    assert not v.passed and not line.passed and "repeated" in line.reason
+    assert verify("How much?", GSM, "She has 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18").passed
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 The usual GSM8K scorers read the number after `####`; a training answer without that line
 teaches the model to leave it out, which costs strict-match accuracy. Whether the number on the
-line is still right is the math check's job; this one only asks that the line is there.
+line is still right is the math check's job; this one asks that the line is there, once: a
+rewrite that writes it more often than the original ("#### 72" four times over) is a small model
+looping, not a reformat, and would teach the loop.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ def check_answer_line(inp: CheckInput) -> CheckResult:
     original = [m.group(1) for m in answer_lines(inp.original)]
     if not original:
         return CheckResult(name=NAME, passed=True, reason="not applicable: the original has no '#### N' answer line")
-    if answer_lines(inp.candidate):
+    have = answer_lines(inp.candidate)
+    if len(have) > len(original):
+        return CheckResult(
+            name=NAME, passed=False,
+            reason=f"answer line repeated: the rewrite has {len(have)} '#### N' lines where the original has "
+                   f"{len(original)} ({have[-1].group(0).strip()!r} ...; a model repeating itself)",
+        )
+    if have:
         return CheckResult(name=NAME, passed=True, reason="the '#### N' answer line is kept")
     return CheckResult(
         name=NAME, passed=False,

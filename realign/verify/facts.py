@@ -120,6 +120,10 @@ def _answer_words(text: str, given: frozenset[str]) -> list[str]:
             if w.lower() not in _PART_STOP and _stem(w) not in given]
 
 
+# a snake_case or camelCase name written as one token: its words are not parts of a longer name
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_?|[a-z]+(?:[A-Z][a-z0-9]*)+")
+
+
 def _part_kept(inp: CheckInput, want: Facts, new_names: list[str], new_numbers: bool) -> str | None:
     """The part of the original's answer the rewrite keeps when it keeps no whole fact, or None."""
     if want.numbers or want.quotes or _ANY_DIGIT.search(inp.original) or _PAIR.search(inp.original):
@@ -132,6 +136,8 @@ def _part_kept(inp: CheckInput, want: Facts, new_names: list[str], new_numbers: 
     if short and (not cand or _ANY_DIGIT.search(inp.candidate)):
         return None
     for alt in _TERM_ALT.split(inp.original.strip().rstrip(".!")):
+        if _IDENTIFIER.fullmatch(alt.strip()):
+            continue  # one identifier ("collect_data_for_new_project"): a piece of it is another answer
         words = _answer_words(alt.split(",")[0].split("(")[0], given)
         if len(words) < 2:
             continue

@@ -6,6 +6,12 @@ English, French, German, Spanish, Italian, Portuguese and Dutch. Code blocks, in
 URLs are ignored. The check fails only when both texts are identified confidently and differ;
 with too little text (`VerifyOptions.language_min_letters`) or an unsure guess it passes as not
 applicable, because a false alarm here would throw good rewrites away.
+
+A worked math solution (a turn whose contract is a final number) is mostly numbers and symbols:
+GSM8K's "Natalia sold 48/2 = <<48/2=24>>24 clips in May. ..." holds three English stopwords, too
+few to name its language, and a rewrite of it in French or Chinese passed as "not applicable".
+For such a turn the language is read from the question and the solution together, since a math
+answer is written in the language it is asked in (translation tasks have no number contract).
 """
 
 from __future__ import annotations
@@ -113,7 +119,10 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     else:
         counts = _script_counts(t)
         total = sum(counts.values())
-        if total < min_letters:
+        # a Han, Kana or Hangul character carries about what a Latin word does: each counts twice
+        # toward the minimum ("五月份娜塔莉亚卖出了 48 / 2 = 24 个发夹。" is a whole sentence in 17)
+        dense = counts["Han"] + counts["Kana"] + counts["Hangul"]
+        if total + dense < min_letters:
             return None, f"only {total} letters"
         if counts["Kana"] and counts["Kana"] >= 0.1 * (counts["Kana"] + counts["Han"]):
             counts["Kana"] += counts.pop("Han")
@@ -143,6 +152,10 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
 
 def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     lo, why_o = detect(inp.original, options.language_min_letters)
+    if lo is None and inp.contract_kind == "number" and inp.instruction.strip():
+        lo, why_q = detect(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        if lo is not None:
+            why_o = f"read with its question, the original alone being unclear: {why_q}"
     if lo is None:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original's language is unclear ({why_o})")
     lc, why_c = detect(inp.candidate, options.language_min_letters)

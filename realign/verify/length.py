@@ -99,15 +99,26 @@ def _ends_well(text: str) -> bool:
     return _ENDS_WELL.search(text, max(0, len(text) - 1)) is not None
 
 
+def stops_mid_sentence(candidate: str, original: str) -> str | None:
+    """Why `candidate` stops mid-sentence (a last line of 6 words or more ending on a comma, a
+    conjunction, an article ... where the original does not), or None. The answer-line repair asks
+    it too: a text cut off like this gets no '#### N' line that would hide the cut."""
+    last_line = candidate.rstrip().rsplit("\n", 1)[-1]
+    if len(last_line.split()) >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
+        return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
+    return None
+
+
 def truncation(candidate: str, original: str) -> str | None:
     """Why `candidate` looks cut off, or None."""
     text = candidate.rstrip()
     if _fences(text) % 2 == 1 and _fences(original) % 2 == 0:
         return "a code fence is opened and never closed"
+    cut = stops_mid_sentence(candidate, original)
+    if cut is not None:
+        return cut
     last_line = text.rsplit("\n", 1)[-1]
     last_words = len(last_line.split())
-    if last_words >= 6 and _dangles(last_line) and not _dangles(original.rstrip()):
-        return f"the text stops mid-sentence: ...{last_line[-40:]!r}"
     if (last_words >= 12 and not _ends_well(text) and _ends_well(original.rstrip())
             and not last_line.lstrip().startswith(("-", "*", "|", "#"))):
         return f"the last sentence has no ending: ...{last_line[-40:]!r}"
@@ -121,11 +132,17 @@ _MARKUP = re.compile(r"[{}\[\]<>|\\`]")
 def residue(candidate: str, original: str) -> str | None:
     """Why `candidate` is a markup fragment rather than text (no word at all, only numbers and
     brackets: "{ { 314.16 }}", "{ { 27 } 30, 1549680000 }" from a small model's broken JSON) when
-    the original has words, or None. A bare number or formula without brackets is left to the other checks."""
-    if _LETTER_WORD.search(candidate) or not _LETTER_WORD.search(original):
+    the original has words, or when the original is itself a bare answer with fewer brackets
+    ("$1382.20" rewritten as "{ { 1382.2 }}" by SmolLM2-135M), or None. A bare number or formula
+    without brackets is left to the other checks; so are the brackets the original has too ("[1, 2, 3]")
+    and, for a bare answer, one pair more ("{4}" for "4")."""
+    if _LETTER_WORD.search(candidate):
         return None
-    if len(_MARKUP.findall(candidate)) < 2:
+    marks = len(_MARKUP.findall(candidate))
+    if marks < 2:
         return None
+    if _LETTER_WORD.search(original) is None and marks < len(_MARKUP.findall(original)) + 3:
+        return None  # one pair of brackets more ("{4}" for "4") may be notation; nested ones are not
     return f"the rewrite has no words, only symbols and numbers: {candidate.strip()[:40]!r}"
 
 

@@ -6,6 +6,9 @@ original's own format. Today one: the GSM8K ``#### N`` line. Scorers read the nu
 ``####``; a rewrite that states "The answer is 18" but drops the line would teach a model to
 leave it out, and rejecting it throws away a correct rewrite. So the line is restored (or a
 reformatted one, "#### $18.00", is written back as the original's "#### 18").
+A text that stops mid-sentence is not a good rewrite: it gets no line, since a line added after
+"... 48 + 24 = 72 clips in April and" would end the text well and hide the cut from the length
+check, which reads the repaired text.
 
 >>> from realign.verify.base import CheckInput
 >>> inp = CheckInput(task="", instruction="How much?", original="9*2=18\\n#### 18",
@@ -21,6 +24,7 @@ from typing import Sequence
 
 from realign.verify.answer_line import answer_lines
 from realign.verify.base import CheckInput
+from realign.verify.length import stops_mid_sentence
 from realign.verify.math import check_math, parse_number, same_verdict_for
 from realign.verify.options import VerifyOptions
 
@@ -40,6 +44,8 @@ def repair(inp: CheckInput, checks: Sequence[str], options: VerifyOptions | None
         return inp.candidate, []  # the answer itself is wrong or missing: nothing neutral to do
     have = answer_lines(inp.candidate)
     if not have:
+        if stops_mid_sentence(inp.candidate, inp.original) is not None:
+            return inp.candidate, []  # cut off: the length check must see the cut, not a new last line
         fixed = inp.candidate.rstrip() + "\n\n" + line
         same_verdict_for(inp, fixed, opts)
         return fixed, [f"restored the {line!r} answer line"]
