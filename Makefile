@@ -80,6 +80,8 @@ clean:
 GSM8K_DIR ?=
 GSM8K_DB ?= gsm8k.duckdb
 GSM8K_OUT ?= out/gsm8k.alpaca.jsonl
+# the evaluation's report, beside the export, kept so the last line can name its id
+GSM8K_EVAL_TXT ?= $(basename $(GSM8K_OUT)).eval.txt
 EVAL_LIMIT ?=
 GSM8K_TRAIN := $(if $(GSM8K_DIR),$(GSM8K_DIR)/train.jsonl,hf:openai/gsm8k:main:train)
 GSM8K_DATA_FLAG := $(if $(GSM8K_DIR),--data $(GSM8K_DIR),)
@@ -101,9 +103,11 @@ gsm8k-eval: $(STAMP)
 	$(BIN)/realign stats --db $(GSM8K_DB)
 	mkdir -p $(dir $(GSM8K_OUT))
 	$(BIN)/realign export --db $(GSM8K_DB) --out $(GSM8K_OUT) --format alpaca
-	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG) $(CONCURRENCY_FLAG)
-	@echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \
-	      "$(BIN)/realign eval gsm8k --model NEW --base-url URL --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) --compare <eval id above>"
+	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG) $(CONCURRENCY_FLAG) > $(GSM8K_EVAL_TXT); \
+	  rc=$$?; cat $(GSM8K_EVAL_TXT); exit $$rc
+	@id=$$(sed -n 's/^GSM8K evaluation \(e[0-9a-f]*\):.*/\1/p' $(GSM8K_EVAL_TXT) | head -n 1); \
+	  echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \
+	      "$(BIN)/realign eval gsm8k --model NEW --base-url URL --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) --compare $$id"
 
 # bbq-eval / winogender-eval: evaluate MODEL at BASE_URL (both required) on BBQ and Winogender,
 # scored as lm-evaluation-harness scores them, stored in BIAS_DB. bbq-eval also writes the BBQ

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -324,6 +325,10 @@ def test_make_gsm8k_eval_runs_the_loop(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert len(out.read_text().splitlines()) == 12
     assert "strict match" in proc.stdout and "100.00%" in proc.stdout
+    # the closing hint names the evaluation just stored, ready to paste after fine-tuning
+    eval_id = re.search(r"^GSM8K evaluation (e[0-9a-f]+):", proc.stdout, re.M)
+    assert eval_id is not None, proc.stdout[-2000:]
+    assert f"--compare {eval_id.group(1)}" in proc.stdout.splitlines()[-1]
 
 
 @needs_make
