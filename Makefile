@@ -119,6 +119,8 @@ BBQ_DIR ?= ../shared/data/bbq
 WINOGENDER_DIR ?= ../shared/data/winogender
 BIAS_DB ?= bias.duckdb
 BBQ_ROWS ?= out/bbq.rows.jsonl
+# the evaluation's report, beside the rows, kept so the last line can name its id
+BBQ_EVAL_TXT ?= $(basename $(BBQ_ROWS)).eval.txt
 
 .PHONY: bbq-eval winogender-eval
 ifneq ($(filter bbq-eval winogender-eval,$(MAKECMDGOALS)),)
@@ -128,10 +130,13 @@ endif
 endif
 
 bbq-eval: $(STAMP)
-	$(BIN)/realign eval bbq --model $(MODEL) --base-url $(BASE_URL) --data $(BBQ_DIR) --db $(BIAS_DB) --write-rows $(BBQ_ROWS) $(EVAL_LIMIT_FLAG)
-	@echo "Next: $(BIN)/realign rewrite --in $(BBQ_ROWS) --db $(BIAS_DB) --model $(MODEL) --base-url $(BASE_URL)," \
+	mkdir -p $(dir $(BBQ_ROWS))
+	$(BIN)/realign eval bbq --model $(MODEL) --base-url $(BASE_URL) --data $(BBQ_DIR) --db $(BIAS_DB) --write-rows $(BBQ_ROWS) $(EVAL_LIMIT_FLAG) > $(BBQ_EVAL_TXT); \
+	  rc=$$?; cat $(BBQ_EVAL_TXT); exit $$rc
+	@id=$$(sed -n 's/^BBQ evaluation \(e[0-9a-f]*\):.*/\1/p' $(BBQ_EVAL_TXT) | head -n 1); \
+	  echo "Next: $(BIN)/realign rewrite --in $(BBQ_ROWS) --db $(BIAS_DB) --model $(MODEL) --base-url $(BASE_URL)," \
 	      "$(BIN)/realign export --db $(BIAS_DB) --out out/bbq.rewritten.jsonl --format alpaca, then" \
-	      "$(BIN)/realign eval bbq --data $(BBQ_DIR) --db $(BIAS_DB) --answers out/bbq.rewritten.jsonl --compare <eval id above>"
+	      "$(BIN)/realign eval bbq --data $(BBQ_DIR) --db $(BIAS_DB) --answers out/bbq.rewritten.jsonl --compare $$id"
 
 winogender-eval: $(STAMP)
 	$(BIN)/realign eval winogender --model $(MODEL) --base-url $(BASE_URL) --data $(WINOGENDER_DIR) --db $(BIAS_DB) $(EVAL_LIMIT_FLAG)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -411,6 +412,8 @@ def test_make_bbq_eval_scores_and_writes_rows(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert "bias score s_AMB" in proc.stdout and "12 items" in proc.stdout
     assert len(rows.read_text().splitlines()) == 12 and "--answers" in proc.stdout
+    eval_id = re.search(r"^BBQ evaluation (e[0-9a-f]+):", proc.stdout, re.M)
+    assert eval_id is not None and f"--compare {eval_id.group(1)}" in proc.stdout.splitlines()[-1]
 
 
 def test_a_server_refusing_everything_stops_the_evaluation_with_one_line(tmp_path: Path) -> None:
