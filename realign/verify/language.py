@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
@@ -141,8 +142,13 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     return top, f"{a} common {top} words"
 
 
+# an original is read once for all its rewrites (a data set often holds several of one original);
+# the candidates, each new, are read without the cache
+_original_language = lru_cache(maxsize=256)(detect)
+
+
 def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
-    lo, why_o = detect(inp.original, options.language_min_letters)
+    lo, why_o = _original_language(inp.original, options.language_min_letters)
     if lo is None:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original's language is unclear ({why_o})")
     lc, why_c = detect(inp.candidate, options.language_min_letters)

@@ -11,6 +11,7 @@ answer ("I can't guarantee this works on Windows") is not one.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
@@ -75,8 +76,12 @@ def refusal_phrase(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+# an original is read once for all its rewrites (a data set often holds several of one original)
+_original_refusal = lru_cache(maxsize=256)(refusal_phrase)
+
+
 def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
-    orig = refusal_phrase(inp.original)
+    orig = _original_refusal(inp.original)
     cand = refusal_phrase(inp.candidate)
     if orig is None and cand is not None and inp.task == REJECTING:
         return CheckResult(name=NAME, passed=True, reason="the rewrite declines a request of the rejecting task")
