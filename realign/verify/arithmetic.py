@@ -29,7 +29,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "arithmetic"
@@ -321,12 +321,11 @@ def _shown(v: Fraction) -> str:
 def check_arithmetic(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     wrong = wrong_calculations(inp.candidate)
     if not wrong:
-        return CheckResult(name=NAME, passed=True, reason="every written calculation is right")
+        return fixed_result(NAME, True, "every written calculation is right")
     inherited = {re.sub(r"\s+", "", w) for w, _ in wrong_calculations(inp.original)}
     own = [(w, v) for w, v in wrong if re.sub(r"\s+", "", w) not in inherited]
     if not own:
-        return CheckResult(name=NAME, passed=True,
-                           reason="the only wrong calculations are the original's own")
+        return fixed_result(NAME, True, "the only wrong calculations are the original's own")
     w, v = own[0]
     lhs = w.rsplit("=", 1)[0].strip()
     more = f" (+{len(own) - 1} more)" if len(own) > 1 else ""

@@ -17,7 +17,7 @@ from itertools import chain
 from operator import itemgetter
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.code import strip_code
 from realign.verify.options import VerifyOptions
 
@@ -160,7 +160,7 @@ def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             passed=False,
             reason=f"language switched: the original is in {lo} ({why_o}), the rewrite is in {lc} ({why_c})",
         )
-    return CheckResult(name=NAME, passed=True, reason=f"same language: {lo}")
+    return fixed_result(NAME, True, f"same language: {lo}")  # one of the few language names above
 
 
 def make_check(options: VerifyOptions) -> Check:

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "refusal"
@@ -84,7 +84,7 @@ def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     orig = _original_refusal(inp.original)
     cand = refusal_phrase(inp.candidate)
     if orig is None and cand is not None and inp.task == REJECTING:
-        return CheckResult(name=NAME, passed=True, reason="the rewrite declines a request of the rejecting task")
+        return fixed_result(NAME, True, "the rewrite declines a request of the rejecting task")
     if orig is None and cand is not None:
         return CheckResult(
             name=NAME,
@@ -98,8 +98,8 @@ def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             reason=f"rewrite no longer declines: the original refuses ({orig!r}), the rewrite does not",
         )
     if orig is not None:
-        return CheckResult(name=NAME, passed=True, reason="both the original and the rewrite decline the request")
-    return CheckResult(name=NAME, passed=True, reason="no refusal: the rewrite answers like the original")
+        return fixed_result(NAME, True, "both the original and the rewrite decline the request")
+    return fixed_result(NAME, True, "no refusal: the rewrite answers like the original")
 
 
 def make_check(options: VerifyOptions) -> Check:
