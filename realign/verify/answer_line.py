@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "answer_line"
@@ -35,7 +35,7 @@ def answer_lines(text: str) -> tuple[re.Match[str], ...]:
 def check_answer_line(inp: CheckInput) -> CheckResult:
     original = [m.group(1) for m in answer_lines(inp.original)]
     if not original:
-        return CheckResult(name=NAME, passed=True, reason="not applicable: the original has no '#### N' answer line")
+        return fixed_result(NAME, True, "not applicable: the original has no '#### N' answer line")
     have = answer_lines(inp.candidate)
     if len(have) > len(original):
         return CheckResult(
@@ -44,7 +44,7 @@ def check_answer_line(inp: CheckInput) -> CheckResult:
                    f"{len(original)} ({have[-1].group(0).strip()!r} ...; a model repeating itself)",
         )
     if have:
-        return CheckResult(name=NAME, passed=True, reason="the '#### N' answer line is kept")
+        return fixed_result(NAME, True, "the '#### N' answer line is kept")
     return CheckResult(
         name=NAME, passed=False,
         reason=f"answer line dropped: the original ends with '#### {original[-1].strip()}' and the rewrite has "

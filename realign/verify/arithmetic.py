@@ -29,7 +29,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "arithmetic"
@@ -48,13 +48,23 @@ _UNIT = (r"(?:[ \t]*/[ \t]*|[ \t]+per[ \t]+|[ \t]+)"
 # an expression: number (op number)+, parentheses allowed, then "=" and a result number; every run
 # of spaces has exactly one way to match (an optional "\s*" beside another one makes the scan
 # exponential in the number of terms: "50 + 80 + ... + 60 = <<...>>" took 90 ms)
+# _NUM after its first character: a currency sign, or a digit (what follows a digit-led _NUM)
+_NUM_AFTER_CURRENCY = (r"\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,12})?"
+                       r"|\d{1,3}(?:[ \u00a0\u202f]\d{3}){1,4}(?![\d,]|\.\d|[ \t]\d)"
+                       r"|\d{1,15}(?:\.\d{1,12})?|\.\d{1,12}")
+_NUM_AFTER_DIGIT = r"\d{0,2}(?:,\d{3}){1,5}(?:\.\d{1,12})?|\d{0,14}(?:\.\d{1,12})?"
 _CALC = re.compile(
-    # the lookahead names the characters an expression can start with, so that every other position
-    # of a line fails on one test before the lookbehinds run (the scan is the cost of this check)
-    r"(?=[($€£.\d])"
+    # an expression: (?:\(\s*)?(?:_NUM)(?:_UNIT)?(?:\s*\))?(?:\s*_OP\s*(?:\(\s*)?(?:_NUM)(?:_UNIT)?(?:\s*\))?)+
+    # opened by the one character it can start with, consumed: a pattern that opens with a
+    # consumed class lets the regex engine skip every other character of a line in one tight loop
+    # (a lookahead there made it enter the pattern at each one: the scan is the cost of this
+    # check); the lookbehinds then look past that character, and each branch reads on from it
+    r"(?P<expr>[($€£.\d]"
     # not inside a larger expression with a variable ("M + 4 + 2 = 8", "X*2 - 40 = 250"), a
     # mixed number ("8 x 1 1/2 = 12"), or one it cannot read ("2% x $100 x 3 = $6": never from "100")
-    rf"(?<![\w.,/^$€£%])(?<!\d:)(?<![+\-−–*/×÷xX]\s)(?<![+\-−–*/×÷])(?<!\d\s)(?P<expr>(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
+    r"(?<![\w.,/^$€£%].)(?<!\d:.)(?<![+\-−–*/×÷xX]\s.)(?<![+\-−–*/×÷].)(?<!\d\s.)"
+    rf"(?:(?<=\()\s*(?:{_NUM})|(?<=[$€£])(?:{_NUM_AFTER_CURRENCY})|(?<=\d)(?:{_NUM_AFTER_DIGIT})|(?<=\.)\d{{1,12}})"
+    rf"(?:{_UNIT})?(?:\s*\))?(?:\s*{_OP}\s*(?:\(\s*)?(?:{_NUM})(?:{_UNIT})?(?:\s*\))?)+)\s*=\s*(?P<res>-?(?:{_NUM}))(?!\d|,\d|/\d|/[A-Za-z](?![A-Za-z])|\.\d|:\d)"
     # a result that is itself the start of an expression ("= 45 + 110 + 72 = 227") is a chain
     # link, read on its own from there
     rf"(?![ \t]*{_OP}[ \t]*[\d($€£])(?![A-Za-z]|[ \t]\d+/\d)"
@@ -311,12 +321,11 @@ def _shown(v: Fraction) -> str:
 def check_arithmetic(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     wrong = wrong_calculations(inp.candidate)
     if not wrong:
-        return CheckResult(name=NAME, passed=True, reason="every written calculation is right")
+        return fixed_result(NAME, True, "every written calculation is right")
     inherited = {re.sub(r"\s+", "", w) for w, _ in wrong_calculations(inp.original)}
     own = [(w, v) for w, v in wrong if re.sub(r"\s+", "", w) not in inherited]
     if not own:
-        return CheckResult(name=NAME, passed=True,
-                           reason="the only wrong calculations are the original's own")
+        return fixed_result(NAME, True, "the only wrong calculations are the original's own")
     w, v = own[0]
     lhs = w.rsplit("=", 1)[0].strip()
     more = f" (+{len(own) - 1} more)" if len(own) > 1 else ""

@@ -835,7 +835,8 @@ def context_pick(instruction: str, original: str) -> tuple[list[str], str] | Non
     """([the person the original names, "cannot be determined"], the original's one) when the
     instruction is a context and a "Who ...?" question and the original is a short answer naming a
     person the context names (by words the context has) or saying the context does not tell."""
-    if not _WHO_QUESTION.search(instruction) or "\n" in original.strip() or len(original.split()) > WHO_MAX_WORDS:
+    # the tests on the short answer first: they are cheap, and a worked solution fails them at once
+    if "\n" in original.strip() or len(original.split()) > WHO_MAX_WORDS or not _WHO_QUESTION.search(instruction):
         return None
     if _UNKNOWN_ANSWER.match(original):
         return [UNKNOWN], UNKNOWN

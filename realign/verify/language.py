@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.code import strip_code
 from realign.verify.options import VerifyOptions
 
@@ -150,10 +151,15 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     return top, f"{a} common {top} words"
 
 
+# an original is read once for all its rewrites (a data set often holds several of one original);
+# the candidates, each new, are read without the cache
+_original_language = lru_cache(maxsize=256)(detect)
+
+
 def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
-    lo, why_o = detect(inp.original, options.language_min_letters)
+    lo, why_o = _original_language(inp.original, options.language_min_letters)
     if lo is None and inp.contract_kind == "number" and inp.instruction.strip():
-        lo, why_q = detect(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        lo, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
         if lo is not None:
             why_o = f"read with its question, the original alone being unclear: {why_q}"
     if lo is None:
@@ -167,7 +173,7 @@ def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             passed=False,
             reason=f"language switched: the original is in {lo} ({why_o}), the rewrite is in {lc} ({why_c})",
         )
-    return CheckResult(name=NAME, passed=True, reason=f"same language: {lo}")
+    return fixed_result(NAME, True, f"same language: {lo}")  # one of the few language names above
 
 
 def make_check(options: VerifyOptions) -> Check:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "leak"
@@ -139,7 +139,7 @@ def make_check(options: VerifyOptions) -> Check:
                 + "; expected none of the rewriter's prompt scaffolding",
             )
         if not allowed:
-            return CheckResult(name=NAME, passed=True, reason="no leaked prompt markers found")
+            return fixed_result(NAME, True, "no leaked prompt markers found")
         return CheckResult(
             name=NAME,
             passed=True,

@@ -11,9 +11,10 @@ answer ("I can't guarantee this works on Windows") is not one.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from realign.records import CheckResult
-from realign.verify.base import Check, CheckInput
+from realign.verify.base import Check, CheckInput, fixed_result
 from realign.verify.options import VerifyOptions
 
 NAME = "refusal"
@@ -75,11 +76,15 @@ def refusal_phrase(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+# an original is read once for all its rewrites (a data set often holds several of one original)
+_original_refusal = lru_cache(maxsize=256)(refusal_phrase)
+
+
 def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
-    orig = refusal_phrase(inp.original)
+    orig = _original_refusal(inp.original)
     cand = refusal_phrase(inp.candidate)
     if orig is None and cand is not None and inp.task == REJECTING:
-        return CheckResult(name=NAME, passed=True, reason="the rewrite declines a request of the rejecting task")
+        return fixed_result(NAME, True, "the rewrite declines a request of the rejecting task")
     if orig is None and cand is not None:
         return CheckResult(
             name=NAME,
@@ -93,8 +98,8 @@ def check_refusal(inp: CheckInput, options: VerifyOptions) -> CheckResult:
             reason=f"rewrite no longer declines: the original refuses ({orig!r}), the rewrite does not",
         )
     if orig is not None:
-        return CheckResult(name=NAME, passed=True, reason="both the original and the rewrite decline the request")
-    return CheckResult(name=NAME, passed=True, reason="no refusal: the rewrite answers like the original")
+        return fixed_result(NAME, True, "both the original and the rewrite decline the request")
+    return fixed_result(NAME, True, "no refusal: the rewrite answers like the original")
 
 
 def make_check(options: VerifyOptions) -> Check:
