@@ -145,6 +145,10 @@ class RetrievalConfig(_Section):
     kind: Literal["none", "local", "serper", "brave", "tavily"] = "none"
     index_dir: str | None = None  # for kind = local
     k: int = Field(5, ge=1, le=50)  # passages per query
+    # kind = local: least share of the query's term weight (IDF of its distinct words) a passage must
+    # hold to reach the prompt; 0 keeps every BM25 hit. Default chosen on a dev split
+    # (benchmarks/retrieve_relevance.py); dropped passages are stored with the reason.
+    min_match: float = Field(0.25, ge=0.0, le=1.0)
     all_tasks: bool = False  # fetch evidence for every task, not only those whose criteria ask
 
 

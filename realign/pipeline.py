@@ -287,9 +287,11 @@ class Pipeline:
         return pred
 
     # ---- one turn -------------------------------------------------------------------------
-    async def _evidence(self, ex: Example, turn_index: int) -> list[Evidence]:
+    async def _evidence(self, ex: Example, turn_index: int) -> tuple[list[Evidence], list[Evidence]]:
+        """(evidence for the prompt, hits the retriever dropped under its relevance floor)."""
         from realign.retrieve.query import make_query
         from realign.retrieve.evidence import dedupe
+        from realign.retrieve.index import LocalIndex
 
         first_user = next(i for i, t in enumerate(ex.turns) if t.role == "user")
         if "instruction" in ex.fields and turn_index == first_user + 1:
@@ -298,9 +300,12 @@ class Pipeline:
         else:
             query = make_query(turn_instruction(ex, turn_index))
         if not query:
-            return []
-        found = await self.retriever.search(query, self.cfg.retrieval.k)
-        return dedupe(found)
+            return [], []
+        if isinstance(self.retriever, LocalIndex):
+            found = await self.retriever.search(query, self.cfg.retrieval.k, keep_dropped=True)
+        else:
+            found = await self.retriever.search(query, self.cfg.retrieval.k)
+        return dedupe([e for e in found if e.dropped is None]), [e for e in found if e.dropped is not None]
 
     def contract_of(self, ex: Example, turn_index: int) -> AnswerContract:
         """The turn's answer contract, read from its original and instruction, not the task."""
@@ -332,7 +337,7 @@ class Pipeline:
         out.mode = mode.name
         try:
             if self.wants_evidence(task):
-                out.evidence = await self._evidence(ex, turn_index)
+                out.evidence, out.evidence_dropped = await self._evidence(ex, turn_index)
             from realign.retrieve.evidence import format_evidence
 
             turn = TurnInput(task=task, spec=self.tasks[task], example=ex, turn_index=turn_index,

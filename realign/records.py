@@ -159,6 +159,8 @@ class Evidence(BaseModel):
     text: str
     url: str | None = None
     score: float | None = None
+    match: float | None = None  # local index: share of the query's term weight the passage holds
+    dropped: str | None = None  # why it was kept out of the prompt (relevance floor); None: in the prompt
 
 
 class CheckResult(BaseModel):

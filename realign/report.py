@@ -239,6 +239,22 @@ def print_quarantined(s: dict[str, Any]) -> None:
     console.print("fix the row and rerun", markup=False, highlight=False)
 
 
+def evidence_lines(evidence: list[dict[str, Any]]) -> list[str]:
+    """`show`'s evidence lines: what the prompt got, then what the relevance floor kept out and why
+    (a turn whose every hit was dropped is named: its prompt had no evidence)."""
+    lines = []
+    turns_with_kept = {e["turn_index"] for e in evidence if not e.get("dropped")}
+    for turn in sorted({e["turn_index"] for e in evidence} - turns_with_kept):
+        lines.append(f"turn {turn}: no passage passed the relevance floor; the prompt had no evidence")
+    for e in evidence:
+        if e.get("dropped"):
+            lines.append(f"dropped (BM25 rank {e['rank']}) {e['source']} {e['doc_id']}: {e['dropped']}")
+            continue
+        match = f" (match {e['match']:.0%})" if e.get("match") is not None else ""
+        lines.append(f"[{e['rank']}] {e['source']} {e['doc_id']} {e['title']}{match}: {e['text'][:300]}")
+    return lines
+
+
 def print_story(s: dict[str, Any]) -> None:
     if s["status"] == "quarantined":
         print_quarantined(s)
@@ -259,9 +275,8 @@ def print_story(s: dict[str, Any]) -> None:
         console.print(f"[{t['role']}] {Turn(**t).shown()}", markup=False, highlight=False)
     if s["evidence"]:
         console.print("[bold]evidence[/bold]")
-        for e in s["evidence"]:
-            console.print(f"[{e['rank']}] {e['source']} {e['doc_id']} {e['title']}: {e['text'][:300]}",
-                          markup=False, highlight=False)
+        for line in evidence_lines(s["evidence"]):
+            console.print(line, markup=False, highlight=False)
     for t in s.get("untouched_turns") or []:
         console.rule(f"turn {t['turn_index']}: {t['reason']}")
     for t in s["turns"]:

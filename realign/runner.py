@@ -38,6 +38,8 @@ def _retriever(cfg: PipelineConfig, store: Store | None) -> Any | None:
         return None
     from realign.retrieve import build_retriever
 
+    if cfg.retrieval.kind == "local":
+        return build_retriever("local", index_dir=cfg.retrieval.index_dir, min_match=cfg.retrieval.min_match)
     return build_retriever(cfg.retrieval.kind, index_dir=cfg.retrieval.index_dir, cache=store)
 
 

@@ -56,7 +56,7 @@ class StoreSink:
             return
         outcomes = result.outcomes
         for i, o in outcomes.items():
-            st.add_evidence(run_id, ex.id, i, o.evidence)
+            st.add_evidence(run_id, ex.id, i, [*o.evidence, *o.evidence_dropped])
             for v in o.verdicts:
                 for c in v["checks"]:
                     st.add_check(run_id, ex.id, i, v["attempt"], v["candidate"], c["name"], c["passed"], c["reason"])

@@ -140,7 +140,7 @@ TABLES: dict[str, Table] = {
         "check_name VARCHAR, passed BOOLEAN, reason VARCHAR")),
     "evidence": Table(_cols(
         "run_id VARCHAR, example_id VARCHAR, turn_index INTEGER, rank INTEGER, source VARCHAR, "
-        "doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE")),
+        "doc_id VARCHAR, title VARCHAR, url VARCHAR, text VARCHAR, score DOUBLE, match DOUBLE, dropped VARCHAR")),
     "llm_calls": Table(_cols(
         "key VARCHAR, kind VARCHAR, request JSON, response JSON, finish_reason VARCHAR, "
         "prompt_tokens BIGINT, completion_tokens BIGINT, latency_s DOUBLE, error VARCHAR, "
@@ -220,6 +220,10 @@ def _m006_rewrites_history(con: duckdb.DuckDBPyConnection) -> None:
     add_columns(con, "rewrites", "history_rewritten")  # NULL in older turns: not recorded
 
 
+def _m007_evidence_floor(con: duckdb.DuckDBPyConnection) -> None:
+    add_columns(con, "evidence", "match", "dropped")  # NULL in older turns: no relevance floor then
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("m001_initial", _m001_initial),
     ("m002_usage", _m002_usage),
@@ -227,6 +231,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("m004_modes", _m004_modes),
     ("m005_trust_audit", _m005_trust_audit),
     ("m006_rewrites_history", _m006_rewrites_history),
+    ("m007_evidence_floor", _m007_evidence_floor),
 ]
 
 
@@ -1011,7 +1016,7 @@ class Store:
     def add_evidence(self, run_id: str, example_id: str, turn_index: int, evidence: Iterable[Any]) -> None:
         for ev in evidence:
             self._add("evidence", (run_id, example_id, turn_index, ev.rank, ev.source, ev.doc_id,
-                                   ev.title, ev.url, ev.text, ev.score))
+                                   ev.title, ev.url, ev.text, ev.score, ev.match, ev.dropped))
 
     def add_check(self, run_id: str, example_id: str, turn_index: int, attempt: int,
                   candidate: int, name: str, passed: bool, reason: str) -> None:
@@ -1419,8 +1424,9 @@ def row_story(store: Store, example_id: str, run_id: str) -> dict[str, Any]:
     e = ex[0]
     result = q("SELECT * FROM results WHERE run_id = ? AND example_id = ?", [run_id, example_id])
     turns = q("SELECT * FROM rewrites WHERE run_id = ? AND example_id = ? ORDER BY turn_index", [run_id, example_id])
-    evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score FROM evidence
-                    WHERE run_id = ? AND example_id = ? ORDER BY turn_index, rank""", [run_id, example_id])
+    evidence = q("""SELECT turn_index, rank, source, doc_id, title, url, text, score, match, dropped
+                    FROM evidence WHERE run_id = ? AND example_id = ?
+                    ORDER BY turn_index, dropped IS NOT NULL, rank""", [run_id, example_id])
     steps = q("""SELECT turn_index, seq, mode, step, request_key, output FROM mode_steps
                  WHERE run_id = ? AND example_id = ? ORDER BY turn_index, seq""", [run_id, example_id])
     for t in turns:

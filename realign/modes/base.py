@@ -48,6 +48,7 @@ class TurnOutcome:
     raw_answers: list[str] = field(default_factory=list)
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # one per verified candidate
     evidence: list[Evidence] = field(default_factory=list)
+    evidence_dropped: list[Evidence] = field(default_factory=list)  # hits under the relevance floor
     contract: AnswerContract = field(default_factory=AnswerContract)  # what every candidate must keep
     repairs: list[str] = field(default_factory=list)  # answer-neutral repairs of the final text
     prompt_tokens: int = 0

@@ -22,6 +22,7 @@ def build_retriever(
     *,
     index_dir: str | None = None,  # "local": the index directory
     name: str | None = None,  # "local": the Evidence source name (default: the directory's name)
+    min_match: float | None = None,  # "local": relevance floor (default: index.DEFAULT_MIN_MATCH)
     cache: CallCache | None = None,  # web kinds: where answers are cached (the run's store)
     api_key: str | None = None,  # web kinds: default from the provider's environment variable
     base_url: str | None = None,  # web kinds: override the endpoint (tests, proxies)
@@ -38,9 +39,10 @@ def build_retriever(
     if kind == "local":
         if not index_dir:
             raise ConfigError("the local retriever needs an index directory (--index DIR)")
-        from realign.retrieve.index import LocalIndex
+        from realign.retrieve.index import DEFAULT_MIN_MATCH, LocalIndex
 
-        return LocalIndex.load(index_dir, name=name)
+        return LocalIndex.load(index_dir, name=name,
+                               min_match=DEFAULT_MIN_MATCH if min_match is None else min_match)
     if kind in WEB_KINDS:
         cls = _web_class(kind)
         kwargs = {"cache": cache, "base_url": base_url, **options}

@@ -15,6 +15,16 @@ result out on disk:
 What gets indexed for a passage is its document's title followed by the passage text. A hit is
 known by its passage id, '<doc id>#<passage number>' (numbers from 0).
 
+Relevance floor: BM25 ranks any passage that shares one word with the query, so a request about
+something the corpus never mentions still gets k "best" passages (sharing "remove", say). Each hit
+therefore gets a match share: the IDF weight of the query's distinct terms that the passage
+contains, over the IDF weight of all of them (IDF as BM25 computes it; a query word the corpus
+never uses counts with the IDF of a term in no passage, so a query about something absent scores
+low everywhere; question and function words of realign.retrieve.query's stop list are left out
+of the share, since bm25s's own stop list is short). Hits whose share is below `min_match` are dropped, with the reason kept on the
+Evidence (`dropped`) so a run's provenance can say why. DEFAULT_MIN_MATCH was chosen on a dev
+split (benchmarks/retrieve_relevance.py).
+
 Example:
     >>> report = build_index(["wiki.jsonl"], "wiki-index")          # doctest: +SKIP
     >>> index = LocalIndex.load("wiki-index")                        # doctest: +SKIP
@@ -42,6 +52,7 @@ from realign.retrieve.base import Retriever
 from realign.retrieve.chunk import check_chunking, chunk_words as split_words
 from realign.retrieve.corpus import BadCorpusRow, FieldMap, check_corpus_files, read_corpus
 from realign.retrieve.passages import PassageStore, PassageWriter
+from realign.retrieve.query import STOPWORDS as QUERY_STOPWORDS
 
 FORMAT = "realign-bm25"
 FORMAT_VERSION = 1
@@ -59,6 +70,7 @@ TOKENIZE_BATCH = 8192  # passages tokenized at a time while streaming
 MAX_REPORTED_BAD_ROWS = 1000  # bad rows kept in the report; all are counted and passed to on_bad_row
 PROGRESS_EVERY = 10_000  # documents between on_progress calls
 SAMPLE_MAX = 65_536  # passages looked at to bound the k-th best score (see _top_k)
+DEFAULT_MIN_MATCH = 0.25  # least match share a hit needs to reach a prompt (module docstring)
 
 
 class BuildReport(BaseModel):
@@ -239,9 +251,13 @@ class LocalIndex(Retriever):
     """
 
     def __init__(self, index_dir: str, name: str, manifest: dict[str, Any], bm25: Any,
-                 vocab: dict[str, dict[str, Any]], stopwords: list[str]) -> None:
+                 vocab: dict[str, dict[str, Any]], stopwords: list[str],
+                 min_match: float = DEFAULT_MIN_MATCH) -> None:
         import re
 
+        if not 0.0 <= min_match <= 1.0:
+            raise InputError(f"min_match must be between 0 and 1, not {min_match}")
+        self.min_match = min_match
         self.index_dir = index_dir
         self.name = name
         self.manifest = manifest
@@ -254,8 +270,10 @@ class LocalIndex(Retriever):
         self._passages = PassageStore(index_dir)
 
     @classmethod
-    def load(cls, index_dir: str, *, name: str | None = None) -> LocalIndex:
-        """Open the index in `index_dir`; `name` (default: the directory's name) is the Evidence source."""
+    def load(cls, index_dir: str, *, name: str | None = None,
+             min_match: float = DEFAULT_MIN_MATCH) -> LocalIndex:
+        """Open the index in `index_dir`; `name` (default: the directory's name) is the Evidence
+        source; `min_match` is the relevance floor (0 keeps every hit)."""
         import bm25s
 
         if not os.path.isdir(index_dir):
@@ -281,7 +299,7 @@ class LocalIndex(Retriever):
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"{index_dir}: damaged index ({e}); rebuild it with `realign index build`") from None
         label = name or os.path.basename(os.path.normpath(os.path.abspath(index_dir)))
-        return cls(index_dir, label, manifest, bm25, vocab, stopwords)
+        return cls(index_dir, label, manifest, bm25, vocab, stopwords, min_match)
 
     def __len__(self) -> int:
         return len(self._passages)
@@ -289,8 +307,15 @@ class LocalIndex(Retriever):
     def query_token_ids(self, query: str) -> list[int]:
         """The index's token ids for `query`, made the way bm25s's Tokenizer made the corpus's
         (lower-case, split, drop stop words, stem), without growing any map for unseen words."""
-        ids = []
+        return [t for t in self._query_terms(query) if isinstance(t, int)]
+
+    def _query_terms(self, query: str, skip: frozenset[str] = frozenset()) -> list[int | str]:
+        """Each query word's token id, or its stem (a str) when the corpus never uses it; stop words
+        and the words in `skip` left out."""
+        terms: list[int | str] = []
         for word in self._split(query.lower()):
+            if word in skip:
+                continue
             tid = self._word_to_id.get(word)
             if tid is None:
                 if word in self._stopwords:
@@ -298,14 +323,39 @@ class LocalIndex(Retriever):
                 stem = getattr(self._local, "stem", None)
                 if stem is None:
                     stem = self._local.stem = _stemmer()
-                tid = self._stem_to_sid.get(stem(word))
+                stemmed = stem(word)
+                tid = self._stem_to_sid.get(stemmed)
                 if tid is None:
-                    continue  # not in the corpus: cannot match anything
-            ids.append(tid)
-        return ids
+                    terms.append(stemmed)  # not in the corpus: cannot match anything
+                    continue
+            terms.append(tid)
+        return terms
 
-    def search_sync(self, query: str, k: int = 5) -> list[Evidence]:
-        """The k best passages for `query`, best first, ranks from 1; only passages sharing a term."""
+    def _idf(self, df: int) -> float:
+        n = len(self)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def match_shares(self, query: str, numbers: np.ndarray) -> np.ndarray:
+        """For each passage number, the share of the query's distinct-term IDF weight it contains."""
+        indptr, indices = self._bm25.scores["indptr"], self._bm25.scores["indices"]
+        weight = np.zeros(len(numbers))
+        total = 0.0
+        # bm25s's stop list is short ("what", "does" are not on it); for the share, the query
+        # module's longer list is dropped too, so question words do not count as missing terms
+        for t in dict.fromkeys(self._query_terms(query, QUERY_STOPWORDS)):
+            if isinstance(t, str):
+                total += self._idf(0)
+                continue
+            start, end = int(indptr[t]), int(indptr[t + 1])
+            idf = self._idf(end - start)
+            total += idf
+            weight += idf * np.isin(numbers, indices[start:end])
+        return weight / total if total > 0 else weight
+
+    def search_sync(self, query: str, k: int = 5, *, keep_dropped: bool = False) -> list[Evidence]:
+        """The k best passages for `query`, best first, ranks from 1, less those under the
+        relevance floor (`min_match`). With `keep_dropped`, those come too, after the kept ones,
+        with `dropped` saying why (ranks from 1 among the kept; the dropped keep their BM25 rank)."""
         if k <= 0:
             return []
         ids = self.query_token_ids(query)
@@ -313,14 +363,21 @@ class LocalIndex(Retriever):
             return []
         scores = self._bm25.get_scores_from_ids(ids)  # bm25s's BM25 scores for every passage
         hits = _top_k(scores, k, self._sample(ids, k))
-        out = []
-        for rank, number in enumerate(hits, start=1):
+        shares = self.match_shares(query, hits)
+        kept: list[Evidence] = []
+        dropped: list[Evidence] = []
+        for bm25_rank, (number, share) in enumerate(zip(hits, shares), start=1):
             p = self._passages.get(int(number))
-            out.append(
-                Evidence(rank=rank, source=self.name, doc_id=p.passage_id, title=p.title,
-                         text=p.text, score=float(scores[number]))
-            )
-        return out
+            e = Evidence(rank=len(kept) + 1, source=self.name, doc_id=p.passage_id, title=p.title,
+                         text=p.text, score=float(scores[number]), match=round(float(share), 4))
+            if share + 1e-9 >= self.min_match:
+                kept.append(e)
+            elif keep_dropped:
+                dropped.append(e.model_copy(update={
+                    "rank": bm25_rank,
+                    "dropped": f"matches {share:.0%} of the query's term weight, under the floor "
+                               f"of {self.min_match:.0%} (retrieval.min_match)"}))
+        return kept + dropped
 
     def _sample(self, ids: list[int], k: int) -> np.ndarray:
         """Up to SAMPLE_MAX passages of the rarest query term that occurs in at least k passages."""
@@ -333,9 +390,9 @@ class LocalIndex(Retriever):
         start = int(indptr[t])
         return np.asarray(self._bm25.scores["indices"][start : start + min(n, SAMPLE_MAX)])
 
-    async def search(self, query: str, k: int) -> list[Evidence]:
+    async def search(self, query: str, k: int, *, keep_dropped: bool = False) -> list[Evidence]:
         """`search_sync` in a worker thread, so a pipeline's event loop keeps serving requests."""
-        return await asyncio.to_thread(self.search_sync, query, k)
+        return await asyncio.to_thread(lambda: self.search_sync(query, k, keep_dropped=keep_dropped))
 
     def close(self) -> None:
         self._passages.close()
