@@ -80,9 +80,7 @@ class BatchBackend:
             # imported by hand (no URL): not written into a batch again
             refused = refused_before(self.cache.get_cutoff(key), key, {self.settings.base_url, None})
             if refused is not None:
-                self.stats.cache_hits += 1
-                self.stats.too_long += 1
-                self.stats.add(purpose, "cached")
+                self.stats.refused_again(purpose)
                 raise refused
         over = over_prompt_limit(messages, self.settings.max_prompt_chars, key)
         if over is not None:

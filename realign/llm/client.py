@@ -300,6 +300,12 @@ class LLMStats:
             row = self.by_purpose[purpose] = dict.fromkeys(PURPOSE_FIELDS, 0)
         row[name] += n
 
+    def refused_again(self, purpose: str) -> None:
+        """Count a too-long prompt answered by its stored refusal: nothing sent (every backend)."""
+        self.cache_hits += 1
+        self.too_long += 1
+        self.add(purpose, "cached")
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -543,9 +549,7 @@ class LLMClient:
                 refused = refused_before(cut, key, {ep.url for ep in self.endpoints})
                 cut = None
                 if refused is not None:
-                    self.stats.cache_hits += 1
-                    self.stats.too_long += 1
-                    self.stats.add(purpose, "cached")
+                    self.stats.refused_again(purpose)
                     raise refused
             if cut is not None and not any(c.get("finish_reason") == "length" for c in cut.get("choices") or []):
                 # The same answer was rejected twice before (temperature 0, a weak model): sending
