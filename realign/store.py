@@ -827,6 +827,31 @@ class Store:
             "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'too_long'"
             " AND response IS NOT NULL GROUP BY key").fetchall()}
 
+    def copy_reusable_calls(self, target: str | Path, model: str | None) -> int:
+        """Write every stored call the cache would answer from to a Parquet file, for workers that
+        cannot open this database (the Ray engine's, `realign.engines.shards.StoreSnapshot`);
+        returns the number of keys written.
+
+        One row per request key, sorted by key: `answer` (the stored answer, as `get_call` gives
+        it) and `settled` (the stored failure `get_cutoff` gives: a prompt too long for the model,
+        the same cut-off or rejected answer twice). Chat calls of another model than `model` are
+        left out (their keys hold the model, so no request of this run can match them); calls
+        without a model in their request (web searches) are kept."""
+        self.flush()
+        final = Path(target)
+        tmp = final.with_name("." + final.name + ".tmp")
+        quoted = str(tmp).replace("'", "''")
+        self.con.execute(f"""COPY (
+            SELECT key, any_value(response) FILTER (WHERE error IS NULL) AS answer,
+                   any_value(response) FILTER (WHERE error IS NOT NULL) AS settled
+            FROM llm_calls
+            WHERE response IS NOT NULL AND (error IS NULL OR finish_reason IN {SETTLED_FAILURES})
+              AND coalesce(json_extract_string(request, '$.model') = ?, true)
+            GROUP BY key ORDER BY key
+        ) TO '{quoted}' (FORMAT parquet, ROW_GROUP_SIZE 2048)""", [model])
+        os.replace(tmp, final)  # a worker never opens half a file
+        return int(self.con.execute("SELECT count(*) FROM read_parquet(?)", [str(final)]).fetchone()[0])
+
     def put_call(
         self,
         key: str,

@@ -197,3 +197,76 @@ def test_a_ray_worker_answers_a_prompt_refused_as_too_long_from_the_journal_inst
             "SELECT example_id, reason FROM rewrites WHERE status = 'kept_original'")}
     assert sorted(reasons) == ["l1", "l2", "l3"]
     assert all(r.startswith("too_long: This model's maximum context length") for r in reasons.values())
+
+
+def _close(stage) -> None:
+    asyncio.run_coroutine_threadsafe(stage.llm.aclose(), stage.loop).result()
+    stage.sink.close()
+    stage.cache.close()
+    stage.loop.call_soon_threadsafe(stage.loop.stop)
+
+
+def test_a_ray_worker_answers_from_the_store_a_local_run_filled_and_sends_nothing_paid_before(
+        tmp_path: Path) -> None:
+    """A local run answered one row and saw the other's prompt refused as too long; the Ray
+    driver's snapshot of the store lets a worker (`RowStage`, without Ray) finish both rows again
+    without a request: neither the answer nor the refusal is paid twice."""
+    from realign.engines.raydata import RowStage
+    from realign.engines.shards import snapshot_store
+
+    rows = [{"id": "long", "instruction": "Explain how deltas form.", "input": "", "output": LONG},
+            {"id": "short", "instruction": "Name the largest planet.", "input": "",
+             "output": "Jupiter is the largest planet."}]
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db, root = tmp_path / "local.duckdb", tmp_path / "shards" / "rnext"
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as srv:
+        cfg = load_config(None, {"model": {"model": "m", "base_url": srv.base_url},
+                                 "tasks": {"force_task": "open_qa"}}, env={})
+        _run(cfg, db, data, None)
+        assert (srv.count, srv.too_long) == (2, 1)
+        with Store(db) as store:
+            store.remember_dialect(srv.base_url, "m", "json_object")  # as if learned by the local run
+            shared = snapshot_store(store, root, "m", [srv.base_url])
+        assert shared == 2  # one answer, one refusal
+        stage = RowStage(cfg.model_dump(mode="json", exclude={"model": {"api_key"}}), None, "rnext", str(root), 1)
+        try:
+            out = stage(_stage_batch(rows))
+            assert list(out["status"]) == ["kept_original", "rewritten"]
+            assert (srv.count, srv.too_long) == (2, 1)  # nothing sent: both came from the store's copy
+            assert stage.llm.stats.too_long == 1 and stage.llm.stats.cache_hits == 2  # the refusal counts as one
+            assert stage.llm.structured_mode == "json_object"  # the form the store had learned
+        finally:
+            _close(stage)
+    with Store(db) as store:
+        import_shards(store, root, "rnext")
+        kept = store.query("SELECT reason FROM rewrites WHERE run_id = 'rnext' AND status = 'kept_original'")
+    assert [r["reason"][:40] for r in kept] == ["too_long: This model's maximum context l"]
+
+
+def test_the_store_copy_leaves_out_other_models_and_unsettled_failures_and_an_answer_beats_a_refusal(
+        tmp_path: Path) -> None:
+    from realign.engines.shards import ShardCache, snapshot_store
+
+    refusal = {"choices": [], "error": {"kind": "too_long", "status": 400, "message": "too long", "url": "u"}}
+    with Store(tmp_path / "s.duckdb") as store:
+        store.put_call("a" * 64, kind="rewrite", request={"model": "m"}, response={"choices": ["ok"]})
+        store.put_call("b" * 64, kind="rewrite", request={"model": "other"}, response={"choices": ["no"]})
+        store.put_call("c" * 64, kind="rewrite", request={"model": "m"}, response=refusal, finish_reason="too_long",
+                       error="too_long")
+        store.put_call("d" * 64, kind="rewrite", request={"model": "m"}, response=None, error="server_error 500")
+        store.put_call("e" * 64, kind="search:serper", request={"q": "x"}, response={"organic": []})
+        store.put_call("f" * 64, kind="rewrite", request={"model": "m"}, response=refusal, finish_reason="too_long",
+                       error="too_long")
+        store.put_call("f" * 64, kind="rewrite", request={"model": "m"}, response={"choices": ["later"]})
+        assert snapshot_store(store, tmp_path, "m", []) == 4
+    cache = ShardCache(tmp_path, "w1")
+    try:
+        assert cache.get_call("a" * 64) == {"choices": ["ok"]} and cache.get_cutoff("a" * 64) is None
+        assert cache.get_call("b" * 64) is None  # another model's answer: no request of this run has its key
+        assert cache.get_call("c" * 64) is None and cache.get_cutoff("c" * 64) == refusal
+        assert cache.get_call("d" * 64) is None and cache.get_cutoff("d" * 64) is None  # a 500 is asked again
+        assert cache.get_call("e" * 64) == {"organic": []}  # web searches have no model: kept
+        assert cache.get_call("f" * 64) == {"choices": ["later"]} and cache.get_cutoff("f" * 64) is None
+    finally:
+        cache.close()

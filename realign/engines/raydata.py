@@ -11,6 +11,9 @@ rest, a window at a time, to a dataset of two operators:
    `Pipeline.process_row`, many rows and requests in flight per actor; results go to Parquet
    shards and answered requests to a journal on storage every node sees (`realign.engines.shards`).
 
+Before the first window the driver copies what the store would answer requests from (answers
+and settled failures such as prompts refused as too long, of any earlier run, local or Ray) next
+to the shards, and every worker answers from that copy too (`realign.engines.shards.snapshot_store`).
 At the end the driver imports the shards into the DuckDB store (`realign import` does the same
 by hand), so `stats`, `show` and `export` read a Ray run like a local one. A rerun imports what a
 killed run left, skips its finished rows, and answers its answered requests from the journals.
@@ -156,7 +159,8 @@ class RayEngine:
     def run(self, input_path: str, *, limit: int | None = None, strict: bool = False) -> dict[str, Any]:
         ray = _require_ray()
         from realign.engines.admit import admit
-        from realign.engines.shards import ShardSink, import_shards, session_endpoints, session_usage, worker_name
+        from realign.engines.shards import (ShardSink, import_shards, session_endpoints, session_usage, snapshot_store,
+                                            worker_name)
         from realign.llm.backend import build_backend, capacity
 
         cfg, store = self.cfg, self.store
@@ -199,6 +203,10 @@ class RayEngine:
         root.mkdir(parents=True, exist_ok=True)
         if resumed:
             import_shards(store, root, run_id)  # what a killed driver left
+        # the workers cannot open the store: they get a copy of what it answers requests from
+        # (answers and settled refusals of any earlier run or engine), so nothing is paid twice
+        shared = snapshot_store(store, root, cfg.model.model,
+                                [u for u in (cfg.model.base_url, *cfg.model.base_urls) if u])
         batch_rows = self._batch_rows or max(2 * capacity(llm, cfg.model.concurrency), 16)
         quarantined_before = store.quarantined_indices(run_id) if resumed else set()
         driver_sink = ShardSink(root, worker_name(session) + "-driver")
@@ -240,7 +248,8 @@ class RayEngine:
             # the servers as the workers saw them (the driver's own client sends nothing)
             counts["endpoints"] = session_endpoints(root, session)
             store.finish_run(run_id, status, counts)
-        summary = {"run_id": run_id, "status": status, **counts, "engine": "ray", "shards": str(root)}
+        summary = {"run_id": run_id, "status": status, **counts, "engine": "ray", "shards": str(root),
+                   "store_calls_shared": shared}
         if status == "interrupted":
             from realign.errors import Interrupted
 

@@ -13,6 +13,12 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   failures are read back too (a prompt refused as longer than the model's context, the same
   cut-off or rejected answer twice: `realign.store.SETTLED_FAILURES`), so a worker answers them
   as the local store does (`get_cutoff`) instead of sending them again.
+- ``store/calls.parquet`` and ``store/meta.json``: what the DuckDB store knew when the driver
+  started the session (`snapshot_store`): every stored answer and settled failure of the run's
+  model, from any earlier run or engine, and the structured-output form each endpoint was found
+  to take. Workers cannot open the store itself (the driver holds DuckDB's one writer lock, and
+  other nodes may not see the file), so they read this copy (`StoreSnapshot`): a row finished
+  by the local engine, or a prompt it saw refused as too long, costs nothing on Ray either.
 - ``usage/<session>-<worker>.json``: the worker's usage ledger (requests, tokens by purpose).
 
 Import is idempotent: per example the newest result wins (with the files of its flush), answered
@@ -23,9 +29,13 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from realign.sinks import RowResult, StoreSink
 from realign.store import SETTLED_FAILURES, Store, transaction
@@ -88,6 +98,8 @@ class ShardCache:
         folder.mkdir(parents=True, exist_ok=True)
         self.answers: dict[str, dict[str, Any]] = {}
         self.settled: dict[str, dict[str, Any]] = {}  # request key -> the stored failure (get_cutoff)
+        # the DuckDB store as the driver found it this session; the journals (newer) come first
+        self.snapshot = StoreSnapshot.open(Path(root) / SNAPSHOT)
         for path in sorted(folder.glob("*.jsonl")):
             for entry in read_journal(path):
                 self._remember(entry["key"], entry.get("response"), entry.get("finish_reason"), entry.get("error"))
@@ -100,17 +112,28 @@ class ShardCache:
             return
         if error is None:
             self.answers[key] = response
+            self.settled.pop(key, None)
         elif finish_reason in SETTLED_FAILURES:
             self.settled[key] = response
 
     def get_call(self, key: str) -> dict[str, Any] | None:
-        return self.answers.get(key)
+        found = self.answers.get(key)
+        if found is None and self.snapshot is not None:
+            found = self.snapshot.get_call(key)
+        return found
 
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         """The stored failure of `key` that the client answers instead of sending it again (see
         `realign.llm.base.CallCache.get_cutoff`): a prompt too long for the endpoint's model, the
         same cut-off or the same rejected answer twice; None otherwise."""
-        return self.settled.get(key)
+        found = self.settled.get(key)
+        if found is None and self.snapshot is not None and key not in self.answers:
+            found = self.snapshot.get_cutoff(key)
+        return found
+
+    def learned_dialect(self, base_url: str, model: str) -> str | None:
+        """The structured-output form the store had learned this endpoint and model take."""
+        return self.snapshot.learned_dialect(base_url, model) if self.snapshot is not None else None
 
     def put_call(self, key: str, *, kind: str, request: dict[str, Any], response: dict[str, Any] | None,
                  finish_reason: str | None = None, prompt_tokens: int | None = None,
@@ -125,6 +148,82 @@ class ShardCache:
 
     def close(self) -> None:
         os.close(self._fd)
+        if self.snapshot is not None:
+            self.snapshot.close()
+
+
+SNAPSHOT = "store"  # the folder of a run's shards holding the store's snapshot
+
+
+def snapshot_store(store: Store, root: str | Path, model: str | None, base_urls: Sequence[str]) -> int:
+    """Copy what `store` would answer requests from into `root/store/` for this session's workers
+    (see the module docstring); the copy of an earlier session is replaced. Returns the number of
+    request keys copied."""
+    folder = Path(root) / SNAPSHOT
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {"model": model, "dialects": {}}
+    if model is not None:
+        for url in base_urls:
+            mode = store.learned_dialect(url, model)
+            if mode is not None:
+                meta["dialects"][url] = mode
+    tmp = folder / ".meta.json.tmp"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, folder / "meta.json")
+    return store.copy_reusable_calls(folder / "calls.parquet", model)
+
+
+class StoreSnapshot:
+    """A worker's read-only view of `snapshot_store`'s copy.
+
+    The settled failures (few) are held in memory; of the answers only each key's 64-bit prefix
+    is (as `Store` does), and a key whose prefix is known is looked up in the Parquet file, which
+    is sorted by key in small row groups (about 2 ms a lookup over 200,000 keys): a worker's
+    memory does not grow with the answers' text.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = str(folder / "calls.parquet")
+        meta_path = folder / "meta.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        self.model: str | None = meta.get("model")
+        self.dialects: dict[str, str] = meta.get("dialects") or {}
+        self.con = duckdb.connect()
+        self.con.execute("SET parquet_metadata_cache = true")
+        self._lock = threading.Lock()  # one connection, asked from the worker's loop and its owner
+        self.known: set[int] = set()
+        self.settled: dict[str, dict[str, Any]] = {}
+        cur = self.con.execute("SELECT key, answer IS NOT NULL, CASE WHEN answer IS NULL THEN settled END "
+                               "FROM read_parquet(?)", [self.path])
+        while rows := cur.fetchmany(65536):
+            for key, answered, settled in rows:
+                if answered:
+                    self.known.add(int(key[:16], 16))
+                elif settled is not None:
+                    self.settled[key] = json.loads(settled)
+
+    @classmethod
+    def open(cls, folder: Path) -> StoreSnapshot | None:
+        """The snapshot under `folder`, or None where the driver wrote none (a run folder of an
+        older version, or a stage started by hand)."""
+        return cls(folder) if (folder / "calls.parquet").exists() else None
+
+    def get_call(self, key: str) -> dict[str, Any] | None:
+        if int(key[:16], 16) not in self.known:
+            return None
+        with self._lock:
+            row = self.con.execute("SELECT answer FROM read_parquet(?) WHERE key = ? AND answer IS NOT NULL",
+                                   [self.path, key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_cutoff(self, key: str) -> dict[str, Any] | None:
+        return self.settled.get(key)
+
+    def learned_dialect(self, base_url: str, model: str) -> str | None:
+        return self.dialects.get(base_url) if model == self.model else None
+
+    def close(self) -> None:
+        self.con.close()
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
