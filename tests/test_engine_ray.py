@@ -226,3 +226,33 @@ def test_the_summary_names_each_endpoint_with_what_the_workers_sent_it(tmp_path:
     # each worker's cap began its slow start at 1 and doubles up to --concurrency: summed over
     # the workers that got a batch, never cut
     assert 1 <= endpoints[good.base_url]["cap"] <= 16 and endpoints[good.base_url]["cap_cuts"] == 0
+
+
+LONG = "Rivers carry sediment downstream and drop it where the water slows. " * 60  # ~4,100 characters
+
+
+def test_rows_a_local_run_paid_for_or_saw_refused_as_too_long_cost_nothing_on_ray(tmp_path: Path, local_ray) -> None:
+    """The same rows in another order (another input, so another run) on the same store: every
+    request was answered, or refused as longer than the model's context, by the local run, and
+    the Ray workers answer each from the driver's copy of the store."""
+    data, again = tmp_path / "in.jsonl", tmp_path / "again.jsonl"
+    write_rows(data, 30)
+    lines = data.read_text().splitlines()
+    lines += [json.dumps({"id": f"long{i}", "instruction": f"Explain how deltas form ({i}).", "input": "",
+                          "output": LONG}) for i in range(2)]
+    data.write_text("\n".join(lines) + "\n")
+    again.write_text("\n".join(reversed(lines)) + "\n")
+    db = tmp_path / "one.duckdb"
+    with OpenAIServer(RealignResponder(), dialect="vllm", context_chars=3000) as srv:
+        cfg = load_config(None, {"model": {"model": "test-model", "base_url": srv.base_url, "concurrency": 8},
+                                 "classify": {"kind": "embedded"}}, env={})
+        local = run_local(cfg, db, data)
+        paid, refused = srv.count, srv.too_long
+        assert refused == 2 and local["too_long"] == 2
+        with Store(db) as store:
+            summary = RayEngine(cfg, store, tmp_path / "shards", workers=2).run(str(again))
+        assert (srv.count, srv.too_long) == (paid, refused)  # nothing paid twice
+    assert summary["run_id"] != local["run_id"] and summary["rows"] == local["rows"] == 32
+    assert summary["too_long"] == 2 and summary["store_calls_shared"] >= paid
+    for key in ("rewritten", "kept_original", "passthrough", "failed"):
+        assert summary.get(key) == local.get(key), key
