@@ -72,7 +72,8 @@ def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:
         from realign.llm.vllm_local import VLLMBackend
 
         assert cfg.model.model
-        return VLLMBackend(cfg.model.model, cache, concurrency=cfg.model.concurrency)
+        return VLLMBackend(cfg.model.model, cache, concurrency=cfg.model.concurrency,
+                           max_prompt_chars=cfg.model.max_prompt_chars)
     if cfg.model.backend == "batch":
         from realign.llm.batch import BatchBackend
 
