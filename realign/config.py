@@ -53,6 +53,9 @@ class ModelConfig(_Section):
     # too_long) without a request: for a model whose context they would not fit anyway. None:
     # every prompt is sent, and the server's own refusal (HTTP 400) marks the too long ones.
     max_prompt_chars: int | None = Field(None, ge=1)
+    # The same in tokens, as the server counts them (vLLM's or llama-server's /tokenize, one small
+    # request per prompt sent); a server that cannot count gets it as characters, with a notice.
+    max_prompt_tokens: int | None = Field(None, ge=1)
     requests_per_minute: float | None = None  # API rate limits; None = unlimited
     tokens_per_minute: float | None = None
     prompt_price: float | None = None  # US$ per million prompt tokens; default: realign.llm.prices
@@ -280,13 +283,13 @@ class PipelineConfig(_Section):
         same under any limit, and the fix for a cut-off turn (raise --max-tokens, rerun) must
         resume the run, sending only the cut turns again (their requests, which carry the limit,
         have new keys), not start a new run that pays for every finished row once more. For the
-        same reason `model.max_prompt_chars` is left out: raising it resumes, and the rows kept as
-        too long are done again (`Store.finished_ids`).
+        same reason `model.max_prompt_chars` and `max_prompt_tokens` are left out: raising one
+        resumes, and the rows kept as too long are done again (`Store.finished_ids`).
         """
         data = self.model_dump(mode="json", exclude={"name": True, "audit": True, "model": {"api_key", "base_url", "base_urls",
                                "concurrency", "timeout_s", "max_attempts", "requests_per_minute", "tokens_per_minute",
                                "prompt_price", "completion_price", "max_cost", "structured_output", "backend",
-                               "batch_poll_s", "batch_submit", "max_prompt_chars"}, "sampling": {"max_tokens"}})
+                               "batch_poll_s", "batch_submit", "max_prompt_chars", "max_prompt_tokens"}, "sampling": {"max_tokens"}})
         if self.modes == ModesConfig():
             del data["modes"]  # modes off: the run id of a config from before modes stays the same
         elif self.modes.sim == StakeholderSimConfig():

@@ -61,13 +61,19 @@ def settings_of(cfg: PipelineConfig) -> LLMSettings:
     return LLMSettings(base_url=m.base_url, base_urls=list(m.base_urls), api_key=m.api_key, model=m.model,
                        concurrency=m.concurrency, timeout_s=m.timeout_s, max_attempts=m.max_attempts,
                        requests_per_minute=m.requests_per_minute, tokens_per_minute=m.tokens_per_minute,
-                       structured_output=m.structured_output, max_prompt_chars=m.max_prompt_chars)
+                       structured_output=m.structured_output, max_prompt_chars=m.max_prompt_chars,
+                       max_prompt_tokens=m.max_prompt_tokens)
 
 
 def build_backend(cfg: PipelineConfig, cache: CallCache | None) -> ChatBackend:
     """The backend the config names: OpenAI-compatible HTTP over every configured endpoint
     (`realign.llm.client`), batch files (`realign.llm.batch`) or in-process vLLM
     (`realign.llm.vllm_local`)."""
+    if cfg.model.max_prompt_tokens is not None and cfg.model.backend in ("vllm", "batch"):
+        from realign.errors import ConfigError
+
+        raise ConfigError(f"--max-prompt-tokens counts tokens at the server (its /tokenize API), which --backend "
+                          f"{cfg.model.backend} does not ask; use --max-prompt-chars instead")
     if cfg.model.backend == "vllm":
         from realign.llm.vllm_local import VLLMBackend
 

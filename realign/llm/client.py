@@ -12,7 +12,8 @@ One `LLMClient` per run and per event loop. Every chat request goes through `LLM
    are retried; other 4xx are not, and neither is
    an error (or a rejected answer) identical to the one before: that is deterministic;
    a prompt longer than the model's context (the server's 400 says so in its own words:
-   `too_long_error`) is not retried either, and a prompt over `max_prompt_chars` is not sent;
+   `too_long_error`) is not retried either, and a prompt over `max_prompt_chars`, or over
+   `max_prompt_tokens` as the server counts them (`realign.llm.tokens`), is not sent;
 4. a ``json_schema`` response format is sent in the dialect this server takes
    (`realign.llm.structured`): an error that names the format steps down the ladder once for
    the whole client, announced through `on_notice` and counted in `stats.format_fallbacks`;
@@ -72,6 +73,7 @@ from realign.llm.base import CallCache
 from realign.llm.flow import GROW_WITHIN, AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
+from realign.llm.tokens import PromptTokens, chars_for_tokens
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
            "FailureWatch", "RunStopped", "InFlightLimit", "too_long_error", "prompt_chars", "over_prompt_limit",
@@ -118,6 +120,11 @@ class LLMSettings(BaseModel):
     # with kind "too_long" (a row longer than the model's context is refused by the server
     # anyway, HTTP 400; this saves the round trip). None: every prompt is sent.
     max_prompt_chars: int | None = Field(None, ge=1)
+    # Prompts of more tokens than this, as the server counts them (its tokenizer and chat
+    # template, `realign.llm.tokens`: vLLM's and llama-server's /tokenize), are not sent: kind
+    # "too_long". A server that cannot count gets the limit as characters, with a notice.
+    # None: no token limit.
+    max_prompt_tokens: int | None = Field(None, ge=1)
 
 
 class ChatResult(BaseModel):
@@ -458,6 +465,11 @@ class LLMClient:
             http_client=_http_client(settings),
         )) for url in dict.fromkeys([settings.base_url, *settings.base_urls])]
         self._openai = self.endpoints[0].client
+        # --max-prompt-tokens: counted by the first endpoint (they all serve the same model);
+        # the character limit standing in for it where that server cannot count
+        self._tokens = (PromptTokens(self._openai, self.endpoints[0].url, settings.model)
+                        if settings.max_prompt_tokens is not None else None)
+        self._token_chars: int | None = None
         self.capacity = settings.concurrency * len(self.endpoints)  # requests in flight at most
         # The in-flight cap adapts (realign.llm.flow): it starts at one request and doubles while
         # answers come within half the timeout, so a server that answers one request at a time
@@ -592,6 +604,8 @@ class LLMClient:
                     self.stats.add(purpose, "cached")
                     return hit
         over = over_prompt_limit(messages, self.settings.max_prompt_chars, key)
+        if over is None and self._tokens is not None:
+            over = await self._over_token_limit(messages, key)
         if over is not None:
             self.stats.too_long += 1
             raise over
@@ -750,6 +764,39 @@ class LLMClient:
         """Send no new request (a call that would send one waits until its row is cancelled); the
         requests in flight are answered and cached as usual. `stats.in_flight` says when none is left."""
         self.draining = True
+
+    async def _over_token_limit(self, messages: list[dict[str, Any]], key: str) -> LLMError | None:
+        """The too_long failure of a prompt over --max-prompt-tokens, which is not sent; None
+        when it fits, or when its count failed (it is sent, and the server still refuses a
+        prompt longer than its context). Where the server cannot count tokens at all, the limit
+        is applied as characters (`realign.llm.tokens.chars_for_tokens`), announced once."""
+        assert self._tokens is not None and self.settings.max_prompt_tokens is not None
+        limit = self.settings.max_prompt_tokens
+        tokens = await self._tokens.count(messages)
+        if tokens is not None:
+            if tokens <= limit:
+                return None
+            exc = LLMError("too_long", f"the prompt has {tokens:,} tokens as {self._tokens.root} counts them, more "
+                                       f"than --max-prompt-tokens {limit:,}; not sent")
+            exc.key = key
+            return exc
+        if self._tokens.kind != "none":
+            return None
+        if self._token_chars is None:
+            measured = getattr(self.cache, "prompt_chars_per_token", None)
+            self._token_chars, source = chars_for_tokens(limit, measured() if measured is not None else None)
+            self.on_notice(f"the server at {self._tokens.root} cannot count tokens (no /tokenize API: vLLM and "
+                           f"llama.cpp's llama-server have one); --max-prompt-tokens {limit:,} is applied as "
+                           f"{self._token_chars:,} characters of message text ({source}); --max-prompt-chars "
+                           "sets the characters yourself")
+        chars = prompt_chars(messages)
+        if chars <= self._token_chars:
+            return None
+        exc = LLMError("too_long", f"the prompt has {chars:,} characters of message text, more than the "
+                                   f"{self._token_chars:,} standing for --max-prompt-tokens {limit:,} (the server "
+                                   "cannot count tokens); not sent")
+        exc.key = key
+        return exc
 
     async def check_endpoint(self) -> list[str]:
         """GET /models: fail early, with a message that says what to do, when the server is

@@ -1,6 +1,7 @@
 """A local OpenAI-compatible chat server for tests and benchmarks, speaking real HTTP/1.1.
 
-It answers ``POST /v1/chat/completions`` (non-streaming) and ``GET /v1/models`` on plain asyncio
+It answers ``POST /v1/chat/completions`` (non-streaming) and ``GET /v1/models`` (and, as vLLM or
+llama.cpp's llama-server does, ``POST /tokenize``: see `OpenAIServer`'s ``tokenize``) on plain asyncio
 streams: a minimal hand-written HTTP/1.1 with keep-alive and ``Content-Length`` bodies, no
 dependency beyond the standard library. What it answers is decided by a *responder*, a function
 ``responder(request_body) -> Reply``; faults (429 with ``Retry-After``, 500, hangs, malformed
@@ -572,6 +573,31 @@ def _context_refusal(dialect: str, chars: int, limit: int, max_tokens: int) -> t
             f"{tokens} tokens. Please reduce the length of the messages.", "context_length_exceeded")
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
+
+
+def count_tokens(text: str) -> int:
+    """The test server's tokenizer: a run of ASCII letters, digits and underscores is one token,
+    every other character but a space (punctuation, each CJK character) one more. Unlike the 4
+    characters a token of `context_chars`, it tells "long words" from "many symbols".
+
+    >>> count_tokens("Hello, world")
+    3
+    >>> count_tokens("水是湿的")
+    4
+    """
+    return len(_TOKEN.findall(text))
+
+
+def chat_template(messages: list[Any], generation_prompt: bool = True) -> str:
+    """The test server's chat template: the prompt text its /tokenize counts."""
+    turns = "".join(f"<|{m.get('role')}|>\n{_text_of(m.get('content'))}\n" for m in messages if isinstance(m, dict))
+    return turns + ("<|assistant|>\n" if generation_prompt else "")
+
+
+TOKENIZE_APIS = ("vllm", "llama_server")
+
+
 # How real servers answer the ways of asking for JSON (realign.llm.structured sends them):
 # openai: response_format json_schema / json_object; unknown body fields are a 400.
 # llama_cpp: llama-cpp-python's server: json_schema is a 500 (its request model allows only
@@ -638,9 +664,20 @@ class OpenAIServer:
         # The model's context, in characters of message text: a longer prompt gets the HTTP 400
         # that `dialect`'s server answers it with (vLLM, llama.cpp, OpenAI wording). None: no limit.
         context_chars: int | None = None,
+        # Which prompt-token API it serves (`count_tokens` over `chat_template`): "vllm" (POST
+        # /tokenize with messages -> count, max_model_len), "llama_server" (POST /apply-template
+        # -> prompt, POST /tokenize with content -> tokens) or None (404, as OpenAI's). Default:
+        # "vllm" for the vllm dialects, else None.
+        tokenize: str | None = "auto",
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+        if tokenize == "auto":
+            tokenize = "vllm" if dialect in ("vllm", "vllm_legacy") else None
+        if tokenize is not None and tokenize not in TOKENIZE_APIS:
+            raise ValueError(f"unknown tokenize API {tokenize!r}; expected one of {', '.join(TOKENIZE_APIS)}")
+        self.tokenize = tokenize
+        self.tokenize_requests = 0  # POST /tokenize and /apply-template requests answered
         self.dialect = dialect
         self.responder = responder
         self.host = host
@@ -915,6 +952,8 @@ class OpenAIServer:
             if unauthorized is not None:
                 return unauthorized
             return self.batch_desk.handle(method, route, headers, body)
+        if route in ("/tokenize", "/apply-template") and self.tokenize is not None and method == "POST":
+            return self._tokenize(route, body)
         if route == "/models":
             if method != "GET":
                 return 405, _error_body(405, f"{method} not allowed on {path}"), {}
@@ -927,6 +966,30 @@ class OpenAIServer:
             }
             return 200, json.dumps(models).encode(), {}
         return 404, _error_body(404, f"no route for {method} {path}"), {}
+
+    def _tokenize(self, route: str, raw: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """vLLM's POST /tokenize (chat form), or llama-server's /apply-template and /tokenize."""
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return 400, _error_body(400, f"request body is not valid JSON: {exc}"), {}
+        with self._lock:
+            self.tokenize_requests += 1
+        if self.tokenize == "vllm":
+            if route != "/tokenize" or not isinstance(body.get("messages"), list):
+                return 404, _error_body(404, f"no route for POST {route}"), {}
+            n = count_tokens(chat_template(body["messages"], bool(body.get("add_generation_prompt", True))))
+            limit = self.context_chars // 4 if self.context_chars is not None else 4096
+            return 200, json.dumps({"count": n, "max_model_len": limit, "tokens": list(range(n)),
+                                    "token_strs": None}).encode(), {}
+        if route == "/apply-template":
+            if not isinstance(body.get("messages"), list):
+                return 400, _error_body(400, "'messages' is required"), {}
+            return 200, json.dumps({"prompt": chat_template(body["messages"])}).encode(), {}
+        content = body.get("content")
+        if not isinstance(content, str):
+            return 400, _error_body(400, "'content' must be a string"), {}
+        return 200, json.dumps({"tokens": list(range(count_tokens(content)))}).encode(), {}
 
     def _check_key(self, headers: dict[str, str]) -> tuple[int, bytes, dict[str, str]] | None:
         if self.api_key is None or headers.get("authorization") == f"Bearer {self.api_key}":
