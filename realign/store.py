@@ -827,30 +827,44 @@ class Store:
             "SELECT key, any_value(response) FROM llm_calls WHERE error IS NOT NULL AND finish_reason = 'too_long'"
             " AND response IS NOT NULL GROUP BY key").fetchall()}
 
-    def copy_reusable_calls(self, target: str | Path, model: str | None) -> int:
-        """Write every stored call the cache would answer from to a Parquet file, for workers that
-        cannot open this database (the Ray engine's, `realign.engines.shards.StoreSnapshot`);
-        returns the number of keys written.
+    def copy_reusable_calls(self, folder: str | Path, model: str | None) -> int:
+        """Write every stored call the cache would answer from as Parquet files under `folder`,
+        for workers that cannot open this database (the Ray engine's,
+        `realign.engines.shards.StoreSnapshot`); returns the number of request keys written.
 
-        One row per request key, sorted by key: `answer` (the stored answer, as `get_call` gives
-        it) and `settled` (the stored failure `get_cutoff` gives: a prompt too long for the model,
-        the same cut-off or rejected answer twice). Chat calls of another model than `model` are
-        left out (their keys hold the model, so no request of this run can match them); calls
-        without a model in their request (web searches) are kept."""
+        One row per stored call (a key stored twice has two rows): `key`, `answer` (a stored
+        answer, as `get_call` gives it) or `settled` (a stored failure `get_cutoff` gives: a
+        prompt too long for the model, the same cut-off or rejected answer twice; an answer of the
+        same key wins, as in the client). The rows go to ``bucket=XX/`` folders by the key's first
+        hex digits (one to three: buckets of up to about 2,000 keys), so a lookup reads one bucket: a
+        partitioned copy streams, where sorting megabytes of answers by key would not fit the
+        store's memory limit. Chat calls of another model than `model` are left out (their keys
+        hold the model, so no request of this run can match them); calls without a model in
+        their request (web searches) are kept. `folder` is replaced whole."""
         self.flush()
-        final = Path(target)
-        tmp = final.with_name("." + final.name + ".tmp")
-        quoted = str(tmp).replace("'", "''")
-        self.con.execute(f"""COPY (
-            SELECT key, any_value(response) FILTER (WHERE error IS NULL) AS answer,
-                   any_value(response) FILTER (WHERE error IS NOT NULL) AS settled
-            FROM llm_calls
-            WHERE response IS NOT NULL AND (error IS NULL OR finish_reason IN {SETTLED_FAILURES})
-              AND coalesce(json_extract_string(request, '$.model') = ?, true)
-            GROUP BY key ORDER BY key
-        ) TO '{quoted}' (FORMAT parquet, ROW_GROUP_SIZE 2048)""", [model])
-        os.replace(tmp, final)  # a worker never opens half a file
-        return int(self.con.execute("SELECT count(*) FROM read_parquet(?)", [str(final)]).fetchone()[0])
+        where = (f"response IS NOT NULL AND (error IS NULL OR finish_reason IN {SETTLED_FAILURES}) "
+                 "AND coalesce(json_extract_string(request, '$.model') = ?, true)")
+        keys = int(self.con.execute(f"SELECT count(DISTINCT key) FROM llm_calls WHERE {where}", [model]).fetchone()[0])
+        # buckets of about 2,000 keys at most (a lookup reads one bucket's keys), 4,096 at most
+        width = 1 if keys <= 2_000 * 16 else 2 if keys <= 2_000 * 256 else 3
+        final = Path(folder)
+        tmp, old = final.with_name("." + final.name + ".tmp"), final.with_name("." + final.name + ".old")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if keys:
+            quoted = str(tmp).replace("'", "''")
+            self.con.execute(f"""COPY (
+                SELECT substr(key, 1, {width}) AS bucket, key, CASE WHEN error IS NULL THEN response END AS answer,
+                       CASE WHEN error IS NOT NULL THEN response END AS settled
+                FROM llm_calls WHERE {where}
+            ) TO '{quoted}' (FORMAT parquet, PARTITION_BY (bucket), OVERWRITE_OR_IGNORE, ROW_GROUP_SIZE 2048)""",
+                             [model])
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)  # a worker never sees half a copy
+        shutil.rmtree(old, ignore_errors=True)
+        return keys
 
     def put_call(
         self,

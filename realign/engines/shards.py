@@ -13,7 +13,7 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   failures are read back too (a prompt refused as longer than the model's context, the same
   cut-off or rejected answer twice: `realign.store.SETTLED_FAILURES`), so a worker answers them
   as the local store does (`get_cutoff`) instead of sending them again.
-- ``store/calls.parquet`` and ``store/meta.json``: what the DuckDB store knew when the driver
+- ``store/calls/bucket=XX/*.parquet`` and ``store/meta.json``: what the DuckDB store knew when the driver
   started the session (`snapshot_store`): every stored answer and settled failure of the run's
   model, from any earlier run or engine, and the structured-output form each endpoint was found
   to take. Workers cannot open the store itself (the driver holds DuckDB's one writer lock, and
@@ -170,51 +170,63 @@ def snapshot_store(store: Store, root: str | Path, model: str | None, base_urls:
     tmp = folder / ".meta.json.tmp"
     tmp.write_text(json.dumps(meta))
     os.replace(tmp, folder / "meta.json")
-    return store.copy_reusable_calls(folder / "calls.parquet", model)
+    return store.copy_reusable_calls(folder / "calls", model)
 
 
 class StoreSnapshot:
     """A worker's read-only view of `snapshot_store`'s copy.
 
     The settled failures (few) are held in memory; of the answers only each key's 64-bit prefix
-    is (as `Store` does), and a key whose prefix is known is looked up in the Parquet file, which
-    is sorted by key in small row groups (about 2 ms a lookup over 200,000 keys): a worker's
-    memory does not grow with the answers' text.
+    is (as `Store` does), and a key whose prefix is known is looked up in its bucket's Parquet
+    file (`Store.copy_reusable_calls`), whose keys are read at most: a worker's memory does not
+    grow with the answers' text (benchmarks/store_copy.py gives the figures).
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = str(folder / "calls.parquet")
         meta_path = folder / "meta.json"
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         self.model: str | None = meta.get("model")
         self.dialects: dict[str, str] = meta.get("dialects") or {}
+        # bucket (the keys' first hex digits) -> its files
+        self.buckets: dict[str, list[str]] = {}
+        for part in sorted((folder / "calls").glob("bucket=*")):
+            files = sorted(str(f) for f in part.glob("*.parquet"))
+            if files:
+                self.buckets[part.name.partition("=")[2]] = files
+        self.width = len(next(iter(self.buckets), ""))
         self.con = duckdb.connect()
         self.con.execute("SET parquet_metadata_cache = true")
         self._lock = threading.Lock()  # one connection, asked from the worker's loop and its owner
         self.known: set[int] = set()
         self.settled: dict[str, dict[str, Any]] = {}
-        cur = self.con.execute("SELECT key, answer IS NOT NULL, CASE WHEN answer IS NULL THEN settled END "
-                               "FROM read_parquet(?)", [self.path])
-        while rows := cur.fetchmany(65536):
-            for key, answered, settled in rows:
-                if answered:
-                    self.known.add(int(key[:16], 16))
-                elif settled is not None:
-                    self.settled[key] = json.loads(settled)
+        every = [f for files in self.buckets.values() for f in files]
+        if every:
+            cur = self.con.execute("SELECT key, answer IS NOT NULL, settled FROM read_parquet(?)", [every])
+            while rows := cur.fetchmany(65536):
+                for key, answered, settled in rows:
+                    if answered:
+                        self.known.add(int(key[:16], 16))
+                    elif settled is not None:
+                        self.settled[key] = json.loads(settled)
+        for key in [k for k in self.settled if int(k[:16], 16) in self.known]:
+            del self.settled[key]  # answered after all: the answer wins (Store.put_call does the same)
 
     @classmethod
     def open(cls, folder: Path) -> StoreSnapshot | None:
         """The snapshot under `folder`, or None where the driver wrote none (a run folder of an
         older version, or a stage started by hand)."""
-        return cls(folder) if (folder / "calls.parquet").exists() else None
+        return cls(folder) if (folder / "calls").is_dir() else None
 
     def get_call(self, key: str) -> dict[str, Any] | None:
         if int(key[:16], 16) not in self.known:
             return None
-        with self._lock:
-            row = self.con.execute("SELECT answer FROM read_parquet(?) WHERE key = ? AND answer IS NOT NULL",
-                                   [self.path, key]).fetchone()
-        return json.loads(row[0]) if row else None
+        files = self.buckets.get(key[: self.width])
+        if not files:
+            return None
+        with self._lock:  # filtered on the key alone: a filter on the answer would decode every answer
+            rows = self.con.execute("SELECT answer FROM read_parquet(?) WHERE key = ?", [files, key]).fetchall()
+        answer = next((r[0] for r in rows if r[0] is not None), None)
+        return json.loads(answer) if answer is not None else None
 
     def get_cutoff(self, key: str) -> dict[str, Any] | None:
         return self.settled.get(key)
