@@ -194,7 +194,8 @@ class StoreSnapshot:
             if files:
                 self.buckets[part.name.partition("=")[2]] = files
         self.width = len(next(iter(self.buckets), ""))
-        self.con = duckdb.connect()
+        # bounded like the store's (several workers share a node); the files' footers are kept
+        self.con = duckdb.connect(config={"memory_limit": os.environ.get("REALIGN_DUCKDB_MEMORY", "128MB")})
         self.con.execute("SET parquet_metadata_cache = true")
         self._lock = threading.Lock()  # one connection, asked from the worker's loop and its owner
         self.known: set[int] = set()
