@@ -513,6 +513,22 @@ _LETTER = re.compile(r"[A-Za-z]")
 _OPEN_REST = re.compile(r"[\d+\-−–*/×÷(]")
 
 
+_NEAR_LETTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'’")
+
+
+def _mentions(line: str, unknowns: set[str]) -> bool:
+    """Whether one of the single-letter `unknowns` stands alone in `line`, no ASCII letter or
+    apostrophe beside it. Found by `find`: a pattern built for each set of letters was compiled
+    again for each new set, a fortieth of a row's cost on real GSM8K solutions."""
+    for u in unknowns:
+        i = line.find(u)
+        while i >= 0:
+            if (i == 0 or line[i - 1] not in _NEAR_LETTER) and (i + 1 == len(line) or line[i + 1] not in _NEAR_LETTER):
+                return True
+            i = line.find(u, i + 1)
+    return False
+
+
 def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     """Equations in one unknown, solved in the order written; one whose solution differs from
     the equations just before and after it, which agree with each other, is a wrong step
@@ -525,8 +541,7 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
     unknowns = {u for u in _assigned(joined) if _in_terms(joined, u) >= 2}
     if not unknowns:
         return []  # no "x = 8" for an unknown that calculations use ("x = 4 * 12 + 22" only names a result)
-    mention = re.compile(r"(?<![A-Za-z'’])[" + "".join(sorted(unknowns)) + r"](?![A-Za-z'’])")
-    lines = [line for line in lines if mention.search(line) and _ALGEBRA_LINE.search(line)]
+    lines = [line for line in lines if _mentions(line, unknowns) and _ALGEBRA_LINE.search(line)]
     if sum(line.count("=") for line in lines) < 3:
         return []  # a wrong step needs an agreeing equation before and after it
     for line in lines:
