@@ -146,6 +146,56 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
     ]
 
 
+# --- the working of a worked solution --------------------------------------------------------------
+
+_CALC_LINE = re.compile(r"<<[^<>\n]*=[^<>\n]*>>|=[ \t]*[$€£]?[ \t]*-?\.?\d")
+_STEP_NOTE = re.compile(r"<<([^<>=\n]+)=([^<>\n]+)>>")
+
+
+def working_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
+    """Rewrites of a worked solution (GSM8K style) that keep its final answer, and right arithmetic,
+    but not its working: intermediate calculations dropped (1 up to all of them, the lines chosen by
+    a hash), two consecutive steps merged into one expression (the first step's result gone), only
+    the final calculation kept. Each keeps the '#### N' line. `same_answer` False here means "must be
+    rejected": the answer is the original's, the reasoning is not. Controls are built from
+    third-party solutions that keep every step (benchmarks/verify.py: GSM8K's Socratic solutions)."""
+    g = format_value(gold)
+    lines = [ln for ln in original.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("####")]
+    calc = [i for i, ln in enumerate(lines) if _CALC_LINE.search(ln)]
+    if len(calc) < 2:
+        return []
+    inter = calc[:-1]  # every calculation before the last one
+    c = _maker("working", instruction, original)
+
+    def plain(keep: list[int], notes: bool = False) -> str:
+        kept = [lines[i] if notes else re.sub(r"<<[^>]*>>", "", lines[i]).strip() for i in keep]
+        return "\n".join(kept + [f"#### {g}"])
+
+    out = []
+    for k in range(1, len(inter) + 1):
+        order = sorted(inter, key=lambda i: hashlib.sha256(f"{instruction}|{k}|{i}".encode()).hexdigest())
+        gone = set(order[:k])
+        out.append(c("dropped_steps", plain([i for i in range(len(lines)) if i not in gone]), False))
+        if k == 1:
+            out.append(c("dropped_step_annotated", plain([i for i in range(len(lines)) if i not in gone], True), False))
+    out.append(c("final_only", plain([calc[-1]]), False))
+    # two consecutive steps as one expression: the first note's result replaced by its expression
+    for a, b in zip(calc, calc[1:]):
+        na, nb = _STEP_NOTE.search(lines[a]), _STEP_NOTE.search(lines[b])
+        if na is None or nb is None:
+            continue
+        res = na.group(2).strip()
+        expr, n = re.subn(rf"(?<![\d.]){re.escape(res)}(?![\d.])", f"({na.group(1).strip()})", nb.group(1), count=1)
+        if not n:
+            continue
+        merged = f"Putting the two steps together: {expr} = {nb.group(2).strip()}."
+        keep = [re.sub(r"<<[^>]*>>", "", ln).strip() for i, ln in enumerate(lines) if i not in (a, b)]
+        keep.insert(min(a, len(keep)), merged)
+        out.append(c("merged_steps", "\n".join(keep + [f"#### {g}"]), False))
+        break
+    return out
+
+
 # --- closed labels ----------------------------------------------------------------------------
 
 def label_cases(instruction: str, label: str, other: str, reason: str = "") -> list[Case]:

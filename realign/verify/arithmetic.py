@@ -30,6 +30,9 @@ from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
+from realign.verify.math_answer import extract_reference
+from realign.verify.math_numbers import _NUM as _READ_NUM
+from realign.verify.math_numbers import _MULT, _WORD_NUM, NumberMatch, _all_numbers, _to_number, _word_number, format_value, same_answer
 from realign.verify.options import VerifyOptions
 
 NAME = "arithmetic"
@@ -554,3 +557,199 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
 
 def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# --- the working kept: a rewrite keeps the original's intermediate results ---------------------------
+#
+# A right final answer and right arithmetic do not make a rewrite of a worked solution: "She makes
+# 9 * 2 = $18" alone drops how the 9 was found. The original's intermediate results are the values
+# its calculations arrive at: every GSM8K calculator note's result ("<<16-3-4=9>>") and every
+# number written right after an "=" ("16 - 3 - 4 = 9", "= $1,300", "= 3/4"), less the final answer
+# (the math check's). A result the original writes as the result of a calculation ("= 9") is kept
+# when the rewrite writes it as one too: after an "=" or "equals", in a calculator note, or after
+# "is", "makes", "gives" ... that follow a calculation ("3 times 4 is 12"). A mention alone ("he
+# needs 15 packs", a later step's operand "15 * 5") does not keep the step that found it: the
+# original's own later lines restate results, and a rewrite that drops a step keeps those. A result
+# that only a calculator note gives ("So she has <<3*4=12>>12 apples") is kept by any mention that
+# is not an operand. Values compare as the math check compares answers: 1,000 = 1000 = 1000.0 =
+# $1,000, 50% = 0.5, 33.33 for 33.333.
+
+WORKING_NAME = "working_kept"
+
+WORKING_KEPT_SHARE = Fraction(1)
+"""The share of the original's intermediate results a rewrite must state (dev data: see
+benchmarks/verify.py, "the working kept"). A rewrite of a worked solution keeps all of its working:
+a rewrite that drops one step of five dropped a step."""
+
+_EQUALS_NUMBER = re.compile(r"=[ \t]*")
+_ALGEBRA_AFTER = re.compile(r"[ \t]*[A-Za-z](?![A-Za-z])")  # "= 2x", "= 4s": an expression in an unknown
+_OPERATOR = r"[+\-−–*/×÷xX·]"
+# an operand: an operator (after a number, a closing parenthesis or a unit) just before, or an
+# operator and a number just after ("9 * 2", "$30/hour * 3 hours", "3 miles * (5280 feet/1 mile)")
+_OPERAND_AFTER = re.compile(rf"[ \t]*(?:/?[A-Za-z]+\.?[ \t]*){{0,2}}\)?[ \t]*{_OPERATOR}[ \t]*\(?[ \t]*[$€£]?[ \t]*\.?\d")
+_OPERAND_BEFORE = re.compile(rf"(?:[\d)%]|[A-Za-z]\.?)[ \t]*\)?[ \t]*{_OPERATOR}[ \t]*\(?[ \t]*[$€£]?[ \t]*$")
+_RESULT_BEFORE = re.compile(r"(?:=|≈|\bequals?)[ \t]*(?:\*\*|__)?[ \t]*[$€£]?[ \t]*$", re.I)  # "= **8**" too
+# "3 times 4 is 12", "7 x 1.5 ... gives 10.5": a result word after a calculation, in words or signs
+_SAID_RESULT_BEFORE = re.compile(r"\b(?:is|are|was|were|makes?|gives?|get|gets|comes? to|totals?|leaves?|"
+                                 r"equal(?:s|ling)?)[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+|about[ \t]+)?[$€£]?[ \t]*$", re.I)
+# a conclusion drawn in words ("That's 120 raspberries", "so he pays $36.00", "That means there are 8")
+_CONCLUSION_BEFORE = re.compile(r"\b(?:that's|that is|which is|this is|so|thus|therefore|hence|means?|making|in total|"
+                                r"altogether)\b[^.\n\d$€£]{0,30}[$€£]?[ \t]*$", re.I)
+_CALCULATION_BEFORE = re.compile(rf"\d[ \t]*(?:[A-Za-z]+[ \t]*)?(?:{_OPERATOR}|times|plus|minus|divided by|multiplied by)[ \t]*\(?[ \t]*[$€£]?\d", re.I)
+_EQUALS_AFTER = re.compile(r"[ \t]*=")
+OPERAND_LOOK = 40  # characters looked at on each side of a number
+CALCULATION_LOOK = 60  # characters before a result word that may hold its calculation
+
+
+_NOTE_CALCULATES = re.compile(r"[\d.)][ \t]*[-+*/][ \t]*[(.\d]")
+
+
+def _note_results(text: str) -> list[NumberMatch]:
+    """The results of the calculator notes that calculate ("<<48/2=24>>"; not a restatement such
+    as "<<12=12>>" or "<<+8=8>>")."""
+    out = []
+    for m in _NOTE.finditer(text):
+        if not _NOTE_CALCULATES.search(m.group("expr")):
+            continue
+        res = m.group("res")
+        plain = res.translate(_SYMBOLS)
+        places = len(plain.split(".", 1)[1]) if "." in plain else None
+        out.append(NumberMatch(_value(res.lstrip("-")) * (-1 if res.startswith("-") else 1), res, False, places))
+    return out
+
+
+def _visible(text: str) -> str:
+    visible = _ANNOTATION.sub(" ", text) if "<<" in text else text
+    end = visible.rfind("####")
+    return visible[:end] if end >= 0 else visible
+
+
+def _bare(m: re.Match[str], n: NumberMatch) -> NumberMatch:
+    """`n` without its scale word: GSM8K writes "= $<<32/2=16>>16 million", the note's 16 and the
+    text's 16 are one value (a rewrite is read the same way)."""
+    mult = m.group("mult")
+    if not mult:
+        return n
+    return NumberMatch(n.value / _MULT[mult.strip().lower()], n.text, n.percent, n.places)
+
+
+def _start(m: re.Match[str]) -> int:
+    """Where the number of `m` starts: its sign, currency, whole part or digits (not a space)."""
+    i = m.start()
+    while m.string[i] == " ":
+        i += 1
+    return i
+
+
+@lru_cache(maxsize=256)
+def intermediate_results(original: str, question: str = "") -> tuple[tuple[NumberMatch, str, int], ...]:
+    """(value, how the original writes it, how many calculations arrive at it) for each value the
+    original's calculations arrive at, in order, the final answer's too (the step that finds it is
+    working: "3 + 5 = 8" kept, not only "8"; and a second step arriving at the same value is a
+    step of its own). How:
+    "result" (after an "=" of its visible text), "said" (only a calculator note calculates it, the
+    text states it: "So she has <<3*4=12>>12 apples"), "any" (a note calculates it, the text uses it
+    only as an operand: "S + <<30+46=76>>76"). A note and the visible text beside it write one
+    calculation twice: a value counts as often as the one of the two that writes it more often."""
+    notes = _note_results(original) if "<<" in original else []
+    visible = _visible(original)
+    written = []
+    for eq in _EQUALS_NUMBER.finditer(visible):
+        m = _READ_NUM.match(visible, eq.end())
+        if m is None or _ALGEBRA_AFTER.match(visible, m.end()):
+            continue
+        n = _to_number(m, visible)
+        if n is not None:
+            written.append(_bare(m, n))
+    _, _, said = stated_values(original)
+    out: dict[Fraction, tuple[NumberMatch, str, int]] = {}
+    for n in written + notes:
+        if n.value not in out:
+            times = max(sum(w.value == n.value for w in written), sum(w.value == n.value for w in notes))
+            how = ("result" if any(w.value == n.value for w in written)
+                   else "said" if any(w.value == n.value for w in said) else "any")
+            out[n.value] = (n, how, times)
+    return tuple(out.values())
+
+
+def stated_values(text: str) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+    """(calculator-note results, the other results of `text`'s calculations, every number it states
+    that is not only an operand): results are written after an "=", in a calculator note, or after
+    a result word that follows a calculation; numbers of its prose are stated, the operands of a
+    calculation are not."""
+    notes = _note_results(text) if "<<" in text else []
+    results: list[NumberMatch] = []
+    said: list[NumberMatch] = []
+    visible = _visible(text)
+    for m, n in _all_numbers(visible):
+        n = _bare(m, n)
+        start, end = _start(m), m.end()
+        before = visible[max(0, start - OPERAND_LOOK): start]
+        if _RESULT_BEFORE.search(before):
+            results.append(n)
+            if m.group("whole") is not None:  # "= 700 3/5 of ...": 700, then a fraction
+                results.append(NumberMatch(Fraction(int(m.group("whole"))), m.group("whole")))
+            continue
+        if m.group("den") is not None and _EQUALS_AFTER.match(visible, end):
+            continue  # "60/15 = 4": a division, not the fraction 4
+        if _OPERAND_BEFORE.search(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
+            continue
+        word = _SAID_RESULT_BEFORE.search(before)
+        if word is not None:
+            # the calculation in the same sentence, before the result word
+            at = start - len(word.group(0))
+            since = max(visible.rfind("\n", 0, at), visible.rfind(". ", 0, at), start - CALCULATION_LOOK, 0)
+            if _CALCULATION_BEFORE.search(visible, since, at):
+                results.append(n)
+        elif _CONCLUSION_BEFORE.search(before):
+            results.append(n)
+        said.append(n)
+    said += [_word_number(w) for w in _WORD_NUM.finditer(visible)]
+    return notes, results, said + results + notes
+
+
+def _mentioned(text: str) -> list[NumberMatch]:
+    visible = _visible(text)
+    return [_bare(m, n) for m, n in _all_numbers(visible)] + _note_results(text)
+
+
+def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
+    """Pass when the rewrite states at least `WORKING_KEPT_SHARE` of the original's intermediate
+    results (`intermediate_results`), each as the original does (a result as a result, as many times
+    as the original's calculations arrive at it); not applicable when the original has none."""
+    steps = intermediate_results(inp.original, inp.instruction)
+    if not steps:
+        return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
+    notes, results, said = stated_values(inp.candidate)
+    total = sum(times for _, _, times in steps)
+    missing: list[str] = []
+    anywhere: list[NumberMatch] | None = None
+    for value, how, times in steps:
+        if how == "result":
+            got = max(sum(same_answer(value, n, round_places=2) for n in notes),
+                      sum(same_answer(value, n, round_places=2) for n in results))
+        else:
+            if how == "any" and anywhere is None:
+                anywhere = _mentioned(inp.candidate)
+            got = times if any(same_answer(value, n, round_places=2) for n in (said if how == "said" else anywhere or [])) else 0
+        if got < times:
+            shown = format_value(value.value) + ("%" if value.percent else "")
+            missing += [shown] * (times - got)
+    kept = total - len(missing)
+    if kept >= WORKING_KEPT_SHARE * total:
+        if not missing:
+            return CheckResult(name=WORKING_NAME, passed=True,
+                               reason=f"working kept: the rewrite states all {total} results of the original's calculations")
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states {kept} of the {total} results of the original's calculations")
+    more = f" (+{len(missing) - 6} more)" if len(missing) > 6 else ""
+    return CheckResult(name=WORKING_NAME, passed=False,
+                       reason=f"working dropped: the rewrite states {kept} of the {total} results of the original's "
+                              f"calculations; missing {', '.join(missing[:6])}{more}")
+
+
+def make_working_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_working_kept(inp, options)
+
+    return check
