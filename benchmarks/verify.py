@@ -61,6 +61,14 @@ Three parts:
    `split`: even PassageID dev, odd held) and edit kind: rows, rejected, and the checks that rejected
    them, with the task `paraphrasing` and with no task. `--negation-only` runs this part alone;
    `--negation-misses` prints the dev rows verified wrongly (held rows are measured, never read).
+   The working kept (issue #9, trial finding D6; `--working-only`, `--working-misses` for the dev
+   misses): GSM8K test solutions (MIT) rewritten with intermediate calculations dropped (one up to
+   all of them), two steps merged into one expression, or only the last calculation kept, final
+   answer and arithmetic right (`working_cases`, changing), against GSM8K's Socratic solutions of
+   the same kind of question (tests/fixtures/verify/gsm8k_socratic.jsonl, every step kept;
+   controls); then model-written solutions their source labels correct (Kojima, Plan-and-Solve,
+   shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
+   the full verification, printed apart. Split by a hash of the question (`working_split`).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 

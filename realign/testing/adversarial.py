@@ -5,7 +5,8 @@ needed to vary it) and returns `Case`s: answer-changing rewrites (`same_answer=F
 shapes real models produce (the answer stated twice, corrected, negated, hedged, revised), and
 answer-preserving controls (`same_answer=True`) in the forms a good rewrite takes (no '####'
 line, a bold or boxed answer, an "A:" line, a denial of a wrong value, an explanation after the
-answer). A verifier should reject every changing case and accept every control.
+answer). A verifier should reject every changing case and accept every control. `working_cases`
+keeps the answer and drops the working of a worked solution: its cases must be rejected too.
 
 The bases are public data sets nobody on this project wrote (GSM8K test solutions, DFAR labels
 with their human-written reasons, BBQ options and contexts, TruthfulQA answers as claims to judge,

@@ -661,28 +661,38 @@ def intermediate_results(original: str, question: str = "") -> tuple[tuple[Numbe
         n = _to_number(m, visible)
         if n is not None:
             written.append(_bare(m, n))
-    _, _, said = stated_values(original)
     out: dict[Fraction, tuple[NumberMatch, str, int]] = {}
+    said: list[NumberMatch] | None = None  # read only for a value that no "=" of the text gives
     for n in written + notes:
         if n.value not in out:
             times = max(sum(w.value == n.value for w in written), sum(w.value == n.value for w in notes))
-            how = ("result" if any(w.value == n.value for w in written)
-                   else "said" if any(w.value == n.value for w in said) else "any")
+            if any(w.value == n.value for w in written):
+                how = "result"
+            else:
+                if said is None:
+                    said = stated_values(original)[2]
+                how = "said" if any(w.value == n.value for w in said) else "any"
             out[n.value] = (n, how, times)
     return tuple(out.values())
 
 
-def stated_values(text: str) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+def stated_values(text: str, near: set[int] | None = None,
+                  words: bool = True) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
     """(calculator-note results, the other results of `text`'s calculations, every number it states
     that is not only an operand): results are written after an "=", in a calculator note, or after
     a result word that follows a calculation; numbers of its prose are stated, the operands of a
-    calculation are not."""
+    calculation are not. With `near`, only the numbers whose nearest whole number is in it are
+    looked at (what a number is does not depend on the others: the check asks only about the values
+    it needs); `words` False leaves the number words out."""
     notes = _note_results(text) if "<<" in text else []
     results: list[NumberMatch] = []
     said: list[NumberMatch] = []
     visible = _visible(text)
     for m, n in _all_numbers(visible):
         n = _bare(m, n)
+        if near is not None and round(float(n.value)) not in near and (
+                m.group("whole") is None or int(m.group("whole")) not in near):
+            continue
         start, end = _start(m), m.end()
         before = visible[max(0, start - OPERAND_LOOK): start]
         if _RESULT_BEFORE.search(before):
@@ -704,7 +714,8 @@ def stated_values(text: str) -> tuple[list[NumberMatch], list[NumberMatch], list
         elif _CONCLUSION_BEFORE.search(before):
             results.append(n)
         said.append(n)
-    said += [_word_number(w) for w in _WORD_NUM.finditer(visible)]
+    if words:
+        said += [_word_number(w) for w in _WORD_NUM.finditer(visible)]
     return notes, results, said + results + notes
 
 
@@ -720,7 +731,14 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     steps = intermediate_results(inp.original, inp.instruction)
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
-    notes, results, said = stated_values(inp.candidate)
+    # the whole numbers near which a number of the rewrite must lie to be one of the steps' (as
+    # written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
+    near: set[int] = set()
+    for value, _, _ in steps:
+        for v in (value.value, value.value * 100, value.value / 100):
+            k = round(float(v))
+            near |= {k - 1, k, k + 1}
+    notes, results, said = stated_values(inp.candidate, near, words=False)
     total = sum(times for _, _, times in steps)
     missing: list[str] = []
     anywhere: list[NumberMatch] | None = None
@@ -732,6 +750,9 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
             if how == "any" and anywhere is None:
                 anywhere = _mentioned(inp.candidate)
             got = times if any(same_answer(value, n, round_places=2) for n in (said if how == "said" else anywhere or [])) else 0
+            if not got and how == "said":  # a number word ("nine eggs"): read only when it is needed
+                got = times if any(same_answer(value, _word_number(w), round_places=2)
+                                   for w in _WORD_NUM.finditer(_visible(inp.candidate))) else 0
         if got < times:
             shown = format_value(value.value) + ("%" if value.percent else "")
             missing += [shown] * (times - got)
