@@ -25,6 +25,7 @@ this check the working, and the number contract runs both when the original writ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 
@@ -614,7 +615,7 @@ def _note_results(text: str) -> list[NumberMatch]:
         res = m.group("res")
         plain = res.translate(_SYMBOLS)
         places = len(plain.split(".", 1)[1]) if "." in plain else None
-        out.append(NumberMatch(_value(res.lstrip("-")) * (-1 if res.startswith("-") else 1), res, False, places))
+        out.append(NumberMatch(-_value(res[1:]) if res.startswith("-") else _value(res), res, False, places))
     return out
 
 
@@ -663,10 +664,12 @@ def intermediate_results(original: str, question: str = "") -> tuple[tuple[Numbe
             written.append(_bare(m, n))
     out: dict[Fraction, tuple[NumberMatch, str, int]] = {}
     said: list[NumberMatch] | None = None  # read only for a value that no "=" of the text gives
+    in_text = Counter(w.value for w in written)
+    in_notes = Counter(w.value for w in notes)
     for n in written + notes:
         if n.value not in out:
-            times = max(sum(w.value == n.value for w in written), sum(w.value == n.value for w in notes))
-            if any(w.value == n.value for w in written):
+            times = max(in_text[n.value], in_notes[n.value])
+            if in_text[n.value]:
                 how = "result"
             else:
                 if said is None:
@@ -724,6 +727,46 @@ def _mentioned(text: str) -> list[NumberMatch]:
     return [_bare(m, n) for m, n in _all_numbers(visible)] + _note_results(text)
 
 
+def _after_equals(shown: str, text: str) -> int:
+    """How often `shown` is written as a whole number right after an "=" of `text` ("= 9",
+    "=$1,300", "= **18**"); plain string search, no pattern to build per value."""
+    n, i = 0, text.find(shown)
+    while i >= 0:
+        end = i + len(shown)
+        after = text[end: end + 4]
+        j = i - 1
+        while j >= 0 and text[j] in " \t*_$€£":
+            j -= 1
+        if (j >= 0 and text[j] == "=" and (i == 0 or not text[i - 1].isdigit()) and not (after[:1].isdigit() or after[:1] == "%")
+                and not (after[:1] in ".,/" and after[1:2].isdigit()) and not _MIXED_AFTER.match(after)):
+            n += 1
+        i = text.find(shown, end)
+    return n
+
+
+_MIXED_AFTER = re.compile(r"[ \t]?\d+/\d")
+
+
+def _all_written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> bool:
+    """The common case, decided cheaply: each step's result written after an "=" of the rewrite, as
+    digits the way the original writes them ("1300" or "1,300"), at least as often as the original's
+    calculations arrive at it. Each such number is one the full reading counts as that result too, so
+    True means the full reading passes; False decides nothing (the full reading follows)."""
+    if "=" not in candidate:
+        return False
+    for value, how, times in steps:
+        if how != "result" or value.value.denominator != 1 or value.percent:
+            return False
+        plain = str(value.value.numerator)
+        grouped = f"{value.value.numerator:,}"
+        found = _after_equals(plain, candidate)
+        if grouped != plain:
+            found += _after_equals(grouped, candidate)
+        if found < times:
+            return False
+    return True
+
+
 def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     """Pass when the rewrite states at least `WORKING_KEPT_SHARE` of the original's intermediate
     results (`intermediate_results`), each as the original does (a result as a result, as many times
@@ -731,6 +774,10 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     steps = intermediate_results(inp.original, inp.instruction)
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
+    if _all_written_again(steps, inp.candidate):
+        total = sum(times for _, _, times in steps)
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states all {total} results of the original's calculations")
     # the whole numbers near which a number of the rewrite must lie to be one of the steps' (as
     # written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
