@@ -64,7 +64,8 @@ Three parts:
    The working kept (issue #9, trial finding D6; `--working-only`, `--working-misses` for the dev
    misses): GSM8K test solutions (MIT) rewritten with intermediate calculations dropped (one up to
    all of them), two steps merged into one expression, or only the last calculation kept, final
-   answer and arithmetic right (`working_cases`, changing), against GSM8K's Socratic solutions of
+   answer and arithmetic right (`working_cases`: more than half of the calculations dropped is
+   changing, half or fewer a condensation, a control), against GSM8K's Socratic solutions of
    the same kind of question (tests/fixtures/verify/gsm8k_socratic.jsonl, every step kept;
    controls); then model-written solutions their source labels correct (Kojima, Plan-and-Solve,
    shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
@@ -649,7 +650,8 @@ def _plain(text: str) -> str:
 def working_part(args: argparse.Namespace, splits: tuple[str, ...]) -> None:
     """The working check (issue #9, trial finding D6): rewrites of GSM8K test solutions (MIT) that
     keep the final answer and right arithmetic but drop intermediate calculations, merge two steps
-    or keep only the last one (`working_cases`, changing), against GSM8K's own Socratic solutions of
+    or keep only the last one (`working_cases`: changing when more than half of the calculations
+    are gone, a condensation otherwise), against GSM8K's own Socratic solutions of
     the same questions (every step kept, a sub-question before each; as the file writes them and
     with the calculator notes removed; controls), per split of the question. Then the harder
     control: model-written solutions their source labels correct (they may take other steps),

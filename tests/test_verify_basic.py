@@ -389,20 +389,45 @@ def test_working_kept_normalises_numbers(original: str, candidate: str) -> None:
 
 
 @pytest.mark.parametrize("candidate,missing", [
-    # the first step dropped: its result survives only as the next step's operand
-    ("Toulouse has 2 * 80 sheep = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260", "80"),
-    # two steps merged into one expression
-    ("Toulouse has 2 * (4 * 20) = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260", "80"),
-    # only the final calculation, with the answer stated twice
+    # only the final calculation, with the answer stated twice: the earlier results only operands
     ("20 + 160 + 80 = 260\nThe answer is 260.\n#### 260", "80, 160"),
+    # the three steps merged into one expression
+    ("Together 20 + 2 * (4 * 20) + 4 * 20 = 260 sheep\n#### 260", "80, 160"),
 ])
-def test_working_kept_rejects_a_rewrite_that_drops_steps(candidate: str, missing: str) -> None:
+def test_working_kept_rejects_a_rewrite_that_drops_most_steps(candidate: str, missing: str) -> None:
     res = working(SHEEP, candidate)
     assert not res.passed and res.reason.endswith(f"missing {missing}"), res.reason
 
 
-def test_working_kept_counts_a_result_two_steps_arrive_at() -> None:
-    """Two calculations give 5: keeping one of them is not keeping both (GSM8K test 161)."""
+@pytest.mark.parametrize("candidate", [
+    # the first step dropped: its result survives only as the next step's operand
+    "Toulouse has 2 * 80 sheep = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260",
+    # two steps merged into one expression
+    "Toulouse has 2 * (4 * 20) = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260",
+])
+def test_working_kept_allows_a_condensation_that_keeps_half_the_results(candidate: str) -> None:
+    res = working(SHEEP, candidate)
+    assert res.passed and "2 of the 3" in res.reason, res.reason
+
+
+def test_working_kept_reads_the_rewrite_only_when_the_plain_search_falls_short() -> None:
+    """The plain search finds 160 and 260 after an "=": a lower bound that reaches the share; the
+    full reading, asked for all results, finds the 80 a result word gives too."""
+    import realign.verify.arithmetic as arithmetic
+
+    candidate = "Charleston: 4 x 20 is 80 sheep.\nToulouse: 2 x 80 = 160 sheep.\nTogether 20 + 160 + 80 = 260.\n#### 260"
+    assert working(SHEEP, candidate).reason.endswith("at least 2 of the 3 results of the original's calculations")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arithmetic, "WORKING_KEPT_SHARE", arithmetic.Fraction(1))
+        assert working(SHEEP, candidate).reason.endswith("all 3 results of the original's calculations")
+
+
+def test_working_kept_counts_a_result_two_steps_arrive_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two calculations give 5: keeping one of them is not keeping both (GSM8K test 161; all
+    results required, so that one missing result decides)."""
+    import realign.verify.arithmetic as arithmetic
+
+    monkeypatch.setattr(arithmetic, "WORKING_KEPT_SHARE", arithmetic.Fraction(1))
     original = ("Locsin caught 10 - 5 = <<10-5=5>>5 starfishes.\nThey caught 10 + 5 = <<10+5=15>>15 starfishes.\n"
                 "Locsin caught 3 + 2 = <<3+2=5>>5 clownfish.\nSo, they caught 15 + 5 = <<15+5=20>>20 fish.\n#### 20")
     dropped = ("They caught 10 + 5 = 15 starfishes.\nLocsin caught 3 + 2 = 5 clownfish.\n"
@@ -417,9 +442,10 @@ def test_working_kept_does_not_apply_without_calculations() -> None:
     assert res.passed and res.reason.startswith("not applicable")
 
 
-def test_working_cases_are_rejected_and_socratic_controls_kept() -> None:
-    """The benchmark's generator on a GSM8K solution, and the dev half of the committed Socratic
-    sample (the held half is measured by benchmarks/verify.py only)."""
+def test_working_cases_that_drop_most_steps_are_rejected_and_socratic_controls_kept() -> None:
+    """The benchmark's generator on a GSM8K solution (three calculations: dropping two is more than
+    half, dropping or merging one a condensation), and the dev half of the committed Socratic sample
+    (the held half is measured by benchmarks/verify.py only)."""
     import hashlib
     import json
     from fractions import Fraction
@@ -428,9 +454,10 @@ def test_working_cases_are_rejected_and_socratic_controls_kept() -> None:
     from realign.testing.adversarial import working_cases
 
     cases = working_cases(SHEEP_Q, SHEEP, Fraction(260))
-    assert {c.cls for c in cases} == {"dropped_steps", "dropped_step_annotated", "final_only", "merged_steps"}
+    assert {c.cls: c.same_answer for c in cases} == {"dropped_steps": False, "final_only": False, "condensed_steps": True,
+                                                     "condensed_annotated": True, "merged_steps": True}
     for c in cases:
-        assert not working(SHEEP, c.candidate).passed, (c.cls, c.candidate)
+        assert working(SHEEP, c.candidate).passed == c.same_answer, (c.cls, c.candidate)
     rows = [json.loads(x) for x in (Path(__file__).parent / "fixtures" / "verify" / "gsm8k_socratic.jsonl")
             .read_text(encoding="utf-8").splitlines()]
     dev = [r for r in rows if int(hashlib.sha256(r["question"].strip().encode()).hexdigest()[:8], 16) % 2 == 0]

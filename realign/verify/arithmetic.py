@@ -577,10 +577,13 @@ def _same(a: float, b: float) -> bool:
 
 WORKING_NAME = "working_kept"
 
-WORKING_KEPT_SHARE = Fraction(1)
+WORKING_KEPT_SHARE = Fraction(1, 2)
 """The share of the original's intermediate results a rewrite must state (dev data: see
-benchmarks/verify.py, "the working kept"). A rewrite of a worked solution keeps all of its working:
-a rewrite that drops one step of five dropped a step."""
+benchmarks/verify.py, "the working kept"). A rewrite may condense a worked solution (drop or merge
+a step of five, or re-derive one another way, as models' own correct solutions do); one that keeps
+fewer than half of its results threw the working away (D6: one of three kept). On dev, all results
+required rejected 19 of 42 correct model-written solutions, half of them 8; rewrites that drop more
+than half of the steps were accepted 0/247 and 2/247; Socratic controls rejected 0/192 by both."""
 
 _EQUALS_NUMBER = re.compile(r"=[ \t]*")
 _ALGEBRA_AFTER = re.compile(r"[ \t]*[A-Za-z](?![A-Za-z])")  # "= 2x", "= 4s": an expression in an unknown
@@ -662,20 +665,21 @@ def intermediate_results(original: str, question: str = "") -> tuple[tuple[Numbe
         n = _to_number(m, visible)
         if n is not None:
             written.append(_bare(m, n))
-    out: dict[Fraction, tuple[NumberMatch, str, int]] = {}
-    said: list[NumberMatch] | None = None  # read only for a value that no "=" of the text gives
-    in_text = Counter(w.value for w in written)
-    in_notes = Counter(w.value for w in notes)
+    # values keyed by (numerator, denominator): one value, and hashed far faster than a Fraction
+    out: dict[tuple[int, int], tuple[NumberMatch, str, int]] = {}
+    in_text = Counter((w.value.numerator, w.value.denominator) for w in written)
+    in_notes = Counter((w.value.numerator, w.value.denominator) for w in notes)
+    only_notes = [n for n in notes if (n.value.numerator, n.value.denominator) not in in_text]
+    said: set[Fraction] = set()
+    if only_notes:  # whether the text states them: read only the numbers near them
+        near = {round(float(n.value)) for n in only_notes}
+        said = {w.value for w in stated_values(original, near)[2]}
     for n in written + notes:
-        if n.value not in out:
-            times = max(in_text[n.value], in_notes[n.value])
-            if in_text[n.value]:
-                how = "result"
-            else:
-                if said is None:
-                    said = stated_values(original)[2]
-                how = "said" if any(w.value == n.value for w in said) else "any"
-            out[n.value] = (n, how, times)
+        key = (n.value.numerator, n.value.denominator)
+        if key not in out:
+            times = max(in_text[key], in_notes[key])
+            how = "result" if in_text[key] else "said" if n.value in said else "any"
+            out[key] = (n, how, times)
     return tuple(out.values())
 
 
@@ -691,7 +695,7 @@ def stated_values(text: str, near: set[int] | None = None,
     results: list[NumberMatch] = []
     said: list[NumberMatch] = []
     visible = _visible(text)
-    for m, n in _all_numbers(visible):
+    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near)):
         n = _bare(m, n)
         if near is not None and round(float(n.value)) not in near and (
                 m.group("whole") is None or int(m.group("whole")) not in near):
@@ -722,9 +726,57 @@ def stated_values(text: str, near: set[int] | None = None,
     return notes, results, said + results + notes
 
 
-def _mentioned(text: str) -> list[NumberMatch]:
+def _mentioned(text: str, near: set[int]) -> list[NumberMatch]:
     visible = _visible(text)
-    return [_bare(m, n) for m, n in _all_numbers(visible)] + _note_results(text)
+    return [_bare(m, n) for m, n in _numbers_near(visible, near)] + _note_results(text)
+
+
+_DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
+
+
+def _may_hold(line: str, near: set[int]) -> bool:
+    """Whether a number of `line` may lie near a value of `near` (its nearest whole number, its whole
+    part: `stated_values`): each run of digits read as a whole number, whole or split at its commas
+    (its suffixes too: "1234,567,890" reads 1234 and 567,890), the next one up too (12.5 is near
+    13), a run after a point as 0 or 1 too (".5"), signs dropped (`near` holds both signs); a line
+    with a fraction is always read. A cheap test that reads more than it needs, never less: the
+    numbers of the other lines are not read at all."""
+    if "/" in line:
+        return True
+    for run in _DIGIT_RUN.findall(line):
+        if run[0] == ".":
+            if 0 in near or 1 in near:
+                return True
+            run = run[1:]
+        if "," not in run:
+            t = int(run)
+            if t in near or t + 1 in near:
+                return True
+            continue
+        parts = [p for p in run.split(",") if p]
+        for i in range(len(parts)):
+            for t in (int(parts[i]), int("".join(parts[i:]))):
+                if t in near or t + 1 in near:
+                    return True
+    return False
+
+
+def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
+    """`_all_numbers(visible)` on only the lines that `_may_hold` a number near `near` (a number
+    never spans lines; each line is read in place, so what comes before a number is as before):
+    the reading of numbers is the cost of the working check."""
+    both = near | {-k for k in near}
+    out: list[tuple[re.Match[str], NumberMatch]] = []
+    start = 0
+    for line in visible.split("\n"):
+        end = start + len(line)
+        if _may_hold(line, both):
+            for m in _READ_NUM.finditer(visible, start, end):
+                n = _to_number(m, visible)
+                if n is not None:
+                    out.append((m, n))
+        start = end + 1
+    return out
 
 
 def _after_equals(shown: str, text: str) -> int:
@@ -747,37 +799,46 @@ def _after_equals(shown: str, text: str) -> int:
 _MIXED_AFTER = re.compile(r"[ \t]?\d+/\d")
 
 
-def _all_written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> bool:
-    """The common case, decided cheaply: each step's result written after an "=" of the rewrite, as
-    digits the way the original writes them ("1300" or "1,300"), at least as often as the original's
-    calculations arrive at it. Each such number is one the full reading counts as that result too, so
-    True means the full reading passes; False decides nothing (the full reading follows)."""
+def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> int:
+    """The common case, counted cheaply: how many of the steps' results the rewrite writes after an
+    "=", as digits the way the original writes them ("1300" or "1,300"), each step counted at most as
+    often as the original's calculations arrive at it (results written otherwise count 0 here).
+    Each such number is one the full reading counts as that result too: a lower bound of what it
+    finds, so a count that reaches the share passes without reading the rewrite's numbers."""
     if "=" not in candidate:
-        return False
+        return 0
+    found = 0
     for value, how, times in steps:
         if how != "result" or value.value.denominator != 1 or value.percent:
-            return False
+            continue
         plain = str(value.value.numerator)
         grouped = f"{value.value.numerator:,}"
-        found = _after_equals(plain, candidate)
-        if grouped != plain:
-            found += _after_equals(grouped, candidate)
-        if found < times:
-            return False
-    return True
+        n = _after_equals(plain, candidate)
+        if grouped != plain and n < times:
+            n += _after_equals(grouped, candidate)
+        found += min(n, times)
+    return found
 
 
 def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     """Pass when the rewrite states at least `WORKING_KEPT_SHARE` of the original's intermediate
     results (`intermediate_results`), each as the original does (a result as a result, as many times
-    as the original's calculations arrive at it); not applicable when the original has none."""
+    as the original's calculations arrive at it); not applicable when the original has none. The
+    original's results are read once per original (remembered); the rewrite's numbers only when the
+    plain search of `_written_again` does not reach the share, and then only the lines that may hold
+    one of those results (`_numbers_near`)."""
     steps = intermediate_results(inp.original, inp.instruction)
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
-    if _all_written_again(steps, inp.candidate):
-        total = sum(times for _, _, times in steps)
+    total = sum(times for _, _, times in steps)
+    quick = _written_again(steps, inp.candidate)
+    if quick == total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states all {total} results of the original's calculations")
+    if quick >= WORKING_KEPT_SHARE * total:
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states at least {quick} of the {total} results of the "
+                                  f"original's calculations")
     # the whole numbers near which a number of the rewrite must lie to be one of the steps' (as
     # written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
@@ -786,7 +847,6 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
             k = round(float(v))
             near |= {k - 1, k, k + 1}
     notes, results, said = stated_values(inp.candidate, near, words=False)
-    total = sum(times for _, _, times in steps)
     missing: list[str] = []
     anywhere: list[NumberMatch] | None = None
     for value, how, times in steps:
@@ -795,7 +855,7 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
                       sum(same_answer(value, n, round_places=2) for n in results))
         else:
             if how == "any" and anywhere is None:
-                anywhere = _mentioned(inp.candidate)
+                anywhere = _mentioned(inp.candidate, near)
             got = times if any(same_answer(value, n, round_places=2) for n in (said if how == "said" else anywhere or [])) else 0
             if not got and how == "said":  # a number word ("nine eggs"): read only when it is needed
                 got = times if any(same_answer(value, _word_number(w), round_places=2)
