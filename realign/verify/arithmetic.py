@@ -779,44 +779,33 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
     return out
 
 
-def _after_equals(shown: str, text: str) -> int:
-    """How often `shown` is written as a whole number right after an "=" of `text` ("= 9",
-    "=$1,300", "= **18**"); plain string search, no pattern to build per value."""
-    n, i = 0, text.find(shown)
-    while i >= 0:
-        end = i + len(shown)
-        after = text[end: end + 4]
-        j = i - 1
-        while j >= 0 and text[j] in " \t*_$€£":
-            j -= 1
-        if (j >= 0 and text[j] == "=" and (i == 0 or not text[i - 1].isdigit()) and not (after[:1].isdigit() or after[:1] == "%")
-                and not (after[:1] in ".,/" and after[1:2].isdigit()) and not _MIXED_AFTER.match(after)):
-            n += 1
-        i = text.find(shown, end)
-    return n
 
 
-_MIXED_AFTER = re.compile(r"[ \t]?\d+/\d")
+# a number right after an "=" ("= 9", "=$1,300", "= **18**"), read whole: digits with their commas,
+# points and slashes ("1,300.50", "3/4"); then not a percent, nor the whole part of a mixed number
+_AFTER_EQUALS = re.compile(r"=[ \t*_$€£]*(\d+(?:[.,/]\d+)*)(?![%\d]|[ \t]?\d+/\d)")
 
 
-def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> int:
-    """The common case, counted cheaply: how many of the steps' results the rewrite writes after an
-    "=", as digits the way the original writes them ("1300" or "1,300"), each step counted at most as
-    often as the original's calculations arrive at it (results written otherwise count 0 here).
-    Each such number is one the full reading counts as that result too: a lower bound of what it
-    finds, so a count that reaches the share passes without reading the rewrite's numbers."""
+def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> list[int]:
+    """The common case, counted cheaply: for each step, how often the rewrite writes its result after
+    an "=", as digits the way the original writes them ("1300" or "1,300"), at most as often as the
+    original's calculations arrive at it (a result written otherwise counts 0 here). Each such
+    number is one the full reading counts as that result too: a lower bound of what it finds, so a
+    total that reaches the share passes without reading the rewrite's numbers, and a step found as
+    often as it is needed is not read again. One pass of one pattern over the rewrite."""
     if "=" not in candidate:
-        return 0
-    found = 0
+        return [0] * len(steps)
+    after = Counter(_AFTER_EQUALS.findall(candidate))
+    found = []
     for value, how, times in steps:
         if how != "result" or value.value.denominator != 1 or value.percent:
+            found.append(0)
             continue
         plain = str(value.value.numerator)
-        grouped = f"{value.value.numerator:,}"
-        n = _after_equals(plain, candidate)
-        if grouped != plain and n < times:
-            n += _after_equals(grouped, candidate)
-        found += min(n, times)
+        n = after[plain]
+        if n < times and len(plain) > 3:
+            n += after[f"{value.value.numerator:,}"]
+        found.append(min(n, times))
     return found
 
 
@@ -831,7 +820,8 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
     total = sum(times for _, _, times in steps)
-    quick = _written_again(steps, inp.candidate)
+    found = _written_again(steps, inp.candidate)
+    quick = sum(found)
     if quick == total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states all {total} results of the original's calculations")
@@ -839,17 +829,21 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states at least {quick} of the {total} results of the "
                                   f"original's calculations")
-    # the whole numbers near which a number of the rewrite must lie to be one of the steps' (as
-    # written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
+    # the whole numbers near which a number of the rewrite must lie to be one of the open steps'
+    # (as written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
-    for value, _, _ in steps:
+    for (value, _, times), got in zip(steps, found):
+        if got == times:
+            continue
         for v in (value.value, value.value * 100, value.value / 100):
             k = round(float(v))
             near |= {k - 1, k, k + 1}
     notes, results, said = stated_values(inp.candidate, near, words=False)
     missing: list[str] = []
     anywhere: list[NumberMatch] | None = None
-    for value, how, times in steps:
+    for (value, how, times), got in zip(steps, found):
+        if got == times:
+            continue  # found after an "=" as often as needed
         if how == "result":
             got = max(sum(same_answer(value, n, round_places=2) for n in notes),
                       sum(same_answer(value, n, round_places=2) for n in results))
