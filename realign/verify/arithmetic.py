@@ -651,10 +651,11 @@ def intermediate_results(original: str, question: str = "") -> tuple[tuple[Numbe
     original's calculations arrive at, in order, the final answer's too (the step that finds it is
     working: "3 + 5 = 8" kept, not only "8"; and a second step arriving at the same value is a
     step of its own). How:
-    "result" (after an "=" of its visible text), "said" (only a calculator note calculates it, the
-    text states it: "So she has <<3*4=12>>12 apples"), "any" (a note calculates it, the text uses it
-    only as an operand: "S + <<30+46=76>>76"). A note and the visible text beside it write one
-    calculation twice: a value counts as often as the one of the two that writes it more often."""
+    "result" (after an "=" of its visible text), "note" (only a calculator note calculates it: the
+    check asks `_said_in_text` whether the text states it, "So she has <<3*4=12>>12 apples", or uses
+    it only as an operand, "S + <<30+46=76>>76", only when the plain search does not decide). A note
+    and the visible text beside it write one calculation twice: a value counts as often as the one
+    of the two that writes it more often."""
     notes = _note_results(original) if "<<" in original else []
     visible = _visible(original)
     written = []
@@ -666,31 +667,40 @@ def intermediate_results(original: str, question: str = "") -> tuple[tuple[Numbe
         if n is not None:
             written.append(_bare(m, n))
     # values keyed by (numerator, denominator): one value, and hashed far faster than a Fraction
+    keys = [(n.value.numerator, n.value.denominator) for n in written + notes]
+    in_text: dict[tuple[int, int], int] = {}
+    in_notes: dict[tuple[int, int], int] = {}
+    for i, key in enumerate(keys):
+        count = in_text if i < len(written) else in_notes
+        count[key] = count.get(key, 0) + 1
     out: dict[tuple[int, int], tuple[NumberMatch, str, int]] = {}
-    in_text = Counter((w.value.numerator, w.value.denominator) for w in written)
-    in_notes = Counter((w.value.numerator, w.value.denominator) for w in notes)
-    only_notes = [n for n in notes if (n.value.numerator, n.value.denominator) not in in_text]
-    said: set[Fraction] = set()
-    if only_notes:  # whether the text states them: read only the numbers near them
-        near = {round(float(n.value)) for n in only_notes}
-        said = {w.value for w in stated_values(original, near)[2]}
-    for n in written + notes:
-        key = (n.value.numerator, n.value.denominator)
+    for n, key in zip(written + notes, keys):
         if key not in out:
-            times = max(in_text[key], in_notes[key])
-            how = "result" if in_text[key] else "said" if n.value in said else "any"
-            out[key] = (n, how, times)
+            times = max(in_text.get(key, 0), in_notes.get(key, 0))
+            out[key] = (n, "result" if key in in_text else "note", times)
     return tuple(out.values())
 
 
-def stated_values(text: str, near: set[int] | None = None,
-                  words: bool = True) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+@lru_cache(maxsize=256)
+def _said_in_text(original: str, question: str = "") -> frozenset[Fraction]:
+    """The values of the original's note-only results ("note" of `intermediate_results`) that its
+    visible text states, not only as an operand (reading only the numbers near them)."""
+    only = [n.value for n, how, _ in intermediate_results(original, question) if how == "note"]
+    if not only:
+        return frozenset()
+    near = {round(float(v)) for v in only}
+    return frozenset(w.value for w in stated_values(original, near)[2]) & frozenset(only)
+
+
+def stated_values(text: str, near: set[int] | None = None, words: bool = True,
+                  values: set[Fraction] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
     """(calculator-note results, the other results of `text`'s calculations, every number it states
     that is not only an operand): results are written after an "=", in a calculator note, or after
     a result word that follows a calculation; numbers of its prose are stated, the operands of a
     calculation are not. With `near`, only the numbers whose nearest whole number is in it are
     looked at (what a number is does not depend on the others: the check asks only about the values
-    it needs); `words` False leaves the number words out."""
+    it needs); with `values` too, only those of them that `_may_be` one of `values`; `words` False
+    leaves the number words out."""
     notes = _note_results(text) if "<<" in text else []
     results: list[NumberMatch] = []
     said: list[NumberMatch] = []
@@ -699,6 +709,8 @@ def stated_values(text: str, near: set[int] | None = None,
         n = _bare(m, n)
         if near is not None and round(float(n.value)) not in near and (
                 m.group("whole") is None or int(m.group("whole")) not in near):
+            continue
+        if values is not None and not _may_be(m, n, values):
             continue
         start, end = _start(m), m.end()
         before = visible[max(0, start - OPERAND_LOOK): start]
@@ -726,9 +738,21 @@ def stated_values(text: str, near: set[int] | None = None,
     return notes, results, said + results + notes
 
 
-def _mentioned(text: str, near: set[int]) -> list[NumberMatch]:
+def _mentioned(text: str, near: set[int], values: set[Fraction] | None) -> list[NumberMatch]:
     visible = _visible(text)
-    return [_bare(m, n) for m, n in _numbers_near(visible, near)] + _note_results(text)
+    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
+    return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
+
+
+def _may_be(m: re.Match[str], n: NumberMatch, values: set[Fraction]) -> bool:
+    """Whether the number `n` (read by `m`) may state one of `values` as `same_answer` compares
+    them, when `values` holds each reference value, its hundredfold and its hundredth (the percent
+    forms) and no reference is written to two places or more: its value or its whole part is one
+    of them, or it is written to two places or more (a rounding of one)."""
+    if n.value in values or (n.places is not None and n.places >= 2):
+        return True
+    whole = m.group("whole")
+    return whole is not None and Fraction(int(whole)) in values
 
 
 _DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
@@ -763,8 +787,9 @@ def _may_hold(line: str, near: set[int]) -> bool:
 
 def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
     """`_all_numbers(visible)` on only the lines that `_may_hold` a number near `near` (a number
-    never spans lines; each line is read in place, so what comes before a number is as before):
-    the reading of numbers is the cost of the working check."""
+    never spans lines; each line is read in place, so what comes before a number is as before),
+    less the numbers whose whole part shows they are not near: the reading of numbers is the cost
+    of the working check."""
     both = near | {-k for k in near}
     out: list[tuple[re.Match[str], NumberMatch]] = []
     start = 0
@@ -772,6 +797,11 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
         end = start + len(line)
         if _may_hold(line, both):
             for m in _READ_NUM.finditer(visible, start, end):
+                if m.group("den") is None and m.group("whole") is None:
+                    # its value rounds to its whole part or the next one up: not read when neither is near
+                    t = int(m.group("num").partition(".")[0].replace(",", "") or 0)
+                    if t not in both and t + 1 not in both:
+                        continue
                 n = _to_number(m, visible)
                 if n is not None:
                     out.append((m, n))
@@ -832,24 +862,30 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     # the whole numbers near which a number of the rewrite must lie to be one of the open steps'
     # (as written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
+    values: set[Fraction] | None = set()  # and the values themselves, unless a rounding may match
     for (value, _, times), got in zip(steps, found):
         if got == times:
             continue
-        for v in (value.value, value.value * 100, value.value / 100):
+        forms = (value.value, value.value * 100, value.value / 100)
+        for v in forms:
             k = round(float(v))
             near |= {k - 1, k, k + 1}
-    notes, results, said = stated_values(inp.candidate, near, words=False)
+        if values is not None:
+            values = None if value.places is not None and value.places >= 2 else values | set(forms)
+    notes, results, said = stated_values(inp.candidate, near, words=False, values=values)
     missing: list[str] = []
     anywhere: list[NumberMatch] | None = None
     for (value, how, times), got in zip(steps, found):
         if got == times:
             continue  # found after an "=" as often as needed
+        if how == "note":
+            how = "said" if value.value in _said_in_text(inp.original, inp.instruction) else "any"
         if how == "result":
             got = max(sum(same_answer(value, n, round_places=2) for n in notes),
                       sum(same_answer(value, n, round_places=2) for n in results))
         else:
             if how == "any" and anywhere is None:
-                anywhere = _mentioned(inp.candidate, near)
+                anywhere = _mentioned(inp.candidate, near, values)
             got = times if any(same_answer(value, n, round_places=2) for n in (said if how == "said" else anywhere or [])) else 0
             if not got and how == "said":  # a number word ("nine eggs"): read only when it is needed
                 got = times if any(same_answer(value, _word_number(w), round_places=2)
