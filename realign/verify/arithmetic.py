@@ -31,7 +31,6 @@ from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
-from realign.verify.math_answer import extract_reference
 from realign.verify.math_numbers import _NUM as _READ_NUM
 from realign.verify.math_numbers import _MULT, _WORD_NUM, NumberMatch, _all_numbers, _to_number, _word_number, format_value, same_answer
 from realign.verify.options import VerifyOptions
