@@ -11,8 +11,8 @@ that does not fix it), so a rejected solution leaves the original in the export.
 Printed per source and pipeline: rows; exported answers that equal the gold (a kept original
 states the gold by construction; an accepted solution does when its label says it is correct);
 labelled-correct solutions rejected (false rejections), and of those the ones rejected for a
-reason other than the three by design (the working dropped, a wrong calculation written on the
-way, chat-template tokens); labelled-wrong solutions exported (false acceptances); rows failed;
+reason other than the four by design (the working dropped, a wrong calculation written on the
+way, steps of the original's working left out, chat-template tokens); labelled-wrong solutions exported (false acceptances); rows failed;
 then which checks rejected the labelled-correct solutions. A question answered by several models runs in several rounds (one
 solution per question per run).
 
@@ -89,8 +89,9 @@ def realign(*args: str) -> subprocess.CompletedProcess:
 
 # Rejections by design, not misreadings: a rewrite that keeps the right number but drops the
 # working, writes a wrong calculation on the way, or carries chat-template tokens is not a good
-# training answer (README, "The arithmetic decision").
-BY_DESIGN = {"length (drops the working)", "arithmetic", "leak"}
+# training answer (README, "The arithmetic decision"); nor is one that leaves out steps of the
+# original's working (working_kept: a model's own solution often takes other steps).
+BY_DESIGN = {"length (drops the working)", "arithmetic", "working_kept", "leak"}
 
 
 def _why(check: dict[str, Any]) -> str:

@@ -61,6 +61,15 @@ Three parts:
    `split`: even PassageID dev, odd held) and edit kind: rows, rejected, and the checks that rejected
    them, with the task `paraphrasing` and with no task. `--negation-only` runs this part alone;
    `--negation-misses` prints the dev rows verified wrongly (held rows are measured, never read).
+   The working kept (issue #9, trial finding D6; `--working-only`, `--working-misses` for the dev
+   misses): GSM8K test solutions (MIT) rewritten with intermediate calculations dropped (one up to
+   all of them), two steps merged into one expression, or only the last calculation kept, final
+   answer and arithmetic right (`working_cases`: more than half of the calculations dropped is
+   changing, half or fewer a condensation, a control), against GSM8K's Socratic solutions of
+   the same kind of question (tests/fixtures/verify/gsm8k_socratic.jsonl, every step kept;
+   controls); then model-written solutions their source labels correct (Kojima, Plan-and-Solve,
+   shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
+   the full verification, printed apart. Split by a hash of the question (`working_split`).
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 
@@ -72,6 +81,7 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
+import hashlib
 import json
 import re
 import sys
@@ -81,13 +91,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from realign.testing.adversarial import (Case, alpaca_item_label_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+from realign.testing.adversarial import (Case, alpaca_item_label_cases, working_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
                                          rewritten_text_cases)
 from realign.verify.choice import inline_alternatives
-from realign.verify.arithmetic import wrong_calculations
+from realign.verify.arithmetic import check_working_kept, wrong_calculations
 from realign.verify.base import CheckInput
 from realign.verify.contract import read_contract
 from realign.verify.math import check_math, gsm8k_reference
@@ -141,7 +151,7 @@ def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
     if source in DEV_SOURCES or (source in HALF_DEV and index % 2 == 0):
         return "dev"
     return NAMED_SPLITS.get(source, "held")
-TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "label": "general_classification",
+TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "working": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa",
                 "text": "instructional_rewriting"}
 OPTS = VerifyOptions()
@@ -183,8 +193,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
             continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
-        if p.name == PRESENCE_FILE.name:
-            continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`)
+        if p.name in (PRESENCE_FILE.name, SOCRATIC_FILE.name):
+            continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`, `working_part`)
         for line in p.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
@@ -622,6 +632,75 @@ def presence_question_cases(split: str) -> list[Case]:
             for c in presence_cases(r["instruction"], r["original"], r["correct"], r["incorrect"], r["task"])]
 
 
+SOCRATIC_FILE = FIXTURES / "gsm8k_socratic.jsonl"
+# GSM8K model solutions used as the harder control of the working check (their labels' correct rows)
+WORKING_MODEL_SOURCES = ("kojima_gsm8k", "ps_gsm8k", "shreyshahi_gsm8k", "zeroeval_gsm8k", "zeroeval_gsm8k_fresh")
+
+
+def working_split(question: str) -> str:
+    """dev / held for the working check's data, by the question (fixed before the check was built):
+    every rewrite of one question falls in the same half."""
+    return "dev" if int(hashlib.sha256(question.strip().encode()).hexdigest()[:8], 16) % 2 == 0 else "held"
+
+
+def _plain(text: str) -> str:
+    return "\n".join(re.sub(r"<<[^>]*>>", "", ln).rstrip() for ln in text.split("\n"))
+
+
+def working_part(args: argparse.Namespace, splits: tuple[str, ...]) -> None:
+    """The working check (issue #9, trial finding D6): rewrites of GSM8K test solutions (MIT) that
+    keep the final answer and right arithmetic but drop intermediate calculations, merge two steps
+    or keep only the last one (`working_cases`: changing when more than half of the calculations
+    are gone, a condensation otherwise), against GSM8K's own Socratic solutions of
+    the same questions (every step kept, a sub-question before each; as the file writes them and
+    with the calculator notes removed; controls), per split of the question. Then the harder
+    control: model-written solutions their source labels correct (they may take other steps),
+    rejected by the working check alone and by the full verification."""
+    test = args.shared / "gsm8k" / "test.jsonl"
+    if not test.is_file() or not SOCRATIC_FILE.is_file():
+        print(f"(skipped the working check: {test} or {SOCRATIC_FILE} not found)")
+        return
+    bases = [json.loads(x) for x in test.read_text(encoding="utf-8").splitlines()[: args.limit] if x.strip()]
+    socratic = [json.loads(x) for x in SOCRATIC_FILE.read_text(encoding="utf-8").splitlines() if x.strip()]
+    models = [r for src in WORKING_MODEL_SOURCES for r in load_labelled(args.thirdparty).get(src, []) if r["same_answer"]]
+    for split in splits:
+        cases: list[Case] = []
+        for r in bases:
+            gold = gsm8k_reference(r["answer"])
+            if gold is not None and working_split(r["question"]) == split:
+                cases += working_cases(r["question"], r["answer"], gold)
+        for r in socratic:
+            if working_split(r["question"]) == split:
+                cases += [Case("working", "socratic", r["question"], r["answer"], r["socratic"], True),
+                          Case("working", "socratic_no_notes", r["question"], r["answer"], _plain(r["socratic"]), True)]
+        print(f"\n   the working kept ({split}): GSM8K test solutions 0-{len(bases) - 1} with steps dropped / merged / "
+              f"only the last kept (changing), GSM8K Socratic solutions of test questions (controls)")
+        adversarial(cases, show_misses=args.working_misses and split == "dev")
+        rows = [r for r in models if working_split(r["instruction"]) == split]
+        if not rows:
+            print(f"  (no model-written GSM8K solutions in {args.thirdparty})")
+            continue
+        by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for r in rows:
+            inp = CheckInput(task="", instruction=r["instruction"], original=r["original"], candidate=r["candidate"])
+            alone = not check_working_kept(inp).passed
+            v = verify(r["instruction"], r["original"], r["candidate"])
+            only = not v.passed and all(c.passed or c.name == "working_kept" for c in v.checks)
+            t = by_source[r["source"]]
+            t[0] += 1
+            t[1] += alone
+            t[2] += not v.passed
+            t[3] += only
+            if alone and args.working_misses and split == "dev" and r["source"] in DEV_SOURCES:
+                print(f"--- MODEL SOLUTION REJECTED ({r['source']}): {check_working_kept(inp).reason}\n"
+                      f"[original]\n{r['original']}\n[candidate]\n{r['candidate']}\n")
+        tot = [sum(t[i] for t in by_source.values()) for i in range(4)]
+        for src, t in sorted(by_source.items()) + [("all", tot)]:
+            print(f"  model-written correct solutions ({split}) {src:<22} {t[0]:>4}: working_kept rejects {t[1]} "
+                  f"({t[1] / t[0]:.1%}); full verification rejects {t[2]} ({t[2] / t[0]:.1%}), {t[3]} of them "
+                  f"for working_kept alone")
+
+
 def stdlib_short_code_cases(limit: int) -> list[Case]:
     """Python standard-library functions (PSF licence) whose body is one return statement,
     written as a two-line definition without fences ("def f(x):\n    return ...")."""
@@ -862,6 +941,9 @@ def main() -> None:
     ap.add_argument("--negation-only", action="store_true", help="run only the CondaQA negation edits (part 2)")
     ap.add_argument("--negation-misses", action="store_true",
                     help="print the DEV negation edits verified wrongly (held rows stay unread)")
+    ap.add_argument("--working-only", action="store_true", help="run only the working check's classes (part 2)")
+    ap.add_argument("--working-misses", action="store_true",
+                    help="print the DEV cases of the working check verified wrongly (held cases stay unread)")
     ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
@@ -871,6 +953,9 @@ def main() -> None:
         return
     if args.lists_only:
         list_sources(args)
+        return
+    if args.working_only:
+        working_part(args, ("dev",) if args.dev_only else ("dev", "held"))
         return
     if args.negation_only:
         negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
@@ -900,6 +985,7 @@ def main() -> None:
     print("\n   negation edits (CondaQA): a negated sentence paraphrased (meaning kept), its negation's scope moved or "
           "the negation undone (meaning changed), as rewrites of that sentence")
     negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
+    working_part(args, ("dev",) if args.dev_only else ("dev", "held"))
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

@@ -62,7 +62,7 @@ def test_verify_audits_a_file(tmp_path: Path) -> None:
     data = tmp_path / "audit.jsonl"
     data.write_text("\n".join(json.dumps(r) for r in [
         {"instruction": "Tom has 3 apples and buys 5. How many?", "response": "3+5=8\n#### 8",
-         "rewrite": "Tom ends up with **8** apples.\n#### 8"},
+         "rewrite": "Tom has 3 + 5 = **8** apples.\n#### 8"},
         {"instruction": "Tom has 3 apples and buys 5. How many?", "response": "3+5=8\n#### 8",
          "rewrite": "Tom has 3 + 5 = 9 apples.\n#### 9"},
         {"instruction": "Is this review positive or negative? 'Awful.'", "response": "Negative", "rewrite": "Positive"},
@@ -71,7 +71,8 @@ def test_verify_audits_a_file(tmp_path: Path) -> None:
     out = tmp_path / "verdicts.jsonl"
     s = summary_of(realign("verify", "--in", str(data), "--out", str(out), "--json"))
     assert (s["rows"], s["passed"], s["failed"], s["errors"]) == (4, 1, 2, 1)
-    assert s["failed_by_check"] == {"math_answer": 1, "arithmetic": 1, "label": 1}  # 3 + 5 = 9 is wrong working too
+    # 3 + 5 = 9 is wrong working too, and no step of the rewrite arrives at the original's 8
+    assert s["failed_by_check"] == {"math_answer": 1, "arithmetic": 1, "working_kept": 1, "label": 1}
     verdicts = [json.loads(x) for x in out.read_text().splitlines()]
     assert [v.get("passed") for v in verdicts] == [True, False, False, None]
     assert "audit.jsonl:4" in verdicts[3]["error"] and "rewrite" in verdicts[3]["error"]

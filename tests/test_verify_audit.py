@@ -18,8 +18,8 @@ def write_jsonl(path: Path, rows: list) -> str:
 
 def test_audit_jsonl_with_data_driven_checks(tmp_path: Path) -> None:
     rows = [
-        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She sells 9 eggs at $2.\n\n**Final answer:** $18"},
-        {"id": "b", "instruction": "How much?", "response": GSM, "rewrite": "She sells 9 eggs at $2.\n\n**Final answer:** $16"},
+        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She sells 16 - 3 - 4 = 9 eggs at $2: 9 * 2 = 18.\n\n**Final answer:** $18"},
+        {"id": "b", "instruction": "How much?", "response": GSM, "rewrite": "She sells 16 - 3 - 4 = 9 eggs at $2: 9 * 2 = 18.\n\n**Final answer:** $16"},
         '{"id": "c", "instruction": "x"',  # broken JSON
         {"id": "d", "instruction": "x", "response": "y"},  # missing rewrite
     ]
@@ -96,13 +96,13 @@ def test_audit_over_several_batches_keeps_the_input_order_and_each_rows_verdict(
     from realign.verify import audit
 
     rows = [
-        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $18.\n\nThe answer is 18."},
+        {"id": "a", "instruction": "How much?", "response": GSM, "rewrite": "She keeps 16 - 3 - 4 = 9 and makes 9 * 2 = $18.\n\nThe answer is 18."},
         '{"id": "b", "instruction": "x"',  # broken JSON between verified rows
         {"id": "c", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $16.\n#### 16"},
         {"id": "d", "instruction": "Is it spam? Answer spam or not spam.", "response": "Not spam", "rewrite": "Spam."},
         {"id": "e", "instruction": "x", "response": "y"},  # missing rewrite
         {"id": "f", "instruction": "Who wrote Harvest Moon?", "response": "Neil Young wrote it in 1992.", "rewrite": "Neil Young."},
-        {"id": "g", "instruction": "How much?", "response": GSM, "rewrite": "She makes 9 * 2 = $18.\n#### 18"},
+        {"id": "g", "instruction": "How much?", "response": GSM, "rewrite": "She keeps 16 - 3 - 4 = 9 and makes 9 * 2 = $18.\n#### 18"},
     ]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     whole = list(audit_file(path, task=None))  # one batch
@@ -123,7 +123,7 @@ def test_an_export_is_counted_by_row_and_by_rewritten_turn(tmp_path: Path) -> No
     chat = [{"role": "user", "content": "How much?"}, {"role": "assistant", "content": GSM},
             {"role": "user", "content": "And for two days?"}, {"role": "assistant", "content": "Twice: 2 * 18 = 36\n#### 36"}]
     two = {"id": "two", "original_messages": chat, "turns": [
-        {"turn_index": 1, "status": "rewritten", "original": GSM, "final": "9 eggs at $2 each.\n\n**Final answer:** 18"},
+        {"turn_index": 1, "status": "rewritten", "original": GSM, "final": "16 - 3 - 4 = 9 eggs at $2 each: 9 * 2 = 18.\n\n**Final answer:** 18"},
         {"turn_index": 3, "status": "rewritten", "original": "Twice: 2 * 18 = 36\n#### 36", "final": "2 * 18 = 36\n#### 36"}]}
     none = {"id": "kept", "status": "kept_original", "original_messages": chat[:2],
             "turns": [{"turn_index": 1, "status": "kept_original", "original": GSM, "final": GSM}]}

@@ -1,4 +1,4 @@
-"""length, leak, code_preserved and arithmetic."""
+"""length, leak, code_preserved, arithmetic and working_kept."""
 
 from __future__ import annotations
 
@@ -317,3 +317,151 @@ def test_a_markup_fragment_for_a_short_answer_with_words() -> None:
 def test_echoes_of_the_retry_feedback_are_leaks(candidate: str, passed: bool) -> None:
     got = get_check("leak", VerifyOptions())(inp("It is a candle.", candidate, instruction="What am I?"))
     assert got.passed is passed, got.reason
+
+
+# --- the working kept (arithmetic.check_working_kept) ---------------------------------------
+
+# GSM8K test item 6 (MIT): three calculations, the last one giving the answer
+SHEEP_Q = ("Toulouse has twice as many sheep as Charleston. Charleston has 4 times as many sheep as Seattle. How "
+           "many sheep do Toulouse, Charleston, and Seattle have together if Seattle has 20 sheep?")
+SHEEP = ("If Seattle has 20 sheep, Charleston has 4 * 20 sheep = <<20*4=80>>80 sheep\n"
+         "Toulouse has twice as many sheep as Charleston, which is 2 * 80 sheep = <<2*80=160>>160 sheep\n"
+         "Together, the three has 20 sheep + 160 sheep + 80 sheep = <<20+160+80=260>>260 sheep\n#### 260")
+
+
+def working(original: str, candidate: str, question: str = SHEEP_Q):
+    from realign.verify.arithmetic import check_working_kept
+
+    return check_working_kept(CheckInput(task="", instruction=question, original=original, candidate=candidate))
+
+
+def test_a_rewrite_keeping_one_of_three_calculations_is_rejected_for_its_working() -> None:
+    """Trial finding D6: the answer and the arithmetic right, two of the three steps gone."""
+    from realign.verify.contract import read_contract
+    from realign.verify.registry import verify_candidate
+
+    one_of_three = "Together, the three have 20 sheep + 160 sheep + 80 sheep = 260 sheep.\n#### 260"
+    assert "working_kept" in read_contract(SHEEP_Q, SHEEP).checks
+    v = verify_candidate(CheckInput(task="math_puzzles", instruction=SHEEP_Q, original=SHEEP, candidate=one_of_three), [])
+    failed = {c.name: c.reason for c in v.checks if not c.passed}
+    assert set(failed) == {"working_kept"}  # math_answer, answer_line and arithmetic pass
+    assert failed["working_kept"] == ("working dropped: the rewrite states 1 of the 3 results of the original's "
+                                      "calculations; missing 80, 160")
+    kept = ("Charleston has 4 x 20 = 80 sheep.\nToulouse has 2 x 80 = 160 sheep.\n"
+            "Together they have 20 + 160 + 80 = 260 sheep.\n#### 260")
+    assert verify_candidate(CheckInput(task="math_puzzles", instruction=SHEEP_Q, original=SHEEP, candidate=kept), []).passed
+
+
+@pytest.mark.parametrize("candidate", [
+    # GSM8K's Socratic form: a sub-question before every step
+    "How many sheep does Charleston have? ** If Seattle has 20 sheep, Charleston has 4 * 20 sheep = <<20*4=80>>80 sheep\n"
+    "How many sheep does Toulouse have? ** Toulouse has twice as many sheep as Charleston, which is 2 * 80 sheep = "
+    "<<2*80=160>>160 sheep\nHow many sheep do they have together? ** Together, the three has 20 sheep + 160 sheep + 80 "
+    "sheep = <<20+160+80=260>>260 sheep\n#### 260",
+    # the results in other forms: decimals, words after a calculation, a conclusion in words
+    "Charleston: 4 × 20 = 80.0 sheep. Toulouse: 2 × 80 is 160 sheep. In all 20 + 160 + 80 = 260.\n**Final answer:** 260",
+    "Charleston has four times Seattle's 20, so that's 80 sheep; Toulouse has twice that, so 160 sheep; "
+    "20 + 160 + 80 = 260 sheep.",
+])
+def test_working_kept_reads_the_results_in_the_forms_a_rewrite_writes(candidate: str) -> None:
+    res = working(SHEEP, candidate)
+    assert res.passed, res.reason
+
+
+@pytest.mark.parametrize("original,candidate", [
+    # thousands separators, currency and trailing zeros are one value
+    ("The house and repairs cost 80,000+50,000=$<<80000+50000=130000>>130,000\nThe profit is "
+     "200,000-130,000=$<<200000-130000=70000>>70,000\n#### 70000",
+     "Cost: $80000 + $50000 = $130000.00\nProfit: $200,000 - $130,000 = $70,000\n#### 70,000"),
+    # a percent for the fraction the original calculates
+    ("The discount is 100*.5=<<100*.5=50>>50 dollars, a rate of 1/2 = 0.5\nShe pays 100-50=<<100-50=50>>50\n#### 50",
+     "The discount is 100 x 50% = 50 dollars, a rate of 1/2 = 50%.\nShe pays 100 - 50 = 50.\n#### 50"),
+    # a rounded result written to more places
+    ("Each gets 10/3 = <<10/3=3.33>>3.33 liters\nTogether 3.33*3 = <<3.33*3=9.99>>9.99\n#### 9.99",
+     "Each gets 10 / 3 = 3.333 liters.\nTogether 3.33 * 3 = 9.99\n#### 9.99"),
+    # a result only a calculator note gives is kept by stating it
+    ("So she has <<3*4=12>>12 apples\nShe gives away 12/2=<<12/2=6>>6\n#### 6",
+     "She has 12 apples.\nShe gives away 12 / 2 = 6.\n#### 6"),
+])
+def test_working_kept_normalises_numbers(original: str, candidate: str) -> None:
+    res = working(original, candidate, "q")
+    assert res.passed, res.reason
+
+
+@pytest.mark.parametrize("candidate,missing", [
+    # only the final calculation, with the answer stated twice: the earlier results only operands
+    ("20 + 160 + 80 = 260\nThe answer is 260.\n#### 260", "80, 160"),
+    # the three steps merged into one expression
+    ("Together 20 + 2 * (4 * 20) + 4 * 20 = 260 sheep\n#### 260", "80, 160"),
+])
+def test_working_kept_rejects_a_rewrite_that_drops_most_steps(candidate: str, missing: str) -> None:
+    res = working(SHEEP, candidate)
+    assert not res.passed and res.reason.endswith(f"missing {missing}"), res.reason
+
+
+@pytest.mark.parametrize("candidate", [
+    # the first step dropped: its result survives only as the next step's operand
+    "Toulouse has 2 * 80 sheep = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260",
+    # two steps merged into one expression
+    "Toulouse has 2 * (4 * 20) = 160 sheep\nTogether 20 + 160 + 80 = 260 sheep\n#### 260",
+])
+def test_working_kept_allows_a_condensation_that_keeps_half_the_results(candidate: str) -> None:
+    res = working(SHEEP, candidate)
+    assert res.passed and "2 of the 3" in res.reason, res.reason
+
+
+def test_working_kept_reads_the_rewrite_only_when_the_plain_search_falls_short() -> None:
+    """The plain search finds 160 and 260 after an "=": a lower bound that reaches the share; the
+    full reading, asked for all results, finds the 80 a result word gives too."""
+    import realign.verify.arithmetic as arithmetic
+
+    candidate = "Charleston: 4 x 20 is 80 sheep.\nToulouse: 2 x 80 = 160 sheep.\nTogether 20 + 160 + 80 = 260.\n#### 260"
+    assert working(SHEEP, candidate).reason.endswith("at least 2 of the 3 results of the original's calculations")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(arithmetic, "WORKING_KEPT_SHARE", arithmetic.Fraction(1))
+        assert working(SHEEP, candidate).reason.endswith("all 3 results of the original's calculations")
+
+
+def test_working_kept_counts_a_result_two_steps_arrive_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two calculations give 5: keeping one of them is not keeping both (GSM8K test 161; all
+    results required, so that one missing result decides)."""
+    import realign.verify.arithmetic as arithmetic
+
+    monkeypatch.setattr(arithmetic, "WORKING_KEPT_SHARE", arithmetic.Fraction(1))
+    original = ("Locsin caught 10 - 5 = <<10-5=5>>5 starfishes.\nThey caught 10 + 5 = <<10+5=15>>15 starfishes.\n"
+                "Locsin caught 3 + 2 = <<3+2=5>>5 clownfish.\nSo, they caught 15 + 5 = <<15+5=20>>20 fish.\n#### 20")
+    dropped = ("They caught 10 + 5 = 15 starfishes.\nLocsin caught 3 + 2 = 5 clownfish.\n"
+               "So, they caught 15 + 5 = 20 fish.\n#### 20")
+    res = working(original, dropped, "q")
+    assert not res.passed and res.reason.endswith("missing 5"), res.reason
+    assert working(original, original.replace("<<", "[").replace(">>", "]"), "q").passed
+
+
+def test_working_kept_does_not_apply_without_calculations() -> None:
+    res = working("The answer is 18.\n#### 18", "18", "q")
+    assert res.passed and res.reason.startswith("not applicable")
+
+
+def test_working_cases_that_drop_most_steps_are_rejected_and_socratic_controls_kept() -> None:
+    """The benchmark's generator on a GSM8K solution (three calculations: dropping two is more than
+    half, dropping or merging one a condensation), and the dev half of the committed Socratic sample
+    (the held half is measured by benchmarks/verify.py only)."""
+    import hashlib
+    import json
+    from fractions import Fraction
+    from pathlib import Path
+
+    from realign.testing.adversarial import working_cases
+
+    cases = working_cases(SHEEP_Q, SHEEP, Fraction(260))
+    assert {c.cls: c.same_answer for c in cases} == {"dropped_steps": False, "final_only": False, "condensed_steps": True,
+                                                     "condensed_annotated": True, "merged_steps": True}
+    for c in cases:
+        assert working(SHEEP, c.candidate).passed == c.same_answer, (c.cls, c.candidate)
+    rows = [json.loads(x) for x in (Path(__file__).parent / "fixtures" / "verify" / "gsm8k_socratic.jsonl")
+            .read_text(encoding="utf-8").splitlines()]
+    dev = [r for r in rows if int(hashlib.sha256(r["question"].strip().encode()).hexdigest()[:8], 16) % 2 == 0]
+    assert len(dev) > 80
+    for r in dev:
+        res = working(r["answer"], r["socratic"], r["question"])
+        assert res.passed, (r["test_index"], res.reason)

@@ -89,10 +89,10 @@ def test_every_answer_statement_is_read(candidate: str, same: bool) -> None:
 
 
 def test_missing_answer_line_is_restored_and_recorded() -> None:
-    v = verify("How much?", GSM, "She sells 9 eggs at $2 each.\n\nThe answer is $18.")
+    v = verify("How much?", GSM, "She sells 16 - 3 - 4 = 9 eggs at $2 each: 9 * 2 = 18.\n\nThe answer is $18.")
     assert v.passed and v.repairs == ["restored the '#### 18' answer line"]
     assert v.text is not None and v.text.endswith("\n\n#### 18")
-    v = verify("How much?", GSM, "She sells 9 eggs at $2 each, so she makes $18.\n#### $18.00")
+    v = verify("How much?", GSM, "She sells 16 - 3 - 4 = 9 eggs at $2 each, so she makes 9 * 2 = $18.\n#### $18.00")
     assert v.passed and v.repairs and v.text.endswith("#### 18")
     v = verify("How much?", GSM, "She sells 9 eggs at $2 each, so she makes $20.")
     assert not v.passed and not v.repairs  # a wrong answer is never repaired

@@ -333,7 +333,7 @@ def test_a_one_sentence_number_answer_is_held_as_facts_too() -> None:
     assert not verify(ask, original, original.replace("Eighteen--two", "Eighteen (or possibly the Roman Empire) -- two")).passed
     # a worked solution in several sentences stays a number answer only
     worked = "She has 3 boxes of 6 eggs. 3 * 6 = 18. The answer is 18."
-    assert read_contract("How many eggs does she have?", worked).checks == ["math_answer", "arithmetic"]
+    assert read_contract("How many eggs does she have?", worked).checks == ["math_answer", "arithmetic", "working_kept"]
 
 
 HOGAN = "What was golfing great Ben Hogan's famous reply when he was asked how to improve one's game?"

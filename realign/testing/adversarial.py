@@ -5,7 +5,9 @@ needed to vary it) and returns `Case`s: answer-changing rewrites (`same_answer=F
 shapes real models produce (the answer stated twice, corrected, negated, hedged, revised), and
 answer-preserving controls (`same_answer=True`) in the forms a good rewrite takes (no '####'
 line, a bold or boxed answer, an "A:" line, a denial of a wrong value, an explanation after the
-answer). A verifier should reject every changing case and accept every control.
+answer). A verifier should reject every changing case and accept every control. `working_cases`
+keeps the answer and drops the working of a worked solution: more than half of its calculations
+dropped must be rejected, half or fewer is a condensation that may be accepted.
 
 The bases are public data sets nobody on this project wrote (GSM8K test solutions, DFAR labels
 with their human-written reasons, BBQ options and contexts, TruthfulQA answers as claims to judge,
@@ -144,6 +146,66 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
         c("restated", f"The answer is {g}.\n\n{body}\n\nSo, once more, the answer is {g}.\n#### {g}", True),
         c("separators", f"{body}\n#### {gm}", True),
     ]
+
+
+# --- the working of a worked solution --------------------------------------------------------------
+
+_CALC_LINE = re.compile(r"<<[^<>\n]*=[^<>\n]*>>|=[ \t]*[$€£]?[ \t]*-?\.?\d")
+_STEP_NOTE = re.compile(r"<<([^<>=\n]+)=([^<>\n]+)>>")
+
+
+def working_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
+    """Rewrites of a worked solution (GSM8K style) that keep its final answer, and right arithmetic,
+    but not all of its working: intermediate calculations dropped (1 up to all of them, the lines
+    chosen by a hash), two consecutive steps merged into one expression (the first step's result
+    gone), only the final calculation kept. Each keeps the '#### N' line. A rewrite that drops more
+    than half of the original's calculations ("dropped_steps", "final_only") threw the working away:
+    `same_answer` False, must be rejected. One that drops half of them or fewer ("condensed_steps",
+    "condensed_annotated", "merged_steps", "final_only_of_two") is a condensation a rewriter may make:
+    `same_answer` True, may be accepted. Controls that keep every step are built from third-party
+    solutions (benchmarks/verify.py: GSM8K's Socratic solutions)."""
+    g = format_value(gold)
+    lines = [ln for ln in original.strip().split("\n") if ln.strip() and not ln.lstrip().startswith("####")]
+    calc = [i for i, ln in enumerate(lines) if _CALC_LINE.search(ln)]
+    if len(calc) < 2:
+        return []
+    inter = calc[:-1]  # every calculation before the last one
+    c = _maker("working", instruction, original)
+
+    def plain(keep: list[int], notes: bool = False) -> str:
+        kept = [lines[i] if notes else re.sub(r"<<[^>]*>>", "", lines[i]).strip() for i in keep]
+        return "\n".join(kept + [f"#### {g}"])
+
+    steps = len(calc)
+
+    def thrown(dropped: int) -> bool:  # more than half of the calculations gone
+        return 2 * dropped > steps
+
+    out = []
+    for k in range(1, len(inter) + 1):
+        order = sorted(inter, key=lambda i: hashlib.sha256(f"{instruction}|{k}|{i}".encode()).hexdigest())
+        gone = set(order[:k])
+        kept = plain([i for i in range(len(lines)) if i not in gone])
+        out.append(c("dropped_steps", kept, False) if thrown(k) else c("condensed_steps", kept, True))
+        if k == 1:  # one step of two or more: a condensation
+            out.append(c("condensed_annotated", plain([i for i in range(len(lines)) if i not in gone], True), True))
+    out.append(c("final_only", plain([calc[-1]]), False) if thrown(steps - 1)
+               else c("final_only_of_two", plain([calc[-1]]), True))
+    # two consecutive steps as one expression: the first note's result replaced by its expression
+    for a, b in zip(calc, calc[1:]):
+        na, nb = _STEP_NOTE.search(lines[a]), _STEP_NOTE.search(lines[b])
+        if na is None or nb is None:
+            continue
+        res = na.group(2).strip()
+        expr, n = re.subn(rf"(?<![\d.]){re.escape(res)}(?![\d.])", f"({na.group(1).strip()})", nb.group(1), count=1)
+        if not n:
+            continue
+        merged = f"Putting the two steps together: {expr} = {nb.group(2).strip()}."
+        keep = [re.sub(r"<<[^>]*>>", "", ln).strip() for i, ln in enumerate(lines) if i not in (a, b)]
+        keep.insert(min(a, len(keep)), merged)
+        out.append(c("merged_steps", "\n".join(keep + [f"#### {g}"]), True))  # one step gone
+        break
+    return out
 
 
 # --- closed labels ----------------------------------------------------------------------------

@@ -25,11 +25,14 @@ this check the working, and the number contract runs both when the original writ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
+from realign.verify.math_numbers import _NUM as _READ_NUM
+from realign.verify.math_numbers import _MULT, _WORD_NUM, NumberMatch, _all_numbers, _to_number, _word_number, format_value, same_answer
 from realign.verify.options import VerifyOptions
 
 NAME = "arithmetic"
@@ -569,3 +572,356 @@ def _inconsistent_algebra(lines: list[str]) -> list[tuple[str, Fraction]]:
 
 def _same(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# --- the working kept: a rewrite keeps the original's intermediate results ---------------------------
+#
+# A right final answer and right arithmetic do not make a rewrite of a worked solution: "She makes
+# 9 * 2 = $18" alone drops how the 9 was found. The original's intermediate results are the values
+# its calculations arrive at: every GSM8K calculator note's result ("<<16-3-4=9>>") and every
+# number written right after an "=" ("16 - 3 - 4 = 9", "= $1,300", "= 3/4"), less the final answer
+# (the math check's). A result the original writes as the result of a calculation ("= 9") is kept
+# when the rewrite writes it as one too: after an "=" or "equals", in a calculator note, or after
+# "is", "makes", "gives" ... that follow a calculation ("3 times 4 is 12"). A mention alone ("he
+# needs 15 packs", a later step's operand "15 * 5") does not keep the step that found it: the
+# original's own later lines restate results, and a rewrite that drops a step keeps those. A result
+# that only a calculator note gives ("So she has <<3*4=12>>12 apples") is kept by any mention that
+# is not an operand. Values compare as the math check compares answers: 1,000 = 1000 = 1000.0 =
+# $1,000, 50% = 0.5, 33.33 for 33.333.
+
+WORKING_NAME = "working_kept"
+
+WORKING_KEPT_SHARE = Fraction(1, 2)
+"""The share of the original's intermediate results a rewrite must state (dev data: see
+benchmarks/verify.py, "the working kept"). A rewrite may condense a worked solution (drop or merge
+a step of five, or re-derive one another way, as models' own correct solutions do); one that keeps
+fewer than half of its results threw the working away (D6: one of three kept). On dev, all results
+required rejected 19 of 42 correct model-written solutions, half of them 8; rewrites that drop more
+than half of the steps were accepted 0/247 and 2/247; Socratic controls rejected 0/192 by both."""
+
+_EQUALS_NUMBER = re.compile(r"=[ \t]*")
+_ALGEBRA_AFTER = re.compile(r"[ \t]*[A-Za-z](?![A-Za-z])")  # "= 2x", "= 4s": an expression in an unknown
+_OPERATOR = r"[+\-−–*/×÷xX·]"
+# an operand: an operator (after a number, a closing parenthesis or a unit) just before, or an
+# operator and a number just after ("9 * 2", "$30/hour * 3 hours", "3 miles * (5280 feet/1 mile)")
+_OPERAND_AFTER = re.compile(rf"[ \t]*(?:/?[A-Za-z]+\.?[ \t]*){{0,2}}\)?[ \t]*{_OPERATOR}[ \t]*\(?[ \t]*[$€£]?[ \t]*\.?\d")
+_OPERAND_BEFORE = re.compile(rf"(?:[\d)%]|[A-Za-z]\.?)[ \t]*\)?[ \t]*{_OPERATOR}[ \t]*\(?[ \t]*[$€£]?[ \t]*$")
+_RESULT_BEFORE = re.compile(r"(?:=|≈|\bequals?)[ \t]*(?:\*\*|__)?[ \t]*[$€£]?[ \t]*$", re.I)  # "= **8**" too
+# "3 times 4 is 12", "7 x 1.5 ... gives 10.5": a result word after a calculation, in words or signs
+_SAID_RESULT_BEFORE = re.compile(r"\b(?:is|are|was|were|makes?|gives?|get|gets|comes? to|totals?|leaves?|"
+                                 r"equal(?:s|ling)?)[ \t]+(?:a[ \t]+total[ \t]+of[ \t]+|about[ \t]+)?[$€£]?[ \t]*$", re.I)
+# a conclusion drawn in words ("That's 120 raspberries", "so he pays $36.00", "That means there are 8")
+_CONCLUSION_BEFORE = re.compile(r"\b(?:that's|that is|which is|this is|so|thus|therefore|hence|means?|making|in total|"
+                                r"altogether)\b[^.\n\d$€£]{0,30}[$€£]?[ \t]*$", re.I)
+_CALCULATION_BEFORE = re.compile(rf"\d[ \t]*(?:[A-Za-z]+[ \t]*)?(?:{_OPERATOR}|times|plus|minus|divided by|multiplied by)[ \t]*\(?[ \t]*[$€£]?\d", re.I)
+_EQUALS_AFTER = re.compile(r"[ \t]*=")
+OPERAND_LOOK = 40  # characters looked at on each side of a number
+CALCULATION_LOOK = 60  # characters before a result word that may hold its calculation
+
+
+_NOTE_CALCULATES = re.compile(r"[\d.)][ \t]*[-+*/][ \t]*[(.\d]")
+
+
+def _note_results(text: str) -> list[NumberMatch]:
+    """The results of the calculator notes that calculate ("<<48/2=24>>"; not a restatement such
+    as "<<12=12>>" or "<<+8=8>>")."""
+    out = []
+    for m in _NOTE.finditer(text):
+        if not _NOTE_CALCULATES.search(m.group("expr")):
+            continue
+        res = m.group("res")
+        plain = res.translate(_SYMBOLS)
+        places = len(plain.split(".", 1)[1]) if "." in plain else None
+        out.append(NumberMatch(-_value(res[1:]) if res.startswith("-") else _value(res), res, False, places))
+    return out
+
+
+def _visible(text: str) -> str:
+    visible = _ANNOTATION.sub(" ", text) if "<<" in text else text
+    end = visible.rfind("####")
+    return visible[:end] if end >= 0 else visible
+
+
+def _bare(m: re.Match[str], n: NumberMatch) -> NumberMatch:
+    """`n` without its scale word: GSM8K writes "= $<<32/2=16>>16 million", the note's 16 and the
+    text's 16 are one value (a rewrite is read the same way)."""
+    mult = m.group("mult")
+    if not mult:
+        return n
+    return NumberMatch(n.value / _MULT[mult.strip().lower()], n.text, n.percent, n.places)
+
+
+def _start(m: re.Match[str]) -> int:
+    """Where the number of `m` starts: its sign, currency, whole part or digits (not a space)."""
+    i = m.start()
+    while m.string[i] == " ":
+        i += 1
+    return i
+
+
+@lru_cache(maxsize=256)
+def intermediate_results(original: str, question: str = "") -> tuple[tuple[NumberMatch, str, int], ...]:
+    """(value, how the original writes it, how many calculations arrive at it) for each value the
+    original's calculations arrive at, in order, the final answer's too (the step that finds it is
+    working: "3 + 5 = 8" kept, not only "8"; and a second step arriving at the same value is a
+    step of its own). How:
+    "result" (after an "=" of its visible text), "note" (only a calculator note calculates it: the
+    check asks `_said_in_text` whether the text states it, "So she has <<3*4=12>>12 apples", or uses
+    it only as an operand, "S + <<30+46=76>>76", only when the plain search does not decide). A note
+    and the visible text beside it write one calculation twice: a value counts as often as the one
+    of the two that writes it more often."""
+    notes = _note_results(original) if "<<" in original else []
+    visible = _visible(original)
+    written = []
+    for eq in _EQUALS_NUMBER.finditer(visible):
+        m = _READ_NUM.match(visible, eq.end())
+        if m is None or _ALGEBRA_AFTER.match(visible, m.end()):
+            continue
+        n = _to_number(m, visible)
+        if n is not None:
+            written.append(_bare(m, n))
+    # values keyed by (numerator, denominator): one value, and hashed far faster than a Fraction
+    keys = [(n.value.numerator, n.value.denominator) for n in written + notes]
+    in_text: dict[tuple[int, int], int] = {}
+    in_notes: dict[tuple[int, int], int] = {}
+    for i, key in enumerate(keys):
+        count = in_text if i < len(written) else in_notes
+        count[key] = count.get(key, 0) + 1
+    out: dict[tuple[int, int], tuple[NumberMatch, str, int]] = {}
+    for n, key in zip(written + notes, keys):
+        if key not in out:
+            times = max(in_text.get(key, 0), in_notes.get(key, 0))
+            out[key] = (n, "result" if key in in_text else "note", times)
+    return tuple(out.values())
+
+
+@lru_cache(maxsize=256)
+def _said_in_text(original: str, question: str = "") -> frozenset[Fraction]:
+    """The values of the original's note-only results ("note" of `intermediate_results`) that its
+    visible text states, not only as an operand (reading only the numbers near them)."""
+    only = [n.value for n, how, _ in intermediate_results(original, question) if how == "note"]
+    if not only:
+        return frozenset()
+    near = {round(float(v)) for v in only}
+    return frozenset(w.value for w in stated_values(original, near)[2]) & frozenset(only)
+
+
+def stated_values(text: str, near: set[int] | None = None, words: bool = True,
+                  values: set[Fraction] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+    """(calculator-note results, the other results of `text`'s calculations, every number it states
+    that is not only an operand): results are written after an "=", in a calculator note, or after
+    a result word that follows a calculation; numbers of its prose are stated, the operands of a
+    calculation are not. With `near`, only the numbers whose nearest whole number is in it are
+    looked at (what a number is does not depend on the others: the check asks only about the values
+    it needs); with `values` too, only those of them that `_may_be` one of `values`; `words` False
+    leaves the number words out."""
+    notes = _note_results(text) if "<<" in text else []
+    results: list[NumberMatch] = []
+    said: list[NumberMatch] = []
+    visible = _visible(text)
+    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near)):
+        n = _bare(m, n)
+        if near is not None and round(float(n.value)) not in near and (
+                m.group("whole") is None or int(m.group("whole")) not in near):
+            continue
+        if values is not None and not _may_be(m, n, values):
+            continue
+        start, end = _start(m), m.end()
+        before = visible[max(0, start - OPERAND_LOOK): start]
+        if _RESULT_BEFORE.search(before):
+            results.append(n)
+            if m.group("whole") is not None:  # "= 700 3/5 of ...": 700, then a fraction
+                results.append(NumberMatch(Fraction(int(m.group("whole"))), m.group("whole")))
+            continue
+        if m.group("den") is not None and _EQUALS_AFTER.match(visible, end):
+            continue  # "60/15 = 4": a division, not the fraction 4
+        if _OPERAND_BEFORE.search(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
+            continue
+        word = _SAID_RESULT_BEFORE.search(before)
+        if word is not None:
+            # the calculation in the same sentence, before the result word
+            at = start - len(word.group(0))
+            since = max(visible.rfind("\n", 0, at), visible.rfind(". ", 0, at), start - CALCULATION_LOOK, 0)
+            if _CALCULATION_BEFORE.search(visible, since, at):
+                results.append(n)
+        elif _CONCLUSION_BEFORE.search(before):
+            results.append(n)
+        said.append(n)
+    if words:
+        said += [_word_number(w) for w in _WORD_NUM.finditer(visible)]
+    return notes, results, said + results + notes
+
+
+def _mentioned(text: str, near: set[int], values: set[Fraction] | None) -> list[NumberMatch]:
+    visible = _visible(text)
+    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
+    return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
+
+
+def _may_be(m: re.Match[str], n: NumberMatch, values: set[Fraction]) -> bool:
+    """Whether the number `n` (read by `m`) may state one of `values` as `same_answer` compares
+    them, when `values` holds each reference value, its hundredfold and its hundredth (the percent
+    forms) and no reference is written to two places or more: its value or its whole part is one
+    of them, or it is written to two places or more (a rounding of one)."""
+    if n.value in values or (n.places is not None and n.places >= 2):
+        return True
+    whole = m.group("whole")
+    return whole is not None and Fraction(int(whole)) in values
+
+
+_DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
+
+
+def _may_hold(line: str, near: set[int]) -> bool:
+    """Whether a number of `line` may lie near a value of `near` (its nearest whole number, its whole
+    part: `stated_values`): each run of digits read as a whole number, whole or split at its commas
+    (its suffixes too: "1234,567,890" reads 1234 and 567,890), the next one up too (12.5 is near
+    13), a run after a point as 0 or 1 too (".5"), signs dropped (`near` holds both signs); a line
+    with a fraction is always read. A cheap test that reads more than it needs, never less: the
+    numbers of the other lines are not read at all."""
+    if "/" in line:
+        return True
+    for run in _DIGIT_RUN.findall(line):
+        if run[0] == ".":
+            if 0 in near or 1 in near:
+                return True
+            run = run[1:]
+        if "," not in run:
+            t = int(run)
+            if t in near or t + 1 in near:
+                return True
+            continue
+        parts = [p for p in run.split(",") if p]
+        for i in range(len(parts)):
+            for t in (int(parts[i]), int("".join(parts[i:]))):
+                if t in near or t + 1 in near:
+                    return True
+    return False
+
+
+def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
+    """`_all_numbers(visible)` on only the lines that `_may_hold` a number near `near` (a number
+    never spans lines; each line is read in place, so what comes before a number is as before),
+    less the numbers whose whole part shows they are not near: the reading of numbers is the cost
+    of the working check."""
+    both = near | {-k for k in near}
+    out: list[tuple[re.Match[str], NumberMatch]] = []
+    start = 0
+    for line in visible.split("\n"):
+        end = start + len(line)
+        if _may_hold(line, both):
+            for m in _READ_NUM.finditer(visible, start, end):
+                if m.group("den") is None and m.group("whole") is None:
+                    # its value rounds to its whole part or the next one up: not read when neither is near
+                    t = int(m.group("num").partition(".")[0].replace(",", "") or 0)
+                    if t not in both and t + 1 not in both:
+                        continue
+                n = _to_number(m, visible)
+                if n is not None:
+                    out.append((m, n))
+        start = end + 1
+    return out
+
+
+
+
+# a number right after an "=" ("= 9", "=$1,300", "= **18**"), read whole: digits with their commas,
+# points and slashes ("1,300.50", "3/4"); then not a percent, nor the whole part of a mixed number
+_AFTER_EQUALS = re.compile(r"=[ \t*_$€£]*(\d+(?:[.,/]\d+)*)(?![%\d]|[ \t]?\d+/\d)")
+
+
+def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: str) -> list[int]:
+    """The common case, counted cheaply: for each step, how often the rewrite writes its result after
+    an "=", as digits the way the original writes them ("1300" or "1,300"), at most as often as the
+    original's calculations arrive at it (a result written otherwise counts 0 here). Each such
+    number is one the full reading counts as that result too: a lower bound of what it finds, so a
+    total that reaches the share passes without reading the rewrite's numbers, and a step found as
+    often as it is needed is not read again. One pass of one pattern over the rewrite."""
+    if "=" not in candidate:
+        return [0] * len(steps)
+    after = Counter(_AFTER_EQUALS.findall(candidate))
+    found = []
+    for value, how, times in steps:
+        if how != "result" or value.value.denominator != 1 or value.percent:
+            found.append(0)
+            continue
+        plain = str(value.value.numerator)
+        n = after[plain]
+        if n < times and len(plain) > 3:
+            n += after[f"{value.value.numerator:,}"]
+        found.append(min(n, times))
+    return found
+
+
+def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
+    """Pass when the rewrite states at least `WORKING_KEPT_SHARE` of the original's intermediate
+    results (`intermediate_results`), each as the original does (a result as a result, as many times
+    as the original's calculations arrive at it); not applicable when the original has none. The
+    original's results are read once per original (remembered); the rewrite's numbers only when the
+    plain search of `_written_again` does not reach the share, and then only the lines that may hold
+    one of those results (`_numbers_near`)."""
+    steps = intermediate_results(inp.original, inp.instruction)
+    if not steps:
+        return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
+    total = sum(times for _, _, times in steps)
+    found = _written_again(steps, inp.candidate)
+    quick = sum(found)
+    if quick == total:
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states all {total} results of the original's calculations")
+    if quick >= WORKING_KEPT_SHARE * total:
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states at least {quick} of the {total} results of the "
+                                  f"original's calculations")
+    # the whole numbers near which a number of the rewrite must lie to be one of the open steps'
+    # (as written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
+    near: set[int] = set()
+    values: set[Fraction] | None = set()  # and the values themselves, unless a rounding may match
+    for (value, _, times), got in zip(steps, found):
+        if got == times:
+            continue
+        forms = (value.value, value.value * 100, value.value / 100)
+        for v in forms:
+            k = round(float(v))
+            near |= {k - 1, k, k + 1}
+        if values is not None:
+            values = None if value.places is not None and value.places >= 2 else values | set(forms)
+    notes, results, said = stated_values(inp.candidate, near, words=False, values=values)
+    missing: list[str] = []
+    anywhere: list[NumberMatch] | None = None
+    for (value, how, times), got in zip(steps, found):
+        if got == times:
+            continue  # found after an "=" as often as needed
+        if how == "note":
+            how = "said" if value.value in _said_in_text(inp.original, inp.instruction) else "any"
+        if how == "result":
+            got = max(sum(same_answer(value, n, round_places=2) for n in notes),
+                      sum(same_answer(value, n, round_places=2) for n in results))
+        else:
+            if how == "any" and anywhere is None:
+                anywhere = _mentioned(inp.candidate, near, values)
+            got = times if any(same_answer(value, n, round_places=2) for n in (said if how == "said" else anywhere or [])) else 0
+            if not got and how == "said":  # a number word ("nine eggs"): read only when it is needed
+                got = times if any(same_answer(value, _word_number(w), round_places=2)
+                                   for w in _WORD_NUM.finditer(_visible(inp.candidate))) else 0
+        if got < times:
+            shown = format_value(value.value) + ("%" if value.percent else "")
+            missing += [shown] * (times - got)
+    kept = total - len(missing)
+    if kept >= WORKING_KEPT_SHARE * total:
+        if not missing:
+            return CheckResult(name=WORKING_NAME, passed=True,
+                               reason=f"working kept: the rewrite states all {total} results of the original's calculations")
+        return CheckResult(name=WORKING_NAME, passed=True,
+                           reason=f"working kept: the rewrite states {kept} of the {total} results of the original's calculations")
+    more = f" (+{len(missing) - 6} more)" if len(missing) > 6 else ""
+    return CheckResult(name=WORKING_NAME, passed=False,
+                       reason=f"working dropped: the rewrite states {kept} of the {total} results of the original's "
+                              f"calculations; missing {', '.join(missing[:6])}{more}")
+
+
+def make_working_check(options: VerifyOptions) -> Check:
+    def check(inp: CheckInput) -> CheckResult:
+        return check_working_kept(inp, options)
+
+    return check

@@ -9,8 +9,8 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   "A:") or an original that is only a number ("18 eggs") to a question that gives numbers to
   compute with (a bare number to a question with at most one number and no operation, "291
   episodes", is a looked-up fact: ``facts``).
-  Checks: math_answer, plus answer_line when the original has a ``#### N`` line and arithmetic
-  when it writes out calculations.
+  Checks: math_answer, plus answer_line when the original has a ``#### N`` line, and arithmetic
+  and working_kept (its intermediate results kept) when it writes out calculations.
 - ``option``: the instruction lists options A), B), ... and the original picks one, or the question
   offers alternatives inline ("Which is larger, 9.11 or 9.9?", "between A and B") and the
   original asserts exactly one of them, or a "Who ...?" question names a person of its context or
@@ -151,7 +151,7 @@ def _number(instruction: str, original: str) -> AnswerContract | None:
     checks = ["math_answer"] + (["answer_line"] if answer_lines(original) else [])
     if _CALCULATION.search(original) or (("<<" in original or "=" in original)
                                         and _NOTE_OR_EQUATION.search(original)):  # a worked solution: its working must add up too
-        checks.append("arithmetic")
+        checks += ["arithmetic", "working_kept"]  # the working must add up, and be kept
     how = ref.style if ref.explicit else "a bare number answer"
     return AnswerContract(kind="number", value=value, found=f"{how}: {ref.text.strip()[:80]!r}", checks=checks)
 

@@ -1,8 +1,9 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
-`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check`; the readers of `facts`
-and `math` live beside them (`facts_*`, `math_*`). Modules are imported on first use, so importing the
+`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check` (`arithmetic` holds a
+second one, `working_kept`, behind `make_working_check`); the readers of `facts` and `math` live beside them
+(`facts_*`, `math_*`). Modules are imported on first use, so importing the
 registry is cheap.
 
 >>> from realign.verify.base import CheckInput
@@ -29,13 +30,15 @@ __all__ = ["CHECK_NAMES", "ALWAYS", "VerifyOptions", "get_check", "run_checks", 
            "verify_candidate", "verify_candidates"]
 
 _MODULES: dict[str, str] = {
-    # name -> module exposing make_check(options); the one place a check is registered, in the
-    # order run_checks runs them (tasks.VERIFIER_NAMES derives from it too)
+    # name -> module exposing make_check(options) ("module:factory" for a second check of one
+    # module); the one place a check is registered, in the order run_checks runs them
+    # (tasks.VERIFIER_NAMES derives from it too)
     "length": "realign.verify.length",
     "leak": "realign.verify.leak",
     "code_preserved": "realign.verify.code",
     "math_answer": "realign.verify.math",
     "arithmetic": "realign.verify.arithmetic",
+    "working_kept": "realign.verify.arithmetic:make_working_check",
     "answer_line": "realign.verify.answer_line",
     "choice_answer": "realign.verify.choice",
     "label": "realign.verify.label",
@@ -73,8 +76,9 @@ def get_check(name: str, options: VerifyOptions | None = None) -> Check:
     module = _MODULES.get(name)
     if module is None:
         raise _unknown(name)
-    mod = importlib.import_module(module)
-    return mod.make_check(options if options is not None else _DEFAULT_OPTIONS)
+    path, _, factory = module.partition(":")
+    mod = importlib.import_module(path)
+    return getattr(mod, factory or "make_check")(options if options is not None else _DEFAULT_OPTIONS)
 
 
 def order_checks(names: Sequence[str]) -> list[str]:
