@@ -13,7 +13,9 @@ llama-cpp-python's server (``python -m llama_cpp.server``) has no template endpo
 ``POST /extras/tokenize/count`` with a text as ``input``: the messages' text is counted with the
 model's own tokenizer and the chat template's tags are estimated (`TEMPLATE_TOKENS_PER_MESSAGE`
 a message, `GENERATION_PROMPT_TOKENS` for the opening of the answer), so that count is close
-but not exact (``exact`` is False).
+but not exact (``exact`` is False). That server counts only between generations (the model's
+lock): at ``--concurrency`` above 1 a count waiting longer than `TOKENIZE_TIMEOUT_S` fails, and
+its request is sent uncounted.
 
 `PromptTokens` finds out on first use which of the three the endpoint speaks (``kind``); a server
 with none (OpenAI, SGLang, Ollama) has kind ``"none"``, and the client then
