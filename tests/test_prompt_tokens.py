@@ -1,5 +1,6 @@
 """--max-prompt-tokens: prompts counted in tokens by the server that will read them (vLLM's
-/tokenize, llama.cpp llama-server's /apply-template + /tokenize), with characters standing in
+/tokenize, llama.cpp llama-server's /apply-template + /tokenize, llama-cpp-python's
+/extras/tokenize/count with the template's tags estimated), with characters standing in
 where a server cannot count. Against the local test server over real HTTP: its tokenizer
 (`count_tokens`) makes each CJK character a token and a word of letters one, so two prompts of
 the same characters differ fivefold in tokens.
@@ -54,6 +55,22 @@ def test_a_prompt_over_the_token_limit_is_not_sent_though_one_of_the_same_charac
         assert srv.count == 1  # the symbols were never sent
         probe_misses = 1 if api == "llama_server" else 0  # vLLM's form, tried first
         assert srv.tokenize_requests == probe_misses + 2 * per_count
+
+
+def test_llama_cpp_python_counts_the_text_with_its_tokenizer_and_the_template_tags_are_estimated() -> None:
+    # llama-cpp-python's server has no /tokenize and no /apply-template, only
+    # /extras/tokenize/count of a text: before it was counted, the limit became 4,000 characters
+    # and both 3,000-character prompts were sent
+    notices: list[str] = []
+    with OpenAIServer(dialect="llama_cpp") as srv:
+        outcome = ask(srv, 1000, WORDS, SYMBOLS, notices=notices)
+        assert outcome[0] == "sent"
+        # "user" + 3,000 symbols, + 5 template tokens for the message and 3 for the answer's opening
+        assert outcome[1].startswith("too_long: the prompt has 3,009 tokens as")
+        assert "chat template's tags estimated" in outcome[1]
+        assert srv.count == 1
+        assert srv.tokenize_requests == 2 + 2  # the vLLM and llama-server forms probed, then two counts
+    assert notices == []  # no "cannot count tokens"
 
 
 def test_a_server_that_cannot_count_gets_the_limit_as_characters_and_says_so_once() -> None:

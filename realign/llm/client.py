@@ -121,7 +121,8 @@ class LLMSettings(BaseModel):
     # anyway, HTTP 400; this saves the round trip). None: every prompt is sent.
     max_prompt_chars: int | None = Field(None, ge=1)
     # Prompts of more tokens than this, as the server counts them (its tokenizer and chat
-    # template, `realign.llm.tokens`: vLLM's and llama-server's /tokenize), are not sent: kind
+    # template, `realign.llm.tokens`: vLLM's and llama-server's /tokenize; llama-cpp-python's
+    # /extras/tokenize/count with the template's tags estimated), are not sent: kind
     # "too_long". A server that cannot count gets the limit as characters, with a notice.
     # None: no token limit.
     max_prompt_tokens: int | None = Field(None, ge=1)
@@ -776,8 +777,9 @@ class LLMClient:
         if tokens is not None:
             if tokens <= limit:
                 return None
-            exc = LLMError("too_long", f"the prompt has {tokens:,} tokens as {self._tokens.root} counts them, more "
-                                       f"than --max-prompt-tokens {limit:,}; not sent")
+            how = "" if self._tokens.exact else " (its tokenizer on the message text, the chat template's tags estimated)"
+            exc = LLMError("too_long", f"the prompt has {tokens:,} tokens as {self._tokens.root} counts them{how}, "
+                                       f"more than --max-prompt-tokens {limit:,}; not sent")
             exc.key = key
             return exc
         if self._tokens.kind != "none":
@@ -785,8 +787,8 @@ class LLMClient:
         if self._token_chars is None:
             measured = getattr(self.cache, "prompt_chars_per_token", None)
             self._token_chars, source = chars_for_tokens(limit, measured() if measured is not None else None)
-            self.on_notice(f"the server at {self._tokens.root} cannot count tokens (no /tokenize API: vLLM and "
-                           f"llama.cpp's llama-server have one); --max-prompt-tokens {limit:,} is applied as "
+            self.on_notice(f"the server at {self._tokens.root} cannot count tokens (no tokenize API: vLLM, llama.cpp's "
+                           f"llama-server and llama-cpp-python have one); --max-prompt-tokens {limit:,} is applied as "
                            f"{self._token_chars:,} characters of message text ({source}); --max-prompt-chars "
                            "sets the characters yourself")
         chars = prompt_chars(messages)

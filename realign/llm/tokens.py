@@ -9,8 +9,16 @@ which only the server knows. Two servers say it without generating anything:
 - llama.cpp's ``llama-server``: ``POST /apply-template`` turns the messages into the prompt text,
   ``POST /tokenize`` with that text as ``content`` answers its ``tokens``.
 
-`PromptTokens` finds out on first use which of the two the endpoint speaks (``kind``); a server
-with neither (OpenAI, SGLang, Ollama, llama-cpp-python) has kind ``"none"``, and the client then
+llama-cpp-python's server (``python -m llama_cpp.server``) has no template endpoint, only
+``POST /extras/tokenize/count`` with a text as ``input``: the messages' text is counted with the
+model's own tokenizer and the chat template's tags are estimated (`TEMPLATE_TOKENS_PER_MESSAGE`
+a message, `GENERATION_PROMPT_TOKENS` for the opening of the answer), so that count is close
+but not exact (``exact`` is False). That server counts only between generations (the model's
+lock): at ``--concurrency`` above 1 a count waiting longer than `TOKENIZE_TIMEOUT_S` fails, and
+its request is sent uncounted.
+
+`PromptTokens` finds out on first use which of the three the endpoint speaks (``kind``); a server
+with none (OpenAI, SGLang, Ollama) has kind ``"none"``, and the client then
 applies the limit as characters (`chars_for_tokens`), saying so once. A count that fails (the
 server busy, a connection dropped) is ``None``: the request is sent as it is, and the server
 still refuses a prompt longer than its context.
@@ -35,6 +43,11 @@ import openai
 # vocabulary runs about 4; code and other scripts fewer).
 DEFAULT_CHARS_PER_TOKEN = 4.0
 TOKENIZE_TIMEOUT_S = 15.0  # a count waits this long at most; the request is then sent uncounted
+# Where only the text can be counted (llama-cpp-python): the template's tags around one message
+# (ChatML's "<|im_start|>" + "<|im_end|>" + newlines; Llama 3's header tokens run a little more)
+# and the opening of the answer the template appends.
+TEMPLATE_TOKENS_PER_MESSAGE = 5
+GENERATION_PROMPT_TOKENS = 3
 
 
 def server_root(base_url: str) -> str:
@@ -70,7 +83,7 @@ class PromptTokens:
         self.root = server_root(base_url)
         self.model = model
         self.timeout_s = timeout_s
-        self.kind: str | None = None  # "vllm", "llama_server" or "none"; None until the first count
+        self.kind: str | None = None  # "vllm", "llama_server", "llama_cpp_python" or "none"; None until the first count
         self.requests = 0  # tokenize requests sent (probes included)
         self._probe = asyncio.Lock()
 
@@ -85,11 +98,20 @@ class PromptTokens:
             return await self._vllm(messages)
         if self.kind == "llama_server":
             return await self._llama_server(messages)
+        if self.kind == "llama_cpp_python":
+            return await self._llama_cpp_python(messages)
         return None
+
+    @property
+    def exact(self) -> bool:
+        """Whether the counts include the chat template as the server applies it (False where
+        its tags are estimated: llama-cpp-python)."""
+        return self.kind != "llama_cpp_python"
 
     async def _first(self, messages: list[dict[str, Any]]) -> int | None:
         """The first count: tries each API in turn; the one that answers is kept."""
-        for kind, ask in (("vllm", self._vllm), ("llama_server", self._llama_server)):
+        for kind, ask in (("vllm", self._vllm), ("llama_server", self._llama_server),
+                          ("llama_cpp_python", self._llama_cpp_python)):
             try:
                 n = await ask(messages, probing=True)
             except _Unsupported:
@@ -153,6 +175,36 @@ class PromptTokens:
                 raise _Unsupported
             return None
         return len(tokens)
+
+
+    async def _llama_cpp_python(self, messages: list[dict[str, Any]], probing: bool = False) -> int | None:
+        data = await self._post("/extras/tokenize/count", {"model": self.model, "input": messages_text(messages)},
+                                probing)
+        count = None if data is None else data.get("count")
+        if not isinstance(count, int):
+            if probing:
+                raise _Unsupported
+            return None
+        return count + TEMPLATE_TOKENS_PER_MESSAGE * len(messages) + GENERATION_PROMPT_TOKENS
+
+
+def messages_text(messages: list[dict[str, Any]]) -> str:
+    """The text a chat template puts into the prompt, without its tags: each message's role
+    and content (the text parts of a list content), and its tool calls as JSON.
+
+    >>> messages_text([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    'system\\nBe brief.\\nuser\\nHi'
+    """
+    parts = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        text = f"{m.get('role', '')}\n{content if isinstance(content, str) else ''}"
+        if m.get("tool_calls"):
+            text += json.dumps(m["tool_calls"], ensure_ascii=False)
+        parts.append(text)
+    return "\n".join(parts)
 
 
 class _Unsupported(Exception):

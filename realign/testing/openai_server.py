@@ -595,7 +595,7 @@ def chat_template(messages: list[Any], generation_prompt: bool = True) -> str:
     return turns + ("<|assistant|>\n" if generation_prompt else "")
 
 
-TOKENIZE_APIS = ("vllm", "llama_server")
+TOKENIZE_APIS = ("vllm", "llama_server", "llama_cpp_python")
 
 
 # How real servers answer the ways of asking for JSON (realign.llm.structured sends them):
@@ -666,18 +666,20 @@ class OpenAIServer:
         context_chars: int | None = None,
         # Which prompt-token API it serves (`count_tokens` over `chat_template`): "vllm" (POST
         # /tokenize with messages -> count, max_model_len), "llama_server" (POST /apply-template
-        # -> prompt, POST /tokenize with content -> tokens) or None (404, as OpenAI's). Default:
-        # "vllm" for the vllm dialects, else None.
+        # -> prompt, POST /tokenize with content -> tokens), "llama_cpp_python" (POST
+        # /extras/tokenize/count with a text as input -> count) or None (404, as OpenAI's).
+        # Default: "vllm" for the vllm dialects, "llama_cpp_python" for llama_cpp, else None.
         tokenize: str | None = "auto",
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
         if tokenize == "auto":
-            tokenize = "vllm" if dialect in ("vllm", "vllm_legacy") else None
+            tokenize = ("vllm" if dialect in ("vllm", "vllm_legacy")
+                        else "llama_cpp_python" if dialect == "llama_cpp" else None)
         if tokenize is not None and tokenize not in TOKENIZE_APIS:
             raise ValueError(f"unknown tokenize API {tokenize!r}; expected one of {', '.join(TOKENIZE_APIS)}")
         self.tokenize = tokenize
-        self.tokenize_requests = 0  # POST /tokenize and /apply-template requests answered
+        self.tokenize_requests = 0  # POST /tokenize, /apply-template and /extras/tokenize/count requests answered
         self.dialect = dialect
         self.responder = responder
         self.host = host
@@ -952,7 +954,8 @@ class OpenAIServer:
             if unauthorized is not None:
                 return unauthorized
             return self.batch_desk.handle(method, route, headers, body)
-        if route in ("/tokenize", "/apply-template") and self.tokenize is not None and method == "POST":
+        if route in ("/tokenize", "/apply-template", "/extras/tokenize/count") and self.tokenize is not None \
+                and method == "POST":
             return self._tokenize(route, body)
         if route == "/models":
             if method != "GET":
@@ -968,13 +971,20 @@ class OpenAIServer:
         return 404, _error_body(404, f"no route for {method} {path}"), {}
 
     def _tokenize(self, route: str, raw: bytes) -> tuple[int, bytes, dict[str, str]]:
-        """vLLM's POST /tokenize (chat form), or llama-server's /apply-template and /tokenize."""
+        """vLLM's POST /tokenize (chat form), llama-server's /apply-template and /tokenize, or
+        llama-cpp-python's /extras/tokenize/count (a text's tokens, no chat template)."""
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             return 400, _error_body(400, f"request body is not valid JSON: {exc}"), {}
         with self._lock:
             self.tokenize_requests += 1
+        if (route == "/extras/tokenize/count") != (self.tokenize == "llama_cpp_python"):
+            return 404, _error_body(404, f"no route for POST {route}"), {}
+        if self.tokenize == "llama_cpp_python":
+            if not isinstance(body.get("input"), str):
+                return 422, _error_body(422, "'input' must be a string"), {}
+            return 200, json.dumps({"count": count_tokens(body["input"])}).encode(), {}
         if self.tokenize == "vllm":
             if route != "/tokenize" or not isinstance(body.get("messages"), list):
                 return 404, _error_body(404, f"no route for POST {route}"), {}
