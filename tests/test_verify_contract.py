@@ -18,7 +18,7 @@ from realign.verify.choice import inline_alternatives, presence_polarity
 from realign.verify.code import looks_like_code
 from realign.verify.facts import check_facts
 from realign.verify.label import item_labels
-from realign.verify.length import degeneration, residue, truncation
+from realign.verify.length import braced_value, degeneration, residue, truncation
 from realign.verify.math import gsm8k_reference
 from realign.verify.registry import VerifyOptions, verify_candidate
 
@@ -119,6 +119,22 @@ def test_broken_json_around_a_bare_answer_is_rejected() -> None:
     assert residue("[1, 2, 3]", "[1, 2, 3]") is None and residue("1382.2", "$1382.20") is None
     assert residue("{4}", "4") is None  # one pair of braces may be notation
     assert residue("{ {[1, 2, 3]} }", "[1, 2, 3]") is not None
+
+
+def test_a_value_in_template_braces_is_rejected() -> None:
+    # SmolLM2-135M on a tool row (trial10 D3): "... is 15 square units." became "{15} square units",
+    # which kept 15 and passed every check
+    original = "The area of the rectangle with length 5 units and breadth 3 units is 15 square units."
+    v = verify("What is the area of a rectangle 5 units long and 3 units wide?", original, "{15} square units")
+    length = next(c for c in v.checks if c.name == "length")
+    assert not v.passed and "template braces: '{15}'" in length.reason
+    assert braced_value("It is { 1,382.20 } dollars.", "$1382.20") is not None
+    # braces that notation, code or the original put there are no residue
+    for text in (r"so \frac{1}{2} of it", "x^{2} + 1", "match [a-z]{2,} then (ab){3}", "print('{0}'.format(x))",
+                 "use `{15}` here", "```python\ns = {15}\n```", "The set {1, 2, 3} has three members."):
+        assert braced_value(text, original) is None, text
+    assert braced_value("{4}", "4") is None  # wordless: residue() judges it
+    assert braced_value("Total: {15} units", "Total: {15} units") is None
 
 
 def test_a_piece_of_an_identifier_answer_is_no_part_of_the_answer() -> None:
