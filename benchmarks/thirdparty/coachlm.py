@@ -15,8 +15,9 @@ Raw files: `/work/thirdparty/raw/coachlm/expert_revision_<split>.json`, JSON arr
 as the source spells their fields ("Raw Instruction", "Raw Input", "Raw Response", "Revised
 Response"; the revised instruction and input and the edit distance were not transcribed). They were
 transcribed from `.ipynb_checkpoints/Expert Revision Dataset-checkpoint.json` (the JSON form of the
-dataset; the top-level file is an .xlsx) read with `read_file`: dev = the records in characters
-0-80,000, held = the records in characters 80,000-160,000, in file order. Only records whose raw
+dataset; the top-level file is an .xlsx; 2,756,485 characters) read with `read_file` at commit
+5cadb83418a4673351105ff982cbd1066f00396b: dev = the records in characters 0-80,000, held = the
+records wholly in characters 80,000-144,000, in file order. Only records whose raw
 response has at least two sentences (or list lines) and about 150 characters or more were
 transcribed: a one-sentence answer has no closing part apart from itself.
 
@@ -56,6 +57,16 @@ DROPS_ENDING = {
     ("dev", 30): "the last movies (The Postman, The Island) replaced",
     ("dev", 32): "another poem",
     ("dev", 34): "other takeaways",
+    # held: labelled before any check ran on the held rows
+    ("held", 0): "a made-up headphones story in place of the representative's",
+    ("held", 1): "another story (a virus cure, a cracked slide)",
+    ("held", 2): "a list of four painters; the closing on da Vinci's lasting influence is gone",
+    ("held", 4): "another story; the dog and rabbit do not turn on the fox",
+    ("held", 12): "the closing reassurance (peace of mind) replaced by a thank-you",
+    ("held", 16): "the closing on saving time and convenience is gone",
+    ("held", 18): "generic icon guidelines in place of the sun-like vibrant design",
+    ("held", 19): "a family reunion meal in place of Thanksgiving",
+    ("held", 31): "the feast he looked forward to is cut",
 }
 
 
