@@ -627,10 +627,11 @@ def open_answer_coverage(args: argparse.Namespace) -> None:
     third-party answers) and expert revisions of Alpaca responses (CoachLM, third-party controls), per
     split: cases verified wrongly, and how many of the rejections the parts test of the length check
     (length_parts.py) makes."""
-    from realign.verify.text_kept import content_words
-
-    for split in ("dev", "held"):
-        if split == "held" and args.dev_only:
+    for split in ("dev", "held", "held2"):
+        if split != "dev" and args.dev_only:
+            continue
+        if split == "held2":  # expert revisions only: a second held batch of them
+            coachlm_revisions(args, split)
             continue
         print(f"\n   open answers, {split}: changing = greeting / sign-off / last sentence / last paragraph dropped, "
               f"cut at a sentence; controls = ours (courtesy dropped, heading, bullets, last two swapped)")
@@ -647,31 +648,39 @@ def open_answer_coverage(args: argparse.Namespace) -> None:
         print("   (task not given) class: cases, rejected, rejected by the parts test alone (accepted without it)")
         for cls, (n, rej, only) in sorted(by_parts.items()):
             print(f"     {cls:<24}{n:>6}{rej:>6}{only:>6}")
-        path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
-        if not path.is_file():
-            print(f"   (skipped expert revisions: no {path}; see benchmarks/thirdparty/coachlm.py)")
-            continue
-        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        rows = [r for r in rows if r["split"] == split]
-        stats = {True: [0, 0, 0], False: [0, 0, 0]}  # keeps the ending -> rows, rejected by any check, by the parts test
-        for r in rows:
-            v = verify(r["instruction"], r["original"], r["candidate"])
-            failed = [x for x in v.checks if not x.passed]
-            hit = next((x.reason for x in failed if x.reason.startswith(PARTS_REASON)), None)
-            st = stats[bool(r["keeps_ending"])]
-            st[0] += 1
-            st[1] += bool(failed)
-            st[2] += hit is not None
-            if args.coverage_misses and split == "dev" and (hit or not r["keeps_ending"]):
-                words = content_words(r["original"])
-                share = len(words.keys() & content_words(r["candidate"]).keys()) / max(len(words), 1)
-                print(f"   --- dev revision {r['index']} ({'keeps' if r['keeps_ending'] else 'drops'} the ending"
-                      f"{': ' + r['label_note'] if r['label_note'] else ''}; keeps {share:.0%} of the original's content "
-                      f"words): {'rejected: ' + hit if hit else 'accepted by the parts test'}")
-        for keeps, (n, any_check, parts) in stats.items():
-            print(f"   CoachLM expert revisions ({split}, task not given) that {'keep' if keeps else 'drop'} the original's "
-                  f"closing content: {n} rows; rejected by the parts test {parts}/{n} ({parts / max(n, 1):.1%}), "
-                  f"by any check {any_check}/{n}")
+        coachlm_revisions(args, split)
+
+
+def coachlm_revisions(args: argparse.Namespace, split: str) -> None:
+    """CoachLM expert revisions of `split` (benchmarks/thirdparty/coachlm.py), by our label of whether the
+    revision keeps the original's closing content: rejected by the parts test and by any check."""
+    from realign.verify.text_kept import content_words
+
+    path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
+    if not path.is_file():
+        print(f"   (skipped expert revisions: no {path}; see benchmarks/thirdparty/coachlm.py)")
+        return
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = [r for r in rows if r["split"] == split]
+    stats = {True: [0, 0, 0], False: [0, 0, 0]}  # keeps the ending -> rows, rejected by any check, by the parts test
+    for r in rows:
+        v = verify(r["instruction"], r["original"], r["candidate"])
+        failed = [x for x in v.checks if not x.passed]
+        hit = next((x.reason for x in failed if x.reason.startswith(PARTS_REASON)), None)
+        st = stats[bool(r["keeps_ending"])]
+        st[0] += 1
+        st[1] += bool(failed)
+        st[2] += hit is not None
+        if args.coverage_misses and split == "dev" and (hit or not r["keeps_ending"]):
+            words = content_words(r["original"])
+            share = len(words.keys() & content_words(r["candidate"]).keys()) / max(len(words), 1)
+            print(f"   --- {r.get('batch', split)} revision {r['index']} ({'keeps' if r['keeps_ending'] else 'drops'} the ending"
+                  f"{': ' + r['label_note'] if r['label_note'] else ''}; keeps {share:.0%} of the original's content "
+                  f"words): {'rejected: ' + hit if hit else 'accepted by the parts test'}")
+    for keeps, (n, any_check, parts) in stats.items():
+        print(f"   CoachLM expert revisions ({split}, task not given) that {'keep' if keeps else 'drop'} the original's "
+              f"closing content: {n} rows; rejected by the parts test {parts}/{n} ({parts / max(n, 1):.1%}), "
+              f"by any check {any_check}/{n}")
 
 
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:

@@ -17,7 +17,11 @@ Response"; the revised instruction and input and the edit distance were not tran
 transcribed from `.ipynb_checkpoints/Expert Revision Dataset-checkpoint.json` (the JSON form of the
 dataset; the top-level file is an .xlsx; 2,756,485 characters) read with `read_file` at commit
 5cadb83418a4673351105ff982cbd1066f00396b: dev = the records in characters 0-80,000, held = the
-records wholly in characters 80,000-144,000, in file order. Only records whose raw
+records wholly in characters 80,000-144,000, in file order; dev2 = the records in characters
+144,000-192,000 that keep the original's closing content (labelled before the check ran on them;
+only those were transcribed: they are the ones a check must accept), added to dev after the held
+measurement to look for false rejections; held2 = the records wholly in characters 192,000-240,000,
+labelled before any check ran on them and measured once with the final check. Only records whose raw
 response has at least two sentences (or list lines) and about 150 characters or more were
 transcribed: a one-sentence answer has no closing part apart from itself.
 
@@ -70,22 +74,25 @@ DROPS_ENDING = {
 }
 
 
+BATCHES = (("dev", "dev"), ("dev2", "dev"), ("held", "held"), ("held2", "held2"))  # raw file -> split
+
+
 def rows(raw: Path) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    for split in ("dev", "held"):
-        path = raw / f"expert_revision_{split}.json"
+    for batch, split in BATCHES:
+        path = raw / f"expert_revision_{batch}.json"
         if not path.is_file():
-            print(f"(no {path}: the {split} split is left out)")
+            print(f"(no {path}: batch {batch} is left out)")
             continue
         for i, rec in enumerate(json.loads(path.read_text(encoding="utf-8"))):
             instruction = rec["Raw Instruction"].strip()
             extra = rec.get("Raw Input", "").strip()
             if extra and extra != "`<noinput>`":
                 instruction += "\n\n" + extra
-            drop = DROPS_ENDING.get((split, i))
-            out.append({"source": "coachlm_expert", "split": split, "index": i, "instruction": instruction,
-                        "original": rec["Raw Response"], "candidate": rec["Revised Response"],
-                        "keeps_ending": drop is None, "label_note": drop or ""})
+            drop = DROPS_ENDING.get((batch, i))
+            out.append({"source": "coachlm_expert", "split": split, "batch": batch, "index": i,
+                        "instruction": instruction, "original": rec["Raw Response"],
+                        "candidate": rec["Revised Response"], "keeps_ending": drop is None, "label_note": drop or ""})
     return out
 
 

@@ -38,7 +38,7 @@ OPEN_KINDS = frozenset({"none", "facts", "list"})
 NEW_CONTENT_TASKS = frozenset({"rejecting"})
 PREFIX = 6  # letters of a stem compared ("moderat-ion" / "moderat-ely")
 MIN_UNITS = 2  # own units of the closing part below which the sentence before is taken with it
-KEEP_SHARE = 0.2  # of the closing part's own units (rounded up, at least one) the rewrite must keep
+KEEP_SHARE = 0.1  # of the closing part's own units (rounded up, at least one) the rewrite must keep
 MIN_SENTENCES = 2  # an original of one sentence is its own closing: text_kept and the window judge it
 _HEAD_LINES = 6  # non-empty lines at the top of a rewrite searched for its greeting
 
