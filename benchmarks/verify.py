@@ -678,6 +678,8 @@ def coachlm_revisions(args: argparse.Namespace, split: str) -> None:
                   f"{': ' + r['label_note'] if r['label_note'] else ''}; keeps {share:.0%} of the original's content "
                   f"words): {'rejected: ' + hit if hit else 'accepted by the parts test'}")
     for keeps, (n, any_check, parts) in stats.items():
+        if not n:
+            continue
         print(f"   CoachLM expert revisions ({split}, task not given) that {'keep' if keeps else 'drop'} the original's "
               f"closing content: {n} rows; rejected by the parts test {parts}/{n} ({parts / max(n, 1):.1%}), "
               f"by any check {any_check}/{n}")

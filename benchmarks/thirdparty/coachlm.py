@@ -20,8 +20,9 @@ dataset; the top-level file is an .xlsx; 2,756,485 characters) read with `read_f
 records wholly in characters 80,000-144,000, in file order; dev2 = the records in characters
 144,000-192,000 that keep the original's closing content (labelled before the check ran on them;
 only those were transcribed: they are the ones a check must accept), added to dev after the held
-measurement to look for false rejections; held2 = the records wholly in characters 192,000-240,000,
-labelled before any check ran on them and measured once with the final check. Only records whose raw
+measurement to look for false rejections; held2 = the records wholly in characters 192,000-240,000
+that keep the original's closing content (10 of the 20 that qualify; labelled, and only those
+transcribed, before any check ran on them), measured once with the final check. Only records whose raw
 response has at least two sentences (or list lines) and about 150 characters or more were
 transcribed: a one-sentence answer has no closing part apart from itself.
 
@@ -87,7 +88,7 @@ def rows(raw: Path) -> list[dict[str, object]]:
         for i, rec in enumerate(json.loads(path.read_text(encoding="utf-8"))):
             instruction = rec["Raw Instruction"].strip()
             extra = rec.get("Raw Input", "").strip()
-            if extra and extra != "`<noinput>`":
+            if extra and extra.strip("`").lower() not in ("<noinput>", "<no input>"):
                 instruction += "\n\n" + extra
             drop = DROPS_ENDING.get((batch, i))
             out.append({"source": "coachlm_expert", "split": split, "batch": batch, "index": i,
