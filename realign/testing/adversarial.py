@@ -884,6 +884,6 @@ def ending_cases(instruction: str, original: str, task: str = "") -> list[Case]:
     if greet < 0 and sign < 0:
         out.append(c("sentences_as_bullets", "\n".join(f"- {s}" for s in sentences), True))
         if len(sentences) >= 3 and "\n" not in core.strip():  # one paragraph of prose: its sentences may move
-            swapped = sentences[:-2] + [sentences[-1], sentences[-2]]
+            swapped = [*sentences[:-2], sentences[-1], sentences[-2]]
             out.append(c("last_two_swapped", " ".join(swapped), True))
     return out

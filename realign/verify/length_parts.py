@@ -29,6 +29,7 @@ A candidate of a task in `NEW_CONTENT_TASKS` is not held to the original's parts
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from realign.verify.text_kept import _STOP, _WORD, _stem
 
@@ -68,6 +69,7 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _DISCOURSE = frozenset("""finally lastly therefore overall additionally furthermore moreover however thus hence
     ultimately conclusion summary example instance also another other addition""".split())
 _NORM = re.compile(r"[^\w]+")
+_MARKERS = re.compile(r"^[ \t>*_#\"'“”`-]*(?:\d{1,3}[.)](?=\s))?", re.M)  # `_LEAD` on every line at once
 
 
 def _lines(text: str) -> list[str]:
@@ -97,6 +99,7 @@ def _is_closing(line: str, whole: bool) -> bool:
     return not whole or len(rest.split()) <= 3 and not re.search(r"[.?]", rest)
 
 
+@lru_cache(maxsize=1024)  # an original is read for each of its candidates, and by both tests
 def letter_frame(original: str) -> tuple[int, int]:
     """(index of the original's salutation line or -1, index of its sign-off line or -1) among its
     non-empty lines: a salutation as the first line after any mail headers; a sign-off among the last
@@ -146,16 +149,26 @@ def dropped_frame(candidate: str, original: str) -> str | None:
 
 def _units(text: str) -> set[str]:
     """Content words of four letters or more (stemmed, cut to PREFIX letters; discourse words left
-    out) and numbers (without thousands commas) of `text`, read line by line with list markers
-    stripped (a "5." that numbers an item is no number of the text)."""
-    out: set[str] = set()
-    for line in text.splitlines():
-        bare = _bare(line)
-        out.update(n.replace(",", "").rstrip(".") for n in _NUMBER.findall(bare))
-        for w in _WORD.findall(bare.lower()):
-            if len(w) >= 4 and w not in _STOP and w not in _DISCOURSE and not w.isdigit():
-                out.add(_stem(w)[:PREFIX])
+    out) and numbers (without thousands commas) of `text`, list markers stripped (a "5." that
+    numbers an item is no number of the text). Each distinct word is stemmed once: this runs on every
+    open-answer candidate."""
+    bare = _MARKERS.sub("", text)
+    out = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(bare)}
+    words = {w for w in _WORD.findall(bare.lower()) if len(w) >= 4 and not w.isdigit()}
+    words -= _STOP
+    words -= _DISCOURSE
+    seen = _UNIT_OF
+    if len(seen) > 50_000:
+        seen.clear()
+    for w in words:
+        unit = seen.get(w)
+        if unit is None:
+            unit = seen[w] = _stem(w)[:PREFIX]
+        out.add(unit)
     return out
+
+
+_UNIT_OF: dict[str, str] = {}  # word -> its unit: a word's stem is worked out once per process
 
 
 def _norm(sentence: str) -> str:
@@ -167,7 +180,8 @@ def is_pleasantry(sentence: str) -> bool:
     return _PLEASANTRY.match(sentence) is not None
 
 
-def body_sentences(original: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def body_sentences(original: str) -> tuple[str, ...]:
     """The sentences of the original's body (its letter frame left out; a line is at least one
     sentence; list markers and markdown stripped), trailing pleasantries dropped."""
     lines = _lines(original)
@@ -177,24 +191,36 @@ def body_sentences(original: str) -> list[str]:
         sentences += [x for x in _SENTENCE_END.split(_bare(line)) if x.strip()]
     while sentences and is_pleasantry(sentences[-1]):
         sentences.pop()
-    return sentences
+    return tuple(sentences)
 
 
-def closing_part(original: str) -> tuple[str, set[str]] | None:
+@lru_cache(maxsize=1024)
+def closing_part(original: str) -> tuple[str, frozenset[str]] | None:
     """The original's closing part (its last sentence that is not a pleasantry, with the one before
     when it has fewer than MIN_UNITS own units) and its own units, or None when the original is too
     short or its end has too few own units to test."""
     sentences = body_sentences(original)
     if len(sentences) < MIN_SENTENCES:
         return None
+    greet, _ = letter_frame(original)
+    headers = "\n".join(_lines(original)[:max(greet, 0)])  # "Subject: ..." above the greeting is text too
     for take in (1, 2):
         if len(sentences) <= take:
             return None
         part = " ".join(sentences[-take:])
-        own = _units(part) - _units(" ".join(sentences[:-take]))
+        own = _units(part) - _units(headers + "\n" + " ".join(sentences[:-take]))
         if len(own) >= MIN_UNITS:
-            return part, own
+            return part, frozenset(own)
     return None
+
+
+def _last_sentence(text: str) -> str:
+    """The last sentence of `text` that is not a courtesy, normalised (`_norm`), or ""."""
+    for line in reversed(text.strip().splitlines()):
+        for sentence in reversed(_SENTENCE_END.split(_bare(line))):
+            if sentence.strip() and not is_pleasantry(sentence):
+                return _norm(sentence)
+    return ""
 
 
 def stops_early(candidate: str, original: str) -> str | None:
@@ -204,10 +230,9 @@ def stops_early(candidate: str, original: str) -> str | None:
     sentences = body_sentences(original)
     if len(sentences) < MIN_SENTENCES:
         return None
-    mine = body_sentences(candidate)
-    if not mine:
+    last = _last_sentence(candidate)
+    if not last:
         return None
-    last = _norm(mine[-1])
     at = max((i for i, x in enumerate(sentences) if _norm(x) == last), default=-1)
     if at < 0 or at == len(sentences) - 1:
         return None
