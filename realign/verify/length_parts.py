@@ -10,16 +10,20 @@ so both tests here ask for little:
 - Letter frame. An original that opens with a salutation line ("Dear Bob,", "Hi Mr. Lee,",
   "To whom it may concern:") needs a line opening with a greeting among the rewrite's first
   lines (any greeting: "Hello Mr. Lee," for "Hi Mr. Lee," is a rewrite). An original that ends
-  with a sign-off ("Sincerely,\n[Your Name]", "Thanks,\nSam") needs a closing line, or the
-  original's signature line, in the rewrite's second half.
+  with a sign-off ("Sincerely,\n[Your Name]", "Thanks,\nSam") needs a closing line in the
+  rewrite's second half, or the original's signature (or a "[Name]" to fill in) among the short
+  lines after the rewrite's last line of text.
 - Closing content. The original's last sentence that is not a pleasantry ("I hope this helps!",
   "Let me know if ...") is read for its own units: content words and numbers that no earlier
   part of the original uses (a word the answer repeats throughout says nothing about its end).
   A rewrite that drops that sentence keeps none of them; a rewrite that reorders or rephrases it
-  keeps some, anywhere in its text. Words are compared on a light stem cut to its first
+  keeps some, anywhere in its text: KEEP_SHARE of them (rounded up, at least one) is asked. Words are compared on a light stem cut to its first
   PREFIX letters ("moderation" = "moderately"), so a change of word form is no loss. When the
   last sentence has fewer than MIN_UNITS own units (a restating summary), the sentence before is
   taken with it; the test is then about the pair and says nothing of the last sentence alone.
+  And a rewrite whose last sentence is an earlier sentence of the original, word for word, with
+  none of the original's later sentences in it, stops early (`stops_early`): a restating last
+  sentence, whose words all come before, is caught so when the text is cut as written.
 
 Only originals with no closed answer are read (the contract kinds in `OPEN_KINDS`): a number,
 option, label or code answer has its own check, and a worked solution's last line is its answer.
