@@ -95,7 +95,7 @@ from realign.testing.adversarial import (Case, alpaca_item_label_cases, working_
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
-                                         rewritten_text_cases)
+                                         rewritten_text_cases, ending_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import check_working_kept, wrong_calculations
 from realign.verify.base import CheckInput
@@ -153,7 +153,7 @@ def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
     return NAMED_SPLITS.get(source, "held")
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "working": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa",
-                "text": "instructional_rewriting"}
+                "text": "instructional_rewriting", "open": "default"}
 OPTS = VerifyOptions()
 # EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
 # source) rather than row order, so every answer to one question falls in the same half: even
@@ -581,6 +581,120 @@ def negation_edits(folder: Path, dev_only: bool = False, show_misses: bool = Fal
                       f"[original]\n{r['original']}\n[candidate]\n{r['candidate']}\n")
 
 
+# --- open answers that lose their end or their letter frame (issue #9, D7 / D8) -----------------------
+
+# Originals of the changing class: open answers (contract none / facts / list) of sources nobody on this
+# project wrote, (split, folder, file, fields); dev sources were read while the test was built, the held
+# one only measured.
+OPEN_SOURCES = (
+    ("dev", "shared", "alpaca/alpaca_dev_1000.jsonl", ("instruction", "input", "output")),
+    ("dev", "lists", "vicuna_bench_answers.jsonl", ("instruction", "input", "response")),
+    ("dev", "lists", "selfinstruct_text-davinci-003.jsonl", ("instruction", "input", "response|target")),
+    ("dev", "lists", "mtbench_gpt4o_answers.jsonl", ("instruction", "input", "response")),
+    ("held", "lists", "alpacaeval_claude_outputs.jsonl", ("instruction", "input", "output")),
+)
+COVERAGE_FILE = "coachlm_revisions.jsonl"  # in the folder `coverage` beside --thirdparty (benchmarks/thirdparty/coachlm.py)
+PARTS_REASON = "rewrite drops part of the original"
+
+
+def open_answer_cases(args: argparse.Namespace, split: str) -> list[Case]:
+    """`ending_cases` on the open answers of the OPEN_SOURCES of `split`; a letter (an answer with a
+    greeting or sign-off line) is given the task email_generation in the "task given" column."""
+    from realign.verify.length_parts import OPEN_KINDS, letter_frame
+
+    folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
+    out: list[Case] = []
+    for sp, folder, name, fields in OPEN_SOURCES:
+        if sp != split:
+            continue
+        path = list_file(folders[folder], name) if folder == "lists" else folders[folder] / name
+        if not path.is_file():
+            print(f"  (skipped: {path} not found)")
+            continue
+        used = closed = 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            ask = (row.get(fields[0]) or "").strip()
+            if row.get(fields[1]):
+                ask += "\n\n" + row[fields[1]].strip()
+            for field in fields[2].split("|"):
+                answer = (row.get(field) or "").strip()
+                if not answer:
+                    continue
+                if read_contract(ask, answer).kind not in OPEN_KINDS:
+                    closed += 1
+                    continue
+                letter = letter_frame(answer) != (-1, -1)
+                made = ending_cases(ask, answer, "email_generation" if letter else "")
+                used += bool(made)
+                out += made
+        print(f"  {name}: {used} open answers used, {closed} with a closed contract left out")
+    return out
+
+
+def open_answer_coverage(args: argparse.Namespace) -> None:
+    """Open answers that lose their end or their letter frame (`ending_cases`, our degradations of
+    third-party answers) and expert revisions of Alpaca responses (CoachLM, third-party controls), per
+    split: cases verified wrongly, and how many of the rejections the parts test of the length check
+    (length_parts.py) makes."""
+    for split in ("dev", "held", "held2"):
+        if split != "dev" and args.dev_only:
+            continue
+        if split == "held2":  # expert revisions only: a second held batch of them
+            coachlm_revisions(args, split)
+            continue
+        print(f"\n   open answers, {split}: changing = greeting / sign-off / last sentence / last paragraph dropped, "
+              f"cut at a sentence; controls = ours (courtesy dropped, heading, bullets, last two swapped)")
+        cases = open_answer_cases(args, split)
+        adversarial(cases, show_misses=args.coverage_misses and split == "dev")
+        by_parts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # cases, rejected, rejected by the parts test only
+        for c in cases:
+            v = verify(c.instruction, c.original, c.candidate)
+            failed = [x for x in v.checks if not x.passed]
+            st = by_parts[c.cls]
+            st[0] += 1
+            st[1] += bool(failed)
+            st[2] += len(failed) == 1 and failed[0].reason.startswith(PARTS_REASON)
+        print("   (task not given) class: cases, rejected, rejected by the parts test alone (accepted without it)")
+        for cls, (n, rej, only) in sorted(by_parts.items()):
+            print(f"     {cls:<24}{n:>6}{rej:>6}{only:>6}")
+        coachlm_revisions(args, split)
+
+
+def coachlm_revisions(args: argparse.Namespace, split: str) -> None:
+    """CoachLM expert revisions of `split` (benchmarks/thirdparty/coachlm.py), by our label of whether the
+    revision keeps the original's closing content: rejected by the parts test and by any check."""
+    from realign.verify.text_kept import content_words
+
+    path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
+    if not path.is_file():
+        print(f"   (skipped expert revisions: no {path}; see benchmarks/thirdparty/coachlm.py)")
+        return
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = [r for r in rows if r["split"] == split]
+    stats = {True: [0, 0, 0], False: [0, 0, 0]}  # keeps the ending -> rows, rejected by any check, by the parts test
+    for r in rows:
+        v = verify(r["instruction"], r["original"], r["candidate"])
+        failed = [x for x in v.checks if not x.passed]
+        hit = next((x.reason for x in failed if x.reason.startswith(PARTS_REASON)), None)
+        st = stats[bool(r["keeps_ending"])]
+        st[0] += 1
+        st[1] += bool(failed)
+        st[2] += hit is not None
+        if args.coverage_misses and split == "dev" and (hit or not r["keeps_ending"]):
+            words = content_words(r["original"])
+            share = len(words.keys() & content_words(r["candidate"]).keys()) / max(len(words), 1)
+            print(f"   --- {r.get('batch', split)} revision {r['index']} ({'keeps' if r['keeps_ending'] else 'drops'} the ending"
+                  f"{': ' + r['label_note'] if r['label_note'] else ''}; keeps {share:.0%} of the original's content "
+                  f"words): {'rejected: ' + hit if hit else 'accepted by the parts test'}")
+    for keeps, (n, any_check, parts) in stats.items():
+        if not n:
+            continue
+        print(f"   CoachLM expert revisions ({split}, task not given) that {'keep' if keeps else 'drop'} the original's "
+              f"closing content: {n} rows; rejected by the parts test {parts}/{n} ({parts / max(n, 1):.1%}), "
+              f"by any check {any_check}/{n}")
+
+
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
     return [c for r in bbq_rows(shared, limit // 3, "options said twice") for c in option_twice_cases(*bbq_with_options(r))]
@@ -944,6 +1058,10 @@ def main() -> None:
     ap.add_argument("--working-only", action="store_true", help="run only the working check's classes (part 2)")
     ap.add_argument("--working-misses", action="store_true",
                     help="print the DEV cases of the working check verified wrongly (held cases stay unread)")
+    ap.add_argument("--coverage-only", action="store_true",
+                    help="run only the open answers that lose their end or letter frame, and the expert revisions (part 2)")
+    ap.add_argument("--coverage-misses", action="store_true",
+                    help="print the DEV open-answer cases verified wrongly and the dev expert revisions rejected")
     ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
@@ -959,6 +1077,9 @@ def main() -> None:
         return
     if args.negation_only:
         negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
+        return
+    if args.coverage_only:
+        open_answer_coverage(args)
         return
     print("== 1. real model outputs with their own labels (task not given)")
     rows = real_outputs(args.thirdparty, None)
@@ -986,6 +1107,8 @@ def main() -> None:
           "the negation undone (meaning changed), as rewrites of that sentence")
     negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
     working_part(args, ("dev",) if args.dev_only else ("dev", "held"))
+    print("\n   open answers that lose their end or their letter frame (issue #9, D7 / D8)")
+    open_answer_coverage(args)
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

@@ -880,3 +880,72 @@ def presence_cases(instruction: str, original: str, correct: list[str], incorrec
                 yes("defect_absence_stated", base, False),
                 yes("defect_hedged", f"There might be a bug: {what}.", False)]
     return out
+
+
+# --- open answers that lose their end or their letter frame (issue #9, D7 and D8) --------------------
+
+def _cut_before(text: str, sentence: str) -> str | None:
+    """`text` up to the start of the last occurrence of `sentence` (a sentence as `body_sentences`
+    gives it: list marker and markdown stripped), with a dangling list marker or heading mark removed."""
+    at = text.rfind(sentence)
+    if at <= 0:
+        return None
+    head = re.sub(r"(?:^|\n)[ \t]*(?:\d{1,3}[.)]|[-*•#>]+)?[ \t]*$", "", text[:at]).rstrip()
+    return head or None
+
+
+def ending_cases(instruction: str, original: str, task: str = "") -> list[Case]:
+    """An open answer (an explanation, an essay, a letter) whose rewrite loses part of it while keeping
+    at least half its length, as SmolLM2-135M's rewrites did (issue #9, trial findings D7 and D8):
+    the letter's greeting or sign-off dropped, the last content sentence dropped (with any courtesy
+    after it: "I hope this helps!"), the last paragraph dropped, the text cut at a sentence boundary
+    near 60% of its length; a letter keeps its sign-off in those three. And the controls a good
+    rewrite takes: a trailing courtesy dropped, a heading added, the sentences as bullets, the last
+    two sentences swapped. Cases that would be no change (a one-sentence answer, a text with one
+    paragraph) are not made."""
+    from realign.verify.length_parts import body_sentences, is_pleasantry, letter_frame
+
+    c = _maker("open", instruction, original, task)
+    text = original.strip()
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    greet, sign = letter_frame(text)
+    sentences = body_sentences(text)
+    out: list[Case] = []
+    if len(sentences) < 2:
+        return out
+    signoff = ""
+    body = text
+    if sign >= 0:
+        at = text.rfind(lines[sign])
+        body, signoff = text[:at].rstrip(), "\n\n" + text[at:]
+    if greet >= 0:
+        out.append(c("greeting_dropped", text[text.find(lines[greet]) + len(lines[greet]):].strip(), False))
+    if sign >= 0:
+        out.append(c("signoff_dropped", body, False))
+    # the body up to the end of its last content sentence (a trailing courtesy left out)
+    end = body.rfind(sentences[-1])
+    core = body[:end + len(sentences[-1])] if end > 0 else body
+    cut = _cut_before(core, sentences[-1])
+    if cut is not None and (greet < 0 or cut.strip() != lines[greet]):
+        out.append(c("last_sentence_dropped", cut + signoff, False))
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", core) if p.strip()]
+    if len(paragraphs) >= 2 + (greet >= 0):
+        shorter = core[:core.rfind(paragraphs[-1])].rstrip()
+        if shorter != (cut or "").rstrip():
+            out.append(c("last_paragraph_dropped", shorter + signoff, False))
+    target = 0.6 * len(core)
+    bounds = [(abs(core.find(s) - target), s) for s in sentences[1:-1] if core.find(s) > 0.5 * len(text)]
+    if bounds:
+        at_sentence = min(bounds)[1]
+        head = _cut_before(core[:core.find(at_sentence) + len(at_sentence)], at_sentence)
+        if head is not None and head.rstrip() != (cut or "").rstrip():
+            out.append(c("cut_at_sentence", head + signoff, False))
+    if core.rstrip() != body.rstrip() and is_pleasantry(body[len(core):].strip()):
+        out.append(c("courtesy_dropped", core.rstrip() + signoff, True))
+    out.append(c("heading_added", f"Here is the answer, reformatted:\n\n{text}", True))
+    if greet < 0 and sign < 0:
+        out.append(c("sentences_as_bullets", "\n".join(f"- {s}" for s in sentences), True))
+        if len(sentences) >= 3 and "\n" not in core.strip():  # one paragraph of prose: its sentences may move
+            swapped = [*sentences[:-2], sentences[-1], sentences[-2]]
+            out.append(c("last_two_swapped", " ".join(swapped), True))
+    return out

@@ -35,6 +35,7 @@ from collections import Counter
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
+from realign.verify.length_parts import NEW_CONTENT_TASKS, OPEN_KINDS, dropped_ending, dropped_frame
 from realign.verify.lists import read_list
 from realign.verify.options import VerifyOptions
 
@@ -267,6 +268,11 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 f"{options.worked_max_ratio if worked else options.max_ratio:g})"
             ),
         )
+    if inp.contract_kind in OPEN_KINDS and inp.task not in NEW_CONTENT_TASKS:
+        # whatever its length, an open answer keeps its letter frame and its closing content (length_parts.py)
+        why = dropped_frame(inp.candidate, inp.original) or dropped_ending(inp.candidate, inp.original, inp.contract_kind)
+        if why:
+            return CheckResult(name=NAME, passed=False, reason=f"rewrite drops part of the original: {why}")
     return CheckResult(
         name=NAME,
         passed=True,
