@@ -12,8 +12,12 @@ figures, rows/s of CPU time:
    `summarize`, and each verdict written as a JSON line, as `realign verify --out` does;
 3. the CLI as a user runs it: `realign verify --in FILE --out FILE` in a child process, its CPU
    time (user + system, start-up and imports included) and its wall clock; and the same with
-   start-up taken out (the child's CPU on an empty file subtracted). The children read compiled
-   bytecode, as an installed package does (`child_env`).
+   start-up taken out (the child's CPU on a one-row toy file, "2+2?" / "4", subtracted); and the
+   marginal rate, what a long run gets: the child's CPU on a file of the first real row subtracted
+   and that row left out of the count. A real row imports arithmetic.py, whose patterns take
+   about 125M instructions to compile once per run: the figure without start-up counts that as
+   row time, the marginal one as start-up. The children read compiled bytecode, as an installed
+   package does (`child_env`).
 
     .venv/bin/python benchmarks/verify_cli.py [--thirdparty DIR] [--copies N] [--repeat N]
 
@@ -111,12 +115,15 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as d:
         path, empty, out = Path(d) / "rows.jsonl", Path(d) / "empty.jsonl", Path(d) / "verdicts.jsonl"
+        first = Path(d) / "first.jsonl"
         with path.open("w", encoding="utf-8") as f:
             for _ in range(args.copies):
                 for r in rows:
                     f.write(json.dumps({"instruction": r["instruction"], "response": r["original"],
                                         "rewrite": r["candidate"]}, ensure_ascii=False) + "\n")
         empty.write_text(json.dumps({"instruction": "2+2?", "response": "4", "rewrite": "4"}) + "\n")
+        first.write_text(json.dumps({"instruction": rows[0]["instruction"], "response": rows[0]["original"],
+                                     "rewrite": rows[0]["candidate"]}, ensure_ascii=False) + "\n")
         n = len(rows) * args.copies
         loop = statistics.median(inner(rows) for _ in range(args.repeat))
         batched = statistics.median(inner(rows, batched=True) for _ in range(args.repeat))
@@ -125,6 +132,7 @@ def main() -> None:
         child(path, out, env)  # warm-up: writes the bytecode of every module a run imports
         runs = [child(path, out, env) for _ in range(args.repeat)]
         start = statistics.median(child(empty, out, env)[0] for _ in range(args.repeat))
+        one_row = statistics.median(child(first, out, env)[0] for _ in range(args.repeat))
         cpu, wall = statistics.median(c for c, _ in runs), statistics.median(w for _, w in runs)
     print(f"{len(rows)} real model solutions x {args.copies} = {n} rows; load average {os.getloadavg()[0]:.1f}")
     print(f"1. verification loop (verify_candidate, benchmark options): {loop:,.0f} rows/s of CPU time row by row, "
@@ -133,6 +141,8 @@ def main() -> None:
     print(f"3. `realign verify --in --out` child process: {n / cpu:,.0f} rows/s of CPU time with start-up "
           f"({cpu:.2f} s CPU, {wall:.2f} s wall), {n / max(cpu - start, 1e-9):,.0f} rows/s without it "
           f"(start-up {start:.2f} s CPU)")
+    print(f"   marginal, what a long run gets (minus a run of the first real row, n - 1 rows): "
+          f"{(n - 1) / max(cpu - one_row, 1e-9):,.0f} rows/s (one real row {one_row:.2f} s CPU)")
 
 
 if __name__ == "__main__":

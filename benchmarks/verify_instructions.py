@@ -71,8 +71,10 @@ def main() -> None:
         n = len(rows)
         total, base_toy, base_first = (instructions(p, out, env) for p in (path, toy, first))
     print(f"{n} real model solutions, one pass; valgrind cachegrind instructions of `realign verify --out`")
-    print(f"1. {(total - base_toy) / n / 1e6:.3f}M a row (minus a one-row toy file, as verify_cli.py subtracts start-up)")
-    print(f"2. {(total - base_first) / (n - 1) / 1e6:.3f}M a row (minus a file of the first real row: one-time costs out)")
+    print(f"1. per row minus the toy start-up: {(total - base_toy) / n / 1e6:.3f}M a row "
+          f"(minus a one-row toy file, as verify_cli.py subtracts start-up)")
+    print(f"2. marginal per row, what a long run gets: {(total - base_first) / (n - 1) / 1e6:.3f}M a row "
+          f"(minus a file of the first real row: one-time costs such as compiling arithmetic.py's patterns out)")
 
 
 if __name__ == "__main__":

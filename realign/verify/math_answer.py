@@ -388,12 +388,17 @@ def restated_forms(text: str, values: set[Fraction],
     if nums is None:
         nums = _all_numbers(text)
     out: set[Fraction] = set()
-    for (pm, p), (nm, n) in zip(nums, nums[1:]):
+    # which numbers have a value in `values`, each number looked up once (a Fraction's abs and hash
+    # are Python code, and each number is in two pairs): a pair with neither is skipped before its gap is read
+    given = [abs(n.value) in values for _, n in nums]
+    for i, ((pm, p), (nm, n)) in enumerate(zip(nums, nums[1:])):
+        if not (given[i] or given[i + 1]):
+            continue
         gap = text[pm.end() : nm.start()]
         if len(gap) > RESTATE_GAP or _SENT_BREAK.search(gap + " "):
             continue
-        if abs(p.value) in values and _restates(p, n, gap):
+        if given[i] and _restates(p, n, gap):
             out.add(abs(n.value))
-        elif abs(n.value) in values and _restates(n, p, gap):
+        elif given[i + 1] and _restates(n, p, gap):
             out.add(abs(p.value))
     return out - set(values)
