@@ -68,7 +68,10 @@ _OP = r"\s*(?:[+\-*/×x÷·⋅∙−]|\\times|\\cdot|\\div)\s*\(?\s*"
 # scan's cost), then each branch reads on from the character it took, which a lookbehind names.
 # A digit right after a digit starts no match that the digit before it does not start too (its
 # operand reads on to the same end), so only a number's first digit is tried: `(?<!\d\d)`.
+# A chain ("(16 - 3 - 4) * 2 = 18") reads on operand by operand: possessive, it only ever takes
+# ") op operand" pieces, which no "=" can be.
 _CALC_AFTER_FIRST = (r"[\d.,]*+(?:\s*+(?!x(?:\b|\d))[A-Za-z%/][\w/%'’-]*+){0,5}+" + _OP + _OPERAND
+                     + r"(?:\s*\)?" + _OP + _OPERAND + r")*+"
                      + r"\s*\)?\s*(?:\\text\{[^}]*\}\s*)?=\s*\\?\$?\d")  # an _OPERAND calculation after its first digit
 _WORKING = re.compile(r"[\\$\d=](?<!\d\d)(?:(?<=\\)\$?\d" + _CALC_AFTER_FIRST + r"|(?<=\$)\d" + _CALC_AFTER_FIRST
                       + r"|(?<=\d)" + _CALC_AFTER_FIRST + r"|(?<==)\s*\\?\$?\d[\d.,]*" + _OP + r"\\?\$?\d)")
