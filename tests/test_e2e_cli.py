@@ -969,11 +969,14 @@ def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp
     pipe = tmp_path / "mine.toml"
     pipe.write_text('name = "mine"\n[input]\nformat = "gsm8k"\n[classify]\nkind = "embedded"\n')
     db = tmp_path / "p.duckdb"
+    # rich wraps the warning lines, and folds a word longer than a line inside it: a wide terminal,
+    # so the file's path stays whole however long the temporary folder's name is (pytest-xdist's
+    # .../popen-gw1/... made it 82 characters, past the default 80)
     with OpenAIServer(RealignResponder()) as srv:
         proc = realign("rewrite", "--in", str(data), "--pipeline", str(pipe), "--db", str(db), "--model", "m",
-                       "--base-url", srv.base_url, "--task", "open_qa")
+                       "--base-url", srv.base_url, "--task", "open_qa", env=cli_env(COLUMNS="400"))
     assert proc.returncode == 2, proc.stderr[-2000:]
-    err = " ".join(proc.stderr.split())  # rich wraps the warning lines
+    err = " ".join(proc.stderr.split())
     assert f"rows read as gsm8k (input.format in {pipe})" in err
     assert f"Check input.format in {pipe} (or remove it to detect the shape)" in err
     assert f"Fix the input or input.format in {pipe}" in err
