@@ -13,8 +13,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
+import pytest
 
 from realign.llm.base import request_key
 from realign.testing.openai_server import Fault, FaultPlan, OpenAIServer, Reply
@@ -208,50 +210,59 @@ def _export(db: Path, out: Path) -> list[dict]:
 CONCURRENCY = 4
 
 
-def _stop_mid_run(tmp_path: Path, sig: signal.Signals) -> dict:
-    """An uninterrupted reference run, then a run stopped by `sig` after 40 requests (before the
-    store's first one-second flush) and rerun. Returns what the checks below need."""
-    data = tmp_path / "in.jsonl"
+@pytest.fixture(scope="module")
+def stoppable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """300 rows, a server answering in 0.04 s, and the export of an uninterrupted run of them: the
+    reference every stopped-and-resumed run below must match. One per module: the reference is the
+    same for each signal, and it is a full run of its own."""
+    tmp = tmp_path_factory.mktemp("stoppable")
+    data = tmp / "in.jsonl"
     write_alpaca(data, 300)
     with OpenAIServer(RealignResponder(), latency_s=0.04) as srv:
         base = ["--in", str(data), "--model", "m", "--base-url", srv.base_url, "--concurrency", str(CONCURRENCY),
                 "--classifier", "embedded", "-q"]
-        ref_db = tmp_path / "ref.duckdb"
+        ref_db = tmp / "ref.duckdb"
         summary_of(realign("rewrite", *base, "--db", str(ref_db), "--json"))
-        reference = _export(ref_db, tmp_path / "ref.jsonl")
+        yield {"srv": srv, "base": base, "reference": _export(ref_db, tmp / "ref.jsonl")}
 
-        db = tmp_path / "stopped.duckdb"
-        srv.reset()
-        proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db), "--json"],
-                                env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 120
-        while srv.count < 40 and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.01)
-        assert proc.poll() is None, "the run finished before it could be stopped"
-        os.kill(proc.pid, sig)
-        stdout, stderr = proc.communicate(timeout=60)
-        before = {request_key(b) for b in srv.requests}
 
-        con = duckdb.connect(str(db), read_only=True)
-        status = con.execute("SELECT status FROM runs").fetchone()[0]
-        saved = con.execute("SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM quarantine)").fetchone()[0]
-        con.close()
+def _stop_mid_run(tmp_path: Path, sig: signal.Signals, stoppable: dict) -> dict:
+    """A run of `stoppable`'s rows stopped by `sig` after 40 requests (before the store's first
+    one-second flush) and rerun. Returns what the checks below need."""
+    srv, base = stoppable["srv"], stoppable["base"]
+    db = tmp_path / "stopped.duckdb"
+    srv.reset()
+    proc = subprocess.Popen([sys.executable, "-m", "realign.cli", "rewrite", *base, "--db", str(db), "--json"],
+                            env=cli_env(), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while srv.count < 40 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "the run finished before it could be stopped"
+    os.kill(proc.pid, sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    before = {request_key(b) for b in srv.requests}
 
-        srv.reset()
-        resumed = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        resent = [b for b in srv.requests if request_key(b) in before]
-        after = _export(db, tmp_path / "resumed.jsonl")
-        srv.reset()
-        again = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
-        sent_again = srv.count
+    con = duckdb.connect(str(db), read_only=True)
+    status = con.execute("SELECT status FROM runs").fetchone()[0]
+    saved = con.execute("SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM quarantine)").fetchone()[0]
+    con.close()
+
+    srv.reset()
+    resumed = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+    resent = [b for b in srv.requests if request_key(b) in before]
+    after = _export(db, tmp_path / "resumed.jsonl")
+    srv.reset()
+    again = summary_of(realign("rewrite", *base, "--db", str(db), "--json"))
+    sent_again = srv.count
     print(f"{sig.name}: {len(before)} requests before the stop, {len(resent)} of them sent again after it; "
           f"{saved} rows saved at the stop, {resumed['resumed']} resumed")
     return {"rc": proc.returncode, "stdout": stdout, "stderr": stderr, "status": status, "saved": saved, "resumed": resumed,
-            "resent": resent, "reference": reference, "after": after, "again": again, "sent_again": sent_again}
+            "resent": resent, "reference": stoppable["reference"], "after": after, "again": again,
+            "sent_again": sent_again}
 
 
-def test_sigkill_then_rerun_sends_no_answered_request_again(tmp_path: Path) -> None:
-    r = _stop_mid_run(tmp_path, signal.SIGKILL)
+def test_sigkill_then_rerun_sends_no_answered_request_again(tmp_path: Path, stoppable: dict) -> None:
+    r = _stop_mid_run(tmp_path, signal.SIGKILL, stoppable)
     assert r["rc"] == -signal.SIGKILL
     # only the requests in flight at the kill (at most --concurrency) may go out again: every
     # answer received was journaled before use, whether or not it had reached DuckDB
@@ -260,20 +271,21 @@ def test_sigkill_then_rerun_sends_no_answered_request_again(tmp_path: Path) -> N
     assert r["sent_again"] == 0 and r["again"]["llm_requests"] == 0 and r["again"]["rows"] == 300
 
 
-def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(tmp_path: Path) -> None:
-    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
-        r = _stop_mid_run(tmp_path / sig.name, sig) if (tmp_path / sig.name).mkdir() is None else {}
-        assert r["rc"] == code, r["stderr"][-2000:]
-        assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
-        lines = r["stderr"].strip().splitlines()
-        assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
-        assert r["stderr"].endswith("resume\n")
-        stopped = json.loads(r["stdout"])  # --json: the summary so far, on stdout
-        assert stopped["status"] == "interrupted" and stopped["rows"] == r["saved"]
-        assert r["status"] == "interrupted"
-        assert r["resent"] == []  # the answers in flight at the stop were awaited and stored
-        assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
-        assert r["after"] == r["reference"] and r["sent_again"] == 0
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_and_sigint_stop_cleanly_and_the_rerun_completes(
+        tmp_path: Path, stoppable: dict, sig: signal.Signals, code: int) -> None:
+    r = _stop_mid_run(tmp_path, sig, stoppable)
+    assert r["rc"] == code, r["stderr"][-2000:]
+    assert "Traceback" not in r["stderr"] and "Error" not in r["stderr"]
+    lines = r["stderr"].strip().splitlines()
+    assert lines[-1] == f"interrupted: {r['saved']} rows saved; rerun the same command to resume"
+    assert r["stderr"].endswith("resume\n")
+    stopped = json.loads(r["stdout"])  # --json: the summary so far, on stdout
+    assert stopped["status"] == "interrupted" and stopped["rows"] == r["saved"]
+    assert r["status"] == "interrupted"
+    assert r["resent"] == []  # the answers in flight at the stop were awaited and stored
+    assert r["resumed"]["resumed"] >= r["saved"] and r["resumed"]["rows"] == 300
+    assert r["after"] == r["reference"] and r["sent_again"] == 0
 
 
 def test_a_stop_waits_for_the_answers_in_flight_so_the_rerun_pays_for_none_twice(tmp_path: Path) -> None:
@@ -957,11 +969,14 @@ def test_a_format_set_by_the_pipeline_file_is_named_as_such_in_every_message(tmp
     pipe = tmp_path / "mine.toml"
     pipe.write_text('name = "mine"\n[input]\nformat = "gsm8k"\n[classify]\nkind = "embedded"\n')
     db = tmp_path / "p.duckdb"
+    # rich wraps the warning lines, and folds a word longer than a line inside it: a wide terminal,
+    # so the file's path stays whole however long the temporary folder's name is (pytest-xdist's
+    # .../popen-gw1/... made it 82 characters, past the default 80)
     with OpenAIServer(RealignResponder()) as srv:
         proc = realign("rewrite", "--in", str(data), "--pipeline", str(pipe), "--db", str(db), "--model", "m",
-                       "--base-url", srv.base_url, "--task", "open_qa")
+                       "--base-url", srv.base_url, "--task", "open_qa", env=cli_env(COLUMNS="400"))
     assert proc.returncode == 2, proc.stderr[-2000:]
-    err = " ".join(proc.stderr.split())  # rich wraps the warning lines
+    err = " ".join(proc.stderr.split())
     assert f"rows read as gsm8k (input.format in {pipe})" in err
     assert f"Check input.format in {pipe} (or remove it to detect the shape)" in err
     assert f"Fix the input or input.format in {pipe}" in err
