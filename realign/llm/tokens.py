@@ -154,36 +154,22 @@ class PromptTokens:
     async def _vllm(self, messages: list[dict[str, Any]], probing: bool = False) -> int | None:
         data = await self._post("/tokenize", {"model": self.model, "messages": messages,
                                               "add_generation_prompt": True}, probing)
-        count = None if data is None else data.get("count")
-        if not isinstance(count, int):
-            if probing:
-                raise _Unsupported
-            return None
-        return count
+        return _field(data, "count", int, probing)
 
     async def _llama_server(self, messages: list[dict[str, Any]], probing: bool = False) -> int | None:
         templated = await self._post("/apply-template", {"messages": messages}, probing)
-        prompt = None if templated is None else templated.get("prompt")
-        if not isinstance(prompt, str):
-            if probing:
-                raise _Unsupported
+        prompt = _field(templated, "prompt", str, probing)
+        if prompt is None:
             return None
         data = await self._post("/tokenize", {"content": prompt, "add_special": True}, probing)
-        tokens = None if data is None else data.get("tokens")
-        if not isinstance(tokens, list):
-            if probing:
-                raise _Unsupported
-            return None
-        return len(tokens)
-
+        tokens = _field(data, "tokens", list, probing)
+        return None if tokens is None else len(tokens)
 
     async def _llama_cpp_python(self, messages: list[dict[str, Any]], probing: bool = False) -> int | None:
         data = await self._post("/extras/tokenize/count", {"model": self.model, "input": messages_text(messages)},
                                 probing)
-        count = None if data is None else data.get("count")
-        if not isinstance(count, int):
-            if probing:
-                raise _Unsupported
+        count = _field(data, "count", int, probing)
+        if count is None:
             return None
         return count + TEMPLATE_TOKENS_PER_MESSAGE * len(messages) + GENERATION_PROMPT_TOKENS
 
@@ -205,6 +191,17 @@ def messages_text(messages: list[dict[str, Any]]) -> str:
             text += json.dumps(m["tool_calls"], ensure_ascii=False)
         parts.append(text)
     return "\n".join(parts)
+
+
+def _field(data: dict[str, Any] | None, key: str, kind: type, probing: bool) -> Any:
+    """`data[key]` when the answer has it with the expected type; otherwise None, or while probing
+    `_Unsupported` (an answer not shaped as this API's is not this API)."""
+    value = None if data is None else data.get(key)
+    if isinstance(value, kind):
+        return value
+    if probing:
+        raise _Unsupported
+    return None
 
 
 class _Unsupported(Exception):
