@@ -9,7 +9,9 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   every file appears by rename, so a result on disk means its row's other files are there too.
 - ``calls/<worker>.jsonl``: every answered request, one line appended with one ``os.write``
   before the pipeline uses the answer (a killed process loses none); every worker reads all
-  of them when it starts, so a rerun sends no request that was answered before. Settled
+  of them when it starts, so a rerun sends no request that was answered before. It keeps
+  where each answer is, not the answer (`JournalIndex`), and saves that index under
+  ``calls/.index/`` for the workers after it. Settled
   failures are read back too (a prompt refused as longer than the model's context, the same
   cut-off or rejected answer twice: `realign.store.SETTLED_FAILURES`), so a worker answers them
   as the local store does (`get_cutoff`) instead of sending them again.
@@ -27,15 +29,18 @@ requests already in the store are skipped, and a session's ledger is the sum of 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import uuid
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from realign.sinks import RowResult, StoreSink
 from realign.store import SETTLED_FAILURES, Store, transaction
@@ -89,20 +94,19 @@ class ShardCache:
     """The request cache (`realign.llm.base.CallCache`) of one worker: answers from every
     worker's journal under `root/calls/`, new ones appended to its own.
 
-    It holds every answer of the run in memory (fine for a test or a run of a few hundred thousand
-    requests; a run of tens of millions would want an index by key prefix instead).
+    The journals' answers stay on disk: `JournalIndex` keeps where each one is (20 bytes an
+    answer), so a worker's memory and start-up do not grow with the answers' text; this worker's
+    own answers of the session are held as they come.
     """
 
     def __init__(self, root: str | Path, worker: str) -> None:
         folder = Path(root) / "calls"
         folder.mkdir(parents=True, exist_ok=True)
-        self.answers: dict[str, dict[str, Any]] = {}
-        self.settled: dict[str, dict[str, Any]] = {}  # request key -> the stored failure (get_cutoff)
         # the DuckDB store as the driver found it this session; the journals (newer) come first
         self.snapshot = StoreSnapshot.open(Path(root) / SNAPSHOT)
-        for path in sorted(folder.glob("*.jsonl")):
-            for entry in read_journal(path):
-                self._remember(entry["key"], entry.get("response"), entry.get("finish_reason"), entry.get("error"))
+        self.journals = JournalIndex(folder, worker)
+        self.answers: dict[str, dict[str, Any]] = {}  # this worker's, this session
+        self.settled: dict[str, dict[str, Any]] = dict(self.journals.settled)  # key -> the stored failure
         self._fd = os.open(folder / f"{worker}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def _remember(self, key: str, response: dict[str, Any] | None, finish_reason: str | None,
@@ -118,6 +122,8 @@ class ShardCache:
 
     def get_call(self, key: str) -> dict[str, Any] | None:
         found = self.answers.get(key)
+        if found is None:
+            found = self.journals.get(key)
         if found is None and self.snapshot is not None:
             found = self.snapshot.get_call(key)
         return found
@@ -127,8 +133,10 @@ class ShardCache:
         `realign.llm.base.CallCache.get_cutoff`): a prompt too long for the endpoint's model, the
         same cut-off or the same rejected answer twice; None otherwise."""
         found = self.settled.get(key)
-        if found is None and self.snapshot is not None and key not in self.answers:
+        if found is None and self.snapshot is not None:
             found = self.snapshot.get_cutoff(key)
+            if found is not None and (key in self.answers or self.journals.get(key) is not None):
+                found = None  # answered in this run since the store was copied
         return found
 
     def learned_dialect(self, base_url: str, model: str) -> str | None:
@@ -148,8 +156,210 @@ class ShardCache:
 
     def close(self) -> None:
         os.close(self._fd)
+        self.journals.close()
         if self.snapshot is not None:
             self.snapshot.close()
+
+
+class JournalIndex:
+    """Where each answer of the run's calls journals is, without holding the answers.
+
+    A journal line is found again by its key's 64-bit prefix (`key_prefix`): sorted prefixes and,
+    for each, the journal and the byte offset of its line (20 bytes an answer in memory, whatever
+    the answer's size). A lookup seeks to the line and parses it. The settled failures (few) are
+    parsed and held, as before.
+
+    Reading a journal parses only each line's key and its closing fields (`finish_reason` ...
+    `error`, which come after the request and the answer), not the request or the answer. What a
+    scan found is saved beside the journals (``calls/.index/<journal>.npz``: the bytes read, the
+    prefixes and offsets); the next worker, in the next window of the run or a later session,
+    loads it and reads only what was appended since. The Ray engine starts new workers for each
+    window of `WINDOW_ROWS` rows, and each reads every journal of the run: without this, each
+    start parsed every answer so far (benchmarks/shard_cache.py gives the figures).
+
+    The verdicts are those of reading every line in order (`read_journal` and
+    `ShardCache._remember`): a line that is not whole JSON is skipped, the newest answer of a key
+    wins, and an answer later than a key's settled failure removes the failure.
+    """
+
+    SAVE_AFTER_BYTES = 1 << 20  # an index is (re)written once a scan read at least this much
+
+    def __init__(self, folder: Path, worker: str) -> None:
+        self.folder = folder
+        self.worker = worker
+        self.paths: list[Path] = []
+        self.bytes_read = 0  # journal bytes scanned at start (what saved indexes did not cover)
+        self._files: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        prefixes: list[np.ndarray] = []
+        offsets: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        # settled failures in journal order: key -> (file number, offset, stored failure)
+        settled: dict[str, tuple[int, int, dict[str, Any]]] = {}
+        for path in sorted(folder.glob("*.jsonl")):
+            n = len(self.paths)
+            self.paths.append(path)
+            prefix, offset, settled_at = self._scan(path)
+            prefixes.append(prefix)
+            offsets.append(offset)
+            owners.append(np.full(len(prefix), n, dtype=np.int32))
+            for at in settled_at.tolist():
+                entry = self._line(n, int(at))
+                if entry is not None and entry.get("response") is not None:
+                    settled[entry["key"]] = (n, int(at), entry["response"])
+        prefix = np.concatenate(prefixes) if prefixes else np.zeros(0, dtype=np.uint64)
+        order = np.argsort(prefix, kind="stable")  # equal prefixes stay in journal order
+        self.prefix = prefix[order]
+        self.offset = (np.concatenate(offsets) if offsets else np.zeros(0, dtype=np.int64))[order]
+        self.owner = (np.concatenate(owners) if owners else np.zeros(0, dtype=np.int32))[order]
+        # an answer after a key's settled failure removes it (ShardCache._remember)
+        self.settled: dict[str, dict[str, Any]] = {}
+        for key, (n, at, response) in settled.items():
+            if not any((o, off) > (n, at) for o, off, _ in self._answers(key)):
+                self.settled[key] = response
+
+    def __len__(self) -> int:
+        return len(self.prefix)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The newest answer to `key` in the journals as they were read, or None."""
+        for _, _, entry in sorted(self._answers(key), key=lambda a: (a[0], a[1]), reverse=True)[:1]:
+            return entry["response"]
+        return None
+
+    def _answers(self, key: str) -> list[tuple[int, int, dict[str, Any]]]:
+        p = np.uint64(key_prefix(key))
+        lo, hi = np.searchsorted(self.prefix, p, "left"), np.searchsorted(self.prefix, p, "right")
+        found = []
+        for i in range(lo, hi):
+            n, at = int(self.owner[i]), int(self.offset[i])
+            entry = self._line(n, at)
+            if entry is not None and entry.get("key") == key and entry.get("response") is not None \
+                    and entry.get("error") is None:
+                found.append((n, at, entry))
+        return found
+
+    def _line(self, n: int, at: int) -> dict[str, Any] | None:
+        with self._lock:
+            f = self._files.get(n)
+            if f is None:
+                f = self._files[n] = self.paths[n].open("rb")
+            f.seek(at)
+            raw = f.readline()
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            return None
+        return entry if isinstance(entry, dict) else None
+
+    def close(self) -> None:
+        with self._lock:
+            for f in self._files.values():
+                f.close()
+            self._files.clear()
+
+    # -- reading a journal ------------------------------------------------------------------------
+
+    def _scan(self, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(prefixes, offsets) of the journal's answer lines and the offsets of its settled
+        failure lines; from its saved index where one is, plus what was appended since."""
+        saved = self.folder / INDEX_DIR / (path.name + ".npz")
+        size = path.stat().st_size
+        start = 0
+        prefix, offset, settled = array("Q"), array("q"), array("q")
+        old: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        try:
+            with np.load(saved) as z:
+                done = int(z["size"])
+                if done <= size and len(z["prefix"]) == len(z["offset"]):
+                    start, old = done, (z["prefix"].copy(), z["offset"].copy(), z["settled"].copy())
+        except (OSError, ValueError, KeyError):
+            pass  # none yet, or unreadable: read the whole journal
+        end = start
+        if size > start:
+            with path.open("rb") as f:
+                f.seek(start)
+                at = start
+                for raw in f:
+                    if not raw.endswith(b"\n"):
+                        break  # a line still being written, or cut by a killed process: read again next time
+                    kind, key = _classify_line(raw)
+                    if kind == "answer":
+                        prefix.append(key_prefix(key))
+                        offset.append(at)
+                    elif kind == "settled":
+                        settled.append(at)
+                    at += len(raw)
+                end = at
+        self.bytes_read += end - start
+        new = (np.frombuffer(prefix, dtype=np.uint64).copy(), np.frombuffer(offset, dtype=np.int64).copy(),
+               np.frombuffer(settled, dtype=np.int64).copy())
+        if old is not None:
+            new = tuple(np.concatenate([a, b]) for a, b in zip(old, new))  # type: ignore[assignment]
+        if end - start >= self.SAVE_AFTER_BYTES:
+            self._save(saved, end, *new)
+        return new
+
+    def _save(self, saved: Path, size: int, prefix: np.ndarray, offset: np.ndarray, settled: np.ndarray) -> None:
+        """Write an index by rename (a reader sees a whole one or none); a failure only costs the
+        next worker a longer read."""
+        try:
+            saved.parent.mkdir(exist_ok=True)
+            tmp = saved.with_name(f".{saved.name}.{self.worker}.tmp")
+            with tmp.open("wb") as f:
+                np.savez(f, size=np.int64(size), prefix=prefix, offset=offset, settled=settled)
+            os.replace(tmp, saved)
+        except OSError:
+            pass
+
+
+INDEX_DIR = ".index"  # under calls/: the saved journal indexes (JournalIndex)
+_TAIL = b',"finish_reason":'
+_NULL_RESPONSE = b'"response":null'
+
+
+def key_prefix(key: str) -> int:
+    """A request key's 64-bit prefix: its first 16 hex digits (request keys are SHA-256 hex), or
+    a hash of any other key."""
+    try:
+        return int(key[:16], 16)
+    except ValueError:
+        return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _classify_line(raw: bytes) -> tuple[str | None, str]:
+    """("answer" | "settled" | None, key) of one journal line, as `ShardCache._remember` would
+    take the whole line. The line as `put_call` writes it is read from its ends only: the key
+    first, then the closing fields (scalars, after the request and the answer). Any other shape
+    is parsed whole; a line that is not whole JSON is skipped, as `read_journal` does."""
+    if raw.startswith(b'{"key":"'):
+        close = raw.find(b'"', 8)
+        cut = raw.rfind(_TAIL)
+        # inside a JSON string every '"' is escaped, so the last ',"finish_reason":' is the line's own
+        if close > 8 and cut > close:
+            try:
+                tail = json.loads(b"{" + raw[cut + 1:])
+                key = raw[8:close].decode("ascii")
+            except (ValueError, UnicodeDecodeError):
+                tail = None
+            if isinstance(tail, dict):
+                null = raw[cut - len(_NULL_RESPONSE):cut] == _NULL_RESPONSE
+                return _kind(null, tail.get("finish_reason"), tail.get("error")), key
+    try:
+        entry = json.loads(raw)
+    except ValueError:
+        return None, ""
+    if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+        return None, ""
+    return _kind(entry.get("response") is None, entry.get("finish_reason"), entry.get("error")), entry["key"]
+
+
+def _kind(no_response: bool, finish_reason: Any, error: Any) -> str | None:
+    if no_response:
+        return None
+    if error is None:
+        return "answer"
+    return "settled" if finish_reason in SETTLED_FAILURES else None
 
 
 SNAPSHOT = "store"  # the folder of a run's shards holding the store's snapshot
