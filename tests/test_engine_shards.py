@@ -270,3 +270,27 @@ def test_the_store_copy_leaves_out_other_models_and_unsettled_failures_and_an_an
         assert cache.get_call("f" * 64) == {"choices": ["later"]} and cache.get_cutoff("f" * 64) is None
     finally:
         cache.close()
+
+
+def test_a_structured_output_form_a_worker_steps_down_to_reaches_later_workers_and_the_store(tmp_path: Path) -> None:
+    """A worker whose endpoint rejected response_format in one form keeps the form it stepped down
+    to: the next window's workers start there, and the import keeps it for later sessions."""
+    root = tmp_path / "run"
+    first = ShardCache(root, "w1")
+    assert first.learned_dialect("http://a/v1", "m") is None
+    first.remember_dialect("http://a/v1", "m", "json_object")
+    first.remember_dialect("http://b/v1", "m", "off")
+    first.close()
+    later = ShardCache(root, "w2")
+    try:
+        assert later.learned_dialect("http://a/v1", "m") == "json_object"
+        assert later.learned_dialect("http://a/v1", "other") is None
+        later.remember_dialect("http://a/v1", "m", "off")  # stepped further down: the newest file wins
+    finally:
+        later.close()
+    with Store(tmp_path / "s.duckdb") as store:
+        store.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+        import_shards(store, root, "run")
+        assert store.learned_dialect("http://a/v1", "m") == "off"
+        assert store.learned_dialect("http://b/v1", "m") == "off"

@@ -22,6 +22,9 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   other nodes may not see the file), so they read this copy (`StoreSnapshot`): a row finished
   by the local engine, or a prompt it saw refused as too long, costs nothing on Ray either.
 - ``usage/<session>-<worker>.json``: the worker's usage ledger (requests, tokens by purpose).
+- ``learned/<worker>.json``: the structured-output forms a worker stepped down to (an
+  endpoint that rejects ``response_format`` in one form): later workers start there, and the
+  import keeps them in the store for later sessions.
 
 Import is idempotent: per example the newest result wins (with the files of its flush), answered
 requests already in the store are skipped, and a session's ledger is the sum of its workers'.
@@ -104,7 +107,11 @@ class ShardCache:
         folder.mkdir(parents=True, exist_ok=True)
         # the DuckDB store as the driver found it this session; the journals (newer) come first
         self.snapshot = StoreSnapshot.open(Path(root) / SNAPSHOT)
+        self.root, self.worker = Path(root), worker
         self.journals = JournalIndex(folder, worker)
+        # structured-output forms learned by the run's workers so far: (base_url, model) -> form
+        self.learned: dict[tuple[str, str], str] = read_learned(root)
+        self._mine: dict[tuple[str, str], str] = {}  # what this worker learned (its learned/ file)
         self.answers: dict[str, dict[str, Any]] = {}  # this worker's, this session
         self.settled: dict[str, dict[str, Any]] = dict(self.journals.settled)  # key -> the stored failure
         self._fd = os.open(folder / f"{worker}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -140,8 +147,22 @@ class ShardCache:
         return found
 
     def learned_dialect(self, base_url: str, model: str) -> str | None:
-        """The structured-output form the store had learned this endpoint and model take."""
-        return self.snapshot.learned_dialect(base_url, model) if self.snapshot is not None else None
+        """The structured-output form this endpoint and model were found to take: by this worker,
+        by an earlier worker of the run (`learned/`), or by the store's earlier sessions."""
+        found = self.learned.get((base_url, model))
+        if found is None and self.snapshot is not None:
+            found = self.snapshot.learned_dialect(base_url, model)
+        return found
+
+    def remember_dialect(self, base_url: str, model: str, mode: str) -> None:
+        """Keep the form the client stepped down to, for the workers after this one (the next
+        window's) and, through `import_shards`, for the store's later sessions."""
+        self.learned[(base_url, model)] = self._mine[(base_url, model)] = mode
+        folder = self.root / "learned"
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f".{self.worker}.json.tmp"
+        tmp.write_text(json.dumps([[u, m, d] for (u, m), d in self._mine.items()]))
+        os.replace(tmp, folder / f"{self.worker}.json")  # a reader sees the whole file or the one before
 
     def put_call(self, key: str, *, kind: str, request: dict[str, Any], response: dict[str, Any] | None,
                  finish_reason: str | None = None, prompt_tokens: int | None = None,
@@ -472,6 +493,20 @@ def _replace_json(root: str | Path, kind: str, session: int, worker: str, data: 
     os.replace(tmp, final)
 
 
+def read_learned(root: str | Path) -> dict[tuple[str, str], str]:
+    """The structured-output forms the run's workers stepped down to (`learned/*.json`), the
+    newest file last so that its form wins: (base_url, model) -> form."""
+    found: dict[tuple[str, str], str] = {}
+    paths = sorted((Path(root) / "learned").glob("*.json"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for path in paths:
+        try:
+            for url, model, mode in json.loads(path.read_text()):
+                found[(url, model)] = mode
+        except (OSError, ValueError, TypeError):
+            continue  # replaced while read: the worker writes it whole again at its next step-down
+    return found
+
+
 def write_usage(root: str | Path, session: int, worker: str, by_purpose: dict[str, dict[str, int]]) -> None:
     _replace_json(root, "usage", session, worker, by_purpose)
 
@@ -542,6 +577,8 @@ def import_shards(store: Store, root: str | Path, run_id: str) -> dict[str, int]
                     [run_id, run_id])
         imported["quarantined"] = con.execute("SELECT count(*) FROM quarantine WHERE run_id = ?",
                                               [run_id]).fetchone()[0]
+    for (url, model), mode in read_learned(root).items():
+        store.remember_dialect(url, model, mode)  # the next session's workers and local runs start there
     stored = {r[0] for r in con.execute("SELECT DISTINCT key FROM llm_calls").fetchall()}
     for path in sorted((root / "calls").glob("*.jsonl")):
         for e in read_journal(path):
