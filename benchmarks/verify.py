@@ -1002,7 +1002,7 @@ def turns_part(args: argparse.Namespace) -> None:
             for cls in sorted(k for k in stats if same[k] == typ):
                 n, w, q, a = stats[cls]
                 tot = [t + x for t, x in zip(tot, stats[cls])]
-                print(f"     {cls:<30}{"control" if typ else "changing":<10}{n:>5}{w:>6}{q:>6}{a:>6}")
+                print(f"     {cls:<30}{'control' if typ else 'changing':<10}{n:>5}{w:>6}{q:>6}{a:>6}")
             if tot[0]:
                 print(f"     {'control' if typ else 'changing'} {'rejected' if typ else 'accepted'}: {tot[1]}/{tot[0]} "
                       f"({tot[1] / tot[0]:.1%}) with the reply given, {tot[3]}/{tot[0]} ({tot[3] / tot[0]:.1%}) one turn alone"
