@@ -55,6 +55,7 @@ def test_a_request_without_a_question_mark_is_a_question_to_the_user() -> None:
     "Done. Let me know if you have any other questions.",  # a courtesy, not a question the reply answers
     "Why does ice float? Because it is less dense than water.\n\nThat is the whole story.",  # asked and answered
     "Run this:\n\n```python\nname = input('Which city?')\n```",  # a question inside code
+    "Install the package and restart.\n\nConfirm the service runs. Share the log with your team.",  # how-to steps
 ])
 def test_an_answer_that_asks_the_user_nothing_is_not_held_to_a_question(original: str) -> None:
     passed, reason = _check(original, "Reformatted.")

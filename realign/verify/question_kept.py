@@ -44,13 +44,17 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?？])[\"'”’)\]*_]*[ \t]+|\n")
 _LEAD = re.compile(r"^[\s>*_#\"'“”`-]*(?:\d{1,3}[.)]\s+)?")
 _ASKS_MARK = re.compile(r"[?？][\"'”’)\]*_]*\s*$")
-# asking in words, without a question mark: a request for something the user is to say
+# asking in words, without a question mark: a request addressed to the user for something they are to say
+# ("Please tell me ...", "Let me know which ...", "Share with me ..."); an instruction of a how-to ("Confirm the
+# service runs.", "Share your results with the team.") and the courtesy "Let me know if you have any questions"
+# are not requests
 _ASKS_WORDS = re.compile(
-    r"^(?:(?:so|and|then|now|alternatively|otherwise),?\s+)?(?:please\s+|kindly\s+|just\s+)?"
-    r"(?:(?:let\s+me\s+know|tell\s+me|inform\s+me|advise|confirm|specify|clarify|indicate)\b(?!\s+if\s+you\s+(?:have|need)\b)"
-    r"|(?:provide|share|send|give)\s+(?:me\s+|us\s+)?(?:with\s+)?(?:the|your|a|an|some|more|any|which|what)\b"
-    r"|i(?:['’]d|\s+would|\s+will)?\s+(?:need|like|want)\s+to\s+know\b"
-    r"|i\s+(?:need|require)\s+(?:the|your|a|an|some|more)\b"
+    r"^(?:(?:so|and|then|now|alternatively|otherwise),?\s+)?(?:just\s+)?(?!(?:please\s+)?let\s+(?:me|us)\s+know"
+    r"\s+if\s+you\s+(?:have|need)\b)(?:"
+    r"please\s+(?:provide|share|send|give|tell|let|specify|confirm|clarify|describe|list|enter|choose|select)\b"
+    r"|(?:let|tell|inform|advise)\s+(?:me|us)\b|(?:provide|share|send|give)\s+(?:me|us)\b"
+    r"|(?:confirm|clarify|specify)\s+(?:whether|which|what|if|how|when|where)\b"
+    r"|i(?:['’]d|\s+would|\s+will)?\s+(?:need|like|want)\s+to\s+know\b|i\s+(?:need|require)\s+(?:the|your|some|more)\b"
     r"|(?:i\s+)?(?:look(?:ing)?\s+forward\s+to|await(?:ing)?)\s+(?:your|hearing)\b)",
     re.I)
 
