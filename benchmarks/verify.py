@@ -95,7 +95,7 @@ from realign.testing.adversarial import (Case, alpaca_item_label_cases, working_
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
-                                         rewritten_text_cases, ending_cases)
+                                         rewritten_text_cases, ending_cases, question_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import check_working_kept, wrong_calculations
 from realign.verify.base import CheckInput
@@ -962,6 +962,53 @@ def adversarial(cases: list[Case], show_misses: bool = False) -> list[dict[str, 
     return rows
 
 
+TURN_SOURCES = ((FIXTURES / "glaive_turns.jsonl", "glaive function-calling turns (committed)"),
+                ("mtbench_gpt4o_turns.jsonl", "MT-bench gpt-4o first answers (--thirdparty)"))
+
+
+def turns_part(args: argparse.Namespace) -> None:
+    """Chat answers that a user turn replies to (benchmarks/thirdparty/chat_turns.py), degraded by
+    `question_cases` (trial finding D4): each case verified with the reply given (CheckInput.next_user,
+    as the pipeline does) and without it (every check before question_kept, which saw one turn alone).
+    Split by a hash of the answer; --list-misses prints the dev cases verified wrongly."""
+    rows = []
+    for name, label in TURN_SOURCES:
+        path = name if isinstance(name, Path) else args.thirdparty / name
+        if not path.is_file():
+            print(f"  (skipped: {path} not found)")
+            continue
+        got = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+        print(f"  {label}: {len(got)} turns")
+        rows += got
+    for split in ("dev",) if args.dev_only else ("dev", "held"):
+        stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, wrong, wrong by question_kept, wrong alone
+        same: dict[str, bool] = {}
+        for r in (r for r in rows if r["split"] == split):
+            for c in question_cases(r["instruction"], r["original"], r["next_user"]):
+                inp = CheckInput(task="default", instruction=c.instruction, original=c.original, candidate=c.candidate)
+                v = verify_candidate(inp.with_changes(next_user=c.next_user), [], None, OPTS)
+                alone = verify_candidate(inp, [], None, OPTS)
+                st, same[c.cls] = stats[c.cls], c.same_answer
+                st[0] += 1
+                st[1] += v.passed != c.same_answer
+                st[2] += any(x.name == "question_kept" and not x.passed for x in v.checks)
+                st[3] += alone.passed != c.same_answer
+                if v.passed != c.same_answer and args.list_misses and split == "dev":
+                    print(f"--- MISS {c.cls}: {'; '.join(x.reason for x in v.checks if not x.passed) or 'accepted'}\n"
+                          f"[original]\n{c.original}\n[candidate]\n{c.candidate}\n[next user]\n{c.next_user}\n")
+        print(f"\n   {split}: class, type, cases, wrong with the reply given, question_kept rejected, wrong with one turn alone")
+        for typ in (False, True):
+            tot = [0, 0, 0, 0]
+            for cls in sorted(k for k in stats if same[k] == typ):
+                n, w, q, a = stats[cls]
+                tot = [t + x for t, x in zip(tot, stats[cls])]
+                print(f"     {cls:<30}{'control' if typ else 'changing':<10}{n:>5}{w:>6}{q:>6}{a:>6}")
+            if tot[0]:
+                print(f"     {'control' if typ else 'changing'} {'rejected' if typ else 'accepted'}: {tot[1]}/{tot[0]} "
+                      f"({tot[1] / tot[0]:.1%}) with the reply given, {tot[3]}/{tot[0]} ({tot[3] / tot[0]:.1%}) one turn alone"
+                      + (f"; rejected by question_kept {tot[2]}/{tot[0]} ({tot[2] / tot[0]:.1%})" if typ else ""))
+
+
 COMMITTED_LISTS = REPO / "tests" / "fixtures" / "verify" / "lists"
 
 
@@ -1065,7 +1112,11 @@ def main() -> None:
     ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
+    ap.add_argument("--turns-only", action="store_true", help="run only the chat turns a user turn replies to (D4)")
     args = ap.parse_args()
+    if args.turns_only:
+        turns_part(args)
+        return
     if args.rewrites_only:
         given_answer_rewrites(args.thirdparty, args.rewrites_misses)
         return

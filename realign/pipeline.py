@@ -316,7 +316,7 @@ class Pipeline:
         inp = CheckInput(
             task=turn.task, instruction=turn.instruction, original=turn.original, candidate=candidate,
             context="\n".join(f"[{t.role}] {t.shown()}" for t in turn.example.turns[:turn.turn_index]),
-            evidence=turn.evidence_text,
+            evidence=turn.evidence_text, next_user=turn.next_user,
         )
         names = self._checks.get(turn.task)
         if names is None:

@@ -85,6 +85,17 @@ def turn_instruction(example: Example, turn_index: int) -> str:
     return example.instruction
 
 
+def next_user_turn(example: Example, turn_index: int) -> str:
+    """The user turn that replies to the answer at `turn_index`: the next turn that is not a system
+    turn, when it is a user turn; "" otherwise (the chat's last answer, an answer the assistant
+    follows with a tool call or another answer of its own)."""
+    for t in example.turns[turn_index + 1:]:
+        if t.role == "system":
+            continue
+        return t.content if t.role == "user" else ""
+    return ""
+
+
 def turn_context(example: Example, turn_index: int) -> list[Turn]:
     """Turns before the answered user turn: system prompt and earlier exchanges."""
     for i in range(turn_index - 1, -1, -1):

@@ -386,3 +386,35 @@ def test_every_mode_asks_about_an_answer_after_tool_calls_with_the_tool_exchange
                 assert "[tool result]" in text and "[tool call]" in text
     plain = [t for (row, _), texts in by_step.items() if row == "plain" for t in texts]
     assert plain and not any("<tool_exchange>" in t for t in plain)
+
+
+def test_a_rewrite_that_drops_the_question_the_next_user_turn_answers_is_rejected(tmp_path: Path) -> None:
+    """Trial finding D4: in the recipe row, the answer asking "Which one would you like to try?" is
+    followed by the user's choice; a rewrite that turns the question into a statement ("You can try
+    either one.") passes every check of the turn alone, but leaves the reply answering nothing, so the
+    turn keeps its original (question_kept), while the row's last answer, which no user turn follows,
+    is rewritten and the tool calls come out as read."""
+    import re
+
+    def drop_closing_question(parts: dict) -> str:
+        return reformat(re.sub(r"[^.!?\n]*\?$", "You can try either one.", parts["original"].strip()))
+
+    db = tmp_path / "asks.duckdb"
+    with OpenAIServer(RealignResponder(drop_closing_question)) as srv:
+        summary_of(realign("rewrite", "--in", str(FIXTURES / SHAPES["sharegpt"][0]), "--model", "m",
+                           "--base-url", srv.base_url, "--task", "open_qa", "-q", "--json", "--db", str(db)))
+    story = summary_of(realign("show", example_id_of(db, 1), "--db", str(db), "--json"))
+    source = _source_rows("sharegpt")[1]["conversations"]
+    asking = next(t for t in story["turns"] if t["turn_index"] == 5)
+    assert source[5]["value"].endswith("Which one would you like to try?") and source[6]["from"] == "human"
+    assert asking["status"] == "kept_original"
+    assert [(c["name"], "dropped" in c["reason"]) for c in asking["verdicts"][0]["checks"] if not c["passed"]] == \
+        [("question_kept", True)]
+    last = max(story["turns"], key=lambda t: t["turn_index"])
+    assert last["status"] == "rewritten"
+    assert all(c["name"] != "question_kept" for v in last["verdicts"] for c in v["checks"])
+    out = tmp_path / "asks.json"
+    _export(db, out, "sharegpt")
+    exported = [json.loads(x) for x in out.read_text().splitlines()][1]["conversations"]
+    assert [t for t in exported if t["from"] in ("function_call", "observation")] == \
+        [t for t in source if t["from"] in ("function_call", "observation")]

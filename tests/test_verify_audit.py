@@ -132,3 +132,20 @@ def test_an_export_is_counted_by_row_and_by_rewritten_turn(tmp_path: Path) -> No
     s = summarize(recs)
     assert (s["rows"], s["turns"], s["passed"], s["skipped"]) == (3, 3, 3, 1)
     assert s["by_contract"]["number"]["rows"] == 3  # verdicts, i.e. turns
+
+
+def test_a_chat_turn_whose_reply_answers_its_question_must_keep_asking_it(tmp_path: Path) -> None:
+    """`realign verify` judges a chat turn as the pipeline does (trial finding D4): a row's `next_user`
+    field, or the user turn after a turn of an export, makes question_kept run for it."""
+    ask = "I found two recipes: a stir fry and a casserole. Which one would you like to try?"
+    statement = "I found two recipes: a stir fry and a casserole. You can try either one."
+    plain = [{"id": "alone", "instruction": "Find a recipe.", "response": ask, "rewrite": statement},
+             {"id": "chat", "instruction": "Find a recipe.", "response": ask, "rewrite": statement,
+              "next_user": "The stir fry, please."}]
+    chat = [{"role": "user", "content": "Find a recipe."}, {"role": "assistant", "content": ask},
+            {"role": "user", "content": "The stir fry, please."}, {"role": "assistant", "content": "Here it is."}]
+    export = {"id": "export", "original_messages": chat, "turns": [
+        {"turn_index": 1, "status": "rewritten", "original": ask, "final": statement}]}
+    recs = list(audit_file(write_jsonl(tmp_path / "chat.jsonl", [*plain, export]), task=None))
+    assert [r["passed"] for r in recs] == [True, False, False]
+    assert recs[1]["failed"] == recs[2]["failed"] == ["question_kept"]

@@ -86,6 +86,14 @@ class TurnInput:
         return turn_instruction(self.example, self.turn_index)
 
     @property
+    def next_user(self) -> str:
+        """The user turn that replies to this answer ("" when none follows; `realign.rewrite.next_user_turn`):
+        verification reads it to keep a question the answer asked that reply."""
+        from realign.rewrite import next_user_turn
+
+        return next_user_turn(self.example, self.turn_index)
+
+    @property
     def tool_exchange(self) -> str:
         """The tool calls and results the answer rests on, as a prompt block
         (`realign.rewrite.tool_exchange`); "" when no tool turn comes before it. Every mode's

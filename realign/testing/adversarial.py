@@ -40,6 +40,7 @@ class Case:
     candidate: str
     same_answer: bool
     task: str = ""  # the task a user's data would give the item, when not the kind's usual one
+    next_user: str = ""  # the user turn that replies to the answer in its chat ("" for a single turn)
 
 
 def _maker(kind: str, instruction: str, original: str, task: str = ""):
@@ -948,4 +949,73 @@ def ending_cases(instruction: str, original: str, task: str = "") -> list[Case]:
         if len(sentences) >= 3 and "\n" not in core.strip():  # one paragraph of prose: its sentences may move
             swapped = [*sentences[:-2], sentences[-1], sentences[-2]]
             out.append(c("last_two_swapped", " ".join(swapped), True))
+    return out
+
+
+# --- a chat answer that asks the user something the next user turn answers (trial finding D4) ---------
+
+_ASK_SPLIT = re.compile(r"(?<=[.!?])[\"'”’)]*[ \t]+|\n+")
+_ASK_LEAD = re.compile(
+    r"^(?:great!?\s+|and\s+|so\s+)*(?:"
+    r"(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:provide|tell|give|share|send|let)\s+(?:me|us)\s+"
+    r"(?:with\s+|know\s+)?"
+    r"|please\s+(?:provide|tell|give|share|send)\s+(?:me\s+)?(?:with\s+)?"
+    r"|(?:would|do)\s+you\s+(?:like|want)\s+me\s+to\s+|shall\s+i\s+|should\s+i\s+"
+    r"|(?:what|which|how\s+\w+|when|where|who)\s+(?:would|do|does|should|can)\s+you\s+"
+    r"(?:like\s+(?:to\s+)?|want\s+(?:to\s+)?|prefer\s+)?"
+    r"|(?:do|does|is|are|would|will|can)\s+)", re.I)
+_OFFER = re.compile(r"^(?:(?:would|do)\s+you\s+(?:like|want)\s+me\s+to|shall\s+i|should\s+i)\b", re.I)
+
+
+def _asking(sentence: str) -> bool:
+    """A sentence that asks the reader: a question mark at its end, or a request opening with "Please"."""
+    s = sentence.strip()
+    return s.endswith("?") or s.lower().startswith("please ")
+
+
+def question_cases(instruction: str, original: str, next_user: str) -> list[Case]:
+    """A chat answer followed by a user turn. When the answer ends by asking the user something (its last
+    one or two sentences end with a question mark or open with "Please"), the changing rewrites real
+    models make (trial finding D4): the question dropped, turned into a statement that keeps its words
+    ("This depends on the loan amount ..." / "I can also convert it ..."), or swapped for a generic
+    closer or a generic question ("Is there anything else I can help you with?"); and the controls a good rewrite takes: the text unchanged, the question asked first, put in
+    bold under a heading, reworded ("Can you tell me ...?"), the rest as bullets before it. An answer
+    that asks nothing gives its controls only (a heading added, a paragraph's sentences as bullets): a check of
+    the question must not fire on them. Our own sentence splitting, not the check's."""
+    text = original.strip()
+    sentences = [s.strip() for s in _ASK_SPLIT.split(text) if s and s.strip()]
+
+    def case(cls: str, candidate: str, same: bool) -> Case:
+        return Case("turn", cls, instruction, original, candidate, same, next_user=next_user)
+
+    # the closing question: asking sentences among the last two (a courtesy may follow it)
+    asked = [s for s in sentences[-2:] if _asking(s)]
+    if not asked:
+        out = [case("no_question_heading", f"Here is the answer, reformatted:\n\n{text}", True)]
+        if len(sentences) >= 2 and "\n" not in text:  # one paragraph of prose: its sentences as bullets
+            out.append(case("no_question_bullets", "\n".join(f"- {s}" for s in sentences), True))
+        return out
+    rest = text
+    for sentence in asked:
+        at = rest.rfind(sentence)
+        rest = rest[:at] + rest[at + len(sentence):]
+    rest = re.sub(r"[ \t]+(?=\n|$)|^[ \t]+", "", re.sub(r"[ \t]{2,}", " ", rest), flags=re.M).strip()
+    question = " ".join(asked)
+    phrase = _ASK_LEAD.sub("", asked[-1].rstrip("?.! ")).strip()
+    phrase = phrase[:1].lower() + phrase[1:] if phrase[:2] != phrase[:2].upper() else phrase
+    statement = (f"I can also {phrase}." if _OFFER.match(asked[-1]) else f"This depends on {phrase}.")
+    out = [case("unchanged", text, True),
+           case("question_reworded", ((rest + " ") if rest else "") + f"Can you tell me {phrase}?", True)]
+    if rest:
+        out += [case("question_dropped", rest, False),
+                case("question_to_statement", f"{rest} {statement}", False),
+                case("question_to_generic_closer", f"{rest}\n\nLet me know if you have any other questions.", False),
+                case("question_to_generic_question", f"{rest} Is there anything else I can help you with?", False),
+                case("question_first", f"{question}\n\n{rest}", True),
+                case("question_bold_heading", f"## Next step\n\n{rest}\n\n**{question}**", True)]
+        body = [s for s in _ASK_SPLIT.split(rest) if s and s.strip()]
+        if len(body) >= 2:
+            out.append(case("rest_as_bullets", "\n".join(f"- {s}" for s in body) + f"\n\n{question}", True))
+    else:
+        out.append(case("question_to_statement", statement, False))
     return out

@@ -3,7 +3,8 @@
 
 Input: JSONL (one object per line) or a JSON array of objects. Each row needs the instruction,
 response (the original) and rewrite fields (names configurable); an Alpaca `input` field, when
-present and non-empty, is appended to the instruction. Rows of realign's own provenance export
+present and non-empty, is appended to the instruction; an optional `next_user` field holds the user turn
+that replies to the original in its chat (question_kept then runs). Rows of realign's own provenance export
 (`export --format jsonl`) are read as they are: one verdict per rewritten turn, final against
 original. Rows stream, verified BATCH at a time (each check over the batch before the next: the
 verdicts of row-by-row runs, with less CPU); a JSON array is read whole.
@@ -146,12 +147,13 @@ def audit_file(
     # keeps each stage's code and tables in the CPU caches. `slots` keeps the input order: a
     # finished record, or a row waiting for its verdict as (record so far, index of its unit).
     slots: list[dict[str, Any] | tuple[dict[str, Any], int]] = []
-    units: list[tuple[str, str, str, str, list[str]]] = []  # (task, instruction, original, rewrite, task checks)
+    # (task, instruction, original, rewrite, task checks, the user turn replying to the original or "")
+    units: list[tuple[str, str, str, str, list[str], str]] = []
 
     def flush() -> Iterator[dict[str, Any]]:
-        contracts = [contract_of(ins, orig) for _, ins, orig, _, _ in units]
-        inputs = [CheckInput(task=t, instruction=ins, original=orig, candidate=cand, contract_kind=c.kind)
-                  for (t, ins, orig, cand, _), c in zip(units, contracts)]
+        contracts = [contract_of(ins, orig) for _, ins, orig, _, _, _ in units]
+        inputs = [CheckInput(task=t, instruction=ins, original=orig, candidate=cand, contract_kind=c.kind, next_user=reply)
+                  for (t, ins, orig, cand, _, reply), c in zip(units, contracts)]
         if checks is not None:  # exactly the checks asked for
             verdicts = run_checks_many([(u[4], inp) for u, inp in zip(units, inputs)], opts)
         else:  # the generic checks (ALWAYS) and the contract's come with it
@@ -189,11 +191,11 @@ def audit_file(
                 continue
             row_task = t or None
         base["task"] = row_task
-        row_units: list[tuple[dict[str, Any], str, str, str]] = []  # (extra keys, instruction, original, rewrite)
+        row_units: list[tuple[dict[str, Any], str, str, str, str]] = []  # (extra keys, instruction, original, rewrite, reply)
         story = (_export_turns(row) if (instruction_field, response_field, rewrite_field) == _DEFAULT_FIELDS
                  and response_field not in row else None)
         if story is not None:
-            row_units = [({"turn_index": i}, ins, orig, final) for i, ins, orig, final in story]
+            row_units = [({"turn_index": i}, ins, orig, final, reply) for i, ins, orig, final, reply in story]
             if not row_units:
                 status = row.get("status")
                 slots.append({**base, "skipped": f"no rewritten turn (status {status})" if isinstance(status, str)
@@ -218,14 +220,16 @@ def audit_file(
             extra = row.get("input")
             if instruction_field == "instruction" and isinstance(extra, str) and extra.strip():
                 instruction = f"{instruction}\n\n{extra}"
-            row_units = [({}, instruction, values[response_field], values[rewrite_field])]
+            reply = row.get("next_user")
+            row_units = [({}, instruction, values[response_field], values[rewrite_field],
+                          reply if isinstance(reply, str) else "")]
         if checks is None and row_task is not None:
             if row_task not in cache:
                 cache[row_task] = task_checks(row_task)
             if cache[row_task] is None:
                 slots.append({**base, "error": f"{_where(path, index, line)}, field '{task_field}': unknown task {row_task!r}"})
                 continue
-        for keys, instruction, original, candidate in row_units:
+        for keys, instruction, original, candidate, reply in row_units:
             if checks is not None:
                 names, source = list(checks), "flag"
             elif row_task is not None:
@@ -233,7 +237,7 @@ def audit_file(
             else:
                 names, source = [], "contract"
             slots.append(({**base, **keys, "checks_from": source}, len(units)))
-            units.append((row_task or "default", instruction, original, candidate, names))
+            units.append((row_task or "default", instruction, original, candidate, names, reply))
         if len(slots) >= BATCH:
             yield from flush()
     yield from flush()
@@ -248,8 +252,8 @@ def _contract_dict(c: AnswerContract) -> dict[str, Any]:
     return {"kind": c.kind, "value": c.value, "found": c.found, "checks": list(c.checks)}
 
 
-def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None:
-    """(turn index, its request, original, final) per rewritten turn of a row of realign's own
+def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str, str]] | None:
+    """(turn index, its request, original, final, the user turn replying to it or "") per rewritten turn of a row of realign's own
     provenance export (`export --format jsonl`), or None for any other shape. Turns that kept the
     original (or failed) are left out: checking an original against itself would count as a pass.
 
@@ -270,7 +274,10 @@ def _export_turns(row: dict[str, Any]) -> list[tuple[int, str, str, str]] | None
             return None
         request = next((m.get("content") for m in reversed(messages[:i])
                         if isinstance(m, dict) and m.get("role") == "user"), "")
-        out.append((i, request if isinstance(request, str) else "", t["original"], t["final"]))
+        after = next((m for m in messages[i + 1:] if isinstance(m, dict) and m.get("role") != "system"), {})
+        reply = after.get("content") if after.get("role") == "user" else ""
+        out.append((i, request if isinstance(request, str) else "", t["original"], t["final"],
+                    reply if isinstance(reply, str) else ""))
     return out
 
 

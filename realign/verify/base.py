@@ -17,6 +17,10 @@ class CheckInput(BaseModel):
     context: str = ""  # earlier turns of a conversation, flattened; may be empty
     evidence: str = ""  # the evidence the rewrite was given, flattened; may be empty
     contract_kind: str = "none"  # kind of the turn's answer contract (contract.py); shapes the length window
+    # The user turn that replies to this answer in the conversation ("" when none follows: a single-turn
+    # row, a chat's last answer, an answer followed by a tool call). When one follows, a question the
+    # answer asked the user must survive the rewrite, since that reply answers it (question_kept.py).
+    next_user: str = ""
 
     def with_changes(self, **changes: str) -> "CheckInput":
         """A copy with `changes`: a plain construction, a quarter of `model_copy`'s cost, paid on every

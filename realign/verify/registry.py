@@ -1,7 +1,7 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
-`lists`, `facts`, `refusal`, `language`) and exposes `make_check(options) -> Check` (`arithmetic` holds a
+`lists`, `facts`, `text_kept`, `question_kept`, `refusal`, `language`) and exposes `make_check(options) -> Check` (`arithmetic` holds a
 second one, `working_kept`, behind `make_working_check`); the readers of `facts` and `math` live beside them
 (`facts_*`, `math_*`). Modules are imported on first use, so importing the
 registry is cheap.
@@ -45,6 +45,7 @@ _MODULES: dict[str, str] = {
     "list_items": "realign.verify.lists",
     "key_facts": "realign.verify.facts",
     "text_kept": "realign.verify.text_kept",
+    "question_kept": "realign.verify.question_kept",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
@@ -177,7 +178,8 @@ def verify_candidate(
 ) -> Verdict:
     """Verify one candidate against the turn's answer contract and the task's checks.
 
-    The contract's checks are added to the task's (never removed); answer-neutral repairs
+    The contract's checks are added to the task's (never removed), and `question_kept` when a user
+    turn replies to the answer (`CheckInput.next_user`); answer-neutral repairs
     (repair.py) are applied first and recorded in `Verdict.repairs`, with the repaired text in
     `Verdict.text`. `contract` None reads it from the instruction and the original.
     """
@@ -200,6 +202,8 @@ def verify_candidates(
         if contract is None:
             contract = read_contract(inp.instruction, inp.original, opts)
         names = contract_checks(contract, list(task_checks))
+        if inp.next_user.strip() and "question_kept" not in names:
+            names.append("question_kept")
         if inp.contract_kind != contract.kind:
             inp = inp.with_changes(contract_kind=contract.kind)
         text, repairs = repair(inp, names, opts)
