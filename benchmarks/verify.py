@@ -193,6 +193,8 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
             continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
+        if p.name == TURN_SOURCES[1][0]:
+            continue  # chat answers with the user's reply: measured apart (`turns_part`)
         if p.name in (PRESENCE_FILE.name, SOCRATIC_FILE.name):
             continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`, `working_part`)
         for line in p.read_text(encoding="utf-8").splitlines():
