@@ -45,6 +45,7 @@ _MODULES: dict[str, str] = {
     "list_items": "realign.verify.lists",
     "key_facts": "realign.verify.facts",
     "text_kept": "realign.verify.text_kept",
+    "text_added": "realign.verify.text_added",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
