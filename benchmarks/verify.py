@@ -70,6 +70,12 @@ Three parts:
    controls); then model-written solutions their source labels correct (Kojima, Plan-and-Solve,
    shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
    the full verification, printed apart. Split by a hash of the question (`working_split`).
+   Added sentence (issue #9, D2; `--added-only`, `--added-misses` for the dev misses): a rewriting task's
+   text with another row's sentence put at its start, end or middle (`added_cases`), against real rewrites of
+   the same request: JFLEG's second person's correction of a learner sentence (task text_correction;
+   jfleg_corrections.jsonl in `added/` beside --thirdparty, benchmarks/thirdparty/jfleg.py), CondaQA's
+   paraphrase edits (task paraphrasing), and Alpaca rows routed to a rewriting task (originals only); split
+   by a hash of the learner sentence / the Alpaca response, CondaQA by its converter's split.
 3. Speed: full verification (contract read + every check) rows/s on one core on real solutions, row by row
    and in batches (as `realign verify` runs it).
 
@@ -95,7 +101,7 @@ from realign.testing.adversarial import (Case, alpaca_item_label_cases, working_
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
-                                         rewritten_text_cases, ending_cases, question_cases)
+                                         rewritten_text_cases, ending_cases, question_cases, added_cases)
 from realign.verify.choice import inline_alternatives
 from realign.verify.arithmetic import check_working_kept, wrong_calculations
 from realign.verify.base import CheckInput
@@ -153,7 +159,7 @@ def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
     return NAMED_SPLITS.get(source, "held")
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "working": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa",
-                "text": "instructional_rewriting", "open": "default"}
+                "text": "instructional_rewriting", "open": "default", "added": "instructional_rewriting"}
 OPTS = VerifyOptions()
 # EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
 # source) rather than row order, so every answer to one question falls in the same half: even
@@ -581,6 +587,108 @@ def negation_edits(folder: Path, dev_only: bool = False, show_misses: bool = Fal
                       f"{r['passage_id']}, task {task or '(none)'}: "
                       f"{'; '.join(ch.reason for ch in verdict.checks if not ch.passed) or '-'}\n"
                       f"[original]\n{r['original']}\n[candidate]\n{r['candidate']}\n")
+
+
+# --- a transformed text with an unrelated sentence added (issue #9, D2) ---------------------------------
+
+JFLEG_FILE = "jfleg_corrections.jsonl"  # in the folder `added` beside --thirdparty (benchmarks/thirdparty/jfleg.py)
+
+
+def added_split(text: str) -> str:
+    """dev / held by the first hex digit of the sha1 of `text` (even: dev)."""
+    return "dev" if int(hashlib.sha1(text.encode("utf-8")).hexdigest()[0], 16) % 2 == 0 else "held"
+
+
+def _foreign_sentence(texts: list[str], i: int) -> str:
+    """The longest sentence of at least six words among the texts after the i-th (wrapping round)."""
+    from realign.verify.text_added import sentences
+
+    for k in range(1, len(texts)):
+        found = [x for x in sentences(texts[(i + k) % len(texts)]) if len(x.split()) >= 6]
+        if found:
+            return max(found, key=len)
+    return ""
+
+
+def added_sources(args: argparse.Namespace) -> dict[str, list[tuple[str, str, str, str, str]]]:
+    """source -> (split, instruction, original, rewrite or "", task) rows: JFLEG corrections (a second
+    person's correction as the rewrite), CondaQA paraphrase edits (the paraphrase as the rewrite; the
+    converter's split), Alpaca rows the embedded classifier routes to a rewriting task (no rewrite)."""
+    out: dict[str, list[tuple[str, str, str, str, str]]] = {}
+    p = args.thirdparty.parent / "added" / JFLEG_FILE
+    if p.is_file():
+        rows = [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+        out["jfleg"] = [(r["split"], r["instruction"], r["original"], r["candidate"], "text_correction") for r in rows]
+    else:
+        print(f"   (skipped JFLEG: no {p}; see benchmarks/thirdparty/jfleg.py)")
+    p = args.thirdparty / NEGATION_FILE
+    if p.is_file():
+        rows = [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+        out["condaqa"] = [(r["split"], r["instruction"], r["original"], r["candidate"], "paraphrasing")
+                          for r in rows if r["edit"] == "paraphrase"]
+    else:
+        print(f"   (skipped CondaQA paraphrases: no {p})")
+    alpaca = [c for c in rewriting_cases(args.shared) if c.cls == "with_heading"]  # one per routed row
+    out["alpaca"] = [(added_split(c.original), c.instruction, c.original, "", c.task) for c in alpaca]
+    return out
+
+
+def open_answers_added(args: argparse.Namespace, split: str) -> None:
+    """Whether a milder added-sentence test could run on open answers (contract none) too: how many of
+    CoachLM's expert revisions of Alpaca responses of `split` (real rewrites that add detail) the
+    text_added check would reject if it ran on them. It does not run on them (task-gated)."""
+    from realign.verify.text_added import check_text_added
+
+    path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
+    if not path.is_file():
+        return
+    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = [r for r in rows if r["split"] == split]
+    hit = sum(not check_text_added(CheckInput(task="default", instruction=r["instruction"], original=r["original"],
+                                              candidate=r["candidate"])).passed for r in rows)
+    print(f"   (not run on open answers) CoachLM expert revisions ({split}) text_added would reject: {hit}/{len(rows)}")
+
+
+def added_part(args: argparse.Namespace) -> None:
+    """Rewrites of a transformed text that add an unrelated sentence (`added_cases`: another row's
+    sentence at the start, the end or between two sentences) against real rewrites of the same requests
+    (JFLEG's second correction, CondaQA's paraphrase) and our controls, per split and source: cases, the
+    full verification's verdicts with the task given and not given, and the rejections text_added made."""
+    sources = added_sources(args)
+    for split in ("dev",) if args.dev_only else ("dev", "held"):
+        print(f"\n   added sentence, {split}: class, cases, wrong (task given), wrong (no task), rejected by text_added")
+        totals = {True: [0, 0, 0], False: [0, 0, 0]}  # same_answer -> cases, wrong with the task given, text_added failed
+        for name, rows in sources.items():
+            rows = [r for r in rows if r[0] == split]
+            originals = [r[2] for r in rows]
+            stats: dict[tuple[bool, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+            for i, (_, instruction, original, rewrite, task) in enumerate(rows):
+                foreign = _foreign_sentence(originals, i)
+                if not foreign:
+                    continue
+                for c in added_cases(instruction, original, foreign, task, rewrite):
+                    st = stats[(c.same_answer, c.cls)]
+                    given, bare = verify(c.instruction, c.original, c.candidate, c.task), verify(c.instruction, c.original, c.candidate)
+                    st[0] += 1
+                    st[1] += given.passed != c.same_answer
+                    st[2] += bare.passed != c.same_answer
+                    hit = any(ch.name == "text_added" and not ch.passed for ch in given.checks)
+                    st[3] += hit
+                    totals[c.same_answer][2] += hit
+                    totals[c.same_answer][0] += 1
+                    totals[c.same_answer][1] += given.passed != c.same_answer
+                    if args.added_misses and split == "dev" and given.passed != c.same_answer:
+                        print(f"   --- MISS {name}/{c.cls} ({'control rejected' if c.same_answer else 'addition accepted'}): "
+                              f"{'; '.join(ch.reason for ch in given.checks if not ch.passed) or '-'}\n"
+                              f"   [original] {c.original[:300]!r}\n   [candidate] {c.candidate[:400]!r}")
+            print(f"   {name} ({len(rows)} rows)")
+            for (same, cls), (n, w_given, w_bare, by_check) in sorted(stats.items()):
+                print(f"     {cls:<22}{'control' if same else 'changing':<10}{n:>5}{w_given:>6}{w_bare:>6}{by_check:>6}")
+        open_answers_added(args, split)
+        for same, label in ((False, "additions accepted"), (True, "controls rejected")):
+            n, w, hit = totals[same]
+            print(f"   {split} total, task given: {label} {w}/{n} ({w / max(n, 1):.1%})"
+                  + (f"; rejected by text_added {hit}/{n} ({hit / max(n, 1):.1%})" if same else ""))
 
 
 # --- open answers that lose their end or their letter frame (issue #9, D7 / D8) -----------------------
@@ -1115,9 +1223,14 @@ def main() -> None:
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
     ap.add_argument("--turns-only", action="store_true", help="run only the chat turns a user turn replies to (D4)")
+    ap.add_argument("--added-only", action="store_true", help="run only the added-sentence class (part 2)")
+    ap.add_argument("--added-misses", action="store_true", help="print the DEV added-sentence cases verified wrongly")
     args = ap.parse_args()
     if args.turns_only:
         turns_part(args)
+        return
+    if args.added_only:
+        added_part(args)
         return
     if args.rewrites_only:
         given_answer_rewrites(args.thirdparty, args.rewrites_misses)
@@ -1159,6 +1272,7 @@ def main() -> None:
     print("\n   negation edits (CondaQA): a negated sentence paraphrased (meaning kept), its negation's scope moved or "
           "the negation undone (meaning changed), as rewrites of that sentence")
     negation_edits(args.thirdparty, args.dev_only, args.negation_misses)
+    added_part(args)
     working_part(args, ("dev",) if args.dev_only else ("dev", "held"))
     print("\n   open answers that lose their end or their letter frame (issue #9, D7 / D8)")
     open_answer_coverage(args)

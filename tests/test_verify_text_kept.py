@@ -31,8 +31,8 @@ def verdict(task: str, instruction: str, original: str, candidate: str):
 def test_a_rewriting_tasks_text_is_kept(candidate: str, ok: bool) -> None:
     v = verdict("instructional_rewriting", FORMAL, FORMAL_ANSWER, candidate)
     assert v.passed is ok, [c.reason for c in v.checks if not c.passed]
-    if not ok:
-        assert [c.name for c in v.checks if not c.passed] == ["text_kept"]
+    if not ok:  # a text replaced by another is also added content (text_added)
+        assert [c.name for c in v.checks if not c.passed][0] == "text_kept"
 
 
 @pytest.mark.parametrize("task", ["instructional_rewriting", "language_polishing", "paraphrasing", "text_correction"])

@@ -1018,4 +1018,33 @@ def question_cases(instruction: str, original: str, next_user: str) -> list[Case
             out.append(case("rest_as_bullets", "\n".join(f"- {s}" for s in body) + f"\n\n{question}", True))
     else:
         out.append(case("question_to_statement", statement, False))
+# --- a transformed text with an unrelated sentence added (issue #9, D2) ------------------------------
+
+def added_cases(instruction: str, original: str, foreign: str, task: str, rewrite: str = "") -> list[Case]:
+    """A rewriting task's text (corrected, paraphrased, made formal) whose rewrite adds an unrelated
+    sentence, as SmolLM2-135M's rewrite did (issue #9, trial finding D2): `foreign` (a sentence of
+    another row) put before the text, after it, and between two of its sentences when it has more than
+    one. The text is `rewrite` when given (another person's rewrite of the same request: a control as
+    it is) and the original otherwise. Controls of ours beside it: a heading, a note on the edit, a
+    list of the corrections quoting the request's words (the format text_correction asks for)."""
+    from realign.verify.text_added import sentences
+
+    c = _maker("added", instruction, original, task)
+    text = (rewrite or original).strip()
+    foreign = foreign.strip()
+    out = [c("rewrite_as_written", text, True)] if rewrite else []
+    out += [c("added_at_start", f"{foreign} {text}", False),
+            c("added_at_end", f"{text}\n\n{foreign}" if "\n" in text else f"{text} {foreign}", False)]
+    parts = sentences(text)
+    if len(parts) >= 2:
+        cut = parts[len(parts) // 2]
+        at = text.find(cut)
+        if at > 0:
+            out.append(c("added_in_middle", f"{text[:at].rstrip()} {foreign} {text[at:]}", False))
+    request = instruction.strip().split("\n")[-1].strip()
+    changed = [w for w in re.findall(r"[A-Za-z']{4,}", request) if w.lower() not in text.lower()][:2]
+    notes = "\n".join(f"- '{w}' -> corrected: spelling or grammar" for w in changed) or "- no other changes"
+    out += [c("heading_added", f"Revised version:\n\n{text}", True),
+            c("note_on_edit", f"{text}\n\nThis version keeps the meaning and adjusts the wording as asked.", True),
+            c("corrections_listed", f"{text}\n\nChanges:\n{notes}", True)]
     return out

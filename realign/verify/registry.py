@@ -46,6 +46,7 @@ _MODULES: dict[str, str] = {
     "key_facts": "realign.verify.facts",
     "text_kept": "realign.verify.text_kept",
     "question_kept": "realign.verify.question_kept",
+    "text_added": "realign.verify.text_added",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
