@@ -1018,6 +1018,9 @@ def question_cases(instruction: str, original: str, next_user: str) -> list[Case
             out.append(case("rest_as_bullets", "\n".join(f"- {s}" for s in body) + f"\n\n{question}", True))
     else:
         out.append(case("question_to_statement", statement, False))
+    return out
+
+
 # --- a transformed text with an unrelated sentence added (issue #9, D2) ------------------------------
 
 def added_cases(instruction: str, original: str, foreign: str, task: str, rewrite: str = "") -> list[Case]:
