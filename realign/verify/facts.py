@@ -28,7 +28,8 @@ A fact is kept in the forms long answers write it; each kind of form is read by 
 numbers, dates, roundings, decades, centuries, ranges and money by `facts_numbers`, units,
 temperatures and eras by `facts_units`, names with a number ("World War II") by `facts_numerals`,
 names (titles, given names, pet forms, acronyms, abbreviations, folded letters) by `facts_names`,
-plain-word answers by `facts_terms`, quotations by `facts_quotes`. This module runs the check and
+plain-word answers by `facts_terms` (also a short answer capitalised only at its opening: "Cartoon" is
+kept by "satirical cartoons", `_plain_word_kept`), quotations by `facts_quotes`. This module runs the check and
 gives its reasons: besides the above, a value with the scale word of a unit the question states
 ("$1,577 million" for "1577" to a question "in USD millions", `math.in_question_scale`) and a
 compound the rewrite spaces out ("Twenty - sixth") are read as the original's. The same name with
@@ -73,7 +74,9 @@ from realign.verify.facts_numbers import (
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
-from realign.verify.facts_terms import TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept
+from realign.verify.facts_terms import (
+    TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept, opening_capital_term,
+)
 from realign.verify.facts_units import _UNIT_KIND, _eras_written, _temperatures_written, _units_after
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
 from realign.verify.math_answer import restated_forms
@@ -436,6 +439,13 @@ def _other_given_name(inp: CheckInput) -> str | None:
         return f"fact changed: the original names {given} {surname}, the rewrite names {word} {surname}"
     return None
 
+def _plain_word_kept(inp: CheckInput, name: str, text: str, given: frozenset[str]) -> bool:
+    """A one-word name that opens the original and is its only capital ("Cartoon", "Bee keeping")
+    kept as plain words (`facts_terms.opening_capital_term`): "cartoons", "a beekeeper"."""
+    term = opening_capital_term(inp.original, name)
+    return term is not None and _term_kept(term, text, given)
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     inp = _numerals_aligned(_rejoined(_money_written_out(_zero_counted(inp))))
@@ -488,7 +498,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                             if k in want.terms
                                             else (k in cand_text if _symbol_answer(k) else
                                                   _has_name(cand_low, _fold(k), cand_text, n))
-                                            or (caseless and _caseless_name_kept(k, cand_text))))
+                                            or (caseless and _caseless_name_kept(k, cand_text))
+                                            or _plain_word_kept(inp, n, cand_text, given)))
                   and not _negated_name(_fold(k), cand_text)]
     for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
         last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
@@ -510,7 +521,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
-                and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)]
+                and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)
+                and not _plain_word_kept(inp, n, cand_text, given)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"

@@ -1,7 +1,8 @@
 """Plain-word answers for the key-facts check (`facts`): a short answer that names nothing ("uvea",
 "hit points or health points") is held by its content words, folded for plurals and spelling variants
 ("temporal lobe" for "the temporal lobes"), a compound counted written as one word or two ("sea water"
-for "seawater"). A short answer made of the question's own words ("egg" to "... the hen or the egg")
+for "seawater", "beekeeper" for "bee keeping"). A short answer whose one capital is its opening letter
+("Cartoon") may be such plain words too (`opening_capital_term`). A short answer made of the question's own words ("egg" to "... the hen or the egg")
 is held by those words; an answer phrase cut from a text ("until their objectives were met":
 lower-case opening, no names or numbers) by two fifths of its content words.
 """
@@ -78,11 +79,26 @@ def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
         found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
         if found >= len(alt) - (len(alt) >= 3):
             return True
-        if len(alt) == 1 and alt[0] in _joined_pairs(text):
+        # a compound written as one word or two, in either form of the word ("bee keeping" / "beekeeper")
+        if len(alt) == 1 and any(alt[0] == j or _same_word(alt[0], j) for j in _joined_pairs(text)):
             return True
-        if len(alt) == 2 and _stem(alt[0] + alt[1]) in have:
+        if len(alt) == 2 and any(h == joined or _same_word(joined, h) for joined in (_stem(alt[0] + alt[1]),)
+                                 for h in have):
             return True
     return False
+
+
+def opening_capital_term(original: str, name: str) -> str | None:
+    """The original as plain words when its one capital is its opening letter ("Cartoon", "Bee
+    keeping", "Pixie dust"): a short answer written as a sentence capitalises its first word, so that
+    word may be a name ("Iran") or a plain word ("cartoon"), and a rewrite that writes it as a plain
+    word ("satirical cartoons", "a beekeeper") keeps it. `name` is the name read from the original.
+    None when another capital, a digit or a longer text shows the original is no plain phrase."""
+    t = _short_term(original)
+    if t is None or " " in name or not t.startswith(name) or any(ch.isdigit() for ch in t) \
+            or any(ch.isupper() for ch in t[1:]):
+        return None
+    return t
 
 
 def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
