@@ -1144,3 +1144,20 @@ def test_a_word_opening_the_sentence_before_a_name_is_not_its_given_name(origina
 )
 def test_a_place_abbreviation_after_a_name_may_be_left_out(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("Where was the final played?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "candidate, same",
+    [
+        ("Lendl never won the Wimbledon title.", True),  # the question's own negation, restated
+        ("Ivan Lendl did not win Wimbledon in his career.", True),
+        ("It was not Wimbledon.", False),  # a denial that restates nothing of the question
+    ],
+)
+def test_a_negated_question_is_answered_under_its_own_negation(candidate: str, same: bool) -> None:
+    assert facts_ok("Which grand slam title did Ivan Lendl never win?", "Wimbledon", candidate) is same
+
+
+def test_a_negation_in_the_rewrite_still_denies_when_the_question_has_none() -> None:
+    assert not facts_ok("Which grand slam title did Ivan Lendl win first?", "Wimbledon",
+                        "Ivan Lendl did not win Wimbledon first.")

@@ -500,7 +500,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                                   _has_name(cand_low, _fold(k), cand_text, n))
                                             or (caseless and _caseless_name_kept(k, cand_text))
                                             or _plain_word_kept(inp, n, cand_text, given)))
-                  and not _negated_name(_fold(k), cand_text)]
+                  and not _negated_name(_fold(k), cand_text, inp.instruction)]
     for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
         last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
         if want.names[nick] in kept_names and want.names[full] not in kept_names \

@@ -24,7 +24,7 @@ import unicodedata
 from functools import lru_cache
 
 from realign.verify.facts_numbers import _dates_spelled
-from realign.verify.facts_words import _STOP, _TERM_WORD, _negated, _same_word, _word_at
+from realign.verify.facts_words import _STOP, _TERM_WORD, _negated, _same_word, _word_at, restates_question_negation
 
 
 _NAME = re.compile(
@@ -494,10 +494,11 @@ def _nicknames(text: str) -> list[re.Match[str]]:
     return [m for m in _NICKNAME.finditer(text) if m.group(1).lower() not in _STOP and m.group(3).lower() not in _STOP]
 
 
-def _negated_name(name_low: str, text: str) -> bool:
-    """Whether every literal mention of `name_low` in `text` is negated (no mention: False)."""
+def _negated_name(name_low: str, text: str, question: str = "") -> bool:
+    """Whether every literal mention of `name_low` in `text` is negated (no mention: False), a negation
+    that restates the question's own aside (`restates_question_negation`)."""
     hits = _word_at(text.lower(), name_low, every=True)
-    return bool(hits) and all(_negated(text, h) for h in hits)
+    return bool(hits) and all(_negated(text, h) and not restates_question_negation(question, text, h) for h in hits)
 
 
 def _positions(text_low: str, key: str) -> list[tuple[int, int]]:
