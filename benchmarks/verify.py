@@ -121,9 +121,9 @@ DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategy
                # measured once as held-out split "fresh5" (answer FR 52/98, FA 36/488), then its misses were read
                # and the facts check changed for them (issue #9): development data from then on
                "efficientqa_nq",
-               # EVOUNA TriviaQA items 67-180, transcribed to study the facts check's TriviaQA rejections
-               # without reading evouna_tq's held half (benchmarks/thirdparty/SOURCES.md)
-               "evouna_tq_dev2"}
+               # EVOUNA TriviaQA items 67-180 and NQ items 255-302, transcribed to study the facts check's
+               # rejections without reading the held halves (benchmarks/thirdparty/SOURCES.md)
+               "evouna_tq_dev2", "evouna_nq_dev2"}
 HALF_DEV = {"nq301_human", "truthfulqa"}
 FRESH = {"sevalsru_gsm8k_more", "ps_gsm8k_fresh", "zeroeval_gsm8k_fresh"}
 # read after the math check's changes for issue #9 and only measured: a second held-out batch
