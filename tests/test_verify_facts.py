@@ -1161,3 +1161,27 @@ def test_a_negated_question_is_answered_under_its_own_negation(candidate: str, s
 def test_a_negation_in_the_rewrite_still_denies_when_the_question_has_none() -> None:
     assert not facts_ok("Which grand slam title did Ivan Lendl win first?", "Wimbledon",
                         "Ivan Lendl did not win Wimbledon first.")
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Lord Kelvin", "It was Thomson, also known as Lord Kelvin or Baron Kelvin.", True),  # other names, no hedge
+        ("Lord Kelvin", "It was Lord Kelvin, or possibly Michael Faraday.", False),
+        ("Lord Kelvin", "It was Thomson, also known as Lord Kelvin or possibly Michael Faraday.", False),
+    ],
+)
+def test_an_or_in_a_list_of_other_names_is_no_hedge(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Who set the absolute temperature scale?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("2011", "They won it in the 2010-11 season.", True),  # a season range states its end year
+        ("2011", "They won it in the 2011-12 season.", True),
+        ("2012", "They won it in the 2010-11 season.", False),
+    ],
+)
+def test_a_season_written_as_a_short_range_states_its_end_year(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("When did they win the league?", original, candidate) is same

@@ -253,6 +253,21 @@ _HEDGE_BETWEEN = re.compile(
 _HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
                          r"actually|really|fact|instead)\b", re.I)
 HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
+# "Eobard Thawne, also known as Reverse-Flash or Professor Zoom": an "or" in a list of other names is no hedge
+_ALIAS_CUE = re.compile(r"\b(?:also|otherwise|better|sometimes|often)[ \t]+(?:known|called|referred[ \t]+to)[ \t]+as\b|"
+                        r"\ba\.?k\.?a\b\.?|\bnicknamed\b", re.I)
+
+
+_ALIAS_OR = re.compile(r"[ \t]*,?[ \t]*or[ \t]+(?:the[ \t]+)?", re.I)  # a bare "or": "or possibly" hedges still
+
+
+def _in_alias_list(text: str, start: int) -> bool:
+    """Whether `start` stands in a list of other names ("also known as A or B") begun in its clause."""
+    window = text[max(0, start - HEDGE_GAP) : start]
+    cue = None
+    for cue in _ALIAS_CUE.finditer(window):
+        pass
+    return cue is not None and not re.search(r"[.!?;\n]", window[cue.end() :])
 
 
 def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]:
@@ -298,7 +313,8 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     for ks, ke in kept if new else ():
         for ns, ne in new:
             a, b = (ke, ns) if ke <= ns else (ne, ks)
-            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
+            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b) \
+                    and not (_ALIAS_OR.fullmatch(cand_text, a, b) and _in_alias_list(cand_text, min(ks, ns))):
                 return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
                         f"the original only {cand_text[ks:ke]}")
     first_kept = min(k[0] for k in kept)
@@ -482,6 +498,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     denied = _negated_numbers(inp.candidate)
     kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate, places_asked(inp.instruction)))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
+    if len(kept_nums) < len(want.numbers) and _ANY_DIGIT.search(inp.candidate):
+        ends: dict[Fraction, Fraction] = {}  # "the 2014-15 season" states the year 2015
+        _ranges(_dates_spelled(inp.candidate), ends)
+        kept_nums += [t for v, t in want.numbers.items() if v in ends.values() and t not in kept_nums and v not in denied]
     # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
     quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
     # in the order the original gives them (names keeps it), so the reason names the same quote every run
