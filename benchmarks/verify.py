@@ -121,7 +121,7 @@ DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategy
                # measured once as held-out split "fresh5" (answer FR 52/98, FA 36/488), then its misses were read
                # and the facts check changed for them (issue #9): development data from then on
                "efficientqa_nq",
-               # EVOUNA TriviaQA items 67-180 and NQ items 255-302, transcribed to study the facts check's
+               # EVOUNA TriviaQA items 67-210 and NQ items 255-302, transcribed to study the facts check's
                # rejections without reading the held halves (benchmarks/thirdparty/SOURCES.md)
                "evouna_tq_dev2", "evouna_nq_dev2"}
 HALF_DEV = {"nq301_human", "truthfulqa"}

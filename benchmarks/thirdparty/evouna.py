@@ -15,7 +15,7 @@ normalised, appears in the answer.
 
 Which items: NQ items 0-195 -> evouna_nq (dev / held halves), NQ items 196-254 -> evouna_nq_fresh6
 (held out as a whole), NQ items 255-302 -> evouna_nq_dev2; TriviaQA items 0-66 -> evouna_tq (dev / held
-halves); TriviaQA items 67-180 -> evouna_tq_dev2. The two dev2 files are development data as a whole:
+halves); TriviaQA items 67-210 -> evouna_tq_dev2. The two dev2 files are development data as a whole:
 transcribed to study the facts check's false rejections without reading the held halves.
 The raw text may end inside an item; only complete items are read.
 
@@ -35,7 +35,7 @@ NQ_MAIN = range(0, 196)
 NQ_FRESH6 = range(196, 255)
 NQ_DEV2 = range(255, 303)
 TQ_MAIN = range(0, 67)
-TQ_DEV2 = range(67, 181)
+TQ_DEV2 = range(67, 211)
 
 
 def complete_items(text: str) -> list[dict]:
