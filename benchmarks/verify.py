@@ -339,11 +339,14 @@ def given_answer_rewrites(folder: Path, show_misses: bool = False) -> None:
         print(f"   {source:<18}{split:<6} answer FR {fr}/{pos} ({fr / max(pos, 1):.1%})  FA {fa}/{neg} ({fa / max(neg, 1):.1%})")
 
 
-def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
+def real_outputs(folder: Path, limit: int | None, kind: str = "", show_misses: bool = False,
+                 dev_only: bool = False) -> list[dict[str, Any]]:
     """Per source and split: rows, rows with a deterministic contract, and the false rejections
     (FR: same answer, rejected) and false acceptances (FA: changed answer, accepted) of the
     answer checks alone (the contract's checks; for GSM8K the math check) and of the full
-    verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
+    verification (plus length and leak, which judge a rewrite's shape, not its answer). `kind`:
+    only the sources of that kind; `show_misses`: the dev rows the answer checks verify wrongly;
+    `dev_only`: the dev splits alone (while iterating, so no held figure is seen)."""
     if not folder.is_dir():
         print(f"(no third-party folder at {folder}: reading only the licensed copies in {FIXTURES})")
     if not (folder / EQUIVALENCE_FILE).is_file():
@@ -351,12 +354,16 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     rows_all: list[dict[str, Any]] = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
+        if kind and rows[0].get("kind") != kind:
+            continue
         for i, r in enumerate(rows[:limit] if limit else rows):
             groups[(source, split_of(source, r.get("split_index", i), r))].append(r)
     print(f"{'source':<22}{'split':<7}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
           f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for (source, split), rows in sorted(groups.items()):
+        if dev_only and split != "dev":
+            continue
         rows_all += rows
         kind = rows[0]["kind"]
         t = [0] * 8  # rows, locked, answer FR, answer FA, full FR, full FA, positives, wrong working
@@ -369,6 +376,10 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
             else:
                 answer_ok = all(x.passed for x in v.checks if x.name not in GENERIC)
             same = bool(r["same_answer"])
+            if show_misses and split == "dev" and answer_ok != same:
+                why = "; ".join(f"{x.name}: {x.reason}" for x in v.checks if not x.passed and x.name not in GENERIC)
+                print(f"   MISS {source} same={same} Q={r['instruction']!r} O={primary_answer(r)!r} "
+                      f"C={r['candidate']!r} | {why or 'accepted'}")
             t[0] += 1
             t[1] += c.deterministic
             t[2] += same and not answer_ok
@@ -1066,12 +1077,18 @@ def main() -> None:
                     help="run only the open answers that lose their end or letter frame, and the expert revisions (part 2)")
     ap.add_argument("--coverage-misses", action="store_true",
                     help="print the DEV open-answer cases verified wrongly and the dev expert revisions rejected")
+    ap.add_argument("--facts-only", action="store_true", help="run only the short factual answers of part 1")
+    ap.add_argument("--facts-misses", action="store_true",
+                    help="print the DEV short factual answers verified wrongly (primary construction; held rows stay unread)")
     ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
     args = ap.parse_args()
     if args.rewrites_only:
         given_answer_rewrites(args.thirdparty, args.rewrites_misses)
+        return
+    if args.facts_only:
+        real_outputs(args.thirdparty, None, "facts", args.facts_misses, args.dev_only)
         return
     if args.lists_only:
         list_sources(args)
