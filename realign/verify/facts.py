@@ -512,6 +512,13 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                            reason=f"answer quotation missing: the original answers with {lost_quotes[0]!r}; the "
                                   "rewrite does not write it")
     caseless = not any(ch.isupper() for ch in cand_text)  # "raj guru gajraj mishra": a system's lower-cased answer
+    plain: dict[str, bool] = {}  # `_plain_word_kept` per name, read at most once
+
+    def as_plain_words(name: str) -> bool:
+        if name not in plain:
+            plain[name] = _plain_word_kept(inp, name, cand_text, given)
+        return plain[name]
+
     kept_names = [n for k, n in want.names.items()
                   if (k in want.quotes or (_fragment_kept(k, cand_text, given) if k in want.fragments
                                             else _term_kept(k, cand_text, frozenset() if k in want.spans else given)
@@ -519,7 +526,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                                             else (k in cand_text if _symbol_answer(k) else
                                                   _has_name(cand_low, _fold(k), cand_text, n))
                                             or (caseless and _caseless_name_kept(k, cand_text))
-                                            or _plain_word_kept(inp, n, cand_text, given)))
+                                            or as_plain_words(n)))
                   and not _negated_name(_fold(k), cand_text, inp.instruction)]
     for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
         last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
@@ -542,7 +549,7 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
                 and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)
-                and not _plain_word_kept(inp, n, cand_text, given)]
+                and not as_plain_words(n)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"

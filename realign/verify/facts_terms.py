@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from realign.verify.facts_names import _fold
-from realign.verify.facts_words import _STOP, _TERM_WORD, _same_word
+from realign.verify.facts_words import TERM_PREFIX, _STOP, _TERM_WORD, _same_word
 
 
 # A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
@@ -76,16 +76,26 @@ def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
     mitochondria"); a compound counts written as one word or as two ("seawater" / "sea water")."""
     have = _stems(text)
     for alt in _term_alternatives(term, given):
-        found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
+        found = sum(_similar_in(w, have) for w in alt)
         if found >= len(alt) - (len(alt) >= 3):
             return True
         # a compound written as one word or two, in either form of the word ("bee keeping" / "beekeeper")
-        if len(alt) == 1 and any(alt[0] == j or _same_word(alt[0], j) for j in _joined_pairs(text)):
+        if len(alt) == 1 and _similar_in(alt[0], _joined_pairs(text)):
             return True
-        if len(alt) == 2 and any(h == joined or _same_word(joined, h) for joined in (_stem(alt[0] + alt[1]),)
-                                 for h in have):
+        if len(alt) == 2 and _similar_in(_stem(alt[0] + alt[1]), have):
             return True
     return False
+
+
+def _similar_in(word: str, words: frozenset[str]) -> bool:
+    """Whether `words` holds `word` or another form of it (`_same_word`: a shared opening of
+    TERM_PREFIX letters or more), looking only at the words that share that opening."""
+    if word in words:
+        return True
+    if len(word) < TERM_PREFIX:
+        return False
+    head = word[:TERM_PREFIX]
+    return any(w.startswith(head) and _same_word(word, w) for w in words)
 
 
 def opening_capital_term(original: str, name: str) -> str | None:
@@ -106,7 +116,7 @@ def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
     question does not give), each as written or as another form of the word."""
     words = {w for alt in _term_alternatives(fragment, given) for w in alt}
     have = _stems(text)
-    found = sum(any(w == h or _same_word(w, h) for h in have) for w in words)
+    found = sum(_similar_in(w, have) for w in words)
     return bool(words) and found >= FRAGMENT_SHARE * len(words)
 
 
