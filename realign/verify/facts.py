@@ -253,21 +253,18 @@ _HEDGE_BETWEEN = re.compile(
 _HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
                          r"actually|really|fact|instead)\b", re.I)
 HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
-# "Eobard Thawne, also known as Reverse-Flash or Professor Zoom": an "or" in a list of other names is no hedge
+# "Eobard Thawne, also known as Reverse-Flash or Professor Zoom": a bare "or" in a list of other names is
+# no hedge ("or possibly" still is)
 _ALIAS_CUE = re.compile(r"\b(?:also|otherwise|better|sometimes|often)[ \t]+(?:known|called|referred[ \t]+to)[ \t]+as\b|"
                         r"\ba\.?k\.?a\b\.?|\bnicknamed\b", re.I)
-
-
-_ALIAS_OR = re.compile(r"[ \t]*,?[ \t]*or[ \t]+(?:the[ \t]+)?", re.I)  # a bare "or": "or possibly" hedges still
+_ALIAS_OR = re.compile(r"[ \t]*,?[ \t]*or[ \t]+(?:the[ \t]+)?", re.I)
 
 
 def _in_alias_list(text: str, start: int) -> bool:
     """Whether `start` stands in a list of other names ("also known as A or B") begun in its clause."""
     window = text[max(0, start - HEDGE_GAP) : start]
-    cue = None
-    for cue in _ALIAS_CUE.finditer(window):
-        pass
-    return cue is not None and not re.search(r"[.!?;\n]", window[cue.end() :])
+    cues = list(_ALIAS_CUE.finditer(window))
+    return bool(cues) and not re.search(r"[.!?;\n]", window[cues[-1].end() :])
 
 
 def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]:
@@ -454,6 +451,7 @@ def _other_given_name(inp: CheckInput) -> str | None:
             continue
         return f"fact changed: the original names {given} {surname}, the rewrite names {word} {surname}"
     return None
+
 
 def _plain_word_kept(inp: CheckInput, name: str, text: str, given: frozenset[str]) -> bool:
     """A one-word name that opens the original and is its only capital ("Cartoon", "Bee keeping")

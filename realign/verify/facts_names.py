@@ -335,8 +335,8 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     if cased and (_acronym_kept(cased, text) or (" " in cased and _acronym_inside(cased, text))):
         return True
     words = name.split()
-    if len(words) >= 3 and (_DOTTED_LOWER.fullmatch(words[-1]) or (cased and _ACRONYM.fullmatch(cased.split()[-1])
-                                                                    and len(cased.split()[-1]) <= 3)):
+    tail = cased.split()[-1] if cased else ""
+    if len(words) >= 3 and (_DOTTED_LOWER.fullmatch(words[-1]) or (_ACRONYM.fullmatch(tail) and len(tail) <= 3)):
         # "Hollywood Park L.A", "Bristol Zoo UK": a place's abbreviation after a name of two words or
         # more locates it; the name without it is kept ("held at Hollywood Park in Inglewood")
         if _word_at(text_lower, " ".join(words[:-1])):

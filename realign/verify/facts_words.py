@@ -88,12 +88,10 @@ _CONTENT_MIN = 4  # shorter words ("win", "the") say too little to tie a sentenc
 
 def restates_question_negation(question: str, text: str, start: int) -> bool:
     """Whether the negation before `start` in `text` is the question's own: the question is negated
-    and the sentence around `start` shares a content word with it."""
+    and the sentence up to `start` shares a content word with it."""
     if not question or not _QUESTION_NEGATION.search(question):
         return False
-    breaks = [m.start() for m in _SENTENCE_BREAK.finditer(text)]
-    lo = max((b for b in breaks if b < start), default=-1) + 1
-    hi = min((b for b in breaks if b >= start), default=len(text))
+    lo = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
     asked = {w.lower() for w in _TERM_WORD.findall(question) if len(w) >= _CONTENT_MIN and w.lower() not in _STOP}
     said = {w.lower() for w in _TERM_WORD.findall(text[lo:start])}
     return bool(asked & said)
