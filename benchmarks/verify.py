@@ -126,7 +126,10 @@ DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategy
                "financebench_singlestore", "financebench_oracle",
                # measured once as held-out split "fresh5" (answer FR 52/98, FA 36/488), then its misses were read
                # and the facts check changed for them (issue #9): development data from then on
-               "efficientqa_nq"}
+               "efficientqa_nq",
+               # EVOUNA TriviaQA items 67-210 and NQ items 255-302, transcribed to study the facts check's
+               # rejections without reading the held halves (benchmarks/thirdparty/SOURCES.md)
+               "evouna_tq_dev2", "evouna_nq_dev2"}
 HALF_DEV = {"nq301_human", "truthfulqa"}
 FRESH = {"sevalsru_gsm8k_more", "ps_gsm8k_fresh", "zeroeval_gsm8k_fresh"}
 # read after the math check's changes for issue #9 and only measured: a second held-out batch
@@ -165,6 +168,7 @@ OPTS = VerifyOptions()
 # source) rather than row order, so every answer to one question falls in the same half: even
 # question = dev, fixed before any outcome was looked at.
 HALF_DEV |= {"evouna_nq", "evouna_tq"}
+TQ_SOURCES = {"evouna_tq", "evouna_tq_dev2"}  # TriviaQA alias lists (`primary_answer`)
 
 
 def task_checks(task: str) -> list[str]:
@@ -245,7 +249,7 @@ def primary_answer(r: dict[str, Any]) -> str:
     other aliases contain, then the shorter; shown in its plain form (no parenthesis, no comma, not
     all capitals). Chosen from the gold list alone, never from the candidates or the labels."""
     golds = r.get("gold_answers") or [r["original"]]
-    if r.get("source") != "evouna_tq" or len(golds) < 2:
+    if r.get("source") not in TQ_SOURCES or len(golds) < 2:
         return golds[0]
     keys = [_alias_key(a) for a in golds]
 
@@ -302,7 +306,7 @@ def proxy_view(rows: list[dict[str, Any]]) -> None:
                     # the source's own label with no string test of ours (TriviaQA's aliases are one answer)
                     ("the human label, questions with one gold answer",
                      [r for r in rows if r["same_answer"] and (len(r.get("gold_answers") or [1]) == 1
-                                                               or r.get("source") == "evouna_tq")]),
+                                                               or r.get("source") in TQ_SOURCES)]),
                     ("correct and the original's answer in the candidate",
                      [r for r in rows if r["same_answer"] and contains(r)])]
         if any("bem_acceptable" in r for r in rows):
@@ -343,11 +347,14 @@ def given_answer_rewrites(folder: Path, show_misses: bool = False) -> None:
         print(f"   {source:<18}{split:<6} answer FR {fr}/{pos} ({fr / max(pos, 1):.1%})  FA {fa}/{neg} ({fa / max(neg, 1):.1%})")
 
 
-def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
+def real_outputs(folder: Path, limit: int | None, kind: str = "", show_misses: bool = False,
+                 dev_only: bool = False) -> list[dict[str, Any]]:
     """Per source and split: rows, rows with a deterministic contract, and the false rejections
     (FR: same answer, rejected) and false acceptances (FA: changed answer, accepted) of the
     answer checks alone (the contract's checks; for GSM8K the math check) and of the full
-    verification (plus length and leak, which judge a rewrite's shape, not its answer)."""
+    verification (plus length and leak, which judge a rewrite's shape, not its answer). `kind`:
+    only the sources of that kind; `show_misses`: the dev rows the answer checks verify wrongly;
+    `dev_only`: the dev splits alone (while iterating, so no held figure is seen)."""
     if not folder.is_dir():
         print(f"(no third-party folder at {folder}: reading only the licensed copies in {FIXTURES})")
     if not (folder / EQUIVALENCE_FILE).is_file():
@@ -355,12 +362,16 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
     rows_all: list[dict[str, Any]] = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for source, rows in load_labelled(folder).items():
+        if kind and rows[0].get("kind") != kind:
+            continue
         for i, r in enumerate(rows[:limit] if limit else rows):
             groups[(source, split_of(source, r.get("split_index", i), r))].append(r)
     print(f"{'source':<22}{'split':<7}{'kind':<7}{'rows':>6}{'locked':>8}{'answer agrees':>15}"
           f"{'answer FR':>12}{'answer FA':>12}{'full FR':>10}{'full FA':>10}{'wrong working':>15}")
     totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     for (source, split), rows in sorted(groups.items()):
+        if dev_only and split != "dev":
+            continue
         rows_all += rows
         kind = rows[0]["kind"]
         t = [0] * 8  # rows, locked, answer FR, answer FA, full FR, full FA, positives, wrong working
@@ -373,6 +384,10 @@ def real_outputs(folder: Path, limit: int | None) -> list[dict[str, Any]]:
             else:
                 answer_ok = all(x.passed for x in v.checks if x.name not in GENERIC)
             same = bool(r["same_answer"])
+            if show_misses and split == "dev" and answer_ok != same:
+                why = "; ".join(f"{x.name}: {x.reason}" for x in v.checks if not x.passed and x.name not in GENERIC)
+                print(f"   MISS {source} same={same} Q={r['instruction']!r} O={primary_answer(r)!r} "
+                      f"C={r['candidate']!r} | {why or 'accepted'}")
             t[0] += 1
             t[1] += c.deterministic
             t[2] += same and not answer_ok
@@ -1219,6 +1234,9 @@ def main() -> None:
                     help="run only the open answers that lose their end or letter frame, and the expert revisions (part 2)")
     ap.add_argument("--coverage-misses", action="store_true",
                     help="print the DEV open-answer cases verified wrongly and the dev expert revisions rejected")
+    ap.add_argument("--facts-only", action="store_true", help="run only the short factual answers of part 1")
+    ap.add_argument("--facts-misses", action="store_true",
+                    help="print the DEV short factual answers verified wrongly (primary construction; held rows stay unread)")
     ap.add_argument("--rewrites-only", action="store_true", help="run only the rewrites of a given short answer (part 1)")
     ap.add_argument("--rewrites-misses", action="store_true",
                     help="print the DEV rewrites of a given answer verified wrongly (held rows stay unread)")
@@ -1234,6 +1252,9 @@ def main() -> None:
         return
     if args.rewrites_only:
         given_answer_rewrites(args.thirdparty, args.rewrites_misses)
+        return
+    if args.facts_only:
+        real_outputs(args.thirdparty, None, "facts", args.facts_misses, args.dev_only)
         return
     if args.lists_only:
         list_sources(args)

@@ -28,7 +28,8 @@ A fact is kept in the forms long answers write it; each kind of form is read by 
 numbers, dates, roundings, decades, centuries, ranges and money by `facts_numbers`, units,
 temperatures and eras by `facts_units`, names with a number ("World War II") by `facts_numerals`,
 names (titles, given names, pet forms, acronyms, abbreviations, folded letters) by `facts_names`,
-plain-word answers by `facts_terms`, quotations by `facts_quotes`. This module runs the check and
+plain-word answers by `facts_terms` (also a short answer capitalised only at its opening: "Cartoon" is
+kept by "satirical cartoons", `_plain_word_kept`), quotations by `facts_quotes`. This module runs the check and
 gives its reasons: besides the above, a value with the scale word of a unit the question states
 ("$1,577 million" for "1577" to a question "in USD millions", `math.in_question_scale`) and a
 compound the rewrite spaces out ("Twenty - sixth") are read as the original's. The same name with
@@ -73,7 +74,9 @@ from realign.verify.facts_numbers import (
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
-from realign.verify.facts_terms import TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept
+from realign.verify.facts_terms import (
+    TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept, opening_capital_term,
+)
 from realign.verify.facts_units import _UNIT_KIND, _eras_written, _temperatures_written, _units_after
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
 from realign.verify.math_answer import restated_forms
@@ -250,6 +253,18 @@ _HEDGE_BETWEEN = re.compile(
 _HEDGE_HINT = re.compile(r"\b(?:or|though|although|correction|wait|kidding|scratch|second|wrong|mistake|mean|answer|"
                          r"actually|really|fact|instead)\b", re.I)
 HEDGE_GAP = 40  # characters between a kept and a new fact read as one hedge ("X, though possibly Y")
+# "Eobard Thawne, also known as Reverse-Flash or Professor Zoom": a bare "or" in a list of other names is
+# no hedge ("or possibly" still is)
+_ALIAS_CUE = re.compile(r"\b(?:also|otherwise|better|sometimes|often)[ \t]+(?:known|called|referred[ \t]+to)[ \t]+as\b|"
+                        r"\ba\.?k\.?a\b\.?|\bnicknamed\b", re.I)
+_ALIAS_OR = re.compile(r"[ \t]*,?[ \t]*or[ \t]+(?:the[ \t]+)?", re.I)
+
+
+def _in_alias_list(text: str, start: int) -> bool:
+    """Whether `start` stands in a list of other names ("also known as A or B") begun in its clause."""
+    window = text[max(0, start - HEDGE_GAP) : start]
+    cues = list(_ALIAS_CUE.finditer(window))
+    return bool(cues) and not re.search(r"[.!?;\n]", window[cues[-1].end() :])
 
 
 def _number_positions(text: str, values: set[Fraction]) -> list[tuple[int, int]]:
@@ -295,7 +310,8 @@ def _taken_back(inp: CheckInput, cand: Facts, known: Facts, cand_text: str, kept
     for ks, ke in kept if new else ():
         for ns, ne in new:
             a, b = (ke, ns) if ke <= ns else (ne, ks)
-            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b):
+            if 0 <= b - a <= HEDGE_GAP and _HEDGE_BETWEEN.fullmatch(cand_text, a, b) \
+                    and not (_ALIAS_OR.fullmatch(cand_text, a, b) and _in_alias_list(cand_text, min(ks, ns))):
                 return (f"fact hedged: the rewrite gives {cand_text[ks:ke]} or {cand_text[ns:ne]} as the answer, "
                         f"the original only {cand_text[ks:ke]}")
     first_kept = min(k[0] for k in kept)
@@ -436,6 +452,14 @@ def _other_given_name(inp: CheckInput) -> str | None:
         return f"fact changed: the original names {given} {surname}, the rewrite names {word} {surname}"
     return None
 
+
+def _plain_word_kept(inp: CheckInput, name: str, text: str, given: frozenset[str]) -> bool:
+    """A one-word name that opens the original and is its only capital ("Cartoon", "Bee keeping")
+    kept as plain words (`facts_terms.opening_capital_term`): "cartoons", "a beekeeper"."""
+    term = opening_capital_term(inp.original, name)
+    return term is not None and _term_kept(term, text, given)
+
+
 def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckResult:
     inp = in_question_scale(inp)  # "$1,577 million" is the bare "1577" a question "in USD millions" asks for
     inp = _numerals_aligned(_rejoined(_money_written_out(_zero_counted(inp))))
@@ -472,6 +496,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
     denied = _negated_numbers(inp.candidate)
     kept_nums = [t for t in kept_nums_of(want, cand, approximations(inp.original, inp.candidate, places_asked(inp.instruction)))
                  if not any(want.numbers[v] == t and v in denied for v in want.numbers)]
+    if len(kept_nums) < len(want.numbers) and _ANY_DIGIT.search(inp.candidate):
+        ends: dict[Fraction, Fraction] = {}  # "the 2014-15 season" states the year 2015
+        _ranges(_dates_spelled(inp.candidate), ends)
+        kept_nums += [t for v, t in want.numbers.items() if v in ends.values() and t not in kept_nums and v not in denied]
     # the question's own quotations are blanked out first: "and" is not kept by "freedom and justice"
     quote_text = _mask_quotations(cand_text, inp.instruction) if want.quotes else cand_text
     # in the order the original gives them (names keeps it), so the reason names the same quote every run
@@ -482,14 +510,22 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                            reason=f"answer quotation missing: the original answers with {lost_quotes[0]!r}; the "
                                   "rewrite does not write it")
     caseless = not any(ch.isupper() for ch in cand_text)  # "raj guru gajraj mishra": a system's lower-cased answer
+    plain: dict[str, bool] = {}  # `_plain_word_kept` per name, read at most once
+
+    def as_plain_words(name: str) -> bool:
+        if name not in plain:
+            plain[name] = _plain_word_kept(inp, name, cand_text, given)
+        return plain[name]
+
     kept_names = [n for k, n in want.names.items()
                   if (k in want.quotes or (_fragment_kept(k, cand_text, given) if k in want.fragments
                                             else _term_kept(k, cand_text, frozenset() if k in want.spans else given)
                                             if k in want.terms
                                             else (k in cand_text if _symbol_answer(k) else
                                                   _has_name(cand_low, _fold(k), cand_text, n))
-                                            or (caseless and _caseless_name_kept(k, cand_text))))
-                  and not _negated_name(_fold(k), cand_text)]
+                                            or (caseless and _caseless_name_kept(k, cand_text))
+                                            or as_plain_words(n)))
+                  and not _negated_name(_fold(k), cand_text, inp.instruction)]
     for nick, full in want.nicknames:  # the nickname kept keeps the name it stands in, unless the rewrite
         last = full.split()[-1]  # gives the surname another given name ('Edith "Edy" Proctor')
         if want.names[nick] in kept_names and want.names[full] not in kept_names \
@@ -510,7 +546,8 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
                  # "Dr. George Berkeley" for "George Berkeley": the same name with a title, not a new one
                  and not any(_has_name(_fold(k), _fold(w), _fold(n)) for w in proper)]
     by_alias = [n for k, n in want.names.items() if n in kept_names and k not in want.terms
-                and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)]
+                and not _symbol_answer(k) and not _has_name(cand_low, _fold(k), cand_text)
+                and not as_plain_words(n)]
     if new_names and kept_names and len(by_alias) == len(kept_names) and not kept_nums:
         # kept only as an acronym or expansion while a new name stands beside it: "adenosine
         # diphosphate (Mount Everest)" for "adenosine diphosphate (ADP)"

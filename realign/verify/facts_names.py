@@ -11,7 +11,10 @@ letters written without their marks ("Søren" / "Soren", "Strauß" / "Strauss"),
 acronyms and their expansions ("U.S.", "BSkyB", "DMV" / "Department of Motor Vehicles"), one word of
 a name written as its acronym ("Consumer Healthcare JV Transaction" / "... Joint Venture
 transaction"), a nickname quoted inside a name or standing for it ('Dwayne "The Rock" Johnson' /
-"The Rock") and names in an all lower-case rewrite ("roger l. jackson").
+"The Rock"), names in an all lower-case rewrite ("roger l. jackson"), a pair of given names in their
+other forms ("Vince and Dom" for "Dom & Vincent"), a word opening the sentence before the name
+("Journalist Seymour Hersh" for "Seymour M. Hersh") and a name of two words or more without a place
+abbreviation after it ("Hollywood Park" for "Hollywood Park L.A").
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import unicodedata
 from functools import lru_cache
 
 from realign.verify.facts_numbers import _dates_spelled
-from realign.verify.facts_words import _STOP, _TERM_WORD, _negated, _same_word, _word_at
+from realign.verify.facts_words import _STOP, _TERM_WORD, _negated, _same_word, _word_at, restates_question_negation
 
 
 _NAME = re.compile(
@@ -72,6 +75,7 @@ def _clean_name(span: str, at_start: bool) -> str:
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}s?")
 _DOTTED = re.compile(r"(?:[A-Z]\.){1,5}[A-Z]\.?")
+_DOTTED_LOWER = re.compile(r"(?:[a-z]\.){1,3}[a-z]?\.?")
 # an acronym with lower-case letters from inside its words ("BSkyB": British Sky Broadcasting, "NatWest"),
 # not a name with an inner capital after a surname prefix ("McCain", "DeVito")
 _MIXED_ACRONYM = re.compile(r"(?=[A-Z][a-z]*[A-Z])[A-Z][A-Za-z]{2,6}")
@@ -279,6 +283,20 @@ def _given_word_same(a: str, b: str) -> bool:
     return len(a) >= NICKNAME_PREFIX and len(b) >= NICKNAME_PREFIX and a[:NICKNAME_PREFIX] == b[:NICKNAME_PREFIX]
 
 
+_OPENS = re.compile(r"(?:^|[.!?:;\n][\"”')]?|[\"“(]|[\-*#>][ \t])[ \t]*$")
+
+
+def _run_opens_sentence(text: str, start: int, n: int) -> bool:
+    """Whether the `n` words before `start` (`_given_before`'s run) begin a sentence: the first of them
+    is then capitalised because it opens the sentence, not because it names."""
+    lo = max(0, start - 60)
+    words = list(re.finditer(r"\S+", text[lo:start]))
+    if len(words) < n:
+        return False
+    before = text[: lo + words[-n].start()]
+    return not before.strip() or bool(_OPENS.search(before[-4:]))
+
+
 def _given_agree(original: list[str], written: list[str]) -> bool | None:
     """Whether the given names before a kept surname name the original's person: the first given
     name agrees (in full, as an initial or shortened) and, when both write middle names, they agree
@@ -316,12 +334,18 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         return False
     if cased and (_acronym_kept(cased, text) or (" " in cased and _acronym_inside(cased, text))):
         return True
+    words = name.split()
+    tail = cased.split()[-1] if cased else ""
+    if len(words) >= 3 and (_DOTTED_LOWER.fullmatch(words[-1]) or (_ACRONYM.fullmatch(tail) and len(tail) <= 3)):
+        # "Hollywood Park L.A", "Bristol Zoo UK": a place's abbreviation after a name of two words or
+        # more locates it; the name without it is kept ("held at Hollywood Park in Inglewood")
+        if _word_at(text_lower, " ".join(words[:-1])):
+            return True
     pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
         # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
         # Mutt" is the same pair), never one of them standing for both
-        return all(part and _has_name(text_lower, part, text) for part in pair)
-    words = name.split()
+        return all(part and (_has_name(text_lower, part, text) or _given_form_in(part, text)) for part in pair)
     for i in range(1, len(words) - 1):  # "Philosopher George Berkeley" as "Dr. George Berkeley": a title
         rest = [w for w in words[i:] if w not in _LINK_NAME]
         if len(rest) >= 2 and words[i - 1] not in _LINK_NAME and words[i] not in _LINK_NAME and \
@@ -341,7 +365,11 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
     for start in _word_at(text_lower, parts[-1], every=True):
         if not text[start].isupper():
             continue  # "Beehive State" is not kept by "the last state": the last word alone must name
-        agree = _given_agree(given, _given_before(text, start))
+        written = _given_before(text, start)
+        agree = _given_agree(given, written)
+        if agree is None and len(written) >= 2 and _run_opens_sentence(text, start, len(written)):
+            # "Journalist Seymour Hersh first told ...": the sentence's capitalised first word is no given name
+            agree = _given_agree(given, written[1:])
         if agree is not None:
             if agree and not _suffix_differs(name, text, start + len(parts[-1])):
                 return True
@@ -362,6 +390,22 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
                 and not _suffix_differs(name, text, start + len(parts[-1])):
             return True  # "President Lincoln", "Dr. King": a title, then the surname
         if _same_person(parts[:-1], window):
+            return True
+    return False
+
+
+_CAPITAL_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]{2,}(?![\w'’])")
+
+
+def _given_form_in(part: str, text: str) -> bool:
+    """Whether one given name of a pair ("Dom & Vincent") stands in `text` in another of its forms: a
+    pet form or the name cut short or written out ("Vince and Dom DiMaggio"), capitalised as names are."""
+    if " " in part or len(part) < NICKNAME_PREFIX or part in _STOP:
+        return False
+    for w in _CAPITAL_WORD.findall(text):
+        w = w.lower()
+        if w not in _STOP and (w in _PET_NAMES.get(part, ()) or part in _PET_NAMES.get(w, ())
+                               or w.startswith(part) or part.startswith(w)):
             return True
     return False
 
@@ -450,10 +494,11 @@ def _nicknames(text: str) -> list[re.Match[str]]:
     return [m for m in _NICKNAME.finditer(text) if m.group(1).lower() not in _STOP and m.group(3).lower() not in _STOP]
 
 
-def _negated_name(name_low: str, text: str) -> bool:
-    """Whether every literal mention of `name_low` in `text` is negated (no mention: False)."""
+def _negated_name(name_low: str, text: str, question: str = "") -> bool:
+    """Whether every literal mention of `name_low` in `text` is negated (no mention: False), a negation
+    that restates the question's own aside (`restates_question_negation`)."""
     hits = _word_at(text.lower(), name_low, every=True)
-    return bool(hits) and all(_negated(text, h) for h in hits)
+    return bool(hits) and all(_negated(text, h) and not restates_question_negation(question, text, h) for h in hits)
 
 
 def _positions(text_low: str, key: str) -> list[tuple[int, int]]:

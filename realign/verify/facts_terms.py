@@ -1,9 +1,11 @@
 """Plain-word answers for the key-facts check (`facts`): a short answer that names nothing ("uvea",
 "hit points or health points") is held by its content words, folded for plurals and spelling variants
 ("temporal lobe" for "the temporal lobes"), a compound counted written as one word or two ("sea water"
-for "seawater"). A short answer made of the question's own words ("egg" to "... the hen or the egg")
-is held by those words; an answer phrase cut from a text ("until their objectives were met":
-lower-case opening, no names or numbers) by two fifths of its content words.
+for "seawater", "beekeeper" for "bee keeping"). A short answer whose one capital is its opening letter
+("Cartoon") may be such plain words too (`opening_capital_term`). A short answer made of the question's
+own words ("egg" to "... the hen or the egg") is held by those words; an answer phrase cut from a text
+("until their objectives were met": lower-case opening, no names or numbers) by two fifths of its content
+words.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from functools import lru_cache
 
 from realign.verify.facts_names import _fold
-from realign.verify.facts_words import _STOP, _TERM_WORD, _same_word
+from realign.verify.facts_words import TERM_PREFIX, _STOP, _TERM_WORD, _same_word
 
 
 # A short answer in plain words ("uvea", "beneath the liver", "hit points or health points") names
@@ -75,14 +77,39 @@ def _term_kept(term: str, text: str, given: frozenset[str]) -> bool:
     mitochondria"); a compound counts written as one word or as two ("seawater" / "sea water")."""
     have = _stems(text)
     for alt in _term_alternatives(term, given):
-        found = sum(any(w == h or _same_word(w, h) for h in have) for w in alt)
+        found = sum(_similar_in(w, have) for w in alt)
         if found >= len(alt) - (len(alt) >= 3):
             return True
-        if len(alt) == 1 and alt[0] in _joined_pairs(text):
+        # a compound written as one word or two, in either form of the word ("bee keeping" / "beekeeper")
+        if len(alt) == 1 and _similar_in(alt[0], _joined_pairs(text)):
             return True
-        if len(alt) == 2 and _stem(alt[0] + alt[1]) in have:
+        if len(alt) == 2 and _similar_in(_stem(alt[0] + alt[1]), have):
             return True
     return False
+
+
+def _similar_in(word: str, words: frozenset[str]) -> bool:
+    """Whether `words` holds `word` or another form of it (`_same_word`: a shared opening of
+    TERM_PREFIX letters or more), looking only at the words that share that opening."""
+    if word in words:
+        return True
+    if len(word) < TERM_PREFIX:
+        return False
+    head = word[:TERM_PREFIX]
+    return any(w.startswith(head) and _same_word(word, w) for w in words)
+
+
+def opening_capital_term(original: str, name: str) -> str | None:
+    """The original as plain words when its one capital is its opening letter ("Cartoon", "Bee
+    keeping", "Pixie dust"): a short answer written as a sentence capitalises its first word, so that
+    word may be a name ("Iran") or a plain word ("cartoon"), and a rewrite that writes it as a plain
+    word ("satirical cartoons", "a beekeeper") keeps it. `name` is the name read from the original.
+    None when another capital, a digit or a longer text shows the original is no plain phrase."""
+    t = _short_term(original)
+    if t is None or " " in name or not t.startswith(name) or any(ch.isdigit() for ch in t) \
+            or any(ch.isupper() for ch in t[1:]):
+        return None
+    return t
 
 
 def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
@@ -90,7 +117,7 @@ def _fragment_kept(fragment: str, text: str, given: frozenset[str]) -> bool:
     question does not give), each as written or as another form of the word."""
     words = {w for alt in _term_alternatives(fragment, given) for w in alt}
     have = _stems(text)
-    found = sum(any(w == h or _same_word(w, h) for h in have) for w in words)
+    found = sum(_similar_in(w, have) for w in words)
     return bool(words) and found >= FRAGMENT_SHARE * len(words)
 
 

@@ -76,3 +76,22 @@ _NEGATED = re.compile(r"(?i:\bnot|n['’]t|\bnever|\bno longer|\brather than|\bi
 
 def _negated(text: str, start: int) -> bool:
     return bool(_NEGATED.search(text[max(0, start - 30) : start]))
+
+
+# "Which grand slam did Sampras not win?" -> "Sampras did not win the French Open": a question about
+# what did not happen is answered under its own negation. The rewrite's negation is the question's when
+# the question is negated and the rewrite's sentence restates it (a content word of the question in it).
+_QUESTION_NEGATION = re.compile(r"\b(?:not|never)\b|n['’]t\b", re.I)
+_SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+_CONTENT_MIN = 4  # shorter words ("win", "the") say too little to tie a sentence to the question
+
+
+def restates_question_negation(question: str, text: str, start: int) -> bool:
+    """Whether the negation before `start` in `text` is the question's own: the question is negated
+    and the sentence up to `start` shares a content word with it."""
+    if not question or not _QUESTION_NEGATION.search(question):
+        return False
+    lo = max((m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+    asked = {w.lower() for w in _TERM_WORD.findall(question) if len(w) >= _CONTENT_MIN and w.lower() not in _STOP}
+    said = {w.lower() for w in _TERM_WORD.findall(text[lo:start])}
+    return bool(asked & said)
