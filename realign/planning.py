@@ -7,6 +7,7 @@ from typing import Any
 
 from realign.classify.base import classification_text
 from realign.config import PipelineConfig
+from realign.errors import InputError
 from realign.llm.base import request_key
 from realign.llm.client import prompt_chars as message_chars
 from realign.llm.prices import cost_usd, price_of
@@ -49,8 +50,10 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1, history: dict[str, float] | None = None,
                prompt_chars_per_token: float | None = None,
                finished: tuple[str, set[str]] | None = None,
-               refused: set[str] | None = None) -> dict[str, Any]:
+               refused: set[str] | None = None, strict: bool = False) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
+    With `strict`, the first bad input row stops the plan as it stops a real --strict run
+    (InputError naming the file, line and field: exit 2).
 
     Token figures are estimates: prompts at the characters per token that earlier requests of the
     same database were counted at (`prompt_chars_per_token`), else 4; answers from the completion
@@ -102,6 +105,8 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
         examples = [x for x in chunk if isinstance(x, Example)]
         for x in chunk:
             if isinstance(x, BadRow):
+                if strict:
+                    raise InputError(x.describe(input_path) + " (--strict stops at the first bad row)")
                 quarantined += 1
                 if len(bad) < 5:
                     bad.append(x.describe(input_path))

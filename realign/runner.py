@@ -64,7 +64,7 @@ def run_rewrite(input_path: str, *, pipeline: str | None, overrides: dict[str, d
         return asyncio.run(plan(pipe, input_path, limit=limit, history=completion,
                                 prompt_chars_per_token=prompt_ratio,
                                 finished=_finished_rows(pipe, cfg, input_path, db),
-                                refused=_refused_requests(cfg, db)))
+                                refused=_refused_requests(cfg, db), strict=strict))
     check_key(cfg)
     m = cfg.model
     if m.max_cost is not None and price_of(m.model, m.prompt_price, m.completion_price) is None:

@@ -122,6 +122,12 @@ def test_strict_stops_at_first_bad_row_naming_file_line_field(tmp_path: Path) ->
                        "--base-url", srv.base_url, "--strict", "-q")
     assert proc.returncode == 2
     assert f"{data}:11" in proc.stderr and "Traceback" not in proc.stderr
+    # a dry run checks the file the same way: --strict stops it at the same row (it planned on before)
+    proc = realign("rewrite", "--in", str(data), "--dry-run", "--strict")
+    assert proc.returncode == 2
+    assert f"{data}:11" in proc.stderr and "--strict" in proc.stderr and "Traceback" not in proc.stderr
+    proc = realign("rewrite", "--in", str(data), "--dry-run")
+    assert proc.returncode == 0 and "quarantin" in (proc.stdout + proc.stderr)
 
 
 # ---- a full run with faults ------------------------------------------------------------------
