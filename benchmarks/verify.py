@@ -203,7 +203,7 @@ def load_labelled(folder: Path) -> dict[str, list[dict[str, Any]]]:
             continue  # our own styles, not third-party
         if p.name == NEGATION_FILE:
             continue  # rewritten sentences, not answers: measured apart (`negation_edits`)
-        if p.name == TURN_SOURCES[1][0]:
+        if p.name in (TURN_SOURCES[0][0].name, TURN_SOURCES[1][0]):
             continue  # chat answers with the user's reply: measured apart (`turns_part`)
         if p.name in (PRESENCE_FILE.name, SOCRATIC_FILE.name):
             continue  # bases of adversarial rewrites, not labelled answers (`presence_question_cases`, `working_part`)
