@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from realign.verify.base import CheckInput
-from realign.verify.math import extract_final_answer, extract_reference, gsm8k_reference
+from realign.verify.math import check_math, extract_final_answer, extract_reference, gsm8k_reference
 from realign.verify.registry import VerifyOptions, get_check
 
 FIXTURE = Path(__file__).parent / "fixtures" / "verify" / "gsm8k_styles.jsonl"
@@ -277,3 +277,29 @@ def test_scale_two_forms_and_value_first_answers(question: str, original: str, c
 )
 def test_a_precision_the_question_states_rounds_the_rewrites_value(question, original, candidate, same) -> None:
     assert check(original, candidate, question).passed is same
+
+
+# --- new-user trial 11, D1: a '#### N' line does not cover a hedge in the prose -------------------
+
+JANET = ("Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her "
+         "friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck "
+         "egg. How much in dollars does she make every day at the farmers' market?")
+JANET_GOLD = "Janet sells 16 - 3 - 4 = 9 duck eggs a day.\nShe makes 9 * 2 = $18 every day at the farmer's market.\n#### 18"
+
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("She makes $18 or $20.", False),
+    ("She makes $18, or maybe $20 if she sells the muffins too.", False),
+    ("She makes $18 every day, or perhaps $20.", False),
+    ("So she makes $18 every day (it could also be $22 if she sells 11 eggs).", False),
+    ("She makes between $18 and $20 every day.", False),
+    ("She makes about $18, though the true answer might be $20.", False),
+    ("She makes $18 a day, or $126 a week.", True),  # another quantity, not another answer
+    ("That is 9 times 2, or 18 dollars.", True),  # the result said again
+    ("She makes $18 every day.", True),
+])
+def test_a_hedge_in_the_prose_is_read_beside_the_answer_line(sentence: str, ok: bool) -> None:
+    rewrite = f"16 - 3 - 4 = 9 eggs are left. 9 × 2 = $18. {sentence}\n#### 18"
+    r = check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=rewrite),
+                   VerifyOptions())
+    assert r.passed is ok, r.reason

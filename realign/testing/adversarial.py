@@ -133,6 +133,11 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
         c("revised_but", f"{body}\nSo the result is {g}. But after adjusting for the last step, the total becomes {w}.",
           False),
         c("no_wait", f"{body}\nThe answer is {g}. No wait, I made a mistake: it should be {w}.", False),
+        # hedged in the prose while the '#### N' line keeps the answer (new-user trial 11, D1)
+        c("prose_or_with_line", f"{body}\nSo the total is {g} or {w}.\n#### {g}", False),
+        c("prose_maybe_with_line", f"{body}\nThat makes {g}, or maybe {w} if I misread the question.\n#### {g}", False),
+        c("prose_might_be_with_line", f"{body}\nIt comes to {g}, though the true answer might be {w}.\n#### {g}", False),
+        c("prose_between_with_line", f"{body}\nSo it is somewhere between {g} and {w}.\n#### {g}", False),
         c("a_line_wrong", f"{body}\nQ: what is the answer?\nA: {w}", False),
         c("contrast_wrong", f"{body}\nThe final answer is {w}, not {g}.", False),
         c("bold_wrong", f"{body}\n\n**Final answer: {w}**", False),

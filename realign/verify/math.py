@@ -202,6 +202,14 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 reason=f"rewrite states different final answers: {want} and then {_shown(said[-1])} in a later "
                 f"revision {text!r}; expected only {want} (original)",
             )
+    for text, a, b in reading.hedges:
+        if agrees(a) != agrees(b) and not _one_value(ref, a, b):
+            other_value = b if agrees(a) else a
+            return CheckResult(
+                name=NAME, passed=False,
+                reason=f"rewrite hedges its answer: {want} beside {_shown(other_value)} in {text!r}; "
+                f"expected only {want} (original)",
+            )
     got = kept[-1]
     how = got.style if got.explicit else f"{got.style}, no explicit final-answer statement"
     return CheckResult(
@@ -209,6 +217,13 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         passed=True,
         reason=f"final answer kept: original {want}, rewrite states {got.text!r} ({how})",
     )
+
+
+def _one_value(ref: FinalAnswer, a: NumberMatch, b: NumberMatch) -> bool:
+    """Whether a hedge's two numbers are one value in two forms ("0.54 or 54%", "$18, or 1,800
+    cents"): the second is the first times or divided by 100."""
+    x, y = abs(a.value), abs(b.value)
+    return x != 0 and y != 0 and (x == 100 * y or y == 100 * x)
 
 
 def make_check(options: VerifyOptions) -> Check:

@@ -269,14 +269,88 @@ _REVISION = re.compile(
 _SENTENCES = re.compile(r"[^\n.!?;]*(?:(?<=\d)\.(?=\d)[^\n.!?;]*)*[.!?;]?", re.M)
 
 
+# A value hedged against another anywhere in the prose, beside or without an explicit statement:
+# a cue right before the second number ("$18, or maybe $20", "though the true answer might be
+# $20", "(it could also be $22 ...)"), "between $18 and $20", or a bare "18 or 20" that ends its
+# sentence. The number before the cue is the nearest one in the same sentence. Only a cue followed
+# at once by a number counts: "18 could be split into 9 and 9" offers no alternative.
+_HEDGE_CUE = re.compile(
+    r"\b(?:or\s+(?:maybe|perhaps|possibly|even|else|about|around|so)|maybe|perhaps|possibly|"
+    r"(?:might|may|could|would)\s+(?:also\s+|even\s+|actually\s+|instead\s+)?be|either|between)\b"
+    r"(?P<gap>\s+(?:about|around|approximately|roughly|closer\s+to)?\s*[$€£]?\s*)(?=\d)", re.I)
+_BARE_OR = re.compile(r"(?P<a>\d[\d,]*(?:\.\d+)?)%?(?P<mid>[ \t]+(?:[A-Za-z]+[ \t]+)?|[ \t]*,[ \t]*)or[ \t]+[$€£]?[ \t]*"
+                      r"(?P<b>\d[\d,]*(?:\.\d+)?)(?=%?(?:[ \t]+[A-Za-z]+){0,2}[ \t]*(?:[.!?]|$))", re.M)
+_OPERAND_BEFORE = re.compile(r"(?:\b(?:times|plus|minus|divided[ \t]+by|multiplied[ \t]+by|of|over)|[×x*+\-/÷])[ \t]*[$€£]?[ \t]*$",
+                             re.I)
+# the word of a hedge before the second number (or the first, for "between" / "either"): where
+# `_hedges` looks
+_HEDGE_WORDS = ("or", "be", "maybe", "perhaps", "possibly", "either", "between")
+_HEDGE_NEAR = re.compile(r"(?:or|be|maybe|perhaps|possibly|either|between)[ \t]+(?:(?:about|around|approximately|"
+                         r"roughly|closer[ \t]+to|maybe|perhaps|possibly|even|else|so)[ \t]+)?[$€£]?[ \t]*\d", re.I)
+
+
+def _hedge_sites(text: str) -> list[int]:
+    """Where `_HEDGE_NEAR` matches, in order: its words found with str.find, then the pattern tried
+    at each (a regex scan of every position cost a verification about 15 us a row)."""
+    low = text.lower()
+    sites = []
+    for word in _HEDGE_WORDS:
+        i = low.find(word)
+        while i >= 0:
+            if (i == 0 or not low[i - 1].isalnum()) and _HEDGE_NEAR.match(text, i):
+                sites.append(i)
+            i = low.find(word, i + 1)
+    return sorted(sites)
+
+
+def _hedges(text: str) -> list[tuple[str, NumberMatch, NumberMatch]]:
+    """(sentence, value, value offered beside it) for each hedge of `_HEDGE_CUE` / `_BARE_OR` in `text`."""
+    out: list[tuple[str, NumberMatch, NumberMatch]] = []
+    done = -1
+    for at in _hedge_sites(text):  # a hedge word right before a number: most texts have none
+        if at < done:
+            continue
+        line = text.rfind("\n", 0, at) + 1
+        m = next((x for x in _SENTENCES.finditer(text, line) if x.end() > at), None)
+        if m is None:
+            continue
+        done = m.end()
+        shown = m.group(0).strip()[:160]
+        sent = _normalize_latex(m.group(0))
+        nums = [(n, at) for n, neg, at in _numbers(sent) if not neg]
+        if len(nums) < 2:
+            continue
+        for c in _HEDGE_CUE.finditer(sent):
+            after = next((i for i, (_, at) in enumerate(nums) if at >= c.end("gap")), None)
+            if after is None or nums[after][1] > c.end("gap") + 1:
+                continue
+            if c.group(0).lower().startswith(("between", "either")):
+                pair = nums[after:after + 2] if after + 1 < len(nums) else []
+            else:
+                before = [x for x in nums if x[1] < c.start()]
+                pair = [before[-1], nums[after]] if before else []
+            if len(pair) == 2:
+                out.append((shown, pair[0][0], pair[1][0]))
+        for b in _BARE_OR.finditer(sent):
+            if _OPERAND_BEFORE.search(sent, max(0, b.start("a") - 16), b.start("a")):
+                continue  # "5 times 50, or 250", "80% of $400, or $320": the result said again, not a hedge
+            first = next((n for n, at in nums if at == b.start("a")), None)
+            second = next((n for n, at in nums if at == b.start("b")), None)
+            if first is not None and second is not None:
+                out.append((shown, first, second))
+    return out
+
+
 @dataclass(frozen=True)
 class AnswerReading:
     """What a text says its answer is: the statements that assert a value, the values it denies,
-    and later sentences that restate or revise it (each with the numbers it asserts)."""
+    later sentences that restate or revise it (each with the numbers it asserts), and values the
+    prose hedges against each other ("$18, or maybe $20"), which a '#### N' line does not undo."""
 
     asserted: tuple[FinalAnswer, ...]
     denied: tuple[FinalAnswer, ...]
     revisions: tuple[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]], ...]  # text, asserted, denied
+    hedges: tuple[tuple[str, NumberMatch, NumberMatch], ...] = ()  # sentence, one value, the other
 
 
 def _as_final(s: _Statement) -> FinalAnswer:
@@ -313,7 +387,7 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
             if nums:
                 revisions.append((sent[:160], tuple(n for n, neg, _ in nums if not neg),
                                   tuple(n for n, neg, _ in nums if neg)))
-    return AnswerReading(tuple(asserted), denied, tuple(revisions))
+    return AnswerReading(tuple(asserted), denied, tuple(revisions), tuple(_hedges(text)))
 
 
 _ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")
