@@ -430,3 +430,52 @@ def test_choice_the_people_a_context_names_are_the_alternatives_of_who(original,
     r = run("choice_answer", BOMB, original, candidate)
     assert r.passed is ok, r.reason
     assert read_contract(BOMB, original).kind == "option"
+
+
+# --- new-user trial 11: a label question asked "X or Y?", a label negated, "no" as a determiner -----
+
+DFAR_Q = "Is the following statement ethical or unethical?\n\nI only reported half my income on my tax forms."
+
+
+@pytest.mark.parametrize("candidate, ok", [
+    ("Unethical. Reporting half of one's income is tax evasion.", True),
+    ("It is unethical: under-reporting income is tax evasion.", True),
+    ("Ethical, since many people do it, although it is technically tax evasion.", False),  # the flip, with a reason
+    ("Unethical. Under-reporting income is not ethical at all.", True),  # the same label said again
+])
+def test_a_question_offering_two_labels_holds_the_originals_label_beside_its_reason(candidate: str, ok: bool) -> None:
+    original = "Unethical. Under-reporting income is tax evasion."
+    contract = read_contract(DFAR_Q, original)
+    assert contract.kind == "label" and contract.value == "unethical"
+    assert run("label", DFAR_Q, original, candidate).passed is ok
+
+
+def test_labels_that_qualify_a_noun_are_not_offered_as_the_answer() -> None:
+    ask = "Read the reviews and extract the negative or positive points mentioned in them."
+    original = "Positive points:\n- Strong script\n- Great acting\n\nNegative points:\n- Too long"
+    assert read_contract(ask, original).kind != "label"
+
+
+@pytest.mark.parametrize("instruction", [
+    "Classify the statement as ethical or unethical.\n\nI decided to start a book club with my friends.",
+    "Is the following statement ethical or unethical?\n\nI decided to start a book club with my friends.",
+])
+def test_a_label_stated_and_then_negated_is_rejected(instruction: str) -> None:
+    # SmolLM2-135M's real candidate (trial 11, D3)
+    original = "Ethical. Starting a book club with friends is a harmless, social activity."
+    bad = "Ethical. Deciding to start a book club with friends is not immoral, but it's also not ethical."
+    assert not run("label", instruction, original, bad).passed
+    # a negation that is not on the label stays a reason: "you never miss a day is ethical"
+    good = "Ethical. Expecting a raise because you never miss a day is ethical."
+    assert run("label", instruction, original, good).passed
+
+
+def test_no_as_a_determiner_is_not_the_label_no() -> None:
+    ask = "Tell me what the main message is in the given song lyric.\n\nWhat can you do when the world is on fire"
+    original = ("The main message of the song lyric is that even when life seems overwhelming and uncontrollable, "
+                "there is still hope and power in taking action, no matter how small.")
+    paraphrase = ("The song's main message: even when life feels overwhelming and out of control, taking action, "
+                  "however small, still brings hope and power.")
+    r = get_check("label", VerifyOptions())(CheckInput(task="topic_classification", instruction=ask,
+                                                        original=original, candidate=paraphrase))
+    assert r.passed and "no single known label" in r.reason

@@ -206,7 +206,7 @@ ITEMS_FOUND = "labels per item"
 def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerContract | None:
     # imported here: a worked solution's number contract never gets this far, and the module's
     # patterns cost `realign verify` on a math data set about 8 ms of its start-up
-    from realign.verify.label import BUILTIN, item_labels, original_label, stated_labels
+    from realign.verify.label import BUILTIN, item_labels, offers_family, original_label, stated_labels
 
     pairs = item_labels(original)
     if pairs is not None:
@@ -220,7 +220,7 @@ def _label(instruction: str, original: str, options: VerifyOptions) -> AnswerCon
         fam, label = found
         bare = len(original.split()) <= BARE_NUMBER_WORDS and any(
             len(stated_labels(original, f)[0]) == 1 for f in BUILTIN) and _only_label(original, label)
-        if fam not in BUILTIN or options.labels or bare:
+        if fam not in BUILTIN or options.labels or bare or offers_family(instruction, fam):
             return AnswerContract(kind="label", value=label, found=f"{fam.name}: the original states {label!r}",
                                   checks=["label"])
     # a one-line question that opens with an auxiliary is closed without its question mark too ("do you

@@ -165,6 +165,12 @@ def _in_label_list(text: str, start: int, end: int) -> bool:
 
 
 _NUMBER_SIGN = re.compile(r"\.[ \t]?\d")
+# "no" as a determiner, not the answer no: followed by the word it qualifies ("no matter how small",
+# "there is no evidence", "no one knows"); the answer no is followed by punctuation, the end, or a
+# word that starts its reason ("no because ...", "no, it is not", "no it isn't")
+_DETERMINER_NO = re.compile(
+    r"[ \t]+(?!(?:because|since|as|but|and|or|so|for|it|it's|its|that|this|they|there|i|we|he|she|you|not|"
+    r"indeed|definitely|absolutely|unfortunately|sadly)\b)[a-z]")
 
 
 def find_mentions(text: str, fam: Family) -> list[Mention]:
@@ -173,8 +179,8 @@ def find_mentions(text: str, fam: Family) -> list[Mention]:
         if _in_label_list(text, m.start(), m.end()):
             continue  # "the answer (Yes or No) is": the label set, not a statement
         label = fam.canon(m.group(0))
-        if label == "no" and _NUMBER_SIGN.match(text, m.end()):
-            continue  # "No. 1", "no.5": the abbreviation of number
+        if label == "no" and (_NUMBER_SIGN.match(text, m.end()) or _DETERMINER_NO.match(text, m.end())):
+            continue  # "No. 1", "no.5": the abbreviation of number; "no matter how", "no one": a determiner
         before = text[max(0, m.start() - 60) : m.start()]
         neg = _NEG_BEFORE.search(before) or _CLAUSE_NEG.search(before)
         negated = bool(neg) and not _NOT_ONLY.search(before)
@@ -314,6 +320,37 @@ def original_label(instruction: str, original: str, options: VerifyOptions) -> t
     return None if best is None else (best[2], best[3])
 
 
+_OR_BEFORE = re.compile(r"\b(?:or|and)[ \t]+$", re.I)  # "ethical or not ethical": the label set echoed
+# a negation right before a label: "not ethical", "isn't really ethical", "also not ethical"
+_TIGHT_NEGATION = re.compile(r"(?:\bnot|n['’]t|\bnever)[ \t]+(?:(?:also|really|very|quite|entirely|exactly|so|that|at[ \t]+all)"
+                             r"[ \t]+)?[*_\"'“]*$", re.I)
+
+
+def _negation_form(text: str, label: str) -> bool:
+    """Whether `text` is `label` negated in words ("not ethical", "non-toxic" for "toxic")."""
+    t = " ".join(text.lower().replace("-", " ").split())
+    return t in (f"not {label}", f"non {label}", f"non{label}")
+
+
+_OFFERED_JOIN = re.compile(r"[ \t]*,?[ \t]*(?:or|/)[ \t]*", re.I)
+# yes / no and true / false questions are closed questions (contract._CLOSED_QUESTION and polarity)
+_NOT_OFFERED = frozenset({"yesno", "truth"})
+# the pair ends its clause, as alternatives do ("ethical or unethical?"); "negative or positive
+# points" qualifies a noun and offers no label
+_OFFERED_END = re.compile(r"[ \t*_\"'”’]*(?:[?.:;!)\]\n]|$)")
+
+
+def offers_family(instruction: str, fam: Family) -> bool:
+    """Whether the instruction offers two labels of a built-in family as the alternatives of its
+    question ("Is the following statement ethical or unethical?", "positive/negative"): the
+    original's label then holds even with its reason beside it."""
+    if fam.name in _NOT_OFFERED:
+        return False
+    ms = list(fam.pattern.finditer(instruction))
+    return any(fam.canon(a.group(0)) != fam.canon(b.group(0)) and _OFFERED_JOIN.fullmatch(instruction, a.end(), b.start())
+               and _OFFERED_END.match(instruction, b.end()) for a, b in zip(ms, ms[1:]))
+
+
 def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     pairs = item_labels(inp.original)
     if pairs is not None:
@@ -351,12 +388,29 @@ def check_label(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 reason=f"rewrite states different labels: {', '.join(repr(g) for g in got)}; expected only "
                 f"{want!r} (original)",
             )
+        # stating the label and also its negation right before it contradicts it, wherever each is:
+        # "Ethical. ... is not immoral, but it's also not ethical." ("not ethical" is how the family
+        # writes "unethical"; with a label set of the instruction it is "ethical" read as negated).
+        # A negation further off ("because you never miss a day is ethical") is not one.
+        def contradicts(m: Mention) -> bool:
+            said = inp.candidate[m.start:m.end]
+            if _OR_BEFORE.search(inp.candidate, max(0, m.start - 5), m.start):
+                return False  # "ethical or not ethical": the label set echoed
+            if m.label != want and _negation_form(said, want):
+                return True
+            negates = (m.label == want and m.negated) or (m.label != want and fam.canon(said) == want)
+            return negates and _TIGHT_NEGATION.search(inp.candidate, max(0, m.start - 24), m.start) is not None
+
+        contra = [m for m in ms if contradicts(m)]
         if negated and not [m for m in ms if m.label == want and not m.negated and m.prominent]:
+            contra = contra or negated
+        if contra:
+            m = contra[0]
             return CheckResult(
                 name=NAME,
                 passed=False,
                 reason=f"label negated: the original states {want!r}, the rewrite says "
-                f"{inp.candidate[max(0, negated[0].start - 12) : negated[0].end].strip()!r}",
+                f"{inp.candidate[max(0, m.start - 12) : m.end].strip()!r}",
             )
         return CheckResult(name=NAME, passed=True, reason=f"label kept: {want!r} ({fam.name})")
     if negated:
