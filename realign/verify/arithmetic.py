@@ -211,7 +211,8 @@ def wrong_calculations(text: str) -> list[tuple[str, Fraction]]:
     # line by line, and only the lines with an '=': the scan is the cost of this check
     lines = [line for line in text.split("\n") if "=" in line]
     for line in lines:
-        for m in (_CALC.finditer(line) if _may_calculate(line) else ()):
+        start = _scan_start(line)
+        for m in (_CALC.finditer(line, start) if start >= 0 else ()):
             expr = m.group("expr").strip()
             if expr.startswith("(") and _WORD_BEFORE.search(line, 0, m.start()):
                 continue  # "... + 2 rides on the luge (2 x 6 tickets) = 24": an aside in a longer sum
@@ -240,11 +241,30 @@ _OP_NUMBER = re.compile(rf"{_OP}\s*(?:\(\s*)?[$€£]?\.?\d")
 _RESULT_AFTER = re.compile(r"=\s*-?[$€£]?\.?\d")  # "= " and the first characters of _CALC's result
 
 
-def _may_calculate(line: str) -> bool:
-    """Whether `_CALC` can match in `line`: an operation before a number, and after it an '=' before
-    a number (half the lines with an '=' have none: "Cost per bag = $2", "d = s * t", LaTeX)."""
+# the parts of a first operand read backwards, each skipped whole (greedy, always a match): spaces and ')';
+# a unit word; its separator ("/", " per "); the number; spaces and '('
+_OPERAND_BACKWARDS = re.compile(r"[\s)]*[A-Za-z]*[ \t/]*[A-Za-z]*[ \t/]*[\d$€£,. \u00a0\u202f]*[\s(]*")
+
+
+def _scan_start(line: str) -> int:
+    """-1 when `_CALC` cannot match in `line`: no operation before a number, or no '=' before a number
+    after it (half the lines with an '=' have none: "Cost per bag = $2", "d = s * t", LaTeX); else a
+    position no match starts before, so that the scan skips the text before the first calculation.
+
+    Every match's first operation is followed by a number as `_OP_NUMBER` reads it, so it is at or
+    after the first `_OP_NUMBER` site q. A match that starts before q has its first operation at q:
+    q cannot lie inside a first operand (its only operation characters are a unit's '/', followed by
+    a letter, and a unit's 'x', followed by a letter, a space, ')' or an operation, none of which
+    `_OP_NUMBER` reads on with). That first operand, read backwards from q, is: spaces and ')'; a
+    unit word; its separator (spaces, tabs, '/', "per"); the number; spaces and '('. Each part is
+    skipped with a set of characters holding it, each skip going on from where the one before it
+    stopped (a skip that goes too far only lowers the bound), so the start is at or after the end
+    (`_OPERAND_BACKWARDS` on the text before q reversed: a slice and a match, both in C)."""
     op = _OP_NUMBER.search(line)
-    return op is not None and _RESULT_AFTER.search(line, op.end()) is not None
+    if op is None or _RESULT_AFTER.search(line, op.end()) is None:
+        return -1
+    q = op.start()
+    return q - _OPERAND_BACKWARDS.match(line[q - 1 :: -1] if q else "").end()  # type: ignore[union-attr]
 
 
 def _unit_name(word: str) -> str:

@@ -74,8 +74,10 @@ def _sentence_value(sentence: str, question: str = "") -> NumberMatch | None:
     return next((n for n in reversed(said) if n.value not in given), said[-1])
 
 
-# (led by the characters a break starts with: the lookbehind of the first branch made every position a test)
-_SENT_BREAK = re.compile(r"(?=[.!?])(?:(?<!\d)\.(?:\s|$)|\.(?=\s+[A-Z])|[!?](?:\s|$))")
+# (led by the character a break starts with, consumed, each branch naming it by a lookbehind: a pattern
+# that opens with a consumed class lets the regex engine skip to each such character in C, where a
+# leading lookahead or lookbehind makes it enter the pattern at every position of the text)
+_SENT_BREAK = re.compile(r"[.!?](?:(?<=\.)(?<!\d\.)(?:\s|$)|(?<=\.)(?=\s+[A-Z])|(?<=[!?])(?:\s|$))")
 
 
 def _cut_sentence_keep(s: str) -> str:

@@ -116,7 +116,9 @@ _LEAD = re.compile(
     r"(?:[\s*_#:=>–—]|-(?![\d$.€£¥₹]))*(?:is\b|would be\b|will be\b|equals\b|of\b)?(?:[\s*_:=>]|-(?![\d$.€£¥₹]))*",
     re.I,
 )
-_SENT_END = re.compile(r"\.(?=\s|$)(?<!\d\.)|[!?;\n]|\.\s")
+# led by its first character, consumed (as math_answer._SENT_BREAK): the branches, one led by a class,
+# made the regex engine enter the pattern at every position of the text
+_SENT_END = re.compile(r"[.!?;\n](?:(?<=\.)(?=\s|$)(?<!\d\.)|(?<=[!?;\n])|(?<=\.)\s)")
 _EXPR_HEAD = re.compile(r"^[\s\d.,$€£¥₹%+\-−*/×x÷·()^]*=", re.I)
 
 
