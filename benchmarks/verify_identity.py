@@ -76,6 +76,8 @@ def dump(out: Path, thirdparty: Path, shared: Path, batched: bool = False) -> No
     rows = [json.loads(line) for p in sorted(thirdparty.glob("*.jsonl"))
             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
+        if "candidate" not in r:
+            continue  # chat turns with the user's reply (benchmarks/thirdparty/chat_turns.py): no pair to verify
         emit(r["instruction"], r["original"], r["candidate"])
         emit(r["instruction"], r["original"], r["candidate"], bench.TASK_OF_KIND.get(r.get("kind", ""), ""))
         emit(r["instruction"], r["candidate"], r["original"])
