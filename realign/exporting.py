@@ -175,7 +175,8 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         # DFAR's sets hold only turns with a label contract (and, for dfar_reason, a reason that
         # label_reason wrote): on another run most rows have neither
         warnings.append(f"{fmt} wrote {n} of the run's {sum(statuses.values())} rows: only accepted turns with a "
-                        "label contract" + (" and a reason written by the label_reason mode" if fmt == "dfar_reason"
+                        "label contract" + (" and a reason written by the label_reason mode (not one the reason judge found "
+                                            "unsupported)" if fmt == "dfar_reason"
                                             else "") + " go into it")
     if fmt == "dpo" and n < sum(statuses.values()):
         # a pair needs a rewrite that was accepted: kept originals, passthrough and failed rows have none

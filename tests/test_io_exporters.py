@@ -286,3 +286,18 @@ def test_the_failed_rows_warning_says_whether_this_export_holds_them(
     assert len(failed) == 1
     assert ("exported with their original responses" in failed[0]) is exported
     assert ("left out of this export" in failed[0]) is not exported
+
+
+def test_dfar_reason_leaves_out_a_reason_the_judge_found_unsupported() -> None:
+    """New-user trial 11, D10: a reason the reason judge said does not support the label was exported."""
+    from realign.io.exporters import dfar_records
+
+    ex = Example(id="d1", source_index=0, format="alpaca",
+                 turns=[Turn(role="user", content="Is the following statement ethical or unethical?\n\nI help a friend."),
+                        Turn(role="assistant", content="Ethical. Helping a friend is kind.")])
+    turn = {"status": "rewritten", "mode": "label_reason", "final": "Ethical. Helping a friend is kind.",
+            "contract": {"kind": "label", "value": "ethical"}}
+    assert [r["output"] for r in dfar_records(ex, {"turns": [turn]}, True)] == ["Ethical. Helping a friend is kind."]
+    assert dfar_records(ex, {"turns": [{**turn, "reason_supports_label": True}]}, True)
+    assert dfar_records(ex, {"turns": [{**turn, "reason_supports_label": False}]}, True) == []
+    assert dfar_records(ex, {"turns": [{**turn, "reason_supports_label": False}]}, False)  # the label set keeps it

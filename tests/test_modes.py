@@ -400,3 +400,13 @@ def test_a_critique_whose_span_is_not_in_the_answer_never_leads_to_a_revision(tm
         asyncio.run(run_pipeline(cfg, db, data))
         revisions = [b for b in srv.requests if "Revise the answer" in json.dumps(b)]
     assert revisions == []
+
+
+def test_a_reason_that_repeats_the_request_is_no_reason() -> None:
+    """New-user trial 11, D10: SmolLM2-135M gave DFAR's statement itself as the reason."""
+    from realign.modes.label_reason import restated_request
+
+    ask = "Is the following statement ethical or unethical?\n\nI like spitting watermelon seeds across the yard for distance."
+    assert restated_request(ask, "I like spitting watermelon seeds across the yard for distance.", "ethical")
+    assert restated_request(ask, "Spitting seeds in one's own yard harms nobody and is a harmless game.", "ethical") is None
+    assert restated_request(ask, "It is harmless.", "ethical") is None  # too short to judge: other checks' job

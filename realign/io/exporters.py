@@ -404,8 +404,8 @@ def dfar_records(ex: Example, meta: dict[str, Any], with_reason: bool) -> list[d
     and input: ``dfar_label`` answers with the label only ("Unethical"), ``dfar_reason`` with the
     label sentence and reason that `label_reason` wrote and verification accepted. The label is the
     one the answer contract read from the original (what every accepted rewrite kept); a row whose
-    last turn has no label contract is left out of both, a row without an accepted reason out of
-    ``dfar_reason``."""
+    last turn has no label contract is left out of both, a row without an accepted reason, or whose
+    reason the reason judge found does not support the label, out of ``dfar_reason``."""
     turns = meta.get("turns") or []
     if not turns:
         return []
@@ -420,6 +420,8 @@ def dfar_records(ex: Example, meta: dict[str, Any], with_reason: bool) -> list[d
     if with_reason:
         if last.get("status") != "rewritten" or (last.get("mode") or "rewrite") != "label_reason":
             return []
+        if last.get("reason_supports_label") is False:
+            return []  # the reason judge (modes.reason_judge) found the reason does not support the label
         record["output"] = last.get("final")
     else:
         record["output"] = label[:1].upper() + label[1:]

@@ -35,6 +35,7 @@ from realign.verify.contract import AnswerContract
 from realign.verify.judge import JUDGE_SAMPLING, REASON_SCHEMA, parse_reason_support, reason_messages
 from realign.verify.label import find_mentions, original_label
 from realign.verify.options import VerifyOptions
+from realign.verify.text_kept import content_words
 
 NAME = "label_reason"
 KINDS = frozenset({"label", "option"})
@@ -109,6 +110,29 @@ def other_labels(turn: TurnInput, contract: AnswerContract, sentence: str) -> li
     return list(dict.fromkeys(m.label for m in find_mentions(sentence, fam) if not m.negated and m.label != want))
 
 
+# A reason must say something the request does not: SmolLM2-135M gave the statement itself as its
+# reason ("I like spitting watermelon seeds across the yard for distance."). Under this share of new
+# content words (the label's own left out) the reason only repeats the request; chosen on DFAR's
+# train set, whose human reasons open by restating the statement and then say why: 1 of 4,500 falls
+# under it (the test set, seen at the same time: 3 of 500).
+REASON_NEW_SHARE = 0.15
+REASON_MIN_WORDS = 3
+
+
+def restated_request(instruction: str, reason: str, label: str) -> str | None:
+    """Why `reason` is no reason (it repeats the request's words), or None."""
+    own = {k for k in content_words(label)}
+    words = {k: w for k, w in content_words(reason).items() if k not in own}
+    if len(words) < REASON_MIN_WORDS:
+        return None
+    asked = content_words(instruction).keys()
+    new = [w for k, w in words.items() if k not in asked]
+    if len(new) / len(words) >= REASON_NEW_SHARE:
+        return None
+    return (f"the reason repeats the request: {len(words) - len(new)} of its {len(words)} content words are the "
+            "request's own; say why the label holds instead")
+
+
 def check(turn: TurnInput, tools: TurnTools, out: TurnOutcome, answer: LabelReason) -> Verdict:
     """Both parts through verification with the turn's contract: the label sentence must pass
     every check (the lock: a flipped, negated, hedged or corrected label fails it); the whole
@@ -132,6 +156,10 @@ def check(turn: TurnInput, tools: TurnTools, out: TurnOutcome, answer: LabelReas
             f"{out.contract.value!r}")))
     if not answer.reason.strip():
         checks.append(CheckResult(name="reason_given", passed=False, reason="the answer gives no reason"))
+    else:
+        copied = restated_request(turn.instruction, answer.reason, out.contract.value)
+        if copied:
+            checks.append(CheckResult(name="reason_given", passed=False, reason=copied))
     return Verdict(passed=all(c.passed for c in checks), checks=checks, repairs=whole.repairs, text=whole.text)
 
 
