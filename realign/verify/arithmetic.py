@@ -28,6 +28,7 @@ import re
 from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
+from math import gcd
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
@@ -707,7 +708,7 @@ def _said_in_text(original: str, question: str = "") -> frozenset[Fraction]:
 
 
 def stated_values(text: str, near: set[int] | None = None, words: bool = True,
-                  values: set[Fraction] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+                  values: set[tuple[int, int]] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
     """(calculator-note results, the other results of `text`'s calculations, every number it states
     that is not only an operand): results are written after an "=", in a calculator note, or after
     a result word that follows a calculation; numbers of its prose are stated, the operands of a
@@ -752,21 +753,31 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
     return notes, results, said + results + notes
 
 
-def _mentioned(text: str, near: set[int], values: set[Fraction] | None) -> list[NumberMatch]:
+def _mentioned(text: str, near: set[int], values: set[tuple[int, int]] | None) -> list[NumberMatch]:
     visible = _visible(text)
     bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
     return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
 
 
-def _may_be(m: re.Match[str], n: NumberMatch, values: set[Fraction]) -> bool:
+def _may_be(m: re.Match[str], n: NumberMatch, values: set[tuple[int, int]]) -> bool:
     """Whether the number `n` (read by `m`) may state one of `values` as `same_answer` compares
     them, when `values` holds each reference value, its hundredfold and its hundredth (the percent
-    forms) and no reference is written to two places or more: its value or its whole part is one
-    of them, or it is written to two places or more (a rounding of one)."""
-    if n.value in values or (n.places is not None and n.places >= 2):
+    forms, each as its (numerator, denominator): `_forms`) and no reference is written to two places
+    or more: its value or its whole part is one of them, or it is written to two places or more (a
+    rounding of one)."""
+    v = n.value
+    if (v.numerator, v.denominator) in values or (n.places is not None and n.places >= 2):
         return True
     whole = m.group("whole")
-    return whole is not None and Fraction(int(whole)) in values
+    return whole is not None and (int(whole), 1) in values
+
+
+def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """`v`, its hundredfold and its hundredth, each as (numerator, denominator) in lowest terms (as a
+    Fraction holds it; reduced with whole numbers: hashed and compared far faster than Fractions)."""
+    num, den = v.numerator, v.denominator
+    up, down = gcd(100, den), gcd(num, 100)  # v is in lowest terms: only 100's factors can cancel
+    return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
 _DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
@@ -869,20 +880,22 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     if quick == total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states all {total} results of the original's calculations")
-    if quick >= WORKING_KEPT_SHARE * total:
+    # kept >= WORKING_KEPT_SHARE * total, in whole numbers
+    share_num, share_den = WORKING_KEPT_SHARE.numerator, WORKING_KEPT_SHARE.denominator
+    if quick * share_den >= share_num * total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states at least {quick} of the {total} results of the "
                                   f"original's calculations")
     # the whole numbers near which a number of the rewrite must lie to be one of the open steps'
     # (as written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
-    values: set[Fraction] | None = set()  # and the values themselves, unless a rounding may match
+    values: set[tuple[int, int]] | None = set()  # and the values themselves, unless a rounding may match
     for (value, _, times), got in zip(steps, found):
         if got == times:
             continue
-        forms = (value.value, value.value * 100, value.value / 100)
-        for v in forms:
-            k = round(float(v))
+        forms = _forms(value.value)
+        for num, den in forms:
+            k = round(num / den)  # as round(float(Fraction(num, den))): one correctly rounded division
             near |= {k - 1, k, k + 1}
         if values is not None:
             values = None if value.places is not None and value.places >= 2 else values | set(forms)
@@ -908,7 +921,7 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
             shown = format_value(value.value) + ("%" if value.percent else "")
             missing += [shown] * (times - got)
     kept = total - len(missing)
-    if kept >= WORKING_KEPT_SHARE * total:
+    if kept * share_den >= share_num * total:
         if not missing:
             return CheckResult(name=WORKING_NAME, passed=True,
                                reason=f"working kept: the rewrite states all {total} results of the original's calculations")
