@@ -780,57 +780,37 @@ def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, in
     return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
-_DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
-
-
-def _may_hold(line: str, near: set[int]) -> bool:
-    """Whether a number of `line` may lie near a value of `near` (its nearest whole number, its whole
-    part: `stated_values`): each run of digits read as a whole number, whole or split at its commas
-    (its suffixes too: "1234,567,890" reads 1234 and 567,890), the next one up too (12.5 is near
-    13), a run after a point as 0 or 1 too (".5"), signs dropped (`near` holds both signs); a line
-    with a fraction is always read. A cheap test that reads more than it needs, never less: the
-    numbers of the other lines are not read at all."""
-    if "/" in line:
-        return True
-    for run in _DIGIT_RUN.findall(line):
-        if run[0] == ".":
-            if 0 in near or 1 in near:
-                return True
-            run = run[1:]
-        if "," not in run:
-            t = int(run)
-            if t in near or t + 1 in near:
-                return True
-            continue
-        parts = [p for p in run.split(",") if p]
-        for i in range(len(parts)):
-            for t in (int(parts[i]), int("".join(parts[i:]))):
-                if t in near or t + 1 in near:
-                    return True
-    return False
+_DIGIT = re.compile(r"\d")
+# how far before its first digit a number may start: a sign, a space, a currency, a space, a sign
+# and a point ("- $ -.5" is not read so, but no number starts further back)
+NUMBER_LEAD = 6
 
 
 def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
-    """`_all_numbers(visible)` on only the lines that `_may_hold` a number near `near` (a number
-    never spans lines; each line is read in place, so what comes before a number is as before),
-    less the numbers whose whole part shows they are not near: the reading of numbers is the cost
-    of the working check."""
+    """`_all_numbers(visible)` less the numbers that cannot lie near a value of `near` (their nearest
+    whole number, their whole part: `stated_values`; signs dropped): a number with a fraction is
+    kept, and one without whose whole part and the next one up (12.5 is near 13) are both not near
+    is not read. The reading of numbers is the cost of the working check; each search for the next
+    number starts `NUMBER_LEAD` characters before the next digit (the pattern's own scan, position by
+    position, over the words between numbers cost more than all the rest), which finds the numbers
+    `_READ_NUM.finditer(visible)` finds: none starts further before its first digit, and a search
+    from anywhere between the end of the last number and that start finds the same one first."""
     both = near | {-k for k in near}
+    hits = both | {k - 1 for k in both}  # a whole part t is near when t or t + 1 is
     out: list[tuple[re.Match[str], NumberMatch]] = []
-    start = 0
-    for line in visible.split("\n"):
-        end = start + len(line)
-        if _may_hold(line, both):
-            for m in _READ_NUM.finditer(visible, start, end):
-                if m.group("den") is None and m.group("whole") is None:
-                    # its value rounds to its whole part or the next one up: not read when neither is near
-                    t = int(m.group("num").partition(".")[0].replace(",", "") or 0)
-                    if t not in both and t + 1 not in both:
-                        continue
-                n = _to_number(m, visible)
-                if n is not None:
-                    out.append((m, n))
-        start = end + 1
+    digit, read = _DIGIT.search, _READ_NUM.search
+    pos = 0
+    while (d := digit(visible, pos)) is not None:
+        m = read(visible, max(pos, d.start() - NUMBER_LEAD))
+        if m is None:
+            break
+        pos = m.end()
+        _, _, _, whole, num, den, _, _ = m.groups()
+        if den is None and whole is None and int(num.partition(".")[0].replace(",", "") or 0) not in hits:
+            continue
+        n = _to_number(m, visible)
+        if n is not None:
+            out.append((m, n))
     return out
 
 
