@@ -729,16 +729,16 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
             continue
         start, end = _start(m), m.end()
         before = visible[max(0, start - OPERAND_LOOK): start]
-        if _RESULT_BEFORE.search(before):
+        if _result_before(before):
             results.append(n)
             if m.group("whole") is not None:  # "= 700 3/5 of ...": 700, then a fraction
                 results.append(NumberMatch(Fraction(int(m.group("whole"))), m.group("whole")))
             continue
         if m.group("den") is not None and _EQUALS_AFTER.match(visible, end):
             continue  # "60/15 = 4": a division, not the fraction 4
-        if _OPERAND_BEFORE.search(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
+        if _operand_before(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
             continue
-        word = _SAID_RESULT_BEFORE.search(before)
+        word = _said_result_before(before)
         if word is not None:
             # the calculation in the same sentence, before the result word
             at = start - len(word.group(0))
@@ -751,6 +751,47 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
     if words:
         said += [_word_number(w) for w in _WORD_NUM.finditer(visible)]
     return notes, results, said + results + notes
+
+
+# What comes before a number, read from its end. The patterns above end at the end of the text (`$`,
+# which also matches before a final newline) with a tail of a few kinds of characters; the helpers
+# below find where that tail starts (`_tail_start`), return early when the character before it
+# cannot end the pattern, and search only from where a match could start: the same answers as a
+# search of the whole text (which tries every position of it, for every number read).
+
+
+def _tail_start(before: str, tail: str) -> tuple[int, int]:
+    """(where the characters of `tail` that end `before` start, the length of `before` less a final
+    newline)."""
+    n = len(before) - 1 if before.endswith("\n") else len(before)
+    return len(before[:n].rstrip(tail)), n
+
+
+def _result_before(before: str) -> bool:
+    """`_RESULT_BEFORE.search(before)`: "=", "≈" or "equal(s)" (its last character a letter) right
+    before the tail, so a match starts at most 7 characters before it (with the \\b's look back)."""
+    e, _ = _tail_start(before, " \t*_$€£")
+    if e == 0 or not (before[e - 1] in "=≈" or before[e - 1].isalpha()):
+        return False
+    return _RESULT_BEFORE.search(before, max(0, e - 7)) is not None
+
+
+def _operand_before(before: str) -> bool:
+    """`_OPERAND_BEFORE.search(before)`: an operator right before the tail, and before the operator
+    only spaces, a parenthesis and a point back to the operand's character."""
+    e, _ = _tail_start(before, " \t($€£")
+    if e == 0 or before[e - 1] not in "+-−–*/×÷xX·":
+        return False
+    k = len(before[:e - 1].rstrip(" \t)."))
+    return _OPERAND_BEFORE.search(before, max(0, k - 1)) is not None
+
+
+def _said_result_before(before: str) -> re.Match[str] | None:
+    """`_SAID_RESULT_BEFORE.search(before)`: its words end in a letter followed by a space or tab."""
+    e, n = _tail_start(before, " \t$€£")
+    if e == 0 or e == n or before[e] not in " \t" or not before[e - 1].isalpha():
+        return None
+    return _SAID_RESULT_BEFORE.search(before)
 
 
 def _mentioned(text: str, near: set[int], values: set[tuple[int, int]] | None) -> list[NumberMatch]:
