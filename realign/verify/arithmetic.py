@@ -29,6 +29,7 @@ from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd
+from operator import neg
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
@@ -821,7 +822,7 @@ def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, in
     return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
-_DIGIT = re.compile(r"\d")
+_STRETCH = re.compile(r"\d+")
 # how far before its first digit a number may start: a sign, a space, a currency, a space, a sign
 # and a point ("- $ -.5" is not read so, but no number starts further back)
 NUMBER_LEAD = 6
@@ -831,18 +832,37 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
     """`_all_numbers(visible)` less the numbers that cannot lie near a value of `near` (their nearest
     whole number, their whole part: `stated_values`; signs dropped): a number with a fraction is
     kept, and one without whose whole part and the next one up (12.5 is near 13) are both not near
-    is not read. The reading of numbers is the cost of the working check; each search for the next
-    number starts `NUMBER_LEAD` characters before the next digit (the pattern's own scan, position by
-    position, over the words between numbers cost more than all the rest), which finds the numbers
-    `_READ_NUM.finditer(visible)` finds: none starts further before its first digit, and a search
-    from anywhere between the end of the last number and that start finds the same one first."""
-    both = near | {-k for k in near}
-    hits = both | {k - 1 for k in both}  # a whole part t is near when t or t + 1 is
+    is not read. The reading of numbers is the cost of the working check, so:
+    - each search for the next number starts `NUMBER_LEAD` characters before the next stretch of
+      digits (the pattern's own scan, position by position, over the words between numbers costs
+      more than all the rest): no number starts further before its first digit, and a search from
+      anywhere between the end of the last number and that start finds the same one first;
+    - a plain stretch (no point, slash or comma before it; no comma, slash, space and digit, or
+      decimals and a slash after it) is the whole part of the number that holds it, if any: when
+      it is not near, the number is not read, and the next search starts after the stretch (a
+      number's own decimals and words, "12.5", "12 thousand", "12 percent", hold no start of one).
+    The numbers found are those of `_READ_NUM.finditer(visible)`, in order."""
+    both = near.union(map(neg, near))
+    hits = both.union(map((-1).__add__, both))  # a whole part t is near when t or t + 1 is
     out: list[tuple[re.Match[str], NumberMatch]] = []
-    digit, read = _DIGIT.search, _READ_NUM.search
+    stretch, read = _STRETCH.search, _READ_NUM.search
+    size = len(visible)
     pos = 0
-    while (d := digit(visible, pos)) is not None:
-        m = read(visible, max(pos, d.start() - NUMBER_LEAD))
+    while (d := stretch(visible, pos)) is not None:
+        start, end = d.span()
+        if (start == 0 or visible[start - 1] not in "./,") and int(d.group()) not in hits:
+            after = visible[end:end + 2]
+            if not after or after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal()):
+                if after[:1] != "." or not after[1:].isdecimal():
+                    pos = end
+                    continue
+                j = end + 1  # decimals: a slash after them makes a fraction ("12.5/3")
+                while j < size and visible[j].isdecimal():
+                    j += 1
+                if visible[j:j + 1] != "/":
+                    pos = end
+                    continue
+        m = read(visible, max(pos, start - NUMBER_LEAD))
         if m is None:
             break
         pos = m.end()
