@@ -823,8 +823,8 @@ def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, in
 
 
 _STRETCH = re.compile(r"\d+")
-# how far before its first digit a number may start: a sign, a space, a currency, a space, a sign
-# and a point ("- $ -.5" is not read so, but no number starts further back)
+# how far before its first digit a number of `_READ_NUM` may start: a sign, a space, a currency, a
+# space, a second sign and a point come before the digits, one character each at most
 NUMBER_LEAD = 6
 
 
@@ -852,7 +852,7 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
         start, end = d.span()
         if (start == 0 or visible[start - 1] not in "./,") and int(d.group()) not in hits:
             after = visible[end:end + 2]
-            if not after or after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal()):
+            if not after or (after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal())):
                 if after[:1] != "." or not after[1:].isdecimal():
                     pos = end
                     continue
@@ -910,8 +910,8 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     results (`intermediate_results`), each as the original does (a result as a result, as many times
     as the original's calculations arrive at it); not applicable when the original has none. The
     original's results are read once per original (remembered); the rewrite's numbers only when the
-    plain search of `_written_again` does not reach the share, and then only the lines that may hold
-    one of those results (`_numbers_near`)."""
+    plain search of `_written_again` does not reach the share, and then only the numbers that may lie
+    near one of those results (`_numbers_near`)."""
     steps = intermediate_results(inp.original, inp.instruction)
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
