@@ -437,6 +437,51 @@ def test_working_kept_counts_a_result_two_steps_arrive_at(monkeypatch: pytest.Mo
     assert working(original, original.replace("<<", "[").replace(">>", "]"), "q").passed
 
 
+# the short cuts of the working check's reading must read what the plain patterns read: texts made of
+# the pieces numbers and the words before them are made of (signs, currencies, commas, points,
+# fractions, scale words, a non-ASCII digit, result and operator words), seeded
+_PIECES = list("0123456789 .,/-−$€£%x=*(\n") + ["12", "3/4", "1,234", "12.5", " thousand", " percent", "1 1/2",
+                                              "٣", "a", "= ", ".5", "5,1,234", "12.5/3", "per cent", "\\%", "_",
+                                              "equals", "is", "makes", "a total of", "about", "ſ", "EQUAL", "comes to"]
+
+
+def _random_texts(seed: int, count: int, longest: int) -> list[str]:
+    import random
+
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(_PIECES) for _ in range(rnd.randint(0, longest))) for _ in range(count)]
+
+
+def test_working_reads_the_numbers_near_its_values_as_a_full_reading_does() -> None:
+    """`_numbers_near` skips stretches of digits and starts its searches late: the numbers it returns
+    are those of `_READ_NUM.finditer` whose whole part (or the next one up) is near, or that have
+    a fraction."""
+    import random
+
+    from realign.verify import arithmetic as a
+
+    rnd = random.Random(5)
+    for text in _random_texts(7, 4000, 25):
+        near = {rnd.randint(-3, 40) for _ in range(rnd.randint(1, 6))}
+        hits = {t for k in near for t in (k, -k, k - 1, -k - 1)}
+        full = [(m.span(), n) for m in a._READ_NUM.finditer(text)
+                if (m.group("den") or m.group("whole")
+                    or int(m.group("num").partition(".")[0].replace(",", "") or 0) in hits)
+                and (n := a._to_number(m, text)) is not None]
+        assert [(m.span(), n) for m, n in a._numbers_near(text, near)] == full, (text, near)
+
+
+def test_working_reads_what_comes_before_a_number_as_its_patterns_do() -> None:
+    """`_result_before`, `_operand_before` and `_said_result_before` look only at the end of the text."""
+    from realign.verify import arithmetic as a
+
+    for text in _random_texts(11, 6000, 14):
+        assert a._result_before(text) is (a._RESULT_BEFORE.search(text) is not None), text
+        assert a._operand_before(text) is (a._OPERAND_BEFORE.search(text) is not None), text
+        plain, quick = a._SAID_RESULT_BEFORE.search(text), a._said_result_before(text)
+        assert (plain and plain.span()) == (quick and quick.span()), text
+
+
 def test_working_kept_does_not_apply_without_calculations() -> None:
     res = working("The answer is 18.\n#### 18", "18", "q")
     assert res.passed and res.reason.startswith("not applicable")

@@ -28,6 +28,8 @@ import re
 from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
+from math import gcd
+from operator import neg
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
@@ -727,7 +729,7 @@ def _said_in_text(original: str, question: str = "") -> frozenset[Fraction]:
 
 
 def stated_values(text: str, near: set[int] | None = None, words: bool = True,
-                  values: set[Fraction] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
+                  values: set[tuple[int, int]] | None = None) -> tuple[list[NumberMatch], list[NumberMatch], list[NumberMatch]]:
     """(calculator-note results, the other results of `text`'s calculations, every number it states
     that is not only an operand): results are written after an "=", in a calculator note, or after
     a result word that follows a calculation; numbers of its prose are stated, the operands of a
@@ -748,16 +750,16 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
             continue
         start, end = _start(m), m.end()
         before = visible[max(0, start - OPERAND_LOOK): start]
-        if _RESULT_BEFORE.search(before):
+        if _result_before(before):
             results.append(n)
             if m.group("whole") is not None:  # "= 700 3/5 of ...": 700, then a fraction
                 results.append(NumberMatch(Fraction(int(m.group("whole"))), m.group("whole")))
             continue
         if m.group("den") is not None and _EQUALS_AFTER.match(visible, end):
             continue  # "60/15 = 4": a division, not the fraction 4
-        if _OPERAND_BEFORE.search(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
+        if _operand_before(before) or _OPERAND_AFTER.match(visible, end, end + OPERAND_LOOK):
             continue
-        word = _SAID_RESULT_BEFORE.search(before)
+        word = _said_result_before(before)
         if word is not None:
             # the calculation in the same sentence, before the result word
             at = start - len(word.group(0))
@@ -772,74 +774,124 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
     return notes, results, said + results + notes
 
 
-def _mentioned(text: str, near: set[int], values: set[Fraction] | None) -> list[NumberMatch]:
+# What comes before a number, read from its end. The patterns above end at the end of the text (`$`,
+# which also matches before a final newline) with a tail of a few kinds of characters; the helpers
+# below find where that tail starts (`_tail_start`), return early when the character before it
+# cannot end the pattern, and search only from where a match could start: the same answers as a
+# search of the whole text (which tries every position of it, for every number read).
+
+
+def _tail_start(before: str, tail: str) -> tuple[int, int]:
+    """(where the characters of `tail` that end `before` start, the length of `before` less a final
+    newline)."""
+    n = len(before) - 1 if before.endswith("\n") else len(before)
+    return len(before[:n].rstrip(tail)), n
+
+
+def _result_before(before: str) -> bool:
+    """`_RESULT_BEFORE.search(before)`: "=", "≈" or "equal(s)" (its last character a letter) right
+    before the tail, so a match starts at most 7 characters before it (with the \\b's look back)."""
+    e, _ = _tail_start(before, " \t*_$€£")
+    if e == 0 or not (before[e - 1] in "=≈" or before[e - 1].isalpha()):
+        return False
+    return _RESULT_BEFORE.search(before, max(0, e - 7)) is not None
+
+
+def _operand_before(before: str) -> bool:
+    """`_OPERAND_BEFORE.search(before)`: an operator right before the tail, and before the operator
+    only spaces, a parenthesis and a point back to the operand's character."""
+    e, _ = _tail_start(before, " \t($€£")
+    if e == 0 or before[e - 1] not in "+-−–*/×÷xX·":
+        return False
+    k = len(before[:e - 1].rstrip(" \t)."))
+    return _OPERAND_BEFORE.search(before, max(0, k - 1)) is not None
+
+
+def _said_result_before(before: str) -> re.Match[str] | None:
+    """`_SAID_RESULT_BEFORE.search(before)`: its words end in a letter followed by a space or tab."""
+    e, n = _tail_start(before, " \t$€£")
+    if e == 0 or e == n or before[e] not in " \t" or not before[e - 1].isalpha():
+        return None
+    return _SAID_RESULT_BEFORE.search(before)
+
+
+def _mentioned(text: str, near: set[int], values: set[tuple[int, int]] | None) -> list[NumberMatch]:
     visible = _visible(text)
     bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
     return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
 
 
-def _may_be(m: re.Match[str], n: NumberMatch, values: set[Fraction]) -> bool:
+def _may_be(m: re.Match[str], n: NumberMatch, values: set[tuple[int, int]]) -> bool:
     """Whether the number `n` (read by `m`) may state one of `values` as `same_answer` compares
     them, when `values` holds each reference value, its hundredfold and its hundredth (the percent
-    forms) and no reference is written to two places or more: its value or its whole part is one
-    of them, or it is written to two places or more (a rounding of one)."""
-    if n.value in values or (n.places is not None and n.places >= 2):
+    forms, each as its (numerator, denominator): `_forms`) and no reference is written to two places
+    or more: its value or its whole part is one of them, or it is written to two places or more (a
+    rounding of one)."""
+    v = n.value
+    if (v.numerator, v.denominator) in values or (n.places is not None and n.places >= 2):
         return True
     whole = m.group("whole")
-    return whole is not None and Fraction(int(whole)) in values
+    return whole is not None and (int(whole), 1) in values
 
 
-_DIGIT_RUN = re.compile(r"\.?\d[\d,]*")
+def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """`v`, its hundredfold and its hundredth, each as (numerator, denominator) in lowest terms (as a
+    Fraction holds it; reduced with whole numbers: hashed and compared far faster than Fractions)."""
+    num, den = v.numerator, v.denominator
+    up, down = gcd(100, den), gcd(num, 100)  # v is in lowest terms: only 100's factors can cancel
+    return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
-def _may_hold(line: str, near: set[int]) -> bool:
-    """Whether a number of `line` may lie near a value of `near` (its nearest whole number, its whole
-    part: `stated_values`): each run of digits read as a whole number, whole or split at its commas
-    (its suffixes too: "1234,567,890" reads 1234 and 567,890), the next one up too (12.5 is near
-    13), a run after a point as 0 or 1 too (".5"), signs dropped (`near` holds both signs); a line
-    with a fraction is always read. A cheap test that reads more than it needs, never less: the
-    numbers of the other lines are not read at all."""
-    if "/" in line:
-        return True
-    for run in _DIGIT_RUN.findall(line):
-        if run[0] == ".":
-            if 0 in near or 1 in near:
-                return True
-            run = run[1:]
-        if "," not in run:
-            t = int(run)
-            if t in near or t + 1 in near:
-                return True
-            continue
-        parts = [p for p in run.split(",") if p]
-        for i in range(len(parts)):
-            for t in (int(parts[i]), int("".join(parts[i:]))):
-                if t in near or t + 1 in near:
-                    return True
-    return False
+_STRETCH = re.compile(r"\d+")
+# how far before its first digit a number of `_READ_NUM` may start: a sign, a space, a currency, a
+# space, a second sign and a point come before the digits, one character each at most
+NUMBER_LEAD = 6
 
 
 def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
-    """`_all_numbers(visible)` on only the lines that `_may_hold` a number near `near` (a number
-    never spans lines; each line is read in place, so what comes before a number is as before),
-    less the numbers whose whole part shows they are not near: the reading of numbers is the cost
-    of the working check."""
-    both = near | {-k for k in near}
+    """`_all_numbers(visible)` less the numbers that cannot lie near a value of `near` (their nearest
+    whole number, their whole part: `stated_values`; signs dropped): a number with a fraction is
+    kept, and one without whose whole part and the next one up (12.5 is near 13) are both not near
+    is not read. The reading of numbers is the cost of the working check, so:
+    - each search for the next number starts `NUMBER_LEAD` characters before the next stretch of
+      digits (the pattern's own scan, position by position, over the words between numbers costs
+      more than all the rest): no number starts further before its first digit, and a search from
+      anywhere between the end of the last number and that start finds the same one first;
+    - a plain stretch (no point, slash or comma before it; no comma, slash, space and digit, or
+      decimals and a slash after it) is the whole part of the number that holds it, if any: when
+      it is not near, the number is not read, and the next search starts after the stretch (a
+      number's own decimals and words, "12.5", "12 thousand", "12 percent", hold no start of one).
+    The numbers found are those of `_READ_NUM.finditer(visible)`, in order."""
+    both = near.union(map(neg, near))
+    hits = both.union(map((-1).__add__, both))  # a whole part t is near when t or t + 1 is
     out: list[tuple[re.Match[str], NumberMatch]] = []
-    start = 0
-    for line in visible.split("\n"):
-        end = start + len(line)
-        if _may_hold(line, both):
-            for m in _READ_NUM.finditer(visible, start, end):
-                if m.group("den") is None and m.group("whole") is None:
-                    # its value rounds to its whole part or the next one up: not read when neither is near
-                    t = int(m.group("num").partition(".")[0].replace(",", "") or 0)
-                    if t not in both and t + 1 not in both:
-                        continue
-                n = _to_number(m, visible)
-                if n is not None:
-                    out.append((m, n))
-        start = end + 1
+    stretch, read = _STRETCH.search, _READ_NUM.search
+    size = len(visible)
+    pos = 0
+    while (d := stretch(visible, pos)) is not None:
+        start, end = d.span()
+        if (start == 0 or visible[start - 1] not in "./,") and int(d.group()) not in hits:
+            after = visible[end:end + 2]
+            if not after or (after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal())):
+                if after[:1] != "." or not after[1:].isdecimal():
+                    pos = end
+                    continue
+                j = end + 1  # decimals: a slash after them makes a fraction ("12.5/3")
+                while j < size and visible[j].isdecimal():
+                    j += 1
+                if visible[j:j + 1] != "/":
+                    pos = end
+                    continue
+        m = read(visible, max(pos, start - NUMBER_LEAD))
+        if m is None:
+            break
+        pos = m.end()
+        _, _, _, whole, num, den, _, _ = m.groups()
+        if den is None and whole is None and int(num.partition(".")[0].replace(",", "") or 0) not in hits:
+            continue
+        n = _to_number(m, visible)
+        if n is not None:
+            out.append((m, n))
     return out
 
 
@@ -878,8 +930,8 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     results (`intermediate_results`), each as the original does (a result as a result, as many times
     as the original's calculations arrive at it); not applicable when the original has none. The
     original's results are read once per original (remembered); the rewrite's numbers only when the
-    plain search of `_written_again` does not reach the share, and then only the lines that may hold
-    one of those results (`_numbers_near`)."""
+    plain search of `_written_again` does not reach the share, and then only the numbers that may lie
+    near one of those results (`_numbers_near`)."""
     steps = intermediate_results(inp.original, inp.instruction)
     if not steps:
         return fixed_result(WORKING_NAME, True, "not applicable: the original writes no calculation")
@@ -889,20 +941,22 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
     if quick == total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states all {total} results of the original's calculations")
-    if quick >= WORKING_KEPT_SHARE * total:
+    # kept >= WORKING_KEPT_SHARE * total, in whole numbers
+    share_num, share_den = WORKING_KEPT_SHARE.numerator, WORKING_KEPT_SHARE.denominator
+    if quick * share_den >= share_num * total:
         return CheckResult(name=WORKING_NAME, passed=True,
                            reason=f"working kept: the rewrite states at least {quick} of the {total} results of the "
                                   f"original's calculations")
     # the whole numbers near which a number of the rewrite must lie to be one of the open steps'
     # (as written, as a percent or its fraction, rounded: `same_answer`): the others are not looked at
     near: set[int] = set()
-    values: set[Fraction] | None = set()  # and the values themselves, unless a rounding may match
+    values: set[tuple[int, int]] | None = set()  # and the values themselves, unless a rounding may match
     for (value, _, times), got in zip(steps, found):
         if got == times:
             continue
-        forms = (value.value, value.value * 100, value.value / 100)
-        for v in forms:
-            k = round(float(v))
+        forms = _forms(value.value)
+        for num, den in forms:
+            k = round(num / den)  # as round(float(Fraction(num, den))): one correctly rounded division
             near |= {k - 1, k, k + 1}
         if values is not None:
             values = None if value.places is not None and value.places >= 2 else values | set(forms)
@@ -928,7 +982,7 @@ def check_working_kept(inp: CheckInput, options: VerifyOptions | None = None) ->
             shown = format_value(value.value) + ("%" if value.percent else "")
             missing += [shown] * (times - got)
     kept = total - len(missing)
-    if kept >= WORKING_KEPT_SHARE * total:
+    if kept * share_den >= share_num * total:
         if not missing:
             return CheckResult(name=WORKING_NAME, passed=True,
                                reason=f"working kept: the rewrite states all {total} results of the original's calculations")
