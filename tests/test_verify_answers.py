@@ -479,3 +479,18 @@ def test_no_as_a_determiner_is_not_the_label_no() -> None:
     r = get_check("label", VerifyOptions())(CheckInput(task="topic_classification", instruction=ask,
                                                         original=original, candidate=paraphrase))
     assert r.passed and "no single known label" in r.reason
+
+
+def test_a_short_answer_unclear_alone_is_read_with_its_request_against_a_rewrite_in_another_language() -> None:
+    """New-user trial 11, D5: a 21-word English answer was 'unclear' alone, so its French rewrite passed."""
+    ask = "Explain why the sky is blue."
+    original = ("The sky looks blue because air molecules scatter short blue wavelengths of sunlight more than long "
+                "red ones (Rayleigh scattering).")
+    french = ("Le ciel paraît bleu parce que les molécules de l'air diffusent les courtes longueurs d'onde bleues de "
+              "la lumière du soleil plus que les rouges (diffusion de Rayleigh).")
+    assert not run("language", ask, original, french).passed
+    assert run("language", ask, original, original.replace("looks", "appears")).passed
+    # an answer in the language it was asked for keeps that language's words: read alone, not with the request
+    translate = "Translate into French: the cat sleeps on the sofa near the window all afternoon."
+    fr = "Le chat dort sur le canapé près de la fenêtre tout l'après-midi."
+    assert run("language", translate, fr, "Tout l'après-midi, le chat dort sur le canapé près de la fenêtre.").passed

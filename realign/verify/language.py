@@ -151,6 +151,11 @@ def detect(text: str, min_letters: int) -> tuple[str | None, str]:
     return top, f"{a} common {top} words"
 
 
+def common_words(text: str, language: str) -> int:
+    """How many of `text`'s words are common words of `language` (0 for a script's language)."""
+    return sum(1 for w in _WORD.findall(strip_code(text).lower()) if language in _LANGUAGES_OF.get(w, ()))
+
+
 # an original is read once for all its rewrites (a data set often holds several of one original);
 # the candidates, each new, are read without the cache
 _original_language = lru_cache(maxsize=256)(detect)
@@ -162,9 +167,21 @@ def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         lo, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
         if lo is not None:
             why_o = f"read with its question, the original alone being unclear: {why_q}"
+    lc: str | None = None
+    if lo is None and inp.instruction.strip():
+        # A short answer often holds too few common words alone (a 21-word English answer: "English
+        # 2 vs none 0"): read it with its request. That reading decides only against a rewrite
+        # confidently in another language of which the original alone says not one common word (a
+        # short French answer to an English "Translate ..." request keeps its French words).
+        with_q, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        if with_q is not None:
+            lc, why_c = detect(inp.candidate, options.language_min_letters)
+            if lc is not None and lc != with_q and not common_words(inp.original, lc):
+                lo, why_o = with_q, f"read with its request, the original alone being unclear: {why_q}"
     if lo is None:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original's language is unclear ({why_o})")
-    lc, why_c = detect(inp.candidate, options.language_min_letters)
+    if lc is None:
+        lc, why_c = detect(inp.candidate, options.language_min_letters)
     if lc is None:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the rewrite's language is unclear ({why_c})")
     if lo != lc:
