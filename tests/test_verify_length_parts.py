@@ -97,3 +97,21 @@ def test_every_generated_degradation_is_rejected_and_every_control_passes(origin
     for c in cases:
         v = verdict(c.instruction, c.original, c.candidate)
         assert v.passed is c.same_answer, (c.cls, [x.reason for x in v.checks if not x.passed])
+
+
+def test_words_the_request_also_uses_do_not_prove_the_closing_kept() -> None:
+    """New-user trial 11, D4 (an Alpaca row, CC BY-NC, quoted as a test of ours): SmolLM2-135M's accepted
+    rewrite dropped the closing sentence; the parts test passed on "important", a word of the request."""
+    ask = "Explain why using visualization for data analysis is important."
+    original = ("Using visualization for data analysis helps to quickly identify patterns, outliers and correlations "
+                "in the data. It can be used to better communicate and explain complex relationships that exist in "
+                "the data and provide more comprehensive insights. Visualization also makes understanding complex "
+                "data sets more intuitive, and enables the user to more easily draw the necessary conclusions. This "
+                "is particularly important when analyzing large, highly dimensional datasets.")
+    rewrite = ("Using visualization for data analysis is important because it allows us to uncover hidden patterns and "
+               "correlations in the data that might not be apparent through traditional methods. It provides a more "
+               "comprehensive understanding of complex relationships, which can help in making data-driven decisions.")
+    assert dropped_ending(rewrite, original, "none") is None  # "important" alone passed
+    assert dropped_ending(rewrite, original, "none", ask) is not None
+    kept = rewrite + " This matters most for large, high-dimensional datasets."
+    assert dropped_ending(kept, original, "none", ask) is None

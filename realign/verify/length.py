@@ -276,7 +276,7 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         )
     if inp.contract_kind in OPEN_KINDS and inp.task not in NEW_CONTENT_TASKS:
         # whatever its length, an open answer keeps its letter frame and its closing content (length_parts.py)
-        why = dropped_frame(inp.candidate, inp.original) or dropped_ending(inp.candidate, inp.original, inp.contract_kind)
+        why = dropped_frame(inp.candidate, inp.original) or dropped_ending(inp.candidate, inp.original, inp.contract_kind, inp.instruction)
         if why:
             return CheckResult(name=NAME, passed=False, reason=f"rewrite drops part of the original: {why}")
     return CheckResult(

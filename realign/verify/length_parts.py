@@ -248,13 +248,18 @@ def stops_early(candidate: str, original: str) -> str | None:
             f"after it are missing (the original ends ...{sentences[-1][-50:]!r})")
 
 
-def dropped_ending(candidate: str, original: str, contract_kind: str) -> str | None:
-    """Why the rewrite lost the original's closing content, or None (see the module docstring)."""
+def dropped_ending(candidate: str, original: str, contract_kind: str, instruction: str = "") -> str | None:
+    """Why the rewrite lost the original's closing content, or None (see the module docstring). Words
+    the request also uses prove nothing: a rewrite that dropped the closing part still has them
+    ("important" of "Explain why visualization is important"); they count only when the closing
+    part has no other."""
     if contract_kind not in OPEN_KINDS:
         return None
     found = closing_part(original)
     if found is not None:
         part, own = found
+        if instruction:
+            own = (own - _units(instruction)) or own
         kept = own & _units(candidate)
         need = max(1, -int(-KEEP_SHARE * len(own) // 1))
         if len(kept) < need:
