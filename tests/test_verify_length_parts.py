@@ -115,3 +115,18 @@ def test_words_the_request_also_uses_do_not_prove_the_closing_kept() -> None:
     assert dropped_ending(rewrite, original, "none", ask) is not None
     kept = rewrite + " This matters most for large, high-dimensional datasets."
     assert dropped_ending(kept, original, "none", ask) is None
+
+
+def test_a_rejecting_turn_is_exempt_from_the_parts_test_only_when_its_rewrite_declines() -> None:
+    """New-user trial 11, D13: the cascade filed a logo design request under `rejecting`, and the
+    accepted rewrite lost the logo's name: the exemption meant for revisions that decline applied."""
+    ask = "Design a logo for a company named Lightning Cloud."
+    original = ("The logo shows a white cloud on a dark blue circle. Three yellow zig-zag lines cross the cloud like "
+                "lightning. Below the circle, the name Lightning Cloud is written in bold capitals.")
+    lost = ("The logo shows a white cloud on a dark blue circle. Yellow zig-zag lines sit above the cloud like "
+            "lightning. The design is simple and modern.")
+    declines = "I can't help with designing that logo, but I can describe what makes a logo memorable."
+    for task, text, ok in (("rejecting", lost, False), ("default", lost, False), ("rejecting", declines, True)):
+        v = verify_candidate(CheckInput(task=task, instruction=ask, original=original, candidate=text), [], None)
+        dropped = any(c.name == "length" and "drops part of the original" in c.reason for c in v.checks)
+        assert dropped is not ok, (task, v.checks)

@@ -36,6 +36,7 @@ from collections import Counter
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
 from realign.verify.length_parts import NEW_CONTENT_TASKS, OPEN_KINDS, dropped_ending, dropped_frame
+from realign.verify.refusal import refusal_phrase
 from realign.verify.lists import read_list
 from realign.verify.options import VerifyOptions
 
@@ -274,8 +275,10 @@ def check_length(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 f"{options.worked_max_ratio if worked else options.max_ratio:g})"
             ),
         )
-    if inp.contract_kind in OPEN_KINDS and inp.task not in NEW_CONTENT_TASKS:
-        # whatever its length, an open answer keeps its letter frame and its closing content (length_parts.py)
+    if inp.contract_kind in OPEN_KINDS and not (inp.task in NEW_CONTENT_TASKS and refusal_phrase(inp.candidate)):
+        # whatever its length, an open answer keeps its letter frame and its closing content
+        # (length_parts.py); a `rejecting` turn's rewrite is exempt only when it declines: one that
+        # still answers (a design request the classifier filed under rejecting) is a rewrite like any
         why = dropped_frame(inp.candidate, inp.original) or dropped_ending(inp.candidate, inp.original, inp.contract_kind, inp.instruction)
         if why:
             return CheckResult(name=NAME, passed=False, reason=f"rewrite drops part of the original: {why}")
