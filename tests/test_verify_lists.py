@@ -708,3 +708,84 @@ def test_a_sub_item_folded_into_its_heading_takes_no_other_items_line(candidate:
     "Parallel Lines" needs. Dropped from the nested list, it is missed, though the sections above
     say "Euclidean geometry" and "flat"."""
     assert verdict(GEOMETRY_ASK, GEOMETRY, candidate) is same
+
+
+REVIEWER_ASK = ("Given a movie description, generate 5 questions you would ask if you were a movie reviewer.\n\n"
+                "A movie about a space mission gone wrong.")
+REVIEWER_QUESTIONS = ("1. What challenges did the crew face on their journey?\n2. How did the characters interact with each other?\n"
+                      "3. How did the crew handle the unexpected setbacks?\n4. How does the movie depict the consequences of their mistakes?\n"
+                      "5. How does the movie explore themes of space exploration and human courage?")
+SLEEP_ASK = "Give five tips for better sleep."
+SLEEP_TIPS = ("1. Go to bed at the same time every night.\n2. Keep your bedroom dark and cool.\n3. Avoid caffeine after noon.\n"
+              "4. Put screens away an hour before bed.\n5. Exercise during the day, not late at night.")
+
+
+def test_a_list_of_full_sentence_items_the_request_counts_is_the_contract():
+    # new-user trial 11, D12: five reviewer questions gave contract none, so a paragraph with no question passed
+    found = read_list(REVIEWER_ASK, REVIEWER_QUESTIONS)
+    assert found is not None and found.sentences and len(found.items) == 5
+    assert read_contract(REVIEWER_ASK, REVIEWER_QUESTIONS).kind == "list"
+    assert read_contract(SLEEP_ASK, SLEEP_TIPS).kind == "list"
+    # the request asks for no count and no list, the count differs, or items have lines under them: not held
+    assert read_list("Tell me about sleep.", SLEEP_TIPS) is None
+    assert read_list("Give three tips for better sleep.", SLEEP_TIPS) is None
+    explained = SLEEP_TIPS.replace("3. Avoid", "   Your body keeps a rhythm.\n3. Avoid")
+    assert read_list(SLEEP_ASK, explained) is None
+    # short items keep their own reading
+    short = read_list("Name five fruits.", "1. Apple\n2. Banana\n3. Cherry\n4. Mango\n5. Pear")
+    assert short is not None and not short.sentences
+
+
+@pytest.mark.parametrize("candidate, kept", [
+    # the accepted SmolLM2 rewrite of the trial: a paragraph of claims, no question left
+    ("The movie depicts the consequences of their mistakes, explores themes of space exploration and human courage "
+     "in a way that is both inspiring and thought-provoking. The crew's interactions with each other are also "
+     "highlighted as they face challenges and confront difficult choices.", False),
+    (REVIEWER_QUESTIONS.rsplit("\n", 2)[0], False),  # three of five
+    (REVIEWER_QUESTIONS.replace("3. How did the crew handle the unexpected setbacks?", "3. Who directed the movie?"), False),
+    # every question's words kept, but as statements: no question is asked
+    ("The crew faced challenges on their journey. The characters interacted with each other. The crew handled the "
+     "unexpected setbacks. The movie depicts the consequences of their mistakes. The movie explores themes of space "
+     "exploration and human courage.", False),
+    ("Questions I would ask as a reviewer:\n\n- **Journey:** What challenges did the crew face during the journey?\n"
+     "- **Characters:** How did the characters interact with one another?\n- **Setbacks:** How did the crew deal with "
+     "the unexpected setbacks?\n- **Mistakes:** How does the film depict the consequences of the crew's mistakes?\n"
+     "- **Themes:** How does the film explore the themes of space exploration and human courage?", True),
+    ("\n".join(reversed(REVIEWER_QUESTIONS.split("\n"))), True),  # no order asked
+])
+def test_a_sentence_list_keeps_every_item_reworded_or_reordered(candidate: str, kept: bool):
+    got = check_list(CheckInput(task="", instruction=REVIEWER_ASK, original=REVIEWER_QUESTIONS, candidate=candidate))
+    assert got.passed == kept, got.reason
+    if kept:  # and no other check stops it
+        assert verdict(REVIEWER_ASK, REVIEWER_QUESTIONS, candidate)
+
+
+def test_a_dropped_sentence_item_is_named_and_merged_items_must_all_be_there():
+    one = "Sleep better by going to bed at the same time every night and exercising during the day, not late at night."
+    got = check_list(CheckInput(task="", instruction=SLEEP_ASK, original=SLEEP_TIPS, candidate=one))
+    assert not got.passed and "Avoid caffeine after noon" in got.reason and "3 of the original's 5" in got.reason
+    merged = ("For better sleep, go to bed at the same time every night, keep your bedroom dark and cool, avoid "
+              "caffeine after noon, put screens away an hour before bed, and exercise during the day rather than late.")
+    assert check_list(CheckInput(task="", instruction=SLEEP_ASK, original=SLEEP_TIPS, candidate=merged)).passed
+    unasked = check_list(CheckInput(task="", instruction=REVIEWER_ASK, original=REVIEWER_QUESTIONS,
+                                    candidate=REVIEWER_QUESTIONS.replace("with each other?", "with each other.")))
+    assert not unasked.passed and "no longer asks 1 of the original's 5 questions" in unasked.reason
+
+
+def test_sentence_list_cases_drop_or_merge_items_against_prose_that_keeps_them():
+    cases = {c.cls: c for c in list_cases(SLEEP_ASK, SLEEP_TIPS, "Quantum entanglement", False)}
+    assert {"list_merged_losing", "list_prose_losing", "list_as_prose", "list_merged_all", "list_reordered"} <= set(cases)
+    for c in cases.values():
+        assert check_list(CheckInput(task="", instruction=c.instruction, original=c.original,
+                                     candidate=c.candidate)).passed == c.same_answer, c.cls
+
+
+def test_a_sentence_item_split_into_bullets_of_its_own_is_kept():
+    ask = "Give three tips for someone moving to a new city."
+    original = ("1. Explore the city and get to know your neighborhood.\n2. Meet people. The locals help you settle in.\n"
+                "3. Join the local community. Look for classes, clubs and activities.")
+    split = ("- Explore the city and get to know your neighborhood.\n- Meet people.\n- The locals help you settle in.\n"
+             "- Join the local community.\n- Look for classes, clubs and activities.")
+    assert read_list(ask, original).sentences
+    assert check_list(CheckInput(task="", instruction=ask, original=original, candidate=split)).passed
+    assert not check_list(CheckInput(task="", instruction=ask, original=original, candidate=split.rsplit("\n- Join", 1)[0])).passed

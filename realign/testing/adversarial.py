@@ -460,12 +460,38 @@ def _nested_rewrites(blocks: list[list[str]], join) -> dict[str, str]:
     return {"list_flattened": join(flat), "list_nested_merged": join(merged), "list_sub_prose": join(prose)}
 
 
+def _merged(sentences: list[str]) -> str:
+    """`sentences` folded into one: joined by semicolons, a question mark at the end when they
+    are all questions (one question that asks each of them), a full stop otherwise."""
+    parts = [x.rstrip(" .!?;") for x in sentences]
+    parts = [parts[0]] + [x[:1].lower() + x[1:] for x in parts[1:]]
+    return "; ".join(parts) + ("?" if all(x.endswith("?") for x in sentences) else ".")
+
+
+def _sentence_merges(sentences: list[str], dropped: set[int]) -> dict[str, str]:
+    """Changing rewrites of a list of full-sentence items (lists.py `_sentence_list`): folded
+    into one sentence or a paragraph that leaves out the `dropped` items (trial 11, D12: five
+    tips rewritten as one sentence holding two of them)."""
+    kept = [x for i, x in enumerate(sentences) if i not in dropped]
+    return {"list_merged_losing": _merged(kept),
+            "list_prose_losing": " ".join(x if x[-1:] in ".!?" else x + "." for x in kept)}
+
+
+def _sentence_proses(sentences: list[str]) -> dict[str, str]:
+    """Controls for a list of full-sentence items: every item kept, as one paragraph and as one
+    merged sentence."""
+    return {"list_as_prose": " ".join(x if x[-1:] in ".!?" else x + "." for x in sentences),
+            "list_merged_all": _merged(sentences)}
+
+
 def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool) -> list[Case]:
     """List answers (a list of short items or "Term: explanation" items, read by verify/lists.py):
     items dropped, substituted, cut short or (when the request asks for an order) swapped, against
     the same text renumbered and bolded, introduced, lower-cased, explained (short items), put in a
     sentence (short items) or (when no order is asked) reversed, and, for a nested list, flattened,
-    merged into one line per item and with its sub-items as prose (`_nested_rewrites`). Edits are
+    merged into one line per item and with its sub-items as prose (`_nested_rewrites`); a list of
+    full-sentence items is also folded into one sentence or a paragraph with two items left out,
+    against both with every item kept (`_sentence_merges`, `_sentence_proses`). Edits are
     made in place, so the explanations under each item stay as the original wrote them."""
     from realign.verify.lists import read_list
 
@@ -528,10 +554,18 @@ def list_cases(instruction: str, original: str, foreign_item: str, ordered: bool
                 b, lambda ind, t, n=n: f"{ind}- {t.rstrip('.')}: {_EXPLAINED[n % len(_EXPLAINED)]}.")
                 for n, b in enumerate(blocks)])
         kept.update(_nested_rewrites(blocks, join))
+        if found.sentences:
+            sentences = [m.group(2).strip() for b in blocks if (m := _MARKED_LINE.match(b[0]))]
+            changed.update(_sentence_merges(sentences, {mid, first}))
+            kept.update(_sentence_proses(sentences))
         swapped_blocks = list(blocks)
         swapped_blocks[first], swapped_blocks[second] = swapped_blocks[second], swapped_blocks[first]
         swapped_text = join(swapped_blocks)
-        reordered = join(list(reversed(blocks))) if short else None
+        if found.sentences:  # each item a sentence of its own, its end ("Raise a power to a power,") tidied
+            reordered = join([[b[0].rstrip(" ,;") + ("" if b[0].rstrip(" ,;")[-1:] in ".!?" else "."), *b[1:]]
+                              for b in reversed(blocks)])
+        else:
+            reordered = join(list(reversed(blocks))) if short else None
         # each line as written: a short "Term: explanation" line keeps its explanation ("Feel Good
         # Pop: <link>" to a request for links), which is part of the answer, not its wording
         items_for_sentence = [m.group(2).strip().rstrip(".") for b in blocks if (m := _MARKED_LINE.match(b[0]))]

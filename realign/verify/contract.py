@@ -23,9 +23,10 @@ criteria may add checks, never remove these). Kinds, in the order they are looke
   choice_answer. An original that labels several items ("Dog: mammal\nEagle: bird", a table)
   holds each item's label (value "Dog -> mammal; Eagle -> bird"). label.
 - ``code``: the original has code (fenced, <pre>, or unfenced code). code_preserved.
-- ``list``: no closed answer, and the original is a list of short items or of "Term:
-  explanation" items (lists.py): every item kept, in order when the request asks for one.
-  list_items. Beside fenced code the list outside the code is held as well (kind ``code``,
+- ``list``: no closed answer, and the original is a list of short items, of "Term:
+  explanation" items, or of full-sentence items the request counts or calls a list ("generate
+  5 questions", lists.py): every item kept, in order when the request asks for one.
+  list_items (and key_facts beside a short list of sentences, as for ``facts``). Beside fenced code the list outside the code is held as well (kind ``code``,
   checks code_preserved and list_items), beside a label (kind ``label``, checks label and
   list_items) and beside a pick among alternatives the question names (kind ``option``, checks
   choice_answer and list_items): a list answer that uses one class name of the request is not
@@ -319,7 +320,10 @@ def read_contract(instruction: str, original: str, options: VerifyOptions | None
         listed = _list(instruction, original)
         if listed is not None:
             found.append(listed)
-    if not found or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
+    # a list of full-sentence items (lists.py `_sentence_list`) holds each item by its words, not
+    # the numbers and names in it: a short one keeps the facts lock it had before it was a list
+    sentences = len(found) == 1 and found[0].kind == "list" and read_list(instruction, original).sentences
+    if not found or sentences or (found[0].kind == "label" and not found[0].found.startswith(ITEMS_FOUND) and (len(original.split()) > BARE_NUMBER_WORDS or (
             found[0].found.startswith(NAMED_LABELS) and _FACT_QUESTION.search(instruction)))) or (
             found[0].kind == "number" and "arithmetic" not in found[0].checks and _one_answer_sentence(original)):
         # a short factual answer; also beside a yes / no that goes on to state facts ("Yes, in 1969")

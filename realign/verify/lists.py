@@ -1,4 +1,4 @@
-"""List answers: a rewrite keeps every item of a short list, and its order when order is asked.
+"""List answers: a rewrite keeps every item of a list, and its order when order is asked.
 
 An original whose answer is a list ("Name five invasive species" -> "1. Zebra mussels\\n2. Kudzu
 ..."; "Generate five adjectives" -> "Vibrant, cheerful, bright, warm, and glorious."; "Sort these
@@ -38,6 +38,16 @@ appear in the original's order, read within each list of the original (a reasoni
 the clues, then the steps, then the result; a new list starts after an introducing line or where
 the numbering starts again), in a list of the rewrite that has them one item after another (a
 sub-item may share the item of its parent or sibling).
+
+A list of full-sentence items is held too when it is the answer the request asks for ("Generate 5
+questions you would ask as a movie reviewer" -> five one-line questions; "Give five tips" -> five
+one-sentence tips): the request counts as many things as the original lists ("5 questions") or
+asks for a list, and every item is one line with nothing under it and no head. Each item is held
+by the content words that tell it from the others, found near each other anywhere in the rewrite
+(no matching of items: a rewrite may split an item's sentences into bullets of their own), so a
+rewrite may reword, reorder, reformat, split or merge the items, but not drop, replace or lose one
+in a merge; a question item must still be asked (found in a sentence of the rewrite that ends
+with "?"), not stated.
 
 A key with no word of its own ("Bananas > Apples" beside "Bananas > Oranges") is found only where
 all its words but one are (both of two). Fenced code is left out of both texts (a JSON block
@@ -214,6 +224,9 @@ class ListAnswer:
     # the lines the original writes under its items (explanations, not marked lines): kept under
     # another line in a rewrite, they tell nothing about which item that line is
     explained: Explanations = Explanations()
+    # a list of full-sentence items the request asked for (`_sentence_list`): each held by its
+    # distinctive content words, questions asked as questions
+    sentences: bool = False
 
 
 @lru_cache(maxsize=256)  # read by the contract, the list check and the length check of every candidate
@@ -263,7 +276,9 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
                               under=tuple(_nesting(found)[n] for n in held), times=times,
                               bare=bare, framing=_framing(text, found[:len(marked)], keys if bare else []),
                               group=tuple(lists[n] for n in held), explained=Explanations(_explanations(text), whole))
-        return None
+        if text != original.strip():
+            return None  # code beside the list: a worked answer whose steps may be restructured
+        return _sentence_list(instruction, text, found[:len(marked)], marked, heads, lists)
     if (not text or "\n" in text or len(text) > INLINE_MAX_CHARS or text[-1] in "!?" or _CODE_CHARS.search(text)
             or _SENTENCE.search(text) or not _LIST_ASKED.search(instruction)):
         return None
@@ -282,6 +297,64 @@ def read_list(instruction: str, original: str) -> ListAnswer | None:
     keys, times = _distinctive(keys)
     return ListAnswer(parts, keys, inline=True, held=list(range(len(parts))), times=times, bare=True,
                       group=(0,) * len(parts))
+
+
+SENTENCE_ITEM_MAX_WORDS = 40  # a longer item is a paragraph: what a rewrite may restructure
+_COUNT_WORDS = {w: n for n, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+# the request asks for N things: a count, then within three words a plural ("generate 5
+# questions", "give five tips", "three key benefits"), on a line of prose (not in code)
+_COUNT_ASKED = re.compile(r"\b(\d{1,2}|" + "|".join(_COUNT_WORDS) + r")\s+(?:[a-z-]+\s+){0,2}?"
+                          r"(?!(?:words|characters|minutes|hours|days|years|times|percent)\b)[a-z]{2,}(?<![su]s)s\b", re.I)
+_LIST_OF = re.compile(r"\b(?:list|enumerate|bullet(?:ed)? points?)\b", re.I)
+
+
+def _sentence_list(instruction: str, text: str, found: list[re.Match[str]], marked: list[str],
+                   heads: list[str | None], lists: list[int]) -> ListAnswer | None:
+    """A list of N full-sentence items that is the answer ("Generate 5 questions you would ask as
+    a movie reviewer" -> "1. What challenges did the crew face? ..."; five one-sentence tips), or
+    None. Read only when the request asks for as many things as the original lists, or for a
+    list, and the list is the answer: one list, every item a line of its own with nothing written
+    under it, no "Term: explanation" heads (those are held by their heads), no item longer than
+    SENTENCE_ITEM_MAX_WORDS. Each item is held by the content words that tell it from the others
+    (`_distinctive`): a rewrite may reword, reorder, renumber and merge them, not drop one."""
+    if len(marked) < MIN_ITEMS or set(lists) != {0} or any(h is not None for h in heads) \
+            or any(len(m.split()) > SENTENCE_ITEM_MAX_WORDS for m in marked):
+        return None
+    span = text[found[0].start():found[-1].end()]
+    if len(span.strip().split("\n")) - span.count("\n\n") != len(marked) \
+            or len({_indent(m.group(0)) for m in found}) != 1:
+        return None  # lines under the items, or a nested list: explanations a rewrite may restructure
+    request = "\n".join(ln for ln in instruction.split("\n") if not _CODE_CHARS.search(ln))
+    counts = {int(m.group(1)) if m.group(1).isdigit() else _COUNT_WORDS[m.group(1).lower()]
+              for m in _COUNT_ASKED.finditer(request)}
+    if len(marked) not in counts and not _LIST_OF.search(request):
+        return None
+    items = [m.strip(" *_") for m in marked]
+    keys = [_key(_words(m)) for m in items]
+    if not all(keys):
+        return None
+    keys, times = _distinctive(keys)
+    held = list(range(len(items)))
+    return ListAnswer(items, keys, inline=False, held=held, parent=(None,) * len(items),
+                      under=(None,) * len(items), times=times, framing=_framing(text, found, []),
+                      group=(0,) * len(items), sentences=True)
+
+
+def _asked_questions(answer: ListAnswer, candidate: str) -> list[str]:
+    """The question items of a sentence list (`_sentence_list`) that the rewrite no longer asks:
+    its words are found in no question of the rewrite. A question turned into a statement ("How
+    does the movie depict the consequences?" -> "The movie depicts the consequences") is not the
+    question the request asked for."""
+    asked = [_words(q) for q in _SENTENCE_STOP.split(candidate) if "?" in q]
+    return [item for item, key, t in zip(answer.items, answer.keys, answer.times)
+            if item.endswith("?") and not any(_found_at(key, q, 0, t > 1) is not None for q in asked)]
+
+
+# where a sentence ends: after "?" or "!", after a full stop that follows a word ("U.S.", "e.g."
+# and "3.5" go on), at a line break
+_SENTENCE_STOP = re.compile(r"(?<=[!?])\s+|(?<=[^\W\d_]{2}\.)\s+|\n+")
 
 
 def _shared_heads(heads: list[str | None], lists: list[int]) -> set[int]:
@@ -732,7 +805,9 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
     for item, key, times in zip(answer.items, answer.keys, answer.times):
         if times > 1 and item not in missing and any(words.count(w) < times for w in key):
             missing.append(item)  # "Exercise" beside "Mindful breathing exercises": named once is one of them
-    if not missing:
+    if not missing and not answer.sentences:
+        # (a sentence item is found by its words anywhere near each other: a rewrite may split its
+        # sentences into bullets of their own, or merge items, so it takes no rewrite item of its own)
         text = candidate.strip()
         blocks = _blocks(text, answer.explained)
         if len(blocks) < MIN_ITEMS and ("#" in text or "**" in text):
@@ -760,6 +835,13 @@ def check_list(inp: CheckInput, answer: ListAnswer | None = None) -> CheckResult
             for key in set(answer.keys):
                 if len(key) == 1 and answer.keys.count(key) > 1 and words.count(key[0]) < answer.keys.count(key):
                     missing.append(answer.items[answer.keys.index(key)])
+    if not missing and answer.sentences:
+        unasked = _asked_questions(answer, candidate)
+        if unasked:
+            shown = ", ".join(repr(m[:40]) for m in unasked[:4]) + (" ..." if len(unasked) > 4 else "")
+            return CheckResult(name=NAME, passed=False,
+                               reason=f"the rewrite no longer asks {len(unasked)} of the original's "
+                                      f"{len(answer.items)} questions: {shown}")
     if missing:
         shown = ", ".join(repr(m[:40]) for m in missing[:4]) + (" ..." if len(missing) > 4 else "")
         return CheckResult(name=NAME, passed=False,
