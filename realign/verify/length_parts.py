@@ -252,14 +252,15 @@ def dropped_ending(candidate: str, original: str, contract_kind: str, instructio
     """Why the rewrite lost the original's closing content, or None (see the module docstring). Words
     the request also uses prove nothing: a rewrite that dropped the closing part still has them
     ("important" of "Explain why visualization is important"); they count only when the closing
-    part has no other."""
+    part has fewer than MIN_UNITS others."""
     if contract_kind not in OPEN_KINDS:
         return None
     found = closing_part(original)
     if found is not None:
         part, own = found
         if instruction:
-            own = (own - _units(instruction)) or own
+            rest = own - _units(instruction)
+            own = rest if len(rest) >= MIN_UNITS else own  # too few left to test: as before
         kept = own & _units(candidate)
         need = max(1, -int(-KEEP_SHARE * len(own) // 1))
         if len(kept) < need:
