@@ -303,3 +303,14 @@ def test_a_hedge_in_the_prose_is_read_beside_the_answer_line(sentence: str, ok: 
     r = check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=rewrite),
                    VerifyOptions())
     assert r.passed is ok, r.reason
+
+
+def test_a_hedge_is_read_in_a_text_whose_lower_case_is_longer() -> None:
+    """str.lower() of "İ" is two characters: the hedge sites are then found on the text itself."""
+    rewrite = "İzmir market: 16 - 3 - 4 = 9 eggs are left. 9 × 2 = $18. She makes $18 or maybe $20.\n#### 18"
+    r = check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=rewrite),
+                   VerifyOptions())
+    assert not r.passed and "hedges" in r.reason
+    kept = "İzmir market: 16 - 3 - 4 = 9 eggs are left. 9 × 2 = $18. She makes $18 for 20 minutes of work.\n#### 18"
+    assert check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=kept),
+                      VerifyOptions()).passed

@@ -280,7 +280,7 @@ _HEDGE_CUE = re.compile(
     r"\b(?:or\s+(?:maybe|perhaps|possibly|even|else|about|around|so)|maybe|perhaps|possibly|"
     r"(?:might|may|could|would)\s+(?:also\s+|even\s+|actually\s+|instead\s+)?be|either|between)\b"
     r"(?P<gap>\s+(?:about|around|approximately|roughly|closer\s+to)?\s*[$€£]?\s*)(?=\d)", re.I)
-_BARE_OR = re.compile(r"(?P<a>\d[\d,]*(?:\.\d+)?)%?(?P<mid>[ \t]+(?:[A-Za-z]+[ \t]+)?|[ \t]*,[ \t]*)or[ \t]+[$€£]?[ \t]*"
+_BARE_OR = re.compile(r"(?P<a>\d[\d,]*(?:\.\d+)?)%?(?:[ \t]+(?:[A-Za-z]+[ \t]+)?|[ \t]*,[ \t]*)or[ \t]+[$€£]?[ \t]*"
                       r"(?P<b>\d[\d,]*(?:\.\d+)?)(?=%?(?:[ \t]+[A-Za-z]+){0,2}[ \t]*(?:[.!?]|$))", re.M)
 _OPERAND_BEFORE = re.compile(r"(?:\b(?:times|plus|minus|divided[ \t]+by|multiplied[ \t]+by|of|over)|[×x*+\-/÷])[ \t]*[$€£]?[ \t]*$",
                              re.I)
@@ -295,6 +295,8 @@ def _hedge_sites(text: str) -> list[int]:
     """Where `_HEDGE_NEAR` matches, in order: its words found with str.find, then the pattern tried
     at each (a regex scan of every position cost a verification about 15 us a row)."""
     low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): positions would not match
+        return [m.start() for m in _HEDGE_NEAR.finditer(text) if m.start() == 0 or not text[m.start() - 1].isalnum()]
     sites = []
     for word in _HEDGE_WORDS:
         i = low.find(word)
