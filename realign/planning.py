@@ -50,7 +50,7 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                show_prompts: int = 1, history: dict[str, float] | None = None,
                prompt_chars_per_token: float | None = None,
                finished: tuple[str, set[str]] | None = None,
-               refused: set[str] | None = None, strict: bool = False) -> dict[str, Any]:
+               refused: dict[str, int | None] | None = None, strict: bool = False) -> dict[str, Any]:
     """--dry-run: every offline stage (load, classify, route, render) and what would be sent.
     With `strict`, the first bad input row stops the plan as it stops a real --strict run
     (InputError naming the file, line and field: exit 2).
@@ -66,8 +66,13 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
 
     Turns a run keeps as too long for the model without sending anything are not counted either
     (`too_long_turns`): those whose rewrite request the database holds as refused by a configured
-    endpoint (`refused`: request keys; the cache answers them), and, with --max-prompt-chars,
-    those whose prompt is over it (never sent).
+    endpoint (`refused`: request keys; the cache answers them), those an earlier session counted
+    over the --max-prompt-tokens given now (`refused` holds their counts), and, with
+    --max-prompt-chars, those whose prompt is over it (never sent). With --max-prompt-tokens,
+    the turns whose prompt no session has counted yet are sent to be counted: those whose
+    characters at the estimate's characters per token come to more than the limit are reported
+    as `over_max_prompt_tokens_estimated` and still counted as requests (only the server's
+    count decides).
     """
     from realign.engines.admit import dedupe_id
 
@@ -97,8 +102,10 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
     sent_keys: set[str] = set()
     classify_texts: set[str] = set()
     folded_rewrite = folded_classify = 0
-    refused = refused or set()
+    refused = refused or {}
     too_long = {"known": 0, "over_max_prompt_chars": 0}
+    if cfg.model.max_prompt_tokens is not None:
+        too_long.update(over_max_prompt_tokens_counted=0, over_max_prompt_tokens_estimated=0)
     rewrite_request = {"model": cfg.model.model, "n": cfg.sampling.n, **pipeline.sampling,
                        "response_format": rewrite_schema(cfg.rewrite.answer_schema)}
     for chunk in pipeline._chunks(input_path, limit):
@@ -148,12 +155,18 @@ async def plan(pipeline: Pipeline, input_path: str, *, limit: int | None = None,
                 messages = build_messages(spec, ex, i, answer_schema=cfg.rewrite.answer_schema)
                 key = request_key({**rewrite_request, "messages": messages})
                 if key in refused:
-                    too_long["known"] += 1  # refused before at this endpoint: the cache answers it
+                    # refused before at this endpoint, or counted over --max-prompt-tokens: the
+                    # cache answers it
+                    too_long["known" if refused[key] is None else "over_max_prompt_tokens_counted"] += 1
                     continue
                 limit = cfg.model.max_prompt_chars
                 if limit is not None and message_chars(messages) > limit:
                     too_long["over_max_prompt_chars"] += 1  # kept as too long, never sent
                     continue
+                token_limit = cfg.model.max_prompt_tokens
+                if token_limit is not None and (message_chars(messages) / (prompt_chars_per_token or DEFAULT_CHARS_PER_TOKEN)
+                                                > token_limit):
+                    too_long["over_max_prompt_tokens_estimated"] += 1  # the server's count decides
                 if key in sent_keys:
                     folded_rewrite += 1
                     continue

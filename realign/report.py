@@ -57,12 +57,17 @@ def print_rewrite_summary(s: dict[str, Any]) -> None:
                else f"estimated cost ${cost:,.4f}")
         )
         tl = s.get("too_long_turns") or {}
-        if tl.get("known") or tl.get("over_max_prompt_chars"):
-            parts = ([f"{tl['known']:,} refused before as longer than the model's context (answered by the cache)"]
-                     if tl.get("known") else []) + (
-                [f"{tl['over_max_prompt_chars']:,} over --max-prompt-chars (never sent)"]
-                if tl.get("over_max_prompt_chars") else [])
+        parts = [text.format(n=tl[name]) for name, text in (
+            ("known", "{n:,} refused before as longer than the model's context (answered by the cache)"),
+            ("over_max_prompt_tokens_counted", "{n:,} counted over --max-prompt-tokens by an earlier session "
+                                               "(the count is stored; never sent)"),
+            ("over_max_prompt_chars", "{n:,} over --max-prompt-chars (never sent)")) if tl.get(name)]
+        if parts:
             console.print("turns kept as too long for the model, not counted above: " + "; ".join(parts), markup=False)
+        if tl.get("over_max_prompt_tokens_estimated"):
+            console.print(f"{tl['over_max_prompt_tokens_estimated']:,} turns not counted yet look longer than "
+                          "--max-prompt-tokens at the estimate's characters per token: the server counts them "
+                          "first, and those over the limit are kept without a request (counted above)", markup=False)
         if s.get("turns_by_mode"):
             console.print("turns by mode: " + ", ".join(f"{m} {n:,}" for m, n in s["turns_by_mode"].items())
                           + " (estimates count one rewrite-sized request per turn; label_reason and "

@@ -290,16 +290,18 @@ def _finished_rows(pipe: Pipeline, cfg: PipelineConfig, input_path: str, db: str
     return (run_id, done) if done else None
 
 
-def _refused_requests(cfg: PipelineConfig, db: str) -> set[str]:
+def _refused_requests(cfg: PipelineConfig, db: str) -> dict[str, int | None]:
     """For --dry-run: keys of the requests `db` holds as refused for a prompt longer than the
-    model's context by an endpoint the run would ask (`realign.llm.client.refused_before`, the
-    lookup the backends make); the real run answers them from the cache, sending nothing."""
+    model's context by an endpoint the run would ask, or held back by an earlier session under a
+    --max-prompt-tokens the count still exceeds (`realign.llm.client.refused_before`, the lookup
+    the backends make), each with that count (None: the server's refusal); the real run answers
+    them from the cache, sending nothing."""
     from pathlib import Path
 
     from realign.llm.client import refused_before
 
     if not Path(db).is_file():
-        return set()
+        return {}
     urls: set[str | None] = set(cfg.model.endpoints)
     if cfg.model.backend == "batch":
         urls.add(None)  # refusals loaded by `realign batch import`
@@ -307,8 +309,13 @@ def _refused_requests(cfg: PipelineConfig, db: str) -> set[str]:
         with Store(db, read_only=True) as st:
             stored = st.refusals()
     except Exception:  # noqa: BLE001 - an estimate must not fail a dry run: every turn counts
-        return set()
-    return {key for key, response in stored.items() if refused_before(response, key, urls) is not None}
+        return {}
+    out: dict[str, int | None] = {}
+    for key, response in stored.items():
+        refused = refused_before(response, key, urls, cfg.model.max_prompt_tokens)
+        if refused is not None:
+            out[key] = refused.tokens
+    return out
 
 
 def _rewrite_history(db: str) -> tuple[dict[str, float], float | None]:

@@ -99,8 +99,41 @@ def test_the_cli_keeps_rows_over_the_token_limit_with_their_reason_and_raising_i
         reason = summary_of(realign("show", "symbols", "--db", str(db), "--json"))["turns"][0]["reason"]
         assert reason.startswith("too_long: the prompt has 3,") and "--max-prompt-tokens 2,000" in reason
         srv.reset()
+        counts = srv.tokenize_requests
         s = summary_of(realign(*args, "--max-prompt-tokens", "8000"))  # the same run: only that row is asked
         assert srv.count == 1 and s["rewritten"] == 2 and s["too_long"] == 0 and s["resumed"] == 1
+        assert srv.tokenize_requests == counts  # the count stored with the refusal: 3,476 fits under 8,000
+
+
+def test_a_count_over_the_limit_is_stored_so_a_rerun_counts_nothing_and_the_dry_run_sees_it(tmp_path: Path) -> None:
+    data, db = tmp_path / "in.jsonl", tmp_path / "r.duckdb"
+    rows = [{"id": "words", "instruction": "Describe the word list.", "input": "", "output": WORDS},
+            {"id": "symbols", "instruction": "Describe the characters.", "input": "", "output": SYMBOLS}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def dry(limit: str) -> dict:
+        return summary_of(realign("rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url,
+                                  "--task", "open_qa", "--dry-run", "--json", "--db", str(db),
+                                  "--max-prompt-tokens", limit))["too_long_turns"]
+
+    with OpenAIServer(RealignResponder(), dialect="vllm") as srv:
+        # nothing counted yet: both prompts (about 5,280 characters) are over 1,000 tokens at the
+        # assumed 4 characters a token, an estimate only (the server's count decides)
+        assert dry("1000") == {"known": 0, "over_max_prompt_chars": 0, "over_max_prompt_tokens_counted": 0,
+                               "over_max_prompt_tokens_estimated": 2}
+        args = ["rewrite", "--in", str(data), "--model", "m", "--base-url", srv.base_url, "--task", "open_qa",
+                "-q", "--json", "--db", str(db), "--max-prompt-tokens", "2000"]
+        s = summary_of(realign(*args))
+        assert s["too_long"] == 1 and srv.count == 1 and srv.tokenize_requests == 2
+        assert dry("2000")["over_max_prompt_tokens_counted"] == 1  # the symbols' 3,476 tokens, stored
+        assert dry("4000")["over_max_prompt_tokens_counted"] == 0  # a raised limit sends it
+        srv.reset()
+        srv.tokenize_requests = 0
+        s = summary_of(realign(*args))  # the same command again: the row is redone from the store
+        assert s["too_long"] == 1 and s["resumed"] == 1
+        assert srv.count == 0 and srv.tokenize_requests == 0  # neither the count nor the request again
+        reason = summary_of(realign("show", "symbols", "--db", str(db), "--json"))["turns"][0]["reason"]
+        assert "3,476 tokens" in reason and "--max-prompt-tokens 2,000" in reason
 
 
 def test_max_prompt_tokens_with_a_backend_that_sends_no_http_request_is_one_line(tmp_path: Path) -> None:

@@ -73,11 +73,11 @@ from realign.llm.base import CallCache
 from realign.llm.flow import GROW_WITHIN, AdaptiveCap, EndpointCapStats, EndpointSlots, InFlightLimit, TokenBucket
 from realign.llm.prices import SpendGate
 from realign.llm.structured import LADDER, Mode, dialect_request, names_format, schema_of
-from realign.llm.tokens import PromptTokens, chars_for_tokens
+from realign.llm.tokens import PromptTokens, chars_for_tokens, server_root
 
 __all__ = ["LLMSettings", "ChatResult", "LLMError", "LLMStats", "LLMClient", "TokenBucket", "parse_retry_after",
            "FailureWatch", "RunStopped", "InFlightLimit", "too_long_error", "prompt_chars", "over_prompt_limit",
-           "too_long_record", "refused_before"]
+           "too_long_record", "refused_before", "counted_before"]
 
 PLACEHOLDER_API_KEY = "EMPTY"  # vLLM and most local servers accept any key
 _RESERVED = frozenset({"model", "messages", "n", "response_format", "stream"})
@@ -204,6 +204,9 @@ class LLMError(Exception):
         self.key: str | None = None  # the request key, set by LLMClient.chat
         self.url = url  # the endpoint that answered (or failed) it, when one was reached
         self.repeated = False  # the same error twice in a row for the same request
+        # the prompt's tokens as the server counted them, when --max-prompt-tokens held it back
+        # (stored with the refusal, so a rerun under the same limit asks neither count nor answer)
+        self.tokens: int | None = None
 
     @property
     def signature(self) -> str:
@@ -253,26 +256,48 @@ def over_prompt_limit(messages: list[dict[str, Any]], limit: int | None, key: st
 def too_long_record(model: str, exc: LLMError) -> dict[str, Any]:
     """What the cache stores for a prompt the model's context refused (finish_reason "too_long"):
     no choices, the refusal and the endpoint that gave it (None: a batch result file imported by
-    hand, run who knows where)."""
-    return {"model": model, "choices": [],
-            "error": {"kind": "too_long", "status": exc.status, "message": exc.message, "url": exc.url}}
+    hand, run who knows where). A prompt held back by --max-prompt-tokens also stores its count
+    (`tokens`): that refusal is ours, and holds only under a limit below the count."""
+    error = {"kind": "too_long", "status": exc.status, "message": exc.message, "url": exc.url}
+    if exc.tokens is not None:
+        error["tokens"] = exc.tokens
+    return {"model": model, "choices": [], "error": error}
 
 
-def refused_before(stored: dict[str, Any] | None, key: str, urls: set[str | None]) -> LLMError | None:
+def refused_before(stored: dict[str, Any] | None, key: str, urls: set[str | None],
+                   max_prompt_tokens: int | None = None) -> LLMError | None:
     """The stored failure lookup of a too long prompt: `stored` is what the cache's `get_cutoff`
     gave for `key`; when it is the refusal of a prompt longer than the model's context, recorded
     at one of `urls`, the too_long failure to raise instead of sending the request again (its key
     holds the model, the prompt and max_tokens, so the same endpoint refuses it the same way).
     None otherwise: not a refusal, or one from another endpoint (a server with a longer context
-    is asked anew)."""
+    is asked anew). A prompt an earlier session held back by --max-prompt-tokens (its count
+    stored) is refused again only while `max_prompt_tokens` is below that count: a raised or
+    dropped limit sends it."""
     refused = (stored or {}).get("error") or {}
     if refused.get("kind") != "too_long" or refused.get("url") not in urls:
         return None
-    exc = LLMError("too_long", str(refused.get("message") or "too long")
-                   + " (answered by the cache: this request was refused before)",
-                   status=refused.get("status"), url=refused.get("url"))
+    tokens = refused.get("tokens")
+    if tokens is not None:
+        if max_prompt_tokens is None or int(tokens) <= max_prompt_tokens:
+            return None
+        exc = LLMError("too_long", f"the prompt has {int(tokens):,} tokens as {server_root(str(refused.get('url')))} "
+                                   f"counted them, more than --max-prompt-tokens {max_prompt_tokens:,}; not sent "
+                                   "(counted in an earlier session: the count is stored)", url=refused.get("url"))
+        exc.tokens = int(tokens)
+    else:
+        exc = LLMError("too_long", str(refused.get("message") or "too long")
+                       + " (answered by the cache: this request was refused before)",
+                       status=refused.get("status"), url=refused.get("url"))
     exc.key = key
     return exc
+
+
+def counted_before(stored: dict[str, Any] | None) -> int | None:
+    """The prompt tokens an earlier session counted for a request it held back under
+    --max-prompt-tokens (None: no such count stored): a raised limit needs no second count."""
+    tokens = ((stored or {}).get("error") or {}).get("tokens")
+    return int(tokens) if tokens is not None else None
 
 
 @dataclass
@@ -545,6 +570,7 @@ class LLMClient:
         logical = _CANONICAL.encode(request).encode("utf-8")
         key = hashlib.sha256(logical).hexdigest()
         structured = schema_of(response_format) is not None
+        counted: int | None = None  # prompt tokens an earlier session counted (--max-prompt-tokens)
 
         if self.cache is not None:
             stored = self.cache.get_call(key)
@@ -558,8 +584,10 @@ class LLMClient:
             cut = self.cache.get_cutoff(key) if hasattr(self.cache, "get_cutoff") else None
             if ((cut or {}).get("error") or {}).get("kind") == "too_long":
                 # The prompt was too long for the model at an endpoint of this client: the same
-                # request gets the same 400. Another endpoint (a longer context) is asked anew.
-                refused = refused_before(cut, key, {ep.url for ep in self.endpoints})
+                # request gets the same 400. Another endpoint (a longer context) is asked anew,
+                # and a prompt held back under a lower --max-prompt-tokens keeps its count.
+                refused = refused_before(cut, key, {ep.url for ep in self.endpoints}, self.settings.max_prompt_tokens)
+                counted = counted_before(cut)
                 cut = None
                 if refused is not None:
                     self.stats.refused_again(purpose)
@@ -606,7 +634,12 @@ class LLMClient:
                     return hit
         over = over_prompt_limit(messages, self.settings.max_prompt_chars, key)
         if over is None and self._tokens is not None:
-            over = await self._over_token_limit(messages, key)
+            over = await self._over_token_limit(messages, key, counted)
+            if over is not None and over.tokens is not None and self.cache is not None:
+                # the server's count is kept with the refusal: a rerun under the same limit sends
+                # neither the count nor the request, and `--dry-run` sees it
+                self.cache.put_call(key, kind=purpose, request=request, response=too_long_record(self.settings.model, over),
+                                    error=str(over), finish_reason="too_long")
         if over is not None:
             self.stats.too_long += 1
             raise over
@@ -766,21 +799,25 @@ class LLMClient:
         requests in flight are answered and cached as usual. `stats.in_flight` says when none is left."""
         self.draining = True
 
-    async def _over_token_limit(self, messages: list[dict[str, Any]], key: str) -> LLMError | None:
+    async def _over_token_limit(self, messages: list[dict[str, Any]], key: str,
+                                counted: int | None = None) -> LLMError | None:
         """The too_long failure of a prompt over --max-prompt-tokens, which is not sent; None
         when it fits, or when its count failed (it is sent, and the server still refuses a
-        prompt longer than its context). Where the server cannot count tokens at all, the limit
-        is applied as characters (`realign.llm.tokens.chars_for_tokens`), announced once."""
+        prompt longer than its context). `counted`: the count an earlier session stored (a
+        prompt it held back under a lower limit), used instead of asking again. Where the
+        server cannot count tokens at all, the limit is applied as characters
+        (`realign.llm.tokens.chars_for_tokens`), announced once."""
         assert self._tokens is not None and self.settings.max_prompt_tokens is not None
         limit = self.settings.max_prompt_tokens
-        tokens = await self._tokens.count(messages)
+        tokens = counted if counted is not None else await self._tokens.count(messages)
         if tokens is not None:
             if tokens <= limit:
                 return None
             how = "" if self._tokens.exact else " (its tokenizer on the message text, the chat template's tags estimated)"
             exc = LLMError("too_long", f"the prompt has {tokens:,} tokens as {self._tokens.root} counts them{how}, "
-                                       f"more than --max-prompt-tokens {limit:,}; not sent")
+                                       f"more than --max-prompt-tokens {limit:,}; not sent", url=self.endpoints[0].url)
             exc.key = key
+            exc.tokens = tokens
             return exc
         if self._tokens.kind != "none":
             return None
