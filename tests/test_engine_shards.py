@@ -329,3 +329,21 @@ def test_an_import_reads_each_journal_from_where_the_last_import_into_that_store
         other.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
                         model="m", base_url=None)
         assert import_shards(other, root, "run")["calls"] == 1
+
+
+def test_realign_import_keeps_the_ledger_of_every_session_of_the_run(tmp_path: Path) -> None:
+    from realign.engines.raydata import import_run
+    from realign.engines.shards import write_usage
+
+    root = tmp_path / "shards" / "run"
+    fig = {"requests": 2, "cached": 0, "retries": 0, "prompt_tokens": 100, "completion_tokens": 50}
+    for session in (1, 2):
+        write_usage(root, session, f"w{session}", {"rewrite": fig})
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+    import_run(str(db), str(tmp_path / "shards"))
+    with Store(db, read_only=True) as st:
+        rows = st.query("SELECT session, requests, prompt_tokens FROM usage WHERE run_id = 'run' ORDER BY session")
+    assert rows == [{"session": 1, "requests": 2, "prompt_tokens": 100}, {"session": 2, "requests": 2, "prompt_tokens": 100}]

@@ -415,6 +415,6 @@ def import_run(db: str, shards: str, run: str | None = None) -> dict[str, Any]:
             sessions = sorted({int(p.name[:4]) for p in (root / "usage").glob("*.json")})
             for s in sessions:
                 store.set_usage(run_id, s, session_usage(root, s))
-            store.flush()
+                store.flush()  # the store keeps one pending ledger at a time
             out.append({"run_id": run_id, **got})
     return {"imported": out}
