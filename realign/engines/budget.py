@@ -104,8 +104,9 @@ class RunBudget:
         return ticket
 
     async def settle(self, worker: str, ticket: int, spent: float, completion_tokens: int, answers: int) -> None:
-        """The request of `ticket` is answered (and counted in the figures) or failed."""
-        self._touch(worker)
+        """The request of `ticket` is answered (and counted in the figures) or failed. (It does
+        not count as being heard of: a settle that arrives after its batch's `end` must not make
+        the worker look busy.)"""
         self._figures(worker, spent, completion_tokens, answers)
         cost = self.open.get(worker, {}).pop(ticket, None)
         if cost is not None:
