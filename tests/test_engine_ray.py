@@ -256,3 +256,49 @@ def test_rows_a_local_run_paid_for_or_saw_refused_as_too_long_cost_nothing_on_ra
     assert summary["too_long"] == 2 and summary["store_calls_shared"] >= paid
     for key in ("rewritten", "kept_original", "passthrough", "failed"):
         assert summary.get(key) == local.get(key), key
+
+
+def test_max_cost_holds_across_the_workers_and_a_higher_cap_goes_on_without_sending_a_request_twice(
+        tmp_path: Path, local_ray) -> None:
+    """Two workers, 4 requests in flight each, one cap: the run stops with exit 3 under it, every
+    row done or left for the rerun, which finishes and pays for no answered request again."""
+    from realign.errors import Interrupted
+    from realign.store import run_usage
+
+    data = tmp_path / "in.jsonl"
+    write_rows(data, 120)
+    db = tmp_path / "ray.duckdb"
+    cap = 0.15
+    with OpenAIServer(RealignResponder(), latency_s=0.05) as srv:
+        def cfg(max_cost: float):
+            return load_config(None, {"model": {"model": "test-model", "base_url": srv.base_url, "concurrency": 4,
+                                                "prompt_price": 10, "completion_price": 10, "max_cost": max_cost},
+                                      "classify": {"kind": "embedded"}}, env={})
+
+        with Store(db) as store, pytest.raises(Interrupted) as stopped:
+            RayEngine(cfg(cap), store, tmp_path / "shards", workers=2, batch_rows=8).run(str(data))
+        first_keys = [body_key(b) for b in srv.requests]
+        with Store(db, read_only=True) as st:
+            stored = st.query("SELECT count(*) AS n, count(*) FILTER (status = 'failed') AS failed FROM results")[0]
+        srv.reset()
+        with Store(db) as store:
+            done = RayEngine(cfg(100), store, tmp_path / "shards", workers=2, batch_rows=8).run(str(data))
+        again = {body_key(b) for b in srv.requests} & set(first_keys)
+    assert stopped.value.exit_code == 3 and "--max-cost $0.15 reached" in str(stopped.value)
+    first = stopped.value.summary
+    assert first["interrupted"] == "max_cost" and first["status"] == "interrupted"
+    assert 0 < stored["n"] < 119 and stored["failed"] == 0  # the rows left undone are not stored, not failed
+    with Store(db, read_only=True) as st:
+        cost = run_usage(st, first["run_id"])["total"]["cost_usd"]
+        per_row = st.query("SELECT count(*) AS n, count(DISTINCT example_id) AS ids FROM results")[0]
+    assert len(first_keys) == len(set(first_keys)) and again == set()  # nothing sent twice, in or across runs
+    assert done["rows"] == 120 and done["failed"] == 0 and done["resumed"] == stored["n"]
+    assert per_row["n"] == per_row["ids"] == 119
+    assert cost is not None and cost > cap  # the second session paid for the rest
+    print(f"first session: {stored['n']} rows, {len(first_keys)} requests, "
+          f"${first['cost_usd']:.4f} of a ${cap} cap; rerun: {done['llm_requests']} requests")
+    assert first["cost_usd"] <= cap * 1.1  # the overshoot left is the error of the estimate
+    with OpenAIServer(RealignResponder()) as clean:  # one uncapped run sends each request once
+        run_local(load_config(None, {"model": {"model": "test-model", "base_url": clean.base_url},
+                                     "classify": {"kind": "embedded"}}, env={}), tmp_path / "local.duckdb", data)
+        assert len(first_keys) + done["llm_requests"] == clean.count

@@ -294,3 +294,56 @@ def test_a_structured_output_form_a_worker_steps_down_to_reaches_later_workers_a
         import_shards(store, root, "run")
         assert store.learned_dialect("http://a/v1", "m") == "off"
         assert store.learned_dialect("http://b/v1", "m") == "off"
+
+
+def test_an_import_reads_each_journal_from_where_the_last_import_into_that_store_ended(tmp_path: Path) -> None:
+    root = tmp_path / "run"
+    cache = ShardCache(root, "w1")
+    for k in "ab":
+        cache.put_call(k * 64, kind="rewrite", request={"model": "m"}, response={"choices": [k]},
+                       prompt_tokens=3, completion_tokens=2)
+    journal = root / "calls" / "w1.jsonl"
+
+    def offset(store: Store) -> int:
+        return int(store.query("SELECT value FROM meta WHERE key = 'journal run w1.jsonl'")[0]["value"])
+
+    with Store(tmp_path / "s.duckdb") as store:
+        store.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+        assert import_shards(store, root, "run")["calls"] == 2
+        assert offset(store) == journal.stat().st_size
+        assert import_shards(store, root, "run")["calls"] == 0  # nothing appended: nothing read
+        cache.put_call("c" * 64, kind="rewrite", request={"model": "m"}, response={"choices": ["c"]})
+        whole = journal.stat().st_size
+        with journal.open("ab") as f:
+            f.write(b'{"key":"' + b"d" * 64 + b'","kind":"rewrite","requ')  # a worker killed mid-line
+        assert import_shards(store, root, "run")["calls"] == 1
+        assert offset(store) == whole  # the cut line is not passed over as read
+        assert store.get_call("c" * 64) == {"choices": ["c"]} and store.get_call("d" * 64) is None
+        cache.close()
+        # a journal replaced by a shorter one (another copy of the run's folder) is read from its start
+        journal.write_bytes(journal.read_bytes().splitlines(keepends=True)[0])
+        assert import_shards(store, root, "run")["calls"] == 0  # its one line was stored before
+        assert offset(store) == journal.stat().st_size
+    with Store(tmp_path / "other.duckdb") as other:  # the offsets are the store's: another store reads all
+        other.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+        assert import_shards(other, root, "run")["calls"] == 1
+
+
+def test_realign_import_keeps_the_ledger_of_every_session_of_the_run(tmp_path: Path) -> None:
+    from realign.engines.raydata import import_run
+    from realign.engines.shards import write_usage
+
+    root = tmp_path / "shards" / "run"
+    fig = {"requests": 2, "cached": 0, "retries": 0, "prompt_tokens": 100, "completion_tokens": 50}
+    for session in (1, 2):
+        write_usage(root, session, f"w{session}", {"rewrite": fig})
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        store.start_run(run_id="run", name="t", config={}, config_hash="h", input_path="in", input_hash="i",
+                        model="m", base_url=None)
+    import_run(str(db), str(tmp_path / "shards"))
+    with Store(db, read_only=True) as st:
+        rows = st.query("SELECT session, requests, prompt_tokens FROM usage WHERE run_id = 'run' ORDER BY session")
+    assert rows == [{"session": 1, "requests": 2, "prompt_tokens": 100}, {"session": 2, "requests": 2, "prompt_tokens": 100}]

@@ -19,8 +19,9 @@ by hand), so `stats`, `show` and `export` read a Ray run like a local one. A rer
 killed run left, skips its finished rows, and answers its answered requests from the journals.
 
 A local evidence index (`--index`) and the criteria folder must be readable at the same path on
-every node. Not supported on this engine (yet): `--max-cost` (workers would need a shared budget), and a live
-progress display beyond a line per window. Ray Data's own checkpointing is not used: rows are
+every node. `--max-cost` holds across the workers: the driver starts one budget actor for the run
+(`realign.engines.budget`) that every worker's client asks before each request. Not supported on
+this engine (yet): a live progress display beyond a line per window. Ray Data's own checkpointing is not used: rows are
 skipped by the driver from the results already stored, keyed by example id.
 """
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 WINDOW_ROWS = 50_000  # rows per dataset the driver builds: bounds the driver's memory
 ROW_ACTOR_CPUS = 0.25  # an LLM actor waits on the network: a fraction of a CPU is enough
 CLASSIFY_ACTOR_CPUS = 0.5
+STOPPED = "stopped"  # a row's status from a worker that stopped at --max-cost: not done, not stored
 
 
 def _require_ray() -> Any:
@@ -101,7 +103,8 @@ class _Unreachable:
 class RowStage:
     """Processes a batch of classified rows with many requests in flight; writes shards."""
 
-    def __init__(self, cfg: dict[str, Any], api_key: str | None, run_id: str, root: str, session: int) -> None:
+    def __init__(self, cfg: dict[str, Any], api_key: str | None, run_id: str, root: str, session: int,
+                 budget: Any = None) -> None:
         from realign.engines.shards import ShardCache, ShardSink, worker_name
         from realign.llm.backend import build_backend
 
@@ -119,27 +122,69 @@ class RowStage:
 
         self.llm, self.pipe = asyncio.run_coroutine_threadsafe(setup(), self.loop).result()
         self.pipe.run_id = run_id
+        # --max-cost: the run's one budget (an actor the driver started), not a cap per worker
+        self.budget = budget
+        self.gate = None
+        if budget is not None and self.pipe.stats.price is not None and hasattr(self.llm, "spend_gate"):
+            from realign.engines.budget import WorkerGate
+
+            assert self.cfg.model.max_cost is not None
+            self.gate = self.llm.spend_gate = WorkerGate(budget, self.worker, self.llm.stats, self.cfg.model.max_cost,
+                                                         self.pipe.stats.price, self.pipe._budget_exhausted)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         rows = [(Example.model_validate_json(e), TaskPrediction.model_validate_json(p))
                 for e, p in zip(batch["example"], batch["prediction"])]
-        statuses = asyncio.run_coroutine_threadsafe(self._rows(rows), self.loop).result()
+        statuses = asyncio.run_coroutine_threadsafe(self._batch(rows), self.loop).result()
         return {"example_id": [ex.id for ex, _ in rows], "status": statuses}
 
+    async def _batch(self, rows: list[tuple[Example, TaskPrediction]]) -> list[str]:
+        """The batch's statuses; STOPPED for a row left undone because the run reached --max-cost."""
+        if self.gate is None:
+            return await self._rows(rows)
+        if self.pipe.budget_hit or not await self.budget.begin.remote(self.worker):
+            self.pipe.budget_hit = True
+            return [STOPPED] * len(rows)
+        from realign.engines.budget import HEARTBEAT_S
+
+        async def alive() -> None:  # the budget closes the tickets of a worker it stops hearing from
+            while True:
+                await asyncio.sleep(HEARTBEAT_S)
+                self.budget.heartbeat.remote(self.worker)
+
+        beat = asyncio.create_task(alive())
+        try:
+            return await self._rows(rows)
+        finally:
+            beat.cancel()
+            await self.budget.end.remote(self.worker, *self.gate.figures())
+
     async def _rows(self, rows: list[tuple[Example, TaskPrediction]]) -> list[str]:
-        async def one(ex: Example, pred: TaskPrediction) -> str:
+        statuses = [STOPPED] * len(rows)
+
+        async def one(i: int, ex: Example, pred: TaskPrediction) -> None:
             result = await self.pipe.process_row(ex, pred)
             self.sink.write(self.run_id, result)
-            return result.status
+            statuses[i] = result.status
 
-        statuses = await asyncio.gather(*(one(ex, pred) for ex, pred in rows))
-        self.sink.flush()  # the batch's rows reach storage before Ray sees the batch done
-        from realign.engines.shards import write_endpoints, write_usage
+        # one future for the batch: a refusal under --max-cost cancels it (Pipeline._budget_exhausted)
+        batch = asyncio.gather(*(one(i, ex, pred) for i, (ex, pred) in enumerate(rows)))
+        self.pipe._main = batch  # type: ignore[assignment]
+        try:
+            await batch
+        except asyncio.CancelledError:
+            if not self.pipe.budget_hit:
+                raise
+            # the rows finished are stored below; the others are not, so a rerun does them
+        finally:
+            self.pipe._main = None
+            self.sink.flush()  # the batch's rows reach storage before Ray sees the batch done
+            from realign.engines.shards import write_endpoints, write_usage
 
-        write_usage(self.root, self.session, self.worker, self.llm.stats.by_purpose)
-        if hasattr(self.llm, "endpoint_report"):
-            write_endpoints(self.root, self.session, self.worker, self.llm.endpoint_report())
-        return list(statuses)
+            write_usage(self.root, self.session, self.worker, self.llm.stats.by_purpose)
+            if hasattr(self.llm, "endpoint_report"):
+                write_endpoints(self.root, self.session, self.worker, self.llm.endpoint_report())
+        return statuses
 
 
 class RayEngine:
@@ -167,8 +212,6 @@ class RayEngine:
         if cfg.classify.kind == "llm" and not cfg.tasks.force_task:
             raise ConfigError("--engine ray classifies with the embedded model or the cascade; "
                               "pass --classifier cascade (or embedded, or --task NAME)")
-        if cfg.model.max_cost is not None:
-            raise ConfigError("--max-cost is not supported with --engine ray yet; run without it or with --engine local")
         llm = build_backend(cfg, store)
 
         async def check() -> None:
@@ -203,6 +246,15 @@ class RayEngine:
         root.mkdir(parents=True, exist_ok=True)
         if resumed:
             import_shards(store, root, run_id)  # what a killed driver left
+            _import_usage(store, root, run_id, before=session)  # and what its workers spent
+        budget = None
+        if cfg.model.max_cost is not None and pipe.stats.price is not None:
+            from realign.engines.budget import budget_actor
+            from realign.store import run_usage
+
+            # seeded with the run's spend so far: a rerun with a higher cap goes on from there
+            pipe._spent_before = (run_usage(store, run_id, pipe.stats.price)["total"]["cost_usd"] or 0.0) if resumed else 0.0
+            budget = budget_actor(ray, cfg.model.max_cost, pipe.stats.price, pipe._spent_before)
         # the workers cannot open the store: they get a copy of what it answers requests from
         # (answers and settled refusals of any earlier run or engine), so nothing is paid twice
         shared = snapshot_store(store, root, cfg.model.model,
@@ -222,15 +274,19 @@ class RayEngine:
                                  quarantine=lambda bad: driver_sink.quarantine(run_id, bad))
                 window.extend(admitted.todo)
                 if len(window) >= self.window_rows:
-                    self._window(ray, window, cfg_data, api_key, run_id, str(root), session, batch_rows, pipe)
+                    self._window(ray, window, cfg_data, api_key, run_id, str(root), session, batch_rows, pipe, budget)
                     window = []
+                    if pipe.budget_hit:
+                        break
             driver_sink.flush()
-            if window:
-                self._window(ray, window, cfg_data, api_key, run_id, str(root), session, batch_rows, pipe)
-            status = "completed"
+            if window and not pipe.budget_hit:
+                self._window(ray, window, cfg_data, api_key, run_id, str(root), session, batch_rows, pipe, budget)
+            status = "interrupted" if pipe.budget_hit else "completed"
         except KeyboardInterrupt:
             status = "interrupted"
         finally:
+            if budget is not None:
+                ray.kill(budget)
             driver_sink.close()
             import_shards(store, root, run_id)
             # the session's figures are the sum of its workers' ledgers
@@ -251,14 +307,19 @@ class RayEngine:
         summary = {"run_id": run_id, "status": status, **counts, "engine": "ray", "shards": str(root),
                    "store_calls_shared": shared}
         if status == "interrupted":
-            from realign.errors import Interrupted
+            from realign.errors import Interrupted, budget_reached
 
+            if pipe.budget_hit:  # exit 3, as the local engine: resumable with a higher --max-cost
+                assert cfg.model.max_cost is not None
+                summary["interrupted"] = "max_cost"
+                raise budget_reached(cfg.model.max_cost, pipe.run_cost() or 0.0, summary["rows"], summary)
             raise Interrupted(2, summary["rows"], summary=summary)
         return summary
 
     def _window(self, ray: Any, rows: list[Example], cfg_data: dict[str, Any], api_key: str | None, run_id: str,
-                root: str, session: int, batch_rows: int, pipe: Any) -> None:
-        """One dataset over `rows`: classify, then process; counts statuses as batches come back."""
+                root: str, session: int, batch_rows: int, pipe: Any, budget: Any = None) -> None:
+        """One dataset over `rows`: classify, then process; counts statuses as batches come back.
+        A batch with rows a worker left undone at --max-cost ends the window (`pipe.budget_hit`)."""
         from ray.data import ActorPoolStrategy
 
         # one block per RowStage batch, so every actor of the pool gets work from the start
@@ -268,16 +329,47 @@ class RayEngine:
                             fn_constructor_kwargs={"cfg": cfg_data}, num_cpus=CLASSIFY_ACTOR_CPUS)
         ds = ds.map_batches(RowStage, batch_size=batch_rows, compute=ActorPoolStrategy(size=self.workers),
                             fn_constructor_kwargs={"cfg": cfg_data, "api_key": api_key, "run_id": run_id,
-                                                   "root": root, "session": session},
+                                                   "root": root, "session": session, "budget": budget},
                             num_cpus=ROW_ACTOR_CPUS)
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             for st in batch["status"]:
+                if str(st) == STOPPED:
+                    pipe.budget_hit = True
+                    continue
                 pipe.stats.by_status[str(st)] = pipe.stats.by_status.get(str(st), 0) + 1
                 pipe.stats.done += 1
             if self.on_progress is not None:
                 self.on_progress(pipe.stats)
             else:
                 print(f"ray: {pipe.stats.done} rows done", file=sys.stderr, flush=True)
+            if pipe.budget_hit:
+                _drain(ray, budget)
+                break  # the dataset's other batches are not started; their rows stay for a rerun
+
+
+def _drain(ray: Any, budget: Any) -> None:
+    """Wait until the batches running when the run reached --max-cost have ended (each stops at
+    its next request, and stores the rows it finished), before the dataset is torn down; a
+    worker that no longer answers is given up on after the budget's lease."""
+    import time
+
+    from realign.engines.budget import LEASE_S
+
+    deadline = time.monotonic() + LEASE_S + 5
+    while ray.get(budget.running.remote()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _import_usage(store: Store, root: Path, run_id: str, *, before: int) -> None:
+    """The ledgers of the run's earlier sessions that have none in the store (a killed driver
+    set none) from their workers' files, so the spend a rerun starts from counts them."""
+    from realign.engines.shards import session_usage
+
+    kept = {r["session"] for r in store.query("SELECT DISTINCT session FROM usage WHERE run_id = ?", [run_id])}
+    for s in sorted({int(p.name[:4]) for p in (root / "usage").glob("*.json")}):
+        if s < before and s not in kept:
+            store.set_usage(run_id, s, session_usage(root, s))
+            store.flush()  # the store keeps one pending ledger at a time
 
 
 def _reachable(address: str | None) -> None:
@@ -323,6 +415,6 @@ def import_run(db: str, shards: str, run: str | None = None) -> dict[str, Any]:
             sessions = sorted({int(p.name[:4]) for p in (root / "usage").glob("*.json")})
             for s in sessions:
                 store.set_usage(run_id, s, session_usage(root, s))
-            store.flush()
+                store.flush()  # the store keeps one pending ledger at a time
             out.append({"run_id": run_id, **got})
     return {"imported": out}

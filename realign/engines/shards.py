@@ -27,7 +27,8 @@ under ``ROOT/<run_id>/`` and the driver (or `realign import`) loads them into th
   import keeps them in the store for later sessions.
 
 Import is idempotent: per example the newest result wins (with the files of its flush), answered
-requests already in the store are skipped, and a session's ledger is the sum of its workers'.
+requests already in the store are skipped, and a session's ledger is the sum of its workers'. Each
+journal is read from where the store's last import of it ended (an offset in its `meta` table).
 """
 
 from __future__ import annotations
@@ -482,6 +483,27 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def read_journal_from(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The entries of the whole lines of a calls journal from byte `start` on, and the offset
+    after the last of them (a last line without its newline is being written, or was cut short:
+    it is not read). A whole line that is not JSON, or has no key, is skipped."""
+    out = []
+    at = start
+    with path.open("rb") as f:
+        f.seek(start)
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            at += len(raw)
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                out.append(entry)
+    return out, at
+
+
 def _replace_json(root: str | Path, kind: str, session: int, worker: str, data: Any) -> None:
     """Write a worker's figures of one session under `root/kind/`, replacing the file at once (a
     reader never sees half of it)."""
@@ -579,18 +601,47 @@ def import_shards(store: Store, root: str | Path, run_id: str) -> dict[str, int]
                                               [run_id]).fetchone()[0]
     for (url, model), mode in read_learned(root).items():
         store.remember_dialect(url, model, mode)  # the next session's workers and local runs start there
-    stored = {r[0] for r in con.execute("SELECT DISTINCT key FROM llm_calls").fetchall()}
     for path in sorted((root / "calls").glob("*.jsonl")):
-        for e in read_journal(path):
-            if e["key"] in stored and (e.get("error") is not None or store.get_call(e["key"]) is not None):
-                continue  # stored by an earlier import
-            store.put_call(e["key"], kind=e.get("kind") or "chat", request=e.get("request") or {},
-                           response=e.get("response"), finish_reason=e.get("finish_reason"),
-                           prompt_tokens=e.get("prompt_tokens"), completion_tokens=e.get("completion_tokens"),
-                           latency_s=e.get("latency_s"), error=e.get("error"))
-            imported["calls"] += 1
+        imported["calls"] += _import_journal(store, path, run_id)
     store.flush()
     return imported
+
+
+def _import_journal(store: Store, path: Path, run_id: str) -> int:
+    """Store the calls of one journal that an earlier import into `store` did not read.
+
+    Where the last import of this journal ended is kept in the store's `meta` table (key
+    ``journal RUN NAME``, the offset after its last whole line), so an import reads only what was
+    appended since: the driver imports at the start of every resumed session and at its end, and
+    `realign import` may run again, each of them parsing every journal of the run before. The
+    offset is written after the calls are flushed; an import that dies between the two reads the
+    same lines again, and the check below stores none of them twice. A journal shorter than its
+    offset (replaced) is read again from the start; a line cut short by a killed worker (its
+    last) is left for the next import, which finds it still cut and skips it again.
+    """
+    mark = f"journal {run_id} {path.name}"
+    row = store.con.execute("SELECT value FROM meta WHERE key = ?", [mark]).fetchone()
+    start = int(row[0]) if row else 0
+    if path.stat().st_size < start:
+        start = 0
+    entries, end = read_journal_from(path, start)
+    if end == start:
+        return 0
+    keys = sorted({e["key"] for e in entries})
+    stored = {r[0] for r in store.con.execute(
+        "SELECT DISTINCT key FROM llm_calls WHERE key IN (SELECT unnest(?::VARCHAR[]))", [keys]).fetchall()} if keys else set()
+    n = 0
+    for e in entries:
+        if e["key"] in stored and (e.get("error") is not None or store.get_call(e["key"]) is not None):
+            continue  # stored by an earlier import (or by the run that answered it locally)
+        store.put_call(e["key"], kind=e.get("kind") or "chat", request=e.get("request") or {},
+                       response=e.get("response"), finish_reason=e.get("finish_reason"),
+                       prompt_tokens=e.get("prompt_tokens"), completion_tokens=e.get("completion_tokens"),
+                       latency_s=e.get("latency_s"), error=e.get("error"))
+        n += 1
+    store.flush()
+    store.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [mark, str(end)])
+    return n
 
 
 def _replace_stories(con: Any, run_id: str, files: Any) -> None:
