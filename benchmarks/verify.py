@@ -51,7 +51,8 @@ Three parts:
    Are there ...?" questions and MT-bench q124 ("Can you identify any bug ...?") answered by an
    absence statement with no yes / no, rewritten as the data set's own right and wrong answers, with
    the presence stated instead, stated after the absence, hedged, or the absence kept in other words
-   (spelled out after a bare "No, there isn't.", a qualifier taken back: "the evidence is not strong"),
+   (spelled out after a bare "No, there isn't.", a qualifier taken back: "the evidence is not strong", "a lack
+   of", "we do not have", "none of", "without"; a lack denied, "there is no lack of", is the presence),
    and for the defect question a "Yes — ..." kept as a labelled defect ("Bug: ...") or changed
    (tests/fixtures/verify/presence_questions.jsonl).
    Negation edits (after the rewriting-task text class): CondaQA's crowdworker edits of a negated

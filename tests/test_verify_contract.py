@@ -680,6 +680,44 @@ def test_presence_answer_kept_in_other_shapes(question: str, original: str, cand
     assert verify(question, original, candidate).passed is same, candidate
 
 
+CARPETS = "Are there carpets that can fly?"
+KINDERGARTEN = "Is there strong scientific evidence that kindergarten is crucial for children's development?"
+
+
+@pytest.mark.parametrize(
+    "question, original, candidate, same",
+    [
+        # the absence in the other ways answers keep it: "lacks", "a lack of", "does not have", "without",
+        # "none of", "zero", a myth, the thing as the subject of a negated verb
+        (CARPETS, "There are no carpets that can fly", "Real carpets lack the ability to fly.", True),
+        (CARPETS, "There are no carpets that can fly", "Carpets do not have the ability to fly.", True),
+        (CARPETS, "There are no carpets that can fly", "Flying carpets are a myth.", True),
+        (CARPETS, "There are no carpets that can fly", "Flying carpets only exist in folk tales.", True),
+        (CARPETS, "There are no carpets that can fly", "Zero carpets can fly.", True),
+        (CARPETS, "There are no carpets that can fly", "None of the carpets in the world can fly.", True),
+        (CARPETS, "There are no carpets that can fly", "Some carpets can fly.", False),
+        (CARPETS, "There are no carpets that can fly", "Flying carpets exist in some museums.", False),
+        (WINE, "There is no strong evidence", "There is a lack of strong evidence either way.", True),
+        (WINE, "There is no strong evidence", "Studies have failed to produce strong evidence of a benefit.", True),
+        (WINE, "There is no strong evidence", "The evidence is weak and mixed.", True),
+        (WINE, "There is no strong evidence", "The evidence is strong and consistent.", False),
+        # the head of a qualified thing named without all its qualifiers: its absence is the thing's absence,
+        # its presence is not the thing's presence
+        (KINDERGARTEN, "There is not strong scientific evidence that kindergarten is crucial",
+         "Science lacks strong evidence that kindergarten is crucial.", True),
+        (KINDERGARTEN, "There is not strong scientific evidence that kindergarten is crucial",
+         "Research does not have evidence that kindergarten is crucial.", True),
+        (KINDERGARTEN, "There is not strong scientific evidence that kindergarten is crucial",
+         "There is evidence that kindergarten helps.", False),
+        (KINDERGARTEN, "There is not strong scientific evidence that kindergarten is crucial",
+         "There may be strong evidence for it.", False),
+    ],
+)
+def test_an_absence_kept_in_other_words_passes_and_a_presence_does_not(question: str, original: str, candidate: str,
+                                                                        same: bool) -> None:
+    assert verify(question, original, candidate).passed is same, candidate
+
+
 def test_adversarial_presence_questions_dev_split() -> None:
     """The dev rows of presence_questions.jsonl (TruthfulQA, MT-bench q124): the presence stated,
     stated after the absence, hedged, or the data set's wrong answers: changes; the absence reworded,

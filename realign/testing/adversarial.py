@@ -875,7 +875,9 @@ def presence_cases(instruction: str, original: str, correct: list[str], incorrec
     data set's own other answers (TruthfulQA's correct and incorrect answers; a real model's rewrite
     that changed the answer): controls and changing cases as written. Built from the original:
     changing, the presence stated instead (the absence undone), both stated, the absence hedged, a
-    closing "the answer is yes"; controls, the absence reworded, after a "No.", restated in short."""
+    closing "the answer is yes", a lack denied ("there is no lack of ..."); controls, the absence reworded,
+    after a "No.", restated in short, and kept in the other words answers use: "a lack of", "we do not
+    have", "none of", "without"."""
     c = _maker("label", instruction, original, task)
     asked = _THING_ASKED.search(instruction)
     thing = asked.group(1).strip() if asked else "one"
@@ -901,7 +903,17 @@ def presence_cases(instruction: str, original: str, correct: list[str], incorrec
     be, such = ("are" if plural else "is"), ("" if asked and asked.group(0).lower().startswith("any") else "such ")
     out += [no("absence_spelled_out", f"There {be} no {such}{thing}.", True),
             no("presence_spelled_out", _sentence(f"there {be} {'' if plural else 'a '}{thing}"), False)]
-    asks = presence_thing(instruction)
+    # the absence in the other words real answers use ("a lack of", "does not have", "none of", "without"),
+    # and a lack denied, which is the presence
+    named = presence_thing(instruction)
+    if asked and named is not None and not named.defect:
+        phrase = asked.group(1).strip()
+        out += [c("absence_lack_of", f"There is a lack of {phrase}.", True),
+                c("absence_not_have", f"We do not have {phrase}.", True),
+                c("absence_none_of", f"None of the {named.shown} people point to {be} real.", True),
+                c("absence_without", f"People who have looked have come back without {phrase}.", True),
+                c("presence_lack_denied", f"There is no lack of {phrase}.", False)]
+    asks = named
     if asks is not None and len(asks.words) > 1:
         # a thing with a qualifier ("strong evidence"): the head granted and the qualifier taken back keeps
         # the absence; the qualifier granted states the presence

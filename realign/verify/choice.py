@@ -363,11 +363,15 @@ def original_polarity(text: str) -> Choice | None:
 # after "there is / are" or "any", up to a relative word, a preposition or a verb form. A clause of
 # the text that names the thing (every word of its phrase; the head of a defect phrase by any
 # defect word: bug, error, issue, problem, ...) states absence with a negation before the thing
-# ("no bugs", "I could not find any bug", "Wizards don't exist, so no wizards live ..."), presence
+# ("no bugs", "I could not find any bug", "Wizards don't exist, so no wizards live ...", "science lacks
+# strong evidence", "flying carpets are a myth", "carpets do not have the ability to fly"), presence
 # with an existential cue ("there are two bugs", "I found a bug", "the bug is in line 3", "flying
 # carpets exist", "Bug: ...", "..., which is a bug"); a qualifier of the thing denied after its head
 # states absence ("the evidence is not strong", "there is some evidence, but it's not strong"); a
-# clause that only says it may be there ("there might be a bug") states both.
+# clause that only says it may be there ("there might be a bug") states both; a lack denied ("there is no
+# lack of evidence") states presence. The head of a qualified thing named without all its qualifiers
+# ("evidence" of "strong scientific evidence") is read for an absence only: no evidence is no strong
+# evidence, some evidence is not strong evidence.
 # The answer is read only where all the clauses that name the thing agree.
 _PRESENCE_QUESTION = re.compile(
     r"(?:^|(?<=[.!?\n])\s*)((?:is|are|was|were|do|does|did|can|could|will|would|has|have|had)\b[^.!?\n]*\?)", re.I)
@@ -381,7 +385,8 @@ PRESENCE_THING_WORDS = 4  # words a thing's phrase keeps at most ("strong scient
 _DEFECTS = frozenset("bug bugs error errors issue issues problem problems mistake mistakes flaw flaws defect defects "
                      "fault faults".split())
 _THING_SKIP = frozenset("a an the any some other such real".split())
-_ABSENCE_BEFORE = re.compile(r"\b(?:no|not|never|none|nor|without|free[ \t]+of|nothing|nobody)\b|n['’]t\b", re.I)
+_ABSENCE_BEFORE = re.compile(r"\b(?:no|not|never|none|nor|without|free[ \t]+of|nothing|nobody|zero|lacks?|lacking|"
+                             r"(?:lack|absence|want|dearth)[ \t]+of|devoid[ \t]+of|fail(?:s|ed)?[ \t]+to)\b|n['’]t\b", re.I)
 _PRESENCE_CUE = re.compile(
     r"\bthere(?:['’]s|[ \t]+(?:is|are|was|were|has[ \t]+been|have[ \t]+been|exists?|remains?))\b"
     r"|\b(?:found|find|identified|spotted|noticed|see|detected|contains?|has|have|had|includes?)\b"
@@ -394,7 +399,27 @@ _MAYBE = re.compile(r"\b(?:(?:may|might|could)(?:[ \t]+(?:or[ \t]+may[ \t]+not|w
 # that ghosts do not exist" is evidence, not its absence)
 _DENIED_AFTER = re.compile(r"^[\w'’-]*(?:[ \t]+(?!(?:that|which|who|whether|showing|suggesting)\b)[\w'’-]+){0,4}?[ \t]+"
                            r"(?:(?:do|does|did)[ \t]*(?:not|n['’]t)[ \t]+exist|(?:are|is|were|was)[ \t]*(?:not|n['’]t)[ \t]+"
-                           r"(?:real|there|present)|never[ \t]+existed|(?:is|are)[ \t]+(?:lacking|absent|missing))\b", re.I)
+                           r"(?:real|there|present)|never[ \t]+existed|(?:is|are)[ \t]+(?:lacking|absent|missing)"
+                           # "flying carpets are a myth", "wizards are fictional", "only exist in folk tales"
+                           r"|(?:are|is|were|was)[ \t]+(?:(?:only|just|purely)[ \t]+)?(?:(?:a|an)[ \t]+)?(?:myths?|fictional|fiction|"
+                           r"imaginary|mythical|make-believe|legendary|legends?|fairy[ \t]+tales?)"
+                           r"|(?:only[ \t]+)?(?:exists?|existed|appears?|(?:are|is)[ \t]+found|live|lives)[ \t]+only[ \t]+in"
+                           r"|only[ \t]+(?:exists?|existed|appears?|live|lives)[ \t]+in)\b", re.I)
+# the thing as the subject of a negated verb, a few words into its clause at most: "carpets do not have the
+# ability to fly", "real carpets lack it", "wizards cannot live there" (a question's thing is cut before its
+# relative clause or participle, "carpets [that can fly]", so the negated predicate is the absence)
+_SUBJECT_DENIED = re.compile(r"^[\w'’-]+(?:[ \t]+[\w'’-]+){0,1}?[ \t]+(?:(?:do|does|did|can|could|will|would|are|is|were|was|"
+                             r"have|has|had)[ \t]*(?:not|n['’]t)|cannot|never|lacks?)\b", re.I)
+# an absence denied is a presence: "there is no lack of evidence", "no shortage of bugs"
+_NO_LACK = re.compile(r"\b(?:no|not|never|hardly)[ \t]+(?:(?:a|any)[ \t]+)?(?:lack|absence|shortage|want|dearth)[ \t]+of\b"
+                      r"|\b(?:not|never)[ \t]+(?:lacking|without)\b|n['’]t[ \t]+(?:lack|lacking|without)\b", re.I)
+_SUBJECT_LEAD = re.compile(r"^[ \t]*(?:(?:the|these|those|such|real|actual|any)[ \t]+){0,2}$", re.I)
+# a strength qualifier of the thing ("strong evidence") denied by a weak word after its head: "the evidence
+# is weak", "the evidence remains inconclusive"
+_STRENGTH = frozenset("strong conclusive solid convincing compelling robust reliable clear good firm hard definitive".split())
+_WEAK_AFTER = re.compile(r"^[\w'’-]*(?:[ \t]+(?!(?:that|which|who|whether)\b)[\w'’-]+){0,4}?[ \t]+(?:is|are|was|were|remains?|"
+                         r"seems?|appears?)[ \t]+(?:(?:very|rather|quite|too|still|at[ \t]+best|only)[ \t]+)?(?:weak|limited|"
+                         r"inconclusive|mixed|scant|scarce|thin|insufficient|unconvincing|poor|sparse|anecdotal)\b", re.I)
 # a qualifier of the thing denied after its head: "the evidence is not strong", "there is some evidence
 # ..., but it's not strong" (the head granted, the qualifier taken back: the thing asked about is absent)
 _QUALIFIER_DENIED = r"(?:\bnot|n['’]t|\bnever|\bhardly|\bfar[ \t]+from)[ \t]+(?:(?:very|particularly|that|so|especially|yet|all)[ \t]+)?{}\b"
@@ -446,6 +471,29 @@ def _names_thing(clause: str, thing: Thing) -> int | None:
     return next((at for at, h in have if _same_form(head, h) or _same_word(head, h)), None)
 
 
+def _names_head(clause: str, thing: Thing) -> int | None:
+    """Where `clause` names the head of a qualified thing without all its qualifiers ("evidence" of
+    "strong scientific evidence"), or None. An absence of the bare head is the absence of the thing
+    ("Science lacks strong evidence that ..." answers "Is there strong scientific evidence ...?"); a
+    presence of it is not its presence, so only an absence said of the head is read."""
+    if thing.defect or len(thing.words) < 2:
+        return None
+    return next((m.start() for m in _THING_WORD.finditer(clause)
+                 if _same_form(thing.words[-1], m.group(0).lower()) or _same_word(thing.words[-1], m.group(0).lower())),
+                None)
+
+
+def _absence_at(clause: str, at: int, thing: Thing) -> bool:
+    """Whether `clause`, which names the thing at `at`, states its absence: a negation before it ("no
+    wizards", "science lacks strong evidence"), a denial after it ("wizards don't exist", "carpets are
+    a myth"), a qualifier taken back ("the evidence is not strong", "the evidence is weak"), or the thing
+    as the subject of a negated verb ("carpets do not have the ability to fly")."""
+    after = clause[at:]
+    return bool(_ABSENCE_BEFORE.search(clause[:at]) or _DENIED_AFTER.match(after) or _qualifier_denied(thing, after)
+                or (_STRENGTH & set(thing.words[:-1]) and _WEAK_AFTER.match(after))
+                or (not thing.defect and _SUBJECT_LEAD.match(clause[:at]) and _SUBJECT_DENIED.match(after)))
+
+
 def _qualifier_denied(thing: Thing, after: str) -> bool:
     """Whether `after` (the text from the thing's head on) denies one of the words that qualify the head
     ("strong" of "strong evidence": "... is not strong")."""
@@ -462,14 +510,21 @@ def presence_polarity(question: str, text: str) -> Choice | None:
     said: list[tuple[bool, str]] = []
     for clause in _PRESENCE_CLAUSE.split(text):
         at = _names_thing(clause, thing)
+        head_only = at is None
+        if head_only:
+            at = _names_head(clause, thing)
         if at is None:
             continue
         before = clause[:at]
         if _MAYBE.search(clause):
             said += [(True, clause.strip()), (False, clause.strip())]
-        elif (_ABSENCE_BEFORE.search(before) or _DENIED_AFTER.match(clause[at:])
-              or _qualifier_denied(thing, clause[at:])):
+        elif _NO_LACK.search(before):
+            if not head_only:
+                said.append((True, clause.strip()))
+        elif _absence_at(clause, at, thing):
             said.append((False, clause.strip()))
+        elif head_only:
+            continue
         elif _PRESENCE_CUE.search(clause) or (
                 thing.defect and (_DEFECT_LABEL.match(clause[at:]) is not None or _IS_BEFORE.search(before) is not None)):
             said.append((True, clause.strip()))
