@@ -1185,3 +1185,62 @@ def test_an_or_in_a_list_of_other_names_is_no_hedge(original: str, candidate: st
 )
 def test_a_season_written_as_a_short_range_states_its_end_year(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("When did they win the league?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("the 1930s", "She was born in 1931, in the Bronx.", True),  # a year inside the decade states it
+        ("1950s", "The bridge opened in 1957.", True),
+        ("the 1930s", "She was born in 1941.", False),
+        ("the 1930s", "She was born in 1929.", False),
+        ("the 1930s", "She was born in the 1920s (1931).", False),  # another decade written beside it
+        ("the 1930s", "She was born in 1931 or 1945.", False),  # a year of another decade of the century
+        ("the 1930s", "Probably the forties, around 1931.", False),
+        ("1931", "She was born in the 1930s.", False),  # the other way round the year is still dropped
+    ],
+)
+def test_a_decade_is_kept_by_a_year_inside_it(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("In which decade was she born?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the date stated to its year; a title or an earlier year beside it is no other date
+        ("when was the novel first published", "September 1999",
+         "The first volume, The Wide Window, came out in 1999.", True),
+        ("when was the law repealed", "July 14, 1976", "Parliament repealed it in 1976; the last case was in 1962.",
+         True),
+        ("when was the law repealed", "14 July 1976", "It was repealed in 1976.", True),
+        # another month, another day, another year: another date
+        ("when was the novel first published", "September 1999", "It came out in October 1999.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on July 26, 1976.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed in 1976, on the 26th.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed in 1977; the last case was in 1962.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on 7/26/1976.", False),
+        # a name in the month's place is no coarser date
+        ("when was the novel first published", "September 1999", "It came out in Benjamin Franklin 1999.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on Mount Everest 14, 1976.", False),
+        ("when was the novel first published", "September 1999", "In 1999, the first volume came out.", True),
+        # the question gives the year: the month is the answer
+        ("in which month of 1999 was the novel published", "September 1999",
+         "The first volume, The Wide Window, came out in 1999.", False),
+    ],
+)
+def test_a_date_stated_to_its_year_only_is_coarser_not_changed(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Kansas City Metropolitan Area", "The team plays in Kansas City, Missouri.", True),
+        ("Denver Metro Area", "They are based in Denver, Colorado.", True),
+        ("Kansas City Metropolitan Area", "The team plays in St. Louis, Missouri.", False),
+        ("Kansas City Metropolitan Area", "The team plays in Kansas.", False),
+        ("Kansas City Metropolitan Area", "The team plays in Oklahoma City.", False),
+    ],
+)
+def test_a_city_area_is_named_by_its_city(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Where is the team based?", original, candidate) is same

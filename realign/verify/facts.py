@@ -47,7 +47,9 @@ her as?"); asked of the reader ("how do you feel about ...?") or answered in mor
 a question asks for an opinion or an explanation, and the original is one way of saying it
 (`facts_answer._asks_explanation`).
 
-Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
+Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970"; a date stated
+to its year, "in 1976" for "July 14, 1976", when the rewrite writes no month and no day number nobody
+gave: `facts_numbers.dates_made_coarser`) and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
 invention, which is what the optional LLM judge is for.
 
@@ -70,7 +72,7 @@ from realign.verify.facts_names import (
     _has_name, _negated_name, _nicknames, _positions, _variant_of,
 )
 from realign.verify.facts_numbers import (
-    _dates_spelled, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
+    _dates_spelled, dates_made_coarser, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
@@ -171,8 +173,9 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     rewrite drops while stating a number nobody gave it."""
     approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     denied = _negated_numbers(inp.candidate)
+    _, days_dropped = dates_made_coarser(inp.instruction, inp.original, inp.candidate, set(known.numbers))
     lost = {v: t for v, t in read_facts(inp.original).numbers.items()
-            if (v not in cand.numbers or v in denied) and v not in approx}
+            if (v not in cand.numbers or v in denied) and v not in approx and v not in days_dropped}
     short: dict[Fraction, Fraction] = {}  # "1989–96" states 1996
     if lost:
         _ranges(_dates_spelled(inp.candidate), short)
@@ -536,7 +539,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the question offers {other} beside the original's answer and the "
                                   f"rewrite gives {other}")
-    lost_names = [n for n in want.names.values() if n not in kept_names]
+    # "September 1999" answered "in 1999": the month dropped with the year kept is a coarser date, not a lost name
+    months_dropped, _ = dates_made_coarser(inp.instruction, inp.original, inp.candidate, set(known.numbers))
+    lost_names = [n for k, n in want.names.items() if n not in kept_names and k not in months_dropped]
     proper = [k for k in want.names if k not in want.terms and k not in want.quotes]
     # "Consumer Healthcare Joint Venture" inside the kept "Consumer Healthcare JV Transaction" is no new name
     expanded = [at for k in proper if " " in k for at in [_acronym_inside(want.names[k], cand_text)] if at]

@@ -14,7 +14,8 @@ transaction"), a nickname quoted inside a name or standing for it ('Dwayne "The 
 "The Rock"), names in an all lower-case rewrite ("roger l. jackson"), a pair of given names in their
 other forms ("Vince and Dom" for "Dom & Vincent"), a word opening the sentence before the name
 ("Journalist Seymour Hersh" for "Seymour M. Hersh") and a name of two words or more without a place
-abbreviation after it ("Hollywood Park" for "Hollywood Park L.A").
+abbreviation after it ("Hollywood Park" for "Hollywood Park L.A"), and a city's area by the city ("Kansas
+City" for "Kansas City Metropolitan Area").
 """
 
 from __future__ import annotations
@@ -321,6 +322,8 @@ def _suffix_differs(name: str, text: str, end: int) -> bool:
 
 
 _PAIR = re.compile(r" (?:and|&) ")
+# the words after a city's name that make it the area around the city
+_AREA_TAILS = ("metropolitan area", "metro area", "metropolitan region", "metropolitan statistical area")
 
 
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
@@ -341,6 +344,11 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         # more locates it; the name without it is kept ("held at Hollywood Park in Inglewood")
         if _word_at(text_lower, " ".join(words[:-1])):
             return True
+    tail = next((t for t in _AREA_TAILS if name.endswith(" " + t)), "")
+    if tail and _has_name(text_lower, name[: -len(tail) - 1], text):
+        # "Kansas City Metropolitan Area": the area around a city is named by the city ("in Kansas City,
+        # Missouri"); the city's name itself is still needed, so another city is no such answer
+        return True
     pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
         # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
