@@ -1244,3 +1244,26 @@ def test_a_date_stated_to_its_year_only_is_coarser_not_changed(instruction, orig
 )
 def test_a_city_area_is_named_by_its_city(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("Where is the team based?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Ma$e", "The single features the rapper Mase.", True),  # a styled letter written plain
+        ("Ke$ha", "It was written by Kesha and Dr. Luke.", True),
+        ("P!nk", "Pink sang it.", True),
+        ("Mase", "The single features Ma$e.", True),
+        ("Ma$e", "The single features the rapper Mace.", False),
+        ("Ma$e", "The single features Nas.", False),
+        ("Ke$ha", "It was written by Kelly.", False),
+    ],
+)
+def test_a_styled_stage_name_is_kept_in_plain_letters(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Who is featured on the single?", original, candidate) is same
+
+
+@pytest.mark.parametrize("text, plain", [("Ty Dolla $ign", "Ty Dolla Sign"), ("MA$E", "MASE"), ("it cost $5", "it cost $5"),
+                                         ("$2.5bn", "$2.5bn"), ("Wow! Nice", "Wow! Nice")])
+def test_styled_letters_leave_money_and_marks_alone(text: str, plain: str) -> None:
+    from realign.verify.facts_names import styled_letters_plain
+    assert styled_letters_plain(text) == plain

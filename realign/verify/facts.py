@@ -68,7 +68,7 @@ from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
 from realign.verify.facts_answer import Facts, _symbol_answer, answer_facts, describe, read_facts
 from realign.verify.facts_names import (
-    _PAIR, _SURNAME_TITLES, _TITLES, _acronym_inside, _acronym_kept, _caseless_name_kept, _fold, _given_word_same,
+    _PAIR, _SURNAME_TITLES, _TITLES, _acronym_inside, styled_letters_plain, _acronym_kept, _caseless_name_kept, _fold, _given_word_same,
     _has_name, _negated_name, _nicknames, _positions, _variant_of,
 )
 from realign.verify.facts_numbers import (
@@ -456,6 +456,9 @@ def _other_given_name(inp: CheckInput) -> str | None:
     return None
 
 
+_STYLED_HINT = re.compile(r"[A-Za-z][$!][A-Za-z]|\$[A-Za-z]")  # a symbol inside a word: a styled name
+
+
 def _plain_word_kept(inp: CheckInput, name: str, text: str, given: frozenset[str]) -> bool:
     """A one-word name that opens the original and is its only capital ("Cartoon", "Bee keeping")
     kept as plain words (`facts_terms.opening_capital_term`): "cartoons", "a beekeeper"."""
@@ -478,6 +481,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         original, candidate = _eras_written(original), _eras_written(candidate)
         if (original, candidate) != (inp.original, inp.candidate):
             inp = inp.model_copy(update={"original": original, "candidate": candidate})
+    if _STYLED_HINT.search(inp.original) or _STYLED_HINT.search(inp.candidate):
+        # "Ma$e" is "Mase" in either text
+        inp = inp.model_copy(update={"original": styled_letters_plain(inp.original),
+                                     "candidate": styled_letters_plain(inp.candidate)})
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)

@@ -14,8 +14,9 @@ transaction"), a nickname quoted inside a name or standing for it ('Dwayne "The 
 "The Rock"), names in an all lower-case rewrite ("roger l. jackson"), a pair of given names in their
 other forms ("Vince and Dom" for "Dom & Vincent"), a word opening the sentence before the name
 ("Journalist Seymour Hersh" for "Seymour M. Hersh") and a name of two words or more without a place
-abbreviation after it ("Hollywood Park" for "Hollywood Park L.A"), and a city's area by the city ("Kansas
-City" for "Kansas City Metropolitan Area").
+abbreviation after it ("Hollywood Park" for "Hollywood Park L.A"), a city's area by the city ("Kansas
+City" for "Kansas City Metropolitan Area") and a stage name's styled letters written plain ("Kesha" for
+"Ke$ha", `styled_letters_plain`).
 """
 
 from __future__ import annotations
@@ -451,6 +452,24 @@ def _uncited(text: str) -> str:
 _PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
                                 "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i",
                                 "’": "'", "‘": "'"})  # and one apostrophe: "Guns N’ Roses" is "Guns N' Roses"
+
+
+# Stage names styled with a symbol for a letter ("Ke$ha", "Ma$e", "A$AP Rocky", "P!nk") are written in plain
+# letters too ("Kesha", "Mase", "ASAP Rocky", "Pink"): the symbol next to a letter, never before a digit
+# ("$5" stays money, "Wow!" a mark).
+_STYLED_S = re.compile(r"(?<=[A-Za-z])\$(?![\d.,])|\$(?=[A-Za-z])")
+_STYLED_I = re.compile(r"(?<=[A-Za-z])!(?=[a-z])")
+
+
+def styled_letters_plain(text: str) -> str:
+    """`text` with each styled letter of a name written plain, in the case of the letters around it."""
+    def letter(m: re.Match[str]) -> str:  # a word's first letter is a capital ("$ign"), else as the letters around it
+        around = text[max(0, m.start() - 1) : m.end() + 1].strip("$")
+        return "S" if m.start() == 0 or not text[m.start() - 1].isalpha() or around.isupper() else "s"
+
+    if "$" in text:
+        text = _STYLED_S.sub(letter, text)
+    return _STYLED_I.sub("i", text) if "!" in text else text
 
 
 @lru_cache(maxsize=256)
