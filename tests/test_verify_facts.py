@@ -1267,3 +1267,21 @@ def test_a_styled_stage_name_is_kept_in_plain_letters(original: str, candidate: 
 def test_styled_letters_leave_money_and_marks_alone(text: str, plain: str) -> None:
     from realign.verify.facts_names import styled_letters_plain
     assert styled_letters_plain(text) == plain
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("what type of matter holds the cell bodies", "grey matter", "They are part of the gray matter of the brain.",
+         True),
+        ("what type of matter holds the cell bodies", "Gray matter", "Grey matter.", True),
+        ("what is the stage of a playhouse called", "the theatre", "It is the theater.", True),
+        ("what does the chameleon change", "its colour", "It changes its color.", True),
+        ("what does the chameleon change", "its colour", "It changes its flavor.", False),
+        ("what type of matter holds the cell bodies", "grey matter", "They are part of the white matter.", False),
+        ("what colour is the stone", "grey", "It is green.", False),
+        ("how long is a lap", "one hour", "It takes one day.", False),  # "hour" is no spelling of "hor"
+    ],
+)
+def test_british_and_american_spellings_are_one_word(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
