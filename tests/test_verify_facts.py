@@ -1285,3 +1285,24 @@ def test_styled_letters_leave_money_and_marks_alone(text: str, plain: str) -> No
 )
 def test_british_and_american_spellings_are_one_word(instruction, original, candidate, same) -> None:
     assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how long is the film", "120 minutes", "The film runs 2 hours.", True),
+        ("how long is the bridge", "1.7 miles", "The bridge is 2.7 kilometers long.", True),
+        ("how far away is the moon", "384,400 km", "It is about 238,900 miles away.", True),
+        ("how long is a marathon", "42 km", "A marathon is 26.2 miles.", True),
+        ("how heavy is the bag", "5 kg", "It weighs 11 pounds.", True),
+        # another value, or the same value relabelled, or a rounding too coarse to stand for the conversion
+        ("how long is the film", "120 minutes", "The film runs 3 hours.", False),
+        ("how long is the bridge", "1.7 miles", "The bridge is 1.7 kilometers long.", False),
+        ("how far away is the moon", "384,400 km", "It is about 338,900 miles away.", False),
+        ("how heavy is the bag", "5 kg", "It weighs 12 pounds.", False),
+        ("how far is the drive", "1,500 km", "The drive is 1,000 miles.", False),
+        ("how fast can it go", "60 mph", "It can go 60 km/h.", False),
+    ],
+)
+def test_a_quantity_converted_to_another_unit_of_its_kind_is_kept(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same

@@ -79,7 +79,7 @@ from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, q
 from realign.verify.facts_terms import (
     TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept, opening_capital_term,
 )
-from realign.verify.facts_units import _UNIT_KIND, _eras_written, _temperatures_written, _units_after
+from realign.verify.facts_units import _UNIT_KIND, converted_quantities, _eras_written, _temperatures_written, _units_after
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
 from realign.verify.math_answer import restated_forms
 from realign.verify.math_numbers import _NUM, _to_number
@@ -403,9 +403,10 @@ def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
     if not want.numbers:
         return None
     approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
+    converted = converted_quantities(inp.original, inp.candidate)
     for value in want.numbers:
         mine = {u for units in _units_after(inp.original, value) for u in units}
-        if not mine:
+        if not mine or value in converted:  # "2 hours" for "120 minutes": converted, not relabelled
             continue
         kinds = {_UNIT_KIND[u] for u in mine}
         theirs = [units for units in _units_after(inp.candidate, approx.get(value, value))

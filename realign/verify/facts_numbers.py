@@ -12,7 +12,8 @@ for "4.2%", or at the decimal places the question asks for: "-0.0153" for "-0.02
 scale word compared at its unit's precision ("$1,824 million" for "$1.8 bn"), a percent of a fraction
 ("65.4%" for "0.654"), decades and years written short ("the '60s", "the sixties", "'99"), a decade by
 a year inside it ("born in 1931" for "the 1930s", no year of another decade of that century beside it),
-a century by its number or its hundreds ("the 16th century" / "the 1500s") and "1st" / "first". A year
+a century by its number or its hundreds ("the 16th century" / "the 1500s"), a quantity in another unit
+of its kind ("2 hours" for "120 minutes", `facts_units.converted_quantities`) and "1st" / "first". A year
 is not kept by its century or decade alone: "the 16th century" for 1524 drops it. Ranges ("1989–96",
 "between 5 and 10") are read with their ends, an abbreviated end year as the full year.
 """
@@ -24,6 +25,7 @@ from functools import lru_cache
 from fractions import Fraction
 
 from realign.verify.base import CheckInput
+from realign.verify.facts_units import converted_quantities
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _negated, _word_at
 from realign.verify.math_numbers import _NUM, _to_number
 
@@ -325,6 +327,7 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
         pairs.update({v: k for k, v in _decades_shortened(candidate, original).items()})
     if "0s" in original:
         pairs.update(_years_in_decade(original, candidate))
+    pairs.update(converted_quantities(original, candidate))
     # "1st" / "2nd" said as "first" / "second" (words the number reader leaves alone: "at first", "a second")
     for m in _DIGIT_FIRST_SECOND.finditer(original) if ("st" in original or "nd" in original) else ():
         word = "first" if m.group(1) == "1" else "second"
