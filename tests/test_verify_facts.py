@@ -1306,3 +1306,21 @@ def test_british_and_american_spellings_are_one_word(instruction, original, cand
 )
 def test_a_quantity_converted_to_another_unit_of_its_kind_is_kept(instruction, original, candidate, same) -> None:
     assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how many times has brazil hosted the world cup", "2", "Brazil has hosted it twice, in 1950 and 2014.", True),
+        ("how many times has brazil hosted the world cup", "twice", "It has hosted the World Cup 2 times.", True),
+        ("how many times has brazil hosted the world cup", "1", "Brazil has hosted it once.", True),
+        ("how often is the census taken", "once every ten years", "One time every 10 years.", True),
+        ("how many times has brazil hosted the world cup", "2", "Brazil has hosted it three times.", False),
+        ("how many times has brazil hosted the world cup", "twice", "It has hosted the World Cup 3 times.", False),
+        ("how many times has brazil hosted the world cup", "3", "Brazil has hosted it twice.", False),
+        # "once" counts only to a question about how many times
+        ("who won the final", "Brazil", "Once the final ended, Italy had won.", False),
+    ],
+)
+def test_a_count_of_times_in_one_word_is_its_number(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same

@@ -1,7 +1,8 @@
 """Numbers of the key-facts check (`facts`) and the forms a rewrite may write them in.
 
 Read as the number they state: numbers in words, ordinals and scale words ("the eighth", "eighteen
-million", "two hundred and fifty", "a dozen"; "one" standing for a noun is no number), dates with
+million", "two hundred and fifty", "a dozen"; "one" standing for a noun is no number), counts of times
+("twice", "thrice"; "once" to a question asking how many times), dates with
 abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), fiscal years shortened ("FY2022",
 "FY 2022", "FY22") and money as filings shorten it ("$2,018mn", "$2.5bn", "$5M", "$40K", an
 accounting negative "$(473) million").
@@ -429,9 +430,32 @@ def zero_counted(instruction: str, text: str) -> str:
     return text
 
 
+# "How many times has Brazil won?" answered "twice": a count of times in one word is the number ("two
+# times"), so a rewrite writing "2 times" keeps it and "three times" changes it. "once" counts only where the
+# question asks how many times or how often ("once upon a time", "once he left" count nothing).
+_TIMES_WORD = re.compile(r"\b(twice|thrice)\b", re.I)
+_ONCE = re.compile(r"\bonce\b", re.I)
+_ASKS_TIMES = re.compile(r"\bhow[ \t]+(?:many[ \t]+times|often)\b", re.I)
+
+
+def times_counted(instruction: str, text: str) -> str:
+    """`text` with "twice" / "thrice" (and, to a question asking how many times, "once") as "two times" ..."""
+    def written(m: re.Match[str]) -> str:
+        word = {"twice": "two", "thrice": "three", "once": "one"}[m.group(0).lower()]
+        return (word.capitalize() if m.group(0)[0].isupper() else word) + (" time" if word == "one" else " times")
+
+    if "ice" in text:
+        text = _TIMES_WORD.sub(written, text)
+    if "nce" in text and _ASKS_TIMES.search(instruction):
+        text = _ONCE.sub(written, text)
+    return text
+
+
 def _zero_counted(inp: CheckInput) -> CheckInput:
-    """The original and the rewrite with a counted "no" written as "zero" (`zero_counted`)."""
+    """The original and the rewrite with a counted "no" written as "zero" (`zero_counted`) and a count of
+    times in one word written with its number (`times_counted`)."""
     original, candidate = zero_counted(inp.instruction, inp.original), zero_counted(inp.instruction, inp.candidate)
+    original, candidate = times_counted(inp.instruction, original), times_counted(inp.instruction, candidate)
     if original == inp.original and candidate == inp.candidate:
         return inp
     return inp.model_copy(update={"original": original, "candidate": candidate})
