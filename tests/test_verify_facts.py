@@ -1262,8 +1262,8 @@ def test_a_styled_stage_name_is_kept_in_plain_letters(original: str, candidate: 
     assert facts_ok("Who is featured on the single?", original, candidate) is same
 
 
-@pytest.mark.parametrize("text, plain", [("Ty Dolla $ign", "Ty Dolla Sign"), ("MA$E", "MASE"), ("it cost $5", "it cost $5"),
-                                         ("$2.5bn", "$2.5bn"), ("Wow! Nice", "Wow! Nice")])
+@pytest.mark.parametrize("text, plain", [("Ty Dolla $ign", "Ty Dolla Sign"), ("MA$E", "MASE"),
+                                         ("it cost $5", "it cost $5"), ("$2.5bn", "$2.5bn"), ("Wow! Nice", "Wow! Nice")])
 def test_styled_letters_leave_money_and_marks_alone(text: str, plain: str) -> None:
     from realign.verify.facts_names import styled_letters_plain
     assert styled_letters_plain(text) == plain

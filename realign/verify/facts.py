@@ -68,18 +68,21 @@ from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
 from realign.verify.facts_answer import Facts, _symbol_answer, answer_facts, describe, read_facts
 from realign.verify.facts_names import (
-    _PAIR, _SURNAME_TITLES, _TITLES, _acronym_inside, styled_letters_plain, _acronym_kept, _caseless_name_kept, _fold, _given_word_same,
-    _has_name, _negated_name, _nicknames, _positions, _variant_of,
+    _PAIR, _SURNAME_TITLES, _TITLES, _acronym_inside, _acronym_kept, _caseless_name_kept, _fold, _given_word_same,
+    _has_name, _negated_name, _nicknames, _positions, _variant_of, styled_letters_plain,
 )
 from realign.verify.facts_numbers import (
-    _dates_spelled, dates_made_coarser, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
+    _dates_spelled, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
+    dates_made_coarser,
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
 from realign.verify.facts_terms import (
     TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept, opening_capital_term,
 )
-from realign.verify.facts_units import _UNIT_KIND, converted_quantities, _eras_written, _temperatures_written, _units_after
+from realign.verify.facts_units import (
+    _UNIT_KIND, _eras_written, _temperatures_written, _units_after, converted_quantities,
+)
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
 from realign.verify.math_answer import restated_forms
 from realign.verify.math_numbers import _NUM, _to_number

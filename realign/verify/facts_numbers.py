@@ -87,8 +87,9 @@ def _dates_spelled(text: str) -> str:
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december")
 _MONTH = "|".join(_MONTH_NAMES)
-_DATE = re.compile(rf"\b(?:(?P<m1>{_MONTH})(?:[ \t]+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?"
-                   rf"[ \t]+(?:of[ \t]+)?(?P<m2>{_MONTH}))[ \t]*,?[ \t]*(?P<y>1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)
+_DATE = re.compile(rf"\b(?:(?P<m1>{_MONTH})(?:[ \t]+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?)?"
+                   rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?P<m2>{_MONTH}))"
+                   rf"[ \t]*,?[ \t]*(?P<y>1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)
 _ANY_MONTH = re.compile(rf"\b(?:{_MONTH})\b", re.I)
 _DATE_SLOT_FILLED = re.compile(r"(\b[A-Z][\w'’.\-]*|\d)[ \t]*,?[ \t]*$")  # "In" 1999 is read as a stop word
 DAY_MAX = 31

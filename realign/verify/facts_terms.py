@@ -1,7 +1,8 @@
 """Plain-word answers for the key-facts check (`facts`): a short answer that names nothing ("uvea",
 "hit points or health points") is held by its content words, folded for plurals and spelling variants
-("temporal lobe" for "the temporal lobes"; British and American spellings: "grey matter" / "gray matter"), a compound counted written as one word or two ("sea water"
-for "seawater", "beekeeper" for "bee keeping"). A short answer whose one capital is its opening letter
+("temporal lobe" for "the temporal lobes"; British and American spellings: "grey matter" / "gray
+matter"), a compound counted written as one word or two ("sea water" for "seawater", "beekeeper" for "bee
+keeping"). A short answer whose one capital is its opening letter
 ("Cartoon") may be such plain words too (`opening_capital_term`). A short answer made of the question's
 own words ("egg" to "... the hen or the egg") is held by those words; an answer phrase cut from a text
 ("until their objectives were met": lower-case opening, no names or numbers) by two fifths of its content
