@@ -130,7 +130,10 @@ DEV_SOURCES = {"rft_gsm8k", "shreyshahi_gsm8k", "kojima_gsm8k", "kojima_strategy
                "efficientqa_nq",
                # EVOUNA TriviaQA items 67-210 and NQ items 255-302, transcribed to study the facts check's
                # rejections without reading the held halves (benchmarks/thirdparty/SOURCES.md)
-               "evouna_tq_dev2", "evouna_nq_dev2"}
+               "evouna_tq_dev2", "evouna_nq_dev2",
+               # EVOUNA NQ items 303-433, transcribed for the same reason when the NQ dev rows had too few
+               # rejections left to tell a class of restatement from one row; measured before any change
+               "evouna_nq_dev3"}
 HALF_DEV = {"nq301_human", "truthfulqa"}
 FRESH = {"sevalsru_gsm8k_more", "ps_gsm8k_fresh", "zeroeval_gsm8k_fresh"}
 # read after the math check's changes for issue #9 and only measured: a second held-out batch

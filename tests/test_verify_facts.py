@@ -1185,3 +1185,142 @@ def test_an_or_in_a_list_of_other_names_is_no_hedge(original: str, candidate: st
 )
 def test_a_season_written_as_a_short_range_states_its_end_year(original: str, candidate: str, same: bool) -> None:
     assert facts_ok("When did they win the league?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("the 1930s", "She was born in 1931, in the Bronx.", True),  # a year inside the decade states it
+        ("1950s", "The bridge opened in 1957.", True),
+        ("the 1930s", "She was born in 1941.", False),
+        ("the 1930s", "She was born in 1929.", False),
+        ("the 1930s", "She was born in the 1920s (1931).", False),  # another decade written beside it
+        ("the 1930s", "She was born in 1931 or 1945.", False),  # a year of another decade of the century
+        ("the 1930s", "Probably the forties, around 1931.", False),
+        ("1931", "She was born in the 1930s.", False),  # the other way round the year is still dropped
+    ],
+)
+def test_a_decade_is_kept_by_a_year_inside_it(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("In which decade was she born?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        # the date stated to its year; a title or an earlier year beside it is no other date
+        ("when was the novel first published", "September 1999",
+         "The first volume, The Wide Window, came out in 1999.", True),
+        ("when was the law repealed", "July 14, 1976", "Parliament repealed it in 1976; the last case was in 1962.",
+         True),
+        ("when was the law repealed", "14 July 1976", "It was repealed in 1976.", True),
+        # another month, another day, another year: another date
+        ("when was the novel first published", "September 1999", "It came out in October 1999.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on July 26, 1976.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed in 1976, on the 26th.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed in 1977; the last case was in 1962.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on 7/26/1976.", False),
+        # a name in the month's place is no coarser date
+        ("when was the novel first published", "September 1999", "It came out in Benjamin Franklin 1999.", False),
+        ("when was the law repealed", "July 14, 1976", "It was repealed on Mount Everest 14, 1976.", False),
+        ("when was the novel first published", "September 1999", "In 1999, the first volume came out.", True),
+        # the question gives the year: the month is the answer
+        ("in which month of 1999 was the novel published", "September 1999",
+         "The first volume, The Wide Window, came out in 1999.", False),
+    ],
+)
+def test_a_date_stated_to_its_year_only_is_coarser_not_changed(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Kansas City Metropolitan Area", "The team plays in Kansas City, Missouri.", True),
+        ("Denver Metro Area", "They are based in Denver, Colorado.", True),
+        ("Kansas City Metropolitan Area", "The team plays in St. Louis, Missouri.", False),
+        ("Kansas City Metropolitan Area", "The team plays in Kansas.", False),
+        ("Kansas City Metropolitan Area", "The team plays in Oklahoma City.", False),
+    ],
+)
+def test_a_city_area_is_named_by_its_city(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Where is the team based?", original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "original, candidate, same",
+    [
+        ("Ma$e", "The single features the rapper Mase.", True),  # a styled letter written plain
+        ("Ke$ha", "It was written by Kesha and Dr. Luke.", True),
+        ("P!nk", "Pink sang it.", True),
+        ("Mase", "The single features Ma$e.", True),
+        ("Ma$e", "The single features the rapper Mace.", False),
+        ("Ma$e", "The single features Nas.", False),
+        ("Ke$ha", "It was written by Kelly.", False),
+    ],
+)
+def test_a_styled_stage_name_is_kept_in_plain_letters(original: str, candidate: str, same: bool) -> None:
+    assert facts_ok("Who is featured on the single?", original, candidate) is same
+
+
+@pytest.mark.parametrize("text, plain", [("Ty Dolla $ign", "Ty Dolla Sign"), ("MA$E", "MASE"),
+                                         ("it cost $5", "it cost $5"), ("$2.5bn", "$2.5bn"), ("Wow! Nice", "Wow! Nice")])
+def test_styled_letters_leave_money_and_marks_alone(text: str, plain: str) -> None:
+    from realign.verify.facts_names import styled_letters_plain
+    assert styled_letters_plain(text) == plain
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("what type of matter holds the cell bodies", "grey matter", "They are part of the gray matter of the brain.",
+         True),
+        ("what type of matter holds the cell bodies", "Gray matter", "Grey matter.", True),
+        ("what is the stage of a playhouse called", "the theatre", "It is the theater.", True),
+        ("what does the chameleon change", "its colour", "It changes its color.", True),
+        ("what does the chameleon change", "its colour", "It changes its flavor.", False),
+        ("what type of matter holds the cell bodies", "grey matter", "They are part of the white matter.", False),
+        ("what colour is the stone", "grey", "It is green.", False),
+        ("how long is a lap", "one hour", "It takes one day.", False),  # "hour" is no spelling of "hor"
+    ],
+)
+def test_british_and_american_spellings_are_one_word(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how long is the film", "120 minutes", "The film runs 2 hours.", True),
+        ("how long is the bridge", "1.7 miles", "The bridge is 2.7 kilometers long.", True),
+        ("how far away is the moon", "384,400 km", "It is about 238,900 miles away.", True),
+        ("how long is a marathon", "42 km", "A marathon is 26.2 miles.", True),
+        ("how heavy is the bag", "5 kg", "It weighs 11 pounds.", True),
+        # another value, or the same value relabelled, or a rounding too coarse to stand for the conversion
+        ("how long is the film", "120 minutes", "The film runs 3 hours.", False),
+        ("how long is the bridge", "1.7 miles", "The bridge is 1.7 kilometers long.", False),
+        ("how far away is the moon", "384,400 km", "It is about 338,900 miles away.", False),
+        ("how heavy is the bag", "5 kg", "It weighs 12 pounds.", False),
+        ("how far is the drive", "1,500 km", "The drive is 1,000 miles.", False),
+        ("how fast can it go", "60 mph", "It can go 60 km/h.", False),
+    ],
+)
+def test_a_quantity_converted_to_another_unit_of_its_kind_is_kept(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same
+
+
+@pytest.mark.parametrize(
+    "instruction, original, candidate, same",
+    [
+        ("how many times has brazil hosted the world cup", "2", "Brazil has hosted it twice, in 1950 and 2014.", True),
+        ("how many times has brazil hosted the world cup", "twice", "It has hosted the World Cup 2 times.", True),
+        ("how many times has brazil hosted the world cup", "1", "Brazil has hosted it once.", True),
+        ("how often is the census taken", "once every ten years", "One time every 10 years.", True),
+        ("how many times has brazil hosted the world cup", "2", "Brazil has hosted it three times.", False),
+        ("how many times has brazil hosted the world cup", "twice", "It has hosted the World Cup 3 times.", False),
+        ("how many times has brazil hosted the world cup", "3", "Brazil has hosted it twice.", False),
+        # "once" counts only to a question about how many times
+        ("who won the final", "Brazil", "Once the final ended, Italy had won.", False),
+    ],
+)
+def test_a_count_of_times_in_one_word_is_its_number(instruction, original, candidate, same) -> None:
+    assert facts_ok(instruction, original, candidate) is same

@@ -1,6 +1,6 @@
 """EVOUNA (Wang et al. 2023, "Evaluating Open-QA Evaluation"; wangcunxiang/QA-Eval, `EVOUNA/NQ.json`
 and `EVOUNA/TQ.json`) -> evouna_nq_facts.jsonl, evouna_nq_fresh6_facts.jsonl, evouna_nq_dev2_facts.jsonl,
-evouna_tq_facts.jsonl, evouna_tq_dev2_facts.jsonl.
+evouna_nq_dev3_facts.jsonl, evouna_tq_facts.jsonl, evouna_tq_dev2_facts.jsonl.
 
 Each item of the source is a question, its gold answers joined by "/", and the answers of five
 systems, each with a human judgement (true / false / null). One row per (item, LLM answer) for the
@@ -14,9 +14,10 @@ dev, odd = held in `benchmarks/verify.py`), and `gold_in_candidate` whether any 
 normalised, appears in the answer.
 
 Which items: NQ items 0-195 -> evouna_nq (dev / held halves), NQ items 196-254 -> evouna_nq_fresh6
-(held out as a whole), NQ items 255-302 -> evouna_nq_dev2; TriviaQA items 0-66 -> evouna_tq (dev / held
-halves); TriviaQA items 67-210 -> evouna_tq_dev2. The two dev2 files are development data as a whole:
-transcribed to study the facts check's false rejections without reading the held halves.
+(held out as a whole), NQ items 255-302 -> evouna_nq_dev2, NQ items 303-433 -> evouna_nq_dev3; TriviaQA
+items 0-66 -> evouna_tq (dev / held halves); TriviaQA items 67-210 -> evouna_tq_dev2. The dev2 and dev3 files
+are development data as a whole: transcribed to study the facts check's false rejections without reading
+the held halves (dev3 because the NQ dev rows left too few rejections to tell a general class from one row).
 The raw text may end inside an item; only complete items are read.
 
     python benchmarks/thirdparty/evouna.py [--raw DIR] [--out DIR]
@@ -34,6 +35,7 @@ MODELS = ("gpt35", "chatgpt", "gpt4", "newbing")
 NQ_MAIN = range(0, 196)
 NQ_FRESH6 = range(196, 255)
 NQ_DEV2 = range(255, 303)
+NQ_DEV3 = range(303, 434)
 TQ_MAIN = range(0, 67)
 TQ_DEV2 = range(67, 211)
 
@@ -99,6 +101,7 @@ def main() -> None:
     write(a.out / "evouna_nq_facts.jsonl", rows_for(nq, NQ_MAIN, "evouna_nq"))
     write(a.out / "evouna_nq_fresh6_facts.jsonl", rows_for(nq, NQ_FRESH6, "evouna_nq_fresh6"))
     write(a.out / "evouna_nq_dev2_facts.jsonl", rows_for(nq, NQ_DEV2, "evouna_nq_dev2"))
+    write(a.out / "evouna_nq_dev3_facts.jsonl", rows_for(nq, NQ_DEV3, "evouna_nq_dev3"))
     if any(a.raw.glob("TQ.json.*")):
         tq = complete_items(read_raw(a.raw, "TQ.json"))
         write(a.out / "evouna_tq_facts.jsonl", rows_for(tq, TQ_MAIN, "evouna_tq"))

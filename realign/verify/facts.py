@@ -47,7 +47,9 @@ her as?"); asked of the reader ("how do you feel about ...?") or answered in mor
 a question asks for an opinion or an explanation, and the original is one way of saying it
 (`facts_answer._asks_explanation`).
 
-Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970") and so
+Dropping some facts is allowed (the answer "Neil Young" for "Neil Young wrote it in 1970"; a date stated
+to its year, "in 1976" for "July 14, 1976", when the rewrite writes no month and no day number nobody
+gave: `facts_numbers.dates_made_coarser`) and so
 is adding facts beside the kept ones: a deterministic check cannot tell an elaboration from an
 invention, which is what the optional LLM judge is for.
 
@@ -67,17 +69,20 @@ from realign.verify.base import Check, CheckInput
 from realign.verify.facts_answer import Facts, _symbol_answer, answer_facts, describe, read_facts
 from realign.verify.facts_names import (
     _PAIR, _SURNAME_TITLES, _TITLES, _acronym_inside, _acronym_kept, _caseless_name_kept, _fold, _given_word_same,
-    _has_name, _negated_name, _nicknames, _positions, _variant_of,
+    _has_name, _negated_name, _nicknames, _positions, _variant_of, styled_letters_plain,
 )
 from realign.verify.facts_numbers import (
     _dates_spelled, _money_written_out, _negated_numbers, _zero_counted, _original_ranges, _ranges, approximations,
+    dates_made_coarser,
 )
 from realign.verify.facts_numerals import _numbered_names, _numerals_aligned
 from realign.verify.facts_quotes import _QUOTED, _mask_quotations, _quote_key, quote_span
 from realign.verify.facts_terms import (
     TERM_MAX_WORDS, _TERM_ALT, _TERM_STOP, _fragment_kept, _stem, _stems, _term_kept, opening_capital_term,
 )
-from realign.verify.facts_units import _UNIT_KIND, _eras_written, _temperatures_written, _units_after
+from realign.verify.facts_units import (
+    _UNIT_KIND, _eras_written, _temperatures_written, _units_after, converted_quantities,
+)
 from realign.verify.facts_words import _ANY_DIGIT, _STOP, _TERM_WORD, _negated, _same_word, _word_at, _words_of
 from realign.verify.math_answer import restated_forms
 from realign.verify.math_numbers import _NUM, _to_number
@@ -171,8 +176,9 @@ def _number_substitution(inp: CheckInput, cand: Facts, known: Facts) -> str | No
     rewrite drops while stating a number nobody gave it."""
     approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
     denied = _negated_numbers(inp.candidate)
+    _, days_dropped = dates_made_coarser(inp.instruction, inp.original, inp.candidate, set(known.numbers))
     lost = {v: t for v, t in read_facts(inp.original).numbers.items()
-            if (v not in cand.numbers or v in denied) and v not in approx}
+            if (v not in cand.numbers or v in denied) and v not in approx and v not in days_dropped}
     short: dict[Fraction, Fraction] = {}  # "1989–96" states 1996
     if lost:
         _ranges(_dates_spelled(inp.candidate), short)
@@ -400,9 +406,10 @@ def _unit_changed(inp: CheckInput, want: Facts) -> str | None:
     if not want.numbers:
         return None
     approx = approximations(inp.original, inp.candidate, places_asked(inp.instruction))
+    converted = converted_quantities(inp.original, inp.candidate)
     for value in want.numbers:
         mine = {u for units in _units_after(inp.original, value) for u in units}
-        if not mine:
+        if not mine or value in converted:  # "2 hours" for "120 minutes": converted, not relabelled
             continue
         kinds = {_UNIT_KIND[u] for u in mine}
         theirs = [units for units in _units_after(inp.candidate, approx.get(value, value))
@@ -453,6 +460,9 @@ def _other_given_name(inp: CheckInput) -> str | None:
     return None
 
 
+_STYLED_HINT = re.compile(r"[A-Za-z][$!][A-Za-z]|\$[A-Za-z]")  # a symbol inside a word: a styled name
+
+
 def _plain_word_kept(inp: CheckInput, name: str, text: str, given: frozenset[str]) -> bool:
     """A one-word name that opens the original and is its only capital ("Cartoon", "Bee keeping")
     kept as plain words (`facts_terms.opening_capital_term`): "cartoons", "a beekeeper"."""
@@ -475,6 +485,10 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         original, candidate = _eras_written(original), _eras_written(candidate)
         if (original, candidate) != (inp.original, inp.candidate):
             inp = inp.model_copy(update={"original": original, "candidate": candidate})
+    if _STYLED_HINT.search(inp.original) or _STYLED_HINT.search(inp.candidate):
+        # "Ma$e" is "Mase" in either text
+        inp = inp.model_copy(update={"original": styled_letters_plain(inp.original),
+                                     "candidate": styled_letters_plain(inp.candidate)})
     want = answer_facts(inp.instruction, inp.original)
     cand = read_facts(inp.candidate)
     known_text = _known_text(inp)
@@ -536,7 +550,9 @@ def check_facts(inp: CheckInput, options: VerifyOptions | None = None) -> CheckR
         return CheckResult(name=NAME, passed=False,
                            reason=f"fact changed: the question offers {other} beside the original's answer and the "
                                   f"rewrite gives {other}")
-    lost_names = [n for n in want.names.values() if n not in kept_names]
+    # "September 1999" answered "in 1999": the month dropped with the year kept is a coarser date, not a lost name
+    months_dropped, _ = dates_made_coarser(inp.instruction, inp.original, inp.candidate, set(known.numbers))
+    lost_names = [n for k, n in want.names.items() if n not in kept_names and k not in months_dropped]
     proper = [k for k in want.names if k not in want.terms and k not in want.quotes]
     # "Consumer Healthcare Joint Venture" inside the kept "Consumer Healthcare JV Transaction" is no new name
     expanded = [at for k in proper if " " in k for at in [_acronym_inside(want.names[k], cand_text)] if at]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from fractions import Fraction
 
 from realign.verify.facts_names import _ACRONYM, _clean_name, _has_name, _name_spans, _nicknames, _uncited
-from realign.verify.facts_numbers import zero_counted
+from realign.verify.facts_numbers import times_counted, zero_counted
 from realign.verify.facts_numbers import (
     _COMPOUND_HINT, _ONE_AFTER_DETERMINER, _ORDINAL, _ORDINALS, _PRONOUN_ONE, _SCALE, _SCALES, _TENS_FIRST, _TENS_ORD,
     _compound_numbers, _dates_spelled,
@@ -162,6 +162,7 @@ def answer_facts(instruction: str, original: str) -> Facts:
     (`Facts.quotes`)."""
     given = read_facts(instruction)
     original = zero_counted(instruction, original)  # "no brother" to "how many brothers": the count zero
+    original = times_counted(instruction, original)  # "twice" is the count two
     low = instruction.lower()
     nicknames: dict[str, str] = {}
     nick_of: list[tuple[str, str]] = []

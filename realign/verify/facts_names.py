@@ -14,7 +14,9 @@ transaction"), a nickname quoted inside a name or standing for it ('Dwayne "The 
 "The Rock"), names in an all lower-case rewrite ("roger l. jackson"), a pair of given names in their
 other forms ("Vince and Dom" for "Dom & Vincent"), a word opening the sentence before the name
 ("Journalist Seymour Hersh" for "Seymour M. Hersh") and a name of two words or more without a place
-abbreviation after it ("Hollywood Park" for "Hollywood Park L.A").
+abbreviation after it ("Hollywood Park" for "Hollywood Park L.A"), a city's area by the city ("Kansas
+City" for "Kansas City Metropolitan Area") and a stage name's styled letters written plain ("Kesha" for
+"Ke$ha", `styled_letters_plain`).
 """
 
 from __future__ import annotations
@@ -321,6 +323,8 @@ def _suffix_differs(name: str, text: str, end: int) -> bool:
 
 
 _PAIR = re.compile(r" (?:and|&) ")
+# the words after a city's name that make it the area around the city
+_AREA_TAILS = ("metropolitan area", "metro area", "metropolitan region", "metropolitan statistical area")
 
 
 def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = "") -> bool:
@@ -341,6 +345,11 @@ def _has_name(text_lower: str, name: str, text: str | None = None, cased: str = 
         # more locates it; the name without it is kept ("held at Hollywood Park in Inglewood")
         if _word_at(text_lower, " ".join(words[:-1])):
             return True
+    tail = next((t for t in _AREA_TAILS if name.endswith(" " + t)), "")
+    if tail and _has_name(text_lower, name[: -len(tail) - 1], text):
+        # "Kansas City Metropolitan Area": the area around a city is named by the city ("in Kansas City,
+        # Missouri"); the city's name itself is still needed, so another city is no such answer
+        return True
     pair = _PAIR.split(name) if " and " in name or " & " in name else ()
     if len(pair) > 1:
         # "Mutt and Jeff", "Simon & Garfunkel": every name of the pair, in either order ("Jeff and
@@ -443,6 +452,24 @@ def _uncited(text: str) -> str:
 _PLAIN_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe",
                                 "Œ": "Oe", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ı": "i",
                                 "’": "'", "‘": "'"})  # and one apostrophe: "Guns N’ Roses" is "Guns N' Roses"
+
+
+# Stage names styled with a symbol for a letter ("Ke$ha", "Ma$e", "A$AP Rocky", "P!nk") are written in plain
+# letters too ("Kesha", "Mase", "ASAP Rocky", "Pink"): the symbol next to a letter, never before a digit
+# ("$5" stays money, "Wow!" a mark).
+_STYLED_S = re.compile(r"(?<=[A-Za-z])\$(?![\d.,])|\$(?=[A-Za-z])")
+_STYLED_I = re.compile(r"(?<=[A-Za-z])!(?=[a-z])")
+
+
+def styled_letters_plain(text: str) -> str:
+    """`text` with each styled letter of a name written plain, in the case of the letters around it."""
+    def letter(m: re.Match[str]) -> str:  # a word's first letter is a capital ("$ign"), else as the letters around it
+        around = text[max(0, m.start() - 1) : m.end() + 1].strip("$")
+        return "S" if m.start() == 0 or not text[m.start() - 1].isalpha() or around.isupper() else "s"
+
+    if "$" in text:
+        text = _STYLED_S.sub(letter, text)
+    return _STYLED_I.sub("i", text) if "!" in text else text
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,8 @@
 """Numbers of the key-facts check (`facts`) and the forms a rewrite may write them in.
 
 Read as the number they state: numbers in words, ordinals and scale words ("the eighth", "eighteen
-million", "two hundred and fifty", "a dozen"; "one" standing for a noun is no number), dates with
+million", "two hundred and fifty", "a dozen"; "one" standing for a noun is no number), counts of times
+("twice", "thrice"; "once" to a question asking how many times), dates with
 abbreviated months or in digits ("Dec. 15, 1791", "12/15/1791"), fiscal years shortened ("FY2022",
 "FY 2022", "FY22") and money as filings shorten it ("$2,018mn", "$2.5bn", "$5M", "$40K", an
 accounting negative "$(473) million").
@@ -10,9 +11,11 @@ Kept as another form of the original's number (`approximations`): a rounding und
 word ("about 1,500" for 1,497), a value written to more places that rounds to the original's ("4.19%"
 for "4.2%", or at the decimal places the question asks for: "-0.0153" for "-0.02"), a value with a
 scale word compared at its unit's precision ("$1,824 million" for "$1.8 bn"), a percent of a fraction
-("65.4%" for "0.654"), decades and years written short ("the '60s", "the sixties", "'99"), a century
-by its number or its hundreds ("the 16th century" / "the 1500s") and "1st" / "first". A year is not
-kept by its century or decade alone: "the 16th century" for 1524 drops it. Ranges ("1989–96",
+("65.4%" for "0.654"), decades and years written short ("the '60s", "the sixties", "'99"), a decade by
+a year inside it ("born in 1931" for "the 1930s", no year of another decade of that century beside it),
+a century by its number or its hundreds ("the 16th century" / "the 1500s"), a quantity in another unit
+of its kind ("2 hours" for "120 minutes", `facts_units.converted_quantities`) and "1st" / "first". A year
+is not kept by its century or decade alone: "the 16th century" for 1524 drops it. Ranges ("1989–96",
 "between 5 and 10") are read with their ends, an abbreviated end year as the full year.
 """
 
@@ -23,7 +26,8 @@ from functools import lru_cache
 from fractions import Fraction
 
 from realign.verify.base import CheckInput
-from realign.verify.facts_words import _ANY_DIGIT, _negated, _word_at
+from realign.verify.facts_units import converted_quantities
+from realign.verify.facts_words import _ANY_DIGIT, _STOP, _negated, _word_at
 from realign.verify.math_numbers import _NUM, _to_number
 
 
@@ -74,6 +78,54 @@ def _dates_spelled(text: str) -> str:
     if "FY" in text:
         text = _FISCAL_YEAR.sub(_fiscal_year, text)
     return _NUMERIC_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
+
+
+# A date of the original stated less precisely: "July 14, 1976" / "September 1999" answered "in 1976" /
+# "in 1999". The rewrite keeps the year and writes no month at all, so its other names and numbers (a
+# book's title, the year of another event) are no other day or month; a month it writes ("October 1999")
+# or a day number nobody gave ("the 26th") still changes the date.
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_MONTH = "|".join(_MONTH_NAMES)
+_DATE = re.compile(rf"\b(?:(?P<m1>{_MONTH})(?:[ \t]+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?)?"
+                   rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?P<m2>{_MONTH}))"
+                   rf"[ \t]*,?[ \t]*(?P<y>1[0-9]{{3}}|20[0-9]{{2}})\b", re.I)
+_ANY_MONTH = re.compile(rf"\b(?:{_MONTH})\b", re.I)
+_DATE_SLOT_FILLED = re.compile(r"(\b[A-Z][\w'’.\-]*|\d)[ \t]*,?[ \t]*$")  # "In" 1999 is read as a stop word
+DAY_MAX = 31
+
+
+def dates_made_coarser(instruction: str, original: str, candidate: str,
+                       known: set[Fraction]) -> tuple[frozenset[str], frozenset[Fraction]]:
+    """The month names (lower case) and day numbers of the original's dates that the candidate drops
+    while keeping their year: the candidate states the year, names no month and states no day number
+    (1-31) that `known` (the numbers the rewriter was given) lacks. A year the question gives makes the
+    month the answer, so such a date is left out."""
+    original = _dates_spelled(original)
+    if not _ANY_MONTH.search(original):
+        return frozenset(), frozenset()
+    candidate = _dates_spelled(candidate)
+    if _ANY_MONTH.search(candidate) or _NUMERIC_DATE.search(candidate):
+        return frozenset(), frozenset()
+    # a bare year: a lower-case word or a mark before it, no name or day number in the month's place
+    # ("in 1999", not "Benjamin Franklin 1999" or "Mount Everest 8, 2018")
+    years = {int(m.group(1) + m.group(2)) for m in _YEAR_IN_TEXT.finditer(candidate)
+             if not ((w := _DATE_SLOT_FILLED.search(candidate[max(0, m.start() - 40) : m.start()]))
+                     and w.group(1).lower() not in _STOP)}
+    asked = {int(a + b) for a, b in _YEAR_IN_TEXT.findall(instruction)}
+    days_said = {n.value for m in _NUM.finditer(candidate) if (n := _to_number(m, candidate)) is not None
+                 and n.value.denominator == 1 and 1 <= n.value <= DAY_MAX and n.value not in known}
+    if days_said:
+        return frozenset(), frozenset()
+    months, days = set(), set()
+    for m in _DATE.finditer(original):
+        year = int(m.group("y"))
+        if year in years and year not in asked:
+            months.add((m.group("m1") or m.group("m2")).lower())
+            day = m.group("d1") or m.group("d2")
+            if day:
+                days.add(Fraction(int(day)))
+    return frozenset(months), frozenset(days)
 
 
 # A number in words with a scale word inside ("two hundred and fifty", "two thousand and one", "a hundred",
@@ -211,6 +263,27 @@ def _decades_shortened(full: str, short: str) -> dict[Fraction, Fraction]:
     return out
 
 
+_YEAR_IN_TEXT = re.compile(r"(?<![\w.,$])(1[0-9]|20)([0-9]{2})(?!\w|,\d|\.\d)")  # "in 1931, making": a year
+
+
+def _years_in_decade(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """{decade: year} for each full decade of `original` ("the 1930s") that `candidate` answers with a
+    year inside it ("born in 1931"): the same answer, stated more precisely. The candidate must write
+    no decade of its own (the original's is kept as written; another one, "1920s (1931)", answers with
+    that decade) and no year of another decade of the century ("1931, or else 1945")."""
+    decades = {int(m.group(1) + m.group(2)) for m in _FULL_DECADE.finditer(original)}
+    if not decades or _FULL_DECADE.search(candidate) or _SHORT_DECADE.search(candidate):
+        return {}
+    years = {int(m.group(1) + m.group(2)) for m in _YEAR_IN_TEXT.finditer(candidate)}
+    out: dict[Fraction, Fraction] = {}
+    for d in decades:
+        inside = sorted(y for y in years if d <= y < d + 10)
+        # a year of the same century outside the decade beside it could be the answer as well
+        if inside and not any(y // 100 == d // 100 and not d <= y < d + 10 for y in years):
+            out[Fraction(d)] = Fraction(inside[0])
+    return out
+
+
 # A century by its number or by its hundreds: "the 16th century" is "the 1500s".
 _CENTURY = re.compile(r"\b(?:(\d{1,2})(?:st|nd|rd|th)|(" + _ORDINAL.pattern.replace("\\b", "") + r"|first|second))"
                       r"[ \t-]+century\b", re.I)
@@ -254,6 +327,9 @@ def approximations(original: str, candidate: str, asked: int | None = None) -> d
         pairs.update(_decades_shortened(original, candidate))
     if "'" in original or "’" in original or "ties" in original or "0s" in original:
         pairs.update({v: k for k, v in _decades_shortened(candidate, original).items()})
+    if "0s" in original:
+        pairs.update(_years_in_decade(original, candidate))
+    pairs.update(converted_quantities(original, candidate))
     # "1st" / "2nd" said as "first" / "second" (words the number reader leaves alone: "at first", "a second")
     for m in _DIGIT_FIRST_SECOND.finditer(original) if ("st" in original or "nd" in original) else ():
         word = "first" if m.group(1) == "1" else "second"
@@ -355,9 +431,32 @@ def zero_counted(instruction: str, text: str) -> str:
     return text
 
 
+# "How many times has Brazil won?" answered "twice": a count of times in one word is the number ("two
+# times"), so a rewrite writing "2 times" keeps it and "three times" changes it. "once" counts only where the
+# question asks how many times or how often ("once upon a time", "once he left" count nothing).
+_TIMES_WORD = re.compile(r"\b(twice|thrice)\b", re.I)
+_ONCE = re.compile(r"\bonce\b", re.I)
+_ASKS_TIMES = re.compile(r"\bhow[ \t]+(?:many[ \t]+times|often)\b", re.I)
+
+
+def times_counted(instruction: str, text: str) -> str:
+    """`text` with "twice" / "thrice" (and, to a question asking how many times, "once") as "two times" ..."""
+    def written(m: re.Match[str]) -> str:
+        word = {"twice": "two", "thrice": "three", "once": "one"}[m.group(0).lower()]
+        return (word.capitalize() if m.group(0)[0].isupper() else word) + (" time" if word == "one" else " times")
+
+    if "ice" in text:
+        text = _TIMES_WORD.sub(written, text)
+    if "nce" in text and _ASKS_TIMES.search(instruction):
+        text = _ONCE.sub(written, text)
+    return text
+
+
 def _zero_counted(inp: CheckInput) -> CheckInput:
-    """The original and the rewrite with a counted "no" written as "zero" (`zero_counted`)."""
+    """The original and the rewrite with a counted "no" written as "zero" (`zero_counted`) and a count of
+    times in one word written with its number (`times_counted`)."""
     original, candidate = zero_counted(inp.instruction, inp.original), zero_counted(inp.instruction, inp.candidate)
+    original, candidate = times_counted(inp.instruction, original), times_counted(inp.instruction, candidate)
     if original == inp.original and candidate == inp.candidate:
         return inp
     return inp.model_copy(update={"original": original, "candidate": candidate})

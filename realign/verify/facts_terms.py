@@ -1,7 +1,8 @@
 """Plain-word answers for the key-facts check (`facts`): a short answer that names nothing ("uvea",
 "hit points or health points") is held by its content words, folded for plurals and spelling variants
-("temporal lobe" for "the temporal lobes"), a compound counted written as one word or two ("sea water"
-for "seawater", "beekeeper" for "bee keeping"). A short answer whose one capital is its opening letter
+("temporal lobe" for "the temporal lobes"; British and American spellings: "grey matter" / "gray
+matter"), a compound counted written as one word or two ("sea water" for "seawater", "beekeeper" for "bee
+keeping"). A short answer whose one capital is its opening letter
 ("Cartoon") may be such plain words too (`opening_capital_term`). A short answer made of the question's
 own words ("egg" to "... the hen or the egg") is held by those words; an answer phrase cut from a text
 ("until their objectives were met": lower-case opening, no names or numbers) by two fifths of its content
@@ -28,8 +29,34 @@ _TERM_STOP = _STOP | frozenset(
 _TERM_ALT = re.compile(r"\s*(?:/|;|\bor\b)\s*", re.I)
 
 
+# British and American spellings of one word ("grey" / "gray", "colour" / "color", "centre" / "center",
+# "defence" / "defense", "analyse" / "analyze") read as one: both sides are written the American way.
+# Listed word openings only, so "hour", "four" or "genre" keep their letters.
+_OUR = re.compile(r"^(arm|behavi|clam|col|endeav|fav|flav|harb|hon|hum|lab|neighb|od|parl|rig|rum|sav|splend|val|vap|"
+                  r"vig)our(?=$|s$|ed$|ing$|ful$|hood$|ite$|ites$|less$|able$|ably$|ist$|ists$|ure$|ures$|er$|ers$|y$)")
+_RE_END = re.compile(r"^(calib|cent|fib|lit|lust|meag|met|sab|somb|spect|theat)re(?=$|s$|d$)")
+_SPELLED = {"grey": "gray", "greys": "grays", "greyish": "grayish", "defence": "defense", "offence": "offense",
+            "licence": "license", "programme": "program", "programmes": "programs", "catalogue": "catalog",
+            "catalogues": "catalogs", "aluminium": "aluminum", "tyre": "tire", "tyres": "tires", "jewellery": "jewelry",
+            "mould": "mold", "plough": "plow", "sceptic": "skeptic", "sceptical": "skeptical", "pyjamas": "pajamas",
+            "ageing": "aging", "manoeuvre": "maneuver", "manoeuvres": "maneuvers"}
+
+
+def _american(w: str) -> str:
+    """`w` (lower case) in its American spelling when it is a listed British one."""
+    if w in _SPELLED:
+        return _SPELLED[w]
+    if "our" in w:
+        w = _OUR.sub(r"\1or", w)
+    elif w.endswith(("re", "res", "red")):
+        w = _RE_END.sub(r"\1er", w)
+    if w.endswith(("yse", "ysed", "yses", "ysing")):
+        w = re.sub(r"ys(?=e$|ed$|es$|ing$)", "yz", w)
+    return w
+
+
 def _stem(word: str) -> str:
-    w = _fold(word.lower()).replace("’", "'")
+    w = _american(_fold(word.lower()).replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]
     w = re.sub(r"is(?=ation|e$|ed$|es$|ing$)", "iz", w)

@@ -1,7 +1,9 @@
 """Units after a number for the key-facts check (`facts`): one unit in its spellings ("42 km" / "42
 kilometres"), temperatures in one form ("100 degrees Celsius" / "100 °C") and era marks in one form
 (BCE / BC, CE / AD), so that a rewrite that writes another unit of the same kind ("70 mph" -> "70
-km/h", "$5" -> "€5") can be told from one that writes the same unit another way.
+km/h", "$5" -> "€5") can be told from one that writes the same unit another way. A quantity converted
+to another unit of its kind keeps the fact when the rewrite's value is the converted one to the
+precision it writes ("1.7 miles" / "2.7 km", "120 minutes" / "2 hours": `converted_quantities`).
 """
 
 from __future__ import annotations
@@ -119,4 +121,69 @@ def _units_after(text: str, value: Fraction) -> list[frozenset[str]]:
                                                           for x in _UNITS_OF[u.group(1).lower()])):
             units |= _UNITS_OF[u.group(1).lower()]
         out.append(frozenset(units))
+    return out
+
+
+# Each unit's size in its kind's base unit (metre, kilogram, second, metre per second, square metre,
+# litre): a quantity written in another unit of its kind is the same fact at the converted value.
+_UNIT_SIZE: dict[str, Fraction] = {
+    "km": Fraction(1000), "m": Fraction(1), "cm": Fraction(1, 100), "mm": Fraction(1, 1000),
+    "mi": Fraction(1609344, 1000), "nmi": Fraction(1852), "ft": Fraction(3048, 10000), "in": Fraction(254, 10000),
+    "yd": Fraction(9144, 10000),
+    "kg": Fraction(1), "g": Fraction(1, 1000), "lb": Fraction(45359237, 10**8), "oz": Fraction(45359237, 16 * 10**8),
+    "s": Fraction(1), "min": Fraction(60), "h": Fraction(3600), "day": Fraction(86400), "week": Fraction(604800),
+    "mph": Fraction(1609344, 3600 * 1000), "km/h": Fraction(1000, 3600), "m/s": Fraction(1), "kn": Fraction(1852, 3600),
+    "km2": Fraction(10**6), "mi2": Fraction(1609344**2, 10**6), "acre": Fraction(40468564224, 10**7),
+    "ha": Fraction(10**4),
+    "l": Fraction(1), "ml": Fraction(1, 1000), "gal": Fraction(3785411784, 10**9),
+}
+# a rounded value must keep this many significant digits to stand for a converted one ("1,000 miles" is
+# no conversion of "1,500 km"); an exact one ("2 hours" for "120 minutes") needs none
+CONVERTED_MIN_DIGITS = 2
+
+
+def _quantities(text: str) -> list[tuple[Fraction, Fraction, str]]:
+    """(value, the step of its last written digit, unit) for each number of `text` with a convertible unit."""
+    out = []
+    for m in _NUM.finditer(text):
+        n = _to_number(m, text)
+        if n is None or n.percent or m.group("cur"):
+            continue
+        u = _UNIT_AFTER.match(text, m.end())
+        if u is None or not (len(u.group(1)) > 2 or any(u.group(1) in _UNIT_SPELLINGS[x]
+                                                        for x in _UNITS_OF[u.group(1).lower()])):
+            continue
+        units = [x for x in _UNITS_OF[u.group(1).lower()] if x in _UNIT_SIZE]
+        if len(units) != 1:
+            continue
+        value = abs(n.value)
+        if n.places:
+            step = Fraction(1, 10**n.places)
+        else:
+            digits = str(value.numerator) if value.denominator == 1 else ""
+            step = Fraction(10 ** (len(digits) - len(digits.rstrip("0")))) if digits and value else Fraction(1)
+        out.append((value, step, units[0]))
+    return out
+
+
+def converted_quantities(original: str, candidate: str) -> dict[Fraction, Fraction]:
+    """{original value: candidate value} for each quantity of `original` that `candidate` writes in
+    another unit of its kind: exactly, or rounded with at least CONVERTED_MIN_DIGITS significant digits
+    on each side ("238,900 miles" for "384,400 km"): the converted value within half the candidate's
+    last written digit, plus half the original's (converted) when the original is rounded too ("26.2
+    miles" for "42 km")."""
+    if not (_ANY_DIGIT.search(original) and _ANY_DIGIT.search(candidate)):
+        return {}
+    mine = _quantities(original)
+    theirs = _quantities(candidate) if mine else []
+    out: dict[Fraction, Fraction] = {}
+    enough = 10 ** (CONVERTED_MIN_DIGITS - 1)
+    for ov, ostep, ou in mine:
+        for cv, step, cu in theirs:
+            if cu == ou or _UNIT_KIND[cu] != _UNIT_KIND[ou]:
+                continue
+            exact = ov * _UNIT_SIZE[ou] / _UNIT_SIZE[cu]
+            slack = step / 2 + (ostep * _UNIT_SIZE[ou] / _UNIT_SIZE[cu] / 2 if ostep * enough <= ov else 0)
+            if exact == cv or (step * enough <= cv and abs(exact - cv) <= slack):
+                out[ov] = cv
     return out
