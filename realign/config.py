@@ -131,6 +131,15 @@ class VerifyConfig(_Section):
     judge_kinds: list[Literal["none", "facts", "number", "option", "label", "code"]] = Field(
         default_factory=lambda: ["none", "facts"])
 
+    @model_validator(mode="after")
+    def _window(self) -> "VerifyConfig":
+        if self.min_ratio <= 0 or self.max_ratio <= 0:
+            raise ValueError("min_ratio and max_ratio must be above 0 (rewrite length / original length)")
+        if self.min_ratio > self.max_ratio:
+            raise ValueError(f"min_ratio {self.min_ratio:g} is above max_ratio {self.max_ratio:g}: "
+                             "no rewrite could pass the length window")
+        return self
+
 
 class TasksConfig(_Section):
     criteria_dir: str | None = None  # default: criteria/ of this project
@@ -260,10 +269,21 @@ class PipelineConfig(_Section):
     # Where input.format was set ("--format", "input.format in FILE"); None: not set, the shape is
     # detected. Private: it names no output, so it stays out of dumps and the run's identity.
     _format_from: str | None = PrivateAttr(default=None)
+    # The pipeline file it was read from and its text, so a later check (task names, which
+    # depend on the criteria folder) can name the file and line at fault.
+    _source: tuple[str, str] | None = PrivateAttr(default=None)
 
     @property
     def format_from(self) -> str | None:
         return self._format_from if self.input.format else None
+
+    def where(self, *loc: str) -> str:
+        """Where the field at `loc` was set, for an error message: "FILE (line N)", or the flags."""
+        if self._source is None:
+            return "the command-line flags"
+        path, text = self._source
+        line = toml_line_of(text, loc)
+        return f"{path}" + (f" (line {line})" if line else " (or the command-line flags)")
 
     @model_validator(mode="after")
     def _consistent(self) -> "PipelineConfig":
@@ -393,6 +413,8 @@ def load_config(pipeline: str | None = None, overrides: dict[str, dict[str, Any]
         raise ConfigError(f"{source}: invalid configuration: {'; '.join(problems)}") from None
     flag = (overrides or {}).get("input", {}).get("format") is not None
     cfg._format_from = "--format" if flag else f"input.format in {path}" if pipeline else None
+    if pipeline:
+        cfg._source = (str(path), path.read_text(encoding="utf-8"))
     return cfg
 
 

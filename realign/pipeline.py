@@ -111,6 +111,34 @@ def input_fingerprint(path: str) -> str:
     return h.hexdigest()
 
 
+def check_config_names(cfg: PipelineConfig, tasks: dict[str, TaskSpec]) -> None:
+    """Every task and check a pipeline config names must exist: a misspelt key ("value_judgment"
+    for `value_judgement`) would otherwise switch nothing on, silently. Raises ConfigError naming
+    the file, line and field, with the closest valid name."""
+    import difflib
+
+    from realign.verify.registry import CHECK_NAMES
+
+    def refuse(loc: tuple[str, ...], kind: str, name: str, valid: list[str]) -> None:
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; valid names: {', '.join(valid)}"
+        raise ConfigError(f"{cfg.where(*loc)}: field '{'.'.join(loc)}': unknown {kind} {name!r}{hint}")
+
+    task_names = sorted(tasks)
+    keyed = {("modes", "tasks"): cfg.modes.tasks, ("tasks", "rewrite"): cfg.tasks.rewrite,
+             ("tasks", "retrieval"): cfg.tasks.retrieval, ("verify", "add_checks"): cfg.verify.add_checks,
+             ("verify", "remove_checks"): cfg.verify.remove_checks, ("verify", "judge"): cfg.verify.judge}
+    for loc, table in keyed.items():
+        for key in table:
+            if key not in tasks and not (key == "*" and loc[0] == "verify"):
+                refuse((*loc, key), "task", key, task_names + (["*"] if loc[0] == "verify" else []))
+    for loc in (("verify", "add_checks"), ("verify", "remove_checks")):
+        for key, names in getattr(cfg.verify, loc[1]).items():
+            for name in names:
+                if name not in CHECK_NAMES:
+                    refuse((*loc, key), "check", name, list(CHECK_NAMES))
+
+
 def checks_for(task: str, spec: TaskSpec, cfg: PipelineConfig) -> list[str]:
     names = list(spec.verifiers)
     for key in ("*", task):
@@ -185,10 +213,7 @@ class Pipeline:
         if cfg.tasks.force_task and cfg.tasks.force_task not in self.tasks:
             raise ConfigError(f"unknown task '{cfg.tasks.force_task}' (--task or tasks.force_task); valid names: "
                               + ", ".join(sorted(self.tasks)))
-        unknown = sorted(set(cfg.modes.tasks) - set(self.tasks))
-        if unknown:
-            raise ConfigError(f"unknown task {unknown[0]!r} in modes.tasks of the pipeline config; valid names: "
-                              + ", ".join(sorted(self.tasks)))
+        check_config_names(cfg, self.tasks)
         self.run_id = ""
         self._checks: dict[str, list[str]] = {}  # task -> check names, worked out once
         self._logged_errors: set[str] = set()

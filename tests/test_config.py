@@ -87,3 +87,40 @@ def test_an_endpoint_that_is_not_http_is_refused_with_the_likely_fix() -> None:
     with pytest.raises(ConfigError, match=r"'h:1' must start with http"):  # every endpoint, not only the first
         load_config(None, {"model": {"base_url": ["http://a:1/v1", "h:1"]}}, env={})
     assert load_config(None, {"model": {"base_url": ["HTTPS://a/v1"]}}, env={}).model.base_url == "HTTPS://a/v1"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('[modes]\ntasks = {value_judgment = "critique_revise"}\n',
+     "(line 3): field 'modes.tasks.value_judgment': unknown task 'value_judgment'; did you mean 'value_judgement'?"),
+    ('[verify]\njudge = {"open_qa " = true}\n', "field 'verify.judge.open_qa ': unknown task 'open_qa '; did you mean 'open_qa'?"),
+    ("[tasks]\nrewrite = {roleplayy = true}\n", "did you mean 'roleplay'?"),
+    ('[verify]\nadd_checks = {"*" = ["math_answr"]}\n', "unknown check 'math_answr'; did you mean 'math_answer'?"),
+    ('[verify]\nremove_checks = {open_qa = ["nonsense_check_name"]}\n', "unknown check 'nonsense_check_name'; valid names:"),
+])
+def test_task_and_check_names_in_a_pipeline_file_must_exist(tmp_path: Path, body: str, expected: str) -> None:
+    # a misspelt task key would switch nothing on, silently (trial12 D4)
+    from realign.pipeline import check_config_names
+    from realign.tasks import load_tasks
+
+    path = tmp_path / "p.toml"
+    path.write_text('name = "x"\n' + body)
+    cfg = load_config(str(path))
+    with pytest.raises(ConfigError) as e:
+        check_config_names(cfg, load_tasks())
+    assert str(e.value).startswith(str(path)) and expected in str(e.value)
+
+
+def test_the_wildcard_and_real_names_pass_the_name_check(tmp_path: Path) -> None:
+    from realign.pipeline import check_config_names
+    from realign.tasks import load_tasks
+
+    path = tmp_path / "p.toml"
+    path.write_text('[verify]\njudge = {"*" = true, open_qa = false}\nadd_checks = {math_puzzles = ["text_kept"]}\n')
+    check_config_names(load_config(str(path)), load_tasks())
+
+
+def test_a_length_window_no_rewrite_can_pass_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("[verify]\nmin_ratio = 5\nmax_ratio = 0.1\n")
+    with pytest.raises(ConfigError, match=r"verify \(line 1\): min_ratio 5 is above max_ratio 0.1"):
+        load_config(str(path))
