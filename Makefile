@@ -91,11 +91,16 @@ EVAL_LIMIT ?=
 GSM8K_TRAIN := $(if $(GSM8K_DIR),$(GSM8K_DIR)/train.jsonl,hf:openai/gsm8k:main:train)
 GSM8K_DATA_FLAG := $(if $(GSM8K_DIR),--data $(GSM8K_DIR),)
 EVAL_LIMIT_FLAG := $(if $(EVAL_LIMIT),--limit $(EVAL_LIMIT),)
+# MAX_TOKENS=N and TIMEOUT=S reach the rewrite and the evaluation (a small model on a CPU:
+# MAX_TOKENS=512 TIMEOUT=300); unset, each command keeps its own default
+MAX_TOKENS ?=
+TIMEOUT ?=
+MODEL_LIMIT_FLAGS := $(if $(MAX_TOKENS),--max-tokens $(MAX_TOKENS),) $(if $(TIMEOUT),--timeout $(TIMEOUT),)
 
 .PHONY: gsm8k-eval
 ifneq ($(filter gsm8k-eval,$(MAKECMDGOALS)),)
 ifeq ($(and $(strip $(MODEL)),$(strip $(BASE_URL))),)
-$(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make gsm8k-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: LIMIT=N train rows, EVAL_LIMIT=N test items, GSM8K_DIR=folder with train.jsonl and test.jsonl, CONCURRENCY=1 for llama.cpp on a CPU))
+$(error gsm8k-eval needs a served model: set MODEL= and BASE_URL=, e.g. `vllm serve Qwen/Qwen2.5-7B-Instruct`, then `make gsm8k-eval MODEL=Qwen/Qwen2.5-7B-Instruct BASE_URL=http://localhost:8000/v1` (optional: LIMIT=N train rows, EVAL_LIMIT=N test items, GSM8K_DIR=folder with train.jsonl and test.jsonl, CONCURRENCY=1 MAX_TOKENS=512 TIMEOUT=300 for llama.cpp on a CPU))
 endif
 endif
 
@@ -104,11 +109,11 @@ endif
 GSM8K_HUB_HINT := $(if $(GSM8K_DIR),,|| { rc=$$?; echo "hint: when the hub cannot be read, set GSM8K_DIR=folder with train.jsonl and test.jsonl (e.g. GSM8K_DIR=../shared/data/gsm8k)" >&2; exit $$rc; })
 
 gsm8k-eval: $(STAMP)
-	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(CONCURRENCY_FLAG) $(GSM8K_HUB_HINT)
+	$(BIN)/realign rewrite --in $(GSM8K_TRAIN) --pipeline gsm8k --db $(GSM8K_DB) --model $(MODEL) --base-url $(BASE_URL) $(LIMIT_FLAG) $(CONCURRENCY_FLAG) $(MODEL_LIMIT_FLAGS) $(GSM8K_HUB_HINT)
 	$(BIN)/realign stats --db $(GSM8K_DB)
 	mkdir -p $(dir $(GSM8K_OUT))
 	$(BIN)/realign export --db $(GSM8K_DB) --out $(GSM8K_OUT) --format alpaca
-	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG) $(CONCURRENCY_FLAG) > $(GSM8K_EVAL_TXT); \
+	$(BIN)/realign eval gsm8k --model $(MODEL) --base-url $(BASE_URL) --db $(GSM8K_DB) $(GSM8K_DATA_FLAG) $(EVAL_LIMIT_FLAG) $(CONCURRENCY_FLAG) $(MODEL_LIMIT_FLAGS) > $(GSM8K_EVAL_TXT); \
 	  rc=$$?; cat $(GSM8K_EVAL_TXT); exit $$rc
 	@id=$$(sed -n 's/^GSM8K evaluation \(e[0-9a-f]*\):.*/\1/p' $(GSM8K_EVAL_TXT) | head -n 1); \
 	  echo "Next: fine-tune on $(GSM8K_OUT), serve the result under a new name, and run" \

@@ -528,6 +528,7 @@ def eval_gsm8k(
     compare: Optional[str] = typer.Option(None, "--compare", help="An earlier evaluation id (or unique prefix): accuracy difference, flipped items, McNemar's exact test."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Requests in flight (default 64)."),
     max_tokens: int = typer.Option(512, "--max-tokens", min=1, help="Answer length limit; a cut-off answer counts as a failed (wrong) item."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds per request (a model on a CPU needs minutes for a 5-shot answer)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Send every request even if the cache holds its answer (e.g. a new model served under the same name)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines on stderr."),
@@ -537,7 +538,7 @@ def eval_gsm8k(
 
     summary = run_gsm8k_eval(model=model, base_url=base_url, data=data, split=split, limit=limit, shots=shots,
                              db=db, compare=compare, concurrency=concurrency, max_tokens=max_tokens,
-                             use_cache=not no_cache, progress=not quiet)
+                             timeout_s=timeout, use_cache=not no_cache, progress=not quiet)
     if as_json:
         _print_json(summary)
     else:

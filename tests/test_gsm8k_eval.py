@@ -350,7 +350,9 @@ def test_make_gsm8k_eval_passes_concurrency_to_rewrite_and_eval(tmp_path: Path) 
         proc = subprocess.run(
             ["make", "-s", "gsm8k-eval", f"STAMP={stamp}", "MODEL=m", f"BASE_URL={srv.base_url}", "CONCURRENCY=1",
              f"GSM8K_DIR={DATA}", "LIMIT=4", "EVAL_LIMIT=4", f"GSM8K_DB={tmp_path / 'g.duckdb'}",
-             f"GSM8K_OUT={tmp_path / 'sft.jsonl'}"],
+             f"GSM8K_OUT={tmp_path / 'sft.jsonl'}", "MAX_TOKENS=700", "TIMEOUT=90"],
             capture_output=True, text=True, cwd=REPO, env=cli_env(), timeout=180)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert srv.count >= 8 and srv.max_in_flight == 1
+    # MAX_TOKENS reaches the rewrite's and the evaluation's requests alike
+    assert {body.get("max_tokens") for body in srv.requests} == {700}

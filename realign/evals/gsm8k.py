@@ -298,7 +298,7 @@ async def _run(cfg: Any, *, data: str | None, split: str, limit: int | None, sho
 
 def run_gsm8k_eval(*, model: str | None, base_url: str | None, data: str | None = None, split: str = "test",
                    limit: int | None = None, shots: int = DEFAULT_SHOTS, db: str = "realign.duckdb",
-                   compare: str | None = None, concurrency: int | None = None,
+                   compare: str | None = None, concurrency: int | None = None, timeout_s: float | None = None,
                    max_tokens: int = DEFAULT_MAX_TOKENS, use_cache: bool = True,
                    progress: bool = True) -> dict[str, Any]:
     """Evaluate a served model on GSM8K, store every item, and return the summary (see module doc).
@@ -313,7 +313,8 @@ def run_gsm8k_eval(*, model: str | None, base_url: str | None, data: str | None 
         raise ConfigError("--shots must be 0 or more")
     if split not in SPLITS:
         raise ConfigError(f"--split {split!r}: GSM8K has the splits {', '.join(SPLITS)}")
-    cfg = load_config(None, {"model": {"model": model, "base_url": base_url, "concurrency": concurrency}})
+    cfg = load_config(None, {"model": {"model": model, "base_url": base_url, "concurrency": concurrency,
+                                       "timeout_s": timeout_s}})
     check_key(cfg)
     return asyncio.run(_run(cfg, data=data, split=split, limit=limit, shots=shots, db=db, compare=compare,
                             max_tokens=max_tokens, use_cache=use_cache, progress=progress))
