@@ -110,11 +110,12 @@ def _tool_warning(n: int, fmt: str, out: str) -> str | None:
     """What an export in `fmt` to `out` loses of `n` rows with tool turns, if anything."""
     if fmt in ("alpaca", *DFAR_FORMATS):
         return (f"{n} row(s) hold tool calls and tool results, which the {fmt} format has no place for: they are "
-                "left out and the requests and text answers exported alone; export sharegpt or messages to keep them")
-    if fmt in ("sharegpt", "messages", "dpo") and out.lower().endswith(".parquet"):
-        return (f"{n} row(s) hold tool calls and tool results: the fixed Parquet columns of {fmt} keep their "
+                "left out of this export (an answer without the tool result it rests on would teach stating what "
+                "only the tool knew); export sharegpt or messages to keep them")
+    if fmt == "dpo" and out.lower().endswith(".parquet"):
+        return (f"{n} row(s) hold tool calls and tool results: the fixed Parquet columns of dpo keep their "
                 "roles and texts but not their other keys (tool_calls, tool_call_id) nor the row's tools; "
-                "write a .jsonl file to keep them")
+                "write a .jsonl file, or export messages (its Parquet columns keep them)")
     return None
 
 

@@ -151,7 +151,8 @@ def test_every_export_format_reads_the_tool_rows(run: dict[str, Any]) -> None:
             roles = {m["role"] for p in pairs for m in p["prompt"]}
             assert roles <= {"system", "user", "assistant", "tool"} and "tool" in roles
             continue
-        assert s["rows"] == 4
+        # the alpaca shape has no place for a tool's result: its 3 tool rows are left out
+        assert s["rows"] == (1 if fmt == "alpaca" else 4)
         if fmt in ("jsonl", "parquet"):
             rows = ([json.loads(x) for x in out.read_text().splitlines()] if fmt == "jsonl"
                     else pq.read_table(out).to_pylist())
@@ -176,12 +177,39 @@ def test_every_export_format_reads_the_tool_rows(run: dict[str, Any]) -> None:
 def test_an_export_that_has_no_place_for_tool_turns_says_so(run: dict[str, Any]) -> None:
     if run["shape"] != "messages":
         pytest.skip("one shape is enough")
-    for fmt, out in (("alpaca", "a.jsonl"), ("messages", "m.parquet"), ("sharegpt", "s.parquet")):
-        s = _export(run["db"], run["tmp"] / out, fmt)
-        assert [w for w in s["warnings"] if "3 row(s) hold tool calls" in w], (fmt, s["warnings"])
-    for fmt, out in (("messages", "m2.jsonl"), ("jsonl", "p.jsonl"), ("parquet", "p.parquet")):
+    s = _export(run["db"], run["tmp"] / "a.jsonl", "alpaca")
+    assert [w for w in s["warnings"] if "3 row(s) hold tool calls" in w and "left out" in w], s["warnings"]
+    assert s["rows"] == 1 and len((run["tmp"] / "a.jsonl").read_text().splitlines()) == 1
+    for fmt, out in (("messages", "m2.jsonl"), ("jsonl", "p.jsonl"), ("parquet", "p.parquet"),
+                     ("messages", "m.parquet"), ("sharegpt", "s.parquet")):
         s = _export(run["db"], run["tmp"] / out, fmt)
         assert not [w for w in s["warnings"] if "tool calls" in w], (fmt, s["warnings"])
+
+
+def test_the_messages_parquet_export_keeps_tool_calls_their_ids_and_the_tools(run: dict[str, Any]) -> None:
+    # trial12 D3: the fixed Parquet columns held role and content only, so a call became an empty
+    # assistant turn followed by a tool result with no call
+    jsonl, parquet = run["tmp"] / "t.messages.jsonl", run["tmp"] / "t.messages.parquet"
+    _export(run["db"], jsonl, "messages")
+    _export(run["db"], parquet, "messages")
+    want = [json.loads(x) for x in jsonl.read_text().splitlines()]
+    got = pq.read_table(parquet).to_pylist()
+    assert len(got) == len(want) == 4
+    calls = 0
+    for w, g in zip(want, got):
+        tools = w.get("tools")  # a JSON string in LLaMA-Factory's layouts, a list in OpenAI's
+        assert g["tools"] == (tools if tools is None or isinstance(tools, str) else json.dumps(tools, ensure_ascii=False))
+        waiting: list[str] = []
+        for wm, gm in zip(w["messages"], g["messages"]):
+            assert gm["role"] == wm["role"]
+            for wc, gc in zip(wm.get("tool_calls") or [], gm["tool_calls"] or []):
+                calls += 1
+                assert gc["function"]["name"] == wc["function"]["name"] and gc["id"]
+                assert json.loads(gc["function"]["arguments"]) == json.loads(wc["function"]["arguments"])
+                waiting.append(gc["id"])
+            if gm["role"] == "tool":  # every result answers its call, by id (Hermes' calls are text)
+                assert gm["tool_call_id"] == (waiting.pop(0) if waiting else wm.get("tool_call_id"))
+    assert calls >= (0 if run["shape"] == "hermes" else 3)
 
 
 def test_a_messages_call_becomes_a_sharegpt_function_call_with_its_name_and_arguments(tmp_path: Path) -> None:

@@ -236,12 +236,22 @@ def _turn_objects(ex: Example, shape: str, names: dict[str, str], role_key: str,
     order = ex.fields.get(KEY_ORDER_KEY) if own else None
     order = order if isinstance(order, dict) else {}
     objects = []
+    waiting: list[str] = []  # ids of converted calls whose results have not come yet
     for i, (t, r) in enumerate(zip(turns, roles), skip):
         text = t.content if own or shape != "sharegpt" else _call_text(t)
         obj = t.as_object(role_key, content_key, r)
         obj[content_key] = text
         if not own and shape == "messages":
             obj = _openai_call(t, obj)
+            # ShareGPT's calls and observations carry no ids; OpenAI's shape pairs them by id (chat
+            # templates such as Mistral's require it): the k-th call of turn i is call_i_k, and each
+            # result without an id answers the oldest call still waiting
+            for k, call in enumerate(obj.get("tool_calls") or []):
+                if isinstance(call, dict) and not call.get("id"):
+                    call["id"] = f"call_{i}_{k}"
+                    waiting.append(call["id"])
+            if t.role == "tool" and "tool_call_id" not in obj and waiting:
+                obj["tool_call_id"] = waiting.pop(0)
         how = bare.get(str(i))
         if how == "null" and not text:
             obj[content_key] = None
@@ -354,13 +364,19 @@ def _record_schema(fmt: str) -> Any:
 
     text = pa.string()
     msgs = pa.list_(pa.struct([("role", text), ("content", text)]))
+    # OpenAI's tool calls in their own shape (arguments as JSON text, as the API sends them), so a
+    # tool exchange survives the fixed columns; `tools` (the row's function schemas) as JSON text
+    call = pa.struct([("id", text), ("type", text), ("function", pa.struct([("name", text), ("arguments", text)]))])
+    tool_msgs = pa.list_(pa.struct([("role", text), ("content", text), ("tool_calls", pa.list_(call)),
+                                    ("tool_call_id", text)]))
     alpaca = [("id", text), ("instruction", text), ("input", text), ("output", text), ("system", text),
               ("history", pa.list_(pa.list_(text)))]
     fields = {
         "alpaca": alpaca,
         # `system`: null unless the row held its system prompt in a top-level key (see _own_system)
-        "sharegpt": [("id", text), ("system", text), ("conversations", pa.list_(pa.struct([("from", text), ("value", text)])))],
-        "messages": [("id", text), ("system", text), ("messages", msgs)],
+        "sharegpt": [("id", text), ("system", text), ("conversations", pa.list_(pa.struct([("from", text), ("value", text)]))),
+                     ("tools", text)],
+        "messages": [("id", text), ("system", text), ("messages", tool_msgs), ("tools", text)],
         "dpo": [("id", text), ("prompt", msgs), ("chosen", msgs), ("rejected", msgs), ("task", text)],
         "dfar_label": [*alpaca, ("label", text)],
         "dfar_reason": [*alpaca, ("label", text)],
@@ -429,8 +445,39 @@ def dfar_records(ex: Example, meta: dict[str, Any], with_reason: bool) -> list[d
     return [record]
 
 
+def _as_text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _parquet_ready(record: dict[str, Any]) -> dict[str, Any]:
+    """A sharegpt / messages record as its Parquet schema holds it: the row's `tools`, a tool
+    call's arguments and a message's non-text content (a tool result read as a JSON object) as
+    JSON text, since their shapes vary from row to row."""
+    if "tools" in record:
+        record = {**record, "tools": _as_text(record["tools"])}
+    for key, content in (("messages", "content"), ("conversations", "value")):
+        turns = record.get(key)
+        if not isinstance(turns, list):
+            continue
+        fixed = []
+        for turn in turns:
+            turn = {**turn, content: _as_text(turn.get(content))}
+            if isinstance(turn.get("tool_calls"), list):
+                turn["tool_calls"] = [{**c, "id": _as_text(c.get("id")), "function": {
+                    "name": (c.get("function") or {}).get("name"),
+                    "arguments": _as_text((c.get("function") or {}).get("arguments"))}}
+                    for c in turn["tool_calls"] if isinstance(c, dict)]
+            fixed.append(turn)
+        record = {**record, key: fixed}
+    return record
+
+
 def _records(rows: Iterable[tuple[Example, dict[str, Any]]], fmt: str) -> Iterable[dict[str, Any]]:
-    """The records of a record format (``dpo`` and ``dfar_*`` give 0 or more per row)."""
+    """The records of a record format (``dpo`` and ``dfar_*`` give 0 or more per row). The
+    alpaca-shaped formats leave out rows with tool calls: they have no place for the tool's
+    result, and its answer alone would teach stating what only the tool knew."""
+    if fmt in ("alpaca", *DFAR_FORMATS):
+        rows = ((ex, meta) for ex, meta in rows if not ex.tool_indices())
     if fmt in ("dpo", *DFAR_FORMATS):
         for ex, meta in rows:
             yield from (dpo_records(ex, meta or {}) if fmt == "dpo"
@@ -530,7 +577,10 @@ def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fm
         if fmt == "parquet" or (fmt == "jsonl" and suffix.endswith(".parquet")):
             n = _write_parquet(rows, tmp)
         elif suffix.endswith(".parquet"):
-            n = _write_batches(_records(rows, fmt), tmp, _record_schema(fmt))
+            records = _records(rows, fmt)
+            if fmt in ("sharegpt", "messages"):
+                records = (_parquet_ready(r) for r in records)
+            n = _write_batches(records, tmp, _record_schema(fmt))
         else:
             with open(tmp, "w", encoding="utf-8", newline="\n") as f:
                 n = _write_jsonl(rows, f, fmt)
