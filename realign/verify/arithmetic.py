@@ -741,7 +741,7 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
     results: list[NumberMatch] = []
     said: list[NumberMatch] = []
     visible = _visible(text)
-    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near)):
+    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near, values)):
         n = _bare(m, n)
         if near is not None and round(float(n.value)) not in near and (
                 m.group("whole") is None or int(m.group("whole")) not in near):
@@ -817,7 +817,7 @@ def _said_result_before(before: str) -> re.Match[str] | None:
 
 def _mentioned(text: str, near: set[int], values: set[tuple[int, int]] | None) -> list[NumberMatch]:
     visible = _visible(text)
-    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
+    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near, values)]
     return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
 
 
@@ -842,13 +842,19 @@ def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, in
     return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
-_STRETCH = re.compile(r"\d+")
+# a stretch of digits, read from where a search starts (the rest of one a number ends inside, too);
+# group 1 matches (empty) when it is plain: no point, slash or comma before it; no comma, slash,
+# space and digit, or decimals and a slash after it. Opened by its first digit, consumed: the regex
+# engine then skips to each digit in C (a leading lookbehind made it enter the pattern at every
+# character); the lookbehind looks at the text before the search's start too
+_STRETCH = re.compile(r"\d(?:(?<=[./,]\d)\d*|\d*(?=[,/]|[ ]\d|\.\d+/)|\d*())")
 # how far before its first digit a number of `_READ_NUM` may start: a sign, a space, a currency, a
 # space, a second sign and a point come before the digits, one character each at most
 NUMBER_LEAD = 6
 
 
-def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
+def _numbers_near(visible: str, near: set[int],
+                  values: set[tuple[int, int]] | None = None) -> list[tuple[re.Match[str], NumberMatch]]:
     """`_all_numbers(visible)` less the numbers that cannot lie near a value of `near` (their nearest
     whole number, their whole part: `stated_values`; signs dropped): a number with a fraction is
     kept, and one without whose whole part and the next one up (12.5 is near 13) are both not near
@@ -861,34 +867,31 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
       decimals and a slash after it) is the whole part of the number that holds it, if any: when
       it is not near, the number is not read, and the next search starts after the stretch (a
       number's own decimals and words, "12.5", "12 thousand", "12 percent", hold no start of one).
-    The numbers found are those of `_READ_NUM.finditer(visible)`, in order."""
+    - with `values` (what the callers then keep of the numbers: `_may_be`), a whole number written
+      without a point (no fraction, no mixed number) is only read when it or its negative is one of
+      them: its value, its scale word taken off (`_bare`), is k or -k, with no decimal places.
+    The numbers found are those of `_READ_NUM.finditer(visible)` (less those whole numbers), in order."""
     both = near.union(map(neg, near))
     hits = both.union(map((-1).__add__, both))  # a whole part t is near when t or t + 1 is
     out: list[tuple[re.Match[str], NumberMatch]] = []
     stretch, read = _STRETCH.search, _READ_NUM.search
-    size = len(visible)
     pos = 0
     while (d := stretch(visible, pos)) is not None:
         start, end = d.span()
-        if (start == 0 or visible[start - 1] not in "./,") and int(d.group()) not in hits:
-            after = visible[end:end + 2]
-            if not after or (after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal())):
-                if after[:1] != "." or not after[1:].isdecimal():
-                    pos = end
-                    continue
-                j = end + 1  # decimals: a slash after them makes a fraction ("12.5/3")
-                while j < size and visible[j].isdecimal():
-                    j += 1
-                if visible[j:j + 1] != "/":
-                    pos = end
-                    continue
+        if d.group(1) is not None and int(d.group()) not in hits:
+            pos = end
+            continue  # a plain stretch, not near
         m = read(visible, max(pos, start - NUMBER_LEAD))
         if m is None:
             break
         pos = m.end()
         _, _, _, whole, num, den, _, _ = m.groups()
-        if den is None and whole is None and int(num.partition(".")[0].replace(",", "") or 0) not in hits:
-            continue
+        if den is None and whole is None:
+            k = int(num.partition(".")[0].replace(",", "") or 0)
+            if k not in hits:
+                continue
+            if values is not None and "." not in num and (k, 1) not in values and (-k, 1) not in values:
+                continue  # a whole number, k or -k (its scale word taken off), that `_may_be` drops
         n = _to_number(m, visible)
         if n is not None:
             out.append((m, n))
