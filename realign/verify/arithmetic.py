@@ -25,11 +25,9 @@ this check the working, and the number contract runs both when the original writ
 from __future__ import annotations
 
 import re
-from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd
-from operator import neg
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
@@ -869,18 +867,21 @@ def _numbers_near(visible: str, near: set[int],
       number's own decimals and words, "12.5", "12 thousand", "12 percent", hold no start of one).
     - with `values` (what the callers then keep of the numbers: `_may_be`), a whole number written
       without a point (no fraction, no mixed number) is only read when it or its negative is one of
-      them: its value, its scale word taken off (`_bare`), is k or -k, with no decimal places.
+      them: its value, its scale word taken off (`_bare`), is k or -k, with no decimal places. A plain
+      stretch with no decimals after it is such a number's digits, so it is not even searched from.
     The numbers found are those of `_READ_NUM.finditer(visible)` (less those whole numbers), in order."""
-    both = near.union(map(neg, near))
-    hits = both.union(map((-1).__add__, both))  # a whole part t is near when t or t + 1 is
     out: list[tuple[re.Match[str], NumberMatch]] = []
     stretch, read = _STRETCH.search, _READ_NUM.search
     pos = 0
     while (d := stretch(visible, pos)) is not None:
         start, end = d.span()
-        if d.group(1) is not None and int(d.group()) not in hits:
-            pos = end
-            continue  # a plain stretch, not near
+        if d.group(1) is not None:  # a plain stretch: the whole part of the number that holds it, if any
+            k = int(d.group())
+            # near: k or k + 1 (12.5 is near 13) is in `near`, signs dropped (no set of them is built)
+            if (k not in near and k + 1 not in near and -k not in near and -k - 1 not in near) or (values is not None and (k, 1) not in values and (-k, 1) not in values
+                                 and not (visible[end:end + 1] == "." and visible[end + 1:end + 2].isdecimal())):
+                pos = end
+                continue  # not near; or, with no decimals after it, a whole number `_may_be` drops
         m = read(visible, max(pos, start - NUMBER_LEAD))
         if m is None:
             break
@@ -888,7 +889,7 @@ def _numbers_near(visible: str, near: set[int],
         _, _, _, whole, num, den, _, _ = m.groups()
         if den is None and whole is None:
             k = int(num.partition(".")[0].replace(",", "") or 0)
-            if k not in hits:
+            if k not in near and k + 1 not in near and -k not in near and -k - 1 not in near:
                 continue
             if values is not None and "." not in num and (k, 1) not in values and (-k, 1) not in values:
                 continue  # a whole number, k or -k (its scale word taken off), that `_may_be` drops
@@ -914,16 +915,18 @@ def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: s
     often as it is needed is not read again. One pass of one pattern over the rewrite."""
     if "=" not in candidate:
         return [0] * len(steps)
-    after = Counter(_AFTER_EQUALS.findall(candidate))
+    after: dict[str, int] = {}  # how often each number is written after an "=" (a Counter cost more)
+    for number in _AFTER_EQUALS.findall(candidate):
+        after[number] = after.get(number, 0) + 1
     found = []
     for value, how, times in steps:
         if how != "result" or value.value.denominator != 1 or value.percent:
             found.append(0)
             continue
         plain = str(value.value.numerator)
-        n = after[plain]
+        n = after.get(plain, 0)
         if n < times and len(plain) > 3:
-            n += after[f"{value.value.numerator:,}"]
+            n += after.get(f"{value.value.numerator:,}", 0)
         found.append(min(n, times))
     return found
 
