@@ -469,6 +469,11 @@ def test_working_reads_the_numbers_near_its_values_as_a_full_reading_does() -> N
                     or int(m.group("num").partition(".")[0].replace(",", "") or 0) in hits)
                 and (n := a._to_number(m, text)) is not None]
         assert [(m.span(), n) for m, n in a._numbers_near(text, near)] == full, (text, near)
+        # with the values its callers keep (`_may_be`), the numbers kept are the same
+        values = {(rnd.randint(-40, 40), rnd.choice((1, 1, 1, 2, 100))) for _ in range(rnd.randint(0, 6))}
+        kept = [(m.span(), n) for m, n in a._numbers_near(text, near) if a._may_be(m, a._bare(m, n), values)]
+        assert [(m.span(), n) for m, n in a._numbers_near(text, near, values)
+                if a._may_be(m, a._bare(m, n), values)] == kept, (text, near, values)
 
 
 def test_working_reads_what_comes_before_a_number_as_its_patterns_do() -> None:

@@ -25,11 +25,9 @@ this check the working, and the number contract runs both when the original writ
 from __future__ import annotations
 
 import re
-from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 from math import gcd
-from operator import neg
 
 from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput, fixed_result
@@ -741,7 +739,7 @@ def stated_values(text: str, near: set[int] | None = None, words: bool = True,
     results: list[NumberMatch] = []
     said: list[NumberMatch] = []
     visible = _visible(text)
-    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near)):
+    for m, n in (_all_numbers(visible) if near is None else _numbers_near(visible, near, values)):
         n = _bare(m, n)
         if near is not None and round(float(n.value)) not in near and (
                 m.group("whole") is None or int(m.group("whole")) not in near):
@@ -817,7 +815,7 @@ def _said_result_before(before: str) -> re.Match[str] | None:
 
 def _mentioned(text: str, near: set[int], values: set[tuple[int, int]] | None) -> list[NumberMatch]:
     visible = _visible(text)
-    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near)]
+    bare = [(m, _bare(m, n)) for m, n in _numbers_near(visible, near, values)]
     return [n for m, n in bare if values is None or _may_be(m, n, values)] + _note_results(text)
 
 
@@ -842,13 +840,19 @@ def _forms(v: Fraction) -> tuple[tuple[int, int], tuple[int, int], tuple[int, in
     return (num, den), (num * (100 // up), den // up), (num // down, den * (100 // down))
 
 
-_STRETCH = re.compile(r"\d+")
+# a stretch of digits, read from where a search starts (the rest of one a number ends inside, too);
+# group 1 matches (empty) when it is plain: no point, slash or comma before it; no comma, slash,
+# space and digit, or decimals and a slash after it. Opened by its first digit, consumed: the regex
+# engine then skips to each digit in C (a leading lookbehind made it enter the pattern at every
+# character); the lookbehind looks at the text before the search's start too
+_STRETCH = re.compile(r"\d(?:(?<=[./,]\d)\d*|\d*(?=[,/]|[ ]\d|\.\d+/)|\d*())")
 # how far before its first digit a number of `_READ_NUM` may start: a sign, a space, a currency, a
 # space, a second sign and a point come before the digits, one character each at most
 NUMBER_LEAD = 6
 
 
-def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], NumberMatch]]:
+def _numbers_near(visible: str, near: set[int],
+                  values: set[tuple[int, int]] | None = None) -> list[tuple[re.Match[str], NumberMatch]]:
     """`_all_numbers(visible)` less the numbers that cannot lie near a value of `near` (their nearest
     whole number, their whole part: `stated_values`; signs dropped): a number with a fraction is
     kept, and one without whose whole part and the next one up (12.5 is near 13) are both not near
@@ -861,34 +865,34 @@ def _numbers_near(visible: str, near: set[int]) -> list[tuple[re.Match[str], Num
       decimals and a slash after it) is the whole part of the number that holds it, if any: when
       it is not near, the number is not read, and the next search starts after the stretch (a
       number's own decimals and words, "12.5", "12 thousand", "12 percent", hold no start of one).
-    The numbers found are those of `_READ_NUM.finditer(visible)`, in order."""
-    both = near.union(map(neg, near))
-    hits = both.union(map((-1).__add__, both))  # a whole part t is near when t or t + 1 is
+    - with `values` (what the callers then keep of the numbers: `_may_be`), a whole number written
+      without a point (no fraction, no mixed number) is only read when it or its negative is one of
+      them: its value, its scale word taken off (`_bare`), is k or -k, with no decimal places. A plain
+      stretch with no decimals after it is such a number's digits, so it is not even searched from.
+    The numbers found are those of `_READ_NUM.finditer(visible)` (less those whole numbers), in order."""
     out: list[tuple[re.Match[str], NumberMatch]] = []
     stretch, read = _STRETCH.search, _READ_NUM.search
-    size = len(visible)
     pos = 0
     while (d := stretch(visible, pos)) is not None:
         start, end = d.span()
-        if (start == 0 or visible[start - 1] not in "./,") and int(d.group()) not in hits:
-            after = visible[end:end + 2]
-            if not after or (after[0] not in ",/" and not (after[0] == " " and after[1:].isdecimal())):
-                if after[:1] != "." or not after[1:].isdecimal():
-                    pos = end
-                    continue
-                j = end + 1  # decimals: a slash after them makes a fraction ("12.5/3")
-                while j < size and visible[j].isdecimal():
-                    j += 1
-                if visible[j:j + 1] != "/":
-                    pos = end
-                    continue
+        if d.group(1) is not None:  # a plain stretch: the whole part of the number that holds it, if any
+            k = int(d.group())
+            # near: k or k + 1 (12.5 is near 13) is in `near`, signs dropped (no set of them is built)
+            if (k not in near and k + 1 not in near and -k not in near and -k - 1 not in near) or (values is not None and (k, 1) not in values and (-k, 1) not in values
+                                 and not (visible[end:end + 1] == "." and visible[end + 1:end + 2].isdecimal())):
+                pos = end
+                continue  # not near; or, with no decimals after it, a whole number `_may_be` drops
         m = read(visible, max(pos, start - NUMBER_LEAD))
         if m is None:
             break
         pos = m.end()
         _, _, _, whole, num, den, _, _ = m.groups()
-        if den is None and whole is None and int(num.partition(".")[0].replace(",", "") or 0) not in hits:
-            continue
+        if den is None and whole is None:
+            k = int(num.partition(".")[0].replace(",", "") or 0)
+            if k not in near and k + 1 not in near and -k not in near and -k - 1 not in near:
+                continue
+            if values is not None and "." not in num and (k, 1) not in values and (-k, 1) not in values:
+                continue  # a whole number, k or -k (its scale word taken off), that `_may_be` drops
         n = _to_number(m, visible)
         if n is not None:
             out.append((m, n))
@@ -911,16 +915,18 @@ def _written_again(steps: tuple[tuple[NumberMatch, str, int], ...], candidate: s
     often as it is needed is not read again. One pass of one pattern over the rewrite."""
     if "=" not in candidate:
         return [0] * len(steps)
-    after = Counter(_AFTER_EQUALS.findall(candidate))
+    after: dict[str, int] = {}  # how often each number is written after an "=" (a Counter cost more)
+    for number in _AFTER_EQUALS.findall(candidate):
+        after[number] = after.get(number, 0) + 1
     found = []
     for value, how, times in steps:
         if how != "result" or value.value.denominator != 1 or value.percent:
             found.append(0)
             continue
         plain = str(value.value.numerator)
-        n = after[plain]
+        n = after.get(plain, 0)
         if n < times and len(plain) > 3:
-            n += after[f"{value.value.numerator:,}"]
+            n += after.get(f"{value.value.numerator:,}", 0)
         found.append(min(n, times))
     return found
 
