@@ -72,7 +72,8 @@ Three parts:
    shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
    the full verification, printed apart. Split by a hash of the question (`working_split`).
    Added sentence (issue #9, D2; `--added-only`, `--added-misses` for the dev misses): a rewriting task's
-   text with another row's sentence put at its start, end or middle (`added_cases`), against real rewrites of
+   text with another row's sentence put at its start, end or middle, or glued on without a full stop (after
+   a comma or an "and", run on at either end, inside the first sentence: `added_cases`), against real rewrites of
    the same request: JFLEG's second person's correction of a learner sentence (task text_correction;
    jfleg_corrections.jsonl in `added/` beside --thirdparty, benchmarks/thirdparty/jfleg.py), CondaQA's
    paraphrase edits (task paraphrasing), and Alpaca rows routed to a rewriting task (originals only); split

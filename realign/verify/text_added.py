@@ -22,6 +22,14 @@ edit (NOTE_WORDS edit words or more) that quotes words neither the original nor 
 speaks of another text ("The reflexive pronoun 'themselves' is unnecessary" under a text with no
 "themselves") and is added content too.
 
+A sentence glued into one of the text's sentences ("..., she is going to the store", "... and the
+government should think about nature", "... the law Humans have been ...") leaves that sentence mostly
+known, so the sentences are read as a run of content units too (`added_run`): LONG_RUN (four) new units
+in a row are added content wherever they stand (CondaQA's dev paraphrases have at most three), and
+MIN_RUN (two) new units in a row that start a clause (after a comma, a conjunction, a capital letter)
+are added when the original has nothing between the units around them: an insertion, where a reworded
+phrase ("which was illegal" -> "which was against the law") replaces units the original has there.
+
 The answer contract cannot tell a transformation from any other open answer (both are `none`), so
 the check is gated on the task: the rewriting tasks' criteria list it (`verifiers`).
 """
@@ -45,18 +53,23 @@ PREFIX = 6  # letters of a stem compared, as in length_parts ("moderat-ion" / "m
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W_]+(?:['’][^\W_]+)?")
 
 
+def _unit(word: str) -> str | None:
+    """The content unit of one token of `_TOKEN`, or None for a stop, discourse or short word."""
+    if word[0].isdigit():
+        return word.replace(",", "").rstrip(".")
+    word = word.lower()
+    return _stem(word)[:PREFIX] if len(word) >= 3 and word not in _STOP and word not in _DISCOURSE else None
+
+
+def unit_sequence(text: str) -> list[str]:
+    """The content units of `text` in their order, repeats kept; list markers left out."""
+    return [u for w in _TOKEN.findall(_MARKERS.sub("", text)) if (u := _unit(w)) is not None]
+
+
 def units(text: str) -> set[str]:
     """The content units of `text`: words of three letters or more that are no stop or discourse word,
     on a light stem cut to PREFIX letters, and numbers (without thousands commas); list markers left out."""
-    out: set[str] = set()
-    for w in _TOKEN.findall(_MARKERS.sub("", text)):
-        if w[0].isdigit():
-            out.add(w.replace(",", "").rstrip("."))
-            continue
-        w = w.lower()
-        if len(w) >= 3 and w not in _STOP and w not in _DISCOURSE:
-            out.add(_stem(w)[:PREFIX])
-    return out
+    return set(unit_sequence(text))
 
 
 # The words of talking about a text and its edits: a rewrite's note on what it changed uses them
@@ -72,6 +85,12 @@ EDIT_WORDS = units("""sentence sentences text texts version versions rewrite rew
     fluent fluency flow structure converted conversion translated translation improved improve keeps kept
     adjusted adjusts instead better error errors mistake mistakes unnecessary necessary note""")
 NOTE_WORDS = 2  # edit words that make a sentence a note on the edit, whose quotations must be in the text
+MIN_RUN = 2  # new content words in a row that make a clause glued in where the original has nothing between
+LONG_RUN = 4  # new content words in a row that are added wherever they stand (CondaQA's dev paraphrases: at most 3)
+SHORT_PREFIX = 5  # letters of a unit that match a known unit's first letters in a run ("mobili-sation"/"-zation")
+# where a run of new words starts a clause: after a comma, colon, semicolon, full stop or line end, after a
+# conjunction, or at a capital letter (a sentence run on without a full stop, "... the law She is ...")
+_JOIN = re.compile(r"[,;:.!?\n]|\b(?:and|but|so|or|yet|while|whereas|because|then)\b|\b[A-Z]")
 
 # a sentence ends at . ! ? and white space (whatever case follows: "fuel. although ..."), a list
 # marker after it dropped; and before a capitalised function word glued to the text before it
@@ -91,6 +110,60 @@ def sentences(text: str) -> list[str]:
         for part in _SENTENCE_END.split(bare) if bare else ():
             out += [s.strip() for s in _GLUED.split(part) if s.strip()]
     return out
+
+
+def _is_note(sentence: str) -> bool:
+    """A note on the edit: NOTE_WORDS edit words or more, making half its content words or more
+    ("- 'illegal' -> corrected: spelling or grammar")."""
+    seq = unit_sequence(sentence)
+    edit = [u for u in seq if u in EDIT_WORDS]
+    return len(set(edit)) >= NOTE_WORDS and 2 * len(edit) >= len(seq)
+
+
+def _knows(known: set[str]):
+    """Whether a unit is known: in `known`, or sharing its first SHORT_PREFIX letters with a known unit,
+    or starting with a known unit of four letters or more ("leadership" under "leader", "mobilization"
+    under "mobilisation")."""
+    heads = {k[:SHORT_PREFIX] for k in known if len(k) >= SHORT_PREFIX}
+    return lambda u: (u in known or (len(u) >= SHORT_PREFIX and u[:SHORT_PREFIX] in heads)
+                      or any(u[:n] in known for n in range(4, len(u))))
+
+
+def added_run(inp: CheckInput, known: set[str]) -> tuple[str, str] | None:
+    """Words glued into a sentence of the text without a full stop of their own ("..., she is going to the
+    store", "... and the government should think about nature", "... the law She is ..."): the first run of
+    content words in a row that none of the original, request, context or evidence has and that is
+    LONG_RUN words long, or MIN_RUN words long, joined at a clause boundary (a comma, a conjunction, a
+    capital letter, the start of a sentence) and put where the original has nothing between the words
+    around it (an insertion, not a reworded phrase: "in the absence of any evidence" -> "due to the lack
+    of proof" replaces words of the original). Notes on the edit and courtesies are not read."""
+    text = "\n".join(s for s in sentences(inp.candidate) if not is_pleasantry(s) and not _is_note(s))
+    seq = [(u, m.start(), m.start() + len(m.group().rstrip(",")))  # "2009," ends before its comma
+           for m in _TOKEN.finditer(text) if (u := _unit(m.group())) is not None]
+    order = unit_sequence(inp.original)
+    at: dict[str, list[int]] = {}
+    for i, u in enumerate(order):
+        at.setdefault(u, []).append(i)
+    knows = _knows(known)
+    i = 0
+    while i < len(seq):
+        if knows(seq[i][0]):
+            i += 1
+            continue
+        j = i
+        while j < len(seq) and not knows(seq[j][0]):
+            j += 1
+        run, span = j - i, text[seq[i][1]:seq[j - 1][2]]
+        if run >= LONG_RUN:
+            return span, f"{run} content words in a row that neither has"
+        if run >= MIN_RUN and (i == 0 or _JOIN.search(text[seq[i - 1][2]:seq[i][2]])):
+            before = next((at[u] for u, _, _ in reversed(seq[:i]) if u in at), [-1])
+            after = next((at[u] for u, _, _ in seq[j:] if u in at), [len(order)])
+            if any(b - a == 1 for a in before for b in after):
+                return span, (f"{run} content words in a row that neither has, joined on as a clause where the "
+                              f"original has nothing between the words around them")
+        i = j
+    return None
 
 
 def added_sentence(inp: CheckInput) -> tuple[str, str] | None:
@@ -114,7 +187,10 @@ def added_sentence(inp: CheckInput) -> tuple[str, str] | None:
                 quoted = (m.group(1) or m.group(2)).strip()
                 if quoted and quoted.lower() not in lower:
                     return sentence, f"a note on the edit that quotes {quoted!r}, which neither has"
-    return None
+    if not reference:
+        reference = "\n".join((inp.original, inp.instruction, inp.context, inp.evidence))
+        known = units(reference) | EDIT_WORDS
+    return added_run(inp, known)
 
 
 def check_text_added(inp: CheckInput) -> CheckResult:
