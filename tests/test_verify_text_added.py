@@ -84,6 +84,11 @@ def test_sentences_split_at_any_full_stop_and_before_a_glued_function_word() -> 
                                                                          "The next one"]
 
 
+def test_a_title_or_company_abbreviation_ends_no_sentence() -> None:
+    assert sentences("Both GM and No. 2 Ford Motor Co. declined, Mr. So said. Then") == [
+        "Both GM and No. 2 Ford Motor Co. declined, Mr. So said.", "Then"]
+
+
 OPEN = CORRECTED.rstrip(".")
 
 
@@ -101,6 +106,19 @@ def test_a_clause_glued_on_without_a_full_stop_is_rejected(candidate: str) -> No
     assert "content words in a row" in next(c.reason for c in v.checks if c.name == "text_added")
 
 
+LIBRARY = ("Last week the city committee rejected the proposal for the old library because the budget was far too "
+           "small for the planned renovation, the mayor said.")
+
+
+def test_the_same_words_inserted_where_the_original_keeps_its_own_are_added() -> None:
+    candidate = LIBRARY.replace("library because", "library, the available funding could not cover the intended "
+                                "refurbishment work, because")
+    inp = CheckInput(task="paraphrasing", instruction=f"Paraphrase this sentence:\n\n{LIBRARY}", original=LIBRARY,
+                     candidate=candidate)
+    result = check_text_added(inp)
+    assert not result.passed and "drops 0 of the original's" in result.reason
+
+
 @pytest.mark.parametrize(("original", "candidate"), [
     # a phrase reworded where the original had one: a replacement, not an insertion
     ("The museum was closed on Monday, which was unusual.", "The museum was closed on Monday, which was against the norm."),
@@ -110,6 +128,12 @@ def test_a_clause_glued_on_without_a_full_stop_is_rejected(candidate: str) -> No
     ("Please send me the report.", "Please send me the report at your earliest convenience."),
     # three new words in a row, fewer than a run that is added wherever it stands
     ("Since then, the war has drained the workforce.", "Since achieving independence, the war has drained the workforce."),
+    # six new words in a row in place of five the original drops there: a reworded stretch, not an insertion
+    (LIBRARY, "Last week the city committee rejected the proposal for the old library since the available funding "
+              "could not cover the intended refurbishment work, the mayor said."),
+    # a possessive is the word itself ("Reed's" / "Reed College")
+    ("It was composed shortly after Reed's founding, and is rarely heard today.",
+     "Shortly after Reed College was founded, it was composed, and is seldom heard today."),
 ])
 def test_a_reworded_phrase_or_a_few_words_within_a_clause_are_no_glued_clause(original: str, candidate: str) -> None:
     inp = CheckInput(task="paraphrasing", instruction=f"Paraphrase this sentence:\n\n{original}", original=original,
