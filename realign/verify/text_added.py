@@ -96,10 +96,12 @@ SHORT_PREFIX = 5  # letters of a unit that match a known unit's first letters in
 _JOIN = re.compile(r"[,;:.!?\n]|\b(?:and|but|so|or|yet|while|whereas|because|then)\b|\b[A-Z]")
 
 # a sentence ends at . ! ? and white space (whatever case follows: "fuel. although ..."), a list
-# marker after it dropped, unless the full stop ends a title or company abbreviation; and before a capitalised function word glued to the text before it
+# marker after it dropped, unless the full stop ends a title or company abbreviation ("No. 2 Ford Motor
+# Co. declined"); and before a capitalised function word glued to the text before it
 # ("... in my studies When you're ...", a sentence added without a full stop)
-_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Co", "Inc", "Jr", "Sr", "vs")  # "No. 2 Ford Motor Co. declined"
-_SENTENCE_END = re.compile("".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"(?<=[.!?])[\"'”’)\]]*\s+(?:[-*•]\s+)?")
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Co", "Inc", "Jr", "Sr", "vs")
+_SENTENCE_END = re.compile("".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS)
+                           + r"(?<=[.!?])[\"'”’)\]]*\s+(?:[-*•]\s+)?")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])\s+(?=(?:" + "|".join(sorted(w.capitalize() for w in _STOP | _DISCOURSE if len(w) > 1))
                     + r")\s)")
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{1,60})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,60})['’](?!\w)")
