@@ -72,7 +72,8 @@ Three parts:
    shreyshahi, ZeroEval), which may take other steps: rejected by the working check alone and by
    the full verification, printed apart. Split by a hash of the question (`working_split`).
    Added sentence (issue #9, D2; `--added-only`, `--added-misses` for the dev misses): a rewriting task's
-   text with another row's sentence put at its start, end or middle (`added_cases`), against real rewrites of
+   text with another row's sentence put at its start, end or middle, or glued on without a full stop (after
+   a comma or an "and", run on at either end, inside the first sentence: `added_cases`), against real rewrites of
    the same request: JFLEG's second person's correction of a learner sentence (task text_correction;
    jfleg_corrections.jsonl in `added/` beside --thirdparty, benchmarks/thirdparty/jfleg.py), CondaQA's
    paraphrase edits (task paraphrasing), and Alpaca rows routed to a rewriting task (originals only); split
@@ -611,6 +612,7 @@ def negation_edits(folder: Path, dev_only: bool = False, show_misses: bool = Fal
 # --- a transformed text with an unrelated sentence added (issue #9, D2) ---------------------------------
 
 JFLEG_FILE = "jfleg_corrections.jsonl"  # in the folder `added` beside --thirdparty (benchmarks/thirdparty/jfleg.py)
+MRPC_FILE = "mrpc_paraphrases.jsonl"  # in the folder `added` beside --thirdparty (benchmarks/thirdparty/mrpc_pairs.py)
 
 
 def added_split(text: str) -> str:
@@ -632,7 +634,8 @@ def _foreign_sentence(texts: list[str], i: int) -> str:
 def added_sources(args: argparse.Namespace) -> dict[str, list[tuple[str, str, str, str, str]]]:
     """source -> (split, instruction, original, rewrite or "", task) rows: JFLEG corrections (a second
     person's correction as the rewrite), CondaQA paraphrase edits (the paraphrase as the rewrite; the
-    converter's split), Alpaca rows the embedded classifier routes to a rewriting task (no rewrite)."""
+    converter's split), MRPC paraphrase pairs (the shorter sentence as the rewrite), Alpaca rows the
+    embedded classifier routes to a rewriting task (no rewrite)."""
     out: dict[str, list[tuple[str, str, str, str, str]]] = {}
     p = args.thirdparty.parent / "added" / JFLEG_FILE
     if p.is_file():
@@ -647,6 +650,12 @@ def added_sources(args: argparse.Namespace) -> dict[str, list[tuple[str, str, st
                           for r in rows if r["edit"] == "paraphrase"]
     else:
         print(f"   (skipped CondaQA paraphrases: no {p})")
+    p = args.thirdparty.parent / "added" / MRPC_FILE
+    if p.is_file():  # two news writers' wordings of one fact: long reworded stretches
+        rows = [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
+        out["mrpc"] = [(r["split"], r["instruction"], r["original"], r["candidate"], "paraphrasing") for r in rows]
+    else:
+        print(f"   (skipped MRPC paraphrases: no {p})")
     alpaca = [c for c in rewriting_cases(args.shared) if c.cls == "with_heading"]  # one per routed row
     out["alpaca"] = [(added_split(c.original), c.instruction, c.original, "", c.task) for c in alpaca]
     return out

@@ -84,10 +84,69 @@ def test_sentences_split_at_any_full_stop_and_before_a_glued_function_word() -> 
                                                                          "The next one"]
 
 
+def test_a_title_or_company_abbreviation_ends_no_sentence() -> None:
+    assert sentences("Both GM and No. 2 Ford Motor Co. declined, Mr. So said. Then") == [
+        "Both GM and No. 2 Ford Motor Co. declined, Mr. So said.", "Then"]
+
+
+OPEN = CORRECTED.rstrip(".")
+
+
+@pytest.mark.parametrize("candidate", [
+    f"{OPEN}, she is going to the store.",  # a clause after a comma
+    f"{OPEN} and she is going to the store.",  # after "and"
+    f"{OPEN} Meetings now start at noon.",  # run on at a capital letter that is no function word
+    f"I received a new phone yesterday {CORRECTED}",  # run on before the text
+    "Because I saw that someone did something that saved me time, the meeting moved upstairs, I did it too.",
+    f"{OPEN}, although the quarterly budget review meeting happens tomorrow.",  # four new words in a row
+])
+def test_a_clause_glued_on_without_a_full_stop_is_rejected(candidate: str) -> None:
+    v = verdict("text_correction", CORRECT, CORRECTED, candidate)
+    assert [c.name for c in v.checks if not c.passed] == ["text_added"]
+    assert "content words in a row" in next(c.reason for c in v.checks if c.name == "text_added")
+
+
+LIBRARY = ("Last week the city committee rejected the proposal for the old library because the budget was far too "
+           "small for the planned renovation, the mayor said.")
+
+
+def test_the_same_words_inserted_where_the_original_keeps_its_own_are_added() -> None:
+    candidate = LIBRARY.replace("library because", "library, the available funding could not cover the intended "
+                                "refurbishment work, because")
+    inp = CheckInput(task="paraphrasing", instruction=f"Paraphrase this sentence:\n\n{LIBRARY}", original=LIBRARY,
+                     candidate=candidate)
+    result = check_text_added(inp)
+    assert not result.passed and "drops 0 of the original's" in result.reason
+
+
+@pytest.mark.parametrize(("original", "candidate"), [
+    # a phrase reworded where the original had one: a replacement, not an insertion
+    ("The museum was closed on Monday, which was unusual.", "The museum was closed on Monday, which was against the norm."),
+    ("He was a ship captain, and he sailed to Lisbon in 1502.",
+     "Serving as a captain of ships, he made a voyage to Lisbon in 1502."),
+    # new words inside a clause, not joined on as one of their own ("at your earliest" after "report")
+    ("Please send me the report.", "Please send me the report at your earliest convenience."),
+    # three new words in a row, fewer than a run that is added wherever it stands
+    ("Since then, the war has drained the workforce.", "Since achieving independence, the war has drained the workforce."),
+    # six new words in a row in place of five the original drops there: a reworded stretch, not an insertion
+    (LIBRARY, "Last week the city committee rejected the proposal for the old library since the available funding "
+              "could not cover the intended refurbishment work, the mayor said."),
+    # a possessive is the word itself ("Reed's" / "Reed College")
+    ("It was composed shortly after Reed's founding, and is rarely heard today.",
+     "Shortly after Reed College was founded, it was composed, and is seldom heard today."),
+])
+def test_a_reworded_phrase_or_a_few_words_within_a_clause_are_no_glued_clause(original: str, candidate: str) -> None:
+    inp = CheckInput(task="paraphrasing", instruction=f"Paraphrase this sentence:\n\n{original}", original=original,
+                     candidate=candidate)
+    assert check_text_added(inp).passed, check_text_added(inp).reason
+
+
 def test_the_generated_additions_are_rejected_and_its_controls_pass() -> None:
     cases = added_cases(CORRECT, CORRECTED, UNRELATED, "text_correction",
                         rewrite="Because I saw someone do something that saved me time, I did it as well.")
-    assert {c.cls for c in cases if not c.same_answer} == {"added_at_start", "added_at_end"}
+    assert {c.cls for c in cases if not c.same_answer} == {
+        "added_at_start", "added_at_end", "added_after_comma", "added_after_and", "added_run_on_end",
+        "added_run_on_start", "added_clause_inside"}
     for c in cases:
         v = verdict(c.task, c.instruction, c.original, c.candidate)
         assert v.passed is c.same_answer, (c.cls, [x.reason for x in v.checks if not x.passed])

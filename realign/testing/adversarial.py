@@ -1074,11 +1074,23 @@ def question_cases(instruction: str, original: str, next_user: str) -> list[Case
 
 # --- a transformed text with an unrelated sentence added (issue #9, D2) ------------------------------
 
+def _open_end(text: str) -> str:
+    """`text` without the full stop, question or exclamation mark it ends with."""
+    return re.sub(r"[.!?]+$", "", text.rstrip())
+
+
+def _lower_first(text: str) -> str:
+    """`text` with its first letter in lower case, unless its first word is "I" or an acronym ("NASA")."""
+    first = text.split(maxsplit=1)[0] if text.split() else ""
+    return text if first == "I" or first[:2].isupper() else text[:1].lower() + text[1:]
+
+
 def added_cases(instruction: str, original: str, foreign: str, task: str, rewrite: str = "") -> list[Case]:
     """A rewriting task's text (corrected, paraphrased, made formal) whose rewrite adds an unrelated
     sentence, as SmolLM2-135M's rewrite did (issue #9, trial finding D2): `foreign` (a sentence of
     another row) put before the text, after it, and between two of its sentences when it has more than
-    one. The text is `rewrite` when given (another person's rewrite of the same request: a control as
+    one, and glued on without a full stop of its own (after a comma, after "and", run on at the end or
+    the start, as a clause after the text's first comma). The text is `rewrite` when given (another person's rewrite of the same request: a control as
     it is) and the original otherwise. Controls of ours beside it: a heading, a note on the edit, a
     list of the corrections quoting the request's words (the format text_correction asks for)."""
     from realign.verify.text_added import sentences
@@ -1095,6 +1107,17 @@ def added_cases(instruction: str, original: str, foreign: str, task: str, rewrit
         at = text.find(cut)
         if at > 0:
             out.append(c("added_in_middle", f"{text[:at].rstrip()} {foreign} {text[at:]}", False))
+    # the same sentence glued on without a full stop of its own (SmolLM2-135M's "... in my studies When
+    # you're ..."): a clause after a comma or an "and", a run-on at the end or the start, a clause put
+    # after the first comma of the text
+    open_text, open_foreign, clause = _open_end(text), _open_end(foreign), _lower_first(_open_end(foreign))
+    out += [c("added_after_comma", f"{open_text}, {_lower_first(foreign)}", False),
+            c("added_after_and", f"{open_text} and {_lower_first(foreign)}", False),
+            c("added_run_on_end", f"{open_text} {foreign}", False),
+            c("added_run_on_start", f"{open_foreign} {text}", False)]
+    comma = text.find(", ")
+    if comma > 0:
+        out.append(c("added_clause_inside", f"{text[:comma]}, {clause}, {text[comma + 2:]}", False))
     request = instruction.strip().split("\n")[-1].strip()
     changed = [w for w in re.findall(r"[A-Za-z']{4,}", request) if w.lower() not in text.lower()][:2]
     notes = "\n".join(f"- '{w}' -> corrected: spelling or grammar" for w in changed) or "- no other changes"

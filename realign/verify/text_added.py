@@ -22,6 +22,16 @@ edit (NOTE_WORDS edit words or more) that quotes words neither the original nor 
 speaks of another text ("The reflexive pronoun 'themselves' is unnecessary" under a text with no
 "themselves") and is added content too.
 
+A sentence glued into one of the text's sentences ("..., she is going to the store", "... and the
+government should think about nature", "... the law Humans have been ...") leaves that sentence mostly
+known, so the sentences are read as a run of content units too (`added_run`). What tells such a run from
+a paraphrase is what happens around it: an addition inserts new words and keeps the original's words
+around them; a paraphrase substitutes, dropping about as many of the original's words at that place as
+it brings ("which was illegal" -> "which was against the law"; human paraphrases in CondaQA and MRPC
+reword four words in a row and more). A run counts as added when the original words dropped at its place are
+fewer than half the run: a run of LONG_RUN (four) or more wherever it stands, a run of MIN_RUN (two) or
+three where it starts a clause (after a comma, a conjunction, a capital letter) and nothing is dropped.
+
 The answer contract cannot tell a transformation from any other open answer (both are `none`), so
 the check is gated on the task: the rewriting tasks' criteria list it (`verifiers`).
 """
@@ -45,18 +55,23 @@ PREFIX = 6  # letters of a stem compared, as in length_parts ("moderat-ion" / "m
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W_]+(?:['’][^\W_]+)?")
 
 
+def _unit(word: str) -> str | None:
+    """The content unit of one token of `_TOKEN`, or None for a stop, discourse or short word."""
+    if word[0].isdigit():
+        return word.replace(",", "").rstrip(".")
+    word = re.sub(r"['’]s?$", "", word.lower())  # "Reed's" is "Reed"
+    return _stem(word)[:PREFIX] if len(word) >= 3 and word not in _STOP and word not in _DISCOURSE else None
+
+
+def unit_sequence(text: str) -> list[str]:
+    """The content units of `text` in their order, repeats kept; list markers left out."""
+    return [u for w in _TOKEN.findall(_MARKERS.sub("", text)) if (u := _unit(w)) is not None]
+
+
 def units(text: str) -> set[str]:
     """The content units of `text`: words of three letters or more that are no stop or discourse word,
     on a light stem cut to PREFIX letters, and numbers (without thousands commas); list markers left out."""
-    out: set[str] = set()
-    for w in _TOKEN.findall(_MARKERS.sub("", text)):
-        if w[0].isdigit():
-            out.add(w.replace(",", "").rstrip("."))
-            continue
-        w = w.lower()
-        if len(w) >= 3 and w not in _STOP and w not in _DISCOURSE:
-            out.add(_stem(w)[:PREFIX])
-    return out
+    return set(unit_sequence(text))
 
 
 # The words of talking about a text and its edits: a rewrite's note on what it changed uses them
@@ -72,11 +87,21 @@ EDIT_WORDS = units("""sentence sentences text texts version versions rewrite rew
     fluent fluency flow structure converted conversion translated translation improved improve keeps kept
     adjusted adjusts instead better error errors mistake mistakes unnecessary necessary note""")
 NOTE_WORDS = 2  # edit words that make a sentence a note on the edit, whose quotations must be in the text
+MIN_RUN = 2  # new content words in a row that make a clause glued in where the original drops nothing
+LONG_RUN = 4  # new content words in a row that are read wherever they stand, added unless they replace words
+SUBSTITUTION = 2  # a run is inserted when the original's words dropped at its place are under 1/2 of its length
+SHORT_PREFIX = 5  # letters of a unit that match a known unit's first letters in a run ("mobili-sation"/"-zation")
+# where a run of new words starts a clause: after a comma, colon, semicolon, full stop or line end, after a
+# conjunction, or at a capital letter (a sentence run on without a full stop, "... the law She is ...")
+_JOIN = re.compile(r"[,;:.!?\n]|\b(?:and|but|so|or|yet|while|whereas|because|then)\b|\b[A-Z]")
 
 # a sentence ends at . ! ? and white space (whatever case follows: "fuel. although ..."), a list
-# marker after it dropped; and before a capitalised function word glued to the text before it
+# marker after it dropped, unless the full stop ends a title or company abbreviation ("No. 2 Ford Motor
+# Co. declined"); and before a capitalised function word glued to the text before it
 # ("... in my studies When you're ...", a sentence added without a full stop)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?:[-*•]\s+)?")
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Co", "Inc", "Jr", "Sr", "vs")
+_SENTENCE_END = re.compile("".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS)
+                           + r"(?<=[.!?])[\"'”’)\]]*\s+(?:[-*•]\s+)?")
 _GLUED = re.compile(r"(?<=[a-z0-9)\]])\s+(?=(?:" + "|".join(sorted(w.capitalize() for w in _STOP | _DISCOURSE if len(w) > 1))
                     + r")\s)")
 _QUOTE = re.compile(r"[\"“]([^\"“”\n]{1,60})[\"”]|(?<!\w)['‘]([^'‘’\n]{1,60})['’](?!\w)")
@@ -91,6 +116,76 @@ def sentences(text: str) -> list[str]:
         for part in _SENTENCE_END.split(bare) if bare else ():
             out += [s.strip() for s in _GLUED.split(part) if s.strip()]
     return out
+
+
+def _is_note(sentence: str) -> bool:
+    """A note on the edit: NOTE_WORDS edit words or more, making half its content words or more
+    ("- 'illegal' -> corrected: spelling or grammar")."""
+    seq = unit_sequence(sentence)
+    edit = [u for u in seq if u in EDIT_WORDS]
+    return len(set(edit)) >= NOTE_WORDS and 2 * len(edit) >= len(seq)
+
+
+def _knows(known: set[str]):
+    """Whether a unit is known: in `known`, or sharing its first SHORT_PREFIX letters with a known unit,
+    or starting with a known unit of four letters or more ("leadership" under "leader", "mobilization"
+    under "mobilisation")."""
+    heads = {k[:SHORT_PREFIX] for k in known if len(k) >= SHORT_PREFIX}
+    return lambda u: (u in known or (len(u) >= SHORT_PREFIX and u[:SHORT_PREFIX] in heads)
+                      or any(u[:n] in known for n in range(4, len(u))))
+
+
+def _dropped(order: list[str], kept, lo: int, hi: int) -> int:
+    """How many of the original's content units order[lo:hi] the rewrite does not have (`kept` tells)."""
+    return sum(not kept(u) for u in order[lo:hi])
+
+
+def added_run(inp: CheckInput, known: set[str]) -> tuple[str, str] | None:
+    """Words glued into a sentence of the text without a full stop of their own ("..., she is going to the
+    store", "... and the government should think about nature", "... the law She is ..."): the first run of
+    content words in a row that none of the original, request, context or evidence has, LONG_RUN words long
+    anywhere or MIN_RUN words long where it starts a clause (after a comma, a conjunction, a capital letter,
+    at the start of a sentence), that is inserted rather than put in place of the original's words.
+
+    An insertion brings new words while the original's words around them all stay; a paraphrase puts new
+    words where it drops the original's ("in the absence of any evidence" -> "due to the lack of proof").
+    The run's place in the original lies between the original's positions of the kept words on either side
+    of it (the closest pair in order; the original's start or end at an edge), or is the whole original
+    when those words come in another order (a clause moved). The run is inserted when the original content
+    words the rewrite drops there are fewer than 1/SUBSTITUTION of the run, and none for a run shorter
+    than LONG_RUN (a phrase explained in three words, "Down Under" -> "English-speaking nations of the
+    Southern hemisphere", drops one). Notes on the edit and courtesies are not read."""
+    text = "\n".join(s for s in sentences(inp.candidate) if not is_pleasantry(s) and not _is_note(s))
+    seq = [(u, m.start(), m.start() + len(m.group().rstrip(",")))  # "2009," ends before its comma
+           for m in _TOKEN.finditer(text) if (u := _unit(m.group())) is not None]
+    order = unit_sequence(inp.original)
+    at: dict[str, list[int]] = {}
+    for i, u in enumerate(order):
+        at.setdefault(u, []).append(i)
+    knows, kept = _knows(known), _knows({u for u, _, _ in seq})
+    i = 0
+    while i < len(seq):
+        if knows(seq[i][0]):
+            i += 1
+            continue
+        j = i
+        while j < len(seq) and not knows(seq[j][0]):
+            j += 1
+        run, span = j - i, text[seq[i][1]:seq[j - 1][2]]
+        if run >= LONG_RUN or (run >= MIN_RUN and (i == 0 or _JOIN.search(text[seq[i - 1][2]:seq[i][2]]))):
+            before = next((at[u] for u, _, _ in reversed(seq[:i]) if u in at), [-1])  # -1: the original's start
+            after = next((at[u] for u, _, _ in seq[j:] if u in at), [len(order)])  # or its end
+            pairs = [(b - a, a, b) for a in before for b in after if b > a]
+            if pairs:  # its place: between the original's positions of the kept words around it, the closest pair
+                _, a, b = min(pairs)
+                dropped = _dropped(order, kept, a + 1, b)
+            else:  # those words come in another order (a clause moved): its place in the original is unclear
+                dropped = _dropped(order, kept, 0, len(order))
+            if SUBSTITUTION * dropped < run and (dropped == 0 or run >= LONG_RUN):
+                return span, (f"{run} content words in a row that neither has, where the rewrite drops "
+                              f"{dropped} of the original's: inserted, not put in place of the original's words")
+        i = j
+    return None
 
 
 def added_sentence(inp: CheckInput) -> tuple[str, str] | None:
@@ -114,7 +209,10 @@ def added_sentence(inp: CheckInput) -> tuple[str, str] | None:
                 quoted = (m.group(1) or m.group(2)).strip()
                 if quoted and quoted.lower() not in lower:
                     return sentence, f"a note on the edit that quotes {quoted!r}, which neither has"
-    return None
+    if not reference:
+        reference = "\n".join((inp.original, inp.instruction, inp.context, inp.evidence))
+        known = units(reference) | EDIT_WORDS
+    return added_run(inp, known)
 
 
 def check_text_added(inp: CheckInput) -> CheckResult:
