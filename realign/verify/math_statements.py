@@ -20,7 +20,9 @@ from functools import lru_cache
 from fractions import Fraction
 from typing import Iterator
 
-from realign.verify.math_numbers import NumberMatch, _NUM, _WORD_NUM, _normalize_latex, _to_number, _word_number
+from realign.verify.math_numbers import (
+    NumberMatch, _WORD_NUM, _normalize_latex, _to_number, _word_number, num_matches,
+)
 
 
 # Cue scanning is two-stage for speed: a cheap scan for the literal heads, then an anchored
@@ -202,7 +204,7 @@ def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
     """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
     out: list[tuple[NumberMatch, bool, int, int]] = []
     colon = ":" in seg
-    for m in _NUM.finditer(seg):
+    for m in num_matches(seg):
         n = _to_number(m, seg)
         if n is None or (colon and _clock(seg, m)):
             continue
@@ -370,7 +372,7 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
     for m in _HEDGE.finditer(sentence):
         if m.group(0).lower().startswith("to") and not _RANGE_FROM.search(sentence, 0, m.start()):
             continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72" or "4 hours, to dig 30"
-        for nm in _NUM.finditer(sentence, m.end()):
+        for nm in num_matches(sentence, m.end()):
             n = _to_number(nm, sentence)
             if nm.start() - m.end() > 20 or _clock(sentence, nm):
                 break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
@@ -387,7 +389,7 @@ def _boxed_value(content: str) -> NumberMatch | None:
     content = _normalize_latex(content)
     if "=" in content:
         content = content[content.rfind("=") + 1 :]
-    for m in _NUM.finditer(content):
+    for m in num_matches(content):
         n = _to_number(m, content)
         if n is not None:
             return n
@@ -545,4 +547,4 @@ def _question_values(question: str) -> frozenset[Fraction]:
     if not question:
         return frozenset()
     q = _normalize_latex(question)
-    return frozenset(n.value for m in _NUM.finditer(q) if (n := _to_number(m, q)) is not None)
+    return frozenset(n.value for m in num_matches(q) if (n := _to_number(m, q)) is not None)
