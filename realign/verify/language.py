@@ -168,10 +168,17 @@ def common_words(text: str, language: str) -> int:
 _original_language = lru_cache(maxsize=256)(detect)
 
 
+@lru_cache(maxsize=256)
+def _original_with_request(instruction: str, original: str, min_letters: int) -> tuple[str | None, str]:
+    """`detect` of the request and the original read together, remembered by the two texts (whose
+    hashes Python keeps): a key joined anew for each row would be hashed anew, a row's length each time."""
+    return detect(instruction + "\n" + original, min_letters)
+
+
 def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     lo, why_o = _original_language(inp.original, options.language_min_letters)
     if lo is None and inp.contract_kind == "number" and inp.instruction.strip():
-        lo, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        lo, why_q = _original_with_request(inp.instruction, inp.original, options.language_min_letters)
         if lo is not None:
             why_o = f"read with its question, the original alone being unclear: {why_q}"
     lc: str | None = None
@@ -180,7 +187,7 @@ def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         # 2 vs none 0"): read it with its request. That reading decides only against a rewrite
         # confidently in another language of which the original alone says not one common word (a
         # short French answer to an English "Translate ..." request keeps its French words).
-        with_q, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        with_q, why_q = _original_with_request(inp.instruction, inp.original, options.language_min_letters)
         if with_q is not None:
             lc, why_c = detect(inp.candidate, options.language_min_letters)
             if lc is not None and lc != with_q and not common_words(inp.original, lc):
