@@ -63,11 +63,11 @@ _NUM = re.compile(
     re.I,
 )
 # A search for `_NUM` enters the pattern at every position of the text (it opens with a lookahead,
-# so the regex engine has no first character to skip to), about 200 machine instructions a
-# character: over a whole solution that is most of the cost of reading its numbers. A search for one
-# digit skips in C instead. Every match of `_NUM` has its first digit at most NUMBER_LEAD characters
-# after its start (a sign, a space, a currency, a space, a second sign, a point; one each at most),
-# and only those lead characters between them.
+# so the regex engine has no first character to skip to); a search for one digit skips in C. Every
+# match of `_NUM` has its first digit at most NUMBER_LEAD characters after its start (a sign, a
+# space, a currency, a space, a second sign, a point; one each at most), with only those lead
+# characters between them. Over a whole GSM8K solution (645 characters) starting from the digits
+# costs 436k instructions against the plain scan's 545k (valgrind).
 NUMBER_LEAD = 6
 _NUM_LEADS = frozenset("-−$€£¥₹ .")
 _DIGIT = re.compile(r"\d")
@@ -75,10 +75,13 @@ _DIGITS = re.compile(r"\d+")
 
 
 def num_matches(text: str, pos: int = 0) -> Iterator[re.Match[str]]:
-    """The matches of `_NUM.finditer(text, pos)`, in order, found from the digits: for each next
-    digit, `_NUM` is tried from the start of the run of lead characters before it (within
-    NUMBER_LEAD), one position after another, as the search would; a digit that starts no number
-    skips its run of digits (no number starts right after a digit: the pattern's lookbehind)."""
+    """The matches of `_NUM.finditer(text, pos)`, in order, for a long text (a whole answer or
+    question; on a statement of 20 characters it costs about 25% more than the plain scan).
+
+    Found from the digits: for each next digit, `_NUM` is tried from the start of the run of lead
+    characters before it (within NUMBER_LEAD), one position after another, as the search would; a
+    digit that starts no number skips its run of digits (no number starts right after a digit: the
+    pattern's lookbehind)."""
     digit, match, leads = _DIGIT.search, _NUM.match, _NUM_LEADS
     while (d := digit(text, pos)) is not None:
         at = d.start()
@@ -166,7 +169,7 @@ def _to_number(m: re.Match[str], text: str) -> NumberMatch | None:
 def parse_number(text: str) -> NumberMatch | None:
     """The first number written in `text` (digits, LaTeX fraction or a number word)."""
     text = _normalize_latex(text)
-    for m in num_matches(text):
+    for m in _NUM.finditer(text):
         n = _to_number(m, text)
         if n is not None:
             return n

@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Iterator
 
 from realign.verify.math_numbers import (
-    NumberMatch, _WORD_NUM, _normalize_latex, _to_number, _word_number, num_matches,
+    NumberMatch, _NUM, _WORD_NUM, _normalize_latex, _to_number, _word_number, num_matches,
 )
 
 
@@ -204,7 +204,7 @@ def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
     """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
     out: list[tuple[NumberMatch, bool, int, int]] = []
     colon = ":" in seg
-    for m in num_matches(seg):
+    for m in _NUM.finditer(seg):  # a statement is short: the plain scan costs less than num_matches
         n = _to_number(m, seg)
         if n is None or (colon and _clock(seg, m)):
             continue
@@ -372,7 +372,7 @@ def _alternative(seg: str, first: NumberMatch) -> NumberMatch | None:
     for m in _HEDGE.finditer(sentence):
         if m.group(0).lower().startswith("to") and not _RANGE_FROM.search(sentence, 0, m.start()):
             continue  # "to" hedges only right after a number ("72 to 74"), not "comes to 72" or "4 hours, to dig 30"
-        for nm in num_matches(sentence, m.end()):
+        for nm in _NUM.finditer(sentence, m.end()):
             n = _to_number(nm, sentence)
             if nm.start() - m.end() > 20 or _clock(sentence, nm):
                 break  # far away, or a time of day ("from 1:00 PM to 5:00 PM")
@@ -389,7 +389,7 @@ def _boxed_value(content: str) -> NumberMatch | None:
     content = _normalize_latex(content)
     if "=" in content:
         content = content[content.rfind("=") + 1 :]
-    for m in num_matches(content):
+    for m in _NUM.finditer(content):
         n = _to_number(m, content)
         if n is not None:
             return n
