@@ -314,3 +314,20 @@ def test_a_hedge_is_read_in_a_text_whose_lower_case_is_longer() -> None:
     kept = "İzmir market: 16 - 3 - 4 = 9 eggs are left. 9 × 2 = $18. She makes $18 for 20 minutes of work.\n#### 18"
     assert check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=kept),
                       VerifyOptions()).passed
+
+
+@pytest.mark.parametrize("text", [
+    "She pays $ -5, then - $ 3 and -$.5 more; −2 is left.",  # every lead character before the digits
+    "x2 and a.5 are not numbers; 3x is, 4.5.6 twice",  # digits after a letter or a point
+    "1,234.5 million, 12,34 and 3 1/2 cups at 75 % or 80 percent",
+    "16 - 3 - 4 = 9 eggs, 9 * $2 = $18 at 1:00 PM",
+    "٣ apples and 4 pears",  # a digit of another script
+    "",
+    "no digits at all",
+])
+def test_numbers_found_from_the_digits_are_the_patterns_own_matches(text: str) -> None:
+    from realign.verify.math_numbers import _NUM, num_matches
+
+    for pos in range(len(text) + 1):
+        assert [(m.span(), m.groups()) for m in num_matches(text, pos)] == \
+            [(m.span(), m.groups()) for m in _NUM.finditer(text, pos)]

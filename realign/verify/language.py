@@ -71,7 +71,10 @@ _STOPWORDS: dict[str, set[str]] = {
 }
 # "per" is not listed for Italian: English working says it all the time ("$20 per bag") and six of
 # them made an English plan read as Italian
-_WORD = re.compile(r"[a-zà-öø-ÿ']+")
+# (a pattern led by a class, not by a repeat, lets the regex engine skip to the next letter in C; a
+# repeat first makes it enter the pattern at every position of the text, about 200 machine
+# instructions each; the same for _NON_ASCII)
+_WORD = re.compile(r"[a-zà-öø-ÿ'][a-zà-öø-ÿ']*")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 # each stopword with the languages that list it, in _STOPWORDS order (one lookup a word, not seven);
 # one plain letter ("y", "e", "o") is left out: in a worked solution it is a variable ("x + y = 110"),
@@ -89,7 +92,7 @@ _ASCII_NON_WORD = {c: " " for c in range(128) if not (chr(c).isalpha() and chr(c
 _ASCII_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or c == 39 else 32 for c in range(256))
 _LANGUAGES_OF_BYTES: dict[bytes, tuple[str, ...]] = {w.encode(): v for w, v in _LANGUAGES_OF.items() if w.isascii()}
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f][^\x00-\x7f]*")
 
 
 def _script_counts(t: str) -> dict[str, int]:
@@ -99,8 +102,12 @@ def _script_counts(t: str) -> dict[str, int]:
     raw = t.encode("ascii", "ignore")
     ascii_letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
     rest = "" if len(raw) == len(t) else "".join(_NON_ASCII.findall(t))
-    return {name: (ascii_letters if name == "Latin" else 0) + (len(p.findall(rest)) if rest else 0)
-            for name, p in _SCRIPTS}
+    return {name: (ascii_letters if name == "Latin" else 0) + (sum(map(len, p.findall(rest))) if rest else 0)
+            for name, p in _SCRIPT_RUNS}
+
+
+# each script's runs of letters: their lengths add up to its letters (a string per run, not one per letter)
+_SCRIPT_RUNS = [(name, re.compile(f"{p.pattern}{p.pattern}*")) for name, p in _SCRIPTS]
 
 
 def detect(text: str, min_letters: int) -> tuple[str | None, str]:
@@ -161,10 +168,17 @@ def common_words(text: str, language: str) -> int:
 _original_language = lru_cache(maxsize=256)(detect)
 
 
+@lru_cache(maxsize=256)
+def _original_with_request(instruction: str, original: str, min_letters: int) -> tuple[str | None, str]:
+    """`detect` of the request and the original read together, remembered by the two texts (whose
+    hashes Python keeps): a key joined anew for each row would be hashed anew, a row's length each time."""
+    return detect(instruction + "\n" + original, min_letters)
+
+
 def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
     lo, why_o = _original_language(inp.original, options.language_min_letters)
     if lo is None and inp.contract_kind == "number" and inp.instruction.strip():
-        lo, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        lo, why_q = _original_with_request(inp.instruction, inp.original, options.language_min_letters)
         if lo is not None:
             why_o = f"read with its question, the original alone being unclear: {why_q}"
     lc: str | None = None
@@ -173,7 +187,7 @@ def check_language(inp: CheckInput, options: VerifyOptions) -> CheckResult:
         # 2 vs none 0"): read it with its request. That reading decides only against a rewrite
         # confidently in another language of which the original alone says not one common word (a
         # short French answer to an English "Translate ..." request keeps its French words).
-        with_q, why_q = _original_language(inp.instruction + "\n" + inp.original, options.language_min_letters)
+        with_q, why_q = _original_with_request(inp.instruction, inp.original, options.language_min_letters)
         if with_q is not None:
             lc, why_c = detect(inp.candidate, options.language_min_letters)
             if lc is not None and lc != with_q and not common_words(inp.original, lc):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from fractions import Fraction
 
 from realign.verify.math_numbers import (
@@ -349,12 +349,26 @@ def _hedges(text: str) -> list[tuple[str, NumberMatch, NumberMatch]]:
 class AnswerReading:
     """What a text says its answer is: the statements that assert a value, the values it denies,
     later sentences that restate or revise it (each with the numbers it asserts), and values the
-    prose hedges against each other ("$18, or maybe $20"), which a '#### N' line does not undo."""
+    prose hedges against each other ("$18, or maybe $20"), which a '#### N' line does not undo.
+
+    `revisions` and `hedges` are read from the text when first asked for: the math check asks only
+    when the asserted values agree with the original (most rewrites it rejects state another value
+    and end there), and they cost about half a reading."""
 
     asserted: tuple[FinalAnswer, ...]
     denied: tuple[FinalAnswer, ...]
-    revisions: tuple[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]], ...]  # text, asserted, denied
-    hedges: tuple[tuple[str, NumberMatch, NumberMatch], ...] = ()  # sentence, one value, the other
+    text: str  # the visible text read
+    cut: int | None  # where revisions are looked for (after the first assertion's sentence); None: no assertion
+
+    @cached_property
+    def revisions(self) -> tuple[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]], ...]:
+        """(text, asserted, denied) of each later sentence that revises or restates the answer (`_REVISION`)."""
+        return _revisions(self.text, self.cut) if self.cut is not None else ()
+
+    @cached_property
+    def hedges(self) -> tuple[tuple[str, NumberMatch, NumberMatch], ...]:
+        """(sentence, one value, the other) of each hedge in the text (`_hedges`)."""
+        return tuple(_hedges(self.text))
 
 
 def _as_final(s: _Statement) -> FinalAnswer:
@@ -376,22 +390,29 @@ def read_answer(text: str, *, question: str = "") -> AnswerReading:
     if not asserted:
         fb = _fallback(text, question)
         asserted = [fb] if fb is not None else []
-    revisions: list[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]]] = []
+    cut = None
     if asserted:
         anchor = asserted[0].start
         # skip the rest of the anchor's own sentence
         nl = _SENT_BREAK.search(text, anchor)
         after = text.find("\n", anchor)
         cut = min(x for x in ((nl.end() if nl else len(text)), (after if after >= 0 else len(text))))
-        for m in (_SENTENCES.finditer(text, cut) if _REVISION.search(text, cut) else ()):
-            sent = m.group(0).strip()
-            if not sent or not _REVISION.search(sent):
-                continue
-            nums = _numbers(_normalize_latex(sent))
-            if nums:
-                revisions.append((sent[:160], tuple(n for n, neg, _ in nums if not neg),
-                                  tuple(n for n, neg, _ in nums if neg)))
-    return AnswerReading(tuple(asserted), denied, tuple(revisions), tuple(_hedges(text)))
+    return AnswerReading(tuple(asserted), denied, text, cut)
+
+
+def _revisions(text: str, cut: int) -> tuple[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]], ...]:
+    """The sentences of `text` from `cut` on that revise or restate the answer, each with the
+    numbers it asserts and those it denies."""
+    revisions: list[tuple[str, tuple[NumberMatch, ...], tuple[NumberMatch, ...]]] = []
+    for m in (_SENTENCES.finditer(text, cut) if _REVISION.search(text, cut) else ()):
+        sent = m.group(0).strip()
+        if not sent or not _REVISION.search(sent):
+            continue
+        nums = _numbers(_normalize_latex(sent))
+        if nums:
+            revisions.append((sent[:160], tuple(n for n, neg, _ in nums if not neg),
+                              tuple(n for n, neg, _ in nums if neg)))
+    return tuple(revisions)
 
 
 _ANNOTATION = re.compile(r"<<[^<>\n]{0,200}>>")

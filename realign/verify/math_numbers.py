@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from fractions import Fraction
+from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,42 @@ _NUM = re.compile(
     r"(?P<pct>[ ]?(?:%|\\%|percent\b|per[ ]cent\b))?",
     re.I,
 )
+# A search for `_NUM` enters the pattern at every position of the text (it opens with a lookahead,
+# so the regex engine has no first character to skip to); a search for one digit skips in C. Every
+# match of `_NUM` has its first digit at most NUMBER_LEAD characters after its start (a sign, a
+# space, a currency, a space, a second sign, a point; one each at most), with only those lead
+# characters between them. Over a whole GSM8K solution (645 characters) starting from the digits
+# costs 436k instructions against the plain scan's 545k (valgrind).
+NUMBER_LEAD = 6
+_NUM_LEADS = frozenset("-−$€£¥₹ .")
+_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+
+
+def num_matches(text: str, pos: int = 0) -> Iterator[re.Match[str]]:
+    """The matches of `_NUM.finditer(text, pos)`, in order, for a long text (a whole answer or
+    question; on a statement of 20 characters it costs about 25% more than the plain scan).
+
+    Found from the digits: for each next digit, `_NUM` is tried from the start of the run of lead
+    characters before it (within NUMBER_LEAD), one position after another, as the search would; a
+    digit that starts no number skips its run of digits (no number starts right after a digit: the
+    pattern's lookbehind)."""
+    digit, match, leads = _DIGIT.search, _NUM.match, _NUM_LEADS
+    while (d := digit(text, pos)) is not None:
+        at = d.start()
+        start, low = at, max(pos, at - NUMBER_LEAD)
+        while start > low and text[start - 1] in leads:
+            start -= 1
+        for p in range(start, at + 1):
+            m = match(text, p)
+            if m is not None:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = _DIGITS.match(text, at).end()
+
+
 _MULT = {"thousand": 1000, "million": 10**6, "billion": 10**9}
 _WORDS = {
     w: i
@@ -180,7 +217,7 @@ def _normalize_latex(s: str) -> str:
 
 
 def _all_numbers(text: str) -> list[tuple[re.Match[str], NumberMatch]]:
-    return [(m, n) for m in _NUM.finditer(text) if (n := _to_number(m, text)) is not None]
+    return [(m, n) for m in num_matches(text) if (n := _to_number(m, text)) is not None]
 
 
 def _rounds_to(exact: Fraction, shown: Fraction, places: int | None, min_places: int) -> bool:

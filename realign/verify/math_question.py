@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from realign.verify.base import CheckInput
-from realign.verify.math_numbers import _MULT, _NUM, _to_number, format_value
+from realign.verify.math_numbers import _MULT, _to_number, format_value, num_matches
 
 
 _ASKS_PERCENT = re.compile(
@@ -81,7 +81,7 @@ _FULL_AMOUNT_MIN_SCALE = 10**6
 def _full_amounts_in_scale(text: str, scale: int) -> str:
     out: list[str] = []
     at = 0
-    for m in _NUM.finditer(text):
+    for m in num_matches(text):
         if m.group("cur") is None or m.group("mult") or m.group("pct") or m.group("den"):
             continue
         n = _to_number(m, text)
@@ -113,7 +113,7 @@ def in_stated_scale(text: str, scale: int | None) -> str:
         return text
     out: list[str] = []
     at = 0
-    for m in _NUM.finditer(text):
+    for m in num_matches(text):
         if not m.group("mult"):
             continue
         n = _to_number(m, text)

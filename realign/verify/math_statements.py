@@ -20,7 +20,9 @@ from functools import lru_cache
 from fractions import Fraction
 from typing import Iterator
 
-from realign.verify.math_numbers import NumberMatch, _NUM, _WORD_NUM, _normalize_latex, _to_number, _word_number
+from realign.verify.math_numbers import (
+    NumberMatch, _NUM, _WORD_NUM, _normalize_latex, _to_number, _word_number, num_matches,
+)
 
 
 # Cue scanning is two-stage for speed: a cheap scan for the literal heads, then an anchored
@@ -202,7 +204,7 @@ def _number_spans(seg: str) -> list[tuple[NumberMatch, bool, int, int]]:
     """(number, negated, start, end) for every number written in `seg` (already LaTeX-normalised)."""
     out: list[tuple[NumberMatch, bool, int, int]] = []
     colon = ":" in seg
-    for m in _NUM.finditer(seg):
+    for m in _NUM.finditer(seg):  # a statement is short: the plain scan costs less than num_matches
         n = _to_number(m, seg)
         if n is None or (colon and _clock(seg, m)):
             continue
@@ -406,7 +408,7 @@ def _asks(seg: str) -> bool:
 _PARENS = re.compile(r"\([^()]*\)")
 _NOT_BREAKDOWN = re.compile(r"=|\b(?:or|between|either|maybe|possibly|perhaps|approximately|about)\b", re.I)
 BREAKDOWN_VALUES = 3
-_DIGIT_RUNS = re.compile(r"\d+")
+_DIGIT_RUNS = re.compile(r"\d\d*")  # (led by a class: the engine skips to each digit in C, see language._WORD)
 
 
 def _is_breakdown(seg: str) -> bool:
@@ -545,4 +547,4 @@ def _question_values(question: str) -> frozenset[Fraction]:
     if not question:
         return frozenset()
     q = _normalize_latex(question)
-    return frozenset(n.value for m in _NUM.finditer(q) if (n := _to_number(m, q)) is not None)
+    return frozenset(n.value for m in num_matches(q) if (n := _to_number(m, q)) is not None)
