@@ -149,6 +149,32 @@ def test_parquet_sharegpt_nested(tmp_path: Path) -> None:
     assert [r.turns for r in got] == [r.turns for r in want]
 
 
+def test_parquet_chat_rows_come_back_without_the_nulls_the_schema_fills_in(tmp_path: Path) -> None:
+    # Arrow gives every turn struct every key any turn has, and every row every column (trial12 D12):
+    # read back, a plain turn held "weight": null, "tool_calls": null; a tool call's null text stays
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from realign.io.exporters import messages_record
+
+    rows = [{"id": "a", "messages": [{"role": "user", "content": "Hi"},
+                                     {"role": "assistant", "content": "Hello.", "weight": 1}]},
+            {"id": "b", "source": "forum", "messages": [
+                {"role": "user", "content": "2+2?"},
+                {"role": "assistant", "content": None, "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "add", "arguments": "{}"}}]},
+                {"role": "tool", "content": "4", "tool_call_id": "c1"},
+                {"role": "assistant", "content": "It is 4."}]}]
+    schema = pa.Table.from_pylist(rows[1:]).schema.append(pa.field("weight", pa.int64()))
+    turn = pa.struct([*schema.field("messages").type.value_type, pa.field("weight", pa.int64())])
+    schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("messages", pa.list_(turn))])
+    path = tmp_path / "chat.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    assert pq.read_table(path).to_pylist()[0]["messages"][0]["weight"] is None  # the fill is there
+    got = [messages_record(ex) for ex in _examples(path)]
+    assert got == rows
+
+
 def test_save_to_disk_dataset(tmp_path: Path) -> None:
     import datasets
 

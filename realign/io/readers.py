@@ -356,6 +356,27 @@ def _object_row(index: int, line: int | None, obj: Any, raw: str | None = None) 
     return _Raw(index, line, obj, raw)
 
 
+def _without_column_fill(obj: Any) -> Any:
+    """A row read from a columnar source (Parquet, a datasets folder or the hub) without the nulls
+    its schema fills in: every row gets every column, and every turn struct every key any turn
+    had (`"weight": null, "tool_calls": null` on a plain user turn). A null that stands for a
+    missing key is dropped at the top level and in the turns; a turn's null text stays (an OpenAI
+    tool call's `content` is null as written)."""
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    for key, value in obj.items():
+        if value is None:
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            value = [{k: v for k, v in turn.items() if v is not None or k in _TURN_TEXT_KEYS} for turn in value]
+        out[key] = value
+    return out
+
+
+_TURN_TEXT_KEYS = ("content", "value")  # a turn's text, in the OpenAI and the ShareGPT layouts
+
+
 def _iter_jsonl(src: _Source, start: int) -> Iterator[_Raw]:
     index = 0
     with _open(src.location) as f:
@@ -449,7 +470,7 @@ def _iter_parquet(src: _Source, start: int) -> Iterator[_Raw]:
         for batch in pf.iter_batches(batch_size=_BATCH_ROWS, row_groups=groups):
             for obj in batch.to_pylist():
                 if index >= start:
-                    yield _object_row(index, None, obj)
+                    yield _object_row(index, None, _without_column_fill(obj))
                 index += 1
     except InputError:
         raise
@@ -494,7 +515,7 @@ def _iter_disk(src: _Source, start: int) -> Iterator[_Raw]:
         cols = list(batch.keys())
         size = len(batch[cols[0]]) if cols else 0
         for i in range(size):
-            yield _object_row(index, None, {c: batch[c][i] for c in cols})
+            yield _object_row(index, None, _without_column_fill({c: batch[c][i] for c in cols}))
             index += 1
 
 
@@ -577,7 +598,7 @@ def _iter_hub(src: _Source, start: int) -> Iterator[_Raw]:
             return
         except Exception as e:
             raise InputError(f"{src.path}: reading the {what} failed at {row_name(index)}: {e}") from None
-        yield _object_row(index, None, obj)
+        yield _object_row(index, None, _without_column_fill(obj))
         index += 1
 
 
