@@ -10,7 +10,7 @@ preference pairs without opening the database.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from realign.io.exporters import DFAR_FORMATS, PROVENANCE_FORMATS, export_examples
 from realign.records import Example, Turn
@@ -76,33 +76,21 @@ def alternates(ex: Example) -> bool:
         r == ("user" if i % 2 == 0 else "assistant") for i, r in enumerate(roles))
 
 
-class _Unpaired:
-    """How many exported rows do not alternate, and the ids of the first few (memory stays flat)."""
+class _Counted:
+    """How many exported rows `test` holds for, and the ids of the first few (memory stays flat)."""
 
-    def __init__(self) -> None:
+    def __init__(self, test: Callable[[Example], bool]) -> None:
+        self.test = test
         self.n = 0
         self.first: list[str] = []
 
     def note(self, rows: Iterator[tuple[Example, dict[str, Any]]]) -> Iterator[tuple[Example, dict[str, Any]]]:
-        """`rows` as they come, counting those that do not alternate."""
+        """`rows` as they come, counting those `test` holds for."""
         for ex, meta in rows:
-            if not alternates(ex):
+            if self.test(ex):
                 self.n += 1
                 if len(self.first) < 3:
                     self.first.append(str(meta.get("id") or ex.id))
-            yield ex, meta
-
-
-class _ToolRows:
-    """How many exported rows hold tool calls or results (memory stays flat)."""
-
-    def __init__(self) -> None:
-        self.n = 0
-
-    def note(self, rows: Iterator[tuple[Example, dict[str, Any]]]) -> Iterator[tuple[Example, dict[str, Any]]]:
-        for ex, meta in rows:
-            if ex.tool_indices():
-                self.n += 1
             yield ex, meta
 
 
@@ -147,11 +135,15 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
         run_id = store.resolve_run(run)
         rows = final_examples(store, run_id, only_rewritten=only_rewritten or fmt == "dpo",
                               provenance=fmt in PROVENANCE_FORMATS + DFAR_FORMATS)
-        unpaired = _Unpaired()
+        unpaired = _Counted(lambda ex: not alternates(ex))
         if fmt in _ALTERNATING_FORMATS:
             rows = unpaired.note(rows)
-        tools = _ToolRows()
+        tools = _Counted(lambda ex: bool(ex.tool_indices()))
         rows = tools.note(rows)
+        # an empty answer is left as it is (nothing to reformat), but a trainer learns it as
+        # "answer with nothing": the user should know before training
+        empty = _Counted(lambda ex: bool(ex.empty_indices()))
+        rows = empty.note(rows)
         n = export_examples(rows, out, fmt)
         state = store.query("SELECT status, counts FROM runs WHERE run_id = ?", [run_id])[0]
         statuses = {r["status"]: r["n"] for r in store.query(
@@ -190,6 +182,10 @@ def export_run(db: str, out: str, fmt: str, *, run: str | None = None, only_rewr
                         f"final answer (e.g. {', '.join(unpaired.first)}: an opening greeting, a last question "
                         "without an answer); they are exported as they are, and LLaMA-Factory skips such rows "
                         "(TRL reads them)")
+    if empty.n:
+        warnings.append(f"{empty.n} row(s) hold an empty assistant turn (e.g. {', '.join(empty.first)}), "
+                        "left as read: a model trained on them learns to answer with nothing; drop those turns "
+                        "or rows before training")
     tool_warning = _tool_warning(tools.n, fmt, out) if tools.n else None
     if tool_warning:
         warnings.append(tool_warning)

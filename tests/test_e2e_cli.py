@@ -1070,6 +1070,26 @@ def test_a_chat_export_warns_about_rows_that_do_not_go_user_to_assistant(tmp_pat
     assert not [w for w in s["warnings"] if "alternate" in w]  # provenance, not a trainer's file
 
 
+def test_an_export_warns_about_empty_answers_it_keeps_as_read(tmp_path: Path) -> None:
+    # trial12 D13: an empty assistant turn is left as it is (nothing to reformat); a trainer would
+    # learn "answer with nothing" from it unwarned
+    data = tmp_path / "empty.jsonl"
+    rows = [{"id": "e1", "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"},
+                                      {"role": "user", "content": "What is 2 + 2?"}, {"role": "assistant", "content": ""}]},
+            {"id": "e2", "messages": [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "   "},
+                                      {"role": "user", "content": "Another?"}, {"role": "assistant", "content": "Blue."}]},
+            {"id": "fine", "messages": [{"role": "user", "content": "What is 3 + 3?"}, {"role": "assistant", "content": "6"}]}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    db = tmp_path / "e.duckdb"
+    with OpenAIServer(RealignResponder()) as srv:
+        summary_of(realign("rewrite", "--in", str(data), "--db", str(db), "--model", "m", "--base-url", srv.base_url,
+                           "--task", "open_qa", "-q", "--json"))
+    s = summary_of(realign("export", "--db", str(db), "--out", str(tmp_path / "o.jsonl"), "--format", "messages", "--json"))
+    assert s["rows"] == 3
+    [warning] = [w for w in s["warnings"] if "empty assistant turn" in w]
+    assert warning.startswith("2 row(s)") and "e1" in warning and "e2" in warning and "fine" not in warning
+
+
 def test_column_flags_map_an_unknown_shape_onto_alpaca(tmp_path: Path) -> None:
     data = tmp_path / "custom.jsonl"
     data.write_text("".join(json.dumps({"key": f"k{i}", "question_text": f"What is {i} + {i}?", "answer_text": f"{i} + {i} = {2 * i}."}) + "\n"
