@@ -1,0 +1,42 @@
+"""A brace fragment or template placeholder in place of a prose answer fails the leak check (trial 12,
+finding D1: SmolLM2 answered "{ number }" for "Number the largest find." and it was accepted on a task
+whose checks hold no words)."""
+
+from __future__ import annotations
+
+import pytest
+
+from realign.verify.base import CheckInput
+from realign.verify.registry import verify_candidate
+
+ASK = "Given a sentence, return the sentence with all the words in alphabetical order.\n\nFind the largest number."
+
+
+def failed(candidate: str, original: str = "Number the largest find.", instruction: str = ASK,
+           task: str = "text_to_code_translation") -> list[str]:
+    v = verify_candidate(CheckInput(task=task, instruction=instruction, original=original, candidate=candidate), [])
+    return [f"{c.name}: {c.reason}" for c in v.checks if not c.passed]
+
+
+@pytest.mark.parametrize("candidate", ["{ number }", "{", '{"answer": "find largest number the"}', "{{number}}"])
+@pytest.mark.parametrize("task", ["text_to_code_translation", "default", "instructional_rewriting"])
+def test_a_brace_fragment_for_a_prose_answer_is_a_broken_output(candidate: str, task: str) -> None:
+    reasons = failed(candidate, task=task)
+    assert any(r.startswith("leak: broken output: the rewrite holds the brace fragment") for r in reasons)
+
+
+def test_a_placeholder_inside_prose_fails_too() -> None:
+    original = "Dear Anna, thank you for the flowers; they brighten the whole room. See you on Sunday. Best, Tom"
+    candidate = "Dear {name}, thank you for the flowers; they brighten the whole room. See you on Sunday. Best, Tom"
+    assert any("'{name}'" in r for r in failed(candidate, original, "Write a thank-you note to Anna.", "email_generation"))
+
+
+@pytest.mark.parametrize("original, instruction, candidate", [
+    # braces the original or the question already has: code, JSON asked for, a set
+    ("Use {name} in an f-string: f'Hello {name}'.", "How do I put a variable in a string?", "Write f'Hello {name}' to insert it."),
+    ("Return the object.", 'Convert to JSON like {"a": 1}.', '{"a": 1}'),
+    ("Number the largest find.", ASK, "Number the largest find."),
+    ("Number the largest find.", ASK, "Number, the, largest, find."),
+])
+def test_braces_the_original_or_question_has_and_prose_rewrites_pass(original: str, instruction: str, candidate: str) -> None:
+    assert not [r for r in failed(candidate, original, instruction) if r.startswith("leak")]
