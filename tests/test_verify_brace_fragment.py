@@ -40,3 +40,16 @@ def test_a_placeholder_inside_prose_fails_too() -> None:
 ])
 def test_braces_the_original_or_question_has_and_prose_rewrites_pass(original: str, instruction: str, candidate: str) -> None:
     assert not [r for r in failed(candidate, original, instruction) if r.startswith("leak")]
+
+
+def test_a_latex_group_in_a_math_answer_is_no_placeholder() -> None:
+    original = "She works 5 days a week and 3 weeks, so 5 * 3 = 15 days.\n#### 15"
+    candidate = "She works $5 \\text{ days} \\times 3 = 15 \\text{ days}$ and $x^{2}$ stays.\n#### 15"
+    assert not [r for r in failed(candidate, original, "How many days does she work?", "math_puzzles") if r.startswith("leak")]
+
+
+def test_a_whole_json_answer_is_left_to_the_other_checks() -> None:
+    original = "Janet sells 16 - 3 - 4 = 9 eggs a day at $2 each, so she makes 9 * 2 = $18.\n#### 18"
+    candidate = '{"reasoning": "Janet sells 16 - 3 - 4 = 9 eggs at $2 each, so 9 * 2 = 18 dollars a day.", "answer": 18}'
+    assert not [r for r in failed(candidate, original, "How much does Janet make a day?", "math_puzzles")
+                if r.startswith("leak")]
