@@ -8,8 +8,9 @@ quantity of the original: a number written in digits with a unit after it ("500 
 "240 °C", "$5", "20%"). The rewrite must state the same value, in digits or in words ("forty
 minutes"), rounded as the number readers allow ("about 5,000" for "4,987") or converted to another
 unit of its kind ("2 hours" for "120 minutes"); a value it states only with another unit of the same
-kind ("40 hours" for "40 minutes") changes it. Numbers without a unit (list counts, years, "3 tips")
-are not held: expert revisions of Alpaca answers drop and restate those freely (README, figures).
+kind ("40 hours" for "40 minutes") changes it. Numbers without a unit (years, counts, "3 tips", step
+numbers) are not held: a rewrite may renumber or regroup them, and what such a number counts is not
+read (a scope choice, not a measured one: too few of the third-party revisions state one to tell).
 
 The number and unit readers are the key-facts check's (`facts_answer.read_facts`, `facts_units`,
 `facts_numbers.approximations`). The check runs for turns whose contract is `none`
@@ -26,7 +27,8 @@ from realign.records import CheckResult
 from realign.verify.base import Check, CheckInput
 from realign.verify.facts_answer import _unmarked, read_facts
 from realign.verify.facts_numbers import approximations
-from realign.verify.facts_units import _CURRENCY_SIGN, _UNIT_AFTER, _UNIT_KIND, _UNIT_SPELLINGS, _UNITS_OF, _temperatures_written, _units_after, converted_quantities
+from realign.verify.facts_units import (_CURRENCY_SIGN, _UNIT_AFTER, _UNIT_KIND, _UNIT_SPELLINGS, _UNITS_OF,
+                                        _temperatures_written, _units_after, converted_quantities)
 from realign.verify.facts_words import _ANY_DIGIT
 from realign.verify.math_numbers import _NUM, _to_number
 from realign.verify.options import VerifyOptions
@@ -53,7 +55,8 @@ def _unit_at(text: str, end: int) -> tuple[frozenset[str], int]:
     """The units of a unit written right after `end` (facts_units' spellings: three letters or more in
     any case, a shorter one as written) and where it ends; (empty, end) when none is."""
     u = _UNIT_AFTER.match(text, end)
-    if u is None or not (len(u.group(1)) > 2 or any(u.group(1) in _UNIT_SPELLINGS[x] for x in _UNITS_OF[u.group(1).lower()])):
+    if u is None or not (len(u.group(1)) > 2
+                         or any(u.group(1) in _UNIT_SPELLINGS[x] for x in _UNITS_OF[u.group(1).lower()])):
         return frozenset(), end
     return _UNITS_OF[u.group(1).lower()], u.end()
 
