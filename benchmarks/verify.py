@@ -99,7 +99,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from realign.testing.adversarial import (Case, alpaca_item_label_cases, working_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+from realign.testing.adversarial import (Case, quantity_cases, alpaca_item_label_cases, working_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
@@ -167,7 +167,8 @@ def split_of(source: str, index: int, row: dict[str, Any] | None = None) -> str:
     return NAMED_SPLITS.get(source, "held")
 TASK_OF_KIND = {"number": "math_puzzles", "math": "math_puzzles", "working": "math_puzzles", "label": "general_classification",
                 "option": "closed_qa", "code": "text_to_code_translation", "facts": "open_qa", "list": "open_qa",
-                "text": "instructional_rewriting", "open": "default", "added": "instructional_rewriting"}
+                "text": "instructional_rewriting", "open": "default", "added": "instructional_rewriting",
+                "quantity": "how_to_generation"}
 OPTS = VerifyOptions()
 # EVOUNA is split in halves too, by its rows' `split_index` (the position of their question in the
 # source) rather than row order, so every answer to one question falls in the same half: even
@@ -833,6 +834,54 @@ def coachlm_revisions(args: argparse.Namespace, split: str) -> None:
               f"by any check {any_check}/{n}")
 
 
+# --- quantities of open answers (trial 12, D6) ---------------------------------------------------------
+
+def quantity_bases(args: argparse.Namespace, split: str) -> list[tuple[str, str]]:
+    """(instruction, answer) of the open answers (contract none) of `split` that state a quantity: the
+    OPEN_SOURCES of the split and the CoachLM originals (the expert revisions' raw Alpaca responses)."""
+    from realign.verify.quantities import quantities
+
+    folders = {"shared": args.shared, "lists": args.thirdparty.parent / "lists"}
+    pairs: list[tuple[str, str]] = []
+    for sp, folder, name, fields in OPEN_SOURCES:
+        if sp != split:
+            continue
+        path = list_file(folders[folder], name) if folder == "lists" else folders[folder] / name
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            ask = (row.get(fields[0]) or "").strip() + ("\n\n" + row[fields[1]].strip() if row.get(fields[1]) else "")
+            for field in fields[2].split("|"):
+                pairs.append((ask, (row.get(field) or "").strip()))
+    path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
+    if path.is_file():
+        pairs += [(r["instruction"], r["original"]) for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+                  if r["split"] in ((split, split + "2") if split == "dev" else (split, "held2"))]
+    return [(a, o) for a, o in pairs if o and quantities(o) and read_contract(a, o).kind == "none"]
+
+
+def quantity_part(args: argparse.Namespace) -> None:
+    """Open answers whose quantities change (`quantity_cases`), per split, and the CoachLM expert revisions
+    (third-party controls) the quantities check rejects."""
+    for split in ("dev", "held"):
+        if split == "held" and args.dev_only:
+            continue
+        bases = quantity_bases(args, split)
+        print(f"\n   quantities of open answers, {split}: {len(bases)} contract-none answers with a quantity "
+              f"(number with a unit); changing = value changed / dropped / unit changed / duration x6, "
+              f"controls = number in words / unit spelled out / heading")
+        adversarial([c for a, o in bases for c in quantity_cases(a, o)], show_misses=args.coverage_misses and split == "dev")
+        path = args.thirdparty.parent / "coverage" / COVERAGE_FILE
+        if path.is_file():
+            rows = [r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+                    if r["split"] in ((split, split + "2") if split == "dev" else (split, "held2"))]
+            hits = [r for r in rows if any(x.name == "quantities_kept" and not x.passed
+                                           for x in verify(r["instruction"], r["original"], r["candidate"]).checks)]
+            print(f"   CoachLM expert revisions ({split}): rejected by quantities_kept {len(hits)}/{len(rows)}"
+                  + (f" (rows {', '.join(str(r['index']) for r in hits)})" if split == "dev" else ""))
+
+
 def bbq_option_twice_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ options (CC BY 4.0) listed as in `bbq_cases`, answered in a small model's odd formats."""
     return [c for r in bbq_rows(shared, limit // 3, "options said twice") for c in option_twice_cases(*bbq_with_options(r))]
@@ -1247,6 +1296,8 @@ def main() -> None:
                     help="run only the open answers that lose their end or letter frame, and the expert revisions (part 2)")
     ap.add_argument("--coverage-misses", action="store_true",
                     help="print the DEV open-answer cases verified wrongly and the dev expert revisions rejected")
+    ap.add_argument("--quantities-only", action="store_true",
+                    help="run only the quantities of open answers (trial 12, D6; --coverage-misses prints dev misses)")
     ap.add_argument("--facts-only", action="store_true", help="run only the short factual answers of part 1")
     ap.add_argument("--facts-misses", action="store_true",
                     help="print the DEV short factual answers verified wrongly (primary construction; held rows stay unread)")
@@ -1281,6 +1332,9 @@ def main() -> None:
     if args.coverage_only:
         open_answer_coverage(args)
         return
+    if args.quantities_only:
+        quantity_part(args)
+        return
     print("== 1. real model outputs with their own labels (task not given)")
     rows = real_outputs(args.thirdparty, None)
     print("\n== 2. adversarial rewrites on public bases")
@@ -1310,6 +1364,7 @@ def main() -> None:
     working_part(args, ("dev",) if args.dev_only else ("dev", "held"))
     print("\n   open answers that lose their end or their letter frame (issue #9, D7 / D8)")
     open_answer_coverage(args)
+    quantity_part(args)
     gsm8k_own_working(args.shared)
     list_sources(args)
     print("\n== 3. speed")

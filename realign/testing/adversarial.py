@@ -1125,3 +1125,69 @@ def added_cases(instruction: str, original: str, foreign: str, task: str, rewrit
             c("note_on_edit", f"{text}\n\nThis version keeps the meaning and adjusts the wording as asked.", True),
             c("corrections_listed", f"{text}\n\nChanges:\n{notes}", True)]
     return out
+
+
+# --- quantities of an open answer (trial 12, finding D6) -------------------------------------------
+
+_SMALL_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen").split()
+_TENS_WORDS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+# a unit's other spelling (a control) and another unit of its kind (a change), by facts_units' unit name
+_UNIT_SWAPS = {"g": ("grams", "kg"), "kg": ("kilograms", "g"), "mg": ("milligrams", "g"), "lb": ("pounds", "kg"),
+               "oz": ("ounces", "lb"), "km": ("kilometres", "miles"), "m": ("metres", "feet"), "cm": ("centimetres", "inches"),
+               "mm": ("millimetres", "cm"), "mi": ("miles", "km"), "ft": ("feet", "metres"), "in": ("inches", "cm"),
+               "s": ("seconds", "minutes"), "min": ("minutes", "hours"), "h": ("hours", "minutes"),
+               "day": ("days", "weeks"), "week": ("weeks", "months"), "month": ("months", "years"),
+               "year": ("years", "months"), "l": ("litres", "ml"), "ml": ("millilitres", "litres"),
+               "°C": ("degrees Celsius", "°F"), "°F": ("degrees Fahrenheit", "°C"), "kcal": ("calories", "kJ"),
+               "mph": ("miles per hour", "km/h"), "km/h": ("kilometres per hour", "mph"), "gal": ("gallons", "litres")}
+_TIME_UNITS = frozenset({"s", "min", "h", "day", "week", "month", "year"})
+
+
+def _in_words(n: int) -> str | None:
+    if n < 20:
+        return _SMALL_WORDS[n]
+    if n < 100:
+        return _TENS_WORDS[n // 10] + ("-" + _SMALL_WORDS[n % 10] if n % 10 else "")
+    return None
+
+
+def quantity_cases(instruction: str, original: str, task: str = "") -> list[Case]:
+    """An open answer whose first quantity stated once (a number in digits with a unit, `verify.quantities`) the
+    rewrite changes, as a real SmolLM2 rewrite of a recipe did (trial 12, D6: "40 minutes" -> "4
+    hours", "500 g" -> "50 g", quantities dropped): its value changed (+1, or x10 from 10 up), dropped
+    ("some"), its unit replaced by another of its kind, a duration scaled x6 in its unit; and the
+    controls: the value in words (up to 99), the unit spelled out, the answer under a heading. An
+    answer with no quantity gives no case."""
+    from realign.verify.facts_units import _units_after
+    from realign.verify.quantities import quantities
+
+    text = original.strip()
+    # a value the answer states once: changing one of two places that state "225 g" keeps the fact
+    found = [q for q in quantities(text) if q.value.denominator == 1 and "%" not in q.units
+             and len(_units_after(text, q.value)) == 1]
+    if not found:
+        return []
+    q = found[0]
+    c = _maker("quantity", instruction, text, task)
+    head, number, tail = text[:q.start], text[q.start:q.end], text[q.end:]
+    value = int(q.value)
+    digits = re.sub(r"[\d,]+(?:\.\d+)?", "{}", number, count=1)
+    other = value * 10 if value >= 10 else value + 1
+    out = [c("quantity_changed", head + digits.format(other) + tail, False),
+           c("quantity_dropped", head + "some" + text[q.unit_end:], False)]
+    unit = sorted(q.units)[0]
+    swap = _UNIT_SWAPS.get(unit)
+    if swap and q.unit_end > q.end:
+        out.append(c("unit_changed", text[:q.end] + " " + swap[1] + text[q.unit_end:], False))
+        out.append(c("unit_spelled_out", text[:q.end] + " " + swap[0] + text[q.unit_end:], True))
+    timed = next((t for t in found if t.units & _TIME_UNITS), None)
+    if timed is not None:
+        shown = text[timed.start:timed.end]
+        out.append(c("duration_scaled", text[:timed.start] + re.sub(r"[\d,]+(?:\.\d+)?", str(int(timed.value) * 6), shown, count=1)
+                     + text[timed.end:], False))
+    words = _in_words(value)
+    if words is not None and not number.startswith(tuple("$€£¥₹")):
+        out.append(c("number_in_words", head + words + tail, True))
+    out.append(c("quantity_heading_added", f"Here is the answer, reformatted:\n\n{text}", True))
+    return out

@@ -11,6 +11,11 @@ the rewritten response", "the original's answer", "according to the criteria", t
 feedback's "a JSON object of the same form"). More literal
 markers come from `VerifyOptions.extra_leak_markers` (the pipeline passes its templates'
 headings).
+
+A brace fragment in place of prose is a broken structured answer, not a rewrite (trial 12, D1: SmolLM2
+answered `{"rewritten": "{ number }"}` for "Number the largest find."): when neither the original nor
+the instruction has a "{", a short rewrite (FRAGMENT_MAX_WORDS) that opens with "{" or any rewrite that
+holds a template placeholder ("{ number }", "{{name}}") fails.
 """
 
 from __future__ import annotations
@@ -104,6 +109,24 @@ _TRIGGERS = ("<", "json", "rejected", "keep_original", "rewrit", "revised", "imp
              "candidate", "human", "assistant", "system", "[inst", "[/inst")
 
 
+FRAGMENT_MAX_WORDS = 8  # a longer JSON object ({"reasoning": "...", "answer": 18}) is read by the other checks
+# a template placeholder: "{ number }", "{{name}}", "{first_name}"; not a LaTeX group ("\\text{ days}",
+# "x^{2}": a brace right after a word, "^", "_" or "$")
+_PLACEHOLDER = re.compile(r"(?<![\w\\^_$])\{\{?[ \t]*[A-Za-z_][\w .\-]{0,40}?[ \t]*\}\}?")
+
+
+def brace_fragment(inp: CheckInput) -> str | None:
+    """The brace fragment a rewrite writes where the original and the instruction have none: the whole
+    rewrite when it is short and opens with "{", else its first template placeholder; None when there is none."""
+    cand = inp.candidate
+    if "{" not in cand or "{" in inp.original or "{" in inp.instruction or "{" in inp.context:
+        return None
+    if cand.lstrip().startswith("{") and len(cand.split()) <= FRAGMENT_MAX_WORDS:
+        return _snippet(cand, 0, len(cand))
+    m = _PLACEHOLDER.search(cand)
+    return _snippet(cand, m.start(), m.end()) if m else None
+
+
 def make_check(options: VerifyOptions) -> Check:
     markers = _compile(options)
     triggers = (_TRIGGERS if options.builtin_leak_markers else ()) + tuple(
@@ -130,6 +153,11 @@ def make_check(options: VerifyOptions) -> Check:
                     allowed.append(m.group(0).strip().lower())
                 else:
                     found.append(f"{desc} {_snippet(cand, m.start(), m.end())!r} at char {m.start()}")
+        fragment = brace_fragment(inp)
+        if fragment is not None and not found:
+            return CheckResult(name=NAME, passed=False, reason=(
+                f"broken output: the rewrite holds the brace fragment {fragment!r} where the original and the "
+                "instruction have no braces (a template or JSON fragment, not the answer)"))
         if found:
             return CheckResult(
                 name=NAME,

@@ -1,7 +1,7 @@
 """Check names -> check functions, and running a set of checks into a Verdict.
 
 Each check lives in its own module (`length`, `leak`, `code`, `math`, `arithmetic`, `answer_line`, `choice`, `label`,
-`lists`, `facts`, `text_kept`, `question_kept`, `refusal`, `language`) and exposes `make_check(options) -> Check` (`arithmetic` holds a
+`lists`, `facts`, `text_kept`, `question_kept`, `quantities`, `refusal`, `language`) and exposes `make_check(options) -> Check` (`arithmetic` holds a
 second one, `working_kept`, behind `make_working_check`); the readers of `facts` and `math` live beside them
 (`facts_*`, `math_*`). Modules are imported on first use, so importing the
 registry is cheap.
@@ -47,6 +47,7 @@ _MODULES: dict[str, str] = {
     "text_kept": "realign.verify.text_kept",
     "question_kept": "realign.verify.question_kept",
     "text_added": "realign.verify.text_added",
+    "quantities_kept": "realign.verify.quantities",
     "refusal": "realign.verify.refusal",
     "language": "realign.verify.language",
 }
@@ -203,6 +204,8 @@ def verify_candidates(
         if contract is None:
             contract = read_contract(inp.instruction, inp.original, opts)
         names = contract_checks(contract, list(task_checks))
+        if contract.kind == "none" and "quantities_kept" not in names:
+            names.append("quantities_kept")  # an open answer's amounts and times (quantities.py)
         if inp.next_user.strip() and "question_kept" not in names:
             names.append("question_kept")
         if inp.contract_kind != contract.kind:

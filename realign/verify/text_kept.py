@@ -119,7 +119,34 @@ def content_words(text: str) -> dict[str, str]:
     return out
 
 
+# A short translation is its words (trial 12, D2: "Buenos días." held only by its capital let "Buenos
+# tardes." and "Buenos días (or buenas tardes)." pass): on text_to_text_translation an original of at most
+# this many words must come back word for word (case and punctuation aside) and with no added "or"
+# alternative; a longer one is held by the language and length checks only (no third-party rewrites of
+# translations were at hand to measure a share on).
+TRANSLATION_MAX_WORDS = 8
+_OR = re.compile(r"\bor\b|\bo\b(?=[ \t]+\w)", re.I)
+
+
+def _translation_kept(inp: CheckInput) -> CheckResult:
+    words = [w.lower() for w in _WORD.findall(inp.original)]
+    if not words or len(words) > TRANSLATION_MAX_WORDS:
+        return CheckResult(name=NAME, passed=True, reason=f"not applicable: a translation of {len(words)} words "
+                           f"(only one of at most {TRANSLATION_MAX_WORDS} is held word for word)")
+    have = {w.lower() for w in _WORD.findall(inp.candidate)}
+    lost = [w for w in dict.fromkeys(words) if w not in have]
+    if lost:
+        return CheckResult(name=NAME, passed=False, reason=f"translation changed: the rewrite lacks {', '.join(lost)} "
+                           f"of the original's {inp.original.strip()!r}")
+    if len(_OR.findall(inp.candidate)) > len(_OR.findall(inp.original)) + len(_OR.findall(inp.instruction)):
+        return CheckResult(name=NAME, passed=False, reason="translation hedged: the rewrite offers an alternative "
+                           f"('or') beside the original's {inp.original.strip()!r}")
+    return CheckResult(name=NAME, passed=True, reason=f"translation kept: all {len(words)} words of the original")
+
+
 def check_text_kept(inp: CheckInput) -> CheckResult:
+    if inp.task == "text_to_text_translation":
+        return _translation_kept(inp)
     words = content_words(inp.original)
     if len(words) < MIN_WORDS:
         return CheckResult(name=NAME, passed=True, reason=f"not applicable: the original has {len(words)} content "
