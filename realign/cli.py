@@ -62,7 +62,7 @@ def _print_json(data: Any) -> None:
 @user_errors
 def rewrite(
     input_path: str = typer.Option(..., "--in", help="Input: .jsonl/.json (optionally .gz / .zst), .parquet, a datasets save_to_disk folder, or hf:NAME[:CONFIG][:SPLIT]."),
-    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k)."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", "-p", help="Pipeline config: a TOML path or a name in pipelines/ (alpaca, gsm8k, dfar, harmful)."),
     model: Optional[str] = typer.Option(None, "--model", help="Served model name (env REALIGN_MODEL)."),
     base_url: Optional[list[str]] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL); repeat it for several servers of the same model, balanced by requests outstanding."),
     api_key: Optional[str] = API_KEY_OPTION,

@@ -183,6 +183,10 @@ def test_errors(tmp_path: Path) -> None:
         export_examples([], str(tmp_path / "x.csv"), "csv")
     with pytest.raises(ConfigError, match="is a folder"):
         export_examples([], str(tmp_path), "jsonl")
+    # a spreadsheet name would get JSON lines without a word (trial12 D14)
+    with pytest.raises(ConfigError, match=r"x\.csv: the alpaca format writes JSON lines .* not CSV"):
+        export_examples([], str(tmp_path / "x.csv"), "alpaca")
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_failed_export_leaves_no_file(tmp_path: Path) -> None:

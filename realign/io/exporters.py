@@ -569,6 +569,9 @@ def export_examples(rows: Iterable[tuple[Example, dict[str, Any]]], out: str, fm
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     suffix = out.lower()
+    if suffix.endswith((".csv", ".tsv", ".xlsx")):
+        raise ConfigError(f"{out}: the {fmt} format writes JSON lines (or Parquet to a .parquet name), not "
+                          f"{suffix.rsplit('.', 1)[1].upper()}; name the file .jsonl or .parquet")
     if fmt == "parquet" and suffix.endswith((".jsonl", ".json")):
         raise ConfigError(f"{out}: --format parquet writes Parquet, not JSON; name the file .parquet, or use "
                           "--format jsonl for the same records as JSONL")
