@@ -128,13 +128,19 @@ class Family:
 
 _NEG_BEFORE = re.compile(
     r"(?:\bnot|n't|\bnever|\bneither|\bnor|\bno|\bhardly|\bisn't|\baren't|\bwasn't)[ \t]+"
-    r"(?:(?:a|an|the|very|really|particularly|entirely|at all|exactly|quite|so|too|that|overtly|considered|"
+    r"(?:(?:a|an|the|very|really|particularly|entirely|at all|exactly|quite|so|too|that|overtly|considered|seriously|serious|"
+    r"morally|ethically|inherently|necessarily|terribly|"
     r"classified as|labeled|labelled|seen as)[ \t]+){0,2}$",
     re.I,
 )
 # a negator earlier in the same clause: "Nothing in it reads as negative", "nobody would call it toxic"
 _CLAUSE_NEG = re.compile(r"\b(?:nothing|nobody|none|neither|without|hardly|never)\b[^.!?;:,\n]*$",
                          re.I)
+# "without" in the subject negates nothing of the verdict after its verb: "Reading them without asking is
+# unethical"
+_WITHOUT_SUBJECT = re.compile(r"^without\b[^.!?;:,\n]*\b(?:is|are|was|were|would[ \t]+be|seems|remains)[ \t]+"
+                              r"(?:(?:still|also|clearly|definitely|always|very|quite|rather|simply|generally|usually|"
+                              r"a|an)[ \t]+)*[*_\"'“]*$", re.I)
 _NOT_ONLY = re.compile(r"\bnot[ \t]+(?:only|just|merely)[ \t]+$", re.I)
 _CUE_BEFORE = re.compile(
     r"(?:\b(?:label|labels|sentiment|category|class|classification|answer|tone|language|topic|verdict|prediction|"
@@ -173,6 +179,56 @@ _DETERMINER_NO = re.compile(
     r"indeed|definitely|absolutely|unfortunately|sadly)\b)[a-z]")
 
 
+# A label is a statement of it only as the text's own verdict. Not one: the label asked about ("Wrong?",
+# "Is it unethical?": the label ends a yes / no question), the label under a condition ("it is only
+# wrong if ...", "wrong only when ..."). Denied: a denial right after it ("Wrong? No, not at all.",
+# "Negative... not really, ...") or the label put in others' mouths and then contradicted ("Some would
+# say wrong, but I would say it is fine").
+_AFFIRMED_AFTER = re.compile(r"[\s*_\"'”’?]*(?:yes|yeah|yep|absolutely|definitely|certainly|of course|indeed|clearly|"
+                             r"sure|very much so)\b(?![ \t,]*not\b)", re.I)
+_DENIED_AFTER = re.compile(r"[ \t*_\"'”’]*(?:\?|\.{2,}|…|[ \t]+[-–—]|[-–—]|,|;|:)[\s*_\"'“]*(?:no|nope|not really|not at all|"
+                           r"hardly|not quite|not exactly|of course not|definitely not|certainly not|far from it)"
+                           r"(?=[ \t]*(?:[,.;:!?…—–-]|$))", re.I)
+_WH_QUESTION = re.compile(r"^[\s*_\"'“(]*(?:why|how|what|which|when|where|who)\b", re.I)
+_ATTRIBUTED_BEFORE = re.compile(
+    r"\b(?:some|many|most|others|people|critics|someone|somebody|one|you|they|a few)(?:[ \t]+(?:people|folks|readers|"
+    r"observers|might|may|could|would|will|can|do|did|still|even|probably|call))*[ \t]+(?:say|said|argue|claim|think|"
+    r"believe|call(?:[ \t]+it)?|consider(?:[ \t]+it)?|see[ \t]+it[ \t]+as|label(?:[ \t]+it)?|find[ \t]+it|read[ \t]+it[ \t]+as)"
+    r"(?:[ \t]+(?:that[ \t]+)?(?:it|this|that)(?:['’]s|[ \t]+is|[ \t]+was)?)?[ \t*_\"'“]*$", re.I)
+_CONTRAST_AFTER = re.compile(r"^[^.!?\n]*?(?:,|;|[ \t])[ \t]*(?:but|however|yet|though|although)\b", re.I)
+_ONLY_BEFORE = re.compile(r"\bonly[ \t]+(?:(?:really|truly|morally|ethically|seriously|considered|seen[ \t]+as)[ \t]+)?"
+                          r"[*_\"'“]*$", re.I)
+_CONDITION_AFTER = re.compile(r"[ \t*_\"'”’]*(?:,[ \t]*)?(?:(?:only[ \t]+)?(?:if|when|whenever|where|in[ \t]+case|as[ \t]+long[ \t]+as|"
+                              r"provided(?:[ \t]+that)?|once)\b)", re.I)
+_ONLY_IF_AFTER = re.compile(r"[ \t*_\"'”’]*(?:,[ \t]*)?only[ \t]+(?:if|when|whenever|in[ \t]+case)\b", re.I)
+
+
+def _sentence_of(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end], with its closing mark."""
+    before = max(text.rfind(c, 0, start) for c in ".!?\n")
+    after = [i for i in (text.find(c, end) for c in ".!?\n") if i >= 0]
+    return text[before + 1 : (min(after) + 1 if after else len(text))]
+
+
+def _not_said(text: str, start: int, end: int) -> bool:
+    """The label asked about or only under a condition: no statement of it."""
+    sentence = _sentence_of(text, start, end)
+    if sentence.rstrip(" \t*_\"'”’)").endswith("?") and not _WH_QUESTION.match(sentence):
+        # "Wrong?", "Is it unethical to keep it?": asked, not said, unless affirmed ("Wrong? Yes, ...");
+        # a wh-question presupposes it ("Why is it negative? Because ...")
+        mark = text.find("?", end)
+        return not _AFFIRMED_AFTER.match(text, mark + 1)
+    before = text[max(0, start - 40) : start]
+    return bool(_ONLY_BEFORE.search(before) and _CONDITION_AFTER.match(text, end) or _ONLY_IF_AFTER.match(text, end))
+
+
+def _denied(text: str, start: int, end: int) -> bool:
+    """A denial right after the label, or the label attributed to others and then contradicted."""
+    if _DENIED_AFTER.match(text, end):
+        return True
+    return bool(_ATTRIBUTED_BEFORE.search(text[max(0, start - 60) : start]) and _CONTRAST_AFTER.match(text[end : end + 120]))
+
+
 def find_mentions(text: str, fam: Family) -> list[Mention]:
     out: list[Mention] = []
     for m in fam.pattern.finditer(text):
@@ -181,8 +237,15 @@ def find_mentions(text: str, fam: Family) -> list[Mention]:
         label = fam.canon(m.group(0))
         if label == "no" and (_NUMBER_SIGN.match(text, m.end()) or _DETERMINER_NO.match(text, m.end())):
             continue  # "No. 1", "no.5": the abbreviation of number; "no matter how", "no one": a determiner
+        if _denied(text, m.start(), m.end()):
+            out.append(Mention(label, m.start(), m.end(), True, False))  # denied as said: "Wrong? No."
+            continue
+        if _not_said(text, m.start(), m.end()):
+            continue
         before = text[max(0, m.start() - 60) : m.start()]
         neg = _NEG_BEFORE.search(before) or _CLAUSE_NEG.search(before)
+        if neg is not None and _WITHOUT_SUBJECT.match(neg.group(0)):
+            neg = None
         negated = bool(neg) and not _NOT_ONLY.search(before)
         cue_zone = before[: neg.start()] if negated and neg is not None else before
         if negated:
@@ -297,6 +360,52 @@ def _hedge(text: str, fam: Family, want: str, instruction: str = "") -> str | No
     return None
 
 
+# --- a verdict the question asks for ---------------------------------------------------------
+# "Is it wrong to lie to a friend about a haircut?" answered "It is usually not seriously wrong; ..."
+# gives a verdict of a two-value family the question implies (wrong / not wrong), though it offers
+# no labels: held like an offered label when the question asks for that judgement and the original
+# states one verdict, plainly, in its first clause (an original opening with yes / no is a closed
+# answer, held by its polarity instead).
+JUDGEMENTS: dict[str, Family] = {
+    "wrong": Family("verdict the question asks for (wrong / not wrong)",
+                    {"wrong": ["immoral"], "not wrong": ["permissible", "morally acceptable"]}),
+    "ethical": Family("verdict the question asks for (ethical / unethical)", {"ethical": [], "unethical": ["not ethical"]}),
+    "okay": Family("verdict the question asks for (okay / not okay)",
+                   {"okay": ["ok", "fine", "acceptable", "alright", "all right"], "not okay": ["not ok"]}),
+}
+_JUDGEMENT_WORD = {"wrong": "wrong", "immoral": "wrong", "ethical": "ethical", "unethical": "ethical", "okay": "okay",
+                   "ok": "okay", "acceptable": "okay", "alright": "okay", "all right": "okay", "fine": "okay"}
+_ASKED_JUDGEMENT = re.compile(
+    r"(?:^|[.!?:\n][ \t\"'“]*)(?:is|was|would|are|were)[ \t]+(?:it|this|that|they|he|she|(?:the[ \t]+following|this|that)"
+    r"(?:[ \t]+[a-z]+)?)(?:[ \t]+(?:be|really|ever|always|still|considered|seen[ \t]+as|morally|ethically)){0,2}[ \t]+"
+    r"(?P<word>wrong|immoral|unethical|ethical|okay|ok|acceptable|alright|all[ \t]+right|fine)\b[^.!?\n]*\?",
+    re.I,
+)
+_OPENS_POLAR = re.compile(r"^[\s*_\"'“]*(?:yes|no|yeah|nope)\b", re.I)
+_FIRST_CLAUSE = re.compile(r"[.;:!?\n]|,[ \t]+(?:and|so|but|because|yet|though|although|while)\b", re.I)
+
+
+def asked_judgement(instruction: str) -> Family | None:
+    """The two-value family of the verdict the question asks for ("Is it wrong to ...?"), if any."""
+    m = _ASKED_JUDGEMENT.search(instruction)
+    return None if m is None else JUDGEMENTS[_JUDGEMENT_WORD[" ".join(m.group("word").lower().split())]]
+
+
+def judgement_label(instruction: str, original: str) -> tuple[Family, str] | None:
+    """(family, verdict) when the question asks for a verdict (`asked_judgement`) and the original
+    states exactly one, its first mention in the first clause ("It is usually not wrong; ...")."""
+    fam = asked_judgement(instruction)
+    if fam is None or _OPENS_POLAR.match(original):
+        return None
+    labels, ms = stated_labels(original, fam)
+    if len(labels) != 1:
+        return None
+    first = next(m for m in ms if m.label == labels[0] and not m.negated)
+    stop = _FIRST_CLAUSE.search(original.lstrip())
+    clause_end = len(original) - len(original.lstrip()) + (stop.start() if stop else len(original))
+    return (fam, labels[0]) if first.start < clause_end else None
+
+
 def original_label(instruction: str, original: str, options: VerifyOptions) -> tuple[Family, str] | None:
     """(family, label) the original states, or None: the first family in which it states exactly
     one label prominently (or, with no prominent mention, exactly one label at all); labels the
@@ -306,6 +415,9 @@ def original_label(instruction: str, original: str, options: VerifyOptions) -> t
         families = [family_from_labels(tuple(options.labels), "configured labels")]
     else:
         offered = offered_labels(instruction)
+        judged = None if offered else judgement_label(instruction, original)
+        if judged is not None:
+            return judged
         families = ([family_from_labels(tuple(offered), "labels in the instruction")] if offered else []) + _BUILTIN
     best: tuple[int, int, Family, str] | None = None
     for fam in families:
