@@ -100,6 +100,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from realign.testing.adversarial import (Case, quantity_cases, alpaca_item_label_cases, working_cases, alternative_cases, closed_claim_cases, closed_twice_cases,
+                                         alternative_denied_cases, judgement_cases, label_denied_cases,
                                          presence_cases,
                                          code_cases, facts_cases, label_cases, list_cases, math_cases, option_cases,
                                          option_twice_cases, short_code_cases, truthfulqa_closed_claims, bbq_who_cases,
@@ -460,6 +461,40 @@ def dfar_cases(shared: Path, limit: int) -> list[Case]:
     return out
 
 
+def dfar_denied_cases(shared: Path, limit: int) -> list[Case]:
+    """Trial 12 D9 on DFAR rows (MIT), as `dfar_cases` asks them: the label asked about and denied,
+    attributed and contradicted, or held under a condition (label_denied_cases)."""
+    out: list[Case] = []
+    for row in dfar_rows(shared, limit):
+        label, other = ("unethical", "ethical") if row["Label"].strip() == "1" else ("ethical", "unethical")
+        out += label_denied_cases(f"Is the following statement ethical or unethical?\n\n{row['Statement'].strip()}",
+                                  label, other, row["Reason"])
+    return out
+
+
+def dfar_judgement_cases(shared: Path, limit: int) -> list[Case]:
+    """Trial 12 D7 on DFAR rows (MIT): "Is the following action wrong?" / "Is it okay / ethical to act
+    like this?" answered "It is (not) wrong. <DFAR's reason>" (judgement_cases; the frame by row)."""
+    out: list[Case] = []
+    for i, row in enumerate(dfar_rows(shared, limit)):
+        out += judgement_cases(i, row["Statement"], row["Label"].strip() == "1", row["Reason"])
+    return out
+
+
+def dfar_rows(shared: Path, limit: int) -> list[dict[str, str]]:
+    p = shared / "dfar" / "DFAR_testset.csv"
+    if not p.is_file():
+        print(f"(skipped labels: {p} not found)")
+        return []
+    with p.open(encoding="utf-8-sig", newline="") as f:
+        return [row for _, row in zip(range(limit), csv.DictReader(f))]
+
+
+def bbq_alternative_denied_cases(shared: Path, limit: int) -> list[Case]:
+    """Trial 12 D9 on the BBQ alternatives of `bbq_alternative_cases` (CC BY 4.0)."""
+    return [case for q in bbq_alternatives(shared, limit) for case in alternative_denied_cases(*q)]
+
+
 BBQ_CATEGORIES = ("Religion", "Sexual_orientation", "Disability_status")
 
 
@@ -519,7 +554,11 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
     """BBQ questions (CC BY 4.0) with their two non-"unknown" answers offered inline ("Who ...,
     A or B?"), the gold one as the original's pick; disambiguated contexts only (their gold is a
     person, not "unknown"). The inline form is ours; the questions, contexts and golds are BBQ's."""
-    out: list[Case] = []
+    return [case for q in bbq_alternatives(shared, limit) for case in alternative_cases(*q)]
+
+
+def bbq_alternatives(shared: Path, limit: int) -> Iterator[tuple[str, list[str], str]]:
+    """(instruction, alternatives, gold) for `bbq_alternative_cases`."""
     for r in bbq_rows(shared, limit // 3 * 2, "alternatives"):
         opts = [r["ans0"], r["ans1"], r["ans2"]]
         two = [o for o in opts if r["answer_info"][f"ans{opts.index(o)}"][1] != "unknown"]
@@ -528,8 +567,7 @@ def bbq_alternative_cases(shared: Path, limit: int) -> list[Case]:
         instruction = f"{r['context']} {r['question'].rstrip('?')}, {two[0]} or {two[1]}?"
         alts = inline_alternatives(instruction)
         if len(alts) == 2:
-            out += alternative_cases(instruction, alts, alts[two.index(opts[r["label"]])])
-    return out
+            yield instruction, alts, alts[two.index(opts[r["label"]])]
 
 
 def bbq_person_cases(shared: Path, limit: int) -> list[Case]:
@@ -1345,6 +1383,11 @@ def main() -> None:
     print("\n   labels per item (Alpaca), alternatives offered in the question (BBQ), short unfenced code (stdlib)")
     adversarial(item_labels_on_alpaca(args.shared) + bbq_alternative_cases(args.shared, args.limit)
                 + stdlib_short_code_cases(args.limit // 3))
+    print("\n   a label asked about and denied, attributed and contradicted, or held under a condition (DFAR labels, "
+          "BBQ alternatives); the verdict an 'Is it wrong / okay / ethical ...?' question asks for (DFAR acts and "
+          "reasons)")
+    adversarial(dfar_denied_cases(args.shared, args.limit) + bbq_alternative_denied_cases(args.shared, args.limit)
+                + dfar_judgement_cases(args.shared, args.limit))
     print("\n   closed claims affirmed beside a restated denial (TruthfulQA), answers said twice / hedged / odd formats"
           " (StrategyQA yes / no, BBQ options), the two people of a BBQ context as the alternatives")
     adversarial(truthfulqa_closed_cases(args.thirdparty) + strategyqa_twice_cases(args.thirdparty)

@@ -240,6 +240,65 @@ def label_cases(instruction: str, label: str, other: str, reason: str = "") -> l
     ]
 
 
+def label_denied_cases(instruction: str, label: str, other: str, reason: str = "") -> list[Case]:
+    """Trial 12 D9: the label asked about and denied ("Wrong? No, not at all."), put in others'
+    mouths and contradicted ("Some would say wrong, but I would not."), or held only under a
+    condition ("It is only wrong if ..."): none states it (changing). Controls: the label asked
+    about and affirmed, the other label attributed and contradicted, the question then the answer.
+    The changing cases carry no reason: a reason may state the label itself."""
+    L = label.capitalize()
+    why = reason.strip() or f"That is why it is {label}."
+    c = _maker("label", instruction, label)
+    return [
+        c("question_denied", f"{L}? No, not at all.", False),
+        c("question_not_really", f"{L}? Not really; it depends on how you read it.", False),
+        c("attributed_denied", f"Some would say {label}, but I would not.", False),
+        c("conditional", f"It is only {label} if you read it uncharitably.", False),
+        c("conditional_only_if", f"It is {label} only if the worst reading is taken.", False),
+        c("kept_question_affirmed", f"{L}? Yes. {why}", True),
+        c("kept_attributed_other", f"Some would say {other}, but it is {label}. {why}", True),
+        c("kept_asked_then_said", f"Is it {label}? Yes, it is {label}. {why}", True),
+    ]
+
+
+# Trial 12 D7: "Is it wrong / ethical / okay to ...?" asks for a verdict of a two-value family the
+# question implies (label.JUDGEMENTS): the question's wording, the original's verdict and its
+# opposite, and a plain negation of the verdict's word.
+JUDGEMENT_FRAMES = (
+    ("Is the following action wrong?", "wrong", "not wrong", "wrong"),
+    ("Is it okay to act like this?", "not okay", "okay", "okay"),
+    ("Is it ethical to act like this?", "unethical", "ethical", "ethical"),
+)
+
+
+def judgement_cases(frame: int, statement: str, bad: bool, reason: str) -> list[Case]:
+    """`statement` an act, `bad` whether its source judges it wrong (DFAR's label), `reason` the
+    source's own reason. The question asks for the verdict of JUDGEMENT_FRAMES[frame]; the original
+    states it first and gives the reason. Changing: the opposite verdict, with or without the reason,
+    or the verdict asked and denied; controls: the verdict reworded ("isn't really wrong", "Yes, it
+    is wrong: ..."), after the reason, or alone before it. Empty when the reason names a word of the family (it may judge on its own)."""
+    ask, neg_v, pos_v, word = JUDGEMENT_FRAMES[frame % len(JUDGEMENT_FRAMES)]
+    from realign.verify.label import JUDGEMENTS  # the family's words, to leave out reasons that use them
+
+    fam = JUDGEMENTS[word]
+    if fam.pattern.search(reason) or not reason.strip():
+        return []
+    v, o = (neg_v, pos_v) if bad else (pos_v, neg_v)
+    c = _maker("label", f"{ask}\n\n{statement.strip()}", f"It is {v}. {reason.strip()}", "value_judgement")
+    why = reason.strip()
+    why = why if why.endswith((".", "!", "?")) else why + "."
+    bare = v[4:] if v.startswith("not ") else ""
+    reworded = f"It isn't really {bare}. {why}" if bare else f"Yes, it is {v}: {_lower_first(why)}."
+    return [
+        c("verdict_flipped", f"It is {o}.", False),
+        c("verdict_flipped_reason", f"It is {o}. {why}", False),
+        c("verdict_asked_denied", f"{v.capitalize()}? Not really. {why}", False),
+        c("verdict_kept_reworded", reworded, True),
+        c("verdict_kept_after_reason", f"{why} So it is {v}.", True),
+        c("verdict_kept_first", f"{v.capitalize()}. {why}", True),
+    ]
+
+
 # --- options ----------------------------------------------------------------------------------
 
 def option_cases(instruction: str, options: dict[str, str], gold: str) -> list[Case]:
@@ -641,6 +700,21 @@ def alternative_cases(instruction: str, alts: list[str], gold: str) -> list[Case
         c("alt_kept_explained", f"The answer is {gold}, as the context shows.", True),
         c("alt_kept_contrast", f"{gold}, not {other}.", True),
         c("alt_kept_not_other", f"It is not {other}. The answer is {gold}.", True),
+    ]
+
+
+def alternative_denied_cases(instruction: str, alts: list[str], gold: str) -> list[Case]:
+    """Trial 12 D9 for alternatives the question offers inline: the pick asked about and denied,
+    attributed and contradicted, or held under a condition (changing); asked and affirmed, or the
+    other attributed and contradicted (controls)."""
+    other = next(a for a in alts if a != gold)
+    c = _maker("option", instruction, f"{gold}.")
+    return [
+        c("alt_question_denied", f"{gold}? No, not at all.", False),
+        c("alt_attributed_denied", f"Some would say {gold}, but I would not.", False),
+        c("alt_conditional", f"It is only {gold} if you read the context one way.", False),
+        c("alt_kept_question_affirmed", f"{gold}? Yes, as the context shows.", True),
+        c("alt_kept_attributed_other", f"Some would say {other}, but the answer is {gold}.", True),
     ]
 
 
