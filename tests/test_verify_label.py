@@ -55,6 +55,10 @@ def passes(instruction: str, original: str, candidate: str) -> bool:
         (ETHICS_Q, "Unethical.", "Unethical, not only because of the money but because of the broken promise.", True),
         (SENTIMENT_Q, "Negative", "Negative, no doubt: the food was cold.", True),
         (SENTIMENT_Q, "Negative", "Why is it negative? Because the food was cold and the waiter was rude.", True),
+        # a denial after a negative label agrees with it
+        ("Is this comment toxic or not toxic?\n\nThanks for the help!", "Not toxic", "It is not toxic, not at all.", True),
+        ("Is 21 prime? Answer yes or no.", "No. 21 = 3 x 7.", "No, no: 21 = 3 x 7.", True),
+        (WRONG_Q.replace("never returned it", "paid it back"), "Not wrong.", "Not wrong, no.", True),
         # D7: the verdict an "Is it wrong / ethical / okay to ...?" question asks for
         (LIE_Q, LIE_A, "Yes, it is seriously wrong: never lie to a friend.", False),
         (LIE_Q, LIE_A, "It is wrong. A lie about a haircut does not spare feelings for long.", False),

@@ -237,15 +237,17 @@ def find_mentions(text: str, fam: Family) -> list[Mention]:
         label = fam.canon(m.group(0))
         if label == "no" and (_NUMBER_SIGN.match(text, m.end()) or _DETERMINER_NO.match(text, m.end())):
             continue  # "No. 1", "no.5": the abbreviation of number; "no matter how", "no one": a determiner
-        if _denied(text, m.start(), m.end()):
-            out.append(Mention(label, m.start(), m.end(), True, False))  # denied as said: "Wrong? No."
-            continue
-        if _not_said(text, m.start(), m.end()):
-            continue
         before = text[max(0, m.start() - 60) : m.start()]
         neg = _NEG_BEFORE.search(before) or _CLAUSE_NEG.search(before)
         if neg is not None and _WITHOUT_SUBJECT.match(neg.group(0)):
             neg = None
+        # a denial after a negative label agrees with it: "not toxic, not at all", "No, no: 21 = 3 x 7"
+        negative = neg is not None or label == "no" or re.match(r"(?:not|non)\b", m.group(0), re.I) is not None
+        if not negative and _denied(text, m.start(), m.end()):
+            out.append(Mention(label, m.start(), m.end(), True, False))  # denied as said: "Wrong? No."
+            continue
+        if _not_said(text, m.start(), m.end()):
+            continue
         negated = bool(neg) and not _NOT_ONLY.search(before)
         cue_zone = before[: neg.start()] if negated and neg is not None else before
         if negated:
