@@ -13,7 +13,14 @@ states "not toxic" when the family has it, and otherwise is a negated mention th
 A prominent mention (at the start of the text, in bold, after "label/sentiment/category...:",
 "is", "as", "classified as") outranks passing mentions in an explanation. The rewrite fails when it
 states another label, negates the original's, or hedges ("positive or neutral", "either ... or",
-"somewhere between positive and negative").
+"somewhere between positive and negative"). A mention counts only as the text's own verdict: a label
+asked about ("Wrong?", unless affirmed: "Wrong? Yes"), or held only under a condition ("only wrong if
+...") states nothing; one denied right after ("Wrong? No, not at all.") or attributed and contradicted
+("Some would say wrong, but ...") is negated.
+
+A question asking for a verdict ("Is it wrong / ethical / okay to ...?") implies a two-value family
+(`JUDGEMENTS`); an original stating one of its verdicts first in its first clause is held to it
+(`judgement_label`).
 """
 
 from __future__ import annotations
