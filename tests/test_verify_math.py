@@ -305,6 +305,38 @@ def test_a_hedge_in_the_prose_is_read_beside_the_answer_line(sentence: str, ok: 
     assert r.passed is ok, r.reason
 
 
+# --- new-user trial 12, D10: a second answer in brackets, attributed to others, or under a condition ----
+
+@pytest.mark.parametrize("sentence, ok", [
+    ("Answer: $18 (some textbooks give $20).", False),
+    ("The answer is $18. Other sources say $20.", False),
+    ("She makes $18 (or $20) every day.", False),
+    ("She makes $18, although according to some answer keys it is $20.", False),
+    ("She makes $18 every day. (If she sold the muffins too it would be $26.)", False),
+    ("She makes $18 every day, assuming eggs sell for $2; at $3 it would be $27.", False),
+    # kept: the answer alone, in another form, the working in brackets, a hypothetical with the answer itself
+    ("Some people find this hard, but she makes $18 every day.", True),
+    ("She makes $18 (or 1,800 cents) every day.", True),
+    ("She makes $18 (9 eggs at $2 each) every day.", True),
+    ("If she sells all 9 eggs, she would make $18.", True),
+])
+def test_a_second_answer_offered_beside_the_answer_line(sentence: str, ok: bool) -> None:
+    rewrite = f"16 - 3 - 4 = 9 eggs are left.\n9 × 2 = $18.\n{sentence}\n#### 18"
+    r = check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=rewrite),
+                   VerifyOptions())
+    assert r.passed is ok, r.reason
+    if not ok:
+        assert "second answer" in r.reason or "hedges" in r.reason, r.reason
+
+
+def test_a_hypothetical_in_the_working_is_not_a_second_answer() -> None:
+    """A conditional total counts only in the closing lines: a step of the working may weigh another case."""
+    rewrite = ("If she ate no eggs at all, she would have 16 eggs, so we take away 3 and 4.\n16 - 3 - 4 = 9 eggs are left.\n"
+               "9 × 2 = $18.\nShe makes $18 every day.\n#### 18")
+    assert check_math(CheckInput(task="math_puzzles", instruction=JANET, original=JANET_GOLD, candidate=rewrite),
+                      VerifyOptions()).passed
+
+
 def test_a_hedge_is_read_in_a_text_whose_lower_case_is_longer() -> None:
     """str.lower() of "İ" is two characters: the hedge sites are then found on the text itself."""
     rewrite = "İzmir market: 16 - 3 - 4 = 9 eggs are left. 9 × 2 = $18. She makes $18 or maybe $20.\n#### 18"

@@ -138,6 +138,13 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
         c("prose_maybe_with_line", f"{body}\nThat makes {g}, or maybe {w} if I misread the question.\n#### {g}", False),
         c("prose_might_be_with_line", f"{body}\nIt comes to {g}, though the true answer might be {w}.\n#### {g}", False),
         c("prose_between_with_line", f"{body}\nSo it is somewhere between {g} and {w}.\n#### {g}", False),
+        # a second answer offered beside the stated one with the '#### N' line kept (new-user trial 12, D10):
+        # attributed to others, in brackets as an alternative, a total under another condition
+        c("alt_attributed_with_line", f"{body}\nAnswer: {g} (some textbooks give {w}).\n#### {g}", False),
+        c("alt_others_say_with_line", f"{body}\nThe answer is {g}. Other sources say {w}.\n#### {g}", False),
+        c("alt_bracketed_with_line", f"{body}\nSo the answer is {g} (or {w}).\n#### {g}", False),
+        c("alt_conditional_with_line", f"{body}\nSo the answer is {g}. (If one number in the question were "
+          f"different, it would be {w}.)\n#### {g}", False),
         c("a_line_wrong", f"{body}\nQ: what is the answer?\nA: {w}", False),
         c("contrast_wrong", f"{body}\nThe final answer is {w}, not {g}.", False),
         c("bold_wrong", f"{body}\n\n**Final answer: {w}**", False),
@@ -151,6 +158,7 @@ def math_cases(instruction: str, original: str, gold: Fraction) -> list[Case]:
         c("answer_first", f"**Answer: {g}**\n\n{body}", True),
         c("restated", f"The answer is {g}.\n\n{body}\n\nSo, once more, the answer is {g}.\n#### {g}", True),
         c("separators", f"{body}\n#### {gm}", True),
+        c("attributed_kept", f"{body}\nSome people find this step hard, but the answer is {g}.\n#### {g}", True),
     ]
 
 

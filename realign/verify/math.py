@@ -210,6 +210,15 @@ def _check_math(inp: CheckInput, options: VerifyOptions) -> CheckResult:
                 reason=f"rewrite hedges its answer: {want} beside {_shown(other_value)} in {text!r}; "
                 f"expected only {want} (original)",
             )
+    for kind, text, before, offered in reading.alternatives:
+        if not agrees(offered) and any(agrees(n) and not _one_value(ref, n, offered) for n in before):
+            what = {"attributed": "attributed to others", "bracketed": "in brackets",
+                    "conditional": "under another condition"}[kind]
+            return CheckResult(
+                name=NAME, passed=False,
+                reason=f"rewrite offers a second answer beside its answer ({what}): {want} beside "
+                f"{_shown(offered)} in {text!r}; expected only {want} (original)",
+            )
     got = kept[-1]
     how = got.style if got.explicit else f"{got.style}, no explicit final-answer statement"
     return CheckResult(

@@ -345,6 +345,107 @@ def _hedges(text: str) -> list[tuple[str, NumberMatch, NumberMatch]]:
     return out
 
 
+# A second answer offered beside the stated one without a hedge word: attributed to others ("(some
+# textbooks give $20)", "other sources say 20", "according to some keys, 20"), put in brackets as an
+# alternative ("$18 (or $20)", "(alternatively 20)"), or a total under another condition ("(If she
+# sold the muffins too it would be $26.)", "at $3 it would be $27"). Each cue is followed within a
+# few words by the number it offers; `_alternatives` pairs that number with the numbers written
+# just before it (its sentence and the one before, on the same or the previous line), where the
+# answer it stands beside is.
+_ALT_ATTRIBUTED = re.compile(
+    r"\b(?:(?:some|other|many|several|most|certain)[ \t]+(?:[a-z]+[ \t]+)?"
+    r"(?:sources|textbooks|books|people|students|teachers|answer[ \t]+keys|keys|solutions|references|versions|"
+    r"editions|websites|sites|calculators|readers|authors|answers)|others)"
+    r"[ \t]+(?:might[ \t]+|may[ \t]+|would[ \t]+|will[ \t]+)?(?:say|says|said|give|gives|gave|get|gets|got|list|lists|"
+    r"claim|claims|state|states|report|reports|put|puts|show|shows|quote|quotes|suggest|suggests|use|uses|"
+    r"have|has|write|writes|arrive[ \t]+at|come[ \t]+to)\b(?P<gap>[^\n.!?;()\d]{0,25}?[$€£]?[ \t]*)(?=\d)"
+    r"|\baccording[ \t]+to[ \t]+(?:some|other|many|several)\b[^\n.!?;()\d]{0,40}?(?P<gap2>[$€£]?[ \t]*)(?=\d)",
+    re.I)
+_ALT_BRACKET = re.compile(
+    r"\([ \t]*(?:or|alternatively|otherwise|else|or[ \t]+else|or[ \t]+possibly|or[ \t]+perhaps|or[ \t]+maybe)\b"
+    r"[ \t,:]*(?:about[ \t]+|around[ \t]+)?(?P<gap>[$€£]?[ \t]*)(?=\d)", re.I)
+_ALT_CONDITIONAL = re.compile(
+    r"\bwould[ \t]+(?:then[ \t]+|instead[ \t]+|also[ \t]+)?(?:be|give|make|come[ \t]+to|total|equal|cost|get|earn|have)\b"
+    r"(?P<gap>[ \t]+(?:about|around|only|just)?[ \t]*[$€£]?[ \t]*)(?=\d)", re.I)
+# the conditions that make "would be N" a hypothetical total rather than the answer itself
+_CONDITION = re.compile(r"\b(?:if|at|with|without|assuming|had|were|instead|otherwise|unless|suppose|supposing)\b", re.I)
+# the words each cue opens with, found with str.find and the pattern tried at each (a scan of every
+# position with a pattern led by \b costs each reading several microseconds)
+_ALT_SITES = ((("attributed", _ALT_ATTRIBUTED), ("some", "other", "many", "several", "most", "certain", "according")),
+              (("bracketed", _ALT_BRACKET), ("(",)), (("conditional", _ALT_CONDITIONAL), ("would",)))
+
+
+def _closing_start(text: str) -> int:
+    """Where the closing lines of `text` start: the last two non-blank lines that are not a `#### N` line."""
+    end, found = len(text), 0
+    while end > 0 and found < 2:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line and not line.startswith("####"):
+            found += 1
+            if found == 2:
+                return start
+            last = start
+        end = start - 1
+    return last if found else 0
+
+
+def _cue_matches(text: str, low: str, pattern: re.Pattern[str], words: tuple[str, ...], pos: int):
+    """The matches of `pattern` at the word-initial places of `words` in `low` from `pos`, in order."""
+    found = []
+    for word in words:
+        i = low.find(word, pos)
+        while i >= 0:
+            if word == "(" or i == 0 or not low[i - 1].isalnum():
+                m = pattern.match(text, i)
+                if m is not None:
+                    found.append(m)
+            i = low.find(word, i + 1)
+    return sorted(found, key=lambda m: m.start())
+
+
+def _alternatives(text: str) -> list[tuple[str, str, tuple[NumberMatch, ...], NumberMatch]]:
+    """(kind, sentence, numbers written just before, number offered) for each second answer of
+    `_ALT_ATTRIBUTED` / `_ALT_BRACKET` / `_ALT_CONDITIONAL` in `text`. A conditional counts only in
+    the closing lines (the last two lines other than a `#### N` line) and only with a condition
+    before it in its sentence ("if", "at $3", "assuming", "with"); its sentence's own numbers before
+    the cue are the condition's, so the answer is looked for in the sentences before it."""
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): positions would not match
+        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    out: list[tuple[str, str, tuple[NumberMatch, ...], NumberMatch]] = []
+    for (kind, pattern), words in _ALT_SITES:
+        pos = _closing_start(text) if kind == "conditional" else 0
+        for m in _cue_matches(text, low, pattern, words, pos):
+            num_at = m.end()
+            offered = _numbers(_normalize_latex(text[num_at : num_at + 40]))
+            if not offered or offered[0][2] > 2 or offered[0][1]:
+                continue
+            line = text.rfind("\n", 0, m.start()) + 1
+            sent = next((x for x in _SENTENCES.finditer(text, line) if x.end() > m.start()), None)
+            if sent is None:
+                continue
+            if kind == "conditional" and not _CONDITION.search(text, sent.start(), m.start()):
+                continue
+            # the sentence before (on this line, else the previous line) and this one up to the cue
+            prev_line = text.rfind("\n", 0, max(0, line - 1)) + 1 if not text[line : sent.start()].strip() else line
+            prev = None
+            for x in _SENTENCES.finditer(text, prev_line):
+                if x.start() >= sent.start():
+                    break
+                if x.group(0).strip():
+                    prev = x
+            ctx_start = prev.start() if prev is not None else sent.start()
+            ctx_end = sent.start() if kind == "conditional" else m.start()
+            ctx = tuple(n for n, neg, _ in _numbers(_normalize_latex(text[ctx_start:ctx_end])) if not neg)
+            if kind == "conditional":  # the answer can also open the conditional's own sentence: "$18, but at $3 ..."
+                head = text[sent.start() : m.start()]
+                cond = _CONDITION.search(head)
+                ctx += tuple(n for n, neg, _ in _numbers(_normalize_latex(head[: cond.start()])) if not neg)
+            out.append((kind, sent.group(0).strip()[:160], ctx, offered[0][0]))
+    return out
+
+
 @dataclass(frozen=True)
 class AnswerReading:
     """What a text says its answer is: the statements that assert a value, the values it denies,
@@ -369,6 +470,13 @@ class AnswerReading:
     def hedges(self) -> tuple[tuple[str, NumberMatch, NumberMatch], ...]:
         """(sentence, one value, the other) of each hedge in the text (`_hedges`)."""
         return tuple(_hedges(self.text))
+
+    @cached_property
+    def alternatives(self) -> tuple[tuple[str, str, tuple[NumberMatch, ...], NumberMatch], ...]:
+        """(kind, sentence, numbers just before, number offered) of each second answer offered beside
+        the answer: attributed to others, bracketed as an alternative, or a conditional total in the
+        closing lines (`_alternatives`)."""
+        return tuple(_alternatives(self.text))
 
 
 def _as_final(s: _Statement) -> FinalAnswer:
