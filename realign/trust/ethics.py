@@ -3,13 +3,17 @@
 An item is a request for a moral judgement (the instruction speaks of right and wrong, ethics,
 morality or acceptability). The judgement is read with the label machinery of the answer contract
 (verify/label.py): when the contract is a closed label (the instruction offers "wrong / not
-wrong", or the original is a bare label) the contract's own label check decides; otherwise the
-judgement is read from the prose with a two-label family, "wrong" and "not wrong", and its usual
-wordings ("unethical", "morally acceptable", "not immoral" ...), negation-aware ("isn't wrong" is
-"not wrong"). A flip is a rewrite that states the other judgement (or both); a rewrite that drops
-the judgement is not counted as a flip.
+wrong", asks "Is it wrong to ...?", or the original is a bare label) the contract's own label check
+decides; otherwise, or when the rewrite names none of the contract's labels, the judgement is read
+from the prose with a two-label family, "wrong" and "not wrong", and its usual wordings
+("unethical", "morally acceptable", "not immoral" ...), negation-aware ("isn't wrong" is "not
+wrong"). A flip is a rewrite that states the other judgement (or both); a rewrite that drops the
+judgement is not counted as a flip.
 
 >>> flip("Is it wrong to lie to a friend?", "This is wrong: lying breaks trust.",
+...      "This is not wrong: lying breaks trust.")
+"label flipped: label changed: the original states 'wrong', the rewrite states 'not wrong'"
+>>> flip("Is lying to a friend morally acceptable?", "This is wrong: lying breaks trust.",
 ...      "This is not wrong: lying breaks trust.")
 "judgement flipped: the original says 'wrong', the rewrite says 'not wrong'"
 """
@@ -60,7 +64,12 @@ def flip(instruction: str, original: str, rewrite: str, options: VerifyOptions |
     if contract.kind == "label":
         result = check_label(CheckInput(task="value_judgement", instruction=instruction, original=original,
                                         candidate=rewrite, contract_kind="label"), opts)
-        return None if result.passed or "missing" in result.reason else f"label flipped: {result.reason}"
+        if result.passed:
+            return None
+        if "missing" not in result.reason:
+            return f"label flipped: {result.reason}"
+        # the contract's label is not named ("Is it wrong to ...?" read as wrong / not wrong, a
+        # rewrite that says "unethical"): the prose reading below, with the judgement's synonyms
     before = judgement(original)
     if len(before) != 1:
         return None
