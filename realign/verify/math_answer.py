@@ -294,17 +294,7 @@ _HEDGE_NEAR = re.compile(r"(?:or|be|maybe|perhaps|possibly|either|between)[ \t]+
 def _hedge_sites(text: str) -> list[int]:
     """Where `_HEDGE_NEAR` matches, in order: its words found with str.find, then the pattern tried
     at each (a regex scan of every position cost a verification about 15 us a row)."""
-    low = text.lower()
-    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): positions would not match
-        return [m.start() for m in _HEDGE_NEAR.finditer(text) if m.start() == 0 or not text[m.start() - 1].isalnum()]
-    sites = []
-    for word in _HEDGE_WORDS:
-        i = low.find(word)
-        while i >= 0:
-            if (i == 0 or not low[i - 1].isalnum()) and _HEDGE_NEAR.match(text, i):
-                sites.append(i)
-            i = low.find(word, i + 1)
-    return sorted(sites)
+    return [m.start() for m in _cue_matches(text, _lowered(text), _HEDGE_NEAR, _HEDGE_WORDS, 0)]
 
 
 def _hedges(text: str) -> list[tuple[str, NumberMatch, NumberMatch]]:
@@ -390,6 +380,12 @@ def _closing_start(text: str) -> int:
     return last if found else 0
 
 
+def _lowered(text: str) -> str:
+    """`text` in lower case with its positions kept: a letter whose lower case is longer ("İ") stays."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
 def _cue_matches(text: str, low: str, pattern: re.Pattern[str], words: tuple[str, ...], pos: int):
     """The matches of `pattern` at the word-initial places of `words` in `low` from `pos`, in order."""
     found = []
@@ -410,9 +406,7 @@ def _alternatives(text: str) -> list[tuple[str, str, tuple[NumberMatch, ...], Nu
     the closing lines (the last two lines other than a `#### N` line) and only with a condition
     before it in its sentence ("if", "at $3", "assuming", "with"); its sentence's own numbers before
     the cue are the condition's, so the answer is looked for in the sentences before it."""
-    low = text.lower()
-    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): positions would not match
-        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    low = _lowered(text)
     out: list[tuple[str, str, tuple[NumberMatch, ...], NumberMatch]] = []
     for (kind, pattern), words in _ALT_SITES:
         pos = _closing_start(text) if kind == "conditional" else 0
